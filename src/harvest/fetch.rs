@@ -1,0 +1,281 @@
+//! Outbound HTTP, politely: one shared client, a rate limiter per host (governor), retries with
+//! exponential backoff and full jitter on transient faults, `Retry-After` honoured. The only
+//! place in essor that makes outbound requests.
+//!
+//! A response counts as transient-bad not only on connection errors, 429 and 5xx, but also when
+//! its body cannot be parsed (truncated, an HTML maintenance page served with 200): real
+//! repositories recover from those on a retry more often than not.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+
+use super::HarvestError;
+use crate::oai::ParseError;
+use crate::source::{MAX_BACKOFF, Source};
+use crate::xml::{self, Repair};
+
+/// `Retry-After` values above this are capped: a repository asking for hours would stall the
+/// whole harvest; the checkpoint lets a later run continue instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+pub const USER_AGENT: &str = concat!(
+    "essor/",
+    env!("CARGO_PKG_VERSION"),
+    " (OAI-PMH harvester for Social and Solidarity Economy research)"
+);
+
+pub struct Fetcher {
+    client: reqwest::Client,
+    /// host → (requests per second, limiter).
+    limiters: Mutex<HashMap<String, (f64, Arc<DefaultDirectRateLimiter>)>>,
+}
+
+/// A parsed response and what it cost.
+pub struct Fetched<T> {
+    pub value: T,
+    pub requests: u64,
+    pub repairs: Vec<Repair>,
+}
+
+/// How a single attempt ended.
+enum Attempt<T> {
+    Done(T, Vec<Repair>),
+    Retry { reason: String, retry_after: Option<Duration> },
+    Fatal(HarvestError),
+}
+
+impl Fetcher {
+    pub fn new() -> Result<Fetcher, HarvestError> {
+        // reqwest is built without a default TLS provider; ring is the lighter one to build.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(Duration::from_secs(15))
+            .gzip(true)
+            .deflate(true)
+            .build()
+            .map_err(|e| HarvestError::Setup(format!("HTTP client: {e}")))?;
+        Ok(Fetcher {
+            client,
+            limiters: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The host's limiter. Several sources on one host share it, at the slowest rate any of
+    /// them asks for.
+    fn limiter(&self, host: &str, requests_per_second: f64) -> Arc<DefaultDirectRateLimiter> {
+        let mut limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        match limiters.get(host) {
+            Some((rate, limiter)) if *rate <= requests_per_second => limiter.clone(),
+            _ => {
+                let period = Duration::from_secs_f64(1.0 / requests_per_second).max(Duration::from_nanos(1));
+                let quota = Quota::with_period(period)
+                    .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                    .allow_burst(NonZeroU32::MIN);
+                let limiter = Arc::new(RateLimiter::direct(quota));
+                limiters.insert(host.to_owned(), (requests_per_second, limiter.clone()));
+                limiter
+            }
+        }
+    }
+
+    /// Registers a source's politeness before any request, so the slowest rate wins per host.
+    pub fn register(&self, source: &Source) {
+        if let Some(host) = source.base_url().and_then(|u| u.host_str()) {
+            self.limiter(host, source.requests_per_second);
+        }
+    }
+
+    /// GETs `url` and parses the body with `parse`, retrying transient faults within the source's
+    /// retry budget.
+    pub async fn fetch<T: Send + 'static>(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        parse: fn(&str) -> Result<T, ParseError>,
+    ) -> Result<Fetched<T>, HarvestError> {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let limiter = self.limiter(&host, source.requests_per_second);
+        let mut requests = 0u64;
+        let mut last_reason = String::new();
+        for attempt in 0..=source.max_retries {
+            limiter.until_ready().await;
+            requests += 1;
+            match self.attempt(source, url, parse).await {
+                Attempt::Done(value, repairs) => return Ok(Fetched { value, requests, repairs }),
+                Attempt::Fatal(error) => return Err(error),
+                Attempt::Retry { reason, retry_after } => {
+                    if attempt == source.max_retries {
+                        last_reason = reason;
+                        break;
+                    }
+                    let delay = retry_after.unwrap_or_else(|| backoff(source.retry_backoff, attempt));
+                    tracing::warn!(source = %source.id, %url, %reason, retry_in_ms = delay.as_millis() as u64, attempt = attempt + 1, "transient fault, retrying");
+                    tokio::time::sleep(delay).await;
+                    last_reason = reason;
+                }
+            }
+        }
+        Err(HarvestError::RetriesExhausted {
+            url: url.to_string(),
+            attempts: requests,
+            last: last_reason,
+        })
+    }
+
+    async fn attempt<T: Send + 'static>(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        parse: fn(&str) -> Result<T, ParseError>,
+    ) -> Attempt<T> {
+        let response = match self.client.get(url.clone()).timeout(source.timeout).send().await {
+            Ok(response) => response,
+            Err(error) => {
+                return Attempt::Retry {
+                    reason: describe_reqwest(&error),
+                    retry_after: None,
+                };
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let charset = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(charset_of);
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(error) => {
+                return Attempt::Retry {
+                    reason: format!("reading the body: {}", describe_reqwest(&error)),
+                    retry_after,
+                };
+            }
+        };
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            return Attempt::Retry {
+                reason: format!("HTTP {status}"),
+                retry_after,
+            };
+        }
+        let parsed = tokio::task::spawn_blocking(move || {
+            let decoded = xml::decode(&body, charset.as_deref()).map_err(|e| e.to_string())?;
+            let value = parse(&decoded.text).map_err(|e| e.to_string())?;
+            Ok::<_, String>((value, decoded.repairs))
+        })
+        .await
+        .unwrap_or_else(|join_error| Err(format!("parser task failed: {join_error}")));
+        match parsed {
+            Ok((value, repairs)) => {
+                if !status.is_success() && !status.is_client_error() {
+                    return Attempt::Fatal(HarvestError::Http {
+                        url: url.to_string(),
+                        status: status.as_u16(),
+                    });
+                }
+                // OAI errors served with a 4xx (Zenodo answers 422) are still OAI answers.
+                Attempt::Done(value, repairs)
+            }
+            Err(reason) if status.is_success() => Attempt::Retry {
+                reason: format!("unusable response: {reason}"),
+                retry_after,
+            },
+            Err(_) => Attempt::Fatal(HarvestError::Http {
+                url: url.to_string(),
+                status: status.as_u16(),
+            }),
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: a random delay in [base·2ⁿ/2, base·2ⁿ], capped.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let ceiling = base.saturating_mul(1u32 << attempt.min(20)).min(MAX_BACKOFF);
+    let half = ceiling / 2;
+    half + ceiling.saturating_sub(half).mul_f64(fastrand::f64())
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let delay = if let Ok(seconds) = value.parse::<u64>() {
+        Duration::from_secs(seconds)
+    } else {
+        let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        (date.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
+
+fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|part| {
+        let (key, value) = part.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+fn describe_reqwest(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "broken body"
+    } else {
+        "request failed"
+    };
+    let mut message = format!("{kind}: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_accepts_seconds_and_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("86400"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let base = Duration::from_millis(100);
+        for attempt in 0..5 {
+            let ceiling = base * (1 << attempt);
+            let delay = backoff(base, attempt);
+            assert!(delay >= ceiling / 2 && delay <= ceiling, "{attempt}: {delay:?}");
+        }
+        assert!(backoff(base, 30) <= MAX_BACKOFF);
+    }
+
+    #[test]
+    fn charset_is_read_from_content_type() {
+        assert_eq!(charset_of("text/xml; charset=ISO-8859-1").as_deref(), Some("ISO-8859-1"));
+        assert_eq!(charset_of("text/xml;charset=\"utf-8\"").as_deref(), Some("utf-8"));
+        assert_eq!(charset_of("text/xml"), None);
+    }
+}

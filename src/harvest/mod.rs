@@ -1,0 +1,129 @@
+//! Harvesting: the sources stage of the pipeline. Fetches OAI-PMH responses (or reads saved
+//! ones), parses and maps them through [`crate::oai`], and commits them page by page into the
+//! [`crate::store`]. The only module that makes outbound HTTP.
+
+mod fetch;
+mod progress;
+mod run;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use fetch::{Fetcher, USER_AGENT, backoff, parse_retry_after};
+pub use progress::Reporter;
+pub use run::{Granularity, oai_url};
+
+use crate::source::Source;
+use crate::store::{RunRecord, RunStatus, Store, StoreError};
+
+/// At most this many sources are harvested at once (each stays polite to its own host).
+const CONCURRENT_SOURCES: usize = 4;
+
+/// Why a harvest stopped. Transient faults are retried inside the fetcher; what reaches here is
+/// final for this run (the checkpoint is kept, so the next run resumes).
+#[derive(Debug, thiserror::Error)]
+pub enum HarvestError {
+    #[error("{url}: gave up after {attempts} attempts; last fault: {last}")]
+    RetriesExhausted { url: String, attempts: u64, last: String },
+    #[error("{url}: HTTP {status} without a usable OAI-PMH answer")]
+    Http { url: String, status: u16 },
+    #[error("the repository answered OAI-PMH error {code}: {message}")]
+    Protocol { code: String, message: String },
+    #[error("resumption token loop: the repository sent token {token:?} twice; the list was abandoned, records received so far are kept")]
+    TokenLoop { token: String },
+    #[error("dump {path}: {message}")]
+    Dump { path: std::path::PathBuf, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Harvests `sources` (a few at a time) and returns each one's run, in the order given.
+pub async fn harvest_sources(
+    store: Arc<Store>,
+    sources: Vec<Source>,
+    full: bool,
+    reporter: Reporter,
+) -> Result<Vec<RunRecord>, HarvestError> {
+    let fetcher = Arc::new(Fetcher::new()?);
+    for source in &sources {
+        fetcher.register(source);
+    }
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SOURCES));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, source) in sources.into_iter().enumerate() {
+        let (store, fetcher, permits) = (store.clone(), fetcher.clone(), permits.clone());
+        let progress = reporter.source(source.id.as_str());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let id = source.id.to_string();
+            let harvest = run::Harvest { source, store, fetcher, full, progress };
+            let outcome = harvest.run().await;
+            (index, id, outcome)
+        });
+    }
+    let mut runs = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (index, id, outcome) = joined.map_err(|e| HarvestError::Setup(format!("harvest task failed: {e}")))?;
+        let run = outcome.unwrap_or_else(|error| failed_run(&id, &error));
+        match run.status {
+            RunStatus::Complete => tracing::info!(source = %id, new = run.counters.new, updated = run.counters.updated, deleted = run.counters.deleted, rejected = run.counters.rejected, "harvest complete"),
+            _ => tracing::error!(source = %id, status = ?run.status, error = run.error.as_deref().unwrap_or(""), "harvest did not complete"),
+        }
+        runs.push((index, run));
+    }
+    runs.sort_by_key(|(index, _)| *index);
+    Ok(runs.into_iter().map(|(_, run)| run).collect())
+}
+
+/// A run that could not even be recorded (the store failed): reported, not stored.
+fn failed_run(source: &str, error: &HarvestError) -> RunRecord {
+    RunRecord {
+        source: source.to_owned(),
+        run_id: 0,
+        started_at: crate::store::now_rfc3339(),
+        finished_at: Some(crate::store::now_rfc3339()),
+        status: RunStatus::Failed,
+        error: Some(error.to_string()),
+        from: None,
+        until: None,
+        full: false,
+        resumed: 0,
+        counters: Default::default(),
+    }
+}
+
+/// The end-of-harvest summary, one line per source.
+pub fn summary_table(runs: &[RunRecord]) -> String {
+    let mut out = format!(
+        "{:<24} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8}\n",
+        "source", "status", "new", "updated", "unchanged", "deleted", "rejected", "pages", "requests", "retries", "time"
+    );
+    for run in runs {
+        let elapsed = run
+            .finished_at
+            .as_deref()
+            .and_then(|end| {
+                let start = chrono::DateTime::parse_from_rfc3339(&run.started_at).ok()?;
+                let end = chrono::DateTime::parse_from_rfc3339(end).ok()?;
+                (end - start).to_std().ok()
+            })
+            .unwrap_or(Duration::ZERO);
+        let status = match run.status {
+            RunStatus::Complete => "complete",
+            RunStatus::Incomplete => "incomplete",
+            RunStatus::Failed => "FAILED",
+            RunStatus::Running => "running",
+        };
+        let c = &run.counters;
+        out.push_str(&format!(
+            "{:<24} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7}s\n",
+            run.source, status, c.new, c.updated, c.unchanged, c.deleted, c.rejected, c.pages, c.requests, c.retries, elapsed.as_secs()
+        ));
+        if let Some(error) = &run.error {
+            out.push_str(&format!("  └ {error}\n"));
+        }
+    }
+    out
+}

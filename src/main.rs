@@ -1,0 +1,291 @@
+//! The `essor` command line: the CLI edge, where errors become messages and exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use essor::harvest::{self, Reporter};
+use essor::source::{self, Source};
+use essor::store::{RunStatus, Store};
+
+#[derive(Parser)]
+#[command(name = "essor", version, about = "Harvest, deduplicate and republish Social and Solidarity Economy research")]
+struct Cli {
+    /// Data folder holding the store.
+    #[arg(long, global = true, env = "ESSOR_DATA", default_value = "data")]
+    data: PathBuf,
+    /// Folder of source files (`<id>.toml`, searched recursively).
+    #[arg(long, global = true, env = "ESSOR_SOURCES", default_value = "harvest-sources")]
+    sources: PathBuf,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Harvest every enabled source, then show what the store holds.
+    Run,
+    /// Harvest sources into the store (incrementally, from each source's watermark).
+    Harvest {
+        /// Source id (file stem); repeat for several.
+        #[arg(long = "source", value_name = "ID")]
+        source_ids: Vec<String>,
+        /// Every enabled source.
+        #[arg(long)]
+        all: bool,
+        /// Ignore watermarks and harvest everything again (unchanged records are not rewritten).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Counts of what the store holds.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stored records as JSON lines, sorted by source and identifier.
+    Records {
+        #[arg(long = "source", value_name = "ID")]
+        source_id: Option<String>,
+    },
+    /// Records kept aside because they could not be mapped, as JSON lines.
+    Rejects {
+        #[arg(long = "source", value_name = "ID")]
+        source_id: Option<String>,
+    },
+    /// Harvest history as JSON lines, oldest first.
+    Runs {
+        #[arg(long = "source", value_name = "ID")]
+        source_id: Option<String>,
+    },
+    /// Source files.
+    Sources {
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
+    /// Measure raw quick-xml parsing against essor's page parsing over saved responses.
+    #[command(hide = true)]
+    BenchParse { files: Vec<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum SourcesCommand {
+    /// Validate every source file and list the sources.
+    Check,
+}
+
+/// Exit codes: 0 success, 1 a harvest did not complete, 2 bad usage or configuration.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if error.downcast_ref::<source::SourceError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("essor=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.compact().init();
+    } else {
+        builder.json().init();
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run => {
+            let sources = select_sources(&cli.sources, &[], true)?;
+            let code = harvest_and_report(&cli.data, sources, false, cli.quiet)?;
+            print_stats(&open_store(&cli.data)?, false)?;
+            Ok(code)
+        }
+        Command::Harvest { source_ids, all, full } => {
+            if source_ids.is_empty() && !all {
+                eprintln!("error: name sources with --source ID or harvest every enabled one with --all");
+                return Ok(ExitCode::from(2));
+            }
+            let sources = select_sources(&cli.sources, &source_ids, all)?;
+            harvest_and_report(&cli.data, sources, full, cli.quiet)
+        }
+        Command::Stats { json } => {
+            print_stats(&open_store(&cli.data)?, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Records { source_id } => {
+            let store = open_store(&cli.data)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            store.for_each_record(source_id.as_deref(), |record| {
+                write_json_line(&mut out, &record);
+                Ok(())
+            })?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rejects { source_id } => {
+            let store = open_store(&cli.data)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            store.for_each_reject(source_id.as_deref(), |reject| {
+                write_json_line(&mut out, &reject);
+                Ok(())
+            })?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs { source_id } => {
+            let store = open_store(&cli.data)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for run in store.runs(source_id.as_deref())? {
+                write_json_line(&mut out, &run);
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { command: SourcesCommand::Check } => {
+            let sources = source::load_dir(&cli.sources)?;
+            for source in &sources {
+                let endpoint = match &source.endpoint {
+                    source::Endpoint::Oai { base_url } => base_url.to_string(),
+                    source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
+                };
+                let state = if source.enabled { "enabled" } else { "disabled" };
+                println!("{:<24} {:<9} {:<8} {}", source.id, state, source.metadata_prefix, endpoint);
+            }
+            println!("{} sources OK", sources.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchParse { files } => bench_parse(&files),
+    }
+}
+
+fn open_store(data: &Path) -> anyhow::Result<Store> {
+    Store::open(data).with_context(|| format!("opening the store in {}", data.display()))
+}
+
+fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<Source>> {
+    let sources = source::load_dir(dir)?;
+    if all && ids.is_empty() {
+        return Ok(sources.into_iter().filter(|s| s.enabled).collect());
+    }
+    let mut selected = Vec::new();
+    for id in ids {
+        match sources.iter().find(|s| s.id.as_str() == id) {
+            Some(source) => selected.push(source.clone()),
+            None => {
+                let known: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+                return Err(source::SourceError::Id {
+                    file: dir.join(format!("{id}.toml")),
+                    message: format!("no source `{id}` in {} (known: {})", dir.display(), known.join(", ")),
+                }
+                .into());
+            }
+        }
+    }
+    Ok(selected)
+}
+
+fn harvest_and_report(data: &Path, sources: Vec<Source>, full: bool, quiet: bool) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(open_store(data)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let interactive = !quiet && std::io::stderr().is_terminal();
+    let runs = runtime.block_on(harvest::harvest_sources(store, sources, full, Reporter::new(interactive)))?;
+    print!("{}", harvest::summary_table(&runs));
+    let all_complete = runs.iter().all(|r| r.status == RunStatus::Complete);
+    Ok(if all_complete { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
+    let stats = store.stats()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&stats)?);
+        return Ok(());
+    }
+    let _ = writeln!(
+        out,
+        "store {}: {} sources, {} records, {} deleted, {} rejected",
+        store.path().display(),
+        stats.sources,
+        stats.records,
+        stats.deleted_records,
+        stats.rejected_records
+    );
+    for (id, source) in &stats.by_source {
+        let last = source
+            .last_harvest
+            .as_ref()
+            .map(|r| format!("last harvest {:?} at {}", r.status, r.finished_at.as_deref().unwrap_or(&r.started_at)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>8} records {:>6} deleted {:>6} rejected  {}",
+            id, source.counts.records, source.counts.deleted_records, source.counts.rejected_records, last
+        );
+    }
+    Ok(())
+}
+
+fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) {
+    // A closed pipe (`essor records | head`) ends the listing quietly.
+    if serde_json::to_writer(&mut *out, value).is_err() || out.write_all(b"\n").is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// Raw quick-xml event throughput versus essor's full page parse (decode, parse, map) over the
+/// same bytes: the ceiling the harvester's parsing is measured against in BENCHMARKS.md.
+fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    use std::time::Instant;
+    let mut pages = Vec::new();
+    for file in files {
+        pages.push(std::fs::read(file).with_context(|| format!("reading {}", file.display()))?);
+    }
+    let bytes: usize = pages.iter().map(Vec::len).sum();
+    let started = Instant::now();
+    let mut events = 0u64;
+    for page in &pages {
+        let text = std::str::from_utf8(page)?;
+        let mut reader = quick_xml::Reader::from_str(text);
+        loop {
+            match reader.read_event()? {
+                quick_xml::events::Event::Eof => break,
+                _ => events += 1,
+            }
+        }
+    }
+    let raw = started.elapsed();
+    let started = Instant::now();
+    let mut records = 0usize;
+    for page in &pages {
+        let decoded = essor::xml::decode(page, None)?;
+        records += essor::oai::parse_page(&decoded.text)?.items.len();
+    }
+    let full = started.elapsed();
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    println!("bytes: {bytes} ({mib:.1} MiB), events: {events}, records: {records}");
+    println!("raw quick-xml events: {:.3}s, {:.1} MiB/s", raw.as_secs_f64(), mib / raw.as_secs_f64());
+    println!(
+        "essor decode+parse+map: {:.3}s, {:.1} MiB/s, {:.0} records/s ({:.0}% of raw)",
+        full.as_secs_f64(),
+        mib / full.as_secs_f64(),
+        records as f64 / full.as_secs_f64(),
+        100.0 * raw.as_secs_f64() / full.as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}

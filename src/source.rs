@@ -1,0 +1,463 @@
+//! Harvest sources: one TOML file per source in `harvest-sources/`, the file stem being its id.
+//!
+//! The keys of a source file are a contract with users and scripts: `SourceSpec` mirrors the file
+//! exactly (unknown keys are refused), and `Source` is the validated form the harvester uses.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A source id: the file stem of its TOML file (`hal-theses.toml` → `hal-theses`).
+///
+/// Ids appear in URLs, set specs (`source:hal-theses`) and store keys, so they are restricted to
+/// lowercase ASCII letters, digits, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceId(String);
+
+impl SourceId {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let valid = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if valid {
+            Ok(SourceId(raw.to_owned()))
+        } else {
+            Err(format!(
+                "source id `{raw}` must be 1-64 characters among a-z, 0-9, `-` and `_`"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How records are obtained from a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SourceKind {
+    /// A live OAI-PMH 2.0 endpoint.
+    #[serde(rename = "oai-pmh")]
+    OaiPmh,
+    /// A folder of saved ListRecords responses (`*.xml`, `*.xml.gz`), read in file-name order
+    /// through the same parser as live responses.
+    #[serde(rename = "oai-pmh-dump")]
+    OaiPmhDump,
+}
+
+/// A source file exactly as written. Every field but `name` and `kind` is optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    pub name: String,
+    pub kind: SourceKind,
+    pub base_url: Option<String>,
+    pub path: Option<String>,
+    pub metadata_prefix: Option<String>,
+    #[serde(default)]
+    pub sets: Vec<String>,
+    pub institution: Option<String>,
+    pub region: Option<String>,
+    pub homepage: Option<String>,
+    pub requests_per_second: Option<f64>,
+    pub harvest_every: Option<String>,
+    pub enabled: Option<bool>,
+    pub max_retries: Option<u32>,
+    pub retry_backoff: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// Where a source's records come from, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Endpoint {
+    Oai { base_url: url::Url },
+    Dump { folder: PathBuf, base_url: Option<url::Url> },
+}
+
+/// A validated source, ready to harvest.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: SourceId,
+    pub name: String,
+    pub endpoint: Endpoint,
+    pub metadata_prefix: String,
+    /// Empty means the whole repository.
+    pub sets: Vec<String>,
+    pub institution: Option<String>,
+    /// ISO 3166-2 code such as `FR-BRE`.
+    pub region: Option<String>,
+    pub homepage: Option<String>,
+    /// Politeness towards the source's host; shared by every source on that host.
+    pub requests_per_second: f64,
+    pub harvest_every: Option<Duration>,
+    pub enabled: bool,
+    /// Retries per request after the first attempt, on transient faults only.
+    pub max_retries: u32,
+    /// First backoff delay; doubled each retry (with jitter) up to [`MAX_BACKOFF`].
+    pub retry_backoff: Duration,
+    /// Whole-request timeout (connect + headers + body).
+    pub timeout: Duration,
+    /// The file the source was read from, for messages.
+    pub file: PathBuf,
+}
+
+/// Backoff never grows beyond this, whatever the retry count.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(120);
+
+/// A source file that cannot be used, with a message naming the file, the key and what is expected.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{file}: cannot read: {error}")]
+    Read { file: PathBuf, error: std::io::Error },
+    #[error("{file}: {message}")]
+    Syntax { file: PathBuf, message: String },
+    #[error("{file}: key `{key}`: {expected}")]
+    Invalid { file: PathBuf, key: &'static str, expected: String },
+    #[error("{file}: {message}")]
+    Id { file: PathBuf, message: String },
+    #[error("{dir}: cannot list source files: {error}")]
+    Dir { dir: PathBuf, error: std::io::Error },
+    #[error("two source files have the id `{id}`: {first} and {second}")]
+    DuplicateId { id: String, first: PathBuf, second: PathBuf },
+}
+
+impl Source {
+    /// Reads and validates one source file.
+    pub fn load(file: &Path) -> Result<Source, SourceError> {
+        let text = std::fs::read_to_string(file).map_err(|error| SourceError::Read {
+            file: file.to_owned(),
+            error,
+        })?;
+        Source::parse(file, &text)
+    }
+
+    /// Validates the text of a source file; `file` gives the id and resolves relative paths.
+    pub fn parse(file: &Path, text: &str) -> Result<Source, SourceError> {
+        let spec: SourceSpec = toml::from_str(text).map_err(|error| SourceError::Syntax {
+            file: file.to_owned(),
+            message: describe_toml_error(&error),
+        })?;
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let id = SourceId::parse(stem).map_err(|message| SourceError::Id {
+            file: file.to_owned(),
+            message,
+        })?;
+        let invalid = |key: &'static str, expected: String| SourceError::Invalid {
+            file: file.to_owned(),
+            key,
+            expected,
+        };
+
+        if spec.name.trim().is_empty() {
+            return Err(invalid("name", "a non-empty name is expected".into()));
+        }
+        let base_url = spec
+            .base_url
+            .as_deref()
+            .map(|raw| parse_base_url(raw).map_err(|e| invalid("base_url", e)))
+            .transpose()?;
+        let endpoint = match spec.kind {
+            SourceKind::OaiPmh => {
+                if spec.path.is_some() {
+                    return Err(invalid(
+                        "path",
+                        "only sources of kind \"oai-pmh-dump\" have a path".into(),
+                    ));
+                }
+                let base_url = base_url.ok_or_else(|| {
+                    invalid(
+                        "base_url",
+                        "an http(s) URL is required for kind \"oai-pmh\"".into(),
+                    )
+                })?;
+                Endpoint::Oai { base_url }
+            }
+            SourceKind::OaiPmhDump => {
+                let raw = spec.path.as_deref().ok_or_else(|| {
+                    invalid(
+                        "path",
+                        "a folder of saved ListRecords responses is required for kind \"oai-pmh-dump\"".into(),
+                    )
+                })?;
+                let folder = file.parent().unwrap_or(Path::new(".")).join(raw);
+                Endpoint::Dump { folder, base_url }
+            }
+        };
+        let metadata_prefix = spec.metadata_prefix.unwrap_or_else(|| "oai_dc".to_owned());
+        if metadata_prefix.is_empty()
+            || !metadata_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.!~*'()".contains(c))
+        {
+            return Err(invalid(
+                "metadata_prefix",
+                format!("a metadata prefix such as \"oai_dc\" is expected, got {metadata_prefix:?}"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for set in &spec.sets {
+            if set.is_empty() || set.chars().any(char::is_whitespace) {
+                return Err(invalid(
+                    "sets",
+                    format!("set specs are non-empty and without spaces, got {set:?}"),
+                ));
+            }
+            if !seen.insert(set) {
+                return Err(invalid("sets", format!("set {set:?} is listed twice")));
+            }
+        }
+        if let Some(region) = &spec.region
+            && !is_iso_3166_2(region)
+        {
+            return Err(invalid(
+                "region",
+                format!("an ISO 3166-2 code such as \"FR-BRE\" is expected, got {region:?}"),
+            ));
+        }
+        let requests_per_second = spec.requests_per_second.unwrap_or(1.0);
+        if !(requests_per_second.is_finite() && requests_per_second > 0.0) {
+            return Err(invalid(
+                "requests_per_second",
+                format!("a positive number such as 1.0 is expected, got {requests_per_second}"),
+            ));
+        }
+        let duration = |key: &'static str, raw: &Option<String>, default: Option<Duration>| {
+            match raw {
+                None => Ok(default),
+                Some(raw) => parse_duration(raw)
+                    .map(Some)
+                    .map_err(|e| invalid(key, e)),
+            }
+        };
+        let harvest_every = duration("harvest_every", &spec.harvest_every, None)?;
+        let retry_backoff = duration(
+            "retry_backoff",
+            &spec.retry_backoff,
+            Some(Duration::from_secs(1)),
+        )?
+        .unwrap_or_default();
+        let timeout = duration("timeout", &spec.timeout, Some(Duration::from_secs(60)))?
+            .unwrap_or_default();
+        if timeout.is_zero() {
+            return Err(invalid("timeout", "a duration above zero is expected".into()));
+        }
+        let max_retries = spec.max_retries.unwrap_or(5);
+        if max_retries > 100 {
+            return Err(invalid(
+                "max_retries",
+                format!("at most 100 retries, got {max_retries}"),
+            ));
+        }
+        Ok(Source {
+            id,
+            name: spec.name,
+            endpoint,
+            metadata_prefix,
+            sets: spec.sets,
+            institution: spec.institution,
+            region: spec.region,
+            homepage: spec.homepage,
+            requests_per_second,
+            harvest_every,
+            enabled: spec.enabled.unwrap_or(true),
+            max_retries,
+            retry_backoff,
+            timeout,
+            file: file.to_owned(),
+        })
+    }
+
+    /// The repository's own address, for provenance.
+    pub fn base_url(&self) -> Option<&url::Url> {
+        match &self.endpoint {
+            Endpoint::Oai { base_url } => Some(base_url),
+            Endpoint::Dump { base_url, .. } => base_url.as_ref(),
+        }
+    }
+}
+
+/// Loads every `*.toml` under `dir` (recursively, in path order). Any invalid file fails the whole
+/// load: a harvest from a half-read configuration would silently skip sources.
+pub fn load_dir(dir: &Path) -> Result<Vec<Source>, SourceError> {
+    let mut files = Vec::new();
+    collect_toml_files(dir, &mut files)?;
+    files.sort();
+    let mut sources: Vec<Source> = Vec::with_capacity(files.len());
+    for file in files {
+        let source = Source::load(&file)?;
+        if let Some(other) = sources.iter().find(|s| s.id == source.id) {
+            return Err(SourceError::DuplicateId {
+                id: source.id.to_string(),
+                first: other.file.clone(),
+                second: source.file,
+            });
+        }
+        sources.push(source);
+    }
+    Ok(sources)
+}
+
+fn collect_toml_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {
+    let entries = std::fs::read_dir(dir).map_err(|error| SourceError::Dir {
+        dir: dir.to_owned(),
+        error,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|error| SourceError::Dir {
+            dir: dir.to_owned(),
+            error,
+        })?;
+        let path = entry.path();
+        if path.is_dir() {
+            collect_toml_files(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn describe_toml_error(error: &toml::de::Error) -> String {
+    // toml's message already names the key and what was expected; keep it on one line.
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => format!("{message} (at byte {})", span.start),
+        None => message,
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("an http(s) URL is expected, got {raw:?} ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("an http(s) URL is expected, got {raw:?}"));
+    }
+    if url.query().is_some() {
+        return Err(format!(
+            "the base URL must not carry a query (OAI-PMH adds `?verb=...`), got {raw:?}"
+        ));
+    }
+    Ok(url)
+}
+
+fn is_iso_3166_2(code: &str) -> bool {
+    let Some((country, subdivision)) = code.split_once('-') else {
+        return false;
+    };
+    country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_uppercase())
+        && (1..=3).contains(&subdivision.len())
+        && subdivision.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Parses durations written like `500ms`, `30s`, `15m`, `24h`, `7d` (or a combination: `1h30m`).
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let expected = || format!("a duration such as \"30s\", \"15m\", \"24h\" or \"7d\" is expected, got {raw:?}");
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(expected());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(expected)?;
+        if digits == 0 {
+            return Err(expected());
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| expected())?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(1),
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            "d" => Duration::from_secs(86_400),
+            _ => return Err(expected()),
+        };
+        total += unit.checked_mul(u32::try_from(number).map_err(|_| expected())?).ok_or_else(expected)?;
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Source, SourceError> {
+        Source::parse(Path::new("/srv/sources/hal-theses.toml"), text)
+    }
+
+    const MINIMAL: &str = "name = \"HAL\"\nkind = \"oai-pmh\"\nbase_url = \"https://api.archives-ouvertes.fr/oai/hal/\"\n";
+
+    #[test]
+    fn minimal_source_gets_defaults() {
+        let source = parse(MINIMAL).expect("valid");
+        assert_eq!(source.id.as_str(), "hal-theses");
+        assert_eq!(source.metadata_prefix, "oai_dc");
+        assert_eq!(source.requests_per_second, 1.0);
+        assert!(source.enabled);
+        assert_eq!(source.max_retries, 5);
+    }
+
+    #[test]
+    fn unknown_key_is_refused_with_file_and_key() {
+        let err = parse(&format!("{MINIMAL}colour = \"blue\"\n")).unwrap_err().to_string();
+        assert!(err.contains("hal-theses.toml"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_what_is_expected() {
+        let cases = [
+            ("requests_per_second = -2.0", "requests_per_second"),
+            ("requests_per_second = \"fast\"", "requests_per_second"),
+            ("harvest_every = \"daily\"", "harvest_every"),
+            ("region = \"Bretagne\"", "region"),
+            ("sets = [\"a\", \"a\"]", "sets"),
+        ];
+        for (line, key) in cases {
+            let err = parse(&format!("{MINIMAL}{line}\n")).unwrap_err().to_string();
+            assert!(err.contains(key), "{line}: {err}");
+            assert!(err.contains("hal-theses.toml"), "{line}: {err}");
+        }
+        let err = parse("name = \"x\"\nkind = \"ftp\"\n").unwrap_err().to_string();
+        assert!(err.contains("kind") && err.contains("oai-pmh"), "{err}");
+        let err = parse("name = \"x\"\nkind = \"oai-pmh\"\nbase_url = \"ftp://x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base_url"), "{err}");
+    }
+
+    #[test]
+    fn dump_paths_are_relative_to_the_source_file() {
+        let source = parse("name = \"x\"\nkind = \"oai-pmh-dump\"\npath = \"dumps/x\"\n").unwrap();
+        assert_eq!(
+            source.endpoint,
+            Endpoint::Dump {
+                folder: PathBuf::from("/srv/sources/dumps/x"),
+                base_url: None
+            }
+        );
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("10 parsecs").is_err());
+    }
+}

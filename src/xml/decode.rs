@@ -1,0 +1,247 @@
+//! Turns the bytes a repository sent into clean UTF-8 XML 1.0 text, repairing what real
+//! repositories get wrong (undeclared gzip, byte-order marks, non-UTF-8 encodings, invalid bytes,
+//! characters XML 1.0 forbids) and saying what was repaired.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+/// Something that had to be fixed before the document could be parsed. Repairs are logged and
+/// counted, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    UndeclaredGzip,
+    UndeclaredZlib,
+    ByteOrderMark,
+    Transcoded { from: &'static str },
+    /// The declaration said a single-byte encoding but the bytes were valid UTF-8.
+    DeclaredEncodingWasUtf8 { declared: String },
+    InvalidUtf8,
+    /// Characters outside the XML 1.0 `Char` production, removed.
+    InvalidXmlChars { count: usize },
+}
+
+impl std::fmt::Display for Repair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Repair::UndeclaredGzip => f.write_str("gzip body without Content-Encoding"),
+            Repair::UndeclaredZlib => f.write_str("zlib body without Content-Encoding"),
+            Repair::ByteOrderMark => f.write_str("byte-order mark removed"),
+            Repair::Transcoded { from } => write!(f, "transcoded from {from}"),
+            Repair::DeclaredEncodingWasUtf8 { declared } => {
+                write!(f, "declared {declared} but the bytes are UTF-8")
+            }
+            Repair::InvalidUtf8 => f.write_str("invalid UTF-8 bytes replaced by U+FFFD"),
+            Repair::InvalidXmlChars { count } => {
+                write!(f, "{count} characters not allowed in XML 1.0 removed")
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("empty body")]
+    Empty,
+    #[error("compressed body cannot be decompressed: {0}")]
+    Decompress(std::io::Error),
+    #[error("unknown character encoding {0:?}")]
+    UnknownEncoding(String),
+}
+
+/// Decoded XML text plus the repairs made to get it.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    pub text: Cow<'a, str>,
+    pub repairs: Vec<Repair>,
+}
+
+/// Decodes a response body. `charset` is the Content-Type charset, used only when the document
+/// does not declare its own encoding (XML's declaration wins, as in every XML parser).
+pub fn decode<'a>(bytes: &'a [u8], charset: Option<&str>) -> Result<Decoded<'a>, DecodeError> {
+    let mut repairs = Vec::new();
+    let decompressed = decompress_if_sniffed(bytes, &mut repairs)?;
+    let text = match decompressed {
+        Cow::Borrowed(bytes) => to_utf8(bytes, charset, &mut repairs)?,
+        Cow::Owned(bytes) => Cow::Owned(to_utf8(&bytes, charset, &mut repairs)?.into_owned()),
+    };
+    let text = remove_invalid_xml_chars(text, &mut repairs);
+    if text.trim().is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    Ok(Decoded { text, repairs })
+}
+
+fn decompress_if_sniffed<'a>(
+    bytes: &'a [u8],
+    repairs: &mut Vec<Repair>,
+) -> Result<Cow<'a, [u8]>, DecodeError> {
+    let mut out = Vec::new();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(DecodeError::Decompress)?;
+        repairs.push(Repair::UndeclaredGzip);
+        return Ok(Cow::Owned(out));
+    }
+    // A zlib header: CMF 0x78 and a check value. XML never starts with 'x' followed by these.
+    if bytes.len() > 2 && bytes[0] == 0x78 && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0 {
+        flate2::read::ZlibDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(DecodeError::Decompress)?;
+        repairs.push(Repair::UndeclaredZlib);
+        return Ok(Cow::Owned(out));
+    }
+    Ok(Cow::Borrowed(bytes))
+}
+
+fn to_utf8<'a>(
+    bytes: &'a [u8],
+    charset: Option<&str>,
+    repairs: &mut Vec<Repair>,
+) -> Result<Cow<'a, str>, DecodeError> {
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        repairs.push(Repair::ByteOrderMark);
+        let body = &bytes[bom_len..];
+        if encoding == encoding_rs::UTF_8 {
+            return Ok(utf8_lossy(body, repairs));
+        }
+        let (text, _, had_errors) = encoding.decode(bytes);
+        repairs.push(Repair::Transcoded { from: encoding.name() });
+        if had_errors {
+            repairs.push(Repair::InvalidUtf8);
+        }
+        return Ok(Cow::Owned(text.into_owned()));
+    }
+    let label = declared_encoding(bytes).or_else(|| charset.map(str::to_owned));
+    let encoding = match &label {
+        None => encoding_rs::UTF_8,
+        Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| DecodeError::UnknownEncoding(label.clone()))?,
+    };
+    if encoding == encoding_rs::UTF_8 || encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+        // A UTF-16 label without a BOM on ASCII-looking bytes is a lie; read as UTF-8.
+        return Ok(utf8_lossy(bytes, repairs));
+    }
+    // Declared single-byte encodings that are really UTF-8 are common (templates copied between
+    // repositories); valid multi-byte UTF-8 sequences almost never occur in real Latin-1 text.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if !text.is_ascii() {
+            repairs.push(Repair::DeclaredEncodingWasUtf8 {
+                declared: label.unwrap_or_default(),
+            });
+        }
+        return Ok(Cow::Borrowed(text));
+    }
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    repairs.push(Repair::Transcoded { from: encoding.name() });
+    if had_errors {
+        repairs.push(Repair::InvalidUtf8);
+    }
+    Ok(Cow::Owned(text.into_owned()))
+}
+
+fn utf8_lossy<'a>(bytes: &'a [u8], repairs: &mut Vec<Repair>) -> Cow<'a, str> {
+    let text = String::from_utf8_lossy(bytes);
+    if matches!(text, Cow::Owned(_)) {
+        repairs.push(Repair::InvalidUtf8);
+    }
+    text
+}
+
+/// The `encoding` pseudo-attribute of the XML declaration, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(256)];
+    let head = std::str::from_utf8(head).unwrap_or_else(|e| {
+        // Cut at the first non-UTF-8 byte: the declaration itself is ASCII.
+        std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+    });
+    let declaration = head.trim_start().strip_prefix("<?xml")?;
+    let declaration = &declaration[..declaration.find("?>")?];
+    let after = &declaration[declaration.find("encoding")? + "encoding".len()..];
+    let after = after.trim_start().strip_prefix('=')?.trim_start();
+    let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &after[1..];
+    Some(value[..value.find(quote)?].trim().to_owned())
+}
+
+/// XML 1.0 `Char`: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+fn remove_invalid_xml_chars<'a>(text: Cow<'a, str>, repairs: &mut Vec<Repair>) -> Cow<'a, str> {
+    // Fast path on bytes: C0 controls other than tab/LF/CR, and U+FFFE/U+FFFF (EF BF BE/BF).
+    let bytes = text.as_bytes();
+    let suspicious = bytes.iter().enumerate().any(|(i, &b)| {
+        (b < 0x20 && !matches!(b, 0x9 | 0xA | 0xD))
+            || (b == 0xEF && bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
+    });
+    if !suspicious {
+        return text;
+    }
+    let mut count = 0;
+    let cleaned: String = text
+        .chars()
+        .filter(|&c| {
+            let keep = is_xml_char(c);
+            count += usize::from(!keep);
+            keep
+        })
+        .collect();
+    repairs.push(Repair::InvalidXmlChars { count });
+    Cow::Owned(cleaned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_utf8_is_borrowed_without_repairs() {
+        let decoded = decode("<?xml version=\"1.0\"?><a>é</a>".as_bytes(), None).unwrap();
+        assert!(matches!(decoded.text, Cow::Borrowed(_)));
+        assert!(decoded.repairs.is_empty());
+    }
+
+    #[test]
+    fn bom_and_control_chars_are_removed() {
+        let decoded = decode(b"\xEF\xBB\xBF<a>x\x01y\x0Bz</a>", None).unwrap();
+        assert_eq!(decoded.text, "<a>xyz</a>");
+        assert!(decoded.repairs.contains(&Repair::ByteOrderMark));
+        assert!(decoded.repairs.contains(&Repair::InvalidXmlChars { count: 2 }));
+    }
+
+    #[test]
+    fn latin1_declaration_is_honoured() {
+        let decoded = decode(b"<?xml version='1.0' encoding='ISO-8859-1'?><a>\xe9t\xe9</a>", None).unwrap();
+        assert!(decoded.text.ends_with("<a>été</a>"));
+    }
+
+    #[test]
+    fn latin1_declaration_over_utf8_bytes_keeps_utf8() {
+        let decoded = decode("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>été</a>".as_bytes(), None).unwrap();
+        assert!(decoded.text.ends_with("<a>été</a>"));
+    }
+
+    #[test]
+    fn undeclared_gzip_is_sniffed() {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, b"<a>ok</a>").unwrap();
+        let gz = encoder.finish().unwrap();
+        let decoded = decode(&gz, None).unwrap();
+        assert_eq!(decoded.text, "<a>ok</a>");
+        assert_eq!(decoded.repairs, vec![Repair::UndeclaredGzip]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        let decoded = decode(b"<a>caf\xC2</a>", None).unwrap();
+        assert!(decoded.repairs.contains(&Repair::InvalidUtf8));
+        assert!(decoded.text.contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn empty_body_is_an_error() {
+        assert!(matches!(decode(b"  \n", None), Err(DecodeError::Empty)));
+    }
+}

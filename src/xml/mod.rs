@@ -1,0 +1,8 @@
+//! XML plumbing shared by the harvester and the crosswalks: byte-level repair and decoding
+//! ([`decode`]) and a small namespace-resolved element tree ([`tree`]).
+
+pub mod decode;
+pub mod tree;
+
+pub use decode::{Decoded, DecodeError, Repair, decode};
+pub use tree::{Attribute, Element, TreeError, parse_document};

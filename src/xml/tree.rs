@@ -1,0 +1,338 @@
+//! A small namespace-resolved element tree for one metadata record.
+//!
+//! Pages are streamed (they can be megabytes), but one record's metadata is a few kilobytes: a
+//! tree makes the crosswalks short and readable, and the same tree is built when a stored raw
+//! record is re-mapped, so harvest-time and later mappings cannot diverge.
+
+use quick_xml::NsReader;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::ResolveResult;
+
+/// Nesting deeper than this is refused: no real metadata needs it, and it bounds the work a hostile
+/// document can cause.
+const MAX_DEPTH: usize = 256;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Element {
+    /// Namespace URI, empty when unbound.
+    pub namespace: String,
+    pub name: String,
+    pub attributes: Vec<Attribute>,
+    pub children: Vec<Element>,
+    /// The element's own character data (child elements' text excluded), entities resolved.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    /// Namespace URI, empty for unprefixed attributes.
+    pub namespace: String,
+    pub name: String,
+    pub value: String,
+}
+
+/// The `xml:` namespace, bound by definition.
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("XML is not well-formed at byte {position}: {message}")]
+    Syntax { position: u64, message: String },
+    #[error("elements nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    #[error("no root element")]
+    NoRoot,
+}
+
+impl Element {
+    /// Direct children with this namespace and local name.
+    pub fn children_named<'a>(&'a self, namespace: &'a str, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children
+            .iter()
+            .filter(move |c| c.name == name && c.namespace == namespace)
+    }
+
+    pub fn child(&self, namespace: &str, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name && c.namespace == namespace)
+    }
+
+    /// Value of an unprefixed attribute.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attr_ns("", name)
+    }
+
+    pub fn attr_ns(&self, namespace: &str, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|a| a.name == name && a.namespace == namespace)
+            .map(|a| a.value.as_str())
+    }
+
+    /// `xml:lang`, if given on this element.
+    pub fn lang(&self) -> Option<&str> {
+        self.attr_ns(XML_NS, "lang").filter(|l| !l.trim().is_empty())
+    }
+
+    /// All text below this element, in document order, whitespace collapsed.
+    pub fn deep_text(&self) -> String {
+        let mut out = String::new();
+        self.push_deep_text(&mut out);
+        collapse_whitespace(&out)
+    }
+
+    fn push_deep_text(&self, out: &mut String) {
+        out.push_str(&self.text);
+        for child in &self.children {
+            out.push(' ');
+            child.push_deep_text(out);
+        }
+    }
+
+    /// All elements below this one (self excluded), depth first.
+    pub fn descendants(&self) -> Vec<&Element> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Element> = self.children.iter().rev().collect();
+        while let Some(element) = stack.pop() {
+            out.push(element);
+            stack.extend(element.children.iter().rev());
+        }
+        out
+    }
+}
+
+/// Collapses runs of whitespace into one space and trims.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Parses a standalone document (a stored raw record, a fixture) into its root element.
+pub fn parse_document(text: &str) -> Result<Element, TreeError> {
+    let mut reader = NsReader::from_str(text);
+    configure(&mut reader);
+    loop {
+        let position = reader.buffer_position();
+        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let namespace = namespace_of(&resolved);
+        match event {
+            Event::Start(start) => return read_element(&mut reader, &start, namespace, false),
+            Event::Empty(start) => return read_element(&mut reader, &start, namespace, true),
+            Event::Eof => return Err(TreeError::NoRoot),
+            _ => {}
+        }
+    }
+}
+
+/// Reader settings shared by every parse: tolerate what real repositories send.
+pub fn configure<R>(reader: &mut NsReader<R>) {
+    let config = reader.config_mut();
+    config.trim_text(false);
+    config.check_end_names = true;
+    // A bare `&` in text is common in badly escaped repositories; keep it as text.
+    config.allow_dangling_amp = true;
+}
+
+pub(crate) fn syntax(position: u64, error: impl std::fmt::Display) -> TreeError {
+    TreeError::Syntax {
+        position,
+        message: error.to_string(),
+    }
+}
+
+pub(crate) fn namespace_of(resolved: &ResolveResult<'_>) -> String {
+    match resolved {
+        ResolveResult::Bound(ns) => ns.into_inner().to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Reads the element whose start tag was just read, up to its end tag, into a tree.
+pub fn read_element<'i>(
+    reader: &mut NsReader<&'i [u8]>,
+    start: &BytesStart<'i>,
+    namespace: String,
+    is_empty: bool,
+) -> Result<Element, TreeError> {
+    let root = open_element(reader, start, namespace);
+    if is_empty {
+        return Ok(root);
+    }
+    let mut stack = vec![root];
+    loop {
+        let position = reader.buffer_position();
+        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let namespace = namespace_of(&resolved);
+        match event {
+            Event::Start(start) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(TreeError::TooDeep);
+                }
+                let element = open_element(reader, &start, namespace);
+                stack.push(element);
+            }
+            Event::Empty(start) => {
+                let element = open_element(reader, &start, namespace);
+                if let Some(parent) = stack.last_mut() {
+                    parent.children.push(element);
+                }
+            }
+            Event::End(_) => {
+                let Some(done) = stack.pop() else {
+                    return Err(syntax(position, "unexpected end tag"));
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(done),
+                    None => return Ok(done),
+                }
+            }
+            Event::Text(text) => {
+                if let Some(current) = stack.last_mut() {
+                    current.text.push_str(&text.xml10_content());
+                }
+            }
+            Event::CData(data) => {
+                if let Some(current) = stack.last_mut() {
+                    current.text.push_str(&data.xml10_content());
+                }
+            }
+            Event::GeneralRef(reference) => {
+                if let Some(current) = stack.last_mut() {
+                    push_reference(&mut current.text, &reference);
+                }
+            }
+            Event::Eof => return Err(syntax(position, "document ends inside an element")),
+            Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
+        }
+    }
+}
+
+/// Appends the text an entity or character reference stands for. References to characters XML
+/// 1.0 forbids (`&#6;`) are dropped; unknown entities (HTML's `&eacute;` in XML) are kept verbatim
+/// rather than lost.
+pub fn push_reference(out: &mut String, reference: &BytesRef<'_>) {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => {
+            if super::decode::is_xml_char(c) {
+                out.push(c);
+            }
+        }
+        Ok(None) => match &**reference {
+            "amp" => out.push('&'),
+            "lt" => out.push('<'),
+            "gt" => out.push('>'),
+            "quot" => out.push('"'),
+            "apos" => out.push('\''),
+            other => match html_entity(other) {
+                Some(c) => out.push(c),
+                None => {
+                    out.push('&');
+                    out.push_str(other);
+                    out.push(';');
+                }
+            },
+        },
+        Err(_) => {}
+    }
+}
+
+/// The few HTML entities that leak into repository XML in practice.
+fn html_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "nbsp" => '\u{A0}',
+        "eacute" => 'é',
+        "egrave" => 'è',
+        "ecirc" => 'ê',
+        "agrave" => 'à',
+        "acirc" => 'â',
+        "ccedil" => 'ç',
+        "ocirc" => 'ô',
+        "ucirc" => 'û',
+        "ugrave" => 'ù',
+        "icirc" => 'î',
+        "iuml" => 'ï',
+        "euml" => 'ë',
+        "Eacute" => 'É',
+        "laquo" => '«',
+        "raquo" => '»',
+        "rsquo" => '’',
+        "lsquo" => '‘',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "oelig" => 'œ',
+        "euro" => '€',
+        _ => return None,
+    })
+}
+
+fn open_element<'i>(reader: &NsReader<&'i [u8]>, start: &BytesStart<'i>, namespace: String) -> Element {
+    let mut attributes = Vec::new();
+    for attribute in start.attributes().with_checks(false).flatten() {
+        let key = attribute.key.into_inner();
+        if key == "xmlns" || key.starts_with("xmlns:") {
+            continue;
+        }
+        let namespace = if key.starts_with("xml:") {
+            XML_NS.to_owned()
+        } else if key.contains(':') {
+            let (resolved, _) = reader.resolver().resolve_attribute(attribute.key);
+            namespace_of(&resolved)
+        } else {
+            String::new()
+        };
+        let local = key.rsplit(':').next().unwrap_or(key).to_owned();
+        let value = attribute
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map(|v| v.into_owned())
+            .unwrap_or_else(|_| attribute.value.clone().into_owned());
+        attributes.push(Attribute {
+            namespace,
+            name: local,
+            value,
+        });
+    }
+    Element {
+        namespace,
+        name: start.local_name().into_inner().to_owned(),
+        attributes,
+        children: Vec::new(),
+        text: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_text_and_references_resolve() {
+        let root = parse_document(
+            r#"<?xml version="1.0"?><r xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title xml:lang="fr">L&apos;économie &amp; la &#233;&#6;thique</dc:title><x a="1"/></r>"#,
+        )
+        .unwrap();
+        let title = root.child("http://purl.org/dc/elements/1.1/", "title").unwrap();
+        assert_eq!(title.text, "L'économie & la éthique");
+        assert_eq!(title.lang(), Some("fr"));
+        assert_eq!(root.child("", "x").unwrap().attr("a"), Some("1"));
+    }
+
+    #[test]
+    fn truncated_document_is_a_syntax_error() {
+        assert!(matches!(
+            parse_document("<r><a>text</a><b>"),
+            Err(TreeError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn html_entities_are_kept_or_resolved() {
+        let root = parse_document("<r>caf&eacute; &unknown; A &amp B</r>").unwrap();
+        assert_eq!(root.text, "café &unknown; A & B");
+    }
+}

@@ -1,0 +1,438 @@
+//! Shared harness of the black-box tests: Python peers on port 0, a temporary workspace
+//! (`--data`, `--sources`), and the real `essor` binary with its JSON/JSONL outputs parsed.
+//!
+//! Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long one `essor` invocation may take before the test calls it hung.
+pub const ESSOR_TIMEOUT: Duration = Duration::from_secs(180);
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `$ESSOR_FIXTURES`, or `../shared/fixtures` relative to the project root.
+pub fn fixtures_dir() -> PathBuf {
+    match std::env::var_os("ESSOR_FIXTURES") {
+        Some(dir) => PathBuf::from(dir),
+        None => project_root().join("../shared/fixtures"),
+    }
+}
+
+/// `$ESSOR_PYTHON` (tests/run.sh points it at `.venv/bin/python`), or `python3`.
+pub fn python() -> String {
+    std::env::var("ESSOR_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+pub fn peers_dir() -> PathBuf {
+    project_root().join("tests/peers")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peers
+
+/// A Python peer process listening on 127.0.0.1. Killed on drop; it also exits by itself when
+/// its stdin closes, so a test process that dies does not leave it behind.
+pub struct Peer {
+    child: Child,
+    _stdin: ChildStdin,
+    pub port: u16,
+    name: String,
+}
+
+impl Peer {
+    /// Starts `tests/peers/<script>` with `args` and waits for its `LISTENING <port>` line.
+    pub fn start(script: &str, args: &[&str]) -> Peer {
+        let script_path = peers_dir().join(script);
+        let python = python();
+        let mut child = Command::new(&python)
+            .arg(&script_path)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start the test peer {script} with {python:?}: {error}.\n\
+                     Run the tests with `bash tests/run.sh` (it creates .venv with the pinned peers \
+                     and sets ESSOR_PYTHON)."
+                )
+            });
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next().and_then(Result::ok);
+            let _ = sender.send(first);
+            // Keep draining so the peer never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let first_line = receiver.recv_timeout(Duration::from_secs(30)).ok().flatten();
+        let port = first_line
+            .as_deref()
+            .and_then(|line| line.strip_prefix("LISTENING "))
+            .and_then(|port| port.trim().parse::<u16>().ok());
+        match port {
+            Some(port) => {
+                // Drain stderr in the background too.
+                std::thread::spawn(move || {
+                    let mut sink = Vec::new();
+                    let _ = stderr.read_to_end(&mut sink);
+                });
+                Peer { child, _stdin: stdin, port, name: script.to_owned() }
+            }
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let mut message = String::new();
+                let _ = stderr.read_to_string(&mut message);
+                panic!(
+                    "the test peer {script} did not start (first stdout line: {first_line:?}).\n\
+                     Python: {python:?}. Its stderr:\n{message}\n\
+                     Run the tests with `bash tests/run.sh`: it creates .venv with the pinned \
+                     peers (tests/peers/requirements.txt) and sets ESSOR_PYTHON."
+                )
+            }
+        }
+    }
+
+    pub fn fault_provider() -> Peer {
+        Peer::start("fault_provider.py", &[])
+    }
+
+    pub fn pyoai_server(records_json: &Path, batch: usize) -> Peer {
+        let batch = batch.to_string();
+        Peer::start("pyoai_server.py", &["--data", records_json.to_str().unwrap(), "--batch", &batch])
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// GET a JSON helper endpoint of the peer (`/_stats`, `/<scenario>/_expected`, ...).
+    pub fn get_json(&self, path: &str) -> Value {
+        let body = http_get(self.port, path);
+        serde_json::from_slice(&body).unwrap_or_else(|error| {
+            panic!("{} {path}: not JSON ({error}): {}", self.name, String::from_utf8_lossy(&body))
+        })
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.0 GET, enough for the peers' helper endpoints (no HTTP client in dev-deps).
+pub fn http_get(port: u16, path: &str) -> Vec<u8> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to peer");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read peer response");
+    let split = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("HTTP header end");
+    let status_line = String::from_utf8_lossy(&response[..split]).lines().next().unwrap_or("").to_owned();
+    assert!(status_line.contains(" 200 "), "GET {path}: {status_line}");
+    response[split + 4..].to_vec()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspace and the essor binary
+
+/// A temporary `--data` and `--sources` pair.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        let dir = tempfile::Builder::new().prefix("essor-test-").tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("sources")).unwrap();
+        Workspace { dir }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn sources(&self) -> PathBuf {
+        self.dir.path().join("sources")
+    }
+
+    /// Writes `<sources>/<id>.toml`.
+    pub fn write_source(&self, id: &str, toml: &str) -> PathBuf {
+        let path = self.sources().join(format!("{id}.toml"));
+        std::fs::write(&path, toml).unwrap();
+        path
+    }
+
+    /// The `essor` command with `--data` and `--sources` set and the environment cleaned.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_essor"));
+        command
+            .arg("--data")
+            .arg(self.data())
+            .arg("--sources")
+            .arg(self.sources())
+            .env_remove("ESSOR_DATA")
+            .env_remove("ESSOR_SOURCES")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `essor <args>` to completion (panics if it takes longer than ESSOR_TIMEOUT).
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = self.command();
+        command.args(args);
+        Run::of(command, args)
+    }
+
+    pub fn harvest(&self, source: &str) -> Run {
+        self.run(&["harvest", "--quiet", "--source", source])
+    }
+
+    pub fn harvest_full(&self, source: &str) -> Run {
+        self.run(&["harvest", "--quiet", "--source", source, "--full"])
+    }
+
+    /// `essor records --source <id>`, parsed; asserts it succeeds.
+    pub fn records(&self, source: &str) -> Vec<Value> {
+        self.run(&["records", "--source", source]).success().jsonl()
+    }
+
+    pub fn records_text(&self, source: &str) -> String {
+        self.run(&["records", "--source", source]).success().stdout
+    }
+
+    pub fn rejects(&self, source: &str) -> Vec<Value> {
+        self.run(&["rejects", "--source", source]).success().jsonl()
+    }
+
+    pub fn runs(&self, source: &str) -> Vec<Value> {
+        self.run(&["runs", "--source", source]).success().jsonl()
+    }
+
+    pub fn last_run(&self, source: &str) -> Value {
+        self.runs(source).pop().unwrap_or_else(|| panic!("no run recorded for source {source}"))
+    }
+
+    pub fn stats(&self) -> Value {
+        let run = self.run(&["stats", "--json"]).success();
+        serde_json::from_str(&run.stdout).unwrap_or_else(|error| panic!("stats --json: {error}: {}", run.stdout))
+    }
+}
+
+/// A finished `essor` invocation.
+pub struct Run {
+    pub args: String,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    fn of(mut command: Command, args: &[&str]) -> Run {
+        let started = Instant::now();
+        let child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn essor");
+        let output = wait_with_timeout(child, ESSOR_TIMEOUT)
+            .unwrap_or_else(|| panic!("`essor {}` did not finish within {ESSOR_TIMEOUT:?}", args.join(" ")));
+        Run {
+            args: args.join(" "),
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "`essor {}` exited with {:?} after {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.args,
+            self.code,
+            self.elapsed,
+            tail(&self.stdout, 4000),
+            tail(&self.stderr, 6000)
+        )
+    }
+
+    pub fn success(self) -> Run {
+        assert_eq!(self.code, Some(0), "expected success: {}", self.describe());
+        self
+    }
+
+    pub fn code(self, expected: i32) -> Run {
+        assert_eq!(self.code, Some(expected), "expected exit code {expected}: {}", self.describe());
+        self
+    }
+
+    pub fn jsonl(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|error| panic!("`essor {}`: bad JSON line ({error}): {line}", self.args))
+            })
+            .collect()
+    }
+}
+
+fn tail(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}
+
+/// Waits for `child` (whose stdout/stderr are piped) at most `timeout`; kills it past that.
+pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> Option<Output> {
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let out_reader = std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        if let Some(pipe) = stdout.as_mut() {
+            let _ = pipe.read_to_end(&mut buffer);
+        }
+        buffer
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        if let Some(pipe) = stderr.as_mut() {
+            let _ = pipe.read_to_end(&mut buffer);
+        }
+        buffer
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    status.map(|status| Output { status, stdout, stderr })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources
+
+/// A source file for an OAI-PMH endpoint, with fast retries so fault tests stay quick.
+pub fn oai_source(name: &str, base_url: &str, extra: &str) -> String {
+    format!(
+        r#"name = "{name}"
+kind = "oai-pmh"
+base_url = "{base_url}"
+metadata_prefix = "oai_dc"
+requests_per_second = 50.0
+max_retries = 3
+retry_backoff = "50ms"
+timeout = "5s"
+enabled = true
+{extra}
+"#
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions on JSON values
+
+pub fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or_else(|| panic!("field {key:?} is not a string in {value}"))
+}
+
+pub fn u64_field(value: &Value, key: &str) -> u64 {
+    value[key].as_u64().unwrap_or_else(|| panic!("field {key:?} is not an unsigned integer in {value}"))
+}
+
+/// Every string inside `value` (keys excluded), depth first.
+pub fn strings(value: &Value) -> Vec<&str> {
+    let mut found = Vec::new();
+    fn walk<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::String(text) => found.push(text),
+            Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
+            Value::Object(map) => map.values().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    walk(value, &mut found);
+    found
+}
+
+pub fn contains_text(value: &Value, needle: &str) -> bool {
+    strings(value).iter().any(|text| text.contains(needle))
+}
+
+/// Characters XML 1.0 forbids (C0 controls other than tab, newline, carriage return).
+pub fn has_forbidden_xml_char(text: &str) -> bool {
+    text.chars().any(|c| (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}')
+}
+
+pub fn identifiers(records: &[Value]) -> BTreeSet<String> {
+    records.iter().map(|record| str_field(record, "identifier").to_owned()).collect()
+}
+
+/// A small deterministic PRNG (xorshift64*) so the tests need no extra dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    /// Seed from `$ESSOR_TEST_SEED` or the clock; printed so a failure can be replayed.
+    pub fn from_env_or_clock(label: &str) -> Rng {
+        let seed = std::env::var("ESSOR_TEST_SEED").ok().and_then(|seed| seed.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+        });
+        eprintln!("{label}: ESSOR_TEST_SEED={seed}");
+        Rng::new(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `low..high`.
+    pub fn range(&mut self, low: u64, high: u64) -> u64 {
+        low + self.next_u64() % (high - low)
+    }
+}

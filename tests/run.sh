@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# THE test command of essor:  bash tests/run.sh [extra cargo test arguments, e.g. a test name filter]
+#
+# On a fresh machine it installs what the black-box tests need (a Python venv with the pinned
+# OAI-PMH peers of tests/peers/requirements.txt, and xmllint), then runs the whole Rust test suite
+# in the debug profile. Reruns skip the installs when nothing changed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "tests/run.sh: need root (or sudo) to run: $*" >&2
+        return 1
+    fi
+}
+
+# --- Python peers --------------------------------------------------------------------------
+venv="$root/.venv"
+requirements="$root/tests/peers/requirements.txt"
+stamp="$venv/.requirements.sha256"
+wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
+    echo "tests/run.sh: installing the Python test peers into .venv" >&2
+    if ! python3 -m venv "$venv"; then
+        # Debian's python3 ships venv/ensurepip separately.
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+        python3 -m venv "$venv"
+    fi
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$wanted" >"$stamp"
+fi
+
+# --- xmllint (XSD validation of what we serve) ---------------------------------------------
+if ! command -v xmllint >/dev/null 2>&1; then
+    echo "tests/run.sh: installing xmllint (libxml2-utils)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils
+fi
+
+export ESSOR_PYTHON="$venv/bin/python"
+export ESSOR_FIXTURES="${ESSOR_FIXTURES:-$root/../shared/fixtures}"
+if [ ! -d "$ESSOR_FIXTURES" ]; then
+    echo "tests/run.sh: fixtures not found at $ESSOR_FIXTURES (set ESSOR_FIXTURES)" >&2
+    exit 1
+fi
+
+# --- the Rust test suite, one profile (debug) ----------------------------------------------
+cargo test --locked --all-targets "$@"
+cargo test --locked --doc "$@"
