@@ -169,7 +169,7 @@ pub fn parse_page(text: &str) -> Result<Page, ParseError> {
             Event::Start(start) if in_oai => match start.local_name().into_inner() {
                 "responseDate" => page.response_date = Some(read_text(&mut reader)?),
                 "error" => page.errors.push(read_error(&mut reader, &start, false)?),
-                "ListRecords" | "GetRecord" => {
+                "ListRecords" | "GetRecord" | "ListIdentifiers" | "ListSets" => {
                     let mut inner = declarations.clone();
                     collect_declarations(&start, &mut inner);
                     read_list(&mut reader, text, &inner, &mut page)?;

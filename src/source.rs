@@ -146,7 +146,7 @@ impl Source {
     pub fn parse(file: &Path, text: &str) -> Result<Source, SourceError> {
         let spec: SourceSpec = toml::from_str(text).map_err(|error| SourceError::Syntax {
             file: file.to_owned(),
-            message: describe_toml_error(&error),
+            message: describe_toml_error(text, &error),
         })?;
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let id = SourceId::parse(stem).map_err(|message| SourceError::Id {
@@ -328,12 +328,21 @@ fn collect_toml_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Source
     Ok(())
 }
 
-fn describe_toml_error(error: &toml::de::Error) -> String {
-    // toml's message already names the key and what was expected; keep it on one line.
+/// toml's message says what was expected but not always for which key: name the key from the
+/// line the error points at.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().trim().replace('\n', " ");
-    match error.span() {
-        Some(span) => format!("{message} (at byte {})", span.start),
-        None => message,
+    let Some(span) = error.span() else {
+        return message;
+    };
+    let line_start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_number = text[..line_start].matches('\n').count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    match line.split_once('=') {
+        Some((key, _)) if !message.contains(&format!("`{}`", key.trim())) => {
+            format!("key `{}`: {message} (line {line_number})", key.trim())
+        }
+        _ => format!("{message} (line {line_number})"),
     }
 }
 

@@ -102,7 +102,7 @@ pub fn map_metadata(root: &Element) -> Result<(&'static str, Record), MapError> 
     let (format, record) = match (root.namespace.as_str(), root.name.as_str()) {
         (oai_dc::NAMESPACE, "dc") => ("oai_dc", oai_dc::map(root)),
         (etdms::NAMESPACE_1_0 | etdms::NAMESPACE_1_1, "thesis") => ("etdms", etdms::map(root)),
-        (tef::METS_NAMESPACE, "mets") => ("tef", tef::map(root)),
+        (tef::METS_NAMESPACE, "mets") if tef::is_tef(root) => ("tef", tef::map(root)),
         // Some repositories serve qualified DC under oai_dc with a bare dc root.
         (DC_NS, "dc") => ("oai_dc", oai_dc::map(root)),
         (namespace, name) => {

@@ -8,6 +8,11 @@ use crate::xml::Element;
 pub const METS_NAMESPACE: &str = "http://www.loc.gov/METS/";
 pub const TEF_NAMESPACE: &str = "http://www.abes.fr/abes/documents/tef";
 
+/// METS wraps many profiles (DSpace's METS has no TEF): only TEF is mapped.
+pub fn is_tef(root: &Element) -> bool {
+    root.descendants().iter().any(|e| e.namespace == TEF_NAMESPACE && e.name == "thesisRecord")
+}
+
 pub fn map(root: &Element) -> Record {
     let mut record = Record::default();
     let descendants = root.descendants();
