@@ -52,5 +52,8 @@ if [ ! -d "$ESSOR_FIXTURES" ]; then
 fi
 
 # --- the Rust test suite, one profile (debug) ----------------------------------------------
-cargo test --locked --all-targets "$@"
-cargo test --locked --doc "$@"
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+status=0
+cargo test --locked --no-fail-fast --all-targets "$@" || status=$?
+cargo test --locked --no-fail-fast --doc "$@" || status=$?
+exit "$status"

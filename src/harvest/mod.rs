@@ -110,12 +110,7 @@ pub fn summary_table(runs: &[RunRecord]) -> String {
                 (end - start).to_std().ok()
             })
             .unwrap_or(Duration::ZERO);
-        let status = match run.status {
-            RunStatus::Complete => "complete",
-            RunStatus::Incomplete => "incomplete",
-            RunStatus::Failed => "FAILED",
-            RunStatus::Running => "running",
-        };
+        let status = run.status.as_str();
         let c = &run.counters;
         out.push_str(&format!(
             "{:<24} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7}s\n",

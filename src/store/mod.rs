@@ -24,10 +24,15 @@ use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
 /// Bumped whenever a table's layout changes; a store of another version is refused at open.
 pub const SCHEMA_VERSION: u32 = 1;
 const STORE_FILE: &str = "essor.redb";
+/// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
+/// sequential per source and gain little from more.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
-/// (source, OAI identifier) → (JSON header, LZ4 raw metadata XML).
-const RECORDS: TableDefinition<(&str, &str), (&[u8], &[u8])> = TableDefinition::new("records");
+/// (source, OAI identifier) → (content hash, LZ4 of [u32 header length][JSON header][raw XML]).
+/// The hash sits outside the blob so "unchanged?" needs no decompression; header and raw are
+/// compressed together because the mapped record repeats the raw text (titles, abstracts).
+const RECORDS: TableDefinition<(&str, &str), (u64, &[u8])> = TableDefinition::new("records");
 /// (source, identifier or `sha:<hash>`) → (JSON reject, LZ4 raw record XML).
 const REJECTS: TableDefinition<(&str, &str), (&[u8], &[u8])> = TableDefinition::new("rejects");
 /// source → JSON [`Checkpoint`].
@@ -61,21 +66,41 @@ fn db<E: Into<redb::Error>>(error: E) -> StoreError {
     StoreError::Redb(error.into())
 }
 
-/// The JSON half of a stored record.
+/// The JSON part of a stored record.
 #[derive(Debug, Serialize, Deserialize)]
-struct RecordHeader {
+struct RecordHeader<R> {
     datestamp: String,
     deleted: bool,
     #[serde(default)]
     format: Option<String>,
     #[serde(default)]
     sets: Vec<String>,
-    /// Hash of what the repository sent; equal hashes mean nothing changed.
-    hash: u64,
     #[serde(default)]
-    record: Option<Record>,
+    record: Option<R>,
     /// Our clock, when this version was written.
     stored_at: String,
+}
+
+/// Packs a record's header and raw XML into one compressed blob.
+fn pack_record(header: &[u8], raw: &str) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(4 + header.len() + raw.len());
+    plain.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    plain.extend_from_slice(header);
+    plain.extend_from_slice(raw.as_bytes());
+    lz4_flex::compress_prepend_size(&plain)
+}
+
+fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
+    let corrupt = |error: String| StoreError::Corrupt { table: "records", error };
+    let plain = lz4_flex::decompress_size_prepended(blob).map_err(|e| corrupt(e.to_string()))?;
+    let length = plain
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or_else(|| corrupt("short value".into()))?;
+    let header = plain.get(4..4 + length).ok_or_else(|| corrupt("short header".into()))?;
+    let header = from_json("records", header)?;
+    let raw = String::from_utf8(plain[4 + length..].to_vec()).map_err(|e| corrupt(e.to_string()))?;
+    Ok((header, raw))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -99,7 +124,10 @@ impl Store {
             error,
         })?;
         let path = data_dir.join(STORE_FILE);
-        let db = Database::builder().create(&path).map_err(|error| match error {
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|error| match error {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse { path: path.clone() },
             other => db(other),
         })?;
@@ -244,18 +272,20 @@ impl Store {
                         let previous = records
                             .get((source, harvested.identifier.as_str()))
                             .map_err(db)?
-                            .map(|v| from_json::<RecordHeader>("records", v.value().0))
-                            .transpose()?;
+                            .map(|v| {
+                                let (old_hash, blob) = v.value();
+                                (old_hash, old_hash != hash && was_deleted(blob))
+                            });
                         // A record that maps now clears an earlier rejection of it.
                         if rejects.remove((source, harvested.identifier.as_str())).map_err(db)?.is_some() {
                             rejected = rejected.saturating_sub(1);
                         }
-                        match &previous {
-                            Some(old) if old.hash == hash => {
+                        match previous {
+                            Some((old_hash, _)) if old_hash == hash => {
                                 page.unchanged += 1;
                                 continue;
                             }
-                            Some(old) => match (old.deleted, harvested.deleted) {
+                            Some((_, old_deleted)) => match (old_deleted, harvested.deleted) {
                                 (false, true) => {
                                     page.deleted += 1;
                                     live = live.saturating_sub(1);
@@ -282,16 +312,12 @@ impl Store {
                             deleted: harvested.deleted,
                             format: harvested.format.map(str::to_owned),
                             sets: harvested.sets.clone(),
-                            hash,
-                            record: harvested.record.clone(),
+                            record: harvested.record.as_ref(),
                             stored_at: now.clone(),
                         };
-                        let raw = compress(harvested.raw.as_deref().unwrap_or_default());
+                        let blob = pack_record(&to_json(&header), harvested.raw.as_deref().unwrap_or_default());
                         records
-                            .insert(
-                                (source, harvested.identifier.as_str()),
-                                (to_json(&header).as_slice(), raw.as_slice()),
-                            )
+                            .insert((source, harvested.identifier.as_str()), (hash, blob.as_slice()))
                             .map_err(db)?;
                         changes
                             .insert(next_change, (source, harvested.identifier.as_str()))
@@ -396,9 +422,8 @@ impl Store {
             if source.is_some_and(|s| s != record_source) {
                 break;
             }
-            let (header, raw) = value.value();
-            let header: RecordHeader = from_json("records", header)?;
-            let raw = decompress("records", raw)?;
+            let (_, blob) = value.value();
+            let (header, raw) = unpack_record(blob)?;
             visit(StoredRecord {
                 source: record_source.to_owned(),
                 identifier: identifier.to_owned(),
@@ -443,6 +468,11 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Whether a stored blob is a deletion; only read when a record changed.
+fn was_deleted(blob: &[u8]) -> bool {
+    unpack_record(blob).map(|(header, _)| header.deleted).unwrap_or(false)
 }
 
 /// What identifies a version of a record: if none of it changed, the record is not rewritten.

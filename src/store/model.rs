@@ -80,6 +80,18 @@ pub enum RunStatus {
     Failed,
 }
 
+impl RunStatus {
+    /// The name used in JSON and in summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Complete => "complete",
+            RunStatus::Incomplete => "incomplete",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
 /// One harvest run in the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {

@@ -100,10 +100,20 @@ impl Element {
     }
 }
 
-/// Collapses runs of whitespace into one space and trims.
+/// Collapses runs of ASCII whitespace into one space and trims.
 pub fn collapse_whitespace(text: &str) -> String {
+    // Most values are already clean: no leading, trailing, doubled or non-space whitespace.
+    let bytes = text.as_bytes();
+    let clean = !bytes.first().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.windows(2).any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace())
+        && !bytes.iter().any(|&b| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C));
+    if clean {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    // ASCII whitespace only: a no-break space in a name or title is meaningful.
+    for word in text.split_ascii_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }

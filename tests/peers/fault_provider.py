@@ -538,9 +538,12 @@ class Deleted(Scenario):
 
 
 class Slow(Scenario):
+    """Long enough (about 10 s for a debug build) that a harvest makes durable commits midway,
+    so SIGKILLs land both before and after a checkpoint that a rerun can resume from."""
+
     name = "slow"
-    description = "40 pages of 50 records, 75 ms per page (for the SIGKILL test)"
-    pages = 40
+    description = "80 pages of 50 records, 75 ms per page (for the SIGKILL test)"
+    pages = 80
     page_size = 50
     delay_seconds = 0.075
 

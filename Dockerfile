@@ -1,0 +1,24 @@
+# essor: build a static-ish release binary, run it on a slim Debian with the source files.
+#   docker build -t essor .
+#   docker run --rm -v essor-data:/data essor                 # harvest the real sources
+#   docker run --rm essor --sources /etc/essor/harvest-sources/samples run   # offline samples
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+RUN cargo build --release --locked && strip target/release/essor
+
+FROM debian:bookworm-slim
+# ca-certificates: repositories are harvested over HTTPS with the system's roots.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /data essor \
+    && mkdir -p /data && chown essor /data
+COPY --from=build /src/target/release/essor /usr/local/bin/essor
+COPY harvest-sources /etc/essor/harvest-sources
+USER essor
+VOLUME /data
+ENV ESSOR_DATA=/data ESSOR_SOURCES=/etc/essor/harvest-sources
+ENTRYPOINT ["essor"]
+CMD ["harvest", "--all"]
