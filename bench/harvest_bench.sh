@@ -7,7 +7,8 @@
 # 2. nginx serves them as a static OAI-PMH provider on 127.0.0.1:BENCH_PORT (default 8089),
 #    from a private prefix under BENCH_DIR (no root paths), gzip_static on: nginx is not the
 #    bottleneck (it sends pre-compressed files with sendfile).
-# 3. BENCH_RUNS times (default 3), interleaved, each under /usr/bin/time -v (wall time, peak RSS):
+# 3. BENCH_RUNS times (default 3), interleaved, each under /usr/bin/time -v (wall time, user+system
+#    CPU time, peak RSS):
 #      a. essor --data D --sources S --quiet harvest --all   (fresh data dir each run; a generated
 #         source TOML points at nginx with requests_per_second = 100000)
 #      b. bench/sickle_harvest.py: Sickle (pinned, in .venv-bench) iterates every record and
@@ -141,7 +142,7 @@ fi
 # Measurements
 # ---------------------------------------------------------------------------------------------
 RESULTS="$WORK/results.tsv"
-printf 'tool\trun\texit\twall_s\tpeak_rss_kib\tlistrecords_requests\tbytes_sent\n' > "$RESULTS"
+printf 'tool\trun\texit\twall_s\tcpu_s\tpeak_rss_kib\tlistrecords_requests\tbytes_sent\n' > "$RESULTS"
 
 access_lines() {
     kill -USR1 "$NGINX_PID"   # reopen logs: flushes the buffered access log
@@ -155,19 +156,20 @@ measure() { # tool, run, command...
     before=$(access_lines)
     "$GNU_TIME" -v -o "$tfile" "$@" > "$out" 2>&1 || rc=$?
     after=$(access_lines)
-    local wall rss requests bytes
+    local wall cpu rss requests bytes
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$tfile")
+    cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$tfile")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tfile")
 read -r requests bytes < <(awk -v a="$before" -v b="$after" \
         'NR > a && NR <= b { if (/verb=ListRecords/) n++; s += $3 } END { print n + 0, s + 0 }' "$NGX/logs/access.log")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$run" "$rc" "$wall" "$rss" "$requests" "$bytes" >> "$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$run" "$rc" "$wall" "$cpu" "$rss" "$requests" "$bytes" >> "$RESULTS"
     if ((rc != 0)); then
         log "$tool run $run exited with $rc; last lines of $out:"
         tail -n 20 "$out" >&2
     elif ((requests < PAGES)); then
         log "warning: $tool run $run made $requests ListRecords requests for $PAGES pages: incomplete harvest?"
     fi
-    log "$tool run $run: exit $rc, ${wall}s wall, peak RSS ${rss} KiB, $requests ListRecords requests"
+    log "$tool run $run: exit $rc, ${wall}s wall, ${cpu}s CPU, peak RSS ${rss} KiB, $requests ListRecords requests"
 }
 
 run_essor=false
@@ -240,12 +242,16 @@ for tool in ("essor", "sickle"):
     if not runs:
         continue
     walls = [float(r["wall_s"]) for r in ok]
+    cpus = [float(r["cpu_s"]) for r in ok]
     rss = [int(r["peak_rss_kib"]) for r in ok]
     summary[tool] = {
         "runs": len(runs), "ok_runs": len(ok),
         "wall_s": walls,
         "median_wall_s": statistics.median(walls) if walls else None,
         "median_records_per_s": round(records / statistics.median(walls), 1) if walls else None,
+        "cpu_s": cpus,
+        "median_cpu_s": statistics.median(cpus) if cpus else None,
+        "records_per_cpu_s": round(records / statistics.median(cpus), 1) if cpus else None,
         "peak_rss_mib_max": round(max(rss) / 1024, 1) if rss else None,
         "listrecords_requests": [int(r["listrecords_requests"]) for r in runs],
         "bytes_sent": [int(r["bytes_sent"]) for r in runs],
@@ -263,6 +269,7 @@ result = {
 if summary.get("essor", {}).get("median_wall_s") and summary.get("sickle", {}).get("median_wall_s"):
     e, s = summary["essor"], summary["sickle"]
     result["essor_speedup_vs_sickle"] = round(s["median_wall_s"] / e["median_wall_s"], 2)
+    result["essor_cpu_efficiency_vs_sickle"] = round(s["median_cpu_s"] / e["median_cpu_s"], 2)
     result["essor_rss_vs_sickle"] = round(e["peak_rss_mib_max"] / s["peak_rss_mib_max"], 2)
 json.dump(result, open(sys.argv[2], "w"), indent=2)
 
@@ -271,16 +278,20 @@ print(f"Harvest of {records:,} records ({result['pages']} pages of {result['page
       f"{result['pages_mb']} MB of XML, {result['pages_gzip_mb']} MB gzipped on the wire) from nginx on 127.0.0.1")
 print(f"{result['date']} | {result['machine']} | {result['versions']} | commit {result['commit']}")
 print()
-print("| harvester | runs ok | median wall (s) | records/s | peak RSS (MiB) | ListRecords requests |")
-print("|---|---|---|---|---|---|")
+print("| harvester | runs ok | median wall (s) | records/s | median CPU (s) | records/CPU-s | peak RSS (MiB) | ListRecords requests |")
+print("|---|---|---|---|---|---|---|---|")
 for tool, t in summary.items():
     wall = f"{t['median_wall_s']:.2f}" if t["median_wall_s"] else "–"
     rate = f"{t['median_records_per_s']:,.0f}" if t["median_records_per_s"] else "–"
     rss = f"{t['peak_rss_mib_max']:.1f}" if t["peak_rss_mib_max"] else "–"
-    print(f"| {tool} | {t['ok_runs']}/{t['runs']} | {wall} | {rate} | {rss} | {', '.join(map(str, t['listrecords_requests']))} |")
+    cpu = f"{t['median_cpu_s']:.2f}" if t["median_cpu_s"] else "–"
+    cpu_rate = f"{t['records_per_cpu_s']:,.0f}" if t["records_per_cpu_s"] else "–"
+    print(f"| {tool} | {t['ok_runs']}/{t['runs']} | {wall} | {rate} | {cpu} | {cpu_rate} | {rss} | "
+          f"{', '.join(map(str, t['listrecords_requests']))} |")
 if "essor_speedup_vs_sickle" in result:
     print()
-    print(f"essor is {result['essor_speedup_vs_sickle']}x Sickle's throughput, "
-          f"with {result['essor_rss_vs_sickle']}x its peak RSS")
+    print(f"essor: {result['essor_speedup_vs_sickle']}x Sickle's throughput (wall), "
+          f"{result['essor_cpu_efficiency_vs_sickle']}x fewer CPU-seconds, {result['essor_rss_vs_sickle']}x its peak RSS")
+    print("(wall time is what a user waits; CPU time is steadier when the machine is busy)")
 print(f"\n(raw: {sys.argv[1]}, {sys.argv[2]})")
 PY

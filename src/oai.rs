@@ -156,7 +156,21 @@ fn open_envelope<'i>(
 }
 
 /// Parses a ListRecords or GetRecord response.
+///
+/// A complete response (it ends with `</OAI-PMH>`) that is not well-formed because of one bad
+/// record (an unescaped `<` in an abstract, a stray PHP warning) is parsed again record by
+/// record: the bad records become rejects and the rest of the page is kept. A response that does
+/// not end properly is truncated and stays an error, to be fetched again.
 pub fn parse_page(text: &str) -> Result<Page, ParseError> {
+    match parse_whole_page(text) {
+        Err(ParseError::Xml(error)) if text.trim_end().ends_with("</OAI-PMH>") => {
+            recover_page(text).ok_or(ParseError::Xml(error))
+        }
+        other => other,
+    }
+}
+
+fn parse_whole_page(text: &str) -> Result<Page, ParseError> {
     let mut reader = new_reader(text);
     let mut declarations = Vec::new();
     open_envelope(&mut reader, text, &mut declarations)?;
@@ -185,6 +199,70 @@ pub fn parse_page(text: &str) -> Result<Page, ParseError> {
             _ => {}
         }
     }
+}
+
+/// Record-by-record parsing of a complete but ill-formed page; `None` if even the envelope is
+/// unusable.
+fn recover_page(text: &str) -> Option<Page> {
+    let records = record_spans(text);
+    let first = records.first().map_or(text.find("<resumptionToken")?, |span| span.0);
+    let envelope = &text[..first];
+    let list = if envelope.contains("<GetRecord") { "GetRecord" } else { "ListRecords" };
+    let close = format!("</{list}></OAI-PMH>");
+    let mut page = Page::default();
+    for &(start, end) in &records {
+        let slice = &text[start..end];
+        match parse_whole_page(&format!("{envelope}{slice}{close}")) {
+            Ok(one) => page.items.extend(one.items),
+            Err(error) => page.items.push(PageItem::Reject(RejectedRecord {
+                identifier: between(slice, "<identifier>", "</identifier>").map(|s| s.trim().to_owned()),
+                datestamp: between(slice, "<datestamp>", "</datestamp>").map(|s| s.trim().to_owned()),
+                reason: format!("record is not well-formed XML: {error}"),
+                raw: slice.to_owned(),
+            })),
+        }
+    }
+    let tail_start = records.last().map_or(first, |span| span.1);
+    let tail = text[tail_start..].trim_end();
+    let tail = tail.strip_suffix("</OAI-PMH>")?.trim_end().strip_suffix(&format!("</{list}>"))?;
+    let rest = parse_whole_page(&format!("{envelope}{tail}{close}")).ok()?;
+    page.response_date = rest.response_date;
+    page.token = rest.token;
+    page.errors = rest.errors;
+    Some(page)
+}
+
+/// Byte spans of the top-level `<record>` elements, nesting counted (MARCXML uses `<record>`
+/// inside OAI records).
+fn record_spans(text: &str) -> Vec<(usize, usize)> {
+    let is_tag = |at: usize, tag: &str| {
+        text[at..].starts_with(tag) && matches!(text.as_bytes().get(at + tag.len()), Some(b'>' | b' ' | b'\n' | b'\t' | b'\r'))
+    };
+    let mut spans = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (at, _) in text.match_indices('<') {
+        if is_tag(at, "<record") {
+            if depth == 0 {
+                start = at;
+            }
+            depth += 1;
+        } else if is_tag(at, "</record") && depth > 0 {
+            depth -= 1;
+            if depth == 0
+                && let Some(close) = text[at..].find('>')
+            {
+                spans.push((start, at + close + 1));
+            }
+        }
+    }
+    spans
+}
+
+fn between<'t>(text: &'t str, open: &str, close: &str) -> Option<&'t str> {
+    let start = text.find(open)? + open.len();
+    let end = start + text[start..].find(close)?;
+    Some(&text[start..end])
 }
 
 fn read_list<'i>(

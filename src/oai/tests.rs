@@ -251,3 +251,21 @@ fn records_without_identifier_or_metadata_are_rejected_not_dropped() {
     assert!(reasons[2].contains("datestamp"));
     assert!(reasons[3].contains("no title"));
 }
+
+#[test]
+fn one_ill_formed_record_is_rejected_and_the_page_kept() {
+    let text = r#"<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-22T10:00:00Z</responseDate><ListRecords>
+<record><header><identifier>oai:x:1</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Les SCIC</dc:title></oai_dc:dc></metadata></record>
+<record><header><identifier>oai:x:2</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Taux < 5 % </dc:titel></oai_dc:dc></metadata></record>
+<record><header><identifier>oai:x:3</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Les mutuelles</dc:title></oai_dc:dc></metadata></record>
+<resumptionToken cursor="0">next</resumptionToken></ListRecords></OAI-PMH>"#;
+    let page = parse_page(text).expect("recovered");
+    let kept: Vec<&str> = records(&page).iter().map(|r| r.identifier.as_str()).collect();
+    assert_eq!(kept, ["oai:x:1", "oai:x:3"]);
+    let rejected = rejects(&page);
+    assert_eq!(rejected[0].identifier.as_deref(), Some("oai:x:2"));
+    assert!(rejected[0].reason.contains("not well-formed"), "{}", rejected[0].reason);
+    assert_eq!(page.next_token(), Some("next"));
+    // The same page cut short is truncated, not recoverable.
+    assert!(parse_page(&text[..text.len() - 40]).is_err());
+}
