@@ -10,7 +10,7 @@ pub const NAMESPACE_1_1: &str = "http://www.ndltd.org/standards/metadata/etdms/1
 
 pub fn map(root: &Element) -> Record {
     let mut record = Record::default();
-    let ns = root.namespace.as_str();
+    let ns = root.namespace.as_ref();
     for child in root.children.iter().filter(|c| c.namespace == ns) {
         match child.name.as_str() {
             "title" => push_lang(&mut record.titles, child),

@@ -4,6 +4,8 @@
 //! tree makes the crosswalks short and readable, and the same tree is built when a stored raw
 //! record is re-mapped, so harvest-time and later mappings cannot diverge.
 
+use std::borrow::Cow;
+
 use quick_xml::NsReader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -14,8 +16,8 @@ const MAX_DEPTH: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
-    /// Namespace URI, empty when unbound.
-    pub namespace: String,
+    /// Namespace URI, empty when unbound. Well-known namespaces are shared, not allocated.
+    pub namespace: Cow<'static, str>,
     pub name: String,
     pub attributes: Vec<Attribute>,
     pub children: Vec<Element>,
@@ -26,7 +28,7 @@ pub struct Element {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// Namespace URI, empty for unprefixed attributes.
-    pub namespace: String,
+    pub namespace: Cow<'static, str>,
     pub name: String,
     pub value: String,
 }
@@ -75,6 +77,9 @@ impl Element {
 
     /// All text below this element, in document order, whitespace collapsed.
     pub fn deep_text(&self) -> String {
+        if self.children.is_empty() {
+            return collapse_whitespace(&self.text);
+        }
         let mut out = String::new();
         self.push_deep_text(&mut out);
         collapse_whitespace(&out)
@@ -155,10 +160,31 @@ pub(crate) fn syntax(position: u64, error: impl std::fmt::Display) -> TreeError 
     }
 }
 
-pub(crate) fn namespace_of(resolved: &ResolveResult<'_>) -> String {
+/// Namespaces met in nearly every record, compared instead of allocated.
+const KNOWN_NAMESPACES: &[&str] = &[
+    "http://www.openarchives.org/OAI/2.0/",
+    "http://www.openarchives.org/OAI/2.0/oai_dc/",
+    "http://purl.org/dc/elements/1.1/",
+    "http://purl.org/dc/terms/",
+    "http://www.w3.org/2001/XMLSchema-instance",
+    "http://www.ndltd.org/standards/metadata/etdms/1.0/",
+    "http://www.ndltd.org/standards/metadata/etdms/1.1/",
+    "http://www.loc.gov/METS/",
+    "http://www.abes.fr/abes/documents/tef",
+    "http://www.tei-c.org/ns/1.0",
+    XML_NS,
+];
+
+pub(crate) fn namespace_of(resolved: &ResolveResult<'_>) -> Cow<'static, str> {
     match resolved {
-        ResolveResult::Bound(ns) => ns.into_inner().to_owned(),
-        _ => String::new(),
+        ResolveResult::Bound(ns) => {
+            let uri = ns.into_inner();
+            match KNOWN_NAMESPACES.iter().find(|known| **known == uri) {
+                Some(known) => Cow::Borrowed(known),
+                None => Cow::Owned(uri.to_owned()),
+            }
+        }
+        _ => Cow::Borrowed(""),
     }
 }
 
@@ -166,7 +192,7 @@ pub(crate) fn namespace_of(resolved: &ResolveResult<'_>) -> String {
 pub fn read_element<'i>(
     reader: &mut NsReader<&'i [u8]>,
     start: &BytesStart<'i>,
-    namespace: String,
+    namespace: Cow<'static, str>,
     is_empty: bool,
 ) -> Result<Element, TreeError> {
     let root = open_element(reader, start, namespace);
@@ -281,7 +307,7 @@ fn html_entity(name: &str) -> Option<char> {
     })
 }
 
-fn open_element<'i>(reader: &NsReader<&'i [u8]>, start: &BytesStart<'i>, namespace: String) -> Element {
+fn open_element<'i>(reader: &NsReader<&'i [u8]>, start: &BytesStart<'i>, namespace: Cow<'static, str>) -> Element {
     let mut attributes = Vec::new();
     for attribute in start.attributes().with_checks(false).flatten() {
         let key = attribute.key.into_inner();
@@ -289,12 +315,12 @@ fn open_element<'i>(reader: &NsReader<&'i [u8]>, start: &BytesStart<'i>, namespa
             continue;
         }
         let namespace = if key.starts_with("xml:") {
-            XML_NS.to_owned()
+            Cow::Borrowed(XML_NS)
         } else if key.contains(':') {
             let (resolved, _) = reader.resolver().resolve_attribute(attribute.key);
             namespace_of(&resolved)
         } else {
-            String::new()
+            Cow::Borrowed("")
         };
         let local = key.rsplit(':').next().unwrap_or(key).to_owned();
         let value = attribute
