@@ -96,4 +96,11 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     assert_eq!(stats["records"], 4000, "{stats}");
     let last = victim.last_run(SOURCE);
     assert_eq!(last["status"], "complete", "{last}");
+    for run in victim.runs(SOURCE) {
+        let status = run["status"].as_str().unwrap_or_default();
+        assert!(
+            ["complete", "failed", "incomplete"].contains(&status),
+            "a killed run must not stay in the history as {status:?}: {run}"
+        );
+    }
 }

@@ -316,6 +316,7 @@ fn empty_final_resumption_token_ends_the_list() {
 #[test]
 fn resumption_token_loop_stops_and_keeps_what_was_received() {
     let harvested = harvest_scenario("token-loop");
+    assert_eq!(harvested.run.code, Some(1), "an incomplete harvest is not a success: {}", harvested.run.describe());
     assert!(
         harvested.run.elapsed < std::time::Duration::from_secs(120),
         "the harvest must detect the loop: {}",
@@ -432,6 +433,7 @@ fn oai_error_with_http_422_fails_with_its_code() {
     assert!(run["error"].as_str().unwrap().contains("badArgument"), "{run}");
     let stats = harvested.provider_stats();
     assert_eq!(stats["by_verb"]["ListRecords"], 1, "an OAI protocol error is not retried: {stats}");
+    assert_eq!(u64_field(&run, "requests"), u64_field(&stats, "requests"), "a failed run counts its requests: {run}");
 }
 
 #[test]
@@ -476,4 +478,17 @@ fn deleted_records_are_stored_as_deleted() {
     assert_eq!(stats["records"], 12, "live records only: {stats}");
     assert_eq!(stats["deleted_records"], 3, "{stats}");
     assert_eq!(stats["by_source"]["deleted"]["deleted_records"], 3, "{stats}");
+}
+
+#[test]
+fn harvest_all_takes_enabled_sources_only() {
+    let provider = Peer::fault_provider();
+    let workspace = Workspace::new();
+    workspace.write_source("clean", &oai_source("Enabled", &provider.url("/clean/oai"), ""));
+    let disabled = oai_source("Disabled", &provider.url("/deleted/oai"), "").replace("enabled = true", "enabled = false");
+    workspace.write_source("deleted", &disabled);
+    workspace.run(&["harvest", "--quiet", "--all"]).success();
+    assert_eq!(workspace.records("clean").len(), 15);
+    assert!(workspace.runs("deleted").is_empty(), "a disabled source is not harvested by --all");
+    assert_eq!(provider.get_json("/deleted/_stats")["requests"], 0);
 }

@@ -95,6 +95,13 @@ fn oai_pmh_source_without_base_url_is_refused() {
 }
 
 #[test]
+fn harvest_without_source_or_all_is_a_usage_error() {
+    let workspace = Workspace::new();
+    workspace.write_source("good", GOOD);
+    workspace.run(&["harvest", "--quiet"]).code(2);
+}
+
+#[test]
 fn harvesting_an_unknown_source_id_is_a_usage_error() {
     let workspace = Workspace::new();
     workspace.write_source("good", GOOD);

@@ -107,13 +107,16 @@ impl Element {
 
 /// Collapses runs of ASCII whitespace into one space and trims.
 pub fn collapse_whitespace(text: &str) -> String {
-    // Most values are already clean: no leading, trailing, doubled or non-space whitespace.
-    let bytes = text.as_bytes();
-    let clean = !bytes.first().is_some_and(u8::is_ascii_whitespace)
-        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
-        && !bytes.windows(2).any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace())
-        && !bytes.iter().any(|&b| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C));
-    if clean {
+    // Most values are already clean (no leading, trailing, doubled or non-space whitespace):
+    // one branch-free pass tells.
+    let mut previous_was_space = true;
+    let mut dirty = false;
+    for &byte in text.as_bytes() {
+        let space = matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0C);
+        dirty |= space & (previous_was_space | (byte != b' '));
+        previous_was_space = space;
+    }
+    if !(dirty | previous_was_space) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len());
@@ -356,6 +359,23 @@ mod tests {
         assert_eq!(title.text, "L'économie & la éthique");
         assert_eq!(title.lang(), Some("fr"));
         assert_eq!(root.child("", "x").unwrap().attr("a"), Some("1"));
+    }
+
+    #[test]
+    fn whitespace_is_collapsed_only_where_needed() {
+        for (input, expected) in [
+            ("", ""),
+            ("   ", ""),
+            ("a b", "a b"),
+            (" a", "a"),
+            ("a ", "a"),
+            ("a  b", "a b"),
+            ("a\tb", "a b"),
+            ("a\n  b\r\n", "a b"),
+            ("L'économie\u{A0}sociale", "L'économie\u{A0}sociale"),
+        ] {
+            assert_eq!(collapse_whitespace(input), expected, "{input:?}");
+        }
     }
 
     #[test]
