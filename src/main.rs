@@ -276,11 +276,26 @@ fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let raw = started.elapsed();
     let started = Instant::now();
     let mut records = 0usize;
+    let mut parsed = Vec::with_capacity(pages.len());
     for page in &pages {
         let decoded = essor::xml::decode(page, None)?;
-        records += essor::oai::parse_page(&decoded.text)?.items.len();
+        let page = essor::oai::parse_page(&decoded.text)?;
+        records += page.items.len();
+        parsed.push(page);
     }
     let full = started.elapsed();
+    let scratch = tempfile_dir()?;
+    let store = Store::open(&scratch)?;
+    let started = Instant::now();
+    let prepared: Vec<_> = parsed.iter().map(|page| essor::store::prepare_items(&page.items)).collect();
+    let prepare = started.elapsed();
+    let started = Instant::now();
+    let mut checkpoint = essor::store::Checkpoint::default();
+    for (index, items) in prepared.iter().enumerate() {
+        store.commit_page("bench", items, &mut checkpoint, index + 1 == prepared.len())?;
+    }
+    let stored = started.elapsed();
+    let _ = std::fs::remove_dir_all(&scratch);
     let mib = bytes as f64 / (1024.0 * 1024.0);
     println!("bytes: {bytes} ({mib:.1} MiB), events: {events}, records: {records}");
     println!("raw quick-xml events: {:.3}s, {:.1} MiB/s", raw.as_secs_f64(), mib / raw.as_secs_f64());
@@ -291,5 +306,21 @@ fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         records as f64 / full.as_secs_f64(),
         100.0 * raw.as_secs_f64() / full.as_secs_f64()
     );
+    println!(
+        "essor store prepare (serialise, hash, compress): {:.3}s, {:.0} records/s",
+        prepare.as_secs_f64(),
+        records as f64 / prepare.as_secs_f64()
+    );
+    println!(
+        "essor store commits: {:.3}s, {:.0} records/s",
+        stored.as_secs_f64(),
+        records as f64 / stored.as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("essor-bench-parse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }

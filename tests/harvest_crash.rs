@@ -26,7 +26,11 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     let clean_run = reference.harvest(SOURCE).success();
     let clean_duration = clean_run.elapsed;
     let expected = reference.records_text(SOURCE);
-    assert_eq!(expected.lines().count(), 4000, "the slow scenario serves 80 pages of 50 records");
+    assert_eq!(
+        expected.lines().count(),
+        4000,
+        "the slow scenario serves 80 pages of 50 records"
+    );
 
     // The victim: SIGKILLed (Child::kill) at random moments of successive harvests.
     let victim = Workspace::new();
@@ -39,12 +43,20 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     let clean_ms = clean_duration.as_millis() as u64;
     let delays: Vec<Duration> = [(2, 30), (55, 80), (2, 12)]
         .into_iter()
-        .map(|(low, high)| Duration::from_millis(rng.range(clean_ms * low / 100, clean_ms * high / 100).max(10)))
+        .map(|(low, high)| {
+            Duration::from_millis(
+                rng.range(clean_ms * low / 100, clean_ms * high / 100)
+                    .max(10),
+            )
+        })
         .collect();
     let mut kills = 0;
     for delay in delays {
         let mut command = victim.command();
-        command.args(["harvest", "--quiet", "--source", SOURCE]).stdout(Stdio::null()).stderr(Stdio::null());
+        command
+            .args(["harvest", "--quiet", "--source", SOURCE])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         let mut child = command.spawn().expect("spawn essor");
         let started = Instant::now();
         while started.elapsed() < delay {
@@ -60,10 +72,17 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
         }
         let _ = child.wait();
     }
-    assert!(kills >= 2, "the harvest ended before most kill points (clean run took {clean_duration:?})");
+    assert!(
+        kills >= 2,
+        "the harvest ended before most kill points (clean run took {clean_duration:?})"
+    );
     if victim.data().exists() {
         let partial = victim.run(&["records", "--source", SOURCE]);
-        eprintln!("after {kills} kills: exit {:?}, {} records stored", partial.code, partial.stdout.lines().count());
+        eprintln!(
+            "after {kills} kills: exit {:?}, {} records stored",
+            partial.code,
+            partial.stdout.lines().count()
+        );
     }
 
     // Rerun until one harvest succeeds.
@@ -74,7 +93,10 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
             succeeded = true;
             break;
         }
-        eprintln!("rerun {attempt} after the kills did not succeed: {}", run.describe());
+        eprintln!(
+            "rerun {attempt} after the kills did not succeed: {}",
+            run.describe()
+        );
     }
     assert!(succeeded, "no rerun succeeded after the kills");
 
@@ -82,7 +104,10 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     if actual != expected {
         let expected_lines: Vec<&str> = expected.lines().collect();
         let actual_lines: Vec<&str> = actual.lines().collect();
-        let first_difference = expected_lines.iter().zip(&actual_lines).position(|(a, b)| a != b);
+        let first_difference = expected_lines
+            .iter()
+            .zip(&actual_lines)
+            .position(|(a, b)| a != b);
         panic!(
             "after {kills} kills the store differs from a clean harvest: {} records vs {} expected; \
              first differing line: {first_difference:?}\nexpected: {:?}\nactual:   {:?}",

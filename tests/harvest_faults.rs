@@ -10,8 +10,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{
-    Peer, Run, Workspace, contains_text, has_forbidden_xml_char, identifiers, oai_source, str_field, strings,
-    u64_field,
+    Peer, Run, Workspace, contains_text, has_forbidden_xml_char, identifiers, oai_source,
+    str_field, strings, u64_field,
 };
 use serde_json::Value;
 
@@ -25,12 +25,14 @@ struct Harvested {
 
 impl Harvested {
     fn expected(&self) -> Value {
-        self.provider.get_json(&format!("/{}/_expected", self.scenario))
+        self.provider
+            .get_json(&format!("/{}/_expected", self.scenario))
     }
 
     /// Requests the provider saw for this scenario since it started.
     fn provider_stats(&self) -> Value {
-        self.provider.get_json(&format!("/{}/_stats", self.scenario))
+        self.provider
+            .get_json(&format!("/{}/_stats", self.scenario))
     }
 
     fn records(&self) -> Vec<Value> {
@@ -51,7 +53,9 @@ impl Harvested {
 
     /// How many times the provider was asked for ListRecords page `page` (1-based).
     fn page_requests(&self, page: u32) -> u64 {
-        self.provider_stats()["pages"][page.to_string()].as_u64().unwrap_or(0)
+        self.provider_stats()["pages"][page.to_string()]
+            .as_u64()
+            .unwrap_or(0)
     }
 }
 
@@ -59,9 +63,17 @@ fn harvest_scenario(scenario: &str) -> Harvested {
     let provider = Peer::fault_provider();
     let workspace = Workspace::new();
     let base_url = provider.url(&format!("/{scenario}/oai"));
-    workspace.write_source(scenario, &oai_source(&format!("Fault provider: {scenario}"), &base_url, ""));
+    workspace.write_source(
+        scenario,
+        &oai_source(&format!("Fault provider: {scenario}"), &base_url, ""),
+    );
     let run = workspace.harvest(scenario);
-    Harvested { scenario: scenario.to_owned(), workspace, provider, run }
+    Harvested {
+        scenario: scenario.to_owned(),
+        workspace,
+        provider,
+        run,
+    }
 }
 
 /// The store holds exactly the provider's expected records: same identifiers (each once),
@@ -71,8 +83,10 @@ fn assert_stored_exactly(harvested: &Harvested) {
     let expected = harvested.expected();
     let records = harvested.records();
     let expected_records = expected["records"].as_array().unwrap();
-    let expected_ids: BTreeSet<String> =
-        expected_records.iter().map(|record| str_field(record, "identifier").to_owned()).collect();
+    let expected_ids: BTreeSet<String> = expected_records
+        .iter()
+        .map(|record| str_field(record, "identifier").to_owned())
+        .collect();
     let stored_ids = identifiers(&records);
     let missing: Vec<_> = expected_ids.difference(&stored_ids).collect();
     let unexpected: Vec<_> = stored_ids.difference(&expected_ids).collect();
@@ -82,53 +96,105 @@ fn assert_stored_exactly(harvested: &Harvested) {
         harvested.scenario,
         harvested.run.describe()
     );
-    assert_eq!(records.len(), expected_records.len(), "scenario {}: an identifier is listed twice", harvested.scenario);
+    assert_eq!(
+        records.len(),
+        expected_records.len(),
+        "scenario {}: an identifier is listed twice",
+        harvested.scenario
+    );
 
-    let listed: Vec<&str> = records.iter().map(|record| str_field(record, "identifier")).collect();
+    let listed: Vec<&str> = records
+        .iter()
+        .map(|record| str_field(record, "identifier"))
+        .collect();
     let mut sorted = listed.clone();
     sorted.sort_unstable();
-    assert_eq!(listed, sorted, "`essor records` must be sorted by identifier");
+    assert_eq!(
+        listed, sorted,
+        "`essor records` must be sorted by identifier"
+    );
 
     for wanted in expected_records {
         let identifier = str_field(wanted, "identifier");
-        let record = records.iter().find(|record| record["identifier"] == *identifier).unwrap();
-        let context = format!("scenario {}, record {identifier}: {record}", harvested.scenario);
+        let record = records
+            .iter()
+            .find(|record| record["identifier"] == *identifier)
+            .unwrap();
+        let context = format!(
+            "scenario {}, record {identifier}: {record}",
+            harvested.scenario
+        );
         assert_eq!(record["source"], harvested.scenario.as_str(), "{context}");
         assert_eq!(record["datestamp"], wanted["datestamp"], "{context}");
         assert_eq!(record["deleted"], wanted["deleted"], "{context}");
-        let mut sets: Vec<String> =
-            record["sets"].as_array().expect("sets array").iter().map(|s| s.as_str().unwrap().to_owned()).collect();
-        let mut wanted_sets: Vec<String> =
-            wanted["sets"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect();
+        let mut sets: Vec<String> = record["sets"]
+            .as_array()
+            .expect("sets array")
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
+        let mut wanted_sets: Vec<String> = wanted["sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
         sets.sort();
         wanted_sets.sort();
         assert_eq!(sets, wanted_sets, "{context}");
         if wanted["deleted"] == true {
-            assert!(record["record"].is_null(), "a deleted record has no mapped record: {context}");
-            assert!(record["raw"].is_null(), "a deleted record has no metadata: {context}");
+            assert!(
+                record["record"].is_null(),
+                "a deleted record has no mapped record: {context}"
+            );
+            assert!(
+                record["raw"].is_null(),
+                "a deleted record has no metadata: {context}"
+            );
             continue;
         }
         assert_eq!(record["format"], "oai_dc", "{context}");
-        assert!(record["record"].is_object(), "a live record is mapped: {context}");
+        assert!(
+            record["record"].is_object(),
+            "a live record is mapped: {context}"
+        );
         for needle in wanted["must_contain"].as_array().unwrap() {
             let needle = needle.as_str().unwrap();
-            assert!(contains_text(&record["record"], needle), "mapped record lacks {needle:?}: {context}");
+            assert!(
+                contains_text(&record["record"], needle),
+                "mapped record lacks {needle:?}: {context}"
+            );
         }
         for text in strings(&record["record"]) {
-            assert!(!has_forbidden_xml_char(text), "control character kept in the mapped record: {context}");
+            assert!(
+                !has_forbidden_xml_char(text),
+                "control character kept in the mapped record: {context}"
+            );
         }
-        let raw = record["raw"].as_str().unwrap_or_else(|| panic!("a live record keeps its raw metadata: {context}"));
+        let raw = record["raw"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a live record keeps its raw metadata: {context}"));
         assert!(raw.contains("title"), "raw metadata looks empty: {context}");
-        assert!(!has_forbidden_xml_char(raw), "control character kept in the raw XML: {context}");
+        assert!(
+            !has_forbidden_xml_char(raw),
+            "control character kept in the raw XML: {context}"
+        );
         for reference in ["&#1;", "&#6;", "&#x6;", "&#11;", "&#xB;", "&#xb;"] {
-            assert!(!raw.contains(reference), "raw XML keeps the illegal reference {reference}: {context}");
+            assert!(
+                !raw.contains(reference),
+                "raw XML keeps the illegal reference {reference}: {context}"
+            );
         }
     }
 }
 
 fn assert_no_rejects(harvested: &Harvested) {
     let rejects = harvested.rejects();
-    assert!(rejects.is_empty(), "scenario {}: unexpected rejects {rejects:?}", harvested.scenario);
+    assert!(
+        rejects.is_empty(),
+        "scenario {}: unexpected rejects {rejects:?}",
+        harvested.scenario
+    );
 }
 
 /// Checks the fields of a run that are given; `None` means "not checked".
@@ -150,7 +216,10 @@ fn assert_run(run: &Value, expectation: RunExpectation) {
         if status == "complete" {
             assert!(run["error"].is_null(), "a complete run has no error: {run}");
         } else {
-            assert!(run["error"].as_str().is_some_and(|error| !error.is_empty()), "a {status} run says why: {run}");
+            assert!(
+                run["error"].as_str().is_some_and(|error| !error.is_empty()),
+                "a {status} run says why: {run}"
+            );
         }
     }
     for (key, value) in [
@@ -198,25 +267,49 @@ fn clean_provider_is_harvested_completely_then_incrementally_then_fully() {
     assert_absorbed(&harvested, 0);
     let first = harvested.last_run();
     let combined_output = format!("{}{}", harvested.run.stdout, harvested.run.stderr);
-    assert!(combined_output.contains("clean"), "the summary names the source: {}", harvested.run.describe());
+    assert!(
+        combined_output.contains("clean"),
+        "the summary names the source: {}",
+        harvested.run.describe()
+    );
 
     // What the provider saw: Identify, then three ListRecords pages; the first has `until` (the
     // Identify responseDate) and no `from` (no watermark yet).
     let stats = harvested.provider_stats();
     assert_eq!(stats["by_verb"]["Identify"], 1, "{stats}");
     assert_eq!(stats["by_verb"]["ListRecords"], 3, "{stats}");
-    assert_eq!(u64_field(&first, "requests"), u64_field(&stats, "requests"), "run.requests vs provider: {first}");
-    let first_list = stats["log"].as_array().unwrap().iter().find(|entry| entry["verb"] == "ListRecords").unwrap();
-    assert!(first_list["args"].get("from").is_none(), "first harvest sends no from: {first_list}");
-    let until = first_list["args"]["until"].as_str().expect("ListRecords carries until");
-    assert_eq!(first["until"], until, "the run records the until it sent: {first}");
+    assert_eq!(
+        u64_field(&first, "requests"),
+        u64_field(&stats, "requests"),
+        "run.requests vs provider: {first}"
+    );
+    let first_list = stats["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["verb"] == "ListRecords")
+        .unwrap();
+    assert!(
+        first_list["args"].get("from").is_none(),
+        "first harvest sends no from: {first_list}"
+    );
+    let until = first_list["args"]["until"]
+        .as_str()
+        .expect("ListRecords carries until");
+    assert_eq!(
+        first["until"], until,
+        "the run records the until it sent: {first}"
+    );
     assert!(first["from"].is_null(), "{first}");
     let after_first = harvested.workspace.records_text("clean");
 
     // Incremental: from = previous until; nothing changed, so nothing is received.
     harvested.harvest_again().success();
     let second = harvested.last_run();
-    assert_eq!(second["from"], first["until"], "incremental harvest starts at the watermark: {second}");
+    assert_eq!(
+        second["from"], first["until"],
+        "incremental harvest starts at the watermark: {second}"
+    );
     assert_run(
         &second,
         RunExpectation {
@@ -229,7 +322,13 @@ fn clean_provider_is_harvested_completely_then_incrementally_then_fully() {
         },
     );
     let stats = harvested.provider_stats();
-    let last_list = stats["log"].as_array().unwrap().iter().rev().find(|entry| entry["verb"] == "ListRecords").unwrap();
+    let last_list = stats["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|entry| entry["verb"] == "ListRecords")
+        .unwrap();
     assert_eq!(last_list["args"]["from"], first["until"], "{last_list}");
     assert_eq!(harvested.workspace.records_text("clean"), after_first);
 
@@ -237,7 +336,10 @@ fn clean_provider_is_harvested_completely_then_incrementally_then_fully() {
     harvested.workspace.harvest_full("clean").success();
     let third = harvested.last_run();
     assert_eq!(third["full"], true, "{third}");
-    assert!(third["from"].is_null(), "a full harvest has no from: {third}");
+    assert!(
+        third["from"].is_null(),
+        "a full harvest has no from: {third}"
+    );
     assert_run(
         &third,
         RunExpectation {
@@ -249,7 +351,11 @@ fn clean_provider_is_harvested_completely_then_incrementally_then_fully() {
             ..Default::default()
         },
     );
-    assert_eq!(harvested.workspace.records_text("clean"), after_first, "--full on unchanged data changes nothing");
+    assert_eq!(
+        harvested.workspace.records_text("clean"),
+        after_first,
+        "--full on unchanged data changes nothing"
+    );
 
     let stats = harvested.workspace.stats();
     assert_eq!(stats["records"], 15, "{stats}");
@@ -274,7 +380,12 @@ fn latin1_declared_in_the_xml_declaration_is_decoded() {
     let harvested = harvest_scenario("latin1");
     assert_absorbed(&harvested, 0);
     let records = harvested.records();
-    assert!(records.iter().any(|record| contains_text(&record["record"], "garçons de café")), "accents decoded");
+    assert!(
+        records
+            .iter()
+            .any(|record| contains_text(&record["record"], "garçons de café")),
+        "accents decoded"
+    );
 }
 
 #[test]
@@ -282,8 +393,16 @@ fn windows_1252_curly_quotes_and_euro_sign_are_decoded() {
     let harvested = harvest_scenario("windows-1252");
     assert_absorbed(&harvested, 0);
     let records = harvested.records();
-    assert!(records.iter().any(|record| contains_text(&record["record"], "L’épargne solidaire à 100 €")));
-    assert!(records.iter().any(|record| contains_text(&record["record"], "Œuvrer pour le bien commun : sœurs")));
+    assert!(
+        records
+            .iter()
+            .any(|record| contains_text(&record["record"], "L’épargne solidaire à 100 €"))
+    );
+    assert!(
+        records
+            .iter()
+            .any(|record| contains_text(&record["record"], "Œuvrer pour le bien commun : sœurs"))
+    );
 }
 
 #[test]
@@ -310,13 +429,21 @@ fn empty_final_resumption_token_ends_the_list() {
     let harvested = harvest_scenario("empty-final-token");
     assert_absorbed(&harvested, 0);
     let stats = harvested.provider_stats();
-    assert_eq!(stats["by_verb"]["ListRecords"], 3, "no request is made with an empty token: {stats}");
+    assert_eq!(
+        stats["by_verb"]["ListRecords"], 3,
+        "no request is made with an empty token: {stats}"
+    );
 }
 
 #[test]
 fn resumption_token_loop_stops_and_keeps_what_was_received() {
     let harvested = harvest_scenario("token-loop");
-    assert_eq!(harvested.run.code, Some(1), "an incomplete harvest is not a success: {}", harvested.run.describe());
+    assert_eq!(
+        harvested.run.code,
+        Some(1),
+        "an incomplete harvest is not a success: {}",
+        harvested.run.describe()
+    );
     assert!(
         harvested.run.elapsed < std::time::Duration::from_secs(120),
         "the harvest must detect the loop: {}",
@@ -324,15 +451,28 @@ fn resumption_token_loop_stops_and_keeps_what_was_received() {
     );
     assert_stored_exactly(&harvested);
     let run = harvested.last_run();
-    assert_ne!(run["status"], "complete", "a looping list is not a complete harvest: {run}");
-    assert!(run["error"].as_str().is_some_and(|error| !error.is_empty()), "{run}");
-    assert!(harvested.page_requests(2) <= 5, "page 2 requested {} times", harvested.page_requests(2));
+    assert_ne!(
+        run["status"], "complete",
+        "a looping list is not a complete harvest: {run}"
+    );
+    assert!(
+        run["error"].as_str().is_some_and(|error| !error.is_empty()),
+        "{run}"
+    );
+    assert!(
+        harvested.page_requests(2) <= 5,
+        "page 2 requested {} times",
+        harvested.page_requests(2)
+    );
     assert!(harvested.page_requests(3) == 0, "page 3 is unreachable");
 
     // Not complete, so no watermark: the next harvest starts from scratch.
     harvested.harvest_again();
     let next = harvested.last_run();
-    assert!(next["from"].is_null(), "the watermark must not advance after an incomplete harvest: {next}");
+    assert!(
+        next["from"].is_null(),
+        "the watermark must not advance after an incomplete harvest: {next}"
+    );
 }
 
 #[test]
@@ -342,9 +482,22 @@ fn duplicate_identifier_keeps_the_later_version_once() {
     assert_stored_exactly(&harvested);
     assert_no_rejects(&harvested);
     let records = harvested.records();
-    let duplicate = records.iter().find(|record| record["identifier"] == "oai:fault:duplicate-id:3").unwrap();
-    assert!(contains_text(&duplicate["record"], "(version corrigée)"), "page 2's version wins: {duplicate}");
-    assert_run(&harvested.last_run(), RunExpectation { status: Some("complete"), new: Some(15), ..Default::default() });
+    let duplicate = records
+        .iter()
+        .find(|record| record["identifier"] == "oai:fault:duplicate-id:3")
+        .unwrap();
+    assert!(
+        contains_text(&duplicate["record"], "(version corrigée)"),
+        "page 2's version wins: {duplicate}"
+    );
+    assert_run(
+        &harvested.last_run(),
+        RunExpectation {
+            status: Some("complete"),
+            new: Some(15),
+            ..Default::default()
+        },
+    );
     let stats = harvested.workspace.stats();
     assert_eq!(stats["records"], 15, "{stats}");
 }
@@ -357,7 +510,12 @@ fn no_records_match_is_an_empty_successful_harvest() {
     assert_no_rejects(&harvested);
     assert_run(
         &harvested.last_run(),
-        RunExpectation { status: Some("complete"), new: Some(0), updated: Some(0), ..Default::default() },
+        RunExpectation {
+            status: Some("complete"),
+            new: Some(0),
+            updated: Some(0),
+            ..Default::default()
+        },
     );
 }
 
@@ -367,8 +525,19 @@ fn bad_resumption_token_restarts_the_list_and_gets_everything() {
     assert_eq!(harvested.run.code, Some(0), "{}", harvested.run.describe());
     assert_stored_exactly(&harvested);
     assert_no_rejects(&harvested);
-    assert_run(&harvested.last_run(), RunExpectation { status: Some("complete"), new: Some(20), ..Default::default() });
-    assert_eq!(harvested.page_requests(1), 2, "the list is restarted from its first page");
+    assert_run(
+        &harvested.last_run(),
+        RunExpectation {
+            status: Some("complete"),
+            new: Some(20),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        harvested.page_requests(1),
+        2,
+        "the list is restarted from its first page"
+    );
     assert_eq!(harvested.page_requests(3), 2);
 }
 
@@ -377,10 +546,18 @@ fn http_429_honours_retry_after() {
     let harvested = harvest_scenario("http-429");
     assert_absorbed(&harvested, 1);
     let stats = harvested.provider_stats();
-    let page_two: Vec<&Value> = stats["log"].as_array().unwrap().iter().filter(|entry| entry["page"] == 2).collect();
+    let page_two: Vec<&Value> = stats["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["page"] == 2)
+        .collect();
     assert_eq!(page_two.len(), 2, "{stats}");
     let waited = page_two[1]["t"].as_f64().unwrap() - page_two[0]["t"].as_f64().unwrap();
-    assert!(waited >= 0.9, "Retry-After: 1 must be honoured, retried after {waited:.3}s");
+    assert!(
+        waited >= 0.9,
+        "Retry-After: 1 must be honoured, retried after {waited:.3}s"
+    );
 }
 
 #[test]
@@ -410,8 +587,19 @@ fn persistent_503_fails_after_the_retry_budget_and_keeps_earlier_pages() {
     assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
     assert_stored_exactly(&harvested);
     let run = harvested.last_run();
-    assert_run(&run, RunExpectation { status: Some("failed"), new: Some(5), retries: Some(3), ..Default::default() });
-    assert!(run["error"].as_str().unwrap().contains("503"), "the error says what happened: {run}");
+    assert_run(
+        &run,
+        RunExpectation {
+            status: Some("failed"),
+            new: Some(5),
+            retries: Some(3),
+            ..Default::default()
+        },
+    );
+    assert!(
+        run["error"].as_str().unwrap().contains("503"),
+        "the error says what happened: {run}"
+    );
     // max_retries = 3 in the source: one try and three retries, then give up.
     assert_eq!(harvested.page_requests(2), 4);
     let stats = harvested.workspace.stats();
@@ -429,11 +617,29 @@ fn oai_error_with_http_422_fails_with_its_code() {
     assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
     assert!(harvested.records().is_empty());
     let run = harvested.last_run();
-    assert_run(&run, RunExpectation { status: Some("failed"), new: Some(0), retries: Some(0), ..Default::default() });
-    assert!(run["error"].as_str().unwrap().contains("badArgument"), "{run}");
+    assert_run(
+        &run,
+        RunExpectation {
+            status: Some("failed"),
+            new: Some(0),
+            retries: Some(0),
+            ..Default::default()
+        },
+    );
+    assert!(
+        run["error"].as_str().unwrap().contains("badArgument"),
+        "{run}"
+    );
     let stats = harvested.provider_stats();
-    assert_eq!(stats["by_verb"]["ListRecords"], 1, "an OAI protocol error is not retried: {stats}");
-    assert_eq!(u64_field(&run, "requests"), u64_field(&stats, "requests"), "a failed run counts its requests: {run}");
+    assert_eq!(
+        stats["by_verb"]["ListRecords"], 1,
+        "an OAI protocol error is not retried: {stats}"
+    );
+    assert_eq!(
+        u64_field(&run, "requests"),
+        u64_field(&stats, "requests"),
+        "a failed run counts its requests: {run}"
+    );
 }
 
 #[test]
@@ -449,22 +655,38 @@ fn malformed_records_are_rejected_without_failing_the_page() {
         .map(|reject| str_field(reject, "identifier").to_owned())
         .collect();
     let rejects = harvested.rejects();
-    let rejected: BTreeSet<String> =
-        rejects.iter().filter_map(|reject| reject["identifier"].as_str().map(str::to_owned)).collect();
+    let rejected: BTreeSet<String> = rejects
+        .iter()
+        .filter_map(|reject| reject["identifier"].as_str().map(str::to_owned))
+        .collect();
     assert_eq!(rejected, expected_rejects, "rejects: {rejects:?}");
     assert_eq!(rejects.len(), 3, "{rejects:?}");
     for reject in &rejects {
         assert_eq!(reject["source"], "malformed-record", "{reject}");
-        assert!(reject["reason"].as_str().is_some_and(|reason| !reason.is_empty()), "a reject says why: {reject}");
+        assert!(
+            reject["reason"]
+                .as_str()
+                .is_some_and(|reason| !reason.is_empty()),
+            "a reject says why: {reject}"
+        );
     }
     assert_run(
         &harvested.last_run(),
-        RunExpectation { status: Some("complete"), new: Some(12), rejected: Some(3), pages: Some(3), ..Default::default() },
+        RunExpectation {
+            status: Some("complete"),
+            new: Some(12),
+            rejected: Some(3),
+            pages: Some(3),
+            ..Default::default()
+        },
     );
     let stats = harvested.workspace.stats();
     assert_eq!(stats["records"], 12, "{stats}");
     assert_eq!(stats["rejected_records"], 3, "{stats}");
-    assert_eq!(stats["by_source"]["malformed-record"]["rejected_records"], 3, "{stats}");
+    assert_eq!(
+        stats["by_source"]["malformed-record"]["rejected_records"], 3,
+        "{stats}"
+    );
 }
 
 #[test]
@@ -473,22 +695,39 @@ fn deleted_records_are_stored_as_deleted() {
     assert_eq!(harvested.run.code, Some(0), "{}", harvested.run.describe());
     assert_stored_exactly(&harvested);
     assert_no_rejects(&harvested);
-    assert_run(&harvested.last_run(), RunExpectation { status: Some("complete"), pages: Some(3), ..Default::default() });
+    assert_run(
+        &harvested.last_run(),
+        RunExpectation {
+            status: Some("complete"),
+            pages: Some(3),
+            ..Default::default()
+        },
+    );
     let stats = harvested.workspace.stats();
     assert_eq!(stats["records"], 12, "live records only: {stats}");
     assert_eq!(stats["deleted_records"], 3, "{stats}");
-    assert_eq!(stats["by_source"]["deleted"]["deleted_records"], 3, "{stats}");
+    assert_eq!(
+        stats["by_source"]["deleted"]["deleted_records"], 3,
+        "{stats}"
+    );
 }
 
 #[test]
 fn harvest_all_takes_enabled_sources_only() {
     let provider = Peer::fault_provider();
     let workspace = Workspace::new();
-    workspace.write_source("clean", &oai_source("Enabled", &provider.url("/clean/oai"), ""));
-    let disabled = oai_source("Disabled", &provider.url("/deleted/oai"), "").replace("enabled = true", "enabled = false");
+    workspace.write_source(
+        "clean",
+        &oai_source("Enabled", &provider.url("/clean/oai"), ""),
+    );
+    let disabled = oai_source("Disabled", &provider.url("/deleted/oai"), "")
+        .replace("enabled = true", "enabled = false");
     workspace.write_source("deleted", &disabled);
     workspace.run(&["harvest", "--quiet", "--all"]).success();
     assert_eq!(workspace.records("clean").len(), 15);
-    assert!(workspace.runs("deleted").is_empty(), "a disabled source is not harvested by --all");
+    assert!(
+        workspace.runs("deleted").is_empty(),
+        "a disabled source is not harvested by --all"
+    );
     assert_eq!(provider.get_json("/deleted/_stats")["requests"], 0);
 }

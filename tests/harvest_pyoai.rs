@@ -9,18 +9,31 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use common::{Peer, Workspace, contains_text, identifiers, oai_source, python, peers_dir, str_field, u64_field};
+use common::{
+    Peer, Workspace, contains_text, identifiers, oai_source, peers_dir, python, str_field,
+    u64_field,
+};
 use serde_json::Value;
 
 /// Writes `count` generated records (deterministic from `seed`) to `path` and returns them.
 fn make_records(path: &Path, count: usize, seed: u64) -> Vec<Value> {
     let output = Command::new(python())
         .arg(peers_dir().join("make_records.py"))
-        .args(["--count", &count.to_string(), "--seed", &seed.to_string(), "--out"])
+        .args([
+            "--count",
+            &count.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+        ])
         .arg(path)
         .output()
         .expect("run make_records.py (run the tests with `bash tests/run.sh`)");
-    assert!(output.status.success(), "make_records.py: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "make_records.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     read_records(path)
 }
 
@@ -47,19 +60,27 @@ fn pyoai_source(server: &Peer, extra: &str) -> String {
 
 /// Stored records by identifier.
 fn by_identifier(records: Vec<Value>) -> BTreeMap<String, Value> {
-    records.into_iter().map(|record| (str_field(&record, "identifier").to_owned(), record)).collect()
+    records
+        .into_iter()
+        .map(|record| (str_field(&record, "identifier").to_owned(), record))
+        .collect()
 }
 
 fn assert_same_as_served(stored: &BTreeMap<String, Value>, served: &[Value]) {
     assert_eq!(stored.len(), served.len(), "number of stored records");
     for item in served {
         let identifier = str_field(item, "identifier");
-        let record = stored.get(identifier).unwrap_or_else(|| panic!("{identifier} not stored"));
+        let record = stored
+            .get(identifier)
+            .unwrap_or_else(|| panic!("{identifier} not stored"));
         assert_eq!(record["datestamp"], item["datestamp"], "{identifier}");
         assert_eq!(record["deleted"], item["deleted"], "{identifier}");
         if item["deleted"] == false {
             let title = item["dc"]["title"][0].as_str().unwrap();
-            assert!(contains_text(&record["record"], title), "{identifier}: title {title:?} not in {record}");
+            assert!(
+                contains_text(&record["record"], title),
+                "{identifier}: title {title:?} not in {record}"
+            );
         }
     }
 }
@@ -92,7 +113,10 @@ fn pyoai_server_full_then_incremental_harvests_track_additions_changes_and_delet
         assert_eq!(u64_field(&second, key), 0, "{key}: {second}");
     }
     let requests = u64_field(&server.get_json("/_stats"), "requests");
-    assert!(requests <= 3, "an incremental harvest with no change made {requests} requests");
+    assert!(
+        requests <= 3,
+        "an incremental harvest with no change made {requests} requests"
+    );
 
     // 3. Add 20, modify 10, delete 5 (all stamped now, so after the watermark).
     let now = now_datestamp();
@@ -109,7 +133,10 @@ fn pyoai_server_full_then_incremental_harvests_track_additions_changes_and_delet
     let mut deleted = BTreeSet::new();
     for (index, record) in served.iter_mut().enumerate() {
         if index % 300 == 17 {
-            let title = format!("{} (nouvelle édition revue et augmentée)", record["dc"]["title"][0].as_str().unwrap());
+            let title = format!(
+                "{} (nouvelle édition revue et augmentée)",
+                record["dc"]["title"][0].as_str().unwrap()
+            );
             record["dc"]["title"][0] = Value::from(title);
             record["datestamp"] = Value::from(now.clone());
             modified.insert(str_field(record, "identifier").to_owned());
@@ -134,10 +161,17 @@ fn pyoai_server_full_then_incremental_harvests_track_additions_changes_and_delet
     let stored = by_identifier(workspace.records("pyoai"));
     assert_same_as_served(&stored, &served);
     for identifier in &deleted {
-        assert!(stored[identifier]["record"].is_null(), "{identifier} deleted: {}", stored[identifier]);
+        assert!(
+            stored[identifier]["record"].is_null(),
+            "{identifier} deleted: {}",
+            stored[identifier]
+        );
     }
     for identifier in &modified {
-        assert!(contains_text(&stored[identifier]["record"], "(nouvelle édition revue et augmentée)"));
+        assert!(contains_text(
+            &stored[identifier]["record"],
+            "(nouvelle édition revue et augmentée)"
+        ));
     }
     let stats = workspace.stats();
     assert_eq!(stats["records"], 3015, "{stats}");
@@ -154,7 +188,11 @@ fn pyoai_server_full_then_incremental_harvests_track_additions_changes_and_delet
         assert_eq!(u64_field(&fourth, key), 0, "{key}: {fourth}");
     }
     assert_eq!(u64_field(&fourth, "unchanged"), 3020, "{fourth}");
-    assert_eq!(workspace.records_text("pyoai"), before, "--full on unchanged data changes nothing");
+    assert_eq!(
+        workspace.records_text("pyoai"),
+        before,
+        "--full on unchanged data changes nothing"
+    );
 }
 
 #[test]
@@ -168,16 +206,37 @@ fn sets_filter_harvests_only_that_set() {
     workspace.harvest("memoires").success();
     let in_set: Vec<Value> = served
         .iter()
-        .filter(|record| record["sets"].as_array().unwrap().iter().any(|set| set == "type:MEM"))
+        .filter(|record| {
+            record["sets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|set| set == "type:MEM")
+        })
         .cloned()
         .collect();
     assert!(!in_set.is_empty() && in_set.len() < served.len());
     let stored = workspace.records("memoires");
     assert_eq!(identifiers(&stored), identifiers(&in_set));
     for record in &stored {
-        assert!(record["sets"].as_array().unwrap().iter().any(|set| set == "type:MEM"), "{record}");
+        assert!(
+            record["sets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|set| set == "type:MEM"),
+            "{record}"
+        );
     }
     let stats = server.get_json("/_stats");
-    let first_list = stats["log"].as_array().unwrap().iter().find(|request| request["verb"] == "ListRecords").unwrap();
-    assert_eq!(first_list["set"], "type:MEM", "the set is sent to the provider: {first_list}");
+    let first_list = stats["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|request| request["verb"] == "ListRecords")
+        .unwrap();
+    assert_eq!(
+        first_list["set"], "type:MEM",
+        "the set is sent to the provider: {first_list}"
+    );
 }

@@ -11,7 +11,11 @@ use common::{Peer, fixtures_dir, http_get, peers_dir, python};
 
 fn validate(document: &[u8], what: &str) {
     let schema = fixtures_dir().join("schemas/validate-all.xsd");
-    assert!(schema.is_file(), "{} is missing (set ESSOR_FIXTURES)", schema.display());
+    assert!(
+        schema.is_file(),
+        "{} is missing (set ESSOR_FIXTURES)",
+        schema.display()
+    );
     let file = tempfile::Builder::new().suffix(".xml").tempfile().unwrap();
     std::fs::write(file.path(), document).unwrap();
     let output = Command::new("xmllint")
@@ -19,7 +23,9 @@ fn validate(document: &[u8], what: &str) {
         .arg(&schema)
         .arg(file.path())
         .output()
-        .unwrap_or_else(|error| panic!("cannot run xmllint ({error}); `bash tests/run.sh` installs it"));
+        .unwrap_or_else(|error| {
+            panic!("cannot run xmllint ({error}); `bash tests/run.sh` installs it")
+        });
     assert!(
         output.status.success(),
         "{what} does not validate:\n{}\n--- document\n{}",
@@ -32,7 +38,9 @@ fn percent_encode(value: &str) -> String {
     value
         .bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
             _ => format!("%{byte:02X}"),
         })
         .collect()
@@ -53,7 +61,10 @@ fn resumption_token(document: &[u8]) -> Option<String> {
 
 /// Validates Identify and every ListRecords page of `base` (a path such as `/clean/oai`).
 fn validate_list(port: u16, base: &str, first_query: &str) -> usize {
-    validate(&http_get(port, &format!("{base}?verb=Identify")), &format!("{base} Identify"));
+    validate(
+        &http_get(port, &format!("{base}?verb=Identify")),
+        &format!("{base} Identify"),
+    );
     let mut query = first_query.to_owned();
     let mut pages = 0;
     loop {
@@ -61,7 +72,12 @@ fn validate_list(port: u16, base: &str, first_query: &str) -> usize {
         pages += 1;
         validate(&page, &format!("{base} ListRecords page {pages}"));
         match resumption_token(&page) {
-            Some(token) => query = format!("verb=ListRecords&resumptionToken={}", percent_encode(&token)),
+            Some(token) => {
+                query = format!(
+                    "verb=ListRecords&resumptionToken={}",
+                    percent_encode(&token)
+                )
+            }
             None => return pages,
         }
         assert!(pages < 100, "{base}: endless list");
@@ -81,8 +97,11 @@ fn fault_provider_serves_valid_oai_pmh_outside_its_faults() {
         ("deleted", 3),
         ("no-records-match", 1),
     ] {
-        let served =
-            validate_list(provider.port, &format!("/{scenario}/oai"), "verb=ListRecords&metadataPrefix=oai_dc");
+        let served = validate_list(
+            provider.port,
+            &format!("/{scenario}/oai"),
+            "verb=ListRecords&metadataPrefix=oai_dc",
+        );
         assert_eq!(served, pages, "{scenario}");
     }
     // from/until filtering: only the records of that window.
@@ -91,7 +110,10 @@ fn fault_provider_serves_valid_oai_pmh_outside_its_faults() {
         "/clean/oai?verb=ListRecords&metadataPrefix=oai_dc&from=2026-01-05T08:14:00Z&until=2026-01-05T08:21:00Z",
     );
     validate(&page, "clean ListRecords from/until");
-    assert_eq!(String::from_utf8_lossy(&page).matches("<record>").count(), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&page).matches("<record>").count(),
+        2
+    );
 }
 
 #[test]
@@ -105,16 +127,31 @@ fn pyoai_server_serves_valid_oai_pmh() {
         .status()
         .expect("run make_records.py");
     assert!(status.success());
-    let items: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&records).unwrap()).unwrap();
+    let items: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&records).unwrap()).unwrap();
     let first_identifier = items[0]["identifier"].as_str().unwrap();
     let server = Peer::pyoai_server(Path::new(&records), 100);
-    assert_eq!(validate_list(server.port, "/oai", "verb=ListRecords&metadataPrefix=oai_dc"), 3);
-    validate_list(server.port, "/oai", "verb=ListRecords&metadataPrefix=oai_dc&set=type:MEM");
+    assert_eq!(
+        validate_list(
+            server.port,
+            "/oai",
+            "verb=ListRecords&metadataPrefix=oai_dc"
+        ),
+        3
+    );
+    validate_list(
+        server.port,
+        "/oai",
+        "verb=ListRecords&metadataPrefix=oai_dc&set=type:MEM",
+    );
     for query in [
         "verb=ListMetadataFormats".to_owned(),
         "verb=ListSets".to_owned(),
         "verb=ListIdentifiers&metadataPrefix=oai_dc".to_owned(),
-        format!("verb=GetRecord&metadataPrefix=oai_dc&identifier={}", percent_encode(first_identifier)),
+        format!(
+            "verb=GetRecord&metadataPrefix=oai_dc&identifier={}",
+            percent_encode(first_identifier)
+        ),
         "verb=ListRecords&metadataPrefix=oai_dc&from=2099-01-01T00:00:00Z".to_owned(),
         "verb=ListRecords&metadataPrefix=marc21".to_owned(),
     ] {

@@ -32,13 +32,23 @@ fn workspace_with(id: &str, text: &str) -> (Workspace, PathBuf) {
 fn assert_config_error(run: Run, file: &Path, words: &[&str]) {
     let run = run.code(2);
     let file_name = file.file_name().unwrap().to_str().unwrap();
-    assert!(run.stderr.contains(file_name), "stderr must name the file {file_name}: {}", run.describe());
+    assert!(
+        run.stderr.contains(file_name),
+        "stderr must name the file {file_name}: {}",
+        run.describe()
+    );
     for word in words {
-        assert!(run.stderr.contains(word), "stderr must mention {word:?}: {}", run.describe());
+        assert!(
+            run.stderr.contains(word),
+            "stderr must mention {word:?}: {}",
+            run.describe()
+        );
     }
     let lowered = run.stderr.to_lowercase();
     assert!(
-        ["expected", "must", "should", "one of", "required"].iter().any(|hint| lowered.contains(hint)),
+        ["expected", "must", "should", "one of", "required"]
+            .iter()
+            .any(|hint| lowered.contains(hint)),
         "stderr must say what is expected: {}",
         run.describe()
     );
@@ -50,11 +60,24 @@ fn good_sources_are_listed_by_sources_check() {
     workspace.write_source("good", GOOD);
     let nested = workspace.sources().join("quebec");
     std::fs::create_dir_all(&nested).unwrap();
-    std::fs::write(nested.join("papyrus-test.toml"), GOOD.replace("Archive ouverte de test", "Papyrus (test)")).unwrap();
+    std::fs::write(
+        nested.join("papyrus-test.toml"),
+        GOOD.replace("Archive ouverte de test", "Papyrus (test)"),
+    )
+    .unwrap();
     let run = workspace.run(&["sources", "check"]).success();
     for id in ["good", "papyrus-test"] {
-        let lines = run.stdout.lines().filter(|line| line.split_whitespace().next() == Some(id)).count();
-        assert_eq!(lines, 1, "one line for source {id} (found recursively): {}", run.describe());
+        let lines = run
+            .stdout
+            .lines()
+            .filter(|line| line.split_whitespace().next() == Some(id))
+            .count();
+        assert_eq!(
+            lines,
+            1,
+            "one line for source {id} (found recursively): {}",
+            run.describe()
+        );
     }
 }
 
@@ -63,28 +86,47 @@ fn unknown_key_is_a_configuration_error_naming_file_and_key() {
     let (workspace, file) = workspace_with("typo", &format!("{GOOD}colour = \"rouge\"\n"));
     assert_config_error(workspace.run(&["sources", "check"]), &file, &["colour"]);
     // Harvesting the broken source is refused the same way.
-    assert_config_error(workspace.run(&["harvest", "--quiet", "--source", "typo"]), &file, &["colour"]);
+    assert_config_error(
+        workspace.run(&["harvest", "--quiet", "--source", "typo"]),
+        &file,
+        &["colour"],
+    );
 }
 
 #[test]
 fn requests_per_second_must_be_a_number() {
-    let text = GOOD.replace("requests_per_second = 2.5", "requests_per_second = \"fast\"");
+    let text = GOOD.replace(
+        "requests_per_second = 2.5",
+        "requests_per_second = \"fast\"",
+    );
     let (workspace, file) = workspace_with("rate", &text);
-    assert_config_error(workspace.run(&["sources", "check"]), &file, &["requests_per_second"]);
+    assert_config_error(
+        workspace.run(&["sources", "check"]),
+        &file,
+        &["requests_per_second"],
+    );
 }
 
 #[test]
 fn unknown_kind_is_refused_with_the_valid_kinds() {
     let text = GOOD.replace("kind = \"oai-pmh\"", "kind = \"ftp\"");
     let (workspace, file) = workspace_with("ftp", &text);
-    assert_config_error(workspace.run(&["sources", "check"]), &file, &["kind", "ftp", "oai-pmh"]);
+    assert_config_error(
+        workspace.run(&["sources", "check"]),
+        &file,
+        &["kind", "ftp", "oai-pmh"],
+    );
 }
 
 #[test]
 fn bad_duration_is_refused() {
     let text = GOOD.replace("retry_backoff = \"50ms\"", "retry_backoff = \"bientôt\"");
     let (workspace, file) = workspace_with("backoff", &text);
-    assert_config_error(workspace.run(&["sources", "check"]), &file, &["retry_backoff"]);
+    assert_config_error(
+        workspace.run(&["sources", "check"]),
+        &file,
+        &["retry_backoff"],
+    );
 }
 
 #[test]
@@ -105,14 +147,20 @@ fn harvest_without_source_or_all_is_a_usage_error() {
 fn harvesting_an_unknown_source_id_is_a_usage_error() {
     let workspace = Workspace::new();
     workspace.write_source("good", GOOD);
-    let run = workspace.run(&["harvest", "--quiet", "--source", "absent"]).code(2);
+    let run = workspace
+        .run(&["harvest", "--quiet", "--source", "absent"])
+        .code(2);
     assert!(run.stderr.contains("absent"), "{}", run.describe());
 }
 
 #[test]
 fn every_file_in_the_project_harvest_sources_parses() {
     let dir = project_root().join("harvest-sources");
-    assert!(dir.is_dir(), "the project ships its sources in {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the project ships its sources in {}",
+        dir.display()
+    );
     let mut stems = Vec::new();
     collect_toml_stems(&dir, &mut stems);
     assert!(!stems.is_empty(), "no source file in {}", dir.display());
@@ -130,9 +178,16 @@ fn every_file_in_the_project_harvest_sources_parses() {
         .expect("run essor");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "sources check on harvest-sources/:\n{stdout}\n{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "sources check on harvest-sources/:\n{stdout}\n{stderr}"
+    );
     for stem in &stems {
-        assert!(stdout.contains(stem.as_str()), "source {stem} is not listed:\n{stdout}");
+        assert!(
+            stdout.contains(stem.as_str()),
+            "source {stem} is not listed:\n{stdout}"
+        );
     }
 }
 
@@ -141,7 +196,10 @@ fn collect_toml_stems(dir: &Path, stems: &mut Vec<String>) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             collect_toml_stems(&path, stems);
-        } else if path.extension().is_some_and(|extension| extension == "toml") {
+        } else if path
+            .extension()
+            .is_some_and(|extension| extension == "toml")
+        {
             stems.push(path.file_stem().unwrap().to_str().unwrap().to_owned());
         }
     }

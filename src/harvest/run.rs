@@ -55,7 +55,8 @@ impl Committer {
         let source = self.source.clone();
         let mut next = checkpoint.clone();
         let (counters, next) = tokio::task::spawn_blocking(move || {
-            let counters = store.commit_page(&source, &page.items, &mut next, durable)?;
+            let items = crate::store::prepare_items(&page.items);
+            let counters = store.commit_page(&source, &items, &mut next, durable)?;
             Ok::<_, HarvestError>((counters, next))
         })
         .await

@@ -9,17 +9,19 @@
 //!   bytes) is not rewritten: incremental harvests cost writes only for what changed;
 //! - raw metadata XML is kept (LZ4-compressed) for provenance and re-mapping.
 
+mod encode;
 mod model;
 
 use std::path::{Path, PathBuf};
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
+pub use encode::{PreparedItem, prepare_items};
 pub use model::*;
 
-use crate::map::Record;
-use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
+use encode::{RejectHeader, decompress, unpack_record, was_deleted};
+
 
 /// Bumped whenever a table's layout changes; a store of another version is refused at open.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -64,51 +66,6 @@ pub enum StoreError {
 /// Shorthand for redb's many error types, all convertible into `redb::Error`.
 fn db<E: Into<redb::Error>>(error: E) -> StoreError {
     StoreError::Redb(error.into())
-}
-
-/// The JSON part of a stored record.
-#[derive(Debug, Serialize, Deserialize)]
-struct RecordHeader<R> {
-    datestamp: String,
-    deleted: bool,
-    #[serde(default)]
-    format: Option<String>,
-    #[serde(default)]
-    sets: Vec<String>,
-    #[serde(default)]
-    record: Option<R>,
-    /// Our clock, when this version was written.
-    stored_at: String,
-}
-
-/// Packs a record's header and raw XML into one compressed blob.
-fn pack_record(header: &[u8], raw: &str) -> Vec<u8> {
-    let mut plain = Vec::with_capacity(4 + header.len() + raw.len());
-    plain.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    plain.extend_from_slice(header);
-    plain.extend_from_slice(raw.as_bytes());
-    lz4_flex::compress_prepend_size(&plain)
-}
-
-fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
-    let corrupt = |error: String| StoreError::Corrupt { table: "records", error };
-    let plain = lz4_flex::decompress_size_prepended(blob).map_err(|e| corrupt(e.to_string()))?;
-    let length = plain
-        .get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .ok_or_else(|| corrupt("short value".into()))?;
-    let header = plain.get(4..4 + length).ok_or_else(|| corrupt("short header".into()))?;
-    let header = from_json("records", header)?;
-    let raw = String::from_utf8(plain[4 + length..].to_vec()).map_err(|e| corrupt(e.to_string()))?;
-    Ok((header, raw))
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct RejectHeader {
-    identifier: Option<String>,
-    datestamp: Option<String>,
-    reason: String,
-    stored_at: String,
 }
 
 pub struct Store {
@@ -239,18 +196,18 @@ impl Store {
     }
 
     /// Writes one page of a harvest with the checkpoint that follows it. The checkpoint's run
-    /// counters are advanced by what this page did, which is also returned.
+    /// counters are advanced by what this page did, which is also returned. Items are prepared
+    /// (serialised, hashed, compressed) beforehand by [`prepare_items`], off the writer thread.
     ///
     /// `durable = false` skips the fsync: a crash may then lose this commit, but never half of
     /// it, and the checkpoint lost with it makes the rerun fetch the page again.
     pub fn commit_page(
         &self,
         source: &str,
-        items: &[PageItem],
+        items: &[PreparedItem],
         checkpoint: &mut Checkpoint,
         durable: bool,
     ) -> Result<RunCounters, StoreError> {
-        let now = now_rfc3339();
         let mut page = RunCounters::default();
         let mut tx = self.db.begin_write().map_err(db)?;
         if !durable {
@@ -264,28 +221,26 @@ impl Store {
             let mut next_change = changes.last().map_err(db)?.map(|(k, _)| k.value() + 1).unwrap_or(1);
             let (mut live, mut deleted, mut rejected) =
                 counts_table.get(source).map_err(db)?.map(|v| v.value()).unwrap_or_default();
+            let had_rejects = !rejects.is_empty().map_err(db)?;
 
             for item in items {
                 match item {
-                    PageItem::Record(harvested) => {
-                        let hash = record_hash(harvested);
-                        let previous = records
-                            .get((source, harvested.identifier.as_str()))
-                            .map_err(db)?
-                            .map(|v| {
-                                let (old_hash, blob) = v.value();
-                                (old_hash, old_hash != hash && was_deleted(blob))
-                            });
+                    PreparedItem::Record { identifier, deleted: now_deleted, hash, blob } => {
+                        let key = (source, identifier.as_str());
+                        let previous = records.get(key).map_err(db)?.map(|v| {
+                            let (old_hash, old_blob) = v.value();
+                            (old_hash, old_hash != *hash && was_deleted(old_blob))
+                        });
                         // A record that maps now clears an earlier rejection of it.
-                        if rejects.remove((source, harvested.identifier.as_str())).map_err(db)?.is_some() {
+                        if had_rejects && rejects.remove(key).map_err(db)?.is_some() {
                             rejected = rejected.saturating_sub(1);
                         }
                         match previous {
-                            Some((old_hash, _)) if old_hash == hash => {
+                            Some((old_hash, _)) if old_hash == *hash => {
                                 page.unchanged += 1;
                                 continue;
                             }
-                            Some((_, old_deleted)) => match (old_deleted, harvested.deleted) {
+                            Some((_, old_deleted)) => match (old_deleted, *now_deleted) {
                                 (false, true) => {
                                     page.deleted += 1;
                                     live = live.saturating_sub(1);
@@ -298,7 +253,7 @@ impl Store {
                                 }
                                 _ => page.updated += 1,
                             },
-                            None if harvested.deleted => {
+                            None if *now_deleted => {
                                 page.deleted += 1;
                                 deleted += 1;
                             }
@@ -307,37 +262,14 @@ impl Store {
                                 live += 1;
                             }
                         }
-                        let header = RecordHeader {
-                            datestamp: harvested.datestamp.clone(),
-                            deleted: harvested.deleted,
-                            format: harvested.format.map(str::to_owned),
-                            sets: harvested.sets.clone(),
-                            record: harvested.record.as_ref(),
-                            stored_at: now.clone(),
-                        };
-                        let blob = pack_record(&to_json(&header), harvested.raw.as_deref().unwrap_or_default());
-                        records
-                            .insert((source, harvested.identifier.as_str()), (hash, blob.as_slice()))
-                            .map_err(db)?;
-                        changes
-                            .insert(next_change, (source, harvested.identifier.as_str()))
-                            .map_err(db)?;
+                        records.insert(key, (*hash, blob.as_slice())).map_err(db)?;
+                        changes.insert(next_change, key).map_err(db)?;
                         next_change += 1;
                     }
-                    PageItem::Reject(reject) => {
+                    PreparedItem::Reject { key, header, blob } => {
                         page.rejected += 1;
-                        let key = reject_key(reject);
-                        let header = RejectHeader {
-                            identifier: reject.identifier.clone(),
-                            datestamp: reject.datestamp.clone(),
-                            reason: reject.reason.clone(),
-                            stored_at: now.clone(),
-                        };
                         let previous = rejects
-                            .insert(
-                                (source, key.as_str()),
-                                (to_json(&header).as_slice(), compress(&reject.raw).as_slice()),
-                            )
+                            .insert((source, key.as_str()), (header.as_slice(), blob.as_slice()))
                             .map_err(db)?;
                         if previous.is_none() {
                             rejected += 1;
@@ -468,43 +400,6 @@ impl Store {
         }
         Ok(())
     }
-}
-
-/// Whether a stored blob is a deletion; only read when a record changed.
-fn was_deleted(blob: &[u8]) -> bool {
-    unpack_record(blob).map(|(header, _)| header.deleted).unwrap_or(false)
-}
-
-/// What identifies a version of a record: if none of it changed, the record is not rewritten.
-fn record_hash(record: &HarvestedRecord) -> u64 {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(record.datestamp.as_bytes());
-    hasher.update(&[u8::from(record.deleted), 0]);
-    for set in &record.sets {
-        hasher.update(set.as_bytes());
-        hasher.update(&[0]);
-    }
-    hasher.update(record.raw.as_deref().unwrap_or_default().as_bytes());
-    hasher.digest()
-}
-
-/// Rejects are keyed by identifier so a re-harvest replaces rather than duplicates them; a
-/// record without an identifier is keyed by the hash of its bytes.
-fn reject_key(reject: &RejectedRecord) -> String {
-    match &reject.identifier {
-        Some(identifier) => identifier.clone(),
-        None => format!("sha:{:016x}", xxhash_rust::xxh3::xxh3_64(reject.raw.as_bytes())),
-    }
-}
-
-fn compress(text: &str) -> Vec<u8> {
-    lz4_flex::compress_prepend_size(text.as_bytes())
-}
-
-fn decompress(table: &'static str, bytes: &[u8]) -> Result<String, StoreError> {
-    let corrupt = |error: String| StoreError::Corrupt { table, error };
-    let raw = lz4_flex::decompress_size_prepended(bytes).map_err(|e| corrupt(e.to_string()))?;
-    String::from_utf8(raw).map_err(|e| corrupt(e.to_string()))
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {

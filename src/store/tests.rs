@@ -1,7 +1,12 @@
 //! Store invariants: idempotent upserts, counts, rejects and checkpoints move together.
 
 use super::*;
-use crate::map::LangText;
+use crate::map::{LangText, Record};
+use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
+
+fn commit(store: &Store, source: &str, items: &[PageItem], checkpoint: &mut Checkpoint, durable: bool) -> RunCounters {
+    store.commit_page(source, &prepare_items(items), checkpoint, durable).unwrap()
+}
 
 fn record(identifier: &str, datestamp: &str, title: &str) -> PageItem {
     PageItem::Record(HarvestedRecord {
@@ -54,22 +59,19 @@ fn pages_upsert_count_and_checkpoint_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let mut checkpoint = active_checkpoint("t1");
-    let first = store
-        .commit_page("hal", &[record("a", "2026-01-01", "A"), record("b", "2026-01-01", "B"), reject("c")], &mut checkpoint, false)
-        .unwrap();
+    let first = commit(&store, "hal", &[record("a", "2026-01-01", "A"), record("b", "2026-01-01", "B"), reject("c")], &mut checkpoint, false);
     assert_eq!((first.new, first.rejected), (2, 1));
     assert_eq!(store.checkpoint("hal").unwrap().active.unwrap().token.as_deref(), Some("t1"));
 
     // Same content again: nothing rewritten. Changed, deleted, and a reject that now maps.
     let mut checkpoint = active_checkpoint("t2");
-    let second = store
-        .commit_page(
-            "hal",
-            &[record("a", "2026-01-01", "A"), record("b", "2026-02-01", "B2"), deletion("a", "2026-03-01"), record("c", "2026-01-01", "C")],
-            &mut checkpoint,
-            true,
-        )
-        .unwrap();
+    let second = commit(
+        &store,
+        "hal",
+        &[record("a", "2026-01-01", "A"), record("b", "2026-02-01", "B2"), deletion("a", "2026-03-01"), record("c", "2026-01-01", "C")],
+        &mut checkpoint,
+        true,
+    );
     assert_eq!((second.unchanged, second.updated, second.deleted, second.new), (1, 1, 1, 1));
     let counters = store.checkpoint("hal").unwrap().active.unwrap().counters;
     assert_eq!(counters.pages, 1);
@@ -92,8 +94,8 @@ fn sources_are_listed_apart() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let mut checkpoint = Checkpoint::default();
-    store.commit_page("a", &[record("x", "2026-01-01", "X")], &mut checkpoint, false).unwrap();
-    store.commit_page("ab", &[record("x", "2026-01-01", "X")], &mut checkpoint, false).unwrap();
+    commit(&store, "a", &[record("x", "2026-01-01", "X")], &mut checkpoint, false);
+    commit(&store, "ab", &[record("x", "2026-01-01", "X")], &mut checkpoint, false);
     let mut count = 0;
     store.for_each_record(Some("a"), |_| {
         count += 1;

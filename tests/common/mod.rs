@@ -80,7 +80,10 @@ impl Peer {
             // Keep draining so the peer never blocks on a full pipe.
             for _ in lines {}
         });
-        let first_line = receiver.recv_timeout(Duration::from_secs(30)).ok().flatten();
+        let first_line = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .ok()
+            .flatten();
         let port = first_line
             .as_deref()
             .and_then(|line| line.strip_prefix("LISTENING "))
@@ -92,7 +95,12 @@ impl Peer {
                     let mut sink = Vec::new();
                     let _ = stderr.read_to_end(&mut sink);
                 });
-                Peer { child, _stdin: stdin, port, name: script.to_owned() }
+                Peer {
+                    child,
+                    _stdin: stdin,
+                    port,
+                    name: script.to_owned(),
+                }
             }
             None => {
                 let _ = child.kill();
@@ -115,7 +123,10 @@ impl Peer {
 
     pub fn pyoai_server(records_json: &Path, batch: usize) -> Peer {
         let batch = batch.to_string();
-        Peer::start("pyoai_server.py", &["--data", records_json.to_str().unwrap(), "--batch", &batch])
+        Peer::start(
+            "pyoai_server.py",
+            &["--data", records_json.to_str().unwrap(), "--batch", &batch],
+        )
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -126,7 +137,11 @@ impl Peer {
     pub fn get_json(&self, path: &str) -> Value {
         let body = http_get(self.port, path);
         serde_json::from_slice(&body).unwrap_or_else(|error| {
-            panic!("{} {path}: not JSON ({error}): {}", self.name, String::from_utf8_lossy(&body))
+            panic!(
+                "{} {path}: not JSON ({error}): {}",
+                self.name,
+                String::from_utf8_lossy(&body)
+            )
         })
     }
 }
@@ -141,15 +156,23 @@ impl Drop for Peer {
 /// A minimal HTTP/1.0 GET, enough for the peers' helper endpoints (no HTTP client in dev-deps).
 pub fn http_get(port: u16, path: &str) -> Vec<u8> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to peer");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("read peer response");
+    stream
+        .read_to_end(&mut response)
+        .expect("read peer response");
     let split = response
         .windows(4)
         .position(|window| window == b"\r\n\r\n")
         .expect("HTTP header end");
-    let status_line = String::from_utf8_lossy(&response[..split]).lines().next().unwrap_or("").to_owned();
+    let status_line = String::from_utf8_lossy(&response[..split])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned();
     assert!(status_line.contains(" 200 "), "GET {path}: {status_line}");
     response[split + 4..].to_vec()
 }
@@ -164,7 +187,10 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new() -> Workspace {
-        let dir = tempfile::Builder::new().prefix("essor-test-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("essor-test-")
+            .tempdir()
+            .expect("tempdir");
         std::fs::create_dir_all(dir.path().join("sources")).unwrap();
         Workspace { dir }
     }
@@ -232,12 +258,15 @@ impl Workspace {
     }
 
     pub fn last_run(&self, source: &str) -> Value {
-        self.runs(source).pop().unwrap_or_else(|| panic!("no run recorded for source {source}"))
+        self.runs(source)
+            .pop()
+            .unwrap_or_else(|| panic!("no run recorded for source {source}"))
     }
 
     pub fn stats(&self) -> Value {
         let run = self.run(&["stats", "--json"]).success();
-        serde_json::from_str(&run.stdout).unwrap_or_else(|error| panic!("stats --json: {error}: {}", run.stdout))
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|error| panic!("stats --json: {error}: {}", run.stdout))
     }
 }
 
@@ -258,8 +287,12 @@ impl Run {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn essor");
-        let output = wait_with_timeout(child, ESSOR_TIMEOUT)
-            .unwrap_or_else(|| panic!("`essor {}` did not finish within {ESSOR_TIMEOUT:?}", args.join(" ")));
+        let output = wait_with_timeout(child, ESSOR_TIMEOUT).unwrap_or_else(|| {
+            panic!(
+                "`essor {}` did not finish within {ESSOR_TIMEOUT:?}",
+                args.join(" ")
+            )
+        });
         Run {
             args: args.join(" "),
             code: output.status.code(),
@@ -286,7 +319,12 @@ impl Run {
     }
 
     pub fn code(self, expected: i32) -> Run {
-        assert_eq!(self.code, Some(expected), "expected exit code {expected}: {}", self.describe());
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "expected exit code {expected}: {}",
+            self.describe()
+        );
         self
     }
 
@@ -295,8 +333,9 @@ impl Run {
             .lines()
             .filter(|line| !line.trim().is_empty())
             .map(|line| {
-                serde_json::from_str(line)
-                    .unwrap_or_else(|error| panic!("`essor {}`: bad JSON line ({error}): {line}", self.args))
+                serde_json::from_str(line).unwrap_or_else(|error| {
+                    panic!("`essor {}`: bad JSON line ({error}): {line}", self.args)
+                })
             })
             .collect()
     }
@@ -345,7 +384,11 @@ pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> Option<Output> 
     };
     let stdout = out_reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
-    status.map(|status| Output { status, stdout, stderr })
+    status.map(|status| Output {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,11 +415,15 @@ enabled = true
 // Assertions on JSON values
 
 pub fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or_else(|| panic!("field {key:?} is not a string in {value}"))
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("field {key:?} is not a string in {value}"))
 }
 
 pub fn u64_field(value: &Value, key: &str) -> u64 {
-    value[key].as_u64().unwrap_or_else(|| panic!("field {key:?} is not an unsigned integer in {value}"))
+    value[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("field {key:?} is not an unsigned integer in {value}"))
 }
 
 /// Every string inside `value` (keys excluded), depth first.
@@ -400,11 +447,16 @@ pub fn contains_text(value: &Value, needle: &str) -> bool {
 
 /// Characters XML 1.0 forbids (C0 controls other than tab, newline, carriage return).
 pub fn has_forbidden_xml_char(text: &str) -> bool {
-    text.chars().any(|c| (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}')
+    text.chars().any(|c| {
+        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
+    })
 }
 
 pub fn identifiers(records: &[Value]) -> BTreeSet<String> {
-    records.iter().map(|record| str_field(record, "identifier").to_owned()).collect()
+    records
+        .iter()
+        .map(|record| str_field(record, "identifier").to_owned())
+        .collect()
 }
 
 /// A small deterministic PRNG (xorshift64*) so the tests need no extra dependency.
@@ -417,9 +469,15 @@ impl Rng {
 
     /// Seed from `$ESSOR_TEST_SEED` or the clock; printed so a failure can be replayed.
     pub fn from_env_or_clock(label: &str) -> Rng {
-        let seed = std::env::var("ESSOR_TEST_SEED").ok().and_then(|seed| seed.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
+        let seed = std::env::var("ESSOR_TEST_SEED")
+            .ok()
+            .and_then(|seed| seed.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+            });
         eprintln!("{label}: ESSOR_TEST_SEED={seed}");
         Rng::new(seed)
     }

@@ -20,18 +20,21 @@ import json
 import os
 import sys
 import threading
-import time
 import urllib.parse
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import types
 import warnings
 
+# pyoai 2.5 imports `cgi` (deprecated in 3.11, removed in 3.13) and calls cgi.parse_qs (removed
+# in 3.8): give it one that works on any Python 3.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    import cgi  # deprecated in 3.11, removed in 3.13; pyoai 2.5 needs it
-
-# pyoai 2.5 calls cgi.parse_qs, which Python 3.8 removed.
+    try:
+        import cgi
+    except ImportError:
+        cgi = sys.modules["cgi"] = types.ModuleType("cgi")
 cgi.parse_qs = urllib.parse.parse_qs
 
 from lxml import etree  # noqa: E402
@@ -210,10 +213,12 @@ class Stats:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.reset()
+        self.requests = 0
+        self.by_verb = {}
+        self.log = []
 
     def reset(self):
-        with getattr(self, "lock", threading.Lock()):
+        with self.lock:
             self.requests = 0
             self.by_verb = {}
             self.log = []
