@@ -17,13 +17,22 @@ use essor::source::{self, Source};
 use essor::store::{RunStatus, Store};
 
 #[derive(Parser)]
-#[command(name = "essor", version, about = "Harvest, deduplicate and republish Social and Solidarity Economy research")]
+#[command(
+    name = "essor",
+    version,
+    about = "Harvest, deduplicate and republish Social and Solidarity Economy research"
+)]
 struct Cli {
     /// Data folder holding the store.
     #[arg(long, global = true, env = "ESSOR_DATA", default_value = "data")]
     data: PathBuf,
     /// Folder of source files (`<id>.toml`, searched recursively).
-    #[arg(long, global = true, env = "ESSOR_SOURCES", default_value = "harvest-sources")]
+    #[arg(
+        long,
+        global = true,
+        env = "ESSOR_SOURCES",
+        default_value = "harvest-sources"
+    )]
     sources: PathBuf,
     /// No progress bars.
     #[arg(long, short, global = true)]
@@ -104,7 +113,9 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("essor=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::io::stderr().is_terminal() {
         builder.compact().init();
     } else {
@@ -120,9 +131,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_stats(&open_store(&cli.data)?, false)?;
             Ok(code)
         }
-        Command::Harvest { source_ids, all, full } => {
+        Command::Harvest {
+            source_ids,
+            all,
+            full,
+        } => {
             if source_ids.is_empty() && !all {
-                eprintln!("error: name sources with --source ID or harvest every enabled one with --all");
+                eprintln!(
+                    "error: name sources with --source ID or harvest every enabled one with --all"
+                );
                 return Ok(ExitCode::from(2));
             }
             let sources = select_sources(&cli.sources, &source_ids, all)?;
@@ -161,15 +178,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sources { command: SourcesCommand::Check } => {
+        Command::Sources {
+            command: SourcesCommand::Check,
+        } => {
             let sources = source::load_dir(&cli.sources)?;
             for source in &sources {
                 let endpoint = match &source.endpoint {
                     source::Endpoint::Oai { base_url } => base_url.to_string(),
                     source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
                 };
-                let state = if source.enabled { "enabled" } else { "disabled" };
-                println!("{:<24} {:<9} {:<8} {}", source.id, state, source.metadata_prefix, endpoint);
+                let state = if source.enabled {
+                    "enabled"
+                } else {
+                    "disabled"
+                };
+                println!(
+                    "{:<24} {:<9} {:<8} {}",
+                    source.id, state, source.metadata_prefix, endpoint
+                );
             }
             println!("{} sources OK", sources.len());
             Ok(ExitCode::SUCCESS)
@@ -195,7 +221,11 @@ fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<S
                 let known: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
                 return Err(source::SourceError::Id {
                     file: dir.join(format!("{id}.toml")),
-                    message: format!("no source `{id}` in {} (known: {})", dir.display(), known.join(", ")),
+                    message: format!(
+                        "no source `{id}` in {} (known: {})",
+                        dir.display(),
+                        known.join(", ")
+                    ),
                 }
                 .into());
             }
@@ -204,14 +234,30 @@ fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<S
     Ok(selected)
 }
 
-fn harvest_and_report(data: &Path, sources: Vec<Source>, full: bool, quiet: bool) -> anyhow::Result<ExitCode> {
+fn harvest_and_report(
+    data: &Path,
+    sources: Vec<Source>,
+    full: bool,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     let store = Arc::new(open_store(data)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let interactive = !quiet && std::io::stderr().is_terminal();
-    let runs = runtime.block_on(harvest::harvest_sources(store, sources, full, Reporter::new(interactive)))?;
+    let runs = runtime.block_on(harvest::harvest_sources(
+        store,
+        sources,
+        full,
+        Reporter::new(interactive),
+    ))?;
     print!("{}", harvest::summary_table(&runs));
     let all_complete = runs.iter().all(|r| r.status == RunStatus::Complete);
-    Ok(if all_complete { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
@@ -234,12 +280,22 @@ fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
         let last = source
             .last_harvest
             .as_ref()
-            .map(|r| format!("last harvest {} at {}", r.status.as_str(), r.finished_at.as_deref().unwrap_or(&r.started_at)))
+            .map(|r| {
+                format!(
+                    "last harvest {} at {}",
+                    r.status.as_str(),
+                    r.finished_at.as_deref().unwrap_or(&r.started_at)
+                )
+            })
             .unwrap_or_default();
         let _ = writeln!(
             out,
             "  {:<24} {:>8} records {:>6} deleted {:>6} rejected  {}",
-            id, source.counts.records, source.counts.deleted_records, source.counts.rejected_records, last
+            id,
+            source.counts.records,
+            source.counts.deleted_records,
+            source.counts.rejected_records,
+            last
         );
     }
     Ok(())
@@ -287,7 +343,10 @@ fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let scratch = tempfile_dir()?;
     let store = Store::open(&scratch)?;
     let started = Instant::now();
-    let prepared: Vec<_> = parsed.iter().map(|page| essor::store::prepare_items(&page.items)).collect();
+    let prepared: Vec<_> = parsed
+        .iter()
+        .map(|page| essor::store::prepare_items(&page.items))
+        .collect();
     let prepare = started.elapsed();
     let started = Instant::now();
     let mut checkpoint = essor::store::Checkpoint::default();
@@ -298,7 +357,11 @@ fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let _ = std::fs::remove_dir_all(&scratch);
     let mib = bytes as f64 / (1024.0 * 1024.0);
     println!("bytes: {bytes} ({mib:.1} MiB), events: {events}, records: {records}");
-    println!("raw quick-xml events: {:.3}s, {:.1} MiB/s", raw.as_secs_f64(), mib / raw.as_secs_f64());
+    println!(
+        "raw quick-xml events: {:.3}s, {:.1} MiB/s",
+        raw.as_secs_f64(),
+        mib / raw.as_secs_f64()
+    );
     println!(
         "essor decode+parse+map: {:.3}s, {:.1} MiB/s, {:.0} records/s ({:.0}% of raw)",
         full.as_secs_f64(),

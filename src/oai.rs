@@ -28,7 +28,10 @@ pub struct Page {
 impl Page {
     /// The token to ask for next; `None` when the list is complete.
     pub fn next_token(&self) -> Option<&str> {
-        self.token.as_ref().map(|t| t.value.as_str()).filter(|v| !v.is_empty())
+        self.token
+            .as_ref()
+            .map(|t| t.value.as_str())
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -113,7 +116,12 @@ pub enum ParseError {
 
 /// Rejects pages that are obviously HTML before the XML parser gives a confusing message.
 fn looks_like_html(text: &str) -> bool {
-    let head: String = text.trim_start().chars().take(64).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .to_ascii_lowercase();
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
@@ -134,7 +142,9 @@ fn open_envelope<'i>(
     }
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let namespace = namespace_of(&resolved);
         match event {
             Event::Start(start) => {
@@ -148,7 +158,9 @@ fn open_envelope<'i>(
                 collect_declarations(&start, declarations);
                 return Ok(());
             }
-            Event::Empty(start) => return Err(ParseError::NotOai(start.name().into_inner().to_owned())),
+            Event::Empty(start) => {
+                return Err(ParseError::NotOai(start.name().into_inner().to_owned()));
+            }
             Event::Eof => return Err(TreeError::NoRoot.into()),
             _ => {}
         }
@@ -177,7 +189,9 @@ fn parse_whole_page(text: &str) -> Result<Page, ParseError> {
     let mut page = Page::default();
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let in_oai = namespace_of(&resolved) == OAI_NS;
         match event {
             Event::Start(start) if in_oai => match start.local_name().into_inner() {
@@ -205,9 +219,15 @@ fn parse_whole_page(text: &str) -> Result<Page, ParseError> {
 /// unusable.
 fn recover_page(text: &str) -> Option<Page> {
     let records = record_spans(text);
-    let first = records.first().map_or(text.find("<resumptionToken")?, |span| span.0);
+    let first = records
+        .first()
+        .map_or(text.find("<resumptionToken")?, |span| span.0);
     let envelope = &text[..first];
-    let list = if envelope.contains("<GetRecord") { "GetRecord" } else { "ListRecords" };
+    let list = if envelope.contains("<GetRecord") {
+        "GetRecord"
+    } else {
+        "ListRecords"
+    };
     let close = format!("</{list}></OAI-PMH>");
     let mut page = Page::default();
     for &(start, end) in &records {
@@ -215,8 +235,10 @@ fn recover_page(text: &str) -> Option<Page> {
         match parse_whole_page(&format!("{envelope}{slice}{close}")) {
             Ok(one) => page.items.extend(one.items),
             Err(error) => page.items.push(PageItem::Reject(RejectedRecord {
-                identifier: between(slice, "<identifier>", "</identifier>").map(|s| s.trim().to_owned()),
-                datestamp: between(slice, "<datestamp>", "</datestamp>").map(|s| s.trim().to_owned()),
+                identifier: between(slice, "<identifier>", "</identifier>")
+                    .map(|s| s.trim().to_owned()),
+                datestamp: between(slice, "<datestamp>", "</datestamp>")
+                    .map(|s| s.trim().to_owned()),
                 reason: format!("record is not well-formed XML: {error}"),
                 raw: slice.to_owned(),
             })),
@@ -224,7 +246,10 @@ fn recover_page(text: &str) -> Option<Page> {
     }
     let tail_start = records.last().map_or(first, |span| span.1);
     let tail = text[tail_start..].trim_end();
-    let tail = tail.strip_suffix("</OAI-PMH>")?.trim_end().strip_suffix(&format!("</{list}>"))?;
+    let tail = tail
+        .strip_suffix("</OAI-PMH>")?
+        .trim_end()
+        .strip_suffix(&format!("</{list}>"))?;
     let rest = parse_whole_page(&format!("{envelope}{tail}{close}")).ok()?;
     page.response_date = rest.response_date;
     page.token = rest.token;
@@ -236,7 +261,11 @@ fn recover_page(text: &str) -> Option<Page> {
 /// inside OAI records).
 fn record_spans(text: &str) -> Vec<(usize, usize)> {
     let is_tag = |at: usize, tag: &str| {
-        text[at..].starts_with(tag) && matches!(text.as_bytes().get(at + tag.len()), Some(b'>' | b' ' | b'\n' | b'\t' | b'\r'))
+        text[at..].starts_with(tag)
+            && matches!(
+                text.as_bytes().get(at + tag.len()),
+                Some(b'>' | b' ' | b'\n' | b'\t' | b'\r')
+            )
     };
     let mut spans = Vec::new();
     let mut depth = 0usize;
@@ -273,7 +302,9 @@ fn read_list<'i>(
 ) -> Result<(), ParseError> {
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let in_oai = namespace_of(&resolved) == OAI_NS;
         match event {
             Event::Start(start) if in_oai && start.local_name().into_inner() == "record" => {
@@ -282,12 +313,16 @@ fn read_list<'i>(
                 let item = read_record(reader, text, position as usize, &inner)?;
                 page.items.push(item);
             }
-            Event::Start(start) if in_oai && start.local_name().into_inner() == "resumptionToken" => {
+            Event::Start(start)
+                if in_oai && start.local_name().into_inner() == "resumptionToken" =>
+            {
                 let mut token = token_attributes(&start);
                 token.value = read_text(reader)?.trim().to_owned();
                 page.token = Some(token);
             }
-            Event::Empty(start) if in_oai && start.local_name().into_inner() == "resumptionToken" => {
+            Event::Empty(start)
+                if in_oai && start.local_name().into_inner() == "resumptionToken" =>
+            {
                 page.token = Some(token_attributes(&start));
             }
             Event::Start(start) => skip(reader, &start)?,
@@ -300,11 +335,11 @@ fn read_list<'i>(
 
 fn token_attributes(start: &BytesStart<'_>) -> ResumptionToken {
     let attribute = |name: &str| -> Option<String> {
-        start
-            .try_get_attribute(name)
-            .ok()
-            .flatten()
-            .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.trim().to_owned()))
+        start.try_get_attribute(name).ok().flatten().and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.trim().to_owned())
+        })
     };
     ResumptionToken {
         value: String::new(),
@@ -334,7 +369,9 @@ fn read_record<'i>(
     let mut metadata: Option<Result<(Element, String), String>> = None;
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let in_oai = namespace_of(&resolved) == OAI_NS;
         match event {
             Event::Start(start) if in_oai && start.local_name().into_inner() == "header" => {
@@ -361,7 +398,11 @@ fn read_record<'i>(
         }
     }
     let record_end = reader.buffer_position() as usize;
-    let raw_record = || text.get(record_start..record_end).unwrap_or_default().to_owned();
+    let raw_record = || {
+        text.get(record_start..record_end)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let reject = |header: &Header, reason: String| {
         PageItem::Reject(RejectedRecord {
             identifier: header.identifier.clone(),
@@ -397,7 +438,12 @@ fn read_record<'i>(
         }));
     }
     let (root, raw) = match metadata {
-        None => return Ok(reject(&header, "record is not deleted but has no <metadata>".to_owned())),
+        None => {
+            return Ok(reject(
+                &header,
+                "record is not deleted but has no <metadata>".to_owned(),
+            ));
+        }
         Some(Err(reason)) => return Ok(reject(&header, reason)),
         Some(Ok(found)) => found,
     };
@@ -426,7 +472,9 @@ fn is_deleted(start: &BytesStart<'_>) -> bool {
 fn read_header<'i>(reader: &mut NsReader<&'i [u8]>, header: &mut Header) -> Result<(), ParseError> {
     loop {
         let position = reader.buffer_position();
-        let (_, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (_, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         match event {
             Event::Start(start) => {
                 let name = start.local_name().into_inner().to_owned();
@@ -454,7 +502,9 @@ fn read_metadata<'i>(
     let mut found: Option<(Element, String)> = None;
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let namespace = namespace_of(&resolved);
         let (start, is_empty) = match event {
             Event::Start(start) => (start, false),
@@ -474,7 +524,12 @@ fn read_metadata<'i>(
         let end = reader.buffer_position() as usize;
         let slice = text.get(position as usize..end).unwrap_or_default();
         if found.is_none() {
-            let raw = with_inherited_namespaces(slice, declarations, &own_declarations, start.name().into_inner());
+            let raw = with_inherited_namespaces(
+                slice,
+                declarations,
+                &own_declarations,
+                start.name().into_inner(),
+            );
             found = Some((element, raw));
         }
     }
@@ -514,7 +569,10 @@ fn with_inherited_namespaces(
 }
 
 fn escape_attribute(value: &str) -> String {
-    value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
 }
 
 fn collect_declarations(start: &BytesStart<'_>, declarations: &mut Vec<(String, String)>) {
@@ -572,7 +630,9 @@ fn read_text<'i>(reader: &mut NsReader<&'i [u8]>) -> Result<String, ParseError> 
 
 fn skip<'i>(reader: &mut NsReader<&'i [u8]>, start: &BytesStart<'i>) -> Result<(), ParseError> {
     let position = reader.buffer_position();
-    reader.read_to_end(start.name()).map_err(|e| syntax(position, e))?;
+    reader
+        .read_to_end(start.name())
+        .map_err(|e| syntax(position, e))?;
     Ok(())
 }
 
@@ -593,12 +653,18 @@ pub fn parse_identify(text: &str) -> Result<Identify, ParseError> {
     let mut identify = Identify::default();
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let in_oai = namespace_of(&resolved) == OAI_NS;
         match event {
             Event::Start(start) if in_oai => match start.local_name().into_inner() {
-                "responseDate" => identify.response_date = Some(read_text(&mut reader)?.trim().to_owned()),
-                "error" => identify.errors.push(read_error(&mut reader, &start, false)?),
+                "responseDate" => {
+                    identify.response_date = Some(read_text(&mut reader)?.trim().to_owned())
+                }
+                "error" => identify
+                    .errors
+                    .push(read_error(&mut reader, &start, false)?),
                 "Identify" => read_identify_fields(&mut reader, &mut identify)?,
                 _ => skip(&mut reader, &start)?,
             },
@@ -613,10 +679,15 @@ pub fn parse_identify(text: &str) -> Result<Identify, ParseError> {
     }
 }
 
-fn read_identify_fields<'i>(reader: &mut NsReader<&'i [u8]>, identify: &mut Identify) -> Result<(), ParseError> {
+fn read_identify_fields<'i>(
+    reader: &mut NsReader<&'i [u8]>,
+    identify: &mut Identify,
+) -> Result<(), ParseError> {
     loop {
         let position = reader.buffer_position();
-        let (_, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (_, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         match event {
             Event::Start(start) => {
                 let name = start.local_name().into_inner().to_owned();

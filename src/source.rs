@@ -81,8 +81,13 @@ pub struct SourceSpec {
 /// Where a source's records come from, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Endpoint {
-    Oai { base_url: url::Url },
-    Dump { folder: PathBuf, base_url: Option<url::Url> },
+    Oai {
+        base_url: url::Url,
+    },
+    Dump {
+        folder: PathBuf,
+        base_url: Option<url::Url>,
+    },
 }
 
 /// A validated source, ready to harvest.
@@ -119,17 +124,28 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(120);
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{file}: cannot read: {error}")]
-    Read { file: PathBuf, error: std::io::Error },
+    Read {
+        file: PathBuf,
+        error: std::io::Error,
+    },
     #[error("{file}: {message}")]
     Syntax { file: PathBuf, message: String },
     #[error("{file}: key `{key}`: {expected}")]
-    Invalid { file: PathBuf, key: &'static str, expected: String },
+    Invalid {
+        file: PathBuf,
+        key: &'static str,
+        expected: String,
+    },
     #[error("{file}: {message}")]
     Id { file: PathBuf, message: String },
     #[error("{dir}: cannot list source files: {error}")]
     Dir { dir: PathBuf, error: std::io::Error },
     #[error("two source files have the id `{id}`: {first} and {second}")]
-    DuplicateId { id: String, first: PathBuf, second: PathBuf },
+    DuplicateId {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
 }
 
 impl Source {
@@ -148,7 +164,10 @@ impl Source {
             file: file.to_owned(),
             message: describe_toml_error(text, &error),
         })?;
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let id = SourceId::parse(stem).map_err(|message| SourceError::Id {
             file: file.to_owned(),
             message,
@@ -202,7 +221,9 @@ impl Source {
         {
             return Err(invalid(
                 "metadata_prefix",
-                format!("a metadata prefix such as \"oai_dc\" is expected, got {metadata_prefix:?}"),
+                format!(
+                    "a metadata prefix such as \"oai_dc\" is expected, got {metadata_prefix:?}"
+                ),
             ));
         }
         let mut seen = BTreeSet::new();
@@ -232,14 +253,11 @@ impl Source {
                 format!("a positive number such as 1.0 is expected, got {requests_per_second}"),
             ));
         }
-        let duration = |key: &'static str, raw: &Option<String>, default: Option<Duration>| {
-            match raw {
+        let duration =
+            |key: &'static str, raw: &Option<String>, default: Option<Duration>| match raw {
                 None => Ok(default),
-                Some(raw) => parse_duration(raw)
-                    .map(Some)
-                    .map_err(|e| invalid(key, e)),
-            }
-        };
+                Some(raw) => parse_duration(raw).map(Some).map_err(|e| invalid(key, e)),
+            };
         let harvest_every = duration("harvest_every", &spec.harvest_every, None)?;
         let retry_backoff = duration(
             "retry_backoff",
@@ -247,10 +265,13 @@ impl Source {
             Some(Duration::from_secs(1)),
         )?
         .unwrap_or_default();
-        let timeout = duration("timeout", &spec.timeout, Some(Duration::from_secs(60)))?
-            .unwrap_or_default();
+        let timeout =
+            duration("timeout", &spec.timeout, Some(Duration::from_secs(60)))?.unwrap_or_default();
         if timeout.is_zero() {
-            return Err(invalid("timeout", "a duration above zero is expected".into()));
+            return Err(invalid(
+                "timeout",
+                "a duration above zero is expected".into(),
+            ));
         }
         let max_retries = spec.max_retries.unwrap_or(5);
         if max_retries > 100 {
@@ -335,7 +356,9 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     let Some(span) = error.span() else {
         return message;
     };
-    let line_start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line_number = text[..line_start].matches('\n').count() + 1;
     let line = text[line_start..].lines().next().unwrap_or_default();
     match line.split_once('=') {
@@ -347,7 +370,8 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
 }
 
 fn parse_base_url(raw: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("an http(s) URL is expected, got {raw:?} ({e})"))?;
+    let url = url::Url::parse(raw)
+        .map_err(|e| format!("an http(s) URL is expected, got {raw:?} ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(format!("an http(s) URL is expected, got {raw:?}"));
     }
@@ -366,12 +390,16 @@ fn is_iso_3166_2(code: &str) -> bool {
     country.len() == 2
         && country.bytes().all(|b| b.is_ascii_uppercase())
         && (1..=3).contains(&subdivision.len())
-        && subdivision.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && subdivision
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Parses durations written like `500ms`, `30s`, `15m`, `24h`, `7d` (or a combination: `1h30m`).
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
-    let expected = || format!("a duration such as \"30s\", \"15m\", \"24h\" or \"7d\" is expected, got {raw:?}");
+    let expected = || {
+        format!("a duration such as \"30s\", \"15m\", \"24h\" or \"7d\" is expected, got {raw:?}")
+    };
     let text = raw.trim();
     if text.is_empty() {
         return Err(expected());
@@ -379,13 +407,17 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(expected)?;
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(expected)?;
         if digits == 0 {
             return Err(expected());
         }
         let number: u64 = rest[..digits].parse().map_err(|_| expected())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = match &rest[..unit_len] {
             "ms" => Duration::from_millis(1),
             "s" => Duration::from_secs(1),
@@ -394,7 +426,9 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
             "d" => Duration::from_secs(86_400),
             _ => return Err(expected()),
         };
-        total += unit.checked_mul(u32::try_from(number).map_err(|_| expected())?).ok_or_else(expected)?;
+        total += unit
+            .checked_mul(u32::try_from(number).map_err(|_| expected())?)
+            .ok_or_else(expected)?;
         rest = &rest[unit_len..];
     }
     Ok(total)
@@ -422,7 +456,9 @@ mod tests {
 
     #[test]
     fn unknown_key_is_refused_with_file_and_key() {
-        let err = parse(&format!("{MINIMAL}colour = \"blue\"\n")).unwrap_err().to_string();
+        let err = parse(&format!("{MINIMAL}colour = \"blue\"\n"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("hal-theses.toml"), "{err}");
         assert!(err.contains("colour"), "{err}");
     }
@@ -437,11 +473,15 @@ mod tests {
             ("sets = [\"a\", \"a\"]", "sets"),
         ];
         for (line, key) in cases {
-            let err = parse(&format!("{MINIMAL}{line}\n")).unwrap_err().to_string();
+            let err = parse(&format!("{MINIMAL}{line}\n"))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(key), "{line}: {err}");
             assert!(err.contains("hal-theses.toml"), "{line}: {err}");
         }
-        let err = parse("name = \"x\"\nkind = \"ftp\"\n").unwrap_err().to_string();
+        let err = parse("name = \"x\"\nkind = \"ftp\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("kind") && err.contains("oai-pmh"), "{err}");
         let err = parse("name = \"x\"\nkind = \"oai-pmh\"\nbase_url = \"ftp://x\"\n")
             .unwrap_err()

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,17 +37,37 @@ pub struct Fetcher {
     limiters: Mutex<HashMap<String, (f64, Arc<DefaultDirectRateLimiter>)>>,
 }
 
-/// A parsed response and what it cost.
+/// A parsed response and the repairs its bytes needed.
 pub struct Fetched<T> {
     pub value: T,
-    pub requests: u64,
     pub repairs: Vec<Repair>,
+}
+
+/// Requests and retries of one harvest, counted as they happen (also those of a fetch that
+/// finally fails), shared with the tasks that fetch ahead.
+#[derive(Debug, Default)]
+pub struct RequestCount {
+    requests: AtomicU64,
+    retries: AtomicU64,
+}
+
+impl RequestCount {
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
 }
 
 /// How a single attempt ended.
 enum Attempt<T> {
     Done(T, Vec<Repair>),
-    Retry { reason: String, retry_after: Option<Duration> },
+    Retry {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     Fatal(HarvestError),
 }
 
@@ -74,7 +95,8 @@ impl Fetcher {
         match limiters.get(host) {
             Some((rate, limiter)) if *rate <= requests_per_second => limiter.clone(),
             _ => {
-                let period = Duration::from_secs_f64(1.0 / requests_per_second).max(Duration::from_nanos(1));
+                let period =
+                    Duration::from_secs_f64(1.0 / requests_per_second).max(Duration::from_nanos(1));
                 let quota = Quota::with_period(period)
                     .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
                     .allow_burst(NonZeroU32::MIN);
@@ -99,6 +121,7 @@ impl Fetcher {
         source: &Source,
         url: &url::Url,
         parse: fn(&str) -> Result<T, ParseError>,
+        count: &RequestCount,
     ) -> Result<Fetched<T>, HarvestError> {
         let host = url.host_str().unwrap_or_default().to_owned();
         let limiter = self.limiter(&host, source.requests_per_second);
@@ -107,15 +130,23 @@ impl Fetcher {
         for attempt in 0..=source.max_retries {
             limiter.until_ready().await;
             requests += 1;
+            count.requests.fetch_add(1, Ordering::Relaxed);
+            if attempt > 0 {
+                count.retries.fetch_add(1, Ordering::Relaxed);
+            }
             match self.attempt(source, url, parse).await {
-                Attempt::Done(value, repairs) => return Ok(Fetched { value, requests, repairs }),
+                Attempt::Done(value, repairs) => return Ok(Fetched { value, repairs }),
                 Attempt::Fatal(error) => return Err(error),
-                Attempt::Retry { reason, retry_after } => {
+                Attempt::Retry {
+                    reason,
+                    retry_after,
+                } => {
                     if attempt == source.max_retries {
                         last_reason = reason;
                         break;
                     }
-                    let delay = retry_after.unwrap_or_else(|| backoff(source.retry_backoff, attempt));
+                    let delay =
+                        retry_after.unwrap_or_else(|| backoff(source.retry_backoff, attempt));
                     tracing::warn!(source = %source.id, %url, %reason, retry_in_ms = delay.as_millis() as u64, attempt = attempt + 1, "transient fault, retrying");
                     tokio::time::sleep(delay).await;
                     last_reason = reason;
@@ -135,7 +166,13 @@ impl Fetcher {
         url: &url::Url,
         parse: fn(&str) -> Result<T, ParseError>,
     ) -> Attempt<T> {
-        let response = match self.client.get(url.clone()).timeout(source.timeout).send().await {
+        let response = match self
+            .client
+            .get(url.clone())
+            .timeout(source.timeout)
+            .send()
+            .await
+        {
             Ok(response) => response,
             Err(error) => {
                 return Attempt::Retry {
@@ -202,7 +239,9 @@ impl Fetcher {
 
 /// Exponential backoff with full jitter: a random delay in [base·2ⁿ/2, base·2ⁿ], capped.
 pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    let ceiling = base.saturating_mul(1u32 << attempt.min(20)).min(MAX_BACKOFF);
+    let ceiling = base
+        .saturating_mul(1u32 << attempt.min(20))
+        .min(MAX_BACKOFF);
     let half = ceiling / 2;
     half + ceiling.saturating_sub(half).mul_f64(fastrand::f64())
 }
@@ -257,7 +296,10 @@ mod tests {
     fn retry_after_accepts_seconds_and_dates() {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("86400"), Some(MAX_RETRY_AFTER));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 
@@ -267,15 +309,24 @@ mod tests {
         for attempt in 0..5 {
             let ceiling = base * (1 << attempt);
             let delay = backoff(base, attempt);
-            assert!(delay >= ceiling / 2 && delay <= ceiling, "{attempt}: {delay:?}");
+            assert!(
+                delay >= ceiling / 2 && delay <= ceiling,
+                "{attempt}: {delay:?}"
+            );
         }
         assert!(backoff(base, 30) <= MAX_BACKOFF);
     }
 
     #[test]
     fn charset_is_read_from_content_type() {
-        assert_eq!(charset_of("text/xml; charset=ISO-8859-1").as_deref(), Some("ISO-8859-1"));
-        assert_eq!(charset_of("text/xml;charset=\"utf-8\"").as_deref(), Some("utf-8"));
+        assert_eq!(
+            charset_of("text/xml; charset=ISO-8859-1").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(
+            charset_of("text/xml;charset=\"utf-8\"").as_deref(),
+            Some("utf-8")
+        );
         assert_eq!(charset_of("text/xml"), None);
     }
 }

@@ -9,7 +9,7 @@ mod run;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use fetch::{Fetcher, USER_AGENT, backoff, parse_retry_after};
+pub use fetch::{Fetcher, RequestCount, USER_AGENT, backoff, parse_retry_after};
 pub use progress::Reporter;
 pub use run::{Granularity, oai_url};
 
@@ -24,15 +24,24 @@ const CONCURRENT_SOURCES: usize = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum HarvestError {
     #[error("{url}: gave up after {attempts} attempts; last fault: {last}")]
-    RetriesExhausted { url: String, attempts: u64, last: String },
+    RetriesExhausted {
+        url: String,
+        attempts: u64,
+        last: String,
+    },
     #[error("{url}: HTTP {status} without a usable OAI-PMH answer")]
     Http { url: String, status: u16 },
     #[error("the repository answered OAI-PMH error {code}: {message}")]
     Protocol { code: String, message: String },
-    #[error("resumption token loop: the repository sent token {token:?} twice; the list was abandoned, records received so far are kept")]
+    #[error(
+        "resumption token loop: the repository sent token {token:?} twice; the list was abandoned, records received so far are kept"
+    )]
     TokenLoop { token: String },
     #[error("dump {path}: {message}")]
-    Dump { path: std::path::PathBuf, message: String },
+    Dump {
+        path: std::path::PathBuf,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -58,18 +67,29 @@ pub async fn harvest_sources(
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let id = source.id.to_string();
-            let harvest = run::Harvest { source, store, fetcher, full, progress };
+            let harvest = run::Harvest {
+                source,
+                store,
+                fetcher,
+                full,
+                progress,
+            };
             let outcome = harvest.run().await;
             (index, id, outcome)
         });
     }
     let mut runs = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (index, id, outcome) = joined.map_err(|e| HarvestError::Setup(format!("harvest task failed: {e}")))?;
+        let (index, id, outcome) =
+            joined.map_err(|e| HarvestError::Setup(format!("harvest task failed: {e}")))?;
         let run = outcome.unwrap_or_else(|error| failed_run(&id, &error));
         match run.status {
-            RunStatus::Complete => tracing::info!(source = %id, new = run.counters.new, updated = run.counters.updated, deleted = run.counters.deleted, rejected = run.counters.rejected, "harvest complete"),
-            _ => tracing::error!(source = %id, status = ?run.status, error = run.error.as_deref().unwrap_or(""), "harvest did not complete"),
+            RunStatus::Complete => {
+                tracing::info!(source = %id, new = run.counters.new, updated = run.counters.updated, deleted = run.counters.deleted, rejected = run.counters.rejected, "harvest complete")
+            }
+            _ => {
+                tracing::error!(source = %id, status = ?run.status, error = run.error.as_deref().unwrap_or(""), "harvest did not complete")
+            }
         }
         runs.push((index, run));
     }
@@ -98,7 +118,17 @@ fn failed_run(source: &str, error: &HarvestError) -> RunRecord {
 pub fn summary_table(runs: &[RunRecord]) -> String {
     let mut out = format!(
         "{:<24} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8}\n",
-        "source", "status", "new", "updated", "unchanged", "deleted", "rejected", "pages", "requests", "retries", "time"
+        "source",
+        "status",
+        "new",
+        "updated",
+        "unchanged",
+        "deleted",
+        "rejected",
+        "pages",
+        "requests",
+        "retries",
+        "time"
     );
     for run in runs {
         let elapsed = run
@@ -114,7 +144,17 @@ pub fn summary_table(runs: &[RunRecord]) -> String {
         let c = &run.counters;
         out.push_str(&format!(
             "{:<24} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7}s\n",
-            run.source, status, c.new, c.updated, c.unchanged, c.deleted, c.rejected, c.pages, c.requests, c.retries, elapsed.as_secs()
+            run.source,
+            status,
+            c.new,
+            c.updated,
+            c.unchanged,
+            c.deleted,
+            c.rejected,
+            c.pages,
+            c.requests,
+            c.retries,
+            elapsed.as_secs()
         ));
         if let Some(error) = &run.error {
             out.push_str(&format!("  └ {error}\n"));

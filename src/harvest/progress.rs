@@ -18,7 +18,8 @@ pub struct Reporter {
 impl Reporter {
     /// Bars when `interactive` (stderr is a terminal and not `--quiet`), logs otherwise.
     pub fn new(interactive: bool) -> Reporter {
-        let bars = interactive.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let bars =
+            interactive.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Reporter { bars }
     }
 

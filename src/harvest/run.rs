@@ -13,11 +13,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::HarvestError;
-use super::fetch::{Fetched, Fetcher};
+use super::fetch::{Fetched, Fetcher, RequestCount};
 use super::progress::SourceProgress;
-use crate::oai::{self, Page};
+use crate::oai::{self, Page, ParseError};
 use crate::source::{Endpoint, Source};
-use crate::store::{ActiveHarvest, Checkpoint, RunCounters, RunRecord, RunStatus, Store, now_rfc3339};
+use crate::store::{
+    ActiveHarvest, Checkpoint, PreparedItem, RunCounters, RunRecord, RunStatus, Store, now_rfc3339,
+    prepare_items,
+};
 
 /// A fsync at least this often (and at the end): a crash loses at most this much work, and
 /// never consistency.
@@ -35,6 +38,22 @@ pub struct Harvest {
     pub progress: SourceProgress,
 }
 
+/// A parsed page with its items ready for the store. Parsing and preparing run together on a
+/// blocking thread, so the store's single writer only inserts.
+#[derive(Debug, Default)]
+struct ReadyPage {
+    /// The page without its items (token, errors, responseDate).
+    page: Page,
+    items: Vec<PreparedItem>,
+}
+
+fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
+    let mut page = oai::parse_page(text)?;
+    let items = prepare_items(&page.items);
+    page.items = Vec::new();
+    Ok(ReadyPage { page, items })
+}
+
 /// Commits pages, deciding when a commit must be durable.
 struct Committer {
     store: Arc<Store>,
@@ -46,7 +65,7 @@ struct Committer {
 impl Committer {
     async fn commit(
         &mut self,
-        page: Page,
+        ready: ReadyPage,
         checkpoint: &mut Checkpoint,
     ) -> Result<RunCounters, HarvestError> {
         let durable = self.pages_since_durable + 1 >= DURABLE_EVERY_PAGES
@@ -55,8 +74,7 @@ impl Committer {
         let source = self.source.clone();
         let mut next = checkpoint.clone();
         let (counters, next) = tokio::task::spawn_blocking(move || {
-            let items = crate::store::prepare_items(&page.items);
-            let counters = store.commit_page(&source, &items, &mut next, durable)?;
+            let counters = store.commit_page(&source, &ready.items, &mut next, durable)?;
             Ok::<_, HarvestError>((counters, next))
         })
         .await
@@ -93,8 +111,9 @@ impl Harvest {
                 pages_since_durable: 0,
                 last_durable: Instant::now(),
             },
-            extra_requests: 0,
-            extra_retries: 0,
+            count: Arc::new(RequestCount::default()),
+            base_requests: 0,
+            base_retries: 0,
         };
         let outcome = match self.source.endpoint.clone() {
             Endpoint::Oai { base_url } => self.harvest_oai(&base_url, &mut state).await,
@@ -132,6 +151,8 @@ impl Harvest {
             run.error = None;
             run.finished_at = None;
             tracing::info!(source = %self.source.id, run = run.run_id, token = ?active.token, set = active.set_index, "resuming an interrupted harvest");
+            state.base_requests = active.counters.requests;
+            state.base_retries = active.counters.retries;
             state.run = Some(run);
             return Ok(());
         }
@@ -159,11 +180,21 @@ impl Harvest {
         Ok(())
     }
 
-    async fn harvest_oai(&self, base_url: &url::Url, state: &mut RunState) -> Result<(), HarvestError> {
+    async fn harvest_oai(
+        &self,
+        base_url: &url::Url,
+        state: &mut RunState,
+    ) -> Result<(), HarvestError> {
         let identify_url = oai_url(base_url, &[("verb", "Identify")]);
-        let identify = self.fetcher.fetch(&self.source, &identify_url, oai::parse_identify).await?;
-        state.extra_requests += identify.requests;
-        state.extra_retries += identify.requests - 1;
+        let identify = self
+            .fetcher
+            .fetch(
+                &self.source,
+                &identify_url,
+                oai::parse_identify,
+                &state.count,
+            )
+            .await?;
         if let Some(error) = identify.value.errors.first() {
             return Err(HarvestError::Protocol {
                 code: error.code.clone(),
@@ -177,17 +208,29 @@ impl Harvest {
             .clone()
             .filter(|d| oai::is_datestamp(d))
             .unwrap_or_else(now_rfc3339);
-        let from = if self.full { None } else { state.checkpoint.watermark.clone() };
-        self.begin(state, from.map(|f| granularity.format(&f)), Some(granularity.format(&until)))
-            .await?;
+        let from = if self.full {
+            None
+        } else {
+            state.checkpoint.watermark.clone()
+        };
+        self.begin(
+            state,
+            from.map(|f| granularity.format(&f)),
+            Some(granularity.format(&until)),
+        )
+        .await?;
 
         let set_count = self.source.sets.len().max(1);
         let mut seen_tokens: HashSet<String> = HashSet::new();
         let mut restarts = 0;
-        let mut prefetched: Option<tokio::task::JoinHandle<Result<Fetched<Page>, HarvestError>>> = None;
+        let mut prefetched: Option<
+            tokio::task::JoinHandle<Result<Fetched<ReadyPage>, HarvestError>>,
+        > = None;
         loop {
             let Some(active) = state.checkpoint.active.clone() else {
-                return Err(HarvestError::Setup("checkpoint lost its active harvest".into()));
+                return Err(HarvestError::Setup(
+                    "checkpoint lost its active harvest".into(),
+                ));
             };
             if active.set_index >= set_count {
                 return Ok(());
@@ -198,22 +241,28 @@ impl Harvest {
                     .map_err(|e| HarvestError::Setup(format!("fetch task failed: {e}")))??,
                 None => {
                     let url = self.list_url(base_url, &active);
-                    self.fetcher.fetch(&self.source, &url, oai::parse_page).await?
+                    self.fetcher
+                        .fetch(&self.source, &url, parse_ready_page, &state.count)
+                        .await?
                 }
             };
             if !fetched.repairs.is_empty() {
-                let repairs: Vec<String> = fetched.repairs.iter().map(ToString::to_string).collect();
+                let repairs: Vec<String> =
+                    fetched.repairs.iter().map(ToString::to_string).collect();
                 tracing::warn!(source = %self.source.id, ?repairs, "repaired a malformed response");
             }
             let mut next = active.clone();
-            let page = fetched.value;
+            let ready = fetched.value;
+            let page = &ready.page;
             if let Some(error) = page.errors.first() {
                 match error.code.as_str() {
                     "noRecordsMatch" => {
                         next.set_index += 1;
                         next.token = None;
                     }
-                    "badResumptionToken" if active.token.is_some() && restarts < MAX_LIST_RESTARTS => {
+                    "badResumptionToken"
+                        if active.token.is_some() && restarts < MAX_LIST_RESTARTS =>
+                    {
                         restarts += 1;
                         tracing::warn!(source = %self.source.id, token = ?active.token, message = %error.message, "resumption token refused; restarting the list from the checkpoint's `from`");
                         next.token = None;
@@ -226,10 +275,8 @@ impl Harvest {
                         });
                     }
                 }
-                next.counters.requests += fetched.requests;
-                next.counters.retries += fetched.requests - 1;
                 state.checkpoint.active = Some(next);
-                state.commit(Page::default(), &self.progress).await?;
+                state.commit(ReadyPage::default(), &self.progress).await?;
                 continue;
             }
             let mut token_loop = None;
@@ -248,19 +295,18 @@ impl Harvest {
             if let Some(size) = page.token.as_ref().and_then(|t| t.complete_list_size) {
                 self.progress.set_total(size);
             }
-            next.counters.requests += fetched.requests;
-            next.counters.retries += fetched.requests - 1;
             // Fetch the next page while this one is written.
             if token_loop.is_none() && next.set_index < set_count {
                 let fetcher = self.fetcher.clone();
                 let source = self.source.clone();
+                let count = state.count.clone();
                 let url = self.list_url(base_url, &next);
                 prefetched = Some(tokio::spawn(async move {
-                    fetcher.fetch(&source, &url, oai::parse_page).await
+                    fetcher.fetch(&source, &url, parse_ready_page, &count).await
                 }));
             }
             state.checkpoint.active = Some(next);
-            if let Err(error) = state.commit(page, &self.progress).await {
+            if let Err(error) = state.commit(ready, &self.progress).await {
                 if let Some(handle) = prefetched.take() {
                     handle.abort();
                 }
@@ -274,9 +320,15 @@ impl Harvest {
 
     fn list_url(&self, base_url: &url::Url, active: &ActiveHarvest) -> url::Url {
         if let Some(token) = &active.token {
-            return oai_url(base_url, &[("verb", "ListRecords"), ("resumptionToken", token)]);
+            return oai_url(
+                base_url,
+                &[("verb", "ListRecords"), ("resumptionToken", token)],
+            );
         }
-        let mut pairs = vec![("verb", "ListRecords"), ("metadataPrefix", self.source.metadata_prefix.as_str())];
+        let mut pairs = vec![
+            ("verb", "ListRecords"),
+            ("metadataPrefix", self.source.metadata_prefix.as_str()),
+        ];
         if let Some(from) = &active.from {
             pairs.push(("from", from));
         }
@@ -294,7 +346,11 @@ impl Harvest {
     async fn harvest_dump(&self, folder: &Path, state: &mut RunState) -> Result<(), HarvestError> {
         let files = dump_files(folder)?;
         self.begin(state, None, None).await?;
-        let start_after = state.checkpoint.active.as_ref().and_then(|a| a.token.clone());
+        let start_after = state
+            .checkpoint
+            .active
+            .as_ref()
+            .and_then(|a| a.token.clone());
         let start = match &start_after {
             Some(name) => files
                 .iter()
@@ -313,20 +369,20 @@ impl Harvest {
                     path: path.clone(),
                     message: e.to_string(),
                 })?;
-                oai::parse_page(&decoded.text).map_err(|e| HarvestError::Dump {
+                parse_ready_page(&decoded.text).map_err(|e| HarvestError::Dump {
                     path: path.clone(),
                     message: e.to_string(),
                 })
             })
             .await
             .map_err(|e| HarvestError::Setup(e.to_string()))??;
-            if let Some(error) = page.errors.iter().find(|e| e.code != "noRecordsMatch") {
+            if let Some(error) = page.page.errors.iter().find(|e| e.code != "noRecordsMatch") {
                 return Err(HarvestError::Dump {
                     path: file.clone(),
                     message: error.to_string(),
                 });
             }
-            if let Some(size) = page.token.as_ref().and_then(|t| t.complete_list_size) {
+            if let Some(size) = page.page.token.as_ref().and_then(|t| t.complete_list_size) {
                 self.progress.set_total(size);
             }
             if let Some(active) = state.checkpoint.active.as_mut() {
@@ -334,7 +390,6 @@ impl Harvest {
                     .get(index + 1)
                     .and_then(|f| f.file_name())
                     .map(|n| n.to_string_lossy().into_owned());
-                active.counters.requests += 1;
             }
             state.commit(page, &self.progress).await?;
         }
@@ -343,21 +398,36 @@ impl Harvest {
 }
 
 /// The state of a run in progress: the run record, the checkpoint as last committed (or about
-/// to be), and requests made before the run existed (Identify).
+/// to be), and the requests made by this process (added to those of earlier attempts).
 struct RunState {
     run: Option<RunRecord>,
     checkpoint: Checkpoint,
     committer: Committer,
-    extra_requests: u64,
-    extra_retries: u64,
+    count: Arc<RequestCount>,
+    /// Requests and retries already in the run's counters when this process took it up.
+    base_requests: u64,
+    base_retries: u64,
 }
 
 impl RunState {
-    async fn commit(&mut self, page: Page, progress: &SourceProgress) -> Result<(), HarvestError> {
+    /// Brings the active harvest's request counts up to date.
+    fn sync_requests(&mut self) {
+        let (requests, retries) = (
+            self.base_requests + self.count.requests(),
+            self.base_retries + self.count.retries(),
+        );
         if let Some(active) = self.checkpoint.active.as_mut() {
-            active.counters.requests += std::mem::take(&mut self.extra_requests);
-            active.counters.retries += std::mem::take(&mut self.extra_retries);
+            active.counters.requests = requests;
+            active.counters.retries = retries;
         }
+    }
+
+    async fn commit(
+        &mut self,
+        page: ReadyPage,
+        progress: &SourceProgress,
+    ) -> Result<(), HarvestError> {
+        self.sync_requests();
         let counters = self.committer.commit(page, &mut self.checkpoint).await?;
         if let Some(active) = &self.checkpoint.active {
             progress.page_done(&counters, &active.counters);
@@ -384,8 +454,8 @@ impl RunState {
                 let active = ActiveHarvest {
                     started_at: now_rfc3339(),
                     counters: RunCounters {
-                        requests: self.extra_requests,
-                        retries: self.extra_retries,
+                        requests: self.count.requests(),
+                        retries: self.count.retries(),
                         ..RunCounters::default()
                     },
                     ..ActiveHarvest::default()
@@ -399,13 +469,16 @@ impl RunState {
                     ..new_run_record(source_id, &active)
                 };
                 let store = store.clone();
-                let saved = tokio::task::spawn_blocking(move || store.append_run(&mut run).map(|_| run)).await;
+                let saved =
+                    tokio::task::spawn_blocking(move || store.append_run(&mut run).map(|_| run))
+                        .await;
                 if let Ok(Ok(run)) = saved {
                     return Ok(run);
                 }
                 return Err(error);
             }
         };
+        self.sync_requests();
         let mut checkpoint = self.checkpoint.clone();
         if let Some(active) = &checkpoint.active {
             run.counters = active.counters;
@@ -477,7 +550,11 @@ pub enum Granularity {
 
 impl Granularity {
     pub fn from_identify(value: &str) -> Granularity {
-        if value.trim() == "YYYY-MM-DD" { Granularity::Day } else { Granularity::Second }
+        if value.trim() == "YYYY-MM-DD" {
+            Granularity::Day
+        } else {
+            Granularity::Second
+        }
     }
 
     /// Writes a datestamp at this granularity (`2026-11-22T10:00:00Z` ↔ `2026-11-22`).
@@ -499,7 +576,10 @@ fn dump_files(folder: &Path) -> Result<Vec<PathBuf>, HarvestError> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
             name.ends_with(".xml") || name.ends_with(".xml.gz")
         })
         .collect();
@@ -520,7 +600,10 @@ mod tests {
     #[test]
     fn tokens_are_percent_encoded() {
         let base = url::Url::parse("http://127.0.0.1:8080/oai").unwrap();
-        let url = oai_url(&base, &[("verb", "ListRecords"), ("resumptionToken", "a+b/c=d&e f")]);
+        let url = oai_url(
+            &base,
+            &[("verb", "ListRecords"), ("resumptionToken", "a+b/c=d&e f")],
+        );
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:8080/oai?verb=ListRecords&resumptionToken=a%2Bb%2Fc%3Dd%26e+f"
@@ -529,8 +612,17 @@ mod tests {
 
     #[test]
     fn datestamps_follow_the_repository_granularity() {
-        assert_eq!(Granularity::Day.format("2026-11-22T10:11:12Z"), "2026-11-22");
-        assert_eq!(Granularity::Second.format("2026-11-22"), "2026-11-22T00:00:00Z");
-        assert_eq!(Granularity::from_identify("YYYY-MM-DDThh:mm:ssZ"), Granularity::Second);
+        assert_eq!(
+            Granularity::Day.format("2026-11-22T10:11:12Z"),
+            "2026-11-22"
+        );
+        assert_eq!(
+            Granularity::Second.format("2026-11-22"),
+            "2026-11-22T00:00:00Z"
+        );
+        assert_eq!(
+            Granularity::from_identify("YYYY-MM-DDThh:mm:ssZ"),
+            Granularity::Second
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! 1.1): Dublin Core-like elements in the ETD-MS namespace plus `degree`, contributor roles and
 //! authority URIs on `resource`.
 
-use super::{Agent, Degree, LangText, Record, clean, lang_text, map_dublin_core_children, push_unique};
+use super::{
+    Agent, Degree, LangText, Record, clean, lang_text, map_dublin_core_children, push_unique,
+};
 use crate::xml::Element;
 
 pub const NAMESPACE_1_0: &str = "http://www.ndltd.org/standards/metadata/etdms/1.0/";
@@ -20,7 +22,10 @@ pub fn map(root: &Element) -> Record {
             "subject" => push_lang(&mut record.subjects, child),
             "description" => {
                 // ETD-MS uses description@role="note" for administrative notes, not abstracts.
-                if child.attr("role").is_none_or(|r| r.eq_ignore_ascii_case("abstract")) {
+                if child
+                    .attr("role")
+                    .is_none_or(|r| r.eq_ignore_ascii_case("abstract"))
+                {
                     push_lang(&mut record.abstracts, child);
                 }
             }
@@ -80,8 +85,14 @@ fn push_agent(list: &mut Vec<Agent>, element: &Element) {
             list,
             Agent {
                 name,
-                role: element.attr("role").map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
-                id: element.attr("resource").map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+                role: element
+                    .attr("role")
+                    .map(|r| r.trim().to_owned())
+                    .filter(|r| !r.is_empty()),
+                id: element
+                    .attr("resource")
+                    .map(|r| r.trim().to_owned())
+                    .filter(|r| !r.is_empty()),
             },
         );
     }

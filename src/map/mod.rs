@@ -153,26 +153,62 @@ fn map_dublin_core_children(parent: &Element, record: &mut Record) {
         }
         let Some(value) = clean(child) else { continue };
         match child.name.as_str() {
-            "title" => push_unique(&mut record.titles, LangText { value, lang: child.lang().map(str::to_owned) }),
+            "title" => push_unique(
+                &mut record.titles,
+                LangText {
+                    value,
+                    lang: child.lang().map(str::to_owned),
+                },
+            ),
             "alternative" => push_unique(
                 &mut record.alternative_titles,
-                LangText { value, lang: child.lang().map(str::to_owned) },
+                LangText {
+                    value,
+                    lang: child.lang().map(str::to_owned),
+                },
             ),
-            "creator" => push_unique(&mut record.creators, Agent { name: value, role: None, id: None }),
-            "contributor" => push_unique(&mut record.contributors, Agent { name: value, role: None, id: None }),
-            "subject" => push_unique(&mut record.subjects, LangText { value, lang: child.lang().map(str::to_owned) }),
+            "creator" => push_unique(
+                &mut record.creators,
+                Agent {
+                    name: value,
+                    role: None,
+                    id: None,
+                },
+            ),
+            "contributor" => push_unique(
+                &mut record.contributors,
+                Agent {
+                    name: value,
+                    role: None,
+                    id: None,
+                },
+            ),
+            "subject" => push_unique(
+                &mut record.subjects,
+                LangText {
+                    value,
+                    lang: child.lang().map(str::to_owned),
+                },
+            ),
             "description" | "abstract" => push_unique(
                 &mut record.abstracts,
-                LangText { value, lang: child.lang().map(str::to_owned) },
+                LangText {
+                    value,
+                    lang: child.lang().map(str::to_owned),
+                },
             ),
             "publisher" => push_unique(&mut record.publishers, value),
-            "date" | "issued" | "created" | "dateAccepted" | "available" => push_unique(&mut record.dates, value),
+            "date" | "issued" | "created" | "dateAccepted" | "available" => {
+                push_unique(&mut record.dates, value)
+            }
             "type" => push_unique(&mut record.types, value),
             "format" | "medium" | "extent" => push_unique(&mut record.formats, value),
             "identifier" => push_unique(&mut record.identifiers, value),
             "language" => push_unique(&mut record.languages, value),
             "rights" | "accessRights" | "license" => push_unique(&mut record.rights, value),
-            "relation" | "isPartOf" | "hasVersion" | "isVersionOf" => push_unique(&mut record.relations, value),
+            "relation" | "isPartOf" | "hasVersion" | "isVersionOf" => {
+                push_unique(&mut record.relations, value)
+            }
             "source" => push_unique(&mut record.sources, value),
             "coverage" | "spatial" | "temporal" => push_unique(&mut record.coverage, value),
             _ => {}

@@ -10,13 +10,16 @@ pub const TEF_NAMESPACE: &str = "http://www.abes.fr/abes/documents/tef";
 
 /// METS wraps many profiles (DSpace's METS has no TEF): only TEF is mapped.
 pub fn is_tef(root: &Element) -> bool {
-    root.descendants().iter().any(|e| e.namespace == TEF_NAMESPACE && e.name == "thesisRecord")
+    root.descendants()
+        .iter()
+        .any(|e| e.namespace == TEF_NAMESPACE && e.name == "thesisRecord")
 }
 
 pub fn map(root: &Element) -> Record {
     let mut record = Record::default();
     let descendants = root.descendants();
-    let tef = |element: &&Element, name: &str| element.namespace == TEF_NAMESPACE && element.name == name;
+    let tef =
+        |element: &&Element, name: &str| element.namespace == TEF_NAMESPACE && element.name == name;
     for thesis_record in descendants.iter().filter(|e| tef(e, "thesisRecord")) {
         map_dublin_core_children(thesis_record, &mut record);
         // dc:description in TEF is rare; abstracts are dcterms:abstract, handled above.
@@ -80,7 +83,10 @@ fn degree(element: &Element) -> Degree {
         name: None,
         level: part("thesis.degree.level").and_then(clean),
         discipline: part("thesis.degree.discipline").and_then(clean),
-        grantor: part("thesis.degree.grantor")
-            .and_then(|g| g.child(TEF_NAMESPACE, "nom").and_then(clean).or_else(|| clean(g))),
+        grantor: part("thesis.degree.grantor").and_then(|g| {
+            g.child(TEF_NAMESPACE, "nom")
+                .and_then(clean)
+                .or_else(|| clean(g))
+        }),
     }
 }

@@ -19,11 +19,23 @@ fn etdms_thesis_maps_degree_roles_and_orcid() {
     let thesis = &record.child(oai, "metadata").unwrap().children[0];
     let (format, mapped) = map_metadata(thesis).unwrap();
     assert_eq!(format, "etdms");
-    assert_eq!(mapped.titles[0].value, "Covérification des systèmes intégrés");
+    assert_eq!(
+        mapped.titles[0].value,
+        "Covérification des systèmes intégrés"
+    );
     assert_eq!(mapped.creators[0].name, "Azizi, Mostafa");
-    assert_eq!(mapped.creators[0].id.as_deref(), Some("https://orcid.org/0000-0003-2823-504X"));
+    assert_eq!(
+        mapped.creators[0].id.as_deref(),
+        Some("https://orcid.org/0000-0003-2823-504X")
+    );
     assert_eq!(mapped.contributors.len(), 2);
-    assert!(mapped.contributors[0].role.as_deref().unwrap().contains("advisor"));
+    assert!(
+        mapped.contributors[0]
+            .role
+            .as_deref()
+            .unwrap()
+            .contains("advisor")
+    );
     let degree = mapped.degree.unwrap();
     assert_eq!(degree.name.as_deref(), Some("Ph. D."));
     assert_eq!(degree.level.as_deref(), Some("Doctoral"));
@@ -33,19 +45,40 @@ fn etdms_thesis_maps_degree_roles_and_orcid() {
     assert_eq!(mapped.subjects.len(), 9);
     // description@role="note" is an administrative note, not an abstract.
     assert!(mapped.abstracts.is_empty());
-    assert!(mapped.identifiers.contains(&"http://hdl.handle.net/1866/30688".to_owned()));
+    assert!(
+        mapped
+            .identifiers
+            .contains(&"http://hdl.handle.net/1866/30688".to_owned())
+    );
 }
 
 #[test]
 fn tef_record_maps_author_advisor_jury_nnt_and_degree() {
-    let root = parse_document(&fixture("other/tef-mets-abes-example-jussieu-2004PA066509.xml")).unwrap();
+    let root = parse_document(&fixture(
+        "other/tef-mets-abes-example-jussieu-2004PA066509.xml",
+    ))
+    .unwrap();
     let (format, mapped) = map_metadata(&root).unwrap();
     assert_eq!(format, "tef");
-    assert!(mapped.titles[0].value.starts_with("Méthodes d'analyse et Propriétés Physiques"));
+    assert!(
+        mapped.titles[0]
+            .value
+            .starts_with("Méthodes d'analyse et Propriétés Physiques")
+    );
     assert_eq!(mapped.titles[0].lang.as_deref(), Some("fr"));
     assert_eq!(mapped.creators[0].name, "Aracil, Bastien");
-    assert!(mapped.contributors.iter().any(|c| c.name == "Petitjean, Patrick" && c.role.as_deref() == Some("advisor")));
-    assert!(mapped.contributors.iter().any(|c| c.role.as_deref() == Some("reviewer")));
+    assert!(
+        mapped
+            .contributors
+            .iter()
+            .any(|c| c.name == "Petitjean, Patrick" && c.role.as_deref() == Some("advisor"))
+    );
+    assert!(
+        mapped
+            .contributors
+            .iter()
+            .any(|c| c.role.as_deref() == Some("reviewer"))
+    );
     assert!(mapped.identifiers.contains(&"2004PA066509".to_owned()));
     assert!(mapped.dates.contains(&"2004-01-26".to_owned()));
     assert_eq!(mapped.abstracts.len(), 2);
@@ -69,7 +102,10 @@ fn oai_dc_repeated_values_are_kept_once_and_languages_kept() {
     .unwrap();
     let (format, mapped) = map_metadata(&root).unwrap();
     assert_eq!(format, "oai_dc");
-    assert_eq!(mapped.titles[0].value, "L'économie sociale et solidaire en Bretagne");
+    assert_eq!(
+        mapped.titles[0].value,
+        "L'économie sociale et solidaire en Bretagne"
+    );
     assert_eq!(mapped.subjects.len(), 1);
     assert_eq!(mapped.abstracts[0].lang.as_deref(), Some("en"));
     assert_eq!(mapped.dates, vec!["2019-06-12"]);
@@ -77,7 +113,8 @@ fn oai_dc_repeated_values_are_kept_once_and_languages_kept() {
 
 #[test]
 fn unknown_formats_name_their_root() {
-    let root = parse_document(r#"<resource xmlns="http://datacite.org/schema/kernel-4"/>"#).unwrap();
+    let root =
+        parse_document(r#"<resource xmlns="http://datacite.org/schema/kernel-4"/>"#).unwrap();
     let error = map_metadata(&root).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -88,7 +125,10 @@ fn unknown_formats_name_their_root() {
 #[test]
 fn record_json_omits_empty_fields() {
     let record = Record {
-        titles: vec![LangText { value: "T".into(), lang: None }],
+        titles: vec![LangText {
+            value: "T".into(),
+            lang: None,
+        }],
         ..Record::default()
     };
     let json = serde_json::to_string(&record).unwrap();

@@ -81,9 +81,20 @@ fn zenodo_double_escaped_html_stays_text() {
     assert_eq!(records(&page).len(), 50);
     let abstracts: Vec<&str> = records(&page)
         .iter()
-        .flat_map(|r| r.record.as_ref().unwrap().abstracts.iter().map(|a| a.value.as_str()))
+        .flat_map(|r| {
+            r.record
+                .as_ref()
+                .unwrap()
+                .abstracts
+                .iter()
+                .map(|a| a.value.as_str())
+        })
         .collect();
-    assert!(abstracts.iter().any(|a| a.contains("&lt;p&gt;") || a.contains("<p>")));
+    assert!(
+        abstracts
+            .iter()
+            .any(|a| a.contains("&lt;p&gt;") || a.contains("<p>"))
+    );
 }
 
 #[test]
@@ -95,7 +106,12 @@ fn dspace_empty_final_tokens_end_the_list() {
         let page = load(name);
         let token = page.token.clone().expect("token element");
         assert_eq!(token.value, "");
-        assert_eq!(token.complete_list_size, Some(171).filter(|_| name.contains("identifiers")).or(Some(966)));
+        assert_eq!(
+            token.complete_list_size,
+            Some(171)
+                .filter(|_| name.contains("identifiers"))
+                .or(Some(966))
+        );
         assert_eq!(page.next_token(), None, "{name}");
     }
     let page = load("dspace-mit-listsets-page1-resumptiontoken.xml");
@@ -109,9 +125,17 @@ fn hal_excerpt_maps_titles_in_two_languages_and_the_nnt() {
     assert_eq!(record.identifier, "oai:HAL:tel-02955615v1");
     assert!(record.sets.contains(&"type:THESE".to_owned()));
     let mapped = record.record.as_ref().unwrap();
-    let langs: Vec<_> = mapped.titles.iter().filter_map(|t| t.lang.as_deref()).collect();
+    let langs: Vec<_> = mapped
+        .titles
+        .iter()
+        .filter_map(|t| t.lang.as_deref())
+        .collect();
     assert!(langs.contains(&"fr") && langs.contains(&"en"), "{langs:?}");
-    assert!(mapped.identifiers.iter().any(|i| i.contains("NNT")), "{:?}", mapped.identifiers);
+    assert!(
+        mapped.identifiers.iter().any(|i| i.contains("NNT")),
+        "{:?}",
+        mapped.identifiers
+    );
     assert!(mapped.types.iter().any(|t| t.contains("doctoralThesis")));
     assert_eq!(page.next_token(), Some("AoFdi6ML"));
     // HAL declares namespaces on <metadata>: the stored raw record must still parse alone.
@@ -133,16 +157,38 @@ fn get_record_responses_parse_including_deleted() {
 #[test]
 fn oai_errors_are_read_with_their_codes() {
     let cases = [
-        ("dspace-mit-getrecord-error-idDoesNotExist.xml", "idDoesNotExist"),
-        ("dspace-mit-listrecords-error-noRecordsMatch.xml", "noRecordsMatch"),
-        ("zenodo-listrecords-error-noRecordsMatch-http422.xml", "noRecordsMatch"),
-        ("zenodo-listrecords-error-badResumptionToken-http422.xml", "badResumptionToken"),
-        ("zenodo-listrecords-error-badArgument-unknown-prefix-http422.xml", "badArgument"),
-        ("zenodo-listsets-error-badResumptionToken-http422.xml", "badResumptionToken"),
+        (
+            "dspace-mit-getrecord-error-idDoesNotExist.xml",
+            "idDoesNotExist",
+        ),
+        (
+            "dspace-mit-listrecords-error-noRecordsMatch.xml",
+            "noRecordsMatch",
+        ),
+        (
+            "zenodo-listrecords-error-noRecordsMatch-http422.xml",
+            "noRecordsMatch",
+        ),
+        (
+            "zenodo-listrecords-error-badResumptionToken-http422.xml",
+            "badResumptionToken",
+        ),
+        (
+            "zenodo-listrecords-error-badArgument-unknown-prefix-http422.xml",
+            "badArgument",
+        ),
+        (
+            "zenodo-listsets-error-badResumptionToken-http422.xml",
+            "badResumptionToken",
+        ),
     ];
     for (name, code) in cases {
         let page = load(name);
-        assert_eq!(page.errors.first().map(|e| e.code.as_str()), Some(code), "{name}");
+        assert_eq!(
+            page.errors.first().map(|e| e.code.as_str()),
+            Some(code),
+            "{name}"
+        );
         assert!(page.items.is_empty());
     }
 }
@@ -151,12 +197,23 @@ fn oai_errors_are_read_with_their_codes() {
 fn unsupported_payloads_are_rejected_with_reason_and_bytes() {
     let page = load("zenodo-getrecord-datacite.xml");
     let reject = rejects(&page)[0];
-    assert!(reject.reason.contains("unsupported metadata format"), "{}", reject.reason);
+    assert!(
+        reject.reason.contains("unsupported metadata format"),
+        "{}",
+        reject.reason
+    );
     assert!(reject.raw.starts_with("<record") && reject.raw.ends_with("</record>"));
-    assert_eq!(reject.identifier.as_deref(), Some("oai:zenodo.org:10357859"));
+    assert_eq!(
+        reject.identifier.as_deref(),
+        Some("oai:zenodo.org:10357859")
+    );
 
     let page = load("celestial-getrecord-mets-dspace-mit-2005.xml");
-    assert!(rejects(&page)[0].reason.contains("unsupported metadata format"));
+    assert!(
+        rejects(&page)[0]
+            .reason
+            .contains("unsupported metadata format")
+    );
 }
 
 #[test]
@@ -164,7 +221,12 @@ fn invalid_utf8_and_control_characters_are_repaired() {
     let bytes = fixture("broken-citebase-getrecord-invalid-utf8-control-char.xml");
     let decoded = xml::decode(&bytes, None).unwrap();
     assert!(decoded.repairs.contains(&xml::Repair::InvalidUtf8));
-    assert!(decoded.repairs.iter().any(|r| matches!(r, xml::Repair::InvalidXmlChars { .. })));
+    assert!(
+        decoded
+            .repairs
+            .iter()
+            .any(|r| matches!(r, xml::Repair::InvalidXmlChars { .. }))
+    );
     let page = parse_page(&decoded.text).unwrap();
     assert_eq!(records(&page)[0].identifier, "oai:arXiv.org:hep-th/0001001");
 }
@@ -174,21 +236,29 @@ fn html_and_empty_bodies_are_refused_clearly() {
     let bytes = fixture("broken-httpbun-html-200-for-identify.html");
     let decoded = xml::decode(&bytes, None).unwrap();
     assert!(matches!(parse_page(&decoded.text), Err(ParseError::Html)));
-    assert!(matches!(parse_identify(&decoded.text), Err(ParseError::Html)));
+    assert!(matches!(
+        parse_identify(&decoded.text),
+        Err(ParseError::Html)
+    ));
     let bytes = fixture("dspace-mit-getrecord-http500-empty-body.xml");
     assert!(matches!(xml::decode(&bytes, None), Err(DecodeError::Empty)));
 }
 
 #[test]
 fn identify_responses_give_granularity_and_dates() {
-    let zenodo = parse_identify(std::str::from_utf8(&fixture("zenodo-identify.xml")).unwrap()).unwrap();
+    let zenodo =
+        parse_identify(std::str::from_utf8(&fixture("zenodo-identify.xml")).unwrap()).unwrap();
     assert_eq!(zenodo.granularity, "YYYY-MM-DDThh:mm:ssZ");
     assert_eq!(zenodo.deleted_record, "no");
     assert!(zenodo.response_date.is_some());
-    let citebase = parse_identify(std::str::from_utf8(&fixture("citebase-eprints-identify-2005.xml")).unwrap()).unwrap();
+    let citebase = parse_identify(
+        std::str::from_utf8(&fixture("citebase-eprints-identify-2005.xml")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(citebase.earliest_datestamp, "0001-01-01");
     assert!(citebase.admin_emails[0].contains('@'));
-    let eperiodica = parse_identify(std::str::from_utf8(&fixture("eperiodica-identify.xml")).unwrap()).unwrap();
+    let eperiodica =
+        parse_identify(std::str::from_utf8(&fixture("eperiodica-identify.xml")).unwrap()).unwrap();
     assert!(!eperiodica.repository_name.is_empty());
 }
 
@@ -210,12 +280,18 @@ fn every_fixture_is_handled_without_panic() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         seen += 1;
-        let Ok(decoded) = xml::decode(&bytes, None) else { continue };
+        let Ok(decoded) = xml::decode(&bytes, None) else {
+            continue;
+        };
         // Every file either parses as a page/Identify or is refused with a typed error.
         let _ = parse_page(&decoded.text);
         let _ = parse_identify(&decoded.text);
     }
-    assert!(seen >= 40, "only {seen} fixtures found in {}", dir.display());
+    assert!(
+        seen >= 40,
+        "only {seen} fixtures found in {}",
+        dir.display()
+    );
 }
 
 #[test]
@@ -260,11 +336,18 @@ fn one_ill_formed_record_is_rejected_and_the_page_kept() {
 <record><header><identifier>oai:x:3</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Les mutuelles</dc:title></oai_dc:dc></metadata></record>
 <resumptionToken cursor="0">next</resumptionToken></ListRecords></OAI-PMH>"#;
     let page = parse_page(text).expect("recovered");
-    let kept: Vec<&str> = records(&page).iter().map(|r| r.identifier.as_str()).collect();
+    let kept: Vec<&str> = records(&page)
+        .iter()
+        .map(|r| r.identifier.as_str())
+        .collect();
     assert_eq!(kept, ["oai:x:1", "oai:x:3"]);
     let rejected = rejects(&page);
     assert_eq!(rejected[0].identifier.as_deref(), Some("oai:x:2"));
-    assert!(rejected[0].reason.contains("not well-formed"), "{}", rejected[0].reason);
+    assert!(
+        rejected[0].reason.contains("not well-formed"),
+        "{}",
+        rejected[0].reason
+    );
     assert_eq!(page.next_token(), Some("next"));
     // The same page cut short is truncated, not recoverable.
     assert!(parse_page(&text[..text.len() - 40]).is_err());

@@ -44,7 +44,10 @@ pub fn prepare_items(items: &[PageItem]) -> Vec<PreparedItem> {
                     identifier: harvested.identifier.clone(),
                     deleted: harvested.deleted,
                     hash: record_hash(harvested),
-                    blob: pack_record(&to_json(&header), harvested.raw.as_deref().unwrap_or_default()),
+                    blob: pack_record(
+                        &to_json(&header),
+                        harvested.raw.as_deref().unwrap_or_default(),
+                    ),
                 }
             }
             PageItem::Reject(reject) => {
@@ -89,18 +92,23 @@ fn pack_record(header: &[u8], raw: &str) -> Vec<u8> {
 }
 
 pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
-    let corrupt = |error: String| StoreError::Corrupt { table: "records", error };
+    let corrupt = |error: String| StoreError::Corrupt {
+        table: "records",
+        error,
+    };
     let plain = lz4_flex::decompress_size_prepended(blob).map_err(|e| corrupt(e.to_string()))?;
     let length = plain
         .get(..4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
         .ok_or_else(|| corrupt("short value".into()))?;
-    let header = plain.get(4..4 + length).ok_or_else(|| corrupt("short header".into()))?;
+    let header = plain
+        .get(4..4 + length)
+        .ok_or_else(|| corrupt("short header".into()))?;
     let header = from_json("records", header)?;
-    let raw = String::from_utf8(plain[4 + length..].to_vec()).map_err(|e| corrupt(e.to_string()))?;
+    let raw =
+        String::from_utf8(plain[4 + length..].to_vec()).map_err(|e| corrupt(e.to_string()))?;
     Ok((header, raw))
 }
-
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct RejectHeader {
@@ -112,7 +120,9 @@ pub(super) struct RejectHeader {
 
 /// Whether a stored blob is a deletion; only read when a record changed.
 pub(super) fn was_deleted(blob: &[u8]) -> bool {
-    unpack_record(blob).map(|(header, _)| header.deleted).unwrap_or(false)
+    unpack_record(blob)
+        .map(|(header, _)| header.deleted)
+        .unwrap_or(false)
 }
 
 /// What identifies a version of a record: if none of it changed, the record is not rewritten.
@@ -133,7 +143,10 @@ fn record_hash(record: &HarvestedRecord) -> u64 {
 fn reject_key(reject: &RejectedRecord) -> String {
     match &reject.identifier {
         Some(identifier) => identifier.clone(),
-        None => format!("sha:{:016x}", xxhash_rust::xxh3::xxh3_64(reject.raw.as_bytes())),
+        None => format!(
+            "sha:{:016x}",
+            xxhash_rust::xxh3::xxh3_64(reject.raw.as_bytes())
+        ),
     }
 }
 
@@ -146,4 +159,3 @@ pub(super) fn decompress(table: &'static str, bytes: &[u8]) -> Result<String, St
     let raw = lz4_flex::decompress_size_prepended(bytes).map_err(|e| corrupt(e.to_string()))?;
     String::from_utf8(raw).map_err(|e| corrupt(e.to_string()))
 }
-

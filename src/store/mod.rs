@@ -14,14 +14,15 @@ mod model;
 
 use std::path::{Path, PathBuf};
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
 use serde::{Deserialize, Serialize};
 
 pub use encode::{PreparedItem, prepare_items};
 pub use model::*;
 
 use encode::{RejectHeader, decompress, unpack_record, was_deleted};
-
 
 /// Bumped whenever a table's layout changes; a store of another version is refused at open.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -54,9 +55,16 @@ pub enum StoreError {
     #[error(
         "{path}: store schema version {found}, but this essor uses version {expected}; use a new --data folder (and re-harvest) or the essor version that wrote it"
     )]
-    SchemaVersion { path: PathBuf, found: String, expected: u32 },
+    SchemaVersion {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
     #[error("cannot create data folder {path}: {error}")]
-    CreateDir { path: PathBuf, error: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("store: {0}")]
     Redb(#[from] redb::Error),
     #[error("store: corrupt value in {table}: {error}")]
@@ -85,9 +93,11 @@ impl Store {
             .set_cache_size(CACHE_BYTES)
             .create(&path)
             .map_err(|error| match error {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse { path: path.clone() },
-            other => db(other),
-        })?;
+                redb::DatabaseError::DatabaseAlreadyOpen => {
+                    StoreError::InUse { path: path.clone() }
+                }
+                other => db(other),
+            })?;
         let store = Store { db, path };
         store.initialise()?;
         Ok(store)
@@ -97,7 +107,10 @@ impl Store {
         let tx = self.db.begin_write().map_err(db)?;
         {
             let mut meta = tx.open_table(META).map_err(db)?;
-            let found = meta.get("schema_version").map_err(db)?.map(|v| v.value().to_owned());
+            let found = meta
+                .get("schema_version")
+                .map_err(db)?
+                .map(|v| v.value().to_owned());
             match found {
                 None => {
                     meta.insert("schema_version", SCHEMA_VERSION.to_string().as_str())
@@ -138,11 +151,19 @@ impl Store {
 
     /// Starts a run: allocates its id, records it as running and saves the checkpoint that
     /// points at it, atomically.
-    pub fn begin_run(&self, run: &mut RunRecord, checkpoint: &mut Checkpoint) -> Result<(), StoreError> {
+    pub fn begin_run(
+        &self,
+        run: &mut RunRecord,
+        checkpoint: &mut Checkpoint,
+    ) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(db)?;
         {
             let mut runs = tx.open_table(RUNS).map_err(db)?;
-            let next_id = runs.last().map_err(db)?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+            let next_id = runs
+                .last()
+                .map_err(db)?
+                .map(|(k, _)| k.value() + 1)
+                .unwrap_or(1);
             run.run_id = next_id;
             if let Some(active) = checkpoint.active.as_mut() {
                 active.run_id = next_id;
@@ -163,8 +184,13 @@ impl Store {
         let tx = self.db.begin_write().map_err(db)?;
         {
             let mut runs = tx.open_table(RUNS).map_err(db)?;
-            run.run_id = runs.last().map_err(db)?.map(|(k, _)| k.value() + 1).unwrap_or(1);
-            runs.insert(run.run_id, to_json(run).as_slice()).map_err(db)?;
+            run.run_id = runs
+                .last()
+                .map_err(db)?
+                .map(|(k, _)| k.value() + 1)
+                .unwrap_or(1);
+            runs.insert(run.run_id, to_json(run).as_slice())
+                .map_err(db)?;
         }
         tx.commit().map_err(db)?;
         Ok(())
@@ -175,7 +201,8 @@ impl Store {
         let tx = self.db.begin_write().map_err(db)?;
         {
             let mut runs = tx.open_table(RUNS).map_err(db)?;
-            runs.insert(run.run_id, to_json(run).as_slice()).map_err(db)?;
+            runs.insert(run.run_id, to_json(run).as_slice())
+                .map_err(db)?;
             let mut checkpoints = tx.open_table(CHECKPOINTS).map_err(db)?;
             checkpoints
                 .insert(run.source.as_str(), to_json(checkpoint).as_slice())
@@ -218,14 +245,26 @@ impl Store {
             let mut rejects = tx.open_table(REJECTS).map_err(db)?;
             let mut counts_table = tx.open_table(COUNTS).map_err(db)?;
             let mut changes = tx.open_table(CHANGES).map_err(db)?;
-            let mut next_change = changes.last().map_err(db)?.map(|(k, _)| k.value() + 1).unwrap_or(1);
-            let (mut live, mut deleted, mut rejected) =
-                counts_table.get(source).map_err(db)?.map(|v| v.value()).unwrap_or_default();
+            let mut next_change = changes
+                .last()
+                .map_err(db)?
+                .map(|(k, _)| k.value() + 1)
+                .unwrap_or(1);
+            let (mut live, mut deleted, mut rejected) = counts_table
+                .get(source)
+                .map_err(db)?
+                .map(|v| v.value())
+                .unwrap_or_default();
             let had_rejects = !rejects.is_empty().map_err(db)?;
 
             for item in items {
                 match item {
-                    PreparedItem::Record { identifier, deleted: now_deleted, hash, blob } => {
+                    PreparedItem::Record {
+                        identifier,
+                        deleted: now_deleted,
+                        hash,
+                        blob,
+                    } => {
                         let key = (source, identifier.as_str());
                         let previous = records.get(key).map_err(db)?.map(|v| {
                             let (old_hash, old_blob) = v.value();
@@ -277,13 +316,17 @@ impl Store {
                     }
                 }
             }
-            counts_table.insert(source, (live, deleted, rejected)).map_err(db)?;
+            counts_table
+                .insert(source, (live, deleted, rejected))
+                .map_err(db)?;
             page.pages = 1;
             if let Some(active) = checkpoint.active.as_mut() {
                 active.counters.add(&page);
             }
             let mut checkpoints = tx.open_table(CHECKPOINTS).map_err(db)?;
-            checkpoints.insert(source, to_json(checkpoint).as_slice()).map_err(db)?;
+            checkpoints
+                .insert(source, to_json(checkpoint).as_slice())
+                .map_err(db)?;
         }
         tx.commit().map_err(db)?;
         Ok(page)
@@ -407,7 +450,10 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
-fn from_json<'a, T: Deserialize<'a>>(table: &'static str, bytes: &'a [u8]) -> Result<T, StoreError> {
+fn from_json<'a, T: Deserialize<'a>>(
+    table: &'static str,
+    bytes: &'a [u8],
+) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt {
         table,
         error: error.to_string(),

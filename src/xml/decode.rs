@@ -12,12 +12,18 @@ pub enum Repair {
     UndeclaredGzip,
     UndeclaredZlib,
     ByteOrderMark,
-    Transcoded { from: &'static str },
+    Transcoded {
+        from: &'static str,
+    },
     /// The declaration said a single-byte encoding but the bytes were valid UTF-8.
-    DeclaredEncodingWasUtf8 { declared: String },
+    DeclaredEncodingWasUtf8 {
+        declared: String,
+    },
     InvalidUtf8,
     /// Characters outside the XML 1.0 `Char` production, removed.
-    InvalidXmlChars { count: usize },
+    InvalidXmlChars {
+        count: usize,
+    },
 }
 
 impl std::fmt::Display for Repair {
@@ -84,7 +90,10 @@ fn decompress_if_sniffed<'a>(
         return Ok(Cow::Owned(out));
     }
     // A zlib header: CMF 0x78 and a check value. XML never starts with 'x' followed by these.
-    if bytes.len() > 2 && bytes[0] == 0x78 && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0 {
+    if bytes.len() > 2
+        && bytes[0] == 0x78
+        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0
+    {
         flate2::read::ZlibDecoder::new(bytes)
             .read_to_end(&mut out)
             .map_err(DecodeError::Decompress)?;
@@ -106,7 +115,9 @@ fn to_utf8<'a>(
             return Ok(utf8_lossy(body, repairs));
         }
         let (text, _, had_errors) = encoding.decode(bytes);
-        repairs.push(Repair::Transcoded { from: encoding.name() });
+        repairs.push(Repair::Transcoded {
+            from: encoding.name(),
+        });
         if had_errors {
             repairs.push(Repair::InvalidUtf8);
         }
@@ -118,7 +129,10 @@ fn to_utf8<'a>(
         Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
             .ok_or_else(|| DecodeError::UnknownEncoding(label.clone()))?,
     };
-    if encoding == encoding_rs::UTF_8 || encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+    if encoding == encoding_rs::UTF_8
+        || encoding == encoding_rs::UTF_16LE
+        || encoding == encoding_rs::UTF_16BE
+    {
         // A UTF-16 label without a BOM on ASCII-looking bytes is a lie; read as UTF-8.
         return Ok(utf8_lossy(bytes, repairs));
     }
@@ -133,7 +147,9 @@ fn to_utf8<'a>(
         return Ok(Cow::Borrowed(text));
     }
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
-    repairs.push(Repair::Transcoded { from: encoding.name() });
+    repairs.push(Repair::Transcoded {
+        from: encoding.name(),
+    });
     if had_errors {
         repairs.push(Repair::InvalidUtf8);
     }
@@ -175,27 +191,58 @@ fn remove_invalid_xml_chars<'a>(text: Cow<'a, str>, repairs: &mut Vec<Repair>) -
     // Branch-free over fixed chunks so the compiler vectorises it.
     let bytes = text.as_bytes();
     let control = bytes.chunks(64).any(|chunk| {
-        chunk
-            .iter()
-            .fold(false, |found, &b| found | ((b < 0x20) & (b != 0x9) & (b != 0xA) & (b != 0xD)))
+        chunk.iter().fold(false, |found, &b| {
+            found | ((b < 0x20) & (b != 0x9) & (b != 0xA) & (b != 0xD))
+        })
     });
     let noncharacter = || {
-        memchr::memmem::find_iter(bytes, b"\xEF\xBF").any(|i| matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
+        memchr::memmem::find_iter(bytes, b"\xEF\xBF")
+            .any(|i| matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
     };
-    if !control && !noncharacter() {
+    let forbidden_reference = || {
+        memchr::memmem::find_iter(bytes, b"&#")
+            .any(|i| char_reference_at(&text[i..]).is_some_and(|(c, _)| !is_xml_char(c)))
+    };
+    if !control && !noncharacter() && !forbidden_reference() {
         return text;
     }
     let mut count = 0;
-    let cleaned: String = text
-        .chars()
-        .filter(|&c| {
-            let keep = is_xml_char(c);
-            count += usize::from(!keep);
-            keep
-        })
-        .collect();
+    let mut cleaned = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    while let Some(c) = rest.chars().next() {
+        // `&#6;` is as forbidden as a raw U+0006, and would make the stored XML ill-formed too.
+        if c == '&'
+            && let Some((referenced, length)) = char_reference_at(rest)
+            && !is_xml_char(referenced)
+        {
+            count += 1;
+            rest = &rest[length..];
+            continue;
+        }
+        if is_xml_char(c) {
+            cleaned.push(c);
+        } else {
+            count += 1;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
     repairs.push(Repair::InvalidXmlChars { count });
     Cow::Owned(cleaned)
+}
+
+/// The character a `&#N;` / `&#xN;` reference at the start of `text` stands for (`U+FFFD` stands
+/// for values that are not characters at all), with the reference's length.
+fn char_reference_at(text: &str) -> Option<(char, usize)> {
+    let body = text.strip_prefix("&#")?;
+    let end = body.find(';').filter(|end| *end <= 10)?;
+    let digits = &body[..end];
+    let value = match digits.strip_prefix(['x', 'X']) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+        None => digits.parse::<u32>().ok()?,
+    };
+    // Surrogates and out-of-range values are not characters: treat them as forbidden.
+    let c = char::from_u32(value).unwrap_or('\u{0}');
+    Some((c, 2 + end + 1))
 }
 
 #[cfg(test)]
@@ -214,18 +261,41 @@ mod tests {
         let decoded = decode(b"\xEF\xBB\xBF<a>x\x01y\x0Bz</a>", None).unwrap();
         assert_eq!(decoded.text, "<a>xyz</a>");
         assert!(decoded.repairs.contains(&Repair::ByteOrderMark));
-        assert!(decoded.repairs.contains(&Repair::InvalidXmlChars { count: 2 }));
+        assert!(
+            decoded
+                .repairs
+                .contains(&Repair::InvalidXmlChars { count: 2 })
+        );
+    }
+
+    #[test]
+    fn references_to_forbidden_characters_are_removed() {
+        let decoded = decode(b"<a>x&#6;y&#x1F;z&#233;&#xD800;&#65;</a>", None).unwrap();
+        assert_eq!(decoded.text, "<a>xyz&#233;&#65;</a>");
+        assert!(
+            decoded
+                .repairs
+                .contains(&Repair::InvalidXmlChars { count: 3 })
+        );
     }
 
     #[test]
     fn latin1_declaration_is_honoured() {
-        let decoded = decode(b"<?xml version='1.0' encoding='ISO-8859-1'?><a>\xe9t\xe9</a>", None).unwrap();
+        let decoded = decode(
+            b"<?xml version='1.0' encoding='ISO-8859-1'?><a>\xe9t\xe9</a>",
+            None,
+        )
+        .unwrap();
         assert!(decoded.text.ends_with("<a>été</a>"));
     }
 
     #[test]
     fn latin1_declaration_over_utf8_bytes_keeps_utf8() {
-        let decoded = decode("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>été</a>".as_bytes(), None).unwrap();
+        let decoded = decode(
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>été</a>".as_bytes(),
+            None,
+        )
+        .unwrap();
         assert!(decoded.text.ends_with("<a>été</a>"));
     }
 

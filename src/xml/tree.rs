@@ -48,14 +48,20 @@ pub enum TreeError {
 
 impl Element {
     /// Direct children with this namespace and local name.
-    pub fn children_named<'a>(&'a self, namespace: &'a str, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn children_named<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
         self.children
             .iter()
             .filter(move |c| c.name == name && c.namespace == namespace)
     }
 
     pub fn child(&self, namespace: &str, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name && c.namespace == namespace)
+        self.children
+            .iter()
+            .find(|c| c.name == name && c.namespace == namespace)
     }
 
     /// Value of an unprefixed attribute.
@@ -72,7 +78,8 @@ impl Element {
 
     /// `xml:lang`, if given on this element.
     pub fn lang(&self) -> Option<&str> {
-        self.attr_ns(XML_NS, "lang").filter(|l| !l.trim().is_empty())
+        self.attr_ns(XML_NS, "lang")
+            .filter(|l| !l.trim().is_empty())
     }
 
     /// All text below this element, in document order, whitespace collapsed.
@@ -136,7 +143,9 @@ pub fn parse_document(text: &str) -> Result<Element, TreeError> {
     configure(&mut reader);
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let namespace = namespace_of(&resolved);
         match event {
             Event::Start(start) => return read_element(&mut reader, &start, namespace, false),
@@ -205,7 +214,9 @@ pub fn read_element<'i>(
     let mut stack = vec![root];
     loop {
         let position = reader.buffer_position();
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| syntax(position, e))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| syntax(position, e))?;
         let namespace = namespace_of(&resolved);
         match event {
             Event::Start(start) => {
@@ -310,7 +321,11 @@ fn html_entity(name: &str) -> Option<char> {
     })
 }
 
-fn open_element<'i>(reader: &NsReader<&'i [u8]>, start: &BytesStart<'i>, namespace: Cow<'static, str>) -> Element {
+fn open_element<'i>(
+    reader: &NsReader<&'i [u8]>,
+    start: &BytesStart<'i>,
+    namespace: Cow<'static, str>,
+) -> Element {
     let mut attributes = Vec::new();
     for attribute in start.attributes().with_checks(false).flatten() {
         let key = attribute.key.into_inner();
@@ -355,7 +370,9 @@ mod tests {
             r#"<?xml version="1.0"?><r xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title xml:lang="fr">L&apos;économie &amp; la &#233;&#6;thique</dc:title><x a="1"/></r>"#,
         )
         .unwrap();
-        let title = root.child("http://purl.org/dc/elements/1.1/", "title").unwrap();
+        let title = root
+            .child("http://purl.org/dc/elements/1.1/", "title")
+            .unwrap();
         assert_eq!(title.text, "L'économie & la éthique");
         assert_eq!(title.lang(), Some("fr"));
         assert_eq!(root.child("", "x").unwrap().attr("a"), Some("1"));
