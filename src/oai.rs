@@ -167,6 +167,62 @@ fn open_envelope<'i>(
     }
 }
 
+/// Whether `text` is a whole OAI-PMH document: not HTML, and ending with `</OAI-PMH>` (a
+/// truncated response does not). Cheap; the full parse comes later.
+pub fn check_envelope(text: &str) -> Result<(), ParseError> {
+    if looks_like_html(text) {
+        return Err(ParseError::Html);
+    }
+    let end = text.trim_end();
+    if !end.ends_with("OAI-PMH>") {
+        return Err(ParseError::Xml(TreeError::Syntax {
+            position: end.len() as u64,
+            message: "the response ends before </OAI-PMH> (truncated?)".into(),
+        }));
+    }
+    if !text.contains("http://www.openarchives.org/OAI/2.0/") {
+        let root = text.trim_start().chars().take(40).collect::<String>();
+        return Err(ParseError::NotOai(root));
+    }
+    Ok(())
+}
+
+/// The next resumption token a page announces, found by scanning its end: `Some("")` when the
+/// list ends, `None` when a scan cannot tell for sure (CDATA, unusual entities, prefixes). Used
+/// only to fetch ahead; the parsed token decides.
+pub fn scan_resumption_token(text: &str) -> Option<String> {
+    let Some(start) = text.rfind("<resumptionToken") else {
+        return Some(String::new());
+    };
+    let element = &text[start..];
+    let open_end = element.find('>')?;
+    if element[..open_end].ends_with('/') {
+        return Some(String::new());
+    }
+    let close = element.find("</resumptionToken>")?;
+    let value = element.get(open_end + 1..close)?.trim();
+    if value.contains('<') {
+        return None;
+    }
+    if !value.contains('&') {
+        return Some(value.to_owned());
+    }
+    let unescaped = value
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
+    // Any other reference: leave it to the parser.
+    (value.matches('&').count()
+        == value.matches("&amp;").count()
+            + value.matches("&lt;").count()
+            + value.matches("&gt;").count()
+            + value.matches("&quot;").count()
+            + value.matches("&apos;").count())
+    .then_some(unescaped)
+}
+
 /// Parses a ListRecords or GetRecord response.
 ///
 /// A complete response (it ends with `</OAI-PMH>`) that is not well-formed because of one bad

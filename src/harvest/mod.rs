@@ -31,6 +31,8 @@ pub enum HarvestError {
     },
     #[error("{url}: HTTP {status} without a usable OAI-PMH answer")]
     Http { url: String, status: u16 },
+    #[error("{url}: the response cannot be parsed: {message}")]
+    Malformed { url: String, message: String },
     #[error("the repository answered OAI-PMH error {code}: {message}")]
     Protocol { code: String, message: String },
     #[error(

@@ -7,13 +7,13 @@
 //!   `from`/`until`; a token the repository no longer accepts restarts the current list;
 //! - the next page is fetched while the current one is written, never more than one ahead.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::HarvestError;
-use super::fetch::{Fetched, Fetcher, RequestCount};
+use super::fetch::{Fetcher, RequestCount};
 use super::progress::SourceProgress;
 use crate::oai::{self, Page, ParseError};
 use crate::source::{Endpoint, Source};
@@ -28,6 +28,33 @@ const DURABLE_EVERY_PAGES: u64 = 64;
 const DURABLE_EVERY: Duration = Duration::from_secs(5);
 /// A repository that rejects our tokens this many times in one harvest is broken, not flaky.
 const MAX_LIST_RESTARTS: u32 = 3;
+/// Pages fetched and parsed ahead of the one being written: parsing of two pages and the write
+/// of a third keep both cores of a small machine busy.
+const PAGES_AHEAD: usize = 2;
+
+/// A page fetched ahead: its URL (to check it is the one the previous page leads to) and its
+/// parse, or the fetch's failure (reported only if the page turns out to be needed).
+struct InFlight {
+    url: url::Url,
+    work: Result<tokio::task::JoinHandle<Result<ReadyPage, ParseError>>, HarvestError>,
+}
+
+/// A response that is a complete OAI-PMH document, not yet parsed.
+struct CheckedPage {
+    text: String,
+    /// The resumption token its end announces, when a cheap scan can tell.
+    token: Option<String>,
+}
+
+/// The checks that decide whether a response must be fetched again: an HTML page, or a document
+/// that does not end with `</OAI-PMH>` (truncated). The full parse comes later, off the fetch path.
+fn check_page(text: &str) -> Result<CheckedPage, ParseError> {
+    oai::check_envelope(text)?;
+    Ok(CheckedPage {
+        text: text.to_owned(),
+        token: oai::scan_resumption_token(text),
+    })
+}
 
 /// What the harvest of one source needs.
 pub struct Harvest {
@@ -223,37 +250,47 @@ impl Harvest {
         let set_count = self.source.sets.len().max(1);
         let mut seen_tokens: HashSet<String> = HashSet::new();
         let mut restarts = 0;
-        let mut prefetched: Option<
-            tokio::task::JoinHandle<Result<Fetched<ReadyPage>, HarvestError>>,
-        > = None;
+        // Pages fetched ahead (following the token each page announces) and being parsed.
+        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
+        let mut to_fetch = state
+            .checkpoint
+            .active
+            .as_ref()
+            .map(|active| self.list_url(base_url, active));
         loop {
+            while in_flight.len() < PAGES_AHEAD
+                && let Some(url) = to_fetch.take()
+            {
+                let (entry, next) = self.fetch_ahead(url, state).await;
+                to_fetch = next.filter(|token| !token.is_empty()).map(|token| {
+                    oai_url(
+                        base_url,
+                        &[("verb", "ListRecords"), ("resumptionToken", &token)],
+                    )
+                });
+                in_flight.push_back(entry);
+            }
+            let Some(head) = in_flight.pop_front() else {
+                return Ok(());
+            };
             let Some(active) = state.checkpoint.active.clone() else {
                 return Err(HarvestError::Setup(
                     "checkpoint lost its active harvest".into(),
                 ));
             };
-            if active.set_index >= set_count {
-                return Ok(());
-            }
-            let fetched = match prefetched.take() {
-                Some(handle) => handle
+            let ready = match head.work {
+                Ok(parse) => parse
                     .await
-                    .map_err(|e| HarvestError::Setup(format!("fetch task failed: {e}")))??,
-                None => {
-                    let url = self.list_url(base_url, &active);
-                    self.fetcher
-                        .fetch(&self.source, &url, parse_ready_page, &state.count)
-                        .await?
-                }
+                    .map_err(|e| HarvestError::Setup(format!("parser task failed: {e}")))?
+                    .map_err(|e| HarvestError::Malformed {
+                        url: head.url.to_string(),
+                        message: e.to_string(),
+                    })?,
+                Err(error) => return Err(error),
             };
-            if !fetched.repairs.is_empty() {
-                let repairs: Vec<String> =
-                    fetched.repairs.iter().map(ToString::to_string).collect();
-                tracing::warn!(source = %self.source.id, ?repairs, "repaired a malformed response");
-            }
             let mut next = active.clone();
-            let ready = fetched.value;
             let page = &ready.page;
+            let mut token_loop = None;
             if let Some(error) = page.errors.first() {
                 match error.code.as_str() {
                     "noRecordsMatch" => {
@@ -275,46 +312,73 @@ impl Harvest {
                         });
                     }
                 }
-                state.checkpoint.active = Some(next);
-                state.commit(ReadyPage::default(), &self.progress).await?;
-                continue;
-            }
-            let mut token_loop = None;
-            match page.next_token() {
-                Some(token) if !seen_tokens.insert(token.to_owned()) => {
-                    token_loop = Some(token.to_owned());
-                    next.token = None;
-                    next.set_index = set_count;
+            } else {
+                match page.next_token() {
+                    Some(token) if !seen_tokens.insert(token.to_owned()) => {
+                        token_loop = Some(token.to_owned());
+                        next.token = None;
+                        next.set_index = set_count;
+                    }
+                    Some(token) => next.token = Some(token.to_owned()),
+                    None => {
+                        next.token = None;
+                        next.set_index += 1;
+                    }
                 }
-                Some(token) => next.token = Some(token.to_owned()),
-                None => {
-                    next.token = None;
-                    next.set_index += 1;
+                if let Some(size) = page.token.as_ref().and_then(|t| t.complete_list_size) {
+                    self.progress.set_total(size);
                 }
             }
-            if let Some(size) = page.token.as_ref().and_then(|t| t.complete_list_size) {
-                self.progress.set_total(size);
-            }
-            // Fetch the next page while this one is written.
-            if token_loop.is_none() && next.set_index < set_count {
-                let fetcher = self.fetcher.clone();
-                let source = self.source.clone();
-                let count = state.count.clone();
-                let url = self.list_url(base_url, &next);
-                prefetched = Some(tokio::spawn(async move {
-                    fetcher.fetch(&source, &url, parse_ready_page, &count).await
-                }));
+            // Keep what was fetched ahead only if it is the page this one leads to.
+            let expected = (next.set_index < set_count).then(|| self.list_url(base_url, &next));
+            let ahead_is_right = match in_flight.front() {
+                Some(ahead) => Some(&ahead.url) == expected.as_ref(),
+                None => to_fetch.is_some() && to_fetch == expected,
+            };
+            if !ahead_is_right {
+                in_flight.clear();
+                to_fetch = expected;
             }
             state.checkpoint.active = Some(next);
-            if let Err(error) = state.commit(ready, &self.progress).await {
-                if let Some(handle) = prefetched.take() {
-                    handle.abort();
-                }
-                return Err(error);
-            }
+            state.commit(ready, &self.progress).await?;
             if let Some(token) = token_loop {
                 return Err(HarvestError::TokenLoop { token });
             }
+        }
+    }
+
+    /// Fetches one page and starts parsing it on a blocking thread. Returns the page in flight
+    /// and the token its end announces, read with a cheap scan so the next fetch need not wait
+    /// for the parse (the parse's own token is checked before anything is committed).
+    async fn fetch_ahead(&self, url: url::Url, state: &RunState) -> (InFlight, Option<String>) {
+        match self
+            .fetcher
+            .fetch(&self.source, &url, check_page, &state.count)
+            .await
+        {
+            Ok(fetched) => {
+                if !fetched.repairs.is_empty() {
+                    let repairs: Vec<String> =
+                        fetched.repairs.iter().map(ToString::to_string).collect();
+                    tracing::warn!(source = %self.source.id, %url, ?repairs, "repaired a malformed response");
+                }
+                let CheckedPage { text, token } = fetched.value;
+                let parse = tokio::task::spawn_blocking(move || parse_ready_page(&text));
+                (
+                    InFlight {
+                        url,
+                        work: Ok(parse),
+                    },
+                    token,
+                )
+            }
+            Err(error) => (
+                InFlight {
+                    url,
+                    work: Err(error),
+                },
+                None,
+            ),
         }
     }
 

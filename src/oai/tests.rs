@@ -352,3 +352,48 @@ fn one_ill_formed_record_is_rejected_and_the_page_kept() {
     // The same page cut short is truncated, not recoverable.
     assert!(parse_page(&text[..text.len() - 40]).is_err());
 }
+
+#[test]
+fn token_scan_agrees_with_the_parser_or_abstains() {
+    for name in [
+        "zenodo-listrecords-oai_dc-page1-resumptiontoken.xml",
+        "zenodo-listrecords-oai_dc-from-resumed-last-page.xml",
+        "dspace-mit-listidentifiers-set-page2-last-empty-token.xml",
+        "dspace-mit-listrecords-oai_dc-set.xml",
+        "hal-listrecords-oai_dc-tel-thesis-excerpt-from-js.xml",
+    ] {
+        let bytes = fixture(name);
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let parsed = load(name);
+        let scanned = scan_resumption_token(text);
+        assert_eq!(
+            scanned.as_deref(),
+            Some(parsed.next_token().unwrap_or("")),
+            "{name}"
+        );
+    }
+    let envelope = |token: &str| {
+        format!(
+            "<OAI-PMH><ListRecords><resumptionToken>{token}</resumptionToken></ListRecords></OAI-PMH>"
+        )
+    };
+    assert_eq!(
+        scan_resumption_token(&envelope("a&amp;b")),
+        Some("a&b".into())
+    );
+    assert_eq!(scan_resumption_token(&envelope("a&#38;b")), None);
+    assert_eq!(scan_resumption_token(&envelope("<![CDATA[x]]>")), None);
+}
+
+#[test]
+fn envelope_check_refuses_truncated_and_html() {
+    let bytes = fixture("dspace-mit-listrecords-oai_dc-set.xml");
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert!(check_envelope(text).is_ok());
+    assert!(check_envelope(&text[..text.len() / 2]).is_err());
+    let html = fixture("broken-httpbun-html-200-for-identify.html");
+    assert!(matches!(
+        check_envelope(std::str::from_utf8(&html).unwrap()),
+        Err(ParseError::Html)
+    ));
+}
