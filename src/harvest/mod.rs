@@ -2,7 +2,9 @@
 //! ones), parses and maps them through [`crate::oai`], and commits them page by page into the
 //! [`crate::store`]. The only module that makes outbound HTTP.
 
+mod commit;
 mod fetch;
+mod list;
 mod progress;
 mod run;
 

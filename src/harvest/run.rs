@@ -5,57 +5,29 @@
 //! - the watermark moves only when a harvest completes, to the `until` it was run with;
 //! - an interrupted harvest (crash, failure) resumes from its checkpoint with the same
 //!   `from`/`until`; a token the repository no longer accepts restarts the current list;
-//! - the next page is fetched while the current one is written, never more than one ahead.
+//! - pages are written in order, one at a time, while the next ones are fetched and parsed
+//!   (see `list.rs` and `commit.rs`).
 
-use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use super::HarvestError;
+use super::commit::Committer;
 use super::fetch::{Fetcher, RequestCount};
+use super::list::{ReadyPage, parse_ready_page};
 use super::progress::SourceProgress;
-use crate::oai::{self, Page, ParseError};
 use crate::source::{Endpoint, Source};
 use crate::store::{
-    ActiveHarvest, Checkpoint, PreparedItem, RunCounters, RunRecord, RunStatus, Store, now_rfc3339,
-    prepare_items,
+    ActiveHarvest, Checkpoint, RunCounters, RunRecord, RunStatus, Store, now_rfc3339,
 };
 
-/// A fsync at least this often (and at the end): a crash loses at most this much work, and
-/// never consistency.
-const DURABLE_EVERY_PAGES: u64 = 64;
-const DURABLE_EVERY: Duration = Duration::from_secs(5);
-/// A repository that rejects our tokens this many times in one harvest is broken, not flaky.
-const MAX_LIST_RESTARTS: u32 = 3;
-/// Pages fetched and parsed ahead of the one being written: parsing of two pages and the write
-/// of a third keep both cores of a small machine busy.
-const PAGES_AHEAD: usize = 2;
-
-/// A page fetched ahead: its URL (to check it is the one the previous page leads to) and its
-/// parse, or the fetch's failure (reported only if the page turns out to be needed).
-struct InFlight {
-    url: url::Url,
-    work: Result<tokio::task::JoinHandle<Result<ReadyPage, ParseError>>, HarvestError>,
+/// Where the next page comes from, saved in the checkpoint with each page.
+pub(super) struct Position {
+    /// Index in the source's sets (0 without sets).
+    pub set_index: usize,
+    /// The resumption token (or next dump file); `None` starts the set's list.
+    pub token: Option<String>,
 }
-
-/// A response that is a complete OAI-PMH document, not yet parsed.
-struct CheckedPage {
-    text: String,
-    /// The resumption token its end announces, when a cheap scan can tell.
-    token: Option<String>,
-}
-
-/// The checks that decide whether a response must be fetched again: an HTML page, or a document
-/// that does not end with `</OAI-PMH>` (truncated). The full parse comes later, off the fetch path.
-fn check_page(text: &str) -> Result<CheckedPage, ParseError> {
-    oai::check_envelope(text)?;
-    Ok(CheckedPage {
-        text: text.to_owned(),
-        token: oai::scan_resumption_token(text),
-    })
-}
-
 /// What the harvest of one source needs.
 pub struct Harvest {
     pub source: Source,
@@ -63,58 +35,6 @@ pub struct Harvest {
     pub fetcher: Arc<Fetcher>,
     pub full: bool,
     pub progress: SourceProgress,
-}
-
-/// A parsed page with its items ready for the store. Parsing and preparing run together on a
-/// blocking thread, so the store's single writer only inserts.
-#[derive(Debug, Default)]
-struct ReadyPage {
-    /// The page without its items (token, errors, responseDate).
-    page: Page,
-    items: Vec<PreparedItem>,
-}
-
-fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
-    let mut page = oai::parse_page(text)?;
-    let items = prepare_items(&page.items);
-    page.items = Vec::new();
-    Ok(ReadyPage { page, items })
-}
-
-/// Commits pages, deciding when a commit must be durable.
-struct Committer {
-    store: Arc<Store>,
-    source: String,
-    pages_since_durable: u64,
-    last_durable: Instant,
-}
-
-impl Committer {
-    async fn commit(
-        &mut self,
-        ready: ReadyPage,
-        checkpoint: &mut Checkpoint,
-    ) -> Result<RunCounters, HarvestError> {
-        let durable = self.pages_since_durable + 1 >= DURABLE_EVERY_PAGES
-            || self.last_durable.elapsed() >= DURABLE_EVERY;
-        let store = self.store.clone();
-        let source = self.source.clone();
-        let mut next = checkpoint.clone();
-        let (counters, next) = tokio::task::spawn_blocking(move || {
-            let counters = store.commit_page(&source, &ready.items, &mut next, durable)?;
-            Ok::<_, HarvestError>((counters, next))
-        })
-        .await
-        .map_err(|e| HarvestError::Setup(format!("store task failed: {e}")))??;
-        *checkpoint = next;
-        if durable {
-            self.pages_since_durable = 0;
-            self.last_durable = Instant::now();
-        } else {
-            self.pages_since_durable += 1;
-        }
-        Ok(counters)
-    }
 }
 
 impl Harvest {
@@ -132,12 +52,7 @@ impl Harvest {
         let mut state = RunState {
             run: None,
             checkpoint,
-            committer: Committer {
-                store: store.clone(),
-                source: source_id.clone(),
-                pages_since_durable: 0,
-                last_durable: Instant::now(),
-            },
+            committer: Committer::new(store.clone(), source_id.clone()),
             count: Arc::new(RequestCount::default()),
             base_requests: 0,
             base_retries: 0,
@@ -146,12 +61,15 @@ impl Harvest {
             Endpoint::Oai { base_url } => self.harvest_oai(&base_url, &mut state).await,
             Endpoint::Dump { folder, .. } => self.harvest_dump(&folder, &mut state).await,
         };
+        // The last page's write may still be running: its outcome is part of the run's.
+        let written = state.wait_for_writes(&self.progress).await;
+        let outcome = outcome.and(written);
         self.progress.finish();
         state.finish(&store, &source_id, outcome).await
     }
 
     /// Starts a new run or resumes the active one. `until` is only used for a new run.
-    async fn begin(
+    pub(super) async fn begin(
         &self,
         state: &mut RunState,
         from: Option<String>,
@@ -207,204 +125,6 @@ impl Harvest {
         Ok(())
     }
 
-    async fn harvest_oai(
-        &self,
-        base_url: &url::Url,
-        state: &mut RunState,
-    ) -> Result<(), HarvestError> {
-        let identify_url = oai_url(base_url, &[("verb", "Identify")]);
-        let identify = self
-            .fetcher
-            .fetch(
-                &self.source,
-                &identify_url,
-                oai::parse_identify,
-                &state.count,
-            )
-            .await?;
-        if let Some(error) = identify.value.errors.first() {
-            return Err(HarvestError::Protocol {
-                code: error.code.clone(),
-                message: error.message.clone(),
-            });
-        }
-        let granularity = Granularity::from_identify(&identify.value.granularity);
-        let until = identify
-            .value
-            .response_date
-            .clone()
-            .filter(|d| oai::is_datestamp(d))
-            .unwrap_or_else(now_rfc3339);
-        let from = if self.full {
-            None
-        } else {
-            state.checkpoint.watermark.clone()
-        };
-        self.begin(
-            state,
-            from.map(|f| granularity.format(&f)),
-            Some(granularity.format(&until)),
-        )
-        .await?;
-
-        let set_count = self.source.sets.len().max(1);
-        let mut seen_tokens: HashSet<String> = HashSet::new();
-        let mut restarts = 0;
-        // Pages fetched ahead (following the token each page announces) and being parsed.
-        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
-        let mut to_fetch = state
-            .checkpoint
-            .active
-            .as_ref()
-            .map(|active| self.list_url(base_url, active));
-        loop {
-            while in_flight.len() < PAGES_AHEAD
-                && let Some(url) = to_fetch.take()
-            {
-                let (entry, next) = self.fetch_ahead(url, state).await;
-                to_fetch = next.filter(|token| !token.is_empty()).map(|token| {
-                    oai_url(
-                        base_url,
-                        &[("verb", "ListRecords"), ("resumptionToken", &token)],
-                    )
-                });
-                in_flight.push_back(entry);
-            }
-            let Some(head) = in_flight.pop_front() else {
-                return Ok(());
-            };
-            let Some(active) = state.checkpoint.active.clone() else {
-                return Err(HarvestError::Setup(
-                    "checkpoint lost its active harvest".into(),
-                ));
-            };
-            let ready = match head.work {
-                Ok(parse) => parse
-                    .await
-                    .map_err(|e| HarvestError::Setup(format!("parser task failed: {e}")))?
-                    .map_err(|e| HarvestError::Malformed {
-                        url: head.url.to_string(),
-                        message: e.to_string(),
-                    })?,
-                Err(error) => return Err(error),
-            };
-            let mut next = active.clone();
-            let page = &ready.page;
-            let mut token_loop = None;
-            if let Some(error) = page.errors.first() {
-                match error.code.as_str() {
-                    "noRecordsMatch" => {
-                        next.set_index += 1;
-                        next.token = None;
-                    }
-                    "badResumptionToken"
-                        if active.token.is_some() && restarts < MAX_LIST_RESTARTS =>
-                    {
-                        restarts += 1;
-                        tracing::warn!(source = %self.source.id, token = ?active.token, message = %error.message, "resumption token refused; restarting the list from the checkpoint's `from`");
-                        next.token = None;
-                        seen_tokens.clear();
-                    }
-                    _ => {
-                        return Err(HarvestError::Protocol {
-                            code: error.code.clone(),
-                            message: error.message.clone(),
-                        });
-                    }
-                }
-            } else {
-                match page.next_token() {
-                    Some(token) if !seen_tokens.insert(token.to_owned()) => {
-                        token_loop = Some(token.to_owned());
-                        next.token = None;
-                        next.set_index = set_count;
-                    }
-                    Some(token) => next.token = Some(token.to_owned()),
-                    None => {
-                        next.token = None;
-                        next.set_index += 1;
-                    }
-                }
-                if let Some(size) = page.token.as_ref().and_then(|t| t.complete_list_size) {
-                    self.progress.set_total(size);
-                }
-            }
-            // Keep what was fetched ahead only if it is the page this one leads to.
-            let expected = (next.set_index < set_count).then(|| self.list_url(base_url, &next));
-            let ahead_is_right = match in_flight.front() {
-                Some(ahead) => Some(&ahead.url) == expected.as_ref(),
-                None => to_fetch.is_some() && to_fetch == expected,
-            };
-            if !ahead_is_right {
-                in_flight.clear();
-                to_fetch = expected;
-            }
-            state.checkpoint.active = Some(next);
-            state.commit(ready, &self.progress).await?;
-            if let Some(token) = token_loop {
-                return Err(HarvestError::TokenLoop { token });
-            }
-        }
-    }
-
-    /// Fetches one page and starts parsing it on a blocking thread. Returns the page in flight
-    /// and the token its end announces, read with a cheap scan so the next fetch need not wait
-    /// for the parse (the parse's own token is checked before anything is committed).
-    async fn fetch_ahead(&self, url: url::Url, state: &RunState) -> (InFlight, Option<String>) {
-        match self
-            .fetcher
-            .fetch(&self.source, &url, check_page, &state.count)
-            .await
-        {
-            Ok(fetched) => {
-                if !fetched.repairs.is_empty() {
-                    let repairs: Vec<String> =
-                        fetched.repairs.iter().map(ToString::to_string).collect();
-                    tracing::warn!(source = %self.source.id, %url, ?repairs, "repaired a malformed response");
-                }
-                let CheckedPage { text, token } = fetched.value;
-                let parse = tokio::task::spawn_blocking(move || parse_ready_page(&text));
-                (
-                    InFlight {
-                        url,
-                        work: Ok(parse),
-                    },
-                    token,
-                )
-            }
-            Err(error) => (
-                InFlight {
-                    url,
-                    work: Err(error),
-                },
-                None,
-            ),
-        }
-    }
-
-    fn list_url(&self, base_url: &url::Url, active: &ActiveHarvest) -> url::Url {
-        if let Some(token) = &active.token {
-            return oai_url(
-                base_url,
-                &[("verb", "ListRecords"), ("resumptionToken", token)],
-            );
-        }
-        let mut pairs = vec![
-            ("verb", "ListRecords"),
-            ("metadataPrefix", self.source.metadata_prefix.as_str()),
-        ];
-        if let Some(from) = &active.from {
-            pairs.push(("from", from));
-        }
-        if let Some(until) = &active.until {
-            pairs.push(("until", until));
-        }
-        if let Some(set) = self.source.sets.get(active.set_index) {
-            pairs.push(("set", set));
-        }
-        oai_url(base_url, &pairs)
-    }
-
     /// A dump is a folder of saved ListRecords responses, read in file-name order through the
     /// same parser; the checkpoint's token is the next file to read.
     async fn harvest_dump(&self, folder: &Path, state: &mut RunState) -> Result<(), HarvestError> {
@@ -422,40 +142,35 @@ impl Harvest {
                 .unwrap_or(0),
             None => 0,
         };
-        for (index, file) in files.iter().enumerate().skip(start) {
-            let path = file.clone();
-            let page = tokio::task::spawn_blocking(move || {
-                let bytes = std::fs::read(&path).map_err(|error| HarvestError::Dump {
-                    path: path.clone(),
-                    message: error.to_string(),
-                })?;
-                let decoded = crate::xml::decode(&bytes, None).map_err(|e| HarvestError::Dump {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-                parse_ready_page(&decoded.text).map_err(|e| HarvestError::Dump {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })
-            })
-            .await
-            .map_err(|e| HarvestError::Setup(e.to_string()))??;
+        // The next file is read and parsed while the current one is written.
+        let mut next_parse = files.get(start).map(|file| read_dump_file(file.clone()));
+        for index in start..files.len() {
+            let Some(parse) = next_parse.take() else {
+                break;
+            };
+            next_parse = files
+                .get(index + 1)
+                .map(|file| read_dump_file(file.clone()));
+            let page = parse
+                .await
+                .map_err(|e| HarvestError::Setup(e.to_string()))??;
             if let Some(error) = page.page.errors.iter().find(|e| e.code != "noRecordsMatch") {
                 return Err(HarvestError::Dump {
-                    path: file.clone(),
+                    path: files[index].clone(),
                     message: error.to_string(),
                 });
             }
             if let Some(size) = page.page.token.as_ref().and_then(|t| t.complete_list_size) {
                 self.progress.set_total(size);
             }
-            if let Some(active) = state.checkpoint.active.as_mut() {
-                active.token = files
+            let position = Position {
+                set_index: 0,
+                token: files
                     .get(index + 1)
                     .and_then(|f| f.file_name())
-                    .map(|n| n.to_string_lossy().into_owned());
-            }
-            state.commit(page, &self.progress).await?;
+                    .map(|n| n.to_string_lossy().into_owned()),
+            };
+            state.commit(page, position, &self.progress).await?;
         }
         Ok(())
     }
@@ -463,11 +178,11 @@ impl Harvest {
 
 /// The state of a run in progress: the run record, the checkpoint as last committed (or about
 /// to be), and the requests made by this process (added to those of earlier attempts).
-struct RunState {
+pub(super) struct RunState {
     run: Option<RunRecord>,
-    checkpoint: Checkpoint,
+    pub(super) checkpoint: Checkpoint,
     committer: Committer,
-    count: Arc<RequestCount>,
+    pub(super) count: Arc<RequestCount>,
     /// Requests and retries already in the run's counters when this process took it up.
     base_requests: u64,
     base_retries: u64,
@@ -486,15 +201,35 @@ impl RunState {
         }
     }
 
-    async fn commit(
+    /// Writes a page with the position that follows it. The write runs in the background while
+    /// the next page is parsed; this waits for the previous write first, so writes stay in order
+    /// and each checkpoint includes the counts of the pages before it.
+    pub(super) async fn commit(
         &mut self,
         page: ReadyPage,
+        position: Position,
         progress: &SourceProgress,
     ) -> Result<(), HarvestError> {
+        self.wait_for_writes(progress).await?;
+        if let Some(active) = self.checkpoint.active.as_mut() {
+            active.set_index = position.set_index;
+            active.token = position.token;
+        }
         self.sync_requests();
-        let counters = self.committer.commit(page, &mut self.checkpoint).await?;
-        if let Some(active) = &self.checkpoint.active {
-            progress.page_done(&counters, &active.counters);
+        self.committer.start(page, self.checkpoint.clone());
+        Ok(())
+    }
+
+    /// Waits for the write in progress, if any, and takes its checkpoint as the current one.
+    pub(super) async fn wait_for_writes(
+        &mut self,
+        progress: &SourceProgress,
+    ) -> Result<(), HarvestError> {
+        if let Some((counters, checkpoint)) = self.committer.wait().await? {
+            self.checkpoint = checkpoint;
+            if let Some(active) = &self.checkpoint.active {
+                progress.page_done(&counters, &active.counters);
+            }
         }
         Ok(())
     }
@@ -576,6 +311,19 @@ impl RunState {
             .map_err(|e| HarvestError::Setup(e.to_string()))??;
         Ok(run)
     }
+}
+
+/// Reads, decodes and parses one dump file on a blocking thread.
+fn read_dump_file(path: PathBuf) -> tokio::task::JoinHandle<Result<ReadyPage, HarvestError>> {
+    tokio::task::spawn_blocking(move || {
+        let failed = |message: String| HarvestError::Dump {
+            path: path.clone(),
+            message,
+        };
+        let bytes = std::fs::read(&path).map_err(|e| failed(e.to_string()))?;
+        let decoded = crate::xml::decode(&bytes, None).map_err(|e| failed(e.to_string()))?;
+        parse_ready_page(&decoded.text).map_err(|e| failed(e.to_string()))
+    })
 }
 
 fn new_run(source: &Source, active: &ActiveHarvest) -> RunRecord {

@@ -1,0 +1,69 @@
+//! Page writes in the background: one at a time and in order, each decided durable or not.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinHandle;
+
+use super::HarvestError;
+use super::list::ReadyPage;
+use crate::store::{Checkpoint, RunCounters, Store};
+
+/// A fsync at least this often (and at the end of a run): a crash loses at most this much
+/// work, and never consistency.
+const DURABLE_EVERY_PAGES: u64 = 64;
+const DURABLE_EVERY: Duration = Duration::from_secs(5);
+
+type Write = JoinHandle<Result<(RunCounters, Checkpoint), HarvestError>>;
+
+pub(super) struct Committer {
+    store: Arc<Store>,
+    source: String,
+    pages_since_durable: u64,
+    last_durable: Instant,
+    /// The write in progress. Only one at a time: the next must see its counters.
+    pending: Option<Write>,
+}
+
+impl Committer {
+    pub(super) fn new(store: Arc<Store>, source: String) -> Committer {
+        Committer {
+            store,
+            source,
+            pages_since_durable: 0,
+            last_durable: Instant::now(),
+            pending: None,
+        }
+    }
+
+    /// Starts writing `page` with `checkpoint` on a blocking thread. Call [`Committer::wait`]
+    /// first: a write started while another is pending would race it.
+    pub(super) fn start(&mut self, page: ReadyPage, mut checkpoint: Checkpoint) {
+        debug_assert!(self.pending.is_none(), "a write is already in progress");
+        let durable = self.pages_since_durable + 1 >= DURABLE_EVERY_PAGES
+            || self.last_durable.elapsed() >= DURABLE_EVERY;
+        if durable {
+            self.pages_since_durable = 0;
+            self.last_durable = Instant::now();
+        } else {
+            self.pages_since_durable += 1;
+        }
+        let store = self.store.clone();
+        let source = self.source.clone();
+        self.pending = Some(tokio::task::spawn_blocking(move || {
+            let counters = store.commit_page(&source, &page.items, &mut checkpoint, durable)?;
+            Ok((counters, checkpoint))
+        }));
+    }
+
+    /// Waits for the write in progress; returns what it did and the checkpoint it wrote.
+    pub(super) async fn wait(&mut self) -> Result<Option<(RunCounters, Checkpoint)>, HarvestError> {
+        match self.pending.take() {
+            None => Ok(None),
+            Some(write) => write
+                .await
+                .map_err(|e| HarvestError::Setup(format!("store task failed: {e}")))?
+                .map(Some),
+        }
+    }
+}
