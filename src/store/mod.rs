@@ -29,7 +29,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 const STORE_FILE: &str = "essor.redb";
 /// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
 /// sequential per source and gain little from more.
-const CACHE_BYTES: usize = 64 * 1024 * 1024;
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 /// (source, OAI identifier) → (content hash, LZ4 of [u32 header length][JSON header][raw XML]).
