@@ -26,7 +26,7 @@ struct Cli {
     /// Data folder holding the store.
     #[arg(long, global = true, env = "ESSOR_DATA", default_value = "data")]
     data: PathBuf,
-    /// Folder of source files (`<id>.toml`, searched recursively).
+    /// Folder of source files (`<id>.toml`; subfolders are not read).
     #[arg(
         long,
         global = true,

@@ -9,7 +9,7 @@ use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::map::{self, Record};
-use crate::xml::tree::{self, Element, TreeError, configure, namespace_of, syntax};
+use crate::xml::tree::{self, Element, TreeError, configure, next_event, syntax};
 
 pub const OAI_NS: &str = "http://www.openarchives.org/OAI/2.0/";
 
@@ -141,11 +141,7 @@ fn open_envelope<'i>(
         return Err(ParseError::Html);
     }
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let namespace = namespace_of(&resolved);
+        let (namespace, event, _) = next_event(reader)?;
         match event {
             Event::Start(start) => {
                 let name = start.local_name().into_inner().to_owned();
@@ -244,11 +240,8 @@ fn parse_whole_page(text: &str) -> Result<Page, ParseError> {
     open_envelope(&mut reader, text, &mut declarations)?;
     let mut page = Page::default();
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let in_oai = namespace_of(&resolved) == OAI_NS;
+        let (namespace, event, position) = next_event(&mut reader)?;
+        let in_oai = namespace == OAI_NS;
         match event {
             Event::Start(start) if in_oai => match start.local_name().into_inner() {
                 "responseDate" => page.response_date = Some(read_text(&mut reader)?),
@@ -357,11 +350,8 @@ fn read_list<'i>(
     page: &mut Page,
 ) -> Result<(), ParseError> {
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let in_oai = namespace_of(&resolved) == OAI_NS;
+        let (namespace, event, position) = next_event(reader)?;
+        let in_oai = namespace == OAI_NS;
         match event {
             Event::Start(start) if in_oai && start.local_name().into_inner() == "record" => {
                 let mut inner = declarations.to_vec();
@@ -424,11 +414,8 @@ fn read_record<'i>(
     let mut saw_header = false;
     let mut metadata: Option<Result<(Element, String), String>> = None;
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let in_oai = namespace_of(&resolved) == OAI_NS;
+        let (namespace, event, position) = next_event(reader)?;
+        let in_oai = namespace == OAI_NS;
         match event {
             Event::Start(start) if in_oai && start.local_name().into_inner() == "header" => {
                 saw_header = true;
@@ -527,10 +514,7 @@ fn is_deleted(start: &BytesStart<'_>) -> bool {
 
 fn read_header<'i>(reader: &mut NsReader<&'i [u8]>, header: &mut Header) -> Result<(), ParseError> {
     loop {
-        let position = reader.buffer_position();
-        let (_, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
+        let (_, event, position) = next_event(reader)?;
         match event {
             Event::Start(start) => {
                 let name = start.local_name().into_inner().to_owned();
@@ -557,11 +541,7 @@ fn read_metadata<'i>(
 ) -> Result<Result<(Element, String), String>, ParseError> {
     let mut found: Option<(Element, String)> = None;
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let namespace = namespace_of(&resolved);
+        let (namespace, event, position) = next_event(reader)?;
         let (start, is_empty) = match event {
             Event::Start(start) => (start, false),
             Event::Empty(start) => (start, true),
@@ -708,11 +688,8 @@ pub fn parse_identify(text: &str) -> Result<Identify, ParseError> {
     open_envelope(&mut reader, text, &mut Vec::new())?;
     let mut identify = Identify::default();
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let in_oai = namespace_of(&resolved) == OAI_NS;
+        let (namespace, event, position) = next_event(&mut reader)?;
+        let in_oai = namespace == OAI_NS;
         match event {
             Event::Start(start) if in_oai => match start.local_name().into_inner() {
                 "responseDate" => {
@@ -740,10 +717,7 @@ fn read_identify_fields<'i>(
     identify: &mut Identify,
 ) -> Result<(), ParseError> {
     loop {
-        let position = reader.buffer_position();
-        let (_, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
+        let (_, event, position) = next_event(reader)?;
         match event {
             Event::Start(start) => {
                 let name = start.local_name().into_inner().to_owned();

@@ -308,8 +308,10 @@ impl Source {
     }
 }
 
-/// Loads every `*.toml` under `dir` (recursively, in path order). Any invalid file fails the whole
-/// load: a harvest from a half-read configuration would silently skip sources.
+/// Loads every `*.toml` directly in `dir`, in name order. Subfolders are other collections of
+/// sources (`harvest-sources/samples/` holds the offline samples) and are not mixed in. Any
+/// invalid file fails the whole load: a harvest from a half-read configuration would silently
+/// skip sources.
 pub fn load_dir(dir: &Path) -> Result<Vec<Source>, SourceError> {
     let mut files = Vec::new();
     collect_toml_files(dir, &mut files)?;
@@ -340,9 +342,7 @@ fn collect_toml_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Source
             error,
         })?;
         let path = entry.path();
-        if path.is_dir() {
-            collect_toml_files(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
+        if path.is_file() && path.extension().is_some_and(|e| e == "toml") {
             files.push(path);
         }
     }

@@ -55,7 +55,7 @@ fn assert_config_error(run: Run, file: &Path, words: &[&str]) {
 }
 
 #[test]
-fn good_sources_are_listed_by_sources_check() {
+fn good_sources_are_listed_by_sources_check_and_subfolders_stay_apart() {
     let workspace = Workspace::new();
     workspace.write_source("good", GOOD);
     let nested = workspace.sources().join("quebec");
@@ -66,19 +66,20 @@ fn good_sources_are_listed_by_sources_check() {
     )
     .unwrap();
     let run = workspace.run(&["sources", "check"]).success();
-    for id in ["good", "papyrus-test"] {
-        let lines = run
-            .stdout
+    let lines_for = |stdout: &str, id: &str| {
+        stdout
             .lines()
             .filter(|line| line.split_whitespace().next() == Some(id))
-            .count();
-        assert_eq!(
-            lines,
-            1,
-            "one line for source {id} (found recursively): {}",
-            run.describe()
-        );
-    }
+            .count()
+    };
+    assert_eq!(lines_for(&run.stdout, "good"), 1, "{}", run.describe());
+    // A subfolder is another collection (like harvest-sources/samples): not mixed in.
+    assert_eq!(
+        lines_for(&run.stdout, "papyrus-test"),
+        0,
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -155,14 +156,19 @@ fn harvesting_an_unknown_source_id_is_a_usage_error() {
 
 #[test]
 fn every_file_in_the_project_harvest_sources_parses() {
-    let dir = project_root().join("harvest-sources");
+    for folder in ["harvest-sources", "harvest-sources/samples"] {
+        every_source_file_parses(&project_root().join(folder));
+    }
+}
+
+fn every_source_file_parses(dir: &Path) {
+    let dir = dir.to_owned();
     assert!(
         dir.is_dir(),
         "the project ships its sources in {}",
         dir.display()
     );
-    let mut stems = Vec::new();
-    collect_toml_stems(&dir, &mut stems);
+    let stems = toml_stems(&dir);
     assert!(!stems.is_empty(), "no source file in {}", dir.display());
 
     let workspace = Workspace::new();
@@ -181,7 +187,8 @@ fn every_file_in_the_project_harvest_sources_parses() {
     assert_eq!(
         output.status.code(),
         Some(0),
-        "sources check on harvest-sources/:\n{stdout}\n{stderr}"
+        "sources check on {}:\n{stdout}\n{stderr}",
+        dir.display()
     );
     for stem in &stems {
         assert!(
@@ -191,16 +198,17 @@ fn every_file_in_the_project_harvest_sources_parses() {
     }
 }
 
-fn collect_toml_stems(dir: &Path, stems: &mut Vec<String>) {
+fn toml_stems(dir: &Path) -> Vec<String> {
+    let mut stems = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_toml_stems(&path, stems);
-        } else if path
-            .extension()
-            .is_some_and(|extension| extension == "toml")
+        if path.is_file()
+            && path
+                .extension()
+                .is_some_and(|extension| extension == "toml")
         {
             stems.push(path.file_stem().unwrap().to_str().unwrap().to_owned());
         }
     }
+    stems
 }

@@ -385,19 +385,7 @@ impl Store {
         source: Option<&str>,
         mut visit: impl FnMut(StoredRecord) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let table = tx.open_table(RECORDS).map_err(db)?;
-        let range = match source {
-            Some(source) => table.range((source, "")..).map_err(db)?,
-            None => table.range::<(&str, &str)>(..).map_err(db)?,
-        };
-        for entry in range {
-            let (key, value) = entry.map_err(db)?;
-            let (record_source, identifier) = key.value();
-            if source.is_some_and(|s| s != record_source) {
-                break;
-            }
-            let (_, blob) = value.value();
+        self.scan(RECORDS, source, |(record_source, identifier), (_, blob)| {
             let (header, raw) = unpack_record(blob)?;
             visit(StoredRecord {
                 source: record_source.to_owned(),
@@ -408,9 +396,8 @@ impl Store {
                 sets: header.sets,
                 record: header.record,
                 raw: (!header.deleted).then_some(raw),
-            })?;
-        }
-        Ok(())
+            })
+        })
     }
 
     /// Calls `visit` for each reject in (source, key) order.
@@ -419,19 +406,7 @@ impl Store {
         source: Option<&str>,
         mut visit: impl FnMut(StoredReject) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let table = tx.open_table(REJECTS).map_err(db)?;
-        let range = match source {
-            Some(source) => table.range((source, "")..).map_err(db)?,
-            None => table.range::<(&str, &str)>(..).map_err(db)?,
-        };
-        for entry in range {
-            let (key, value) = entry.map_err(db)?;
-            let (reject_source, _) = key.value();
-            if source.is_some_and(|s| s != reject_source) {
-                break;
-            }
-            let (header, raw) = value.value();
+        self.scan(REJECTS, source, |(reject_source, _), (header, raw)| {
             let header: RejectHeader = from_json("rejects", header)?;
             visit(StoredReject {
                 source: reject_source.to_owned(),
@@ -439,7 +414,30 @@ impl Store {
                 datestamp: header.datestamp,
                 reason: header.reason,
                 raw: decompress("rejects", raw)?,
-            })?;
+            })
+        })
+    }
+
+    /// Visits the entries of a table keyed by (source, …), all or one source's, in key order.
+    fn scan<V: redb::Value + 'static>(
+        &self,
+        definition: TableDefinition<(&'static str, &'static str), V>,
+        source: Option<&str>,
+        mut visit: impl FnMut((&str, &str), V::SelfType<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let table = tx.open_table(definition).map_err(db)?;
+        let range = match source {
+            Some(source) => table.range((source, "")..).map_err(db)?,
+            None => table.range::<(&str, &str)>(..).map_err(db)?,
+        };
+        for entry in range {
+            let (key, value) = entry.map_err(db)?;
+            let key = key.value();
+            if source.is_some_and(|s| s != key.0) {
+                break;
+            }
+            visit(key, value.value())?;
         }
         Ok(())
     }

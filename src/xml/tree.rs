@@ -142,11 +142,7 @@ pub fn parse_document(text: &str) -> Result<Element, TreeError> {
     let mut reader = NsReader::from_str(text);
     configure(&mut reader);
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let namespace = namespace_of(&resolved);
+        let (namespace, event, _) = next_event(&mut reader)?;
         match event {
             Event::Start(start) => return read_element(&mut reader, &start, namespace, false),
             Event::Empty(start) => return read_element(&mut reader, &start, namespace, true),
@@ -163,6 +159,18 @@ pub fn configure<R>(reader: &mut NsReader<R>) {
     config.check_end_names = true;
     // A bare `&` in text is common in badly escaped repositories; keep it as text.
     config.allow_dangling_amp = true;
+}
+
+/// Reads the next event with the namespace of its element (empty if none) and the byte
+/// position it starts at; errors carry that position.
+pub(crate) fn next_event<'i>(
+    reader: &mut NsReader<&'i [u8]>,
+) -> Result<(Cow<'static, str>, Event<'i>, u64), TreeError> {
+    let position = reader.buffer_position();
+    let (resolved, event) = reader
+        .read_resolved_event()
+        .map_err(|e| syntax(position, e))?;
+    Ok((namespace_of(&resolved), event, position))
 }
 
 pub(crate) fn syntax(position: u64, error: impl std::fmt::Display) -> TreeError {
@@ -213,11 +221,7 @@ pub fn read_element<'i>(
     }
     let mut stack = vec![root];
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| syntax(position, e))?;
-        let namespace = namespace_of(&resolved);
+        let (namespace, event, position) = next_event(reader)?;
         match event {
             Event::Start(start) => {
                 if stack.len() >= MAX_DEPTH {
