@@ -412,7 +412,7 @@ fn read_record<'i>(
 ) -> Result<PageItem, ParseError> {
     let mut header = Header::default();
     let mut saw_header = false;
-    let mut metadata: Option<Result<(Element, String), String>> = None;
+    let mut metadata: Option<Result<(Element<'i>, String), String>> = None;
     loop {
         let (namespace, event, position) = next_event(reader)?;
         let in_oai = namespace == OAI_NS;
@@ -538,8 +538,8 @@ fn read_metadata<'i>(
     reader: &mut NsReader<&'i [u8]>,
     text: &'i str,
     declarations: &[(String, String)],
-) -> Result<Result<(Element, String), String>, ParseError> {
-    let mut found: Option<(Element, String)> = None;
+) -> Result<Result<(Element<'i>, String), String>, ParseError> {
+    let mut found: Option<(Element<'i>, String)> = None;
     loop {
         let (namespace, event, position) = next_event(reader)?;
         let (start, is_empty) = match event {
@@ -556,7 +556,7 @@ fn read_metadata<'i>(
             collect_declarations(&start, &mut own);
             own
         };
-        let element = tree::read_element(reader, &start, namespace, is_empty)?;
+        let element = tree::read_element(reader, text, &start, namespace, is_empty)?;
         let end = reader.buffer_position() as usize;
         let slice = text.get(position as usize..end).unwrap_or_default();
         if found.is_none() {

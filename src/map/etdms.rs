@@ -14,7 +14,7 @@ pub fn map(root: &Element) -> Record {
     let mut record = Record::default();
     let ns = root.namespace.as_ref();
     for child in root.children.iter().filter(|c| c.namespace == ns) {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "title" => push_lang(&mut record.titles, child),
             "alternativeTitle" => push_lang(&mut record.alternative_titles, child),
             "creator" => push_agent(&mut record.creators, child),

@@ -99,7 +99,7 @@ pub enum MapError {
 
 /// Maps a metadata element with the crosswalk its namespace calls for.
 pub fn map_metadata(root: &Element) -> Result<(&'static str, Record), MapError> {
-    let (format, record) = match (root.namespace.as_ref(), root.name.as_str()) {
+    let (format, record) = match (root.namespace.as_ref(), root.name.as_ref()) {
         (oai_dc::NAMESPACE, "dc") => ("oai_dc", oai_dc::map(root)),
         (etdms::NAMESPACE_1_0 | etdms::NAMESPACE_1_1, "thesis") => ("etdms", etdms::map(root)),
         (tef::METS_NAMESPACE, "mets") if tef::is_tef(root) => ("tef", tef::map(root)),
@@ -152,7 +152,7 @@ fn map_dublin_core_children(parent: &Element, record: &mut Record) {
             continue;
         }
         let Some(value) = clean(child) else { continue };
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "title" => push_unique(
                 &mut record.titles,
                 LangText {

@@ -26,7 +26,7 @@ pub fn map(root: &Element) -> Record {
     }
     for admin in descendants.iter().filter(|e| tef(e, "thesisAdmin")) {
         for child in &admin.children {
-            let role = match (child.namespace.as_ref(), child.name.as_str()) {
+            let role = match (child.namespace.as_ref(), child.name.as_ref()) {
                 (TEF_NAMESPACE, "auteur") => {
                     if let Some(agent) = person(child, None) {
                         push_unique(&mut record.creators, agent);

@@ -14,7 +14,8 @@ fn fixture(relative: &str) -> String {
 
 #[test]
 fn etdms_thesis_maps_degree_roles_and_orcid() {
-    let record = parse_document(&fixture("oai/umontreal-record-etdms-excerpt.xml")).unwrap();
+    let text = fixture("oai/umontreal-record-etdms-excerpt.xml");
+    let record = parse_document(&text).unwrap();
     let oai = "http://www.openarchives.org/OAI/2.0/";
     let thesis = &record.child(oai, "metadata").unwrap().children[0];
     let (format, mapped) = map_metadata(thesis).unwrap();
@@ -54,10 +55,8 @@ fn etdms_thesis_maps_degree_roles_and_orcid() {
 
 #[test]
 fn tef_record_maps_author_advisor_jury_nnt_and_degree() {
-    let root = parse_document(&fixture(
-        "other/tef-mets-abes-example-jussieu-2004PA066509.xml",
-    ))
-    .unwrap();
+    let text = fixture("other/tef-mets-abes-example-jussieu-2004PA066509.xml");
+    let root = parse_document(&text).unwrap();
     let (format, mapped) = map_metadata(&root).unwrap();
     assert_eq!(format, "tef");
     assert!(

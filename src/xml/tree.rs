@@ -14,23 +14,25 @@ use quick_xml::name::ResolveResult;
 /// document can cause.
 const MAX_DEPTH: usize = 256;
 
+/// An element borrowing from the document it was read from: names always, text and attribute
+/// values when they need no unescaping (most do not), so building a tree costs few allocations.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Element {
+pub struct Element<'a> {
     /// Namespace URI, empty when unbound. Well-known namespaces are shared, not allocated.
     pub namespace: Cow<'static, str>,
-    pub name: String,
-    pub attributes: Vec<Attribute>,
-    pub children: Vec<Element>,
+    pub name: Cow<'a, str>,
+    pub attributes: Vec<Attribute<'a>>,
+    pub children: Vec<Element<'a>>,
     /// The element's own character data (child elements' text excluded), entities resolved.
-    pub text: String,
+    pub text: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribute {
+pub struct Attribute<'a> {
     /// Namespace URI, empty for unprefixed attributes.
     pub namespace: Cow<'static, str>,
-    pub name: String,
-    pub value: String,
+    pub name: Cow<'a, str>,
+    pub value: Cow<'a, str>,
 }
 
 /// The `xml:` namespace, bound by definition.
@@ -46,19 +48,19 @@ pub enum TreeError {
     NoRoot,
 }
 
-impl Element {
+impl<'d> Element<'d> {
     /// Direct children with this namespace and local name.
     pub fn children_named<'a>(
         &'a self,
         namespace: &'a str,
         name: &'a str,
-    ) -> impl Iterator<Item = &'a Element> + 'a {
+    ) -> impl Iterator<Item = &'a Element<'d>> + 'a {
         self.children
             .iter()
             .filter(move |c| c.name == name && c.namespace == namespace)
     }
 
-    pub fn child(&self, namespace: &str, name: &str) -> Option<&Element> {
+    pub fn child(&self, namespace: &str, name: &str) -> Option<&Element<'d>> {
         self.children
             .iter()
             .find(|c| c.name == name && c.namespace == namespace)
@@ -73,7 +75,7 @@ impl Element {
         self.attributes
             .iter()
             .find(|a| a.name == name && a.namespace == namespace)
-            .map(|a| a.value.as_str())
+            .map(|a| a.value.as_ref())
     }
 
     /// `xml:lang`, if given on this element.
@@ -101,9 +103,9 @@ impl Element {
     }
 
     /// All elements below this one (self excluded), depth first.
-    pub fn descendants(&self) -> Vec<&Element> {
+    pub fn descendants(&self) -> Vec<&Element<'d>> {
         let mut out = Vec::new();
-        let mut stack: Vec<&Element> = self.children.iter().rev().collect();
+        let mut stack: Vec<&Element<'d>> = self.children.iter().rev().collect();
         while let Some(element) = stack.pop() {
             out.push(element);
             stack.extend(element.children.iter().rev());
@@ -138,14 +140,16 @@ pub fn collapse_whitespace(text: &str) -> String {
 }
 
 /// Parses a standalone document (a stored raw record, a fixture) into its root element.
-pub fn parse_document(text: &str) -> Result<Element, TreeError> {
+pub fn parse_document(text: &str) -> Result<Element<'_>, TreeError> {
     let mut reader = NsReader::from_str(text);
     configure(&mut reader);
     loop {
         let (namespace, event, _) = next_event(&mut reader)?;
         match event {
-            Event::Start(start) => return read_element(&mut reader, &start, namespace, false),
-            Event::Empty(start) => return read_element(&mut reader, &start, namespace, true),
+            Event::Start(start) => {
+                return read_element(&mut reader, text, &start, namespace, false);
+            }
+            Event::Empty(start) => return read_element(&mut reader, text, &start, namespace, true),
             Event::Eof => return Err(TreeError::NoRoot),
             _ => {}
         }
@@ -211,11 +215,12 @@ pub(crate) fn namespace_of(resolved: &ResolveResult<'_>) -> Cow<'static, str> {
 /// Reads the element whose start tag was just read, up to its end tag, into a tree.
 pub fn read_element<'i>(
     reader: &mut NsReader<&'i [u8]>,
+    document: &'i str,
     start: &BytesStart<'i>,
     namespace: Cow<'static, str>,
     is_empty: bool,
-) -> Result<Element, TreeError> {
-    let root = open_element(reader, start, namespace);
+) -> Result<Element<'i>, TreeError> {
+    let root = open_element(reader, document, start, namespace);
     if is_empty {
         return Ok(root);
     }
@@ -227,11 +232,11 @@ pub fn read_element<'i>(
                 if stack.len() >= MAX_DEPTH {
                     return Err(TreeError::TooDeep);
                 }
-                let element = open_element(reader, &start, namespace);
+                let element = open_element(reader, document, &start, namespace);
                 stack.push(element);
             }
             Event::Empty(start) => {
-                let element = open_element(reader, &start, namespace);
+                let element = open_element(reader, document, &start, namespace);
                 if let Some(parent) = stack.last_mut() {
                     parent.children.push(element);
                 }
@@ -247,22 +252,41 @@ pub fn read_element<'i>(
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&text.xml10_content());
+                    append(&mut current.text, text.xml10_content());
                 }
             }
             Event::CData(data) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&data.xml10_content());
+                    append(&mut current.text, data.xml10_content());
                 }
             }
             Event::GeneralRef(reference) => {
                 if let Some(current) = stack.last_mut() {
-                    push_reference(&mut current.text, &reference);
+                    push_reference(current.text.to_mut(), &reference);
                 }
             }
             Event::Eof => return Err(syntax(position, "document ends inside an element")),
             Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {}
         }
+    }
+}
+
+/// Appends a piece of text, borrowing it when it is the first.
+fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else {
+        text.to_mut().push_str(&piece);
+    }
+}
+
+/// The same text as `part`, with the lifetime of `document` when `part` lies inside it
+/// (the slice reader hands out names that borrow from the document, behind a shorter lifetime).
+fn within<'i>(document: &'i str, part: &str) -> Cow<'i, str> {
+    let start = (part.as_ptr() as usize).wrapping_sub(document.as_ptr() as usize);
+    match document.get(start..start.wrapping_add(part.len())) {
+        Some(inside) if inside.as_ptr() == part.as_ptr() => Cow::Borrowed(inside),
+        _ => Cow::Owned(part.to_owned()),
     }
 }
 
@@ -327,9 +351,10 @@ fn html_entity(name: &str) -> Option<char> {
 
 fn open_element<'i>(
     reader: &NsReader<&'i [u8]>,
+    document: &'i str,
     start: &BytesStart<'i>,
     namespace: Cow<'static, str>,
-) -> Element {
+) -> Element<'i> {
     let mut attributes = Vec::new();
     for attribute in start.attributes().with_checks(false).flatten() {
         let key = attribute.key.into_inner();
@@ -344,11 +369,12 @@ fn open_element<'i>(
         } else {
             Cow::Borrowed("")
         };
-        let local = key.rsplit(':').next().unwrap_or(key).to_owned();
-        let value = attribute
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map(|v| v.into_owned())
-            .unwrap_or_else(|_| attribute.value.clone().into_owned());
+        let local = within(document, key.rsplit(':').next().unwrap_or(key));
+        let value = match attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+            Ok(Cow::Borrowed(value)) => within(document, value),
+            Ok(Cow::Owned(value)) => Cow::Owned(value),
+            Err(_) => Cow::Owned(attribute.value.clone().into_owned()),
+        };
         attributes.push(Attribute {
             namespace,
             name: local,
@@ -357,10 +383,10 @@ fn open_element<'i>(
     }
     Element {
         namespace,
-        name: start.local_name().into_inner().to_owned(),
+        name: within(document, start.local_name().into_inner()),
         attributes,
         children: Vec::new(),
-        text: String::new(),
+        text: Cow::Borrowed(""),
     }
 }
 
