@@ -1,0 +1,103 @@
+//! The README's main command on the bundled offline samples: `essor --sources
+//! harvest-sources/samples run` harvests every sample dump into the store and prints what it
+//! stored; a second run rewrites nothing.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Workspace, project_root};
+use serde_json::Value;
+
+fn essor_run_samples(workspace: &Workspace, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_essor"))
+        .arg("--data")
+        .arg(workspace.data())
+        .arg("--sources")
+        .arg(project_root().join("harvest-sources/samples"))
+        .args(args)
+        .env_remove("ESSOR_DATA")
+        .env_remove("ESSOR_SOURCES")
+        .output()
+        .expect("run essor")
+}
+
+#[test]
+fn run_harvests_the_bundled_samples_exactly_once() {
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(project_root().join("harvest-sources/samples/expected.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let workspace = Workspace::new();
+    let first = essor_run_samples(&workspace, &["--quiet", "run"]);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
+    let stats: Value =
+        serde_json::from_slice(&essor_run_samples(&workspace, &["stats", "--json"]).stdout)
+            .unwrap();
+    let sources = expected["sources"].as_object().unwrap();
+    assert_eq!(stats["sources"].as_u64(), Some(sources.len() as u64));
+    for (id, source) in sources {
+        let counts = &stats["by_source"][id];
+        assert_eq!(counts["records"], source["live"], "{id}: {counts}");
+        assert_eq!(
+            counts["deleted_records"].as_u64(),
+            Some(source["deleted"].as_array().unwrap().len() as u64),
+            "{id}"
+        );
+        assert_eq!(counts["rejected_records"].as_u64(), Some(0), "{id}");
+        assert!(
+            stdout.contains(id.as_str()),
+            "the summary names {id}:\n{stdout}"
+        );
+    }
+
+    // Deleted records are stored as deletions, with no metadata.
+    let records = essor_run_samples(&workspace, &["records", "--source", "sample-hal-ess"]);
+    let deleted: Vec<String> = String::from_utf8_lossy(&records.stdout)
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|record| record["deleted"] == Value::Bool(true))
+        .map(|record| {
+            assert!(record["raw"].is_null() && record["record"].is_null());
+            record["identifier"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut expected_deleted: Vec<String> = expected["sources"]["sample-hal-ess"]["deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    expected_deleted.sort();
+    assert_eq!(deleted, expected_deleted);
+
+    // Running again finds every record unchanged and rewrites nothing.
+    let second = essor_run_samples(&workspace, &["--quiet", "run"]);
+    assert!(second.status.success());
+    let runs = essor_run_samples(&workspace, &["runs"]);
+    let last_runs: Vec<Value> = String::from_utf8_lossy(&runs.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(last_runs.len(), 2 * sources.len());
+    for run in &last_runs[sources.len()..] {
+        assert_eq!(run["status"], "complete", "{run}");
+        assert_eq!(
+            (
+                run["new"].as_u64(),
+                run["updated"].as_u64(),
+                run["deleted"].as_u64()
+            ),
+            (Some(0), Some(0), Some(0)),
+            "{run}"
+        );
+        assert!(run["unchanged"].as_u64().unwrap() > 0, "{run}");
+    }
+}
