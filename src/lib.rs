@@ -2,12 +2,16 @@
 //!
 //! The pipeline, in the order data flows through it:
 //! `harvest-sources/*.toml` → [`source`] → [`harvest`] (fetch, parse) → [`map`] (format
-//! crosswalks) → [`store`] (redb, the source of truth). Later stages (normalise, dedup, index,
-//! serve) read from the store.
+//! crosswalks) → [`store`] (redb, the source of truth) → normalise, classify, dedup into works.
+//! Later stages (index, serve) read from the store.
 
-pub mod harvest;
-pub mod map; // metadata crosswalks (oai_dc, etdms, TEF) → `Record`
-pub mod oai; // OAI-PMH 2.0 response parsing (pages, Identify, errors), pure
 pub mod source; // harvest-sources/*.toml → validated `Source`s
-pub mod store; // redb: records, rejects, checkpoints, runs (only module that knows redb)
-pub mod xml; // byte repair, decoding and element trees shared by harvest and map // fetch with politeness and retries, drive a harvest, commit page by page
+pub mod xml; // byte repair, decoding and element trees shared by harvest and map
+pub mod oai; // OAI-PMH 2.0 response parsing (pages, Identify, errors), pure
+pub mod harvest; // fetch with politeness and retries, drive a harvest, commit page by page
+pub mod map; // metadata crosswalks (oai_dc, etdms, TEF) → `Record`
+pub mod normalize; // `Record` → `Normalized` (persons, dates, languages, identifiers, access), pure
+pub mod classify; // ESS themes and relevance of a `Normalized` record, explainable, pure
+pub mod dedup; // which normalised records are the same work (pure)
+pub mod store; // redb: records, rejects, checkpoints, runs, works (only module that knows redb)
+pub mod works; // records → works in the store: normalise, classify, dedup, incrementally

@@ -72,6 +72,16 @@ enum Command {
         #[arg(long = "source", value_name = "ID")]
         source_id: Option<String>,
     },
+    /// Works (deduplicated records).
+    Works {
+        #[command(subcommand)]
+        command: WorksCommand,
+    },
+    /// Export live works.
+    Export {
+        #[arg(long, default_value = "jsonl")]
+        format: ExportFormat,
+    },
     /// Harvest history as JSON lines, oldest first.
     Runs {
         #[arg(long = "source", value_name = "ID")]
@@ -82,9 +92,32 @@ enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+    /// Deduplication on a labelled set (JSON lines with a `work` label): precision, recall and
+    /// F1 over record pairs.
+    DedupEval {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// List up to this many wrong pairs of each kind.
+        #[arg(long, default_value_t = 0)]
+        errors: usize,
+    },
     /// Measure raw quick-xml parsing against essor's page parsing over saved responses.
     #[command(hide = true)]
     BenchParse { files: Vec<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum WorksCommand {
+    /// Bring works up to date with the store's records (harvests do it themselves).
+    Update,
+    /// One work with its members, per-field provenance and merge reasons (aliases resolved).
+    Show { id: String },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Jsonl,
 }
 
 #[derive(Subcommand)]
@@ -127,7 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run => {
             let sources = select_sources(&cli.sources, &[], true)?;
-            let code = harvest_and_report(&cli.data, sources, false, cli.quiet)?;
+            let code = harvest_and_report(&cli.data, &cli.sources, sources, false, cli.quiet)?;
             print_stats(&open_store(&cli.data)?, false)?;
             Ok(code)
         }
@@ -143,7 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             let sources = select_sources(&cli.sources, &source_ids, all)?;
-            harvest_and_report(&cli.data, sources, full, cli.quiet)
+            harvest_and_report(&cli.data, &cli.sources, sources, full, cli.quiet)
         }
         Command::Stats { json } => {
             print_stats(&open_store(&cli.data)?, json)?;
@@ -164,6 +197,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             store.for_each_reject(source_id.as_deref(), |reject| {
                 write_json_line(&mut out, &reject);
+                Ok(())
+            })?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Works {
+            command: WorksCommand::Update,
+        } => {
+            let store = open_store(&cli.data)?;
+            let report = update_works(&store, &cli.sources)?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Works {
+            command: WorksCommand::Show { id },
+        } => {
+            let store = open_store(&cli.data)?;
+            let mut current: Option<essor::works::Work> = store.work(&id)?;
+            // Follow aliases to the surviving work.
+            let mut hops = 0;
+            while let Some(survivor) = current.as_ref().and_then(|w| w.merged_into.clone()) {
+                hops += 1;
+                if hops > 64 {
+                    break;
+                }
+                eprintln!("{id} was merged into {survivor}");
+                current = store.work(&survivor)?;
+            }
+            match current {
+                Some(work) => {
+                    println!("{}", serde_json::to_string_pretty(&work)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("error: no work {id}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Export {
+            format: ExportFormat::Jsonl,
+        } => {
+            let store = open_store(&cli.data)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            store.for_each_work(|work: essor::works::Work| {
+                if work.is_live() {
+                    write_json_line(&mut out, &essor::works::export_line(&work));
+                }
                 Ok(())
             })?;
             out.flush()?;
@@ -201,7 +282,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchParse { files } => bench_parse(&files),
+        Command::DedupEval { file, json, errors } => dedup_eval(&file, json, errors),
     }
+}
+
+fn dedup_eval(file: &Path, json: bool, max_errors: usize) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut records = Vec::new();
+    for (number, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let record: essor::dedup::LabelledRecord = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not a labelled record", file.display(), number + 1))?;
+        records.push(record);
+    }
+    let report = essor::dedup::evaluate(&records, max_errors);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let scores = &report.scores;
+        println!(
+            "{} records, {} labelled works, {} works found",
+            report.records, report.works_labelled, report.works_found
+        );
+        println!(
+            "pairs: {} labelled same, {} predicted, {} correct",
+            scores.true_pairs, scores.predicted_pairs, scores.correct_pairs
+        );
+        println!(
+            "precision {:.4}  recall {:.4}  F1 {:.4}",
+            scores.precision, scores.recall, scores.f1
+        );
+        for error in &report.errors {
+            println!(
+                "{:<12} {}  ~  {}  ({})",
+                error.kind, error.a, error.b, error.verdict
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(data: &Path) -> anyhow::Result<Store> {
@@ -234,8 +356,17 @@ fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<S
     Ok(selected)
 }
 
+/// Brings works up to date, with the sources' configuration (roles, relevance thresholds).
+fn update_works(store: &Store, sources_dir: &Path) -> anyhow::Result<essor::works::UpdateReport> {
+    let sources = source::load_dir(sources_dir).unwrap_or_default();
+    let infos = essor::works::SourceInfos::new(&sources);
+    let thesaurus = essor::classify::Thesaurus::builtin()?;
+    Ok(essor::works::update(store, &infos, &thesaurus)?)
+}
+
 fn harvest_and_report(
     data: &Path,
+    sources_dir: &Path,
     sources: Vec<Source>,
     full: bool,
     quiet: bool,
@@ -246,12 +377,22 @@ fn harvest_and_report(
         .build()?;
     let interactive = !quiet && std::io::stderr().is_terminal();
     let runs = runtime.block_on(harvest::harvest_sources(
-        store,
+        store.clone(),
         sources,
         full,
         Reporter::new(interactive),
     ))?;
     print!("{}", harvest::summary_table(&runs));
+    // What was harvested, even by a harvest that did not complete, is made into works.
+    let report = update_works(&store, sources_dir)?;
+    println!(
+        "works: {} records processed, {} created, {} changed, {} deleted, {} merged",
+        report.records,
+        report.works_created,
+        report.works_changed,
+        report.works_deleted,
+        report.works_merged
+    );
     let all_complete = runs.iter().all(|r| r.status == RunStatus::Complete);
     Ok(if all_complete {
         ExitCode::SUCCESS

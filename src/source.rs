@@ -76,6 +76,24 @@ pub struct SourceSpec {
     pub max_retries: Option<u32>,
     pub retry_backoff: Option<String>,
     pub timeout: Option<String>,
+    pub role: Option<SourceRole>,
+    pub min_ess_relevance: Option<f64>,
+}
+
+/// What kind of repository a source is. When several sources describe one work, each field is
+/// taken from the most authoritative source that has it, in this order (doctoral metadata is
+/// catalogued by theses.fr, deposited in HAL, mirrored by institutions, cited by observatories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceRole {
+    /// theses.fr / STAR: the national catalogue of doctoral theses.
+    ThesisCatalogue,
+    /// HAL, TEL, DUMAS: national open archives.
+    OpenArchive,
+    /// A university's own repository (DSpace, EPrints).
+    InstitutionalRepository,
+    /// A regional ESS observatory (CRESS) or study centre.
+    Observatory,
 }
 
 /// Where a source's records come from, resolved.
@@ -115,6 +133,11 @@ pub struct Source {
     pub timeout: Duration,
     /// The file the source was read from, for messages.
     pub file: PathBuf,
+    /// Precedence of this source's fields in works (default: institutional repository).
+    pub role: SourceRole,
+    /// Records whose ESS relevance (0 to 1) is below this are kept as records but not made into
+    /// works: for repositories that mix ESS and other research.
+    pub min_ess_relevance: Option<f64>,
 }
 
 /// Backoff never grows beyond this, whatever the retry count.
@@ -273,6 +296,14 @@ impl Source {
                 "a duration above zero is expected".into(),
             ));
         }
+        if let Some(threshold) = spec.min_ess_relevance
+            && !(0.0..=1.0).contains(&threshold)
+        {
+            return Err(invalid(
+                "min_ess_relevance",
+                format!("a relevance between 0.0 and 1.0 is expected, got {threshold}"),
+            ));
+        }
         let max_retries = spec.max_retries.unwrap_or(5);
         if max_retries > 100 {
             return Err(invalid(
@@ -296,6 +327,8 @@ impl Source {
             retry_backoff,
             timeout,
             file: file.to_owned(),
+            role: spec.role.unwrap_or(SourceRole::InstitutionalRepository),
+            min_ess_relevance: spec.min_ess_relevance,
         })
     }
 

@@ -118,6 +118,25 @@ pub(super) struct RejectHeader {
     pub stored_at: String,
 }
 
+/// A stored record as the listings and later stages see it.
+pub(super) fn stored_record(
+    source: &str,
+    identifier: &str,
+    blob: &[u8],
+) -> Result<super::StoredRecord, StoreError> {
+    let (header, raw) = unpack_record(blob)?;
+    Ok(super::StoredRecord {
+        source: source.to_owned(),
+        identifier: identifier.to_owned(),
+        datestamp: header.datestamp,
+        deleted: header.deleted,
+        format: header.format,
+        sets: header.sets,
+        record: header.record,
+        raw: (!header.deleted).then_some(raw),
+    })
+}
+
 /// Whether a stored blob is a deletion; only read when a record changed.
 pub(super) fn was_deleted(blob: &[u8]) -> bool {
     unpack_record(blob)

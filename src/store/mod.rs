@@ -11,6 +11,7 @@
 
 mod encode;
 mod model;
+mod works;
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +22,9 @@ use serde::{Deserialize, Serialize};
 
 pub use encode::{PreparedItem, prepare_items};
 pub use model::*;
+pub use works::{Changes, WorksTx};
 
-use encode::{RejectHeader, decompress, unpack_record, was_deleted};
+use encode::{RejectHeader, decompress, stored_record, was_deleted};
 
 /// Bumped whenever a table's layout changes; a store of another version is refused at open.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -131,6 +133,7 @@ impl Store {
             tx.open_table(RUNS).map_err(db)?;
             tx.open_table(COUNTS).map_err(db)?;
             tx.open_table(CHANGES).map_err(db)?;
+            works::create_tables(&tx)?;
         }
         tx.commit().map_err(db)?;
         Ok(())
@@ -376,6 +379,7 @@ impl Store {
             entry.last_harvest = Some(run);
         }
         stats.sources = stats.by_source.len() as u64;
+        (stats.works, stats.deleted_works) = self.work_counts()?;
         Ok(stats)
     }
 
@@ -386,17 +390,7 @@ impl Store {
         mut visit: impl FnMut(StoredRecord) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.scan(RECORDS, source, |(record_source, identifier), (_, blob)| {
-            let (header, raw) = unpack_record(blob)?;
-            visit(StoredRecord {
-                source: record_source.to_owned(),
-                identifier: identifier.to_owned(),
-                datestamp: header.datestamp,
-                deleted: header.deleted,
-                format: header.format,
-                sets: header.sets,
-                record: header.record,
-                raw: (!header.deleted).then_some(raw),
-            })
+            visit(stored_record(record_source, identifier, blob)?)
         })
     }
 

@@ -150,6 +150,10 @@ pub struct Stats {
     pub records: u64,
     pub deleted_records: u64,
     pub rejected_records: u64,
+    /// Live works (deduplicated records).
+    pub works: u64,
+    /// Works with no live record left, and works merged into another (both published as deleted).
+    pub deleted_works: u64,
     pub by_source: std::collections::BTreeMap<String, SourceStats>,
 }
 

@@ -1,0 +1,557 @@
+//! Deciding whether two normalised records describe the same work, with the rule that decided.
+//!
+//! Hard differences win over similar titles: a master's dissertation and a doctoral thesis by the
+//! same person, two volumes of one work, two editions of a yearly study, or two people's theses
+//! with the same generic title are different works however alike their titles are.
+
+use std::collections::BTreeSet;
+
+use crate::normalize::{self, DegreeType, Normalized};
+
+/// The outcome of comparing two records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The same work, by `rule`, with a confidence `score` in 0..=1.
+    Same { rule: &'static str, score: f32 },
+    /// Different works, for a reason that also forbids joining their clusters.
+    Different { reason: &'static str },
+    /// Not enough evidence either way: not merged.
+    Unsure { score: f32 },
+}
+
+/// Title similarity at or above which titles are taken as the same (with matching authors).
+pub const TITLE_SAME: f32 = 0.86;
+/// Without authors on one side, titles must match this closely.
+const TITLE_SAME_WITHOUT_AUTHORS: f32 = 0.96;
+/// Years further apart than this are different works (defence, deposit and cataloguing years
+/// differ by one or two).
+const MAX_YEAR_GAP: i32 = 2;
+/// A study's copies (a CRESS site, HAL) retitle it more freely; same year required.
+const STUDY_TITLE_SAME: f32 = 0.70;
+
+/// What `compare` needs of a record, computed once per record (and stored, for incremental
+/// dedup).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Features {
+    /// Folded, subtitle-free keys of every title (all languages).
+    pub title_keys: Vec<String>,
+    /// Folded keys of every title with its subtitle, for prefix/truncation checks.
+    pub full_title_keys: Vec<String>,
+    /// The authors, as comparable keys.
+    pub authors: Vec<AuthorKey>,
+    pub year: Option<i32>,
+    pub degree: DegreeType,
+    /// Numbers written in the titles (volumes, parts, editions' years): different sets mean
+    /// different works.
+    pub title_numbers: BTreeSet<String>,
+    /// Canonical strong identifiers, `kind:value`.
+    pub strong_ids: BTreeSet<String>,
+    /// Every title as plain words (brackets such as "[Texte imprimé]" and punctuation dropped),
+    /// to see through typos and other subtitle separators.
+    #[serde(default)]
+    pub title_words: Vec<String>,
+    /// A book (it has an ISBN and no degree): not the thesis it may be drawn from.
+    #[serde(default)]
+    pub book: bool,
+    /// Capitalised words inside each title (places, organisations), folded, in the order of
+    /// `title_words`: "Panorama de l'ESS en Bretagne" and "… en Occitanie" are different
+    /// studies.
+    #[serde(default)]
+    pub proper_nouns: Vec<BTreeSet<String>>,
+}
+
+impl Features {
+    pub fn of(record: &Normalized) -> Features {
+        let mut title_keys = Vec::new();
+        let mut full_title_keys = Vec::new();
+        let mut title_words = Vec::new();
+        let mut title_numbers = BTreeSet::new();
+        let mut proper_nouns = Vec::new();
+        let year = record.date.as_ref().map(|d| d.year.to_string());
+        for title in &record.titles {
+            let key = normalize::title_key(&title.text);
+            let full = normalize::fold(&title.text);
+            // A study's own year in its title ("Panorama 2021") says no more than its date.
+            title_numbers.extend(
+                numbers_in(&full)
+                    .into_iter()
+                    .filter(|n| Some(n) != year.as_ref()),
+            );
+            let words = plain_words(&full);
+            if !words.is_empty() && !title_words.contains(&words) {
+                title_words.push(words);
+                proper_nouns.push(proper_nouns_in(&title.text).into_iter().collect());
+            }
+            if !key.is_empty() && !title_keys.contains(&key) {
+                title_keys.push(key);
+            }
+            if !full.is_empty() && !full_title_keys.contains(&full) {
+                full_title_keys.push(full);
+            }
+        }
+        let authors = record.authors.iter().filter_map(AuthorKey::of).collect();
+        Features {
+            title_keys,
+            full_title_keys,
+            authors,
+            year: record.date.as_ref().map(|d| d.year),
+            degree: record.degree_type,
+            title_numbers,
+            strong_ids: super::keys::strong_ids(record).into_iter().collect(),
+            title_words,
+            book: record.degree_type == DegreeType::Other
+                && record
+                    .identifiers
+                    .iter()
+                    .any(|i| i.kind == normalize::IdKind::Isbn),
+            proper_nouns,
+        }
+    }
+}
+
+/// An author as dedup compares them: the family name in the forms it is written in (with and
+/// without particles: "de La Fontaine", "La Fontaine", "Delafontaine" all meet), and the first
+/// initial when known.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthorKey {
+    pub families: Vec<String>,
+    pub initial: Option<char>,
+}
+
+impl AuthorKey {
+    fn of(person: &normalize::Person) -> Option<AuthorKey> {
+        let compact: String = normalize::fold(&person.family)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        if compact.is_empty() {
+            return None;
+        }
+        let key = normalize::name_key(person);
+        let without_particles = key.split(' ').next().unwrap_or_default().to_owned();
+        let mut families = vec![compact];
+        if !without_particles.is_empty() && !families.contains(&without_particles) {
+            families.push(without_particles);
+        }
+        let initial = person
+            .given
+            .as_deref()
+            .map(normalize::fold)
+            .and_then(|given| given.chars().find(|c| c.is_alphanumeric()));
+        Some(AuthorKey { families, initial })
+    }
+
+    /// Same family name (allowing a typo, a dropped second name: "Jégou" and "Jégou-Perrot"),
+    /// and initials that do not contradict each other.
+    fn matches(&self, other: &AuthorKey) -> bool {
+        let same_family = self
+            .families
+            .iter()
+            .any(|f| other.families.iter().any(|g| families_match(f, g)));
+        let initials_agree = match (self.initial, other.initial) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        same_family && initials_agree
+    }
+}
+
+/// Capitalised words after the first, folded; none for titles written in capitals.
+fn proper_nouns_in(title: &str) -> Vec<String> {
+    let words: Vec<&str> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() > 2)
+        .collect();
+    let capitalised = |w: &&&str| w.chars().next().is_some_and(char::is_uppercase);
+    let upper_words = words
+        .iter()
+        .filter(|w| w.chars().all(|c| !c.is_lowercase()))
+        .count();
+    if words.is_empty() || upper_words * 2 > words.len() {
+        return Vec::new();
+    }
+    // A capital after a separator starts a subtitle ("— Une enquête"), not a name.
+    let after_separator = |w: &&&str| {
+        let offset = w.as_ptr() as usize - title.as_ptr() as usize;
+        let before = title[..offset].trim_end();
+        before.ends_with([':', '.', '—', '–', '-', ';', '?', '!', '(', '['])
+    };
+    words
+        .iter()
+        .skip(1)
+        .filter(capitalised)
+        .filter(|w| !after_separator(w))
+        .filter(|w| w.chars().any(char::is_lowercase))
+        .map(|w| normalize::fold(w))
+        .collect()
+}
+
+/// The pair of titles (one of each record) that are most alike: the proper nouns of a French
+/// title are not compared with those of an English one.
+fn closest_titles(a: &Features, b: &Features) -> Option<(usize, usize)> {
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (i, wa) in a.title_words.iter().enumerate() {
+        for (j, wb) in b.title_words.iter().enumerate() {
+            let similarity = strsim::normalized_levenshtein(wa, wb);
+            if best.is_none_or(|(s, _, _)| similarity > s) {
+                best = Some((similarity, i, j));
+            }
+        }
+    }
+    best.map(|(_, i, j)| (i, j))
+}
+
+/// Each side names a place or organisation the other does not (allowing a typo).
+fn proper_nouns_conflict(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+    let unmatched = |x: &BTreeSet<String>, y: &BTreeSet<String>| {
+        x.iter()
+            .any(|word| !y.iter().any(|other| families_match(word, other)))
+    };
+    !a.is_empty() && !b.is_empty() && unmatched(a, b) && unmatched(b, a)
+}
+
+/// Alphanumeric words of a folded title, bracketed parts removed, joined by single spaces.
+fn plain_words(folded: &str) -> String {
+    let mut depth = 0usize;
+    let mut kept = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c if c.is_alphanumeric() => kept.push(c),
+            _ => kept.push(' '),
+        }
+    }
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn families_match(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() >= 4 && long.starts_with(short) {
+        return true;
+    }
+    short.chars().count() >= 5 && strsim::normalized_damerau_levenshtein(a, b) >= 0.8
+}
+
+/// Numbers in a folded title: digits, and roman numerals after a volume word.
+fn numbers_in(folded: &str) -> Vec<String> {
+    const VOLUME_WORDS: &[&str] = &[
+        "tome",
+        "t",
+        "volume",
+        "vol",
+        "partie",
+        "part",
+        "livre",
+        "book",
+        "fascicule",
+        "no",
+        "n",
+    ];
+    let tokens: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut numbers = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        if token.chars().all(|c| c.is_ascii_digit()) {
+            numbers.push(token.trim_start_matches('0').to_owned());
+        } else if index > 0
+            && VOLUME_WORDS.contains(&tokens[index - 1])
+            && let Some(value) = roman(token)
+        {
+            numbers.push(value.to_string());
+        }
+    }
+    numbers
+}
+
+fn roman(token: &str) -> Option<u32> {
+    if token.is_empty() || token.len() > 6 {
+        return None;
+    }
+    let mut total = 0u32;
+    let mut previous = 0u32;
+    for c in token.chars().rev() {
+        let value = match c {
+            'i' => 1,
+            'v' => 5,
+            'x' => 10,
+            'l' => 50,
+            _ => return None,
+        };
+        if value < previous {
+            total = total.checked_sub(value)?;
+        } else {
+            total += value;
+            previous = value;
+        }
+    }
+    Some(total)
+}
+
+/// Compares two records.
+pub fn compare(a: &Features, b: &Features) -> Verdict {
+    if a.strong_ids.intersection(&b.strong_ids).next().is_some() {
+        return Verdict::Same {
+            rule: "shared identifier",
+            score: 1.0,
+        };
+    }
+    if degrees_conflict(a.degree, b.degree) {
+        return Verdict::Different {
+            reason: "different degree types",
+        };
+    }
+    let is_thesis = |f: &Features| {
+        matches!(
+            f.degree,
+            DegreeType::DoctoralThesis | DegreeType::MastersDissertation | DegreeType::Hdr
+        )
+    };
+    if (a.book && is_thesis(b)) || (b.book && is_thesis(a)) {
+        return Verdict::Different {
+            reason: "a book and a thesis",
+        };
+    }
+    // Studies are signed by an organisation on one site and by persons on another (different
+    // names prove nothing), and come in yearly editions (the year must be the same).
+    let is_study = a.degree == DegreeType::ReportStudy || b.degree == DegreeType::ReportStudy;
+    if a.title_numbers != b.title_numbers
+        && !(a.title_numbers.is_empty() || b.title_numbers.is_empty())
+    {
+        return Verdict::Different {
+            reason: "different volume, part or edition numbers",
+        };
+    }
+    if let (Some(ya), Some(yb)) = (a.year, b.year)
+        && (ya - yb).abs() > if is_study { 0 } else { MAX_YEAR_GAP }
+    {
+        return Verdict::Different {
+            reason: "years too far apart",
+        };
+    }
+    if let Some((i, j)) = closest_titles(a, b)
+        && let (Some(nouns_a), Some(nouns_b)) = (a.proper_nouns.get(i), b.proper_nouns.get(j))
+        && proper_nouns_conflict(nouns_a, nouns_b)
+    {
+        return Verdict::Different {
+            reason: "titles name different places or organisations",
+        };
+    }
+    let authors = author_agreement(a, b);
+    if authors == Agreement::Conflict && !is_study {
+        return Verdict::Different {
+            reason: "different authors",
+        };
+    }
+    let title = title_similarity(a, b);
+    // One title carries a number (a volume, an edition) the other lacks: not enough alone.
+    let numbers_differ = a.title_numbers != b.title_numbers;
+    match authors {
+        Agreement::Match if title >= TITLE_SAME && !numbers_differ => Verdict::Same {
+            rule: "title and author",
+            score: title,
+        },
+        Agreement::Unknown | Agreement::Conflict
+            if title >= TITLE_SAME_WITHOUT_AUTHORS
+                && !numbers_differ
+                && a.year.is_some()
+                && b.year.is_some() =>
+        {
+            Verdict::Same {
+                rule: "title and year, authors not comparable",
+                score: title,
+            }
+        }
+        _ if is_study
+            && title >= STUDY_TITLE_SAME
+            && a.year.is_some()
+            && a.year == b.year
+            && !numbers_differ =>
+        {
+            Verdict::Same {
+                rule: "study title and year",
+                score: title,
+            }
+        }
+        _ => Verdict::Unsure { score: title },
+    }
+}
+
+fn degrees_conflict(a: DegreeType, b: DegreeType) -> bool {
+    a != b && a != DegreeType::Other && b != DegreeType::Other
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Agreement {
+    Match,
+    Conflict,
+    Unknown,
+}
+
+fn author_agreement(a: &Features, b: &Features) -> Agreement {
+    if a.authors.is_empty() || b.authors.is_empty() {
+        return Agreement::Unknown;
+    }
+    if a.authors
+        .iter()
+        .any(|x| b.authors.iter().any(|y| x.matches(y)))
+    {
+        Agreement::Match
+    } else {
+        Agreement::Conflict
+    }
+}
+
+/// The best similarity between any title of `a` and any title of `b`, in 0..=1.
+pub fn title_similarity(a: &Features, b: &Features) -> f32 {
+    let mut best = 0.0f32;
+    for ka in &a.title_keys {
+        for kb in &b.title_keys {
+            best = best.max(key_similarity(ka, kb));
+        }
+    }
+    // Typos, other subtitle separators, "[Texte imprimé]".
+    for wa in &a.title_words {
+        for wb in &b.title_words {
+            best = best.max(strsim::normalized_levenshtein(wa, wb) as f32);
+        }
+    }
+    // A title truncated or without its subtitle on one side.
+    for fa in &a.full_title_keys {
+        for fb in &b.full_title_keys {
+            let (short, long) = if fa.len() <= fb.len() {
+                (fa, fb)
+            } else {
+                (fb, fa)
+            };
+            if short.split(' ').count() >= 4 && long.starts_with(short.as_str()) {
+                best = best.max(0.95);
+            }
+        }
+    }
+    best
+}
+
+fn key_similarity(a: &str, b: &str) -> f32 {
+    if a == b {
+        return 1.0;
+    }
+    let edit = strsim::normalized_levenshtein(a, b) as f32;
+    let tokens_a: BTreeSet<&str> = a.split(' ').collect();
+    let tokens_b: BTreeSet<&str> = b.split(' ').collect();
+    let shared = tokens_a.intersection(&tokens_b).count() as f32;
+    let union = tokens_a.union(&tokens_b).count().max(1) as f32;
+    edit.max(shared / union)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(title: &str, author: &str, year: i32, degree: DegreeType) -> Features {
+        Features {
+            title_keys: vec![normalize::title_key(title)],
+            full_title_keys: vec![normalize::fold(title)],
+            authors: vec![AuthorKey {
+                families: vec![normalize::fold(author)],
+                initial: None,
+            }],
+            year: Some(year),
+            degree,
+            title_numbers: numbers_in(&normalize::fold(title)).into_iter().collect(),
+            strong_ids: BTreeSet::new(),
+            title_words: vec![plain_words(&normalize::fold(title))],
+            book: false,
+            proper_nouns: vec![proper_nouns_in(title).into_iter().collect()],
+        }
+    }
+
+    #[test]
+    fn same_thesis_with_case_accents_and_subtitle_differences() {
+        let a = features(
+            "L'Économie sociale et solidaire en Bretagne : gouvernance des SCIC",
+            "Dupont",
+            2019,
+            DegreeType::DoctoralThesis,
+        );
+        let b = features(
+            "l'economie sociale et solidaire en bretagne",
+            "Dupont",
+            2020,
+            DegreeType::DoctoralThesis,
+        );
+        assert!(
+            matches!(compare(&a, &b), Verdict::Same { .. }),
+            "{:?}",
+            compare(&a, &b)
+        );
+    }
+
+    #[test]
+    fn hard_negatives_are_different() {
+        let phd = features(
+            "Les coopératives d'activité et d'emploi",
+            "Dupont",
+            2019,
+            DegreeType::DoctoralThesis,
+        );
+        let master = features(
+            "Les coopératives d'activité et d'emploi",
+            "Dupont",
+            2014,
+            DegreeType::MastersDissertation,
+        );
+        assert!(matches!(compare(&phd, &master), Verdict::Different { .. }));
+        let other_author = features(
+            "Les coopératives d'activité et d'emploi",
+            "Martin",
+            2019,
+            DegreeType::DoctoralThesis,
+        );
+        assert!(matches!(
+            compare(&phd, &other_author),
+            Verdict::Different { .. }
+        ));
+        let tome1 = features(
+            "Histoire de la mutualité. Tome 1",
+            "Dupont",
+            2019,
+            DegreeType::DoctoralThesis,
+        );
+        let tome2 = features(
+            "Histoire de la mutualité. Tome 2",
+            "Dupont",
+            2019,
+            DegreeType::DoctoralThesis,
+        );
+        assert!(matches!(compare(&tome1, &tome2), Verdict::Different { .. }));
+        let edition_2019 = features(
+            "Panorama de l'ESS en Occitanie 2019",
+            "CRESS",
+            2019,
+            DegreeType::ReportStudy,
+        );
+        let edition_2020 = features(
+            "Panorama de l'ESS en Occitanie 2020",
+            "CRESS",
+            2020,
+            DegreeType::ReportStudy,
+        );
+        assert!(matches!(
+            compare(&edition_2019, &edition_2020),
+            Verdict::Different { .. }
+        ));
+    }
+
+    #[test]
+    fn roman_numerals_after_volume_words_count() {
+        assert_eq!(numbers_in("histoire volume ii"), vec!["2"]);
+        assert_eq!(numbers_in("vivre et agir"), Vec::<String>::new());
+    }
+}

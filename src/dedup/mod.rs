@@ -1,0 +1,13 @@
+//! Deduplication: which normalised records describe the same work. Pure: features and keys of
+//! records in, groups and the reasons that built them out. The `works` stage applies it to the
+//! store.
+
+mod cluster;
+mod compare;
+mod eval;
+mod keys;
+
+pub use cluster::{Clustering, Link, cluster};
+pub use compare::{Features, TITLE_SAME, Verdict, compare, title_similarity};
+pub use eval::{EvalReport, LabelledRecord, PairError, PairScores, evaluate, pair_scores};
+pub use keys::{blocking_keys, strong_ids};

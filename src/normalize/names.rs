@@ -1,0 +1,733 @@
+//! Person names as catalogues write them ("Dupont, Marie", "Marie Dupont", "DUPONT M.",
+//! "La Fontaine, Anne de", "Dupont, Marie, 1975-") split into family and given names, with
+//! organisations (labs, universities) told apart, and authority ids (ORCID, IdRef) made canonical.
+
+use serde::{Deserialize, Serialize};
+
+use super::text::{clean_text, fold};
+
+/// An author or advisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// With its particles, as usually cited: "de La Fontaine", "Le Goff", "van der Berg".
+    pub family: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given: Option<String>,
+    /// "Marie Dupont": given name first, for display.
+    pub display: String,
+    /// Authority URI, canonical: "https://orcid.org/…", "https://www.idref.fr/…".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Why a name string is not a person.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("\"{0}\" is an organisation, not a person")]
+    Organisation(String),
+    #[error("empty name")]
+    Empty,
+}
+
+/// Lowercase particles that belong to the family name but are not sorted on.
+const PARTICLES: &[&str] = &[
+    "de", "d'", "d’", "du", "des", "de la", "van", "von", "der", "den", "ter", "ten", "da", "di",
+    "do", "dos", "das", "del", "della", "degli", "y", "zu", "af", "al", "el", "ben", "bin", "ibn",
+];
+
+/// Particles that, capitalised before the last word of a "Given Family" name, begin the family
+/// name ("Marie-Laure Le Gall", "Luis Da Silva", "Anna Van Dyck").
+const CAPITALISED_PARTICLES: &[&str] = &[
+    "le", "la", "de", "du", "des", "da", "di", "do", "dos", "del", "della", "van", "von", "mac",
+    "st", "saint", "sainte", "ben", "ibn", "abu", "al", "el",
+];
+
+/// Folded words that only organisations' names contain (whole words).
+const ORGANISATION_WORDS: &[&str] = &[
+    "universite",
+    "university",
+    "universitat",
+    "universidad",
+    "universita",
+    "universiteit",
+    "universidade",
+    "univ",
+    "ecole",
+    "school",
+    "laboratoire",
+    "laboratory",
+    "labex",
+    "institut",
+    "institute",
+    "instituto",
+    "centre",
+    "center",
+    "cnrs",
+    "inserm",
+    "inrae",
+    "inra",
+    "inria",
+    "cirad",
+    "ifremer",
+    "umr",
+    "ums",
+    "upr",
+    "faculte",
+    "faculty",
+    "department",
+    "departement",
+    "observatoire",
+    "observatory",
+    "association",
+    "federation",
+    "agence",
+    "agency",
+    "ministere",
+    "ministry",
+    "fondation",
+    "foundation",
+    "societe",
+    "society",
+    "compagnie",
+    "company",
+    "reseau",
+    "network",
+    "ccsd",
+    "gmbh",
+    "ltd",
+    "inc",
+    "sarl",
+    "conservatoire",
+    "museum",
+    "bibliotheque",
+    "library",
+    "presses",
+    "editions",
+    "publishing",
+    "hopital",
+    "hospital",
+    "chu",
+    "iae",
+    "iut",
+    "insa",
+    "ehess",
+    "cnam",
+    "hec",
+    "essec",
+    "commission",
+    "committee",
+    "comite",
+    "consortium",
+    "polytechnique",
+    "mutuelle",
+    "cooperative",
+    "academie",
+    "academy",
+    "equipe",
+    "unite",
+    "programme",
+    "collectif",
+    "groupe",
+    "group",
+    "conseil",
+    "council",
+    "chambre",
+    "region",
+    "ville",
+    "mairie",
+    "gouvernement",
+    "government",
+    "office",
+    "cabinet",
+    "caisse",
+    "banque",
+    "union",
+    "syndicat",
+    "ong",
+    "ngo",
+    "collegium",
+    "college",
+    "cegep",
+    "lycee",
+    "doctorale",
+    "doctoral",
+    "graduate",
+    "sciences",
+    "studies",
+    "etudes",
+    "recherche",
+    "research",
+    "inspe",
+    "espe",
+    "irstea",
+    "cemagref",
+    "ird",
+    "cea",
+    "ined",
+    "insee",
+    "ademe",
+    "cereq",
+    "credoc",
+];
+
+impl Person {
+    /// Parses one name as a repository wrote it. `id` is an authority reference if the format
+    /// carries one (ETD-MS `@resource`, TEF `autoriteExterne`).
+    pub fn parse(name: &str, id: Option<&str>) -> Result<Person, NameError> {
+        let cleaned = clean_text(name);
+        if is_organisation(&cleaned) {
+            return Err(NameError::Organisation(cleaned));
+        }
+        let stripped = strip_dates_and_roles(&cleaned);
+        let stripped = stripped.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
+        if !stripped.chars().any(char::is_alphabetic) {
+            return Err(NameError::Empty);
+        }
+        let (family, given) = match stripped.split_once(',') {
+            Some((family, given)) => inverted(family, given),
+            None => direct(stripped),
+        };
+        let family = recase(&family);
+        let given = given.map(|g| recase(&g)).filter(|g| !g.is_empty());
+        if family.is_empty() {
+            return Err(NameError::Empty);
+        }
+        let display = match &given {
+            Some(given) => format!("{given} {family}"),
+            None => family.clone(),
+        };
+        Ok(Person {
+            family,
+            given,
+            display,
+            id: id.and_then(canonical_person_id),
+        })
+    }
+}
+
+/// "Family, Given": a particle the cataloguer left after the given name ("La Fontaine, Anne de")
+/// moves back to the family name; a third part ("Jr.", dates) is dropped.
+fn inverted(family: &str, given: &str) -> (String, Option<String>) {
+    let given = given.split(',').next().unwrap_or("").trim();
+    let mut given_words: Vec<&str> = given.split_whitespace().collect();
+    let mut moved: Vec<&str> = Vec::new();
+    while let Some(last) = given_words.last() {
+        if given_words.len() > 1 && is_particle(last) {
+            moved.insert(0, last);
+            given_words.pop();
+        } else {
+            break;
+        }
+    }
+    let family = if moved.is_empty() {
+        family.trim().to_owned()
+    } else {
+        format!("{} {}", moved.join(" "), family.trim())
+    };
+    let given = given_words.join(" ");
+    (family, (!given.is_empty()).then_some(given))
+}
+
+/// Names without a comma: "DUPONT Marie", "Marie DUPONT", "Dupont J.-P.", "Marie Dupont",
+/// "Anne-Sophie van der Meer", "Marie-Laure Le Gall".
+fn direct(name: &str) -> (String, Option<String>) {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let joined = |range: &[&str]| range.join(" ");
+    if words.len() == 1 {
+        return (words[0].to_owned(), None);
+    }
+    // Family name in capitals, before or after the given name.
+    let caps: Vec<bool> = words.iter().map(|w| is_capitalised_word(w)).collect();
+    if !caps.iter().all(|c| *c) {
+        let leading = caps.iter().take_while(|c| **c).count();
+        let trailing = caps.iter().rev().take_while(|c| **c).count();
+        if leading > 0 {
+            return (joined(&words[..leading]), Some(joined(&words[leading..])));
+        }
+        if trailing > 0 {
+            let split = words.len() - trailing;
+            return (joined(&words[split..]), Some(joined(&words[..split])));
+        }
+    }
+    // "Dupont J.-P.", "Dupont M.": initials after the family name.
+    let initials = words.iter().rev().take_while(|w| is_initials(w)).count();
+    if initials > 0 && initials < words.len() {
+        let split = words.len() - initials;
+        return (joined(&words[..split]), Some(joined(&words[split..])));
+    }
+    // "Lumley Henry de" (theses.fr's "Nom Prénom" with the particle last).
+    let last = words.len() - 1;
+    if last >= 2 && is_particle(words[last]) {
+        let family = format!("{} {}", words[last], words[0]);
+        return (family, Some(joined(&words[1..last])));
+    }
+    // "Given Family": the family name starts at the first lowercase particle, or at a
+    // capitalised particle just before the last word.
+    if let Some(start) = (1..words.len()).find(|&i| is_particle(words[i])) {
+        return (joined(&words[start..]), Some(joined(&words[..start])));
+    }
+    if last >= 2 && CAPITALISED_PARTICLES.contains(&fold(words[last - 1]).as_str()) {
+        return (joined(&words[last - 1..]), Some(joined(&words[..last - 1])));
+    }
+    (words[last].to_owned(), Some(joined(&words[..last])))
+}
+
+fn is_particle(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_lowercase) && PARTICLES.contains(&word)
+        || word.starts_with("d'") && word.len() > 2
+        || word.starts_with("d’") && word.len() > 4
+}
+
+/// A word written in capitals: two letters or more, no lowercase ("DUPONT", "N'DIAYE",
+/// "LE"); initials with dots are not ("J.-P.").
+fn is_capitalised_word(word: &str) -> bool {
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 2 && !word.contains('.') && !word.chars().any(char::is_lowercase)
+}
+
+/// "J.", "J.-P.", "M.A.", "J-P".
+fn is_initials(word: &str) -> bool {
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 1
+        && letters <= 3
+        && word
+            .chars()
+            .all(|c| c.is_uppercase() || matches!(c, '.' | '-'))
+        && (word.contains('.') || letters == 1)
+}
+
+/// Words written in capitals get their usual case back ("DUPONT-MARTIN" → "Dupont-Martin",
+/// "N'DIAYE" → "N'Diaye", "DE LA FONTAINE" → "de La Fontaine"); other words are left as written.
+fn recase(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    for (index, word) in words.iter().enumerate() {
+        if !is_capitalised_word(word) {
+            out.push((*word).to_owned());
+            continue;
+        }
+        let lower = word.to_lowercase();
+        let followed = index + 1 < words.len();
+        if followed && PARTICLES.contains(&lower.as_str()) && index == 0 {
+            out.push(lower);
+            continue;
+        }
+        let mut cased = String::with_capacity(word.len());
+        let mut start = true;
+        for c in lower.chars() {
+            if start {
+                cased.extend(c.to_uppercase());
+            } else {
+                cased.push(c);
+            }
+            start = matches!(c, '-' | '\'' | '’');
+        }
+        out.push(cased);
+    }
+    out.join(" ")
+}
+
+/// Removes life dates and role notes: "Dupont, Marie, 1975-", "Dupont, Marie (1975-....)",
+/// "Dupont, Marie 1950-2020", "Dupont, Marie (dir.)".
+fn strip_dates_and_roles(name: &str) -> String {
+    let mut text = name.trim().to_owned();
+    loop {
+        let before = text.len();
+        if text.ends_with(')')
+            && let Some(open) = text.rfind('(')
+        {
+            let inside = fold(&text[open + 1..text.len() - 1]);
+            let role = matches!(
+                inside.trim_end_matches('.').trim(),
+                "dir"
+                    | "ed"
+                    | "eds"
+                    | "coord"
+                    | "directeur de these"
+                    | "directrice de these"
+                    | "co-dir"
+                    | "codir"
+                    | "trad"
+                    | "sous la dir"
+            );
+            if role || inside.chars().any(|c| c.is_ascii_digit()) {
+                text.truncate(open);
+            }
+        }
+        let trimmed_len = text
+            .trim_end_matches(|c: char| {
+                c.is_ascii_digit() || matches!(c, '-' | '.' | '?' | ' ' | ',' | '–')
+            })
+            .len();
+        // Only cut a run that holds a year (four digits), not an initial's dot.
+        if text[trimmed_len..]
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count()
+            >= 4
+        {
+            text.truncate(trimmed_len);
+        }
+        text = text.trim_end().to_owned();
+        if text.len() == before {
+            return text;
+        }
+    }
+}
+
+/// Organisations' names: labs, universities, companies, departments. Recognised by the words
+/// they use (whole folded words) and by shapes persons' names do not have: a ";" joining a lab
+/// to its institutions, an acronym in parentheses, a number (UMR 8019), many words.
+pub fn is_organisation(name: &str) -> bool {
+    let without_dates = strip_dates_and_roles(name);
+    if without_dates.contains(';') || without_dates.contains('&') {
+        return true;
+    }
+    if without_dates.chars().any(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    if has_parenthesised_acronym(&without_dates) {
+        return true;
+    }
+    let folded = fold(&without_dates);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() > 6 || words.iter().any(|w| ORGANISATION_WORDS.contains(w))
+}
+
+fn has_parenthesised_acronym(text: &str) -> bool {
+    text.split('(').skip(1).any(|part| {
+        let inside = part.split(')').next().unwrap_or("");
+        inside.chars().filter(|c| c.is_uppercase()).count() >= 2
+            && !inside.chars().any(char::is_lowercase)
+    })
+}
+
+/// The canonical form of a person's authority reference: ORCID as "https://orcid.org/XXXX-…"
+/// (checksum verified), IdRef/Sudoc PPNs (TEF gives them bare) as "https://www.idref.fr/PPN",
+/// other URIs normalised; `None` for anything else.
+pub fn canonical_person_id(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    if let Some(orcid) = find_orcid(raw) {
+        return Some(format!("https://orcid.org/{orcid}"));
+    }
+    let lower = raw.to_ascii_lowercase();
+    if let Some(index) = lower.find("idref.fr/") {
+        let ppn: String = raw[index + 9..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        return is_ppn(&ppn).then(|| format!("https://www.idref.fr/{}", ppn.to_ascii_uppercase()));
+    }
+    if is_ppn(raw) {
+        return Some(format!("https://www.idref.fr/{}", raw.to_ascii_uppercase()));
+    }
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        let mut url = url::Url::parse(raw).ok()?;
+        url.set_fragment(None);
+        let mut text = url.to_string();
+        if text.ends_with('/') {
+            text.pop();
+        }
+        return Some(text);
+    }
+    None
+}
+
+/// A Sudoc/IdRef PPN: eight digits and a check character (digit or X).
+fn is_ppn(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 9
+        && bytes[..8].iter().all(u8::is_ascii_digit)
+        && (bytes[8].is_ascii_digit() || bytes[8] == b'X' || bytes[8] == b'x')
+}
+
+/// "0000-0003-2823-504X" anywhere in the text, with a valid ISO 7064 11,2 check character.
+fn find_orcid(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(19).find_map(|window| {
+        let candidate: String = window.iter().collect();
+        let groups: Vec<&str> = candidate.split('-').collect();
+        let shaped = candidate.is_ascii()
+            && groups.len() == 4
+            && groups.iter().all(|g| g.len() == 4)
+            && candidate[..18]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-')
+            && candidate
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
+        if !shaped {
+            return None;
+        }
+        let digits: Vec<u32> = candidate.chars().filter_map(|c| c.to_digit(10)).collect();
+        let total = digits[..15].iter().fold(0u32, |total, d| (total + d) * 2);
+        let check = (12 - total % 11) % 11;
+        let expected = if check == 10 {
+            'X'
+        } else {
+            char::from_digit(check, 10)?
+        };
+        (candidate.chars().last()?.to_ascii_uppercase() == expected)
+            .then(|| candidate.to_ascii_uppercase())
+    })
+}
+
+/// The key two spellings of the same person share: folded family name without particles,
+/// spaces or hyphens, then the first initial ("de La Fontaine, Anne" and "La Fontaine, Anne de"
+/// → "lafontaine a"; "DUPONT M." and "Dupont, Marie" → "dupont m").
+pub fn name_key(person: &Person) -> String {
+    let folded = fold(&person.family);
+    let words: Vec<&str> = folded
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut start = 0;
+    while start + 1 < words.len() && is_sorting_particle(words[start]) {
+        start += 1;
+    }
+    let mut key: String = words[start..]
+        .iter()
+        .flat_map(|w| w.chars())
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    // "d'Argenson": the elided particle is glued to the name.
+    if let Some(rest) = key.strip_prefix('d')
+        && words.get(start).is_some_and(|w| w.starts_with("d'"))
+    {
+        key = rest.to_owned();
+    }
+    if let Some(initial) = person
+        .given
+        .as_deref()
+        .map(fold)
+        .and_then(|g| g.chars().find(|c| c.is_alphanumeric()))
+    {
+        key.push(' ');
+        key.push(initial);
+    }
+    key
+}
+
+fn is_sorting_particle(folded_word: &str) -> bool {
+    matches!(
+        folded_word,
+        "de" | "du"
+            | "des"
+            | "van"
+            | "von"
+            | "der"
+            | "den"
+            | "ter"
+            | "ten"
+            | "da"
+            | "di"
+            | "do"
+            | "dos"
+            | "das"
+            | "del"
+            | "della"
+            | "degli"
+            | "y"
+            | "zu"
+            | "af"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str) -> Person {
+        Person::parse(name, None).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn family_given(name: &str) -> (String, Option<String>) {
+        let person = parse(name);
+        (person.family, person.given)
+    }
+
+    fn fg(family: &str, given: &str) -> (String, Option<String>) {
+        (family.to_owned(), Some(given.to_owned()))
+    }
+
+    #[test]
+    fn inverted_and_direct_orders() {
+        assert_eq!(family_given("Dupont, Marie"), fg("Dupont", "Marie"));
+        assert_eq!(family_given("Marie Dupont"), fg("Dupont", "Marie"));
+        assert_eq!(family_given("Thierry Chardès"), fg("Chardès", "Thierry"));
+        assert_eq!(
+            family_given("Dupont-Martin, Jean-Pierre"),
+            fg("Dupont-Martin", "Jean-Pierre")
+        );
+        assert_eq!(
+            family_given("Aboulhamid, El Mostapha"),
+            fg("Aboulhamid", "El Mostapha")
+        );
+        assert_eq!(parse("Marie Dupont").display, "Marie Dupont");
+        assert_eq!(parse("Dupont, Marie").display, "Marie Dupont");
+    }
+
+    #[test]
+    fn capitals_mark_the_family_name() {
+        assert_eq!(family_given("DUPONT Marie"), fg("Dupont", "Marie"));
+        assert_eq!(family_given("Marie DUPONT"), fg("Dupont", "Marie"));
+        assert_eq!(family_given("DUPONT M."), fg("Dupont", "M."));
+        assert_eq!(family_given("LE GOFF Anne"), fg("Le Goff", "Anne"));
+        assert_eq!(family_given("N'DIAYE Aïcha"), fg("N'Diaye", "Aïcha"));
+        assert_eq!(
+            family_given("DUPONT-MARTIN, JEAN-PIERRE"),
+            fg("Dupont-Martin", "Jean-Pierre")
+        );
+        assert_eq!(
+            family_given("DE LA FONTAINE, Jean"),
+            fg("de La Fontaine", "Jean")
+        );
+        assert_eq!(family_given("Dupont J.-P."), fg("Dupont", "J.-P."));
+        assert_eq!(family_given("J.-P. Dupont"), fg("Dupont", "J.-P."));
+    }
+
+    #[test]
+    fn particles_stay_with_the_family_name() {
+        assert_eq!(
+            family_given("de La Fontaine, Jean"),
+            fg("de La Fontaine", "Jean")
+        );
+        assert_eq!(
+            family_given("La Fontaine, Anne de"),
+            fg("de La Fontaine", "Anne")
+        );
+        assert_eq!(family_given("Le Goff, Anne"), fg("Le Goff", "Anne"));
+        assert_eq!(
+            family_given("van der Berg, Pieter"),
+            fg("van der Berg", "Pieter")
+        );
+        assert_eq!(
+            family_given("Anne-Sophie van der Meer"),
+            fg("van der Meer", "Anne-Sophie")
+        );
+        assert_eq!(
+            family_given("Marie-Laure Le Gall"),
+            fg("Le Gall", "Marie-Laure")
+        );
+        assert_eq!(
+            family_given("Jean de La Fontaine"),
+            fg("de La Fontaine", "Jean")
+        );
+        assert_eq!(family_given("Luis Da Silva"), fg("Da Silva", "Luis"));
+        assert_eq!(
+            family_given("Gérard d'Argenson"),
+            fg("d'Argenson", "Gérard")
+        );
+        // theses.fr writes both orders with the particle after the given name.
+        assert_eq!(family_given("Lumley, Henry de"), fg("de Lumley", "Henry"));
+        assert_eq!(family_given("Lumley Henry de"), fg("de Lumley", "Henry"));
+    }
+
+    #[test]
+    fn life_dates_and_role_notes_are_stripped() {
+        assert_eq!(family_given("Dupont, Marie, 1975-"), fg("Dupont", "Marie"));
+        assert_eq!(
+            family_given("Dupont, Marie (1975-....)"),
+            fg("Dupont", "Marie")
+        );
+        assert_eq!(
+            family_given("Dupont, Marie 1950-2020"),
+            fg("Dupont", "Marie")
+        );
+        assert_eq!(family_given("Dupont, Marie (dir.)"), fg("Dupont", "Marie"));
+        assert_eq!(family_given("Dupont, M."), fg("Dupont", "M."));
+        assert_eq!(family_given("Dupont"), ("Dupont".to_owned(), None));
+    }
+
+    #[test]
+    fn organisations_are_not_persons() {
+        for name in [
+            "Université Montpellier",
+            "Nantes Université",
+            "Institut de Recherche en Cancérologie de Montpellier (IRCM - U1194 Inserm - UM) ; CRLCC Val d'Aurelle",
+            "Centre Max Weber (CMW) ; Université Lumière - Lyon 2 (UL2)-Centre National de la Recherche Scientifique (CNRS)",
+            "Conservatoire national des arts et métiers - CNAM",
+            "Aix-Marseille Université (AMU)",
+            "HEC Montréal",
+            "Concordia University",
+            "Laboratoire d'économie et gestion REGARDS",
+            "Observatoire national de l'ESS",
+            "HAL CCSD",
+        ] {
+            assert!(is_organisation(name), "{name}");
+            assert!(matches!(
+                Person::parse(name, None),
+                Err(NameError::Organisation(_))
+            ));
+        }
+        for name in [
+            "Dupont, Marie, 1975-",
+            "Thierry Chardès",
+            "Le Goff, Anne",
+            "Anne-Sophie van der Meer",
+            "DUPONT M.",
+            "Lanotte, Romain",
+            "Saint-Pierre, Marie-Ève",
+        ] {
+            assert!(!is_organisation(name), "{name}");
+        }
+        assert_eq!(Person::parse(" , ", None), Err(NameError::Empty));
+    }
+
+    #[test]
+    fn authority_ids_are_canonical() {
+        let orcid = Some("https://orcid.org/0000-0003-2823-504X".to_owned());
+        assert_eq!(
+            canonical_person_id("https://orcid.org/0000-0003-2823-504X"),
+            orcid
+        );
+        assert_eq!(
+            canonical_person_id("http://orcid.org/0000-0003-2823-504x"),
+            orcid
+        );
+        assert_eq!(canonical_person_id("0000-0003-2823-504X"), orcid);
+        // Wrong check character: not an ORCID.
+        assert_eq!(canonical_person_id("0000-0003-2823-5041"), None);
+        assert_eq!(
+            canonical_person_id("089024729"),
+            Some("https://www.idref.fr/089024729".to_owned())
+        );
+        assert_eq!(
+            canonical_person_id("http://www.idref.fr/02778708X/id"),
+            Some("https://www.idref.fr/02778708X".to_owned())
+        );
+        assert_eq!(canonical_person_id("Sudoc"), None);
+        assert_eq!(
+            Person::parse(
+                "Azizi, Mostafa",
+                Some("https://orcid.org/0000-0003-2823-504X")
+            )
+            .map(|p| p.id),
+            Ok(orcid)
+        );
+    }
+
+    #[test]
+    fn name_keys_match_across_spellings() {
+        let key = |name: &str| name_key(&parse(name));
+        assert_eq!(key("de La Fontaine, Anne"), "lafontaine a");
+        assert_eq!(key("La Fontaine, Anne de"), "lafontaine a");
+        assert_eq!(key("Anne de La Fontaine"), "lafontaine a");
+        assert_eq!(key("Dupont, Marie"), "dupont m");
+        assert_eq!(key("DUPONT M."), "dupont m");
+        assert_eq!(key("Marie DUPONT"), "dupont m");
+        assert_eq!(key("Dupont-Martin, Jean-Pierre"), "dupontmartin j");
+        assert_eq!(key("Élodie Lefèvre"), "lefevre e");
+        assert_eq!(key("Le Goff, Anne"), "legoff a");
+        assert_eq!(key("van der Berg, Pieter"), "berg p");
+        assert_eq!(key("Gérard d'Argenson"), "argenson g");
+        assert_ne!(key("Dupont, Marie"), key("Dupond, Marie"));
+    }
+}

@@ -1,0 +1,328 @@
+//! The works tables: which records form which work, the works themselves, their aliases, and
+//! the blocking index dedup looks candidates up in. The `works` stage drives them through
+//! [`WorksTx`], one write transaction per batch of changes, so a crash never leaves a record
+//! in two works or in none.
+
+use redb::{
+    MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
+    TableDefinition, WriteTransaction,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::encode::stored_record;
+use super::{CHANGES, META, RECORDS, Store, StoreError, StoredRecord, db, from_json, to_json};
+
+/// work id → LZ4 JSON of the work (live, tombstone, or merged away).
+const WORKS: TableDefinition<&str, &[u8]> = TableDefinition::new("works");
+/// (source, identifier) → the id of the work the record belongs to.
+const RECORD_WORK: TableDefinition<(&str, &str), &str> = TableDefinition::new("record_work");
+/// (source, identifier) → JSON of what dedup compares (features and blocking keys).
+const RECORD_FEATURES: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("record_features");
+/// blocking key → records having it.
+const BLOCKS: MultimapTableDefinition<&str, (&str, &str)> = MultimapTableDefinition::new("blocks");
+/// ("live" | "deleted") → number of works.
+const WORK_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("work_counts");
+
+const CURSOR: &str = "works_cursor";
+const SEQUENCE: &str = "work_sequence";
+
+pub(super) fn create_tables(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(WORKS).map_err(db)?;
+    tx.open_table(RECORD_WORK).map_err(db)?;
+    tx.open_table(RECORD_FEATURES).map_err(db)?;
+    tx.open_multimap_table(BLOCKS).map_err(db)?;
+    tx.open_table(WORK_COUNTS).map_err(db)?;
+    Ok(())
+}
+
+/// A change-log position and the records changed after it.
+pub struct Changes {
+    pub records: Vec<(String, String)>,
+    /// The position after the last change returned.
+    pub next: u64,
+}
+
+impl Store {
+    /// Up to `limit` records changed after `cursor`, each once, in change order.
+    pub fn changes_since(&self, cursor: u64, limit: usize) -> Result<Changes, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let table = tx.open_table(CHANGES).map_err(db)?;
+        let mut records = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut next = cursor;
+        for entry in table.range(cursor + 1..).map_err(db)? {
+            let (sequence, key) = entry.map_err(db)?;
+            let (source, identifier) = key.value();
+            next = sequence.value();
+            if seen.insert((source.to_owned(), identifier.to_owned())) {
+                records.push((source.to_owned(), identifier.to_owned()));
+            }
+            if records.len() >= limit {
+                break;
+            }
+        }
+        Ok(Changes { records, next })
+    }
+
+    /// Where the works stage stands in the change log.
+    pub fn works_cursor(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let meta = tx.open_table(META).map_err(db)?;
+        Ok(meta
+            .get(CURSOR)
+            .map_err(db)?
+            .and_then(|v| v.value().parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The last position of the change log.
+    pub fn last_change(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let table = tx.open_table(CHANGES).map_err(db)?;
+        Ok(table
+            .last()
+            .map_err(db)?
+            .map(|(k, _)| k.value())
+            .unwrap_or(0))
+    }
+
+    /// One stored record.
+    pub fn record(
+        &self,
+        source: &str,
+        identifier: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let table = tx.open_table(RECORDS).map_err(db)?;
+        match table.get((source, identifier)).map_err(db)? {
+            None => Ok(None),
+            Some(value) => stored_record(source, identifier, value.value().1).map(Some),
+        }
+    }
+
+    /// A work by id (live, tombstone or merged away), without alias resolution.
+    pub fn work<W: DeserializeOwned>(&self, id: &str) -> Result<Option<W>, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let table = tx.open_table(WORKS).map_err(db)?;
+        table
+            .get(id)
+            .map_err(db)?
+            .map(|v| decode_work(v.value()))
+            .transpose()
+    }
+
+    /// Calls `visit` for every work in id order.
+    pub fn for_each_work<W: DeserializeOwned>(
+        &self,
+        mut visit: impl FnMut(W) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let table = tx.open_table(WORKS).map_err(db)?;
+        for entry in table.iter().map_err(db)? {
+            let (_, value) = entry.map_err(db)?;
+            visit(decode_work(value.value())?)?;
+        }
+        Ok(())
+    }
+
+    /// (live, deleted) works.
+    pub fn work_counts(&self) -> Result<(u64, u64), StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let table = tx.open_table(WORK_COUNTS).map_err(db)?;
+        let count = |name: &str| -> Result<u64, StoreError> {
+            Ok(table.get(name).map_err(db)?.map(|v| v.value()).unwrap_or(0))
+        };
+        Ok((count("live")?, count("deleted")?))
+    }
+
+    /// Runs `update` in one write transaction over the works tables and commits it.
+    pub fn update_works<T>(
+        &self,
+        update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self.db.begin_write().map_err(db)?;
+        let result = {
+            let mut works = WorksTx {
+                works: tx.open_table(WORKS).map_err(db)?,
+                record_work: tx.open_table(RECORD_WORK).map_err(db)?,
+                features: tx.open_table(RECORD_FEATURES).map_err(db)?,
+                blocks: tx.open_multimap_table(BLOCKS).map_err(db)?,
+                counts: tx.open_table(WORK_COUNTS).map_err(db)?,
+                meta: tx.open_table(META).map_err(db)?,
+                records: tx.open_table(RECORDS).map_err(db)?,
+            };
+            update(&mut works)?
+        };
+        tx.commit().map_err(db)?;
+        Ok(result)
+    }
+}
+
+/// Typed access to the works tables inside one write transaction.
+pub struct WorksTx<'t> {
+    works: redb::Table<'t, &'static str, &'static [u8]>,
+    record_work: redb::Table<'t, (&'static str, &'static str), &'static str>,
+    features: redb::Table<'t, (&'static str, &'static str), &'static [u8]>,
+    blocks: redb::MultimapTable<'t, &'static str, (&'static str, &'static str)>,
+    counts: redb::Table<'t, &'static str, u64>,
+    meta: redb::Table<'t, &'static str, &'static str>,
+    records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
+}
+
+impl WorksTx<'_> {
+    pub fn record(
+        &self,
+        source: &str,
+        identifier: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        match self.records.get((source, identifier)).map_err(db)? {
+            None => Ok(None),
+            Some(value) => stored_record(source, identifier, value.value().1).map(Some),
+        }
+    }
+
+    pub fn record_work(&self, key: (&str, &str)) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .record_work
+            .get(key)
+            .map_err(db)?
+            .map(|v| v.value().to_owned()))
+    }
+
+    pub fn set_record_work(&mut self, key: (&str, &str), work: &str) -> Result<(), StoreError> {
+        self.record_work.insert(key, work).map_err(db)?;
+        Ok(())
+    }
+
+    pub fn remove_record_work(&mut self, key: (&str, &str)) -> Result<(), StoreError> {
+        self.record_work.remove(key).map_err(db)?;
+        Ok(())
+    }
+
+    pub fn features<F: DeserializeOwned>(
+        &self,
+        key: (&str, &str),
+    ) -> Result<Option<F>, StoreError> {
+        self.features
+            .get(key)
+            .map_err(db)?
+            .map(|v| from_json("record_features", v.value()))
+            .transpose()
+    }
+
+    pub fn set_features<F: Serialize>(
+        &mut self,
+        key: (&str, &str),
+        features: &F,
+    ) -> Result<(), StoreError> {
+        self.features
+            .insert(key, to_json(features).as_slice())
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub fn remove_features(&mut self, key: (&str, &str)) -> Result<(), StoreError> {
+        self.features.remove(key).map_err(db)?;
+        Ok(())
+    }
+
+    /// The records with a blocking key, or `None` when there are more than `limit` (a key too
+    /// common to compare on).
+    pub fn block(
+        &self,
+        key: &str,
+        limit: usize,
+    ) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        let mut members = Vec::new();
+        for entry in self.blocks.get(key).map_err(db)? {
+            let value = entry.map_err(db)?;
+            let (source, identifier) = value.value();
+            members.push((source.to_owned(), identifier.to_owned()));
+            if members.len() > limit {
+                return Ok(None);
+            }
+        }
+        Ok(Some(members))
+    }
+
+    pub fn add_to_block(&mut self, key: &str, record: (&str, &str)) -> Result<(), StoreError> {
+        self.blocks.insert(key, record).map_err(db)?;
+        Ok(())
+    }
+
+    pub fn remove_from_block(&mut self, key: &str, record: (&str, &str)) -> Result<(), StoreError> {
+        self.blocks.remove(key, record).map_err(db)?;
+        Ok(())
+    }
+
+    pub fn work<W: DeserializeOwned>(&self, id: &str) -> Result<Option<W>, StoreError> {
+        self.works
+            .get(id)
+            .map_err(db)?
+            .map(|v| decode_work(v.value()))
+            .transpose()
+    }
+
+    /// Writes a work; `was`/`now` are its liveness before and after, for the counts.
+    pub fn put_work<W: Serialize>(
+        &mut self,
+        id: &str,
+        work: &W,
+        was: Option<bool>,
+        now: bool,
+    ) -> Result<(), StoreError> {
+        let bytes = lz4_flex::compress_prepend_size(&to_json(work));
+        self.works.insert(id, bytes.as_slice()).map_err(db)?;
+        if was != Some(now) {
+            if let Some(was_live) = was {
+                self.bump(if was_live { "live" } else { "deleted" }, -1)?;
+            }
+            self.bump(if now { "live" } else { "deleted" }, 1)?;
+        }
+        Ok(())
+    }
+
+    fn bump(&mut self, name: &str, delta: i64) -> Result<(), StoreError> {
+        let current = self
+            .counts
+            .get(name)
+            .map_err(db)?
+            .map(|v| v.value())
+            .unwrap_or(0);
+        let next = current.saturating_add_signed(delta);
+        self.counts.insert(name, next).map_err(db)?;
+        Ok(())
+    }
+
+    /// A new work id, never reused: `w` and a zero-padded sequence number.
+    pub fn new_work_id(&mut self) -> Result<String, StoreError> {
+        let next = self
+            .meta
+            .get(SEQUENCE)
+            .map_err(db)?
+            .and_then(|v| v.value().parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        self.meta
+            .insert(SEQUENCE, next.to_string().as_str())
+            .map_err(db)?;
+        Ok(format!("w{next:08}"))
+    }
+
+    pub fn set_cursor(&mut self, cursor: u64) -> Result<(), StoreError> {
+        self.meta
+            .insert(CURSOR, cursor.to_string().as_str())
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+fn decode_work<W: DeserializeOwned>(bytes: &[u8]) -> Result<W, StoreError> {
+    let plain = lz4_flex::decompress_size_prepended(bytes).map_err(|e| StoreError::Corrupt {
+        table: "works",
+        error: e.to_string(),
+    })?;
+    from_json("works", &plain)
+}

@@ -1,0 +1,229 @@
+//! Choosing a work's fields from its members. Pure.
+//!
+//! Precedence: members are ranked by their source's role (thesis catalogue, open archive,
+//! institutional repository, observatory), then by completeness (how many fields they fill),
+//! then by source and identifier so the choice is stable. Each field takes the first member
+//! that has it; its `sources` list every member that agrees with the chosen value.
+
+use std::collections::BTreeMap;
+
+use super::model::{Sourced, WorkFields};
+use crate::classify::{Classification, ThemeMatch};
+use crate::normalize::{self, DegreeType, Normalized};
+use crate::source::SourceRole;
+
+/// A member with what field selection needs.
+pub struct MemberData<'a> {
+    pub source: &'a str,
+    pub identifier: &'a str,
+    pub role: SourceRole,
+    pub region: Option<&'a str>,
+    pub normalized: &'a Normalized,
+    pub classification: &'a Classification,
+}
+
+fn completeness(n: &Normalized) -> usize {
+    [
+        !n.titles.is_empty(),
+        !n.authors.is_empty(),
+        !n.advisors.is_empty(),
+        n.degree_type != DegreeType::Other,
+        n.discipline.is_some(),
+        n.institution.is_some(),
+        n.date.is_some(),
+        n.language.is_some(),
+        !n.abstracts.is_empty(),
+        !n.keywords.is_empty(),
+        !n.identifiers.is_empty(),
+    ]
+    .iter()
+    .filter(|present| **present)
+    .count()
+        + n.date.as_ref().map_or(0, |d| {
+            usize::from(d.month.is_some()) + usize::from(d.day.is_some())
+        })
+}
+
+/// Picks the value of one field: the first member (in precedence order) that has it, with every
+/// member whose value agrees.
+fn pick<T: Clone>(
+    members: &[&MemberData<'_>],
+    get: impl Fn(&Normalized) -> Option<T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Option<Sourced<T>> {
+    let chosen = members.iter().find_map(|m| get(m.normalized))?;
+    let mut sources = Vec::new();
+    for member in members {
+        if let Some(value) = get(member.normalized)
+            && same(&value, &chosen)
+            && !sources.iter().any(|s: &String| s == member.source)
+        {
+            sources.push(member.source.to_owned());
+        }
+    }
+    Some(Sourced {
+        value: chosen,
+        sources,
+    })
+}
+
+/// Collects distinct values over all members, each with the sources that gave it.
+fn union<T: Clone>(
+    members: &[&MemberData<'_>],
+    values: impl Fn(&Normalized) -> Vec<T>,
+    key: impl Fn(&T) -> String,
+) -> Vec<Sourced<T>> {
+    let mut out: Vec<Sourced<T>> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for member in members {
+        for value in values(member.normalized) {
+            let k = key(&value);
+            match index.get(&k) {
+                Some(&at) => {
+                    if !out[at].sources.iter().any(|s| s == member.source) {
+                        out[at].sources.push(member.source.to_owned());
+                    }
+                }
+                None => {
+                    index.insert(k, out.len());
+                    out.push(Sourced {
+                        value,
+                        sources: vec![member.source.to_owned()],
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Builds the fields of a work from its members (at least one).
+pub fn build(members: &[MemberData<'_>]) -> WorkFields {
+    let mut ranked: Vec<&MemberData<'_>> = members.iter().collect();
+    ranked.sort_by(|a, b| {
+        a.role
+            .cmp(&b.role)
+            .then(completeness(b.normalized).cmp(&completeness(a.normalized)))
+            .then(a.source.cmp(b.source))
+            .then(a.identifier.cmp(b.identifier))
+    });
+    let folded_eq = |a: &String, b: &String| normalize::fold(a) == normalize::fold(b);
+    let titles = union(
+        &ranked,
+        |n| n.titles.clone(),
+        |t| normalize::title_key(&t.text),
+    );
+    let title = pick(
+        &ranked,
+        |n| n.titles.first().cloned(),
+        |a, b| normalize::title_key(&a.text) == normalize::title_key(&b.text),
+    );
+    let authors = pick(
+        &ranked,
+        |n| (!n.authors.is_empty()).then(|| n.authors.clone()),
+        |a, b| {
+            a.iter()
+                .map(normalize::name_key)
+                .eq(b.iter().map(normalize::name_key))
+        },
+    );
+    let advisors = pick(
+        &ranked,
+        |n| (!n.advisors.is_empty()).then(|| n.advisors.clone()),
+        |a, b| {
+            a.iter()
+                .map(normalize::name_key)
+                .eq(b.iter().map(normalize::name_key))
+        },
+    );
+    let degree_type = pick(
+        &ranked,
+        |n| (n.degree_type != DegreeType::Other).then_some(n.degree_type),
+        |a, b| a == b,
+    )
+    .unwrap_or(Sourced {
+        value: DegreeType::Other,
+        sources: Vec::new(),
+    });
+    let mut abstracts = Vec::new();
+    for candidate in union(
+        &ranked,
+        |n| n.abstracts.clone(),
+        |t| t.lang.clone().unwrap_or_default(),
+    ) {
+        abstracts.push(candidate);
+    }
+    let mut keywords = union(
+        &ranked,
+        |n| n.keywords.clone(),
+        |t| normalize::fold(&t.text),
+    );
+    keywords.truncate(100);
+    let identifiers = union(
+        &ranked,
+        |n| n.identifiers.clone(),
+        |i| format!("{:?}:{}", i.kind, i.value),
+    );
+    let access = pick(
+        &ranked,
+        |n| (n.access != normalize::Access::Unknown).then_some(n.access),
+        |a, b| a == b,
+    )
+    .unwrap_or(Sourced {
+        value: normalize::Access::Unknown,
+        sources: Vec::new(),
+    });
+    let mut regions: Vec<String> = ranked
+        .iter()
+        .filter_map(|m| m.region.map(str::to_owned))
+        .collect();
+    regions.sort();
+    regions.dedup();
+    let (themes, relevance) = merge_classifications(&ranked);
+    WorkFields {
+        title,
+        titles,
+        authors,
+        advisors,
+        degree_type,
+        discipline: pick(&ranked, |n| n.discipline.clone(), folded_eq),
+        institution: pick(&ranked, |n| n.institution.clone(), folded_eq),
+        date: pick(&ranked, |n| n.date.clone(), |a, b| a.year == b.year),
+        language: pick(&ranked, |n| n.language.clone(), |a, b| a == b),
+        abstracts,
+        keywords,
+        identifiers,
+        access,
+        licence: pick(&ranked, |n| n.licence.clone(), |a, b| a == b),
+        regions,
+        themes,
+        relevance,
+    }
+}
+
+/// Themes of a work: every theme any member has, with its best score and all matches.
+fn merge_classifications(members: &[&MemberData<'_>]) -> (Vec<ThemeMatch>, f32) {
+    let mut themes: BTreeMap<String, ThemeMatch> = BTreeMap::new();
+    let mut relevance = 0.0f32;
+    for member in members {
+        relevance = relevance.max(member.classification.relevance);
+        for theme in &member.classification.themes {
+            match themes.get_mut(&theme.theme) {
+                Some(existing) => {
+                    existing.score = existing.score.max(theme.score);
+                    for found in &theme.matches {
+                        if !existing.matches.contains(found) {
+                            existing.matches.push(found.clone());
+                        }
+                    }
+                }
+                None => {
+                    themes.insert(theme.theme.clone(), theme.clone());
+                }
+            }
+        }
+    }
+    let mut themes: Vec<ThemeMatch> = themes.into_values().collect();
+    themes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.theme.cmp(&b.theme)));
+    (themes, relevance)
+}

@@ -1,0 +1,569 @@
+//! Works: the records of every source normalised, classified and deduplicated into works, kept
+//! in the store. Follows the store's change log from its own cursor, so a harvest that changed
+//! 100 records costs work for those 100 (and the works they touch), not for the whole store.
+//!
+//! Invariants:
+//! - a live record is in exactly one work; a deleted (or filtered-out) record is in none;
+//! - work ids never change; a merged-away id stays as an alias (`merged_into`), a work with no
+//!   record left stays as a tombstone, both with the datestamp of that change;
+//! - a batch of changes is applied in one store transaction, with the cursor that follows it.
+
+mod fields;
+mod model;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+pub use fields::MemberData;
+pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
+
+use crate::classify::{Classification, Thesaurus};
+use crate::dedup::{self, Features, Verdict};
+use crate::normalize::{self, Normalized};
+use crate::source::{Source, SourceRole};
+use crate::store::{Store, StoreError, StoredRecord, WorksTx, now_rfc3339};
+
+/// Changes applied per transaction.
+const BATCH: usize = 5_000;
+/// A blocking key shared by more records than this is too common to look candidates up by.
+const MAX_BLOCK: usize = 200;
+
+/// What the works stage needs to know of a source.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    pub role: SourceRole,
+    pub institution: Option<String>,
+    pub region: Option<String>,
+    pub min_relevance: Option<f32>,
+}
+
+/// Source infos by id; records of a source no longer configured get defaults.
+#[derive(Debug, Clone, Default)]
+pub struct SourceInfos(HashMap<String, SourceInfo>);
+
+impl SourceInfos {
+    pub fn new(sources: &[Source]) -> SourceInfos {
+        SourceInfos(
+            sources
+                .iter()
+                .map(|s| {
+                    let info = SourceInfo {
+                        role: s.role,
+                        institution: s.institution.clone(),
+                        region: s.region.clone(),
+                        min_relevance: s.min_ess_relevance.map(|r| r as f32),
+                    };
+                    (s.id.to_string(), info)
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, source: &str) -> SourceInfo {
+        self.0.get(source).cloned().unwrap_or(SourceInfo {
+            role: SourceRole::InstitutionalRepository,
+            institution: None,
+            region: None,
+            min_relevance: None,
+        })
+    }
+}
+
+/// What dedup keeps of each record in the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredFeatures {
+    features: Features,
+    keys: Vec<String>,
+}
+
+/// A record normalised, classified and ready for dedup.
+struct Analysed {
+    normalized: Normalized,
+    classification: Classification,
+    features: Features,
+    keys: Vec<String>,
+}
+
+/// Normalises and classifies a stored record; `None` if it makes no work (deleted, unmapped,
+/// or below its source's ESS relevance threshold).
+fn analyse(record: &StoredRecord, info: &SourceInfo, thesaurus: &Thesaurus) -> Option<Analysed> {
+    if record.deleted {
+        return None;
+    }
+    let mapped = record.record.as_ref()?;
+    let context = normalize::Context {
+        source: &record.source,
+        identifier: &record.identifier,
+        format: record.format.as_deref(),
+        sets: &record.sets,
+        institution: info.institution.as_deref(),
+        region: info.region.as_deref(),
+    };
+    let normalized = normalize::normalize(mapped, &context);
+    let classification = thesaurus.classify(&normalized);
+    if info
+        .min_relevance
+        .is_some_and(|minimum| classification.relevance < minimum)
+    {
+        return None;
+    }
+    Some(Analysed {
+        features: Features::of(&normalized),
+        keys: dedup::blocking_keys(&normalized),
+        normalized,
+        classification,
+    })
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateReport {
+    pub records: u64,
+    pub works_created: u64,
+    pub works_changed: u64,
+    pub works_deleted: u64,
+    pub works_merged: u64,
+}
+
+/// Brings the works up to date with the store's records.
+pub fn update(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<UpdateReport, StoreError> {
+    let mut report = UpdateReport::default();
+    loop {
+        let cursor = store.works_cursor()?;
+        let changes = store.changes_since(cursor, BATCH)?;
+        if changes.records.is_empty() {
+            return Ok(report);
+        }
+        let analysed = analyse_all(store, &changes.records, sources, thesaurus)?;
+        report.records += analysed.len() as u64;
+        store.update_works(|tx| {
+            let mut batch = Batch {
+                tx,
+                sources,
+                thesaurus,
+                now: now_rfc3339(),
+                report: &mut report,
+                analysed: HashMap::new(),
+            };
+            batch.apply(analysed)?;
+            batch.tx.set_cursor(changes.next)
+        })?;
+    }
+}
+
+/// Loads and analyses records on all cores (it is the costly part: normalising, classifying).
+fn analyse_all(
+    store: &Store,
+    keys: &[(String, String)],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<((String, String), Option<Analysed>)>, StoreError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
+    let chunk = keys.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = keys
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(source, identifier)| {
+                            let analysed = store.record(source, identifier)?.and_then(|record| {
+                                analyse(&record, &sources.get(source), thesaurus)
+                            });
+                            Ok(((source.clone(), identifier.clone()), analysed))
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(keys.len());
+        for handle in handles {
+            let part = handle.join().map_err(|_| StoreError::Corrupt {
+                table: "records",
+                error: "a normalisation thread panicked".into(),
+            })??;
+            all.extend(part);
+        }
+        Ok(all)
+    })
+}
+
+/// One batch of changes inside one transaction.
+struct Batch<'b, 't> {
+    tx: &'b mut WorksTx<'t>,
+    sources: &'b SourceInfos,
+    thesaurus: &'b Thesaurus,
+    now: String,
+    report: &'b mut UpdateReport,
+    /// Records of this batch, analysed, by key.
+    analysed: HashMap<(String, String), Analysed>,
+}
+
+impl Batch<'_, '_> {
+    fn apply(
+        &mut self,
+        changes: Vec<((String, String), Option<Analysed>)>,
+    ) -> Result<(), StoreError> {
+        let mut dirty: BTreeSet<String> = BTreeSet::new();
+        for (key, analysed) in changes {
+            let record = (key.0.as_str(), key.1.as_str());
+            if let Some(old) = self.tx.features::<StoredFeatures>(record)? {
+                for block in &old.keys {
+                    self.tx.remove_from_block(block, record)?;
+                }
+                self.tx.remove_features(record)?;
+            }
+            if let Some(work) = self.tx.record_work(record)? {
+                self.tx.remove_record_work(record)?;
+                dirty.insert(work);
+            }
+            let Some(analysed) = analysed else { continue };
+            let stored = StoredFeatures {
+                features: analysed.features.clone(),
+                keys: analysed.keys.clone(),
+            };
+            self.tx.set_features(record, &stored)?;
+            for block in &stored.keys {
+                self.tx.add_to_block(block, record)?;
+            }
+            let work = self.attach(record, &stored)?;
+            dirty.insert(work);
+            self.analysed.insert(key, analysed);
+        }
+        for id in dirty {
+            self.refresh(&id)?;
+        }
+        Ok(())
+    }
+
+    /// Puts a record into the work it belongs to (merging works it bridges), or a new one.
+    fn attach(
+        &mut self,
+        record: (&str, &str),
+        stored: &StoredFeatures,
+    ) -> Result<String, StoreError> {
+        let member = Member {
+            source: record.0.to_owned(),
+            identifier: record.1.to_owned(),
+        };
+        let mut candidates: BTreeSet<(String, String)> = BTreeSet::new();
+        for block in &stored.keys {
+            if let Some(members) = self.tx.block(block, MAX_BLOCK)? {
+                candidates.extend(members);
+            }
+        }
+        candidates.remove(&(member.source.clone(), member.identifier.clone()));
+        let mut best: BTreeMap<String, MergeReason> = BTreeMap::new();
+        let mut refused: BTreeSet<String> = BTreeSet::new();
+        for (source, identifier) in &candidates {
+            let candidate = (source.as_str(), identifier.as_str());
+            let Some(work) = self.tx.record_work(candidate)? else {
+                continue;
+            };
+            let Some(other) = self.tx.features::<StoredFeatures>(candidate)? else {
+                continue;
+            };
+            match dedup::compare(&stored.features, &other.features) {
+                Verdict::Same { rule, score } => {
+                    let reason = MergeReason {
+                        a: member.clone(),
+                        b: Member {
+                            source: source.clone(),
+                            identifier: identifier.clone(),
+                        },
+                        rule: rule.to_owned(),
+                        score,
+                    };
+                    if best.get(&work).is_none_or(|r| r.score < score) {
+                        best.insert(work, reason);
+                    }
+                }
+                Verdict::Different { .. } => {
+                    refused.insert(work);
+                }
+                Verdict::Unsure { .. } => {}
+            }
+        }
+        let mut targets: Vec<(String, MergeReason)> = Vec::new();
+        for (work, reason) in best {
+            if refused.contains(&work) || !self.compatible(&[stored.features.clone()], &work)? {
+                continue;
+            }
+            targets.push((work, reason));
+        }
+        let Some((survivor_id, reason)) = targets.first().cloned() else {
+            let id = self.tx.new_work_id()?;
+            let work = Work {
+                id: id.clone(),
+                datestamp: self.now.clone(),
+                deleted: false,
+                merged_into: None,
+                aliases: Vec::new(),
+                members: vec![member],
+                merges: Vec::new(),
+                fields: None,
+            };
+            self.save(&work)?;
+            self.report.works_created += 1;
+            self.tx.set_record_work(record, &id)?;
+            return Ok(id);
+        };
+        // The oldest work survives (ids grow with time).
+        let mut survivor: Work = self.load(&survivor_id)?;
+        survivor.members.push(member);
+        survivor.merges.push(reason);
+        self.tx.set_record_work(record, &survivor_id)?;
+        for (other_id, reason) in targets.into_iter().skip(1) {
+            let mut other: Work = self.load(&other_id)?;
+            let survivor_features = self.member_features(&survivor.members)?;
+            if !self.compatible(&survivor_features, &other_id)? {
+                continue;
+            }
+            for moved in &other.members {
+                self.tx
+                    .set_record_work((&moved.source, &moved.identifier), &survivor_id)?;
+            }
+            survivor.members.append(&mut other.members);
+            survivor.merges.append(&mut other.merges);
+            survivor.merges.push(reason);
+            survivor.aliases.push(other_id.clone());
+            survivor.aliases.append(&mut other.aliases);
+            other.merged_into = Some(survivor_id.clone());
+            other.fields = None;
+            other.datestamp = self.now.clone();
+            self.save(&other)?;
+            self.report.works_merged += 1;
+        }
+        self.save(&survivor)?;
+        Ok(survivor_id)
+    }
+
+    /// Whether records with `features` can join work `id` without any pair called different.
+    fn compatible(&self, features: &[Features], id: &str) -> Result<bool, StoreError> {
+        let work: Work = self.load(id)?;
+        let members = self.member_features(&work.members)?;
+        Ok(!features.iter().any(|a| {
+            members
+                .iter()
+                .any(|b| matches!(dedup::compare(a, b), Verdict::Different { .. }))
+        }))
+    }
+
+    fn member_features(&self, members: &[Member]) -> Result<Vec<Features>, StoreError> {
+        let mut out = Vec::with_capacity(members.len());
+        for member in members {
+            if let Some(stored) = self
+                .tx
+                .features::<StoredFeatures>((&member.source, &member.identifier))?
+            {
+                out.push(stored.features);
+            }
+        }
+        Ok(out)
+    }
+
+    fn load(&self, id: &str) -> Result<Work, StoreError> {
+        self.tx.work(id)?.ok_or_else(|| StoreError::Corrupt {
+            table: "works",
+            error: format!("work {id} is referenced but missing"),
+        })
+    }
+
+    /// Writes a work, keeping the live/deleted counts right.
+    fn save(&mut self, work: &Work) -> Result<(), StoreError> {
+        let was = self.tx.work::<Work>(&work.id)?.map(|w| w.is_live());
+        self.tx.put_work(&work.id, work, was, work.is_live())
+    }
+
+    /// Recomputes a work whose members changed: its members, connectivity, fields.
+    fn refresh(&mut self, id: &str) -> Result<(), StoreError> {
+        let mut work: Work = self.load(id)?;
+        if work.merged_into.is_some() {
+            return Ok(());
+        }
+        let mut members = Vec::new();
+        for member in std::mem::take(&mut work.members) {
+            if self
+                .tx
+                .record_work((&member.source, &member.identifier))?
+                .as_deref()
+                == Some(id)
+                && !members.contains(&member)
+            {
+                members.push(member);
+            }
+        }
+        members.sort();
+        if members.is_empty() {
+            if !work.deleted {
+                work.deleted = true;
+                work.fields = None;
+                work.merges.clear();
+                work.datestamp = self.now.clone();
+                self.report.works_deleted += 1;
+            }
+            return self.save(&work);
+        }
+        // A record that left may have been the only link between the others: split if so.
+        let groups = self.regroup(&members)?;
+        let mut groups = groups.into_iter();
+        let kept = groups.next().unwrap_or_default();
+        for group in groups {
+            let new_id = self.tx.new_work_id()?;
+            for member in &group {
+                self.tx
+                    .set_record_work((&member.source, &member.identifier), &new_id)?;
+            }
+            let split = Work {
+                id: new_id,
+                datestamp: self.now.clone(),
+                deleted: false,
+                merged_into: None,
+                aliases: Vec::new(),
+                merges: work
+                    .merges
+                    .iter()
+                    .filter(|m| group.contains(&m.a) && group.contains(&m.b))
+                    .cloned()
+                    .collect(),
+                members: group,
+                fields: None,
+            };
+            self.report.works_created += 1;
+            self.finish(split)?;
+        }
+        work.merges
+            .retain(|m| kept.contains(&m.a) && kept.contains(&m.b));
+        work.members = kept;
+        work.deleted = false;
+        self.report.works_changed += 1;
+        self.finish(work)
+    }
+
+    /// Groups members by the links dedup finds between them, largest group first.
+    fn regroup(&self, members: &[Member]) -> Result<Vec<Vec<Member>>, StoreError> {
+        if members.len() < 2 {
+            return Ok(vec![members.to_vec()]);
+        }
+        let mut features = Vec::new();
+        let mut keys = Vec::new();
+        for member in members {
+            let stored = self
+                .tx
+                .features::<StoredFeatures>((&member.source, &member.identifier))?
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: "record_features",
+                    error: format!("no features for {}:{}", member.source, member.identifier),
+                })?;
+            features.push(stored.features);
+            // Within one work every pair is worth comparing: give all members one shared key.
+            keys.push(vec!["work".to_owned()]);
+        }
+        let clustering = dedup::cluster(&features, &keys);
+        let mut groups: Vec<Vec<Member>> = clustering
+            .groups
+            .iter()
+            .map(|group| group.iter().map(|&i| members[i].clone()).collect())
+            .collect();
+        groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        Ok(groups)
+    }
+
+    /// Fills a work's fields from its members and saves it.
+    fn finish(&mut self, mut work: Work) -> Result<(), StoreError> {
+        let mut loaded: Vec<(Member, SourceInfo, Analysed)> = Vec::new();
+        for member in &work.members {
+            let key = (member.source.clone(), member.identifier.clone());
+            let info = self.sources.get(&member.source);
+            let analysed = match self.analysed.remove(&key) {
+                Some(analysed) => Some(analysed),
+                None => self
+                    .tx
+                    .record(&member.source, &member.identifier)?
+                    .and_then(|record| analyse(&record, &info, self.thesaurus)),
+            };
+            if let Some(analysed) = analysed {
+                loaded.push((member.clone(), info, analysed));
+            }
+        }
+        let data: Vec<MemberData<'_>> = loaded
+            .iter()
+            .map(|(member, info, analysed)| MemberData {
+                source: &member.source,
+                identifier: &member.identifier,
+                role: info.role,
+                region: info.region.as_deref(),
+                normalized: &analysed.normalized,
+                classification: &analysed.classification,
+            })
+            .collect();
+        work.fields = (!data.is_empty()).then(|| fields::build(&data));
+        work.datestamp = self.now.clone();
+        let result = self.save(&work);
+        // Keep the analyses of this batch for other works that may need them.
+        for (member, _, analysed) in loaded {
+            self.analysed
+                .insert((member.source, member.identifier), analysed);
+        }
+        result
+    }
+}
+
+/// One live work as a line of `essor export --format jsonl`: the fields a data journalist
+/// reads first, then every member.
+pub fn export_line(work: &Work) -> serde_json::Value {
+    let fields = work.fields.as_ref();
+    let title = fields
+        .and_then(|f| f.title.as_ref())
+        .map(|t| t.value.text.clone());
+    let authors: Vec<String> = fields
+        .and_then(|f| f.authors.as_ref())
+        .map(|a| a.value.iter().map(|p| p.display.clone()).collect())
+        .unwrap_or_default();
+    let advisors: Vec<String> = fields
+        .and_then(|f| f.advisors.as_ref())
+        .map(|a| a.value.iter().map(|p| p.display.clone()).collect())
+        .unwrap_or_default();
+    let identifiers: Vec<String> = fields
+        .map(|f| {
+            f.identifiers
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}:{}",
+                        serde_json::to_value(i.value.kind)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        i.value.value
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "id": work.id,
+        "title": title,
+        "authors": authors,
+        "advisors": advisors,
+        "year": fields.and_then(|f| f.date.as_ref()).map(|d| d.value.year),
+        "type": fields.map(|f| f.degree_type.value),
+        "discipline": fields.and_then(|f| f.discipline.as_ref()).map(|d| d.value.clone()),
+        "institution": fields.and_then(|f| f.institution.as_ref()).map(|d| d.value.clone()),
+        "language": fields.and_then(|f| f.language.as_ref()).map(|d| d.value.clone()),
+        "access": fields.map(|f| f.access.value),
+        "themes": fields.map(|f| f.themes.iter().map(|t| t.theme.clone()).collect::<Vec<_>>()).unwrap_or_default(),
+        "relevance": fields.map(|f| f.relevance),
+        "regions": fields.map(|f| f.regions.clone()).unwrap_or_default(),
+        "identifiers": identifiers,
+        "members": work.members,
+        "datestamp": work.datestamp,
+    })
+}

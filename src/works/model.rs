@@ -1,0 +1,82 @@
+//! The work model: one work per thesis, dissertation or study, built from the records that
+//! describe it, every field saying which sources it came from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::ThemeMatch;
+use crate::normalize::{Access, DegreeType, Identifier, PartialDate, Person, Text, Title};
+
+/// A record of a source, as a member of a work.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Member {
+    pub source: String,
+    pub identifier: String,
+}
+
+/// Why two records were put in one work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeReason {
+    pub a: Member,
+    pub b: Member,
+    pub rule: String,
+    pub score: f32,
+}
+
+/// A value and the sources that gave it (the chosen one first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub sources: Vec<String>,
+}
+
+/// A work. Its id never changes; when two works merge, the younger one stays as a record with
+/// `merged_into` (an alias), and a work whose records all left stays as a tombstone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Work {
+    pub id: String,
+    /// When the work last changed (our clock, UTC, seconds).
+    pub datestamp: String,
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
+    /// Ids merged into this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    pub members: Vec<Member>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merges: Vec<MergeReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<WorkFields>,
+}
+
+impl Work {
+    pub fn is_live(&self) -> bool {
+        !self.deleted && self.merged_into.is_none()
+    }
+}
+
+/// The fields of a work, each chosen from its members by source precedence, then completeness.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkFields {
+    pub title: Option<Sourced<Title>>,
+    /// Every distinct title (translations, variants), the main one first.
+    pub titles: Vec<Sourced<Title>>,
+    pub authors: Option<Sourced<Vec<Person>>>,
+    pub advisors: Option<Sourced<Vec<Person>>>,
+    pub degree_type: Sourced<DegreeType>,
+    pub discipline: Option<Sourced<String>>,
+    pub institution: Option<Sourced<String>>,
+    pub date: Option<Sourced<PartialDate>>,
+    pub language: Option<Sourced<String>>,
+    /// One abstract per language.
+    pub abstracts: Vec<Sourced<Text>>,
+    pub keywords: Vec<Sourced<Text>>,
+    pub identifiers: Vec<Sourced<Identifier>>,
+    pub access: Sourced<Access>,
+    pub licence: Option<Sourced<String>>,
+    /// ISO 3166-2 regions of the sources (and of the institution when known).
+    pub regions: Vec<String>,
+    pub themes: Vec<ThemeMatch>,
+    /// ESS relevance, 0 to 1: the highest of the members'.
+    pub relevance: f32,
+}

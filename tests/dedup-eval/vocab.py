@@ -1,0 +1,731 @@
+"""Vocabulary for generate.py: two disjoint banks.
+
+Bank "main" feeds records.jsonl, bank "holdout" feeds records-holdout.jsonl. They share no person
+name, no university, no institutional repository, no observatory, no title template and (apart from
+unavoidable ESS words such as "coopératives") no actor, topic, place or case name, so that a
+deduplicator tuned on the main set cannot have memorised the holdout.
+
+Universities, laboratories, doctoral schools, repositories and observatories are real institutions
+(so that affiliation strings look like the ones harvested); people, theses, studies, case
+organisations and every identifier are invented (see generate.py for the identifier ranges).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Uni:
+    key: str
+    hal: str                  # as HAL prints it in dc:contributor
+    abes: str                 # as theses.fr / TEF print the grantor
+    long: str                 # official long form (institutional repositories)
+    nnt: str                  # NNT establishment code (4 or 5 characters) ...
+    nnt_old: str = ""         # ... and the code used before `nnt_switch`
+    nnt_switch: int = 0
+    coll: str = ""            # HAL collection
+    labs: tuple = ()          # HAL affiliation strings
+    ed: str = ""              # doctoral school (TEF publisher)
+    repo: str | None = None   # institutional repository source id
+    repo_since: int = 0
+    region: str = ""
+    hal_old: str = ""         # HAL name before a merger/rename
+    hal_switch: int = 0
+    abes_old: str = ""
+    abes_switch: int = 0
+
+
+@dataclass(frozen=True)
+class QcUni:
+    key: str
+    name: str
+    source: str | None        # repository source id harvested by essor (None: not harvested)
+    handle: str | None        # handle prefix
+    fmt: str                  # format of that repository
+
+
+@dataclass(frozen=True)
+class Observatory:
+    source: str               # source id
+    short: str                # "CRESS Bretagne"
+    long: str                 # "Chambre régionale de l'économie sociale et solidaire de Bretagne"
+    obs: str                  # "Observatoire régional de l'ESS en Bretagne"
+    region_fr: str            # "en Bretagne"
+    region_en: str            # "in Brittany"
+    region: str               # "Bretagne"
+    host: str                 # web host (synthetic paths)
+    hal_coll: str
+
+
+# ----------------------------------------------------------------------------------------------
+# Bank "main"
+# ----------------------------------------------------------------------------------------------
+
+MAIN = dict(
+    first_fr=[
+        "Élodie", "Hélène", "Jérôme", "François", "Cécile", "Gaëlle", "Maël", "Noémie", "Loïc", "Anaïs",
+        "Chloé", "Benoît", "Frédéric", "Agnès", "Raphaëlle", "Joël", "Sébastien", "Mélanie", "Aurélien",
+        "Clément", "Inès", "Léa", "Aïcha", "Mamadou", "Youssef", "Pauline", "Camille", "Mathilde",
+        "Guillaume", "Julien", "Amandine", "Solène", "Gwenaëlle", "Yann", "Erwan", "Jean-Baptiste",
+        "Marie-Laure", "Anne-Sophie", "Pierre-Yves", "Héloïse", "Rémi", "Irène", "Lætitia", "Thibault",
+        "Margaux", "Bastien", "Ophélie", "Karim", "Nadia", "Tiphaine", "Quentin", "Adèle", "Céline",
+        "Fabrice", "Ronan", "Soazig", "Estelle", "Damien", "Hugo", "Manon",
+    ],
+    last_fr=[
+        "Lefèvre", "Moreau", "Girard", "Bonnaud", "Le Goff", "Le Gall", "Kerjean", "Péquignot", "Crépin",
+        "Delaunay", "Ferrière", "Guérin", "Hérault", "Lemaître", "Nédélec", "Ollivier", "Quéré", "Rivière",
+        "Sénéchal", "Thévenot", "Zaïdi", "Benali", "Diallo", "N'Diaye", "Traoré", "Ouédraogo", "Nguyen",
+        "Da Silva", "Fernandes", "Garnier", "Fabre", "Mercier", "Blanchard", "Bréchet", "Lhuillier",
+        "Cœurdevey", "de La Fontaine", "Le Bihan", "de Saint-Just", "du Plessis", "Martin", "Bernard",
+        "Robin", "Perrot", "Morvan", "Jégou", "Caradec", "Tanguy", "Barthélemy", "Vidal", "Roussel",
+        "Lacombe", "Castel", "Estève", "Boyer", "Haddad", "Mansouri", "Pham", "Lévêque", "Dubœuf",
+        "d'Harcourt", "Le Floc'h", "Saint-Martin", "Béranger", "Gaudin",
+    ],
+    first_qc=[
+        "Marie-Ève", "Jean-François", "Geneviève", "Stéphanie", "Mathieu", "Émilie", "Frédérique",
+        "Étienne", "Annie-Claude", "Marc-André", "Marie-Hélène", "Véronique", "Maxime", "Catherine",
+        "Isabelle", "Sylvain", "Josée", "Mélissa", "Félix", "Rosalie", "Anne-Marie", "Jean-Sébastien",
+    ],
+    last_qc=[
+        "Tremblay", "Gagnon", "Côté", "Bouchard", "Gauthier", "Bélanger", "Lévesque", "Pelletier",
+        "Bérubé", "Thériault", "Ouellet", "Saint-Pierre", "Lachapelle", "Fortin", "Boivin", "Paquette",
+        "Cloutier", "Thibodeau", "Larochelle", "Brassard", "Dubé", "Lapointe", "Ducharme", "Desrosiers",
+    ],
+    unis=[
+        Uni("lyon2", "Université Lumière - Lyon II", "Lyon 2", "Université Lumière Lyon 2", "LYSE2", "LYO2", 2015,
+            "UNIV-LYON2",
+            ("Triangle : action, discours, pensée politique et économique (TRIANGLE) ; École normale supérieure - Lyon (ENS Lyon)-Université Lumière - Lyon 2 (UL2)-Centre National de la Recherche Scientifique (CNRS)",
+             "Centre Max Weber (CMW) ; Université Lumière - Lyon 2 (UL2)-Centre National de la Recherche Scientifique (CNRS)"),
+            "École doctorale Sciences économiques et de gestion (Lyon)", "theses-lyon2", 1997, "FR-ARA",
+            abes_old="Lyon 2", abes_switch=0),
+        Uni("rennes2", "Université Rennes 2", "Rennes 2", "Université Rennes 2 - Haute Bretagne", "REN2", "", 0,
+            "UNIV-RENNES2",
+            ("Espaces et Sociétés (ESO) ; Université Rennes 2 (UR2)-Centre National de la Recherche Scientifique (CNRS)",
+             "Laboratoire d'Anthropologie et de Sociologie (LAS) ; Université Rennes 2 (UR2)"),
+            "École doctorale Sciences humaines et sociales (Rennes)", None, 0, "FR-BRE",
+            hal_old="Université Rennes 2 - Haute Bretagne", hal_switch=2012),
+        Uni("paris1", "Université Paris 1 Panthéon-Sorbonne", "Paris 1", "Université Panthéon-Sorbonne (Paris)", "PA01",
+            "", 0, "UNIV-PARIS1",
+            ("Centre d'économie de la Sorbonne (CES) ; Université Paris 1 Panthéon-Sorbonne (UP1)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale d'Économie (Paris)", None, 0, "FR-IDF"),
+        Uni("cnam", "Conservatoire national des arts et métiers - CNAM", "Paris, CNAM",
+            "Conservatoire national des arts et métiers (France)", "CNAM", "", 0, "CNAM",
+            ("Laboratoire interdisciplinaire pour la sociologie économique (LISE) ; Conservatoire National des Arts et Métiers (CNAM)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Abbé Grégoire (Paris)", None, 0, "FR-IDF"),
+        Uni("lille", "Université de Lille", "Université de Lille (2018-2021)", "Université de Lille", "LILUA", "LIL1",
+            2018, "UNIV-LILLE",
+            ("Centre lillois d'études et de recherches sociologiques et économiques - UMR 8019 (CLERSÉ) ; Université de Lille-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Sciences économiques, sociales, de l'aménagement et du management (Lille)",
+            "pepite-univ-lille", 2010, "FR-HDF",
+            hal_old="Université Lille 1 - Sciences et Technologies", hal_switch=2018,
+            abes_old="Lille 1", abes_switch=2018),
+        Uni("angers", "Université d'Angers", "Angers", "Université d'Angers", "ANGE", "", 0, "UNIV-ANGERS",
+            ("Groupe de Recherche Angevin en Économie et Management (GRANEM) ; Université d'Angers (UA)-Institut Agro Rennes Angers",),
+            "École doctorale Droit, économie, gestion, sociétés, territoires (Angers)", "okina-univ-angers", 2012,
+            "FR-PDL"),
+        Uni("toulouse2", "Université Toulouse - Jean Jaurès", "Toulouse 2", "Université Toulouse-Jean Jaurès",
+            "TOU2", "", 0, "UT2J",
+            ("Centre d'Étude et de Recherche Travail Organisation Pouvoir (CERTOP) ; Université Toulouse - Jean Jaurès (UT2J)-Centre National de la Recherche Scientifique (CNRS)",
+             "Laboratoire Interdisciplinaire Solidarités, Sociétés, Territoires (LISST) ; Université Toulouse - Jean Jaurès (UT2J)"),
+            "École doctorale Temps, Espaces, Sociétés, Cultures (Toulouse)", None, 0, "FR-OCC",
+            hal_old="Université Toulouse le Mirail - Toulouse II", hal_switch=2014),
+        Uni("grenoble", "Université Grenoble Alpes", "Université Grenoble Alpes (ComUE)", "Université Grenoble Alpes",
+            "GREA", "GRENA", 2015, "UGA",
+            ("Pacte, Laboratoire de sciences sociales (PACTE) ; Université Grenoble Alpes (UGA)-Centre National de la Recherche Scientifique (CNRS)",
+             "Centre de recherche en économie de Grenoble (CREG) ; Université Grenoble Alpes (UGA)"),
+            "École doctorale Sciences économiques (Grenoble)", None, 0, "FR-ARA",
+            hal_old="Université Pierre Mendès France - Grenoble II", hal_switch=2016,
+            abes_old="Grenoble", abes_switch=2016),
+        Uni("montpellier", "Université de Montpellier", "Montpellier", "Université de Montpellier", "MONT", "MON1",
+            2015, "UNIV-MONTPELLIER",
+            ("Montpellier Research in Management (MRM) ; Université de Montpellier (UM)",
+             "Acteurs, Ressources et Territoires dans le Développement (UMR ART-Dev) ; Université de Montpellier (UM)-Centre National de la Recherche Scientifique (CNRS)"),
+            "École doctorale Économie et gestion (Montpellier)", None, 0, "FR-OCC",
+            hal_old="Université Montpellier 1", hal_switch=2015, abes_old="Montpellier 1", abes_switch=2015),
+        Uni("amu", "Aix-Marseille Université (AMU)", "Aix-Marseille", "Aix-Marseille Université", "AIXM", "AIX2", 2012,
+            "UNIV-AMU",
+            ("Laboratoire d'Économie et de Sociologie du Travail (LEST) ; Aix Marseille Université (AMU)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Espaces, Cultures, Sociétés (Aix-en-Provence)", "theses-univ-amu", 2013, "FR-PAC",
+            hal_old="Université de la Méditerranée - Aix-Marseille II", hal_switch=2012,
+            abes_old="Aix-Marseille 2", abes_switch=2012),
+        Uni("nantes", "Nantes Université", "Nantes Université", "Nantes Université", "NANU", "NANT", 2022,
+            "UNIV-NANTES",
+            ("Laboratoire d'économie et de management de Nantes Atlantique (LEMNA) ; Nantes Université (NU)",),
+            "École doctorale Économie, gestion (Nantes)", "archive-univ-nantes", 2009, "FR-PDL",
+            hal_old="Université de Nantes", hal_switch=2022, abes_old="Nantes", abes_switch=2022),
+        Uni("brest", "Université de Bretagne occidentale - Brest", "Brest", "Université de Bretagne occidentale",
+            "BRES", "", 0, "UNIV-BREST",
+            ("Laboratoire d'Économie et de Gestion de l'Ouest (LEGO) ; Université de Brest (UBO)-Université de Bretagne Sud (UBS)-IMT Atlantique (IMT Atlantique)",),
+            "École doctorale Sciences économiques et sciences de gestion (Brest)", None, 0, "FR-BRE"),
+        Uni("reunion", "Université de La Réunion", "La Réunion", "Université de La Réunion", "LARE", "", 0,
+            "UNIV-REUNION",
+            ("Centre d'Économie et de Management de l'Océan Indien (CEMOI) ; Université de La Réunion (UR)",),
+            "École doctorale Sciences humaines et sociales (Saint-Denis, La Réunion)", None, 0, "FR-LRE"),
+        Uni("upec", "Université Paris-Est Créteil Val-de-Marne - Paris 12", "Paris Est", "Université Paris-Est Créteil",
+            "PESC", "PEST", 2015, "UPEC",
+            ("Institut de Recherche en Gestion (IRG) ; Université Paris-Est Créteil Val-de-Marne - Paris 12 (UPEC UP12)-Université Gustave Eiffel",),
+            "École doctorale Organisations, marchés, institutions (Créteil)", None, 0, "FR-IDF"),
+        Uni("poitiers", "Université de Poitiers", "Poitiers", "Université de Poitiers", "POIT", "", 0,
+            "UNIV-POITIERS",
+            ("Centre de recherche en gestion (CEREGE) ; Université de Poitiers = University of Poitiers (UP)",),
+            "École doctorale Sociétés et organisations (Poitiers)", None, 0, "FR-NAQ"),
+        Uni("bordeaux", "Université de Bordeaux", "Bordeaux", "Université de Bordeaux", "BORD", "BOR4", 2014,
+            "UNIV-BORDEAUX",
+            ("Bordeaux Sciences Economiques (BSE) ; Université de Bordeaux (UB)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Entreprise, économie, société (Pessac)", None, 0, "FR-NAQ",
+            hal_old="Université Montesquieu - Bordeaux IV", hal_switch=2014, abes_old="Bordeaux 4", abes_switch=2014),
+    ],
+    # (key, name, source harvested or None, handle prefix, format)
+    qc_unis=[
+        QcUni("udem", "Université de Montréal", "papyrus-umontreal", "1866", "etdms"),
+        QcUni("uqam", "Université du Québec à Montréal", "archipel-uqam", None, "oai_dc"),
+        QcUni("sherbrooke", "Université de Sherbrooke", "savoirs-usherbrooke", "11143", "oai_dc"),
+    ],
+    # (fr noun phrase with article, en, fr keywords, en keywords, scope fr|qc|any)
+    actors=[
+        ("les sociétés coopératives et participatives (SCOP)", "worker cooperatives (SCOP)",
+         ["SCOP", "Coopératives de travail"], ["Worker cooperatives"], "fr"),
+        ("les sociétés coopératives d'intérêt collectif (SCIC)", "multi-stakeholder cooperatives (SCIC)",
+         ["SCIC", "Multisociétariat"], ["Multi-stakeholder cooperatives"], "fr"),
+        ("les coopératives agricoles", "agricultural cooperatives", ["Coopératives agricoles"],
+         ["Agricultural cooperatives"], "any"),
+        ("les coopératives d'activité et d'emploi", "business and employment cooperatives",
+         ["Coopératives d'activité et d'emploi", "Entrepreneuriat salarié"], ["Business and employment cooperatives"], "fr"),
+        ("les mutuelles de santé", "health mutuals", ["Mutualité", "Complémentaire santé"], ["Mutual societies"], "fr"),
+        ("les associations employeuses", "nonprofit employers", ["Associations", "Emploi associatif"],
+         ["Nonprofit organizations"], "fr"),
+        ("les associations sportives", "sports associations", ["Associations sportives", "Sport"], ["Sports clubs"], "fr"),
+        ("les structures de l'insertion par l'activité économique", "work integration social enterprises",
+         ["Insertion par l'activité économique", "IAE"], ["Work integration social enterprises"], "fr"),
+        ("les organisations de commerce équitable", "fair trade organizations", ["Commerce équitable"],
+         ["Fair trade"], "any"),
+        ("les banques coopératives", "cooperative banks", ["Banques coopératives", "Finance solidaire"],
+         ["Cooperative banks"], "fr"),
+        ("les financeurs solidaires", "solidarity finance providers", ["Finance solidaire", "Épargne solidaire"],
+         ["Solidarity finance"], "fr"),
+        ("les épiceries solidaires", "social grocery stores", ["Épiceries solidaires", "Aide alimentaire"],
+         ["Social groceries"], "fr"),
+        ("les associations pour le maintien d'une agriculture paysanne (AMAP)",
+         "community-supported agriculture schemes (AMAP)", ["AMAP", "Circuits courts"],
+         ["Community-supported agriculture"], "fr"),
+        ("les ressourceries", "reuse centres", ["Ressourceries", "Réemploi"], ["Reuse centres"], "fr"),
+        ("les tiers-lieux", "third places", ["Tiers-lieux"], ["Third places"], "any"),
+        ("les pôles territoriaux de coopération économique (PTCE)", "territorial economic cooperation clusters",
+         ["PTCE", "Coopération territoriale"], ["Territorial cooperation clusters"], "fr"),
+        ("les entreprises sociales", "social enterprises", ["Entreprise sociale", "Entrepreneuriat social"],
+         ["Social enterprise"], "any"),
+        ("les régies de quartier", "neighbourhood management enterprises", ["Régies de quartier", "Politique de la ville"],
+         ["Neighbourhood enterprises"], "fr"),
+        ("les coopératives de solidarité", "solidarity cooperatives", ["Coopératives de solidarité"],
+         ["Solidarity cooperatives"], "qc"),
+        ("les centres de la petite enfance", "early childhood centres", ["Centres de la petite enfance"],
+         ["Childcare centres"], "qc"),
+        ("les caisses populaires Desjardins", "Desjardins credit unions", ["Caisses populaires", "Desjardins"],
+         ["Credit unions"], "qc"),
+        ("les organismes communautaires", "community organizations", ["Action communautaire autonome"],
+         ["Community organizations"], "qc"),
+        ("les entreprises d'économie sociale en aide à domicile", "social economy home-care enterprises",
+         ["Aide à domicile", "EÉSAD"], ["Home care"], "qc"),
+    ],
+    # (fr noun phrase with article, en, fr keywords, en keywords)
+    topics=[
+        ("la gouvernance démocratique", "democratic governance", ["Gouvernance", "Démocratie"], ["Governance"]),
+        ("l'utilité sociale", "social utility", ["Utilité sociale"], ["Social utility"]),
+        ("la mesure de l'impact social", "social impact measurement", ["Impact social", "Évaluation"], ["Social impact"]),
+        ("l'hybridation des ressources", "resource hybridization", ["Hybridation des ressources"], ["Resource mix"]),
+        ("l'innovation sociale", "social innovation", ["Innovation sociale"], ["Social innovation"]),
+        ("l'engagement bénévole", "volunteer engagement", ["Bénévolat", "Engagement"], ["Volunteering"]),
+        ("la professionnalisation", "professionalization", ["Professionnalisation"], ["Professionalization"]),
+        ("le développement local", "local development", ["Développement local", "Territoire"], ["Local development"]),
+        ("l'ancrage territorial", "territorial embeddedness", ["Ancrage territorial"], ["Territorial embeddedness"]),
+        ("l'isomorphisme institutionnel", "institutional isomorphism", ["Isomorphisme institutionnel"],
+         ["Institutional isomorphism"]),
+        ("la qualité de l'emploi", "job quality", ["Qualité de l'emploi", "Conditions de travail"], ["Job quality"]),
+        ("les parcours d'insertion", "integration pathways", ["Insertion professionnelle"], ["Labour market integration"]),
+        ("la commande publique responsable", "socially responsible public procurement",
+         ["Marchés publics", "Clauses sociales"], ["Public procurement"]),
+        ("la gestion des communs", "commons governance", ["Communs"], ["Commons"]),
+        ("les circuits courts alimentaires", "short food supply chains", ["Circuits courts", "Alimentation"],
+         ["Short food supply chains"]),
+        ("l'économie circulaire", "the circular economy", ["Économie circulaire"], ["Circular economy"]),
+        ("la transmission d'entreprise aux salariés", "business transfer to employees",
+         ["Transmission d'entreprise", "Reprise"], ["Employee buyouts"]),
+        ("les politiques publiques de l'économie sociale et solidaire",
+         "public policies for the social and solidarity economy", ["Politiques publiques", "Collectivités territoriales"],
+         ["Public policy"]),
+    ],
+    places_fr=[
+        ("en Bretagne", "in Brittany", "Bretagne"), ("en Occitanie", "in Occitania", "Occitanie"),
+        ("en Nouvelle-Aquitaine", "in Nouvelle-Aquitaine", "Nouvelle-Aquitaine"),
+        ("dans les Pays de la Loire", "in the Pays de la Loire", "Pays de la Loire"),
+        ("en Auvergne-Rhône-Alpes", "in Auvergne-Rhône-Alpes", "Auvergne-Rhône-Alpes"),
+        ("en Île-de-France", "in the Paris region", "Île-de-France"), ("à La Réunion", "in Réunion", "La Réunion"),
+        ("dans l'agglomération lyonnaise", "in the Lyon metropolitan area", "Lyon"),
+        ("à Marseille", "in Marseille", "Marseille"), ("en Ardèche", "in Ardèche", "Ardèche"),
+        ("au Pays basque", "in the French Basque Country", "Pays basque"), ("en France", "in France", "France"),
+        ("au Sénégal", "in Senegal", "Sénégal"), ("au Brésil", "in Brazil", "Brésil"),
+        ("dans le Finistère", "in Finistère", "Finistère"), ("en milieu rural", "in rural areas", "Espace rural"),
+    ],
+    places_qc=[
+        ("au Québec", "in Québec", "Québec"), ("à Montréal", "in Montréal", "Montréal"),
+        ("en Estrie", "in the Eastern Townships", "Estrie"), ("en Gaspésie", "in the Gaspé Peninsula", "Gaspésie"),
+        ("dans le Bas-Saint-Laurent", "in the Bas-Saint-Laurent region", "Bas-Saint-Laurent"),
+    ],
+    approaches=[
+        ("une approche par les capabilités", "a capability approach"),
+        ("une analyse institutionnaliste", "an institutionalist analysis"),
+        ("une étude de cas multiples", "a multiple case study"),
+        ("une perspective historique", "a historical perspective"),
+        ("une recherche-action", "an action research"),
+        ("une enquête ethnographique", "an ethnographic study"),
+        ("une approche par les parties prenantes", "a stakeholder approach"),
+        ("une perspective polanyienne", "a Polanyian perspective"),
+    ],
+    cases=[
+        ("la coopérative Terres d'Armor", "the Terres d'Armor cooperative"),
+        ("la SCIC Énergies du Ponant", "the Énergies du Ponant SCIC"),
+        ("la mutuelle Pays d'Oc Santé", "the Pays d'Oc Santé mutual"),
+        ("l'association Trait d'Union 35", "the Trait d'Union 35 association"),
+        ("la Scop Ardoise et Lin", "the Ardoise et Lin worker cooperative"),
+        ("le réseau Cocagne Atlantique", "the Cocagne Atlantique network"),
+        ("la recyclerie La Bricole", "the La Bricole reuse centre"),
+        ("la coopérative Lait des Monts", "the Lait des Monts cooperative"),
+        ("le tiers-lieu La Friche Sud", "the La Friche Sud third place"),
+        ("la CAE Oxalis Ouest", "the Oxalis Ouest business and employment cooperative"),
+    ],
+    # Proper names used as the case when no case above is of the actor's kind.
+    case_names=["La Passerelle", "Horizon Solidaire", "L'Estran", "Cap Solidaire 29", "La Ribambelle",
+                "Trégor Initiatives", "Ouessant Avenir", "La Fabrique du Lien"],
+    # French main title, French subtitle, English main title, English subtitle. Placeholders:
+    # {T} topic, {A} actor, {P} place, {R} approach, {C} case, {T2} second topic; suffix ^ = capitalised,
+    # de_/a_ = with contracted preposition; _en = English.
+    templates=[
+        ("{T^} dans {A} {P}", "{R}", "{T_en^} in {A_en} {P_en}", "{R_en}"),
+        ("{A^} et {T}", "le cas {de_C}", "{A_en^} and {T_en}", "the case of {C_en}"),
+        ("{A^} à l'épreuve {de_T}", "{R}", "{A_en^} put to the test of {T_en}", "{R_en}"),
+        ("Le rôle {de_A} dans {T}", "une enquête {P}", "The role of {A_en} in {T_en}", "a survey {P_en}"),
+        ("{T^} et territoires", "{A} {P}", "{T_en^} and territories", "{A_en} {P_en}"),
+        ("Entre marché et solidarité", "{A} {P} ({Y1}-{Y2})", "Between market and solidarity", "{A_en} {P_en} ({Y1}-{Y2})"),
+        ("Les ressorts {de_T} dans {A} {P}", "", "The drivers of {T_en} in {A_en} {P_en}", ""),
+        ("{T^} au sein {de_A}", "{R}", "{T_en^} within {A_en}", "{R_en}"),
+        ("Pour une autre économie ?", "{T} dans {A} {P}", "Towards another economy?", "{T_en} in {A_en} {P_en}"),
+        ("{A^} {P}", "{T} et {T2}", "{A_en^} {P_en}", "{T_en} and {T2_en}"),
+    ],
+    hdr_titles=[
+        ("Économie sociale et solidaire et action publique", "parcours de recherche",
+         "Social and solidarity economy and public action", "a research path"),
+        ("Les organisations de l'économie sociale entre marché et État", "contribution à une socio-économie des organisations",
+         "Social economy organizations between market and state", "a contribution to organizational socio-economics"),
+        ("Coopérer, gouverner, évaluer", "vingt ans de recherche sur l'économie solidaire",
+         "Cooperating, governing, evaluating", "twenty years of research on the solidarity economy"),
+        ("Territoires et solidarités", "mémoire de synthèse", "Territories and solidarities", "summary dissertation"),
+        ("Pour une gestion des organisations à finalité sociale", "", "Managing social-purpose organizations", ""),
+    ],
+    book_mains=[
+        "Coopérer autrement", "L'utopie au travail", "Produire ensemble", "Le pari de la coopération",
+        "Une économie en commun", "Entreprendre solidaires", "La démocratie à l'épreuve du marché",
+        "Travailler pour le bien commun",
+    ],
+    book_publishers=[
+        ("Presses universitaires de Rennes", "pur", "978-2-7535"),
+        ("Presses universitaires de Lyon", "pul", "978-2-7297"),
+        ("Presses universitaires François-Rabelais", "pufr", "978-2-86906"),
+    ],
+    generic_titles=[
+        "L'économie sociale et solidaire en Bretagne",
+        "Les coopératives agricoles en France",
+        "Gouvernance des associations",
+        "L'innovation sociale dans les territoires",
+        "Les SCOP : un modèle d'entreprise alternatif ?",
+        "Le bénévolat associatif",
+        "La finance solidaire en France",
+        "Le commerce équitable",
+        "L'insertion par l'activité économique",
+        "Les mutuelles de santé face à la concurrence",
+        "L'économie sociale au Québec",
+        "Les circuits courts alimentaires",
+    ],
+    generic_subtitles=[
+        "enjeux et perspectives", "état des lieux", "le cas {de_C}", "une approche territoriale",
+        "acteurs, pratiques et défis",
+    ],
+    masters=[
+        "Master Économie sociale et solidaire",
+        "Master Management des organisations de l'économie sociale et solidaire",
+        "Master Développement local et économie solidaire",
+        "Master Ingénierie de projets en économie sociale et solidaire",
+        "Master Intervention et développement social",
+    ],
+    qc_degrees_phd=[("Ph. D.", "Doctorat", "Doctoral", "Sociologie", "Sociology"),
+                    ("Ph. D.", "Doctorat", "Doctoral", "Administration", "Business Administration"),
+                    ("Ph. D.", "Doctorat", "Doctoral", "Travail social", "Social Work")],
+    qc_degrees_master=[("M. Sc.", "Maîtrise", "Master's", "Gestion et gouvernance des coopératives et des mutuelles",
+                        "Management and Governance of Cooperatives and Mutuals"),
+                       ("M.A.", "Maîtrise", "Master's", "Science politique", "Political Science"),
+                       ("M. Serv. soc.", "Maîtrise", "Master's", "Service social", "Social Work"),
+                       ("M. Sc.", "Maîtrise", "Master's", "Économique", "Economics")],
+    observatories=[
+        Observatory("observatoire-cress-bretagne", "CRESS Bretagne",
+                    "Chambre régionale de l'économie sociale et solidaire de Bretagne",
+                    "Observatoire régional de l'ESS en Bretagne", "en Bretagne", "in Brittany", "Bretagne",
+                    "www.ess-bretagne.org", "CRESS-BRETAGNE"),
+        Observatory("observatoire-cress-occitanie", "CRESS Occitanie",
+                    "Chambre régionale de l'économie sociale et solidaire d'Occitanie",
+                    "Observatoire régional de l'ESS d'Occitanie", "en Occitanie", "in Occitania", "Occitanie",
+                    "www.cressoccitanie.org", "CRESS-OCCITANIE"),
+        Observatory("observatoire-cress-nouvelle-aquitaine", "CRESS Nouvelle-Aquitaine",
+                    "Chambre régionale de l'économie sociale et solidaire de Nouvelle-Aquitaine",
+                    "Observatoire régional de l'ESS en Nouvelle-Aquitaine", "en Nouvelle-Aquitaine",
+                    "in Nouvelle-Aquitaine", "Nouvelle-Aquitaine", "www.cress-na.org", "CRESS-NA"),
+    ],
+    national_observatory=Observatory(
+        "observatoire-ess-france", "ESS France", "ESS France - Chambre française de l'économie sociale et solidaire",
+        "Observatoire national de l'ESS", "en France", "in France", "France", "www.ess-france.org", "ESS-FRANCE"),
+    # study series: (French title forms with {R} region phrase and {Y} year, English form, editions years,
+    # year-in-title?)
+    study_series=[
+        ("Panorama de l'ESS {R}", "Panorama de l'économie sociale et solidaire {R}", "Overview of the social and solidarity economy {RE}", (2015, 2017, 2019, 2021, 2023)),
+        ("Les chiffres clés de l'ESS {R}", "Chiffres clés de l'économie sociale et solidaire {R}", "Key figures of the social and solidarity economy {RE}", (2016, 2018, 2020, 2022, 2024)),
+        ("Baromètre de l'emploi associatif {R}", "Baromètre de l'emploi dans les associations {R}", "Nonprofit employment barometer {RE}", (2018, 2019, 2020, 2021, 2022, 2023)),
+        ("Égalité femmes-hommes dans l'ESS {R}", "L'égalité femmes-hommes dans l'économie sociale et solidaire {R}", "Gender equality in the social and solidarity economy {RE}", (2017, 2020, 2023)),
+    ],
+    national_series=[
+        ("Atlas commenté de l'ESS", "Atlas commenté de l'économie sociale et solidaire", "Commented atlas of the social and solidarity economy", (2014, 2017, 2020, 2023)),
+        ("Les chiffres clés de l'ESS en France", "Chiffres clés de l'économie sociale et solidaire en France", "Key figures of the social and solidarity economy in France", (2019, 2021, 2023)),
+    ],
+    study_topics=[
+        ("Les besoins de financement des structures de l'ESS {R}", "Financing needs of social economy organizations {RE}"),
+        ("Le renouvellement des dirigeants bénévoles {R}", "Renewal of volunteer board members {RE}"),
+        ("Les jeunes et l'emploi dans l'ESS {R}", "Young people and jobs in the social and solidarity economy {RE}"),
+        ("L'ESS dans les quartiers prioritaires {R}", "The social and solidarity economy in priority neighbourhoods {RE}"),
+        ("Les coopératives {R} : état des lieux", "Cooperatives {RE}: an overview"),
+        ("Impact de la crise sanitaire sur les structures de l'ESS {R}", "Impact of the Covid-19 crisis on social economy organizations {RE}"),
+        ("Les départs à la retraite dans l'ESS {R}", "Retirements in the social and solidarity economy {RE}"),
+        ("L'ESS en milieu rural {R}", "The social and solidarity economy in rural areas {RE}"),
+        ("La place des femmes dans la gouvernance des structures de l'ESS {R}", "Women in the governance of social economy organizations {RE}"),
+        ("Les tiers-lieux {R} : premiers résultats d'enquête", "Third places {RE}: first survey results"),
+        ("Les achats responsables des collectivités auprès de l'ESS {R}", "Local authorities' responsible purchasing from the social economy {RE}"),
+        ("L'emploi des seniors dans l'ESS {R}", "Older workers in the social and solidarity economy {RE}"),
+    ],
+    case_sentences="main",
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bank "holdout"
+# ----------------------------------------------------------------------------------------------
+
+HOLDOUT = dict(
+    first_fr=[
+        "Bérangère", "Océane", "Grégoire", "Ludivine", "Valentin", "Mélisande", "Tristan", "Apolline", "Romain",
+        "Salomé", "Corentin", "Élise", "Florian", "Perrine", "Matthieu", "Capucine", "Timothée", "Aurore",
+        "Joséphine", "Cyril", "Samia", "Rachid", "Fatoumata", "Ibrahima", "Léonore", "Gaspard", "Bertille",
+        "Marc-Antoine", "Anne-Charlotte", "Jean-Noël", "Paul-Henri", "Véra", "Ségolène", "Aymeric", "Lénaïc",
+    ],
+    last_fr=[
+        "Vasseur", "Lecomte", "Deschamps", "Carpentier", "Wauquier", "Dewaele", "Schmitt", "Muller", "Koenig",
+        "Hoffmann", "Rouvière", "Peyrard", "Maréchal", "Hébert", "Villeneuve", "Coulibaly", "Konaté", "Sow",
+        "Amrani", "El Idrissi", "Bouzid", "Tran", "Lam", "Pereira", "Gonçalves", "Leroux", "Brunet",
+        "Chevalier", "Vautrin", "Pâris", "Lemoine", "Dumoulin", "Delacroix", "de Vries", "van den Berg",
+        "de Montalembert", "Van Damme", "Janssens", "Lefebvre", "Dethier", "Quévreux", "Évrard", "Thiébaut",
+    ],
+    first_qc=[
+        "Marie-Pier", "Pierre-Luc", "Karine", "Jean-Philippe", "Marie-Josée", "Guillaume-Olivier", "Maude",
+        "Ariane", "Charles-Étienne", "Andrée-Anne", "Patrice", "Nathalie", "Dominic", "Mylène", "Simon-Pierre",
+    ],
+    last_qc=[
+        "Boucher", "Girard-Lemay", "Simard", "Harvey", "Lavoie", "Morissette", "Gingras", "Poulin", "Vachon",
+        "Turcotte", "Desjardins", "Bergeron", "Labrecque", "Nadeau", "Savard", "Tardif", "Bolduc", "Villeneuve-Roy",
+    ],
+    unis=[
+        Uni("strasbourg", "Université de Strasbourg", "Strasbourg", "Université de Strasbourg", "STRAB", "STR1", 2009,
+            "UNIV-STRASBOURG",
+            ("Bureau d'Économie Théorique et Appliquée (BETA) ; Université de Strasbourg (UNISTRA)-Centre National de la Recherche Scientifique (CNRS)",
+             "Sociétés, acteurs, gouvernement en Europe (SAGE) ; Université de Strasbourg (UNISTRA)"),
+            "École doctorale Augustin Cournot (Strasbourg)", "scd-theses-unistra", 2009, "FR-GES",
+            hal_old="Université Robert Schuman - Strasbourg III", hal_switch=2009, abes_old="Strasbourg 3", abes_switch=2009),
+        Uni("paris8", "Université Paris 8 Vincennes-Saint-Denis", "Paris 8", "Université Paris 8 Vincennes-Saint-Denis",
+            "PA08", "", 0, "UNIV-PARIS8",
+            ("Centre de Recherches Sociologiques et Politiques de Paris (CRESPPA) ; Université Paris 8 Vincennes-Saint-Denis (UP8)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Sciences sociales (Saint-Denis)", "octaviana-paris8", 2008, "FR-IDF"),
+        Uni("lorraine", "Université de Lorraine", "Université de Lorraine", "Université de Lorraine", "LORR", "NAN2", 2012,
+            "UNIV-LORRAINE",
+            ("Bureau d'Économie Théorique et Appliquée (BETA) ; Université de Lorraine (UL)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Sciences juridiques, politiques, économiques et de gestion (Nancy)", None, 0, "FR-GES",
+            hal_old="Université Nancy 2", hal_switch=2012, abes_old="Nancy 2", abes_switch=2012),
+        Uni("reims", "Université de Reims Champagne-Ardenne", "Reims", "Université de Reims Champagne-Ardenne",
+            "REIM", "", 0, "UNIV-REIMS",
+            ("Laboratoire d'économie et gestion REGARDS ; Université de Reims Champagne-Ardenne (URCA)",),
+            "École doctorale Sociétés, Humanités, Arts et Lettres (Reims)", None, 0, "FR-GES"),
+        Uni("caen", "Université de Caen Normandie", "Normandie", "Université de Caen Normandie", "NORMC", "CAEN", 2017,
+            "UNICAEN",
+            ("Centre de Recherche en Économie et Management (CREM) ; Université de Caen Normandie (UNICAEN)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Économie, gestion Normandie (Caen)", None, 0, "FR-NOR",
+            hal_old="Université de Caen Basse-Normandie", hal_switch=2017, abes_old="Caen", abes_switch=2017),
+        Uni("clermont", "Université Clermont Auvergne", "Université Clermont Auvergne (2017-2020)",
+            "Université Clermont Auvergne", "CLFA", "CLF1", 2017, "UCA",
+            ("Territoires ; Université Clermont Auvergne (UCA)-Institut national de recherche pour l'agriculture, l'alimentation et l'environnement (INRAE)",),
+            "École doctorale des Sciences économiques, juridiques, politiques et de gestion (Clermont-Ferrand)", None, 0,
+            "FR-ARA", hal_old="Université d'Auvergne - Clermont-Ferrand I", hal_switch=2017,
+            abes_old="Clermont-Ferrand 1", abes_switch=2017),
+        Uni("nanterre", "Université Paris Nanterre", "Paris 10", "Université Paris Nanterre", "PA10", "", 0,
+            "UNIV-PARIS10",
+            ("EconomiX ; Université Paris Nanterre (UPN)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Économie, organisations, société (Nanterre)", None, 0, "FR-IDF",
+            hal_old="Université Paris Ouest Nanterre La Défense", hal_switch=2016),
+        Uni("perpignan", "Université de Perpignan Via Domitia", "Perpignan", "Université de Perpignan Via Domitia",
+            "PERP", "", 0, "UNIV-PERP",
+            ("Centre de Recherche sur les Sociétés et Environnements en Méditerranées (CRESEM) ; Université de Perpignan Via Domitia (UPVD)",),
+            "École doctorale INTER-MED (Perpignan)", None, 0, "FR-OCC"),
+        Uni("tours", "Université de Tours", "Tours", "Université de Tours", "TOUR", "", 0, "UNIV-TOURS",
+            ("Laboratoire d'Économie d'Orléans et de Tours (LEO) ; Université de Tours (UT)",),
+            "École doctorale Sciences de l'homme et de la société (Tours)", None, 0, "FR-CVL",
+            hal_old="Université François Rabelais de Tours", hal_switch=2018),
+        Uni("corse", "Université Pascal Paoli", "Corte", "Università di Corsica Pasquale Paoli", "CORT", "", 0,
+            "UNIV-CORSE",
+            ("Lieux, Identités, eSpaces, Activités (LISA) ; Université Pascal Paoli (UPP)-Centre National de la Recherche Scientifique (CNRS)",),
+            "École doctorale Environnement et société (Corte)", None, 0, "FR-20R"),
+    ],
+    qc_unis=[
+        QcUni("laval", "Université Laval", "corpus-ulaval", "20.500.11794", "etdms"),
+        QcUni("uqac", "Université du Québec à Chicoutimi", "constellation-uqac", None, "oai_dc"),
+    ],
+    be_unis=[
+        ("uliege", "Université de Liège", "orbi-uliege", "2268"),
+        ("uclouvain", "Université catholique de Louvain", "dial-uclouvain", "2078.1"),
+    ],
+    actors=[
+        ("les coopératives d'habitants", "housing cooperatives", ["Habitat participatif", "Coopératives d'habitants"],
+         ["Cooperative housing"], "fr"),
+        ("les monnaies locales complémentaires", "local complementary currencies", ["Monnaies locales"],
+         ["Local currencies"], "fr"),
+        ("les fondations", "foundations", ["Fondations", "Philanthropie"], ["Foundations"], "any"),
+        ("les mutuelles d'assurance", "mutual insurers", ["Mutuelles d'assurance", "Mutualisme"], ["Mutual insurance"], "fr"),
+        ("les ateliers et chantiers d'insertion", "integration worksites", ["Chantiers d'insertion"],
+         ["Integration worksites"], "fr"),
+        ("les entreprises adaptées", "adapted enterprises for disabled workers", ["Entreprises adaptées", "Handicap"],
+         ["Sheltered employment"], "fr"),
+        ("les groupements d'employeurs", "employer groups", ["Groupements d'employeurs"], ["Employer groups"], "fr"),
+        ("les jardins partagés", "community gardens", ["Jardins partagés", "Agriculture urbaine"],
+         ["Community gardens"], "any"),
+        ("les clubs d'investisseurs solidaires (CIGALES)", "solidarity investor clubs (CIGALES)",
+         ["CIGALES", "Capital-risque solidaire"], ["Solidarity investment clubs"], "fr"),
+        ("les associations de solidarité internationale", "international solidarity associations",
+         ["Solidarité internationale", "ONG"], ["Development NGOs"], "any"),
+        ("les plateformes coopératives", "platform cooperatives", ["Plateformes coopératives", "Numérique"],
+         ["Platform cooperatives"], "any"),
+        ("les coopératives d'énergie citoyenne", "citizen energy cooperatives", ["Énergie citoyenne", "Énergies renouvelables"],
+         ["Community energy"], "any"),
+        ("les entreprises d'insertion", "work integration enterprises", ["Entreprises d'insertion"],
+         ["Work integration enterprises"], "qc"),
+        ("les coopératives funéraires", "funeral cooperatives", ["Coopératives funéraires"], ["Funeral cooperatives"], "qc"),
+        ("les cuisines collectives", "collective kitchens", ["Cuisines collectives", "Sécurité alimentaire"],
+         ["Collective kitchens"], "qc"),
+        ("les coopératives forestières", "forestry cooperatives", ["Coopératives forestières"], ["Forestry cooperatives"], "qc"),
+    ],
+    topics=[
+        ("la démocratie au travail", "workplace democracy", ["Démocratie au travail"], ["Workplace democracy"]),
+        ("l'inclusion financière", "financial inclusion", ["Inclusion financière"], ["Financial inclusion"]),
+        ("la sobriété", "sufficiency", ["Sobriété"], ["Sufficiency"]),
+        ("le financement participatif", "crowdfunding", ["Financement participatif"], ["Crowdfunding"]),
+        ("l'égalité professionnelle", "gender equality at work", ["Égalité professionnelle", "Genre"], ["Gender equality"]),
+        ("la coopération inter-organisationnelle", "inter-organizational cooperation", ["Coopération", "Réseaux"],
+         ["Inter-organizational cooperation"]),
+        ("la participation des usagers", "user participation", ["Participation des usagers"], ["User participation"]),
+        ("la précarité alimentaire", "food insecurity", ["Précarité alimentaire"], ["Food insecurity"]),
+        ("la transition énergétique", "the energy transition", ["Transition énergétique"], ["Energy transition"]),
+        ("le mécénat de compétences", "skills-based volunteering", ["Mécénat de compétences"], ["Corporate volunteering"]),
+        ("la responsabilité sociétale", "corporate social responsibility", ["RSE"], ["Corporate social responsibility"]),
+        ("la solidarité intergénérationnelle", "intergenerational solidarity", ["Solidarité intergénérationnelle"],
+         ["Intergenerational solidarity"]),
+        ("le pouvoir d'agir", "empowerment", ["Pouvoir d'agir", "Empowerment"], ["Empowerment"]),
+        ("la valeur ajoutée sociale", "social added value", ["Valeur sociale"], ["Social value"]),
+    ],
+    places_fr=[
+        ("dans les Hauts-de-France", "in Hauts-de-France", "Hauts-de-France"), ("dans le Grand Est", "in the Grand Est region", "Grand Est"),
+        ("en Normandie", "in Normandy", "Normandie"), ("en Bourgogne-Franche-Comté", "in Bourgogne-Franche-Comté", "Bourgogne-Franche-Comté"),
+        ("en Centre-Val de Loire", "in Centre-Val de Loire", "Centre-Val de Loire"), ("en Corse", "in Corsica", "Corse"),
+        ("en Provence-Alpes-Côte d'Azur", "in Provence-Alpes-Côte d'Azur", "PACA"), ("à Strasbourg", "in Strasbourg", "Strasbourg"),
+        ("en Wallonie", "in Wallonia", "Wallonie"), ("à Bruxelles", "in Brussels", "Bruxelles"),
+        ("en Seine-Saint-Denis", "in Seine-Saint-Denis", "Seine-Saint-Denis"), ("au Maroc", "in Morocco", "Maroc"),
+        ("en Côte d'Ivoire", "in Côte d'Ivoire", "Côte d'Ivoire"), ("en Alsace", "in Alsace", "Alsace"),
+    ],
+    places_qc=[
+        ("au Saguenay–Lac-Saint-Jean", "in Saguenay–Lac-Saint-Jean", "Saguenay–Lac-Saint-Jean"),
+        ("en Abitibi-Témiscamingue", "in Abitibi-Témiscamingue", "Abitibi-Témiscamingue"),
+        ("en Mauricie", "in Mauricie", "Mauricie"), ("dans la ville de Québec", "in Québec City", "Ville de Québec"),
+        ("en Outaouais", "in the Outaouais", "Outaouais"),
+    ],
+    approaches=[
+        ("une approche sociologique", "a sociological approach"),
+        ("une analyse par les conventions", "a conventionalist analysis"),
+        ("une approche en termes de régulation", "a regulationist approach"),
+        ("regards croisés France-Québec", "comparing France and Québec"),
+        ("une analyse longitudinale", "a longitudinal analysis"),
+        ("une approche par les pratiques", "a practice-based approach"),
+        ("une analyse de réseaux", "a network analysis"),
+    ],
+    cases=[
+        ("la coopérative Habitat Hirondelle", "the Habitat Hirondelle cooperative"),
+        ("la monnaie locale le Florain", "the Florain local currency"),
+        ("la fondation Terre Solidaire Est", "the Terre Solidaire Est foundation"),
+        ("le chantier d'insertion Les Jardins de Meuse", "the Jardins de Meuse integration worksite"),
+        ("la coopérative Énercitoyen", "the Énercitoyen cooperative"),
+        ("la plateforme Coopcycle Lille", "the Coopcycle Lille platform"),
+        ("le groupement d'employeurs Agri-Emploi 51", "the Agri-Emploi 51 employer group"),
+        ("la cuisine collective Le Chaudron", "the Le Chaudron collective kitchen"),
+    ],
+    case_names=["Tilleul Solidaire", "La Ruche Mosane", "L'Épi Lorrain", "Coop'Ardennes", "La Clé des Champs",
+                "Entraide Saguenay"],
+    templates=[
+        ("Comprendre {T}", "une étude {de_A} {P}", "Understanding {T_en}", "a study of {A_en} {P_en}"),
+        ("{A^} face {a_T}", "enquête {P}", "{A_en^} facing {T_en}", "a survey {P_en}"),
+        ("Vers {T} ?", "{A} {P}", "Towards {T_en}?", "{A_en} {P_en}"),
+        ("Quelle place pour {A} dans {T} ?", "", "What role for {A_en} in {T_en}?", ""),
+        ("{T^} en pratique", "{A} {P}", "{T_en^} in practice", "{A_en} {P_en}"),
+        ("Dynamiques {de_T}", "le cas {de_C}", "Dynamics of {T_en}", "the case of {C_en}"),
+        ("{de_T^} {a_T2}", "trajectoires {de_A} {P}", "From {T_en} to {T2_en}", "trajectories of {A_en} {P_en}"),
+        ("{A^}, acteurs {de_T} ?", "{R}", "{A_en^} as actors of {T_en}?", "{R_en}"),
+    ],
+    hdr_titles=[
+        ("L'économie solidaire en mouvement", "itinéraire de recherche", "The solidarity economy in motion", "a research itinerary"),
+        ("Penser l'entreprise collective", "note de synthèse", "Thinking the collective enterprise", "summary note"),
+        ("Solidarités, marchés et territoires", "", "Solidarities, markets and territories", ""),
+    ],
+    book_mains=[
+        "Habiter ensemble", "L'argent autrement", "Des communs pour demain", "Faire société par l'économie",
+        "Le travail en partage", "Réinventer la solidarité",
+    ],
+    book_publishers=[
+        ("Presses universitaires de Strasbourg", "pus", "978-2-86820"),
+        ("Presses universitaires du Septentrion", "septentrion", "978-2-7574"),
+        ("Presses universitaires de Louvain", "pucl", "978-2-87558"),
+    ],
+    generic_titles=[
+        "L'économie sociale et solidaire dans les Hauts-de-France",
+        "Les monnaies locales complémentaires",
+        "L'habitat participatif",
+        "Le mécénat d'entreprise",
+        "Les fondations en France",
+        "L'entrepreneuriat social",
+        "Les groupements d'employeurs",
+        "Les coopératives d'habitation au Québec",
+    ],
+    generic_subtitles=["bilan et perspectives", "quels enjeux ?", "le cas {de_C}", "une analyse comparée"],
+    masters=[
+        "Master Économie sociale et solidaire et innovation sociale",
+        "Master Administration économique et sociale, parcours Économie solidaire",
+        "Master Gestion des entreprises de l'économie sociale",
+        "Master Sociologie, parcours Action publique et solidarités",
+    ],
+    qc_degrees_phd=[("Ph. D.", "Doctorat", "Doctoral", "Développement régional", "Regional Development"),
+                    ("Ph. D.", "Doctorat", "Doctoral", "Sciences de l'administration", "Administrative Sciences")],
+    qc_degrees_master=[("M.A.", "Maîtrise", "Master's", "Études régionales", "Regional Studies"),
+                       ("M. Sc.", "Maîtrise", "Master's", "Sciences de la gestion", "Management Sciences"),
+                       ("M. Serv. soc.", "Maîtrise", "Master's", "Service social", "Social Work")],
+    observatories=[
+        Observatory("observatoire-cress-hauts-de-france", "CRESS Hauts-de-France",
+                    "Chambre régionale de l'économie sociale et solidaire des Hauts-de-France",
+                    "Observatoire régional de l'ESS des Hauts-de-France", "dans les Hauts-de-France",
+                    "in Hauts-de-France", "Hauts-de-France", "www.cresshdf.org", "CRESS-HDF"),
+        Observatory("observatoire-cress-grand-est", "CRESS Grand Est",
+                    "Chambre régionale de l'économie sociale et solidaire du Grand Est",
+                    "Observatoire régional de l'ESS du Grand Est", "dans le Grand Est", "in the Grand Est region",
+                    "Grand Est", "www.cress-grandest.org", "CRESS-GRANDEST"),
+        Observatory("observatoire-cress-paca", "CRESS PACA",
+                    "Chambre régionale de l'économie sociale et solidaire de Provence-Alpes-Côte d'Azur",
+                    "Observatoire régional de l'ESS en Provence-Alpes-Côte d'Azur", "en Provence-Alpes-Côte d'Azur",
+                    "in Provence-Alpes-Côte d'Azur", "Provence-Alpes-Côte d'Azur", "www.cresspaca.org", "CRESS-PACA"),
+    ],
+    national_observatory=Observatory(
+        "recherches-solidarites", "Recherches & Solidarités", "Association Recherches & Solidarités",
+        "Recherches & Solidarités", "en France", "in France", "France", "recherches-solidarites.org", "R-ET-S"),
+    study_series=[
+        ("État des lieux de l'ESS {R}", "L'économie sociale et solidaire {R} : état des lieux", "The social and solidarity economy {RE}: state of play", (2016, 2018, 2020, 2022, 2024)),
+        ("Tableau de bord de l'emploi dans l'ESS {R}", "Tableau de bord de l'emploi en économie sociale et solidaire {R}", "Social economy employment dashboard {RE}", (2019, 2020, 2021, 2022, 2023)),
+        ("Portrait des coopératives {R}", "Les coopératives {R} : portrait", "Portrait of cooperatives {RE}", (2017, 2021, 2025)),
+    ],
+    national_series=[
+        ("La France associative en mouvement", "La France associative en mouvement : édition annuelle", "French associations on the move", (2019, 2020, 2021, 2022, 2023, 2024)),
+        ("L'engagement bénévole en France", "La France bénévole", "Volunteering in France", (2019, 2022, 2025)),
+    ],
+    study_topics=[
+        ("Les associations employeuses {R} : fragilités et ressources", "Nonprofit employers {RE}: fragilities and resources"),
+        ("L'accès au foncier des structures de l'ESS {R}", "Access to land for social economy organizations {RE}"),
+        ("Les écarts de rémunération dans l'ESS {R}", "Pay gaps in the social and solidarity economy {RE}"),
+        ("L'ESS et la transition écologique {R}", "The social and solidarity economy and the ecological transition {RE}"),
+        ("La mobilité des salariés de l'ESS {R}", "Mobility of social economy workers {RE}"),
+    ],
+    case_sentences="holdout",
+)
+
+BANKS = {"main": MAIN, "holdout": HOLDOUT}
+
+# Abstract sentence banks (French, English), differing per bank as well.
+SENTENCES = {
+    "main": dict(
+        context=[
+            ("Depuis la loi du 31 juillet 2014 relative à l'économie sociale et solidaire, {A} sont de plus en plus sollicités par les collectivités territoriales.",
+             "Since the 2014 French law on the social and solidarity economy, {A_en} have been increasingly called upon by local authorities."),
+            ("Dans un contexte de raréfaction des financements publics, {A} doivent concilier projet politique et viabilité économique.",
+             "As public funding becomes scarcer, {A_en} must reconcile their political project with economic viability."),
+            ("Longtemps restés dans l'angle mort de la recherche, {A} suscitent un intérêt renouvelé depuis la crise de 2008.",
+             "Long overlooked by research, {A_en} have attracted renewed interest since the 2008 crisis."),
+        ],
+        context_qc=[
+            ("Au Québec, l'adoption de la Loi sur l'économie sociale en 2013 a transformé les relations entre {A} et l'État.",
+             "In Québec, the 2013 Social Economy Act transformed relations between {A_en} and the state."),
+            ("Le modèle québécois de développement accorde une place singulière à {A}.",
+             "The Québec development model gives {A_en} a distinctive place."),
+        ],
+        method=("À partir {de_R}, nous mobilisons {N} entretiens semi-directifs et une analyse documentaire portant sur {M} organisations.",
+                "Drawing on {R_en}, we use {N} semi-structured interviews and documentary analysis covering {M} organizations."),
+        findings=[
+            ("Nous montrons que {T} repose sur des compromis fragiles entre logiques marchande, redistributive et réciprocitaire.",
+             "We show that {T_en} rests on fragile compromises between market, redistributive and reciprocal logics."),
+            ("Les résultats mettent en évidence un processus d'isomorphisme, nuancé par des formes de résistance portées par les membres.",
+             "The results highlight a process of isomorphism, tempered by forms of resistance carried by members."),
+            ("L'analyse révèle une forte hétérogénéité des pratiques, que nous organisons en trois idéaux-types.",
+             "The analysis reveals highly heterogeneous practices, which we organize into three ideal types."),
+            ("Nous identifions trois conditions de pérennisation : l'ancrage territorial, l'hybridation des ressources et la coopération avec les collectivités.",
+             "We identify three conditions for durability: territorial embeddedness, resource hybridization and cooperation with local authorities."),
+        ],
+        closing=[
+            ("{Doc} contribue aux débats sur l'institutionnalisation de l'économie sociale et solidaire.",
+             "{Doc_en} contributes to debates on the institutionalization of the social and solidarity economy."),
+            ("Des recommandations sont formulées à destination des acteurs et des pouvoirs publics.",
+             "Recommendations are made for practitioners and public authorities."),
+        ],
+    ),
+    "holdout": dict(
+        context=[
+            ("La multiplication des dispositifs publics de soutien place {A} au cœur des recompositions de l'action sociale.",
+             "The growing number of public support schemes puts {A_en} at the heart of changes in social action."),
+            ("Face aux crises écologique et sociale, {A} revendiquent une capacité d'expérimentation singulière.",
+             "Facing ecological and social crises, {A_en} claim a distinctive capacity to experiment."),
+            ("Encore peu documentés, {A} se sont développés rapidement au cours de la dernière décennie.",
+             "Still poorly documented, {A_en} have grown fast over the last decade."),
+        ],
+        context_qc=[
+            ("Dans les régions du Québec, {A} répondent à des besoins que ni le marché ni l'État ne couvrent.",
+             "In Québec's regions, {A_en} meet needs that neither the market nor the state covers."),
+        ],
+        method=("Notre démarche, fondée sur {R}, combine un questionnaire auprès de {M} structures et {N} récits de vie.",
+                "Our approach, based on {R_en}, combines a survey of {M} organizations and {N} life stories."),
+        findings=[
+            ("Il apparaît que {T} dépend étroitement de la taille des structures et de leur ancienneté.",
+             "It appears that {T_en} depends closely on the size and age of organizations."),
+            ("Trois trajectoires contrastées se dégagent, de la banalisation à la radicalisation du projet.",
+             "Three contrasting trajectories emerge, from normalization to radicalization of the project."),
+            ("Les tensions entre salariés et bénévoles constituent un point de vigilance majeur.",
+             "Tensions between employees and volunteers are a major point of concern."),
+        ],
+        closing=[
+            ("{Doc} propose enfin un cadre d'analyse transposable à d'autres territoires.",
+             "{Doc_en} finally offers an analytical framework that can be applied to other territories."),
+            ("Ces résultats ouvrent des pistes pour l'accompagnement des projets collectifs.",
+             "These results open avenues for supporting collective projects."),
+        ],
+    ),
+}

@@ -1,0 +1,271 @@
+//! Works from two real OAI-PMH servers (pyoai 2.5.0) with overlapping records: the export shows
+//! one work per thesis with both members, fields taken from the more authoritative source; a
+//! record deleted at its source leaves its work, and a work with no record left is a tombstone.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::{Peer, Workspace, oai_source};
+use serde_json::{Value, json};
+
+const NOW: &str = "2026-11-01T10:00:00Z";
+
+fn record(
+    identifier: &str,
+    title: &str,
+    creator: &str,
+    date: &str,
+    kind: &str,
+    identifiers: &[&str],
+) -> Value {
+    json!({
+        "identifier": identifier,
+        "datestamp": NOW,
+        "deleted": false,
+        "sets": [],
+        "dc": {
+            "title": [title],
+            "creator": [creator],
+            "date": [date],
+            "type": [kind],
+            "identifier": identifiers,
+            "language": ["fr"],
+            "subject": ["économie sociale et solidaire", "coopératives"],
+            "description": [format!("Résumé de « {title} ».")],
+        }
+    })
+}
+
+const PHD: &str = "info:eu-repo/semantics/doctoralThesis";
+const MASTER: &str = "info:eu-repo/semantics/masterThesis";
+
+fn hal_records() -> Vec<Value> {
+    vec![
+        record(
+            "oai:HAL:tel-01000001v1",
+            "Les SCIC en Bretagne : gouvernance et territoires",
+            "Dupont, Marie",
+            "2019-06-12",
+            PHD,
+            &[
+                "NNT: 2019REN20001",
+                "https://theses.hal.science/tel-01000001",
+            ],
+        ),
+        record(
+            "oai:HAL:tel-01000002v2",
+            "L'économie sociale et solidaire face aux crises",
+            "Le Goff, Anne",
+            "2021",
+            PHD,
+            &["https://theses.hal.science/tel-01000002"],
+        ),
+        record(
+            "oai:HAL:dumas-01000003v1",
+            "Les coopératives d'activité et d'emploi",
+            "Martin, Paul",
+            "2014",
+            MASTER,
+            &["https://dumas.ccsd.cnrs.fr/dumas-01000003"],
+        ),
+        record(
+            "oai:HAL:tel-01000004v1",
+            "Finance solidaire et monnaies locales",
+            "Bernard, Louise",
+            "2018",
+            PHD,
+            &[],
+        ),
+        record(
+            "oai:HAL:tel-01000005v1",
+            "Commerce équitable et circuits courts",
+            "Petit, Jules",
+            "2016",
+            PHD,
+            &[],
+        ),
+    ]
+}
+
+fn thesesfr_records() -> Vec<Value> {
+    vec![
+        // Same as tel-01000001 (shared NNT, other spelling of the title and author).
+        record(
+            "oai:theses.fr:2019REN20001",
+            "Les SCIC en Bretagne",
+            "Marie Dupont",
+            "2019",
+            PHD,
+            &["2019REN20001"],
+        ),
+        // Same as tel-01000002 (no shared identifier: title and author).
+        record(
+            "oai:theses.fr:2021LYO20002",
+            "L'Économie Sociale et Solidaire face aux crises",
+            "LE GOFF Anne",
+            "2021",
+            PHD,
+            &["2021LYO20002"],
+        ),
+        // Same author and subject as dumas-01000003, but a doctoral thesis: another work.
+        record(
+            "oai:theses.fr:2019PAR10003",
+            "Les coopératives d'activité et d'emploi",
+            "Martin, Paul",
+            "2019",
+            PHD,
+            &["2019PAR10003"],
+        ),
+        record(
+            "oai:theses.fr:2020AIXM0004",
+            "Les mutuelles de santé en Provence",
+            "Roux, Claire",
+            "2020",
+            PHD,
+            &["2020AIXM0004"],
+        ),
+    ]
+}
+
+fn write_records(path: &Path, records: &[Value]) {
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, serde_json::to_string_pretty(records).unwrap()).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
+fn export(workspace: &Workspace) -> Vec<Value> {
+    workspace
+        .run(&["export", "--format", "jsonl"])
+        .success()
+        .jsonl()
+}
+
+fn members(work: &Value) -> BTreeSet<String> {
+    work["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}|{}",
+                m["source"].as_str().unwrap(),
+                m["identifier"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn work_with<'a>(works: &'a [Value], member: &str) -> &'a Value {
+    works
+        .iter()
+        .find(|w| members(w).contains(member))
+        .unwrap_or_else(|| panic!("no work has member {member}: {works:#?}"))
+}
+
+#[test]
+fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
+    let workspace = Workspace::new();
+    let hal_file = workspace.dir.path().join("hal.json");
+    let thesesfr_file = workspace.dir.path().join("thesesfr.json");
+    write_records(&hal_file, &hal_records());
+    write_records(&thesesfr_file, &thesesfr_records());
+    let hal = Peer::pyoai_server(&hal_file, 2);
+    let thesesfr = Peer::pyoai_server(&thesesfr_file, 2);
+    workspace.write_source(
+        "hal-test",
+        &oai_source("HAL (test)", &hal.url("/oai"), "role = \"open-archive\""),
+    );
+    workspace.write_source(
+        "thesesfr-test",
+        &oai_source(
+            "theses.fr (test)",
+            &thesesfr.url("/oai"),
+            "role = \"thesis-catalogue\"",
+        ),
+    );
+    workspace.run(&["harvest", "--quiet", "--all"]).success();
+
+    let works = export(&workspace);
+    // 5 + 4 records, 2 pairs of duplicates.
+    assert_eq!(works.len(), 7, "{works:#?}");
+    let scic = work_with(&works, "hal-test|oai:HAL:tel-01000001v1");
+    assert_eq!(
+        members(scic),
+        BTreeSet::from([
+            "hal-test|oai:HAL:tel-01000001v1".to_owned(),
+            "thesesfr-test|oai:theses.fr:2019REN20001".to_owned()
+        ])
+    );
+    assert_eq!(scic["year"], 2019);
+    assert_eq!(scic["type"], "doctoral-thesis");
+    assert!(
+        scic["identifiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i == "nnt:2019REN20001"),
+        "{scic}"
+    );
+    let crises = work_with(&works, "thesesfr-test|oai:theses.fr:2021LYO20002");
+    assert_eq!(members(crises).len(), 2, "{crises}");
+    // The master's dissertation and the later thesis stay apart.
+    let master = work_with(&works, "hal-test|oai:HAL:dumas-01000003v1");
+    assert_eq!(members(master).len(), 1);
+    assert_eq!(master["type"], "masters-dissertation");
+
+    // Provenance: the thesis catalogue wins for the title; the show command explains the merge.
+    let id = scic["id"].as_str().unwrap();
+    let shown: Value =
+        serde_json::from_str(&workspace.run(&["works", "show", id]).success().stdout).unwrap();
+    assert_eq!(
+        shown["fields"]["title"]["sources"][0], "thesesfr-test",
+        "{shown:#}"
+    );
+    assert_eq!(
+        shown["fields"]["title"]["value"]["text"],
+        "Les SCIC en Bretagne"
+    );
+    assert!(!shown["merges"].as_array().unwrap().is_empty(), "{shown:#}");
+
+    let stats = workspace.stats();
+    assert_eq!(stats["works"], 7);
+    assert_eq!(stats["deleted_works"], 0);
+
+    // The theses.fr copy is deleted at its source: the work keeps its HAL member only.
+    let mut served = thesesfr_records();
+    served[0]["deleted"] = json!(true);
+    served[0]["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    write_records(&thesesfr_file, &served);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    workspace
+        .run(&["harvest", "--quiet", "--source", "thesesfr-test"])
+        .success();
+    let works = export(&workspace);
+    assert_eq!(works.len(), 7);
+    let scic = work_with(&works, "hal-test|oai:HAL:tel-01000001v1");
+    assert_eq!(members(scic).len(), 1, "{scic}");
+    assert_eq!(scic["id"].as_str(), Some(id), "the work keeps its id");
+
+    // Then the HAL copy too: the work becomes a tombstone.
+    let mut served = hal_records();
+    served[0]["deleted"] = json!(true);
+    served[0]["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    write_records(&hal_file, &served);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    workspace
+        .run(&["harvest", "--quiet", "--source", "hal-test"])
+        .success();
+    let works = export(&workspace);
+    assert_eq!(works.len(), 6);
+    assert!(works.iter().all(|w| w["id"].as_str() != Some(id)));
+    let stats = workspace.stats();
+    assert_eq!(
+        (stats["works"].as_u64(), stats["deleted_works"].as_u64()),
+        (Some(6), Some(1))
+    );
+    let shown: Value =
+        serde_json::from_str(&workspace.run(&["works", "show", id]).success().stdout).unwrap();
+    assert_eq!(shown["deleted"], true);
+}
