@@ -72,7 +72,7 @@ impl SourceInfos {
 
 /// What dedup keeps of each record in the store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct StoredFeatures {
+pub struct StoredFeatures {
     features: Features,
     keys: Vec<String>,
 }
@@ -133,6 +133,7 @@ pub fn update(
     thesaurus: &Thesaurus,
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
+    let mut cache = FeatureCache::new();
     loop {
         let cursor = store.works_cursor()?;
         let changes = store.changes_since(cursor, BATCH)?;
@@ -149,6 +150,7 @@ pub fn update(
                 now: now_rfc3339(),
                 report: &mut report,
                 analysed: HashMap::new(),
+                cache: &mut cache,
             };
             batch.apply(analysed)?;
             batch.tx.set_cursor(changes.next)
@@ -204,9 +206,33 @@ struct Batch<'b, 't> {
     report: &'b mut UpdateReport,
     /// Records of this batch, analysed, by key.
     analysed: HashMap<(String, String), Analysed>,
+    /// Features read or written during this update, so that candidates met again are not read
+    /// and decoded again.
+    cache: &'b mut FeatureCache,
 }
 
+/// Dedup features by record, kept across the batches of one update (bounded).
+pub type FeatureCache = HashMap<(String, String), std::rc::Rc<StoredFeatures>>;
+/// Beyond this many cached records the cache starts afresh (about 1 KiB each).
+const CACHE_RECORDS: usize = 1_000_000;
+
 impl Batch<'_, '_> {
+    fn features(&mut self, record: (&str, &str)) -> Result<Option<std::rc::Rc<StoredFeatures>>, StoreError> {
+        let key = (record.0.to_owned(), record.1.to_owned());
+        if let Some(found) = self.cache.get(&key) {
+            return Ok(Some(found.clone()));
+        }
+        let Some(stored) = self.tx.features::<StoredFeatures>(record)? else {
+            return Ok(None);
+        };
+        if self.cache.len() >= CACHE_RECORDS {
+            self.cache.clear();
+        }
+        let stored = std::rc::Rc::new(stored);
+        self.cache.insert(key, stored.clone());
+        Ok(Some(stored))
+    }
+
     fn apply(
         &mut self,
         changes: Vec<((String, String), Option<Analysed>)>,
@@ -214,11 +240,12 @@ impl Batch<'_, '_> {
         let mut dirty: BTreeSet<String> = BTreeSet::new();
         for (key, analysed) in changes {
             let record = (key.0.as_str(), key.1.as_str());
-            if let Some(old) = self.tx.features::<StoredFeatures>(record)? {
+            if let Some(old) = self.features(record)? {
                 for block in &old.keys {
                     self.tx.remove_from_block(block, record)?;
                 }
                 self.tx.remove_features(record)?;
+                self.cache.remove(&key);
             }
             if let Some(work) = self.tx.record_work(record)? {
                 self.tx.remove_record_work(record)?;
@@ -230,6 +257,7 @@ impl Batch<'_, '_> {
                 keys: analysed.keys.clone(),
             };
             self.tx.set_features(record, &stored)?;
+            self.cache.insert(key.clone(), std::rc::Rc::new(stored.clone()));
             for block in &stored.keys {
                 self.tx.add_to_block(block, record)?;
             }
@@ -267,7 +295,7 @@ impl Batch<'_, '_> {
             let Some(work) = self.tx.record_work(candidate)? else {
                 continue;
             };
-            let Some(other) = self.tx.features::<StoredFeatures>(candidate)? else {
+            let Some(other) = self.features(candidate)? else {
                 continue;
             };
             match dedup::compare(&stored.features, &other.features) {
@@ -346,7 +374,7 @@ impl Batch<'_, '_> {
     }
 
     /// Whether records with `features` can join work `id` without any pair called different.
-    fn compatible(&self, features: &[Features], id: &str) -> Result<bool, StoreError> {
+    fn compatible(&mut self, features: &[Features], id: &str) -> Result<bool, StoreError> {
         let work: Work = self.load(id)?;
         let members = self.member_features(&work.members)?;
         Ok(!features.iter().any(|a| {
@@ -356,14 +384,12 @@ impl Batch<'_, '_> {
         }))
     }
 
-    fn member_features(&self, members: &[Member]) -> Result<Vec<Features>, StoreError> {
+    fn member_features(&mut self, members: &[Member]) -> Result<Vec<Features>, StoreError> {
         let mut out = Vec::with_capacity(members.len());
         for member in members {
-            if let Some(stored) = self
-                .tx
-                .features::<StoredFeatures>((&member.source, &member.identifier))?
+            if let Some(stored) = self.features((&member.source, &member.identifier))?
             {
-                out.push(stored.features);
+                out.push(stored.features.clone());
             }
         }
         Ok(out)
@@ -448,7 +474,7 @@ impl Batch<'_, '_> {
     }
 
     /// Groups members by the links dedup finds between them, largest group first.
-    fn regroup(&self, members: &[Member]) -> Result<Vec<Vec<Member>>, StoreError> {
+    fn regroup(&mut self, members: &[Member]) -> Result<Vec<Vec<Member>>, StoreError> {
         if members.len() < 2 {
             return Ok(vec![members.to_vec()]);
         }
@@ -456,13 +482,12 @@ impl Batch<'_, '_> {
         let mut keys = Vec::new();
         for member in members {
             let stored = self
-                .tx
-                .features::<StoredFeatures>((&member.source, &member.identifier))?
+                .features((&member.source, &member.identifier))?
                 .ok_or_else(|| StoreError::Corrupt {
                     table: "record_features",
                     error: format!("no features for {}:{}", member.source, member.identifier),
                 })?;
-            features.push(stored.features);
+            features.push(stored.features.clone());
             // Within one work every pair is worth comparing: give all members one shared key.
             keys.push(vec!["work".to_owned()]);
         }
