@@ -283,9 +283,18 @@ impl Thesaurus {
         if scan.seen.len() != bits {
             scan.seen = vec![0; bits];
         }
-        let titles = normalized.titles.iter().map(|t| (t.text.as_str(), t.lang.as_deref()));
-        let keywords = normalized.keywords.iter().map(|k| (k.text.as_str(), k.lang.as_deref()));
-        let abstracts = normalized.abstracts.iter().map(|a| (a.text.as_str(), a.lang.as_deref()));
+        let titles = normalized
+            .titles
+            .iter()
+            .map(|t| (t.text.as_str(), t.lang.as_deref()));
+        let keywords = normalized
+            .keywords
+            .iter()
+            .map(|k| (k.text.as_str(), k.lang.as_deref()));
+        let abstracts = normalized
+            .abstracts
+            .iter()
+            .map(|a| (a.text.as_str(), a.lang.as_deref()));
         let texts = titles
             .map(|t| (0u8, t))
             .chain(keywords.map(|k| (1u8, k)))
@@ -334,7 +343,9 @@ impl Thesaurus {
         let contribution = |hit: &Hit| {
             let info = &self.terms[hit.term as usize];
             let factor = if info.weak { WEAK_FACTOR } else { 1.0 };
-            self.themes[usize::from(info.theme)].weight * FIELD_WEIGHTS[usize::from(hit.field)] * factor
+            self.themes[usize::from(info.theme)].weight
+                * FIELD_WEIGHTS[usize::from(hit.field)]
+                * factor
         };
         let saturate = |value: f32| round3(1.0 - (-value / SCALE).exp());
         let mut themes: Vec<u16> = hits
@@ -362,7 +373,11 @@ impl Thesaurus {
                             TermMatch {
                                 term: self.terms[hit.term as usize].text.to_string(),
                                 field: FIELDS[usize::from(hit.field)].to_owned(),
-                                lang: langs.get(hit.text as usize).copied().flatten().map(str::to_owned),
+                                lang: langs
+                                    .get(hit.text as usize)
+                                    .copied()
+                                    .flatten()
+                                    .map(str::to_owned),
                             },
                         )
                     })
@@ -705,20 +720,21 @@ fn for_each_word(text: &str, word: &mut String, mut each: impl FnMut(&str, Case)
     let mut upper = 0u32;
     let mut lower = 0u32;
     let mut last_lower_s = false;
-    let mut flush = |word: &mut String, upper: &mut u32, lower: &mut u32, last_lower_s: &mut bool| {
-        if !word.is_empty() {
-            let case = match (*upper >= 2, *lower) {
-                (true, 0) => Case::Capitals,
-                (true, 1) if *last_lower_s => Case::CapitalsPlural,
-                _ => Case::Other,
-            };
-            each(word, case);
-            word.clear();
-        }
-        *upper = 0;
-        *lower = 0;
-        *last_lower_s = false;
-    };
+    let mut flush =
+        |word: &mut String, upper: &mut u32, lower: &mut u32, last_lower_s: &mut bool| {
+            if !word.is_empty() {
+                let case = match (*upper >= 2, *lower) {
+                    (true, 0) => Case::Capitals,
+                    (true, 1) if *last_lower_s => Case::CapitalsPlural,
+                    _ => Case::Other,
+                };
+                each(word, case);
+                word.clear();
+            }
+            *upper = 0;
+            *lower = 0;
+            *last_lower_s = false;
+        };
     word.clear();
     let bytes = text.as_bytes();
     let mut index = 0;

@@ -269,3 +269,115 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
         serde_json::from_str(&workspace.run(&["works", "show", id]).success().stdout).unwrap();
     assert_eq!(shown["deleted"], true);
 }
+
+#[test]
+fn a_record_that_bridges_two_works_merges_them_and_the_younger_id_becomes_an_alias() {
+    let workspace = Workspace::new();
+    let english_file = workspace.dir.path().join("english.json");
+    let french_file = workspace.dir.path().join("french.json");
+    let bridge_file = workspace.dir.path().join("bridge.json");
+    // Only the NNT links the English record to the bridge; only the French title and author link
+    // the French record to it. Without the bridge they are two works.
+    write_records(
+        &english_file,
+        &[record(
+            "oai:english:1",
+            "Multi-stakeholder cooperatives and local public policies",
+            "Durand, Lucie",
+            "2022",
+            PHD,
+            &["NNT: 2022NANT0042"],
+        )],
+    );
+    write_records(
+        &french_file,
+        &[record(
+            "oai:french:1",
+            "Les sociétés coopératives d'intérêt collectif et l'action publique locale",
+            "Lucie Durand",
+            "2022",
+            PHD,
+            &[],
+        )],
+    );
+    write_records(&bridge_file, &[]);
+    let english = Peer::pyoai_server(&english_file, 10);
+    let french = Peer::pyoai_server(&french_file, 10);
+    let bridge = Peer::pyoai_server(&bridge_file, 10);
+    workspace.write_source("english", &oai_source("English", &english.url("/oai"), ""));
+    workspace.write_source("french", &oai_source("French", &french.url("/oai"), ""));
+    workspace.write_source(
+        "bridge",
+        &oai_source("Bridge", &bridge.url("/oai"), "role = \"thesis-catalogue\""),
+    );
+    workspace
+        .run(&["harvest", "--quiet", "--source", "english"])
+        .success();
+    workspace
+        .run(&["harvest", "--quiet", "--source", "french"])
+        .success();
+    let works = export(&workspace);
+    assert_eq!(works.len(), 2, "{works:#?}");
+    let older = work_with(&works, "english|oai:english:1")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let younger = work_with(&works, "french|oai:french:1")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(older < younger);
+
+    let mut bridging = record(
+        "oai:bridge:2022NANT0042",
+        "Les sociétés coopératives d'intérêt collectif et l'action publique locale",
+        "Durand, Lucie",
+        "2022",
+        PHD,
+        &["2022NANT0042"],
+    );
+    bridging["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    write_records(&bridge_file, &[bridging]);
+    workspace
+        .run(&["harvest", "--quiet", "--source", "bridge"])
+        .success();
+    let works = export(&workspace);
+    assert_eq!(works.len(), 1, "{works:#?}");
+    assert_eq!(
+        works[0]["id"].as_str(),
+        Some(older.as_str()),
+        "the older id survives"
+    );
+    assert_eq!(members(&works[0]).len(), 3);
+
+    // The merged-away id resolves to the survivor and names the merge.
+    let shown = workspace.run(&["works", "show", &younger]).success();
+    assert!(
+        shown
+            .stderr
+            .contains(&format!("{younger} was merged into {older}")),
+        "{}",
+        shown.describe()
+    );
+    let survivor: Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(survivor["id"].as_str(), Some(older.as_str()));
+    assert!(
+        survivor["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == younger.as_str())
+    );
+    let rules: Vec<&str> = survivor["merges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"shared identifier"), "{rules:?}");
+    let stats = workspace.stats();
+    assert_eq!(
+        (stats["works"].as_u64(), stats["deleted_works"].as_u64()),
+        (Some(1), Some(1))
+    );
+}

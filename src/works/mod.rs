@@ -217,7 +217,10 @@ pub type FeatureCache = HashMap<(String, String), std::rc::Rc<StoredFeatures>>;
 const CACHE_RECORDS: usize = 1_000_000;
 
 impl Batch<'_, '_> {
-    fn features(&mut self, record: (&str, &str)) -> Result<Option<std::rc::Rc<StoredFeatures>>, StoreError> {
+    fn features(
+        &mut self,
+        record: (&str, &str),
+    ) -> Result<Option<std::rc::Rc<StoredFeatures>>, StoreError> {
         let key = (record.0.to_owned(), record.1.to_owned());
         if let Some(found) = self.cache.get(&key) {
             return Ok(Some(found.clone()));
@@ -257,7 +260,8 @@ impl Batch<'_, '_> {
                 keys: analysed.keys.clone(),
             };
             self.tx.set_features(record, &stored)?;
-            self.cache.insert(key.clone(), std::rc::Rc::new(stored.clone()));
+            self.cache
+                .insert(key.clone(), std::rc::Rc::new(stored.clone()));
             for block in &stored.keys {
                 self.tx.add_to_block(block, record)?;
             }
@@ -387,8 +391,7 @@ impl Batch<'_, '_> {
     fn member_features(&mut self, members: &[Member]) -> Result<Vec<Features>, StoreError> {
         let mut out = Vec::with_capacity(members.len());
         for member in members {
-            if let Some(stored) = self.features((&member.source, &member.identifier))?
-            {
+            if let Some(stored) = self.features((&member.source, &member.identifier))? {
                 out.push(stored.features.clone());
             }
         }
