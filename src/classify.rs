@@ -337,16 +337,11 @@ impl Thesaurus {
         self.score(&scan.hits, &langs)
     }
 
+    /// Scores the hits of one record. Hits come in field order (titles, keywords, abstracts),
+    /// which is the order explanations list them in.
     fn score(&self, hits: &[Hit], langs: &[Option<&str>]) -> Classification {
         let strong_evidence = hits.iter().any(|h| !self.terms[h.term as usize].weak);
         let counted = |hit: &&Hit| strong_evidence || !self.terms[hit.term as usize].weak;
-        let contribution = |hit: &Hit| {
-            let info = &self.terms[hit.term as usize];
-            let factor = if info.weak { WEAK_FACTOR } else { 1.0 };
-            self.themes[usize::from(info.theme)].weight
-                * FIELD_WEIGHTS[usize::from(hit.field)]
-                * factor
-        };
         let saturate = |value: f32| round3(1.0 - (-value / SCALE).exp());
         let mut themes: Vec<u16> = hits
             .iter()
@@ -356,40 +351,37 @@ impl Thesaurus {
         themes.sort_unstable();
         themes.dedup();
         let mut total = 0.0;
-        let mut found: Vec<ThemeMatch> = themes
-            .into_iter()
-            .map(|theme| {
-                let of_theme = || {
-                    hits.iter()
-                        .filter(counted)
-                        .filter(move |h| self.terms[h.term as usize].theme == theme)
-                };
-                let raw: f32 = of_theme().map(contribution).sum();
-                total += raw;
-                let mut matches: Vec<(u8, TermMatch)> = of_theme()
-                    .map(|hit| {
-                        (
-                            hit.field,
-                            TermMatch {
-                                term: self.terms[hit.term as usize].text.to_string(),
-                                field: FIELDS[usize::from(hit.field)].to_owned(),
-                                lang: langs
-                                    .get(hit.text as usize)
-                                    .copied()
-                                    .flatten()
-                                    .map(str::to_owned),
-                            },
-                        )
-                    })
-                    .collect();
-                matches.sort_by_key(|(field, _)| *field);
-                ThemeMatch {
-                    theme: self.themes[usize::from(theme)].id.clone(),
-                    score: saturate(raw),
-                    matches: matches.into_iter().map(|(_, m)| m).collect(),
-                }
-            })
-            .collect();
+        let mut found: Vec<ThemeMatch> = Vec::with_capacity(themes.len());
+        for theme in themes {
+            let of_theme = || {
+                hits.iter()
+                    .filter(counted)
+                    .filter(move |h| self.terms[h.term as usize].theme == theme)
+            };
+            let weight = self.themes[usize::from(theme)].weight;
+            let mut raw = 0.0;
+            let mut matches = Vec::with_capacity(of_theme().count());
+            for hit in of_theme() {
+                let info = &self.terms[hit.term as usize];
+                let factor = if info.weak { WEAK_FACTOR } else { 1.0 };
+                raw += weight * FIELD_WEIGHTS[usize::from(hit.field)] * factor;
+                matches.push(TermMatch {
+                    term: String::from(&*info.text),
+                    field: String::from(FIELDS[usize::from(hit.field)]),
+                    lang: langs
+                        .get(hit.text as usize)
+                        .copied()
+                        .flatten()
+                        .map(String::from),
+                });
+            }
+            total += raw;
+            found.push(ThemeMatch {
+                theme: self.themes[usize::from(theme)].id.clone(),
+                score: saturate(raw),
+                matches,
+            });
+        }
         found.sort_by(|a, b| b.score.total_cmp(&a.score));
         Classification {
             relevance: saturate(total),
@@ -430,14 +422,13 @@ impl Thesaurus {
                 } else {
                     NONE
                 };
-                let stemmed = stem(folded, stemmed);
-                // Every stem of the vocabulary has its prefix bit: a cheap miss before hashing.
-                let stem = if stemmed.len() >= 3 && !self.has_prefix(stemmed) {
-                    NONE
-                } else {
-                    self.stems.get(stemmed).copied().unwrap_or(NONE)
-                };
-                (stem, exact)
+                (
+                    self.stems
+                        .get(stem(folded, stemmed))
+                        .copied()
+                        .unwrap_or(NONE),
+                    exact,
+                )
             };
             let position = Position {
                 stem,
@@ -742,22 +733,26 @@ fn for_each_word(text: &str, word: &mut String, mut each: impl FnMut(&str, Case)
         let byte = bytes[index];
         if byte.is_ascii() {
             if !byte.is_ascii_alphanumeric() {
-                flush(word, &mut upper, &mut lower, &mut last_lower_s);
+                if !word.is_empty() {
+                    flush(word, &mut upper, &mut lower, &mut last_lower_s);
+                }
                 index += 1;
                 continue;
             }
             // A run of ASCII letters and digits is copied at once.
             let start = index;
             let mut run_upper = 0u32;
+            let mut run_digits = 0u32;
             while index < bytes.len() {
                 match bytes[index] {
-                    b'a'..=b'z' => lower += 1,
+                    b'a'..=b'z' => {}
                     b'A'..=b'Z' => run_upper += 1,
-                    b'0'..=b'9' => {}
+                    b'0'..=b'9' => run_digits += 1,
                     _ => break,
                 }
                 index += 1;
             }
+            lower += (index - start) as u32 - run_upper - run_digits;
             last_lower_s = bytes[index - 1] == b's';
             let appended = word.len();
             word.push_str(&text[start..index]);
@@ -1206,6 +1201,16 @@ weak = ["association", "CAE", "NGO"]
                 "Insertion losses below 0.2 dB are obtained.",
             ),
             (
+                "Relations mutuelles entre plantes et champignons mycorhiziens",
+                &["Associations végétales", "Symbiose"],
+                "Les associations entre espèces dépendent des interactions mutuelles.",
+            ),
+            (
+                "Associations between physical activity and depression in adolescents",
+                &["Epidemiology"],
+                "Associations between exposure and outcome were estimated.",
+            ),
+            (
                 "Foundations of deep learning: a geometric view",
                 &["Deep learning", "Foundation models"],
                 "We revisit the foundations of representation learning.",
@@ -1292,6 +1297,13 @@ weak = ["association", "CAE", "NGO"]
                 &["Entrepreneuriat social", "Mesure d'impact"],
                 "",
                 "social-entrepreneurship",
+            ),
+            ("La gouvernance des mutuelles", &[], "", "mutuals"),
+            (
+                "Les associations de migrants en France",
+                &["Immigration"],
+                "",
+                "associations",
             ),
             (
                 "Les ressourceries, entre réemploi et insertion",
@@ -1568,42 +1580,22 @@ weak = ["association", "CAE", "NGO"]
 mod scratch {
     #[test]
     #[ignore]
-    fn scratch_stats() {
-        use crate::normalize::tests::{normalize_harvested, sample_records};
+    fn scratch_fixtures() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/oai");
         let t = super::Thesaurus::builtin().unwrap();
-        let mut rows = Vec::new();
-        for (source, h) in sample_records() {
-            let c = t.classify(&normalize_harvested(&source, &h));
-            rows.push((c.relevance, h.identifier.clone(), c));
-        }
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        for (r, id, c) in rows.iter().take(50).skip(40) {
-            println!(
-                "{r} {id} {}",
-                serde_json::to_string(
-                    &c.themes
-                        .iter()
-                        .map(|t| (
-                            &t.theme,
-                            t.score,
-                            t.matches
-                                .iter()
-                                .map(|m| format!("{}@{}", m.term, m.field))
-                                .collect::<Vec<_>>()
-                        ))
-                        .collect::<Vec<_>>()
-                )
-                .unwrap()
-            );
-        }
-        let mut counts = std::collections::BTreeMap::new();
-        for (_, _, c) in &rows {
-            for t in &c.themes {
-                *counts.entry(t.theme.clone()).or_insert(0) += 1;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(decoded) = crate::xml::decode(&bytes, None) else { continue };
+            let Ok(page) = crate::oai::parse_page(&decoded.text) else { continue };
+            for item in page.items {
+                if let crate::oai::PageItem::Record(h) = item {
+                    let Some(r) = &h.record else { continue };
+                    let n = crate::normalize::normalize(r, &crate::normalize::Context { identifier: &h.identifier, sets: &h.sets, format: h.format, ..Default::default() });
+                    let c = t.classify(&n);
+                    println!("{:.3} {} {} | {:?} | {:?}", c.relevance, path.file_name().unwrap().to_string_lossy(), n.titles.first().map(|t| t.text.chars().take(70).collect::<String>()).unwrap_or_default(), c.themes.iter().map(|t| (&t.theme, t.matches.iter().map(|m| format!("{}@{}", m.term, m.field)).collect::<Vec<_>>())).collect::<Vec<_>>(), n.problems.iter().map(|p| &p.message).collect::<Vec<_>>());
+                }
             }
         }
-        println!("{counts:?}");
-        let (_, id, c) = &rows[300];
-        println!("{id} {}", serde_json::to_string_pretty(c).unwrap());
     }
 }

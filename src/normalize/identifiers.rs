@@ -350,7 +350,7 @@ fn isbn10_to_13(isbn10: &str) -> Option<String> {
         })
         .sum();
     let last_ok = bytes[9].is_ascii_digit() || bytes[9] == b'X';
-    if !last_ok || sum % 11 != 0 {
+    if !last_ok || !sum.is_multiple_of(11) {
         return None;
     }
     let stem = format!("978{}", &isbn10[..9]);

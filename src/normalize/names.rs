@@ -288,8 +288,7 @@ fn is_capitalised_word(word: &str) -> bool {
 /// "J.", "J.-P.", "M.A.", "J-P".
 fn is_initials(word: &str) -> bool {
     let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    letters >= 1
-        && letters <= 3
+    (1..=3).contains(&letters)
         && word
             .chars()
             .all(|c| c.is_uppercase() || matches!(c, '.' | '-'))

@@ -765,17 +765,3 @@ fn normalized_json_uses_the_documented_names() {
     let back: Normalized = serde_json::from_value(json).unwrap();
     assert_eq!(back, normalized);
 }
-
-#[test]
-#[ignore]
-fn scratch_dump() {
-    for (source, harvested) in sample_records().iter().step_by(37) {
-        let n = normalize_harvested(source, harvested);
-        println!("{}", serde_json::to_string(&serde_json::json!({
-            "id": harvested.identifier, "titles": n.titles.iter().map(|t| (&t.text, &t.lang, &t.subtitle)).collect::<Vec<_>>(),
-            "authors": n.authors, "advisors": n.advisors.iter().map(|p| &p.display).collect::<Vec<_>>(), "type": n.degree_type, "disc": n.discipline, "inst": n.institution,
-            "date": n.date.map(|d| d.to_string()), "lang": n.language, "ids": n.identifiers, "access": n.access, "lic": n.licence, "emb": n.embargo_until,
-            "kw": n.keywords.iter().map(|k| format!("{}@{:?}", k.text, k.lang)).collect::<Vec<_>>(),
-        })).unwrap());
-    }
-}
