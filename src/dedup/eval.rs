@@ -106,6 +106,28 @@ pub struct EvalReport {
     pub errors: Vec<PairError>,
 }
 
+/// Up to `limit` pairs inside `groups` for which `wrong` holds.
+fn wrong_pairs(
+    groups: &[Vec<usize>],
+    wrong: impl Fn(usize, usize) -> bool,
+    limit: usize,
+) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    for members in groups {
+        for (position, &a) in members.iter().enumerate() {
+            for &b in &members[position + 1..] {
+                if found.len() >= limit {
+                    return found;
+                }
+                if wrong(a, b) {
+                    found.push((a, b));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Normalises and clusters a labelled set and scores the result; lists up to `max_errors` wrong
 /// pairs of each kind.
 pub fn evaluate(records: &[LabelledRecord], max_errors: usize) -> EvalReport {
@@ -136,46 +158,31 @@ pub fn evaluate(records: &[LabelledRecord], max_errors: usize) -> EvalReport {
             group_of[member] = group;
         }
     }
-    let name = |i: usize| format!("{}:{}", records[i].source, records[i].identifier);
-    let mut errors = Vec::new();
-    let mut merges = 0;
-    for members in &clustering.groups {
-        for (position, &a) in members.iter().enumerate() {
-            for &b in &members[position + 1..] {
-                if labels[a] != labels[b] && merges < max_errors {
-                    merges += 1;
-                    errors.push(PairError {
-                        kind: "false merge",
-                        a: name(a),
-                        b: name(b),
-                        verdict: format!("{:?}", compare(&features[a], &features[b])),
-                    });
-                }
-            }
-        }
-    }
     let mut by_label: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, label) in labels.iter().enumerate() {
         by_label.entry(label).or_default().push(index);
     }
-    let mut missed = 0;
-    let mut labelled: Vec<_> = by_label.into_iter().collect();
+    let mut labelled: Vec<Vec<usize>> = by_label.into_values().collect();
     labelled.sort();
-    for (_, members) in labelled.iter() {
-        for (position, &a) in members.iter().enumerate() {
-            for &b in &members[position + 1..] {
-                if group_of[a] != group_of[b] && missed < max_errors {
-                    missed += 1;
-                    errors.push(PairError {
-                        kind: "missed",
-                        a: name(a),
-                        b: name(b),
-                        verdict: format!("{:?}", compare(&features[a], &features[b])),
-                    });
-                }
-            }
-        }
-    }
+    let describe = |kind: &'static str, a: usize, b: usize| PairError {
+        kind,
+        a: format!("{}:{}", records[a].source, records[a].identifier),
+        b: format!("{}:{}", records[b].source, records[b].identifier),
+        verdict: format!("{:?}", compare(&features[a], &features[b])),
+    };
+    let mut errors = wrong_pairs(
+        &clustering.groups,
+        |a, b| labels[a] != labels[b],
+        max_errors,
+    )
+    .into_iter()
+    .map(|(a, b)| describe("false merge", a, b))
+    .collect::<Vec<_>>();
+    errors.extend(
+        wrong_pairs(&labelled, |a, b| group_of[a] != group_of[b], max_errors)
+            .into_iter()
+            .map(|(a, b)| describe("missed", a, b)),
+    );
     EvalReport {
         records: records.len(),
         works_labelled: labelled.len(),

@@ -93,6 +93,10 @@ impl Identifier {
                 .map(|id| Identifier::new(IdKind::Hal, id))
                 .ok_or_else(unrecognised);
         }
+        // An OAI identifier (Zenodo repeats it in dc:identifier) names a record, not the work.
+        if lower.starts_with("oai:") {
+            return Err(unrecognised());
+        }
         if let Some(index) = lower.find("ark:") {
             return ark(&value[index..]).ok_or_else(unrecognised);
         }
@@ -580,6 +584,10 @@ mod tests {
             Err(IdentifierError::Unrecognised(_))
         ));
         assert!(Identifier::parse("  ").is_err());
+        assert!(matches!(
+            Identifier::parse("oai:zenodo.org:8434414"),
+            Err(IdentifierError::Unrecognised(_))
+        ));
         assert_eq!(id("089024729"), is(IdKind::Other, "089024729"));
     }
 }
