@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::model::{Sourced, WorkFields};
 use crate::classify::{Classification, ThemeMatch};
-use crate::normalize::{self, DegreeType, Normalized};
+use crate::normalize::{self, DegreeType, Normalized, Person};
 use crate::source::SourceRole;
 
 /// A member with what field selection needs.
@@ -97,6 +97,13 @@ fn union<T: Clone>(
     out
 }
 
+/// Whether two lists name the same people, in the same order.
+fn same_people(a: &Vec<Person>, b: &Vec<Person>) -> bool {
+    a.iter()
+        .map(normalize::name_key)
+        .eq(b.iter().map(normalize::name_key))
+}
+
 /// Builds the fields of a work from its members (at least one).
 pub fn build(members: &[MemberData<'_>]) -> WorkFields {
     let mut ranked: Vec<&MemberData<'_>> = members.iter().collect();
@@ -121,20 +128,12 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
     let authors = pick(
         &ranked,
         |n| (!n.authors.is_empty()).then(|| n.authors.clone()),
-        |a, b| {
-            a.iter()
-                .map(normalize::name_key)
-                .eq(b.iter().map(normalize::name_key))
-        },
+        same_people,
     );
     let advisors = pick(
         &ranked,
         |n| (!n.advisors.is_empty()).then(|| n.advisors.clone()),
-        |a, b| {
-            a.iter()
-                .map(normalize::name_key)
-                .eq(b.iter().map(normalize::name_key))
-        },
+        same_people,
     );
     let degree_type = pick(
         &ranked,
