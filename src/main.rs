@@ -386,8 +386,9 @@ fn harvest_and_report(
     // What was harvested, even by a harvest that did not complete, is made into works.
     let report = update_works(&store, sources_dir)?;
     println!(
-        "works: {} records processed, {} created, {} changed, {} deleted, {} merged",
+        "works: {} records processed ({} normalisation problems), {} created, {} changed, {} deleted, {} merged",
         report.records,
+        report.problems,
         report.works_created,
         report.works_changed,
         report.works_deleted,

@@ -42,7 +42,8 @@ pub struct Context<'a> {
     pub sets: &'a [String],
     /// The source's institution from its configuration: the last fallback for `institution`.
     pub institution: Option<&'a str>,
-    /// The source's region (ISO 3166-2) from its configuration.
+    /// The source's region (ISO 3166-2) from its configuration. Not used by normalisation: it
+    /// travels with the context for the stages that group works by region.
     pub region: Option<&'a str>,
 }
 
@@ -157,6 +158,9 @@ pub fn normalize(record: &Record, context: &Context<'_>) -> Normalized {
     }
 
     let mut titles = titles(record);
+    if titles.is_empty() {
+        problems.push(Problem::new("titles", "no title"));
+    }
     let mut abstracts = abstracts(&record.abstracts);
     let language = language(record, &titles, &abstracts, &mut problems);
     if let Some(language) = &language {

@@ -765,3 +765,26 @@ fn normalized_json_uses_the_documented_names() {
     let back: Normalized = serde_json::from_value(json).unwrap();
     assert_eq!(back, normalized);
 }
+
+/// `cargo test --release --lib normalize::tests::normalize_speed -- --ignored --nocapture`
+#[test]
+#[ignore = "timing: run in release"]
+fn normalize_speed() {
+    let records = sample_records();
+    let rounds = 200;
+    let started = std::time::Instant::now();
+    let mut identifiers = 0;
+    for _ in 0..rounds {
+        for (source, harvested) in &records {
+            identifiers += std::hint::black_box(normalize_harvested(source, harvested))
+                .identifiers
+                .len();
+        }
+    }
+    let elapsed = started.elapsed();
+    let count = rounds * records.len();
+    println!(
+        "normalised {count} records in {elapsed:?}: {:.0} records/s ({identifiers} identifiers)",
+        count as f64 / elapsed.as_secs_f64()
+    );
+}

@@ -120,6 +120,9 @@ fn analyse(record: &StoredRecord, info: &SourceInfo, thesaurus: &Thesaurus) -> O
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct UpdateReport {
     pub records: u64,
+    /// Problems normalisation found in those records (unparseable dates, unknown languages…),
+    /// never fatal.
+    pub problems: u64,
     pub works_created: u64,
     pub works_changed: u64,
     pub works_deleted: u64,
@@ -142,6 +145,11 @@ pub fn update(
         }
         let analysed = analyse_all(store, &changes.records, sources, thesaurus)?;
         report.records += analysed.len() as u64;
+        report.problems += analysed
+            .iter()
+            .filter_map(|(_, a)| a.as_ref())
+            .map(|a| a.normalized.problems.len() as u64)
+            .sum::<u64>();
         store.update_works(|tx| {
             let mut batch = Batch {
                 tx,
