@@ -411,12 +411,14 @@ fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         out,
-        "store {}: {} sources, {} records, {} deleted, {} rejected",
+        "store {}: {} sources, {} records, {} deleted, {} rejected; {} works, {} deleted works",
         store.path().display(),
         stats.sources,
         stats.records,
         stats.deleted_records,
-        stats.rejected_records
+        stats.rejected_records,
+        stats.works,
+        stats.deleted_works
     );
     for (id, source) in &stats.by_source {
         let last = source

@@ -580,7 +580,12 @@ fn is_form_subdivision(keyword: &str) -> bool {
 fn abstracts(values: &[LangText]) -> Vec<Text> {
     let mut abstracts: Vec<Text> = Vec::new();
     for value in values {
-        let text = clean_text(&strip_tags(&clean_text(&value.value)));
+        let cleaned = clean_text(&value.value);
+        let text = if cleaned.contains('<') {
+            clean_text(&strip_tags(&cleaned))
+        } else {
+            cleaned
+        };
         let letters = text.chars().filter(|c| c.is_alphabetic()).count();
         if letters < 40 || is_note(&text) {
             continue;

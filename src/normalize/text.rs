@@ -15,20 +15,32 @@ pub fn fold(text: &str) -> String {
 
 /// [`fold`] appending to a buffer the caller reuses (hot paths fold millions of strings).
 pub fn fold_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        push_folded(c, out);
-    }
-}
-
-#[inline]
-fn push_folded(c: char, out: &mut String) {
-    if c.is_ascii() {
-        out.push(c.to_ascii_lowercase());
-        return;
-    }
-    match deunicode_char(c) {
-        Some(ascii) => out.extend(ascii.chars().map(|a| a.to_ascii_lowercase())),
-        None => out.extend(c.to_lowercase()),
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index].is_ascii() {
+            // Runs of ASCII are copied at once, then lowercased in place.
+            let start = index;
+            while index < bytes.len() && bytes[index].is_ascii() {
+                index += 1;
+            }
+            let appended = out.len();
+            out.push_str(&text[start..index]);
+            out.as_mut_str()[appended..].make_ascii_lowercase();
+            continue;
+        }
+        let Some(c) = text[index..].chars().next() else {
+            break;
+        };
+        index += c.len_utf8();
+        match deunicode_char(c) {
+            Some(ascii) => {
+                let appended = out.len();
+                out.push_str(ascii);
+                out.as_mut_str()[appended..].make_ascii_lowercase();
+            }
+            None => out.extend(c.to_lowercase()),
+        }
     }
 }
 
@@ -121,6 +133,9 @@ fn sentence_stop(title: &str) -> Option<(usize, usize)> {
 /// Repairs what repositories do to text: entities escaped twice (HAL's `&#x27E8;`), HTML
 /// named entities, no-break and zero-width spaces, soft hyphens; collapses whitespace.
 pub fn clean_text(text: &str) -> String {
+    if is_clean(text) {
+        return text.to_owned();
+    }
     let mut current = std::borrow::Cow::Borrowed(text);
     // Twice: "&amp;#x27E8;" needs two rounds to become "⟨".
     for _ in 0..2 {
@@ -132,12 +147,10 @@ pub fn clean_text(text: &str) -> String {
     let mut out = String::with_capacity(current.len());
     let mut pending_space = false;
     for c in current.chars() {
-        let c = match c {
-            '\u{00a0}' | '\u{202f}' | '\u{2009}' | '\u{2007}' | '\u{200a}' | '\u{3000}' => ' ',
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{00ad}' => continue,
-            c => c,
-        };
-        if c.is_whitespace() || c.is_control() {
+        if is_removed(c) {
+            continue;
+        }
+        if is_space(c) {
             pending_space = true;
             continue;
         }
@@ -148,6 +161,54 @@ pub fn clean_text(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Text [`clean_text`] would return unchanged: most of it, as the crosswalks already collapse
+/// whitespace. Checked byte by byte for ASCII, so clean text costs one pass and one copy.
+fn is_clean(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut previous_space = false;
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte.is_ascii() {
+            match byte {
+                b' ' if previous_space => return false,
+                b' ' => previous_space = true,
+                b'&' => return false,
+                _ if byte.is_ascii_control() => return false,
+                _ => previous_space = false,
+            }
+            index += 1;
+            continue;
+        }
+        let Some(c) = text[index..].chars().next() else {
+            return false;
+        };
+        if is_removed(c) || is_space(c) {
+            return false;
+        }
+        previous_space = false;
+        index += c.len_utf8();
+    }
+    true
+}
+
+/// Invisible characters repositories leave in text: zero-width spaces and joiners, BOMs, soft
+/// hyphens.
+fn is_removed(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
+    )
+}
+
+/// Whitespace of any kind (no-break, thin, ideographic…) and control characters: one space.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c.is_control()
 }
 
 /// Decodes numeric character references and the common named entities left in text by

@@ -159,6 +159,7 @@ pub fn update(
                 report: &mut report,
                 analysed: HashMap::new(),
                 cache: &mut cache,
+                created: BTreeSet::new(),
             };
             batch.apply(analysed)?;
             batch.tx.set_cursor(changes.next)
@@ -217,6 +218,8 @@ struct Batch<'b, 't> {
     /// Features read or written during this update, so that candidates met again are not read
     /// and decoded again.
     cache: &'b mut FeatureCache,
+    /// Works created in this batch (reported as created, not also as changed).
+    created: BTreeSet<String>,
 }
 
 /// Dedup features by record, kept across the batches of one update (bounded).
@@ -352,6 +355,7 @@ impl Batch<'_, '_> {
             };
             self.save(&work)?;
             self.report.works_created += 1;
+            self.created.insert(id.clone());
             self.tx.set_record_work(record, &id)?;
             return Ok(id);
         };
@@ -480,7 +484,9 @@ impl Batch<'_, '_> {
             .retain(|m| kept.contains(&m.a) && kept.contains(&m.b));
         work.members = kept;
         work.deleted = false;
-        self.report.works_changed += 1;
+        if !self.created.contains(&work.id) {
+            self.report.works_changed += 1;
+        }
         self.finish(work)
     }
 
