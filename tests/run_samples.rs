@@ -78,6 +78,41 @@ fn run_harvests_the_bundled_samples_exactly_once() {
     expected_deleted.sort();
     assert_eq!(deleted, expected_deleted);
 
+    // The works: the samples' known duplicates are one work each, their look-alikes are not.
+    let export = essor_run_samples(&workspace, &["export", "--format", "jsonl"]);
+    let mut work_of = std::collections::HashMap::new();
+    for line in String::from_utf8_lossy(&export.stdout).lines() {
+        let work: Value = serde_json::from_str(line).unwrap();
+        for member in work["members"].as_array().unwrap() {
+            work_of.insert(
+                member["identifier"].as_str().unwrap().to_owned(),
+                work["id"].as_str().unwrap().to_owned(),
+            );
+        }
+    }
+    let works_of = |group: &Value| -> Vec<Option<String>> {
+        group["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| work_of.get(id.as_str().unwrap()).cloned())
+            .collect()
+    };
+    for group in expected["same_work"].as_array().unwrap() {
+        let works = works_of(group);
+        assert!(
+            works[0].is_some() && works.iter().all(|w| w == &works[0]),
+            "not one work: {group}"
+        );
+    }
+    for group in expected["not_same_work"].as_array().unwrap() {
+        let works = works_of(group);
+        assert!(
+            works.iter().all(Option::is_some) && works[0] != works[1],
+            "wrongly merged: {group}"
+        );
+    }
+
     // Running again finds every record unchanged and rewrites nothing.
     let second = essor_run_samples(&workspace, &["--quiet", "run"]);
     assert!(second.status.success());
