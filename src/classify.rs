@@ -1,6 +1,6 @@
 //! ESS themes: which themes of the social and solidarity economy a normalised record is about,
 //! and how relevant it is to the ESS at all, with the terms that matched where. Pure: a
-//! [`Thesaurus`] (from `data/ess-themes.toml`, whose header documents the format) is compiled
+//! [`Thesaurus`] (from `thesaurus/ess-themes.toml`, whose header documents the format) is compiled
 //! once, then [`Thesaurus::classify`] only tokenises and looks words up.
 //!
 //! Scores. Each matched term counts once per field: 3 in a title, 2 in keywords, 1 in an
@@ -22,7 +22,7 @@ use crate::normalize::Normalized;
 /// keywords, or several in the abstract. Tested on the sample dumps and hand-written cases.
 pub const MIN_RELEVANCE: f32 = 0.5;
 
-const BUILTIN: &str = include_str!("../data/ess-themes.toml");
+const BUILTIN: &str = include_str!("../thesaurus/ess-themes.toml");
 
 /// Weight of a match by field, in [`FIELDS`] order.
 const FIELD_WEIGHTS: [f32; 3] = [3.0, 2.0, 1.0];
@@ -186,14 +186,14 @@ impl Position {
 }
 
 impl Thesaurus {
-    /// The thesaurus shipped with essor (`data/ess-themes.toml`, embedded at build time).
+    /// The thesaurus shipped with essor (`thesaurus/ess-themes.toml`, embedded at build time).
     /// Fails only if that file is broken, which its tests rule out.
     pub fn builtin() -> Result<Thesaurus, ThesaurusError> {
         Thesaurus::parse(BUILTIN)
     }
 
     /// Parses and compiles a thesaurus in the format documented at the top of
-    /// `data/ess-themes.toml`.
+    /// `thesaurus/ess-themes.toml`.
     pub fn parse(text: &str) -> Result<Thesaurus, ThesaurusError> {
         let spec: ThesaurusSpec =
             toml::from_str(text).map_err(|e| ThesaurusError::Toml(e.to_string()))?;
@@ -1594,7 +1594,7 @@ weak = ["association", "CAE", "NGO"]
         let started = std::time::Instant::now();
         let thesaurus = builtin();
         let compile = started.elapsed();
-        let rounds: usize = std::env::var("ESSOR_CLASSIFY_ROUNDS")
+        let rounds: usize = std::env::var("ESSOR_BENCH_ROUNDS")
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(200);
