@@ -6,6 +6,7 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY thesaurus ./thesaurus
 RUN cargo build --release --locked && strip target/release/essor
 
 FROM debian:bookworm-slim
