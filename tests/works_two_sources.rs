@@ -233,6 +233,25 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     assert_eq!(stats["works"], 7);
     assert_eq!(stats["deleted_works"], 0);
 
+    // A record edited at its source stays in its work, which keeps its id.
+    let petit = work_with(&works, "hal-test|oai:HAL:tel-01000005v1")["id"].clone();
+    let mut served = hal_records();
+    served[4]["dc"]["title"] = json!(["Commerce équitable, circuits courts et monnaies locales"]);
+    served[4]["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    write_records(&hal_file, &served);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    workspace
+        .run(&["harvest", "--quiet", "--source", "hal-test"])
+        .success();
+    let works = export(&workspace);
+    let edited = work_with(&works, "hal-test|oai:HAL:tel-01000005v1");
+    assert_eq!(edited["id"], petit, "an edit keeps the work's id");
+    assert_eq!(
+        edited["title"],
+        "Commerce équitable, circuits courts et monnaies locales"
+    );
+    assert_eq!(workspace.stats()["deleted_works"], 0);
+
     // The theses.fr copy is deleted at its source: the work keeps its HAL member only.
     let mut served = thesesfr_records();
     served[0]["deleted"] = json!(true);
@@ -250,6 +269,7 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
 
     // Then the HAL copy too: the work becomes a tombstone.
     let mut served = hal_records();
+    served[4]["dc"]["title"] = json!(["Commerce équitable, circuits courts et monnaies locales"]);
     served[0]["deleted"] = json!(true);
     served[0]["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     write_records(&hal_file, &served);

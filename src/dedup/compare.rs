@@ -95,7 +95,18 @@ impl Features {
             full_title_keys,
             authors,
             year: record.date.as_ref().map(|d| d.year),
-            degree: record.degree_type,
+            // Only doctoral theses get an NNT: theses.fr's "Electronic Thesis or Dissertation"
+            // says no more.
+            degree: if record.degree_type == DegreeType::Other
+                && record
+                    .identifiers
+                    .iter()
+                    .any(|i| i.kind == normalize::IdKind::Nnt)
+            {
+                DegreeType::DoctoralThesis
+            } else {
+                record.degree_type
+            },
             title_numbers,
             strong_ids: super::keys::strong_ids(record).into_iter().collect(),
             title_words,

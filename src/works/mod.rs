@@ -261,9 +261,10 @@ impl Batch<'_, '_> {
                 self.tx.remove_features(record)?;
                 self.cache.remove(&key);
             }
-            if let Some(work) = self.tx.record_work(record)? {
+            let previous = self.tx.record_work(record)?;
+            if let Some(work) = &previous {
                 self.tx.remove_record_work(record)?;
-                dirty.insert(work);
+                dirty.insert(work.clone());
             }
             let Some(analysed) = analysed else { continue };
             let stored = StoredFeatures {
@@ -276,7 +277,7 @@ impl Batch<'_, '_> {
             for block in &stored.keys {
                 self.tx.add_to_block(block, record)?;
             }
-            let work = self.attach(record, &stored)?;
+            let work = self.attach(record, &stored, previous.as_deref())?;
             dirty.insert(work);
             self.analysed.insert(key, analysed);
         }
@@ -287,10 +288,13 @@ impl Batch<'_, '_> {
     }
 
     /// Puts a record into the work it belongs to (merging works it bridges), or a new one.
+    /// A record that changed but still stands alone goes back to its `previous` work, if that
+    /// work has no other member: editing a record must not change its work's id.
     fn attach(
         &mut self,
         record: (&str, &str),
         stored: &StoredFeatures,
+        previous: Option<&str>,
     ) -> Result<String, StoreError> {
         let member = Member {
             source: record.0.to_owned(),
@@ -342,6 +346,17 @@ impl Batch<'_, '_> {
             targets.push((work, reason));
         }
         let Some((survivor_id, reason)) = targets.first().cloned() else {
+            if let Some(previous) = previous
+                && let Some(mut work) = self.tx.work::<Work>(previous)?
+                && work.merged_into.is_none()
+                && !self.has_other_members(&work, record)?
+            {
+                work.members = vec![member];
+                work.deleted = false;
+                self.save(&work)?;
+                self.tx.set_record_work(record, previous)?;
+                return Ok(previous.to_owned());
+            }
             let id = self.tx.new_work_id()?;
             let work = Work {
                 id: id.clone(),
@@ -387,6 +402,17 @@ impl Batch<'_, '_> {
         }
         self.save(&survivor)?;
         Ok(survivor_id)
+    }
+
+    /// Whether any member of `work` other than `record` still belongs to it.
+    fn has_other_members(&self, work: &Work, record: (&str, &str)) -> Result<bool, StoreError> {
+        for member in &work.members {
+            let key = (member.source.as_str(), member.identifier.as_str());
+            if key != record && self.tx.record_work(key)?.as_deref() == Some(work.id.as_str()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Whether records with `features` can join work `id` without any pair called different.
