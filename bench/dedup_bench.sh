@@ -66,6 +66,9 @@ if [[ "$ONLY" != generate && ! -x "$ESSOR_BIN" ]]; then
     die "no essor binary at $ESSOR_BIN (cargo build --release, or set ESSOR_BIN)"
 fi
 mkdir -p "$WORK"
+# The commit measured: taken now, as the work tree may change while the benchmark runs (the binary's
+# build time is reported too: a binary older than its sources measures older code).
+export BENCH_COMMIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$REPO" diff --quiet -- src Cargo.toml Cargo.lock 2>/dev/null || echo '+dirty')"
 RESULTS="$WORK/results.tsv"
 printf 'records\tstep\texit\twall_s\tcpu_s\tpeak_rss_kib\tload1\tdetail\n' > "$RESULTS"
 
@@ -198,7 +201,6 @@ done
 # ---------------------------------------------------------------------------------------------
 export BENCH_MACHINE="$(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 export BENCH_VERSIONS="$("$ESSOR_BIN" --version 2>/dev/null || echo essor unknown); $("$PYTHON" --version)"
-export BENCH_COMMIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$REPO" diff --quiet -- src Cargo.toml Cargo.lock 2>/dev/null || echo '+dirty')"
 export BENCH_BIN_MTIME="$(date -u -r "$ESSOR_BIN" +%Y-%m-%dT%H:%M:%SZ)"
 "$PYTHON" - "$RESULTS" "$WORK" "$WORK/results.json" <<'PY'
 import csv, json, os, sys

@@ -48,8 +48,8 @@ THE RECORDS
 
   Duplicates: --duplicates is the share of records that are extra copies of a work already
   written (default 0.2: 80% of records are first copies, 20% are copies of one of them in
-  another source; ~1 in 8 duplicated theses has copies in all three sources). A copy is rendered
-  in its own source's conventions and then varied: capitals lose accents / all accents dropped /
+  another source; ~1 in 8 duplicated works, all of them theses, is in all three sources). A copy
+  is rendered in its own source's conventions and then varied: capitals lose accents / all accents dropped /
   upper or lower case, subtitle dropped or joined by another separator, a typo, truncation, the
   author as "Dupont, Marie" / "Marie Dupont" / "DUPONT Marie" / "Dupont, M.", the year ±1
   (deposit vs defence), abstract or keywords missing. Hard negatives: 2% of doctoral authors also
