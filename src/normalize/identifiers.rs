@@ -55,7 +55,7 @@ impl Identifier {
     /// Recognises one identifier string. Strings that are not identifiers (citations, free text)
     /// are `Unrecognised`; an ISBN or NNT that fails its checks is an error of its own.
     pub fn parse(text: &str) -> Result<Identifier, IdentifierError> {
-        let cleaned = super::text::clean_text(text);
+        let cleaned = super::text::clean_cow(text);
         let value = cleaned
             .trim()
             .trim_start_matches(['⟨', '<', '[', '('])
@@ -97,7 +97,9 @@ impl Identifier {
         if lower.starts_with("oai:") {
             return Err(unrecognised());
         }
-        if let Some(index) = lower.find("ark:") {
+        if lower.contains(':')
+            && let Some(index) = lower.find("ark:")
+        {
             return ark(&value[index..]).ok_or_else(unrecognised);
         }
         if lower.starts_with("urn:") {
@@ -201,6 +203,9 @@ fn doi(value: &str, lower: &str) -> Option<String> {
         .map(|r| &value[value.len() - r.len()..])
         .unwrap_or(value)
         .trim();
+    if !rest.starts_with("10.") {
+        return None;
+    }
     let decoded = percent_decode(rest).to_lowercase();
     let (prefix, suffix) = decoded.split_once('/')?;
     let registrant = prefix.strip_prefix("10.")?;
@@ -237,24 +242,25 @@ fn percent_decode(text: &str) -> String {
 /// "tel-02955615", "hal-01234567v2", "halshs-00123456", "dumas-00123456": the HAL id without
 /// its version.
 fn hal_id(text: &str) -> Option<String> {
-    let text = text.trim().to_ascii_lowercase();
+    // Checked on the bytes first: most strings tested here are not HAL ids, and are not copied.
+    let text = text.trim();
     let (prefix, number) = text.rsplit_once('-')?;
-    let number = match number.find('v') {
-        Some(v) if number[v + 1..].bytes().all(|b| b.is_ascii_digit()) && v + 1 < number.len() => {
+    let number = match number.find(['v', 'V']) {
+        Some(v) if v + 1 < number.len() && number[v + 1..].bytes().all(|b| b.is_ascii_digit()) => {
             &number[..v]
         }
         _ => number,
     };
+    if number.len() != 8 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let prefix_ok = !prefix.is_empty()
         && prefix.len() <= 24
-        && prefix.starts_with(|c: char| c.is_ascii_lowercase())
-        && prefix.split('-').all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-    (prefix_ok && number.len() == 8 && number.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| format!("{prefix}-{number}"))
+        && prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+        && prefix
+            .split('-')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    prefix_ok.then(|| format!("{}-{number}", prefix.to_ascii_lowercase()))
 }
 
 /// "1866/30688", "20.500.12345/678": a handle prefix, a slash, a local name.
@@ -378,24 +384,37 @@ fn isbn13_check(twelve: &str) -> Option<u8> {
 /// landing page we know (doi.org, hdl.handle.net, HAL portals, theses.fr, ARK and URN
 /// resolvers, DSpace `/handle/` pages), else the normalised URL.
 fn url_identifier(text: &str) -> Option<Identifier> {
-    let with_scheme = if text.to_ascii_lowercase().starts_with("www.") {
-        format!("http://{text}")
-    } else {
-        text.to_owned()
-    };
-    let mut url = url::Url::parse(&with_scheme).ok()?;
-    let host = url.host_str()?.to_ascii_lowercase();
-    let path = url.path().to_owned();
+    let lower = text.to_ascii_lowercase();
+    // Typed identifiers are read from the URL's text; only other URLs need a full parse.
+    let after_scheme = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .unwrap_or(&lower);
+    let host_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let host = after_scheme[..host_end]
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("");
+    let path_start = text.len() - after_scheme.len() + host_end;
+    let path = text[path_start..].split(['?', '#']).next().unwrap_or("");
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
 
     if host == "hdl.handle.net" {
-        return handle(&path[1..]);
+        return handle(path.trim_start_matches('/'));
     }
-    if let Some(index) = path.find("/ark:") {
-        return ark(&path[index + 1..]);
-    }
-    if let Some(urn_start) = path.to_ascii_lowercase().find("urn:") {
-        return urn(&path[urn_start..]);
+    // A ":" in the path is rare: the substring searches only run then.
+    if path.contains(':') {
+        if let Some(index) = path.find("/ark:") {
+            return ark(&path[index + 1..]);
+        }
+        if let Some(urn_start) = path.to_ascii_lowercase().find("urn:") {
+            return urn(&path[urn_start..]);
+        }
     }
     let hal_host =
         host.contains("hal") || host.contains("archives-ouvertes") || host.contains("ccsd");
@@ -413,6 +432,13 @@ fn url_identifier(text: &str) -> Option<Identifier> {
     {
         return Some(handle);
     }
+    let with_scheme = if lower.starts_with("www.") {
+        format!("http://{text}")
+    } else {
+        text.to_owned()
+    };
+    let mut url = url::Url::parse(&with_scheme).ok()?;
+    url.host_str()?;
     url.set_fragment(None);
     let mut normalised = url.to_string();
     if normalised.ends_with('/') && url.query().is_none() {

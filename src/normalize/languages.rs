@@ -98,6 +98,12 @@ const NO_LANGUAGE: &[&str] = &["mul", "und", "zxx", "mis", "multilingue", "multi
 
 /// The ISO 639-1 code of a language value, `Ok(None)` for "multiple"/"undetermined".
 pub fn language_code(value: &str) -> Result<Option<&'static str>, LanguageError> {
+    // The values nearly every record carries, without folding or scanning the table.
+    match value {
+        "fr" | "fre" | "fra" => return Ok(Some("fr")),
+        "en" | "eng" => return Ok(Some("en")),
+        _ => {}
+    }
     let folded = fold(value.trim());
     let folded = folded.trim_matches(|c: char| !c.is_alphanumeric());
     if NO_LANGUAGE.contains(&folded) {

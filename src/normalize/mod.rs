@@ -220,7 +220,12 @@ fn titles(record: &Record) -> Vec<Title> {
 /// Cleans a title, label or keyword: entities, whitespace, trailing cataloguing punctuation
 /// ("Titre /", "Titre :", "Titre.") but not the dot of a final abbreviation ("Ph. D.").
 fn clean_label(text: &str) -> String {
-    let mut cleaned = clean_text(text);
+    trim_label(&text::clean_cow(text)).to_owned()
+}
+
+/// [`clean_label`] of text already cleaned: the cataloguing punctuation trimmed, no copy.
+fn trim_label(text: &str) -> &str {
+    let mut cleaned = text;
     loop {
         let trimmed = cleaned.trim_end_matches([' ', '/', ':', ';', ',']);
         let mut length = trimmed.len();
@@ -236,7 +241,7 @@ fn clean_label(text: &str) -> String {
         if length == cleaned.len() {
             return cleaned;
         }
-        cleaned.truncate(length);
+        cleaned = &cleaned[..length];
     }
 }
 
@@ -483,14 +488,16 @@ fn keywords(subjects: &[LangText], domain_hints: &mut Vec<String>) -> Vec<Text> 
     let mut keywords: Vec<Text> = Vec::new();
     let mut seen: Vec<(String, Option<String>)> = Vec::new();
     for subject in subjects {
-        let value = clean_text(&subject.value);
+        let value = text::clean_cow(&subject.value);
         if let Some(hint) = hal_domain(&value) {
             if !domain_hints.contains(&hint) {
                 domain_hints.push(hint);
             }
             continue;
         }
-        if value.to_ascii_lowercase().starts_with("info:eu-repo/")
+        if value
+            .get(..13)
+            .is_some_and(|p| p.eq_ignore_ascii_case("info:eu-repo/"))
             || value
                 .chars()
                 .all(|c| c.is_ascii_digit() || matches!(c, '.' | ' ' | '-'))
@@ -499,17 +506,18 @@ fn keywords(subjects: &[LangText], domain_hints: &mut Vec<String>) -> Vec<Text> 
         }
         let lang = lang_attribute(subject.lang.as_deref());
         for keyword in split_keywords(&value) {
-            let keyword = clean_label(keyword);
-            if keyword.is_empty() || is_form_subdivision(&keyword) {
+            let keyword = trim_label(keyword);
+            if keyword.is_empty() || is_form_subdivision(keyword) {
                 continue;
             }
-            let key = (text::words_key(&keyword), lang.clone());
+            // Case and accents: "ÉCONOMIE SOCIALE" repeats "Économie sociale".
+            let key = (fold(keyword), lang.clone());
             if key.0.is_empty() || seen.contains(&key) {
                 continue;
             }
             seen.push(key);
             keywords.push(Text {
-                text: keyword,
+                text: keyword.to_owned(),
                 lang: lang.clone(),
             });
         }
@@ -543,36 +551,49 @@ fn hal_domain(value: &str) -> Option<String> {
 /// than inverting a heading ("Raies, absorption", "Quasar, spectre").
 fn split_keywords(value: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    for part in value.split(';').flat_map(|p| p.split(" -- ")) {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let commas = part.matches(',').count();
-        let split = match commas {
-            0 => false,
-            1 => {
-                let (first, second) = part.split_once(',').unwrap_or((part, ""));
-                let first_upper = first.trim().starts_with(char::is_uppercase);
-                let second_lower = second.trim().starts_with(char::is_lowercase);
-                !(first_upper && second_lower)
+    for part in value.split(';') {
+        // " -- " is rare: the substring search only runs where a "--" is.
+        if part.as_bytes().windows(2).any(|pair| pair == b"--") {
+            for subdivision in part.split(" -- ") {
+                split_list(subdivision, &mut out);
             }
-            _ => true,
-        };
-        if split && !is_form_subdivision(part) {
-            out.extend(part.split(',').map(str::trim).filter(|p| !p.is_empty()));
         } else {
-            out.push(part);
+            split_list(part, &mut out);
         }
     }
     out
 }
 
+fn split_list<'a>(part: &'a str, out: &mut Vec<&'a str>) {
+    let part = part.trim();
+    if part.is_empty() {
+        return;
+    }
+    let commas = part.bytes().filter(|b| *b == b',').count();
+    let split = match commas {
+        0 => false,
+        1 => {
+            let (first, second) = part.split_once(',').unwrap_or((part, ""));
+            let first_upper = first.trim().starts_with(char::is_uppercase);
+            let second_lower = second.trim().starts_with(char::is_lowercase);
+            !(first_upper && second_lower)
+        }
+        _ => true,
+    };
+    if split && !is_form_subdivision(part) {
+        out.extend(part.split(',').map(str::trim).filter(|p| !p.is_empty()));
+    } else {
+        out.push(part);
+    }
+}
+
 fn is_form_subdivision(keyword: &str) -> bool {
-    matches!(
-        fold(keyword).trim(),
-        "theses et ecrits academiques" | "dissertations, academic" | "dissertations academic"
-    )
+    // Both headings are 20 to 40 bytes long: most keywords are not folded to find out.
+    (20..=40).contains(&keyword.len())
+        && matches!(
+            fold(keyword).trim(),
+            "theses et ecrits academiques" | "dissertations, academic" | "dissertations academic"
+        )
 }
 
 /// Abstracts cleaned (entities, escaped HTML, the indentation HAL keeps), placeholders and
@@ -713,8 +734,10 @@ fn identifiers(
     }
     for source in &record.sources {
         let cleaned = clean_text(source);
-        let from_url = Identifier::parse(&cleaned)
-            .ok()
+        let from_url = cleaned
+            .starts_with("http")
+            .then(|| Identifier::parse(&cleaned).ok())
+            .flatten()
             .filter(|id| matches!(id.kind, IdKind::Hal | IdKind::Nnt));
         for identifier in [
             find_nnt_in_text(&cleaned),

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{clean_text, fold};
+use super::text::{clean_cow, fold};
 
 /// An author or advisor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,140 +43,143 @@ const CAPITALISED_PARTICLES: &[&str] = &[
 ];
 
 /// Folded words that only organisations' names contain (whole words).
-const ORGANISATION_WORDS: &[&str] = &[
-    "universite",
-    "university",
-    "universitat",
-    "universidad",
-    "universita",
-    "universiteit",
-    "universidade",
-    "univ",
-    "ecole",
-    "school",
-    "laboratoire",
-    "laboratory",
-    "labex",
-    "institut",
-    "institute",
-    "instituto",
-    "centre",
-    "center",
-    "cnrs",
-    "inserm",
-    "inrae",
-    "inra",
-    "inria",
-    "cirad",
-    "ifremer",
-    "umr",
-    "ums",
-    "upr",
-    "faculte",
-    "faculty",
-    "department",
-    "departement",
-    "observatoire",
-    "observatory",
-    "association",
-    "federation",
-    "agence",
-    "agency",
-    "ministere",
-    "ministry",
-    "fondation",
-    "foundation",
-    "societe",
-    "society",
-    "compagnie",
-    "company",
-    "reseau",
-    "network",
-    "ccsd",
-    "gmbh",
-    "ltd",
-    "inc",
-    "sarl",
-    "conservatoire",
-    "museum",
-    "bibliotheque",
-    "library",
-    "presses",
-    "editions",
-    "publishing",
-    "hopital",
-    "hospital",
-    "chu",
-    "iae",
-    "iut",
-    "insa",
-    "ehess",
-    "cnam",
-    "hec",
-    "essec",
-    "commission",
-    "committee",
-    "comite",
-    "consortium",
-    "polytechnique",
-    "mutuelle",
-    "cooperative",
-    "academie",
-    "academy",
-    "equipe",
-    "unite",
-    "programme",
-    "collectif",
-    "groupe",
-    "group",
-    "conseil",
-    "council",
-    "chambre",
-    "region",
-    "ville",
-    "mairie",
-    "gouvernement",
-    "government",
-    "office",
-    "cabinet",
-    "caisse",
-    "banque",
-    "union",
-    "syndicat",
-    "ong",
-    "ngo",
-    "collegium",
-    "college",
-    "cegep",
-    "lycee",
-    "doctorale",
-    "doctoral",
-    "graduate",
-    "sciences",
-    "studies",
-    "etudes",
-    "recherche",
-    "research",
-    "inspe",
-    "espe",
-    "irstea",
-    "cemagref",
-    "ird",
-    "cea",
-    "ined",
-    "insee",
-    "ademe",
-    "cereq",
-    "credoc",
-];
+fn is_organisation_word(word: &str) -> bool {
+    matches!(
+        word,
+        "academie"
+            | "academy"
+            | "ademe"
+            | "agence"
+            | "agency"
+            | "association"
+            | "banque"
+            | "bibliotheque"
+            | "cabinet"
+            | "caisse"
+            | "ccsd"
+            | "cea"
+            | "cegep"
+            | "cemagref"
+            | "center"
+            | "centre"
+            | "cereq"
+            | "chambre"
+            | "chu"
+            | "cirad"
+            | "cnam"
+            | "cnrs"
+            | "collectif"
+            | "college"
+            | "collegium"
+            | "comite"
+            | "commission"
+            | "committee"
+            | "compagnie"
+            | "company"
+            | "conseil"
+            | "conservatoire"
+            | "consortium"
+            | "cooperative"
+            | "council"
+            | "credoc"
+            | "departement"
+            | "department"
+            | "doctoral"
+            | "doctorale"
+            | "ecole"
+            | "editions"
+            | "ehess"
+            | "equipe"
+            | "espe"
+            | "essec"
+            | "etudes"
+            | "faculte"
+            | "faculty"
+            | "federation"
+            | "fondation"
+            | "foundation"
+            | "gmbh"
+            | "gouvernement"
+            | "government"
+            | "graduate"
+            | "group"
+            | "groupe"
+            | "hec"
+            | "hopital"
+            | "hospital"
+            | "iae"
+            | "ifremer"
+            | "inc"
+            | "ined"
+            | "inra"
+            | "inrae"
+            | "inria"
+            | "insa"
+            | "insee"
+            | "inserm"
+            | "inspe"
+            | "institut"
+            | "institute"
+            | "instituto"
+            | "ird"
+            | "irstea"
+            | "iut"
+            | "labex"
+            | "laboratoire"
+            | "laboratory"
+            | "library"
+            | "ltd"
+            | "lycee"
+            | "mairie"
+            | "ministere"
+            | "ministry"
+            | "museum"
+            | "mutuelle"
+            | "network"
+            | "ngo"
+            | "observatoire"
+            | "observatory"
+            | "office"
+            | "ong"
+            | "polytechnique"
+            | "presses"
+            | "programme"
+            | "publishing"
+            | "recherche"
+            | "region"
+            | "research"
+            | "reseau"
+            | "sarl"
+            | "school"
+            | "sciences"
+            | "societe"
+            | "society"
+            | "studies"
+            | "syndicat"
+            | "umr"
+            | "ums"
+            | "union"
+            | "unite"
+            | "univ"
+            | "universidad"
+            | "universidade"
+            | "universita"
+            | "universitat"
+            | "universite"
+            | "universiteit"
+            | "university"
+            | "upr"
+            | "ville"
+    )
+}
 
 impl Person {
     /// Parses one name as a repository wrote it. `id` is an authority reference if the format
     /// carries one (ETD-MS `@resource`, TEF `autoriteExterne`).
     pub fn parse(name: &str, id: Option<&str>) -> Result<Person, NameError> {
-        let cleaned = clean_text(name);
+        let cleaned = clean_cow(name);
         if is_organisation(&cleaned) {
-            return Err(NameError::Organisation(cleaned));
+            return Err(NameError::Organisation(cleaned.into_owned()));
         }
         let stripped = strip_dates_and_roles(&cleaned);
         let stripped = stripped.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
@@ -393,7 +396,7 @@ pub fn is_organisation(name: &str) -> bool {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    words.len() > 6 || words.iter().any(|w| ORGANISATION_WORDS.contains(w))
+    words.len() > 6 || words.iter().any(|w| is_organisation_word(w))
 }
 
 fn has_parenthesised_acronym(text: &str) -> bool {

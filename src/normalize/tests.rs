@@ -771,7 +771,10 @@ fn normalized_json_uses_the_documented_names() {
 #[ignore = "timing: run in release"]
 fn normalize_speed() {
     let records = sample_records();
-    let rounds = 200;
+    let rounds: usize = std::env::var("ESSOR_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(200);
     let started = std::time::Instant::now();
     let mut identifiers = 0;
     for _ in 0..rounds {
