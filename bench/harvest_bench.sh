@@ -9,7 +9,7 @@
 #    bottleneck (it sends pre-compressed files with sendfile).
 # 3. BENCH_RUNS times (default 3), interleaved, each under /usr/bin/time -v (wall time, user+system
 #    CPU time, peak RSS):
-#      a. essor --data D --sources S --quiet harvest --all   (fresh data dir each run; a generated
+#      a. essor --data D --sources S --quiet harvest --all --no-works  (fresh data dir each run; a generated
 #         source TOML points at nginx with requests_per_second = 100000)
 #      b. bench/sickle_harvest.py: Sickle (pinned, in .venv-bench) iterates every record and
 #         touches its metadata dict.
@@ -207,7 +207,7 @@ fi
 for run in $(seq "$RUNS"); do
     if $run_essor; then
         rm -rf "$ESSOR_HOME/data"
-        measure essor "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all
+        measure essor "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all --no-works
         du -sk "$ESSOR_HOME/data" 2>/dev/null | awk -v r="$run" '{print "essor run " r ": data folder " $1 " KiB"}' >&2 || true
     fi
     if $run_sickle; then

@@ -56,6 +56,10 @@ enum Command {
         /// Ignore watermarks and harvest everything again (unchanged records are not rewritten).
         #[arg(long)]
         full: bool,
+        /// Only harvest; leave the works to a later `essor works update` (the next harvest or
+        /// update catches up from its cursor).
+        #[arg(long)]
+        no_works: bool,
     },
     /// Counts of what the store holds.
     Stats {
@@ -160,7 +164,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run => {
             let sources = select_sources(&cli.sources, &[], true)?;
-            let code = harvest_and_report(&cli.data, &cli.sources, sources, false, cli.quiet)?;
+            let code =
+                harvest_and_report(&cli.data, &cli.sources, sources, false, true, cli.quiet)?;
             print_stats(&open_store(&cli.data)?, false)?;
             Ok(code)
         }
@@ -168,6 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             source_ids,
             all,
             full,
+            no_works,
         } => {
             if source_ids.is_empty() && !all {
                 eprintln!(
@@ -176,7 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             let sources = select_sources(&cli.sources, &source_ids, all)?;
-            harvest_and_report(&cli.data, &cli.sources, sources, full, cli.quiet)
+            harvest_and_report(&cli.data, &cli.sources, sources, full, !no_works, cli.quiet)
         }
         Command::Stats { json } => {
             print_stats(&open_store(&cli.data)?, json)?;
@@ -369,6 +375,7 @@ fn harvest_and_report(
     sources_dir: &Path,
     sources: Vec<Source>,
     full: bool,
+    works: bool,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = Arc::new(open_store(data)?);
@@ -384,16 +391,18 @@ fn harvest_and_report(
     ))?;
     print!("{}", harvest::summary_table(&runs));
     // What was harvested, even by a harvest that did not complete, is made into works.
-    let report = update_works(&store, sources_dir)?;
-    println!(
-        "works: {} records processed ({} normalisation problems), {} created, {} changed, {} deleted, {} merged",
-        report.records,
-        report.problems,
-        report.works_created,
-        report.works_changed,
-        report.works_deleted,
-        report.works_merged
-    );
+    if works {
+        let report = update_works(&store, sources_dir)?;
+        println!(
+            "works: {} records processed ({} normalisation problems), {} created, {} changed, {} deleted, {} merged",
+            report.records,
+            report.problems,
+            report.works_created,
+            report.works_changed,
+            report.works_deleted,
+            report.works_merged
+        );
+    }
     let all_complete = runs.iter().all(|r| r.status == RunStatus::Complete);
     Ok(if all_complete {
         ExitCode::SUCCESS
