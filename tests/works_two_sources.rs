@@ -135,6 +135,20 @@ fn write_records(path: &Path, records: &[Value]) {
     std::fs::rename(&temporary, path).unwrap();
 }
 
+fn now() -> Value {
+    json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// Serves `records` from now on (after the second the last harvest asked `until`), then harvests
+/// `source` incrementally.
+fn republish_and_harvest(workspace: &Workspace, file: &Path, records: &[Value], source: &str) {
+    write_records(file, records);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    workspace
+        .run(&["harvest", "--quiet", "--source", source])
+        .success();
+}
+
 fn export(workspace: &Workspace) -> Vec<Value> {
     workspace
         .run(&["export", "--format", "jsonl"])
@@ -237,12 +251,8 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     let petit = work_with(&works, "hal-test|oai:HAL:tel-01000005v1")["id"].clone();
     let mut served = hal_records();
     served[4]["dc"]["title"] = json!(["Commerce équitable, circuits courts et monnaies locales"]);
-    served[4]["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    write_records(&hal_file, &served);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    workspace
-        .run(&["harvest", "--quiet", "--source", "hal-test"])
-        .success();
+    served[4]["datestamp"] = now();
+    republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
     let works = export(&workspace);
     let edited = work_with(&works, "hal-test|oai:HAL:tel-01000005v1");
     assert_eq!(edited["id"], petit, "an edit keeps the work's id");
@@ -255,12 +265,8 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     // The theses.fr copy is deleted at its source: the work keeps its HAL member only.
     let mut served = thesesfr_records();
     served[0]["deleted"] = json!(true);
-    served[0]["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    write_records(&thesesfr_file, &served);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    workspace
-        .run(&["harvest", "--quiet", "--source", "thesesfr-test"])
-        .success();
+    served[0]["datestamp"] = now();
+    republish_and_harvest(&workspace, &thesesfr_file, &served, "thesesfr-test");
     let works = export(&workspace);
     assert_eq!(works.len(), 7);
     let scic = work_with(&works, "hal-test|oai:HAL:tel-01000001v1");
@@ -271,12 +277,8 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     let mut served = hal_records();
     served[4]["dc"]["title"] = json!(["Commerce équitable, circuits courts et monnaies locales"]);
     served[0]["deleted"] = json!(true);
-    served[0]["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    write_records(&hal_file, &served);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    workspace
-        .run(&["harvest", "--quiet", "--source", "hal-test"])
-        .success();
+    served[0]["datestamp"] = now();
+    republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
     let works = export(&workspace);
     assert_eq!(works.len(), 6);
     assert!(works.iter().all(|w| w["id"].as_str() != Some(id)));
@@ -356,7 +358,7 @@ fn a_record_that_bridges_two_works_merges_them_and_the_younger_id_becomes_an_ali
         PHD,
         &["2022NANT0042"],
     );
-    bridging["datestamp"] = json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    bridging["datestamp"] = now();
     write_records(&bridge_file, &[bridging]);
     workspace
         .run(&["harvest", "--quiet", "--source", "bridge"])
