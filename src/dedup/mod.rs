@@ -8,6 +8,6 @@ mod eval;
 mod keys;
 
 pub use cluster::{Clustering, Link, cluster};
-pub use compare::{Features, TITLE_SAME, Verdict, compare, title_similarity};
+pub use compare::{AuthorKey, Features, Verdict, compare};
 pub use eval::{EvalReport, LabelledRecord, PairError, PairScores, evaluate, pair_scores};
 pub use keys::{blocking_keys, strong_ids};

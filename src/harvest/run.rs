@@ -90,7 +90,8 @@ impl Harvest {
                     .await
                     .map_err(|e| HarvestError::Setup(e.to_string()))??
             };
-            let mut run = existing.unwrap_or_else(|| new_run(&self.source, &active));
+            let mut run =
+                existing.unwrap_or_else(|| new_run_record(self.source.id.as_str(), &active));
             run.resumed += 1;
             run.status = RunStatus::Running;
             run.error = None;
@@ -111,7 +112,7 @@ impl Harvest {
             started_at: now_rfc3339(),
             counters: RunCounters::default(),
         };
-        let mut run = new_run(&self.source, &active);
+        let mut run = new_run_record(self.source.id.as_str(), &active);
         state.checkpoint.active = Some(active);
         let mut checkpoint = state.checkpoint.clone();
         let (run, checkpoint) = tokio::task::spawn_blocking(move || {
@@ -324,10 +325,6 @@ fn read_dump_file(path: PathBuf) -> tokio::task::JoinHandle<Result<ReadyPage, Ha
         let decoded = crate::xml::decode(&bytes, None).map_err(|e| failed(e.to_string()))?;
         parse_ready_page(&decoded.text).map_err(|e| failed(e.to_string()))
     })
-}
-
-fn new_run(source: &Source, active: &ActiveHarvest) -> RunRecord {
-    new_run_record(source.id.as_str(), active)
 }
 
 fn new_run_record(source: &str, active: &ActiveHarvest) -> RunRecord {

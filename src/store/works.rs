@@ -77,17 +77,6 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// The last position of the change log.
-    pub fn last_change(&self) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let table = tx.open_table(CHANGES).map_err(db)?;
-        Ok(table
-            .last()
-            .map_err(db)?
-            .map(|(k, _)| k.value())
-            .unwrap_or(0))
-    }
-
     /// One stored record.
     pub fn record(
         &self,
