@@ -106,9 +106,37 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         errors: usize,
     },
+    /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
+    Serve(ServeArgs),
     /// Measure raw quick-xml parsing against essor's page parsing over saved responses.
     #[command(hide = true)]
     BenchParse { files: Vec<PathBuf> },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, env = "ESSOR_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Public URL of /oai when behind a proxy (default: from each request's Host).
+    #[arg(long, env = "ESSOR_BASE_URL")]
+    base_url: Option<String>,
+    /// Repository name (OAI-PMH Identify).
+    #[arg(long, env = "ESSOR_REPOSITORY_NAME")]
+    repository_name: Option<String>,
+    /// Administrator's e-mail address (Identify); repeat for several.
+    #[arg(long = "admin-email", env = "ESSOR_ADMIN_EMAIL", value_delimiter = ',')]
+    admin_emails: Vec<String>,
+    /// Repository identifier of OAI item identifiers (`oai:<this>:<work id>`): a domain name.
+    #[arg(
+        long,
+        env = "ESSOR_REPOSITORY_IDENTIFIER",
+        default_value = "essor.local"
+    )]
+    repository_identifier: String,
+    /// Records (or headers) per OAI-PMH list page.
+    #[arg(long, env = "ESSOR_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=5000))]
+    page_size: u16,
 }
 
 #[derive(Subcommand)]
@@ -287,6 +315,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{} sources OK", sources.len());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve(&cli.data, &cli.sources, args),
         Command::BenchParse { files } => bench_parse(&files),
         Command::DedupEval { file, json, errors } => dedup_eval(&file, json, errors),
     }
@@ -360,6 +389,81 @@ fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<S
         }
     }
     Ok(selected)
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = std::sync::Arc::new(open_store(data)?);
+    let sources = source::load_dir(sources_dir).unwrap_or_default();
+    let thesaurus = essor::classify::Thesaurus::builtin()?;
+    let defaults = essor::feed::FeedConfig::default();
+    let config = essor::feed::FeedConfig {
+        repository_name: args.repository_name.unwrap_or(defaults.repository_name),
+        admin_emails: if args.admin_emails.is_empty() {
+            defaults.admin_emails
+        } else {
+            args.admin_emails
+        },
+        repository_identifier: args.repository_identifier,
+        page_size: usize::from(args.page_size),
+    };
+    anyhow::ensure!(
+        is_repository_identifier(&config.repository_identifier),
+        "--repository-identifier must be a domain name such as essor.example.org, got `{}`",
+        config.repository_identifier
+    );
+    let feed = essor::feed::Feed::new(store, config, &sources, &thesaurus)?;
+    let state = essor::api::AppState {
+        feed: std::sync::Arc::new(feed),
+        base_url: args.base_url,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        println!("listening on http://{address}");
+        tracing::info!(%address, "serving");
+        essor::api::serve(listener, state, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// OAI's repositoryIdentifier syntax: dot-separated labels starting with a letter, at least two.
+fn is_repository_identifier(text: &str) -> bool {
+    let labels: Vec<&str> = text.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            label.starts_with(|c: char| c.is_ascii_alphabetic())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
 
 /// Brings works up to date, with the sources' configuration (roles, relevance thresholds).

@@ -92,22 +92,40 @@ fn pack_record(header: &[u8], raw: &str) -> Vec<u8> {
 }
 
 pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
-    let corrupt = |error: String| StoreError::Corrupt {
-        table: "records",
-        error,
-    };
-    let plain = lz4_flex::decompress_size_prepended(blob).map_err(|e| corrupt(e.to_string()))?;
+    let plain = decompress_record(blob)?;
+    let (header, raw) = split_record(&plain)?;
+    let header = from_json("records", header)?;
+    let raw = String::from_utf8(raw.to_vec()).map_err(|e| corrupt_record(e.to_string()))?;
+    Ok((header, raw))
+}
+
+/// Only the header of a stored record, read as `H` (any subset of [`RecordHeader`]'s fields).
+pub(super) fn record_header<H: serde::de::DeserializeOwned>(blob: &[u8]) -> Result<H, StoreError> {
+    let plain = decompress_record(blob)?;
+    from_json("records", split_record(&plain)?.0)
+}
+
+fn decompress_record(blob: &[u8]) -> Result<Vec<u8>, StoreError> {
+    lz4_flex::decompress_size_prepended(blob).map_err(|e| corrupt_record(e.to_string()))
+}
+
+/// [u32 header length][header][raw] → (header, raw).
+fn split_record(plain: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
     let length = plain
         .get(..4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .ok_or_else(|| corrupt("short value".into()))?;
+        .ok_or_else(|| corrupt_record("short value".into()))?;
     let header = plain
         .get(4..4 + length)
-        .ok_or_else(|| corrupt("short header".into()))?;
-    let header = from_json("records", header)?;
-    let raw =
-        String::from_utf8(plain[4 + length..].to_vec()).map_err(|e| corrupt(e.to_string()))?;
-    Ok((header, raw))
+        .ok_or_else(|| corrupt_record("short header".into()))?;
+    Ok((header, &plain[4 + length..]))
+}
+
+fn corrupt_record(error: String) -> StoreError {
+    StoreError::Corrupt {
+        table: "records",
+        error,
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

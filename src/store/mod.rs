@@ -10,6 +10,7 @@
 //! - raw metadata XML is kept (LZ4-compressed) for provenance and re-mapping.
 
 mod encode;
+mod feed;
 mod model;
 mod works;
 
@@ -21,13 +22,14 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 pub use encode::{PreparedItem, prepare_items};
+pub use feed::{FeedEntry, FeedRange, FeedTx, RecordOrigin};
 pub use model::*;
 pub use works::{Changes, WorksTx};
 
 use encode::{RejectHeader, decompress, stored_record, was_deleted};
 
 /// Bumped whenever a table's layout changes; a store of another version is refused at open.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const STORE_FILE: &str = "essor.redb";
 /// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
 /// sequential per source and gain little from more.
@@ -134,6 +136,7 @@ impl Store {
             tx.open_table(COUNTS).map_err(db)?;
             tx.open_table(CHANGES).map_err(db)?;
             works::create_tables(&tx)?;
+            feed::create_tables(&tx)?;
         }
         tx.commit().map_err(db)?;
         Ok(())

@@ -11,10 +11,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::encode::stored_record;
+use super::feed::FeedTx;
 use super::{CHANGES, META, RECORDS, Store, StoreError, StoredRecord, db, from_json, to_json};
 
 /// work id → LZ4 JSON of the work (live, tombstone, or merged away).
-const WORKS: TableDefinition<&str, &[u8]> = TableDefinition::new("works");
+pub(super) const WORKS: TableDefinition<&str, &[u8]> = TableDefinition::new("works");
 /// (source, identifier) → the id of the work the record belongs to.
 const RECORD_WORK: TableDefinition<(&str, &str), &str> = TableDefinition::new("record_work");
 /// (source, identifier) → JSON of what dedup compares (features and blocking keys).
@@ -133,16 +134,21 @@ impl Store {
     ) -> Result<T, StoreError> {
         let tx = self.db.begin_write().map_err(db)?;
         let result = {
+            let meta = tx.open_table(META).map_err(db)?;
+            let feed = FeedTx::open(&tx, &meta)?;
             let mut works = WorksTx {
                 works: tx.open_table(WORKS).map_err(db)?,
                 record_work: tx.open_table(RECORD_WORK).map_err(db)?,
                 features: tx.open_table(RECORD_FEATURES).map_err(db)?,
                 blocks: tx.open_multimap_table(BLOCKS).map_err(db)?,
                 counts: tx.open_table(WORK_COUNTS).map_err(db)?,
-                meta: tx.open_table(META).map_err(db)?,
+                meta,
                 records: tx.open_table(RECORDS).map_err(db)?,
+                feed,
             };
-            update(&mut works)?
+            let result = update(&mut works)?;
+            works.feed.close(&mut works.meta)?;
+            result
         };
         tx.commit().map_err(db)?;
         Ok(result)
@@ -158,6 +164,8 @@ pub struct WorksTx<'t> {
     counts: redb::Table<'t, &'static str, u64>,
     meta: redb::Table<'t, &'static str, &'static str>,
     records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
+    /// The OAI feed's index, written with each work (see [`FeedTx`]).
+    pub feed: FeedTx<'t>,
 }
 
 impl WorksTx<'_> {
@@ -308,7 +316,7 @@ impl WorksTx<'_> {
     }
 }
 
-fn decode_work<W: DeserializeOwned>(bytes: &[u8]) -> Result<W, StoreError> {
+pub(super) fn decode_work<W: DeserializeOwned>(bytes: &[u8]) -> Result<W, StoreError> {
     let plain = lz4_flex::decompress_size_prepended(bytes).map_err(|e| StoreError::Corrupt {
         table: "works",
         error: e.to_string(),

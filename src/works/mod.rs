@@ -10,6 +10,7 @@
 
 mod fields;
 mod model;
+pub mod sets;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -443,10 +444,15 @@ impl Batch<'_, '_> {
         })
     }
 
-    /// Writes a work, keeping the live/deleted counts right.
+    /// Writes a work, keeping the live/deleted counts and the feed index right. Every write of
+    /// a work goes through here.
     fn save(&mut self, work: &Work) -> Result<(), StoreError> {
         let was = self.tx.work::<Work>(&work.id)?.map(|w| w.is_live());
-        self.tx.put_work(&work.id, work, was, work.is_live())
+        self.tx.put_work(&work.id, work, was, work.is_live())?;
+        let specs = sets::set_specs(work);
+        self.tx
+            .feed
+            .index(&work.id, &work.datestamp, !work.is_live(), specs.as_deref())
     }
 
     /// Recomputes a work whose members changed: its members, connectivity, fields.

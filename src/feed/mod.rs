@@ -1,0 +1,517 @@
+//! The OAI-PMH 2.0 data provider: essor's works, as other portals re-harvest them. Items are
+//! works (deduplicated), identified `oai:<repository identifier>:<work id>`; their datestamp is
+//! their last change in the store's feed index, which also gives sets and keyset paging.
+//!
+//! This module knows the protocol and the formats, not HTTP: [`Feed::respond`] takes the
+//! request's arguments and base URL and returns the XML document (always an OAI answer, errors
+//! included); the `api` module carries it over HTTP.
+//!
+//! Invariants: every document it writes is valid against the OAI-PMH schema and the schema of
+//! each format; a page is read in one store snapshot; a resumption token is all the state a
+//! harvest needs (restarts, several servers behind one name).
+
+mod formats;
+mod request;
+mod sets;
+mod token;
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use quick_xml::escape::escape;
+
+pub use formats::{FORMATS, Format};
+pub use request::{ErrorCode, OaiError, Request, parse};
+pub use token::{Signer, Token, TokenError};
+
+use crate::classify::Thesaurus;
+use crate::source::{Endpoint, Source};
+use crate::store::{FeedEntry, FeedRange, Store, StoreError};
+use crate::works::Work;
+use formats::{Origin, ThemeLabels};
+use request::ListArgs;
+
+/// A resumption token lives this long (the issue asks for at least 23 hours).
+const TOKEN_LIFETIME: u64 = 24 * 3600;
+/// How far `merged_into` links are followed to the surviving work.
+const MAX_MERGE_CHAIN: usize = 16;
+
+/// What the repository says about itself.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    pub repository_name: String,
+    pub admin_emails: Vec<String>,
+    /// The `<repository identifier>` of item identifiers: a domain name.
+    pub repository_identifier: String,
+    /// Records or headers per list page.
+    pub page_size: usize,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            repository_name: "essor: research on the Social and Solidarity Economy".into(),
+            admin_emails: vec!["admin@essor.local".into()],
+            repository_identifier: "essor.local".into(),
+            page_size: 100,
+        }
+    }
+}
+
+/// A source as provenance names it.
+#[derive(Debug, Clone)]
+struct SourceOrigin {
+    name: String,
+    base_url: String,
+}
+
+pub struct Feed {
+    store: Arc<Store>,
+    config: FeedConfig,
+    signer: Signer,
+    sources: HashMap<String, SourceOrigin>,
+    themes: ThemeLabels,
+}
+
+impl Feed {
+    pub fn new(
+        store: Arc<Store>,
+        config: FeedConfig,
+        sources: &[Source],
+        thesaurus: &Thesaurus,
+    ) -> Result<Feed, StoreError> {
+        let signer = Signer::new(&store.secret()?);
+        let sources = sources
+            .iter()
+            .map(|s| {
+                let base_url = match &s.endpoint {
+                    Endpoint::Oai { base_url } => base_url.to_string(),
+                    Endpoint::Dump {
+                        base_url: Some(url),
+                        ..
+                    } => url.to_string(),
+                    Endpoint::Dump { .. } => format!("urn:essor:source:{}", s.id),
+                };
+                let origin = SourceOrigin {
+                    name: s.name.clone(),
+                    base_url,
+                };
+                (s.id.to_string(), origin)
+            })
+            .collect();
+        let themes = thesaurus
+            .themes()
+            .iter()
+            .map(|t| (t.id.clone(), (t.fr.clone(), t.en.clone())))
+            .collect();
+        Ok(Feed {
+            store,
+            config,
+            signer,
+            sources,
+            themes,
+        })
+    }
+
+    pub fn config(&self) -> &FeedConfig {
+        &self.config
+    }
+
+    /// Answers one request. `base_url` is the URL the request was sent to, without its query.
+    /// Protocol errors are answers too; only a failing store is an `Err`.
+    pub fn respond(
+        &self,
+        args: &[(String, String)],
+        base_url: &str,
+        now: u64,
+    ) -> Result<String, StoreError> {
+        let mut out = String::with_capacity(16 * 1024);
+        let answer = match request::parse(args) {
+            Ok(request) => self.answer(&request, base_url, now, &mut out)?,
+            Err(error) => Err(error),
+        };
+        Ok(match answer {
+            Ok(()) => envelope(args, base_url, now, &out),
+            Err(error) => {
+                let shown: &[(String, String)] = if error.hides_arguments() { &[] } else { args };
+                let mut body = String::new();
+                let _ = write!(
+                    body,
+                    "<error code=\"{}\">{}</error>",
+                    error.code.as_str(),
+                    escape(&error.message)
+                );
+                envelope(shown, base_url, now, &body)
+            }
+        })
+    }
+
+    fn answer(
+        &self,
+        request: &Request,
+        base_url: &str,
+        now: u64,
+        out: &mut String,
+    ) -> Result<Result<(), OaiError>, StoreError> {
+        match request {
+            Request::Identify => self.identify(base_url, out).map(Ok),
+            Request::ListMetadataFormats { identifier } => {
+                if let Some(identifier) = identifier
+                    && self.item(identifier)?.is_none()
+                {
+                    return Ok(Err(unknown_id(identifier)));
+                }
+                out.push_str("<ListMetadataFormats>");
+                for format in &FORMATS {
+                    let _ = write!(
+                        out,
+                        "<metadataFormat><metadataPrefix>{}</metadataPrefix><schema>{}</schema>\
+                         <metadataNamespace>{}</metadataNamespace></metadataFormat>",
+                        format.prefix, format.schema, format.namespace
+                    );
+                }
+                out.push_str("</ListMetadataFormats>");
+                Ok(Ok(()))
+            }
+            Request::ListSets { token: Some(_) } => Ok(Err(OaiError::new(
+                ErrorCode::BadResumptionToken,
+                "ListSets is answered in one response; this repository issued no token for it",
+            ))),
+            Request::ListSets { token: None } => {
+                let counts = self.store.feed_sets()?;
+                sets::write_list_sets(out, &counts, &self.themes, |id| {
+                    self.sources.get(id).map(|s| s.name.as_str())
+                });
+                Ok(Ok(()))
+            }
+            Request::GetRecord { identifier, prefix } => {
+                let Some((entry, work)) = self.item(identifier)? else {
+                    return Ok(Err(unknown_id(identifier)));
+                };
+                if formats::format(prefix).is_none() {
+                    return Ok(Err(cannot_disseminate(prefix)));
+                }
+                out.push_str("<GetRecord>");
+                self.write_record(out, prefix, &entry, &work)?;
+                out.push_str("</GetRecord>");
+                Ok(Ok(()))
+            }
+            Request::List { records, args } => match self.first_token(*records, args, now) {
+                Ok(token) => self.list(token, true, now, out),
+                Err(error) => Ok(Err(error)),
+            },
+            Request::Resume { records, token } => {
+                let token = match self.signer.decode(token, now) {
+                    Ok(token) if token.records == *records => token,
+                    Ok(_) => {
+                        return Ok(Err(OaiError::new(
+                            ErrorCode::BadResumptionToken,
+                            "this resumptionToken continues the other list verb",
+                        )));
+                    }
+                    Err(error) => {
+                        return Ok(Err(OaiError::new(
+                            ErrorCode::BadResumptionToken,
+                            error.to_string(),
+                        )));
+                    }
+                };
+                self.list(token, false, now, out)
+            }
+        }
+    }
+
+    /// The token describing a fresh list request, before its first page.
+    fn first_token(&self, records: bool, args: &ListArgs, now: u64) -> Result<Token, OaiError> {
+        if formats::format(&args.prefix).is_none() {
+            return Err(cannot_disseminate(&args.prefix));
+        }
+        let set = args.set.clone().unwrap_or_default();
+        if args.set.is_some() && !crate::works::sets::is_set_spec(&set) {
+            return Err(OaiError::new(
+                ErrorCode::BadArgument,
+                format!("\"{set}\" is not a set spec (see ListSets)"),
+            ));
+        }
+        let until = match args.until {
+            Some(until) if until.seconds < 0 => {
+                return Err(no_records());
+            }
+            Some(until) => until.seconds as u64,
+            None => u64::MAX,
+        };
+        Ok(Token {
+            records,
+            prefix: args.prefix.clone(),
+            set,
+            from: args.from.map_or(0, |f| f.seconds.max(0) as u64),
+            until,
+            after: (0, 0),
+            cursor: 0,
+            total: 0,
+            expires: now + TOKEN_LIFETIME,
+        })
+    }
+
+    /// One page of ListRecords/ListIdentifiers, with the token for the next.
+    fn list(
+        &self,
+        mut token: Token,
+        first: bool,
+        now: u64,
+        out: &mut String,
+    ) -> Result<Result<(), OaiError>, StoreError> {
+        let range = FeedRange {
+            set: &token.set,
+            from: token.from,
+            until: token.until,
+            after: (!first).then_some(token.after),
+        };
+        let (page, more) =
+            self.store
+                .feed_page::<Work>(range, self.config.page_size.max(1), token.records)?;
+        if page.is_empty() {
+            return Ok(Err(no_records()));
+        }
+        if first {
+            token.total = self.store.feed_count(range)?;
+        }
+        let verb = if token.records {
+            "ListRecords"
+        } else {
+            "ListIdentifiers"
+        };
+        let _ = write!(out, "<{verb}>");
+        for (entry, work) in &page {
+            match work {
+                Some(work) => self.write_record(out, &token.prefix, entry, work)?,
+                None => self.write_header(out, entry),
+            }
+        }
+        let sent = token.cursor + page.len() as u64;
+        // The list may have grown since it began (works changed move to its end).
+        let total = token.total.max(sent);
+        if more {
+            let cursor = token.cursor;
+            token.after = page.last().map_or(token.after, |(e, _)| e.key());
+            token.cursor = sent;
+            token.total = total;
+            token.expires = now + TOKEN_LIFETIME;
+            let _ = write!(
+                out,
+                "<resumptionToken expirationDate=\"{}\" completeListSize=\"{total}\" \
+                 cursor=\"{cursor}\">{}</resumptionToken>",
+                datestamp(token.expires),
+                self.signer.encode(&token)
+            );
+        } else if !first {
+            let _ = write!(
+                out,
+                "<resumptionToken completeListSize=\"{total}\" cursor=\"{}\"/>",
+                token.cursor
+            );
+        }
+        let _ = write!(out, "</{verb}>");
+        Ok(Ok(()))
+    }
+
+    fn identify(&self, base_url: &str, out: &mut String) -> Result<(), StoreError> {
+        let earliest = match self.store.feed_earliest()? {
+            Some(stamp) => stamp,
+            None => unix_now(),
+        };
+        let repository = &self.config.repository_identifier;
+        let _ = write!(
+            out,
+            "<Identify><repositoryName>{}</repositoryName><baseURL>{}</baseURL>\
+             <protocolVersion>2.0</protocolVersion>",
+            escape(&self.config.repository_name),
+            escape(base_url)
+        );
+        for email in &self.config.admin_emails {
+            let _ = write!(out, "<adminEmail>{}</adminEmail>", escape(email));
+        }
+        let _ = write!(
+            out,
+            "<earliestDatestamp>{}</earliestDatestamp><deletedRecord>persistent</deletedRecord>\
+             <granularity>YYYY-MM-DDThh:mm:ssZ</granularity>\
+             <compression>gzip</compression><compression>deflate</compression>\
+             <description><oai-identifier xmlns=\"http://www.openarchives.org/OAI/2.0/oai-identifier\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai-identifier \
+             http://www.openarchives.org/OAI/2.0/oai-identifier.xsd\">\
+             <scheme>oai</scheme><repositoryIdentifier>{}</repositoryIdentifier>\
+             <delimiter>:</delimiter><sampleIdentifier>oai:{}:w00000001</sampleIdentifier>\
+             </oai-identifier></description></Identify>",
+            datestamp(earliest),
+            escape(repository),
+            escape(repository),
+        );
+        Ok(())
+    }
+
+    /// The work an OAI identifier names, if it is one of ours.
+    fn item(&self, identifier: &str) -> Result<Option<(FeedEntry, Work)>, StoreError> {
+        let Some(id) = identifier
+            .strip_prefix("oai:")
+            .and_then(|rest| rest.strip_prefix(self.config.repository_identifier.as_str()))
+            .and_then(|rest| rest.strip_prefix(':'))
+        else {
+            return Ok(None);
+        };
+        self.store.feed_item(id)
+    }
+
+    fn oai_identifier(&self, id: &str) -> String {
+        format!("oai:{}:{id}", self.config.repository_identifier)
+    }
+
+    fn write_header(&self, out: &mut String, entry: &FeedEntry) {
+        let status = if entry.deleted {
+            " status=\"deleted\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<header{status}><identifier>{}</identifier><datestamp>{}</datestamp>",
+            escape(&self.oai_identifier(&entry.id)),
+            datestamp(entry.stamp)
+        );
+        for set in &entry.sets {
+            let _ = write!(out, "<setSpec>{}</setSpec>", escape(set));
+        }
+        out.push_str("</header>");
+    }
+
+    fn write_record(
+        &self,
+        out: &mut String,
+        prefix: &str,
+        entry: &FeedEntry,
+        work: &Work,
+    ) -> Result<(), StoreError> {
+        out.push_str("<record>");
+        self.write_header(out, entry);
+        if entry.deleted {
+            if let Some(survivor) = self.survivor(work)? {
+                formats::write_successor(out, &self.oai_identifier(&survivor));
+            }
+        } else {
+            out.push_str("<metadata>");
+            formats::write_metadata(
+                out,
+                prefix,
+                work,
+                &self.themes,
+                &self.oai_identifier(&work.id),
+            );
+            out.push_str("</metadata>");
+            self.write_provenance(out, work)?;
+        }
+        out.push_str("</record>");
+        Ok(())
+    }
+
+    /// The live work a merged-away one ended up in (following later merges).
+    fn survivor(&self, work: &Work) -> Result<Option<String>, StoreError> {
+        let mut next = work.merged_into.clone();
+        for _ in 0..MAX_MERGE_CHAIN {
+            let Some(id) = next else { return Ok(None) };
+            match self.store.work::<Work>(&id)? {
+                Some(found) if found.merged_into.is_some() => next = found.merged_into,
+                Some(found) if found.is_live() => return Ok(Some(id)),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    fn write_provenance(&self, out: &mut String, work: &Work) -> Result<(), StoreError> {
+        let keys: Vec<(&str, &str)> = work
+            .members
+            .iter()
+            .map(|m| (m.source.as_str(), m.identifier.as_str()))
+            .collect();
+        let origins = self.store.record_origins(&keys)?;
+        for (member, origin) in work.members.iter().zip(origins) {
+            let Some(origin) = origin else { continue };
+            let fallback;
+            let base_url = match self.sources.get(&member.source) {
+                Some(source) => source.base_url.as_str(),
+                None => {
+                    fallback = format!("urn:essor:source:{}", member.source);
+                    fallback.as_str()
+                }
+            };
+            formats::write_provenance(
+                out,
+                &Origin {
+                    base_url,
+                    identifier: &member.identifier,
+                    datestamp: &origin.datestamp,
+                    namespace: formats::format_namespace(origin.format.as_deref()),
+                    harvest_date: &origin.stored_at,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The OAI-PMH document around a verb's (or an error's) content.
+fn envelope(args: &[(String, String)], base_url: &str, now: u64, content: &str) -> String {
+    let mut out = String::with_capacity(content.len() + 512);
+    let _ = write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/ \
+         http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd\">\
+         <responseDate>{}</responseDate><request",
+        datestamp(now)
+    );
+    for (key, value) in args {
+        let _ = write!(out, " {key}=\"{}\"", escape(value));
+    }
+    let _ = write!(out, ">{}</request>", escape(base_url));
+    out.push_str(content);
+    out.push_str("</OAI-PMH>\n");
+    out
+}
+
+fn unknown_id(identifier: &str) -> OaiError {
+    OaiError::new(
+        ErrorCode::IdDoesNotExist,
+        format!("\"{identifier}\" is not an identifier of this repository"),
+    )
+}
+
+fn cannot_disseminate(prefix: &str) -> OaiError {
+    OaiError::new(
+        ErrorCode::CannotDisseminateFormat,
+        format!(
+            "metadataPrefix \"{prefix}\" is not offered; ListMetadataFormats lists oai_dc and etdms"
+        ),
+    )
+}
+
+fn no_records() -> OaiError {
+    OaiError::new(
+        ErrorCode::NoRecordsMatch,
+        "no record matches these arguments",
+    )
+}
+
+/// Seconds since the epoch as an OAI datestamp (`YYYY-MM-DDThh:mm:ssZ`).
+pub fn datestamp(seconds: u64) -> String {
+    chrono::DateTime::from_timestamp(i64::try_from(seconds).unwrap_or(i64::MAX), 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+pub fn unix_now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
+}

@@ -1,0 +1,418 @@
+//! An OAI-PMH request's arguments, checked as the protocol demands (section 3.1 and the error
+//! table of section 3.6): the first problem found becomes the one `<error>` answered.
+
+use std::fmt;
+
+/// The error codes of OAI-PMH 2.0, each used exactly in its case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    BadArgument,
+    BadResumptionToken,
+    BadVerb,
+    CannotDisseminateFormat,
+    IdDoesNotExist,
+    NoRecordsMatch,
+    NoMetadataFormats,
+    NoSetHierarchy,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadArgument => "badArgument",
+            ErrorCode::BadResumptionToken => "badResumptionToken",
+            ErrorCode::BadVerb => "badVerb",
+            ErrorCode::CannotDisseminateFormat => "cannotDisseminateFormat",
+            ErrorCode::IdDoesNotExist => "idDoesNotExist",
+            ErrorCode::NoRecordsMatch => "noRecordsMatch",
+            ErrorCode::NoMetadataFormats => "noMetadataFormats",
+            ErrorCode::NoSetHierarchy => "noSetHierarchy",
+        }
+    }
+}
+
+/// An OAI `<error>`: its code and a message a harvester's operator can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OaiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl OaiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> OaiError {
+        OaiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_argument(message: impl Into<String>) -> OaiError {
+        OaiError::new(ErrorCode::BadArgument, message)
+    }
+
+    /// Whether the `<request>` element must leave out the arguments (spec 3.2: after badVerb
+    /// or badArgument only the base URL is echoed).
+    pub fn hides_arguments(&self) -> bool {
+        matches!(self.code, ErrorCode::BadVerb | ErrorCode::BadArgument)
+    }
+}
+
+impl fmt::Display for OaiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+/// A datestamp argument: seconds since the epoch, and whether it was given as a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateArg {
+    pub seconds: i64,
+    pub day: bool,
+}
+
+/// A fresh ListIdentifiers/ListRecords request (no resumption token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListArgs {
+    pub prefix: String,
+    pub set: Option<String>,
+    pub from: Option<DateArg>,
+    pub until: Option<DateArg>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Identify,
+    ListMetadataFormats {
+        identifier: Option<String>,
+    },
+    ListSets {
+        token: Option<String>,
+    },
+    /// ListRecords (`records`) or ListIdentifiers.
+    List {
+        records: bool,
+        args: ListArgs,
+    },
+    Resume {
+        records: bool,
+        token: String,
+    },
+    GetRecord {
+        identifier: String,
+        prefix: String,
+    },
+}
+
+const ARGUMENTS: [&str; 7] = [
+    "verb",
+    "identifier",
+    "metadataPrefix",
+    "from",
+    "until",
+    "set",
+    "resumptionToken",
+];
+
+/// Checks a request's arguments (in the order received, from the query or a form body).
+pub fn parse(args: &[(String, String)]) -> Result<Request, OaiError> {
+    let verbs: Vec<&str> = args
+        .iter()
+        .filter(|(k, _)| k == "verb")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let verb = match verbs.as_slice() {
+        [] => {
+            return Err(OaiError::new(
+                ErrorCode::BadVerb,
+                "the verb argument is missing",
+            ));
+        }
+        [one] => *one,
+        _ => {
+            return Err(OaiError::new(
+                ErrorCode::BadVerb,
+                "the verb argument is repeated",
+            ));
+        }
+    };
+    let (required, optional, exclusive): (&[&str], &[&str], Option<&str>) = match verb {
+        "Identify" => (&[], &[], None),
+        "ListMetadataFormats" => (&[], &["identifier"], None),
+        "ListSets" => (&[], &[], Some("resumptionToken")),
+        "ListIdentifiers" | "ListRecords" => (
+            &["metadataPrefix"],
+            &["from", "until", "set"],
+            Some("resumptionToken"),
+        ),
+        "GetRecord" => (&["identifier", "metadataPrefix"], &[], None),
+        other => {
+            return Err(OaiError::new(
+                ErrorCode::BadVerb,
+                format!("\"{other}\" is not an OAI-PMH verb"),
+            ));
+        }
+    };
+    let mut given: Vec<(&str, &str)> = Vec::new();
+    for (key, value) in args.iter().filter(|(k, _)| k != "verb") {
+        if given.iter().any(|(k, _)| k == key) {
+            return Err(OaiError::bad_argument(format!(
+                "the argument {key} is repeated"
+            )));
+        }
+        let allowed = required.contains(&key.as_str())
+            || optional.contains(&key.as_str())
+            || exclusive == Some(key.as_str());
+        if !allowed {
+            return Err(OaiError::bad_argument(
+                if ARGUMENTS.contains(&key.as_str()) {
+                    format!("{verb} does not take the argument {key}")
+                } else {
+                    format!("\"{key}\" is not an OAI-PMH argument")
+                },
+            ));
+        }
+        given.push((key, value));
+    }
+    let get = |name: &str| given.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    if let Some(token) = exclusive.and_then(get) {
+        if given.len() > 1 {
+            return Err(OaiError::bad_argument(
+                "resumptionToken is exclusive: send it without other arguments",
+            ));
+        }
+        return Ok(match verb {
+            "ListSets" => Request::ListSets {
+                token: Some(token.to_owned()),
+            },
+            _ => Request::Resume {
+                records: verb == "ListRecords",
+                token: token.to_owned(),
+            },
+        });
+    }
+    for name in required {
+        match get(name) {
+            None => {
+                return Err(OaiError::bad_argument(format!(
+                    "{verb} requires the argument {name}"
+                )));
+            }
+            Some("") => {
+                return Err(OaiError::bad_argument(format!(
+                    "the argument {name} is empty"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let owned = |name: &str| get(name).map(str::to_owned);
+    Ok(match verb {
+        "Identify" => Request::Identify,
+        "ListMetadataFormats" => Request::ListMetadataFormats {
+            identifier: owned("identifier"),
+        },
+        "ListSets" => Request::ListSets { token: None },
+        "GetRecord" => Request::GetRecord {
+            identifier: owned("identifier").unwrap_or_default(),
+            prefix: owned("metadataPrefix").unwrap_or_default(),
+        },
+        _ => {
+            let from = get("from")
+                .map(|v| parse_date(v, "from", false))
+                .transpose()?;
+            let until = get("until")
+                .map(|v| parse_date(v, "until", true))
+                .transpose()?;
+            if let (Some(from), Some(until)) = (from, until) {
+                if from.day != until.day {
+                    return Err(OaiError::bad_argument(
+                        "from and until must have the same granularity (both days or both seconds)",
+                    ));
+                }
+                if from.seconds > until.seconds {
+                    return Err(OaiError::bad_argument("from is later than until"));
+                }
+            }
+            Request::List {
+                records: verb == "ListRecords",
+                args: ListArgs {
+                    prefix: owned("metadataPrefix").unwrap_or_default(),
+                    set: owned("set"),
+                    from,
+                    until,
+                },
+            }
+        }
+    })
+}
+
+/// `YYYY-MM-DD` (the whole day: its first second for `from`, its last for `until`) or
+/// `YYYY-MM-DDThh:mm:ssZ`.
+fn parse_date(value: &str, name: &str, end_of_day: bool) -> Result<DateArg, OaiError> {
+    let invalid = || {
+        OaiError::bad_argument(format!(
+            "{name} must be a date like 2024-01-31 or 2024-01-31T12:00:00Z, got \"{value}\""
+        ))
+    };
+    let shape_ok = |pattern: &str| {
+        value.len() == pattern.len()
+            && value.bytes().zip(pattern.bytes()).all(|(v, p)| {
+                if p == b'9' {
+                    v.is_ascii_digit()
+                } else {
+                    v == p
+                }
+            })
+    };
+    if shape_ok("9999-99-99") {
+        let date = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| invalid())?;
+        let time = if end_of_day {
+            chrono::NaiveTime::from_hms_opt(23, 59, 59)
+        } else {
+            chrono::NaiveTime::from_hms_opt(0, 0, 0)
+        }
+        .ok_or_else(invalid)?;
+        return Ok(DateArg {
+            seconds: date.and_time(time).and_utc().timestamp(),
+            day: true,
+        });
+    }
+    if shape_ok("9999-99-99T99:99:99Z") {
+        let time = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%SZ")
+            .map_err(|_| invalid())?;
+        return Ok(DateArg {
+            seconds: time.and_utc().timestamp(),
+            day: false,
+        });
+    }
+    Err(invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn code(pairs: &[(&str, &str)]) -> Option<ErrorCode> {
+        parse(&args(pairs)).err().map(|e| e.code)
+    }
+
+    #[test]
+    fn verbs() {
+        assert_eq!(code(&[]), Some(ErrorCode::BadVerb));
+        assert_eq!(code(&[("verb", "Frobnicate")]), Some(ErrorCode::BadVerb));
+        assert_eq!(
+            code(&[("verb", "Identify"), ("verb", "Identify")]),
+            Some(ErrorCode::BadVerb)
+        );
+        assert_eq!(parse(&args(&[("verb", "Identify")])), Ok(Request::Identify));
+    }
+
+    #[test]
+    fn arguments_illegal_repeated_missing() {
+        assert_eq!(
+            code(&[("verb", "Identify"), ("set", "x")]),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            code(&[
+                ("verb", "ListRecords"),
+                ("foo", "x"),
+                ("metadataPrefix", "oai_dc")
+            ]),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            code(&[
+                ("verb", "ListRecords"),
+                ("metadataPrefix", "oai_dc"),
+                ("metadataPrefix", "oai_dc")
+            ]),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            code(&[("verb", "ListRecords")]),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            code(&[("verb", "GetRecord"), ("metadataPrefix", "oai_dc")]),
+            Some(ErrorCode::BadArgument)
+        );
+    }
+
+    #[test]
+    fn resumption_token_is_exclusive() {
+        assert_eq!(
+            code(&[
+                ("verb", "ListRecords"),
+                ("resumptionToken", "abc"),
+                ("metadataPrefix", "oai_dc")
+            ]),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            parse(&args(&[
+                ("verb", "ListIdentifiers"),
+                ("resumptionToken", "abc")
+            ])),
+            Ok(Request::Resume {
+                records: false,
+                token: "abc".into()
+            })
+        );
+    }
+
+    #[test]
+    fn dates_and_granularity() {
+        let list = |from: &str, until: &str| {
+            code(&[
+                ("verb", "ListRecords"),
+                ("metadataPrefix", "oai_dc"),
+                ("from", from),
+                ("until", until),
+            ])
+        };
+        assert_eq!(list("2024-01-01", "2024-01-31"), None);
+        assert_eq!(list("2024-01-01T00:00:00Z", "2024-01-31T10:00:00Z"), None);
+        assert_eq!(
+            list("2024-01-01", "2024-01-31T10:00:00Z"),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            list("2024-02-30", "2024-03-01"),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            list("2024-1-01", "2024-03-01"),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            list("2024-03-02", "2024-03-01"),
+            Some(ErrorCode::BadArgument)
+        );
+        assert_eq!(
+            list("2024-01-01T00:00:00", "2024-01-02T00:00:00"),
+            Some(ErrorCode::BadArgument)
+        );
+        let Ok(Request::List { args, .. }) = parse(&args(&[
+            ("verb", "ListIdentifiers"),
+            ("metadataPrefix", "oai_dc"),
+            ("until", "1970-01-01"),
+        ])) else {
+            panic!("valid request refused");
+        };
+        assert_eq!(
+            args.until,
+            Some(DateArg {
+                seconds: 86_399,
+                day: true
+            })
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! The feed index: every work (live, deleted or merged away) in the order of its last change,
+//! whole and per set, so that the OAI-PMH provider pages with a key (datestamp, sequence)
+//! instead of an offset: a work that changes during a harvest moves to the end of the list, and
+//! no other work is skipped or repeated.
+//!
+//! Invariants:
+//! - each work has exactly one entry, under the set `""` (all works) and under each set it is
+//!   filed in, written in the same transaction as the work;
+//! - datestamps never decrease from one write to the next (a clock that steps back is clamped),
+//!   and sequence numbers always grow, so a new entry always sorts after every existing one.
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::works::{WORKS, decode_work};
+use super::{META, RECORDS, Store, StoreError, db};
+
+/// (set, datestamp in seconds, sequence) → work id. Set `""` holds every work.
+const FEED: TableDefinition<(&str, u64, u64), &str> = TableDefinition::new("feed");
+/// work id → (datestamp, sequence, deleted, its leaf sets joined by `\n`).
+const FEED_ENTRIES: TableDefinition<&str, (u64, u64, bool, &str)> =
+    TableDefinition::new("feed_entries");
+/// set → number of works filed in it.
+const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("feed_sets");
+
+const SEQUENCE: &str = "feed_sequence";
+const LAST_STAMP: &str = "feed_last_stamp";
+
+pub(super) fn create_tables(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(FEED).map_err(db)?;
+    tx.open_table(FEED_ENTRIES).map_err(db)?;
+    tx.open_table(FEED_SETS).map_err(db)?;
+    Ok(())
+}
+
+/// One work's place in the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub id: String,
+    /// Seconds since the Unix epoch (UTC): the datestamp the feed publishes.
+    pub stamp: u64,
+    pub sequence: u64,
+    pub deleted: bool,
+    /// Leaf set specs.
+    pub sets: Vec<String>,
+}
+
+impl FeedEntry {
+    /// The paging key: entries are listed in this order.
+    pub fn key(&self) -> (u64, u64) {
+        (self.stamp, self.sequence)
+    }
+}
+
+/// Which part of the feed to list: a set (`""` for all), a datestamp range (inclusive), and the
+/// key of the last entry already listed.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedRange<'a> {
+    pub set: &'a str,
+    pub from: u64,
+    pub until: u64,
+    pub after: Option<(u64, u64)>,
+}
+
+/// Where a member record came from, for provenance.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecordOrigin {
+    pub datestamp: String,
+    #[serde(default)]
+    pub format: Option<String>,
+    pub stored_at: String,
+}
+
+/// The feed tables inside a works write transaction.
+pub struct FeedTx<'t> {
+    feed: redb::Table<'t, (&'static str, u64, u64), &'static str>,
+    entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
+    sets: redb::Table<'t, &'static str, u64>,
+    sequence: u64,
+    last_stamp: u64,
+}
+
+impl<'t> FeedTx<'t> {
+    pub(super) fn open(
+        tx: &'t redb::WriteTransaction,
+        meta: &impl ReadableTable<&'static str, &'static str>,
+    ) -> Result<FeedTx<'t>, StoreError> {
+        let number = |name: &str| -> Result<u64, StoreError> {
+            Ok(meta
+                .get(name)
+                .map_err(db)?
+                .and_then(|v| v.value().parse().ok())
+                .unwrap_or(0))
+        };
+        Ok(FeedTx {
+            feed: tx.open_table(FEED).map_err(db)?,
+            entries: tx.open_table(FEED_ENTRIES).map_err(db)?,
+            sets: tx.open_table(FEED_SETS).map_err(db)?,
+            sequence: number(SEQUENCE)?,
+            last_stamp: number(LAST_STAMP)?,
+        })
+    }
+
+    /// Saves the counters this transaction advanced.
+    pub(super) fn close(
+        self,
+        meta: &mut redb::Table<'_, &'static str, &'static str>,
+    ) -> Result<(), StoreError> {
+        meta.insert(SEQUENCE, self.sequence.to_string().as_str())
+            .map_err(db)?;
+        meta.insert(LAST_STAMP, self.last_stamp.to_string().as_str())
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Moves a work to the end of the feed. `datestamp` is the work's (RFC 3339); `sets` its
+    /// leaf sets, or `None` to keep those it had (a deleted work stays in its sets).
+    pub fn index(
+        &mut self,
+        id: &str,
+        datestamp: &str,
+        deleted: bool,
+        sets: Option<&[String]>,
+    ) -> Result<(), StoreError> {
+        let previous = self.entries.get(id).map_err(db)?.map(|v| {
+            let (stamp, sequence, _, sets) = v.value();
+            (stamp, sequence, sets.to_owned())
+        });
+        let old_sets: Vec<String> = previous
+            .as_ref()
+            .map(|(_, _, sets)| split_sets(sets))
+            .unwrap_or_default();
+        if let Some((stamp, sequence, _)) = &previous {
+            for set in filed_under(&old_sets) {
+                self.feed.remove((set, *stamp, *sequence)).map_err(db)?;
+                self.bump(set, -1)?;
+            }
+        }
+        let new_sets = sets.map_or(old_sets, <[String]>::to_vec);
+        let stamp = parse_stamp(datestamp).unwrap_or(0).max(self.last_stamp);
+        self.last_stamp = stamp;
+        self.sequence += 1;
+        for set in filed_under(&new_sets) {
+            self.feed
+                .insert((set, stamp, self.sequence), id)
+                .map_err(db)?;
+            self.bump(set, 1)?;
+        }
+        let joined = new_sets.join("\n");
+        self.entries
+            .insert(id, (stamp, self.sequence, deleted, joined.as_str()))
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn bump(&mut self, set: &str, delta: i64) -> Result<(), StoreError> {
+        let current = self.sets.get(set).map_err(db)?.map_or(0, |v| v.value());
+        match current.saturating_add_signed(delta) {
+            0 => self.sets.remove(set).map_err(db)?,
+            next => self.sets.insert(set, next).map_err(db)?,
+        };
+        Ok(())
+    }
+}
+
+/// `""` (every work), then each leaf set and its ancestors, once each.
+fn filed_under(leaves: &[String]) -> Vec<&str> {
+    let mut all = vec![""];
+    for leaf in leaves {
+        all.extend(crate::works::sets::with_ancestors(leaf));
+    }
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+fn split_sets(joined: &str) -> Vec<String> {
+    joined
+        .split('\n')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn parse_stamp(datestamp: &str) -> Option<u64> {
+    let time = chrono::DateTime::parse_from_rfc3339(datestamp).ok()?;
+    u64::try_from(time.timestamp()).ok()
+}
+
+impl Store {
+    /// Up to `limit` entries of a feed range in order, with the works they point to, and whether
+    /// more follow. One read transaction: the page is a consistent snapshot.
+    pub fn feed_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        with_works: bool,
+    ) -> Result<(Vec<(FeedEntry, Option<W>)>, bool), StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let feed = tx.open_table(FEED).map_err(db)?;
+        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
+        let works = tx.open_table(WORKS).map_err(db)?;
+        let start = match range.after {
+            Some((stamp, sequence)) if stamp >= range.from => (stamp, sequence.saturating_add(1)),
+            _ => (range.from, 0),
+        };
+        let mut page = Vec::new();
+        let mut more = false;
+        for item in feed
+            .range((range.set, start.0, start.1)..=(range.set, range.until, u64::MAX))
+            .map_err(db)?
+        {
+            let (_, id) = item.map_err(db)?;
+            if page.len() == limit {
+                more = true;
+                break;
+            }
+            let id = id.value();
+            let Some(entry) = read_entry(&entries, id)? else {
+                return Err(corrupt(format!("feed lists {id}, which has no entry")));
+            };
+            let work = if with_works {
+                let bytes = works.get(id).map_err(db)?;
+                Some(decode_work(
+                    bytes
+                        .ok_or_else(|| corrupt(format!("feed lists {id}, which is missing")))?
+                        .value(),
+                )?)
+            } else {
+                None
+            };
+            page.push((entry, work));
+        }
+        Ok((page, more))
+    }
+
+    /// How many entries a range holds (from its start, whatever `after` says).
+    pub fn feed_count(&self, range: FeedRange<'_>) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let feed = tx.open_table(FEED).map_err(db)?;
+        let mut count = 0;
+        for item in feed
+            .range((range.set, range.from, 0)..=(range.set, range.until, u64::MAX))
+            .map_err(db)?
+        {
+            item.map_err(db)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// One work's feed entry and the work.
+    pub fn feed_item<W: DeserializeOwned>(
+        &self,
+        id: &str,
+    ) -> Result<Option<(FeedEntry, W)>, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
+        let works = tx.open_table(WORKS).map_err(db)?;
+        let Some(entry) = read_entry(&entries, id)? else {
+            return Ok(None);
+        };
+        let Some(bytes) = works.get(id).map_err(db)? else {
+            return Ok(None);
+        };
+        Ok(Some((entry, decode_work(bytes.value())?)))
+    }
+
+    /// The oldest datestamp in the feed (deleted works included), if any.
+    pub fn feed_earliest(&self) -> Result<Option<u64>, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let feed = tx.open_table(FEED).map_err(db)?;
+        let first = feed
+            .range(("", 0, 0)..=("", u64::MAX, u64::MAX))
+            .map_err(db)?
+            .next()
+            .transpose()
+            .map_err(db)?;
+        Ok(first.map(|(key, _)| key.value().1))
+    }
+
+    /// Every set that has works, with how many (deleted ones included).
+    pub fn feed_sets(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let sets = tx.open_table(FEED_SETS).map_err(db)?;
+        let mut all = Vec::with_capacity(sets.len().map_err(db)? as usize);
+        for item in sets.iter().map_err(db)? {
+            let (set, count) = item.map_err(db)?;
+            if !set.value().is_empty() {
+                all.push((set.value().to_owned(), count.value()));
+            }
+        }
+        Ok(all)
+    }
+
+    /// Datestamp, format and harvest time of stored records, for provenance; `None` for a
+    /// record no longer stored.
+    pub fn record_origins(
+        &self,
+        keys: &[(&str, &str)],
+    ) -> Result<Vec<Option<RecordOrigin>>, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let records = tx.open_table(RECORDS).map_err(db)?;
+        keys.iter()
+            .map(|key| {
+                records
+                    .get(*key)
+                    .map_err(db)?
+                    .map(|v| super::encode::record_header::<RecordOrigin>(v.value().1))
+                    .transpose()
+            })
+            .collect()
+    }
+
+    /// The store's secret for signing what it hands out (resumption tokens), created at first
+    /// use: tokens stay valid across restarts and cannot be forged without the store file.
+    pub fn secret(&self) -> Result<Vec<u8>, StoreError> {
+        const NAME: &str = "token_secret";
+        {
+            let tx = self.db.begin_read().map_err(db)?;
+            let meta = tx.open_table(META).map_err(db)?;
+            if let Some(found) = meta.get(NAME).map_err(db)? {
+                return Ok(found.value().as_bytes().to_vec());
+            }
+        }
+        let tx = self.db.begin_write().map_err(db)?;
+        let secret = {
+            let mut meta = tx.open_table(META).map_err(db)?;
+            let existing = meta.get(NAME).map_err(db)?.map(|v| v.value().to_owned());
+            match existing {
+                Some(found) => found,
+                None => {
+                    let fresh = random_hex(32);
+                    meta.insert(NAME, fresh.as_str()).map_err(db)?;
+                    fresh
+                }
+            }
+        };
+        tx.commit().map_err(db)?;
+        Ok(secret.into_bytes())
+    }
+}
+
+fn read_entry(
+    entries: &impl ReadableTable<&'static str, (u64, u64, bool, &'static str)>,
+    id: &str,
+) -> Result<Option<FeedEntry>, StoreError> {
+    Ok(entries.get(id).map_err(db)?.map(|v| {
+        let (stamp, sequence, deleted, sets) = v.value();
+        FeedEntry {
+            id: id.to_owned(),
+            stamp,
+            sequence,
+            deleted,
+            sets: split_sets(sets),
+        }
+    }))
+}
+
+/// `bytes` random bytes in hex, from the operating system's generator (fastrand's seed is not
+/// meant for secrets); fastrand only if /dev/urandom cannot be read.
+fn random_hex(bytes: usize) -> String {
+    use std::io::Read;
+    let mut buffer = vec![0u8; bytes];
+    let from_os = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buffer));
+    if from_os.is_err() {
+        buffer.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    }
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn corrupt(error: String) -> StoreError {
+    StoreError::Corrupt {
+        table: "feed",
+        error,
+    }
+}
