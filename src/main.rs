@@ -134,6 +134,12 @@ struct ServeArgs {
         default_value = "essor.local"
     )]
     repository_identifier: String,
+    /// Bearer token for /admin/* (harvest now); without one those routes are off.
+    #[arg(long, env = "ESSOR_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Do not harvest sources on their `harvest_every` schedule.
+    #[arg(long)]
+    no_schedule: bool,
     /// Records (or headers) per OAI-PMH list page.
     #[arg(long, env = "ESSOR_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=5000))]
     page_size: u16,
@@ -394,8 +400,8 @@ fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<S
 /// Runs the server until Ctrl-C or SIGTERM.
 fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = std::sync::Arc::new(open_store(data)?);
-    let sources = source::load_dir(sources_dir).unwrap_or_default();
-    let thesaurus = essor::classify::Thesaurus::builtin()?;
+    let sources = source::load_dir(sources_dir)?;
+    let thesaurus = std::sync::Arc::new(essor::classify::Thesaurus::builtin()?);
     let defaults = essor::feed::FeedConfig::default();
     let config = essor::feed::FeedConfig {
         repository_name: args.repository_name.unwrap_or(defaults.repository_name),
@@ -412,15 +418,21 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         "--repository-identifier must be a domain name such as essor.example.org, got `{}`",
         config.repository_identifier
     );
-    let feed = essor::feed::Feed::new(store, config, &sources, &thesaurus)?;
+    let feed = essor::feed::Feed::new(store.clone(), config, &sources, &thesaurus)?;
+    let scheduler = std::sync::Arc::new(essor::schedule::Scheduler::new(store, sources, thesaurus));
     let state = essor::api::AppState {
         feed: std::sync::Arc::new(feed),
         base_url: args.base_url,
+        scheduler: scheduler.clone(),
+        admin_token: args.admin_token.filter(|t| !t.is_empty()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        if !args.no_schedule {
+            tokio::spawn(scheduler.run(std::time::Duration::from_secs(30)));
+        }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;

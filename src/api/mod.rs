@@ -1,9 +1,10 @@
-//! The HTTP server: `/oai` (the OAI-PMH provider), `/healthz`, and later the REST API and the
+//! The HTTP server: `/oai` (the OAI-PMH provider), `/healthz`, `/admin/harvest`, and later the REST API and the
 //! pages. The only module that knows the web framework (axum on hyper). Handlers translate
 //! HTTP to the protocol modules (`feed`) and back; the store is read on blocking threads.
 //!
 //! Like mini-redis, [`serve`] takes a bound listener: tests bind port 0 and read the address.
 
+mod admin;
 mod oai;
 
 use std::net::SocketAddr;
@@ -11,13 +12,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::feed::Feed;
+use crate::schedule::Scheduler;
 
 /// A request taking longer than this is answered 408 (a slow client, or a stuck read).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -31,12 +33,17 @@ pub struct AppState {
     /// The public URL of `/oai` when essor runs behind a proxy; else taken from each request's
     /// `Host`.
     pub base_url: Option<String>,
+    /// Harvests run by the server (scheduled, or asked for on `/admin/harvest`).
+    pub scheduler: Arc<Scheduler>,
+    /// Bearer token of `/admin/*`; `None` disables those routes.
+    pub admin_token: Option<String>,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/oai", get(oai::get).post(oai::post))
         .route("/healthz", get(healthz))
+        .route("/admin/harvest", post(admin::harvest))
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod server;
+
 /// How long one `essor` invocation may take before the test calls it hung.
 pub const ESSOR_TIMEOUT: Duration = Duration::from_secs(180);
 

@@ -1,0 +1,75 @@
+-- wrk script for bench/feed_bench.sh: cycle through one OAI-PMH list's page URLs.
+--
+--   FEED_URLS=list.urls FEED_OUT=result.json wrk -t1 -c8 -d12s --timeout 30s \
+--       -s bench/feed_wrk.lua http://127.0.0.1:PORT
+--
+-- FEED_URLS is a file of request targets, one a line (`/oai?verb=ListRecords&...`), as written by
+-- bench/feed_walk.py: the list's first page, then each resumption-token URL. Every connection
+-- requests them in order and starts again at the first page after the last; connections start
+-- at different offsets (spread over the list) so that they do not all ask for the same page.
+-- Extra headers (Accept-Encoding: gzip) come from wrk's -H, which wrk.format keeps.
+-- done() writes one JSON object to FEED_OUT: requests, bytes, duration, errors (connect, read,
+-- write, timeout, and `status`: responses that are not 2xx/3xx), latency percentiles in µs.
+
+local urls = {}
+local path = os.getenv("FEED_URLS")
+if path == nil then error("set FEED_URLS to a file of request targets") end
+for line in io.lines(path) do
+  if #line > 0 then urls[#urls + 1] = line end
+end
+if #urls == 0 then error("no URLs in " .. path) end
+
+local threads = {}
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("thread_index", thread_count)
+  table.insert(threads, thread)
+end
+
+-- Per thread (each has its own Lua state): one cursor per connection is not available in wrk's
+-- API, so each thread walks the list with one counter; with C connections per thread the
+-- requests of a thread interleave over C consecutive pages, which keeps the mix of pages uniform.
+local position = 0
+
+function init(args)
+  local index = thread_index or 1
+  -- spread threads over the list
+  position = math.floor((index - 1) * #urls / 7) % #urls
+end
+
+function request()
+  position = position + 1
+  if position > #urls then position = 1 end
+  return wrk.format("GET", urls[position])
+end
+
+local function jsonstr(s)
+  return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
+end
+
+function done(summary, latency, requests)
+  local out = os.getenv("FEED_OUT")
+  local e = summary.errors
+  local fields = {
+    string.format('"requests": %d', summary.requests),
+    string.format('"bytes": %d', summary.bytes),
+    string.format('"duration_us": %d', summary.duration),
+    string.format('"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}',
+      e.connect, e.read, e.write, e.status, e.timeout),
+    string.format('"latency_us": {"min": %d, "mean": %.1f, "p50": %d, "p90": %d, "p99": %d, "max": %d}',
+      latency.min, latency.mean, latency:percentile(50), latency:percentile(90),
+      latency:percentile(99), latency.max),
+    string.format('"urls": %d', #urls),
+    '"urls_file": ' .. jsonstr(path),
+  }
+  local text = "{" .. table.concat(fields, ", ") .. "}\n"
+  if out then
+    local f = assert(io.open(out, "w"))
+    f:write(text)
+    f:close()
+  else
+    io.write(text)
+  end
+end
