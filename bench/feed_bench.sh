@@ -48,6 +48,8 @@
 #   BENCH_PORT         nginx's port on 127.0.0.1 (8092; essor and pyoai take free ports)
 #   BENCH_DIR          work folder (default ${TMPDIR:-/tmp}/essor-feed-bench)
 #   BENCH_FRESH_STORE  1: rebuild the cached store (after a store format change)
+#   BENCH_COMMIT_LABEL what to print as the commit (default: git rev-parse --short HEAD, +dirty
+#                      when src/ or Cargo files differ from it)
 #   BENCH_VENV         virtualenv with pyoai and lxml (default: .venv, made by tests/run.sh from
 #                      tests/peers/requirements.txt; created here if missing)
 # Needs: python3, wrk, nginx, curl. As root, missing Debian packages (wrk, nginx-light, curl) are
@@ -202,7 +204,8 @@ start_pyoai() {
     [[ -n "$PYOAI_ADDR" ]] || die "pyoai server did not start in 30 s"
     # The records file is read at the first request: do it before anything is timed.
     local first_ms
-    first_ms=$(curl -s -o /dev/null -w '%{time_total}' --max-time 300 "http://$PYOAI_ADDR/oai?verb=Identify" \
+    first_ms=$(curl -s -o /dev/null -w '%{time_total}' --max-time 300 \
+        "http://$PYOAI_ADDR/oai?verb=ListRecords&metadataPrefix=oai_dc" \
         | awk '{printf "%.0f", $1 * 1000}')
     log "pyoai serving on $PYOAI_ADDR (pid $PYOAI_PID); records loaded by the first request in ${first_ms} ms"
 }
@@ -352,10 +355,10 @@ stop_nginx
 # ---------------------------------------------------------------------------------------------
 export BENCH_MACHINE="$(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 export BENCH_VERSIONS="$("$ESSOR_BIN" --version 2>/dev/null || echo essor); pyoai $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pyoai"))' 2>/dev/null || echo n/a) on $("$VENV/bin/python" --version 2>&1); $("$NGINX" -v 2>&1 | sed 's#nginx version: ##'); $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}')"
-export BENCH_COMMIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$REPO" diff --quiet -- src Cargo.toml Cargo.lock 2>/dev/null || echo '+dirty')"
+export BENCH_COMMIT="${BENCH_COMMIT_LABEL:-$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$REPO" diff --quiet -- src Cargo.toml Cargo.lock 2>/dev/null || echo '+dirty')}"
 export BENCH_RECORDS="$RECORDS" BENCH_PAGE_SIZE="$PAGE_SIZE" BENCH_DURATION="$DURATION" BENCH_WORK="$WORK"
 export BENCH_LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
-export BENCH_ESSOR_STARTS="cold start before the walks: listening after ${ESSOR_COLD_START_MS} ms, first page ${ESSOR_COLD_FIRST_MS} ms; $(IFS=';'; echo "${ESSOR_STARTS[*]}")"
+export BENCH_ESSOR_STARTS="cold start before the walks: listening after ${ESSOR_COLD_START_MS} ms, first page ${ESSOR_COLD_FIRST_MS} ms; $(printf '%s; ' "${ESSOR_STARTS[@]}")"
 "$PYTHON" - "$RESULTS" "$WORK/results.json" <<'PY'
 import csv, glob, json, os, sys
 from datetime import datetime, timezone

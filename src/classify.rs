@@ -139,7 +139,7 @@ pub struct Classification {
     pub relevance: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ThemeMatch {
     /// Theme id.
     pub theme: String,
@@ -149,7 +149,7 @@ pub struct ThemeMatch {
     pub matches: Vec<TermMatch>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TermMatch {
     /// The thesaurus term.
     pub term: String,

@@ -108,6 +108,8 @@ enum Command {
     },
     /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
     Serve(ServeArgs),
+    /// Print the REST API's OpenAPI document (checked in at openapi/essor.json).
+    Openapi,
     /// Measure raw quick-xml parsing against essor's page parsing over saved responses.
     #[command(hide = true)]
     BenchParse { files: Vec<PathBuf> },
@@ -140,6 +142,20 @@ struct ServeArgs {
     /// Do not harvest sources on their `harvest_every` schedule.
     #[arg(long)]
     no_schedule: bool,
+    /// REST API requests per second per client IP (bursts of twice as many).
+    #[arg(long, env = "ESSOR_RATE_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: u32,
+    /// REST API requests per second for clients sending a known `X-API-Key`.
+    #[arg(long, env = "ESSOR_API_KEY_RATE_LIMIT", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    api_key_rate_limit: u32,
+    /// API keys (comma-separated) that get the higher quota.
+    #[arg(
+        long = "api-key",
+        env = "ESSOR_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    api_keys: Vec<String>,
     /// Records (or headers) per OAI-PMH list page.
     #[arg(long, env = "ESSOR_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=5000))]
     page_size: u16,
@@ -156,6 +172,20 @@ enum WorksCommand {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ExportFormat {
     Jsonl,
+    Csv,
+    Ris,
+    Bibtex,
+}
+
+impl From<ExportFormat> for essor::export::ExportFormat {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Jsonl => essor::export::ExportFormat::Jsonl,
+            ExportFormat::Csv => essor::export::ExportFormat::Csv,
+            ExportFormat::Ris => essor::export::ExportFormat::Ris,
+            ExportFormat::Bibtex => essor::export::ExportFormat::Bibtex,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -276,18 +306,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Export {
-            format: ExportFormat::Jsonl,
-        } => {
+        Command::Export { format } => {
+            let format = essor::export::ExportFormat::from(format);
             let store = open_store(&cli.data)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut text = format.header();
+            let mut closed = false;
             store.for_each_work(|work: essor::works::Work| {
-                if work.is_live() {
-                    write_json_line(&mut out, &essor::works::export_line(&work));
+                if work.is_live() && !closed {
+                    format.write(&work, &mut text);
+                    // A reader that stops early (`| head`) is not an error.
+                    closed = out.write_all(text.as_bytes()).is_err();
+                    text.clear();
                 }
                 Ok(())
             })?;
-            out.flush()?;
+            if !closed {
+                out.write_all(text.as_bytes()).ok();
+                out.flush().ok();
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs { source_id } => {
@@ -322,6 +359,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
+        Command::Openapi => {
+            print!("{}", essor::api::openapi::spec_json());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::BenchParse { files } => bench_parse(&files),
         Command::DedupEval { file, json, errors } => dedup_eval(&file, json, errors),
     }
@@ -419,12 +460,30 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         config.repository_identifier
     );
     let feed = essor::feed::Feed::new(store.clone(), config, &sources, &thesaurus)?;
-    let scheduler = std::sync::Arc::new(essor::schedule::Scheduler::new(store, sources, thesaurus));
+    let scheduler = std::sync::Arc::new(essor::schedule::Scheduler::new(
+        store.clone(),
+        sources.clone(),
+        thesaurus,
+    ));
+    let nonzero = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
+    let limits = std::sync::Arc::new(essor::api::Limits::new(essor::api::LimitConfig {
+        per_ip: nonzero(args.rate_limit),
+        per_key: nonzero(args.api_key_rate_limit),
+        api_keys: args
+            .api_keys
+            .into_iter()
+            .filter(|k| !k.is_empty())
+            .collect(),
+    }));
     let state = essor::api::AppState {
         feed: std::sync::Arc::new(feed),
         base_url: args.base_url,
         scheduler: scheduler.clone(),
         admin_token: args.admin_token.filter(|t| !t.is_empty()),
+        store,
+        sources: std::sync::Arc::new(sources),
+        metrics: std::sync::Arc::default(),
+        limits: limits.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -433,6 +492,13 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         if !args.no_schedule {
             tokio::spawn(scheduler.run(std::time::Duration::from_secs(30)));
         }
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.forget_idle();
+            }
+        });
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;

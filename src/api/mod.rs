@@ -5,21 +5,37 @@
 //! Like mini-redis, [`serve`] takes a bound listener: tests bind port 0 and read the address.
 
 mod admin;
+mod http;
+mod limits;
 mod oai;
+pub mod openapi;
+mod problem;
+mod rest;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use http::Metrics;
+pub use limits::{LimitConfig, Limits};
 
 use crate::feed::Feed;
 use crate::schedule::Scheduler;
+use crate::source::Source;
+use crate::store::Store;
+use problem::Problem;
 
 /// A request taking longer than this is answered 408 (a slow client, or a stuck read).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -37,20 +53,81 @@ pub struct AppState {
     pub scheduler: Arc<Scheduler>,
     /// Bearer token of `/admin/*`; `None` disables those routes.
     pub admin_token: Option<String>,
+    pub store: Arc<Store>,
+    pub sources: Arc<Vec<Source>>,
+    pub metrics: Arc<Metrics>,
+    pub limits: Arc<Limits>,
 }
 
 pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/v1/works/{id}", get(rest::work))
+        .route("/api/v1/sources", get(rest::sources))
+        .route("/api/v1/sources/{id}", get(rest::source))
+        .fallback(api_not_found)
+        .layer(axum::middleware::from_fn(http::etag))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            limits::limit,
+        ));
     Router::new()
         .route("/oai", get(oai::get).post(oai::post))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/admin/harvest", post(admin::harvest))
-        .with_state(state)
+        .merge(api)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))
+        .fallback(api_not_found)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            http::measure,
+        ))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods(Any)
+                .allow_headers(Any),
+        )
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+}
+
+fn openapi_doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    openapi::ApiDoc::openapi()
+}
+
+async fn api_not_found(uri: Uri) -> Problem {
+    Problem::not_found(format!(
+        "no endpoint at {}; the API is described at /openapi.json and /docs, the OAI-PMH feed is at /oai",
+        uri.path()
+    ))
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let store = state.store.clone();
+    let counts = tokio::task::spawn_blocking(move || store.work_counts()).await;
+    let (live, deleted) = match counts {
+        Ok(Ok(counts)) => counts,
+        _ => (0, 0),
+    };
+    let works: [(&str, u64); 2] = [("state=\"live\"", live), ("state=\"deleted\"", deleted)];
+    let text = state
+        .metrics
+        .render(&[("essor_works", "Works in the store.", &works)]);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {

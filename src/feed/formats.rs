@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use quick_xml::escape::escape;
 
-use crate::normalize::{Access, DegreeType, IdKind, Identifier, PartialDate};
+use crate::normalize::{Access, DegreeType};
 use crate::works::{Work, WorkFields};
 
 /// A metadata format: prefix, schema, namespace.
@@ -47,29 +47,6 @@ fn element(out: &mut String, name: &str, attributes: &[(&str, Option<&str>)], te
         }
     }
     let _ = write!(out, ">{}</{name}>", escape(text));
-}
-
-/// The year, or the full date when known (ISO 8601).
-pub fn date_text(date: &PartialDate) -> String {
-    match (date.month, date.day) {
-        (Some(m), Some(d)) => format!("{:04}-{m:02}-{d:02}", date.year),
-        (Some(m), None) => format!("{:04}-{m:02}", date.year),
-        _ => format!("{:04}", date.year),
-    }
-}
-
-/// An identifier as a resolvable URI where one exists.
-pub fn identifier_uri(id: &Identifier) -> String {
-    let v = &id.value;
-    match id.kind {
-        IdKind::Nnt => format!("https://theses.fr/{v}"),
-        IdKind::Doi => format!("https://doi.org/{v}"),
-        IdKind::Hal => format!("https://hal.science/{v}"),
-        IdKind::Handle => format!("https://hdl.handle.net/{v}"),
-        IdKind::Isbn => format!("urn:isbn:{v}"),
-        IdKind::Ark => format!("https://n2t.net/{v}"),
-        IdKind::Urn | IdKind::Url | IdKind::Other => v.clone(),
-    }
 }
 
 /// The COAR/info:eu-repo type OpenAIRE expects.
@@ -175,11 +152,11 @@ fn write_oai_dc(out: &mut String, f: &WorkFields, themes: &ThemeLabels) {
         element(out, "dc:publisher", &[], &institution.value);
     }
     if let Some(date) = &f.date {
-        element(out, "dc:date", &[], &date_text(&date.value));
+        element(out, "dc:date", &[], &date.value.iso());
     }
     element(out, "dc:type", &[], eu_repo_type(f.degree_type.value));
     for id in &f.identifiers {
-        element(out, "dc:identifier", &[], &identifier_uri(&id.value));
+        element(out, "dc:identifier", &[], &id.value.uri());
     }
     if let Some(language) = &f.language {
         element(out, "dc:language", &[], &language.value);
@@ -254,12 +231,12 @@ fn write_etdms(out: &mut String, f: &WorkFields, themes: &ThemeLabels, item: &st
         );
     }
     if let Some(date) = &f.date {
-        element(out, "date", &[], &date_text(&date.value));
+        element(out, "date", &[], &date.value.iso());
     }
     element(out, "type", &[], "Electronic Thesis or Dissertation");
     element(out, "type", &[], eu_repo_type(f.degree_type.value));
     for id in &f.identifiers {
-        element(out, "identifier", &[], &identifier_uri(&id.value));
+        element(out, "identifier", &[], &id.value.uri());
     }
     if f.identifiers.is_empty() {
         element(out, "identifier", &[], item);

@@ -26,7 +26,7 @@ pub use request::{ErrorCode, OaiError, Request, parse};
 pub use token::{Signer, Token, TokenError};
 
 use crate::classify::Thesaurus;
-use crate::source::{Endpoint, Source};
+use crate::source::Source;
 use crate::store::{FeedEntry, FeedRange, Store, StoreError};
 use crate::works::Work;
 use formats::{Origin, ThemeLabels};
@@ -85,14 +85,9 @@ impl Feed {
         let sources = sources
             .iter()
             .map(|s| {
-                let base_url = match &s.endpoint {
-                    Endpoint::Oai { base_url } => base_url.to_string(),
-                    Endpoint::Dump {
-                        base_url: Some(url),
-                        ..
-                    } => url.to_string(),
-                    Endpoint::Dump { .. } => format!("urn:essor:source:{}", s.id),
-                };
+                let base_url = s
+                    .base_url()
+                    .map_or_else(|| format!("urn:essor:source:{}", s.id), |u| u.to_string());
                 let origin = SourceOrigin {
                     name: s.name.clone(),
                     base_url,

@@ -7,7 +7,19 @@ use super::text::fold;
 
 /// A date known to the year, the month or the day. Ordered chronologically, a less precise date
 /// before a more precise one of the same period (2019 < 2019-06 < 2019-06-12).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct PartialDate {
     pub year: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15,6 +27,17 @@ pub struct PartialDate {
     /// Only set when `month` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<u8>,
+}
+
+impl PartialDate {
+    /// The year, or the full date when known (ISO 8601: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`).
+    pub fn iso(&self) -> String {
+        match (self.month, self.day) {
+            (Some(m), Some(d)) => format!("{:04}-{m:02}-{d:02}", self.year),
+            (Some(m), None) => format!("{:04}-{m:02}", self.year),
+            _ => format!("{:04}", self.year),
+        }
+    }
 }
 
 /// Why a date string gave no date. The message is what a record's problem list shows.

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::text::fold;
 use crate::map::Record;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DegreeType {
     DoctoralThesis,

@@ -4,7 +4,19 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum IdKind {
     /// Numéro national de thèse (France): "2018MONTT090".
@@ -27,7 +39,9 @@ pub enum IdKind {
 }
 
 /// A canonical identifier: two records carrying the same one describe the same work.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Identifier {
     pub kind: IdKind,
     pub value: String,
@@ -45,6 +59,21 @@ pub enum IdentifierError {
 }
 
 impl Identifier {
+    /// The identifier as a resolvable URI where a resolver exists (DOI, HAL, NNT, handle, ARK),
+    /// `urn:isbn:` for ISBNs, else as it is.
+    pub fn uri(&self) -> String {
+        let v = &self.value;
+        match self.kind {
+            IdKind::Nnt => format!("https://theses.fr/{v}"),
+            IdKind::Doi => format!("https://doi.org/{v}"),
+            IdKind::Hal => format!("https://hal.science/{v}"),
+            IdKind::Handle => format!("https://hdl.handle.net/{v}"),
+            IdKind::Isbn => format!("urn:isbn:{v}"),
+            IdKind::Ark => format!("https://n2t.net/{v}"),
+            IdKind::Urn | IdKind::Url | IdKind::Other => v.clone(),
+        }
+    }
+
     fn new(kind: IdKind, value: impl Into<String>) -> Self {
         Identifier {
             kind,

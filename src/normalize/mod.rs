@@ -73,7 +73,7 @@ pub struct Normalized {
     pub problems: Vec<Problem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Title {
     /// The whole title, subtitle included.
     pub text: String,
@@ -83,7 +83,7 @@ pub struct Title {
     pub subtitle: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Text {
     pub text: String,
     /// ISO 639-1.

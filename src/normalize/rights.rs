@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::dates::PartialDate;
 use super::text::fold;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Access {
     Open,

@@ -7,14 +7,16 @@ use crate::classify::ThemeMatch;
 use crate::normalize::{Access, DegreeType, Identifier, PartialDate, Person, Text, Title};
 
 /// A record of a source, as a member of a work.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Member {
     pub source: String,
     pub identifier: String,
 }
 
 /// Why two records were put in one work.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MergeReason {
     pub a: Member,
     pub b: Member,
@@ -23,7 +25,7 @@ pub struct MergeReason {
 }
 
 /// A value and the sources that gave it (the chosen one first).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sourced<T> {
     pub value: T,
     pub sources: Vec<String>,
@@ -31,7 +33,7 @@ pub struct Sourced<T> {
 
 /// A work. Its id never changes; when two works merge, the younger one stays as a record with
 /// `merged_into` (an alias), and a work whose records all left stays as a tombstone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Work {
     pub id: String,
     /// When the work last changed (our clock, UTC, seconds).
@@ -56,7 +58,7 @@ impl Work {
 }
 
 /// The fields of a work, each chosen from its members by source precedence, then completeness.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkFields {
     pub title: Option<Sourced<Title>>,
     /// Every distinct title (translations, variants), the main one first.

@@ -1,0 +1,31 @@
+//! The OpenAPI 3.1 contract of the REST API, generated from the handlers (utoipa). It is checked
+//! in at `openapi/essor.json` (`essor openapi` prints it; a test fails when they differ), served
+//! at `/openapi.json` and browsable at `/docs` (Swagger UI, vendored in the binary).
+
+use utoipa::OpenApi;
+
+use super::{problem, rest};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "essor API",
+        description = "Research on the Social and Solidarity Economy (theses, dissertations, studies), harvested from French repositories and observatories, deduplicated into works. Errors are RFC 9457 problem details. Rate limited per client IP (higher quota with an `X-API-Key`).",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    paths(rest::work, rest::sources, rest::source),
+    components(schemas(problem::Problem, rest::SourceInfo)),
+    tags(
+        (name = "works", description = "Deduplicated works: search, facets, exports, details"),
+        (name = "sources", description = "The repositories essor harvests"),
+        (name = "stats", description = "Totals and distributions")
+    )
+)]
+pub struct ApiDoc;
+
+/// The contract as pretty JSON, as checked in.
+pub fn spec_json() -> String {
+    let mut text = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,159 @@
+//! `/api/v1`: works, sources and statistics as JSON for data journalists and scripts. Query
+//! parameters are parsed here, by hand, so that every mistake gets a problem document naming
+//! the parameter and what it expects (axum's generic rejections say neither).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::AppState;
+use super::problem::Problem;
+use crate::source::{Source, SourceRole};
+use crate::store::{RunRecord, SourceCounts};
+use crate::works::Work;
+
+/// How far `merged_into` links are followed.
+const MAX_MERGE_CHAIN: usize = 16;
+
+/// One work with its members, per-field provenance and merge reasons.
+#[utoipa::path(
+    get,
+    path = "/api/v1/works/{id}",
+    params(("id" = String, Path, description = "Work id, e.g. `w00000042`")),
+    responses(
+        (status = 200, description = "The work", body = Work),
+        (status = 301, description = "The id was merged into another work: see `Location`"),
+        (status = 404, description = "No such work", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The work was deleted (all its records left)", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "works"
+)]
+pub async fn work(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let store = state.store.clone();
+    let found = tokio::task::spawn_blocking(move || -> Result<_, Problem> {
+        let mut current = id.clone();
+        for _ in 0..MAX_MERGE_CHAIN {
+            let Some(work) = store.work::<Work>(&current)? else {
+                return Err(Problem::not_found(format!("there is no work `{id}`")));
+            };
+            match &work.merged_into {
+                Some(next) => current = next.clone(),
+                None => return Ok((current != id, work)),
+            }
+        }
+        Err(Problem::not_found(format!(
+            "work `{id}`: merge chain too long"
+        )))
+    })
+    .await;
+    match found {
+        Ok(Ok((true, work))) => {
+            let location = format!("/api/v1/works/{}", work.id);
+            let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        Ok(Ok((false, work))) if work.deleted => Problem::gone(format!(
+            "work `{}` was deleted on {}: its records were withdrawn by their sources",
+            work.id, work.datestamp
+        ))
+        .into_response(),
+        Ok(Ok((false, work))) => Json(work).into_response(),
+        Ok(Err(problem)) => problem.into_response(),
+        Err(_) => Problem::unavailable("the request could not be completed").into_response(),
+    }
+}
+
+/// A source with its counts and last harvest.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SourceInfo {
+    pub id: String,
+    pub name: String,
+    /// OAI-PMH base URL (absent for local dumps).
+    pub base_url: Option<String>,
+    pub metadata_prefix: String,
+    pub sets: Vec<String>,
+    pub institution: Option<String>,
+    /// ISO 3166-2.
+    pub region: Option<String>,
+    pub homepage: Option<String>,
+    pub role: SourceRole,
+    pub enabled: bool,
+    /// Seconds between scheduled harvests.
+    pub harvest_every_seconds: Option<u64>,
+    pub counts: SourceCounts,
+    pub last_harvest: Option<RunRecord>,
+}
+
+fn source_info(source: &Source, stats: &crate::store::Stats) -> SourceInfo {
+    let stored = stats.by_source.get(source.id.as_str());
+    SourceInfo {
+        id: source.id.to_string(),
+        name: source.name.clone(),
+        base_url: source.base_url().map(|u| u.to_string()),
+        metadata_prefix: source.metadata_prefix.clone(),
+        sets: source.sets.clone(),
+        institution: source.institution.clone(),
+        region: source.region.clone(),
+        homepage: source.homepage.clone(),
+        role: source.role,
+        enabled: source.enabled,
+        harvest_every_seconds: source.harvest_every.map(|d| d.as_secs()),
+        counts: stored.map(|s| s.counts).unwrap_or_default(),
+        last_harvest: stored.and_then(|s| s.last_harvest.clone()),
+    }
+}
+
+async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || store.stats())
+        .await
+        .map_err(|_| Problem::unavailable("the request could not be completed"))?
+        .map_err(Problem::from)
+}
+
+/// Every configured source with its counts and last harvest.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sources",
+    responses((status = 200, description = "The sources", body = Vec<SourceInfo>)),
+    tag = "sources"
+)]
+pub async fn sources(State(state): State<AppState>) -> Result<Json<Vec<SourceInfo>>, Problem> {
+    let stats = store_stats(&state).await?;
+    Ok(Json(
+        state
+            .sources
+            .iter()
+            .map(|s| source_info(s, &stats))
+            .collect(),
+    ))
+}
+
+/// One source.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sources/{id}",
+    params(("id" = String, Path, description = "Source id (its file name in harvest-sources/)")),
+    responses(
+        (status = 200, description = "The source", body = SourceInfo),
+        (status = 404, description = "No such source", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "sources"
+)]
+pub async fn source(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SourceInfo>, Problem> {
+    let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id) else {
+        return Err(Problem::not_found(format!(
+            "there is no source `{id}`; GET /api/v1/sources lists them"
+        )));
+    };
+    let stats = store_stats(&state).await?;
+    Ok(Json(source_info(source, &stats)))
+}
