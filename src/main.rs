@@ -484,6 +484,9 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         sources: std::sync::Arc::new(sources),
         metrics: std::sync::Arc::default(),
         limits: limits.clone(),
+        renders: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -678,6 +678,10 @@ fn a_merged_away_work_answers_deleted_with_its_successor_and_essor_harvests_esso
         "verb=GetRecord&identifier={}&metadataPrefix=oai_dc",
         oai_id("w00000001")
     ));
+    // The REST API redirects the merged-away id to the survivor.
+    let moved = server.get("/api/v1/works/w00000002");
+    assert_eq!(moved.status, 301);
+    assert_eq!(moved.header("location"), "/api/v1/works/w00000001");
     // One provenance block per member record, naming its repository.
     let origins = texts_of(&survivor, "baseURL");
     assert_eq!(origins.len(), 3, "{survivor}");

@@ -57,6 +57,9 @@ pub struct AppState {
     pub sources: Arc<Vec<Source>>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<Limits>,
+    /// Pages rendered at once (about one per core): more would only share the cores and hold
+    /// more pages in memory; the rest wait their turn.
+    pub renders: Arc<tokio::sync::Semaphore>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -89,7 +92,9 @@ pub fn router(state: AppState) -> Router {
                 .allow_methods(Any)
                 .allow_headers(Any),
         )
-        .layer(CompressionLayer::new())
+        // Pages are large and mostly text: the fastest level keeps most of the gain for a
+        // fraction of the CPU.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -45,6 +45,9 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
         format!("http://{host}/oai")
     });
     let feed = state.feed.clone();
+    let Ok(_turn) = state.renders.clone().acquire_owned().await else {
+        return unavailable();
+    };
     let answer =
         tokio::task::spawn_blocking(move || feed.respond(&args, &base_url, unix_now())).await;
     match answer {

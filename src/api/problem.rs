@@ -9,7 +9,7 @@ use serde::Serialize;
 /// Where the problem types are documented (README, "REST API").
 const TYPE_BASE: &str = "https://essor.eu/problems/";
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// Stable identifier of the kind of problem, e.g. `https://essor.eu/problems/invalid-parameter`.
     #[serde(rename = "type")]

@@ -27,7 +27,7 @@ pub use token::{Signer, Token, TokenError};
 
 use crate::classify::Thesaurus;
 use crate::source::Source;
-use crate::store::{FeedEntry, FeedRange, Store, StoreError};
+use crate::store::{FeedEntry, FeedItem, FeedRange, RecordOrigin, Store, StoreError};
 use crate::works::Work;
 use formats::{Origin, ThemeLabels};
 use request::ListArgs;
@@ -181,14 +181,14 @@ impl Feed {
                 Ok(Ok(()))
             }
             Request::GetRecord { identifier, prefix } => {
-                let Some((entry, work)) = self.item(identifier)? else {
+                let Some(item) = self.item(identifier)? else {
                     return Ok(Err(unknown_id(identifier)));
                 };
                 if formats::format(prefix).is_none() {
                     return Ok(Err(cannot_disseminate(prefix)));
                 }
                 out.push_str("<GetRecord>");
-                self.write_record(out, prefix, &entry, &work)?;
+                self.write_item(out, prefix, &item)?;
                 out.push_str("</GetRecord>");
                 Ok(Ok(()))
             }
@@ -263,9 +263,12 @@ impl Feed {
             until: token.until,
             after: (!first).then_some(token.after),
         };
-        let (page, more) =
-            self.store
-                .feed_page::<Work>(range, self.config.page_size.max(1), token.records)?;
+        let (page, more) = self.store.feed_page(
+            range,
+            self.config.page_size.max(1),
+            token.records,
+            member_keys,
+        )?;
         if page.is_empty() {
             return Ok(Err(no_records()));
         }
@@ -278,10 +281,10 @@ impl Feed {
             "ListIdentifiers"
         };
         let _ = write!(out, "<{verb}>");
-        for (entry, work) in &page {
-            match work {
-                Some(work) => self.write_record(out, &token.prefix, entry, work)?,
-                None => self.write_header(out, entry),
+        for item in &page {
+            match item.work {
+                Some(_) => self.write_item(out, &token.prefix, item)?,
+                None => self.write_header(out, &item.entry),
             }
         }
         let sent = token.cursor + page.len() as u64;
@@ -289,7 +292,7 @@ impl Feed {
         let total = token.total.max(sent);
         if more {
             let cursor = token.cursor;
-            token.after = page.last().map_or(token.after, |(e, _)| e.key());
+            token.after = page.last().map_or(token.after, |item| item.entry.key());
             token.cursor = sent;
             token.total = total;
             token.expires = now + TOKEN_LIFETIME;
@@ -347,7 +350,7 @@ impl Feed {
     }
 
     /// The work an OAI identifier names, if it is one of ours.
-    fn item(&self, identifier: &str) -> Result<Option<(FeedEntry, Work)>, StoreError> {
+    fn item(&self, identifier: &str) -> Result<Option<FeedItem<Work>>, StoreError> {
         let Some(id) = identifier
             .strip_prefix("oai:")
             .and_then(|rest| rest.strip_prefix(self.config.repository_identifier.as_str()))
@@ -355,7 +358,7 @@ impl Feed {
         else {
             return Ok(None);
         };
-        self.store.feed_item(id)
+        self.store.feed_work(id, member_keys)
     }
 
     fn oai_identifier(&self, id: &str) -> String {
@@ -380,16 +383,19 @@ impl Feed {
         out.push_str("</header>");
     }
 
-    fn write_record(
+    fn write_item(
         &self,
         out: &mut String,
         prefix: &str,
-        entry: &FeedEntry,
-        work: &Work,
+        item: &FeedItem<Work>,
     ) -> Result<(), StoreError> {
+        let Some(work) = item.work.as_ref() else {
+            self.write_header(out, &item.entry);
+            return Ok(());
+        };
         out.push_str("<record>");
-        self.write_header(out, entry);
-        if entry.deleted {
+        self.write_header(out, &item.entry);
+        if item.entry.deleted {
             if let Some(survivor) = self.survivor(work)? {
                 formats::write_successor(out, &self.oai_identifier(&survivor));
             }
@@ -403,7 +409,11 @@ impl Feed {
                 &self.oai_identifier(&work.id),
             );
             out.push_str("</metadata>");
-            self.write_provenance(out, work)?;
+            for (source, identifier, origin) in &item.origins {
+                if let Some(origin) = origin {
+                    self.write_provenance(out, source, identifier, origin);
+                }
+            }
         }
         out.push_str("</record>");
         Ok(())
@@ -423,36 +433,40 @@ impl Feed {
         Ok(None)
     }
 
-    fn write_provenance(&self, out: &mut String, work: &Work) -> Result<(), StoreError> {
-        let keys: Vec<(&str, &str)> = work
-            .members
-            .iter()
-            .map(|m| (m.source.as_str(), m.identifier.as_str()))
-            .collect();
-        let origins = self.store.record_origins(&keys)?;
-        for (member, origin) in work.members.iter().zip(origins) {
-            let Some(origin) = origin else { continue };
-            let fallback;
-            let base_url = match self.sources.get(&member.source) {
-                Some(source) => source.base_url.as_str(),
-                None => {
-                    fallback = format!("urn:essor:source:{}", member.source);
-                    fallback.as_str()
-                }
-            };
-            formats::write_provenance(
-                out,
-                &Origin {
-                    base_url,
-                    identifier: &member.identifier,
-                    datestamp: &origin.datestamp,
-                    namespace: formats::format_namespace(origin.format.as_deref()),
-                    harvest_date: &origin.stored_at,
-                },
-            );
-        }
-        Ok(())
+    fn write_provenance(
+        &self,
+        out: &mut String,
+        source: &str,
+        identifier: &str,
+        origin: &RecordOrigin,
+    ) {
+        let fallback;
+        let base_url = match self.sources.get(source) {
+            Some(source) => source.base_url.as_str(),
+            None => {
+                fallback = format!("urn:essor:source:{source}");
+                fallback.as_str()
+            }
+        };
+        formats::write_provenance(
+            out,
+            &Origin {
+                base_url,
+                identifier,
+                datestamp: &origin.datestamp,
+                namespace: formats::format_namespace(origin.format.as_deref()),
+                harvest_date: &origin.stored_at,
+            },
+        );
     }
+}
+
+/// The records a work was built from, for their provenance.
+fn member_keys(work: &Work) -> Vec<(String, String)> {
+    work.members
+        .iter()
+        .map(|m| (m.source.clone(), m.identifier.clone()))
+        .collect()
 }
 
 /// The OAI-PMH document around a verb's (or an error's) content.

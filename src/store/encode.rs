@@ -17,6 +17,9 @@ pub enum PreparedItem {
         hash: u64,
         /// LZ4 of [u32 header length][JSON header][raw XML].
         blob: Vec<u8>,
+        /// (datestamp, format, stored at): what provenance needs, kept apart so that the feed
+        /// does not decompress the record to name it.
+        origin: (String, String, String),
     },
     Reject {
         key: String,
@@ -47,6 +50,11 @@ pub fn prepare_items(items: &[PageItem]) -> Vec<PreparedItem> {
                     blob: pack_record(
                         &to_json(&header),
                         harvested.raw.as_deref().unwrap_or_default(),
+                    ),
+                    origin: (
+                        harvested.datestamp.clone(),
+                        harvested.format.unwrap_or_default().to_owned(),
+                        now.clone(),
                     ),
                 }
             }

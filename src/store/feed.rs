@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::works::{WORKS, decode_work};
-use super::{META, RECORDS, Store, StoreError, db};
+use super::{META, ORIGINS, RECORDS, Store, StoreError, db};
 
 /// (set, datestamp in seconds, sequence) → work id. Set `""` holds every work.
 const FEED: TableDefinition<(&str, u64, u64), &str> = TableDefinition::new("feed");
@@ -51,6 +51,14 @@ impl FeedEntry {
     pub fn key(&self) -> (u64, u64) {
         (self.stamp, self.sequence)
     }
+}
+
+/// A feed entry with, when asked, its work and the origin of each member record
+/// ((source, identifier, origin); `None` for a record no longer stored).
+pub struct FeedItem<W> {
+    pub entry: FeedEntry,
+    pub work: Option<W>,
+    pub origins: Vec<(String, String, Option<RecordOrigin>)>,
 }
 
 /// Which part of the feed to list: a set (`""` for all), a datestamp range (inclusive), and the
@@ -189,18 +197,22 @@ fn parse_stamp(datestamp: &str) -> Option<u64> {
 }
 
 impl Store {
-    /// Up to `limit` entries of a feed range in order, with the works they point to, and whether
-    /// more follow. One read transaction: the page is a consistent snapshot.
+    /// Up to `limit` entries of a feed range in order, with the works they point to (when
+    /// `with_works`) and the origins of each work's `members`, and whether more follow. One read
+    /// transaction: the page is a consistent snapshot.
     pub fn feed_page<W: DeserializeOwned>(
         &self,
         range: FeedRange<'_>,
         limit: usize,
         with_works: bool,
-    ) -> Result<(Vec<(FeedEntry, Option<W>)>, bool), StoreError> {
+        members: impl Fn(&W) -> Vec<(String, String)>,
+    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
         let feed = tx.open_table(FEED).map_err(db)?;
         let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
         let works = tx.open_table(WORKS).map_err(db)?;
+        let origins = tx.open_table(ORIGINS).map_err(db)?;
+        let records = tx.open_table(RECORDS).map_err(db)?;
         let start = match range.after {
             Some((stamp, sequence)) if stamp >= range.from => (stamp, sequence.saturating_add(1)),
             _ => (range.from, 0),
@@ -220,17 +232,24 @@ impl Store {
             let Some(entry) = read_entry(&entries, id)? else {
                 return Err(corrupt(format!("feed lists {id}, which has no entry")));
             };
-            let work = if with_works {
-                let bytes = works.get(id).map_err(db)?;
-                Some(decode_work(
-                    bytes
-                        .ok_or_else(|| corrupt(format!("feed lists {id}, which is missing")))?
-                        .value(),
-                )?)
-            } else {
-                None
+            let mut item = FeedItem {
+                entry,
+                work: None,
+                origins: Vec::new(),
             };
-            page.push((entry, work));
+            if with_works {
+                let bytes = works
+                    .get(id)
+                    .map_err(db)?
+                    .ok_or_else(|| corrupt(format!("feed lists {id}, which is missing")))?;
+                let work: W = decode_work(bytes.value())?;
+                for (source, identifier) in members(&work) {
+                    let origin = read_origin(&origins, &records, (&source, &identifier))?;
+                    item.origins.push((source, identifier, origin));
+                }
+                item.work = Some(work);
+            }
+            page.push(item);
         }
         Ok((page, more))
     }
@@ -248,23 +267,6 @@ impl Store {
             count += 1;
         }
         Ok(count)
-    }
-
-    /// One work's feed entry and the work.
-    pub fn feed_item<W: DeserializeOwned>(
-        &self,
-        id: &str,
-    ) -> Result<Option<(FeedEntry, W)>, StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
-        let works = tx.open_table(WORKS).map_err(db)?;
-        let Some(entry) = read_entry(&entries, id)? else {
-            return Ok(None);
-        };
-        let Some(bytes) = works.get(id).map_err(db)? else {
-            return Ok(None);
-        };
-        Ok(Some((entry, decode_work(bytes.value())?)))
     }
 
     /// The oldest datestamp in the feed (deleted works included), if any.
@@ -294,23 +296,34 @@ impl Store {
         Ok(all)
     }
 
-    /// Datestamp, format and harvest time of stored records, for provenance; `None` for a
-    /// record no longer stored.
-    pub fn record_origins(
+    /// A work's feed entry, the work, and the origins of its `members`.
+    pub fn feed_work<W: DeserializeOwned>(
         &self,
-        keys: &[(&str, &str)],
-    ) -> Result<Vec<Option<RecordOrigin>>, StoreError> {
+        id: &str,
+        members: impl Fn(&W) -> Vec<(String, String)>,
+    ) -> Result<Option<FeedItem<W>>, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
+        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
+        let works = tx.open_table(WORKS).map_err(db)?;
+        let origins = tx.open_table(ORIGINS).map_err(db)?;
         let records = tx.open_table(RECORDS).map_err(db)?;
-        keys.iter()
-            .map(|key| {
-                records
-                    .get(*key)
-                    .map_err(db)?
-                    .map(|v| super::encode::record_header::<RecordOrigin>(v.value().1))
-                    .transpose()
-            })
-            .collect()
+        let Some(entry) = read_entry(&entries, id)? else {
+            return Ok(None);
+        };
+        let Some(bytes) = works.get(id).map_err(db)? else {
+            return Ok(None);
+        };
+        let work: W = decode_work(bytes.value())?;
+        let mut found = Vec::new();
+        for (source, identifier) in members(&work) {
+            let origin = read_origin(&origins, &records, (&source, &identifier))?;
+            found.push((source, identifier, origin));
+        }
+        Ok(Some(FeedItem {
+            entry,
+            work: Some(work),
+            origins: found,
+        }))
     }
 
     /// The store's secret for signing what it hands out (resumption tokens), created at first
@@ -368,6 +381,28 @@ fn random_hex(bytes: usize) -> String {
         buffer.iter_mut().for_each(|b| *b = fastrand::u8(..));
     }
     buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A record's origin: from `record_origins`, else (stores written before it existed) from the
+/// record's own header.
+fn read_origin(
+    origins: &impl ReadableTable<(&'static str, &'static str), (&'static str, &'static str, &'static str)>,
+    records: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
+    key: (&str, &str),
+) -> Result<Option<RecordOrigin>, StoreError> {
+    if let Some(found) = origins.get(key).map_err(db)? {
+        let (datestamp, format, stored_at) = found.value();
+        return Ok(Some(RecordOrigin {
+            datestamp: datestamp.to_owned(),
+            format: (!format.is_empty()).then(|| format.to_owned()),
+            stored_at: stored_at.to_owned(),
+        }));
+    }
+    records
+        .get(key)
+        .map_err(db)?
+        .map(|v| super::encode::record_header::<RecordOrigin>(v.value().1))
+        .transpose()
 }
 
 fn corrupt(error: String) -> StoreError {

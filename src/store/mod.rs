@@ -22,7 +22,7 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 pub use encode::{PreparedItem, prepare_items};
-pub use feed::{FeedEntry, FeedRange, FeedTx, RecordOrigin};
+pub use feed::{FeedEntry, FeedItem, FeedRange, FeedTx, RecordOrigin};
 pub use model::*;
 pub use works::{Changes, WorksTx};
 
@@ -51,6 +51,10 @@ const COUNTS: TableDefinition<&str, (u64, u64, u64)> = TableDefinition::new("sou
 /// Sequence → (source, identifier) of every record written: later stages (dedup, index) follow
 /// this log from their own cursor, so their work is proportional to what changed.
 const CHANGES: TableDefinition<u64, (&str, &str)> = TableDefinition::new("changes");
+/// (source, identifier) → (datestamp, format, stored at) of the stored version: the OAI feed's
+/// provenance reads this instead of decompressing records.
+const ORIGINS: TableDefinition<(&str, &str), (&str, &str, &str)> =
+    TableDefinition::new("record_origins");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -135,6 +139,7 @@ impl Store {
             tx.open_table(RUNS).map_err(db)?;
             tx.open_table(COUNTS).map_err(db)?;
             tx.open_table(CHANGES).map_err(db)?;
+            tx.open_table(ORIGINS).map_err(db)?;
             works::create_tables(&tx)?;
             feed::create_tables(&tx)?;
         }
@@ -251,6 +256,7 @@ impl Store {
             let mut rejects = tx.open_table(REJECTS).map_err(db)?;
             let mut counts_table = tx.open_table(COUNTS).map_err(db)?;
             let mut changes = tx.open_table(CHANGES).map_err(db)?;
+            let mut origins = tx.open_table(ORIGINS).map_err(db)?;
             let mut next_change = changes
                 .last()
                 .map_err(db)?
@@ -270,6 +276,7 @@ impl Store {
                         deleted: now_deleted,
                         hash,
                         blob,
+                        origin,
                     } => {
                         let key = (source, identifier.as_str());
                         let previous = records.get(key).map_err(db)?.map(|v| {
@@ -308,6 +315,9 @@ impl Store {
                             }
                         }
                         records.insert(key, (*hash, blob.as_slice())).map_err(db)?;
+                        origins
+                            .insert(key, (origin.0.as_str(), origin.1.as_str(), origin.2.as_str()))
+                            .map_err(db)?;
                         changes.insert(next_change, key).map_err(db)?;
                         next_change += 1;
                     }

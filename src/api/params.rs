@@ -1,0 +1,235 @@
+//! Query parameters of `/api/v1/works` (search and export), read by hand so that a mistake gets
+//! a problem document naming the parameter, what it expects and what it got.
+
+use super::problem::Problem;
+
+/// Parameters a search or an export takes, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkParams {
+    pub q: Option<String>,
+    pub types: Vec<String>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    pub institution: Option<String>,
+    pub region: Option<String>,
+    pub language: Option<String>,
+    pub theme: Option<String>,
+    pub source: Option<String>,
+    pub access: Option<String>,
+    /// `relevance`, `date_asc` or `date_desc`.
+    pub sort: Sort,
+    pub limit: usize,
+    pub cursor: Option<String>,
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    DateAsc,
+    DateDesc,
+}
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+pub const TYPES: [&str; 5] = [
+    "doctoral-thesis",
+    "masters-dissertation",
+    "hdr",
+    "report-study",
+    "other",
+];
+pub const ACCESS: [&str; 4] = ["open", "embargoed", "restricted", "unknown"];
+const KNOWN: [&str; 15] = [
+    "q",
+    "type",
+    "year_from",
+    "year_to",
+    "institution",
+    "region",
+    "language",
+    "theme",
+    "source",
+    "access",
+    "sort",
+    "limit",
+    "cursor",
+    "format",
+    "api_key",
+];
+
+/// Reads the query string; `export` says whether `format` is expected (and `limit`/`cursor` not).
+pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
+    let mut params = WorkParams {
+        limit: DEFAULT_LIMIT,
+        ..WorkParams::default()
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let key = key.as_ref();
+        if !KNOWN.contains(&key) {
+            return Err(Problem::invalid_parameter(
+                key,
+                format!(
+                    "unknown parameter `{key}`; known: {}",
+                    KNOWN[..14].join(", ")
+                ),
+            ));
+        }
+        // `type` may repeat (several types); the others may not.
+        if key != "type" && seen.iter().any(|k| k == key) {
+            return Err(Problem::invalid_parameter(
+                key,
+                format!("`{key}` is given twice; give it once"),
+            ));
+        }
+        seen.push(key.to_owned());
+        let value = value.trim().to_owned();
+        let text = || (!value.is_empty()).then(|| value.clone());
+        match key {
+            "q" => params.q = text(),
+            "type" => {
+                for kind in value.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+                    if !TYPES.contains(&kind) {
+                        return Err(Problem::invalid_parameter(
+                            "type",
+                            format!("`type` must be one of {}, got `{kind}`", TYPES.join(", ")),
+                        ));
+                    }
+                    params.types.push(kind.to_owned());
+                }
+            }
+            "year_from" => params.year_from = Some(year("year_from", &value)?),
+            "year_to" => params.year_to = Some(year("year_to", &value)?),
+            "institution" => params.institution = text(),
+            "region" => params.region = text(),
+            "language" => {
+                if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase())) {
+                    return Err(Problem::invalid_parameter(
+                        "language",
+                        format!("`language` must be an ISO 639-1 code like fr or en, got `{value}`"),
+                    ));
+                }
+                params.language = text();
+            }
+            "theme" => params.theme = text(),
+            "source" => params.source = text(),
+            "access" => {
+                if !ACCESS.contains(&value.as_str()) {
+                    return Err(Problem::invalid_parameter(
+                        "access",
+                        format!("`access` must be one of {}, got `{value}`", ACCESS.join(", ")),
+                    ));
+                }
+                params.access = text();
+            }
+            "sort" => {
+                params.sort = match value.as_str() {
+                    "relevance" => Sort::Relevance,
+                    "date_asc" => Sort::DateAsc,
+                    "date_desc" => Sort::DateDesc,
+                    _ => {
+                        return Err(Problem::invalid_parameter(
+                            "sort",
+                            format!(
+                                "`sort` must be relevance, date_asc or date_desc, got `{value}`"
+                            ),
+                        ));
+                    }
+                }
+            }
+            "limit" if !export => {
+                params.limit = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        Problem::invalid_parameter(
+                            "limit",
+                            format!("`limit` must be a number from 1 to {MAX_LIMIT}, got `{value}`"),
+                        )
+                    })?;
+            }
+            "cursor" if !export => params.cursor = text(),
+            "format" if export => params.format = text(),
+            "api_key" => {}
+            other => {
+                return Err(Problem::invalid_parameter(
+                    other,
+                    if export {
+                        format!("exports take no `{other}`: they return every matching work")
+                    } else {
+                        format!("`{other}` is for /api/v1/works/export only")
+                    },
+                ));
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (params.year_from, params.year_to)
+        && from > to
+    {
+        return Err(Problem::invalid_parameter(
+            "year_from",
+            format!("`year_from` ({from}) is after `year_to` ({to})"),
+        ));
+    }
+    Ok(params)
+}
+
+fn year(name: &str, value: &str) -> Result<i32, Problem> {
+    value
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1000..=9999).contains(y) && value.len() == 4)
+        .ok_or_else(|| {
+            Problem::invalid_parameter(
+                name,
+                format!("`{name}` must be a year like 2015, got `{value}`"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(query: &str) -> String {
+        parse(query, false).err().map(|p| p.detail).unwrap_or_default()
+    }
+
+    #[test]
+    fn every_filter_is_read() {
+        let params = parse(
+            "q=coop%C3%A9ratives&type=doctoral-thesis,hdr&year_from=2015&year_to=2020&region=FR-OCC&language=fr&theme=cooperatives&source=hal&access=open&sort=date_desc&limit=50&cursor=abc&institution=Universit%C3%A9%20Rennes%202",
+            false,
+        )
+        .unwrap_or_default();
+        assert_eq!(params.q.as_deref(), Some("coopératives"));
+        assert_eq!(params.types, ["doctoral-thesis", "hdr"]);
+        assert_eq!((params.year_from, params.year_to), (Some(2015), Some(2020)));
+        assert_eq!(params.institution.as_deref(), Some("Université Rennes 2"));
+        assert_eq!(params.sort, Sort::DateDesc);
+        assert_eq!(params.limit, 50);
+        assert_eq!(params.cursor.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn mistakes_name_the_parameter_and_what_it_expects() {
+        assert_eq!(detail("year_from=abc"), "`year_from` must be a year like 2015, got `abc`");
+        assert!(detail("limit=0").contains("from 1 to 100"));
+        assert!(detail("limit=101").contains("got `101`"));
+        assert!(detail("type=thesis").contains("must be one of doctoral-thesis"));
+        assert!(detail("sort=new").contains("relevance, date_asc or date_desc"));
+        assert!(detail("colour=blue").contains("unknown parameter `colour`"));
+        assert!(detail("q=a&q=b").contains("given twice"));
+        assert!(detail("year_from=2020&year_to=2010").contains("after"));
+        assert!(detail("language=French").contains("ISO 639-1"));
+        assert!(detail("format=csv").contains("export only"));
+        assert!(parse("limit=5", true).is_err());
+        assert_eq!(
+            parse("format=csv&type=hdr", true).map(|p| p.format),
+            Ok(Some("csv".to_owned()))
+        );
+    }
+}

@@ -1,0 +1,333 @@
+//! `/api/v1/works` (search with facets and cursor paging), `/api/v1/works/export` (every
+//! matching work, streamed) and `/api/v1/stats`, over the search index; the works themselves
+//! are read from the store (the truth), the index only says which and in what order.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::AppState;
+use super::params::{self, Sort, WorkParams};
+use super::problem::Problem;
+use crate::export::{ExportFormat, Summary, summary};
+use crate::index::{self, Facets, SearchError, SearchQuery};
+use crate::store::Store;
+use crate::works::Work;
+
+/// Bytes buffered before an export chunk is sent.
+const EXPORT_CHUNK: usize = 64 * 1024;
+
+/// One page of search results.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorksPage {
+    /// Works matching the query and filters, on all pages.
+    pub total: u64,
+    pub items: Vec<Summary>,
+    /// Pass it as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    pub facets: FacetCounts,
+}
+
+/// Counts of the matching works by value (most frequent first; years in order).
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct FacetCounts {
+    #[serde(rename = "type")]
+    pub r#type: Vec<FacetValue>,
+    pub year: Vec<FacetValue>,
+    pub theme: Vec<FacetValue>,
+    pub region: Vec<FacetValue>,
+    pub institution: Vec<FacetValue>,
+    pub language: Vec<FacetValue>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+}
+
+fn values(counts: &[(String, u64)]) -> Vec<FacetValue> {
+    counts
+        .iter()
+        .map(|(value, count)| FacetValue {
+            value: value.clone(),
+            count: *count,
+        })
+        .collect()
+}
+
+impl From<&Facets> for FacetCounts {
+    fn from(f: &Facets) -> FacetCounts {
+        FacetCounts {
+            r#type: values(&f.r#type),
+            year: values(&f.year),
+            theme: values(&f.theme),
+            region: values(&f.region),
+            institution: values(&f.institution),
+            language: values(&f.language),
+        }
+    }
+}
+
+fn search_query(params: &WorkParams) -> SearchQuery {
+    SearchQuery {
+        q: params.q.clone(),
+        filters: index::Filters {
+            types: params.types.clone(),
+            year_from: params.year_from,
+            year_to: params.year_to,
+            institution: params.institution.clone(),
+            region: params.region.clone(),
+            language: params.language.clone(),
+            theme: params.theme.clone(),
+            source: params.source.clone(),
+            access: params.access.clone(),
+        },
+        sort: match params.sort {
+            Sort::Relevance => index::Sort::Relevance,
+            Sort::DateAsc => index::Sort::DateAsc,
+            Sort::DateDesc => index::Sort::DateDesc,
+        },
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    }
+}
+
+impl From<SearchError> for Problem {
+    fn from(error: SearchError) -> Problem {
+        match error {
+            SearchError::BadQuery { message } => Problem::invalid_query(message),
+            SearchError::BadCursor { message } => Problem::invalid_parameter("cursor", message),
+            SearchError::Failed(error) => {
+                tracing::error!(%error, "search failed");
+                Problem::unavailable("the search index could not be read; retry later")
+            }
+        }
+    }
+}
+
+/// Runs blocking index and store reads off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| Problem::unavailable("the request could not be completed"))?
+}
+
+/// Search works: full text (French and English stemming, accents folded; phrases in quotes,
+/// fields as `title:`, `author:`, `abstract:`, `keyword:`), filters, facets, cursor paging.
+#[utoipa::path(
+    get,
+    path = "/api/v1/works",
+    params(
+        ("q" = Option<String>, Query, description = "Full-text query over titles, abstracts, keywords, authors and advisors. Words are all required; `\"a phrase\"`, `title:coopératives`, `author:dupont`, `OR`, `-word`. Absent: every work."),
+        ("type" = Option<String>, Query, description = "Degree types, comma-separated: doctoral-thesis, masters-dissertation, hdr, report-study, other"),
+        ("year_from" = Option<i32>, Query, description = "First year (inclusive), e.g. 2015"),
+        ("year_to" = Option<i32>, Query, description = "Last year (inclusive)"),
+        ("institution" = Option<String>, Query, description = "Institution, exactly as the `institution` facet spells it"),
+        ("region" = Option<String>, Query, description = "ISO 3166-2 region, e.g. FR-OCC"),
+        ("language" = Option<String>, Query, description = "ISO 639-1 language, e.g. fr"),
+        ("theme" = Option<String>, Query, description = "ESS theme id, e.g. cooperatives (see the `theme` facet)"),
+        ("source" = Option<String>, Query, description = "Source id (see /api/v1/sources)"),
+        ("access" = Option<String>, Query, description = "open, embargoed, restricted or unknown"),
+        ("sort" = Option<String>, Query, description = "relevance (default), date_asc or date_desc"),
+        ("limit" = Option<usize>, Query, description = "Works per page, 1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of matching works, with facets", body = WorksPage),
+        (status = 400, description = "A parameter is wrong: `detail` says which and why", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "works"
+)]
+pub async fn works(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<WorksPage>, Problem> {
+    let params = params::parse(query.as_deref().unwrap_or(""), false)?;
+    let (index, store) = (state.index.clone(), state.store.clone());
+    let page = blocking(move || {
+        let page = index.search(&search_query(&params))?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for hit in &page.items {
+            if let Some(work) = store.work::<Work>(&hit.id)? {
+                items.push(summary(&work));
+            }
+        }
+        Ok(WorksPage {
+            total: page.total,
+            items,
+            next_cursor: page.next_cursor,
+            facets: FacetCounts::from(&page.facets),
+        })
+    })
+    .await?;
+    Ok(Json(page))
+}
+
+/// Every matching work as a file: CSV (UTF-8, header row, RFC 4180), JSON lines, RIS or
+/// BibTeX. Streamed: any size, constant memory.
+#[utoipa::path(
+    get,
+    path = "/api/v1/works/export",
+    params(
+        ("format" = String, Query, description = "csv, jsonl, ris or bibtex"),
+        ("q" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("type" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("year_from" = Option<i32>, Query, description = "As for /api/v1/works"),
+        ("year_to" = Option<i32>, Query, description = "As for /api/v1/works"),
+        ("institution" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("region" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("language" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("theme" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("source" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("access" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("sort" = Option<String>, Query, description = "As for /api/v1/works"),
+    ),
+    responses(
+        (status = 200, description = "The works, as a download", content(
+            ("text/csv" = String),
+            ("application/x-ndjson" = String),
+            ("application/x-research-info-systems" = String),
+            ("application/x-bibtex" = String),
+        )),
+        (status = 400, description = "A parameter is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "works"
+)]
+pub async fn export(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    match start_export(state, query.as_deref().unwrap_or("")).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn start_export(state: AppState, query: &str) -> Result<Response, Problem> {
+    let params = params::parse(query, true)?;
+    let format = params
+        .format
+        .as_deref()
+        .and_then(ExportFormat::parse)
+        .ok_or_else(|| {
+            Problem::invalid_parameter(
+                "format",
+                format!(
+                    "`format` must be csv, jsonl, ris or bibtex, got `{}`",
+                    params.format.as_deref().unwrap_or("")
+                ),
+            )
+        })?;
+    let search = search_query(&params);
+    let index = state.index.clone();
+    // Checking the query before answering 200: a bad one gets its problem document.
+    let ids = blocking(move || Ok(index.ids(&search)?)).await?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || write_export(&store, format, ids, &sender));
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    let filename = format!("essor-works.{}", format.extension());
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// Formats works in index order and sends them in chunks; stops when the client goes away.
+fn write_export(
+    store: &Arc<Store>,
+    format: ExportFormat,
+    ids: index::Ids,
+    sender: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    let mut text = format.header();
+    for id in ids {
+        let work = match id.map_err(|e| e.to_string()).and_then(|id| {
+            store.work::<Work>(&id).map_err(|e| e.to_string())
+        }) {
+            Ok(work) => work,
+            Err(error) => {
+                tracing::error!(%error, "export stopped");
+                let _ = sender.blocking_send(Err(std::io::Error::other(error)));
+                return;
+            }
+        };
+        if let Some(work) = work.filter(Work::is_live) {
+            format.write(&work, &mut text);
+        }
+        if text.len() >= EXPORT_CHUNK {
+            let chunk = Bytes::from(std::mem::take(&mut text));
+            if sender.blocking_send(Ok(chunk)).is_err() {
+                return;
+            }
+        }
+    }
+    if !text.is_empty() {
+        let _ = sender.blocking_send(Ok(Bytes::from(text)));
+    }
+}
+
+/// Totals and distributions of the live works.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Stats {
+    pub works: u64,
+    pub deleted_works: u64,
+    /// Live records harvested (a work has one or more).
+    pub records: u64,
+    pub sources: u64,
+    pub by_year: Vec<FacetValue>,
+    pub by_type: Vec<FacetValue>,
+    pub by_theme: Vec<FacetValue>,
+    pub by_region: Vec<FacetValue>,
+}
+
+/// Totals and counts by year, type, theme and region.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    responses(
+        (status = 200, description = "Totals and distributions", body = Stats),
+        (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
+    tag = "stats"
+)]
+pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, Problem> {
+    let (index, store) = (state.index.clone(), state.store.clone());
+    let stats = blocking(move || {
+        let facets = index
+            .search(&SearchQuery {
+                limit: 0,
+                ..SearchQuery::default()
+            })?
+            .facets;
+        let stored = store.stats()?;
+        Ok(Stats {
+            works: stored.works,
+            deleted_works: stored.deleted_works,
+            records: stored.records,
+            sources: stored.sources,
+            by_year: values(&facets.year),
+            by_type: values(&facets.r#type),
+            by_theme: values(&facets.theme),
+            by_region: values(&facets.region),
+        })
+    })
+    .await?;
+    Ok(Json(stats))
+}

@@ -1,0 +1,400 @@
+//! The REST API for data journalists, black-box: `essor serve` on port 0 over works harvested
+//! from real pyoai servers; searches in French and English, each filter and facet, cursor
+//! paging, exports parsed back with real parsers (Python's csv module), 301/404/410, 304, 429,
+//! problem details, the checked-in OpenAPI document.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::server::{Response, Server, request};
+use common::{Peer, Workspace, oai_source, peers_dir, python};
+use serde_json::{Value, json};
+
+fn write_records(path: &Path, records: &[Value]) {
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, serde_json::to_vec(records).unwrap()).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    identifier: &str,
+    title: &str,
+    creator: &str,
+    date: &str,
+    kind: &str,
+    language: &str,
+    subjects: &[&str],
+    ids: &[&str],
+) -> Value {
+    json!({
+        "identifier": identifier,
+        "datestamp": "2026-11-01T10:00:00Z",
+        "deleted": false,
+        "sets": [],
+        "dc": {
+            "title": [title], "creator": [creator], "date": [date], "type": [kind],
+            "identifier": ids, "language": [language], "subject": subjects,
+            "description": [format!("Résumé : {title}.")],
+            "rights": ["info:eu-repo/semantics/openAccess"],
+        }
+    })
+}
+
+const PHD: &str = "info:eu-repo/semantics/doctoralThesis";
+const MASTER: &str = "info:eu-repo/semantics/masterThesis";
+
+/// Two sources with hand-written French and English works (plus generated ones for paging),
+/// harvested; the server runs on them.
+struct Api {
+    workspace: Workspace,
+    _peers: Vec<Peer>,
+}
+
+fn api() -> Api {
+    let workspace = Workspace::new();
+    let hal = workspace.dir.path().join("hal.json");
+    let generated = workspace.dir.path().join("generated.json");
+    write_records(
+        &hal,
+        &[
+            record(
+                "oai:HAL:tel-1",
+                "Les coopératives d'habitants en Occitanie",
+                "Dupont, Marie",
+                "2018",
+                PHD,
+                "fr",
+                &["coopératives", "habitat participatif"],
+                &["NNT: 2018TOU20001"],
+            ),
+            record(
+                "oai:HAL:tel-2",
+                "Housing cooperatives and community land trusts",
+                "Smith, John",
+                "2021",
+                PHD,
+                "en",
+                &["cooperatives", "housing"],
+                &[],
+            ),
+            record(
+                "oai:HAL:dumas-3",
+                "La finance solidaire et les monnaies locales",
+                "Martin, Élodie",
+                "2016",
+                MASTER,
+                "fr",
+                &["finance solidaire"],
+                &[],
+            ),
+            record(
+                "oai:HAL:tel-4",
+                "Économie sociale et solidaire : l'exemple des SCIC",
+                "Bernard, Louis",
+                "2012",
+                PHD,
+                "fr",
+                &["économie sociale et solidaire", "SCIC"],
+                &[],
+            ),
+        ],
+    );
+    let status = std::process::Command::new(python())
+        .arg(peers_dir().join("make_records.py"))
+        .args(["--count", "120", "--seed", "11", "--out"])
+        .arg(&generated)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let peers = vec![
+        Peer::pyoai_server(&hal, 50),
+        Peer::pyoai_server(&generated, 50),
+    ];
+    workspace.write_source(
+        "hal",
+        &oai_source(
+            "HAL (test)",
+            &peers[0].url("/oai"),
+            "role = \"open-archive\"\nregion = \"FR-OCC\"",
+        ),
+    );
+    workspace.write_source(
+        "generated",
+        &oai_source("Generated", &peers[1].url("/oai"), "region = \"FR-BRE\""),
+    );
+    workspace.run(&["harvest", "--quiet", "--all"]).success();
+    Api {
+        workspace,
+        _peers: peers,
+    }
+}
+
+fn json_of(response: &Response) -> Value {
+    serde_json::from_slice(&response.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", response.text()))
+}
+
+fn get_json(server: &Server, path: &str) -> Value {
+    let response = server.get(path);
+    assert_eq!(response.status, 200, "{path}: {}", response.text());
+    assert_eq!(response.header("content-type"), "application/json");
+    json_of(&response)
+}
+
+fn titles(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["title"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every id of a search, following `next_cursor`.
+fn all_ids(server: &Server, query: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/works?{query}&cursor={c}"),
+            None => format!("/api/v1/works?{query}"),
+        };
+        let page = get_json(server, &path);
+        found.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return found,
+        }
+    }
+}
+
+#[test]
+fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
+    let api = api();
+    let server = Server::start(&api.workspace, &["--api-key", "k", "--rate-limit", "1000"]);
+    // French stemming and accents: singular, no accent, capitals.
+    for q in ["cooperative", "COOPERATIVES", "coopérative"] {
+        let page = get_json(&server, &format!("/api/v1/works?q={q}&source=hal"));
+        let found = titles(&page);
+        assert!(
+            found.iter().any(|t| t.starts_with("Les coopératives d'habitants")),
+            "{q}: {found:?}"
+        );
+        assert!(found.iter().any(|t| t.starts_with("Housing cooperatives")), "{q}: {found:?}");
+    }
+    let page = get_json(&server, "/api/v1/works?q=economie%20solidaire&source=hal");
+    assert!(titles(&page).iter().any(|t| t.starts_with("Économie sociale")));
+    // Phrase and field queries.
+    let page = get_json(&server, "/api/v1/works?q=%22monnaies%20locales%22");
+    assert_eq!(titles(&page), ["La finance solidaire et les monnaies locales"]);
+    let page = get_json(&server, "/api/v1/works?q=author:smith");
+    assert_eq!(titles(&page), ["Housing cooperatives and community land trusts"]);
+
+    // Filters, each checked against the items' own fields.
+    let check = |query: &str, test: &dyn Fn(&Value) -> bool| {
+        let page = get_json(&server, &format!("/api/v1/works?{query}&limit=100"));
+        let items = page["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{query}: nothing");
+        assert!(items.iter().all(test), "{query}: {items:#?}");
+        assert_eq!(page["total"].as_u64().unwrap() as usize, items.len());
+    };
+    check("type=masters-dissertation", &|w| w["type"] == "masters-dissertation");
+    check("year_from=2016&year_to=2018", &|w| {
+        (2016..=2018).contains(&w["year"].as_i64().unwrap_or(0))
+    });
+    check("language=en", &|w| w["language"] == "en");
+    check("region=FR-OCC", &|w| w["regions"].as_array().unwrap().contains(&json!("FR-OCC")));
+    check("source=generated", &|w| w["sources"] == json!(["generated"]));
+    check("theme=cooperatives", &|w| {
+        w["themes"].as_array().unwrap().contains(&json!("cooperatives"))
+    });
+    check("access=open&source=hal", &|w| w["access"] == "open");
+
+    // Facets count the matching works.
+    let everything = get_json(&server, "/api/v1/works?limit=1");
+    let total = everything["total"].as_u64().unwrap();
+    assert!(total > 100, "{total}");
+    let types: u64 = everything["facets"]["type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(types, total);
+    let regions = everything["facets"]["region"].as_array().unwrap();
+    let occitanie = regions.iter().find(|f| f["value"] == "FR-OCC").unwrap();
+    assert_eq!(occitanie["count"], 4);
+    let institution = everything["facets"]["institution"][0]["value"].as_str().unwrap().to_owned();
+    check(
+        &format!("institution={}", url_encode(&institution)),
+        &|w| w["institution"] == institution.as_str(),
+    );
+
+    // Cursor paging: every work exactly once, in each order.
+    for sort in ["relevance", "date_asc", "date_desc"] {
+        let found = all_ids(&server, &format!("sort={sort}&limit=7"));
+        let unique: BTreeSet<&String> = found.iter().collect();
+        assert_eq!(unique.len(), found.len(), "{sort}: a work came twice");
+        assert_eq!(found.len() as u64, total, "{sort}");
+    }
+    let found = all_ids(&server, "q=cooperatives&limit=2");
+    assert_eq!(found.len() as u64, get_json(&server, "/api/v1/works?q=cooperatives")["total"].as_u64().unwrap());
+
+    // Stats agree with the search.
+    let stats = get_json(&server, "/api/v1/stats");
+    assert_eq!(stats["works"].as_u64().unwrap(), total);
+    assert!(!stats["by_theme"].as_array().unwrap().is_empty());
+}
+
+fn url_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[test]
+fn exports_parse_back_with_real_parsers() {
+    let api = api();
+    let server = Server::start(&api.workspace, &["--rate-limit", "1000"]);
+    let expected: BTreeSet<String> = all_ids(&server, "source=generated&limit=100")
+        .into_iter()
+        .collect();
+    let response = server.get("/api/v1/works/export?format=csv&source=generated");
+    assert_eq!(response.status, 200);
+    assert!(response.header("content-type").starts_with("text/csv"));
+    assert!(response.header("content-disposition").contains("essor-works.csv"));
+    let csv_file = api.workspace.dir.path().join("export.csv");
+    std::fs::write(&csv_file, &response.body).unwrap();
+    // Python's csv module: the reader a data journalist's script uses.
+    let output = std::process::Command::new(python())
+        .args([
+            "-c",
+            "import csv, json, sys\n\
+             rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8-sig')))\n\
+             print(json.dumps([{'id': r['id'], 'title': r['title'], 'authors': r['authors']} for r in rows]))",
+        ])
+        .arg(&csv_file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let exported: BTreeSet<String> = rows
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(exported, expected);
+    assert!(rows.iter().all(|r| !r["title"].as_str().unwrap().is_empty()));
+
+    let jsonl = server.get("/api/v1/works/export?format=jsonl&source=generated").text();
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), expected.len());
+    let ris = server.get("/api/v1/works/export?format=ris&source=generated").text();
+    assert_eq!(ris.matches("\r\nER  - ").count(), expected.len());
+    let bibtex = server.get("/api/v1/works/export?format=bibtex&source=generated").text();
+    assert_eq!(bibtex.matches("\r\n@").count() + 1, expected.len());
+    let bad = server.get("/api/v1/works/export?format=xlsx");
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.header("content-type"), "application/problem+json");
+}
+
+#[test]
+fn http_hygiene_problems_etags_redirects_and_rate_limits() {
+    let api = api();
+    let server = Server::start(&api.workspace, &["--rate-limit", "2", "--api-key", "secret-key"]);
+    let keyed = |path: &str| request(server.port, "GET", path, &[("X-API-Key", "secret-key")], None);
+    // Problem details a person can act on.
+    let response = keyed("/api/v1/works?year_from=abc");
+    assert_eq!(response.status, 400);
+    assert_eq!(response.header("content-type"), "application/problem+json");
+    let problem = json_of(&response);
+    assert_eq!(problem["type"], "https://essor.eu/problems/invalid-parameter");
+    assert_eq!(problem["detail"], "`year_from` must be a year like 2015, got `abc`");
+    assert_eq!(problem["parameter"], "year_from");
+    let response = keyed("/api/v1/works?q=title:(unclosed");
+    assert_eq!(response.status, 400, "{}", response.text());
+    assert_eq!(json_of(&response)["type"], "https://essor.eu/problems/invalid-query");
+    // Unknown ids, unknown routes.
+    assert_eq!(keyed("/api/v1/works/w99999999").status, 404);
+    assert_eq!(keyed("/api/v1/sources/nope").status, 404);
+    assert_eq!(keyed("/api/v1/nowhere").header("content-type"), "application/problem+json");
+    // A work, then 304 when the client has it.
+    let first = json_of(&keyed("/api/v1/works?limit=1"))["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = keyed(&format!("/api/v1/works/{first}"));
+    assert_eq!(response.status, 200);
+    let work = json_of(&response);
+    assert_eq!(work["id"], first.as_str());
+    assert!(work["fields"]["title"]["sources"].is_array(), "per-field provenance: {work}");
+    let etag = response.header("etag").to_owned();
+    assert!(!etag.is_empty());
+    let again = request(
+        server.port,
+        "GET",
+        &format!("/api/v1/works/{first}"),
+        &[("X-API-Key", "secret-key"), ("If-None-Match", &etag)],
+        None,
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    // CORS for any origin.
+    let cors = request(
+        server.port,
+        "GET",
+        "/api/v1/sources",
+        &[("Origin", "https://example.org"), ("X-API-Key", "secret-key")],
+        None,
+    );
+    assert_eq!(cors.header("access-control-allow-origin"), "*");
+    // Sources with counts and last harvest.
+    let sources = json_of(&keyed("/api/v1/sources"));
+    let hal = sources.as_array().unwrap().iter().find(|s| s["id"] == "hal").unwrap();
+    assert_eq!(hal["counts"]["records"], 4);
+    assert_eq!(hal["last_harvest"]["status"], "complete");
+    // Rate limit: 2/s with bursts of 4 per IP; a key has its own, higher quota.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(server.get("/api/v1/sources"));
+    }
+    let limited = statuses
+        .iter()
+        .find(|r| r.status == 429)
+        .expect("a burst of anonymous requests is limited");
+    assert!(limited.header("retry-after").parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited.header("ratelimit-remaining"), "0");
+    assert_eq!(json_of(limited)["type"], "https://essor.eu/problems/rate-limited");
+    assert_eq!(keyed("/api/v1/sources").status, 200);
+    // Metrics count what was answered.
+    let metrics = server.get("/metrics").text();
+    assert!(metrics.contains("essor_http_requests_total{route=\"/api/v1/sources\",method=\"GET\",status=\"429\"}"));
+    // The docs and the contract are served.
+    assert_eq!(server.get("/docs/").status, 200);
+    let served = json_of(&server.get("/openapi.json"));
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[test]
+fn the_checked_in_openapi_document_is_the_generated_one() {
+    let workspace = Workspace::new();
+    let generated = workspace.run(&["openapi"]).success().stdout;
+    let path = common::project_root().join("openapi/essor.json");
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        generated == checked_in,
+        "openapi/essor.json differs from `essor openapi`: regenerate it with\n  cargo run -- openapi > openapi/essor.json"
+    );
+}
