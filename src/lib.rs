@@ -15,6 +15,7 @@ pub mod classify; // ESS themes and relevance of a `Normalized` record, explaina
 pub mod dedup; // which normalised records are the same work (pure)
 pub mod store; // redb: records, rejects, checkpoints, runs, works (only module that knows redb)
 pub mod works; // records → works in the store: normalise, classify, dedup, incrementally
+pub mod index; // full-text search over the works (tantivy), derived from the store, rebuildable
 pub mod feed; // the OAI-PMH 2.0 data provider: protocol, tokens, formats (no HTTP)
 pub mod schedule; // harvests run by the server: on each source's schedule and on demand
 pub mod api; // the HTTP server (axum): /oai, /healthz (only module that knows the framework)
