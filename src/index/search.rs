@@ -84,6 +84,14 @@ impl Index {
     /// happens while it runs, and holds one batch in memory. The iterator owns what it needs
     /// (`Send + 'static`), so it can run on a blocking thread.
     pub fn ids(&self, search: &SearchQuery) -> Result<Ids, SearchError> {
+        self.ids_in_batches(search, IDS_BATCH)
+    }
+
+    pub(super) fn ids_in_batches(
+        &self,
+        search: &SearchQuery,
+        batch_size: usize,
+    ) -> Result<Ids, SearchError> {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?.map(|c| (c.rank, c.id));
         Ok(Ids {
@@ -91,6 +99,7 @@ impl Index {
             query,
             sort: search.sort,
             after,
+            batch_size: batch_size.max(1),
             batch: VecDeque::new(),
             done: false,
         })
@@ -108,6 +117,7 @@ pub struct Ids {
     query: Box<dyn Query>,
     sort: Sort,
     after: Option<(u64, String)>,
+    batch_size: usize,
     batch: VecDeque<String>,
     done: bool,
 }
@@ -125,7 +135,7 @@ impl Iterator for Ids {
         let collector = PageCollector {
             sort: self.sort,
             after: self.after.take(),
-            limit: IDS_BATCH,
+            limit: self.batch_size,
             facets: false,
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
