@@ -3,7 +3,7 @@
 //! The pipeline, in the order data flows through it:
 //! `harvest-sources/*.toml` → [`source`] → [`harvest`] (fetch, parse) → [`map`] (format
 //! crosswalks) → [`store`] (redb, the source of truth) → normalise, classify, dedup into works.
-//! Later stages (index, serve) read from the store.
+//! The works are indexed for search and served (OAI-PMH feed, REST API) from the store.
 
 pub mod source; // harvest-sources/*.toml → validated `Source`s
 pub mod xml; // byte repair, decoding and element trees shared by harvest and map
@@ -15,7 +15,8 @@ pub mod classify; // ESS themes and relevance of a `Normalized` record, explaina
 pub mod dedup; // which normalised records are the same work (pure)
 pub mod store; // redb: records, rejects, checkpoints, runs, works (only module that knows redb)
 pub mod works; // records → works in the store: normalise, classify, dedup, incrementally
+pub mod index; // full-text search over the works (tantivy), derived from the store, rebuildable
 pub mod export; // works as CSV, JSON lines, RIS, BibTeX (pure)
 pub mod feed; // the OAI-PMH 2.0 data provider: protocol, tokens, formats (no HTTP)
 pub mod schedule; // harvests run by the server: on each source's schedule and on demand
-pub mod api; // the HTTP server (axum): /oai, /healthz (only module that knows the framework)
+pub mod api; // the HTTP server (axum): /oai, /api/v1, /docs (only module that knows the framework)

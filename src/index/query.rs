@@ -1,0 +1,308 @@
+//! What a search asks (`SearchQuery`), and its translation into a tantivy query: the text `q`
+//! through tantivy's query grammar with our field names, the filters as exact-term clauses
+//! that do not change scores.
+
+use std::ops::Bound;
+
+use serde::Deserialize;
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, QueryParserError,
+    RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::SearchError;
+use super::cursor::Sort;
+use super::schema::Fields;
+
+/// A search: text, filters, order, page size and the cursor of the previous page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    /// tantivy query syntax: words (all required), `"phrases"`, `field:word`, `OR`, `-word`.
+    /// `None` or blank matches every work.
+    pub q: Option<String>,
+    pub filters: Filters,
+    pub sort: Sort,
+    /// Items per page; 0 counts (total, facets) without returning items. Capped at
+    /// [`MAX_LIMIT`](super::MAX_LIMIT).
+    pub limit: usize,
+    /// `next_cursor` of the previous page, unchanged.
+    pub cursor: Option<String>,
+}
+
+/// Exact filters, all of which a work must pass. Values are compared as the index stores them:
+/// degree slugs (`doctoral-thesis`), ISO codes, theme ids, source ids, access names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Filters {
+    /// Any of these degree types (empty: any type).
+    pub types: Vec<String>,
+    /// Inclusive.
+    pub year_from: Option<i32>,
+    /// Inclusive.
+    pub year_to: Option<i32>,
+    /// The institution exactly as the `institution` facet spells it.
+    pub institution: Option<String>,
+    /// ISO 3166-2 (`FR-OCC`).
+    pub region: Option<String>,
+    /// ISO 639-1.
+    pub language: Option<String>,
+    pub theme: Option<String>,
+    /// A member source's id: works with at least one record from it.
+    pub source: Option<String>,
+    /// `open`, `embargoed`, `restricted` or `unknown`.
+    pub access: Option<String>,
+}
+
+/// The names a person may put before `:` and the index fields each searches.
+const FIELD_NAMES: &[(&str, &[&str])] = &[
+    ("title", &["title_fr", "title_en"]),
+    ("titre", &["title_fr", "title_en"]),
+    ("abstract", &["abstract_fr", "abstract_en"]),
+    ("resume", &["abstract_fr", "abstract_en"]),
+    ("keyword", &["keyword_fr", "keyword_en"]),
+    ("keywords", &["keyword_fr", "keyword_en"]),
+    ("subject", &["keyword_fr", "keyword_en"]),
+    ("author", &["author"]),
+    ("auteur", &["author"]),
+    ("advisor", &["advisor"]),
+    ("supervisor", &["advisor"]),
+    ("directeur", &["advisor"]),
+    ("discipline", &["discipline_fr", "discipline_en"]),
+    ("institution", &["institution"]),
+    ("year", &["year"]),
+];
+
+const FIELDS_HELP: &str =
+    "title:, abstract:, keyword:, author:, advisor:, discipline:, institution: or year:";
+
+/// The query parser over the text fields: every word required unless `OR` says otherwise.
+pub fn parser(index: &tantivy::Index, fields: &Fields) -> QueryParser {
+    let defaults = fields.default_search();
+    let mut parser =
+        QueryParser::for_index(index, defaults.iter().map(|(field, _)| *field).collect());
+    parser.set_conjunction_by_default();
+    for (field, boost) in defaults {
+        parser.set_field_boost(field, boost);
+    }
+    parser
+}
+
+/// The whole query: text (or everything) and the filters.
+pub fn build(
+    parser: &QueryParser,
+    fields: &Fields,
+    search: &SearchQuery,
+) -> Result<Box<dyn Query>, SearchError> {
+    let text: Box<dyn Query> = match search.q.as_deref().map(str::trim) {
+        None | Some("") => Box::new(AllQuery),
+        Some(q) => text_query(parser, q)?,
+    };
+    let filters = filter_queries(fields, &search.filters);
+    if filters.is_empty() {
+        return Ok(text);
+    }
+    let mut clauses = vec![(Occur::Must, text)];
+    // A filter adds nothing to the score: relevance is the text's alone.
+    clauses.extend(filters.into_iter().map(|q| {
+        (
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+        )
+    }));
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+fn text_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, SearchError> {
+    let ast = query_grammar::parse_query(q).map_err(|_| SearchError::BadQuery {
+        message: syntax_message(q),
+    })?;
+    let ast = rename_fields(ast)?;
+    parser
+        .build_query_from_user_input_ast(ast)
+        .map_err(|error| SearchError::BadQuery {
+            message: parser_message(&error),
+        })
+}
+
+/// Replaces the names people type (`title:`) by the index fields they stand for (`title_fr`
+/// or `title_en`); an unknown name is an error rather than a search for nothing.
+fn rename_fields(ast: UserInputAst) -> Result<UserInputAst, SearchError> {
+    Ok(match ast {
+        UserInputAst::Clause(clauses) => UserInputAst::Clause(
+            clauses
+                .into_iter()
+                .map(|(occur, child)| Ok((occur, rename_fields(child)?)))
+                .collect::<Result<_, SearchError>>()?,
+        ),
+        UserInputAst::Boost(child, boost) => {
+            UserInputAst::Boost(Box::new(rename_fields(*child)?), boost)
+        }
+        UserInputAst::Leaf(leaf) => rename_leaf(*leaf)?,
+    })
+}
+
+fn rename_leaf(leaf: UserInputLeaf) -> Result<UserInputAst, SearchError> {
+    let each_target = |name: &str, make: &dyn Fn(String) -> UserInputLeaf| {
+        let targets = targets(name)?;
+        let mut leaves: Vec<UserInputAst> = targets
+            .iter()
+            .map(|target| UserInputAst::Leaf(Box::new(make((*target).to_owned()))))
+            .collect();
+        Ok(if leaves.len() == 1 {
+            leaves.remove(0)
+        } else {
+            UserInputAst::Clause(
+                leaves
+                    .into_iter()
+                    .map(|leaf| (Some(query_grammar::Occur::Should), leaf))
+                    .collect(),
+            )
+        })
+    };
+    match leaf {
+        UserInputLeaf::Literal(literal) => match literal.field_name.clone() {
+            None => Ok(UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(
+                literal,
+            )))),
+            Some(name) => each_target(&name, &|target| {
+                let mut copy = literal.clone();
+                copy.field_name = Some(target);
+                UserInputLeaf::Literal(copy)
+            }),
+        },
+        UserInputLeaf::All => Ok(UserInputAst::Leaf(Box::new(UserInputLeaf::All))),
+        UserInputLeaf::Range {
+            field: Some(name),
+            lower,
+            upper,
+        } if targets(&name)? == ["year"] => {
+            Ok(UserInputAst::Leaf(Box::new(UserInputLeaf::Range {
+                field: Some("year".to_owned()),
+                lower,
+                upper,
+            })))
+        }
+        UserInputLeaf::Range { .. } => Err(SearchError::BadQuery {
+            message: "ranges work on year only, e.g. year:[2015 TO 2020]; use the year_from \
+                      and year_to filters otherwise"
+                .to_owned(),
+        }),
+        UserInputLeaf::Set {
+            field: Some(name),
+            elements,
+        } => each_target(&name, &|target| UserInputLeaf::Set {
+            field: Some(target),
+            elements: elements.clone(),
+        }),
+        UserInputLeaf::Set { field: None, .. } => Err(SearchError::BadQuery {
+            message: "`IN [...]` needs a field before it, e.g. keyword: IN [cooperative mutuelle]"
+                .to_owned(),
+        }),
+        UserInputLeaf::Exists { field } => Err(SearchError::BadQuery {
+            message: format!("`{field}:*` is not supported: search for words instead"),
+        }),
+        UserInputLeaf::Regex { .. } => Err(SearchError::BadQuery {
+            message: "regular expressions are not supported: search for words instead".to_owned(),
+        }),
+    }
+}
+
+fn targets(name: &str) -> Result<&'static [&'static str], SearchError> {
+    let lower = name.to_lowercase();
+    FIELD_NAMES
+        .iter()
+        .find(|(known, _)| *known == lower)
+        .map(|(_, targets)| *targets)
+        .ok_or_else(|| SearchError::BadQuery {
+            message: format!(
+                "`{name}:` is not a field you can search; use {FIELDS_HELP} (to search for a \
+                 word followed by a colon, put it in double quotes)"
+            ),
+        })
+}
+
+/// What to tell a person whose query the grammar refused.
+fn syntax_message(q: &str) -> String {
+    let quotes = q.chars().filter(|c| *c == '"').count();
+    let opened = q.chars().filter(|c| *c == '(').count();
+    let closed = q.chars().filter(|c| *c == ')').count();
+    let brackets = q.chars().filter(|c| matches!(c, '[' | '{')).count()
+        != q.chars().filter(|c| matches!(c, ']' | '}')).count();
+    if quotes % 2 == 1 {
+        "a phrase is not closed: add the missing `\"` (phrases look like \"économie solidaire\")"
+            .to_owned()
+    } else if opened != closed {
+        "parentheses do not match: close each `(` with a `)`".to_owned()
+    } else if brackets {
+        "a range is not closed: ranges look like year:[2015 TO 2020]".to_owned()
+    } else {
+        format!(
+            "`q` could not be read as a search: use words, \"quoted phrases\", field:word \
+             ({FIELDS_HELP}), OR, and -word to exclude; put special characters \
+             (: ( ) [ ] ^ ~ \") inside double quotes"
+        )
+    }
+}
+
+fn parser_message(error: &QueryParserError) -> String {
+    match error {
+        QueryParserError::SyntaxError(_) => syntax_message(""),
+        QueryParserError::ExpectedInt(_) => {
+            "year: must be followed by a year like 2015 or a range like [2015 TO 2020]".to_owned()
+        }
+        QueryParserError::AllButQueryForbidden => {
+            "a search cannot only exclude words: add a word to look for, e.g. cooperative \
+             -agricole"
+                .to_owned()
+        }
+        QueryParserError::FieldDoesNotExist(name) => {
+            format!("`{name}:` is not a field you can search; use {FIELDS_HELP}")
+        }
+        other => format!("`q` cannot be searched: {other}"),
+    }
+}
+
+fn filter_queries(fields: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
+    let mut queries: Vec<Box<dyn Query>> = Vec::new();
+    let types: Vec<Term> = filters
+        .types
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(|t| Term::from_field_text(fields.f_type, t))
+        .collect();
+    if !types.is_empty() {
+        queries.push(Box::new(TermSetQuery::new(types)));
+    }
+    if filters.year_from.is_some() || filters.year_to.is_some() {
+        let bound = |year: Option<i32>| match year {
+            Some(year) => Bound::Included(Term::from_field_i64(fields.year, i64::from(year))),
+            None => Bound::Unbounded,
+        };
+        queries.push(Box::new(RangeQuery::new(
+            bound(filters.year_from),
+            bound(filters.year_to),
+        )));
+    }
+    let exact: [(Field, &Option<String>); 6] = [
+        (fields.f_institution, &filters.institution),
+        (fields.f_region, &filters.region),
+        (fields.f_language, &filters.language),
+        (fields.f_theme, &filters.theme),
+        (fields.f_source, &filters.source),
+        (fields.f_access, &filters.access),
+    ];
+    for (field, value) in exact {
+        if let Some(value) = value.as_deref() {
+            queries.push(Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            )));
+        }
+    }
+    queries
+}

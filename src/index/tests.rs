@@ -1,0 +1,779 @@
+//! The index against a temporary store filled with works written directly (the works stage's
+//! own tests cover how works are made): analysers, field and phrase queries, filters, facets,
+//! cursor paging in each order, exports, and following the store's changes.
+
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::classify::ThemeMatch;
+use crate::normalize::{Access, DegreeType, PartialDate, Person, Text, Title};
+use crate::store::Store;
+use crate::works::{Member, Sourced, Work, WorkFields, sets};
+
+fn sourced<T>(value: T) -> Sourced<T> {
+    Sourced {
+        value,
+        sources: vec!["test".into()],
+    }
+}
+
+fn person(family: &str, given: &str) -> Person {
+    Person {
+        family: family.into(),
+        given: Some(given.into()),
+        display: format!("{given} {family}"),
+        id: None,
+    }
+}
+
+/// A live work with a title and defaults for the rest.
+fn work(id: &str, title: &str) -> Work {
+    Work {
+        id: id.into(),
+        datestamp: "2024-01-01T00:00:00Z".into(),
+        deleted: false,
+        merged_into: None,
+        aliases: vec![],
+        members: vec![Member {
+            source: "hal".into(),
+            identifier: format!("oai:{id}"),
+        }],
+        merges: vec![],
+        fields: Some(WorkFields {
+            title: Some(sourced(Title {
+                text: title.into(),
+                lang: None,
+                subtitle: None,
+            })),
+            titles: vec![sourced(Title {
+                text: title.into(),
+                lang: None,
+                subtitle: None,
+            })],
+            authors: None,
+            advisors: None,
+            degree_type: sourced(DegreeType::Other),
+            discipline: None,
+            institution: None,
+            date: None,
+            language: None,
+            abstracts: vec![],
+            keywords: vec![],
+            identifiers: vec![],
+            access: sourced(Access::Unknown),
+            licence: None,
+            regions: vec![],
+            themes: vec![],
+            relevance: 1.0,
+        }),
+    }
+}
+
+fn fields(work: &mut Work) -> &mut WorkFields {
+    work.fields.as_mut().expect("test works have fields")
+}
+
+fn theme(id: &str) -> ThemeMatch {
+    ThemeMatch {
+        theme: id.into(),
+        score: 1.0,
+        matches: vec![],
+    }
+}
+
+fn text(value: &str, lang: &str) -> Sourced<Text> {
+    sourced(Text {
+        text: value.into(),
+        lang: Some(lang.into()),
+    })
+}
+
+/// Writes works into the store as the works stage does: the work and its feed entry.
+fn write(store: &Store, works: &[Work]) {
+    store
+        .update_works(|tx| {
+            for work in works {
+                let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
+                tx.put_work(&work.id, work, was, work.is_live())?;
+                let specs = sets::set_specs(work);
+                tx.feed
+                    .index(&work.id, &work.datestamp, !work.is_live(), specs.as_deref())?;
+            }
+            Ok(())
+        })
+        .expect("works written");
+}
+
+/// Four live works, one merged away, one deleted.
+fn corpus() -> Vec<Work> {
+    let mut w1 = work("w1", "Les coopératives agricoles en Occitanie");
+    {
+        let f = fields(&mut w1);
+        f.titles[0].value.lang = Some("fr".into());
+        f.abstracts = vec![text(
+            "Étude des chevaux de trait dans les exploitations.",
+            "fr",
+        )];
+        f.keywords = vec![text("économie solidaire", "fr")];
+        f.authors = Some(sourced(vec![person("Dupont", "Marie")]));
+        f.advisors = Some(sourced(vec![person("Martin", "Paul")]));
+        f.degree_type = sourced(DegreeType::DoctoralThesis);
+        f.discipline = Some(sourced("Sciences économiques".into()));
+        f.institution = Some(sourced("Université de Montpellier".into()));
+        f.date = Some(sourced(PartialDate {
+            year: 2019,
+            month: Some(6),
+            day: Some(12),
+        }));
+        f.language = Some(sourced("fr".into()));
+        f.regions = vec!["FR-OCC".into()];
+        f.themes = vec![theme("cooperatives")];
+        f.access = sourced(Access::Open);
+    }
+    w1.members[0].source = "theses_fr".into();
+
+    let mut w2 = work("w2", "Worker cooperatives and the social economy");
+    {
+        let f = fields(&mut w2);
+        f.abstracts = vec![text("How economies of scale shape democratic firms.", "en")];
+        f.keywords = vec![text("social economy", "en")];
+        f.authors = Some(sourced(vec![person("Smith", "John")]));
+        f.degree_type = sourced(DegreeType::MastersDissertation);
+        f.institution = Some(sourced("University of Leeds".into()));
+        f.date = Some(sourced(PartialDate::year(2015)));
+        f.language = Some(sourced("en".into()));
+        f.regions = vec!["GB-LDS".into()];
+        f.themes = vec![theme("cooperatives"), theme("social-economy")];
+        f.access = sourced(Access::Restricted);
+    }
+
+    let mut w3 = work("w3", "Le cheval dans l'économie solidaire");
+    {
+        let f = fields(&mut w3);
+        f.authors = Some(sourced(vec![person("Durand", "Hélène")]));
+        f.degree_type = sourced(DegreeType::DoctoralThesis);
+        f.institution = Some(sourced("Université de Montpellier".into()));
+        f.date = Some(sourced(PartialDate::year(2021)));
+        f.language = Some(sourced("fr".into()));
+        f.regions = vec!["FR-OCC".into()];
+        f.themes = vec![theme("solidarity-finance")];
+        f.access = sourced(Access::Embargoed);
+    }
+    w3.members.push(Member {
+        source: "theses_fr".into(),
+        identifier: "oai:w3b".into(),
+    });
+
+    let mut w4 = work("w4", "Mutuelles et économie sociale");
+    {
+        let f = fields(&mut w4);
+        f.degree_type = sourced(DegreeType::ReportStudy);
+        f.language = Some(sourced("fr".into()));
+    }
+    w4.members[0].source = "observatoire".into();
+
+    let mut w5 = work("w5", "Coopératives et chevaux solidaires");
+    w5.merged_into = Some("w1".into());
+    let mut w6 = work("w6", "Coopératives et chevaux solidaires");
+    w6.deleted = true;
+    w6.fields = None;
+    vec![w1, w2, w3, w4, w5, w6]
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    index: Index,
+}
+
+fn fixture(works: &[Work]) -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    write(&store, works);
+    let index = Index::open(&dir.path().join("index")).expect("index");
+    index.update(&store).expect("update");
+    Fixture {
+        _dir: dir,
+        store,
+        index,
+    }
+}
+
+fn query(q: &str) -> SearchQuery {
+    SearchQuery {
+        q: Some(q.into()),
+        limit: 100,
+        ..SearchQuery::default()
+    }
+}
+
+fn filtered(filters: Filters) -> SearchQuery {
+    SearchQuery {
+        filters,
+        limit: 100,
+        ..SearchQuery::default()
+    }
+}
+
+fn ids(index: &Index, search: &SearchQuery) -> BTreeSet<String> {
+    let page = index.search(search).expect("search");
+    assert_eq!(page.total, page.items.len() as u64, "one page holds all");
+    page.items.into_iter().map(|hit| hit.id).collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|id| (*id).to_owned()).collect()
+}
+
+fn bad_query(index: &Index, q: &str) -> String {
+    match index.search(&query(q)) {
+        Err(SearchError::BadQuery { message }) => message,
+        other => panic!("{q}: expected BadQuery, got {other:?}"),
+    }
+}
+
+#[test]
+fn french_stemming_and_accents_match_both_ways() {
+    let f = fixture(&corpus());
+    // chevaux (abstract of w1) ↔ cheval (title of w3).
+    assert_eq!(ids(&f.index, &query("cheval")), set(&["w1", "w3"]));
+    assert_eq!(ids(&f.index, &query("chevaux")), set(&["w1", "w3"]));
+    // Accents and case folded, plural stemmed; the English analyser finds w2's title too.
+    for q in ["coopérative", "cooperatives", "Coopératives", "COOPERATIVE"] {
+        assert_eq!(ids(&f.index, &query(q)), set(&["w1", "w2"]), "{q}");
+    }
+    assert_eq!(ids(&f.index, &query("science")), set(&["w1"]), "discipline");
+}
+
+#[test]
+fn english_stemming() {
+    let f = fixture(&corpus());
+    assert_eq!(ids(&f.index, &query("firm")), set(&["w2"]));
+    assert_eq!(ids(&f.index, &query("workers")), set(&["w2"]));
+    // Each text goes through both analysers: "economies" also meets "économie" (French stem).
+    assert_eq!(
+        ids(&f.index, &query("economies")),
+        set(&["w1", "w2", "w3", "w4"])
+    );
+    assert_eq!(ids(&f.index, &query("cooperative worker")), set(&["w2"]));
+    assert_eq!(ids(&f.index, &query("shaped")), set(&["w2"]), "abstract");
+}
+
+#[test]
+fn words_are_all_required_unless_or() {
+    let f = fixture(&corpus());
+    assert_eq!(ids(&f.index, &query("cheval occitanie")), set(&["w1"]));
+    assert_eq!(
+        ids(&f.index, &query("mutuelles OR leeds")),
+        set(&["w2", "w4"])
+    );
+    assert_eq!(ids(&f.index, &query("cheval -occitanie")), set(&["w3"]));
+}
+
+#[test]
+fn merged_away_and_deleted_works_are_not_found() {
+    let f = fixture(&corpus());
+    assert_eq!(ids(&f.index, &query("solidaires")), set(&["w1", "w3"]));
+    assert_eq!(f.index.num_works(), 4);
+}
+
+#[test]
+fn authors_and_advisors_are_folded_not_stemmed() {
+    let f = fixture(&corpus());
+    assert_eq!(ids(&f.index, &query("dupont")), set(&["w1"]));
+    assert_eq!(ids(&f.index, &query("helene")), set(&["w3"]));
+    assert_eq!(ids(&f.index, &query("author:Hélène")), set(&["w3"]));
+    assert_eq!(ids(&f.index, &query("author:dupont")), set(&["w1"]));
+    assert_eq!(ids(&f.index, &query("author:martin")), set(&[]));
+    assert_eq!(ids(&f.index, &query("advisor:martin")), set(&["w1"]));
+    assert_eq!(ids(&f.index, &query("duponts")), set(&[]));
+}
+
+#[test]
+fn phrase_queries_keep_word_order() {
+    let f = fixture(&corpus());
+    assert_eq!(
+        ids(&f.index, &query("\"économie solidaire\"")),
+        set(&["w1", "w3"])
+    );
+    assert_eq!(ids(&f.index, &query("\"solidaire économie\"")), set(&[]));
+    assert_eq!(ids(&f.index, &query("\"economie sociale\"")), set(&["w4"]));
+    assert_eq!(
+        ids(&f.index, &query("title:\"économie solidaire\"")),
+        set(&["w3"])
+    );
+}
+
+#[test]
+fn field_queries_use_friendly_names() {
+    let f = fixture(&corpus());
+    assert_eq!(ids(&f.index, &query("title:cheval")), set(&["w3"]));
+    assert_eq!(ids(&f.index, &query("abstract:cheval")), set(&["w1"]));
+    assert_eq!(ids(&f.index, &query("keyword:solidaire")), set(&["w1"]));
+    assert_eq!(ids(&f.index, &query("keywords:democratic")), set(&[]));
+    assert_eq!(
+        ids(&f.index, &query("keywords:economy")),
+        set(&["w1", "w2"])
+    );
+    assert_eq!(
+        ids(&f.index, &query("institution:montpellier")),
+        set(&["w1", "w3"])
+    );
+    assert_eq!(ids(&f.index, &query("discipline:economique")), set(&["w1"]));
+    assert_eq!(ids(&f.index, &query("year:2015")), set(&["w2"]));
+    assert_eq!(
+        ids(&f.index, &query("year:[2016 TO 2030]")),
+        set(&["w1", "w3"])
+    );
+    assert_eq!(ids(&f.index, &query("Title:cheval")), set(&["w3"]), "case");
+}
+
+#[test]
+fn unreadable_queries_are_bad_queries_with_a_hint() {
+    let f = fixture(&corpus());
+    assert!(bad_query(&f.index, "\"économie solidaire").contains("phrase is not closed"));
+    assert!(bad_query(&f.index, "(cheval OR mutuelle").contains("parenthes"));
+    let unknown = bad_query(&f.index, "titel:cheval");
+    assert!(
+        unknown.contains("`titel:`") && unknown.contains("title:"),
+        "{unknown}"
+    );
+    assert!(bad_query(&f.index, "year:abc").contains("year"));
+    assert!(bad_query(&f.index, "title:[a TO b]").contains("year only"));
+    for q in [
+        "title:",
+        ":",
+        "(((",
+        "\"",
+        "cheval^",
+        "a:b:c",
+        "[",
+        "year:[2015 TO",
+    ] {
+        // Never a panic, never an internal error.
+        match f.index.search(&query(q)) {
+            Ok(_) | Err(SearchError::BadQuery { .. }) => {}
+            Err(other) => panic!("{q}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn no_text_matches_every_live_work() {
+    let f = fixture(&corpus());
+    assert_eq!(
+        ids(
+            &f.index,
+            &SearchQuery {
+                limit: 10,
+                ..SearchQuery::default()
+            }
+        )
+        .len(),
+        4
+    );
+    assert_eq!(ids(&f.index, &query("   ")).len(), 4);
+}
+
+#[test]
+fn each_filter_narrows_the_results() {
+    let f = fixture(&corpus());
+    let cases: Vec<(Filters, &[&str])> = vec![
+        (
+            Filters {
+                types: vec!["doctoral-thesis".into()],
+                ..Filters::default()
+            },
+            &["w1", "w3"],
+        ),
+        (
+            Filters {
+                types: vec!["masters-dissertation".into(), "report-study".into()],
+                ..Filters::default()
+            },
+            &["w2", "w4"],
+        ),
+        (
+            Filters {
+                year_from: Some(2016),
+                ..Filters::default()
+            },
+            &["w1", "w3"],
+        ),
+        (
+            Filters {
+                year_to: Some(2019),
+                ..Filters::default()
+            },
+            &["w1", "w2"],
+        ),
+        (
+            Filters {
+                year_from: Some(2019),
+                year_to: Some(2019),
+                ..Filters::default()
+            },
+            &["w1"],
+        ),
+        (
+            Filters {
+                institution: Some("Université de Montpellier".into()),
+                ..Filters::default()
+            },
+            &["w1", "w3"],
+        ),
+        (
+            Filters {
+                region: Some("FR-OCC".into()),
+                ..Filters::default()
+            },
+            &["w1", "w3"],
+        ),
+        (
+            Filters {
+                language: Some("en".into()),
+                ..Filters::default()
+            },
+            &["w2"],
+        ),
+        (
+            Filters {
+                theme: Some("cooperatives".into()),
+                ..Filters::default()
+            },
+            &["w1", "w2"],
+        ),
+        (
+            Filters {
+                source: Some("theses_fr".into()),
+                ..Filters::default()
+            },
+            &["w1", "w3"],
+        ),
+        (
+            Filters {
+                access: Some("open".into()),
+                ..Filters::default()
+            },
+            &["w1"],
+        ),
+        (
+            Filters {
+                access: Some("unknown".into()),
+                ..Filters::default()
+            },
+            &["w4"],
+        ),
+        (
+            Filters {
+                region: Some("FR-OCC".into()),
+                types: vec!["doctoral-thesis".into()],
+                year_from: Some(2020),
+                ..Filters::default()
+            },
+            &["w3"],
+        ),
+    ];
+    for (filters, expected) in cases {
+        let described = format!("{filters:?}");
+        assert_eq!(
+            ids(&f.index, &filtered(filters)),
+            set(expected),
+            "{described}"
+        );
+    }
+    // Text and filter together; the filter does not change the text's scores.
+    let mut search = query("cheval");
+    let unfiltered = f.index.search(&search).expect("search");
+    search.filters.region = Some("FR-OCC".into());
+    let page = f.index.search(&search).expect("search");
+    assert_eq!(page.items, unfiltered.items);
+}
+
+#[test]
+fn facets_count_every_match() {
+    let f = fixture(&corpus());
+    let page = f
+        .index
+        .search(&SearchQuery {
+            limit: 1,
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(page.total, 4);
+    assert_eq!(page.items.len(), 1);
+    let pairs = |values: &[(&str, u64)]| -> Vec<(String, u64)> {
+        values.iter().map(|(v, c)| ((*v).to_owned(), *c)).collect()
+    };
+    let facets = &page.facets;
+    assert_eq!(
+        facets.r#type,
+        pairs(&[
+            ("doctoral-thesis", 2),
+            ("masters-dissertation", 1),
+            ("report-study", 1)
+        ])
+    );
+    assert_eq!(facets.year, pairs(&[("2015", 1), ("2019", 1), ("2021", 1)]));
+    assert_eq!(
+        facets.theme,
+        pairs(&[
+            ("cooperatives", 2),
+            ("social-economy", 1),
+            ("solidarity-finance", 1)
+        ])
+    );
+    assert_eq!(facets.region, pairs(&[("FR-OCC", 2), ("GB-LDS", 1)]));
+    assert_eq!(
+        facets.institution,
+        pairs(&[("Université de Montpellier", 2), ("University of Leeds", 1)])
+    );
+    assert_eq!(facets.language, pairs(&[("fr", 3), ("en", 1)]));
+
+    // Facets follow the query.
+    let page = f.index.search(&query("cheval")).expect("search");
+    assert_eq!(page.facets.r#type, pairs(&[("doctoral-thesis", 2)]));
+    assert_eq!(page.facets.year, pairs(&[("2019", 1), ("2021", 1)]));
+}
+
+/// `count` works whose titles repeat a word a varying number of times (so scores tie in
+/// groups), with dates that tie too, some missing.
+fn many(count: usize) -> Vec<Work> {
+    (0..count)
+        .map(|n| {
+            let repeats = 1 + n % 4;
+            let title = format!("{} filler{}", "coopérative ".repeat(repeats), n % 7);
+            let mut w = work(&format!("w{n:05}"), &title);
+            if n % 5 != 0 {
+                fields(&mut w).date = Some(sourced(PartialDate {
+                    year: 2000 + (n % 9) as i32,
+                    month: (n % 3 == 0).then_some(3),
+                    day: None,
+                }));
+            }
+            w
+        })
+        .collect()
+}
+
+/// Every page of a search, following the cursors.
+fn all_pages(index: &Index, mut search: SearchQuery) -> (Vec<Hit>, u64) {
+    let mut all = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = index.search(&search).expect("page");
+        assert!(page.items.len() <= search.limit);
+        all.extend(page.items);
+        pages += 1;
+        assert!(pages < 1_000, "paging does not end");
+        match page.next_cursor {
+            Some(cursor) => search.cursor = Some(cursor),
+            None => return (all, page.total),
+        }
+    }
+}
+
+#[test]
+fn cursor_paging_returns_every_match_once_in_each_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let index = Index::open(&dir.path().join("index")).expect("index");
+    // Several updates: several segments, so the cursor is resolved in each.
+    let works = many(300);
+    for chunk in works.chunks(70) {
+        write(&store, chunk);
+        index.update(&store).expect("update");
+    }
+    let dates: std::collections::HashMap<String, i64> = works
+        .iter()
+        .map(|w| {
+            let date = fields(&mut w.clone())
+                .date
+                .as_ref()
+                .map_or(0, |d| document::date_key(d.value));
+            (w.id.clone(), date)
+        })
+        .collect();
+    for sort in [Sort::Relevance, Sort::DateAsc, Sort::DateDesc] {
+        for (q, filters, expected) in [
+            (None, Filters::default(), 300),
+            (Some("cooperative"), Filters::default(), 300),
+            (Some("filler3"), Filters::default(), 43),
+            (
+                Some("cooperative"),
+                Filters {
+                    year_from: Some(2004),
+                    ..Filters::default()
+                },
+                dates.values().filter(|d| **d >= 20_040_000).count(),
+            ),
+        ] {
+            let search = SearchQuery {
+                q: q.map(str::to_owned),
+                filters,
+                sort,
+                limit: 7,
+                cursor: None,
+            };
+            let (hits, total) = all_pages(&index, search.clone());
+            let unique: BTreeSet<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+            assert_eq!(unique.len(), hits.len(), "{sort:?} {q:?}: an id came twice");
+            assert_eq!(hits.len() as u64, total, "{sort:?} {q:?}");
+            assert_eq!(total, expected as u64, "{sort:?} {q:?}");
+            // The order is the sort's, ties by id.
+            let key = |hit: &Hit| match sort {
+                Sort::Relevance => (-(hit.score as f64), 0),
+                Sort::DateAsc => (0.0, dates[&hit.id]),
+                Sort::DateDesc => (0.0, -dates[&hit.id]),
+            };
+            for pair in hits.windows(2) {
+                let (a, b) = (&pair[0], &pair[1]);
+                assert!(
+                    (key(a), &a.id) < (key(b), &b.id),
+                    "{sort:?} {q:?}: {a:?} before {b:?}"
+                );
+            }
+            // The export sees the same list, batch boundaries included.
+            let exported: Vec<String> = index
+                .ids_in_batches(&search, 11)
+                .expect("ids")
+                .collect::<Result<_, _>>()
+                .expect("ids");
+            let paged: Vec<String> = hits.into_iter().map(|h| h.id).collect();
+            assert_eq!(exported, paged, "{sort:?} {q:?}");
+        }
+    }
+}
+
+#[test]
+fn last_page_has_no_cursor_and_limit_zero_only_counts() {
+    let f = fixture(&corpus());
+    let mut search = SearchQuery {
+        limit: 4,
+        ..SearchQuery::default()
+    };
+    let page = f.index.search(&search).expect("search");
+    assert_eq!(page.items.len(), 4);
+    assert_eq!(page.next_cursor, None, "exactly one full page");
+    search.limit = 0;
+    let page = f.index.search(&search).expect("search");
+    assert!(page.items.is_empty());
+    assert_eq!(page.total, 4);
+    assert_eq!(page.facets.language.len(), 2);
+}
+
+#[test]
+fn malformed_or_foreign_cursors_are_refused() {
+    let f = fixture(&corpus());
+    let mut search = SearchQuery {
+        limit: 1,
+        ..SearchQuery::default()
+    };
+    let first = f.index.search(&search).expect("search");
+    let cursor = first.next_cursor.expect("more pages");
+    search.sort = Sort::DateAsc;
+    search.cursor = Some(cursor);
+    assert!(matches!(
+        f.index.search(&search),
+        Err(SearchError::BadCursor { .. })
+    ));
+    for bad in ["%%%", "abc", "cjEyMw"] {
+        search.cursor = Some(bad.into());
+        assert!(
+            matches!(f.index.search(&search), Err(SearchError::BadCursor { .. })),
+            "{bad}"
+        );
+        assert!(matches!(
+            f.index.ids(&search),
+            Err(SearchError::BadCursor { .. })
+        ));
+    }
+}
+
+#[test]
+fn updates_follow_changes_deletions_and_merges() {
+    let mut works = corpus();
+    let f = fixture(&works);
+    let cursor = f.index.cursor().expect("cursor").expect("set");
+
+    // w1 retitled, w3 deleted, w2 merged into w4, and a new work.
+    let w1 = &mut works[0];
+    fields(w1).titles = vec![sourced(Title {
+        text: "Les mutuelles bretonnes".into(),
+        lang: None,
+        subtitle: None,
+    })];
+    fields(w1).abstracts.clear();
+    w1.datestamp = "2024-02-01T00:00:00Z".into();
+    let mut w3 = works[2].clone();
+    w3.deleted = true;
+    w3.fields = None;
+    let mut w2 = works[1].clone();
+    w2.merged_into = Some("w4".into());
+    let w7 = work("w7", "Le cheval de trait");
+    write(&f.store, &[works[0].clone(), w3, w2, w7]);
+
+    let report = f.index.update(&f.store).expect("update");
+    assert_eq!((report.indexed, report.removed), (2, 2));
+    assert!(!report.rebuilt);
+    assert!(report.cursor > Some(cursor));
+    assert_eq!(ids(&f.index, &query("mutuelles")), set(&["w1", "w4"]));
+    assert_eq!(ids(&f.index, &query("cheval")), set(&["w7"]));
+    assert_eq!(ids(&f.index, &query("worker")), set(&[]));
+    assert_eq!(f.index.num_works(), 3);
+
+    // Nothing changed: nothing to do.
+    let again = f.index.update(&f.store).expect("update");
+    assert_eq!((again.indexed, again.removed), (0, 0));
+
+    // A rebuild gives the same index.
+    let rebuilt = f.index.rebuild(&f.store).expect("rebuild");
+    assert!(rebuilt.rebuilt);
+    assert_eq!(rebuilt.indexed, 3);
+    assert_eq!(ids(&f.index, &query("mutuelles")), set(&["w1", "w4"]));
+}
+
+#[test]
+fn a_reopened_index_resumes_from_its_cursor() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    write(&store, &corpus());
+    let path = dir.path().join("index");
+    {
+        let index = Index::open(&path).expect("index");
+        assert_eq!(index.update(&store).expect("update").indexed, 4);
+    }
+    let index = Index::open(&path).expect("reopened");
+    assert_eq!(index.num_works(), 4);
+    let report = index.update(&store).expect("update");
+    assert_eq!(
+        (report.indexed, report.removed, report.rebuilt),
+        (0, 0, false)
+    );
+}
+
+#[test]
+fn an_index_of_another_schema_or_store_is_rebuilt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    write(&store, &corpus());
+    let path = dir.path().join("index");
+    Index::open(&path)
+        .expect("index")
+        .update(&store)
+        .expect("update");
+
+    std::fs::write(path.join(VERSION_FILE), "0\n").expect("write");
+    let index = Index::open(&path).expect("reopened");
+    assert_eq!(index.num_works(), 0, "the old index was dropped");
+    let report = index.update(&store).expect("update");
+    assert!(report.rebuilt);
+    assert_eq!(index.num_works(), 4);
+
+    let other_dir = tempfile::tempdir().expect("temp dir");
+    let other = Store::open(other_dir.path()).expect("store");
+    write(&other, &corpus()[..1]);
+    let report = index.update(&other).expect("update");
+    assert!(report.rebuilt);
+    assert_eq!(index.num_works(), 1);
+}

@@ -1,0 +1,169 @@
+//! Keeping the index in step with the store: walk the feed after the index's cursor, replace
+//! each work's document (or remove it when the work is deleted or merged away), and commit with
+//! the new cursor in the commit's payload, so the cursor and the documents never disagree.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use super::document::work_document;
+use super::{Index, IndexError};
+use crate::store::FeedRange;
+use crate::store::Store;
+use crate::works::Work;
+
+/// Works read from the feed per store read.
+const BATCH: usize = 1_000;
+/// An update commits at least this often, so a long one keeps its progress if interrupted.
+/// (A rebuild commits once at the end: until then searches see the old index whole.)
+const COMMIT_EVERY: u64 = 100_000;
+/// The writer's indexing memory, shared by its threads (tantivy wants ≥ 15 MB per thread).
+const WRITER_HEAP: usize = 50_000_000;
+
+/// What an update or rebuild did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IndexReport {
+    /// Live works (re)indexed.
+    pub indexed: u64,
+    /// Deleted or merged-away works whose document was removed (if there was one).
+    pub removed: u64,
+    /// True when the whole index was rebuilt (asked for, or the store was not the one the
+    /// index was built from).
+    pub rebuilt: bool,
+    /// The feed key (datestamp, sequence) the index is now up to date with.
+    pub cursor: Option<(u64, u64)>,
+}
+
+/// Saved in each commit's payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Payload {
+    /// A fingerprint of the store the index follows: a cursor means nothing in another store.
+    store: String,
+    cursor: Option<(u64, u64)>,
+}
+
+impl Index {
+    /// Brings the index up to date with the store: the works changed since the last update are
+    /// reindexed or removed. Rebuilds instead when the index was built from another store.
+    pub fn update(&self, store: &Store) -> Result<IndexReport, IndexError> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let store_id = store_fingerprint(store)?;
+        match self.payload()? {
+            Some(payload) if payload.store == store_id => {
+                self.follow(store, store_id, payload.cursor, false)
+            }
+            // A new index (no commit yet) or another store's: everything from the start.
+            _ => self.follow(store, store_id, None, true),
+        }
+    }
+
+    /// Clears the index and indexes every live work of the store. Searches see the old index
+    /// until the new one is committed whole.
+    pub fn rebuild(&self, store: &Store) -> Result<IndexReport, IndexError> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let store_id = store_fingerprint(store)?;
+        self.follow(store, store_id, None, true)
+    }
+
+    /// The feed key the index is up to date with, `None` before the first update.
+    pub fn cursor(&self) -> Result<Option<(u64, u64)>, IndexError> {
+        Ok(self.payload()?.and_then(|p| p.cursor))
+    }
+
+    fn payload(&self) -> Result<Option<Payload>, IndexError> {
+        let metas = self.index.load_metas().map_err(|e| self.tantivy_error(e))?;
+        // A payload we cannot read is treated as none: the index is rebuilt.
+        Ok(metas
+            .payload
+            .and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    fn follow(
+        &self,
+        store: &Store,
+        store_id: String,
+        mut after: Option<(u64, u64)>,
+        rebuild: bool,
+    ) -> Result<IndexReport, IndexError> {
+        let fail = |e| self.tantivy_error(e);
+        let mut writer: IndexWriter<TantivyDocument> =
+            self.index.writer(WRITER_HEAP).map_err(fail)?;
+        let mut report = IndexReport {
+            rebuilt: rebuild,
+            ..IndexReport::default()
+        };
+        if rebuild {
+            writer.delete_all_documents().map_err(fail)?;
+        }
+        let mut since_commit = 0u64;
+        loop {
+            let range = FeedRange {
+                set: "",
+                from: 0,
+                until: u64::MAX,
+                after,
+            };
+            let (page, more) = store.feed_page::<Work>(range, BATCH, true)?;
+            for (entry, work) in &page {
+                if !rebuild {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &entry.id));
+                }
+                match work.as_ref().and_then(|w| work_document(&self.fields, w)) {
+                    Some(doc) => {
+                        writer.add_document(doc).map_err(fail)?;
+                        report.indexed += 1;
+                    }
+                    None => report.removed += 1,
+                }
+                after = Some(entry.key());
+                since_commit += 1;
+            }
+            if !more || page.is_empty() {
+                break;
+            }
+            if !rebuild && since_commit >= COMMIT_EVERY {
+                self.commit(&mut writer, &store_id, after)?;
+                since_commit = 0;
+            }
+        }
+        // A new index gets a first commit even when the store is empty, to record the store.
+        if since_commit > 0 || rebuild {
+            self.commit(&mut writer, &store_id, after)?;
+        }
+        writer.wait_merging_threads().map_err(fail)?;
+        report.cursor = after;
+        Ok(report)
+    }
+
+    fn commit(
+        &self,
+        writer: &mut IndexWriter<TantivyDocument>,
+        store_id: &str,
+        cursor: Option<(u64, u64)>,
+    ) -> Result<(), IndexError> {
+        let fail = |e| self.tantivy_error(e);
+        let payload = serde_json::to_string(&Payload {
+            store: store_id.to_owned(),
+            cursor,
+        })
+        .unwrap_or_default();
+        let mut prepared = writer.prepare_commit().map_err(fail)?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(fail)?;
+        // This process's searches see the update at once; others on their next reload.
+        self.reader.reload().map_err(fail)?;
+        Ok(())
+    }
+}
+
+/// A fingerprint of the store (from its random secret, which it does not reveal).
+fn store_fingerprint(store: &Store) -> Result<String, IndexError> {
+    let secret = store.secret()?;
+    let mut hasher = Sha256::new();
+    hasher.update(b"essor search index\0");
+    hasher.update(&secret);
+    Ok(hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
