@@ -108,6 +108,8 @@ enum Command {
     },
     /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
     Serve(ServeArgs),
+    /// Rebuild the search index from the store (the store is the truth; the index is derived).
+    Reindex,
     /// Print the REST API's OpenAPI document (checked in at openapi/essor.json).
     Openapi,
     /// Measure raw quick-xml parsing against essor's page parsing over saved responses.
@@ -359,6 +361,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
+        Command::Reindex => {
+            let store = open_store(&cli.data)?;
+            let index = open_index(&cli.data)?;
+            let report = index.rebuild(&store)?;
+            println!("reindexed: {report:?}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Openapi => {
             print!("{}", essor::api::openapi::spec_json());
             Ok(ExitCode::SUCCESS)
@@ -460,10 +469,15 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         config.repository_identifier
     );
     let feed = essor::feed::Feed::new(store.clone(), config, &sources, &thesaurus)?;
+    let index = std::sync::Arc::new(open_index(data)?);
+    // Catch up with what was harvested while the server was stopped.
+    let report = index.update(&store)?;
+    tracing::info!(?report, "search index up to date");
     let scheduler = std::sync::Arc::new(essor::schedule::Scheduler::new(
         store.clone(),
         sources.clone(),
         thesaurus,
+        Some(index.clone()),
     ));
     let nonzero = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
     let limits = std::sync::Arc::new(essor::api::Limits::new(essor::api::LimitConfig {
@@ -481,6 +495,7 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         scheduler: scheduler.clone(),
         admin_token: args.admin_token.filter(|t| !t.is_empty()),
         store,
+        index,
         sources: std::sync::Arc::new(sources),
         metrics: std::sync::Arc::default(),
         limits: limits.clone(),
@@ -512,6 +527,13 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The search index lives beside the store: `<data>/index`.
+fn open_index(data: &Path) -> anyhow::Result<essor::index::Index> {
+    let dir = data.join("index");
+    essor::index::Index::open(&dir)
+        .with_context(|| format!("opening the search index in {}", dir.display()))
 }
 
 /// OAI's repositoryIdentifier syntax: dot-separated labels starting with a letter, at least two.

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::classify::Thesaurus;
 use crate::harvest::{self, HarvestError, Reporter};
+use crate::index::{Index, IndexError};
 use crate::source::Source;
 use crate::store::{RunRecord, Store, StoreError};
 use crate::works::{self, SourceInfos, UpdateReport};
@@ -23,6 +24,8 @@ pub enum ScheduleError {
     Harvest(#[from] HarvestError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
     #[error("the works update stopped unexpectedly")]
     Panicked,
 }
@@ -36,6 +39,8 @@ pub struct Outcome {
 
 pub struct Scheduler {
     store: Arc<Store>,
+    /// The search index, brought up to date after each harvest.
+    index: Option<Arc<Index>>,
     sources: Vec<Source>,
     infos: Arc<SourceInfos>,
     thesaurus: Arc<Thesaurus>,
@@ -43,8 +48,14 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(store: Arc<Store>, sources: Vec<Source>, thesaurus: Arc<Thesaurus>) -> Scheduler {
+    pub fn new(
+        store: Arc<Store>,
+        sources: Vec<Source>,
+        thesaurus: Arc<Thesaurus>,
+        index: Option<Arc<Index>>,
+    ) -> Scheduler {
         Scheduler {
+            index,
             infos: Arc::new(SourceInfos::new(&sources)),
             store,
             sources,
@@ -77,9 +88,16 @@ impl Scheduler {
             self.infos.clone(),
             self.thesaurus.clone(),
         );
-        let works = tokio::task::spawn_blocking(move || works::update(&store, &infos, &thesaurus))
-            .await
-            .map_err(|_| ScheduleError::Panicked)??;
+        let index = self.index.clone();
+        let works = tokio::task::spawn_blocking(move || {
+            let report = works::update(&store, &infos, &thesaurus)?;
+            if let Some(index) = index {
+                index.update(&store)?;
+            }
+            Ok::<_, ScheduleError>(report)
+        })
+        .await
+        .map_err(|_| ScheduleError::Panicked)??;
         Ok(Outcome { runs, works })
     }
 

@@ -189,18 +189,33 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
         let page = get_json(&server, &format!("/api/v1/works?q={q}&source=hal"));
         let found = titles(&page);
         assert!(
-            found.iter().any(|t| t.starts_with("Les coopératives d'habitants")),
+            found
+                .iter()
+                .any(|t| t.starts_with("Les coopératives d'habitants")),
             "{q}: {found:?}"
         );
-        assert!(found.iter().any(|t| t.starts_with("Housing cooperatives")), "{q}: {found:?}");
+        assert!(
+            found.iter().any(|t| t.starts_with("Housing cooperatives")),
+            "{q}: {found:?}"
+        );
     }
     let page = get_json(&server, "/api/v1/works?q=economie%20solidaire&source=hal");
-    assert!(titles(&page).iter().any(|t| t.starts_with("Économie sociale")));
+    assert!(
+        titles(&page)
+            .iter()
+            .any(|t| t.starts_with("Économie sociale"))
+    );
     // Phrase and field queries.
     let page = get_json(&server, "/api/v1/works?q=%22monnaies%20locales%22");
-    assert_eq!(titles(&page), ["La finance solidaire et les monnaies locales"]);
+    assert_eq!(
+        titles(&page),
+        ["La finance solidaire et les monnaies locales"]
+    );
     let page = get_json(&server, "/api/v1/works?q=author:smith");
-    assert_eq!(titles(&page), ["Housing cooperatives and community land trusts"]);
+    assert_eq!(
+        titles(&page),
+        ["Housing cooperatives and community land trusts"]
+    );
 
     // Filters, each checked against the items' own fields.
     let check = |query: &str, test: &dyn Fn(&Value) -> bool| {
@@ -210,15 +225,24 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
         assert!(items.iter().all(test), "{query}: {items:#?}");
         assert_eq!(page["total"].as_u64().unwrap() as usize, items.len());
     };
-    check("type=masters-dissertation", &|w| w["type"] == "masters-dissertation");
+    check("type=masters-dissertation", &|w| {
+        w["type"] == "masters-dissertation"
+    });
     check("year_from=2016&year_to=2018", &|w| {
         (2016..=2018).contains(&w["year"].as_i64().unwrap_or(0))
     });
     check("language=en", &|w| w["language"] == "en");
-    check("region=FR-OCC", &|w| w["regions"].as_array().unwrap().contains(&json!("FR-OCC")));
-    check("source=generated", &|w| w["sources"] == json!(["generated"]));
+    check("region=FR-OCC", &|w| {
+        w["regions"].as_array().unwrap().contains(&json!("FR-OCC"))
+    });
+    check("source=generated", &|w| {
+        w["sources"] == json!(["generated"])
+    });
     check("theme=cooperatives", &|w| {
-        w["themes"].as_array().unwrap().contains(&json!("cooperatives"))
+        w["themes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("cooperatives"))
     });
     check("access=open&source=hal", &|w| w["access"] == "open");
 
@@ -236,11 +260,13 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
     let regions = everything["facets"]["region"].as_array().unwrap();
     let occitanie = regions.iter().find(|f| f["value"] == "FR-OCC").unwrap();
     assert_eq!(occitanie["count"], 4);
-    let institution = everything["facets"]["institution"][0]["value"].as_str().unwrap().to_owned();
-    check(
-        &format!("institution={}", url_encode(&institution)),
-        &|w| w["institution"] == institution.as_str(),
-    );
+    let institution = everything["facets"]["institution"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(&format!("institution={}", url_encode(&institution)), &|w| {
+        w["institution"] == institution.as_str()
+    });
 
     // Cursor paging: every work exactly once, in each order.
     for sort in ["relevance", "date_asc", "date_desc"] {
@@ -250,7 +276,12 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
         assert_eq!(found.len() as u64, total, "{sort}");
     }
     let found = all_ids(&server, "q=cooperatives&limit=2");
-    assert_eq!(found.len() as u64, get_json(&server, "/api/v1/works?q=cooperatives")["total"].as_u64().unwrap());
+    assert_eq!(
+        found.len() as u64,
+        get_json(&server, "/api/v1/works?q=cooperatives")["total"]
+            .as_u64()
+            .unwrap()
+    );
 
     // Stats agree with the search.
     let stats = get_json(&server, "/api/v1/stats");
@@ -272,7 +303,11 @@ fn exports_parse_back_with_real_parsers() {
     let response = server.get("/api/v1/works/export?format=csv&source=generated");
     assert_eq!(response.status, 200);
     assert!(response.header("content-type").starts_with("text/csv"));
-    assert!(response.header("content-disposition").contains("essor-works.csv"));
+    assert!(
+        response
+            .header("content-disposition")
+            .contains("essor-works.csv")
+    );
     let csv_file = api.workspace.dir.path().join("export.csv");
     std::fs::write(&csv_file, &response.body).unwrap();
     // Python's csv module: the reader a data journalist's script uses.
@@ -286,24 +321,37 @@ fn exports_parse_back_with_real_parsers() {
         .arg(&csv_file)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     let exported: BTreeSet<String> = rows
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(exported, expected);
-    assert!(rows.iter().all(|r| !r["title"].as_str().unwrap().is_empty()));
+    assert!(
+        rows.iter()
+            .all(|r| !r["title"].as_str().unwrap().is_empty())
+    );
 
-    let jsonl = server.get("/api/v1/works/export?format=jsonl&source=generated").text();
+    let jsonl = server
+        .get("/api/v1/works/export?format=jsonl&source=generated")
+        .text();
     let lines: Vec<Value> = jsonl
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), expected.len());
-    let ris = server.get("/api/v1/works/export?format=ris&source=generated").text();
+    let ris = server
+        .get("/api/v1/works/export?format=ris&source=generated")
+        .text();
     assert_eq!(ris.matches("\r\nER  - ").count(), expected.len());
-    let bibtex = server.get("/api/v1/works/export?format=bibtex&source=generated").text();
+    let bibtex = server
+        .get("/api/v1/works/export?format=bibtex&source=generated")
+        .text();
     assert_eq!(bibtex.matches("\r\n@").count() + 1, expected.len());
     let bad = server.get("/api/v1/works/export?format=xlsx");
     assert_eq!(bad.status, 400);
@@ -313,23 +361,46 @@ fn exports_parse_back_with_real_parsers() {
 #[test]
 fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     let api = api();
-    let server = Server::start(&api.workspace, &["--rate-limit", "2", "--api-key", "secret-key"]);
-    let keyed = |path: &str| request(server.port, "GET", path, &[("X-API-Key", "secret-key")], None);
+    let server = Server::start(
+        &api.workspace,
+        &["--rate-limit", "2", "--api-key", "secret-key"],
+    );
+    let keyed = |path: &str| {
+        request(
+            server.port,
+            "GET",
+            path,
+            &[("X-API-Key", "secret-key")],
+            None,
+        )
+    };
     // Problem details a person can act on.
     let response = keyed("/api/v1/works?year_from=abc");
     assert_eq!(response.status, 400);
     assert_eq!(response.header("content-type"), "application/problem+json");
     let problem = json_of(&response);
-    assert_eq!(problem["type"], "https://essor.eu/problems/invalid-parameter");
-    assert_eq!(problem["detail"], "`year_from` must be a year like 2015, got `abc`");
+    assert_eq!(
+        problem["type"],
+        "https://essor.eu/problems/invalid-parameter"
+    );
+    assert_eq!(
+        problem["detail"],
+        "`year_from` must be a year like 2015, got `abc`"
+    );
     assert_eq!(problem["parameter"], "year_from");
     let response = keyed("/api/v1/works?q=title:(unclosed");
     assert_eq!(response.status, 400, "{}", response.text());
-    assert_eq!(json_of(&response)["type"], "https://essor.eu/problems/invalid-query");
+    assert_eq!(
+        json_of(&response)["type"],
+        "https://essor.eu/problems/invalid-query"
+    );
     // Unknown ids, unknown routes.
     assert_eq!(keyed("/api/v1/works/w99999999").status, 404);
     assert_eq!(keyed("/api/v1/sources/nope").status, 404);
-    assert_eq!(keyed("/api/v1/nowhere").header("content-type"), "application/problem+json");
+    assert_eq!(
+        keyed("/api/v1/nowhere").header("content-type"),
+        "application/problem+json"
+    );
     // A work, then 304 when the client has it.
     let first = json_of(&keyed("/api/v1/works?limit=1"))["items"][0]["id"]
         .as_str()
@@ -339,7 +410,10 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     assert_eq!(response.status, 200);
     let work = json_of(&response);
     assert_eq!(work["id"], first.as_str());
-    assert!(work["fields"]["title"]["sources"].is_array(), "per-field provenance: {work}");
+    assert!(
+        work["fields"]["title"]["sources"].is_array(),
+        "per-field provenance: {work}"
+    );
     let etag = response.header("etag").to_owned();
     assert!(!etag.is_empty());
     let again = request(
@@ -356,13 +430,21 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
         server.port,
         "GET",
         "/api/v1/sources",
-        &[("Origin", "https://example.org"), ("X-API-Key", "secret-key")],
+        &[
+            ("Origin", "https://example.org"),
+            ("X-API-Key", "secret-key"),
+        ],
         None,
     );
     assert_eq!(cors.header("access-control-allow-origin"), "*");
     // Sources with counts and last harvest.
     let sources = json_of(&keyed("/api/v1/sources"));
-    let hal = sources.as_array().unwrap().iter().find(|s| s["id"] == "hal").unwrap();
+    let hal = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "hal")
+        .unwrap();
     assert_eq!(hal["counts"]["records"], 4);
     assert_eq!(hal["last_harvest"]["status"], "complete");
     // Rate limit: 2/s with bursts of 4 per IP; a key has its own, higher quota.
@@ -376,11 +458,16 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
         .expect("a burst of anonymous requests is limited");
     assert!(limited.header("retry-after").parse::<u64>().unwrap() >= 1);
     assert_eq!(limited.header("ratelimit-remaining"), "0");
-    assert_eq!(json_of(limited)["type"], "https://essor.eu/problems/rate-limited");
+    assert_eq!(
+        json_of(limited)["type"],
+        "https://essor.eu/problems/rate-limited"
+    );
     assert_eq!(keyed("/api/v1/sources").status, 200);
     // Metrics count what was answered.
     let metrics = server.get("/metrics").text();
-    assert!(metrics.contains("essor_http_requests_total{route=\"/api/v1/sources\",method=\"GET\",status=\"429\"}"));
+    assert!(metrics.contains(
+        "essor_http_requests_total{route=\"/api/v1/sources\",method=\"GET\",status=\"429\"}"
+    ));
     // The docs and the contract are served.
     assert_eq!(server.get("/docs/").status, 200);
     let served = json_of(&server.get("/openapi.json"));

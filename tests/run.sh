@@ -2,7 +2,8 @@
 # THE test command of essor:  bash tests/run.sh [extra cargo test arguments, e.g. a test name filter]
 #
 # On a fresh machine it installs what the black-box tests need (a Python venv with the pinned
-# OAI-PMH peers of tests/peers/requirements.txt, and xmllint), then runs the whole Rust test suite
+# OAI-PMH peers of tests/peers/requirements.txt and schemathesis of
+# tests/peers/requirements-api.txt, and xmllint), then runs the whole Rust test suite
 # in the debug profile. Reruns skip the installs when nothing changed.
 set -euo pipefail
 
@@ -23,8 +24,9 @@ as_root() {
 # --- Python peers --------------------------------------------------------------------------
 venv="$root/.venv"
 requirements="$root/tests/peers/requirements.txt"
+requirements_api="$root/tests/peers/requirements-api.txt"
 stamp="$venv/.requirements.sha256"
-wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+wanted="$(cat "$requirements" "$requirements_api" | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
     echo "tests/run.sh: installing the Python test peers into .venv" >&2
     if ! python3 -m venv "$venv"; then
@@ -33,7 +35,8 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$w
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
         python3 -m venv "$venv"
     fi
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -r "$requirements" -r "$requirements_api"
     echo "$wanted" >"$stamp"
 fi
 

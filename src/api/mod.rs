@@ -9,8 +9,10 @@ mod http;
 mod limits;
 mod oai;
 pub mod openapi;
+mod params;
 mod problem;
 mod rest;
+mod search;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,6 +56,8 @@ pub struct AppState {
     /// Bearer token of `/admin/*`; `None` disables those routes.
     pub admin_token: Option<String>,
     pub store: Arc<Store>,
+    /// Full-text search over the works (kept up to date by the scheduler after each harvest).
+    pub index: Arc<crate::index::Index>,
     pub sources: Arc<Vec<Source>>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<Limits>,
@@ -64,7 +68,10 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/api/v1/works", get(search::works))
+        .route("/api/v1/works/export", get(search::export))
         .route("/api/v1/works/{id}", get(rest::work))
+        .route("/api/v1/stats", get(search::stats))
         .route("/api/v1/sources", get(rest::sources))
         .route("/api/v1/sources/{id}", get(rest::source))
         .fallback(api_not_found)

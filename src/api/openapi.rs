@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::{problem, rest};
+use super::{problem, rest, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,8 +13,20 @@ use super::{problem, rest};
         description = "Research on the Social and Solidarity Economy (theses, dissertations, studies), harvested from French repositories and observatories, deduplicated into works. Errors are RFC 9457 problem details. Rate limited per client IP (higher quota with an `X-API-Key`).",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
-    paths(rest::work, rest::sources, rest::source),
-    components(schemas(problem::Problem, rest::SourceInfo)),
+    paths(
+        search::works,
+        search::export,
+        rest::work,
+        rest::sources,
+        rest::source,
+        search::stats
+    ),
+    components(schemas(
+        problem::Problem,
+        rest::SourceInfo,
+        search::WorksPage,
+        search::Stats
+    )),
     tags(
         (name = "works", description = "Deduplicated works: search, facets, exports, details"),
         (name = "sources", description = "The repositories essor harvests"),

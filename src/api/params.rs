@@ -108,7 +108,9 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                 if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase())) {
                     return Err(Problem::invalid_parameter(
                         "language",
-                        format!("`language` must be an ISO 639-1 code like fr or en, got `{value}`"),
+                        format!(
+                            "`language` must be an ISO 639-1 code like fr or en, got `{value}`"
+                        ),
                     ));
                 }
                 params.language = text();
@@ -119,7 +121,10 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                 if !ACCESS.contains(&value.as_str()) {
                     return Err(Problem::invalid_parameter(
                         "access",
-                        format!("`access` must be one of {}, got `{value}`", ACCESS.join(", ")),
+                        format!(
+                            "`access` must be one of {}, got `{value}`",
+                            ACCESS.join(", ")
+                        ),
                     ));
                 }
                 params.access = text();
@@ -147,7 +152,9 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                     .ok_or_else(|| {
                         Problem::invalid_parameter(
                             "limit",
-                            format!("`limit` must be a number from 1 to {MAX_LIMIT}, got `{value}`"),
+                            format!(
+                                "`limit` must be a number from 1 to {MAX_LIMIT}, got `{value}`"
+                            ),
                         )
                     })?;
             }
@@ -195,7 +202,10 @@ mod tests {
     use super::*;
 
     fn detail(query: &str) -> String {
-        parse(query, false).err().map(|p| p.detail).unwrap_or_default()
+        parse(query, false)
+            .err()
+            .map(|p| p.detail)
+            .unwrap_or_default()
     }
 
     #[test]
@@ -216,7 +226,10 @@ mod tests {
 
     #[test]
     fn mistakes_name_the_parameter_and_what_it_expects() {
-        assert_eq!(detail("year_from=abc"), "`year_from` must be a year like 2015, got `abc`");
+        assert_eq!(
+            detail("year_from=abc"),
+            "`year_from` must be a year like 2015, got `abc`"
+        );
         assert!(detail("limit=0").contains("from 1 to 100"));
         assert!(detail("limit=101").contains("got `101`"));
         assert!(detail("type=thesis").contains("must be one of doctoral-thesis"));

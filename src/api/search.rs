@@ -193,10 +193,10 @@ pub async fn works(
     ),
     responses(
         (status = 200, description = "The works, as a download", content(
-            ("text/csv" = String),
-            ("application/x-ndjson" = String),
-            ("application/x-research-info-systems" = String),
-            ("application/x-bibtex" = String),
+            (String = "text/csv"),
+            (String = "application/x-ndjson"),
+            (String = "application/x-research-info-systems"),
+            (String = "application/x-bibtex"),
         )),
         (status = 400, description = "A parameter is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -258,9 +258,10 @@ fn write_export(
 ) {
     let mut text = format.header();
     for id in ids {
-        let work = match id.map_err(|e| e.to_string()).and_then(|id| {
-            store.work::<Work>(&id).map_err(|e| e.to_string())
-        }) {
+        let work = match id
+            .map_err(|e| e.to_string())
+            .and_then(|id| store.work::<Work>(&id).map_err(|e| e.to_string()))
+        {
             Ok(work) => work,
             Err(error) => {
                 tracing::error!(%error, "export stopped");

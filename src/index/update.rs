@@ -103,8 +103,9 @@ impl Index {
                 until: u64::MAX,
                 after,
             };
-            let (page, more) = store.feed_page::<Work>(range, BATCH, true)?;
-            for (entry, work) in &page {
+            let (page, more) = store.feed_page::<Work>(range, BATCH, true, |_| Vec::new())?;
+            for item in &page {
+                let (entry, work) = (&item.entry, &item.work);
                 if !rebuild {
                     writer.delete_term(Term::from_field_text(self.fields.id, &entry.id));
                 }

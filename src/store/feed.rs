@@ -386,7 +386,10 @@ fn random_hex(bytes: usize) -> String {
 /// A record's origin: from `record_origins`, else (stores written before it existed) from the
 /// record's own header.
 fn read_origin(
-    origins: &impl ReadableTable<(&'static str, &'static str), (&'static str, &'static str, &'static str)>,
+    origins: &impl ReadableTable<
+        (&'static str, &'static str),
+        (&'static str, &'static str, &'static str),
+    >,
     records: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
     key: (&str, &str),
 ) -> Result<Option<RecordOrigin>, StoreError> {

@@ -316,7 +316,10 @@ impl Store {
                         }
                         records.insert(key, (*hash, blob.as_slice())).map_err(db)?;
                         origins
-                            .insert(key, (origin.0.as_str(), origin.1.as_str(), origin.2.as_str()))
+                            .insert(
+                                key,
+                                (origin.0.as_str(), origin.1.as_str(), origin.2.as_str()),
+                            )
                             .map_err(db)?;
                         changes.insert(next_change, key).map_err(db)?;
                         next_change += 1;
