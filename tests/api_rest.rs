@@ -206,7 +206,7 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
             .any(|t| t.starts_with("Économie sociale"))
     );
     // Phrase and field queries.
-    let page = get_json(&server, "/api/v1/works?q=%22monnaies%20locales%22");
+    let page = get_json(&server, "/api/v1/works?q=%22monnaies%20locales%22&source=hal");
     assert_eq!(
         titles(&page),
         ["La finance solidaire et les monnaies locales"]
