@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use super::distance::normalized_levenshtein;
 use crate::normalize::{self, DegreeType, Normalized};
 
 /// The outcome of comparing two records.
@@ -197,19 +198,19 @@ fn proper_nouns_in(title: &str) -> Vec<String> {
         .collect()
 }
 
-/// The pair of titles (one of each record) that are most alike: the proper nouns of a French
-/// title are not compared with those of an English one.
-fn closest_titles(a: &Features, b: &Features) -> Option<(usize, usize)> {
-    let mut best: Option<(f64, usize, usize)> = None;
+/// The pair of titles (one of each record) that are most alike, and their similarity: the
+/// proper nouns of a French title are not compared with those of an English one.
+fn closest_titles(a: &Features, b: &Features) -> Option<(usize, usize, f64)> {
+    let mut best: Option<(usize, usize, f64)> = None;
     for (i, wa) in a.title_words.iter().enumerate() {
         for (j, wb) in b.title_words.iter().enumerate() {
-            let similarity = strsim::normalized_levenshtein(wa, wb);
-            if best.is_none_or(|(s, _, _)| similarity > s) {
-                best = Some((similarity, i, j));
+            let similarity = normalized_levenshtein(wa, wb);
+            if best.is_none_or(|(_, _, s)| similarity > s) {
+                best = Some((i, j, similarity));
             }
         }
     }
-    best.map(|(_, i, j)| (i, j))
+    best
 }
 
 /// Each side names a place or organisation the other does not (allowing a typo).
@@ -346,7 +347,16 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
             reason: "years too far apart",
         };
     }
-    if let Some((i, j)) = closest_titles(a, b)
+    // Authors first: the cheapest test that tells most candidate pairs apart (a generic title
+    // by two people), before any edit distance is computed.
+    let authors = author_agreement(a, b);
+    if authors == Agreement::Conflict && !is_study {
+        return Verdict::Different {
+            reason: "different authors",
+        };
+    }
+    let closest = closest_titles(a, b);
+    if let Some((i, j, _)) = closest
         && let (Some(nouns_a), Some(nouns_b)) = (a.proper_nouns.get(i), b.proper_nouns.get(j))
         && proper_nouns_conflict(nouns_a, nouns_b)
     {
@@ -354,13 +364,7 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
             reason: "titles name different places or organisations",
         };
     }
-    let authors = author_agreement(a, b);
-    if authors == Agreement::Conflict && !is_study {
-        return Verdict::Different {
-            reason: "different authors",
-        };
-    }
-    let title = title_similarity(a, b);
+    let title = title_similarity(a, b, closest.map_or(0.0, |(_, _, s)| s as f32));
     // One title carries a number (a volume, an edition) the other lacks: not enough alone.
     let numbers_differ = a.title_numbers != b.title_numbers;
     match authors {
@@ -419,18 +423,14 @@ fn author_agreement(a: &Features, b: &Features) -> Agreement {
     }
 }
 
-/// The best similarity between any title of `a` and any title of `b`, in 0..=1.
-pub fn title_similarity(a: &Features, b: &Features) -> f32 {
-    let mut best = 0.0f32;
+/// The best similarity between any title of `a` and any title of `b`, in 0..=1, given the best
+/// similarity of their plain words (typos, other subtitle separators, "[Texte imprimé]"), which
+/// [`closest_titles`] has computed already.
+fn title_similarity(a: &Features, b: &Features, words_similarity: f32) -> f32 {
+    let mut best = words_similarity;
     for ka in &a.title_keys {
         for kb in &b.title_keys {
             best = best.max(key_similarity(ka, kb));
-        }
-    }
-    // Typos, other subtitle separators, "[Texte imprimé]".
-    for wa in &a.title_words {
-        for wb in &b.title_words {
-            best = best.max(strsim::normalized_levenshtein(wa, wb) as f32);
         }
     }
     // A title truncated or without its subtitle on one side.
@@ -453,12 +453,19 @@ fn key_similarity(a: &str, b: &str) -> f32 {
     if a == b {
         return 1.0;
     }
-    let edit = strsim::normalized_levenshtein(a, b) as f32;
-    let tokens_a: BTreeSet<&str> = a.split(' ').collect();
-    let tokens_b: BTreeSet<&str> = b.split(' ').collect();
-    let shared = tokens_a.intersection(&tokens_b).count() as f32;
-    let union = tokens_a.union(&tokens_b).count().max(1) as f32;
-    edit.max(shared / union)
+    let edit = normalized_levenshtein(a, b) as f32;
+    let mut tokens_a: Vec<&str> = a.split(' ').collect();
+    let mut tokens_b: Vec<&str> = b.split(' ').collect();
+    tokens_a.sort_unstable();
+    tokens_a.dedup();
+    tokens_b.sort_unstable();
+    tokens_b.dedup();
+    let shared = tokens_a
+        .iter()
+        .filter(|t| tokens_b.binary_search(t).is_ok())
+        .count();
+    let union = (tokens_a.len() + tokens_b.len() - shared).max(1) as f32;
+    edit.max(shared as f32 / union)
 }
 
 #[cfg(test)]

@@ -26,8 +26,6 @@ use crate::store::{Store, StoreError, StoredRecord, WorksTx, now_rfc3339};
 
 /// Changes applied per transaction.
 const BATCH: usize = 5_000;
-/// A blocking key shared by more records than this is too common to look candidates up by.
-const MAX_BLOCK: usize = 200;
 
 /// What the works stage needs to know of a source.
 #[derive(Debug, Clone)]
@@ -302,7 +300,7 @@ impl Batch<'_, '_> {
         };
         let mut candidates: BTreeSet<(String, String)> = BTreeSet::new();
         for block in &stored.keys {
-            if let Some(members) = self.tx.block(block, MAX_BLOCK)? {
+            if let Some(members) = self.tx.block(block, dedup::block_limit(block))? {
                 candidates.extend(members);
             }
         }
@@ -532,7 +530,7 @@ impl Batch<'_, '_> {
                 })?;
             features.push(stored.features.clone());
             // Within one work every pair is worth comparing: give all members one shared key.
-            keys.push(vec!["work".to_owned()]);
+            keys.push([dedup::BlockKey::unbounded("work")]);
         }
         let clustering = dedup::cluster(&features, &keys);
         let mut groups: Vec<Vec<Member>> = clustering
