@@ -4,8 +4,6 @@
 //! same person, two volumes of one work, two editions of a yearly study, or two people's theses
 //! with the same generic title are different works however alike their titles are.
 
-use std::collections::BTreeSet;
-
 use super::distance::normalized_levenshtein;
 use crate::normalize::{self, DegreeType, Normalized};
 
@@ -44,9 +42,9 @@ pub struct Features {
     pub degree: DegreeType,
     /// Numbers written in the titles (volumes, parts, editions' years): different sets mean
     /// different works.
-    pub title_numbers: BTreeSet<String>,
+    pub title_numbers: SortedSet,
     /// Canonical strong identifiers, `kind:value`.
-    pub strong_ids: BTreeSet<String>,
+    pub strong_ids: SortedSet,
     /// Every title as plain words (brackets such as "[Texte imprimé]" and punctuation dropped),
     /// to see through typos and other subtitle separators.
     #[serde(default)]
@@ -58,7 +56,7 @@ pub struct Features {
     /// `title_words`: "Panorama de l'ESS en Bretagne" and "… en Occitanie" are different
     /// studies.
     #[serde(default)]
-    pub proper_nouns: Vec<BTreeSet<String>>,
+    pub proper_nouns: Vec<SortedSet>,
 }
 
 impl Features {
@@ -66,7 +64,7 @@ impl Features {
         let mut title_keys = Vec::new();
         let mut full_title_keys = Vec::new();
         let mut title_words = Vec::new();
-        let mut title_numbers = BTreeSet::new();
+        let mut title_numbers = Vec::new();
         let mut proper_nouns = Vec::new();
         let year = record.date.as_ref().map(|d| d.year.to_string());
         for title in &record.titles {
@@ -81,7 +79,7 @@ impl Features {
             let words = plain_words(&full);
             if !words.is_empty() && !title_words.contains(&words) {
                 title_words.push(words);
-                proper_nouns.push(proper_nouns_in(&title.text).into_iter().collect());
+                proper_nouns.push(sorted_set(proper_nouns_in(&title.text)));
             }
             if !key.is_empty() && !title_keys.contains(&key) {
                 title_keys.push(key);
@@ -89,6 +87,14 @@ impl Features {
             if !full.is_empty() && !full_title_keys.contains(&full) {
                 full_title_keys.push(full);
             }
+        }
+        // Folding reserves room for the unfolded text: give it back (they are kept a long time).
+        for text in title_keys
+            .iter_mut()
+            .chain(&mut full_title_keys)
+            .chain(&mut title_words)
+        {
+            text.shrink_to_fit();
         }
         let authors = record.authors.iter().filter_map(AuthorKey::of).collect();
         Features {
@@ -108,8 +114,8 @@ impl Features {
             } else {
                 record.degree_type
             },
-            title_numbers,
-            strong_ids: super::keys::strong_ids(record).into_iter().collect(),
+            title_numbers: sorted_set(title_numbers),
+            strong_ids: sorted_set(super::keys::strong_ids(record)),
             title_words,
             book: record.degree_type == DegreeType::Other
                 && record
@@ -119,6 +125,19 @@ impl Features {
             proper_nouns,
         }
     }
+}
+
+/// Distinct strings in order. A sorted vector rather than a `BTreeSet`: a million records'
+/// features are held in memory at once, and a set's first node costs hundreds of bytes even for
+/// one element. Serialised the same way (a JSON array).
+pub type SortedSet = Vec<String>;
+
+/// Sorts, removes duplicates, and gives back the spare capacity.
+fn sorted_set(mut values: Vec<String>) -> SortedSet {
+    values.sort_unstable();
+    values.dedup();
+    values.shrink_to_fit();
+    values
 }
 
 /// An author as dedup compares them: the family name in the forms it is written in (with and
@@ -214,8 +233,8 @@ fn closest_titles(a: &Features, b: &Features) -> Option<(usize, usize, f64)> {
 }
 
 /// Each side names a place or organisation the other does not (allowing a typo).
-fn proper_nouns_conflict(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
-    let unmatched = |x: &BTreeSet<String>, y: &BTreeSet<String>| {
+fn proper_nouns_conflict(a: &[String], b: &[String]) -> bool {
+    let unmatched = |x: &[String], y: &[String]| {
         x.iter()
             .any(|word| !y.iter().any(|other| families_match(word, other)))
     };
@@ -308,7 +327,10 @@ fn roman(token: &str) -> Option<u32> {
 
 /// Compares two records.
 pub fn compare(a: &Features, b: &Features) -> Verdict {
-    if a.strong_ids.intersection(&b.strong_ids).next().is_some() {
+    if a.strong_ids
+        .iter()
+        .any(|id| b.strong_ids.binary_search(id).is_ok())
+    {
         return Verdict::Same {
             rule: "shared identifier",
             score: 1.0,
@@ -482,11 +504,11 @@ mod tests {
             }],
             year: Some(year),
             degree,
-            title_numbers: numbers_in(&normalize::fold(title)).into_iter().collect(),
-            strong_ids: BTreeSet::new(),
+            title_numbers: sorted_set(numbers_in(&normalize::fold(title))),
+            strong_ids: Vec::new(),
             title_words: vec![plain_words(&normalize::fold(title))],
             book: false,
-            proper_nouns: vec![proper_nouns_in(title).into_iter().collect()],
+            proper_nouns: vec![sorted_set(proper_nouns_in(title))],
         }
     }
 

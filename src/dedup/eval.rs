@@ -55,6 +55,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn dedup_normalisation_gives_the_same_features_and_keys_as_the_full_one() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/dedup-eval/records.jsonl"
+        );
+        let text = std::fs::read_to_string(path).expect("the labelled set");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let labelled: LabelledRecord = serde_json::from_str(line).expect("a labelled record");
+            let context = crate::normalize::Context {
+                source: &labelled.source,
+                identifier: &labelled.identifier,
+                format: labelled.format.as_deref(),
+                sets: &labelled.sets,
+                institution: None,
+                region: None,
+            };
+            let full = crate::normalize::normalize(&labelled.record, &context);
+            let light = crate::normalize::normalize_for_dedup(&labelled.record, &context);
+            assert_eq!(
+                Features::of(&full),
+                Features::of(&light),
+                "{}",
+                labelled.identifier
+            );
+            assert_eq!(blocking_keys(&full), blocking_keys(&light));
+        }
+    }
+
+    #[test]
     fn perfect_and_imperfect_clusterings() {
         let labels: Vec<String> = ["a", "a", "a", "b", "c"]
             .iter()
@@ -152,7 +181,7 @@ impl EvalRecord {
             institution: None,
             region: None,
         };
-        let normalized = crate::normalize::normalize(&labelled.record, &context);
+        let normalized = crate::normalize::normalize_for_dedup(&labelled.record, &context);
         EvalRecord {
             name: format!("{}:{}", labelled.source, labelled.identifier),
             work: labelled.work.clone(),
