@@ -131,7 +131,21 @@ impl Store {
         &self,
         update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let tx = self.db.begin_write().map_err(db)?;
+        self.update_works_bulk(true, update)
+    }
+
+    /// [`Store::update_works`] for one of several transactions of a bulk write: unless
+    /// `durable`, the commit is not synced to disk (a crash may lose it, never half of it), and
+    /// the last transaction of the series, durable, makes all of them so.
+    pub fn update_works_bulk<T>(
+        &self,
+        durable: bool,
+        update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.db.begin_write().map_err(db)?;
+        if !durable {
+            tx.set_durability(redb::Durability::None).map_err(db)?;
+        }
         let result = {
             let mut works = WorksTx {
                 works: tx.open_table(WORKS).map_err(db)?,

@@ -10,6 +10,7 @@
 
 mod fields;
 mod model;
+mod rebuild;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -133,6 +134,9 @@ pub fn update(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<UpdateReport, StoreError> {
+    if rebuild::is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty() {
+        return rebuild::rebuild(store, sources, thesaurus);
+    }
     let mut report = UpdateReport::default();
     let mut cache = FeatureCache::new();
     loop {
