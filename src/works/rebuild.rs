@@ -17,7 +17,7 @@ use crate::store::{Store, StoreError, now_rfc3339};
 const ANALYSE_SLICE: usize = 20_000;
 /// Records whose works are written per transaction (all but the last one not made durable: the
 /// cursor moves, durably, with the last).
-const WRITE_SLICE: usize = 50_000;
+const WRITE_SLICE: usize = 20_000;
 
 /// Whether the store has no works yet, so that [`rebuild`] may build them all at once.
 pub(super) fn is_fresh(store: &Store) -> Result<bool, StoreError> {
@@ -104,40 +104,45 @@ pub(super) fn rebuild(
                 .collect();
         let durable = number == last;
         store.update_works_bulk(durable, |tx| {
+            // Rows of the keyed tables are inserted in key order, after the works: random
+            // inserts into trees larger than the page cache cost a read each.
+            let mut record_work: Vec<(&Member, String)> = Vec::new();
+            let mut stored: Vec<(&Member, StoredFeatures)> = Vec::new();
+            let mut blocks: Vec<(&str, &Member)> = Vec::new();
+            let mut works: Vec<Work> = Vec::with_capacity(groups.len());
             for (offset, members) in groups.iter().enumerate() {
-                let mut work = Work {
+                let mut members: Vec<Member> = members.iter().map(|&index| member(index)).collect();
+                members.sort();
+                works.push(Work {
                     id: tx.new_work_id()?,
                     datestamp: now.clone(),
                     deleted: false,
                     merged_into: None,
                     aliases: Vec::new(),
-                    members: members.iter().map(|&index| member(index)).collect(),
+                    members,
                     merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
                     fields: None,
-                };
-                work.members.sort();
-                let mut data: Vec<(&Member, super::SourceInfo, Analysed)> = Vec::new();
-                for member in &work.members {
-                    let key = (member.source.clone(), member.identifier.clone());
-                    if let Some(one) = analysed.remove(&key) {
-                        data.push((member, sources.get(&member.source), one));
-                    }
-                }
-                for (member, _, one) in &data {
-                    let record = (member.source.as_str(), member.identifier.as_str());
-                    tx.set_record_work(record, &work.id)?;
-                    let stored = StoredFeatures {
-                        features: one.features.clone(),
-                        keys: one.keys.clone(),
-                    };
-                    tx.set_features(record, &stored)?;
-                    for block in &one.keys {
-                        tx.add_to_block(block, record)?;
-                    }
-                }
-                let member_data: Vec<MemberData<'_>> = data
+                });
+            }
+            let mut data: Vec<Vec<(super::SourceInfo, Analysed)>> = works
+                .iter()
+                .map(|work| {
+                    work.members
+                        .iter()
+                        .filter_map(|member| {
+                            let key = (member.source.clone(), member.identifier.clone());
+                            let one = analysed.remove(&key)?;
+                            Some((sources.get(&member.source), one))
+                        })
+                        .collect()
+                })
+                .collect();
+            for (work, data) in works.iter_mut().zip(&data) {
+                let member_data: Vec<MemberData<'_>> = work
+                    .members
                     .iter()
-                    .map(|(member, info, one)| MemberData {
+                    .zip(data)
+                    .map(|(member, (info, one))| MemberData {
                         source: &member.source,
                         identifier: &member.identifier,
                         role: info.role,
@@ -147,8 +152,35 @@ pub(super) fn rebuild(
                     })
                     .collect();
                 work.fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
-                tx.put_work(&work.id, &work, None, work.is_live())?;
+                tx.put_work(&work.id, work, None, work.is_live())?;
                 report.works_created += 1;
+            }
+            for (work, data) in works.iter().zip(&mut data) {
+                for (member, (_, one)) in work.members.iter().zip(data.drain(..)) {
+                    record_work.push((member, work.id.clone()));
+                    stored.push((
+                        member,
+                        StoredFeatures {
+                            features: one.features,
+                            keys: one.keys,
+                        },
+                    ));
+                }
+            }
+            record_work.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (member, id) in &record_work {
+                tx.set_record_work((&member.source, &member.identifier), id)?;
+            }
+            stored.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (member, features) in &stored {
+                tx.set_features((&member.source, &member.identifier), features)?;
+                for block in &features.keys {
+                    blocks.push((block, member));
+                }
+            }
+            blocks.sort_unstable();
+            for (block, member) in blocks {
+                tx.add_to_block(block, (&member.source, &member.identifier))?;
             }
             if durable {
                 tx.set_cursor(changes.next)?;
