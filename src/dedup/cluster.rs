@@ -2,13 +2,11 @@
 //! the pairs that blocking proposes and `compare` accepts, most confident first, never joining
 //! two groups that hold a pair `compare` calls different (cannot-link).
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
 
 use super::compare::{Features, Verdict, compare};
+use super::keys::BlockKey;
 
-/// Blocks larger than this are too generic to compare all pairs of (a common family name);
-/// their records still meet through their other keys.
-const MAX_BLOCK: usize = 200;
 /// Groups larger than this are checked for cannot-links only on the pairs already compared.
 const MAX_CROSS_CHECK: usize = 2_500;
 
@@ -28,41 +26,18 @@ pub struct Clustering {
     pub links: Vec<Link>,
 }
 
-/// Clusters records given their features and blocking keys.
-pub fn cluster(features: &[Features], keys: &[Vec<String>]) -> Clustering {
-    let mut blocks: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, record_keys) in keys.iter().enumerate() {
-        for key in record_keys {
-            blocks.entry(key.as_str()).or_default().push(index);
-        }
-    }
-    let mut verdicts: HashMap<(usize, usize), Verdict> = HashMap::new();
-    for members in blocks.values() {
-        if members.len() < 2 || members.len() > MAX_BLOCK {
-            continue;
-        }
-        for (position, &a) in members.iter().enumerate() {
-            for &b in &members[position + 1..] {
-                let pair = (a.min(b), a.max(b));
-                verdicts
-                    .entry(pair)
-                    .or_insert_with(|| compare(&features[pair.0], &features[pair.1]));
-            }
-        }
-    }
-    let mut candidates: Vec<Link> = verdicts
-        .iter()
-        .filter_map(|(&(a, b), verdict)| match verdict {
-            Verdict::Same { rule, score } => Some(Link {
-                a,
-                b,
-                rule,
-                score: *score,
-            }),
-            _ => None,
-        })
-        .collect();
-    // Most confident first; ties in a fixed order so results do not depend on hashing.
+/// Clusters records given their features and blocking keys. Pairs are compared on all cores;
+/// only the links and the pairs found different are kept (a million records propose tens of
+/// millions of pairs, most of them unsure).
+pub fn cluster<F, K>(features: &[F], keys: &[K]) -> Clustering
+where
+    F: Borrow<Features> + Sync,
+    K: AsRef<[BlockKey]>,
+{
+    let pairs = candidate_pairs(keys);
+    let (mut candidates, different) = compare_all(features, &pairs);
+    drop(pairs);
+    // Most confident first; ties in a fixed order so results do not depend on threads.
     candidates.sort_by(|x, y| {
         y.score
             .total_cmp(&x.score)
@@ -76,7 +51,7 @@ pub fn cluster(features: &[Features], keys: &[Vec<String>]) -> Clustering {
         if root_a == root_b {
             continue;
         }
-        if cannot_link(&groups, root_a, root_b, features, &verdicts) {
+        if cannot_link(&groups, root_a, root_b, features, &different) {
             continue;
         }
         groups.union(root_a, root_b);
@@ -88,28 +63,105 @@ pub fn cluster(features: &[Features], keys: &[Vec<String>]) -> Clustering {
     }
 }
 
+/// Every pair of records sharing a block no larger than its kind allows, once, sorted.
+fn candidate_pairs<K: AsRef<[BlockKey]>>(keys: &[K]) -> Vec<(u32, u32)> {
+    let mut entries: Vec<(BlockKey, u32)> = keys
+        .iter()
+        .enumerate()
+        .flat_map(|(index, record_keys)| {
+            record_keys
+                .as_ref()
+                .iter()
+                .map(move |&key| (key, index as u32))
+        })
+        .collect();
+    entries.sort_unstable();
+    let mut pairs = Vec::new();
+    for block in entries.chunk_by(|x, y| x.0 == y.0) {
+        if block.len() < 2 || block.len() > block[0].0.limit() {
+            continue;
+        }
+        for (position, &(_, a)) in block.iter().enumerate() {
+            for &(_, b) in &block[position + 1..] {
+                pairs.push((a.min(b), a.max(b)));
+            }
+        }
+    }
+    drop(entries);
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// Compares the pairs on all cores: the links (`Same`) and the pairs called different (sorted,
+/// for the cannot-link checks).
+fn compare_all<F: Borrow<Features> + Sync>(
+    features: &[F],
+    pairs: &[(u32, u32)],
+) -> (Vec<Link>, Vec<(u32, u32)>) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
+    let chunk = pairs.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pairs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut same = Vec::new();
+                    let mut different = Vec::new();
+                    for &(a, b) in part {
+                        match compare(features[a as usize].borrow(), features[b as usize].borrow())
+                        {
+                            Verdict::Same { rule, score } => same.push(Link {
+                                a: a as usize,
+                                b: b as usize,
+                                rule,
+                                score,
+                            }),
+                            Verdict::Different { .. } => different.push((a, b)),
+                            Verdict::Unsure { .. } => {}
+                        }
+                    }
+                    (same, different)
+                })
+            })
+            .collect();
+        let mut same = Vec::new();
+        let mut different = Vec::new();
+        for handle in handles {
+            // A panic in `compare` is a bug: let it surface as one.
+            let (part_same, part_different) = match handle.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            same.extend(part_same);
+            different.extend(part_different);
+        }
+        (same, different)
+    })
+}
+
 /// Whether joining the two groups would put together a pair known to be different works.
-fn cannot_link(
+fn cannot_link<F: Borrow<Features>>(
     groups: &Groups,
     root_a: usize,
     root_b: usize,
-    features: &[Features],
-    verdicts: &HashMap<(usize, usize), Verdict>,
+    features: &[F],
+    different: &[(u32, u32)],
 ) -> bool {
     let members_a = &groups.members[root_a];
     let members_b = &groups.members[root_b];
     let check_all = members_a.len() * members_b.len() <= MAX_CROSS_CHECK;
     members_a.iter().any(|&a| {
         members_b.iter().any(|&b| {
-            let pair = (a.min(b), a.max(b));
-            match verdicts.get(&pair) {
-                Some(verdict) => matches!(verdict, Verdict::Different { .. }),
-                None if check_all => matches!(
-                    compare(&features[pair.0], &features[pair.1]),
-                    Verdict::Different { .. }
-                ),
-                None => false,
-            }
+            let pair = (a.min(b) as u32, a.max(b) as u32);
+            different.binary_search(&pair).is_ok()
+                || (check_all
+                    && matches!(
+                        compare(features[a].borrow(), features[b].borrow()),
+                        Verdict::Different { .. }
+                    ))
         })
     })
 }

@@ -4,8 +4,7 @@
 //! same person, two volumes of one work, two editions of a yearly study, or two people's theses
 //! with the same generic title are different works however alike their titles are.
 
-use std::collections::BTreeSet;
-
+use super::distance::normalized_levenshtein;
 use crate::normalize::{self, DegreeType, Normalized};
 
 /// The outcome of comparing two records.
@@ -43,9 +42,9 @@ pub struct Features {
     pub degree: DegreeType,
     /// Numbers written in the titles (volumes, parts, editions' years): different sets mean
     /// different works.
-    pub title_numbers: BTreeSet<String>,
+    pub title_numbers: SortedSet,
     /// Canonical strong identifiers, `kind:value`.
-    pub strong_ids: BTreeSet<String>,
+    pub strong_ids: SortedSet,
     /// Every title as plain words (brackets such as "[Texte imprimé]" and punctuation dropped),
     /// to see through typos and other subtitle separators.
     #[serde(default)]
@@ -57,7 +56,7 @@ pub struct Features {
     /// `title_words`: "Panorama de l'ESS en Bretagne" and "… en Occitanie" are different
     /// studies.
     #[serde(default)]
-    pub proper_nouns: Vec<BTreeSet<String>>,
+    pub proper_nouns: Vec<SortedSet>,
 }
 
 impl Features {
@@ -65,7 +64,7 @@ impl Features {
         let mut title_keys = Vec::new();
         let mut full_title_keys = Vec::new();
         let mut title_words = Vec::new();
-        let mut title_numbers = BTreeSet::new();
+        let mut title_numbers = Vec::new();
         let mut proper_nouns = Vec::new();
         let year = record.date.as_ref().map(|d| d.year.to_string());
         for title in &record.titles {
@@ -80,7 +79,7 @@ impl Features {
             let words = plain_words(&full);
             if !words.is_empty() && !title_words.contains(&words) {
                 title_words.push(words);
-                proper_nouns.push(proper_nouns_in(&title.text).into_iter().collect());
+                proper_nouns.push(sorted_set(proper_nouns_in(&title.text)));
             }
             if !key.is_empty() && !title_keys.contains(&key) {
                 title_keys.push(key);
@@ -88,6 +87,14 @@ impl Features {
             if !full.is_empty() && !full_title_keys.contains(&full) {
                 full_title_keys.push(full);
             }
+        }
+        // Folding reserves room for the unfolded text: give it back (they are kept a long time).
+        for text in title_keys
+            .iter_mut()
+            .chain(&mut full_title_keys)
+            .chain(&mut title_words)
+        {
+            text.shrink_to_fit();
         }
         let authors = record.authors.iter().filter_map(AuthorKey::of).collect();
         Features {
@@ -107,8 +114,8 @@ impl Features {
             } else {
                 record.degree_type
             },
-            title_numbers,
-            strong_ids: super::keys::strong_ids(record).into_iter().collect(),
+            title_numbers: sorted_set(title_numbers),
+            strong_ids: sorted_set(super::keys::strong_ids(record)),
             title_words,
             book: record.degree_type == DegreeType::Other
                 && record
@@ -118,6 +125,19 @@ impl Features {
             proper_nouns,
         }
     }
+}
+
+/// Distinct strings in order. A sorted vector rather than a `BTreeSet`: a million records'
+/// features are held in memory at once, and a set's first node costs hundreds of bytes even for
+/// one element. Serialised the same way (a JSON array).
+pub type SortedSet = Vec<String>;
+
+/// Sorts, removes duplicates, and gives back the spare capacity.
+fn sorted_set(mut values: Vec<String>) -> SortedSet {
+    values.sort_unstable();
+    values.dedup();
+    values.shrink_to_fit();
+    values
 }
 
 /// An author as dedup compares them: the family name in the forms it is written in (with and
@@ -197,24 +217,24 @@ fn proper_nouns_in(title: &str) -> Vec<String> {
         .collect()
 }
 
-/// The pair of titles (one of each record) that are most alike: the proper nouns of a French
-/// title are not compared with those of an English one.
-fn closest_titles(a: &Features, b: &Features) -> Option<(usize, usize)> {
-    let mut best: Option<(f64, usize, usize)> = None;
+/// The pair of titles (one of each record) that are most alike, and their similarity: the
+/// proper nouns of a French title are not compared with those of an English one.
+fn closest_titles(a: &Features, b: &Features) -> Option<(usize, usize, f64)> {
+    let mut best: Option<(usize, usize, f64)> = None;
     for (i, wa) in a.title_words.iter().enumerate() {
         for (j, wb) in b.title_words.iter().enumerate() {
-            let similarity = strsim::normalized_levenshtein(wa, wb);
-            if best.is_none_or(|(s, _, _)| similarity > s) {
-                best = Some((similarity, i, j));
+            let similarity = normalized_levenshtein(wa, wb);
+            if best.is_none_or(|(_, _, s)| similarity > s) {
+                best = Some((i, j, similarity));
             }
         }
     }
-    best.map(|(_, i, j)| (i, j))
+    best
 }
 
 /// Each side names a place or organisation the other does not (allowing a typo).
-fn proper_nouns_conflict(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
-    let unmatched = |x: &BTreeSet<String>, y: &BTreeSet<String>| {
+fn proper_nouns_conflict(a: &[String], b: &[String]) -> bool {
+    let unmatched = |x: &[String], y: &[String]| {
         x.iter()
             .any(|word| !y.iter().any(|other| families_match(word, other)))
     };
@@ -307,7 +327,10 @@ fn roman(token: &str) -> Option<u32> {
 
 /// Compares two records.
 pub fn compare(a: &Features, b: &Features) -> Verdict {
-    if a.strong_ids.intersection(&b.strong_ids).next().is_some() {
+    if a.strong_ids
+        .iter()
+        .any(|id| b.strong_ids.binary_search(id).is_ok())
+    {
         return Verdict::Same {
             rule: "shared identifier",
             score: 1.0,
@@ -346,7 +369,16 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
             reason: "years too far apart",
         };
     }
-    if let Some((i, j)) = closest_titles(a, b)
+    // Authors first: the cheapest test that tells most candidate pairs apart (a generic title
+    // by two people), before any edit distance is computed.
+    let authors = author_agreement(a, b);
+    if authors == Agreement::Conflict && !is_study {
+        return Verdict::Different {
+            reason: "different authors",
+        };
+    }
+    let closest = closest_titles(a, b);
+    if let Some((i, j, _)) = closest
         && let (Some(nouns_a), Some(nouns_b)) = (a.proper_nouns.get(i), b.proper_nouns.get(j))
         && proper_nouns_conflict(nouns_a, nouns_b)
     {
@@ -354,13 +386,7 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
             reason: "titles name different places or organisations",
         };
     }
-    let authors = author_agreement(a, b);
-    if authors == Agreement::Conflict && !is_study {
-        return Verdict::Different {
-            reason: "different authors",
-        };
-    }
-    let title = title_similarity(a, b);
+    let title = title_similarity(a, b, closest.map_or(0.0, |(_, _, s)| s as f32));
     // One title carries a number (a volume, an edition) the other lacks: not enough alone.
     let numbers_differ = a.title_numbers != b.title_numbers;
     match authors {
@@ -419,18 +445,14 @@ fn author_agreement(a: &Features, b: &Features) -> Agreement {
     }
 }
 
-/// The best similarity between any title of `a` and any title of `b`, in 0..=1.
-pub fn title_similarity(a: &Features, b: &Features) -> f32 {
-    let mut best = 0.0f32;
+/// The best similarity between any title of `a` and any title of `b`, in 0..=1, given the best
+/// similarity of their plain words (typos, other subtitle separators, "[Texte imprimé]"), which
+/// [`closest_titles`] has computed already.
+fn title_similarity(a: &Features, b: &Features, words_similarity: f32) -> f32 {
+    let mut best = words_similarity;
     for ka in &a.title_keys {
         for kb in &b.title_keys {
             best = best.max(key_similarity(ka, kb));
-        }
-    }
-    // Typos, other subtitle separators, "[Texte imprimé]".
-    for wa in &a.title_words {
-        for wb in &b.title_words {
-            best = best.max(strsim::normalized_levenshtein(wa, wb) as f32);
         }
     }
     // A title truncated or without its subtitle on one side.
@@ -453,12 +475,19 @@ fn key_similarity(a: &str, b: &str) -> f32 {
     if a == b {
         return 1.0;
     }
-    let edit = strsim::normalized_levenshtein(a, b) as f32;
-    let tokens_a: BTreeSet<&str> = a.split(' ').collect();
-    let tokens_b: BTreeSet<&str> = b.split(' ').collect();
-    let shared = tokens_a.intersection(&tokens_b).count() as f32;
-    let union = tokens_a.union(&tokens_b).count().max(1) as f32;
-    edit.max(shared / union)
+    let edit = normalized_levenshtein(a, b) as f32;
+    let mut tokens_a: Vec<&str> = a.split(' ').collect();
+    let mut tokens_b: Vec<&str> = b.split(' ').collect();
+    tokens_a.sort_unstable();
+    tokens_a.dedup();
+    tokens_b.sort_unstable();
+    tokens_b.dedup();
+    let shared = tokens_a
+        .iter()
+        .filter(|t| tokens_b.binary_search(t).is_ok())
+        .count();
+    let union = (tokens_a.len() + tokens_b.len() - shared).max(1) as f32;
+    edit.max(shared as f32 / union)
 }
 
 #[cfg(test)]
@@ -475,11 +504,11 @@ mod tests {
             }],
             year: Some(year),
             degree,
-            title_numbers: numbers_in(&normalize::fold(title)).into_iter().collect(),
-            strong_ids: BTreeSet::new(),
+            title_numbers: sorted_set(numbers_in(&normalize::fold(title))),
+            strong_ids: Vec::new(),
             title_words: vec![plain_words(&normalize::fold(title))],
             book: false,
-            proper_nouns: vec![proper_nouns_in(title).into_iter().collect()],
+            proper_nouns: vec![sorted_set(proper_nouns_in(title))],
         }
     }
 

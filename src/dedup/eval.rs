@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::{BlockKey, Features, blocking_keys, cluster, compare};
+
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct PairScores {
     pub true_pairs: u64,
@@ -13,11 +15,11 @@ pub struct PairScores {
 }
 
 /// Scores `groups` (of record indexes) against `labels` (one work label per record).
-pub fn pair_scores(groups: &[Vec<usize>], labels: &[String]) -> PairScores {
+pub fn pair_scores<L: AsRef<str>>(groups: &[Vec<usize>], labels: &[L]) -> PairScores {
     let pairs = |n: u64| n * n.saturating_sub(1) / 2;
     let mut by_label: HashMap<&str, u64> = HashMap::new();
     for label in labels {
-        *by_label.entry(label).or_default() += 1;
+        *by_label.entry(label.as_ref()).or_default() += 1;
     }
     let true_pairs = by_label.values().map(|&n| pairs(n)).sum();
     let mut predicted_pairs = 0;
@@ -26,7 +28,7 @@ pub fn pair_scores(groups: &[Vec<usize>], labels: &[String]) -> PairScores {
         predicted_pairs += pairs(group.len() as u64);
         let mut inside: HashMap<&str, u64> = HashMap::new();
         for &index in group {
-            *inside.entry(labels[index].as_str()).or_default() += 1;
+            *inside.entry(labels[index].as_ref()).or_default() += 1;
         }
         correct_pairs += inside.values().map(|&n| pairs(n)).sum::<u64>();
     }
@@ -51,6 +53,35 @@ pub fn pair_scores(groups: &[Vec<usize>], labels: &[String]) -> PairScores {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dedup_normalisation_gives_the_same_features_and_keys_as_the_full_one() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/dedup-eval/records.jsonl"
+        );
+        let text = std::fs::read_to_string(path).expect("the labelled set");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let labelled: LabelledRecord = serde_json::from_str(line).expect("a labelled record");
+            let context = crate::normalize::Context {
+                source: &labelled.source,
+                identifier: &labelled.identifier,
+                format: labelled.format.as_deref(),
+                sets: &labelled.sets,
+                institution: None,
+                region: None,
+            };
+            let full = crate::normalize::normalize(&labelled.record, &context);
+            let light = crate::normalize::normalize_for_dedup(&labelled.record, &context);
+            assert_eq!(
+                Features::of(&full),
+                Features::of(&light),
+                "{}",
+                labelled.identifier
+            );
+            assert_eq!(blocking_keys(&full), blocking_keys(&light));
+        }
+    }
 
     #[test]
     fn perfect_and_imperfect_clusterings() {
@@ -128,28 +159,97 @@ fn wrong_pairs(
     found
 }
 
-/// Normalises and clusters a labelled set and scores the result; lists up to `max_errors` wrong
-/// pairs of each kind.
-pub fn evaluate(records: &[LabelledRecord], max_errors: usize) -> EvalReport {
-    use super::{Features, blocking_keys, cluster, compare};
-    let normalized: Vec<_> = records
-        .iter()
-        .map(|labelled| {
-            let context = crate::normalize::Context {
-                source: &labelled.source,
-                identifier: &labelled.identifier,
-                format: labelled.format.as_deref(),
-                sets: &labelled.sets,
-                institution: None,
-                region: None,
-            };
-            crate::normalize::normalize(&labelled.record, &context)
-        })
-        .collect();
-    let features: Vec<Features> = normalized.iter().map(Features::of).collect();
-    let keys: Vec<Vec<String>> = normalized.iter().map(blocking_keys).collect();
+/// A labelled record reduced to what clustering and scoring need: a million of them fit in
+/// memory (the harvested record and its normalised form are dropped as soon as read).
+#[derive(Debug, Clone)]
+pub struct EvalRecord {
+    /// `source:identifier`, to name the record in the list of errors.
+    pub name: String,
+    pub work: String,
+    pub features: Features,
+    pub keys: Vec<BlockKey>,
+}
+
+impl EvalRecord {
+    /// Normalises a labelled record and keeps its dedup features and keys.
+    pub fn of(labelled: &LabelledRecord) -> EvalRecord {
+        let context = crate::normalize::Context {
+            source: &labelled.source,
+            identifier: &labelled.identifier,
+            format: labelled.format.as_deref(),
+            sets: &labelled.sets,
+            institution: None,
+            region: None,
+        };
+        let normalized = crate::normalize::normalize_for_dedup(&labelled.record, &context);
+        EvalRecord {
+            name: format!("{}:{}", labelled.source, labelled.identifier),
+            work: labelled.work.clone(),
+            features: Features::of(&normalized),
+            keys: blocking_keys(&normalized)
+                .iter()
+                .map(|key| BlockKey::of(key))
+                .collect(),
+        }
+    }
+}
+
+/// A line of a labelled set that is not a labelled record.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: not a labelled record: {error}")]
+pub struct EvalLineError {
+    /// 1-based, counted from the first line given.
+    pub line: usize,
+    pub error: serde_json::Error,
+}
+
+/// Parses and prepares JSON lines of a labelled set on all cores, in order; blank lines are
+/// skipped.
+pub fn prepare_lines(lines: &[String]) -> Result<Vec<EvalRecord>, EvalLineError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
+    let chunk = lines.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(chunk)
+            .enumerate()
+            .map(|(part, lines)| {
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(lines.len());
+                    for (offset, line) in lines.iter().enumerate() {
+                        if line.trim().is_empty() {
+                            continue;
+                        }
+                        let labelled: LabelledRecord =
+                            serde_json::from_str(line).map_err(|error| EvalLineError {
+                                line: part * chunk + offset + 1,
+                                error,
+                            })?;
+                        out.push(EvalRecord::of(&labelled));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(lines.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => all.extend(part?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(all)
+    })
+}
+
+/// Clusters prepared records and scores the result against their labels; lists up to
+/// `max_errors` wrong pairs of each kind.
+pub fn evaluate(records: &[EvalRecord], max_errors: usize) -> EvalReport {
+    let features: Vec<&Features> = records.iter().map(|r| &r.features).collect();
+    let keys: Vec<&[BlockKey]> = records.iter().map(|r| r.keys.as_slice()).collect();
     let clustering = cluster(&features, &keys);
-    let labels: Vec<String> = records.iter().map(|r| r.work.clone()).collect();
+    let labels: Vec<&str> = records.iter().map(|r| r.work.as_str()).collect();
     let scores = pair_scores(&clustering.groups, &labels);
 
     let mut group_of = vec![0usize; records.len()];
@@ -166,9 +266,9 @@ pub fn evaluate(records: &[LabelledRecord], max_errors: usize) -> EvalReport {
     labelled.sort();
     let describe = |kind: &'static str, a: usize, b: usize| PairError {
         kind,
-        a: format!("{}:{}", records[a].source, records[a].identifier),
-        b: format!("{}:{}", records[b].source, records[b].identifier),
-        verdict: format!("{:?}", compare(&features[a], &features[b])),
+        a: records[a].name.clone(),
+        b: records[b].name.clone(),
+        verdict: format!("{:?}", compare(&records[a].features, &records[b].features)),
     };
     let mut errors = wrong_pairs(
         &clustering.groups,

@@ -1,8 +1,26 @@
 //! Strong identifiers and blocking keys: which records are worth comparing at all. Comparing every
 //! pair of a million records is out of the question; records that share no key are never
 //! compared.
+//!
+//! Keys come in two kinds. *Broad* keys (the first or last significant title words, a doctoral
+//! author's family name) find typos and translations but grow with the corpus: "économie
+//! sociale solidaire" starts thousands of titles. *Narrow* keys are a broad key refined by
+//! something a true duplicate shares too (an author's family name, the year of a study, the whole
+//! title), so every pair a narrow key proposes is also proposed by its broad key. Blocks are
+//! compared only up to a size that depends on their kind ([`block_limit`]): on a small corpus the
+//! broad keys alone decide; on a large one the narrow keys keep the candidates of each record
+//! bounded, so that clustering a million records, or adding one, costs what the record needs,
+//! not what the corpus holds.
 
 use crate::normalize::{self, DegreeType, IdKind, Normalized};
+
+/// A broad block larger than this is too generic to compare all pairs of; its records still
+/// meet through their narrow keys.
+const BROAD_LIMIT: usize = 24;
+/// A narrow block larger than this (a common name on a generic title) is skipped too.
+const NARROW_LIMIT: usize = 64;
+/// Records sharing a strong identifier are the same work: compared in blocks up to this size.
+const IDENTIFIER_LIMIT: usize = 200;
 
 /// Identifiers that name one work wherever it is deposited. URLs and handles name a copy in one
 /// repository; ISBNs name a book, which may be published from a thesis (another work).
@@ -33,14 +51,45 @@ const STOPWORDS: &[&str] = &[
     "the", "of", "and", "in", "a", "an", "pour", "par", "sur", "dans", "on", "for", "to",
 ];
 
-/// Blocking keys of a record: strong identifiers, the first and the last significant words of
-/// each title (a typo at either end still leaves one key), and, for doctoral theses and HDRs,
-/// the author's family name (translated titles).
+/// Blocking keys of a record. Broad: strong identifiers (`i:`), the first (`t:`) and last (`e:`)
+/// three significant words of each title (a typo at either end still leaves one key), and, for
+/// doctoral theses and HDRs, the author's family name (`a:`, translated titles). Narrow (after a
+/// `|`): each title key with each author's family name, its letters sorted so that a swap of two
+/// letters still meets (`title and author`), with the year for
+/// studies (`study title and year`), the whole subtitle-free title (`f:`, records without
+/// authors), and the family name with the initial and the years around the defence.
 pub fn blocking_keys(record: &Normalized) -> Vec<String> {
     let mut keys: Vec<String> = strong_ids(record)
         .into_iter()
         .map(|id| format!("i:{id}"))
         .collect();
+    let families: Vec<String> = record
+        .authors
+        .iter()
+        .flat_map(|author| {
+            let folded = normalize::fold(&author.family);
+            let compact: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
+            let without_particles = normalize::name_key(author)
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            [compact, without_particles]
+        })
+        .filter(|family| !family.is_empty())
+        .map(|family| {
+            // Letters sorted: a transposition typo ("Cœrudevey") leaves the key unchanged.
+            let mut letters: Vec<char> = family.chars().collect();
+            letters.sort_unstable();
+            letters.into_iter().collect::<String>()
+        })
+        .collect();
+    let year = record.date.as_ref().map(|d| d.year);
+    // Studies (and records of unknown type, which may be studies) match on title and year alone.
+    let study_like = matches!(
+        record.degree_type,
+        DegreeType::ReportStudy | DegreeType::Other
+    );
     for title in &record.titles {
         let key = normalize::title_key(&title.text);
         let words: Vec<&str> = key
@@ -59,8 +108,16 @@ pub fn blocking_keys(record: &Normalized) -> Vec<String> {
             .copied()
             .collect::<Vec<_>>()
             .join(" ");
-        keys.push(format!("t:{head}"));
-        keys.push(format!("e:{tail}"));
+        for broad in [format!("t:{head}"), format!("e:{tail}")] {
+            for family in &families {
+                keys.push(format!("{broad}|{family}"));
+            }
+            if study_like && let Some(year) = year {
+                keys.push(format!("{broad}|{year}"));
+            }
+            keys.push(broad);
+        }
+        keys.push(format!("t:{head}|f:{}", words.join(" ")));
     }
     if matches!(
         record.degree_type,
@@ -68,12 +125,97 @@ pub fn blocking_keys(record: &Normalized) -> Vec<String> {
     ) {
         for author in &record.authors {
             let family = normalize::fold(&author.family);
-            if !family.is_empty() {
-                keys.push(format!("a:{family}"));
+            if family.is_empty() {
+                continue;
             }
+            let initial = author
+                .given
+                .as_deref()
+                .map(normalize::fold)
+                .and_then(|given| given.chars().find(|c| c.is_alphanumeric()));
+            // Years one apart on each side: two records at most two years apart share one.
+            if let (Some(initial), Some(year)) = (initial, year) {
+                for around in year - 1..=year + 1 {
+                    keys.push(format!("a:{family}|{initial}{around}"));
+                }
+            }
+            keys.push(format!("a:{family}"));
         }
     }
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// How many records a block may hold and still be compared pair by pair.
+pub fn block_limit(key: &str) -> usize {
+    BlockKey::of(key).limit()
+}
+
+/// A blocking key as the in-memory clustering holds it: a 64-bit hash whose two low bits say
+/// the kind of block, hence its size limit (a million records have some fifteen million keys:
+/// strings would take gigabytes). Two keys colliding only adds candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BlockKey(u64);
+
+/// Kinds of block, in the two low bits of a [`BlockKey`].
+const BROAD: u64 = 0;
+const NARROW: u64 = 1;
+const IDENTIFIER: u64 = 2;
+const UNBOUNDED: u64 = 3;
+
+impl BlockKey {
+    pub fn of(key: &str) -> BlockKey {
+        let kind = if key.starts_with("i:") {
+            IDENTIFIER
+        } else if key.contains('|') {
+            NARROW
+        } else {
+            BROAD
+        };
+        BlockKey((xxhash_rust::xxh3::xxh3_64(key.as_bytes()) & !3) | kind)
+    }
+
+    /// One key shared by records that must all be compared with each other, however many
+    /// (the members of one work, when it is regrouped).
+    pub fn unbounded(key: &str) -> BlockKey {
+        BlockKey((xxhash_rust::xxh3::xxh3_64(key.as_bytes()) & !3) | UNBOUNDED)
+    }
+
+    pub fn limit(self) -> usize {
+        match self.0 & 3 {
+            BROAD => BROAD_LIMIT,
+            NARROW => NARROW_LIMIT,
+            IDENTIFIER => IDENTIFIER_LIMIT,
+            _ => usize::MAX,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_narrow_key_refines_a_broad_key_of_the_same_record() {
+        let record: Normalized = serde_json::from_value(serde_json::json!({
+            "titles": [{"text": "L'économie sociale et solidaire en Bretagne : gouvernance des SCIC",
+                        "lang": "fr", "subtitle": "gouvernance des SCIC"}],
+            "authors": [{"family": "de La Fontaine", "given": "Marie",
+                         "display": "Marie de La Fontaine"}],
+            "advisors": [], "degree_type": "doctoral-thesis", "discipline": null,
+            "institution": null, "date": {"year": 2019}, "language": "fr", "abstracts": [],
+            "keywords": [], "identifiers": [], "access": "open", "embargo_until": null,
+            "licence": null, "problems": []
+        }))
+        .expect("a normalised record");
+        let keys = blocking_keys(&record);
+        assert!(keys.contains(&"t:economie sociale solidaire".to_owned()));
+        assert!(keys.contains(&"t:economie sociale solidaire|aadeefilnnot".to_owned()));
+        for key in &keys {
+            if let Some((broad, _)) = key.split_once('|') {
+                assert!(keys.contains(&broad.to_owned()), "{key} refines nothing");
+            }
+        }
+    }
 }

@@ -4,10 +4,14 @@
 
 mod cluster;
 mod compare;
+mod distance;
 mod eval;
 mod keys;
 
 pub use cluster::{Clustering, Link, cluster};
 pub use compare::{AuthorKey, Features, Verdict, compare};
-pub use eval::{EvalReport, LabelledRecord, PairError, PairScores, evaluate, pair_scores};
-pub use keys::{blocking_keys, strong_ids};
+pub use eval::{
+    EvalLineError, EvalRecord, EvalReport, LabelledRecord, PairError, PairScores, evaluate,
+    pair_scores, prepare_lines,
+};
+pub use keys::{BlockKey, block_limit, blocking_keys, strong_ids};

@@ -94,10 +94,15 @@ fn write(store: &Store, works: &[Work]) {
         .update_works(|tx| {
             for work in works {
                 let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
-                tx.put_work(&work.id, work, was, work.is_live())?;
                 let specs = sets::set_specs(work);
-                tx.feed
-                    .index(&work.id, &work.datestamp, !work.is_live(), specs.as_deref())?;
+                tx.put_work(
+                    &work.id,
+                    work,
+                    was,
+                    work.is_live(),
+                    &work.datestamp,
+                    specs.as_deref(),
+                )?;
             }
             Ok(())
         })

@@ -137,25 +137,7 @@ pub fn normalize(record: &Record, context: &Context<'_>) -> Normalized {
 
     let institution = institution(record, &citations, &corporate_authors, context);
 
-    let date_candidates: Vec<&str> = record
-        .dates
-        .iter()
-        .map(String::as_str)
-        .filter(|d| {
-            !d.trim()
-                .to_ascii_lowercase()
-                .starts_with("info:eu-repo/date/")
-        })
-        .collect();
-    let (date, date_errors) = best_date(date_candidates.iter().copied());
-    problems.extend(
-        date_errors
-            .iter()
-            .map(|e| Problem::new("date", e.to_string())),
-    );
-    if date.is_none() && date_errors.is_empty() {
-        problems.push(Problem::new("date", "no date"));
-    }
+    let date = date(record, &mut problems);
 
     let mut titles = titles(record);
     if titles.is_empty() {
@@ -191,6 +173,59 @@ pub fn normalize(record: &Record, context: &Context<'_>) -> Normalized {
         licence: rights.licence,
         problems,
     }
+}
+
+/// What deduplication reads of a record, with the same values as [`normalize`] gives them:
+/// titles, authors, degree type, date and identifiers. The other fields are left empty and no
+/// problems are listed: evaluating dedup over a million records skips abstracts, keywords,
+/// rights and language detection, which it never looks at.
+pub fn normalize_for_dedup(record: &Record, context: &Context<'_>) -> Normalized {
+    let mut problems = Vec::new();
+    let (authors, _) = authors(record, &mut problems);
+    let date = date(record, &mut problems);
+    let identifiers = identifiers(record, context, &mut problems);
+    Normalized {
+        titles: titles(record),
+        authors,
+        advisors: Vec::new(),
+        degree_type: degree_type(record, context.sets, context.format),
+        discipline: None,
+        institution: None,
+        date,
+        language: None,
+        abstracts: Vec::new(),
+        keywords: Vec::new(),
+        identifiers,
+        access: Access::default(),
+        embargo_until: None,
+        licence: None,
+        problems: Vec::new(),
+    }
+}
+
+/// The defence or publication date: the best of the record's dates (OpenAIRE's
+/// `info:eu-repo/date/…` embargo markers aside).
+fn date(record: &Record, problems: &mut Vec<Problem>) -> Option<PartialDate> {
+    let date_candidates: Vec<&str> = record
+        .dates
+        .iter()
+        .map(String::as_str)
+        .filter(|d| {
+            !d.trim()
+                .to_ascii_lowercase()
+                .starts_with("info:eu-repo/date/")
+        })
+        .collect();
+    let (date, date_errors) = best_date(date_candidates.iter().copied());
+    problems.extend(
+        date_errors
+            .iter()
+            .map(|e| Problem::new("date", e.to_string())),
+    );
+    if date.is_none() && date_errors.is_empty() {
+        problems.push(Problem::new("date", "no date"));
+    }
+    date
 }
 
 /// Titles cleaned, each once (by folded text), with their subtitle split off.

@@ -132,7 +132,21 @@ impl Store {
         &self,
         update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let tx = self.db.begin_write().map_err(db)?;
+        self.update_works_bulk(true, update)
+    }
+
+    /// [`Store::update_works`] for one of several transactions of a bulk write: unless
+    /// `durable`, the commit is not synced to disk (a crash may lose it, never half of it), and
+    /// the last transaction of the series, durable, makes all of them so.
+    pub fn update_works_bulk<T>(
+        &self,
+        durable: bool,
+        update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.db.begin_write().map_err(db)?;
+        if !durable {
+            tx.set_durability(redb::Durability::None).map_err(db)?;
+        }
         let result = {
             let meta = tx.open_table(META).map_err(db)?;
             let feed = FeedTx::open(&tx, &meta)?;
@@ -164,8 +178,8 @@ pub struct WorksTx<'t> {
     counts: redb::Table<'t, &'static str, u64>,
     meta: redb::Table<'t, &'static str, &'static str>,
     records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
-    /// The OAI feed's index, written with each work (see [`FeedTx`]).
-    pub feed: FeedTx<'t>,
+    /// The OAI feed's index, written with each work by [`WorksTx::put_work`].
+    feed: FeedTx<'t>,
 }
 
 impl WorksTx<'_> {
@@ -263,12 +277,18 @@ impl WorksTx<'_> {
     }
 
     /// Writes a work; `was`/`now` are its liveness before and after, for the counts.
+    ///
+    /// The work also moves to the end of the feed index, with its `datestamp` and its leaf
+    /// `sets` (`None`: those it had, for a work that is no longer live): a work cannot be
+    /// written without its feed entry.
     pub fn put_work<W: Serialize>(
         &mut self,
         id: &str,
         work: &W,
         was: Option<bool>,
         now: bool,
+        datestamp: &str,
+        sets: Option<&[String]>,
     ) -> Result<(), StoreError> {
         let bytes = lz4_flex::compress_prepend_size(&to_json(work));
         self.works.insert(id, bytes.as_slice()).map_err(db)?;
@@ -278,7 +298,7 @@ impl WorksTx<'_> {
             }
             self.bump(if now { "live" } else { "deleted" }, 1)?;
         }
-        Ok(())
+        self.feed.index(id, datestamp, !now, sets)
     }
 
     fn bump(&mut self, name: &str, delta: i64) -> Result<(), StoreError> {

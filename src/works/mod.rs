@@ -10,6 +10,7 @@
 
 mod fields;
 mod model;
+mod rebuild;
 pub mod sets;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,8 +28,6 @@ use crate::store::{Store, StoreError, StoredRecord, WorksTx, now_rfc3339};
 
 /// Changes applied per transaction.
 const BATCH: usize = 5_000;
-/// A blocking key shared by more records than this is too common to look candidates up by.
-const MAX_BLOCK: usize = 200;
 
 /// What the works stage needs to know of a source.
 #[derive(Debug, Clone)]
@@ -69,6 +68,20 @@ impl SourceInfos {
             min_relevance: None,
         })
     }
+}
+
+/// Writes a work (with its feed entry, under the sets it belongs to); `was` is its liveness
+/// before, for the counts. Both the incremental and the bulk path write works through here.
+fn write_work(tx: &mut WorksTx<'_>, work: &Work, was: Option<bool>) -> Result<(), StoreError> {
+    let specs = sets::set_specs(work);
+    tx.put_work(
+        &work.id,
+        work,
+        was,
+        work.is_live(),
+        &work.datestamp,
+        specs.as_deref(),
+    )
 }
 
 /// What dedup keeps of each record in the store.
@@ -136,6 +149,9 @@ pub fn update(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<UpdateReport, StoreError> {
+    if rebuild::is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty() {
+        return rebuild::rebuild(store, sources, thesaurus);
+    }
     let mut report = UpdateReport::default();
     let mut cache = FeatureCache::new();
     loop {
@@ -303,7 +319,7 @@ impl Batch<'_, '_> {
         };
         let mut candidates: BTreeSet<(String, String)> = BTreeSet::new();
         for block in &stored.keys {
-            if let Some(members) = self.tx.block(block, MAX_BLOCK)? {
+            if let Some(members) = self.tx.block(block, dedup::block_limit(block))? {
                 candidates.extend(members);
             }
         }
@@ -448,11 +464,7 @@ impl Batch<'_, '_> {
     /// a work goes through here.
     fn save(&mut self, work: &Work) -> Result<(), StoreError> {
         let was = self.tx.work::<Work>(&work.id)?.map(|w| w.is_live());
-        self.tx.put_work(&work.id, work, was, work.is_live())?;
-        let specs = sets::set_specs(work);
-        self.tx
-            .feed
-            .index(&work.id, &work.datestamp, !work.is_live(), specs.as_deref())
+        write_work(self.tx, work, was)
     }
 
     /// Recomputes a work whose members changed: its members, connectivity, fields.
@@ -538,7 +550,7 @@ impl Batch<'_, '_> {
                 })?;
             features.push(stored.features.clone());
             // Within one work every pair is worth comparing: give all members one shared key.
-            keys.push(vec!["work".to_owned()]);
+            keys.push([dedup::BlockKey::unbounded("work")]);
         }
         let clustering = dedup::cluster(&features, &keys);
         let mut groups: Vec<Vec<Member>> = clustering

@@ -5,8 +5,9 @@
 
 Loads http://127.0.0.1:PORT/openapi.json and runs every documented operation through
 schemathesis' phases (examples, coverage, fuzzing, stateful) with a fixed seed and a bounded
-number of cases per operation, checking that no response is a 5xx and that every status code,
-content type, header and body is the one the document promises. Redirects are not followed (a
+number of cases per operation, checking that no response is a 5xx, that every status code,
+content type, header and body is the one the document promises, and that the server accepts the
+requests the document calls valid and rejects the others. Redirects are not followed (a
 301 is checked as the 301 the document describes).
 
 Random ids mostly hit 404s, so the operations with one path parameter (`/api/v1/works/{id}`)
@@ -26,6 +27,7 @@ import collections
 import ipaddress
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,14 +37,17 @@ import urllib.parse
 import urllib.request
 
 # Checks on every response. Each one maps to a promise of issue 5: no 5xx, and nothing that
-# contradicts the schema (status codes, content types, headers, bodies); plus the HTTP
-# hygiene of methods the API does not support (405 with Allow).
+# contradicts the schema: status codes, content types, headers and bodies, and the parameters
+# themselves (a request the document calls valid must not get a 4xx, one it calls invalid must
+# not get a 2xx); plus the HTTP hygiene of methods the API does not have (405 with Allow).
 CHECKS = [
     "not_a_server_error",
     "status_code_conformance",
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "positive_data_acceptance",
+    "negative_data_rejection",
     "unsupported_method",
 ]
 
@@ -132,21 +137,22 @@ def config_text(ids: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def status_summary(har_path: str, origin: str) -> list[str]:
-    """`METHOD path-template: status×count ...` lines from the HAR log of the run."""
+def status_summary(har_path: str, schema: dict) -> list[str]:
+    """`METHOD /path/{template}: status×count ...` lines from the HAR log of the run."""
     try:
         with open(har_path, encoding="utf-8") as file:
             entries = json.load(file)["log"]["entries"]
     except (OSError, ValueError, KeyError) as error:
-        return [f"(no HAR log: {error})"]
+        return [f"  (no HAR log: {error})"]
+    templates = [
+        (re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]*", re.escape(path)) + "$"), path)
+        for path in sorted(schema.get("paths") or {}, key=lambda path: path.count("{"))
+    ]
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for entry in entries:
-        url = urllib.parse.urlsplit(entry["request"]["url"])
-        path = url.path
-        # Group /api/v1/works/<anything> under its first two segments after /api/v1.
-        segments = path.split("/")
-        key = "/".join(segments[:4]) + ("/…" if len(segments) > 4 else "")
-        counts[f"{entry['request']['method']} {key}"][entry["response"]["status"]] += 1
+        path = urllib.parse.urlsplit(entry["request"]["url"]).path
+        name = next((template for pattern, template in templates if pattern.match(path)), path)
+        counts[f"{entry['request']['method']} {name}"][entry["response"]["status"]] += 1
     return [
         f"  {name}: " + ", ".join(f"{status}×{count}" for status, count in sorted(counter.items()))
         for name, counter in sorted(counts.items())
@@ -221,6 +227,7 @@ def main() -> int:
             "--request-retries", "0",
             "--no-color",
             "--output-truncate", "false",
+            "--output-sanitize", "false",  # reproductions are copy-pasteable (test key only)
             "--warnings", "off",
             "--suppress-health-check", "all",
             "--report", "har,junit" if args.report_dir else "har",
@@ -246,14 +253,15 @@ def main() -> int:
         status = subprocess.run(command, cwd=scratch, env=environment, check=False).returncode
         elapsed = time.monotonic() - started
         print("api_fuzz: status codes answered, by operation:", flush=True)
-        for line in status_summary(har, origin):
+        for line in status_summary(har, schema):
             print(line, flush=True)
 
     verdict = "OK" if status == 0 else f"FAILED (schemathesis exit code {status})"
     print(
         f"api_fuzz: {verdict}: {len(operations)} operations, checks {','.join(CHECKS)}, "
         f"phases {args.phases}, max {args.max_examples} examples, seed {args.seed}, "
-        f"{elapsed:.1f} s",
+        + (f"extra options {' '.join(args.extra)}, " if args.extra else "")
+        + f"{elapsed:.1f} s",
         flush=True,
     )
     return status
