@@ -466,8 +466,14 @@ fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<S
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
+/// The server's store page cache: works are read all over the file.
+const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;
+
 fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = std::sync::Arc::new(open_store(data)?);
+    let store = std::sync::Arc::new(
+        Store::open_with_cache(data, SERVE_CACHE_BYTES)
+            .with_context(|| format!("opening the store in {}", data.display()))?,
+    );
     let sources = source::load_dir(sources_dir)?;
     let thesaurus = std::sync::Arc::new(essor::classify::Thesaurus::builtin()?);
     let defaults = essor::feed::FeedConfig::default();

@@ -206,7 +206,10 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
             .any(|t| t.starts_with("Économie sociale"))
     );
     // Phrase and field queries.
-    let page = get_json(&server, "/api/v1/works?q=%22monnaies%20locales%22&source=hal");
+    let page = get_json(
+        &server,
+        "/api/v1/works?q=%22monnaies%20locales%22&source=hal",
+    );
     assert_eq!(
         titles(&page),
         ["La finance solidaire et les monnaies locales"]
@@ -223,7 +226,10 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
         let items = page["items"].as_array().unwrap();
         assert!(!items.is_empty(), "{query}: nothing");
         assert!(items.iter().all(test), "{query}: {items:#?}");
-        assert_eq!(page["total"].as_u64().unwrap() as usize, items.len());
+        assert_eq!(
+            items.len(),
+            (page["total"].as_u64().unwrap() as usize).min(100)
+        );
     };
     check("type=masters-dissertation", &|w| {
         w["type"] == "masters-dissertation"

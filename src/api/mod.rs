@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sources", get(rest::sources))
         .route("/api/v1/sources/{id}", get(rest::source))
         .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(http::etag))
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
@@ -119,6 +120,10 @@ async fn api_not_found(uri: Uri) -> Problem {
         "no endpoint at {}; the API is described at /openapi.json and /docs, the OAI-PMH feed is at /oai",
         uri.path()
     ))
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::method_not_allowed()
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

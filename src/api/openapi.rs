@@ -25,7 +25,10 @@ use super::{problem, rest, search};
         problem::Problem,
         rest::SourceInfo,
         search::WorksPage,
-        search::Stats
+        search::Stats,
+        search::SortParam,
+        search::AccessParam,
+        search::FormatParam
     )),
     tags(
         (name = "works", description = "Deduplicated works: search, facets, exports, details"),

@@ -65,6 +65,15 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
 
+    pub fn method_not_allowed() -> Problem {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            "the API is read-only: use GET",
+        )
+    }
+
     pub fn gone(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::GONE, "deleted", "Deleted", detail)
     }

@@ -3,6 +3,7 @@
 //! the parameter and what it expects (axum's generic rejections say neither).
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,10 +28,19 @@ const MAX_MERGE_CHAIN: usize = 16;
         (status = 301, description = "The id was merged into another work: see `Location`"),
         (status = 404, description = "No such work", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The work was deleted (all its records left)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified: the `ETag` sent in `If-None-Match` is current"),
     ),
     tag = "works"
 )]
-pub async fn work(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn work(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return Problem::not_found("there is no work with that id (ids look like w00000042)")
+            .into_response();
+    };
     let store = state.store.clone();
     let found = tokio::task::spawn_blocking(move || -> Result<_, Problem> {
         let mut current = id.clone();
@@ -120,7 +130,11 @@ async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
 #[utoipa::path(
     get,
     path = "/api/v1/sources",
-    responses((status = 200, description = "The sources", body = Vec<SourceInfo>)),
+    responses(
+        (status = 200, description = "The sources", body = Vec<SourceInfo>),
+        (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified: the `ETag` sent in `If-None-Match` is current"),
+    ),
     tag = "sources"
 )]
 pub async fn sources(State(state): State<AppState>) -> Result<Json<Vec<SourceInfo>>, Problem> {
@@ -142,13 +156,20 @@ pub async fn sources(State(state): State<AppState>) -> Result<Json<Vec<SourceInf
     responses(
         (status = 200, description = "The source", body = SourceInfo),
         (status = 404, description = "No such source", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified: the `ETag` sent in `If-None-Match` is current"),
     ),
     tag = "sources"
 )]
 pub async fn source(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<SourceInfo>, Problem> {
+    let Ok(Path(id)) = id else {
+        return Err(Problem::not_found(
+            "there is no source with that id; GET /api/v1/sources lists them",
+        ));
+    };
     let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id) else {
         return Err(Problem::not_found(format!(
             "there is no source `{id}`; GET /api/v1/sources lists them"

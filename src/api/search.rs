@@ -22,6 +22,35 @@ use crate::works::Work;
 /// Bytes buffered before an export chunk is sent.
 const EXPORT_CHUNK: usize = 64 * 1024;
 
+/// Orders of `/api/v1/works` (documentation of the `sort` parameter).
+#[derive(utoipa::ToSchema)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum SortParam {
+    relevance,
+    date_asc,
+    date_desc,
+}
+
+/// Values of the `access` filter.
+#[derive(utoipa::ToSchema)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum AccessParam {
+    open,
+    embargoed,
+    restricted,
+    unknown,
+}
+
+/// Export formats.
+#[derive(utoipa::ToSchema)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum FormatParam {
+    csv,
+    jsonl,
+    ris,
+    bibtex,
+}
+
 /// One page of search results.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WorksPage {
@@ -127,23 +156,24 @@ async fn blocking<T: Send + 'static>(
     path = "/api/v1/works",
     params(
         ("q" = Option<String>, Query, description = "Full-text query over titles, abstracts, keywords, authors and advisors. Words are all required; `\"a phrase\"`, `title:coopératives`, `author:dupont`, `OR`, `-word`. Absent: every work."),
-        ("type" = Option<String>, Query, description = "Degree types, comma-separated: doctoral-thesis, masters-dissertation, hdr, report-study, other"),
-        ("year_from" = Option<i32>, Query, description = "First year (inclusive), e.g. 2015"),
-        ("year_to" = Option<i32>, Query, description = "Last year (inclusive)"),
+        ("type" = Option<String>, Query, description = "Degree types, comma-separated: doctoral-thesis, masters-dissertation, hdr, report-study, other", pattern = r"^(doctoral-thesis|masters-dissertation|hdr|report-study|other)(,(doctoral-thesis|masters-dissertation|hdr|report-study|other))*$"),
+        ("year_from" = Option<i32>, Query, description = "First year (inclusive), e.g. 2015", minimum = 1000, maximum = 9999),
+        ("year_to" = Option<i32>, Query, description = "Last year (inclusive)", minimum = 1000, maximum = 9999),
         ("institution" = Option<String>, Query, description = "Institution, exactly as the `institution` facet spells it"),
         ("region" = Option<String>, Query, description = "ISO 3166-2 region, e.g. FR-OCC"),
-        ("language" = Option<String>, Query, description = "ISO 639-1 language, e.g. fr"),
+        ("language" = Option<String>, Query, description = "ISO 639-1 language, e.g. fr", pattern = r"^[a-z]{2}$"),
         ("theme" = Option<String>, Query, description = "ESS theme id, e.g. cooperatives (see the `theme` facet)"),
         ("source" = Option<String>, Query, description = "Source id (see /api/v1/sources)"),
-        ("access" = Option<String>, Query, description = "open, embargoed, restricted or unknown"),
-        ("sort" = Option<String>, Query, description = "relevance (default), date_asc or date_desc"),
-        ("limit" = Option<usize>, Query, description = "Works per page, 1 to 100 (default 20)"),
+        ("access" = Option<AccessParam>, Query, description = "Access to the full text"),
+        ("sort" = Option<SortParam>, Query, description = "Order of the results (default: relevance)"),
+        ("limit" = Option<u32>, Query, description = "Works per page (default 20)", minimum = 1, maximum = 100),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
         (status = 200, description = "A page of matching works, with facets", body = WorksPage),
         (status = 400, description = "A parameter is wrong: `detail` says which and why", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified: the `ETag` sent in `If-None-Match` is current"),
     ),
     tag = "works"
 )]
@@ -178,18 +208,18 @@ pub async fn works(
     get,
     path = "/api/v1/works/export",
     params(
-        ("format" = String, Query, description = "csv, jsonl, ris or bibtex"),
+        ("format" = FormatParam, Query, description = "File format"),
         ("q" = Option<String>, Query, description = "As for /api/v1/works"),
-        ("type" = Option<String>, Query, description = "As for /api/v1/works"),
-        ("year_from" = Option<i32>, Query, description = "As for /api/v1/works"),
-        ("year_to" = Option<i32>, Query, description = "As for /api/v1/works"),
+        ("type" = Option<String>, Query, description = "As for /api/v1/works", pattern = r"^(doctoral-thesis|masters-dissertation|hdr|report-study|other)(,(doctoral-thesis|masters-dissertation|hdr|report-study|other))*$"),
+        ("year_from" = Option<i32>, Query, description = "As for /api/v1/works", minimum = 1000, maximum = 9999),
+        ("year_to" = Option<i32>, Query, description = "As for /api/v1/works", minimum = 1000, maximum = 9999),
         ("institution" = Option<String>, Query, description = "As for /api/v1/works"),
         ("region" = Option<String>, Query, description = "As for /api/v1/works"),
-        ("language" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("language" = Option<String>, Query, description = "As for /api/v1/works", pattern = r"^[a-z]{2}$"),
         ("theme" = Option<String>, Query, description = "As for /api/v1/works"),
         ("source" = Option<String>, Query, description = "As for /api/v1/works"),
-        ("access" = Option<String>, Query, description = "As for /api/v1/works"),
-        ("sort" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("access" = Option<AccessParam>, Query, description = "As for /api/v1/works"),
+        ("sort" = Option<SortParam>, Query, description = "As for /api/v1/works"),
     ),
     responses(
         (status = 200, description = "The works, as a download", content(
@@ -232,9 +262,10 @@ async fn start_export(state: AppState, query: &str) -> Result<Response, Problem>
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || write_export(&store, format, ids, &sender));
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    });
+    // poll_fn over the receiver keeps answering "ended" when polled after the end (the
+    // compression layer does so), which `stream::unfold` forbids.
+    let mut receiver = receiver;
+    let stream = futures_util::stream::poll_fn(move |context| receiver.poll_recv(context));
     let filename = format!("essor-works.{}", format.extension());
     Ok((
         [
@@ -305,6 +336,7 @@ pub struct Stats {
     responses(
         (status = 200, description = "Totals and distributions", body = Stats),
         (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified: the `ETag` sent in `If-None-Match` is current"),
     ),
     tag = "stats"
 )]

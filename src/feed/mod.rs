@@ -121,25 +121,30 @@ impl Feed {
         base_url: &str,
         now: u64,
     ) -> Result<String, StoreError> {
-        let mut out = String::with_capacity(16 * 1024);
+        // One buffer for the whole document, sized for a full page of records.
+        let mut out = String::with_capacity(self.config.page_size.clamp(1, 1000) * 4096 + 1024);
+        envelope_head(&mut out, args, base_url, now);
         let answer = match request::parse(args) {
             Ok(request) => self.answer(&request, base_url, now, &mut out)?,
             Err(error) => Err(error),
         };
-        Ok(match answer {
-            Ok(()) => envelope(args, base_url, now, &out),
+        match answer {
+            Ok(()) => out.push_str(ENVELOPE_TAIL),
             Err(error) => {
+                // What was written is dropped: an error answer has nothing else.
+                out.clear();
                 let shown: &[(String, String)] = if error.hides_arguments() { &[] } else { args };
-                let mut body = String::new();
+                envelope_head(&mut out, shown, base_url, now);
                 let _ = write!(
-                    body,
+                    out,
                     "<error code=\"{}\">{}</error>",
                     error.code.as_str(),
                     escape(&error.message)
                 );
-                envelope(shown, base_url, now, &body)
+                out.push_str(ENVELOPE_TAIL);
             }
-        })
+        }
+        Ok(out)
     }
 
     fn answer(
@@ -469,9 +474,8 @@ fn member_keys(work: &Work) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The OAI-PMH document around a verb's (or an error's) content.
-fn envelope(args: &[(String, String)], base_url: &str, now: u64, content: &str) -> String {
-    let mut out = String::with_capacity(content.len() + 512);
+/// The start of every OAI-PMH document, up to the verb's (or the error's) content.
+fn envelope_head(out: &mut String, args: &[(String, String)], base_url: &str, now: u64) {
     let _ = write!(
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\" \
@@ -485,10 +489,9 @@ fn envelope(args: &[(String, String)], base_url: &str, now: u64, content: &str) 
         let _ = write!(out, " {key}=\"{}\"", escape(value));
     }
     let _ = write!(out, ">{}</request>", escape(base_url));
-    out.push_str(content);
-    out.push_str("</OAI-PMH>\n");
-    out
 }
+
+const ENVELOPE_TAIL: &str = "</OAI-PMH>\n";
 
 fn unknown_id(identifier: &str) -> OaiError {
     OaiError::new(

@@ -92,13 +92,19 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(data_dir, CACHE_BYTES)
+    }
+
+    /// Opens the store with a page cache of `cache_bytes`: the server, which reads works all
+    /// over the file, wants more than the harvester's sequential writes.
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|error| StoreError::CreateDir {
             path: data_dir.to_owned(),
             error,
         })?;
         let path = data_dir.join(STORE_FILE);
         let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
+            .set_cache_size(cache_bytes)
             .create(&path)
             .map_err(|error| match error {
                 redb::DatabaseError::DatabaseAlreadyOpen => {
