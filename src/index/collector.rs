@@ -43,8 +43,22 @@ pub struct PageFruit {
     pub after_cursor: u64,
     /// The first `limit` matches after the cursor, in order.
     pub hits: Vec<Collected>,
-    /// Per field of `FACET_FIELDS`, (value, count) by count, then the year counts by year.
-    pub facets: Option<(Vec<Vec<(String, u64)>>, Vec<(i64, u64)>)>,
+    pub facets: Option<FacetCounts>,
+}
+
+/// Facet counts of all the matches.
+#[derive(Debug, Default)]
+pub struct FacetCounts {
+    /// Per field of `FACET_FIELDS`, (value, count), most frequent first, at most `FACET_TOP`.
+    pub fields: Vec<Vec<(String, u64)>>,
+    /// (year, count) by year.
+    pub years: Vec<(i64, u64)>,
+}
+
+/// One segment's facet counts, by value.
+pub struct SegmentFacetCounts {
+    fields: Vec<HashMap<String, u64>>,
+    years: HashMap<i64, u64>,
 }
 
 pub struct PageCollector {
@@ -101,7 +115,7 @@ pub struct SegmentFruit {
     total: u64,
     after_cursor: u64,
     hits: Vec<Collected>,
-    facets: Option<(Vec<HashMap<String, u64>>, HashMap<i64, u64>)>,
+    facets: Option<SegmentFacetCounts>,
 }
 
 impl Collector for PageCollector {
@@ -171,13 +185,13 @@ impl Collector for PageCollector {
             page.total += fruit.total;
             page.after_cursor += fruit.after_cursor;
             page.hits.extend(fruit.hits);
-            if let Some((fields, years)) = fruit.facets {
-                for (sum, counts) in facet_sums.iter_mut().zip(fields) {
+            if let Some(facets) = fruit.facets {
+                for (sum, counts) in facet_sums.iter_mut().zip(facets.fields) {
                     for (value, count) in counts {
                         *sum.entry(value).or_default() += count;
                     }
                 }
-                for (year, count) in years {
+                for (year, count) in facets.years {
                     *year_sums.entry(year).or_default() += count;
                 }
             }
@@ -197,7 +211,7 @@ impl Collector for PageCollector {
                 .collect();
             let mut years: Vec<(i64, u64)> = year_sums.into_iter().collect();
             years.sort_unstable();
-            page.facets = Some((fields, years));
+            page.facets = Some(FacetCounts { fields, years });
         }
         Ok(page)
     }
@@ -280,7 +294,10 @@ impl SegmentCollector for SegmentPage {
                     }
                     fields.push(values);
                 }
-                Some((fields, facets.year_counts))
+                Some(SegmentFacetCounts {
+                    fields,
+                    years: facets.year_counts,
+                })
             }
         };
         Ok(SegmentFruit {
