@@ -267,9 +267,10 @@ impl SegmentCollector for SegmentPage {
     fn harvest(self) -> Self::Fruit {
         let mut hits = Vec::with_capacity(self.heap.len());
         if let Some(ids) = &self.ids {
-            for candidate in self.heap.into_sorted_vec() {
-                let mut id = String::new();
-                ids.ord_to_str(candidate.id_ord, &mut id)?;
+            let candidates = self.heap.into_sorted_vec();
+            let ords: Vec<u64> = candidates.iter().map(|c| c.id_ord).collect();
+            let id_strings = ords_to_strings(ids, ords)?;
+            for (candidate, id) in candidates.into_iter().zip(id_strings) {
                 hits.push(Collected {
                     rank: candidate.rank,
                     id,
@@ -284,13 +285,14 @@ impl SegmentCollector for SegmentPage {
                 for column in facets.columns {
                     let mut values = HashMap::new();
                     if let Some((column, counts)) = column {
-                        for (ord, count) in counts.into_iter().enumerate() {
-                            if count > 0 {
-                                let mut value = String::new();
-                                column.ord_to_str(ord as u64, &mut value)?;
-                                values.insert(value, count);
-                            }
-                        }
+                        let (ords, counts): (Vec<u64>, Vec<u64>) = counts
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(_, count)| *count > 0)
+                            .map(|(ord, count)| (ord as u64, count))
+                            .unzip();
+                        let names = ords_to_strings(&column, ords)?;
+                        values.extend(names.into_iter().zip(counts));
                     }
                     fields.push(values);
                 }
@@ -307,4 +309,23 @@ impl SegmentCollector for SegmentPage {
             facets,
         })
     }
+}
+
+/// The strings of term ordinals, in the order given, reading the dictionary once in ordinal
+/// order (a lookup per ordinal would decode a dictionary block each time).
+fn ords_to_strings(column: &StrColumn, ords: Vec<u64>) -> std::io::Result<Vec<String>> {
+    let mut by_ord: Vec<(u64, usize)> = ords.into_iter().enumerate().map(|(i, o)| (o, i)).collect();
+    by_ord.sort_unstable();
+    let sorted: Vec<u64> = by_ord.iter().map(|(ord, _)| *ord).collect();
+    let mut found = Vec::with_capacity(sorted.len());
+    column
+        .dictionary()
+        .sorted_ords_to_term_cb(&sorted, |bytes| {
+            found.push(String::from_utf8_lossy(bytes).into_owned());
+        })?;
+    let mut strings = vec![String::new(); sorted.len()];
+    for ((_, position), string) in by_ord.into_iter().zip(found) {
+        strings[position] = string;
+    }
+    Ok(strings)
 }

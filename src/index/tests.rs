@@ -359,6 +359,24 @@ fn unreadable_queries_are_bad_queries_with_a_hint() {
 }
 
 #[test]
+fn huge_or_deeply_nested_queries_are_refused_not_crashed() {
+    let f = fixture(&corpus());
+    let deep = format!("{}cheval{}", "(".repeat(100), ")".repeat(100));
+    assert!(bad_query(&f.index, &deep).contains("parentheses"));
+    assert!(bad_query(&f.index, &"cheval ".repeat(1_000)).contains("too long"));
+    let nested = format!("{}cheval{}", "(".repeat(5), ")".repeat(5));
+    assert_eq!(ids(&f.index, &query(&nested)), set(&["w1", "w3"]));
+}
+
+#[test]
+fn the_index_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    fn sent<T: Send + 'static>() {}
+    shared::<Index>();
+    sent::<Ids>();
+}
+
+#[test]
 fn no_text_matches_every_live_work() {
     let f = fixture(&corpus());
     assert_eq!(
@@ -885,7 +903,7 @@ fn rough_latency() {
             "one word, filtered",
             Some("mutuelle"),
             Filters {
-                region: Some("FR-OCC".into()),
+                region: Some("FR-BRE".into()),
                 year_from: Some(2015),
                 types: vec!["doctoral-thesis".into()],
                 ..Filters::default()
