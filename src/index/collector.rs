@@ -43,8 +43,22 @@ pub struct PageFruit {
     pub after_cursor: u64,
     /// The first `limit` matches after the cursor, in order.
     pub hits: Vec<Collected>,
-    /// Per field of `FACET_FIELDS`, (value, count) by count, then the year counts by year.
-    pub facets: Option<(Vec<Vec<(String, u64)>>, Vec<(i64, u64)>)>,
+    pub facets: Option<FacetCounts>,
+}
+
+/// Facet counts of all the matches.
+#[derive(Debug, Default)]
+pub struct FacetCounts {
+    /// Per field of `FACET_FIELDS`, (value, count), most frequent first, at most `FACET_TOP`.
+    pub fields: Vec<Vec<(String, u64)>>,
+    /// (year, count) by year.
+    pub years: Vec<(i64, u64)>,
+}
+
+/// One segment's facet counts, by value.
+pub struct SegmentFacetCounts {
+    fields: Vec<HashMap<String, u64>>,
+    years: HashMap<i64, u64>,
 }
 
 pub struct PageCollector {
@@ -101,7 +115,7 @@ pub struct SegmentFruit {
     total: u64,
     after_cursor: u64,
     hits: Vec<Collected>,
-    facets: Option<(Vec<HashMap<String, u64>>, HashMap<i64, u64>)>,
+    facets: Option<SegmentFacetCounts>,
 }
 
 impl Collector for PageCollector {
@@ -171,13 +185,13 @@ impl Collector for PageCollector {
             page.total += fruit.total;
             page.after_cursor += fruit.after_cursor;
             page.hits.extend(fruit.hits);
-            if let Some((fields, years)) = fruit.facets {
-                for (sum, counts) in facet_sums.iter_mut().zip(fields) {
+            if let Some(facets) = fruit.facets {
+                for (sum, counts) in facet_sums.iter_mut().zip(facets.fields) {
                     for (value, count) in counts {
                         *sum.entry(value).or_default() += count;
                     }
                 }
-                for (year, count) in years {
+                for (year, count) in facets.years {
                     *year_sums.entry(year).or_default() += count;
                 }
             }
@@ -197,7 +211,7 @@ impl Collector for PageCollector {
                 .collect();
             let mut years: Vec<(i64, u64)> = year_sums.into_iter().collect();
             years.sort_unstable();
-            page.facets = Some((fields, years));
+            page.facets = Some(FacetCounts { fields, years });
         }
         Ok(page)
     }
@@ -253,9 +267,10 @@ impl SegmentCollector for SegmentPage {
     fn harvest(self) -> Self::Fruit {
         let mut hits = Vec::with_capacity(self.heap.len());
         if let Some(ids) = &self.ids {
-            for candidate in self.heap.into_sorted_vec() {
-                let mut id = String::new();
-                ids.ord_to_str(candidate.id_ord, &mut id)?;
+            let candidates = self.heap.into_sorted_vec();
+            let ords: Vec<u64> = candidates.iter().map(|c| c.id_ord).collect();
+            let id_strings = ords_to_strings(ids, ords)?;
+            for (candidate, id) in candidates.into_iter().zip(id_strings) {
                 hits.push(Collected {
                     rank: candidate.rank,
                     id,
@@ -270,17 +285,21 @@ impl SegmentCollector for SegmentPage {
                 for column in facets.columns {
                     let mut values = HashMap::new();
                     if let Some((column, counts)) = column {
-                        for (ord, count) in counts.into_iter().enumerate() {
-                            if count > 0 {
-                                let mut value = String::new();
-                                column.ord_to_str(ord as u64, &mut value)?;
-                                values.insert(value, count);
-                            }
-                        }
+                        let (ords, counts): (Vec<u64>, Vec<u64>) = counts
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(_, count)| *count > 0)
+                            .map(|(ord, count)| (ord as u64, count))
+                            .unzip();
+                        let names = ords_to_strings(&column, ords)?;
+                        values.extend(names.into_iter().zip(counts));
                     }
                     fields.push(values);
                 }
-                Some((fields, facets.year_counts))
+                Some(SegmentFacetCounts {
+                    fields,
+                    years: facets.year_counts,
+                })
             }
         };
         Ok(SegmentFruit {
@@ -290,4 +309,23 @@ impl SegmentCollector for SegmentPage {
             facets,
         })
     }
+}
+
+/// The strings of term ordinals, in the order given, reading the dictionary once in ordinal
+/// order (a lookup per ordinal would decode a dictionary block each time).
+fn ords_to_strings(column: &StrColumn, ords: Vec<u64>) -> std::io::Result<Vec<String>> {
+    let mut by_ord: Vec<(u64, usize)> = ords.into_iter().enumerate().map(|(i, o)| (o, i)).collect();
+    by_ord.sort_unstable();
+    let sorted: Vec<u64> = by_ord.iter().map(|(ord, _)| *ord).collect();
+    let mut found = Vec::with_capacity(sorted.len());
+    column
+        .dictionary()
+        .sorted_ords_to_term_cb(&sorted, |bytes| {
+            found.push(String::from_utf8_lossy(bytes).into_owned());
+        })?;
+    let mut strings = vec![String::new(); sorted.len()];
+    for ((_, position), string) in by_ord.into_iter().zip(found) {
+        strings[position] = string;
+    }
+    Ok(strings)
 }

@@ -116,7 +116,22 @@ pub fn build(
     Ok(Box::new(BooleanQuery::new(clauses)))
 }
 
+/// Longer queries are refused: nobody types them, and the grammar's parser is recursive.
+const MAX_QUERY_CHARS: usize = 1_000;
+/// Deeper nesting of parentheses is refused, for the same reason.
+const MAX_NESTING: usize = 16;
+
 fn text_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, SearchError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(SearchError::BadQuery {
+            message: format!("`q` is too long: at most {MAX_QUERY_CHARS} characters"),
+        });
+    }
+    if nesting(q) > MAX_NESTING {
+        return Err(SearchError::BadQuery {
+            message: format!("`q` nests parentheses too deeply: at most {MAX_NESTING} levels"),
+        });
+    }
     let ast = query_grammar::parse_query(q).map_err(|_| SearchError::BadQuery {
         message: syntax_message(q),
     })?;
@@ -223,6 +238,23 @@ fn targets(name: &str) -> Result<&'static [&'static str], SearchError> {
                  word followed by a colon, put it in double quotes)"
             ),
         })
+}
+
+/// The deepest nesting of parentheses outside quoted phrases.
+fn nesting(q: &str) -> usize {
+    let (mut depth, mut deepest, mut quoted) = (0usize, 0usize, false);
+    for c in q.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// What to tell a person whose query the grammar refused.

@@ -57,8 +57,8 @@ impl Index {
         };
         let fruit = self.reader.searcher().search(&query, &collector)?;
         let next_cursor = next_cursor(search.sort, &fruit.hits, fruit.after_cursor);
-        let (fields, years) = fruit.facets.unwrap_or_default();
-        let mut fields = fields.into_iter();
+        let counts = fruit.facets.unwrap_or_default();
+        let mut fields = counts.fields.into_iter();
         let mut next = || fields.next().unwrap_or_default();
         let facets = Facets {
             r#type: next(),
@@ -66,7 +66,8 @@ impl Index {
             region: next(),
             institution: next(),
             language: next(),
-            year: years
+            year: counts
+                .years
                 .into_iter()
                 .map(|(year, count)| (year.to_string(), count))
                 .collect(),

@@ -364,6 +364,24 @@ fn unreadable_queries_are_bad_queries_with_a_hint() {
 }
 
 #[test]
+fn huge_or_deeply_nested_queries_are_refused_not_crashed() {
+    let f = fixture(&corpus());
+    let deep = format!("{}cheval{}", "(".repeat(100), ")".repeat(100));
+    assert!(bad_query(&f.index, &deep).contains("parentheses"));
+    assert!(bad_query(&f.index, &"cheval ".repeat(1_000)).contains("too long"));
+    let nested = format!("{}cheval{}", "(".repeat(5), ")".repeat(5));
+    assert_eq!(ids(&f.index, &query(&nested)), set(&["w1", "w3"]));
+}
+
+#[test]
+fn the_index_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    fn sent<T: Send + 'static>() {}
+    shared::<Index>();
+    sent::<Ids>();
+}
+
+#[test]
 fn no_text_matches_every_live_work() {
     let f = fixture(&corpus());
     assert_eq!(
@@ -781,4 +799,163 @@ fn an_index_of_another_schema_or_store_is_rebuilt() {
     let report = index.update(&other).expect("update");
     assert!(report.rebuilt);
     assert_eq!(index.num_works(), 1);
+}
+
+/// Rough figures on synthetic works: `cargo test --release --lib index::tests::rough_latency
+/// -- --ignored --nocapture` (ESSOR_BENCH_WORKS, default 100,000).
+#[test]
+#[ignore]
+fn rough_latency() {
+    let count: usize = std::env::var("ESSOR_BENCH_WORKS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let mut rng = fastrand::Rng::with_seed(5);
+    let vocabulary: Vec<String> = (0..8_000)
+        .map(|n| match n {
+            0 => "coopérative".to_owned(),
+            1 => "économie".to_owned(),
+            2 => "solidaire".to_owned(),
+            3 => "mutuelle".to_owned(),
+            _ => (0..rng.usize(4..10))
+                .map(|_| rng.lowercase())
+                .collect::<String>(),
+        })
+        .collect();
+    // Zipf-like: word n drawn with weight ~ 1/(n+1).
+    let word = move |rng: &mut fastrand::Rng| {
+        let u = rng.f64();
+        let n = ((vocabulary.len() as f64).powf(u) - 1.0) as usize;
+        vocabulary[n.min(vocabulary.len() - 1)].clone()
+    };
+    let sentence = |rng: &mut fastrand::Rng, words: usize| {
+        (0..words).map(|_| word(rng)).collect::<Vec<_>>().join(" ")
+    };
+    let regions = ["FR-OCC", "FR-BRE", "FR-IDF", "FR-ARA", "BE-WAL", "CA-QC"];
+    let themes = [
+        "cooperatives",
+        "social-economy",
+        "mutuals",
+        "solidarity-finance",
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let started = std::time::Instant::now();
+    let mut batch = Vec::new();
+    for n in 0..count {
+        let mut w = work(&format!("w{n:08}"), &sentence(&mut rng, 12));
+        let f = fields(&mut w);
+        f.abstracts = vec![text(&sentence(&mut rng, 200), "fr")];
+        f.keywords = (0..5).map(|_| text(&word(&mut rng), "fr")).collect();
+        f.authors = Some(sourced(vec![person(&word(&mut rng), &word(&mut rng))]));
+        f.degree_type = sourced(if n % 3 == 0 {
+            DegreeType::MastersDissertation
+        } else {
+            DegreeType::DoctoralThesis
+        });
+        f.institution = Some(sourced(format!("Université {}", n % 80)));
+        f.date = Some(sourced(PartialDate::year(1990 + (n % 35) as i32)));
+        f.language = Some(sourced(if n % 4 == 0 { "en" } else { "fr" }.into()));
+        f.regions = vec![regions[n % regions.len()].into()];
+        f.themes = vec![theme(themes[n % themes.len()])];
+        batch.push(w);
+        if batch.len() == 5_000 {
+            write(&store, &batch);
+            batch.clear();
+        }
+    }
+    write(&store, &batch);
+    println!(
+        "{count} works written to the store in {:?}",
+        started.elapsed()
+    );
+    let index = Index::open(&dir.path().join("index")).expect("index");
+    let started = std::time::Instant::now();
+    index.rebuild(&store).expect("rebuild");
+    println!("indexed in {:?}", started.elapsed());
+    let size: u64 = std::fs::read_dir(dir.path().join("index"))
+        .expect("dir")
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!("index size {} MB", size / 1_000_000);
+    let cases = [
+        (
+            "match all, date desc",
+            None,
+            Filters::default(),
+            Sort::DateDesc,
+        ),
+        (
+            "one word",
+            Some("coopérative"),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "two words",
+            Some("économie solidaire"),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "phrase",
+            Some("\"économie solidaire\""),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "one word, filtered",
+            Some("mutuelle"),
+            Filters {
+                region: Some("FR-BRE".into()),
+                year_from: Some(2015),
+                types: vec!["doctoral-thesis".into()],
+                ..Filters::default()
+            },
+            Sort::Relevance,
+        ),
+    ];
+    for (name, q, filters, sort) in cases {
+        let search = SearchQuery {
+            q: q.map(str::to_owned),
+            filters,
+            sort,
+            limit: 20,
+            cursor: None,
+        };
+        let mut times = Vec::new();
+        let mut page = index.search(&search).expect("search");
+        for _ in 0..30 {
+            let started = std::time::Instant::now();
+            page = index.search(&search).expect("search");
+            times.push(started.elapsed());
+        }
+        times.sort();
+        // A deep page: the 50th.
+        let mut deep = search.clone();
+        for _ in 0..50 {
+            match index.search(&deep).expect("search").next_cursor {
+                Some(cursor) => deep.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        let started = std::time::Instant::now();
+        index.search(&deep).expect("search");
+        let deep_time = started.elapsed();
+        println!(
+            "{name}: {} matches, p50 {:?}, max {:?}, page 50 {:?}",
+            page.total,
+            times[times.len() / 2],
+            times[times.len() - 1],
+            deep_time
+        );
+    }
+    let started = std::time::Instant::now();
+    let exported = index
+        .ids(&SearchQuery::default())
+        .expect("ids")
+        .filter(Result::is_ok)
+        .count();
+    println!("ids of all {exported} works in {:?}", started.elapsed());
 }
