@@ -6,17 +6,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use common::server::{Response, Server, request};
-use common::{Peer, Workspace, oai_source, peers_dir, python};
+use common::{Peer, Workspace, oai_source, peers_dir, python, write_records};
 use serde_json::{Value, json};
-
-fn write_records(path: &Path, records: &[Value]) {
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, serde_json::to_vec(records).unwrap()).unwrap();
-    std::fs::rename(&temporary, path).unwrap();
-}
 
 #[allow(clippy::too_many_arguments)]
 fn record(

@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use common::server::{Server, assert_valid, assert_valid_text, client_harvest, request};
-use common::{Peer, Workspace, oai_source, peers_dir, python};
+use common::{Peer, Workspace, oai_source, peers_dir, python, write_records};
 use serde_json::{Value, json};
 
 /// Writes `count` generated thesis records (tests/peers/make_records.py) to `path`.
@@ -27,12 +27,6 @@ fn make_records(path: &Path, count: usize, seed: u64) {
 
 fn read_records(path: &Path) -> Vec<Value> {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn write_records(path: &Path, records: &[Value]) {
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, serde_json::to_vec(records).unwrap()).unwrap();
-    std::fs::rename(&temporary, path).unwrap();
 }
 
 fn now() -> String {

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use common::{
     Peer, Workspace, contains_text, identifiers, oai_source, peers_dir, python, str_field,
-    u64_field,
+    u64_field, write_records,
 };
 use serde_json::Value;
 
@@ -42,12 +42,6 @@ fn read_records(path: &Path) -> Vec<Value> {
 }
 
 /// Replaces the served records atomically (the server must never read half a file).
-fn write_records(path: &Path, records: &[Value]) {
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, serde_json::to_string_pretty(records).unwrap()).unwrap();
-    std::fs::rename(&temporary, path).unwrap();
-}
-
 fn now_datestamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

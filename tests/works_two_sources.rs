@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{Peer, Workspace, oai_source};
+use common::{Peer, Workspace, oai_source, write_records};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-01T10:00:00Z";
@@ -127,12 +127,6 @@ fn thesesfr_records() -> Vec<Value> {
             &["2020AIXM0004"],
         ),
     ]
-}
-
-fn write_records(path: &Path, records: &[Value]) {
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, serde_json::to_string_pretty(records).unwrap()).unwrap();
-    std::fs::rename(&temporary, path).unwrap();
 }
 
 fn now() -> Value {

@@ -2,33 +2,13 @@
 //! a problem document naming the parameter, what it expects and what it got.
 
 use super::problem::Problem;
+use crate::index::{SearchQuery, Sort};
 
-/// Parameters a search or an export takes, checked.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A search or an export, checked: the index's query, and the export's `format`.
+#[derive(Debug, Clone, Default)]
 pub struct WorkParams {
-    pub q: Option<String>,
-    pub types: Vec<String>,
-    pub year_from: Option<i32>,
-    pub year_to: Option<i32>,
-    pub institution: Option<String>,
-    pub region: Option<String>,
-    pub language: Option<String>,
-    pub theme: Option<String>,
-    pub source: Option<String>,
-    pub access: Option<String>,
-    /// `relevance`, `date_asc` or `date_desc`.
-    pub sort: Sort,
-    pub limit: usize,
-    pub cursor: Option<String>,
+    pub search: SearchQuery,
     pub format: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Sort {
-    #[default]
-    Relevance,
-    DateAsc,
-    DateDesc,
 }
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -61,12 +41,13 @@ const KNOWN: [&str; 15] = [
 
 /// Reads the query string; `export` says whether `format` is expected (and `limit`/`cursor` not).
 pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
-    let mut params = WorkParams {
-        limit: DEFAULT_LIMIT,
-        ..WorkParams::default()
-    };
+    let mut params = WorkParams::default();
+    params.search.limit = DEFAULT_LIMIT;
+    let mut format = None;
+    let search = &mut params.search;
     let mut seen: Vec<String> = Vec::new();
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let filters = &mut search.filters;
         let key = key.as_ref();
         if !KNOWN.contains(&key) {
             return Err(Problem::invalid_parameter(
@@ -88,7 +69,7 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
         let value = value.trim().to_owned();
         let text = || (!value.is_empty()).then(|| value.clone());
         match key {
-            "q" => params.q = text(),
+            "q" => search.q = text(),
             "type" => {
                 for kind in value.split(',').map(str::trim) {
                     if !TYPES.contains(&kind) {
@@ -97,13 +78,13 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                             format!("`type` must be one of {}, got `{kind}`", TYPES.join(", ")),
                         ));
                     }
-                    params.types.push(kind.to_owned());
+                    filters.types.push(kind.to_owned());
                 }
             }
-            "year_from" => params.year_from = Some(year("year_from", &value)?),
-            "year_to" => params.year_to = Some(year("year_to", &value)?),
-            "institution" => params.institution = text(),
-            "region" => params.region = text(),
+            "year_from" => filters.year_from = Some(year("year_from", &value)?),
+            "year_to" => filters.year_to = Some(year("year_to", &value)?),
+            "institution" => filters.institution = text(),
+            "region" => filters.region = text(),
             "language" => {
                 if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_lowercase())) {
                     return Err(Problem::invalid_parameter(
@@ -113,10 +94,10 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                         ),
                     ));
                 }
-                params.language = text();
+                filters.language = text();
             }
-            "theme" => params.theme = text(),
-            "source" => params.source = text(),
+            "theme" => filters.theme = text(),
+            "source" => filters.source = text(),
             "access" => {
                 if !ACCESS.contains(&value.as_str()) {
                     return Err(Problem::invalid_parameter(
@@ -127,10 +108,10 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                         ),
                     ));
                 }
-                params.access = text();
+                filters.access = text();
             }
             "sort" => {
-                params.sort = match value.as_str() {
+                search.sort = match value.as_str() {
                     "relevance" => Sort::Relevance,
                     "date_asc" => Sort::DateAsc,
                     "date_desc" => Sort::DateDesc,
@@ -145,7 +126,7 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                 }
             }
             "limit" if !export => {
-                params.limit = value
+                search.limit = value
                     .parse::<usize>()
                     .ok()
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
@@ -158,8 +139,8 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                         )
                     })?;
             }
-            "cursor" if !export => params.cursor = text(),
-            "format" if export => params.format = text(),
+            "cursor" if !export => search.cursor = text(),
+            "format" if export => format = text(),
             "api_key" => {}
             other => {
                 return Err(Problem::invalid_parameter(
@@ -174,6 +155,7 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
         }
     }
     // `year_from` after `year_to` is not an error: no work matches, the answer is empty.
+    params.format = format;
     Ok(params)
 }
 
@@ -208,13 +190,20 @@ mod tests {
             false,
         )
         .unwrap_or_default();
-        assert_eq!(params.q.as_deref(), Some("coopératives"));
-        assert_eq!(params.types, ["doctoral-thesis", "hdr"]);
-        assert_eq!((params.year_from, params.year_to), (Some(2015), Some(2020)));
-        assert_eq!(params.institution.as_deref(), Some("Université Rennes 2"));
-        assert_eq!(params.sort, Sort::DateDesc);
-        assert_eq!(params.limit, 50);
-        assert_eq!(params.cursor.as_deref(), Some("abc"));
+        let search = params.search;
+        assert_eq!(search.q.as_deref(), Some("coopératives"));
+        assert_eq!(search.filters.types, ["doctoral-thesis", "hdr"]);
+        assert_eq!(
+            (search.filters.year_from, search.filters.year_to),
+            (Some(2015), Some(2020))
+        );
+        assert_eq!(
+            search.filters.institution.as_deref(),
+            Some("Université Rennes 2")
+        );
+        assert_eq!(search.sort, Sort::DateDesc);
+        assert_eq!(search.limit, 50);
+        assert_eq!(search.cursor.as_deref(), Some("abc"));
     }
 
     #[test]
@@ -234,8 +223,10 @@ mod tests {
         assert!(detail("format=csv").contains("export only"));
         assert!(parse("limit=5", true).is_err());
         assert_eq!(
-            parse("format=csv&type=hdr", true).map(|p| p.format),
-            Ok(Some("csv".to_owned()))
+            parse("format=csv&type=hdr", true)
+                .ok()
+                .and_then(|p| p.format),
+            Some("csv".to_owned())
         );
     }
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::AppState;
-use super::params::{self, Sort, WorkParams};
+use super::params;
 use super::problem::Problem;
 use crate::export::{ExportFormat, Summary, summary};
 use crate::index::{self, Facets, SearchError, SearchQuery};
@@ -103,30 +103,6 @@ impl From<&Facets> for FacetCounts {
     }
 }
 
-fn search_query(params: &WorkParams) -> SearchQuery {
-    SearchQuery {
-        q: params.q.clone(),
-        filters: index::Filters {
-            types: params.types.clone(),
-            year_from: params.year_from,
-            year_to: params.year_to,
-            institution: params.institution.clone(),
-            region: params.region.clone(),
-            language: params.language.clone(),
-            theme: params.theme.clone(),
-            source: params.source.clone(),
-            access: params.access.clone(),
-        },
-        sort: match params.sort {
-            Sort::Relevance => index::Sort::Relevance,
-            Sort::DateAsc => index::Sort::DateAsc,
-            Sort::DateDesc => index::Sort::DateDesc,
-        },
-        limit: params.limit,
-        cursor: params.cursor.clone(),
-    }
-}
-
 impl From<SearchError> for Problem {
     fn from(error: SearchError) -> Problem {
         match error {
@@ -184,7 +160,7 @@ pub async fn works(
     let params = params::parse(query.as_deref().unwrap_or(""), false)?;
     let (index, store) = (state.index.clone(), state.store.clone());
     let page = blocking(move || {
-        let page = index.search(&search_query(&params))?;
+        let page = index.search(&params.search)?;
         let mut items = Vec::with_capacity(page.items.len());
         for hit in &page.items {
             if let Some(work) = store.work::<Work>(&hit.id)? {
@@ -255,7 +231,7 @@ async fn start_export(state: AppState, query: &str) -> Result<Response, Problem>
                 ),
             )
         })?;
-    let search = search_query(&params);
+    let search = params.search;
     let index = state.index.clone();
     // Checking the query before answering 200: a bad one gets its problem document.
     let ids = blocking(move || Ok(index.ids(&search)?)).await?;

@@ -8,7 +8,7 @@ use super::*;
 use crate::classify::ThemeMatch;
 use crate::normalize::{Access, DegreeType, PartialDate, Person, Text, Title};
 use crate::store::Store;
-use crate::works::{Member, Sourced, Work, WorkFields, sets};
+use crate::works::{Member, Sourced, Work, WorkFields};
 
 fn sourced<T>(value: T) -> Sourced<T> {
     Sourced {
@@ -94,15 +94,7 @@ fn write(store: &Store, works: &[Work]) {
         .update_works(|tx| {
             for work in works {
                 let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
-                let specs = sets::set_specs(work);
-                tx.put_work(
-                    &work.id,
-                    work,
-                    was,
-                    work.is_live(),
-                    &work.datestamp,
-                    specs.as_deref(),
-                )?;
+                crate::works::write_work(tx, work, was)?;
             }
             Ok(())
         })

@@ -72,7 +72,7 @@ impl SourceInfos {
 
 /// Writes a work (with its feed entry, under the sets it belongs to); `was` is its liveness
 /// before, for the counts. Both the incremental and the bulk path write works through here.
-fn write_work(tx: &mut WorksTx<'_>, work: &Work, was: Option<bool>) -> Result<(), StoreError> {
+pub fn write_work(tx: &mut WorksTx<'_>, work: &Work, was: Option<bool>) -> Result<(), StoreError> {
     let specs = sets::set_specs(work);
     tx.put_work(
         &work.id,

@@ -393,6 +393,14 @@ pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> Option<Output> 
     })
 }
 
+/// Writes the records a `pyoai_server.py` peer serves, atomically (temp file + rename): the peer
+/// reloads the file when it changes and must never see half of it.
+pub fn write_records(path: &Path, records: &[Value]) {
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, serde_json::to_string_pretty(records).unwrap()).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sources
 
