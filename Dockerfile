@@ -1,6 +1,8 @@
 # essor: build a static-ish release binary, run it on a slim Debian with the source files.
 #   docker build -t essor .
-#   docker run --rm -v essor-data:/data essor                 # harvest the real sources
+#   docker run --rm -p 8080:8080 -v essor-data:/data essor    # serve (OAI-PMH, REST API, /docs)
+#                                                             # and harvest on each source's schedule
+#   docker run --rm -v essor-data:/data essor harvest --all   # harvest now (server stopped)
 #   docker run --rm essor --sources /etc/essor/harvest-sources/samples run   # offline samples
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
@@ -20,6 +22,7 @@ COPY --from=build /src/target/release/essor /usr/local/bin/essor
 COPY harvest-sources /etc/essor/harvest-sources
 USER essor
 VOLUME /data
-ENV ESSOR_DATA=/data ESSOR_SOURCES=/etc/essor/harvest-sources
+ENV ESSOR_DATA=/data ESSOR_SOURCES=/etc/essor/harvest-sources ESSOR_LISTEN=0.0.0.0:8080
+EXPOSE 8080
 ENTRYPOINT ["essor"]
-CMD ["harvest", "--all"]
+CMD ["serve"]
