@@ -147,6 +147,15 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// Runs blocking index and store reads off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| Problem::unavailable("the request could not be completed"))?
+}
+
 async fn healthz() -> &'static str {
     "ok\n"
 }

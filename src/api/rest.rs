@@ -9,14 +9,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::AppState;
 use super::problem::Problem;
+use super::{AppState, blocking};
 use crate::source::{Source, SourceRole};
 use crate::store::{RunRecord, SourceCounts};
 use crate::works::Work;
-
-/// How far `merged_into` links are followed.
-const MAX_MERGE_CHAIN: usize = 16;
 
 /// One work with its members, per-field provenance and merge reasons.
 #[utoipa::path(
@@ -42,24 +39,10 @@ pub async fn work(
             .into_response();
     };
     let store = state.store.clone();
-    let found = tokio::task::spawn_blocking(move || -> Result<_, Problem> {
-        let mut current = id.clone();
-        for _ in 0..MAX_MERGE_CHAIN {
-            let Some(work) = store.work::<Work>(&current)? else {
-                return Err(Problem::not_found(format!("there is no work `{id}`")));
-            };
-            match &work.merged_into {
-                Some(next) => current = next.clone(),
-                None => return Ok((current != id, work)),
-            }
-        }
-        Err(Problem::not_found(format!(
-            "work `{id}`: merge chain too long"
-        )))
-    })
-    .await;
+    let asked = id.clone();
+    let found = blocking(move || Ok(crate::works::resolve(&store, &asked)?)).await;
     match found {
-        Ok(Ok((true, work))) => {
+        Ok(Some(work)) if work.id != id => {
             let location = format!("/api/v1/works/{}", work.id);
             let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
             if let Ok(value) = HeaderValue::from_str(&location) {
@@ -67,14 +50,14 @@ pub async fn work(
             }
             response
         }
-        Ok(Ok((false, work))) if work.deleted => Problem::gone(format!(
+        Ok(Some(work)) if work.deleted => Problem::gone(format!(
             "work `{}` was deleted on {}: its records were withdrawn by their sources",
             work.id, work.datestamp
         ))
         .into_response(),
-        Ok(Ok((false, work))) => Json(work).into_response(),
-        Ok(Err(problem)) => problem.into_response(),
-        Err(_) => Problem::unavailable("the request could not be completed").into_response(),
+        Ok(Some(work)) => Json(work).into_response(),
+        Ok(None) => Problem::not_found(format!("there is no work `{id}`")).into_response(),
+        Err(problem) => problem.into_response(),
     }
 }
 
@@ -120,10 +103,7 @@ fn source_info(source: &Source, stats: &crate::store::Stats) -> SourceInfo {
 
 async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
     let store = state.store.clone();
-    tokio::task::spawn_blocking(move || store.stats())
-        .await
-        .map_err(|_| Problem::unavailable("the request could not be completed"))?
-        .map_err(Problem::from)
+    blocking(move || Ok(store.stats()?)).await
 }
 
 /// Every configured source with its counts and last harvest.

@@ -11,9 +11,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::AppState;
 use super::params;
 use super::problem::Problem;
+use super::{AppState, blocking};
 use crate::export::{ExportFormat, Summary, summary};
 use crate::index::{self, Facets, SearchError, SearchQuery};
 use crate::store::Store;
@@ -114,15 +114,6 @@ impl From<SearchError> for Problem {
             }
         }
     }
-}
-
-/// Runs blocking index and store reads off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| Problem::unavailable("the request could not be completed"))?
 }
 
 /// Search works: full text (French and English stemming, accents folded; phrases in quotes,

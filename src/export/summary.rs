@@ -112,7 +112,6 @@ pub fn summary(work: &Work) -> Summary {
     .map(|i| i.uri());
     let slug = fields.map_or("other", |f| degree_slug(f.degree_type.value));
     let mut sources: Vec<String> = work.members.iter().map(|m| m.source.clone()).collect();
-    sources.dedup();
     sources.sort();
     sources.dedup();
     let language = fields

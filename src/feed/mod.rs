@@ -34,8 +34,6 @@ use request::ListArgs;
 
 /// A resumption token lives this long (the issue asks for at least 23 hours).
 const TOKEN_LIFETIME: u64 = 24 * 3600;
-/// How far `merged_into` links are followed to the surviving work.
-const MAX_MERGE_CHAIN: usize = 16;
 
 /// What the repository says about itself.
 #[derive(Debug, Clone)]
@@ -426,16 +424,12 @@ impl Feed {
 
     /// The live work a merged-away one ended up in (following later merges).
     fn survivor(&self, work: &Work) -> Result<Option<String>, StoreError> {
-        let mut next = work.merged_into.clone();
-        for _ in 0..MAX_MERGE_CHAIN {
-            let Some(id) = next else { return Ok(None) };
-            match self.store.work::<Work>(&id)? {
-                Some(found) if found.merged_into.is_some() => next = found.merged_into,
-                Some(found) if found.is_live() => return Ok(Some(id)),
-                _ => return Ok(None),
-            }
-        }
-        Ok(None)
+        let Some(next) = &work.merged_into else {
+            return Ok(None);
+        };
+        Ok(crate::works::resolve(&self.store, next)?
+            .filter(Work::is_live)
+            .map(|w| w.id))
     }
 
     fn write_provenance(

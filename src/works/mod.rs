@@ -84,6 +84,25 @@ pub fn write_work(tx: &mut WorksTx<'_>, work: &Work, was: Option<bool>) -> Resul
     )
 }
 
+/// How far `merged_into` links are followed (a longer chain means a damaged store).
+const MAX_MERGE_CHAIN: usize = 16;
+
+/// The work an id stands for today: itself, or the work it was merged into (following later
+/// merges). `None` for an unknown id or a broken chain.
+pub fn resolve(store: &Store, id: &str) -> Result<Option<Work>, StoreError> {
+    let mut current = id.to_owned();
+    for _ in 0..MAX_MERGE_CHAIN {
+        let Some(work) = store.work::<Work>(&current)? else {
+            return Ok(None);
+        };
+        match &work.merged_into {
+            Some(next) => current = next.clone(),
+            None => return Ok(Some(work)),
+        }
+    }
+    Ok(None)
+}
+
 /// What dedup keeps of each record in the store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredFeatures {
