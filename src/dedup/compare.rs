@@ -40,9 +40,19 @@ pub struct Features {
     pub authors: Vec<AuthorKey>,
     pub year: Option<i32>,
     pub degree: DegreeType,
-    /// Numbers written in the titles (volumes, parts, editions' years): different sets mean
-    /// different works.
+    /// Numbers written in the main titles, and volume or part numbers anywhere: different sets
+    /// mean different works.
     pub title_numbers: SortedSet,
+    /// Other numbers of the subtitles (periods, sample sizes: "… auprès de 146 structures"),
+    /// which a copy with the short title lacks: they tell works apart only when both sides have
+    /// some.
+    #[serde(default)]
+    pub subtitle_numbers: SortedSet,
+    /// The edition a title names by its year ("Panorama 2021"), when that year is within a year
+    /// of the record's date: a study's copies are dated by their edition, whatever year each
+    /// site gives.
+    #[serde(default)]
+    pub edition: Option<i32>,
     /// Canonical strong identifiers, `kind:value`.
     pub strong_ids: SortedSet,
     /// Every title as plain words (brackets such as "[Texte imprimé]" and punctuation dropped),
@@ -65,17 +75,30 @@ impl Features {
         let mut full_title_keys = Vec::new();
         let mut title_words = Vec::new();
         let mut title_numbers = Vec::new();
+        let mut subtitle_numbers = Vec::new();
         let mut proper_nouns = Vec::new();
-        let year = record.date.as_ref().map(|d| d.year.to_string());
+        let year = record.date.as_ref().map(|d| d.year);
+        let edition = record
+            .titles
+            .iter()
+            .find_map(|title| edition_year(&title.text, year?));
         for title in &record.titles {
             let key = normalize::title_key(&title.text);
             let full = normalize::fold(&title.text);
-            // A study's own year in its title ("Panorama 2021") says no more than its date.
-            title_numbers.extend(
-                numbers_in(&full)
-                    .into_iter()
-                    .filter(|n| Some(n) != year.as_ref()),
-            );
+            // The edition's year says no more than the date (and is compared as `edition`).
+            let not_edition = |n: &String| Some(n) != edition.map(|e| e.to_string()).as_ref();
+            let main: Vec<String> = numbers_in(&key).into_iter().filter(not_edition).collect();
+            for (number, after_volume_word) in numbers_with_context(&full) {
+                if !not_edition(&number) {
+                    continue;
+                }
+                if after_volume_word || main.contains(&number) {
+                    title_numbers.push(number);
+                } else {
+                    subtitle_numbers.push(number);
+                }
+            }
+            title_numbers.extend(main);
             let words = plain_words(&full);
             if !words.is_empty() && !title_words.contains(&words) {
                 title_words.push(words);
@@ -115,6 +138,8 @@ impl Features {
                 record.degree_type
             },
             title_numbers: sorted_set(title_numbers),
+            subtitle_numbers: sorted_set(subtitle_numbers),
+            edition,
             strong_ids: sorted_set(super::keys::strong_ids(record)),
             title_words,
             book: record.degree_type == DegreeType::Other
@@ -270,6 +295,27 @@ fn families_match(a: &str, b: &str) -> bool {
 
 /// Numbers in a folded title: digits, and roman numerals after a volume word.
 fn numbers_in(folded: &str) -> Vec<String> {
+    numbers_with_context(folded)
+        .into_iter()
+        .map(|(number, _)| number)
+        .collect()
+}
+
+/// Words that make a document a part of a study rather than the study: an observatory
+/// publishes the report, its summary and its appendices as separate documents. Counted as
+/// numbers (a "summary" title differs from one without), as volume numbers are.
+const PART_WORDS: &[&str] = &[
+    "synthese",
+    "summary",
+    "annexe",
+    "annexes",
+    "appendix",
+    "appendices",
+];
+
+/// [`numbers_in`], each with whether a volume word ("tome", "vol.", "partie"…) precedes it;
+/// part words ([`PART_WORDS`]) as numbers after a volume word.
+fn numbers_with_context(folded: &str) -> Vec<(String, bool)> {
     const VOLUME_WORDS: &[&str] = &[
         "tome",
         "t",
@@ -289,16 +335,49 @@ fn numbers_in(folded: &str) -> Vec<String> {
         .collect();
     let mut numbers = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
+        let after_volume_word = index > 0 && VOLUME_WORDS.contains(&tokens[index - 1]);
         if token.chars().all(|c| c.is_ascii_digit()) {
-            numbers.push(token.trim_start_matches('0').to_owned());
-        } else if index > 0
-            && VOLUME_WORDS.contains(&tokens[index - 1])
-            && let Some(value) = roman(token)
-        {
-            numbers.push(value.to_string());
+            numbers.push((token.trim_start_matches('0').to_owned(), after_volume_word));
+        } else if after_volume_word && let Some(value) = roman(token) {
+            numbers.push((value.to_string(), true));
+        } else if PART_WORDS.contains(token) {
+            numbers.push((format!("part:{token}"), true));
         }
     }
     numbers
+}
+
+/// A year written in `title` within a year of the record's `year`, not as the end of a period
+/// ("(1960-2020)" is what a work studies, not its edition).
+fn edition_year(title: &str, year: i32) -> Option<i32> {
+    let bytes = title.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        if !bytes[start].is_ascii_digit() {
+            start += 1;
+            continue;
+        }
+        let end = start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+        let before = title[..start].trim_end().chars().next_back();
+        let after = title[end..].trim_start().chars().next();
+        let in_period = [before, after]
+            .into_iter()
+            .flatten()
+            .any(|c| matches!(c, '-' | '–' | '—' | '/'));
+        if end - start == 4
+            && !in_period
+            && let Ok(value) = title[start..end].parse::<i32>()
+            && (value - year).abs() <= 1
+        {
+            return Some(value);
+        }
+        start = end;
+    }
+    None
 }
 
 fn roman(token: &str) -> Option<u32> {
@@ -352,8 +431,9 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
             reason: "a book and a thesis",
         };
     }
-    // Studies are signed by an organisation on one site and by persons on another (different
-    // names prove nothing), and come in yearly editions (the year must be the same).
+    // Studies are signed by an organisation on one site and by persons on another, or by the
+    // coordinator here and the writers there (different names alone prove nothing), and come in
+    // yearly editions (the year must be the same).
     let is_study = a.degree == DegreeType::ReportStudy || b.degree == DegreeType::ReportStudy;
     if a.title_numbers != b.title_numbers
         && !(a.title_numbers.is_empty() || b.title_numbers.is_empty())
@@ -362,16 +442,26 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
             reason: "different volume, part or edition numbers",
         };
     }
-    if let (Some(ya), Some(yb)) = (a.year, b.year)
-        && (ya - yb).abs() > if is_study { 0 } else { MAX_YEAR_GAP }
+    if let (Some(ea), Some(eb)) = (a.edition, b.edition)
+        && ea != eb
     {
         return Verdict::Different {
-            reason: "years too far apart",
+            reason: "different editions",
         };
     }
     // Authors first: the cheapest test that tells most candidate pairs apart (a generic title
     // by two people), before any edit distance is computed.
     let authors = author_agreement(a, b);
+    let years_apart = match (a.year, b.year) {
+        (Some(_), Some(_)) if is_study => !study_years_agree(a, b, &authors),
+        (Some(ya), Some(yb)) => (ya - yb).abs() > MAX_YEAR_GAP,
+        _ => false,
+    };
+    if years_apart {
+        return Verdict::Different {
+            reason: "years too far apart",
+        };
+    }
     if authors == Agreement::Conflict && !is_study {
         return Verdict::Different {
             reason: "different authors",
@@ -388,7 +478,10 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
     }
     let title = title_similarity(a, b, closest.map_or(0.0, |(_, _, s)| s as f32));
     // One title carries a number (a volume, an edition) the other lacks: not enough alone.
-    let numbers_differ = a.title_numbers != b.title_numbers;
+    let numbers_differ = a.title_numbers != b.title_numbers
+        || (a.subtitle_numbers != b.subtitle_numbers
+            && !a.subtitle_numbers.is_empty()
+            && !b.subtitle_numbers.is_empty());
     match authors {
         Agreement::Match if title >= TITLE_SAME && !numbers_differ => Verdict::Same {
             rule: "title and author",
@@ -405,10 +498,18 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
                 score: title,
             }
         }
+        // Two sets of persons with no name in common: only a close title (organisations are
+        // not among `authors`, so this is not the CRESS-signed copy of a study).
         _ if is_study
-            && title >= STUDY_TITLE_SAME
+            && title
+                >= if authors == Agreement::Conflict {
+                    TITLE_SAME
+                } else {
+                    STUDY_TITLE_SAME
+                }
             && a.year.is_some()
-            && a.year == b.year
+            && b.year.is_some()
+            && (a.year == b.year || a.edition.is_some_and(|e| b.edition == Some(e)))
             && !numbers_differ =>
         {
             Verdict::Same {
@@ -417,6 +518,21 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
             }
         }
         _ => Verdict::Unsure { score: title },
+    }
+}
+
+/// Whether two records, one of them a study, are of the same year: the edition a title names
+/// stands for its record's date; two dates a year apart are the same year only for the same
+/// persons' study (yearly editions by an organisation keep their title, and are told apart by
+/// their year alone).
+fn study_years_agree(a: &Features, b: &Features, authors: &Agreement) -> bool {
+    match (a.edition, b.edition, a.year, b.year) {
+        (Some(x), Some(y), _, _) => x == y,
+        (Some(x), None, _, Some(y)) | (None, Some(x), Some(y), _) => x == y,
+        (None, None, Some(x), Some(y)) => {
+            x == y || ((x - y).abs() == 1 && *authors == Agreement::Match)
+        }
+        _ => true,
     }
 }
 
@@ -495,21 +611,182 @@ mod tests {
     use super::*;
 
     fn features(title: &str, author: &str, year: i32, degree: DegreeType) -> Features {
-        Features {
-            title_keys: vec![normalize::title_key(title)],
-            full_title_keys: vec![normalize::fold(title)],
-            authors: vec![AuthorKey {
-                families: vec![normalize::fold(author)],
-                initial: None,
+        let record = Normalized {
+            titles: vec![normalize::Title {
+                text: title.to_owned(),
+                lang: None,
+                subtitle: None,
             }],
-            year: Some(year),
-            degree,
-            title_numbers: sorted_set(numbers_in(&normalize::fold(title))),
-            strong_ids: Vec::new(),
-            title_words: vec![plain_words(&normalize::fold(title))],
-            book: false,
-            proper_nouns: vec![sorted_set(proper_nouns_in(title))],
-        }
+            authors: vec![normalize::Person {
+                family: author.to_owned(),
+                given: None,
+                display: author.to_owned(),
+                id: None,
+            }],
+            advisors: Vec::new(),
+            degree_type: degree,
+            discipline: None,
+            institution: None,
+            date: Some(normalize::PartialDate {
+                year,
+                month: None,
+                day: None,
+            }),
+            language: None,
+            abstracts: Vec::new(),
+            keywords: Vec::new(),
+            identifiers: Vec::new(),
+            access: Default::default(),
+            embargo_until: None,
+            licence: None,
+            problems: Vec::new(),
+        };
+        Features::of(&record)
+    }
+
+    fn same(a: &Features, b: &Features) -> bool {
+        matches!(compare(a, b), Verdict::Same { .. })
+    }
+
+    #[test]
+    fn a_study_is_dated_by_the_edition_in_its_title() {
+        let hal = features(
+            "Observatoire des associations du Sud 2000",
+            "Monbelignac",
+            1999,
+            DegreeType::ReportStudy,
+        );
+        let site = features(
+            "Observatoire des associations du Sud 2000",
+            "Monbelignac",
+            2000,
+            DegreeType::ReportStudy,
+        );
+        assert_eq!((hal.edition, site.edition), (Some(2000), Some(2000)));
+        assert!(same(&hal, &site), "{:?}", compare(&hal, &site));
+        let next = features(
+            "Observatoire des associations du Sud 2001",
+            "Monbelignac",
+            2000,
+            DegreeType::ReportStudy,
+        );
+        assert_eq!(
+            compare(&site, &next),
+            Verdict::Different {
+                reason: "different editions"
+            }
+        );
+        // A period is what a work studies, not its edition.
+        let period = features(
+            "Les Scop à Lyon : le financement (1982-2022)",
+            "Beauloel",
+            2023,
+            DegreeType::DoctoralThesis,
+        );
+        assert_eq!(period.edition, None);
+    }
+
+    #[test]
+    fn a_study_a_year_apart_is_the_same_only_for_the_same_persons() {
+        let hal = features(
+            "Panorama des Scop du réemploi dans la Sarthe",
+            "Petit",
+            2022,
+            DegreeType::ReportStudy,
+        );
+        let site = features(
+            "Panorama des Scop du réemploi dans la Sarthe",
+            "Petit",
+            2021,
+            DegreeType::ReportStudy,
+        );
+        assert!(same(&hal, &site), "{:?}", compare(&hal, &site));
+        let mut yearly = site.clone();
+        yearly.authors.clear();
+        let mut next_year = hal.clone();
+        next_year.authors.clear();
+        assert!(matches!(
+            compare(&yearly, &next_year),
+            Verdict::Different { .. }
+        ));
+    }
+
+    #[test]
+    fn a_study_by_other_persons_needs_a_close_title() {
+        let a = features(
+            "L'économie sociale et solidaire dans l'espace méditerranéen : le leadership",
+            "Martin",
+            2015,
+            DegreeType::ReportStudy,
+        );
+        let b = features(
+            "L'économie sociale et solidaire dans le Pas-de-Calais",
+            "Schneider",
+            2015,
+            DegreeType::ReportStudy,
+        );
+        assert!(!same(&a, &b), "{:?}", compare(&a, &b));
+        let same_study = features(
+            "L'économie sociale et solidaire dans l'espace méditerranéen",
+            "Rodrigues",
+            2015,
+            DegreeType::ReportStudy,
+        );
+        assert!(same(&a, &same_study), "{:?}", compare(&a, &same_study));
+    }
+
+    #[test]
+    fn numbers_only_in_one_subtitle_do_not_part_copies() {
+        let long = features(
+            "Les sociétés d'assurance mutuelle et la transition : une enquête auprès de 55 structures",
+            "Durbelens",
+            1997,
+            DegreeType::MastersDissertation,
+        );
+        let short = features(
+            "Les sociétés d'assurance mutuelle et la transition",
+            "Durbelens",
+            1997,
+            DegreeType::MastersDissertation,
+        );
+        assert_eq!(long.subtitle_numbers, vec!["55"]);
+        assert!(same(&long, &short), "{:?}", compare(&long, &short));
+        let other_sample = features(
+            "Les sociétés d'assurance mutuelle et la transition : une enquête auprès de 12 structures",
+            "Durbelens",
+            1997,
+            DegreeType::MastersDissertation,
+        );
+        assert!(!same(&long, &other_sample));
+        // A volume number, a summary, are significant wherever they are written.
+        let summary = features(
+            "Égalité femmes-hommes dans l'ESS en Occitanie. Édition 2023 : synthèse",
+            "",
+            2024,
+            DegreeType::ReportStudy,
+        );
+        let report = features(
+            "Égalité femmes-hommes dans l'ESS en Occitanie. Édition 2023",
+            "",
+            2023,
+            DegreeType::ReportStudy,
+        );
+        assert_eq!(summary.edition, Some(2023));
+        assert!(!same(&summary, &report), "{:?}", compare(&summary, &report));
+        let volume = features(
+            "Histoire de la mutualité. Tome 2",
+            "Dupont",
+            2019,
+            DegreeType::DoctoralThesis,
+        );
+        let whole = features(
+            "Histoire de la mutualité",
+            "Dupont",
+            2019,
+            DegreeType::DoctoralThesis,
+        );
+        assert_eq!(volume.title_numbers, vec!["2"]);
+        assert!(!same(&volume, &whole));
     }
 
     #[test]
