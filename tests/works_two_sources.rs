@@ -256,6 +256,25 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     );
     assert_eq!(workspace.stats()["deleted_works"], 0);
 
+    // An edit that leaves what dedup compares as it was (keywords, abstract): same work, same
+    // members, new fields.
+    served[0]["dc"]["subject"] = json!(["Sociétés coopératives d'intérêt collectif"]);
+    served[0]["dc"]["description"] = json!(["Un résumé réécrit."]);
+    served[0]["datestamp"] = now();
+    republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
+    let works = export(&workspace);
+    let scic = work_with(&works, "hal-test|oai:HAL:tel-01000001v1");
+    assert_eq!(scic["id"].as_str(), Some(id));
+    assert_eq!(members(scic).len(), 2, "{scic}");
+    assert!(
+        scic["keywords"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "Sociétés coopératives d'intérêt collectif"),
+        "{scic}"
+    );
+
     // The theses.fr copy is deleted at its source: the work keeps its HAL member only.
     let mut served = thesesfr_records();
     served[0]["deleted"] = json!(true);

@@ -4,8 +4,12 @@
 //! no other work is skipped or repeated.
 //!
 //! Invariants:
-//! - each work has exactly one entry, under the set `""` (all works) and under each set it is
-//!   filed in, written in the same transaction as the work;
+//! - each work has exactly one *current* entry, under the set `""` (all works) and under each
+//!   set it is filed in, written in the same transaction as the work: the one whose (datestamp,
+//!   sequence) its `feed_entries` row names. Entries a work left behind when it moved are
+//!   *stale*: readers skip them, and they are removed in bulk once they are many (removing them
+//!   one by one would rewrite a page of the index for every set of every changed work);
+//! - set sizes count current entries only;
 //! - datestamps never decrease from one write to the next (a clock that steps back is clamped),
 //!   and sequence numbers always grow, so a new entry always sorts after every existing one.
 
@@ -17,12 +21,19 @@ use super::works::{WORKS, decode_work};
 use super::{META, ORIGINS, RECORDS, Store, StoreError, db};
 
 /// (set, datestamp in seconds, sequence) → work id. Set `""` holds every work.
-const FEED: TableDefinition<(&str, u64, u64), &str> = TableDefinition::new("feed");
+pub(super) const FEED: TableDefinition<(&str, u64, u64), &str> = TableDefinition::new("feed");
 /// work id → (datestamp, sequence, deleted, its leaf sets joined by `\n`).
 const FEED_ENTRIES: TableDefinition<&str, (u64, u64, bool, &str)> =
     TableDefinition::new("feed_entries");
 /// set → number of works filed in it.
 const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("feed_sets");
+/// (sequence of the move, set) → (datestamp, sequence) of a stale `feed` entry, in the order
+/// they went stale (appended, so cheap to write), until [`FeedTx::close`] prunes them.
+pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
+    TableDefinition::new("feed_stale");
+/// Stale entries are pruned once there are this many, and as many as current ones: pruning
+/// rewrites most of the index, so it must come rarely and remove much.
+const PRUNE_AT_LEAST: u64 = 50_000;
 
 const SEQUENCE: &str = "feed_sequence";
 const LAST_STAMP: &str = "feed_last_stamp";
@@ -31,6 +42,7 @@ pub(super) fn create_tables(tx: &redb::WriteTransaction) -> Result<(), StoreErro
     tx.open_table(FEED).map_err(db)?;
     tx.open_table(FEED_ENTRIES).map_err(db)?;
     tx.open_table(FEED_SETS).map_err(db)?;
+    tx.open_table(FEED_STALE).map_err(db)?;
     Ok(())
 }
 
@@ -85,6 +97,10 @@ pub struct FeedTx<'t> {
     feed: redb::Table<'t, (&'static str, u64, u64), &'static str>,
     entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
     sets: redb::Table<'t, &'static str, u64>,
+    stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
+    /// Changes to the sets' sizes, written once at [`FeedTx::close`] (a work moves in and out
+    /// of a dozen sets).
+    set_deltas: std::collections::HashMap<String, i64>,
     sequence: u64,
     last_stamp: u64,
 }
@@ -105,6 +121,8 @@ impl<'t> FeedTx<'t> {
             feed: tx.open_table(FEED).map_err(db)?,
             entries: tx.open_table(FEED_ENTRIES).map_err(db)?,
             sets: tx.open_table(FEED_SETS).map_err(db)?,
+            stale: tx.open_table(FEED_STALE).map_err(db)?,
+            set_deltas: std::collections::HashMap::new(),
             sequence: number(SEQUENCE)?,
             last_stamp: number(LAST_STAMP)?,
         })
@@ -112,9 +130,26 @@ impl<'t> FeedTx<'t> {
 
     /// Saves the counters this transaction advanced.
     pub(super) fn close(
-        self,
+        mut self,
         meta: &mut redb::Table<'_, &'static str, &'static str>,
     ) -> Result<(), StoreError> {
+        let mut deltas: Vec<(String, i64)> = self.set_deltas.drain().collect();
+        deltas.sort_unstable();
+        for (set, delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
+            let current = self
+                .sets
+                .get(set.as_str())
+                .map_err(db)?
+                .map_or(0, |v| v.value());
+            match current.saturating_add_signed(delta) {
+                0 => self.sets.remove(set.as_str()).map_err(db)?,
+                next => self.sets.insert(set.as_str(), next).map_err(db)?,
+            };
+        }
+        let stale = self.stale.len().map_err(db)?;
+        if stale >= PRUNE_AT_LEAST && stale * 2 >= self.feed.len().map_err(db)? {
+            self.prune()?;
+        }
         meta.insert(SEQUENCE, self.sequence.to_string().as_str())
             .map_err(db)?;
         meta.insert(LAST_STAMP, self.last_stamp.to_string().as_str())
@@ -139,21 +174,23 @@ impl<'t> FeedTx<'t> {
             .as_ref()
             .map(|(_, _, sets)| split_sets(sets))
             .unwrap_or_default();
+        self.sequence += 1;
         if let Some((stamp, sequence, _)) = &previous {
             for set in filed_under(&old_sets) {
-                self.feed.remove((set, *stamp, *sequence)).map_err(db)?;
-                self.bump(set, -1)?;
+                self.stale
+                    .insert((self.sequence, set), (*stamp, *sequence))
+                    .map_err(db)?;
+                self.bump(set, -1);
             }
         }
         let new_sets = sets.map_or(old_sets, <[String]>::to_vec);
         let stamp = parse_stamp(datestamp).unwrap_or(0).max(self.last_stamp);
         self.last_stamp = stamp;
-        self.sequence += 1;
         for set in filed_under(&new_sets) {
             self.feed
                 .insert((set, stamp, self.sequence), id)
                 .map_err(db)?;
-            self.bump(set, 1)?;
+            self.bump(set, 1);
         }
         let joined = new_sets.join("\n");
         self.entries
@@ -162,13 +199,33 @@ impl<'t> FeedTx<'t> {
         Ok(())
     }
 
-    fn bump(&mut self, set: &str, delta: i64) -> Result<(), StoreError> {
-        let current = self.sets.get(set).map_err(db)?.map_or(0, |v| v.value());
-        match current.saturating_add_signed(delta) {
-            0 => self.sets.remove(set).map_err(db)?,
-            next => self.sets.insert(set, next).map_err(db)?,
-        };
+    /// Removes every stale entry from the index, in key order (neighbours share pages).
+    pub(super) fn prune(&mut self) -> Result<(), StoreError> {
+        let mut keys: Vec<(String, u64, u64)> =
+            Vec::with_capacity(self.stale.len().map_err(db)? as usize);
+        for item in self.stale.iter().map_err(db)? {
+            let (key, value) = item.map_err(db)?;
+            let (_, set) = key.value();
+            let (stamp, sequence) = value.value();
+            keys.push((set.to_owned(), stamp, sequence));
+        }
+        keys.sort_unstable();
+        for (set, stamp, sequence) in &keys {
+            self.feed
+                .remove((set.as_str(), *stamp, *sequence))
+                .map_err(db)?;
+        }
+        self.stale.retain(|_, _| false).map_err(db)?;
         Ok(())
+    }
+
+    fn bump(&mut self, set: &str, delta: i64) {
+        match self.set_deltas.get_mut(set) {
+            Some(total) => *total += delta,
+            None => {
+                self.set_deltas.insert(set.to_owned(), delta);
+            }
+        }
     }
 }
 
@@ -223,15 +280,22 @@ impl Store {
             .range((range.set, start.0, start.1)..=(range.set, range.until, u64::MAX))
             .map_err(db)?
         {
-            let (_, id) = item.map_err(db)?;
+            let (key, id) = item.map_err(db)?;
             if page.len() == limit {
-                more = true;
-                break;
+                // More only if a current entry follows (stale ones are skipped).
+                more = is_current(&entries, &key.value(), id.value())?;
+                if more {
+                    break;
+                }
+                continue;
             }
             let id = id.value();
             let Some(entry) = read_entry(&entries, id)? else {
                 return Err(corrupt(format!("feed lists {id}, which has no entry")));
             };
+            if entry.key() != (key.value().1, key.value().2) {
+                continue; // stale: the work has moved on
+            }
             let mut item = FeedItem {
                 entry,
                 work: None,
@@ -254,17 +318,24 @@ impl Store {
         Ok((page, more))
     }
 
-    /// How many entries a range holds (from its start, whatever `after` says).
+    /// How many works a range holds (from its start, whatever `after` says).
     pub fn feed_count(&self, range: FeedRange<'_>) -> Result<u64, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
+        if range.from == 0 && range.until == u64::MAX {
+            let sets = tx.open_table(FEED_SETS).map_err(db)?;
+            return Ok(sets.get(range.set).map_err(db)?.map_or(0, |v| v.value()));
+        }
         let feed = tx.open_table(FEED).map_err(db)?;
+        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
         let mut count = 0;
         for item in feed
             .range((range.set, range.from, 0)..=(range.set, range.until, u64::MAX))
             .map_err(db)?
         {
-            item.map_err(db)?;
-            count += 1;
+            let (key, id) = item.map_err(db)?;
+            if is_current(&entries, &key.value(), id.value())? {
+                count += 1;
+            }
         }
         Ok(count)
     }
@@ -273,13 +344,17 @@ impl Store {
     pub fn feed_earliest(&self) -> Result<Option<u64>, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
         let feed = tx.open_table(FEED).map_err(db)?;
-        let first = feed
+        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
+        for item in feed
             .range(("", 0, 0)..=("", u64::MAX, u64::MAX))
             .map_err(db)?
-            .next()
-            .transpose()
-            .map_err(db)?;
-        Ok(first.map(|(key, _)| key.value().1))
+        {
+            let (key, id) = item.map_err(db)?;
+            if is_current(&entries, &key.value(), id.value())? {
+                return Ok(Some(key.value().1));
+            }
+        }
+        Ok(None)
     }
 
     /// Every set that has works, with how many (deleted ones included).
@@ -353,6 +428,18 @@ impl Store {
         tx.commit().map_err(db)?;
         Ok(secret.into_bytes())
     }
+}
+
+/// Whether a `feed` entry is its work's current one (not left behind by a later move).
+fn is_current(
+    entries: &impl ReadableTable<&'static str, (u64, u64, bool, &'static str)>,
+    key: &(&str, u64, u64),
+    id: &str,
+) -> Result<bool, StoreError> {
+    Ok(entries.get(id).map_err(db)?.is_some_and(|v| {
+        let (stamp, sequence, _, _) = v.value();
+        (stamp, sequence) == (key.1, key.2)
+    }))
 }
 
 fn read_entry(

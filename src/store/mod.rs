@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use encode::{PreparedItem, prepare_items};
 pub use feed::{FeedEntry, FeedItem, FeedRange, FeedTx, RecordOrigin};
 pub use model::*;
-pub use works::{Changes, WorksTx};
+pub use works::{Changes, DedupView, WorksTx};
 
 use encode::{RejectHeader, decompress, stored_record, was_deleted};
 

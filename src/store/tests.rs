@@ -205,3 +205,101 @@ fn runs_get_increasing_ids() {
     store.append_run(&mut run.clone()).unwrap();
     assert_eq!(store.runs(Some("hal")).unwrap().len(), 2);
 }
+
+/// Writes `id` into the feed at `datestamp` under `sets` (a work is any JSON here).
+fn move_in_feed(store: &Store, id: &str, datestamp: &str, sets: &[&str], was: Option<bool>) {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    store
+        .update_works(|tx| {
+            tx.put_work(
+                id,
+                &serde_json::json!({ "id": id }),
+                was,
+                true,
+                datestamp,
+                Some(&sets),
+            )
+        })
+        .unwrap();
+}
+
+fn feed_ids(store: &Store, set: &str, from: u64, limit: usize) -> (Vec<String>, bool) {
+    let range = FeedRange {
+        set,
+        from,
+        until: u64::MAX,
+        after: None,
+    };
+    let (page, more) = store
+        .feed_page::<serde_json::Value>(range, limit, false, |_| Vec::new())
+        .unwrap();
+    (page.into_iter().map(|item| item.entry.id).collect(), more)
+}
+
+#[test]
+fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    move_in_feed(&store, "w1", "2025-12-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(&store, "w2", "2026-01-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(
+        &store,
+        "w1",
+        "2026-02-01T00:00:00Z",
+        &["type:b"],
+        Some(true),
+    );
+    move_in_feed(
+        &store,
+        "w1",
+        "2026-03-01T00:00:00Z",
+        &["type:b"],
+        Some(true),
+    );
+
+    // w1's first two places are stale: skipped, not counted, not the earliest datestamp.
+    assert_eq!(
+        feed_ids(&store, "", 0, 10),
+        (vec!["w2".into(), "w1".into()], false)
+    );
+    assert_eq!(feed_ids(&store, "", 0, 1), (vec!["w2".into()], true));
+    assert_eq!(
+        feed_ids(&store, "type:a", 0, 10),
+        (vec!["w2".into()], false)
+    );
+    assert_eq!(feed_ids(&store, "type:a", 0, 1), (vec!["w2".into()], false));
+    let range = |set, from| FeedRange {
+        set,
+        from,
+        until: u64::MAX,
+        after: None,
+    };
+    assert_eq!(store.feed_count(range("", 0)).unwrap(), 2);
+    assert_eq!(store.feed_count(range("", 1)).unwrap(), 2);
+    assert_eq!(store.feed_count(range("type:a", 1)).unwrap(), 1);
+    assert_eq!(store.feed_count(range("type:b", 0)).unwrap(), 1);
+    let w2_stamp = 1_767_225_600; // 2026-01-01T00:00:00Z
+    assert_eq!(store.feed_earliest().unwrap(), Some(w2_stamp));
+
+    let rows = |store: &Store, table| {
+        let tx = store.db.begin_read().unwrap();
+        let count = match table {
+            "feed" => tx.open_table(super::feed::FEED).unwrap().len().unwrap(),
+            _ => tx
+                .open_table(super::feed::FEED_STALE)
+                .unwrap()
+                .len()
+                .unwrap(),
+        };
+        count
+    };
+    // "", "type", "type:x" per place: 4 places, 2 current.
+    assert_eq!((rows(&store, "feed"), rows(&store, "stale")), (12, 6));
+    store.update_works(|tx| tx.feed.prune()).unwrap();
+    assert_eq!((rows(&store, "feed"), rows(&store, "stale")), (6, 0));
+    assert_eq!(
+        feed_ids(&store, "", 0, 10),
+        (vec!["w2".into(), "w1".into()], false)
+    );
+    assert_eq!(store.feed_count(range("", 1)).unwrap(), 2);
+}

@@ -18,7 +18,8 @@ use super::{CHANGES, META, RECORDS, Store, StoreError, StoredRecord, db, from_js
 pub(super) const WORKS: TableDefinition<&str, &[u8]> = TableDefinition::new("works");
 /// (source, identifier) → the id of the work the record belongs to.
 const RECORD_WORK: TableDefinition<(&str, &str), &str> = TableDefinition::new("record_work");
-/// (source, identifier) → JSON of what dedup compares (features and blocking keys).
+/// (source, identifier) → what dedup compares (features and blocking keys), see
+/// [`encode_features`].
 const RECORD_FEATURES: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("record_features");
 /// blocking key → records having it.
@@ -127,6 +128,17 @@ impl Store {
         Ok((count("live")?, count("deleted")?))
     }
 
+    /// A read-only view of what dedup compares, as last committed: several threads read
+    /// candidates through their own views before a batch's write transaction.
+    pub fn dedup_view(&self) -> Result<DedupView, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        Ok(DedupView {
+            record_work: tx.open_table(RECORD_WORK).map_err(db)?,
+            features: tx.open_table(RECORD_FEATURES).map_err(db)?,
+            blocks: tx.open_multimap_table(BLOCKS).map_err(db)?,
+        })
+    }
+
     /// Runs `update` in one write transaction over the works tables and commits it.
     pub fn update_works<T>(
         &self,
@@ -169,6 +181,60 @@ impl Store {
     }
 }
 
+/// See [`Store::dedup_view`].
+pub struct DedupView {
+    record_work: redb::ReadOnlyTable<(&'static str, &'static str), &'static str>,
+    features: redb::ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
+    blocks: redb::ReadOnlyMultimapTable<&'static str, (&'static str, &'static str)>,
+}
+
+impl DedupView {
+    pub fn record_work(&self, key: (&str, &str)) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .record_work
+            .get(key)
+            .map_err(db)?
+            .map(|v| v.value().to_owned()))
+    }
+
+    pub fn features<F: DeserializeOwned>(
+        &self,
+        key: (&str, &str),
+    ) -> Result<Option<F>, StoreError> {
+        self.features
+            .get(key)
+            .map_err(db)?
+            .map(|v| decode_features(v.value()))
+            .transpose()
+    }
+
+    /// As [`WorksTx::block`].
+    pub fn block(
+        &self,
+        key: &str,
+        limit: usize,
+    ) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        block_members(self.blocks.get(key).map_err(db)?, limit)
+    }
+}
+
+/// The records of a block, `None` beyond `limit`.
+fn block_members(
+    values: redb::MultimapValue<'_, (&'static str, &'static str)>,
+    limit: usize,
+) -> Result<Option<Vec<(String, String)>>, StoreError> {
+    let mut members = Vec::new();
+    for entry in values {
+        let value = entry.map_err(db)?;
+        let (source, identifier) = value.value();
+        members.push((source.to_owned(), identifier.to_owned()));
+        if members.len() > limit {
+            return Ok(None);
+        }
+    }
+    Ok(Some(members))
+}
+
 /// Typed access to the works tables inside one write transaction.
 pub struct WorksTx<'t> {
     works: redb::Table<'t, &'static str, &'static [u8]>,
@@ -179,7 +245,7 @@ pub struct WorksTx<'t> {
     meta: redb::Table<'t, &'static str, &'static str>,
     records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
     /// The OAI feed's index, written with each work by [`WorksTx::put_work`].
-    feed: FeedTx<'t>,
+    pub(super) feed: FeedTx<'t>,
 }
 
 impl WorksTx<'_> {
@@ -219,7 +285,7 @@ impl WorksTx<'_> {
         self.features
             .get(key)
             .map_err(db)?
-            .map(|v| from_json("record_features", v.value()))
+            .map(|v| decode_features(v.value()))
             .transpose()
     }
 
@@ -229,7 +295,7 @@ impl WorksTx<'_> {
         features: &F,
     ) -> Result<(), StoreError> {
         self.features
-            .insert(key, to_json(features).as_slice())
+            .insert(key, encode_features(features)?.as_slice())
             .map_err(db)?;
         Ok(())
     }
@@ -246,16 +312,7 @@ impl WorksTx<'_> {
         key: &str,
         limit: usize,
     ) -> Result<Option<Vec<(String, String)>>, StoreError> {
-        let mut members = Vec::new();
-        for entry in self.blocks.get(key).map_err(db)? {
-            let value = entry.map_err(db)?;
-            let (source, identifier) = value.value();
-            members.push((source.to_owned(), identifier.to_owned()));
-            if members.len() > limit {
-                return Ok(None);
-            }
-        }
-        Ok(Some(members))
+        block_members(self.blocks.get(key).map_err(db)?, limit)
     }
 
     pub fn add_to_block(&mut self, key: &str, record: (&str, &str)) -> Result<(), StoreError> {
@@ -336,10 +393,69 @@ impl WorksTx<'_> {
     }
 }
 
+/// First byte of a binary features row. Features are read at random, thousands per update, so
+/// they are stored compact and quick to decode (postcard); stores written before hold JSON,
+/// which starts with `{` and is still read.
+const BINARY_FEATURES: u8 = 0;
+
+fn encode_features<F: Serialize>(features: &F) -> Result<Vec<u8>, StoreError> {
+    let bytes = vec![BINARY_FEATURES];
+    postcard::to_extend(features, bytes).map_err(|error| StoreError::Corrupt {
+        table: "record_features",
+        error: error.to_string(),
+    })
+}
+
+fn decode_features<F: DeserializeOwned>(bytes: &[u8]) -> Result<F, StoreError> {
+    match bytes.split_first() {
+        Some((&BINARY_FEATURES, rest)) => {
+            postcard::from_bytes(rest).map_err(|error| StoreError::Corrupt {
+                table: "record_features",
+                error: error.to_string(),
+            })
+        }
+        _ => from_json("record_features", bytes),
+    }
+}
+
 pub(super) fn decode_work<W: DeserializeOwned>(bytes: &[u8]) -> Result<W, StoreError> {
     let plain = lz4_flex::decompress_size_prepended(bytes).map_err(|e| StoreError::Corrupt {
         table: "works",
         error: e.to_string(),
     })?;
     from_json("works", &plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Sample {
+        words: Vec<String>,
+        year: Option<i32>,
+        degree: crate::normalize::DegreeType,
+        nested: Vec<Vec<String>>,
+        #[serde(default)]
+        flag: bool,
+    }
+
+    #[test]
+    fn features_are_stored_binary_and_json_rows_are_still_read() {
+        let sample = Sample {
+            words: vec!["économie".into(), "sociale".into()],
+            year: Some(2019),
+            degree: crate::normalize::DegreeType::ReportStudy,
+            nested: vec![vec![], vec!["bretagne".into()]],
+            flag: true,
+        };
+        let bytes = encode_features(&sample).unwrap();
+        assert_eq!(bytes[0], BINARY_FEATURES);
+        assert!(bytes.len() < to_json(&sample).len() / 2, "{}", bytes.len());
+        assert_eq!(decode_features::<Sample>(&bytes).unwrap(), sample);
+        let legacy = br#"{"words":["a"],"year":null,"degree":"other","nested":[]}"#;
+        let read: Sample = decode_features(legacy).unwrap();
+        assert_eq!((read.words, read.flag), (vec!["a".to_owned()], false));
+        assert!(decode_features::<Sample>(&[BINARY_FEATURES, 0xff]).is_err());
+    }
 }

@@ -179,7 +179,13 @@ pub fn update(
         if changes.records.is_empty() {
             return Ok(report);
         }
+        let started = std::time::Instant::now();
         let analysed = analyse_all(store, &changes.records, sources, thesaurus)?;
+        if cache.len() >= CACHE_RECORDS {
+            cache.clear();
+        }
+        let prefetched = prefetch(store, &analysed, &mut cache)?;
+        let analysed_in = started.elapsed();
         report.records += analysed.len() as u64;
         report.problems += analysed
             .iter()
@@ -196,11 +202,52 @@ pub fn update(
                 analysed: HashMap::new(),
                 cache: &mut cache,
                 created: BTreeSet::new(),
+                pending: BTreeMap::new(),
+                liveness: HashMap::new(),
+                prefetched,
             };
             batch.apply(analysed)?;
+            tracing::debug!(
+                records = changes.records.len(),
+                analysed_ms = analysed_in.as_millis() as u64,
+                applied_ms = (started.elapsed() - analysed_in).as_millis() as u64,
+                "works batch applied, committing"
+            );
             batch.tx.set_cursor(changes.next)
         })?;
+        tracing::debug!(
+            total_ms = started.elapsed().as_millis() as u64,
+            "works batch committed"
+        );
     }
+}
+
+/// Maps slices of `items` on all cores (a thread per core, each a contiguous slice) and joins
+/// the results in order.
+fn on_all_cores<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&[T]) -> Result<Vec<R>, StoreError> + Sync,
+) -> Result<Vec<R>, StoreError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        for handle in handles {
+            let part = handle.join().map_err(|_| StoreError::Corrupt {
+                table: "records",
+                error: "a works thread panicked".into(),
+            })??;
+            all.extend(part);
+        }
+        Ok(all)
+    })
 }
 
 /// Loads and analyses records on all cores (it is the costly part: normalising, classifying).
@@ -210,36 +257,92 @@ fn analyse_all(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<((String, String), Option<Analysed>)>, StoreError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .max(1);
-    let chunk = keys.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = keys
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(source, identifier)| {
-                            let analysed = store.record(source, identifier)?.and_then(|record| {
-                                analyse(&record, &sources.get(source), thesaurus)
-                            });
-                            Ok(((source.clone(), identifier.clone()), analysed))
-                        })
-                        .collect::<Result<Vec<_>, StoreError>>()
-                })
+    on_all_cores(keys, |part| {
+        part.iter()
+            .map(|(source, identifier)| {
+                let analysed = store
+                    .record(source, identifier)?
+                    .and_then(|record| analyse(&record, &sources.get(source), thesaurus));
+                Ok(((source.clone(), identifier.clone()), analysed))
             })
-            .collect();
-        let mut all = Vec::with_capacity(keys.len());
-        for handle in handles {
-            let part = handle.join().map_err(|_| StoreError::Corrupt {
-                table: "records",
-                error: "a normalisation thread panicked".into(),
-            })??;
-            all.extend(part);
-        }
-        Ok(all)
+            .collect()
     })
+}
+
+/// Reads, on all cores and before the batch's write transaction, the stored features of the
+/// changed records and of the candidates their new blocking keys bring: the batch then finds
+/// them in its cache instead of reading and decoding them one by one.
+/// Reads, on all cores and before the batch's write transaction, what the batch will look up:
+/// the changed records' features and works, their new blocks, and the features of the
+/// candidates those bring. The batch then finds them in memory (kept right as it writes)
+/// instead of reading and decoding them one by one.
+fn prefetch(
+    store: &Store,
+    analysed: &[((String, String), Option<Analysed>)],
+    cache: &mut FeatureCache,
+) -> Result<Prefetched, StoreError> {
+    enum Row {
+        Features((String, String), StoredFeatures),
+        Work((String, String), Option<String>),
+        Block(String, Option<Vec<(String, String)>>),
+    }
+    let rows = on_all_cores(analysed, |part| {
+        let view = store.dedup_view()?;
+        let mut seen = std::collections::HashSet::new();
+        let mut rows = Vec::new();
+        for (key, analysed) in part {
+            let record = (key.0.as_str(), key.1.as_str());
+            rows.push(Row::Work(key.clone(), view.record_work(record)?));
+            let old = view.features::<StoredFeatures>(record)?;
+            let unchanged = matches!((&old, analysed), (Some(old), Some(new))
+                if old.features == new.features && old.keys == new.keys);
+            if let Some(old) = old {
+                rows.push(Row::Features(key.clone(), old));
+            }
+            let Some(analysed) = analysed.as_ref().filter(|_| !unchanged) else {
+                continue;
+            };
+            for block in &analysed.keys {
+                let members = view.block(block, dedup::block_limit(block))?;
+                for member in members.iter().flatten() {
+                    if cache.contains_key(member) || !seen.insert(member.clone()) {
+                        continue;
+                    }
+                    if let Some(features) = view.features((&member.0, &member.1))? {
+                        rows.push(Row::Features(member.clone(), features));
+                    }
+                }
+                rows.push(Row::Block(block.clone(), members));
+            }
+        }
+        Ok(rows)
+    })?;
+    let mut prefetched = Prefetched::default();
+    for row in rows {
+        match row {
+            Row::Features(key, features) => {
+                cache
+                    .entry(key)
+                    .or_insert_with(|| std::sync::Arc::new(features));
+            }
+            Row::Work(key, work) => {
+                prefetched.record_work.insert(key, work);
+            }
+            Row::Block(block, members) => {
+                prefetched.blocks.entry(block).or_insert(members);
+            }
+        }
+    }
+    Ok(prefetched)
+}
+
+/// Rows of `record_work` and `blocks` read before a batch (see [`prefetch`]), kept equal to the
+/// transaction's as the batch writes.
+#[derive(Default)]
+struct Prefetched {
+    record_work: HashMap<(String, String), Option<String>>,
+    /// `None`: more members than the block's limit.
+    blocks: HashMap<String, Option<Vec<(String, String)>>>,
 }
 
 /// One batch of changes inside one transaction.
@@ -256,10 +359,17 @@ struct Batch<'b, 't> {
     cache: &'b mut FeatureCache,
     /// Works created in this batch (reported as created, not also as changed).
     created: BTreeSet<String>,
+    /// Works changed in this batch, written once at its end ([`Batch::flush`]): a work is
+    /// saved several times while records join it and its fields are rebuilt, and each write
+    /// moves it in a dozen feed sets.
+    pending: BTreeMap<String, Work>,
+    /// Whether each work read from the store was live, for the live/deleted counts.
+    liveness: HashMap<String, bool>,
+    prefetched: Prefetched,
 }
 
 /// Dedup features by record, kept across the batches of one update (bounded).
-pub type FeatureCache = HashMap<(String, String), std::rc::Rc<StoredFeatures>>;
+pub type FeatureCache = HashMap<(String, String), std::sync::Arc<StoredFeatures>>;
 /// Beyond this many cached records the cache starts afresh (about 1 KiB each).
 const CACHE_RECORDS: usize = 1_000_000;
 
@@ -267,7 +377,7 @@ impl Batch<'_, '_> {
     fn features(
         &mut self,
         record: (&str, &str),
-    ) -> Result<Option<std::rc::Rc<StoredFeatures>>, StoreError> {
+    ) -> Result<Option<std::sync::Arc<StoredFeatures>>, StoreError> {
         let key = (record.0.to_owned(), record.1.to_owned());
         if let Some(found) = self.cache.get(&key) {
             return Ok(Some(found.clone()));
@@ -278,9 +388,69 @@ impl Batch<'_, '_> {
         if self.cache.len() >= CACHE_RECORDS {
             self.cache.clear();
         }
-        let stored = std::rc::Rc::new(stored);
+        let stored = std::sync::Arc::new(stored);
         self.cache.insert(key, stored.clone());
         Ok(Some(stored))
+    }
+
+    fn record_work(&self, record: (&str, &str)) -> Result<Option<String>, StoreError> {
+        let key = (record.0.to_owned(), record.1.to_owned());
+        match self.prefetched.record_work.get(&key) {
+            Some(work) => Ok(work.clone()),
+            None => self.tx.record_work(record),
+        }
+    }
+
+    fn set_record_work(&mut self, record: (&str, &str), work: &str) -> Result<(), StoreError> {
+        let key = (record.0.to_owned(), record.1.to_owned());
+        if let Some(known) = self.prefetched.record_work.get_mut(&key) {
+            *known = Some(work.to_owned());
+        }
+        self.tx.set_record_work(record, work)
+    }
+
+    fn remove_record_work(&mut self, record: (&str, &str)) -> Result<(), StoreError> {
+        let key = (record.0.to_owned(), record.1.to_owned());
+        if let Some(known) = self.prefetched.record_work.get_mut(&key) {
+            *known = None;
+        }
+        self.tx.remove_record_work(record)
+    }
+
+    fn block(&mut self, block: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        if let Some(members) = self.prefetched.blocks.get(block) {
+            return Ok(members.clone());
+        }
+        let members = self.tx.block(block, dedup::block_limit(block))?;
+        self.prefetched
+            .blocks
+            .insert(block.to_owned(), members.clone());
+        Ok(members)
+    }
+
+    fn add_to_block(&mut self, block: &str, record: (&str, &str)) -> Result<(), StoreError> {
+        if let Some(Some(members)) = self.prefetched.blocks.get_mut(block) {
+            let member = (record.0.to_owned(), record.1.to_owned());
+            if !members.contains(&member) {
+                members.push(member);
+            }
+            if members.len() > dedup::block_limit(block) {
+                self.prefetched.blocks.insert(block.to_owned(), None);
+            }
+        }
+        self.tx.add_to_block(block, record)
+    }
+
+    fn remove_from_block(&mut self, block: &str, record: (&str, &str)) -> Result<(), StoreError> {
+        match self.prefetched.blocks.get_mut(block) {
+            Some(Some(members)) => members.retain(|m| (m.0.as_str(), m.1.as_str()) != record),
+            // Over the limit before: perhaps not after, read it again when asked.
+            Some(None) => {
+                self.prefetched.blocks.remove(block);
+            }
+            None => {}
+        }
+        self.tx.remove_from_block(block, record)
     }
 
     fn apply(
@@ -290,29 +460,54 @@ impl Batch<'_, '_> {
         let mut dirty: BTreeSet<String> = BTreeSet::new();
         for (key, analysed) in changes {
             let record = (key.0.as_str(), key.1.as_str());
-            if let Some(old) = self.features(record)? {
-                for block in &old.keys {
-                    self.tx.remove_from_block(block, record)?;
-                }
-                self.tx.remove_features(record)?;
-                self.cache.remove(&key);
-            }
-            let previous = self.tx.record_work(record)?;
-            if let Some(work) = &previous {
-                self.tx.remove_record_work(record)?;
-                dirty.insert(work.clone());
-            }
-            let Some(analysed) = analysed else { continue };
-            let stored = StoredFeatures {
+            let old = self.features(record)?;
+            let previous = self.record_work(record)?;
+            let stored = analysed.as_ref().map(|analysed| StoredFeatures {
                 features: analysed.features.clone(),
                 keys: analysed.keys.clone(),
+            });
+            // What dedup compares did not change (an abstract, a keyword, a licence did): the
+            // record's links are what they were, only its work's fields change.
+            let unchanged = matches!(
+                (&old, &stored),
+                (Some(old), Some(new)) if old.features == new.features && old.keys == new.keys
+            );
+            if unchanged && let Some(work) = &previous {
+                dirty.insert(work.clone());
+                if let Some(analysed) = analysed {
+                    self.analysed.insert(key, analysed);
+                }
+                continue;
+            }
+            // Blocking keys are sorted: only those that came or went are written.
+            let old_keys: &[String] = old.as_ref().map_or(&[], |old| &old.keys);
+            let new_keys: &[String] = stored.as_ref().map_or(&[], |new| &new.keys);
+            for block in old_keys {
+                if new_keys.binary_search(block).is_err() {
+                    self.remove_from_block(block, record)?;
+                }
+            }
+            for block in new_keys {
+                if old_keys.binary_search(block).is_err() {
+                    self.add_to_block(block, record)?;
+                }
+            }
+            if old.is_some() {
+                self.cache.remove(&key);
+                if stored.is_none() {
+                    self.tx.remove_features(record)?;
+                }
+            }
+            if let Some(work) = &previous {
+                self.remove_record_work(record)?;
+                dirty.insert(work.clone());
+            }
+            let (Some(analysed), Some(stored)) = (analysed, stored) else {
+                continue;
             };
             self.tx.set_features(record, &stored)?;
             self.cache
-                .insert(key.clone(), std::rc::Rc::new(stored.clone()));
-            for block in &stored.keys {
-                self.tx.add_to_block(block, record)?;
-            }
+                .insert(key.clone(), std::sync::Arc::new(stored.clone()));
             let work = self.attach(record, &stored, previous.as_deref())?;
             dirty.insert(work);
             self.analysed.insert(key, analysed);
@@ -320,6 +515,7 @@ impl Batch<'_, '_> {
         for id in dirty {
             self.refresh(&id)?;
         }
+        self.flush()?;
         Ok(())
     }
 
@@ -338,22 +534,35 @@ impl Batch<'_, '_> {
         };
         let mut candidates: BTreeSet<(String, String)> = BTreeSet::new();
         for block in &stored.keys {
-            if let Some(members) = self.tx.block(block, dedup::block_limit(block))? {
+            if let Some(members) = self.block(block)? {
                 candidates.extend(members);
             }
         }
         candidates.remove(&(member.source.clone(), member.identifier.clone()));
-        let mut best: BTreeMap<String, MergeReason> = BTreeMap::new();
-        let mut refused: BTreeSet<String> = BTreeSet::new();
+        // Verdicts first: the works of the candidates matter only if one of them is the same.
+        let mut verdicts = Vec::new();
         for (source, identifier) in &candidates {
-            let candidate = (source.as_str(), identifier.as_str());
-            let Some(work) = self.tx.record_work(candidate)? else {
-                continue;
-            };
-            let Some(other) = self.features(candidate)? else {
+            let Some(other) = self.features((source, identifier))? else {
                 continue;
             };
             match dedup::compare(&stored.features, &other.features) {
+                Verdict::Unsure { .. } => {}
+                verdict => verdicts.push((source, identifier, verdict)),
+            }
+        }
+        if !verdicts
+            .iter()
+            .any(|(_, _, verdict)| matches!(verdict, Verdict::Same { .. }))
+        {
+            verdicts.clear();
+        }
+        let mut best: BTreeMap<String, MergeReason> = BTreeMap::new();
+        let mut refused: BTreeSet<String> = BTreeSet::new();
+        for (source, identifier, verdict) in verdicts {
+            let Some(work) = self.record_work((source, identifier))? else {
+                continue;
+            };
+            match verdict {
                 Verdict::Same { rule, score } => {
                     let reason = MergeReason {
                         a: member.clone(),
@@ -383,14 +592,14 @@ impl Batch<'_, '_> {
         }
         let Some((survivor_id, reason)) = targets.first().cloned() else {
             if let Some(previous) = previous
-                && let Some(mut work) = self.tx.work::<Work>(previous)?
+                && let Some(mut work) = self.get(previous)?
                 && work.merged_into.is_none()
                 && !self.has_other_members(&work, record)?
             {
                 work.members = vec![member];
                 work.deleted = false;
                 self.save(&work)?;
-                self.tx.set_record_work(record, previous)?;
+                self.set_record_work(record, previous)?;
                 return Ok(previous.to_owned());
             }
             let id = self.tx.new_work_id()?;
@@ -407,14 +616,14 @@ impl Batch<'_, '_> {
             self.save(&work)?;
             self.report.works_created += 1;
             self.created.insert(id.clone());
-            self.tx.set_record_work(record, &id)?;
+            self.set_record_work(record, &id)?;
             return Ok(id);
         };
         // The oldest work survives (ids grow with time).
         let mut survivor: Work = self.load(&survivor_id)?;
         survivor.members.push(member);
         survivor.merges.push(reason);
-        self.tx.set_record_work(record, &survivor_id)?;
+        self.set_record_work(record, &survivor_id)?;
         for (other_id, reason) in targets.into_iter().skip(1) {
             let mut other: Work = self.load(&other_id)?;
             let survivor_features = self.member_features(&survivor.members)?;
@@ -444,7 +653,7 @@ impl Batch<'_, '_> {
     fn has_other_members(&self, work: &Work, record: (&str, &str)) -> Result<bool, StoreError> {
         for member in &work.members {
             let key = (member.source.as_str(), member.identifier.as_str());
-            if key != record && self.tx.record_work(key)?.as_deref() == Some(work.id.as_str()) {
+            if key != record && self.record_work(key)?.as_deref() == Some(work.id.as_str()) {
                 return Ok(true);
             }
         }
@@ -472,18 +681,38 @@ impl Batch<'_, '_> {
         Ok(out)
     }
 
-    fn load(&self, id: &str) -> Result<Work, StoreError> {
-        self.tx.work(id)?.ok_or_else(|| StoreError::Corrupt {
+    /// A work as this batch has it: changed and not yet written, or as stored.
+    fn get(&mut self, id: &str) -> Result<Option<Work>, StoreError> {
+        if let Some(work) = self.pending.get(id) {
+            return Ok(Some(work.clone()));
+        }
+        let work: Option<Work> = self.tx.work(id)?;
+        if let Some(work) = &work {
+            self.liveness.entry(id.to_owned()).or_insert(work.is_live());
+        }
+        Ok(work)
+    }
+
+    fn load(&mut self, id: &str) -> Result<Work, StoreError> {
+        self.get(id)?.ok_or_else(|| StoreError::Corrupt {
             table: "works",
             error: format!("work {id} is referenced but missing"),
         })
     }
 
-    /// Writes a work, keeping the live/deleted counts and the feed index right. Every write of
-    /// a work goes through here.
+    /// Keeps a changed work for [`Batch::flush`].
     fn save(&mut self, work: &Work) -> Result<(), StoreError> {
-        let was = self.tx.work::<Work>(&work.id)?.map(|w| w.is_live());
-        write_work(self.tx, work, was)
+        self.pending.insert(work.id.clone(), work.clone());
+        Ok(())
+    }
+
+    /// Writes the works this batch changed, each once, keeping the live/deleted counts and the
+    /// feed index right.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        for (id, work) in std::mem::take(&mut self.pending) {
+            write_work(self.tx, &work, self.liveness.get(&id).copied())?;
+        }
+        Ok(())
     }
 
     /// Recomputes a work whose members changed: its members, connectivity, fields.
