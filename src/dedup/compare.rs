@@ -304,13 +304,13 @@ fn numbers_in(folded: &str) -> Vec<String> {
 /// Words that make a document a part of a study rather than the study: an observatory
 /// publishes the report, its summary and its appendices as separate documents. Counted as
 /// numbers (a "summary" title differs from one without), as volume numbers are.
-const PART_WORDS: &[&str] = &[
-    "synthese",
-    "summary",
-    "annexe",
-    "annexes",
-    "appendix",
-    "appendices",
+const PART_WORDS: &[(&str, &str)] = &[
+    ("synthese", "summary"),
+    ("summary", "summary"),
+    ("annexe", "annex"),
+    ("annexes", "annex"),
+    ("appendix", "annex"),
+    ("appendices", "annex"),
 ];
 
 /// [`numbers_in`], each with whether a volume word ("tome", "vol.", "partie"…) precedes it;
@@ -340,18 +340,21 @@ fn numbers_with_context(folded: &str) -> Vec<(String, bool)> {
             numbers.push((token.trim_start_matches('0').to_owned(), after_volume_word));
         } else if after_volume_word && let Some(value) = roman(token) {
             numbers.push((value.to_string(), true));
-        } else if PART_WORDS.contains(token) {
-            numbers.push((format!("part:{token}"), true));
+        } else if let Some((_, part)) = PART_WORDS.iter().find(|(word, _)| word == token) {
+            // One name per part, whatever the language: "Synthèse" and "Summary" agree.
+            numbers.push((format!("part:{part}"), true));
         }
     }
     numbers
 }
 
-/// A year written in `title` within a year of the record's `year`, not as the end of a period
-/// ("(1960-2020)" is what a work studies, not its edition).
+/// The one year written in `title` (not as the end of a period: "(1960-2020)" is what a work
+/// studies, not its edition), if it is within a year of the record's `year`. A title naming two
+/// years ("2008 et 2009") names no single edition.
 fn edition_year(title: &str, year: i32) -> Option<i32> {
     let bytes = title.as_bytes();
     let mut start = 0;
+    let mut found = None;
     while start < bytes.len() {
         if !bytes[start].is_ascii_digit() {
             start += 1;
@@ -371,13 +374,16 @@ fn edition_year(title: &str, year: i32) -> Option<i32> {
         if end - start == 4
             && !in_period
             && let Ok(value) = title[start..end].parse::<i32>()
-            && (value - year).abs() <= 1
+            && (1000..=2999).contains(&value)
         {
-            return Some(value);
+            if found.is_some_and(|other| other != value) {
+                return None;
+            }
+            found = Some(value);
         }
         start = end;
     }
-    None
+    found.filter(|value| (value - year).abs() <= 1)
 }
 
 fn roman(token: &str) -> Option<u32> {
@@ -478,10 +484,7 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
     }
     let title = title_similarity(a, b, closest.map_or(0.0, |(_, _, s)| s as f32));
     // One title carries a number (a volume, an edition) the other lacks: not enough alone.
-    let numbers_differ = a.title_numbers != b.title_numbers
-        || (a.subtitle_numbers != b.subtitle_numbers
-            && !a.subtitle_numbers.is_empty()
-            && !b.subtitle_numbers.is_empty());
+    let numbers_differ = numbers_differ(a, b);
     match authors {
         Agreement::Match if title >= TITLE_SAME && !numbers_differ => Verdict::Same {
             rule: "title and author",
@@ -509,7 +512,7 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
                 }
             && a.year.is_some()
             && b.year.is_some()
-            && (a.year == b.year || a.edition.is_some_and(|e| b.edition == Some(e)))
+            && a.edition.or(a.year) == b.edition.or(b.year)
             && !numbers_differ =>
         {
             Verdict::Same {
@@ -519,6 +522,22 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
         }
         _ => Verdict::Unsure { score: title },
     }
+}
+
+/// Whether the titles' numbers tell the records apart: a number of one main title (or a volume)
+/// that the other title lacks altogether, or subtitles that both carry numbers, and not the same
+/// ones. A number one copy writes after a colon and the other after a comma counts as shared.
+fn numbers_differ(a: &Features, b: &Features) -> bool {
+    let lacks = |numbers: &[String], other: &Features| {
+        numbers.iter().any(|n| {
+            other.title_numbers.binary_search(n).is_err()
+                && other.subtitle_numbers.binary_search(n).is_err()
+        })
+    };
+    let both_subtitles = !a.subtitle_numbers.is_empty() && !b.subtitle_numbers.is_empty();
+    lacks(&a.title_numbers, b)
+        || lacks(&b.title_numbers, a)
+        || (both_subtitles && (lacks(&a.subtitle_numbers, b) || lacks(&b.subtitle_numbers, a)))
 }
 
 /// Whether two records, one of them a study, are of the same year: the edition a title names
@@ -684,6 +703,81 @@ mod tests {
             DegreeType::DoctoralThesis,
         );
         assert_eq!(period.edition, None);
+    }
+
+    #[test]
+    fn editions_parts_and_numbers_in_corner_cases() {
+        // The edition dates a study for the title rule too.
+        let hal = features(
+            "Panorama de l'ESS en Bretagne 2021",
+            "",
+            2022,
+            DegreeType::ReportStudy,
+        );
+        let site = features(
+            "Panorama de l'économie sociale en Bretagne",
+            "",
+            2021,
+            DegreeType::ReportStudy,
+        );
+        assert_eq!(hal.edition, Some(2021));
+        assert!(
+            !matches!(compare(&hal, &site), Verdict::Different { .. }),
+            "{:?}",
+            compare(&hal, &site)
+        );
+        // Two years in a title name no single edition.
+        let two_years = features(
+            "Bilan des Scop 2008 et 2009",
+            "Dupont",
+            2008,
+            DegreeType::DoctoralThesis,
+        );
+        assert_eq!(two_years.edition, None);
+        // A summary is a summary in either language.
+        let mut bilingual = features(
+            "Synthèse : les Scop en Bretagne",
+            "",
+            2020,
+            DegreeType::ReportStudy,
+        );
+        let english = features(
+            "Summary: Scop in Brittany",
+            "",
+            2020,
+            DegreeType::ReportStudy,
+        );
+        bilingual
+            .title_numbers
+            .extend(english.title_numbers.clone());
+        bilingual.title_numbers.sort();
+        bilingual.title_numbers.dedup();
+        let french = features(
+            "Synthèse : les Scop en Bretagne",
+            "",
+            2020,
+            DegreeType::ReportStudy,
+        );
+        assert_eq!(bilingual.title_numbers, vec!["part:summary"]);
+        assert!(
+            same(&bilingual, &french),
+            "{:?}",
+            compare(&bilingual, &french)
+        );
+        // A number after a colon on one side and a comma on the other is the same number.
+        let colon = features(
+            "La Scop Callune : 25 ans d'histoire",
+            "Kerard",
+            2012,
+            DegreeType::MastersDissertation,
+        );
+        let comma = features(
+            "La Scop Callune, 25 ans d'histoire",
+            "Kerard",
+            2012,
+            DegreeType::MastersDissertation,
+        );
+        assert!(same(&colon, &comma), "{:?}", compare(&colon, &comma));
     }
 
     #[test]

@@ -631,8 +631,7 @@ impl Batch<'_, '_> {
                 continue;
             }
             for moved in &other.members {
-                self.tx
-                    .set_record_work((&moved.source, &moved.identifier), &survivor_id)?;
+                self.set_record_work((&moved.source, &moved.identifier), &survivor_id)?;
             }
             survivor.members.append(&mut other.members);
             survivor.merges.append(&mut other.merges);
@@ -751,8 +750,7 @@ impl Batch<'_, '_> {
         for group in groups {
             let new_id = self.tx.new_work_id()?;
             for member in &group {
-                self.tx
-                    .set_record_work((&member.source, &member.identifier), &new_id)?;
+                self.set_record_work((&member.source, &member.identifier), &new_id)?;
             }
             let split = Work {
                 id: new_id,

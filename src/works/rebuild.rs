@@ -32,13 +32,14 @@ pub(super) fn rebuild(
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
     let changes = store.changes_since(0, usize::MAX)?;
-    report.records = changes.records.len() as u64;
+    let (changed, next) = (changes.records, changes.next);
+    report.records = changed.len() as u64;
 
     // 1. What dedup compares, for every record that makes a work.
     let mut records: Vec<(String, String)> = Vec::new();
     let mut features: Vec<Features> = Vec::new();
     let mut keys: Vec<Vec<BlockKey>> = Vec::new();
-    for slice in changes.records.chunks(ANALYSE_SLICE) {
+    for slice in changed.chunks(ANALYSE_SLICE) {
         for (record, analysed) in analyse_all(store, slice, sources, thesaurus)? {
             let Some(analysed) = analysed else { continue };
             report.problems += analysed.normalized.problems.len() as u64;
@@ -48,6 +49,7 @@ pub(super) fn rebuild(
         }
     }
 
+    drop(changed); // `records` holds those that make works
     // 2. One clustering over all of them.
     let clustering = dedup::cluster(&features, &keys);
     drop((features, keys));
@@ -183,7 +185,7 @@ pub(super) fn rebuild(
                 tx.add_to_block(block, (&member.source, &member.identifier))?;
             }
             if durable {
-                tx.set_cursor(changes.next)?;
+                tx.set_cursor(next)?;
             }
             Ok(())
         })?;
