@@ -6,9 +6,10 @@
 //! Invariants:
 //! - each work has exactly one *current* entry, under the set `""` (all works) and under each
 //!   set it is filed in, written in the same transaction as the work: the one whose (datestamp,
-//!   sequence) its `feed_entries` row names. Entries a work left behind when it moved are
-//!   *stale*: readers skip them, and they are removed in bulk once they are many (removing them
-//!   one by one would rewrite a page of the index for every set of every changed work);
+//!   sequence) its `feed_entries` row names. Entries a work left behind in its sets when it moved
+//!   are *stale*: readers skip them, and they are removed in bulk once they are many (removing
+//!   them one by one would rewrite a page of the index for every set of every changed work).
+//!   Under `""` the old entry is removed at once: the list of all works has no stale entry;
 //! - set sizes count current entries only;
 //! - datestamps never decrease from one write to the next (a clock that steps back is clamped),
 //!   and sequence numbers always grow, so a new entry always sorts after every existing one.
@@ -177,9 +178,15 @@ impl<'t> FeedTx<'t> {
         self.sequence += 1;
         if let Some((stamp, sequence, _)) = &previous {
             for set in filed_under(&old_sets) {
-                self.stale
-                    .insert((self.sequence, set), (*stamp, *sequence))
-                    .map_err(db)?;
+                // The list of all works stays exact (Identify's earliest datestamp, full
+                // harvests and the search index read it): one removal per move.
+                if set.is_empty() {
+                    self.feed.remove((set, *stamp, *sequence)).map_err(db)?;
+                } else {
+                    self.stale
+                        .insert((self.sequence, set), (*stamp, *sequence))
+                        .map_err(db)?;
+                }
                 self.bump(set, -1);
             }
         }
