@@ -93,39 +93,46 @@ fn candidate_pairs<K: AsRef<[BlockKey]>>(keys: &[K]) -> Vec<(u32, u32)> {
     pairs
 }
 
+/// Fewer pairs than this are compared on the calling thread.
+const PARALLEL_FROM: usize = 256;
+
 /// Compares the pairs on all cores: the links (`Same`) and the pairs called different (sorted,
 /// for the cannot-link checks).
 fn compare_all<F: Borrow<Features> + Sync>(
     features: &[F],
     pairs: &[(u32, u32)],
 ) -> (Vec<Link>, Vec<(u32, u32)>) {
+    let compare_part = |part: &[(u32, u32)]| {
+        let mut same = Vec::new();
+        let mut different = Vec::new();
+        for &(a, b) in part {
+            match compare(features[a as usize].borrow(), features[b as usize].borrow()) {
+                Verdict::Same { rule, score } => same.push(Link {
+                    a: a as usize,
+                    b: b as usize,
+                    rule,
+                    score,
+                }),
+                Verdict::Different { .. } => different.push((a, b)),
+                Verdict::Unsure { .. } => {}
+            }
+        }
+        (same, different)
+    };
+    // The members of one work (an incremental update regroups a thousand of them): threads
+    // would cost more than the comparisons.
+    if pairs.len() < PARALLEL_FROM {
+        return compare_part(pairs);
+    }
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .max(1);
     let chunk = pairs.len().div_ceil(threads).max(1);
+    let compare_part = &compare_part;
     std::thread::scope(|scope| {
         let handles: Vec<_> = pairs
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut same = Vec::new();
-                    let mut different = Vec::new();
-                    for &(a, b) in part {
-                        match compare(features[a as usize].borrow(), features[b as usize].borrow())
-                        {
-                            Verdict::Same { rule, score } => same.push(Link {
-                                a: a as usize,
-                                b: b as usize,
-                                rule,
-                                score,
-                            }),
-                            Verdict::Different { .. } => different.push((a, b)),
-                            Verdict::Unsure { .. } => {}
-                        }
-                    }
-                    (same, different)
-                })
-            })
+            .map(|part| scope.spawn(move || compare_part(part)))
             .collect();
         let mut same = Vec::new();
         let mut different = Vec::new();

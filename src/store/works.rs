@@ -190,22 +190,14 @@ pub struct DedupView {
 
 impl DedupView {
     pub fn record_work(&self, key: (&str, &str)) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .record_work
-            .get(key)
-            .map_err(db)?
-            .map(|v| v.value().to_owned()))
+        read_record_work(&self.record_work, key)
     }
 
     pub fn features<F: DeserializeOwned>(
         &self,
         key: (&str, &str),
     ) -> Result<Option<F>, StoreError> {
-        self.features
-            .get(key)
-            .map_err(db)?
-            .map(|v| decode_features(v.value()))
-            .transpose()
+        read_features(&self.features, key)
     }
 
     /// As [`WorksTx::block`].
@@ -216,6 +208,26 @@ impl DedupView {
     ) -> Result<Option<Vec<(String, String)>>, StoreError> {
         block_members(self.blocks.get(key).map_err(db)?, limit)
     }
+}
+
+/// The work of a record, from a write transaction's table or a read-only view's.
+fn read_record_work(
+    table: &impl ReadableTable<(&'static str, &'static str), &'static str>,
+    key: (&str, &str),
+) -> Result<Option<String>, StoreError> {
+    Ok(table.get(key).map_err(db)?.map(|v| v.value().to_owned()))
+}
+
+/// A record's stored features, from a write transaction's table or a read-only view's.
+fn read_features<F: DeserializeOwned>(
+    table: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    key: (&str, &str),
+) -> Result<Option<F>, StoreError> {
+    table
+        .get(key)
+        .map_err(db)?
+        .map(|v| decode_features(v.value()))
+        .transpose()
 }
 
 /// The records of a block, `None` beyond `limit`.
@@ -261,11 +273,7 @@ impl WorksTx<'_> {
     }
 
     pub fn record_work(&self, key: (&str, &str)) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .record_work
-            .get(key)
-            .map_err(db)?
-            .map(|v| v.value().to_owned()))
+        read_record_work(&self.record_work, key)
     }
 
     pub fn set_record_work(&mut self, key: (&str, &str), work: &str) -> Result<(), StoreError> {
@@ -282,11 +290,7 @@ impl WorksTx<'_> {
         &self,
         key: (&str, &str),
     ) -> Result<Option<F>, StoreError> {
-        self.features
-            .get(key)
-            .map_err(db)?
-            .map(|v| decode_features(v.value()))
-            .transpose()
+        read_features(&self.features, key)
     }
 
     pub fn set_features<F: Serialize>(
