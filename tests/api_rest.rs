@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::server::{Response, Server, request};
-use common::{Peer, Workspace, oai_source, peers_dir, python, write_records};
+use common::{Peer, Workspace, dc_record, oai_source, peers_dir, python, write_records};
 use serde_json::{Value, json};
 
 #[allow(clippy::too_many_arguments)]
@@ -22,18 +22,16 @@ fn record(
     subjects: &[&str],
     ids: &[&str],
 ) -> Value {
-    json!({
-        "identifier": identifier,
-        "datestamp": "2026-11-01T10:00:00Z",
-        "deleted": false,
-        "sets": [],
-        "dc": {
+    dc_record(
+        identifier,
+        "2026-11-01T10:00:00Z",
+        json!({
             "title": [title], "creator": [creator], "date": [date], "type": [kind],
             "identifier": ids, "language": [language], "subject": subjects,
             "description": [format!("Résumé : {title}.")],
             "rights": ["info:eu-repo/semantics/openAccess"],
-        }
-    })
+        }),
+    )
 }
 
 const PHD: &str = "info:eu-repo/semantics/doctoralThesis";

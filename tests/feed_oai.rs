@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use common::server::{Server, assert_valid, assert_valid_text, client_harvest, request};
-use common::{Peer, Workspace, oai_source, peers_dir, python, write_records};
+use common::{Peer, Workspace, dc_record, oai_source, peers_dir, python, write_records};
 use serde_json::{Value, json};
 
 /// Writes `count` generated thesis records (tests/peers/make_records.py) to `path`.
@@ -602,18 +602,16 @@ fn a_merged_away_work_answers_deleted_with_its_successor_and_essor_harvests_esso
     let workspace = Workspace::new();
     let file = |name: &str| workspace.dir.path().join(format!("{name}.json"));
     let thesis = |identifier: &str, title: &str, creator: &str, ids: &[&str]| {
-        json!({
-            "identifier": identifier,
-            "datestamp": "2026-11-01T10:00:00Z",
-            "deleted": false,
-            "sets": [],
-            "dc": {
+        dc_record(
+            identifier,
+            "2026-11-01T10:00:00Z",
+            json!({
                 "title": [title], "creator": [creator], "date": ["2022"],
                 "type": ["info:eu-repo/semantics/doctoralThesis"], "identifier": ids,
                 "language": ["fr"], "subject": ["coopératives", "économie sociale et solidaire"],
                 "description": [format!("Résumé de « {title} ».")],
-            }
-        })
+            }),
+        )
     };
     write_records(
         &file("english"),

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{Peer, Workspace, oai_source, write_records};
+use common::{Peer, Workspace, dc_record, oai_source, write_records};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-01T10:00:00Z";
@@ -20,12 +20,10 @@ fn record(
     kind: &str,
     identifiers: &[&str],
 ) -> Value {
-    json!({
-        "identifier": identifier,
-        "datestamp": NOW,
-        "deleted": false,
-        "sets": [],
-        "dc": {
+    dc_record(
+        identifier,
+        NOW,
+        json!({
             "title": [title],
             "creator": [creator],
             "date": [date],
@@ -34,8 +32,8 @@ fn record(
             "language": ["fr"],
             "subject": ["économie sociale et solidaire", "coopératives"],
             "description": [format!("Résumé de « {title} ».")],
-        }
-    })
+        }),
+    )
 }
 
 const PHD: &str = "info:eu-repo/semantics/doctoralThesis";

@@ -63,14 +63,7 @@ mod tests {
         let text = std::fs::read_to_string(path).expect("the labelled set");
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let labelled: LabelledRecord = serde_json::from_str(line).expect("a labelled record");
-            let context = crate::normalize::Context {
-                source: &labelled.source,
-                identifier: &labelled.identifier,
-                format: labelled.format.as_deref(),
-                sets: &labelled.sets,
-                institution: None,
-                region: None,
-            };
+            let context = labelled.context();
             let full = crate::normalize::normalize(&labelled.record, &context);
             let light = crate::normalize::normalize_for_dedup(&labelled.record, &context);
             assert_eq!(
@@ -115,6 +108,21 @@ pub struct LabelledRecord {
     pub sets: Vec<String>,
     pub record: crate::map::Record,
     pub work: String,
+}
+
+impl LabelledRecord {
+    /// What normalisation knows of the record's source: nothing beyond the record (a labelled
+    /// set has no source files).
+    pub fn context(&self) -> crate::normalize::Context<'_> {
+        crate::normalize::Context {
+            source: &self.source,
+            identifier: &self.identifier,
+            format: self.format.as_deref(),
+            sets: &self.sets,
+            institution: None,
+            region: None,
+        }
+    }
 }
 
 /// A pair the clustering got wrong, for people tuning the rules.
@@ -173,14 +181,7 @@ pub struct EvalRecord {
 impl EvalRecord {
     /// Normalises a labelled record and keeps its dedup features and keys.
     pub fn of(labelled: &LabelledRecord) -> EvalRecord {
-        let context = crate::normalize::Context {
-            source: &labelled.source,
-            identifier: &labelled.identifier,
-            format: labelled.format.as_deref(),
-            sets: &labelled.sets,
-            institution: None,
-            region: None,
-        };
+        let context = labelled.context();
         let normalized = crate::normalize::normalize_for_dedup(&labelled.record, &context);
         EvalRecord {
             name: format!("{}:{}", labelled.source, labelled.identifier),

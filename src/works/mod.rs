@@ -598,7 +598,7 @@ impl Batch<'_, '_> {
             {
                 work.members = vec![member];
                 work.deleted = false;
-                self.save(&work)?;
+                self.save(work)?;
                 self.set_record_work(record, previous)?;
                 return Ok(previous.to_owned());
             }
@@ -613,7 +613,7 @@ impl Batch<'_, '_> {
                 merges: Vec::new(),
                 fields: None,
             };
-            self.save(&work)?;
+            self.save(work)?;
             self.report.works_created += 1;
             self.created.insert(id.clone());
             self.set_record_work(record, &id)?;
@@ -641,10 +641,10 @@ impl Batch<'_, '_> {
             other.merged_into = Some(survivor_id.clone());
             other.fields = None;
             other.datestamp = self.now.clone();
-            self.save(&other)?;
+            self.save(other)?;
             self.report.works_merged += 1;
         }
-        self.save(&survivor)?;
+        self.save(survivor)?;
         Ok(survivor_id)
     }
 
@@ -700,8 +700,8 @@ impl Batch<'_, '_> {
     }
 
     /// Keeps a changed work for [`Batch::flush`].
-    fn save(&mut self, work: &Work) -> Result<(), StoreError> {
-        self.pending.insert(work.id.clone(), work.clone());
+    fn save(&mut self, work: Work) -> Result<(), StoreError> {
+        self.pending.insert(work.id.clone(), work);
         Ok(())
     }
 
@@ -741,7 +741,7 @@ impl Batch<'_, '_> {
                 work.datestamp = self.now.clone();
                 self.report.works_deleted += 1;
             }
-            return self.save(&work);
+            return self.save(work);
         }
         // A record that left may have been the only link between the others: split if so.
         let groups = self.regroup(&members)?;
@@ -838,7 +838,7 @@ impl Batch<'_, '_> {
             .collect();
         work.fields = (!data.is_empty()).then(|| fields::build(&data));
         work.datestamp = self.now.clone();
-        let result = self.save(&work);
+        let result = self.save(work);
         // Keep the analyses of this batch for other works that may need them.
         for (member, _, analysed) in loaded {
             self.analysed

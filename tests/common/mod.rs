@@ -393,6 +393,18 @@ pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> Option<Output> 
     })
 }
 
+/// A live record as the pyoai test server serves it: `dc` holds the Dublin Core elements.
+#[allow(dead_code)] // not every test binary builds records
+pub fn dc_record(identifier: &str, datestamp: &str, dc: Value) -> Value {
+    serde_json::json!({
+        "identifier": identifier,
+        "datestamp": datestamp,
+        "deleted": false,
+        "sets": [],
+        "dc": dc,
+    })
+}
+
 /// Writes the records a `pyoai_server.py` peer serves, atomically (temp file + rename): the peer
 /// reloads the file when it changes and must never see half of it.
 pub fn write_records(path: &Path, records: &[Value]) {
