@@ -152,12 +152,8 @@ pub async fn works(
     let (index, store) = (state.index.clone(), state.store.clone());
     let page = blocking(move || {
         let page = index.search(&params.search)?;
-        let mut items = Vec::with_capacity(page.items.len());
-        for hit in &page.items {
-            if let Some(work) = store.work::<Work>(&hit.id)? {
-                items.push(summary(&work));
-            }
-        }
+        let works = store.works::<Work>(page.items.iter().map(|hit| &hit.id))?;
+        let items = works.iter().flatten().map(summary).collect();
         Ok(WorksPage {
             total: page.total,
             items,

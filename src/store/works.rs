@@ -95,13 +95,26 @@ impl Store {
 
     /// A work by id (live, tombstone or merged away), without alias resolution.
     pub fn work<W: DeserializeOwned>(&self, id: &str) -> Result<Option<W>, StoreError> {
+        Ok(self.works([id])?.pop().flatten())
+    }
+
+    /// Several works by id in one read transaction (a page of search hits), `None` for an
+    /// unknown id.
+    pub fn works<W: DeserializeOwned>(
+        &self,
+        ids: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Vec<Option<W>>, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
         let table = tx.open_table(WORKS).map_err(db)?;
-        table
-            .get(id)
-            .map_err(db)?
-            .map(|v| decode_work(v.value()))
-            .transpose()
+        ids.into_iter()
+            .map(|id| {
+                table
+                    .get(id.as_ref())
+                    .map_err(db)?
+                    .map(|v| decode_work(v.value()))
+                    .transpose()
+            })
+            .collect()
     }
 
     /// Calls `visit` for every work in id order.
