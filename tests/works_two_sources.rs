@@ -273,6 +273,19 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
         "{scic}"
     );
 
+    // Edited twice in what dedup compares (its subtitle), the HAL copy stays in the work, which
+    // keeps one reason for it, not one per edit.
+    for subtitle in ["gouvernance, territoires", "gouvernance et territoire"] {
+        served[0]["dc"]["title"] = json!([format!("Les SCIC en Bretagne : {subtitle}")]);
+        served[0]["datestamp"] = now();
+        republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
+    }
+    let shown: Value =
+        serde_json::from_str(&workspace.run(&["works", "show", id]).success().stdout).unwrap();
+    assert_eq!(members(&shown).len(), 2, "{shown:#}");
+    let reasons = shown["merges"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{shown:#}");
+
     // The theses.fr copy is deleted at its source: the work keeps its HAL member only.
     let mut served = thesesfr_records();
     served[0]["deleted"] = json!(true);

@@ -24,7 +24,7 @@ pub const TITLE_SAME: f32 = 0.86;
 const TITLE_SAME_WITHOUT_AUTHORS: f32 = 0.96;
 /// Years further apart than this are different works (defence, deposit and cataloguing years
 /// differ by one or two).
-const MAX_YEAR_GAP: i32 = 2;
+pub(super) const MAX_YEAR_GAP: i32 = 2;
 /// A study's copies (a CRESS site, HAL) retitle it more freely; same year required.
 const STUDY_TITLE_SAME: f32 = 0.70;
 
@@ -555,7 +555,7 @@ fn study_years_agree(a: &Features, b: &Features, authors: &Agreement) -> bool {
     }
 }
 
-fn degrees_conflict(a: DegreeType, b: DegreeType) -> bool {
+pub(super) fn degrees_conflict(a: DegreeType, b: DegreeType) -> bool {
     a != b && a != DegreeType::Other && b != DegreeType::Other
 }
 

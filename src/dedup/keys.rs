@@ -182,6 +182,11 @@ impl BlockKey {
         BlockKey((xxhash_rust::xxh3::xxh3_64(key.as_bytes()) & !3) | UNBOUNDED)
     }
 
+    /// The key as the store files it.
+    pub fn id(self) -> u64 {
+        self.0
+    }
+
     pub fn limit(self) -> usize {
         match self.0 & 3 {
             BROAD => BROAD_LIMIT,

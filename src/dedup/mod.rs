@@ -7,6 +7,7 @@ mod compare;
 mod distance;
 mod eval;
 mod keys;
+mod sketch;
 
 pub use cluster::{Clustering, Link, cluster};
 pub use compare::{AuthorKey, Features, Verdict, compare};
@@ -15,3 +16,4 @@ pub use eval::{
     pair_scores, prepare_lines,
 };
 pub use keys::{BlockKey, block_limit, blocking_keys, strong_ids};
+pub use sketch::Sketch;

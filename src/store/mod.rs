@@ -24,12 +24,15 @@ use serde::{Deserialize, Serialize};
 pub use encode::{PreparedItem, prepare_items};
 pub use feed::{FeedEntry, FeedItem, FeedRange, FeedTx, RecordOrigin};
 pub use model::*;
-pub use works::{Changes, DedupView, WorksTx};
+pub use works::{BlockMember, Changes, DedupView, WorksTx};
 
 use encode::{RejectHeader, decompress, stored_record, was_deleted};
 
 /// Bumped whenever a table's layout changes; a store of another version is refused at open.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
+/// Stores of this version open too: only their blocking index differs, rebuilt from the stored
+/// features by [`Store::migrate_blocks`] before the works stage uses it.
+const MIGRATABLE_VERSION: u32 = 2;
 const STORE_FILE: &str = "essor.redb";
 /// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
 /// sequential per source and gain little from more.
@@ -92,7 +95,7 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        Store::open_with_cache(data_dir, CACHE_BYTES)
+        Store::open_with_cache(data_dir, std::env::var("ESSOR_CACHE_MIB").ok().and_then(|v| v.parse::<usize>().ok()).map_or(CACHE_BYTES, |m| m << 20))
     }
 
     /// Opens the store with a page cache of `cache_bytes`: the server, which reads works all
@@ -130,7 +133,9 @@ impl Store {
                     meta.insert("schema_version", SCHEMA_VERSION.to_string().as_str())
                         .map_err(db)?;
                 }
-                Some(found) if found == SCHEMA_VERSION.to_string() => {}
+                Some(found)
+                    if found == SCHEMA_VERSION.to_string()
+                        || found == MIGRATABLE_VERSION.to_string() => {}
                 Some(found) => {
                     return Err(StoreError::SchemaVersion {
                         path: self.path.clone(),

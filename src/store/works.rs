@@ -22,8 +22,15 @@ const RECORD_WORK: TableDefinition<(&str, &str), &str> = TableDefinition::new("r
 /// [`encode_features`].
 const RECORD_FEATURES: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("record_features");
-/// blocking key → records having it.
-const BLOCKS: MultimapTableDefinition<&str, (&str, &str)> = MultimapTableDefinition::new("blocks");
+/// blocking key (its 64-bit hash, `dedup::BlockKey`) → (source, identifier, sketch) of the
+/// records having it. The sketch (`dedup::Sketch`) lets an update skip candidates that cannot be
+/// the same work without reading their features.
+const BLOCK_MEMBERS: MultimapTableDefinition<u64, (&str, &str, u64)> =
+    MultimapTableDefinition::new("block_members");
+/// Schema 2's blocks (key string → record), rebuilt as [`BLOCK_MEMBERS`] by
+/// [`Store::migrate_blocks`].
+const OLD_BLOCKS: MultimapTableDefinition<&str, (&str, &str)> =
+    MultimapTableDefinition::new("blocks");
 /// ("live" | "deleted") → number of works.
 const WORK_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("work_counts");
 
@@ -34,7 +41,7 @@ pub(super) fn create_tables(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(WORKS).map_err(db)?;
     tx.open_table(RECORD_WORK).map_err(db)?;
     tx.open_table(RECORD_FEATURES).map_err(db)?;
-    tx.open_multimap_table(BLOCKS).map_err(db)?;
+    tx.open_multimap_table(BLOCK_MEMBERS).map_err(db)?;
     tx.open_table(WORK_COUNTS).map_err(db)?;
     Ok(())
 }
@@ -148,7 +155,7 @@ impl Store {
         Ok(DedupView {
             record_work: tx.open_table(RECORD_WORK).map_err(db)?,
             features: tx.open_table(RECORD_FEATURES).map_err(db)?,
-            blocks: tx.open_multimap_table(BLOCKS).map_err(db)?,
+            blocks: tx.open_multimap_table(BLOCK_MEMBERS).map_err(db)?,
         })
     }
 
@@ -179,7 +186,7 @@ impl Store {
                 works: tx.open_table(WORKS).map_err(db)?,
                 record_work: tx.open_table(RECORD_WORK).map_err(db)?,
                 features: tx.open_table(RECORD_FEATURES).map_err(db)?,
-                blocks: tx.open_multimap_table(BLOCKS).map_err(db)?,
+                blocks: tx.open_multimap_table(BLOCK_MEMBERS).map_err(db)?,
                 counts: tx.open_table(WORK_COUNTS).map_err(db)?,
                 meta,
                 records: tx.open_table(RECORDS).map_err(db)?,
@@ -194,11 +201,86 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Whether the blocking index predates schema 3 and must be rebuilt
+    /// ([`Store::migrate_blocks`]) before the works stage uses it.
+    pub fn blocks_need_migration(&self) -> Result<bool, StoreError> {
+        let tx = self.db.begin_read().map_err(db)?;
+        let meta = tx.open_table(META).map_err(db)?;
+        let version = meta.get("schema_version").map_err(db)?;
+        Ok(version.is_some_and(|v| v.value() != super::SCHEMA_VERSION.to_string()))
+    }
+
+    /// Rebuilds the blocking index from the stored features (`entries` gives a record's block
+    /// keys and sketch from its features) and moves the store to schema 3. Written in key order
+    /// over several transactions; the version changes with the last, so an interrupted
+    /// migration starts again from the beginning.
+    pub fn migrate_blocks<F: DeserializeOwned>(
+        &self,
+        entries: impl Fn(&F) -> (Vec<u64>, u64),
+    ) -> Result<u64, StoreError> {
+        let mut records: Vec<(String, String, u64)> = Vec::new();
+        let mut rows: Vec<(u64, u32)> = Vec::new();
+        {
+            let tx = self.db.begin_read().map_err(db)?;
+            let table = tx.open_table(RECORD_FEATURES).map_err(db)?;
+            for entry in table.iter().map_err(db)? {
+                let (key, value) = entry.map_err(db)?;
+                let (source, identifier) = key.value();
+                let features: F = decode_features(value.value())?;
+                let (keys, sketch) = entries(&features);
+                let index = u32::try_from(records.len()).map_err(|_| StoreError::Corrupt {
+                    table: "record_features",
+                    error: "too many records to migrate".into(),
+                })?;
+                rows.extend(keys.into_iter().map(|key| (key, index)));
+                records.push((source.to_owned(), identifier.to_owned(), sketch));
+            }
+        }
+        let value = |&(key, index): &(u64, u32)| {
+            let (source, identifier, sketch) = &records[index as usize];
+            (key, source.as_str(), identifier.as_str(), *sketch)
+        };
+        // Features are read in record order, so (key, index) is the table's (key, value) order.
+        rows.sort_unstable();
+        rows.dedup();
+        const SLICE: usize = 2_000_000;
+        let slices = rows.len().div_ceil(SLICE).max(1);
+        for number in 0..slices {
+            let mut tx = self.db.begin_write().map_err(db)?;
+            let last = number + 1 == slices;
+            if !last {
+                tx.set_durability(redb::Durability::None).map_err(db)?;
+            }
+            if number == 0 {
+                tx.delete_multimap_table(BLOCK_MEMBERS).map_err(db)?;
+            }
+            {
+                let mut blocks = tx.open_multimap_table(BLOCK_MEMBERS).map_err(db)?;
+                for row in rows.iter().skip(number * SLICE).take(SLICE) {
+                    let (key, source, identifier, sketch) = value(row);
+                    blocks
+                        .insert(key, (source, identifier, sketch))
+                        .map_err(db)?;
+                }
+            }
+            if last {
+                tx.delete_multimap_table(OLD_BLOCKS).map_err(db)?;
+                let mut meta = tx.open_table(META).map_err(db)?;
+                meta.insert("schema_version", super::SCHEMA_VERSION.to_string().as_str())
+                    .map_err(db)?;
+            }
+            tx.commit().map_err(db)?;
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
 /// See [`Store::dedup_view`].
 pub struct DedupView {
     record_work: redb::ReadOnlyTable<(&'static str, &'static str), &'static str>,
     features: redb::ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
-    blocks: redb::ReadOnlyMultimapTable<&'static str, (&'static str, &'static str)>,
+    blocks: redb::ReadOnlyMultimapTable<u64, (&'static str, &'static str, u64)>,
 }
 
 impl DedupView {
@@ -214,11 +296,7 @@ impl DedupView {
     }
 
     /// As [`WorksTx::block`].
-    pub fn block(
-        &self,
-        key: &str,
-        limit: usize,
-    ) -> Result<Option<Vec<(String, String)>>, StoreError> {
+    pub fn block(&self, key: u64, limit: usize) -> Result<Option<Vec<BlockMember>>, StoreError> {
         block_members(self.blocks.get(key).map_err(db)?, limit)
     }
 }
@@ -243,16 +321,26 @@ fn read_features<F: DeserializeOwned>(
         .transpose()
 }
 
+/// A record in a block: its key and its sketch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockMember {
+    pub record: (String, String),
+    pub sketch: u64,
+}
+
 /// The records of a block, `None` beyond `limit`.
 fn block_members(
-    values: redb::MultimapValue<'_, (&'static str, &'static str)>,
+    values: redb::MultimapValue<'_, (&'static str, &'static str, u64)>,
     limit: usize,
-) -> Result<Option<Vec<(String, String)>>, StoreError> {
+) -> Result<Option<Vec<BlockMember>>, StoreError> {
     let mut members = Vec::new();
     for entry in values {
         let value = entry.map_err(db)?;
-        let (source, identifier) = value.value();
-        members.push((source.to_owned(), identifier.to_owned()));
+        let (source, identifier, sketch) = value.value();
+        members.push(BlockMember {
+            record: (source.to_owned(), identifier.to_owned()),
+            sketch,
+        });
         if members.len() > limit {
             return Ok(None);
         }
@@ -265,7 +353,7 @@ pub struct WorksTx<'t> {
     works: redb::Table<'t, &'static str, &'static [u8]>,
     record_work: redb::Table<'t, (&'static str, &'static str), &'static str>,
     features: redb::Table<'t, (&'static str, &'static str), &'static [u8]>,
-    blocks: redb::MultimapTable<'t, &'static str, (&'static str, &'static str)>,
+    blocks: redb::MultimapTable<'t, u64, (&'static str, &'static str, u64)>,
     counts: redb::Table<'t, &'static str, u64>,
     meta: redb::Table<'t, &'static str, &'static str>,
     records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
@@ -324,21 +412,31 @@ impl WorksTx<'_> {
 
     /// The records with a blocking key, or `None` when there are more than `limit` (a key too
     /// common to compare on).
-    pub fn block(
-        &self,
-        key: &str,
-        limit: usize,
-    ) -> Result<Option<Vec<(String, String)>>, StoreError> {
+    pub fn block(&self, key: u64, limit: usize) -> Result<Option<Vec<BlockMember>>, StoreError> {
         block_members(self.blocks.get(key).map_err(db)?, limit)
     }
 
-    pub fn add_to_block(&mut self, key: &str, record: (&str, &str)) -> Result<(), StoreError> {
-        self.blocks.insert(key, record).map_err(db)?;
+    pub fn add_to_block(
+        &mut self,
+        key: u64,
+        record: (&str, &str),
+        sketch: u64,
+    ) -> Result<(), StoreError> {
+        self.blocks
+            .insert(key, (record.0, record.1, sketch))
+            .map_err(db)?;
         Ok(())
     }
 
-    pub fn remove_from_block(&mut self, key: &str, record: (&str, &str)) -> Result<(), StoreError> {
-        self.blocks.remove(key, record).map_err(db)?;
+    pub fn remove_from_block(
+        &mut self,
+        key: u64,
+        record: (&str, &str),
+        sketch: u64,
+    ) -> Result<(), StoreError> {
+        self.blocks
+            .remove(key, (record.0, record.1, sketch))
+            .map_err(db)?;
         Ok(())
     }
 
@@ -455,6 +553,84 @@ mod tests {
         nested: Vec<Vec<String>>,
         #[serde(default)]
         flag: bool,
+    }
+
+    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    struct Keyed {
+        keys: Vec<u64>,
+        sketch: u64,
+    }
+
+    fn set_version(store: &Store, version: &str) {
+        let tx = store.db.begin_write().unwrap();
+        tx.open_table(META)
+            .unwrap()
+            .insert("schema_version", version)
+            .unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn a_schema_2_store_opens_and_its_blocks_are_rebuilt_from_the_features() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert!(!store.blocks_need_migration().unwrap());
+            store
+                .update_works(|tx| {
+                    let rows = [("s", "b", vec![7, 9], 2), ("s", "a", vec![7], 1)];
+                    for (source, identifier, keys, sketch) in rows {
+                        tx.set_features((source, identifier), &Keyed { keys, sketch })?;
+                    }
+                    // What schema 2 kept: gone after the migration.
+                    tx.add_to_block(5, ("s", "stale"), 0)?;
+                    Ok(())
+                })
+                .unwrap();
+            let tx = store.db.begin_write().unwrap();
+            tx.open_multimap_table(OLD_BLOCKS)
+                .unwrap()
+                .insert("t:old key", ("s", "a"))
+                .unwrap();
+            tx.commit().unwrap();
+            set_version(&store, "2");
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.blocks_need_migration().unwrap());
+        let entries = store
+            .migrate_blocks(|keyed: &Keyed| (keyed.keys.clone(), keyed.sketch))
+            .unwrap();
+        assert_eq!(entries, 3);
+        assert!(!store.blocks_need_migration().unwrap());
+        let view = store.dedup_view().unwrap();
+        let member = |identifier: &str, sketch| BlockMember {
+            record: ("s".into(), identifier.into()),
+            sketch,
+        };
+        assert_eq!(
+            view.block(7, 10).unwrap(),
+            Some(vec![member("a", 1), member("b", 2)])
+        );
+        assert_eq!(view.block(9, 10).unwrap(), Some(vec![member("b", 2)]));
+        assert_eq!(view.block(7, 1).unwrap(), None, "over the limit");
+        assert_eq!(view.block(5, 10).unwrap(), Some(vec![]));
+        let tx = store.db.begin_read().unwrap();
+        let tables: Vec<String> = tx
+            .list_multimap_tables()
+            .unwrap()
+            .map(|t| redb::MultimapTableHandle::name(&t).to_owned())
+            .collect();
+        assert_eq!(tables, vec!["block_members".to_owned()]);
+        drop((tx, view, store));
+
+        // Older stores than schema 2 are still refused.
+        let store = Store::open(dir.path()).unwrap();
+        set_version(&store, "1");
+        drop(store);
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::SchemaVersion { .. })
+        ));
     }
 
     #[test]

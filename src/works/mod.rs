@@ -21,10 +21,10 @@ pub use fields::MemberData;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
 
 use crate::classify::{Classification, Thesaurus};
-use crate::dedup::{self, Features, Verdict};
+use crate::dedup::{self, BlockKey, Features, Sketch, Verdict};
 use crate::normalize::{self, Normalized};
 use crate::source::{Source, SourceRole};
-use crate::store::{Store, StoreError, StoredRecord, WorksTx, now_rfc3339};
+use crate::store::{BlockMember, Store, StoreError, StoredRecord, WorksTx, now_rfc3339};
 
 /// Changes applied per transaction.
 const BATCH: usize = 5_000;
@@ -168,6 +168,14 @@ pub fn update(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<UpdateReport, StoreError> {
+    if store.blocks_need_migration()? {
+        tracing::info!("rebuilding the blocking index (store schema 2 to 3)");
+        let entries = store.migrate_blocks(|stored: &StoredFeatures| {
+            let keys = stored.keys.iter().map(|k| BlockKey::of(k).id()).collect();
+            (keys, Sketch::of(&stored.features).0)
+        })?;
+        tracing::info!(entries, "blocking index rebuilt");
+    }
     if rebuild::is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty() {
         return rebuild::rebuild(store, sources, thesaurus);
     }
@@ -181,6 +189,7 @@ pub fn update(
         }
         let started = std::time::Instant::now();
         let analysed = analyse_all(store, &changes.records, sources, thesaurus)?;
+        let analyse_ms = started.elapsed().as_millis() as u64;
         if cache.len() >= CACHE_RECORDS {
             cache.clear();
         }
@@ -209,6 +218,7 @@ pub fn update(
             batch.apply(analysed)?;
             tracing::debug!(
                 records = changes.records.len(),
+                analyse_ms,
                 analysed_ms = analysed_in.as_millis() as u64,
                 applied_ms = (started.elapsed() - analysed_in).as_millis() as u64,
                 "works batch applied, committing"
@@ -269,13 +279,10 @@ fn analyse_all(
     })
 }
 
-/// Reads, on all cores and before the batch's write transaction, the stored features of the
-/// changed records and of the candidates their new blocking keys bring: the batch then finds
-/// them in its cache instead of reading and decoding them one by one.
 /// Reads, on all cores and before the batch's write transaction, what the batch will look up:
 /// the changed records' features and works, their new blocks, and the features of the
-/// candidates those bring. The batch then finds them in memory (kept right as it writes)
-/// instead of reading and decoding them one by one.
+/// candidates those bring that may be the same work (by their sketches). The batch then finds
+/// them in memory (kept right as it writes) instead of reading and decoding them one by one.
 fn prefetch(
     store: &Store,
     analysed: &[((String, String), Option<Analysed>)],
@@ -284,7 +291,7 @@ fn prefetch(
     enum Row {
         Features((String, String), StoredFeatures),
         Work((String, String), Option<String>),
-        Block(String, Option<Vec<(String, String)>>),
+        Block(u64, Option<Vec<BlockMember>>),
     }
     let rows = on_all_cores(analysed, |part| {
         let view = store.dedup_view()?;
@@ -302,17 +309,23 @@ fn prefetch(
             let Some(analysed) = analysed.as_ref().filter(|_| !unchanged) else {
                 continue;
             };
+            let sketch = Sketch::of(&analysed.features);
             for block in &analysed.keys {
-                let members = view.block(block, dedup::block_limit(block))?;
+                let block = BlockKey::of(block);
+                let members = view.block(block.id(), block.limit())?;
                 for member in members.iter().flatten() {
-                    if cache.contains_key(member) || !seen.insert(member.clone()) {
+                    if !sketch.may_be_same(Sketch(member.sketch))
+                        || cache.contains_key(&member.record)
+                        || !seen.insert(member.record.clone())
+                    {
                         continue;
                     }
-                    if let Some(features) = view.features((&member.0, &member.1))? {
-                        rows.push(Row::Features(member.clone(), features));
+                    let (source, identifier) = &member.record;
+                    if let Some(features) = view.features((source, identifier))? {
+                        rows.push(Row::Features(member.record.clone(), features));
                     }
                 }
-                rows.push(Row::Block(block.clone(), members));
+                rows.push(Row::Block(block.id(), members));
             }
         }
         Ok(rows)
@@ -341,8 +354,8 @@ fn prefetch(
 #[derive(Default)]
 struct Prefetched {
     record_work: HashMap<(String, String), Option<String>>,
-    /// `None`: more members than the block's limit.
-    blocks: HashMap<String, Option<Vec<(String, String)>>>,
+    /// By block key; `None`: more members than the block's limit.
+    blocks: HashMap<u64, Option<Vec<BlockMember>>>,
 }
 
 /// One batch of changes inside one transaction.
@@ -417,40 +430,56 @@ impl Batch<'_, '_> {
         self.tx.remove_record_work(record)
     }
 
-    fn block(&mut self, block: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
-        if let Some(members) = self.prefetched.blocks.get(block) {
+    fn block(&mut self, block: &str) -> Result<Option<Vec<BlockMember>>, StoreError> {
+        let block = BlockKey::of(block);
+        if let Some(members) = self.prefetched.blocks.get(&block.id()) {
             return Ok(members.clone());
         }
-        let members = self.tx.block(block, dedup::block_limit(block))?;
-        self.prefetched
-            .blocks
-            .insert(block.to_owned(), members.clone());
+        let members = self.tx.block(block.id(), block.limit())?;
+        self.prefetched.blocks.insert(block.id(), members.clone());
         Ok(members)
     }
 
-    fn add_to_block(&mut self, block: &str, record: (&str, &str)) -> Result<(), StoreError> {
-        if let Some(Some(members)) = self.prefetched.blocks.get_mut(block) {
-            let member = (record.0.to_owned(), record.1.to_owned());
+    fn add_to_block(
+        &mut self,
+        block: &str,
+        record: (&str, &str),
+        sketch: Sketch,
+    ) -> Result<(), StoreError> {
+        let block = BlockKey::of(block);
+        if let Some(Some(members)) = self.prefetched.blocks.get_mut(&block.id()) {
+            let member = BlockMember {
+                record: (record.0.to_owned(), record.1.to_owned()),
+                sketch: sketch.0,
+            };
             if !members.contains(&member) {
                 members.push(member);
             }
-            if members.len() > dedup::block_limit(block) {
-                self.prefetched.blocks.insert(block.to_owned(), None);
+            if members.len() > block.limit() {
+                self.prefetched.blocks.insert(block.id(), None);
             }
         }
-        self.tx.add_to_block(block, record)
+        self.tx.add_to_block(block.id(), record, sketch.0)
     }
 
-    fn remove_from_block(&mut self, block: &str, record: (&str, &str)) -> Result<(), StoreError> {
-        match self.prefetched.blocks.get_mut(block) {
-            Some(Some(members)) => members.retain(|m| (m.0.as_str(), m.1.as_str()) != record),
+    fn remove_from_block(
+        &mut self,
+        block: &str,
+        record: (&str, &str),
+        sketch: Sketch,
+    ) -> Result<(), StoreError> {
+        let block = BlockKey::of(block);
+        match self.prefetched.blocks.get_mut(&block.id()) {
+            Some(Some(members)) => members.retain(|m| {
+                (m.record.0.as_str(), m.record.1.as_str()) != record || m.sketch != sketch.0
+            }),
             // Over the limit before: perhaps not after, read it again when asked.
             Some(None) => {
-                self.prefetched.blocks.remove(block);
+                self.prefetched.blocks.remove(&block.id());
             }
             None => {}
         }
-        self.tx.remove_from_block(block, record)
+        self.tx.remove_from_block(block.id(), record, sketch.0)
     }
 
     fn apply(
@@ -479,17 +508,25 @@ impl Batch<'_, '_> {
                 }
                 continue;
             }
-            // Blocking keys are sorted: only those that came or went are written.
+            // Blocking keys are sorted: only those that came or went are written, unless the
+            // sketch filed with each changed too.
             let old_keys: &[String] = old.as_ref().map_or(&[], |old| &old.keys);
             let new_keys: &[String] = stored.as_ref().map_or(&[], |new| &new.keys);
-            for block in old_keys {
-                if new_keys.binary_search(block).is_err() {
-                    self.remove_from_block(block, record)?;
+            let old_sketch = old.as_ref().map(|old| Sketch::of(&old.features));
+            let new_sketch = stored.as_ref().map(|new| Sketch::of(&new.features));
+            let same_sketch = old_sketch == new_sketch;
+            if let Some(sketch) = old_sketch {
+                for block in old_keys {
+                    if !same_sketch || new_keys.binary_search(block).is_err() {
+                        self.remove_from_block(block, record, sketch)?;
+                    }
                 }
             }
-            for block in new_keys {
-                if old_keys.binary_search(block).is_err() {
-                    self.add_to_block(block, record)?;
+            if let Some(sketch) = new_sketch {
+                for block in new_keys {
+                    if !same_sketch || old_keys.binary_search(block).is_err() {
+                        self.add_to_block(block, record, sketch)?;
+                    }
                 }
             }
             if old.is_some() {
@@ -532,10 +569,17 @@ impl Batch<'_, '_> {
             source: record.0.to_owned(),
             identifier: record.1.to_owned(),
         };
+        // Only candidates that may be the same work: the others cannot join this one.
+        let sketch = Sketch::of(&stored.features);
         let mut candidates: BTreeSet<(String, String)> = BTreeSet::new();
         for block in &stored.keys {
             if let Some(members) = self.block(block)? {
-                candidates.extend(members);
+                candidates.extend(
+                    members
+                        .into_iter()
+                        .filter(|m| sketch.may_be_same(Sketch(m.sketch)))
+                        .map(|m| m.record),
+                );
             }
         }
         candidates.remove(&(member.source.clone(), member.identifier.clone()));
@@ -621,6 +665,12 @@ impl Batch<'_, '_> {
         };
         // The oldest work survives (ids grow with time).
         let mut survivor: Work = self.load(&survivor_id)?;
+        // A record that changed and joins again replaces the reason it joined for before (its
+        // old features) and any reason given for the same pair: an often edited record must
+        // not pile reasons up.
+        survivor
+            .merges
+            .retain(|m| m.a != member && !(m.b == member && m.a == reason.b));
         survivor.members.push(member);
         survivor.merges.push(reason);
         self.set_record_work(record, &survivor_id)?;

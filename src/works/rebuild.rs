@@ -110,7 +110,7 @@ pub(super) fn rebuild(
             // inserts into trees larger than the page cache cost a read each.
             let mut record_work: Vec<(&Member, String)> = Vec::new();
             let mut stored: Vec<(&Member, StoredFeatures)> = Vec::new();
-            let mut blocks: Vec<(&str, &Member)> = Vec::new();
+            let mut blocks: Vec<(u64, &Member, u64)> = Vec::new();
             let mut works: Vec<Work> = Vec::with_capacity(groups.len());
             for (offset, members) in groups.iter().enumerate() {
                 let mut members: Vec<Member> = members.iter().map(|&index| member(index)).collect();
@@ -176,13 +176,15 @@ pub(super) fn rebuild(
             stored.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for (member, features) in &stored {
                 tx.set_features((&member.source, &member.identifier), features)?;
+                let sketch = dedup::Sketch::of(&features.features).0;
                 for block in &features.keys {
-                    blocks.push((block, member));
+                    blocks.push((BlockKey::of(block).id(), member, sketch));
                 }
             }
             blocks.sort_unstable();
-            for (block, member) in blocks {
-                tx.add_to_block(block, (&member.source, &member.identifier))?;
+            blocks.dedup();
+            for (block, member, sketch) in blocks {
+                tx.add_to_block(block, (&member.source, &member.identifier), sketch)?;
             }
             if durable {
                 tx.set_cursor(next)?;
