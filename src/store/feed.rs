@@ -102,6 +102,9 @@ pub struct FeedTx<'t> {
     /// Changes to the sets' sizes, written once at [`FeedTx::close`] (a work moves in and out
     /// of a dozen sets).
     set_deltas: std::collections::HashMap<String, i64>,
+    /// New `feed` entries, written in key order at [`FeedTx::close`]: a batch files a thousand
+    /// works under a dozen sets each, and inserts in key order find their page at hand.
+    added: std::collections::BTreeMap<(String, u64, u64), String>,
     sequence: u64,
     last_stamp: u64,
 }
@@ -124,6 +127,7 @@ impl<'t> FeedTx<'t> {
             sets: tx.open_table(FEED_SETS).map_err(db)?,
             stale: tx.open_table(FEED_STALE).map_err(db)?,
             set_deltas: std::collections::HashMap::new(),
+            added: std::collections::BTreeMap::new(),
             sequence: number(SEQUENCE)?,
             last_stamp: number(LAST_STAMP)?,
         })
@@ -134,6 +138,11 @@ impl<'t> FeedTx<'t> {
         mut self,
         meta: &mut redb::Table<'_, &'static str, &'static str>,
     ) -> Result<(), StoreError> {
+        for ((set, stamp, sequence), id) in std::mem::take(&mut self.added) {
+            self.feed
+                .insert((set.as_str(), stamp, sequence), id.as_str())
+                .map_err(db)?;
+        }
         let mut deltas: Vec<(String, i64)> = self.set_deltas.drain().collect();
         deltas.sort_unstable();
         for (set, delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
@@ -179,8 +188,12 @@ impl<'t> FeedTx<'t> {
         if let Some((stamp, sequence, _)) = &previous {
             for set in filed_under(&old_sets) {
                 // The list of all works stays exact (Identify's earliest datestamp, full
-                // harvests and the search index read it): one removal per move.
-                if set.is_empty() {
+                // harvests and the search index read it): one removal per move. An entry
+                // added by this transaction is simply not written.
+                let added_here = self.added.remove(&(set.to_owned(), *stamp, *sequence));
+                if added_here.is_some() {
+                    // Never written: nothing to remove or mark.
+                } else if set.is_empty() {
                     self.feed.remove((set, *stamp, *sequence)).map_err(db)?;
                 } else {
                     self.stale
@@ -194,9 +207,8 @@ impl<'t> FeedTx<'t> {
         let stamp = parse_stamp(datestamp).unwrap_or(0).max(self.last_stamp);
         self.last_stamp = stamp;
         for set in filed_under(&new_sets) {
-            self.feed
-                .insert((set, stamp, self.sequence), id)
-                .map_err(db)?;
+            self.added
+                .insert((set.to_owned(), stamp, self.sequence), id.to_owned());
             self.bump(set, 1);
         }
         let joined = new_sets.join("\n");

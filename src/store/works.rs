@@ -93,11 +93,7 @@ impl Store {
         identifier: &str,
     ) -> Result<Option<StoredRecord>, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
-        let table = tx.open_table(RECORDS).map_err(db)?;
-        match table.get((source, identifier)).map_err(db)? {
-            None => Ok(None),
-            Some(value) => stored_record(source, identifier, value.value().1).map(Some),
-        }
+        read_record(&tx.open_table(RECORDS).map_err(db)?, source, identifier)
     }
 
     /// A work by id (live, tombstone or merged away), without alias resolution.
@@ -114,13 +110,7 @@ impl Store {
         let tx = self.db.begin_read().map_err(db)?;
         let table = tx.open_table(WORKS).map_err(db)?;
         ids.into_iter()
-            .map(|id| {
-                table
-                    .get(id.as_ref())
-                    .map_err(db)?
-                    .map(|v| decode_work(v.value()))
-                    .transpose()
-            })
+            .map(|id| read_work(&table, id.as_ref()))
             .collect()
     }
 
@@ -153,6 +143,8 @@ impl Store {
     pub fn dedup_view(&self) -> Result<DedupView, StoreError> {
         let tx = self.db.begin_read().map_err(db)?;
         Ok(DedupView {
+            works: tx.open_table(WORKS).map_err(db)?,
+            records: tx.open_table(RECORDS).map_err(db)?,
             record_work: tx.open_table(RECORD_WORK).map_err(db)?,
             features: tx.open_table(RECORD_FEATURES).map_err(db)?,
             blocks: tx.open_multimap_table(BLOCK_MEMBERS).map_err(db)?,
@@ -278,12 +270,26 @@ impl Store {
 
 /// See [`Store::dedup_view`].
 pub struct DedupView {
+    works: redb::ReadOnlyTable<&'static str, &'static [u8]>,
+    records: redb::ReadOnlyTable<(&'static str, &'static str), (u64, &'static [u8])>,
     record_work: redb::ReadOnlyTable<(&'static str, &'static str), &'static str>,
     features: redb::ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
     blocks: redb::ReadOnlyMultimapTable<u64, (&'static str, &'static str, u64)>,
 }
 
 impl DedupView {
+    pub fn work<W: DeserializeOwned>(&self, id: &str) -> Result<Option<W>, StoreError> {
+        read_work(&self.works, id)
+    }
+
+    pub fn record(
+        &self,
+        source: &str,
+        identifier: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        read_record(&self.records, source, identifier)
+    }
+
     pub fn record_work(&self, key: (&str, &str)) -> Result<Option<String>, StoreError> {
         read_record_work(&self.record_work, key)
     }
@@ -298,6 +304,30 @@ impl DedupView {
     /// As [`WorksTx::block`].
     pub fn block(&self, key: u64, limit: usize) -> Result<Option<Vec<BlockMember>>, StoreError> {
         block_members(self.blocks.get(key).map_err(db)?, limit)
+    }
+}
+
+/// A work, from a write transaction's table or a read-only view's.
+fn read_work<W: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    id: &str,
+) -> Result<Option<W>, StoreError> {
+    table
+        .get(id)
+        .map_err(db)?
+        .map(|v| decode_work(v.value()))
+        .transpose()
+}
+
+/// A stored record, from a write transaction's table or a read-only view's.
+fn read_record(
+    table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
+    source: &str,
+    identifier: &str,
+) -> Result<Option<StoredRecord>, StoreError> {
+    match table.get((source, identifier)).map_err(db)? {
+        None => Ok(None),
+        Some(value) => stored_record(source, identifier, value.value().1).map(Some),
     }
 }
 
@@ -367,10 +397,7 @@ impl WorksTx<'_> {
         source: &str,
         identifier: &str,
     ) -> Result<Option<StoredRecord>, StoreError> {
-        match self.records.get((source, identifier)).map_err(db)? {
-            None => Ok(None),
-            Some(value) => stored_record(source, identifier, value.value().1).map(Some),
-        }
+        read_record(&self.records, source, identifier)
     }
 
     pub fn record_work(&self, key: (&str, &str)) -> Result<Option<String>, StoreError> {
@@ -441,11 +468,7 @@ impl WorksTx<'_> {
     }
 
     pub fn work<W: DeserializeOwned>(&self, id: &str) -> Result<Option<W>, StoreError> {
-        self.works
-            .get(id)
-            .map_err(db)?
-            .map(|v| decode_work(v.value()))
-            .transpose()
+        read_work(&self.works, id)
     }
 
     /// Writes a work; `was`/`now` are its liveness before and after, for the counts.

@@ -193,7 +193,7 @@ pub fn update(
         if cache.len() >= CACHE_RECORDS {
             cache.clear();
         }
-        let prefetched = prefetch(store, &analysed, &mut cache)?;
+        let mut prefetched = prefetch(store, &analysed, &mut cache, sources, thesaurus)?;
         let analysed_in = started.elapsed();
         report.records += analysed.len() as u64;
         report.problems += analysed
@@ -208,11 +208,12 @@ pub fn update(
                 thesaurus,
                 now: now_rfc3339(),
                 report: &mut report,
-                analysed: HashMap::new(),
+                analysed: std::mem::take(&mut prefetched.analysed),
                 cache: &mut cache,
                 created: BTreeSet::new(),
                 pending: BTreeMap::new(),
                 liveness: HashMap::new(),
+                moved: BTreeMap::new(),
                 prefetched,
             };
             batch.apply(analysed)?;
@@ -280,26 +281,65 @@ fn analyse_all(
 }
 
 /// Reads, on all cores and before the batch's write transaction, what the batch will look up:
-/// the changed records' features and works, their new blocks, and the features of the
-/// candidates those bring that may be the same work (by their sketches). The batch then finds
-/// them in memory (kept right as it writes) instead of reading and decoding them one by one.
+/// the changed records' features and works, the other members of those works (their work,
+/// features and analysis: the works are regrouped and their fields rebuilt), the changed
+/// records' new blocks, and the features of the candidates those bring whose sketch may be the
+/// same work. The batch then finds them in memory (kept right as it writes) instead of reading,
+/// decoding and analysing them one by one on one core.
 fn prefetch(
     store: &Store,
     analysed: &[((String, String), Option<Analysed>)],
     cache: &mut FeatureCache,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
 ) -> Result<Prefetched, StoreError> {
     enum Row {
         Features((String, String), StoredFeatures),
         Work((String, String), Option<String>),
+        // Boxed: rows are moved around, and an analysis is large.
+        Body(String, Box<Work>),
+        Member((String, String), Option<String>, Option<Box<Analysed>>),
         Block(u64, Option<Vec<BlockMember>>),
     }
+    let changed: std::collections::HashSet<&(String, String)> =
+        analysed.iter().map(|(key, _)| key).collect();
     let rows = on_all_cores(analysed, |part| {
         let view = store.dedup_view()?;
         let mut seen = std::collections::HashSet::new();
+        let mut seen_works = std::collections::HashSet::new();
         let mut rows = Vec::new();
+        let mut read_features = |rows: &mut Vec<Row>, record: &(String, String)| {
+            if !cache.contains_key(record) && seen.insert(record.clone()) {
+                if let Some(features) = view.features((&record.0, &record.1))? {
+                    rows.push(Row::Features(record.clone(), features));
+                }
+            }
+            Ok::<_, StoreError>(())
+        };
         for (key, analysed) in part {
             let record = (key.0.as_str(), key.1.as_str());
-            rows.push(Row::Work(key.clone(), view.record_work(record)?));
+            let work = view.record_work(record)?;
+            if let Some(id) = &work
+                && seen_works.insert(id.clone())
+                && let Some(body) = view.work::<Work>(id)?
+            {
+                for member in &body.members {
+                    let other = (member.source.clone(), member.identifier.clone());
+                    if changed.contains(&other) {
+                        continue;
+                    }
+                    read_features(&mut rows, &other)?;
+                    let info = sources.get(&member.source);
+                    let member_analysed = view
+                        .record(&member.source, &member.identifier)?
+                        .and_then(|record| analyse(&record, &info, thesaurus))
+                        .map(Box::new);
+                    let member_work = view.record_work((&member.source, &member.identifier))?;
+                    rows.push(Row::Member(other, member_work, member_analysed));
+                }
+                rows.push(Row::Body(id.clone(), Box::new(body)));
+            }
+            rows.push(Row::Work(key.clone(), work));
             let old = view.features::<StoredFeatures>(record)?;
             let unchanged = matches!((&old, analysed), (Some(old), Some(new))
                 if old.features == new.features && old.keys == new.keys);
@@ -314,15 +354,8 @@ fn prefetch(
                 let block = BlockKey::of(block);
                 let members = view.block(block.id(), block.limit())?;
                 for member in members.iter().flatten() {
-                    if !sketch.may_be_same(Sketch(member.sketch))
-                        || cache.contains_key(&member.record)
-                        || !seen.insert(member.record.clone())
-                    {
-                        continue;
-                    }
-                    let (source, identifier) = &member.record;
-                    if let Some(features) = view.features((source, identifier))? {
-                        rows.push(Row::Features(member.record.clone(), features));
+                    if sketch.may_be_same(Sketch(member.sketch)) {
+                        read_features(&mut rows, &member.record)?;
                     }
                 }
                 rows.push(Row::Block(block.id(), members));
@@ -331,6 +364,14 @@ fn prefetch(
         Ok(rows)
     })?;
     let mut prefetched = Prefetched::default();
+    let count = |f: fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
+    tracing::debug!(
+        features = count(|r| matches!(r, Row::Features(..))),
+        works = count(|r| matches!(r, Row::Body(..))),
+        members = count(|r| matches!(r, Row::Member(..))),
+        blocks = count(|r| matches!(r, Row::Block(..))),
+        "prefetched"
+    );
     for row in rows {
         match row {
             Row::Features(key, features) => {
@@ -341,6 +382,15 @@ fn prefetch(
             Row::Work(key, work) => {
                 prefetched.record_work.insert(key, work);
             }
+            Row::Body(id, work) => {
+                prefetched.works.entry(id).or_insert(*work);
+            }
+            Row::Member(key, work, analysed) => {
+                if let Some(analysed) = analysed {
+                    prefetched.analysed.entry(key.clone()).or_insert(*analysed);
+                }
+                prefetched.record_work.entry(key).or_insert(work);
+            }
             Row::Block(block, members) => {
                 prefetched.blocks.entry(block).or_insert(members);
             }
@@ -349,13 +399,18 @@ fn prefetch(
     Ok(prefetched)
 }
 
-/// Rows of `record_work` and `blocks` read before a batch (see [`prefetch`]), kept equal to the
-/// transaction's as the batch writes.
+/// What [`prefetch`] read before a batch: `record_work` rows as committed (the batch keeps its
+/// moves apart), blocks kept equal to the transaction's as the batch writes, works and
+/// analyses the batch takes.
 #[derive(Default)]
 struct Prefetched {
     record_work: HashMap<(String, String), Option<String>>,
     /// By block key; `None`: more members than the block's limit.
     blocks: HashMap<u64, Option<Vec<BlockMember>>>,
+    /// Works as committed, taken by [`Batch::get`] (the batch keeps those it changes).
+    works: HashMap<String, Work>,
+    /// Analyses of the other members of the changed records' works (moved into the batch).
+    analysed: HashMap<(String, String), Analysed>,
 }
 
 /// One batch of changes inside one transaction.
@@ -378,6 +433,9 @@ struct Batch<'b, 't> {
     pending: BTreeMap<String, Work>,
     /// Whether each work read from the store was live, for the live/deleted counts.
     liveness: HashMap<String, bool>,
+    /// The work of each record this batch moved (`None`: in none), written by
+    /// [`Batch::flush`]; `prefetched.record_work` keeps the committed rows.
+    moved: BTreeMap<(String, String), Option<String>>,
     prefetched: Prefetched,
 }
 
@@ -406,8 +464,12 @@ impl Batch<'_, '_> {
         Ok(Some(stored))
     }
 
+    /// The work of a record as this batch has it: moved by it, or as committed.
     fn record_work(&self, record: (&str, &str)) -> Result<Option<String>, StoreError> {
         let key = (record.0.to_owned(), record.1.to_owned());
+        if let Some(work) = self.moved.get(&key) {
+            return Ok(work.clone());
+        }
         match self.prefetched.record_work.get(&key) {
             Some(work) => Ok(work.clone()),
             None => self.tx.record_work(record),
@@ -416,18 +478,14 @@ impl Batch<'_, '_> {
 
     fn set_record_work(&mut self, record: (&str, &str), work: &str) -> Result<(), StoreError> {
         let key = (record.0.to_owned(), record.1.to_owned());
-        if let Some(known) = self.prefetched.record_work.get_mut(&key) {
-            *known = Some(work.to_owned());
-        }
-        self.tx.set_record_work(record, work)
+        self.moved.insert(key, Some(work.to_owned()));
+        Ok(())
     }
 
     fn remove_record_work(&mut self, record: (&str, &str)) -> Result<(), StoreError> {
         let key = (record.0.to_owned(), record.1.to_owned());
-        if let Some(known) = self.prefetched.record_work.get_mut(&key) {
-            *known = None;
-        }
-        self.tx.remove_record_work(record)
+        self.moved.insert(key, None);
+        Ok(())
     }
 
     fn block(&mut self, block: &str) -> Result<Option<Vec<BlockMember>>, StoreError> {
@@ -735,7 +793,10 @@ impl Batch<'_, '_> {
         if let Some(work) = self.pending.get(id) {
             return Ok(Some(work.clone()));
         }
-        let work: Option<Work> = self.tx.work(id)?;
+        let work: Option<Work> = match self.prefetched.works.remove(id) {
+            Some(work) => Some(work),
+            None => self.tx.work(id)?,
+        };
         if let Some(work) = &work {
             self.liveness.entry(id.to_owned()).or_insert(work.is_live());
         }
@@ -761,6 +822,20 @@ impl Batch<'_, '_> {
         for (id, work) in std::mem::take(&mut self.pending) {
             write_work(self.tx, &work, self.liveness.get(&id).copied())?;
         }
+        // A changed record mostly joins the work it left: only the rows that differ in the
+        // end are written.
+        for (key, work) in std::mem::take(&mut self.moved) {
+            let record = (key.0.as_str(), key.1.as_str());
+            let committed = match self.prefetched.record_work.get(&key) {
+                Some(committed) => committed.clone(),
+                None => self.tx.record_work(record)?,
+            };
+            match work {
+                _ if work == committed => {}
+                Some(work) => self.tx.set_record_work(record, &work)?,
+                None => self.tx.remove_record_work(record)?,
+            }
+        }
         Ok(())
     }
 
@@ -773,7 +848,6 @@ impl Batch<'_, '_> {
         let mut members = Vec::new();
         for member in std::mem::take(&mut work.members) {
             if self
-                .tx
                 .record_work((&member.source, &member.identifier))?
                 .as_deref()
                 == Some(id)
