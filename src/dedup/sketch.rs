@@ -191,7 +191,10 @@ mod tests {
         assert_eq!(s.ids(), 0);
         assert_eq!(Sketch::of(&features(DegreeType::Other, None)).year(), None);
         // Out of range years rule nothing out.
-        assert_eq!(Sketch::of(&features(DegreeType::Other, Some(12))).year(), None);
+        assert_eq!(
+            Sketch::of(&features(DegreeType::Other, Some(12))).year(),
+            None
+        );
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        Store::open_with_cache(data_dir, std::env::var("ESSOR_CACHE_MIB").ok().and_then(|v| v.parse::<usize>().ok()).map_or(CACHE_BYTES, |m| m << 20))
+        Store::open_with_cache(data_dir, CACHE_BYTES)
     }
 
     /// Opens the store with a page cache of `cache_bytes`: the server, which reads works all

@@ -10,10 +10,13 @@
 
 mod fields;
 mod model;
+mod prefetch;
 mod rebuild;
 pub mod sets;
+#[cfg(test)]
+mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,9 +28,12 @@ use crate::dedup::{self, BlockKey, Features, Sketch, Verdict};
 use crate::normalize::{self, Normalized};
 use crate::source::{Source, SourceRole};
 use crate::store::{BlockMember, Store, StoreError, StoredRecord, WorksTx, now_rfc3339};
+use prefetch::{Prefetched, Wanted};
 
 /// Changes applied per transaction.
 const BATCH: usize = 5_000;
+/// Slices of a batch read ahead one after the other while the batch applies the previous one.
+const PIPELINE_SLICES: usize = 4;
 
 /// What the works stage needs to know of a source.
 #[derive(Debug, Clone)]
@@ -168,6 +174,17 @@ pub fn update(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<UpdateReport, StoreError> {
+    update_in_slices(store, sources, thesaurus, PIPELINE_SLICES)
+}
+
+/// [`update`], each batch read ahead in `slices` slices (the works are the same whatever their
+/// number: the tests compare them).
+fn update_in_slices(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    slices: usize,
+) -> Result<UpdateReport, StoreError> {
     if store.blocks_need_migration()? {
         tracing::info!("rebuilding the blocking index (store schema 2 to 3)");
         let entries = store.migrate_blocks(|stored: &StoredFeatures| {
@@ -189,42 +206,84 @@ pub fn update(
         }
         let started = std::time::Instant::now();
         let analysed = analyse_all(store, &changes.records, sources, thesaurus)?;
-        let analyse_ms = started.elapsed().as_millis() as u64;
+        let analysed_in = started.elapsed();
         if cache.len() >= CACHE_RECORDS {
             cache.clear();
         }
-        let mut prefetched = prefetch(store, &analysed, &mut cache, sources, thesaurus)?;
-        let analysed_in = started.elapsed();
         report.records += analysed.len() as u64;
         report.problems += analysed
             .iter()
             .filter_map(|(_, a)| a.as_ref())
             .map(|a| a.normalized.problems.len() as u64)
             .sum::<u64>();
-        store.update_works(|tx| {
-            let mut batch = Batch {
-                tx,
-                sources,
-                thesaurus,
-                now: now_rfc3339(),
-                report: &mut report,
-                analysed: std::mem::take(&mut prefetched.analysed),
-                cache: &mut cache,
-                created: BTreeSet::new(),
-                pending: BTreeMap::new(),
-                liveness: HashMap::new(),
-                moved: BTreeMap::new(),
-                prefetched,
-            };
-            batch.apply(analysed)?;
-            tracing::debug!(
-                records = changes.records.len(),
-                analyse_ms,
-                analysed_ms = analysed_in.as_millis() as u64,
-                applied_ms = (started.elapsed() - analysed_in).as_millis() as u64,
-                "works batch applied, committing"
-            );
-            batch.tx.set_cursor(changes.next)
+        let wanted: Vec<Wanted> = analysed
+            .iter()
+            .map(|(key, analysed)| Wanted::of(key, analysed.as_ref()))
+            .collect();
+        let changed: HashSet<(String, String)> =
+            analysed.iter().map(|(key, _)| key.clone()).collect();
+        let slice = wanted.len().div_ceil(slices.max(1)).max(1);
+        let mut waited = std::time::Duration::ZERO;
+        std::thread::scope(|scope| {
+            // Slice after slice is read ahead on all cores while the batch applies the slice
+            // before: reading waits on the page cache, applying on one core.
+            let (ready, ahead) = std::sync::mpsc::sync_channel(slices.max(1));
+            let (wanted, changed) = (&wanted, &changed);
+            scope.spawn(move || {
+                for part in wanted.chunks(slice) {
+                    let rows = prefetch::rows(store, part, changed, sources, thesaurus);
+                    if ready.send(rows).is_err() {
+                        return;
+                    }
+                }
+            });
+            store.update_works(|tx| {
+                let mut batch = Batch {
+                    tx,
+                    sources,
+                    thesaurus,
+                    now: now_rfc3339(),
+                    report: &mut report,
+                    analysed: HashMap::new(),
+                    cache: &mut cache,
+                    created: BTreeSet::new(),
+                    pending: BTreeMap::new(),
+                    liveness: HashMap::new(),
+                    moved: BTreeMap::new(),
+                    block_writes: 0,
+                    works_written: 0,
+                    prefetched: Prefetched::default(),
+                };
+                let mut dirty = BTreeSet::new();
+                let mut records = analysed.into_iter();
+                loop {
+                    let part: Vec<_> = records.by_ref().take(slice).collect();
+                    if part.is_empty() {
+                        break;
+                    }
+                    let waiting = std::time::Instant::now();
+                    let rows = ahead.recv().map_err(|_| StoreError::Corrupt {
+                        table: "records",
+                        error: "the works read-ahead thread stopped".into(),
+                    })??;
+                    waited += waiting.elapsed();
+                    batch
+                        .prefetched
+                        .absorb(rows, batch.cache, &mut batch.analysed);
+                    batch.apply(part, &mut dirty)?;
+                }
+                batch.settle(dirty)?;
+                tracing::debug!(
+                    records = changes.records.len(),
+                    analysed_ms = analysed_in.as_millis() as u64,
+                    waited_ms = waited.as_millis() as u64,
+                    applied_ms = (started.elapsed() - analysed_in).as_millis() as u64,
+                    block_writes = batch.block_writes,
+                    works_written = batch.works_written,
+                    "works batch applied, committing"
+                );
+                batch.tx.set_cursor(changes.next)
+            })
         })?;
         tracing::debug!(
             total_ms = started.elapsed().as_millis() as u64,
@@ -280,139 +339,6 @@ fn analyse_all(
     })
 }
 
-/// Reads, on all cores and before the batch's write transaction, what the batch will look up:
-/// the changed records' features and works, the other members of those works (their work,
-/// features and analysis: the works are regrouped and their fields rebuilt), the changed
-/// records' new blocks, and the features of the candidates those bring whose sketch may be the
-/// same work. The batch then finds them in memory (kept right as it writes) instead of reading,
-/// decoding and analysing them one by one on one core.
-fn prefetch(
-    store: &Store,
-    analysed: &[((String, String), Option<Analysed>)],
-    cache: &mut FeatureCache,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-) -> Result<Prefetched, StoreError> {
-    enum Row {
-        Features((String, String), StoredFeatures),
-        Work((String, String), Option<String>),
-        // Boxed: rows are moved around, and an analysis is large.
-        Body(String, Box<Work>),
-        Member((String, String), Option<String>, Option<Box<Analysed>>),
-        Block(u64, Option<Vec<BlockMember>>),
-    }
-    let changed: std::collections::HashSet<&(String, String)> =
-        analysed.iter().map(|(key, _)| key).collect();
-    let rows = on_all_cores(analysed, |part| {
-        let view = store.dedup_view()?;
-        let mut seen = std::collections::HashSet::new();
-        let mut seen_works = std::collections::HashSet::new();
-        let mut rows = Vec::new();
-        let mut read_features = |rows: &mut Vec<Row>, record: &(String, String)| {
-            if !cache.contains_key(record) && seen.insert(record.clone()) {
-                if let Some(features) = view.features((&record.0, &record.1))? {
-                    rows.push(Row::Features(record.clone(), features));
-                }
-            }
-            Ok::<_, StoreError>(())
-        };
-        for (key, analysed) in part {
-            let record = (key.0.as_str(), key.1.as_str());
-            let work = view.record_work(record)?;
-            if let Some(id) = &work
-                && seen_works.insert(id.clone())
-                && let Some(body) = view.work::<Work>(id)?
-            {
-                for member in &body.members {
-                    let other = (member.source.clone(), member.identifier.clone());
-                    if changed.contains(&other) {
-                        continue;
-                    }
-                    read_features(&mut rows, &other)?;
-                    let info = sources.get(&member.source);
-                    let member_analysed = view
-                        .record(&member.source, &member.identifier)?
-                        .and_then(|record| analyse(&record, &info, thesaurus))
-                        .map(Box::new);
-                    let member_work = view.record_work((&member.source, &member.identifier))?;
-                    rows.push(Row::Member(other, member_work, member_analysed));
-                }
-                rows.push(Row::Body(id.clone(), Box::new(body)));
-            }
-            rows.push(Row::Work(key.clone(), work));
-            let old = view.features::<StoredFeatures>(record)?;
-            let unchanged = matches!((&old, analysed), (Some(old), Some(new))
-                if old.features == new.features && old.keys == new.keys);
-            if let Some(old) = old {
-                rows.push(Row::Features(key.clone(), old));
-            }
-            let Some(analysed) = analysed.as_ref().filter(|_| !unchanged) else {
-                continue;
-            };
-            let sketch = Sketch::of(&analysed.features);
-            for block in &analysed.keys {
-                let block = BlockKey::of(block);
-                let members = view.block(block.id(), block.limit())?;
-                for member in members.iter().flatten() {
-                    if sketch.may_be_same(Sketch(member.sketch)) {
-                        read_features(&mut rows, &member.record)?;
-                    }
-                }
-                rows.push(Row::Block(block.id(), members));
-            }
-        }
-        Ok(rows)
-    })?;
-    let mut prefetched = Prefetched::default();
-    let count = |f: fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
-    tracing::debug!(
-        features = count(|r| matches!(r, Row::Features(..))),
-        works = count(|r| matches!(r, Row::Body(..))),
-        members = count(|r| matches!(r, Row::Member(..))),
-        blocks = count(|r| matches!(r, Row::Block(..))),
-        "prefetched"
-    );
-    for row in rows {
-        match row {
-            Row::Features(key, features) => {
-                cache
-                    .entry(key)
-                    .or_insert_with(|| std::sync::Arc::new(features));
-            }
-            Row::Work(key, work) => {
-                prefetched.record_work.insert(key, work);
-            }
-            Row::Body(id, work) => {
-                prefetched.works.entry(id).or_insert(*work);
-            }
-            Row::Member(key, work, analysed) => {
-                if let Some(analysed) = analysed {
-                    prefetched.analysed.entry(key.clone()).or_insert(*analysed);
-                }
-                prefetched.record_work.entry(key).or_insert(work);
-            }
-            Row::Block(block, members) => {
-                prefetched.blocks.entry(block).or_insert(members);
-            }
-        }
-    }
-    Ok(prefetched)
-}
-
-/// What [`prefetch`] read before a batch: `record_work` rows as committed (the batch keeps its
-/// moves apart), blocks kept equal to the transaction's as the batch writes, works and
-/// analyses the batch takes.
-#[derive(Default)]
-struct Prefetched {
-    record_work: HashMap<(String, String), Option<String>>,
-    /// By block key; `None`: more members than the block's limit.
-    blocks: HashMap<u64, Option<Vec<BlockMember>>>,
-    /// Works as committed, taken by [`Batch::get`] (the batch keeps those it changes).
-    works: HashMap<String, Work>,
-    /// Analyses of the other members of the changed records' works (moved into the batch).
-    analysed: HashMap<(String, String), Analysed>,
-}
-
 /// One batch of changes inside one transaction.
 struct Batch<'b, 't> {
     tx: &'b mut WorksTx<'t>,
@@ -436,6 +362,9 @@ struct Batch<'b, 't> {
     /// The work of each record this batch moved (`None`: in none), written by
     /// [`Batch::flush`]; `prefetched.record_work` keeps the committed rows.
     moved: BTreeMap<(String, String), Option<String>>,
+    /// Rows of the blocking index and works written (the debug log shows them).
+    block_writes: usize,
+    works_written: usize,
     prefetched: Prefetched,
 }
 
@@ -517,6 +446,8 @@ impl Batch<'_, '_> {
                 self.prefetched.blocks.insert(block.id(), None);
             }
         }
+        self.block_writes += 1;
+        self.prefetched.blocks_written.insert(block.id());
         self.tx.add_to_block(block.id(), record, sketch.0)
     }
 
@@ -537,14 +468,18 @@ impl Batch<'_, '_> {
             }
             None => {}
         }
+        self.block_writes += 1;
+        self.prefetched.blocks_written.insert(block.id());
         self.tx.remove_from_block(block.id(), record, sketch.0)
     }
 
+    /// Moves changed records out of their works and into the works they now belong to; the
+    /// works they touched are added to `dirty`, for [`Batch::settle`].
     fn apply(
         &mut self,
         changes: Vec<((String, String), Option<Analysed>)>,
+        dirty: &mut BTreeSet<String>,
     ) -> Result<(), StoreError> {
-        let mut dirty: BTreeSet<String> = BTreeSet::new();
         for (key, analysed) in changes {
             let record = (key.0.as_str(), key.1.as_str());
             let old = self.features(record)?;
@@ -587,6 +522,7 @@ impl Batch<'_, '_> {
                     }
                 }
             }
+            self.prefetched.features_written.insert(key.clone());
             if old.is_some() {
                 self.cache.remove(&key);
                 if stored.is_none() {
@@ -607,11 +543,15 @@ impl Batch<'_, '_> {
             dirty.insert(work);
             self.analysed.insert(key, analysed);
         }
+        Ok(())
+    }
+
+    /// Regroups the works the batch touched, rebuilds their fields and writes them.
+    fn settle(&mut self, dirty: BTreeSet<String>) -> Result<(), StoreError> {
         for id in dirty {
             self.refresh(&id)?;
         }
-        self.flush()?;
-        Ok(())
+        self.flush()
     }
 
     /// Puts a record into the work it belongs to (merging works it bridges), or a new one.
@@ -687,7 +627,7 @@ impl Batch<'_, '_> {
         }
         let mut targets: Vec<(String, MergeReason)> = Vec::new();
         for (work, reason) in best {
-            if refused.contains(&work) || !self.compatible(&[stored.features.clone()], &work)? {
+            if refused.contains(&work) || !self.compatible(std::slice::from_ref(&stored.features), &work)? {
                 continue;
             }
             targets.push((work, reason));
@@ -820,6 +760,7 @@ impl Batch<'_, '_> {
     /// feed index right.
     fn flush(&mut self) -> Result<(), StoreError> {
         for (id, work) in std::mem::take(&mut self.pending) {
+            self.works_written += 1;
             write_work(self.tx, &work, self.liveness.get(&id).copied())?;
         }
         // A changed record mostly joins the work it left: only the rows that differ in the

@@ -1,0 +1,172 @@
+//! What a batch of changes will look up, read ahead on all cores through read-only views of the
+//! store (`Store::dedup_view`) while the batch's write transaction applies the previous slice:
+//! the changed records' features and works, the other members of those works (their work,
+//! features and analysis: the works are regrouped and their fields rebuilt), the changed
+//! records' new blocks, and the features of the candidates those bring whose sketch may be the
+//! same work.
+//!
+//! Everything here is the store as last committed, which the write transaction does not change
+//! until it commits; the batch keeps its own changes apart and takes a row read here only for
+//! what it has not written itself ([`Prefetched::absorb`]).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{Analysed, FeatureCache, SourceInfos, StoredFeatures, Work, analyse, on_all_cores};
+use crate::classify::Thesaurus;
+use crate::dedup::{BlockKey, Sketch};
+use crate::store::{BlockMember, Store, StoreError};
+
+/// A changed record, as prefetching needs it: its key and what dedup will compare (`None`: it
+/// makes no work any more).
+pub(super) struct Wanted {
+    pub key: (String, String),
+    pub new: Option<StoredFeatures>,
+}
+
+impl Wanted {
+    pub fn of(key: &(String, String), analysed: Option<&Analysed>) -> Wanted {
+        Wanted {
+            key: key.clone(),
+            new: analysed.map(|analysed| StoredFeatures {
+                features: analysed.features.clone(),
+                keys: analysed.keys.clone(),
+            }),
+        }
+    }
+}
+
+/// One row read ahead. Large rows are boxed: rows are moved around.
+pub(super) enum Row {
+    Features((String, String), Box<StoredFeatures>),
+    Work((String, String), Option<String>),
+    Body(String, Box<Work>),
+    Member((String, String), Option<String>, Option<Box<Analysed>>),
+    Block(u64, Option<Vec<BlockMember>>),
+}
+
+/// Reads ahead for `wanted`, a slice of the batch; `changed` holds every record of the batch
+/// (they are analysed already, not read again as members).
+pub(super) fn rows(
+    store: &Store,
+    wanted: &[Wanted],
+    changed: &HashSet<(String, String)>,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<Row>, StoreError> {
+    on_all_cores(wanted, |part| {
+        let view = store.dedup_view()?;
+        let mut seen = HashSet::new();
+        let mut seen_works = HashSet::new();
+        let mut rows = Vec::new();
+        let read_features = |rows: &mut Vec<Row>,
+                             seen: &mut HashSet<(String, String)>,
+                             record: &(String, String)| {
+            if seen.insert(record.clone())
+                && let Some(features) = view.features((&record.0, &record.1))?
+            {
+                rows.push(Row::Features(record.clone(), Box::new(features)));
+            }
+            Ok::<_, StoreError>(())
+        };
+        for Wanted { key, new } in part {
+            let record = (key.0.as_str(), key.1.as_str());
+            let work = view.record_work(record)?;
+            if let Some(id) = &work
+                && seen_works.insert(id.clone())
+                && let Some(body) = view.work::<Work>(id)?
+            {
+                for member in &body.members {
+                    let other = (member.source.clone(), member.identifier.clone());
+                    if changed.contains(&other) {
+                        continue;
+                    }
+                    read_features(&mut rows, &mut seen, &other)?;
+                    let info = sources.get(&member.source);
+                    let analysed = view
+                        .record(&member.source, &member.identifier)?
+                        .and_then(|record| analyse(&record, &info, thesaurus))
+                        .map(Box::new);
+                    let work = view.record_work((&member.source, &member.identifier))?;
+                    rows.push(Row::Member(other, work, analysed));
+                }
+                rows.push(Row::Body(id.clone(), Box::new(body)));
+            }
+            rows.push(Row::Work(key.clone(), work));
+            let old = view.features::<StoredFeatures>(record)?;
+            let unchanged = matches!((&old, new), (Some(old), Some(new))
+                if old.features == new.features && old.keys == new.keys);
+            if let Some(old) = old {
+                seen.insert(key.clone());
+                rows.push(Row::Features(key.clone(), Box::new(old)));
+            }
+            let Some(new) = new.as_ref().filter(|_| !unchanged) else {
+                continue;
+            };
+            let sketch = Sketch::of(&new.features);
+            for block in &new.keys {
+                let block = BlockKey::of(block);
+                let members = view.block(block.id(), block.limit())?;
+                for member in members.iter().flatten() {
+                    if sketch.may_be_same(Sketch(member.sketch)) {
+                        read_features(&mut rows, &mut seen, &member.record)?;
+                    }
+                }
+                rows.push(Row::Block(block.id(), members));
+            }
+        }
+        Ok(rows)
+    })
+}
+
+/// What the batch has read ahead: `record_work` rows and works as committed (the batch keeps
+/// its moves and changed works apart), blocks kept equal to the transaction's as the batch
+/// writes, analyses of unchanged members.
+#[derive(Default)]
+pub(super) struct Prefetched {
+    pub record_work: HashMap<(String, String), Option<String>>,
+    /// By block key; `None`: more members than the block's limit.
+    pub blocks: HashMap<u64, Option<Vec<BlockMember>>>,
+    /// Works as committed, taken by `Batch::get` (the batch keeps those it changes).
+    pub works: HashMap<String, Work>,
+    /// Blocks and features this batch wrote: rows read ahead for them are stale.
+    pub blocks_written: HashSet<u64>,
+    pub features_written: HashSet<(String, String)>,
+}
+
+impl Prefetched {
+    /// Takes rows read ahead, except those the batch has written since (its own are right).
+    pub fn absorb(
+        &mut self,
+        rows: Vec<Row>,
+        cache: &mut FeatureCache,
+        analysed: &mut HashMap<(String, String), Analysed>,
+    ) {
+        for row in rows {
+            match row {
+                Row::Features(key, features) => {
+                    if !self.features_written.contains(&key) {
+                        cache.entry(key).or_insert_with(|| Arc::new(*features));
+                    }
+                }
+                Row::Work(key, work) => {
+                    self.record_work.entry(key).or_insert(work);
+                }
+                Row::Body(id, work) => {
+                    self.works.entry(id).or_insert(*work);
+                }
+                Row::Member(key, work, member) => {
+                    if let Some(member) = member {
+                        analysed.entry(key.clone()).or_insert(*member);
+                    }
+                    self.record_work.entry(key).or_insert(work);
+                }
+                Row::Block(block, members) => {
+                    if !self.blocks_written.contains(&block) {
+                        self.blocks.entry(block).or_insert(members);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The incremental path on the labelled set's records: the works are the same whether a batch
+//! is read ahead in one slice or in many (reading ahead only caches what the batch would read
+//! itself, and the batch keeps its own writes apart).
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::dedup::LabelledRecord;
+use crate::oai::{HarvestedRecord, PageItem};
+use crate::store::{Checkpoint, prepare_items};
+
+fn labelled() -> Vec<LabelledRecord> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/dedup-eval/records.jsonl"
+    );
+    let text = std::fs::read_to_string(path).expect("the labelled set");
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).expect("a labelled record"))
+        .collect()
+}
+
+/// Writes records as harvested, a page per source.
+fn harvest(store: &Store, records: &[(LabelledRecord, bool)], datestamp: &str) {
+    let mut by_source: BTreeMap<&str, Vec<PageItem>> = BTreeMap::new();
+    for (record, deleted) in records {
+        by_source
+            .entry(&record.source)
+            .or_default()
+            .push(PageItem::Record(HarvestedRecord {
+                identifier: record.identifier.clone(),
+                datestamp: datestamp.to_owned(),
+                deleted: *deleted,
+                sets: record.sets.clone(),
+                format: (!deleted).then_some("oai_dc"),
+                raw: (!deleted).then(|| "<oai_dc:dc/>".to_owned()),
+                record: (!deleted).then(|| record.record.clone()),
+            }));
+    }
+    for (source, items) in by_source {
+        store
+            .commit_page(
+                source,
+                &prepare_items(&items),
+                &mut Checkpoint::default(),
+                true,
+            )
+            .unwrap();
+    }
+}
+
+/// Every work as stored, without the datestamps (the time of each run).
+fn works(store: &Store) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    store
+        .for_each_work(|mut work: serde_json::Value| {
+            work.as_object_mut().unwrap().remove("datestamp");
+            all.push(work);
+            Ok(())
+        })
+        .unwrap();
+    all
+}
+
+#[test]
+fn slices_read_ahead_give_the_same_works_as_one() {
+    let records = labelled();
+    let (first, later) = records.split_at(records.len() * 4 / 5);
+    // Edits: titles (most keys change), dates (the sketch changes), deletions, new records;
+    // copies of one work are edited in different slices of the batch.
+    let mut changes: Vec<(LabelledRecord, bool)> = Vec::new();
+    for (i, record) in first.iter().enumerate() {
+        let mut record = record.clone();
+        match i % 6 {
+            0 => changes.push((record, true)),
+            1 | 4 => {
+                for title in &mut record.record.titles {
+                    title.value.push_str(" (version révisée)");
+                }
+                changes.push((record, false));
+            }
+            3 => {
+                record.record.dates = vec!["1987".into()];
+                changes.push((record, false));
+            }
+            _ => {}
+        }
+    }
+    changes.extend(later.iter().map(|record| (record.clone(), false)));
+
+    let thesaurus = Thesaurus::builtin().unwrap();
+    let sources = SourceInfos::default();
+    let mut results = Vec::new();
+    for slices in [1, 9] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
+        harvest(&store, &initial, "2026-01-01T00:00:00Z");
+        update_in_slices(&store, &sources, &thesaurus, slices).unwrap();
+        let before = works(&store);
+        harvest(&store, &changes, "2026-02-01T00:00:00Z");
+        let report = update_in_slices(&store, &sources, &thesaurus, slices).unwrap();
+        assert_eq!(report.records as usize, changes.len());
+        assert!(
+            report.works_merged + report.works_created > 10,
+            "{report:?}"
+        );
+        assert!(report.works_deleted > 10, "{report:?}");
+        let after = works(&store);
+        assert_ne!(before, after);
+        results.push((report, after));
+    }
+    assert_eq!(results[0].0, results[1].0);
+    assert!(results[0].1 == results[1].1, "the works differ");
+}
