@@ -19,6 +19,11 @@ use crate::normalize::DegreeType;
 /// Bit layout, low to high: degree (3), book (1), year (12), edition (12), title numbers (16),
 /// strong identifiers (16). Years are stored as offsets from [`YEAR_BASE`]; 0 means none or
 /// out of range (and rules nothing out).
+///
+/// The layout is a storage format: the store files sketches in its blocking index and removes
+/// entries by value. Changing it (or its hashes) needs a new store schema version, whose
+/// migration refiles every record (`Store::migrate_blocks`); `the_layout_is_pinned` fails
+/// first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sketch(pub u64);
 
@@ -222,6 +227,22 @@ mod tests {
         b.strong_ids = a.strong_ids.clone();
         assert!(matches!(compare(&a, &b), Verdict::Same { .. }));
         assert!(Sketch::of(&a).may_be_same(Sketch::of(&b)));
+    }
+
+    /// A change here changes what stores hold: bump the store's schema version with it.
+    #[test]
+    fn the_layout_is_pinned() {
+        let mut f = features(DegreeType::DoctoralThesis, Some(2019));
+        f.edition = Some(2020);
+        f.title_numbers = vec!["2".into()];
+        f.strong_ids = vec!["nnt:2019ren20001".into(), "doi:10.1000/x".into()];
+        let sketch = Sketch::of(&f);
+        assert_eq!(sketch.0 & 0xfff_ffff, 1 | 1019 << 4 | 1020 << 16);
+        assert_eq!(
+            sketch.0, 0x0810_0d23_73fc_3fb1,
+            "layout changed: {:#x}",
+            sketch.0
+        );
     }
 
     /// The promise, on every pair of the labelled set's records that share a block.

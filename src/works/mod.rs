@@ -339,6 +339,33 @@ fn analyse_all(
     })
 }
 
+/// The merge reasons of a work that `member` has just joined (again): those naming it are kept
+/// only for records it is still the same work as, one per pair, the newest (it was compared
+/// with new features). A record edited a hundred times keeps its reasons, not a hundred.
+fn current_reasons(
+    merges: Vec<MergeReason>,
+    member: &Member,
+    same_now: &BTreeSet<Member>,
+) -> Vec<MergeReason> {
+    let mut pairs = BTreeSet::new();
+    let mut kept: Vec<MergeReason> = merges
+        .into_iter()
+        .rev()
+        .filter(|reason| {
+            let other = if reason.a == *member {
+                &reason.b
+            } else if reason.b == *member {
+                &reason.a
+            } else {
+                return true;
+            };
+            same_now.contains(other) && pairs.insert(other.clone())
+        })
+        .collect();
+    kept.reverse();
+    kept
+}
+
 /// One batch of changes inside one transaction.
 struct Batch<'b, 't> {
     tx: &'b mut WorksTx<'t>,
@@ -598,6 +625,16 @@ impl Batch<'_, '_> {
         {
             verdicts.clear();
         }
+        // The records this one is the same work as, now: the reasons that name it must be
+        // among these.
+        let same_now: BTreeSet<Member> = verdicts
+            .iter()
+            .filter(|(_, _, verdict)| matches!(verdict, Verdict::Same { .. }))
+            .map(|(source, identifier, _)| Member {
+                source: (*source).clone(),
+                identifier: (*identifier).clone(),
+            })
+            .collect();
         let mut best: BTreeMap<String, MergeReason> = BTreeMap::new();
         let mut refused: BTreeSet<String> = BTreeSet::new();
         for (source, identifier, verdict) in verdicts {
@@ -627,7 +664,9 @@ impl Batch<'_, '_> {
         }
         let mut targets: Vec<(String, MergeReason)> = Vec::new();
         for (work, reason) in best {
-            if refused.contains(&work) || !self.compatible(std::slice::from_ref(&stored.features), &work)? {
+            if refused.contains(&work)
+                || !self.compatible(std::slice::from_ref(&stored.features), &work)?
+            {
                 continue;
             }
             targets.push((work, reason));
@@ -663,13 +702,7 @@ impl Batch<'_, '_> {
         };
         // The oldest work survives (ids grow with time).
         let mut survivor: Work = self.load(&survivor_id)?;
-        // A record that changed and joins again replaces the reason it joined for before (its
-        // old features) and any reason given for the same pair: an often edited record must
-        // not pile reasons up.
-        survivor
-            .merges
-            .retain(|m| m.a != member && !(m.b == member && m.a == reason.b));
-        survivor.members.push(member);
+        survivor.members.push(member.clone());
         survivor.merges.push(reason);
         self.set_record_work(record, &survivor_id)?;
         for (other_id, reason) in targets.into_iter().skip(1) {
@@ -692,6 +725,7 @@ impl Batch<'_, '_> {
             self.save(other)?;
             self.report.works_merged += 1;
         }
+        survivor.merges = current_reasons(std::mem::take(&mut survivor.merges), &member, &same_now);
         self.save(survivor)?;
         Ok(survivor_id)
     }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::dedup::LabelledRecord;
+use crate::dedup::{BlockKey, LabelledRecord, Sketch};
 use crate::oai::{HarvestedRecord, PageItem};
 use crate::store::{Checkpoint, prepare_items};
 
@@ -63,6 +63,74 @@ fn works(store: &Store) -> Vec<serde_json::Value> {
     all
 }
 
+/// The blocking index holds, for every record with features, one entry per blocking key,
+/// carrying the sketch of those features; nothing else.
+fn assert_blocks_follow_features(store: &Store) {
+    let view = store.dedup_view().unwrap();
+    let mut expected = Vec::new();
+    let mut records: Vec<(String, String)> = store
+        .block_entries()
+        .into_iter()
+        .map(|(_, source, identifier, _)| (source, identifier))
+        .collect();
+    records.extend(store.feature_records());
+    records.sort();
+    records.dedup();
+    for (source, identifier) in records {
+        let Some(stored) = view
+            .features::<StoredFeatures>((&source, &identifier))
+            .unwrap()
+        else {
+            continue;
+        };
+        let sketch = Sketch::of(&stored.features).0;
+        for key in &stored.keys {
+            expected.push((
+                BlockKey::of(key).id(),
+                source.clone(),
+                identifier.clone(),
+                sketch,
+            ));
+        }
+    }
+    expected.sort();
+    expected.dedup();
+    let mut found = store.block_entries();
+    found.sort();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn a_rejoining_record_keeps_one_reason_per_record_it_is_still_the_same_as() {
+    let member = |id: &str| Member {
+        source: "s".into(),
+        identifier: id.into(),
+    };
+    let reason = |a: &str, b: &str, score| MergeReason {
+        a: member(a),
+        b: member(b),
+        rule: "title and author".into(),
+        score,
+    };
+    let merges = vec![
+        reason("x", "y", 0.9),  // not about r: kept
+        reason("r", "x", 0.8),  // r's old reason for x, replaced below
+        reason("v", "r", 0.9),  // v joined through r, still the same: kept
+        reason("r", "z", 0.9),  // z no longer the same as r: dropped
+        reason("r", "x", 0.95), // the new reason
+    ];
+    let same_now = BTreeSet::from([member("x"), member("v")]);
+    let kept = current_reasons(merges, &member("r"), &same_now);
+    assert_eq!(
+        kept,
+        vec![
+            reason("x", "y", 0.9),
+            reason("v", "r", 0.9),
+            reason("r", "x", 0.95)
+        ]
+    );
+}
+
 #[test]
 fn slices_read_ahead_give_the_same_works_as_one() {
     let records = labelled();
@@ -99,6 +167,7 @@ fn slices_read_ahead_give_the_same_works_as_one() {
         harvest(&store, &initial, "2026-01-01T00:00:00Z");
         update_in_slices(&store, &sources, &thesaurus, slices).unwrap();
         let before = works(&store);
+        assert_blocks_follow_features(&store);
         harvest(&store, &changes, "2026-02-01T00:00:00Z");
         let report = update_in_slices(&store, &sources, &thesaurus, slices).unwrap();
         assert_eq!(report.records as usize, changes.len());
@@ -109,6 +178,7 @@ fn slices_read_ahead_give_the_same_works_as_one() {
         assert!(report.works_deleted > 10, "{report:?}");
         let after = works(&store);
         assert_ne!(before, after);
+        assert_blocks_follow_features(&store);
         results.push((report, after));
     }
     assert_eq!(results[0].0, results[1].0);
