@@ -32,7 +32,11 @@ pub(super) fn rebuild(
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
     let changes = store.changes_since(0, usize::MAX)?;
-    let (changed, next) = (changes.records, changes.next);
+    let (mut changed, next) = (changes.records, changes.next);
+    // Sources are harvested side by side, so the change log interleaves them differently from
+    // one run to the next; the clustering breaks ties by record order: take them in key order,
+    // so that the same records always give the same works.
+    changed.sort_unstable();
     report.records = changed.len() as u64;
 
     // 1. What dedup compares, for every record that makes a work.

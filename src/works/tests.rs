@@ -23,6 +23,16 @@ fn labelled() -> Vec<LabelledRecord> {
 
 /// Writes records as harvested, a page per source.
 fn harvest(store: &Store, records: &[(LabelledRecord, bool)], datestamp: &str) {
+    harvest_in_order(store, records, datestamp, false);
+}
+
+/// [`harvest`], the sources in reverse order if `reverse` (as concurrent harvests may end).
+fn harvest_in_order(
+    store: &Store,
+    records: &[(LabelledRecord, bool)],
+    datestamp: &str,
+    reverse: bool,
+) {
     let mut by_source: BTreeMap<&str, Vec<PageItem>> = BTreeMap::new();
     for (record, deleted) in records {
         by_source
@@ -38,7 +48,11 @@ fn harvest(store: &Store, records: &[(LabelledRecord, bool)], datestamp: &str) {
                 record: (!deleted).then(|| record.record.clone()),
             }));
     }
-    for (source, items) in by_source {
+    let mut pages: Vec<_> = by_source.into_iter().collect();
+    if reverse {
+        pages.reverse();
+    }
+    for (source, items) in pages {
         store
             .commit_page(
                 source,
@@ -183,4 +197,24 @@ fn slices_read_ahead_give_the_same_works_as_one() {
     }
     assert_eq!(results[0].0, results[1].0);
     assert!(results[0].1 == results[1].1, "the works differ");
+}
+
+#[test]
+fn a_first_update_gives_the_same_works_whatever_order_the_sources_were_harvested_in() {
+    let records: Vec<_> = labelled().into_iter().map(|r| (r, false)).collect();
+    let thesaurus = Thesaurus::builtin().unwrap();
+    let sources = SourceInfos::default();
+    let mut results = Vec::new();
+    for reverse in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        harvest_in_order(&store, &records, "2026-01-01T00:00:00Z", reverse);
+        update(&store, &sources, &thesaurus).unwrap();
+        results.push(works(&store));
+    }
+    assert!(results[0].len() > 500, "{}", results[0].len());
+    assert_eq!(results[0].len(), results[1].len());
+    for (a, b) in results[0].iter().zip(&results[1]) {
+        assert_eq!(a, b);
+    }
 }
