@@ -280,6 +280,8 @@ fn update_in_slices(
                     applied_ms = (started.elapsed() - analysed_in).as_millis() as u64,
                     block_writes = batch.block_writes,
                     works_written = batch.works_written,
+                    features_read_ahead = batch.prefetched.features_read,
+                    candidates_skipped = batch.prefetched.candidates_skipped,
                     "works batch applied, committing"
                 );
                 batch.tx.set_cursor(changes.next)

@@ -43,6 +43,8 @@ pub(super) enum Row {
     Body(String, Box<Work>),
     Member((String, String), Option<String>, Option<Box<Analysed>>),
     Block(u64, Option<Vec<BlockMember>>),
+    /// Candidates whose features were not read: their sketch rules them out.
+    Skipped(usize),
 }
 
 /// Reads ahead for `wanted`, a slice of the batch; `changed` holds every record of the batch
@@ -59,6 +61,7 @@ pub(super) fn rows(
         let mut seen = HashSet::new();
         let mut seen_works = HashSet::new();
         let mut rows = Vec::new();
+        let mut skipped = 0;
         let read_features = |rows: &mut Vec<Row>,
                              seen: &mut HashSet<(String, String)>,
                              record: &(String, String)| {
@@ -110,11 +113,14 @@ pub(super) fn rows(
                 for member in members.iter().flatten() {
                     if sketch.may_be_same(Sketch(member.sketch)) {
                         read_features(&mut rows, &mut seen, &member.record)?;
+                    } else {
+                        skipped += 1;
                     }
                 }
                 rows.push(Row::Block(block.id(), members));
             }
         }
+        rows.push(Row::Skipped(skipped));
         Ok(rows)
     })
 }
@@ -132,6 +138,9 @@ pub(super) struct Prefetched {
     /// Blocks and features this batch wrote: rows read ahead for them are stale.
     pub blocks_written: HashSet<u64>,
     pub features_written: HashSet<(String, String)>,
+    /// Features rows read ahead, and block members whose sketch ruled them out (debug log).
+    pub features_read: usize,
+    pub candidates_skipped: usize,
 }
 
 impl Prefetched {
@@ -145,6 +154,7 @@ impl Prefetched {
         for row in rows {
             match row {
                 Row::Features(key, features) => {
+                    self.features_read += 1;
                     if !self.features_written.contains(&key) {
                         cache.entry(key).or_insert_with(|| Arc::new(*features));
                     }
@@ -161,6 +171,7 @@ impl Prefetched {
                     }
                     self.record_work.entry(key).or_insert(work);
                 }
+                Row::Skipped(count) => self.candidates_skipped += count,
                 Row::Block(block, members) => {
                     if !self.blocks_written.contains(&block) {
                         self.blocks.entry(block).or_insert(members);
