@@ -1,20 +1,24 @@
-//! The `essor` command line: the CLI edge, where errors become messages and exit codes.
+//! The `essor` command line: the CLI edge, where arguments become calls into the library
+//! ([`essor::app`], [`essor::pipeline`]) and errors become messages and exit codes.
+
+mod cli;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use essor::harvest::{self, Reporter};
+use essor::app::{self, AppError, Settings};
+use essor::pipeline::{HarvestOptions, Pipeline, PipelineError};
+use essor::source;
+use essor::store::RunStatus;
+
+use cli::output::{print_stats, write_json_line};
 
 /// Parsing allocates many small strings; mimalloc makes that markedly cheaper than glibc's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use essor::source::{self, Source};
-use essor::store::{RunStatus, Store};
 
 #[derive(Parser)]
 #[command(
@@ -204,13 +208,24 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            if error.downcast_ref::<source::SourceError>().is_some() {
+            if is_configuration(&error) {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE
             }
         }
     }
+}
+
+/// A bad source file or setting (exit 2) rather than a failure of the work itself.
+fn is_configuration(error: &anyhow::Error) -> bool {
+    error.downcast_ref::<source::SourceError>().is_some()
+        || error
+            .downcast_ref::<AppError>()
+            .is_some_and(AppError::is_configuration)
+        || error
+            .downcast_ref::<PipelineError>()
+            .is_some_and(PipelineError::is_configuration)
 }
 
 fn init_logging() {
@@ -229,10 +244,10 @@ fn init_logging() {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run => {
-            let sources = select_sources(&cli.sources, &[], true)?;
-            let code =
-                harvest_and_report(&cli.data, &cli.sources, sources, false, true, cli.quiet)?;
-            print_stats(&open_store(&cli.data)?, false)?;
+            let pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
+            let options = harvest_options(false, false, cli.quiet);
+            let code = harvest(&pipeline, &[], options)?;
+            print_stats(pipeline.store(), false)?;
             Ok(code)
         }
         Command::Harvest {
@@ -247,15 +262,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(2));
             }
-            let sources = select_sources(&cli.sources, &source_ids, all)?;
-            harvest_and_report(&cli.data, &cli.sources, sources, full, !no_works, cli.quiet)
+            let pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
+            harvest(
+                &pipeline,
+                &source_ids,
+                harvest_options(full, no_works, cli.quiet),
+            )
         }
         Command::Stats { json } => {
-            print_stats(&open_store(&cli.data)?, json)?;
+            print_stats(&app::open_store(&cli.data)?, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Records { source_id } => {
-            let store = open_store(&cli.data)?;
+            let store = app::open_store(&cli.data)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             store.for_each_record(source_id.as_deref(), |record| {
                 write_json_line(&mut out, &record);
@@ -265,7 +284,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rejects { source_id } => {
-            let store = open_store(&cli.data)?;
+            let store = app::open_store(&cli.data)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             store.for_each_reject(source_id.as_deref(), |reject| {
                 write_json_line(&mut out, &reject);
@@ -277,28 +296,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Works {
             command: WorksCommand::Update,
         } => {
-            let store = open_store(&cli.data)?;
-            let report = update_works(&store, &cli.sources)?;
-            println!("{}", serde_json::to_string(&report)?);
+            let pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
+            let (works, _index) = pipeline.update()?;
+            println!("{}", serde_json::to_string(&works)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Works {
             command: WorksCommand::Show { id },
         } => {
-            let store = open_store(&cli.data)?;
-            let mut current: Option<essor::works::Work> = store.work(&id)?;
-            // Follow aliases to the surviving work.
-            let mut hops = 0;
-            while let Some(survivor) = current.as_ref().and_then(|w| w.merged_into.clone()) {
-                hops += 1;
-                if hops > 64 {
-                    break;
-                }
-                eprintln!("{id} was merged into {survivor}");
-                current = store.work(&survivor)?;
-            }
-            match current {
+            let store = app::open_store(&cli.data)?;
+            match essor::works::resolve(&store, &id)? {
                 Some(work) => {
+                    if work.id != id {
+                        eprintln!("{id} was merged into {}", work.id);
+                    }
                     println!("{}", serde_json::to_string_pretty(&work)?);
                     Ok(ExitCode::SUCCESS)
                 }
@@ -309,28 +320,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Export { format } => {
-            let format = essor::export::ExportFormat::from(format);
-            let store = open_store(&cli.data)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let mut text = format.header();
-            let mut closed = false;
-            store.for_each_work(|work: essor::works::Work| {
-                if work.is_live() && !closed {
-                    format.write(&work, &mut text);
-                    // A reader that stops early (`| head`) is not an error.
-                    closed = out.write_all(text.as_bytes()).is_err();
-                    text.clear();
-                }
-                Ok(())
-            })?;
-            if !closed {
-                out.write_all(text.as_bytes()).ok();
-                out.flush().ok();
-            }
+            let store = app::open_store(&cli.data)?;
+            cli::output::export(&store, format.into())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs { source_id } => {
-            let store = open_store(&cli.data)?;
+            let store = app::open_store(&cli.data)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for run in store.runs(source_id.as_deref())? {
                 write_json_line(&mut out, &run);
@@ -341,29 +336,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources {
             command: SourcesCommand::Check,
         } => {
-            let sources = source::load_dir(&cli.sources)?;
-            for source in &sources {
-                let endpoint = match &source.endpoint {
-                    source::Endpoint::Oai { base_url } => base_url.to_string(),
-                    source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
-                };
-                let state = if source.enabled {
-                    "enabled"
-                } else {
-                    "disabled"
-                };
-                println!(
-                    "{:<24} {:<9} {:<8} {}",
-                    source.id, state, source.metadata_prefix, endpoint
-                );
-            }
-            println!("{} sources OK", sources.len());
+            cli::output::print_sources(&source::load_dir(&cli.sources)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
         Command::Reindex => {
-            let store = open_store(&cli.data)?;
-            let index = open_index(&cli.data)?;
+            let store = app::open_store(&cli.data)?;
+            let index = app::open_index(&cli.data)?;
             let report = index.rebuild(&store)?;
             println!("reindexed: {report:?}");
             Ok(ExitCode::SUCCESS)
@@ -372,204 +351,80 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", essor::api::openapi::spec_json());
             Ok(ExitCode::SUCCESS)
         }
-        Command::BenchParse { files } => bench_parse(&files),
-        Command::DedupEval { file, json, errors } => dedup_eval(&file, json, errors),
+        Command::BenchParse { files } => cli::bench::bench_parse(&files),
+        Command::DedupEval { file, json, errors } => {
+            cli::dedup_eval::dedup_eval(&file, json, errors)
+        }
     }
 }
 
-fn dedup_eval(file: &Path, json: bool, max_errors: usize) -> anyhow::Result<ExitCode> {
-    use std::io::BufRead;
-    // Read in slices of lines, each prepared on all cores and reduced to its dedup features:
-    // a million labelled records (2 GB of JSON) never sit in memory at once.
-    const LINES_PER_SLICE: usize = 16_384;
-    let reader = std::io::BufReader::new(
-        std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?,
-    );
-    let mut records = Vec::new();
-    let mut lines = reader.lines();
-    let mut first_line = 1;
-    loop {
-        let slice: Vec<String> = lines
-            .by_ref()
-            .take(LINES_PER_SLICE)
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("reading {}", file.display()))?;
-        if slice.is_empty() {
-            break;
-        }
-        let prepared = essor::dedup::prepare_lines(&slice).map_err(|error| {
-            anyhow::anyhow!(
-                "{}:{}: not a labelled record: {}",
-                file.display(),
-                first_line + error.line - 1,
-                error.error
-            )
-        })?;
-        records.extend(prepared);
-        first_line += slice.len();
+fn harvest_options(full: bool, records_only: bool, quiet: bool) -> HarvestOptions {
+    HarvestOptions {
+        full,
+        records_only,
+        interactive: !quiet && std::io::stderr().is_terminal(),
     }
-    let report = essor::dedup::evaluate(&records, max_errors);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+}
+
+/// Harvests the sources named by `ids` (every enabled one if empty), then works and index;
+/// exits 1 when a source did not complete.
+fn harvest(
+    pipeline: &Pipeline,
+    ids: &[String],
+    options: HarvestOptions,
+) -> anyhow::Result<ExitCode> {
+    let sources = pipeline.select(ids)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(pipeline.harvest(sources, options))?;
+    print!("{}", essor::harvest::summary_table(&outcome.runs));
+    if let Some(report) = outcome.works {
+        cli::output::print_works_report(&report);
+    }
+    let all_complete = outcome.runs.iter().all(|r| r.status == RunStatus::Complete);
+    Ok(if all_complete {
+        ExitCode::SUCCESS
     } else {
-        let scores = &report.scores;
-        println!(
-            "{} records, {} labelled works, {} works found",
-            report.records, report.works_labelled, report.works_found
-        );
-        println!(
-            "pairs: {} labelled same, {} predicted, {} correct",
-            scores.true_pairs, scores.predicted_pairs, scores.correct_pairs
-        );
-        println!(
-            "precision {:.4}  recall {:.4}  F1 {:.4}",
-            scores.precision, scores.recall, scores.f1
-        );
-        for error in &report.errors {
-            println!(
-                "{:<12} {}  ~  {}  ({})",
-                error.kind, error.a, error.b, error.verdict
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn open_store(data: &Path) -> anyhow::Result<Store> {
-    Store::open(data).with_context(|| format!("opening the store in {}", data.display()))
-}
-
-fn select_sources(dir: &Path, ids: &[String], all: bool) -> anyhow::Result<Vec<Source>> {
-    let sources = source::load_dir(dir)?;
-    if all && ids.is_empty() {
-        return Ok(sources.into_iter().filter(|s| s.enabled).collect());
-    }
-    let mut selected = Vec::new();
-    for id in ids {
-        match sources.iter().find(|s| s.id.as_str() == id) {
-            Some(source) => selected.push(source.clone()),
-            None => {
-                let known: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-                return Err(source::SourceError::Id {
-                    file: dir.join(format!("{id}.toml")),
-                    message: format!(
-                        "no source `{id}` in {} (known: {})",
-                        dir.display(),
-                        known.join(", ")
-                    ),
-                }
-                .into());
-            }
-        }
-    }
-    Ok(selected)
+        ExitCode::FAILURE
+    })
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-/// The server's store page cache: works are read all over the file.
-const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;
-
 fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = std::sync::Arc::new(
-        Store::open_with_cache(data, SERVE_CACHE_BYTES)
-            .with_context(|| format!("opening the store in {}", data.display()))?,
-    );
-    let sources = source::load_dir(sources_dir)?;
-    let thesaurus = std::sync::Arc::new(essor::classify::Thesaurus::builtin()?);
     let defaults = essor::feed::FeedConfig::default();
-    let config = essor::feed::FeedConfig {
-        repository_name: args.repository_name.unwrap_or(defaults.repository_name),
-        admin_emails: if args.admin_emails.is_empty() {
-            defaults.admin_emails
-        } else {
-            args.admin_emails
+    let settings = Settings {
+        feed: essor::feed::FeedConfig {
+            repository_name: args.repository_name.unwrap_or(defaults.repository_name),
+            admin_emails: if args.admin_emails.is_empty() {
+                defaults.admin_emails
+            } else {
+                args.admin_emails
+            },
+            repository_identifier: args.repository_identifier,
+            page_size: usize::from(args.page_size),
         },
-        repository_identifier: args.repository_identifier,
-        page_size: usize::from(args.page_size),
-    };
-    anyhow::ensure!(
-        is_repository_identifier(&config.repository_identifier),
-        "--repository-identifier must be a domain name such as essor.example.org, got `{}`",
-        config.repository_identifier
-    );
-    let feed = essor::feed::Feed::new(store.clone(), config, &sources, &thesaurus)?;
-    let index = std::sync::Arc::new(open_index(data)?);
-    // Catch up with what was harvested while the server was stopped.
-    let report = index.update(&store)?;
-    tracing::info!(?report, "search index up to date");
-    let scheduler = std::sync::Arc::new(essor::schedule::Scheduler::new(
-        store.clone(),
-        sources.clone(),
-        thesaurus,
-        Some(index.clone()),
-    ));
-    let nonzero = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
-    let limits = std::sync::Arc::new(essor::api::Limits::new(essor::api::LimitConfig {
-        per_ip: nonzero(args.rate_limit),
-        per_key: nonzero(args.api_key_rate_limit),
-        api_keys: args
-            .api_keys
-            .into_iter()
-            .filter(|k| !k.is_empty())
-            .collect(),
-    }));
-    let state = essor::api::AppState {
-        feed: std::sync::Arc::new(feed),
         base_url: args.base_url,
-        scheduler: scheduler.clone(),
-        admin_token: args.admin_token.filter(|t| !t.is_empty()),
-        store,
-        index,
-        sources: std::sync::Arc::new(sources),
-        metrics: std::sync::Arc::default(),
-        limits: limits.clone(),
-        renders: std::sync::Arc::new(tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get()),
-        )),
+        admin_token: args.admin_token,
+        limits: app::limit_config(args.rate_limit, args.api_key_rate_limit, args.api_keys),
+        schedule: !args.no_schedule,
+        ..Settings::new(data, sources_dir)
     };
+    let app = app::App::open(settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        if !args.no_schedule {
-            tokio::spawn(scheduler.run(std::time::Duration::from_secs(30)));
-        }
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                every.tick().await;
-                limits.forget_idle();
-            }
-        });
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
-            .with_context(|| format!("listening on {}", args.listen))?;
+            .map_err(|error| anyhow::anyhow!("listening on {}: {error}", args.listen))?;
         let address = listener.local_addr()?;
         println!("listening on http://{address}");
         tracing::info!(%address, "serving");
-        essor::api::serve(listener, state, shutdown_signal()).await?;
+        app.serve(listener, shutdown_signal()).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The search index lives beside the store: `<data>/index`.
-fn open_index(data: &Path) -> anyhow::Result<essor::index::Index> {
-    let dir = data.join("index");
-    essor::index::Index::open(&dir)
-        .with_context(|| format!("opening the search index in {}", dir.display()))
-}
-
-/// OAI's repositoryIdentifier syntax: dot-separated labels starting with a letter, at least two.
-fn is_repository_identifier(text: &str) -> bool {
-    let labels: Vec<&str> = text.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|label| {
-            label.starts_with(|c: char| c.is_ascii_alphabetic())
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
 }
 
 async fn shutdown_signal() {
@@ -591,183 +446,4 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
-}
-
-/// Brings works up to date, with the sources' configuration (roles, relevance thresholds).
-fn update_works(store: &Store, sources_dir: &Path) -> anyhow::Result<essor::works::UpdateReport> {
-    let sources = source::load_dir(sources_dir).unwrap_or_default();
-    let infos = essor::works::SourceInfos::new(&sources);
-    let thesaurus = essor::classify::Thesaurus::builtin()?;
-    Ok(essor::works::update(store, &infos, &thesaurus)?)
-}
-
-fn harvest_and_report(
-    data: &Path,
-    sources_dir: &Path,
-    sources: Vec<Source>,
-    full: bool,
-    works: bool,
-    quiet: bool,
-) -> anyhow::Result<ExitCode> {
-    let store = Arc::new(open_store(data)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let interactive = !quiet && std::io::stderr().is_terminal();
-    let runs = runtime.block_on(harvest::harvest_sources(
-        store.clone(),
-        sources,
-        full,
-        Reporter::new(interactive),
-    ))?;
-    print!("{}", harvest::summary_table(&runs));
-    // What was harvested, even by a harvest that did not complete, is made into works.
-    if works {
-        let report = update_works(&store, sources_dir)?;
-        println!(
-            "works: {} records processed ({} normalisation problems), {} created, {} changed, {} deleted, {} merged",
-            report.records,
-            report.problems,
-            report.works_created,
-            report.works_changed,
-            report.works_deleted,
-            report.works_merged
-        );
-    }
-    let all_complete = runs.iter().all(|r| r.status == RunStatus::Complete);
-    Ok(if all_complete {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
-    let stats = store.stats()?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&stats)?);
-        return Ok(());
-    }
-    let _ = writeln!(
-        out,
-        "store {}: {} sources, {} records, {} deleted, {} rejected; {} works, {} deleted works",
-        store.path().display(),
-        stats.sources,
-        stats.records,
-        stats.deleted_records,
-        stats.rejected_records,
-        stats.works,
-        stats.deleted_works
-    );
-    for (id, source) in &stats.by_source {
-        let last = source
-            .last_harvest
-            .as_ref()
-            .map(|r| {
-                format!(
-                    "last harvest {} at {}",
-                    r.status.as_str(),
-                    r.finished_at.as_deref().unwrap_or(&r.started_at)
-                )
-            })
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {:<24} {:>8} records {:>6} deleted {:>6} rejected  {}",
-            id,
-            source.counts.records,
-            source.counts.deleted_records,
-            source.counts.rejected_records,
-            last
-        );
-    }
-    Ok(())
-}
-
-fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) {
-    // A closed pipe (`essor records | head`) ends the listing quietly.
-    if serde_json::to_writer(&mut *out, value).is_err() || out.write_all(b"\n").is_err() {
-        std::process::exit(0);
-    }
-}
-
-/// Raw quick-xml event throughput versus essor's full page parse (decode, parse, map) over the
-/// same bytes: the ceiling the harvester's parsing is measured against in BENCHMARKS.md.
-fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    use std::time::Instant;
-    let mut pages = Vec::new();
-    for file in files {
-        pages.push(std::fs::read(file).with_context(|| format!("reading {}", file.display()))?);
-    }
-    let bytes: usize = pages.iter().map(Vec::len).sum();
-    let started = Instant::now();
-    let mut events = 0u64;
-    for page in &pages {
-        let text = std::str::from_utf8(page)?;
-        let mut reader = quick_xml::Reader::from_str(text);
-        loop {
-            match reader.read_event()? {
-                quick_xml::events::Event::Eof => break,
-                _ => events += 1,
-            }
-        }
-    }
-    let raw = started.elapsed();
-    let started = Instant::now();
-    let mut records = 0usize;
-    let mut parsed = Vec::with_capacity(pages.len());
-    for page in &pages {
-        let decoded = essor::xml::decode(page, None)?;
-        let page = essor::oai::parse_page(&decoded.text)?;
-        records += page.items.len();
-        parsed.push(page);
-    }
-    let full = started.elapsed();
-    let scratch = tempfile_dir()?;
-    let store = Store::open(&scratch)?;
-    let started = Instant::now();
-    let prepared: Vec<_> = parsed
-        .iter()
-        .map(|page| essor::store::prepare_items(&page.items))
-        .collect();
-    let prepare = started.elapsed();
-    let started = Instant::now();
-    let mut checkpoint = essor::store::Checkpoint::default();
-    for (index, items) in prepared.iter().enumerate() {
-        store.commit_page("bench", items, &mut checkpoint, index + 1 == prepared.len())?;
-    }
-    let stored = started.elapsed();
-    let _ = std::fs::remove_dir_all(&scratch);
-    let mib = bytes as f64 / (1024.0 * 1024.0);
-    println!("bytes: {bytes} ({mib:.1} MiB), events: {events}, records: {records}");
-    println!(
-        "raw quick-xml events: {:.3}s, {:.1} MiB/s",
-        raw.as_secs_f64(),
-        mib / raw.as_secs_f64()
-    );
-    println!(
-        "essor decode+parse+map: {:.3}s, {:.1} MiB/s, {:.0} records/s ({:.0}% of raw)",
-        full.as_secs_f64(),
-        mib / full.as_secs_f64(),
-        records as f64 / full.as_secs_f64(),
-        100.0 * raw.as_secs_f64() / full.as_secs_f64()
-    );
-    println!(
-        "essor store prepare (serialise, hash, compress): {:.3}s, {:.0} records/s",
-        prepare.as_secs_f64(),
-        records as f64 / prepare.as_secs_f64()
-    );
-    println!(
-        "essor store commits: {:.3}s, {:.0} records/s",
-        stored.as_secs_f64(),
-        records as f64 / stored.as_secs_f64()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("essor-bench-parse-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

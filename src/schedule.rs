@@ -1,115 +1,48 @@
 //! Harvests inside the server: the store has one writer process, so `essor serve` harvests
-//! itself, on each source's `harvest_every` and on demand (the admin API). Every harvest is
-//! followed by a works update, so the OAI feed follows without a restart.
+//! itself, on each source's `harvest_every` and on demand (the admin API), through the same
+//! [`Pipeline`] as the CLI, so the feed and the search index follow without a restart.
 //!
-//! Invariant: one harvest at a time per server (the works update that follows it included).
+//! Invariant: one harvest at a time per server (the works and index updates that follow it
+//! included).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::classify::Thesaurus;
-use crate::harvest::{self, HarvestError, Reporter};
-use crate::index::{Index, IndexError};
-use crate::source::Source;
-use crate::store::{RunRecord, Store, StoreError};
-use crate::works::{self, SourceInfos, UpdateReport};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ScheduleError {
-    #[error("unknown source `{0}`")]
-    UnknownSource(String),
-    #[error(transparent)]
-    Harvest(#[from] HarvestError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Index(#[from] IndexError),
-    #[error("the works update stopped unexpectedly")]
-    Panicked,
-}
-
-/// What one harvest did.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    pub runs: Vec<RunRecord>,
-    pub works: UpdateReport,
-}
+use crate::pipeline::{HarvestOptions, Outcome, Pipeline, PipelineError};
+use crate::store::StoreError;
 
 pub struct Scheduler {
-    store: Arc<Store>,
-    /// The search index, brought up to date after each harvest.
-    index: Option<Arc<Index>>,
-    sources: Vec<Source>,
-    infos: Arc<SourceInfos>,
-    thesaurus: Arc<Thesaurus>,
+    pipeline: Pipeline,
     busy: tokio::sync::Mutex<()>,
 }
 
 impl Scheduler {
-    pub fn new(
-        store: Arc<Store>,
-        sources: Vec<Source>,
-        thesaurus: Arc<Thesaurus>,
-        index: Option<Arc<Index>>,
-    ) -> Scheduler {
+    pub fn new(pipeline: Pipeline) -> Scheduler {
         Scheduler {
-            index,
-            infos: Arc::new(SourceInfos::new(&sources)),
-            store,
-            sources,
-            thesaurus,
+            pipeline,
             busy: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Harvests the named sources (every enabled one if `ids` is empty), then updates works.
-    pub async fn harvest(&self, ids: &[String]) -> Result<Outcome, ScheduleError> {
-        let selected: Vec<Source> = if ids.is_empty() {
-            self.sources.iter().filter(|s| s.enabled).cloned().collect()
-        } else {
-            ids.iter()
-                .map(|id| {
-                    self.sources
-                        .iter()
-                        .find(|s| s.id.as_str() == id)
-                        .cloned()
-                        .ok_or_else(|| ScheduleError::UnknownSource(id.clone()))
-                })
-                .collect::<Result<_, _>>()?
-        };
+    /// Harvests the named sources (every enabled one if `ids` is empty), then updates works and
+    /// the index.
+    pub async fn harvest(&self, ids: &[String]) -> Result<Outcome, PipelineError> {
+        let selected = self.pipeline.select(ids)?;
         let _one_at_a_time = self.busy.lock().await;
-        let runs =
-            harvest::harvest_sources(self.store.clone(), selected, false, Reporter::new(false))
-                .await?;
-        let (store, infos, thesaurus) = (
-            self.store.clone(),
-            self.infos.clone(),
-            self.thesaurus.clone(),
-        );
-        let index = self.index.clone();
-        let works = tokio::task::spawn_blocking(move || {
-            let report = works::update(&store, &infos, &thesaurus)?;
-            if let Some(index) = index {
-                index.update(&store)?;
-            }
-            Ok::<_, ScheduleError>(report)
-        })
-        .await
-        .map_err(|_| ScheduleError::Panicked)??;
-        Ok(Outcome { runs, works })
+        self.pipeline
+            .harvest(selected, HarvestOptions::default())
+            .await
     }
 
     /// Sources whose `harvest_every` has passed since their last run started (or that never ran).
     fn due(&self) -> Result<Vec<String>, StoreError> {
         let now = chrono::Utc::now();
+        let store = self.pipeline.store();
         let mut due = Vec::new();
-        for source in self.sources.iter().filter(|s| s.enabled) {
+        for source in self.pipeline.sources().iter().filter(|s| s.enabled) {
             let Some(every) = source.harvest_every else {
                 continue;
             };
-            let last = self.store.runs(Some(source.id.as_str()))?.pop();
+            let last = store.runs(Some(source.id.as_str()))?.pop();
             let started = last
                 .and_then(|run| chrono::DateTime::parse_from_rfc3339(&run.started_at).ok())
                 .map(|t| t.with_timezone(&chrono::Utc));
@@ -122,7 +55,7 @@ impl Scheduler {
     }
 
     /// Checks every `tick` for due sources and harvests them. Runs until the task is dropped.
-    pub async fn run(self: Arc<Self>, tick: Duration) {
+    pub async fn run(self: std::sync::Arc<Self>, tick: Duration) {
         let mut interval = tokio::time::interval(tick);
         loop {
             interval.tick().await;
@@ -135,12 +68,15 @@ impl Scheduler {
                 }
             };
             match self.harvest(&due).await {
-                Ok(outcome) => tracing::info!(
-                    sources = ?due,
-                    works_created = outcome.works.works_created,
-                    works_changed = outcome.works.works_changed,
-                    "scheduled harvest done"
-                ),
+                Ok(outcome) => {
+                    let works = outcome.works.unwrap_or_default();
+                    tracing::info!(
+                        sources = ?due,
+                        works_created = works.works_created,
+                        works_changed = works.works_changed,
+                        "scheduled harvest done"
+                    )
+                }
                 Err(error) => tracing::error!(%error, sources = ?due, "scheduled harvest failed"),
             }
         }

@@ -174,6 +174,13 @@ pub enum SourceError {
     Id { file: PathBuf, message: String },
     #[error("{dir}: cannot list source files: {error}")]
     Dir { dir: PathBuf, error: std::io::Error },
+    #[error("{file}: no source `{id}` in {dir} (known: {known})")]
+    Unknown {
+        id: String,
+        file: PathBuf,
+        dir: PathBuf,
+        known: String,
+    },
     #[error("two source files have the id `{id}`: {first} and {second}")]
     DuplicateId {
         id: String,
@@ -373,6 +380,39 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Source>, SourceError> {
         sources.push(source);
     }
     Ok(sources)
+}
+
+/// The sources named by `ids`, in that order; every enabled source when `ids` is empty.
+/// An unknown id is an error naming the known ones (a typo must not harvest nothing quietly).
+pub fn select(sources: &[Source], ids: &[String]) -> Result<Vec<Source>, SourceError> {
+    if ids.is_empty() {
+        return Ok(sources.iter().filter(|s| s.enabled).cloned().collect());
+    }
+    ids.iter()
+        .map(|id| {
+            sources
+                .iter()
+                .find(|s| s.id.as_str() == id)
+                .cloned()
+                .ok_or_else(|| {
+                    let dir = sources
+                        .first()
+                        .and_then(|s| s.file.parent())
+                        .map(Path::to_owned)
+                        .unwrap_or_default();
+                    SourceError::Unknown {
+                        id: id.clone(),
+                        file: dir.join(format!("{id}.toml")),
+                        known: sources
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        dir,
+                    }
+                })
+        })
+        .collect()
 }
 
 fn collect_toml_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {

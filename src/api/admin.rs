@@ -5,9 +5,18 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use crate::store::RunRecord;
+use crate::works::UpdateReport;
+
+/// The answer to `POST /admin/harvest`: each source's run, then what the works update did.
+#[derive(Serialize)]
+struct HarvestDone {
+    runs: Vec<RunRecord>,
+    works: UpdateReport,
+}
 
 #[derive(Debug, Deserialize)]
 pub struct HarvestQuery {
@@ -46,8 +55,12 @@ pub async fn harvest(
         .map(str::to_owned)
         .collect();
     match state.scheduler.harvest(&ids).await {
-        Ok(outcome) => Json(outcome).into_response(),
-        Err(error @ crate::schedule::ScheduleError::UnknownSource(_)) => {
+        Ok(outcome) => Json(HarvestDone {
+            works: outcome.works.unwrap_or_default(),
+            runs: outcome.runs,
+        })
+        .into_response(),
+        Err(error) if error.is_configuration() => {
             (StatusCode::BAD_REQUEST, format!("{error}\n")).into_response()
         }
         Err(error) => {

@@ -1,0 +1,237 @@
+//! The application assembled in the library (zero-to-production's `startup.rs`): the data
+//! folder's layout, the [`Pipeline`] the CLI runs, and the server [`App`] that `essor serve`
+//! and the tests start on a listener they bound themselves.
+//!
+//! Invariant: this is the only place that knows where things live in the data folder (the store,
+//! `index/`) and how the server's parts are wired together; `main.rs` only parses arguments.
+
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::api::{self, AppState, LimitConfig, Limits};
+use crate::feed::{Feed, FeedConfig};
+use crate::index::{Index, IndexError};
+use crate::pipeline::{Pipeline, PipelineError};
+use crate::schedule::Scheduler;
+use crate::source::{self, SourceError};
+use crate::store::{Store, StoreError};
+
+/// The server's store page cache: works are read all over the file.
+const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// How often the scheduler looks for sources due for a harvest.
+const SCHEDULE_TICK: Duration = Duration::from_secs(30);
+/// How often the rate limiter forgets clients that went quiet.
+const LIMITS_SWEEP: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("opening the store in {dir}: {source}")]
+    Store { dir: PathBuf, source: StoreError },
+    #[error("opening the search index in {dir}: {source}")]
+    Index { dir: PathBuf, source: IndexError },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl AppError {
+    /// A configuration problem (bad source file, bad setting): the CLI exits 2.
+    pub fn is_configuration(&self) -> bool {
+        match self {
+            AppError::Source(_) | AppError::Config(_) => true,
+            AppError::Pipeline(error) => error.is_configuration(),
+            AppError::Store { .. } | AppError::Index { .. } => false,
+        }
+    }
+}
+
+/// Opens (or creates) the store in `data` with the default page cache.
+pub fn open_store(data: &Path) -> Result<Store, AppError> {
+    Store::open(data).map_err(|source| AppError::Store {
+        dir: data.to_owned(),
+        source,
+    })
+}
+
+/// The search index lives beside the store: `<data>/index`.
+pub fn open_index(data: &Path) -> Result<Index, AppError> {
+    let dir = data.join("index");
+    Index::open(&dir).map_err(|source| AppError::Index { dir, source })
+}
+
+/// The harvest → works → index path over the store in `data` and every source file in
+/// `sources_dir` (a folder with any invalid file is refused).
+pub fn open_pipeline(data: &Path, sources_dir: &Path) -> Result<Pipeline, AppError> {
+    let sources = source::load_dir(sources_dir)?;
+    let store = Arc::new(open_store(data)?);
+    let index = Arc::new(open_index(data)?);
+    Ok(Pipeline::new(store, sources, index)?)
+}
+
+/// What `essor serve` is started with; [`Settings::new`] gives the CLI's defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub sources_dir: PathBuf,
+    /// What Identify says, and the list page size.
+    pub feed: FeedConfig,
+    /// The public URL of `/oai` when behind a proxy; else taken from each request's `Host`.
+    pub base_url: Option<String>,
+    /// Bearer token of `/admin/*`; `None` (or empty) turns those routes off.
+    pub admin_token: Option<String>,
+    pub limits: LimitConfig,
+    /// Harvest sources on their `harvest_every`.
+    pub schedule: bool,
+}
+
+impl Settings {
+    pub fn new(data_dir: impl Into<PathBuf>, sources_dir: impl Into<PathBuf>) -> Settings {
+        Settings {
+            data_dir: data_dir.into(),
+            sources_dir: sources_dir.into(),
+            feed: FeedConfig::default(),
+            base_url: None,
+            admin_token: None,
+            limits: LimitConfig::default(),
+            schedule: true,
+        }
+    }
+}
+
+/// The server, ready to serve: store, sources, feed, index (caught up) and scheduler opened.
+pub struct App {
+    state: AppState,
+    scheduler: Arc<Scheduler>,
+    schedule: bool,
+}
+
+impl App {
+    /// Opens everything `settings` names and brings the search index up to date with what was
+    /// harvested while the server was stopped. Blocking: call it before entering the runtime,
+    /// or from `spawn_blocking`.
+    pub fn open(settings: Settings) -> Result<App, AppError> {
+        if !is_repository_identifier(&settings.feed.repository_identifier) {
+            return Err(AppError::Config(format!(
+                "--repository-identifier must be a domain name such as essor.example.org, got `{}`",
+                settings.feed.repository_identifier
+            )));
+        }
+        let data = &settings.data_dir;
+        let sources = source::load_dir(&settings.sources_dir)?;
+        let store = Arc::new(Store::open_with_cache(data, SERVE_CACHE_BYTES).map_err(
+            |source| AppError::Store {
+                dir: data.clone(),
+                source,
+            },
+        )?);
+        let index = Arc::new(open_index(data)?);
+        let report = index.update(&store).map_err(|source| AppError::Index {
+            dir: data.join("index"),
+            source,
+        })?;
+        tracing::info!(?report, "search index up to date");
+        let pipeline = Pipeline::new(store.clone(), sources, index.clone())?;
+        let feed = Feed::new(
+            store.clone(),
+            settings.feed,
+            pipeline.sources(),
+            pipeline.thesaurus(),
+        )
+        .map_err(|source| AppError::Store {
+            dir: data.clone(),
+            source,
+        })?;
+        let sources = pipeline.sources().clone();
+        let scheduler = Arc::new(Scheduler::new(pipeline));
+        let state = AppState {
+            feed: Arc::new(feed),
+            base_url: settings.base_url,
+            scheduler: scheduler.clone(),
+            admin_token: settings.admin_token.filter(|t| !t.is_empty()),
+            store,
+            index,
+            sources,
+            metrics: Arc::default(),
+            limits: Arc::new(Limits::new(settings.limits)),
+            renders: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
+        };
+        Ok(App {
+            state,
+            scheduler,
+            schedule: settings.schedule,
+        })
+    }
+
+    /// Serves on `listener` (bound by the caller: port 0 in tests) until `shutdown` completes,
+    /// then finishes the requests in flight. Scheduled harvests run beside it.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let scheduled = self
+            .schedule
+            .then(|| tokio::spawn(self.scheduler.clone().run(SCHEDULE_TICK)));
+        let limits = self.state.limits.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(LIMITS_SWEEP);
+            loop {
+                every.tick().await;
+                limits.forget_idle();
+            }
+        });
+        let served = api::serve(listener, self.state, shutdown).await;
+        sweeper.abort();
+        if let Some(scheduled) = scheduled {
+            scheduled.abort();
+        }
+        served
+    }
+}
+
+/// Rate limits from the command line's requests-per-second figures (0 is read as 1).
+pub fn limit_config(per_ip: u32, per_key: u32, api_keys: Vec<String>) -> LimitConfig {
+    let nonzero = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+    LimitConfig {
+        per_ip: nonzero(per_ip),
+        per_key: nonzero(per_key),
+        api_keys: api_keys.into_iter().filter(|k| !k.is_empty()).collect(),
+    }
+}
+
+/// OAI's repositoryIdentifier syntax: dot-separated labels starting with a letter, at least two.
+fn is_repository_identifier(text: &str) -> bool {
+    let labels: Vec<&str> = text.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            label.starts_with(|c: char| c.is_ascii_alphabetic())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_repository_identifier;
+
+    #[test]
+    fn repository_identifiers_are_domain_names() {
+        assert!(is_repository_identifier("essor.example.org"));
+        assert!(is_repository_identifier("essor.local"));
+        assert!(!is_repository_identifier("essor"));
+        assert!(!is_repository_identifier("1essor.org"));
+        assert!(!is_repository_identifier("essor..org"));
+        assert!(!is_repository_identifier("es_sor.org"));
+    }
+}

@@ -1,0 +1,108 @@
+//! What the CLI prints: the store's counts, JSON lines, the summary of a harvest.
+
+use std::io::Write;
+
+use essor::store::Store;
+
+pub fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
+    let stats = store.stats()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&stats)?);
+        return Ok(());
+    }
+    let _ = writeln!(
+        out,
+        "store {}: {} sources, {} records, {} deleted, {} rejected; {} works, {} deleted works",
+        store.path().display(),
+        stats.sources,
+        stats.records,
+        stats.deleted_records,
+        stats.rejected_records,
+        stats.works,
+        stats.deleted_works
+    );
+    for (id, source) in &stats.by_source {
+        let last = source
+            .last_harvest
+            .as_ref()
+            .map(|r| {
+                format!(
+                    "last harvest {} at {}",
+                    r.status.as_str(),
+                    r.finished_at.as_deref().unwrap_or(&r.started_at)
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>8} records {:>6} deleted {:>6} rejected  {}",
+            id,
+            source.counts.records,
+            source.counts.deleted_records,
+            source.counts.rejected_records,
+            last
+        );
+    }
+    Ok(())
+}
+
+pub fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) {
+    // A closed pipe (`essor records | head`) ends the listing quietly.
+    if serde_json::to_writer(&mut *out, value).is_err() || out.write_all(b"\n").is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// Live works in `format` on stdout; a reader that stops early (`| head`) is not an error.
+pub fn export(store: &Store, format: essor::export::ExportFormat) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut text = format.header();
+    let mut closed = false;
+    store.for_each_work(|work: essor::works::Work| {
+        if work.is_live() && !closed {
+            format.write(&work, &mut text);
+            closed = out.write_all(text.as_bytes()).is_err();
+            text.clear();
+        }
+        Ok(())
+    })?;
+    if !closed {
+        out.write_all(text.as_bytes()).ok();
+        out.flush().ok();
+    }
+    Ok(())
+}
+
+/// `essor sources check`: one line per valid source file.
+pub fn print_sources(sources: &[essor::source::Source]) {
+    for source in sources {
+        let endpoint = match &source.endpoint {
+            essor::source::Endpoint::Oai { base_url } => base_url.to_string(),
+            essor::source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
+        };
+        let state = if source.enabled {
+            "enabled"
+        } else {
+            "disabled"
+        };
+        println!(
+            "{:<24} {:<9} {:<8} {}",
+            source.id, state, source.metadata_prefix, endpoint
+        );
+    }
+    println!("{} sources OK", sources.len());
+}
+
+/// The line `essor harvest` prints after the works update.
+pub fn print_works_report(report: &essor::works::UpdateReport) {
+    println!(
+        "works: {} records processed ({} normalisation problems), {} created, {} changed, {} deleted, {} merged",
+        report.records,
+        report.problems,
+        report.works_created,
+        report.works_changed,
+        report.works_deleted,
+        report.works_merged
+    );
+}
