@@ -20,14 +20,13 @@ pub fn map(root: &Element) -> Record {
             "creator" => push_agent(&mut record.creators, child),
             "contributor" => push_agent(&mut record.contributors, child),
             "subject" => push_lang(&mut record.subjects, child),
-            "description" => {
-                // ETD-MS uses description@role="note" for administrative notes, not abstracts.
+            // ETD-MS uses description@role="note" for administrative notes, not abstracts.
+            "description"
                 if child
                     .attr("role")
-                    .is_none_or(|r| r.eq_ignore_ascii_case("abstract"))
-                {
-                    push_lang(&mut record.abstracts, child);
-                }
+                    .is_none_or(|r| r.eq_ignore_ascii_case("abstract")) =>
+            {
+                push_lang(&mut record.abstracts, child);
             }
             "publisher" => push_text(&mut record.publishers, child),
             "date" => push_text(&mut record.dates, child),
