@@ -36,8 +36,8 @@ pub(super) fn new_reader(text: &str) -> NsReader<&[u8]> {
 }
 
 /// Reads up to the root element and checks it is `OAI-PMH` in the OAI namespace.
-pub(super) fn open_envelope<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+pub(super) fn open_envelope(
+    reader: &mut NsReader<&[u8]>,
     text: &str,
     declarations: &mut Vec<(String, String)>,
 ) -> Result<(), ParseError> {
@@ -105,8 +105,8 @@ pub(super) fn collect_declarations(
     }
 }
 
-pub(super) fn read_error<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+pub(super) fn read_error(
+    reader: &mut NsReader<&[u8]>,
     start: &BytesStart<'_>,
     is_empty: bool,
 ) -> Result<OaiError, ParseError> {
@@ -125,7 +125,7 @@ pub(super) fn read_error<'i>(
 }
 
 /// Text content of the element just opened, up to its end; nested elements' text included.
-pub(super) fn read_text<'i>(reader: &mut NsReader<&'i [u8]>) -> Result<String, ParseError> {
+pub(super) fn read_text(reader: &mut NsReader<&[u8]>) -> Result<String, ParseError> {
     let mut out = String::new();
     let mut depth = 0usize;
     loop {

@@ -51,8 +51,8 @@ pub fn parse_identify(text: &str) -> Result<Identify, ParseError> {
     }
 }
 
-fn read_identify_fields<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+fn read_identify_fields(
+    reader: &mut NsReader<&[u8]>,
     identify: &mut Identify,
 ) -> Result<(), ParseError> {
     loop {

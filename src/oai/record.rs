@@ -11,6 +11,9 @@ use crate::map::{self, Record};
 use crate::xml::tree::{self, Element, next_event, syntax};
 
 /// What one `<record>` of a page became.
+// Records are the common case and rejects the rare one: boxing records would cost an
+// allocation each to save memory only on rejects.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum PageItem {
     Record(HarvestedRecord),
@@ -157,7 +160,7 @@ fn is_deleted(start: &BytesStart<'_>) -> bool {
         .is_some_and(|a| a.value.trim() == "deleted")
 }
 
-fn read_header<'i>(reader: &mut NsReader<&'i [u8]>, header: &mut Header) -> Result<(), ParseError> {
+fn read_header(reader: &mut NsReader<&[u8]>, header: &mut Header) -> Result<(), ParseError> {
     loop {
         let (_, event, position) = next_event(reader)?;
         match event {
