@@ -12,8 +12,9 @@ pub enum Lang {
     En,
 }
 
-/// The kind of work a record describes. Its slug (`doctoral-thesis`) is its serde form, its set
-/// spec leaf (`type:doctoral-thesis`) and its value in the REST API's `type` filter.
+// The kind of work a record describes. Its slug (`doctoral-thesis`) is its serde form, its set
+// spec leaf (`type:doctoral-thesis`) and its value in the REST API's `type` filter. (A `//`
+// comment: a doc comment here would become a description in the OpenAPI document.)
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
 )]
