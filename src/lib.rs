@@ -5,6 +5,7 @@
 //! crosswalks) → [`store`] (redb, the source of truth) → normalise, classify, dedup into works.
 //! The works are indexed for search and served (OAI-PMH feed, REST API) from the store.
 
+pub mod vocab; // essor's controlled words (degree types) with slugs and labels, used by every layer
 pub mod source; // harvest-sources/*.toml → validated `Source`s
 pub mod xml; // byte repair, decoding and element trees shared by harvest and map
 pub mod oai; // OAI-PMH 2.0 response parsing (pages, Identify, errors), pure

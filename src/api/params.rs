@@ -3,6 +3,7 @@
 
 use super::problem::Problem;
 use crate::index::{SearchQuery, Sort};
+use crate::vocab::DegreeType;
 
 /// A search or an export, checked: the index's query, and the export's `format`.
 #[derive(Debug, Clone, Default)]
@@ -13,13 +14,6 @@ pub struct WorkParams {
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
-pub const TYPES: [&str; 5] = [
-    "doctoral-thesis",
-    "masters-dissertation",
-    "hdr",
-    "report-study",
-    "other",
-];
 pub const ACCESS: [&str; 4] = ["open", "embargoed", "restricted", "unknown"];
 const KNOWN: [&str; 15] = [
     "q",
@@ -72,10 +66,11 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
             "q" => search.q = text(),
             "type" => {
                 for kind in value.split(',').map(str::trim) {
-                    if !TYPES.contains(&kind) {
+                    if DegreeType::from_slug(kind).is_none() {
+                        let slugs = DegreeType::ALL.map(DegreeType::slug);
                         return Err(Problem::invalid_parameter(
                             "type",
-                            format!("`type` must be one of {}, got `{kind}`", TYPES.join(", ")),
+                            format!("`type` must be one of {}, got `{kind}`", slugs.join(", ")),
                         ));
                     }
                     filters.types.push(kind.to_owned());

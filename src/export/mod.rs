@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 pub use summary::{Summary, summary};
 
+use crate::vocab::DegreeType;
 use crate::works::Work;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -148,10 +149,10 @@ fn csv_row<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
     out.push_str("\r\n");
 }
 
-fn ris_type(kind: &str) -> &'static str {
-    match kind {
-        "doctoral-thesis" | "masters-dissertation" | "hdr" => "THES",
-        "report-study" => "RPRT",
+fn ris_type(slug: &str) -> &'static str {
+    match DegreeType::from_slug(slug) {
+        Some(degree) if degree.is_thesis() => "THES",
+        Some(DegreeType::ReportStudy) => "RPRT",
         _ => "GEN",
     }
 }
@@ -190,12 +191,12 @@ fn write_ris(s: &Summary, out: &mut String) {
     out.push_str("ER  - \r\n\r\n");
 }
 
-fn bibtex_type(kind: &str) -> &'static str {
-    match kind {
-        "doctoral-thesis" | "hdr" => "phdthesis",
-        "masters-dissertation" => "mastersthesis",
-        "report-study" => "techreport",
-        _ => "misc",
+fn bibtex_type(slug: &str) -> &'static str {
+    match DegreeType::from_slug(slug) {
+        Some(DegreeType::DoctoralThesis | DegreeType::Hdr) => "phdthesis",
+        Some(DegreeType::MastersDissertation) => "mastersthesis",
+        Some(DegreeType::ReportStudy) => "techreport",
+        Some(DegreeType::Other) | None => "misc",
     }
 }
 
@@ -231,7 +232,7 @@ fn write_bibtex(s: &Summary, out: &mut String) {
     }
     let institution = s.institution.as_deref().unwrap_or("");
     field(
-        if s.r#type == "report-study" {
+        if s.r#type == DegreeType::ReportStudy.slug() {
             "institution"
         } else {
             "school"

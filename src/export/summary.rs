@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::normalize::{IdKind, Identifier, Person};
+use crate::vocab::{DegreeType, Lang};
 use crate::works::Work;
-use crate::works::sets::degree_slug;
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
@@ -80,16 +80,6 @@ fn kind_name(id: &Identifier) -> String {
         .unwrap_or_default()
 }
 
-fn type_label(slug: &str) -> &'static str {
-    match slug {
-        "doctoral-thesis" => "Thèse de doctorat",
-        "masters-dissertation" => "Mémoire de master",
-        "hdr" => "Habilitation à diriger des recherches",
-        "report-study" => "Rapport, étude",
-        _ => "Autre",
-    }
-}
-
 pub fn summary(work: &Work) -> Summary {
     let fields = work.fields.as_ref();
     let people = |list: Option<&Vec<Person>>, f: fn(&Person) -> String| -> Vec<String> {
@@ -110,7 +100,7 @@ pub fn summary(work: &Work) -> Summary {
     .iter()
     .find_map(|kind| identifiers.iter().find(|i| i.kind == *kind))
     .map(|i| i.uri());
-    let slug = fields.map_or("other", |f| degree_slug(f.degree_type.value));
+    let degree = fields.map_or(DegreeType::Other, |f| f.degree_type.value);
     let mut sources: Vec<String> = work.members.iter().map(|m| m.source.clone()).collect();
     sources.sort();
     sources.dedup();
@@ -133,7 +123,7 @@ pub fn summary(work: &Work) -> Summary {
         advisors: people(advisors, |p| p.display.clone()),
         year: fields.and_then(|f| f.date.as_ref()).map(|d| d.value.year),
         date: fields.and_then(|f| f.date.as_ref()).map(|d| d.value.iso()),
-        r#type: slug.to_owned(),
+        r#type: degree.slug().to_owned(),
         discipline: fields
             .and_then(|f| f.discipline.as_ref())
             .map(|d| d.value.clone()),
@@ -176,7 +166,7 @@ pub fn summary(work: &Work) -> Summary {
             })
             .collect(),
         datestamp: work.datestamp.clone(),
-        type_label: type_label(slug).to_owned(),
+        type_label: degree.label(Lang::Fr).to_owned(),
         cited_authors: people(authors, cited),
         cited_advisors: people(advisors, cited),
     }

@@ -22,10 +22,11 @@ use std::sync::Arc;
 use quick_xml::escape::escape;
 
 pub use formats::{FORMATS, Format};
-pub use request::{ErrorCode, OaiError, Request, parse};
+pub use request::{Request, parse};
 pub use token::{Signer, Token, TokenError};
 
 use crate::classify::Thesaurus;
+use crate::oai::{Datestamp, ErrorCode, Granularity, OaiError, SetSpec};
 use crate::source::Source;
 use crate::store::{FeedEntry, FeedItem, FeedRange, RecordOrigin, Store, StoreError};
 use crate::works::Work;
@@ -226,24 +227,24 @@ impl Feed {
             return Err(cannot_disseminate(&args.prefix));
         }
         let set = args.set.clone().unwrap_or_default();
-        if args.set.is_some() && !crate::works::sets::is_set_spec(&set) {
+        if args.set.is_some() && !SetSpec::is_valid(&set) {
             return Err(OaiError::new(
                 ErrorCode::BadArgument,
                 format!("\"{set}\" is not a set spec (see ListSets)"),
             ));
         }
         let until = match args.until {
-            Some(until) if until.seconds < 0 => {
+            Some(until) if until.last_second() < 0 => {
                 return Err(no_records());
             }
-            Some(until) => until.seconds as u64,
+            Some(until) => until.last_second() as u64,
             None => u64::MAX,
         };
         Ok(Token {
             records,
             prefix: args.prefix.clone(),
             set,
-            from: args.from.map_or(0, |f| f.seconds.max(0) as u64),
+            from: args.from.map_or(0, |f| f.first_second().max(0) as u64),
             until,
             after: (0, 0),
             cursor: 0,
@@ -336,7 +337,7 @@ impl Feed {
         let _ = write!(
             out,
             "<earliestDatestamp>{}</earliestDatestamp><deletedRecord>persistent</deletedRecord>\
-             <granularity>YYYY-MM-DDThh:mm:ssZ</granularity>\
+             <granularity>{}</granularity>\
              <compression>gzip</compression><compression>deflate</compression>\
              <description><oai-identifier xmlns=\"http://www.openarchives.org/OAI/2.0/oai-identifier\" \
              xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
@@ -346,6 +347,7 @@ impl Feed {
              <delimiter>:</delimiter><sampleIdentifier>oai:{}:w00000001</sampleIdentifier>\
              </oai-identifier></description></Identify>",
             datestamp(earliest),
+            Granularity::Second.as_str(),
             escape(repository),
             escape(repository),
         );
@@ -377,7 +379,7 @@ impl Feed {
         let _ = write!(
             out,
             "<header{status}><identifier>{}</identifier><datestamp>{}</datestamp>",
-            escape(&self.oai_identifier(&entry.id)),
+            escape(self.oai_identifier(&entry.id)),
             datestamp(entry.stamp)
         );
         for set in &entry.sets {
@@ -510,12 +512,10 @@ fn no_records() -> OaiError {
     )
 }
 
-/// Seconds since the epoch as an OAI datestamp (`YYYY-MM-DDThh:mm:ssZ`).
+/// Seconds since the epoch as an OAI datestamp at the feed's granularity, seconds
+/// (`YYYY-MM-DDThh:mm:ssZ`, the one Identify declares).
 pub fn datestamp(seconds: u64) -> String {
-    chrono::DateTime::from_timestamp(i64::try_from(seconds).unwrap_or(i64::MAX), 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    Datestamp::from_seconds(i64::try_from(seconds).unwrap_or(i64::MAX)).to_string()
 }
 
 pub fn unix_now() -> u64 {

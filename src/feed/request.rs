@@ -1,73 +1,10 @@
 //! An OAI-PMH request's arguments, checked as the protocol demands (section 3.1 and the error
 //! table of section 3.6): the first problem found becomes the one `<error>` answered.
 
-use std::fmt;
+use crate::oai::{Datestamp, ErrorCode, OaiError};
 
-/// The error codes of OAI-PMH 2.0, each used exactly in its case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    BadArgument,
-    BadResumptionToken,
-    BadVerb,
-    CannotDisseminateFormat,
-    IdDoesNotExist,
-    NoRecordsMatch,
-    NoMetadataFormats,
-    NoSetHierarchy,
-}
-
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::BadArgument => "badArgument",
-            ErrorCode::BadResumptionToken => "badResumptionToken",
-            ErrorCode::BadVerb => "badVerb",
-            ErrorCode::CannotDisseminateFormat => "cannotDisseminateFormat",
-            ErrorCode::IdDoesNotExist => "idDoesNotExist",
-            ErrorCode::NoRecordsMatch => "noRecordsMatch",
-            ErrorCode::NoMetadataFormats => "noMetadataFormats",
-            ErrorCode::NoSetHierarchy => "noSetHierarchy",
-        }
-    }
-}
-
-/// An OAI `<error>`: its code and a message a harvester's operator can act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OaiError {
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl OaiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> OaiError {
-        OaiError {
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn bad_argument(message: impl Into<String>) -> OaiError {
-        OaiError::new(ErrorCode::BadArgument, message)
-    }
-
-    /// Whether the `<request>` element must leave out the arguments (spec 3.2: after badVerb
-    /// or badArgument only the base URL is echoed).
-    pub fn hides_arguments(&self) -> bool {
-        matches!(self.code, ErrorCode::BadVerb | ErrorCode::BadArgument)
-    }
-}
-
-impl fmt::Display for OaiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
-    }
-}
-
-/// A datestamp argument: seconds since the epoch, and whether it was given as a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DateArg {
-    pub seconds: i64,
-    pub day: bool,
+fn bad_argument(message: impl Into<String>) -> OaiError {
+    OaiError::new(ErrorCode::BadArgument, message)
 }
 
 /// A fresh ListIdentifiers/ListRecords request (no resumption token).
@@ -75,8 +12,10 @@ pub struct DateArg {
 pub struct ListArgs {
     pub prefix: String,
     pub set: Option<String>,
-    pub from: Option<DateArg>,
-    pub until: Option<DateArg>,
+    /// From the first second of a day given as a day.
+    pub from: Option<Datestamp>,
+    /// Up to the last second of a day given as a day.
+    pub until: Option<Datestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,28 +94,24 @@ pub fn parse(args: &[(String, String)]) -> Result<Request, OaiError> {
     let mut given: Vec<(&str, &str)> = Vec::new();
     for (key, value) in args.iter().filter(|(k, _)| k != "verb") {
         if given.iter().any(|(k, _)| k == key) {
-            return Err(OaiError::bad_argument(format!(
-                "the argument {key} is repeated"
-            )));
+            return Err(bad_argument(format!("the argument {key} is repeated")));
         }
         let allowed = required.contains(&key.as_str())
             || optional.contains(&key.as_str())
             || exclusive == Some(key.as_str());
         if !allowed {
-            return Err(OaiError::bad_argument(
-                if ARGUMENTS.contains(&key.as_str()) {
-                    format!("{verb} does not take the argument {key}")
-                } else {
-                    format!("\"{key}\" is not an OAI-PMH argument")
-                },
-            ));
+            return Err(bad_argument(if ARGUMENTS.contains(&key.as_str()) {
+                format!("{verb} does not take the argument {key}")
+            } else {
+                format!("\"{key}\" is not an OAI-PMH argument")
+            }));
         }
         given.push((key, value));
     }
     let get = |name: &str| given.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
     if let Some(token) = exclusive.and_then(get) {
         if given.len() > 1 {
-            return Err(OaiError::bad_argument(
+            return Err(bad_argument(
                 "resumptionToken is exclusive: send it without other arguments",
             ));
         }
@@ -193,14 +128,10 @@ pub fn parse(args: &[(String, String)]) -> Result<Request, OaiError> {
     for name in required {
         match get(name) {
             None => {
-                return Err(OaiError::bad_argument(format!(
-                    "{verb} requires the argument {name}"
-                )));
+                return Err(bad_argument(format!("{verb} requires the argument {name}")));
             }
             Some("") => {
-                return Err(OaiError::bad_argument(format!(
-                    "the argument {name} is empty"
-                )));
+                return Err(bad_argument(format!("the argument {name} is empty")));
             }
             Some(_) => {}
         }
@@ -217,20 +148,16 @@ pub fn parse(args: &[(String, String)]) -> Result<Request, OaiError> {
             prefix: owned("metadataPrefix").unwrap_or_default(),
         },
         _ => {
-            let from = get("from")
-                .map(|v| parse_date(v, "from", false))
-                .transpose()?;
-            let until = get("until")
-                .map(|v| parse_date(v, "until", true))
-                .transpose()?;
+            let from = get("from").map(|v| parse_date(v, "from")).transpose()?;
+            let until = get("until").map(|v| parse_date(v, "until")).transpose()?;
             if let (Some(from), Some(until)) = (from, until) {
-                if from.day != until.day {
-                    return Err(OaiError::bad_argument(
+                if from.granularity() != until.granularity() {
+                    return Err(bad_argument(
                         "from and until must have the same granularity (both days or both seconds)",
                     ));
                 }
-                if from.seconds > until.seconds {
-                    return Err(OaiError::bad_argument("from is later than until"));
+                if from.first_second() > until.last_second() {
+                    return Err(bad_argument("from is later than until"));
                 }
             }
             Request::List {
@@ -246,51 +173,19 @@ pub fn parse(args: &[(String, String)]) -> Result<Request, OaiError> {
     })
 }
 
-/// `YYYY-MM-DD` (the whole day: its first second for `from`, its last for `until`) or
-/// `YYYY-MM-DDThh:mm:ssZ`.
-fn parse_date(value: &str, name: &str, end_of_day: bool) -> Result<DateArg, OaiError> {
-    let invalid = || {
-        OaiError::bad_argument(format!(
+/// A `from` or `until` argument: `YYYY-MM-DD` (the whole day) or `YYYY-MM-DDThh:mm:ssZ`.
+fn parse_date(value: &str, name: &str) -> Result<Datestamp, OaiError> {
+    Datestamp::parse(value).ok_or_else(|| {
+        bad_argument(format!(
             "{name} must be a date like 2024-01-31 or 2024-01-31T12:00:00Z, got \"{value}\""
         ))
-    };
-    let shape_ok = |pattern: &str| {
-        value.len() == pattern.len()
-            && value.bytes().zip(pattern.bytes()).all(|(v, p)| {
-                if p == b'9' {
-                    v.is_ascii_digit()
-                } else {
-                    v == p
-                }
-            })
-    };
-    if shape_ok("9999-99-99") {
-        let date = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| invalid())?;
-        let time = if end_of_day {
-            chrono::NaiveTime::from_hms_opt(23, 59, 59)
-        } else {
-            chrono::NaiveTime::from_hms_opt(0, 0, 0)
-        }
-        .ok_or_else(invalid)?;
-        return Ok(DateArg {
-            seconds: date.and_time(time).and_utc().timestamp(),
-            day: true,
-        });
-    }
-    if shape_ok("9999-99-99T99:99:99Z") {
-        let time = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%SZ")
-            .map_err(|_| invalid())?;
-        return Ok(DateArg {
-            seconds: time.and_utc().timestamp(),
-            day: false,
-        });
-    }
-    Err(invalid())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oai::Granularity;
 
     fn args(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -407,12 +302,8 @@ mod tests {
         ])) else {
             panic!("valid request refused");
         };
-        assert_eq!(
-            args.until,
-            Some(DateArg {
-                seconds: 86_399,
-                day: true
-            })
-        );
+        let until = args.until.expect("until was given");
+        assert_eq!(until.granularity(), Granularity::Day);
+        assert_eq!(until.last_second(), 86_399);
     }
 }

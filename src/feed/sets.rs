@@ -6,6 +6,7 @@ use std::fmt::Write;
 use quick_xml::escape::escape;
 
 use super::formats::ThemeLabels;
+use crate::vocab::{DegreeType, Lang};
 use crate::works::sets::SET_KINDS;
 
 /// Writes `<ListSets>`: the kinds first (always, so the list is never empty), then the leaves
@@ -57,14 +58,7 @@ fn kind_name(kind: &str) -> &'static str {
 }
 
 fn type_name(slug: &str) -> &str {
-    match slug {
-        "doctoral-thesis" => "Doctoral theses",
-        "masters-dissertation" => "Master's dissertations",
-        "hdr" => "Habilitations (HDR)",
-        "report-study" => "Reports and studies",
-        "other" => "Other works",
-        other => other,
-    }
+    DegreeType::from_slug(slug).map_or(slug, |degree| degree.plural_label(Lang::En))
 }
 
 /// French regions (ISO 3166-2:FR), the ones ESS observatories (CRESS) cover.

@@ -1,4 +1,5 @@
-//! Page writes in the background: one at a time and in order, each decided durable or not.
+//! Pages ready for the store ([`ReadyPage`]), and their writes in the background: one at a time
+//! and in order, each decided durable or not.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -6,13 +7,30 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
 use super::HarvestError;
-use super::list::ReadyPage;
-use crate::store::{Checkpoint, RunCounters, Store};
+use crate::oai::{self, Page, ParseError};
+use crate::store::{Checkpoint, PreparedItem, RunCounters, Store, prepare_items};
 
 /// A fsync at least this often (and at the end of a run): a crash loses at most this much
 /// work, and never consistency.
 const DURABLE_EVERY_PAGES: u64 = 64;
 const DURABLE_EVERY: Duration = Duration::from_secs(5);
+
+/// A parsed page with its items ready for the store. Parsing and preparing run together on a
+/// blocking thread, so the store's single writer only inserts.
+#[derive(Debug, Default)]
+pub(super) struct ReadyPage {
+    /// The page without its items (token, errors, responseDate).
+    pub page: Page,
+    pub items: Vec<PreparedItem>,
+}
+
+/// Parses a page and prepares its items, the CPU-bound work done off the async threads.
+pub(super) fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
+    let mut page = oai::parse_page(text)?;
+    let items = prepare_items(&page.items);
+    page.items = Vec::new();
+    Ok(ReadyPage { page, items })
+}
 
 type Write = JoinHandle<Result<(RunCounters, Checkpoint), HarvestError>>;
 

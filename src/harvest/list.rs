@@ -11,32 +11,17 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::HarvestError;
+use super::commit::{ReadyPage, parse_ready_page};
 use super::fetch::{Fetcher, RequestCount};
-use super::run::{Granularity, Harvest, Position, RunState, oai_url};
-use crate::oai::{self, Page, ParseError};
+use super::state::{Harvest, Position, RunState};
+use crate::oai::{self, Datestamp, ErrorCode, Granularity, ParseError};
 use crate::source::Source;
-use crate::store::{ActiveHarvest, PreparedItem, now_rfc3339, prepare_items};
+use crate::store::{ActiveHarvest, now_rfc3339};
 
 /// A repository that rejects our tokens this many times in one harvest is broken, not flaky.
 const MAX_LIST_RESTARTS: u32 = 3;
 /// Pages fetched and being parsed ahead of the one being written.
 const PAGES_AHEAD: usize = 2;
-
-/// A parsed page with its items ready for the store. Parsing and preparing run together on a
-/// blocking thread, so the store's single writer only inserts.
-#[derive(Debug, Default)]
-pub(super) struct ReadyPage {
-    /// The page without its items (token, errors, responseDate).
-    pub page: Page,
-    pub items: Vec<PreparedItem>,
-}
-
-pub(super) fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
-    let mut page = oai::parse_page(text)?;
-    let items = prepare_items(&page.items);
-    page.items = Vec::new();
-    Ok(ReadyPage { page, items })
-}
 
 /// A page fetched ahead: its URL and its parse, or the fetch's failure (reported only if the
 /// page turns out to be needed).
@@ -90,7 +75,7 @@ impl Harvest {
             .value
             .response_date
             .clone()
-            .filter(|d| oai::is_datestamp(d))
+            .filter(|d| Datestamp::parse(d).is_some())
             .unwrap_or_else(now_rfc3339);
         let from = if self.full {
             None
@@ -141,12 +126,12 @@ impl Harvest {
             let page = &ready.page;
             let mut token_loop = None;
             if let Some(error) = page.errors.first() {
-                match error.code.as_str() {
-                    "noRecordsMatch" => {
+                match error.code {
+                    ErrorCode::NoRecordsMatch => {
                         next.set_index += 1;
                         next.token = None;
                     }
-                    "badResumptionToken"
+                    ErrorCode::BadResumptionToken
                         if active.token.is_some() && restarts < MAX_LIST_RESTARTS =>
                     {
                         restarts += 1;
@@ -316,5 +301,30 @@ impl Chain {
             }
         });
         Chain { pages, task }
+    }
+}
+
+/// Builds `base?k=v&...`, percent-encoding values (tokens often contain `/`, `+`, `=`, `:`).
+pub fn oai_url(base_url: &url::Url, pairs: &[(&str, &str)]) -> url::Url {
+    let mut url = base_url.clone();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_percent_encoded() {
+        let base = url::Url::parse("http://127.0.0.1:8080/oai").unwrap();
+        let url = oai_url(
+            &base,
+            &[("verb", "ListRecords"), ("resumptionToken", "a+b/c=d&e f")],
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8080/oai?verb=ListRecords&resumptionToken=a%2Bb%2Fc%3Dd%26e+f"
+        );
     }
 }

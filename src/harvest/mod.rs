@@ -3,18 +3,21 @@
 //! [`crate::store`]. The only module that makes outbound HTTP.
 
 mod commit;
+mod dump;
 mod fetch;
 mod list;
 mod progress;
 mod run;
+mod state;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use fetch::{Fetcher, RequestCount, USER_AGENT, backoff, parse_retry_after};
+pub use list::oai_url;
 pub use progress::Reporter;
-pub use run::{Granularity, oai_url};
 
+use crate::oai::ErrorCode;
 use crate::source::Source;
 use crate::store::{RunRecord, RunStatus, Store, StoreError};
 
@@ -36,7 +39,7 @@ pub enum HarvestError {
     #[error("{url}: the response cannot be parsed: {message}")]
     Malformed { url: String, message: String },
     #[error("the repository answered OAI-PMH error {code}: {message}")]
-    Protocol { code: String, message: String },
+    Protocol { code: ErrorCode, message: String },
     #[error(
         "resumption token loop: the repository sent token {token:?} twice; the list was abandoned, records received so far are kept"
     )]
@@ -71,7 +74,7 @@ pub async fn harvest_sources(
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let id = source.id.to_string();
-            let harvest = run::Harvest {
+            let harvest = state::Harvest {
                 source,
                 store,
                 fetcher,

@@ -7,7 +7,6 @@ use tantivy::TantivyDocument;
 use super::schema::Fields;
 use crate::normalize::{Access, PartialDate, Person};
 use crate::works::Work;
-use crate::works::sets::degree_slug;
 
 /// The document of a live work; `None` for a deleted or merged-away one, which the index must
 /// not hold.
@@ -85,7 +84,7 @@ pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
         doc.add_text(fields.institution, &institution.value);
         doc.add_text(fields.f_institution, &institution.value);
     }
-    doc.add_text(fields.f_type, degree_slug(work_fields.degree_type.value));
+    doc.add_text(fields.f_type, work_fields.degree_type.value.slug());
     for region in sorted_unique(work_fields.regions.iter().map(String::as_str)) {
         doc.add_text(fields.f_region, region);
     }

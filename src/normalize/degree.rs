@@ -1,26 +1,11 @@
 //! The kind of work a record describes (doctoral thesis, master's dissertation, HDR,
 //! report/study, other), from every place repositories say it: ETD-MS/TEF degree level and
-//! name, `info:eu-repo/semantics/*` types, `dc:type` text in French or English, HAL sets.
-
-use serde::{Deserialize, Serialize};
+//! name, `info:eu-repo/semantics/*` types, `dc:type` text in French or English, HAL sets. The
+//! type itself, with its slugs and labels, is in [`crate::vocab`].
 
 use super::text::fold;
 use crate::map::Record;
-
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum DegreeType {
-    DoctoralThesis,
-    MastersDissertation,
-    /// Habilitation à diriger des recherches: a French post-doctoral degree with its own thesis.
-    Hdr,
-    /// Reports, studies, working papers (observatories, think tanks, research reports).
-    ReportStudy,
-    #[default]
-    Other,
-}
+pub use crate::vocab::DegreeType;
 
 /// The degree type of a record. Sources are read from the most to the least specific, and the
 /// first that decides wins: an HDR mention anywhere; the degree level, then the degree name;

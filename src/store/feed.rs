@@ -252,7 +252,7 @@ impl<'t> FeedTx<'t> {
 fn filed_under(leaves: &[String]) -> Vec<&str> {
     let mut all = vec![""];
     for leaf in leaves {
-        all.extend(crate::works::sets::with_ancestors(leaf));
+        all.extend(crate::oai::with_ancestors(leaf));
     }
     all.sort_unstable();
     all.dedup();

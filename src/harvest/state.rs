@@ -1,0 +1,258 @@
+//! The state one source's harvest carries from page to page, shared by the OAI-PMH list
+//! (`list.rs`) and the dump (`dump.rs`) paths: what the harvest needs ([`Harvest`]), the run
+//! record and checkpoint ([`RunState`]), and where the next page comes from ([`Position`]).
+//! Starting or resuming a run, committing a page with its checkpoint and recording how the run
+//! ended happen here, the same for both paths.
+
+use std::sync::Arc;
+
+use super::HarvestError;
+use super::commit::{Committer, ReadyPage};
+use super::fetch::{Fetcher, RequestCount};
+use super::progress::SourceProgress;
+use crate::source::Source;
+use crate::store::{
+    ActiveHarvest, Checkpoint, RunCounters, RunRecord, RunStatus, Store, now_rfc3339,
+};
+
+/// Where the next page comes from, saved in the checkpoint with each page.
+pub(super) struct Position {
+    /// Index in the source's sets (0 without sets).
+    pub set_index: usize,
+    /// The resumption token (or next dump file); `None` starts the set's list.
+    pub token: Option<String>,
+}
+
+/// What the harvest of one source needs.
+pub struct Harvest {
+    pub source: Source,
+    pub store: Arc<Store>,
+    pub fetcher: Arc<Fetcher>,
+    pub full: bool,
+    pub progress: SourceProgress,
+}
+
+impl Harvest {
+    /// Starts a new run or resumes the active one. `until` is only used for a new run.
+    pub(super) async fn begin(
+        &self,
+        state: &mut RunState,
+        from: Option<String>,
+        until: Option<String>,
+    ) -> Result<(), HarvestError> {
+        let resumable = state
+            .checkpoint
+            .active
+            .as_ref()
+            .filter(|active| active.full || !self.full)
+            .cloned();
+        let store = self.store.clone();
+        if let Some(active) = resumable {
+            let run_id = active.run_id;
+            let existing = {
+                let store = store.clone();
+                tokio::task::spawn_blocking(move || store.run(run_id))
+                    .await
+                    .map_err(|e| HarvestError::Setup(e.to_string()))??
+            };
+            let mut run =
+                existing.unwrap_or_else(|| new_run_record(self.source.id.as_str(), &active));
+            run.resumed += 1;
+            run.status = RunStatus::Running;
+            run.error = None;
+            run.finished_at = None;
+            tracing::info!(source = %self.source.id, run = run.run_id, token = ?active.token, set = active.set_index, "resuming an interrupted harvest");
+            state.base_requests = active.counters.requests;
+            state.base_retries = active.counters.retries;
+            state.run = Some(run);
+            return Ok(());
+        }
+        let active = ActiveHarvest {
+            run_id: 0,
+            full: self.full,
+            from,
+            until,
+            set_index: 0,
+            token: None,
+            started_at: now_rfc3339(),
+            counters: RunCounters::default(),
+        };
+        let mut run = new_run_record(self.source.id.as_str(), &active);
+        state.checkpoint.active = Some(active);
+        let mut checkpoint = state.checkpoint.clone();
+        let (run, checkpoint) = tokio::task::spawn_blocking(move || {
+            store.begin_run(&mut run, &mut checkpoint)?;
+            Ok::<_, HarvestError>((run, checkpoint))
+        })
+        .await
+        .map_err(|e| HarvestError::Setup(e.to_string()))??;
+        state.checkpoint = checkpoint;
+        state.run = Some(run);
+        Ok(())
+    }
+}
+
+/// The state of a run in progress: the run record, the checkpoint as last committed (or about
+/// to be), and the requests made by this process (added to those of earlier attempts).
+pub(super) struct RunState {
+    run: Option<RunRecord>,
+    pub(super) checkpoint: Checkpoint,
+    committer: Committer,
+    pub(super) count: Arc<RequestCount>,
+    /// Requests and retries already in the run's counters when this process took it up.
+    base_requests: u64,
+    base_retries: u64,
+}
+
+impl RunState {
+    /// The state of a run about to begin (or resume) from `checkpoint`, the source's as stored.
+    pub(super) fn new(store: Arc<Store>, source_id: String, checkpoint: Checkpoint) -> RunState {
+        RunState {
+            run: None,
+            checkpoint,
+            committer: Committer::new(store, source_id),
+            count: Arc::new(RequestCount::default()),
+            base_requests: 0,
+            base_retries: 0,
+        }
+    }
+
+    /// Brings the active harvest's request counts up to date.
+    fn sync_requests(&mut self) {
+        let (requests, retries) = (
+            self.base_requests + self.count.requests(),
+            self.base_retries + self.count.retries(),
+        );
+        if let Some(active) = self.checkpoint.active.as_mut() {
+            active.counters.requests = requests;
+            active.counters.retries = retries;
+        }
+    }
+
+    /// Writes a page with the position that follows it. The write runs in the background while
+    /// the next page is parsed; this waits for the previous write first, so writes stay in order
+    /// and each checkpoint includes the counts of the pages before it.
+    pub(super) async fn commit(
+        &mut self,
+        page: ReadyPage,
+        position: Position,
+        progress: &SourceProgress,
+    ) -> Result<(), HarvestError> {
+        self.wait_for_writes(progress).await?;
+        if let Some(active) = self.checkpoint.active.as_mut() {
+            active.set_index = position.set_index;
+            active.token = position.token;
+        }
+        self.sync_requests();
+        self.committer.start(page, self.checkpoint.clone());
+        Ok(())
+    }
+
+    /// Waits for the write in progress, if any, and takes its checkpoint as the current one.
+    pub(super) async fn wait_for_writes(
+        &mut self,
+        progress: &SourceProgress,
+    ) -> Result<(), HarvestError> {
+        if let Some((counters, checkpoint)) = self.committer.wait().await? {
+            self.checkpoint = checkpoint;
+            if let Some(active) = &self.checkpoint.active {
+                progress.page_done(&counters, &active.counters);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records how the run ended: completion moves the watermark and clears the checkpoint;
+    /// failure keeps the checkpoint so the next run resumes; a token loop abandons the list.
+    pub(super) async fn finish(
+        mut self,
+        store: &Arc<Store>,
+        source_id: &str,
+        outcome: Result<(), HarvestError>,
+    ) -> Result<RunRecord, HarvestError> {
+        let mut run = match self.run.take() {
+            Some(run) => run,
+            None => {
+                // Failed before the run began (Identify, a missing dump folder): still record it.
+                let error = match outcome {
+                    Ok(()) => HarvestError::Setup("harvest ended before it began".into()),
+                    Err(error) => error,
+                };
+                let active = ActiveHarvest {
+                    started_at: now_rfc3339(),
+                    counters: RunCounters {
+                        requests: self.count.requests(),
+                        retries: self.count.retries(),
+                        ..RunCounters::default()
+                    },
+                    ..ActiveHarvest::default()
+                };
+                let mut run = RunRecord {
+                    source: source_id.to_owned(),
+                    status: RunStatus::Failed,
+                    error: Some(error.to_string()),
+                    finished_at: Some(now_rfc3339()),
+                    counters: active.counters,
+                    ..new_run_record(source_id, &active)
+                };
+                let store = store.clone();
+                let saved =
+                    tokio::task::spawn_blocking(move || store.append_run(&mut run).map(|_| run))
+                        .await;
+                if let Ok(Ok(run)) = saved {
+                    return Ok(run);
+                }
+                return Err(error);
+            }
+        };
+        self.sync_requests();
+        let mut checkpoint = self.checkpoint.clone();
+        if let Some(active) = &checkpoint.active {
+            run.counters = active.counters;
+        }
+        run.finished_at = Some(now_rfc3339());
+        match outcome {
+            Ok(()) => {
+                run.status = RunStatus::Complete;
+                run.error = None;
+                if let Some(active) = checkpoint.active.take()
+                    && active.until.is_some()
+                {
+                    checkpoint.watermark = active.until;
+                }
+            }
+            Err(HarvestError::TokenLoop { token }) => {
+                run.status = RunStatus::Incomplete;
+                run.error = Some(HarvestError::TokenLoop { token }.to_string());
+                checkpoint.active = None;
+            }
+            Err(error) => {
+                // The checkpoint stays: the next run resumes where this one stopped.
+                run.status = RunStatus::Failed;
+                run.error = Some(error.to_string());
+            }
+        }
+        let store = store.clone();
+        let saved_run = run.clone();
+        tokio::task::spawn_blocking(move || store.save_run(&saved_run, &checkpoint))
+            .await
+            .map_err(|e| HarvestError::Setup(e.to_string()))??;
+        Ok(run)
+    }
+}
+
+fn new_run_record(source: &str, active: &ActiveHarvest) -> RunRecord {
+    RunRecord {
+        source: source.to_owned(),
+        run_id: active.run_id,
+        started_at: active.started_at.clone(),
+        finished_at: None,
+        status: RunStatus::Running,
+        error: None,
+        from: active.from.clone(),
+        until: active.until.clone(),
+        full: active.full,
+        resumed: 0,
+        counters: active.counters,
+    }
+}

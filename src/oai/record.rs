@@ -1,0 +1,260 @@
+//! One `<record>` of a page: its header checked, its metadata read into a tree for the
+//! crosswalk and kept as exact bytes (with the namespace declarations it inherited from the
+//! envelope, so the stored XML stands on its own), and mapped; or rejected with its reason.
+
+use quick_xml::NsReader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::envelope::{ParseError, collect_declarations, read_text, skip};
+use super::protocol::{Datestamp, OAI_NS};
+use crate::map::{self, Record};
+use crate::xml::tree::{self, Element, next_event, syntax};
+
+/// What one `<record>` of a page became.
+// Records are the common case and rejects the rare one: boxing records would cost an
+// allocation each to save memory only on rejects.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum PageItem {
+    Record(HarvestedRecord),
+    /// Could not be mapped; kept aside with its reason and raw bytes.
+    Reject(RejectedRecord),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HarvestedRecord {
+    pub identifier: String,
+    pub datestamp: String,
+    pub deleted: bool,
+    pub sets: Vec<String>,
+    /// Crosswalk that mapped the metadata (`oai_dc`, `etdms`, `tef`); `None` for deletions.
+    pub format: Option<&'static str>,
+    /// The metadata element's XML as served (plus inherited namespace declarations).
+    pub raw: Option<String>,
+    pub record: Option<Record>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedRecord {
+    pub identifier: Option<String>,
+    pub datestamp: Option<String>,
+    pub reason: String,
+    /// The whole `<record>` element as served.
+    pub raw: String,
+}
+
+#[derive(Default)]
+struct Header {
+    identifier: Option<String>,
+    datestamp: Option<String>,
+    deleted: bool,
+    sets: Vec<String>,
+}
+
+/// Reads one `<record>` (its start tag already read at byte `record_start`).
+pub(super) fn read_record<'i>(
+    reader: &mut NsReader<&'i [u8]>,
+    text: &'i str,
+    record_start: usize,
+    declarations: &[(String, String)],
+) -> Result<PageItem, ParseError> {
+    let mut header = Header::default();
+    let mut saw_header = false;
+    let mut metadata: Option<Result<(Element<'i>, String), String>> = None;
+    loop {
+        let (namespace, event, position) = next_event(reader)?;
+        let in_oai = namespace == OAI_NS;
+        match event {
+            Event::Start(start) if in_oai && start.local_name().into_inner() == "header" => {
+                saw_header = true;
+                header.deleted = is_deleted(&start);
+                read_header(reader, &mut header)?;
+            }
+            Event::Empty(start) if in_oai && start.local_name().into_inner() == "header" => {
+                saw_header = true;
+                header.deleted = is_deleted(&start);
+            }
+            Event::Start(start) if in_oai && start.local_name().into_inner() == "metadata" => {
+                let mut inner = declarations.to_vec();
+                collect_declarations(&start, &mut inner);
+                metadata = Some(read_metadata(reader, text, &inner)?);
+            }
+            Event::Empty(start) if in_oai && start.local_name().into_inner() == "metadata" => {
+                metadata = Some(Err("empty <metadata> element".to_owned()));
+            }
+            Event::Start(start) => skip(reader, &start)?,
+            Event::End(_) => break,
+            Event::Eof => return Err(syntax(position, "document ends inside a record").into()),
+            _ => {}
+        }
+    }
+    let record_end = reader.buffer_position() as usize;
+    let raw_record = || {
+        text.get(record_start..record_end)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let reject = |header: &Header, reason: String| {
+        PageItem::Reject(RejectedRecord {
+            identifier: header.identifier.clone(),
+            datestamp: header.datestamp.clone(),
+            reason,
+            raw: raw_record(),
+        })
+    };
+    if !saw_header {
+        return Ok(reject(&header, "record has no <header>".to_owned()));
+    }
+    let Some(identifier) = header.identifier.clone() else {
+        return Ok(reject(&header, "header has no <identifier>".to_owned()));
+    };
+    let Some(datestamp) = header.datestamp.clone() else {
+        return Ok(reject(&header, "header has no <datestamp>".to_owned()));
+    };
+    if Datestamp::parse(&datestamp).is_none() {
+        return Ok(reject(
+            &header,
+            format!("datestamp {datestamp:?} is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"),
+        ));
+    }
+    if header.deleted {
+        return Ok(PageItem::Record(HarvestedRecord {
+            identifier,
+            datestamp,
+            deleted: true,
+            sets: header.sets,
+            format: None,
+            raw: None,
+            record: None,
+        }));
+    }
+    let (root, raw) = match metadata {
+        None => {
+            return Ok(reject(
+                &header,
+                "record is not deleted but has no <metadata>".to_owned(),
+            ));
+        }
+        Some(Err(reason)) => return Ok(reject(&header, reason)),
+        Some(Ok(found)) => found,
+    };
+    match map::map_metadata(&root) {
+        Ok((format, record)) => Ok(PageItem::Record(HarvestedRecord {
+            identifier,
+            datestamp,
+            deleted: false,
+            sets: header.sets,
+            format: Some(format),
+            raw: Some(raw),
+            record: Some(record),
+        })),
+        Err(error) => Ok(reject(&header, error.to_string())),
+    }
+}
+
+fn is_deleted(start: &BytesStart<'_>) -> bool {
+    start
+        .try_get_attribute("status")
+        .ok()
+        .flatten()
+        .is_some_and(|a| a.value.trim() == "deleted")
+}
+
+fn read_header(reader: &mut NsReader<&[u8]>, header: &mut Header) -> Result<(), ParseError> {
+    loop {
+        let (_, event, position) = next_event(reader)?;
+        match event {
+            Event::Start(start) => {
+                let name = start.local_name().into_inner().to_owned();
+                let value = read_text(reader)?.trim().to_owned();
+                match name.as_str() {
+                    "identifier" if !value.is_empty() => header.identifier = Some(value),
+                    "datestamp" if !value.is_empty() => header.datestamp = Some(value),
+                    "setSpec" if !value.is_empty() => header.sets.push(value),
+                    _ => {}
+                }
+            }
+            Event::End(_) => return Ok(()),
+            Event::Eof => return Err(syntax(position, "document ends inside a header").into()),
+            _ => {}
+        }
+    }
+}
+
+/// Reads the content of `<metadata>`: exactly one element, returned as a tree and as raw XML.
+fn read_metadata<'i>(
+    reader: &mut NsReader<&'i [u8]>,
+    text: &'i str,
+    declarations: &[(String, String)],
+) -> Result<Result<(Element<'i>, String), String>, ParseError> {
+    let mut found: Option<(Element<'i>, String)> = None;
+    loop {
+        let (namespace, event, position) = next_event(reader)?;
+        let (start, is_empty) = match event {
+            Event::Start(start) => (start, false),
+            Event::Empty(start) => (start, true),
+            Event::End(_) => {
+                return Ok(found.ok_or_else(|| "empty <metadata> element".to_owned()));
+            }
+            Event::Eof => return Err(syntax(position, "document ends inside metadata").into()),
+            _ => continue,
+        };
+        let own_declarations = {
+            let mut own = Vec::new();
+            collect_declarations(&start, &mut own);
+            own
+        };
+        let element = tree::read_element(reader, text, &start, namespace, is_empty)?;
+        let end = reader.buffer_position() as usize;
+        let slice = text.get(position as usize..end).unwrap_or_default();
+        if found.is_none() {
+            let raw = with_inherited_namespaces(
+                slice,
+                declarations,
+                &own_declarations,
+                start.name().into_inner(),
+            );
+            found = Some((element, raw));
+        }
+    }
+}
+
+/// Adds to the root start tag of `slice` the namespace declarations it inherits from the
+/// envelope and uses, so the stored XML parses alone.
+fn with_inherited_namespaces(
+    slice: &str,
+    inherited: &[(String, String)],
+    own: &[(String, String)],
+    root_qname: &str,
+) -> String {
+    let mut extra = String::new();
+    for (prefix, uri) in inherited.iter().rev() {
+        if own.iter().any(|(p, _)| p == prefix) || extra.contains(&format!("xmlns:{prefix}=")) {
+            continue;
+        }
+        if prefix.is_empty() {
+            // The default namespace only matters for an unprefixed root.
+            if !root_qname.contains(':') && !extra.contains("xmlns=") {
+                extra.push_str(&format!(" xmlns=\"{}\"", escape_attribute(uri)));
+            }
+        } else if slice.contains(&format!("{prefix}:")) {
+            extra.push_str(&format!(" xmlns:{prefix}=\"{}\"", escape_attribute(uri)));
+        }
+    }
+    if extra.is_empty() {
+        return slice.to_owned();
+    }
+    let insert_at = 1 + root_qname.len();
+    let mut raw = String::with_capacity(slice.len() + extra.len());
+    raw.push_str(&slice[..insert_at.min(slice.len())]);
+    raw.push_str(&extra);
+    raw.push_str(&slice[insert_at.min(slice.len())..]);
+    raw
+}
+
+fn escape_attribute(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}

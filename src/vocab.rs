@@ -1,0 +1,127 @@
+//! essor's own controlled words, with their slugs and their French and English labels: the
+//! kinds of work it collects. Bottom layer, no logic: what `normalize` infers, the store keeps,
+//! and the feed, the API, the exports (and the barometer and pages to come) show are named here
+//! once, apart from the inference in `normalize/degree.rs`, so that no layer spells them itself.
+
+use serde::{Deserialize, Serialize};
+
+/// The language of a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+// The kind of work a record describes. Its slug (`doctoral-thesis`) is its serde form, its set
+// spec leaf (`type:doctoral-thesis`) and its value in the REST API's `type` filter. (A `//`
+// comment: a doc comment here would become a description in the OpenAPI document.)
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum DegreeType {
+    DoctoralThesis,
+    MastersDissertation,
+    /// Habilitation à diriger des recherches: a French post-doctoral degree with its own thesis.
+    Hdr,
+    /// Reports, studies, working papers (observatories, think tanks, research reports).
+    ReportStudy,
+    #[default]
+    Other,
+}
+
+impl DegreeType {
+    /// Every degree type, in the order lists and facets show them.
+    pub const ALL: [DegreeType; 5] = [
+        DegreeType::DoctoralThesis,
+        DegreeType::MastersDissertation,
+        DegreeType::Hdr,
+        DegreeType::ReportStudy,
+        DegreeType::Other,
+    ];
+
+    /// The name in URLs, set specs, JSON and the search index (the serde form).
+    pub const fn slug(self) -> &'static str {
+        match self {
+            DegreeType::DoctoralThesis => "doctoral-thesis",
+            DegreeType::MastersDissertation => "masters-dissertation",
+            DegreeType::Hdr => "hdr",
+            DegreeType::ReportStudy => "report-study",
+            DegreeType::Other => "other",
+        }
+    }
+
+    /// The degree type a slug names, exactly as [`DegreeType::slug`] writes it.
+    pub fn from_slug(slug: &str) -> Option<DegreeType> {
+        DegreeType::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+
+    /// What one work of this type is called (the French one is in RIS and BibTeX exports).
+    pub const fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (DegreeType::DoctoralThesis, Lang::Fr) => "Thèse de doctorat",
+            (DegreeType::DoctoralThesis, Lang::En) => "Doctoral thesis",
+            (DegreeType::MastersDissertation, Lang::Fr) => "Mémoire de master",
+            (DegreeType::MastersDissertation, Lang::En) => "Master's dissertation",
+            (DegreeType::Hdr, Lang::Fr) => "Habilitation à diriger des recherches",
+            (DegreeType::Hdr, Lang::En) => "Habilitation (HDR)",
+            (DegreeType::ReportStudy, Lang::Fr) => "Rapport, étude",
+            (DegreeType::ReportStudy, Lang::En) => "Report, study",
+            (DegreeType::Other, Lang::Fr) => "Autre",
+            (DegreeType::Other, Lang::En) => "Other",
+        }
+    }
+
+    /// What works of this type are called together (the English one names the feed's sets).
+    pub const fn plural_label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (DegreeType::DoctoralThesis, Lang::Fr) => "Thèses de doctorat",
+            (DegreeType::DoctoralThesis, Lang::En) => "Doctoral theses",
+            (DegreeType::MastersDissertation, Lang::Fr) => "Mémoires de master",
+            (DegreeType::MastersDissertation, Lang::En) => "Master's dissertations",
+            (DegreeType::Hdr, Lang::Fr) => "Habilitations à diriger des recherches",
+            (DegreeType::Hdr, Lang::En) => "Habilitations (HDR)",
+            (DegreeType::ReportStudy, Lang::Fr) => "Rapports et études",
+            (DegreeType::ReportStudy, Lang::En) => "Reports and studies",
+            (DegreeType::Other, Lang::Fr) => "Autres travaux",
+            (DegreeType::Other, Lang::En) => "Other works",
+        }
+    }
+
+    /// A thesis of some level, which has a degree, a grantor and usually advisors.
+    pub const fn is_thesis(self) -> bool {
+        matches!(
+            self,
+            DegreeType::DoctoralThesis | DegreeType::MastersDissertation | DegreeType::Hdr
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_the_serde_names_and_read_back() {
+        for degree in DegreeType::ALL {
+            let json = serde_json::to_value(degree).unwrap_or_default();
+            assert_eq!(json.as_str(), Some(degree.slug()));
+            assert_eq!(DegreeType::from_slug(degree.slug()), Some(degree));
+        }
+        assert_eq!(DegreeType::from_slug("thesis"), None);
+        assert_eq!(DegreeType::from_slug("HDR"), None);
+    }
+
+    #[test]
+    fn the_openapi_type_filter_lists_every_slug() {
+        // The REST API's `type` pattern is written out in `api/search.rs` (utoipa wants a
+        // literal): it must name exactly these slugs, in this order.
+        let slugs = DegreeType::ALL.map(DegreeType::slug).join("|");
+        let pattern = format!("^({slugs})(,({slugs}))*$");
+        let openapi = include_str!("../openapi/essor.json");
+        assert!(
+            openapi.contains(&pattern),
+            "openapi/essor.json has no `type` pattern {pattern}"
+        );
+    }
+}
