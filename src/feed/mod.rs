@@ -28,7 +28,7 @@ pub use token::{Signer, Token, TokenError};
 use crate::classify::Thesaurus;
 use crate::oai::{Datestamp, ErrorCode, Granularity, OaiError, SetSpec};
 use crate::source::Source;
-use crate::store::{FeedEntry, FeedItem, FeedRange, RecordOrigin, Store, StoreError};
+use crate::store::{FeedEntry, FeedItem, FeedRange, RecordKey, RecordOrigin, Store, StoreError};
 use crate::works::Work;
 use formats::{Origin, ThemeLabels};
 use request::ListArgs;
@@ -414,9 +414,9 @@ impl Feed {
                 &self.oai_identifier(&work.id),
             );
             out.push_str("</metadata>");
-            for (source, identifier, origin) in &item.origins {
+            for (key, origin) in &item.origins {
                 if let Some(origin) = origin {
-                    self.write_provenance(out, source, identifier, origin);
+                    self.write_provenance(out, key.source(), key.identifier(), origin);
                 }
             }
         }
@@ -463,11 +463,8 @@ impl Feed {
 }
 
 /// The records a work was built from, for their provenance.
-fn member_keys(work: &Work) -> Vec<(String, String)> {
-    work.members
-        .iter()
-        .map(|m| (m.source.clone(), m.identifier.clone()))
-        .collect()
+fn member_keys(work: &Work) -> Vec<RecordKey> {
+    work.members.iter().map(|m| m.key().into()).collect()
 }
 
 /// The start of every OAI-PMH document, up to the verb's (or the error's) content.

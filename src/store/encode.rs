@@ -1,9 +1,11 @@
-//! How records and rejects are encoded in the store. Pure: [`prepare_items`] runs on the
-//! harvest's parsing threads, so the single redb writer only inserts ready bytes.
+//! How values are encoded in the store: records and rejects, works, dedup features, the JSON
+//! of the bookkeeping rows. Pure, no redb: [`prepare_items`] runs on the harvest's parsing
+//! threads, so the single redb writer only inserts ready bytes.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, from_json, now_rfc3339, to_json};
+use super::{RecordKeyRef, StoreError, StoredRecord};
 use crate::map::Record;
 use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
 
@@ -26,6 +28,12 @@ pub enum PreparedItem {
         header: Vec<u8>,
         blob: Vec<u8>,
     },
+}
+
+/// Our clock, second precision, UTC: when a record version was stored (and every other time
+/// essor writes down).
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Serialises, hashes and compresses a page's items.
@@ -108,7 +116,7 @@ pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String
 }
 
 /// Only the header of a stored record, read as `H` (any subset of [`RecordHeader`]'s fields).
-pub(super) fn record_header<H: serde::de::DeserializeOwned>(blob: &[u8]) -> Result<H, StoreError> {
+pub(super) fn record_header<H: DeserializeOwned>(blob: &[u8]) -> Result<H, StoreError> {
     let plain = decompress_record(blob)?;
     from_json("records", split_record(&plain)?.0)
 }
@@ -130,10 +138,7 @@ fn split_record(plain: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
 }
 
 fn corrupt_record(error: String) -> StoreError {
-    StoreError::Corrupt {
-        table: "records",
-        error,
-    }
+    StoreError::corrupt("records", error)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -146,14 +151,13 @@ pub(super) struct RejectHeader {
 
 /// A stored record as the listings and later stages see it.
 pub(super) fn stored_record(
-    source: &str,
-    identifier: &str,
+    key: RecordKeyRef<'_>,
     blob: &[u8],
-) -> Result<super::StoredRecord, StoreError> {
+) -> Result<StoredRecord, StoreError> {
     let (header, raw) = unpack_record(blob)?;
-    Ok(super::StoredRecord {
-        source: source.to_owned(),
-        identifier: identifier.to_owned(),
+    Ok(StoredRecord {
+        source: key.source().to_owned(),
+        identifier: key.identifier().to_owned(),
         datestamp: header.datestamp,
         deleted: header.deleted,
         format: header.format,
@@ -200,7 +204,84 @@ fn compress(text: &str) -> Vec<u8> {
 }
 
 pub(super) fn decompress(table: &'static str, bytes: &[u8]) -> Result<String, StoreError> {
-    let corrupt = |error: String| StoreError::Corrupt { table, error };
-    let raw = lz4_flex::decompress_size_prepended(bytes).map_err(|e| corrupt(e.to_string()))?;
-    String::from_utf8(raw).map_err(|e| corrupt(e.to_string()))
+    let raw = lz4_flex::decompress_size_prepended(bytes)
+        .map_err(|error| StoreError::corrupt(table, error))?;
+    String::from_utf8(raw).map_err(|error| StoreError::corrupt(table, error))
+}
+
+/// A work, as the `works` table holds it: LZ4 of its JSON.
+pub(super) fn encode_work<W: Serialize>(work: &W) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(&to_json(work))
+}
+
+pub(super) fn decode_work<W: DeserializeOwned>(bytes: &[u8]) -> Result<W, StoreError> {
+    let plain = lz4_flex::decompress_size_prepended(bytes)
+        .map_err(|error| StoreError::corrupt("works", error))?;
+    from_json("works", &plain)
+}
+
+/// First byte of a binary features row. Features are read at random, thousands per update, so
+/// they are stored compact and quick to decode (postcard); stores written before hold JSON,
+/// which starts with `{` and is still read.
+const BINARY_FEATURES: u8 = 0;
+
+pub(super) fn encode_features<F: Serialize>(features: &F) -> Result<Vec<u8>, StoreError> {
+    let bytes = vec![BINARY_FEATURES];
+    postcard::to_extend(features, bytes)
+        .map_err(|error| StoreError::corrupt("record_features", error))
+}
+
+pub(super) fn decode_features<F: DeserializeOwned>(bytes: &[u8]) -> Result<F, StoreError> {
+    match bytes.split_first() {
+        Some((&BINARY_FEATURES, rest)) => postcard::from_bytes(rest)
+            .map_err(|error| StoreError::corrupt("record_features", error)),
+        _ => from_json("record_features", bytes),
+    }
+}
+
+/// The JSON of the bookkeeping rows (checkpoints, runs, reject headers, works).
+pub(super) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising our own plain structs cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+pub(super) fn from_json<'a, T: Deserialize<'a>>(
+    table: &'static str,
+    bytes: &'a [u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|error| StoreError::corrupt(table, error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Sample {
+        words: Vec<String>,
+        year: Option<i32>,
+        degree: crate::normalize::DegreeType,
+        nested: Vec<Vec<String>>,
+        #[serde(default)]
+        flag: bool,
+    }
+
+    #[test]
+    fn features_are_stored_binary_and_json_rows_are_still_read() {
+        let sample = Sample {
+            words: vec!["économie".into(), "sociale".into()],
+            year: Some(2019),
+            degree: crate::normalize::DegreeType::ReportStudy,
+            nested: vec![vec![], vec!["bretagne".into()]],
+            flag: true,
+        };
+        let bytes = encode_features(&sample).unwrap();
+        assert_eq!(bytes[0], BINARY_FEATURES);
+        assert!(bytes.len() < to_json(&sample).len() / 2, "{}", bytes.len());
+        assert_eq!(decode_features::<Sample>(&bytes).unwrap(), sample);
+        let legacy = br#"{"words":["a"],"year":null,"degree":"other","nested":[]}"#;
+        let read: Sample = decode_features(legacy).unwrap();
+        assert_eq!((read.words, read.flag), (vec!["a".to_owned()], false));
+        assert!(decode_features::<Sample>(&[BINARY_FEATURES, 0xff]).is_err());
+    }
 }

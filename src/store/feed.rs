@@ -14,38 +14,19 @@
 //! - datestamps never decrease from one write to the next (a clock that steps back is clamped),
 //!   and sequence numbers always grow, so a new entry always sorts after every existing one.
 
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::works::{WORKS, decode_work};
-use super::{META, ORIGINS, RECORDS, Store, StoreError, db};
+use super::encode::{decode_work, record_header};
+use super::tables::{
+    FEED, FEED_ENTRIES, FEED_SETS, FEED_STALE, META, ORIGINS, RECORDS, WORKS, meta_key,
+};
+use super::{RecordKey, RecordKeyRef, Store, StoreError};
 
-/// (set, datestamp in seconds, sequence) → work id. Set `""` holds every work.
-pub(super) const FEED: TableDefinition<(&str, u64, u64), &str> = TableDefinition::new("feed");
-/// work id → (datestamp, sequence, deleted, its leaf sets joined by `\n`).
-const FEED_ENTRIES: TableDefinition<&str, (u64, u64, bool, &str)> =
-    TableDefinition::new("feed_entries");
-/// set → number of works filed in it.
-const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("feed_sets");
-/// (sequence of the move, set) → (datestamp, sequence) of a stale `feed` entry, in the order
-/// they went stale (appended, so cheap to write), until [`FeedTx::close`] prunes them.
-pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
-    TableDefinition::new("feed_stale");
 /// Stale entries are pruned once there are this many, and as many as current ones: pruning
 /// rewrites most of the index, so it must come rarely and remove much.
 const PRUNE_AT_LEAST: u64 = 50_000;
-
-const SEQUENCE: &str = "feed_sequence";
-const LAST_STAMP: &str = "feed_last_stamp";
-
-pub(super) fn create_tables(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
-    tx.open_table(FEED).map_err(db)?;
-    tx.open_table(FEED_ENTRIES).map_err(db)?;
-    tx.open_table(FEED_SETS).map_err(db)?;
-    tx.open_table(FEED_STALE).map_err(db)?;
-    Ok(())
-}
 
 /// One work's place in the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,12 +47,12 @@ impl FeedEntry {
     }
 }
 
-/// A feed entry with, when asked, its work and the origin of each member record
-/// ((source, identifier, origin); `None` for a record no longer stored).
+/// A feed entry with, when asked, its work and the origin of each member record (`None` for a
+/// record no longer stored).
 pub struct FeedItem<W> {
     pub entry: FeedEntry,
     pub work: Option<W>,
-    pub origins: Vec<(String, String, Option<RecordOrigin>)>,
+    pub origins: Vec<(RecordKey, Option<RecordOrigin>)>,
 }
 
 /// Which part of the feed to list: a set (`""` for all), a datestamp range (inclusive), and the
@@ -116,20 +97,19 @@ impl<'t> FeedTx<'t> {
     ) -> Result<FeedTx<'t>, StoreError> {
         let number = |name: &str| -> Result<u64, StoreError> {
             Ok(meta
-                .get(name)
-                .map_err(db)?
+                .get(name)?
                 .and_then(|v| v.value().parse().ok())
                 .unwrap_or(0))
         };
         Ok(FeedTx {
-            feed: tx.open_table(FEED).map_err(db)?,
-            entries: tx.open_table(FEED_ENTRIES).map_err(db)?,
-            sets: tx.open_table(FEED_SETS).map_err(db)?,
-            stale: tx.open_table(FEED_STALE).map_err(db)?,
+            feed: tx.open_table(FEED)?,
+            entries: tx.open_table(FEED_ENTRIES)?,
+            sets: tx.open_table(FEED_SETS)?,
+            stale: tx.open_table(FEED_STALE)?,
             set_deltas: std::collections::HashMap::new(),
             added: std::collections::BTreeMap::new(),
-            sequence: number(SEQUENCE)?,
-            last_stamp: number(LAST_STAMP)?,
+            sequence: number(meta_key::FEED_SEQUENCE)?,
+            last_stamp: number(meta_key::FEED_LAST_STAMP)?,
         })
     }
 
@@ -140,30 +120,26 @@ impl<'t> FeedTx<'t> {
     ) -> Result<(), StoreError> {
         for ((set, stamp, sequence), id) in std::mem::take(&mut self.added) {
             self.feed
-                .insert((set.as_str(), stamp, sequence), id.as_str())
-                .map_err(db)?;
+                .insert((set.as_str(), stamp, sequence), id.as_str())?;
         }
         let mut deltas: Vec<(String, i64)> = self.set_deltas.drain().collect();
         deltas.sort_unstable();
         for (set, delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
-            let current = self
-                .sets
-                .get(set.as_str())
-                .map_err(db)?
-                .map_or(0, |v| v.value());
+            let current = self.sets.get(set.as_str())?.map_or(0, |v| v.value());
             match current.saturating_add_signed(delta) {
-                0 => self.sets.remove(set.as_str()).map_err(db)?,
-                next => self.sets.insert(set.as_str(), next).map_err(db)?,
+                0 => self.sets.remove(set.as_str())?,
+                next => self.sets.insert(set.as_str(), next)?,
             };
         }
-        let stale = self.stale.len().map_err(db)?;
-        if stale >= PRUNE_AT_LEAST && stale * 2 >= self.feed.len().map_err(db)? {
+        let stale = self.stale.len()?;
+        if stale >= PRUNE_AT_LEAST && stale * 2 >= self.feed.len()? {
             self.prune()?;
         }
-        meta.insert(SEQUENCE, self.sequence.to_string().as_str())
-            .map_err(db)?;
-        meta.insert(LAST_STAMP, self.last_stamp.to_string().as_str())
-            .map_err(db)?;
+        meta.insert(meta_key::FEED_SEQUENCE, self.sequence.to_string().as_str())?;
+        meta.insert(
+            meta_key::FEED_LAST_STAMP,
+            self.last_stamp.to_string().as_str(),
+        )?;
         Ok(())
     }
 
@@ -176,7 +152,7 @@ impl<'t> FeedTx<'t> {
         deleted: bool,
         sets: Option<&[String]>,
     ) -> Result<(), StoreError> {
-        let previous = self.entries.get(id).map_err(db)?.map(|v| {
+        let previous = self.entries.get(id)?.map(|v| {
             let (stamp, sequence, _, sets) = v.value();
             (stamp, sequence, sets.to_owned())
         });
@@ -194,11 +170,10 @@ impl<'t> FeedTx<'t> {
                 if added_here.is_some() {
                     // Never written: nothing to remove or mark.
                 } else if set.is_empty() {
-                    self.feed.remove((set, *stamp, *sequence)).map_err(db)?;
+                    self.feed.remove((set, *stamp, *sequence))?;
                 } else {
                     self.stale
-                        .insert((self.sequence, set), (*stamp, *sequence))
-                        .map_err(db)?;
+                        .insert((self.sequence, set), (*stamp, *sequence))?;
                 }
                 self.bump(set, -1);
             }
@@ -213,28 +188,24 @@ impl<'t> FeedTx<'t> {
         }
         let joined = new_sets.join("\n");
         self.entries
-            .insert(id, (stamp, self.sequence, deleted, joined.as_str()))
-            .map_err(db)?;
+            .insert(id, (stamp, self.sequence, deleted, joined.as_str()))?;
         Ok(())
     }
 
     /// Removes every stale entry from the index, in key order (neighbours share pages).
     pub(super) fn prune(&mut self) -> Result<(), StoreError> {
-        let mut keys: Vec<(String, u64, u64)> =
-            Vec::with_capacity(self.stale.len().map_err(db)? as usize);
-        for item in self.stale.iter().map_err(db)? {
-            let (key, value) = item.map_err(db)?;
+        let mut keys: Vec<(String, u64, u64)> = Vec::with_capacity(self.stale.len()? as usize);
+        for item in self.stale.iter()? {
+            let (key, value) = item?;
             let (_, set) = key.value();
             let (stamp, sequence) = value.value();
             keys.push((set.to_owned(), stamp, sequence));
         }
         keys.sort_unstable();
         for (set, stamp, sequence) in &keys {
-            self.feed
-                .remove((set.as_str(), *stamp, *sequence))
-                .map_err(db)?;
+            self.feed.remove((set.as_str(), *stamp, *sequence))?;
         }
-        self.stale.retain(|_, _| false).map_err(db)?;
+        self.stale.retain(|_, _| false)?;
         Ok(())
     }
 
@@ -281,25 +252,24 @@ impl Store {
         range: FeedRange<'_>,
         limit: usize,
         with_works: bool,
-        members: impl Fn(&W) -> Vec<(String, String)>,
+        members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let feed = tx.open_table(FEED).map_err(db)?;
-        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
-        let works = tx.open_table(WORKS).map_err(db)?;
-        let origins = tx.open_table(ORIGINS).map_err(db)?;
-        let records = tx.open_table(RECORDS).map_err(db)?;
+        let tx = self.db.begin_read()?;
+        let feed = tx.open_table(FEED)?;
+        let entries = tx.open_table(FEED_ENTRIES)?;
+        let works = tx.open_table(WORKS)?;
+        let origins = tx.open_table(ORIGINS)?;
+        let records = tx.open_table(RECORDS)?;
         let start = match range.after {
             Some((stamp, sequence)) if stamp >= range.from => (stamp, sequence.saturating_add(1)),
             _ => (range.from, 0),
         };
         let mut page = Vec::new();
         let mut more = false;
-        for item in feed
-            .range((range.set, start.0, start.1)..=(range.set, range.until, u64::MAX))
-            .map_err(db)?
+        for item in
+            feed.range((range.set, start.0, start.1)..=(range.set, range.until, u64::MAX))?
         {
-            let (key, id) = item.map_err(db)?;
+            let (key, id) = item?;
             if page.len() == limit {
                 // More only if a current entry follows (stale ones are skipped).
                 more = is_current(&entries, &key.value(), id.value())?;
@@ -322,13 +292,12 @@ impl Store {
             };
             if with_works {
                 let bytes = works
-                    .get(id)
-                    .map_err(db)?
+                    .get(id)?
                     .ok_or_else(|| corrupt(format!("feed lists {id}, which is missing")))?;
                 let work: W = decode_work(bytes.value())?;
-                for (source, identifier) in members(&work) {
-                    let origin = read_origin(&origins, &records, (&source, &identifier))?;
-                    item.origins.push((source, identifier, origin));
+                for key in members(&work) {
+                    let origin = read_origin(&origins, &records, key.as_ref())?;
+                    item.origins.push((key, origin));
                 }
                 item.work = Some(work);
             }
@@ -339,19 +308,16 @@ impl Store {
 
     /// How many works a range holds (from its start, whatever `after` says).
     pub fn feed_count(&self, range: FeedRange<'_>) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
+        let tx = self.db.begin_read()?;
         if range.from == 0 && range.until == u64::MAX {
-            let sets = tx.open_table(FEED_SETS).map_err(db)?;
-            return Ok(sets.get(range.set).map_err(db)?.map_or(0, |v| v.value()));
+            let sets = tx.open_table(FEED_SETS)?;
+            return Ok(sets.get(range.set)?.map_or(0, |v| v.value()));
         }
-        let feed = tx.open_table(FEED).map_err(db)?;
-        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
+        let feed = tx.open_table(FEED)?;
+        let entries = tx.open_table(FEED_ENTRIES)?;
         let mut count = 0;
-        for item in feed
-            .range((range.set, range.from, 0)..=(range.set, range.until, u64::MAX))
-            .map_err(db)?
-        {
-            let (key, id) = item.map_err(db)?;
+        for item in feed.range((range.set, range.from, 0)..=(range.set, range.until, u64::MAX))? {
+            let (key, id) = item?;
             if is_current(&entries, &key.value(), id.value())? {
                 count += 1;
             }
@@ -361,14 +327,11 @@ impl Store {
 
     /// The oldest datestamp in the feed (deleted works included), if any.
     pub fn feed_earliest(&self) -> Result<Option<u64>, StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let feed = tx.open_table(FEED).map_err(db)?;
-        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
-        for item in feed
-            .range(("", 0, 0)..=("", u64::MAX, u64::MAX))
-            .map_err(db)?
-        {
-            let (key, id) = item.map_err(db)?;
+        let tx = self.db.begin_read()?;
+        let feed = tx.open_table(FEED)?;
+        let entries = tx.open_table(FEED_ENTRIES)?;
+        for item in feed.range(("", 0, 0)..=("", u64::MAX, u64::MAX))? {
+            let (key, id) = item?;
             if is_current(&entries, &key.value(), id.value())? {
                 return Ok(Some(key.value().1));
             }
@@ -378,11 +341,11 @@ impl Store {
 
     /// Every set that has works, with how many (deleted ones included).
     pub fn feed_sets(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let sets = tx.open_table(FEED_SETS).map_err(db)?;
-        let mut all = Vec::with_capacity(sets.len().map_err(db)? as usize);
-        for item in sets.iter().map_err(db)? {
-            let (set, count) = item.map_err(db)?;
+        let tx = self.db.begin_read()?;
+        let sets = tx.open_table(FEED_SETS)?;
+        let mut all = Vec::with_capacity(sets.len()? as usize);
+        for item in sets.iter()? {
+            let (set, count) = item?;
             if !set.value().is_empty() {
                 all.push((set.value().to_owned(), count.value()));
             }
@@ -394,24 +357,24 @@ impl Store {
     pub fn feed_work<W: DeserializeOwned>(
         &self,
         id: &str,
-        members: impl Fn(&W) -> Vec<(String, String)>,
+        members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<Option<FeedItem<W>>, StoreError> {
-        let tx = self.db.begin_read().map_err(db)?;
-        let entries = tx.open_table(FEED_ENTRIES).map_err(db)?;
-        let works = tx.open_table(WORKS).map_err(db)?;
-        let origins = tx.open_table(ORIGINS).map_err(db)?;
-        let records = tx.open_table(RECORDS).map_err(db)?;
+        let tx = self.db.begin_read()?;
+        let entries = tx.open_table(FEED_ENTRIES)?;
+        let works = tx.open_table(WORKS)?;
+        let origins = tx.open_table(ORIGINS)?;
+        let records = tx.open_table(RECORDS)?;
         let Some(entry) = read_entry(&entries, id)? else {
             return Ok(None);
         };
-        let Some(bytes) = works.get(id).map_err(db)? else {
+        let Some(bytes) = works.get(id)? else {
             return Ok(None);
         };
         let work: W = decode_work(bytes.value())?;
         let mut found = Vec::new();
-        for (source, identifier) in members(&work) {
-            let origin = read_origin(&origins, &records, (&source, &identifier))?;
-            found.push((source, identifier, origin));
+        for key in members(&work) {
+            let origin = read_origin(&origins, &records, key.as_ref())?;
+            found.push((key, origin));
         }
         Ok(Some(FeedItem {
             entry,
@@ -423,28 +386,29 @@ impl Store {
     /// The store's secret for signing what it hands out (resumption tokens), created at first
     /// use: tokens stay valid across restarts and cannot be forged without the store file.
     pub fn secret(&self) -> Result<Vec<u8>, StoreError> {
-        const NAME: &str = "token_secret";
         {
-            let tx = self.db.begin_read().map_err(db)?;
-            let meta = tx.open_table(META).map_err(db)?;
-            if let Some(found) = meta.get(NAME).map_err(db)? {
+            let tx = self.db.begin_read()?;
+            let meta = tx.open_table(META)?;
+            if let Some(found) = meta.get(meta_key::TOKEN_SECRET)? {
                 return Ok(found.value().as_bytes().to_vec());
             }
         }
-        let tx = self.db.begin_write().map_err(db)?;
+        let tx = self.db.begin_write()?;
         let secret = {
-            let mut meta = tx.open_table(META).map_err(db)?;
-            let existing = meta.get(NAME).map_err(db)?.map(|v| v.value().to_owned());
+            let mut meta = tx.open_table(META)?;
+            let existing = meta
+                .get(meta_key::TOKEN_SECRET)?
+                .map(|v| v.value().to_owned());
             match existing {
                 Some(found) => found,
                 None => {
                     let fresh = random_hex(32);
-                    meta.insert(NAME, fresh.as_str()).map_err(db)?;
+                    meta.insert(meta_key::TOKEN_SECRET, fresh.as_str())?;
                     fresh
                 }
             }
         };
-        tx.commit().map_err(db)?;
+        tx.commit()?;
         Ok(secret.into_bytes())
     }
 }
@@ -455,7 +419,7 @@ fn is_current(
     key: &(&str, u64, u64),
     id: &str,
 ) -> Result<bool, StoreError> {
-    Ok(entries.get(id).map_err(db)?.is_some_and(|v| {
+    Ok(entries.get(id)?.is_some_and(|v| {
         let (stamp, sequence, _, _) = v.value();
         (stamp, sequence) == (key.1, key.2)
     }))
@@ -465,7 +429,7 @@ fn read_entry(
     entries: &impl ReadableTable<&'static str, (u64, u64, bool, &'static str)>,
     id: &str,
 ) -> Result<Option<FeedEntry>, StoreError> {
-    Ok(entries.get(id).map_err(db)?.map(|v| {
+    Ok(entries.get(id)?.map(|v| {
         let (stamp, sequence, deleted, sets) = v.value();
         FeedEntry {
             id: id.to_owned(),
@@ -497,9 +461,9 @@ fn read_origin(
         (&'static str, &'static str, &'static str),
     >,
     records: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
-    key: (&str, &str),
+    key: RecordKeyRef<'_>,
 ) -> Result<Option<RecordOrigin>, StoreError> {
-    if let Some(found) = origins.get(key).map_err(db)? {
+    if let Some(found) = origins.get(key.pair())? {
         let (datestamp, format, stored_at) = found.value();
         return Ok(Some(RecordOrigin {
             datestamp: datestamp.to_owned(),
@@ -508,15 +472,11 @@ fn read_origin(
         }));
     }
     records
-        .get(key)
-        .map_err(db)?
-        .map(|v| super::encode::record_header::<RecordOrigin>(v.value().1))
+        .get(key.pair())?
+        .map(|v| record_header::<RecordOrigin>(v.value().1))
         .transpose()
 }
 
 fn corrupt(error: String) -> StoreError {
-    StoreError::Corrupt {
-        table: "feed",
-        error,
-    }
+    StoreError::corrupt("feed", error)
 }

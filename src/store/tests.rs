@@ -1,5 +1,7 @@
 //! Store invariants: idempotent upserts, counts, rejects and checkpoints move together.
 
+use redb::ReadableTableMetadata;
+
 use super::*;
 use crate::map::{LangText, Record};
 use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
@@ -167,7 +169,7 @@ fn schema_version_mismatch_is_refused_with_a_clear_message() {
     {
         let store = Store::open(dir.path()).unwrap();
         let tx = store.db.begin_write().unwrap();
-        tx.open_table(META)
+        tx.open_table(tables::META)
             .unwrap()
             .insert("schema_version", "999")
             .unwrap();
@@ -283,15 +285,10 @@ fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
 
     let rows = |store: &Store, table| {
         let tx = store.db.begin_read().unwrap();
-        let count = match table {
-            "feed" => tx.open_table(super::feed::FEED).unwrap().len().unwrap(),
-            _ => tx
-                .open_table(super::feed::FEED_STALE)
-                .unwrap()
-                .len()
-                .unwrap(),
-        };
-        count
+        match table {
+            "feed" => tx.open_table(tables::FEED).unwrap().len().unwrap(),
+            _ => tx.open_table(tables::FEED_STALE).unwrap().len().unwrap(),
+        }
     };
     // "", "type", "type:x" per place: 4 places, 2 current; under "" the old places are gone.
     assert_eq!((rows(&store, "feed"), rows(&store, "stale")), (10, 4));

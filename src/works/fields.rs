@@ -98,7 +98,7 @@ fn union<T: Clone>(
 }
 
 /// Whether two lists name the same people, in the same order.
-fn same_people(a: &Vec<Person>, b: &Vec<Person>) -> bool {
+fn same_people(a: &[Person], b: &[Person]) -> bool {
     a.iter()
         .map(normalize::name_key)
         .eq(b.iter().map(normalize::name_key))
@@ -128,12 +128,12 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
     let authors = pick(
         &ranked,
         |n| (!n.authors.is_empty()).then(|| n.authors.clone()),
-        same_people,
+        |a, b| same_people(a, b),
     );
     let advisors = pick(
         &ranked,
         |n| (!n.advisors.is_empty()).then(|| n.advisors.clone()),
-        same_people,
+        |a, b| same_people(a, b),
     );
     let degree_type = pick(
         &ranked,
@@ -187,7 +187,7 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
         degree_type,
         discipline: pick(&ranked, |n| n.discipline.clone(), folded_eq),
         institution: pick(&ranked, |n| n.institution.clone(), folded_eq),
-        date: pick(&ranked, |n| n.date.clone(), |a, b| a.year == b.year),
+        date: pick(&ranked, |n| n.date, |a, b| a.year == b.year),
         language: pick(&ranked, |n| n.language.clone(), |a, b| a == b),
         abstracts,
         keywords,

@@ -82,3 +82,19 @@ pub struct WorkFields {
     /// ESS relevance, 0 to 1: the highest of the members'.
     pub relevance: f32,
 }
+
+impl Member {
+    /// The member record's key in the store, borrowed.
+    pub fn key(&self) -> crate::store::RecordKeyRef<'_> {
+        crate::store::RecordKeyRef::new(&self.source, &self.identifier)
+    }
+}
+
+impl From<&crate::store::RecordKey> for Member {
+    fn from(key: &crate::store::RecordKey) -> Member {
+        Member {
+            source: key.source().to_owned(),
+            identifier: key.identifier().to_owned(),
+        }
+    }
+}

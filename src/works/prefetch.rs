@@ -12,20 +12,22 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{Analysed, FeatureCache, SourceInfos, StoredFeatures, Work, analyse, on_all_cores};
+use super::analyse::{Analysed, analyse, on_all_cores};
+use super::batch::FeatureCache;
+use super::{SourceInfos, StoredFeatures, Work};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
-use crate::store::{BlockMember, Store, StoreError};
+use crate::store::{BlockMember, RecordKey, Store, StoreError};
 
 /// A changed record, as prefetching needs it: its key and what dedup will compare (`None`: it
 /// makes no work any more).
 pub(super) struct Wanted {
-    pub key: (String, String),
+    pub key: RecordKey,
     pub new: Option<StoredFeatures>,
 }
 
 impl Wanted {
-    pub fn of(key: &(String, String), analysed: Option<&Analysed>) -> Wanted {
+    pub fn of(key: &RecordKey, analysed: Option<&Analysed>) -> Wanted {
         Wanted {
             key: key.clone(),
             new: analysed.map(|analysed| StoredFeatures {
@@ -38,10 +40,10 @@ impl Wanted {
 
 /// One row read ahead. Large rows are boxed: rows are moved around.
 pub(super) enum Row {
-    Features((String, String), Box<StoredFeatures>),
-    Work((String, String), Option<String>),
+    Features(RecordKey, Box<StoredFeatures>),
+    Work(RecordKey, Option<String>),
     Body(String, Box<Work>),
-    Member((String, String), Option<String>, Option<Box<Analysed>>),
+    Member(RecordKey, Option<String>, Option<Box<Analysed>>),
     Block(u64, Option<Vec<BlockMember>>),
     /// Candidates whose features were not read: their sketch rules them out.
     Skipped(usize),
@@ -52,7 +54,7 @@ pub(super) enum Row {
 pub(super) fn rows(
     store: &Store,
     wanted: &[Wanted],
-    changed: &HashSet<(String, String)>,
+    changed: &HashSet<RecordKey>,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<Row>, StoreError> {
@@ -62,41 +64,39 @@ pub(super) fn rows(
         let mut seen_works = HashSet::new();
         let mut rows = Vec::new();
         let mut skipped = 0;
-        let read_features = |rows: &mut Vec<Row>,
-                             seen: &mut HashSet<(String, String)>,
-                             record: &(String, String)| {
-            if seen.insert(record.clone())
-                && let Some(features) = view.features((&record.0, &record.1))?
-            {
-                rows.push(Row::Features(record.clone(), Box::new(features)));
-            }
-            Ok::<_, StoreError>(())
-        };
+        let read_features =
+            |rows: &mut Vec<Row>, seen: &mut HashSet<RecordKey>, record: &RecordKey| {
+                if seen.insert(record.clone())
+                    && let Some(features) = view.features(record.as_ref())?
+                {
+                    rows.push(Row::Features(record.clone(), Box::new(features)));
+                }
+                Ok::<_, StoreError>(())
+            };
         for Wanted { key, new } in part {
-            let record = (key.0.as_str(), key.1.as_str());
-            let work = view.record_work(record)?;
+            let work = view.record_work(key.as_ref())?;
             if let Some(id) = &work
                 && seen_works.insert(id.clone())
                 && let Some(body) = view.work::<Work>(id)?
             {
                 for member in &body.members {
-                    let other = (member.source.clone(), member.identifier.clone());
+                    let other = RecordKey::from(member.key());
                     if changed.contains(&other) {
                         continue;
                     }
                     read_features(&mut rows, &mut seen, &other)?;
                     let info = sources.get(&member.source);
                     let analysed = view
-                        .record(&member.source, &member.identifier)?
+                        .record(member.key())?
                         .and_then(|record| analyse(&record, &info, thesaurus))
                         .map(Box::new);
-                    let work = view.record_work((&member.source, &member.identifier))?;
+                    let work = view.record_work(member.key())?;
                     rows.push(Row::Member(other, work, analysed));
                 }
                 rows.push(Row::Body(id.clone(), Box::new(body)));
             }
             rows.push(Row::Work(key.clone(), work));
-            let old = view.features::<StoredFeatures>(record)?;
+            let old = view.features::<StoredFeatures>(key.as_ref())?;
             let unchanged = matches!((&old, new), (Some(old), Some(new))
                 if old.features == new.features && old.keys == new.keys);
             if let Some(old) = old {
@@ -130,14 +130,14 @@ pub(super) fn rows(
 /// writes, analyses of unchanged members.
 #[derive(Default)]
 pub(super) struct Prefetched {
-    pub record_work: HashMap<(String, String), Option<String>>,
+    pub record_work: HashMap<RecordKey, Option<String>>,
     /// By block key; `None`: more members than the block's limit.
     pub blocks: HashMap<u64, Option<Vec<BlockMember>>>,
     /// Works as committed, taken by `Batch::get` (the batch keeps those it changes).
     pub works: HashMap<String, Work>,
     /// Blocks and features this batch wrote: rows read ahead for them are stale.
     pub blocks_written: HashSet<u64>,
-    pub features_written: HashSet<(String, String)>,
+    pub features_written: HashSet<RecordKey>,
     /// Features rows read ahead, and block members whose sketch ruled them out (debug log).
     pub features_read: usize,
     pub candidates_skipped: usize,
@@ -149,7 +149,7 @@ impl Prefetched {
         &mut self,
         rows: Vec<Row>,
         cache: &mut FeatureCache,
-        analysed: &mut HashMap<(String, String), Analysed>,
+        analysed: &mut HashMap<RecordKey, Analysed>,
     ) {
         for row in rows {
             match row {

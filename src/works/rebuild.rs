@@ -1,16 +1,17 @@
 //! The first `works update` of a store (no work yet): every record is analysed on all cores,
 //! clustered in memory in one pass (`dedup::cluster`), and the works written in bulk, instead of
 //! attaching records one by one through the blocking index (which costs a lookup per candidate).
-//! Later updates are incremental (`Batch` in `mod.rs`) and find the same tables filled the same
+//! Later updates are incremental (`Batch` in `batch.rs`) and find the same tables filled the same
 //! way: features and blocking keys per record, `record_work`, works with their merge reasons.
 
 use std::collections::HashMap;
 
-use super::{Analysed, SourceInfos, StoredFeatures, UpdateReport, analyse_all, fields};
-use super::{Member, MemberData, MergeReason, Work};
+use super::analyse::{Analysed, analyse_all};
+use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
+use super::{UpdateReport, Work, fields, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
-use crate::store::{Store, StoreError, now_rfc3339};
+use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
@@ -40,7 +41,7 @@ pub(super) fn rebuild(
     report.records = changed.len() as u64;
 
     // 1. What dedup compares, for every record that makes a work.
-    let mut records: Vec<(String, String)> = Vec::new();
+    let mut records: Vec<RecordKey> = Vec::new();
     let mut features: Vec<Features> = Vec::new();
     let mut keys: Vec<Vec<BlockKey>> = Vec::new();
     for slice in changed.chunks(ANALYSE_SLICE) {
@@ -63,10 +64,7 @@ pub(super) fn rebuild(
             group_of[member] = group;
         }
     }
-    let member = |index: usize| Member {
-        source: records[index].0.clone(),
-        identifier: records[index].1.clone(),
-    };
+    let member = |index: usize| Member::from(&records[index]);
     let mut merges: HashMap<usize, Vec<MergeReason>> = HashMap::new();
     for link in &clustering.links {
         merges
@@ -98,12 +96,12 @@ pub(super) fn rebuild(
     let last = slices.len() - 1;
     for (number, range) in slices.into_iter().enumerate() {
         let groups = &clustering.groups[range.clone()];
-        let wanted: Vec<(String, String)> = groups
+        let wanted: Vec<RecordKey> = groups
             .iter()
             .flatten()
             .map(|&index| records[index].clone())
             .collect();
-        let mut analysed: HashMap<(String, String), Analysed> =
+        let mut analysed: HashMap<RecordKey, Analysed> =
             analyse_all(store, &wanted, sources, thesaurus)?
                 .into_iter()
                 .filter_map(|(key, analysed)| Some((key, analysed?)))
@@ -130,14 +128,13 @@ pub(super) fn rebuild(
                     fields: None,
                 });
             }
-            let mut data: Vec<Vec<(super::SourceInfo, Analysed)>> = works
+            let mut data: Vec<Vec<(SourceInfo, Analysed)>> = works
                 .iter()
                 .map(|work| {
                     work.members
                         .iter()
                         .filter_map(|member| {
-                            let key = (member.source.clone(), member.identifier.clone());
-                            let one = analysed.remove(&key)?;
+                            let one = analysed.remove(&RecordKey::from(member.key()))?;
                             Some((sources.get(&member.source), one))
                         })
                         .collect()
@@ -158,7 +155,7 @@ pub(super) fn rebuild(
                     })
                     .collect();
                 work.fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
-                super::write_work(tx, work, None)?;
+                write_work(tx, work, None)?;
                 report.works_created += 1;
             }
             for (work, data) in works.iter().zip(&mut data) {
@@ -175,11 +172,11 @@ pub(super) fn rebuild(
             }
             record_work.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for (member, id) in &record_work {
-                tx.set_record_work((&member.source, &member.identifier), id)?;
+                tx.set_record_work(member.key(), id)?;
             }
             stored.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for (member, features) in &stored {
-                tx.set_features((&member.source, &member.identifier), features)?;
+                tx.set_features(member.key(), features)?;
                 let sketch = dedup::Sketch::of(&features.features).0;
                 for block in &features.keys {
                     blocks.push((BlockKey::of(block).id(), member, sketch));
@@ -188,7 +185,7 @@ pub(super) fn rebuild(
             blocks.sort_unstable();
             blocks.dedup();
             for (block, member, sketch) in blocks {
-                tx.add_to_block(block, (&member.source, &member.identifier), sketch)?;
+                tx.add_to_block(block, member.key(), sketch)?;
             }
             if durable {
                 tx.set_cursor(next)?;

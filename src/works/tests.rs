@@ -2,12 +2,15 @@
 //! is read ahead in one slice or in many (reading ahead only caches what the batch would read
 //! itself, and the batch keeps its own writes apart).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::attach::current_reasons;
+use super::update::update_in_slices;
 use super::*;
+use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, LabelledRecord, Sketch};
 use crate::oai::{HarvestedRecord, PageItem};
-use crate::store::{Checkpoint, prepare_items};
+use crate::store::{Checkpoint, RecordKey, prepare_items};
 
 fn labelled() -> Vec<LabelledRecord> {
     let path = concat!(
@@ -82,29 +85,21 @@ fn works(store: &Store) -> Vec<serde_json::Value> {
 fn assert_blocks_follow_features(store: &Store) {
     let view = store.dedup_view().unwrap();
     let mut expected = Vec::new();
-    let mut records: Vec<(String, String)> = store
+    let mut records: Vec<RecordKey> = store
         .block_entries()
         .into_iter()
-        .map(|(_, source, identifier, _)| (source, identifier))
+        .map(|(_, record, _)| record)
         .collect();
     records.extend(store.feature_records());
     records.sort();
     records.dedup();
-    for (source, identifier) in records {
-        let Some(stored) = view
-            .features::<StoredFeatures>((&source, &identifier))
-            .unwrap()
-        else {
+    for record in records {
+        let Some(stored) = view.features::<StoredFeatures>(record.as_ref()).unwrap() else {
             continue;
         };
         let sketch = Sketch::of(&stored.features).0;
         for key in &stored.keys {
-            expected.push((
-                BlockKey::of(key).id(),
-                source.clone(),
-                identifier.clone(),
-                sketch,
-            ));
+            expected.push((BlockKey::of(key).id(), record.clone(), sketch));
         }
     }
     expected.sort();

@@ -1,0 +1,59 @@
+//! The store's one error type. redb's many error types (one per kind of call) convert into it,
+//! so that `?` works on any redb call; they all say "store: " and redb's own message.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: the store is in use by another essor process")]
+    InUse { path: PathBuf },
+    #[error(
+        "{path}: store schema version {found}, but this essor uses version {expected}; use a new --data folder (and re-harvest) or the essor version that wrote it"
+    )]
+    SchemaVersion {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
+    #[error("cannot create data folder {path}: {error}")]
+    CreateDir {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("store: {0}")]
+    Redb(#[from] redb::Error),
+    #[error("store: corrupt value in {table}: {error}")]
+    Corrupt { table: &'static str, error: String },
+}
+
+impl StoreError {
+    /// A value of `table` that cannot be read (or a row another table points to is missing).
+    pub fn corrupt(table: &'static str, error: impl ToString) -> StoreError {
+        StoreError::Corrupt {
+            table,
+            error: error.to_string(),
+        }
+    }
+}
+
+/// `From` for each of redb's error types, through `redb::Error` (which keeps their messages).
+macro_rules! from_redb {
+    ($($kind:ident),* $(,)?) => {
+        $(
+            impl From<redb::$kind> for StoreError {
+                fn from(error: redb::$kind) -> StoreError {
+                    StoreError::Redb(error.into())
+                }
+            }
+        )*
+    };
+}
+
+from_redb!(
+    DatabaseError,
+    TransactionError,
+    TableError,
+    StorageError,
+    CommitError,
+    SetDurabilityError,
+);

@@ -1,0 +1,302 @@
+//! The harvest's side of the store: pages of records and rejects written with their
+//! checkpoint, runs, the change log later stages follow, and the listings of what is stored.
+
+use redb::{Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+
+use super::encode::{RejectHeader, decompress, from_json, stored_record, to_json, was_deleted};
+use super::tables::{CHANGES, CHECKPOINTS, COUNTS, ORIGINS, RECORDS, REJECTS, RUNS};
+use super::{
+    Checkpoint, PreparedItem, RecordKey, RecordKeyRef, RunCounters, RunRecord, Store, StoreError,
+    StoredRecord, StoredReject,
+};
+
+/// A change-log position and the records changed after it.
+pub struct Changes {
+    pub records: Vec<RecordKey>,
+    /// The position after the last change returned.
+    pub next: u64,
+}
+
+impl Store {
+    pub fn checkpoint(&self, source: &str) -> Result<Checkpoint, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(CHECKPOINTS)?;
+        match table.get(source)? {
+            Some(value) => from_json("checkpoints", value.value()),
+            None => Ok(Checkpoint::default()),
+        }
+    }
+
+    /// Starts a run: allocates its id, records it as running and saves the checkpoint that
+    /// points at it, atomically.
+    pub fn begin_run(
+        &self,
+        run: &mut RunRecord,
+        checkpoint: &mut Checkpoint,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut runs = tx.open_table(RUNS)?;
+            let next_id = runs.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+            run.run_id = next_id;
+            if let Some(active) = checkpoint.active.as_mut() {
+                active.run_id = next_id;
+            }
+            runs.insert(next_id, to_json(run).as_slice())?;
+            let mut checkpoints = tx.open_table(CHECKPOINTS)?;
+            checkpoints.insert(run.source.as_str(), to_json(checkpoint).as_slice())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Appends a run to the history without touching any checkpoint (a run that failed before
+    /// it could begin, such as an unreachable repository).
+    pub fn append_run(&self, run: &mut RunRecord) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut runs = tx.open_table(RUNS)?;
+            run.run_id = runs.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+            runs.insert(run.run_id, to_json(run).as_slice())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Saves a run's state and its checkpoint together (resumption, completion, failure).
+    pub fn save_run(&self, run: &RunRecord, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut runs = tx.open_table(RUNS)?;
+            runs.insert(run.run_id, to_json(run).as_slice())?;
+            let mut checkpoints = tx.open_table(CHECKPOINTS)?;
+            checkpoints.insert(run.source.as_str(), to_json(checkpoint).as_slice())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn run(&self, run_id: u64) -> Result<Option<RunRecord>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RUNS)?;
+        table
+            .get(run_id)?
+            .map(|v| from_json("runs", v.value()))
+            .transpose()
+    }
+
+    /// Writes one page of a harvest with the checkpoint that follows it. The checkpoint's run
+    /// counters are advanced by what this page did, which is also returned. Items are prepared
+    /// (serialised, hashed, compressed) beforehand by [`prepare_items`], off the writer thread.
+    ///
+    /// `durable = false` skips the fsync: a crash may then lose this commit, but never half of
+    /// it, and the checkpoint lost with it makes the rerun fetch the page again.
+    pub fn commit_page(
+        &self,
+        source: &str,
+        items: &[PreparedItem],
+        checkpoint: &mut Checkpoint,
+        durable: bool,
+    ) -> Result<RunCounters, StoreError> {
+        let mut page = RunCounters::default();
+        let mut tx = self.db.begin_write()?;
+        if !durable {
+            tx.set_durability(Durability::None)?;
+        }
+        {
+            let mut records = tx.open_table(RECORDS)?;
+            let mut rejects = tx.open_table(REJECTS)?;
+            let mut counts_table = tx.open_table(COUNTS)?;
+            let mut changes = tx.open_table(CHANGES)?;
+            let mut origins = tx.open_table(ORIGINS)?;
+            let mut next_change = changes.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+            let (mut live, mut deleted, mut rejected) = counts_table
+                .get(source)?
+                .map(|v| v.value())
+                .unwrap_or_default();
+            let had_rejects = !rejects.is_empty()?;
+
+            for item in items {
+                match item {
+                    PreparedItem::Record {
+                        identifier,
+                        deleted: now_deleted,
+                        hash,
+                        blob,
+                        origin,
+                    } => {
+                        let key = (source, identifier.as_str());
+                        let previous = records.get(key)?.map(|v| {
+                            let (old_hash, old_blob) = v.value();
+                            (old_hash, old_hash != *hash && was_deleted(old_blob))
+                        });
+                        // A record that maps now clears an earlier rejection of it.
+                        if had_rejects && rejects.remove(key)?.is_some() {
+                            rejected = rejected.saturating_sub(1);
+                        }
+                        match previous {
+                            Some((old_hash, _)) if old_hash == *hash => {
+                                page.unchanged += 1;
+                                continue;
+                            }
+                            Some((_, old_deleted)) => match (old_deleted, *now_deleted) {
+                                (false, true) => {
+                                    page.deleted += 1;
+                                    live = live.saturating_sub(1);
+                                    deleted += 1;
+                                }
+                                (true, false) => {
+                                    page.updated += 1;
+                                    live += 1;
+                                    deleted = deleted.saturating_sub(1);
+                                }
+                                _ => page.updated += 1,
+                            },
+                            None if *now_deleted => {
+                                page.deleted += 1;
+                                deleted += 1;
+                            }
+                            None => {
+                                page.new += 1;
+                                live += 1;
+                            }
+                        }
+                        records.insert(key, (*hash, blob.as_slice()))?;
+                        origins.insert(
+                            key,
+                            (origin.0.as_str(), origin.1.as_str(), origin.2.as_str()),
+                        )?;
+                        changes.insert(next_change, key)?;
+                        next_change += 1;
+                    }
+                    PreparedItem::Reject { key, header, blob } => {
+                        page.rejected += 1;
+                        let previous = rejects
+                            .insert((source, key.as_str()), (header.as_slice(), blob.as_slice()))?;
+                        if previous.is_none() {
+                            rejected += 1;
+                        }
+                    }
+                }
+            }
+            counts_table.insert(source, (live, deleted, rejected))?;
+            page.pages = 1;
+            if let Some(active) = checkpoint.active.as_mut() {
+                active.counters.add(&page);
+            }
+            let mut checkpoints = tx.open_table(CHECKPOINTS)?;
+            checkpoints.insert(source, to_json(checkpoint).as_slice())?;
+        }
+        tx.commit()?;
+        Ok(page)
+    }
+
+    /// Harvest runs, oldest first, optionally of one source.
+    pub fn runs(&self, source: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RUNS)?;
+        let mut runs = Vec::new();
+        for entry in table.iter()? {
+            let (_, value) = entry?;
+            let run: RunRecord = from_json("runs", value.value())?;
+            if source.is_none_or(|s| s == run.source) {
+                runs.push(run);
+            }
+        }
+        Ok(runs)
+    }
+
+    /// Calls `visit` for each stored record in (source, identifier) order.
+    pub fn for_each_record(
+        &self,
+        source: Option<&str>,
+        mut visit: impl FnMut(StoredRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan(RECORDS, source, |key, (_, blob)| {
+            visit(stored_record(key, blob)?)
+        })
+    }
+
+    /// Calls `visit` for each reject in (source, key) order.
+    pub fn for_each_reject(
+        &self,
+        source: Option<&str>,
+        mut visit: impl FnMut(StoredReject) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan(REJECTS, source, |key, (header, raw)| {
+            let header: RejectHeader = from_json("rejects", header)?;
+            visit(StoredReject {
+                source: key.source().to_owned(),
+                identifier: header.identifier,
+                datestamp: header.datestamp,
+                reason: header.reason,
+                raw: decompress("rejects", raw)?,
+            })
+        })
+    }
+
+    /// Visits the entries of a table keyed by (source, identifier), all or one source's, in key
+    /// order.
+    fn scan<V: redb::Value + 'static>(
+        &self,
+        definition: TableDefinition<(&'static str, &'static str), V>,
+        source: Option<&str>,
+        mut visit: impl FnMut(RecordKeyRef<'_>, V::SelfType<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(definition)?;
+        let range = match source {
+            Some(source) => table.range((source, "")..)?,
+            None => table.range::<(&str, &str)>(..)?,
+        };
+        for entry in range {
+            let (key, value) = entry?;
+            let (record_source, identifier) = key.value();
+            if source.is_some_and(|s| s != record_source) {
+                break;
+            }
+            visit(RecordKeyRef::new(record_source, identifier), value.value())?;
+        }
+        Ok(())
+    }
+
+    /// One stored record.
+    pub fn record(&self, key: RecordKeyRef<'_>) -> Result<Option<StoredRecord>, StoreError> {
+        let tx = self.db.begin_read()?;
+        read_record(&tx.open_table(RECORDS)?, key)
+    }
+
+    /// Up to `limit` records changed after `cursor`, each once, in change order.
+    pub fn changes_since(&self, cursor: u64, limit: usize) -> Result<Changes, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(CHANGES)?;
+        let mut records = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut next = cursor;
+        for entry in table.range(cursor + 1..)? {
+            let (sequence, key) = entry?;
+            let (source, identifier) = key.value();
+            next = sequence.value();
+            let key = RecordKey::new(source, identifier);
+            if !seen.contains(&key) {
+                seen.insert(key.clone());
+                records.push(key);
+            }
+            if records.len() >= limit {
+                break;
+            }
+        }
+        Ok(Changes { records, next })
+    }
+}
+
+/// A stored record, from a write transaction's table or a read-only view's.
+pub(super) fn read_record(
+    table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
+    key: RecordKeyRef<'_>,
+) -> Result<Option<StoredRecord>, StoreError> {
+    match table.get(key.pair())? {
+        None => Ok(None),
+        Some(value) => stored_record(key, value.value().1).map(Some),
+    }
+}

@@ -1,0 +1,117 @@
+//! Every table of the store file, in one place: its key, its value, what it holds and who
+//! writes it. Their names and types are the file's format: changing one is a schema change
+//! ([`super::SCHEMA_VERSION`]). Keys about one record are (source, OAI identifier) pairs, the
+//! stored form of [`super::RecordKey`].
+
+// The types are spelled out: they are the file's format, read here at a glance.
+#![allow(clippy::type_complexity)]
+
+use redb::{MultimapTableDefinition, TableDefinition, WriteTransaction};
+
+use super::StoreError;
+
+/// name → value: the schema version, counters and cursors (the names are in [`meta_key`]).
+/// Written at open, by the works stage and the feed index.
+pub(super) const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+/// The names of the `meta` table's entries.
+pub(super) mod meta_key {
+    /// The store's [`SCHEMA_VERSION`](crate::store::SCHEMA_VERSION), checked at open.
+    pub const SCHEMA_VERSION: &str = "schema_version";
+    /// The change-log position the works stage has applied up to.
+    pub const WORKS_CURSOR: &str = "works_cursor";
+    /// The last work id's number (ids are never reused).
+    pub const WORK_SEQUENCE: &str = "work_sequence";
+    /// The last feed sequence number given out.
+    pub const FEED_SEQUENCE: &str = "feed_sequence";
+    /// The last feed datestamp given out (seconds): later ones never sort before it.
+    pub const FEED_LAST_STAMP: &str = "feed_last_stamp";
+    /// The secret resumption tokens are signed with.
+    pub const TOKEN_SECRET: &str = "token_secret";
+}
+
+// The harvest's tables, written by `Store::commit_page` (a page at a time) and the run
+// bookkeeping in records.rs.
+
+/// (source, OAI identifier) → (content hash, LZ4 of [u32 header length][JSON header][raw XML]).
+/// The hash sits outside the blob so "unchanged?" needs no decompression; header and raw are
+/// compressed together because the mapped record repeats the raw text (titles, abstracts).
+pub(super) const RECORDS: TableDefinition<(&str, &str), (u64, &[u8])> =
+    TableDefinition::new("records");
+/// (source, identifier or `sha:<hash>`) → (JSON reject header, LZ4 raw record XML).
+pub(super) const REJECTS: TableDefinition<(&str, &str), (&[u8], &[u8])> =
+    TableDefinition::new("rejects");
+/// source → JSON [`Checkpoint`](super::Checkpoint), saved with every page.
+pub(super) const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoints");
+/// run id → JSON [`RunRecord`](super::RunRecord).
+pub(super) const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
+/// source → (live, deleted, rejected) records.
+pub(super) const COUNTS: TableDefinition<&str, (u64, u64, u64)> =
+    TableDefinition::new("source_counts");
+/// sequence → (source, identifier) of every record written: later stages (works, index)
+/// follow this log from their own cursor, so their work is proportional to what changed.
+pub(super) const CHANGES: TableDefinition<u64, (&str, &str)> = TableDefinition::new("changes");
+/// (source, identifier) → (datestamp, format, stored at) of the stored version: the OAI feed's
+/// provenance reads this instead of decompressing records. Stores written before it have no
+/// rows for older records (the record's header says the same).
+pub(super) const ORIGINS: TableDefinition<(&str, &str), (&str, &str, &str)> =
+    TableDefinition::new("record_origins");
+
+// The works stage's tables, written through `WorksTx` (works.rs, dedup.rs).
+
+/// work id → LZ4 JSON of the work (live, tombstone, or merged away).
+pub(super) const WORKS: TableDefinition<&str, &[u8]> = TableDefinition::new("works");
+/// (source, identifier) → the id of the work the record belongs to (live records only).
+pub(super) const RECORD_WORK: TableDefinition<(&str, &str), &str> =
+    TableDefinition::new("record_work");
+/// (source, identifier) → what dedup compares (features and blocking keys): postcard after a
+/// `0` byte, JSON in older stores (see `encode::encode_features`).
+pub(super) const RECORD_FEATURES: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("record_features");
+/// blocking key (its 64-bit hash, `dedup::BlockKey`) → (source, identifier, sketch) of the
+/// records having it. The sketch (`dedup::Sketch`) lets an update skip candidates that cannot be
+/// the same work without reading their features.
+pub(super) const BLOCK_MEMBERS: MultimapTableDefinition<u64, (&str, &str, u64)> =
+    MultimapTableDefinition::new("block_members");
+/// Schema 2's blocks (key string → record): only deleted, once `Store::migrate_blocks` has
+/// rebuilt them as [`BLOCK_MEMBERS`].
+pub(super) const OLD_BLOCKS: MultimapTableDefinition<&str, (&str, &str)> =
+    MultimapTableDefinition::new("blocks");
+/// ("live" | "deleted") → number of works.
+pub(super) const WORK_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("work_counts");
+
+// The feed index (feed.rs), written with every work by `WorksTx::put_work`.
+
+/// (set, datestamp in seconds, sequence) → work id. Set `""` holds every work.
+pub(super) const FEED: TableDefinition<(&str, u64, u64), &str> = TableDefinition::new("feed");
+/// work id → (datestamp, sequence, deleted, its leaf sets joined by `\n`): its current entry.
+pub(super) const FEED_ENTRIES: TableDefinition<&str, (u64, u64, bool, &str)> =
+    TableDefinition::new("feed_entries");
+/// set → number of works filed in it (current entries only).
+pub(super) const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("feed_sets");
+/// (sequence of the move, set) → (datestamp, sequence) of a stale `feed` entry, in the order
+/// they went stale (appended, so cheap to write), until `FeedTx::close` prunes them.
+pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
+    TableDefinition::new("feed_stale");
+
+/// Creates every table that does not exist yet (redb creates a table when a write transaction
+/// first opens it), so that readers never meet a missing one.
+pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(RECORDS)?;
+    tx.open_table(REJECTS)?;
+    tx.open_table(CHECKPOINTS)?;
+    tx.open_table(RUNS)?;
+    tx.open_table(COUNTS)?;
+    tx.open_table(CHANGES)?;
+    tx.open_table(ORIGINS)?;
+    tx.open_table(WORKS)?;
+    tx.open_table(RECORD_WORK)?;
+    tx.open_table(RECORD_FEATURES)?;
+    tx.open_multimap_table(BLOCK_MEMBERS)?;
+    tx.open_table(WORK_COUNTS)?;
+    tx.open_table(FEED)?;
+    tx.open_table(FEED_ENTRIES)?;
+    tx.open_table(FEED_SETS)?;
+    tx.open_table(FEED_STALE)?;
+    Ok(())
+}

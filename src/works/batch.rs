@@ -1,0 +1,315 @@
+//! One batch of changes inside one write transaction: the batch's state (what it changed, kept
+//! apart from what was read ahead), its accessors to `record_work` rows, features and blocks,
+//! and [`Batch::apply`], which moves each changed record out of its work and attaches it again.
+//! Attaching is in `attach.rs`; regrouping and rebuilding the touched works in `regroup.rs`.
+//!
+//! Every `record_work` and block access goes through the methods here: a row the batch moved or
+//! wrote is taken from the batch, not from what was read ahead.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::analyse::Analysed;
+use super::prefetch::{Prefetched, Row};
+use super::{SourceInfos, StoredFeatures, UpdateReport, Work, write_work};
+use crate::classify::Thesaurus;
+use crate::dedup::{BlockKey, Sketch};
+use crate::store::{BlockMember, RecordKey, StoreError, WorksTx};
+
+/// Dedup features by record, kept across the batches of one update (bounded).
+pub type FeatureCache = HashMap<RecordKey, Arc<StoredFeatures>>;
+/// Beyond this many cached records the cache starts afresh (about 1 KiB each).
+pub(super) const CACHE_RECORDS: usize = 1_000_000;
+
+/// One batch of changes inside one transaction.
+pub(super) struct Batch<'b, 't> {
+    pub tx: &'b mut WorksTx<'t>,
+    pub sources: &'b SourceInfos,
+    pub thesaurus: &'b Thesaurus,
+    /// The datestamp of every work this batch writes.
+    pub now: String,
+    pub report: &'b mut UpdateReport,
+    /// Records of this batch, analysed, by key.
+    pub analysed: HashMap<RecordKey, Analysed>,
+    /// Features read or written during this update, so that candidates met again are not read
+    /// and decoded again.
+    cache: &'b mut FeatureCache,
+    /// Works created in this batch (reported as created, not also as changed).
+    pub created: BTreeSet<String>,
+    /// Works changed in this batch, written once at its end ([`Batch::flush`]): a work is
+    /// saved several times while records join it and its fields are rebuilt, and each write
+    /// moves it in a dozen feed sets.
+    pending: BTreeMap<String, Work>,
+    /// Whether each work read from the store was live, for the live/deleted counts.
+    liveness: HashMap<String, bool>,
+    /// The work of each record this batch moved (`None`: in none), written by
+    /// [`Batch::flush`]; `prefetched.record_work` keeps the committed rows.
+    moved: BTreeMap<RecordKey, Option<String>>,
+    /// Rows of the blocking index and works written (the debug log shows them).
+    pub block_writes: usize,
+    pub works_written: usize,
+    pub prefetched: Prefetched,
+}
+
+impl<'b, 't> Batch<'b, 't> {
+    pub fn new(
+        tx: &'b mut WorksTx<'t>,
+        sources: &'b SourceInfos,
+        thesaurus: &'b Thesaurus,
+        now: String,
+        report: &'b mut UpdateReport,
+        cache: &'b mut FeatureCache,
+    ) -> Batch<'b, 't> {
+        Batch {
+            tx,
+            sources,
+            thesaurus,
+            now,
+            report,
+            analysed: HashMap::new(),
+            cache,
+            created: BTreeSet::new(),
+            pending: BTreeMap::new(),
+            liveness: HashMap::new(),
+            moved: BTreeMap::new(),
+            block_writes: 0,
+            works_written: 0,
+            prefetched: Prefetched::default(),
+        }
+    }
+}
+
+impl Batch<'_, '_> {
+    /// Takes rows read ahead (see [`Prefetched::absorb`]).
+    pub fn absorb(&mut self, rows: Vec<Row>) {
+        self.prefetched.absorb(rows, self.cache, &mut self.analysed);
+    }
+
+    /// A record's stored features, from the cache or the transaction.
+    pub fn features(
+        &mut self,
+        record: &RecordKey,
+    ) -> Result<Option<Arc<StoredFeatures>>, StoreError> {
+        if let Some(found) = self.cache.get(record) {
+            return Ok(Some(found.clone()));
+        }
+        let Some(stored) = self.tx.features::<StoredFeatures>(record.as_ref())? else {
+            return Ok(None);
+        };
+        if self.cache.len() >= CACHE_RECORDS {
+            self.cache.clear();
+        }
+        let stored = Arc::new(stored);
+        self.cache.insert(record.clone(), stored.clone());
+        Ok(Some(stored))
+    }
+
+    /// The work of a record as this batch has it: moved by it, or as committed.
+    pub fn record_work(&self, record: &RecordKey) -> Result<Option<String>, StoreError> {
+        if let Some(work) = self.moved.get(record) {
+            return Ok(work.clone());
+        }
+        match self.prefetched.record_work.get(record) {
+            Some(work) => Ok(work.clone()),
+            None => self.tx.record_work(record.as_ref()),
+        }
+    }
+
+    pub fn set_record_work(&mut self, record: RecordKey, work: &str) -> Result<(), StoreError> {
+        self.moved.insert(record, Some(work.to_owned()));
+        Ok(())
+    }
+
+    fn remove_record_work(&mut self, record: RecordKey) -> Result<(), StoreError> {
+        self.moved.insert(record, None);
+        Ok(())
+    }
+
+    /// The members of a block (`None`: more than its limit), as this batch has it.
+    pub fn block(&mut self, block: &str) -> Result<Option<Vec<BlockMember>>, StoreError> {
+        let block = BlockKey::of(block);
+        if let Some(members) = self.prefetched.blocks.get(&block.id()) {
+            return Ok(members.clone());
+        }
+        let members = self.tx.block(block.id(), block.limit())?;
+        self.prefetched.blocks.insert(block.id(), members.clone());
+        Ok(members)
+    }
+
+    fn add_to_block(
+        &mut self,
+        block: &str,
+        record: &RecordKey,
+        sketch: Sketch,
+    ) -> Result<(), StoreError> {
+        let block = BlockKey::of(block);
+        if let Some(Some(members)) = self.prefetched.blocks.get_mut(&block.id()) {
+            let member = BlockMember {
+                record: record.clone(),
+                sketch: sketch.0,
+            };
+            if !members.contains(&member) {
+                members.push(member);
+            }
+            if members.len() > block.limit() {
+                self.prefetched.blocks.insert(block.id(), None);
+            }
+        }
+        self.block_writes += 1;
+        self.prefetched.blocks_written.insert(block.id());
+        self.tx.add_to_block(block.id(), record.as_ref(), sketch.0)
+    }
+
+    fn remove_from_block(
+        &mut self,
+        block: &str,
+        record: &RecordKey,
+        sketch: Sketch,
+    ) -> Result<(), StoreError> {
+        let block = BlockKey::of(block);
+        match self.prefetched.blocks.get_mut(&block.id()) {
+            Some(Some(members)) => {
+                members.retain(|m| m.record != *record || m.sketch != sketch.0);
+            }
+            // Over the limit before: perhaps not after, read it again when asked.
+            Some(None) => {
+                self.prefetched.blocks.remove(&block.id());
+            }
+            None => {}
+        }
+        self.block_writes += 1;
+        self.prefetched.blocks_written.insert(block.id());
+        self.tx
+            .remove_from_block(block.id(), record.as_ref(), sketch.0)
+    }
+
+    /// Moves changed records out of their works and into the works they now belong to; the
+    /// works they touched are added to `dirty`, for [`Batch::settle`].
+    pub fn apply(
+        &mut self,
+        changes: Vec<(RecordKey, Option<Analysed>)>,
+        dirty: &mut BTreeSet<String>,
+    ) -> Result<(), StoreError> {
+        for (key, analysed) in changes {
+            let old = self.features(&key)?;
+            let previous = self.record_work(&key)?;
+            let stored = analysed.as_ref().map(|analysed| StoredFeatures {
+                features: analysed.features.clone(),
+                keys: analysed.keys.clone(),
+            });
+            // What dedup compares did not change (an abstract, a keyword, a licence did): the
+            // record's links are what they were, only its work's fields change.
+            let unchanged = matches!(
+                (&old, &stored),
+                (Some(old), Some(new)) if old.features == new.features && old.keys == new.keys
+            );
+            if unchanged && let Some(work) = &previous {
+                dirty.insert(work.clone());
+                if let Some(analysed) = analysed {
+                    self.analysed.insert(key, analysed);
+                }
+                continue;
+            }
+            // Blocking keys are sorted: only those that came or went are written, unless the
+            // sketch filed with each changed too.
+            let old_keys: &[String] = old.as_ref().map_or(&[], |old| &old.keys);
+            let new_keys: &[String] = stored.as_ref().map_or(&[], |new| &new.keys);
+            let old_sketch = old.as_ref().map(|old| Sketch::of(&old.features));
+            let new_sketch = stored.as_ref().map(|new| Sketch::of(&new.features));
+            let same_sketch = old_sketch == new_sketch;
+            if let Some(sketch) = old_sketch {
+                for block in old_keys {
+                    if !same_sketch || new_keys.binary_search(block).is_err() {
+                        self.remove_from_block(block, &key, sketch)?;
+                    }
+                }
+            }
+            if let Some(sketch) = new_sketch {
+                for block in new_keys {
+                    if !same_sketch || old_keys.binary_search(block).is_err() {
+                        self.add_to_block(block, &key, sketch)?;
+                    }
+                }
+            }
+            self.prefetched.features_written.insert(key.clone());
+            if old.is_some() {
+                self.cache.remove(&key);
+                if stored.is_none() {
+                    self.tx.remove_features(key.as_ref())?;
+                }
+            }
+            if let Some(work) = &previous {
+                self.remove_record_work(key.clone())?;
+                dirty.insert(work.clone());
+            }
+            let (Some(analysed), Some(stored)) = (analysed, stored) else {
+                continue;
+            };
+            self.tx.set_features(key.as_ref(), &stored)?;
+            self.cache.insert(key.clone(), Arc::new(stored.clone()));
+            let work = self.attach(&key, &stored, previous.as_deref())?;
+            dirty.insert(work);
+            self.analysed.insert(key, analysed);
+        }
+        Ok(())
+    }
+
+    /// Regroups the works the batch touched, rebuilds their fields and writes them.
+    pub fn settle(&mut self, dirty: BTreeSet<String>) -> Result<(), StoreError> {
+        for id in dirty {
+            self.refresh(&id)?;
+        }
+        self.flush()
+    }
+
+    /// A work as this batch has it: changed and not yet written, or as stored.
+    pub fn get(&mut self, id: &str) -> Result<Option<Work>, StoreError> {
+        if let Some(work) = self.pending.get(id) {
+            return Ok(Some(work.clone()));
+        }
+        let work: Option<Work> = match self.prefetched.works.remove(id) {
+            Some(work) => Some(work),
+            None => self.tx.work(id)?,
+        };
+        if let Some(work) = &work {
+            self.liveness.entry(id.to_owned()).or_insert(work.is_live());
+        }
+        Ok(work)
+    }
+
+    /// [`Batch::get`] for a work that must exist (a record or another work names it).
+    pub fn load(&mut self, id: &str) -> Result<Work, StoreError> {
+        self.get(id)?.ok_or_else(|| {
+            StoreError::corrupt("works", format!("work {id} is referenced but missing"))
+        })
+    }
+
+    /// Keeps a changed work for [`Batch::flush`].
+    pub fn save(&mut self, work: Work) -> Result<(), StoreError> {
+        self.pending.insert(work.id.clone(), work);
+        Ok(())
+    }
+
+    /// Writes the works this batch changed, each once, keeping the live/deleted counts and the
+    /// feed index right.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        for (id, work) in std::mem::take(&mut self.pending) {
+            self.works_written += 1;
+            write_work(self.tx, &work, self.liveness.get(&id).copied())?;
+        }
+        // A changed record mostly joins the work it left: only the rows that differ in the
+        // end are written.
+        for (key, work) in std::mem::take(&mut self.moved) {
+            let committed = match self.prefetched.record_work.get(&key) {
+                Some(committed) => committed.clone(),
+                None => self.tx.record_work(key.as_ref())?,
+            };
+            match work {
+                _ if work == committed => {}
+                Some(work) => self.tx.set_record_work(key.as_ref(), &work)?,
+                None => self.tx.remove_record_work(key.as_ref())?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,147 @@
+//! The change-log driver: [`update`] takes the store's changes a batch at a time, analyses them,
+//! reads ahead what each slice of the batch will look up while the slice before is applied, and
+//! commits each batch with the cursor after it.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde::Serialize;
+
+use super::analyse::analyse_all;
+use super::batch::{Batch, CACHE_RECORDS, FeatureCache};
+use super::prefetch::{self, Wanted};
+use super::{SourceInfos, StoredFeatures, rebuild};
+use crate::classify::Thesaurus;
+use crate::dedup::{BlockKey, Sketch};
+use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
+
+/// Changes applied per transaction.
+const BATCH: usize = 5_000;
+/// Slices of a batch read ahead one after the other while the batch applies the previous one.
+const PIPELINE_SLICES: usize = 4;
+
+/// What an update did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateReport {
+    pub records: u64,
+    /// Problems normalisation found in those records (unparseable dates, unknown languages…),
+    /// never fatal.
+    pub problems: u64,
+    pub works_created: u64,
+    pub works_changed: u64,
+    pub works_deleted: u64,
+    pub works_merged: u64,
+}
+
+/// Brings the works up to date with the store's records.
+pub fn update(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<UpdateReport, StoreError> {
+    update_in_slices(store, sources, thesaurus, PIPELINE_SLICES)
+}
+
+/// [`update`], each batch read ahead in `slices` slices (the works are the same whatever their
+/// number: the tests compare them).
+pub(super) fn update_in_slices(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    slices: usize,
+) -> Result<UpdateReport, StoreError> {
+    if store.blocks_need_migration()? {
+        tracing::info!("rebuilding the blocking index (store schema 2 to 3)");
+        let entries = store.migrate_blocks(|stored: &StoredFeatures| {
+            let keys = stored.keys.iter().map(|k| BlockKey::of(k).id()).collect();
+            (keys, Sketch::of(&stored.features).0)
+        })?;
+        tracing::info!(entries, "blocking index rebuilt");
+    }
+    if rebuild::is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty() {
+        return rebuild::rebuild(store, sources, thesaurus);
+    }
+    let mut report = UpdateReport::default();
+    let mut cache = FeatureCache::new();
+    loop {
+        let cursor = store.works_cursor()?;
+        let changes = store.changes_since(cursor, BATCH)?;
+        if changes.records.is_empty() {
+            return Ok(report);
+        }
+        let started = std::time::Instant::now();
+        let analysed = analyse_all(store, &changes.records, sources, thesaurus)?;
+        let analysed_in = started.elapsed();
+        if cache.len() >= CACHE_RECORDS {
+            cache.clear();
+        }
+        report.records += analysed.len() as u64;
+        report.problems += analysed
+            .iter()
+            .filter_map(|(_, a)| a.as_ref())
+            .map(|a| a.normalized.problems.len() as u64)
+            .sum::<u64>();
+        let wanted: Vec<Wanted> = analysed
+            .iter()
+            .map(|(key, analysed)| Wanted::of(key, analysed.as_ref()))
+            .collect();
+        let changed: HashSet<RecordKey> = analysed.iter().map(|(key, _)| key.clone()).collect();
+        let slice = wanted.len().div_ceil(slices.max(1)).max(1);
+        let mut waited = std::time::Duration::ZERO;
+        std::thread::scope(|scope| {
+            // Slice after slice is read ahead on all cores while the batch applies the slice
+            // before: reading waits on the page cache, applying on one core.
+            let (ready, ahead) = std::sync::mpsc::sync_channel(slices.max(1));
+            let (wanted, changed) = (&wanted, &changed);
+            scope.spawn(move || {
+                for part in wanted.chunks(slice) {
+                    let rows = prefetch::rows(store, part, changed, sources, thesaurus);
+                    if ready.send(rows).is_err() {
+                        return;
+                    }
+                }
+            });
+            store.update_works(|tx| {
+                let mut batch = Batch::new(
+                    tx,
+                    sources,
+                    thesaurus,
+                    now_rfc3339(),
+                    &mut report,
+                    &mut cache,
+                );
+                let mut dirty = BTreeSet::new();
+                let mut records = analysed.into_iter();
+                loop {
+                    let part: Vec<_> = records.by_ref().take(slice).collect();
+                    if part.is_empty() {
+                        break;
+                    }
+                    let waiting = std::time::Instant::now();
+                    let rows = ahead.recv().map_err(|_| {
+                        StoreError::corrupt("records", "the works read-ahead thread stopped")
+                    })??;
+                    waited += waiting.elapsed();
+                    batch.absorb(rows);
+                    batch.apply(part, &mut dirty)?;
+                }
+                batch.settle(dirty)?;
+                tracing::debug!(
+                    records = changes.records.len(),
+                    analysed_ms = analysed_in.as_millis() as u64,
+                    waited_ms = waited.as_millis() as u64,
+                    applied_ms = (started.elapsed() - analysed_in).as_millis() as u64,
+                    block_writes = batch.block_writes,
+                    works_written = batch.works_written,
+                    features_read_ahead = batch.prefetched.features_read,
+                    candidates_skipped = batch.prefetched.candidates_skipped,
+                    "works batch applied, committing"
+                );
+                batch.tx.set_cursor(changes.next)
+            })
+        })?;
+        tracing::debug!(
+            total_ms = started.elapsed().as_millis() as u64,
+            "works batch committed"
+        );
+    }
+}
