@@ -4,7 +4,8 @@
 
 use std::borrow::Borrow;
 
-use super::compare::{Features, Verdict, compare};
+use super::compare::{Verdict, compare};
+use super::features::Features;
 use super::keys::BlockKey;
 
 /// Groups larger than this are checked for cannot-links only on the pairs already compared.

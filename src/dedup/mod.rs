@@ -1,19 +1,26 @@
 //! Deduplication: which normalised records describe the same work. Pure: features and keys of
 //! records in, groups and the reasons that built them out. The `works` stage applies it to the
 //! store.
+//!
+//! `features.rs` mines what is compared of a record, `compare.rs` decides on a pair; `keys.rs`
+//! (blocking keys) and `sketch.rs` (the facts that part two records at a glance) say which pairs
+//! are worth comparing; `cluster.rs` groups records from the verdicts; `eval.rs` measures it all
+//! against labelled sets.
 
 mod cluster;
 mod compare;
 mod distance;
 mod eval;
+mod features;
 mod keys;
 mod sketch;
 
 pub use cluster::{Clustering, Link, cluster};
-pub use compare::{AuthorKey, Features, Verdict, compare};
+pub use compare::{Verdict, compare};
 pub use eval::{
     EvalLineError, EvalRecord, EvalReport, LabelledRecord, PairError, PairScores, evaluate,
     pair_scores, prepare_lines,
 };
+pub use features::{AuthorKey, Features};
 pub use keys::{BlockKey, block_limit, blocking_keys, strong_ids};
 pub use sketch::Sketch;

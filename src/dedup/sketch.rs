@@ -13,7 +13,8 @@
 //! [`compare`]: super::compare
 //! [`Verdict::Same`]: super::Verdict::Same
 
-use super::compare::{Features, MAX_YEAR_GAP, degrees_conflict};
+use super::compare::{MAX_YEAR_GAP, degrees_conflict};
+use super::features::Features;
 use crate::normalize::DegreeType;
 
 /// Bit layout, low to high: degree (3), book (1), year (12), edition (12), title numbers (16),

@@ -1,0 +1,349 @@
+//! What dedup reads of a record: its [`Features`], mined once from its `Normalized` form (title
+//! keys and plain words, numbers and part words, the edition a title names, proper nouns,
+//! author keys, strong identifiers) and stored with the record for incremental updates. Pure.
+
+use crate::normalize::{self, DegreeType, Normalized};
+
+/// What `compare` needs of a record, computed once per record (and stored, for incremental
+/// dedup).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Features {
+    /// Folded, subtitle-free keys of every title (all languages).
+    pub title_keys: Vec<String>,
+    /// Folded keys of every title with its subtitle, for prefix/truncation checks.
+    pub full_title_keys: Vec<String>,
+    /// The authors, as comparable keys.
+    pub authors: Vec<AuthorKey>,
+    pub year: Option<i32>,
+    pub degree: DegreeType,
+    /// Numbers written in the main titles, and volume or part numbers anywhere: different sets
+    /// mean different works.
+    pub title_numbers: SortedSet,
+    /// Other numbers of the subtitles (periods, sample sizes: "… auprès de 146 structures"),
+    /// which a copy with the short title lacks: they tell works apart only when both sides have
+    /// some.
+    #[serde(default)]
+    pub subtitle_numbers: SortedSet,
+    /// The edition a title names by its year ("Panorama 2021"), when that year is within a year
+    /// of the record's date: a study's copies are dated by their edition, whatever year each
+    /// site gives.
+    #[serde(default)]
+    pub edition: Option<i32>,
+    /// Canonical strong identifiers, `kind:value`.
+    pub strong_ids: SortedSet,
+    /// Every title as plain words (brackets such as "[Texte imprimé]" and punctuation dropped),
+    /// to see through typos and other subtitle separators.
+    #[serde(default)]
+    pub title_words: Vec<String>,
+    /// A book (it has an ISBN and no degree): not the thesis it may be drawn from.
+    #[serde(default)]
+    pub book: bool,
+    /// Capitalised words inside each title (places, organisations), folded, in the order of
+    /// `title_words`: "Panorama de l'ESS en Bretagne" and "… en Occitanie" are different
+    /// studies.
+    #[serde(default)]
+    pub proper_nouns: Vec<SortedSet>,
+}
+
+impl Features {
+    pub fn of(record: &Normalized) -> Features {
+        let mut title_keys = Vec::new();
+        let mut full_title_keys = Vec::new();
+        let mut title_words = Vec::new();
+        let mut title_numbers = Vec::new();
+        let mut subtitle_numbers = Vec::new();
+        let mut proper_nouns = Vec::new();
+        let year = record.date.as_ref().map(|d| d.year);
+        let edition = record
+            .titles
+            .iter()
+            .find_map(|title| edition_year(&title.text, year?));
+        for title in &record.titles {
+            let key = normalize::title_key(&title.text);
+            let full = normalize::fold(&title.text);
+            // The edition's year says no more than the date (and is compared as `edition`).
+            let not_edition = |n: &String| Some(n) != edition.map(|e| e.to_string()).as_ref();
+            let main: Vec<String> = numbers_in(&key).into_iter().filter(not_edition).collect();
+            for (number, after_volume_word) in numbers_with_context(&full) {
+                if !not_edition(&number) {
+                    continue;
+                }
+                if after_volume_word || main.contains(&number) {
+                    title_numbers.push(number);
+                } else {
+                    subtitle_numbers.push(number);
+                }
+            }
+            title_numbers.extend(main);
+            let words = plain_words(&full);
+            if !words.is_empty() && !title_words.contains(&words) {
+                title_words.push(words);
+                proper_nouns.push(sorted_set(proper_nouns_in(&title.text)));
+            }
+            if !key.is_empty() && !title_keys.contains(&key) {
+                title_keys.push(key);
+            }
+            if !full.is_empty() && !full_title_keys.contains(&full) {
+                full_title_keys.push(full);
+            }
+        }
+        // Folding reserves room for the unfolded text: give it back (they are kept a long time).
+        for text in title_keys
+            .iter_mut()
+            .chain(&mut full_title_keys)
+            .chain(&mut title_words)
+        {
+            text.shrink_to_fit();
+        }
+        let authors = record.authors.iter().filter_map(AuthorKey::of).collect();
+        Features {
+            title_keys,
+            full_title_keys,
+            authors,
+            year: record.date.as_ref().map(|d| d.year),
+            // Only doctoral theses get an NNT: theses.fr's "Electronic Thesis or Dissertation"
+            // says no more.
+            degree: if record.degree_type == DegreeType::Other
+                && record
+                    .identifiers
+                    .iter()
+                    .any(|i| i.kind == normalize::IdKind::Nnt)
+            {
+                DegreeType::DoctoralThesis
+            } else {
+                record.degree_type
+            },
+            title_numbers: sorted_set(title_numbers),
+            subtitle_numbers: sorted_set(subtitle_numbers),
+            edition,
+            strong_ids: sorted_set(super::keys::strong_ids(record)),
+            title_words,
+            book: record.degree_type == DegreeType::Other
+                && record
+                    .identifiers
+                    .iter()
+                    .any(|i| i.kind == normalize::IdKind::Isbn),
+            proper_nouns,
+        }
+    }
+}
+
+/// Distinct strings in order. A sorted vector rather than a `BTreeSet`: a million records'
+/// features are held in memory at once, and a set's first node costs hundreds of bytes even for
+/// one element. Serialised the same way (a JSON array).
+pub type SortedSet = Vec<String>;
+
+/// Sorts, removes duplicates, and gives back the spare capacity.
+fn sorted_set(mut values: Vec<String>) -> SortedSet {
+    values.sort_unstable();
+    values.dedup();
+    values.shrink_to_fit();
+    values
+}
+
+/// An author as dedup compares them: the family name in the forms it is written in (with and
+/// without particles: "de La Fontaine", "La Fontaine", "Delafontaine" all meet), and the first
+/// initial when known.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthorKey {
+    pub families: Vec<String>,
+    pub initial: Option<char>,
+}
+
+impl AuthorKey {
+    fn of(person: &normalize::Person) -> Option<AuthorKey> {
+        let compact: String = normalize::fold(&person.family)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        if compact.is_empty() {
+            return None;
+        }
+        let key = normalize::name_key(person);
+        let without_particles = key.split(' ').next().unwrap_or_default().to_owned();
+        let mut families = vec![compact];
+        if !without_particles.is_empty() && !families.contains(&without_particles) {
+            families.push(without_particles);
+        }
+        let initial = person
+            .given
+            .as_deref()
+            .map(normalize::fold)
+            .and_then(|given| given.chars().find(|c| c.is_alphanumeric()));
+        Some(AuthorKey { families, initial })
+    }
+}
+
+/// Capitalised words after the first, folded; none for titles written in capitals.
+fn proper_nouns_in(title: &str) -> Vec<String> {
+    let words: Vec<&str> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() > 2)
+        .collect();
+    let capitalised = |w: &&&str| w.chars().next().is_some_and(char::is_uppercase);
+    let upper_words = words
+        .iter()
+        .filter(|w| w.chars().all(|c| !c.is_lowercase()))
+        .count();
+    if words.is_empty() || upper_words * 2 > words.len() {
+        return Vec::new();
+    }
+    // A capital after a separator starts a subtitle ("— Une enquête"), not a name.
+    let after_separator = |w: &&&str| {
+        let offset = w.as_ptr() as usize - title.as_ptr() as usize;
+        let before = title[..offset].trim_end();
+        before.ends_with([':', '.', '—', '–', '-', ';', '?', '!', '(', '['])
+    };
+    words
+        .iter()
+        .skip(1)
+        .filter(capitalised)
+        .filter(|w| !after_separator(w))
+        .filter(|w| w.chars().any(char::is_lowercase))
+        .map(|w| normalize::fold(w))
+        .collect()
+}
+
+/// Alphanumeric words of a folded title, bracketed parts removed, joined by single spaces.
+fn plain_words(folded: &str) -> String {
+    let mut depth = 0usize;
+    let mut kept = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c if c.is_alphanumeric() => kept.push(c),
+            _ => kept.push(' '),
+        }
+    }
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Numbers in a folded title: digits, and roman numerals after a volume word.
+fn numbers_in(folded: &str) -> Vec<String> {
+    numbers_with_context(folded)
+        .into_iter()
+        .map(|(number, _)| number)
+        .collect()
+}
+
+/// Words that make a document a part of a study rather than the study: an observatory
+/// publishes the report, its summary and its appendices as separate documents. Counted as
+/// numbers (a "summary" title differs from one without), as volume numbers are.
+const PART_WORDS: &[(&str, &str)] = &[
+    ("synthese", "summary"),
+    ("summary", "summary"),
+    ("annexe", "annex"),
+    ("annexes", "annex"),
+    ("appendix", "annex"),
+    ("appendices", "annex"),
+];
+
+/// [`numbers_in`], each with whether a volume word ("tome", "vol.", "partie"…) precedes it;
+/// part words ([`PART_WORDS`]) as numbers after a volume word.
+fn numbers_with_context(folded: &str) -> Vec<(String, bool)> {
+    const VOLUME_WORDS: &[&str] = &[
+        "tome",
+        "t",
+        "volume",
+        "vol",
+        "partie",
+        "part",
+        "livre",
+        "book",
+        "fascicule",
+        "no",
+        "n",
+    ];
+    let tokens: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut numbers = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        let after_volume_word = index > 0 && VOLUME_WORDS.contains(&tokens[index - 1]);
+        if token.chars().all(|c| c.is_ascii_digit()) {
+            numbers.push((token.trim_start_matches('0').to_owned(), after_volume_word));
+        } else if after_volume_word && let Some(value) = roman(token) {
+            numbers.push((value.to_string(), true));
+        } else if let Some((_, part)) = PART_WORDS.iter().find(|(word, _)| word == token) {
+            // One name per part, whatever the language: "Synthèse" and "Summary" agree.
+            numbers.push((format!("part:{part}"), true));
+        }
+    }
+    numbers
+}
+
+/// The one year written in `title` (not as the end of a period: "(1960-2020)" is what a work
+/// studies, not its edition), if it is within a year of the record's `year`. A title naming two
+/// years ("2008 et 2009") names no single edition.
+fn edition_year(title: &str, year: i32) -> Option<i32> {
+    let bytes = title.as_bytes();
+    let mut start = 0;
+    let mut found = None;
+    while start < bytes.len() {
+        if !bytes[start].is_ascii_digit() {
+            start += 1;
+            continue;
+        }
+        let end = start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+        let before = title[..start].trim_end().chars().next_back();
+        let after = title[end..].trim_start().chars().next();
+        let in_period = [before, after]
+            .into_iter()
+            .flatten()
+            .any(|c| matches!(c, '-' | '–' | '—' | '/'));
+        if end - start == 4
+            && !in_period
+            && let Ok(value) = title[start..end].parse::<i32>()
+            && (1000..=2999).contains(&value)
+        {
+            if found.is_some_and(|other| other != value) {
+                return None;
+            }
+            found = Some(value);
+        }
+        start = end;
+    }
+    found.filter(|value| (value - year).abs() <= 1)
+}
+
+fn roman(token: &str) -> Option<u32> {
+    if token.is_empty() || token.len() > 6 {
+        return None;
+    }
+    let mut total = 0u32;
+    let mut previous = 0u32;
+    for c in token.chars().rev() {
+        let value = match c {
+            'i' => 1,
+            'v' => 5,
+            'x' => 10,
+            'l' => 50,
+            _ => return None,
+        };
+        if value < previous {
+            total = total.checked_sub(value)?;
+        } else {
+            total += value;
+            previous = value;
+        }
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roman_numerals_after_volume_words_count() {
+        assert_eq!(numbers_in("histoire volume ii"), vec!["2"]);
+        assert_eq!(numbers_in("vivre et agir"), Vec::<String>::new());
+    }
+}
