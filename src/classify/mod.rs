@@ -1,0 +1,64 @@
+//! ESS themes: which themes of the social and solidarity economy a normalised record is about,
+//! and how relevant it is to the ESS at all, with the terms that matched where. Pure: a
+//! [`Thesaurus`] (from `thesaurus/ess-themes.toml`, whose header documents the format) is compiled
+//! once, then [`Thesaurus::classify`] only tokenises and looks words up.
+//!
+//! Scores. Each matched term counts once per field: 3 in a title, 2 in keywords, 1 in an
+//! abstract, times its theme's weight, times 0.3 for a weak (ambiguous) term, which counts only
+//! when the record holds strong evidence of some theme. A theme's score is `1 - e^(-sum/3)`;
+//! relevance is the same function of the sum over all themes. So "Économie sociale et
+//! solidaire" as a keyword alone gives 0.63, in a title 0.78, a core term once in an abstract
+//! 0.28; a record with no strong term scores 0. [`MIN_RELEVANCE`] is the threshold we
+//! recommend for keeping a record of a mixed source.
+//!
+//! - `thesaurus.rs`: the file format, its checks, and the compiled [`Thesaurus`];
+//! - `compile.rs`: terms → phrases of token ids, and the lookup tables matching reads;
+//! - `words.rs`: the tokenizer (folding) and the light French/English stemmer, shared by terms
+//!   and texts so that both are read alike;
+//! - `matching.rs`: a record's texts → word positions → phrases found → scores.
+
+mod compile;
+mod matching;
+mod thesaurus;
+mod words;
+
+use serde::{Deserialize, Serialize};
+
+pub use thesaurus::{Theme, Thesaurus, ThesaurusError};
+
+/// Relevance at and above which a record is about the ESS: a core term in the title or
+/// keywords, or several in the abstract. Tested on the sample dumps and hand-written cases.
+pub const MIN_RELEVANCE: f32 = 0.5;
+
+/// The themes of one record, best first, and its ESS relevance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    pub themes: Vec<ThemeMatch>,
+    /// 0.0 (no ESS evidence) to 1.0; see [`MIN_RELEVANCE`].
+    pub relevance: f32,
+}
+
+/// A theme found in a record, with what made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ThemeMatch {
+    /// Theme id.
+    pub theme: String,
+    /// 0.0 to 1.0.
+    pub score: f32,
+    /// What counted, titles first.
+    pub matches: Vec<TermMatch>,
+}
+
+/// A thesaurus term found in a record, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TermMatch {
+    /// The thesaurus term.
+    pub term: String,
+    /// "title", "keywords" or "abstract".
+    pub field: String,
+    /// Language of the text it was found in (ISO 639-1), when known.
+    pub lang: Option<String>,
+}
+
+#[cfg(test)]
+mod tests;
