@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Problem;
 use super::text::fold;
+use crate::map::Record;
 
 /// A date known to the year, the month or the day. Ordered chronologically, a less precise date
 /// before a more precise one of the same period (2019 < 2019-06 < 2019-06-12).
@@ -337,6 +339,31 @@ pub fn best_date<'a>(
         .min_by_key(|(date, timestamp)| (*timestamp, std::cmp::Reverse(date.precision())))
         .map(|(date, _)| *date);
     (best, errors)
+}
+
+/// The defence or publication date: the best of the record's dates (OpenAIRE's
+/// `info:eu-repo/date/…` embargo markers aside).
+pub(super) fn record_date(record: &Record, problems: &mut Vec<Problem>) -> Option<PartialDate> {
+    let date_candidates: Vec<&str> = record
+        .dates
+        .iter()
+        .map(String::as_str)
+        .filter(|d| {
+            !d.trim()
+                .to_ascii_lowercase()
+                .starts_with("info:eu-repo/date/")
+        })
+        .collect();
+    let (date, date_errors) = best_date(date_candidates.iter().copied());
+    problems.extend(
+        date_errors
+            .iter()
+            .map(|e| Problem::new("date", e.to_string())),
+    );
+    if date.is_none() && date_errors.is_empty() {
+        problems.push(Problem::new("date", "no date"));
+    }
+    date
 }
 
 #[cfg(test)]

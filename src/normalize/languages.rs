@@ -2,6 +2,8 @@
 //! "fr_FR", "en-US") reduced to ISO 639-1.
 
 use super::text::fold;
+use super::{Problem, Text, Title};
+use crate::map::Record;
 
 /// Why a language value gave no ISO 639-1 code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,6 +130,62 @@ pub fn lang_attribute(value: Option<&str>) -> Option<String> {
     value
         .and_then(|v| language_code(v).ok().flatten())
         .map(str::to_owned)
+}
+
+/// The record's language: the first `dc:language` that names one, else the majority `xml:lang`
+/// of titles and abstracts.
+pub(super) fn language(
+    record: &Record,
+    titles: &[Title],
+    abstracts: &[Text],
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let mut found = None;
+    for value in &record.languages {
+        match language_code(value) {
+            Ok(Some(code)) => {
+                found.get_or_insert(code);
+            }
+            Ok(None) => {}
+            Err(error) => problems.push(Problem::new("language", error.to_string())),
+        }
+    }
+    if let Some(code) = found {
+        return Some(code.to_owned());
+    }
+    let langs: Vec<&str> = titles
+        .iter()
+        .filter_map(|t| t.lang.as_deref())
+        .chain(abstracts.iter().filter_map(|a| a.lang.as_deref()))
+        .collect();
+    let mut best: Option<(&str, usize)> = None;
+    for lang in &langs {
+        let count = langs.iter().filter(|l| *l == lang).count();
+        if best.is_none_or(|(_, c)| count > c) {
+            best = Some((lang, count));
+        }
+    }
+    best.map(|(lang, _)| lang.to_owned())
+}
+
+/// A text without `xml:lang` is assumed to be in the record's language when no other text of
+/// the list already is (the main title of a French thesis whose English title is tagged).
+pub(super) fn assume_language<T>(
+    items: &mut [T],
+    language: &str,
+    lang: impl Fn(&mut T) -> &mut Option<String>,
+) {
+    let mut untagged = None;
+    for (index, item) in items.iter_mut().enumerate() {
+        match lang(item).as_deref() {
+            Some(tagged) if tagged == language => return,
+            None if untagged.is_none() => untagged = Some(index),
+            _ => {}
+        }
+    }
+    if let Some(index) = untagged {
+        *lang(&mut items[index]) = Some(language.to_owned());
+    }
 }
 
 #[cfg(test)]

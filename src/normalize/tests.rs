@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::map::{Agent, Degree, map_metadata};
+use crate::map::{Agent, Degree, LangText, map_metadata};
 use crate::oai::{HarvestedRecord, PageItem, parse_page};
 use crate::xml::parse_document;
 

@@ -327,6 +327,34 @@ pub fn strip_tags(text: &str) -> String {
     out
 }
 
+/// Cleans a title, label or keyword: entities, whitespace, trailing cataloguing punctuation
+/// ("Titre /", "Titre :", "Titre.") but not the dot of a final abbreviation ("Ph. D.").
+pub(super) fn clean_label(text: &str) -> String {
+    trim_label(&clean_cow(text)).to_owned()
+}
+
+/// [`clean_label`] of text already cleaned: the cataloguing punctuation trimmed, no copy.
+pub(super) fn trim_label(text: &str) -> &str {
+    let mut cleaned = text;
+    loop {
+        let trimmed = cleaned.trim_end_matches([' ', '/', ':', ';', ',']);
+        let mut length = trimmed.len();
+        if trimmed.ends_with('.') && !trimmed.ends_with("..") {
+            let last_word = trimmed[..trimmed.len() - 1]
+                .rsplit(|c: char| c.is_whitespace() || c == '.')
+                .next()
+                .unwrap_or("");
+            if last_word.chars().count() > 2 {
+                length -= 1;
+            }
+        }
+        if length == cleaned.len() {
+            return cleaned;
+        }
+        cleaned = &cleaned[..length];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
