@@ -83,18 +83,7 @@ pub struct SourceSpec {
 /// What kind of repository a source is. When several sources describe one work, each field is
 /// taken from the most authoritative source that has it, in this order (doctoral metadata is
 /// catalogued by theses.fr, deposited in HAL, mirrored by institutions, cited by observatories).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    serde::Serialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceRole {
     /// theses.fr / STAR: the national catalogue of doctoral theses.

@@ -12,12 +12,9 @@ pub enum Lang {
     En,
 }
 
-// The kind of work a record describes. Its slug (`doctoral-thesis`) is its serde form, its set
-// spec leaf (`type:doctoral-thesis`) and its value in the REST API's `type` filter. (A `//`
-// comment: a doc comment here would become a description in the OpenAPI document.)
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
+/// The kind of work a record describes. Its slug (`doctoral-thesis`) is its serde form, its set
+/// spec leaf (`type:doctoral-thesis`) and its value in the REST API's `type` filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DegreeType {
     DoctoralThesis,
@@ -114,8 +111,8 @@ mod tests {
 
     #[test]
     fn the_openapi_type_filter_lists_every_slug() {
-        // The REST API's `type` pattern is written out in `api/search.rs` (utoipa wants a
-        // literal): it must name exactly these slugs, in this order.
+        // The REST API's `type` pattern is written out in `api/search.rs` (the OpenAPI derive
+        // wants a literal): it must name exactly these slugs, in this order.
         let slugs = DegreeType::ALL.map(DegreeType::slug).join("|");
         let pattern = format!("^({slugs})(,({slugs}))*$");
         let openapi = include_str!("../openapi/essor.json");

@@ -1,6 +1,8 @@
-//! The HTTP server: `/oai` (the OAI-PMH provider), `/healthz`, `/admin/harvest`, and later the REST API and the
-//! pages. The only module that knows the web framework (axum on hyper). Handlers translate
-//! HTTP to the protocol modules (`feed`) and back; the store is read on blocking threads.
+//! The HTTP server: `/oai` (the OAI-PMH provider), the REST API under `/api/v1` with its OpenAPI
+//! document (`/openapi.json`, `/docs`), `/healthz`, `/metrics` and `/admin/harvest`. The only
+//! module that knows the web framework (axum on hyper) and utoipa. Handlers translate HTTP to
+//! the library (`feed`, `index`, `store`) and back, answering the published shapes of `views`;
+//! the store and the index are read on blocking threads.
 //!
 //! Like mini-redis, [`serve`] takes a bound listener: tests bind port 0 and read the address.
 
@@ -13,6 +15,7 @@ mod params;
 mod problem;
 mod rest;
 mod search;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

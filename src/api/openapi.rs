@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::{problem, rest, search};
+use super::{problem, rest, search, views};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,9 +23,9 @@ use super::{problem, rest, search};
     ),
     components(schemas(
         problem::Problem,
-        rest::SourceInfo,
-        search::WorksPage,
-        search::Stats,
+        views::SourceInfo,
+        views::WorksPage,
+        views::Stats,
         search::SortParam,
         search::AccessParam,
         search::FormatParam

@@ -2,18 +2,14 @@
 //! parameters are parsed here, by hand, so that every mistake gets a problem document naming
 //! the parameter and what it expects (axum's generic rejections say neither).
 
+use super::problem::Problem;
+use super::views::{SourceInfo, WorkView};
+use super::{AppState, blocking};
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-
-use super::problem::Problem;
-use super::{AppState, blocking};
-use crate::source::{Source, SourceRole};
-use crate::store::{RunRecord, SourceCounts};
-use crate::works::Work;
 
 /// One work with its members, per-field provenance and merge reasons.
 #[utoipa::path(
@@ -21,7 +17,7 @@ use crate::works::Work;
     path = "/api/v1/works/{id}",
     params(("id" = String, Path, description = "Work id, e.g. `w00000042`")),
     responses(
-        (status = 200, description = "The work", body = Work),
+        (status = 200, description = "The work", body = WorkView),
         (status = 301, description = "The id was merged into another work: see `Location`"),
         (status = 404, description = "No such work", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The work was deleted (all its records left)", body = Problem, content_type = "application/problem+json"),
@@ -55,49 +51,9 @@ pub async fn work(
             work.id, work.datestamp
         ))
         .into_response(),
-        Ok(Some(work)) => Json(work).into_response(),
+        Ok(Some(work)) => Json(WorkView::from(&work)).into_response(),
         Ok(None) => Problem::not_found(format!("there is no work `{id}`")).into_response(),
         Err(problem) => problem.into_response(),
-    }
-}
-
-/// A source with its counts and last harvest.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SourceInfo {
-    pub id: String,
-    pub name: String,
-    /// OAI-PMH base URL (absent for local dumps).
-    pub base_url: Option<String>,
-    pub metadata_prefix: String,
-    pub sets: Vec<String>,
-    pub institution: Option<String>,
-    /// ISO 3166-2.
-    pub region: Option<String>,
-    pub homepage: Option<String>,
-    pub role: SourceRole,
-    pub enabled: bool,
-    /// Seconds between scheduled harvests.
-    pub harvest_every_seconds: Option<u64>,
-    pub counts: SourceCounts,
-    pub last_harvest: Option<RunRecord>,
-}
-
-fn source_info(source: &Source, stats: &crate::store::Stats) -> SourceInfo {
-    let stored = stats.by_source.get(source.id.as_str());
-    SourceInfo {
-        id: source.id.to_string(),
-        name: source.name.clone(),
-        base_url: source.base_url().map(|u| u.to_string()),
-        metadata_prefix: source.metadata_prefix.clone(),
-        sets: source.sets.clone(),
-        institution: source.institution.clone(),
-        region: source.region.clone(),
-        homepage: source.homepage.clone(),
-        role: source.role,
-        enabled: source.enabled,
-        harvest_every_seconds: source.harvest_every.map(|d| d.as_secs()),
-        counts: stored.map(|s| s.counts).unwrap_or_default(),
-        last_harvest: stored.and_then(|s| s.last_harvest.clone()),
     }
 }
 
@@ -123,7 +79,7 @@ pub async fn sources(State(state): State<AppState>) -> Result<Json<Vec<SourceInf
         state
             .sources
             .iter()
-            .map(|s| source_info(s, &stats))
+            .map(|s| SourceInfo::new(s, &stats))
             .collect(),
     ))
 }
@@ -156,5 +112,5 @@ pub async fn source(
         )));
     };
     let stats = store_stats(&state).await?;
-    Ok(Json(source_info(source, &stats)))
+    Ok(Json(SourceInfo::new(source, &stats)))
 }

@@ -4,20 +4,19 @@
 
 use std::sync::Arc;
 
+use super::params;
+use super::problem::Problem;
+use super::views::{FacetCounts, Stats, SummaryView, WorksPage};
+use super::{AppState, blocking};
+use crate::export::{ExportFormat, summary};
+use crate::index::{self, SearchError, SearchQuery};
+use crate::store::Store;
+use crate::works::Work;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-
-use super::params;
-use super::problem::Problem;
-use super::{AppState, blocking};
-use crate::export::{ExportFormat, Summary, summary};
-use crate::index::{self, Facets, SearchError, SearchQuery};
-use crate::store::Store;
-use crate::works::Work;
 
 /// Bytes buffered before an export chunk is sent.
 const EXPORT_CHUNK: usize = 64 * 1024;
@@ -49,58 +48,6 @@ pub enum FormatParam {
     jsonl,
     ris,
     bibtex,
-}
-
-/// One page of search results.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct WorksPage {
-    /// Works matching the query and filters, on all pages.
-    pub total: u64,
-    pub items: Vec<Summary>,
-    /// Pass it as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-    pub facets: FacetCounts,
-}
-
-/// Counts of the matching works by value (most frequent first; years in order).
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
-pub struct FacetCounts {
-    #[serde(rename = "type")]
-    pub r#type: Vec<FacetValue>,
-    pub year: Vec<FacetValue>,
-    pub theme: Vec<FacetValue>,
-    pub region: Vec<FacetValue>,
-    pub institution: Vec<FacetValue>,
-    pub language: Vec<FacetValue>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct FacetValue {
-    pub value: String,
-    pub count: u64,
-}
-
-fn values(counts: &[(String, u64)]) -> Vec<FacetValue> {
-    counts
-        .iter()
-        .map(|(value, count)| FacetValue {
-            value: value.clone(),
-            count: *count,
-        })
-        .collect()
-}
-
-impl From<&Facets> for FacetCounts {
-    fn from(f: &Facets) -> FacetCounts {
-        FacetCounts {
-            r#type: values(&f.r#type),
-            year: values(&f.year),
-            theme: values(&f.theme),
-            region: values(&f.region),
-            institution: values(&f.institution),
-            language: values(&f.language),
-        }
-    }
 }
 
 impl From<SearchError> for Problem {
@@ -153,7 +100,11 @@ pub async fn works(
     let page = blocking(move || {
         let page = index.search(&params.search)?;
         let works = store.works::<Work>(page.items.iter().map(|hit| &hit.id))?;
-        let items = works.iter().flatten().map(summary).collect();
+        let items = works
+            .iter()
+            .flatten()
+            .map(|work| SummaryView::from(summary(work)))
+            .collect();
         Ok(WorksPage {
             total: page.total,
             items,
@@ -278,20 +229,6 @@ fn write_export(
     }
 }
 
-/// Totals and distributions of the live works.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Stats {
-    pub works: u64,
-    pub deleted_works: u64,
-    /// Live records harvested (a work has one or more).
-    pub records: u64,
-    pub sources: u64,
-    pub by_year: Vec<FacetValue>,
-    pub by_type: Vec<FacetValue>,
-    pub by_theme: Vec<FacetValue>,
-    pub by_region: Vec<FacetValue>,
-}
-
 /// Totals and counts by year, type, theme and region.
 #[utoipa::path(
     get,
@@ -313,16 +250,7 @@ pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, Problem
             })?
             .facets;
         let stored = store.stats()?;
-        Ok(Stats {
-            works: stored.works,
-            deleted_works: stored.deleted_works,
-            records: stored.records,
-            sources: stored.sources,
-            by_year: values(&facets.year),
-            by_type: values(&facets.r#type),
-            by_theme: values(&facets.theme),
-            by_region: values(&facets.region),
-        })
+        Ok(Stats::new(&stored, &facets))
     })
     .await?;
     Ok(Json(stats))

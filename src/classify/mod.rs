@@ -39,7 +39,7 @@ pub struct Classification {
 }
 
 /// A theme found in a record, with what made it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeMatch {
     /// Theme id.
     pub theme: String,
@@ -50,7 +50,7 @@ pub struct ThemeMatch {
 }
 
 /// A thesaurus term found in a record, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermMatch {
     /// The thesaurus term.
     pub term: String,

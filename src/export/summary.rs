@@ -8,7 +8,7 @@ use crate::normalize::{IdKind, Identifier, Person};
 use crate::vocab::{DegreeType, Lang};
 use crate::works::Work;
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// Stable work id (`w` and eight digits).
     pub id: String,
@@ -59,7 +59,7 @@ pub struct Summary {
 }
 
 /// A record of a source that the work was built from.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SummaryMember {
     pub source: String,
     /// The record's OAI identifier in that source.

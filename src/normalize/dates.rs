@@ -9,19 +9,7 @@ use crate::map::Record;
 
 /// A date known to the year, the month or the day. Ordered chronologically, a less precise date
 /// before a more precise one of the same period (2019 < 2019-06 < 2019-06-12).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PartialDate {
     pub year: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]

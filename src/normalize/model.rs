@@ -51,7 +51,7 @@ pub struct Normalized {
 }
 
 /// A title, with its language and subtitle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Title {
     /// The whole title, subtitle included.
     pub text: String,
@@ -62,7 +62,7 @@ pub struct Title {
 }
 
 /// A keyword or an abstract, with its language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     pub text: String,
     /// ISO 639-1.

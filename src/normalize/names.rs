@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::text::{clean_cow, fold};
 
 /// An author or advisor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     /// With its particles, as usually cited: "de La Fontaine", "Le Goff", "van der Berg".
     pub family: String,

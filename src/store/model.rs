@@ -38,7 +38,7 @@ pub struct ActiveHarvest {
 
 /// Counts of one harvest run. `unchanged` records were received again but were identical to
 /// what was stored, so nothing was rewritten.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunCounters {
     pub new: u64,
@@ -69,7 +69,7 @@ impl RunCounters {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Running,
@@ -93,7 +93,7 @@ impl RunStatus {
 }
 
 /// One harvest run in the history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub source: String,
     pub run_id: u64,
@@ -135,7 +135,7 @@ pub struct StoredReject {
 }
 
 /// Per-source counts, maintained transactionally with the records.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceCounts {
     /// Live (not deleted) records.
     pub records: u64,

@@ -7,16 +7,14 @@ use crate::classify::ThemeMatch;
 use crate::normalize::{Access, DegreeType, Identifier, PartialDate, Person, Text, Title};
 
 /// A record of a source, as a member of a work.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Member {
     pub source: String,
     pub identifier: String,
 }
 
 /// Why two records were put in one work.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MergeReason {
     pub a: Member,
     pub b: Member,
@@ -25,7 +23,7 @@ pub struct MergeReason {
 }
 
 /// A value and the sources that gave it (the chosen one first).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sourced<T> {
     pub value: T,
     pub sources: Vec<String>,
@@ -33,7 +31,7 @@ pub struct Sourced<T> {
 
 /// A work. Its id never changes; when two works merge, the younger one stays as a record with
 /// `merged_into` (an alias), and a work whose records all left stays as a tombstone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Work {
     pub id: String,
     /// When the work last changed (our clock, UTC, seconds).
@@ -58,7 +56,7 @@ impl Work {
 }
 
 /// The fields of a work, each chosen from its members by source precedence, then completeness.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkFields {
     pub title: Option<Sourced<Title>>,
     /// Every distinct title (translations, variants), the main one first.

@@ -1,0 +1,189 @@
+//! The published source (`/api/v1/sources`): its configuration as users wrote it, with the
+//! store's counts and its last harvest run.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::source::{Source, SourceRole};
+use crate::store::{RunCounters, RunRecord, RunStatus, SourceCounts, Stats};
+
+/// A source with its counts and last harvest.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SourceInfo {
+    pub id: String,
+    pub name: String,
+    /// OAI-PMH base URL (absent for local dumps).
+    pub base_url: Option<String>,
+    pub metadata_prefix: String,
+    pub sets: Vec<String>,
+    pub institution: Option<String>,
+    /// ISO 3166-2.
+    pub region: Option<String>,
+    pub homepage: Option<String>,
+    pub role: SourceRoleView,
+    pub enabled: bool,
+    /// Seconds between scheduled harvests.
+    pub harvest_every_seconds: Option<u64>,
+    pub counts: SourceCountsView,
+    pub last_harvest: Option<RunRecordView>,
+}
+
+impl SourceInfo {
+    /// A configured source with what the store knows of it (zero counts before its first
+    /// harvest).
+    pub fn new(source: &Source, stats: &Stats) -> SourceInfo {
+        let stored = stats.by_source.get(source.id.as_str());
+        SourceInfo {
+            id: source.id.to_string(),
+            name: source.name.clone(),
+            base_url: source.base_url().map(|u| u.to_string()),
+            metadata_prefix: source.metadata_prefix.clone(),
+            sets: source.sets.clone(),
+            institution: source.institution.clone(),
+            region: source.region.clone(),
+            homepage: source.homepage.clone(),
+            role: SourceRoleView::from(source.role),
+            enabled: source.enabled,
+            harvest_every_seconds: source.harvest_every.map(|d| d.as_secs()),
+            counts: SourceCountsView::from(&stored.map(|s| s.counts).unwrap_or_default()),
+            last_harvest: stored
+                .and_then(|s| s.last_harvest.as_ref())
+                .map(RunRecordView::from),
+        }
+    }
+}
+
+/// What kind of repository a source is. When several sources describe one work, each field is
+/// taken from the most authoritative source that has it, in this order (doctoral metadata is
+/// catalogued by theses.fr, deposited in HAL, mirrored by institutions, cited by observatories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = SourceRole)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceRoleView {
+    ThesisCatalogue,
+    OpenArchive,
+    InstitutionalRepository,
+    Observatory,
+}
+
+impl From<SourceRole> for SourceRoleView {
+    fn from(role: SourceRole) -> SourceRoleView {
+        match role {
+            SourceRole::ThesisCatalogue => SourceRoleView::ThesisCatalogue,
+            SourceRole::OpenArchive => SourceRoleView::OpenArchive,
+            SourceRole::InstitutionalRepository => SourceRoleView::InstitutionalRepository,
+            SourceRole::Observatory => SourceRoleView::Observatory,
+        }
+    }
+}
+
+/// Per-source counts, maintained transactionally with the records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = SourceCounts)]
+pub struct SourceCountsView {
+    /// Live (not deleted) records.
+    pub records: u64,
+    pub deleted_records: u64,
+    pub rejected_records: u64,
+}
+
+impl From<&SourceCounts> for SourceCountsView {
+    fn from(counts: &SourceCounts) -> SourceCountsView {
+        SourceCountsView {
+            records: counts.records,
+            deleted_records: counts.deleted_records,
+            rejected_records: counts.rejected_records,
+        }
+    }
+}
+
+/// One harvest run in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = RunRecord)]
+pub struct RunRecordView {
+    pub source: String,
+    pub run_id: u64,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: RunStatusView,
+    pub error: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub full: bool,
+    /// Times this run was resumed after an interruption.
+    #[serde(default)]
+    pub resumed: u32,
+    #[serde(flatten)]
+    pub counters: RunCountersView,
+}
+
+impl From<&RunRecord> for RunRecordView {
+    fn from(run: &RunRecord) -> RunRecordView {
+        RunRecordView {
+            source: run.source.clone(),
+            run_id: run.run_id,
+            started_at: run.started_at.clone(),
+            finished_at: run.finished_at.clone(),
+            status: RunStatusView::from(run.status),
+            error: run.error.clone(),
+            from: run.from.clone(),
+            until: run.until.clone(),
+            full: run.full,
+            resumed: run.resumed,
+            counters: RunCountersView::from(&run.counters),
+        }
+    }
+}
+
+// How a harvest run ended, or that it is running (the schema has no description).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = RunStatus)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatusView {
+    Running,
+    Complete,
+    Incomplete,
+    Failed,
+}
+
+impl From<RunStatus> for RunStatusView {
+    fn from(status: RunStatus) -> RunStatusView {
+        match status {
+            RunStatus::Running => RunStatusView::Running,
+            RunStatus::Complete => RunStatusView::Complete,
+            RunStatus::Incomplete => RunStatusView::Incomplete,
+            RunStatus::Failed => RunStatusView::Failed,
+        }
+    }
+}
+
+/// Counts of one harvest run. `unchanged` records were received again but were identical to
+/// what was stored, so nothing was rewritten.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = RunCounters)]
+#[serde(default)]
+pub struct RunCountersView {
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+    pub rejected: u64,
+    pub pages: u64,
+    pub requests: u64,
+    pub retries: u64,
+}
+
+impl From<&RunCounters> for RunCountersView {
+    fn from(counters: &RunCounters) -> RunCountersView {
+        RunCountersView {
+            new: counters.new,
+            updated: counters.updated,
+            unchanged: counters.unchanged,
+            deleted: counters.deleted,
+            rejected: counters.rejected,
+            pages: counters.pages,
+            requests: counters.requests,
+            retries: counters.retries,
+        }
+    }
+}
