@@ -55,10 +55,17 @@ pub async fn etag(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// What requests are counted by: route template, method, status.
+type RequestKey = (String, String, u16);
+
+/// A gauge to render: name, help text, and its values by label set (`""` for none).
+pub type Gauge<'a> = (&'a str, &'a str, &'a [(&'a str, u64)]);
+
 /// Request counts and durations by route and status.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    /// Requests answered and seconds spent answering them.
+    requests: Mutex<BTreeMap<RequestKey, (u64, f64)>>,
 }
 
 impl Metrics {
@@ -71,7 +78,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition (version 0.0.4).
-    pub fn render(&self, gauges: &[(&str, &str, &[(&str, u64)])]) -> String {
+    pub fn render(&self, gauges: &[Gauge<'_>]) -> String {
         let mut out = String::new();
         out.push_str("# HELP essor_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE essor_http_requests_total counter\n");
