@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
-use super::thesaurus::{Phrase, TermInfo, Theme, Thesaurus};
+use super::compiled::{Phrase, TermInfo, Theme, Thesaurus};
 use super::words::{PREFIX_BITS, for_each_word, is_stop_word, prefix_bit, stem};
 
 /// One word of a term, in the vocabulary it is matched against.

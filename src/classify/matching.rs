@@ -2,7 +2,7 @@
 //! longest phrases found there become term hits (once per term and field), and the hits become
 //! theme scores and the ESS relevance.
 
-use super::thesaurus::Thesaurus;
+use super::compiled::Thesaurus;
 use super::words::{Case, PREFIX_SAFE_LENGTH, for_each_word, is_stop_word, prefix_bit, stem};
 use super::{Classification, TermMatch, ThemeMatch};
 use crate::normalize::Normalized;

@@ -11,20 +11,23 @@
 //! 0.28; a record with no strong term scores 0. [`MIN_RELEVANCE`] is the threshold we
 //! recommend for keeping a record of a mixed source.
 //!
-//! - `thesaurus.rs`: the file format, its checks, and the compiled [`Thesaurus`];
+//! - `thesaurus.rs`: the file format and its checks ([`Thesaurus::parse`]);
 //! - `compile.rs`: terms → phrases of token ids, and the lookup tables matching reads;
+//! - `compiled.rs`: the compiled [`Thesaurus`] those tables make up;
 //! - `words.rs`: the tokenizer (folding) and the light French/English stemmer, shared by terms
 //!   and texts so that both are read alike;
 //! - `matching.rs`: a record's texts → word positions → phrases found → scores.
 
 mod compile;
+mod compiled;
 mod matching;
 mod thesaurus;
 mod words;
 
 use serde::{Deserialize, Serialize};
 
-pub use thesaurus::{Theme, Thesaurus, ThesaurusError};
+pub use compiled::{Theme, Thesaurus};
+pub use thesaurus::ThesaurusError;
 
 /// Relevance at and above which a record is about the ESS: a core term in the title or
 /// keywords, or several in the abstract. Tested on the sample dumps and hand-written cases.

@@ -11,15 +11,12 @@ use std::sync::Arc;
 
 use super::analyse::Analysed;
 use super::prefetch::{Prefetched, Row};
-use super::{SourceInfos, StoredFeatures, UpdateReport, Work, write_work};
+use super::{
+    CACHE_RECORDS, FeatureCache, SourceInfos, StoredFeatures, UpdateReport, Work, write_work,
+};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
 use crate::store::{BlockMember, RecordKey, StoreError, WorksTx};
-
-/// Dedup features by record, kept across the batches of one update (bounded).
-pub type FeatureCache = HashMap<RecordKey, Arc<StoredFeatures>>;
-/// Beyond this many cached records the cache starts afresh (about 1 KiB each).
-pub(super) const CACHE_RECORDS: usize = 1_000_000;
 
 /// One batch of changes inside one transaction.
 pub(super) struct Batch<'b, 't> {

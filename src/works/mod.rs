@@ -121,3 +121,9 @@ pub struct StoredFeatures {
     features: Features,
     keys: Vec<String>,
 }
+
+/// Dedup features by record, kept across the batches of one update (bounded): read ahead by
+/// `prefetch.rs`, written through by `batch.rs`.
+type FeatureCache = HashMap<crate::store::RecordKey, std::sync::Arc<StoredFeatures>>;
+/// Beyond this many cached records the cache starts afresh (about 1 KiB each).
+const CACHE_RECORDS: usize = 1_000_000;

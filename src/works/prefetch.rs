@@ -13,8 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::analyse::{Analysed, analyse, on_all_cores};
-use super::batch::FeatureCache;
-use super::{SourceInfos, StoredFeatures, Work};
+use super::{FeatureCache, SourceInfos, StoredFeatures, Work};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
 use crate::store::{BlockMember, RecordKey, Store, StoreError};

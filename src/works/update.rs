@@ -7,8 +7,9 @@ use std::collections::{BTreeSet, HashSet};
 use serde::Serialize;
 
 use super::analyse::analyse_all;
-use super::batch::{Batch, CACHE_RECORDS, FeatureCache};
+use super::batch::Batch;
 use super::prefetch::{self, Wanted};
+use super::{CACHE_RECORDS, FeatureCache};
 use super::{SourceInfos, StoredFeatures, rebuild};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
