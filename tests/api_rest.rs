@@ -8,7 +8,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::server::{Response, Server, request};
-use common::{Peer, Workspace, dc_record, oai_source, peers_dir, python, write_records};
+use common::{
+    Peer, Workspace, dc_record, json_snapshot, oai_source, peers_dir, python, write_records,
+};
 use serde_json::{Value, json};
 
 #[allow(clippy::too_many_arguments)]
@@ -45,9 +47,13 @@ struct Api {
 }
 
 fn api() -> Api {
+    harvested(true)
+}
+
+/// The hand-written works of source `hal`, and with `generated` 120 more from a second source.
+fn harvested(generated: bool) -> Api {
     let workspace = Workspace::new();
     let hal = workspace.dir.path().join("hal.json");
-    let generated = workspace.dir.path().join("generated.json");
     write_records(
         &hal,
         &[
@@ -93,17 +99,7 @@ fn api() -> Api {
             ),
         ],
     );
-    let status = std::process::Command::new(python())
-        .arg(peers_dir().join("make_records.py"))
-        .args(["--count", "120", "--seed", "11", "--out"])
-        .arg(&generated)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let peers = vec![
-        Peer::pyoai_server(&hal, 50),
-        Peer::pyoai_server(&generated, 50),
-    ];
+    let mut peers = vec![Peer::pyoai_server(&hal, 50)];
     workspace.write_source(
         "hal",
         &oai_source(
@@ -112,10 +108,21 @@ fn api() -> Api {
             "role = \"open-archive\"\nregion = \"FR-OCC\"",
         ),
     );
-    workspace.write_source(
-        "generated",
-        &oai_source("Generated", &peers[1].url("/oai"), "region = \"FR-BRE\""),
-    );
+    if generated {
+        let records = workspace.dir.path().join("generated.json");
+        let status = std::process::Command::new(python())
+            .arg(peers_dir().join("make_records.py"))
+            .args(["--count", "120", "--seed", "11", "--out"])
+            .arg(&records)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        peers.push(Peer::pyoai_server(&records, 50));
+        workspace.write_source(
+            "generated",
+            &oai_source("Generated", &peers[1].url("/oai"), "region = \"FR-BRE\""),
+        );
+    }
     workspace.run(&["harvest", "--quiet", "--all"]).success();
     Api {
         workspace,
@@ -481,4 +488,54 @@ fn the_checked_in_openapi_document_is_the_generated_one() {
         generated == checked_in,
         "openapi/essor.json differs from `essor openapi`: regenerate it with\n  cargo run -- openapi > openapi/essor.json"
     );
+}
+
+/// The published JSON, pinned (another shape of the same data is a contract change): a work, a
+/// search page with its facets, the sources, one source, the stats, and problem documents.
+/// What changes from run to run (datestamps, harvest times, the peer's port) is redacted.
+#[test]
+fn rest_json_shapes_are_pinned_by_snapshots() {
+    let api = harvested(false);
+    let server = Server::start(&api.workspace, &["--rate-limit", "1000"]);
+    let volatile = [
+        ("datestamp", "[time]"),
+        ("started_at", "[time]"),
+        ("finished_at", "[time]"),
+        ("until", "[time]"),
+        ("base_url", "[peer]"),
+    ];
+    let snapshot = |path: &str, status: u16, content_type: &str| {
+        let response = server.get(path);
+        assert_eq!(response.status, status, "{path}: {}", response.text());
+        assert_eq!(response.header("content-type"), content_type, "{path}");
+        json_snapshot(&response.text(), &volatile)
+    };
+    let json = "application/json";
+    let page = "/api/v1/works?source=hal&sort=date_desc&limit=2";
+    insta::assert_snapshot!("search_page", snapshot(page, 200, json));
+    let all = get_json(&server, "/api/v1/works?source=hal&limit=100");
+    let work = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|work| work["title"] == "Les coopératives d'habitants en Occitanie")
+        .expect("the work of oai:HAL:tel-1");
+    let path = format!("/api/v1/works/{}", work["id"].as_str().unwrap());
+    insta::assert_snapshot!("work", snapshot(&path, 200, json));
+    insta::assert_snapshot!("sources", snapshot("/api/v1/sources", 200, json));
+    insta::assert_snapshot!("source", snapshot("/api/v1/sources/hal", 200, json));
+    insta::assert_snapshot!("stats", snapshot("/api/v1/stats", 200, json));
+    let problem = "application/problem+json";
+    for (name, path, status) in [
+        (
+            "problem_invalid_parameter",
+            "/api/v1/works?year_from=abc",
+            400,
+        ),
+        ("problem_unknown_work", "/api/v1/works/w99999999", 404),
+        ("problem_unknown_source", "/api/v1/sources/nope", 404),
+        ("problem_unknown_route", "/api/v1/nowhere", 404),
+    ] {
+        insta::assert_snapshot!(name, snapshot(path, status, problem));
+    }
 }

@@ -467,6 +467,89 @@ pub fn contains_text(value: &Value, needle: &str) -> bool {
     strings(value).iter().any(|text| text.contains(needle))
 }
 
+/// `json` as served, indented by two spaces with its members in the served order, and the
+/// values of the `volatile` keys replaced (`("datestamp", "[time]")`) wherever they occur, unless
+/// null: a REST snapshot that pins the shape of the bytes, member order included (a
+/// `serde_json::Value` would sort the members).
+pub fn json_snapshot(json: &str, volatile: &[(&str, &str)]) -> String {
+    if let Err(error) = serde_json::from_str::<Value>(json) {
+        panic!("not JSON ({error}): {json}");
+    }
+    let mut tokens: Vec<String> = Vec::new();
+    let mut chars = json.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' | '}' | '[' | ']' | ':' | ',' => tokens.push(c.to_string()),
+            '"' => {
+                let mut text = String::from('"');
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    text.push(c);
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                tokens.push(text);
+            }
+            c if c.is_whitespace() => {}
+            c => match tokens.last_mut() {
+                // Numbers and literals: glue their characters together.
+                Some(last) if !last.starts_with(['{', '}', '[', ']', ':', ',', '"']) => {
+                    last.push(c)
+                }
+                _ => tokens.push(c.to_string()),
+            },
+        }
+    }
+    for at in 2..tokens.len() {
+        if tokens[at - 1] != ":" || tokens[at] == "null" {
+            continue;
+        }
+        let key = tokens[at - 2].trim_matches('"');
+        if let Some((_, with)) = volatile.iter().find(|(name, _)| *name == key)
+            && !matches!(tokens[at].as_str(), "{" | "[")
+        {
+            tokens[at] = format!("\"{with}\"");
+        }
+    }
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token.as_str() {
+            "{" | "[" => {
+                out.push_str(&token);
+                if tokens
+                    .next_if(|next| matches!(next.as_str(), "}" | "]"))
+                    .is_some()
+                {
+                    out.push(if token == "{" { '}' } else { ']' });
+                } else {
+                    depth += 1;
+                    out.push('\n');
+                    out.push_str(&"  ".repeat(depth));
+                }
+            }
+            "}" | "]" => {
+                depth -= 1;
+                out.push('\n');
+                out.push_str(&"  ".repeat(depth));
+                out.push_str(&token);
+            }
+            "," => {
+                out.push_str(",\n");
+                out.push_str(&"  ".repeat(depth));
+            }
+            ":" => out.push_str(": "),
+            _ => out.push_str(&token),
+        }
+    }
+    out
+}
+
 /// Characters XML 1.0 forbids (C0 controls other than tab, newline, carriage return).
 pub fn has_forbidden_xml_char(text: &str) -> bool {
     text.chars().any(|c| {
