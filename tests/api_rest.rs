@@ -1,16 +1,15 @@
-//! The REST API for data journalists, black-box: `essor serve` on port 0 over works harvested
-//! from real pyoai servers; searches in French and English, each filter and facet, cursor
-//! paging, exports parsed back with real parsers (Python's csv module), 301/404/410, 304, 429,
-//! problem details, the checked-in OpenAPI document.
-
-mod common;
+//! The REST API for data journalists, over HTTP: the server (in-process, port 0) over works
+//! harvested from real pyoai servers; searches in French and English, each filter and facet,
+//! cursor paging, exports parsed back with real parsers (Python's csv module), 301/404/410, 304,
+//! 429, problem details, snapshots of the JSON served, the checked-in OpenAPI document.
 
 use std::collections::BTreeSet;
 
-use common::server::{Response, Server, request};
-use common::{
+use crate::common::app::{TestApp, spawn_app_with};
+use crate::common::{
     Peer, Workspace, dc_record, json_snapshot, oai_source, peers_dir, python, write_records,
 };
+use essor::app::limit_config;
 use serde_json::{Value, json};
 
 #[allow(clippy::too_many_arguments)]
@@ -130,16 +129,11 @@ fn harvested(generated: bool) -> Api {
     }
 }
 
-fn json_of(response: &Response) -> Value {
-    serde_json::from_slice(&response.body)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", response.text()))
-}
-
-fn get_json(server: &Server, path: &str) -> Value {
+fn get_json(server: &TestApp, path: &str) -> Value {
     let response = server.get(path);
     assert_eq!(response.status, 200, "{path}: {}", response.text());
     assert_eq!(response.header("content-type"), "application/json");
-    json_of(&response)
+    response.json()
 }
 
 fn titles(page: &Value) -> Vec<String> {
@@ -161,7 +155,7 @@ fn ids(page: &Value) -> Vec<String> {
 }
 
 /// Every id of a search, following `next_cursor`.
-fn all_ids(server: &Server, query: &str) -> Vec<String> {
+fn all_ids(server: &TestApp, query: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -181,7 +175,9 @@ fn all_ids(server: &Server, query: &str) -> Vec<String> {
 #[test]
 fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
     let api = api();
-    let server = Server::start(&api.workspace, &["--api-key", "k", "--rate-limit", "1000"]);
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(1000, 200, vec!["k".into()]);
+    });
     // French stemming and accents: singular, no accent, capitals.
     for q in ["cooperative", "COOPERATIVES", "coopérative"] {
         let page = get_json(&server, &format!("/api/v1/works?q={q}&source=hal"));
@@ -300,7 +296,9 @@ fn url_encode(text: &str) -> String {
 #[test]
 fn exports_parse_back_with_real_parsers() {
     let api = api();
-    let server = Server::start(&api.workspace, &["--rate-limit", "1000"]);
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(1000, 200, vec![]);
+    });
     let expected: BTreeSet<String> = all_ids(&server, "source=generated&limit=100")
         .into_iter()
         .collect();
@@ -365,24 +363,15 @@ fn exports_parse_back_with_real_parsers() {
 #[test]
 fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     let api = api();
-    let server = Server::start(
-        &api.workspace,
-        &["--rate-limit", "2", "--api-key", "secret-key"],
-    );
-    let keyed = |path: &str| {
-        request(
-            server.port,
-            "GET",
-            path,
-            &[("X-API-Key", "secret-key")],
-            None,
-        )
-    };
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(2, 200, vec!["secret-key".into()]);
+    });
+    let keyed = |path: &str| server.request("GET", path, &[("X-API-Key", "secret-key")], None);
     // Problem details a person can act on.
     let response = keyed("/api/v1/works?year_from=abc");
     assert_eq!(response.status, 400);
     assert_eq!(response.header("content-type"), "application/problem+json");
-    let problem = json_of(&response);
+    let problem = response.json();
     assert_eq!(
         problem["type"],
         "https://essor.eu/problems/invalid-parameter"
@@ -395,7 +384,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     let response = keyed("/api/v1/works?q=title:(unclosed");
     assert_eq!(response.status, 400, "{}", response.text());
     assert_eq!(
-        json_of(&response)["type"],
+        response.json()["type"],
         "https://essor.eu/problems/invalid-query"
     );
     // Unknown ids, unknown routes.
@@ -406,13 +395,13 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
         "application/problem+json"
     );
     // A work, then 304 when the client has it.
-    let first = json_of(&keyed("/api/v1/works?limit=1"))["items"][0]["id"]
+    let first = keyed("/api/v1/works?limit=1").json()["items"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let response = keyed(&format!("/api/v1/works/{first}"));
     assert_eq!(response.status, 200);
-    let work = json_of(&response);
+    let work = response.json();
     assert_eq!(work["id"], first.as_str());
     assert!(
         work["fields"]["title"]["sources"].is_array(),
@@ -420,8 +409,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     );
     let etag = response.header("etag").to_owned();
     assert!(!etag.is_empty());
-    let again = request(
-        server.port,
+    let again = server.request(
         "GET",
         &format!("/api/v1/works/{first}"),
         &[("X-API-Key", "secret-key"), ("If-None-Match", &etag)],
@@ -430,8 +418,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     // CORS for any origin.
-    let cors = request(
-        server.port,
+    let cors = server.request(
         "GET",
         "/api/v1/sources",
         &[
@@ -442,7 +429,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     );
     assert_eq!(cors.header("access-control-allow-origin"), "*");
     // Sources with counts and last harvest.
-    let sources = json_of(&keyed("/api/v1/sources"));
+    let sources = keyed("/api/v1/sources").json();
     let hal = sources
         .as_array()
         .unwrap()
@@ -463,7 +450,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     assert!(limited.header("retry-after").parse::<u64>().unwrap() >= 1);
     assert_eq!(limited.header("ratelimit-remaining"), "0");
     assert_eq!(
-        json_of(limited)["type"],
+        limited.json()["type"],
         "https://essor.eu/problems/rate-limited"
     );
     assert_eq!(keyed("/api/v1/sources").status, 200);
@@ -474,7 +461,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     ));
     // The docs and the contract are served.
     assert_eq!(server.get("/docs/").status, 200);
-    let served = json_of(&server.get("/openapi.json"));
+    let served = server.get("/openapi.json").json();
     assert_eq!(served["openapi"], "3.1.0");
 }
 
@@ -482,7 +469,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
 fn the_checked_in_openapi_document_is_the_generated_one() {
     let workspace = Workspace::new();
     let generated = workspace.run(&["openapi"]).success().stdout;
-    let path = common::project_root().join("openapi/essor.json");
+    let path = crate::common::project_root().join("openapi/essor.json");
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         generated == checked_in,
@@ -496,7 +483,9 @@ fn the_checked_in_openapi_document_is_the_generated_one() {
 #[test]
 fn rest_json_shapes_are_pinned_by_snapshots() {
     let api = harvested(false);
-    let server = Server::start(&api.workspace, &["--rate-limit", "1000"]);
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(1000, 200, vec![]);
+    });
     let volatile = [
         ("datestamp", "[time]"),
         ("started_at", "[time]"),

@@ -3,13 +3,11 @@
 //! The records live in a JSON file made by `tests/peers/make_records.py`; the server re-reads it
 //! when it changes, so a test can add, modify and delete records between two harvests.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use common::{
+use crate::common::{
     Peer, Workspace, contains_text, identifiers, oai_source, peers_dir, python, str_field,
     u64_field, write_records,
 };

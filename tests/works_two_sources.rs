@@ -2,12 +2,10 @@
 //! one work per thesis with both members, fields taken from the more authoritative source; a
 //! record deleted at its source leaves its work, and a work with no record left is a tombstone.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{Peer, Workspace, dc_record, oai_source, write_records};
+use crate::common::{Peer, Workspace, dc_record, oai_source, write_records};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-01T10:00:00Z";

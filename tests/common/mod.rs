@@ -1,12 +1,9 @@
-//! Shared harness of the black-box tests: Python peers on port 0, a temporary workspace
-//! (`--data`, `--sources`), and the real `essor` binary with its JSON/JSONL outputs parsed.
-//!
-//! Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
+//! Shared harness of the integration tests: Python peers on port 0, a temporary workspace
+//! (`--data`, `--sources`), the real `essor` binary with its JSON/JSONL outputs parsed, the
+//! server in-process ([`app`]) and the peers that check what it serves ([`served`]).
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -14,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub mod server;
+pub mod app;
+pub mod served;
 
 /// How long one `essor` invocation may take before the test calls it hung.
 pub const ESSOR_TIMEOUT: Duration = Duration::from_secs(180);
@@ -72,50 +70,22 @@ impl Peer {
                 )
             });
         let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut stderr = child.stderr.take().expect("piped stderr");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next().and_then(Result::ok);
-            let _ = sender.send(first);
-            // Keep draining so the peer never blocks on a full pipe.
-            for _ in lines {}
+        let started = first_line(&mut child, Duration::from_secs(30), |line| {
+            line.strip_prefix("LISTENING ")?.trim().parse::<u16>().ok()
         });
-        let first_line = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .ok()
-            .flatten();
-        let port = first_line
-            .as_deref()
-            .and_then(|line| line.strip_prefix("LISTENING "))
-            .and_then(|port| port.trim().parse::<u16>().ok());
-        match port {
-            Some(port) => {
-                // Drain stderr in the background too.
-                std::thread::spawn(move || {
-                    let mut sink = Vec::new();
-                    let _ = stderr.read_to_end(&mut sink);
-                });
-                Peer {
-                    child,
-                    _stdin: stdin,
-                    port,
-                    name: script.to_owned(),
-                }
-            }
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let mut message = String::new();
-                let _ = stderr.read_to_string(&mut message);
-                panic!(
-                    "the test peer {script} did not start (first stdout line: {first_line:?}).\n\
-                     Python: {python:?}. Its stderr:\n{message}\n\
-                     Run the tests with `bash tests/run.sh`: it creates .venv with the pinned \
-                     peers (tests/peers/requirements.txt) and sets ESSOR_PYTHON."
-                )
-            }
+        match started {
+            Ok(port) => Peer {
+                child,
+                _stdin: stdin,
+                port,
+                name: script.to_owned(),
+            },
+            Err(Silent { first_line, stderr }) => panic!(
+                "the test peer {script} did not start (first stdout line: {first_line:?}).\n\
+                 Python: {python:?}. Its stderr:\n{stderr}\n\
+                 Run the tests with `bash tests/run.sh`: it creates .venv with the pinned \
+                 peers (tests/peers/requirements.txt) and sets ESSOR_PYTHON."
+            ),
         }
     }
 
@@ -137,7 +107,7 @@ impl Peer {
 
     /// GET a JSON helper endpoint of the peer (`/_stats`, `/<scenario>/_expected`, ...).
     pub fn get_json(&self, path: &str) -> Value {
-        let body = http_get(self.port, path);
+        let body = app::http_get(&self.url(path));
         serde_json::from_slice(&body).unwrap_or_else(|error| {
             panic!(
                 "{} {path}: not JSON ({error}): {}",
@@ -155,28 +125,46 @@ impl Drop for Peer {
     }
 }
 
-/// A minimal HTTP/1.0 GET, enough for the peers' helper endpoints (no HTTP client in dev-deps).
-pub fn http_get(port: u16, path: &str) -> Vec<u8> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to peer");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .expect("read peer response");
-    let split = response
-        .windows(4)
-        .position(|window| window == b"\r\n\r\n")
-        .expect("HTTP header end");
-    let status_line = String::from_utf8_lossy(&response[..split])
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_owned();
-    assert!(status_line.contains(" 200 "), "GET {path}: {status_line}");
-    response[split + 4..].to_vec()
+/// A child that did not print the expected first line: what it printed instead.
+pub struct Silent {
+    pub first_line: Option<String>,
+    pub stderr: String,
+}
+
+/// Reads the first line `child` prints on its piped stdout (a peer's or a server's address),
+/// waiting at most `timeout`, and `parse`s it. Stdout and stderr are drained in the background
+/// afterwards, so the child never blocks on a full pipe. When the line does not come or does not
+/// parse, the child is killed and its stderr returned.
+pub fn first_line<T>(
+    child: &mut Child,
+    timeout: Duration,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, Silent> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = sender.send(lines.next().and_then(Result::ok));
+        for _ in lines {}
+    });
+    let first_line = receiver.recv_timeout(timeout).ok().flatten();
+    match first_line.as_deref().and_then(parse) {
+        Some(parsed) => {
+            std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+            Ok(parsed)
+        }
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut message = String::new();
+            let _ = stderr.read_to_string(&mut message);
+            Err(Silent {
+                first_line,
+                stderr: message,
+            })
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +382,6 @@ pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> Option<Output> 
 }
 
 /// A live record as the pyoai test server serves it: `dc` holds the Dublin Core elements.
-#[allow(dead_code)] // not every test binary builds records
 pub fn dc_record(identifier: &str, datestamp: &str, dc: Value) -> Value {
     serde_json::json!({
         "identifier": identifier,
