@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use crate::common::app::{TestApp, spawn_app_with};
 use crate::common::{
-    Peer, Workspace, dc_record, json_snapshot, oai_source, peers_dir, python, write_records,
+    MASTER, PHD, Peer, Workspace, dc_record, json_snapshot, make_records, oai_source, python,
+    write_records,
 };
 use essor::app::limit_config;
 use serde_json::{Value, json};
@@ -34,9 +35,6 @@ fn record(
         }),
     )
 }
-
-const PHD: &str = "info:eu-repo/semantics/doctoralThesis";
-const MASTER: &str = "info:eu-repo/semantics/masterThesis";
 
 /// Two sources with hand-written French and English works (plus generated ones for paging),
 /// harvested; the server runs on them.
@@ -109,13 +107,7 @@ fn harvested(generated: bool) -> Api {
     );
     if generated {
         let records = workspace.dir.path().join("generated.json");
-        let status = std::process::Command::new(python())
-            .arg(peers_dir().join("make_records.py"))
-            .args(["--count", "120", "--seed", "11", "--out"])
-            .arg(&records)
-            .status()
-            .unwrap();
-        assert!(status.success());
+        make_records(&records, 120, 11);
         peers.push(Peer::pyoai_server(&records, 50));
         workspace.write_source(
             "generated",

@@ -57,10 +57,7 @@ fn harvest_samples(workspace: &Workspace) {
 
 /// Some real work ids (read before the server opens the store: it holds it exclusively).
 fn some_work_ids(workspace: &Workspace) -> Vec<String> {
-    let works = workspace
-        .run(&["export", "--format", "jsonl"])
-        .success()
-        .jsonl();
+    let works = workspace.works();
     let ids: Vec<String> = works
         .iter()
         .map(|work| crate::common::str_field(work, "id").to_owned())

@@ -9,28 +9,11 @@ use std::path::{Path, PathBuf};
 
 use crate::common::app::{TestApp, spawn_app, spawn_app_with};
 use crate::common::served::{assert_valid, assert_valid_text, client_harvest};
-use crate::common::{Peer, Workspace, dc_record, oai_source, peers_dir, python, write_records};
+use crate::common::{
+    Peer, Workspace, dc_record, make_records, now_datestamp, oai_source, read_records,
+    write_records,
+};
 use serde_json::{Value, json};
-
-/// Writes `count` generated thesis records (tests/peers/make_records.py) to `path`.
-fn make_records(path: &Path, count: usize, seed: u64) {
-    let status = std::process::Command::new(python())
-        .arg(peers_dir().join("make_records.py"))
-        .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
-        .arg("--out")
-        .arg(path)
-        .status()
-        .expect("run make_records.py");
-    assert!(status.success());
-}
-
-fn read_records(path: &Path) -> Vec<Value> {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
 
 /// A workspace whose store holds the works of `count` records harvested from a pyoai server.
 struct Corpus {
@@ -54,13 +37,6 @@ fn corpus(count: usize) -> Corpus {
         records_file,
         peer,
     }
-}
-
-fn export(workspace: &Workspace) -> Vec<Value> {
-    workspace
-        .run(&["export", "--format", "jsonl"])
-        .success()
-        .jsonl()
 }
 
 fn oai_id(work: &str) -> String {
@@ -154,7 +130,7 @@ fn replace_between(text: &str, start: &str, end: &str, with: &str) -> String {
 #[test]
 fn sickle_and_scythe_harvest_every_work_in_both_formats_and_every_page_is_valid() {
     let corpus = corpus(230);
-    let works = export(&corpus.workspace);
+    let works = corpus.workspace.works();
     let expected: BTreeSet<String> = works
         .iter()
         .map(|w| oai_id(w["id"].as_str().unwrap()))
@@ -482,7 +458,9 @@ fn identifiers_page(server: &TestApp, query: &str) -> (Vec<(String, bool)>, Opti
 #[test]
 fn tokens_survive_a_restart_forged_ones_are_refused_and_changes_during_paging_skip_nothing() {
     let corpus = corpus(120);
-    let before: BTreeSet<String> = export(&corpus.workspace)
+    let before: BTreeSet<String> = corpus
+        .workspace
+        .works()
         .iter()
         .map(|w| oai_id(w["id"].as_str().unwrap()))
         .collect();
@@ -513,7 +491,7 @@ fn tokens_survive_a_restart_forged_ones_are_refused_and_changes_during_paging_sk
     let delivered: BTreeSet<String> = page1.iter().chain(&page2).map(|(i, _)| i.clone()).collect();
     let mut records = read_records(&corpus.records_file);
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let stamp = now();
+    let stamp = now_datestamp();
     for (index, record) in records.iter_mut().enumerate() {
         if index % 7 == 0 {
             record["dc"]["description"] = json!([format!("Résumé révisé {index}.")]);
@@ -646,7 +624,7 @@ fn a_merged_away_work_answers_deleted_with_its_successor_and_essor_harvests_esso
         "Durand, Lucie",
         &["2022NANT0042"],
     );
-    bridge["datestamp"] = json!(now());
+    bridge["datestamp"] = json!(now_datestamp());
     write_records(&file("bridge"), &[bridge]);
     let outcome = server.harvest("bridge");
     assert_eq!(outcome["works"]["works_merged"], 1, "{outcome}");
@@ -705,8 +683,8 @@ fn a_merged_away_work_answers_deleted_with_its_successor_and_essor_harvests_esso
         assert!(text.contains("Durand"), "{prefix}: {text}");
     }
     drop(server);
-    let original = export(&workspace);
-    let copied = export(&mirror);
+    let original = workspace.works();
+    let copied = mirror.works();
     assert_eq!(
         copied.len(),
         1,

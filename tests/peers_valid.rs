@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::app::http_get;
-use crate::common::{Peer, fixtures_dir, peers_dir, python};
+use crate::common::{Peer, fixtures_dir, make_records};
 
 fn validate(document: &[u8], what: &str) {
     let schema = fixtures_dir().join("schemas/validate-all.xsd");
@@ -118,15 +118,7 @@ fn fault_provider_serves_valid_oai_pmh_outside_its_faults() {
 fn pyoai_server_serves_valid_oai_pmh() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("records.json");
-    let status = Command::new(python())
-        .arg(peers_dir().join("make_records.py"))
-        .args(["--count", "250", "--seed", "3", "--out"])
-        .arg(&records)
-        .status()
-        .expect("run make_records.py");
-    assert!(status.success());
-    let items: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(&records).unwrap()).unwrap();
+    let items = make_records(&records, 250, 3);
     let first_identifier = items[0]["identifier"].as_str().unwrap();
     let server = Peer::pyoai_server(Path::new(&records), 100);
     assert_eq!(

@@ -253,6 +253,11 @@ impl Workspace {
             .unwrap_or_else(|| panic!("no run recorded for source {source}"))
     }
 
+    /// The works, as `essor export --format jsonl` prints them.
+    pub fn works(&self) -> Vec<Value> {
+        self.run(&["export", "--format", "jsonl"]).success().jsonl()
+    }
+
     pub fn stats(&self) -> Value {
         let run = self.run(&["stats", "--json"]).success();
         serde_json::from_str(&run.stdout)
@@ -391,6 +396,39 @@ pub fn dc_record(identifier: &str, datestamp: &str, dc: Value) -> Value {
         "dc": dc,
     })
 }
+
+/// Writes `count` generated thesis records (`tests/peers/make_records.py`, deterministic from
+/// `seed`) to `path` and returns them.
+pub fn make_records(path: &Path, count: usize, seed: u64) -> Vec<Value> {
+    let output = Command::new(python())
+        .arg(peers_dir().join("make_records.py"))
+        .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
+        .arg("--out")
+        .arg(path)
+        .output()
+        .expect("run make_records.py (run the tests with `bash tests/run.sh`)");
+    assert!(
+        output.status.success(),
+        "make_records.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read_records(path)
+}
+
+pub fn read_records(path: &Path) -> Vec<Value> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Now as an OAI-PMH datestamp (seconds).
+pub fn now_datestamp() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Dublin Core `type`s of the records the tests write.
+pub const PHD: &str = "info:eu-repo/semantics/doctoralThesis";
+pub const MASTER: &str = "info:eu-repo/semantics/masterThesis";
 
 /// Writes the records a `pyoai_server.py` peer serves, atomically (temp file + rename): the peer
 /// reloads the file when it changes and must never see half of it.
