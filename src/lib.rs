@@ -23,3 +23,6 @@ pub mod pipeline; // the one harvest → works → index path (CLI, scheduler, r
 pub mod schedule; // harvests run by the server: on each source's schedule and on demand
 pub mod api; // the HTTP server (axum): /oai, /api/v1, /docs (only module that knows the framework)
 pub mod app; // the application assembled: data folder layout, pipeline, server on a listener
+
+#[cfg(test)]
+pub(crate) mod test_support; // what the unit tests share: where the fixtures are

@@ -119,6 +119,20 @@ enum Command {
     /// Measure raw quick-xml parsing against essor's page parsing over saved responses.
     #[command(hide = true)]
     BenchParse { files: Vec<PathBuf> },
+    /// Measure normalisation and thesaurus classification over the sample dumps.
+    #[command(hide = true)]
+    BenchNormalize {
+        #[arg(long, default_value = "harvest-sources/samples/dumps")]
+        dumps: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
+    /// Measure index build and search latency over synthetic works.
+    #[command(hide = true)]
+    BenchSearch {
+        #[arg(long, default_value_t = 100_000)]
+        works: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -352,6 +366,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchParse { files } => cli::bench::bench_parse(&files),
+        Command::BenchNormalize { dumps, rounds } => cli::bench::bench_normalize(&dumps, rounds),
+        Command::BenchSearch { works } => cli::bench::bench_search(works),
         Command::DedupEval { file, json, errors } => {
             cli::dedup_eval::dedup_eval(&file, json, errors)
         }

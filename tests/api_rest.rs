@@ -1,14 +1,16 @@
-//! The REST API for data journalists, black-box: `essor serve` on port 0 over works harvested
-//! from real pyoai servers; searches in French and English, each filter and facet, cursor
-//! paging, exports parsed back with real parsers (Python's csv module), 301/404/410, 304, 429,
-//! problem details, the checked-in OpenAPI document.
-
-mod common;
+//! The REST API for data journalists, over HTTP: the server (in-process, port 0) over works
+//! harvested from real pyoai servers; searches in French and English, each filter and facet,
+//! cursor paging, exports parsed back with real parsers (Python's csv module), 301/404/410, 304,
+//! 429, problem details, snapshots of the JSON served, the checked-in OpenAPI document.
 
 use std::collections::BTreeSet;
 
-use common::server::{Response, Server, request};
-use common::{Peer, Workspace, dc_record, oai_source, peers_dir, python, write_records};
+use crate::common::app::{TestApp, spawn_app_with};
+use crate::common::{
+    MASTER, PHD, Peer, Workspace, dc_record, json_snapshot, make_records, oai_source, python,
+    write_records,
+};
+use essor::app::limit_config;
 use serde_json::{Value, json};
 
 #[allow(clippy::too_many_arguments)]
@@ -34,9 +36,6 @@ fn record(
     )
 }
 
-const PHD: &str = "info:eu-repo/semantics/doctoralThesis";
-const MASTER: &str = "info:eu-repo/semantics/masterThesis";
-
 /// Two sources with hand-written French and English works (plus generated ones for paging),
 /// harvested; the server runs on them.
 struct Api {
@@ -45,9 +44,13 @@ struct Api {
 }
 
 fn api() -> Api {
+    harvested(true)
+}
+
+/// The hand-written works of source `hal`, and with `generated` 120 more from a second source.
+fn harvested(generated: bool) -> Api {
     let workspace = Workspace::new();
     let hal = workspace.dir.path().join("hal.json");
-    let generated = workspace.dir.path().join("generated.json");
     write_records(
         &hal,
         &[
@@ -93,17 +96,7 @@ fn api() -> Api {
             ),
         ],
     );
-    let status = std::process::Command::new(python())
-        .arg(peers_dir().join("make_records.py"))
-        .args(["--count", "120", "--seed", "11", "--out"])
-        .arg(&generated)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let peers = vec![
-        Peer::pyoai_server(&hal, 50),
-        Peer::pyoai_server(&generated, 50),
-    ];
+    let mut peers = vec![Peer::pyoai_server(&hal, 50)];
     workspace.write_source(
         "hal",
         &oai_source(
@@ -112,10 +105,15 @@ fn api() -> Api {
             "role = \"open-archive\"\nregion = \"FR-OCC\"",
         ),
     );
-    workspace.write_source(
-        "generated",
-        &oai_source("Generated", &peers[1].url("/oai"), "region = \"FR-BRE\""),
-    );
+    if generated {
+        let records = workspace.dir.path().join("generated.json");
+        make_records(&records, 120, 11);
+        peers.push(Peer::pyoai_server(&records, 50));
+        workspace.write_source(
+            "generated",
+            &oai_source("Generated", &peers[1].url("/oai"), "region = \"FR-BRE\""),
+        );
+    }
     workspace.run(&["harvest", "--quiet", "--all"]).success();
     Api {
         workspace,
@@ -123,16 +121,11 @@ fn api() -> Api {
     }
 }
 
-fn json_of(response: &Response) -> Value {
-    serde_json::from_slice(&response.body)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", response.text()))
-}
-
-fn get_json(server: &Server, path: &str) -> Value {
+fn get_json(server: &TestApp, path: &str) -> Value {
     let response = server.get(path);
     assert_eq!(response.status, 200, "{path}: {}", response.text());
     assert_eq!(response.header("content-type"), "application/json");
-    json_of(&response)
+    response.json()
 }
 
 fn titles(page: &Value) -> Vec<String> {
@@ -154,7 +147,7 @@ fn ids(page: &Value) -> Vec<String> {
 }
 
 /// Every id of a search, following `next_cursor`.
-fn all_ids(server: &Server, query: &str) -> Vec<String> {
+fn all_ids(server: &TestApp, query: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -174,7 +167,9 @@ fn all_ids(server: &Server, query: &str) -> Vec<String> {
 #[test]
 fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
     let api = api();
-    let server = Server::start(&api.workspace, &["--api-key", "k", "--rate-limit", "1000"]);
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(1000, 200, vec!["k".into()]);
+    });
     // French stemming and accents: singular, no accent, capitals.
     for q in ["cooperative", "COOPERATIVES", "coopérative"] {
         let page = get_json(&server, &format!("/api/v1/works?q={q}&source=hal"));
@@ -293,7 +288,9 @@ fn url_encode(text: &str) -> String {
 #[test]
 fn exports_parse_back_with_real_parsers() {
     let api = api();
-    let server = Server::start(&api.workspace, &["--rate-limit", "1000"]);
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(1000, 200, vec![]);
+    });
     let expected: BTreeSet<String> = all_ids(&server, "source=generated&limit=100")
         .into_iter()
         .collect();
@@ -358,24 +355,15 @@ fn exports_parse_back_with_real_parsers() {
 #[test]
 fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     let api = api();
-    let server = Server::start(
-        &api.workspace,
-        &["--rate-limit", "2", "--api-key", "secret-key"],
-    );
-    let keyed = |path: &str| {
-        request(
-            server.port,
-            "GET",
-            path,
-            &[("X-API-Key", "secret-key")],
-            None,
-        )
-    };
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(2, 200, vec!["secret-key".into()]);
+    });
+    let keyed = |path: &str| server.request("GET", path, &[("X-API-Key", "secret-key")], None);
     // Problem details a person can act on.
     let response = keyed("/api/v1/works?year_from=abc");
     assert_eq!(response.status, 400);
     assert_eq!(response.header("content-type"), "application/problem+json");
-    let problem = json_of(&response);
+    let problem = response.json();
     assert_eq!(
         problem["type"],
         "https://essor.eu/problems/invalid-parameter"
@@ -388,7 +376,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     let response = keyed("/api/v1/works?q=title:(unclosed");
     assert_eq!(response.status, 400, "{}", response.text());
     assert_eq!(
-        json_of(&response)["type"],
+        response.json()["type"],
         "https://essor.eu/problems/invalid-query"
     );
     // Unknown ids, unknown routes.
@@ -399,13 +387,13 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
         "application/problem+json"
     );
     // A work, then 304 when the client has it.
-    let first = json_of(&keyed("/api/v1/works?limit=1"))["items"][0]["id"]
+    let first = keyed("/api/v1/works?limit=1").json()["items"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let response = keyed(&format!("/api/v1/works/{first}"));
     assert_eq!(response.status, 200);
-    let work = json_of(&response);
+    let work = response.json();
     assert_eq!(work["id"], first.as_str());
     assert!(
         work["fields"]["title"]["sources"].is_array(),
@@ -413,8 +401,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     );
     let etag = response.header("etag").to_owned();
     assert!(!etag.is_empty());
-    let again = request(
-        server.port,
+    let again = server.request(
         "GET",
         &format!("/api/v1/works/{first}"),
         &[("X-API-Key", "secret-key"), ("If-None-Match", &etag)],
@@ -423,8 +410,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     // CORS for any origin.
-    let cors = request(
-        server.port,
+    let cors = server.request(
         "GET",
         "/api/v1/sources",
         &[
@@ -435,7 +421,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     );
     assert_eq!(cors.header("access-control-allow-origin"), "*");
     // Sources with counts and last harvest.
-    let sources = json_of(&keyed("/api/v1/sources"));
+    let sources = keyed("/api/v1/sources").json();
     let hal = sources
         .as_array()
         .unwrap()
@@ -456,7 +442,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     assert!(limited.header("retry-after").parse::<u64>().unwrap() >= 1);
     assert_eq!(limited.header("ratelimit-remaining"), "0");
     assert_eq!(
-        json_of(limited)["type"],
+        limited.json()["type"],
         "https://essor.eu/problems/rate-limited"
     );
     assert_eq!(keyed("/api/v1/sources").status, 200);
@@ -467,7 +453,7 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
     ));
     // The docs and the contract are served.
     assert_eq!(server.get("/docs/").status, 200);
-    let served = json_of(&server.get("/openapi.json"));
+    let served = server.get("/openapi.json").json();
     assert_eq!(served["openapi"], "3.1.0");
 }
 
@@ -475,10 +461,62 @@ fn http_hygiene_problems_etags_redirects_and_rate_limits() {
 fn the_checked_in_openapi_document_is_the_generated_one() {
     let workspace = Workspace::new();
     let generated = workspace.run(&["openapi"]).success().stdout;
-    let path = common::project_root().join("openapi/essor.json");
+    let path = crate::common::project_root().join("openapi/essor.json");
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         generated == checked_in,
         "openapi/essor.json differs from `essor openapi`: regenerate it with\n  cargo run -- openapi > openapi/essor.json"
     );
+}
+
+/// The published JSON, pinned (another shape of the same data is a contract change): a work, a
+/// search page with its facets, the sources, one source, the stats, and problem documents.
+/// What changes from run to run (datestamps, harvest times, the peer's port) is redacted.
+#[test]
+fn rest_json_shapes_are_pinned_by_snapshots() {
+    let api = harvested(false);
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(1000, 200, vec![]);
+    });
+    let volatile = [
+        ("datestamp", "[time]"),
+        ("started_at", "[time]"),
+        ("finished_at", "[time]"),
+        ("until", "[time]"),
+        ("base_url", "[peer]"),
+    ];
+    let snapshot = |path: &str, status: u16, content_type: &str| {
+        let response = server.get(path);
+        assert_eq!(response.status, status, "{path}: {}", response.text());
+        assert_eq!(response.header("content-type"), content_type, "{path}");
+        json_snapshot(&response.text(), &volatile)
+    };
+    let json = "application/json";
+    let page = "/api/v1/works?source=hal&sort=date_desc&limit=2";
+    insta::assert_snapshot!("search_page", snapshot(page, 200, json));
+    let all = get_json(&server, "/api/v1/works?source=hal&limit=100");
+    let work = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|work| work["title"] == "Les coopératives d'habitants en Occitanie")
+        .expect("the work of oai:HAL:tel-1");
+    let path = format!("/api/v1/works/{}", work["id"].as_str().unwrap());
+    insta::assert_snapshot!("work", snapshot(&path, 200, json));
+    insta::assert_snapshot!("sources", snapshot("/api/v1/sources", 200, json));
+    insta::assert_snapshot!("source", snapshot("/api/v1/sources/hal", 200, json));
+    insta::assert_snapshot!("stats", snapshot("/api/v1/stats", 200, json));
+    let problem = "application/problem+json";
+    for (name, path, status) in [
+        (
+            "problem_invalid_parameter",
+            "/api/v1/works?year_from=abc",
+            400,
+        ),
+        ("problem_unknown_work", "/api/v1/works/w99999999", 404),
+        ("problem_unknown_source", "/api/v1/sources/nope", 404),
+        ("problem_unknown_route", "/api/v1/nowhere", 404),
+    ] {
+        insta::assert_snapshot!(name, snapshot(path, status, problem));
+    }
 }

@@ -1,17 +1,15 @@
 //! schemathesis against the REST API, black-box: the bundled samples
-//! (harvest-sources/samples) harvested into a workspace, `essor serve` on port 0 over them, and
+//! (harvest-sources/samples) harvested into a workspace, the server on port 0 over them, and
 //! `tests/peers/api_fuzz.py` running every operation of `/openapi.json` through schemathesis
 //! (pinned in tests/peers/requirements-api.txt): no 5xx, and no status code, content type,
 //! header or body that contradicts the document. Real work ids (from `essor export`) are given
 //! to the fuzzer so `/api/v1/works/{id}` answers 200s too, not only 404s for random ids.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::Server;
-use common::{Workspace, peers_dir, project_root, python, wait_with_timeout};
+use crate::common::app::spawn_app_with;
+use crate::common::{Workspace, peers_dir, project_root, python, wait_with_timeout};
 
 /// The key the server is started with: keyed requests get the higher quota.
 const API_KEY: &str = "test-api-key";
@@ -59,13 +57,10 @@ fn harvest_samples(workspace: &Workspace) {
 
 /// Some real work ids (read before the server opens the store: it holds it exclusively).
 fn some_work_ids(workspace: &Workspace) -> Vec<String> {
-    let works = workspace
-        .run(&["export", "--format", "jsonl"])
-        .success()
-        .jsonl();
+    let works = workspace.works();
     let ids: Vec<String> = works
         .iter()
-        .map(|work| common::str_field(work, "id").to_owned())
+        .map(|work| crate::common::str_field(work, "id").to_owned())
         .collect();
     assert!(!ids.is_empty(), "the samples made no work");
     // A spread over the store: first, last and evenly between.
@@ -95,23 +90,15 @@ fn schemathesis_finds_no_server_error_and_no_response_contradicting_the_openapi_
     harvest_samples(&workspace);
     let work_ids = some_work_ids(&workspace);
     // Limits far above what the fuzzer sends: a 429 would be a failure of the test setup.
-    let server = Server::start(
-        &workspace,
-        &[
-            "--api-key",
-            API_KEY,
-            "--rate-limit",
-            "10000",
-            "--api-key-rate-limit",
-            "10000",
-        ],
-    );
+    let server = spawn_app_with(&workspace, |settings| {
+        settings.limits = essor::app::limit_config(10_000, 10_000, vec![API_KEY.to_owned()]);
+    });
 
     let started = Instant::now();
     let child = Command::new(&python)
         .arg(peers_dir().join("api_fuzz.py"))
         .arg("--base-url")
-        .arg(format!("http://127.0.0.1:{}", server.port))
+        .arg(server.url(""))
         .args(["--api-key", API_KEY])
         .arg("--known-ids")
         .arg(format!("/api/v1/works/{{id}}={}", work_ids.join(",")))

@@ -1,37 +1,19 @@
-//! essor as an OAI-PMH 2.0 data provider, black-box: `essor serve` over works harvested from a
-//! real pyoai server, harvested in turn by real clients nobody here wrote (Sickle 0.7,
+//! essor as an OAI-PMH 2.0 data provider, over HTTP: the server (in-process, port 0) over works
+//! harvested from a real pyoai server, harvested in turn by real clients nobody here wrote (Sickle 0.7,
 //! oaipmh-scythe 0.16) and by essor's own harvester. Every response the tests see is validated
 //! against the official OAI-PMH schemas and ours (ETD-MS 1.1, essor's `about`).
-
-mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use common::server::{Server, assert_valid, assert_valid_text, client_harvest, request};
-use common::{Peer, Workspace, dc_record, oai_source, peers_dir, python, write_records};
+use crate::common::app::{TestApp, spawn_app, spawn_app_with};
+use crate::common::served::{assert_valid, assert_valid_text, client_harvest};
+use crate::common::{
+    Peer, Workspace, dc_record, make_records, now_datestamp, oai_source, read_records,
+    write_records,
+};
 use serde_json::{Value, json};
-
-/// Writes `count` generated thesis records (tests/peers/make_records.py) to `path`.
-fn make_records(path: &Path, count: usize, seed: u64) {
-    let status = std::process::Command::new(python())
-        .arg(peers_dir().join("make_records.py"))
-        .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
-        .arg("--out")
-        .arg(path)
-        .status()
-        .expect("run make_records.py");
-    assert!(status.success());
-}
-
-fn read_records(path: &Path) -> Vec<Value> {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
 
 /// A workspace whose store holds the works of `count` records harvested from a pyoai server.
 struct Corpus {
@@ -55,13 +37,6 @@ fn corpus(count: usize) -> Corpus {
         records_file,
         peer,
     }
-}
-
-fn export(workspace: &Workspace) -> Vec<Value> {
-    workspace
-        .run(&["export", "--format", "jsonl"])
-        .success()
-        .jsonl()
 }
 
 fn oai_id(work: &str) -> String {
@@ -155,7 +130,7 @@ fn replace_between(text: &str, start: &str, end: &str, with: &str) -> String {
 #[test]
 fn sickle_and_scythe_harvest_every_work_in_both_formats_and_every_page_is_valid() {
     let corpus = corpus(230);
-    let works = export(&corpus.workspace);
+    let works = corpus.workspace.works();
     let expected: BTreeSet<String> = works
         .iter()
         .map(|w| oai_id(w["id"].as_str().unwrap()))
@@ -174,7 +149,7 @@ fn sickle_and_scythe_harvest_every_work_in_both_formats_and_every_page_is_valid(
         })
         .collect();
 
-    let server = Server::start(&corpus.workspace, &["--page-size", "40"]);
+    let server = spawn_app_with(&corpus.workspace, |settings| settings.feed.page_size = 40);
     let saved = tempfile::tempdir().unwrap();
     for (client, prefix) in [
         ("sickle", "oai_dc"),
@@ -255,7 +230,7 @@ fn sickle_and_scythe_harvest_every_work_in_both_formats_and_every_page_is_valid(
 #[test]
 fn each_verb_and_each_error_answers_as_the_protocol_says() {
     let corpus = corpus(12);
-    let server = Server::start(&corpus.workspace, &["--page-size", "5"]);
+    let server = spawn_app_with(&corpus.workspace, |settings| settings.feed.page_size = 5);
     let first = oai_id("w00000001");
     let cases: Vec<(&str, String, Option<&str>)> = vec![
         ("identify", "verb=Identify".into(), None),
@@ -386,8 +361,7 @@ fn each_verb_and_each_error_answers_as_the_protocol_says() {
         insta::assert_snapshot!(name, redact(&xml));
     }
     // POST (form-encoded) answers as GET does.
-    let response = request(
-        server.port,
+    let response = server.request(
         "POST",
         "/oai",
         &[("Content-Type", "application/x-www-form-urlencoded")],
@@ -409,14 +383,13 @@ fn each_verb_and_each_error_answers_as_the_protocol_says() {
 #[test]
 fn gzip_and_deflate_when_asked_healthz_and_a_closed_admin() {
     let corpus = corpus(30);
-    let server = Server::start(&corpus.workspace, &[]);
+    let server = spawn_app(&corpus.workspace);
     let plain = server.oai("verb=ListRecords&metadataPrefix=oai_dc");
     for (encoding, decode) in [
         ("gzip", decode_gzip as fn(&[u8]) -> String),
         ("deflate", decode_deflate),
     ] {
-        let response = request(
-            server.port,
+        let response = server.request(
             "GET",
             "/oai?verb=ListRecords&metadataPrefix=oai_dc",
             &[("Accept-Encoding", encoding)],
@@ -429,10 +402,9 @@ fn gzip_and_deflate_when_asked_healthz_and_a_closed_admin() {
     }
     assert_eq!(server.get("/healthz").status, 200);
     assert_eq!(server.get("/nowhere").status, 404);
-    let refused = request(server.port, "POST", "/admin/harvest", &[], None);
+    let refused = server.request("POST", "/admin/harvest", &[], None);
     assert_eq!(refused.status, 401);
-    let wrong = request(
-        server.port,
+    let wrong = server.request(
         "POST",
         "/admin/harvest",
         &[("Authorization", "Bearer not-the-token")],
@@ -465,7 +437,7 @@ fn decode_deflate(bytes: &[u8]) -> String {
 }
 
 /// Pages ListIdentifiers by hand: (identifiers and their deletion flag, next token).
-fn identifiers_page(server: &Server, query: &str) -> (Vec<(String, bool)>, Option<String>) {
+fn identifiers_page(server: &TestApp, query: &str) -> (Vec<(String, bool)>, Option<String>) {
     let xml = server.oai(query);
     assert_valid_text("page", &xml);
     assert_eq!(error_code(&xml), None, "{query}: {xml}");
@@ -486,16 +458,18 @@ fn identifiers_page(server: &Server, query: &str) -> (Vec<(String, bool)>, Optio
 #[test]
 fn tokens_survive_a_restart_forged_ones_are_refused_and_changes_during_paging_skip_nothing() {
     let corpus = corpus(120);
-    let before: BTreeSet<String> = export(&corpus.workspace)
+    let before: BTreeSet<String> = corpus
+        .workspace
+        .works()
         .iter()
         .map(|w| oai_id(w["id"].as_str().unwrap()))
         .collect();
-    let server = Server::start(&corpus.workspace, &["--page-size", "20"]);
+    let server = spawn_app_with(&corpus.workspace, |settings| settings.feed.page_size = 20);
     let (page1, token1) = identifiers_page(&server, "verb=ListIdentifiers&metadataPrefix=oai_dc");
     let token1 = token1.expect("a token after the first page");
-    // The token is all the state: a new server process on the same store accepts it.
+    // The token is all the state: a new server on the same store accepts it.
     drop(server);
-    let server = Server::start(&corpus.workspace, &["--page-size", "20"]);
+    let server = spawn_app_with(&corpus.workspace, |settings| settings.feed.page_size = 20);
     let (page2, token2) = identifiers_page(
         &server,
         &format!("verb=ListIdentifiers&resumptionToken={token1}"),
@@ -517,7 +491,7 @@ fn tokens_survive_a_restart_forged_ones_are_refused_and_changes_during_paging_sk
     let delivered: BTreeSet<String> = page1.iter().chain(&page2).map(|(i, _)| i.clone()).collect();
     let mut records = read_records(&corpus.records_file);
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let stamp = now();
+    let stamp = now_datestamp();
     for (index, record) in records.iter_mut().enumerate() {
         if index % 7 == 0 {
             record["dc"]["description"] = json!([format!("Résumé révisé {index}.")]);
@@ -641,7 +615,7 @@ fn a_merged_away_work_answers_deleted_with_its_successor_and_essor_harvests_esso
     }
     workspace.harvest("english").success();
     workspace.harvest("french").success();
-    let server = Server::start(&workspace, &[]);
+    let server = spawn_app(&workspace);
     // The server harvests the record that bridges the two works.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let mut bridge = thesis(
@@ -650,7 +624,7 @@ fn a_merged_away_work_answers_deleted_with_its_successor_and_essor_harvests_esso
         "Durand, Lucie",
         &["2022NANT0042"],
     );
-    bridge["datestamp"] = json!(now());
+    bridge["datestamp"] = json!(now_datestamp());
     write_records(&file("bridge"), &[bridge]);
     let outcome = server.harvest("bridge");
     assert_eq!(outcome["works"]["works_merged"], 1, "{outcome}");
@@ -709,8 +683,8 @@ fn a_merged_away_work_answers_deleted_with_its_successor_and_essor_harvests_esso
         assert!(text.contains("Durand"), "{prefix}: {text}");
     }
     drop(server);
-    let original = export(&workspace);
-    let copied = export(&mirror);
+    let original = workspace.works();
+    let copied = mirror.works();
     assert_eq!(
         copied.len(),
         1,

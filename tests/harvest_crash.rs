@@ -3,12 +3,10 @@
 //!
 //! The kill points are random; the seed is printed and `ESSOR_TEST_SEED=<seed>` replays them.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Peer, Rng, Workspace, oai_source};
+use crate::common::{Peer, Rng, Workspace, oai_source};
 
 const SOURCE: &str = "slow";
 

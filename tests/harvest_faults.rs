@@ -5,11 +5,9 @@
 //! stored comes from the provider's `/<scenario>/_expected` (it knows the records it serves);
 //! the run status, counters and retries expected from the harvester are written here.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{
+use crate::common::{
     Peer, Run, Workspace, contains_text, has_forbidden_xml_char, identifiers, oai_source,
     str_field, strings, u64_field,
 };

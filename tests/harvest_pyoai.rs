@@ -3,48 +3,13 @@
 //! The records live in a JSON file made by `tests/peers/make_records.py`; the server re-reads it
 //! when it changes, so a test can add, modify and delete records between two harvests.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::Command;
 
-use common::{
-    Peer, Workspace, contains_text, identifiers, oai_source, peers_dir, python, str_field,
-    u64_field, write_records,
+use crate::common::{
+    Peer, Workspace, contains_text, identifiers, make_records, now_datestamp, oai_source,
+    str_field, u64_field, write_records,
 };
 use serde_json::Value;
-
-/// Writes `count` generated records (deterministic from `seed`) to `path` and returns them.
-fn make_records(path: &Path, count: usize, seed: u64) -> Vec<Value> {
-    let output = Command::new(python())
-        .arg(peers_dir().join("make_records.py"))
-        .args([
-            "--count",
-            &count.to_string(),
-            "--seed",
-            &seed.to_string(),
-            "--out",
-        ])
-        .arg(path)
-        .output()
-        .expect("run make_records.py (run the tests with `bash tests/run.sh`)");
-    assert!(
-        output.status.success(),
-        "make_records.py: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    read_records(path)
-}
-
-fn read_records(path: &Path) -> Vec<Value> {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Replaces the served records atomically (the server must never read half a file).
-fn now_datestamp() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
 
 fn pyoai_source(server: &Peer, extra: &str) -> String {
     let mut source = oai_source("pyoai 2.5.0 test server", &server.url("/oai"), extra);

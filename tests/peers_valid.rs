@@ -2,12 +2,11 @@
 //! on purpose) validates against the official schemas (`schemas/validate-all.xsd` of the shared
 //! fixtures) with xmllint. If a peer drifts, the harvest tests would prove nothing.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{Peer, fixtures_dir, http_get, peers_dir, python};
+use crate::common::app::http_get;
+use crate::common::{Peer, fixtures_dir, make_records};
 
 fn validate(document: &[u8], what: &str) {
     let schema = fixtures_dir().join("schemas/validate-all.xsd");
@@ -60,15 +59,15 @@ fn resumption_token(document: &[u8]) -> Option<String> {
 }
 
 /// Validates Identify and every ListRecords page of `base` (a path such as `/clean/oai`).
-fn validate_list(port: u16, base: &str, first_query: &str) -> usize {
+fn validate_list(peer: &Peer, base: &str, first_query: &str) -> usize {
     validate(
-        &http_get(port, &format!("{base}?verb=Identify")),
+        &http_get(&peer.url(&format!("{base}?verb=Identify"))),
         &format!("{base} Identify"),
     );
     let mut query = first_query.to_owned();
     let mut pages = 0;
     loop {
-        let page = http_get(port, &format!("{base}?{query}"));
+        let page = http_get(&peer.url(&format!("{base}?{query}")));
         pages += 1;
         validate(&page, &format!("{base} ListRecords page {pages}"));
         match resumption_token(&page) {
@@ -98,17 +97,16 @@ fn fault_provider_serves_valid_oai_pmh_outside_its_faults() {
         ("no-records-match", 1),
     ] {
         let served = validate_list(
-            provider.port,
+            &provider,
             &format!("/{scenario}/oai"),
             "verb=ListRecords&metadataPrefix=oai_dc",
         );
         assert_eq!(served, pages, "{scenario}");
     }
     // from/until filtering: only the records of that window.
-    let page = http_get(
-        provider.port,
+    let page = http_get(&provider.url(
         "/clean/oai?verb=ListRecords&metadataPrefix=oai_dc&from=2026-01-05T08:14:00Z&until=2026-01-05T08:21:00Z",
-    );
+    ));
     validate(&page, "clean ListRecords from/until");
     assert_eq!(
         String::from_utf8_lossy(&page).matches("<record>").count(),
@@ -120,27 +118,15 @@ fn fault_provider_serves_valid_oai_pmh_outside_its_faults() {
 fn pyoai_server_serves_valid_oai_pmh() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("records.json");
-    let status = Command::new(python())
-        .arg(peers_dir().join("make_records.py"))
-        .args(["--count", "250", "--seed", "3", "--out"])
-        .arg(&records)
-        .status()
-        .expect("run make_records.py");
-    assert!(status.success());
-    let items: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(&records).unwrap()).unwrap();
+    let items = make_records(&records, 250, 3);
     let first_identifier = items[0]["identifier"].as_str().unwrap();
     let server = Peer::pyoai_server(Path::new(&records), 100);
     assert_eq!(
-        validate_list(
-            server.port,
-            "/oai",
-            "verb=ListRecords&metadataPrefix=oai_dc"
-        ),
+        validate_list(&server, "/oai", "verb=ListRecords&metadataPrefix=oai_dc"),
         3
     );
     validate_list(
-        server.port,
+        &server,
         "/oai",
         "verb=ListRecords&metadataPrefix=oai_dc&set=type:MEM",
     );
@@ -155,6 +141,6 @@ fn pyoai_server_serves_valid_oai_pmh() {
         "verb=ListRecords&metadataPrefix=oai_dc&from=2099-01-01T00:00:00Z".to_owned(),
         "verb=ListRecords&metadataPrefix=marc21".to_owned(),
     ] {
-        validate(&http_get(server.port, &format!("/oai?{query}")), &query);
+        validate(&http_get(&server.url(&format!("/oai?{query}"))), &query);
     }
 }

@@ -2,11 +2,9 @@
 //! harvest-sources/samples run` harvests every sample dump into the store and prints what it
 //! stored; a second run rewrites nothing.
 
-mod common;
-
 use std::process::Command;
 
-use common::{Workspace, project_root};
+use crate::common::{Workspace, project_root};
 use serde_json::Value;
 
 fn essor_run_samples(workspace: &Workspace, args: &[&str]) -> std::process::Output {

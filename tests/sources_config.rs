@@ -2,11 +2,9 @@
 //! exit code 2 and a message naming the file, the key and what is expected; every file shipped in
 //! the project's `harvest-sources/` parses.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{Run, Workspace, project_root};
+use crate::common::{Run, Workspace, project_root};
 
 const GOOD: &str = r#"name = "Archive ouverte de test"
 kind = "oai-pmh"

@@ -2,12 +2,12 @@
 //! one work per thesis with both members, fields taken from the more authoritative source; a
 //! record deleted at its source leaves its work, and a work with no record left is a tombstone.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{Peer, Workspace, dc_record, oai_source, write_records};
+use crate::common::{
+    MASTER, PHD, Peer, Workspace, dc_record, now_datestamp, oai_source, write_records,
+};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-01T10:00:00Z";
@@ -35,9 +35,6 @@ fn record(
         }),
     )
 }
-
-const PHD: &str = "info:eu-repo/semantics/doctoralThesis";
-const MASTER: &str = "info:eu-repo/semantics/masterThesis";
 
 fn hal_records() -> Vec<Value> {
     vec![
@@ -127,10 +124,6 @@ fn thesesfr_records() -> Vec<Value> {
     ]
 }
 
-fn now() -> Value {
-    json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string())
-}
-
 /// Serves `records` from now on (after the second the last harvest asked `until`), then harvests
 /// `source` incrementally.
 fn republish_and_harvest(workspace: &Workspace, file: &Path, records: &[Value], source: &str) {
@@ -139,13 +132,6 @@ fn republish_and_harvest(workspace: &Workspace, file: &Path, records: &[Value], 
     workspace
         .run(&["harvest", "--quiet", "--source", source])
         .success();
-}
-
-fn export(workspace: &Workspace) -> Vec<Value> {
-    workspace
-        .run(&["export", "--format", "jsonl"])
-        .success()
-        .jsonl()
 }
 
 fn members(work: &Value) -> BTreeSet<String> {
@@ -193,7 +179,7 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     );
     workspace.run(&["harvest", "--quiet", "--all"]).success();
 
-    let works = export(&workspace);
+    let works = workspace.works();
     // 5 + 4 records, 2 pairs of duplicates.
     assert_eq!(works.len(), 7, "{works:#?}");
     let scic = work_with(&works, "hal-test|oai:HAL:tel-01000001v1");
@@ -243,9 +229,9 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     let petit = work_with(&works, "hal-test|oai:HAL:tel-01000005v1")["id"].clone();
     let mut served = hal_records();
     served[4]["dc"]["title"] = json!(["Commerce équitable, circuits courts et monnaies locales"]);
-    served[4]["datestamp"] = now();
+    served[4]["datestamp"] = json!(now_datestamp());
     republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
-    let works = export(&workspace);
+    let works = workspace.works();
     let edited = work_with(&works, "hal-test|oai:HAL:tel-01000005v1");
     assert_eq!(edited["id"], petit, "an edit keeps the work's id");
     assert_eq!(
@@ -258,9 +244,9 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     // members, new fields.
     served[0]["dc"]["subject"] = json!(["Sociétés coopératives d'intérêt collectif"]);
     served[0]["dc"]["description"] = json!(["Un résumé réécrit."]);
-    served[0]["datestamp"] = now();
+    served[0]["datestamp"] = json!(now_datestamp());
     republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
-    let works = export(&workspace);
+    let works = workspace.works();
     let scic = work_with(&works, "hal-test|oai:HAL:tel-01000001v1");
     assert_eq!(scic["id"].as_str(), Some(id));
     assert_eq!(members(scic).len(), 2, "{scic}");
@@ -277,7 +263,7 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     // keeps one reason for it, not one per edit.
     for subtitle in ["gouvernance, territoires", "gouvernance et territoire"] {
         served[0]["dc"]["title"] = json!([format!("Les SCIC en Bretagne : {subtitle}")]);
-        served[0]["datestamp"] = now();
+        served[0]["datestamp"] = json!(now_datestamp());
         republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
     }
     let shown: Value =
@@ -289,9 +275,9 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     // The theses.fr copy is deleted at its source: the work keeps its HAL member only.
     let mut served = thesesfr_records();
     served[0]["deleted"] = json!(true);
-    served[0]["datestamp"] = now();
+    served[0]["datestamp"] = json!(now_datestamp());
     republish_and_harvest(&workspace, &thesesfr_file, &served, "thesesfr-test");
-    let works = export(&workspace);
+    let works = workspace.works();
     assert_eq!(works.len(), 7);
     let scic = work_with(&works, "hal-test|oai:HAL:tel-01000001v1");
     assert_eq!(members(scic).len(), 1, "{scic}");
@@ -301,9 +287,9 @@ fn overlapping_sources_become_works_with_provenance_and_follow_deletions() {
     let mut served = hal_records();
     served[4]["dc"]["title"] = json!(["Commerce équitable, circuits courts et monnaies locales"]);
     served[0]["deleted"] = json!(true);
-    served[0]["datestamp"] = now();
+    served[0]["datestamp"] = json!(now_datestamp());
     republish_and_harvest(&workspace, &hal_file, &served, "hal-test");
-    let works = export(&workspace);
+    let works = workspace.works();
     assert_eq!(works.len(), 6);
     assert!(works.iter().all(|w| w["id"].as_str() != Some(id)));
     let stats = workspace.stats();
@@ -362,7 +348,7 @@ fn a_record_that_bridges_two_works_merges_them_and_the_younger_id_becomes_an_ali
     workspace
         .run(&["harvest", "--quiet", "--source", "french"])
         .success();
-    let works = export(&workspace);
+    let works = workspace.works();
     assert_eq!(works.len(), 2, "{works:#?}");
     let older = work_with(&works, "english|oai:english:1")["id"]
         .as_str()
@@ -382,12 +368,12 @@ fn a_record_that_bridges_two_works_merges_them_and_the_younger_id_becomes_an_ali
         PHD,
         &["2022NANT0042"],
     );
-    bridging["datestamp"] = now();
+    bridging["datestamp"] = json!(now_datestamp());
     write_records(&bridge_file, &[bridging]);
     workspace
         .run(&["harvest", "--quiet", "--source", "bridge"])
         .success();
-    let works = export(&workspace);
+    let works = workspace.works();
     assert_eq!(works.len(), 1, "{works:#?}");
     assert_eq!(
         works[0]["id"].as_str(),

@@ -1,17 +1,27 @@
-//! `essor bench-parse` (hidden): raw quick-xml parsing against essor's page parsing over saved
-//! responses, the ceiling the harvester's parsing is measured against in BENCHMARKS.md.
+//! The hidden `essor bench-*` commands: figures for BENCHMARKS.md, kept out of `cargo test`
+//! (they assert nothing and want a release build): `bench-parse` (page parsing against raw
+//! quick-xml), `bench-normalize` (normalisation and thesaurus classification over the sample
+//! dumps), `bench-search` (index build and search latency over synthetic works).
 
-use std::path::PathBuf;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::Context;
 
+use essor::classify::{ThemeMatch, Thesaurus};
+use essor::index::{Filters, Index, SearchQuery, Sort};
+use essor::normalize::{
+    Access, DegreeType, Normalized, PartialDate, Person, Text, Title, normalize,
+};
+use essor::oai::{HarvestedRecord, PageItem};
 use essor::store::Store;
+use essor::works::{Member, Sourced, Work, WorkFields};
 
 /// Raw quick-xml event throughput versus essor's full page parse (decode, parse, map) over the
 /// same bytes: the ceiling the harvester's parsing is measured against in BENCHMARKS.md.
 pub fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    use std::time::Instant;
     let mut pages = Vec::new();
     for file in files {
         pages.push(std::fs::read(file).with_context(|| format!("reading {}", file.display()))?);
@@ -40,7 +50,7 @@ pub fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         parsed.push(page);
     }
     let full = started.elapsed();
-    let scratch = tempfile_dir()?;
+    let scratch = scratch_dir("parse")?;
     let store = Store::open(&scratch)?;
     let started = Instant::now();
     let prepared: Vec<_> = parsed
@@ -82,8 +92,360 @@ pub fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("essor-bench-parse-{}", std::process::id()));
+fn scratch_dir(bench: &str) -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("essor-bench-{bench}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// Normalisation, then the built-in thesaurus's classification, of every live record of the
+/// sample dumps (`dumps`: one folder of saved pages per source), `rounds` times over.
+pub fn bench_normalize(dumps: &Path, rounds: usize) -> anyhow::Result<ExitCode> {
+    let records = sample_records(dumps)?;
+    anyhow::ensure!(!records.is_empty(), "no live record in {}", dumps.display());
+    let started = Instant::now();
+    let mut identifiers = 0;
+    for _ in 0..rounds {
+        for (source, harvested) in &records {
+            identifiers += black_box(normalize_harvested(source, harvested)?)
+                .identifiers
+                .len();
+        }
+    }
+    let elapsed = started.elapsed();
+    let count = rounds * records.len();
+    println!(
+        "normalised {count} records in {elapsed:?}: {:.0} records/s ({identifiers} identifiers)",
+        count as f64 / elapsed.as_secs_f64()
+    );
+
+    let normalized: Vec<Normalized> = records
+        .iter()
+        .map(|(source, harvested)| normalize_harvested(source, harvested))
+        .collect::<anyhow::Result<_>>()?;
+    let bytes: usize = normalized
+        .iter()
+        .map(|record| {
+            record.titles.iter().map(|t| t.text.len()).sum::<usize>()
+                + record.keywords.iter().map(|k| k.text.len()).sum::<usize>()
+                + record.abstracts.iter().map(|a| a.text.len()).sum::<usize>()
+        })
+        .sum();
+    let started = Instant::now();
+    let thesaurus = Thesaurus::builtin()?;
+    let compile = started.elapsed();
+    let started = Instant::now();
+    let mut themes = 0usize;
+    for _ in 0..rounds {
+        for record in &normalized {
+            themes += thesaurus.classify(black_box(record)).themes.len();
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "thesaurus compiled in {compile:?}; classified {count} records ({} bytes of text each on average) in {elapsed:?}: {:.0} records/s, {:.0} MB/s ({themes} themes)",
+        bytes / normalized.len(),
+        count as f64 / elapsed.as_secs_f64(),
+        (bytes * rounds) as f64 / elapsed.as_secs_f64() / 1e6,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every live record of the dumps (gzipped pages included), with its source (the folder name).
+fn sample_records(dumps: &Path) -> anyhow::Result<Vec<(String, HarvestedRecord)>> {
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(dumps)
+        .with_context(|| format!("reading {}", dumps.display()))?
+        .map(|entry| Ok(entry?.path()))
+        .collect::<std::io::Result<_>>()?;
+    sources.retain(|path| path.is_dir());
+    sources.sort();
+    let mut records = Vec::new();
+    for folder in sources {
+        let source = folder
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut pages: Vec<PathBuf> = std::fs::read_dir(&folder)?
+            .map(|entry| Ok(entry?.path()))
+            .collect::<std::io::Result<_>>()?;
+        pages.sort();
+        for page in pages {
+            let bytes = std::fs::read(&page)?;
+            let decoded = essor::xml::decode(&bytes, None)
+                .with_context(|| format!("decoding {}", page.display()))?;
+            let parsed = essor::oai::parse_page(&decoded.text)
+                .with_context(|| format!("parsing {}", page.display()))?;
+            for item in parsed.items {
+                if let PageItem::Record(record) = item
+                    && !record.deleted
+                {
+                    records.push((source.clone(), record));
+                }
+            }
+        }
+    }
+    Ok(records)
+}
+
+fn normalize_harvested(source: &str, harvested: &HarvestedRecord) -> anyhow::Result<Normalized> {
+    let record = harvested
+        .record
+        .as_ref()
+        .with_context(|| format!("{} is live but not mapped", harvested.identifier))?;
+    Ok(normalize(
+        record,
+        &essor::normalize::Context {
+            source,
+            identifier: &harvested.identifier,
+            format: harvested.format,
+            sets: &harvested.sets,
+            institution: Some("CCSD (synthetic sample)"),
+            region: None,
+        },
+    ))
+}
+
+/// `count` synthetic works (Zipf-distributed words, French and English, a spread of types,
+/// years, regions and themes) written to a scratch store and indexed; then the latency of a few
+/// searches (median and worst of 30, and the 50th page), and of listing every id.
+pub fn bench_search(count: usize) -> anyhow::Result<ExitCode> {
+    let scratch = scratch_dir("search")?;
+    let result = search_figures(&scratch, count);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn search_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
+    let store = Store::open(scratch)?;
+    let started = Instant::now();
+    let mut synthetic = SyntheticWorks::new(5);
+    let mut batch = Vec::new();
+    for n in 0..count {
+        batch.push(synthetic.work(n));
+        if batch.len() == 5_000 {
+            write_works(&store, &batch)?;
+            batch.clear();
+        }
+    }
+    write_works(&store, &batch)?;
+    println!(
+        "{count} works written to the store in {:?}",
+        started.elapsed()
+    );
+    let index_dir = scratch.join("index");
+    let index = Index::open(&index_dir)?;
+    let started = Instant::now();
+    index.rebuild(&store)?;
+    println!("indexed in {:?}", started.elapsed());
+    let mut size = 0;
+    for entry in std::fs::read_dir(&index_dir)? {
+        size += entry?.metadata()?.len();
+    }
+    println!("index size {} MB", size / 1_000_000);
+    let cases = [
+        (
+            "match all, date desc",
+            None,
+            Filters::default(),
+            Sort::DateDesc,
+        ),
+        (
+            "one word",
+            Some("coopérative"),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "two words",
+            Some("économie solidaire"),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "phrase",
+            Some("\"économie solidaire\""),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "one word, filtered",
+            Some("mutuelle"),
+            Filters {
+                region: Some("FR-BRE".into()),
+                year_from: Some(2015),
+                types: vec!["doctoral-thesis".into()],
+                ..Filters::default()
+            },
+            Sort::Relevance,
+        ),
+    ];
+    for (name, q, filters, sort) in cases {
+        let search = SearchQuery {
+            q: q.map(str::to_owned),
+            filters,
+            sort,
+            limit: 20,
+            cursor: None,
+        };
+        let mut times = Vec::new();
+        let mut page = index.search(&search)?;
+        for _ in 0..30 {
+            let started = Instant::now();
+            page = index.search(&search)?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        let mut deep = search.clone();
+        for _ in 0..50 {
+            match index.search(&deep)?.next_cursor {
+                Some(cursor) => deep.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        let started = Instant::now();
+        index.search(&deep)?;
+        let deep_time = started.elapsed();
+        println!(
+            "{name}: {} matches, p50 {:?}, max {:?}, page 50 {:?}",
+            page.total,
+            times[times.len() / 2],
+            times[times.len() - 1],
+            deep_time
+        );
+    }
+    let started = Instant::now();
+    let exported = index
+        .ids(&SearchQuery::default())?
+        .filter(Result::is_ok)
+        .count();
+    println!("ids of all {exported} works in {:?}", started.elapsed());
+    Ok(())
+}
+
+/// Writes works as the works stage does: the work and its feed entry.
+fn write_works(store: &Store, works: &[Work]) -> anyhow::Result<()> {
+    store.update_works(|tx| {
+        for work in works {
+            let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
+            essor::works::write_work(tx, work, was)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn sourced<T>(value: T) -> Sourced<T> {
+    Sourced {
+        value,
+        sources: vec!["bench".to_owned()],
+    }
+}
+
+/// Deterministic synthetic works: words drawn with weight ~ 1/(rank+1) from an 8,000-word
+/// vocabulary whose first words are ESS terms.
+struct SyntheticWorks {
+    rng: fastrand::Rng,
+    vocabulary: Vec<String>,
+}
+
+impl SyntheticWorks {
+    const REGIONS: [&str; 6] = ["FR-OCC", "FR-BRE", "FR-IDF", "FR-ARA", "BE-WAL", "CA-QC"];
+    const THEMES: [&str; 4] = [
+        "cooperatives",
+        "social-economy",
+        "mutuals",
+        "solidarity-finance",
+    ];
+
+    fn new(seed: u64) -> SyntheticWorks {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let vocabulary = (0..8_000)
+            .map(|n| match n {
+                0 => "coopérative".to_owned(),
+                1 => "économie".to_owned(),
+                2 => "solidaire".to_owned(),
+                3 => "mutuelle".to_owned(),
+                _ => (0..rng.usize(4..10)).map(|_| rng.lowercase()).collect(),
+            })
+            .collect();
+        SyntheticWorks { rng, vocabulary }
+    }
+
+    fn word(&mut self) -> String {
+        let u = self.rng.f64();
+        let n = ((self.vocabulary.len() as f64).powf(u) - 1.0) as usize;
+        self.vocabulary[n.min(self.vocabulary.len() - 1)].clone()
+    }
+
+    fn sentence(&mut self, words: usize) -> String {
+        (0..words)
+            .map(|_| self.word())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn work(&mut self, n: usize) -> Work {
+        let text = |text: String| Text {
+            text,
+            lang: Some("fr".to_owned()),
+        };
+        // Drawn in the order of the former `index::tests::rough_latency`: the same works.
+        let title = Title {
+            text: self.sentence(12),
+            lang: None,
+            subtitle: None,
+        };
+        let abstracts = vec![sourced(text(self.sentence(200)))];
+        let keywords = (0..5).map(|_| sourced(text(self.word()))).collect();
+        let (family, given) = (self.word(), self.word());
+        let fields = WorkFields {
+            title: Some(sourced(title.clone())),
+            titles: vec![sourced(title)],
+            authors: Some(sourced(vec![Person {
+                display: format!("{given} {family}"),
+                family,
+                given: Some(given),
+                id: None,
+            }])),
+            advisors: None,
+            degree_type: sourced(if n.is_multiple_of(3) {
+                DegreeType::MastersDissertation
+            } else {
+                DegreeType::DoctoralThesis
+            }),
+            discipline: None,
+            institution: Some(sourced(format!("Université {}", n % 80))),
+            date: Some(sourced(PartialDate::year(1990 + (n % 35) as i32))),
+            language: Some(sourced(
+                if n.is_multiple_of(4) { "en" } else { "fr" }.to_owned(),
+            )),
+            abstracts,
+            keywords,
+            identifiers: vec![],
+            access: sourced(Access::Unknown),
+            licence: None,
+            regions: vec![Self::REGIONS[n % Self::REGIONS.len()].to_owned()],
+            themes: vec![ThemeMatch {
+                theme: Self::THEMES[n % Self::THEMES.len()].to_owned(),
+                score: 1.0,
+                matches: vec![],
+            }],
+            relevance: 1.0,
+        };
+        let id = format!("w{n:08}");
+        Work {
+            members: vec![Member {
+                source: "bench".into(),
+                identifier: format!("oai:{id}"),
+            }],
+            id,
+            datestamp: "2024-01-01T00:00:00Z".into(),
+            deleted: false,
+            merged_into: None,
+            aliases: vec![],
+            merges: vec![],
+            fields: Some(fields),
+        }
+    }
 }

@@ -4,11 +4,7 @@ use super::*;
 use crate::xml::parse_document;
 
 fn fixture(relative: &str) -> String {
-    let dir = match std::env::var_os("ESSOR_FIXTURES") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
-    };
-    let path = dir.join(relative);
+    let path = crate::test_support::fixtures_dir().join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

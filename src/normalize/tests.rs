@@ -6,14 +6,8 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::map::{Agent, Degree, LangText, map_metadata};
 use crate::oai::{HarvestedRecord, PageItem, parse_page};
+use crate::test_support::fixtures_dir;
 use crate::xml::parse_document;
-
-fn fixtures_dir() -> PathBuf {
-    match std::env::var_os("ESSOR_FIXTURES") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
-    }
-}
 
 fn fixture(relative: &str) -> String {
     let path = fixtures_dir().join(relative);
@@ -764,30 +758,4 @@ fn normalized_json_uses_the_documented_names() {
     assert_eq!(json["date"]["year"], 2018);
     let back: Normalized = serde_json::from_value(json).unwrap();
     assert_eq!(back, normalized);
-}
-
-/// `cargo test --release --lib normalize::tests::normalize_speed -- --ignored --nocapture`
-#[test]
-#[ignore = "timing: run in release"]
-fn normalize_speed() {
-    let records = sample_records();
-    let rounds: usize = std::env::var("ESSOR_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(200);
-    let started = std::time::Instant::now();
-    let mut identifiers = 0;
-    for _ in 0..rounds {
-        for (source, harvested) in &records {
-            identifiers += std::hint::black_box(normalize_harvested(source, harvested))
-                .identifiers
-                .len();
-        }
-    }
-    let elapsed = started.elapsed();
-    let count = rounds * records.len();
-    println!(
-        "normalised {count} records in {elapsed:?}: {:.0} records/s ({identifiers} identifiers)",
-        count as f64 / elapsed.as_secs_f64()
-    );
 }

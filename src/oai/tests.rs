@@ -1,14 +1,8 @@
 //! The page parser and crosswalks over every real response in `../shared/fixtures/oai/`.
 
 use super::*;
+use crate::test_support::fixtures_dir;
 use crate::xml::{self, DecodeError};
-
-fn fixtures_dir() -> std::path::PathBuf {
-    match std::env::var_os("ESSOR_FIXTURES") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
-    }
-}
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = fixtures_dir().join("oai").join(name);

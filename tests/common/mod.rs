@@ -1,20 +1,20 @@
-//! Shared harness of the black-box tests: Python peers on port 0, a temporary workspace
-//! (`--data`, `--sources`), and the real `essor` binary with its JSON/JSONL outputs parsed.
-//!
-//! Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
+//! Shared harness of the integration tests: Python peers on port 0 ([`Peer`]), a temporary
+//! workspace (`--data`, `--sources`), the real `essor` binary with its JSON/JSONL outputs parsed,
+//! the server in-process ([`app`]) and the peers that check what it serves ([`served`]).
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub mod server;
+pub mod app;
+mod peer;
+pub mod served;
+
+pub use peer::{Peer, Silent, first_line};
 
 /// How long one `essor` invocation may take before the test calls it hung.
 pub const ESSOR_TIMEOUT: Duration = Duration::from_secs(180);
@@ -38,145 +38,6 @@ pub fn python() -> String {
 
 pub fn peers_dir() -> PathBuf {
     project_root().join("tests/peers")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Peers
-
-/// A Python peer process listening on 127.0.0.1. Killed on drop; it also exits by itself when
-/// its stdin closes, so a test process that dies does not leave it behind.
-pub struct Peer {
-    child: Child,
-    _stdin: ChildStdin,
-    pub port: u16,
-    name: String,
-}
-
-impl Peer {
-    /// Starts `tests/peers/<script>` with `args` and waits for its `LISTENING <port>` line.
-    pub fn start(script: &str, args: &[&str]) -> Peer {
-        let script_path = peers_dir().join(script);
-        let python = python();
-        let mut child = Command::new(&python)
-            .arg(&script_path)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "cannot start the test peer {script} with {python:?}: {error}.\n\
-                     Run the tests with `bash tests/run.sh` (it creates .venv with the pinned peers \
-                     and sets ESSOR_PYTHON)."
-                )
-            });
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut stderr = child.stderr.take().expect("piped stderr");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next().and_then(Result::ok);
-            let _ = sender.send(first);
-            // Keep draining so the peer never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let first_line = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .ok()
-            .flatten();
-        let port = first_line
-            .as_deref()
-            .and_then(|line| line.strip_prefix("LISTENING "))
-            .and_then(|port| port.trim().parse::<u16>().ok());
-        match port {
-            Some(port) => {
-                // Drain stderr in the background too.
-                std::thread::spawn(move || {
-                    let mut sink = Vec::new();
-                    let _ = stderr.read_to_end(&mut sink);
-                });
-                Peer {
-                    child,
-                    _stdin: stdin,
-                    port,
-                    name: script.to_owned(),
-                }
-            }
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let mut message = String::new();
-                let _ = stderr.read_to_string(&mut message);
-                panic!(
-                    "the test peer {script} did not start (first stdout line: {first_line:?}).\n\
-                     Python: {python:?}. Its stderr:\n{message}\n\
-                     Run the tests with `bash tests/run.sh`: it creates .venv with the pinned \
-                     peers (tests/peers/requirements.txt) and sets ESSOR_PYTHON."
-                )
-            }
-        }
-    }
-
-    pub fn fault_provider() -> Peer {
-        Peer::start("fault_provider.py", &[])
-    }
-
-    pub fn pyoai_server(records_json: &Path, batch: usize) -> Peer {
-        let batch = batch.to_string();
-        Peer::start(
-            "pyoai_server.py",
-            &["--data", records_json.to_str().unwrap(), "--batch", &batch],
-        )
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{}", self.port, path)
-    }
-
-    /// GET a JSON helper endpoint of the peer (`/_stats`, `/<scenario>/_expected`, ...).
-    pub fn get_json(&self, path: &str) -> Value {
-        let body = http_get(self.port, path);
-        serde_json::from_slice(&body).unwrap_or_else(|error| {
-            panic!(
-                "{} {path}: not JSON ({error}): {}",
-                self.name,
-                String::from_utf8_lossy(&body)
-            )
-        })
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal HTTP/1.0 GET, enough for the peers' helper endpoints (no HTTP client in dev-deps).
-pub fn http_get(port: u16, path: &str) -> Vec<u8> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to peer");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .expect("read peer response");
-    let split = response
-        .windows(4)
-        .position(|window| window == b"\r\n\r\n")
-        .expect("HTTP header end");
-    let status_line = String::from_utf8_lossy(&response[..split])
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_owned();
-    assert!(status_line.contains(" 200 "), "GET {path}: {status_line}");
-    response[split + 4..].to_vec()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,6 +124,11 @@ impl Workspace {
         self.runs(source)
             .pop()
             .unwrap_or_else(|| panic!("no run recorded for source {source}"))
+    }
+
+    /// The works, as `essor export --format jsonl` prints them.
+    pub fn works(&self) -> Vec<Value> {
+        self.run(&["export", "--format", "jsonl"]).success().jsonl()
     }
 
     pub fn stats(&self) -> Value {
@@ -394,7 +260,6 @@ pub fn wait_with_timeout(mut child: Child, timeout: Duration) -> Option<Output> 
 }
 
 /// A live record as the pyoai test server serves it: `dc` holds the Dublin Core elements.
-#[allow(dead_code)] // not every test binary builds records
 pub fn dc_record(identifier: &str, datestamp: &str, dc: Value) -> Value {
     serde_json::json!({
         "identifier": identifier,
@@ -404,6 +269,39 @@ pub fn dc_record(identifier: &str, datestamp: &str, dc: Value) -> Value {
         "dc": dc,
     })
 }
+
+/// Writes `count` generated thesis records (`tests/peers/make_records.py`, deterministic from
+/// `seed`) to `path` and returns them.
+pub fn make_records(path: &Path, count: usize, seed: u64) -> Vec<Value> {
+    let output = Command::new(python())
+        .arg(peers_dir().join("make_records.py"))
+        .args(["--count", &count.to_string(), "--seed", &seed.to_string()])
+        .arg("--out")
+        .arg(path)
+        .output()
+        .expect("run make_records.py (run the tests with `bash tests/run.sh`)");
+    assert!(
+        output.status.success(),
+        "make_records.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read_records(path)
+}
+
+pub fn read_records(path: &Path) -> Vec<Value> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Now as an OAI-PMH datestamp (seconds).
+pub fn now_datestamp() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Dublin Core `type`s of the records the tests write.
+pub const PHD: &str = "info:eu-repo/semantics/doctoralThesis";
+pub const MASTER: &str = "info:eu-repo/semantics/masterThesis";
 
 /// Writes the records a `pyoai_server.py` peer serves, atomically (temp file + rename): the peer
 /// reloads the file when it changes and must never see half of it.
@@ -465,6 +363,89 @@ pub fn strings(value: &Value) -> Vec<&str> {
 
 pub fn contains_text(value: &Value, needle: &str) -> bool {
     strings(value).iter().any(|text| text.contains(needle))
+}
+
+/// `json` as served, indented by two spaces with its members in the served order, and the
+/// values of the `volatile` keys replaced (`("datestamp", "[time]")`) wherever they occur, unless
+/// null: a REST snapshot that pins the shape of the bytes, member order included (a
+/// `serde_json::Value` would sort the members).
+pub fn json_snapshot(json: &str, volatile: &[(&str, &str)]) -> String {
+    if let Err(error) = serde_json::from_str::<Value>(json) {
+        panic!("not JSON ({error}): {json}");
+    }
+    let mut tokens: Vec<String> = Vec::new();
+    let mut chars = json.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' | '}' | '[' | ']' | ':' | ',' => tokens.push(c.to_string()),
+            '"' => {
+                let mut text = String::from('"');
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    text.push(c);
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                tokens.push(text);
+            }
+            c if c.is_whitespace() => {}
+            c => match tokens.last_mut() {
+                // Numbers and literals: glue their characters together.
+                Some(last) if !last.starts_with(['{', '}', '[', ']', ':', ',', '"']) => {
+                    last.push(c)
+                }
+                _ => tokens.push(c.to_string()),
+            },
+        }
+    }
+    for at in 2..tokens.len() {
+        if tokens[at - 1] != ":" || tokens[at] == "null" {
+            continue;
+        }
+        let key = tokens[at - 2].trim_matches('"');
+        if let Some((_, with)) = volatile.iter().find(|(name, _)| *name == key)
+            && !matches!(tokens[at].as_str(), "{" | "[")
+        {
+            tokens[at] = format!("\"{with}\"");
+        }
+    }
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token.as_str() {
+            "{" | "[" => {
+                out.push_str(&token);
+                if tokens
+                    .next_if(|next| matches!(next.as_str(), "}" | "]"))
+                    .is_some()
+                {
+                    out.push(if token == "{" { '}' } else { ']' });
+                } else {
+                    depth += 1;
+                    out.push('\n');
+                    out.push_str(&"  ".repeat(depth));
+                }
+            }
+            "}" | "]" => {
+                depth -= 1;
+                out.push('\n');
+                out.push_str(&"  ".repeat(depth));
+                out.push_str(&token);
+            }
+            "," => {
+                out.push_str(",\n");
+                out.push_str(&"  ".repeat(depth));
+            }
+            ":" => out.push_str(": "),
+            _ => out.push_str(&token),
+        }
+    }
+    out
 }
 
 /// Characters XML 1.0 forbids (C0 controls other than tab, newline, carriage return).

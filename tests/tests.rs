@@ -1,0 +1,19 @@
+//! essor's integration tests, in one binary (ripgrep's layout: the crate is linked once). Each
+//! module tests one area; `common` is the shared harness. The server runs in-process
+//! (`common::app::spawn_app`) where it is what is tested; the real `essor` binary runs where the
+//! binary is the subject (its commands, the README's command, a harvest killed with SIGKILL).
+
+mod common;
+
+mod api_rest;
+mod api_schemathesis;
+mod dedup_eval;
+mod feed_oai;
+mod harvest_crash;
+mod harvest_faults;
+mod harvest_pyoai;
+mod peers_valid;
+mod run_samples;
+mod serve_cli;
+mod sources_config;
+mod works_two_sources;
