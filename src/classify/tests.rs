@@ -626,12 +626,7 @@ fn sample_dumps_separate_ess_from_off_topic_records() {
 /// cancer thesis): none is taken for ESS.
 #[test]
 fn real_fixture_records_from_other_fields_score_low() {
-    let dir = std::env::var_os("ESSOR_FIXTURES")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
-        })
-        .join("oai");
+    let dir = crate::test_support::fixtures_dir().join("oai");
     let thesaurus = builtin();
     let mut classified = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
