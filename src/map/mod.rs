@@ -4,10 +4,14 @@
 
 mod etdms;
 mod oai_dc;
+mod row;
 mod tef;
+
+pub use row::{RowValues, european_level, iso_date, map_row, modified_date};
 
 use serde::{Deserialize, Serialize};
 
+use crate::vocab::RecordType;
 use crate::xml::Element;
 
 pub const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
@@ -54,6 +58,10 @@ pub struct Record {
     pub coverage: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub degree: Option<Degree>,
+    /// The type a non-OAI source declares for all its records (`record_type`): decisive over
+    /// whatever the record's own words suggest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
