@@ -18,4 +18,5 @@ mod run_samples;
 mod serve_cli;
 mod sources_config;
 mod sources_csv;
+mod sources_json;
 mod works_two_sources;

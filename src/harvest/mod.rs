@@ -5,6 +5,7 @@
 mod commit;
 mod dump;
 mod fetch;
+mod json;
 mod list;
 mod progress;
 mod run;
