@@ -16,5 +16,6 @@ mod hostile_input;
 mod peers_valid;
 mod run_samples;
 mod serve_cli;
+mod slow_clients;
 mod sources_config;
 mod works_two_sources;
