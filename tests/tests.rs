@@ -18,4 +18,5 @@ mod run_samples;
 mod serve_cli;
 mod slow_clients;
 mod sources_config;
+mod sources_csv;
 mod works_two_sources;

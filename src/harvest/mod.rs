@@ -9,6 +9,7 @@ mod list;
 mod progress;
 mod run;
 mod state;
+mod table;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +50,10 @@ pub enum HarvestError {
         path: std::path::PathBuf,
         message: String,
     },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{location}: {message}")]
+    File { location: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
