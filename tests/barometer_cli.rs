@@ -1,6 +1,6 @@
 //! `essor barometer build` and `list` on the real binary: an edition of a semester that has
 //! ended is published and frozen, `--force` never rebuilds it, a bad edition id is a usage
-//! error, `--out` writes the edition.
+//! error, `--out` writes the edition's JSON and CSV.
 
 use crate::common::Workspace;
 use serde_json::Value;
@@ -29,12 +29,32 @@ fn a_published_edition_is_listed_and_never_rebuilt() {
     assert_eq!(built[0]["research"], "no-data");
     assert_eq!(built[0]["teaching"], "no-data");
     let written: Value = serde_json::from_slice(
-        &std::fs::read(out.join("2026-S1.json")).unwrap_or_else(|e| panic!("{e}")),
+        &std::fs::read(out.join("edition.json")).unwrap_or_else(|e| panic!("{e}")),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(written["id"], "2026-S1");
     assert_eq!(written["window"].as_array().map(Vec::len), Some(8));
     assert_eq!(written["teaching"]["notes"][0]["code"], "no-data");
+    assert_eq!(written["emerging"], serde_json::json!([]));
+    let themes = std::fs::read_to_string(out.join("research-theme.csv")).unwrap_or_default();
+    assert!(themes.starts_with("key,label,2022-S2,"), "{themes}");
+    for table in [
+        "type",
+        "discipline",
+        "region",
+        "institution",
+        "emerging",
+        "declining",
+    ] {
+        assert!(
+            out.join(format!("research-{table}.csv")).exists(),
+            "{table}"
+        );
+        assert!(
+            out.join(format!("teaching-{table}.csv")).exists(),
+            "{table}"
+        );
+    }
 
     let again = workspace
         .run(&["barometer", "build", "--edition", "2026-S1"])

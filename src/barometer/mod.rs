@@ -17,6 +17,7 @@
 //! give the same edition.
 
 mod analyse;
+mod csv;
 mod facts;
 mod model;
 mod regions;
@@ -25,6 +26,7 @@ mod tally;
 mod terms;
 
 pub use analyse::{ThemeLabels, g2};
+pub use csv::csv_files;
 pub use facts::{Placement, TRAINING_SLUG, WorkFacts, place};
 pub use model::*;
 pub use regions::{canonical_region, region_name};

@@ -1,5 +1,6 @@
 //! `essor barometer build` and `essor barometer list`: an edition built (or the frozen one
-//! kept), summarised as one JSON line; `--out DIR` writes the edition's JSON there.
+//! kept), summarised as one JSON line; `--out DIR` writes the edition there as published
+//! (`edition.json`, the REST API's shape) and every table as CSV.
 
 use std::io::Write;
 use std::path::Path;
@@ -67,9 +68,16 @@ pub fn build(
     }
     if let Some(out) = out {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        let path = out.join(format!("{}.json", edition.id));
-        std::fs::write(&path, serde_json::to_vec_pretty(&edition)?)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let json = serde_json::to_vec_pretty(&essor::api::barometer_view(&edition))?;
+        let files = std::iter::once(("edition.json".to_owned(), json)).chain(
+            barometer::csv_files(&edition)
+                .into_iter()
+                .map(|(name, text)| (name, text.into_bytes())),
+        );
+        for (name, bytes) in files {
+            let path = out.join(name);
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        }
     }
     let mut line = summary(&edition);
     line["outcome"] = json!(match outcome {
