@@ -7,6 +7,8 @@ mod common;
 
 mod api_rest;
 mod api_schemathesis;
+mod barometer_api;
+mod barometer_cli;
 mod dedup_eval;
 mod feed_oai;
 mod harvest_crash;

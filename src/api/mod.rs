@@ -7,6 +7,7 @@
 //! Like mini-redis, [`serve`] takes a bound listener: tests bind port 0 and read the address.
 
 mod admin;
+mod barometer;
 mod http;
 mod limits;
 mod oai;
@@ -69,6 +70,12 @@ pub struct AppState {
     pub renders: Arc<tokio::sync::Semaphore>,
 }
 
+/// An edition as the REST API publishes it (`/api/v1/barometer/{edition}`), for the static
+/// bundle `essor barometer build --out` writes: the same JSON in both places.
+pub fn barometer_view(edition: &crate::barometer::Edition) -> impl serde::Serialize + use<> {
+    views::EditionView::from(edition)
+}
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/works", get(search::works))
@@ -77,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stats", get(search::stats))
         .route("/api/v1/sources", get(rest::sources))
         .route("/api/v1/sources/{id}", get(rest::source))
+        .route("/api/v1/barometer/editions", get(barometer::editions))
+        .route("/api/v1/barometer/{edition}", get(barometer::edition))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(http::etag))
