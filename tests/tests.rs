@@ -16,4 +16,5 @@ mod peers_valid;
 mod run_samples;
 mod serve_cli;
 mod sources_config;
+mod sources_validate;
 mod works_two_sources;

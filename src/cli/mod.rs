@@ -4,3 +4,4 @@
 pub mod bench;
 pub mod dedup_eval;
 pub mod output;
+pub mod sources;

@@ -5,10 +5,12 @@
 mod commit;
 mod dump;
 mod fetch;
+pub mod guard;
 mod list;
 mod progress;
 mod run;
 mod state;
+pub mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
