@@ -30,10 +30,11 @@ const LIMITS_SWEEP: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("opening the store in {dir}: {source}")]
-    Store { dir: PathBuf, source: StoreError },
-    #[error("opening the search index in {dir}: {source}")]
-    Index { dir: PathBuf, source: IndexError },
+    // The inner error is shown in the message, not as a `source` (`{:#}` would repeat it).
+    #[error("opening the store in {dir}: {error}")]
+    Store { dir: PathBuf, error: StoreError },
+    #[error("opening the search index in {dir}: {error}")]
+    Index { dir: PathBuf, error: IndexError },
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
@@ -55,16 +56,16 @@ impl AppError {
 
 /// Opens (or creates) the store in `data` with the default page cache.
 pub fn open_store(data: &Path) -> Result<Store, AppError> {
-    Store::open(data).map_err(|source| AppError::Store {
+    Store::open(data).map_err(|error| AppError::Store {
         dir: data.to_owned(),
-        source,
+        error,
     })
 }
 
 /// The search index lives beside the store: `<data>/index`.
 pub fn open_index(data: &Path) -> Result<Index, AppError> {
     let dir = data.join("index");
-    Index::open(&dir).map_err(|source| AppError::Index { dir, source })
+    Index::open(&dir).map_err(|error| AppError::Index { dir, error })
 }
 
 /// The harvest → works → index path over the store in `data` and every source file in
@@ -126,16 +127,16 @@ impl App {
         }
         let data = &settings.data_dir;
         let sources = source::load_dir(&settings.sources_dir)?;
-        let store = Arc::new(Store::open_with_cache(data, SERVE_CACHE_BYTES).map_err(
-            |source| AppError::Store {
+        let store = Arc::new(
+            Store::open_with_cache(data, SERVE_CACHE_BYTES).map_err(|error| AppError::Store {
                 dir: data.clone(),
-                source,
-            },
-        )?);
+                error,
+            })?,
+        );
         let index = Arc::new(open_index(data)?);
-        let report = index.update(&store).map_err(|source| AppError::Index {
+        let report = index.update(&store).map_err(|error| AppError::Index {
             dir: data.join("index"),
-            source,
+            error,
         })?;
         tracing::info!(?report, "search index up to date");
         let pipeline = Pipeline::new(store.clone(), sources, index.clone())?;
@@ -145,9 +146,9 @@ impl App {
             pipeline.sources(),
             pipeline.thesaurus(),
         )
-        .map_err(|source| AppError::Store {
+        .map_err(|error| AppError::Store {
             dir: data.clone(),
-            source,
+            error,
         })?;
         let sources = pipeline.sources().clone();
         let scheduler = Arc::new(Scheduler::new(pipeline));

@@ -92,6 +92,19 @@ fn unknown_key_is_a_configuration_error_naming_file_and_key() {
     );
 }
 
+/// Issue 11: `works update` used to skip a broken source folder in silence (every source then
+/// lost its role and relevance threshold); every command that reads the folder refuses it.
+#[test]
+fn works_update_and_serve_refuse_an_invalid_source_folder() {
+    let (workspace, file) = workspace_with("typo", &format!("{GOOD}colour = \"rouge\"\n"));
+    assert_config_error(workspace.run(&["works", "update"]), &file, &["colour"]);
+    assert_config_error(
+        workspace.run(&["serve", "--listen", "127.0.0.1:0", "--no-schedule"]),
+        &file,
+        &["colour"],
+    );
+}
+
 #[test]
 fn requests_per_second_must_be_a_number() {
     let text = GOOD.replace(

@@ -12,6 +12,7 @@ mod feed_oai;
 mod harvest_crash;
 mod harvest_faults;
 mod harvest_pyoai;
+mod hostile_input;
 mod peers_valid;
 mod run_samples;
 mod serve_cli;

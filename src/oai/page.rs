@@ -127,9 +127,12 @@ fn parse_whole_page(text: &str) -> Result<Page, ParseError> {
 /// unusable.
 fn recover_page(text: &str) -> Option<Page> {
     let records = record_spans(text);
-    let first = records
-        .first()
-        .map_or(text.find("<resumptionToken")?, |span| span.0);
+    // Not `map_or`: its fallback is evaluated first, and a page without a token (the last page
+    // of a list, a GetRecord) would then never be recovered.
+    let first = match records.first() {
+        Some(span) => span.0,
+        None => text.find("<resumptionToken")?,
+    };
     let envelope = &text[..first];
     let list = if envelope.contains("<GetRecord") {
         "GetRecord"
@@ -142,14 +145,12 @@ fn recover_page(text: &str) -> Option<Page> {
         let slice = &text[start..end];
         match parse_whole_page(&format!("{envelope}{slice}{close}")) {
             Ok(one) => page.items.extend(one.items),
-            Err(error) => page.items.push(PageItem::Reject(RejectedRecord {
-                identifier: between(slice, "<identifier>", "</identifier>")
-                    .map(|s| s.trim().to_owned()),
-                datestamp: between(slice, "<datestamp>", "</datestamp>")
-                    .map(|s| s.trim().to_owned()),
-                reason: format!("record is not well-formed XML: {error}"),
-                raw: slice.to_owned(),
-            })),
+            Err(error) => page.items.push(PageItem::Reject(RejectedRecord::new(
+                between(slice, "<identifier>", "</identifier>").map(|s| s.trim().to_owned()),
+                between(slice, "<datestamp>", "</datestamp>").map(|s| s.trim().to_owned()),
+                format!("record is not well-formed XML: {error}"),
+                slice,
+            ))),
         }
     }
     let tail_start = records.last().map_or(first, |span| span.1);

@@ -8,7 +8,19 @@ use quick_xml::events::{BytesStart, Event};
 use super::envelope::{ParseError, collect_declarations, read_text, skip};
 use super::protocol::{Datestamp, OAI_NS};
 use crate::map::{self, Record};
-use crate::xml::tree::{self, Element, next_event, syntax};
+use crate::xml::tree::{self, Element, TreeError, next_event, syntax};
+
+/// A `<record>` larger than this is rejected: real ones, TEF with its METS wrapper included,
+/// stay under a few hundred KiB, and everything downstream (works, feed, index) holds a record
+/// whole in memory.
+pub const MAX_RECORD_BYTES: usize = 4 << 20;
+/// A metadata element whose text (or an attribute value) is longer than this is refused with
+/// its record: a title or an abstract is a few KiB; a book's text pasted into one is not
+/// metadata.
+pub const MAX_FIELD_BYTES: usize = 256 << 10;
+/// A rejected record's raw bytes are kept up to this size (the reason says when they are cut),
+/// so a hostile record cannot grow the store without bound.
+pub const MAX_REJECT_RAW_BYTES: usize = 1 << 20;
 
 /// What one `<record>` of a page became.
 // Records are the common case and rejects the rare one: boxing records would cost an
@@ -41,6 +53,37 @@ pub struct RejectedRecord {
     pub reason: String,
     /// The whole `<record>` element as served.
     pub raw: String,
+}
+
+impl RejectedRecord {
+    /// A reject keeping `raw` up to [`MAX_REJECT_RAW_BYTES`] (cut on a character boundary, the
+    /// reason saying so).
+    pub fn new(
+        identifier: Option<String>,
+        datestamp: Option<String>,
+        mut reason: String,
+        raw: &str,
+    ) -> RejectedRecord {
+        let raw = if raw.len() > MAX_REJECT_RAW_BYTES {
+            let mut cut = MAX_REJECT_RAW_BYTES;
+            while !raw.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            reason.push_str(&format!(
+                " (raw record cut to its first {cut} of {} bytes)",
+                raw.len()
+            ));
+            &raw[..cut]
+        } else {
+            raw
+        };
+        RejectedRecord {
+            identifier,
+            datestamp,
+            reason,
+            raw: raw.to_owned(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -89,19 +132,24 @@ pub(super) fn read_record<'i>(
         }
     }
     let record_end = reader.buffer_position() as usize;
-    let raw_record = || {
-        text.get(record_start..record_end)
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let raw_record = text.get(record_start..record_end).unwrap_or_default();
     let reject = |header: &Header, reason: String| {
-        PageItem::Reject(RejectedRecord {
-            identifier: header.identifier.clone(),
-            datestamp: header.datestamp.clone(),
+        PageItem::Reject(RejectedRecord::new(
+            header.identifier.clone(),
+            header.datestamp.clone(),
             reason,
-            raw: raw_record(),
-        })
+            raw_record,
+        ))
     };
+    if raw_record.len() > MAX_RECORD_BYTES {
+        return Ok(reject(
+            &header,
+            format!(
+                "record is {} bytes, more than the {MAX_RECORD_BYTES} a record may have",
+                raw_record.len()
+            ),
+        ));
+    }
     if !saw_header {
         return Ok(reject(&header, "record has no <header>".to_owned()));
     }
@@ -204,7 +252,19 @@ fn read_metadata<'i>(
             collect_declarations(&start, &mut own);
             own
         };
-        let element = tree::read_element(reader, text, &start, namespace, is_empty)?;
+        let element = match tree::read_element(reader, text, &start, namespace, is_empty) {
+            Ok(element) => element,
+            // The reader is past the element: the record is refused, its page goes on.
+            Err(TreeError::TooDeep) => {
+                skip_to_metadata_end(reader)?;
+                return Ok(Err(TreeError::TooDeep.to_string()));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(reason) = oversized_field(&element) {
+            skip_to_metadata_end(reader)?;
+            return Ok(Err(reason));
+        }
         let end = reader.buffer_position() as usize;
         let slice = text.get(position as usize..end).unwrap_or_default();
         if found.is_none() {
@@ -217,6 +277,43 @@ fn read_metadata<'i>(
             found = Some((element, raw));
         }
     }
+}
+
+/// Reads on to the end of the `<metadata>` element being read (its depth counted, whatever it
+/// is), so the record's other parts and the page's other records can be read.
+fn skip_to_metadata_end(reader: &mut NsReader<&[u8]>) -> Result<(), ParseError> {
+    let mut depth = 0usize;
+    loop {
+        let (_, event, position) = next_event(reader)?;
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => return Ok(()),
+            Event::End(_) => depth -= 1,
+            Event::Eof => return Err(syntax(position, "document ends inside metadata").into()),
+            _ => {}
+        }
+    }
+}
+
+/// Why a metadata tree is refused for a text or attribute over [`MAX_FIELD_BYTES`], if it is.
+fn oversized_field(root: &Element<'_>) -> Option<String> {
+    std::iter::once(root)
+        .chain(root.descendants())
+        .find_map(|element| {
+            let longest = element
+                .attributes
+                .iter()
+                .map(|a| a.value.len())
+                .chain([element.text.len()])
+                .max()
+                .unwrap_or(0);
+            (longest > MAX_FIELD_BYTES).then(|| {
+                format!(
+                    "<{}> holds {longest} bytes of text, more than the {MAX_FIELD_BYTES} a field may have",
+                    element.name
+                )
+            })
+        })
 }
 
 /// Adds to the root start tag of `slice` the namespace declarations it inherits from the

@@ -391,3 +391,113 @@ fn envelope_check_refuses_truncated_and_html() {
         Err(ParseError::Html)
     ));
 }
+
+/// A page of three records (oai_dc, title "Record n"), `bad` being the second, ending with a
+/// resumption token `next` when `token`.
+fn page_around(bad: &str, token: bool) -> String {
+    let good = |n: u32| {
+        format!(
+            r#"<record><header><identifier>oai:x:{n}</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Record {n}</dc:title></oai_dc:dc></metadata></record>"#
+        )
+    };
+    format!(
+        r#"<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-22T10:00:00Z</responseDate><ListRecords>{}{bad}{}{}</ListRecords></OAI-PMH>"#,
+        good(1),
+        good(3),
+        if token {
+            r#"<resumptionToken cursor="0">next</resumptionToken>"#
+        } else {
+            ""
+        }
+    )
+}
+
+/// Issue 18: a record nested 100,000 levels deep is rejected alone, with its reason and a raw
+/// copy cut at the cap; its neighbours and the token are kept.
+#[test]
+fn a_record_nested_too_deep_is_rejected_alone() {
+    // 1,000 levels: over the tree's limit (the record is skipped in the one pass); 100,000: over
+    // quick-xml's own (the page is read again record by record).
+    for (depth, token) in [
+        (1_000, true),
+        (1_000, false),
+        (100_000, true),
+        (100_000, false),
+    ] {
+        let bad = format!(
+            r#"<record><header><identifier>oai:x:2</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Deep</dc:title>{}{}</oai_dc:dc></metadata></record>"#,
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        );
+        // The last page of a list has no token: it used to be lost as a whole.
+        let page = parse_page(&page_around(&bad, token)).expect("the page is kept");
+        let kept: Vec<&str> = records(&page)
+            .iter()
+            .map(|r| r.identifier.as_str())
+            .collect();
+        assert_eq!(kept, ["oai:x:1", "oai:x:3"]);
+        let rejected = rejects(&page);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].identifier.as_deref(), Some("oai:x:2"));
+        assert!(
+            rejected[0].reason.contains("deeper"),
+            "{}",
+            rejected[0].reason
+        );
+        // 700 KB of tags, kept whole (under the cap).
+        assert!(rejected[0].raw.starts_with("<record><header>"));
+        assert!(rejected[0].raw.ends_with("</record>"));
+        assert_eq!(page.next_token(), token.then_some("next"));
+    }
+}
+
+/// Issue 18: a field over the cap (a 50 MB title) and a record over the cap (many fields, each
+/// small) are rejected alone, naming the cap; the raw copy kept is bounded.
+#[test]
+fn oversized_fields_and_records_are_rejected_alone() {
+    let dc = |body: &str| {
+        format!(
+            r#"<record><header><identifier>oai:x:2</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/">{body}</oai_dc:dc></metadata></record>"#
+        )
+    };
+    let huge_title = dc(&format!(
+        "<dc:title>{}</dc:title>",
+        "Long ".repeat(10_000_000)
+    ));
+    let long_title = dc(&format!("<dc:title>{}</dc:title>", "Long ".repeat(300_000)));
+    let many_fields = dc(&format!(
+        "<dc:title>Many</dc:title>{}",
+        "<dc:subject>économie sociale et solidaire</dc:subject>".repeat(120_000)
+    ));
+    let just_under = dc(&format!(
+        "<dc:title>Under</dc:title><dc:description>{}</dc:description>",
+        "a".repeat(record::MAX_FIELD_BYTES)
+    ));
+    for (bad, reason) in [
+        (
+            &huge_title,
+            "record is 50000267 bytes, more than the 4194304 a record may have (raw record cut to its first 1048576 of 50000267 bytes)",
+        ),
+        (&long_title, "<title> holds 1500000 bytes"),
+        (&many_fields, "record is"),
+    ] {
+        let page = parse_page(&page_around(bad, false)).expect("the page is kept");
+        let kept: Vec<&str> = records(&page)
+            .iter()
+            .map(|r| r.identifier.as_str())
+            .collect();
+        assert_eq!(kept, ["oai:x:1", "oai:x:3"]);
+        let rejected = rejects(&page);
+        assert_eq!(rejected.len(), 1);
+        assert!(
+            rejected[0].reason.contains(reason),
+            "{}",
+            rejected[0].reason
+        );
+        assert!(rejected[0].raw.len() <= record::MAX_REJECT_RAW_BYTES);
+        assert!(rejected[0].raw.starts_with("<record><header>"));
+    }
+    // At the cap is still a record.
+    let page = parse_page(&page_around(&just_under, false)).unwrap();
+    assert_eq!(records(&page).len(), 3);
+}

@@ -20,8 +20,9 @@ pub enum StoreError {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// redb's message is shown here, not also as a source: `{:#}` would print it twice.
     #[error("store: {0}")]
-    Redb(#[from] redb::Error),
+    Redb(redb::Error),
     #[error("store: corrupt value in {table}: {error}")]
     Corrupt { table: &'static str, error: String },
 }
@@ -33,6 +34,12 @@ impl StoreError {
             table,
             error: error.to_string(),
         }
+    }
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(error: redb::Error) -> StoreError {
+        StoreError::Redb(error)
     }
 }
 

@@ -212,6 +212,20 @@ pub(crate) fn namespace_of(resolved: &ResolveResult<'_>) -> Cow<'static, str> {
     }
 }
 
+/// Reads events until `open` elements have ended, counting any opened on the way.
+fn skip_open_elements(reader: &mut NsReader<&[u8]>, mut open: usize) -> Result<(), TreeError> {
+    while open > 0 {
+        let (_, event, position) = next_event(reader)?;
+        match event {
+            Event::Start(_) => open += 1,
+            Event::End(_) => open -= 1,
+            Event::Eof => return Err(syntax(position, "document ends inside an element")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Reads the element whose start tag was just read, up to its end tag, into a tree.
 pub fn read_element<'i>(
     reader: &mut NsReader<&'i [u8]>,
@@ -230,6 +244,9 @@ pub fn read_element<'i>(
         match event {
             Event::Start(start) => {
                 if stack.len() >= MAX_DEPTH {
+                    // Read on to the element's end first: a caller that refuses this element
+                    // can go on with what follows it.
+                    skip_open_elements(reader, stack.len() + 1)?;
                     return Err(TreeError::TooDeep);
                 }
                 let element = open_element(reader, document, &start, namespace);
