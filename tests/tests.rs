@@ -21,4 +21,5 @@ mod serve_cli;
 mod slow_clients;
 mod sources_config;
 mod sources_csv;
+mod sources_validate;
 mod works_two_sources;

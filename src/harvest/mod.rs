@@ -5,11 +5,13 @@
 mod commit;
 mod dump;
 mod fetch;
+pub mod guard;
 mod list;
 mod progress;
 mod run;
 mod state;
 mod table;
+pub mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
