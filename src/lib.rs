@@ -18,6 +18,7 @@ pub mod dedup; // which normalised records are the same work (pure)
 pub mod store; // redb: records, rejects, checkpoints, runs, works (only module that knows redb)
 pub mod works; // records → works in the store: normalise, classify, dedup, incrementally
 pub mod index; // full-text search over the works (tantivy), derived from the store, rebuildable
+pub mod barometer; // twice-yearly editions of emerging ESS topics, computed from the works, frozen
 pub mod export; // works as CSV, JSON lines, RIS, BibTeX (pure)
 pub mod feed; // the OAI-PMH 2.0 data provider: protocol, tokens, formats (no HTTP)
 pub mod pipeline; // the one harvest → works → index path (CLI, scheduler, registration)

@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::{problem, rest, search, views};
+use super::{barometer, problem, rest, search, views};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,7 +19,9 @@ use super::{problem, rest, search, views};
         rest::work,
         rest::sources,
         rest::source,
-        search::stats
+        search::stats,
+        barometer::editions,
+        barometer::edition
     ),
     components(schemas(
         problem::Problem,
@@ -33,7 +35,8 @@ use super::{problem, rest, search, views};
     tags(
         (name = "works", description = "Deduplicated works: search, facets, exports, details"),
         (name = "sources", description = "The repositories essor harvests"),
-        (name = "stats", description = "Totals and distributions")
+        (name = "stats", description = "Totals and distributions"),
+        (name = "barometer", description = "The trends barometer: twice-yearly editions of emerging ESS topics")
     )
 )]
 pub struct ApiDoc;

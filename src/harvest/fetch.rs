@@ -334,7 +334,7 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(delay.min(MAX_RETRY_AFTER))
 }
 
-fn charset_of(content_type: &str) -> Option<String> {
+pub(super) fn charset_of(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|part| {
         let (key, value) = part.split_once('=')?;
         key.trim()
@@ -343,7 +343,7 @@ fn charset_of(content_type: &str) -> Option<String> {
     })
 }
 
-fn describe_reqwest(error: &reqwest::Error) -> String {
+pub(super) fn describe_reqwest(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timeout"
     } else if error.is_connect() {

@@ -5,12 +5,14 @@
 mod commit;
 mod dump;
 mod fetch;
+pub mod guard;
 mod json;
 mod list;
 mod progress;
 mod run;
 mod state;
 mod table;
+pub mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;

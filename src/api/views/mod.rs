@@ -11,12 +11,15 @@
 //!   (`/api/v1/works/{id}`);
 //! - `search.rs`: a page of search results, facets and totals (`/api/v1/works`,
 //!   `/api/v1/stats`);
+//! - `barometer.rs`: the barometer's editions (`/api/v1/barometer/…`);
 //! - `source.rs`: a configured source with its counts and last harvest (`/api/v1/sources`).
 
+mod barometer;
 mod search;
 mod source;
 mod work;
 
+pub use barometer::{EditionSummaryView, EditionView};
 pub use search::{FacetCounts, Stats, SummaryView, WorksPage};
 pub use source::SourceInfo;
 pub use work::WorkView;
