@@ -17,5 +17,6 @@ mod peers_valid;
 mod run_samples;
 mod serve_cli;
 mod sources_config;
+mod sources_register;
 mod sources_validate;
 mod works_two_sources;
