@@ -93,6 +93,8 @@ pub struct Settings {
     pub schedule: bool,
     /// Which networks registration may reach (`ESSOR_ALLOW_PRIVATE_NETWORKS`).
     pub network: crate::harvest::guard::NetworkPolicy,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
 }
 
 impl Settings {
@@ -106,6 +108,7 @@ impl Settings {
             limits: LimitConfig::default(),
             schedule: true,
             network: crate::harvest::guard::NetworkPolicy::from_env(),
+            header_read_timeout: api::HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -115,6 +118,7 @@ pub struct App {
     state: AppState,
     scheduler: Arc<Scheduler>,
     schedule: bool,
+    header_read_timeout: Duration,
 }
 
 impl App {
@@ -174,6 +178,7 @@ impl App {
             state,
             scheduler,
             schedule: settings.schedule,
+            header_read_timeout: settings.header_read_timeout,
         })
     }
 
@@ -195,7 +200,13 @@ impl App {
                 limits.forget_idle();
             }
         });
-        let served = api::serve(listener, self.state, shutdown).await;
+        let served = api::serve_with(
+            listener,
+            api::router(self.state),
+            self.header_read_timeout,
+            shutdown,
+        )
+        .await;
         sweeper.abort();
         if let Some(scheduled) = scheduled {
             scheduled.abort();

@@ -10,13 +10,15 @@ pub mod source; // harvest-sources/*.toml → validated `Source`s
 pub mod xml; // byte repair, decoding and element trees shared by harvest and map
 pub mod oai; // OAI-PMH 2.0 response parsing (pages, Identify, errors), pure
 pub mod harvest; // fetch with politeness and retries, drive a harvest, commit page by page
-pub mod map; // metadata crosswalks (oai_dc, etdms, TEF) → `Record`
+pub mod map; // metadata crosswalks (oai_dc, etdms, TEF, non-OAI rows) → `Record`
+pub mod csv; // CSV bytes → header and rows (encoding and delimiter sniffed, quoted line breaks), pure
 pub mod normalize; // `Record` → `Normalized` (persons, dates, languages, identifiers, access), pure
 pub mod classify; // ESS themes and relevance of a `Normalized` record, explainable, pure
 pub mod dedup; // which normalised records are the same work (pure)
 pub mod store; // redb: records, rejects, checkpoints, runs, works (only module that knows redb)
 pub mod works; // records → works in the store: normalise, classify, dedup, incrementally
 pub mod index; // full-text search over the works (tantivy), derived from the store, rebuildable
+pub mod barometer; // twice-yearly editions of emerging ESS topics, computed from the works, frozen
 pub mod export; // works as CSV, JSON lines, RIS, BibTeX (pure)
 pub mod feed; // the OAI-PMH 2.0 data provider: protocol, tokens, formats (no HTTP)
 pub mod pipeline; // the one harvest → works → index path (CLI, scheduler, registration)

@@ -110,6 +110,11 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         errors: usize,
     },
+    /// The trends barometer: twice-yearly editions of emerging ESS topics.
+    Barometer {
+        #[command(subcommand)]
+        command: BarometerCommand,
+    },
     /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
     Serve(ServeArgs),
     /// Rebuild the search index from the store (the store is the truth; the index is derived).
@@ -206,6 +211,26 @@ impl From<ExportFormat> for essor::export::ExportFormat {
             ExportFormat::Bibtex => essor::export::ExportFormat::Bibtex,
         }
     }
+}
+
+#[derive(Subcommand)]
+enum BarometerCommand {
+    /// Build an edition from the works and freeze it in the store (a semester that has ended
+    /// is published and never rebuilt; the current one is a draft).
+    Build {
+        /// `YYYY-S1` (January–June) or `YYYY-S2` (July–December).
+        #[arg(long)]
+        edition: String,
+        /// Also write the edition there: `edition.json` (as the REST API serves it) and every
+        /// table as CSV.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Rebuild a draft that is already in the store (a published edition never is).
+        #[arg(long)]
+        force: bool,
+    },
+    /// The editions in the store, one JSON line each, oldest first.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -430,6 +455,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli::output::print_sources(&source::load_dir(&cli.sources)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Barometer {
+            command:
+                BarometerCommand::Build {
+                    edition,
+                    out,
+                    force,
+                },
+        } => cli::barometer::build(
+            &app::open_store(&cli.data)?,
+            &edition,
+            out.as_deref(),
+            force,
+        ),
+        Command::Barometer {
+            command: BarometerCommand::List,
+        } => cli::barometer::list(&app::open_store(&cli.data)?),
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
         Command::Reindex => {
             let store = app::open_store(&cli.data)?;

@@ -7,6 +7,8 @@ mod common;
 
 mod api_rest;
 mod api_schemathesis;
+mod barometer_api;
+mod barometer_cli;
 mod dedup_eval;
 mod feed_oai;
 mod harvest_crash;
@@ -16,7 +18,9 @@ mod hostile_input;
 mod peers_valid;
 mod run_samples;
 mod serve_cli;
+mod slow_clients;
 mod sources_config;
+mod sources_csv;
 mod sources_register;
 mod sources_validate;
 mod works_two_sources;

@@ -7,6 +7,7 @@
 //! Like mini-redis, [`serve`] takes a bound listener: tests bind port 0 and read the address.
 
 mod admin;
+mod barometer;
 mod http;
 mod limits;
 mod oai;
@@ -16,9 +17,9 @@ mod problem;
 mod registration;
 mod rest;
 mod search;
+mod serve;
 mod views;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +28,6 @@ use axum::extract::State;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -36,6 +36,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use http::Metrics;
 pub use limits::{LimitConfig, Limits};
+pub use serve::{HEADER_READ_TIMEOUT, serve, serve_with};
 
 use crate::feed::Feed;
 use crate::schedule::Scheduler;
@@ -72,6 +73,12 @@ pub struct AppState {
     pub network: crate::harvest::guard::NetworkPolicy,
 }
 
+/// An edition as the REST API publishes it (`/api/v1/barometer/{edition}`), for the static
+/// bundle `essor barometer build --out` writes: the same JSON in both places.
+pub fn barometer_view(edition: &crate::barometer::Edition) -> impl serde::Serialize + use<> {
+    views::EditionView::from(edition)
+}
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/works", get(search::works))
@@ -86,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sources/{id}/approve", post(registration::approve))
         .route("/api/v1/sources/{id}/suspend", post(registration::suspend))
         .route("/api/v1/sources/{id}/resume", post(registration::resume))
+        .route("/api/v1/barometer/editions", get(barometer::editions))
+        .route("/api/v1/barometer/{edition}", get(barometer::edition))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(http::etag))
@@ -173,18 +182,4 @@ async fn blocking<T: Send + 'static>(
 
 async fn healthz() -> &'static str {
     "ok\n"
-}
-
-/// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::{problem, registration, rest, search, views};
+use super::{barometer, problem, registration, rest, search, views};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,7 +23,9 @@ use super::{problem, registration, rest, search, views};
         registration::approve,
         registration::suspend,
         registration::resume,
-        search::stats
+        search::stats,
+        barometer::editions,
+        barometer::edition
     ),
     components(schemas(
         problem::Problem,
@@ -42,7 +44,8 @@ use super::{problem, registration, rest, search, views};
     tags(
         (name = "works", description = "Deduplicated works: search, facets, exports, details"),
         (name = "sources", description = "The repositories essor harvests; repository managers register theirs (POST /api/v1/sources), administrators approve them"),
-        (name = "stats", description = "Totals and distributions")
+        (name = "stats", description = "Totals and distributions"),
+        (name = "barometer", description = "The trends barometer: twice-yearly editions of emerging ESS topics")
     )
 )]
 pub struct ApiDoc;

@@ -63,5 +63,20 @@ pub struct TermMatch {
     pub lang: Option<String>,
 }
 
+/// Calls `each(folded, stem)` for every content word of `text`, read exactly as the thesaurus
+/// reads texts (folded, stop words set aside, lightly stemmed), so that other stages (the
+/// barometer's terms) group "Coopératives" with "coopérative" and "cooperatives" as
+/// classification does.
+pub fn for_each_content_word(text: &str, mut each: impl FnMut(&str, &str)) {
+    let mut word = String::new();
+    let mut buffer = String::new();
+    words::for_each_word(text, &mut word, |folded, _case| {
+        if !words::is_stop_word(folded) {
+            let stem = words::stem(folded, &mut buffer);
+            each(folded, stem);
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests;

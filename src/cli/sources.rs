@@ -69,10 +69,7 @@ pub fn list(
 ) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for source in sources {
-        let endpoint = match &source.endpoint {
-            essor::source::Endpoint::Oai { base_url } => base_url.to_string(),
-            essor::source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
-        };
+        let endpoint = super::output::endpoint_of(source);
         let status = if source.enabled {
             "enabled"
         } else {

@@ -10,6 +10,7 @@ mod list;
 mod progress;
 mod run;
 mod state;
+mod table;
 pub mod validate;
 
 use std::sync::Arc;
@@ -51,6 +52,10 @@ pub enum HarvestError {
         path: std::path::PathBuf,
         message: String,
     },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{location}: {message}")]
+    File { location: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]

@@ -13,9 +13,11 @@
 //! to): `mod.rs` (open, schema version, stats); `dedup.rs` (features, the blocking index,
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
 //! index, written with every work); `records.rs` (the harvest's writes, the change log, record
-//! listings); `encode.rs` (values' bytes, pure); `tables.rs` (every table); `key.rs`
+//! listings); `barometer.rs` (the barometer's frozen editions); `encode.rs` (values' bytes,
+//! pure); `tables.rs` (every table); `key.rs`
 //! ([`RecordKey`]); `model.rs`; `error.rs`.
 
+mod barometer;
 mod dedup;
 mod encode;
 mod error;
@@ -31,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
+pub use barometer::EditionSaved;
 pub use dedup::{BlockMember, DedupView};
 pub use encode::{PreparedItem, now_rfc3339, prepare_items};
 pub use error::StoreError;

@@ -99,6 +99,12 @@ pub(super) const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("f
 pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
     TableDefinition::new("feed_stale");
 
+// The barometer's editions (barometer.rs), written by `essor barometer build` and the server.
+
+/// edition id (`2026-S1`) → (published, JSON edition). A published row is never rewritten.
+pub(super) const BAROMETER_EDITIONS: TableDefinition<&str, (bool, &[u8])> =
+    TableDefinition::new("barometer_editions");
+
 /// Creates every table that does not exist yet (redb creates a table when a write transaction
 /// first opens it), so that readers never meet a missing one.
 pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
@@ -119,5 +125,6 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEED_SETS)?;
     tx.open_table(FEED_STALE)?;
     tx.open_table(REGISTRATIONS)?;
+    tx.open_table(BAROMETER_EDITIONS)?;
     Ok(())
 }
