@@ -21,5 +21,6 @@ mod serve_cli;
 mod slow_clients;
 mod sources_config;
 mod sources_csv;
+mod sources_register;
 mod sources_validate;
 mod works_two_sources;
