@@ -6,6 +6,7 @@ mod commit;
 mod dump;
 mod fetch;
 pub mod guard;
+mod json;
 mod list;
 mod progress;
 mod run;
