@@ -590,7 +590,8 @@ fn parse_base_url(raw: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
-fn is_iso_3166_2(code: &str) -> bool {
+/// `FR-BRE`: a country, a hyphen, one to three letters or digits (the shape, not the list).
+pub fn is_iso_3166_2(code: &str) -> bool {
     let Some((country, subdivision)) = code.split_once('-') else {
         return false;
     };

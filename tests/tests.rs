@@ -22,6 +22,7 @@ mod slow_clients;
 mod sources_config;
 mod sources_csv;
 mod sources_feed;
+mod sources_register;
 mod sources_json;
 mod sources_validate;
 mod works_two_sources;
