@@ -91,6 +91,8 @@ pub struct Settings {
     pub limits: LimitConfig,
     /// Harvest sources on their `harvest_every`.
     pub schedule: bool,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
 }
 
 impl Settings {
@@ -103,6 +105,7 @@ impl Settings {
             admin_token: None,
             limits: LimitConfig::default(),
             schedule: true,
+            header_read_timeout: api::HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -112,6 +115,7 @@ pub struct App {
     state: AppState,
     scheduler: Arc<Scheduler>,
     schedule: bool,
+    header_read_timeout: Duration,
 }
 
 impl App {
@@ -170,6 +174,7 @@ impl App {
             state,
             scheduler,
             schedule: settings.schedule,
+            header_read_timeout: settings.header_read_timeout,
         })
     }
 
@@ -191,7 +196,13 @@ impl App {
                 limits.forget_idle();
             }
         });
-        let served = api::serve(listener, self.state, shutdown).await;
+        let served = api::serve_with(
+            listener,
+            api::router(self.state),
+            self.header_read_timeout,
+            shutdown,
+        )
+        .await;
         sweeper.abort();
         if let Some(scheduled) = scheduled {
             scheduled.abort();

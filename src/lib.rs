@@ -10,7 +10,8 @@ pub mod source; // harvest-sources/*.toml → validated `Source`s
 pub mod xml; // byte repair, decoding and element trees shared by harvest and map
 pub mod oai; // OAI-PMH 2.0 response parsing (pages, Identify, errors), pure
 pub mod harvest; // fetch with politeness and retries, drive a harvest, commit page by page
-pub mod map; // metadata crosswalks (oai_dc, etdms, TEF) → `Record`
+pub mod map; // metadata crosswalks (oai_dc, etdms, TEF, non-OAI rows) → `Record`
+pub mod csv; // CSV bytes → header and rows (encoding and delimiter sniffed, quoted line breaks), pure
 pub mod normalize; // `Record` → `Normalized` (persons, dates, languages, identifiers, access), pure
 pub mod classify; // ESS themes and relevance of a `Normalized` record, explainable, pure
 pub mod dedup; // which normalised records are the same work (pure)

@@ -235,8 +235,19 @@ enum BarometerCommand {
 
 #[derive(Subcommand)]
 enum SourcesCommand {
-    /// Validate every source file and list the sources.
-    Check,
+    /// Validate every source file and list the sources; or, given a URL, validate that
+    /// repository live (BASE OVAL's rules): exit 0 when essor can harvest it, 1 otherwise.
+    Check {
+        /// An OAI-PMH base URL to validate (private addresses only with
+        /// ESSOR_ALLOW_PRIVATE_NETWORKS=true).
+        url: Option<String>,
+        /// The report as JSON.
+        #[arg(long, requires = "url")]
+        json: bool,
+        /// The format essor would harvest.
+        #[arg(long, default_value = "oai_dc", requires = "url")]
+        metadata_prefix: String,
+    },
 }
 
 /// Exit codes: 0 success, 1 a harvest did not complete, 2 bad usage or configuration.
@@ -390,7 +401,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources {
-            command: SourcesCommand::Check,
+            command:
+                SourcesCommand::Check {
+                    url: Some(url),
+                    json,
+                    metadata_prefix,
+                },
+        } => cli::sources::check_url(&url, &metadata_prefix, json),
+        Command::Sources {
+            command: SourcesCommand::Check { url: None, .. },
         } => {
             cli::output::print_sources(&source::load_dir(&cli.sources)?);
             Ok(ExitCode::SUCCESS)

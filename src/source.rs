@@ -2,6 +2,10 @@
 //!
 //! The keys of a source file are a contract with users and scripts: `SourceSpec` mirrors the file
 //! exactly (unknown keys are refused), and `Source` is the validated form the harvester uses.
+//! Non-OAI sources (`kind = "csv"`) add a `[fields]` mapping, validated in `fields.rs`.
+
+mod csv;
+mod fields;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -9,6 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+
+pub use crate::vocab::RecordType;
+use csv::csv_endpoint;
+pub use csv::{CsvEndpoint, Location, TextEncoding};
+pub use fields::{Field, FieldMap, FieldRule, LevelScale};
 
 /// A source id: the file stem of its TOML file (`hal-theses.toml` → `hal-theses`).
 ///
@@ -54,6 +63,9 @@ pub enum SourceKind {
     /// through the same parser as live responses.
     #[serde(rename = "oai-pmh-dump")]
     OaiPmhDump,
+    /// A CSV file (or CSV files in a ZIP), by `url` or `path`, re-read whole each harvest.
+    #[serde(rename = "csv")]
+    Csv,
 }
 
 /// A source file exactly as written. Every field but `name` and `kind` is optional.
@@ -78,6 +90,13 @@ pub struct SourceSpec {
     pub timeout: Option<String>,
     pub role: Option<SourceRole>,
     pub min_ess_relevance: Option<f64>,
+    pub url: Option<String>,
+    pub member: Option<String>,
+    pub delimiter: Option<String>,
+    pub encoding: Option<String>,
+    pub id: Option<String>,
+    pub record_type: Option<RecordType>,
+    pub fields: Option<toml::Table>,
 }
 
 /// What kind of repository a source is. When several sources describe one work, each field is
@@ -106,6 +125,7 @@ pub enum Endpoint {
         folder: PathBuf,
         base_url: Option<url::Url>,
     },
+    Csv(CsvEndpoint),
 }
 
 /// A validated source, ready to harvest.
@@ -138,6 +158,10 @@ pub struct Source {
     /// Records whose ESS relevance (0 to 1) is below this are kept as records but not made into
     /// works: for repositories that mix ESS and other research.
     pub min_ess_relevance: Option<f64>,
+    /// The type of every record of a non-OAI source.
+    pub record_type: Option<RecordType>,
+    /// How a non-OAI source's rows become records (empty for OAI-PMH sources).
+    pub fields: FieldMap,
 }
 
 /// Backoff never grows beyond this, whatever the retry count.
@@ -242,6 +266,36 @@ impl Source {
                 let folder = file.parent().unwrap_or(Path::new(".")).join(raw);
                 Endpoint::Dump { folder, base_url }
             }
+            SourceKind::Csv => {
+                Endpoint::Csv(csv_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
+            }
+        };
+        if spec.kind != SourceKind::Csv {
+            let tabular_keys = [
+                ("url", spec.url.is_some()),
+                ("member", spec.member.is_some()),
+                ("delimiter", spec.delimiter.is_some()),
+                ("encoding", spec.encoding.is_some()),
+                ("id", spec.id.is_some()),
+                ("record_type", spec.record_type.is_some()),
+                ("fields", spec.fields.is_some()),
+            ];
+            if let Some((key, _)) = tabular_keys.iter().find(|(_, given)| *given) {
+                return Err(invalid(
+                    key,
+                    "only non-OAI sources (kind \"csv\") have this key".into(),
+                ));
+            }
+        }
+        let fields = match &spec.fields {
+            Some(table) => FieldMap::parse(table).map_err(|e| invalid("fields", e))?,
+            None if spec.kind == SourceKind::Csv => {
+                return Err(invalid(
+                    "fields",
+                    "a [fields] table mapping at least `title` to a column is required".into(),
+                ));
+            }
+            None => FieldMap::default(),
         };
         let metadata_prefix = spec.metadata_prefix.unwrap_or_else(|| "oai_dc".to_owned());
         if metadata_prefix.is_empty()
@@ -336,6 +390,8 @@ impl Source {
             file: file.to_owned(),
             role: spec.role.unwrap_or(SourceRole::InstitutionalRepository),
             min_ess_relevance: spec.min_ess_relevance,
+            record_type: spec.record_type,
+            fields,
         })
     }
 
@@ -344,6 +400,10 @@ impl Source {
         match &self.endpoint {
             Endpoint::Oai { base_url } => Some(base_url),
             Endpoint::Dump { base_url, .. } => base_url.as_ref(),
+            Endpoint::Csv(csv) => match &csv.location {
+                Location::Url(url) => Some(url),
+                Location::Path(_) => None,
+            },
         }
     }
 }
@@ -508,78 +568,4 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Result<Source, SourceError> {
-        Source::parse(Path::new("/srv/sources/hal-theses.toml"), text)
-    }
-
-    const MINIMAL: &str = "name = \"HAL\"\nkind = \"oai-pmh\"\nbase_url = \"https://api.archives-ouvertes.fr/oai/hal/\"\n";
-
-    #[test]
-    fn minimal_source_gets_defaults() {
-        let source = parse(MINIMAL).expect("valid");
-        assert_eq!(source.id.as_str(), "hal-theses");
-        assert_eq!(source.metadata_prefix, "oai_dc");
-        assert_eq!(source.requests_per_second, 1.0);
-        assert!(source.enabled);
-        assert_eq!(source.max_retries, 5);
-    }
-
-    #[test]
-    fn unknown_key_is_refused_with_file_and_key() {
-        let err = parse(&format!("{MINIMAL}colour = \"blue\"\n"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("hal-theses.toml"), "{err}");
-        assert!(err.contains("colour"), "{err}");
-    }
-
-    #[test]
-    fn bad_values_name_the_key_and_what_is_expected() {
-        let cases = [
-            ("requests_per_second = -2.0", "requests_per_second"),
-            ("requests_per_second = \"fast\"", "requests_per_second"),
-            ("harvest_every = \"daily\"", "harvest_every"),
-            ("region = \"Bretagne\"", "region"),
-            ("sets = [\"a\", \"a\"]", "sets"),
-        ];
-        for (line, key) in cases {
-            let err = parse(&format!("{MINIMAL}{line}\n"))
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains(key), "{line}: {err}");
-            assert!(err.contains("hal-theses.toml"), "{line}: {err}");
-        }
-        let err = parse("name = \"x\"\nkind = \"ftp\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("kind") && err.contains("oai-pmh"), "{err}");
-        let err = parse("name = \"x\"\nkind = \"oai-pmh\"\nbase_url = \"ftp://x\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("base_url"), "{err}");
-    }
-
-    #[test]
-    fn dump_paths_are_relative_to_the_source_file() {
-        let source = parse("name = \"x\"\nkind = \"oai-pmh-dump\"\npath = \"dumps/x\"\n").unwrap();
-        assert_eq!(
-            source.endpoint,
-            Endpoint::Dump {
-                folder: PathBuf::from("/srv/sources/dumps/x"),
-                base_url: None
-            }
-        );
-    }
-
-    #[test]
-    fn durations_parse() {
-        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("10 parsecs").is_err());
-    }
-}
+mod tests;

@@ -23,17 +23,21 @@ pub enum DegreeType {
     Hdr,
     /// Reports, studies, working papers (observatories, think tanks, research reports).
     ReportStudy,
+    /// A training programme (a diploma, title or certificate taught somewhere): from the
+    /// national catalogues (RNCP, Idéo). Never the same work as a thesis.
+    TrainingProgramme,
     #[default]
     Other,
 }
 
 impl DegreeType {
     /// Every degree type, in the order lists and facets show them.
-    pub const ALL: [DegreeType; 5] = [
+    pub const ALL: [DegreeType; 6] = [
         DegreeType::DoctoralThesis,
         DegreeType::MastersDissertation,
         DegreeType::Hdr,
         DegreeType::ReportStudy,
+        DegreeType::TrainingProgramme,
         DegreeType::Other,
     ];
 
@@ -44,6 +48,7 @@ impl DegreeType {
             DegreeType::MastersDissertation => "masters-dissertation",
             DegreeType::Hdr => "hdr",
             DegreeType::ReportStudy => "report-study",
+            DegreeType::TrainingProgramme => "training-programme",
             DegreeType::Other => "other",
         }
     }
@@ -64,6 +69,8 @@ impl DegreeType {
             (DegreeType::Hdr, Lang::En) => "Habilitation (HDR)",
             (DegreeType::ReportStudy, Lang::Fr) => "Rapport, étude",
             (DegreeType::ReportStudy, Lang::En) => "Report, study",
+            (DegreeType::TrainingProgramme, Lang::Fr) => "Formation",
+            (DegreeType::TrainingProgramme, Lang::En) => "Training programme",
             (DegreeType::Other, Lang::Fr) => "Autre",
             (DegreeType::Other, Lang::En) => "Other",
         }
@@ -80,6 +87,8 @@ impl DegreeType {
             (DegreeType::Hdr, Lang::En) => "Habilitations (HDR)",
             (DegreeType::ReportStudy, Lang::Fr) => "Rapports et études",
             (DegreeType::ReportStudy, Lang::En) => "Reports and studies",
+            (DegreeType::TrainingProgramme, Lang::Fr) => "Formations",
+            (DegreeType::TrainingProgramme, Lang::En) => "Training programmes",
             (DegreeType::Other, Lang::Fr) => "Autres travaux",
             (DegreeType::Other, Lang::En) => "Other works",
         }
@@ -91,6 +100,91 @@ impl DegreeType {
             self,
             DegreeType::DoctoralThesis | DegreeType::MastersDissertation | DegreeType::Hdr
         )
+    }
+}
+
+/// The type of a source's records, as its file's `record_type` names it. Finer than
+/// [`DegreeType`] (an observatory tells a panorama from a note), and mapped onto it for the
+/// work model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordType {
+    Study,
+    Report,
+    /// A regional or national overview of the ESS (figures, sectors, employment).
+    Panorama,
+    /// A short publication: a note de conjoncture, a brief.
+    Note,
+    Training,
+    Thesis,
+    Dissertation,
+    Hdr,
+    Other,
+}
+
+impl RecordType {
+    pub const ALL: [RecordType; 9] = [
+        RecordType::Study,
+        RecordType::Report,
+        RecordType::Panorama,
+        RecordType::Note,
+        RecordType::Training,
+        RecordType::Thesis,
+        RecordType::Dissertation,
+        RecordType::Hdr,
+        RecordType::Other,
+    ];
+
+    /// The name in source files (the serde form).
+    pub const fn slug(self) -> &'static str {
+        match self {
+            RecordType::Study => "study",
+            RecordType::Report => "report",
+            RecordType::Panorama => "panorama",
+            RecordType::Note => "note",
+            RecordType::Training => "training",
+            RecordType::Thesis => "thesis",
+            RecordType::Dissertation => "dissertation",
+            RecordType::Hdr => "hdr",
+            RecordType::Other => "other",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<RecordType> {
+        RecordType::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+
+    /// The kind of work records of this type are.
+    pub const fn degree_type(self) -> DegreeType {
+        match self {
+            RecordType::Study | RecordType::Report | RecordType::Panorama | RecordType::Note => {
+                DegreeType::ReportStudy
+            }
+            RecordType::Training => DegreeType::TrainingProgramme,
+            RecordType::Thesis => DegreeType::DoctoralThesis,
+            RecordType::Dissertation => DegreeType::MastersDissertation,
+            RecordType::Hdr => DegreeType::Hdr,
+            RecordType::Other => DegreeType::Other,
+        }
+    }
+
+    /// What one record of this type is called.
+    pub const fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (RecordType::Study, Lang::Fr) => "Étude",
+            (RecordType::Study, Lang::En) => "Study",
+            (RecordType::Report, Lang::Fr) => "Rapport",
+            (RecordType::Report, Lang::En) => "Report",
+            (RecordType::Panorama, _) => "Panorama",
+            (RecordType::Note, Lang::Fr) => "Note",
+            (RecordType::Note, Lang::En) => "Brief",
+            (RecordType::Training, Lang::Fr) => "Formation",
+            (RecordType::Training, Lang::En) => "Training programme",
+            (RecordType::Thesis, lang) => DegreeType::DoctoralThesis.label(lang),
+            (RecordType::Dissertation, lang) => DegreeType::MastersDissertation.label(lang),
+            (RecordType::Hdr, lang) => DegreeType::Hdr.label(lang),
+            (RecordType::Other, lang) => DegreeType::Other.label(lang),
+        }
     }
 }
 
@@ -107,6 +201,16 @@ mod tests {
         }
         assert_eq!(DegreeType::from_slug("thesis"), None);
         assert_eq!(DegreeType::from_slug("HDR"), None);
+        for kind in RecordType::ALL {
+            let json = serde_json::to_value(kind).unwrap_or_default();
+            assert_eq!(json.as_str(), Some(kind.slug()));
+            assert_eq!(RecordType::from_slug(kind.slug()), Some(kind));
+        }
+        assert_eq!(
+            RecordType::Training.degree_type(),
+            DegreeType::TrainingProgramme
+        );
+        assert_eq!(RecordType::Panorama.degree_type(), DegreeType::ReportStudy);
     }
 
     #[test]

@@ -19,5 +19,8 @@ mod hostile_input;
 mod peers_valid;
 mod run_samples;
 mod serve_cli;
+mod slow_clients;
 mod sources_config;
+mod sources_csv;
+mod sources_validate;
 mod works_two_sources;

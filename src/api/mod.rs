@@ -17,9 +17,9 @@ mod params;
 mod problem;
 mod rest;
 mod search;
+mod serve;
 mod views;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +28,6 @@ use axum::extract::State;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -37,6 +36,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use http::Metrics;
 pub use limits::{LimitConfig, Limits};
+pub use serve::{HEADER_READ_TIMEOUT, serve, serve_with};
 
 use crate::feed::Feed;
 use crate::schedule::Scheduler;
@@ -174,18 +174,4 @@ async fn blocking<T: Send + 'static>(
 
 async fn healthz() -> &'static str {
     "ok\n"
-}
-
-/// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -5,3 +5,4 @@ pub mod barometer;
 pub mod bench;
 pub mod dedup_eval;
 pub mod output;
+pub mod sources;

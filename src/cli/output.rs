@@ -80,16 +80,21 @@ pub fn print_sources(sources: &[essor::source::Source]) {
         let endpoint = match &source.endpoint {
             essor::source::Endpoint::Oai { base_url } => base_url.to_string(),
             essor::source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
+            essor::source::Endpoint::Csv(csv) => match &csv.location {
+                essor::source::Location::Url(url) => url.to_string(),
+                essor::source::Location::Path(path) => path.display().to_string(),
+            },
+        };
+        let format = match &source.endpoint {
+            essor::source::Endpoint::Csv(_) => "csv",
+            _ => source.metadata_prefix.as_str(),
         };
         let state = if source.enabled {
             "enabled"
         } else {
             "disabled"
         };
-        println!(
-            "{:<24} {:<9} {:<8} {}",
-            source.id, state, source.metadata_prefix, endpoint
-        );
+        println!("{:<24} {:<9} {:<8} {}", source.id, state, format, endpoint);
     }
     println!("{} sources OK", sources.len());
 }

@@ -225,8 +225,13 @@ fn study_years_agree(a: &Features, b: &Features, authors: &Agreement) -> bool {
     }
 }
 
+/// Different known degree types are different works; a training programme is only ever the
+/// same as another programme (an untyped record is not one).
 pub(super) fn degrees_conflict(a: DegreeType, b: DegreeType) -> bool {
-    a != b && a != DegreeType::Other && b != DegreeType::Other
+    let programme = DegreeType::TrainingProgramme;
+    a != b
+        && ((a == programme || b == programme)
+            || (a != DegreeType::Other && b != DegreeType::Other))
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -37,6 +37,7 @@ fn degree_code(degree: DegreeType) -> u64 {
         DegreeType::MastersDissertation => 2,
         DegreeType::Hdr => 3,
         DegreeType::ReportStudy => 4,
+        DegreeType::TrainingProgramme => 5,
         DegreeType::Other => 0,
     }
 }
@@ -47,6 +48,7 @@ fn degree_of(code: u64) -> DegreeType {
         2 => DegreeType::MastersDissertation,
         3 => DegreeType::Hdr,
         4 => DegreeType::ReportStudy,
+        5 => DegreeType::TrainingProgramme,
         _ => DegreeType::Other,
     }
 }
@@ -228,6 +230,32 @@ mod tests {
         b.strong_ids = a.strong_ids.clone();
         assert!(matches!(compare(&a, &b), Verdict::Same { .. }));
         assert!(Sketch::of(&a).may_be_same(Sketch::of(&b)));
+    }
+
+    #[test]
+    fn a_training_programme_is_never_the_same_as_a_thesis_or_an_untyped_record() {
+        let programme = features(DegreeType::TrainingProgramme, Some(2019));
+        assert_eq!(
+            Sketch::of(&programme).degree(),
+            DegreeType::TrainingProgramme
+        );
+        for degree in [
+            DegreeType::DoctoralThesis,
+            DegreeType::MastersDissertation,
+            DegreeType::Other,
+        ] {
+            // Same title, same year: still different works.
+            let other = features(degree, Some(2019));
+            assert!(
+                matches!(compare(&programme, &other), Verdict::Different { .. }),
+                "{degree:?}"
+            );
+            assert!(!Sketch::of(&programme).may_be_same(Sketch::of(&other)));
+        }
+        assert!(matches!(
+            compare(&programme, &programme.clone()),
+            Verdict::Same { .. }
+        ));
     }
 
     /// A change here changes what stores hold: bump the store's schema version with it.

@@ -196,7 +196,7 @@ fn bibtex_type(slug: &str) -> &'static str {
         Some(DegreeType::DoctoralThesis | DegreeType::Hdr) => "phdthesis",
         Some(DegreeType::MastersDissertation) => "mastersthesis",
         Some(DegreeType::ReportStudy) => "techreport",
-        Some(DegreeType::Other) | None => "misc",
+        Some(DegreeType::TrainingProgramme | DegreeType::Other) | None => "misc",
     }
 }
 

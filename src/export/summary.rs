@@ -19,7 +19,7 @@ pub struct Summary {
     pub year: Option<i32>,
     /// Defence or publication date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub date: Option<String>,
-    /// `doctoral-thesis`, `masters-dissertation`, `hdr`, `report-study` or `other`.
+    /// `doctoral-thesis`, `masters-dissertation`, `hdr`, `report-study`, `training-programme` or `other`.
     #[serde(rename = "type")]
     pub r#type: String,
     pub discipline: Option<String>,

@@ -56,7 +56,7 @@ fn eu_repo_type(degree: DegreeType) -> &'static str {
         DegreeType::MastersDissertation => "info:eu-repo/semantics/masterThesis",
         DegreeType::Hdr => "info:eu-repo/semantics/doctoralThesis",
         DegreeType::ReportStudy => "info:eu-repo/semantics/report",
-        DegreeType::Other => "info:eu-repo/semantics/other",
+        DegreeType::TrainingProgramme | DegreeType::Other => "info:eu-repo/semantics/other",
     }
 }
 
@@ -64,7 +64,7 @@ fn degree_level(degree: DegreeType) -> Option<&'static str> {
     match degree {
         DegreeType::DoctoralThesis | DegreeType::Hdr => Some("2"),
         DegreeType::MastersDissertation => Some("1"),
-        DegreeType::ReportStudy | DegreeType::Other => None,
+        DegreeType::ReportStudy | DegreeType::TrainingProgramme | DegreeType::Other => None,
     }
 }
 
@@ -73,7 +73,7 @@ fn degree_name(degree: DegreeType) -> Option<&'static str> {
         DegreeType::DoctoralThesis => Some("Doctorat"),
         DegreeType::Hdr => Some("Habilitation à diriger des recherches"),
         DegreeType::MastersDissertation => Some("Master"),
-        DegreeType::ReportStudy | DegreeType::Other => None,
+        DegreeType::ReportStudy | DegreeType::TrainingProgramme | DegreeType::Other => None,
     }
 }
 

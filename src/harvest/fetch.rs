@@ -123,6 +123,37 @@ impl Fetcher {
         parse: fn(&str) -> Result<T, ParseError>,
         count: &RequestCount,
     ) -> Result<Fetched<T>, HarvestError> {
+        self.with_retries(source, url, count, || self.attempt(source, url, parse))
+            .await
+            .map(|(value, repairs)| Fetched { value, repairs })
+    }
+
+    /// GETs a file (a CSV, a ZIP) whole, as bytes, with the same politeness and retries; only a
+    /// 2xx answer is a file.
+    pub async fn fetch_bytes(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        count: &RequestCount,
+    ) -> Result<Vec<u8>, HarvestError> {
+        self.with_retries(source, url, count, || self.attempt_bytes(source, url))
+            .await
+            .map(|(bytes, _)| bytes)
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good or the retry budget is spent, waiting
+    /// for the host's limiter before each try and `Retry-After` (or backoff) between tries.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        count: &RequestCount,
+        mut attempt_once: F,
+    ) -> Result<(T, Vec<Repair>), HarvestError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Attempt<T>>,
+    {
         let host = url.host_str().unwrap_or_default().to_owned();
         let limiter = self.limiter(&host, source.requests_per_second);
         let mut requests = 0u64;
@@ -134,8 +165,8 @@ impl Fetcher {
             if attempt > 0 {
                 count.retries.fetch_add(1, Ordering::Relaxed);
             }
-            match self.attempt(source, url, parse).await {
-                Attempt::Done(value, repairs) => return Ok(Fetched { value, repairs }),
+            match attempt_once().await {
+                Attempt::Done(value, repairs) => return Ok((value, repairs)),
                 Attempt::Fatal(error) => return Err(error),
                 Attempt::Retry {
                     reason,
@@ -158,6 +189,49 @@ impl Fetcher {
             attempts: requests,
             last: last_reason,
         })
+    }
+
+    async fn attempt_bytes(&self, source: &Source, url: &url::Url) -> Attempt<Vec<u8>> {
+        let response = match self
+            .client
+            .get(url.clone())
+            .timeout(source.timeout)
+            .send()
+            .await
+        {
+            Ok(response) => response,
+            Err(error) => {
+                return Attempt::Retry {
+                    reason: describe_reqwest(&error),
+                    retry_after: None,
+                };
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            return Attempt::Retry {
+                reason: format!("HTTP {status}"),
+                retry_after,
+            };
+        }
+        if !status.is_success() {
+            return Attempt::Fatal(HarvestError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
+        }
+        match response.bytes().await {
+            Ok(body) => Attempt::Done(body.to_vec(), Vec::new()),
+            Err(error) => Attempt::Retry {
+                reason: format!("reading the body: {}", describe_reqwest(&error)),
+                retry_after,
+            },
+        }
     }
 
     async fn attempt<T: Send + 'static>(
@@ -260,7 +334,7 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(delay.min(MAX_RETRY_AFTER))
 }
 
-fn charset_of(content_type: &str) -> Option<String> {
+pub(super) fn charset_of(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|part| {
         let (key, value) = part.split_once('=')?;
         key.trim()
@@ -269,7 +343,7 @@ fn charset_of(content_type: &str) -> Option<String> {
     })
 }
 
-fn describe_reqwest(error: &reqwest::Error) -> String {
+pub(super) fn describe_reqwest(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timeout"
     } else if error.is_connect() {

@@ -5,10 +5,13 @@
 mod commit;
 mod dump;
 mod fetch;
+pub mod guard;
 mod list;
 mod progress;
 mod run;
 mod state;
+mod table;
+pub mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +52,10 @@ pub enum HarvestError {
         path: std::path::PathBuf,
         message: String,
     },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{location}: {message}")]
+    File { location: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]

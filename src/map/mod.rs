@@ -1,13 +1,19 @@
-//! Metadata crosswalks: one module per format, each turning a metadata element tree into the
+//! Metadata crosswalks: one module per format (oai_dc, ETD-MS, TEF, HAL's xml-tei; `row.rs` for
+//! non-OAI sources), each turning a metadata element tree into the
 //! same [`Record`]. Pure; the format is recognised by the root element's namespace, not by the
 //! metadataPrefix a repository chose to call it.
 
 mod etdms;
+mod hal_tei;
 mod oai_dc;
+mod row;
 mod tef;
+
+pub use row::{RowValues, european_level, iso_date, map_row, modified_date};
 
 use serde::{Deserialize, Serialize};
 
+use crate::vocab::RecordType;
 use crate::xml::Element;
 
 pub const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
@@ -54,6 +60,10 @@ pub struct Record {
     pub coverage: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub degree: Option<Degree>,
+    /// The type a non-OAI source declares for all its records (`record_type`): decisive over
+    /// whatever the record's own words suggest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +113,7 @@ pub fn map_metadata(root: &Element) -> Result<(&'static str, Record), MapError> 
         (oai_dc::NAMESPACE, "dc") => ("oai_dc", oai_dc::map(root)),
         (etdms::NAMESPACE_1_0 | etdms::NAMESPACE_1_1, "thesis") => ("etdms", etdms::map(root)),
         (tef::METS_NAMESPACE, "mets") if tef::is_tef(root) => ("tef", tef::map(root)),
+        (hal_tei::NAMESPACE, "TEI") => ("xml-tei", hal_tei::map(root)),
         // Some repositories serve qualified DC under oai_dc with a bare dc root.
         (DC_NS, "dc") => ("oai_dc", oai_dc::map(root)),
         (namespace, name) => {

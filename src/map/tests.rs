@@ -131,3 +131,77 @@ fn record_json_omits_empty_fields() {
     let back: Record = serde_json::from_str(&json).unwrap();
     assert_eq!(back, record);
 }
+
+#[test]
+fn hal_xml_tei_thesis_keeps_what_oai_dc_loses() {
+    let text = fixture("non-oai/hal-oai-getrecord-xml-tei-thesis-tel-01238742.xml");
+    let page = crate::oai::parse_page(&text).expect("the GetRecord parses");
+    let Some(crate::oai::PageItem::Record(harvested)) = page.items.first() else {
+        panic!("no record: {:?}", page.items)
+    };
+    assert_eq!(harvested.format, Some("xml-tei"));
+    let mapped = harvested.record.clone().expect("mapped");
+    assert_eq!(mapped.titles.len(), 2);
+    assert_eq!(mapped.titles[0].lang.as_deref(), Some("en"));
+    assert_eq!(
+        mapped.titles[1].value,
+        "Ordres non conventionnels et entrelacés du modèle de Hubbard à basse dimensionnalité"
+    );
+    // One author, with the HAL author id (spelt `halauthor` here).
+    assert_eq!(mapped.creators.len(), 1, "{:?}", mapped.creators);
+    assert_eq!(mapped.creators[0].name, "Leprévost, A.");
+    assert_eq!(mapped.creators[0].id.as_deref(), Some("hal-author:1082727"));
+    // The defence date, not the deposit's dates.
+    assert_eq!(mapped.dates, ["2015-11-20"]);
+    let roles = |role: &str| -> Vec<&str> {
+        mapped
+            .contributors
+            .iter()
+            .filter(|c| c.role.as_deref() == Some(role))
+            .map(|c| c.name.as_str())
+            .collect()
+    };
+    assert_eq!(roles("advisor"), ["Juillet O.", "Frésard R."]);
+    assert_eq!(roles("jury member").len(), 4);
+    assert_eq!(roles("doctoral school"), ["SIMEM"]);
+    let degree = mapped.degree.as_ref().expect("degree");
+    assert_eq!(degree.grantor.as_deref(), Some("Université de Caen"));
+    assert_eq!(
+        degree.discipline.as_deref(),
+        Some("Physics [physics]/Condensed Matter [cond-mat]")
+    );
+    assert!(
+        mapped
+            .types
+            .contains(&"info:eu-repo/semantics/doctoralThesis".to_owned())
+    );
+    assert!(mapped.identifiers.contains(&"tel-01238742".to_owned()));
+    assert_eq!(mapped.languages, ["fr"]);
+    assert_eq!(mapped.abstracts.len(), 2);
+    // 16 author keywords (HAL cut one in two; kept as served) and the 2 HAL domains.
+    assert_eq!(mapped.subjects.len(), 18);
+    assert_eq!(
+        mapped.rights,
+        ["http://creativecommons.org/licenses/by/4.0/"]
+    );
+    // The stored raw XML maps again on its own, the same way.
+    let (format, remapped) = map_raw(harvested.raw.as_deref().expect("raw")).expect("remaps");
+    assert_eq!((format, remapped), ("xml-tei", mapped));
+}
+
+#[test]
+fn hal_author_ids_are_read_in_all_three_spellings() {
+    for spelling in ["halauthor", "halAuthorId", "halauthorid"] {
+        let text = format!(
+            r#"<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><listBibl><biblFull><titleStmt><title>T</title><author role="aut"><persName><forename>Marie</forename><surname>Dupont</surname></persName><idno type="{spelling}">42</idno></author></titleStmt></biblFull></listBibl></body></text></TEI>"#
+        );
+        let (format, mapped) = map_raw(&text).expect("maps");
+        assert_eq!(format, "xml-tei");
+        assert_eq!(mapped.creators[0].name, "Dupont, Marie");
+        assert_eq!(
+            mapped.creators[0].id.as_deref(),
+            Some("hal-author:42"),
+            "{spelling}"
+        );
+    }
+}

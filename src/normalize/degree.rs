@@ -7,12 +7,15 @@ use super::text::fold;
 use crate::map::Record;
 pub use crate::vocab::DegreeType;
 
-/// The degree type of a record. Sources are read from the most to the least specific, and the
+/// The degree type of a record: the type its source declares, if any. Otherwise sources are read from the most to the least specific, and the
 /// first that decides wins: an HDR mention anywhere; the degree level, then the degree name;
 /// `info:eu-repo` types; `dc:type` text; HAL sets; and last the format (TEF only carries
 /// doctoral theses). Generic labels ("Thèse ou mémoire numérique", "Electronic Thesis or
 /// Dissertation") decide nothing.
 pub fn degree_type(record: &Record, sets: &[String], format: Option<&str>) -> DegreeType {
+    if let Some(declared) = record.record_type {
+        return declared.degree_type();
+    }
     let degree = record.degree.as_ref();
     let level = degree.and_then(|d| d.level.as_deref());
     let name = degree.and_then(|d| d.name.as_deref());
@@ -254,6 +257,19 @@ mod tests {
                 "{level:?} {name:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_declared_record_type_decides() {
+        // A master's programme in a training catalogue is a programme, not a dissertation.
+        let mut record = with_types(&["info:eu-repo/semantics/masterThesis"]);
+        record.record_type = Some(crate::vocab::RecordType::Training);
+        assert_eq!(
+            degree_type(&record, &[], None),
+            DegreeType::TrainingProgramme
+        );
+        record.record_type = Some(crate::vocab::RecordType::Note);
+        assert_eq!(degree_type(&record, &[], None), DegreeType::ReportStudy);
     }
 
     #[test]

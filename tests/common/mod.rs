@@ -148,7 +148,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn of(mut command: Command, args: &[&str]) -> Run {
+    pub fn of(mut command: Command, args: &[&str]) -> Run {
         let started = Instant::now();
         let child = command
             .stdout(Stdio::piped())

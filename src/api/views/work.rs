@@ -243,6 +243,7 @@ pub enum DegreeTypeView {
     MastersDissertation,
     Hdr,
     ReportStudy,
+    TrainingProgramme,
     Other,
 }
 
@@ -253,6 +254,7 @@ impl From<DegreeType> for DegreeTypeView {
             DegreeType::MastersDissertation => DegreeTypeView::MastersDissertation,
             DegreeType::Hdr => DegreeTypeView::Hdr,
             DegreeType::ReportStudy => DegreeTypeView::ReportStudy,
+            DegreeType::TrainingProgramme => DegreeTypeView::TrainingProgramme,
             DegreeType::Other => DegreeTypeView::Other,
         }
     }

@@ -1,0 +1,80 @@
+"""A static file server on 127.0.0.1 for essor's tests of non-OAI sources (CSV, ZIP files).
+
+Serves the files of `--dir` (re-read on every request, so a test can change them between
+harvests). `--fail-first N` answers the first N requests of each path with 503 and
+`Retry-After: 0`, as an overloaded portal does. `/_requests` returns the request count per path
+as JSON. Prints `LISTENING <port>` once it accepts connections; exits when stdin closes.
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def make_handler(root, fail_first, counts, lock):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+        def do_GET(self):
+            path = self.path.split("?", 1)[0]
+            if path == "/_requests":
+                with lock:
+                    body = json.dumps(counts).encode()
+                return self.reply(200, body, "application/json")
+            with lock:
+                counts[path] = counts.get(path, 0) + 1
+                seen = counts[path]
+            if seen <= fail_first:
+                self.send_response(503)
+                self.send_header("Retry-After", "0")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            file = os.path.realpath(os.path.join(root, path.lstrip("/")))
+            if not file.startswith(os.path.realpath(root) + os.sep) or not os.path.isfile(file):
+                return self.reply(404, b"not found", "text/plain")
+            with open(file, "rb") as handle:
+                body = handle.read()
+            kind = "application/zip" if file.endswith(".zip") else "text/csv"
+            self.reply(200, body, kind)
+
+        def reply(self, status, body, kind):
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def exit_when_stdin_closes():
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except Exception:
+        pass
+    os._exit(0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--max-seconds", type=float, default=1800.0)
+    args = parser.parse_args()
+    counts, lock = {}, threading.Lock()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args.dir, args.fail_first, counts, lock))
+    server.daemon_threads = True
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
+    threading.Timer(args.max_seconds, lambda: os._exit(3)).start()
+    print(f"LISTENING {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
