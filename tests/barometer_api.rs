@@ -100,7 +100,7 @@ fn corpus() -> Vec<Work> {
 }
 
 /// A workspace whose store holds the corpus and the published edition 2026-S1.
-fn workspace_with_edition() -> Workspace {
+pub fn workspace_with_edition() -> Workspace {
     let workspace = Workspace::new();
     let store = Store::open(&workspace.data()).unwrap();
     store

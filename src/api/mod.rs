@@ -11,6 +11,7 @@ mod barometer;
 mod http;
 mod limits;
 mod oai;
+mod page;
 pub mod openapi;
 mod params;
 mod problem;
@@ -79,6 +80,8 @@ pub fn barometer_view(edition: &crate::barometer::Edition) -> impl serde::Serial
     views::EditionView::from(edition)
 }
 
+pub use page::barometer_page;
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/works", get(search::works))
@@ -108,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/admin/harvest", post(admin::harvest))
+        .route("/barometer/{edition}", get(page::barometer))
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))
         .fallback(api_not_found)
