@@ -91,6 +91,8 @@ pub struct Settings {
     pub limits: LimitConfig,
     /// Harvest sources on their `harvest_every`.
     pub schedule: bool,
+    /// Which networks registration may reach (`ESSOR_ALLOW_PRIVATE_NETWORKS`).
+    pub network: crate::harvest::guard::NetworkPolicy,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout: Duration,
 }
@@ -105,6 +107,7 @@ impl Settings {
             admin_token: None,
             limits: LimitConfig::default(),
             schedule: true,
+            network: crate::harvest::guard::NetworkPolicy::from_env(),
             header_read_timeout: api::HEADER_READ_TIMEOUT,
         }
     }
@@ -169,6 +172,7 @@ impl App {
             renders: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            network: settings.network,
         };
         Ok(App {
             state,
@@ -218,6 +222,7 @@ pub fn limit_config(per_ip: u32, per_key: u32, api_keys: Vec<String>) -> LimitCo
         per_ip: nonzero(per_ip),
         per_key: nonzero(per_key),
         api_keys: api_keys.into_iter().filter(|k| !k.is_empty()).collect(),
+        ..LimitConfig::default()
     }
 }
 

@@ -23,6 +23,7 @@ pub mod export; // works as CSV, JSON lines, RIS, BibTeX (pure)
 pub mod feed; // the OAI-PMH 2.0 data provider: protocol, tokens, formats (no HTTP)
 pub mod pipeline; // the one harvest → works → index path (CLI, scheduler, registration)
 pub mod schedule; // harvests run by the server: on each source's schedule and on demand
+pub mod registry; // repositories registered through the API: checked, validated live, approved
 pub mod api; // the HTTP server (axum): /oai, /api/v1, /docs (only module that knows the framework)
 pub mod app; // the application assembled: data folder layout, pipeline, server on a listener
 

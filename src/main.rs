@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use essor::app::{self, AppError, Settings};
 use essor::pipeline::{HarvestOptions, Pipeline, PipelineError};
 use essor::source;
-use essor::store::RunStatus;
+use essor::store::{RegistrationAction, RunStatus};
 
 use cli::output::{print_stats, write_json_line};
 
@@ -248,6 +248,19 @@ enum SourcesCommand {
         #[arg(long, default_value = "oai_dc", requires = "url")]
         metadata_prefix: String,
     },
+    /// Every source: the files of harvest-sources/ and the repositories registered through the
+    /// API (with their status; contact e-mails shown here, to the operator only).
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a pending registration for harvesting.
+    Approve { id: String },
+    /// Suspend a registration (not harvested until resumed).
+    Suspend { id: String },
+    /// Resume a suspended registration.
+    Resume { id: String },
 }
 
 /// Exit codes: 0 success, 1 a harvest did not complete, 2 bad usage or configuration.
@@ -408,6 +421,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     metadata_prefix,
                 },
         } => cli::sources::check_url(&url, &metadata_prefix, json),
+        Command::Sources {
+            command: SourcesCommand::List { json },
+        } => {
+            let sources = source::load_dir(&cli.sources)?;
+            let store = app::open_store(&cli.data)?;
+            cli::sources::list(&sources, &store.registrations()?, json)
+        }
+        Command::Sources {
+            command: SourcesCommand::Approve { id },
+        } => cli::sources::act(
+            &app::open_store(&cli.data)?,
+            &id,
+            RegistrationAction::Approve,
+        ),
+        Command::Sources {
+            command: SourcesCommand::Suspend { id },
+        } => cli::sources::act(
+            &app::open_store(&cli.data)?,
+            &id,
+            RegistrationAction::Suspend,
+        ),
+        Command::Sources {
+            command: SourcesCommand::Resume { id },
+        } => cli::sources::act(
+            &app::open_store(&cli.data)?,
+            &id,
+            RegistrationAction::Resume,
+        ),
         Command::Sources {
             command: SourcesCommand::Check { url: None, .. },
         } => {

@@ -6,6 +6,7 @@
 
 mod csv;
 mod fields;
+mod json;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -18,6 +19,8 @@ pub use crate::vocab::RecordType;
 use csv::csv_endpoint;
 pub use csv::{CsvEndpoint, Location, TextEncoding};
 pub use fields::{Field, FieldMap, FieldRule, LevelScale};
+pub use json::{JsonEndpoint, OdsEndpoint, Paging};
+use json::{json_endpoint, ods_endpoint};
 
 /// A source id: the file stem of its TOML file (`hal-theses.toml` → `hal-theses`).
 ///
@@ -66,6 +69,22 @@ pub enum SourceKind {
     /// A CSV file (or CSV files in a ZIP), by `url` or `path`, re-read whole each harvest.
     #[serde(rename = "csv")]
     Csv,
+    /// A JSON document or API: the list at `records`, paged by a `next` link or offsets.
+    #[serde(rename = "json")]
+    Json,
+    /// An OpenDataSoft portal's dataset (Explore API v2.1).
+    #[serde(rename = "opendatasoft")]
+    OpenDataSoft,
+}
+
+impl SourceKind {
+    /// Sources read through a `[fields]` mapping rather than an OAI-PMH crosswalk.
+    pub fn is_mapped(self) -> bool {
+        matches!(
+            self,
+            SourceKind::Csv | SourceKind::Json | SourceKind::OpenDataSoft
+        )
+    }
 }
 
 /// A source file exactly as written. Every field but `name` and `kind` is optional.
@@ -97,6 +116,14 @@ pub struct SourceSpec {
     pub id: Option<String>,
     pub record_type: Option<RecordType>,
     pub fields: Option<toml::Table>,
+    pub records: Option<String>,
+    pub next: Option<String>,
+    pub offset_param: Option<String>,
+    pub limit_param: Option<String>,
+    pub page_size: Option<u32>,
+    pub dataset: Option<String>,
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
 }
 
 /// What kind of repository a source is. When several sources describe one work, each field is
@@ -126,6 +153,8 @@ pub enum Endpoint {
         base_url: Option<url::Url>,
     },
     Csv(CsvEndpoint),
+    Json(JsonEndpoint),
+    OpenDataSoft(OdsEndpoint),
 }
 
 /// A validated source, ready to harvest.
@@ -269,27 +298,58 @@ impl Source {
             SourceKind::Csv => {
                 Endpoint::Csv(csv_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
             }
-        };
-        if spec.kind != SourceKind::Csv {
-            let tabular_keys = [
-                ("url", spec.url.is_some()),
-                ("member", spec.member.is_some()),
-                ("delimiter", spec.delimiter.is_some()),
-                ("encoding", spec.encoding.is_some()),
-                ("id", spec.id.is_some()),
-                ("record_type", spec.record_type.is_some()),
-                ("fields", spec.fields.is_some()),
-            ];
-            if let Some((key, _)) = tabular_keys.iter().find(|(_, given)| *given) {
-                return Err(invalid(
-                    key,
-                    "only non-OAI sources (kind \"csv\") have this key".into(),
-                ));
+            SourceKind::Json => {
+                Endpoint::Json(json_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
             }
+            SourceKind::OpenDataSoft => Endpoint::OpenDataSoft(
+                ods_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+            ),
+        };
+        use SourceKind::{Csv, Json, OpenDataSoft};
+        let mapped_keys: [(&'static str, bool, &[SourceKind]); 15] = [
+            ("url", spec.url.is_some(), &[Csv, Json]),
+            ("member", spec.member.is_some(), &[Csv]),
+            ("delimiter", spec.delimiter.is_some(), &[Csv]),
+            ("encoding", spec.encoding.is_some(), &[Csv]),
+            ("id", spec.id.is_some(), &[Csv, Json, OpenDataSoft]),
+            (
+                "record_type",
+                spec.record_type.is_some(),
+                &[Csv, Json, OpenDataSoft],
+            ),
+            ("fields", spec.fields.is_some(), &[Csv, Json, OpenDataSoft]),
+            ("records", spec.records.is_some(), &[Json]),
+            ("next", spec.next.is_some(), &[Json]),
+            ("offset_param", spec.offset_param.is_some(), &[Json]),
+            ("limit_param", spec.limit_param.is_some(), &[Json]),
+            ("page_size", spec.page_size.is_some(), &[Json]),
+            ("dataset", spec.dataset.is_some(), &[OpenDataSoft]),
+            ("where", spec.filter.is_some(), &[OpenDataSoft]),
+            (
+                "metadata_prefix",
+                spec.metadata_prefix.is_some() && spec.kind.is_mapped(),
+                &[],
+            ),
+        ];
+        if let Some((key, _, kinds)) = mapped_keys
+            .iter()
+            .find(|(_, given, kinds)| *given && !kinds.contains(&spec.kind))
+        {
+            let kinds: Vec<String> = kinds
+                .iter()
+                .map(|k| format!("{:?}", k).to_lowercase())
+                .collect();
+            return Err(invalid(
+                key,
+                match kinds.is_empty() {
+                    true => "not a key of this kind of source".into(),
+                    false => format!("only sources of kind {} have this key", kinds.join(", ")),
+                },
+            ));
         }
         let fields = match &spec.fields {
             Some(table) => FieldMap::parse(table).map_err(|e| invalid("fields", e))?,
-            None if spec.kind == SourceKind::Csv => {
+            None if spec.kind.is_mapped() => {
                 return Err(invalid(
                     "fields",
                     "a [fields] table mapping at least `title` to a column is required".into(),
@@ -400,10 +460,12 @@ impl Source {
         match &self.endpoint {
             Endpoint::Oai { base_url } => Some(base_url),
             Endpoint::Dump { base_url, .. } => base_url.as_ref(),
-            Endpoint::Csv(csv) => match &csv.location {
+            Endpoint::Csv(CsvEndpoint { location, .. })
+            | Endpoint::Json(JsonEndpoint { location, .. }) => match location {
                 Location::Url(url) => Some(url),
                 Location::Path(_) => None,
             },
+            Endpoint::OpenDataSoft(ods) => Some(&ods.base_url),
         }
     }
 }
@@ -516,7 +578,8 @@ fn parse_base_url(raw: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
-fn is_iso_3166_2(code: &str) -> bool {
+/// `FR-BRE`: a country, a hyphen, one to three letters or digits (the shape, not the list).
+pub fn is_iso_3166_2(code: &str) -> bool {
     let Some((country, subdivision)) = code.split_once('-') else {
         return false;
     };

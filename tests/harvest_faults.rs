@@ -408,6 +408,30 @@ fn gzip_body_without_content_encoding_is_gunzipped() {
     assert_absorbed(&harvest_scenario("undeclared-gzip"), 0);
 }
 
+/// Issue 18: a page that inflates past the cap is refused as it arrives (not held in memory),
+/// the run fails saying why, and what came before it is kept.
+#[test]
+fn a_gzip_bomb_is_refused_and_the_records_before_it_kept() {
+    let harvested = harvest_scenario("gzip-bomb");
+    assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
+    assert_stored_exactly(&harvested);
+    let run = harvested.last_run();
+    assert_run(
+        &run,
+        RunExpectation {
+            status: Some("failed"),
+            new: Some(5),
+            ..Default::default()
+        },
+    );
+    assert!(
+        run["error"].as_str().unwrap().contains("larger than"),
+        "the error says what happened: {run}"
+    );
+    // Too large is final: not fetched again and again.
+    assert_eq!(harvested.page_requests(2), 1);
+}
+
 #[test]
 fn html_maintenance_page_with_status_200_is_retried() {
     let harvested = harvest_scenario("html-200");

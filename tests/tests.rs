@@ -22,5 +22,7 @@ mod serve_cli;
 mod slow_clients;
 mod sources_config;
 mod sources_csv;
+mod sources_register;
+mod sources_json;
 mod sources_validate;
 mod works_two_sources;

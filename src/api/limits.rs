@@ -26,6 +26,9 @@ pub struct LimitConfig {
     pub per_ip: NonZeroU32,
     pub per_key: NonZeroU32,
     pub api_keys: Vec<String>,
+    /// Repository registrations per client IP and hour: each one makes essor send a dozen
+    /// requests to a stranger's server.
+    pub registrations_per_hour: NonZeroU32,
 }
 
 impl Default for LimitConfig {
@@ -34,6 +37,7 @@ impl Default for LimitConfig {
             per_ip: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
             per_key: NonZeroU32::new(200).unwrap_or(NonZeroU32::MIN),
             api_keys: Vec::new(),
+            registrations_per_hour: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
         }
     }
 }
@@ -42,6 +46,7 @@ pub struct Limits {
     config: LimitConfig,
     by_ip: Keyed<IpAddr>,
     by_key: Keyed<String>,
+    registrations: Keyed<IpAddr>,
 }
 
 /// A burst of two seconds' worth of requests: paging clients are bursty.
@@ -57,6 +62,8 @@ impl Limits {
                 .with_middleware::<StateInformationMiddleware>(),
             by_key: RateLimiter::keyed(quota(config.per_key))
                 .with_middleware::<StateInformationMiddleware>(),
+            registrations: RateLimiter::keyed(Quota::per_hour(config.registrations_per_hour))
+                .with_middleware::<StateInformationMiddleware>(),
             config,
         }
     }
@@ -65,6 +72,18 @@ impl Limits {
     pub fn forget_idle(&self) {
         self.by_ip.retain_recent();
         self.by_key.retain_recent();
+        self.registrations.retain_recent();
+    }
+
+    /// Counts a registration against `client`'s hourly quota; `Err(seconds)` to wait.
+    pub fn check_registration(&self, client: IpAddr) -> Result<(), u64> {
+        self.registrations
+            .check_key(&client)
+            .map(|_| ())
+            .map_err(|refused| {
+                let wait = refused.wait_time_from(DefaultClock::default().now());
+                (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+            })
     }
 
     fn key<'a>(&self, headers: &'a HeaderMap) -> Option<&'a str> {

@@ -15,6 +15,7 @@ mod page;
 pub mod openapi;
 mod params;
 mod problem;
+mod registration;
 mod rest;
 mod search;
 mod serve;
@@ -69,6 +70,8 @@ pub struct AppState {
     /// Pages rendered at once (about one per core): more would only share the cores and hold
     /// more pages in memory; the rest wait their turn.
     pub renders: Arc<tokio::sync::Semaphore>,
+    /// Which networks registration may reach when it validates a submitted repository.
+    pub network: crate::harvest::guard::NetworkPolicy,
 }
 
 /// An edition as the REST API publishes it (`/api/v1/barometer/{edition}`), for the static
@@ -85,8 +88,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/works/export", get(search::export))
         .route("/api/v1/works/{id}", get(rest::work))
         .route("/api/v1/stats", get(search::stats))
-        .route("/api/v1/sources", get(rest::sources))
+        .route(
+            "/api/v1/sources",
+            get(rest::sources).post(registration::register),
+        )
         .route("/api/v1/sources/{id}", get(rest::source))
+        .route("/api/v1/sources/{id}/approve", post(registration::approve))
+        .route("/api/v1/sources/{id}/suspend", post(registration::suspend))
+        .route("/api/v1/sources/{id}/resume", post(registration::resume))
         .route("/api/v1/barometer/editions", get(barometer::editions))
         .route("/api/v1/barometer/{edition}", get(barometer::edition))
         .fallback(api_not_found)
@@ -132,9 +141,12 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
 }
 
 async fn api_not_found(uri: Uri) -> Problem {
+    api_not_found_problem(uri.path())
+}
+
+fn api_not_found_problem(path: &str) -> Problem {
     Problem::not_found(format!(
-        "no endpoint at {}; the API is described at /openapi.json and /docs, the OAI-PMH feed is at /oai",
-        uri.path()
+        "no endpoint at {path}; the API is described at /openapi.json and /docs, the OAI-PMH feed is at /oai"
     ))
 }
 

@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::{barometer, problem, rest, search, views};
+use super::{barometer, problem, registration, rest, search, views};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,7 +18,11 @@ use super::{barometer, problem, rest, search, views};
         search::export,
         rest::work,
         rest::sources,
+        registration::register,
         rest::source,
+        registration::approve,
+        registration::suspend,
+        registration::resume,
         search::stats,
         barometer::editions,
         barometer::edition
@@ -26,20 +30,39 @@ use super::{barometer, problem, rest, search, views};
     components(schemas(
         problem::Problem,
         views::SourceInfo,
+        views::RegistrationRequest,
+        views::RegisteredView,
+        views::RegistrationView,
+        views::ValidationReportView,
         views::WorksPage,
         views::Stats,
         search::SortParam,
         search::AccessParam,
         search::FormatParam
     )),
+    modifiers(&BearerScheme),
     tags(
         (name = "works", description = "Deduplicated works: search, facets, exports, details"),
-        (name = "sources", description = "The repositories essor harvests"),
+        (name = "sources", description = "The repositories essor harvests; repository managers register theirs (POST /api/v1/sources), administrators approve them"),
         (name = "stats", description = "Totals and distributions"),
         (name = "barometer", description = "The trends barometer: twice-yearly editions of emerging ESS topics")
     )
 )]
 pub struct ApiDoc;
+
+/// The administrator's bearer token, named `bearer` by the paths that need it.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
 
 /// The contract as pretty JSON, as checked in.
 pub fn spec_json() -> String {

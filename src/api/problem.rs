@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
+use super::views::ValidationReportView;
+
 /// Where the problem types are documented (README, "REST API").
 const TYPE_BASE: &str = "https://essor.eu/problems/";
 
@@ -58,6 +60,14 @@ problem_types! {
     /// The full-text query `q` does not parse.
     InvalidQuery => (BAD_REQUEST, "invalid-query", "The search query cannot be read"),
     NotFound => (NOT_FOUND, "not-found", "Not found"),
+    /// A field of a request body is missing or malformed (`parameter` names it).
+    InvalidField => (BAD_REQUEST, "invalid-field", "Invalid field"),
+    /// The submitted repository cannot be harvested: `report` says why. Nothing was stored.
+    RepositoryRefused => (UNPROCESSABLE_ENTITY, "repository-refused", "The repository failed validation"),
+    /// An administrator's action without the right bearer token.
+    Unauthorized => (UNAUTHORIZED, "unauthorized", "Unauthorized"),
+    /// The action does not apply to the registration as it stands.
+    Conflict => (CONFLICT, "conflict", "Conflict"),
     /// The API is read-only.
     MethodNotAllowed => (METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed"),
     /// A work whose records were all withdrawn.
@@ -107,11 +117,14 @@ pub struct Problem {
     pub status: u16,
     /// What was wrong with this request, and how to fix it.
     pub detail: String,
-    /// The query parameter at fault, if any.
+    /// The query parameter or body field at fault, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// Why a submitted repository was refused (`repository-refused` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Box<ValidationReportView>>,
     #[serde(skip)]
-    retry_after: Option<u64>,
+    retry_after: Option<u32>,
 }
 
 impl Problem {
@@ -122,6 +135,7 @@ impl Problem {
             status: kind.status().as_u16(),
             detail: detail.into(),
             parameter: None,
+            report: None,
             retry_after: None,
         }
     }
@@ -140,6 +154,43 @@ impl Problem {
         }
     }
 
+    pub fn invalid_field(field: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            parameter: Some(field.to_owned()),
+            ..Problem::new(ProblemType::InvalidField, detail)
+        }
+    }
+
+    pub fn repository_refused(report: ValidationReportView) -> Problem {
+        let errors: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| c.status == super::views::CheckStatusView::Error)
+            .map(|c| format!("{}: {}", c.id, c.observed))
+            .collect();
+        Problem {
+            report: Some(Box::new(report)),
+            ..Problem::new(
+                ProblemType::RepositoryRefused,
+                format!(
+                    "essor cannot harvest this repository: {}",
+                    errors.join("; ")
+                ),
+            )
+        }
+    }
+
+    pub fn unauthorized() -> Problem {
+        Problem::new(
+            ProblemType::Unauthorized,
+            "an administrator's token is required: Authorization: Bearer <token>",
+        )
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Problem {
+        Problem::new(ProblemType::Conflict, detail)
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(ProblemType::NotFound, detail)
     }
@@ -147,7 +198,7 @@ impl Problem {
     pub fn method_not_allowed() -> Problem {
         Problem::new(
             ProblemType::MethodNotAllowed,
-            "the API is read-only: use GET",
+            "this method is not allowed here: the API is read with GET (sources are registered with POST /api/v1/sources)",
         )
     }
 
@@ -157,7 +208,7 @@ impl Problem {
 
     pub fn rate_limited(retry_after: u64) -> Problem {
         Problem {
-            retry_after: Some(retry_after),
+            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
             ..Problem::new(
                 ProblemType::RateLimited,
                 format!(

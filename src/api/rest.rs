@@ -62,7 +62,24 @@ async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
     blocking(move || Ok(store.stats()?)).await
 }
 
-/// Every configured source with its counts and last harvest.
+/// The store's counts and the registered repositories (removed ones left out), read together.
+async fn stats_and_registrations(
+    state: &AppState,
+) -> Result<(crate::store::Stats, Vec<crate::store::Registration>), Problem> {
+    let store = state.store.clone();
+    blocking(move || {
+        let registrations = store
+            .registrations()?
+            .into_iter()
+            .filter(|r| r.status != crate::store::RegistrationStatus::Removed)
+            .collect();
+        Ok((store.stats()?, registrations))
+    })
+    .await
+}
+
+/// Every source, configured (`harvest-sources/`) or registered through the API, with its
+/// counts and last harvest.
 #[utoipa::path(
     get,
     path = "/api/v1/sources",
@@ -74,12 +91,17 @@ async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
     tag = "sources"
 )]
 pub async fn sources(State(state): State<AppState>) -> Result<Json<Vec<SourceInfo>>, Problem> {
-    let stats = store_stats(&state).await?;
+    let (stats, registrations) = stats_and_registrations(&state).await?;
     Ok(Json(
         state
             .sources
             .iter()
             .map(|s| SourceInfo::new(s, &stats))
+            .chain(
+                registrations
+                    .iter()
+                    .map(|r| SourceInfo::registered(r, &stats)),
+            )
             .collect(),
     ))
 }
@@ -88,7 +110,7 @@ pub async fn sources(State(state): State<AppState>) -> Result<Json<Vec<SourceInf
 #[utoipa::path(
     get,
     path = "/api/v1/sources/{id}",
-    params(("id" = String, Path, description = "Source id (its file name in harvest-sources/)")),
+    params(("id" = String, Path, description = "Source id (its file name in harvest-sources/, or a registration id)")),
     responses(
         (status = 200, description = "The source", body = SourceInfo),
         (status = 404, description = "No such source", body = Problem, content_type = "application/problem+json"),
@@ -106,11 +128,15 @@ pub async fn source(
             "there is no source with that id; GET /api/v1/sources lists them",
         ));
     };
-    let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id) else {
-        return Err(Problem::not_found(format!(
+    if let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id) {
+        let stats = store_stats(&state).await?;
+        return Ok(Json(SourceInfo::new(source, &stats)));
+    }
+    let (stats, registrations) = stats_and_registrations(&state).await?;
+    match registrations.iter().find(|r| r.id == id) {
+        Some(registration) => Ok(Json(SourceInfo::registered(registration, &stats))),
+        None => Err(Problem::not_found(format!(
             "there is no source `{id}`; GET /api/v1/sources lists them"
-        )));
-    };
-    let stats = store_stats(&state).await?;
-    Ok(Json(SourceInfo::new(source, &stats)))
+        ))),
+    }
 }

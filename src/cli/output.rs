@@ -77,16 +77,11 @@ pub fn export(store: &Store, format: essor::export::ExportFormat) -> anyhow::Res
 /// `essor sources check`: one line per valid source file.
 pub fn print_sources(sources: &[essor::source::Source]) {
     for source in sources {
-        let endpoint = match &source.endpoint {
-            essor::source::Endpoint::Oai { base_url } => base_url.to_string(),
-            essor::source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
-            essor::source::Endpoint::Csv(csv) => match &csv.location {
-                essor::source::Location::Url(url) => url.to_string(),
-                essor::source::Location::Path(path) => path.display().to_string(),
-            },
-        };
+        let endpoint = endpoint_of(source);
         let format = match &source.endpoint {
             essor::source::Endpoint::Csv(_) => "csv",
+            essor::source::Endpoint::Json(_) => "json",
+            essor::source::Endpoint::OpenDataSoft(_) => "ods",
             _ => source.metadata_prefix.as_str(),
         };
         let state = if source.enabled {
@@ -97,6 +92,22 @@ pub fn print_sources(sources: &[essor::source::Source]) {
         println!("{:<24} {:<9} {:<8} {}", source.id, state, format, endpoint);
     }
     println!("{} sources OK", sources.len());
+}
+
+/// Where a source's records come from, as a person reads it: a URL or a folder.
+pub fn endpoint_of(source: &essor::source::Source) -> String {
+    match &source.endpoint {
+        essor::source::Endpoint::Oai { base_url } => base_url.to_string(),
+        essor::source::Endpoint::Dump { folder, .. } => folder.display().to_string(),
+        essor::source::Endpoint::Csv(essor::source::CsvEndpoint { location, .. })
+        | essor::source::Endpoint::Json(essor::source::JsonEndpoint { location, .. }) => {
+            match location {
+                essor::source::Location::Url(url) => url.to_string(),
+                essor::source::Location::Path(path) => path.display().to_string(),
+            }
+        }
+        essor::source::Endpoint::OpenDataSoft(ods) => format!("{} {}", ods.base_url, ods.dataset),
+    }
 }
 
 /// The line `essor harvest` prints after the works update.

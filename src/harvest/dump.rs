@@ -75,6 +75,15 @@ fn read_dump_file(path: PathBuf) -> tokio::task::JoinHandle<Result<ReadyPage, Ha
             path: path.clone(),
             message,
         };
+        let size = std::fs::metadata(&path)
+            .map_err(|e| failed(e.to_string()))?
+            .len();
+        if size > crate::xml::MAX_DOCUMENT_BYTES as u64 {
+            return Err(failed(format!(
+                "{size} bytes, more than the {} a page may have",
+                crate::xml::MAX_DOCUMENT_BYTES
+            )));
+        }
         let bytes = std::fs::read(&path).map_err(|e| failed(e.to_string()))?;
         let decoded = crate::xml::decode(&bytes, None).map_err(|e| failed(e.to_string()))?;
         parse_ready_page(&decoded.text).map_err(|e| failed(e.to_string()))

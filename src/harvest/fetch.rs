@@ -24,6 +24,8 @@ use crate::xml::{self, Repair};
 /// `Retry-After` values above this are capped: a repository asking for hours would stall the
 /// whole harvest; the checkpoint lets a later run continue instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// A file source (a CSV, a ZIP of them) larger than this is refused rather than held in memory.
+pub const MAX_FILE_BYTES: usize = 1 << 30;
 
 pub const USER_AGENT: &str = concat!(
     "essor/",
@@ -225,9 +227,13 @@ impl Fetcher {
                 status: status.as_u16(),
             });
         }
-        match response.bytes().await {
-            Ok(body) => Attempt::Done(body.to_vec(), Vec::new()),
-            Err(error) => Attempt::Retry {
+        match read_body(response, MAX_FILE_BYTES).await {
+            Ok(body) => Attempt::Done(body, Vec::new()),
+            Err(BodyError::TooLarge) => Attempt::Fatal(HarvestError::TooLarge {
+                url: url.to_string(),
+                limit: MAX_FILE_BYTES,
+            }),
+            Err(BodyError::Read(error)) => Attempt::Retry {
                 reason: format!("reading the body: {}", describe_reqwest(&error)),
                 retry_after,
             },
@@ -266,9 +272,15 @@ impl Fetcher {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(charset_of);
-        let body = match response.bytes().await {
+        let body = match read_body(response, xml::MAX_DOCUMENT_BYTES).await {
             Ok(body) => body,
-            Err(error) => {
+            Err(BodyError::TooLarge) => {
+                return Attempt::Fatal(HarvestError::TooLarge {
+                    url: url.to_string(),
+                    limit: xml::MAX_DOCUMENT_BYTES,
+                });
+            }
+            Err(BodyError::Read(error)) => {
                 return Attempt::Retry {
                     reason: format!("reading the body: {}", describe_reqwest(&error)),
                     retry_after,
@@ -312,6 +324,30 @@ impl Fetcher {
 }
 
 /// Exponential backoff with full jitter: a random delay in [base·2ⁿ/2, base·2ⁿ], capped.
+enum BodyError {
+    TooLarge,
+    Read(reqwest::Error),
+}
+
+/// Reads a response body as it arrives (decompressed), refusing it past `limit` bytes: a
+/// source cannot make the harvester hold more than that, whatever it sends or claims.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 pub fn backoff(base: Duration, attempt: u32) -> Duration {
     let ceiling = base
         .saturating_mul(1u32 << attempt.min(20))

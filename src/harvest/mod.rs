@@ -6,6 +6,7 @@ mod commit;
 mod dump;
 mod fetch;
 pub mod guard;
+mod json;
 mod list;
 mod progress;
 mod run;
@@ -54,6 +55,10 @@ pub enum HarvestError {
     },
     #[error("{url}: HTTP {status}")]
     Status { url: String, status: u16 },
+    #[error(
+        "{url}: the response is larger than {limit} bytes (decompressed), more than essor reads in one piece"
+    )]
+    TooLarge { url: String, limit: usize },
     #[error("{location}: {message}")]
     File { location: String, message: String },
     #[error(transparent)]

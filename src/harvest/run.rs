@@ -34,6 +34,8 @@ impl Harvest {
             Endpoint::Oai { base_url } => self.harvest_oai(&base_url, &mut state).await,
             Endpoint::Dump { folder, .. } => self.harvest_dump(&folder, &mut state).await,
             Endpoint::Csv(csv) => self.harvest_csv(&csv, &mut state).await,
+            Endpoint::Json(json) => self.harvest_json(&json, &mut state).await,
+            Endpoint::OpenDataSoft(ods) => self.harvest_ods(&ods, &mut state).await,
         };
         // The last page's write may still be running: its outcome is part of the run's.
         let written = state.wait_for_writes(&self.progress).await;

@@ -19,6 +19,34 @@ use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
 use crate::source::{CsvEndpoint, Location, Source};
 use crate::store::prepare_items;
 
+/// A row with its id through the source's mapping: a record, or a reject with the reason.
+pub(super) fn mapped_item(
+    source: &Source,
+    format: &'static str,
+    id: String,
+    raw: String,
+    row: &impl RowValues,
+    location: &str,
+) -> PageItem {
+    match map_row(row, &source.fields, source.record_type) {
+        Ok(record) => PageItem::Record(HarvestedRecord {
+            datestamp: modified_date(row, &source.fields).unwrap_or_default(),
+            identifier: id,
+            deleted: false,
+            sets: Vec::new(),
+            format: Some(format),
+            raw: Some(raw),
+            record: Some(record),
+        }),
+        Err(error) => PageItem::Reject(RejectedRecord {
+            identifier: Some(id),
+            datestamp: None,
+            reason: format!("{location}: {error}"),
+            raw,
+        }),
+    }
+}
+
 /// Rows per committed page.
 const PAGE_ROWS: usize = 500;
 /// The format name stored with each record (provenance).
@@ -56,6 +84,16 @@ impl Harvest {
         })
         .await
         .map_err(|e| HarvestError::Setup(e.to_string()))??;
+        self.commit_rows(state, items).await
+    }
+
+    /// Commits a full read's items in pages with `row:N` checkpoints (skipping those a crashed
+    /// run already committed), then deletes the source's live records no item named.
+    pub(super) async fn commit_rows(
+        &self,
+        state: &mut RunState,
+        items: Vec<PageItem>,
+    ) -> Result<(), HarvestError> {
         self.progress.set_total(items.len() as u64);
 
         let token = state
@@ -280,18 +318,14 @@ fn row_items(source: &Source, csv: &CsvEndpoint, tables: &[(String, Table)]) -> 
                 items.push(reject(None, format!("id {id:?} was already read")));
                 continue;
             }
-            match map_row(&named, &source.fields, source.record_type) {
-                Ok(record) => items.push(PageItem::Record(HarvestedRecord {
-                    datestamp: modified_date(&named, &source.fields).unwrap_or_default(),
-                    identifier: id,
-                    deleted: false,
-                    sets: Vec::new(),
-                    format: Some(CSV_FORMAT),
-                    raw: Some(raw),
-                    record: Some(record),
-                })),
-                Err(error) => items.push(reject(Some(id), error.to_string())),
-            }
+            items.push(mapped_item(
+                source,
+                CSV_FORMAT,
+                id,
+                raw,
+                &named,
+                &where_(row.line),
+            ));
         }
     }
     items

@@ -9,7 +9,7 @@ mod oai_dc;
 mod row;
 mod tef;
 
-pub use row::{RowValues, european_level, iso_date, map_row, modified_date};
+pub use row::{JsonRow, RowValues, european_level, iso_date, json_path, map_row, modified_date};
 
 use serde::{Deserialize, Serialize};
 

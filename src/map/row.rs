@@ -14,6 +14,51 @@ pub trait RowValues {
     fn values(&self, name: &str) -> Vec<String>;
 }
 
+/// A JSON object read by dotted paths (`metas.default.title`): arrays on the way are walked
+/// through, so single values given as arrays (HAL) read like scalars.
+pub struct JsonRow<'a>(pub &'a serde_json::Value);
+
+impl RowValues for JsonRow<'_> {
+    fn values(&self, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for value in json_path(self.0, name) {
+            scalars(value, &mut out);
+        }
+        out
+    }
+}
+
+fn scalars(value: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::Null => {}
+        Value::String(text) => out.push(text.clone()),
+        Value::Number(_) | Value::Bool(_) | Value::Object(_) => out.push(value.to_string()),
+        Value::Array(items) => items.iter().for_each(|item| scalars(item, out)),
+    }
+}
+
+/// The values at a dotted path (the value itself for an empty path).
+pub fn json_path<'v>(value: &'v serde_json::Value, path: &str) -> Vec<&'v serde_json::Value> {
+    let mut current = vec![value];
+    for key in path.split('.').filter(|k| !k.is_empty()) {
+        let mut next = Vec::new();
+        for value in current {
+            match value {
+                serde_json::Value::Object(object) => next.extend(object.get(key)),
+                serde_json::Value::Array(items) => next.extend(
+                    items
+                        .iter()
+                        .filter_map(|item| item.as_object().and_then(|o| o.get(key))),
+                ),
+                _ => {}
+            }
+        }
+        current = next;
+    }
+    current
+}
+
 /// Words catalogues write for "no value".
 const NULLS: [&str; 4] = ["non renseigné", "non renseignée", "n/a", "null"];
 

@@ -190,3 +190,28 @@ fn declared_types_decide_the_degree_type_and_titles_are_required() {
         Some(DegreeType::ReportStudy)
     );
 }
+
+#[test]
+fn json_rows_read_dotted_paths_and_arrays_as_values() {
+    let value = serde_json::json!({
+        "title_s": ["Les SCIC en Bretagne"],
+        "docid": "1000001",
+        "authFullName_s": ["Marie Dupont", "Anne Le Goff"],
+        "metas": {"default": {"modified": "2024-03-01T10:00:00+00:00"}},
+        "count": 3,
+        "links": [{"rel": "next", "href": "a"}, {"rel": "self", "href": "b"}],
+        "empty": null
+    });
+    let row = JsonRow(&value);
+    assert_eq!(row.values("title_s"), ["Les SCIC en Bretagne"]);
+    assert_eq!(row.values("authFullName_s").len(), 2);
+    assert_eq!(
+        row.values("metas.default.modified"),
+        ["2024-03-01T10:00:00+00:00"]
+    );
+    assert_eq!(row.values("count"), ["3"]);
+    assert_eq!(row.values("links.href"), ["a", "b"]);
+    assert!(row.values("empty").is_empty());
+    assert!(row.values("metas.nothing").is_empty());
+    assert_eq!(json_path(&value, "").len(), 1);
+}

@@ -39,29 +39,7 @@ pub(super) fn csv_endpoint(
     file: &Path,
     spec: &SourceSpec,
 ) -> Result<CsvEndpoint, (&'static str, String)> {
-    if spec.base_url.is_some() {
-        return Err((
-            "base_url",
-            "a CSV source has a `url` or a `path`, not a base_url".into(),
-        ));
-    }
-    let location = match (&spec.url, &spec.path) {
-        (Some(raw), None) => {
-            let url = url::Url::parse(raw)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .ok_or(("url", format!("an http(s) URL is expected, got {raw:?}")))?;
-            Location::Url(url)
-        }
-        (None, Some(raw)) => Location::Path(file.parent().unwrap_or(Path::new(".")).join(raw)),
-        _ => {
-            return Err((
-                "url",
-                "exactly one of `url` and `path` (relative to the sources folder) is required"
-                    .into(),
-            ));
-        }
-    };
+    let location = location(file, spec)?;
     let delimiter = match spec.delimiter.as_deref() {
         None => None,
         Some(text) if text.len() == 1 && text != "\"" && text != "\n" => text.bytes().next(),
@@ -91,10 +69,7 @@ pub(super) fn csv_endpoint(
             ));
         }
     };
-    let id = spec.id.clone().filter(|id| !id.trim().is_empty()).ok_or((
-        "id",
-        "the column holding each row's stable identifier is required".into(),
-    ))?;
+    let id = id_key(spec)?;
     if spec.member.as_deref().is_some_and(str::is_empty) {
         return Err((
             "member",
@@ -108,4 +83,38 @@ pub(super) fn csv_endpoint(
         encoding,
         id,
     })
+}
+
+/// `url` or `path` (relative to the sources folder), exactly one of them; never a base_url.
+pub(super) fn location(file: &Path, spec: &SourceSpec) -> Result<Location, (&'static str, String)> {
+    if spec.base_url.is_some() {
+        return Err((
+            "base_url",
+            "this kind of source has a `url` or a `path`, not a base_url".into(),
+        ));
+    }
+    match (&spec.url, &spec.path) {
+        (Some(raw), None) => {
+            let url = url::Url::parse(raw)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or(("url", format!("an http(s) URL is expected, got {raw:?}")))?;
+            Ok(Location::Url(url))
+        }
+        (None, Some(raw)) => Ok(Location::Path(
+            file.parent().unwrap_or(Path::new(".")).join(raw),
+        )),
+        _ => Err((
+            "url",
+            "exactly one of `url` and `path` (relative to the sources folder) is required".into(),
+        )),
+    }
+}
+
+/// The `id` key: where each record's stable identifier is.
+pub(super) fn id_key(spec: &SourceSpec) -> Result<String, (&'static str, String)> {
+    spec.id.clone().filter(|id| !id.trim().is_empty()).ok_or((
+        "id",
+        "the column (or dotted path) holding each record's stable identifier is required".into(),
+    ))
 }

@@ -133,3 +133,57 @@ fn csv_mistakes_name_the_key() {
         assert!(err.contains("hal-theses.toml"), "{text}: {err}");
     }
 }
+
+#[test]
+fn json_and_opendatasoft_keys_are_checked_by_kind() {
+    let json = parse(
+        "name = \"x\"\nkind = \"json\"\nurl = \"https://api.example.org/search\"\nrecords = \"response.docs\"\nid = \"docid\"\noffset_param = \"start\"\nlimit_param = \"rows\"\npage_size = 50\n[fields]\ntitle = \"title_s\"\n",
+    )
+    .expect("valid");
+    let Endpoint::Json(endpoint) = &json.endpoint else {
+        panic!("{:?}", json.endpoint)
+    };
+    assert_eq!(endpoint.records, "response.docs");
+    assert_eq!(
+        endpoint.paging,
+        Paging::Offset {
+            offset_param: "start".into(),
+            limit_param: "rows".into(),
+            page_size: 50
+        }
+    );
+    let ods = parse(
+        "name = \"x\"\nkind = \"opendatasoft\"\nbase_url = \"https://data.example.org/api/explore/v2.1\"\ndataset = \"ess\"\nid = \"siret\"\nwhere = \"annee >= 2020\"\n[fields]\ntitle = \"nom\"\n",
+    )
+    .expect("valid");
+    let Endpoint::OpenDataSoft(endpoint) = &ods.endpoint else {
+        panic!("{:?}", ods.endpoint)
+    };
+    assert_eq!(endpoint.filter.as_deref(), Some("annee >= 2020"));
+    for (text, key) in [
+        (
+            "name = \"x\"\nkind = \"opendatasoft\"\nbase_url = \"https://d.org/api\"\nid = \"a\"\n[fields]\ntitle = \"t\"\n",
+            "dataset",
+        ),
+        (
+            "name = \"x\"\nkind = \"json\"\nurl = \"https://d.org/a\"\nid = \"a\"\nnext = \"n\"\noffset_param = \"o\"\n[fields]\ntitle = \"t\"\n",
+            "next",
+        ),
+        (
+            "name = \"x\"\nkind = \"json\"\npath = \"a.json\"\nid = \"a\"\nnext = \"n\"\n[fields]\ntitle = \"t\"\n",
+            "path",
+        ),
+        (
+            "name = \"x\"\nkind = \"csv\"\npath = \"a.csv\"\nid = \"a\"\nrecords = \"r\"\n[fields]\ntitle = \"t\"\n",
+            "records",
+        ),
+        (
+            "name = \"x\"\nkind = \"csv\"\npath = \"a.csv\"\nid = \"a\"\nmetadata_prefix = \"oai_dc\"\n[fields]\ntitle = \"t\"\n",
+            "metadata_prefix",
+        ),
+        (&format!("{MINIMAL}where = \"x\"\n"), "where"),
+    ] {
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains(key), "{text}: {err}");
+    }
+}

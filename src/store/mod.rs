@@ -25,6 +25,7 @@ mod feed;
 mod key;
 mod model;
 mod records;
+mod registrations;
 mod tables;
 mod works;
 
@@ -40,6 +41,7 @@ pub use feed::{FeedEntry, FeedItem, FeedRange, FeedTx, RecordOrigin};
 pub use key::{RecordKey, RecordKeyRef};
 pub use model::*;
 pub use records::Changes;
+pub use registrations::{Registration, RegistrationAction, RegistrationStatus, Transition};
 pub use works::WorksTx;
 
 use tables::{COUNTS, META, meta_key};

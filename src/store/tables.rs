@@ -57,6 +57,11 @@ pub(super) const CHANGES: TableDefinition<u64, (&str, &str)> = TableDefinition::
 pub(super) const ORIGINS: TableDefinition<(&str, &str), (&str, &str, &str)> =
     TableDefinition::new("record_origins");
 
+/// registration id → JSON [`Registration`](super::Registration): repositories registered
+/// through the API (registrations.rs).
+pub(super) const REGISTRATIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("registrations");
+
 // The works stage's tables, written through `WorksTx` (works.rs, dedup.rs).
 
 /// work id → LZ4 JSON of the work (live, tombstone, or merged away).
@@ -119,6 +124,7 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEED_ENTRIES)?;
     tx.open_table(FEED_SETS)?;
     tx.open_table(FEED_STALE)?;
+    tx.open_table(REGISTRATIONS)?;
     tx.open_table(BAROMETER_EDITIONS)?;
     Ok(())
 }

@@ -44,10 +44,16 @@ impl std::fmt::Display for Repair {
     }
 }
 
+/// The largest document (an OAI-PMH page, a feed) essor reads, decompressed: pages are a few
+/// MiB, and a page is held whole (plus its decoded text) while it is parsed.
+pub const MAX_DOCUMENT_BYTES: usize = 256 << 20;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     #[error("empty body")]
     Empty,
+    #[error("the body decompresses to more than {MAX_DOCUMENT_BYTES} bytes")]
+    TooLarge,
     #[error("compressed body cannot be decompressed: {0}")]
     Decompress(std::io::Error),
     #[error("unknown character encoding {0:?}")]
@@ -81,11 +87,20 @@ fn decompress_if_sniffed<'a>(
     bytes: &'a [u8],
     repairs: &mut Vec<Repair>,
 ) -> Result<Cow<'a, [u8]>, DecodeError> {
-    let mut out = Vec::new();
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::MultiGzDecoder::new(bytes)
+    // Read one byte past the cap to tell "exactly at the cap" from "over it" (a gzip bomb).
+    let inflate = |reader: &mut dyn Read| -> Result<Vec<u8>, DecodeError> {
+        let mut out = Vec::new();
+        reader
+            .take(MAX_DOCUMENT_BYTES as u64 + 1)
             .read_to_end(&mut out)
             .map_err(DecodeError::Decompress)?;
+        if out.len() > MAX_DOCUMENT_BYTES {
+            return Err(DecodeError::TooLarge);
+        }
+        Ok(out)
+    };
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let out = inflate(&mut flate2::read::MultiGzDecoder::new(bytes))?;
         repairs.push(Repair::UndeclaredGzip);
         return Ok(Cow::Owned(out));
     }
@@ -94,9 +109,7 @@ fn decompress_if_sniffed<'a>(
         && bytes[0] == 0x78
         && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0
     {
-        flate2::read::ZlibDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(DecodeError::Decompress)?;
+        let out = inflate(&mut flate2::read::ZlibDecoder::new(bytes))?;
         repairs.push(Repair::UndeclaredZlib);
         return Ok(Cow::Owned(out));
     }
@@ -307,6 +320,20 @@ mod tests {
         let decoded = decode(&gz, None).unwrap();
         assert_eq!(decoded.text, "<a>ok</a>");
         assert_eq!(decoded.repairs, vec![Repair::UndeclaredGzip]);
+    }
+
+    /// Issue 18: 1 GiB of zeros gzipped is 1 MiB on the wire; it is refused at the cap, not
+    /// inflated into memory.
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_cap() {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..(MAX_DOCUMENT_BYTES >> 20) + 1 {
+            std::io::Write::write_all(&mut encoder, &zeros).unwrap();
+        }
+        let bomb = encoder.finish().unwrap();
+        assert!(bomb.len() < 4 << 20);
+        assert!(matches!(decode(&bomb, None), Err(DecodeError::TooLarge)));
     }
 
     #[test]

@@ -4,5 +4,5 @@
 pub mod decode;
 pub mod tree;
 
-pub use decode::{DecodeError, Decoded, Repair, decode};
+pub use decode::{DecodeError, Decoded, MAX_DOCUMENT_BYTES, Repair, decode};
 pub use tree::{Attribute, Element, TreeError, parse_document};

@@ -147,6 +147,14 @@ def config_text(ids: dict[str, list[str]]) -> str:
             f"{{ dictionary = {toml_string(f'ids-{number}')}, probability = 0.5 }} }}",
             "",
         ]
+    # Registering a repository validates it live: a schema-valid registration of a URL where no
+    # OAI-PMH repository answers is refused with 422 and its report (documented), not accepted.
+    lines += [
+        "[[operations]]",
+        'include-name = "POST /api/v1/sources"',
+        'checks.positive_data_acceptance.expected-statuses = ["201", "422", "429"]',
+        "",
+    ]
     return "\n".join(lines)
 
 

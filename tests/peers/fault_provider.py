@@ -475,6 +475,34 @@ class Reset(Scenario):
         return None
 
 
+class GzipBomb(Scenario):
+    name = "gzip-bomb"
+    description = "page 2 and later: a gzip body (declared) that inflates to 300 MiB of zeros (~300 KiB on the wire)"
+    _bomb = None
+
+    def build_records(self):
+        records = super().build_records()
+        for record in records[self.page_size :]:
+            record.expect = "unreached"
+        return records
+
+    @classmethod
+    def bomb(cls):
+        if cls._bomb is None:
+            compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip container
+            zeros = bytes(1 << 20)
+            parts = [compressor.compress(zeros) for _ in range(300)]
+            parts.append(compressor.flush())
+            cls._bomb = b"".join(parts)
+        return cls._bomb
+
+    def fault(self, request):
+        if request.page >= 2:
+            return Response(200, self.bomb(), "text/xml; charset=utf-8",
+                            headers={"Content-Encoding": "gzip"}, fault="gzip-bomb")
+        return None
+
+
 class Always503(Scenario):
     name = "always-503"
     description = "page 2 and later always get 503"
@@ -553,7 +581,7 @@ SCENARIOS = {
     for scenario in (
         Scenario(), InvalidChars(), Bom(), Latin1(), Windows1252(), UndeclaredGzip(), Html200(),
         Truncated(), EmptyFinalToken(), TokenLoop(), DuplicateId(), NoRecordsMatch(), BadTokenOnce(),
-        Http429(), Http503(), Http500Empty(), Reset(), Always503(), OaiErrorHttp422(),
+        Http429(), Http503(), Http500Empty(), Reset(), Always503(), GzipBomb(), OaiErrorHttp422(),
         MalformedRecord(), Deleted(), Slow(),
     )
 }

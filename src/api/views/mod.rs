@@ -12,14 +12,21 @@
 //! - `search.rs`: a page of search results, facets and totals (`/api/v1/works`,
 //!   `/api/v1/stats`);
 //! - `barometer.rs`: the barometer's editions (`/api/v1/barometer/…`);
-//! - `source.rs`: a configured source with its counts and last harvest (`/api/v1/sources`).
+//! - `source.rs`: a configured or registered source with its counts and last harvest
+//!   (`/api/v1/sources`);
+//! - `registration.rs`: registration's request, validation report and registration
+//!   (`POST /api/v1/sources`, the administrator's actions).
 
 mod barometer;
+mod registration;
 mod search;
 mod source;
 mod work;
 
 pub use barometer::{EditionSummaryView, EditionView};
+pub use registration::{
+    CheckStatusView, RegisteredView, RegistrationRequest, RegistrationView, ValidationReportView,
+};
 pub use search::{FacetCounts, Stats, SummaryView, WorksPage};
 pub use source::SourceInfo;
 pub use work::WorkView;

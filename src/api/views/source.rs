@@ -4,8 +4,11 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::registration::RegistrationStatusView;
 use crate::source::{Source, SourceRole};
-use crate::store::{RunCounters, RunRecord, RunStatus, SourceCounts, Stats};
+use crate::store::{
+    Registration, RegistrationStatus, RunCounters, RunRecord, RunStatus, SourceCounts, Stats,
+};
 
 /// A source with its counts and last harvest.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -26,6 +29,10 @@ pub struct SourceInfo {
     pub harvest_every_seconds: Option<u64>,
     pub counts: SourceCountsView,
     pub last_harvest: Option<RunRecordView>,
+    /// Registered through the API: where it stands (absent for the configured sources of
+    /// `harvest-sources/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration: Option<RegistrationStatusView>,
 }
 
 impl SourceInfo {
@@ -49,6 +56,36 @@ impl SourceInfo {
             last_harvest: stored
                 .and_then(|s| s.last_harvest.as_ref())
                 .map(RunRecordView::from),
+            registration: None,
+        }
+    }
+
+    /// A repository registered through the API, with what the store knows of it.
+    pub fn registered(registration: &Registration, stats: &Stats) -> SourceInfo {
+        let stored = stats.by_source.get(registration.id.as_str());
+        let role = match registration.role.as_str() {
+            "open-archive" => SourceRoleView::OpenArchive,
+            "thesis-catalogue" => SourceRoleView::ThesisCatalogue,
+            "observatory" => SourceRoleView::Observatory,
+            _ => SourceRoleView::InstitutionalRepository,
+        };
+        SourceInfo {
+            id: registration.id.clone(),
+            name: registration.name.clone(),
+            base_url: Some(registration.base_url.clone()),
+            metadata_prefix: registration.metadata_prefix.clone(),
+            sets: registration.sets.clone(),
+            institution: Some(registration.institution.clone()),
+            region: Some(registration.region.clone()),
+            homepage: None,
+            role,
+            enabled: registration.status == RegistrationStatus::Active,
+            harvest_every_seconds: None,
+            counts: SourceCountsView::from(&stored.map(|s| s.counts).unwrap_or_default()),
+            last_harvest: stored
+                .and_then(|s| s.last_harvest.as_ref())
+                .map(RunRecordView::from),
+            registration: Some(registration.status.into()),
         }
     }
 }

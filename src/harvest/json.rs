@@ -1,0 +1,278 @@
+//! Harvesting JSON sources, read whole like CSV files and committed the same way
+//! (`Harvest::commit_rows`): kind "json" (a document or an API; the list at `records`, pages
+//! by a `next` link or by offset parameters) and kind "opendatasoft" (a dataset through the
+//! Explore API v2.1: `/records` in pages of 100; a dataset larger than the API's 10,000-record
+//! wall (`offset + limit <= 10000`) is read from `/exports/json` instead; nothing is read when
+//! the dataset's `metas.default.modified` has not moved since the last complete harvest).
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::HarvestError;
+use super::state::{Harvest, RunState};
+use super::table::mapped_item;
+use crate::map::{JsonRow, RowValues, json_path};
+use crate::oai::{PageItem, RejectedRecord};
+use crate::source::{JsonEndpoint, Location, OdsEndpoint, Paging, Source};
+
+const JSON_FORMAT: &str = "json";
+/// OpenDataSoft's largest page, and the wall `/records` cannot page past.
+const ODS_PAGE: u64 = 100;
+const ODS_WALL: u64 = 10_000;
+/// A guard against an API whose `next` links never end.
+const MAX_PAGES: usize = 100_000;
+
+impl Harvest {
+    pub(super) async fn harvest_json(
+        &self,
+        json: &JsonEndpoint,
+        state: &mut RunState,
+    ) -> Result<(), HarvestError> {
+        self.begin(state, None, None).await?;
+        let mut records = Vec::new();
+        match &json.location {
+            Location::Path(path) => {
+                let location = path.display().to_string();
+                let bytes = tokio::fs::read(path)
+                    .await
+                    .map_err(|e| HarvestError::File {
+                        location: location.clone(),
+                        message: e.to_string(),
+                    })?;
+                let document = parse_json(&bytes, &location)?;
+                records = list_at(document, &json.records, &location)?;
+            }
+            Location::Url(first) => {
+                let mut current = Some(first.clone());
+                let mut seen = HashSet::new();
+                let mut offset = 0usize;
+                while let Some(mut url) = current.take() {
+                    if let Paging::Offset {
+                        offset_param,
+                        limit_param,
+                        page_size,
+                    } = &json.paging
+                    {
+                        url = with_params(
+                            &url,
+                            &[
+                                (offset_param, offset.to_string()),
+                                (limit_param, page_size.to_string()),
+                            ],
+                        );
+                    }
+                    if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
+                        break;
+                    }
+                    let document = self.fetch_json(&url, state).await?;
+                    let next = match &json.paging {
+                        Paging::Next(path) => json_path(&document, path)
+                            .first()
+                            .and_then(|v| v.as_str())
+                            .filter(|href| !href.trim().is_empty())
+                            .and_then(|href| url.join(href).ok()),
+                        _ => None,
+                    };
+                    let page = list_at(document, &json.records, url.as_str())?;
+                    if let Paging::Offset { page_size, .. } = &json.paging
+                        && !page.is_empty()
+                        && page.len() >= *page_size as usize
+                    {
+                        offset += page.len();
+                        current = Some(first.clone());
+                    } else {
+                        current = next;
+                    }
+                    records.extend(page);
+                    self.progress.set_total(records.len() as u64);
+                }
+            }
+        }
+        let items = json_items(&self.source, &json.id, &records);
+        self.commit_rows(state, items).await
+    }
+
+    pub(super) async fn harvest_ods(
+        &self,
+        ods: &OdsEndpoint,
+        state: &mut RunState,
+    ) -> Result<(), HarvestError> {
+        let dataset = ods_url(&ods.base_url, &ods.dataset, None, &[]);
+        let metadata = self.fetch_json(&dataset, state).await?;
+        let modified = JsonRow(&metadata)
+            .values("metas.default.modified")
+            .into_iter()
+            .next();
+        let unchanged = !self.full
+            && state.checkpoint.active.is_none()
+            && modified.is_some()
+            && modified == state.checkpoint.watermark;
+        self.begin(state, None, modified).await?;
+        if unchanged {
+            tracing::info!(source = %self.source.id, "dataset not modified since the last harvest");
+            return Ok(());
+        }
+        let filter: Vec<(&str, String)> = ods.filter.iter().map(|w| ("where", w.clone())).collect();
+        let mut records = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            let mut params = filter.clone();
+            params.push(("limit", ODS_PAGE.to_string()));
+            params.push(("offset", offset.to_string()));
+            let url = ods_url(&ods.base_url, &ods.dataset, Some("records"), &params);
+            let page = self.fetch_json(&url, state).await?;
+            let total = page.get("total_count").and_then(Value::as_u64).unwrap_or(0);
+            if total > ODS_WALL {
+                // /records cannot reach the end: the export has every record, in one answer.
+                let url = ods_url(&ods.base_url, &ods.dataset, Some("exports/json"), &filter);
+                records = list_at(self.fetch_json(&url, state).await?, "", url.as_str())?;
+                break;
+            }
+            let results = list_at(page, "results", url.as_str())?;
+            let count = results.len() as u64;
+            records.extend(results);
+            offset += count;
+            self.progress.set_total(total);
+            if count < ODS_PAGE || offset >= total || offset + ODS_PAGE > ODS_WALL {
+                break;
+            }
+        }
+        let items = json_items(&self.source, &ods.id, &records);
+        self.commit_rows(state, items).await
+    }
+
+    async fn fetch_json(&self, url: &url::Url, state: &RunState) -> Result<Value, HarvestError> {
+        let bytes = self
+            .fetcher
+            .fetch_bytes(&self.source, url, &state.count)
+            .await?;
+        let location = url.to_string();
+        tokio::task::spawn_blocking(move || parse_json(&bytes, &location))
+            .await
+            .map_err(|e| HarvestError::Setup(e.to_string()))?
+    }
+}
+
+fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    serde_json::from_slice(bytes).map_err(|e| HarvestError::File {
+        location: location.to_owned(),
+        message: format!("not JSON: {e}"),
+    })
+}
+
+/// The records at `path`: a list (or one object, a one-record page).
+fn list_at(document: Value, path: &str, location: &str) -> Result<Vec<Value>, HarvestError> {
+    let found = json_path(&document, path).into_iter().next().cloned();
+    match found {
+        Some(Value::Array(items)) => Ok(items),
+        Some(object @ Value::Object(_)) if !path.is_empty() => Ok(vec![object]),
+        Some(Value::Null) => Ok(Vec::new()),
+        _ => Err(HarvestError::File {
+            location: location.to_owned(),
+            message: format!("no list of records at {path:?}"),
+        }),
+    }
+}
+
+/// `url` with these query parameters set (replacing any of the same names).
+fn with_params(url: &url::Url, params: &[(&String, String)]) -> url::Url {
+    let mut url = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| !params.iter().any(|(name, _)| name.as_str() == key))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    url
+}
+
+/// `{base}/catalog/datasets/{dataset}[/{tail}]?{params}` (parameters percent-encoded).
+fn ods_url(
+    base: &url::Url,
+    dataset: &str,
+    tail: Option<&str>,
+    params: &[(&str, String)],
+) -> url::Url {
+    let mut url = base.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments
+            .pop_if_empty()
+            .extend(["catalog", "datasets", dataset]);
+        if let Some(tail) = tail {
+            segments.extend(tail.split('/'));
+        }
+    }
+    if !params.is_empty() {
+        url.query_pairs_mut()
+            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+    }
+    url
+}
+
+/// Each record as a mapped record or a reject (no id, an id already read, no title).
+fn json_items(source: &Source, id_path: &str, records: &[Value]) -> Vec<PageItem> {
+    let mut seen = HashSet::new();
+    records
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let row = JsonRow(value);
+            let raw = value.to_string();
+            let location = format!("record {}", index + 1);
+            let reject = |identifier, reason: String| {
+                PageItem::Reject(RejectedRecord {
+                    identifier,
+                    datestamp: None,
+                    reason: format!("{location}: {reason}"),
+                    raw: raw.clone(),
+                })
+            };
+            let id = row
+                .values(id_path)
+                .into_iter()
+                .map(|v| v.trim().to_owned())
+                .find(|v| !v.is_empty());
+            match id {
+                None => reject(None, format!("no value at the id path {id_path:?}")),
+                Some(id) if !seen.insert(id.clone()) => {
+                    reject(None, format!("id {id:?} was already read"))
+                }
+                Some(id) => mapped_item(source, JSON_FORMAT, id, raw, &row, &location),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_carry_paging_parameters_encoded() {
+        let base = url::Url::parse("https://data.example.org/api/explore/v2.1/").unwrap();
+        let url = ods_url(
+            &base,
+            "ess-etablissements",
+            Some("records"),
+            &[
+                ("where", "date >= date'2020-01-01'".into()),
+                ("limit", "100".into()),
+            ],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://data.example.org/api/explore/v2.1/catalog/datasets/ess-etablissements/records?where=date+%3E%3D+date%272020-01-01%27&limit=100"
+        );
+        let page = url::Url::parse("https://x.org/api?q=ess&offset=7").unwrap();
+        let (offset, limit) = ("offset".to_owned(), "limit".to_owned());
+        assert_eq!(
+            with_params(&page, &[(&offset, "200".into()), (&limit, "100".into())]).as_str(),
+            "https://x.org/api?q=ess&offset=200&limit=100"
+        );
+    }
+}

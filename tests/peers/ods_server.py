@@ -1,0 +1,107 @@
+"""An OpenDataSoft Explore API v2.1 look-alike on 127.0.0.1, for essor's tests.
+
+Serves the datasets in `--dir` (one `<dataset_id>.json` file each: {"modified": "...",
+"records": [...]}, re-read on every request so a test can change them between harvests):
+
+- GET /api/explore/v2.1/catalog/datasets/<id>: {"dataset_id", "metas": {"default": {"modified"}}}
+- GET /api/explore/v2.1/catalog/datasets/<id>/records?limit=&offset=: {"total_count", "results"};
+  like the real API, limit above 100 or offset + limit above 10,000 is a 400 with an
+  `error_code`;
+- GET /api/explore/v2.1/catalog/datasets/<id>/exports/json: every record, as a JSON array;
+- GET /_requests: the requests counted per endpoint kind and dataset.
+
+Prints `LISTENING <port>` once it accepts connections; exits when stdin closes.
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+PREFIX = "/api/explore/v2.1/catalog/datasets/"
+
+
+def make_handler(root, counts, lock):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+        def reply(self, status, value):
+            body = json.dumps(value, ensure_ascii=False).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def count(self, key):
+            with lock:
+                counts[key] = counts.get(key, 0) + 1
+
+        def do_GET(self):
+            parts = urlsplit(self.path)
+            if parts.path == "/_requests":
+                with lock:
+                    return self.reply(200, dict(counts))
+            if not parts.path.startswith(PREFIX):
+                return self.reply(404, {"error_code": "NotFound", "message": "unknown path"})
+            rest = parts.path[len(PREFIX):].split("/", 1)
+            dataset, tail = rest[0], (rest[1] if len(rest) > 1 else "")
+            path = os.path.join(root, dataset + ".json")
+            if not dataset or "/" in dataset or not os.path.isfile(path):
+                return self.reply(404, {"error_code": "DatasetNotFound", "message": dataset})
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            query = parse_qs(parts.query)
+            if tail == "":
+                self.count(f"dataset:{dataset}")
+                return self.reply(200, {"dataset_id": dataset, "metas": {"default": {"modified": data["modified"], "title": dataset}}})
+            if tail == "records":
+                self.count(f"records:{dataset}")
+                try:
+                    limit = int(query.get("limit", ["10"])[0])
+                    offset = int(query.get("offset", ["0"])[0])
+                except ValueError:
+                    return self.reply(400, {"error_code": "InvalidRESTParameterError", "message": "limit and offset are integers"})
+                if limit > 100:
+                    return self.reply(400, {"error_code": "InvalidRESTParameterError", "message": "Invalid value for limit API parameter: 100 was expected but %d was found." % limit})
+                if offset + limit > 10000:
+                    return self.reply(400, {"error_code": "InvalidRESTParameterError", "message": "Invalid value for offset + limit API parameter: %d was found but -1 < offset + limit < 10001 is expected." % (offset + limit)})
+                records = data["records"]
+                return self.reply(200, {"total_count": len(records), "results": records[offset:offset + limit]})
+            if tail == "exports/json":
+                self.count(f"export:{dataset}")
+                return self.reply(200, data["records"])
+            return self.reply(404, {"error_code": "NotFound", "message": tail})
+
+    return Handler
+
+
+def exit_when_stdin_closes():
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except Exception:
+        pass
+    os._exit(0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--max-seconds", type=float, default=1800.0)
+    args = parser.parse_args()
+    counts, lock = {}, threading.Lock()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args.dir, counts, lock))
+    server.daemon_threads = True
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
+    threading.Timer(args.max_seconds, lambda: os._exit(3)).start()
+    print(f"LISTENING {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
