@@ -221,8 +221,8 @@ enum BarometerCommand {
         /// `YYYY-S1` (January–June) or `YYYY-S2` (July–December).
         #[arg(long)]
         edition: String,
-        /// Also write the edition there: `edition.json` (as the REST API serves it) and every
-        /// table as CSV.
+        /// Also write the edition there as a static bundle: `index.html`, `edition.json` (as
+        /// the REST API serves it), every table as CSV, every chart as SVG.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Rebuild a draft that is already in the store (a published edition never is).

@@ -3,7 +3,8 @@
 #
 # On a fresh machine it installs what the black-box tests need (a Python venv with the pinned
 # OAI-PMH peers of tests/peers/requirements.txt and schemathesis of
-# tests/peers/requirements-api.txt, and xmllint), then runs the whole Rust test suite
+# tests/peers/requirements-api.txt, xmllint, and chromium for the barometer's page), then runs
+# the whole Rust test suite
 # in the debug profile. Reruns skip the installs when nothing changed.
 set -euo pipefail
 
@@ -45,6 +46,13 @@ if ! command -v xmllint >/dev/null 2>&1; then
     echo "tests/run.sh: installing xmllint (libxml2-utils)" >&2
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils
+fi
+
+# --- chromium (the barometer's page is loaded headless and screenshotted) ---------------------
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "tests/run.sh: installing chromium (Debian's)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
 export ESSOR_PYTHON="$venv/bin/python"

@@ -9,6 +9,7 @@ mod api_rest;
 mod api_schemathesis;
 mod barometer_api;
 mod barometer_cli;
+mod barometer_page;
 mod dedup_eval;
 mod feed_oai;
 mod harvest_crash;

@@ -11,6 +11,7 @@ mod barometer;
 mod http;
 mod limits;
 mod oai;
+mod page;
 pub mod openapi;
 mod params;
 mod problem;
@@ -79,6 +80,8 @@ pub fn barometer_view(edition: &crate::barometer::Edition) -> impl serde::Serial
     views::EditionView::from(edition)
 }
 
+pub use page::barometer_page;
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/works", get(search::works))
@@ -90,6 +93,7 @@ pub fn router(state: AppState) -> Router {
             get(rest::sources).post(registration::register),
         )
         .route("/api/v1/sources/{id}", get(rest::source))
+        .route("/api/v1/sources/{id}/runs", get(rest::runs))
         .route("/api/v1/sources/{id}/approve", post(registration::approve))
         .route("/api/v1/sources/{id}/suspend", post(registration::suspend))
         .route("/api/v1/sources/{id}/resume", post(registration::resume))
@@ -107,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/admin/harvest", post(admin::harvest))
+        .route("/barometer/{edition}", get(page::barometer))
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))
         .fallback(api_not_found)

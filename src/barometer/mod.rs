@@ -17,6 +17,7 @@
 //! give the same edition.
 
 mod analyse;
+mod charts;
 mod csv;
 mod facts;
 mod model;
@@ -26,6 +27,7 @@ mod tally;
 mod terms;
 
 pub use analyse::{ThemeLabels, g2};
+pub use charts::{emerging_chart, escape, regions_map, svg_files, themes_chart};
 pub use csv::csv_files;
 pub use facts::{Placement, TRAINING_SLUG, WorkFacts, place};
 pub use model::*;

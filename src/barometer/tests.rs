@@ -399,3 +399,111 @@ mod frozen {
         );
     }
 }
+
+mod charts {
+    use super::*;
+
+    fn edition_of(works: &[Work]) -> Edition {
+        let (window, research, teaching) = compute_on(works, "2026-S1");
+        Edition {
+            id: Semester::of_month(2026, 1),
+            status: EditionStatus::Published,
+            built_at: "2026-12-03T00:00:00Z".to_owned(),
+            window,
+            parameters: Parameters::default(),
+            provenance: Provenance {
+                essor_version: "test".to_owned(),
+                sources: Vec::new(),
+                works: works.len() as u64,
+                works_cursor: 0,
+            },
+            research,
+            teaching,
+            changes: Changes {
+                previous: None,
+                new_emerging: Vec::new(),
+                no_longer_emerging: Vec::new(),
+                notes: Vec::new(),
+            },
+        }
+    }
+
+    /// Reads the whole document with quick-xml, which checks that every tag is closed by its
+    /// own name; returns the names of the elements.
+    fn parse(svg: &str) -> Vec<String> {
+        let mut reader = quick_xml::Reader::from_str(svg);
+        let mut names = Vec::new();
+        let mut depth = 0i32;
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Start(tag)) => {
+                    depth += 1;
+                    names.push(tag.name().as_ref().to_owned());
+                }
+                Ok(quick_xml::events::Event::Empty(tag)) => {
+                    names.push(tag.name().as_ref().to_owned());
+                }
+                Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(error) => panic!("not XML: {error}: {svg}"),
+            }
+        }
+        assert_eq!(depth, 0, "unbalanced: {svg}");
+        assert_eq!(names.first().map(String::as_str), Some("svg"));
+        names
+    }
+
+    #[test]
+    fn every_chart_parses_as_xml_and_shows_its_data() {
+        let edition = edition_of(&corpus(7));
+        let files = svg_files(&edition);
+        assert_eq!(files.len(), 3);
+        for (name, svg) in &files {
+            parse(svg);
+            assert!(
+                svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+                "{name}"
+            );
+        }
+        let themes = parse(&themes_chart(&edition));
+        assert!(themes.iter().filter(|n| *n == "polyline").count() >= 1);
+        let emerging = emerging_chart(&edition.research);
+        assert!(emerging.contains("plateformes cooperatives"), "{emerging}");
+        let map = regions_map(&edition);
+        for region in [
+            "La Réunion",
+            "Guadeloupe",
+            "Martinique",
+            "Guyane",
+            "Mayotte",
+            "Bretagne",
+        ] {
+            assert!(map.contains(region), "{region}");
+        }
+        assert!(map.contains("schématique") && map.contains("schematic"));
+        // Every work of the corpus is in Bretagne: its tile is the darkest.
+        assert!(
+            map.contains("data-region=\"FR-BRE\"><title>Bretagne: 220</title>"),
+            "{map}"
+        );
+    }
+
+    #[test]
+    fn charts_say_when_there_is_nothing_to_draw() {
+        let edition = edition_of(&[]);
+        for (_, svg) in svg_files(&edition) {
+            parse(&svg);
+        }
+        assert!(emerging_chart(&edition.research).contains("No emerging trend to report"));
+        assert!(themes_chart(&edition).contains("No data"));
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escape("a<b & \"c\" 'd'>"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"
+        );
+    }
+}

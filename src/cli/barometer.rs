@@ -1,6 +1,7 @@
 //! `essor barometer build` and `essor barometer list`: an edition built (or the frozen one
-//! kept), summarised as one JSON line; `--out DIR` writes the edition there as published
-//! (`edition.json`, the REST API's shape) and every table as CSV.
+//! kept), summarised as one JSON line; `--out DIR` writes the edition there as a static bundle:
+//! `index.html` (the page `/barometer/{edition}` serves), `edition.json` (the REST API's
+//! shape), every table as CSV and every chart as SVG.
 
 use std::io::Write;
 use std::path::Path;
@@ -69,9 +70,16 @@ pub fn build(
     if let Some(out) = out {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
         let json = serde_json::to_vec_pretty(&essor::api::barometer_view(&edition))?;
-        let files = std::iter::once(("edition.json".to_owned(), json)).chain(
+        let page = essor::api::barometer_page(&edition, "/api/v1/works/", "edition.json")?;
+        let files = [
+            ("edition.json".to_owned(), json),
+            ("index.html".to_owned(), page.into_bytes()),
+        ]
+        .into_iter()
+        .chain(
             barometer::csv_files(&edition)
                 .into_iter()
+                .chain(barometer::svg_files(&edition))
                 .map(|(name, text)| (name, text.into_bytes())),
         );
         for (name, bytes) in files {
