@@ -19,8 +19,8 @@ pub use crate::vocab::RecordType;
 use csv::csv_endpoint;
 pub use csv::{CsvEndpoint, Location, TextEncoding};
 pub use fields::{Field, FieldMap, FieldRule, LevelScale};
-pub use json::{FeedEndpoint, JsonEndpoint, OdsEndpoint, Paging};
-use json::{feed_endpoint, json_endpoint, ods_endpoint};
+pub use json::{FeedEndpoint, HalEndpoint, JsonEndpoint, OdsEndpoint, Paging};
+use json::{check_keys_by_kind, feed_endpoint, hal_endpoint, json_endpoint, ods_endpoint};
 
 /// A source id: the file stem of its TOML file (`hal-theses.toml` → `hal-theses`).
 ///
@@ -78,6 +78,9 @@ pub enum SourceKind {
     /// An RSS 2.0 or Atom feed: its latest items, fetched conditionally.
     #[serde(rename = "feed")]
     Feed,
+    /// HAL's search API (Solr), paged by cursor.
+    #[serde(rename = "hal-api")]
+    HalApi,
 }
 
 impl SourceKind {
@@ -85,7 +88,11 @@ impl SourceKind {
     pub fn is_mapped(self) -> bool {
         matches!(
             self,
-            SourceKind::Csv | SourceKind::Json | SourceKind::OpenDataSoft | SourceKind::Feed
+            SourceKind::Csv
+                | SourceKind::Json
+                | SourceKind::OpenDataSoft
+                | SourceKind::Feed
+                | SourceKind::HalApi
         )
     }
 }
@@ -127,6 +134,8 @@ pub struct SourceSpec {
     pub dataset: Option<String>,
     #[serde(rename = "where")]
     pub filter: Option<String>,
+    pub query: Option<String>,
+    pub filters: Option<Vec<String>>,
 }
 
 /// What kind of repository a source is. When several sources describe one work, each field is
@@ -159,6 +168,7 @@ pub enum Endpoint {
     Json(JsonEndpoint),
     OpenDataSoft(OdsEndpoint),
     Feed(FeedEndpoint),
+    HalApi(HalEndpoint),
 }
 
 /// A validated source, ready to harvest.
@@ -311,56 +321,16 @@ impl Source {
             SourceKind::Feed => {
                 Endpoint::Feed(feed_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
             }
+            SourceKind::HalApi => Endpoint::HalApi(
+                hal_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+            ),
         };
-        use SourceKind::{Csv, Feed, Json, OpenDataSoft};
-        let mapped_keys: [(&'static str, bool, &[SourceKind]); 15] = [
-            ("url", spec.url.is_some(), &[Csv, Json, Feed]),
-            ("member", spec.member.is_some(), &[Csv]),
-            ("delimiter", spec.delimiter.is_some(), &[Csv]),
-            ("encoding", spec.encoding.is_some(), &[Csv]),
-            ("id", spec.id.is_some(), &[Csv, Json, OpenDataSoft, Feed]),
-            (
-                "record_type",
-                spec.record_type.is_some(),
-                &[Csv, Json, OpenDataSoft, Feed],
-            ),
-            (
-                "fields",
-                spec.fields.is_some(),
-                &[Csv, Json, OpenDataSoft, Feed],
-            ),
-            ("records", spec.records.is_some(), &[Json]),
-            ("next", spec.next.is_some(), &[Json]),
-            ("offset_param", spec.offset_param.is_some(), &[Json]),
-            ("limit_param", spec.limit_param.is_some(), &[Json]),
-            ("page_size", spec.page_size.is_some(), &[Json]),
-            ("dataset", spec.dataset.is_some(), &[OpenDataSoft]),
-            ("where", spec.filter.is_some(), &[OpenDataSoft]),
-            (
-                "metadata_prefix",
-                spec.metadata_prefix.is_some() && spec.kind.is_mapped(),
-                &[],
-            ),
-        ];
-        if let Some((key, _, kinds)) = mapped_keys
-            .iter()
-            .find(|(_, given, kinds)| *given && !kinds.contains(&spec.kind))
-        {
-            let kinds: Vec<String> = kinds
-                .iter()
-                .map(|k| format!("{:?}", k).to_lowercase())
-                .collect();
-            return Err(invalid(
-                key,
-                match kinds.is_empty() {
-                    true => "not a key of this kind of source".into(),
-                    false => format!("only sources of kind {} have this key", kinds.join(", ")),
-                },
-            ));
-        }
+        check_keys_by_kind(&spec).map_err(|(key, e)| invalid(key, e))?;
         let fields = match &spec.fields {
             Some(table) => FieldMap::parse(table).map_err(|e| invalid("fields", e))?,
-            None if spec.kind.is_mapped() && spec.kind != SourceKind::Feed => {
+            None if spec.kind.is_mapped()
+                && !matches!(spec.kind, SourceKind::Feed | SourceKind::HalApi) =>
+            {
                 return Err(invalid(
                     "fields",
                     "a [fields] table mapping at least `title` to a column is required".into(),
@@ -478,6 +448,7 @@ impl Source {
             },
             Endpoint::OpenDataSoft(ods) => Some(&ods.base_url),
             Endpoint::Feed(feed) => Some(&feed.url),
+            Endpoint::HalApi(hal) => Some(&hal.base_url),
         }
     }
 }

@@ -214,3 +214,69 @@ keywords = "keyword_s"
     assert_eq!(works.len(), 3);
     assert!(works.iter().all(|w| w["type"] == "doctoral-thesis"));
 }
+
+#[test]
+fn hal_search_api_is_paged_by_encoded_cursor_marks() {
+    let workspace = Workspace::new();
+    let fixture = crate::common::fixtures_dir().join("non-oai/hal-search-droit-2026-10-04.json");
+    let server = Peer::start("hal_server.py", &["--data", fixture.to_str().unwrap()]);
+    workspace.write_source(
+        "hal-api-test",
+        &format!(
+            r#"name = "HAL search (test)"
+kind = "hal-api"
+base_url = "{}"
+query = "text:(responsabilité civile)"
+filters = ["domainAllCode_s:(\"shs.droit\")", "producedDateY_i:[2024 TO *]"]
+page_size = 2
+role = "open-archive"
+
+[fields]
+title = "title_s"
+authors = "authFullNamePersonIDIDHal_fs"
+date = "producedDate_s"
+identifiers = "halId_s"
+url = "uri_s"
+keywords = "keyword_s"
+abstract = "abstract_s"
+"#,
+            server.url("/search/")
+        ),
+    );
+    workspace.harvest("hal-api-test").success();
+    let run = workspace.last_run("hal-api-test");
+    assert_eq!(counters(&run), [5, 0, 0, 0, 0], "{run:#}");
+    // *, then two cursors, then the one that comes back unchanged on an empty page.
+    let received = server.get_json("/_requests");
+    let cursors: Vec<&str> = received
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cursorMark"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(cursors.len(), 4, "{received}");
+    assert_eq!(cursors[0], "*");
+    assert!(
+        cursors[1..]
+            .iter()
+            .any(|c| c.contains('/') || c.contains('+') || c.contains('='))
+    );
+    assert_eq!(received[0]["fq"].as_array().unwrap().len(), 2);
+    assert_eq!(received[0]["q"], "text:(responsabilité civile)");
+    let records = workspace.records("hal-api-test");
+    let book = records
+        .iter()
+        .find(|r| r["identifier"] == "5362813")
+        .expect("docid 5362813");
+    assert_eq!(book["format"], "hal-api");
+    assert_eq!(book["record"]["creators"][0]["name"], "Sylvia Brunet");
+    assert_eq!(book["record"]["dates"][0], "2027");
+    assert!(
+        book["record"]["identifiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i == "hal-05362813")
+    );
+    assert_eq!(workspace.works().len(), 5);
+}

@@ -142,7 +142,12 @@ impl Harvest {
         self.commit_rows(state, items, true).await
     }
 
-    async fn fetch_json(&self, url: &url::Url, state: &RunState) -> Result<Value, HarvestError> {
+    /// GETs and parses a JSON answer (a UTF-8 BOM is dropped).
+    pub(super) async fn fetch_json(
+        &self,
+        url: &url::Url,
+        state: &RunState,
+    ) -> Result<Value, HarvestError> {
         let bytes = self
             .fetcher
             .fetch_bytes(&self.source, url, &state.count)

@@ -6,6 +6,7 @@ mod commit;
 mod dump;
 mod feed;
 mod fetch;
+mod hal;
 pub mod guard;
 mod json;
 mod list;

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::csv::{id_key, location};
-use super::{Location, SourceSpec};
+use super::{Location, SourceKind, SourceSpec};
 
 /// How a JSON API's pages follow each other.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,4 +128,107 @@ fn non_empty(key: &'static str, value: &str) -> Result<String, (&'static str, St
         "" => Err((key, "a non-empty value is expected".into())),
         value => Ok(value.to_owned()),
     }
+}
+
+/// Keys that only some kinds of source take: any other kind refuses them, naming the kinds.
+pub(super) fn check_keys_by_kind(spec: &SourceSpec) -> Result<(), (&'static str, String)> {
+    use SourceKind::{Csv, Feed, HalApi, Json, OpenDataSoft};
+    let mapped_keys: [(&'static str, bool, &[SourceKind]); 17] = [
+        ("url", spec.url.is_some(), &[Csv, Json, Feed]),
+        ("member", spec.member.is_some(), &[Csv]),
+        ("delimiter", spec.delimiter.is_some(), &[Csv]),
+        ("encoding", spec.encoding.is_some(), &[Csv]),
+        (
+            "id",
+            spec.id.is_some(),
+            &[Csv, Json, OpenDataSoft, Feed, HalApi],
+        ),
+        (
+            "record_type",
+            spec.record_type.is_some(),
+            &[Csv, Json, OpenDataSoft, Feed, HalApi],
+        ),
+        (
+            "fields",
+            spec.fields.is_some(),
+            &[Csv, Json, OpenDataSoft, Feed, HalApi],
+        ),
+        ("records", spec.records.is_some(), &[Json]),
+        ("next", spec.next.is_some(), &[Json]),
+        ("offset_param", spec.offset_param.is_some(), &[Json]),
+        ("limit_param", spec.limit_param.is_some(), &[Json]),
+        ("page_size", spec.page_size.is_some(), &[Json, HalApi]),
+        ("query", spec.query.is_some(), &[HalApi]),
+        ("filters", spec.filters.is_some(), &[HalApi]),
+        ("dataset", spec.dataset.is_some(), &[OpenDataSoft]),
+        ("where", spec.filter.is_some(), &[OpenDataSoft]),
+        (
+            "metadata_prefix",
+            spec.metadata_prefix.is_some() && spec.kind.is_mapped(),
+            &[],
+        ),
+    ];
+    if let Some((key, _, kinds)) = mapped_keys
+        .iter()
+        .find(|(_, given, kinds)| *given && !kinds.contains(&spec.kind))
+    {
+        let kinds: Vec<String> = kinds
+            .iter()
+            .map(|k| format!("{:?}", k).to_lowercase())
+            .collect();
+        return Err((
+            key,
+            match kinds.is_empty() {
+                true => "not a key of this kind of source".into(),
+                false => format!("only sources of kind {} have this key", kinds.join(", ")),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// HAL's search API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HalEndpoint {
+    /// `https://api.archives-ouvertes.fr/search/` (or a portal's).
+    pub base_url: url::Url,
+    /// The Solr query (`q`).
+    pub query: String,
+    /// Filter queries (`fq`), each sent as its own parameter.
+    pub filters: Vec<String>,
+    pub id: String,
+    pub rows: u32,
+}
+
+pub(super) fn hal_endpoint(
+    base_url: Option<url::Url>,
+    spec: &SourceSpec,
+) -> Result<HalEndpoint, (&'static str, String)> {
+    let base_url = base_url.ok_or((
+        "base_url",
+        "HAL's search API, such as \"https://api.archives-ouvertes.fr/search/\", is required"
+            .into(),
+    ))?;
+    let query = spec
+        .query
+        .as_deref()
+        .ok_or((
+            "query",
+            "a Solr query such as \"text:(économie sociale)\" is required".into(),
+        ))
+        .and_then(|q| non_empty("query", q))?;
+    let filters = spec.filters.clone().unwrap_or_default();
+    if filters.iter().any(|f| f.trim().is_empty()) {
+        return Err(("filters", "filter queries are non-empty".into()));
+    }
+    Ok(HalEndpoint {
+        base_url,
+        query,
+        filters,
+        id: spec.id.clone().unwrap_or_else(|| "docid".into()),
+        rows: match spec.page_size.unwrap_or(100) {
+            size @ 1..=10_000 => size,
+            _ => return Err(("page_size", "HAL serves 1 to 10,000 rows a page".into())),
+        },
+    })
 }
