@@ -1,12 +1,14 @@
 //! Harvests inside the server: the store has one writer process, so `essor serve` harvests
 //! itself, on each source's `harvest_every` and on demand (the admin API), through the same
-//! [`Pipeline`] as the CLI, so the feed and the search index follow without a restart.
+//! [`Pipeline`] as the CLI, so the feed and the search index follow without a restart. It also
+//! builds the barometer's edition of a semester that has just ended, on its own.
 //!
-//! Invariant: one harvest at a time per server (the works and index updates that follow it
-//! included).
+//! Invariant: one harvest (or edition build) at a time per server (the works and index updates
+//! that follow a harvest included), so an edition never reads works half updated.
 
 use std::time::Duration;
 
+use crate::barometer::{self, BuildOptions, BuildOutcome, Edition, Semester};
 use crate::pipeline::{HarvestOptions, Outcome, Pipeline, PipelineError};
 use crate::store::StoreError;
 
@@ -54,11 +56,54 @@ impl Scheduler {
         Ok(due)
     }
 
-    /// Checks every `tick` for due sources and harvests them. Runs until the task is dropped.
+    /// Builds the barometer's edition of the semester that ended last when the store has no
+    /// published one (and has works: an empty store must not freeze an empty edition). The
+    /// build runs on a blocking thread, so the server keeps answering; errors are logged.
+    pub async fn build_due_edition(&self) -> Option<Semester> {
+        let options = BuildOptions::now(false);
+        let due = Semester::last_ended(options.today);
+        let store = self.pipeline.store().clone();
+        let published = match store.barometer_edition::<Edition>(&due.to_string()) {
+            Ok(found) => found.is_some_and(|(published, _)| published),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the barometer's editions");
+                return None;
+            }
+        };
+        if published || store.work_counts().map_or(true, |(live, _)| live == 0) {
+            return None;
+        }
+        let _one_at_a_time = self.busy.lock().await;
+        let thesaurus = self.pipeline.thesaurus().clone();
+        let started = std::time::Instant::now();
+        let built = tokio::task::spawn_blocking(move || {
+            barometer::build(&store, &thesaurus, due, &options)
+        })
+        .await;
+        match built {
+            Ok(Ok((edition, BuildOutcome::Built))) => {
+                tracing::info!(edition = %edition.id, seconds = started.elapsed().as_secs_f64(), "barometer edition built");
+                Some(due)
+            }
+            Ok(Ok((_, BuildOutcome::Kept))) => None,
+            Ok(Err(error)) => {
+                tracing::error!(%error, edition = %due, "barometer edition not built");
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, edition = %due, "barometer build stopped");
+                None
+            }
+        }
+    }
+
+    /// Checks every `tick` for due sources and harvests them, and for a barometer edition to
+    /// build. Runs until the task is dropped.
     pub async fn run(self: std::sync::Arc<Self>, tick: Duration) {
         let mut interval = tokio::time::interval(tick);
         loop {
             interval.tick().await;
+            self.build_due_edition().await;
             let due = match self.due() {
                 Ok(due) if due.is_empty() => continue,
                 Ok(due) => due,

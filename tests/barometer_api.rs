@@ -4,7 +4,7 @@
 //! problems for editions that do not exist.
 
 use crate::common::Workspace;
-use crate::common::app::spawn_app;
+use crate::common::app::{spawn_app, spawn_app_with};
 use crate::common::json_snapshot;
 use essor::barometer::{self, BuildOptions, Parameters, Semester};
 use essor::classify::{ThemeMatch, Thesaurus};
@@ -99,8 +99,8 @@ fn corpus() -> Vec<Work> {
     works
 }
 
-/// A workspace whose store holds the corpus and the published edition 2026-S1.
-pub fn workspace_with_edition() -> Workspace {
+/// A workspace whose store holds the corpus (and the store, open).
+fn workspace_with_works() -> (Workspace, Store) {
     let workspace = Workspace::new();
     let store = Store::open(&workspace.data()).unwrap();
     store
@@ -111,6 +111,12 @@ pub fn workspace_with_edition() -> Workspace {
             Ok(())
         })
         .unwrap();
+    (workspace, store)
+}
+
+/// A workspace whose store holds the corpus and the published edition 2026-S1.
+pub fn workspace_with_edition() -> Workspace {
+    let (workspace, store) = workspace_with_works();
     let options = BuildOptions {
         force: false,
         today: (2026, 12, 3),
@@ -181,4 +187,42 @@ fn an_unknown_edition_is_a_problem_not_an_error() {
                 .contains("2026-S1")
         );
     }
+}
+
+#[test]
+fn the_server_builds_the_edition_of_the_semester_that_ended() {
+    let (workspace, store) = workspace_with_works();
+    drop(store);
+    let server = spawn_app_with(&workspace, |settings| settings.schedule = true);
+    let today = chrono::Utc::now().date_naive();
+    let due = Semester::last_ended((
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today) as u8,
+        chrono::Datelike::day(&today) as u8,
+    ))
+    .to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let editions = server.get("/api/v1/barometer/editions").json();
+        let listed = editions.as_array().cloned().unwrap_or_default();
+        if let Some(edition) = listed.iter().find(|e| e["id"] == due.as_str()) {
+            assert_eq!(edition["status"], "published");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no edition {due} built by the server: {editions}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn the_server_does_not_freeze_an_edition_of_an_empty_store() {
+    let workspace = Workspace::new();
+    let server = spawn_app_with(&workspace, |settings| settings.schedule = true);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let editions = server.get("/api/v1/barometer/editions").json();
+    assert_eq!(editions, serde_json::json!([]));
 }
