@@ -19,8 +19,8 @@ pub use crate::vocab::RecordType;
 use csv::csv_endpoint;
 pub use csv::{CsvEndpoint, Location, TextEncoding};
 pub use fields::{Field, FieldMap, FieldRule, LevelScale};
-pub use json::{JsonEndpoint, OdsEndpoint, Paging};
-use json::{json_endpoint, ods_endpoint};
+pub use json::{FeedEndpoint, JsonEndpoint, OdsEndpoint, Paging};
+use json::{feed_endpoint, json_endpoint, ods_endpoint};
 
 /// A source id: the file stem of its TOML file (`hal-theses.toml` → `hal-theses`).
 ///
@@ -75,6 +75,9 @@ pub enum SourceKind {
     /// An OpenDataSoft portal's dataset (Explore API v2.1).
     #[serde(rename = "opendatasoft")]
     OpenDataSoft,
+    /// An RSS 2.0 or Atom feed: its latest items, fetched conditionally.
+    #[serde(rename = "feed")]
+    Feed,
 }
 
 impl SourceKind {
@@ -82,7 +85,7 @@ impl SourceKind {
     pub fn is_mapped(self) -> bool {
         matches!(
             self,
-            SourceKind::Csv | SourceKind::Json | SourceKind::OpenDataSoft
+            SourceKind::Csv | SourceKind::Json | SourceKind::OpenDataSoft | SourceKind::Feed
         )
     }
 }
@@ -155,6 +158,7 @@ pub enum Endpoint {
     Csv(CsvEndpoint),
     Json(JsonEndpoint),
     OpenDataSoft(OdsEndpoint),
+    Feed(FeedEndpoint),
 }
 
 /// A validated source, ready to harvest.
@@ -304,20 +308,27 @@ impl Source {
             SourceKind::OpenDataSoft => Endpoint::OpenDataSoft(
                 ods_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
             ),
+            SourceKind::Feed => {
+                Endpoint::Feed(feed_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
+            }
         };
-        use SourceKind::{Csv, Json, OpenDataSoft};
+        use SourceKind::{Csv, Feed, Json, OpenDataSoft};
         let mapped_keys: [(&'static str, bool, &[SourceKind]); 15] = [
-            ("url", spec.url.is_some(), &[Csv, Json]),
+            ("url", spec.url.is_some(), &[Csv, Json, Feed]),
             ("member", spec.member.is_some(), &[Csv]),
             ("delimiter", spec.delimiter.is_some(), &[Csv]),
             ("encoding", spec.encoding.is_some(), &[Csv]),
-            ("id", spec.id.is_some(), &[Csv, Json, OpenDataSoft]),
+            ("id", spec.id.is_some(), &[Csv, Json, OpenDataSoft, Feed]),
             (
                 "record_type",
                 spec.record_type.is_some(),
-                &[Csv, Json, OpenDataSoft],
+                &[Csv, Json, OpenDataSoft, Feed],
             ),
-            ("fields", spec.fields.is_some(), &[Csv, Json, OpenDataSoft]),
+            (
+                "fields",
+                spec.fields.is_some(),
+                &[Csv, Json, OpenDataSoft, Feed],
+            ),
             ("records", spec.records.is_some(), &[Json]),
             ("next", spec.next.is_some(), &[Json]),
             ("offset_param", spec.offset_param.is_some(), &[Json]),
@@ -349,7 +360,7 @@ impl Source {
         }
         let fields = match &spec.fields {
             Some(table) => FieldMap::parse(table).map_err(|e| invalid("fields", e))?,
-            None if spec.kind.is_mapped() => {
+            None if spec.kind.is_mapped() && spec.kind != SourceKind::Feed => {
                 return Err(invalid(
                     "fields",
                     "a [fields] table mapping at least `title` to a column is required".into(),
@@ -466,6 +477,7 @@ impl Source {
                 Location::Path(_) => None,
             },
             Endpoint::OpenDataSoft(ods) => Some(&ods.base_url),
+            Endpoint::Feed(feed) => Some(&feed.url),
         }
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::common::app::{ADMIN_TOKEN, TestApp, spawn_app_with};
-use crate::common::{Peer, Workspace, json_snapshot, make_records};
+use crate::common::{Peer, Workspace, json_snapshot, make_records, oai_source};
 use essor::harvest::guard::NetworkPolicy;
 
 const CONTACT: &str = "depot-oai@univ-exemple.fr";
@@ -89,11 +89,20 @@ fn a_repository_registers_gets_its_report_and_is_approved_with_the_token() {
         .iter()
         .find(|s| s["id"] == id.as_str())
         .unwrap_or_else(|| panic!("{id} not listed: {listed:#}"));
-    assert_eq!(entry["registration"], "pending");
+    assert_eq!(entry["registration"]["status"], "pending");
     assert_eq!(entry["enabled"], false);
+    // Its public health record: status, dates, the report it was registered with.
     let one = server.get(&format!("/api/v1/sources/{id}"));
     assert_eq!(one.status, 200, "{}", one.text());
     assert!(!one.text().contains(CONTACT));
+    let record = one.json();
+    assert_eq!(record["registration"]["status"], "pending");
+    assert!(record["registration"]["registered_at"].is_string());
+    assert!(record["registration"]["approved_at"].is_null());
+    assert_eq!(record["registration"]["report"]["accepted"], true);
+    assert!(record["registration"]["median_response_ms"].is_u64());
+    let runs = server.get(&format!("/api/v1/sources/{id}/runs")).json();
+    assert_eq!(runs["total"], 0, "{runs:#}");
 
     // Admin actions: no token, a wrong token, then the right one.
     let approve = format!("/api/v1/sources/{id}/approve");
@@ -303,4 +312,37 @@ fn registrations_are_rate_limited_per_client() {
     let limited = post_json(&server, "/api/v1/sources", &body);
     assert_eq!(limited.status, 429, "{}", limited.text());
     assert!(limited.header("retry-after").parse::<u64>().unwrap() >= 1);
+}
+
+#[test]
+fn a_sources_runs_are_paged_newest_first() {
+    let workspace = Workspace::new();
+    let provider = Peer::fault_provider();
+    workspace.write_source(
+        "clean",
+        &oai_source("clean", &provider.url("/clean/oai"), ""),
+    );
+    workspace.harvest("clean").success();
+    workspace.harvest("clean").success();
+    let server = spawn_app_with(&workspace, |_| {});
+    let first = server.get("/api/v1/sources/clean/runs?limit=1").json();
+    assert_eq!(first["total"], 2, "{first:#}");
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    assert_eq!(first["items"][0]["run_id"], 2, "newest first: {first:#}");
+    assert_eq!(first["next_offset"], 1);
+    let second = server
+        .get("/api/v1/sources/clean/runs?limit=1&offset=1")
+        .json();
+    assert_eq!(second["items"][0]["run_id"], 1, "{second:#}");
+    assert!(second["next_offset"].is_null());
+    for (path, status, parameter) in [
+        ("/api/v1/sources/clean/runs?limit=0", 400, "limit"),
+        ("/api/v1/sources/clean/runs?offset=x", 400, "offset"),
+        ("/api/v1/sources/clean/runs?page=2", 400, "page"),
+    ] {
+        let response = server.get(path);
+        assert_eq!(response.status, status, "{path}: {}", response.text());
+        assert_eq!(response.json()["parameter"], parameter, "{path}");
+    }
+    assert_eq!(server.get("/api/v1/sources/nope/runs").status, 404);
 }

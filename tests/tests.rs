@@ -23,6 +23,7 @@ mod slow_clients;
 mod sources_config;
 mod sources_csv;
 mod sources_register;
+mod sources_feed;
 mod sources_json;
 mod sources_validate;
 mod works_two_sources;

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
             get(rest::sources).post(registration::register),
         )
         .route("/api/v1/sources/{id}", get(rest::source))
+        .route("/api/v1/sources/{id}/runs", get(rest::runs))
         .route("/api/v1/sources/{id}/approve", post(registration::approve))
         .route("/api/v1/sources/{id}/suspend", post(registration::suspend))
         .route("/api/v1/sources/{id}/resume", post(registration::resume))

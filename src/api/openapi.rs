@@ -20,6 +20,7 @@ use super::{barometer, problem, registration, rest, search, views};
         rest::sources,
         registration::register,
         rest::source,
+        rest::runs,
         registration::approve,
         registration::suspend,
         registration::resume,

@@ -154,6 +154,46 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
     Ok(params)
 }
 
+/// `limit` (1 to [`MAX_LIMIT`], default [`DEFAULT_LIMIT`]) and `offset` (default 0) of a plain
+/// list such as a source's runs; nothing else.
+pub fn parse_paging(query: &str) -> Result<(usize, usize), Problem> {
+    let (mut limit, mut offset) = (None, None);
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let slot = match key.as_ref() {
+            "limit" => &mut limit,
+            "offset" => &mut offset,
+            "api_key" => continue,
+            other => {
+                return Err(Problem::invalid_parameter(
+                    other,
+                    format!("unknown parameter `{other}`; known: limit, offset"),
+                ));
+            }
+        };
+        if slot.is_some() {
+            return Err(Problem::invalid_parameter(
+                &key,
+                format!("`{key}` is given twice; give it once"),
+            ));
+        }
+        let number = value.parse::<usize>().map_err(|_| {
+            Problem::invalid_parameter(
+                &key,
+                format!("`{key}` must be a whole number, got `{value}`"),
+            )
+        })?;
+        *slot = Some(number);
+    }
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Problem::invalid_parameter(
+            "limit",
+            format!("`limit` must be between 1 and {MAX_LIMIT}, got {limit}"),
+        ));
+    }
+    Ok((limit, offset.unwrap_or(0)))
+}
+
 fn year(name: &str, value: &str) -> Result<i32, Problem> {
     value
         .parse::<i32>()

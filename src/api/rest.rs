@@ -3,11 +3,11 @@
 //! the parameter and what it expects (axum's generic rejections say neither).
 
 use super::problem::Problem;
-use super::views::{SourceInfo, WorkView};
+use super::views::{RunsPage, SourceInfo, WorkView};
 use super::{AppState, blocking};
 use axum::Json;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -135,6 +135,54 @@ pub async fn source(
     let (stats, registrations) = stats_and_registrations(&state).await?;
     match registrations.iter().find(|r| r.id == id) {
         Some(registration) => Ok(Json(SourceInfo::registered(registration, &stats))),
+        None => Err(Problem::not_found(format!(
+            "there is no source `{id}`; GET /api/v1/sources lists them"
+        ))),
+    }
+}
+
+/// A source's harvest history, newest first, paged (`limit`, `offset`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sources/{id}/runs",
+    params(
+        ("id" = String, Path, description = "Source id (its file name in harvest-sources/, or a registration id)"),
+        ("limit" = Option<usize>, Query, description = "Runs per page, 1 to 100 (default 20)", minimum = 1, maximum = 100),
+        ("offset" = Option<usize>, Query, description = "Runs to skip (default 0): `next_offset` of the previous page", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "The runs, newest first", body = RunsPage),
+        (status = 400, description = "A parameter is unknown or malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such source", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 304, description = "Not modified: the `ETag` sent in `If-None-Match` is current"),
+    ),
+    tag = "sources"
+)]
+pub async fn runs(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<RunsPage>, Problem> {
+    let (limit, offset) = super::params::parse_paging(query.as_deref().unwrap_or(""))?;
+    let Ok(Path(id)) = id else {
+        return Err(Problem::not_found(
+            "there is no source with that id; GET /api/v1/sources lists them",
+        ));
+    };
+    let configured = state.sources.iter().any(|s| s.id.as_str() == id);
+    let store = state.store.clone();
+    let asked = id.clone();
+    let runs = blocking(move || {
+        let known = configured
+            || store
+                .registration(&asked)?
+                .is_some_and(|r| r.status != crate::store::RegistrationStatus::Removed);
+        Ok(known.then(|| store.runs(Some(&asked))).transpose()?)
+    })
+    .await?;
+    match runs {
+        Some(runs) => Ok(Json(RunsPage::of(&runs, limit, offset))),
         None => Err(Problem::not_found(format!(
             "there is no source `{id}`; GET /api/v1/sources lists them"
         ))),

@@ -82,6 +82,7 @@ pub fn print_sources(sources: &[essor::source::Source]) {
             essor::source::Endpoint::Csv(_) => "csv",
             essor::source::Endpoint::Json(_) => "json",
             essor::source::Endpoint::OpenDataSoft(_) => "ods",
+            essor::source::Endpoint::Feed(_) => "feed",
             _ => source.metadata_prefix.as_str(),
         };
         let state = if source.enabled {
@@ -107,6 +108,7 @@ pub fn endpoint_of(source: &essor::source::Source) -> String {
             }
         }
         essor::source::Endpoint::OpenDataSoft(ods) => format!("{} {}", ods.base_url, ods.dataset),
+        essor::source::Endpoint::Feed(feed) => feed.url.to_string(),
     }
 }
 

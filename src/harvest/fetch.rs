@@ -14,7 +14,10 @@ use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+};
+use serde::{Deserialize, Serialize};
 
 use super::HarvestError;
 use crate::oai::ParseError;
@@ -43,6 +46,24 @@ pub struct Fetcher {
 pub struct Fetched<T> {
     pub value: T,
     pub repairs: Vec<Repair>,
+}
+
+/// What identifies the copy of a file last read, as its server gave them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// A conditional GET's outcome.
+pub enum Conditional {
+    NotModified,
+    Fresh {
+        body: Vec<u8>,
+        validators: Validators,
+    },
 }
 
 /// Requests and retries of one harvest, counted as they happen (also those of a fetch that
@@ -138,9 +159,31 @@ impl Fetcher {
         url: &url::Url,
         count: &RequestCount,
     ) -> Result<Vec<u8>, HarvestError> {
-        self.with_retries(source, url, count, || self.attempt_bytes(source, url))
-            .await
-            .map(|(bytes, _)| bytes)
+        let none = Validators::default();
+        match self.fetch_conditional(source, url, count, &none).await? {
+            Conditional::Fresh { body, .. } => Ok(body),
+            // Without validators, a server has no reason to answer 304.
+            Conditional::NotModified => Err(HarvestError::Status {
+                url: url.to_string(),
+                status: 304,
+            }),
+        }
+    }
+
+    /// GETs a file with the validators of the copy last read (`If-None-Match`,
+    /// `If-Modified-Since`): `NotModified` on a 304, else the body with its new validators.
+    pub async fn fetch_conditional(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        count: &RequestCount,
+        validators: &Validators,
+    ) -> Result<Conditional, HarvestError> {
+        self.with_retries(source, url, count, || {
+            self.attempt_bytes(source, url, validators)
+        })
+        .await
+        .map(|(fetched, _)| fetched)
     }
 
     /// Runs `attempt` until it succeeds, fails for good or the retry budget is spent, waiting
@@ -193,14 +236,20 @@ impl Fetcher {
         })
     }
 
-    async fn attempt_bytes(&self, source: &Source, url: &url::Url) -> Attempt<Vec<u8>> {
-        let response = match self
-            .client
-            .get(url.clone())
-            .timeout(source.timeout)
-            .send()
-            .await
-        {
+    async fn attempt_bytes(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        validators: &Validators,
+    ) -> Attempt<Conditional> {
+        let mut request = self.client.get(url.clone()).timeout(source.timeout);
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, date);
+        }
+        let response = match request.send().await {
             Ok(response) => response,
             Err(error) => {
                 return Attempt::Retry {
@@ -221,14 +270,28 @@ impl Fetcher {
                 retry_after,
             };
         }
+        if status == StatusCode::NOT_MODIFIED {
+            return Attempt::Done(Conditional::NotModified, Vec::new());
+        }
         if !status.is_success() {
             return Attempt::Fatal(HarvestError::Status {
                 url: url.to_string(),
                 status: status.as_u16(),
             });
         }
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let validators = Validators {
+            etag: header(ETAG),
+            last_modified: header(LAST_MODIFIED),
+        };
         match read_body(response, MAX_FILE_BYTES).await {
-            Ok(body) => Attempt::Done(body, Vec::new()),
+            Ok(body) => Attempt::Done(Conditional::Fresh { body, validators }, Vec::new()),
             Err(BodyError::TooLarge) => Attempt::Fatal(HarvestError::TooLarge {
                 url: url.to_string(),
                 limit: MAX_FILE_BYTES,

@@ -16,7 +16,7 @@ use crate::map::{JsonRow, RowValues, json_path};
 use crate::oai::{PageItem, RejectedRecord};
 use crate::source::{JsonEndpoint, Location, OdsEndpoint, Paging, Source};
 
-const JSON_FORMAT: &str = "json";
+pub(super) const JSON_FORMAT: &str = "json";
 /// OpenDataSoft's largest page, and the wall `/records` cannot page past.
 const ODS_PAGE: u64 = 100;
 const ODS_WALL: u64 = 10_000;
@@ -90,7 +90,7 @@ impl Harvest {
             }
         }
         let items = json_items(&self.source, &json.id, &records);
-        self.commit_rows(state, items).await
+        self.commit_rows(state, items, true).await
     }
 
     pub(super) async fn harvest_ods(
@@ -139,7 +139,7 @@ impl Harvest {
             }
         }
         let items = json_items(&self.source, &ods.id, &records);
-        self.commit_rows(state, items).await
+        self.commit_rows(state, items, true).await
     }
 
     async fn fetch_json(&self, url: &url::Url, state: &RunState) -> Result<Value, HarvestError> {
@@ -215,7 +215,17 @@ fn ods_url(
 }
 
 /// Each record as a mapped record or a reject (no id, an id already read, no title).
-fn json_items(source: &Source, id_path: &str, records: &[Value]) -> Vec<PageItem> {
+pub(super) fn json_items(source: &Source, id_path: &str, records: &[Value]) -> Vec<PageItem> {
+    json_items_as(source, JSON_FORMAT, id_path, records)
+}
+
+/// [`json_items`] with the format name stored with each record.
+pub(super) fn json_items_as(
+    source: &Source,
+    format: &'static str,
+    id_path: &str,
+    records: &[Value],
+) -> Vec<PageItem> {
     let mut seen = HashSet::new();
     records
         .iter()
@@ -242,7 +252,7 @@ fn json_items(source: &Source, id_path: &str, records: &[Value]) -> Vec<PageItem
                 Some(id) if !seen.insert(id.clone()) => {
                     reject(None, format!("id {id:?} was already read"))
                 }
-                Some(id) => mapped_item(source, JSON_FORMAT, id, raw, &row, &location),
+                Some(id) => mapped_item(source, format, id, raw, &row, &location),
             }
         })
         .collect()

@@ -4,6 +4,7 @@
 
 mod commit;
 mod dump;
+mod feed;
 mod fetch;
 pub mod guard;
 mod json;

@@ -36,6 +36,7 @@ impl Harvest {
             Endpoint::Csv(csv) => self.harvest_csv(&csv, &mut state).await,
             Endpoint::Json(json) => self.harvest_json(&json, &mut state).await,
             Endpoint::OpenDataSoft(ods) => self.harvest_ods(&ods, &mut state).await,
+            Endpoint::Feed(feed) => self.harvest_feed(&feed, &mut state).await,
         };
         // The last page's write may still be running: its outcome is part of the run's.
         let written = state.wait_for_writes(&self.progress).await;

@@ -84,15 +84,17 @@ impl Harvest {
         })
         .await
         .map_err(|e| HarvestError::Setup(e.to_string()))??;
-        self.commit_rows(state, items).await
+        self.commit_rows(state, items, true).await
     }
 
     /// Commits a full read's items in pages with `row:N` checkpoints (skipping those a crashed
-    /// run already committed), then deletes the source's live records no item named.
+    /// run already committed), then, when `prune` (the read was the whole source, not a feed's
+    /// latest items), deletes the source's live records no item named.
     pub(super) async fn commit_rows(
         &self,
         state: &mut RunState,
         items: Vec<PageItem>,
+        prune: bool,
     ) -> Result<(), HarvestError> {
         self.progress.set_total(items.len() as u64);
 
@@ -131,6 +133,9 @@ impl Harvest {
         }
         // Rows that are gone: every live record of the source not named this time.
         state.wait_for_writes(&self.progress).await?;
+        if !prune {
+            return Ok(());
+        }
         let store = self.store.clone();
         let id = self.source.id.to_string();
         let gone = tokio::task::spawn_blocking(move || {

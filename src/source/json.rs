@@ -1,6 +1,6 @@
 //! The keys of `kind = "json"` sources (`url` or `path`, `records`, `id`, paging by a `next`
 //! link or by offset parameters) and `kind = "opendatasoft"` ones (`base_url`, `dataset`, `id`,
-//! `where`), checked.
+//! `where`) and `kind = "feed"` ones (`url`, optional `id`), checked.
 
 use std::path::Path;
 
@@ -41,6 +41,28 @@ pub struct OdsEndpoint {
     pub id: String,
     /// An ODSQL filter (`where`), such as `date_publication >= date'2020-01-01'`.
     pub filter: Option<String>,
+}
+
+/// An RSS 2.0 or Atom feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedEndpoint {
+    pub url: url::Url,
+    /// The element holding each item's identifier; by default RSS's `guid` (else `link`) and
+    /// Atom's `id`.
+    pub id: Option<String>,
+}
+
+pub(super) fn feed_endpoint(
+    file: &Path,
+    spec: &SourceSpec,
+) -> Result<FeedEndpoint, (&'static str, String)> {
+    match location(file, spec)? {
+        Location::Url(url) => Ok(FeedEndpoint {
+            url,
+            id: spec.id.clone().filter(|id| !id.trim().is_empty()),
+        }),
+        Location::Path(_) => Err(("path", "a feed is read from its `url`".into())),
+    }
 }
 
 pub(super) fn json_endpoint(

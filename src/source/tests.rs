@@ -187,3 +187,28 @@ fn json_and_opendatasoft_keys_are_checked_by_kind() {
         assert!(err.contains(key), "{text}: {err}");
     }
 }
+
+#[test]
+fn feeds_need_a_url_and_no_mapping() {
+    let feed = parse("name = \"x\"\nkind = \"feed\"\nurl = \"https://www.ess-france.org/fr/rss.xml\"\nrecord_type = \"note\"\n")
+        .expect("valid");
+    let Endpoint::Feed(endpoint) = &feed.endpoint else {
+        panic!("{:?}", feed.endpoint)
+    };
+    assert_eq!(endpoint.id, None);
+    assert!(feed.fields.rules.is_empty());
+    for (text, key) in [
+        (
+            "name = \"x\"\nkind = \"feed\"\npath = \"rss.xml\"\n",
+            "path",
+        ),
+        ("name = \"x\"\nkind = \"feed\"\n", "url"),
+        (
+            "name = \"x\"\nkind = \"feed\"\nurl = \"https://a.org/rss\"\ndataset = \"d\"\n",
+            "dataset",
+        ),
+    ] {
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains(key), "{text}: {err}");
+    }
+}

@@ -1,12 +1,13 @@
 """A static file server on 127.0.0.1 for essor's tests of non-OAI sources (CSV, ZIP files).
 
 Serves the files of `--dir` (re-read on every request, so a test can change them between
-harvests). `--fail-first N` answers the first N requests of each path with 503 and
+harvests), with an ETag, answering 304 to a matching If-None-Match. `--fail-first N` answers the first N requests of each path with 503 and
 `Retry-After: 0`, as an overloaded portal does. `/_requests` returns the request count per path
 as JSON. Prints `LISTENING <port>` once it accepts connections; exits when stdin closes.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -39,11 +40,24 @@ def make_handler(root, fail_first, counts, lock):
                 return self.reply(404, b"not found", "text/plain")
             with open(file, "rb") as handle:
                 body = handle.read()
-            kind = "application/zip" if file.endswith(".zip") else "text/csv"
-            self.reply(200, body, kind)
+            # Validators, as a web server gives them: an ETag of the content; a 304 when the
+            # client already has this copy.
+            etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+            if self.headers.get("If-None-Match") == etag:
+                with lock:
+                    counts["304:" + path] = counts.get("304:" + path, 0) + 1
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            kinds = {".zip": "application/zip", ".json": "application/json", ".xml": "application/xml"}
+            kind = kinds.get(os.path.splitext(file)[1], "text/csv")
+            self.reply(200, body, kind, etag)
 
-        def reply(self, status, body, kind):
+        def reply(self, status, body, kind, etag=None):
             self.send_response(status)
+            if etag:
+                self.send_header("ETag", etag)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

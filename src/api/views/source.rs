@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::registration::RegistrationStatusView;
+use super::registration::{RegistrationStatusView, ValidationReportView};
 use crate::source::{Source, SourceRole};
 use crate::store::{
     Registration, RegistrationStatus, RunCounters, RunRecord, RunStatus, SourceCounts, Stats,
@@ -29,10 +29,58 @@ pub struct SourceInfo {
     pub harvest_every_seconds: Option<u64>,
     pub counts: SourceCountsView,
     pub last_harvest: Option<RunRecordView>,
-    /// Registered through the API: where it stands (absent for the configured sources of
-    /// `harvest-sources/`).
+    /// Registered through the API: where it stands and its validation (absent for the
+    /// configured sources of `harvest-sources/`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub registration: Option<RegistrationStatusView>,
+    pub registration: Option<RegistrationHealthView>,
+}
+
+/// A registered repository's public record: its status and dates, the validation report it
+/// was registered with (and its median response time). The contact e-mail is not published.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = RegistrationHealth)]
+pub struct RegistrationHealthView {
+    pub status: RegistrationStatusView,
+    /// RFC 3339, UTC.
+    pub registered_at: String,
+    pub approved_at: Option<String>,
+    pub status_changed_at: String,
+    /// The median answer time at validation, in milliseconds.
+    pub median_response_ms: Option<u64>,
+    /// The last harvest's error, if it did not complete.
+    pub last_error: Option<String>,
+    pub report: Option<ValidationReportView>,
+}
+
+/// A page of a source's harvest runs, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = RunsPage)]
+pub struct RunsPage {
+    pub items: Vec<RunRecordView>,
+    /// Runs of this source in all.
+    pub total: usize,
+    /// The `offset` of the next page; absent on the last one.
+    pub next_offset: Option<usize>,
+}
+
+impl RunsPage {
+    /// Runs `offset..offset + limit` of `runs` (oldest first, as the store lists them),
+    /// newest first.
+    pub fn of(runs: &[RunRecord], limit: usize, offset: usize) -> RunsPage {
+        let items: Vec<RunRecordView> = runs
+            .iter()
+            .rev()
+            .skip(offset)
+            .take(limit)
+            .map(RunRecordView::from)
+            .collect();
+        let end = offset.saturating_add(items.len());
+        RunsPage {
+            total: runs.len(),
+            next_offset: (end < runs.len() && !items.is_empty()).then_some(end),
+            items,
+        }
+    }
 }
 
 impl SourceInfo {
@@ -63,6 +111,7 @@ impl SourceInfo {
     /// A repository registered through the API, with what the store knows of it.
     pub fn registered(registration: &Registration, stats: &Stats) -> SourceInfo {
         let stored = stats.by_source.get(registration.id.as_str());
+        let report = crate::registry::report_of(registration);
         let role = match registration.role.as_str() {
             "open-archive" => SourceRoleView::OpenArchive,
             "thesis-catalogue" => SourceRoleView::ThesisCatalogue,
@@ -85,7 +134,17 @@ impl SourceInfo {
             last_harvest: stored
                 .and_then(|s| s.last_harvest.as_ref())
                 .map(RunRecordView::from),
-            registration: Some(registration.status.into()),
+            registration: Some(RegistrationHealthView {
+                status: registration.status.into(),
+                registered_at: registration.registered_at.clone(),
+                approved_at: registration.approved_at.clone(),
+                status_changed_at: registration.status_changed_at.clone(),
+                median_response_ms: report.as_ref().map(|r| r.median_response_ms),
+                last_error: stored
+                    .and_then(|s| s.last_harvest.as_ref())
+                    .and_then(|run| run.error.clone()),
+                report: report.as_ref().map(ValidationReportView::from),
+            }),
         }
     }
 }
