@@ -138,6 +138,12 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         works: usize,
     },
+    /// Measure building a barometer edition over synthetic works.
+    #[command(hide = true)]
+    BenchBarometer {
+        #[arg(long, default_value_t = 1_000_000)]
+        works: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -486,6 +492,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchParse { files } => cli::bench::bench_parse(&files),
         Command::BenchNormalize { dumps, rounds } => cli::bench::bench_normalize(&dumps, rounds),
         Command::BenchSearch { works } => cli::bench::bench_search(works),
+        Command::BenchBarometer { works } => cli::bench::bench_barometer(works),
         Command::DedupEval { file, json, errors } => {
             cli::dedup_eval::dedup_eval(&file, json, errors)
         }

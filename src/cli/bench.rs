@@ -449,3 +449,60 @@ impl SyntheticWorks {
         }
     }
 }
+
+/// Builds the barometer's edition 2026-S1 over `count` synthetic works (dated by month across
+/// its window, 200-word abstracts) in a scratch store, and times it.
+pub fn bench_barometer(count: usize) -> anyhow::Result<ExitCode> {
+    let scratch = scratch_dir("barometer")?;
+    let result = barometer_figures(&scratch, count);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn barometer_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
+    use essor::barometer::{self, BuildOptions, Parameters, Semester};
+    let store = Store::open(scratch)?;
+    let started = Instant::now();
+    let mut synthetic = SyntheticWorks::new(5);
+    let mut batch = Vec::new();
+    for n in 0..count {
+        let mut work = synthetic.work(n);
+        if let Some(fields) = work.fields.as_mut()
+            && let Some(date) = fields.date.as_mut()
+        {
+            date.value = PartialDate {
+                year: 2022 + (n % 5) as i32,
+                month: Some(1 + (n / 5 % 12) as u8),
+                day: None,
+            };
+        }
+        batch.push(work);
+        if batch.len() == 5_000 {
+            write_works(&store, &batch)?;
+            batch.clear();
+        }
+    }
+    write_works(&store, &batch)?;
+    println!(
+        "{count} works written to the store in {:?}",
+        started.elapsed()
+    );
+    let thesaurus = Thesaurus::builtin()?;
+    let options = BuildOptions {
+        force: false,
+        today: (2026, 12, 3),
+        now: "2026-12-03T00:00:00Z".to_owned(),
+        parameters: Parameters::default(),
+    };
+    let started = Instant::now();
+    let (edition, _) = barometer::build(&store, &thesaurus, Semester::parse("2026-S1")?, &options)?;
+    println!(
+        "edition {} built in {:?}: {} works in its semester, {} emerging findings",
+        edition.id,
+        started.elapsed(),
+        edition.research.works.last().copied().unwrap_or(0),
+        edition.research.emerging.len()
+    );
+    Ok(())
+}
