@@ -8,9 +8,8 @@ use super::regions::canonical_region;
 use super::terms::{Term, work_terms};
 use crate::works::Work;
 
-/// The slug of training programmes, the teaching side's record type (`vocab::DegreeType`
-/// gains it with the non-OAI sources; until then no work has it and the side says so).
-pub const TRAINING_SLUG: &str = "training";
+/// The slug of training programmes, the teaching side's record type.
+pub const TRAINING_SLUG: &str = crate::vocab::DegreeType::TrainingProgramme.slug();
 
 /// What the barometer counts of one live work placed in a semester.
 #[derive(Debug, Clone, PartialEq)]
