@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::barometer::{self, BuildOptions, BuildOutcome, Edition, Semester};
+use crate::barometer::{self, BuildOptions, BuildOutcome, Semester};
 use crate::pipeline::{HarvestOptions, Outcome, Pipeline, PipelineError};
 use crate::store::StoreError;
 
@@ -63,7 +63,8 @@ impl Scheduler {
         let options = BuildOptions::now(false);
         let due = Semester::last_ended(options.today);
         let store = self.pipeline.store().clone();
-        let published = match store.barometer_edition::<Edition>(&due.to_string()) {
+        // Only the published flag is wanted: the edition itself is not decoded every tick.
+        let published = match store.barometer_edition::<serde::de::IgnoredAny>(&due.to_string()) {
             Ok(found) => found.is_some_and(|(published, _)| published),
             Err(error) => {
                 tracing::error!(%error, "cannot read the barometer's editions");

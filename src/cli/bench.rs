@@ -98,6 +98,18 @@ fn scratch_dir(bench: &str) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// Runs `figures` in a scratch store folder of its own, removed afterwards whatever happened.
+fn in_scratch(
+    bench: &str,
+    figures: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    let scratch = scratch_dir(bench)?;
+    let result = figures(&scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Normalisation, then the built-in thesaurus's classification, of every live record of the
 /// sample dumps (`dumps`: one folder of saved pages per source), `rounds` times over.
 pub fn bench_normalize(dumps: &Path, rounds: usize) -> anyhow::Result<ExitCode> {
@@ -209,11 +221,7 @@ fn normalize_harvested(source: &str, harvested: &HarvestedRecord) -> anyhow::Res
 /// years, regions and themes) written to a scratch store and indexed; then the latency of a few
 /// searches (median and worst of 30, and the 50th page), and of listing every id.
 pub fn bench_search(count: usize) -> anyhow::Result<ExitCode> {
-    let scratch = scratch_dir("search")?;
-    let result = search_figures(&scratch, count);
-    let _ = std::fs::remove_dir_all(&scratch);
-    result?;
-    Ok(ExitCode::SUCCESS)
+    in_scratch("search", |scratch| search_figures(scratch, count))
 }
 
 fn search_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
@@ -453,11 +461,7 @@ impl SyntheticWorks {
 /// Builds the barometer's edition 2026-S1 over `count` synthetic works (dated by month across
 /// its window, 200-word abstracts) in a scratch store, and times it.
 pub fn bench_barometer(count: usize) -> anyhow::Result<ExitCode> {
-    let scratch = scratch_dir("barometer")?;
-    let result = barometer_figures(&scratch, count);
-    let _ = std::fs::remove_dir_all(&scratch);
-    result?;
-    Ok(ExitCode::SUCCESS)
+    in_scratch("barometer", |scratch| barometer_figures(scratch, count))
 }
 
 fn barometer_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
