@@ -12,7 +12,10 @@ import json
 import os
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from local_server import serve  # noqa: E402
 
 
 def make_handler(root, fail_first, counts, lock):
@@ -66,15 +69,6 @@ def make_handler(root, fail_first, counts, lock):
     return Handler
 
 
-def exit_when_stdin_closes():
-    try:
-        while sys.stdin.buffer.read(4096):
-            pass
-    except Exception:
-        pass
-    os._exit(0)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", required=True)
@@ -82,12 +76,7 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=1800.0)
     args = parser.parse_args()
     counts, lock = {}, threading.Lock()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args.dir, args.fail_first, counts, lock))
-    server.daemon_threads = True
-    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
-    threading.Timer(args.max_seconds, lambda: os._exit(3)).start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(make_handler(args.dir, args.fail_first, counts, lock), args.max_seconds)
 
 
 if __name__ == "__main__":

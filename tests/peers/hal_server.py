@@ -13,7 +13,10 @@ import json
 import os
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from local_server import serve  # noqa: E402
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -61,15 +64,6 @@ def make_handler(docs, received, lock):
     return Handler
 
 
-def exit_when_stdin_closes():
-    try:
-        while sys.stdin.buffer.read(4096):
-            pass
-    except Exception:
-        pass
-    os._exit(0)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True)
@@ -78,12 +72,7 @@ def main():
     with open(args.data, encoding="utf-8") as handle:
         docs = sorted(json.load(handle)["response"]["docs"], key=lambda d: int(d["docid"]))
     received, lock = [], threading.Lock()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(docs, received, lock))
-    server.daemon_threads = True
-    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
-    threading.Timer(args.max_seconds, lambda: os._exit(3)).start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(make_handler(docs, received, lock), args.max_seconds)
 
 
 if __name__ == "__main__":
