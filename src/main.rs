@@ -117,6 +117,10 @@ enum Command {
     },
     /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
     Serve(ServeArgs),
+    /// Write a consistent copy of the store to a new file, also while `essor serve` runs.
+    Backup(cli::backup::BackupArgs),
+    /// Put a backup back as the store (not while essor runs on it; --force to replace one).
+    Restore(cli::backup::RestoreArgs),
     /// Rebuild the search index from the store (the store is the truth; the index is derived).
     Reindex,
     /// Print the REST API's OpenAPI document (checked in at openapi/essor.json).
@@ -478,6 +482,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BarometerCommand::List,
         } => cli::barometer::list(&app::open_store(&cli.data)?),
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
+        Command::Backup(args) => cli::backup::backup(&cli.data, &args),
+        Command::Restore(args) => cli::backup::restore(&cli.data, &args),
         Command::Reindex => {
             let store = app::open_store(&cli.data)?;
             let index = app::open_index(&cli.data)?;

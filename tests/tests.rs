@@ -20,6 +20,7 @@ mod peers_valid;
 mod run_samples;
 mod serve_cli;
 mod slow_clients;
+mod store_backup;
 mod store_damaged;
 mod sources_config;
 mod sources_csv;

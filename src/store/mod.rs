@@ -18,6 +18,7 @@
 //! pure); `tables.rs` (every table); `key.rs`
 //! ([`RecordKey`]); `model.rs`; `error.rs`.
 
+mod backup;
 mod barometer;
 mod dedup;
 mod encode;
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
+pub use backup::{BackupReport, RestoreReport, restore};
 pub use barometer::EditionSaved;
 pub use dedup::{BlockMember, DedupView};
 pub use encode::{PreparedItem, now_rfc3339, prepare_items};
@@ -71,6 +73,11 @@ impl Store {
         Store::open_with_cache(data_dir, CACHE_BYTES)
     }
 
+    /// The store's file in `data_dir`.
+    pub fn file_in(data_dir: &Path) -> PathBuf {
+        data_dir.join(STORE_FILE)
+    }
+
     /// Opens the store with a page cache of `cache_bytes`: the server, which reads works all
     /// over the file, wants more than the harvester's sequential writes.
     pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
@@ -85,6 +92,16 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Whether the file records a schema version: every essor store does from its first open.
+fn has_schema_version(db: &Database) -> Result<bool, StoreError> {
+    let tx = db.begin_read()?;
+    match tx.open_table(META) {
+        Ok(meta) => Ok(meta.get(meta_key::SCHEMA_VERSION)?.is_some()),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+        Err(error) => Err(error.into()),
     }
 }
 

@@ -11,7 +11,6 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::UNIX_EPOCH;
 
 use redb::Database;
@@ -19,7 +18,7 @@ use redb::Database;
 use super::StoreError;
 
 /// The marker's name: the store file's name with this appended.
-const CLEAN_SUFFIX: &str = ".clean";
+pub(super) const CLEAN_SUFFIX: &str = ".clean";
 
 /// The store's redb database, closed on drop with any panic of redb's caught: dropping a damaged
 /// database may panic, and a panic in a drop can abort the process.
@@ -67,19 +66,53 @@ pub(super) fn open_db(
     if check {
         tracing::info!(path = %path.display(), "the store was not closed cleanly by essor: checking every page");
     }
+    let check = if check { Check::Repair } else { Check::None };
+    open_with(path, cache_bytes, check, initialise)
+}
+
+/// [`open_db`] for a file that must be intact (a backup being restored): every page is checked
+/// whatever the marker says, and one that redb would have to repair counts as damaged.
+pub(super) fn open_intact(
+    path: &Path,
+    cache_bytes: usize,
+    initialise: impl FnOnce(&Database) -> Result<(), StoreError>,
+) -> Result<OpenDb, StoreError> {
+    open_with(path, cache_bytes, Check::Intact, initialise)
+}
+
+/// How much of the file an open checks.
+#[derive(Clone, Copy, PartialEq)]
+enum Check {
+    /// Trust it (essor closed it cleanly and nothing touched it since).
+    None,
+    /// Every page, repairing what a crash left (the last commits may roll back).
+    Repair,
+    /// Every page; anything to repair is damage.
+    Intact,
+}
+
+/// Whether another process holds the file open (redb's lock), probed by a read-only open.
+pub(super) fn in_use(path: &Path) -> bool {
+    let probe = catch_unwind(|| Database::builder().open_read_only(path).map(drop));
+    matches!(probe, Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)))
+}
+
+fn open_with(
+    path: &Path,
+    cache_bytes: usize,
+    check: Check,
+    initialise: impl FnOnce(&Database) -> Result<(), StoreError>,
+) -> Result<OpenDb, StoreError> {
     let opened = catch_unwind(AssertUnwindSafe(|| {
-        let db = Database::builder()
+        let mut db = Database::builder()
             .set_cache_size(cache_bytes)
-            .set_check_integrity_on_open(check)
-            .set_repair_callback({
-                let said = AtomicBool::new(false);
-                move |_| {
-                    if !said.swap(true, Ordering::Relaxed) {
-                        tracing::warn!("redb is repairing the store file");
-                    }
-                }
-            })
+            .set_check_integrity_on_open(check == Check::Repair)
             .create(path)?;
+        if check == Check::Intact && !db.check_integrity()? {
+            return Err(StoreError::Redb(redb::Error::Corrupted(
+                "some pages failed their checksum".to_owned(),
+            )));
+        }
         let db = OpenDb {
             db: Some(db),
             path: path.to_owned(),
