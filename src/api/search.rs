@@ -69,7 +69,7 @@ impl From<SearchError> for Problem {
     get,
     path = "/api/v1/works",
     params(
-        ("q" = Option<String>, Query, description = "Full-text query over titles, abstracts, keywords, authors and advisors. Words are all required; `\"a phrase\"`, `title:coopératives`, `author:dupont`, `OR`, `-word`. Absent: every work."),
+        ("q" = Option<String>, Query, description = "Full-text query over titles, abstracts, keywords, authors and advisors. Words are all required; `\"a phrase\"`, `title:coopératives`, `author:dupont`, `OR`, `-word`. A query this syntax cannot read is searched as its plain words. Absent: every work.", max_length = 1000),
         ("type" = Option<String>, Query, description = "Degree types, comma-separated: doctoral-thesis, masters-dissertation, hdr, report-study, training-programme, other", pattern = r"^(doctoral-thesis|masters-dissertation|hdr|report-study|training-programme|other)(,(doctoral-thesis|masters-dissertation|hdr|report-study|training-programme|other))*$"),
         ("year_from" = Option<i32>, Query, description = "First year (inclusive), e.g. 2015", minimum = 1000, maximum = 9999),
         ("year_to" = Option<i32>, Query, description = "Last year (inclusive)", minimum = 1000, maximum = 9999),
@@ -123,7 +123,7 @@ pub async fn works(
     path = "/api/v1/works/export",
     params(
         ("format" = FormatParam, Query, description = "File format"),
-        ("q" = Option<String>, Query, description = "As for /api/v1/works"),
+        ("q" = Option<String>, Query, description = "As for /api/v1/works", max_length = 1000),
         ("type" = Option<String>, Query, description = "As for /api/v1/works", pattern = r"^(doctoral-thesis|masters-dissertation|hdr|report-study|training-programme|other)(,(doctoral-thesis|masters-dissertation|hdr|report-study|training-programme|other))*$"),
         ("year_from" = Option<i32>, Query, description = "As for /api/v1/works", minimum = 1000, maximum = 9999),
         ("year_to" = Option<i32>, Query, description = "As for /api/v1/works", minimum = 1000, maximum = 9999),

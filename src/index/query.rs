@@ -116,31 +116,65 @@ pub fn build(
     Ok(Box::new(BooleanQuery::new(clauses)))
 }
 
-/// Longer queries are refused: nobody types them, and the grammar's parser is recursive.
+/// Longer queries are refused: nobody types them (the API declares the limit).
 const MAX_QUERY_CHARS: usize = 1_000;
-/// Deeper nesting of parentheses is refused, for the same reason.
+/// Deeper nesting of parentheses is read as plain words: the grammar's parser is recursive.
 const MAX_NESTING: usize = 16;
+/// A query read as plain words keeps at most this many.
+const MAX_PLAIN_WORDS: usize = 64;
 
+/// `q` through the query grammar; a `q` it cannot read (an unclosed quote, an unknown field, an
+/// exclusion alone...) is searched as its plain words instead, so that any text a person types
+/// finds something rather than an error. Only an over-long `q` is refused.
 fn text_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, SearchError> {
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(SearchError::BadQuery {
             message: format!("`q` is too long: at most {MAX_QUERY_CHARS} characters"),
         });
     }
-    if nesting(q) > MAX_NESTING {
-        return Err(SearchError::BadQuery {
-            message: format!("`q` nests parentheses too deeply: at most {MAX_NESTING} levels"),
-        });
+    if nesting(q) <= MAX_NESTING {
+        match grammar_query(parser, q) {
+            Ok(query) => return Ok(query),
+            // `-agricole`: everything but the excluded words.
+            Err(QueryParserError::AllButQueryForbidden) => {
+                if let Ok(query) = grammar_query(parser, &format!("* {q}")) {
+                    return Ok(query);
+                }
+            }
+            Err(_) => {}
+        }
     }
-    let ast = query_grammar::parse_query(q).map_err(|_| SearchError::BadQuery {
-        message: syntax_message(q),
-    })?;
-    let ast = rename_fields(ast)?;
-    parser
-        .build_query_from_user_input_ast(ast)
-        .map_err(|error| SearchError::BadQuery {
-            message: parser_message(&error),
-        })
+    plain_words_query(parser, q)
+}
+
+/// The failure of the grammar or of a field name (reported as a syntax error: either way the
+/// query is read as plain words).
+fn grammar_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, QueryParserError> {
+    let ast =
+        query_grammar::parse_query(q).map_err(|_| QueryParserError::SyntaxError(q.to_owned()))?;
+    let ast = rename_fields(ast).map_err(|_| QueryParserError::SyntaxError(q.to_owned()))?;
+    parser.build_query_from_user_input_ast(ast)
+}
+
+/// `q`'s words (letters and digits; everything else separates them), each a quoted literal so
+/// that no word is read as syntax (`OR`, `AND`), all required. No word: every work, as a blank
+/// `q`.
+fn plain_words_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, SearchError> {
+    let text: String = q
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .take(MAX_PLAIN_WORDS)
+        .map(|word| format!("\"{word}\""))
+        .collect();
+    if words.is_empty() {
+        return Ok(Box::new(AllQuery));
+    }
+    grammar_query(parser, &words.join(" ")).map_err(|error| SearchError::BadQuery {
+        message: format!("`q` cannot be searched: {error}"),
+    })
 }
 
 /// Replaces the names people type (`title:`) by the index fields they stand for (`title_fr`
@@ -255,47 +289,6 @@ fn nesting(q: &str) -> usize {
         }
     }
     deepest
-}
-
-/// What to tell a person whose query the grammar refused.
-fn syntax_message(q: &str) -> String {
-    let quotes = q.chars().filter(|c| *c == '"').count();
-    let opened = q.chars().filter(|c| *c == '(').count();
-    let closed = q.chars().filter(|c| *c == ')').count();
-    let brackets = q.chars().filter(|c| matches!(c, '[' | '{')).count()
-        != q.chars().filter(|c| matches!(c, ']' | '}')).count();
-    if quotes % 2 == 1 {
-        "a phrase is not closed: add the missing `\"` (phrases look like \"économie solidaire\")"
-            .to_owned()
-    } else if opened != closed {
-        "parentheses do not match: close each `(` with a `)`".to_owned()
-    } else if brackets {
-        "a range is not closed: ranges look like year:[2015 TO 2020]".to_owned()
-    } else {
-        format!(
-            "`q` could not be read as a search: use words, \"quoted phrases\", field:word \
-             ({FIELDS_HELP}), OR, and -word to exclude; put special characters \
-             (: ( ) [ ] ^ ~ \") inside double quotes"
-        )
-    }
-}
-
-fn parser_message(error: &QueryParserError) -> String {
-    match error {
-        QueryParserError::SyntaxError(_) => syntax_message(""),
-        QueryParserError::ExpectedInt(_) => {
-            "year: must be followed by a year like 2015 or a range like [2015 TO 2020]".to_owned()
-        }
-        QueryParserError::AllButQueryForbidden => {
-            "a search cannot only exclude words: add a word to look for, e.g. cooperative \
-             -agricole"
-                .to_owned()
-        }
-        QueryParserError::FieldDoesNotExist(name) => {
-            format!("`{name}:` is not a field you can search; use {FIELDS_HELP}")
-        }
-        other => format!("`q` cannot be searched: {other}"),
-    }
 }
 
 fn filter_queries(fields: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {

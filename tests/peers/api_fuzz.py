@@ -147,17 +147,6 @@ def config_text(ids: dict[str, list[str]]) -> str:
             f"{{ dictionary = {toml_string(f'ids-{number}')}, probability = 0.5 }} }}",
             "",
         ]
-    # `q` is read with the query syntax of the API's description (phrases, fields, OR, -word):
-    # a string it cannot read (an unclosed quote or parenthesis, an unknown field) is refused
-    # with a documented 400 `invalid-query` problem that says why, so such a request is not a
-    # valid one wrongly rejected. Every other check (no 5xx, statuses, shapes) still applies.
-    for name in ("GET /api/v1/works", "GET /api/v1/works/export"):
-        lines += [
-            "[[operations]]",
-            f"include-name = {toml_string(name)}",
-            'checks.positive_data_acceptance.expected-statuses = ["200", "304", "400", "429"]',
-            "",
-        ]
     # Registering a repository validates it live: a schema-valid registration of a URL where no
     # OAI-PMH repository answers is refused with 422 and its report (documented), not accepted.
     lines += [
