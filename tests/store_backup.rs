@@ -45,6 +45,7 @@ fn a_backup_taken_during_a_harvest_restores_every_committed_record() {
     );
     let (status, outcome) = harvest.join().unwrap();
     assert_eq!(status, 200, "{outcome}");
+    assert!(outcome.contains(r#""status":"complete""#), "{outcome}");
     drop(server);
     let finished = live.records_text(SOURCE);
     assert_eq!(finished.lines().count(), 4000);

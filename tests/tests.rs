@@ -22,6 +22,7 @@ mod serve_cli;
 mod slow_clients;
 mod store_backup;
 mod store_damaged;
+mod store_full_disk;
 mod sources_config;
 mod sources_csv;
 mod sources_feed;

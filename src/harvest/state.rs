@@ -86,6 +86,7 @@ impl Harvest {
         })
         .await
         .map_err(|e| HarvestError::Setup(e.to_string()))??;
+        state.committed = checkpoint.clone();
         state.checkpoint = checkpoint;
         state.run = Some(run);
         Ok(())
@@ -97,6 +98,10 @@ impl Harvest {
 pub(super) struct RunState {
     run: Option<RunRecord>,
     pub(super) checkpoint: Checkpoint,
+    /// The checkpoint as last written to the store. `checkpoint` moves to the next page's
+    /// position as soon as a page's write starts; a run that fails saves this one instead, so
+    /// that a page whose write failed (a full disk) is fetched again, not skipped.
+    committed: Checkpoint,
     committer: Committer,
     pub(super) count: Arc<RequestCount>,
     /// Requests and retries already in the run's counters when this process took it up.
@@ -109,6 +114,7 @@ impl RunState {
     pub(super) fn new(store: Arc<Store>, source_id: String, checkpoint: Checkpoint) -> RunState {
         RunState {
             run: None,
+            committed: checkpoint.clone(),
             checkpoint,
             committer: Committer::new(store, source_id),
             count: Arc::new(RequestCount::default()),
@@ -154,6 +160,7 @@ impl RunState {
         progress: &SourceProgress,
     ) -> Result<(), HarvestError> {
         if let Some((counters, checkpoint)) = self.committer.wait().await? {
+            self.committed = checkpoint.clone();
             self.checkpoint = checkpoint;
             if let Some(active) = &self.checkpoint.active {
                 progress.page_done(&counters, &active.counters);
@@ -206,7 +213,21 @@ impl RunState {
             }
         };
         self.sync_requests();
-        let mut checkpoint = self.checkpoint.clone();
+        let failed =
+            matches!(&outcome, Err(error) if !matches!(error, HarvestError::TokenLoop { .. }));
+        let mut checkpoint = if failed {
+            // Resume at the last page written, with every request this run made.
+            let mut committed = self.committed.clone();
+            if let (Some(committed), Some(current)) =
+                (committed.active.as_mut(), self.checkpoint.active.as_ref())
+            {
+                committed.counters.requests = current.counters.requests;
+                committed.counters.retries = current.counters.retries;
+            }
+            committed
+        } else {
+            self.checkpoint.clone()
+        };
         if let Some(active) = &checkpoint.active {
             run.counters = active.counters;
         }

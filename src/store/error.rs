@@ -20,6 +20,14 @@ pub enum StoreError {
         "{path} is damaged ({detail}); essor will not use it: restore a backup of it, or move it away and harvest again (the search index is rebuilt from the store)"
     )]
     Damaged { path: PathBuf, detail: String },
+    #[error(
+        "the disk holding {path} is almost full: {free_mib} MiB free, and essor keeps {reserve_mib} MiB free (ESSOR_MIN_FREE_MIB); free some space, then harvest again: the harvest resumes from its last page"
+    )]
+    DiskFull {
+        path: PathBuf,
+        free_mib: u64,
+        reserve_mib: u64,
+    },
     #[error("backup to {path}: {reason}")]
     Backup { path: PathBuf, reason: String },
     #[error("restore into {path}: {reason}")]

@@ -29,6 +29,7 @@ mod model;
 mod open;
 mod records;
 mod registrations;
+mod space;
 mod tables;
 mod works;
 

@@ -98,6 +98,7 @@ impl Store {
         checkpoint: &mut Checkpoint,
         durable: bool,
     ) -> Result<RunCounters, StoreError> {
+        self.ensure_space(super::space::Writer::Harvest)?;
         let mut page = RunCounters::default();
         let mut tx = self.db.begin_write()?;
         if !durable {

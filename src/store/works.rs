@@ -85,6 +85,7 @@ impl Store {
         durable: bool,
         update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.ensure_space(super::space::Writer::Works)?;
         let mut tx = self.db.begin_write()?;
         if !durable {
             tx.set_durability(redb::Durability::None)?;

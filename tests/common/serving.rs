@@ -4,8 +4,6 @@
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::app::{ADMIN_TOKEN, Response, http_client};
 use super::{Silent, Workspace, first_line};
 
@@ -18,8 +16,14 @@ pub struct Serving {
 
 impl Serving {
     pub fn start(workspace: &Workspace) -> Serving {
-        let mut child = workspace
-            .command()
+        Serving::start_with_env(workspace, &[])
+    }
+
+    /// [`Serving::start`] with these environment variables set.
+    pub fn start_with_env(workspace: &Workspace, env: &[(&str, &str)]) -> Serving {
+        let mut command = workspace.command();
+        command.envs(env.iter().copied());
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--no-schedule"])
             .args(["--admin-token", ADMIN_TOKEN, "--rate-limit", "1000"])
             .stdout(Stdio::piped())
@@ -53,8 +57,9 @@ impl Serving {
             .unwrap_or_else(|| panic!("no counts.records: {}", response.text()))
     }
 
-    /// Asks for a harvest of `sources` now and waits for its outcome (`/admin/harvest`).
-    pub fn harvest(address: &str, sources: &str) -> (u16, Value) {
+    /// Asks for a harvest of `sources` now and waits for its outcome (`/admin/harvest`): the
+    /// status and the body (JSON when 200, a message otherwise).
+    pub fn harvest(address: &str, sources: &str) -> (u16, String) {
         let url = format!("{address}/admin/harvest?sources={sources}");
         let response = http_client()
             .post(&url)
@@ -63,8 +68,7 @@ impl Serving {
             .send()
             .unwrap_or_else(|error| panic!("POST {url}: {error}"));
         let response = Response::read(response);
-        let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        (response.status, body)
+        (response.status, response.text())
     }
 }
 
