@@ -70,13 +70,15 @@ pub enum HarvestError {
 }
 
 /// Harvests `sources` (a few at a time) and returns each one's run, in the order given.
+/// Registered repositories ([`Source::untrusted`]) reach only what `network` allows.
 pub async fn harvest_sources(
     store: Arc<Store>,
     sources: Vec<Source>,
     full: bool,
     reporter: Reporter,
+    network: guard::NetworkPolicy,
 ) -> Result<Vec<RunRecord>, HarvestError> {
-    let fetcher = Arc::new(Fetcher::new()?);
+    let fetcher = Arc::new(Fetcher::new(network)?);
     for source in &sources {
         fetcher.register(source);
     }

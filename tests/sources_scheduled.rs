@@ -1,0 +1,193 @@
+//! Registered repositories harvested by the server's scheduler (issue 12), black-box: a
+//! repository manager registers a real OAI-PMH server (pyoai's, on 127.0.0.1) through the API,
+//! an administrator approves it with the token, and the scheduler harvests it at once, until its
+//! works are searchable (REST) and in the OAI feed (valid against the schemas), with no restart.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::app::{ADMIN_TOKEN, TestApp, spawn_app_with};
+use crate::common::served::assert_valid_text;
+use crate::common::{Peer, Workspace, identifiers, make_records};
+use essor::app::Settings;
+use essor::harvest::guard::NetworkPolicy;
+
+/// How long a scheduled harvest of a test repository may take before the test gives up.
+const HARVESTED_WITHIN: Duration = Duration::from_secs(90);
+
+/// The server as deployed (scheduled harvests on), looking for due sources every 200 ms, and
+/// allowed to reach the peers on 127.0.0.1 (`ESSOR_ALLOW_PRIVATE_NETWORKS=true`).
+pub fn scheduling(settings: &mut Settings) {
+    settings.schedule = true;
+    settings.schedule_tick = Duration::from_millis(200);
+    settings.network = NetworkPolicy {
+        allow_private: true,
+    };
+}
+
+/// Registers `base_url` through the API; returns the registration's id.
+pub fn register(server: &TestApp, base_url: &str, name: &str) -> String {
+    let body = json!({
+        "base_url": base_url,
+        "name": name,
+        "institution": "Université d'Exemple",
+        "region": "FR-OCC",
+        "contact_email": "depot@univ-exemple.fr",
+    });
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let created = server.request(
+        "POST",
+        "/api/v1/sources",
+        &[("Content-Type", "application/json")],
+        Some(&bytes),
+    );
+    assert_eq!(created.status, 201, "{}", created.text());
+    created.json()["id"].as_str().unwrap().to_owned()
+}
+
+/// `POST /api/v1/sources/{id}/<action>` with the administrator's token.
+pub fn admin_action(server: &TestApp, id: &str, action: &str) -> Value {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let response = server.request(
+        "POST",
+        &format!("/api/v1/sources/{id}/{action}"),
+        &[("Authorization", &auth)],
+        None,
+    );
+    assert_eq!(response.status, 200, "{action} {id}: {}", response.text());
+    response.json()
+}
+
+/// Polls `probe` every 100 ms until it gives a value; panics with `what` after `within`.
+pub fn wait_for<T>(within: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        assert!(started.elapsed() < within, "waited {within:?} for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The source's public record once its last harvest has completed.
+pub fn wait_for_complete_harvest(server: &TestApp, id: &str) -> Value {
+    wait_for(
+        HARVESTED_WITHIN,
+        &format!("a complete harvest of {id}"),
+        || {
+            let record = server.get(&format!("/api/v1/sources/{id}")).json();
+            (record["last_harvest"]["status"] == "complete").then_some(record)
+        },
+    )
+}
+
+/// Every response of the feed's `ListRecords` for `set` (tokens followed), each validated.
+pub fn feed_pages(server: &TestApp, set: &str) -> Vec<String> {
+    let mut pages = Vec::new();
+    let mut query = format!("verb=ListRecords&metadataPrefix=oai_dc&set={set}");
+    loop {
+        let page = server.oai(&query);
+        assert_valid_text(&format!("list-records-{}", pages.len()), &page);
+        let token = page
+            .split("<resumptionToken")
+            .nth(1)
+            .and_then(|rest| rest.split_once('>'))
+            .and_then(|(_, rest)| rest.split_once("</resumptionToken>"))
+            .map(|(token, _)| token.trim().to_owned())
+            .filter(|token| !token.is_empty());
+        pages.push(page);
+        match token {
+            Some(token) => {
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+                query = format!("verb=ListRecords&resumptionToken={encoded}");
+            }
+            None => return pages,
+        }
+    }
+}
+
+/// The texts of every `<identifier>` element of `xml` (headers and provenance alike).
+pub fn identifier_texts(xml: &str) -> BTreeSet<String> {
+    xml.split("<identifier>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</identifier>"))
+        .map(|(text, _)| text.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_approved_repository_is_harvested_at_once_until_its_works_are_searchable_and_in_the_feed() {
+    let workspace = Workspace::new();
+    let records_file = workspace.dir.path().join("records.json");
+    let records = make_records(&records_file, 150, 11);
+    let repository = Peer::pyoai_server(&records_file, 100);
+    let server = spawn_app_with(&workspace, scheduling);
+
+    let id = register(&server, &repository.url("/oai"), "Dépôt planifié");
+    // Pending: the scheduler leaves it alone.
+    std::thread::sleep(Duration::from_secs(1));
+    let runs = server.get(&format!("/api/v1/sources/{id}/runs")).json();
+    assert_eq!(
+        runs["total"], 0,
+        "a pending registration was harvested: {runs:#}"
+    );
+
+    let approved_at = Instant::now();
+    admin_action(&server, &id, "approve");
+    let record = wait_for_complete_harvest(&server, &id);
+    eprintln!("approved → harvest complete in {:?}", approved_at.elapsed());
+    assert_eq!(record["registration"]["status"], "active", "{record:#}");
+    assert!(record["registration"]["last_error"].is_null(), "{record:#}");
+    assert_eq!(record["counts"]["records"], 150, "{record:#}");
+    assert_eq!(record["last_harvest"]["new"], 150, "{record:#}");
+
+    // Searchable: every work of the source through the REST API, a title's words found.
+    let works = wait_for(HARVESTED_WITHIN, "the works in the search index", || {
+        let page = server
+            .get(&format!("/api/v1/works?source={id}&limit=100"))
+            .json();
+        (page["total"].as_u64().unwrap_or(0) > 0).then_some(page)
+    });
+    let total = works["total"].as_u64().unwrap();
+    assert!(total <= 150, "{total} works from 150 records");
+    let title = records[0]["dc"]["title"][0].as_str().unwrap();
+    let words: Vec<&str> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| word.chars().count() > 6)
+        .take(3)
+        .collect();
+    let query: String = url::form_urlencoded::byte_serialize(words.join(" ").as_bytes()).collect();
+    let found = server
+        .get(&format!("/api/v1/works?q={query}&source={id}"))
+        .json();
+    assert!(
+        found["total"].as_u64().unwrap_or(0) >= 1,
+        "{title:?} not found by {words:?}: {found:#}"
+    );
+
+    // In the OAI feed: the source's set lists as many works as the search does, and their
+    // provenance names every record harvested.
+    let pages = feed_pages(&server, &format!("source:{id}"));
+    let headers: usize = pages
+        .iter()
+        .map(|page| page.matches("<header>").count() + page.matches("<header status=").count())
+        .sum();
+    assert_eq!(headers as u64, total, "feed records vs works found");
+    let named: BTreeSet<String> = pages.iter().flat_map(|p| identifier_texts(p)).collect();
+    let expected = identifiers(&records);
+    let missing: Vec<&String> = expected.difference(&named).collect();
+    assert!(
+        missing.is_empty(),
+        "not in the feed's provenance: {missing:?}"
+    );
+    assert!(
+        pages
+            .iter()
+            .any(|page| page.contains(&repository.url("/oai"))),
+        "the provenance names the repository's base URL"
+    );
+}
