@@ -235,7 +235,8 @@ pub const HARVEST_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// A registration as the harvester sees it: an OAI-PMH source fetched through the guarded
 /// client ([`Source::untrusted`]), politely (1 request/s), harvested every `every`, enabled
-/// only while active. `None` for a registration whose stored id or URL no longer parses.
+/// only while active. Few retries per request (3): a repository that stays down is retried
+/// by the scheduler, backing off over minutes and hours, rather than held onto here. `None` for a registration whose stored id or URL no longer parses.
 pub fn source_of(registration: &Registration, every: Duration) -> Option<Source> {
     let id = SourceId::parse(&registration.id).ok()?;
     let base_url = url::Url::parse(&registration.base_url).ok()?;
@@ -254,7 +255,7 @@ pub fn source_of(registration: &Registration, every: Duration) -> Option<Source>
         requests_per_second: 1.0,
         harvest_every: Some(every),
         enabled: registration.status == RegistrationStatus::Active,
-        max_retries: 5,
+        max_retries: 3,
         retry_backoff: Duration::from_secs(1),
         timeout: Duration::from_secs(60),
         file: PathBuf::from(format!("registration {}", registration.id)),

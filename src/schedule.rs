@@ -5,26 +5,49 @@
 //! at every tick: an approved registration is harvested at once (the API wakes the scheduler).
 //! It also builds the barometer's edition of a semester that has just ended, on its own.
 //!
-//! Invariant: one harvest (or edition build) at a time per server (the works and index updates
-//! that follow a harvest included), so an edition never reads works half updated.
+//! Harvests of different hosts run side by side, at most one per host and never two of one
+//! source (`claims.rs`); when each is due comes from its history (`plan.rs`: interval with
+//! jitter, exponential backoff after failures, at once after an interruption).
+//!
+//! Invariant: one works and index update (or edition build) at a time per server, after each
+//! harvest, so an edition never reads works half updated.
+
+mod claims;
+mod plan;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use claims::MAX_HARVESTS;
+pub use plan::{Plan, RETRY_AFTER_FAILURE};
+
 use crate::barometer::{self, BuildOptions, BuildOutcome, Semester};
 use crate::pipeline::{HarvestOptions, Outcome, Pipeline, PipelineError};
 use crate::registry;
-use crate::store::{RunStatus, StoreError};
+use crate::source::Source;
+use crate::store::StoreError;
+use crate::works::UpdateReport;
+use claims::Claims;
 
 pub struct Scheduler {
     pipeline: Pipeline,
+    /// Held while works and the index are brought up to date, and while an edition is built.
     busy: tokio::sync::Mutex<()>,
     /// How often an active registration is harvested.
     registered_every: Duration,
-    /// Rung when a registration becomes active, so it is harvested at once, not at the next
-    /// tick.
+    /// Rung when a registration becomes active (harvested at once, not at the next tick) and
+    /// when a harvest ends (a source held back by its host may start).
     wake: tokio::sync::Notify,
+    /// The sources and hosts being harvested.
+    claims: Arc<Claims>,
 }
+
+/// Records harvested, not yet works: the works update follows each harvest under `busy`.
+const RECORDS_ONLY: HarvestOptions = HarvestOptions {
+    full: false,
+    records_only: true,
+    interactive: false,
+};
 
 impl Scheduler {
     pub fn new(pipeline: Pipeline, registered_every: Duration) -> Scheduler {
@@ -33,6 +56,7 @@ impl Scheduler {
             busy: tokio::sync::Mutex::new(()),
             registered_every,
             wake: tokio::sync::Notify::new(),
+            claims: Arc::default(),
         }
     }
 
@@ -41,15 +65,51 @@ impl Scheduler {
         self.wake.notify_one();
     }
 
-    /// Harvests the named sources (every enabled one if `ids` is empty), then updates works and
-    /// the index.
-    pub async fn harvest(&self, ids: &[String]) -> Result<Outcome, PipelineError> {
+    /// How often an active registered repository is harvested.
+    pub fn registered_every(&self) -> Duration {
+        self.registered_every
+    }
+
+    /// Whether source `id` is being harvested now.
+    pub fn is_harvesting(&self, id: &str) -> bool {
+        self.claims.is_running(id)
+    }
+
+    /// Harvests the named sources (every enabled one if `ids` is empty), side by side as the
+    /// scheduler would (each waits for a harvest of itself or of its host to end), then
+    /// updates works and the index once.
+    pub async fn harvest(self: &Arc<Self>, ids: &[String]) -> Result<Outcome, PipelineError> {
         self.refresh_blocking().await?;
         let selected = self.pipeline.select(ids)?;
+        let jobs = selected.into_iter().map(|source| {
+            let scheduler = self.clone();
+            async move {
+                let _claim = scheduler.claims.claim(&source).await;
+                scheduler.pipeline.harvest(vec![source], RECORDS_ONLY).await
+            }
+        });
+        let mut runs = Vec::new();
+        for outcome in futures_util::future::join_all(jobs).await {
+            runs.extend(outcome?.runs);
+        }
+        let (works, index) = self.update_works().await?;
+        Ok(Outcome {
+            runs,
+            works: Some(works),
+            index: Some(index),
+        })
+    }
+
+    /// Works, then the index, brought up to date with what the harvests stored; one update at
+    /// a time.
+    async fn update_works(
+        &self,
+    ) -> Result<(UpdateReport, crate::index::IndexReport), PipelineError> {
         let _one_at_a_time = self.busy.lock().await;
-        self.pipeline
-            .harvest(selected, HarvestOptions::default())
+        let pipeline = self.pipeline.clone();
+        tokio::task::spawn_blocking(move || pipeline.update())
             .await
+            .map_err(|_| PipelineError::Panicked)?
     }
 
     /// Reads the registrations again, so the pipeline harvests what is approved now. Blocking.
@@ -69,10 +129,8 @@ impl Scheduler {
             })
     }
 
-    /// Sources whose `harvest_every` has passed since their last run started, that never ran,
-    /// or whose last run was interrupted (the server stopped or was killed during it: it
-    /// resumes from its checkpoint).
-    fn due(&self) -> Result<Vec<String>, StoreError> {
+    /// Enabled sources with an interval that are due now and not being harvested. Blocking.
+    fn due(&self) -> Result<Vec<Source>, StoreError> {
         self.refresh()?;
         let now = chrono::Utc::now();
         let store = self.pipeline.store();
@@ -81,19 +139,55 @@ impl Scheduler {
             let Some(every) = source.harvest_every else {
                 continue;
             };
-            let last = store.runs(Some(source.id.as_str()))?.pop();
-            let interrupted = last
-                .as_ref()
-                .is_some_and(|run| run.status == RunStatus::Running);
-            let started = last
-                .and_then(|run| chrono::DateTime::parse_from_rfc3339(&run.started_at).ok())
-                .map(|t| t.with_timezone(&chrono::Utc));
-            let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
-            if interrupted || started.is_none_or(|t| now.signed_duration_since(t) >= every) {
-                due.push(source.id.to_string());
+            if self.claims.is_running(source.id.as_str()) {
+                continue;
+            }
+            let runs = store.runs(Some(source.id.as_str()))?;
+            if Plan::of(source.id.as_str(), every, &runs).due(now) {
+                due.push(source.clone());
             }
         }
         Ok(due)
+    }
+
+    /// Starts a harvest of each due source whose host is free; the others wait for a later
+    /// tick (or for a harvest to end).
+    async fn start_due(self: &Arc<Self>) {
+        let scheduler = self.clone();
+        let due = tokio::task::spawn_blocking(move || scheduler.due())
+            .await
+            .unwrap_or_else(|e| Err(StoreError::corrupt("runs", format!("task failed: {e}"))));
+        let due = match due {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the harvest history");
+                return;
+            }
+        };
+        for source in due {
+            let Some(claim) = self.claims.try_claim(&source) else {
+                continue;
+            };
+            let scheduler = self.clone();
+            tokio::spawn(async move {
+                let id = source.id.to_string();
+                let harvested = scheduler.pipeline.harvest(vec![source], RECORDS_ONLY).await;
+                drop(claim);
+                scheduler.wake();
+                if let Err(error) = harvested {
+                    tracing::error!(%error, source = %id, "scheduled harvest failed");
+                }
+                match scheduler.update_works().await {
+                    Ok((works, _)) => tracing::info!(
+                        source = %id,
+                        works_created = works.works_created,
+                        works_changed = works.works_changed,
+                        "scheduled harvest done"
+                    ),
+                    Err(error) => tracing::error!(%error, source = %id, "works update failed"),
+                }
+            });
+        }
     }
 
     /// Builds the barometer's edition of the semester that ended last when the store has no
@@ -138,8 +232,8 @@ impl Scheduler {
         }
     }
 
-    /// Checks every `tick` (and when woken) for due sources and harvests them, and for a
-    /// barometer edition to build. Runs until the task is dropped.
+    /// Checks every `tick` (and when woken) for due sources and starts their harvests, and for
+    /// a barometer edition to build. Runs until the task is dropped.
     pub async fn run(self: Arc<Self>, tick: Duration) {
         let mut interval = tokio::time::interval(tick);
         loop {
@@ -148,30 +242,7 @@ impl Scheduler {
                 () = self.wake.notified() => {}
             }
             self.build_due_edition().await;
-            let scheduler = self.clone();
-            let due = tokio::task::spawn_blocking(move || scheduler.due())
-                .await
-                .unwrap_or_else(|e| Err(StoreError::corrupt("runs", format!("task failed: {e}"))));
-            let due = match due {
-                Ok(due) if due.is_empty() => continue,
-                Ok(due) => due,
-                Err(error) => {
-                    tracing::error!(%error, "cannot read the harvest history");
-                    continue;
-                }
-            };
-            match self.harvest(&due).await {
-                Ok(outcome) => {
-                    let works = outcome.works.unwrap_or_default();
-                    tracing::info!(
-                        sources = ?due,
-                        works_created = works.works_created,
-                        works_changed = works.works_changed,
-                        "scheduled harvest done"
-                    )
-                }
-                Err(error) => tracing::error!(%error, sources = ?due, "scheduled harvest failed"),
-            }
+            self.start_due().await;
         }
     }
 }

@@ -191,3 +191,99 @@ fn an_approved_repository_is_harvested_at_once_until_its_works_are_searchable_an
         "the provenance names the repository's base URL"
     );
 }
+
+#[test]
+fn a_slow_repository_does_not_delay_the_harvest_of_another_host() {
+    let workspace = Workspace::new();
+    let provider = Peer::fault_provider();
+    let records_file = workspace.dir.path().join("records.json");
+    make_records(&records_file, 150, 12);
+    let quick = Peer::pyoai_server(&records_file, 100);
+    let server = spawn_app_with(&workspace, scheduling);
+
+    // Two hosts: `localhost` serves 80 slow pages (more than a minute at 1 request/s), and
+    // `127.0.0.1` a repository of two pages.
+    let slow_url = format!("http://localhost:{}/slow/oai", provider.port);
+    let slow = register(&server, &slow_url, "Dépôt lent");
+    let fast = register(&server, &quick.url("/oai"), "Dépôt rapide");
+    admin_action(&server, &slow, "approve");
+    wait_for(HARVESTED_WITHIN, "the slow harvest to start", || {
+        let record = server.get(&format!("/api/v1/sources/{slow}")).json();
+        (record["registration"]["harvesting"] == true).then_some(())
+    });
+    let approved = Instant::now();
+    admin_action(&server, &fast, "approve");
+    let record = wait_for_complete_harvest(&server, &fast);
+    let took = approved.elapsed();
+    eprintln!("the quick repository was harvested in {took:?} beside the slow one");
+    assert_eq!(record["counts"]["records"], 150, "{record:#}");
+    let slow_record = server.get(&format!("/api/v1/sources/{slow}")).json();
+    assert_eq!(
+        slow_record["registration"]["harvesting"], true,
+        "the slow harvest should still run: {slow_record:#}"
+    );
+    assert_eq!(slow_record["last_harvest"]["status"], "running");
+    assert!(slow_record["registration"]["next_harvest"].is_null());
+    // The quick one's record: its works (once the works update that follows the harvest is
+    // done), its next harvest about a day later.
+    let record = wait_for(
+        HARVESTED_WITHIN,
+        "the works of the quick repository",
+        || {
+            let record = server.get(&format!("/api/v1/sources/{fast}")).json();
+            (record["registration"]["works"].as_u64().unwrap_or(0) > 0).then_some(record)
+        },
+    );
+    assert_eq!(record["harvest_every_seconds"], 86_400);
+    let started = chrono::DateTime::parse_from_rfc3339(
+        record["last_harvest"]["started_at"].as_str().unwrap(),
+    )
+    .unwrap();
+    let next = chrono::DateTime::parse_from_rfc3339(
+        record["registration"]["next_harvest"].as_str().unwrap(),
+    )
+    .unwrap();
+    let hours = (next - started).num_minutes() as f64 / 60.0;
+    assert!(
+        (21.5..=26.5).contains(&hours),
+        "next harvest {hours} h after the last"
+    );
+}
+
+#[test]
+fn a_failing_repository_backs_off_and_its_record_says_why_and_when() {
+    let workspace = Workspace::new();
+    let records_file = workspace.dir.path().join("records.json");
+    make_records(&records_file, 150, 13);
+    let repository = Peer::pyoai_server(&records_file, 100);
+    let server = spawn_app_with(&workspace, scheduling);
+    let id = register(&server, &repository.url("/oai"), "Dépôt fermé");
+    // The repository goes away between its validation and its approval.
+    drop(repository);
+    admin_action(&server, &id, "approve");
+    let record = wait_for(HARVESTED_WITHIN, "a failed harvest", || {
+        let record = server.get(&format!("/api/v1/sources/{id}")).json();
+        (record["last_harvest"]["status"] == "failed"
+            && record["registration"]["harvesting"] == false)
+            .then_some(record)
+    });
+    let health = &record["registration"];
+    assert_eq!(health["consecutive_failures"], 1, "{record:#}");
+    let error = health["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("connection"), "{error}");
+    let finished = chrono::DateTime::parse_from_rfc3339(
+        record["last_harvest"]["finished_at"].as_str().unwrap(),
+    )
+    .unwrap();
+    let next =
+        chrono::DateTime::parse_from_rfc3339(health["next_harvest"].as_str().unwrap()).unwrap();
+    let seconds = (next - finished).num_seconds();
+    assert!(
+        (53..=67).contains(&seconds),
+        "the first retry comes a minute (±10 %) after the failure, not {seconds} s"
+    );
+    // Not retried at every tick meanwhile.
+    std::thread::sleep(Duration::from_secs(1));
+    let runs = server.get(&format!("/api/v1/sources/{id}/runs")).json();
+    assert_eq!(runs["total"], 1, "{runs:#}");
+}
