@@ -26,6 +26,8 @@ use crate::store::{Store, StoreError};
 const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;
 /// How often the scheduler looks for sources due for a harvest (and reads the registrations).
 pub const SCHEDULE_TICK: Duration = Duration::from_secs(30);
+/// How long a stopping server waits for its harvests to save their checkpoints.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 /// How often the rate limiter forgets clients that went quiet.
 const LIMITS_SWEEP: Duration = Duration::from_secs(60);
 
@@ -206,7 +208,8 @@ impl App {
     }
 
     /// Serves on `listener` (bound by the caller: port 0 in tests) until `shutdown` completes,
-    /// then finishes the requests in flight. Scheduled harvests run beside it.
+    /// then finishes the requests in flight and stops the harvests after their page write in
+    /// progress, their checkpoints saved. Scheduled harvests run beside it.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -223,6 +226,13 @@ impl App {
                 limits.forget_idle();
             }
         });
+        let scheduler = self.scheduler.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Before the requests in flight are waited for: an operator's harvest among them
+            // ends at its next page too.
+            scheduler.stop_harvests();
+        };
         let served = api::serve_with(
             listener,
             api::router(self.state),
@@ -234,6 +244,8 @@ impl App {
         if let Some(scheduled) = scheduled {
             scheduled.abort();
         }
+        // Harvests asked for by an operator stop too: every run ends on a saved checkpoint.
+        self.scheduler.shutdown(SHUTDOWN_WAIT).await;
         served
     }
 }

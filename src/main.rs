@@ -510,6 +510,7 @@ fn harvest_options(full: bool, records_only: bool, quiet: bool) -> HarvestOption
         full,
         records_only,
         interactive: !quiet && std::io::stderr().is_terminal(),
+        ..HarvestOptions::default()
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::classify::{Thesaurus, ThesaurusError};
 use crate::harvest::guard::NetworkPolicy;
-use crate::harvest::{self, HarvestError, Reporter};
+use crate::harvest::{self, HarvestError, Reporter, StopSignal};
 use crate::index::{Index, IndexError, IndexReport};
 use crate::source::{self, Source, SourceError};
 use crate::store::{RunRecord, Store, StoreError};
@@ -54,7 +54,7 @@ pub struct Outcome {
 }
 
 /// How a harvest is run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct HarvestOptions {
     /// Ignore watermarks and harvest everything again (unchanged records are not rewritten).
     pub full: bool,
@@ -62,6 +62,8 @@ pub struct HarvestOptions {
     pub records_only: bool,
     /// Progress bars on the terminal (else progress goes to the log).
     pub interactive: bool,
+    /// Ends the harvests at their next page write (the server is shutting down).
+    pub stop: StopSignal,
 }
 
 /// The sources known at a moment, with what works need of them; replaced as a whole.
@@ -173,6 +175,7 @@ impl Pipeline {
             options.full,
             Reporter::new(options.interactive),
             self.network,
+            options.stop,
         )
         .await?;
         if options.records_only {

@@ -22,6 +22,7 @@ pub use claims::MAX_HARVESTS;
 pub use plan::{Plan, RETRY_AFTER_FAILURE};
 
 use crate::barometer::{self, BuildOptions, BuildOutcome, Semester};
+use crate::harvest::StopSignal;
 use crate::pipeline::{HarvestOptions, Outcome, Pipeline, PipelineError};
 use crate::registry;
 use crate::source::Source;
@@ -40,23 +41,53 @@ pub struct Scheduler {
     wake: tokio::sync::Notify,
     /// The sources and hosts being harvested.
     claims: Arc<Claims>,
+    /// Set when the server shuts down: harvests end after their page write in progress.
+    stop: tokio::sync::watch::Sender<bool>,
+    stop_signal: StopSignal,
 }
-
-/// Records harvested, not yet works: the works update follows each harvest under `busy`.
-const RECORDS_ONLY: HarvestOptions = HarvestOptions {
-    full: false,
-    records_only: true,
-    interactive: false,
-};
 
 impl Scheduler {
     pub fn new(pipeline: Pipeline, registered_every: Duration) -> Scheduler {
+        let (stop, stop_signal) = StopSignal::new();
         Scheduler {
             pipeline,
             busy: tokio::sync::Mutex::new(()),
             registered_every,
             wake: tokio::sync::Notify::new(),
             claims: Arc::default(),
+            stop,
+            stop_signal,
+        }
+    }
+
+    /// Records harvested, not yet works (the works update follows each harvest under `busy`),
+    /// until the server stops.
+    fn options(&self) -> HarvestOptions {
+        HarvestOptions {
+            records_only: true,
+            stop: self.stop_signal.clone(),
+            ..HarvestOptions::default()
+        }
+    }
+
+    /// Asks the harvests in flight to stop after their page write in progress.
+    pub fn stop_harvests(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Stops the harvests in flight after their page write in progress, waits (at most
+    /// `within`) for their checkpoints to be saved and for the works update in progress.
+    pub async fn shutdown(&self, within: Duration) {
+        self.stop_harvests();
+        let stopped = async {
+            self.claims.idle().await;
+            let _updates_done = self.busy.lock().await;
+        };
+        if tokio::time::timeout(within, stopped).await.is_err() {
+            tracing::warn!(
+                seconds = within.as_secs(),
+                "harvests still running at shutdown"
+            );
         }
     }
 
@@ -85,7 +116,10 @@ impl Scheduler {
             let scheduler = self.clone();
             async move {
                 let _claim = scheduler.claims.claim(&source).await;
-                scheduler.pipeline.harvest(vec![source], RECORDS_ONLY).await
+                scheduler
+                    .pipeline
+                    .harvest(vec![source], scheduler.options())
+                    .await
             }
         });
         let mut runs = Vec::new();
@@ -171,11 +205,18 @@ impl Scheduler {
             let scheduler = self.clone();
             tokio::spawn(async move {
                 let id = source.id.to_string();
-                let harvested = scheduler.pipeline.harvest(vec![source], RECORDS_ONLY).await;
+                let harvested = scheduler
+                    .pipeline
+                    .harvest(vec![source], scheduler.options())
+                    .await;
                 drop(claim);
                 scheduler.wake();
                 if let Err(error) = harvested {
                     tracing::error!(%error, source = %id, "scheduled harvest failed");
+                }
+                if *scheduler.stop.borrow() {
+                    // Works catch up at the next start, from the store's change log.
+                    return;
                 }
                 match scheduler.update_works().await {
                     Ok((works, _)) => tracing::info!(

@@ -287,3 +287,54 @@ fn a_failing_repository_backs_off_and_its_record_says_why_and_when() {
     let runs = server.get(&format!("/api/v1/sources/{id}/runs")).json();
     assert_eq!(runs["total"], 1, "{runs:#}");
 }
+
+#[test]
+fn a_server_stopped_during_a_harvest_saves_its_checkpoint_and_the_next_start_resumes_it() {
+    let workspace = Workspace::new();
+    let records_file = workspace.dir.path().join("records.json");
+    let records = make_records(&records_file, 600, 14);
+    // 12 pages at 1 request/s: a dozen seconds.
+    let repository = Peer::pyoai_server(&records_file, 50);
+    let server = spawn_app_with(&workspace, scheduling);
+    let id = register(&server, &repository.url("/oai"), "Dépôt interrompu");
+    admin_action(&server, &id, "approve");
+    let stored = wait_for(HARVESTED_WITHIN, "the first pages", || {
+        let record = server.get(&format!("/api/v1/sources/{id}")).json();
+        let stored = record["counts"]["records"].as_u64().unwrap_or(0);
+        (stored >= 100).then_some(stored)
+    });
+    let stopping = Instant::now();
+    drop(server);
+    let stopped_in = stopping.elapsed();
+    eprintln!("{stored} records stored; the server stopped in {stopped_in:?}");
+    assert!(stopped_in < Duration::from_secs(10), "{stopped_in:?}");
+
+    // Stopped on a saved checkpoint: the run waits to be resumed, its pages kept.
+    let runs = workspace.runs(&id);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "running", "{runs:?}");
+    assert!(
+        runs[0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("stopped"),
+        "{runs:?}"
+    );
+    let kept = workspace.records(&id).len();
+    assert!(
+        kept >= 100 && kept < 600 && kept % 50 == 0,
+        "{kept} records kept"
+    );
+
+    // The next start resumes the same run where it stopped, to the end, nothing twice.
+    let server = spawn_app_with(&workspace, scheduling);
+    let record = wait_for_complete_harvest(&server, &id);
+    drop(server);
+    assert_eq!(record["last_harvest"]["resumed"], 1, "{record:#}");
+    assert_eq!(record["last_harvest"]["new"], 600, "{record:#}");
+    assert_eq!(record["counts"]["records"], 600, "{record:#}");
+    assert_eq!(workspace.runs(&id).len(), 1);
+    let harvested = workspace.records(&id);
+    assert_eq!(harvested.len(), 600);
+    assert_eq!(identifiers(&harvested), identifiers(&records));
+}

@@ -80,6 +80,19 @@ impl Claims {
             released.await;
         }
     }
+
+    /// Waits until no harvest runs.
+    pub async fn idle(&self) {
+        loop {
+            let released = self.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            if self.lock().sources.is_empty() {
+                return;
+            }
+            released.await;
+        }
+    }
 }
 
 impl Drop for Claim {
