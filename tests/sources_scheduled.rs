@@ -322,7 +322,7 @@ fn a_server_stopped_during_a_harvest_saves_its_checkpoint_and_the_next_start_res
     );
     let kept = workspace.records(&id).len();
     assert!(
-        kept >= 100 && kept < 600 && kept % 50 == 0,
+        (100..600).contains(&kept) && kept.is_multiple_of(50),
         "{kept} records kept"
     );
 
