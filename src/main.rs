@@ -177,6 +177,12 @@ struct ServeArgs {
     /// Do not harvest sources on their `harvest_every` schedule.
     #[arg(long)]
     no_schedule: bool,
+    /// How often approved registered repositories are harvested (`12h`, `7d`…).
+    #[arg(long, env = "ESSOR_REGISTERED_EVERY", default_value = "1d", value_parser = essor::source::parse_duration)]
+    registered_every: std::time::Duration,
+    /// How often the scheduler looks for due sources and new approvals.
+    #[arg(long, env = "ESSOR_SCHEDULE_TICK", default_value = "30s", value_parser = essor::source::parse_duration)]
+    schedule_tick: std::time::Duration,
     /// REST API requests per second per client IP (bursts of twice as many).
     #[arg(long, env = "ESSOR_RATE_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: u32,
@@ -510,6 +516,7 @@ fn harvest_options(full: bool, records_only: bool, quiet: bool) -> HarvestOption
         full,
         records_only,
         interactive: !quiet && std::io::stderr().is_terminal(),
+        ..HarvestOptions::default()
     }
 }
 
@@ -555,6 +562,8 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         admin_token: args.admin_token,
         limits: app::limit_config(args.rate_limit, args.api_key_rate_limit, args.api_keys),
         schedule: !args.no_schedule,
+        schedule_tick: args.schedule_tick.max(std::time::Duration::from_millis(10)),
+        registered_every: args.registered_every,
         ..Settings::new(data, sources_dir)
     };
     let app = app::App::open(settings)?;

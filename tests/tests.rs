@@ -26,6 +26,7 @@ mod sources_config;
 mod sources_csv;
 mod sources_feed;
 mod sources_register;
+mod sources_scheduled;
 mod sources_json;
 mod sources_validate;
 mod works_two_sources;
