@@ -25,5 +25,6 @@ mod sources_csv;
 mod sources_feed;
 mod sources_register;
 mod sources_json;
+mod sources_theses;
 mod sources_validate;
 mod works_two_sources;

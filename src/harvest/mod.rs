@@ -14,6 +14,7 @@ mod progress;
 mod run;
 mod state;
 mod table;
+mod theses;
 pub mod validate;
 
 use std::sync::Arc;

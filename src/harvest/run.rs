@@ -38,6 +38,7 @@ impl Harvest {
             Endpoint::OpenDataSoft(ods) => self.harvest_ods(&ods, &mut state).await,
             Endpoint::Feed(feed) => self.harvest_feed(&feed, &mut state).await,
             Endpoint::HalApi(hal) => self.harvest_hal(&hal, &mut state).await,
+            Endpoint::ThesesFr(theses) => self.harvest_theses(&theses, &mut state).await,
         };
         // The last page's write may still be running: its outcome is part of the run's.
         let written = state.wait_for_writes(&self.progress).await;
