@@ -20,6 +20,7 @@ mod peers_valid;
 mod run_samples;
 mod serve_cli;
 mod slow_clients;
+mod sources_check;
 mod sources_config;
 mod sources_csv;
 mod sources_feed;

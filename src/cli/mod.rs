@@ -3,6 +3,7 @@
 
 pub mod barometer;
 pub mod bench;
+pub mod check;
 pub mod dedup_eval;
 pub mod output;
 pub mod sources;

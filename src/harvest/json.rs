@@ -202,7 +202,7 @@ impl Harvest {
     }
 }
 
-fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {
+pub(super) fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     serde_json::from_slice(bytes).map_err(|e| HarvestError::File {
         location: location.to_owned(),
@@ -211,7 +211,11 @@ fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {
 }
 
 /// The records at `path`: a list (or one object, a one-record page).
-fn list_at(document: Value, path: &str, location: &str) -> Result<Vec<Value>, HarvestError> {
+pub(super) fn list_at(
+    document: Value,
+    path: &str,
+    location: &str,
+) -> Result<Vec<Value>, HarvestError> {
     let found = json_path(&document, path).into_iter().next().cloned();
     match found {
         Some(Value::Array(items)) => Ok(items),
@@ -280,7 +284,7 @@ fn ods_modified_field(source: &Source) -> Option<String> {
 }
 
 /// `url` with these query parameters set (replacing any of the same names).
-fn with_params(url: &url::Url, params: &[(&String, String)]) -> url::Url {
+pub(super) fn with_params(url: &url::Url, params: &[(&String, String)]) -> url::Url {
     let mut url = url.clone();
     let kept: Vec<(String, String)> = url
         .query_pairs()
@@ -295,7 +299,7 @@ fn with_params(url: &url::Url, params: &[(&String, String)]) -> url::Url {
 }
 
 /// `{base}/catalog/datasets/{dataset}[/{tail}]?{params}` (parameters percent-encoded).
-fn ods_url(
+pub(super) fn ods_url(
     base: &url::Url,
     dataset: &str,
     tail: Option<&str>,

@@ -10,6 +10,7 @@ mod hal;
 pub mod guard;
 mod json;
 mod list;
+pub mod preview;
 mod progress;
 mod run;
 mod state;

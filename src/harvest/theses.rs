@@ -58,7 +58,7 @@ impl Harvest {
 }
 
 /// The page from `start`: parameters percent-encoded by the URL builder.
-fn theses_url(theses: &ThesesEndpoint, start: u64) -> url::Url {
+pub(super) fn theses_url(theses: &ThesesEndpoint, start: u64) -> url::Url {
     let mut url = theses.base_url.clone();
     {
         let mut query = url.query_pairs_mut();
