@@ -118,7 +118,7 @@ impl SourceKind {
 }
 
 /// A source file exactly as written. Every field but `name` and `kind` is optional.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
     pub name: String,
@@ -337,16 +337,17 @@ impl Source {
                 Endpoint::Json(json_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
             }
             SourceKind::OpenDataSoft => Endpoint::OpenDataSoft(
-                ods_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+                ods_endpoint(file, base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
             ),
             SourceKind::Feed => {
                 Endpoint::Feed(feed_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
             }
             SourceKind::HalApi => Endpoint::HalApi(
-                hal_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+                hal_endpoint(file, base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
             ),
             SourceKind::ThesesFr => Endpoint::ThesesFr(
-                theses_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+                theses_endpoint(file, base_url.clone(), &spec)
+                    .map_err(|(key, e)| invalid(key, e))?,
             ),
         };
         check_keys_by_kind(&spec).map_err(|(key, e)| invalid(key, e))?;

@@ -29,6 +29,18 @@ impl Harvest {
         feed: &FeedEndpoint,
         state: &mut RunState,
     ) -> Result<(), HarvestError> {
+        if let Some(path) = &feed.saved {
+            self.begin(state, None, None).await?;
+            let mut items = Vec::new();
+            for file in super::saved::saved_files(path).await? {
+                let bytes = super::saved::read_saved(&file).await?;
+                let location = file.display().to_string();
+                let (format, read) = read_feed(&bytes)
+                    .map_err(|message| HarvestError::File { location, message })?;
+                items.extend(feed_items(&self.source, feed, format, read));
+            }
+            return self.commit_rows(state, items, false).await;
+        }
         let previous: Validators = match (&state.checkpoint.active, &state.checkpoint.watermark) {
             (None, Some(saved)) if !self.full => serde_json::from_str(saved).unwrap_or_default(),
             _ => Validators::default(),

@@ -27,6 +27,11 @@ impl Harvest {
         state: &mut RunState,
     ) -> Result<(), HarvestError> {
         self.begin(state, None, None).await?;
+        if let Some(path) = &hal.saved {
+            let docs = super::saved::saved_records(path, "response.docs").await?;
+            let items = hal_items(&self.source, hal, docs);
+            return self.commit_rows(state, items, true).await;
+        }
         let mut docs = Vec::new();
         let mut cursor = "*".to_owned();
         let mut seen = HashSet::new();
@@ -126,6 +131,7 @@ mod tests {
             ],
             id: "docid".into(),
             rows: 100,
+            saved: None,
         };
         let url = hal_url(&hal, "AoJwwL/LvawCJzUzNDYwMjQ=");
         let query = url.query().unwrap_or_default();

@@ -101,6 +101,12 @@ impl Harvest {
         ods: &OdsEndpoint,
         state: &mut RunState,
     ) -> Result<(), HarvestError> {
+        if let Some(path) = &ods.saved {
+            self.begin(state, None, None).await?;
+            let records = super::saved::saved_records(path, "results").await?;
+            let items = json_items(&self.source, &ods.id, &records);
+            return self.commit_rows(state, items, true).await;
+        }
         let dataset = ods_url(&ods.base_url, &ods.dataset, None, &[]);
         let metadata = self.fetch_json(&dataset, state).await?;
         let modified = JsonRow(&metadata)

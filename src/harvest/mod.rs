@@ -13,6 +13,7 @@ mod list;
 pub mod preview;
 mod progress;
 mod run;
+mod saved;
 mod state;
 mod table;
 mod theses;

@@ -4,6 +4,7 @@
 //! `json`, `opendatasoft`, `feed`, `hal-api`, `theses-fr`), so the records and rejects shown are
 //! those a harvest would store. Nothing is written.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -11,6 +12,7 @@ use serde_json::Value;
 use super::HarvestError;
 use super::fetch::{Fetcher, RequestCount};
 use super::json::{json_items, list_at, ods_url, parse_json, with_params};
+use super::saved::{read_saved, saved_records};
 use crate::oai::PageItem;
 use crate::source::{Endpoint, Location, Paging, Source};
 
@@ -102,6 +104,13 @@ pub async fn preview(source: &Source, limit: usize) -> Result<Preview, HarvestEr
             let records = list_at(document, &json.records, &location)?;
             (location, None, json_items(source, &json.id, &records))
         }
+        Endpoint::OpenDataSoft(ods) if ods.saved.is_some() => {
+            let path = ods.saved.as_deref().unwrap_or(Path::new(""));
+            let records = saved_records(path, "results").await?;
+            let total = Some(records.len() as u64);
+            let items = json_items(source, &ods.id, &records);
+            (path.display().to_string(), total, items)
+        }
         Endpoint::OpenDataSoft(ods) => {
             let mut params: Vec<(&str, String)> =
                 ods.filter.iter().map(|w| ("where", w.clone())).collect();
@@ -117,7 +126,10 @@ pub async fn preview(source: &Source, limit: usize) -> Result<Preview, HarvestEr
             )
         }
         Endpoint::Feed(feed) => {
-            let bytes = fetcher.fetch_bytes(source, &feed.url, &count).await?;
+            let bytes = match &feed.saved {
+                Some(path) => read_saved(path).await?,
+                None => fetcher.fetch_bytes(source, &feed.url, &count).await?,
+            };
             let (format, items) =
                 super::feed::read_feed(&bytes).map_err(|message| HarvestError::File {
                     location: feed.url.to_string(),
@@ -126,6 +138,13 @@ pub async fn preview(source: &Source, limit: usize) -> Result<Preview, HarvestEr
             let total = Some(items.len() as u64);
             let items = super::feed::feed_items(source, feed, format, items);
             (feed.url.to_string(), total, items)
+        }
+        Endpoint::HalApi(hal) if hal.saved.is_some() => {
+            let path = hal.saved.as_deref().unwrap_or(Path::new(""));
+            let docs = saved_records(path, "response.docs").await?;
+            let total = Some(docs.len() as u64);
+            let items = super::hal::hal_items(source, hal, docs);
+            (path.display().to_string(), total, items)
         }
         Endpoint::HalApi(hal) => {
             let mut hal = hal.clone();
@@ -136,6 +155,13 @@ pub async fn preview(source: &Source, limit: usize) -> Result<Preview, HarvestEr
             let docs = list_at(page, "response.docs", url.as_str())?;
             let items = super::hal::hal_items(source, &hal, docs);
             (url.to_string(), total, items)
+        }
+        Endpoint::ThesesFr(theses) if theses.saved.is_some() => {
+            let path = theses.saved.as_deref().unwrap_or(Path::new(""));
+            let docs = saved_records(path, "theses").await?;
+            let total = Some(docs.len() as u64);
+            let items = super::theses::these_items(source, &theses.id, &docs);
+            (path.display().to_string(), total, items)
         }
         Endpoint::ThesesFr(theses) => {
             let mut theses = theses.clone();

@@ -28,6 +28,11 @@ impl Harvest {
         state: &mut RunState,
     ) -> Result<(), HarvestError> {
         self.begin(state, None, None).await?;
+        if let Some(path) = &theses.saved {
+            let docs = super::saved::saved_records(path, "theses").await?;
+            let items = these_items(&self.source, &theses.id, &docs);
+            return self.commit_rows(state, items, true).await;
+        }
         let mut docs = Vec::new();
         let mut start = 0u64;
         for _ in 0..MAX_PAGES {
@@ -141,6 +146,7 @@ mod tests {
             filters: vec!["langues=\"fr\"".into(), "discipline=\"sociologie\"".into()],
             id: "id".into(),
             page_size: 50,
+            saved: None,
         };
         let url = theses_url(&theses, 150);
         let pairs: Vec<(String, String)> = url

@@ -3,7 +3,7 @@
 //! `where`), `kind = "feed"` ones (`url`, optional `id`), `kind = "hal-api"` and
 //! `kind = "theses-fr"` ones (`base_url`, `query`, `filters`, `page_size`), checked.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::csv::{id_key, location};
 use super::{Location, SourceKind, SourceSpec};
@@ -42,6 +42,9 @@ pub struct OdsEndpoint {
     pub id: String,
     /// An ODSQL filter (`where`), such as `date_publication >= date'2020-01-01'`.
     pub filter: Option<String>,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
 }
 
 /// An RSS 2.0 or Atom feed.
@@ -51,19 +54,40 @@ pub struct FeedEndpoint {
     /// The element holding each item's identifier; by default RSS's `guid` (else `link`) and
     /// Atom's `id`.
     pub id: Option<String>,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
 }
 
 pub(super) fn feed_endpoint(
     file: &Path,
     spec: &SourceSpec,
 ) -> Result<FeedEndpoint, (&'static str, String)> {
-    match location(file, spec)? {
+    if spec.url.is_none() {
+        return Err((
+            "url",
+            "the feed's http(s) URL is required (a `path` is a saved copy, read instead of it)"
+                .into(),
+        ));
+    }
+    let without_path = SourceSpec {
+        path: None,
+        ..spec.clone()
+    };
+    match location(file, &without_path)? {
         Location::Url(url) => Ok(FeedEndpoint {
             url,
             id: spec.id.clone().filter(|id| !id.trim().is_empty()),
+            saved: saved_path(file, spec),
         }),
-        Location::Path(_) => Err(("path", "a feed is read from its `url`".into())),
+        Location::Path(_) => Err(("url", "an http(s) URL is expected".into())),
     }
+}
+
+/// `path`, relative to the sources folder: saved answers of an API or feed source.
+fn saved_path(file: &Path, spec: &SourceSpec) -> Option<PathBuf> {
+    let raw = spec.path.as_deref().filter(|raw| !raw.trim().is_empty())?;
+    Some(file.parent().unwrap_or(Path::new(".")).join(raw))
 }
 
 pub(super) fn json_endpoint(
@@ -103,6 +127,7 @@ pub(super) fn json_endpoint(
 }
 
 pub(super) fn ods_endpoint(
+    file: &Path,
     base_url: Option<url::Url>,
     spec: &SourceSpec,
 ) -> Result<OdsEndpoint, (&'static str, String)> {
@@ -117,6 +142,7 @@ pub(super) fn ods_endpoint(
         .ok_or(("dataset", "the dataset id is required".into()))
         .and_then(|d| non_empty("dataset", d))?;
     Ok(OdsEndpoint {
+        saved: saved_path(file, spec),
         base_url,
         dataset,
         id: id_key(spec)?,
@@ -200,9 +226,13 @@ pub struct HalEndpoint {
     pub filters: Vec<String>,
     pub id: String,
     pub rows: u32,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
 }
 
 pub(super) fn hal_endpoint(
+    file: &Path,
     base_url: Option<url::Url>,
     spec: &SourceSpec,
 ) -> Result<HalEndpoint, (&'static str, String)> {
@@ -224,6 +254,7 @@ pub(super) fn hal_endpoint(
         return Err(("filters", "filter queries are non-empty".into()));
     }
     Ok(HalEndpoint {
+        saved: saved_path(file, spec),
         base_url,
         query,
         filters,
@@ -248,9 +279,13 @@ pub struct ThesesEndpoint {
     pub id: String,
     /// Theses per page (`nombre`).
     pub page_size: u32,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
 }
 
 pub(super) fn theses_endpoint(
+    file: &Path,
     base_url: Option<url::Url>,
     spec: &SourceSpec,
 ) -> Result<ThesesEndpoint, (&'static str, String)> {
@@ -278,6 +313,7 @@ pub(super) fn theses_endpoint(
         ));
     }
     Ok(ThesesEndpoint {
+        saved: saved_path(file, spec),
         base_url,
         query,
         filters,
