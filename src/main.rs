@@ -251,19 +251,10 @@ enum BarometerCommand {
 
 #[derive(Subcommand)]
 enum SourcesCommand {
-    /// Validate every source file and list the sources; or, given a URL, validate that
-    /// repository live (BASE OVAL's rules): exit 0 when essor can harvest it, 1 otherwise.
-    Check {
-        /// An OAI-PMH base URL to validate (private addresses only with
-        /// ESSOR_ALLOW_PRIVATE_NETWORKS=true).
-        url: Option<String>,
-        /// The report as JSON.
-        #[arg(long, requires = "url")]
-        json: bool,
-        /// The format essor would harvest.
-        #[arg(long, default_value = "oai_dc", requires = "url")]
-        metadata_prefix: String,
-    },
+    /// Validate every source file and list the sources; given a URL, validate that repository
+    /// live (BASE OVAL's rules); given a source file or --kind, preview its mapping on the first
+    /// page. Exit 0 when essor can harvest it, 1 otherwise.
+    Check(cli::check::CheckArgs),
     /// Every source: the files of harvest-sources/ and the repositories registered through the
     /// API (with their status; contact e-mails shown here, to the operator only).
     List {
@@ -430,13 +421,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources {
-            command:
-                SourcesCommand::Check {
-                    url: Some(url),
-                    json,
-                    metadata_prefix,
-                },
-        } => cli::sources::check_url(&url, &metadata_prefix, json),
+            command: SourcesCommand::Check(args),
+        } => cli::check::check(args, &cli.sources),
         Command::Sources {
             command: SourcesCommand::List { json },
         } => {
@@ -465,12 +451,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &id,
             RegistrationAction::Resume,
         ),
-        Command::Sources {
-            command: SourcesCommand::Check { url: None, .. },
-        } => {
-            cli::output::print_sources(&source::load_dir(&cli.sources)?);
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Barometer {
             command:
                 BarometerCommand::Build {
