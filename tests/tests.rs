@@ -26,4 +26,5 @@ mod sources_feed;
 mod sources_register;
 mod sources_json;
 mod sources_validate;
+mod web_pages;
 mod works_two_sources;
