@@ -67,6 +67,51 @@ fn hrefs(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// Text with askama's character references (`&#39;`, `&#38;`…) and the usual entities decoded.
+fn decode(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find(';').filter(|end| *end <= 8);
+        let decoded = end.and_then(|end| {
+            let entity = &rest[1..end];
+            match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                _ => entity
+                    .strip_prefix('#')
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .and_then(char::from_u32),
+            }
+        });
+        match (decoded, end) {
+            (Some(c), Some(end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `content` of every `<meta name="{name}">` of `html`, decoded.
+fn meta(html: &str, name: &str) -> Vec<String> {
+    html.split(&format!("<meta name=\"{name}\" content=\""))
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(decode)
+        .collect()
+}
+
 /// The hrefs of `html` that start with `prefix`.
 fn links(html: &str, prefix: &str) -> Vec<String> {
     hrefs(html)
@@ -329,6 +374,109 @@ fn a_work_page_shows_every_field_and_its_sources() {
     );
     insta::assert_snapshot!("work_fr", html_snapshot(&html));
 
+    // Google Scholar's tags, read back against the work.
+    let title = fields["title"]["value"]["text"].as_str().unwrap();
+    assert_eq!(meta(&html, "citation_title"), [title]);
+    let cited: Vec<String> = fields["authors"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{}, {}",
+                a["family"].as_str().unwrap(),
+                a["given"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(meta(&html, "citation_author"), cited);
+    let date = &fields["date"]["value"];
+    assert_eq!(
+        meta(&html, "citation_publication_date"),
+        [format!(
+            "{}/{:02}/{:02}",
+            date["year"],
+            date["month"].as_u64().unwrap(),
+            date["day"].as_u64().unwrap()
+        )]
+    );
+    assert_eq!(
+        meta(&html, "citation_dissertation_institution"),
+        [fields["institution"]["value"].as_str().unwrap()]
+    );
+    assert_eq!(meta(&html, "citation_language"), ["fr"]);
+    let pdf = meta(&html, "citation_pdf_url");
+    assert!(pdf.len() == 1 && pdf[0].starts_with("https://"), "{pdf:?}");
+    let canonical = server.url(&format!("/works/{id}"));
+    assert_eq!(
+        meta(&html, "citation_abstract_html_url"),
+        [canonical.as_str()]
+    );
+    assert!(html.contains(&format!("<link rel=\"canonical\" href=\"{canonical}\">")));
+    assert!(html.contains("<meta property=\"og:type\" content=\"article\">"));
+    // schema.org, read back.
+    let ld = html
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("JSON-LD");
+    let ld: serde_json::Value = serde_json::from_str(ld).expect("JSON-LD parses");
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "Thesis");
+    assert_eq!(ld["name"], title);
+    assert_eq!(ld["url"], canonical.as_str());
+    assert_eq!(
+        ld["author"][0]["familyName"],
+        fields["authors"]["value"][0]["family"]
+    );
+    assert_eq!(
+        ld["datePublished"].as_str().unwrap()[..4],
+        date["year"].to_string()
+    );
+    assert_eq!(
+        ld["sourceOrganization"]["name"],
+        fields["institution"]["value"]
+    );
+    // Cite: the line, and the three files the page links to.
+    let family = fields["authors"]["value"][0]["family"].as_str().unwrap();
+    let line = html
+        .split("class=\"cite\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .map(decode)
+        .unwrap();
+    assert!(
+        line.contains(family) && line.contains(&format!("({})", date["year"])),
+        "{line}"
+    );
+    assert!(line.contains(title), "{line}");
+    let files = links(&html, &format!("/works/{id}/cite."));
+    assert_eq!(files.len(), 3, "{files:?}");
+    let bibtex = server.get(&files[0]);
+    assert_eq!(
+        bibtex.header("content-type"),
+        "application/x-bibtex; charset=utf-8"
+    );
+    assert!(
+        bibtex.text().starts_with("@phdthesis{"),
+        "{}",
+        bibtex.text()
+    );
+    assert!(bibtex.text().contains(family));
+    let ris = server.get(&files[1]).text();
+    assert!(ris.starts_with("TY  - THES"), "{ris}");
+    let csl = server.get(&files[2]);
+    assert_eq!(
+        csl.header("content-type"),
+        "application/vnd.citationstyles.csl+json; charset=utf-8"
+    );
+    let csl = csl.json();
+    assert_eq!(csl[0]["type"], "thesis");
+    assert_eq!(csl[0]["title"], title);
+    assert_eq!(csl[0]["author"][0]["family"], family);
+    assert_eq!(csl[0]["issued"]["date-parts"][0][0], date["year"]);
+    assert_eq!(server.get(&format!("/works/{id}/cite.doc")).status, 404);
+
     // Unknown ids and paths: pages for browsers, problem documents for the API.
     let unknown = browse(&server, "/works/w99999999", Some("en"));
     assert_eq!(unknown.status, 404);
@@ -339,6 +487,13 @@ fn a_work_page_shows_every_field_and_its_sources() {
     assert!(nowhere.text().contains("Page introuvable"));
     assert_eq!(
         server.get("/nowhere").header("content-type"),
+        "application/problem+json"
+    );
+    let edition = browse(&server, "/barometer/2030-S1", None);
+    assert_eq!(edition.status, 404);
+    assert!(decode(&edition.text()).contains("Cette édition du baromètre n'existe pas"));
+    assert_eq!(
+        server.get("/barometer/2030-S1").header("content-type"),
         "application/problem+json"
     );
 }
@@ -485,6 +640,10 @@ fn the_pages_render_in_chromium() {
             &["--dump-dom"],
         );
         assert!(dom.contains("<main id=\"content\""), "{name}");
-        assert!(!dom.contains("<script"), "{name}: no JavaScript");
+        assert_eq!(
+            dom.matches("<script").count(),
+            dom.matches("<script type=\"application/ld+json\">").count(),
+            "{name}: no JavaScript"
+        );
     }
 }

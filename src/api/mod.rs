@@ -112,7 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/admin/harvest", post(admin::harvest))
-        .route("/barometer/{edition}", get(page::barometer))
+        .route("/barometer/{edition}", get(pages::barometer))
         .merge(pages::routes())
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))

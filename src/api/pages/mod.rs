@@ -6,6 +6,7 @@
 //! The language is `?lang=fr|en` when the URL says so (the switch link sets it, and every link
 //! of such a page keeps it), else negotiated from `Accept-Language` (French by default).
 
+mod citation;
 mod highlight;
 mod home;
 mod search;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/about", get(home::about))
         .route("/search", get(search::search))
         .route("/works/{id}", get(work::work))
+        .route("/works/{id}/{file}", get(citation::cite))
         .route("/static/essor.css", get(stylesheet))
 }
 
@@ -306,6 +308,29 @@ pub fn unavailable(visit: &Visit) -> Response {
         t.unavailable_title,
         message,
     )
+}
+
+/// `GET /barometer/{edition}` (`api::page`), with the 404 page for a browser asking for an
+/// edition that does not exist.
+pub async fn barometer(
+    state: axum::extract::State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    edition: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let response = super::page::barometer(state, edition).await;
+    if response.status() != StatusCode::NOT_FOUND || !wants_html(&headers) {
+        return response;
+    }
+    let message = match visit.lang {
+        Lang::Fr => {
+            "Cette édition du baromètre n'existe pas (encore). Les éditions sont des semestres, comme 2026-S1."
+        }
+        Lang::En => {
+            "This edition of the barometer does not exist (yet). Editions are semesters, such as 2026-S1."
+        }
+    };
+    not_found(&visit, message)
 }
 
 /// Whether a request would rather have HTML (a browser) than a problem document.

@@ -93,6 +93,9 @@ pub struct Texts {
     pub last_change: &'static str,
     pub json_of_work: &'static str,
     pub results_for: &'static str,
+    pub cite: &'static str,
+    pub cite_as: &'static str,
+    pub cite_export: &'static str,
     /// What follows a label before its value: " :" in French, ":" in English.
     pub colon: &'static str,
 }
@@ -186,6 +189,9 @@ pub const FR: Texts = Texts {
     last_change: "Dernière modification",
     json_of_work: "Ce travail en JSON",
     results_for: "Résultats pour",
+    cite: "Citer ce travail",
+    cite_as: "Citer ainsi",
+    cite_export: "Exporter la citation",
     colon: " :",
 };
 
@@ -278,6 +284,9 @@ pub const EN: Texts = Texts {
     last_change: "Last change",
     json_of_work: "This work as JSON",
     results_for: "Results for",
+    cite: "Cite this work",
+    cite_as: "Cite as",
+    cite_export: "Export the citation",
     colon: ":",
 };
 

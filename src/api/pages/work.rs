@@ -8,6 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::citation::{CiteFormat, cite_as, json_ld, meta_tags, script_json};
+use super::highlight::excerpt;
 use super::texts::{language_name, texts};
 use super::{
     Chrome, Visit, error_page, html, not_found, region_label, theme_label, type_label, unavailable,
@@ -78,6 +80,13 @@ struct WorkPage {
     merges: Vec<MergeLine>,
     datestamp: String,
     json_href: String,
+    /// Highwire Press tags: (name, content).
+    meta: Vec<(&'static str, String)>,
+    /// schema.org JSON-LD, safe inside `<script>`.
+    json_ld: String,
+    cite_as: String,
+    /// The citation files: (label, href).
+    cite_files: Vec<(&'static str, String)>,
 }
 
 /// A work and the stored records of its members (for their links).
@@ -216,8 +225,31 @@ fn work_page(visit: &Visit, state: &AppState, found: Found) -> WorkPage {
             .map_or_else(|| id.to_owned(), |source| source.name.clone())
     };
     let degree = fields.map_or(crate::vocab::DegreeType::Other, |f| f.degree_type.value);
+    let mut chrome = visit.chrome(title.text.clone(), "");
+    let page_url = format!("{}/works/{}", visit.origin, work.id);
+    chrome.og_type = "article";
+    if let Some(abstract_text) = crate::export::summary(&work).abstract_text {
+        chrome.description = excerpt(&abstract_text, 300);
+    }
+    let pdf = members
+        .iter()
+        .flat_map(|member| &member.links)
+        .find(|link| link.ends_with(".pdf") || link.ends_with("/document"))
+        .cloned();
     WorkPage {
-        chrome: visit.chrome(title.text.clone(), ""),
+        meta: meta_tags(&work, &page_url, pdf.as_deref()),
+        json_ld: script_json(&json_ld(&work, lang, &page_url)),
+        cite_as: cite_as(&work, lang, &page_url),
+        cite_files: CiteFormat::ALL
+            .iter()
+            .map(|format| {
+                (
+                    format.label(),
+                    format!("/works/{}/{}", work.id, format.file()),
+                )
+            })
+            .collect(),
+        chrome,
         other_titles: fields
             .map(|f| {
                 f.titles
