@@ -31,4 +31,5 @@ mod sources_scheduled;
 mod sources_json;
 mod sources_theses;
 mod sources_validate;
+mod web_pages;
 mod works_two_sources;
