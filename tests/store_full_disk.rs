@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use crate::common::serving::Serving;
-use crate::common::{Peer, Workspace, oai_source};
+use crate::common::{Peer, Run, Workspace, oai_source};
 
 const SOURCE: &str = "slow";
 const TMPFS_MIB: u64 = 64;
@@ -85,21 +86,25 @@ fn a_full_disk_stops_the_harvest_clearly_and_the_next_one_resumes() {
     let provider = Peer::fault_provider();
     workspace.write_source(
         SOURCE,
-        &oai_source("Fault provider: slow", &provider.url("/slow/oai"), ""),
+        &oai_source(
+            "Fault provider: slow",
+            &provider.url("/slow/oai"),
+            r#"harvest_every = "24h""#,
+        ),
     );
     let reserve = RESERVE_MIB.to_string();
     let env = [("ESSOR_MIN_FREE_MIB", reserve.as_str())];
-    let server = Serving::start_with_env(&workspace, &env);
     let ballast = fill(&workspace.data(), RESERVE_MIB + ROOM_MIB);
-
-    let (status, outcome) = Serving::harvest(&server.address, SOURCE);
+    // The server harvests the source at once, on its schedule.
+    let server = Serving::start_scheduled(&workspace, &env);
+    let view = server.wait_for_harvest(SOURCE, Duration::from_secs(600));
+    let run = &view["last_harvest"];
+    assert_eq!(run["status"], "failed", "{view}");
+    let error = run["error"].as_str().unwrap_or_default();
     assert!(
-        outcome.contains("almost full") && outcome.contains("free some space"),
-        "the harvest's error says the disk is full ({status}): {outcome}"
+        error.contains("almost full") && error.contains("free some space"),
+        "the harvest's error says the disk is full: {error}"
     );
-    if status == 200 {
-        assert!(outcome.contains(r#""status":"failed""#), "{outcome}");
-    }
     let stored = server.records(SOURCE);
     assert!(
         stored < 4000,
@@ -125,12 +130,12 @@ fn a_full_disk_stops_the_harvest_clearly_and_the_next_one_resumes() {
 
     // Space freed: the next harvest resumes from its checkpoint and completes.
     std::fs::remove_file(ballast).unwrap();
-    let server = Serving::start_with_env(&workspace, &env);
-    let (status, outcome) = Serving::harvest(&server.address, SOURCE);
-    assert_eq!(status, 200, "{outcome}");
-    assert!(outcome.contains(r#""status":"complete""#), "{outcome}");
-    assert_eq!(server.records(SOURCE), 4000);
-    drop(server);
-    let records = workspace.records(SOURCE);
-    assert_eq!(records.len(), 4000);
+    let mut command = workspace.command();
+    command
+        .envs(env)
+        .args(["harvest", "--quiet", "--source", SOURCE]);
+    Run::of(command, &["harvest", "--source", SOURCE]).success();
+    let last = workspace.last_run(SOURCE);
+    assert_eq!(last["status"], "complete", "{last}");
+    assert_eq!(workspace.records(SOURCE).len(), 4000);
 }

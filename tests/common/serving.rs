@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::app::{ADMIN_TOKEN, Response, http_client};
 use super::{Silent, Workspace, first_line};
 
-/// `essor serve` on port 0 with `/admin` open ([`ADMIN_TOKEN`]) and no schedule; killed on drop
-/// (also when an assertion fails).
+/// `essor serve` on port 0 with `/admin` open ([`ADMIN_TOKEN`]); killed on drop (also when an
+/// assertion fails).
 pub struct Serving {
     child: Child,
     pub address: String,
@@ -16,15 +16,23 @@ pub struct Serving {
 
 impl Serving {
     pub fn start(workspace: &Workspace) -> Serving {
-        Serving::start_with_env(workspace, &[])
+        Serving::spawn(workspace, &[], &["--no-schedule"])
     }
 
-    /// [`Serving::start`] with these environment variables set.
-    pub fn start_with_env(workspace: &Workspace, env: &[(&str, &str)]) -> Serving {
+    /// `essor serve` harvesting its sources on their schedule, looked at every second (a
+    /// source never harvested is due at once), with these environment variables set. A harvest
+    /// that takes minutes is best started so: `/admin/harvest` answers within the server's
+    /// request timeout.
+    pub fn start_scheduled(workspace: &Workspace, env: &[(&str, &str)]) -> Serving {
+        Serving::spawn(workspace, env, &["--schedule-tick", "1s"])
+    }
+
+    fn spawn(workspace: &Workspace, env: &[(&str, &str)], schedule: &[&str]) -> Serving {
         let mut command = workspace.command();
         command.envs(env.iter().copied());
         let mut child = command
-            .args(["serve", "--listen", "127.0.0.1:0", "--no-schedule"])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(schedule)
             .args(["--admin-token", ADMIN_TOKEN, "--rate-limit", "1000"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -57,18 +65,24 @@ impl Serving {
             .unwrap_or_else(|| panic!("no counts.records: {}", response.text()))
     }
 
-    /// Asks for a harvest of `sources` now and waits for its outcome (`/admin/harvest`): the
-    /// status and the body (JSON when 200, a message otherwise).
-    pub fn harvest(address: &str, sources: &str) -> (u16, String) {
-        let url = format!("{address}/admin/harvest?sources={sources}");
-        let response = http_client()
-            .post(&url)
-            .header("Authorization", format!("Bearer {ADMIN_TOKEN}"))
-            .timeout(Duration::from_secs(300))
-            .send()
-            .unwrap_or_else(|error| panic!("POST {url}: {error}"));
-        let response = Response::read(response);
-        (response.status, response.text())
+    /// `/api/v1/sources/{source}` once its last harvest has ended (it began after the server
+    /// started, as a scheduled one does), waiting at most `timeout`.
+    pub fn wait_for_harvest(&self, source: &str, timeout: Duration) -> serde_json::Value {
+        let started = std::time::Instant::now();
+        loop {
+            let response = self.get(&format!("/api/v1/sources/{source}"));
+            assert_eq!(response.status, 200, "{}", response.text());
+            let view = response.json();
+            let status = view["last_harvest"]["status"].as_str().unwrap_or("none");
+            if status != "none" && status != "running" {
+                return view;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "the harvest of {source} did not end within {timeout:?}: {view}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 }
 
