@@ -213,4 +213,25 @@ mod tests {
         assert_eq!(named.values("b"), ["2"]);
         assert!(named.values("c").is_empty());
     }
+
+    /// Fuzzing (issue 18): CSV files mutated from real catalogue exports are read without a
+    /// panic, sniffed or with a declared delimiter.
+    #[test]
+    fn fuzzed_csv_files_are_read_without_panicking() {
+        let dir = crate::test_support::fixtures_dir().join("non-oai");
+        let seeds: Vec<Vec<u8>> = [
+            "ods-export-csv-fr-esr-parcoursup-2025-excerpt.csv",
+            "onisep-ideo-formations-initiales-excerpt.csv",
+            "rncp-export-fiches-csv-rome-excerpt.csv",
+        ]
+        .iter()
+        .map(|name| std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")))
+        .chain([b"id;title\r\n1;\"a; b \"\"c\"\"\nd\"\r\n".to_vec()])
+        .collect();
+        let seeds: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+        crate::test_support::fuzz("csv", &seeds, |bytes| {
+            let _ = parse(bytes, None, None);
+            let _ = parse(bytes, Some(TextEncoding::Windows1252), Some(b','));
+        });
+    }
 }

@@ -264,4 +264,24 @@ mod tests {
             Some("csv".to_owned())
         );
     }
+
+    /// Fuzzing (issue 18): any query string of a works search or export is read or refused
+    /// with a 400 problem, never a panic.
+    #[test]
+    fn fuzzed_query_strings_are_read_or_refused_with_a_400() {
+        let seeds: &[&[u8]] = &[
+            b"q=coop%C3%A9ratives+-agricole&type=doctoral-thesis,hdr&year_from=2015&year_to=2020&sort=year_desc&limit=50",
+            b"q=%22%C3%A9conomie+solidaire%22&region=FR-OCC&language=fr&theme=cooperatives&access=open",
+            b"format=csv&q=title:(mutuelle&institution=Universit%C3%A9+de+Lyon&source=hal",
+            b"cursor=abc&limit=0&sort=relevance",
+        ];
+        crate::test_support::fuzz("works query", seeds, |bytes| {
+            let query = String::from_utf8_lossy(bytes);
+            for export in [false, true] {
+                if let Err(problem) = parse(&query, export) {
+                    assert_eq!(problem.status, 400, "{}", problem.detail);
+                }
+            }
+        });
+    }
 }

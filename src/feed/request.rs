@@ -306,4 +306,23 @@ mod tests {
         assert_eq!(until.granularity(), Granularity::Day);
         assert_eq!(until.last_second(), 86_399);
     }
+
+    /// Fuzzing (issue 18): any query string is an OAI-PMH request or an OAI-PMH error, never a
+    /// panic.
+    #[test]
+    fn fuzzed_query_strings_are_requests_or_oai_errors() {
+        let seeds: &[&[u8]] = &[
+            b"verb=ListRecords&metadataPrefix=oai_dc&from=2026-01-01&until=2026-12-31T23:59:59Z&set=type:THESE",
+            b"verb=GetRecord&identifier=oai%3Aessor.local%3Aw123&metadataPrefix=oai_dc",
+            b"verb=ListIdentifiers&resumptionToken=abc.def",
+            b"verb=Identify",
+            b"verb=ListSets&verb=ListSets",
+        ];
+        crate::test_support::fuzz("oai request", seeds, |bytes| {
+            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(bytes)
+                .map(|(key, value)| (key.into_owned(), value.into_owned()))
+                .collect();
+            let _ = parse(&pairs);
+        });
+    }
 }

@@ -412,4 +412,28 @@ mod tests {
         assert_eq!(OdsMark::parse(Some(&mark.to_string())), mark);
         assert_eq!(OdsMark::parse(None), OdsMark::default());
     }
+
+    /// Fuzzing (issue 18): JSON answers mutated from HAL's real one are read, and their record
+    /// lists and fields looked up, without a panic.
+    #[test]
+    fn fuzzed_json_answers_are_read_without_panicking() {
+        let hal = std::fs::read(
+            crate::test_support::fixtures_dir().join("non-oai/hal-search-droit-2026-10-04.json"),
+        )
+        .unwrap();
+        let small = br#"{"results": [{"id": 1, "title": {"fr": "Coop\u00e9ratives"}, "a": [1, [2, {"b": null}]]}], "total_count": 1}"#;
+        crate::test_support::fuzz("json", &[&hal, small], |bytes| {
+            let Ok(document) = parse_json(bytes, "fuzz") else {
+                return;
+            };
+            for path in ["response.docs", "results", "", "a.b.c"] {
+                if let Ok(records) = list_at(document.clone(), path, "fuzz") {
+                    for record in &records {
+                        let _ = json_path(record, "title.fr");
+                        let _ = json_path(record, "a.b");
+                    }
+                }
+            }
+        });
+    }
 }

@@ -7,8 +7,8 @@ use std::ops::Bound;
 use serde::Deserialize;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, QueryParserError,
-    RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser,
+    QueryParserError, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -158,7 +158,7 @@ fn grammar_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, QueryP
 
 /// `q`'s words (letters and digits; everything else separates them), each a quoted literal so
 /// that no word is read as syntax (`OR`, `AND`), all required. No word: every work, as a blank
-/// `q`.
+/// `q`; words that leave no term to search (the analysers drop over-long ones): no work.
 fn plain_words_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, SearchError> {
     let text: String = q
         .chars()
@@ -172,9 +172,8 @@ fn plain_words_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, Se
     if words.is_empty() {
         return Ok(Box::new(AllQuery));
     }
-    grammar_query(parser, &words.join(" ")).map_err(|error| SearchError::BadQuery {
-        message: format!("`q` cannot be searched: {error}"),
-    })
+    // Words the analysers drop (over-long ones) leave no term: nothing can match them.
+    Ok(grammar_query(parser, &words.join(" ")).unwrap_or_else(|_| Box::new(EmptyQuery)))
 }
 
 /// Replaces the names people type (`title:`) by the index fields they stand for (`title_fr`

@@ -365,6 +365,14 @@ fn unreadable_queries_are_searched_as_their_plain_words() {
         }
     }
     assert_eq!(ids(&f.index, &query("(((")).len(), 4, "no word: every work");
+    // Found by fuzzing: a word over the analysers' length limit left no term, and the query
+    // was refused ("only excluding terms given").
+    let long_word = format!("c{}", "h".repeat(300));
+    assert_eq!(ids(&f.index, &query(&long_word)), set(&[]));
+    assert_eq!(
+        ids(&f.index, &query(&format!("{long_word}&h=h`h"))),
+        set(&[])
+    );
 }
 
 #[test]
@@ -803,4 +811,24 @@ fn an_index_of_another_schema_or_store_is_rebuilt() {
     let report = index.update(&other).expect("update");
     assert!(report.rebuilt);
     assert_eq!(index.num_works(), 1);
+}
+
+/// Fuzzing (issue 18): any `q` up to the limit is a search that answers, never an error.
+#[test]
+fn fuzzed_queries_always_answer() {
+    let f = fixture(&corpus());
+    let seeds: &[&[u8]] = &[
+        b"cheval",
+        b"\"\xC3\xA9conomie solidaire\" OR title:coop\xC3\xA9ratives -agricole",
+        b"author:dupont year:[2015 TO 2020] (cheval OR mutuelle)^2",
+        b"keyword: IN [cooperative mutuelle] titre:*",
+    ];
+    crate::test_support::fuzz("search q", seeds, |bytes| {
+        let q = String::from_utf8_lossy(bytes);
+        match f.index.search(&query(&q)) {
+            Ok(_) => {}
+            Err(SearchError::BadQuery { .. }) if q.chars().count() > 1_000 => {}
+            Err(error) => panic!("{error:?}"),
+        }
+    });
 }

@@ -501,3 +501,34 @@ fn oversized_fields_and_records_are_rejected_alone() {
     let page = parse_page(&page_around(&just_under, false)).unwrap();
     assert_eq!(records(&page).len(), 3);
 }
+
+/// Fuzzing (issue 18): pages mutated from real responses are decoded and parsed without a
+/// panic, whatever their bytes; every record is stored or kept aside with a reason.
+#[test]
+fn fuzzed_pages_are_decoded_and_parsed_without_panicking() {
+    let dir = fixtures_dir().join("oai");
+    let seeds: Vec<Vec<u8>> = [
+        "hal-listrecords-oai_dc-tel-thesis-excerpt-from-js.xml",
+        "zenodo-listrecords-oai_dc-from-resumed-last-page.xml",
+        "zenodo-listidentifiers-page1-resumptiontoken-with-deleted.xml",
+        "citebase-eprints-getrecord-oai_dc-2005.xml",
+        "dspace-mit-listrecords-error-noRecordsMatch.xml",
+    ]
+    .iter()
+    .map(|name| std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")))
+    .collect();
+    let seeds: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    crate::test_support::fuzz("oai page", &seeds, |bytes| {
+        let Ok(decoded) = crate::xml::decode(bytes, None) else {
+            return;
+        };
+        let _ = scan_resumption_token(&decoded.text);
+        if let Ok(page) = parse_page(&decoded.text) {
+            for item in &page.items {
+                if let PageItem::Reject(reject) = item {
+                    assert!(!reject.reason.is_empty(), "a reject without its reason");
+                }
+            }
+        }
+    });
+}
