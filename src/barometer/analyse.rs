@@ -3,12 +3,12 @@
 //! semesters of the window, established sources only), newly active institutions and regions,
 //! and the plain notes when there is too little data. Pure; the method is `docs/barometer.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::model::{ExampleWork, Finding, NewlyActive, Note, Parameters, Row, Side, SideStatus};
 use super::model::{ExcludedSource, Table};
 use super::regions::region_name;
-use super::tally::{Cell, SideTally, Signal, Tally};
+use super::tally::{Cell, Counts, SideTally, Signal, Tally};
 use crate::vocab::{DegreeType, Lang};
 
 /// French and English labels of the themes, by id.
@@ -189,7 +189,7 @@ fn table(
     parameters: &Parameters,
     themes: &ThemeLabels,
 ) -> Table {
-    let empty = HashMap::new();
+    let empty = Counts::default();
     let cells = tally.dimensions.get(dimension).unwrap_or(&empty);
     let mut rows: Vec<(&String, &Cell)> = cells.iter().collect();
     rows.sort_by(|(a_key, a), (b_key, b)| {

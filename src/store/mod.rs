@@ -13,7 +13,8 @@
 //! to): `mod.rs` (open, schema version, stats); `dedup.rs` (features, the blocking index,
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
 //! index, written with every work); `records.rs` (the harvest's writes, the change log, record
-//! listings); `barometer.rs` (the barometer's frozen editions); `encode.rs` (values' bytes,
+//! listings); `scan.rs` (every work decoded on all cores, in id order); `barometer.rs` (the
+//! barometer's frozen editions); `encode.rs` (values' bytes,
 //! pure); `tables.rs` (every table); `key.rs`
 //! ([`RecordKey`]); `model.rs`; `error.rs`.
 
@@ -26,6 +27,7 @@ mod key;
 mod model;
 mod records;
 mod registrations;
+mod scan;
 mod tables;
 mod works;
 
