@@ -127,8 +127,21 @@ fn analyse_side(
             format!("{count} works dated by year only cannot be placed in a semester and are not counted."),
         ));
     }
-    let tables = ["theme", "type", "discipline", "region", "institution"]
-        .into_iter()
+    // Programmes are also counted by certification level.
+    let dimensions: &[&str] = if teaching {
+        &[
+            "theme",
+            "level",
+            "type",
+            "discipline",
+            "region",
+            "institution",
+        ]
+    } else {
+        &["theme", "type", "discipline", "region", "institution"]
+    };
+    let tables = dimensions
+        .iter()
         .map(|dimension| table(tally, dimension, parameters, themes))
         .collect();
     let (emerging, declining) = if status == SideStatus::Ok {
@@ -166,7 +179,16 @@ fn label(dimension: &str, key: &str, themes: &ThemeLabels) -> String {
             .map_or(key, |kind| kind.label(Lang::Fr))
             .to_owned(),
         "region" => region_name(key).to_owned(),
+        "level" => level_label(key),
         _ => key.to_owned(),
+    }
+}
+
+/// "Niveau 6 (EQF 6)": France's levels since 2019 are the European ones.
+fn level_label(key: &str) -> String {
+    match key.strip_prefix("eqf-") {
+        Some(level) => format!("Niveau {level} (EQF {level})"),
+        None => "Niveau non renseigné (level not given)".to_owned(),
     }
 }
 

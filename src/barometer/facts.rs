@@ -81,6 +81,8 @@ struct FieldsRow {
     #[serde(default)]
     discipline: Option<Value<String>>,
     #[serde(default)]
+    level: Option<Value<u8>>,
+    #[serde(default)]
     institution: Option<Value<String>>,
     #[serde(default)]
     date: Option<Value<PartialDate>>,
@@ -104,6 +106,8 @@ pub struct WorkFacts {
     pub sources: Vec<String>,
     pub degree_type: DegreeType,
     pub discipline: Option<String>,
+    /// Certification level (EQF 1 to 8), training programmes.
+    pub level: Option<u8>,
     pub institution: Option<String>,
     /// ISO 3166-2, one code per region (see `regions::canonical_region`).
     pub regions: Vec<String>,
@@ -218,6 +222,7 @@ pub fn place(
         sources,
         degree_type,
         discipline: fields.discipline.map(|d| d.value),
+        level: fields.level.map(|level| level.value),
         institution: fields.institution.map(|i| i.value),
         regions: regions.into_iter().map(str::to_owned).collect(),
         themes: fields.themes.into_iter().map(|t| t.theme).collect(),

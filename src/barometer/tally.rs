@@ -229,6 +229,9 @@ impl Tally {
         if let Some(discipline) = &facts.discipline {
             count("discipline", discipline);
         }
+        if facts.is_teaching() {
+            count("level", &level_key(facts.level));
+        }
         for region in &facts.regions {
             count("region", region);
         }
@@ -287,6 +290,11 @@ impl Tally {
             );
         }
     }
+}
+
+/// The row of a programme's certification level: `eqf-6`, or `none` when not given.
+pub fn level_key(level: Option<u8>) -> String {
+    level.map_or_else(|| "none".to_owned(), |level| format!("eqf-{level}"))
 }
 
 /// Counts one covered work in the signal of `key` (a theme or a term).

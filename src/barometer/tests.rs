@@ -60,6 +60,7 @@ fn work(number: usize, source: &str, date: (i32, u8), title: &str, themes: &[&st
             advisors: None,
             degree_type: sourced(DegreeType::DoctoralThesis, source),
             discipline: Some(sourced("Sociologie".to_owned(), source)),
+            level: None,
             institution: Some(sourced(format!("Université {}", number % 7), source)),
             date: Some(sourced(
                 PartialDate {

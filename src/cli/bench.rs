@@ -423,6 +423,7 @@ impl SyntheticWorks {
                 DegreeType::DoctoralThesis
             }),
             discipline: None,
+            level: None,
             institution: Some(sourced(format!("Université {}", n % 80))),
             date: Some(sourced(PartialDate::year(1990 + (n % 35) as i32))),
             language: Some(sourced(
