@@ -25,6 +25,14 @@ const TOPICS: [&str; 4] = [
     "Insertion par l'activité économique",
 ];
 
+/// Programme topics; the last one is not taught any more in 2026-S1.
+const PROGRAMME_TOPICS: [&str; 4] = [
+    "Gestion des associations",
+    "Finance solidaire",
+    "Économie circulaire",
+    "Comptabilité des coopératives",
+];
+
 fn sourced<T>(value: T, source: &str) -> Sourced<T> {
     Sourced {
         value,
@@ -33,7 +41,10 @@ fn sourced<T>(value: T, source: &str) -> Sourced<T> {
 }
 
 /// 25 works per source and semester of 2022-S2..2026-S1, each on one topic in turn; in
-/// 2026-S1 one in three is about platform cooperatives (in French or English).
+/// 2026-S1 one in three is about platform cooperatives (in French or English). Then 12
+/// training programmes per source and semester, levels 5 to 7 (one in twelve without), each
+/// on one programme topic in turn; in 2026-S1 one in three is about tiers-lieux, and the
+/// last topic is gone.
 fn corpus() -> Vec<Work> {
     let edition = Semester::parse("2026-S1").unwrap();
     let mut works = Vec::new();
@@ -74,6 +85,7 @@ fn corpus() -> Vec<Work> {
                         advisors: None,
                         degree_type: sourced(DegreeType::DoctoralThesis, source),
                         discipline: Some(sourced("Économie".to_owned(), source)),
+                        level: None,
                         institution: Some(sourced(format!("Université {source}"), source)),
                         date: Some(sourced(
                             PartialDate {
@@ -101,7 +113,71 @@ fn corpus() -> Vec<Work> {
             }
         }
     }
+    for semester in edition.window(8) {
+        for source in SOURCES {
+            for n in 0..12 {
+                let number = works.len();
+                let title = if semester == edition && n % 3 == 0 {
+                    "Tiers-lieux solidaires".to_owned()
+                } else if semester == edition {
+                    PROGRAMME_TOPICS[number % 3].to_owned()
+                } else {
+                    PROGRAMME_TOPICS[number % 4].to_owned()
+                };
+                works.push(programme(number + 1, source, semester, title, n));
+            }
+        }
+    }
     works
+}
+
+/// A training programme of `semester` from `source`; its level from `n`.
+fn programme(number: usize, source: &str, semester: Semester, title: String, n: usize) -> Work {
+    let title = Title {
+        text: title,
+        lang: Some("fr".to_owned()),
+        subtitle: None,
+    };
+    let month = if semester.half() == 1 { 2 } else { 9 };
+    Work {
+        id: format!("w{number:08}"),
+        datestamp: "2026-11-01T00:00:00Z".to_owned(),
+        deleted: false,
+        merged_into: None,
+        aliases: Vec::new(),
+        members: vec![Member {
+            source: source.to_owned(),
+            identifier: format!("rncp:{source}:{number}"),
+        }],
+        merges: Vec::new(),
+        fields: Some(WorkFields {
+            title: Some(sourced(title.clone(), source)),
+            titles: vec![sourced(title, source)],
+            authors: None,
+            advisors: None,
+            degree_type: sourced(DegreeType::TrainingProgramme, source),
+            discipline: None,
+            level: (n != 11).then(|| sourced(5 + (n % 3) as u8, source)),
+            institution: Some(sourced(format!("Organisme {source}"), source)),
+            date: Some(sourced(
+                PartialDate {
+                    year: semester.year(),
+                    month: Some(month),
+                    day: None,
+                },
+                source,
+            )),
+            language: Some(sourced("fr".to_owned(), source)),
+            abstracts: Vec::new(),
+            keywords: Vec::new(),
+            identifiers: Vec::new(),
+            access: sourced(Access::Open, source),
+            licence: None,
+            regions: vec!["FR-NAQ".to_owned()],
+            themes: Vec::new(),
+            relevance: 0.8,
+        }),
+    }
 }
 
 /// A workspace whose store holds the corpus (and the store, open).
@@ -172,6 +248,45 @@ fn an_edition_is_served_as_json_with_its_emerging_findings() {
     let work = server.get(example["href"].as_str().unwrap());
     assert_eq!(work.status, 200);
     assert_eq!(work.json()["id"], example["id"]);
+
+    // The teaching side: programmes by certification level, a topic emerging, one declining.
+    let teaching = &edition["teaching"];
+    assert_eq!(teaching["status"], "ok", "{teaching:#}");
+    let levels = teaching["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|table| table["dimension"] == "level")
+        .unwrap_or_else(|| panic!("no level table: {teaching:#}"));
+    let level_rows: Vec<(&str, u64)> = levels["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["key"].as_str().unwrap(),
+                row["counts"][7].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        level_rows,
+        [("eqf-5", 12), ("eqf-6", 12), ("eqf-7", 9), ("none", 3)],
+        "{levels:#}"
+    );
+    assert_eq!(levels["rows"][0]["label"], "Niveau 5 (EQF 5)");
+    let topic = teaching["emerging"][0]["term"].as_str().unwrap_or_default();
+    assert!(topic.contains("lieux"), "{teaching:#}");
+    let declining: Vec<&str> = teaching["declining"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["term"].as_str().unwrap())
+        .collect();
+    assert!(
+        declining.iter().any(|term| term.contains("comptabilite")),
+        "{declining:?}"
+    );
 
     let volatile = [("essor_version", "[version]")];
     insta::assert_snapshot!("edition", json_snapshot(&response.text(), &volatile));

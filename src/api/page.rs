@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::problem::Problem;
 use super::{AppState, blocking};
 use crate::barometer::{self, Edition, EditionStatus, ExampleWork, Finding, NewlyActive, Note};
-use crate::barometer::{Semester, emerging_chart, regions_map, themes_chart};
+use crate::barometer::{Semester, Side, emerging_chart, regions_map, themes_chart};
 use crate::vocab::Lang;
 
 /// A finding as the page words it.
@@ -91,6 +91,8 @@ struct BarometerPage {
     regions_svg: String,
     teaching_notes: Vec<Note>,
     teaching_emerging: Vec<FindingLine>,
+    teaching_declining: Vec<FindingLine>,
+    teaching_tables: Vec<TableLine>,
     before_semesters: usize,
     min_score: f64,
     min_support: u32,
@@ -107,9 +109,40 @@ fn table_title(dimension: &str) -> String {
         "discipline" => "Disciplines",
         "region" => "Régions / Regions",
         "institution" => "Établissements / Institutions",
+        "level" => "Niveaux de certification / Certification levels",
         other => other,
     }
     .to_owned()
+}
+
+/// A side's tables as the page shows them: the 15 largest rows of each.
+fn table_lines(side: &Side) -> Vec<TableLine> {
+    side.tables
+        .iter()
+        .map(|table| TableLine {
+            title: table_title(&table.dimension),
+            rows: table
+                .rows
+                .iter()
+                .take(15)
+                .map(|row| RowLine {
+                    label: if table.dimension == "type" {
+                        crate::vocab::DegreeType::from_slug(&row.key).map_or_else(
+                            || row.label.clone(),
+                            |kind| format!("{} / {}", kind.label(Lang::Fr), kind.label(Lang::En)),
+                        )
+                    } else {
+                        row.label.clone()
+                    },
+                    counts: row.counts.clone(),
+                    growth: row
+                        .growth
+                        .map(|g| format!("{:+.0} %", g * 100.0))
+                        .unwrap_or_else(|| "—".to_owned()),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The page of an edition. `works_base` prefixes a work id to link to it (`/api/v1/works/`);
@@ -149,35 +182,7 @@ pub fn barometer_page(
         new_emerging: edition.changes.new_emerging.join(", "),
         no_longer_emerging: edition.changes.no_longer_emerging.join(", "),
         themes_svg: themes_chart(edition),
-        tables: research
-            .tables
-            .iter()
-            .map(|table| TableLine {
-                title: table_title(&table.dimension),
-                rows: table
-                    .rows
-                    .iter()
-                    .take(15)
-                    .map(|row| RowLine {
-                        label: if table.dimension == "type" {
-                            crate::vocab::DegreeType::from_slug(&row.key).map_or_else(
-                                || row.label.clone(),
-                                |kind| {
-                                    format!("{} / {}", kind.label(Lang::Fr), kind.label(Lang::En))
-                                },
-                            )
-                        } else {
-                            row.label.clone()
-                        },
-                        counts: row.counts.clone(),
-                        growth: row
-                            .growth
-                            .map(|g| format!("{:+.0} %", g * 100.0))
-                            .unwrap_or_else(|| "—".to_owned()),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        tables: table_lines(research),
         window: edition.window.iter().map(ToString::to_string).collect(),
         regions_svg: regions_map(edition),
         teaching_notes: edition.teaching.notes.clone(),
@@ -186,6 +191,16 @@ pub fn barometer_page(
             .emerging
             .iter()
             .map(FindingLine::of)
+            .collect(),
+        teaching_declining: edition
+            .teaching
+            .declining
+            .iter()
+            .map(FindingLine::of)
+            .collect(),
+        teaching_tables: table_lines(&edition.teaching)
+            .into_iter()
+            .filter(|table| !table.rows.is_empty())
             .collect(),
         before_semesters: edition.window.len().saturating_sub(1),
         min_score: edition.parameters.min_score,

@@ -3,12 +3,12 @@
 //! semesters of the window, established sources only), newly active institutions and regions,
 //! and the plain notes when there is too little data. Pure; the method is `docs/barometer.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::model::{ExampleWork, Finding, NewlyActive, Note, Parameters, Row, Side, SideStatus};
 use super::model::{ExcludedSource, Table};
 use super::regions::region_name;
-use super::tally::{Cell, SideTally, Signal, Tally};
+use super::tally::{Cell, Counts, SideTally, Signal, Tally};
 use crate::vocab::{DegreeType, Lang};
 
 /// French and English labels of the themes, by id.
@@ -127,8 +127,21 @@ fn analyse_side(
             format!("{count} works dated by year only cannot be placed in a semester and are not counted."),
         ));
     }
-    let tables = ["theme", "type", "discipline", "region", "institution"]
-        .into_iter()
+    // Programmes are also counted by certification level.
+    let dimensions: &[&str] = if teaching {
+        &[
+            "theme",
+            "level",
+            "type",
+            "discipline",
+            "region",
+            "institution",
+        ]
+    } else {
+        &["theme", "type", "discipline", "region", "institution"]
+    };
+    let tables = dimensions
+        .iter()
         .map(|dimension| table(tally, dimension, parameters, themes))
         .collect();
     let (emerging, declining) = if status == SideStatus::Ok {
@@ -166,7 +179,16 @@ fn label(dimension: &str, key: &str, themes: &ThemeLabels) -> String {
             .map_or(key, |kind| kind.label(Lang::Fr))
             .to_owned(),
         "region" => region_name(key).to_owned(),
+        "level" => level_label(key),
         _ => key.to_owned(),
+    }
+}
+
+/// "Niveau 6 (EQF 6)": France's levels since 2019 are the European ones.
+fn level_label(key: &str) -> String {
+    match key.strip_prefix("eqf-") {
+        Some(level) => format!("Niveau {level} (EQF {level})"),
+        None => "Niveau non renseigné (level not given)".to_owned(),
     }
 }
 
@@ -189,7 +211,7 @@ fn table(
     parameters: &Parameters,
     themes: &ThemeLabels,
 ) -> Table {
-    let empty = HashMap::new();
+    let empty = Counts::default();
     let cells = tally.dimensions.get(dimension).unwrap_or(&empty);
     let mut rows: Vec<(&String, &Cell)> = cells.iter().collect();
     rows.sort_by(|(a_key, a), (b_key, b)| {

@@ -1,15 +1,100 @@
 //! A work reduced to what the barometer counts: its semester, sources, type, discipline,
-//! institution, regions, themes and terms. Pure: the store's works go in, facts come out.
+//! institution, regions, themes and terms. Pure: stored works go in, facts come out.
+//!
+//! Works are read from the store as [`WorkRow`] (and, for the coverage pass, [`CoverageRow`]):
+//! the few fields of `works::Work` the barometer needs, under the same names, so that decoding
+//! skips the rest (authors, identifiers, merge reasons, theme matches) instead of building it.
 
 use std::collections::BTreeSet;
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
 use super::Semester;
 use super::regions::canonical_region;
-use super::terms::{Term, work_terms};
-use crate::works::Work;
+use super::terms::{WorkTerms, read_terms};
+use crate::normalize::PartialDate;
+use crate::vocab::DegreeType;
 
 /// The slug of training programmes, the teaching side's record type.
-pub const TRAINING_SLUG: &str = crate::vocab::DegreeType::TrainingProgramme.slug();
+pub const TRAINING_SLUG: &str = DegreeType::TrainingProgramme.slug();
+
+/// A stored work as the barometer reads it (field names are `works::Work`'s).
+#[derive(Debug, Deserialize)]
+pub struct WorkRow {
+    id: String,
+    #[serde(default)]
+    deleted: bool,
+    #[serde(default)]
+    merged_into: Option<IgnoredAny>,
+    members: Vec<MemberRow>,
+    #[serde(default)]
+    fields: Option<FieldsRow>,
+}
+
+/// A stored work as the coverage pass reads it: liveness, sources and date only.
+#[derive(Debug, Deserialize)]
+pub struct CoverageRow {
+    #[serde(default)]
+    deleted: bool,
+    #[serde(default)]
+    merged_into: Option<IgnoredAny>,
+    members: Vec<MemberRow>,
+    #[serde(default)]
+    fields: Option<DateRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MemberRow {
+    source: String,
+}
+
+/// `works::Sourced<T>`: the value, its sources skipped.
+#[derive(Debug, Deserialize)]
+struct Value<T> {
+    value: T,
+}
+
+#[derive(Debug, Deserialize)]
+struct TextRow {
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ThemeRow {
+    theme: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DateRow {
+    #[serde(default)]
+    date: Option<Value<PartialDate>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FieldsRow {
+    #[serde(default)]
+    title: Option<Value<TextRow>>,
+    #[serde(default)]
+    titles: Vec<Value<TextRow>>,
+    degree_type: Value<DegreeType>,
+    #[serde(default)]
+    discipline: Option<Value<String>>,
+    #[serde(default)]
+    level: Option<Value<u8>>,
+    #[serde(default)]
+    institution: Option<Value<String>>,
+    #[serde(default)]
+    date: Option<Value<PartialDate>>,
+    #[serde(default)]
+    abstracts: Vec<Value<TextRow>>,
+    #[serde(default)]
+    keywords: Vec<Value<TextRow>>,
+    #[serde(default)]
+    regions: Vec<String>,
+    #[serde(default)]
+    themes: Vec<ThemeRow>,
+}
 
 /// What the barometer counts of one live work placed in a semester.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,22 +104,23 @@ pub struct WorkFacts {
     pub semester: Semester,
     /// Sources of its member records, sorted, distinct.
     pub sources: Vec<String>,
-    /// `vocab::DegreeType` slug.
-    pub degree_type: String,
+    pub degree_type: DegreeType,
     pub discipline: Option<String>,
+    /// Certification level (EQF 1 to 8), training programmes.
+    pub level: Option<u8>,
     pub institution: Option<String>,
     /// ISO 3166-2, one code per region (see `regions::canonical_region`).
     pub regions: Vec<String>,
     /// Theme ids.
     pub themes: Vec<String>,
-    /// Empty unless asked for (the coverage pass does not need them).
-    pub terms: Vec<Term>,
+    /// Empty unless asked for (works of sources that are not established need none).
+    pub terms: WorkTerms,
 }
 
 impl WorkFacts {
     /// A training programme (the teaching side) rather than research.
     pub fn is_teaching(&self) -> bool {
-        self.degree_type == TRAINING_SLUG
+        self.degree_type == DegreeType::TrainingProgramme
     }
 }
 
@@ -50,60 +136,96 @@ pub enum Placement {
     Outside,
 }
 
-/// Places a work in the window `first..=last`; terms are read only when `with_terms`.
-pub fn place(work: &Work, first: Semester, last: Semester, with_terms: bool) -> Placement {
-    let Some(fields) = work.fields.as_ref().filter(|_| work.is_live()) else {
-        return Placement::Outside;
+/// The semester of a live work's date within `first..=last`, or where else it falls.
+enum Dated {
+    In(Semester),
+    YearOnly,
+    Outside,
+}
+
+fn dated(date: Option<&PartialDate>, first: Semester, last: Semester) -> Dated {
+    let Some(date) = date else {
+        return Dated::Outside;
     };
-    let Some(date) = fields.date.as_ref().map(|date| &date.value) else {
-        return Placement::Outside;
-    };
-    let degree_type = fields.degree_type.value.slug().to_owned();
-    let Some(semester) = Semester::of_date(date) else {
-        if (first.year()..=last.year()).contains(&date.year) {
-            return Placement::YearOnly {
-                teaching: degree_type == TRAINING_SLUG,
-            };
-        }
-        return Placement::Outside;
-    };
-    if semester < first || semester > last {
+    match Semester::of_date(date) {
+        Some(semester) if semester >= first && semester <= last => Dated::In(semester),
+        Some(_) => Dated::Outside,
+        None if (first.year()..=last.year()).contains(&date.year) => Dated::YearOnly,
+        None => Dated::Outside,
+    }
+}
+
+fn distinct_sources(members: Vec<MemberRow>) -> Vec<String> {
+    let sources: BTreeSet<String> = members.into_iter().map(|member| member.source).collect();
+    sources.into_iter().collect()
+}
+
+/// The semester and sources of a live work of the window `first..=last` (the coverage pass).
+pub fn cover(
+    work: CoverageRow,
+    first: Semester,
+    last: Semester,
+) -> Option<(Semester, Vec<String>)> {
+    if work.deleted || work.merged_into.is_some() {
+        return None;
+    }
+    let date = work.fields?.date.map(|date| date.value);
+    match dated(date.as_ref(), first, last) {
+        Dated::In(semester) => Some((semester, distinct_sources(work.members))),
+        Dated::YearOnly | Dated::Outside => None,
+    }
+}
+
+/// Places a work in the window `first..=last`; its terms are read only when `with_terms(its
+/// sources)` (the counts want them only from established sources).
+pub fn place(
+    work: WorkRow,
+    first: Semester,
+    last: Semester,
+    with_terms: impl Fn(&[String]) -> bool,
+) -> Placement {
+    if work.deleted || work.merged_into.is_some() {
         return Placement::Outside;
     }
-    let sources: BTreeSet<&str> = work.members.iter().map(|m| m.source.as_str()).collect();
+    let Some(fields) = work.fields else {
+        return Placement::Outside;
+    };
+    let degree_type = fields.degree_type.value;
+    let semester = match dated(fields.date.as_ref().map(|date| &date.value), first, last) {
+        Dated::In(semester) => semester,
+        Dated::YearOnly => {
+            return Placement::YearOnly {
+                teaching: degree_type == DegreeType::TrainingProgramme,
+            };
+        }
+        Dated::Outside => return Placement::Outside,
+    };
     let regions: BTreeSet<&str> = fields.regions.iter().map(|r| canonical_region(r)).collect();
-    let title = fields
-        .title
-        .as_ref()
-        .map(|title| title.value.text.clone())
-        .unwrap_or_default();
-    let terms = if with_terms {
-        let titles = fields
+    let sources = distinct_sources(work.members);
+    let terms = if with_terms(&sources) {
+        let texts = fields
             .titles
             .iter()
-            .map(|t| (t.value.text.as_str(), t.value.lang.as_deref()));
-        let keywords = fields
-            .keywords
-            .iter()
-            .map(|k| (k.value.text.as_str(), k.value.lang.as_deref()));
-        let abstracts = fields
-            .abstracts
-            .iter()
-            .map(|a| (a.value.text.as_str(), a.value.lang.as_deref()));
-        work_terms(titles.chain(keywords).chain(abstracts))
+            .chain(&fields.keywords)
+            .chain(&fields.abstracts);
+        read_terms(texts.map(|text| text.value.text.as_str()))
     } else {
-        Vec::new()
+        WorkTerms::default()
     };
     Placement::Placed(Box::new(WorkFacts {
-        id: work.id.clone(),
-        title,
+        id: work.id,
+        title: fields
+            .title
+            .map(|title| title.value.text)
+            .unwrap_or_default(),
         semester,
-        sources: sources.into_iter().map(str::to_owned).collect(),
+        sources,
         degree_type,
-        discipline: fields.discipline.as_ref().map(|d| d.value.clone()),
-        institution: fields.institution.as_ref().map(|i| i.value.clone()),
+        discipline: fields.discipline.map(|d| d.value),
+        level: fields.level.map(|level| level.value),
+        institution: fields.institution.map(|i| i.value),
         regions: regions.into_iter().map(str::to_owned).collect(),
-        themes: fields.themes.iter().map(|t| t.theme.clone()).collect(),
+        themes: fields.themes.into_iter().map(|t| t.theme).collect(),
         terms,
     }))
 }

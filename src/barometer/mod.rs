@@ -5,8 +5,11 @@
 //! An edition is one semester (`2026-S1`: January–June by defence or publication date) and the
 //! seven before it. Its content is a pure function of the works ([`compute`]): each work is
 //! reduced to its facts (`facts.rs`: semester, sources, type, discipline, institution, regions,
-//! themes, terms from `terms.rs`), counted in two passes (`tally.rs`: first which sources are
-//! present in which semesters, then everything else), and the counts become volumes and
+//! themes, terms from `terms.rs`), counted in two passes over the store, each decoding only
+//! the fields it needs on every core (`Store::scan_works`) and counting in the works' order
+//! (`tally.rs`: first which sources are present in which semesters, then everything else, the
+//! terms of every work by hash only (`term_counts.rs`), then the evidence of the terms that may
+//! be findings), and the counts become volumes and
 //! findings (`analyse.rs`: Dunning's G² of the edition's semester against the earlier ones,
 //! on the *established* sources only, those with works in both periods, so that a newly
 //! harvested repository is never a trend). [`build`] adds the store: provenance, the previous
@@ -27,18 +30,22 @@ mod readiness;
 mod regions;
 mod semester;
 mod tally;
+mod term_counts;
 mod terms;
 
 pub use analyse::{ThemeLabels, g2};
 pub use charts::{emerging_chart, escape, regions_map, svg_files, themes_chart};
 pub use csv::csv_files;
-pub use facts::{Placement, TRAINING_SLUG, WorkFacts, place};
+pub use facts::{CoverageRow, Placement, TRAINING_SLUG, WorkFacts, WorkRow, cover, place};
 pub use model::*;
 pub use readiness::{Unsettled, unsettled};
 pub use regions::{canonical_region, region_name};
 pub use semester::{Semester, SemesterError};
 pub use tally::{Coverage, Tally};
-pub use terms::{Term, work_terms};
+pub use term_counts::TermCounts;
+pub use terms::{Term, WorkTerms, read_terms, work_terms};
+
+use serde::de::DeserializeOwned;
 
 use crate::classify::Thesaurus;
 use crate::store::{EditionSaved, Store, StoreError};
@@ -102,28 +109,137 @@ pub fn theme_labels(thesaurus: &Thesaurus) -> ThemeLabels {
         .collect()
 }
 
-/// The two sides (research, teaching) of the edition of `edition`, from the works that
-/// `for_each_work` visits (it is called twice: coverage, then counts). Pure.
-pub fn compute<E>(
+/// Where [`compute`] reads works from: every work, in id order, decoded as `W` (a struct of
+/// the fields wanted: the rest of a stored work is skipped, not built) and mapped by `map`,
+/// each result handed to `visit` in the works' order. `map` may run on several threads.
+pub trait WorkSource {
+    type Error;
+    fn scan<W, T>(
+        &self,
+        map: impl Fn(W) -> T + Sync,
+        visit: impl FnMut(T),
+    ) -> Result<(), Self::Error>
+    where
+        W: DeserializeOwned,
+        T: Send;
+}
+
+/// The store's works, decoded and mapped on every core.
+impl WorkSource for Store {
+    type Error = StoreError;
+
+    fn scan<W, T>(
+        &self,
+        map: impl Fn(W) -> T + Sync,
+        mut visit: impl FnMut(T),
+    ) -> Result<(), StoreError>
+    where
+        W: DeserializeOwned,
+        T: Send,
+    {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        self.scan_works(threads, map, |item| {
+            visit(item);
+            Ok(())
+        })
+    }
+}
+
+/// Works in memory (tests, small sets), read through their JSON form as the store's are.
+impl WorkSource for [Work] {
+    type Error = serde_json::Error;
+
+    fn scan<W, T>(
+        &self,
+        map: impl Fn(W) -> T + Sync,
+        mut visit: impl FnMut(T),
+    ) -> Result<(), serde_json::Error>
+    where
+        W: DeserializeOwned,
+        T: Send,
+    {
+        for work in self {
+            visit(map(serde_json::from_slice(&serde_json::to_vec(work)?)?));
+        }
+        Ok(())
+    }
+}
+
+/// The two sides (research, teaching) of the edition of `edition`, from `works`, read three
+/// times: which sources have works in which semesters (the coverage); then the counts, every
+/// term of the covered works counted by hash on the decoding threads (`term_counts.rs`); then
+/// the evidence of the terms that may be findings only. Pure but for the reading.
+pub fn compute<S: WorkSource + ?Sized>(
     edition: Semester,
     parameters: &Parameters,
     themes: &ThemeLabels,
-    mut for_each_work: impl FnMut(&mut dyn FnMut(&Work)) -> Result<(), E>,
-) -> Result<(Vec<Semester>, Side, Side), E> {
+    works: &S,
+) -> Result<(Vec<Semester>, Side, Side), S::Error> {
     let window = edition.window(parameters.semesters.max(2));
     let first = window[0];
     let mut coverage = Coverage::default();
-    for_each_work(&mut |work| {
-        if let Placement::Placed(facts) = place(work, first, edition, false) {
-            coverage.observe(&facts);
-        }
-    })?;
+    works.scan(
+        |work: CoverageRow| cover(work, first, edition),
+        |covered| {
+            if let Some((semester, sources)) = covered {
+                coverage.observe(semester, &sources);
+            }
+        },
+    )?;
     let mut tally = Tally::new(window.clone(), &coverage, parameters.examples);
-    for_each_work(&mut |work| match place(work, first, edition, true) {
-        Placement::Placed(facts) => tally.add(&facts),
-        Placement::YearOnly { teaching } => tally.add_year_only(teaching),
-        Placement::Outside => {}
-    })?;
+    let established = tally.established.clone();
+    let covered = |sources: &[String]| sources.iter().any(|s| established.contains(s));
+    let (research_terms, teaching_terms) = (TermCounts::default(), TermCounts::default());
+    works.scan(
+        |work: WorkRow| {
+            let mut placement = place(work, first, edition, covered);
+            if let Placement::Placed(facts) = &mut placement {
+                let counts = if facts.is_teaching() {
+                    &teaching_terms
+                } else {
+                    &research_terms
+                };
+                counts.count(facts.terms.hashes(), facts.semester == edition);
+                facts.terms = WorkTerms::default();
+            }
+            placement
+        },
+        |placement| match placement {
+            Placement::Placed(facts) => tally.add(&facts),
+            Placement::YearOnly { teaching } => tally.add_year_only(teaching),
+            Placement::Outside => {}
+        },
+    )?;
+    let candidates = |counts: TermCounts, side: &tally::SideTally| {
+        let (now, before) = side
+            .covered
+            .split_last()
+            .map_or((0, 0), |(now, before)| (*now, before.iter().sum::<u32>()));
+        counts.candidates(now, before, parameters)
+    };
+    let research_candidates = candidates(research_terms, &tally.research);
+    let teaching_candidates = candidates(teaching_terms, &tally.teaching);
+    if !research_candidates.is_empty() || !teaching_candidates.is_empty() {
+        works.scan(
+            |work: WorkRow| match place(work, first, edition, covered) {
+                Placement::Placed(mut facts) => {
+                    let candidates = if facts.is_teaching() {
+                        &teaching_candidates
+                    } else {
+                        &research_candidates
+                    };
+                    facts.terms.retain(|hash| candidates.contains(&hash));
+                    Some(facts)
+                }
+                Placement::YearOnly { .. } | Placement::Outside => None,
+            },
+            |facts| {
+                if let Some(facts) = facts {
+                    tally.add_terms(&facts);
+                }
+            },
+        )?;
+    }
     let (research, teaching) = analyse::analyse(&tally, parameters, themes);
     Ok((window, research, teaching))
 }
@@ -164,12 +280,7 @@ pub fn build(
         works_cursor: store.works_cursor()?,
     };
     let themes = theme_labels(thesaurus);
-    let (window, research, teaching) = compute(edition, &options.parameters, &themes, |visit| {
-        store.for_each_work(|work: Work| {
-            visit(&work);
-            Ok(())
-        })
-    })?;
+    let (window, research, teaching) = compute(edition, &options.parameters, &themes, store)?;
     let previous = store
         .barometer_edition::<Edition>(&edition.previous().to_string())?
         .map(|(_, previous)| previous);

@@ -152,7 +152,8 @@ pub struct Note {
 /// Volumes of one dimension.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
-    /// `theme`, `type`, `discipline`, `region`, `institution`.
+    /// `theme`, `type`, `discipline`, `region`, `institution`; and `level` (certification
+    /// level: `eqf-3` to `eqf-8`, `none`) on the teaching side.
     pub dimension: String,
     pub rows: Vec<Row>,
     /// Rows left out beyond `max_rows`.

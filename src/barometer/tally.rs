@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use foldhash::fast::FixedState;
+
 use super::Semester;
 use super::facts::WorkFacts;
 use super::model::{ExampleWork, ExcludedSource};
@@ -17,13 +19,14 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    pub fn observe(&mut self, facts: &WorkFacts) {
-        for source in &facts.sources {
+    /// A live work of `semester` with records from `sources`.
+    pub fn observe(&mut self, semester: Semester, sources: &[String]) {
+        for source in sources {
             if let Some(seen) = self.semesters.get_mut(source) {
-                seen.insert(facts.semester);
+                seen.insert(semester);
             } else {
                 self.semesters
-                    .insert(source.clone(), BTreeSet::from([facts.semester]));
+                    .insert(source.clone(), BTreeSet::from([semester]));
             }
         }
     }
@@ -58,6 +61,11 @@ const SOURCES_KEPT: usize = 8;
 /// Distinct writings kept per term.
 const SURFACES_KEPT: usize = 8;
 
+/// Values (of a dimension, themes, terms) to their counts. Hashed with a fixed seed: lookups
+/// are the hot loop of an edition (one per term of every work), and nothing depends on the
+/// maps' order (findings and rows are sorted).
+pub(super) type Counts<V> = HashMap<String, V, FixedState>;
+
 /// Works per semester of one value of a dimension.
 #[derive(Debug, Clone)]
 pub(super) struct Cell {
@@ -85,11 +93,14 @@ pub(super) struct SideTally {
     pub covered: Vec<u32>,
     pub year_only: u32,
     /// dimension → value → cell.
-    pub dimensions: BTreeMap<&'static str, HashMap<String, Cell>>,
-    pub themes: HashMap<String, Signal>,
-    pub terms: HashMap<String, Signal>,
+    pub dimensions: BTreeMap<&'static str, Counts<Cell>>,
+    pub themes: Counts<Signal>,
+    /// Only the terms that may be findings (`term_counts.rs` picks them).
+    pub terms: Counts<Signal>,
     /// The edition's semester's works from established sources, in the order seen.
     pub examples: Vec<ExampleWork>,
+    /// Of those, how many [`Tally::add_terms`] has seen (it numbers them as `add` did).
+    examples_seen: u32,
 }
 
 /// Every count an edition is computed from.
@@ -111,9 +122,10 @@ impl SideTally {
             covered: vec![0; semesters],
             year_only: 0,
             dimensions: BTreeMap::new(),
-            themes: HashMap::new(),
-            terms: HashMap::new(),
+            themes: Counts::default(),
+            terms: Counts::default(),
             examples: Vec::new(),
+            examples_seen: 0,
         }
     }
 }
@@ -150,17 +162,25 @@ impl Tally {
         side.year_only += 1;
     }
 
-    /// Counts one work of the window.
-    pub fn add(&mut self, facts: &WorkFacts) {
-        let Some(slot) = self.window.iter().position(|s| *s == facts.semester) else {
-            return;
-        };
+    /// Where a work falls: its slot in the window, whether it is of the edition's semester,
+    /// and the numbers of its established sources (none: not covered).
+    fn position(&self, facts: &WorkFacts) -> Option<(usize, bool, Vec<u16>)> {
+        let slot = self.window.iter().position(|s| *s == facts.semester)?;
         let current = slot + 1 == self.window.len();
         let sources: Vec<u16> = facts
             .sources
             .iter()
             .filter_map(|source| self.source_numbers.get(source).copied())
             .collect();
+        Some((slot, current, sources))
+    }
+
+    /// Counts one work of the window: volumes, dimensions and themes (its terms are counted
+    /// by `TermCounts`, and the evidence of the candidate findings by [`Tally::add_terms`]).
+    pub fn add(&mut self, facts: &WorkFacts) {
+        let Some((slot, current, sources)) = self.position(facts) else {
+            return;
+        };
         let covered = !sources.is_empty();
         let examples_per_finding = self.examples_per_finding;
         let semesters = self.window.len();
@@ -202,12 +222,15 @@ impl Tally {
                 cell.examples.push(example);
             }
         };
-        count("type", &facts.degree_type);
+        count("type", facts.degree_type.slug());
         for theme in &facts.themes {
             count("theme", theme);
         }
         if let Some(discipline) = &facts.discipline {
             count("discipline", discipline);
+        }
+        if facts.is_teaching() {
+            count("level", &level_key(facts.level));
         }
         for region in &facts.regions {
             count("region", region);
@@ -215,45 +238,105 @@ impl Tally {
         if let Some(institution) = &facts.institution {
             count("institution", institution);
         }
-        if !covered {
+        if covered {
+            for theme in &facts.themes {
+                signal(
+                    &mut side.themes,
+                    theme,
+                    "",
+                    slot,
+                    current,
+                    &sources,
+                    example,
+                    semesters,
+                    examples_per_finding,
+                );
+            }
+        }
+    }
+
+    /// The evidence of the terms a covered work has among the candidate findings (its
+    /// `terms`, already filtered): counts per semester, sources, writings, examples. Works
+    /// must come in the same order as to [`Tally::add`], which numbered the examples.
+    pub fn add_terms(&mut self, facts: &WorkFacts) {
+        let Some((slot, current, sources)) = self.position(facts) else {
+            return;
+        };
+        if sources.is_empty() {
             return;
         }
-        let signal = |signals: &mut HashMap<String, Signal>, key: &str, surface: &str| {
-            let signal = match signals.get_mut(key) {
-                Some(signal) => signal,
-                None => signals.entry(key.to_owned()).or_insert_with(|| Signal {
-                    counts: vec![0; semesters],
-                    sources: Vec::new(),
-                    surfaces: BTreeMap::new(),
-                    examples: Vec::new(),
-                }),
-            };
-            signal.counts[slot] += 1;
-            if !surface.is_empty() {
-                if let Some(seen) = signal.surfaces.get_mut(surface) {
-                    *seen += 1;
-                } else if signal.surfaces.len() < SURFACES_KEPT {
-                    signal.surfaces.insert(surface.to_owned(), 1);
-                }
-            }
-            if current {
-                for source in &sources {
-                    if signal.sources.len() < SOURCES_KEPT && !signal.sources.contains(source) {
-                        signal.sources.push(*source);
-                    }
-                }
-            }
-            if let Some(example) = example
-                && signal.examples.len() < examples_per_finding
-            {
-                signal.examples.push(example);
-            }
+        let examples_per_finding = self.examples_per_finding;
+        let semesters = self.window.len();
+        let side = if facts.is_teaching() {
+            &mut self.teaching
+        } else {
+            &mut self.research
         };
-        for theme in &facts.themes {
-            signal(&mut side.themes, theme, "");
+        let example = current.then(|| {
+            side.examples_seen += 1;
+            side.examples_seen - 1
+        });
+        for (key, surface) in facts.terms.iter() {
+            signal(
+                &mut side.terms,
+                key,
+                surface,
+                slot,
+                current,
+                &sources,
+                example,
+                semesters,
+                examples_per_finding,
+            );
         }
-        for term in &facts.terms {
-            signal(&mut side.terms, &term.key, &term.surface);
+    }
+}
+
+/// The row of a programme's certification level: `eqf-6`, or `none` when not given.
+pub fn level_key(level: Option<u8>) -> String {
+    level.map_or_else(|| "none".to_owned(), |level| format!("eqf-{level}"))
+}
+
+/// Counts one covered work in the signal of `key` (a theme or a term).
+#[allow(clippy::too_many_arguments)]
+fn signal(
+    signals: &mut Counts<Signal>,
+    key: &str,
+    surface: &str,
+    slot: usize,
+    current: bool,
+    sources: &[u16],
+    example: Option<u32>,
+    semesters: usize,
+    examples_per_finding: usize,
+) {
+    let signal = match signals.get_mut(key) {
+        Some(signal) => signal,
+        None => signals.entry(key.to_owned()).or_insert_with(|| Signal {
+            counts: vec![0; semesters],
+            sources: Vec::new(),
+            surfaces: BTreeMap::new(),
+            examples: Vec::new(),
+        }),
+    };
+    signal.counts[slot] += 1;
+    if !surface.is_empty() {
+        if let Some(seen) = signal.surfaces.get_mut(surface) {
+            *seen += 1;
+        } else if signal.surfaces.len() < SURFACES_KEPT {
+            signal.surfaces.insert(surface.to_owned(), 1);
         }
+    }
+    if current {
+        for source in sources {
+            if signal.sources.len() < SOURCES_KEPT && !signal.sources.contains(source) {
+                signal.sources.push(*source);
+            }
+        }
+    }
+    if let Some(example) = example
+        && signal.examples.len() < examples_per_finding
+    {
+        signal.examples.push(example);
     }
 }

@@ -9,15 +9,73 @@
 //! A pair's key is its two word keys sorted, so French noun–adjective order and English
 //! adjective–noun order meet: "plateformes coopératives" = "platform cooperatives".
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
-/// One term of a work: its key (one word key, or two sorted and joined by a space), how it was
-/// written (folded, in text order) and the language of the text it came from.
+use foldhash::fast::FixedState;
+
+/// One term of a work: its key (one word key, or two sorted and joined by a space) and how it
+/// was written (folded, in text order).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     pub key: String,
     pub surface: String,
-    pub lang: Option<String>,
+}
+
+/// The distinct terms of a work, packed: every key and surface is a slice of one string, so a
+/// work's terms cost two allocations, not two per term (a 200-word abstract has some 300).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkTerms {
+    text: String,
+    /// (start of the key, end of the key and start of the surface, end of the surface).
+    spans: Vec<(u32, u32, u32)>,
+    /// The hash of each term's key (foldhash, fixed seed), in the order of `spans`.
+    hashes: Vec<u64>,
+}
+
+impl WorkTerms {
+    /// `(key, surface)` of each term, in the order first met in the texts.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.spans.iter().map(|&(start, middle, end)| {
+            (
+                &self.text[start as usize..middle as usize],
+                &self.text[middle as usize..end as usize],
+            )
+        })
+    }
+
+    /// The hashes of the terms' keys, distinct.
+    pub fn hashes(&self) -> &[u64] {
+        &self.hashes
+    }
+
+    /// Keeps the terms whose key hash `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(u64) -> bool) {
+        let mut kept = 0;
+        for index in 0..self.spans.len() {
+            if keep(self.hashes[index]) {
+                self.spans[kept] = self.spans[index];
+                self.hashes[kept] = self.hashes[index];
+                kept += 1;
+            }
+        }
+        self.spans.truncate(kept);
+        self.hashes.truncate(kept);
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    fn key(&self, index: usize) -> &str {
+        let (start, middle, _) = self.spans[index];
+        &self.text[start as usize..middle as usize]
+    }
 }
 
 /// French stems whose English counterpart stems differently, and that counterpart. The rest of
@@ -71,62 +129,130 @@ const STOP_WORDS: &[&str] = &[
     "which", "while", "who", "whose", "will", "within", "would",
 ];
 
+/// The lexicon and the stop words as hash tables: they are looked up for every word of every
+/// work (a binary search costs some ten string comparisons a word).
+struct Lookups {
+    lexicon: HashMap<&'static str, &'static str, FixedState>,
+    stop_words: HashSet<&'static str, FixedState>,
+}
+
+fn lookups() -> &'static Lookups {
+    static LOOKUPS: OnceLock<Lookups> = OnceLock::new();
+    LOOKUPS.get_or_init(|| Lookups {
+        lexicon: LEXICON.iter().copied().collect(),
+        stop_words: STOP_WORDS.iter().copied().collect(),
+    })
+}
+
 /// The key of one stemmed word: the lexicon's English counterpart or the stem itself.
 pub fn word_key(stem: &str) -> &str {
-    match LEXICON.binary_search_by(|(french, _)| (*french).cmp(stem)) {
-        Ok(index) => LEXICON[index].1,
-        Err(_) => stem,
-    }
+    lookups().lexicon.get(stem).copied().unwrap_or(stem)
 }
 
 fn is_noise(folded: &str) -> bool {
     folded.len() < 3
         || folded.bytes().all(|b| b.is_ascii_digit())
-        || STOP_WORDS.binary_search(&folded).is_ok()
+        || lookups().stop_words.contains(folded)
 }
 
-/// The distinct terms of a work's texts (`(text, language)`): each word and each pair of
-/// neighbouring words, counted once per work. A pair never spans a noise word ("the
-/// cooperatives which platform" gives no pair "cooperatives platform") nor punctuation.
-pub fn work_terms<'a>(texts: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Vec<Term> {
-    let mut terms: BTreeMap<String, Term> = BTreeMap::new();
-    let mut add = |key: String, surface: String, lang: Option<&str>| {
-        terms.entry(key).or_insert_with_key(|key| Term {
-            key: key.clone(),
-            surface,
-            lang: lang.map(str::to_owned),
-        });
+/// Reads terms into a [`WorkTerms`], each key once (the first writing met is kept).
+struct TermReader {
+    terms: WorkTerms,
+    /// Key hash → index of the first term with that hash.
+    seen: HashMap<u64, u32, FixedState>,
+    hasher: FixedState,
+}
+
+impl TermReader {
+    fn add(&mut self, key: &str, surface: &str) {
+        let hash = self.hasher.hash_one(key);
+        if let Some(&index) = self.seen.get(&hash) {
+            // Two keys of one work with the same 64-bit hash: compared in full (never in
+            // practice, but a term must not be lost to it).
+            if self.terms.key(index as usize) == key
+                || (0..self.terms.len()).any(|other| self.terms.key(other) == key)
+            {
+                return;
+            }
+        } else {
+            self.seen.insert(hash, self.terms.len() as u32);
+        }
+        let text = &mut self.terms.text;
+        let start = text.len() as u32;
+        text.push_str(key);
+        let middle = text.len() as u32;
+        text.push_str(surface);
+        self.terms.spans.push((start, middle, text.len() as u32));
+        self.terms.hashes.push(hash);
+    }
+}
+
+/// The distinct terms of a work's texts: each word and each pair of neighbouring words,
+/// counted once per work. A pair never spans a noise word ("the cooperatives which platform"
+/// gives no pair "cooperatives platform") nor punctuation.
+pub fn read_terms<'a>(texts: impl IntoIterator<Item = &'a str>) -> WorkTerms {
+    let mut reader = TermReader {
+        terms: WorkTerms::default(),
+        seen: HashMap::with_hasher(FixedState::default()),
+        hasher: FixedState::default(),
     };
-    let clauses = texts.into_iter().flat_map(|(text, lang)| {
+    // The previous kept word's key and folded form, when it was next to this one.
+    let mut previous_key = String::new();
+    let mut previous_folded = String::new();
+    let mut has_previous;
+    let mut pair_key = String::new();
+    let mut pair_surface = String::new();
+    let clauses = texts.into_iter().flat_map(|text| {
         text.split([
             '.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '/', '|', '«', '»', '"',
         ])
-        .map(move |clause| (clause, lang))
     });
-    for (clause, lang) in clauses {
-        // (key, folded) of the previous kept word, when it was next to this one.
-        let mut previous: Option<(String, String)> = None;
+    for clause in clauses {
+        has_previous = false;
         crate::classify::for_each_content_word(clause, |folded, stem| {
             if is_noise(folded) {
-                previous = None;
+                has_previous = false;
                 return;
             }
-            let key = word_key(stem).to_owned();
-            if let Some((previous_key, previous_folded)) = previous.take()
-                && previous_key != key
-            {
-                let pair_key = if previous_key < key {
-                    format!("{previous_key} {key}")
+            let key = word_key(stem);
+            if has_previous && previous_key != key {
+                pair_key.clear();
+                let (first, second) = if previous_key.as_str() < key {
+                    (previous_key.as_str(), key)
                 } else {
-                    format!("{key} {previous_key}")
+                    (key, previous_key.as_str())
                 };
-                add(pair_key, format!("{previous_folded} {folded}"), lang);
+                pair_key.push_str(first);
+                pair_key.push(' ');
+                pair_key.push_str(second);
+                pair_surface.clear();
+                pair_surface.push_str(&previous_folded);
+                pair_surface.push(' ');
+                pair_surface.push_str(folded);
+                reader.add(&pair_key, &pair_surface);
             }
-            add(key.clone(), folded.to_owned(), lang);
-            previous = Some((key, folded.to_owned()));
+            reader.add(key, folded);
+            previous_key.clear();
+            previous_key.push_str(key);
+            previous_folded.clear();
+            previous_folded.push_str(folded);
+            has_previous = true;
         });
     }
-    terms.into_values().collect()
+    reader.terms
+}
+
+/// The distinct terms of a work's texts, one [`Term`] each, sorted by key (tests, examples).
+pub fn work_terms<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Term> {
+    let mut terms: Vec<Term> = read_terms(texts)
+        .iter()
+        .map(|(key, surface)| Term {
+            key: key.to_owned(),
+            surface: surface.to_owned(),
+        })
+        .collect();
+    terms.sort_by(|a, b| a.key.cmp(&b.key));
+    terms
 }
 
 #[cfg(test)]
@@ -134,14 +260,14 @@ mod tests {
     use super::*;
 
     fn keys(text: &str) -> Vec<String> {
-        work_terms([(text, None)])
+        work_terms([text])
             .into_iter()
             .map(|term| term.key)
             .collect()
     }
 
     #[test]
-    fn lists_are_sorted_for_binary_search() {
+    fn lists_are_sorted_without_duplicates() {
         assert!(LEXICON.windows(2).all(|pair| pair[0].0 < pair[1].0));
         assert!(STOP_WORDS.windows(2).all(|pair| pair[0] < pair[1]));
     }
@@ -178,10 +304,7 @@ mod tests {
 
     #[test]
     fn a_term_counts_once_per_work() {
-        let terms = work_terms([
-            ("Coopératives d'habitants", Some("fr")),
-            ("coopératives", Some("fr")),
-        ]);
+        let terms = work_terms(["Coopératives d'habitants", "coopératives"]);
         let cooperative = terms.iter().filter(|t| t.key == "cooperatif").count();
         assert_eq!(cooperative, 1);
     }

@@ -60,6 +60,7 @@ fn work(number: usize, source: &str, date: (i32, u8), title: &str, themes: &[&st
             advisors: None,
             degree_type: sourced(DegreeType::DoctoralThesis, source),
             discipline: Some(sourced("Sociologie".to_owned(), source)),
+            level: None,
             institution: Some(sourced(format!("Université {}", number % 7), source)),
             date: Some(sourced(
                 PartialDate {
@@ -148,17 +149,7 @@ fn corpus(seed: u64) -> Vec<Work> {
 fn compute_on(works: &[Work], edition: &str) -> (Vec<Semester>, Side, Side) {
     let edition = Semester::parse(edition).unwrap_or_else(|e| panic!("{e}"));
     let themes = ThemeLabels::new();
-    let result: Result<_, std::convert::Infallible> =
-        compute(edition, &Parameters::default(), &themes, |visit| {
-            for work in works {
-                visit(work);
-            }
-            Ok(())
-        });
-    match result {
-        Ok(sides) => sides,
-        Err(never) => match never {},
-    }
+    compute(edition, &Parameters::default(), &themes, works).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn keys(findings: &[Finding]) -> Vec<String> {
@@ -207,7 +198,7 @@ fn the_planted_term_is_in_the_top_three_emerging_findings() {
 #[test]
 fn a_new_source_is_not_a_trend() {
     let (_, research, _) = compute_on(&corpus(7), "2026-S1");
-    let new_topic: Vec<String> = work_terms([(NEW_SOURCE_TOPIC, None)])
+    let new_topic: Vec<String> = work_terms([NEW_SOURCE_TOPIC])
         .into_iter()
         .map(|term| term.key)
         .collect();

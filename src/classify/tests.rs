@@ -31,6 +31,7 @@ fn record(titles: &[&str], keywords: &[&str], abstracts: &[&str]) -> Normalized 
         advisors: Vec::new(),
         degree_type: DegreeType::DoctoralThesis,
         discipline: None,
+        level: None,
         institution: None,
         date: None,
         language: None,

@@ -48,6 +48,7 @@ fn work() -> Work {
             advisors: Some(sourced(vec![person("Martin", "Paul")])),
             degree_type: sourced(DegreeType::DoctoralThesis),
             discipline: Some(sourced("Économie".into())),
+            level: None,
             institution: Some(sourced("Université Rennes 2".into())),
             date: Some(sourced(PartialDate {
                 year: 2019,

@@ -54,6 +54,7 @@ fn work(id: &str, title: &str) -> Work {
             advisors: None,
             degree_type: sourced(DegreeType::Other),
             discipline: None,
+            level: None,
             institution: None,
             date: None,
             language: None,

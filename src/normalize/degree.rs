@@ -52,6 +52,15 @@ pub fn degree_type(record: &Record, sets: &[String], format: Option<&str>) -> De
     DegreeType::Other
 }
 
+/// The certification level a record declares on the European scale (`EQF 6`, as
+/// `map::row` writes RNCP's and Idéo's levels), 1 to 8; other level texts ("doctoral") are
+/// degree types, not levels.
+pub fn certification_level(record: &Record) -> Option<u8> {
+    let level = record.degree.as_ref()?.level.as_deref()?;
+    let number: u8 = level.trim().strip_prefix("EQF")?.trim().parse().ok()?;
+    (1..=8).contains(&number).then_some(number)
+}
+
 /// `info:eu-repo/semantics/<type>` (OpenAIRE): decisive, "article" or "book" included.
 fn from_eu_repo(text: &str) -> Option<DegreeType> {
     let lower = text.trim().to_ascii_lowercase();
@@ -303,5 +312,16 @@ mod tests {
             ),
             DegreeType::MastersDissertation
         );
+    }
+
+    #[test]
+    fn the_european_level_is_read_and_nothing_else() {
+        let level = |text: &str| certification_level(&with_degree(Some(text), None));
+        assert_eq!(level("EQF 6"), Some(6));
+        assert_eq!(level(" EQF 8 "), Some(8));
+        for other in ["EQF 9", "EQF 0", "EQF", "doctoral", "Master", "niveau 7"] {
+            assert_eq!(level(other), None, "{other}");
+        }
+        assert_eq!(certification_level(&with_types(&["training"])), None);
     }
 }

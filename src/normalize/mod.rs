@@ -26,7 +26,7 @@ mod work_identifiers;
 use crate::map::Record;
 
 pub use dates::{DateError, PartialDate, best_date};
-pub use degree::{DegreeType, degree_type};
+pub use degree::{DegreeType, certification_level, degree_type};
 pub use identifiers::{IdKind, Identifier, IdentifierError};
 pub use languages::{LanguageError, language_code};
 pub use model::{Context, Normalized, Problem, Text, Title};
@@ -97,6 +97,7 @@ pub fn normalize(record: &Record, context: &Context<'_>) -> Normalized {
         advisors,
         degree_type,
         discipline,
+        level: certification_level(record),
         institution,
         date,
         language,
@@ -125,6 +126,7 @@ pub fn normalize_for_dedup(record: &Record, context: &Context<'_>) -> Normalized
         advisors: Vec::new(),
         degree_type: degree_type(record, context.sets, context.format),
         discipline: None,
+        level: None,
         institution: None,
         date,
         language: None,

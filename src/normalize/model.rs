@@ -33,6 +33,10 @@ pub struct Normalized {
     pub advisors: Vec<Person>,
     pub degree_type: DegreeType,
     pub discipline: Option<String>,
+    /// Certification level on the European (EQF) scale, 1 to 8: training programmes (RNCP,
+    /// Idéo, which the crosswalk brings to `EQF n`).
+    #[serde(default)]
+    pub level: Option<u8>,
     /// Degree grantor, else the institution the record names, else the source's.
     pub institution: Option<String>,
     /// Defence or publication date.

@@ -14,7 +14,8 @@
 //! file refused, redb's panics caught); `dedup.rs` (features, the blocking index,
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
 //! index, written with every work); `records.rs` (the harvest's writes, the change log, record
-//! listings); `barometer.rs` (the barometer's frozen editions); `encode.rs` (values' bytes,
+//! listings); `scan.rs` (every work decoded on all cores, in id order); `barometer.rs` (the
+//! barometer's frozen editions); `encode.rs` (values' bytes,
 //! pure); `tables.rs` (every table); `key.rs`
 //! ([`RecordKey`]); `model.rs`; `error.rs`.
 
@@ -29,6 +30,7 @@ mod model;
 mod open;
 mod records;
 mod registrations;
+mod scan;
 mod space;
 mod tables;
 mod works;

@@ -186,6 +186,7 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
         advisors,
         degree_type,
         discipline: pick(&ranked, |n| n.discipline.clone(), folded_eq),
+        level: pick(&ranked, |n| n.level, |a, b| a == b),
         institution: pick(&ranked, |n| n.institution.clone(), folded_eq),
         date: pick(&ranked, |n| n.date, |a, b| a.year == b.year),
         language: pick(&ranked, |n| n.language.clone(), |a, b| a == b),

@@ -65,6 +65,10 @@ pub struct WorkFields {
     pub advisors: Option<Sourced<Vec<Person>>>,
     pub degree_type: Sourced<DegreeType>,
     pub discipline: Option<Sourced<String>>,
+    /// Certification level (EQF 1 to 8) of a training programme. Works stored before it
+    /// existed have none until their records change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Sourced<u8>>,
     pub institution: Option<Sourced<String>>,
     pub date: Option<Sourced<PartialDate>>,
     pub language: Option<Sourced<String>>,

@@ -216,7 +216,8 @@ impl From<&Note> for NoteView {
     }
 }
 
-/// Volumes of one dimension (`theme`, `type`, `discipline`, `region`, `institution`).
+/// Volumes of one dimension (`theme`, `type`, `discipline`, `region`, `institution`; on the
+/// teaching side also `level`, the certification level: `eqf-3` … `eqf-8`, `none`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = BarometerTable)]
 pub struct TableView {

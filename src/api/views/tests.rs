@@ -60,6 +60,7 @@ fn full_work() -> Work {
             }])),
             degree_type: sourced(DegreeType::MastersDissertation),
             discipline: Some(sourced("Économie".into())),
+            level: None,
             institution: None,
             date: Some(sourced(PartialDate {
                 year: 2019,

@@ -20,6 +20,7 @@ fn features(title: &str, author: &str, year: i32, degree: DegreeType) -> Feature
         advisors: Vec::new(),
         degree_type: degree,
         discipline: None,
+        level: None,
         institution: None,
         date: Some(normalize::PartialDate {
             year,
