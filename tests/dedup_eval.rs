@@ -75,3 +75,18 @@ fn hard_sets_are_scored_per_case() {
         assert_eq!(total, report["true_pairs"].as_u64().unwrap(), "{file}");
     }
 }
+
+/// Issue 19's target: F1 at least 0.98 on the hard cases, in the tuning set and in the held-out
+/// one, and no case left far behind.
+#[test]
+fn hard_sets_f1_is_at_least_0_98() {
+    for file in ["records-hard.jsonl", "records-hard-holdout.jsonl"] {
+        let report = evaluate(file);
+        let f1 = report["f1"].as_f64().unwrap();
+        assert!(f1 >= 0.98, "{file}: F1 {f1:.4} < 0.98: {report:#}");
+        for case in report["cases"].as_array().expect("cases") {
+            let f1 = case["f1"].as_f64().unwrap();
+            assert!(f1 >= 0.95, "{file}: {case:#}");
+        }
+    }
+}
