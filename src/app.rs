@@ -17,6 +17,7 @@ use crate::api::{self, AppState, LimitConfig, Limits};
 use crate::feed::{Feed, FeedConfig};
 use crate::index::{Index, IndexError};
 use crate::pipeline::{Pipeline, PipelineError};
+use crate::registry;
 use crate::schedule::Scheduler;
 use crate::source::{self, SourceError};
 use crate::store::{BackupReport, RestoreReport, Store, StoreError};
@@ -25,8 +26,10 @@ mod control;
 
 /// The server's store page cache: works are read all over the file.
 const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;
-/// How often the scheduler looks for sources due for a harvest.
-const SCHEDULE_TICK: Duration = Duration::from_secs(30);
+/// How often the scheduler looks for sources due for a harvest (and reads the registrations).
+pub const SCHEDULE_TICK: Duration = Duration::from_secs(30);
+/// How long a stopping server waits for its harvests to save their checkpoints.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 /// How often the rate limiter forgets clients that went quiet.
 const LIMITS_SWEEP: Duration = Duration::from_secs(60);
 
@@ -120,13 +123,26 @@ pub fn open_index(data: &Path) -> Result<Index, AppError> {
     Index::open(&dir).map_err(|error| AppError::Index { dir, error })
 }
 
-/// The harvest → works → index path over the store in `data` and every source file in
-/// `sources_dir` (a folder with any invalid file is refused).
+/// The harvest → works → index path over the store in `data`, every source file in
+/// `sources_dir` (a folder with any invalid file is refused) and the registered repositories.
 pub fn open_pipeline(data: &Path, sources_dir: &Path) -> Result<Pipeline, AppError> {
     let sources = source::load_dir(sources_dir)?;
     let store = Arc::new(open_store(data)?);
     let index = Arc::new(open_index(data)?);
-    Ok(Pipeline::new(store, sources, index)?)
+    let pipeline = Pipeline::new(store, sources, index)?;
+    with_registered(&pipeline, registry::HARVEST_EVERY, data)?;
+    Ok(pipeline)
+}
+
+/// Adds the store's registered repositories to `pipeline`'s sources.
+fn with_registered(pipeline: &Pipeline, every: Duration, data: &Path) -> Result<(), AppError> {
+    let registered =
+        registry::registered_sources(pipeline.store(), every).map_err(|error| AppError::Store {
+            dir: data.to_owned(),
+            error,
+        })?;
+    pipeline.set_registered(registered);
+    Ok(())
 }
 
 /// What `essor serve` is started with; [`Settings::new`] gives the CLI's defaults.
@@ -143,6 +159,10 @@ pub struct Settings {
     pub limits: LimitConfig,
     /// Harvest sources on their `harvest_every`.
     pub schedule: bool,
+    /// How often the scheduler looks for due sources ([`SCHEDULE_TICK`]).
+    pub schedule_tick: Duration,
+    /// How often an active registered repository is harvested ([`registry::HARVEST_EVERY`]).
+    pub registered_every: Duration,
     /// Which networks registration may reach (`ESSOR_ALLOW_PRIVATE_NETWORKS`).
     pub network: crate::harvest::guard::NetworkPolicy,
     /// How long a client may take to send a request's headers.
@@ -159,6 +179,8 @@ impl Settings {
             admin_token: None,
             limits: LimitConfig::default(),
             schedule: true,
+            schedule_tick: SCHEDULE_TICK,
+            registered_every: registry::HARVEST_EVERY,
             network: crate::harvest::guard::NetworkPolicy::from_env(),
             header_read_timeout: api::HEADER_READ_TIMEOUT,
         }
@@ -170,7 +192,8 @@ pub struct App {
     state: AppState,
     data_dir: PathBuf,
     scheduler: Arc<Scheduler>,
-    schedule: bool,
+    /// `Some(tick)` when sources are harvested on their schedule.
+    schedule: Option<Duration>,
     header_read_timeout: Duration,
 }
 
@@ -199,19 +222,21 @@ impl App {
             error,
         })?;
         tracing::info!(?report, "search index up to date");
-        let pipeline = Pipeline::new(store.clone(), sources, index.clone())?;
+        let pipeline =
+            Pipeline::new(store.clone(), sources, index.clone())?.with_network(settings.network);
+        with_registered(&pipeline, settings.registered_every, data)?;
         let feed = Feed::new(
             store.clone(),
             settings.feed,
-            pipeline.sources(),
+            &pipeline.sources(),
             pipeline.thesaurus(),
         )
         .map_err(|error| AppError::Store {
             dir: data.clone(),
             error,
         })?;
-        let sources = pipeline.sources().clone();
-        let scheduler = Arc::new(Scheduler::new(pipeline));
+        let sources = pipeline.files().clone();
+        let scheduler = Arc::new(Scheduler::new(pipeline, settings.registered_every));
         let state = AppState {
             feed: Arc::new(feed),
             base_url: settings.base_url,
@@ -231,13 +256,14 @@ impl App {
             state,
             data_dir: data.clone(),
             scheduler,
-            schedule: settings.schedule,
+            schedule: settings.schedule.then_some(settings.schedule_tick),
             header_read_timeout: settings.header_read_timeout,
         })
     }
 
     /// Serves on `listener` (bound by the caller: port 0 in tests) until `shutdown` completes,
-    /// then finishes the requests in flight. Scheduled harvests run beside it.
+    /// then finishes the requests in flight and stops the harvests after their page write in
+    /// progress, their checkpoints saved. Scheduled harvests run beside it.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -245,7 +271,7 @@ impl App {
     ) -> std::io::Result<()> {
         let scheduled = self
             .schedule
-            .then(|| tokio::spawn(self.scheduler.clone().run(SCHEDULE_TICK)));
+            .map(|tick| tokio::spawn(self.scheduler.clone().run(tick)));
         // Without it the server still serves; `essor backup` then says it cannot reach it.
         let _control = control::listen(&control_socket(&self.data_dir), self.state.store.clone())
             .inspect_err(|error| tracing::warn!(%error, "no control socket: essor backup cannot reach this server"))
@@ -258,6 +284,13 @@ impl App {
                 limits.forget_idle();
             }
         });
+        let scheduler = self.scheduler.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Before the requests in flight are waited for: an operator's harvest among them
+            // ends at its next page too.
+            scheduler.stop_harvests();
+        };
         let served = api::serve_with(
             listener,
             api::router(self.state),
@@ -269,6 +302,8 @@ impl App {
         if let Some(scheduled) = scheduled {
             scheduled.abort();
         }
+        // Harvests asked for by an operator stop too: every run ends on a saved checkpoint.
+        self.scheduler.shutdown(SHUTDOWN_WAIT).await;
         served
     }
 }

@@ -290,7 +290,7 @@ fn the_server_does_not_freeze_an_edition_while_a_harvest_is_unfinished() {
     let index = Arc::new(essor::app::open_index(&workspace.data()).unwrap());
     let sources = essor::source::load_dir(&workspace.sources()).unwrap();
     let pipeline = Pipeline::new(store.clone(), sources, index).unwrap();
-    let scheduler = Scheduler::new(pipeline);
+    let scheduler = Scheduler::new(pipeline, std::time::Duration::from_secs(86_400));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

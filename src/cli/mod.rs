@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod barometer;
 pub mod bench;
+pub mod check;
 pub mod dedup_eval;
 pub mod output;
 pub mod sources;
