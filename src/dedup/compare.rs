@@ -5,7 +5,7 @@
 //! with the same generic title are different works however alike their titles are.
 
 use super::distance::normalized_levenshtein;
-use super::features::{AuthorKey, CUT_LENGTHS, Features, strip_volumes};
+use super::features::{AuthorKey, CUT_LENGTHS, Features, strip_volumes, unpack_given};
 use crate::normalize::DegreeType;
 
 /// The outcome of comparing two records.
@@ -77,9 +77,44 @@ impl AuthorKey {
             (Some(a), Some(b)) => a == b,
             _ => true,
         };
-        (same_family && initials_agree) || (self.letters != 0 && self.letters == other.letters)
+        (same_family && initials_agree && !given_names_conflict(self.given, other.given))
+            || (self.letters != 0 && self.letters == other.letters)
     }
 }
+
+/// Two given names written in full that are not forms of one name: neither begins the other
+/// ("Marie" / "Marie-Hélène" agree) and they differ by more than a spelling ("Mohamed" /
+/// "Mohammed", "Youssef" / "Youcef" agree; "Anaïs" / "Antoine", "Marie" / "Maël" do not).
+fn given_names_conflict(a: u64, b: u64) -> bool {
+    if a == 0 || b == 0 || a == b {
+        return false;
+    }
+    let (a, b) = (unpack_given(a), unpack_given(b));
+    !(a.starts_with(&b) || b.starts_with(&a))
+        && strsim::normalized_damerau_levenshtein(&a, &b) < SAME_GIVEN_NAME
+        && consonants(&a) != consonants(&b)
+}
+
+/// A given name's first letter and its consonants, doubled ones once, "c" as "s": the
+/// transliterations of one Arabic name agree ("Mohamed", "Muhammad" -> "mhmd"; "Youcef",
+/// "Yusuf", "Youssef" -> "ysf").
+fn consonants(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (index, c) in name.chars().enumerate() {
+        let c = if c == 'c' && index > 0 { 's' } else { c };
+        if index > 0 && "aeiouy".contains(c) {
+            continue;
+        }
+        if out.ends_with(c) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Given names at least this alike are spellings of one name.
+const SAME_GIVEN_NAME: f64 = 0.7;
 
 /// Compares two records.
 pub fn compare(a: &Features, b: &Features) -> Verdict {
@@ -90,6 +125,13 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
         return Verdict::Same {
             rule: "shared identifier",
             score: 1.0,
+        };
+    }
+    // A thesis has one NNT: two records with NNTs and none in common are two theses.
+    let nnt = |id: &&String| id.starts_with("nnt:");
+    if a.strong_ids.iter().any(|id| nnt(&id)) && b.strong_ids.iter().any(|id| nnt(&id)) {
+        return Verdict::Different {
+            reason: "different NNTs",
         };
     }
     if degrees_conflict(a.degree, b.degree) {

@@ -239,6 +239,45 @@ pub struct AuthorKey {
     /// repository took for the family name. A hash, not the letters: a million records hold it.
     #[serde(default)]
     pub letters: u64,
+    /// The first given name when written in full (not an initial), folded, its first twelve
+    /// letters packed five bits each ([`pack_given`]); 0 when unknown. Two full given names
+    /// that are not forms of one name ("Anaïs" and "Antoine"; not "Mohamed" and "Mohammed",
+    /// nor "Marie" and "Marie-Hélène") are two persons.
+    #[serde(default)]
+    pub given: u64,
+}
+
+/// Letters of a packed given name.
+const GIVEN_LETTERS: usize = 12;
+
+/// The first word of a folded given name, packed five bits a letter; 0 for an initial ("J.",
+/// "J.-P."), a name of one letter or none.
+pub(super) fn pack_given(given: &str) -> u64 {
+    let folded = normalize::fold(given);
+    let Some(first) = folded
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .find(|w| !w.is_empty())
+    else {
+        return 0;
+    };
+    if first.contains('.') || first.chars().filter(char::is_ascii_lowercase).count() < 2 {
+        return 0;
+    }
+    first
+        .bytes()
+        .filter(u8::is_ascii_lowercase)
+        .take(GIVEN_LETTERS)
+        .fold(0u64, |packed, b| packed << 5 | u64::from(b - b'a' + 1))
+}
+
+/// The letters [`pack_given`] packed.
+pub(super) fn unpack_given(mut packed: u64) -> String {
+    let mut letters = Vec::with_capacity(GIVEN_LETTERS);
+    while packed != 0 {
+        letters.push(char::from(b'a' + (packed & 31) as u8 - 1));
+        packed >>= 5;
+    }
+    letters.iter().rev().collect()
 }
 
 /// The letters of a person's whole name, folded (other scripts transliterated: "王小明" and
@@ -291,6 +330,7 @@ impl AuthorKey {
             families,
             initial,
             letters,
+            given: person.given.as_deref().map_or(0, pack_given),
         })
     }
 }

@@ -387,6 +387,7 @@ fn transliterated_and_reordered_names_are_one_person() {
         &["Wang, Xiaoming", "Xiaoming Wang", "王小明", "WANG Xiaoming"],
         &["Kim, Min-jun", "Min-jun Kim", "Kim Min-jun", "Minjun Kim"],
         &["Benali, Mohamed", "Mohammed Benali", "BENALI Muhammad"],
+        &["Haddad, Youssef", "Youcef Haddad", "HADDAD Yusuf"],
     ] {
         let first = thesis(title, forms[0], 2015);
         for form in &forms[1..] {
@@ -617,12 +618,35 @@ fn same_main_title_by_two_people_with_different_subtitles_is_two_works() {
         "Leroy, Antoine",
         2003,
     );
+    // Their given names tell them apart.
     assert_eq!(
         compare(&a, &b),
         Verdict::Different {
-            reason: "same main title, different subtitles"
+            reason: "different authors"
         }
     );
+    // So do the subtitles, where the given names do not: an initial on one side, or one
+    // student's M1 and M2 dissertations.
+    let initial = thesis(
+        "Entre marché et réciprocité : les mutuelles de santé au Québec",
+        "Leroy, A.",
+        2005,
+    );
+    for other in [
+        &initial,
+        &thesis(
+            "Entre marché et réciprocité : les mutuelles de santé au Québec",
+            "Leroy, Anaïs",
+            2004,
+        ),
+    ] {
+        assert_eq!(
+            compare(&a, other),
+            Verdict::Different {
+                reason: "same main title, different subtitles"
+            }
+        );
+    }
     // One person's copies: without the subtitle, with an initial, with another subtitle
     // separator.
     for copy in [
@@ -636,4 +660,56 @@ fn same_main_title_by_two_people_with_different_subtitles_is_two_works() {
     ] {
         assert!(same(&a, &copy), "{:?}", compare(&a, &copy));
     }
+}
+
+#[test]
+fn same_title_same_family_and_initial_but_other_given_names_are_two_people() {
+    // As 3,000 generated theses showed: one title, one family name and initial, two persons.
+    let title = "La finance solidaire face à la financiarisation : enjeux de gouvernance";
+    for (a, b) in [
+        ("Aït-Ahmed, Chloé", "Aït-Ahmed, Clémence"),
+        ("Boëdec, Marie", "Boëdec, Maël"),
+        ("Chevalier, Jérôme", "Chevalier, Jean-Baptiste"),
+    ] {
+        assert_eq!(
+            compare(&thesis(title, a, 2019), &thesis(title, b, 2019)),
+            Verdict::Different {
+                reason: "different authors"
+            },
+            "{a} / {b}"
+        );
+    }
+    // Forms of one given name still agree.
+    for (a, b) in [
+        ("Chevalier, Jean-Baptiste", "Chevalier, Jean Baptiste"),
+        ("Chevalier, Marie", "Chevalier, Marie-Hélène"),
+        ("Chevalier, Hélène", "CHEVALIER Helene"),
+        ("Chevalier, J.-B.", "Chevalier, Jean-Baptiste"),
+    ] {
+        assert!(
+            same(&thesis(title, a, 2019), &thesis(title, b, 2019)),
+            "{a} / {b}"
+        );
+    }
+}
+
+#[test]
+fn two_records_with_different_nnts_are_two_theses() {
+    let mut a = thesis(
+        "Les mutuelles de santé : évaluation",
+        "Lemaître, Hélène",
+        2018,
+    );
+    let mut b = a.clone();
+    a.strong_ids = vec!["nnt:2018aixmh203".to_owned()];
+    b.strong_ids = vec!["nnt:2019gread472".to_owned()];
+    assert_eq!(
+        compare(&a, &b),
+        Verdict::Different {
+            reason: "different NNTs"
+        }
+    );
+    // An NNT on one side only says nothing.
+    b.strong_ids = vec!["hal:tel-09800001".to_owned()];
+    assert!(same(&a, &b));
 }
