@@ -5,7 +5,7 @@
 //! with the same generic title are different works however alike their titles are.
 
 use super::distance::normalized_levenshtein;
-use super::features::{AuthorKey, Features};
+use super::features::{AuthorKey, CUT_LENGTHS, Features, strip_volumes, unpack_given};
 use crate::normalize::DegreeType;
 
 /// The outcome of comparing two records.
@@ -66,7 +66,8 @@ fn families_match(a: &str, b: &str) -> bool {
 
 impl AuthorKey {
     /// Same family name (allowing a typo, a dropped second name: "Jégou" and "Jégou-Perrot"),
-    /// and initials that do not contradict each other.
+    /// and initials that do not contradict each other; or the same letters in another order
+    /// (a family name first or last, or read as a given name).
     fn matches(&self, other: &AuthorKey) -> bool {
         let same_family = self
             .families
@@ -76,9 +77,44 @@ impl AuthorKey {
             (Some(a), Some(b)) => a == b,
             _ => true,
         };
-        same_family && initials_agree
+        (same_family && initials_agree && !given_names_conflict(self.given, other.given))
+            || (self.letters != 0 && self.letters == other.letters)
     }
 }
+
+/// Two given names written in full that are not forms of one name: neither begins the other
+/// ("Marie" / "Marie-Hélène" agree) and they differ by more than a spelling ("Mohamed" /
+/// "Mohammed", "Youssef" / "Youcef" agree; "Anaïs" / "Antoine", "Marie" / "Maël" do not).
+fn given_names_conflict(a: u64, b: u64) -> bool {
+    if a == 0 || b == 0 || a == b {
+        return false;
+    }
+    let (a, b) = (unpack_given(a), unpack_given(b));
+    !(a.starts_with(&b) || b.starts_with(&a))
+        && strsim::normalized_damerau_levenshtein(&a, &b) < SAME_GIVEN_NAME
+        && consonants(&a) != consonants(&b)
+}
+
+/// A given name's first letter and its consonants, doubled ones once, "c" as "s": the
+/// transliterations of one Arabic name agree ("Mohamed", "Muhammad" -> "mhmd"; "Youcef",
+/// "Yusuf", "Youssef" -> "ysf").
+fn consonants(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (index, c) in name.chars().enumerate() {
+        let c = if c == 'c' && index > 0 { 's' } else { c };
+        if index > 0 && "aeiouy".contains(c) {
+            continue;
+        }
+        if out.ends_with(c) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Given names at least this alike are spellings of one name.
+const SAME_GIVEN_NAME: f64 = 0.7;
 
 /// Compares two records.
 pub fn compare(a: &Features, b: &Features) -> Verdict {
@@ -89,6 +125,13 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
         return Verdict::Same {
             rule: "shared identifier",
             score: 1.0,
+        };
+    }
+    // A thesis has one NNT: two records with NNTs and none in common are two theses.
+    let nnt = |id: &&String| id.starts_with("nnt:");
+    if a.strong_ids.iter().any(|id| nnt(&id)) && b.strong_ids.iter().any(|id| nnt(&id)) {
+        return Verdict::Different {
+            reason: "different NNTs",
         };
     }
     if degrees_conflict(a.degree, b.degree) {
@@ -128,8 +171,10 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
     // Authors first: the cheapest test that tells most candidate pairs apart (a generic title
     // by two people), before any edit distance is computed.
     let authors = author_agreement(a, b);
+    // One issue of a series ("n°11" on both): its number dates it as an edition's year does.
+    let same_issue = !a.title_numbers.is_empty() && a.title_numbers == b.title_numbers;
     let years_apart = match (a.year, b.year) {
-        (Some(_), Some(_)) if is_study => !study_years_agree(a, b, &authors),
+        (Some(_), Some(_)) if is_study => !study_years_agree(a, b, &authors, same_issue),
         (Some(ya), Some(yb)) => (ya - yb).abs() > MAX_YEAR_GAP,
         _ => false,
     };
@@ -145,6 +190,7 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
     }
     let closest = closest_titles(a, b);
     if let Some((i, j, _)) = closest
+        && !truncated_pair(a, b)
         && let (Some(nouns_a), Some(nouns_b)) = (a.proper_nouns.get(i), b.proper_nouns.get(j))
         && proper_nouns_conflict(nouns_a, nouns_b)
     {
@@ -153,8 +199,17 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
         };
     }
     let title = title_similarity(a, b, closest.map_or(0.0, |(_, _, s)| s as f32));
-    // One title carries a number (a volume, an edition) the other lacks: not enough alone.
-    let numbers_differ = numbers_differ(a, b);
+    // One main title over two subtitles: a generic main title ("Entre marché et réciprocité")
+    // says little; the subtitles tell two people of one family name and initial apart, or one
+    // student's M1 from their M2.
+    if title >= TITLE_SAME && !is_study && subtitles_conflict(a, b) {
+        return Verdict::Different {
+            reason: "same main title, different subtitles",
+        };
+    }
+    // One title carries a number (a volume, an edition) the other lacks: not enough alone,
+    // unless one title is the other cut short (the number was in the part cut off).
+    let numbers_differ = !truncated_pair(a, b) && numbers_differ(a, b);
     match authors {
         Agreement::Match if title >= TITLE_SAME && !numbers_differ => Verdict::Same {
             rule: "title and author",
@@ -182,7 +237,7 @@ pub fn compare(a: &Features, b: &Features) -> Verdict {
                 }
             && a.year.is_some()
             && b.year.is_some()
-            && a.edition.or(a.year) == b.edition.or(b.year)
+            && (a.edition.or(a.year) == b.edition.or(b.year) || same_issue)
             && !numbers_differ =>
         {
             Verdict::Same {
@@ -213,13 +268,13 @@ fn numbers_differ(a: &Features, b: &Features) -> bool {
 /// Whether two records, one of them a study, are of the same year: the edition a title names
 /// stands for its record's date; two dates a year apart are the same year only for the same
 /// persons' study (yearly editions by an organisation keep their title, and are told apart by
-/// their year alone).
-fn study_years_agree(a: &Features, b: &Features, authors: &Agreement) -> bool {
+/// their year alone), or for one issue of a series (its number tells it from the others).
+fn study_years_agree(a: &Features, b: &Features, authors: &Agreement, same_issue: bool) -> bool {
     match (a.edition, b.edition, a.year, b.year) {
         (Some(x), Some(y), _, _) => x == y,
         (Some(x), None, _, Some(y)) | (None, Some(x), Some(y), _) => x == y,
         (None, None, Some(x), Some(y)) => {
-            x == y || ((x - y).abs() == 1 && *authors == Agreement::Match)
+            x == y || ((x - y).abs() == 1 && (*authors == Agreement::Match || same_issue))
         }
         _ => true,
     }
@@ -265,21 +320,102 @@ fn title_similarity(a: &Features, b: &Features, words_similarity: f32) -> f32 {
             best = best.max(key_similarity(ka, kb));
         }
     }
-    // A title truncated or without its subtitle on one side.
+    // A title truncated (with or without an ellipsis) or without its subtitle on one side.
     for fa in &a.full_title_keys {
         for fb in &b.full_title_keys {
-            let (short, long) = if fa.len() <= fb.len() {
-                (fa, fb)
-            } else {
-                (fb, fa)
-            };
-            if short.split(' ').count() >= 4 && long.starts_with(short.as_str()) {
+            if let Some((short, long)) = prefix_pair(fa, fb)
+                && short.split(' ').count() >= 4
+                && long.starts_with(short)
+            {
                 best = best.max(0.95);
             }
         }
     }
     best
 }
+
+/// The shorter of two folded titles, without an ellipsis and the spaces that end it, and the
+/// longer one.
+fn prefix_pair<'t>(a: &'t str, b: &'t str) -> Option<(&'t str, &'t str)> {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let short = short.trim_end_matches(['.', ' ', '…']);
+    (short.len() < long.len()).then_some((short, long))
+}
+
+/// A title cut mid-word without an ellipsis is at least this long.
+const MIN_CUT_LENGTH: usize = 60;
+
+/// Whether a title of one record is a title of the other cut short by a repository (which cuts
+/// at 100 characters, mid-word, with or without "…"): then the numbers and places of the
+/// longer title's end, a period or a region cut to "Bou…", say nothing. (A number the cut title
+/// ends with is not among its features: see `Features::of`.)
+fn truncated_pair(a: &Features, b: &Features) -> bool {
+    a.full_title_keys.iter().any(|fa| {
+        b.full_title_keys.iter().any(|fb| {
+            let (short, _) = if fa.len() <= fb.len() {
+                (fa, fb)
+            } else {
+                (fb, fa)
+            };
+            let ellipsis = short.trim_end().ends_with(['.', '…']);
+            prefix_pair(fa, fb).is_some_and(|(cut, long)| {
+                // Cut inside a word of letters ("Bou…"), not after a number ("volume i" of
+                // "volume ii", "tome 1" of "tome 12"), in a long title.
+                let last_word = cut.rsplit(|c: char| !c.is_alphanumeric()).next();
+                let mid_word = cut.chars().count() >= MIN_CUT_LENGTH
+                    && last_word.is_some_and(|w| {
+                        w.chars().count() >= 2
+                            && w.chars().all(char::is_alphabetic)
+                            && !w.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l'))
+                    })
+                    && long[cut.len()..].starts_with(char::is_alphanumeric);
+                // Cut at a word's end at one of the usual lengths (give or take a ligature).
+                let at_limit = CUT_LENGTHS.contains(&cut.chars().count());
+                (ellipsis || mid_word || at_limit)
+                    && cut.split(' ').count() >= 4
+                    && long.starts_with(cut)
+            })
+        })
+    })
+}
+
+/// Whether the two records give one main title with different subtitles (and no pair of titles
+/// with the same subtitle, or one a truncation of the other).
+fn subtitles_conflict(a: &Features, b: &Features) -> bool {
+    use crate::normalize::{split_subtitle, words_key};
+    let mut conflict = false;
+    for fa in &a.full_title_keys {
+        for fb in &b.full_title_keys {
+            let (Some((main_a, sub_a)), Some((main_b, sub_b))) =
+                (split_subtitle(fa), split_subtitle(fb))
+            else {
+                continue;
+            };
+            if key_similarity(&words_key(main_a), &words_key(main_b)) < TITLE_SAME {
+                continue;
+            }
+            // "T. 3" is a volume, not a subtitle.
+            let (sub_a, sub_b) = (
+                strip_volumes(&words_key(sub_a), 0),
+                strip_volumes(&words_key(sub_b), 0),
+            );
+            if sub_a.is_empty() || sub_b.is_empty() {
+                continue;
+            }
+            if sub_a.starts_with(&sub_b)
+                || sub_b.starts_with(&sub_a)
+                || key_similarity(&sub_a, &sub_b) >= DIFFERENT_SUBTITLES
+            {
+                return false;
+            }
+            conflict = true;
+        }
+    }
+    conflict
+}
+
+/// Subtitles less alike than this are different subtitles.
+const DIFFERENT_SUBTITLES: f32 = 0.5;
 
 fn key_similarity(a: &str, b: &str) -> f32 {
     if a == b {

@@ -54,17 +54,32 @@ impl Features {
         let mut subtitle_numbers = Vec::new();
         let mut proper_nouns = Vec::new();
         let year = record.date.as_ref().map(|d| d.year);
-        let edition = record
+
+        let texts: Vec<String> = record
             .titles
             .iter()
-            .find_map(|title| edition_year(&title.text, year?));
-        for title in &record.titles {
-            let key = normalize::title_key(&title.text);
-            let full = normalize::fold(&title.text);
+            .map(|title| comparable_title(&title.text))
+            .collect();
+        let edition = texts.iter().find_map(|text| edition_year(text, year?));
+        for text in &texts {
+            let key = without_volume_designations(&normalize::title_key(text));
+            let full = normalize::fold(text);
             // The edition's year says no more than the date (and is compared as `edition`).
             let not_edition = |n: &String| Some(n) != edition.map(|e| e.to_string()).as_ref();
-            let main: Vec<String> = numbers_in(&key).into_iter().filter(not_edition).collect();
-            for (number, after_volume_word) in numbers_with_context(&full) {
+            let mut main: Vec<String> = numbers_in(&key).into_iter().filter(not_edition).collect();
+            let mut numbers = numbers_with_context(&full);
+            // A title a repository may have cut has lost the numbers of its end ("(2010-20" of
+            // "(2010-2020)"), and may end with part of one: its last number is not compared,
+            // and its others tell it apart only from titles that have numbers of their own
+            // where it has them (as a subtitle's do). Volume numbers still count in full.
+            let cut = may_be_cut(text);
+            if cut && ends_with_digit(&full) {
+                numbers.pop();
+            }
+            if cut {
+                main.clear();
+            }
+            for (number, after_volume_word) in numbers {
                 if !not_edition(&number) {
                     continue;
                 }
@@ -78,7 +93,7 @@ impl Features {
             let words = plain_words(&full);
             if !words.is_empty() && !title_words.contains(&words) {
                 title_words.push(words);
-                proper_nouns.push(sorted_set(proper_nouns_in(&title.text)));
+                proper_nouns.push(sorted_set(proper_nouns_in(text)));
             }
             if !key.is_empty() && !title_keys.contains(&key) {
                 title_keys.push(key);
@@ -128,6 +143,77 @@ impl Features {
     }
 }
 
+/// A title as dedup reads it: without the document labels a repository adds ("Mémoire de
+/// master : …", "… (Thèse)"), and with the degree sign of "n°", "N°", "nº" made a space, so
+/// that an issue number reads as a number ("n°11", "no 11" and "numéro 11" agree; folding
+/// would otherwise spell it "ndeg11").
+pub(super) fn comparable_title(text: &str) -> String {
+    super::prefixes::strip_document_labels(text).replace(['°', 'º'], " ")
+}
+
+/// The lengths (in characters) at which repositories cut titles: a title that long, or ending
+/// with an ellipsis, may have lost its end.
+pub(super) const CUT_LENGTHS: std::ops::RangeInclusive<usize> = 98..=102;
+
+/// Whether `title` may be the start of a longer one, cut by a repository.
+fn may_be_cut(title: &str) -> bool {
+    let trimmed = title.trim_end();
+    trimmed.ends_with("...")
+        || trimmed.ends_with('…')
+        || CUT_LENGTHS.contains(&trimmed.chars().count())
+}
+
+/// Whether the last character of a folded title, ellipsis aside, is a digit.
+fn ends_with_digit(folded: &str) -> bool {
+    folded
+        .trim_end_matches(['.', ' ', '…'])
+        .ends_with(|c: char| c.is_ascii_digit())
+}
+
+/// Words that introduce a volume's number.
+const VOLUME_WORDS: &[&str] = &[
+    "tome",
+    "t",
+    "volume",
+    "vol",
+    "partie",
+    "part",
+    "livre",
+    "book",
+    "fascicule",
+];
+
+/// A title key without its volume designations ("… volume ii", "… t 2"): volumes are compared
+/// by their numbers, and "Vol. 2" and "Tome 2 : annexes" are the same volume.
+pub(super) fn without_volume_designations(key: &str) -> String {
+    strip_volumes(key, 1)
+}
+
+/// [`without_volume_designations`] from the word at `from` on (the first word of a title is
+/// kept: "Tome 1" alone is a title).
+pub(super) fn strip_volumes(key: &str, from: usize) -> String {
+    let tokens: Vec<&str> = key.split(' ').collect();
+    let is_number = |t: &str| t.chars().all(|c| c.is_ascii_digit()) || roman(t).is_some();
+    let mut kept: Vec<&str> = Vec::with_capacity(tokens.len());
+    let mut index = 0;
+    while index < tokens.len() {
+        if VOLUME_WORDS.contains(&tokens[index])
+            && tokens.get(index + 1).is_some_and(|t| is_number(t))
+            && index >= from
+        {
+            index += 2;
+            continue;
+        }
+        kept.push(tokens[index]);
+        index += 1;
+    }
+    if kept.len() == tokens.len() {
+        key.to_owned()
+    } else {
+        kept.join(" ")
+    }
+}
+
 /// Distinct strings in order. A sorted vector rather than a `BTreeSet`: a million records'
 /// features are held in memory at once, and a set's first node costs hundreds of bytes even for
 /// one element. Serialised the same way (a JSON array).
@@ -142,12 +228,79 @@ fn sorted_set(mut values: Vec<String>) -> SortedSet {
 }
 
 /// An author as dedup compares them: the family name in the forms it is written in (with and
-/// without particles: "de La Fontaine", "La Fontaine", "Delafontaine" all meet), and the first
-/// initial when known.
+/// without particles: "de La Fontaine", "La Fontaine", "Delafontaine" all meet), the first
+/// initial when known, and the letters of the whole name whatever their order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorKey {
     pub families: Vec<String>,
     pub initial: Option<char>,
+    /// A hash of the name's letters, sorted ([`name_letters`]), 0 when too short to tell: "Đỗ,
+    /// Minh Châu", "Chau Do Minh" and "DO Minh Chau" are one person whichever part a
+    /// repository took for the family name. A hash, not the letters: a million records hold it.
+    #[serde(default)]
+    pub letters: u64,
+    /// The first given name when written in full (not an initial), folded, its first twelve
+    /// letters packed five bits each ([`pack_given`]); 0 when unknown. Two full given names
+    /// that are not forms of one name ("Anaïs" and "Antoine"; not "Mohamed" and "Mohammed",
+    /// nor "Marie" and "Marie-Hélène") are two persons.
+    #[serde(default)]
+    pub given: u64,
+}
+
+/// Letters of a packed given name.
+const GIVEN_LETTERS: usize = 12;
+
+/// The first word of a folded given name, packed five bits a letter; 0 for an initial ("J.",
+/// "J.-P."), a name of one letter or none.
+pub(super) fn pack_given(given: &str) -> u64 {
+    let folded = normalize::fold(given);
+    let Some(first) = folded
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .find(|w| !w.is_empty())
+    else {
+        return 0;
+    };
+    if first.contains('.') || first.chars().filter(char::is_ascii_lowercase).count() < 2 {
+        return 0;
+    }
+    first
+        .bytes()
+        .filter(u8::is_ascii_lowercase)
+        .take(GIVEN_LETTERS)
+        .fold(0u64, |packed, b| packed << 5 | u64::from(b - b'a' + 1))
+}
+
+/// The letters [`pack_given`] packed.
+pub(super) fn unpack_given(mut packed: u64) -> String {
+    let mut letters = Vec::with_capacity(GIVEN_LETTERS);
+    while packed != 0 {
+        letters.push(char::from(b'a' + (packed & 31) as u8 - 1));
+        packed >>= 5;
+    }
+    letters.iter().rev().collect()
+}
+
+/// The letters of a person's whole name, folded (other scripts transliterated: "王小明" and
+/// "Wang Xiaoming" meet) and sorted, so that any order of its parts gives the same string;
+/// `None` below six letters (initials, short names tell too little).
+pub fn name_letters(person: &normalize::Person) -> Option<String> {
+    let mut letters: Vec<char> = normalize::fold(&person.family)
+        .chars()
+        .chain(
+            person
+                .given
+                .as_deref()
+                .map(normalize::fold)
+                .unwrap_or_default()
+                .chars(),
+        )
+        .filter(|c| c.is_alphabetic())
+        .collect();
+    if letters.len() < 6 {
+        return None;
+    }
+    letters.sort_unstable();
+    Some(letters.into_iter().collect())
 }
 
 impl AuthorKey {
@@ -170,14 +323,29 @@ impl AuthorKey {
             .as_deref()
             .map(normalize::fold)
             .and_then(|given| given.chars().find(|c| c.is_alphanumeric()));
-        Some(AuthorKey { families, initial })
+        let letters = name_letters(person).map_or(0, |letters| {
+            xxhash_rust::xxh3::xxh3_64(letters.as_bytes()).max(1)
+        });
+        Some(AuthorKey {
+            families,
+            initial,
+            letters,
+            given: person.given.as_deref().map_or(0, pack_given),
+        })
     }
 }
 
-/// Capitalised words after the first, folded; none for titles written in capitals.
+/// Capitalised words after the first, folded, and the places of the gazetteer
+/// ([`super::places`]) by their one name, whatever the language and case they are written in;
+/// none for titles written in capitals.
 fn proper_nouns_in(title: &str) -> Vec<String> {
-    let words: Vec<&str> = title
+    let all: Vec<&str> = title
         .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let words: Vec<&str> = all
+        .iter()
+        .copied()
         .filter(|w| w.chars().count() > 2)
         .collect();
     let capitalised = |w: &&&str| w.chars().next().is_some_and(char::is_uppercase);
@@ -188,6 +356,14 @@ fn proper_nouns_in(title: &str) -> Vec<String> {
     if words.is_empty() || upper_words * 2 > words.len() {
         return Vec::new();
     }
+    let folded: Vec<String> = all.iter().map(|w| normalize::fold(w)).collect();
+    let folded_words: Vec<&str> = folded.iter().map(String::as_str).collect();
+    let places = super::places::places_in(&folded_words);
+    // The words of a place, by where they start in the title.
+    let in_place: Vec<*const u8> = places
+        .iter()
+        .flat_map(|(range, _)| all[range.clone()].iter().map(|w| w.as_ptr()))
+        .collect();
     // A capital after a separator starts a subtitle ("— Une enquête"), not a name.
     let after_separator = |w: &&&str| {
         let offset = w.as_ptr() as usize - title.as_ptr() as usize;
@@ -200,7 +376,9 @@ fn proper_nouns_in(title: &str) -> Vec<String> {
         .filter(capitalised)
         .filter(|w| !after_separator(w))
         .filter(|w| w.chars().any(char::is_lowercase))
+        .filter(|w| !in_place.contains(&w.as_ptr()))
         .map(|w| normalize::fold(w))
+        .chain(places.iter().map(|(_, name)| (*name).to_owned()))
         .collect()
 }
 
@@ -243,31 +421,29 @@ const PART_WORDS: &[(&str, &str)] = &[
 /// [`numbers_in`], each with whether a volume word ("tome", "vol.", "partie"…) precedes it;
 /// part words ([`PART_WORDS`]) as numbers after a volume word.
 fn numbers_with_context(folded: &str) -> Vec<(String, bool)> {
-    const VOLUME_WORDS: &[&str] = &[
-        "tome",
-        "t",
-        "volume",
-        "vol",
-        "partie",
-        "part",
-        "livre",
-        "book",
-        "fascicule",
-        "no",
-        "n",
-    ];
+    // Issue numbers as well as volumes.
+    let after_number_word =
+        |token: &str| VOLUME_WORDS.contains(&token) || matches!(token, "no" | "n" | "numero");
     let tokens: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
         .collect();
+    // "Tome 2 : annexes" is the second volume, whose content is the annexes: a part word names
+    // a part only in a title without a volume number.
+    let has_volume = tokens.windows(2).any(|pair| {
+        VOLUME_WORDS.contains(&pair[0])
+            && (pair[1].chars().all(|c| c.is_ascii_digit()) || roman(pair[1]).is_some())
+    });
     let mut numbers = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
-        let after_volume_word = index > 0 && VOLUME_WORDS.contains(&tokens[index - 1]);
+        let after_volume_word = index > 0 && after_number_word(tokens[index - 1]);
         if token.chars().all(|c| c.is_ascii_digit()) {
             numbers.push((token.trim_start_matches('0').to_owned(), after_volume_word));
         } else if after_volume_word && let Some(value) = roman(token) {
             numbers.push((value.to_string(), true));
-        } else if let Some((_, part)) = PART_WORDS.iter().find(|(word, _)| word == token) {
+        } else if !has_volume
+            && let Some((_, part)) = PART_WORDS.iter().find(|(word, _)| word == token)
+        {
             // One name per part, whatever the language: "Synthèse" and "Summary" agree.
             numbers.push((format!("part:{part}"), true));
         }

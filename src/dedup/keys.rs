@@ -52,7 +52,8 @@ const STOPWORDS: &[&str] = &[
 ];
 
 /// Blocking keys of a record. Broad: strong identifiers (`i:`), the first (`t:`) and last (`e:`)
-/// three significant words of each title (a typo at either end still leaves one key), and, for
+/// three significant words of each title (a typo at either end still leaves one key), each
+/// author's name letters in order (`n:`, names across orders and scripts), and, for
 /// doctoral theses and HDRs, the author's family name (`a:`, translated titles). Narrow (after a
 /// `|`): each title key with each author's family name, its letters sorted so that a swap of two
 /// letters still meets (`title and author`), with the year for
@@ -84,6 +85,13 @@ pub fn blocking_keys(record: &Normalized) -> Vec<String> {
             letters.into_iter().collect::<String>()
         })
         .collect();
+    // The whole name's letters (`n:`): a name in another order or script has no family name
+    // in common with its other forms.
+    for author in &record.authors {
+        if let Some(letters) = super::features::name_letters(author) {
+            keys.push(format!("n:{letters}"));
+        }
+    }
     let year = record.date.as_ref().map(|d| d.year);
     // Studies (and records of unknown type, which may be studies) match on title and year alone.
     let study_like = matches!(
@@ -91,7 +99,7 @@ pub fn blocking_keys(record: &Normalized) -> Vec<String> {
         DegreeType::ReportStudy | DegreeType::Other
     );
     for title in &record.titles {
-        let key = normalize::title_key(&title.text);
+        let key = normalize::title_key(&super::features::comparable_title(&title.text));
         let words: Vec<&str> = key
             .split(' ')
             .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))

@@ -5,7 +5,8 @@
 //! `features.rs` mines what is compared of a record, `compare.rs` decides on a pair; `keys.rs`
 //! (blocking keys) and `sketch.rs` (the facts that part two records at a glance) say which pairs
 //! are worth comparing; `cluster.rs` groups records from the verdicts; `eval.rs` measures it all
-//! against labelled sets.
+//! against labelled sets. `prefixes.rs` (document labels repositories add to titles) and
+//! `places.rs` (a French–English gazetteer) prepare titles for comparison.
 
 mod cluster;
 mod compare;
@@ -13,6 +14,8 @@ mod distance;
 mod eval;
 mod features;
 mod keys;
+mod places;
+mod prefixes;
 mod sketch;
 
 pub use cluster::{Clustering, Link, cluster};

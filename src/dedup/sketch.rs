@@ -278,7 +278,12 @@ mod tests {
     #[test]
     fn never_rules_out_a_pair_compare_calls_the_same() {
         let mut records = Vec::new();
-        for file in ["records.jsonl", "records-holdout.jsonl"] {
+        for file in [
+            "records.jsonl",
+            "records-holdout.jsonl",
+            "records-hard.jsonl",
+            "records-hard-holdout.jsonl",
+        ] {
             let path = format!("{}/tests/dedup-eval/{file}", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(path).expect("the labelled set");
             for line in text.lines().filter(|l| !l.trim().is_empty()) {

@@ -33,6 +33,7 @@ pub use model::{Context, Normalized, Problem, Text, Title};
 pub use names::{NameError, Person, canonical_person_id, is_organisation, name_key};
 pub use rights::{Access, Rights, licence_id, rights};
 pub use text::{clean_text, fold, fold_into, strip_tags, title_key};
+pub(crate) use text::{split_subtitle, words_key};
 
 use dates::record_date;
 use description::{abstracts, keywords, titles};

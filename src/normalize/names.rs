@@ -39,7 +39,14 @@ const PARTICLES: &[&str] = &[
 /// name ("Marie-Laure Le Gall", "Luis Da Silva", "Anna Van Dyck").
 const CAPITALISED_PARTICLES: &[&str] = &[
     "le", "la", "de", "du", "des", "da", "di", "do", "dos", "del", "della", "van", "von", "mac",
-    "st", "saint", "sainte", "ben", "ibn", "abu", "al", "el",
+    "st", "saint", "sainte", "ben", "ibn", "abu", "abou", "ait", "ould", "al", "el",
+];
+
+/// Arabic and Berber particles that begin a family name, capitalised as often as not: a
+/// cataloguer who inverts "El-Fassi, Leïla" may leave them after the given name ("Fassi, Leïla
+/// El"), where they move back to the family name.
+const NAME_PREFIX_PARTICLES: &[&str] = &[
+    "el", "al", "ben", "bin", "ibn", "abu", "abou", "ait", "ould",
 ];
 
 /// Folded words that only organisations' names contain (whole words).
@@ -215,7 +222,8 @@ fn inverted(family: &str, given: &str) -> (String, Option<String>) {
     let mut given_words: Vec<&str> = given.split_whitespace().collect();
     let mut moved: Vec<&str> = Vec::new();
     while let Some(last) = given_words.last() {
-        if given_words.len() > 1 && is_particle(last) {
+        let prefix_particle = NAME_PREFIX_PARTICLES.contains(&fold(last).as_str());
+        if given_words.len() > 1 && (is_particle(last) || prefix_particle) {
             moved.insert(0, last);
             given_words.pop();
         } else {
@@ -251,6 +259,14 @@ fn direct(name: &str) -> (String, Option<String>) {
             let split = words.len() - trailing;
             return (joined(&words[split..]), Some(joined(&words[..split])));
         }
+    }
+    // "P.-H. Leclerc Faure", "J. Dupont": initials before the family name.
+    let leading_initials = words.iter().take_while(|w| is_initials(w)).count();
+    if leading_initials > 0 && leading_initials < words.len() {
+        return (
+            joined(&words[leading_initials..]),
+            Some(joined(&words[..leading_initials])),
+        );
     }
     // "Dupont J.-P.", "Dupont M.": initials after the family name.
     let initials = words.iter().rev().take_while(|w| is_initials(w)).count();

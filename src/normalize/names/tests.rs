@@ -188,3 +188,23 @@ fn name_keys_match_across_spellings() {
     assert_eq!(key("Gérard d'Argenson"), "argenson g");
     assert_ne!(key("Dupont, Marie"), key("Dupond, Marie"));
 }
+
+#[test]
+fn compound_names_and_particles_keep_their_family_name() {
+    // Initials before a compound family name written without its hyphen.
+    assert_eq!(
+        family_given("P.-H. Leclerc Faure"),
+        fg("Leclerc Faure", "P.-H.")
+    );
+    // A capitalised Arabic particle left after the given name goes back to the family name.
+    assert_eq!(family_given("Fassi, Leïla El"), fg("El Fassi", "Leïla"));
+    assert_eq!(family_given("Salah, Karim Ben"), fg("Ben Salah", "Karim"));
+    assert_eq!(family_given("Ahmed, Rachid Aït"), fg("Aït Ahmed", "Rachid"));
+    assert_eq!(family_given("Rachid Aït Ahmed"), fg("Aït Ahmed", "Rachid"));
+    assert_eq!(family_given("Omar Abou Zeid"), fg("Abou Zeid", "Omar"));
+    // A particle inside the given name stays there.
+    assert_eq!(
+        family_given("Aboulhamid, El Mostapha"),
+        fg("Aboulhamid", "El Mostapha")
+    );
+}
