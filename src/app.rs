@@ -20,7 +20,9 @@ use crate::pipeline::{Pipeline, PipelineError};
 use crate::registry;
 use crate::schedule::Scheduler;
 use crate::source::{self, SourceError};
-use crate::store::{Store, StoreError};
+use crate::store::{BackupReport, RestoreReport, Store, StoreError};
+
+mod control;
 
 /// The server's store page cache: works are read all over the file.
 const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;
@@ -44,6 +46,9 @@ pub enum AppError {
     Pipeline(#[from] PipelineError),
     #[error("{0}")]
     Config(String),
+    /// A backup or restore that failed (the message says which and why).
+    #[error("{0}")]
+    Backup(String),
 }
 
 impl AppError {
@@ -52,7 +57,7 @@ impl AppError {
         match self {
             AppError::Source(_) | AppError::Config(_) => true,
             AppError::Pipeline(error) => error.is_configuration(),
-            AppError::Store { .. } | AppError::Index { .. } => false,
+            AppError::Store { .. } | AppError::Index { .. } | AppError::Backup(_) => false,
         }
     }
 }
@@ -63,6 +68,53 @@ pub fn open_store(data: &Path) -> Result<Store, AppError> {
         dir: data.to_owned(),
         error,
     })
+}
+
+/// The running server's control socket, beside the store.
+fn control_socket(data: &Path) -> PathBuf {
+    data.join("essor.sock")
+}
+
+/// Writes a consistent copy of the store in `data` to the new file `dest`: through the running
+/// `essor serve` when it holds the store, else from the store opened here. The search index is
+/// not copied: it is rebuilt from the store.
+pub fn backup(data: &Path, dest: &Path) -> Result<BackupReport, AppError> {
+    let store_error = |error| AppError::Store {
+        dir: data.to_owned(),
+        error,
+    };
+    if !Store::file_in(data).is_file() {
+        return Err(AppError::Backup(format!("no store in {}", data.display())));
+    }
+    let dest = std::path::absolute(dest)
+        .map_err(|error| AppError::Backup(format!("{}: {error}", dest.display())))?;
+    match Store::open(data) {
+        Ok(store) => store
+            .backup_to(&dest)
+            .map_err(|error| AppError::Backup(error.to_string())),
+        Err(StoreError::InUse { .. }) => control::request_backup(&control_socket(data), &dest)
+            .map_err(|error| AppError::Backup(format!("backup to {}: {error}", dest.display()))),
+        Err(error) => Err(store_error(error)),
+    }
+}
+
+/// Puts the backup `from` back as the store in `data` (see [`crate::store::restore`]) and
+/// removes the search index, which the next open rebuilds from the restored store.
+pub fn restore(data: &Path, from: &Path, replace: bool) -> Result<RestoreReport, AppError> {
+    let report = crate::store::restore(from, data, replace)
+        .map_err(|error| AppError::Backup(error.to_string()))?;
+    let index = data.join("index");
+    match std::fs::remove_dir_all(&index) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(AppError::Config(format!(
+                "restored, but cannot remove the old search index {} ({error}): remove it before serving",
+                index.display()
+            )));
+        }
+    }
+    Ok(report)
 }
 
 /// The search index lives beside the store: `<data>/index`.
@@ -138,6 +190,7 @@ impl Settings {
 /// The server, ready to serve: store, sources, feed, index (caught up) and scheduler opened.
 pub struct App {
     state: AppState,
+    data_dir: PathBuf,
     scheduler: Arc<Scheduler>,
     /// `Some(tick)` when sources are harvested on their schedule.
     schedule: Option<Duration>,
@@ -201,6 +254,7 @@ impl App {
         };
         Ok(App {
             state,
+            data_dir: data.clone(),
             scheduler,
             schedule: settings.schedule.then_some(settings.schedule_tick),
             header_read_timeout: settings.header_read_timeout,
@@ -218,6 +272,10 @@ impl App {
         let scheduled = self
             .schedule
             .map(|tick| tokio::spawn(self.scheduler.clone().run(tick)));
+        // Without it the server still serves; `essor backup` then says it cannot reach it.
+        let _control = control::listen(&control_socket(&self.data_dir), self.state.store.clone())
+            .inspect_err(|error| tracing::warn!(%error, "no control socket: essor backup cannot reach this server"))
+            .ok();
         let limits = self.state.limits.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(LIMITS_SWEEP);

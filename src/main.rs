@@ -117,6 +117,10 @@ enum Command {
     },
     /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
     Serve(ServeArgs),
+    /// Write a consistent copy of the store to a new file, also while `essor serve` runs.
+    Backup(cli::backup::BackupArgs),
+    /// Put a backup back as the store (not while essor runs on it; --force to replace one).
+    Restore(cli::backup::RestoreArgs),
     /// Rebuild the search index from the store (the store is the truth; the index is derived).
     Reindex,
     /// Print the REST API's OpenAPI document (checked in at openapi/essor.json).
@@ -247,19 +251,10 @@ enum BarometerCommand {
 
 #[derive(Subcommand)]
 enum SourcesCommand {
-    /// Validate every source file and list the sources; or, given a URL, validate that
-    /// repository live (BASE OVAL's rules): exit 0 when essor can harvest it, 1 otherwise.
-    Check {
-        /// An OAI-PMH base URL to validate (private addresses only with
-        /// ESSOR_ALLOW_PRIVATE_NETWORKS=true).
-        url: Option<String>,
-        /// The report as JSON.
-        #[arg(long, requires = "url")]
-        json: bool,
-        /// The format essor would harvest.
-        #[arg(long, default_value = "oai_dc", requires = "url")]
-        metadata_prefix: String,
-    },
+    /// Validate every source file and list the sources; given a URL, validate that repository
+    /// live (BASE OVAL's rules); given a source file or --kind, preview its mapping on the first
+    /// page. Exit 0 when essor can harvest it, 1 otherwise.
+    Check(cli::check::CheckArgs),
     /// Every source: the files of harvest-sources/ and the repositories registered through the
     /// API (with their status; contact e-mails shown here, to the operator only).
     List {
@@ -428,13 +423,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources {
-            command:
-                SourcesCommand::Check {
-                    url: Some(url),
-                    json,
-                    metadata_prefix,
-                },
-        } => cli::sources::check_url(&url, &metadata_prefix, json),
+            command: SourcesCommand::Check(args),
+        } => cli::check::check(args, &cli.sources),
         Command::Sources {
             command: SourcesCommand::List { json },
         } => {
@@ -466,12 +456,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources {
             command: SourcesCommand::Remove { id },
         } => cli::sources::remove(&app::open_pipeline(&cli.data, &cli.sources)?, &id),
-        Command::Sources {
-            command: SourcesCommand::Check { url: None, .. },
-        } => {
-            cli::output::print_sources(&source::load_dir(&cli.sources)?);
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Barometer {
             command:
                 BarometerCommand::Build {
@@ -489,6 +473,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BarometerCommand::List,
         } => cli::barometer::list(&app::open_store(&cli.data)?),
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
+        Command::Backup(args) => cli::backup::backup(&cli.data, &args),
+        Command::Restore(args) => cli::backup::restore(&cli.data, &args),
         Command::Reindex => {
             let store = app::open_store(&cli.data)?;
             let index = app::open_index(&cli.data)?;

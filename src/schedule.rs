@@ -3,7 +3,8 @@
 //! [`Pipeline`] as the CLI, so the feed and the search index follow without a restart. The
 //! sources are the files and the repositories registered through the API, read from the store
 //! at every tick: an approved registration is harvested at once (the API wakes the scheduler).
-//! It also builds the barometer's edition of a semester that has just ended, on its own.
+//! It also builds the barometer's edition of a semester that has just ended, on its own, once
+//! every enabled source has completed a harvest and none is in progress (`barometer::unsettled`).
 //!
 //! Harvests of different hosts run side by side, at most one per host and never two of one
 //! source (`claims.rs`); when each is due comes from its history (`plan.rs`: interval with
@@ -44,6 +45,22 @@ pub struct Scheduler {
     /// Set when the server shuts down: harvests end after their page write in progress.
     stop: tokio::sync::watch::Sender<bool>,
     stop_signal: StopSignal,
+    /// The reason the last automatic edition build was skipped, so that a build waiting for
+    /// the same harvest is logged once, not every tick.
+    skipped: std::sync::Mutex<Option<String>>,
+}
+
+/// What one tick did about the barometer's due edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditionTick {
+    /// Nothing to do: published already, or an empty store.
+    NotDue,
+    /// Built and frozen.
+    Built(Semester),
+    /// Not built now, for `reason` (a source's harvest is unfinished): retried on a later tick.
+    Skipped { edition: Semester, reason: String },
+    /// The build failed (logged); retried on a later tick.
+    Failed,
 }
 
 impl Scheduler {
@@ -52,6 +69,7 @@ impl Scheduler {
         Scheduler {
             pipeline,
             busy: tokio::sync::Mutex::new(()),
+            skipped: std::sync::Mutex::new(None),
             registered_every,
             wake: tokio::sync::Notify::new(),
             claims: Arc::default(),
@@ -260,9 +278,11 @@ impl Scheduler {
     }
 
     /// Builds the barometer's edition of the semester that ended last when the store has no
-    /// published one (and has works: an empty store must not freeze an empty edition). The
-    /// build runs on a blocking thread, so the server keeps answering; errors are logged.
-    pub async fn build_due_edition(&self) -> Option<Semester> {
+    /// published one (and has works: an empty store must not freeze an empty edition), unless a
+    /// source's harvest is unfinished: a frozen edition must not be read from a half-harvested
+    /// store. The build runs on a blocking thread, so the server keeps answering; errors are
+    /// logged.
+    pub async fn build_due_edition(&self) -> EditionTick {
         let options = BuildOptions::now(false);
         let due = Semester::last_ended(options.today);
         let store = self.pipeline.store().clone();
@@ -271,13 +291,22 @@ impl Scheduler {
             Ok(found) => found.is_some_and(|(published, _)| published),
             Err(error) => {
                 tracing::error!(%error, "cannot read the barometer's editions");
-                return None;
+                return EditionTick::Failed;
             }
         };
         if published || store.work_counts().map_or(true, |(live, _)| live == 0) {
-            return None;
+            return EditionTick::NotDue;
         }
         let _one_at_a_time = self.busy.lock().await;
+        match barometer::unsettled(&store, &self.pipeline.sources()) {
+            Ok(None) => {}
+            Ok(Some(unsettled)) => return self.skip(due, unsettled.to_string()),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the harvest history");
+                return EditionTick::Failed;
+            }
+        }
+        self.skip_cleared();
         let thesaurus = self.pipeline.thesaurus().clone();
         let started = std::time::Instant::now();
         let built = tokio::task::spawn_blocking(move || {
@@ -287,18 +316,38 @@ impl Scheduler {
         match built {
             Ok(Ok((edition, BuildOutcome::Built))) => {
                 tracing::info!(edition = %edition.id, seconds = started.elapsed().as_secs_f64(), "barometer edition built");
-                Some(due)
+                EditionTick::Built(due)
             }
-            Ok(Ok((_, BuildOutcome::Kept))) => None,
+            Ok(Ok((_, BuildOutcome::Kept))) => EditionTick::NotDue,
             Ok(Err(error)) => {
                 tracing::error!(%error, edition = %due, "barometer edition not built");
-                None
+                EditionTick::Failed
             }
             Err(error) => {
                 tracing::error!(%error, edition = %due, "barometer build stopped");
-                None
+                EditionTick::Failed
             }
         }
+    }
+
+    /// Records a skipped build (logged when its reason changes).
+    fn skip(&self, edition: Semester, reason: String) -> EditionTick {
+        let mut last = self
+            .skipped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.as_deref() != Some(reason.as_str()) {
+            tracing::info!(%edition, %reason, "barometer edition not built yet: retried on a later tick");
+            *last = Some(reason.clone());
+        }
+        EditionTick::Skipped { edition, reason }
+    }
+
+    fn skip_cleared(&self) {
+        *self
+            .skipped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }
 
     /// Checks every `tick` (and when woken) for due sources and starts their harvests, and for

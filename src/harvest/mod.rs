@@ -10,10 +10,13 @@ mod hal;
 pub mod guard;
 mod json;
 mod list;
+pub mod preview;
 mod progress;
 mod run;
+mod saved;
 mod state;
 mod table;
+mod theses;
 pub mod validate;
 
 use std::sync::Arc;

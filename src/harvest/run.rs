@@ -42,6 +42,7 @@ impl Harvest {
                 Endpoint::OpenDataSoft(ods) => self.harvest_ods(&ods, &mut state).await,
                 Endpoint::Feed(feed) => self.harvest_feed(&feed, &mut state).await,
                 Endpoint::HalApi(hal) => self.harvest_hal(&hal, &mut state).await,
+                Endpoint::ThesesFr(theses) => self.harvest_theses(&theses, &mut state).await,
             }
         };
         // A stop drops the fetches and parses in flight; a page write already started is
