@@ -268,6 +268,8 @@ enum SourcesCommand {
     Suspend { id: String },
     /// Resume a suspended registration.
     Resume { id: String },
+    /// Remove a registration: its records are tombstoned, the works only it held deleted.
+    Remove { id: String },
 }
 
 /// Exit codes: 0 success, 1 a harvest did not complete, 2 bad usage or configuration.
@@ -451,6 +453,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &id,
             RegistrationAction::Resume,
         ),
+        Command::Sources {
+            command: SourcesCommand::Remove { id },
+        } => cli::sources::remove(&app::open_pipeline(&cli.data, &cli.sources)?, &id),
         Command::Barometer {
             command:
                 BarometerCommand::Build {

@@ -1,7 +1,7 @@
 //! Registration of repositories by their managers (issue 12): a submission's fields checked,
 //! the repository validated live ([`crate::harvest::validate`]), and, when essor can harvest
-//! it, stored as a pending [`Registration`]; then approved, suspended or resumed by an
-//! administrator. The API and the CLI call this; they never reach the harvester themselves.
+//! it, stored as a pending [`Registration`]; then approved, suspended, resumed or removed (its
+//! records tombstoned) by an administrator. The API and the CLI call this; they never reach the harvester themselves.
 //! An approved registration is harvested as a [`Source`] built here ([`source_of`]).
 //!
 //! Invariant: a repository whose validation has an error is not stored.
@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use crate::harvest::guard::NetworkPolicy;
 use crate::harvest::validate::{Report, ValidateOptions, validate};
-use crate::oai::SetSpec;
+use crate::oai::{HarvestedRecord, PageItem, SetSpec};
 use crate::source::{Endpoint, FieldMap, Source, SourceId, SourceRole};
 use crate::store::{
-    Registration, RegistrationAction, RegistrationStatus, Store, StoreError, Transition,
-    now_rfc3339,
+    Checkpoint, Registration, RegistrationAction, RegistrationStatus, Store, StoreError,
+    Transition, now_rfc3339, prepare_items,
 };
 
 /// Roles a registration may claim (a source role's slug), the first by default.
@@ -284,6 +284,58 @@ pub fn registered_sources(store: &Store, every: Duration) -> Result<Vec<Source>,
         .collect())
 }
 
+/// Deletions are written in pages of this many records.
+const TOMBSTONES_PER_PAGE: usize = 500;
+
+/// Removes registration `id` (blocking): its status becomes `removed` (it is not harvested
+/// again), then every live record it holds is tombstoned, as if the repository had deleted it,
+/// so the next works update deletes the works only it held and takes its record out of the
+/// others. Returns the transition and how many records were tombstoned.
+pub fn remove(store: &Store, id: &str) -> Result<(Transition, u64), StoreError> {
+    let outcome = act(store, id, RegistrationAction::Remove)?;
+    if !matches!(outcome, Transition::Done(_)) {
+        return Ok((outcome, 0));
+    }
+    let tombstoned = tombstone(store, id)?;
+    tracing::info!(%id, tombstoned, "registered repository removed");
+    Ok((outcome, tombstoned))
+}
+
+/// Writes a deletion for every live record of source `id`, in pages, each with the change-log
+/// entries the works update follows; the source's checkpoint is cleared.
+fn tombstone(store: &Store, id: &str) -> Result<u64, StoreError> {
+    let mut live = Vec::new();
+    store.for_each_record(Some(id), |record| {
+        if !record.deleted {
+            live.push(record.identifier);
+        }
+        Ok(())
+    })?;
+    let now = now_rfc3339();
+    let mut checkpoint = Checkpoint::default();
+    let mut tombstoned = 0;
+    for (page, identifiers) in live.chunks(TOMBSTONES_PER_PAGE).enumerate() {
+        let deletions: Vec<PageItem> = identifiers
+            .iter()
+            .map(|identifier| {
+                PageItem::Record(HarvestedRecord {
+                    identifier: identifier.clone(),
+                    datestamp: now.clone(),
+                    deleted: true,
+                    sets: Vec::new(),
+                    format: None,
+                    raw: None,
+                    record: None,
+                })
+            })
+            .collect();
+        let last = (page + 1) * TOMBSTONES_PER_PAGE >= live.len();
+        let counters = store.commit_page(id, &prepare_items(&deletions), &mut checkpoint, last)?;
+        tombstoned += counters.deleted;
+    }
+    Ok(tombstoned)
+}
+
 /// The validation report stored with a registration.
 pub fn report_of(registration: &Registration) -> Option<Report> {
     serde_json::from_str(&registration.report).ok()
@@ -433,5 +485,9 @@ mod tests {
         assert_eq!(Resume.apply(Suspended), Some(Active));
         assert_eq!(Resume.apply(Pending), None);
         assert_eq!(Suspend.apply(Removed), None);
+        assert_eq!(Remove.apply(Suspended), Some(Removed));
+        assert_eq!(Remove.apply(Pending), Some(Removed));
+        assert_eq!(Remove.apply(Removed), None);
+        assert_eq!(Approve.apply(Removed), None);
     }
 }

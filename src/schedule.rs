@@ -27,7 +27,7 @@ use crate::harvest::StopSignal;
 use crate::pipeline::{HarvestOptions, Outcome, Pipeline, PipelineError};
 use crate::registry;
 use crate::source::Source;
-use crate::store::StoreError;
+use crate::store::{StoreError, Transition};
 use crate::works::UpdateReport;
 use claims::Claims;
 
@@ -150,6 +150,34 @@ impl Scheduler {
             works: Some(works),
             index: Some(index),
         })
+    }
+
+    /// Removes registration `id` (see [`registry::remove`]): once a harvest of it in progress
+    /// has ended, its status becomes `removed` and its records are tombstoned; then works and
+    /// the index follow, so the feed shows the works only it held as deleted. Returns the
+    /// transition and how many records were tombstoned.
+    pub async fn remove(self: &Arc<Self>, id: &str) -> Result<(Transition, u64), PipelineError> {
+        self.refresh_blocking().await?;
+        let source = self
+            .pipeline
+            .sources()
+            .iter()
+            .find(|s| s.untrusted && s.id.as_str() == id)
+            .cloned();
+        let _claim = match &source {
+            Some(source) => Some(self.claims.claim(source).await),
+            None => None,
+        };
+        let (store, asked) = (self.pipeline.store().clone(), id.to_owned());
+        let (transition, tombstoned) =
+            tokio::task::spawn_blocking(move || registry::remove(&store, &asked))
+                .await
+                .map_err(|_| PipelineError::Panicked)??;
+        self.refresh_blocking().await?;
+        if tombstoned > 0 {
+            self.update_works().await?;
+        }
+        Ok((transition, tombstoned))
     }
 
     /// Works, then the index, brought up to date with what the harvests stored; one update at

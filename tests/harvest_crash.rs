@@ -1,12 +1,20 @@
 //! Crash safety: a harvest SIGKILLed at random points, then rerun until it succeeds, ends with
-//! exactly the store a clean harvest produces, record for record.
+//! exactly the store a clean harvest produces, record for record; and `essor serve` SIGKILLed
+//! during the scheduled harvest of a registered repository resumes it at its next start,
+//! without loss or duplicates (issue 12).
 //!
 //! The kill points are random; the seed is printed and `ESSOR_TEST_SEED=<seed>` replays them.
 
-use std::process::Stdio;
+use std::collections::BTreeSet;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Peer, Rng, Workspace, oai_source};
+use serde_json::{Value, json};
+
+use crate::common::app::{ADMIN_TOKEN, Response, http_client};
+use crate::common::{
+    Peer, Rng, Silent, Workspace, first_line, identifiers, make_records, oai_source,
+};
 
 const SOURCE: &str = "slow";
 
@@ -126,4 +134,142 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
             "a killed run must not stay in the history as {status:?}: {run}"
         );
     }
+}
+
+/// `essor serve` as deployed, killed with SIGKILL on drop.
+struct Serving {
+    child: Child,
+    address: String,
+}
+
+impl Serving {
+    /// Starts `essor serve` on port 0 with scheduled harvests looked for every 200 ms and the
+    /// peers on 127.0.0.1 reachable.
+    fn start(workspace: &Workspace) -> Serving {
+        let mut child = workspace
+            .command()
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--schedule-tick",
+                "200ms",
+            ])
+            .env("ESSOR_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("ESSOR_ALLOW_PRIVATE_NETWORKS", "true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn essor serve");
+        let address = first_line(&mut child, Duration::from_secs(60), |line| {
+            Some(line.strip_prefix("listening on ")?.trim().to_owned())
+        })
+        .unwrap_or_else(|Silent { first_line, stderr }| {
+            panic!("essor serve did not start (stdout: {first_line:?}); stderr:\n{stderr}")
+        });
+        Serving { child, address }
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = http_client()
+            .request(method, format!("{}{path}", self.address))
+            .header("Authorization", format!("Bearer {ADMIN_TOKEN}"));
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(body).unwrap());
+        }
+        Response::read(request.send().unwrap_or_else(|e| panic!("{path}: {e}")))
+    }
+
+    /// The source's public record once `done` says so (polled every 50 ms, 90 s at most).
+    fn wait_for(&self, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let record = self
+                .request("GET", &format!("/api/v1/sources/{id}"), None)
+                .json();
+            if done(&record) {
+                return record;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "waited for {what}: {record:#}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_killed_during_a_scheduled_harvest_of_a_registered_repository_resumes_it_at_the_next_start()
+{
+    let workspace = Workspace::new();
+    let records_file = workspace.dir.path().join("records.json");
+    // 12 pages of 50: about 12 s at a registered repository's 1 request/s.
+    let records = make_records(&records_file, 600, 21);
+    let repository = Peer::pyoai_server(&records_file, 50);
+    let mut rng = Rng::from_env_or_clock("serve_killed");
+    let kill_after = rng.range(1, 9) * 50;
+
+    let server = Serving::start(&workspace);
+    let registration = json!({
+        "base_url": repository.url("/oai"), "name": "Dépôt tué", "institution": "Université",
+        "region": "FR-BRE", "contact_email": "depot@univ-exemple.fr",
+    });
+    let created = server.request("POST", "/api/v1/sources", Some(&registration));
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let approved = server.request("POST", &format!("/api/v1/sources/{id}/approve"), None);
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    let record = server.wait_for(&id, "the first pages", |record| {
+        record["counts"]["records"].as_u64().unwrap_or(0) >= kill_after
+    });
+    drop(server);
+    eprintln!(
+        "killed essor serve with {} records stored",
+        record["counts"]["records"]
+    );
+    let killed = workspace.runs(&id);
+    assert_eq!(killed.len(), 1, "{killed:?}");
+    assert_eq!(killed[0]["status"], "running", "{killed:?}");
+    assert!(workspace.records(&id).len() < 600, "the kill came too late");
+
+    // The next start resumes the same run to its end.
+    let server = Serving::start(&workspace);
+    let record = server.wait_for(&id, "the resumed harvest", |record| {
+        record["last_harvest"]["status"] == "complete"
+            && record["registration"]["works"].as_u64().unwrap_or(0) > 0
+    });
+    drop(server);
+    assert!(
+        record["last_harvest"]["resumed"].as_u64().unwrap() >= 1,
+        "{record:#}"
+    );
+    assert_eq!(record["last_harvest"]["new"], 600, "{record:#}");
+    let runs = workspace.runs(&id);
+    assert_eq!(runs.len(), 1, "one run, resumed: {runs:?}");
+
+    // Every record once, and once in the works.
+    let stored = workspace.records(&id);
+    assert_eq!(stored.len(), 600);
+    assert_eq!(identifiers(&stored), identifiers(&records));
+    let members: Vec<String> = workspace
+        .works()
+        .iter()
+        .flat_map(|work| work["members"].as_array().cloned().unwrap_or_default())
+        .filter(|member| member["source"] == id.as_str())
+        .map(|member| member["identifier"].as_str().unwrap().to_owned())
+        .collect();
+    let distinct: BTreeSet<&String> = members.iter().collect();
+    assert_eq!(members.len(), 600, "each record in one work");
+    assert_eq!(distinct.len(), 600);
 }

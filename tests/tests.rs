@@ -28,6 +28,7 @@ mod sources_config;
 mod sources_csv;
 mod sources_feed;
 mod sources_register;
+mod sources_removed;
 mod sources_scheduled;
 mod sources_json;
 mod sources_theses;

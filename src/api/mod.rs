@@ -93,7 +93,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/sources",
             get(rest::sources).post(registration::register),
         )
-        .route("/api/v1/sources/{id}", get(rest::source))
+        .route(
+            "/api/v1/sources/{id}",
+            get(rest::source).delete(registration::remove),
+        )
         .route("/api/v1/sources/{id}/runs", get(rest::runs))
         .route("/api/v1/sources/{id}/approve", post(registration::approve))
         .route("/api/v1/sources/{id}/suspend", post(registration::suspend))

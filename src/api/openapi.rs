@@ -24,6 +24,7 @@ use super::{barometer, problem, registration, rest, search, views};
         registration::approve,
         registration::suspend,
         registration::resume,
+        registration::remove,
         search::stats,
         barometer::editions,
         barometer::edition

@@ -1,7 +1,8 @@
 //! Registration through the API: `POST /api/v1/sources` (a repository manager submits a base
 //! URL; it is validated live and stored as pending, or refused with the report), and the
-//! administrator's `POST /api/v1/sources/{id}/approve|suspend|resume`, behind the bearer token
-//! (compared in constant time, never logged; no token configured → 404).
+//! administrator's `POST /api/v1/sources/{id}/approve|suspend|resume` and
+//! `DELETE /api/v1/sources/{id}`, behind the bearer token (compared in constant time, never
+//! logged; no token configured → 404).
 
 use std::net::SocketAddr;
 
@@ -147,48 +148,108 @@ pub async fn resume(
     act(state, headers, id, RegistrationAction::Resume).await
 }
 
+/// Removes a registered repository: it is not harvested again, its records are tombstoned,
+/// the works only it held are deleted (the OAI feed shows them deleted) and the others lose its
+/// record. Waits for a harvest of it in progress to end.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sources/{id}",
+    params(("id" = String, Path, description = "Registration id")),
+    responses(
+        (status = 200, description = "Removed", body = RegistrationView),
+        (status = 401, description = "Missing or wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or no administrator token configured", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already removed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+    tag = "sources"
+)]
+pub async fn remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let id = match authorized(&state, &headers, id, RegistrationAction::Remove) {
+        Ok(id) => id,
+        Err(refused) => return refused,
+    };
+    match state.scheduler.remove(&id).await {
+        Ok((outcome, _)) => answer(&state, &id, outcome, RegistrationAction::Remove),
+        Err(error) => {
+            tracing::error!(%error, %id, "removing a registration failed");
+            Problem::unavailable("the repository could not be removed now; try again")
+                .into_response()
+        }
+    }
+}
+
+/// The registration id asked for, if the request carries the administrator's token; else the
+/// answer: 404 when no token is configured, 401 when it is missing or wrong.
+#[allow(clippy::result_large_err)]
+fn authorized(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    action: RegistrationAction,
+) -> Result<String, Response> {
+    let Some(expected) = state.admin_token.as_deref() else {
+        let path = match action {
+            RegistrationAction::Remove => "/api/v1/sources/…".to_owned(),
+            _ => format!("/api/v1/sources/…/{}", action.as_str()),
+        };
+        return Err(super::api_not_found_problem(&path).into_response());
+    };
+    if !super::admin::bearer_matches(headers, expected) {
+        let mut response = Problem::unauthorized().into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+        return Err(response);
+    }
+    match id {
+        Ok(Path(id)) => Ok(id),
+        Err(_) => Err(Problem::not_found("there is no registration with that id").into_response()),
+    }
+}
+
 async fn act(
     state: AppState,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     action: RegistrationAction,
 ) -> Response {
-    let Some(expected) = state.admin_token.as_deref() else {
-        return super::api_not_found_problem(&format!("/api/v1/sources/…/{}", action.as_str()))
-            .into_response();
-    };
-    if !super::admin::bearer_matches(&headers, expected) {
-        let mut response = Problem::unauthorized().into_response();
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            axum::http::HeaderValue::from_static("Bearer"),
-        );
-        return response;
-    }
-    let Ok(Path(id)) = id else {
-        return Problem::not_found("there is no registration with that id").into_response();
+    let id = match authorized(&state, &headers, id, action) {
+        Ok(id) => id,
+        Err(refused) => return refused,
     };
     let store = state.store.clone();
     let asked = id.clone();
-    let outcome = blocking(move || Ok(registry::act(&store, &asked, action)?)).await;
+    match blocking(move || Ok(registry::act(&store, &asked, action)?)).await {
+        Ok(outcome) => answer(&state, &id, outcome, action),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// The answer to an administrator's action on registration `id`.
+fn answer(state: &AppState, id: &str, outcome: Transition, action: RegistrationAction) -> Response {
     match outcome {
-        Ok(Transition::Done(registration)) => {
+        Transition::Done(registration) => {
             if registration.status == crate::store::RegistrationStatus::Active {
                 // Harvested at once, not at the scheduler's next tick.
                 state.scheduler.wake();
             }
             Json(RegistrationView::from(registration.as_ref())).into_response()
         }
-        Ok(Transition::NotFound) => Problem::not_found(format!(
+        Transition::NotFound => Problem::not_found(format!(
             "there is no registration `{id}`; GET /api/v1/sources lists them"
         ))
         .into_response(),
-        Ok(Transition::NotApplicable(status)) => Problem::conflict(format!(
+        Transition::NotApplicable(status) => Problem::conflict(format!(
             "registration `{id}` is {}: it cannot be {}d",
             status.as_str(),
             action.as_str()
         ))
         .into_response(),
-        Err(problem) => problem.into_response(),
     }
 }

@@ -1,11 +1,12 @@
 //! `essor sources check URL` (a repository validated live, the report printed for a person,
 //! one line per check with the fix under each problem, or as JSON), `essor sources list` and
-//! the administrator's `approve|suspend|resume ID` on the store.
+//! the administrator's `approve|suspend|resume|remove ID` on the store.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use essor::harvest::validate::{Report, Status, ValidateOptions, validate};
+use essor::pipeline::Pipeline;
 use essor::registry;
 use essor::store::{Registration, RegistrationAction, Store, Transition};
 
@@ -131,6 +132,31 @@ pub fn act(store: &Store, id: &str, action: RegistrationAction) -> anyhow::Resul
                 "registration {id} is {}: it cannot be {}d",
                 status.as_str(),
                 action.as_str()
+            )
+        }
+    }
+}
+
+/// `essor sources remove ID`: the registration removed and its records tombstoned, then works
+/// and the index brought up to date (the works only it held are deleted).
+pub fn remove(pipeline: &Pipeline, id: &str) -> anyhow::Result<ExitCode> {
+    let (outcome, tombstoned) = registry::remove(pipeline.store(), id)?;
+    match outcome {
+        Transition::Done(_) => {
+            let (works, _) = pipeline.update()?;
+            println!(
+                "{id}: removed; {tombstoned} record(s) deleted, {} work(s) deleted, {} changed",
+                works.works_deleted, works.works_changed
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Transition::NotFound => {
+            anyhow::bail!("there is no registration {id}; `essor sources list` shows them")
+        }
+        Transition::NotApplicable(status) => {
+            anyhow::bail!(
+                "registration {id} is {}: it cannot be removed",
+                status.as_str()
             )
         }
     }

@@ -41,6 +41,8 @@ pub enum RegistrationAction {
     Approve,
     Suspend,
     Resume,
+    /// Withdraws the repository for good (its records are tombstoned by `registry::remove`).
+    Remove,
 }
 
 impl RegistrationAction {
@@ -49,6 +51,7 @@ impl RegistrationAction {
             RegistrationAction::Approve => "approve",
             RegistrationAction::Suspend => "suspend",
             RegistrationAction::Resume => "resume",
+            RegistrationAction::Remove => "remove",
         }
     }
 
@@ -60,6 +63,7 @@ impl RegistrationAction {
             (RegistrationAction::Approve, Pending) => Some(Active),
             (RegistrationAction::Suspend, Pending | Active) => Some(Suspended),
             (RegistrationAction::Resume, Suspended) => Some(Active),
+            (RegistrationAction::Remove, Pending | Active | Suspended) => Some(Removed),
             _ => None,
         }
     }
