@@ -9,6 +9,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY thesaurus ./thesaurus
+# Compiled in: the pages' templates (askama) and stylesheet.
+COPY templates ./templates
+COPY static ./static
 RUN cargo build --release --locked && strip target/release/essor
 
 FROM debian:bookworm-slim

@@ -117,6 +117,10 @@ enum Command {
     },
     /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
     Serve(ServeArgs),
+    /// Write a consistent copy of the store to a new file, also while `essor serve` runs.
+    Backup(cli::backup::BackupArgs),
+    /// Put a backup back as the store (not while essor runs on it; --force to replace one).
+    Restore(cli::backup::RestoreArgs),
     /// Rebuild the search index from the store (the store is the truth; the index is derived).
     Reindex,
     /// Print the REST API's OpenAPI document (checked in at openapi/essor.json).
@@ -173,6 +177,12 @@ struct ServeArgs {
     /// Do not harvest sources on their `harvest_every` schedule.
     #[arg(long)]
     no_schedule: bool,
+    /// How often approved registered repositories are harvested (`12h`, `7d`…).
+    #[arg(long, env = "ESSOR_REGISTERED_EVERY", default_value = "1d", value_parser = essor::source::parse_duration)]
+    registered_every: std::time::Duration,
+    /// How often the scheduler looks for due sources and new approvals.
+    #[arg(long, env = "ESSOR_SCHEDULE_TICK", default_value = "30s", value_parser = essor::source::parse_duration)]
+    schedule_tick: std::time::Duration,
     /// REST API requests per second per client IP (bursts of twice as many).
     #[arg(long, env = "ESSOR_RATE_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: u32,
@@ -458,6 +468,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BarometerCommand::List,
         } => cli::barometer::list(&app::open_store(&cli.data)?),
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
+        Command::Backup(args) => cli::backup::backup(&cli.data, &args),
+        Command::Restore(args) => cli::backup::restore(&cli.data, &args),
         Command::Reindex => {
             let store = app::open_store(&cli.data)?;
             let index = app::open_index(&cli.data)?;
@@ -484,6 +496,7 @@ fn harvest_options(full: bool, records_only: bool, quiet: bool) -> HarvestOption
         full,
         records_only,
         interactive: !quiet && std::io::stderr().is_terminal(),
+        ..HarvestOptions::default()
     }
 }
 
@@ -529,6 +542,8 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         admin_token: args.admin_token,
         limits: app::limit_config(args.rate_limit, args.api_key_rate_limit, args.api_keys),
         schedule: !args.no_schedule,
+        schedule_tick: args.schedule_tick.max(std::time::Duration::from_millis(10)),
+        registered_every: args.registered_every,
         ..Settings::new(data, sources_dir)
     };
     let app = app::App::open(settings)?;

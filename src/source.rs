@@ -226,6 +226,10 @@ pub struct Source {
     pub record_type: Option<RecordType>,
     /// How a non-OAI source's rows become records (empty for OAI-PMH sources).
     pub fields: FieldMap,
+    /// Its URL was submitted by a stranger (a registered repository), not written by the
+    /// operators: fetched through the guarded client (`harvest::guard`), whose address rules
+    /// hold at every connection and redirect.
+    pub untrusted: bool,
 }
 
 /// Backoff never grows beyond this, whatever the retry count.
@@ -465,6 +469,7 @@ impl Source {
                 _ => spec.record_type,
             },
             fields,
+            untrusted: false,
         })
     }
 

@@ -8,7 +8,7 @@ use crate::barometer_api::workspace_with_edition;
 use crate::common::app::spawn_app;
 
 /// Runs Debian's chromium headless on `url` with `extra` arguments; its stdout.
-fn chromium(url: &str, profile: &std::path::Path, extra: &[&str]) -> String {
+pub fn chromium(url: &str, profile: &std::path::Path, extra: &[&str]) -> String {
     let output = Command::new("chromium")
         .args([
             "--headless",
@@ -40,7 +40,7 @@ fn chromium(url: &str, profile: &std::path::Path, extra: &[&str]) -> String {
 
 /// The distinct byte values of a PNG's decompressed image data (filter bytes included): a blank
 /// page has a handful, a page with text and charts hundreds.
-fn png_byte_variety(png: &[u8]) -> usize {
+pub fn png_byte_variety(png: &[u8]) -> usize {
     use std::io::Read;
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let mut data = Vec::new();

@@ -12,6 +12,7 @@ mod http;
 mod limits;
 mod oai;
 mod page;
+mod pages;
 pub mod openapi;
 mod params;
 mod problem;
@@ -111,10 +112,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/admin/harvest", post(admin::harvest))
-        .route("/barometer/{edition}", get(page::barometer))
+        .route("/barometer/{edition}", get(pages::barometer))
+        .merge(pages::routes())
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))
-        .fallback(api_not_found)
+        .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
@@ -139,6 +141,28 @@ pub fn router(state: AppState) -> Router {
 fn openapi_doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     openapi::ApiDoc::openapi()
+}
+
+/// An unknown path: a page for a browser outside the API, else a problem document.
+async fn not_found(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if pages::wants_html(&headers) && !uri.path().starts_with("/api/") {
+        let visit = pages::Visit::of(
+            &headers,
+            uri.path(),
+            uri.query().unwrap_or(""),
+            state.base_url.as_deref(),
+        );
+        let message = match visit.lang {
+            crate::vocab::Lang::Fr => format!("Il n'y a pas de page à l'adresse {}.", uri.path()),
+            crate::vocab::Lang::En => format!("There is no page at {}.", uri.path()),
+        };
+        return pages::not_found(&visit, message);
+    }
+    api_not_found_problem(uri.path()).into_response()
 }
 
 async fn api_not_found(uri: Uri) -> Problem {

@@ -2,10 +2,12 @@
 //! that spreadsheets detect the encoding; pandas skips it), JSON lines, RIS and BibTeX for
 //! reference managers. Pure: a work in, text out; the caller streams.
 
+mod csl;
 mod summary;
 
 use std::fmt::Write;
 
+pub use csl::csl_json;
 pub use summary::{Summary, summary};
 
 use crate::vocab::DegreeType;

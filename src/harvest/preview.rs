@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::HarvestError;
 use super::fetch::{Fetcher, RequestCount};
 use super::json::{json_items, list_at, ods_url, parse_json, with_params};
 use super::saved::{read_saved, saved_records};
+use super::{HarvestError, guard};
 use crate::oai::PageItem;
 use crate::source::{Endpoint, Location, Paging, Source};
 
@@ -32,7 +32,7 @@ pub struct Preview {
 /// Reads the first page of `source` (at most `limit` records asked for where the API takes a
 /// page size; a file is read whole). OAI-PMH sources have their own live check.
 pub async fn preview(source: &Source, limit: usize) -> Result<Preview, HarvestError> {
-    let fetcher = Arc::new(Fetcher::new()?);
+    let fetcher = Arc::new(Fetcher::new(guard::NetworkPolicy::from_env())?);
     fetcher.register(source);
     let count = RequestCount::default();
     let limit = limit.clamp(1, 100);
@@ -191,7 +191,7 @@ pub async fn fetch_source_file(url: &url::Url) -> Result<String, HarvestError> {
         &format!("name = \"proposed\"\nkind = \"feed\"\nurl = \"{url}\"\n"),
     )
     .map_err(|e| HarvestError::Setup(e.to_string()))?;
-    let fetcher = Fetcher::new()?;
+    let fetcher = Fetcher::new(guard::NetworkPolicy::from_env())?;
     fetcher.register(&probe);
     let bytes = fetcher
         .fetch_bytes(&probe, url, &RequestCount::default())
