@@ -1,7 +1,8 @@
 //! Crash safety: a harvest SIGKILLed at random points, then rerun until it succeeds, ends with
-//! exactly the store a clean harvest produces, record for record; and `essor serve` SIGKILLed
-//! during the scheduled harvest of a registered repository resumes it at its next start,
-//! without loss or duplicates (issue 12).
+//! exactly the store a clean harvest produces, record for record: an OAI-PMH list, and a large
+//! CSV catalogue (committed in pages of 500 rows with `row:N@fingerprint` checkpoints); and
+//! `essor serve` SIGKILLed during the scheduled harvest of a registered repository resumes it at
+//! its next start, without loss or duplicates (issue 12).
 //!
 //! The kill points are random; the seed is printed and `ESSOR_TEST_SEED=<seed>` replays them.
 
@@ -18,12 +19,17 @@ use crate::common::{
 
 const SOURCE: &str = "slow";
 
+/// The kill tests time their kills from a clean run's duration: run side by side, each would
+/// slow the other's victim and move its kill points. One at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn slow_source(provider: &Peer) -> String {
     oai_source("Fault provider: slow", &provider.url("/slow/oai"), "")
 }
 
 #[test]
 fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let provider = Peer::fault_provider();
 
     // The reference: one uninterrupted harvest into its own data directory.
@@ -134,6 +140,132 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
             "a killed run must not stay in the history as {status:?}: {run}"
         );
     }
+}
+
+/// Rows of the large catalogue: quoted titles with a line break, French dates, ` | ` values.
+const CSV_ROWS: usize = 60_000;
+
+fn write_large_catalogue(workspace: &Workspace) {
+    let mut text = String::from("Numero_Fiche;Intitule;Niveau;Date;Domaines\n");
+    for i in 0..CSV_ROWS {
+        text.push_str(&format!(
+            "RNCP{i:06};\"Formation {i} en économie sociale et solidaire,\noption {}\";NIV{};{:02}/{:02}/20{};coopératives | associations | territoire {}\n",
+            i % 97,
+            3 + i % 6,
+            1 + i % 28,
+            1 + i % 12,
+            10 + i % 15,
+            i % 13
+        ));
+    }
+    std::fs::write(workspace.sources().join("catalogue.csv"), text).unwrap();
+    workspace.write_source(
+        "catalogue",
+        r#"name = "A large catalogue (test)"
+kind = "csv"
+path = "catalogue.csv"
+id = "Numero_Fiche"
+record_type = "training"
+
+[fields]
+title = "Intitule"
+level = "Niveau"
+date = "Date"
+keywords = { from = "Domaines", split = " | " }
+"#,
+    );
+}
+
+/// Runs `args` and SIGKILLs the process once it has logged `pages` committed pages (it runs
+/// with `page committed` events on stderr); true when it was killed before finishing.
+fn kill_after_pages(workspace: &Workspace, args: &[&str], pages: usize) -> bool {
+    let mut command = workspace.command();
+    command
+        .args(args)
+        .env("RUST_LOG", "essor=debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn essor");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut committed = 0;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("page committed") {
+                committed += 1;
+                if sender.send(committed).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        match receiver.recv_timeout(Duration::from_millis(50)) {
+            Ok(committed) if committed >= pages => {
+                let killed = child.try_wait().unwrap().is_none() && child.kill().is_ok();
+                let _ = child.wait();
+                return killed;
+            }
+            Ok(_) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if child.try_wait().unwrap().is_some() {
+                    return false;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
+}
+
+#[test]
+fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let harvest = ["harvest", "--no-works", "--source", "catalogue"];
+    let reference = Workspace::new();
+    write_large_catalogue(&reference);
+    reference.run(&harvest).success();
+    let expected = reference.records_text("catalogue");
+    assert_eq!(expected.lines().count(), CSV_ROWS);
+
+    // The victim is killed by its progress, not by the clock (the machine's speed varies): 120
+    // pages of 500 rows, made durable every 64 pages. Killed before the first durable point,
+    // then after it (32,000 rows kept with their checkpoint), then early in the resumed run.
+    let victim = Workspace::new();
+    write_large_catalogue(&victim);
+    let mut rng = Rng::from_env_or_clock("harvest_crash_csv");
+    for (low, high) in [(5, 30), (66, 80), (1, 20)] {
+        let pages = rng.range(low, high) as usize;
+        let killed = kill_after_pages(&victim, &harvest, pages);
+        eprintln!("essor killed after {pages} pages: {killed}");
+        assert!(killed, "the harvest ended before page {pages}");
+    }
+    let partial = victim.records_text("catalogue").lines().count();
+    eprintln!("after the kills: {partial} rows stored");
+    assert!((32_000..CSV_ROWS).contains(&partial), "{partial} rows");
+
+    victim.run(&harvest).success();
+    let actual = victim.records_text("catalogue");
+    assert!(
+        actual == expected,
+        "after the kills the store differs from a clean harvest: {} records vs {CSV_ROWS}",
+        actual.lines().count()
+    );
+    assert_eq!(victim.stats()["records"], CSV_ROWS as u64);
+    assert!(victim.rejects("catalogue").is_empty());
+    let last = victim.last_run("catalogue");
+    assert_eq!(last["status"], "complete", "{last}");
+    // Taken up where it stopped: the same run, resumed, its counters those of one clean read.
+    assert!(last["resumed"].as_u64() >= Some(1), "{last}");
+    assert_eq!(last["new"], CSV_ROWS as u64, "{last}");
+    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
 }
 
 /// `essor serve` as deployed, killed with SIGKILL on drop.

@@ -4,8 +4,9 @@
 //! modified-since, so every harvest re-reads everything: the store's content hash makes an
 //! unchanged row cost no write, and the stored records no row named this time are deleted.
 //!
-//! The checkpoint's token is `row:N` (rows committed so far, resumed after a crash) and then
-//! `deletions`.
+//! The checkpoint's token is `row:N@fingerprint` (rows committed so far, and the read they
+//! belong to: a crashed run resumes after them if the source reads the same again, else from
+//! the start) and then `deletions`.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -103,12 +104,10 @@ impl Harvest {
             .active
             .as_ref()
             .and_then(|a| a.token.clone());
+        let fingerprint = fingerprint(&items);
         let done = match token.as_deref() {
             Some("deletions") => items.len(),
-            Some(token) => token
-                .strip_prefix("row:")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0),
+            Some(token) => resume_position(token, &fingerprint),
             None => 0,
         };
         let seen: HashSet<String> = items
@@ -127,7 +126,7 @@ impl Harvest {
             };
             let next = Position {
                 set_index: 0,
-                token: Some(format!("row:{position}")),
+                token: Some(format!("row:{position}@{fingerprint}")),
             };
             state.commit(page, next, &self.progress).await?;
         }
@@ -177,6 +176,35 @@ impl Harvest {
         }
         Ok(())
     }
+}
+
+/// What a run resumes from a `row:N@fingerprint` checkpoint: the rows after N when the source
+/// reads the same as when they were committed, else everything again (a file that changed
+/// between the crash and the resume must not have its first N rows skipped; rows committed
+/// already cost no write the second time). Older `row:N` tokens read as a changed source.
+fn resume_position(token: &str, fingerprint: &str) -> usize {
+    token
+        .strip_prefix("row:")
+        .and_then(|rest| rest.split_once('@'))
+        .filter(|(_, committed)| *committed == fingerprint)
+        .and_then(|(rows, _)| rows.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The read's identity: xxh3 of every item's identifier and raw form, in order.
+fn fingerprint(items: &[PageItem]) -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for item in items {
+        let (identifier, raw) = match item {
+            PageItem::Record(record) => (Some(&record.identifier), record.raw.as_deref()),
+            PageItem::Reject(reject) => (reject.identifier.as_ref(), Some(reject.raw.as_str())),
+        };
+        hasher.update(identifier.map_or("", String::as_str).as_bytes());
+        hasher.update(&[0]);
+        hasher.update(raw.unwrap_or_default().as_bytes());
+        hasher.update(&[0]);
+    }
+    format!("{:016x}", hasher.digest())
 }
 
 /// The CSV tables in `bytes`: the file itself, or the members of a ZIP whose names match the
@@ -343,6 +371,32 @@ pub(super) fn row_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resumed_read_skips_committed_rows_only_when_the_source_reads_the_same() {
+        let item = |id: &str, raw: &str| {
+            PageItem::Record(HarvestedRecord {
+                identifier: id.into(),
+                datestamp: String::new(),
+                deleted: false,
+                sets: Vec::new(),
+                format: Some(CSV_FORMAT),
+                raw: Some(raw.into()),
+                record: None,
+            })
+        };
+        let read = vec![item("a", "1"), item("b", "2")];
+        let changed = vec![item("a", "1"), item("b", "3")];
+        let print = fingerprint(&read);
+        assert_ne!(print, fingerprint(&changed));
+        assert_eq!(resume_position(&format!("row:500@{print}"), &print), 500);
+        assert_eq!(
+            resume_position(&format!("row:500@{print}"), &fingerprint(&changed)),
+            0
+        );
+        assert_eq!(resume_position("row:500", &print), 0);
+        assert_eq!(resume_position("row:x@y", &print), 0);
+    }
 
     #[test]
     fn member_patterns_ignore_accents_and_case() {
