@@ -621,6 +621,8 @@ fn the_pages_render_in_chromium() {
         ("search", "/search?q=finance+solidaire".to_owned()),
         ("work", work),
         ("about", "/about?lang=en".to_owned()),
+        ("sources", "/sources".to_owned()),
+        ("themes", "/themes".to_owned()),
     ] {
         let shot = profile.path().join(format!("{name}.png"));
         chromium(
@@ -646,4 +648,48 @@ fn the_pages_render_in_chromium() {
             "{name}: no JavaScript"
         );
     }
+}
+
+#[test]
+fn sources_their_health_and_the_thesaurus() {
+    let (_workspace, server) = library();
+    let listed = page(&server, "/sources");
+    let api = server.get("/api/v1/sources").json();
+    let api = api.as_array().unwrap();
+    assert_eq!(links(&listed, "/sources/").len(), api.len());
+    for source in api {
+        let id = source["id"].as_str().unwrap();
+        let html = page(&server, &format!("/sources/{id}"));
+        let records = source["counts"]["records"].as_u64().unwrap();
+        assert_eq!(number_after(&html, "id=\"health\""), records, "{id}");
+        assert!(decode(&html).contains(&format!("<h1>{}</h1>", source["name"].as_str().unwrap())));
+        assert!(html.contains("<td>complete</td>"), "{id}: its last harvest");
+        let works = links(&html, "/search?source=")[0].clone();
+        let found = number_after(&page(&server, &works), "class=\"total\"");
+        assert!(found > 0 && found <= records, "{id}: {found} works");
+    }
+    insta::assert_snapshot!("sources_fr", html_snapshot(&listed));
+    let unknown = browse(&server, "/sources/nope", None);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.header("content-type"), "text/html; charset=utf-8");
+
+    let themes = page(&server, "/themes?lang=en");
+    let stats = server.get("/api/v1/stats").json();
+    for theme in stats["by_theme"].as_array().unwrap() {
+        let id = theme["value"].as_str().unwrap();
+        let href = format!("/search?theme={id}&lang=en");
+        let row = themes
+            .split(&format!("<a href=\"{}\">", href.replace('&', "&#38;")))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no row for {id}"));
+        let count: u64 = row
+            .split("class=\"number\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert_eq!(count, theme["count"].as_u64().unwrap(), "{id}");
+    }
+    assert!(themes.contains("Cooperatives"));
+    insta::assert_snapshot!("themes_en", html_snapshot(&themes));
 }

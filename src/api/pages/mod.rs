@@ -10,6 +10,7 @@ mod citation;
 mod highlight;
 mod home;
 mod search;
+mod sources;
 mod texts;
 mod work;
 
@@ -34,6 +35,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/about", get(home::about))
+        .route("/sources", get(sources::sources))
+        .route("/sources/{id}", get(sources::source))
+        .route("/themes", get(sources::themes))
         .route("/search", get(search::search))
         .route("/works/{id}", get(work::work))
         .route("/works/{id}/{file}", get(citation::cite))
@@ -149,6 +153,8 @@ impl Visit {
             home: self.href("/"),
             search: self.href("/search"),
             about: self.href("/about"),
+            sources: self.href("/sources"),
+            themes: self.href("/themes"),
             lang_param: if self.explicit {
                 texts(self.lang).lang
             } else {
@@ -221,6 +227,8 @@ pub struct Chrome {
     pub home: String,
     pub search: String,
     pub about: String,
+    pub sources: String,
+    pub themes: String,
     /// The `lang` a form must send to keep the URL's choice ("" when negotiated).
     pub lang_param: &'static str,
     /// Extra `<head>` markup a page adds (meta tags, JSON-LD), already escaped.
