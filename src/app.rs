@@ -17,14 +17,19 @@ use crate::api::{self, AppState, LimitConfig, Limits};
 use crate::feed::{Feed, FeedConfig};
 use crate::index::{Index, IndexError};
 use crate::pipeline::{Pipeline, PipelineError};
+use crate::registry;
 use crate::schedule::Scheduler;
 use crate::source::{self, SourceError};
-use crate::store::{Store, StoreError};
+use crate::store::{BackupReport, RestoreReport, Store, StoreError};
+
+mod control;
 
 /// The server's store page cache: works are read all over the file.
 const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;
-/// How often the scheduler looks for sources due for a harvest.
-const SCHEDULE_TICK: Duration = Duration::from_secs(30);
+/// How often the scheduler looks for sources due for a harvest (and reads the registrations).
+pub const SCHEDULE_TICK: Duration = Duration::from_secs(30);
+/// How long a stopping server waits for its harvests to save their checkpoints.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 /// How often the rate limiter forgets clients that went quiet.
 const LIMITS_SWEEP: Duration = Duration::from_secs(60);
 
@@ -41,6 +46,9 @@ pub enum AppError {
     Pipeline(#[from] PipelineError),
     #[error("{0}")]
     Config(String),
+    /// A backup or restore that failed (the message says which and why).
+    #[error("{0}")]
+    Backup(String),
 }
 
 impl AppError {
@@ -49,7 +57,7 @@ impl AppError {
         match self {
             AppError::Source(_) | AppError::Config(_) => true,
             AppError::Pipeline(error) => error.is_configuration(),
-            AppError::Store { .. } | AppError::Index { .. } => false,
+            AppError::Store { .. } | AppError::Index { .. } | AppError::Backup(_) => false,
         }
     }
 }
@@ -62,19 +70,79 @@ pub fn open_store(data: &Path) -> Result<Store, AppError> {
     })
 }
 
+/// The running server's control socket, beside the store.
+fn control_socket(data: &Path) -> PathBuf {
+    data.join("essor.sock")
+}
+
+/// Writes a consistent copy of the store in `data` to the new file `dest`: through the running
+/// `essor serve` when it holds the store, else from the store opened here. The search index is
+/// not copied: it is rebuilt from the store.
+pub fn backup(data: &Path, dest: &Path) -> Result<BackupReport, AppError> {
+    let store_error = |error| AppError::Store {
+        dir: data.to_owned(),
+        error,
+    };
+    if !Store::file_in(data).is_file() {
+        return Err(AppError::Backup(format!("no store in {}", data.display())));
+    }
+    let dest = std::path::absolute(dest)
+        .map_err(|error| AppError::Backup(format!("{}: {error}", dest.display())))?;
+    match Store::open(data) {
+        Ok(store) => store
+            .backup_to(&dest)
+            .map_err(|error| AppError::Backup(error.to_string())),
+        Err(StoreError::InUse { .. }) => control::request_backup(&control_socket(data), &dest)
+            .map_err(|error| AppError::Backup(format!("backup to {}: {error}", dest.display()))),
+        Err(error) => Err(store_error(error)),
+    }
+}
+
+/// Puts the backup `from` back as the store in `data` (see [`crate::store::restore`]) and
+/// removes the search index, which the next open rebuilds from the restored store.
+pub fn restore(data: &Path, from: &Path, replace: bool) -> Result<RestoreReport, AppError> {
+    let report = crate::store::restore(from, data, replace)
+        .map_err(|error| AppError::Backup(error.to_string()))?;
+    let index = data.join("index");
+    match std::fs::remove_dir_all(&index) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(AppError::Config(format!(
+                "restored, but cannot remove the old search index {} ({error}): remove it before serving",
+                index.display()
+            )));
+        }
+    }
+    Ok(report)
+}
+
 /// The search index lives beside the store: `<data>/index`.
 pub fn open_index(data: &Path) -> Result<Index, AppError> {
     let dir = data.join("index");
     Index::open(&dir).map_err(|error| AppError::Index { dir, error })
 }
 
-/// The harvest → works → index path over the store in `data` and every source file in
-/// `sources_dir` (a folder with any invalid file is refused).
+/// The harvest → works → index path over the store in `data`, every source file in
+/// `sources_dir` (a folder with any invalid file is refused) and the registered repositories.
 pub fn open_pipeline(data: &Path, sources_dir: &Path) -> Result<Pipeline, AppError> {
     let sources = source::load_dir(sources_dir)?;
     let store = Arc::new(open_store(data)?);
     let index = Arc::new(open_index(data)?);
-    Ok(Pipeline::new(store, sources, index)?)
+    let pipeline = Pipeline::new(store, sources, index)?;
+    with_registered(&pipeline, registry::HARVEST_EVERY, data)?;
+    Ok(pipeline)
+}
+
+/// Adds the store's registered repositories to `pipeline`'s sources.
+fn with_registered(pipeline: &Pipeline, every: Duration, data: &Path) -> Result<(), AppError> {
+    let registered =
+        registry::registered_sources(pipeline.store(), every).map_err(|error| AppError::Store {
+            dir: data.to_owned(),
+            error,
+        })?;
+    pipeline.set_registered(registered);
+    Ok(())
 }
 
 /// What `essor serve` is started with; [`Settings::new`] gives the CLI's defaults.
@@ -91,6 +159,10 @@ pub struct Settings {
     pub limits: LimitConfig,
     /// Harvest sources on their `harvest_every`.
     pub schedule: bool,
+    /// How often the scheduler looks for due sources ([`SCHEDULE_TICK`]).
+    pub schedule_tick: Duration,
+    /// How often an active registered repository is harvested ([`registry::HARVEST_EVERY`]).
+    pub registered_every: Duration,
     /// Which networks registration may reach (`ESSOR_ALLOW_PRIVATE_NETWORKS`).
     pub network: crate::harvest::guard::NetworkPolicy,
     /// How long a client may take to send a request's headers.
@@ -107,6 +179,8 @@ impl Settings {
             admin_token: None,
             limits: LimitConfig::default(),
             schedule: true,
+            schedule_tick: SCHEDULE_TICK,
+            registered_every: registry::HARVEST_EVERY,
             network: crate::harvest::guard::NetworkPolicy::from_env(),
             header_read_timeout: api::HEADER_READ_TIMEOUT,
         }
@@ -116,8 +190,10 @@ impl Settings {
 /// The server, ready to serve: store, sources, feed, index (caught up) and scheduler opened.
 pub struct App {
     state: AppState,
+    data_dir: PathBuf,
     scheduler: Arc<Scheduler>,
-    schedule: bool,
+    /// `Some(tick)` when sources are harvested on their schedule.
+    schedule: Option<Duration>,
     header_read_timeout: Duration,
 }
 
@@ -146,19 +222,21 @@ impl App {
             error,
         })?;
         tracing::info!(?report, "search index up to date");
-        let pipeline = Pipeline::new(store.clone(), sources, index.clone())?;
+        let pipeline =
+            Pipeline::new(store.clone(), sources, index.clone())?.with_network(settings.network);
+        with_registered(&pipeline, settings.registered_every, data)?;
         let feed = Feed::new(
             store.clone(),
             settings.feed,
-            pipeline.sources(),
+            &pipeline.sources(),
             pipeline.thesaurus(),
         )
         .map_err(|error| AppError::Store {
             dir: data.clone(),
             error,
         })?;
-        let sources = pipeline.sources().clone();
-        let scheduler = Arc::new(Scheduler::new(pipeline));
+        let sources = pipeline.files().clone();
+        let scheduler = Arc::new(Scheduler::new(pipeline, settings.registered_every));
         let state = AppState {
             feed: Arc::new(feed),
             base_url: settings.base_url,
@@ -176,14 +254,16 @@ impl App {
         };
         Ok(App {
             state,
+            data_dir: data.clone(),
             scheduler,
-            schedule: settings.schedule,
+            schedule: settings.schedule.then_some(settings.schedule_tick),
             header_read_timeout: settings.header_read_timeout,
         })
     }
 
     /// Serves on `listener` (bound by the caller: port 0 in tests) until `shutdown` completes,
-    /// then finishes the requests in flight. Scheduled harvests run beside it.
+    /// then finishes the requests in flight and stops the harvests after their page write in
+    /// progress, their checkpoints saved. Scheduled harvests run beside it.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -191,7 +271,11 @@ impl App {
     ) -> std::io::Result<()> {
         let scheduled = self
             .schedule
-            .then(|| tokio::spawn(self.scheduler.clone().run(SCHEDULE_TICK)));
+            .map(|tick| tokio::spawn(self.scheduler.clone().run(tick)));
+        // Without it the server still serves; `essor backup` then says it cannot reach it.
+        let _control = control::listen(&control_socket(&self.data_dir), self.state.store.clone())
+            .inspect_err(|error| tracing::warn!(%error, "no control socket: essor backup cannot reach this server"))
+            .ok();
         let limits = self.state.limits.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(LIMITS_SWEEP);
@@ -200,6 +284,13 @@ impl App {
                 limits.forget_idle();
             }
         });
+        let scheduler = self.scheduler.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Before the requests in flight are waited for: an operator's harvest among them
+            // ends at its next page too.
+            scheduler.stop_harvests();
+        };
         let served = api::serve_with(
             listener,
             api::router(self.state),
@@ -211,6 +302,8 @@ impl App {
         if let Some(scheduled) = scheduled {
             scheduled.abort();
         }
+        // Harvests asked for by an operator stop too: every run ends on a saved checkpoint.
+        self.scheduler.shutdown(SHUTDOWN_WAIT).await;
         served
     }
 }

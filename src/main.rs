@@ -117,6 +117,10 @@ enum Command {
     },
     /// Serve the works: the OAI-PMH 2.0 provider at /oai, and /healthz.
     Serve(ServeArgs),
+    /// Write a consistent copy of the store to a new file, also while `essor serve` runs.
+    Backup(cli::backup::BackupArgs),
+    /// Put a backup back as the store (not while essor runs on it; --force to replace one).
+    Restore(cli::backup::RestoreArgs),
     /// Rebuild the search index from the store (the store is the truth; the index is derived).
     Reindex,
     /// Print the REST API's OpenAPI document (checked in at openapi/essor.json).
@@ -173,6 +177,12 @@ struct ServeArgs {
     /// Do not harvest sources on their `harvest_every` schedule.
     #[arg(long)]
     no_schedule: bool,
+    /// How often approved registered repositories are harvested (`12h`, `7d`…).
+    #[arg(long, env = "ESSOR_REGISTERED_EVERY", default_value = "1d", value_parser = essor::source::parse_duration)]
+    registered_every: std::time::Duration,
+    /// How often the scheduler looks for due sources and new approvals.
+    #[arg(long, env = "ESSOR_SCHEDULE_TICK", default_value = "30s", value_parser = essor::source::parse_duration)]
+    schedule_tick: std::time::Duration,
     /// REST API requests per second per client IP (bursts of twice as many).
     #[arg(long, env = "ESSOR_RATE_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: u32,
@@ -241,19 +251,10 @@ enum BarometerCommand {
 
 #[derive(Subcommand)]
 enum SourcesCommand {
-    /// Validate every source file and list the sources; or, given a URL, validate that
-    /// repository live (BASE OVAL's rules): exit 0 when essor can harvest it, 1 otherwise.
-    Check {
-        /// An OAI-PMH base URL to validate (private addresses only with
-        /// ESSOR_ALLOW_PRIVATE_NETWORKS=true).
-        url: Option<String>,
-        /// The report as JSON.
-        #[arg(long, requires = "url")]
-        json: bool,
-        /// The format essor would harvest.
-        #[arg(long, default_value = "oai_dc", requires = "url")]
-        metadata_prefix: String,
-    },
+    /// Validate every source file and list the sources; given a URL, validate that repository
+    /// live (BASE OVAL's rules); given a source file or --kind, preview its mapping on the first
+    /// page. Exit 0 when essor can harvest it, 1 otherwise.
+    Check(cli::check::CheckArgs),
     /// Every source: the files of harvest-sources/ and the repositories registered through the
     /// API (with their status; contact e-mails shown here, to the operator only).
     List {
@@ -420,13 +421,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources {
-            command:
-                SourcesCommand::Check {
-                    url: Some(url),
-                    json,
-                    metadata_prefix,
-                },
-        } => cli::sources::check_url(&url, &metadata_prefix, json),
+            command: SourcesCommand::Check(args),
+        } => cli::check::check(args, &cli.sources),
         Command::Sources {
             command: SourcesCommand::List { json },
         } => {
@@ -455,12 +451,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &id,
             RegistrationAction::Resume,
         ),
-        Command::Sources {
-            command: SourcesCommand::Check { url: None, .. },
-        } => {
-            cli::output::print_sources(&source::load_dir(&cli.sources)?);
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Barometer {
             command:
                 BarometerCommand::Build {
@@ -478,6 +468,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BarometerCommand::List,
         } => cli::barometer::list(&app::open_store(&cli.data)?),
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
+        Command::Backup(args) => cli::backup::backup(&cli.data, &args),
+        Command::Restore(args) => cli::backup::restore(&cli.data, &args),
         Command::Reindex => {
             let store = app::open_store(&cli.data)?;
             let index = app::open_index(&cli.data)?;
@@ -504,6 +496,7 @@ fn harvest_options(full: bool, records_only: bool, quiet: bool) -> HarvestOption
         full,
         records_only,
         interactive: !quiet && std::io::stderr().is_terminal(),
+        ..HarvestOptions::default()
     }
 }
 
@@ -549,6 +542,8 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
         admin_token: args.admin_token,
         limits: app::limit_config(args.rate_limit, args.api_key_rate_limit, args.api_keys),
         schedule: !args.no_schedule,
+        schedule_tick: args.schedule_tick.max(std::time::Duration::from_millis(10)),
+        registered_every: args.registered_every,
         ..Settings::new(data, sources_dir)
     };
     let app = app::App::open(settings)?;

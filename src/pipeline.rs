@@ -1,18 +1,19 @@
 //! The one path from sources to searchable works: harvest → works update → search index.
 //!
-//! The CLI (`essor run`, `essor harvest`, `essor works update`), the server's scheduler and
-//! (soon) repository registration all go through [`Pipeline`], so what follows a harvest is the
-//! same whoever asked for it.
+//! The CLI (`essor run`, `essor harvest`, `essor works update`) and the server's scheduler (which
+//! also harvests the repositories registered through the API) all go through [`Pipeline`], so
+//! what follows a harvest is the same whoever asked for it.
 //!
 //! Invariants: the works update runs after the harvest even when a source did not complete (what
 //! was harvested is made into works); the index follows the works it was built from, never the
 //! other way round; the store and the index are written on blocking threads, never on the async
 //! ones.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::classify::{Thesaurus, ThesaurusError};
-use crate::harvest::{self, HarvestError, Reporter};
+use crate::harvest::guard::NetworkPolicy;
+use crate::harvest::{self, HarvestError, Reporter, StopSignal};
 use crate::index::{Index, IndexError, IndexReport};
 use crate::source::{self, Source, SourceError};
 use crate::store::{RunRecord, Store, StoreError};
@@ -53,7 +54,7 @@ pub struct Outcome {
 }
 
 /// How a harvest is run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct HarvestOptions {
     /// Ignore watermarks and harvest everything again (unchanged records are not rewritten).
     pub full: bool,
@@ -61,42 +62,96 @@ pub struct HarvestOptions {
     pub records_only: bool,
     /// Progress bars on the terminal (else progress goes to the log).
     pub interactive: bool,
+    /// Ends the harvests at their next page write (the server is shutting down).
+    pub stop: StopSignal,
 }
 
-/// The store, the configured sources and what deriving works needs; cheap to clone.
+/// The sources known at a moment, with what works need of them; replaced as a whole.
+struct Catalogue {
+    /// The source files, then the registered repositories.
+    sources: Arc<Vec<Source>>,
+    infos: Arc<SourceInfos>,
+}
+
+/// The store, the sources and what deriving works needs; cheap to clone (clones share the
+/// list of sources, so one that learns of a registration teaches the others).
 #[derive(Clone)]
 pub struct Pipeline {
     store: Arc<Store>,
     /// The search index, brought up to date after each works update.
     index: Arc<Index>,
-    sources: Arc<Vec<Source>>,
-    infos: Arc<SourceInfos>,
+    /// The source files, fixed at start.
+    files: Arc<Vec<Source>>,
+    /// The files and the registered repositories: registrations change while the server runs.
+    catalogue: Arc<RwLock<Catalogue>>,
     thesaurus: Arc<Thesaurus>,
+    /// What registered repositories may reach (`ESSOR_ALLOW_PRIVATE_NETWORKS`).
+    network: NetworkPolicy,
 }
 
 impl Pipeline {
-    /// The configured `sources` are the whole configuration (loaded with
-    /// [`source::load_dir`], which refuses a folder with any invalid file).
+    /// The configured `sources` (loaded with [`source::load_dir`], which refuses a folder with
+    /// any invalid file); registered repositories are added by [`Pipeline::set_registered`].
     pub fn new(
         store: Arc<Store>,
         sources: Vec<Source>,
         index: Arc<Index>,
     ) -> Result<Pipeline, PipelineError> {
-        Ok(Pipeline {
+        let catalogue = Catalogue {
             infos: Arc::new(SourceInfos::new(&sources)),
+            sources: Arc::new(sources.clone()),
+        };
+        Ok(Pipeline {
             store,
             index,
-            sources: Arc::new(sources),
+            files: Arc::new(sources),
+            catalogue: Arc::new(RwLock::new(catalogue)),
             thesaurus: Arc::new(Thesaurus::builtin()?),
+            network: NetworkPolicy::from_env(),
         })
+    }
+
+    /// The same pipeline, its registered repositories reaching only what `network` allows.
+    pub fn with_network(mut self, network: NetworkPolicy) -> Pipeline {
+        self.network = network;
+        self
     }
 
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
 
-    pub fn sources(&self) -> &Arc<Vec<Source>> {
-        &self.sources
+    /// The source files, then the registered repositories, as last set.
+    pub fn sources(&self) -> Arc<Vec<Source>> {
+        self.read_catalogue().sources.clone()
+    }
+
+    /// The source files only.
+    pub fn files(&self) -> &Arc<Vec<Source>> {
+        &self.files
+    }
+
+    /// Replaces the registered repositories (every one not removed: the suspended ones are
+    /// `enabled = false`, still needed to make works of their records). A registration whose
+    /// id a source file already has is left out.
+    pub fn set_registered(&self, registered: Vec<Source>) {
+        let mut sources = self.files.as_ref().clone();
+        for source in registered {
+            if sources.iter().any(|known| known.id == source.id) {
+                tracing::warn!(id = %source.id, "a source file has the id of a registration: the registration is ignored");
+                continue;
+            }
+            sources.push(source);
+        }
+        let catalogue = Catalogue {
+            infos: Arc::new(SourceInfos::new(&sources)),
+            sources: Arc::new(sources),
+        };
+        *self.catalogue.write().unwrap_or_else(|e| e.into_inner()) = catalogue;
+    }
+
+    fn read_catalogue(&self) -> std::sync::RwLockReadGuard<'_, Catalogue> {
+        self.catalogue.read().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn thesaurus(&self) -> &Arc<Thesaurus> {
@@ -105,7 +160,7 @@ impl Pipeline {
 
     /// The sources named by `ids` (every enabled one when `ids` is empty).
     pub fn select(&self, ids: &[String]) -> Result<Vec<Source>, SourceError> {
-        source::select(&self.sources, ids)
+        source::select(&self.sources(), ids)
     }
 
     /// Harvests `sources`, then brings works and index up to date (unless `records_only`).
@@ -119,6 +174,8 @@ impl Pipeline {
             sources,
             options.full,
             Reporter::new(options.interactive),
+            self.network,
+            options.stop,
         )
         .await?;
         if options.records_only {
@@ -141,7 +198,8 @@ impl Pipeline {
 
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
-        let works = works::update(&self.store, &self.infos, &self.thesaurus)?;
+        let infos = self.read_catalogue().infos.clone();
+        let works = works::update(&self.store, &infos, &self.thesaurus)?;
         let index = self.index.update(&self.store)?;
         Ok((works, index))
     }

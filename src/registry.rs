@@ -2,14 +2,18 @@
 //! the repository validated live ([`crate::harvest::validate`]), and, when essor can harvest
 //! it, stored as a pending [`Registration`]; then approved, suspended or resumed by an
 //! administrator. The API and the CLI call this; they never reach the harvester themselves.
+//! An approved registration is harvested as a [`Source`] built here ([`source_of`]).
 //!
 //! Invariant: a repository whose validation has an error is not stored.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::harvest::guard::NetworkPolicy;
 use crate::harvest::validate::{Report, ValidateOptions, validate};
 use crate::oai::SetSpec;
+use crate::source::{Endpoint, FieldMap, Source, SourceId, SourceRole};
 use crate::store::{
     Registration, RegistrationAction, RegistrationStatus, Store, StoreError, Transition,
     now_rfc3339,
@@ -223,6 +227,61 @@ pub fn act(store: &Store, id: &str, action: RegistrationAction) -> Result<Transi
         tracing::info!(%id, action = action.as_str(), status = registration.status.as_str(), "registration changed");
     }
     Ok(outcome)
+}
+
+/// How often an active registration is harvested unless the server is told otherwise
+/// (`essor serve --registered-every`).
+pub const HARVEST_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// A registration as the harvester sees it: an OAI-PMH source fetched through the guarded
+/// client ([`Source::untrusted`]), politely (1 request/s), harvested every `every`, enabled
+/// only while active. Few retries per request (3): a repository that stays down is retried
+/// by the scheduler, backing off over minutes and hours, rather than held onto here. `None` for a registration whose stored id or URL no longer parses.
+pub fn source_of(registration: &Registration, every: Duration) -> Option<Source> {
+    let id = SourceId::parse(&registration.id).ok()?;
+    let base_url = url::Url::parse(&registration.base_url).ok()?;
+    let role =
+        serde_json::from_value::<SourceRole>(serde_json::Value::String(registration.role.clone()))
+            .unwrap_or(SourceRole::InstitutionalRepository);
+    Some(Source {
+        id,
+        name: registration.name.clone(),
+        endpoint: Endpoint::Oai { base_url },
+        metadata_prefix: registration.metadata_prefix.clone(),
+        sets: registration.sets.clone(),
+        institution: Some(registration.institution.clone()),
+        region: Some(registration.region.clone()),
+        homepage: None,
+        requests_per_second: 1.0,
+        harvest_every: Some(every),
+        enabled: registration.status == RegistrationStatus::Active,
+        max_retries: 3,
+        retry_backoff: Duration::from_secs(1),
+        timeout: Duration::from_secs(60),
+        file: PathBuf::from(format!("registration {}", registration.id)),
+        role,
+        min_ess_relevance: None,
+        record_type: None,
+        fields: FieldMap::default(),
+        untrusted: true,
+    })
+}
+
+/// Every registration not removed, as sources (the suspended and pending ones disabled: their
+/// records, if any, still need their source's role and region to become works).
+pub fn registered_sources(store: &Store, every: Duration) -> Result<Vec<Source>, StoreError> {
+    Ok(store
+        .registrations()?
+        .iter()
+        .filter(|r| r.status != RegistrationStatus::Removed)
+        .filter_map(|r| {
+            let source = source_of(r, every);
+            if source.is_none() {
+                tracing::error!(id = %r.id, "a stored registration cannot be harvested (its id or URL does not parse)");
+            }
+            source
+        })
+        .collect())
 }
 
 /// The validation report stored with a registration.

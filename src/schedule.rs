@@ -1,42 +1,189 @@
 //! Harvests inside the server: the store has one writer process, so `essor serve` harvests
 //! itself, on each source's `harvest_every` and on demand (the admin API), through the same
-//! [`Pipeline`] as the CLI, so the feed and the search index follow without a restart. It also
-//! builds the barometer's edition of a semester that has just ended, on its own.
+//! [`Pipeline`] as the CLI, so the feed and the search index follow without a restart. The
+//! sources are the files and the repositories registered through the API, read from the store
+//! at every tick: an approved registration is harvested at once (the API wakes the scheduler).
+//! It also builds the barometer's edition of a semester that has just ended, on its own, once
+//! every enabled source has completed a harvest and none is in progress (`barometer::unsettled`).
 //!
-//! Invariant: one harvest (or edition build) at a time per server (the works and index updates
-//! that follow a harvest included), so an edition never reads works half updated.
+//! Harvests of different hosts run side by side, at most one per host and never two of one
+//! source (`claims.rs`); when each is due comes from its history (`plan.rs`: interval with
+//! jitter, exponential backoff after failures, at once after an interruption).
+//!
+//! Invariant: one works and index update (or edition build) at a time per server, after each
+//! harvest, so an edition never reads works half updated.
 
+mod claims;
+mod plan;
+
+use std::sync::Arc;
 use std::time::Duration;
 
+pub use claims::MAX_HARVESTS;
+pub use plan::{Plan, RETRY_AFTER_FAILURE};
+
 use crate::barometer::{self, BuildOptions, BuildOutcome, Semester};
+use crate::harvest::StopSignal;
 use crate::pipeline::{HarvestOptions, Outcome, Pipeline, PipelineError};
+use crate::registry;
+use crate::source::Source;
 use crate::store::StoreError;
+use crate::works::UpdateReport;
+use claims::Claims;
 
 pub struct Scheduler {
     pipeline: Pipeline,
+    /// Held while works and the index are brought up to date, and while an edition is built.
     busy: tokio::sync::Mutex<()>,
+    /// How often an active registration is harvested.
+    registered_every: Duration,
+    /// Rung when a registration becomes active (harvested at once, not at the next tick) and
+    /// when a harvest ends (a source held back by its host may start).
+    wake: tokio::sync::Notify,
+    /// The sources and hosts being harvested.
+    claims: Arc<Claims>,
+    /// Set when the server shuts down: harvests end after their page write in progress.
+    stop: tokio::sync::watch::Sender<bool>,
+    stop_signal: StopSignal,
+    /// The reason the last automatic edition build was skipped, so that a build waiting for
+    /// the same harvest is logged once, not every tick.
+    skipped: std::sync::Mutex<Option<String>>,
+}
+
+/// What one tick did about the barometer's due edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditionTick {
+    /// Nothing to do: published already, or an empty store.
+    NotDue,
+    /// Built and frozen.
+    Built(Semester),
+    /// Not built now, for `reason` (a source's harvest is unfinished): retried on a later tick.
+    Skipped { edition: Semester, reason: String },
+    /// The build failed (logged); retried on a later tick.
+    Failed,
 }
 
 impl Scheduler {
-    pub fn new(pipeline: Pipeline) -> Scheduler {
+    pub fn new(pipeline: Pipeline, registered_every: Duration) -> Scheduler {
+        let (stop, stop_signal) = StopSignal::new();
         Scheduler {
             pipeline,
             busy: tokio::sync::Mutex::new(()),
+            skipped: std::sync::Mutex::new(None),
+            registered_every,
+            wake: tokio::sync::Notify::new(),
+            claims: Arc::default(),
+            stop,
+            stop_signal,
         }
     }
 
-    /// Harvests the named sources (every enabled one if `ids` is empty), then updates works and
-    /// the index.
-    pub async fn harvest(&self, ids: &[String]) -> Result<Outcome, PipelineError> {
-        let selected = self.pipeline.select(ids)?;
-        let _one_at_a_time = self.busy.lock().await;
-        self.pipeline
-            .harvest(selected, HarvestOptions::default())
-            .await
+    /// Records harvested, not yet works (the works update follows each harvest under `busy`),
+    /// until the server stops.
+    fn options(&self) -> HarvestOptions {
+        HarvestOptions {
+            records_only: true,
+            stop: self.stop_signal.clone(),
+            ..HarvestOptions::default()
+        }
     }
 
-    /// Sources whose `harvest_every` has passed since their last run started (or that never ran).
-    fn due(&self) -> Result<Vec<String>, StoreError> {
+    /// Asks the harvests in flight to stop after their page write in progress.
+    pub fn stop_harvests(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Stops the harvests in flight after their page write in progress, waits (at most
+    /// `within`) for their checkpoints to be saved and for the works update in progress.
+    pub async fn shutdown(&self, within: Duration) {
+        self.stop_harvests();
+        let stopped = async {
+            self.claims.idle().await;
+            let _updates_done = self.busy.lock().await;
+        };
+        if tokio::time::timeout(within, stopped).await.is_err() {
+            tracing::warn!(
+                seconds = within.as_secs(),
+                "harvests still running at shutdown"
+            );
+        }
+    }
+
+    /// Asks the scheduler to look for due sources now (a registration was approved or resumed).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// How often an active registered repository is harvested.
+    pub fn registered_every(&self) -> Duration {
+        self.registered_every
+    }
+
+    /// Whether source `id` is being harvested now.
+    pub fn is_harvesting(&self, id: &str) -> bool {
+        self.claims.is_running(id)
+    }
+
+    /// Harvests the named sources (every enabled one if `ids` is empty), side by side as the
+    /// scheduler would (each waits for a harvest of itself or of its host to end), then
+    /// updates works and the index once.
+    pub async fn harvest(self: &Arc<Self>, ids: &[String]) -> Result<Outcome, PipelineError> {
+        self.refresh_blocking().await?;
+        let selected = self.pipeline.select(ids)?;
+        let jobs = selected.into_iter().map(|source| {
+            let scheduler = self.clone();
+            async move {
+                let _claim = scheduler.claims.claim(&source).await;
+                scheduler
+                    .pipeline
+                    .harvest(vec![source], scheduler.options())
+                    .await
+            }
+        });
+        let mut runs = Vec::new();
+        for outcome in futures_util::future::join_all(jobs).await {
+            runs.extend(outcome?.runs);
+        }
+        let (works, index) = self.update_works().await?;
+        Ok(Outcome {
+            runs,
+            works: Some(works),
+            index: Some(index),
+        })
+    }
+
+    /// Works, then the index, brought up to date with what the harvests stored; one update at
+    /// a time.
+    async fn update_works(
+        &self,
+    ) -> Result<(UpdateReport, crate::index::IndexReport), PipelineError> {
+        let _one_at_a_time = self.busy.lock().await;
+        let pipeline = self.pipeline.clone();
+        tokio::task::spawn_blocking(move || pipeline.update())
+            .await
+            .map_err(|_| PipelineError::Panicked)?
+    }
+
+    /// Reads the registrations again, so the pipeline harvests what is approved now. Blocking.
+    fn refresh(&self) -> Result<(), StoreError> {
+        refresh(&self.pipeline, self.registered_every)
+    }
+
+    async fn refresh_blocking(&self) -> Result<(), StoreError> {
+        let (pipeline, every) = (self.pipeline.clone(), self.registered_every);
+        tokio::task::spawn_blocking(move || refresh(&pipeline, every))
+            .await
+            .unwrap_or_else(|e| {
+                Err(StoreError::corrupt(
+                    "registrations",
+                    format!("task failed: {e}"),
+                ))
+            })
+    }
+
+    /// Enabled sources with an interval that are due now and not being harvested. Blocking.
+    fn due(&self) -> Result<Vec<Source>, StoreError> {
+        self.refresh()?;
         let now = chrono::Utc::now();
         let store = self.pipeline.store();
         let mut due = Vec::new();
@@ -44,22 +191,70 @@ impl Scheduler {
             let Some(every) = source.harvest_every else {
                 continue;
             };
-            let last = store.runs(Some(source.id.as_str()))?.pop();
-            let started = last
-                .and_then(|run| chrono::DateTime::parse_from_rfc3339(&run.started_at).ok())
-                .map(|t| t.with_timezone(&chrono::Utc));
-            let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
-            if started.is_none_or(|t| now.signed_duration_since(t) >= every) {
-                due.push(source.id.to_string());
+            if self.claims.is_running(source.id.as_str()) {
+                continue;
+            }
+            let runs = store.runs(Some(source.id.as_str()))?;
+            if Plan::of(source.id.as_str(), every, &runs).due(now) {
+                due.push(source.clone());
             }
         }
         Ok(due)
     }
 
+    /// Starts a harvest of each due source whose host is free; the others wait for a later
+    /// tick (or for a harvest to end).
+    async fn start_due(self: &Arc<Self>) {
+        let scheduler = self.clone();
+        let due = tokio::task::spawn_blocking(move || scheduler.due())
+            .await
+            .unwrap_or_else(|e| Err(StoreError::corrupt("runs", format!("task failed: {e}"))));
+        let due = match due {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the harvest history");
+                return;
+            }
+        };
+        for source in due {
+            let Some(claim) = self.claims.try_claim(&source) else {
+                continue;
+            };
+            let scheduler = self.clone();
+            tokio::spawn(async move {
+                let id = source.id.to_string();
+                let harvested = scheduler
+                    .pipeline
+                    .harvest(vec![source], scheduler.options())
+                    .await;
+                drop(claim);
+                scheduler.wake();
+                if let Err(error) = harvested {
+                    tracing::error!(%error, source = %id, "scheduled harvest failed");
+                }
+                if *scheduler.stop.borrow() {
+                    // Works catch up at the next start, from the store's change log.
+                    return;
+                }
+                match scheduler.update_works().await {
+                    Ok((works, _)) => tracing::info!(
+                        source = %id,
+                        works_created = works.works_created,
+                        works_changed = works.works_changed,
+                        "scheduled harvest done"
+                    ),
+                    Err(error) => tracing::error!(%error, source = %id, "works update failed"),
+                }
+            });
+        }
+    }
+
     /// Builds the barometer's edition of the semester that ended last when the store has no
-    /// published one (and has works: an empty store must not freeze an empty edition). The
-    /// build runs on a blocking thread, so the server keeps answering; errors are logged.
-    pub async fn build_due_edition(&self) -> Option<Semester> {
+    /// published one (and has works: an empty store must not freeze an empty edition), unless a
+    /// source's harvest is unfinished: a frozen edition must not be read from a half-harvested
+    /// store. The build runs on a blocking thread, so the server keeps answering; errors are
+    /// logged.
+    pub async fn build_due_edition(&self) -> EditionTick {
         let options = BuildOptions::now(false);
         let due = Semester::last_ended(options.today);
         let store = self.pipeline.store().clone();
@@ -68,13 +263,22 @@ impl Scheduler {
             Ok(found) => found.is_some_and(|(published, _)| published),
             Err(error) => {
                 tracing::error!(%error, "cannot read the barometer's editions");
-                return None;
+                return EditionTick::Failed;
             }
         };
         if published || store.work_counts().map_or(true, |(live, _)| live == 0) {
-            return None;
+            return EditionTick::NotDue;
         }
         let _one_at_a_time = self.busy.lock().await;
+        match barometer::unsettled(&store, &self.pipeline.sources()) {
+            Ok(None) => {}
+            Ok(Some(unsettled)) => return self.skip(due, unsettled.to_string()),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the harvest history");
+                return EditionTick::Failed;
+            }
+        }
+        self.skip_cleared();
         let thesaurus = self.pipeline.thesaurus().clone();
         let started = std::time::Instant::now();
         let built = tokio::task::spawn_blocking(move || {
@@ -84,47 +288,58 @@ impl Scheduler {
         match built {
             Ok(Ok((edition, BuildOutcome::Built))) => {
                 tracing::info!(edition = %edition.id, seconds = started.elapsed().as_secs_f64(), "barometer edition built");
-                Some(due)
+                EditionTick::Built(due)
             }
-            Ok(Ok((_, BuildOutcome::Kept))) => None,
+            Ok(Ok((_, BuildOutcome::Kept))) => EditionTick::NotDue,
             Ok(Err(error)) => {
                 tracing::error!(%error, edition = %due, "barometer edition not built");
-                None
+                EditionTick::Failed
             }
             Err(error) => {
                 tracing::error!(%error, edition = %due, "barometer build stopped");
-                None
+                EditionTick::Failed
             }
         }
     }
 
-    /// Checks every `tick` for due sources and harvests them, and for a barometer edition to
-    /// build. Runs until the task is dropped.
-    pub async fn run(self: std::sync::Arc<Self>, tick: Duration) {
+    /// Records a skipped build (logged when its reason changes).
+    fn skip(&self, edition: Semester, reason: String) -> EditionTick {
+        let mut last = self
+            .skipped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.as_deref() != Some(reason.as_str()) {
+            tracing::info!(%edition, %reason, "barometer edition not built yet: retried on a later tick");
+            *last = Some(reason.clone());
+        }
+        EditionTick::Skipped { edition, reason }
+    }
+
+    fn skip_cleared(&self) {
+        *self
+            .skipped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+
+    /// Checks every `tick` (and when woken) for due sources and starts their harvests, and for
+    /// a barometer edition to build. Runs until the task is dropped.
+    pub async fn run(self: Arc<Self>, tick: Duration) {
         let mut interval = tokio::time::interval(tick);
         loop {
-            interval.tick().await;
-            self.build_due_edition().await;
-            let due = match self.due() {
-                Ok(due) if due.is_empty() => continue,
-                Ok(due) => due,
-                Err(error) => {
-                    tracing::error!(%error, "cannot read the harvest history");
-                    continue;
-                }
-            };
-            match self.harvest(&due).await {
-                Ok(outcome) => {
-                    let works = outcome.works.unwrap_or_default();
-                    tracing::info!(
-                        sources = ?due,
-                        works_created = works.works_created,
-                        works_changed = works.works_changed,
-                        "scheduled harvest done"
-                    )
-                }
-                Err(error) => tracing::error!(%error, sources = ?due, "scheduled harvest failed"),
+            tokio::select! {
+                _ = interval.tick() => {}
+                () = self.wake.notified() => {}
             }
+            self.build_due_edition().await;
+            self.start_due().await;
         }
     }
+}
+
+/// The pipeline's registered repositories set from the store's registrations. Blocking.
+fn refresh(pipeline: &Pipeline, every: Duration) -> Result<(), StoreError> {
+    let registered = registry::registered_sources(pipeline.store(), every)?;
+    pipeline.set_registered(registered);
+    Ok(())
 }

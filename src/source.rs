@@ -19,8 +19,10 @@ pub use crate::vocab::RecordType;
 use csv::csv_endpoint;
 pub use csv::{CsvEndpoint, Location, TextEncoding};
 pub use fields::{Field, FieldMap, FieldRule, LevelScale};
-pub use json::{FeedEndpoint, HalEndpoint, JsonEndpoint, OdsEndpoint, Paging};
-use json::{check_keys_by_kind, feed_endpoint, hal_endpoint, json_endpoint, ods_endpoint};
+pub use json::{FeedEndpoint, HalEndpoint, JsonEndpoint, OdsEndpoint, Paging, ThesesEndpoint};
+use json::{
+    check_keys_by_kind, feed_endpoint, hal_endpoint, json_endpoint, ods_endpoint, theses_endpoint,
+};
 
 /// A source id: the file stem of its TOML file (`hal-theses.toml` → `hal-theses`).
 ///
@@ -81,9 +83,26 @@ pub enum SourceKind {
     /// HAL's search API (Solr), paged by cursor.
     #[serde(rename = "hal-api")]
     HalApi,
+    /// theses.fr's search API, paged by `debut`/`nombre`.
+    #[serde(rename = "theses-fr")]
+    ThesesFr,
 }
 
 impl SourceKind {
+    /// The name in source files (`kind = "…"`).
+    pub const fn slug(self) -> &'static str {
+        match self {
+            SourceKind::OaiPmh => "oai-pmh",
+            SourceKind::OaiPmhDump => "oai-pmh-dump",
+            SourceKind::Csv => "csv",
+            SourceKind::Json => "json",
+            SourceKind::OpenDataSoft => "opendatasoft",
+            SourceKind::Feed => "feed",
+            SourceKind::HalApi => "hal-api",
+            SourceKind::ThesesFr => "theses-fr",
+        }
+    }
+
     /// Sources read through a `[fields]` mapping rather than an OAI-PMH crosswalk.
     pub fn is_mapped(self) -> bool {
         matches!(
@@ -93,12 +112,13 @@ impl SourceKind {
                 | SourceKind::OpenDataSoft
                 | SourceKind::Feed
                 | SourceKind::HalApi
+                | SourceKind::ThesesFr
         )
     }
 }
 
 /// A source file exactly as written. Every field but `name` and `kind` is optional.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
     pub name: String,
@@ -169,6 +189,7 @@ pub enum Endpoint {
     OpenDataSoft(OdsEndpoint),
     Feed(FeedEndpoint),
     HalApi(HalEndpoint),
+    ThesesFr(ThesesEndpoint),
 }
 
 /// A validated source, ready to harvest.
@@ -205,6 +226,10 @@ pub struct Source {
     pub record_type: Option<RecordType>,
     /// How a non-OAI source's rows become records (empty for OAI-PMH sources).
     pub fields: FieldMap,
+    /// Its URL was submitted by a stranger (a registered repository), not written by the
+    /// operators: fetched through the guarded client (`harvest::guard`), whose address rules
+    /// hold at every connection and redirect.
+    pub untrusted: bool,
 }
 
 /// Backoff never grows beyond this, whatever the retry count.
@@ -316,20 +341,27 @@ impl Source {
                 Endpoint::Json(json_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
             }
             SourceKind::OpenDataSoft => Endpoint::OpenDataSoft(
-                ods_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+                ods_endpoint(file, base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
             ),
             SourceKind::Feed => {
                 Endpoint::Feed(feed_endpoint(file, &spec).map_err(|(key, e)| invalid(key, e))?)
             }
             SourceKind::HalApi => Endpoint::HalApi(
-                hal_endpoint(base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+                hal_endpoint(file, base_url.clone(), &spec).map_err(|(key, e)| invalid(key, e))?,
+            ),
+            SourceKind::ThesesFr => Endpoint::ThesesFr(
+                theses_endpoint(file, base_url.clone(), &spec)
+                    .map_err(|(key, e)| invalid(key, e))?,
             ),
         };
         check_keys_by_kind(&spec).map_err(|(key, e)| invalid(key, e))?;
         let fields = match &spec.fields {
             Some(table) => FieldMap::parse(table).map_err(|e| invalid("fields", e))?,
             None if spec.kind.is_mapped()
-                && !matches!(spec.kind, SourceKind::Feed | SourceKind::HalApi) =>
+                && !matches!(
+                    spec.kind,
+                    SourceKind::Feed | SourceKind::HalApi | SourceKind::ThesesFr
+                ) =>
             {
                 return Err(invalid(
                     "fields",
@@ -431,8 +463,13 @@ impl Source {
             file: file.to_owned(),
             role: spec.role.unwrap_or(SourceRole::InstitutionalRepository),
             min_ess_relevance: spec.min_ess_relevance,
-            record_type: spec.record_type,
+            // theses.fr holds theses only: its records are theses unless told otherwise.
+            record_type: match spec.kind {
+                SourceKind::ThesesFr => spec.record_type.or(Some(RecordType::Thesis)),
+                _ => spec.record_type,
+            },
             fields,
+            untrusted: false,
         })
     }
 
@@ -449,6 +486,7 @@ impl Source {
             Endpoint::OpenDataSoft(ods) => Some(&ods.base_url),
             Endpoint::Feed(feed) => Some(&feed.url),
             Endpoint::HalApi(hal) => Some(&hal.base_url),
+            Endpoint::ThesesFr(theses) => Some(&theses.base_url),
         }
     }
 }

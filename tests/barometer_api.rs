@@ -1,15 +1,20 @@
 //! The barometer's REST API on the in-process server: a store of synthetic works (three
 //! long-present sources, a term planted in the last semester), an edition built and frozen,
 //! then `/api/v1/barometer/editions` and `/api/v1/barometer/{edition}` (snapshot), and the
-//! problems for editions that do not exist.
+//! problems for editions that do not exist; the server's automatic build, which waits for
+//! unfinished harvests.
 
 use crate::common::Workspace;
 use crate::common::app::{spawn_app, spawn_app_with};
 use crate::common::json_snapshot;
-use essor::barometer::{self, BuildOptions, Parameters, Semester};
+use std::sync::Arc;
+
+use essor::barometer::{self, BuildOptions, EditionStatus, Parameters, Semester};
 use essor::classify::{ThemeMatch, Thesaurus};
 use essor::normalize::{Access, DegreeType, PartialDate, Title};
-use essor::store::Store;
+use essor::pipeline::Pipeline;
+use essor::schedule::{EditionTick, Scheduler};
+use essor::store::{ActiveHarvest, Checkpoint, RunCounters, RunRecord, RunStatus, Store};
 use essor::works::{Member, Sourced, Work, WorkFields};
 
 const SOURCES: [&str; 3] = ["archive-a", "archive-b", "archive-c"];
@@ -225,4 +230,95 @@ fn the_server_does_not_freeze_an_edition_of_an_empty_store() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let editions = server.get("/api/v1/barometer/editions").json();
     assert_eq!(editions, serde_json::json!([]));
+}
+
+/// A dump source's configuration, enabled or not.
+fn dump_source(workspace: &Workspace, id: &str, enabled: bool) {
+    workspace.write_source(
+        id,
+        &format!(
+            "name = \"{id}\"\nkind = \"oai-pmh-dump\"\nbase_url = \"https://{id}.example.org/oai\"\nmetadata_prefix = \"oai_dc\"\npath = \"dumps/{id}\"\nenabled = {enabled}\n"
+        ),
+    );
+}
+
+/// Starts a harvest run of `source` in `store` and leaves it unfinished (as a crash or a failed
+/// page would); returns it with its checkpoint, to finish later.
+fn unfinished_run(store: &Store, source: &str) -> (RunRecord, Checkpoint) {
+    let mut checkpoint = Checkpoint {
+        watermark: None,
+        active: Some(ActiveHarvest {
+            started_at: "2026-12-01T00:00:00Z".to_owned(),
+            ..ActiveHarvest::default()
+        }),
+    };
+    let mut run = RunRecord {
+        source: source.to_owned(),
+        run_id: 0,
+        started_at: "2026-12-01T00:00:00Z".to_owned(),
+        finished_at: None,
+        status: RunStatus::Running,
+        error: None,
+        from: None,
+        until: None,
+        full: true,
+        resumed: 0,
+        counters: RunCounters::default(),
+    };
+    store.begin_run(&mut run, &mut checkpoint).unwrap();
+    (run, checkpoint)
+}
+
+fn complete(store: &Store, (mut run, mut checkpoint): (RunRecord, Checkpoint)) {
+    run.status = RunStatus::Complete;
+    run.finished_at = Some("2026-12-01T01:00:00Z".to_owned());
+    checkpoint.active = None;
+    store.save_run(&run, &checkpoint).unwrap();
+}
+
+/// Issue 13: `essor serve` must not freeze an edition from a half-harvested store. The
+/// scheduler's tick is driven by hand here; the server runs the same `build_due_edition`.
+#[test]
+fn the_server_does_not_freeze_an_edition_while_a_harvest_is_unfinished() {
+    let (workspace, store) = workspace_with_works();
+    dump_source(&workspace, "archive-a", true);
+    dump_source(&workspace, "archive-b", true);
+    // Disabled: nothing will harvest it, so nothing waits for it.
+    dump_source(&workspace, "archive-c", false);
+    let store = Arc::new(store);
+    let interrupted = unfinished_run(&store, "archive-a");
+    let index = Arc::new(essor::app::open_index(&workspace.data()).unwrap());
+    let sources = essor::source::load_dir(&workspace.sources()).unwrap();
+    let pipeline = Pipeline::new(store.clone(), sources, index).unwrap();
+    let scheduler = Scheduler::new(pipeline, std::time::Duration::from_secs(86_400));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let tick = || runtime.block_on(scheduler.build_due_edition());
+    let no_edition = |store: &Store| barometer::list(store).unwrap().is_empty();
+
+    let EditionTick::Skipped { edition, reason } = tick() else {
+        panic!("built from a store whose harvest of archive-a is unfinished");
+    };
+    assert_eq!(reason, "a harvest of source `archive-a` is in progress");
+    assert!(no_edition(&store));
+    // Still waiting at the next tick.
+    assert!(matches!(tick(), EditionTick::Skipped { .. }));
+
+    complete(&store, interrupted);
+    let EditionTick::Skipped { reason, .. } = tick() else {
+        panic!("built before archive-b was ever harvested");
+    };
+    assert_eq!(reason, "source `archive-b` has never completed a harvest");
+    assert!(no_edition(&store));
+
+    complete(&store, unfinished_run(&store, "archive-b"));
+    assert_eq!(tick(), EditionTick::Built(edition));
+    let editions = barometer::list(&store).unwrap();
+    assert_eq!(editions.len(), 1);
+    assert_eq!(editions[0].id, edition);
+    assert_eq!(editions[0].status, EditionStatus::Published);
+    // Published: later ticks leave it alone.
+    assert_eq!(tick(), EditionTick::NotDue);
 }

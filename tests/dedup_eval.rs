@@ -40,3 +40,38 @@ fn held_out_set_f1_is_at_least_0_95() {
         "F1 {f1:.4} < 0.95 on the held-out set: {report:#}"
     );
 }
+
+/// The hard-case sets of issue 19 (`tests/dedup-eval/hard.py`): each case is scored on its own,
+/// with at least 30 works in each, in the tuning set and in the held-out one.
+#[test]
+fn hard_sets_are_scored_per_case() {
+    for file in ["records-hard.jsonl", "records-hard-holdout.jsonl"] {
+        let report = evaluate(file);
+        let cases = report["cases"].as_array().expect("cases");
+        let names: Vec<&str> = cases.iter().filter_map(|c| c["case"].as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "names_compound",
+                "names_script",
+                "same_main_title",
+                "series",
+                "title_language",
+                "title_prefix",
+                "truncated",
+                "volumes"
+            ],
+            "{file}"
+        );
+        for case in cases {
+            assert!(case["works_labelled"].as_u64().unwrap() >= 30, "{case:#}");
+            assert!(case["true_pairs"].as_u64().unwrap() > 0, "{case:#}");
+        }
+        // The cases cover every record: their labelled pairs add up to the set's.
+        let total: u64 = cases
+            .iter()
+            .map(|c| c["true_pairs"].as_u64().unwrap())
+            .sum();
+        assert_eq!(total, report["true_pairs"].as_u64().unwrap(), "{file}");
+    }
+}

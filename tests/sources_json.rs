@@ -43,6 +43,10 @@ fn write_dataset(dir: &Path, dataset: &str, modified: &str, records: &[Value]) {
 }
 
 fn ods_source(base: &str, dataset: &str, extra: &str) -> String {
+    ods_source_with(base, dataset, extra, "")
+}
+
+fn ods_source_with(base: &str, dataset: &str, extra: &str, extra_fields: &str) -> String {
     format!(
         r#"name = "OpenDataSoft (test)"
 kind = "opendatasoft"
@@ -57,6 +61,7 @@ title = "intitule"
 level = "niveau"
 institution = "certificateurs"
 date = "date_maj"
+{extra_fields}
 "#
     )
 }
@@ -81,7 +86,11 @@ fn opendatasoft_pages_then_exports_past_the_wall_and_skips_unmodified_datasets()
     let base = server.url("/api/explore/v2.1");
     workspace.write_source(
         "ods-big",
-        &ods_source(&base, "rncp-big", "min_ess_relevance = 0.3"),
+        &ods_source(
+            &base,
+            "rncp-big",
+            "min_ess_relevance = 0.3\nwhere = \"niveau = 'NIV6'\"",
+        ),
     );
 
     workspace.harvest("ods-big").success();
@@ -90,6 +99,8 @@ fn opendatasoft_pages_then_exports_past_the_wall_and_skips_unmodified_datasets()
     let requests = server.get_json("/_requests");
     assert_eq!(requests["records:rncp-big"], 1, "{requests}");
     assert_eq!(requests["export:rncp-big"], 1, "{requests}");
+    // The export is filtered like the pages.
+    assert_eq!(requests["where:export:rncp-big"], "(niveau = 'NIV6')");
     // A catalogue of every field: only the ESS programmes become works.
     let works = workspace.works();
     let titles: Vec<&str> = works
@@ -158,6 +169,75 @@ fn opendatasoft_pages_of_100_follow_changes_and_deletions() {
             .iter()
             .any(|w| w["title"] == "Master management des entreprises de l'ESS")
     );
+}
+
+#[test]
+fn opendatasoft_reads_only_what_changed_since_the_last_modified_value_seen() {
+    let workspace = Workspace::new();
+    let served = workspace.dir.path().join("ods");
+    std::fs::create_dir_all(&served).unwrap();
+    let mut records = programmes(120);
+    for record in &mut records[..3] {
+        record["date_maj"] = json!("2024-05-01");
+    }
+    for record in &mut records[100..102] {
+        record["niveau"] = json!("NIV3");
+    }
+    write_dataset(&served, "rncp-inc", "2026-10-01T00:00:00+00:00", &records);
+    let server = Peer::start("ods_server.py", &["--dir", served.to_str().unwrap()]);
+    workspace.write_source(
+        "ods-inc",
+        &ods_source_with(
+            &server.url("/api/explore/v2.1"),
+            "rncp-inc",
+            "where = \"niveau = 'NIV6'\"",
+            "modified = \"date_maj\"",
+        ),
+    );
+    // The first read is whole, filtered by the source's own `where`.
+    workspace.harvest("ods-inc").success();
+    let run = workspace.last_run("ods-inc");
+    assert_eq!(counters(&run), [118, 0, 0, 0, 0], "{run:#}");
+    let requests = server.get_json("/_requests");
+    assert_eq!(requests["records:rncp-inc"], 2, "{requests}");
+    assert_eq!(requests["where:records:rncp-inc"], "(niveau = 'NIV6')");
+
+    // A new version: one programme changed, one added (both dated), one withdrawn.
+    records[5]["intitule"] = json!("Chargé de mission vie associative");
+    records[5]["date_maj"] = json!("2024-09-01");
+    let mut added = programme(500, "Coordinateur de projets en économie solidaire");
+    added["date_maj"] = json!("2024-09-01");
+    records.push(added);
+    records.remove(7);
+    write_dataset(&served, "rncp-inc", "2026-11-01T00:00:00+00:00", &records);
+    workspace.harvest("ods-inc").success();
+    let run = workspace.last_run("ods-inc");
+    // Only the records modified on or after the last value seen (2024-05-01) are read: the
+    // three of that day, unchanged, and the two of 2024-09-01. The withdrawn one is not seen.
+    assert_eq!(counters(&run), [1, 1, 3, 0, 0], "{run:#}");
+    let requests = server.get_json("/_requests");
+    assert_eq!(requests["records:rncp-inc"], 3, "{requests}");
+    assert_eq!(
+        requests["where:records:rncp-inc"],
+        "(niveau = 'NIV6') AND date_maj >= date'2024-05-01'"
+    );
+    assert_eq!(workspace.works().len(), 119);
+
+    // Nothing changed since: the next read asks from 2024-09-01.
+    write_dataset(&served, "rncp-inc", "2026-11-02T00:00:00+00:00", &records);
+    workspace.harvest("ods-inc").success();
+    assert_eq!(counters(&workspace.last_run("ods-inc")), [0, 0, 2, 0, 0]);
+    let requests = server.get_json("/_requests");
+    assert_eq!(
+        requests["where:records:rncp-inc"],
+        "(niveau = 'NIV6') AND date_maj >= date'2024-09-01'"
+    );
+
+    // A full read sees everything, and what is gone becomes a deletion.
+    workspace.harvest_full("ods-inc").success();
+    let run = workspace.last_run("ods-inc");
+    assert_eq!(counters(&run), [0, 0, 118, 1, 0], "{run:#}");
+    assert_eq!(workspace.works().len(), 118);
 }
 
 #[test]

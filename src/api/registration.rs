@@ -173,6 +173,10 @@ async fn act(
     let outcome = blocking(move || Ok(registry::act(&store, &asked, action)?)).await;
     match outcome {
         Ok(Transition::Done(registration)) => {
+            if registration.status == crate::store::RegistrationStatus::Active {
+                // Harvested at once, not at the scheduler's next tick.
+                state.scheduler.wake();
+            }
             Json(RegistrationView::from(registration.as_ref())).into_response()
         }
         Ok(Transition::NotFound) => Problem::not_found(format!(

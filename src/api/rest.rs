@@ -3,7 +3,7 @@
 //! the parameter and what it expects (axum's generic rejections say neither).
 
 use super::problem::Problem;
-use super::views::{RunsPage, SourceInfo, WorkView};
+use super::views::{RunsPage, Scheduled, SourceInfo, WorkView};
 use super::{AppState, blocking};
 use axum::Json;
 use axum::extract::rejection::PathRejection;
@@ -57,23 +57,44 @@ pub async fn work(
     }
 }
 
-async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
+pub(super) async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
     let store = state.store.clone();
     blocking(move || Ok(store.stats()?)).await
 }
 
-/// The store's counts and the registered repositories (removed ones left out), read together.
-async fn stats_and_registrations(
+/// The registered repositories (removed ones left out, or only `only`), each with the store's
+/// counts, its harvest plan and its works in the index, read together.
+pub(super) async fn registered_sources(
     state: &AppState,
-) -> Result<(crate::store::Stats, Vec<crate::store::Registration>), Problem> {
-    let store = state.store.clone();
+    only: Option<String>,
+) -> Result<Vec<SourceInfo>, Problem> {
+    let (store, index, scheduler) = (
+        state.store.clone(),
+        state.index.clone(),
+        state.scheduler.clone(),
+    );
     blocking(move || {
-        let registrations = store
-            .registrations()?
-            .into_iter()
-            .filter(|r| r.status != crate::store::RegistrationStatus::Removed)
-            .collect();
-        Ok((store.stats()?, registrations))
+        let stats = store.stats()?;
+        let every = scheduler.registered_every();
+        let mut infos = Vec::new();
+        for registration in store.registrations()? {
+            if registration.status == crate::store::RegistrationStatus::Removed
+                || only.as_ref().is_some_and(|id| *id != registration.id)
+            {
+                continue;
+            }
+            let runs = store.runs(Some(&registration.id))?;
+            let mut count = crate::index::SearchQuery::default();
+            count.filters.source = Some(registration.id.clone());
+            let scheduled = Scheduled {
+                every,
+                plan: crate::schedule::Plan::of(&registration.id, every, &runs),
+                harvesting: scheduler.is_harvesting(&registration.id),
+                works: index.search(&count)?.total,
+            };
+            infos.push(SourceInfo::registered(&registration, &stats, &scheduled));
+        }
+        Ok(infos)
     })
     .await
 }
@@ -91,17 +112,14 @@ async fn stats_and_registrations(
     tag = "sources"
 )]
 pub async fn sources(State(state): State<AppState>) -> Result<Json<Vec<SourceInfo>>, Problem> {
-    let (stats, registrations) = stats_and_registrations(&state).await?;
+    let registered = registered_sources(&state, None).await?;
+    let stats = store_stats(&state).await?;
     Ok(Json(
         state
             .sources
             .iter()
             .map(|s| SourceInfo::new(s, &stats))
-            .chain(
-                registrations
-                    .iter()
-                    .map(|r| SourceInfo::registered(r, &stats)),
-            )
+            .chain(registered)
             .collect(),
     ))
 }
@@ -132,9 +150,8 @@ pub async fn source(
         let stats = store_stats(&state).await?;
         return Ok(Json(SourceInfo::new(source, &stats)));
     }
-    let (stats, registrations) = stats_and_registrations(&state).await?;
-    match registrations.iter().find(|r| r.id == id) {
-        Some(registration) => Ok(Json(SourceInfo::registered(registration, &stats))),
+    match registered_sources(&state, Some(id.clone())).await?.pop() {
+        Some(registered) => Ok(Json(registered)),
         None => Err(Problem::not_found(format!(
             "there is no source `{id}`; GET /api/v1/sources lists them"
         ))),

@@ -11,6 +11,8 @@
 //! on the *established* sources only, those with works in both periods, so that a newly
 //! harvested repository is never a trend). [`build`] adds the store: provenance, the previous
 //! edition to compare with, and freezing. The method is written out in `docs/barometer.md`.
+//! `readiness.rs` tells the server's automatic build when the store is settled enough to freeze
+//! one (no source's harvest unfinished).
 //!
 //! Invariants: a published edition is never rewritten (the store refuses it in the same
 //! transaction as the write); the same works, read in the same order (the store's: by id),
@@ -21,6 +23,7 @@ mod charts;
 mod csv;
 mod facts;
 mod model;
+mod readiness;
 mod regions;
 mod semester;
 mod tally;
@@ -31,6 +34,7 @@ pub use charts::{emerging_chart, escape, regions_map, svg_files, themes_chart};
 pub use csv::csv_files;
 pub use facts::{Placement, TRAINING_SLUG, WorkFacts, place};
 pub use model::*;
+pub use readiness::{Unsettled, unsettled};
 pub use regions::{canonical_region, region_name};
 pub use semester::{Semester, SemesterError};
 pub use tally::{Coverage, Tally};

@@ -54,10 +54,36 @@ pub fn dedup_eval(file: &Path, json: bool, max_errors: usize) -> anyhow::Result<
             "precision {:.4}  recall {:.4}  F1 {:.4}",
             scores.precision, scores.recall, scores.f1
         );
+        if !report.cases.is_empty() {
+            println!(
+                "{:<18} {:>7} {:>6} {:>9} {:>9} {:>7}",
+                "case", "records", "works", "precision", "recall", "F1"
+            );
+        }
+        for case in &report.cases {
+            let scores = &case.scores;
+            println!(
+                "{:<18} {:>7} {:>6} {:>9.4} {:>9.4} {:>7.4}",
+                case.case,
+                case.records,
+                case.works_labelled,
+                scores.precision,
+                scores.recall,
+                scores.f1
+            );
+        }
         for error in &report.errors {
             println!(
-                "{:<12} {}  ~  {}  ({})",
-                error.kind, error.a, error.b, error.verdict
+                "{:<12} {}  ~  {}  ({}){}",
+                error.kind,
+                error.a,
+                error.b,
+                error.verdict,
+                error
+                    .case
+                    .as_deref()
+                    .map(|case| format!(" [{case}]"))
+                    .unwrap_or_default()
             );
         }
     }

@@ -84,6 +84,7 @@ pub fn print_sources(sources: &[essor::source::Source]) {
             essor::source::Endpoint::OpenDataSoft(_) => "ods",
             essor::source::Endpoint::Feed(_) => "feed",
             essor::source::Endpoint::HalApi(_) => "hal-api",
+            essor::source::Endpoint::ThesesFr(_) => "theses-fr",
             _ => source.metadata_prefix.as_str(),
         };
         let state = if source.enabled {
@@ -111,6 +112,9 @@ pub fn endpoint_of(source: &essor::source::Source) -> String {
         essor::source::Endpoint::OpenDataSoft(ods) => format!("{} {}", ods.base_url, ods.dataset),
         essor::source::Endpoint::Feed(feed) => feed.url.to_string(),
         essor::source::Endpoint::HalApi(hal) => format!("{} q={}", hal.base_url, hal.query),
+        essor::source::Endpoint::ThesesFr(theses) => {
+            format!("{} q={}", theses.base_url, theses.query)
+        }
     }
 }
 

@@ -77,6 +77,43 @@ mod tests {
     }
 
     #[test]
+    fn each_case_is_scored_on_its_own_records() {
+        let empty: crate::normalize::Normalized = serde_json::from_value(serde_json::json!({
+            "titles": [], "authors": [], "advisors": [], "degree_type": "other",
+            "discipline": null, "institution": null, "date": null, "language": null,
+            "abstracts": [], "keywords": [], "identifiers": [], "access": "open",
+            "embargo_until": null, "licence": null, "problems": []
+        }))
+        .expect("an empty normalised record");
+        let record = |work: &str, case: Option<&str>| EvalRecord {
+            name: work.to_owned(),
+            work: work.to_owned(),
+            features: Features::of(&empty),
+            keys: Vec::new(),
+            case: case.map(Box::from),
+        };
+        let records = [
+            record("a", Some("series")),
+            record("a", Some("series")),
+            record("b", Some("series")),
+            record("c", Some("volumes")),
+            record("c", Some("volumes")),
+            record("d", None),
+        ];
+        // "series": a and b merged (one wrong pair of three); "volumes": c split.
+        let groups = [vec![0, 1, 2], vec![3], vec![4, 5]];
+        let cases = case_scores(&records, &groups);
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].case, "series");
+        assert_eq!((cases[0].records, cases[0].works_labelled), (3, 2));
+        assert_eq!(cases[0].scores.predicted_pairs, 3);
+        assert_eq!(cases[0].scores.correct_pairs, 1);
+        assert_eq!(cases[1].case, "volumes");
+        assert_eq!(cases[1].scores.true_pairs, 1);
+        assert_eq!(cases[1].scores.recall, 0.0);
+    }
+
+    #[test]
     fn perfect_and_imperfect_clusterings() {
         let labels: Vec<String> = ["a", "a", "a", "b", "c"]
             .iter()
@@ -108,6 +145,10 @@ pub struct LabelledRecord {
     pub sets: Vec<String>,
     pub record: crate::map::Record,
     pub work: String,
+    /// The hard case the record was written for (`tests/dedup-eval/hard.py`), if any: pairs of
+    /// records of one case are also scored apart.
+    #[serde(default)]
+    pub case: Option<String>,
 }
 
 impl LabelledRecord {
@@ -133,6 +174,19 @@ pub struct PairError {
     pub a: String,
     pub b: String,
     pub verdict: String,
+    /// The case both records were written for, when they share one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+}
+
+/// The scores of the pairs whose two records carry one `case` label.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseScores {
+    pub case: String,
+    pub records: usize,
+    pub works_labelled: usize,
+    #[serde(flatten)]
+    pub scores: PairScores,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -142,6 +196,8 @@ pub struct EvalReport {
     pub works_found: usize,
     #[serde(flatten)]
     pub scores: PairScores,
+    /// Per case, in the order of their names; empty when no record carries a case.
+    pub cases: Vec<CaseScores>,
     pub errors: Vec<PairError>,
 }
 
@@ -176,6 +232,8 @@ pub struct EvalRecord {
     pub work: String,
     pub features: Features,
     pub keys: Vec<BlockKey>,
+    /// A box rather than a `String`: a million records hold it, most of them `None`.
+    pub case: Option<Box<str>>,
 }
 
 impl EvalRecord {
@@ -191,6 +249,7 @@ impl EvalRecord {
                 .iter()
                 .map(|key| BlockKey::of(key))
                 .collect(),
+            case: labelled.case.as_deref().map(Box::from),
         }
     }
 }
@@ -270,6 +329,11 @@ pub fn evaluate(records: &[EvalRecord], max_errors: usize) -> EvalReport {
         a: records[a].name.clone(),
         b: records[b].name.clone(),
         verdict: format!("{:?}", compare(&records[a].features, &records[b].features)),
+        case: records[a]
+            .case
+            .as_deref()
+            .filter(|case| records[b].case.as_deref() == Some(*case))
+            .map(str::to_owned),
     };
     let mut errors = wrong_pairs(
         &clustering.groups,
@@ -289,6 +353,49 @@ pub fn evaluate(records: &[EvalRecord], max_errors: usize) -> EvalReport {
         works_labelled: labelled.len(),
         works_found: clustering.groups.len(),
         scores,
+        cases: case_scores(records, &clustering.groups),
         errors,
     }
+}
+
+/// Scores each case on its own: the records of that case, grouped as found, against their
+/// labels.
+fn case_scores(records: &[EvalRecord], groups: &[Vec<usize>]) -> Vec<CaseScores> {
+    let mut cases: Vec<&str> = records.iter().filter_map(|r| r.case.as_deref()).collect();
+    cases.sort_unstable();
+    cases.dedup();
+    cases
+        .into_iter()
+        .map(|case| {
+            // Each record of the case gets an index among them.
+            let mut local = vec![usize::MAX; records.len()];
+            let mut labels: Vec<&str> = Vec::new();
+            for (index, record) in records.iter().enumerate() {
+                if record.case.as_deref() == Some(case) {
+                    local[index] = labels.len();
+                    labels.push(&record.work);
+                }
+            }
+            let cut: Vec<Vec<usize>> = groups
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|&index| local[index])
+                        .filter(|&index| index != usize::MAX)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|group| !group.is_empty())
+                .collect();
+            let mut works = labels.clone();
+            works.sort_unstable();
+            works.dedup();
+            CaseScores {
+                case: case.to_owned(),
+                records: labels.len(),
+                works_labelled: works.len(),
+                scores: pair_scores(&cut, &labels),
+            }
+        })
+        .collect()
 }

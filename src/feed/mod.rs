@@ -179,8 +179,18 @@ impl Feed {
             ))),
             Request::ListSets { token: None } => {
                 let counts = self.store.feed_sets()?;
+                // Repositories registered after the server started are named by the store.
+                let registered: HashMap<String, String> = self
+                    .store
+                    .registrations()?
+                    .into_iter()
+                    .map(|r| (r.id, r.name))
+                    .collect();
                 sets::write_list_sets(out, &counts, &self.themes, |id| {
-                    self.sources.get(id).map(|s| s.name.as_str())
+                    self.sources
+                        .get(id)
+                        .map(|s| s.name.as_str())
+                        .or_else(|| registered.get(id).map(String::as_str))
                 });
                 Ok(Ok(()))
             }
@@ -445,7 +455,11 @@ impl Feed {
         let base_url = match self.sources.get(source) {
             Some(source) => source.base_url.as_str(),
             None => {
-                fallback = format!("urn:essor:source:{source}");
+                // A repository registered after the server started: the store knows its URL.
+                fallback = match self.store.registration(source) {
+                    Ok(Some(registration)) => registration.base_url,
+                    _ => format!("urn:essor:source:{source}"),
+                };
                 fallback.as_str()
             }
         };

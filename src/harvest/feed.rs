@@ -13,7 +13,8 @@ use super::HarvestError;
 use super::fetch::{Conditional, Validators};
 use super::json::json_items_as;
 use super::state::{Harvest, RunState};
-use crate::source::{FeedEndpoint, FieldMap};
+use crate::oai::PageItem;
+use crate::source::{FeedEndpoint, FieldMap, Source};
 use crate::xml::Element;
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -28,6 +29,18 @@ impl Harvest {
         feed: &FeedEndpoint,
         state: &mut RunState,
     ) -> Result<(), HarvestError> {
+        if let Some(path) = &feed.saved {
+            self.begin(state, None, None).await?;
+            let mut items = Vec::new();
+            for file in super::saved::saved_files(path).await? {
+                let bytes = super::saved::read_saved(&file).await?;
+                let location = file.display().to_string();
+                let (format, read) = read_feed(&bytes)
+                    .map_err(|message| HarvestError::File { location, message })?;
+                items.extend(feed_items(&self.source, feed, format, read));
+            }
+            return self.commit_rows(state, items, false).await;
+        }
         let previous: Validators = match (&state.checkpoint.active, &state.checkpoint.watermark) {
             (None, Some(saved)) if !self.full => serde_json::from_str(saved).unwrap_or_default(),
             _ => Validators::default(),
@@ -53,36 +66,46 @@ impl Harvest {
             .await
             .map_err(|e| HarvestError::Setup(e.to_string()))?
             .map_err(|message| HarvestError::File { location, message })?;
-        let id = feed.id.clone().unwrap_or_else(|| match format {
-            "atom" => "id".into(),
-            _ => "guid".into(),
-        });
-        let mut source = self.source.clone();
-        if source.fields.rules.is_empty() {
-            let defaults = if format == "atom" {
-                ATOM_FIELDS
-            } else {
-                RSS_FIELDS
-            };
-            source.fields = default_fields(defaults);
-        }
-        // RSS items without a guid are known by their link.
-        let items: Vec<Value> = items
-            .into_iter()
-            .map(|mut item| {
-                if feed.id.is_none()
-                    && format == "rss"
-                    && item.get("guid").is_none()
-                    && let Some(link) = item.get("link").cloned()
-                {
-                    item.insert("guid".into(), link);
-                }
-                Value::Object(item)
-            })
-            .collect();
-        let items = json_items_as(&source, format, &id, &items);
+        let items = feed_items(&self.source, feed, format, items);
         self.commit_rows(state, items, false).await
     }
+}
+
+/// The feed's items through the source's `[fields]`, or a plain feed's usual elements.
+pub(super) fn feed_items(
+    source: &Source,
+    feed: &FeedEndpoint,
+    format: &'static str,
+    items: Items,
+) -> Vec<PageItem> {
+    let id = feed.id.clone().unwrap_or_else(|| match format {
+        "atom" => "id".into(),
+        _ => "guid".into(),
+    });
+    let mut source = source.clone();
+    if source.fields.rules.is_empty() {
+        let defaults = if format == "atom" {
+            ATOM_FIELDS
+        } else {
+            RSS_FIELDS
+        };
+        source.fields = default_fields(defaults);
+    }
+    // RSS items without a guid are known by their link.
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|mut item| {
+            if feed.id.is_none()
+                && format == "rss"
+                && item.get("guid").is_none()
+                && let Some(link) = item.get("link").cloned()
+            {
+                item.insert("guid".into(), link);
+            }
+            Value::Object(item)
+        })
+        .collect();
+    json_items_as(&source, format, &id, &items)
 }
 
 fn default_fields(text: &str) -> FieldMap {
@@ -93,10 +116,10 @@ fn default_fields(text: &str) -> FieldMap {
 }
 
 /// A feed's items, each as the JSON object of its elements.
-type Items = Vec<Map<String, Value>>;
+pub(super) type Items = Vec<Map<String, Value>>;
 
 /// The feed's format (`rss` or `atom`) and its items.
-fn read_feed(bytes: &[u8]) -> Result<(&'static str, Items), String> {
+pub(super) fn read_feed(bytes: &[u8]) -> Result<(&'static str, Items), String> {
     let decoded = crate::xml::decode(bytes, None).map_err(|e| e.to_string())?;
     let root = crate::xml::parse_document(&decoded.text).map_err(|e| e.to_string())?;
     match (root.namespace.as_ref(), root.name.as_ref()) {

@@ -20,6 +20,7 @@ use reqwest::header::{
 use serde::{Deserialize, Serialize};
 
 use super::HarvestError;
+use super::guard::{NetworkPolicy, untrusted_client};
 use crate::oai::ParseError;
 use crate::source::{MAX_BACKOFF, Source};
 use crate::xml::{self, Repair};
@@ -38,6 +39,9 @@ pub const USER_AGENT: &str = concat!(
 
 pub struct Fetcher {
     client: reqwest::Client,
+    /// For [`Source::untrusted`] sources (registered repositories): the address rules of
+    /// `guard` checked at each connection and redirect.
+    guarded: reqwest::Client,
     /// host → (requests per second, limiter).
     limiters: Mutex<HashMap<String, (f64, Arc<DefaultDirectRateLimiter>)>>,
 }
@@ -95,7 +99,8 @@ enum Attempt<T> {
 }
 
 impl Fetcher {
-    pub fn new() -> Result<Fetcher, HarvestError> {
+    /// `network` is what registered repositories may reach (file sources reach anything).
+    pub fn new(network: NetworkPolicy) -> Result<Fetcher, HarvestError> {
         // reqwest is built without a default TLS provider; ring is the lighter one to build.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -107,8 +112,17 @@ impl Fetcher {
             .map_err(|e| HarvestError::Setup(format!("HTTP client: {e}")))?;
         Ok(Fetcher {
             client,
+            guarded: untrusted_client(network)?,
             limiters: Mutex::new(HashMap::new()),
         })
+    }
+
+    fn client_for(&self, source: &Source) -> &reqwest::Client {
+        if source.untrusted {
+            &self.guarded
+        } else {
+            &self.client
+        }
     }
 
     /// The host's limiter. Several sources on one host share it, at the slowest rate any of
@@ -242,7 +256,10 @@ impl Fetcher {
         url: &url::Url,
         validators: &Validators,
     ) -> Attempt<Conditional> {
-        let mut request = self.client.get(url.clone()).timeout(source.timeout);
+        let mut request = self
+            .client_for(source)
+            .get(url.clone())
+            .timeout(source.timeout);
         if let Some(etag) = &validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
         }
@@ -310,7 +327,7 @@ impl Fetcher {
         parse: fn(&str) -> Result<T, ParseError>,
     ) -> Attempt<T> {
         let response = match self
-            .client
+            .client_for(source)
             .get(url.clone())
             .timeout(source.timeout)
             .send()

@@ -13,7 +13,8 @@ use serde_json::Value;
 use super::HarvestError;
 use super::json::json_items_as;
 use super::state::{Harvest, RunState};
-use crate::source::{FieldMap, HalEndpoint};
+use crate::oai::PageItem;
+use crate::source::{FieldMap, HalEndpoint, Source};
 
 const HAL_FIELDS: &str = "title = \"title_s\"\nauthors = \"authFullName_s\"\ndate = \"producedDate_s\"\nabstract = \"abstract_s\"\nkeywords = \"keyword_s\"\nurl = \"uri_s\"\nidentifiers = \"halId_s\"\nlanguage = \"language_s\"\ndiscipline = \"domainAllCode_s\"\n";
 /// A guard against a server that never repeats nor empties its cursor.
@@ -26,6 +27,11 @@ impl Harvest {
         state: &mut RunState,
     ) -> Result<(), HarvestError> {
         self.begin(state, None, None).await?;
+        if let Some(path) = &hal.saved {
+            let docs = super::saved::saved_records(path, "response.docs").await?;
+            let items = hal_items(&self.source, hal, docs);
+            return self.commit_rows(state, items, true).await;
+        }
         let mut docs = Vec::new();
         let mut cursor = "*".to_owned();
         let mut seen = HashSet::new();
@@ -44,27 +50,33 @@ impl Harvest {
                 self.progress.set_total(total);
             }
             let empty = found.is_empty();
-            docs.extend(found.into_iter().map(unpack_facets));
+            docs.extend(found);
             match page.get("nextCursorMark").and_then(Value::as_str) {
                 Some(next) if !empty => cursor = next.to_owned(),
                 _ => break,
             }
         }
-        let mut source = self.source.clone();
-        if source.fields.rules.is_empty() {
-            source.fields = HAL_FIELDS
-                .parse::<toml::Table>()
-                .ok()
-                .and_then(|table| FieldMap::parse(&table).ok())
-                .unwrap_or_default();
-        }
-        let items = json_items_as(&source, "hal-api", &hal.id, &docs);
+        let items = hal_items(&self.source, hal, docs);
         self.commit_rows(state, items, true).await
     }
 }
 
+/// HAL's documents (facet packs cut) through the source's `[fields]`, or HAL's usual fields.
+pub(super) fn hal_items(source: &Source, hal: &HalEndpoint, docs: Vec<Value>) -> Vec<PageItem> {
+    let mut source = source.clone();
+    if source.fields.rules.is_empty() {
+        source.fields = HAL_FIELDS
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|table| FieldMap::parse(&table).ok())
+            .unwrap_or_default();
+    }
+    let docs: Vec<Value> = docs.into_iter().map(unpack_facets).collect();
+    json_items_as(&source, "hal-api", &hal.id, &docs)
+}
+
 /// The page at `cursor`: parameters percent-encoded by the URL builder (`+` → `%2B`).
-fn hal_url(hal: &HalEndpoint, cursor: &str) -> url::Url {
+pub(super) fn hal_url(hal: &HalEndpoint, cursor: &str) -> url::Url {
     let mut url = hal.base_url.clone();
     {
         let mut query = url.query_pairs_mut();
@@ -119,6 +131,7 @@ mod tests {
             ],
             id: "docid".into(),
             rows: 100,
+            saved: None,
         };
         let url = hal_url(&hal, "AoJwwL/LvawCJzUzNDYwMjQ=");
         let query = url.query().unwrap_or_default();

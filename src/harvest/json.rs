@@ -2,8 +2,11 @@
 //! (`Harvest::commit_rows`): kind "json" (a document or an API; the list at `records`, pages
 //! by a `next` link or by offset parameters) and kind "opendatasoft" (a dataset through the
 //! Explore API v2.1: `/records` in pages of 100; a dataset larger than the API's 10,000-record
-//! wall (`offset + limit <= 10000`) is read from `/exports/json` instead; nothing is read when
-//! the dataset's `metas.default.modified` has not moved since the last complete harvest).
+//! wall (`offset + limit <= 10000`) is read from `/exports/json` instead, with the same `where`;
+//! nothing is read when the dataset's `metas.default.modified` has not moved since the last
+//! complete harvest; when `[fields] modified` names the records' modification date, later
+//! harvests ask only for the records modified since the last value seen (`where`), and only a
+//! whole read (the first, or `--full`) turns the records it did not find into deletions).
 
 use std::collections::HashSet;
 
@@ -14,7 +17,7 @@ use super::state::{Harvest, RunState};
 use super::table::mapped_item;
 use crate::map::{JsonRow, RowValues, json_path};
 use crate::oai::{PageItem, RejectedRecord};
-use crate::source::{JsonEndpoint, Location, OdsEndpoint, Paging, Source};
+use crate::source::{Field, JsonEndpoint, Location, OdsEndpoint, Paging, Source};
 
 pub(super) const JSON_FORMAT: &str = "json";
 /// OpenDataSoft's largest page, and the wall `/records` cannot page past.
@@ -98,22 +101,56 @@ impl Harvest {
         ods: &OdsEndpoint,
         state: &mut RunState,
     ) -> Result<(), HarvestError> {
+        if let Some(path) = &ods.saved {
+            self.begin(state, None, None).await?;
+            let records = super::saved::saved_records(path, "results").await?;
+            let items = json_items(&self.source, &ods.id, &records);
+            return self.commit_rows(state, items, true).await;
+        }
         let dataset = ods_url(&ods.base_url, &ods.dataset, None, &[]);
         let metadata = self.fetch_json(&dataset, state).await?;
         let modified = JsonRow(&metadata)
             .values("metas.default.modified")
             .into_iter()
             .next();
+        let previous = OdsMark::parse(state.checkpoint.watermark.as_deref());
         let unchanged = !self.full
             && state.checkpoint.active.is_none()
             && modified.is_some()
-            && modified == state.checkpoint.watermark;
-        self.begin(state, None, modified).await?;
+            && modified == previous.modified;
+        // Incremental: only the records whose modified field reached the last value seen.
+        let field = ods_modified_field(&self.source);
+        let from = match (&field, self.full) {
+            (Some(_), false) => previous.last.clone(),
+            _ => None,
+        };
+        self.begin(state, from, None).await?;
         if unchanged {
             tracing::info!(source = %self.source.id, "dataset not modified since the last harvest");
+            if let Some(active) = state.checkpoint.active.as_mut() {
+                active.until = state.checkpoint.watermark.clone();
+            }
             return Ok(());
         }
-        let filter: Vec<(&str, String)> = ods.filter.iter().map(|w| ("where", w.clone())).collect();
+        // A resumed run asks for what the interrupted one asked for.
+        let from = state
+            .checkpoint
+            .active
+            .as_ref()
+            .and_then(|a| a.from.clone());
+        let mut clauses: Vec<String> = ods.filter.iter().map(|w| format!("({w})")).collect();
+        if let (Some(field), Some(from)) = (&field, &from) {
+            // `>=`, not `>`: a field with day precision may change again on the day last seen;
+            // those records are read again and, unchanged, cost no write.
+            clauses.push(format!("{field} >= date'{}'", from.replace('\'', "")));
+        }
+        let mut filter: Vec<(&str, String)> = Vec::new();
+        if !clauses.is_empty() {
+            filter.push(("where", clauses.join(" AND ")));
+        }
+        if let Some(field) = &field {
+            filter.push(("order_by", format!("{field} asc")));
+        }
         let mut records = Vec::new();
         let mut offset = 0u64;
         loop {
@@ -138,8 +175,20 @@ impl Harvest {
                 break;
             }
         }
+        let last = field.as_deref().and_then(|field| {
+            records
+                .iter()
+                .filter_map(|r| JsonRow(r).values(field).into_iter().next())
+                .chain(from.clone())
+                .max()
+        });
+        if let Some(active) = state.checkpoint.active.as_mut() {
+            active.until = Some(OdsMark { modified, last }.to_string());
+        }
         let items = json_items(&self.source, &ods.id, &records);
-        self.commit_rows(state, items, true).await
+        // A partial read says nothing of the records it did not ask for: only a whole read
+        // turns the records it did not find into deletions.
+        self.commit_rows(state, items, from.is_none()).await
     }
 
     /// GETs and parses a JSON answer (a UTF-8 BOM is dropped).
@@ -159,7 +208,7 @@ impl Harvest {
     }
 }
 
-fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {
+pub(super) fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     serde_json::from_slice(bytes).map_err(|e| HarvestError::File {
         location: location.to_owned(),
@@ -168,7 +217,11 @@ fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {
 }
 
 /// The records at `path`: a list (or one object, a one-record page).
-fn list_at(document: Value, path: &str, location: &str) -> Result<Vec<Value>, HarvestError> {
+pub(super) fn list_at(
+    document: Value,
+    path: &str,
+    location: &str,
+) -> Result<Vec<Value>, HarvestError> {
     let found = json_path(&document, path).into_iter().next().cloned();
     match found {
         Some(Value::Array(items)) => Ok(items),
@@ -181,8 +234,63 @@ fn list_at(document: Value, path: &str, location: &str) -> Result<Vec<Value>, Ha
     }
 }
 
+/// An OpenDataSoft source's watermark: the dataset's `modified` metadata when last read whole
+/// or in part, and the largest value of the records' modified field seen so far. Stored as
+/// the bare `modified` when there is no field (the form older stores hold), else as JSON.
+#[derive(Debug, Default, PartialEq)]
+struct OdsMark {
+    modified: Option<String>,
+    last: Option<String>,
+}
+
+impl OdsMark {
+    fn parse(stored: Option<&str>) -> OdsMark {
+        let Some(stored) = stored else {
+            return OdsMark::default();
+        };
+        match serde_json::from_str::<Value>(stored) {
+            Ok(Value::Object(object)) => {
+                let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
+                OdsMark {
+                    modified: text("modified"),
+                    last: text("last"),
+                }
+            }
+            _ => OdsMark {
+                modified: Some(stored.to_owned()),
+                last: None,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for OdsMark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.modified, &self.last) {
+            (Some(modified), None) => f.write_str(modified),
+            (modified, last) => {
+                let mark = serde_json::json!({ "modified": modified, "last": last });
+                write!(f, "{mark}")
+            }
+        }
+    }
+}
+
+/// The dataset field an incremental read filters on: `[fields] modified` when it names a
+/// plain field read as a date (no constant, split or format of its own).
+fn ods_modified_field(source: &Source) -> Option<String> {
+    let rule = source.fields.get(Field::Modified)?;
+    let field = rule.from.as_deref()?;
+    let plain = rule.value.is_none()
+        && rule.split.is_none()
+        && rule.date_format.is_none()
+        && !field.is_empty()
+        && field.chars().all(|c| c.is_alphanumeric() || c == '_');
+    plain.then(|| field.to_owned())
+}
+
 /// `url` with these query parameters set (replacing any of the same names).
-fn with_params(url: &url::Url, params: &[(&String, String)]) -> url::Url {
+pub(super) fn with_params(url: &url::Url, params: &[(&String, String)]) -> url::Url {
     let mut url = url.clone();
     let kept: Vec<(String, String)> = url
         .query_pairs()
@@ -197,7 +305,7 @@ fn with_params(url: &url::Url, params: &[(&String, String)]) -> url::Url {
 }
 
 /// `{base}/catalog/datasets/{dataset}[/{tail}]?{params}` (parameters percent-encoded).
-fn ods_url(
+pub(super) fn ods_url(
     base: &url::Url,
     dataset: &str,
     tail: Option<&str>,
@@ -289,5 +397,19 @@ mod tests {
             with_params(&page, &[(&offset, "200".into()), (&limit, "100".into())]).as_str(),
             "https://x.org/api?q=ess&offset=200&limit=100"
         );
+    }
+
+    #[test]
+    fn ods_watermarks_read_the_bare_form_of_older_stores() {
+        let old = OdsMark::parse(Some("2026-10-01T00:00:00+00:00"));
+        assert_eq!(old.modified.as_deref(), Some("2026-10-01T00:00:00+00:00"));
+        assert_eq!(old.last, None);
+        assert_eq!(old.to_string(), "2026-10-01T00:00:00+00:00");
+        let mark = OdsMark {
+            modified: Some("2026-11-01".into()),
+            last: Some("2024-09-01".into()),
+        };
+        assert_eq!(OdsMark::parse(Some(&mark.to_string())), mark);
+        assert_eq!(OdsMark::parse(None), OdsMark::default());
     }
 }

@@ -10,10 +10,13 @@ mod hal;
 pub mod guard;
 mod json;
 mod list;
+pub mod preview;
 mod progress;
 mod run;
+mod saved;
 mod state;
 mod table;
+mod theses;
 pub mod validate;
 
 use std::sync::Arc;
@@ -67,16 +70,47 @@ pub enum HarvestError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Setup(String),
+    /// The server is shutting down: the run stopped after its last page write, its checkpoint
+    /// kept, and resumes at the next start.
+    #[error("stopped with the server; the harvest resumes from its checkpoint at the next start")]
+    Stopped,
+}
+
+/// Asks harvests to stop (the server is shutting down): each ends after the page it is
+/// writing, with its checkpoint saved. The default never stops. Clones share the signal.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl StopSignal {
+    /// The sender (send `true` to stop) and the signal harvests listen to.
+    pub fn new() -> (tokio::sync::watch::Sender<bool>, StopSignal) {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
+        (sender, StopSignal(Some(receiver)))
+    }
+
+    /// Completes when a stop is asked for; never for the default signal (or a dropped sender).
+    pub async fn stopped(&self) {
+        if let Some(receiver) = &self.0 {
+            let mut receiver = receiver.clone();
+            if receiver.wait_for(|stop| *stop).await.is_ok() {
+                return;
+            }
+        }
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Harvests `sources` (a few at a time) and returns each one's run, in the order given.
+/// Registered repositories ([`Source::untrusted`]) reach only what `network` allows.
 pub async fn harvest_sources(
     store: Arc<Store>,
     sources: Vec<Source>,
     full: bool,
     reporter: Reporter,
+    network: guard::NetworkPolicy,
+    stop: StopSignal,
 ) -> Result<Vec<RunRecord>, HarvestError> {
-    let fetcher = Arc::new(Fetcher::new()?);
+    let fetcher = Arc::new(Fetcher::new(network)?);
     for source in &sources {
         fetcher.register(source);
     }
@@ -84,6 +118,7 @@ pub async fn harvest_sources(
     let mut tasks = tokio::task::JoinSet::new();
     for (index, source) in sources.into_iter().enumerate() {
         let (store, fetcher, permits) = (store.clone(), fetcher.clone(), permits.clone());
+        let stop = stop.clone();
         let progress = reporter.source(source.id.as_str());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
@@ -94,6 +129,7 @@ pub async fn harvest_sources(
                 fetcher,
                 full,
                 progress,
+                stop,
             };
             let outcome = harvest.run().await;
             (index, id, outcome)

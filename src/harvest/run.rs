@@ -6,7 +6,9 @@
 //! - an interrupted harvest (crash, failure) resumes from its checkpoint with the same
 //!   `from`/`until`; a token the repository no longer accepts restarts the current list;
 //! - pages are written in order, one at a time, while the next ones are fetched and parsed
-//!   (see `list.rs` and `commit.rs`).
+//!   (see `list.rs` and `commit.rs`);
+//! - a stop (the server shutting down) ends the run after the page write in progress, its
+//!   checkpoint durable, the run left `running` so the next start resumes it.
 //!
 //! Modules, each using only those below it: `run` → `list` (OAI-PMH) and `dump` (saved
 //! responses) → `state` (the run, its checkpoint, the page position) → `commit` (page writes)
@@ -30,14 +32,24 @@ impl Harvest {
                 .map_err(|e| HarvestError::Setup(e.to_string()))??
         };
         let mut state = RunState::new(store.clone(), source_id.clone(), checkpoint);
-        let outcome = match self.source.endpoint.clone() {
-            Endpoint::Oai { base_url } => self.harvest_oai(&base_url, &mut state).await,
-            Endpoint::Dump { folder, .. } => self.harvest_dump(&folder, &mut state).await,
-            Endpoint::Csv(csv) => self.harvest_csv(&csv, &mut state).await,
-            Endpoint::Json(json) => self.harvest_json(&json, &mut state).await,
-            Endpoint::OpenDataSoft(ods) => self.harvest_ods(&ods, &mut state).await,
-            Endpoint::Feed(feed) => self.harvest_feed(&feed, &mut state).await,
-            Endpoint::HalApi(hal) => self.harvest_hal(&hal, &mut state).await,
+        let endpoint = self.source.endpoint.clone();
+        let harvested = async {
+            match endpoint {
+                Endpoint::Oai { base_url } => self.harvest_oai(&base_url, &mut state).await,
+                Endpoint::Dump { folder, .. } => self.harvest_dump(&folder, &mut state).await,
+                Endpoint::Csv(csv) => self.harvest_csv(&csv, &mut state).await,
+                Endpoint::Json(json) => self.harvest_json(&json, &mut state).await,
+                Endpoint::OpenDataSoft(ods) => self.harvest_ods(&ods, &mut state).await,
+                Endpoint::Feed(feed) => self.harvest_feed(&feed, &mut state).await,
+                Endpoint::HalApi(hal) => self.harvest_hal(&hal, &mut state).await,
+                Endpoint::ThesesFr(theses) => self.harvest_theses(&theses, &mut state).await,
+            }
+        };
+        // A stop drops the fetches and parses in flight; a page write already started is
+        // waited for below, and the run ends with the checkpoint that write left.
+        let outcome = tokio::select! {
+            outcome = harvested => outcome,
+            () = self.stop.stopped() => Err(HarvestError::Stopped),
         };
         // The last page's write may still be running: its outcome is part of the run's.
         let written = state.wait_for_writes(&self.progress).await;

@@ -30,6 +30,8 @@ pub struct Harvest {
     pub fetcher: Arc<Fetcher>,
     pub full: bool,
     pub progress: SourceProgress,
+    /// Ends the run after its current page write (the server is shutting down).
+    pub stop: super::StopSignal,
 }
 
 impl Harvest {
@@ -225,6 +227,13 @@ impl RunState {
                 run.status = RunStatus::Incomplete;
                 run.error = Some(HarvestError::TokenLoop { token }.to_string());
                 checkpoint.active = None;
+            }
+            Err(HarvestError::Stopped) => {
+                // Still running as far as the history goes: the next start resumes it, as
+                // after a crash, but from a checkpoint made durable here.
+                run.status = RunStatus::Running;
+                run.error = Some(HarvestError::Stopped.to_string());
+                run.finished_at = None;
             }
             Err(error) => {
                 // The checkpoint stays: the next run resumes where this one stopped.

@@ -181,7 +181,7 @@ impl Harvest {
 
 /// The CSV tables in `bytes`: the file itself, or the members of a ZIP whose names match the
 /// source's `member` pattern (every `*.csv` without one), in name order.
-fn read_tables(bytes: &[u8], csv: &CsvEndpoint) -> Result<Vec<(String, Table)>, String> {
+pub(super) fn read_tables(bytes: &[u8], csv: &CsvEndpoint) -> Result<Vec<(String, Table)>, String> {
     if !bytes.starts_with(b"PK\x03\x04") {
         return Ok(vec![(
             String::new(),
@@ -259,7 +259,11 @@ fn matches_pattern(pattern: &str, name: &str) -> bool {
 /// Every row of every table as a record or a reject, in file order. A row is rejected, with
 /// its reason and raw form, when its cell count differs from the header's, it has no id, its id
 /// was already read, or it has no title.
-fn row_items(source: &Source, csv: &CsvEndpoint, tables: &[(String, Table)]) -> Vec<PageItem> {
+pub(super) fn row_items(
+    source: &Source,
+    csv: &CsvEndpoint,
+    tables: &[(String, Table)],
+) -> Vec<PageItem> {
     let mut items = Vec::new();
     let mut seen = HashSet::new();
     for (name, table) in tables {

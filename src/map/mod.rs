@@ -1,5 +1,5 @@
 //! Metadata crosswalks: one module per format (oai_dc, ETD-MS, TEF, HAL's xml-tei; `row.rs` for
-//! non-OAI sources), each turning a metadata element tree into the
+//! non-OAI sources, `theses_fr.rs` for theses.fr's JSON), each turning a metadata element tree into the
 //! same [`Record`]. Pure; the format is recognised by the root element's namespace, not by the
 //! metadataPrefix a repository chose to call it.
 
@@ -8,8 +8,10 @@ mod hal_tei;
 mod oai_dc;
 mod row;
 mod tef;
+mod theses_fr;
 
 pub use row::{JsonRow, RowValues, european_level, iso_date, json_path, map_row, modified_date};
+pub use theses_fr::{FORMAT as THESES_FR_FORMAT, map_these};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,9 @@
 //! The keys of `kind = "json"` sources (`url` or `path`, `records`, `id`, paging by a `next`
 //! link or by offset parameters) and `kind = "opendatasoft"` ones (`base_url`, `dataset`, `id`,
-//! `where`) and `kind = "feed"` ones (`url`, optional `id`), checked.
+//! `where`), `kind = "feed"` ones (`url`, optional `id`), `kind = "hal-api"` and
+//! `kind = "theses-fr"` ones (`base_url`, `query`, `filters`, `page_size`), checked.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::csv::{id_key, location};
 use super::{Location, SourceKind, SourceSpec};
@@ -41,6 +42,9 @@ pub struct OdsEndpoint {
     pub id: String,
     /// An ODSQL filter (`where`), such as `date_publication >= date'2020-01-01'`.
     pub filter: Option<String>,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
 }
 
 /// An RSS 2.0 or Atom feed.
@@ -50,19 +54,40 @@ pub struct FeedEndpoint {
     /// The element holding each item's identifier; by default RSS's `guid` (else `link`) and
     /// Atom's `id`.
     pub id: Option<String>,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
 }
 
 pub(super) fn feed_endpoint(
     file: &Path,
     spec: &SourceSpec,
 ) -> Result<FeedEndpoint, (&'static str, String)> {
-    match location(file, spec)? {
+    if spec.url.is_none() {
+        return Err((
+            "url",
+            "the feed's http(s) URL is required (a `path` is a saved copy, read instead of it)"
+                .into(),
+        ));
+    }
+    let without_path = SourceSpec {
+        path: None,
+        ..spec.clone()
+    };
+    match location(file, &without_path)? {
         Location::Url(url) => Ok(FeedEndpoint {
             url,
             id: spec.id.clone().filter(|id| !id.trim().is_empty()),
+            saved: saved_path(file, spec),
         }),
-        Location::Path(_) => Err(("path", "a feed is read from its `url`".into())),
+        Location::Path(_) => Err(("url", "an http(s) URL is expected".into())),
     }
+}
+
+/// `path`, relative to the sources folder: saved answers of an API or feed source.
+fn saved_path(file: &Path, spec: &SourceSpec) -> Option<PathBuf> {
+    let raw = spec.path.as_deref().filter(|raw| !raw.trim().is_empty())?;
+    Some(file.parent().unwrap_or(Path::new(".")).join(raw))
 }
 
 pub(super) fn json_endpoint(
@@ -102,6 +127,7 @@ pub(super) fn json_endpoint(
 }
 
 pub(super) fn ods_endpoint(
+    file: &Path,
     base_url: Option<url::Url>,
     spec: &SourceSpec,
 ) -> Result<OdsEndpoint, (&'static str, String)> {
@@ -116,6 +142,7 @@ pub(super) fn ods_endpoint(
         .ok_or(("dataset", "the dataset id is required".into()))
         .and_then(|d| non_empty("dataset", d))?;
     Ok(OdsEndpoint {
+        saved: saved_path(file, spec),
         base_url,
         dataset,
         id: id_key(spec)?,
@@ -132,7 +159,7 @@ fn non_empty(key: &'static str, value: &str) -> Result<String, (&'static str, St
 
 /// Keys that only some kinds of source take: any other kind refuses them, naming the kinds.
 pub(super) fn check_keys_by_kind(spec: &SourceSpec) -> Result<(), (&'static str, String)> {
-    use SourceKind::{Csv, Feed, HalApi, Json, OpenDataSoft};
+    use SourceKind::{Csv, Feed, HalApi, Json, OpenDataSoft, ThesesFr};
     let mapped_keys: [(&'static str, bool, &[SourceKind]); 17] = [
         ("url", spec.url.is_some(), &[Csv, Json, Feed]),
         ("member", spec.member.is_some(), &[Csv]),
@@ -141,25 +168,29 @@ pub(super) fn check_keys_by_kind(spec: &SourceSpec) -> Result<(), (&'static str,
         (
             "id",
             spec.id.is_some(),
-            &[Csv, Json, OpenDataSoft, Feed, HalApi],
+            &[Csv, Json, OpenDataSoft, Feed, HalApi, ThesesFr],
         ),
         (
             "record_type",
             spec.record_type.is_some(),
-            &[Csv, Json, OpenDataSoft, Feed, HalApi],
+            &[Csv, Json, OpenDataSoft, Feed, HalApi, ThesesFr],
         ),
         (
             "fields",
             spec.fields.is_some(),
-            &[Csv, Json, OpenDataSoft, Feed, HalApi],
+            &[Csv, Json, OpenDataSoft, Feed, HalApi, ThesesFr],
         ),
         ("records", spec.records.is_some(), &[Json]),
         ("next", spec.next.is_some(), &[Json]),
         ("offset_param", spec.offset_param.is_some(), &[Json]),
         ("limit_param", spec.limit_param.is_some(), &[Json]),
-        ("page_size", spec.page_size.is_some(), &[Json, HalApi]),
-        ("query", spec.query.is_some(), &[HalApi]),
-        ("filters", spec.filters.is_some(), &[HalApi]),
+        (
+            "page_size",
+            spec.page_size.is_some(),
+            &[Json, HalApi, ThesesFr],
+        ),
+        ("query", spec.query.is_some(), &[HalApi, ThesesFr]),
+        ("filters", spec.filters.is_some(), &[HalApi, ThesesFr]),
         ("dataset", spec.dataset.is_some(), &[OpenDataSoft]),
         ("where", spec.filter.is_some(), &[OpenDataSoft]),
         (
@@ -172,10 +203,7 @@ pub(super) fn check_keys_by_kind(spec: &SourceSpec) -> Result<(), (&'static str,
         .iter()
         .find(|(_, given, kinds)| *given && !kinds.contains(&spec.kind))
     {
-        let kinds: Vec<String> = kinds
-            .iter()
-            .map(|k| format!("{:?}", k).to_lowercase())
-            .collect();
+        let kinds: Vec<String> = kinds.iter().map(|k| format!("\"{}\"", k.slug())).collect();
         return Err((
             key,
             match kinds.is_empty() {
@@ -198,9 +226,13 @@ pub struct HalEndpoint {
     pub filters: Vec<String>,
     pub id: String,
     pub rows: u32,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
 }
 
 pub(super) fn hal_endpoint(
+    file: &Path,
     base_url: Option<url::Url>,
     spec: &SourceSpec,
 ) -> Result<HalEndpoint, (&'static str, String)> {
@@ -222,6 +254,7 @@ pub(super) fn hal_endpoint(
         return Err(("filters", "filter queries are non-empty".into()));
     }
     Ok(HalEndpoint {
+        saved: saved_path(file, spec),
         base_url,
         query,
         filters,
@@ -229,6 +262,65 @@ pub(super) fn hal_endpoint(
         rows: match spec.page_size.unwrap_or(100) {
             size @ 1..=10_000 => size,
             _ => return Err(("page_size", "HAL serves 1 to 10,000 rows a page".into())),
+        },
+    })
+}
+
+/// theses.fr's search API (`/api/v1/theses/recherche/`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThesesEndpoint {
+    /// `https://theses.fr/api/v1/theses/recherche/`.
+    pub base_url: url::Url,
+    /// The query (`q`, Lucene syntax: `discipline:"économie"`; a field the index does not know
+    /// silently finds nothing).
+    pub query: String,
+    /// Filters (`discipline="économie"`), sent together as `filtres=[a&b]`.
+    pub filters: Vec<String>,
+    pub id: String,
+    /// Theses per page (`nombre`).
+    pub page_size: u32,
+    /// Saved answers read instead of the network (`path`: a file, or a folder of pages read in
+    /// file-name order), for offline samples and replays; the URL stays as provenance.
+    pub saved: Option<PathBuf>,
+}
+
+pub(super) fn theses_endpoint(
+    file: &Path,
+    base_url: Option<url::Url>,
+    spec: &SourceSpec,
+) -> Result<ThesesEndpoint, (&'static str, String)> {
+    let base_url = base_url.ok_or((
+        "base_url",
+        "theses.fr's search API, such as \"https://theses.fr/api/v1/theses/recherche/\", is required"
+            .into(),
+    ))?;
+    let query = spec
+        .query
+        .as_deref()
+        .ok_or((
+            "query",
+            "a query such as \"économie sociale et solidaire\" is required".into(),
+        ))
+        .and_then(|q| non_empty("query", q))?;
+    let filters = spec.filters.clone().unwrap_or_default();
+    if filters
+        .iter()
+        .any(|f| f.trim().is_empty() || f.contains('&'))
+    {
+        return Err((
+            "filters",
+            "each filter is non-empty and without `&`, such as `langues=\"fr\"`".into(),
+        ));
+    }
+    Ok(ThesesEndpoint {
+        saved: saved_path(file, spec),
+        base_url,
+        query,
+        filters,
+        id: spec.id.clone().unwrap_or_else(|| "id".into()),
+        page_size: match spec.page_size.unwrap_or(100) {
+            size @ 1..=1000 => size,
+            _ => return Err(("page_size", "1 to 1,000 theses a page".into())),
         },
     })
 }

@@ -212,3 +212,36 @@ fn feeds_need_a_url_and_no_mapping() {
         assert!(err.contains(key), "{text}: {err}");
     }
 }
+
+#[test]
+fn theses_fr_sources_are_theses_with_a_query_and_bounded_pages() {
+    let theses = parse("name = \"x\"\nkind = \"theses-fr\"\nbase_url = \"https://theses.fr/api/v1/theses/recherche/\"\nquery = \"ess\"\n")
+        .expect("valid");
+    let Endpoint::ThesesFr(endpoint) = &theses.endpoint else {
+        panic!("{:?}", theses.endpoint)
+    };
+    assert_eq!((endpoint.id.as_str(), endpoint.page_size), ("id", 100));
+    assert_eq!(theses.record_type, Some(RecordType::Thesis));
+    let base = "name = \"x\"\nkind = \"theses-fr\"\nbase_url = \"https://theses.fr/api/\"\n";
+    for (text, key, expected) in [
+        (base.to_owned(), "query", "required"),
+        (
+            format!("{base}query = \"q\"\npage_size = 5000\n"),
+            "page_size",
+            "1,000",
+        ),
+        (
+            format!("{base}query = \"q\"\nfilters = [\"a&b\"]\n"),
+            "filters",
+            "&",
+        ),
+        (
+            format!("{base}query = \"q\"\ndataset = \"d\"\n"),
+            "dataset",
+            "\"opendatasoft\"",
+        ),
+    ] {
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains(key) && err.contains(expected), "{text}: {err}");
+    }
+}

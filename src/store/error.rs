@@ -15,6 +15,20 @@ pub enum StoreError {
         found: String,
         expected: u32,
     },
+    /// The file failed a check or could not be read: essor refuses to serve or change it.
+    #[error(
+        "{path} is damaged ({detail}); essor will not use it: restore a backup of it, or move it away and harvest again (the search index is rebuilt from the store)"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error("backup to {path}: {reason}")]
+    Backup { path: PathBuf, reason: String },
+    #[error("restore into {path}: {reason}")]
+    Restore { path: PathBuf, reason: String },
+    #[error("cannot remove the store's clean-close marker {path}: {error}")]
+    Marker {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("cannot create data folder {path}: {error}")]
     CreateDir {
         path: PathBuf,

@@ -10,13 +10,15 @@
 //! - raw metadata XML is kept (LZ4-compressed) for provenance and re-mapping.
 //!
 //! Files, each using only those listed after it (and the [`Store`] handle they add methods
-//! to): `mod.rs` (open, schema version, stats); `dedup.rs` (features, the blocking index,
+//! to): `mod.rs` (open, schema version, stats); `open.rs` (the file's open and close: a damaged
+//! file refused, redb's panics caught); `dedup.rs` (features, the blocking index,
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
 //! index, written with every work); `records.rs` (the harvest's writes, the change log, record
 //! listings); `barometer.rs` (the barometer's frozen editions); `encode.rs` (values' bytes,
 //! pure); `tables.rs` (every table); `key.rs`
 //! ([`RecordKey`]); `model.rs`; `error.rs`.
 
+mod backup;
 mod barometer;
 mod dedup;
 mod encode;
@@ -24,6 +26,7 @@ mod error;
 mod feed;
 mod key;
 mod model;
+mod open;
 mod records;
 mod registrations;
 mod tables;
@@ -33,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
+pub use backup::{BackupReport, RestoreReport, restore};
 pub use barometer::EditionSaved;
 pub use dedup::{BlockMember, DedupView};
 pub use encode::{PreparedItem, now_rfc3339, prepare_items};
@@ -59,7 +63,7 @@ const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// The store. Its methods are grouped by who calls them: the harvest's (`records.rs`), the
 /// works stage's (`works.rs`, `dedup.rs`), the feed's (`feed.rs`).
 pub struct Store {
-    db: Database,
+    db: open::OpenDb,
     path: PathBuf,
 }
 
@@ -67,6 +71,11 @@ impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         Store::open_with_cache(data_dir, CACHE_BYTES)
+    }
+
+    /// The store's file in `data_dir`.
+    pub fn file_in(data_dir: &Path) -> PathBuf {
+        data_dir.join(STORE_FILE)
     }
 
     /// Opens the store with a page cache of `cache_bytes`: the server, which reads works all
@@ -77,55 +86,58 @@ impl Store {
             error,
         })?;
         let path = data_dir.join(STORE_FILE);
-        let db = Database::builder()
-            .set_cache_size(cache_bytes)
-            .create(&path)
-            .map_err(|error| match error {
-                redb::DatabaseError::DatabaseAlreadyOpen => {
-                    StoreError::InUse { path: path.clone() }
-                }
-                other => other.into(),
-            })?;
-        let store = Store { db, path };
-        store.initialise()?;
-        Ok(store)
-    }
-
-    fn initialise(&self) -> Result<(), StoreError> {
-        let tx = self.db.begin_write()?;
-        {
-            let mut meta = tx.open_table(META)?;
-            let found = meta
-                .get(meta_key::SCHEMA_VERSION)?
-                .map(|v| v.value().to_owned());
-            match found {
-                None => {
-                    meta.insert(
-                        meta_key::SCHEMA_VERSION,
-                        SCHEMA_VERSION.to_string().as_str(),
-                    )?;
-                }
-                Some(found)
-                    if found == SCHEMA_VERSION.to_string()
-                        || found == MIGRATABLE_VERSION.to_string() => {}
-                Some(found) => {
-                    return Err(StoreError::SchemaVersion {
-                        path: self.path.clone(),
-                        found,
-                        expected: SCHEMA_VERSION,
-                    });
-                }
-            }
-            tables::create_all(&tx)?;
-        }
-        tx.commit()?;
-        Ok(())
+        let db = open::open_db(&path, cache_bytes, |db| initialise(db, &path))?;
+        Ok(Store { db, path })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
+/// Whether the file records a schema version: every essor store does from its first open.
+fn has_schema_version(db: &Database) -> Result<bool, StoreError> {
+    let tx = db.begin_read()?;
+    match tx.open_table(META) {
+        Ok(meta) => Ok(meta.get(meta_key::SCHEMA_VERSION)?.is_some()),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Checks the schema version (or writes it into a new store) and creates missing tables.
+fn initialise(db: &Database, path: &Path) -> Result<(), StoreError> {
+    let tx = db.begin_write()?;
+    {
+        let mut meta = tx.open_table(META)?;
+        let found = meta
+            .get(meta_key::SCHEMA_VERSION)?
+            .map(|v| v.value().to_owned());
+        match found {
+            None => {
+                meta.insert(
+                    meta_key::SCHEMA_VERSION,
+                    SCHEMA_VERSION.to_string().as_str(),
+                )?;
+            }
+            Some(found)
+                if found == SCHEMA_VERSION.to_string()
+                    || found == MIGRATABLE_VERSION.to_string() => {}
+            Some(found) => {
+                return Err(StoreError::SchemaVersion {
+                    path: path.to_owned(),
+                    found,
+                    expected: SCHEMA_VERSION,
+                });
+            }
+        }
+        tables::create_all(&tx)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl Store {
     /// What `essor stats` reports: records per source, their last harvest, works.
     pub fn stats(&self) -> Result<Stats, StoreError> {
         let mut stats = Stats::default();

@@ -13,6 +13,7 @@ use serde_json::Value;
 pub mod app;
 mod peer;
 pub mod served;
+pub mod serving;
 
 pub use peer::{Peer, Silent, first_line};
 

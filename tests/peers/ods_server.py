@@ -8,14 +8,20 @@ Serves the datasets in `--dir` (one `<dataset_id>.json` file each: {"modified": 
   like the real API, limit above 100 or offset + limit above 10,000 is a 400 with an
   `error_code`;
 - GET /api/explore/v2.1/catalog/datasets/<id>/exports/json: every record, as a JSON array;
-- GET /_requests: the requests counted per endpoint kind and dataset.
+- on /records and /exports, `where` (clauses `field op 'text'` or `field op date'…'`, op one of
+  = != > >= < <=, joined by AND, in parentheses or not; anything else is a 400 like the real
+  API's ODSQL errors) and `order_by` (`field asc|desc`);
+- GET /_requests: the requests counted per endpoint kind and dataset, and the last `where`
+  received per endpoint kind and dataset (`where:records:<id>`, `where:export:<id>`).
 
 Prints `LISTENING <port>` once it accepts connections; exits when stdin closes.
 """
 
 import argparse
 import json
+import operator
 import os
+import re
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -25,6 +31,25 @@ from local_server import serve  # noqa: E402
 from urllib.parse import parse_qs, urlsplit
 
 PREFIX = "/api/explore/v2.1/catalog/datasets/"
+CLAUSE = re.compile(r"^\s*\(?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|!=|=|>|<)\s*(?:date)?'([^']*)'\s*\)?\s*$")
+OPERATORS = {"=": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+def select(records, where, order_by):
+    """The records `where` keeps, in `order_by` order; None when `where` cannot be read."""
+    if where:
+        for clause in re.split(r"\s+AND\s+", where.strip(), flags=re.IGNORECASE):
+            match = CLAUSE.match(clause)
+            if not match:
+                return None
+            field, op, value = match.groups()
+            test = OPERATORS[op]
+            records = [r for r in records if r.get(field) is not None and test(str(r[field]), value)]
+    if order_by:
+        parts = order_by.split()
+        field = parts[0]
+        records = sorted(records, key=lambda r: str(r.get(field) or ""), reverse=(parts[-1].lower() == "desc"))
+    return records
 
 
 def make_handler(root, counts, lock):
@@ -62,6 +87,14 @@ def make_handler(root, counts, lock):
             if tail == "":
                 self.count(f"dataset:{dataset}")
                 return self.reply(200, {"dataset_id": dataset, "metas": {"default": {"modified": data["modified"], "title": dataset}}})
+            where, order_by = query.get("where", [None])[0], query.get("order_by", [None])[0]
+            if tail in ("records", "exports/json"):
+                kind = "records" if tail == "records" else "export"
+                with lock:
+                    counts[f"where:{kind}:{dataset}"] = where
+                selected = select(data["records"], where, order_by)
+                if selected is None:
+                    return self.reply(400, {"error_code": "ODSQLError", "message": "ODSQL query is malformed: %s" % where})
             if tail == "records":
                 self.count(f"records:{dataset}")
                 try:
@@ -73,11 +106,10 @@ def make_handler(root, counts, lock):
                     return self.reply(400, {"error_code": "InvalidRESTParameterError", "message": "Invalid value for limit API parameter: 100 was expected but %d was found." % limit})
                 if offset + limit > 10000:
                     return self.reply(400, {"error_code": "InvalidRESTParameterError", "message": "Invalid value for offset + limit API parameter: %d was found but -1 < offset + limit < 10001 is expected." % (offset + limit)})
-                records = data["records"]
-                return self.reply(200, {"total_count": len(records), "results": records[offset:offset + limit]})
+                return self.reply(200, {"total_count": len(selected), "results": selected[offset:offset + limit]})
             if tail == "exports/json":
                 self.count(f"export:{dataset}")
-                return self.reply(200, data["records"])
+                return self.reply(200, selected)
             return self.reply(404, {"error_code": "NotFound", "message": tail})
 
     return Handler

@@ -13,9 +13,9 @@ use axum::response::Response;
 use super::texts::texts;
 use super::{Chrome, Link, Visit, html, not_found, region_label, thesaurus, unavailable};
 use crate::api::AppState;
+use crate::api::rest;
 use crate::api::views::{RunRecordView, SourceInfo};
 use crate::index::SearchQuery;
-use crate::store::{Registration, RegistrationStatus, RunRecord, Stats};
 use crate::vocab::Lang;
 
 /// Harvests listed on a source's page.
@@ -90,36 +90,27 @@ struct SourcePage {
     json_href: String,
 }
 
-/// The configured sources and the registered ones (removed ones left out), as the API lists
-/// them.
-fn all_sources(state: &AppState) -> Result<(Stats, Vec<Registration>), crate::store::StoreError> {
-    let registrations = state
-        .store
-        .registrations()?
-        .into_iter()
-        .filter(|r| r.status != RegistrationStatus::Removed)
-        .collect();
-    Ok((state.store.stats()?, registrations))
+/// Every source as `/api/v1/sources` lists it: the configured ones, then the registered ones.
+async fn all_sources(state: &AppState) -> Option<Vec<SourceInfo>> {
+    let registered = rest::registered_sources(state, None).await.ok()?;
+    let stats = rest::store_stats(state).await.ok()?;
+    Some(
+        state
+            .sources
+            .iter()
+            .map(|s| SourceInfo::new(s, &stats))
+            .chain(registered)
+            .collect(),
+    )
 }
 
 /// `GET /sources`.
 pub async fn sources(State(state): State<AppState>, visit: Visit) -> Response {
-    let read = state.clone();
-    let Ok(Ok((stats, registrations))) =
-        tokio::task::spawn_blocking(move || all_sources(&read)).await
-    else {
+    let Some(infos) = all_sources(&state).await else {
         return unavailable(&visit);
     };
-    let infos = state
-        .sources
-        .iter()
-        .map(|s| SourceInfo::new(s, &stats))
-        .chain(
-            registrations
-                .iter()
-                .map(|r| SourceInfo::registered(r, &stats)),
-        );
     let lines = infos
+        .into_iter()
         .map(|info| SourceLine {
             href: visit.href(&format!("/sources/{}", info.id)),
             institution: info.institution.clone().unwrap_or_default(),
@@ -158,23 +149,23 @@ pub async fn source(
     let Ok(Path(id)) = id else {
         return not_found(&visit, unknown(""));
     };
-    let read = state.clone();
-    let asked = id.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let (stats, registrations) = all_sources(&read)?;
-        let runs: Vec<RunRecord> = read.store.runs(Some(&asked))?;
-        Ok::<_, crate::store::StoreError>((stats, registrations, runs))
-    })
-    .await;
-    let Ok(Ok((stats, registrations, runs))) = found else {
-        return unavailable(&visit);
-    };
     let info = match state.sources.iter().find(|s| s.id.as_str() == id) {
-        Some(source) => SourceInfo::new(source, &stats),
-        None => match registrations.iter().find(|r| r.id == id) {
-            Some(registration) => SourceInfo::registered(registration, &stats),
-            None => return not_found(&visit, unknown(&id)),
+        Some(source) => match rest::store_stats(&state).await {
+            Ok(stats) => SourceInfo::new(source, &stats),
+            Err(_) => return unavailable(&visit),
         },
+        None => match rest::registered_sources(&state, Some(id.clone())).await {
+            Ok(mut registered) => match registered.pop() {
+                Some(info) => info,
+                None => return not_found(&visit, unknown(&id)),
+            },
+            Err(_) => return unavailable(&visit),
+        },
+    };
+    let store = state.store.clone();
+    let asked = id.clone();
+    let Ok(Ok(runs)) = tokio::task::spawn_blocking(move || store.runs(Some(&asked))).await else {
+        return unavailable(&visit);
     };
     let t = texts(visit.lang);
     let mut rows = vec![

@@ -49,7 +49,28 @@ pub struct RegistrationHealthView {
     pub median_response_ms: Option<u64>,
     /// The last harvest's error, if it did not complete.
     pub last_error: Option<String>,
+    /// Harvests that failed in a row (0 after one that did not fail): the next one waits a
+    /// minute after the first failure, then twice as long after each, up to the interval.
+    pub consecutive_failures: u32,
+    /// A harvest is running now.
+    pub harvesting: bool,
+    /// When the next scheduled harvest starts (RFC 3339, UTC; now or past when due at once);
+    /// absent while the repository is not active or is being harvested.
+    pub next_harvest: Option<String>,
+    /// Live works with at least one record from this repository.
+    pub works: u64,
     pub report: Option<ValidationReportView>,
+}
+
+/// What the scheduler and the search index know of a registered repository, beside the
+/// store's counts.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    /// Its harvest interval.
+    pub every: std::time::Duration,
+    pub plan: crate::schedule::Plan,
+    pub harvesting: bool,
+    pub works: u64,
 }
 
 /// A page of a source's harvest runs, newest first.
@@ -109,7 +130,11 @@ impl SourceInfo {
     }
 
     /// A repository registered through the API, with what the store knows of it.
-    pub fn registered(registration: &Registration, stats: &Stats) -> SourceInfo {
+    pub fn registered(
+        registration: &Registration,
+        stats: &Stats,
+        scheduled: &Scheduled,
+    ) -> SourceInfo {
         let stored = stats.by_source.get(registration.id.as_str());
         let report = crate::registry::report_of(registration);
         let role = match registration.role.as_str() {
@@ -129,7 +154,7 @@ impl SourceInfo {
             homepage: None,
             role,
             enabled: registration.status == RegistrationStatus::Active,
-            harvest_every_seconds: None,
+            harvest_every_seconds: Some(scheduled.every.as_secs()),
             counts: SourceCountsView::from(&stored.map(|s| s.counts).unwrap_or_default()),
             last_harvest: stored
                 .and_then(|s| s.last_harvest.as_ref())
@@ -143,6 +168,19 @@ impl SourceInfo {
                 last_error: stored
                     .and_then(|s| s.last_harvest.as_ref())
                     .and_then(|run| run.error.clone()),
+                consecutive_failures: scheduled.plan.failures,
+                harvesting: scheduled.harvesting,
+                next_harvest: (registration.status == RegistrationStatus::Active
+                    && !scheduled.harvesting)
+                    .then(|| {
+                        scheduled
+                            .plan
+                            .next
+                            .map_or_else(crate::store::now_rfc3339, |at| {
+                                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                            })
+                    }),
+                works: scheduled.works,
                 report: report.as_ref().map(ValidationReportView::from),
             }),
         }

@@ -1,0 +1,116 @@
+//! A damaged store file (issue 18): truncated or with flipped bits, it is refused at open by the
+//! real binary, `essor serve` as `essor works update`, with a message naming the file and what to
+//! do, never served and never a panic. An intact store closed cleanly opens without a full check.
+
+use crate::common::{Run, Workspace};
+
+/// A workspace whose store holds `count` records of a dump source, closed cleanly.
+pub fn harvested_workspace(count: usize) -> Workspace {
+    let workspace = Workspace::new();
+    let dumps = workspace.sources().join("dumps/damaged");
+    std::fs::create_dir_all(&dumps).unwrap();
+    let records: String = (0..count)
+        .map(|n| {
+            format!(
+                r#"<record><header><identifier>oai:damaged:{n}</identifier><datestamp>2026-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Les coopératives d'habitants, étude {n}</dc:title><dc:creator>Martin, Claire{n}</dc:creator></oai_dc:dc></metadata></record>"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dumps.join("page-0001.xml"),
+        format!(
+            r#"<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-22T10:00:00Z</responseDate><ListRecords>{records}</ListRecords></OAI-PMH>"#
+        ),
+    )
+    .unwrap();
+    workspace.write_source(
+        "damaged",
+        r#"name = "Dump"
+kind = "oai-pmh-dump"
+base_url = "https://damaged.example.org/oai"
+metadata_prefix = "oai_dc"
+path = "dumps/damaged"
+"#,
+    );
+    workspace.harvest("damaged").success();
+    workspace
+}
+
+fn store_file(workspace: &Workspace) -> std::path::PathBuf {
+    workspace.data().join("essor.redb")
+}
+
+/// `essor serve` and `essor works update` both refuse the store: exit 1, no panic, and a message
+/// that names the file, says it is damaged and points to a backup.
+fn assert_refused(workspace: &Workspace, damage: &str) {
+    let serve = workspace.run(&["serve", "--listen", "127.0.0.1:0", "--no-schedule"]);
+    let update = workspace.run(&["works", "update"]);
+    for run in [serve, update] {
+        assert_refused_run(&run, workspace, damage);
+    }
+}
+
+fn assert_refused_run(run: &Run, workspace: &Workspace, damage: &str) {
+    assert_eq!(run.code, Some(1), "{damage}: {}", run.describe());
+    assert!(
+        !run.stderr.contains("panicked"),
+        "{damage}: {}",
+        run.describe()
+    );
+    let message = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{damage}: no error line: {}", run.describe()));
+    let file = store_file(workspace).display().to_string();
+    for expected in [file.as_str(), "is damaged", "restore a backup"] {
+        assert!(
+            message.contains(expected),
+            "{damage}: `{expected}` missing from: {message}"
+        );
+    }
+    assert!(
+        !run.stdout.contains("listening on"),
+        "{damage}: the server started on a damaged store: {}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_truncated_store_is_refused_at_open_with_a_clear_message() {
+    let workspace = harvested_workspace(2000);
+    let path = store_file(&workspace);
+    let length = std::fs::metadata(&path).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(length / 2).unwrap();
+    drop(file);
+    assert_refused(&workspace, "truncated to half");
+}
+
+#[test]
+fn a_bit_flipped_store_is_refused_at_open_with_a_clear_message() {
+    let workspace = harvested_workspace(2000);
+    let path = store_file(&workspace);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Flip every bit of 64 bytes in the middle of the file, where the records' pages are.
+    let middle = bytes.len() / 2;
+    for byte in &mut bytes[middle..middle + 64] {
+        *byte ^= 0xff;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    assert_refused(&workspace, "64 bytes flipped");
+}
+
+#[test]
+fn a_store_closed_cleanly_reopens_and_keeps_its_records() {
+    let workspace = harvested_workspace(50);
+    let marker = workspace.data().join("essor.redb.clean");
+    assert!(marker.exists(), "a clean close leaves its marker");
+    let update = workspace.run(&["works", "update"]).success();
+    assert!(
+        !update.stderr.contains("checking every page"),
+        "an untouched store is not checked page by page: {}",
+        update.describe()
+    );
+    assert_eq!(workspace.stats()["records"], 50);
+}
