@@ -693,3 +693,97 @@ fn sources_their_health_and_the_thesaurus() {
     assert!(themes.contains("Cooperatives"));
     insta::assert_snapshot!("themes_en", html_snapshot(&themes));
 }
+
+/// Checks that `xml` is well-formed with xmllint (which tests/run.sh installs).
+fn well_formed(xml: &str, name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, xml).unwrap();
+    let output = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg(&path)
+        .output()
+        .expect("xmllint (tests/run.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The text of every `<tag>` of `xml`.
+fn elements(xml: &str, tag: &str) -> Vec<String> {
+    xml.split(&format!("<{tag}>"))
+        .skip(1)
+        .filter_map(|rest| rest.split(&format!("</{tag}>")).next())
+        .map(decode)
+        .collect()
+}
+
+#[test]
+fn crawlers_find_every_work_and_feeds_follow_a_search() {
+    let (_workspace, server) = library();
+    let robots = server.get("/robots.txt");
+    assert_eq!(robots.status, 200);
+    assert_eq!(robots.header("content-type"), "text/plain; charset=utf-8");
+    let robots = robots.text();
+    assert!(robots.contains(&format!("Sitemap: {}", server.url("/sitemap.xml"))));
+    assert!(robots.contains("Disallow: /api/"));
+
+    let index = server.get("/sitemap.xml");
+    assert_eq!(
+        index.header("content-type"),
+        "application/xml; charset=utf-8"
+    );
+    let index = index.text();
+    well_formed(&index, "sitemap.xml");
+    let files = elements(&index, "loc");
+    assert_eq!(
+        files,
+        [
+            server.url("/sitemap-pages.xml"),
+            server.url("/sitemap-works-0.xml")
+        ]
+    );
+    let pages = server.get("/sitemap-pages.xml").text();
+    well_formed(&pages, "sitemap-pages.xml");
+    for location in elements(&pages, "loc") {
+        let path = location.strip_prefix(&server.url("")).unwrap();
+        page(&server, path);
+    }
+    let works = server.get("/sitemap-works-0.xml").text();
+    well_formed(&works, "sitemap-works-0.xml");
+    let listed: BTreeSet<String> = elements(&works, "loc").into_iter().collect();
+    let exported = server.get("/api/v1/works/export?format=jsonl").text();
+    let live: BTreeSet<String> = exported
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|work| server.url(&format!("/works/{}", work["id"].as_str().unwrap())))
+        .collect();
+    assert!(live.len() > 500);
+    assert_eq!(listed, live, "every live work, once");
+    assert_eq!(elements(&works, "lastmod").len(), live.len());
+    assert_eq!(server.get("/sitemap-works-1.xml").status, 404);
+
+    let results = page(&server, "/search?q=finance+solidaire");
+    let total = number_after(&results, "class=\"total\"");
+    let feed = links(&results, "/search/feed.atom?")[0].clone();
+    assert!(results.contains("type=\"application/atom+xml\""));
+    let atom = server.get(&feed);
+    assert_eq!(
+        atom.header("content-type"),
+        "application/atom+xml; charset=utf-8"
+    );
+    let atom = atom.text();
+    well_formed(&atom, "feed.atom");
+    let entries = atom.matches("<entry>").count() as u64;
+    assert_eq!(entries, total.min(50));
+    let ids = elements(&atom, "id");
+    let first = ids[1].strip_prefix(&server.url("")).unwrap();
+    page(&server, first);
+    let updated = elements(&atom, "updated");
+    assert!(
+        updated[1..].windows(1).all(|u| u[0] <= updated[0]),
+        "{updated:?}"
+    );
+}

@@ -7,6 +7,7 @@
 //! of such a page keeps it), else negotiated from `Accept-Language` (French by default).
 
 mod citation;
+mod crawl;
 mod highlight;
 mod home;
 mod search;
@@ -42,6 +43,11 @@ pub fn routes() -> Router<AppState> {
         .route("/works/{id}", get(work::work))
         .route("/works/{id}/{file}", get(citation::cite))
         .route("/static/essor.css", get(stylesheet))
+        .route("/robots.txt", get(crawl::robots))
+        .route("/sitemap.xml", get(crawl::sitemap_index))
+        .route("/sitemap-pages.xml", get(crawl::sitemap_pages))
+        .route("/search/feed.atom", get(crawl::atom))
+        .route("/{file}", get(crawl::sitemap_works))
 }
 
 async fn stylesheet() -> Response {
@@ -160,7 +166,6 @@ impl Visit {
             } else {
                 ""
             },
-            head: String::new(),
             og_type: "website",
         }
     }
@@ -231,8 +236,6 @@ pub struct Chrome {
     pub themes: String,
     /// The `lang` a form must send to keep the URL's choice ("" when negotiated).
     pub lang_param: &'static str,
-    /// Extra `<head>` markup a page adds (meta tags, JSON-LD), already escaped.
-    pub head: String,
     /// OpenGraph `og:type`.
     pub og_type: &'static str,
 }
