@@ -55,6 +55,20 @@ if ! command -v chromium >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
+# --- axe-core (accessibility rules run in chromium on every page type), from the npm registry -
+axe_version="4.14.1"
+node_prefix="$root/.node"
+export ESSOR_AXE="$node_prefix/node_modules/axe-core/axe.min.js"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "tests/run.sh: installing node and npm (Debian's)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+fi
+if [ "$(node -e "try{console.log(require('$node_prefix/node_modules/axe-core/package.json').version)}catch(e){}" 2>/dev/null)" != "$axe_version" ]; then
+    echo "tests/run.sh: installing axe-core $axe_version into .node" >&2
+    npm install --silent --no-audit --no-fund --no-save --prefix "$node_prefix" "axe-core@$axe_version"
+fi
+
 export ESSOR_PYTHON="$venv/bin/python"
 export ESSOR_FIXTURES="${ESSOR_FIXTURES:-$root/../shared/fixtures}"
 if [ ! -d "$ESSOR_FIXTURES" ]; then

@@ -787,3 +787,65 @@ fn crawlers_find_every_work_and_feeds_follow_a_search() {
         "{updated:?}"
     );
 }
+
+/// axe-core's script: `$ESSOR_AXE` (tests/run.sh installs it), else where tests/run.sh puts it.
+fn axe_script() -> std::path::PathBuf {
+    std::env::var_os("ESSOR_AXE").map_or_else(
+        || project_root().join(".node/node_modules/axe-core/axe.min.js"),
+        std::path::PathBuf::from,
+    )
+}
+
+#[test]
+fn axe_finds_no_violation_and_the_keyboard_reaches_the_content() {
+    let (_workspace, server) = library();
+    let home = page(&server, "/");
+    let work = links(&home, "/works/")[0].clone();
+    let paths = [
+        "/".to_owned(),
+        "/?lang=en".to_owned(),
+        "/search?q=coop%C3%A9ratives&type=doctoral-thesis".to_owned(),
+        work,
+        "/about".to_owned(),
+        "/sources".to_owned(),
+        "/sources/sample-hal-ess".to_owned(),
+        "/themes?lang=en".to_owned(),
+        "/works/w99999999".to_owned(),
+    ];
+    let script = axe_script();
+    assert!(
+        script.exists(),
+        "no axe-core at {}: tests/run.sh installs it",
+        script.display()
+    );
+    let output = std::process::Command::new("node")
+        .arg(project_root().join("tests/peers/axe_check.mjs"))
+        .arg(&script)
+        .args(paths.iter().map(|path| server.url(path)))
+        .output()
+        .expect("node (tests/run.sh installs it)");
+    assert!(
+        output.status.success(),
+        "axe_check.mjs: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let results: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(results.len(), paths.len(), "{stdout}");
+    for result in &results {
+        let url = result["url"].as_str().unwrap();
+        assert!(result["passes"].as_u64().unwrap() > 10, "axe ran on {url}");
+        // No violation at all (the issue asks for no serious or critical one).
+        let violations = result["violations"].as_array().unwrap();
+        assert!(violations.is_empty(), "{url}: {violations:#?}");
+        // Tab reaches the skip link first, Enter takes the focus to the content, and the next
+        // Tab stays in it, past the navigation.
+        let focus = &result["focus"];
+        assert_eq!(focus[0], "a:#content", "{url}: {focus}");
+        assert_eq!(focus[1], "main#content", "{url}: {focus}");
+        assert_eq!(result["in_content"], true, "{url}: {focus}");
+    }
+}
