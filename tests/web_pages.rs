@@ -849,3 +849,77 @@ fn axe_finds_no_violation_and_the_keyboard_reaches_the_content() {
         assert_eq!(result["in_content"], true, "{url}: {focus}");
     }
 }
+
+#[test]
+fn the_readme_demo_harvests_the_samples_serves_them_and_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    let workspace = Workspace::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_essor"))
+        .arg("--data")
+        .arg(workspace.data())
+        .arg("--sources")
+        .arg(samples())
+        .args(["--quiet", "run", "--serve", "--listen", "127.0.0.1:0"])
+        .env_remove("ESSOR_DATA")
+        .env_remove("ESSOR_SOURCES")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn essor run --serve");
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    while !printed
+        .iter()
+        .any(|line: &String| line.starts_with("Ctrl-C"))
+    {
+        match receiver.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(line) => printed.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the demo did not start: {printed:#?}");
+            }
+        }
+    }
+    let address = printed
+        .iter()
+        .find_map(|line| line.strip_prefix("listening on "))
+        .expect("the address")
+        .to_owned();
+    assert!(
+        printed.iter().any(|line| line.contains("sample-hal-ess")),
+        "the harvest's summary"
+    );
+    for path in ["/", "/docs/", "/oai?verb=Identify"] {
+        let url = format!("{address}{path}");
+        assert!(
+            printed.iter().any(|line| line.trim_end().ends_with(&url)),
+            "{url} printed: {printed:#?}"
+        );
+        crate::common::app::http_get(&url);
+    }
+    let home = crate::common::app::http_get(&format!("{address}/"));
+    assert!(
+        String::from_utf8_lossy(&home).contains("/works/w"),
+        "the samples' works"
+    );
+    // Ctrl-C: the server stops and exits 0.
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = crate::common::wait_with_timeout(child, std::time::Duration::from_secs(60))
+        .expect("the demo stops on Ctrl-C");
+    assert!(exited.status.success(), "{:?}", exited.status);
+}
