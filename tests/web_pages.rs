@@ -923,3 +923,56 @@ fn the_readme_demo_harvests_the_samples_serves_them_and_stops_on_ctrl_c() {
         .expect("the demo stops on Ctrl-C");
     assert!(exited.status.success(), "{:?}", exited.status);
 }
+
+#[test]
+fn the_pages_are_valid_html() {
+    let (_workspace, server) = library();
+    let home = page(&server, "/");
+    let work = links(&home, "/works/")[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = [
+        ("home", "/".to_owned()),
+        ("home-en", "/?lang=en".to_owned()),
+        (
+            "search",
+            "/search?q=coop%C3%A9ratives&type=doctoral-thesis".to_owned(),
+        ),
+        ("search-empty", "/search?q=zzzzqqqq".to_owned()),
+        ("work", work),
+        ("about", "/about".to_owned()),
+        ("sources", "/sources".to_owned()),
+        ("source", "/sources/sample-hal-ess".to_owned()),
+        ("themes", "/themes".to_owned()),
+        ("not-found", "/works/w99999999".to_owned()),
+        ("bad-request", "/search?year_from=abc".to_owned()),
+    ];
+    let mut files = Vec::new();
+    for (name, path) in &paths {
+        let response = browse(&server, path, None);
+        assert!(response.status < 500, "{path}");
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, &response.body).unwrap();
+        files.push(file);
+    }
+    let vnu = std::env::var_os("ESSOR_VNU").map_or_else(
+        || project_root().join(".node/node_modules/vnu-jar/build/dist/vnu.jar"),
+        std::path::PathBuf::from,
+    );
+    assert!(
+        vnu.exists(),
+        "no vnu.jar at {}: tests/run.sh installs it",
+        vnu.display()
+    );
+    let output = std::process::Command::new("java")
+        .arg("-jar")
+        .arg(&vnu)
+        .args(["--format", "gnu"])
+        .args(&files)
+        .output()
+        .expect("java (tests/run.sh installs it)");
+    let messages = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && messages.trim().is_empty(),
+        "the Nu Html Checker: {messages}"
+    );
+}
