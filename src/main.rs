@@ -47,8 +47,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Harvest every enabled source, then show what the store holds.
-    Run,
+    /// Harvest every enabled source, then show what the store holds; with `--serve`, serve it
+    /// (the pages, the REST API, the OAI-PMH feed) until Ctrl-C: the demo.
+    Run {
+        /// After the harvest, serve the store (the options of `serve` apply).
+        #[arg(long)]
+        serve: bool,
+        #[command(flatten)]
+        server: ServeArgs,
+    },
     /// Harvest sources into the store (incrementally, from each source's watermark).
     Harvest {
         /// Source id (file stem); repeat for several.
@@ -332,12 +339,20 @@ fn init_logging() {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run => {
+        Command::Run {
+            serve: then_serve,
+            server,
+        } => {
             let pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
             let options = harvest_options(false, false, cli.quiet);
             let code = harvest(&pipeline, &[], options)?;
             print_stats(pipeline.store(), false)?;
-            Ok(code)
+            if !then_serve {
+                return Ok(code);
+            }
+            // The store has one writer: the pipeline closes it before the server opens it.
+            drop(pipeline);
+            serve(&cli.data, &cli.sources, server)
         }
         Command::Harvest {
             source_ids,
@@ -561,6 +576,10 @@ fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<Exi
             .map_err(|error| anyhow::anyhow!("listening on {}: {error}", args.listen))?;
         let address = listener.local_addr()?;
         println!("listening on http://{address}");
+        println!("  the library:      http://{address}/");
+        println!("  the REST API:     http://{address}/docs/");
+        println!("  the OAI-PMH feed: http://{address}/oai?verb=Identify");
+        println!("Ctrl-C stops the server.");
         tracing::info!(%address, "serving");
         app.serve(listener, shutdown_signal()).await?;
         anyhow::Ok(())

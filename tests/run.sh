@@ -55,6 +55,32 @@ if ! command -v chromium >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
+# --- axe-core (accessibility rules run in chromium on every page type) and the Nu Html Checker
+#     (vnu.jar: the pages are valid HTML), from the npm registry into .node; java for vnu -----
+axe_version="4.14.1"
+vnu_version="26.9.27"
+node_prefix="$root/.node"
+export ESSOR_AXE="$node_prefix/node_modules/axe-core/axe.min.js"
+export ESSOR_VNU="$node_prefix/node_modules/vnu-jar/build/dist/vnu.jar"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "tests/run.sh: installing node and npm (Debian's)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+fi
+if ! command -v java >/dev/null 2>&1; then
+    echo "tests/run.sh: installing java (Debian's default-jre-headless) for vnu.jar" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless
+fi
+installed() {
+    node -e "try{console.log(require('$node_prefix/node_modules/$1/package.json').version)}catch(e){}" 2>/dev/null
+}
+if [ "$(installed axe-core)" != "$axe_version" ] || [ "$(installed vnu-jar)" != "$vnu_version" ]; then
+    echo "tests/run.sh: installing axe-core $axe_version and vnu-jar $vnu_version into .node" >&2
+    npm install --silent --no-audit --no-fund --no-save --prefix "$node_prefix" \
+        "axe-core@$axe_version" "vnu-jar@$vnu_version"
+fi
+
 export ESSOR_PYTHON="$venv/bin/python"
 export ESSOR_FIXTURES="${ESSOR_FIXTURES:-$root/../shared/fixtures}"
 if [ ! -d "$ESSOR_FIXTURES" ]; then

@@ -33,5 +33,6 @@ mod sources_scheduled;
 mod sources_json;
 mod sources_theses;
 mod sources_validate;
+mod web_browser;
 mod web_pages;
 mod works_two_sources;

@@ -2,26 +2,25 @@
 //! in-process over the bundled samples harvested by the real binary: what a reader sees in
 //! French and English, the links they follow (facets, filters, pages, works, exports, the
 //! language switch) followed for real, error pages for browsers, the life of a work (merged
-//! id → 301, withdrawn → 410), snapshots of the HTML, and the pages rendered by headless
-//! Chromium (screenshots not blank).
+//! id → 301, withdrawn → 410), snapshots of the HTML. Browsers, crawlers and checkers (Chromium, sitemaps, Atom, axe-core,
+//! the Nu Html Checker) are in `web_browser`.
 
 use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::barometer_page::{chromium, png_byte_variety};
 use crate::common::app::{Response, TestApp, spawn_app, spawn_app_with};
 use crate::common::{
     PHD, Peer, Workspace, dc_record, now_datestamp, oai_source, project_root, write_records,
 };
 
 /// The bundled samples' folder.
-fn samples() -> std::path::PathBuf {
+pub fn samples() -> std::path::PathBuf {
     project_root().join("harvest-sources/samples")
 }
 
 /// The samples harvested (`essor run`) into a workspace, and a server on them.
-fn library() -> (Workspace, TestApp) {
+pub fn library() -> (Workspace, TestApp) {
     let workspace = Workspace::new();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_essor"));
     command
@@ -38,7 +37,7 @@ fn library() -> (Workspace, TestApp) {
 }
 
 /// GET `path` as a browser asks (`Accept: text/html`), in `language` when given.
-fn browse(server: &TestApp, path: &str, language: Option<&str>) -> Response {
+pub fn browse(server: &TestApp, path: &str, language: Option<&str>) -> Response {
     let mut headers = vec![("Accept", "text/html,application/xhtml+xml")];
     if let Some(language) = language {
         headers.push(("Accept-Language", language));
@@ -47,7 +46,7 @@ fn browse(server: &TestApp, path: &str, language: Option<&str>) -> Response {
 }
 
 /// A 200 HTML page's text.
-fn page(server: &TestApp, path: &str) -> String {
+pub fn page(server: &TestApp, path: &str) -> String {
     let response = browse(server, path, None);
     assert_eq!(response.status, 200, "{path}: {}", response.text());
     assert_eq!(
@@ -68,7 +67,7 @@ fn hrefs(html: &str) -> Vec<String> {
 }
 
 /// Text with askama's character references (`&#39;`, `&#38;`…) and the usual entities decoded.
-fn decode(text: &str) -> String {
+pub fn decode(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(at) = rest.find('&') {
@@ -113,7 +112,7 @@ fn meta(html: &str, name: &str) -> Vec<String> {
 }
 
 /// The hrefs of `html` that start with `prefix`.
-fn links(html: &str, prefix: &str) -> Vec<String> {
+pub fn links(html: &str, prefix: &str) -> Vec<String> {
     hrefs(html)
         .into_iter()
         .filter(|href| href.starts_with(prefix))
@@ -121,7 +120,7 @@ fn links(html: &str, prefix: &str) -> Vec<String> {
 }
 
 /// The text of the first `<strong>` after `marker`: the counts the pages show.
-fn number_after(html: &str, marker: &str) -> u64 {
+pub fn number_after(html: &str, marker: &str) -> u64 {
     let rest = html
         .split(marker)
         .nth(1)
@@ -615,39 +614,45 @@ fn a_merged_id_redirects_and_a_withdrawn_work_says_so() {
 }
 
 #[test]
-fn the_pages_render_in_chromium() {
+fn sources_their_health_and_the_thesaurus() {
     let (_workspace, server) = library();
-    let profile = tempfile::tempdir().unwrap();
-    let home = page(&server, "/");
-    let work = links(&home, "/works/")[0].clone();
-    for (name, path) in [
-        ("home", "/".to_owned()),
-        ("search", "/search?q=finance+solidaire".to_owned()),
-        ("work", work),
-        ("about", "/about?lang=en".to_owned()),
-    ] {
-        let shot = profile.path().join(format!("{name}.png"));
-        chromium(
-            &server.url(&path),
-            &profile.path().join("profile"),
-            &[&format!("--screenshot={}", shot.display())],
-        );
-        let png = std::fs::read(&shot).unwrap_or_else(|error| panic!("no screenshot: {error}"));
-        let variety = png_byte_variety(&png);
-        assert!(
-            variety > 64,
-            "{name}: the screenshot looks blank ({variety})"
-        );
-        let dom = chromium(
-            &server.url(&path),
-            &profile.path().join("profile"),
-            &["--dump-dom"],
-        );
-        assert!(dom.contains("<main id=\"content\""), "{name}");
-        assert_eq!(
-            dom.matches("<script").count(),
-            dom.matches("<script type=\"application/ld+json\">").count(),
-            "{name}: no JavaScript"
-        );
+    let listed = page(&server, "/sources");
+    let api = server.get("/api/v1/sources").json();
+    let api = api.as_array().unwrap();
+    assert_eq!(links(&listed, "/sources/").len(), api.len());
+    for source in api {
+        let id = source["id"].as_str().unwrap();
+        let html = page(&server, &format!("/sources/{id}"));
+        let records = source["counts"]["records"].as_u64().unwrap();
+        assert_eq!(number_after(&html, "id=\"health\""), records, "{id}");
+        assert!(decode(&html).contains(&format!("<h1>{}</h1>", source["name"].as_str().unwrap())));
+        assert!(html.contains("<td>complete</td>"), "{id}: its last harvest");
+        let works = links(&html, "/search?source=")[0].clone();
+        let found = number_after(&page(&server, &works), "class=\"total\"");
+        assert!(found > 0 && found <= records, "{id}: {found} works");
     }
+    insta::assert_snapshot!("sources_fr", html_snapshot(&listed));
+    let unknown = browse(&server, "/sources/nope", None);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.header("content-type"), "text/html; charset=utf-8");
+
+    let themes = page(&server, "/themes?lang=en");
+    let stats = server.get("/api/v1/stats").json();
+    for theme in stats["by_theme"].as_array().unwrap() {
+        let id = theme["value"].as_str().unwrap();
+        let href = format!("/search?theme={id}&lang=en");
+        let row = themes
+            .split(&format!("<a href=\"{}\">", href.replace('&', "&#38;")))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no row for {id}"));
+        let count: u64 = row
+            .split("class=\"number\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert_eq!(count, theme["count"].as_u64().unwrap(), "{id}");
+    }
+    assert!(themes.contains("Cooperatives"));
+    insta::assert_snapshot!("themes_en", html_snapshot(&themes));
 }

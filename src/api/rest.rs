@@ -57,14 +57,14 @@ pub async fn work(
     }
 }
 
-async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
+pub(super) async fn store_stats(state: &AppState) -> Result<crate::store::Stats, Problem> {
     let store = state.store.clone();
     blocking(move || Ok(store.stats()?)).await
 }
 
 /// The registered repositories (removed ones left out, or only `only`), each with the store's
 /// counts, its harvest plan and its works in the index, read together.
-async fn registered_sources(
+pub(super) async fn registered_sources(
     state: &AppState,
     only: Option<String>,
 ) -> Result<Vec<SourceInfo>, Problem> {

@@ -7,9 +7,11 @@
 //! of such a page keeps it), else negotiated from `Accept-Language` (French by default).
 
 mod citation;
+mod crawl;
 mod highlight;
 mod home;
 mod search;
+mod sources;
 mod texts;
 mod work;
 
@@ -34,10 +36,18 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/about", get(home::about))
+        .route("/sources", get(sources::sources))
+        .route("/sources/{id}", get(sources::source))
+        .route("/themes", get(sources::themes))
         .route("/search", get(search::search))
         .route("/works/{id}", get(work::work))
         .route("/works/{id}/{file}", get(citation::cite))
         .route("/static/essor.css", get(stylesheet))
+        .route("/robots.txt", get(crawl::robots))
+        .route("/sitemap.xml", get(crawl::sitemap_index))
+        .route("/sitemap-pages.xml", get(crawl::sitemap_pages))
+        .route("/search/feed.atom", get(crawl::atom))
+        .route("/{file}", get(crawl::sitemap_works))
 }
 
 async fn stylesheet() -> Response {
@@ -149,12 +159,13 @@ impl Visit {
             home: self.href("/"),
             search: self.href("/search"),
             about: self.href("/about"),
+            sources: self.href("/sources"),
+            themes: self.href("/themes"),
             lang_param: if self.explicit {
                 texts(self.lang).lang
             } else {
                 ""
             },
-            head: String::new(),
             og_type: "website",
         }
     }
@@ -221,10 +232,10 @@ pub struct Chrome {
     pub home: String,
     pub search: String,
     pub about: String,
+    pub sources: String,
+    pub themes: String,
     /// The `lang` a form must send to keep the URL's choice ("" when negotiated).
     pub lang_param: &'static str,
-    /// Extra `<head>` markup a page adds (meta tags, JSON-LD), already escaped.
-    pub head: String,
     /// OpenGraph `og:type`.
     pub og_type: &'static str,
 }

@@ -101,6 +101,8 @@ struct SearchPage {
     next_href: Option<String>,
     first_href: Option<String>,
     exports: Vec<(&'static str, String)>,
+    /// The Atom feed of this search (its newest works).
+    atom_href: String,
 }
 
 /// Query pairs, in order.
@@ -231,11 +233,14 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
             )
         })
         .collect();
+    let atom_href = if export_query.is_empty() {
+        "/search/feed.atom".to_owned()
+    } else {
+        format!("/search/feed.atom?{export_query}")
+    };
     let page = SearchPage {
-        chrome: Chrome {
-            head: String::new(),
-            ..visit.chrome(title, "search")
-        },
+        atom_href,
+        chrome: visit.chrome(title, "search"),
         items: result_items(&visit, &works, search.q.as_deref()),
         q,
         total: page.total,
@@ -351,7 +356,7 @@ fn filter_label(key: &str, value: &str, lang: Lang) -> String {
 }
 
 /// Pairs as a query string.
-fn encode<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
+pub fn encode<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
     let mut serializer = url::form_urlencoded::Serializer::new(String::new());
     for (key, value) in pairs {
         serializer.append_pair(key, value);

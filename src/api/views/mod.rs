@@ -28,7 +28,7 @@ pub use registration::{
     CheckStatusView, RegisteredView, RegistrationRequest, RegistrationView, ValidationReportView,
 };
 pub use search::{FacetCounts, Stats, SummaryView, WorksPage};
-pub use source::{RunsPage, Scheduled, SourceInfo};
+pub use source::{RunRecordView, RunsPage, Scheduled, SourceInfo};
 pub use work::WorkView;
 
 #[cfg(test)]
