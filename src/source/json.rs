@@ -241,14 +241,7 @@ pub(super) fn hal_endpoint(
         "HAL's search API, such as \"https://api.archives-ouvertes.fr/search/\", is required"
             .into(),
     ))?;
-    let query = spec
-        .query
-        .as_deref()
-        .ok_or((
-            "query",
-            "a Solr query such as \"text:(économie sociale)\" is required".into(),
-        ))
-        .and_then(|q| non_empty("query", q))?;
+    let query = required_query(spec, "a Solr query such as \"text:(économie sociale)\"")?;
     let filters = spec.filters.clone().unwrap_or_default();
     if filters.iter().any(|f| f.trim().is_empty()) {
         return Err(("filters", "filter queries are non-empty".into()));
@@ -264,6 +257,14 @@ pub(super) fn hal_endpoint(
             _ => return Err(("page_size", "HAL serves 1 to 10,000 rows a page".into())),
         },
     })
+}
+
+/// A search API's `query`, required and non-empty; `example` shows one in the message.
+fn required_query(spec: &SourceSpec, example: &str) -> Result<String, (&'static str, String)> {
+    spec.query
+        .as_deref()
+        .ok_or(("query", format!("{example} is required")))
+        .and_then(|q| non_empty("query", q))
 }
 
 /// theses.fr's search API (`/api/v1/theses/recherche/`).
@@ -294,14 +295,7 @@ pub(super) fn theses_endpoint(
         "theses.fr's search API, such as \"https://theses.fr/api/v1/theses/recherche/\", is required"
             .into(),
     ))?;
-    let query = spec
-        .query
-        .as_deref()
-        .ok_or((
-            "query",
-            "a query such as \"économie sociale et solidaire\" is required".into(),
-        ))
-        .and_then(|q| non_empty("query", q))?;
+    let query = required_query(spec, "a query such as \"économie sociale et solidaire\"")?;
     let filters = spec.filters.clone().unwrap_or_default();
     if filters
         .iter()
