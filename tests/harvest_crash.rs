@@ -7,15 +7,13 @@
 //! The kill points are random; the seed is printed and `ESSOR_TEST_SEED=<seed>` replays them.
 
 use std::collections::BTreeSet;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::app::{ADMIN_TOKEN, Response, http_client};
-use crate::common::{
-    Peer, Rng, Silent, Workspace, first_line, identifiers, make_records, oai_source,
-};
+use crate::common::serving::Serving;
+use crate::common::{Peer, Rng, Workspace, identifiers, make_records, oai_source};
 
 const SOURCE: &str = "slow";
 
@@ -268,79 +266,6 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
 }
 
-/// `essor serve` as deployed, killed with SIGKILL on drop.
-struct Serving {
-    child: Child,
-    address: String,
-}
-
-impl Serving {
-    /// Starts `essor serve` on port 0 with scheduled harvests looked for every 200 ms and the
-    /// peers on 127.0.0.1 reachable.
-    fn start(workspace: &Workspace) -> Serving {
-        let mut child = workspace
-            .command()
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--schedule-tick",
-                "200ms",
-            ])
-            .env("ESSOR_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("ESSOR_ALLOW_PRIVATE_NETWORKS", "true")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn essor serve");
-        let address = first_line(&mut child, Duration::from_secs(60), |line| {
-            Some(line.strip_prefix("listening on ")?.trim().to_owned())
-        })
-        .unwrap_or_else(|Silent { first_line, stderr }| {
-            panic!("essor serve did not start (stdout: {first_line:?}); stderr:\n{stderr}")
-        });
-        Serving { child, address }
-    }
-
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Response {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = http_client()
-            .request(method, format!("{}{path}", self.address))
-            .header("Authorization", format!("Bearer {ADMIN_TOKEN}"));
-        if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json")
-                .body(serde_json::to_vec(body).unwrap());
-        }
-        Response::read(request.send().unwrap_or_else(|e| panic!("{path}: {e}")))
-    }
-
-    /// The source's public record once `done` says so (polled every 50 ms, 90 s at most).
-    fn wait_for(&self, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let started = Instant::now();
-        loop {
-            let record = self
-                .request("GET", &format!("/api/v1/sources/{id}"), None)
-                .json();
-            if done(&record) {
-                return record;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(90),
-                "waited for {what}: {record:#}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn serve_killed_during_a_scheduled_harvest_of_a_registered_repository_resumes_it_at_the_next_start()
 {
@@ -352,7 +277,7 @@ fn serve_killed_during_a_scheduled_harvest_of_a_registered_repository_resumes_it
     let mut rng = Rng::from_env_or_clock("serve_killed");
     let kill_after = rng.range(1, 9) * 50;
 
-    let server = Serving::start(&workspace);
+    let server = Serving::start_scheduled(&workspace, &[("ESSOR_ALLOW_PRIVATE_NETWORKS", "true")]);
     let registration = json!({
         "base_url": repository.url("/oai"), "name": "Dépôt tué", "institution": "Université",
         "region": "FR-BRE", "contact_email": "depot@univ-exemple.fr",
@@ -376,7 +301,7 @@ fn serve_killed_during_a_scheduled_harvest_of_a_registered_repository_resumes_it
     assert!(workspace.records(&id).len() < 600, "the kill came too late");
 
     // The next start resumes the same run to its end.
-    let server = Serving::start(&workspace);
+    let server = Serving::start_scheduled(&workspace, &[("ESSOR_ALLOW_PRIVATE_NETWORKS", "true")]);
     let record = server.wait_for(&id, "the resumed harvest", |record| {
         record["last_harvest"]["status"] == "complete"
             && record["registration"]["works"].as_u64().unwrap_or(0) > 0

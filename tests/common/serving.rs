@@ -2,7 +2,9 @@
 //! process beside other commands on the same data folder (backup, restore, a full disk).
 
 use std::process::{Child, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 use super::app::{ADMIN_TOKEN, Response, http_client};
 use super::{Silent, Workspace, first_line};
@@ -45,6 +47,38 @@ impl Serving {
             panic!("essor serve did not start (stdout: {first_line:?}); stderr:\n{stderr}")
         });
         Serving { child, address }
+    }
+
+    /// `method path` with the administrator's token, and `body` as JSON.
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = http_client()
+            .request(method, format!("{}{path}", self.address))
+            .header("Authorization", format!("Bearer {ADMIN_TOKEN}"));
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(body).unwrap());
+        }
+        Response::read(request.send().unwrap_or_else(|e| panic!("{path}: {e}")))
+    }
+
+    /// The source's public record once `done` says so (polled every 50 ms, 90 s at most).
+    pub fn wait_for(&self, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let record = self
+                .request("GET", &format!("/api/v1/sources/{id}"), None)
+                .json();
+            if done(&record) {
+                return record;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "waited for {what}: {record:#}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn get(&self, path: &str) -> Response {
