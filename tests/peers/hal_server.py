@@ -13,10 +13,9 @@ import json
 import os
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from local_server import serve  # noqa: E402
+from local_server import JsonHandler, serve  # noqa: E402
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -26,18 +25,7 @@ def cursor_for(position):
 
 
 def make_handler(docs, received, lock):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format, *args):
-            pass
-
-        def reply(self, status, value):
-            body = json.dumps(value, ensure_ascii=False).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(JsonHandler):
         def do_GET(self):
             parts = urlsplit(self.path)
             if parts.path == "/_requests":

@@ -5,7 +5,8 @@ stdin closes (the test that started the peer is gone) or after `max_seconds`."""
 import os
 import sys
 import threading
-from http.server import ThreadingHTTPServer
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def exit_when_stdin_closes():
@@ -24,3 +25,20 @@ def serve(handler_class, max_seconds):
     threading.Timer(max_seconds, lambda: os._exit(3)).start()
     print(f"LISTENING {server.server_address[1]}", flush=True)
     server.serve_forever()
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler answering JSON: the API look-alikes (HAL, theses.fr, OpenDataSoft)."""
+
+    content_type = "application/json; charset=utf-8"
+
+    def log_message(self, format, *args):
+        pass
+
+    def reply(self, status, value):
+        body = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

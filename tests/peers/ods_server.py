@@ -24,10 +24,9 @@ import os
 import re
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from local_server import serve  # noqa: E402
+from local_server import JsonHandler, serve  # noqa: E402
 from urllib.parse import parse_qs, urlsplit
 
 PREFIX = "/api/explore/v2.1/catalog/datasets/"
@@ -53,18 +52,7 @@ def select(records, where, order_by):
 
 
 def make_handler(root, counts, lock):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format, *args):
-            pass
-
-        def reply(self, status, value):
-            body = json.dumps(value, ensure_ascii=False).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(JsonHandler):
         def count(self, key):
             with lock:
                 counts[key] = counts.get(key, 0) + 1

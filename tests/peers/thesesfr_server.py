@@ -19,10 +19,9 @@ import json
 import os
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from local_server import serve  # noqa: E402
+from local_server import JsonHandler, serve  # noqa: E402
 from urllib.parse import parse_qs, urlsplit
 
 SORTS = {"dateAsc", "dateDesc", "auteursAsc", "auteursDesc", "disciplineAsc", "discplineDesc"}
@@ -37,17 +36,8 @@ def defence_key(these):
 
 
 def make_handler(data_path, received, lock):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format, *args):
-            pass
-
-        def reply(self, status, value):
-            body = json.dumps(value, ensure_ascii=False).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    class Handler(JsonHandler):
+        content_type = "application/json"
 
         def do_GET(self):
             parts = urlsplit(self.path)
