@@ -103,7 +103,11 @@ def request_path(kind: str, rng: random.Random, ids, words, oai_ids) -> str:
     if kind == "work_page":
         return f"/works/{rng.choice(ids)}"
     if kind == "export":
-        return f"/api/v1/works/export?format={rng.choice(['csv', 'ris', 'jsonl'])}&q={word}"
+        # A reader's selection: a word, a type and a year (tens of works). One word alone
+        # matches thousands of the synthetic works: a bulk download, not a request of the mix.
+        year = rng.randrange(1995, 2027)
+        return (f"/api/v1/works/export?format={rng.choice(['csv', 'ris', 'jsonl'])}&q={word}"
+                f"&type=doctoral-thesis&year_from={year}&year_to={year}")
     if kind == "oai_list_records":
         return "/oai?verb=ListRecords&metadataPrefix=oai_dc"
     if kind == "oai_list_identifiers":
@@ -227,6 +231,8 @@ def main() -> int:
     runs = []
     if args.harvest_source:
         try:
+            # A new connection: the server may have closed this thread's idle one.
+            target.local.connection = None
             status, body = target.get(f"/api/v1/sources/{args.harvest_source}/runs?limit=100")
             runs = [{key: run.get(key) for key in ("run_id", "started_at", "finished_at", "status", "new", "unchanged", "error")}
                     for run in json.loads(body).get("items", [])] if status == 200 else []

@@ -50,6 +50,8 @@ if [ ! -e "$dir/data/essor.redb" ]; then
     echo "soak: harvesting $records records into $dir/data" >&2
     "$essor" --data "$dir/data" --sources "$dir/sources" --quiet harvest --source base >&2
 fi
+# The old address must not be read before the new server's redirection truncates the file.
+rm -f "$dir/serve.out"
 "$essor" --data "$dir/data" --sources "$dir/sources" serve --listen 127.0.0.1:0 --schedule-tick 1s \
     --api-key soak --api-key-rate-limit 1000000 --rate-limit 1000000 --admin-token soak-admin \
     >"$dir/serve.out" 2>"$dir/serve.err" &
