@@ -22,7 +22,10 @@ use crate::schedule::Scheduler;
 use crate::source::{self, SourceError};
 use crate::store::{BackupReport, RestoreReport, Store, StoreError};
 
+mod check;
 mod control;
+
+pub use check::{CheckOutcome, IndexCheck, check};
 
 /// The server's store page cache: works are read all over the file.
 const SERVE_CACHE_BYTES: usize = 256 * 1024 * 1024;

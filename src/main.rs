@@ -128,6 +128,13 @@ enum Command {
     Backup(cli::backup::BackupArgs),
     /// Put a backup back as the store (not while essor runs on it; --force to replace one).
     Restore(cli::backup::RestoreArgs),
+    /// Verify the data folder for bit rot: every page's checksum, every row decoded, the
+    /// tables' cross-references, the search index against the store. Exit 1 on damage. Not
+    /// while `essor serve` runs.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
     /// Rebuild the search index from the store (the store is the truth; the index is derived).
     Reindex,
     /// Print the REST API's OpenAPI document (checked in at openapi/essor.json).
@@ -490,6 +497,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(&cli.data, &cli.sources, args),
         Command::Backup(args) => cli::backup::backup(&cli.data, &args),
         Command::Restore(args) => cli::backup::restore(&cli.data, &args),
+        Command::Check { json } => cli::store_check::check(&cli.data, json),
         Command::Reindex => {
             let store = app::open_store(&cli.data)?;
             let index = app::open_index(&cli.data)?;

@@ -1,6 +1,7 @@
 //! A damaged store file (issue 18): truncated or with flipped bits, it is refused at open by the
 //! real binary, `essor serve` as `essor works update`, with a message naming the file and what to
 //! do, never served and never a panic. An intact store closed cleanly opens without a full check.
+//! `essor check` verifies a store on demand: pages, rows, cross-references and the index.
 
 use crate::common::{Run, Workspace};
 
@@ -113,4 +114,73 @@ fn a_store_closed_cleanly_reopens_and_keeps_its_records() {
         update.describe()
     );
     assert_eq!(workspace.stats()["records"], 50);
+}
+
+/// `essor check` on a store essor wrote: exit 0, every table read, the index matching.
+#[test]
+fn essor_check_finds_a_harvested_store_sound() {
+    let workspace = harvested_workspace(50);
+    let check = workspace.run(&["check"]).success();
+    for expected in [
+        "every page's checksum verified",
+        "records: 50",
+        "rows and cross-references: sound",
+        "search index: 50 works, one per live work of the store",
+        "the data folder is sound",
+    ] {
+        assert!(check.stdout.contains(expected), "{}", check.describe());
+    }
+    let json = workspace.run(&["check", "--json"]).success();
+    let report: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(report["rows"]["records"], 50);
+    assert_eq!(report["rows"]["works"], 50);
+    assert_eq!(report["problem_count"], 0);
+    assert_eq!(report["index"]["state"], "matches");
+    assert_eq!(report["index"]["works"], 50);
+}
+
+/// `essor check` on damaged files: exit 1, the file named and said to be damaged, no panic.
+#[test]
+fn essor_check_reports_a_flipped_or_truncated_store_as_damaged() {
+    let flipped = harvested_workspace(2000);
+    let path = store_file(&flipped);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    for byte in &mut bytes[middle..middle + 64] {
+        *byte ^= 0xff;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    // A file closed cleanly and flipped since keeps its length: only the checksums see it.
+    let check = flipped.run(&["check"]);
+    assert_refused_run(&check, &flipped, "essor check, 64 bytes flipped");
+
+    let truncated = harvested_workspace(2000);
+    let path = store_file(&truncated);
+    let length = std::fs::metadata(&path).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(length / 2).unwrap();
+    drop(file);
+    let check = truncated.run(&["check"]);
+    assert_refused_run(&check, &truncated, "essor check, truncated to half");
+}
+
+/// A missing index is not damage (the next open builds it); no store at all is an error.
+#[test]
+fn essor_check_tells_a_missing_index_and_a_missing_store() {
+    let workspace = harvested_workspace(20);
+    std::fs::remove_dir_all(workspace.data().join("index")).unwrap();
+    let check = workspace.run(&["check"]).success();
+    assert!(
+        check.stdout.contains("search index: none yet"),
+        "{}",
+        check.describe()
+    );
+    let empty = Workspace::new();
+    let check = empty.run(&["check"]);
+    assert_eq!(check.code, Some(1), "{}", check.describe());
+    assert!(
+        check.stderr.contains("there is no store file") && !check.stderr.contains("damaged"),
+        "{}",
+        check.describe()
+    );
 }

@@ -8,3 +8,4 @@ pub mod check;
 pub mod dedup_eval;
 pub mod output;
 pub mod sources;
+pub mod store_check;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("{path}: there is no store file (nothing harvested into this data folder yet?)")]
+    Missing { path: PathBuf },
     #[error("{path}: the store is in use by another essor process")]
     InUse { path: PathBuf },
     #[error(

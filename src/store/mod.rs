@@ -15,12 +15,14 @@
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
 //! index, written with every work); `records.rs` (the harvest's writes, the change log, record
 //! listings); `scan.rs` (every work decoded on all cores, in id order); `barometer.rs` (the
-//! barometer's frozen editions); `encode.rs` (values' bytes,
+//! barometer's frozen editions); `check.rs` (`essor check`: every row decoded, the
+//! cross-references followed); `encode.rs` (values' bytes,
 //! pure); `tables.rs` (every table); `key.rs`
 //! ([`RecordKey`]); `model.rs`; `error.rs`.
 
 mod backup;
 mod barometer;
+mod check;
 mod dedup;
 mod encode;
 mod error;
@@ -41,6 +43,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 
 pub use backup::{BackupReport, RestoreReport, restore};
 pub use barometer::EditionSaved;
+pub use check::{CheckReport, CheckedWork, Problem as CheckProblem};
 pub use dedup::{BlockMember, DedupView};
 pub use encode::{PreparedItem, now_rfc3339, prepare_items};
 pub use error::StoreError;

@@ -300,3 +300,122 @@ fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
     );
     assert_eq!(store.feed_count(range("", 1)).unwrap(), 2);
 }
+
+/// Dedup features, for the check's tests.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CheckFeatures {
+    f: u32,
+}
+
+/// A work as `essor check` sees it, for the check's tests.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CheckWork {
+    live: bool,
+    members: Vec<(String, String)>,
+    merged_into: Option<String>,
+}
+
+impl CheckedWork for CheckWork {
+    fn is_live(&self) -> bool {
+        self.live
+    }
+    fn member_keys(&self) -> Vec<(&str, &str)> {
+        self.members
+            .iter()
+            .map(|(s, i)| (s.as_str(), i.as_str()))
+            .collect()
+    }
+    fn merged_into(&self) -> Option<&str> {
+        self.merged_into.as_deref()
+    }
+}
+
+/// Two records of `hal` in work w1, one work w2 merged into it, as the works stage writes them.
+fn store_with_works(dir: &std::path::Path) -> Store {
+    let store = Store::open(dir).unwrap();
+    let mut checkpoint = Checkpoint::default();
+    let page = [
+        record("oai:a", "2026-01-01", "Les SCOP"),
+        record("oai:b", "2026-01-02", "Les SCIC"),
+        reject("oai:c"),
+    ];
+    commit(&store, "hal", &page, &mut checkpoint, true);
+    store
+        .update_works(|tx| {
+            let members = vec![
+                ("hal".into(), "oai:a".into()),
+                ("hal".into(), "oai:b".into()),
+            ];
+            let w1 = CheckWork {
+                live: true,
+                members,
+                merged_into: None,
+            };
+            let w2 = CheckWork {
+                live: false,
+                members: vec![],
+                merged_into: Some("w1".into()),
+            };
+            let sets = vec!["type:thesis".to_owned()];
+            tx.put_work("w1", &w1, None, true, "2026-01-03T00:00:00Z", Some(&sets))?;
+            tx.put_work("w2", &w2, None, false, "2026-01-03T00:00:00Z", Some(&sets))?;
+            tx.set_features(
+                RecordKeyRef::new("hal", "oai:a"),
+                &serde_json::json!({"f": 1}),
+            )?;
+            tx.set_record_work(RecordKeyRef::new("hal", "oai:a"), "w1")?;
+            tx.set_record_work(RecordKeyRef::new("hal", "oai:b"), "w1")
+        })
+        .unwrap();
+    store
+}
+
+#[test]
+fn check_finds_a_consistent_store_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(store_with_works(dir.path()));
+    let store = Store::open_checked(dir.path()).unwrap();
+    let report = store.check_rows::<CheckWork, CheckFeatures>().unwrap();
+    assert!(report.is_sound(), "{:#?}", report.problems);
+    assert_eq!(report.works, (1, 1));
+    assert_eq!(report.rows["records"], 2);
+    assert_eq!(report.rows["rejects"], 1);
+    assert_eq!(report.rows["record_work"], 2);
+    assert!(report.feed_last.is_some());
+}
+
+#[test]
+fn check_lists_rows_that_do_not_decode_and_broken_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_works(dir.path());
+    {
+        let tx = store.db.begin_write().unwrap();
+        {
+            let mut works = tx.open_table(tables::WORKS).unwrap();
+            works.insert("w3", b"not lz4".as_slice()).unwrap();
+            let mut record_work = tx.open_table(tables::RECORD_WORK).unwrap();
+            record_work.insert(("hal", "oai:b"), "w9").unwrap();
+            let mut counts = tx.open_table(tables::COUNTS).unwrap();
+            counts.insert("hal", (5, 0, 1)).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    drop(store);
+    let store = Store::open_checked(dir.path()).unwrap();
+    let report = store.check_rows::<CheckWork, CheckFeatures>().unwrap();
+    let found: Vec<(&str, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.table, p.key.as_str()))
+        .collect();
+    for expected in [
+        ("works", "w3"),
+        ("record_work", "hal/oai:b"),
+        ("works", "w1"),
+        ("source_counts", "hal"),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} in {found:?}");
+    }
+    assert_eq!(report.problem_count, report.problems.len() as u64);
+    assert!(!report.is_sound());
+}

@@ -1,0 +1,518 @@
+//! `essor check` in the store: every row of every table decoded and the tables' cross-references
+//! followed, so that bit rot or a bug that left the store inconsistent is found before a reader
+//! meets it. Page checksums are verified by the open ([`Store::open_checked`]); this reads
+//! what the checksums cannot judge: values that do not decode, rows pointing to rows that do
+//! not exist, counts that disagree with what they count.
+//!
+//! The works' and features' types belong to the stages above the store: the caller names them
+//! ([`CheckedWork`]), so that a work is decoded exactly as its readers decode it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use serde::Serialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use super::encode::{RejectHeader, decode_features, decode_work, decompress, from_json};
+use super::tables::{
+    BAROMETER_EDITIONS, BLOCK_MEMBERS, CHANGES, CHECKPOINTS, COUNTS, FEED, FEED_ENTRIES, FEED_SETS,
+    FEED_STALE, META, ORIGINS, RECORD_FEATURES, RECORD_WORK, RECORDS, REGISTRATIONS, REJECTS, RUNS,
+    WORK_COUNTS, WORKS, meta_key,
+};
+use super::{Checkpoint, RunRecord, Store, StoreError};
+
+/// Problems listed in a report; more are counted, not listed (one bad page can spoil thousands
+/// of rows saying the same thing).
+const LISTED_PROBLEMS: usize = 100;
+
+/// What the store check needs to know of a work: whether it is live, and its member records.
+pub trait CheckedWork: DeserializeOwned {
+    fn is_live(&self) -> bool;
+    /// (source, identifier) of each member record.
+    fn member_keys(&self) -> Vec<(&str, &str)>;
+    /// The work this one was merged into, if it was.
+    fn merged_into(&self) -> Option<&str>;
+}
+
+/// One thing found wrong: the table, the row's key and what is wrong with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub table: &'static str,
+    pub key: String,
+    pub problem: String,
+}
+
+/// What the check read and found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    /// Rows read, per table.
+    pub rows: BTreeMap<&'static str, u64>,
+    /// (live, deleted) works, as counted row by row.
+    pub works: (u64, u64),
+    /// The last entry of the feed's list of every work (datestamp, sequence): what an
+    /// up-to-date search index has followed.
+    pub feed_last: Option<(u64, u64)>,
+    /// The first problems found ([`LISTED_PROBLEMS`] at most).
+    pub problems: Vec<Problem>,
+    /// Every problem found, listed or not.
+    pub problem_count: u64,
+}
+
+impl CheckReport {
+    fn problem(&mut self, table: &'static str, key: impl std::fmt::Display, problem: String) {
+        self.problem_count += 1;
+        if self.problems.len() < LISTED_PROBLEMS {
+            self.problems.push(Problem {
+                table,
+                key: key.to_string(),
+                problem,
+            });
+        }
+    }
+
+    fn read(&mut self, table: &'static str) {
+        *self.rows.entry(table).or_default() += 1;
+    }
+
+    pub fn is_sound(&self) -> bool {
+        self.problem_count == 0
+    }
+}
+
+impl Store {
+    /// Opens the store in `data_dir` checking the checksum of every page, whatever the last
+    /// close was: a page that fails is [`StoreError::Damaged`]. Does not create a store.
+    pub fn open_checked(data_dir: &std::path::Path) -> Result<Store, StoreError> {
+        let path = Store::file_in(data_dir);
+        if !path.is_file() {
+            return Err(StoreError::Missing { path });
+        }
+        if super::open::in_use(&path) {
+            return Err(StoreError::InUse { path });
+        }
+        let db = super::open::open_intact(&path, super::CACHE_BYTES, |db| {
+            if !super::has_schema_version(db)? {
+                return Err(StoreError::corrupt(
+                    "meta",
+                    "no schema version: not an essor store",
+                ));
+            }
+            super::initialise(db, &path)
+        })?;
+        Ok(Store { db, path })
+    }
+
+    /// Reads every row of every table in one snapshot and follows the cross-references: the
+    /// records' counts, the change log and origins against the records, every work decoded
+    /// as `W` with its feed entry and its members' `record_work` rows, the features decoded as
+    /// `F`, the feed index against the works and its set sizes.
+    pub fn check_rows<W: CheckedWork, F: DeserializeOwned>(
+        &self,
+    ) -> Result<CheckReport, StoreError> {
+        let tx = self.db.begin_read()?;
+        let mut report = CheckReport::default();
+        check_meta(&tx, &mut report)?;
+        check_records(&tx, &mut report)?;
+        check_bookkeeping(&tx, &mut report)?;
+        let live = check_works::<W>(&tx, &mut report)?;
+        check_record_work(&tx, &live, &mut report)?;
+        check_features::<F>(&tx, &mut report)?;
+        check_feed(&tx, &live, &mut report)?;
+        Ok(report)
+    }
+}
+
+fn check_meta(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result<(), StoreError> {
+    let meta = tx.open_table(META)?;
+    for entry in meta.iter()? {
+        let (name, value) = entry?;
+        report.read("meta");
+        let (name, value) = (name.value(), value.value());
+        let numeric = [
+            meta_key::WORKS_CURSOR,
+            meta_key::WORK_SEQUENCE,
+            meta_key::FEED_SEQUENCE,
+            meta_key::FEED_LAST_STAMP,
+        ];
+        if numeric.contains(&name) && value.parse::<u64>().is_err() {
+            report.problem("meta", name, format!("not a number: {value:?}"));
+        }
+    }
+    let cursor = meta
+        .get(meta_key::WORKS_CURSOR)?
+        .and_then(|v| v.value().parse::<u64>().ok())
+        .unwrap_or(0);
+    let last_change = tx
+        .open_table(CHANGES)?
+        .last()?
+        .map_or(0, |(key, _)| key.value());
+    if cursor > last_change {
+        report.problem(
+            "meta",
+            meta_key::WORKS_CURSOR,
+            format!("the works stage says it applied change {cursor}, the change log ends at {last_change}"),
+        );
+    }
+    Ok(())
+}
+
+/// Records, rejects, their per-source counts, the change log and the origins.
+fn check_records(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result<(), StoreError> {
+    let records = tx.open_table(RECORDS)?;
+    let mut counted: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for entry in records.iter()? {
+        let (key, value) = entry?;
+        report.read("records");
+        let (source, identifier) = key.value();
+        let (_, blob) = value.value();
+        match super::encode::unpack_record(blob) {
+            Ok((header, _)) => {
+                let count = counted.entry(source.to_owned()).or_default();
+                if header.deleted {
+                    count.1 += 1;
+                } else {
+                    count.0 += 1;
+                }
+            }
+            Err(error) => report.problem("records", pair(source, identifier), error.to_string()),
+        }
+    }
+    let rejects = tx.open_table(REJECTS)?;
+    for entry in rejects.iter()? {
+        let (key, value) = entry?;
+        report.read("rejects");
+        let (source, identifier) = key.value();
+        let (header, raw) = value.value();
+        counted.entry(source.to_owned()).or_default().2 += 1;
+        let decoded = from_json::<RejectHeader>("rejects", header)
+            .and_then(|_| decompress("rejects", raw).map(drop));
+        if let Err(error) = decoded {
+            report.problem("rejects", pair(source, identifier), error.to_string());
+        }
+    }
+    let counts = tx.open_table(COUNTS)?;
+    let mut stored: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for entry in counts.iter()? {
+        let (source, value) = entry?;
+        report.read("source_counts");
+        stored.insert(source.value().to_owned(), value.value());
+    }
+    for source in counted.keys().chain(stored.keys()).collect::<HashSet<_>>() {
+        let found = counted.get(source).copied().unwrap_or_default();
+        let said = stored.get(source).copied().unwrap_or_default();
+        if found != said {
+            report.problem(
+                "source_counts",
+                source,
+                format!(
+                    "says (live, deleted, rejected) = {said:?}, the records and rejects are {found:?}"
+                ),
+            );
+        }
+    }
+    let changes = tx.open_table(CHANGES)?;
+    for entry in changes.iter()? {
+        let (sequence, key) = entry?;
+        report.read("changes");
+        let (source, identifier) = key.value();
+        if records.get((source, identifier))?.is_none() {
+            report.problem(
+                "changes",
+                sequence.value(),
+                format!("names {} which is not in records", pair(source, identifier)),
+            );
+        }
+    }
+    let origins = tx.open_table(ORIGINS)?;
+    for entry in origins.iter()? {
+        let (key, _) = entry?;
+        report.read("record_origins");
+        let (source, identifier) = key.value();
+        if records.get((source, identifier))?.is_none() {
+            report.problem(
+                "record_origins",
+                pair(source, identifier),
+                "no such record".to_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checkpoints, runs, registrations and barometer editions: each row's JSON decodes.
+fn check_bookkeeping(
+    tx: &redb::ReadTransaction,
+    report: &mut CheckReport,
+) -> Result<(), StoreError> {
+    for entry in tx.open_table(CHECKPOINTS)?.iter()? {
+        let (source, value) = entry?;
+        report.read("checkpoints");
+        if let Err(error) = from_json::<Checkpoint>("checkpoints", value.value()) {
+            report.problem("checkpoints", source.value(), error.to_string());
+        }
+    }
+    for entry in tx.open_table(RUNS)?.iter()? {
+        let (run, value) = entry?;
+        report.read("runs");
+        if let Err(error) = from_json::<RunRecord>("runs", value.value()) {
+            report.problem("runs", run.value(), error.to_string());
+        }
+    }
+    for entry in tx.open_table(REGISTRATIONS)?.iter()? {
+        let (id, value) = entry?;
+        report.read("registrations");
+        if let Err(error) = from_json::<super::Registration>("registrations", value.value()) {
+            report.problem("registrations", id.value(), error.to_string());
+        }
+    }
+    for entry in tx.open_table(BAROMETER_EDITIONS)?.iter()? {
+        let (id, value) = entry?;
+        report.read("barometer_editions");
+        let (_, json) = value.value();
+        if let Err(error) = from_json::<IgnoredAny>("barometer_editions", json) {
+            report.problem("barometer_editions", id.value(), error.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Every work decoded, its alias target present, its members pointing back to it, the counts;
+/// returns each work's liveness by id.
+fn check_works<W: CheckedWork>(
+    tx: &redb::ReadTransaction,
+    report: &mut CheckReport,
+) -> Result<HashMap<String, bool>, StoreError> {
+    let works = tx.open_table(WORKS)?;
+    let record_work = tx.open_table(RECORD_WORK)?;
+    let mut live_by_id = HashMap::new();
+    let mut merged = Vec::new();
+    for entry in works.iter()? {
+        let (id, value) = entry?;
+        report.read("works");
+        let id = id.value();
+        let work: W = match decode_work(value.value()) {
+            Ok(work) => work,
+            Err(error) => {
+                report.problem("works", id, error.to_string());
+                continue;
+            }
+        };
+        let live = work.is_live();
+        if live {
+            report.works.0 += 1;
+            for (source, identifier) in work.member_keys() {
+                let points_to = record_work.get((source, identifier))?;
+                let points_to = points_to.as_ref().map(|v| v.value());
+                if points_to != Some(id) {
+                    report.problem(
+                        "works",
+                        id,
+                        format!(
+                            "member {} belongs to {} in record_work",
+                            pair(source, identifier),
+                            points_to.unwrap_or("no work")
+                        ),
+                    );
+                }
+            }
+        } else {
+            report.works.1 += 1;
+        }
+        if let Some(target) = work.merged_into() {
+            merged.push((id.to_owned(), target.to_owned()));
+        }
+        live_by_id.insert(id.to_owned(), live);
+    }
+    for (id, target) in merged {
+        if !live_by_id.contains_key(&target) {
+            report.problem(
+                "works",
+                id,
+                format!("merged into {target}, which is not in works"),
+            );
+        }
+    }
+    let counts = tx.open_table(WORK_COUNTS)?;
+    let said =
+        |name: &str| -> Result<u64, StoreError> { Ok(counts.get(name)?.map_or(0, |v| v.value())) };
+    let said = (said("live")?, said("deleted")?);
+    report.rows.insert("work_counts", counts.len()?);
+    if said != report.works {
+        report.problem(
+            "work_counts",
+            "live, deleted",
+            format!("says {said:?}, the works are {:?}", report.works),
+        );
+    }
+    Ok(live_by_id)
+}
+
+/// Each live record's work exists and is live.
+fn check_record_work(
+    tx: &redb::ReadTransaction,
+    live: &HashMap<String, bool>,
+    report: &mut CheckReport,
+) -> Result<(), StoreError> {
+    let records = tx.open_table(RECORDS)?;
+    for entry in tx.open_table(RECORD_WORK)?.iter()? {
+        let (key, work) = entry?;
+        report.read("record_work");
+        let (source, identifier) = key.value();
+        let work = work.value();
+        match live.get(work) {
+            Some(true) => {}
+            Some(false) => report.problem(
+                "record_work",
+                pair(source, identifier),
+                format!("belongs to {work}, which is not live"),
+            ),
+            None => report.problem(
+                "record_work",
+                pair(source, identifier),
+                format!("belongs to {work}, which is not in works"),
+            ),
+        }
+        if records.get((source, identifier))?.is_none() {
+            report.problem(
+                "record_work",
+                pair(source, identifier),
+                "no such record".to_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every record's dedup features decode; the blocking index is counted.
+fn check_features<F: DeserializeOwned>(
+    tx: &redb::ReadTransaction,
+    report: &mut CheckReport,
+) -> Result<(), StoreError> {
+    for entry in tx.open_table(RECORD_FEATURES)?.iter()? {
+        let (key, value) = entry?;
+        report.read("record_features");
+        if let Err(error) = decode_features::<F>(value.value()) {
+            let (source, identifier) = key.value();
+            report.problem(
+                "record_features",
+                pair(source, identifier),
+                error.to_string(),
+            );
+        }
+    }
+    let blocks = tx.open_multimap_table(BLOCK_MEMBERS)?;
+    report.rows.insert("block_members", blocks.len()?);
+    Ok(())
+}
+
+/// The feed index: one current entry per work, flagged deleted when the work is not live,
+/// filed in the list of every work and in each of its sets; every other `feed` row waiting in
+/// `feed_stale` to be pruned; each set's size its number of current entries.
+fn check_feed(
+    tx: &redb::ReadTransaction,
+    live: &HashMap<String, bool>,
+    report: &mut CheckReport,
+) -> Result<(), StoreError> {
+    let feed = tx.open_table(FEED)?;
+    let entries = tx.open_table(FEED_ENTRIES)?;
+    let mut filed: HashMap<String, u64> = HashMap::new();
+    for entry in entries.iter()? {
+        let (id, value) = entry?;
+        report.read("feed_entries");
+        let id = id.value();
+        let (stamp, sequence, deleted, sets) = value.value();
+        match live.get(id) {
+            None => report.problem("feed_entries", id, "no such work".to_owned()),
+            Some(live) if *live == deleted => report.problem(
+                "feed_entries",
+                id,
+                format!("flagged deleted = {deleted}, the work is live = {live}"),
+            ),
+            Some(_) => {}
+        }
+        let leaves: Vec<String> = sets
+            .split('\n')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for set in filed_under(&leaves) {
+            *filed.entry(set.to_owned()).or_default() += 1;
+            let row = feed.get((set, stamp, sequence))?;
+            if row.as_ref().map(|v| v.value()) != Some(id) {
+                report.problem(
+                    "feed",
+                    format!("({set:?}, {stamp}, {sequence})"),
+                    format!("{id}'s current entry is missing"),
+                );
+            }
+        }
+    }
+    for id in live.keys() {
+        if entries.get(id.as_str())?.is_none() {
+            report.problem("feed_entries", id, "the work has no feed entry".to_owned());
+        }
+    }
+    let mut stale = HashSet::new();
+    for entry in tx.open_table(FEED_STALE)?.iter()? {
+        let (key, value) = entry?;
+        report.read("feed_stale");
+        let (_, set) = key.value();
+        let (stamp, sequence) = value.value();
+        stale.insert((set.to_owned(), stamp, sequence));
+    }
+    for entry in feed.iter()? {
+        let (key, id) = entry?;
+        report.read("feed");
+        let (set, stamp, sequence) = key.value();
+        if set.is_empty() {
+            report.feed_last = Some((stamp, sequence));
+        }
+        let current = entries
+            .get(id.value())?
+            .is_some_and(|v| (v.value().0, v.value().1) == (stamp, sequence));
+        if !current && !stale.contains(&(set.to_owned(), stamp, sequence)) {
+            report.problem(
+                "feed",
+                format!("({set:?}, {stamp}, {sequence})"),
+                format!("points to {} but is neither current nor stale", id.value()),
+            );
+        }
+    }
+    for entry in tx.open_table(FEED_SETS)?.iter()? {
+        let (set, size) = entry?;
+        report.read("feed_sets");
+        let (set, size) = (set.value(), size.value());
+        let found = filed.remove(set).unwrap_or(0);
+        if found != size {
+            report.problem(
+                "feed_sets",
+                format!("{set:?}"),
+                format!("says {size} works, {found} are filed there"),
+            );
+        }
+    }
+    for (set, found) in filed {
+        report.problem(
+            "feed_sets",
+            format!("{set:?}"),
+            format!("missing, {found} works are filed there"),
+        );
+    }
+    Ok(())
+}
+
+/// `""` (every work), then each leaf set and its ancestors, once each: where the feed files a
+/// work (as `FeedTx::index` does).
+fn filed_under(leaves: &[String]) -> Vec<&str> {
+    let mut all = vec![""];
+    for leaf in leaves {
+        all.extend(crate::oai::with_ancestors(leaf));
+    }
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+fn pair(source: &str, identifier: &str) -> String {
+    format!("{source}/{identifier}")
+}
