@@ -188,6 +188,63 @@ impl RecordType {
     }
 }
 
+/// (ISO 3166-2 code, name) of the regions sources declare: every region of France since 2016
+/// with the overseas ones under both their region code (`FR-RE`) and their department number
+/// (`FR-974`), and the subdivisions of the French-speaking countries whose ESS research essor
+/// collects (Québec and its neighbours, Belgium's regions, the French-speaking cantons).
+/// Names as they are written locally: pages in either language show them as is.
+const REGIONS: &[(&str, &str)] = &[
+    ("BE-BRU", "Bruxelles-Capitale"),
+    ("BE-VLG", "Vlaanderen"),
+    ("BE-WAL", "Wallonie"),
+    ("CA-MB", "Manitoba"),
+    ("CA-NB", "Nouveau-Brunswick"),
+    ("CA-ON", "Ontario"),
+    ("CA-QC", "Québec"),
+    ("CH-BE", "Berne"),
+    ("CH-FR", "Fribourg"),
+    ("CH-GE", "Genève"),
+    ("CH-JU", "Jura"),
+    ("CH-NE", "Neuchâtel"),
+    ("CH-VD", "Vaud"),
+    ("CH-VS", "Valais"),
+    ("FR-20R", "Corse"),
+    ("FR-971", "Guadeloupe"),
+    ("FR-972", "Martinique"),
+    ("FR-973", "Guyane"),
+    ("FR-974", "La Réunion"),
+    ("FR-976", "Mayotte"),
+    ("FR-ARA", "Auvergne-Rhône-Alpes"),
+    ("FR-BFC", "Bourgogne-Franche-Comté"),
+    ("FR-BRE", "Bretagne"),
+    ("FR-COR", "Corse"),
+    ("FR-CVL", "Centre-Val de Loire"),
+    ("FR-GES", "Grand Est"),
+    ("FR-GF", "Guyane"),
+    ("FR-GP", "Guadeloupe"),
+    ("FR-HDF", "Hauts-de-France"),
+    ("FR-IDF", "Île-de-France"),
+    ("FR-MQ", "Martinique"),
+    ("FR-NAQ", "Nouvelle-Aquitaine"),
+    ("FR-NC", "Nouvelle-Calédonie"),
+    ("FR-NOR", "Normandie"),
+    ("FR-OCC", "Occitanie"),
+    ("FR-PAC", "Provence-Alpes-Côte d'Azur"),
+    ("FR-PDL", "Pays de la Loire"),
+    ("FR-PF", "Polynésie française"),
+    ("FR-PM", "Saint-Pierre-et-Miquelon"),
+    ("FR-RE", "La Réunion"),
+    ("FR-YT", "Mayotte"),
+];
+
+/// The name of a region code (ISO 3166-2), `None` for one this table does not know.
+pub fn region_name(code: &str) -> Option<&'static str> {
+    REGIONS
+        .binary_search_by(|(known, _)| (*known).cmp(code))
+        .ok()
+        .map(|at| REGIONS[at].1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +281,14 @@ mod tests {
             openapi.contains(&pattern),
             "openapi/essor.json has no `type` pattern {pattern}"
         );
+    }
+
+    #[test]
+    fn regions_are_sorted_once_each_and_named() {
+        assert!(REGIONS.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        assert_eq!(region_name("CA-QC"), Some("Québec"));
+        assert_eq!(region_name("FR-974"), Some("La Réunion"));
+        assert_eq!(region_name("FR-IDF"), Some("Île-de-France"));
+        assert_eq!(region_name("XX-ZZ"), None);
     }
 }

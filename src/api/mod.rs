@@ -119,6 +119,9 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))
+        // A known path asked with a method it does not take: a problem document, not a bare
+        // 405 (routes that set their own, such as `/{file}`, keep it).
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(

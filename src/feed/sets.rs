@@ -6,7 +6,7 @@ use std::fmt::Write;
 use quick_xml::escape::escape;
 
 use super::formats::ThemeLabels;
-use crate::vocab::{DegreeType, Lang};
+use crate::vocab::{DegreeType, Lang, region_name};
 use crate::works::sets::SET_KINDS;
 
 /// Writes `<ListSets>`: the kinds first (always, so the list is never empty), then the leaves
@@ -59,29 +59,4 @@ fn kind_name(kind: &str) -> &'static str {
 
 fn type_name(slug: &str) -> &str {
     DegreeType::from_slug(slug).map_or(slug, |degree| degree.plural_label(Lang::En))
-}
-
-/// French regions (ISO 3166-2:FR), the ones ESS observatories (CRESS) cover.
-fn region_name(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "FR-ARA" => "Auvergne-Rhône-Alpes",
-        "FR-BFC" => "Bourgogne-Franche-Comté",
-        "FR-BRE" => "Bretagne",
-        "FR-CVL" => "Centre-Val de Loire",
-        "FR-20R" | "FR-COR" => "Corse",
-        "FR-GES" => "Grand Est",
-        "FR-HDF" => "Hauts-de-France",
-        "FR-IDF" => "Île-de-France",
-        "FR-NOR" => "Normandie",
-        "FR-NAQ" => "Nouvelle-Aquitaine",
-        "FR-OCC" => "Occitanie",
-        "FR-PDL" => "Pays de la Loire",
-        "FR-PAC" => "Provence-Alpes-Côte d'Azur",
-        "FR-971" => "Guadeloupe",
-        "FR-972" => "Martinique",
-        "FR-973" => "Guyane",
-        "FR-974" => "La Réunion",
-        "FR-976" => "Mayotte",
-        _ => return None,
-    })
 }

@@ -118,6 +118,29 @@ struct WorkHead {
 
 /// `GET /sitemap-works-{n}.xml`: the live works with ids in block `n`, streamed. (The route
 /// is `/{file}`: any other name is the server's 404.)
+/// The block number of a works sitemap's file name (`sitemap-works-{n}.xml`).
+fn sitemap_block(file: &str) -> Option<u64> {
+    file.strip_prefix("sitemap-works-")
+        .and_then(|rest| rest.strip_suffix(".xml"))
+        .and_then(|n| n.parse::<u64>().ok())
+}
+
+/// Any method but GET on `/{file}`: 405 for a works sitemap's name; any other name is an
+/// unknown path, 404 whatever the method (the route matches every one-segment path).
+pub async fn other_method(
+    state: State<AppState>,
+    file: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    match file {
+        Ok(Path(file)) if sitemap_block(&file).is_some() => {
+            crate::api::problem::Problem::method_not_allowed().into_response()
+        }
+        _ => crate::api::not_found(state, uri, headers).await,
+    }
+}
+
 pub async fn sitemap_works(
     state: State<AppState>,
     visit: Visit,
@@ -125,11 +148,7 @@ pub async fn sitemap_works(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let block = file.ok().and_then(|Path(file)| {
-        file.strip_prefix("sitemap-works-")
-            .and_then(|rest| rest.strip_suffix(".xml"))
-            .and_then(|n| n.parse::<u64>().ok())
-    });
+    let block = file.ok().and_then(|Path(file)| sitemap_block(&file));
     let Some(block) = block else {
         return crate::api::not_found(state, uri, headers).await;
     };

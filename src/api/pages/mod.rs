@@ -47,7 +47,10 @@ pub fn routes() -> Router<AppState> {
         .route("/sitemap.xml", get(crawl::sitemap_index))
         .route("/sitemap-pages.xml", get(crawl::sitemap_pages))
         .route("/search/feed.atom", get(crawl::atom))
-        .route("/{file}", get(crawl::sitemap_works))
+        .route(
+            "/{file}",
+            get(crawl::sitemap_works).fallback(crawl::other_method),
+        )
 }
 
 async fn stylesheet() -> Response {
@@ -352,9 +355,9 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// The label of a region code in the pages.
+/// The label of a region code in the pages: its name, or the code for one essor does not know.
 pub fn region_label(code: &str) -> String {
-    crate::barometer::region_name(code).to_owned()
+    crate::vocab::region_name(code).unwrap_or(code).to_owned()
 }
 
 /// The label of a theme id in `lang` (the id itself for a theme the thesaurus lost).
