@@ -1,7 +1,9 @@
 //! The library's pages seen by the tools readers and crawlers use: `robots.txt`, the sitemaps
-//! and the Atom feed of a search; rendered by headless Chromium (screenshots not blank), checked by axe-core with the keyboard (Tab, Enter, Tab)
-//! and by the Nu Html Checker, and the README's demo (`essor run --serve`) run as a newcomer
-//! would, stopped with Ctrl-C. The pages' content is tested in `web_pages`.
+//! and the Atom feed of a search; rendered by headless Chromium (screenshots not blank), a
+//! reader's visit clicked through over the DevTools protocol (search, facet, next page, work,
+//! citation, language), axe-core with the keyboard (Tab, Enter, Tab), the Nu Html Checker, and
+//! the README's demo (`essor run --serve`) run as a newcomer would, stopped with Ctrl-C. The
+//! pages' content is tested in `web_pages`.
 
 use crate::barometer_page::{chromium, png_byte_variety};
 use crate::common::{Workspace, project_root};
@@ -47,6 +49,115 @@ fn the_pages_render_in_chromium() {
             "{name}: no JavaScript"
         );
     }
+}
+
+/// A reader's visit clicked through in Chromium over the DevTools protocol
+/// (`tests/peers/click_through.mjs`): home, a search typed and submitted with Enter, a facet
+/// followed, the next page, a work opened, its BibTeX exported, the language switched; what
+/// each page shows is checked, and each screenshot is not blank.
+#[test]
+fn a_reader_searches_follows_a_facet_pages_opens_a_work_cites_it_and_switches_language() {
+    let (_workspace, server) = library();
+    let shots = tempfile::tempdir().unwrap();
+    let query = "économie solidaire";
+    let output = std::process::Command::new("node")
+        .arg(project_root().join("tests/peers/click_through.mjs"))
+        .arg(server.url(""))
+        .arg(query)
+        .arg(shots.path())
+        .output()
+        .expect("node (tests/run.sh installs it)");
+    assert!(
+        output.status.success(),
+        "click_through.mjs: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let steps: std::collections::BTreeMap<String, serde_json::Value> =
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .map(|step| (step["step"].as_str().unwrap().to_owned(), step))
+            .collect();
+    let step = |name: &str| -> &serde_json::Value {
+        steps
+            .get(name)
+            .unwrap_or_else(|| panic!("no step {name}: {steps:#?}"))
+    };
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+    let titles = |value: &serde_json::Value| -> Vec<String> {
+        value["titles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(text)
+            .collect()
+    };
+
+    assert_eq!(step("home")["lang"], "fr");
+    let search = step("search");
+    assert!(
+        text(&search["url"]).contains("/search?q=%C3%A9conomie+solidaire"),
+        "{search}"
+    );
+    assert_eq!(search["lang"], "fr", "the language is kept in the URL");
+    assert!(text(&search["h1"]).contains(query), "{search}");
+    let total = search["total"].as_u64().unwrap();
+    assert!(total > 20, "more than a page: {search}");
+    assert_eq!(titles(search).len(), 20);
+
+    let facet = step("facet");
+    assert!(
+        text(&facet["url"]).contains("type=doctoral-thesis"),
+        "{facet}"
+    );
+    let in_type = facet["total"].as_u64().unwrap();
+    assert!(0 < in_type && in_type < total, "{facet}");
+    assert_eq!(facet["active"][0], "Type : Thèse de doctorat", "{facet}");
+
+    let next = step("next-page");
+    assert!(text(&next["url"]).contains("cursor="), "{next}");
+    assert_eq!(next["total"], in_type);
+    assert_eq!(next["active"], facet["active"], "the filter is kept");
+    let (first, second) = (titles(facet), titles(next));
+    assert!(!second.is_empty());
+    assert!(
+        second.iter().all(|title| !first.contains(title)),
+        "the next page shows other works"
+    );
+
+    let work = step("work");
+    assert!(text(&work["url"]).contains("/works/w"), "{work}");
+    assert_eq!(
+        work["h1"], work["clicked"],
+        "the work opened is the one clicked"
+    );
+    assert_eq!(work["clicked"].as_str().unwrap(), second[0]);
+
+    let citation = &step("citation")["citation"];
+    assert_eq!(citation["status"], 200, "{citation}");
+    assert!(text(&citation["href"]).ends_with("/cite.bib"), "{citation}");
+    let bibtex = text(&citation["text"]);
+    assert!(bibtex.starts_with('@'), "{bibtex}");
+    assert!(
+        bibtex.contains(&format!("title = {{{}}}", text(&work["h1"]))),
+        "{bibtex}"
+    );
+
+    let english = step("language");
+    assert_eq!(english["lang"], "en");
+    assert!(text(&english["url"]).contains("lang=en"), "{english}");
+    assert_eq!(english["h1"], work["h1"], "the same work");
+    assert_ne!(english["active"], work["active"], "its themes in English");
+
+    for (name, step) in &steps {
+        let png = std::fs::read(text(&step["screenshot"])).unwrap();
+        let variety = png_byte_variety(&png);
+        assert!(
+            variety > 64,
+            "{name}: the screenshot looks blank ({variety})"
+        );
+    }
+    assert_eq!(steps.len(), 7, "{steps:#?}");
 }
 
 /// axe-core's script: `$ESSOR_AXE` (tests/run.sh installs it), else where tests/run.sh puts it.
