@@ -1,0 +1,109 @@
+//! The long-running commands: a harvest (with its summary table and exit code) and the server
+//! (until Ctrl-C or SIGTERM).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use essor::app::{self, Settings};
+use essor::pipeline::{HarvestOptions, Pipeline};
+use essor::store::RunStatus;
+
+use super::args::ServeArgs;
+
+pub fn harvest_options(full: bool, records_only: bool, quiet: bool) -> HarvestOptions {
+    HarvestOptions {
+        full,
+        records_only,
+        interactive: !quiet && std::io::stderr().is_terminal(),
+        ..HarvestOptions::default()
+    }
+}
+
+/// Harvests the sources named by `ids` (every enabled one if empty), then works and index;
+/// exits 1 when a source did not complete.
+pub fn harvest(
+    pipeline: &Pipeline,
+    ids: &[String],
+    options: HarvestOptions,
+) -> anyhow::Result<ExitCode> {
+    let sources = pipeline.select(ids)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(pipeline.harvest(sources, options))?;
+    print!("{}", essor::harvest::summary_table(&outcome.runs));
+    if let Some(report) = outcome.works {
+        super::output::print_works_report(&report);
+    }
+    let all_complete = outcome.runs.iter().all(|r| r.status == RunStatus::Complete);
+    Ok(if all_complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let defaults = essor::feed::FeedConfig::default();
+    let settings = Settings {
+        feed: essor::feed::FeedConfig {
+            repository_name: args.repository_name.unwrap_or(defaults.repository_name),
+            admin_emails: if args.admin_emails.is_empty() {
+                defaults.admin_emails
+            } else {
+                args.admin_emails
+            },
+            repository_identifier: args.repository_identifier,
+            page_size: usize::from(args.page_size),
+        },
+        base_url: args.base_url,
+        admin_token: args.admin_token,
+        limits: app::limit_config(args.rate_limit, args.api_key_rate_limit, args.api_keys),
+        schedule: !args.no_schedule,
+        schedule_tick: args.schedule_tick.max(std::time::Duration::from_millis(10)),
+        registered_every: args.registered_every,
+        ..Settings::new(data, sources_dir)
+    };
+    let app = app::App::open(settings)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|error| anyhow::anyhow!("listening on {}: {error}", args.listen))?;
+        let address = listener.local_addr()?;
+        println!("listening on http://{address}");
+        println!("  the library:      http://{address}/");
+        println!("  the REST API:     http://{address}/docs/");
+        println!("  the OAI-PMH feed: http://{address}/oai?verb=Identify");
+        println!("Ctrl-C stops the server.");
+        tracing::info!(%address, "serving");
+        app.serve(listener, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
