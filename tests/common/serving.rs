@@ -18,7 +18,7 @@ pub struct Serving {
 
 impl Serving {
     pub fn start(workspace: &Workspace) -> Serving {
-        Serving::spawn(workspace, &[], &["--no-schedule"])
+        Serving::start_with(workspace, &[])
     }
 
     /// `essor serve` harvesting its sources on their schedule, looked at every second (a
@@ -29,12 +29,20 @@ impl Serving {
         Serving::spawn(workspace, env, &["--schedule-tick", "1s"])
     }
 
-    fn spawn(workspace: &Workspace, env: &[(&str, &str)], schedule: &[&str]) -> Serving {
+    /// `essor serve` without a schedule and with these command-line options too.
+    pub fn start_with(workspace: &Workspace, options: &[&str]) -> Serving {
+        let mut args = vec!["--no-schedule"];
+        args.extend_from_slice(options);
+        Serving::spawn(workspace, &[], &args)
+    }
+
+    /// `options` come after `--listen 127.0.0.1:0`, before the administrator's token.
+    fn spawn(workspace: &Workspace, env: &[(&str, &str)], options: &[&str]) -> Serving {
         let mut command = workspace.command();
         command.envs(env.iter().copied());
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(schedule)
+            .args(options)
             .args(["--admin-token", ADMIN_TOKEN, "--rate-limit", "1000"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
