@@ -184,3 +184,17 @@ fn essor_check_tells_a_missing_index_and_a_missing_store() {
         check.describe()
     );
 }
+
+/// While `essor serve` holds the store, `essor check` says so and how to check a backup instead.
+#[test]
+fn essor_check_refuses_a_store_in_use_and_says_what_to_do() {
+    let workspace = harvested_workspace(20);
+    let serving = crate::common::serving::Serving::start(&workspace);
+    let check = workspace.run(&["check"]);
+    assert_eq!(check.code, Some(2), "{}", check.describe());
+    for expected in ["in use by a running essor", "stop `essor serve`", "restore"] {
+        assert!(check.stderr.contains(expected), "{}", check.describe());
+    }
+    drop(serving);
+    workspace.run(&["check"]).success();
+}
