@@ -266,4 +266,6 @@ fn essor_sources_remove_does_the_same_on_the_store() {
     let twice = workspace.run(&["sources", "remove", &registered]);
     assert_eq!(twice.code, Some(1), "{}", twice.describe());
     assert!(twice.stderr.contains("removed"), "{}", twice.describe());
+    // Tombstoned records and deleted works leave the tables consistent.
+    workspace.run(&["check"]).success();
 }
