@@ -52,7 +52,7 @@ pub struct CheckReport {
     /// The last entry of the feed's list of every work (datestamp, sequence): what an
     /// up-to-date search index has followed.
     pub feed_last: Option<(u64, u64)>,
-    /// The first problems found ([`LISTED_PROBLEMS`] at most).
+    /// The first problems found (100 at most).
     pub problems: Vec<Problem>,
     /// Every problem found, listed or not.
     pub problem_count: u64,
