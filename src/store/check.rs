@@ -7,7 +7,7 @@
 //! The works' and features' types belong to the stages above the store: the caller names them
 //! ([`CheckedWork`]), so that a work is decoded exactly as its readers decode it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
@@ -197,7 +197,7 @@ fn check_records(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result
         report.read("source_counts");
         stored.insert(source.value().to_owned(), value.value());
     }
-    for source in counted.keys().chain(stored.keys()).collect::<HashSet<_>>() {
+    for source in counted.keys().chain(stored.keys()).collect::<BTreeSet<_>>() {
         let found = counted.get(source).copied().unwrap_or_default();
         let said = stored.get(source).copied().unwrap_or_default();
         if found != said {
@@ -447,7 +447,9 @@ fn check_feed(
             }
         }
     }
-    for id in live.keys() {
+    let mut ids: Vec<&String> = live.keys().collect();
+    ids.sort_unstable();
+    for id in ids {
         if entries.get(id.as_str())?.is_none() {
             report.problem("feed_entries", id, "the work has no feed entry".to_owned());
         }
@@ -491,7 +493,9 @@ fn check_feed(
             );
         }
     }
-    for (set, found) in filed {
+    let mut unlisted: Vec<(String, u64)> = filed.into_iter().collect();
+    unlisted.sort_unstable();
+    for (set, found) in unlisted {
         report.problem(
             "feed_sets",
             format!("{set:?}"),
