@@ -1,18 +1,15 @@
 //! The public virtual library's pages (`/`, `/search`, `/works/{id}`, `/about`), served
 //! in-process over the bundled samples harvested by the real binary: what a reader sees in
 //! French and English, the links they follow (facets, filters, pages, works, exports, the
-//! language switch) followed for real, error pages for browsers, the life of a work (merged
-//! id → 301, withdrawn → 410), snapshots of the HTML. Browsers, crawlers and checkers (Chromium, sitemaps, Atom, axe-core,
-//! the Nu Html Checker) are in `web_browser`.
+//! language switch) followed for real, error pages for browsers, snapshots of the HTML.
+//! Browsers, crawlers and checkers (Chromium, sitemaps, Atom, axe-core, the Nu Html Checker)
+//! are in `web_browser`; the routes' edges (404, 405, a merged id's 301, a withdrawn work's
+//! 410) in `web_routes`.
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
-
-use crate::common::app::{Response, TestApp, spawn_app, spawn_app_with};
-use crate::common::{
-    PHD, Peer, Workspace, dc_record, now_datestamp, oai_source, project_root, write_records,
-};
+use crate::common::app::{Response, TestApp, spawn_app_with};
+use crate::common::{Workspace, project_root};
 
 /// The bundled samples' folder.
 pub fn samples() -> std::path::PathBuf {
@@ -499,118 +496,6 @@ fn a_work_page_shows_every_field_and_its_sources() {
         server.get("/barometer/2030-S1").header("content-type"),
         "application/problem+json"
     );
-}
-
-#[test]
-fn a_merged_id_redirects_and_a_withdrawn_work_says_so() {
-    let workspace = Workspace::new();
-    let record = |identifier: &str, title: &str, creator: &str, ids: &[&str]| {
-        dc_record(
-            identifier,
-            "2026-11-01T10:00:00Z",
-            json!({"title": [title], "creator": [creator], "date": ["2022"], "type": [PHD],
-                   "identifier": ids, "language": ["fr"],
-                   "description": ["Une thèse sur les coopératives."]}),
-        )
-    };
-    let english_file = workspace.dir.path().join("english.json");
-    let french_file = workspace.dir.path().join("french.json");
-    let bridge_file = workspace.dir.path().join("bridge.json");
-    let english_records = vec![
-        record(
-            "oai:english:1",
-            "Multi-stakeholder cooperatives and local public policies",
-            "Durand, Lucie",
-            &["NNT: 2022NANT0042"],
-        ),
-        record(
-            "oai:english:2",
-            "Worker cooperatives in rural Brittany",
-            "Le Gall, Yann",
-            &[],
-        ),
-    ];
-    write_records(&english_file, &english_records);
-    write_records(
-        &french_file,
-        &[record(
-            "oai:french:1",
-            "Les sociétés coopératives d'intérêt collectif et l'action publique locale",
-            "Lucie Durand",
-            &[],
-        )],
-    );
-    write_records(&bridge_file, &[]);
-    let peers = [
-        Peer::pyoai_server(&english_file, 10),
-        Peer::pyoai_server(&french_file, 10),
-        Peer::pyoai_server(&bridge_file, 10),
-    ];
-    workspace.write_source("english", &oai_source("English", &peers[0].url("/oai"), ""));
-    workspace.write_source("french", &oai_source("French", &peers[1].url("/oai"), ""));
-    workspace.write_source(
-        "bridge",
-        &oai_source(
-            "Bridge",
-            &peers[2].url("/oai"),
-            "role = \"thesis-catalogue\"",
-        ),
-    );
-    workspace
-        .run(&["harvest", "--quiet", "--source", "english"])
-        .success();
-    workspace
-        .run(&["harvest", "--quiet", "--source", "french"])
-        .success();
-    let works = workspace.works();
-    let id_of = |title: &str| {
-        works
-            .iter()
-            .find(|w| w["title"].as_str() == Some(title))
-            .and_then(|w| w["id"].as_str())
-            .unwrap()
-            .to_owned()
-    };
-    let older = id_of("Multi-stakeholder cooperatives and local public policies");
-    let younger =
-        id_of("Les sociétés coopératives d'intérêt collectif et l'action publique locale");
-    let withdrawn = id_of("Worker cooperatives in rural Brittany");
-
-    // The bridge merges the two works; the second English record is withdrawn.
-    let mut bridging = record(
-        "oai:bridge:2022NANT0042",
-        "Les sociétés coopératives d'intérêt collectif et l'action publique locale",
-        "Durand, Lucie",
-        &["2022NANT0042"],
-    );
-    bridging["datestamp"] = json!(now_datestamp());
-    write_records(&bridge_file, &[bridging]);
-    let mut english_records = english_records;
-    english_records[1]["deleted"] = json!(true);
-    english_records[1]["datestamp"] = json!(now_datestamp());
-    write_records(&english_file, &english_records);
-    workspace.run(&["harvest", "--quiet", "--all"]).success();
-
-    let server = spawn_app(&workspace);
-    let redirect = browse(&server, &format!("/works/{younger}?lang=en"), None);
-    assert_eq!(redirect.status, 301);
-    assert_eq!(
-        redirect.header("location"),
-        format!("/works/{older}?lang=en")
-    );
-    let survivor = page(&server, &format!("/works/{older}"));
-    assert!(survivor.contains("Versions regroupées"));
-    assert!(survivor.contains(&younger), "the merged id is named");
-    for source in ["English", "French", "Bridge"] {
-        assert!(
-            survivor.contains(&format!("<strong>{source}</strong>")),
-            "{source}"
-        );
-    }
-    let gone = browse(&server, &format!("/works/{withdrawn}"), None);
-    assert_eq!(gone.status, 410);
-    assert_eq!(gone.header("content-type"), "text/html; charset=utf-8");
-    assert!(gone.text().contains("a été retiré"), "{}", gone.text());
 }
 
 #[test]

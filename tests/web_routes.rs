@@ -1,11 +1,14 @@
 //! The server's routes at their edges (issue 15): an unknown path is 404 whatever the method
 //! (a page for a browser, a problem document otherwise), a known path asked with a method it
-//! does not take is a 405 problem document, the pages are outside the API's rate limit, and
-//! regions are shown by their names, foreign subdivisions included.
+//! does not take is a 405 problem document, a merged-away work's page redirects (301) and a
+//! withdrawn one says so (410), the pages are outside the API's rate limit, and regions are
+//! shown by their names, foreign subdivisions included.
 
-use crate::common::Workspace;
-use crate::common::app::spawn_app_with;
-use crate::web_pages::{library, page};
+use serde_json::json;
+
+use crate::common::app::{spawn_app, spawn_app_with};
+use crate::common::{PHD, Peer, Workspace, dc_record, now_datestamp, oai_source, write_records};
+use crate::web_pages::{browse, library, page};
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 
@@ -104,4 +107,116 @@ fn regions_are_shown_by_their_names_foreign_ones_included() {
         sets.contains("<setSpec>region:CA-QC</setSpec><setName>Québec</setName>"),
         "{sets}"
     );
+}
+
+#[test]
+fn a_merged_id_redirects_and_a_withdrawn_work_says_so() {
+    let workspace = Workspace::new();
+    let record = |identifier: &str, title: &str, creator: &str, ids: &[&str]| {
+        dc_record(
+            identifier,
+            "2026-11-01T10:00:00Z",
+            json!({"title": [title], "creator": [creator], "date": ["2022"], "type": [PHD],
+                   "identifier": ids, "language": ["fr"],
+                   "description": ["Une thèse sur les coopératives."]}),
+        )
+    };
+    let english_file = workspace.dir.path().join("english.json");
+    let french_file = workspace.dir.path().join("french.json");
+    let bridge_file = workspace.dir.path().join("bridge.json");
+    let english_records = vec![
+        record(
+            "oai:english:1",
+            "Multi-stakeholder cooperatives and local public policies",
+            "Durand, Lucie",
+            &["NNT: 2022NANT0042"],
+        ),
+        record(
+            "oai:english:2",
+            "Worker cooperatives in rural Brittany",
+            "Le Gall, Yann",
+            &[],
+        ),
+    ];
+    write_records(&english_file, &english_records);
+    write_records(
+        &french_file,
+        &[record(
+            "oai:french:1",
+            "Les sociétés coopératives d'intérêt collectif et l'action publique locale",
+            "Lucie Durand",
+            &[],
+        )],
+    );
+    write_records(&bridge_file, &[]);
+    let peers = [
+        Peer::pyoai_server(&english_file, 10),
+        Peer::pyoai_server(&french_file, 10),
+        Peer::pyoai_server(&bridge_file, 10),
+    ];
+    workspace.write_source("english", &oai_source("English", &peers[0].url("/oai"), ""));
+    workspace.write_source("french", &oai_source("French", &peers[1].url("/oai"), ""));
+    workspace.write_source(
+        "bridge",
+        &oai_source(
+            "Bridge",
+            &peers[2].url("/oai"),
+            "role = \"thesis-catalogue\"",
+        ),
+    );
+    workspace
+        .run(&["harvest", "--quiet", "--source", "english"])
+        .success();
+    workspace
+        .run(&["harvest", "--quiet", "--source", "french"])
+        .success();
+    let works = workspace.works();
+    let id_of = |title: &str| {
+        works
+            .iter()
+            .find(|w| w["title"].as_str() == Some(title))
+            .and_then(|w| w["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let older = id_of("Multi-stakeholder cooperatives and local public policies");
+    let younger =
+        id_of("Les sociétés coopératives d'intérêt collectif et l'action publique locale");
+    let withdrawn = id_of("Worker cooperatives in rural Brittany");
+
+    // The bridge merges the two works; the second English record is withdrawn.
+    let mut bridging = record(
+        "oai:bridge:2022NANT0042",
+        "Les sociétés coopératives d'intérêt collectif et l'action publique locale",
+        "Durand, Lucie",
+        &["2022NANT0042"],
+    );
+    bridging["datestamp"] = json!(now_datestamp());
+    write_records(&bridge_file, &[bridging]);
+    let mut english_records = english_records;
+    english_records[1]["deleted"] = json!(true);
+    english_records[1]["datestamp"] = json!(now_datestamp());
+    write_records(&english_file, &english_records);
+    workspace.run(&["harvest", "--quiet", "--all"]).success();
+
+    let server = spawn_app(&workspace);
+    let redirect = browse(&server, &format!("/works/{younger}?lang=en"), None);
+    assert_eq!(redirect.status, 301);
+    assert_eq!(
+        redirect.header("location"),
+        format!("/works/{older}?lang=en")
+    );
+    let survivor = page(&server, &format!("/works/{older}"));
+    assert!(survivor.contains("Versions regroupées"));
+    assert!(survivor.contains(&younger), "the merged id is named");
+    for source in ["English", "French", "Bridge"] {
+        assert!(
+            survivor.contains(&format!("<strong>{source}</strong>")),
+            "{source}"
+        );
+    }
+    let gone = browse(&server, &format!("/works/{withdrawn}"), None);
+    assert_eq!(gone.status, 410);
+    assert_eq!(gone.header("content-type"), "text/html; charset=utf-8");
+    assert!(gone.text().contains("a été retiré"), "{}", gone.text());
 }
