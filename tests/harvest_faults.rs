@@ -1,4 +1,6 @@
 //! Black-box harvest tests against `tests/peers/fault_provider.py`: one scenario, one fault.
+//! The faults of the transport and of the bytes (HTTP statuses, resets, truncated and HTML
+//! pages, encodings, gzip) are in `harvest_transport`, which shares these helpers.
 //!
 //! Each test starts its own provider on port 0, writes one source file, runs the real `essor`
 //! binary and checks the store through `essor records|rejects|runs|stats`. What must end up
@@ -14,50 +16,50 @@ use crate::common::{
 use serde_json::Value;
 
 /// One harvest of one scenario, with everything needed to check it.
-struct Harvested {
-    scenario: String,
-    workspace: Workspace,
-    provider: Peer,
-    run: Run,
+pub(crate) struct Harvested {
+    pub(crate) scenario: String,
+    pub(crate) workspace: Workspace,
+    pub(crate) provider: Peer,
+    pub(crate) run: Run,
 }
 
 impl Harvested {
-    fn expected(&self) -> Value {
+    pub(crate) fn expected(&self) -> Value {
         self.provider
             .get_json(&format!("/{}/_expected", self.scenario))
     }
 
     /// Requests the provider saw for this scenario since it started.
-    fn provider_stats(&self) -> Value {
+    pub(crate) fn provider_stats(&self) -> Value {
         self.provider
             .get_json(&format!("/{}/_stats", self.scenario))
     }
 
-    fn records(&self) -> Vec<Value> {
+    pub(crate) fn records(&self) -> Vec<Value> {
         self.workspace.records(&self.scenario)
     }
 
-    fn rejects(&self) -> Vec<Value> {
+    pub(crate) fn rejects(&self) -> Vec<Value> {
         self.workspace.rejects(&self.scenario)
     }
 
-    fn last_run(&self) -> Value {
+    pub(crate) fn last_run(&self) -> Value {
         self.workspace.last_run(&self.scenario)
     }
 
-    fn harvest_again(&self) -> Run {
+    pub(crate) fn harvest_again(&self) -> Run {
         self.workspace.harvest(&self.scenario)
     }
 
     /// How many times the provider was asked for ListRecords page `page` (1-based).
-    fn page_requests(&self, page: u32) -> u64 {
+    pub(crate) fn page_requests(&self, page: u32) -> u64 {
         self.provider_stats()["pages"][page.to_string()]
             .as_u64()
             .unwrap_or(0)
     }
 }
 
-fn harvest_scenario(scenario: &str) -> Harvested {
+pub(crate) fn harvest_scenario(scenario: &str) -> Harvested {
     let provider = Peer::fault_provider();
     let workspace = Workspace::new();
     let base_url = provider.url(&format!("/{scenario}/oai"));
@@ -77,7 +79,7 @@ fn harvest_scenario(scenario: &str) -> Harvested {
 /// The store holds exactly the provider's expected records: same identifiers (each once),
 /// datestamps, deletion flags and sets; live records mapped, with the expected texts and no
 /// character XML 1.0 forbids; output sorted by identifier.
-fn assert_stored_exactly(harvested: &Harvested) {
+pub(crate) fn assert_stored_exactly(harvested: &Harvested) {
     let expected = harvested.expected();
     let records = harvested.records();
     let expected_records = expected["records"].as_array().unwrap();
@@ -186,7 +188,7 @@ fn assert_stored_exactly(harvested: &Harvested) {
     }
 }
 
-fn assert_no_rejects(harvested: &Harvested) {
+pub(crate) fn assert_no_rejects(harvested: &Harvested) {
     let rejects = harvested.rejects();
     assert!(
         rejects.is_empty(),
@@ -197,18 +199,18 @@ fn assert_no_rejects(harvested: &Harvested) {
 
 /// Checks the fields of a run that are given; `None` means "not checked".
 #[derive(Default)]
-struct RunExpectation {
-    status: Option<&'static str>,
-    new: Option<u64>,
-    updated: Option<u64>,
-    unchanged: Option<u64>,
-    deleted: Option<u64>,
-    rejected: Option<u64>,
-    pages: Option<u64>,
-    retries: Option<u64>,
+pub(crate) struct RunExpectation {
+    pub(crate) status: Option<&'static str>,
+    pub(crate) new: Option<u64>,
+    pub(crate) updated: Option<u64>,
+    pub(crate) unchanged: Option<u64>,
+    pub(crate) deleted: Option<u64>,
+    pub(crate) rejected: Option<u64>,
+    pub(crate) pages: Option<u64>,
+    pub(crate) retries: Option<u64>,
 }
 
-fn assert_run(run: &Value, expectation: RunExpectation) {
+pub(crate) fn assert_run(run: &Value, expectation: RunExpectation) {
     if let Some(status) = expectation.status {
         assert_eq!(run["status"], status, "run status: {run}");
         if status == "complete" {
@@ -237,7 +239,7 @@ fn assert_run(run: &Value, expectation: RunExpectation) {
 
 /// The usual outcome of a scenario whose fault the harvester must absorb: exit 0, a complete
 /// run, exactly the expected records, no rejects.
-fn assert_absorbed(harvested: &Harvested, retries: u64) {
+pub(crate) fn assert_absorbed(harvested: &Harvested, retries: u64) {
     assert_eq!(harvested.run.code, Some(0), "{}", harvested.run.describe());
     assert_stored_exactly(harvested);
     assert_no_rejects(harvested);
@@ -363,90 +365,6 @@ fn clean_provider_is_harvested_completely_then_incrementally_then_fully() {
 }
 
 #[test]
-fn invalid_xml_characters_are_dropped_not_fatal() {
-    let harvested = harvest_scenario("invalid-chars");
-    assert_absorbed(&harvested, 0);
-}
-
-#[test]
-fn byte_order_mark_is_accepted() {
-    assert_absorbed(&harvest_scenario("bom"), 0);
-}
-
-#[test]
-fn latin1_declared_in_the_xml_declaration_is_decoded() {
-    let harvested = harvest_scenario("latin1");
-    assert_absorbed(&harvested, 0);
-    let records = harvested.records();
-    assert!(
-        records
-            .iter()
-            .any(|record| contains_text(&record["record"], "garçons de café")),
-        "accents decoded"
-    );
-}
-
-#[test]
-fn windows_1252_curly_quotes_and_euro_sign_are_decoded() {
-    let harvested = harvest_scenario("windows-1252");
-    assert_absorbed(&harvested, 0);
-    let records = harvested.records();
-    assert!(
-        records
-            .iter()
-            .any(|record| contains_text(&record["record"], "L’épargne solidaire à 100 €"))
-    );
-    assert!(
-        records
-            .iter()
-            .any(|record| contains_text(&record["record"], "Œuvrer pour le bien commun : sœurs"))
-    );
-}
-
-#[test]
-fn gzip_body_without_content_encoding_is_gunzipped() {
-    assert_absorbed(&harvest_scenario("undeclared-gzip"), 0);
-}
-
-/// Issue 18: a page that inflates past the cap is refused as it arrives (not held in memory),
-/// the run fails saying why, and what came before it is kept.
-#[test]
-fn a_gzip_bomb_is_refused_and_the_records_before_it_kept() {
-    let harvested = harvest_scenario("gzip-bomb");
-    assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
-    assert_stored_exactly(&harvested);
-    let run = harvested.last_run();
-    assert_run(
-        &run,
-        RunExpectation {
-            status: Some("failed"),
-            new: Some(5),
-            ..Default::default()
-        },
-    );
-    assert!(
-        run["error"].as_str().unwrap().contains("larger than"),
-        "the error says what happened: {run}"
-    );
-    // Too large is final: not fetched again and again.
-    assert_eq!(harvested.page_requests(2), 1);
-}
-
-#[test]
-fn html_maintenance_page_with_status_200_is_retried() {
-    let harvested = harvest_scenario("html-200");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
-}
-
-#[test]
-fn truncated_page_is_retried() {
-    let harvested = harvest_scenario("truncated");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
-}
-
-#[test]
 fn empty_final_resumption_token_ends_the_list() {
     let harvested = harvest_scenario("empty-final-token");
     assert_absorbed(&harvested, 0);
@@ -561,107 +479,6 @@ fn bad_resumption_token_restarts_the_list_and_gets_everything() {
         "the list is restarted from its first page"
     );
     assert_eq!(harvested.page_requests(3), 2);
-}
-
-#[test]
-fn http_429_honours_retry_after() {
-    let harvested = harvest_scenario("http-429");
-    assert_absorbed(&harvested, 1);
-    let stats = harvested.provider_stats();
-    let page_two: Vec<&Value> = stats["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|entry| entry["page"] == 2)
-        .collect();
-    assert_eq!(page_two.len(), 2, "{stats}");
-    let waited = page_two[1]["t"].as_f64().unwrap() - page_two[0]["t"].as_f64().unwrap();
-    assert!(
-        waited >= 0.9,
-        "Retry-After: 1 must be honoured, retried after {waited:.3}s"
-    );
-}
-
-#[test]
-fn http_503_twice_is_retried() {
-    let harvested = harvest_scenario("http-503");
-    assert_absorbed(&harvested, 2);
-    assert_eq!(harvested.page_requests(2), 3);
-}
-
-#[test]
-fn http_500_with_empty_body_is_retried() {
-    let harvested = harvest_scenario("http-500-empty");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
-}
-
-#[test]
-fn connection_reset_is_retried() {
-    let harvested = harvest_scenario("reset");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
-}
-
-#[test]
-fn persistent_503_fails_after_the_retry_budget_and_keeps_earlier_pages() {
-    let harvested = harvest_scenario("always-503");
-    assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
-    assert_stored_exactly(&harvested);
-    let run = harvested.last_run();
-    assert_run(
-        &run,
-        RunExpectation {
-            status: Some("failed"),
-            new: Some(5),
-            retries: Some(3),
-            ..Default::default()
-        },
-    );
-    assert!(
-        run["error"].as_str().unwrap().contains("503"),
-        "the error says what happened: {run}"
-    );
-    // max_retries = 3 in the source: one try and three retries, then give up.
-    assert_eq!(harvested.page_requests(2), 4);
-    let stats = harvested.workspace.stats();
-    assert_eq!(stats["records"], 5, "{stats}");
-
-    // The watermark did not advance: the next harvest starts from scratch (and fails again).
-    harvested.harvest_again().code(1);
-    let next = harvested.last_run();
-    assert!(next["from"].is_null(), "{next}");
-}
-
-#[test]
-fn oai_error_with_http_422_fails_with_its_code() {
-    let harvested = harvest_scenario("oai-error-http422");
-    assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
-    assert!(harvested.records().is_empty());
-    let run = harvested.last_run();
-    assert_run(
-        &run,
-        RunExpectation {
-            status: Some("failed"),
-            new: Some(0),
-            retries: Some(0),
-            ..Default::default()
-        },
-    );
-    assert!(
-        run["error"].as_str().unwrap().contains("badArgument"),
-        "{run}"
-    );
-    let stats = harvested.provider_stats();
-    assert_eq!(
-        stats["by_verb"]["ListRecords"], 1,
-        "an OAI protocol error is not retried: {stats}"
-    );
-    assert_eq!(
-        u64_field(&run, "requests"),
-        u64_field(&stats, "requests"),
-        "a failed run counts its requests: {run}"
-    );
 }
 
 #[test]

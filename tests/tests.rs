@@ -15,6 +15,7 @@ mod feed_oai;
 mod harvest_crash;
 mod harvest_faults;
 mod harvest_pyoai;
+mod harvest_transport;
 mod hostile_input;
 mod peers_valid;
 mod run_samples;
