@@ -12,7 +12,7 @@ use serde::de::IgnoredAny;
 
 use super::Semester;
 use super::regions::canonical_region;
-use super::terms::{WorkTerms, read_terms};
+use super::terms::WorkTerms;
 use crate::normalize::PartialDate;
 use crate::vocab::DegreeType;
 
@@ -113,7 +113,7 @@ pub struct WorkFacts {
     pub regions: Vec<String>,
     /// Theme ids.
     pub themes: Vec<String>,
-    /// Empty unless asked for (works of sources that are not established need none).
+    /// Its terms among the candidate findings (the evidence pass fills them; empty otherwise).
     pub terms: WorkTerms,
 }
 
@@ -176,56 +176,60 @@ pub fn cover(
     }
 }
 
-/// Places a work in the window `first..=last`; its terms are read only when `with_terms(its
-/// sources)` (the counts want them only from established sources).
-pub fn place(
-    work: WorkRow,
-    first: Semester,
-    last: Semester,
-    with_terms: impl Fn(&[String]) -> bool,
-) -> Placement {
+/// The texts a work's terms are read from (titles, keywords, abstracts), moved out of its row:
+/// the caller reads them as it needs (every term's hash to count, or the candidate findings'
+/// writings).
+#[derive(Debug, Default)]
+pub struct WorkTexts(Vec<String>);
+
+impl WorkTexts {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+}
+
+/// Places a work in the window `first..=last`, with its texts when it is placed (its facts'
+/// `terms` are left empty: the caller reads them from the texts).
+pub fn place(work: WorkRow, first: Semester, last: Semester) -> (Placement, WorkTexts) {
     if work.deleted || work.merged_into.is_some() {
-        return Placement::Outside;
+        return (Placement::Outside, WorkTexts::default());
     }
     let Some(fields) = work.fields else {
-        return Placement::Outside;
+        return (Placement::Outside, WorkTexts::default());
     };
     let degree_type = fields.degree_type.value;
     let semester = match dated(fields.date.as_ref().map(|date| &date.value), first, last) {
         Dated::In(semester) => semester,
         Dated::YearOnly => {
-            return Placement::YearOnly {
-                teaching: degree_type == DegreeType::TrainingProgramme,
-            };
+            let teaching = degree_type == DegreeType::TrainingProgramme;
+            return (Placement::YearOnly { teaching }, WorkTexts::default());
         }
-        Dated::Outside => return Placement::Outside,
+        Dated::Outside => return (Placement::Outside, WorkTexts::default()),
     };
     let regions: BTreeSet<&str> = fields.regions.iter().map(|r| canonical_region(r)).collect();
-    let sources = distinct_sources(work.members);
-    let terms = if with_terms(&sources) {
-        let texts = fields
-            .titles
-            .iter()
-            .chain(&fields.keywords)
-            .chain(&fields.abstracts);
-        read_terms(texts.map(|text| text.value.text.as_str()))
-    } else {
-        WorkTerms::default()
-    };
-    Placement::Placed(Box::new(WorkFacts {
+    let regions = regions.into_iter().map(str::to_owned).collect();
+    let texts = fields
+        .titles
+        .into_iter()
+        .chain(fields.keywords)
+        .chain(fields.abstracts)
+        .map(|text| text.value.text)
+        .collect();
+    let facts = WorkFacts {
         id: work.id,
         title: fields
             .title
             .map(|title| title.value.text)
             .unwrap_or_default(),
         semester,
-        sources,
+        sources: distinct_sources(work.members),
         degree_type,
         discipline: fields.discipline.map(|d| d.value),
         level: fields.level.map(|level| level.value),
         institution: fields.institution.map(|i| i.value),
-        regions: regions.into_iter().map(str::to_owned).collect(),
+        regions,
         themes: fields.themes.into_iter().map(|t| t.theme).collect(),
-        terms,
-    }))
+        terms: WorkTerms::default(),
+    };
+    (Placement::Placed(Box::new(facts)), WorkTexts(texts))
 }

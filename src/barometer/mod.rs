@@ -36,14 +36,18 @@ mod terms;
 pub use analyse::{ThemeLabels, g2};
 pub use charts::{emerging_chart, escape, regions_map, svg_files, themes_chart};
 pub use csv::csv_files;
-pub use facts::{CoverageRow, Placement, TRAINING_SLUG, WorkFacts, WorkRow, cover, place};
+pub use facts::{
+    CoverageRow, Placement, TRAINING_SLUG, WorkFacts, WorkRow, WorkTexts, cover, place,
+};
 pub use model::*;
 pub use readiness::{Unsettled, unsettled};
 pub use regions::{canonical_region, region_name};
 pub use semester::{Semester, SemesterError};
 pub use tally::{Coverage, Tally};
 pub use term_counts::TermCounts;
-pub use terms::{Term, WorkTerms, read_terms, work_terms};
+pub use terms::{
+    MetTerm, Term, WorkTerms, for_each_term, read_terms, read_terms_among, term_hashes, work_terms,
+};
 
 use serde::de::DeserializeOwned;
 
@@ -177,6 +181,7 @@ pub fn compute<S: WorkSource + ?Sized>(
 ) -> Result<(Vec<Semester>, Side, Side), S::Error> {
     let window = edition.window(parameters.semesters.max(2));
     let first = window[0];
+    let started = std::time::Instant::now();
     let mut coverage = Coverage::default();
     works.scan(
         |work: CoverageRow| cover(work, first, edition),
@@ -186,21 +191,25 @@ pub fn compute<S: WorkSource + ?Sized>(
             }
         },
     )?;
+    tracing::debug!(elapsed = ?started.elapsed(), "barometer: coverage read");
     let mut tally = Tally::new(window.clone(), &coverage, parameters.examples);
     let established = tally.established.clone();
     let covered = |sources: &[String]| sources.iter().any(|s| established.contains(s));
     let (research_terms, teaching_terms) = (TermCounts::default(), TermCounts::default());
     works.scan(
         |work: WorkRow| {
-            let mut placement = place(work, first, edition, covered);
-            if let Placement::Placed(facts) = &mut placement {
+            let (placement, texts) = place(work, first, edition);
+            if let Placement::Placed(facts) = &placement
+                && covered(&facts.sources)
+            {
                 let counts = if facts.is_teaching() {
                     &teaching_terms
                 } else {
                     &research_terms
                 };
-                counts.count(facts.terms.hashes(), facts.semester == edition);
-                facts.terms = WorkTerms::default();
+                let mut hashes = Vec::new();
+                term_hashes(texts.iter(), &mut hashes);
+                counts.count(&hashes, facts.semester == edition);
             }
             placement
         },
@@ -210,6 +219,11 @@ pub fn compute<S: WorkSource + ?Sized>(
             Placement::Outside => {}
         },
     )?;
+    tracing::debug!(
+        elapsed = ?started.elapsed(),
+        terms = research_terms.len() + teaching_terms.len(),
+        "barometer: terms counted"
+    );
     let candidates = |counts: TermCounts, side: &tally::SideTally| {
         let (now, before) = side
             .covered
@@ -219,19 +233,27 @@ pub fn compute<S: WorkSource + ?Sized>(
     };
     let research_candidates = candidates(research_terms, &tally.research);
     let teaching_candidates = candidates(teaching_terms, &tally.teaching);
+    tracing::debug!(
+        research = research_candidates.len(),
+        teaching = teaching_candidates.len(),
+        "barometer: candidate terms"
+    );
     if !research_candidates.is_empty() || !teaching_candidates.is_empty() {
         works.scan(
-            |work: WorkRow| match place(work, first, edition, covered) {
-                Placement::Placed(mut facts) => {
-                    let candidates = if facts.is_teaching() {
-                        &teaching_candidates
-                    } else {
-                        &research_candidates
-                    };
-                    facts.terms.retain(|hash| candidates.contains(&hash));
+            |work: WorkRow| match place(work, first, edition) {
+                (Placement::Placed(mut facts), texts) => {
+                    if covered(&facts.sources) {
+                        let candidates = if facts.is_teaching() {
+                            &teaching_candidates
+                        } else {
+                            &research_candidates
+                        };
+                        facts.terms =
+                            read_terms_among(texts.iter(), |hash| candidates.contains(&hash));
+                    }
                     Some(facts)
                 }
-                Placement::YearOnly { .. } | Placement::Outside => None,
+                (Placement::YearOnly { .. } | Placement::Outside, _) => None,
             },
             |facts| {
                 if let Some(facts) = facts {
@@ -240,6 +262,7 @@ pub fn compute<S: WorkSource + ?Sized>(
             },
         )?;
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "barometer: evidence counted");
     let (research, teaching) = analyse::analyse(&tally, parameters, themes);
     Ok((window, research, teaching))
 }

@@ -30,8 +30,6 @@ pub struct WorkTerms {
     text: String,
     /// (start of the key, end of the key and start of the surface, end of the surface).
     spans: Vec<(u32, u32, u32)>,
-    /// The hash of each term's key (foldhash, fixed seed), in the order of `spans`.
-    hashes: Vec<u64>,
 }
 
 impl WorkTerms {
@@ -43,25 +41,6 @@ impl WorkTerms {
                 &self.text[middle as usize..end as usize],
             )
         })
-    }
-
-    /// The hashes of the terms' keys, distinct.
-    pub fn hashes(&self) -> &[u64] {
-        &self.hashes
-    }
-
-    /// Keeps the terms whose key hash `keep` accepts.
-    pub fn retain(&mut self, keep: impl Fn(u64) -> bool) {
-        let mut kept = 0;
-        for index in 0..self.spans.len() {
-            if keep(self.hashes[index]) {
-                self.spans[kept] = self.spans[index];
-                self.hashes[kept] = self.hashes[index];
-                kept += 1;
-            }
-        }
-        self.spans.truncate(kept);
-        self.hashes.truncate(kept);
     }
 
     pub fn len(&self) -> usize {
@@ -155,53 +134,80 @@ fn is_noise(folded: &str) -> bool {
         || lookups().stop_words.contains(folded)
 }
 
-/// Reads terms into a [`WorkTerms`], each key once (the first writing met is kept).
-struct TermReader {
-    terms: WorkTerms,
-    /// Key hash → index of the first term with that hash.
-    seen: HashMap<u64, u32, FixedState>,
-    hasher: FixedState,
+/// A term met in a work's text, before it is written out: its key and writing are built only
+/// when asked ([`MetTerm::push_key`], [`MetTerm::push_surface`]), which counting never does.
+pub enum MetTerm<'t> {
+    Word {
+        key: &'t str,
+        folded: &'t str,
+    },
+    /// Two neighbouring words, in text order.
+    Pair {
+        first_key: &'t str,
+        first_folded: &'t str,
+        key: &'t str,
+        folded: &'t str,
+    },
 }
 
-impl TermReader {
-    fn add(&mut self, key: &str, surface: &str) {
-        let hash = self.hasher.hash_one(key);
-        if let Some(&index) = self.seen.get(&hash) {
-            // Two keys of one work with the same 64-bit hash: compared in full (never in
-            // practice, but a term must not be lost to it).
-            if self.terms.key(index as usize) == key
-                || (0..self.terms.len()).any(|other| self.terms.key(other) == key)
-            {
-                return;
+impl MetTerm<'_> {
+    /// Appends the key: a word's, or a pair's two word keys sorted and joined by a space.
+    pub fn push_key(&self, out: &mut String) {
+        match *self {
+            MetTerm::Word { key, .. } => out.push_str(key),
+            MetTerm::Pair { first_key, key, .. } => {
+                let (low, high) = if first_key < key {
+                    (first_key, key)
+                } else {
+                    (key, first_key)
+                };
+                out.push_str(low);
+                out.push(' ');
+                out.push_str(high);
             }
-        } else {
-            self.seen.insert(hash, self.terms.len() as u32);
         }
-        let text = &mut self.terms.text;
-        let start = text.len() as u32;
-        text.push_str(key);
-        let middle = text.len() as u32;
-        text.push_str(surface);
-        self.terms.spans.push((start, middle, text.len() as u32));
-        self.terms.hashes.push(hash);
+    }
+
+    /// Appends how it was written (folded, in text order).
+    pub fn push_surface(&self, out: &mut String) {
+        match *self {
+            MetTerm::Word { folded, .. } => out.push_str(folded),
+            MetTerm::Pair {
+                first_folded,
+                folded,
+                ..
+            } => {
+                out.push_str(first_folded);
+                out.push(' ');
+                out.push_str(folded);
+            }
+        }
     }
 }
 
-/// The distinct terms of a work's texts: each word and each pair of neighbouring words,
-/// counted once per work. A pair never spans a noise word ("the cooperatives which platform"
-/// gives no pair "cooperatives platform") nor punctuation.
-pub fn read_terms<'a>(texts: impl IntoIterator<Item = &'a str>) -> WorkTerms {
-    let mut reader = TermReader {
-        terms: WorkTerms::default(),
-        seen: HashMap::with_hasher(FixedState::default()),
-        hasher: FixedState::default(),
-    };
-    // The previous kept word's key and folded form, when it was next to this one.
+/// The hash of a word key (foldhash, fixed seed: the same in every pass and on every thread).
+fn word_hash(key: &str) -> u64 {
+    FixedState::default().hash_one(key)
+}
+
+/// The hash of a pair from its two word hashes, in either order ("plateformes coopératives" and
+/// "platform cooperatives" meet), so that no pair key is built to count it.
+fn pair_hash(first: u64, second: u64) -> u64 {
+    FixedState::default().hash_one((first.min(second), first.max(second)))
+}
+
+/// Calls `each` with every term of the texts and its key's hash, in text order, repeats
+/// included: each word and each pair of neighbouring words. A pair never spans a noise word
+/// ("the cooperatives which platform" gives no pair "cooperatives platform") nor punctuation.
+pub fn for_each_term<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    mut each: impl FnMut(u64, MetTerm<'_>),
+) {
+    // The previous kept word's key, folded form and hash, when it was next to this one.
     let mut previous_key = String::new();
     let mut previous_folded = String::new();
+    let mut previous_hash = 0;
     let mut has_previous;
-    let mut pair_key = String::new();
-    let mut pair_surface = String::new();
     let clauses = texts.into_iter().flat_map(|text| {
         text.split([
             '.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '/', '|', '«', '»', '"',
@@ -215,31 +221,78 @@ pub fn read_terms<'a>(texts: impl IntoIterator<Item = &'a str>) -> WorkTerms {
                 return;
             }
             let key = word_key(stem);
+            let hash = word_hash(key);
             if has_previous && previous_key != key {
-                pair_key.clear();
-                let (first, second) = if previous_key.as_str() < key {
-                    (previous_key.as_str(), key)
-                } else {
-                    (key, previous_key.as_str())
-                };
-                pair_key.push_str(first);
-                pair_key.push(' ');
-                pair_key.push_str(second);
-                pair_surface.clear();
-                pair_surface.push_str(&previous_folded);
-                pair_surface.push(' ');
-                pair_surface.push_str(folded);
-                reader.add(&pair_key, &pair_surface);
+                each(
+                    pair_hash(previous_hash, hash),
+                    MetTerm::Pair {
+                        first_key: &previous_key,
+                        first_folded: &previous_folded,
+                        key,
+                        folded,
+                    },
+                );
             }
-            reader.add(key, folded);
+            each(hash, MetTerm::Word { key, folded });
             previous_key.clear();
             previous_key.push_str(key);
             previous_folded.clear();
             previous_folded.push_str(folded);
+            previous_hash = hash;
             has_previous = true;
         });
     }
-    reader.terms
+}
+
+/// The key hashes of the distinct terms of a work's texts, sorted, into `hashes` (cleared
+/// first): what counting needs, with no string built.
+pub fn term_hashes<'a>(texts: impl IntoIterator<Item = &'a str>, hashes: &mut Vec<u64>) {
+    hashes.clear();
+    for_each_term(texts, |hash, _| hashes.push(hash));
+    hashes.sort_unstable();
+    hashes.dedup();
+}
+
+/// The distinct terms of a work's texts whose key hash `keep` accepts, each with the first
+/// writing met, in the order first met.
+pub fn read_terms_among<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    keep: impl Fn(u64) -> bool,
+) -> WorkTerms {
+    let mut terms = WorkTerms::default();
+    // Key hash → index of the first term with that hash.
+    let mut seen: HashMap<u64, u32, FixedState> = HashMap::default();
+    let mut key = String::new();
+    for_each_term(texts, |hash, met| {
+        if !keep(hash) {
+            return;
+        }
+        key.clear();
+        met.push_key(&mut key);
+        if let Some(&index) = seen.get(&hash) {
+            // Two keys of one work with the same 64-bit hash: compared in full (never in
+            // practice, but a term must not be lost to it).
+            if terms.key(index as usize) == key
+                || (0..terms.len()).any(|other| terms.key(other) == key)
+            {
+                return;
+            }
+        } else {
+            seen.insert(hash, terms.len() as u32);
+        }
+        let start = terms.text.len() as u32;
+        terms.text.push_str(&key);
+        let middle = terms.text.len() as u32;
+        met.push_surface(&mut terms.text);
+        terms.spans.push((start, middle, terms.text.len() as u32));
+    });
+    terms
+}
+
+/// The distinct terms of a work's texts, each with the first writing met, in the order first
+/// met.
+pub fn read_terms<'a>(texts: impl IntoIterator<Item = &'a str>) -> WorkTerms {
+    read_terms_among(texts, |_| true)
 }
 
 /// The distinct terms of a work's texts, one [`Term`] each, sorted by key (tests, examples).
@@ -307,5 +360,35 @@ mod tests {
         let terms = work_terms(["Coopératives d'habitants", "coopératives"]);
         let cooperative = terms.iter().filter(|t| t.key == "cooperatif").count();
         assert_eq!(cooperative, 1);
+    }
+
+    #[test]
+    fn counting_reads_the_same_terms_as_the_evidence() {
+        let texts = [
+            "Les plateformes coopératives : coopératives d'habitants et plateformes numériques",
+            "Platform cooperatives and the digital commons; platform cooperatives again",
+        ];
+        let mut hashes = Vec::new();
+        term_hashes(texts, &mut hashes);
+        let all = read_terms(texts);
+        assert_eq!(hashes.len(), all.len());
+        assert_eq!(
+            read_terms_among(texts, |hash| hashes.binary_search(&hash).is_ok()),
+            all
+        );
+    }
+
+    #[test]
+    fn only_kept_terms_are_written_with_their_first_writing() {
+        let pair = pair_hash(word_hash("platform"), word_hash("cooperatif"));
+        let kept = read_terms_among(
+            ["Des plateformes coopératives, puis platform cooperatives"],
+            |hash| hash == pair,
+        );
+        let kept: Vec<(&str, &str)> = kept.iter().collect();
+        assert_eq!(
+            kept,
+            vec![("cooperatif platform", "plateformes cooperatives")]
+        );
     }
 }

@@ -14,7 +14,7 @@ pub fn dedup_eval(file: &Path, json: bool, max_errors: usize) -> anyhow::Result<
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?,
     );
-    let mut records = Vec::new();
+    let mut set = essor::dedup::EvalSet::default();
     let mut lines = reader.lines();
     let mut first_line = 1;
     loop {
@@ -26,7 +26,7 @@ pub fn dedup_eval(file: &Path, json: bool, max_errors: usize) -> anyhow::Result<
         if slice.is_empty() {
             break;
         }
-        let prepared = essor::dedup::prepare_lines(&slice).map_err(|error| {
+        set.add_lines(&slice).map_err(|error| {
             anyhow::anyhow!(
                 "{}:{}: not a labelled record: {}",
                 file.display(),
@@ -34,10 +34,9 @@ pub fn dedup_eval(file: &Path, json: bool, max_errors: usize) -> anyhow::Result<
                 error.error
             )
         })?;
-        records.extend(prepared);
         first_line += slice.len();
     }
-    let report = essor::dedup::evaluate(&records, max_errors);
+    let report = essor::dedup::evaluate(set, max_errors);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

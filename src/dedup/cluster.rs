@@ -37,6 +37,13 @@ where
 {
     let pairs = candidate_pairs(keys);
     let (mut candidates, different) = compare_all(features, &pairs);
+    tracing::debug!(
+        records = features.len(),
+        pairs = pairs.len(),
+        same = candidates.len(),
+        different = different.len(),
+        "dedup: pairs compared"
+    );
     drop(pairs);
     // Most confident first; ties in a fixed order so results do not depend on threads.
     candidates.sort_by(|x, y| {
@@ -77,6 +84,7 @@ fn candidate_pairs<K: AsRef<[BlockKey]>>(keys: &[K]) -> Vec<(u32, u32)> {
         })
         .collect();
     entries.sort_unstable();
+    tracing::debug!(entries = entries.len(), "dedup: blocking keys sorted");
     let mut pairs = Vec::new();
     for block in entries.chunk_by(|x, y| x.0 == y.0) {
         if block.len() < 2 || block.len() > block[0].0.limit() {
@@ -89,6 +97,7 @@ fn candidate_pairs<K: AsRef<[BlockKey]>>(keys: &[K]) -> Vec<(u32, u32)> {
         }
     }
     drop(entries);
+    tracing::debug!(proposed = pairs.len(), "dedup: pairs proposed");
     pairs.sort_unstable();
     pairs.dedup();
     pairs

@@ -1,6 +1,7 @@
 //! Precision, recall and F1 over record pairs: how a clustering compares with labelled works.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use super::{BlockKey, Features, blocking_keys, cluster, compare};
 
@@ -15,20 +16,20 @@ pub struct PairScores {
 }
 
 /// Scores `groups` (of record indexes) against `labels` (one work label per record).
-pub fn pair_scores<L: AsRef<str>>(groups: &[Vec<usize>], labels: &[L]) -> PairScores {
+pub fn pair_scores<L: Eq + Hash>(groups: &[Vec<usize>], labels: &[L]) -> PairScores {
     let pairs = |n: u64| n * n.saturating_sub(1) / 2;
-    let mut by_label: HashMap<&str, u64> = HashMap::new();
+    let mut by_label: HashMap<&L, u64> = HashMap::new();
     for label in labels {
-        *by_label.entry(label.as_ref()).or_default() += 1;
+        *by_label.entry(label).or_default() += 1;
     }
     let true_pairs = by_label.values().map(|&n| pairs(n)).sum();
     let mut predicted_pairs = 0;
     let mut correct_pairs = 0;
     for group in groups {
         predicted_pairs += pairs(group.len() as u64);
-        let mut inside: HashMap<&str, u64> = HashMap::new();
+        let mut inside: HashMap<&L, u64> = HashMap::new();
         for &index in group {
-            *inside.entry(labels[index].as_ref()).or_default() += 1;
+            *inside.entry(&labels[index]).or_default() += 1;
         }
         correct_pairs += inside.values().map(|&n| pairs(n)).sum::<u64>();
     }
@@ -85,24 +86,27 @@ mod tests {
             "embargo_until": null, "licence": null, "problems": []
         }))
         .expect("an empty normalised record");
-        let record = |work: &str, case: Option<&str>| EvalRecord {
-            name: work.to_owned(),
+        let record = |work: &str, case: Option<&str>| Prepared {
+            name: work.into(),
             work: work.to_owned(),
+            case: case.map(str::to_owned),
             features: Features::of(&empty),
-            keys: Vec::new(),
-            case: case.map(Box::from),
+            keys: Box::default(),
         };
-        let records = [
+        let mut set = EvalSet::default();
+        set.extend(vec![
+            record("c", Some("volumes")),
+            record("c", Some("volumes")),
             record("a", Some("series")),
             record("a", Some("series")),
             record("b", Some("series")),
-            record("c", Some("volumes")),
-            record("c", Some("volumes")),
             record("d", None),
-        ];
+        ]);
+        assert_eq!(set.cases, ["volumes", "series"]);
+        assert_eq!(set.works_labelled(), 4);
         // "series": a and b merged (one wrong pair of three); "volumes": c split.
-        let groups = [vec![0, 1, 2], vec![3], vec![4, 5]];
-        let cases = case_scores(&records, &groups);
+        let groups = [vec![0], vec![1, 5], vec![2, 3, 4]];
+        let cases = case_scores(&set.records, &set.cases, &groups);
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].case, "series");
         assert_eq!((cases[0].records, cases[0].works_labelled), (3, 2));
@@ -224,33 +228,143 @@ fn wrong_pairs(
 }
 
 /// A labelled record reduced to what clustering and scoring need: a million of them fit in
-/// memory (the harvested record and its normalised form are dropped as soon as read).
+/// memory (the harvested record and its normalised form are dropped as soon as read; its work
+/// label and case are numbers into its [`EvalSet`]'s tables).
 #[derive(Debug, Clone)]
 pub struct EvalRecord {
     /// `source:identifier`, to name the record in the list of errors.
-    pub name: String,
-    pub work: String,
+    pub name: Box<str>,
+    /// The number of its work label (labels are numbered in the order first met).
+    pub work: u32,
+    /// The number of the hard case it was written for, in [`EvalSet::cases`].
+    pub case: Option<u16>,
     pub features: Features,
-    pub keys: Vec<BlockKey>,
-    /// A box rather than a `String`: a million records hold it, most of them `None`.
-    pub case: Option<Box<str>>,
+    pub keys: Box<[BlockKey]>,
 }
 
-impl EvalRecord {
+/// Clustering reads a record's features and keys in place (no vector of references to them).
+impl std::borrow::Borrow<Features> for EvalRecord {
+    fn borrow(&self) -> &Features {
+        &self.features
+    }
+}
+
+impl AsRef<[BlockKey]> for EvalRecord {
+    fn as_ref(&self) -> &[BlockKey] {
+        &self.keys
+    }
+}
+
+/// A labelled record prepared on a worker thread, its work and case still named.
+struct Prepared {
+    name: Box<str>,
+    work: String,
+    case: Option<String>,
+    features: Features,
+    keys: Box<[BlockKey]>,
+}
+
+impl Prepared {
     /// Normalises a labelled record and keeps its dedup features and keys.
-    pub fn of(labelled: &LabelledRecord) -> EvalRecord {
+    fn of(labelled: LabelledRecord) -> Prepared {
         let context = labelled.context();
         let normalized = crate::normalize::normalize_for_dedup(&labelled.record, &context);
-        EvalRecord {
-            name: format!("{}:{}", labelled.source, labelled.identifier),
-            work: labelled.work.clone(),
+        Prepared {
+            name: format!("{}:{}", labelled.source, labelled.identifier).into_boxed_str(),
             features: Features::of(&normalized),
             keys: blocking_keys(&normalized)
                 .iter()
                 .map(|key| BlockKey::of(key))
                 .collect(),
-            case: labelled.case.as_deref().map(Box::from),
+            work: labelled.work,
+            case: labelled.case,
         }
+    }
+}
+
+/// A labelled set being read: its records, and the names of their work labels and cases.
+#[derive(Debug, Default)]
+pub struct EvalSet {
+    pub records: Vec<EvalRecord>,
+    /// Case names, by number.
+    pub cases: Vec<String>,
+    /// Work label → number, while records are added.
+    works: HashMap<String, u32>,
+}
+
+impl EvalSet {
+    /// Adds prepared records, numbering their work labels and cases.
+    fn extend(&mut self, prepared: Vec<Prepared>) {
+        self.records.reserve(prepared.len());
+        for record in prepared {
+            let next = self.works.len() as u32;
+            let work = *self.works.entry(record.work).or_insert(next);
+            let case =
+                record.case.map(
+                    |case| match self.cases.iter().position(|known| *known == case) {
+                        Some(number) => number as u16,
+                        None => {
+                            self.cases.push(case);
+                            (self.cases.len() - 1) as u16
+                        }
+                    },
+                );
+            self.records.push(EvalRecord {
+                name: record.name,
+                work,
+                case,
+                features: record.features,
+                keys: record.keys,
+            });
+        }
+    }
+
+    /// The number of distinct work labels.
+    pub fn works_labelled(&self) -> usize {
+        self.works.len()
+    }
+
+    /// Parses and prepares JSON lines of a labelled set on all cores and adds them, in order;
+    /// blank lines are skipped.
+    pub fn add_lines(&mut self, lines: &[String]) -> Result<(), EvalLineError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .max(1);
+        let chunk = lines.len().div_ceil(threads).max(1);
+        let parts = std::thread::scope(|scope| {
+            let handles: Vec<_> = lines
+                .chunks(chunk)
+                .enumerate()
+                .map(|(part, lines)| {
+                    scope.spawn(move || {
+                        let mut out = Vec::with_capacity(lines.len());
+                        for (offset, line) in lines.iter().enumerate() {
+                            if line.trim().is_empty() {
+                                continue;
+                            }
+                            let labelled: LabelledRecord =
+                                serde_json::from_str(line).map_err(|error| EvalLineError {
+                                    line: part * chunk + offset + 1,
+                                    error,
+                                })?;
+                            out.push(Prepared::of(labelled));
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| match handle.join() {
+                    Ok(part) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect::<Result<Vec<_>, EvalLineError>>()
+        })?;
+        for part in parts {
+            self.extend(part);
+        }
+        Ok(())
     }
 }
 
@@ -263,53 +377,14 @@ pub struct EvalLineError {
     pub error: serde_json::Error,
 }
 
-/// Parses and prepares JSON lines of a labelled set on all cores, in order; blank lines are
-/// skipped.
-pub fn prepare_lines(lines: &[String]) -> Result<Vec<EvalRecord>, EvalLineError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .max(1);
-    let chunk = lines.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = lines
-            .chunks(chunk)
-            .enumerate()
-            .map(|(part, lines)| {
-                scope.spawn(move || {
-                    let mut out = Vec::with_capacity(lines.len());
-                    for (offset, line) in lines.iter().enumerate() {
-                        if line.trim().is_empty() {
-                            continue;
-                        }
-                        let labelled: LabelledRecord =
-                            serde_json::from_str(line).map_err(|error| EvalLineError {
-                                line: part * chunk + offset + 1,
-                                error,
-                            })?;
-                        out.push(EvalRecord::of(&labelled));
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(lines.len());
-        for handle in handles {
-            match handle.join() {
-                Ok(part) => all.extend(part?),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok(all)
-    })
-}
-
 /// Clusters prepared records and scores the result against their labels; lists up to
-/// `max_errors` wrong pairs of each kind.
-pub fn evaluate(records: &[EvalRecord], max_errors: usize) -> EvalReport {
-    let features: Vec<&Features> = records.iter().map(|r| &r.features).collect();
-    let keys: Vec<&[BlockKey]> = records.iter().map(|r| r.keys.as_slice()).collect();
-    let clustering = cluster(&features, &keys);
-    let labels: Vec<&str> = records.iter().map(|r| r.work.as_str()).collect();
+/// `max_errors` wrong pairs of each kind. Takes the set whole: its table of work labels is
+/// dropped before clustering, when memory peaks.
+pub fn evaluate(set: EvalSet, max_errors: usize) -> EvalReport {
+    let works_labelled = set.works.len();
+    let EvalSet { records, cases, .. } = set;
+    let clustering = cluster(&records, &records);
+    let labels: Vec<u32> = records.iter().map(|r| r.work).collect();
     let scores = pair_scores(&clustering.groups, &labels);
 
     let mut group_of = vec![0usize; records.len()];
@@ -318,21 +393,20 @@ pub fn evaluate(records: &[EvalRecord], max_errors: usize) -> EvalReport {
             group_of[member] = group;
         }
     }
-    let mut by_label: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, label) in labels.iter().enumerate() {
-        by_label.entry(label).or_default().push(index);
+    // Labels are numbered in the order first met: these lists are in the order of their first
+    // records.
+    let mut labelled: Vec<Vec<usize>> = vec![Vec::new(); works_labelled];
+    for (index, &label) in labels.iter().enumerate() {
+        labelled[label as usize].push(index);
     }
-    let mut labelled: Vec<Vec<usize>> = by_label.into_values().collect();
-    labelled.sort();
+    let case_name = |record: &EvalRecord| record.case.map(|case| cases[usize::from(case)].as_str());
     let describe = |kind: &'static str, a: usize, b: usize| PairError {
         kind,
-        a: records[a].name.clone(),
-        b: records[b].name.clone(),
+        a: records[a].name.to_string(),
+        b: records[b].name.to_string(),
         verdict: format!("{:?}", compare(&records[a].features, &records[b].features)),
-        case: records[a]
-            .case
-            .as_deref()
-            .filter(|case| records[b].case.as_deref() == Some(*case))
+        case: case_name(&records[a])
+            .filter(|case| case_name(&records[b]) == Some(*case))
             .map(str::to_owned),
     };
     let mut errors = wrong_pairs(
@@ -350,30 +424,29 @@ pub fn evaluate(records: &[EvalRecord], max_errors: usize) -> EvalReport {
     );
     EvalReport {
         records: records.len(),
-        works_labelled: labelled.len(),
+        works_labelled,
         works_found: clustering.groups.len(),
         scores,
-        cases: case_scores(records, &clustering.groups),
+        cases: case_scores(&records, &cases, &clustering.groups),
         errors,
     }
 }
 
 /// Scores each case on its own: the records of that case, grouped as found, against their
-/// labels.
-fn case_scores(records: &[EvalRecord], groups: &[Vec<usize>]) -> Vec<CaseScores> {
-    let mut cases: Vec<&str> = records.iter().filter_map(|r| r.case.as_deref()).collect();
-    cases.sort_unstable();
-    cases.dedup();
-    cases
+/// labels. In the order of the cases' names.
+fn case_scores(records: &[EvalRecord], cases: &[String], groups: &[Vec<usize>]) -> Vec<CaseScores> {
+    let mut order: Vec<u16> = (0..cases.len() as u16).collect();
+    order.sort_unstable_by_key(|&case| &cases[usize::from(case)]);
+    order
         .into_iter()
         .map(|case| {
             // Each record of the case gets an index among them.
             let mut local = vec![usize::MAX; records.len()];
-            let mut labels: Vec<&str> = Vec::new();
+            let mut labels: Vec<u32> = Vec::new();
             for (index, record) in records.iter().enumerate() {
-                if record.case.as_deref() == Some(case) {
+                if record.case == Some(case) {
                     local[index] = labels.len();
-                    labels.push(&record.work);
+                    labels.push(record.work);
                 }
             }
             let cut: Vec<Vec<usize>> = groups
@@ -391,7 +464,7 @@ fn case_scores(records: &[EvalRecord], groups: &[Vec<usize>]) -> Vec<CaseScores>
             works.sort_unstable();
             works.dedup();
             CaseScores {
-                case: case.to_owned(),
+                case: cases[usize::from(case)].clone(),
                 records: labels.len(),
                 works_labelled: works.len(),
                 scores: pair_scores(&cut, &labels),

@@ -21,8 +21,8 @@ mod sketch;
 pub use cluster::{Clustering, Link, cluster};
 pub use compare::{Verdict, compare};
 pub use eval::{
-    CaseScores, EvalLineError, EvalRecord, EvalReport, LabelledRecord, PairError, PairScores,
-    evaluate, pair_scores, prepare_lines,
+    CaseScores, EvalLineError, EvalRecord, EvalReport, EvalSet, LabelledRecord, PairError,
+    PairScores, evaluate, pair_scores,
 };
 pub use features::{AuthorKey, Features};
 pub use keys::{BlockKey, block_limit, blocking_keys, strong_ids};
