@@ -20,7 +20,8 @@ use serde::de::DeserializeOwned;
 
 use super::encode::{decode_work, record_header};
 use super::tables::{
-    FEED, FEED_ENTRIES, FEED_SETS, FEED_STALE, META, ORIGINS, RECORDS, WORKS, meta_key,
+    FEED, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, META, ORIGINS, RECORDS, WORKS,
+    meta_key,
 };
 use super::{RecordKey, RecordKeyRef, Store, StoreError};
 
@@ -47,10 +48,13 @@ impl FeedEntry {
     }
 }
 
-/// A feed entry with, when asked, its work and the origin of each member record (`None` for a
-/// record no longer stored).
+/// A feed entry with, when asked, its stored record in the format asked for, else its work and
+/// the origin of each member record (`None` for a record no longer stored).
 pub struct FeedItem<W> {
     pub entry: FeedEntry,
+    /// The record as the feed serves it after its header (`feed::stored`'s bytes), stored with
+    /// the work's current entry; `None` when there is none (the work is then read).
+    pub rendered: Option<Vec<u8>>,
     pub work: Option<W>,
     pub origins: Vec<(RecordKey, Option<RecordOrigin>)>,
 }
@@ -77,9 +81,14 @@ pub struct RecordOrigin {
 /// The feed tables inside a works write transaction.
 pub struct FeedTx<'t> {
     feed: redb::Table<'t, (&'static str, u64, u64), &'static str>,
-    entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
+    pub(super) entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
     sets: redb::Table<'t, &'static str, u64>,
     stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
+    /// Each work's records as the feed serves them (`feed_records.rs`).
+    pub(super) rendered: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
+    /// Read for the provenance of the works written.
+    pub(super) origins:
+        redb::Table<'t, (&'static str, &'static str), (&'static str, &'static str, &'static str)>,
     /// Changes to the sets' sizes, written once at [`FeedTx::close`] (a work moves in and out
     /// of a dozen sets).
     set_deltas: std::collections::HashMap<String, i64>,
@@ -106,6 +115,8 @@ impl<'t> FeedTx<'t> {
             entries: tx.open_table(FEED_ENTRIES)?,
             sets: tx.open_table(FEED_SETS)?,
             stale: tx.open_table(FEED_STALE)?,
+            rendered: tx.open_table(FEED_RECORDS)?,
+            origins: tx.open_table(ORIGINS)?,
             set_deltas: std::collections::HashMap::new(),
             added: std::collections::BTreeMap::new(),
             sequence: number(meta_key::FEED_SEQUENCE)?,
@@ -254,9 +265,35 @@ impl Store {
         with_works: bool,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
+        self.read_feed_page(range, limit, with_works.then_some(None), members)
+    }
+
+    /// [`Store::feed_page`] for a ListRecords page in `prefix`: each live entry comes with its
+    /// stored record in that format (`feed_records.rs`), or, when none was stored with its
+    /// current entry (and for deleted works), with its work and the origins of its `members`.
+    pub fn feed_records_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        prefix: &str,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
+        self.read_feed_page(range, limit, Some(Some(prefix)), members)
+    }
+
+    /// `read`: `None` for entries only, `Some(None)` for works, `Some(Some(prefix))` for stored
+    /// records where there are.
+    fn read_feed_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        read: Option<Option<&str>>,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
         let tx = self.db.begin_read()?;
         let feed = tx.open_table(FEED)?;
         let entries = tx.open_table(FEED_ENTRIES)?;
+        let rendered = tx.open_table(FEED_RECORDS)?;
         let works = tx.open_table(WORKS)?;
         let origins = tx.open_table(ORIGINS)?;
         let records = tx.open_table(RECORDS)?;
@@ -287,10 +324,20 @@ impl Store {
             }
             let mut item = FeedItem {
                 entry,
+                rendered: None,
                 work: None,
                 origins: Vec::new(),
             };
-            if with_works {
+            let Some(prefix) = read else {
+                page.push(item);
+                continue;
+            };
+            if let Some(prefix) = prefix
+                && !item.entry.deleted
+            {
+                item.rendered = read_rendered(&rendered, &item.entry, prefix)?;
+            }
+            if item.rendered.is_none() {
                 let bytes = works
                     .get(id)?
                     .ok_or_else(|| corrupt(format!("feed lists {id}, which is missing")))?;
@@ -378,6 +425,7 @@ impl Store {
         }
         Ok(Some(FeedItem {
             entry,
+            rendered: None,
             work: Some(work),
             origins: found,
         }))
@@ -425,7 +473,7 @@ fn is_current(
     }))
 }
 
-fn read_entry(
+pub(super) fn read_entry(
     entries: &impl ReadableTable<&'static str, (u64, u64, bool, &'static str)>,
     id: &str,
 ) -> Result<Option<FeedEntry>, StoreError> {
@@ -455,7 +503,7 @@ fn random_hex(bytes: usize) -> String {
 
 /// A record's origin: from `record_origins`, else (stores written before it existed) from the
 /// record's own header.
-fn read_origin(
+pub(super) fn read_origin(
     origins: &impl ReadableTable<
         (&'static str, &'static str),
         (&'static str, &'static str, &'static str),
@@ -475,6 +523,18 @@ fn read_origin(
         .get(key.pair())?
         .map(|v| record_header::<RecordOrigin>(v.value().1))
         .transpose()
+}
+
+/// The stored record of `entry`'s work in `prefix`, if it was stored with this very entry.
+fn read_rendered(
+    table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
+    entry: &FeedEntry,
+    prefix: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(table.get((entry.id.as_str(), prefix))?.and_then(|row| {
+        let (sequence, bytes) = row.value();
+        (sequence == entry.sequence).then(|| bytes.to_vec())
+    }))
 }
 
 fn corrupt(error: String) -> StoreError {

@@ -26,6 +26,8 @@ pub(super) mod meta_key {
     pub const FEED_SEQUENCE: &str = "feed_sequence";
     /// The last feed datestamp given out (seconds): later ones never sort before it.
     pub const FEED_LAST_STAMP: &str = "feed_last_stamp";
+    /// The renderer version (`feed::stored`) the stored feed records were written by.
+    pub const FEED_RECORDS_VERSION: &str = "feed_records_version";
     /// The secret resumption tokens are signed with.
     pub const TOKEN_SECRET: &str = "token_secret";
 }
@@ -99,6 +101,13 @@ pub(super) const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("f
 pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
     TableDefinition::new("feed_stale");
 
+/// (work id, metadataPrefix) → (feed sequence of the entry it was rendered for, the record as the
+/// feed serves it after its header: `feed::stored`'s bytes, opaque here). Written with the work
+/// by `WorksTx::put_feed_records`; a row whose sequence is not its work's current entry's is
+/// ignored (the page renders that work itself), so a row can never be served stale.
+pub(super) const FEED_RECORDS: TableDefinition<(&str, &str), (u64, &[u8])> =
+    TableDefinition::new("feed_records");
+
 // The barometer's editions (barometer.rs), written by `essor barometer build` and the server.
 
 /// edition id (`2026-S1`) → (published, JSON edition). A published row is never rewritten.
@@ -124,6 +133,7 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEED_ENTRIES)?;
     tx.open_table(FEED_SETS)?;
     tx.open_table(FEED_STALE)?;
+    tx.open_table(FEED_RECORDS)?;
     tx.open_table(REGISTRATIONS)?;
     tx.open_table(BAROMETER_EDITIONS)?;
     Ok(())
