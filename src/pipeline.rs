@@ -209,7 +209,7 @@ impl Pipeline {
         let filled = self.store.fill_feed_records(
             &version,
             |work: &works::Work| work.members.iter().map(|m| m.key().into()).collect(),
-            |work, origins| self.renderer.render(work, origins),
+            |work, entry, origins| self.renderer.render(work, entry, origins),
         )?;
         if filled > 0 {
             tracing::info!(works = filled, %version, "feed records rendered and stored");

@@ -398,8 +398,8 @@ impl Feed {
         out.push_str("</header>");
     }
 
-    /// A record from its stored form (`stored.rs`), the header from its feed entry; from the
-    /// work if the stored form cannot be read.
+    /// A record from its stored form (`stored.rs`, header included); from the work if the
+    /// stored form cannot be read.
     fn write_stored(
         &self,
         out: &mut String,
@@ -407,28 +407,16 @@ impl Feed {
         item: &FeedItem<Work>,
         stored: &[u8],
     ) -> Result<(), StoreError> {
-        let start = out.len();
-        out.push_str("<record>");
-        self.write_header(out, &item.entry);
         let item_identifier = self.oai_identifier(&item.entry.id);
         let expanded = stored::expand(stored, out, &item_identifier, &mut |source, out| {
             self.write_base_url(out, source)
         });
         if expanded.is_ok() {
-            out.push_str("</record>");
             return Ok(());
         }
-        out.truncate(start);
         tracing::warn!(work = %item.entry.id, "a stored feed record is damaged: rendering the work");
         match self.store.feed_work(&item.entry.id, member_keys)? {
-            Some(found) => self.write_item(
-                out,
-                prefix,
-                &FeedItem {
-                    entry: item.entry.clone(),
-                    ..found
-                },
-            ),
+            Some(found) => self.write_item(out, prefix, &found),
             None => {
                 self.write_header(out, &item.entry);
                 Ok(())
@@ -518,9 +506,10 @@ impl crate::works::RecordRenderer for Renderer {
     fn render(
         &self,
         work: &Work,
+        entry: &FeedEntry,
         origins: &[(RecordKey, Option<RecordOrigin>)],
     ) -> crate::store::RenderedRecords {
-        Renderer::render(self, work, origins)
+        Renderer::render(self, work, entry, origins)
     }
 }
 

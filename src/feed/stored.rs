@@ -1,13 +1,13 @@
-//! Records rendered when their work is written and stored beside its feed entry, so that a
+//! Records rendered when their work is written and stored under its feed entry's key, so that a
 //! ListRecords page is a range read of the feed index and a copy of stored bytes (what a static
 //! file server does), instead of decoding every work and writing its XML on every page of every
 //! harvest.
 //!
-//! A stored record is what follows the `<header>` of a live work's `<record>`: its `<metadata>`
-//! in one format and its provenance `<about>`s. What depends on the serving process's settings
+//! A stored record is a live work's whole `<record>` in one format: the header of its feed entry,
+//! its `<metadata>` and its provenance `<about>`s. What depends on the serving process's settings
 //! is left as a *hole*, filled when the page is written: the work's OAI identifier (it names the
 //! repository identifier, a `serve` option) and each source's base URL (source files and
-//! registrations). Headers are written from the feed entry, which the page reads anyway.
+//! registrations).
 //!
 //! Layout (before LZ4): `[u32 literal length][literal][u16 holes]` then per hole
 //! `[u32 offset in literal][u8 kind][u16 argument length][argument]`, little-endian, holes in
@@ -20,12 +20,12 @@ use quick_xml::escape::escape;
 
 use super::formats::{self, FORMATS, Origin, ThemeLabels};
 use crate::classify::Thesaurus;
-use crate::store::{RecordKey, RecordOrigin};
+use crate::store::{FeedEntry, RecordKey, RecordOrigin};
 use crate::works::Work;
 
 /// Bump when what [`Renderer::render`] writes changes: stores rendered by another version are
 /// rendered again when opened ([`Renderer::version`]).
-const RENDER_VERSION: u32 = 1;
+const RENDER_VERSION: u32 = 2;
 
 const HOLE_ITEM: u8 = 1;
 const HOLE_BASE_URL: u8 = 2;
@@ -53,16 +53,32 @@ impl Renderer {
         format!("{RENDER_VERSION}:{:016x}", hasher.finish())
     }
 
-    /// Each format's stored record of `work` (none for a work that is not live), its members'
-    /// `origins` in member order (`None`: record no longer stored, no provenance).
+    /// Each format's stored `<record>` of `work` under its feed `entry` (none for a work that is
+    /// not live), its members' `origins` in member order (`None`: record no longer stored, no
+    /// provenance).
     pub fn render(
         &self,
         work: &Work,
+        entry: &FeedEntry,
         origins: &[(RecordKey, Option<RecordOrigin>)],
     ) -> Vec<(&'static str, Vec<u8>)> {
-        if !work.is_live() {
+        if !work.is_live() || entry.deleted {
             return Vec::new();
         }
+        let mut header = Template::default();
+        header.text.push_str("<record><header><identifier>");
+        header
+            .holes
+            .push((header.text.len(), HOLE_ITEM, String::new()));
+        let _ = write!(
+            header.text,
+            "</identifier><datestamp>{}</datestamp>",
+            super::datestamp(entry.stamp)
+        );
+        for set in &entry.sets {
+            let _ = write!(header.text, "<setSpec>{}</setSpec>", escape(set.as_str()));
+        }
+        header.text.push_str("</header>");
         let mut abouts = Template::default();
         for (key, origin) in origins {
             let Some(origin) = origin else { continue };
@@ -86,6 +102,7 @@ impl Renderer {
             .iter()
             .map(|format| {
                 let mut record = Template::default();
+                record.append(&header);
                 record.text.push_str("<metadata>");
                 let holes = &mut record.holes;
                 formats::write_metadata(
@@ -97,6 +114,7 @@ impl Renderer {
                 );
                 record.text.push_str("</metadata>");
                 record.append(&abouts);
+                record.text.push_str("</record>");
                 (format.prefix, record.encode())
             })
             .collect()

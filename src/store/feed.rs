@@ -85,7 +85,9 @@ pub struct FeedTx<'t> {
     sets: redb::Table<'t, &'static str, u64>,
     stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
     /// Each work's records as the feed serves them (`feed_records.rs`).
-    pub(super) rendered: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
+    pub(super) rendered: redb::Table<'t, (&'static str, u64, u64), &'static [u8]>,
+    /// The metadata prefixes `rendered` has rows under: a work that moves leaves none behind.
+    pub(super) rendered_prefixes: Vec<String>,
     /// Read for the provenance of the works written.
     pub(super) origins:
         redb::Table<'t, (&'static str, &'static str), (&'static str, &'static str, &'static str)>,
@@ -110,12 +112,14 @@ impl<'t> FeedTx<'t> {
                 .and_then(|v| v.value().parse().ok())
                 .unwrap_or(0))
         };
+        let rendered = tx.open_table(FEED_RECORDS)?;
         Ok(FeedTx {
             feed: tx.open_table(FEED)?,
             entries: tx.open_table(FEED_ENTRIES)?,
             sets: tx.open_table(FEED_SETS)?,
             stale: tx.open_table(FEED_STALE)?,
-            rendered: tx.open_table(FEED_RECORDS)?,
+            rendered_prefixes: super::feed_records::prefixes(&rendered)?,
+            rendered,
             origins: tx.open_table(ORIGINS)?,
             set_deltas: std::collections::HashMap::new(),
             added: std::collections::BTreeMap::new(),
@@ -173,6 +177,9 @@ impl<'t> FeedTx<'t> {
             .unwrap_or_default();
         self.sequence += 1;
         if let Some((stamp, sequence, _)) = &previous {
+            for prefix in &self.rendered_prefixes {
+                self.rendered.remove((prefix.as_str(), *stamp, *sequence))?;
+            }
             for set in filed_under(&old_sets) {
                 // The list of all works stays exact (Identify's earliest datestamp, full
                 // harvests and the search index read it): one removal per move. An entry
@@ -301,6 +308,14 @@ impl Store {
             Some((stamp, sequence)) if stamp >= range.from => (stamp, sequence.saturating_add(1)),
             _ => (range.from, 0),
         };
+        // The list of all works has no stale entry: its stored records are read beside it, in
+        // the same key order, instead of looked up one by one.
+        let mut beside = match read {
+            Some(Some(prefix)) if range.set.is_empty() => Some(StoredBeside::new(
+                rendered.range((prefix, start.0, start.1)..=(prefix, range.until, u64::MAX))?,
+            )),
+            _ => None,
+        };
         let mut page = Vec::new();
         let mut more = false;
         for item in
@@ -316,10 +331,30 @@ impl Store {
                 continue;
             }
             let id = id.value();
+            let (_, stamp, sequence) = key.value();
+            if let Some(beside) = beside.as_mut()
+                && let Some(stored) = beside.at((stamp, sequence))?
+            {
+                // The record holds its header: the entry's sets and status are not read.
+                let entry = FeedEntry {
+                    id: id.to_owned(),
+                    stamp,
+                    sequence,
+                    deleted: false,
+                    sets: Vec::new(),
+                };
+                page.push(FeedItem {
+                    entry,
+                    rendered: Some(stored),
+                    work: None,
+                    origins: Vec::new(),
+                });
+                continue;
+            }
             let Some(entry) = read_entry(&entries, id)? else {
                 return Err(corrupt(format!("feed lists {id}, which has no entry")));
             };
-            if entry.key() != (key.value().1, key.value().2) {
+            if entry.key() != (stamp, sequence) {
                 continue; // stale: the work has moved on
             }
             let mut item = FeedItem {
@@ -527,14 +562,56 @@ pub(super) fn read_origin(
 
 /// The stored record of `entry`'s work in `prefix`, if it was stored with this very entry.
 fn read_rendered(
-    table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
+    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
     entry: &FeedEntry,
     prefix: &str,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    Ok(table.get((entry.id.as_str(), prefix))?.and_then(|row| {
-        let (sequence, bytes) = row.value();
-        (sequence == entry.sequence).then(|| bytes.to_vec())
-    }))
+    Ok(table
+        .get((prefix, entry.stamp, entry.sequence))?
+        .map(|row| row.value().to_vec()))
+}
+
+/// A stored record's key (datestamp, sequence) and its bytes.
+type StoredRow<'a> = ((u64, u64), redb::AccessGuard<'a, &'static [u8]>);
+
+/// The stored records of one prefix, read in key order beside the feed index.
+struct StoredBeside<'a> {
+    rows: redb::Range<'a, (&'static str, u64, u64), &'static [u8]>,
+    /// The first row not yet passed, with its key (datestamp, sequence).
+    next: Option<StoredRow<'a>>,
+    done: bool,
+}
+
+impl<'a> StoredBeside<'a> {
+    fn new(rows: redb::Range<'a, (&'static str, u64, u64), &'static [u8]>) -> StoredBeside<'a> {
+        StoredBeside {
+            rows,
+            next: None,
+            done: false,
+        }
+    }
+
+    /// The stored record at `key`, if there is one; `key`s must come in increasing order.
+    fn at(&mut self, key: (u64, u64)) -> Result<Option<Vec<u8>>, StoreError> {
+        loop {
+            match &self.next {
+                Some((found, _)) if *found > key => return Ok(None),
+                Some((found, row)) if *found == key => return Ok(Some(row.value().to_vec())),
+                _ if self.done => return Ok(None),
+                _ => match self.rows.next() {
+                    Some(row) => {
+                        let (row_key, value) = row?;
+                        let (_, stamp, sequence) = row_key.value();
+                        self.next = Some(((stamp, sequence), value));
+                    }
+                    None => {
+                        self.next = None;
+                        self.done = true;
+                    }
+                },
+            }
+        }
+    }
 }
 
 fn corrupt(error: String) -> StoreError {

@@ -1,6 +1,6 @@
-//! Each work's records as the OAI feed serves them, stored beside its feed entry: written with
-//! the work in the works stage's transaction ([`WorksTx::put_feed_records`]), read by
-//! [`Store::feed_page`] instead of the work. The bytes are the feed's (`feed::stored`), opaque
+//! Each work's records as the OAI feed serves them, stored under its feed entry's key: written
+//! with the work in the works stage's transaction ([`WorksTx::put_feed_records`]), read by
+//! [`Store::feed_records_page`] instead of the work. The bytes are the feed's (`feed::stored`), opaque
 //! here; the renderer's version is kept in `meta` so that a store rendered by another version
 //! (or by none: stores older than this table) is filled again ([`Store::fill_feed_records`]).
 
@@ -8,7 +8,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use serde::de::DeserializeOwned;
 
 use super::encode::decode_work;
-use super::feed::{read_entry, read_origin};
+use super::feed::{FeedEntry, read_entry, read_origin};
 use super::tables::{FEED_ENTRIES, FEED_RECORDS, META, ORIGINS, RECORDS, WORKS, meta_key};
 use super::{RecordKey, RecordOrigin, Store, StoreError, WorksTx};
 
@@ -33,15 +33,20 @@ impl WorksTx<'_> {
             .collect()
     }
 
-    /// Stores the feed's records of work `id` beside the feed entry [`WorksTx::put_work`] just
-    /// gave it; `records` empty (a work no longer live) removes those it had.
+    /// The current feed entry of work `id` (what its records' headers say).
+    pub fn feed_entry(&self, id: &str) -> Result<Option<FeedEntry>, StoreError> {
+        read_entry(&self.feed.entries, id)
+    }
+
+    /// Stores the feed's records of work `id` under the feed entry [`WorksTx::put_work`] just
+    /// gave it (the rows of its previous entry went when it moved); none for a work not live.
     pub fn put_feed_records(
         &mut self,
         id: &str,
         records: &[(&'static str, Vec<u8>)],
     ) -> Result<(), StoreError> {
         if records.is_empty() {
-            return remove_rows(&mut self.feed.rendered, id);
+            return Ok(());
         }
         let Some(entry) = read_entry(&self.feed.entries, id)? else {
             return Err(StoreError::corrupt(
@@ -50,31 +55,38 @@ impl WorksTx<'_> {
             ));
         };
         for (prefix, bytes) in records {
+            if !self.feed.rendered_prefixes.iter().any(|p| p == prefix) {
+                self.feed.rendered_prefixes.push((*prefix).to_owned());
+            }
             self.feed
                 .rendered
-                .insert((id, *prefix), (entry.sequence, bytes.as_slice()))?;
+                .insert((*prefix, entry.stamp, entry.sequence), bytes.as_slice())?;
         }
         Ok(())
     }
 }
 
-fn remove_rows(
-    table: &mut redb::Table<'_, (&'static str, &'static str), (u64, &'static [u8])>,
-    id: &str,
-) -> Result<(), StoreError> {
-    let mut prefixes = Vec::new();
-    for row in table.range((id, "")..)? {
-        let (key, _) = row?;
-        let (work, prefix) = key.value();
-        if work != id {
-            break;
+/// The metadata prefixes the table has rows under, found by skipping from one to the next.
+pub(super) fn prefixes(
+    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
+) -> Result<Vec<String>, StoreError> {
+    let mut found: Vec<String> = Vec::new();
+    loop {
+        let next = match found.last() {
+            None => table.first()?,
+            Some(last) => table
+                .range((last.as_str(), u64::MAX, u64::MAX)..)?
+                .find(|row| {
+                    row.as_ref()
+                        .is_ok_and(|(key, _)| key.value().0 != last.as_str())
+                })
+                .transpose()?,
+        };
+        match next {
+            Some((key, _)) => found.push(key.value().0.to_owned()),
+            None => return Ok(found),
         }
-        prefixes.push(prefix.to_owned());
     }
-    for prefix in &prefixes {
-        table.remove((id, prefix.as_str()))?;
-    }
-    Ok(())
 }
 
 impl Store {
@@ -87,7 +99,7 @@ impl Store {
         &self,
         version: &str,
         members: impl Fn(&W) -> Vec<RecordKey>,
-        render: impl Fn(&W, &[(RecordKey, Option<RecordOrigin>)]) -> RenderedRecords,
+        render: impl Fn(&W, &FeedEntry, &[(RecordKey, Option<RecordOrigin>)]) -> RenderedRecords,
     ) -> Result<u64, StoreError> {
         if self.feed_records_version()?.as_deref() == Some(version) {
             return Ok(0);
@@ -95,7 +107,8 @@ impl Store {
         let mut after: Option<String> = None;
         let mut rendered = 0;
         loop {
-            let mut slice: Vec<(String, u64, RenderedRecords)> = Vec::with_capacity(FILL_SLICE);
+            let mut slice: Vec<(String, (u64, u64), RenderedRecords)> =
+                Vec::with_capacity(FILL_SLICE);
             let mut read = 0;
             {
                 let tx = self.db.begin_read()?;
@@ -112,11 +125,13 @@ impl Store {
                 };
                 for row in rows.take(FILL_SLICE) {
                     read += 1;
-                    let (id, value) = row?;
-                    let (_, sequence, deleted, _) = value.value();
+                    let (id, _) = row?;
                     let id = id.value().to_owned();
                     after = Some(id.clone());
-                    if deleted {
+                    let Some(entry) = read_entry(&entries, &id)? else {
+                        continue;
+                    };
+                    if entry.deleted {
                         continue;
                     }
                     let Some(bytes) = works.get(id.as_str())? else {
@@ -128,7 +143,8 @@ impl Store {
                         let origin = read_origin(&origins, &records, key.as_ref())?;
                         found.push((key, origin));
                     }
-                    slice.push((id, sequence, render(&work, &found)));
+                    let records = render(&work, &entry, &found);
+                    slice.push((id, entry.key(), records));
                 }
             }
             let last = read < FILL_SLICE;
@@ -137,13 +153,16 @@ impl Store {
             {
                 let entries = tx.open_table(FEED_ENTRIES)?;
                 let mut table = tx.open_table(FEED_RECORDS)?;
-                for (id, sequence, records) in &slice {
-                    let current = entries.get(id.as_str())?.map(|v| v.value().1);
-                    if current != Some(*sequence) {
+                for (id, key, records) in &slice {
+                    let current = entries.get(id.as_str())?.map(|v| {
+                        let (stamp, sequence, _, _) = v.value();
+                        (stamp, sequence)
+                    });
+                    if current != Some(*key) {
                         continue; // moved since: the works stage wrote its records
                     }
                     for (prefix, bytes) in records {
-                        table.insert((id.as_str(), *prefix), (*sequence, bytes.as_slice()))?;
+                        table.insert((*prefix, key.0, key.1), bytes.as_slice())?;
                     }
                 }
                 if last {

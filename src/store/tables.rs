@@ -101,12 +101,13 @@ pub(super) const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("f
 pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
     TableDefinition::new("feed_stale");
 
-/// (work id, metadataPrefix) → (feed sequence of the entry it was rendered for, the record as the
-/// feed serves it after its header: `feed::stored`'s bytes, opaque here). Written with the work
-/// by `WorksTx::put_feed_records`; a row whose sequence is not its work's current entry's is
-/// ignored (the page renders that work itself), so a row can never be served stale.
-pub(super) const FEED_RECORDS: TableDefinition<(&str, &str), (u64, &[u8])> =
-    TableDefinition::new("feed_records");
+/// (metadataPrefix, datestamp, sequence) → a live work's `<record>` as the feed serves it
+/// (`feed::stored`'s bytes, opaque here), keyed like the work's current feed entry so that a page
+/// of the list of all works is two range reads side by side. Written with the work by
+/// `WorksTx::put_feed_records`; removed when the work moves (`FeedTx::index`). A work with no row
+/// at its current entry's key is rendered by the page itself.
+pub(super) const FEED_RECORDS: TableDefinition<(&str, u64, u64), &[u8]> =
+    TableDefinition::new("feed_rendered");
 
 // The barometer's editions (barometer.rs), written by `essor barometer build` and the server.
 

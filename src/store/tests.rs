@@ -302,9 +302,9 @@ fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
 }
 
 /// The rendered record of a `feed_records_page` item, or `"work"` when the page read the work.
-fn stored_records(store: &Store) -> Vec<(String, String)> {
+fn stored_records(store: &Store, set: &str) -> Vec<(String, String)> {
     let range = FeedRange {
-        set: "",
+        set,
         from: 0,
         until: u64::MAX,
         after: None,
@@ -332,17 +332,19 @@ fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() 
     move_in_feed(&store, "w1", "2026-01-01T00:00:00Z", &["type:a"], None);
     move_in_feed(&store, "w2", "2026-01-02T00:00:00Z", &["type:a"], None);
     let work = |id: &str| ("work".to_owned(), id.to_owned());
+    // The list of all works reads its stored records beside it, a set's looks them up: same.
     let read = |store: &Store| -> Vec<(String, String)> {
-        stored_records(store)
-            .into_iter()
-            .map(|(id, read)| (read, id))
-            .collect()
+        let all = stored_records(store, "");
+        let mut in_sets = stored_records(store, "type");
+        in_sets.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
+        assert_eq!(all, in_sets);
+        all.into_iter().map(|(id, read)| (read, id)).collect()
     };
     assert_eq!(read(&store), vec![work("w1"), work("w2")]);
     assert_eq!(store.feed_records_version().unwrap(), None);
 
     let render = |version: &'static str| {
-        move |work: &serde_json::Value, _: &[(RecordKey, Option<RecordOrigin>)]| {
+        move |work: &serde_json::Value, _: &FeedEntry, _: &[(RecordKey, Option<RecordOrigin>)]| {
             let id = work["id"].as_str().unwrap_or_default();
             vec![("oai_dc", format!("{version} {id}").into_bytes())]
         }

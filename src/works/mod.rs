@@ -39,7 +39,9 @@ pub use update::{UpdateReport, update};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};
-use crate::store::{RecordKey, RecordOrigin, RenderedRecords, Store, StoreError, WorksTx};
+use crate::store::{
+    FeedEntry, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError, WorksTx,
+};
 
 /// What the works stage needs to know of a source.
 #[derive(Debug, Clone)]
@@ -86,10 +88,14 @@ impl SourceInfos {
 /// transaction that writes the work. The feed implements it; the pipeline hands it to
 /// [`update`] (the works stage sits below the feed and does not know its formats).
 pub trait RecordRenderer: Sync {
-    /// The work's records, one per format (none for a work that is not live); `origins` are
-    /// its members' (`None`: a record no longer stored).
-    fn render(&self, work: &Work, origins: &[(RecordKey, Option<RecordOrigin>)])
-    -> RenderedRecords;
+    /// The work's records, one per format (none for a work that is not live), under its feed
+    /// `entry`; `origins` are its members' (`None`: a record no longer stored).
+    fn render(
+        &self,
+        work: &Work,
+        entry: &FeedEntry,
+        origins: &[(RecordKey, Option<RecordOrigin>)],
+    ) -> RenderedRecords;
 }
 
 /// Writes a work (with its feed entry, under the sets it belongs to, and the feed's records of
@@ -110,12 +116,12 @@ pub fn write_work(
         &work.datestamp,
         specs.as_deref(),
     )?;
-    if let Some(renderer) = renderer {
-        let origins = match work.is_live() {
-            true => tx.origins(work.members.iter().map(|m| m.key().into()).collect())?,
-            false => Vec::new(),
-        };
-        tx.put_feed_records(&work.id, &renderer.render(work, &origins))?;
+    if let Some(renderer) = renderer
+        && work.is_live()
+        && let Some(entry) = tx.feed_entry(&work.id)?
+    {
+        let origins = tx.origins(work.members.iter().map(|m| m.key().into()).collect())?;
+        tx.put_feed_records(&work.id, &renderer.render(work, &entry, &origins))?;
     }
     Ok(())
 }
