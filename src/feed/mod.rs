@@ -13,6 +13,7 @@
 mod formats;
 mod request;
 mod sets;
+mod sizes;
 mod stored;
 mod token;
 
@@ -73,6 +74,7 @@ pub struct Feed {
     signer: Signer,
     sources: HashMap<String, SourceOrigin>,
     themes: ThemeLabels,
+    list_sizes: sizes::ListSizes,
 }
 
 impl Feed {
@@ -103,6 +105,7 @@ impl Feed {
             signer,
             sources,
             themes,
+            list_sizes: sizes::ListSizes::default(),
         })
     }
 
@@ -286,7 +289,7 @@ impl Feed {
             return Ok(Err(no_records()));
         }
         if first {
-            token.total = self.store.feed_count(range)?;
+            token.total = self.list_sizes.size(&self.store, range)?;
         }
         let verb = if token.records {
             "ListRecords"

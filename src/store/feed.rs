@@ -407,6 +407,17 @@ impl Store {
         Ok(count)
     }
 
+    /// The feed's generation: the last sequence number given out, moved on by every work
+    /// written (what was counted in the feed holds until it changes).
+    pub fn feed_generation(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        Ok(meta
+            .get(meta_key::FEED_SEQUENCE)?
+            .and_then(|v| v.value().parse().ok())
+            .unwrap_or(0))
+    }
+
     /// The oldest datestamp in the feed (deleted works included), if any.
     pub fn feed_earliest(&self) -> Result<Option<u64>, StoreError> {
         let tx = self.db.begin_read()?;
