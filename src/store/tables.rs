@@ -135,6 +135,11 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEED_SETS)?;
     tx.open_table(FEED_STALE)?;
     tx.open_table(FEED_RECORDS)?;
+    // Stored records keyed by work id, from a development version of `FEED_RECORDS`: rendered
+    // again under the feed keys (their renderer version differs), so only removed.
+    tx.delete_table(TableDefinition::<(&str, &str), (u64, &[u8])>::new(
+        "feed_records",
+    ))?;
     tx.open_table(REGISTRATIONS)?;
     tx.open_table(BAROMETER_EDITIONS)?;
     Ok(())
