@@ -228,6 +228,7 @@ impl App {
         let pipeline =
             Pipeline::new(store.clone(), sources, index.clone())?.with_network(settings.network);
         with_registered(&pipeline, settings.registered_every, data)?;
+        pipeline.fill_feed_records()?;
         let feed = Feed::new(
             store.clone(),
             settings.feed,

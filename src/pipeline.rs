@@ -12,6 +12,7 @@
 use std::sync::{Arc, RwLock};
 
 use crate::classify::{Thesaurus, ThesaurusError};
+use crate::feed;
 use crate::harvest::guard::NetworkPolicy;
 use crate::harvest::{self, HarvestError, Reporter, StopSignal};
 use crate::index::{Index, IndexError, IndexReport};
@@ -85,6 +86,8 @@ pub struct Pipeline {
     /// The files and the registered repositories: registrations change while the server runs.
     catalogue: Arc<RwLock<Catalogue>>,
     thesaurus: Arc<Thesaurus>,
+    /// Renders the feed's records of each work the works stage writes (stored with it).
+    renderer: Arc<feed::Renderer>,
     /// What registered repositories may reach (`ESSOR_ALLOW_PRIVATE_NETWORKS`).
     network: NetworkPolicy,
 }
@@ -101,12 +104,14 @@ impl Pipeline {
             infos: Arc::new(SourceInfos::new(&sources)),
             sources: Arc::new(sources.clone()),
         };
+        let thesaurus = Arc::new(Thesaurus::builtin()?);
         Ok(Pipeline {
+            renderer: Arc::new(feed::Renderer::new(&thesaurus)),
+            thesaurus,
             store,
             index,
             files: Arc::new(sources),
             catalogue: Arc::new(RwLock::new(catalogue)),
-            thesaurus: Arc::new(Thesaurus::builtin()?),
             network: NetworkPolicy::from_env(),
         })
     }
@@ -196,10 +201,32 @@ impl Pipeline {
         })
     }
 
+    /// Renders and stores the feed's records of every work if the store has none from this
+    /// version of the renderer (a store older than them, or after a change of the formats);
+    /// returns how many works were rendered. Blocking; once per store and version.
+    pub fn fill_feed_records(&self) -> Result<u64, PipelineError> {
+        let version = self.renderer.version();
+        let filled = self.store.fill_feed_records(
+            &version,
+            |work: &works::Work| work.members.iter().map(|m| m.key().into()).collect(),
+            |work, entry, origins| self.renderer.render(work, entry, origins),
+        )?;
+        if filled > 0 {
+            tracing::info!(works = filled, %version, "feed records rendered and stored");
+        }
+        Ok(filled)
+    }
+
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
-        let works = works::update(&self.store, &infos, &self.thesaurus)?;
+        self.fill_feed_records()?;
+        let works = works::update(
+            &self.store,
+            &infos,
+            &self.thesaurus,
+            Some(self.renderer.as_ref()),
+        )?;
         let index = self.index.update(&self.store)?;
         Ok((works, index))
     }

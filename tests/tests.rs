@@ -12,6 +12,7 @@ mod barometer_cli;
 mod barometer_page;
 mod dedup_eval;
 mod feed_oai;
+mod feed_stored;
 mod harvest_crash;
 mod harvest_faults;
 mod harvest_pyoai;

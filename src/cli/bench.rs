@@ -336,7 +336,7 @@ fn write_works(store: &Store, works: &[Work]) -> anyhow::Result<()> {
     store.update_works(|tx| {
         for work in works {
             let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
-            essor::works::write_work(tx, work, was)?;
+            essor::works::write_work(tx, work, was, None)?;
         }
         Ok(())
     })?;

@@ -90,14 +90,15 @@ fn access_right(access: Access) -> Option<&'static str> {
 pub type ThemeLabels = std::collections::HashMap<String, (String, String)>;
 
 /// Writes the `<metadata>` content of a live work in `prefix` (a known format).
-/// `item` is the work's OAI identifier: ETD-MS requires an identifier, and a work whose
-/// sources gave none still has that one.
+/// `item` writes the work's OAI identifier, escaped: ETD-MS requires an identifier, and a work
+/// whose sources gave none still has that one (a stored record leaves a hole there, filled
+/// with the serving repository's identifier: see `stored.rs`).
 pub fn write_metadata(
     out: &mut String,
     prefix: &str,
     work: &Work,
     themes: &ThemeLabels,
-    item: &str,
+    item: &mut dyn FnMut(&mut String),
 ) {
     let Some(fields) = work.fields.as_ref() else {
         return;
@@ -175,7 +176,12 @@ fn write_oai_dc(out: &mut String, f: &WorkFields, themes: &ThemeLabels) {
 
 /// ETD-MS 1.1 in its element order: title, alternativeTitle, creator, subject, description,
 /// publisher, contributor, date, type, format, identifier, language, coverage, rights, degree.
-fn write_etdms(out: &mut String, f: &WorkFields, themes: &ThemeLabels, item: &str) {
+fn write_etdms(
+    out: &mut String,
+    f: &WorkFields,
+    themes: &ThemeLabels,
+    item: &mut dyn FnMut(&mut String),
+) {
     out.push_str(
         "<thesis xmlns=\"http://www.ndltd.org/standards/metadata/etdms/1.1/\" \
          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
@@ -239,7 +245,9 @@ fn write_etdms(out: &mut String, f: &WorkFields, themes: &ThemeLabels, item: &st
         element(out, "identifier", &[], &id.value.uri());
     }
     if f.identifiers.is_empty() {
-        element(out, "identifier", &[], item);
+        out.push_str("<identifier>");
+        item(out);
+        out.push_str("</identifier>");
     }
     if let Some(language) = &f.language {
         element(out, "language", &[], &language.value);
@@ -294,7 +302,6 @@ fn write_theme_subjects(out: &mut String, name: &str, f: &WorkFields, themes: &T
 
 /// One member record's origin, for `about/provenance`.
 pub struct Origin<'a> {
-    pub base_url: &'a str,
     pub identifier: &'a str,
     pub datestamp: &'a str,
     pub namespace: &'a str,
@@ -302,19 +309,27 @@ pub struct Origin<'a> {
 }
 
 /// An `<about>` with the OAI provenance of one member record; `altered` because a work is
-/// built from normalised fields, not copied.
-pub fn write_provenance(out: &mut String, origin: &Origin<'_>) {
+/// built from normalised fields, not copied. `base_url` writes the record's repository's base
+/// URL, escaped (a stored record leaves a hole there: the server's settings name it).
+pub fn write_provenance(
+    out: &mut String,
+    origin: &Origin<'_>,
+    base_url: &mut dyn FnMut(&mut String),
+) {
     let _ = write!(
         out,
         "<about><provenance xmlns=\"http://www.openarchives.org/OAI/2.0/provenance\" \
          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
          xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/provenance \
          http://www.openarchives.org/OAI/2.0/provenance.xsd\">\
-         <originDescription harvestDate=\"{}\" altered=\"true\">\
-         <baseURL>{}</baseURL><identifier>{}</identifier><datestamp>{}</datestamp>\
-         <metadataNamespace>{}</metadataNamespace></originDescription></provenance></about>",
+         <originDescription harvestDate=\"{}\" altered=\"true\"><baseURL>",
         escape(origin.harvest_date),
-        escape(origin.base_url),
+    );
+    base_url(out);
+    let _ = write!(
+        out,
+        "</baseURL><identifier>{}</identifier><datestamp>{}</datestamp>\
+         <metadataNamespace>{}</metadataNamespace></originDescription></provenance></about>",
         escape(origin.identifier),
         escape(origin.datestamp),
         escape(origin.namespace),

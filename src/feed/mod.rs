@@ -13,6 +13,8 @@
 mod formats;
 mod request;
 mod sets;
+mod sizes;
+mod stored;
 mod token;
 
 use std::collections::HashMap;
@@ -23,6 +25,7 @@ use quick_xml::escape::escape;
 
 pub use formats::{FORMATS, Format};
 pub use request::{Request, parse};
+pub use stored::Renderer;
 pub use token::{Signer, Token, TokenError};
 
 use crate::classify::Thesaurus;
@@ -71,6 +74,7 @@ pub struct Feed {
     signer: Signer,
     sources: HashMap<String, SourceOrigin>,
     themes: ThemeLabels,
+    list_sizes: sizes::ListSizes,
 }
 
 impl Feed {
@@ -94,17 +98,14 @@ impl Feed {
                 (s.id.to_string(), origin)
             })
             .collect();
-        let themes = thesaurus
-            .themes()
-            .iter()
-            .map(|t| (t.id.clone(), (t.fr.clone(), t.en.clone())))
-            .collect();
+        let themes = theme_labels(thesaurus);
         Ok(Feed {
             store,
             config,
             signer,
             sources,
             themes,
+            list_sizes: sizes::ListSizes::default(),
         })
     }
 
@@ -277,17 +278,18 @@ impl Feed {
             until: token.until,
             after: (!first).then_some(token.after),
         };
-        let (page, more) = self.store.feed_page(
-            range,
-            self.config.page_size.max(1),
-            token.records,
-            member_keys,
-        )?;
+        let limit = self.config.page_size.max(1);
+        let (page, more) = match token.records {
+            true => self
+                .store
+                .feed_records_page(range, limit, &token.prefix, member_keys)?,
+            false => self.store.feed_page(range, limit, false, member_keys)?,
+        };
         if page.is_empty() {
             return Ok(Err(no_records()));
         }
         if first {
-            token.total = self.store.feed_count(range)?;
+            token.total = self.list_sizes.size(&self.store, range)?;
         }
         let verb = if token.records {
             "ListRecords"
@@ -296,9 +298,10 @@ impl Feed {
         };
         let _ = write!(out, "<{verb}>");
         for item in &page {
-            match item.work {
-                Some(_) => self.write_item(out, &token.prefix, item)?,
-                None => self.write_header(out, &item.entry),
+            match (&item.rendered, &item.work) {
+                (Some(stored), _) => self.write_stored(out, &token.prefix, item, stored)?,
+                (None, Some(_)) => self.write_item(out, &token.prefix, item)?,
+                (None, None) => self.write_header(out, &item.entry),
             }
         }
         let sent = token.cursor + page.len() as u64;
@@ -398,6 +401,32 @@ impl Feed {
         out.push_str("</header>");
     }
 
+    /// A record from its stored form (`stored.rs`, header included); from the work if the
+    /// stored form cannot be read.
+    fn write_stored(
+        &self,
+        out: &mut String,
+        prefix: &str,
+        item: &FeedItem<Work>,
+        stored: &[u8],
+    ) -> Result<(), StoreError> {
+        let item_identifier = self.oai_identifier(&item.entry.id);
+        let expanded = stored::expand(stored, out, &item_identifier, &mut |source, out| {
+            self.write_base_url(out, source)
+        });
+        if expanded.is_ok() {
+            return Ok(());
+        }
+        tracing::warn!(work = %item.entry.id, "a stored feed record is damaged: rendering the work");
+        match self.store.feed_work(&item.entry.id, member_keys)? {
+            Some(found) => self.write_item(out, prefix, &found),
+            None => {
+                self.write_header(out, &item.entry);
+                Ok(())
+            }
+        }
+    }
+
     fn write_item(
         &self,
         out: &mut String,
@@ -416,13 +445,10 @@ impl Feed {
             }
         } else {
             out.push_str("<metadata>");
-            formats::write_metadata(
-                out,
-                prefix,
-                work,
-                &self.themes,
-                &self.oai_identifier(&work.id),
-            );
+            let item_identifier = self.oai_identifier(&work.id);
+            formats::write_metadata(out, prefix, work, &self.themes, &mut |out| {
+                out.push_str(&escape(item_identifier.as_str()))
+            });
             out.push_str("</metadata>");
             for (key, origin) in &item.origins {
                 if let Some(origin) = origin {
@@ -451,29 +477,52 @@ impl Feed {
         identifier: &str,
         origin: &RecordOrigin,
     ) {
-        let fallback;
-        let base_url = match self.sources.get(source) {
-            Some(source) => source.base_url.as_str(),
-            None => {
-                // A repository registered after the server started: the store knows its URL.
-                fallback = match self.store.registration(source) {
-                    Ok(Some(registration)) => registration.base_url,
-                    _ => format!("urn:essor:source:{source}"),
-                };
-                fallback.as_str()
-            }
-        };
         formats::write_provenance(
             out,
             &Origin {
-                base_url,
                 identifier,
                 datestamp: &origin.datestamp,
                 namespace: formats::format_namespace(origin.format.as_deref()),
                 harvest_date: &origin.stored_at,
             },
+            &mut |out| self.write_base_url(out, source),
         );
     }
+
+    /// The base URL of a source, escaped, as provenance names it.
+    fn write_base_url(&self, out: &mut String, source: &str) {
+        match self.sources.get(source) {
+            Some(source) => out.push_str(&escape(source.base_url.as_str())),
+            None => {
+                // A repository registered after the server started: the store knows its URL.
+                let base_url = match self.store.registration(source) {
+                    Ok(Some(registration)) => registration.base_url,
+                    _ => format!("urn:essor:source:{source}"),
+                };
+                out.push_str(&escape(base_url.as_str()));
+            }
+        }
+    }
+}
+
+impl crate::works::RecordRenderer for Renderer {
+    fn render(
+        &self,
+        work: &Work,
+        entry: &FeedEntry,
+        origins: &[(RecordKey, Option<RecordOrigin>)],
+    ) -> crate::store::RenderedRecords {
+        Renderer::render(self, work, entry, origins)
+    }
+}
+
+/// Theme labels (French, English) by theme id: ESS themes are published as subjects.
+fn theme_labels(thesaurus: &Thesaurus) -> ThemeLabels {
+    thesaurus
+        .themes()
+        .iter()
+        .map(|t| (t.id.clone(), (t.fr.clone(), t.en.clone())))
+        .collect()
 }
 
 /// The records a work was built from, for their provenance.

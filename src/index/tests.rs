@@ -95,7 +95,7 @@ fn write(store: &Store, works: &[Work]) {
         .update_works(|tx| {
             for work in works {
                 let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
-                crate::works::write_work(tx, work, was)?;
+                crate::works::write_work(tx, work, was, None)?;
             }
             Ok(())
         })

@@ -20,7 +20,8 @@ use serde::de::DeserializeOwned;
 
 use super::encode::{decode_work, record_header};
 use super::tables::{
-    FEED, FEED_ENTRIES, FEED_SETS, FEED_STALE, META, ORIGINS, RECORDS, WORKS, meta_key,
+    FEED, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, META, ORIGINS, RECORDS, WORKS,
+    meta_key,
 };
 use super::{RecordKey, RecordKeyRef, Store, StoreError};
 
@@ -47,10 +48,13 @@ impl FeedEntry {
     }
 }
 
-/// A feed entry with, when asked, its work and the origin of each member record (`None` for a
-/// record no longer stored).
+/// A feed entry with, when asked, its stored record in the format asked for, else its work and
+/// the origin of each member record (`None` for a record no longer stored).
 pub struct FeedItem<W> {
     pub entry: FeedEntry,
+    /// The record as the feed serves it after its header (`feed::stored`'s bytes), stored with
+    /// the work's current entry; `None` when there is none (the work is then read).
+    pub rendered: Option<Vec<u8>>,
     pub work: Option<W>,
     pub origins: Vec<(RecordKey, Option<RecordOrigin>)>,
 }
@@ -77,9 +81,16 @@ pub struct RecordOrigin {
 /// The feed tables inside a works write transaction.
 pub struct FeedTx<'t> {
     feed: redb::Table<'t, (&'static str, u64, u64), &'static str>,
-    entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
+    pub(super) entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
     sets: redb::Table<'t, &'static str, u64>,
     stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
+    /// Each work's records as the feed serves them (`feed_records.rs`).
+    pub(super) rendered: redb::Table<'t, (&'static str, u64, u64), &'static [u8]>,
+    /// The metadata prefixes `rendered` has rows under: a work that moves leaves none behind.
+    pub(super) rendered_prefixes: Vec<String>,
+    /// Read for the provenance of the works written.
+    pub(super) origins:
+        redb::Table<'t, (&'static str, &'static str), (&'static str, &'static str, &'static str)>,
     /// Changes to the sets' sizes, written once at [`FeedTx::close`] (a work moves in and out
     /// of a dozen sets).
     set_deltas: std::collections::HashMap<String, i64>,
@@ -101,11 +112,15 @@ impl<'t> FeedTx<'t> {
                 .and_then(|v| v.value().parse().ok())
                 .unwrap_or(0))
         };
+        let rendered = tx.open_table(FEED_RECORDS)?;
         Ok(FeedTx {
             feed: tx.open_table(FEED)?,
             entries: tx.open_table(FEED_ENTRIES)?,
             sets: tx.open_table(FEED_SETS)?,
             stale: tx.open_table(FEED_STALE)?,
+            rendered_prefixes: super::feed_records::prefixes(&rendered)?,
+            rendered,
+            origins: tx.open_table(ORIGINS)?,
             set_deltas: std::collections::HashMap::new(),
             added: std::collections::BTreeMap::new(),
             sequence: number(meta_key::FEED_SEQUENCE)?,
@@ -162,6 +177,9 @@ impl<'t> FeedTx<'t> {
             .unwrap_or_default();
         self.sequence += 1;
         if let Some((stamp, sequence, _)) = &previous {
+            for prefix in &self.rendered_prefixes {
+                self.rendered.remove((prefix.as_str(), *stamp, *sequence))?;
+            }
             for set in filed_under(&old_sets) {
                 // The list of all works stays exact (Identify's earliest datestamp, full
                 // harvests and the search index read it): one removal per move. An entry
@@ -254,15 +272,49 @@ impl Store {
         with_works: bool,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
+        self.read_feed_page(range, limit, with_works.then_some(None), members)
+    }
+
+    /// [`Store::feed_page`] for a ListRecords page in `prefix`: each live entry comes with its
+    /// stored record in that format (`feed_records.rs`), or, when none was stored with its
+    /// current entry (and for deleted works), with its work and the origins of its `members`.
+    pub fn feed_records_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        prefix: &str,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
+        self.read_feed_page(range, limit, Some(Some(prefix)), members)
+    }
+
+    /// `read`: `None` for entries only, `Some(None)` for works, `Some(Some(prefix))` for stored
+    /// records where there are.
+    fn read_feed_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        read: Option<Option<&str>>,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
         let tx = self.db.begin_read()?;
         let feed = tx.open_table(FEED)?;
         let entries = tx.open_table(FEED_ENTRIES)?;
+        let rendered = tx.open_table(FEED_RECORDS)?;
         let works = tx.open_table(WORKS)?;
         let origins = tx.open_table(ORIGINS)?;
         let records = tx.open_table(RECORDS)?;
         let start = match range.after {
             Some((stamp, sequence)) if stamp >= range.from => (stamp, sequence.saturating_add(1)),
             _ => (range.from, 0),
+        };
+        // The list of all works has no stale entry: its stored records are read beside it, in
+        // the same key order, instead of looked up one by one.
+        let mut beside = match read {
+            Some(Some(prefix)) if range.set.is_empty() => Some(StoredBeside::new(
+                rendered.range((prefix, start.0, start.1)..=(prefix, range.until, u64::MAX))?,
+            )),
+            _ => None,
         };
         let mut page = Vec::new();
         let mut more = false;
@@ -279,18 +331,48 @@ impl Store {
                 continue;
             }
             let id = id.value();
+            let (_, stamp, sequence) = key.value();
+            if let Some(beside) = beside.as_mut()
+                && let Some(stored) = beside.at((stamp, sequence))?
+            {
+                // The record holds its header: the entry's sets and status are not read.
+                let entry = FeedEntry {
+                    id: id.to_owned(),
+                    stamp,
+                    sequence,
+                    deleted: false,
+                    sets: Vec::new(),
+                };
+                page.push(FeedItem {
+                    entry,
+                    rendered: Some(stored),
+                    work: None,
+                    origins: Vec::new(),
+                });
+                continue;
+            }
             let Some(entry) = read_entry(&entries, id)? else {
                 return Err(corrupt(format!("feed lists {id}, which has no entry")));
             };
-            if entry.key() != (key.value().1, key.value().2) {
+            if entry.key() != (stamp, sequence) {
                 continue; // stale: the work has moved on
             }
             let mut item = FeedItem {
                 entry,
+                rendered: None,
                 work: None,
                 origins: Vec::new(),
             };
-            if with_works {
+            let Some(prefix) = read else {
+                page.push(item);
+                continue;
+            };
+            if let Some(prefix) = prefix
+                && !item.entry.deleted
+            {
+                item.rendered = read_rendered(&rendered, &item.entry, prefix)?;
+            }
+            if item.rendered.is_none() {
                 let bytes = works
                     .get(id)?
                     .ok_or_else(|| corrupt(format!("feed lists {id}, which is missing")))?;
@@ -323,6 +405,17 @@ impl Store {
             }
         }
         Ok(count)
+    }
+
+    /// The feed's generation: the last sequence number given out, moved on by every work
+    /// written (what was counted in the feed holds until it changes).
+    pub fn feed_generation(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        Ok(meta
+            .get(meta_key::FEED_SEQUENCE)?
+            .and_then(|v| v.value().parse().ok())
+            .unwrap_or(0))
     }
 
     /// The oldest datestamp in the feed (deleted works included), if any.
@@ -378,6 +471,7 @@ impl Store {
         }
         Ok(Some(FeedItem {
             entry,
+            rendered: None,
             work: Some(work),
             origins: found,
         }))
@@ -425,7 +519,7 @@ fn is_current(
     }))
 }
 
-fn read_entry(
+pub(super) fn read_entry(
     entries: &impl ReadableTable<&'static str, (u64, u64, bool, &'static str)>,
     id: &str,
 ) -> Result<Option<FeedEntry>, StoreError> {
@@ -455,7 +549,7 @@ fn random_hex(bytes: usize) -> String {
 
 /// A record's origin: from `record_origins`, else (stores written before it existed) from the
 /// record's own header.
-fn read_origin(
+pub(super) fn read_origin(
     origins: &impl ReadableTable<
         (&'static str, &'static str),
         (&'static str, &'static str, &'static str),
@@ -475,6 +569,60 @@ fn read_origin(
         .get(key.pair())?
         .map(|v| record_header::<RecordOrigin>(v.value().1))
         .transpose()
+}
+
+/// The stored record of `entry`'s work in `prefix`, if it was stored with this very entry.
+fn read_rendered(
+    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
+    entry: &FeedEntry,
+    prefix: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(table
+        .get((prefix, entry.stamp, entry.sequence))?
+        .map(|row| row.value().to_vec()))
+}
+
+/// A stored record's key (datestamp, sequence) and its bytes.
+type StoredRow<'a> = ((u64, u64), redb::AccessGuard<'a, &'static [u8]>);
+
+/// The stored records of one prefix, read in key order beside the feed index.
+struct StoredBeside<'a> {
+    rows: redb::Range<'a, (&'static str, u64, u64), &'static [u8]>,
+    /// The first row not yet passed, with its key (datestamp, sequence).
+    next: Option<StoredRow<'a>>,
+    done: bool,
+}
+
+impl<'a> StoredBeside<'a> {
+    fn new(rows: redb::Range<'a, (&'static str, u64, u64), &'static [u8]>) -> StoredBeside<'a> {
+        StoredBeside {
+            rows,
+            next: None,
+            done: false,
+        }
+    }
+
+    /// The stored record at `key`, if there is one; `key`s must come in increasing order.
+    fn at(&mut self, key: (u64, u64)) -> Result<Option<Vec<u8>>, StoreError> {
+        loop {
+            match &self.next {
+                Some((found, _)) if *found > key => return Ok(None),
+                Some((found, row)) if *found == key => return Ok(Some(row.value().to_vec())),
+                _ if self.done => return Ok(None),
+                _ => match self.rows.next() {
+                    Some(row) => {
+                        let (row_key, value) = row?;
+                        let (_, stamp, sequence) = row_key.value();
+                        self.next = Some(((stamp, sequence), value));
+                    }
+                    None => {
+                        self.next = None;
+                        self.done = true;
+                    }
+                },
+            }
+        }
+    }
 }
 
 fn corrupt(error: String) -> StoreError {

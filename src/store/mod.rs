@@ -13,7 +13,8 @@
 //! to): `mod.rs` (open, schema version, stats); `open.rs` (the file's open and close: a damaged
 //! file refused, redb's panics caught); `dedup.rs` (features, the blocking index,
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
-//! index, written with every work); `records.rs` (the harvest's writes, the change log, record
+//! index, written with every work); `feed_records.rs` (each work's records as the feed serves
+//! them, written with it); `records.rs` (the harvest's writes, the change log, record
 //! listings); `scan.rs` (every work decoded on all cores, in id order); `barometer.rs` (the
 //! barometer's frozen editions); `check.rs` (`essor check`: every row decoded, the
 //! cross-references followed); `encode.rs` (values' bytes,
@@ -27,6 +28,7 @@ mod dedup;
 mod encode;
 mod error;
 mod feed;
+mod feed_records;
 mod key;
 mod model;
 mod open;
@@ -48,6 +50,7 @@ pub use dedup::{BlockMember, DedupView};
 pub use encode::{PreparedItem, now_rfc3339, prepare_items};
 pub use error::StoreError;
 pub use feed::{FeedEntry, FeedItem, FeedRange, FeedTx, RecordOrigin};
+pub use feed_records::RenderedRecords;
 pub use key::{RecordKey, RecordKeyRef};
 pub use model::*;
 pub use records::Changes;

@@ -26,6 +26,8 @@ pub(super) mod meta_key {
     pub const FEED_SEQUENCE: &str = "feed_sequence";
     /// The last feed datestamp given out (seconds): later ones never sort before it.
     pub const FEED_LAST_STAMP: &str = "feed_last_stamp";
+    /// The renderer version (`feed::stored`) the stored feed records were written by.
+    pub const FEED_RECORDS_VERSION: &str = "feed_records_version";
     /// The secret resumption tokens are signed with.
     pub const TOKEN_SECRET: &str = "token_secret";
 }
@@ -99,6 +101,14 @@ pub(super) const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("f
 pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
     TableDefinition::new("feed_stale");
 
+/// (metadataPrefix, datestamp, sequence) → a live work's `<record>` as the feed serves it
+/// (`feed::stored`'s bytes, opaque here), keyed like the work's current feed entry so that a page
+/// of the list of all works is two range reads side by side. Written with the work by
+/// `WorksTx::put_feed_records`; removed when the work moves (`FeedTx::index`). A work with no row
+/// at its current entry's key is rendered by the page itself.
+pub(super) const FEED_RECORDS: TableDefinition<(&str, u64, u64), &[u8]> =
+    TableDefinition::new("feed_rendered");
+
 // The barometer's editions (barometer.rs), written by `essor barometer build` and the server.
 
 /// edition id (`2026-S1`) → (published, JSON edition). A published row is never rewritten.
@@ -124,6 +134,12 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEED_ENTRIES)?;
     tx.open_table(FEED_SETS)?;
     tx.open_table(FEED_STALE)?;
+    tx.open_table(FEED_RECORDS)?;
+    // Stored records keyed by work id, from a development version of `FEED_RECORDS`: rendered
+    // again under the feed keys (their renderer version differs), so only removed.
+    tx.delete_table(TableDefinition::<(&str, &str), (u64, &[u8])>::new(
+        "feed_records",
+    ))?;
     tx.open_table(REGISTRATIONS)?;
     tx.open_table(BAROMETER_EDITIONS)?;
     Ok(())

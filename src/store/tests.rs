@@ -419,3 +419,117 @@ fn check_lists_rows_that_do_not_decode_and_broken_references() {
     assert_eq!(report.problem_count, report.problems.len() as u64);
     assert!(!report.is_sound());
 }
+
+/// The rendered record of a `feed_records_page` item, or `"work"` when the page read the work.
+fn stored_records(store: &Store, set: &str) -> Vec<(String, String)> {
+    let range = FeedRange {
+        set,
+        from: 0,
+        until: u64::MAX,
+        after: None,
+    };
+    let (page, _) = store
+        .feed_records_page::<serde_json::Value>(range, 10, "oai_dc", |_| Vec::new())
+        .unwrap();
+    page.into_iter()
+        .map(|item| {
+            let read = match (item.rendered, item.work) {
+                (Some(bytes), _) => String::from_utf8(bytes).unwrap(),
+                (None, Some(_)) => "work".to_owned(),
+                (None, None) => "nothing".to_owned(),
+            };
+            (item.entry.id, read)
+        })
+        .collect()
+}
+
+#[test]
+fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // Works written without records (a store older than them): the page reads the works.
+    move_in_feed(&store, "w1", "2026-01-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(&store, "w2", "2026-01-02T00:00:00Z", &["type:a"], None);
+    let work = |id: &str| ("work".to_owned(), id.to_owned());
+    // The list of all works reads its stored records beside it, a set's looks them up: same.
+    let read = |store: &Store| -> Vec<(String, String)> {
+        let all = stored_records(store, "");
+        let mut in_sets = stored_records(store, "type");
+        in_sets.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
+        assert_eq!(all, in_sets);
+        all.into_iter().map(|(id, read)| (read, id)).collect()
+    };
+    assert_eq!(read(&store), vec![work("w1"), work("w2")]);
+    assert_eq!(store.feed_records_version().unwrap(), None);
+
+    let render = |version: &'static str| {
+        move |work: &serde_json::Value, _: &FeedEntry, _: &[(RecordKey, Option<RecordOrigin>)]| {
+            let id = work["id"].as_str().unwrap_or_default();
+            vec![("oai_dc", format!("{version} {id}").into_bytes())]
+        }
+    };
+    let filled = store
+        .fill_feed_records("v1", |_: &serde_json::Value| Vec::new(), render("v1"))
+        .unwrap();
+    assert_eq!(filled, 2);
+    assert_eq!(store.feed_records_version().unwrap().as_deref(), Some("v1"));
+    let stored = |text: &str, id: &str| (text.to_owned(), id.to_owned());
+    assert_eq!(
+        read(&store),
+        vec![stored("v1 w1", "w1"), stored("v1 w2", "w2")]
+    );
+    // Once per version.
+    let again = store
+        .fill_feed_records("v1", |_: &serde_json::Value| Vec::new(), render("v1"))
+        .unwrap();
+    assert_eq!(again, 0);
+
+    // w1 changes, written without records (an older essor): its row is not served again.
+    move_in_feed(
+        &store,
+        "w1",
+        "2026-02-01T00:00:00Z",
+        &["type:b"],
+        Some(true),
+    );
+    assert_eq!(read(&store), vec![stored("v1 w2", "w2"), work("w1")]);
+    // Written with its records: served.
+    store
+        .update_works(|tx| {
+            tx.put_work(
+                "w1",
+                &serde_json::json!({ "id": "w1" }),
+                Some(true),
+                true,
+                "2026-03-01T00:00:00Z",
+                Some(&["type:b".to_owned()]),
+            )?;
+            tx.put_feed_records("w1", &[("oai_dc", b"fresh w1".to_vec())])
+        })
+        .unwrap();
+    assert_eq!(
+        read(&store),
+        vec![stored("v1 w2", "w2"), stored("fresh w1", "w1")]
+    );
+    // Deleted: its rows go, the page reads the work (its header and successor).
+    store
+        .update_works(|tx| {
+            tx.put_work(
+                "w2",
+                &serde_json::json!({ "id": "w2" }),
+                Some(true),
+                false,
+                "2026-04-01T00:00:00Z",
+                None,
+            )?;
+            tx.put_feed_records("w2", &[])
+        })
+        .unwrap();
+    assert_eq!(read(&store), vec![stored("fresh w1", "w1"), work("w2")]);
+    // Another version renders every live work again.
+    let filled = store
+        .fill_feed_records("v2", |_: &serde_json::Value| Vec::new(), render("v2"))
+        .unwrap();
+    assert_eq!(filled, 1);
+    assert_eq!(read(&store), vec![stored("v2 w1", "w1"), work("w2")]);
+}

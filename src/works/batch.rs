@@ -12,7 +12,8 @@ use std::sync::Arc;
 use super::analyse::Analysed;
 use super::prefetch::{Prefetched, Row};
 use super::{
-    CACHE_RECORDS, FeatureCache, SourceInfos, StoredFeatures, UpdateReport, Work, write_work,
+    CACHE_RECORDS, FeatureCache, RecordRenderer, SourceInfos, StoredFeatures, UpdateReport, Work,
+    write_work,
 };
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -23,6 +24,8 @@ pub(super) struct Batch<'b, 't> {
     pub tx: &'b mut WorksTx<'t>,
     pub sources: &'b SourceInfos,
     pub thesaurus: &'b Thesaurus,
+    /// Renders the feed's records of each work written.
+    renderer: Option<&'b dyn RecordRenderer>,
     /// The datestamp of every work this batch writes.
     pub now: String,
     pub report: &'b mut UpdateReport,
@@ -53,6 +56,7 @@ impl<'b, 't> Batch<'b, 't> {
         tx: &'b mut WorksTx<'t>,
         sources: &'b SourceInfos,
         thesaurus: &'b Thesaurus,
+        renderer: Option<&'b dyn RecordRenderer>,
         now: String,
         report: &'b mut UpdateReport,
         cache: &'b mut FeatureCache,
@@ -61,6 +65,7 @@ impl<'b, 't> Batch<'b, 't> {
             tx,
             sources,
             thesaurus,
+            renderer,
             now,
             report,
             analysed: HashMap::new(),
@@ -292,7 +297,12 @@ impl Batch<'_, '_> {
     fn flush(&mut self) -> Result<(), StoreError> {
         for (id, work) in std::mem::take(&mut self.pending) {
             self.works_written += 1;
-            write_work(self.tx, &work, self.liveness.get(&id).copied())?;
+            write_work(
+                self.tx,
+                &work,
+                self.liveness.get(&id).copied(),
+                self.renderer,
+            )?;
         }
         // A changed record mostly joins the work it left: only the rows that differ in the
         // end are written.

@@ -39,7 +39,9 @@ pub use update::{UpdateReport, update};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};
-use crate::store::{Store, StoreError, WorksTx};
+use crate::store::{
+    FeedEntry, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError, WorksTx,
+};
 
 /// What the works stage needs to know of a source.
 #[derive(Debug, Clone)]
@@ -82,9 +84,29 @@ impl SourceInfos {
     }
 }
 
-/// Writes a work (with its feed entry, under the sets it belongs to); `was` is its liveness
-/// before, for the counts. Both the incremental and the bulk path write works through here.
-pub fn write_work(tx: &mut WorksTx<'_>, work: &Work, was: Option<bool>) -> Result<(), StoreError> {
+/// Renders what the OAI feed serves of a work, to be stored beside its feed entry in the
+/// transaction that writes the work. The feed implements it; the pipeline hands it to
+/// [`update`] (the works stage sits below the feed and does not know its formats).
+pub trait RecordRenderer: Sync {
+    /// The work's records, one per format (none for a work that is not live), under its feed
+    /// `entry`; `origins` are its members' (`None`: a record no longer stored).
+    fn render(
+        &self,
+        work: &Work,
+        entry: &FeedEntry,
+        origins: &[(RecordKey, Option<RecordOrigin>)],
+    ) -> RenderedRecords;
+}
+
+/// Writes a work (with its feed entry, under the sets it belongs to, and the feed's records of
+/// it when a `renderer` is given); `was` is its liveness before, for the counts. Both the
+/// incremental and the bulk path write works through here.
+pub fn write_work(
+    tx: &mut WorksTx<'_>,
+    work: &Work,
+    was: Option<bool>,
+    renderer: Option<&dyn RecordRenderer>,
+) -> Result<(), StoreError> {
     let specs = sets::set_specs(work);
     tx.put_work(
         &work.id,
@@ -93,7 +115,15 @@ pub fn write_work(tx: &mut WorksTx<'_>, work: &Work, was: Option<bool>) -> Resul
         work.is_live(),
         &work.datestamp,
         specs.as_deref(),
-    )
+    )?;
+    if let Some(renderer) = renderer
+        && work.is_live()
+        && let Some(entry) = tx.feed_entry(&work.id)?
+    {
+        let origins = tx.origins(work.members.iter().map(|m| m.key().into()).collect())?;
+        tx.put_feed_records(&work.id, &renderer.render(work, &entry, &origins))?;
+    }
+    Ok(())
 }
 
 /// How far `merged_into` links are followed (a longer chain means a damaged store).

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::analyse::{Analysed, analyse_all};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
-use super::{UpdateReport, Work, fields, write_work};
+use super::{RecordRenderer, UpdateReport, Work, fields, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
@@ -30,6 +30,7 @@ pub(super) fn rebuild(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
+    renderer: Option<&dyn RecordRenderer>,
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
     let changes = store.changes_since(0, usize::MAX)?;
@@ -155,7 +156,7 @@ pub(super) fn rebuild(
                     })
                     .collect();
                 work.fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
-                write_work(tx, work, None)?;
+                write_work(tx, work, None, renderer)?;
                 report.works_created += 1;
             }
             for (work, data) in works.iter().zip(&mut data) {

@@ -174,11 +174,11 @@ fn slices_read_ahead_give_the_same_works_as_one() {
         let store = Store::open(dir.path()).unwrap();
         let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
         harvest(&store, &initial, "2026-01-01T00:00:00Z");
-        update_in_slices(&store, &sources, &thesaurus, slices).unwrap();
+        update_in_slices(&store, &sources, &thesaurus, None, slices).unwrap();
         let before = works(&store);
         assert_blocks_follow_features(&store);
         harvest(&store, &changes, "2026-02-01T00:00:00Z");
-        let report = update_in_slices(&store, &sources, &thesaurus, slices).unwrap();
+        let report = update_in_slices(&store, &sources, &thesaurus, None, slices).unwrap();
         assert_eq!(report.records as usize, changes.len());
         assert!(
             report.works_merged + report.works_created > 10,
@@ -204,7 +204,7 @@ fn a_first_update_gives_the_same_works_whatever_order_the_sources_were_harvested
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         harvest_in_order(&store, &records, "2026-01-01T00:00:00Z", reverse);
-        update(&store, &sources, &thesaurus).unwrap();
+        update(&store, &sources, &thesaurus, None).unwrap();
         results.push(works(&store));
     }
     assert!(results[0].len() > 500, "{}", results[0].len());

@@ -10,7 +10,7 @@ use super::analyse::analyse_all;
 use super::batch::Batch;
 use super::prefetch::{self, Wanted};
 use super::{CACHE_RECORDS, FeatureCache};
-use super::{SourceInfos, StoredFeatures, rebuild};
+use super::{RecordRenderer, SourceInfos, StoredFeatures, rebuild};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
 use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
@@ -33,13 +33,15 @@ pub struct UpdateReport {
     pub works_merged: u64,
 }
 
-/// Brings the works up to date with the store's records.
+/// Brings the works up to date with the store's records; with a `renderer`, the feed's records
+/// of every work written are stored with it.
 pub fn update(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
+    renderer: Option<&dyn RecordRenderer>,
 ) -> Result<UpdateReport, StoreError> {
-    update_in_slices(store, sources, thesaurus, PIPELINE_SLICES)
+    update_in_slices(store, sources, thesaurus, renderer, PIPELINE_SLICES)
 }
 
 /// [`update`], each batch read ahead in `slices` slices (the works are the same whatever their
@@ -48,6 +50,7 @@ pub(super) fn update_in_slices(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
+    renderer: Option<&dyn RecordRenderer>,
     slices: usize,
 ) -> Result<UpdateReport, StoreError> {
     if store.blocks_need_migration()? {
@@ -59,7 +62,7 @@ pub(super) fn update_in_slices(
         tracing::info!(entries, "blocking index rebuilt");
     }
     if rebuild::is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty() {
-        return rebuild::rebuild(store, sources, thesaurus);
+        return rebuild::rebuild(store, sources, thesaurus, renderer);
     }
     let mut report = UpdateReport::default();
     let mut cache = FeatureCache::new();
@@ -106,6 +109,7 @@ pub(super) fn update_in_slices(
                     tx,
                     sources,
                     thesaurus,
+                    renderer,
                     now_rfc3339(),
                     &mut report,
                     &mut cache,

@@ -1,0 +1,238 @@
+//! Records rendered when their work is written and stored under its feed entry's key, so that a
+//! ListRecords page is a range read of the feed index and a copy of stored bytes (what a static
+//! file server does), instead of decoding every work and writing its XML on every page of every
+//! harvest.
+//!
+//! A stored record is a live work's whole `<record>` in one format: the header of its feed entry,
+//! its `<metadata>` and its provenance `<about>`s. What depends on the serving process's settings
+//! is left as a *hole*, filled when the page is written: the work's OAI identifier (it names the
+//! repository identifier, a `serve` option) and each source's base URL (source files and
+//! registrations).
+//!
+//! Layout (before LZ4): `[u32 literal length][literal][u16 holes]` then per hole
+//! `[u32 offset in literal][u8 kind][u16 argument length][argument]`, little-endian, holes in
+//! offset order. Kinds: [`HOLE_ITEM`] (no argument), [`HOLE_BASE_URL`] (the source id).
+
+use std::fmt::Write;
+use std::hash::{Hash, Hasher};
+
+use quick_xml::escape::escape;
+
+use super::formats::{self, FORMATS, Origin, ThemeLabels};
+use crate::classify::Thesaurus;
+use crate::store::{FeedEntry, RecordKey, RecordOrigin};
+use crate::works::Work;
+
+/// Bump when what [`Renderer::render`] writes changes: stores rendered by another version are
+/// rendered again when opened ([`Renderer::version`]).
+const RENDER_VERSION: u32 = 2;
+
+const HOLE_ITEM: u8 = 1;
+const HOLE_BASE_URL: u8 = 2;
+
+/// Renders the stored records of works (the works stage calls it for every work it writes,
+/// through [`crate::works::RecordRenderer`]).
+pub struct Renderer {
+    themes: ThemeLabels,
+}
+
+impl Renderer {
+    pub fn new(thesaurus: &Thesaurus) -> Renderer {
+        Renderer {
+            themes: super::theme_labels(thesaurus),
+        }
+    }
+
+    /// What stored records depend on besides the work: the code's version and the theme labels
+    /// (written as subjects). Stored in the store; another value means "render them again".
+    pub fn version(&self) -> String {
+        let mut labels: Vec<_> = self.themes.iter().collect();
+        labels.sort_unstable();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        labels.hash(&mut hasher);
+        format!("{RENDER_VERSION}:{:016x}", hasher.finish())
+    }
+
+    /// Each format's stored `<record>` of `work` under its feed `entry` (none for a work that is
+    /// not live), its members' `origins` in member order (`None`: record no longer stored, no
+    /// provenance).
+    pub fn render(
+        &self,
+        work: &Work,
+        entry: &FeedEntry,
+        origins: &[(RecordKey, Option<RecordOrigin>)],
+    ) -> Vec<(&'static str, Vec<u8>)> {
+        if !work.is_live() || entry.deleted {
+            return Vec::new();
+        }
+        let mut header = Template::default();
+        header.text.push_str("<record><header><identifier>");
+        header
+            .holes
+            .push((header.text.len(), HOLE_ITEM, String::new()));
+        let _ = write!(
+            header.text,
+            "</identifier><datestamp>{}</datestamp>",
+            super::datestamp(entry.stamp)
+        );
+        for set in &entry.sets {
+            let _ = write!(header.text, "<setSpec>{}</setSpec>", escape(set.as_str()));
+        }
+        header.text.push_str("</header>");
+        let mut abouts = Template::default();
+        for (key, origin) in origins {
+            let Some(origin) = origin else { continue };
+            let source = key.source();
+            formats::write_provenance(
+                &mut abouts.text,
+                &Origin {
+                    identifier: key.identifier(),
+                    datestamp: &origin.datestamp,
+                    namespace: formats::format_namespace(origin.format.as_deref()),
+                    harvest_date: &origin.stored_at,
+                },
+                &mut |out| {
+                    abouts
+                        .holes
+                        .push((out.len(), HOLE_BASE_URL, source.to_owned()))
+                },
+            );
+        }
+        FORMATS
+            .iter()
+            .map(|format| {
+                let mut record = Template::default();
+                record.append(&header);
+                record.text.push_str("<metadata>");
+                let holes = &mut record.holes;
+                formats::write_metadata(
+                    &mut record.text,
+                    format.prefix,
+                    work,
+                    &self.themes,
+                    &mut |out| holes.push((out.len(), HOLE_ITEM, String::new())),
+                );
+                record.text.push_str("</metadata>");
+                record.append(&abouts);
+                record.text.push_str("</record>");
+                (format.prefix, record.encode())
+            })
+            .collect()
+    }
+}
+
+/// Text with holes at byte offsets, while it is rendered.
+#[derive(Default)]
+struct Template {
+    text: String,
+    holes: Vec<(usize, u8, String)>,
+}
+
+impl Template {
+    fn append(&mut self, other: &Template) {
+        let shift = self.text.len();
+        self.text.push_str(&other.text);
+        self.holes.extend(
+            other
+                .holes
+                .iter()
+                .map(|(at, kind, argument)| (at + shift, *kind, argument.clone())),
+        );
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.text.len() + 8 + self.holes.len() * 24);
+        bytes.extend((self.text.len() as u32).to_le_bytes());
+        bytes.extend(self.text.as_bytes());
+        bytes.extend((self.holes.len().min(usize::from(u16::MAX)) as u16).to_le_bytes());
+        for (at, kind, argument) in self.holes.iter().take(usize::from(u16::MAX)) {
+            let argument = &argument.as_bytes()[..argument.len().min(usize::from(u16::MAX))];
+            bytes.extend((*at as u32).to_le_bytes());
+            bytes.push(*kind);
+            bytes.extend((argument.len() as u16).to_le_bytes());
+            bytes.extend(argument);
+        }
+        lz4_flex::compress_prepend_size(&bytes)
+    }
+}
+
+/// A stored record that cannot be read back (a damaged row): the page renders the work instead.
+#[derive(Debug)]
+pub struct Damaged;
+
+/// Appends stored record `stored` (as [`Renderer::render`] made it, LZ4 included) to `out`,
+/// holes filled: `item` is the work's OAI identifier, `base_url` writes a source's base URL,
+/// escaped. On [`Damaged`], `out` is left as it was.
+pub fn expand(
+    stored: &[u8],
+    out: &mut String,
+    item: &str,
+    base_url: &mut dyn FnMut(&str, &mut String),
+) -> Result<(), Damaged> {
+    let start = out.len();
+    let written = expand_into(stored, out, item, base_url);
+    if written.is_err() {
+        out.truncate(start);
+    }
+    written
+}
+
+fn expand_into(
+    stored: &[u8],
+    out: &mut String,
+    item: &str,
+    base_url: &mut dyn FnMut(&str, &mut String),
+) -> Result<(), Damaged> {
+    let plain = lz4_flex::decompress_size_prepended(stored).map_err(|_| Damaged)?;
+    let mut reader = Reader(&plain);
+    let literal_len = reader.u32()? as usize;
+    let literal = std::str::from_utf8(reader.take(literal_len)?).map_err(|_| Damaged)?;
+    let holes = reader.u16()?;
+    let mut copied = 0;
+    for _ in 0..holes {
+        let at = reader.u32()? as usize;
+        let kind = reader.u8()?;
+        let argument_len = usize::from(reader.u16()?);
+        let argument = std::str::from_utf8(reader.take(argument_len)?).map_err(|_| Damaged)?;
+        let piece = literal.get(copied..at).ok_or(Damaged)?;
+        out.push_str(piece);
+        copied = at;
+        match kind {
+            HOLE_ITEM => {
+                let _ = write!(out, "{}", escape(item));
+            }
+            HOLE_BASE_URL => base_url(argument, out),
+            _ => return Err(Damaged),
+        }
+    }
+    out.push_str(literal.get(copied..).ok_or(Damaged)?);
+    Ok(())
+}
+
+/// Reads the stored layout's little-endian numbers and slices.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Damaged> {
+        if self.0.len() < n {
+            return Err(Damaged);
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, Damaged> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, Damaged> {
+        let bytes = self.take(2)?;
+        Ok(u16::from_le_bytes([bytes[0], bytes[1]]))
+    }
+
+    fn u32(&mut self) -> Result<u32, Damaged> {
+        let bytes = self.take(4)?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    }
+}

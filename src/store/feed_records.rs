@@ -1,0 +1,188 @@
+//! Each work's records as the OAI feed serves them, stored under its feed entry's key: written
+//! with the work in the works stage's transaction ([`WorksTx::put_feed_records`]), read by
+//! [`Store::feed_records_page`] instead of the work. The bytes are the feed's (`feed::stored`), opaque
+//! here; the renderer's version is kept in `meta` so that a store rendered by another version
+//! (or by none: stores older than this table) is filled again ([`Store::fill_feed_records`]).
+
+use redb::{ReadableDatabase, ReadableTable};
+use serde::de::DeserializeOwned;
+
+use super::encode::decode_work;
+use super::feed::{FeedEntry, read_entry, read_origin};
+use super::tables::{FEED_ENTRIES, FEED_RECORDS, META, ORIGINS, RECORDS, WORKS, meta_key};
+use super::{RecordKey, RecordOrigin, Store, StoreError, WorksTx};
+
+/// Works rendered per transaction when a store is filled.
+const FILL_SLICE: usize = 2_000;
+
+/// Each format's stored record of a work: (metadataPrefix, bytes).
+pub type RenderedRecords = Vec<(&'static str, Vec<u8>)>;
+
+impl WorksTx<'_> {
+    /// Where each of `keys` (a work's members) came from, for its provenance; `None` for a
+    /// record no longer stored.
+    pub fn origins(
+        &self,
+        keys: Vec<RecordKey>,
+    ) -> Result<Vec<(RecordKey, Option<RecordOrigin>)>, StoreError> {
+        keys.into_iter()
+            .map(|key| {
+                let origin = read_origin(&self.feed.origins, &self.records, key.as_ref())?;
+                Ok((key, origin))
+            })
+            .collect()
+    }
+
+    /// The current feed entry of work `id` (what its records' headers say).
+    pub fn feed_entry(&self, id: &str) -> Result<Option<FeedEntry>, StoreError> {
+        read_entry(&self.feed.entries, id)
+    }
+
+    /// Stores the feed's records of work `id` under the feed entry [`WorksTx::put_work`] just
+    /// gave it (the rows of its previous entry went when it moved); none for a work not live.
+    pub fn put_feed_records(
+        &mut self,
+        id: &str,
+        records: &[(&'static str, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let Some(entry) = read_entry(&self.feed.entries, id)? else {
+            return Err(StoreError::corrupt(
+                "feed",
+                format!("records of {id} written before its feed entry"),
+            ));
+        };
+        for (prefix, bytes) in records {
+            if !self.feed.rendered_prefixes.iter().any(|p| p == prefix) {
+                self.feed.rendered_prefixes.push((*prefix).to_owned());
+            }
+            self.feed
+                .rendered
+                .insert((*prefix, entry.stamp, entry.sequence), bytes.as_slice())?;
+        }
+        Ok(())
+    }
+}
+
+/// The metadata prefixes the table has rows under, found by skipping from one to the next.
+pub(super) fn prefixes(
+    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
+) -> Result<Vec<String>, StoreError> {
+    let mut found: Vec<String> = Vec::new();
+    loop {
+        let next = match found.last() {
+            None => table.first()?,
+            Some(last) => table
+                .range((last.as_str(), u64::MAX, u64::MAX)..)?
+                .find(|row| {
+                    row.as_ref()
+                        .is_ok_and(|(key, _)| key.value().0 != last.as_str())
+                })
+                .transpose()?,
+        };
+        match next {
+            Some((key, _)) => found.push(key.value().0.to_owned()),
+            None => return Ok(found),
+        }
+    }
+}
+
+impl Store {
+    /// Renders and stores the feed records of every live work unless the store says they were
+    /// rendered by `version` already (stores older than the table, or rendered by another
+    /// version of the renderer); returns how many works were rendered. Slice by slice: works
+    /// read and rendered from a snapshot, each row written only if its work has not moved since
+    /// (the works stage, running beside, writes its own).
+    pub fn fill_feed_records<W: DeserializeOwned>(
+        &self,
+        version: &str,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+        render: impl Fn(&W, &FeedEntry, &[(RecordKey, Option<RecordOrigin>)]) -> RenderedRecords,
+    ) -> Result<u64, StoreError> {
+        if self.feed_records_version()?.as_deref() == Some(version) {
+            return Ok(0);
+        }
+        let mut after: Option<String> = None;
+        let mut rendered = 0;
+        loop {
+            let mut slice: Vec<(String, (u64, u64), RenderedRecords)> =
+                Vec::with_capacity(FILL_SLICE);
+            let mut read = 0;
+            {
+                let tx = self.db.begin_read()?;
+                let entries = tx.open_table(FEED_ENTRIES)?;
+                let works = tx.open_table(WORKS)?;
+                let origins = tx.open_table(ORIGINS)?;
+                let records = tx.open_table(RECORDS)?;
+                let rows = match &after {
+                    Some(id) => entries.range::<&str>((
+                        std::ops::Bound::Excluded(id.as_str()),
+                        std::ops::Bound::Unbounded,
+                    ))?,
+                    None => entries.range::<&str>(..)?,
+                };
+                for row in rows.take(FILL_SLICE) {
+                    read += 1;
+                    let (id, _) = row?;
+                    let id = id.value().to_owned();
+                    after = Some(id.clone());
+                    let Some(entry) = read_entry(&entries, &id)? else {
+                        continue;
+                    };
+                    if entry.deleted {
+                        continue;
+                    }
+                    let Some(bytes) = works.get(id.as_str())? else {
+                        continue;
+                    };
+                    let work: W = decode_work(bytes.value())?;
+                    let mut found = Vec::new();
+                    for key in members(&work) {
+                        let origin = read_origin(&origins, &records, key.as_ref())?;
+                        found.push((key, origin));
+                    }
+                    let records = render(&work, &entry, &found);
+                    slice.push((id, entry.key(), records));
+                }
+            }
+            let last = read < FILL_SLICE;
+            rendered += slice.len() as u64;
+            let tx = self.db.begin_write()?;
+            {
+                let entries = tx.open_table(FEED_ENTRIES)?;
+                let mut table = tx.open_table(FEED_RECORDS)?;
+                for (id, key, records) in &slice {
+                    let current = entries.get(id.as_str())?.map(|v| {
+                        let (stamp, sequence, _, _) = v.value();
+                        (stamp, sequence)
+                    });
+                    if current != Some(*key) {
+                        continue; // moved since: the works stage wrote its records
+                    }
+                    for (prefix, bytes) in records {
+                        table.insert((*prefix, key.0, key.1), bytes.as_slice())?;
+                    }
+                }
+                if last {
+                    let mut meta = tx.open_table(META)?;
+                    meta.insert(meta_key::FEED_RECORDS_VERSION, version)?;
+                }
+            }
+            tx.commit()?;
+            if last {
+                return Ok(rendered);
+            }
+        }
+    }
+
+    /// The renderer version the stored feed records were written by, if any.
+    pub fn feed_records_version(&self) -> Result<Option<String>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        Ok(meta
+            .get(meta_key::FEED_RECORDS_VERSION)?
+            .map(|v| v.value().to_owned()))
+    }
+}
