@@ -148,6 +148,10 @@ enum Command {
     BenchSearch {
         #[arg(long, default_value_t = 100_000)]
         works: usize,
+        /// Write the works into this data folder and keep it, for `essor --data DIR serve`
+        /// (bench/search_bench.sh); a folder already indexed is reused as it is.
+        #[arg(long)]
+        keep: Option<PathBuf>,
     },
     /// Measure building a barometer edition over synthetic works.
     #[command(hide = true)]
@@ -503,7 +507,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchParse { files } => cli::bench::bench_parse(&files),
         Command::BenchNormalize { dumps, rounds } => cli::bench::bench_normalize(&dumps, rounds),
-        Command::BenchSearch { works } => cli::bench::bench_search(works),
+        Command::BenchSearch { works, keep } => cli::bench::bench_search(works, keep.as_deref()),
         Command::BenchBarometer { works } => cli::bench::bench_barometer(works),
         Command::DedupEval { file, json, errors } => {
             cli::dedup_eval::dedup_eval(&file, json, errors)
