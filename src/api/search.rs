@@ -198,28 +198,40 @@ async fn start_export(state: AppState, query: &str) -> Result<Response, Problem>
         .into_response())
 }
 
+/// Ids read from the store in one transaction, split between the cores to decode and format.
+const EXPORT_BATCH: usize = 1_024;
+
 /// Formats works in index order and sends them in chunks; stops when the client goes away.
+/// Each batch of ids is split between the cores, each part read (one read transaction) and
+/// formatted on its own thread: decoding the works is most of the cost.
 fn write_export(
     store: &Arc<Store>,
     format: ExportFormat,
-    ids: index::Ids,
+    mut ids: index::Ids,
     sender: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let mut text = format.header();
-    for id in ids {
-        let work = match id
-            .map_err(|e| e.to_string())
-            .and_then(|id| store.work::<Work>(&id).map_err(|e| e.to_string()))
-        {
-            Ok(work) => work,
+    loop {
+        let batch: Result<Vec<String>, String> = ids
+            .by_ref()
+            .take(EXPORT_BATCH)
+            .map(|id| id.map_err(|e| e.to_string()))
+            .collect();
+        let formatted = batch.and_then(|batch| {
+            if batch.is_empty() {
+                return Ok(None);
+            }
+            format_parts(store, format, &batch, threads).map(Some)
+        });
+        match formatted {
+            Ok(Some(parts)) => parts.iter().for_each(|part| text.push_str(part)),
+            Ok(None) => break,
             Err(error) => {
                 tracing::error!(%error, "export stopped");
                 let _ = sender.blocking_send(Err(std::io::Error::other(error)));
                 return;
             }
-        };
-        if let Some(work) = work.filter(Work::is_live) {
-            format.write(&work, &mut text);
         }
         if text.len() >= EXPORT_CHUNK {
             let chunk = Bytes::from(std::mem::take(&mut text));
@@ -231,6 +243,39 @@ fn write_export(
     if !text.is_empty() {
         let _ = sender.blocking_send(Ok(Bytes::from(text)));
     }
+}
+
+/// The live works of `ids` formatted, in order, as one text per part of the batch.
+fn format_parts(
+    store: &Store,
+    format: ExportFormat,
+    ids: &[String],
+    threads: usize,
+) -> Result<Vec<String>, String> {
+    let part = ids.len().div_ceil(threads.max(1));
+    let format_part = |ids: &[String]| -> Result<String, String> {
+        let mut text = String::with_capacity(ids.len() * 1_024);
+        for work in store.works::<Work>(ids).map_err(|e| e.to_string())? {
+            if let Some(work) = work.filter(Work::is_live) {
+                format.write(&work, &mut text);
+            }
+        }
+        Ok(text)
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(part)
+            .map(|chunk| scope.spawn(move || format_part(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("an export thread panicked".to_owned()))
+            })
+            .collect()
+    })
 }
 
 /// Totals and counts by year, type, theme and region.
