@@ -19,7 +19,8 @@
 # Usage:  cargo build --release && flock /work/notes/bench.lock bench/search_bench.sh
 # Environment: BENCH_WORKS (1000000), BENCH_DIR (/tmp/essor-search-bench), BENCH_CONCURRENCY
 # (16), BENCH_DURATION (15), BENCH_CLASSES (all), BENCH_EXPORT (1), ESSOR_BIN
-# (target/release/essor), BENCH_ONLY (all | data | inprocess | http).
+# (target/release/essor), BENCH_ONLY (all | data | inprocess | http), BENCH_REUSE_QUERIES (1:
+# keep the request lists of the previous run, e.g. to run an older binary over the same ones).
 # Needs: python3, wrk, curl.
 set -euo pipefail
 
@@ -74,8 +75,12 @@ for _ in $(seq 3000); do
 done
 [[ -n "$ADDR" ]] || die "essor serve did not start"
 log "serving on $ADDR (pid $PID), RSS $(mem_mib VmRSS $PID) MiB"
-python3 "$REPO/bench/search_queries.py" --base "http://$ADDR" --api-key "$KEY" --out "$WORK/queries" \
-    | tee "$WORK/queries/manifest.json" >&2
+if [[ "${BENCH_REUSE_QUERIES:-0}" == 1 && -s "$WORK/queries/mix.urls" ]]; then
+    log "reusing the request lists in $WORK/queries"
+else
+    python3 "$REPO/bench/search_queries.py" --base "http://$ADDR" --api-key "$KEY" --out "$WORK/queries" \
+        | tee "$WORK/queries/manifest.json" >&2
+fi
 
 TABLE="$WORK/results.md"
 {

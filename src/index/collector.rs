@@ -193,15 +193,23 @@ impl SegmentCollector for SegmentPage {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
-        let Some(id_ord) = self.ids.as_ref().and_then(|ids| ids.ords().first(doc)) else {
-            return;
-        };
         let date = match self.sort {
             Sort::Relevance => 0,
             Sort::DateAsc | Sort::DateDesc => self.dates.first(doc).unwrap_or(0),
         };
+        let rank = self.sort.rank(score, date);
+        // Most matches of a broad query rank below the kept ones (or before the cursor): they
+        // are dropped before their id is read.
+        if self.after.is_some_and(|(after, _)| rank < after)
+            || (self.heap.len() >= self.keep && self.heap.peek().is_some_and(|w| rank > w.rank))
+        {
+            return;
+        }
+        let Some(id_ord) = self.ids.as_ref().and_then(|ids| ids.ords().first(doc)) else {
+            return;
+        };
         let candidate = Candidate {
-            rank: self.sort.rank(score, date),
+            rank,
             id_ord,
             score,
         };
