@@ -16,9 +16,9 @@
 # 4. Queries (bench/api_queries.py, from the records' titles and the server's own facet values):
 #    one_word (~200 title words, fr/en, broad and narrow), two_word (BENCH_URLS two words of one
 #    title), filtered (BENCH_URLS combinations of type, year range, region, theme, half with a q
-#    word). Every /api/v1/works answer carries the six facets: all classes compute them.
+#    word). The two_word class asks for the six facets (facets=...); the others ask none.
 # 5. For each class: a sweep (bench/api_sweep.py: every URL once, one at a time on one keep-alive
-#    connection; checks 200 + a works page with facets; c=1 latency, hits, the 10 slowest URLs),
+#    connection; checks 200 + a works page with the facets asked; c=1 latency, hits, the 10 slowest URLs),
 #    which also warms the caches, then wrk -t BENCH_WRK_THREADS -c BENCH_CONCURRENCY (16) -d
 #    BENCH_DURATION (20 s) --timeout 30s -s bench/api_wrk.lua (each request a random URL of the
 #    class). Recorded: requests/s, p50/p90/p99/max, wrk's error counts (non-2xx/3xx, timeouts,

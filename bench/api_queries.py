@@ -12,15 +12,16 @@ bench/api_sweep.py):
                      most frequent (in titles of --sample records) and 80 drawn from ranks 120-800
                      (rarer: sector, place and organisation words), so both broad queries
                      (`economie`, `cooperatives`, hundreds of thousands of hits) and narrow ones
-  one_word.urls      q=<word> for each word (default sort: relevance; limit 20; facets as always)
+  one_word.urls      q=<word> for each word (default sort: relevance; limit 20; no facets)
   two_word.urls      --urls queries q=<w1 w2>, two content words of one random title (so most
-                     have hits; words are all required), facets as always
+                     have hits; words are all required), with the six facets (facets=...)
   filtered.urls      --urls queries combining type, year_from/year_to, region and theme (at least
-                     one filter; values from the server's own facets), half of them with a q word
+                     one filter; values from the server's own facets), half of them with a q word;
+                     no facets
   manifest.json      the parameters and counts
 
-The facet values (types, years, regions, themes) are read from the server: GET /api/v1/works?limit=1
-(every answer carries facets over the matching works; without q, over all of them).
+The facet values (types, years, regions, themes) are read from the server: GET
+/api/v1/works?limit=1&facets=type,year,region,theme (without q, over all the works).
 """
 
 import argparse
@@ -40,6 +41,7 @@ the a an of and or in on at to for with without from by as into between its thei
 case study analysis approach toward towards
 auprès face facing quand when exemple épreuve place lieu lieux saint
 """.split())
+ALL_FACETS = ["type", "year", "theme", "region", "institution", "language"]
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -78,7 +80,7 @@ def main():
     words = top + rng.sample(tail, min(80, len(tail)))
 
     # Facet values from the server.
-    req = urllib.request.Request(args.base + "/api/v1/works?limit=1")
+    req = urllib.request.Request(args.base + "/api/v1/works?limit=1&facets=type,year,region,theme")
     if args.api_key:
         req.add_header("X-API-Key", args.api_key)
     with urllib.request.urlopen(req, timeout=120) as r:
@@ -98,7 +100,7 @@ def main():
     two = []
     for _ in range(args.urls):
         a, b = rng.sample(rng.choice(titles), 2)
-        two.append(url([("q", f"{a} {b}")]))
+        two.append(url([("q", f"{a} {b}"), ("facets", ",".join(ALL_FACETS))]))
     filtered = []
     while len(filtered) < args.urls:
         p = []

@@ -246,7 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchParse { files } => cli::bench::bench_parse(&files),
         Command::BenchNormalize { dumps, rounds } => cli::bench::bench_normalize(&dumps, rounds),
-        Command::BenchSearch { works } => cli::bench::bench_search(works),
+        Command::BenchSearch { works, keep } => cli::bench::bench_search(works, keep.as_deref()),
         Command::BenchBarometer { works } => cli::bench::bench_barometer(works),
         Command::DedupEval { file, json, errors } => {
             cli::dedup_eval::dedup_eval(&file, json, errors)

@@ -238,9 +238,24 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
     });
     check("access=open&source=hal", &|w| w["access"] == "open");
 
-    // Facets count the matching works.
-    let everything = get_json(&server, "/api/v1/works?limit=1");
+    // Facets are counted when asked, and only those asked.
+    let plain = get_json(&server, "/api/v1/works?limit=1");
+    assert_eq!(plain["facets"], json!({}), "none by default");
+    assert_eq!(plain["total_exact"], true, "few works are counted");
+    let everything = get_json(
+        &server,
+        "/api/v1/works?limit=1&facets=type,region,institution",
+    );
+    assert_eq!(
+        everything["facets"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["institution", "region", "type"]
+    );
     let total = everything["total"].as_u64().unwrap();
+    assert_eq!(total, plain["total"].as_u64().unwrap());
     assert!(total > 100, "{total}");
     let types: u64 = everything["facets"]["type"]
         .as_array()
@@ -495,7 +510,8 @@ fn rest_json_shapes_are_pinned_by_snapshots() {
         json_snapshot(&response.text(), &volatile)
     };
     let json = "application/json";
-    let page = "/api/v1/works?source=hal&sort=date_desc&limit=2";
+    let page = "/api/v1/works?source=hal&sort=date_desc&limit=2\
+                &facets=type,year,theme,region,institution,language";
     insta::assert_snapshot!("search_page", snapshot(page, 200, json));
     let all = get_json(&server, "/api/v1/works?source=hal&limit=100");
     let work = all["items"]

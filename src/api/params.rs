@@ -2,7 +2,7 @@
 //! a problem document naming the parameter, what it expects and what it got.
 
 use super::problem::Problem;
-use crate::index::{SearchQuery, Sort};
+use crate::index::{Facet, SearchQuery, Sort};
 use crate::vocab::DegreeType;
 
 /// A search or an export, checked: the index's query, and the export's `format`.
@@ -15,7 +15,7 @@ pub struct WorkParams {
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
 pub const ACCESS: [&str; 4] = ["open", "embargoed", "restricted", "unknown"];
-const KNOWN: [&str; 15] = [
+const KNOWN: [&str; 17] = [
     "q",
     "type",
     "year_from",
@@ -29,6 +29,8 @@ const KNOWN: [&str; 15] = [
     "sort",
     "limit",
     "cursor",
+    "facets",
+    "total",
     "format",
     "api_key",
 ];
@@ -48,7 +50,7 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                 key,
                 format!(
                     "unknown parameter `{key}`; known: {}",
-                    KNOWN[..14].join(", ")
+                    KNOWN[..16].join(", ")
                 ),
             ));
         }
@@ -135,6 +137,19 @@ pub fn parse(query: &str, export: bool) -> Result<WorkParams, Problem> {
                     })?;
             }
             "cursor" if !export => search.cursor = text(),
+            "facets" if !export => search.facets = facets(&value)?,
+            "total" if !export => {
+                search.exact_total = match value.as_str() {
+                    "exact" => true,
+                    "estimate" => false,
+                    _ => {
+                        return Err(Problem::invalid_parameter(
+                            "total",
+                            format!("`total` must be exact or estimate, got `{value}`"),
+                        ));
+                    }
+                }
+            }
             "format" if export => format = text(),
             "api_key" => {}
             other => {
@@ -192,6 +207,24 @@ pub fn parse_paging(query: &str) -> Result<(usize, usize), Problem> {
         ));
     }
     Ok((limit, offset.unwrap_or(0)))
+}
+
+/// `facets=type,year`: each facet once, in the order given; blank asks for none.
+fn facets(value: &str) -> Result<Vec<Facet>, Problem> {
+    let mut facets = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let facet = Facet::from_name(name).ok_or_else(|| {
+            let names = Facet::ALL.map(Facet::name);
+            Problem::invalid_parameter(
+                "facets",
+                format!("`facets` takes {}, got `{name}`", names.join(", ")),
+            )
+        })?;
+        if !facets.contains(&facet) {
+            facets.push(facet);
+        }
+    }
+    Ok(facets)
 }
 
 fn year(name: &str, value: &str) -> Result<i32, Problem> {
@@ -257,6 +290,19 @@ mod tests {
         assert!(detail("language=French").contains("ISO 639-1"));
         assert!(detail("format=csv").contains("export only"));
         assert!(parse("limit=5", true).is_err());
+        assert!(detail("facets=type,colour").contains("`facets` takes type, year"));
+        assert!(detail("total=some").contains("exact or estimate"));
+        assert!(
+            parse("facets=type", true).is_err(),
+            "exports have no facets"
+        );
+        let asked = parse("facets=year,+type,year,&total=exact", false)
+            .ok()
+            .map(|p| p.search);
+        assert_eq!(
+            asked.as_ref().map(|s| (s.facets.clone(), s.exact_total)),
+            Some((vec![Facet::Year, Facet::Type], true))
+        );
         assert_eq!(
             parse("format=csv&type=hdr", true)
                 .ok()
@@ -273,7 +319,7 @@ mod tests {
             b"q=coop%C3%A9ratives+-agricole&type=doctoral-thesis,hdr&year_from=2015&year_to=2020&sort=year_desc&limit=50",
             b"q=%22%C3%A9conomie+solidaire%22&region=FR-OCC&language=fr&theme=cooperatives&access=open",
             b"format=csv&q=title:(mutuelle&institution=Universit%C3%A9+de+Lyon&source=hal",
-            b"cursor=abc&limit=0&sort=relevance",
+            b"cursor=abc&limit=0&sort=relevance&facets=type,year&total=exact",
         ];
         crate::test_support::fuzz("works query", seeds, |bytes| {
             let query = String::from_utf8_lossy(bytes);

@@ -86,6 +86,7 @@ pub(super) async fn registered_sources(
             let runs = store.runs(Some(&registration.id))?;
             let mut count = crate::index::SearchQuery::default();
             count.filters.source = Some(registration.id.clone());
+            count.exact_total = true;
             let scheduled = Scheduled {
                 every,
                 plan: crate::schedule::Plan::of(&registration.id, every, &runs),

@@ -140,6 +140,10 @@ pub enum Command {
     BenchSearch {
         #[arg(long, default_value_t = 100_000)]
         works: usize,
+        /// Write the works into this data folder and keep it, for `essor --data DIR serve`
+        /// (bench/search_bench.sh); a folder already indexed is reused as it is.
+        #[arg(long)]
+        keep: Option<PathBuf>,
     },
     /// Measure building a barometer edition over synthetic works.
     #[command(hide = true)]

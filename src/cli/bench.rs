@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use essor::classify::{ThemeMatch, Thesaurus};
-use essor::index::{Filters, Index, SearchQuery, Sort};
+use essor::index::{Facet, Filters, Index, SearchQuery, Sort};
 use essor::normalize::{
     Access, DegreeType, Normalized, PartialDate, Person, Text, Title, normalize,
 };
@@ -219,38 +219,60 @@ fn normalize_harvested(source: &str, harvested: &HarvestedRecord) -> anyhow::Res
 
 /// `count` synthetic works (Zipf-distributed words, French and English, a spread of types,
 /// years, regions and themes) written to a scratch store and indexed; then the latency of a few
-/// searches (median and worst of 30, and the 50th page), and of listing every id.
-pub fn bench_search(count: usize) -> anyhow::Result<ExitCode> {
-    in_scratch("search", |scratch| search_figures(scratch, count))
+/// searches (median and worst of 30, and the 50th page; without facets, then with all six),
+/// and of listing every id. With `keep`, the store and index are written there and kept (or
+/// reused when already indexed).
+pub fn bench_search(count: usize, keep: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let Some(dir) = keep else {
+        return in_scratch("search", |scratch| search_figures(scratch, count, false));
+    };
+    let reuse = dir.join("index").is_dir();
+    std::fs::create_dir_all(dir)?;
+    search_figures(dir, count, reuse)?;
+    Ok(ExitCode::SUCCESS)
 }
 
-fn search_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
-    let store = Store::open(scratch)?;
+fn search_figures(dir: &Path, count: usize, reuse: bool) -> anyhow::Result<()> {
+    let store = Store::open(dir)?;
+    let index_dir = dir.join("index");
+    if reuse {
+        println!("reusing the works and index in {}", dir.display());
+    } else {
+        write_and_index(&store, &index_dir, count)?;
+    }
+    let index = Index::open(&index_dir)?;
+    search_latencies(&index)
+}
+
+fn write_and_index(store: &Store, index_dir: &Path, count: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut synthetic = SyntheticWorks::new(5);
     let mut batch = Vec::new();
     for n in 0..count {
         batch.push(synthetic.work(n));
         if batch.len() == 5_000 {
-            write_works(&store, &batch)?;
+            write_works(store, &batch)?;
             batch.clear();
         }
     }
-    write_works(&store, &batch)?;
+    write_works(store, &batch)?;
     println!(
         "{count} works written to the store in {:?}",
         started.elapsed()
     );
-    let index_dir = scratch.join("index");
-    let index = Index::open(&index_dir)?;
+    let index = Index::open(index_dir)?;
     let started = Instant::now();
-    index.rebuild(&store)?;
+    index.rebuild(store)?;
     println!("indexed in {:?}", started.elapsed());
     let mut size = 0;
-    for entry in std::fs::read_dir(&index_dir)? {
+    for entry in std::fs::read_dir(index_dir)? {
         size += entry?.metadata()?.len();
     }
     println!("index size {} MB", size / 1_000_000);
+    Ok(())
+}
+
+fn search_latencies(index: &Index) -> anyhow::Result<()> {
     let cases = [
         (
             "match all, date desc",
@@ -288,13 +310,17 @@ fn search_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
             Sort::Relevance,
         ),
     ];
-    for (name, q, filters, sort) in cases {
+    let with_facets = cases.into_iter().flat_map(|(name, q, filters, sort)| {
+        [false, true].map(|facets| (name, q, filters.clone(), sort, facets))
+    });
+    for (name, q, filters, sort, facets) in with_facets {
         let search = SearchQuery {
             q: q.map(str::to_owned),
             filters,
             sort,
             limit: 20,
-            cursor: None,
+            facets: if facets { Facet::ALL.to_vec() } else { vec![] },
+            ..SearchQuery::default()
         };
         let mut times = Vec::new();
         let mut page = index.search(&search)?;
@@ -315,8 +341,14 @@ fn search_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
         index.search(&deep)?;
         let deep_time = started.elapsed();
         println!(
-            "{name}: {} matches, p50 {:?}, max {:?}, page 50 {:?}",
+            "{name}{}: {} matches ({}), p50 {:?}, max {:?}, page 50 {:?}",
+            if facets { " + 6 facets" } else { "" },
             page.total,
+            if page.total_exact {
+                "exact"
+            } else {
+                "estimate"
+            },
             times[times.len() / 2],
             times[times.len() - 1],
             deep_time

@@ -1,30 +1,21 @@
-//! The collector behind cursor paging and facets: one pass over the matches that counts them
-//! all, counts their facet values, and keeps the best `limit` of those strictly after the
-//! cursor. Cost O(matches · log limit) per page whatever the page's depth.
+//! The collector behind cursor paging: keeps the best `limit` matches strictly after the
+//! cursor (and says whether one more follows). By relevance it lets tantivy skip the blocks
+//! of postings that cannot beat the worst kept match (block-max WAND), so a broad query costs
+//! about as much as a narrow one and the matches are not counted; by date it visits every
+//! match, reading the date column, and counts them. Cost per page whatever its depth.
 //!
 //! Within a segment, ids are compared by their fast-field ordinal (the segment's dictionary is
 //! sorted, so ordinal order is id order); strings are read only for the few kept per segment.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn, TermOrdHit};
+use tantivy::query::Weight;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TantivyError};
 
 use super::cursor::Sort;
 use super::schema::names;
-
-/// Facet values kept per facet (the years are all kept: they are few and charted in order).
-pub const FACET_TOP: usize = 50;
-
-/// The facets, in the order `Facets` lists them.
-pub const FACET_FIELDS: [&str; 5] = [
-    names::F_TYPE,
-    names::F_THEME,
-    names::F_REGION,
-    names::F_INSTITUTION,
-    names::F_LANGUAGE,
-];
 
 /// One collected match, ready to be returned or compared across segments.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,28 +28,13 @@ pub struct Collected {
 /// What a page collection gives.
 #[derive(Debug, Default)]
 pub struct PageFruit {
-    /// Every match of the query.
-    pub total: u64,
-    /// Matches after the cursor (so the caller knows whether another page follows).
-    pub after_cursor: u64,
+    /// Every match of the query, when the collection visited them all (date orders); `None`
+    /// when block-max pruning skipped some (relevance).
+    pub total: Option<u64>,
+    /// Whether more matches follow the page.
+    pub more: bool,
     /// The first `limit` matches after the cursor, in order.
     pub hits: Vec<Collected>,
-    pub facets: Option<FacetCounts>,
-}
-
-/// Facet counts of all the matches.
-#[derive(Debug, Default)]
-pub struct FacetCounts {
-    /// Per field of `FACET_FIELDS`, (value, count), most frequent first, at most `FACET_TOP`.
-    pub fields: Vec<Vec<(String, u64)>>,
-    /// (year, count) by year.
-    pub years: Vec<(i64, u64)>,
-}
-
-/// One segment's facet counts, by value.
-pub struct SegmentFacetCounts {
-    fields: Vec<HashMap<String, u64>>,
-    years: HashMap<i64, u64>,
 }
 
 pub struct PageCollector {
@@ -66,7 +42,6 @@ pub struct PageCollector {
     /// (rank, id) of the last item already returned.
     pub after: Option<(u64, String)>,
     pub limit: usize,
-    pub facets: bool,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -98,24 +73,15 @@ pub struct SegmentPage {
     dates: Column<i64>,
     /// The cursor within this segment: its rank and the first id ordinal greater than its id.
     after: Option<(u64, u64)>,
-    limit: usize,
+    /// `limit + 1`: the one beyond the page says that another page follows.
+    keep: usize,
     heap: BinaryHeap<Candidate>,
     total: u64,
-    after_cursor: u64,
-    facets: Option<SegmentFacets>,
-}
-
-struct SegmentFacets {
-    columns: Vec<Option<(StrColumn, Vec<u64>)>>,
-    years: Column<i64>,
-    year_counts: HashMap<i64, u64>,
 }
 
 pub struct SegmentFruit {
     total: u64,
-    after_cursor: u64,
     hits: Vec<Collected>,
-    facets: Option<SegmentFacetCounts>,
 }
 
 impl Collector for PageCollector {
@@ -140,32 +106,15 @@ impl Collector for PageCollector {
             (Some((rank, _)), None) => Some((*rank, 0)),
             (None, _) => None,
         };
-        let facets = if self.facets {
-            let mut columns = Vec::with_capacity(FACET_FIELDS.len());
-            for name in FACET_FIELDS {
-                columns.push(fast.str(name)?.map(|column| {
-                    let counts = vec![0; column.num_terms()];
-                    (column, counts)
-                }));
-            }
-            Some(SegmentFacets {
-                columns,
-                years: fast.i64(names::YEAR)?,
-                year_counts: HashMap::new(),
-            })
-        } else {
-            None
-        };
+        let keep = self.limit.saturating_add(1);
         Ok(SegmentPage {
             sort: self.sort,
             ids,
             dates: fast.i64(names::DATE)?,
             after,
-            limit: self.limit,
-            heap: BinaryHeap::with_capacity(self.limit.min(10_000) + 1),
+            keep,
+            heap: BinaryHeap::with_capacity(keep.min(10_001)),
             total: 0,
-            after_cursor: 0,
-            facets,
         })
     }
 
@@ -173,47 +122,69 @@ impl Collector for PageCollector {
         self.sort == Sort::Relevance
     }
 
+    /// By relevance, tantivy's pruning walk: each match it hands over scores above the
+    /// threshold returned for the previous one, which is (just below) the worst kept score once
+    /// the heap is full, so blocks whose best possible score is lower are skipped.
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment_ord: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<tantivy::Result<SegmentFruit>> {
+        let mut page = self.for_segment(segment_ord, reader)?;
+        if self.sort != Sort::Relevance {
+            let alive = reader.alive_bitset();
+            weight.for_each_no_score(reader, &mut |docs| {
+                for &doc in docs {
+                    if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                        page.collect(doc, 0.0);
+                    }
+                }
+            })?;
+            return Ok(page.harvest());
+        }
+        let alive = reader.alive_bitset();
+        let mut threshold = Score::MIN;
+        weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                page.collect(doc, score);
+                threshold = page.threshold();
+            }
+            threshold
+        })?;
+        Ok(page.harvest())
+    }
+
     fn merge_fruits(
         &self,
         fruits: Vec<tantivy::Result<SegmentFruit>>,
     ) -> tantivy::Result<PageFruit> {
-        let mut page = PageFruit::default();
-        let mut facet_sums: Vec<HashMap<String, u64>> = vec![HashMap::new(); FACET_FIELDS.len()];
-        let mut year_sums: HashMap<i64, u64> = HashMap::new();
+        let mut total = 0;
+        let mut hits = Vec::new();
         for fruit in fruits {
             let fruit = fruit?;
-            page.total += fruit.total;
-            page.after_cursor += fruit.after_cursor;
-            page.hits.extend(fruit.hits);
-            if let Some(facets) = fruit.facets {
-                for (sum, counts) in facet_sums.iter_mut().zip(facets.fields) {
-                    for (value, count) in counts {
-                        *sum.entry(value).or_default() += count;
-                    }
-                }
-                for (year, count) in facets.years {
-                    *year_sums.entry(year).or_default() += count;
-                }
-            }
+            total += fruit.total;
+            hits.extend(fruit.hits);
         }
-        page.hits
-            .sort_by(|a, b| (a.rank, &a.id).cmp(&(b.rank, &b.id)));
-        page.hits.truncate(self.limit);
-        if self.facets {
-            let fields = facet_sums
-                .into_iter()
-                .map(|sums| {
-                    let mut counts: Vec<(String, u64)> = sums.into_iter().collect();
-                    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                    counts.truncate(FACET_TOP);
-                    counts
-                })
-                .collect();
-            let mut years: Vec<(i64, u64)> = year_sums.into_iter().collect();
-            years.sort_unstable();
-            page.facets = Some(FacetCounts { fields, years });
+        hits.sort_by(|a, b| (a.rank, &a.id).cmp(&(b.rank, &b.id)));
+        let more = hits.len() > self.limit;
+        hits.truncate(self.limit);
+        Ok(PageFruit {
+            total: (self.sort != Sort::Relevance).then_some(total),
+            more,
+            hits,
+        })
+    }
+}
+
+impl SegmentPage {
+    /// The score a match must exceed to enter the full heap: just below the worst kept one's,
+    /// since an equal score with a smaller id still enters.
+    fn threshold(&self) -> Score {
+        match self.heap.peek() {
+            Some(worst) if self.heap.len() >= self.keep => worst.score.next_down(),
+            _ => Score::MIN,
         }
-        Ok(page)
     }
 }
 
@@ -222,27 +193,23 @@ impl SegmentCollector for SegmentPage {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
-        if let Some(facets) = &mut self.facets {
-            for (column, counts) in facets.columns.iter_mut().flatten() {
-                for ord in column.term_ords(doc) {
-                    if let Some(count) = counts.get_mut(ord as usize) {
-                        *count += 1;
-                    }
-                }
-            }
-            if let Some(year) = facets.years.first(doc) {
-                *facets.year_counts.entry(year).or_default() += 1;
-            }
-        }
-        let Some(id_ord) = self.ids.as_ref().and_then(|ids| ids.ords().first(doc)) else {
-            return;
-        };
         let date = match self.sort {
             Sort::Relevance => 0,
             Sort::DateAsc | Sort::DateDesc => self.dates.first(doc).unwrap_or(0),
         };
+        let rank = self.sort.rank(score, date);
+        // Most matches of a broad query rank below the kept ones (or before the cursor): they
+        // are dropped before their id is read.
+        if self.after.is_some_and(|(after, _)| rank < after)
+            || (self.heap.len() >= self.keep && self.heap.peek().is_some_and(|w| rank > w.rank))
+        {
+            return;
+        }
+        let Some(id_ord) = self.ids.as_ref().and_then(|ids| ids.ords().first(doc)) else {
+            return;
+        };
         let candidate = Candidate {
-            rank: self.sort.rank(score, date),
+            rank,
             id_ord,
             score,
         };
@@ -251,11 +218,7 @@ impl SegmentCollector for SegmentPage {
         {
             return;
         }
-        self.after_cursor += 1;
-        if self.limit == 0 {
-            return;
-        }
-        if self.heap.len() < self.limit {
+        if self.heap.len() < self.keep {
             self.heap.push(candidate);
         } else if let Some(mut worst) = self.heap.peek_mut()
             && candidate < *worst
@@ -278,42 +241,16 @@ impl SegmentCollector for SegmentPage {
                 });
             }
         }
-        let facets = match self.facets {
-            None => None,
-            Some(facets) => {
-                let mut fields = Vec::with_capacity(facets.columns.len());
-                for column in facets.columns {
-                    let mut values = HashMap::new();
-                    if let Some((column, counts)) = column {
-                        let (ords, counts): (Vec<u64>, Vec<u64>) = counts
-                            .into_iter()
-                            .enumerate()
-                            .filter(|(_, count)| *count > 0)
-                            .map(|(ord, count)| (ord as u64, count))
-                            .unzip();
-                        let names = ords_to_strings(&column, ords)?;
-                        values.extend(names.into_iter().zip(counts));
-                    }
-                    fields.push(values);
-                }
-                Some(SegmentFacetCounts {
-                    fields,
-                    years: facets.year_counts,
-                })
-            }
-        };
         Ok(SegmentFruit {
             total: self.total,
-            after_cursor: self.after_cursor,
             hits,
-            facets,
         })
     }
 }
 
 /// The strings of term ordinals, in the order given, reading the dictionary once in ordinal
 /// order (a lookup per ordinal would decode a dictionary block each time).
-fn ords_to_strings(column: &StrColumn, ords: Vec<u64>) -> std::io::Result<Vec<String>> {
+pub(super) fn ords_to_strings(column: &StrColumn, ords: Vec<u64>) -> std::io::Result<Vec<String>> {
     let mut by_ord: Vec<(u64, usize)> = ords.into_iter().enumerate().map(|(i, o)| (o, i)).collect();
     by_ord.sort_unstable();
     let sorted: Vec<u64> = by_ord.iter().map(|(ord, _)| *ord).collect();

@@ -9,6 +9,7 @@
 mod collector;
 mod cursor;
 mod document;
+mod facets;
 mod query;
 mod schema;
 mod search;
@@ -23,9 +24,10 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyError};
 use crate::store::StoreError;
 
 pub use cursor::Sort;
+pub use facets::{FACET_TOP, Facet, Facets};
 pub use query::{Filters, SearchQuery};
 pub use schema::SCHEMA_VERSION;
-pub use search::{Facets, Hit, Ids, SearchPage};
+pub use search::{COUNT_EXACT_UP_TO, Hit, Ids, SearchPage};
 pub use update::IndexReport;
 
 use schema::Fields;

@@ -15,6 +15,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::SearchError;
 use super::cursor::Sort;
+use super::facets::Facet;
 use super::schema::Fields;
 
 /// A search: text, filters, order, page size and the cursor of the previous page.
@@ -31,6 +32,13 @@ pub struct SearchQuery {
     pub limit: usize,
     /// `next_cursor` of the previous page, unchanged.
     pub cursor: Option<String>,
+    /// The facets to count over every match (none by default: each costs a walk over the
+    /// matches).
+    pub facets: Vec<Facet>,
+    /// Count every match even where an estimate would do (see [`Index::search`]).
+    ///
+    /// [`Index::search`]: super::Index::search
+    pub exact_total: bool,
 }
 
 /// Exact filters, all of which a work must pass. Values are compared as the index stores them:

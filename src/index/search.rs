@@ -1,25 +1,33 @@
-//! Searching: one page of hits with the total, facets and the next cursor; and every matching
-//! id in order, for exports, paged internally over one snapshot of the index.
+//! Searching: one page of hits with the total, the asked facets and the next cursor; and every
+//! matching id in order, for exports, paged internally over one snapshot of the index.
 
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use tantivy::Searcher;
-use tantivy::query::Query;
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{DocSet, Searcher, TERMINATED};
 
-use super::collector::{Collected, PageCollector};
+use super::collector::{Collected, PageCollector, PageFruit};
 use super::cursor::{Cursor, Sort};
+use super::facets::{FacetCollector, Facets};
 use super::query::{SearchQuery, build};
 use super::{Index, MAX_LIMIT, SearchError};
+
+/// Matches counted one by one before the rest are estimated (unless an exact total is asked).
+pub const COUNT_EXACT_UP_TO: u64 = 10_000;
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchPage {
-    /// Every work that matches, on all pages.
+    /// Every work that matches, on all pages: exact when `total_exact`, else an estimate.
     pub total: u64,
+    /// Whether `total` was counted (facets asked, a date order, an exact total asked, or at
+    /// most [`COUNT_EXACT_UP_TO`] matches) rather than estimated.
+    pub total_exact: bool,
     pub items: Vec<Hit>,
     /// The cursor of the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// The facets asked for (the others are empty).
     pub facets: Facets,
 }
 
@@ -31,49 +39,60 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// Counts of the matching works by value, most frequent first (at most 50 values), except
-/// `year`: every year, in order. Works without a value for a facet are not counted in it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Facets {
-    pub r#type: Vec<(String, u64)>,
-    pub year: Vec<(String, u64)>,
-    pub theme: Vec<(String, u64)>,
-    pub region: Vec<(String, u64)>,
-    pub institution: Vec<(String, u64)>,
-    pub language: Vec<(String, u64)>,
-}
-
 impl Index {
     /// One page of a search. Relevance order is stable while the index does not change; date
     /// orders are stable across updates too (a work changed meanwhile may move).
+    ///
+    /// What it costs: the page itself is a pruned walk by relevance (broad queries cost little
+    /// more than narrow ones) and a walk over every match by date; facets add a walk over every
+    /// match reading their columns; without facets or a date order, the total is counted up to
+    /// [`COUNT_EXACT_UP_TO`] matches and extrapolated beyond, unless `exact_total` asks for
+    /// a full count.
     pub fn search(&self, search: &SearchQuery) -> Result<SearchPage, SearchError> {
+        self.search_counting_up_to(search, COUNT_EXACT_UP_TO)
+    }
+
+    pub(super) fn search_counting_up_to(
+        &self,
+        search: &SearchQuery,
+        count_up_to: u64,
+    ) -> Result<SearchPage, SearchError> {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?;
-        let collector = PageCollector {
-            sort: search.sort,
-            after: after.map(|c| (c.rank, c.id)),
-            limit: search.limit.min(MAX_LIMIT),
-            facets: true,
+        let searcher = self.reader.searcher();
+        let limit = search.limit.min(MAX_LIMIT);
+        let fruit = if limit == 0 {
+            PageFruit::default()
+        } else {
+            let collector = PageCollector {
+                sort: search.sort,
+                after: after.map(|c| (c.rank, c.id)),
+                limit,
+            };
+            searcher.search(&query, &collector)?
         };
-        let fruit = self.reader.searcher().search(&query, &collector)?;
-        let next_cursor = next_cursor(search.sort, &fruit.hits, fruit.after_cursor);
-        let counts = fruit.facets.unwrap_or_default();
-        let mut fields = counts.fields.into_iter();
-        let mut next = || fields.next().unwrap_or_default();
-        let facets = Facets {
-            r#type: next(),
-            theme: next(),
-            region: next(),
-            institution: next(),
-            language: next(),
-            year: counts
-                .years
-                .into_iter()
-                .map(|(year, count)| (year.to_string(), count))
-                .collect(),
+        let (total, total_exact, facets) = if !search.facets.is_empty() {
+            let counted = searcher.search(
+                &query,
+                &FacetCollector {
+                    facets: search.facets.clone(),
+                },
+            )?;
+            (counted.total, true, counted.facets)
+        } else if let Some(total) = fruit.total {
+            (total, true, Facets::default())
+        } else {
+            let budget = (!search.exact_total).then_some(count_up_to);
+            let (total, exact) = count(&searcher, query.as_ref(), budget)?;
+            (total, exact, Facets::default())
         };
+        let next_cursor = fruit
+            .more
+            .then(|| fruit.hits.last().map(|last| cursor(search.sort, last)))
+            .flatten();
         Ok(SearchPage {
-            total: fruit.total,
+            total,
+            total_exact,
             items: fruit.hits.into_iter().map(hit(search.sort)).collect(),
             next_cursor,
             facets,
@@ -137,7 +156,6 @@ impl Iterator for Ids {
             sort: self.sort,
             after: self.after.take(),
             limit: self.batch_size,
-            facets: false,
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
             Ok(fruit) => fruit,
@@ -146,7 +164,7 @@ impl Iterator for Ids {
                 return Some(Err(error.into()));
             }
         };
-        self.done = fruit.after_cursor <= fruit.hits.len() as u64;
+        self.done = !fruit.more;
         self.after = fruit.hits.last().map(|last| (last.rank, last.id.clone()));
         self.batch = fruit.hits.into_iter().map(|hit| hit.id).collect();
         self.batch.pop_front().map(Ok)
@@ -166,16 +184,54 @@ fn parse_cursor(search: &SearchQuery) -> Result<Option<Cursor>, SearchError> {
         .transpose()
 }
 
-fn next_cursor(sort: Sort, hits: &[Collected], after_cursor: u64) -> Option<String> {
-    let last = hits.last()?;
-    (after_cursor > hits.len() as u64).then(|| {
-        Cursor {
-            sort,
-            rank: last.rank,
-            id: last.id.clone(),
+fn cursor(sort: Sort, last: &Collected) -> String {
+    Cursor {
+        sort,
+        rank: last.rank,
+        id: last.id.clone(),
+    }
+    .encode()
+}
+
+/// The matches of `query`: exactly without a budget (tantivy's count, which skips scoring and
+/// reads term frequencies where it can), else counted one by one up to `budget` and then
+/// extrapolated over the documents not walked (ids are not ordered by content, so the matches
+/// seen are a fair sample). Returns (total, exact).
+fn count(
+    searcher: &Searcher,
+    query: &dyn Query,
+    budget: Option<u64>,
+) -> Result<(u64, bool), SearchError> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let readers = searcher.segment_readers();
+    let Some(budget) = budget else {
+        let mut total = 0;
+        for reader in readers {
+            total += u64::from(weight.count(reader)?);
         }
-        .encode()
-    })
+        return Ok((total, true));
+    };
+    let all_docs: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
+    let (mut counted, mut walked) = (0u64, 0u64);
+    for reader in readers {
+        let alive = reader.alive_bitset();
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                counted += 1;
+                if counted >= budget.max(1) {
+                    walked += u64::from(doc) + 1;
+                    let rest = all_docs.saturating_sub(walked);
+                    let estimate = counted + (counted as f64 * rest as f64 / walked as f64) as u64;
+                    return Ok((estimate.min(searcher.num_docs()), false));
+                }
+            }
+            doc = scorer.advance();
+        }
+        walked += u64::from(reader.max_doc());
+    }
+    Ok((counted, true))
 }
 
 fn hit(sort: Sort) -> impl Fn(Collected) -> Hit {

@@ -533,10 +533,12 @@ fn facets_count_every_match() {
         .index
         .search(&SearchQuery {
             limit: 1,
+            facets: Facet::ALL.to_vec(),
             ..SearchQuery::default()
         })
         .expect("search");
     assert_eq!(page.total, 4);
+    assert!(page.total_exact);
     assert_eq!(page.items.len(), 1);
     let pairs = |values: &[(&str, u64)]| -> Vec<(String, u64)> {
         values.iter().map(|(v, c)| ((*v).to_owned(), *c)).collect()
@@ -567,9 +569,63 @@ fn facets_count_every_match() {
     assert_eq!(facets.language, pairs(&[("fr", 3), ("en", 1)]));
 
     // Facets follow the query.
-    let page = f.index.search(&query("cheval")).expect("search");
+    let mut search = query("cheval");
+    search.facets = vec![Facet::Year, Facet::Type];
+    let page = f.index.search(&search).expect("search");
     assert_eq!(page.facets.r#type, pairs(&[("doctoral-thesis", 2)]));
     assert_eq!(page.facets.year, pairs(&[("2019", 1), ("2021", 1)]));
+    assert!(page.facets.theme.is_empty(), "not asked");
+}
+
+#[test]
+fn facets_are_counted_only_when_asked() {
+    let f = fixture(&corpus());
+    let page = f.index.search(&query("cheval")).expect("search");
+    assert_eq!(page.facets, Facets::default());
+    assert_eq!(page.total, 2);
+    assert!(page.total_exact, "few matches are counted");
+    let mut search = query("cheval");
+    search.facets = vec![Facet::Language];
+    let page = f.index.search(&search).expect("search");
+    assert_eq!(page.facets.language, vec![("fr".to_owned(), 2)]);
+    assert!(page.facets.r#type.is_empty() && page.facets.year.is_empty());
+}
+
+#[test]
+fn totals_beyond_the_budget_are_estimated_unless_exact_is_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let index = Index::open(&dir.path().join("index")).expect("index");
+    for chunk in many(700).chunks(150) {
+        write(&store, chunk);
+        index.update(&store).expect("update");
+    }
+    // filler3: one work in seven (100), spread over every segment.
+    let mut search = query("filler3");
+    search.limit = 10;
+    let estimated = index.search_counting_up_to(&search, 20).expect("search");
+    assert!(!estimated.total_exact);
+    assert!(
+        (70..=140).contains(&estimated.total),
+        "estimate {}",
+        estimated.total
+    );
+    assert_eq!(estimated.items.len(), 10, "the page is whole");
+    assert!(estimated.next_cursor.is_some());
+    let counted = index.search_counting_up_to(&search, 1_000).expect("search");
+    assert_eq!((counted.total, counted.total_exact), (100, true));
+    search.exact_total = true;
+    let exact = index.search_counting_up_to(&search, 20).expect("search");
+    assert_eq!((exact.total, exact.total_exact), (100, true));
+    // Facets and date orders count every match anyway.
+    search.exact_total = false;
+    search.facets = vec![Facet::Type];
+    let with_facets = index.search_counting_up_to(&search, 20).expect("search");
+    assert_eq!((with_facets.total, with_facets.total_exact), (100, true));
+    search.facets = Vec::new();
+    search.sort = Sort::DateDesc;
+    let by_date = index.search_counting_up_to(&search, 20).expect("search");
+    assert_eq!((by_date.total, by_date.total_exact), (100, true));
 }
 
 /// `count` works whose titles repeat a word a varying number of times (so scores tie in
@@ -649,7 +705,7 @@ fn cursor_paging_returns_every_match_once_in_each_order() {
                 filters,
                 sort,
                 limit: 7,
-                cursor: None,
+                ..SearchQuery::default()
             };
             let (hits, total) = all_pages(&index, search.clone());
             let unique: BTreeSet<&str> = hits.iter().map(|h| h.id.as_str()).collect();
@@ -692,6 +748,7 @@ fn last_page_has_no_cursor_and_limit_zero_only_counts() {
     assert_eq!(page.items.len(), 4);
     assert_eq!(page.next_cursor, None, "exactly one full page");
     search.limit = 0;
+    search.facets = vec![Facet::Language];
     let page = f.index.search(&search).expect("search");
     assert!(page.items.is_empty());
     assert_eq!(page.total, 4);

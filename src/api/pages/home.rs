@@ -13,7 +13,7 @@ use super::{
 };
 use crate::api::AppState;
 use crate::barometer::EditionStatus;
-use crate::index::{SearchQuery, Sort};
+use crate::index::{Facet, SearchQuery, Sort};
 
 /// Works the home page lists as the latest.
 const LATEST: usize = 8;
@@ -48,6 +48,7 @@ fn holdings(state: &AppState) -> Result<Holdings, String> {
         .index
         .search(&SearchQuery {
             limit: 0,
+            facets: vec![Facet::Type, Facet::Theme, Facet::Region],
             ..SearchQuery::default()
         })
         .map_err(|e| e.to_string())?

@@ -15,7 +15,7 @@ use super::{
 use crate::api::AppState;
 use crate::api::params;
 use crate::export::summary;
-use crate::index::{Facets, SearchError, Sort};
+use crate::index::{Facet, Facets, SearchError, Sort};
 use crate::vocab::Lang;
 use crate::works::Work;
 
@@ -130,7 +130,9 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
     };
     let search = parsed.search;
     let (index, store) = (state.index.clone(), state.store.clone());
-    let asked = search.clone();
+    // The page shows every facet.
+    let mut asked = search.clone();
+    asked.facets = Facet::ALL.to_vec();
     let found = tokio::task::spawn_blocking(move || {
         let page = index.search(&asked).map_err(Failure::Search)?;
         let works = store
@@ -170,7 +172,7 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
     let kept: Vec<(String, String)> = visit
         .query
         .iter()
-        .filter(|(key, _)| key != "cursor" && key != "limit")
+        .filter(|(key, _)| !["cursor", "limit", "facets", "total"].contains(&key.as_str()))
         .cloned()
         .collect();
     let page_href = |pairs: &[(String, String)]| {

@@ -15,7 +15,7 @@ use super::{Chrome, Link, Visit, html, not_found, region_label, thesaurus, unava
 use crate::api::AppState;
 use crate::api::rest;
 use crate::api::views::{RunRecordView, SourceInfo};
-use crate::index::SearchQuery;
+use crate::index::{Facet, SearchQuery};
 use crate::vocab::Lang;
 
 /// Harvests listed on a source's page.
@@ -244,6 +244,7 @@ pub async fn themes(State(state): State<AppState>, visit: Visit) -> Response {
     let counted = tokio::task::spawn_blocking(move || {
         index.search(&SearchQuery {
             limit: 0,
+            facets: vec![Facet::Theme],
             ..SearchQuery::default()
         })
     })

@@ -5,29 +5,39 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::export::Summary;
-use crate::index::Facets;
+use crate::index::{Facet, Facets};
 
 /// One page of search results.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorksPage {
-    /// Works matching the query and filters, on all pages.
+    /// Works matching the query and filters, on all pages: counted when `total_exact`, else
+    /// estimated (more than 10,000 matches, sorted by relevance, no facets, no `total=exact`).
     pub total: u64,
+    /// Whether `total` was counted rather than estimated.
+    pub total_exact: bool,
     pub items: Vec<SummaryView>,
     /// Pass it as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// The facets asked for with `facets`, and only those (an empty object by default).
     pub facets: FacetCounts,
 }
 
-/// Counts of the matching works by value (most frequent first; years in order).
+/// Counts of the matching works by value (most frequent first, at most 50; years in order),
+/// for each facet asked.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct FacetCounts {
-    #[serde(rename = "type")]
-    pub r#type: Vec<FacetValue>,
-    pub year: Vec<FacetValue>,
-    pub theme: Vec<FacetValue>,
-    pub region: Vec<FacetValue>,
-    pub institution: Vec<FacetValue>,
-    pub language: Vec<FacetValue>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<Vec<FacetValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<Vec<FacetValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Vec<FacetValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<Vec<FacetValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub institution: Option<Vec<FacetValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Vec<FacetValue>>,
 }
 
 // A value of a facet and how many works have it (the schema has no description).
@@ -50,15 +60,19 @@ impl FacetValue {
     }
 }
 
-impl From<&Facets> for FacetCounts {
-    fn from(f: &Facets) -> FacetCounts {
+impl FacetCounts {
+    /// The counts of the facets in `asked`.
+    pub fn asked(f: &Facets, asked: &[Facet]) -> FacetCounts {
+        let list = |facet: Facet, counts: &[(String, u64)]| {
+            asked.contains(&facet).then(|| FacetValue::list(counts))
+        };
         FacetCounts {
-            r#type: FacetValue::list(&f.r#type),
-            year: FacetValue::list(&f.year),
-            theme: FacetValue::list(&f.theme),
-            region: FacetValue::list(&f.region),
-            institution: FacetValue::list(&f.institution),
-            language: FacetValue::list(&f.language),
+            r#type: list(Facet::Type, &f.r#type),
+            year: list(Facet::Year, &f.year),
+            theme: list(Facet::Theme, &f.theme),
+            region: list(Facet::Region, &f.region),
+            institution: list(Facet::Institution, &f.institution),
+            language: list(Facet::Language, &f.language),
         }
     }
 }
