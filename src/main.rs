@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use essor::app::{self, AppError, Settings};
@@ -213,6 +214,15 @@ struct ServeArgs {
 enum WorksCommand {
     /// Bring works up to date with the store's records (harvests do it themselves).
     Update,
+    /// Derive every work again from the stored records (after a thesaurus or dedup rule
+    /// change): work ids are kept, and only the works that changed get new feed entries.
+    Rebuild {
+        /// A thesaurus file to classify with instead of the built-in one (same format as
+        /// `thesaurus/ess-themes.toml`): to see what a change of it would change. Later updates
+        /// use the built-in thesaurus again.
+        #[arg(long)]
+        thesaurus: Option<PathBuf>,
+    },
     /// One work with its members, per-field provenance and merge reasons (aliases resolved).
     Show { id: String },
 }
@@ -402,6 +412,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
             let (works, _index) = pipeline.update()?;
+            println!("{}", serde_json::to_string(&works)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Works {
+            command: WorksCommand::Rebuild { thesaurus },
+        } => {
+            let mut pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
+            if let Some(path) = thesaurus {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let thesaurus = essor::classify::Thesaurus::parse(&text)
+                    .with_context(|| format!("{}", path.display()))?;
+                pipeline = pipeline.with_thesaurus(thesaurus);
+            }
+            let (works, _index) = pipeline.rebuild_works()?;
             println!("{}", serde_json::to_string(&works)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -35,4 +35,5 @@ mod sources_theses;
 mod sources_validate;
 mod web_browser;
 mod web_pages;
+mod works_rebuild;
 mod works_two_sources;
