@@ -55,63 +55,56 @@ pub(super) fn rebuild(
     // 3. The works, a slice of groups per transaction: members analysed in full (on all cores)
     //    for their fields, a slice at a time, since a million full analyses do not fit in memory.
     let now = now_rfc3339();
-    let last = write_slices(&clustering.groups).len() - 1;
-    let groups = &clustering.groups;
-    for_each_analysed_slice(
-        store,
-        groups,
-        &records,
-        sources,
-        thesaurus,
-        |number, range, mut analysed| {
-            let groups = &groups[range.clone()];
-            report.problems += analysed
-                .values()
-                .map(|one| one.normalized.problems.len() as u64)
-                .sum::<u64>();
-            let durable = number == last;
-            store.update_works_bulk(durable, |tx| {
-                // Rows of the keyed tables are inserted in key order, after the works: random
-                // inserts into trees larger than the page cache cost a read each.
-                let mut record_work: Vec<(Member, String)> = Vec::new();
-                let mut stored: Vec<(Member, StoredFeatures)> = Vec::new();
-                for (offset, members) in groups.iter().enumerate() {
-                    let mut members: Vec<Member> =
-                        members.iter().map(|&index| member(index)).collect();
-                    members.sort();
-                    let mut work = Work {
-                        id: tx.new_work_id()?,
-                        datestamp: now.clone(),
-                        deleted: false,
-                        merged_into: None,
-                        aliases: Vec::new(),
-                        members,
-                        merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
-                        fields: None,
-                    };
-                    for (member, one) in take_fields(&mut work, &mut analysed, sources) {
-                        record_work.push((member.clone(), work.id.clone()));
-                        stored.push((member, one));
-                    }
-                    write_work(tx, &work, None)?;
-                    report.works_created += 1;
-                    rows.works += 1;
+    let slices = write_slices(&clustering.groups);
+    let last = slices.len() - 1;
+    for (number, range) in slices.into_iter().enumerate() {
+        let groups = &clustering.groups[range.clone()];
+        let mut analysed = analyse_groups(store, groups, &records, sources, thesaurus)?;
+        report.problems += analysed
+            .values()
+            .map(|one| one.normalized.problems.len() as u64)
+            .sum::<u64>();
+        let durable = number == last;
+        store.update_works_bulk(durable, |tx| {
+            // Rows of the keyed tables are inserted in key order, after the works: random
+            // inserts into trees larger than the page cache cost a read each.
+            let mut record_work: Vec<(Member, String)> = Vec::new();
+            let mut stored: Vec<(Member, StoredFeatures)> = Vec::new();
+            for (offset, members) in groups.iter().enumerate() {
+                let mut members: Vec<Member> = members.iter().map(|&index| member(index)).collect();
+                members.sort();
+                let mut work = Work {
+                    id: tx.new_work_id()?,
+                    datestamp: now.clone(),
+                    deleted: false,
+                    merged_into: None,
+                    aliases: Vec::new(),
+                    members,
+                    merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
+                    fields: None,
+                };
+                for (member, one) in take_fields(&mut work, &mut analysed, sources) {
+                    record_work.push((member.clone(), work.id.clone()));
+                    stored.push((member, one));
                 }
-                rows.record_work += record_work.len() as u64;
-                record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                for (member, id) in &record_work {
-                    tx.set_record_work(member.key(), id)?;
-                }
-                let (features, entries) = write_features(tx, stored)?;
-                rows.features += features;
-                rows.block_entries += entries;
-                if durable {
-                    tx.set_cursor(next)?;
-                }
-                Ok(())
-            })
-        },
-    )?;
+                write_work(tx, &work, None)?;
+                report.works_created += 1;
+                rows.works += 1;
+            }
+            rows.record_work += record_work.len() as u64;
+            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (member, id) in &record_work {
+                tx.set_record_work(member.key(), id)?;
+            }
+            let (features, entries) = write_features(tx, stored)?;
+            rows.features += features;
+            rows.block_entries += entries;
+            if durable {
+                tx.set_cursor(next)?;
+            }
+            Ok(())
+        })?;
+    }
     tracing::info!(
         records = report.records,
         features_ms = features_in.as_millis() as u64,
@@ -140,47 +133,6 @@ pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>>
     }
     slices.push(start..groups.len());
     slices
-}
-
-/// Calls `each` with every slice of [`write_slices`] in turn (its number, its range of groups,
-/// its members' full analyses), analysing the next slice while `each` writes the current one:
-/// the analysis runs on all cores, a write transaction on one.
-pub(super) fn for_each_analysed_slice(
-    store: &Store,
-    groups: &[Vec<usize>],
-    records: &[RecordKey],
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    mut each: impl FnMut(
-        usize,
-        std::ops::Range<usize>,
-        HashMap<RecordKey, Analysed>,
-    ) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let slices = write_slices(groups);
-    let analyse = |range: &std::ops::Range<usize>| {
-        analyse_groups(store, &groups[range.clone()], records, sources, thesaurus)
-    };
-    let analyse = &analyse;
-    std::thread::scope(|scope| {
-        let mut ahead = slices
-            .first()
-            .map(|first| scope.spawn(move || analyse(first)));
-        for (number, range) in slices.iter().enumerate() {
-            let analysed = ahead
-                .take()
-                .map(|handle| handle.join())
-                .transpose()
-                .map_err(|_| StoreError::corrupt("records", "a works thread panicked"))?
-                .transpose()?
-                .unwrap_or_default();
-            ahead = slices
-                .get(number + 1)
-                .map(|next| scope.spawn(move || analyse(next)));
-            each(number, range.clone(), analysed)?;
-        }
-        Ok(())
-    })
 }
 
 /// The full analysis of every member of `groups`, on all cores.

@@ -15,7 +15,8 @@
 use std::collections::HashMap;
 
 use super::rebuild::{
-    Clustered, cluster_all, for_each_analysed_slice, merge_reasons, take_fields, write_features,
+    Clustered, analyse_groups, cluster_all, merge_reasons, take_fields, write_features,
+    write_slices,
 };
 use super::{Member, SourceInfos, StoredFeatures, UpdateReport, Work, write_work};
 use crate::classify::Thesaurus;
@@ -81,87 +82,80 @@ pub fn rederive(
     let now = now_rfc3339();
     let mut ids: Vec<Option<String>> = kept.iter().map(|id| id.map(str::to_owned)).collect();
     store.clear_dedup_index()?;
-    let groups = &clustering.groups;
-    for_each_analysed_slice(
-        store,
-        groups,
-        &records,
-        sources,
-        thesaurus,
-        |_, range, mut analysed| {
-            let groups = &groups[range.clone()];
-            report.problems += analysed
-                .values()
-                .map(|one| one.normalized.problems.len() as u64)
-                .sum::<u64>();
-            let stored_works: Vec<Option<Work>> = store.works(
-                ids[range.clone()]
+    for range in write_slices(&clustering.groups) {
+        let groups = &clustering.groups[range.clone()];
+        let mut analysed = analyse_groups(store, groups, &records, sources, thesaurus)?;
+        report.problems += analysed
+            .values()
+            .map(|one| one.normalized.problems.len() as u64)
+            .sum::<u64>();
+        let stored_works: Vec<Option<Work>> = store.works(
+            ids[range.clone()]
+                .iter()
+                .map(|id| id.as_deref().unwrap_or("")),
+        )?;
+        store.update_works_bulk(false, |tx| {
+            let mut record_work: Vec<(Member, String)> = Vec::new();
+            let mut stored: Vec<(Member, StoredFeatures)> = Vec::new();
+            for ((offset, members), before) in groups.iter().enumerate().zip(stored_works) {
+                let group = range.start + offset;
+                let id = match &ids[group] {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = tx.new_work_id()?;
+                        ids[group] = Some(id.clone());
+                        id
+                    }
+                };
+                let mut members: Vec<Member> = members
                     .iter()
-                    .map(|id| id.as_deref().unwrap_or("")),
-            )?;
-            store.update_works_bulk(false, |tx| {
-                let mut record_work: Vec<(Member, String)> = Vec::new();
-                let mut stored: Vec<(Member, StoredFeatures)> = Vec::new();
-                for ((offset, members), before) in groups.iter().enumerate().zip(stored_works) {
-                    let group = range.start + offset;
-                    let id = match &ids[group] {
-                        Some(id) => id.clone(),
-                        None => {
-                            let id = tx.new_work_id()?;
-                            ids[group] = Some(id.clone());
-                            id
-                        }
-                    };
-                    let mut members: Vec<Member> = members
-                        .iter()
-                        .map(|&index| Member::from(&records[index]))
-                        .collect();
-                    members.sort();
-                    let mut aliases = before
+                    .map(|&index| Member::from(&records[index]))
+                    .collect();
+                members.sort();
+                let mut aliases = before
+                    .as_ref()
+                    .map(|work| work.aliases.clone())
+                    .unwrap_or_default();
+                for gone in absorbed.remove(&group).unwrap_or_default() {
+                    let gone_work: Option<Work> = tx.work(&gone)?;
+                    aliases.push(gone.clone());
+                    aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
+                }
+                let mut work = Work {
+                    id: id.clone(),
+                    datestamp: before
                         .as_ref()
-                        .map(|work| work.aliases.clone())
-                        .unwrap_or_default();
-                    for gone in absorbed.remove(&group).unwrap_or_default() {
-                        let gone_work: Option<Work> = tx.work(&gone)?;
-                        aliases.push(gone.clone());
-                        aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
+                        .map_or_else(|| now.clone(), |w| w.datestamp.clone()),
+                    deleted: false,
+                    merged_into: None,
+                    aliases,
+                    members,
+                    merges: merges.remove(&group).unwrap_or_default(),
+                    fields: None,
+                };
+                for (member, one) in take_fields(&mut work, &mut analysed, sources) {
+                    if old_work_of.get(&RecordKey::from(member.key())) != Some(&id) {
+                        record_work.push((member.clone(), id.clone()));
                     }
-                    let mut work = Work {
-                        id: id.clone(),
-                        datestamp: before
-                            .as_ref()
-                            .map_or_else(|| now.clone(), |w| w.datestamp.clone()),
-                        deleted: false,
-                        merged_into: None,
-                        aliases,
-                        members,
-                        merges: merges.remove(&group).unwrap_or_default(),
-                        fields: None,
-                    };
-                    for (member, one) in take_fields(&mut work, &mut analysed, sources) {
-                        if old_work_of.get(&RecordKey::from(member.key())) != Some(&id) {
-                            record_work.push((member.clone(), id.clone()));
-                        }
-                        stored.push((member, one));
-                    }
-                    if before.as_ref() != Some(&work) {
-                        work.datestamp = now.clone();
-                        match &before {
-                            Some(_) => report.works_changed += 1,
-                            None => report.works_created += 1,
-                        }
-                        write_work(tx, &work, before.as_ref().map(Work::is_live))?;
-                    }
+                    stored.push((member, one));
                 }
-                record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                for (member, id) in &record_work {
-                    tx.set_record_work(member.key(), id)?;
+                if before.as_ref() != Some(&work) {
+                    work.datestamp = now.clone();
+                    match &before {
+                        Some(_) => report.works_changed += 1,
+                        None => report.works_created += 1,
+                    }
+                    write_work(tx, &work, before.as_ref().map(Work::is_live))?;
                 }
-                write_features(tx, stored)?;
-                Ok(())
-            })
-        },
-    )?;
+            }
+            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (member, id) in &record_work {
+                tx.set_record_work(member.key(), id)?;
+            }
+            write_features(tx, stored)?;
+            Ok(())
+        })?;
+    }
 
     // The last, durable transaction: old works merged away or left without records, records
     // that no longer make works, and the cursor.
