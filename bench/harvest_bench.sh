@@ -11,6 +11,9 @@
 #    CPU time, peak RSS):
 #      a. essor --data D --sources S --quiet harvest --all --no-works  (fresh data dir each run; a generated
 #         source TOML points at nginx with requests_per_second = 100000)
+#         then, with BENCH_WORKS=1, on the same store: essor works update (the works and index
+#         stages alone: "essor-update"), and essor harvest --all on a fresh store, works and index
+#         included ("essor-works": what a user waits for)
 #      b. bench/sickle_harvest.py: Sickle (pinned, in .venv-bench) iterates every record and
 #         touches its metadata dict.
 # 4. Prints a Markdown table (median of the runs), the essor/Sickle ratios, the machine, and writes
@@ -22,6 +25,7 @@
 #   ESSOR_BIN        essor binary (default: target/release/essor); skipped with a note if missing
 #   BENCH_ONLY       all (default) | essor | sickle | serve (only start the provider, until Ctrl-C)
 #   BENCH_RUNS       runs per harvester (default 3)
+#   BENCH_WORKS      1: also measure the works stage and the harvest end to end (default 0)
 #   BENCH_RECORDS    records (default 100000)       BENCH_PAGE_SIZE   records per page (default 100)
 #   BENCH_PORT       port on 127.0.0.1 (default 8089)
 #   BENCH_DIR        work folder (default ${TMPDIR:-/tmp}/essor-bench): pages, nginx prefix, data, results
@@ -35,6 +39,7 @@ PORT="${BENCH_PORT:-8089}"
 RECORDS="${BENCH_RECORDS:-100000}"
 PAGE_SIZE="${BENCH_PAGE_SIZE:-100}"
 RUNS="${BENCH_RUNS:-3}"
+WORKS="${BENCH_WORKS:-0}"
 ONLY="${BENCH_ONLY:-all}"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-bench}"
 ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
@@ -166,7 +171,7 @@ read -r requests bytes < <(awk -v a="$before" -v b="$after" \
     if ((rc != 0)); then
         log "$tool run $run exited with $rc; last lines of $out:"
         tail -n 20 "$out" >&2
-    elif ((requests < PAGES)); then
+    elif [[ "$tool" != essor-update ]] && ((requests < PAGES)); then
         log "warning: $tool run $run made $requests ListRecords requests for $PAGES pages: incomplete harvest?"
     fi
     log "$tool run $run: exit $rc, ${wall}s wall, ${cpu}s CPU, peak RSS ${rss} KiB, $requests ListRecords requests"
@@ -209,6 +214,12 @@ for run in $(seq "$RUNS"); do
         rm -rf "$ESSOR_HOME/data"
         measure essor "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all --no-works
         du -sk "$ESSOR_HOME/data" 2>/dev/null | awk -v r="$run" '{print "essor run " r ": data folder " $1 " KiB"}' >&2 || true
+        if [[ "$WORKS" == 1 ]]; then
+            measure essor-update "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet works update
+            rm -rf "$ESSOR_HOME/data"
+            measure essor-works "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all
+            du -sk "$ESSOR_HOME/data" 2>/dev/null | awk -v r="$run" '{print "essor-works run " r ": data folder " $1 " KiB"}' >&2 || true
+        fi
     fi
     if $run_sickle; then
         measure sickle "$run" "$VENV/bin/python" "$REPO/bench/sickle_harvest.py" \
@@ -236,7 +247,7 @@ from datetime import datetime, timezone
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 records = int(os.environ["BENCH_RECORDS"])
 summary = {}
-for tool in ("essor", "sickle"):
+for tool in ("essor", "essor-update", "essor-works", "sickle"):
     runs = [r for r in rows if r["tool"] == tool]
     ok = [r for r in runs if r["exit"] == "0"]
     if not runs:
@@ -271,6 +282,9 @@ if summary.get("essor", {}).get("median_wall_s") and summary.get("sickle", {}).g
     result["essor_speedup_vs_sickle"] = round(s["median_wall_s"] / e["median_wall_s"], 2)
     result["essor_cpu_efficiency_vs_sickle"] = round(s["median_cpu_s"] / e["median_cpu_s"], 2)
     result["essor_rss_vs_sickle"] = round(e["peak_rss_mib_max"] / s["peak_rss_mib_max"], 2)
+if summary.get("essor-works", {}).get("median_wall_s") and summary.get("sickle", {}).get("median_wall_s"):
+    result["essor_works_speedup_vs_sickle"] = round(
+        summary["sickle"]["median_wall_s"] / summary["essor-works"]["median_wall_s"], 2)
 json.dump(result, open(sys.argv[2], "w"), indent=2)
 
 print()
@@ -293,6 +307,8 @@ if "essor_speedup_vs_sickle" in result:
     print(f"essor: {result['essor_speedup_vs_sickle']}x Sickle's throughput (wall), "
           f"{result['essor_cpu_efficiency_vs_sickle']}x fewer CPU-seconds, {result['essor_rss_vs_sickle']}x its peak RSS")
     print("(wall time is what a user waits; CPU time is steadier when the machine is busy)")
+if "essor_works_speedup_vs_sickle" in result:
+    print(f"essor harvest end to end (works and index included): {result['essor_works_speedup_vs_sickle']}x Sickle's throughput (wall)")
 print(f"\n(raw: {sys.argv[1]}, {sys.argv[2]})")
 PY
 

@@ -6,6 +6,7 @@ mod cli;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 
 use essor::app::{self, AppError};
@@ -144,6 +145,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
             let (works, _index) = pipeline.update()?;
+            println!("{}", serde_json::to_string(&works)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Works {
+            command: WorksCommand::Rebuild { thesaurus },
+        } => {
+            let mut pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
+            if let Some(path) = thesaurus {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let thesaurus = essor::classify::Thesaurus::parse(&text)
+                    .with_context(|| format!("{}", path.display()))?;
+                pipeline = pipeline.with_thesaurus(thesaurus);
+            }
+            let (works, _index) = pipeline.rebuild_works()?;
             println!("{}", serde_json::to_string(&works)?);
             Ok(ExitCode::SUCCESS)
         }

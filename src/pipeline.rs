@@ -122,6 +122,13 @@ impl Pipeline {
         self
     }
 
+    /// The same pipeline, classifying with `thesaurus` instead of the built-in one.
+    pub fn with_thesaurus(mut self, thesaurus: Thesaurus) -> Pipeline {
+        self.renderer = Arc::new(feed::Renderer::new(&thesaurus));
+        self.thesaurus = Arc::new(thesaurus);
+        self
+    }
+
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
@@ -221,13 +228,44 @@ impl Pipeline {
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         self.fill_feed_records()?;
+        let started = std::time::Instant::now();
         let works = works::update(
             &self.store,
             &infos,
             &self.thesaurus,
             Some(self.renderer.as_ref()),
         )?;
+        let works_in = started.elapsed();
         let index = self.index.update(&self.store)?;
+        tracing::info!(
+            records = works.records,
+            works_ms = works_in.as_millis() as u64,
+            index_ms = (started.elapsed() - works_in).as_millis() as u64,
+            "works and index up to date"
+        );
+        Ok((works, index))
+    }
+
+    /// Derives every work again from the stored records, keeping their ids
+    /// ([`works::rederive`]), then brings the index up to date. Blocking.
+    pub fn rebuild_works(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        let infos = self.read_catalogue().infos.clone();
+        let started = std::time::Instant::now();
+        self.fill_feed_records()?;
+        let works = works::rederive(
+            &self.store,
+            &infos,
+            &self.thesaurus,
+            Some(self.renderer.as_ref()),
+        )?;
+        let works_in = started.elapsed();
+        let index = self.index.update(&self.store)?;
+        tracing::info!(
+            records = works.records,
+            works_ms = works_in.as_millis() as u64,
+            index_ms = (started.elapsed() - works_in).as_millis() as u64,
+            "works derived again, index up to date"
+        );
         Ok((works, index))
     }
 }

@@ -38,4 +38,5 @@ mod sources_validate;
 mod web_browser;
 mod web_pages;
 mod web_routes;
+mod works_rebuild;
 mod works_two_sources;

@@ -209,6 +209,15 @@ pub struct ServeArgs {
 pub enum WorksCommand {
     /// Bring works up to date with the store's records (harvests do it themselves).
     Update,
+    /// Derive every work again from the stored records (after a thesaurus or dedup rule
+    /// change): work ids are kept, and only the works that changed get new feed entries.
+    Rebuild {
+        /// A thesaurus file to classify with instead of the built-in one (same format as
+        /// `thesaurus/ess-themes.toml`): to see what a change of it would change. Later updates
+        /// use the built-in thesaurus again.
+        #[arg(long)]
+        thesaurus: Option<PathBuf>,
+    },
     /// One work with its members, per-field provenance and merge reasons (aliases resolved).
     Show { id: String },
 }

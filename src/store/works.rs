@@ -14,7 +14,7 @@ use super::records::read_record;
 use super::tables::{
     BLOCK_MEMBERS, META, RECORD_FEATURES, RECORD_WORK, RECORDS, WORK_COUNTS, WORKS, meta_key,
 };
-use super::{RecordKeyRef, Store, StoreError, StoredRecord};
+use super::{RecordKey, RecordKeyRef, Store, StoreError, StoredRecord};
 
 impl Store {
     /// Where the works stage stands in the change log.
@@ -57,6 +57,19 @@ impl Store {
             visit(decode_work(value.value())?)?;
         }
         Ok(())
+    }
+
+    /// Every record's work, in key order.
+    pub fn record_works(&self) -> Result<Vec<(RecordKey, String)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RECORD_WORK)?;
+        let mut all = Vec::new();
+        for entry in table.iter()? {
+            let (key, work) = entry?;
+            let (source, identifier) = key.value();
+            all.push((RecordKey::new(source, identifier), work.value().to_owned()));
+        }
+        Ok(all)
     }
 
     /// (live, deleted) works.

@@ -27,15 +27,7 @@ pub(super) fn analyse(
         return None;
     }
     let mapped = record.record.as_ref()?;
-    let context = normalize::Context {
-        source: &record.source,
-        identifier: &record.identifier,
-        format: record.format.as_deref(),
-        sets: &record.sets,
-        institution: info.institution.as_deref(),
-        region: info.region.as_deref(),
-    };
-    let normalized = normalize::normalize(mapped, &context);
+    let normalized = normalize::normalize(mapped, &context(record, info));
     let classification = thesaurus.classify(&normalized);
     if info
         .min_relevance
@@ -49,6 +41,18 @@ pub(super) fn analyse(
         normalized,
         classification,
     })
+}
+
+/// What normalisation knows of a record's origin.
+fn context<'a>(record: &'a StoredRecord, info: &'a SourceInfo) -> normalize::Context<'a> {
+    normalize::Context {
+        source: &record.source,
+        identifier: &record.identifier,
+        format: record.format.as_deref(),
+        sets: &record.sets,
+        institution: info.institution.as_deref(),
+        region: info.region.as_deref(),
+    }
 }
 
 /// Maps slices of `items` on all cores (a thread per core, each a contiguous slice) and joins
@@ -92,6 +96,43 @@ pub(super) fn analyse_all(
                     .record(key.as_ref())?
                     .and_then(|record| analyse(&record, &sources.get(key.source()), thesaurus));
                 Ok((key.clone(), analysed))
+            })
+            .collect()
+    })
+}
+
+/// A record's dedup features and its blocking keys (sorted).
+pub(super) type DedupFeatures = (Features, Vec<String>);
+
+/// Only what the clustering compares (features and blocking keys) of each record, on all
+/// cores: dedup reads titles, authors, date, degree type and identifiers, which
+/// `normalize_for_dedup` gives as `normalize` does, without abstracts, keywords, language or
+/// the thesaurus. A record of a source with an ESS relevance threshold is classified in full,
+/// since it makes a work only above it. `None` as [`analyse`].
+pub(super) fn dedup_features_all(
+    store: &Store,
+    keys: &[RecordKey],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<(RecordKey, Option<DedupFeatures>)>, StoreError> {
+    on_all_cores(keys, |part| {
+        part.iter()
+            .map(|key| {
+                let info = sources.get(key.source());
+                let features = store.record(key.as_ref())?.and_then(|record| {
+                    if info.min_relevance.is_some() {
+                        let analysed = analyse(&record, &info, thesaurus)?;
+                        return Some((analysed.features, analysed.keys));
+                    }
+                    if record.deleted {
+                        return None;
+                    }
+                    let mapped = record.record.as_ref()?;
+                    let normalized =
+                        normalize::normalize_for_dedup(mapped, &context(&record, &info));
+                    Some((Features::of(&normalized), dedup::blocking_keys(&normalized)))
+                });
+                Ok((key.clone(), features))
             })
             .collect()
     })

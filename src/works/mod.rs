@@ -14,7 +14,8 @@
 //! (`batch.rs`) applies them in one transaction: each changed record leaves its work and is
 //! attached to the work(s) dedup finds it the same as (`attach.rs`, merging the works it
 //! bridges), then the works it touched are regrouped and their fields rebuilt (`regroup.rs`,
-//! `fields.rs`). The first update of a store takes `rebuild.rs` instead.
+//! `fields.rs`). The first update of a store takes `rebuild.rs` instead; `essor works rebuild`
+//! takes `rederive.rs` (every work derived again, ids kept).
 
 mod analyse;
 mod attach;
@@ -23,6 +24,7 @@ mod fields;
 mod model;
 mod prefetch;
 mod rebuild;
+mod rederive;
 mod regroup;
 pub mod sets;
 #[cfg(test)]
@@ -35,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use fields::MemberData;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
+pub use rederive::rederive;
 pub use update::{UpdateReport, update};
 
 use crate::dedup::Features;

@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use super::analyse::{Analysed, analyse_all};
+use super::analyse::{Analysed, analyse_all, dedup_features_all};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
 use super::{RecordRenderer, UpdateReport, Work, fields, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
-use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
+use crate::store::{RecordKey, Store, StoreError, WorksTx, now_rfc3339};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
@@ -41,84 +41,40 @@ pub(super) fn rebuild(
     changed.sort_unstable();
     report.records = changed.len() as u64;
 
-    // 1. What dedup compares, for every record that makes a work.
-    let mut records: Vec<RecordKey> = Vec::new();
-    let mut features: Vec<Features> = Vec::new();
-    let mut keys: Vec<Vec<BlockKey>> = Vec::new();
-    for slice in changed.chunks(ANALYSE_SLICE) {
-        for (record, analysed) in analyse_all(store, slice, sources, thesaurus)? {
-            let Some(analysed) = analysed else { continue };
-            report.problems += analysed.normalized.problems.len() as u64;
-            keys.push(analysed.keys.iter().map(|k| BlockKey::of(k)).collect());
-            features.push(analysed.features);
-            records.push(record);
-        }
-    }
-
+    let started = std::time::Instant::now();
+    let Clustered {
+        records,
+        clustering,
+        features_in,
+        clustered_in,
+    } = cluster_all(store, &changed, sources, thesaurus)?;
     drop(changed); // `records` holds those that make works
-    // 2. One clustering over all of them.
-    let clustering = dedup::cluster(&features, &keys);
-    drop((features, keys));
-    let mut group_of = vec![0usize; records.len()];
-    for (group, members) in clustering.groups.iter().enumerate() {
-        for &member in members {
-            group_of[member] = group;
-        }
-    }
+    let mut rows = RowsWritten::default();
     let member = |index: usize| Member::from(&records[index]);
-    let mut merges: HashMap<usize, Vec<MergeReason>> = HashMap::new();
-    for link in &clustering.links {
-        merges
-            .entry(group_of[link.a])
-            .or_default()
-            .push(MergeReason {
-                a: member(link.a),
-                b: member(link.b),
-                rule: link.rule.to_owned(),
-                score: link.score,
-            });
-    }
+    let mut merges = merge_reasons(&records, &clustering);
 
-    // 3. The works, a slice of groups per transaction: members analysed again (on all cores)
-    //    for their fields, since a million full analyses do not fit in memory.
+    // 3. The works, a slice of groups per transaction: members analysed in full (on all cores)
+    //    for their fields, a slice at a time, since a million full analyses do not fit in memory.
     let now = now_rfc3339();
-    let mut slices: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut start = 0;
-    let mut size = 0;
-    for (group, members) in clustering.groups.iter().enumerate() {
-        size += members.len();
-        if size >= WRITE_SLICE {
-            slices.push(start..group + 1);
-            start = group + 1;
-            size = 0;
-        }
-    }
-    slices.push(start..clustering.groups.len());
+    let slices = write_slices(&clustering.groups);
     let last = slices.len() - 1;
     for (number, range) in slices.into_iter().enumerate() {
         let groups = &clustering.groups[range.clone()];
-        let wanted: Vec<RecordKey> = groups
-            .iter()
-            .flatten()
-            .map(|&index| records[index].clone())
-            .collect();
-        let mut analysed: HashMap<RecordKey, Analysed> =
-            analyse_all(store, &wanted, sources, thesaurus)?
-                .into_iter()
-                .filter_map(|(key, analysed)| Some((key, analysed?)))
-                .collect();
+        let mut analysed = analyse_groups(store, groups, &records, sources, thesaurus)?;
+        report.problems += analysed
+            .values()
+            .map(|one| one.normalized.problems.len() as u64)
+            .sum::<u64>();
         let durable = number == last;
         store.update_works_bulk(durable, |tx| {
             // Rows of the keyed tables are inserted in key order, after the works: random
             // inserts into trees larger than the page cache cost a read each.
-            let mut record_work: Vec<(&Member, String)> = Vec::new();
-            let mut stored: Vec<(&Member, StoredFeatures)> = Vec::new();
-            let mut blocks: Vec<(u64, &Member, u64)> = Vec::new();
-            let mut works: Vec<Work> = Vec::with_capacity(groups.len());
+            let mut record_work: Vec<(Member, String)> = Vec::new();
+            let mut stored: Vec<(Member, StoredFeatures)> = Vec::new();
             for (offset, members) in groups.iter().enumerate() {
                 let mut members: Vec<Member> = members.iter().map(|&index| member(index)).collect();
                 members.sort();
-                works.push(Work {
+                let mut work = Work {
                     id: tx.new_work_id()?,
                     datestamp: now.clone(),
                     deleted: false,
@@ -127,72 +83,214 @@ pub(super) fn rebuild(
                     members,
                     merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
                     fields: None,
-                });
-            }
-            let mut data: Vec<Vec<(SourceInfo, Analysed)>> = works
-                .iter()
-                .map(|work| {
-                    work.members
-                        .iter()
-                        .filter_map(|member| {
-                            let one = analysed.remove(&RecordKey::from(member.key()))?;
-                            Some((sources.get(&member.source), one))
-                        })
-                        .collect()
-                })
-                .collect();
-            for (work, data) in works.iter_mut().zip(&data) {
-                let member_data: Vec<MemberData<'_>> = work
-                    .members
-                    .iter()
-                    .zip(data)
-                    .map(|(member, (info, one))| MemberData {
-                        source: &member.source,
-                        identifier: &member.identifier,
-                        role: info.role,
-                        region: info.region.as_deref(),
-                        normalized: &one.normalized,
-                        classification: &one.classification,
-                    })
-                    .collect();
-                work.fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
-                write_work(tx, work, None, renderer)?;
-                report.works_created += 1;
-            }
-            for (work, data) in works.iter().zip(&mut data) {
-                for (member, (_, one)) in work.members.iter().zip(data.drain(..)) {
-                    record_work.push((member, work.id.clone()));
-                    stored.push((
-                        member,
-                        StoredFeatures {
-                            features: one.features,
-                            keys: one.keys,
-                        },
-                    ));
+                };
+                for (member, one) in take_fields(&mut work, &mut analysed, sources) {
+                    record_work.push((member.clone(), work.id.clone()));
+                    stored.push((member, one));
                 }
+                write_work(tx, &work, None, renderer)?;
+                report.works_created += 1;
+                rows.works += 1;
             }
-            record_work.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            rows.record_work += record_work.len() as u64;
+            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             for (member, id) in &record_work {
                 tx.set_record_work(member.key(), id)?;
             }
-            stored.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            for (member, features) in &stored {
-                tx.set_features(member.key(), features)?;
-                let sketch = dedup::Sketch::of(&features.features).0;
-                for block in &features.keys {
-                    blocks.push((BlockKey::of(block).id(), member, sketch));
-                }
-            }
-            blocks.sort_unstable();
-            blocks.dedup();
-            for (block, member, sketch) in blocks {
-                tx.add_to_block(block, member.key(), sketch)?;
-            }
+            let (features, entries) = write_features(tx, stored)?;
+            rows.features += features;
+            rows.block_entries += entries;
             if durable {
                 tx.set_cursor(next)?;
             }
             Ok(())
         })?;
     }
+    tracing::info!(
+        records = report.records,
+        features_ms = features_in.as_millis() as u64,
+        clustered_ms = clustered_in.as_millis() as u64,
+        written_ms = (started.elapsed() - features_in - clustered_in).as_millis() as u64,
+        works = rows.works,
+        record_work = rows.record_work,
+        features = rows.features,
+        block_entries = rows.block_entries,
+        "works built from scratch"
+    );
     Ok(report)
+}
+
+/// Groups cut into slices of about [`WRITE_SLICE`] records, one transaction each.
+pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>> {
+    let mut slices = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (group, members) in groups.iter().enumerate() {
+        size += members.len();
+        if size >= WRITE_SLICE {
+            slices.push(start..group + 1);
+            start = group + 1;
+            size = 0;
+        }
+    }
+    slices.push(start..groups.len());
+    slices
+}
+
+/// The full analysis of every member of `groups`, on all cores.
+pub(super) fn analyse_groups(
+    store: &Store,
+    groups: &[Vec<usize>],
+    records: &[RecordKey],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<HashMap<RecordKey, Analysed>, StoreError> {
+    let wanted: Vec<RecordKey> = groups
+        .iter()
+        .flatten()
+        .map(|&index| records[index].clone())
+        .collect();
+    Ok(analyse_all(store, &wanted, sources, thesaurus)?
+        .into_iter()
+        .filter_map(|(key, analysed)| Some((key, analysed?)))
+        .collect())
+}
+
+/// Sets `work`'s fields from its members' analyses, taken out of `analysed`; gives back each
+/// member with what dedup keeps of it, for the features table.
+pub(super) fn take_fields(
+    work: &mut Work,
+    analysed: &mut HashMap<RecordKey, Analysed>,
+    sources: &SourceInfos,
+) -> Vec<(Member, StoredFeatures)> {
+    let data: Vec<(&Member, SourceInfo, Analysed)> = work
+        .members
+        .iter()
+        .filter_map(|member| {
+            let one = analysed.remove(&RecordKey::from(member.key()))?;
+            Some((member, sources.get(&member.source), one))
+        })
+        .collect();
+    let member_data: Vec<MemberData<'_>> = data
+        .iter()
+        .map(|(member, info, one)| MemberData {
+            source: &member.source,
+            identifier: &member.identifier,
+            role: info.role,
+            region: info.region.as_deref(),
+            normalized: &one.normalized,
+            classification: &one.classification,
+        })
+        .collect();
+    let fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
+    let kept = data
+        .into_iter()
+        .map(|(member, _, one)| {
+            let stored = StoredFeatures {
+                features: one.features,
+                keys: one.keys,
+            };
+            (member.clone(), stored)
+        })
+        .collect();
+    work.fields = fields;
+    kept
+}
+
+/// Writes the features of records and their blocks, in key order; gives the numbers of rows.
+pub(super) fn write_features(
+    tx: &mut WorksTx<'_>,
+    mut stored: Vec<(Member, StoredFeatures)>,
+) -> Result<(u64, u64), StoreError> {
+    stored.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut blocks: Vec<(u64, &Member, u64)> = Vec::new();
+    for (member, features) in &stored {
+        tx.set_features(member.key(), features)?;
+        let sketch = dedup::Sketch::of(&features.features).0;
+        for block in &features.keys {
+            blocks.push((BlockKey::of(block).id(), member, sketch));
+        }
+    }
+    blocks.sort_unstable();
+    blocks.dedup();
+    for (block, member, sketch) in &blocks {
+        tx.add_to_block(*block, member.key(), *sketch)?;
+    }
+    Ok((stored.len() as u64, blocks.len() as u64))
+}
+
+/// The records that make works, clustered.
+pub(super) struct Clustered {
+    /// In key order; the clustering's indices point into it.
+    pub records: Vec<RecordKey>,
+    pub clustering: dedup::Clustering,
+    pub features_in: std::time::Duration,
+    pub clustered_in: std::time::Duration,
+}
+
+/// Steps 1 and 2 of a build from scratch (and of `essor works rebuild`): what dedup compares of
+/// every record in `keys` that makes a work, only the fields it reads (the full analysis, for
+/// the works' fields, comes once, when they are written), then one clustering over all of them.
+pub(super) fn cluster_all(
+    store: &Store,
+    keys: &[RecordKey],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Clustered, StoreError> {
+    let started = std::time::Instant::now();
+    let mut records: Vec<RecordKey> = Vec::new();
+    let mut features: Vec<Features> = Vec::new();
+    let mut block_keys: Vec<Vec<BlockKey>> = Vec::new();
+    for slice in keys.chunks(ANALYSE_SLICE) {
+        for (record, found) in dedup_features_all(store, slice, sources, thesaurus)? {
+            let Some((found, found_keys)) = found else {
+                continue;
+            };
+            block_keys.push(found_keys.iter().map(|k| BlockKey::of(k)).collect());
+            features.push(found);
+            records.push(record);
+        }
+    }
+    let features_in = started.elapsed();
+    let clustering = dedup::cluster(&features, &block_keys);
+    Ok(Clustered {
+        records,
+        clustering,
+        features_in,
+        clustered_in: started.elapsed() - features_in,
+    })
+}
+
+/// The merge reasons of each group: the clustering's links.
+pub(super) fn merge_reasons(
+    records: &[RecordKey],
+    clustering: &dedup::Clustering,
+) -> HashMap<usize, Vec<MergeReason>> {
+    let mut group_of = vec![0usize; records.len()];
+    for (group, members) in clustering.groups.iter().enumerate() {
+        for &member in members {
+            group_of[member] = group;
+        }
+    }
+    let mut merges: HashMap<usize, Vec<MergeReason>> = HashMap::new();
+    for link in &clustering.links {
+        merges
+            .entry(group_of[link.a])
+            .or_default()
+            .push(MergeReason {
+                a: Member::from(&records[link.a]),
+                b: Member::from(&records[link.b]),
+                rule: link.rule.to_owned(),
+                score: link.score,
+            });
+    }
+    merges
+}
+
+/// Rows a build from scratch wrote, per table (the feed index's come with each work).
+#[derive(Default)]
+struct RowsWritten {
+    works: u64,
+    record_work: u64,
+    features: u64,
+    block_entries: u64,
 }

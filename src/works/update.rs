@@ -44,6 +44,19 @@ pub fn update(
     update_in_slices(store, sources, thesaurus, renderer, PIPELINE_SLICES)
 }
 
+/// A schema 2 store's blocks, rebuilt from its stored features (schema 3).
+pub(super) fn migrate_blocks_if_needed(store: &Store) -> Result<(), StoreError> {
+    if store.blocks_need_migration()? {
+        tracing::info!("rebuilding the blocking index (store schema 2 to 3)");
+        let entries = store.migrate_blocks(|stored: &StoredFeatures| {
+            let keys = stored.keys.iter().map(|k| BlockKey::of(k).id()).collect();
+            (keys, Sketch::of(&stored.features).0)
+        })?;
+        tracing::info!(entries, "blocking index rebuilt");
+    }
+    Ok(())
+}
+
 /// [`update`], each batch read ahead in `slices` slices (the works are the same whatever their
 /// number: the tests compare them).
 pub(super) fn update_in_slices(
@@ -53,14 +66,7 @@ pub(super) fn update_in_slices(
     renderer: Option<&dyn RecordRenderer>,
     slices: usize,
 ) -> Result<UpdateReport, StoreError> {
-    if store.blocks_need_migration()? {
-        tracing::info!("rebuilding the blocking index (store schema 2 to 3)");
-        let entries = store.migrate_blocks(|stored: &StoredFeatures| {
-            let keys = stored.keys.iter().map(|k| BlockKey::of(k).id()).collect();
-            (keys, Sketch::of(&stored.features).0)
-        })?;
-        tracing::info!(entries, "blocking index rebuilt");
-    }
+    migrate_blocks_if_needed(store)?;
     if rebuild::is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty() {
         return rebuild::rebuild(store, sources, thesaurus, renderer);
     }

@@ -1,0 +1,264 @@
+//! `essor works rebuild`: every work derived again from the stored records, after a change of
+//! the thesaurus or of a dedup rule, as a build from scratch would make them, but keeping work
+//! ids and telling harvesters only what changed.
+//!
+//! The records are clustered in one pass (as `rebuild.rs` does for a fresh store); each new
+//! group keeps the id of the old work most of its records were in (a work keeps its id while
+//! any of its records stays in it; when a work splits, the part holding most of its records
+//! keeps it, ties to the older id); an old work whose records all went to works keeping other
+//! ids becomes an alias of the one that took most of them, and one whose records no longer make
+//! works a tombstone. A work is written (a new feed entry, a new datestamp) only when it differs
+//! from the stored one: an unchanged work keeps its entry. Features and blocks are written
+//! again for every record. All transactions but the last are not durable: a crash before the
+//! last one leaves the works as they were.
+
+use std::collections::HashMap;
+
+use super::rebuild::{
+    Clustered, analyse_groups, cluster_all, merge_reasons, take_fields, write_features,
+    write_slices,
+};
+use super::{Member, RecordRenderer, SourceInfos, StoredFeatures, UpdateReport, Work, write_work};
+use crate::classify::Thesaurus;
+use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
+
+/// Derives every work again from the stored records (see the module's documentation).
+pub fn rederive(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    renderer: Option<&dyn RecordRenderer>,
+) -> Result<UpdateReport, StoreError> {
+    super::update::migrate_blocks_if_needed(store)?;
+    let mut report = UpdateReport::default();
+    let changes = store.changes_since(0, usize::MAX)?;
+    let (mut all, next) = (changes.records, changes.next);
+    all.sort_unstable();
+    report.records = all.len() as u64;
+
+    // The records' works as stored, then the new groups (records in key order, as a fresh
+    // store's build takes them, so that the same records give the same groups).
+    let old_work_of: HashMap<RecordKey, String> = store.record_works()?.into_iter().collect();
+    let Clustered {
+        records,
+        clustering,
+        ..
+    } = cluster_all(store, &all, sources, thesaurus)?;
+    drop(all);
+    let old: Vec<Option<&str>> = records
+        .iter()
+        .map(|key| old_work_of.get(key).map(String::as_str))
+        .collect();
+    let kept = keep_ids(&clustering.groups, &old);
+    let mut merges = merge_reasons(&records, &clustering);
+
+    // Old works no group keeps: an alias of the group that took most of their records.
+    let mut taken: HashMap<&str, HashMap<usize, usize>> = HashMap::new();
+    for (group, members) in clustering.groups.iter().enumerate() {
+        for &index in members {
+            if let Some(id) = old[index] {
+                *taken.entry(id).or_default().entry(group).or_default() += 1;
+            }
+        }
+    }
+    let kept_ids: std::collections::HashSet<&str> = kept.iter().flatten().copied().collect();
+    let mut absorbed: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut lost: Vec<(String, usize)> = Vec::new();
+    let mut old_ids: Vec<&str> = old_work_of.values().map(String::as_str).collect();
+    old_ids.sort_unstable();
+    old_ids.dedup();
+    for &id in &old_ids {
+        if kept_ids.contains(id) {
+            continue;
+        }
+        if let Some(groups) = taken.get(id) {
+            let mut by_count: Vec<(usize, usize)> = groups.iter().map(|(&g, &n)| (g, n)).collect();
+            by_count.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let group = by_count[0].0;
+            absorbed.entry(group).or_default().push(id.to_owned());
+            lost.push((id.to_owned(), group));
+        }
+    }
+
+    let now = now_rfc3339();
+    let mut ids: Vec<Option<String>> = kept.iter().map(|id| id.map(str::to_owned)).collect();
+    store.clear_dedup_index()?;
+    for range in write_slices(&clustering.groups) {
+        let groups = &clustering.groups[range.clone()];
+        let mut analysed = analyse_groups(store, groups, &records, sources, thesaurus)?;
+        report.problems += analysed
+            .values()
+            .map(|one| one.normalized.problems.len() as u64)
+            .sum::<u64>();
+        let stored_works: Vec<Option<Work>> = store.works(
+            ids[range.clone()]
+                .iter()
+                .map(|id| id.as_deref().unwrap_or("")),
+        )?;
+        store.update_works_bulk(false, |tx| {
+            let mut record_work: Vec<(Member, String)> = Vec::new();
+            let mut stored: Vec<(Member, StoredFeatures)> = Vec::new();
+            for ((offset, members), before) in groups.iter().enumerate().zip(stored_works) {
+                let group = range.start + offset;
+                let id = match &ids[group] {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = tx.new_work_id()?;
+                        ids[group] = Some(id.clone());
+                        id
+                    }
+                };
+                let mut members: Vec<Member> = members
+                    .iter()
+                    .map(|&index| Member::from(&records[index]))
+                    .collect();
+                members.sort();
+                let mut aliases = before
+                    .as_ref()
+                    .map(|work| work.aliases.clone())
+                    .unwrap_or_default();
+                for gone in absorbed.remove(&group).unwrap_or_default() {
+                    let gone_work: Option<Work> = tx.work(&gone)?;
+                    aliases.push(gone.clone());
+                    aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
+                }
+                let mut work = Work {
+                    id: id.clone(),
+                    datestamp: before
+                        .as_ref()
+                        .map_or_else(|| now.clone(), |w| w.datestamp.clone()),
+                    deleted: false,
+                    merged_into: None,
+                    aliases,
+                    members,
+                    merges: merges.remove(&group).unwrap_or_default(),
+                    fields: None,
+                };
+                for (member, one) in take_fields(&mut work, &mut analysed, sources) {
+                    if old_work_of.get(&RecordKey::from(member.key())) != Some(&id) {
+                        record_work.push((member.clone(), id.clone()));
+                    }
+                    stored.push((member, one));
+                }
+                if before.as_ref() != Some(&work) {
+                    work.datestamp = now.clone();
+                    match &before {
+                        Some(_) => report.works_changed += 1,
+                        None => report.works_created += 1,
+                    }
+                    write_work(tx, &work, before.as_ref().map(Work::is_live), renderer)?;
+                }
+            }
+            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (member, id) in &record_work {
+                tx.set_record_work(member.key(), id)?;
+            }
+            write_features(tx, stored)?;
+            Ok(())
+        })?;
+    }
+
+    // The last, durable transaction: old works merged away or left without records, records
+    // that no longer make works, and the cursor.
+    let in_works: std::collections::HashSet<&RecordKey> = records.iter().collect();
+    store.update_works_bulk(true, |tx| {
+        for (id, group) in &lost {
+            let Some(mut work) = tx.work::<Work>(id)? else {
+                continue;
+            };
+            let was = work.is_live();
+            work.merged_into = ids[*group].clone();
+            work.members.clear();
+            work.merges.clear();
+            work.aliases.clear();
+            work.fields = None;
+            work.datestamp = now.clone();
+            write_work(tx, &work, Some(was), renderer)?;
+            report.works_merged += 1;
+        }
+        for &id in &old_ids {
+            if kept_ids.contains(id) || taken.contains_key(id) {
+                continue;
+            }
+            let Some(mut work) = tx.work::<Work>(id)? else {
+                continue;
+            };
+            let was = work.is_live();
+            work.deleted = true;
+            work.members.clear();
+            work.merges.clear();
+            work.fields = None;
+            work.datestamp = now.clone();
+            write_work(tx, &work, Some(was), renderer)?;
+            report.works_deleted += 1;
+        }
+        for key in old_work_of.keys() {
+            if !in_works.contains(key) {
+                tx.remove_record_work(key.as_ref())?;
+            }
+        }
+        tx.set_cursor(next)
+    })?;
+    Ok(report)
+}
+
+/// The old id each group keeps, `None` for a new work. `old[record]` is the work a record was
+/// in. A group may keep the id of a work its records were in, and an id goes to one group
+/// only: the pairs (group, id) are taken most shared records first, then the older id (ids grow
+/// with time), then the first group.
+fn keep_ids<'a>(groups: &[Vec<usize>], old: &[Option<&'a str>]) -> Vec<Option<&'a str>> {
+    let mut pairs: Vec<(usize, &'a str, usize)> = Vec::new();
+    for (group, members) in groups.iter().enumerate() {
+        let mut counts: HashMap<&'a str, usize> = HashMap::new();
+        for &index in members {
+            if let Some(id) = old[index] {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
+        pairs.extend(counts.into_iter().map(|(id, count)| (count, id, group)));
+    }
+    pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)).then(a.2.cmp(&b.2)));
+    let mut kept: Vec<Option<&'a str>> = vec![None; groups.len()];
+    let mut given: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
+    for (_, id, group) in pairs {
+        if kept[group].is_none() && !given.contains(id) {
+            kept[group] = Some(id);
+            given.insert(id);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_ids;
+
+    #[test]
+    fn a_work_keeps_its_id_while_any_of_its_records_stays_in_it() {
+        // Records 0-2 were w1, 3-4 w2, 5 w3, 6 new.
+        let old = [
+            Some("w1"),
+            Some("w1"),
+            Some("w1"),
+            Some("w2"),
+            Some("w2"),
+            Some("w3"),
+            None,
+        ];
+        // Unchanged groups keep their ids; a new record alone is a new work.
+        let same = keep_ids(&[vec![0, 1, 2], vec![3, 4], vec![5], vec![6]], &old);
+        assert_eq!(same, [Some("w1"), Some("w2"), Some("w3"), None]);
+        // w1 splits: the part with most of its records keeps the id, the other is new.
+        let split = keep_ids(&[vec![0], vec![1, 2], vec![3, 4, 5, 6]], &old);
+        assert_eq!(split, [None, Some("w1"), Some("w2")]);
+        // w2 and w3 join: the id shared by most records stays; the new record joins it.
+        let joined = keep_ids(&[vec![0, 1, 2], vec![5, 3, 4, 6]], &old);
+        assert_eq!(joined, [Some("w1"), Some("w2")]);
+        // A tie goes to the older id, then to the first group.
+        let tie = keep_ids(&[vec![2, 3], vec![0], vec![1], vec![4]], &old);
+        assert_eq!(tie, [Some("w1"), None, None, Some("w2")]);
+        // A group of records of a split work keeps the id of any work it holds records of.
+        let moved = keep_ids(&[vec![0, 1, 2, 3], vec![4]], &old);
+        assert_eq!(moved, [Some("w1"), Some("w2")]);
+    }
+}
