@@ -16,7 +16,7 @@
 # 5. Prints a Markdown table with the load average before/after each run, the server's CPU
 #    seconds and its RSS (VmHWM: the peak over the whole run).
 #
-# Usage:  cargo build --release && flock /work/notes/bench.lock bench/search_bench.sh
+# Usage:  cargo build --release && bench/search_bench.sh
 # Environment: BENCH_WORKS (1000000), BENCH_DIR (/tmp/essor-search-bench), BENCH_CONCURRENCY
 # (16), BENCH_DURATION (15), BENCH_CLASSES (all), BENCH_EXPORT (1), ESSOR_BIN
 # (target/release/essor), BENCH_ONLY (all | data | inprocess | http), BENCH_REUSE_QUERIES (1:
