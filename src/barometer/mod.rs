@@ -52,7 +52,7 @@ pub use terms::{
 use serde::de::DeserializeOwned;
 
 use crate::classify::Thesaurus;
-use crate::store::{EditionSaved, Store, StoreError};
+use crate::store::{EditionSaved, Store, StoreError, WorksSnapshot};
 use crate::works::Work;
 
 /// Why an edition could not be built.
@@ -128,8 +128,10 @@ pub trait WorkSource {
         T: Send;
 }
 
-/// The store's works, decoded and mapped on every core.
-impl WorkSource for Store {
+/// The store's works at one moment, decoded and mapped on every core: every pass of a build
+/// reads the same snapshot, so a harvest writing works meanwhile cannot make the counts of one
+/// pass disagree with the evidence of another.
+impl WorkSource for WorksSnapshot {
     type Error = StoreError;
 
     fn scan<W, T>(
@@ -288,6 +290,9 @@ pub fn build(
             return Ok((stored, BuildOutcome::Kept));
         }
     }
+    // Taken before the provenance's counts, so that the edition describes no work written
+    // after them.
+    let snapshot = store.works_snapshot()?;
     let stats = store.stats()?;
     let provenance = Provenance {
         essor_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -303,7 +308,7 @@ pub fn build(
         works_cursor: store.works_cursor()?,
     };
     let themes = theme_labels(thesaurus);
-    let (window, research, teaching) = compute(edition, &options.parameters, &themes, store)?;
+    let (window, research, teaching) = compute(edition, &options.parameters, &themes, &snapshot)?;
     let previous = store
         .barometer_edition::<Edition>(&edition.previous().to_string())?
         .map(|(_, previous)| previous);

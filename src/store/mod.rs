@@ -55,6 +55,7 @@ pub use key::{RecordKey, RecordKeyRef};
 pub use model::*;
 pub use records::Changes;
 pub use registrations::{Registration, RegistrationAction, RegistrationStatus, Transition};
+pub use scan::WorksSnapshot;
 pub use works::WorksTx;
 
 use tables::{COUNTS, META, meta_key};

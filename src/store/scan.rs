@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use redb::{ReadableDatabase, ReadableTable};
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
 use serde::de::DeserializeOwned;
 
 use super::encode::decode_work;
@@ -38,11 +38,41 @@ impl Chunk {
 type Work = (u64, Chunk);
 type Done<T> = (u64, Result<Vec<T>, StoreError>);
 
+/// The works as they stand at one moment: several scans of a snapshot see the same works
+/// whatever is written meanwhile (a barometer edition's passes must agree with each other even
+/// while a harvest runs).
+pub struct WorksSnapshot {
+    tx: ReadTransaction,
+}
+
 impl Store {
+    /// A snapshot of the works to scan several times ([`WorksSnapshot::scan_works`]).
+    pub fn works_snapshot(&self) -> Result<WorksSnapshot, StoreError> {
+        Ok(WorksSnapshot {
+            tx: self.db.begin_read()?,
+        })
+    }
+
+    /// [`WorksSnapshot::scan_works`] over a snapshot taken now.
+    pub fn scan_works<W, T>(
+        &self,
+        threads: usize,
+        map: impl Fn(W) -> T + Sync,
+        visit: impl FnMut(T) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>
+    where
+        W: DeserializeOwned,
+        T: Send,
+    {
+        self.works_snapshot()?.scan_works(threads, map, visit)
+    }
+}
+
+impl WorksSnapshot {
     /// Calls `visit` with `map(work)` for every work (live or not) in id order. Each row is
     /// decoded as `W` (serde skips the fields `W` does not name) and mapped on `threads` worker
     /// threads; `visit` runs on the calling thread. At most a few chunks per thread are in
-    /// flight, so memory does not grow with the store. The read sees one snapshot of the store.
+    /// flight, so memory does not grow with the store.
     pub fn scan_works<W, T>(
         &self,
         threads: usize,
@@ -54,8 +84,7 @@ impl Store {
         T: Send,
     {
         let threads = threads.max(1);
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(WORKS)?;
+        let table = self.tx.open_table(WORKS)?;
         std::thread::scope(|scope| {
             let (work_sender, work_receiver) = sync_channel::<Work>(threads * 2);
             let (done_sender, done_receiver) = sync_channel::<Done<T>>(threads * 2);
@@ -199,6 +228,50 @@ mod tests {
             let expected: Vec<u32> = (0..count).map(|n| n * 2).collect();
             assert_eq!(seen, expected, "{threads} threads");
         }
+    }
+
+    #[test]
+    fn a_snapshot_does_not_see_works_written_after_it() {
+        let (_dir, store) = store_of(10);
+        let snapshot = store.works_snapshot().unwrap_or_else(|e| panic!("{e}"));
+        let tx = store.db.begin_write().unwrap_or_else(|e| panic!("{e}"));
+        {
+            let mut table = tx.open_table(WORKS).unwrap_or_else(|e| panic!("{e}"));
+            let row = super::super::encode::encode_work(&Row {
+                id: "w99999999".into(),
+                n: 99,
+            });
+            table
+                .insert("w99999999", row.as_slice())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        tx.commit().unwrap_or_else(|e| panic!("{e}"));
+        let count = |scan: &dyn Fn(&mut u32) -> Result<(), StoreError>| {
+            let mut seen = 0;
+            scan(&mut seen).unwrap_or_else(|e| panic!("{e}"));
+            seen
+        };
+        let before = count(&|seen| {
+            snapshot.scan_works(
+                2,
+                |row: OnlyN| row.n,
+                |_| {
+                    *seen += 1;
+                    Ok(())
+                },
+            )
+        });
+        let now = count(&|seen| {
+            store.scan_works(
+                2,
+                |row: OnlyN| row.n,
+                |_| {
+                    *seen += 1;
+                    Ok(())
+                },
+            )
+        });
+        assert_eq!((before, now), (10, 11));
     }
 
     #[test]
