@@ -226,33 +226,31 @@ impl Pipeline {
 
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
-        let infos = self.read_catalogue().infos.clone();
-        self.fill_feed_records()?;
-        let started = std::time::Instant::now();
-        let works = works::update(
-            &self.store,
-            &infos,
-            &self.thesaurus,
-            Some(self.renderer.as_ref()),
-        )?;
-        let works_in = started.elapsed();
-        let index = self.index.update(&self.store)?;
-        tracing::info!(
-            records = works.records,
-            works_ms = works_in.as_millis() as u64,
-            index_ms = (started.elapsed() - works_in).as_millis() as u64,
-            "works and index up to date"
-        );
-        Ok((works, index))
+        self.works_then_index("works and index up to date", works::update)
     }
 
     /// Derives every work again from the stored records, keeping their ids
     /// ([`works::rederive`]), then brings the index up to date. Blocking.
     pub fn rebuild_works(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        self.works_then_index("works derived again, index up to date", works::rederive)
+    }
+
+    /// The one way works are written: the feed's stored records filled first (a store of an
+    /// earlier version), then `derive` with the renderer, then the index; the stages timed.
+    fn works_then_index(
+        &self,
+        done: &'static str,
+        derive: impl FnOnce(
+            &Store,
+            &SourceInfos,
+            &Thesaurus,
+            Option<&dyn works::RecordRenderer>,
+        ) -> Result<UpdateReport, StoreError>,
+    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
-        let started = std::time::Instant::now();
         self.fill_feed_records()?;
-        let works = works::rederive(
+        let started = std::time::Instant::now();
+        let works = derive(
             &self.store,
             &infos,
             &self.thesaurus,
@@ -264,7 +262,7 @@ impl Pipeline {
             records = works.records,
             works_ms = works_in.as_millis() as u64,
             index_ms = (started.elapsed() - works_in).as_millis() as u64,
-            "works derived again, index up to date"
+            "{done}"
         );
         Ok((works, index))
     }

@@ -64,7 +64,13 @@ export class Browser {
       this.chromium.once('exit', resolve);
       this.chromium.kill();
     });
-    rmSync(this.profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing to the profile after the browser
+    // exits: retry, and never fail a check over a temporary folder left behind.
+    try {
+      rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (error) {
+      console.error(`left ${this.profile}: ${error.code}`);
+    }
   }
 }
 
