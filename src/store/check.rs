@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use super::encode::{RejectHeader, decode_features, decode_work, decompress, from_json};
+use super::feed::filed_under;
 use super::tables::{
     BAROMETER_EDITIONS, BLOCK_MEMBERS, CHANGES, CHECKPOINTS, COUNTS, FEED, FEED_ENTRIES, FEED_SETS,
     FEED_STALE, META, ORIGINS, RECORD_FEATURES, RECORD_WORK, RECORDS, REGISTRATIONS, REJECTS, RUNS,
@@ -503,18 +504,6 @@ fn check_feed(
         );
     }
     Ok(())
-}
-
-/// `""` (every work), then each leaf set and its ancestors, once each: where the feed files a
-/// work (as `FeedTx::index` does).
-fn filed_under(leaves: &[String]) -> Vec<&str> {
-    let mut all = vec![""];
-    for leaf in leaves {
-        all.extend(crate::oai::with_ancestors(leaf));
-    }
-    all.sort_unstable();
-    all.dedup();
-    all
 }
 
 fn pair(source: &str, identifier: &str) -> String {

@@ -237,8 +237,9 @@ impl<'t> FeedTx<'t> {
     }
 }
 
-/// `""` (every work), then each leaf set and its ancestors, once each.
-fn filed_under(leaves: &[String]) -> Vec<&str> {
+/// `""` (every work), then each leaf set and its ancestors, once each: where the feed files a
+/// work (the check reads it to find the entries a work should have).
+pub(super) fn filed_under(leaves: &[String]) -> Vec<&str> {
     let mut all = vec![""];
     for leaf in leaves {
         all.extend(crate::oai::with_ancestors(leaf));
