@@ -60,11 +60,8 @@ pub(super) fn rebuild(
     let last = slices.len() - 1;
     for (number, range) in slices.into_iter().enumerate() {
         let groups = &clustering.groups[range.clone()];
-        let mut analysed = analyse_groups(store, groups, &records, sources, thesaurus)?;
-        report.problems += analysed
-            .values()
-            .map(|one| one.normalized.problems.len() as u64)
-            .sum::<u64>();
+        let mut analysed =
+            analyse_groups(store, groups, &records, sources, thesaurus, &mut report)?;
         let durable = number == last;
         store.update_works_bulk(durable, |tx| {
             // Rows of the keyed tables are inserted in key order, after the works: random
@@ -136,23 +133,30 @@ pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>>
     slices
 }
 
-/// The full analysis of every member of `groups`, on all cores.
+/// The full analysis of every member of `groups`, on all cores; the problems found are counted
+/// in `report`.
 pub(super) fn analyse_groups(
     store: &Store,
     groups: &[Vec<usize>],
     records: &[RecordKey],
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
+    report: &mut UpdateReport,
 ) -> Result<HashMap<RecordKey, Analysed>, StoreError> {
     let wanted: Vec<RecordKey> = groups
         .iter()
         .flatten()
         .map(|&index| records[index].clone())
         .collect();
-    Ok(analyse_all(store, &wanted, sources, thesaurus)?
+    let analysed: HashMap<RecordKey, Analysed> = analyse_all(store, &wanted, sources, thesaurus)?
         .into_iter()
         .filter_map(|(key, analysed)| Some((key, analysed?)))
-        .collect())
+        .collect();
+    report.problems += analysed
+        .values()
+        .map(|one| one.normalized.problems.len() as u64)
+        .sum::<u64>();
+    Ok(analysed)
 }
 
 /// Sets `work`'s fields from its members' analyses, taken out of `analysed`; gives back each

@@ -85,11 +85,8 @@ pub fn rederive(
     store.clear_dedup_index()?;
     for range in write_slices(&clustering.groups) {
         let groups = &clustering.groups[range.clone()];
-        let mut analysed = analyse_groups(store, groups, &records, sources, thesaurus)?;
-        report.problems += analysed
-            .values()
-            .map(|one| one.normalized.problems.len() as u64)
-            .sum::<u64>();
+        let mut analysed =
+            analyse_groups(store, groups, &records, sources, thesaurus, &mut report)?;
         let stored_works: Vec<Option<Work>> = store.works(
             ids[range.clone()]
                 .iter()
