@@ -137,6 +137,7 @@ with open(sys.argv[1], newline="", encoding="utf-8") as f:
 fi
 {
     echo
-    echo "Server RSS: peak (VmHWM) $(mem_mib VmHWM $PID) MiB, at the end $(mem_mib VmRSS $PID) MiB; $WORKS works."
+    echo "Server RSS: peak (VmHWM) $(mem_mib VmHWM $PID) MiB, at the end $(mem_mib VmRSS $PID) MiB" \
+        "(anonymous $(mem_mib RssAnon $PID) MiB, mapped files $(mem_mib RssFile $PID) MiB); $WORKS works."
 } >> "$TABLE"
 cat "$TABLE"

@@ -300,6 +300,33 @@ fn url_encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+/// CSV exports copy the row stored with each work instead of decoding it (issue 16): the rows
+/// must be exactly what formatting the works gives, as `essor export` (which formats every work
+/// from the store) writes them.
+#[test]
+fn csv_export_copies_the_rows_stored_with_the_works() {
+    let api = api();
+    let formatted = api
+        .workspace
+        .run(&["export", "--format", "csv"])
+        .success()
+        .stdout;
+    let server = spawn_app_with(&api.workspace, |settings| {
+        settings.limits = limit_config(1000, 200, vec![]);
+    });
+    let exported = server.get("/api/v1/works/export?format=csv");
+    assert_eq!(exported.status, 200);
+    // The server lists in the index's order, the command in id order: compare the rows sorted.
+    let rows = |text: &str| -> Vec<String> {
+        let mut rows: Vec<String> = text.split("\r\n").map(str::to_owned).collect();
+        rows.sort();
+        rows
+    };
+    let (exported, formatted) = (rows(&exported.text()), rows(&formatted));
+    assert!(exported.len() > 120, "{} rows", exported.len());
+    assert_eq!(exported, formatted);
+}
+
 #[test]
 fn exports_parse_back_with_real_parsers() {
     let api = api();

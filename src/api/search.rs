@@ -8,7 +8,7 @@ use super::params;
 use super::problem::Problem;
 use super::views::{FacetCounts, Stats, SummaryView, WorksPage};
 use super::{AppState, blocking};
-use crate::export::{ExportFormat, summary};
+use crate::export::{CSV_ROW_PREFIX, ExportFormat, summary};
 use crate::index::{self, Facet, SearchError, SearchQuery};
 use crate::store::Store;
 use crate::works::Work;
@@ -20,6 +20,9 @@ use axum::response::{IntoResponse, Response};
 
 /// Bytes buffered before an export chunk is sent.
 const EXPORT_CHUNK: usize = 64 * 1024;
+
+/// Works an export reads per store transaction.
+const EXPORT_BATCH: usize = 256;
 
 /// Orders of `/api/v1/works` (documentation of the `sort` parameter).
 #[derive(utoipa::ToSchema)]
@@ -206,20 +209,18 @@ fn write_export(
     sender: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     let mut text = format.header();
-    for id in ids {
-        let work = match id
-            .map_err(|e| e.to_string())
-            .and_then(|id| store.work::<Work>(&id).map_err(|e| e.to_string()))
-        {
-            Ok(work) => work,
-            Err(error) => {
-                tracing::error!(%error, "export stopped");
-                let _ = sender.blocking_send(Err(std::io::Error::other(error)));
-                return;
+    let mut batch = Vec::with_capacity(EXPORT_BATCH);
+    let mut ids = ids.peekable();
+    while ids.peek().is_some() {
+        batch.clear();
+        for id in ids.by_ref().take(EXPORT_BATCH) {
+            match id {
+                Ok(id) => batch.push(id),
+                Err(error) => return stop_export(sender, error.to_string()),
             }
-        };
-        if let Some(work) = work.filter(Work::is_live) {
-            format.write(&work, &mut text);
+        }
+        if let Err(error) = write_batch(store, format, &batch, &mut text) {
+            return stop_export(sender, error.to_string());
         }
         if text.len() >= EXPORT_CHUNK {
             let chunk = Bytes::from(std::mem::take(&mut text));
@@ -231,6 +232,34 @@ fn write_export(
     if !text.is_empty() {
         let _ = sender.blocking_send(Ok(Bytes::from(text)));
     }
+}
+
+/// Appends the works of `ids` that are live. CSV rows are copied from those the works stage
+/// stored with each work (one read transaction per batch, no work decoded); a work without one
+/// (a store not yet filled) is read and formatted.
+fn write_batch(
+    store: &Store,
+    format: ExportFormat,
+    ids: &[String],
+    text: &mut String,
+) -> Result<(), crate::store::StoreError> {
+    let rows = match format {
+        ExportFormat::Csv => store.rendered_rows(ids, CSV_ROW_PREFIX)?,
+        _ => vec![None; ids.len()],
+    };
+    for (id, row) in ids.iter().zip(rows) {
+        if let Some(row) = row.and_then(|row| String::from_utf8(row).ok()) {
+            text.push_str(&row);
+        } else if let Some(work) = store.work::<Work>(id)?.filter(Work::is_live) {
+            format.write(&work, text);
+        }
+    }
+    Ok(())
+}
+
+fn stop_export(sender: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>, error: String) {
+    tracing::error!(%error, "export stopped");
+    let _ = sender.blocking_send(Err(std::io::Error::other(error)));
 }
 
 /// Totals and counts by year, type, theme and region.

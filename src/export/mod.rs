@@ -78,6 +78,18 @@ impl ExportFormat {
     }
 }
 
+/// Under this name (a metadata prefix no OAI request can name) the feed's renderer stores each
+/// live work's [`work_csv_row`] beside its OAI records, written with the work: a CSV export copies
+/// the stored rows instead of decoding every work (issue 16).
+pub const CSV_ROW_PREFIX: &str = "export:csv";
+
+/// A live work's CSV row (what [`ExportFormat::Csv`] appends), CRLF included.
+pub fn work_csv_row(work: &Work) -> String {
+    let mut out = String::new();
+    ExportFormat::Csv.write(work, &mut out);
+    out
+}
+
 const CSV_COLUMNS: [&str; 17] = [
     "id",
     "title",

@@ -20,12 +20,14 @@ use quick_xml::escape::escape;
 
 use super::formats::{self, FORMATS, Origin, ThemeLabels};
 use crate::classify::Thesaurus;
+use crate::export;
 use crate::store::{FeedEntry, RecordKey, RecordOrigin};
 use crate::works::Work;
 
-/// Bump when what [`Renderer::render`] writes changes: stores rendered by another version are
-/// rendered again when opened ([`Renderer::version`]).
-const RENDER_VERSION: u32 = 2;
+/// Bump when what [`Renderer::render`] writes changes (the OAI records, or the CSV row of
+/// exports): stores rendered by another version are rendered again when opened
+/// ([`Renderer::version`]). 3: the CSV row.
+const RENDER_VERSION: u32 = 3;
 
 const HOLE_ITEM: u8 = 1;
 const HOLE_BASE_URL: u8 = 2;
@@ -55,7 +57,9 @@ impl Renderer {
 
     /// Each format's stored `<record>` of `work` under its feed `entry` (none for a work that is
     /// not live), its members' `origins` in member order (`None`: record no longer stored, no
-    /// provenance).
+    /// provenance); and, under [`export::CSV_ROW_PREFIX`], the work's CSV row as exports write
+    /// it, plain text (stored here because this is what the works stage calls for every work it
+    /// writes, and the rows then move, fill and back up with the records).
     pub fn render(
         &self,
         work: &Work,
@@ -98,6 +102,10 @@ impl Renderer {
                 },
             );
         }
+        let csv_row = (
+            export::CSV_ROW_PREFIX,
+            export::work_csv_row(work).into_bytes(),
+        );
         FORMATS
             .iter()
             .map(|format| {
@@ -117,6 +125,7 @@ impl Renderer {
                 record.text.push_str("</record>");
                 (format.prefix, record.encode())
             })
+            .chain([csv_row])
             .collect()
     }
 }

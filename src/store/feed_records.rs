@@ -177,6 +177,33 @@ impl Store {
         }
     }
 
+    /// The row each of `ids` has under `prefix` at its current feed entry, in the order asked,
+    /// in one read transaction: `None` for a work with no such row (unknown, not live, or
+    /// written before the renderer wrote that prefix).
+    pub fn rendered_rows(
+        &self,
+        ids: &[impl AsRef<str>],
+        prefix: &str,
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let entries = tx.open_table(FEED_ENTRIES)?;
+        let rendered = tx.open_table(FEED_RECORDS)?;
+        ids.iter()
+            .map(|id| {
+                let Some(entry) = entries.get(id.as_ref())? else {
+                    return Ok(None);
+                };
+                let (stamp, sequence, deleted, _) = entry.value();
+                if deleted {
+                    return Ok(None);
+                }
+                Ok(rendered
+                    .get((prefix, stamp, sequence))?
+                    .map(|row| row.value().to_vec()))
+            })
+            .collect()
+    }
+
     /// The renderer version the stored feed records were written by, if any.
     pub fn feed_records_version(&self) -> Result<Option<String>, StoreError> {
         let tx = self.db.begin_read()?;
