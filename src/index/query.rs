@@ -7,7 +7,7 @@ use std::ops::Bound;
 use serde::Deserialize;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, Occur, Query, QueryParser,
     QueryParserError, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
@@ -68,6 +68,11 @@ pub struct Filters {
     pub source: Option<String>,
     /// `open`, `embargoed`, `restricted` or `unknown`.
     pub access: Option<String>,
+    /// Only works the thesaurus placed under at least one ESS theme: a source labelled ESS
+    /// also sends theses on other subjects, which the library keeps but does not showcase
+    /// (the home page's latest works). Not a REST parameter.
+    #[serde(skip)]
+    pub themed: bool,
 }
 
 /// The names a person may put before `:` and the index fields each searches.
@@ -340,6 +345,12 @@ fn filter_queries(fields: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
                 IndexRecordOption::Basic,
             )));
         }
+    }
+    if filters.themed {
+        queries.push(Box::new(ExistsQuery::new(
+            super::schema::names::F_THEME.to_owned(),
+            false,
+        )));
     }
     queries
 }

@@ -502,6 +502,13 @@ fn each_filter_narrows_the_results() {
         ),
         (
             Filters {
+                themed: true,
+                ..Filters::default()
+            },
+            &["w1", "w2", "w3"],
+        ),
+        (
+            Filters {
                 region: Some("FR-OCC".into()),
                 types: vec!["doctoral-thesis".into()],
                 year_from: Some(2020),
