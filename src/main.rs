@@ -14,7 +14,7 @@ use essor::pipeline::PipelineError;
 use essor::source;
 use essor::store::RegistrationAction;
 
-use cli::args::{BarometerCommand, Cli, Command, SourcesCommand, WorksCommand};
+use cli::args::{BarometerCommand, Cli, Command, LogFormat, SourcesCommand, WorksCommand};
 use cli::output::{print_stats, write_json_line};
 use cli::run::{harvest, harvest_options, serve};
 
@@ -25,7 +25,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Exit codes: 0 success, 1 a harvest did not complete, 2 bad usage or configuration.
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.log_format);
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -67,13 +67,19 @@ fn is_configuration(error: &anyhow::Error) -> bool {
             .is_some_and(PipelineError::is_configuration)
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("essor=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if std::io::stderr().is_terminal() {
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let text = match format {
+        LogFormat::Auto => std::io::stderr().is_terminal(),
+        LogFormat::Text => true,
+        LogFormat::Json => false,
+    };
+    if text {
         builder.compact().init();
     } else {
         builder.json().init();

@@ -10,21 +10,44 @@ use serde_json::Value;
 
 use crate::common::{contains_text, u64_field};
 use crate::harvest_faults::{
-    RunExpectation, assert_absorbed, assert_run, assert_stored_exactly, harvest_scenario,
+    Harvested, RunExpectation, assert_absorbed, assert_run, assert_stored_exactly, harvest_scenario,
 };
+
+/// The run failed after the first page (5 records), kept that page, and its error says `says`.
+fn assert_failed_keeping_the_first_page(harvested: &Harvested, retries: Option<u64>, says: &str) {
+    assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
+    assert_stored_exactly(harvested);
+    let run = harvested.last_run();
+    assert_run(
+        &run,
+        RunExpectation {
+            status: Some("failed"),
+            new: Some(5),
+            retries,
+            ..Default::default()
+        },
+    );
+    assert!(
+        run["error"].as_str().unwrap().contains(says),
+        "the error says what happened: {run}"
+    );
+}
+
+/// The fault was absorbed by retrying page 2 `retries` times.
+fn assert_page_two_retried(scenario: &str, retries: u64) {
+    let harvested = harvest_scenario(scenario);
+    assert_absorbed(&harvested, retries);
+    assert_eq!(harvested.page_requests(2), retries + 1);
+}
 
 #[test]
 fn html_maintenance_page_with_status_200_is_retried() {
-    let harvested = harvest_scenario("html-200");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
+    assert_page_two_retried("html-200", 1);
 }
 
 #[test]
 fn truncated_page_is_retried() {
-    let harvested = harvest_scenario("truncated");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
+    assert_page_two_retried("truncated", 1);
 }
 
 #[test]
@@ -48,44 +71,23 @@ fn http_429_honours_retry_after() {
 
 #[test]
 fn http_503_twice_is_retried() {
-    let harvested = harvest_scenario("http-503");
-    assert_absorbed(&harvested, 2);
-    assert_eq!(harvested.page_requests(2), 3);
+    assert_page_two_retried("http-503", 2);
 }
 
 #[test]
 fn http_500_with_empty_body_is_retried() {
-    let harvested = harvest_scenario("http-500-empty");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
+    assert_page_two_retried("http-500-empty", 1);
 }
 
 #[test]
 fn connection_reset_is_retried() {
-    let harvested = harvest_scenario("reset");
-    assert_absorbed(&harvested, 1);
-    assert_eq!(harvested.page_requests(2), 2);
+    assert_page_two_retried("reset", 1);
 }
 
 #[test]
 fn persistent_503_fails_after_the_retry_budget_and_keeps_earlier_pages() {
     let harvested = harvest_scenario("always-503");
-    assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
-    assert_stored_exactly(&harvested);
-    let run = harvested.last_run();
-    assert_run(
-        &run,
-        RunExpectation {
-            status: Some("failed"),
-            new: Some(5),
-            retries: Some(3),
-            ..Default::default()
-        },
-    );
-    assert!(
-        run["error"].as_str().unwrap().contains("503"),
-        "the error says what happened: {run}"
-    );
+    assert_failed_keeping_the_first_page(&harvested, Some(3), "503");
     // max_retries = 3 in the source: one try and three retries, then give up.
     assert_eq!(harvested.page_requests(2), 4);
     let stats = harvested.workspace.stats();
@@ -180,21 +182,7 @@ fn gzip_body_without_content_encoding_is_gunzipped() {
 #[test]
 fn a_gzip_bomb_is_refused_and_the_records_before_it_kept() {
     let harvested = harvest_scenario("gzip-bomb");
-    assert_eq!(harvested.run.code, Some(1), "{}", harvested.run.describe());
-    assert_stored_exactly(&harvested);
-    let run = harvested.last_run();
-    assert_run(
-        &run,
-        RunExpectation {
-            status: Some("failed"),
-            new: Some(5),
-            ..Default::default()
-        },
-    );
-    assert!(
-        run["error"].as_str().unwrap().contains("larger than"),
-        "the error says what happened: {run}"
-    );
+    assert_failed_keeping_the_first_page(&harvested, None, "larger than");
     // Too large is final: not fetched again and again.
     assert_eq!(harvested.page_requests(2), 1);
 }

@@ -154,9 +154,27 @@ fn run_harvests_the_bundled_samples_exactly_once() {
         );
     }
 
+    // Log lines: JSON when stderr is not a terminal (a container), text when asked.
+    let first_log = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        first_log.lines().count() > 0
+            && first_log
+                .lines()
+                .all(|line| serde_json::from_str::<Value>(line).is_ok()),
+        "{first_log}"
+    );
+
     // Running again finds every record unchanged and rewrites nothing.
-    let second = essor_run_samples(&workspace, &["--quiet", "run"]);
+    let second = essor_run_samples(&workspace, &["--quiet", "--log-format", "text", "run"]);
     assert!(second.status.success());
+    let second_log = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        second_log.contains("INFO")
+            && second_log
+                .lines()
+                .all(|line| serde_json::from_str::<Value>(line).is_err()),
+        "{second_log}"
+    );
     let runs = essor_run_samples(&workspace, &["runs"]);
     let last_runs: Vec<Value> = String::from_utf8_lossy(&runs.stdout)
         .lines()

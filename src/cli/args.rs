@@ -26,8 +26,25 @@ pub struct Cli {
     /// No progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Log lines on stderr: `text` for people, `json` for a log collector; `auto` picks text
+    /// on a terminal and JSON otherwise (a container's output).
+    #[arg(
+        long,
+        global = true,
+        env = "ESSOR_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Auto
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Auto,
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]

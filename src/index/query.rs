@@ -7,7 +7,7 @@ use std::ops::Bound;
 use serde::Deserialize;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, Occur, Query, QueryParser,
     QueryParserError, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
@@ -35,6 +35,11 @@ pub struct SearchQuery {
     /// The facets to count over every match (none by default: each costs a walk over the
     /// matches).
     pub facets: Vec<Facet>,
+    /// Count the facets over the first this many matches, in the results' order and from the
+    /// first page whatever the cursor, rather than over every match: a cost bounded however
+    /// many works match (the HTML search page). `None`: every match.
+    #[serde(skip)]
+    pub facets_among: Option<usize>,
     /// Count every match even where an estimate would do (see [`Index::search`]).
     ///
     /// [`Index::search`]: super::Index::search
@@ -63,6 +68,11 @@ pub struct Filters {
     pub source: Option<String>,
     /// `open`, `embargoed`, `restricted` or `unknown`.
     pub access: Option<String>,
+    /// Only works the thesaurus placed under at least one ESS theme: a source labelled ESS
+    /// also sends theses on other subjects, which the library keeps but does not showcase
+    /// (the home page's latest works). Not a REST parameter.
+    #[serde(skip)]
+    pub themed: bool,
 }
 
 /// The names a person may put before `:` and the index fields each searches.
@@ -335,6 +345,12 @@ fn filter_queries(fields: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
                 IndexRecordOption::Basic,
             )));
         }
+    }
+    if filters.themed {
+        queries.push(Box::new(ExistsQuery::new(
+            super::schema::names::F_THEME.to_owned(),
+            false,
+        )));
     }
     queries
 }

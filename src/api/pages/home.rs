@@ -13,9 +13,9 @@ use super::{
 };
 use crate::api::AppState;
 use crate::barometer::EditionStatus;
-use crate::index::{Facet, SearchQuery, Sort};
+use crate::index::{Facet, Filters, SearchQuery, Sort};
 
-/// Works the home page lists as the latest.
+/// Works the home page lists as the latest (those with an ESS theme: see `Filters::themed`).
 const LATEST: usize = 8;
 /// Values of each facet the home page lists.
 const TOP: usize = 12;
@@ -58,6 +58,10 @@ fn holdings(state: &AppState) -> Result<Holdings, String> {
         .search(&SearchQuery {
             limit: LATEST,
             sort: Sort::DateDesc,
+            filters: Filters {
+                themed: true,
+                ..Filters::default()
+            },
             ..SearchQuery::default()
         })
         .map_err(|e| e.to_string())?;
