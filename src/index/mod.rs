@@ -14,6 +14,7 @@ mod query;
 mod schema;
 mod search;
 mod update;
+mod word_memo;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -9,6 +9,8 @@ use tantivy::tokenizer::{
     TextAnalyzer, TokenizerManager,
 };
 
+use super::word_memo::WordMemo;
+
 /// Bumped whenever the fields or analysers change: an index written with another version is
 /// deleted and rebuilt from the store at open (it is derived data).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -40,6 +42,14 @@ pub fn register_tokenizers(manager: &TokenizerManager) {
 
 fn stemmed(language: Language) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(WordMemo::new(stemmed_word(language)))
+        .build()
+}
+
+/// What [`stemmed`] makes of each word, remembered by [`WordMemo`] (stemming is most of the
+/// cost of indexing a text).
+pub(super) fn stemmed_word(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(WordMemo::word_tokenizer())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)

@@ -167,6 +167,26 @@ pub(super) fn stored_record(
     })
 }
 
+/// A stored record without its raw XML (`raw` is `None`), for the stages that read only the
+/// mapped record: the raw text is neither validated nor copied.
+pub(super) fn stored_record_mapped(
+    key: RecordKeyRef<'_>,
+    blob: &[u8],
+) -> Result<StoredRecord, StoreError> {
+    let plain = decompress_record(blob)?;
+    let header: RecordHeader<Record> = from_json("records", split_record(&plain)?.0)?;
+    Ok(StoredRecord {
+        source: key.source().to_owned(),
+        identifier: key.identifier().to_owned(),
+        datestamp: header.datestamp,
+        deleted: header.deleted,
+        format: header.format,
+        sets: header.sets,
+        record: header.record,
+        raw: None,
+    })
+}
+
 /// Whether a stored blob is a deletion; only read when a record changed.
 pub(super) fn was_deleted(blob: &[u8]) -> bool {
     unpack_record(blob)

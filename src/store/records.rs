@@ -3,7 +3,9 @@
 
 use redb::{Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
-use super::encode::{RejectHeader, decompress, from_json, stored_record, to_json, was_deleted};
+use super::encode::{
+    RejectHeader, decompress, from_json, stored_record, stored_record_mapped, to_json, was_deleted,
+};
 use super::tables::{CHANGES, CHECKPOINTS, COUNTS, ORIGINS, RECORDS, REJECTS, RUNS};
 use super::{
     Checkpoint, PreparedItem, RecordKey, RecordKeyRef, RunCounters, RunRecord, Store, StoreError,
@@ -265,6 +267,27 @@ impl Store {
     pub fn record(&self, key: RecordKeyRef<'_>) -> Result<Option<StoredRecord>, StoreError> {
         let tx = self.db.begin_read()?;
         read_record(&tx.open_table(RECORDS)?, key)
+    }
+
+    /// The records of `keys` as the works stage reads them: without their raw XML (`raw` is
+    /// `None`), all through one read transaction; `each` is given every key with its record
+    /// (`None`: not stored) and its results are returned in order.
+    pub fn records_mapped<R>(
+        &self,
+        keys: &[RecordKey],
+        mut each: impl FnMut(&RecordKey, Option<StoredRecord>) -> R,
+    ) -> Result<Vec<R>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RECORDS)?;
+        keys.iter()
+            .map(|key| {
+                let record = match table.get(key.as_ref().pair())? {
+                    None => None,
+                    Some(value) => Some(stored_record_mapped(key.as_ref(), value.value().1)?),
+                };
+                Ok(each(key, record))
+            })
+            .collect()
     }
 
     /// Up to `limit` records changed after `cursor`, each once, in change order.

@@ -90,14 +90,11 @@ pub(super) fn analyse_all(
     thesaurus: &Thesaurus,
 ) -> Result<Vec<(RecordKey, Option<Analysed>)>, StoreError> {
     on_all_cores(keys, |part| {
-        part.iter()
-            .map(|key| {
-                let analysed = store
-                    .record(key.as_ref())?
-                    .and_then(|record| analyse(&record, &sources.get(key.source()), thesaurus));
-                Ok((key.clone(), analysed))
-            })
-            .collect()
+        store.records_mapped(part, |key, record| {
+            let analysed =
+                record.and_then(|record| analyse(&record, &sources.get(key.source()), thesaurus));
+            (key.clone(), analysed)
+        })
     })
 }
 
@@ -116,24 +113,21 @@ pub(super) fn dedup_features_all(
     thesaurus: &Thesaurus,
 ) -> Result<Vec<(RecordKey, Option<DedupFeatures>)>, StoreError> {
     on_all_cores(keys, |part| {
-        part.iter()
-            .map(|key| {
-                let info = sources.get(key.source());
-                let features = store.record(key.as_ref())?.and_then(|record| {
-                    if info.min_relevance.is_some() {
-                        let analysed = analyse(&record, &info, thesaurus)?;
-                        return Some((analysed.features, analysed.keys));
-                    }
-                    if record.deleted {
-                        return None;
-                    }
-                    let mapped = record.record.as_ref()?;
-                    let normalized =
-                        normalize::normalize_for_dedup(mapped, &context(&record, &info));
-                    Some((Features::of(&normalized), dedup::blocking_keys(&normalized)))
-                });
-                Ok((key.clone(), features))
-            })
-            .collect()
+        store.records_mapped(part, |key, record| {
+            let info = sources.get(key.source());
+            let features = record.and_then(|record| {
+                if info.min_relevance.is_some() {
+                    let analysed = analyse(&record, &info, thesaurus)?;
+                    return Some((analysed.features, analysed.keys));
+                }
+                if record.deleted {
+                    return None;
+                }
+                let mapped = record.record.as_ref()?;
+                let normalized = normalize::normalize_for_dedup(mapped, &context(&record, &info));
+                Some((Features::of(&normalized), dedup::blocking_keys(&normalized)))
+            });
+            (key.clone(), features)
+        })
     })
 }
