@@ -12,7 +12,7 @@ use std::collections::BinaryHeap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn, TermOrdHit};
 use tantivy::query::Weight;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TantivyError};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError};
 
 use super::cursor::Sort;
 use super::schema::names;
@@ -23,6 +23,8 @@ pub struct Collected {
     pub rank: u64,
     pub id: String,
     pub score: f32,
+    /// Where the match is in this searcher's snapshot (to read its columns again).
+    pub doc: DocAddress,
 }
 
 /// What a page collection gives.
@@ -51,6 +53,7 @@ struct Candidate {
     rank: u64,
     id_ord: u64,
     score: f32,
+    doc: DocId,
 }
 
 impl Eq for Candidate {}
@@ -68,6 +71,7 @@ impl PartialOrd for Candidate {
 }
 
 pub struct SegmentPage {
+    segment: SegmentOrdinal,
     sort: Sort,
     ids: Option<StrColumn>,
     dates: Column<i64>,
@@ -90,7 +94,7 @@ impl Collector for PageCollector {
 
     fn for_segment(
         &self,
-        _segment: SegmentOrdinal,
+        segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentPage> {
         let fast = reader.fast_fields();
@@ -108,6 +112,7 @@ impl Collector for PageCollector {
         };
         let keep = self.limit.saturating_add(1);
         Ok(SegmentPage {
+            segment,
             sort: self.sort,
             ids,
             dates: fast.i64(names::DATE)?,
@@ -212,6 +217,7 @@ impl SegmentCollector for SegmentPage {
             rank,
             id_ord,
             score,
+            doc,
         };
         if let Some(after) = self.after
             && (candidate.rank, candidate.id_ord) < after
@@ -238,6 +244,7 @@ impl SegmentCollector for SegmentPage {
                     rank: candidate.rank,
                     id,
                     score: candidate.score,
+                    doc: DocAddress::new(self.segment, candidate.doc),
                 });
             }
         }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TantivyError};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyError};
 
 use super::collector::ords_to_strings;
 use super::schema::names;
@@ -91,6 +91,33 @@ impl Facets {
             Facet::Language => &mut self.language,
         }
     }
+}
+
+/// The asked facets of the given documents only (the first matches of a search, by its
+/// order): a cost bounded by their number, however many works match.
+pub fn count_among(
+    searcher: &Searcher,
+    facets: &[Facet],
+    docs: &[DocAddress],
+) -> tantivy::Result<Facets> {
+    let collector = FacetCollector {
+        facets: facets.to_vec(),
+    };
+    let mut by_segment: Vec<(SegmentOrdinal, DocId)> = docs
+        .iter()
+        .map(|doc| (doc.segment_ord, doc.doc_id))
+        .collect();
+    by_segment.sort_unstable();
+    let mut fruits = Vec::new();
+    for group in by_segment.chunk_by(|a, b| a.0 == b.0) {
+        let segment = group[0].0;
+        let reader = searcher.segment_reader(segment);
+        let mut counter = collector.for_segment(segment, reader)?;
+        let docs: Vec<DocId> = group.iter().map(|(_, doc)| *doc).collect();
+        counter.collect_block(&docs);
+        fruits.push(counter.harvest());
+    }
+    Ok(collector.merge_fruits(fruits)?.facets)
 }
 
 /// Counts the matches and the asked facets' values.

@@ -35,6 +35,11 @@ pub struct SearchQuery {
     /// The facets to count over every match (none by default: each costs a walk over the
     /// matches).
     pub facets: Vec<Facet>,
+    /// Count the facets over the first this many matches, in the results' order and from the
+    /// first page whatever the cursor, rather than over every match: a cost bounded however
+    /// many works match (the HTML search page). `None`: every match.
+    #[serde(skip)]
+    pub facets_among: Option<usize>,
     /// Count every match even where an estimate would do (see [`Index::search`]).
     ///
     /// [`Index::search`]: super::Index::search

@@ -9,7 +9,7 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::collector::{Collected, PageCollector, PageFruit};
 use super::cursor::{Cursor, Sort};
-use super::facets::{FacetCollector, Facets};
+use super::facets::{FacetCollector, Facets, count_among};
 use super::query::{SearchQuery, build};
 use super::{Index, MAX_LIMIT, SearchError};
 
@@ -59,19 +59,59 @@ impl Index {
     ) -> Result<SearchPage, SearchError> {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?;
+        let first_page = after.is_none();
         let searcher = self.reader.searcher();
         let limit = search.limit.min(MAX_LIMIT);
-        let fruit = if limit == 0 {
+        let among = search
+            .facets_among
+            .filter(|_| !search.facets.is_empty())
+            .map(|among| among.min(MAX_LIMIT));
+        // The first page collects the matches its facets are counted among in the same pass.
+        let collect = match among {
+            Some(among) if first_page => limit.max(among),
+            _ => limit,
+        };
+        let mut fruit = if collect == 0 {
             PageFruit::default()
         } else {
             let collector = PageCollector {
                 sort: search.sort,
                 after: after.map(|c| (c.rank, c.id)),
-                limit,
+                limit: collect,
             };
             searcher.search(&query, &collector)?
         };
-        let (total, total_exact, facets) = if !search.facets.is_empty() {
+        let first_matches = match among {
+            Some(among) if first_page => {
+                Some(fruit.hits.iter().take(among).map(|h| h.doc).collect())
+            }
+            Some(among) => {
+                let collector = PageCollector {
+                    sort: search.sort,
+                    after: None,
+                    limit: among,
+                };
+                let first = searcher.search(&query, &collector)?;
+                Some(first.hits.iter().map(|h| h.doc).collect::<Vec<_>>())
+            }
+            None => None,
+        };
+        if fruit.hits.len() > limit {
+            fruit.hits.truncate(limit);
+            fruit.more = true;
+        }
+        let (total, total_exact, facets) = if let Some(docs) = first_matches {
+            let facets = count_among(&searcher, &search.facets, &docs)?;
+            let (total, exact) = match fruit.total {
+                Some(total) => (total, true),
+                None => count(
+                    &searcher,
+                    query.as_ref(),
+                    (!search.exact_total).then_some(count_up_to),
+                )?,
+            };
+            (total, exact, facets)
+        } else if !search.facets.is_empty() {
             let counted = searcher.search(
                 &query,
                 &FacetCollector {

@@ -23,6 +23,10 @@ use crate::works::Work;
 const EXCERPT: usize = 360;
 /// Values of a facet listed beside the results.
 const FACET_VALUES: usize = 10;
+/// The facets are counted among this many first results (in the page's order), so that a
+/// search matching a million works costs about what one matching a thousand does: counting
+/// six facets over every match cost 2–5× the query itself (BENCHMARKS.md, issue 15).
+pub const FACETS_AMONG: usize = 1_000;
 
 /// Why a search page could not be read.
 enum Failure {
@@ -91,7 +95,11 @@ struct SearchPage {
     chrome: Chrome,
     q: String,
     total: u64,
+    /// False when `total` is an estimate (shown as "about").
+    total_exact: bool,
     total_label: &'static str,
+    /// Says that the facets were counted among the first results only.
+    facets_note: Option<String>,
     items: Vec<ResultItem>,
     facets: Vec<FacetBox>,
     active: Vec<ActiveFilter>,
@@ -133,6 +141,7 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
     // The page shows every facet.
     let mut asked = search.clone();
     asked.facets = Facet::ALL.to_vec();
+    asked.facets_among = Some(FACETS_AMONG);
     let found = tokio::task::spawn_blocking(move || {
         let page = index.search(&asked).map_err(Failure::Search)?;
         let works = store
@@ -246,6 +255,11 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
         items: result_items(&visit, &works, search.q.as_deref()),
         q,
         total: page.total,
+        total_exact: page.total_exact,
+        facets_note: (page.total > FACETS_AMONG as u64).then(|| {
+            t.facets_among
+                .replace("{n}", &thousands(FACETS_AMONG, visit.lang))
+        }),
         total_label: if page.total == 1 {
             t.result_one
         } else {
@@ -355,6 +369,20 @@ fn filter_label(key: &str, value: &str, lang: Lang) -> String {
     };
     let colon = if lang == Lang::Fr { " :" } else { ":" };
     format!("{name}{colon} {value}")
+}
+
+/// A count with its thousands separated as the language writes them (1 000, 1,000).
+fn thousands(count: usize, lang: Lang) -> String {
+    let digits = count.to_string();
+    let separator = if lang == Lang::Fr { "\u{202f}" } else { "," };
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// Pairs as a query string.

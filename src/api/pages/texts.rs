@@ -50,6 +50,11 @@ pub struct Texts {
     pub back_home: &'static str,
     pub results: &'static str,
     pub result_one: &'static str,
+    /// Before a total that was estimated.
+    pub about: &'static str,
+    /// Under the facets' title when they were counted among the first matches only; `{n}` is
+    /// their number.
+    pub facets_among: &'static str,
     pub no_results: &'static str,
     pub filters: &'static str,
     pub active_filters: &'static str,
@@ -186,6 +191,8 @@ pub const FR: Texts = Texts {
     back_home: "Retour à l'accueil",
     results: "résultats",
     result_one: "résultat",
+    about: "environ",
+    facets_among: "Comptés parmi les {n} premiers résultats.",
     no_results: "Aucun travail ne correspond à cette recherche.",
     filters: "Affiner",
     active_filters: "Filtres actifs",
@@ -321,6 +328,8 @@ pub const EN: Texts = Texts {
     back_home: "Back to the home page",
     results: "results",
     result_one: "result",
+    about: "about",
+    facets_among: "Counted among the first {n} results.",
     no_results: "No work matches this search.",
     filters: "Refine",
     active_filters: "Active filters",
