@@ -4,21 +4,32 @@
 //! also harvests the repositories registered through the API) all go through [`Pipeline`], so
 //! what follows a harvest is the same whoever asked for it.
 //!
+//! Stages overlap: the works and the index follow the harvest as it commits pages (a blocking
+//! thread waits on [`Committed`] and runs the update each batch of changed records), so the works
+//! of the first pages are being built while later pages are fetched.
+//!
 //! Invariants: the works update runs after the harvest even when a source did not complete (what
 //! was harvested is made into works); the index follows the works it was built from, never the
 //! other way round; the store and the index are written on blocking threads, never on the async
-//! ones.
+//! ones; the works stage reads the store's change log from its own cursor, committed with the
+//! works, so a crash at any point (`kill -9` included) resumes without loss or duplicates.
 
 use std::sync::{Arc, RwLock};
 
 use crate::classify::{Thesaurus, ThesaurusError};
 use crate::feed;
 use crate::harvest::guard::NetworkPolicy;
-use crate::harvest::{self, HarvestError, Reporter, StopSignal};
+use crate::harvest::{self, Committed, HarvestError, Reporter, StopSignal};
 use crate::index::{Index, IndexError, IndexReport};
 use crate::source::{self, Source, SourceError};
 use crate::store::{RunRecord, Store, StoreError};
 use crate::works::{self, SourceInfos, UpdateReport};
+
+/// The works stage follows a harvest by batches of at least this many changed records…
+const FOLLOW_BATCH: u64 = 2_000;
+/// …or of fewer, once the oldest has waited this long (a slow repository's works still appear
+/// while it is harvested).
+const FOLLOW_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -175,37 +186,99 @@ impl Pipeline {
         source::select(&self.sources(), ids)
     }
 
-    /// Harvests `sources`, then brings works and index up to date (unless `records_only`).
+    /// Harvests `sources` and brings works and index up to date (unless `records_only`): the
+    /// works stage follows the harvest on a blocking thread, taking up the pages committed while
+    /// later ones are fetched ([`Pipeline::follow`]), and finishes once the harvest has ended.
     pub async fn harvest(
         &self,
         sources: Vec<Source>,
         options: HarvestOptions,
     ) -> Result<Outcome, PipelineError> {
-        let runs = harvest::harvest_sources(
-            self.store.clone(),
-            sources,
-            options.full,
-            Reporter::new(options.interactive),
-            self.network,
-            options.stop,
-        )
-        .await?;
+        let reporter = Reporter::new(options.interactive);
         if options.records_only {
+            let runs = self.harvest_records(sources, &options, reporter).await?;
             return Ok(Outcome {
                 runs,
                 works: None,
                 index: None,
             });
         }
-        let pipeline = self.clone();
-        let (works, index) = tokio::task::spawn_blocking(move || pipeline.update())
-            .await
-            .map_err(|_| PipelineError::Panicked)??;
+        let committed = Committed::default();
+        let follower = {
+            let (pipeline, committed) = (self.clone(), committed.clone());
+            tokio::task::spawn_blocking(move || pipeline.follow(&committed))
+        };
+        let harvested = self
+            .harvest_records(sources, &options, reporter.following(committed.clone()))
+            .await;
+        // Whatever became of the harvest, the works stage takes up what was committed, then ends.
+        committed.end();
+        let followed = follower.await.map_err(|_| PipelineError::Panicked);
+        let runs = harvested?;
+        let (works, index) = followed??;
         Ok(Outcome {
             runs,
             works: Some(works),
             index: Some(index),
         })
+    }
+
+    async fn harvest_records(
+        &self,
+        sources: Vec<Source>,
+        options: &HarvestOptions,
+        reporter: Reporter,
+    ) -> Result<Vec<RunRecord>, PipelineError> {
+        Ok(harvest::harvest_sources(
+            self.store.clone(),
+            sources,
+            options.full,
+            reporter,
+            self.network,
+            options.stop.clone(),
+        )
+        .await?)
+    }
+
+    /// The works stage following a harvest: each time [`FOLLOW_BATCH`] changed records were
+    /// committed (or fewer that waited [`FOLLOW_LINGER`]), works then index are brought up to
+    /// date with the store ([`Pipeline::update`]: it reads the change log from the works' own
+    /// cursor, committed with the works, so a crash at any point resumes with the records whose
+    /// works were not committed); once the harvest has ended, a last update. Blocking.
+    ///
+    /// A store without works waits for the end of the harvest instead: its first works are
+    /// built from all its records at once (records clustered in memory, works written in bulk),
+    /// at a third of the cost per record of attaching them batch after batch, which following
+    /// the harvest would impose on all but the first batch (50,000 records end to end: 91 s
+    /// instead of 46 s, BENCHMARKS.md). The harvest itself is a tenth of the time that build takes.
+    fn follow(&self, committed: &Committed) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        if self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0) {
+            committed.wait_for_end();
+            return self.update();
+        }
+        let mut total: Option<(UpdateReport, IndexReport)> = None;
+        let mut taken = 0;
+        loop {
+            let so_far = committed.wait(taken, FOLLOW_BATCH, FOLLOW_LINGER);
+            taken = so_far.changes;
+            let (works, index) = self.update()?;
+            if !so_far.ended {
+                tracing::info!(
+                    records = works.records,
+                    works_created = works.works_created,
+                    indexed = index.indexed,
+                    "works follow the harvest"
+                );
+            }
+            let sum = match total {
+                None => (works, index),
+                Some((sum, sum_index)) => (add_works(sum, works), add_index(sum_index, index)),
+            };
+            if so_far.ended {
+                return Ok(sum);
+            }
+            total = Some(sum);
+        }
     }
 
     /// Renders and stores the feed's records of every work if the store has none from this
@@ -265,5 +338,27 @@ impl Pipeline {
             "{done}"
         );
         Ok((works, index))
+    }
+}
+
+/// Two updates' reports as one.
+fn add_works(sum: UpdateReport, more: UpdateReport) -> UpdateReport {
+    UpdateReport {
+        records: sum.records + more.records,
+        problems: sum.problems + more.problems,
+        works_created: sum.works_created + more.works_created,
+        works_changed: sum.works_changed + more.works_changed,
+        works_deleted: sum.works_deleted + more.works_deleted,
+        works_merged: sum.works_merged + more.works_merged,
+    }
+}
+
+/// Two index updates' reports as one: the later one's cursor.
+fn add_index(sum: IndexReport, more: IndexReport) -> IndexReport {
+    IndexReport {
+        indexed: sum.indexed + more.indexed,
+        removed: sum.removed + more.removed,
+        rebuilt: sum.rebuilt || more.rebuilt,
+        cursor: more.cursor.or(sum.cursor),
     }
 }

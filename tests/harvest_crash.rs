@@ -2,7 +2,8 @@
 //! exactly the store a clean harvest produces, record for record: an OAI-PMH list, and a large
 //! CSV catalogue (committed in pages of 500 rows with `row:N@fingerprint` checkpoints); and
 //! `essor serve` SIGKILLed during the scheduled harvest of a registered repository resumes it at
-//! its next start, without loss or duplicates (issue 12).
+//! its next start, without loss or duplicates (issue 12); and a harvest SIGKILLed while the works
+//! stage follows it (issue 17) ends, once rerun, with the works and feed of an uninterrupted run.
 //!
 //! The kill points are random; the seed is printed and `ESSOR_TEST_SEED=<seed>` replays them.
 
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::common::app::{TestApp, spawn_app};
 use crate::common::serving::Serving;
 use crate::common::{Peer, Rng, Workspace, identifiers, make_records, oai_source};
 
@@ -177,6 +179,24 @@ keywords = { from = "Domaines", split = " | " }
 /// Runs `args` and SIGKILLs the process once it has logged `pages` committed pages (it runs
 /// with `page committed` events on stderr); true when it was killed before finishing.
 fn kill_after_pages(workspace: &Workspace, args: &[&str], pages: usize) -> bool {
+    kill_when(workspace, args, |events| events.pages >= pages)
+}
+
+/// What a process has logged so far, as [`kill_when`] counts it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Logged {
+    /// `page committed` events.
+    pages: usize,
+    /// `works follow the harvest` events: the works stage took up committed pages while the
+    /// harvest went on.
+    follows: usize,
+    /// Pages committed since the first such event.
+    pages_after_follow: usize,
+}
+
+/// Runs `args` (with debug events on stderr) and SIGKILLs the process as soon as what it has
+/// logged satisfies `kill`; true when it was killed before finishing.
+fn kill_when(workspace: &Workspace, args: &[&str], kill: impl Fn(&Logged) -> bool) -> bool {
     let mut command = workspace.command();
     command
         .args(args)
@@ -188,23 +208,30 @@ fn kill_after_pages(workspace: &Workspace, args: &[&str], pages: usize) -> bool 
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
-        let mut committed = 0;
+        let mut logged = Logged::default();
         for line in std::io::BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
         {
             if line.contains("page committed") {
-                committed += 1;
-                if sender.send(committed).is_err() {
-                    return;
+                logged.pages += 1;
+                if logged.follows > 0 {
+                    logged.pages_after_follow += 1;
                 }
+            } else if line.contains("works follow the harvest") {
+                logged.follows += 1;
+            } else {
+                continue;
+            }
+            if sender.send(logged).is_err() {
+                return;
             }
         }
     });
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
         match receiver.recv_timeout(Duration::from_millis(50)) {
-            Ok(committed) if committed >= pages => {
+            Ok(logged) if kill(&logged) => {
                 let killed = child.try_wait().unwrap().is_none() && child.kill().is_ok();
                 let _ = child.wait();
                 return killed;
@@ -264,6 +291,153 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     assert!(last["resumed"].as_u64() >= Some(1), "{last}");
     assert_eq!(last["new"], CSV_ROWS as u64, "{last}");
     assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+/// Each work's members (`source/identifier`, sorted), the groups sorted: the works without their
+/// ids, which depend on the order they were made in.
+fn work_groups(workspace: &Workspace) -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = workspace
+        .works()
+        .iter()
+        .map(|work| {
+            let mut members: Vec<String> = work["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| {
+                    format!(
+                        "{}/{}",
+                        m["source"].as_str().unwrap(),
+                        m["identifier"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            members.sort();
+            members
+        })
+        .collect();
+    groups.sort();
+    groups
+}
+
+/// Every identifier of the feed's ListIdentifiers (all works), page after page, in order.
+fn feed_identifiers(server: &TestApp) -> Vec<String> {
+    let mut identifiers = Vec::new();
+    let mut query = "verb=ListIdentifiers&metadataPrefix=oai_dc".to_owned();
+    loop {
+        let xml = server.oai(&query);
+        assert!(!xml.contains("<error"), "{query}: {xml}");
+        for header in xml.split("<header").skip(1) {
+            let start = header.find("<identifier>").expect("an identifier") + "<identifier>".len();
+            let end = header[start..].find("</identifier>").expect("closed") + start;
+            identifiers.push(header[start..end].to_owned());
+        }
+        let token = xml
+            .split("<resumptionToken")
+            .nth(1)
+            .and_then(|rest| rest.split_once('>'))
+            .and_then(|(_, rest)| rest.split_once("</resumptionToken>"))
+            .map(|(token, _)| token.to_owned())
+            .filter(|token| !token.is_empty());
+        match token {
+            Some(token) => query = format!("verb=ListIdentifiers&resumptionToken={token}"),
+            None => return identifiers,
+        }
+    }
+}
+
+/// The feed lists each live work once, and nothing else.
+fn assert_feed_lists_each_work_once(workspace: &Workspace) -> usize {
+    let server = spawn_app(workspace);
+    let listed = feed_identifiers(&server);
+    drop(server);
+    let distinct: BTreeSet<&str> = listed
+        .iter()
+        .map(|id| id.rsplit(':').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        distinct.len(),
+        listed.len(),
+        "a work listed twice in the feed"
+    );
+    let works: Vec<String> = workspace
+        .works()
+        .iter()
+        .map(|work| work["id"].as_str().unwrap().to_owned())
+        .collect();
+    let works: BTreeSet<&str> = works.iter().map(String::as_str).collect();
+    assert_eq!(distinct, works, "the feed lists the live works");
+    listed.len()
+}
+
+#[test]
+fn harvest_killed_while_works_follow_it_then_rerun_equals_an_uninterrupted_run() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let provider = Peer::fault_provider();
+    let harvest = ["harvest", "--source", SOURCE];
+    // The works stage follows a harvest into a store that has works (a store without any
+    // builds them all at once when the harvest ends): a small source first.
+    let with_works = || {
+        let workspace = Workspace::new();
+        workspace.write_source(
+            "clean",
+            &oai_source("Fault provider: clean", &provider.url("/clean/oai"), ""),
+        );
+        workspace.harvest("clean").success();
+        assert!(!workspace.works().is_empty());
+        workspace.write_source(SOURCE, &slow_source(&provider));
+        workspace
+    };
+
+    // The reference: one uninterrupted harvest, its works following it.
+    let reference = with_works();
+    let clean = reference
+        .command()
+        .args(harvest)
+        .env("RUST_LOG", "essor=info")
+        .output()
+        .expect("run essor");
+    let log = String::from_utf8_lossy(&clean.stderr);
+    assert!(clean.status.success(), "{log}");
+    assert!(
+        log.contains("works follow the harvest"),
+        "the works stage did not follow the harvest: {log}"
+    );
+    let expected_groups = work_groups(&reference);
+    let members: usize = expected_groups.iter().map(Vec::len).sum();
+    assert_eq!(members, 4015, "every record in one work");
+
+    // The victim: killed after the works stage has followed the harvest and a few more pages
+    // were committed (the works stage may be writing, the harvest is), twice.
+    let victim = with_works();
+    let mut rng = Rng::from_env_or_clock("harvest_crash_follow");
+    for high in [12, 6] {
+        let pages = rng.range(0, high) as usize;
+        let killed = kill_when(&victim, &harvest, |logged| {
+            logged.follows > 0 && logged.pages_after_follow >= pages
+        });
+        eprintln!("essor killed {pages} pages after the works followed the harvest: {killed}");
+        assert!(killed, "the harvest ended before the kill");
+    }
+    let partial = victim.records(SOURCE).len();
+    eprintln!("after the kills: {partial} records stored");
+    assert!(partial < 4000, "{partial} records: the kills came too late");
+
+    victim.run(&harvest).success();
+    assert_eq!(victim.records_text(SOURCE), reference.records_text(SOURCE));
+    let groups = work_groups(&victim);
+    let members: Vec<&String> = groups.iter().flatten().collect();
+    let distinct: BTreeSet<&String> = members.iter().copied().collect();
+    assert_eq!(members.len(), 4015, "every record in one work, once");
+    assert_eq!(distinct.len(), 4015);
+    assert!(
+        groups == expected_groups,
+        "the works differ from an uninterrupted run's"
+    );
+    assert_eq!(
+        assert_feed_lists_each_work_once(&victim),
+        assert_feed_lists_each_work_once(&reference)
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 pub use fetch::{Fetcher, RequestCount, USER_AGENT, backoff, parse_retry_after};
 pub use list::oai_url;
-pub use progress::Reporter;
+pub use progress::{Committed, CommittedSoFar, Reporter};
 
 use crate::oai::ErrorCode;
 use crate::source::Source;
