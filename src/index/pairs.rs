@@ -1,22 +1,24 @@
 //! Word pairs ("shingles"), hashed: a token filter that turns a stream of analysed words into
 //! one token per pair of adjacent words, the pair's bucket among [`BUCKETS`] (`"econom
-//! solidair"` → `"p3f2a1"`). A phrase's pairs are much rarer than its words, so the works
+//! solidair"` → `"p3f2a"`). A phrase's pairs are much rarer than its words, so the works
 //! holding the buckets of all its pairs are few, and only theirs need their positions checked
 //! (the query keeps the phrase itself as the judge: a bucket also holds other pairs).
 //!
 //! Hashed rather than the pairs themselves: every distinct pair of words would be a term, tens
 //! of millions of them over a million abstracts, and indexing them cost five times the rest of
-//! the index (BENCHMARKS.md); a bucket holds about 200 postings, collisions add a few false
-//! candidates. Words a filter before this one removed (an over-long token) leave a gap in
-//! positions: no pair spans a gap, as no phrase does.
+//! the index (BENCHMARKS.md); collisions add false candidates, which the positions reject.
+//! Words a filter before this one removed (an over-long token) leave a gap in positions: no
+//! pair spans a gap, as no phrase does.
 
 use std::fmt::Write;
 
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 
-/// Buckets of pairs: enough that a bucket is rare (a few hundred works each at a million
-/// abstracts), few enough that the term dictionary stays small.
-pub const BUCKETS: u64 = 1 << 20;
+/// Buckets of pairs: enough that a bucket is rare (about 3,000 works each at a million
+/// 200-word abstracts, a few hundred for a short text), few enough that the term dictionary
+/// stays small: at 2^20 buckets indexing cost three times main's (dictionaries of a million
+/// terms per segment to build and merge), at 2^16 twice (BENCHMARKS.md).
+pub const BUCKETS: u64 = 1 << 16;
 
 /// The bucket of a pair of analysed words, as the token indexed: FNV-1a (stable across
 /// versions and runs, unlike std's hasher), reduced to [`BUCKETS`].

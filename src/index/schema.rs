@@ -12,7 +12,7 @@ use tantivy::tokenizer::{
 
 /// Bumped whenever the fields or analysers change: an index written with another version is
 /// deleted and rebuilt from the store at open (it is derived data).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Words: lowercased, accents folded, then stemmed by the English stemmer and the result by the
 /// French one (chevaux → cheval, coopératives → cooper, shaped → shap). One chain for both
