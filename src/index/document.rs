@@ -1,16 +1,43 @@
-//! A live work as a tantivy document: every title, abstract and keyword twice (French and
-//! English analysers), persons by display and family name, and the keyword fields filters and
-//! facets read.
+//! A live work as a tantivy document: every text in its own field (for `title:`...) and in the
+//! combined `text` and `pairs` fields the default query searches, persons by display and family
+//! name, and the keyword fields filters and facets read.
 
 use tantivy::TantivyDocument;
+use tantivy::schema::Field;
+use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, TokenStream};
 
+use super::pairs::pair_tokens;
 use super::schema::Fields;
 use crate::normalize::{Access, PartialDate, Person};
 use crate::works::Work;
 
-/// The document of a live work; `None` for a deleted or merged-away one, which the index must
-/// not hold.
-pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
+/// Makes the documents of one update: its analyser (and the analyser's memo of words) lives as
+/// long as the update, so each distinct word is stemmed once per update, not once per work.
+pub struct Documents<'a> {
+    fields: &'a Fields,
+    analyser: Analyser,
+}
+
+impl<'a> Documents<'a> {
+    pub fn new(fields: &'a Fields) -> Documents<'a> {
+        Documents {
+            fields,
+            analyser: Analyser::new(),
+        }
+    }
+
+    /// The document of a live work; `None` for a deleted or merged-away one, which the index
+    /// must not hold.
+    pub fn of(&mut self, work: &Work) -> Option<TantivyDocument> {
+        work_document(self.fields, &mut self.analyser, work)
+    }
+}
+
+fn work_document(
+    fields: &Fields,
+    analyser: &mut Analyser,
+    work: &Work,
+) -> Option<TantivyDocument> {
     if !work.is_live() {
         return None;
     }
@@ -28,60 +55,63 @@ pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
         doc.add_i64(fields.date, 0);
         return Some(doc);
     };
-    let both = |doc: &mut TantivyDocument, french, english, text: &str| {
-        doc.add_text(french, text);
-        doc.add_text(english, text);
+    // Every text the default query searches goes into `text` and `pairs` as well as its own
+    // field (for `title:`...); a title goes into `text` twice (its words weigh more). Each is
+    // analysed once here (stemming is most of the cost of indexing) and its tokens given to
+    // the three fields: the same tokens as their analysers make, which the query side uses.
+    let mut searched = |doc: &mut TantivyDocument, own: Option<Field>, text: &str, times: usize| {
+        let (words, pairs) = analyser.words_and_pairs(text);
+        if let Some(own) = own {
+            doc.add_pre_tokenized_text(own, words.clone());
+        }
+        for _ in 1..times {
+            doc.add_pre_tokenized_text(fields.text, words.clone());
+        }
+        doc.add_pre_tokenized_text(fields.text, words);
+        doc.add_pre_tokenized_text(fields.pairs, pairs);
     };
-    for title in &work_fields.titles {
-        both(
-            &mut doc,
-            fields.title_fr,
-            fields.title_en,
-            &title.value.text,
-        );
-    }
-    if work_fields.titles.is_empty()
-        && let Some(title) = &work_fields.title
-    {
-        both(
-            &mut doc,
-            fields.title_fr,
-            fields.title_en,
-            &title.value.text,
-        );
-    }
-    for text in &work_fields.abstracts {
-        both(
-            &mut doc,
-            fields.abstract_fr,
-            fields.abstract_en,
-            &text.value.text,
-        );
+    let titles: Vec<&str> = if work_fields.titles.is_empty() {
+        work_fields
+            .title
+            .iter()
+            .map(|t| t.value.text.as_str())
+            .collect()
+    } else {
+        work_fields
+            .titles
+            .iter()
+            .map(|t| t.value.text.as_str())
+            .collect()
+    };
+    for title in titles {
+        searched(&mut doc, Some(fields.title), title, 2);
     }
     for keyword in &work_fields.keywords {
-        both(
-            &mut doc,
-            fields.keyword_fr,
-            fields.keyword_en,
-            &keyword.value.text,
-        );
+        searched(&mut doc, Some(fields.keyword), &keyword.value.text, 1);
+    }
+    for text in &work_fields.abstracts {
+        searched(&mut doc, Some(fields.r#abstract), &text.value.text, 1);
     }
     if let Some(discipline) = &work_fields.discipline {
-        both(
-            &mut doc,
-            fields.discipline_fr,
-            fields.discipline_en,
-            &discipline.value,
-        );
+        searched(&mut doc, Some(fields.discipline), &discipline.value, 1);
     }
-    for person in work_fields.authors.iter().flat_map(|a| &a.value) {
-        add_person(&mut doc, fields.author, person);
-    }
-    for person in work_fields.advisors.iter().flat_map(|a| &a.value) {
-        add_person(&mut doc, fields.advisor, person);
+    // Names in their own fields are folded, not stemmed (their own analyser); in `text`, as
+    // the default query reads them.
+    let persons = [
+        (fields.author, &work_fields.authors),
+        (fields.advisor, &work_fields.advisors),
+    ];
+    for (field, persons) in persons {
+        for person in persons.iter().flat_map(|p| &p.value) {
+            for name in person_names(person) {
+                doc.add_text(field, name);
+                searched(&mut doc, None, name, 1);
+            }
+        }
     }
     if let Some(institution) = &work_fields.institution {
         doc.add_text(fields.institution, &institution.value);
+        searched(&mut doc, None, &institution.value, 1);
         doc.add_text(fields.f_institution, &institution.value);
     }
     doc.add_text(fields.f_type, work_fields.degree_type.value.slug());
@@ -105,10 +135,41 @@ pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
 
 /// The display name and, when it differs, the family name: "Dupont" finds "Marie Dupont", and
 /// a family name with particles ("de La Fontaine") is searchable as written.
-fn add_person(doc: &mut TantivyDocument, field: tantivy::schema::Field, person: &Person) {
-    doc.add_text(field, &person.display);
-    if !person.display.contains(person.family.as_str()) {
-        doc.add_text(field, &person.family);
+fn person_names(person: &Person) -> impl Iterator<Item = &str> {
+    let family_apart = !person.display.contains(person.family.as_str());
+    std::iter::once(person.display.as_str()).chain(family_apart.then_some(person.family.as_str()))
+}
+
+/// The [`WORDS`](super::schema::WORDS) analyser, run once per text.
+struct Analyser {
+    words: TextAnalyzer,
+}
+
+impl Analyser {
+    fn new() -> Analyser {
+        Analyser {
+            words: super::schema::words(),
+        }
+    }
+
+    /// The text's words and the buckets of their pairs, as tokens.
+    fn words_and_pairs(&mut self, text: &str) -> (PreTokenizedString, PreTokenizedString) {
+        let mut tokens = Vec::new();
+        let mut stream = self.words.token_stream(text);
+        while stream.advance() {
+            tokens.push(stream.token().clone());
+        }
+        let pairs = pair_tokens(&tokens);
+        (
+            PreTokenizedString {
+                text: text.to_owned(),
+                tokens,
+            },
+            PreTokenizedString {
+                text: text.to_owned(),
+                tokens: pairs,
+            },
+        )
     }
 }
 

@@ -10,6 +10,7 @@ mod collector;
 mod cursor;
 mod document;
 mod facets;
+mod pairs;
 mod query;
 mod schema;
 mod search;

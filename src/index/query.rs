@@ -10,13 +10,14 @@ use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, Occur, Query, QueryParser,
     QueryParserError, RangeQuery, TermQuery, TermSetQuery,
 };
-use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
+use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TokenStream;
 
 use super::SearchError;
 use super::cursor::Sort;
 use super::facets::Facet;
-use super::schema::Fields;
+use super::schema::{self, Fields, names};
 
 /// A search: text, filters, order, page size and the cursor of the previous page.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -77,19 +78,19 @@ pub struct Filters {
 
 /// The names a person may put before `:` and the index fields each searches.
 const FIELD_NAMES: &[(&str, &[&str])] = &[
-    ("title", &["title_fr", "title_en"]),
-    ("titre", &["title_fr", "title_en"]),
-    ("abstract", &["abstract_fr", "abstract_en"]),
-    ("resume", &["abstract_fr", "abstract_en"]),
-    ("keyword", &["keyword_fr", "keyword_en"]),
-    ("keywords", &["keyword_fr", "keyword_en"]),
-    ("subject", &["keyword_fr", "keyword_en"]),
+    ("title", &["title"]),
+    ("titre", &["title"]),
+    ("abstract", &["abstract"]),
+    ("resume", &["abstract"]),
+    ("keyword", &["keyword"]),
+    ("keywords", &["keyword"]),
+    ("subject", &["keyword"]),
     ("author", &["author"]),
     ("auteur", &["author"]),
     ("advisor", &["advisor"]),
     ("supervisor", &["advisor"]),
     ("directeur", &["advisor"]),
-    ("discipline", &["discipline_fr", "discipline_en"]),
+    ("discipline", &["discipline"]),
     ("institution", &["institution"]),
     ("year", &["year"]),
 ];
@@ -97,15 +98,13 @@ const FIELD_NAMES: &[(&str, &[&str])] = &[
 const FIELDS_HELP: &str =
     "title:, abstract:, keyword:, author:, advisor:, discipline:, institution: or year:";
 
-/// The query parser over the text fields: every word required unless `OR` says otherwise.
+/// The query parser: words without `field:` search the combined `text` field, every word
+/// required unless `OR` says otherwise. One field and no boost, so that a query of plain words
+/// is a `TermQuery` per word, which tantivy prunes with block-max WAND (one word) or block-max
+/// intersection (several words).
 pub fn parser(index: &tantivy::Index, fields: &Fields) -> QueryParser {
-    let defaults = fields.default_search();
-    let mut parser =
-        QueryParser::for_index(index, defaults.iter().map(|(field, _)| *field).collect());
+    let mut parser = QueryParser::for_index(index, vec![fields.text]);
     parser.set_conjunction_by_default();
-    for (field, boost) in defaults {
-        parser.set_field_boost(field, boost);
-    }
     parser
 }
 
@@ -231,9 +230,7 @@ fn rename_leaf(leaf: UserInputLeaf) -> Result<UserInputAst, SearchError> {
     };
     match leaf {
         UserInputLeaf::Literal(literal) => match literal.field_name.clone() {
-            None => Ok(UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(
-                literal,
-            )))),
+            None => Ok(with_pairs_if_phrase(literal)),
             Some(name) => each_target(&name, &|target| {
                 let mut copy = literal.clone();
                 copy.field_name = Some(target);
@@ -275,6 +272,46 @@ fn rename_leaf(leaf: UserInputLeaf) -> Result<UserInputAst, SearchError> {
             message: "regular expressions are not supported: search for words instead".to_owned(),
         }),
     }
+}
+
+/// A phrase of the default fields (two words or more, adjacent, exact: no slop, no prefix)
+/// also requires the bucket of each of its pairs of words in the `pairs` field: the works that
+/// hold them all are few (a pair is much rarer than its words), and only theirs are checked by
+/// positions, instead of every work holding the words. The phrase itself decides (a bucket
+/// holds other pairs too), so the matches are those of the phrase alone.
+fn with_pairs_if_phrase(literal: UserInputLiteral) -> UserInputAst {
+    let mut analyzer = schema::words();
+    let mut words: Vec<(usize, usize, usize)> = Vec::new();
+    {
+        let mut stream = analyzer.token_stream(&literal.phrase);
+        while stream.advance() {
+            let token = stream.token();
+            words.push((token.position, token.offset_from, token.offset_to));
+        }
+    }
+    let adjacent = words.windows(2).all(|pair| pair[0].0 + 1 == pair[1].0);
+    let leaf = |literal| UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(literal)));
+    if literal.slop > 0 || literal.prefix || words.len() < 2 || !adjacent {
+        return leaf(literal);
+    }
+    let mut clauses: Vec<(Option<query_grammar::Occur>, UserInputAst)> = words
+        .windows(2)
+        .filter_map(|pair| {
+            let text = literal.phrase.get(pair[0].1..pair[1].2)?;
+            Some((
+                Some(query_grammar::Occur::Must),
+                leaf(UserInputLiteral {
+                    field_name: Some(names::PAIRS.to_owned()),
+                    phrase: text.to_owned(),
+                    delimiter: query_grammar::Delimiter::DoubleQuotes,
+                    slop: 0,
+                    prefix: false,
+                }),
+            ))
+        })
+        .collect();
+    clauses.push((Some(query_grammar::Occur::Must), leaf(literal)));
+    UserInputAst::Clause(clauses)
 }
 
 fn targets(name: &str) -> Result<&'static [&'static str], SearchError> {

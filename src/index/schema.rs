@@ -1,6 +1,7 @@
 //! The index's schema: which fields a work becomes, how their text is analysed, and the version
 //! number that says when an index on disk no longer matches this code.
 
+use super::pairs::PairFilter;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -13,13 +14,19 @@ use super::word_memo::WordMemo;
 
 /// Bumped whenever the fields or analysers change: an index written with another version is
 /// deleted and rebuilt from the store at open (it is derived data).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 4;
 
-/// French: lowercased, accents folded, then stemmed (chevaux → cheval, coopératives →
-/// cooperat). Folding comes first so that a query typed without accents stems the same way.
-pub const FRENCH: &str = "essor_fr";
-/// English: the same chain with the English stemmer (cooperatives → cooper).
-pub const ENGLISH: &str = "essor_en";
+/// Words: lowercased, accents folded, then stemmed by the English stemmer and the result by the
+/// French one (chevaux → cheval, coopératives → cooper, shaped → shap). One chain for both
+/// languages, so that a word is one term: the `lang` of harvested values is too often missing or
+/// wrong to pick a stemmer, and two analysed copies of every text made each query word a union
+/// of terms, which block-max pruning cannot skip through. Folding comes first so that a query
+/// typed without accents stems the same way; English goes first because the French stemmer
+/// cuts English endings (`-ed`, `-ing`) it does not know into stems the English one no longer
+/// recognises.
+pub const WORDS: &str = "essor_words";
+/// The buckets of adjacent word pairs of [`WORDS`] (see [`super::pairs`]): phrases.
+pub const PAIRS: &str = "essor_pairs";
 /// Names: lowercased and folded, never stemmed (Dupont must not match Duponts' stem).
 pub const FOLDED: &str = "essor_folded";
 
@@ -28,8 +35,18 @@ const MAX_TOKEN_BYTES: usize = 40;
 
 /// The analysers the schema names, registered on every open (tantivy does not persist them).
 pub fn register_tokenizers(manager: &TokenizerManager) {
-    manager.register(FRENCH, stemmed(Language::French));
-    manager.register(ENGLISH, stemmed(Language::English));
+    manager.register(WORDS, words());
+    manager.register(
+        PAIRS,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::English))
+            .filter(Stemmer::new(Language::French))
+            .filter(PairFilter)
+            .build(),
+    );
     manager.register(
         FOLDED,
         TextAnalyzer::builder(SimpleTokenizer::default())
@@ -40,38 +57,43 @@ pub fn register_tokenizers(manager: &TokenizerManager) {
     );
 }
 
-fn stemmed(language: Language) -> TextAnalyzer {
+/// The [`WORDS`] analyser (also used by the query side to see how many words a phrase has).
+pub fn words() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(WordMemo::new(stemmed_word(language)))
+        .filter(WordMemo::new(stemmed_word()))
         .build()
 }
 
-/// What [`stemmed`] makes of each word, remembered by [`WordMemo`] (stemming is most of the
+/// What [`words`] makes of each word, remembered by [`WordMemo`] (stemming is most of the
 /// cost of indexing a text).
-pub(super) fn stemmed_word(language: Language) -> TextAnalyzer {
+fn stemmed_word() -> TextAnalyzer {
     TextAnalyzer::builder(WordMemo::word_tokenizer())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(language))
+        .filter(Stemmer::new(Language::English))
+        .filter(Stemmer::new(Language::French))
         .build()
 }
 
-/// The fields, by role. Texts written in either language are indexed twice, once per
-/// analyser: the `lang` of harvested values is too often missing or wrong to pick one.
+/// The fields, by role.
 #[derive(Debug, Clone)]
 pub struct Fields {
     /// The work id: stored (returned with hits), indexed (updates delete by it) and fast (the
     /// cursor's tie-break compares it).
     pub id: Field,
-    pub title_fr: Field,
-    pub title_en: Field,
-    pub abstract_fr: Field,
-    pub abstract_en: Field,
-    pub keyword_fr: Field,
-    pub keyword_en: Field,
-    pub discipline_fr: Field,
-    pub discipline_en: Field,
+    /// Everything a query without `field:` searches, in one field so that a word is one term
+    /// (one posting list: block-max WAND for one word, block-max intersection for several):
+    /// titles (twice: a title's words weigh more than an abstract's), keywords, abstracts,
+    /// discipline, persons and institution.
+    pub text: Field,
+    /// The buckets of the adjacent word pairs of the same texts (once each): the candidates of
+    /// a phrase.
+    pub pairs: Field,
+    pub title: Field,
+    pub r#abstract: Field,
+    pub keyword: Field,
+    pub discipline: Field,
     /// Authors' display and family names, folded.
     pub author: Field,
     /// Advisors' display and family names, folded.
@@ -96,6 +118,7 @@ pub struct Fields {
 /// Schema field names, also used to read fast fields by name.
 pub mod names {
     pub const ID: &str = "id";
+    pub const PAIRS: &str = "pairs";
     pub const F_TYPE: &str = "f_type";
     pub const F_INSTITUTION: &str = "f_institution";
     pub const F_REGION: &str = "f_region";
@@ -120,14 +143,21 @@ impl Fields {
         let keyword = STRING | FAST;
         let fields = Fields {
             id: builder.add_text_field(names::ID, STRING | STORED | FAST),
-            title_fr: builder.add_text_field("title_fr", text(FRENCH)),
-            title_en: builder.add_text_field("title_en", text(ENGLISH)),
-            abstract_fr: builder.add_text_field("abstract_fr", text(FRENCH)),
-            abstract_en: builder.add_text_field("abstract_en", text(ENGLISH)),
-            keyword_fr: builder.add_text_field("keyword_fr", text(FRENCH)),
-            keyword_en: builder.add_text_field("keyword_en", text(ENGLISH)),
-            discipline_fr: builder.add_text_field("discipline_fr", text(FRENCH)),
-            discipline_en: builder.add_text_field("discipline_en", text(ENGLISH)),
+            text: builder.add_text_field("text", text(WORDS)),
+            // Frequencies (phrases are scored), no positions: the phrase over `text` checks
+            // them.
+            pairs: builder.add_text_field(
+                names::PAIRS,
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(PAIRS)
+                        .set_index_option(IndexRecordOption::WithFreqs),
+                ),
+            ),
+            title: builder.add_text_field("title", text(WORDS)),
+            r#abstract: builder.add_text_field("abstract", text(WORDS)),
+            keyword: builder.add_text_field("keyword", text(WORDS)),
+            discipline: builder.add_text_field("discipline", text(WORDS)),
             author: builder.add_text_field("author", text(FOLDED)),
             advisor: builder.add_text_field("advisor", text(FOLDED)),
             institution: builder.add_text_field("institution", text(FOLDED)),
@@ -142,24 +172,6 @@ impl Fields {
             date: builder.add_i64_field(names::DATE, FAST),
         };
         (builder.build(), fields)
-    }
-
-    /// The fields a query without `field:` searches, with their boosts: a word in a title or
-    /// keyword says more about a work than one in its abstract.
-    pub fn default_search(&self) -> Vec<(Field, f32)> {
-        vec![
-            (self.title_fr, 3.0),
-            (self.title_en, 3.0),
-            (self.keyword_fr, 2.0),
-            (self.keyword_en, 2.0),
-            (self.author, 2.0),
-            (self.advisor, 1.0),
-            (self.abstract_fr, 1.0),
-            (self.abstract_en, 1.0),
-            (self.discipline_fr, 1.0),
-            (self.discipline_en, 1.0),
-            (self.institution, 1.0),
-        ]
     }
 }
 
@@ -181,26 +193,37 @@ mod tests {
     }
 
     #[test]
-    fn french_analyser_folds_then_stems() {
+    fn words_are_folded_then_stemmed_in_french_and_english() {
         let manager = TokenizerManager::default();
         register_tokenizers(&manager);
-        assert_eq!(
-            tokens(&manager, FRENCH, "chevaux"),
-            tokens(&manager, FRENCH, "cheval")
+        let same = |a: &str, b: &str| {
+            assert_eq!(
+                tokens(&manager, WORDS, a),
+                tokens(&manager, WORDS, b),
+                "{a} ~ {b}"
+            );
+        };
+        same("chevaux", "cheval");
+        same("Coopératives", "cooperatives");
+        same("Coopératives", "coopérative");
+        same("cooperatives", "cooperative");
+        same("shaped", "shape");
+        same("economies", "économie");
+        same("workers", "worker");
+        assert_ne!(
+            tokens(&manager, WORDS, "cheval"),
+            tokens(&manager, WORDS, "chèvre")
         );
-        let accented = tokens(&manager, FRENCH, "Coopératives");
-        assert_eq!(accented, tokens(&manager, FRENCH, "cooperatives"));
-        assert_eq!(accented, tokens(&manager, FRENCH, "coopérative"));
     }
 
     #[test]
-    fn english_analyser_stems() {
+    fn pairs_are_one_bucket_per_adjacent_stemmed_words() {
         let manager = TokenizerManager::default();
         register_tokenizers(&manager);
-        assert_eq!(
-            tokens(&manager, ENGLISH, "cooperatives"),
-            tokens(&manager, ENGLISH, "cooperative")
-        );
+        let phrase = tokens(&manager, PAIRS, "Économie sociale et solidaire");
+        assert_eq!(phrase.len(), 3);
+        assert_eq!(phrase[0], tokens(&manager, PAIRS, "economies sociales")[0]);
+        assert_eq!(phrase[2], tokens(&manager, PAIRS, "et solidaires")[0]);
     }
 
     #[test]

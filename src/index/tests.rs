@@ -284,7 +284,10 @@ fn authors_and_advisors_are_folded_not_stemmed() {
     assert_eq!(ids(&f.index, &query("author:dupont")), set(&["w1"]));
     assert_eq!(ids(&f.index, &query("author:martin")), set(&[]));
     assert_eq!(ids(&f.index, &query("advisor:martin")), set(&["w1"]));
-    assert_eq!(ids(&f.index, &query("duponts")), set(&[]));
+    assert_eq!(ids(&f.index, &query("author:duponts")), set(&[]));
+    // Without `author:`, names are searched in the combined text, stemmed as the query is.
+    assert_eq!(ids(&f.index, &query("duponts")), set(&["w1"]));
+    assert_eq!(ids(&f.index, &query("\"marie dupont\"")), set(&["w1"]));
 }
 
 #[test]
@@ -300,6 +303,50 @@ fn phrase_queries_keep_word_order() {
         ids(&f.index, &query("title:\"économie solidaire\"")),
         set(&["w3"])
     );
+    // Three words and more: every pair, and the words in order, adjacent.
+    assert_eq!(
+        ids(&f.index, &query("\"Les coopératives agricoles\"")),
+        set(&["w1"])
+    );
+    assert_eq!(
+        ids(&f.index, &query("\"coopératives les agricoles\"")),
+        set(&[])
+    );
+    assert_eq!(ids(&f.index, &query("\"les agricoles\"")), set(&[]));
+    // No phrase spans two texts (title, then abstract) or two keywords.
+    assert_eq!(ids(&f.index, &query("\"occitanie etude\"")), set(&[]));
+    // A phrase of one word is that word; a phrase with slop is read by positions alone.
+    assert_eq!(ids(&f.index, &query("\"chevaux\"")), set(&["w1", "w3"]));
+    assert_eq!(
+        ids(&f.index, &query("\"coopératives occitanie\"~2")),
+        set(&["w1"])
+    );
+    assert_eq!(
+        ids(&f.index, &query("cheval -\"coopératives agricoles\"")),
+        set(&["w3"])
+    );
+}
+
+/// The default query of plain words is one term per word in one field: the shape tantivy
+/// prunes by block-max (issue 16). A phrase also requires its pairs' buckets.
+#[test]
+fn plain_words_are_single_terms_and_phrases_need_their_pairs() {
+    let f = fixture(&corpus());
+    let shape = |q: &str| {
+        let built =
+            super::query::build(&f.index.parser, &f.index.fields, &query(q)).expect("query builds");
+        format!("{built:?}")
+    };
+    let words = shape("économie solidaire");
+    assert_eq!(words.matches("TermQuery").count(), 2, "{words}");
+    assert!(
+        !words.contains("Phrase") && !words.contains("Boost"),
+        "{words}"
+    );
+    let phrase = shape("\"économie sociale et solidaire\"");
+    let pairs = format!("field={},", f.index.fields.pairs.field_id());
+    assert_eq!(phrase.matches(&pairs).count(), 3, "{phrase}");
+    assert_eq!(phrase.matches("PhraseQuery").count(), 1, "{phrase}");
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! A memo in front of the analysers' per-word filters: each word a tokenizer emits is lowercased,
 //! folded and stemmed once per analyser instance, then looked up. Indexing spent a third of its
-//! time stemming the same few thousand words again (issue 17), and every text is analysed twice
-//! (French and English).
+//! time stemming the same few thousand words again (issue 17).
 //!
 //! The filters behind the memo (`RemoveLongFilter`, `LowerCaser`, `AsciiFoldingFilter`,
 //! `Stemmer`) each map one token to at most one token, never looking at its neighbours, so a

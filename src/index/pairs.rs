@@ -1,0 +1,201 @@
+//! Word pairs ("shingles"), hashed: a token filter that turns a stream of analysed words into
+//! one token per pair of adjacent words, the pair's bucket among [`BUCKETS`] (`"econom
+//! solidair"` → `"p3f2a"`). A phrase's pairs are much rarer than its words, so the works
+//! holding the buckets of all its pairs are few, and only theirs need their positions checked
+//! (the query keeps the phrase itself as the judge: a bucket also holds other pairs).
+//!
+//! Hashed rather than the pairs themselves: every distinct pair of words would be a term, tens
+//! of millions of them over a million abstracts, and indexing them cost five times the rest of
+//! the index (BENCHMARKS.md); collisions add false candidates, which the positions reject.
+//! Words a filter before this one removed (an over-long token) leave a gap in positions: no
+//! pair spans a gap, as no phrase does.
+
+use std::fmt::Write;
+
+use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
+
+/// Buckets of pairs: enough that a bucket is rare (about 3,000 works each at a million
+/// 200-word abstracts, a few hundred for a short text), few enough that the term dictionary
+/// stays small: at 2^20 buckets indexing cost three times main's (dictionaries of a million
+/// terms per segment to build and merge), at 2^16 twice (BENCHMARKS.md).
+pub const BUCKETS: u64 = 1 << 16;
+
+/// The bucket of a pair of analysed words, as the token indexed: FNV-1a (stable across
+/// versions and runs, unlike std's hasher), reduced to [`BUCKETS`].
+fn bucket(first: &str, second: &str, out: &mut String) {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in first.bytes().chain([b' ']).chain(second.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    out.clear();
+    // Writing to a String cannot fail.
+    let _ = write!(out, "p{:x}", hash % BUCKETS);
+}
+
+/// The filter: see the module's documentation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PairFilter;
+
+impl TokenFilter for PairFilter {
+    type Tokenizer<T: Tokenizer> = PairTokenizer<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> PairTokenizer<T> {
+        PairTokenizer { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct PairTokenizer<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for PairTokenizer<T> {
+    type TokenStream<'a> = PairStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        PairStream {
+            tail: self.inner.token_stream(text),
+            previous: None,
+            pair: Token::default(),
+        }
+    }
+}
+
+pub struct PairStream<S> {
+    tail: S,
+    /// The last word read: (position, start offset, text).
+    previous: Option<(usize, usize, String)>,
+    pair: Token,
+}
+
+impl<S: TokenStream> TokenStream for PairStream<S> {
+    fn advance(&mut self) -> bool {
+        while self.tail.advance() {
+            let word = self.tail.token();
+            let previous =
+                self.previous
+                    .replace((word.position, word.offset_from, word.text.clone()));
+            let Some((position, offset_from, first)) = previous else {
+                continue;
+            };
+            if position + 1 != word.position {
+                continue;
+            }
+            bucket(&first, &word.text, &mut self.pair.text);
+            self.pair.position = position;
+            self.pair.offset_from = offset_from;
+            self.pair.offset_to = word.offset_to;
+            self.pair.position_length = 1;
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        &self.pair
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.pair
+    }
+}
+
+/// The pair tokens of a list of word tokens, as [`PairFilter`] makes them from the same
+/// stream: documents are analysed once and their words' tokens reused (`document.rs`).
+pub fn pair_tokens(words: &[Token]) -> Vec<Token> {
+    words
+        .windows(2)
+        .filter(|pair| pair[0].position + 1 == pair[1].position)
+        .map(|pair| {
+            let mut token = Token {
+                offset_from: pair[0].offset_from,
+                offset_to: pair[1].offset_to,
+                position: pair[0].position,
+                text: String::new(),
+                position_length: 1,
+            };
+            bucket(&pair[0].text, &pair[1].text, &mut token.text);
+            token
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::tokenizer::{RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+
+    use super::*;
+
+    fn pairs(text: &str) -> Vec<(usize, String)> {
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(8))
+            .filter(PairFilter)
+            .build();
+        let mut stream = analyzer.token_stream(text);
+        let mut all = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            all.push((token.position, token.text.clone()));
+        }
+        all
+    }
+
+    fn bucket_of(first: &str, second: &str) -> String {
+        let mut out = String::new();
+        bucket(first, second, &mut out);
+        out
+    }
+
+    #[test]
+    fn adjacent_words_become_buckets_at_the_first_word_position() {
+        assert_eq!(
+            pairs("le cheval blanc"),
+            [
+                (0, bucket_of("le", "cheval")),
+                (1, bucket_of("cheval", "blanc"))
+            ]
+        );
+        assert_ne!(
+            bucket_of("le", "cheval"),
+            bucket_of("cheval", "le"),
+            "ordered"
+        );
+        // Stable across runs and versions: indexes on disk depend on it.
+        assert_eq!(
+            bucket_of("econom", "solidair"),
+            bucket_of("econom", "solidair")
+        );
+        assert!(
+            bucket_of("a", "b").len() <= 6,
+            "p and five hex digits at most"
+        );
+    }
+
+    #[test]
+    fn pair_tokens_of_words_are_the_filter_s_tokens() {
+        let text = "a overlongword b c d, e";
+        let mut words = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(8))
+            .build();
+        let mut stream = words.token_stream(text);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            tokens.push(stream.token().clone());
+        }
+        let from_words: Vec<(usize, String)> = pair_tokens(&tokens)
+            .into_iter()
+            .map(|token| (token.position, token.text))
+            .collect();
+        assert_eq!(from_words, pairs(text));
+        assert_eq!(from_words.len(), 3);
+    }
+
+    #[test]
+    fn one_word_makes_no_pair_and_no_pair_spans_a_removed_word() {
+        assert!(pairs("cheval").is_empty());
+        assert!(pairs("").is_empty());
+        // "overlongword" is removed (8 bytes at most): "a" and "b" are not adjacent.
+        assert_eq!(pairs("a overlongword b c"), [(2, bucket_of("b", "c"))]);
+    }
+}
