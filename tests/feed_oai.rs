@@ -400,6 +400,40 @@ fn gzip_and_deflate_when_asked_healthz_and_a_closed_admin() {
         assert!(response.body.len() < plain.len() / 2);
         assert_eq!(redact(&decode(&response.body)), redact(&plain));
     }
+    // gzip is written beside the page (one piece, within the render limit): it honours a zero
+    // quality, and another coding asked instead is still the response layer's.
+    for (accept, expected) in [
+        ("br;q=0.2, gzip;q=0.8", "gzip"),
+        ("x-gzip", "gzip"),
+        ("gzip;q=0, deflate", "deflate"),
+        ("gzip; q=0", ""),
+    ] {
+        let response = server.request(
+            "GET",
+            "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+            &[("Accept-Encoding", accept)],
+            None,
+        );
+        assert_eq!(response.status, 200, "{accept}");
+        assert_eq!(response.header("content-encoding"), expected, "{accept}");
+        let text = match expected {
+            "gzip" => decode_gzip(&response.body),
+            "deflate" => decode_deflate(&response.body),
+            _ => String::from_utf8(response.body.clone()).unwrap(),
+        };
+        assert_eq!(redact(&text), redact(&plain), "{accept}");
+    }
+    let posted = server.request(
+        "POST",
+        "/oai",
+        &[
+            ("Accept-Encoding", "gzip"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(b"verb=Identify"),
+    );
+    assert_eq!(posted.header("content-encoding"), "gzip");
+    assert!(decode_gzip(&posted.body).contains("<Identify>"));
     assert_eq!(server.get("/healthz").status, 200);
     assert_eq!(server.get("/nowhere").status, 404);
     let refused = server.request("POST", "/admin/harvest", &[], None);

@@ -15,6 +15,9 @@ fn serve_prints_its_address_and_answers_with_its_command_line_settings() {
             "Essor (serve_cli test)",
             "--repository-identifier",
             "serve-cli.example.org",
+            // The smallest store cache the option takes serves as well.
+            "--store-cache-mib",
+            "16",
         ],
     );
     let address = &serving.address;

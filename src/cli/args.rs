@@ -220,6 +220,9 @@ pub struct ServeArgs {
     /// Records (or headers) per OAI-PMH list page.
     #[arg(long, env = "ESSOR_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=5000))]
     pub page_size: u16,
+    /// The store's page cache in MiB: most of the server's own memory.
+    #[arg(long, env = "ESSOR_STORE_CACHE_MIB", default_value_t = (essor::app::SERVE_CACHE_BYTES >> 20) as u32, value_parser = clap::value_parser!(u32).range(16..=65536))]
+    pub store_cache_mib: u32,
 }
 
 #[derive(Subcommand)]

@@ -64,6 +64,7 @@ pub fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result
         schedule: !args.no_schedule,
         schedule_tick: args.schedule_tick.max(std::time::Duration::from_millis(10)),
         registered_every: args.registered_every,
+        store_cache_bytes: (args.store_cache_mib as usize) << 20,
         ..Settings::new(data, sources_dir)
     };
     let app = app::App::open(settings)?;

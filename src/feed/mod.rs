@@ -20,6 +20,7 @@ mod token;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use quick_xml::escape::escape;
 
@@ -75,6 +76,9 @@ pub struct Feed {
     sources: HashMap<String, SourceOrigin>,
     themes: ThemeLabels,
     list_sizes: sizes::ListSizes,
+    /// The largest document answered so far, in bytes: the next one's buffer is sized from it,
+    /// so that a page is not copied as its buffer grows (a page of 100 records is ~400 KB).
+    largest_answer: AtomicUsize,
 }
 
 impl Feed {
@@ -106,6 +110,7 @@ impl Feed {
             sources,
             themes,
             list_sizes: sizes::ListSizes::default(),
+            largest_answer: AtomicUsize::new(0),
         })
     }
 
@@ -122,14 +127,23 @@ impl Feed {
         now: u64,
     ) -> Result<String, StoreError> {
         // One buffer for the whole document, sized for a full page of records.
-        let mut out = String::with_capacity(self.config.page_size.clamp(1, 1000) * 4096 + 1024);
+        let full_page = self.config.page_size.clamp(1, 1000) * 4096 + 1024;
+        // (At most four times the usual size: one huge record does not size every buffer after it.)
+        let largest = self
+            .largest_answer
+            .load(Ordering::Relaxed)
+            .min(4 * full_page);
+        let mut out = String::with_capacity(full_page.max(largest + largest / 16));
         envelope_head(&mut out, args, base_url, now);
         let answer = match request::parse(args) {
             Ok(request) => self.answer(&request, base_url, now, &mut out)?,
             Err(error) => Err(error),
         };
         match answer {
-            Ok(()) => out.push_str(ENVELOPE_TAIL),
+            Ok(()) => {
+                out.push_str(ENVELOPE_TAIL);
+                self.largest_answer.fetch_max(out.len(), Ordering::Relaxed);
+            }
             Err(error) => {
                 // What was written is dropped: an error answer has nothing else.
                 out.clear();

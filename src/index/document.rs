@@ -33,11 +33,7 @@ impl<'a> Documents<'a> {
     }
 }
 
-fn work_document(
-    fields: &Fields,
-    analyser: &mut Analyser,
-    work: &Work,
-) -> Option<TantivyDocument> {
+fn work_document(fields: &Fields, analyser: &mut Analyser, work: &Work) -> Option<TantivyDocument> {
     if !work.is_live() {
         return None;
     }

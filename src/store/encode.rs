@@ -155,16 +155,8 @@ pub(super) fn stored_record(
     blob: &[u8],
 ) -> Result<StoredRecord, StoreError> {
     let (header, raw) = unpack_record(blob)?;
-    Ok(StoredRecord {
-        source: key.source().to_owned(),
-        identifier: key.identifier().to_owned(),
-        datestamp: header.datestamp,
-        deleted: header.deleted,
-        format: header.format,
-        sets: header.sets,
-        record: header.record,
-        raw: (!header.deleted).then_some(raw),
-    })
+    let raw = (!header.deleted).then_some(raw);
+    Ok(record_from(key, header, raw))
 }
 
 /// A stored record without its raw XML (`raw` is `None`), for the stages that read only the
@@ -173,9 +165,16 @@ pub(super) fn stored_record_mapped(
     key: RecordKeyRef<'_>,
     blob: &[u8],
 ) -> Result<StoredRecord, StoreError> {
-    let plain = decompress_record(blob)?;
-    let header: RecordHeader<Record> = from_json("records", split_record(&plain)?.0)?;
-    Ok(StoredRecord {
+    let header: RecordHeader<Record> = record_header(blob)?;
+    Ok(record_from(key, header, None))
+}
+
+fn record_from(
+    key: RecordKeyRef<'_>,
+    header: RecordHeader<Record>,
+    raw: Option<String>,
+) -> StoredRecord {
+    StoredRecord {
         source: key.source().to_owned(),
         identifier: key.identifier().to_owned(),
         datestamp: header.datestamp,
@@ -183,8 +182,8 @@ pub(super) fn stored_record_mapped(
         format: header.format,
         sets: header.sets,
         record: header.record,
-        raw: None,
-    })
+        raw,
+    }
 }
 
 /// Whether a stored blob is a deletion; only read when a record changed.
