@@ -13,13 +13,15 @@
 #    random URL per request. Classes: one_word two_words phrase field filtered date mix facets
 #    work html_search html_work (see search_queries.py).
 # 4. Export: /api/v1/works/export?format=csv (everything), rows counted by Python's csv module.
+#    BENCH_ONLY=profile instead: bench/search_profile.py sends each request of BENCH_CLASSES
+#    alone (the fastest of 3) and lists the slowest: which requests make the tail.
 # 5. Prints a Markdown table with the load average before/after each run, the server's CPU
 #    seconds and its RSS (VmHWM: the peak over the whole run).
 #
 # Usage:  cargo build --release && bench/search_bench.sh
 # Environment: BENCH_WORKS (1000000), BENCH_DIR (/tmp/essor-search-bench), BENCH_CONCURRENCY
 # (16), BENCH_DURATION (15), BENCH_CLASSES (all), BENCH_EXPORT (1), ESSOR_BIN
-# (target/release/essor), BENCH_ONLY (all | data | inprocess | http), BENCH_REUSE_QUERIES (1:
+# (target/release/essor), BENCH_ONLY (all | data | inprocess | http | profile), BENCH_REUSE_QUERIES (1:
 # keep the request lists of the previous run, e.g. to run an older binary over the same ones).
 # Needs: python3, wrk, curl.
 set -euo pipefail
@@ -80,6 +82,14 @@ if [[ "${BENCH_REUSE_QUERIES:-0}" == 1 && -s "$WORK/queries/mix.urls" ]]; then
 else
     python3 "$REPO/bench/search_queries.py" --base "http://$ADDR" --api-key "$KEY" --out "$WORK/queries" \
         | tee "$WORK/queries/manifest.json" >&2
+fi
+
+if [[ "$ONLY" == profile ]]; then
+    log "each request alone (load $(loadavg))"
+    python3 "$REPO/bench/search_profile.py" --base "http://$ADDR" --api-key "$KEY" --queries "$WORK/queries" \
+        ${BENCH_CLASSES:+--classes $BENCH_CLASSES} | tee "$WORK/profile.md"
+    log "load after: $(loadavg); server CPU $(cpu_s "$PID") s"
+    exit 0
 fi
 
 TABLE="$WORK/results.md"

@@ -68,8 +68,8 @@ pub struct AppState {
     pub sources: Arc<Vec<Source>>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<Limits>,
-    /// Pages rendered at once (about one per core): more would only share the cores and hold
-    /// more pages in memory; the rest wait their turn.
+    /// Pages rendered and searches run at once (about one per core): more would only share
+    /// the cores and hold more pages in memory; the rest wait their turn, in order.
     pub renders: Arc<tokio::sync::Semaphore>,
     /// Which networks registration may reach when it validates a submitted repository.
     pub network: crate::harvest::guard::NetworkPolicy,

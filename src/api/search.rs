@@ -83,7 +83,7 @@ impl From<SearchError> for Problem {
         ("theme" = Option<String>, Query, description = "ESS theme id, e.g. cooperatives (see the `theme` facet)"),
         ("source" = Option<String>, Query, description = "Source id (see /api/v1/sources)"),
         ("access" = Option<AccessParam>, Query, description = "Access to the full text"),
-        ("sort" = Option<SortParam>, Query, description = "Order of the results (default: relevance). Cost: by relevance, words without a field are one term each in one combined field, so tantivy skips the blocks of matches that cannot make the page (block-max pruning, for one word and for several) and a broad query costs little more than a narrow one; a phrase checks the positions of the works that hold all its pairs of words (a pair is much rarer than its words); `OR`, exclusions, `field:` words and filters score every match (from about 20 ns each); `date_asc` and `date_desc` read the date of every match (about 15 ns each) and count them exactly."),
+        ("sort" = Option<SortParam>, Query, description = "Order of the results (default: relevance). Cost: by relevance, words without a field are one term each in one combined field, so tantivy skips the blocks of matches that cannot make the page (block-max pruning, for one word and for several) and a broad query costs little more than a narrow one; a phrase is walked by its pairs of words (a pair is much rarer than its words), pruned the same way, and the positions checked only for the works that could make the page; filters are checked on those candidates too, or lead the walk when they are much narrower than the words; `OR`, exclusions and `field:` words score every match (from about 20 ns each); `date_asc` and `date_desc` read the date of every match (about 15 ns each) and count them exactly."),
         ("limit" = Option<u32>, Query, description = "Works per page (default 20). Cost: each work on the page is read from the store (about 20 µs each).", minimum = 1, maximum = 100),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page. Cost: none beyond the first page's; every page of a query costs the same."),
         ("facets" = Option<String>, Query, description = "Facets to count over every matching work, comma-separated: type, year, theme, region, institution, language (default: none, and `facets` in the answer is an empty object). Cost: a pass over every match reading each asked facet's column (about 15 ns per match and facet: ~80 ms for the six over a million matches), which also counts `total` exactly.", pattern = r"^((type|year|theme|region|institution|language)(,(type|year|theme|region|institution|language))*)?$"),
@@ -103,6 +103,12 @@ pub async fn works(
 ) -> Result<Json<WorksPage>, Problem> {
     let params = params::parse(query.as_deref().unwrap_or(""), false)?;
     let (index, store) = (state.index.clone(), state.store.clone());
+    // One search per core at a time, the others waiting in order (the semaphore is fair):
+    // sharing the cores between all of them made every one slow and the long ones the
+    // slowest (BENCHMARKS.md).
+    let Ok(_turn) = state.renders.clone().acquire_owned().await else {
+        return Err(Problem::unavailable("the server is stopping"));
+    };
     let page = blocking(move || {
         let page = index.search(&params.search)?;
         let works = store.works::<Work>(page.items.iter().map(|hit| &hit.id))?;

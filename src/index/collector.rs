@@ -21,6 +21,7 @@ use super::schema::names;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collected {
     pub rank: u64,
+    /// Empty beyond the first [`PageCollector::named`] matches of its segment.
     pub id: String,
     pub score: f32,
     /// Where the match is in this searcher's snapshot (to read its columns again).
@@ -44,6 +45,10 @@ pub struct PageCollector {
     /// (rank, id) of the last item already returned.
     pub after: Option<(u64, String)>,
     pub limit: usize,
+    /// How many of the first matches need their id (the page and the one after it): beyond,
+    /// a match is kept for its document only (the HTML page's facets among its first 1,000
+    /// results), and its id is not read from the dictionary, which cost a third of that page.
+    pub named: usize,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -81,11 +86,16 @@ pub struct SegmentPage {
     keep: usize,
     heap: BinaryHeap<Candidate>,
     total: u64,
+    named: usize,
 }
 
 pub struct SegmentFruit {
+    segment: SegmentOrdinal,
     total: u64,
-    hits: Vec<Collected>,
+    /// With their id ordinals (to name, when merging, the unnamed ones that tie at the page's
+    /// boundary).
+    hits: Vec<(Collected, u64)>,
+    ids: Option<StrColumn>,
 }
 
 impl Collector for PageCollector {
@@ -120,6 +130,7 @@ impl Collector for PageCollector {
             keep,
             heap: BinaryHeap::with_capacity(keep.min(10_001)),
             total: 0,
+            named: self.named,
         })
     }
 
@@ -166,12 +177,41 @@ impl Collector for PageCollector {
     ) -> tantivy::Result<PageFruit> {
         let mut total = 0;
         let mut hits = Vec::new();
+        let mut columns = Vec::new();
         for fruit in fruits {
             let fruit = fruit?;
             total += fruit.total;
             hits.extend(fruit.hits);
+            columns.push((fruit.segment, fruit.ids));
         }
-        hits.sort_by(|a, b| (a.rank, &a.id).cmp(&(b.rank, &b.id)));
+        // A match without its id is not among the first `named` of its segment, so not among
+        // the first `named` of all: at equal rank it goes after the named ones.
+        let order = |a: &(Collected, u64), b: &(Collected, u64)| {
+            let key = |hit: &Collected| (hit.rank, hit.id.is_empty());
+            key(&a.0).cmp(&key(&b.0)).then_with(|| a.0.id.cmp(&b.0.id))
+        };
+        hits.sort_by(order);
+        // Which matches are in the first `limit` is decided by id among those that tie at the
+        // boundary: those are named now.
+        if let Some(boundary) = hits.get(self.limit.saturating_sub(1)).map(|h| h.0.rank)
+            && hits.len() > self.limit
+        {
+            for (segment, ids) in &columns {
+                let Some(ids) = ids else { continue };
+                let unnamed: Vec<&mut (Collected, u64)> = hits
+                    .iter_mut()
+                    .filter(|(hit, _)| {
+                        hit.rank == boundary && hit.id.is_empty() && hit.doc.segment_ord == *segment
+                    })
+                    .collect();
+                let ords = unnamed.iter().map(|(_, ord)| *ord).collect();
+                for ((hit, _), id) in unnamed.into_iter().zip(ords_to_strings(ids, ords)?) {
+                    hit.id = id;
+                }
+            }
+            hits.sort_by(order);
+        }
+        let mut hits: Vec<Collected> = hits.into_iter().map(|(hit, _)| hit).collect();
         let more = hits.len() > self.limit;
         hits.truncate(self.limit);
         Ok(PageFruit {
@@ -237,20 +277,32 @@ impl SegmentCollector for SegmentPage {
         let mut hits = Vec::with_capacity(self.heap.len());
         if let Some(ids) = &self.ids {
             let candidates = self.heap.into_sorted_vec();
-            let ords: Vec<u64> = candidates.iter().map(|c| c.id_ord).collect();
+            let ords: Vec<u64> = candidates
+                .iter()
+                .take(self.named)
+                .map(|c| c.id_ord)
+                .collect();
             let id_strings = ords_to_strings(ids, ords)?;
-            for (candidate, id) in candidates.into_iter().zip(id_strings) {
-                hits.push(Collected {
-                    rank: candidate.rank,
-                    id,
-                    score: candidate.score,
-                    doc: DocAddress::new(self.segment, candidate.doc),
-                });
+            let ids = id_strings
+                .into_iter()
+                .chain(std::iter::repeat(String::new()));
+            for (candidate, id) in candidates.into_iter().zip(ids) {
+                hits.push((
+                    Collected {
+                        rank: candidate.rank,
+                        id,
+                        score: candidate.score,
+                        doc: DocAddress::new(self.segment, candidate.doc),
+                    },
+                    candidate.id_ord,
+                ));
             }
         }
         Ok(SegmentFruit {
+            segment: self.segment,
             total: self.total,
             hits,
+            ids: self.ids,
         })
     }
 }

@@ -7,14 +7,15 @@ use std::ops::Bound;
 use serde::Deserialize;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, Occur, Query, QueryParser,
-    QueryParserError, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, EmptyQuery, ExistsQuery, Query, QueryParser, QueryParserError, RangeQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenStream;
 
 use super::SearchError;
+use super::checked::CheckedQuery;
 use super::cursor::Sort;
 use super::facets::Facet;
 use super::schema::{self, Fields, names};
@@ -118,19 +119,10 @@ pub fn build(
         None | Some("") => Box::new(AllQuery),
         Some(q) => text_query(parser, q)?,
     };
+    // Phrases and filters become checks of the words' pruned walk (`checked.rs`); they add
+    // nothing to the score: relevance is the words' alone.
     let filters = filter_queries(fields, &search.filters);
-    if filters.is_empty() {
-        return Ok(text);
-    }
-    let mut clauses = vec![(Occur::Must, text)];
-    // A filter adds nothing to the score: relevance is the text's alone.
-    clauses.extend(filters.into_iter().map(|q| {
-        (
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
-        )
-    }));
-    Ok(Box::new(BooleanQuery::new(clauses)))
+    Ok(CheckedQuery::split(text, fields.text, filters))
 }
 
 /// Longer queries are refused: nobody types them (the API declares the limit).

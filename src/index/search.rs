@@ -78,6 +78,7 @@ impl Index {
                 sort: search.sort,
                 after: after.map(|c| (c.rank, c.id)),
                 limit: collect,
+                named: limit.saturating_add(1),
             };
             searcher.search(&query, &collector)?
         };
@@ -90,6 +91,7 @@ impl Index {
                     sort: search.sort,
                     after: None,
                     limit: among,
+                    named: 0,
                 };
                 let first = searcher.search(&query, &collector)?;
                 Some(first.hits.iter().map(|h| h.doc).collect::<Vec<_>>())
@@ -196,6 +198,7 @@ impl Iterator for Ids {
             sort: self.sort,
             after: self.after.take(),
             limit: self.batch_size,
+            named: self.batch_size.saturating_add(1),
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
             Ok(fruit) => fruit,

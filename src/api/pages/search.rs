@@ -142,6 +142,10 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
     let mut asked = search.clone();
     asked.facets = Facet::ALL.to_vec();
     asked.facets_among = Some(FACETS_AMONG);
+    // One search per core at a time, as the REST API's (`api/search.rs`).
+    let Ok(_turn) = state.renders.clone().acquire_owned().await else {
+        return unavailable(&visit);
+    };
     let found = tokio::task::spawn_blocking(move || {
         let page = index.search(&asked).map_err(Failure::Search)?;
         let works = store

@@ -1,0 +1,512 @@
+//! A query split into a *lead* that scores and a list of *checks* every match must also pass,
+//! unscored: filters, and the positions of a phrase. tantivy skips blocks of postings only for
+//! a lone term or a conjunction of terms (block-max WAND); a filter or a phrase in the same
+//! conjunction made it score every match instead (a phrase of two frequent words checked the
+//! positions of a quarter of a million works). Here the lead alone is walked with pruning,
+//! and only the candidates that could enter the page are checked. When a check is much
+//! rarer than the lead (a narrow filter), it leads the walk instead, as an intersection would.
+//!
+//! The matches are exactly those of the lead and the checks together; the score is the lead's.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Explanation, Occur, PhraseQuery, Query,
+    Scorer, Weight,
+};
+use tantivy::schema::Field;
+use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, TantivyError};
+
+/// A check is "much rarer" than the lead below this fraction of its size: the check then
+/// drives (leapfrog), since walking the lead would visit mostly candidates the check rejects.
+const CHECK_LEADS_BELOW: u32 = 32;
+
+/// See the module's documentation.
+#[derive(Debug)]
+pub struct CheckedQuery {
+    lead: Box<dyn Query>,
+    checks: Vec<Box<dyn Query>>,
+}
+
+impl Clone for CheckedQuery {
+    fn clone(&self) -> Self {
+        CheckedQuery {
+            lead: self.lead.box_clone(),
+            checks: self.checks.iter().map(|check| check.box_clone()).collect(),
+        }
+    }
+}
+
+impl CheckedQuery {
+    /// `lead` alone when there is no check.
+    pub fn build(lead: Box<dyn Query>, checks: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+        if checks.is_empty() {
+            lead
+        } else {
+            Box::new(CheckedQuery { lead, checks })
+        }
+    }
+
+    /// `query` with the phrases over `phrase_field` of its top conjunction taken out as
+    /// checks (their pairs' buckets stay in the lead), and `filters` added as checks. A query
+    /// that is not a conjunction (`OR`, exclusions) keeps its phrases inside.
+    pub fn split(
+        query: Box<dyn Query>,
+        phrase_field: Field,
+        filters: Vec<Box<dyn Query>>,
+    ) -> Box<dyn Query> {
+        if query.downcast_ref::<AllQuery>().is_some() {
+            // No words: nothing to prune by, every match scores the same; tantivy's
+            // intersection of the filters, the rarest leading, is the walk.
+            if filters.is_empty() {
+                return query;
+            }
+            let mut clauses = vec![(Occur::Must, query)];
+            clauses.extend(filters.into_iter().map(|filter| {
+                let unscored: Box<dyn Query> = Box::new(ConstScoreQuery::new(filter, 0.0));
+                (Occur::Must, unscored)
+            }));
+            return Box::new(BooleanQuery::new(clauses));
+        }
+        let mut leads = Vec::new();
+        let mut checks = filters;
+        let Some(clauses) = conjunction(query.as_ref()) else {
+            return CheckedQuery::build(query, checks);
+        };
+        for clause in clauses {
+            let phrase = clause
+                .downcast_ref::<PhraseQuery>()
+                .is_some_and(|phrase| phrase.field() == phrase_field);
+            if phrase {
+                checks.push(clause);
+            } else {
+                leads.push(clause);
+            }
+        }
+        let lead: Box<dyn Query> = match leads.len() {
+            // A conjunction of phrases only (without their pairs: cannot happen from our
+            // parser, but a check needs a lead).
+            0 => return CheckedQuery::build(query, checks),
+            1 => leads.remove(0),
+            _ => Box::new(BooleanQuery::new(
+                leads.into_iter().map(|lead| (Occur::Must, lead)).collect(),
+            )),
+        };
+        CheckedQuery::build(lead, checks)
+    }
+}
+
+/// The clauses of `query` if it is a conjunction (every clause `Must`, nested conjunctions
+/// flattened), else `None`.
+fn conjunction(query: &dyn Query) -> Option<Vec<Box<dyn Query>>> {
+    let boolean = query.downcast_ref::<BooleanQuery>()?;
+    if boolean.clauses().is_empty()
+        || !boolean
+            .clauses()
+            .iter()
+            .all(|(occur, _)| *occur == Occur::Must)
+    {
+        return None;
+    }
+    let mut clauses = Vec::new();
+    for (_, clause) in boolean.clauses() {
+        match conjunction(clause.as_ref()) {
+            Some(inner) => clauses.extend(inner),
+            None => clauses.push(clause.box_clone()),
+        }
+    }
+    Some(clauses)
+}
+
+impl Query for CheckedQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let unscored = match enable_scoring.searcher() {
+            Some(searcher) => EnableScoring::disabled_from_searcher(searcher),
+            None => EnableScoring::disabled_from_schema(enable_scoring.schema()),
+        };
+        Ok(Box::new(CheckedWeight {
+            lead: self.lead.weight(enable_scoring)?,
+            checks: self
+                .checks
+                .iter()
+                .map(|check| check.weight(unscored))
+                .collect::<tantivy::Result<_>>()?,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
+        self.lead.query_terms(visitor);
+        for check in &self.checks {
+            check.query_terms(visitor);
+        }
+    }
+}
+
+struct CheckedWeight {
+    lead: Box<dyn Weight>,
+    checks: Vec<Box<dyn Weight>>,
+}
+
+impl CheckedWeight {
+    /// The checks over a segment, the rarest first: it rejects most candidates.
+    fn checks(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Check>> {
+        let mut checks = self
+            .checks
+            .iter()
+            .map(|check| Ok(Check::new(check.scorer(reader, 1.0)?)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        checks.sort_by_key(|check| check.size);
+        Ok(checks)
+    }
+}
+
+impl Weight for CheckedWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(CheckedScorer::new(
+            self.lead.scorer(reader, boost)?,
+            self.checks(reader)?,
+        )))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        self.lead.explain(reader, doc)
+    }
+
+    /// The lead's pruning walk, each candidate it hands over checked; or, when a check is much
+    /// rarer than the lead, every match of the intersection (the rare check leading) scored.
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let mut checks = self.checks(reader)?;
+        let rarest = checks.first().map_or(u32::MAX, |check| check.size);
+        let lead = self.lead.scorer(reader, 1.0)?;
+        if rarest.saturating_mul(CHECK_LEADS_BELOW) < lead.size_hint() {
+            let mut scorer = CheckedScorer::new(lead, checks);
+            let mut threshold = threshold;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                let score = scorer.score();
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+                doc = scorer.advance();
+            }
+            return Ok(());
+        }
+        let mut current = threshold;
+        self.lead
+            .for_each_pruning(threshold, reader, &mut |doc, score| {
+                if checks
+                    .iter_mut()
+                    .all(|check| check.test(doc) == Test::Found)
+                {
+                    current = callback(doc, score);
+                }
+                current
+            })
+    }
+}
+
+/// One check over a segment, asked about increasing documents.
+struct Check {
+    scorer: Box<dyn Scorer>,
+    state: State,
+    /// The scorer's size hint when created: how rare the check is.
+    size: u32,
+}
+
+/// What is known of a check's scorer, which `seek_danger` may leave invalid between calls.
+#[derive(Clone, Copy)]
+enum State {
+    /// On this document, a match (or `TERMINATED`).
+    On(DocId),
+    /// No match before this document; the scorer may be invalid.
+    NoneBefore(DocId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Test {
+    Found,
+    /// Not a match; the next match is not before this document.
+    NoneBefore(DocId),
+}
+
+impl Check {
+    fn new(scorer: Box<dyn Scorer>) -> Check {
+        Check {
+            state: State::On(scorer.doc()),
+            size: scorer.size_hint(),
+            scorer,
+        }
+    }
+
+    /// Whether `doc` matches. Documents asked must not decrease.
+    fn test(&mut self, doc: DocId) -> Test {
+        match self.state {
+            State::On(on) if doc == on => return Test::Found,
+            State::On(bound) | State::NoneBefore(bound) if doc < bound => {
+                return Test::NoneBefore(bound);
+            }
+            _ => {}
+        }
+        match self.scorer.seek_danger(doc) {
+            SeekDangerResult::Found => {
+                self.state = State::On(doc);
+                Test::Found
+            }
+            SeekDangerResult::SeekLowerBound(bound) => {
+                self.state = State::NoneBefore(bound);
+                Test::NoneBefore(bound)
+            }
+        }
+    }
+}
+
+/// The lead's matches that pass every check, each check's lower bound used to skip the lead
+/// forward (a leapfrog intersection).
+struct CheckedScorer {
+    lead: Box<dyn Scorer>,
+    checks: Vec<Check>,
+    doc: DocId,
+}
+
+impl CheckedScorer {
+    fn new(lead: Box<dyn Scorer>, checks: Vec<Check>) -> CheckedScorer {
+        let doc = lead.doc();
+        let mut scorer = CheckedScorer { lead, checks, doc };
+        scorer.doc = scorer.settle(doc);
+        scorer
+    }
+
+    /// The first document from `doc` (a lead's match) that passes every check.
+    fn settle(&mut self, mut doc: DocId) -> DocId {
+        'candidates: while doc != TERMINATED {
+            for check in &mut self.checks {
+                if let Test::NoneBefore(bound) = check.test(doc) {
+                    if bound == TERMINATED {
+                        return TERMINATED;
+                    }
+                    doc = self.lead.seek(bound);
+                    continue 'candidates;
+                }
+            }
+            return doc;
+        }
+        TERMINATED
+    }
+}
+
+impl DocSet for CheckedScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        let next = self.lead.advance();
+        self.doc = self.settle(next);
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        let next = self.lead.seek(target);
+        self.doc = self.settle(next);
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.checks
+            .iter()
+            .map(|check| check.size)
+            .fold(self.lead.size_hint(), u32::min)
+    }
+}
+
+impl Scorer for CheckedScorer {
+    fn score(&mut self) -> Score {
+        self.lead.score()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use tantivy::collector::{DocSetCollector, TopDocs};
+    use tantivy::query::TermQuery;
+    use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
+    use tantivy::{DocAddress, Index, Term, doc};
+
+    use super::*;
+
+    /// Documents of words drawn with very different frequencies (`w0` in most, `w9` in few),
+    /// so that some checks are rarer than the lead and others are not.
+    fn index() -> (Index, Field, Field) {
+        let mut builder = Schema::builder();
+        let text = builder.add_text_field("text", TEXT);
+        let tag = builder.add_text_field("tag", STRING);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).expect("writer");
+        let mut seed: u64 = 16;
+        let mut next = |below: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % below
+        };
+        for _ in 0..3_000 {
+            let words: Vec<String> = (0..(3 + next(12)))
+                .map(|_| {
+                    // Word k with a chance of about 1/(k+1).
+                    let k = (0..10).find(|&k| next(k + 2) == 0).unwrap_or(9);
+                    format!("w{k}")
+                })
+                .collect();
+            let tag_value = format!("t{}", next(50).min(next(50)));
+            writer
+                .add_document(doc!(text => words.join(" "), tag => tag_value))
+                .expect("add");
+        }
+        writer.commit().expect("commit");
+        (index, text, tag)
+    }
+
+    fn term(field: Field, word: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, word),
+            IndexRecordOption::WithFreqs,
+        ))
+    }
+
+    fn phrase(field: Field, words: &[&str]) -> Box<dyn Query> {
+        Box::new(PhraseQuery::new(
+            words
+                .iter()
+                .map(|word| Term::from_field_text(field, word))
+                .collect(),
+        ))
+    }
+
+    /// The same query as one conjunction, scored by the lead only: the reference.
+    fn reference(lead: &dyn Query, checks: &[Box<dyn Query>]) -> Box<dyn Query> {
+        let mut clauses = vec![(Occur::Must, lead.box_clone())];
+        clauses.extend(checks.iter().map(|check| {
+            (
+                Occur::Must,
+                Box::new(tantivy::query::ConstScoreQuery::new(check.box_clone(), 0.0))
+                    as Box<dyn Query>,
+            )
+        }));
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    #[test]
+    fn checked_queries_match_and_rank_as_the_conjunction_does() {
+        let (index, text, tag) = index();
+        let searcher = index.reader().expect("reader").searcher();
+        let leads: Vec<Box<dyn Query>> = vec![
+            term(text, "w0"),
+            term(text, "w5"),
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, term(text, "w0")),
+                (Occur::Must, term(text, "w1")),
+            ])),
+        ];
+        let check_sets: Vec<Vec<Box<dyn Query>>> = vec![
+            // Common: the lead's pruned walk, each candidate checked.
+            vec![term(text, "w1")],
+            // Rare: the check leads the walk.
+            vec![term(tag, "t40")],
+            vec![term(tag, "t0"), term(text, "w2")],
+            // Positions: adjacent words in order only.
+            vec![phrase(text, &["w0", "w1"])],
+            vec![phrase(text, &["w1", "w0", "w2"]), term(tag, "t1")],
+            // Nothing passes.
+            vec![term(tag, "absent")],
+        ];
+        let mut compared = 0;
+        for lead in &leads {
+            for checks in &check_sets {
+                let checked = CheckedQuery::build(
+                    lead.box_clone(),
+                    checks.iter().map(|check| check.box_clone()).collect(),
+                );
+                let plain = reference(lead.as_ref(), checks);
+                let all = |query: &dyn Query| -> BTreeSet<DocAddress> {
+                    searcher
+                        .search(query, &DocSetCollector)
+                        .expect("search")
+                        .into_iter()
+                        .collect()
+                };
+                let expected = all(plain.as_ref());
+                assert_eq!(all(checked.as_ref()), expected, "{checked:?}");
+                assert_eq!(
+                    checked.count(&searcher).expect("count"),
+                    expected.len(),
+                    "{checked:?}"
+                );
+                let top = |query: &dyn Query| -> Vec<(u32, DocAddress)> {
+                    searcher
+                        .search(query, &TopDocs::with_limit(10).order_by_score())
+                        .expect("top")
+                        .into_iter()
+                        .map(|(score, doc)| ((score * 1000.0).round() as u32, doc))
+                        .collect()
+                };
+                let (checked_top, plain_top) = (top(checked.as_ref()), top(plain.as_ref()));
+                // Same scores; equal scores may come in another order of documents.
+                assert_eq!(
+                    checked_top.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+                    plain_top.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+                    "{checked:?}"
+                );
+                compared += usize::from(!expected.is_empty());
+            }
+        }
+        assert!(compared >= 12, "most cases have matches: {compared}");
+    }
+
+    #[test]
+    fn phrases_of_a_conjunction_become_checks_and_other_queries_stay_whole() {
+        let (_, text, tag) = index();
+        let conjunction = Box::new(BooleanQuery::new(vec![
+            (Occur::Must, term(text, "w0")),
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, term(tag, "t1")),
+                    (Occur::Must, phrase(text, &["w0", "w1"])),
+                ])) as Box<dyn Query>,
+            ),
+        ]));
+        let split = CheckedQuery::split(conjunction, text, vec![term(tag, "t2")]);
+        let checked = split.downcast_ref::<CheckedQuery>().expect("checked");
+        assert_eq!(checked.checks.len(), 2, "the filter and the phrase");
+        assert!(checked.checks[1].downcast_ref::<PhraseQuery>().is_some());
+        let lead = checked.lead.downcast_ref::<BooleanQuery>().expect("lead");
+        assert_eq!(lead.clauses().len(), 2, "both terms lead");
+
+        let either = Box::new(BooleanQuery::new(vec![
+            (Occur::Should, term(text, "w0")),
+            (Occur::Should, phrase(text, &["w0", "w1"])),
+        ]));
+        let kept = CheckedQuery::split(either, text, Vec::new());
+        assert!(
+            kept.downcast_ref::<BooleanQuery>().is_some(),
+            "OR kept whole"
+        );
+    }
+}
