@@ -23,6 +23,8 @@
 # Usage:  bench/harvest_bench.sh            (from anywhere; build essor first: cargo build --release)
 # Environment:
 #   ESSOR_BIN        essor binary (default: target/release/essor); skipped with a note if missing
+#   ESSOR_BASE_BIN   a second essor binary (say main's) whose `harvest --no-works` is measured in
+#                    the same runs, interleaved ("essor-base"), to compare two builds fairly
 #   BENCH_ONLY       all (default) | essor | sickle | serve (only start the provider, until Ctrl-C)
 #   BENCH_RUNS       runs per harvester (default 3)
 #   BENCH_WORKS      1: also measure the works stage and the harvest end to end (default 0)
@@ -43,6 +45,7 @@ WORKS="${BENCH_WORKS:-0}"
 ONLY="${BENCH_ONLY:-all}"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-bench}"
 ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
+ESSOR_BASE_BIN="${ESSOR_BASE_BIN:-}"
 VENV="${BENCH_VENV:-$REPO/.venv-bench}"
 PYTHON="${PYTHON:-python3}"
 GNU_TIME=/usr/bin/time
@@ -214,6 +217,10 @@ for run in $(seq "$RUNS"); do
         rm -rf "$ESSOR_HOME/data"
         measure essor "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all --no-works
         du -sk "$ESSOR_HOME/data" 2>/dev/null | awk -v r="$run" '{print "essor run " r ": data folder " $1 " KiB"}' >&2 || true
+        if [[ -n "$ESSOR_BASE_BIN" ]]; then
+            rm -rf "$ESSOR_HOME/data"
+            measure essor-base "$run" "$ESSOR_BASE_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all --no-works
+        fi
         if [[ "$WORKS" == 1 ]]; then
             measure essor-update "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet works update
             rm -rf "$ESSOR_HOME/data"
@@ -234,7 +241,7 @@ essor_version="n/a"
 $run_essor && essor_version=$("$ESSOR_BIN" --version 2>/dev/null || echo unknown)
 sickle_version="n/a"
 $run_sickle && sickle_version=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("Sickle"))')
-export BENCH_RECORDS="$RECORDS" BENCH_PAGES="$PAGES" BENCH_PAGE_SIZE="$PAGE_SIZE"
+export BENCH_RECORDS="$RECORDS" BENCH_PAGES="$PAGES" BENCH_PAGE_SIZE="$PAGE_SIZE" ESSOR_BASE_BIN
 export BENCH_MACHINE="$(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 export BENCH_VERSIONS="essor: $essor_version; Sickle $sickle_version; $("$NGINX" -v 2>&1 | sed 's#nginx version: ##'); $("$PYTHON" --version)"
 export BENCH_COMMIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$REPO" diff --quiet 2>/dev/null || echo '+dirty')"
@@ -247,7 +254,7 @@ from datetime import datetime, timezone
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 records = int(os.environ["BENCH_RECORDS"])
 summary = {}
-for tool in ("essor", "essor-update", "essor-works", "sickle"):
+for tool in ("essor", "essor-base", "essor-update", "essor-works", "sickle"):
     runs = [r for r in rows if r["tool"] == tool]
     ok = [r for r in runs if r["exit"] == "0"]
     if not runs:
@@ -307,6 +314,10 @@ if "essor_speedup_vs_sickle" in result:
     print(f"essor: {result['essor_speedup_vs_sickle']}x Sickle's throughput (wall), "
           f"{result['essor_cpu_efficiency_vs_sickle']}x fewer CPU-seconds, {result['essor_rss_vs_sickle']}x its peak RSS")
     print("(wall time is what a user waits; CPU time is steadier when the machine is busy)")
+if summary.get("essor-base", {}).get("median_wall_s") and summary.get("sickle", {}).get("median_wall_s"):
+    b = summary["essor-base"]
+    print(f"essor-base ({os.environ.get('ESSOR_BASE_BIN', '')}): "
+          f"{round(summary['sickle']['median_wall_s'] / b['median_wall_s'], 2)}x Sickle's throughput (wall)")
 if "essor_works_speedup_vs_sickle" in result:
     print(f"essor harvest end to end (works and index included): {result['essor_works_speedup_vs_sickle']}x Sickle's throughput (wall)")
 print(f"\n(raw: {sys.argv[1]}, {sys.argv[2]})")
@@ -325,9 +336,10 @@ result = json.load(open(sys.argv[1]))
 text = open(sys.argv[2]).read()
 raw = float(re.search(r"raw quick-xml events: [\d.]+s, ([\d.]+) MiB/s", text).group(1))
 mib = result["pages_mb"] * 1e6 / 2**20
-essor = result["tools"].get("essor", {})
-if essor.get("median_wall_s"):
-    end_to_end = mib / essor["median_wall_s"]
-    print(f"essor end to end: {end_to_end:.1f} MiB/s of XML = {100 * end_to_end / raw:.0f}% of raw quick-xml parsing ({raw:.1f} MiB/s)")
+for tool in ("essor", "essor-base"):
+    t = result["tools"].get(tool, {})
+    if t.get("median_wall_s"):
+        end_to_end = mib / t["median_wall_s"]
+        print(f"{tool} harvest: {end_to_end:.1f} MiB/s of XML = {100 * end_to_end / raw:.0f}% of raw quick-xml parsing ({raw:.1f} MiB/s)")
 PY
 fi

@@ -3,7 +3,8 @@
 //! badResumptionToken = restart from the checkpoint's `from`, a token seen twice = loop).
 //!
 //! Pages are fetched ahead by a [`Chain`] that follows the token a cheap scan finds at each
-//! page's end, and parsed on blocking threads, so fetching, parsing and writing overlap. The
+//! page's end, and parsed on the [`ParsePool`]'s threads, so fetching, parsing and writing
+//! overlap. The
 //! parsed token decides: a page fetched ahead is used only if it is the one the previous page
 //! leads to.
 
@@ -11,8 +12,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::HarvestError;
-use super::commit::{ReadyPage, parse_ready_page};
+use super::commit::ReadyPage;
 use super::fetch::{Fetcher, RequestCount};
+use super::parse_pool::ParsePool;
 use super::state::{Harvest, Position, RunState};
 use crate::oai::{self, Datestamp, ErrorCode, Granularity, ParseError};
 use crate::source::Source;
@@ -27,7 +29,7 @@ const PAGES_AHEAD: usize = 2;
 /// page turns out to be needed).
 struct InFlight {
     url: url::Url,
-    work: Result<tokio::task::JoinHandle<Result<ReadyPage, ParseError>>, HarvestError>,
+    work: Result<tokio::sync::oneshot::Receiver<Result<ReadyPage, ParseError>>, HarvestError>,
 }
 
 /// A response that is a complete OAI-PMH document, not yet parsed.
@@ -100,9 +102,10 @@ impl Harvest {
             .filter(|active| active.set_index < set_count)
             .map(|active| self.list_url(base_url, active));
         let mut chain: Option<Chain> = None;
+        let parsers = Arc::new(ParsePool::start()?);
         while let Some(url) = expected.take() {
             let head = self
-                .next_from_chain(&mut chain, &url, base_url, state)
+                .next_from_chain(&mut chain, &url, base_url, state, &parsers)
                 .await;
             let Some(active) = state.checkpoint.active.clone() else {
                 return Err(HarvestError::Setup(
@@ -112,7 +115,7 @@ impl Harvest {
             let ready = match head.work {
                 Ok(parse) => parse
                     .await
-                    .map_err(|e| HarvestError::Setup(format!("parser task failed: {e}")))?
+                    .map_err(|_| HarvestError::Setup("the page parser ended".into()))?
                     .map_err(|e| HarvestError::Malformed {
                         url: head.url.to_string(),
                         message: e.to_string(),
@@ -188,6 +191,7 @@ impl Harvest {
         url: &url::Url,
         base_url: &url::Url,
         state: &RunState,
+        parsers: &Arc<ParsePool>,
     ) -> InFlight {
         if let Some(current) = chain.as_mut()
             && let Some(page) = current.pages.recv().await
@@ -201,6 +205,7 @@ impl Harvest {
             self.fetcher.clone(),
             self.source.clone(),
             state.count.clone(),
+            parsers.clone(),
         );
         let page = fresh.pages.recv().await;
         *chain = Some(fresh);
@@ -239,7 +244,7 @@ fn token_url(base_url: &url::Url, token: &str) -> url::Url {
 }
 
 /// A task that fetches pages one after another, following the token each page's end
-/// announces, and starts parsing each on a blocking thread. Dropping it stops the task.
+/// announces, and queues each for parsing. Dropping it stops the task.
 struct Chain {
     pages: tokio::sync::mpsc::Receiver<InFlight>,
     task: tokio::task::JoinHandle<()>,
@@ -258,6 +263,7 @@ impl Chain {
         fetcher: Arc<Fetcher>,
         source: Source,
         count: Arc<RequestCount>,
+        parsers: Arc<ParsePool>,
     ) -> Chain {
         let (sender, pages) = tokio::sync::mpsc::channel(PAGES_AHEAD);
         let task = tokio::spawn(async move {
@@ -274,7 +280,7 @@ impl Chain {
                             tracing::warn!(source = %source.id, url = %current, ?repairs, "repaired a malformed response");
                         }
                         let CheckedPage { text, token } = fetched.value;
-                        let parse = tokio::task::spawn_blocking(move || parse_ready_page(&text));
+                        let parse = parsers.parse(text);
                         (
                             InFlight {
                                 url: current,

@@ -10,6 +10,7 @@ mod hal;
 pub mod guard;
 mod json;
 mod list;
+mod parse_pool;
 pub mod preview;
 mod progress;
 mod run;

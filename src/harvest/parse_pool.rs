@@ -1,0 +1,78 @@
+//! The threads that parse fetched pages: one per core but one, at a lower CPU priority than
+//! the rest of the harvest.
+//!
+//! Why not tokio's blocking pool: parsing is most of a harvest's CPU, and with every core
+//! parsing, the thread that sends the next request and reads its answer waited for a time
+//! slice each page (2–5 ms on 2 cores, four times the request itself): fetching, which is
+//! sequential (each page names the next), set the pace (BENCHMARKS.md, issue 17). Parsing on
+//! threads of their own, niced, and leaving a core to the fetch and the store's writer, lets
+//! those run the moment they can (one parser per core measured no better than main). The
+//! blocking pool is left alone: the server's store reads run there at normal priority.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+use super::HarvestError;
+use super::commit::{ReadyPage, parse_ready_page};
+use crate::oai::ParseError;
+
+/// How much lower than the process's priority the parsers run (nice steps).
+#[cfg(target_os = "linux")]
+const NICE_STEPS: i32 = 10;
+
+type Parsed = Result<ReadyPage, ParseError>;
+type Job = (String, oneshot::Sender<Parsed>);
+
+/// Parsing threads fed by a queue; dropping the pool ends them once the queued pages are done.
+pub(super) struct ParsePool {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl ParsePool {
+    /// Starts one parsing thread per core but one (at least one, at most 4: only a few pages
+    /// are ever ahead).
+    pub(super) fn start() -> Result<ParsePool, HarvestError> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() - 1).clamp(1, 4));
+        for _ in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name("essor-parse".into())
+                .spawn(move || {
+                    lower_priority();
+                    loop {
+                        // The lock is held only while waiting for a page, never while parsing.
+                        let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((text, reply)) = job else { return };
+                        // The harvest may have stopped waiting for this page: that is fine.
+                        let _ = reply.send(parse_ready_page(&text));
+                    }
+                })
+                .map_err(|e| HarvestError::Setup(format!("starting a parser thread: {e}")))?;
+        }
+        Ok(ParsePool { jobs })
+    }
+
+    /// Queues `text` for parsing; the receiver gets the page (an error if the pool ended).
+    pub(super) fn parse(&self, text: String) -> oneshot::Receiver<Parsed> {
+        let (reply, parsed) = oneshot::channel();
+        // Only fails once every thread has ended; the dropped reply then tells the receiver.
+        let _ = self.jobs.send((text, reply));
+        parsed
+    }
+}
+
+/// Lowers the calling thread's priority (on Linux, where nice values are per thread); a
+/// failure only leaves it where it was.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        if let Ok(current) = getpriority_process(None) {
+            let _ = setpriority_process(None, (current + NICE_STEPS).min(19));
+        }
+    }
+}
