@@ -4,36 +4,14 @@
 
 use tantivy::TantivyDocument;
 use tantivy::schema::Field;
-use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, TokenStream};
 
-use super::pairs::pair_tokens;
 use super::schema::Fields;
 use crate::normalize::{Access, PartialDate, Person};
 use crate::works::Work;
 
-/// Makes the documents of one update: its analyser (and the analyser's memo of words) lives as
-/// long as the update, so each distinct word is stemmed once per update, not once per work.
-pub struct Documents<'a> {
-    fields: &'a Fields,
-    analyser: Analyser,
-}
-
-impl<'a> Documents<'a> {
-    pub fn new(fields: &'a Fields) -> Documents<'a> {
-        Documents {
-            fields,
-            analyser: Analyser::new(),
-        }
-    }
-
-    /// The document of a live work; `None` for a deleted or merged-away one, which the index
-    /// must not hold.
-    pub fn of(&mut self, work: &Work) -> Option<TantivyDocument> {
-        work_document(self.fields, &mut self.analyser, work)
-    }
-}
-
-fn work_document(fields: &Fields, analyser: &mut Analyser, work: &Work) -> Option<TantivyDocument> {
+/// The document of a live work; `None` for a deleted or merged-away one, which the index must
+/// not hold.
+pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
     if !work.is_live() {
         return None;
     }
@@ -52,19 +30,18 @@ fn work_document(fields: &Fields, analyser: &mut Analyser, work: &Work) -> Optio
         return Some(doc);
     };
     // Every text the default query searches goes into `text` and `pairs` as well as its own
-    // field (for `title:`...); a title goes into `text` twice (its words weigh more). Each is
-    // analysed once here (stemming is most of the cost of indexing) and its tokens given to
-    // the three fields: the same tokens as their analysers make, which the query side uses.
-    let mut searched = |doc: &mut TantivyDocument, own: Option<Field>, text: &str, times: usize| {
-        let (words, pairs) = analyser.words_and_pairs(text);
+    // field (for `title:`...); a title goes into `text` twice (its words weigh more). Each field
+    // analyses it with its own analyser, the query side's: behind the word memo, analysing a
+    // text again is a lookup per word. (Pre-tokenized texts were tried: tantivy 0.27 keeps them
+    // in the document as JSON and parses them back, a fifth of the indexing CPU.)
+    let searched = |doc: &mut TantivyDocument, own: Option<Field>, text: &str, times: usize| {
         if let Some(own) = own {
-            doc.add_pre_tokenized_text(own, words.clone());
+            doc.add_text(own, text);
         }
-        for _ in 1..times {
-            doc.add_pre_tokenized_text(fields.text, words.clone());
+        for _ in 0..times {
+            doc.add_text(fields.text, text);
         }
-        doc.add_pre_tokenized_text(fields.text, words);
-        doc.add_pre_tokenized_text(fields.pairs, pairs);
+        doc.add_text(fields.pairs, text);
     };
     let titles: Vec<&str> = if work_fields.titles.is_empty() {
         work_fields
@@ -134,39 +111,6 @@ fn work_document(fields: &Fields, analyser: &mut Analyser, work: &Work) -> Optio
 fn person_names(person: &Person) -> impl Iterator<Item = &str> {
     let family_apart = !person.display.contains(person.family.as_str());
     std::iter::once(person.display.as_str()).chain(family_apart.then_some(person.family.as_str()))
-}
-
-/// The [`WORDS`](super::schema::WORDS) analyser, run once per text.
-struct Analyser {
-    words: TextAnalyzer,
-}
-
-impl Analyser {
-    fn new() -> Analyser {
-        Analyser {
-            words: super::schema::words(),
-        }
-    }
-
-    /// The text's words and the buckets of their pairs, as tokens.
-    fn words_and_pairs(&mut self, text: &str) -> (PreTokenizedString, PreTokenizedString) {
-        let mut tokens = Vec::new();
-        let mut stream = self.words.token_stream(text);
-        while stream.advance() {
-            tokens.push(stream.token().clone());
-        }
-        let pairs = pair_tokens(&tokens);
-        (
-            PreTokenizedString {
-                text: text.to_owned(),
-                tokens,
-            },
-            PreTokenizedString {
-                text: text.to_owned(),
-                tokens: pairs,
-            },
-        )
-    }
 }
 
 /// The date sort's key: year × 10000 + month × 100 + day, unknown parts 0, so that a date known

@@ -101,26 +101,6 @@ impl<S: TokenStream> TokenStream for PairStream<S> {
     }
 }
 
-/// The pair tokens of a list of word tokens, as [`PairFilter`] makes them from the same
-/// stream: documents are analysed once and their words' tokens reused (`document.rs`).
-pub fn pair_tokens(words: &[Token]) -> Vec<Token> {
-    words
-        .windows(2)
-        .filter(|pair| pair[0].position + 1 == pair[1].position)
-        .map(|pair| {
-            let mut token = Token {
-                offset_from: pair[0].offset_from,
-                offset_to: pair[1].offset_to,
-                position: pair[0].position,
-                text: String::new(),
-                position_length: 1,
-            };
-            bucket(&pair[0].text, &pair[1].text, &mut token.text);
-            token
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use tantivy::tokenizer::{RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
@@ -170,25 +150,6 @@ mod tests {
             bucket_of("a", "b").len() <= 6,
             "p and five hex digits at most"
         );
-    }
-
-    #[test]
-    fn pair_tokens_of_words_are_the_filter_s_tokens() {
-        let text = "a overlongword b c d, e";
-        let mut words = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(8))
-            .build();
-        let mut stream = words.token_stream(text);
-        let mut tokens = Vec::new();
-        while stream.advance() {
-            tokens.push(stream.token().clone());
-        }
-        let from_words: Vec<(usize, String)> = pair_tokens(&tokens)
-            .into_iter()
-            .map(|token| (token.position, token.text))
-            .collect();
-        assert_eq!(from_words, pairs(text));
-        assert_eq!(from_words.len(), 3);
     }
 
     #[test]

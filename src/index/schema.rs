@@ -39,11 +39,7 @@ pub fn register_tokenizers(manager: &TokenizerManager) {
     manager.register(
         PAIRS,
         TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
-            .filter(Stemmer::new(Language::French))
+            .filter(WordMemo::new(stemmed_word()))
             .filter(PairFilter)
             .build(),
     );

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-use super::document::Documents;
+use super::document::work_document;
 use super::{Index, IndexError};
 use crate::store::FeedRange;
 use crate::store::Store;
@@ -96,7 +96,6 @@ impl Index {
             writer.delete_all_documents().map_err(fail)?;
         }
         let mut since_commit = 0u64;
-        let mut documents = Documents::new(&self.fields);
         loop {
             let range = FeedRange {
                 set: "",
@@ -110,7 +109,7 @@ impl Index {
                 if !rebuild {
                     writer.delete_term(Term::from_field_text(self.fields.id, &entry.id));
                 }
-                match work.as_ref().and_then(|w| documents.of(w)) {
+                match work.as_ref().and_then(|w| work_document(&self.fields, w)) {
                     Some(doc) => {
                         writer.add_document(doc).map_err(fail)?;
                         report.indexed += 1;
