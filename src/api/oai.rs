@@ -51,14 +51,15 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
     };
     let answer = tokio::task::spawn_blocking(move || {
         let xml = feed.respond(&args, &base_url, unix_now())?;
-        Ok::<_, crate::store::StoreError>(match gzip {
-            true => gzipped(xml.as_bytes()).ok_or(xml),
-            false => Err(xml),
+        let gzipped = gzip.then(|| gzipped(xml.as_bytes())).flatten();
+        Ok::<_, crate::store::StoreError>(match gzipped {
+            Some(bytes) => Page::Gzipped(bytes),
+            None => Page::Plain(xml),
         })
     })
     .await;
     match answer {
-        Ok(Ok(Ok(gzipped))) => (
+        Ok(Ok(Page::Gzipped(gzipped))) => (
             StatusCode::OK,
             [
                 (header::CONTENT_TYPE, "text/xml; charset=utf-8"),
@@ -68,7 +69,7 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
             gzipped,
         )
             .into_response(),
-        Ok(Ok(Err(xml))) => (
+        Ok(Ok(Page::Plain(xml))) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
             xml,
@@ -83,6 +84,12 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
             unavailable()
         }
     }
+}
+
+/// A page as it is sent: gzipped when the client takes it (and compression worked), else plain.
+enum Page {
+    Gzipped(Vec<u8>),
+    Plain(String),
 }
 
 /// Whether the client takes gzip (`Accept-Encoding`, a zero quality refusing it).
