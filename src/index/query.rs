@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, EmptyQuery, ExistsQuery, Query, QueryParser, QueryParserError, TermQuery,
-    TermSetQuery,
+    AllQuery, BooleanQuery, EmptyQuery, ExistsQuery, Occur, Query, QueryParser, QueryParserError,
+    TermQuery,
 };
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -352,8 +352,21 @@ fn filter_queries(fields: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
         .filter(|t| !t.is_empty())
         .map(|t| Term::from_field_text(fields.f_type, t))
         .collect();
-    if !types.is_empty() {
-        queries.push(Box::new(TermSetQuery::new(types)));
+    // Each type as a term (several: their union): a `TermSetQuery` built a bit set of the
+    // segment's size for every search (an allocation and a pass per segment and request).
+    let mut types: Vec<Box<dyn Query>> = types
+        .into_iter()
+        .map(|term| Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+        .collect();
+    match types.len() {
+        0 => {}
+        1 => queries.push(types.remove(0)),
+        _ => queries.push(Box::new(BooleanQuery::new(
+            types
+                .into_iter()
+                .map(|term| (Occur::Should, term))
+                .collect(),
+        ))),
     }
     let exact: [(Field, &Option<String>); 6] = [
         (fields.f_institution, &filters.institution),

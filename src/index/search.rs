@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::collector::{Collected, PageCollector, PageFruit};
@@ -236,8 +236,8 @@ fn cursor(sort: Sort, last: &Collected) -> String {
     .encode()
 }
 
-/// The matches of `query`: exactly without a budget (tantivy's count, which skips scoring and
-/// reads term frequencies where it can), else counted one by one up to `budget` and then
+/// The matches of `query`: exactly without a budget or when that is free (tantivy's count,
+/// which skips scoring and reads document frequencies where it can), else counted one by one up to `budget` and then
 /// extrapolated over the documents not walked (ids are not ordered by content, so the matches
 /// seen are a fair sample). Returns (total, exact).
 fn count(
@@ -247,6 +247,12 @@ fn count(
 ) -> Result<(u64, bool), SearchError> {
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let readers = searcher.segment_readers();
+    // One word alone, or no words: tantivy counts each segment's matches from its document
+    // frequency (or size), exactly and without walking them, unless documents were deleted.
+    let counted_for_free = (query.downcast_ref::<TermQuery>().is_some()
+        || query.downcast_ref::<AllQuery>().is_some())
+        && readers.iter().all(|reader| reader.alive_bitset().is_none());
+    let budget = budget.filter(|_| !counted_for_free);
     let Some(budget) = budget else {
         let mut total = 0;
         for reader in readers {

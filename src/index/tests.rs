@@ -710,8 +710,14 @@ fn totals_beyond_the_budget_are_estimated_unless_exact_is_asked() {
         write(&store, chunk);
         index.update(&store).expect("update");
     }
-    // filler3: one work in seven (100), spread over every segment.
+    // filler3: one work in seven (100), spread over every segment. One word alone is counted
+    // exactly from its document frequency, whatever the budget.
     let mut search = query("filler3");
+    search.limit = 10;
+    let one_word = index.search_counting_up_to(&search, 20).expect("search");
+    assert_eq!((one_word.total, one_word.total_exact), (100, true));
+    // Every work holds "coopérative": the conjunction is walked up to the budget.
+    let mut search = query("filler3 coopérative");
     search.limit = 10;
     let estimated = index.search_counting_up_to(&search, 20).expect("search");
     assert!(!estimated.total_exact);
