@@ -51,7 +51,9 @@
 # installed with apt-get. The machine has 2 cores: wrk and the server share them (nothing niced).
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=api-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RECORDS="${BENCH_RECORDS:-1000000}"
 DUPLICATES="${BENCH_DUPLICATES:-0}"
 SEED="${BENCH_SEED:-20261122}"
@@ -65,12 +67,7 @@ EXPORTS="${BENCH_EXPORTS:-1}"
 EXPORT_FILTERED="${BENCH_EXPORT_FILTERED:-format=csv&type=doctoral-thesis}"
 ONLY="${BENCH_ONLY:-all}"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-api-bench}"
-ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
-PYTHON="${PYTHON:-python3}"
 KEY=bench
-
-log() { printf '\033[1m[api-bench]\033[0m %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -79,18 +76,10 @@ missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
 [[ -x /usr/bin/time ]] || missing+=(time)
-if ((${#missing[@]})); then
-    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        log "installing ${missing[*]} with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        die "missing: ${missing[*]} (apt-get install ${missing[*]})"
-    fi
-fi
+install_missing "${missing[@]}"
 [[ -x "$ESSOR_BIN" ]] || die "no essor binary at $ESSOR_BIN (cargo build --release, or set ESSOR_BIN)"
 case "$ONLY" in all|data|serve) ;; *) die "BENCH_ONLY must be all, data or serve" ;; esac
 mkdir -p "$WORK"
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # GNU time -v report -> "wall_s cpu_s maxrss_kib"
 time_fields() {
     awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + a[i]}
@@ -172,14 +161,7 @@ start_essor() { # listen address (default 127.0.0.1:0); sets ESSOR_PID, ESSOR_AD
         --api-key "$KEY" --api-key-rate-limit 1000000 --rate-limit 1000000 \
         > "$out" 2> "$WORK/essor-serve.err" &
     ESSOR_PID=$!
-    ESSOR_ADDR=""
-    for _ in $(seq 3000); do
-        ESSOR_ADDR=$(sed -n 's#^listening on http://##p' "$out" | head -1)
-        [[ -n "$ESSOR_ADDR" ]] && break
-        kill -0 "$ESSOR_PID" 2>/dev/null || { cat "$WORK/essor-serve.err" >&2; die "essor serve exited"; }
-        sleep 0.1
-    done
-    [[ -n "$ESSOR_ADDR" ]] || die "essor serve did not print its address in 300 s"
+    ESSOR_ADDR=$(wait_listening "$ESSOR_PID" "$out" "$WORK/essor-serve.err" 300)
     ESSOR_START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
     log "essor serving on $ESSOR_ADDR (pid $ESSOR_PID): listening after ${ESSOR_START_MS} ms"
 }

@@ -10,13 +10,9 @@
 -- done() writes one JSON object to API_OUT: requests, bytes, duration, errors (connect, read,
 -- write, timeout, and `status`: responses that are not 2xx/3xx), latency percentiles in µs.
 
-local urls = {}
-local path = os.getenv("API_URLS")
-if path == nil then error("set API_URLS to a file of request targets") end
-for line in io.lines(path) do
-  if #line > 0 then urls[#urls + 1] = line end
-end
-if #urls == 0 then error("no URLs in " .. path) end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local common = dofile(here .. "wrk_common.lua")
+local urls, path = common.load_urls("API_URLS")
 
 local thread_count = 0
 
@@ -33,31 +29,6 @@ function request()
   return wrk.format("GET", urls[math.random(#urls)])
 end
 
-local function jsonstr(s)
-  return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
-end
-
 function done(summary, latency, requests)
-  local out = os.getenv("API_OUT")
-  local e = summary.errors
-  local fields = {
-    string.format('"requests": %d', summary.requests),
-    string.format('"bytes": %d', summary.bytes),
-    string.format('"duration_us": %d', summary.duration),
-    string.format('"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}',
-      e.connect, e.read, e.write, e.status, e.timeout),
-    string.format('"latency_us": {"min": %d, "mean": %.1f, "p50": %d, "p90": %d, "p99": %d, "max": %d}',
-      latency.min, latency.mean, latency:percentile(50), latency:percentile(90),
-      latency:percentile(99), latency.max),
-    string.format('"urls": %d', #urls),
-    '"urls_file": ' .. jsonstr(path),
-  }
-  local text = "{" .. table.concat(fields, ", ") .. "}\n"
-  if out then
-    local f = assert(io.open(out, "w"))
-    f:write(text)
-    f:close()
-  else
-    io.write(text)
-  end
+  common.report(summary, latency, "API_OUT", urls, path)
 end

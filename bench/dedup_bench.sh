@@ -39,29 +39,19 @@
 # installed with apt-get.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=dedup-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SIZES="${BENCH_SIZES:-100000 1000000}"
 DUPS="${BENCH_DUPLICATES:-0.2}"
 CHANGES="${BENCH_CHANGES:-1000}"
 ONLY="${BENCH_ONLY:-all}"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-dedup-bench}"
-ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
-PYTHON="${PYTHON:-python3}"
 GNU_TIME=/usr/bin/time
 CHANGE_SOURCE=bench-hal
 
-log() { printf '\033[1m[dedup-bench]\033[0m %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 case "$ONLY" in all|eval|store|generate) ;; *) die "BENCH_ONLY must be all, eval, store or generate" ;; esac
-if [[ ! -x "$GNU_TIME" ]]; then
-    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        log "installing GNU time with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
-    else
-        die "missing GNU time at $GNU_TIME (apt-get install time)"
-    fi
-fi
+[[ -x "$GNU_TIME" ]] || install_missing time
 if [[ "$ONLY" != generate && ! -x "$ESSOR_BIN" ]]; then
     die "no essor binary at $ESSOR_BIN (cargo build --release, or set ESSOR_BIN)"
 fi

@@ -10,11 +10,12 @@
 # Prints one line per run (process wall and CPU from GNU time, blocks read from disk, the
 # batch's own time from essor's debug log), then the median wall time.
 set -euo pipefail
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=dedup-repeat
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-dedup-bench}"
 N="${BENCH_SIZES:-1000000}"
 RUNS="${RUNS:-12}"
-ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
 STORE="${STORE:-$WORK/n$N-data}"
 D="$WORK/n$N"
 [[ -d "$STORE" ]] || { echo "no store at $STORE (run dedup_bench.sh with BENCH_KEEP_STORE=1)" >&2; exit 1; }

@@ -56,7 +56,9 @@
 # installed with apt-get.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=feed-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RECORDS="${BENCH_RECORDS:-100000}"
 DUPLICATES="${BENCH_DUPLICATES:-0}"
 SEED="${BENCH_SEED:-20261122}"
@@ -70,31 +72,18 @@ SERVERS="${BENCH_SERVERS:-essor pyoai nginx}"
 NGINX_PORT="${BENCH_PORT:-8092}"
 ONLY="${BENCH_ONLY:-all}"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-feed-bench}"
-ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
 VENV="${BENCH_VENV:-$REPO/.venv}"
-PYTHON="${PYTHON:-python3}"
-
-log() { printf '\033[1m[feed-bench]\033[0m %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
 # Tools
 # ---------------------------------------------------------------------------------------------
-NGINX="${NGINX:-$(command -v nginx || true)}"
-[[ -z "$NGINX" && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+find_nginx
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 [[ -n "$NGINX" ]] || missing+=(nginx-light)
 command -v curl >/dev/null || missing+=(curl)
-if ((${#missing[@]})); then
-    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        log "installing ${missing[*]} with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-        NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
-    else
-        die "missing: ${missing[*]} (apt-get install ${missing[*]})"
-    fi
-fi
+install_missing "${missing[@]}"
+find_nginx
 [[ -x "$ESSOR_BIN" ]] || die "no essor binary at $ESSOR_BIN (cargo build --release, or set ESSOR_BIN)"
 case "$ONLY" in all|data|serve) ;; *) die "BENCH_ONLY must be all, data or serve" ;; esac
 if [[ " $SERVERS " == *" pyoai "* ]] && ! "$VENV/bin/python" -c 'import oaipmh, lxml' 2>/dev/null; then
@@ -174,14 +163,7 @@ start_essor() { # listen address (default 127.0.0.1:0)
     "$ESSOR_BIN" --data "$STORE" --sources "$SOURCES" serve --no-schedule --listen "$listen" \
         --page-size "$PAGE_SIZE" > "$out" 2> "$WORK/essor-serve.err" &
     ESSOR_PID=$!
-    ESSOR_ADDR=""
-    for _ in $(seq 600); do
-        ESSOR_ADDR=$(sed -n 's#^listening on http://##p' "$out" | head -1)
-        [[ -n "$ESSOR_ADDR" ]] && break
-        kill -0 "$ESSOR_PID" 2>/dev/null || { cat "$WORK/essor-serve.err" >&2; die "essor serve exited"; }
-        sleep 0.05
-    done
-    [[ -n "$ESSOR_ADDR" ]] || die "essor serve did not print its address in 30 s"
+    ESSOR_ADDR=$(wait_listening "$ESSOR_PID" "$out" "$WORK/essor-serve.err" 30)
     ESSOR_START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
     ESSOR_FIRST_MS=$(curl -s -o /dev/null -w '%{time_total}' \
         "http://$ESSOR_ADDR/oai?verb=ListRecords&metadataPrefix=oai_dc" | awk '{printf "%.0f", $1 * 1000}')
@@ -212,24 +194,14 @@ start_pyoai() {
 
 start_nginx() {
     local ngx="$WORK/nginx"
-    rm -rf "$ngx/logs" "$ngx/tmp"
-    mkdir -p "$ngx/logs" "$ngx/tmp"
+    mkdir -p "$ngx"
     : > "$ngx/pages.map"
     local fmt
     for fmt in $FORMATS; do
         sed "s# /p\([0-9]*\)\.xml;# /$fmt/p\1.xml;#" "$WORK/pages/$fmt/pages.map" >> "$ngx/pages.map"
     done
-    sed -e "s#@PREFIX@#$ngx#g" -e "s#@PAGES@#$WORK/pages#g" -e "s#@PORT@#$NGINX_PORT#g" \
-        "$REPO/bench/feed_nginx.conf.template" > "$ngx/nginx.conf"
-    "$NGINX" -t -q -p "$ngx/" -c "$ngx/nginx.conf" -e "$ngx/logs/error.log" \
-        || die "nginx rejected $ngx/nginx.conf (see $ngx/logs/error.log)"
-    "$NGINX" -p "$ngx/" -c "$ngx/nginx.conf" -e "$ngx/logs/error.log" &
-    NGINX_PID=$!
-    for _ in $(seq 50); do
-        curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/oai?verb=ListRecords&metadataPrefix=oai_dc" && break
-        sleep 0.1
-    done
-    kill -0 "$NGINX_PID" 2>/dev/null || die "nginx did not start (see $ngx/logs/error.log)"
+    run_nginx "$ngx" "$REPO/bench/feed_nginx.conf.template" "$WORK/pages" "$NGINX_PORT" \
+        "http://127.0.0.1:$NGINX_PORT/oai?verb=ListRecords&metadataPrefix=oai_dc"
     cat "$WORK"/pages/*/p*.xml* > /dev/null   # page cache
     log "nginx serving essor's saved pages on 127.0.0.1:$NGINX_PORT (master pid $NGINX_PID)"
 }

@@ -11,13 +11,9 @@
 -- done() writes one JSON object to FEED_OUT: requests, bytes, duration, errors (connect, read,
 -- write, timeout, and `status`: responses that are not 2xx/3xx), latency percentiles in µs.
 
-local urls = {}
-local path = os.getenv("FEED_URLS")
-if path == nil then error("set FEED_URLS to a file of request targets") end
-for line in io.lines(path) do
-  if #line > 0 then urls[#urls + 1] = line end
-end
-if #urls == 0 then error("no URLs in " .. path) end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local common = dofile(here .. "wrk_common.lua")
+local urls, path = common.load_urls("FEED_URLS")
 
 local threads = {}
 local thread_count = 0
@@ -45,31 +41,6 @@ function request()
   return wrk.format("GET", urls[position])
 end
 
-local function jsonstr(s)
-  return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
-end
-
 function done(summary, latency, requests)
-  local out = os.getenv("FEED_OUT")
-  local e = summary.errors
-  local fields = {
-    string.format('"requests": %d', summary.requests),
-    string.format('"bytes": %d', summary.bytes),
-    string.format('"duration_us": %d', summary.duration),
-    string.format('"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}',
-      e.connect, e.read, e.write, e.status, e.timeout),
-    string.format('"latency_us": {"min": %d, "mean": %.1f, "p50": %d, "p90": %d, "p99": %d, "max": %d}',
-      latency.min, latency.mean, latency:percentile(50), latency:percentile(90),
-      latency:percentile(99), latency.max),
-    string.format('"urls": %d', #urls),
-    '"urls_file": ' .. jsonstr(path),
-  }
-  local text = "{" .. table.concat(fields, ", ") .. "}\n"
-  if out then
-    local f = assert(io.open(out, "w"))
-    f:write(text)
-    f:close()
-  else
-    io.write(text)
-  end
+  common.report(summary, latency, "FEED_OUT", urls, path)
 end

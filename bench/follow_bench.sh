@@ -19,21 +19,22 @@
 # by harvest_bench.sh). Needs what harvest_bench.sh needs, and python3.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=follow
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PORT="${BENCH_PORT:-8089}"
 RECORDS="${BENCH_RECORDS:-50000}"
 RUNS="${BENCH_RUNS:-1}"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-follow-bench}"
-ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
 BASE_URL="http://127.0.0.1:$PORT/oai"
 
-log() { printf '\033[1m[follow]\033[0m %s\n' "$*" >&2; }
 [[ -x "$ESSOR_BIN" ]] || { log "no essor binary at $ESSOR_BIN (cargo build --release)"; exit 1; }
 
 BENCH_DIR="$WORK" BENCH_RECORDS="$RECORDS" BENCH_PORT="$PORT" BENCH_ONLY=serve \
     "$REPO/bench/harvest_bench.sh" > "$WORK.serve.log" 2>&1 &
 SERVER=$!
-trap 'kill -INT $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
+# TERM, not INT: a background job of a script starts with SIGINT ignored, and cannot trap it.
+trap 'kill -TERM $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 600); do
     curl -fs "$BASE_URL?verb=Identify" > /dev/null && break
     kill -0 $SERVER 2>/dev/null || { log "the provider did not start:"; cat "$WORK.serve.log" >&2; exit 1; }

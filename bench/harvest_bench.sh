@@ -36,7 +36,9 @@
 # packages (nginx-light, time, curl, python3-venv) are installed with apt-get.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PORT="${BENCH_PORT:-8089}"
 RECORDS="${BENCH_RECORDS:-100000}"
 PAGE_SIZE="${BENCH_PAGE_SIZE:-100}"
@@ -44,38 +46,25 @@ RUNS="${BENCH_RUNS:-3}"
 WORKS="${BENCH_WORKS:-0}"
 ONLY="${BENCH_ONLY:-all}"
 WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-bench}"
-ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
 ESSOR_BASE_BIN="${ESSOR_BASE_BIN:-}"
 VENV="${BENCH_VENV:-$REPO/.venv-bench}"
-PYTHON="${PYTHON:-python3}"
 GNU_TIME=/usr/bin/time
 PAGES_DIR="$WORK/pages"
 NGX="$WORK/nginx"
 BASE_URL="http://127.0.0.1:$PORT/oai"
 PAGES=$(( (RECORDS + PAGE_SIZE - 1) / PAGE_SIZE ))
 
-log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 # ---------------------------------------------------------------------------------------------
 # Tools
 # ---------------------------------------------------------------------------------------------
-NGINX="${NGINX:-$(command -v nginx || true)}"
-[[ -z "$NGINX" && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+find_nginx
 missing=()
 [[ -n "$NGINX" ]] || missing+=(nginx-light)
 [[ -x "$GNU_TIME" ]] || missing+=(time)
 command -v curl >/dev/null || missing+=(curl)
 "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
-if ((${#missing[@]})); then
-    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        log "installing ${missing[*]} with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-        NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
-    else
-        die "missing: ${missing[*]} (apt-get install ${missing[*]})"
-    fi
-fi
+install_missing "${missing[@]}"
+find_nginx
 
 case "$ONLY" in all|essor|sickle|serve) ;; *) die "BENCH_ONLY must be all, essor, sickle or serve" ;; esac
 if [[ "$ONLY" == essor && ! -x "$ESSOR_BIN" ]]; then
@@ -109,18 +98,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 rm -rf "$NGX"
-mkdir -p "$NGX/logs" "$NGX/tmp"
-sed -e "s#@PREFIX@#$NGX#g" -e "s#@PAGES@#$PAGES_DIR#g" -e "s#@PORT@#$PORT#g" \
-    "$REPO/bench/nginx.conf.template" > "$NGX/nginx.conf"
-"$NGINX" -t -q -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
-    || die "nginx rejected $NGX/nginx.conf (see $NGX/logs/error.log)"
-"$NGINX" -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" &
-NGINX_PID=$!
-for _ in $(seq 50); do
-    curl -s -o /dev/null --max-time 1 "$BASE_URL?verb=Identify" && break
-    sleep 0.1
-done
-kill -0 "$NGINX_PID" 2>/dev/null || die "nginx did not start (see $NGX/logs/error.log)"
+run_nginx "$NGX" "$REPO/bench/nginx.conf.template" "$PAGES_DIR" "$PORT" "$BASE_URL?verb=Identify"
 
 # The provider answers as a harvester expects, or the figures mean nothing.
 check() { # description, query, grep pattern

@@ -11,6 +11,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BENCH_NAME=pages-bench
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 essor="${ESSOR_BIN:-$(dirname "$here")/target/release/essor}"
 data="${PAGES_DATA:-${TMPDIR:-/tmp}/essor-soak/data}"
 concurrency="${PAGES_CONCURRENCY:-16}"
@@ -22,13 +25,7 @@ work="$(mktemp -d)"
     --api-key bench --api-key-rate-limit 1000000 --rate-limit 1000000 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-address=""
-for _ in $(seq 1 600); do
-    address="$(sed -n 's/^listening on //p' "$work/serve.out")"
-    [ -n "$address" ] && break
-    sleep 0.5
-done
-[ -n "$address" ] || { echo "pages_bench: essor serve did not start" >&2; cat "$work/serve.err" >&2; exit 1; }
+address="http://$(wait_listening "$server" "$work/serve.out" "$work/serve.err" 300)"
 
 python3 - "$address" "$work" <<'PY'
 import json, random, sys, urllib.parse, urllib.request

@@ -26,7 +26,9 @@
 # Needs: python3, wrk, curl.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_NAME=search-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WORKS="${BENCH_WORKS:-1000000}"
 WORK="${BENCH_DIR:-/tmp/essor-search-bench}"
 DATA="$WORK/w$WORKS"
@@ -35,12 +37,8 @@ DURATION="${BENCH_DURATION:-15}"
 CLASSES="${BENCH_CLASSES:-one_word two_words phrase field filtered date mix facets work html_search html_work}"
 EXPORT="${BENCH_EXPORT:-1}"
 ONLY="${BENCH_ONLY:-all}"
-ESSOR_BIN="${ESSOR_BIN:-$REPO/target/release/essor}"
 KEY=bench
 
-log() { printf '\033[1m[search-bench]\033[0m %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 mem_mib() { awk -v f="$1:" '$1 == f {printf "%d", $2 / 1024}' "/proc/$2/status"; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 
@@ -68,14 +66,7 @@ mkdir -p "$SOURCES" "$WORK/queries" "$WORK/runs"
     > "$WORK/serve.out" 2> "$WORK/serve.err" &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
-ADDR=""
-for _ in $(seq 3000); do
-    ADDR=$(sed -n 's#^listening on http://##p' "$WORK/serve.out" | head -1)
-    [[ -n "$ADDR" ]] && break
-    kill -0 "$PID" 2>/dev/null || { cat "$WORK/serve.err" >&2; die "essor serve exited"; }
-    sleep 0.1
-done
-[[ -n "$ADDR" ]] || die "essor serve did not start"
+ADDR=$(wait_listening "$PID" "$WORK/serve.out" "$WORK/serve.err" 300)
 log "serving on $ADDR (pid $PID), RSS $(mem_mib VmRSS $PID) MiB"
 if [[ "${BENCH_REUSE_QUERIES:-0}" == 1 && -s "$WORK/queries/mix.urls" ]]; then
     log "reusing the request lists in $WORK/queries"

@@ -20,6 +20,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BENCH_NAME=soak
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 root="$(dirname "$here")"
 essor="${ESSOR_BIN:-$root/target/release/essor}"
 rate="${SOAK_RATE:-200}"
@@ -57,12 +60,7 @@ rm -f "$dir/serve.out"
     >"$dir/serve.out" 2>"$dir/serve.err" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-    address="$(sed -n 's/^listening on //p' "$dir/serve.out")"
-    [ -n "$address" ] && break
-    sleep 0.5
-done
-[ -n "$address" ] || { echo "soak: essor serve did not start" >&2; cat "$dir/serve.err" >&2; exit 1; }
+address="http://$(wait_listening "$server" "$dir/serve.out" "$dir/serve.err" 300)"
 echo "soak: $essor at $address (pid $server), $rate requests/s for $duration s; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 python3 "$here/soak.py" --base "$address" --pid "$server" --rate "$rate" --duration "$duration" \
     --out "$dir/results.json"

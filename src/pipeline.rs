@@ -273,7 +273,11 @@ impl Pipeline {
             }
             let sum = match total {
                 None => (works, index),
-                Some((sum, sum_index)) => (add_works(sum, works), add_index(sum_index, index)),
+                Some((mut sum, mut sum_index)) => {
+                    sum += works;
+                    sum_index += index;
+                    (sum, sum_index)
+                }
             };
             if so_far.ended {
                 return Ok(sum);
@@ -339,27 +343,5 @@ impl Pipeline {
             "{done}"
         );
         Ok((works, index))
-    }
-}
-
-/// Two updates' reports as one.
-fn add_works(sum: UpdateReport, more: UpdateReport) -> UpdateReport {
-    UpdateReport {
-        records: sum.records + more.records,
-        problems: sum.problems + more.problems,
-        works_created: sum.works_created + more.works_created,
-        works_changed: sum.works_changed + more.works_changed,
-        works_deleted: sum.works_deleted + more.works_deleted,
-        works_merged: sum.works_merged + more.works_merged,
-    }
-}
-
-/// Two index updates' reports as one: the later one's cursor.
-fn add_index(sum: IndexReport, more: IndexReport) -> IndexReport {
-    IndexReport {
-        indexed: sum.indexed + more.indexed,
-        removed: sum.removed + more.removed,
-        rebuilt: sum.rebuilt || more.rebuilt,
-        cursor: more.cursor.or(sum.cursor),
     }
 }

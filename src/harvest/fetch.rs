@@ -20,6 +20,7 @@ use reqwest::header::{
 use serde::{Deserialize, Serialize};
 
 use super::HarvestError;
+use super::client::{USER_AGENT, describe_reqwest};
 use super::guard::{NetworkPolicy, untrusted_client};
 use crate::oai::ParseError;
 use crate::source::{MAX_BACKOFF, Source};
@@ -30,12 +31,6 @@ use crate::xml::{self, Repair};
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 /// A file source (a CSV, a ZIP of them) larger than this is refused rather than held in memory.
 pub const MAX_FILE_BYTES: usize = 1 << 30;
-
-pub const USER_AGENT: &str = concat!(
-    "essor/",
-    env!("CARGO_PKG_VERSION"),
-    " (OAI-PMH harvester for Social and Solidarity Economy research)"
-);
 
 pub struct Fetcher {
     client: reqwest::Client,
@@ -457,25 +452,6 @@ pub(super) fn charset_of(content_type: &str) -> Option<String> {
             .eq_ignore_ascii_case("charset")
             .then(|| value.trim().trim_matches('"').to_owned())
     })
-}
-
-pub(super) fn describe_reqwest(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timeout"
-    } else if error.is_connect() {
-        "connection failed"
-    } else if error.is_body() || error.is_decode() {
-        "broken body"
-    } else {
-        "request failed"
-    };
-    let mut message = format!("{kind}: {error}");
-    let mut source = std::error::Error::source(error);
-    while let Some(inner) = source {
-        message.push_str(&format!(": {inner}"));
-        source = inner.source();
-    }
-    message
 }
 
 #[cfg(test)]

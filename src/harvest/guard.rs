@@ -15,7 +15,7 @@ use std::time::Duration;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use super::HarvestError;
-use super::fetch::USER_AGENT;
+use super::client::{USER_AGENT, describe_reqwest};
 
 /// The environment variable that lets essor reach private networks (tests on 127.0.0.1,
 /// deployments that harvest an intranet). Only the exact value `true` allows it.
@@ -238,7 +238,7 @@ pub async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|error| super::fetch::describe_reqwest(&error))?
+        .map_err(|error| describe_reqwest(&error))?
     {
         if body.len() + chunk.len() > cap {
             return Err(format!(
@@ -453,7 +453,7 @@ mod tests {
             .send()
             .await
             .expect_err("localhost refused by the resolver");
-        let message = super::super::fetch::describe_reqwest(&error);
+        let message = describe_reqwest(&error);
         assert!(message.contains("loopback"), "{message}");
     }
 }

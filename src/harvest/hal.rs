@@ -28,7 +28,7 @@ impl Harvest {
     ) -> Result<(), HarvestError> {
         self.begin(state, None, None).await?;
         if let Some(path) = &hal.saved {
-            let docs = super::saved::saved_records(path, "response.docs").await?;
+            let docs = super::json::saved_records(path, "response.docs").await?;
             let items = hal_items(&self.source, hal, docs);
             return self.commit_rows(state, items, true).await;
         }

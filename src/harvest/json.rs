@@ -9,10 +9,12 @@
 //! whole read (the first, or `--full`) turns the records it did not find into deletions).
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use serde_json::Value;
 
 use super::HarvestError;
+use super::saved::{read_saved, saved_files};
 use super::state::{Harvest, RunState};
 use super::table::mapped_item;
 use crate::map::{JsonRow, RowValues, json_path};
@@ -103,7 +105,7 @@ impl Harvest {
     ) -> Result<(), HarvestError> {
         if let Some(path) = &ods.saved {
             self.begin(state, None, None).await?;
-            let records = super::saved::saved_records(path, "results").await?;
+            let records = saved_records(path, "results").await?;
             let items = json_items(&self.source, &ods.id, &records);
             return self.commit_rows(state, items, true).await;
         }
@@ -206,6 +208,24 @@ impl Harvest {
             .await
             .map_err(|e| HarvestError::Setup(e.to_string()))?
     }
+}
+
+/// Every record of the saved JSON pages at `path`: each page's list at `list_path` (or the page
+/// itself when it is a list, as OpenDataSoft's exports are), in order.
+pub(super) async fn saved_records(
+    path: &Path,
+    list_path: &str,
+) -> Result<Vec<Value>, HarvestError> {
+    let mut records = Vec::new();
+    for file in saved_files(path).await? {
+        let location = file.display().to_string();
+        let page = parse_json(&read_saved(&file).await?, &location)?;
+        match page {
+            Value::Array(items) => records.extend(items),
+            page => records.extend(list_at(page, list_path, &location)?),
+        }
+    }
+    Ok(records)
 }
 
 pub(super) fn parse_json(bytes: &[u8], location: &str) -> Result<Value, HarvestError> {

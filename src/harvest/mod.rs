@@ -2,6 +2,7 @@
 //! ones), parses and maps them through [`crate::oai`], and commits them page by page into the
 //! [`crate::store`]. The only module that makes outbound HTTP.
 
+mod client;
 mod commit;
 mod dump;
 mod feed;
@@ -23,7 +24,8 @@ pub mod validate;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use fetch::{Fetcher, RequestCount, USER_AGENT, backoff, parse_retry_after};
+pub use client::USER_AGENT;
+pub use fetch::{Fetcher, RequestCount, backoff, parse_retry_after};
 pub use list::oai_url;
 pub use progress::{Committed, CommittedSoFar, Reporter};
 

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::fetch::{Fetcher, RequestCount};
+use super::json::saved_records;
 use super::json::{json_items, list_at, ods_url, parse_json, with_params};
-use super::saved::{read_saved, saved_records};
+use super::saved::read_saved;
 use super::{HarvestError, guard};
 use crate::oai::PageItem;
 use crate::source::{Endpoint, Location, Paging, Source};

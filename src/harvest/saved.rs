@@ -4,10 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::HarvestError;
-use super::json::{list_at, parse_json};
 
 /// The files of `path`: itself, or the files of the folder in name order (hidden ones and
 /// READMEs left out).
@@ -38,22 +35,4 @@ pub(super) async fn read_saved(file: &Path) -> Result<Vec<u8>, HarvestError> {
         location: file.display().to_string(),
         message: e.to_string(),
     })
-}
-
-/// Every record of the saved JSON pages at `path`: each page's list at `list_path` (or the page
-/// itself when it is a list, as OpenDataSoft's exports are), in order.
-pub(super) async fn saved_records(
-    path: &Path,
-    list_path: &str,
-) -> Result<Vec<Value>, HarvestError> {
-    let mut records = Vec::new();
-    for file in saved_files(path).await? {
-        let location = file.display().to_string();
-        let page = parse_json(&read_saved(&file).await?, &location)?;
-        match page {
-            Value::Array(items) => records.extend(items),
-            page => records.extend(list_at(page, list_path, &location)?),
-        }
-    }
-    Ok(records)
 }

@@ -29,7 +29,7 @@ impl Harvest {
     ) -> Result<(), HarvestError> {
         self.begin(state, None, None).await?;
         if let Some(path) = &theses.saved {
-            let docs = super::saved::saved_records(path, "theses").await?;
+            let docs = super::json::saved_records(path, "theses").await?;
             let items = these_items(&self.source, &theses.id, &docs);
             return self.commit_rows(state, items, true).await;
         }

@@ -15,6 +15,7 @@ mod pairs;
 mod query;
 mod schema;
 mod search;
+mod stems;
 mod update;
 mod word_memo;
 
@@ -31,6 +32,7 @@ pub use facets::{FACET_TOP, Facet, Facets};
 pub use query::{Filters, SearchQuery};
 pub use schema::SCHEMA_VERSION;
 pub use search::{COUNT_EXACT_UP_TO, Hit, Ids, SearchPage};
+pub use stems::WordStems;
 pub use update::IndexReport;
 
 use schema::Fields;

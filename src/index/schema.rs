@@ -6,18 +6,21 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, TokenizerManager,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    TokenizerManager,
 };
 
+use super::stems::EssStemmer;
 use super::word_memo::WordMemo;
 
 /// Bumped whenever the fields or analysers change: an index written with another version is
 /// deleted and rebuilt from the store at open (it is derived data).
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Words: lowercased, accents folded, then stemmed by the English stemmer and the result by the
-/// French one (chevaux → cheval, coopératives → cooper, shaped → shap). One chain for both
+/// French one (chevaux → cheval, economies → econom, shaped → shap), except the ESS words of
+/// [`super::stems`]' table, which get a fixed stem (coopératives → cooperatif, apart from
+/// coopération → cooperation). One chain for both
 /// languages, so that a word is one term: the `lang` of harvested values is too often missing or
 /// wrong to pick a stemmer, and two analysed copies of every text made each query word a union
 /// of terms, which block-max pruning cannot skip through. Folding comes first so that a query
@@ -67,8 +70,7 @@ fn stemmed_word() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .filter(Stemmer::new(Language::French))
+        .filter(EssStemmer)
         .build()
 }
 
@@ -210,6 +212,58 @@ mod tests {
             tokens(&manager, WORDS, "cheval"),
             tokens(&manager, WORDS, "chèvre")
         );
+    }
+
+    #[test]
+    fn ess_words_keep_their_meaning_through_the_stemmers() {
+        let manager = TokenizerManager::default();
+        register_tokenizers(&manager);
+        let stem = |word: &str| tokens(&manager, WORDS, word);
+        let group = |words: &[&str]| {
+            for word in words {
+                assert_eq!(stem(word), stem(words[0]), "{word} ~ {}", words[0]);
+            }
+            stem(words[0])
+        };
+        // The enterprise and the practice, each in French and English, accents typed or not,
+        // singular and plural, in capitals too.
+        let cooperative = group(&[
+            "coopérative",
+            "Coopératives",
+            "cooperatives",
+            "COOPERATIVE",
+            "coopératif",
+            "coopératifs",
+            "coops",
+        ]);
+        let cooperation = group(&[
+            "coopération",
+            "cooperations",
+            "cooperation",
+            "coopérer",
+            "cooperating",
+        ]);
+        assert_ne!(cooperative, cooperation);
+        let mutual = group(&["mutuelle", "Mutuelles", "mutuel", "mutuals", "mutualité"]);
+        let pooling = group(&["mutualisation", "mutualiser", "mutualization"]);
+        assert_ne!(mutual, pooling);
+        let association = group(&["association", "associations", "associatif", "associatives"]);
+        assert_ne!(association, stem("associés"));
+        let enterprise = group(&["entreprise", "entreprises", "enterprise", "enterprises"]);
+        let entrepreneurship = group(&["entrepreneuriat", "entrepreneurship"]);
+        assert_ne!(enterprise, entrepreneurship);
+        let socialism = group(&["socialisme", "socialism"]);
+        assert_ne!(socialism, group(&["social", "sociale", "sociaux"]));
+        let commons = group(&["commons", "communs", "commun"]);
+        assert_ne!(commons, stem("common"));
+        group(&["communauté", "communautés", "community", "communities"]);
+        assert_ne!(group(&["monnaie", "monnaies"]), stem("mon"));
+        assert_ne!(group(&["logement", "logements"]), stem("logs"));
+        assert_ne!(group(&["organisation", "organizations"]), stem("organ"));
+        // Left to the stemmers, on purpose (see `stems`).
+        assert_ne!(stem("solidaire"), stem("solidarité"));
+        assert_eq!(stem("solidarité"), stem("solidarity"));
+        assert_ne!(stem("économie"), stem("économique"));
     }
 
     #[test]

@@ -34,6 +34,22 @@ pub struct IndexReport {
     pub cursor: Option<(u64, u64)>,
 }
 
+/// Reports of successive updates summed: counts added, rebuilt if any was, the later cursor.
+impl std::ops::AddAssign for IndexReport {
+    fn add_assign(&mut self, more: Self) {
+        let IndexReport {
+            indexed,
+            removed,
+            rebuilt,
+            cursor,
+        } = more;
+        self.indexed += indexed;
+        self.removed += removed;
+        self.rebuilt |= rebuilt;
+        self.cursor = cursor.or(self.cursor);
+    }
+}
+
 /// Saved in each commit's payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Payload {

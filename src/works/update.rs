@@ -33,6 +33,27 @@ pub struct UpdateReport {
     pub works_merged: u64,
 }
 
+/// Reports of successive updates summed (the pipeline's follow loop); every field named, so a
+/// new one cannot be forgotten here.
+impl std::ops::AddAssign for UpdateReport {
+    fn add_assign(&mut self, more: Self) {
+        let UpdateReport {
+            records,
+            problems,
+            works_created,
+            works_changed,
+            works_deleted,
+            works_merged,
+        } = more;
+        self.records += records;
+        self.problems += problems;
+        self.works_created += works_created;
+        self.works_changed += works_changed;
+        self.works_deleted += works_deleted;
+        self.works_merged += works_merged;
+    }
+}
+
 /// Brings the works up to date with the store's records; with a `renderer`, the feed's records
 /// of every work written are stored with it.
 pub fn update(

@@ -1,8 +1,9 @@
-//! Highlighted matches in titles and abstracts: the words of a text that the query's words
-//! match once folded (case, accents) and reduced to a stem-like prefix, as the index's French
-//! and English stemming would. Pure; the template escapes every part.
+//! Highlighted matches in titles and abstracts: the words of a text whose stem, as the index's
+//! analyser makes it (folded, stemmed in French and English, ESS words kept apart), is a query
+//! word's stem, so that the page marks what the search matched. Pure; the template escapes
+//! every part.
 
-use crate::normalize::fold;
+use crate::index::WordStems;
 
 /// A run of text, marked when it matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,9 +12,9 @@ pub struct Part {
     pub mark: bool,
 }
 
-/// The words a query searches for, folded and cut to their stem: field prefixes (`title:`),
-/// operators (`OR`, `AND`, `NOT`), excluded words (`-word`) and one-letter words left out.
-pub fn query_terms(query: &str) -> Vec<String> {
+/// The stems of the words a query searches for: field prefixes (`title:`), operators (`OR`,
+/// `AND`, `NOT`), excluded words (`-word`) and one-letter words left out.
+pub fn query_terms(query: &str, stems: &mut WordStems) -> Vec<String> {
     let mut terms = Vec::new();
     for token in query.split_whitespace() {
         if token.starts_with('-') || matches!(token, "OR" | "AND" | "NOT") {
@@ -21,12 +22,12 @@ pub fn query_terms(query: &str) -> Vec<String> {
         }
         let token = token.rsplit(':').next().unwrap_or(token);
         for word in token.split(|c: char| !c.is_alphanumeric()) {
-            let folded = fold(word);
-            if folded.chars().count() < 2 {
+            if word.chars().count() < 2 {
                 continue;
             }
-            let stem = stem(&folded);
-            if !terms.contains(&stem) {
+            if let Some(stem) = stems.of(word)
+                && !terms.contains(&stem)
+            {
                 terms.push(stem);
             }
         }
@@ -34,20 +35,8 @@ pub fn query_terms(query: &str) -> Vec<String> {
     terms
 }
 
-/// A folded word cut to what its inflections share: plurals and feminine endings fall off
-/// (coopératives, coopératif, cooperative → "cooperati").
-fn stem(folded: &str) -> String {
-    let chars: Vec<char> = folded.chars().collect();
-    let keep = if chars.len() > 5 {
-        (chars.len() * 7 / 10).max(5)
-    } else {
-        chars.len()
-    };
-    chars[..keep].iter().collect()
-}
-
-/// `text` cut into parts, the words that start with one of `terms` marked.
-pub fn highlight(text: &str, terms: &[String]) -> Vec<Part> {
+/// `text` cut into parts, the words whose stem is one of `terms` marked.
+pub fn highlight(text: &str, terms: &[String], stems: &mut WordStems) -> Vec<Part> {
     let mut parts: Vec<Part> = Vec::new();
     let mut push = |piece: &str, mark: bool| match parts.last_mut() {
         Some(last) if last.mark == mark => last.text.push_str(piece),
@@ -68,11 +57,10 @@ pub fn highlight(text: &str, terms: &[String]) -> Vec<Part> {
         }
         if at > start {
             let piece = &text[start..at];
-            let mark = in_word && {
-                let folded = fold(piece);
-                folded.chars().count() >= 2
-                    && terms.iter().any(|term| folded.starts_with(term.as_str()))
-            };
+            let mark = in_word
+                && !terms.is_empty()
+                && piece.chars().count() >= 2
+                && stems.of(piece).is_some_and(|stem| terms.contains(&stem));
             push(piece, mark);
         }
         start = at;
@@ -101,7 +89,9 @@ mod tests {
     use super::*;
 
     fn marked(text: &str, query: &str) -> Vec<String> {
-        highlight(text, &query_terms(query))
+        let mut stems = WordStems::default();
+        let terms = query_terms(query, &mut stems);
+        highlight(text, &terms, &mut stems)
             .into_iter()
             .filter(|part| part.mark)
             .map(|part| part.text)
@@ -112,29 +102,49 @@ mod tests {
     fn inflections_and_accents_match() {
         assert_eq!(
             marked(
-                "Les Coopératives d'habitants et la coopération",
+                "Les Coopératives d'habitants, une coopérative et des cooperatives",
                 "coopérative"
             ),
-            ["Coopératives", "coopération"]
+            ["Coopératives", "coopérative", "cooperatives"]
         );
         assert_eq!(
             marked("Économie sociale et habitat", "economie sociales"),
             ["Économie", "sociale"]
         );
+        assert_eq!(
+            marked("Worker cooperatives and the chevaux", "coopératif cheval"),
+            ["cooperatives", "chevaux"]
+        );
+    }
+
+    #[test]
+    fn cooperation_is_not_marked_for_cooperatives_nor_the_reverse() {
+        // The demo's search for "coopératives" marked "coopération" (the index matched it too).
+        let title = "La coopération inter-organisationnelle entre coopératives";
+        assert_eq!(marked(title, "coopératives"), ["coopératives"]);
+        assert_eq!(marked(title, "cooperation"), ["coopération"]);
     }
 
     #[test]
     fn operators_fields_and_exclusions_are_not_terms() {
+        let mut stems = WordStems::default();
+        let expected: Vec<String> = ["finance", "monnaies", "locales"]
+            .into_iter()
+            .filter_map(|word| stems.of(word))
+            .collect();
+        assert_eq!(expected.len(), 3);
         assert_eq!(
-            query_terms("title:finance OR -banque \"monnaies locales\""),
-            ["finan", "monna", "local"]
+            query_terms("title:finance OR -banque \"monnaies locales\"", &mut stems),
+            expected
         );
     }
 
     #[test]
     fn parts_give_back_the_text() {
         let text = "Finance solidaire : l'exemple (2019) des <SCIC>";
-        let parts = highlight(text, &query_terms("scic finance"));
+        let mut stems = WordStems::default();
+        let terms = query_terms("scic finance", &mut stems);
+        let parts = highlight(text, &terms, &mut stems);
         let joined: String = parts.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(joined, text);
         assert_eq!(marked(text, "scic finance"), ["Finance", "SCIC"]);

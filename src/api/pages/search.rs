@@ -15,7 +15,7 @@ use super::{
 use crate::api::AppState;
 use crate::api::params;
 use crate::export::summary;
-use crate::index::{Facet, Facets, SearchError, Sort};
+use crate::index::{Facet, Facets, SearchError, Sort, WordStems};
 use crate::vocab::Lang;
 use crate::works::Work;
 
@@ -47,7 +47,10 @@ pub struct ResultItem {
 
 /// The works of `works` as a list shows them, matches of `query` marked.
 pub fn result_items(visit: &Visit, works: &[Work], query: Option<&str>) -> Vec<ResultItem> {
-    let terms = query.map(query_terms).unwrap_or_default();
+    let mut stems = WordStems::default();
+    let terms = query
+        .map(|query| query_terms(query, &mut stems))
+        .unwrap_or_default();
     works
         .iter()
         .filter(|work| work.is_live())
@@ -56,14 +59,14 @@ pub fn result_items(visit: &Visit, works: &[Work], query: Option<&str>) -> Vec<R
             let title = flat.title.unwrap_or_else(|| work.id.clone());
             ResultItem {
                 href: visit.href(&format!("/works/{}", work.id)),
-                title: highlight(&title, &terms),
+                title: highlight(&title, &terms, &mut stems),
                 authors: flat.authors.join(", "),
                 kind: type_label(&flat.r#type, visit.lang),
                 year: flat.year.map(|y| y.to_string()).unwrap_or_default(),
                 institution: flat.institution.unwrap_or_default(),
                 snippet: flat
                     .abstract_text
-                    .map(|text| highlight(&excerpt(&text, EXCERPT), &terms))
+                    .map(|text| highlight(&excerpt(&text, EXCERPT), &terms, &mut stems))
                     .unwrap_or_default(),
             }
         })

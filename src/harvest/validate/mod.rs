@@ -183,7 +183,7 @@ impl Probe {
             let response = request
                 .send()
                 .await
-                .map_err(|error| super::fetch::describe_reqwest(&error))?;
+                .map_err(|error| super::client::describe_reqwest(&error))?;
             let status = response.status().as_u16();
             let charset = response
                 .headers()
