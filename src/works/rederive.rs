@@ -39,11 +39,13 @@ pub fn rederive(
 
     // The records' works as stored, then the new groups (records in key order, as a fresh
     // store's build takes them, so that the same records give the same groups).
+    let started = std::time::Instant::now();
     let old_work_of: HashMap<RecordKey, String> = store.record_works()?.into_iter().collect();
     let Clustered {
         records,
         clustering,
-        ..
+        features_in,
+        clustered_in,
     } = cluster_all(store, &all, sources, thesaurus)?;
     drop(all);
     let old: Vec<Option<&str>> = records
@@ -83,6 +85,8 @@ pub fn rederive(
 
     let now = now_rfc3339();
     let mut ids: Vec<Option<String>> = kept.iter().map(|id| id.map(str::to_owned)).collect();
+    // Rows rewritten (features, block entries removed or added): the info line tells them.
+    let (mut features_written, mut block_entries_written) = (0, 0);
     for range in write_slices(&clustering.groups) {
         let groups = &clustering.groups[range.clone()];
         let mut analysed =
@@ -150,7 +154,9 @@ pub fn rederive(
             for (member, id) in &record_work {
                 tx.set_record_work(member.key(), id)?;
             }
-            replace_features(tx, stored)?;
+            let (features, entries) = replace_features(tx, stored)?;
+            features_written += features;
+            block_entries_written += entries;
             Ok(())
         })?;
     }
@@ -197,6 +203,17 @@ pub fn rederive(
         }
         tx.set_cursor(next)
     })?;
+    tracing::info!(
+        records = report.records,
+        features_ms = features_in.as_millis() as u64,
+        clustered_ms = clustered_in.as_millis() as u64,
+        written_ms = (started.elapsed() - features_in - clustered_in).as_millis() as u64,
+        works_created = report.works_created,
+        works_changed = report.works_changed,
+        features_written,
+        block_entries_written,
+        "works derived again"
+    );
     Ok(report)
 }
 
