@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::feed::unix_now;
+use crate::feed::{Answer, unix_now};
 
 pub async fn get(
     State(state): State<AppState>,
@@ -50,12 +50,20 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
         return unavailable();
     };
     let answer = tokio::task::spawn_blocking(move || {
-        let xml = feed.respond(&args, &base_url, unix_now())?;
-        let gzipped = gzip.then(|| gzipped(xml.as_bytes())).flatten();
-        Ok::<_, crate::store::StoreError>(match gzipped {
-            Some(bytes) => Page::Gzipped(bytes),
-            None => Page::Plain(xml),
-        })
+        if !gzip {
+            return Ok(Page::Plain(feed.respond(&args, &base_url, unix_now())?));
+        }
+        // A ListRecords page comes spliced from records stored precompressed; anything else is
+        // compressed here.
+        Ok::<_, crate::store::StoreError>(
+            match feed.respond_gzip(&args, &base_url, unix_now())? {
+                Answer::Gzipped(bytes) => Page::Gzipped(bytes),
+                Answer::Plain(xml) => match gzipped(xml.as_bytes()) {
+                    Some(bytes) => Page::Gzipped(bytes),
+                    None => Page::Plain(xml),
+                },
+            },
+        )
     })
     .await;
     match answer {

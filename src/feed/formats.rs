@@ -12,6 +12,8 @@ use crate::works::{Work, WorkFields};
 /// A metadata format: prefix, schema, namespace.
 pub struct Format {
     pub prefix: &'static str,
+    /// The prefix its records are stored under precompressed for gzip pages (`gzip.rs`).
+    pub gzip_prefix: &'static str,
     pub schema: &'static str,
     pub namespace: &'static str,
 }
@@ -19,11 +21,13 @@ pub struct Format {
 pub const FORMATS: [Format; 2] = [
     Format {
         prefix: "oai_dc",
+        gzip_prefix: "oai_dc:gzip",
         schema: "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
         namespace: "http://www.openarchives.org/OAI/2.0/oai_dc/",
     },
     Format {
         prefix: "etdms",
+        gzip_prefix: "etdms:gzip",
         schema: "http://www.ndltd.org/standards/metadata/etdms/1-1/etdms11.xsd",
         namespace: "http://www.ndltd.org/standards/metadata/etdms/1.1/",
     },

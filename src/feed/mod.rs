@@ -11,6 +11,7 @@
 //! harvest needs (restarts, several servers behind one name).
 
 mod formats;
+mod gzip;
 mod request;
 mod sets;
 mod sizes;
@@ -25,6 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use quick_xml::escape::escape;
 
 pub use formats::{FORMATS, Format};
+pub use gzip::Answer;
 pub use request::{Request, parse};
 pub use stored::Renderer;
 pub use token::{Signer, Token, TokenError};
@@ -35,7 +37,7 @@ use crate::source::Source;
 use crate::store::{FeedEntry, FeedItem, FeedRange, RecordKey, RecordOrigin, Store, StoreError};
 use crate::works::Work;
 use formats::{Origin, ThemeLabels};
-use request::ListArgs;
+use request::{ListArgs, cannot_disseminate, no_records, unknown_id};
 
 /// A resumption token lives this long (the issue asks for at least 23 hours).
 const TOKEN_LIFETIME: u64 = 24 * 3600;
@@ -126,6 +128,18 @@ impl Feed {
         base_url: &str,
         now: u64,
     ) -> Result<String, StoreError> {
+        self.respond_into(args, base_url, now, None)
+    }
+
+    /// [`Feed::respond`]; with `splices`, the records of a ListRecords page that are stored
+    /// precompressed are not written but listed there, where they go (`gzip.rs`).
+    fn respond_into(
+        &self,
+        args: &[(String, String)],
+        base_url: &str,
+        now: u64,
+        mut splices: Option<&mut Vec<gzip::Splice>>,
+    ) -> Result<String, StoreError> {
         // One buffer for the whole document, sized for a full page of records.
         let full_page = self.config.page_size.clamp(1, 1000) * 4096 + 1024;
         // (At most four times the usual size: one huge record does not size every buffer after it.)
@@ -136,7 +150,9 @@ impl Feed {
         let mut out = String::with_capacity(full_page.max(largest + largest / 16));
         envelope_head(&mut out, args, base_url, now);
         let answer = match request::parse(args) {
-            Ok(request) => self.answer(&request, base_url, now, &mut out)?,
+            Ok(request) => {
+                self.answer(&request, base_url, now, &mut out, splices.as_deref_mut())?
+            }
             Err(error) => Err(error),
         };
         match answer {
@@ -147,6 +163,9 @@ impl Feed {
             Err(error) => {
                 // What was written is dropped: an error answer has nothing else.
                 out.clear();
+                if let Some(splices) = splices {
+                    splices.clear();
+                }
                 let shown: &[(String, String)] = if error.hides_arguments() { &[] } else { args };
                 envelope_head(&mut out, shown, base_url, now);
                 let _ = write!(
@@ -167,6 +186,7 @@ impl Feed {
         base_url: &str,
         now: u64,
         out: &mut String,
+        splices: Option<&mut Vec<gzip::Splice>>,
     ) -> Result<Result<(), OaiError>, StoreError> {
         match request {
             Request::Identify => self.identify(base_url, out).map(Ok),
@@ -222,7 +242,7 @@ impl Feed {
                 Ok(Ok(()))
             }
             Request::List { records, args } => match self.first_token(*records, args, now) {
-                Ok(token) => self.list(token, true, now, out),
+                Ok(token) => self.list(token, true, now, out, splices),
                 Err(error) => Ok(Err(error)),
             },
             Request::Resume { records, token } => {
@@ -241,7 +261,7 @@ impl Feed {
                         )));
                     }
                 };
-                self.list(token, false, now, out)
+                self.list(token, false, now, out, splices)
             }
         }
     }
@@ -285,6 +305,7 @@ impl Feed {
         first: bool,
         now: u64,
         out: &mut String,
+        mut splices: Option<&mut Vec<gzip::Splice>>,
     ) -> Result<Result<(), OaiError>, StoreError> {
         let range = FeedRange {
             set: &token.set,
@@ -293,10 +314,15 @@ impl Feed {
             after: (!first).then_some(token.after),
         };
         let limit = self.config.page_size.max(1);
-        let (page, more) = match token.records {
+        // A gzip page reads the records stored precompressed.
+        let stored_prefix = match (&splices, formats::format(&token.prefix)) {
+            (Some(_), Some(format)) => format.gzip_prefix,
+            _ => token.prefix.as_str(),
+        };
+        let (mut page, more) = match token.records {
             true => self
                 .store
-                .feed_records_page(range, limit, &token.prefix, member_keys)?,
+                .feed_records_page(range, limit, stored_prefix, member_keys)?,
             false => self.store.feed_page(range, limit, false, member_keys)?,
         };
         if page.is_empty() {
@@ -311,11 +337,16 @@ impl Feed {
             "ListIdentifiers"
         };
         let _ = write!(out, "<{verb}>");
-        for item in &page {
-            match (&item.rendered, &item.work) {
-                (Some(stored), _) => self.write_stored(out, &token.prefix, item, stored)?,
-                (None, Some(_)) => self.write_item(out, &token.prefix, item)?,
-                (None, None) => self.write_header(out, &item.entry),
+        for item in &mut page {
+            match (&item.rendered, &item.work, splices.as_deref_mut()) {
+                (Some(_), _, Some(splices)) => splices.push(gzip::Splice {
+                    at: out.len(),
+                    id: item.entry.id.clone(),
+                    row: item.rendered.take().unwrap_or_default(),
+                }),
+                (Some(stored), _, None) => self.write_stored(out, &token.prefix, item, stored)?,
+                (None, Some(_), _) => self.write_item(out, &token.prefix, item)?,
+                (None, None, _) => self.write_header(out, &item.entry),
             }
         }
         let sent = token.cursor + page.len() as u64;
@@ -519,17 +550,6 @@ impl Feed {
     }
 }
 
-impl crate::works::RecordRenderer for Renderer {
-    fn render(
-        &self,
-        work: &Work,
-        entry: &FeedEntry,
-        origins: &[(RecordKey, Option<RecordOrigin>)],
-    ) -> crate::store::RenderedRecords {
-        Renderer::render(self, work, entry, origins)
-    }
-}
-
 /// Theme labels (French, English) by theme id: ESS themes are published as subjects.
 fn theme_labels(thesaurus: &Thesaurus) -> ThemeLabels {
     thesaurus
@@ -562,29 +582,6 @@ fn envelope_head(out: &mut String, args: &[(String, String)], base_url: &str, no
 }
 
 const ENVELOPE_TAIL: &str = "</OAI-PMH>\n";
-
-fn unknown_id(identifier: &str) -> OaiError {
-    OaiError::new(
-        ErrorCode::IdDoesNotExist,
-        format!("\"{identifier}\" is not an identifier of this repository"),
-    )
-}
-
-fn cannot_disseminate(prefix: &str) -> OaiError {
-    OaiError::new(
-        ErrorCode::CannotDisseminateFormat,
-        format!(
-            "metadataPrefix \"{prefix}\" is not offered; ListMetadataFormats lists oai_dc and etdms"
-        ),
-    )
-}
-
-fn no_records() -> OaiError {
-    OaiError::new(
-        ErrorCode::NoRecordsMatch,
-        "no record matches these arguments",
-    )
-}
 
 /// Seconds since the epoch as an OAI datestamp at the feed's granularity, seconds
 /// (`YYYY-MM-DDThh:mm:ssZ`, the one Identify declares).

@@ -182,6 +182,29 @@ fn parse_date(value: &str, name: &str) -> Result<Datestamp, OaiError> {
     })
 }
 
+pub(super) fn unknown_id(identifier: &str) -> OaiError {
+    OaiError::new(
+        ErrorCode::IdDoesNotExist,
+        format!("\"{identifier}\" is not an identifier of this repository"),
+    )
+}
+
+pub(super) fn cannot_disseminate(prefix: &str) -> OaiError {
+    OaiError::new(
+        ErrorCode::CannotDisseminateFormat,
+        format!(
+            "metadataPrefix \"{prefix}\" is not offered; ListMetadataFormats lists oai_dc and etdms"
+        ),
+    )
+}
+
+pub(super) fn no_records() -> OaiError {
+    OaiError::new(
+        ErrorCode::NoRecordsMatch,
+        "no record matches these arguments",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

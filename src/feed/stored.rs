@@ -26,11 +26,12 @@ use crate::works::Work;
 
 /// Bump when what [`Renderer::render`] writes changes (the OAI records, or the CSV row of
 /// exports): stores rendered by another version are rendered again when opened
-/// ([`Renderer::version`]). 3: the CSV row.
-const RENDER_VERSION: u32 = 3;
+/// ([`Renderer::version`]). 3: the CSV row. 4: each format's record also precompressed for
+/// gzip pages (`gzip.rs`).
+const RENDER_VERSION: u32 = 4;
 
-const HOLE_ITEM: u8 = 1;
-const HOLE_BASE_URL: u8 = 2;
+pub(super) const HOLE_ITEM: u8 = 1;
+pub(super) const HOLE_BASE_URL: u8 = 2;
 
 /// Renders the stored records of works (the works stage calls it for every work it writes,
 /// through [`crate::works::RecordRenderer`]).
@@ -55,7 +56,8 @@ impl Renderer {
         format!("{RENDER_VERSION}:{:016x}", hasher.finish())
     }
 
-    /// Each format's stored `<record>` of `work` under its feed `entry` (none for a work that is
+    /// Each format's stored `<record>` of `work` under its feed `entry`, and the same under the
+    /// format's `gzip_prefix` precompressed (`gzip.rs`) (none for a work that is
     /// not live), its members' `origins` in member order (`None`: record no longer stored, no
     /// provenance); and, under [`export::CSV_ROW_PREFIX`], the work's CSV row as exports write
     /// it, plain text (stored here because this is what the works stage calls for every work it
@@ -108,7 +110,7 @@ impl Renderer {
         );
         FORMATS
             .iter()
-            .map(|format| {
+            .flat_map(|format| {
                 let mut record = Template::default();
                 record.append(&header);
                 record.text.push_str("<metadata>");
@@ -123,10 +125,27 @@ impl Renderer {
                 record.text.push_str("</metadata>");
                 record.append(&abouts);
                 record.text.push_str("</record>");
-                (format.prefix, record.encode())
+                [
+                    (format.prefix, record.encode()),
+                    (
+                        format.gzip_prefix,
+                        super::gzip::encode_row(&record.text, &record.holes),
+                    ),
+                ]
             })
             .chain([csv_row])
             .collect()
+    }
+}
+
+impl crate::works::RecordRenderer for Renderer {
+    fn render(
+        &self,
+        work: &Work,
+        entry: &FeedEntry,
+        origins: &[(RecordKey, Option<RecordOrigin>)],
+    ) -> crate::store::RenderedRecords {
+        Renderer::render(self, work, entry, origins)
     }
 }
 

@@ -2,12 +2,10 @@
 //! through tantivy's query grammar with our field names, the filters as exact-term clauses
 //! that do not change scores.
 
-use std::ops::Bound;
-
 use serde::Deserialize;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, EmptyQuery, ExistsQuery, Query, QueryParser, QueryParserError, RangeQuery, TermQuery,
+    AllQuery, EmptyQuery, ExistsQuery, Query, QueryParser, QueryParserError, TermQuery,
     TermSetQuery,
 };
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf, UserInputLiteral};
@@ -15,7 +13,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenStream;
 
 use super::SearchError;
-use super::checked::CheckedQuery;
+use super::checked::{CheckedQuery, YearRange};
 use super::cursor::Sort;
 use super::facets::Facet;
 use super::schema::{self, Fields, names};
@@ -122,7 +120,15 @@ pub fn build(
     // Phrases and filters become checks of the words' pruned walk (`checked.rs`); they add
     // nothing to the score: relevance is the words' alone.
     let filters = filter_queries(fields, &search.filters);
-    Ok(CheckedQuery::split(text, fields.text, filters))
+    let years =
+        (search.filters.year_from.is_some() || search.filters.year_to.is_some()).then(|| {
+            YearRange {
+                field: fields.year,
+                from: search.filters.year_from.map(i64::from),
+                to: search.filters.year_to.map(i64::from),
+            }
+        });
+    Ok(CheckedQuery::split(text, fields.text, filters, years))
 }
 
 /// Longer queries are refused: nobody types them (the API declares the limit).
@@ -348,16 +354,6 @@ fn filter_queries(fields: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
         .collect();
     if !types.is_empty() {
         queries.push(Box::new(TermSetQuery::new(types)));
-    }
-    if filters.year_from.is_some() || filters.year_to.is_some() {
-        let bound = |year: Option<i32>| match year {
-            Some(year) => Bound::Included(Term::from_field_i64(fields.year, i64::from(year))),
-            None => Bound::Unbounded,
-        };
-        queries.push(Box::new(RangeQuery::new(
-            bound(filters.year_from),
-            bound(filters.year_to),
-        )));
     }
     let exact: [(Field, &Option<String>); 6] = [
         (fields.f_institution, &filters.institution),
