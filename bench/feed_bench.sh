@@ -163,7 +163,9 @@ start_essor() { # listen address (default 127.0.0.1:0)
     "$ESSOR_BIN" --data "$STORE" --sources "$SOURCES" serve --no-schedule --listen "$listen" \
         --page-size "$PAGE_SIZE" > "$out" 2> "$WORK/essor-serve.err" &
     ESSOR_PID=$!
-    ESSOR_ADDR=$(wait_listening "$ESSOR_PID" "$out" "$WORK/essor-serve.err" 30)
+    # Up to 10 minutes: a store written by another version of the feed's renderer is rendered
+    # again before the server listens (1-2 min at 100k works on a busy machine).
+    ESSOR_ADDR=$(wait_listening "$ESSOR_PID" "$out" "$WORK/essor-serve.err" 600)
     ESSOR_START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
     ESSOR_FIRST_MS=$(curl -s -o /dev/null -w '%{time_total}' \
         "http://$ESSOR_ADDR/oai?verb=ListRecords&metadataPrefix=oai_dc" | awk '{printf "%.0f", $1 * 1000}')

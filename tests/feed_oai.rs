@@ -454,7 +454,10 @@ fn gzip_and_deflate_when_asked_healthz_and_a_closed_admin() {
 #[test]
 fn gzip_pages_spliced_from_precompressed_records_read_as_the_plain_pages() {
     let corpus = corpus(45);
-    let server = spawn_app_with(&corpus.workspace, |settings| settings.feed.page_size = 10);
+    let server = spawn_app_with(&corpus.workspace, |settings| {
+        settings.feed.page_size = 10;
+        settings.feed.gzip_pages = essor::feed::GzipPages::Spliced;
+    });
     let saved = tempfile::tempdir().unwrap();
     let mut pages = 0;
     for first in [
@@ -512,6 +515,43 @@ fn gzip_pages_spliced_from_precompressed_records_read_as_the_plain_pages() {
         "Python's gzip: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    drop(corpus.peer);
+}
+
+/// By default (`GzipPages::Auto`) a server with CPU to spare compresses each gzip page whole:
+/// a lone harvester gets the smaller page; `Whole` does so always. Both read as the plain page.
+#[test]
+fn gzip_pages_compressed_whole_when_the_server_is_idle_are_smaller_than_spliced_ones() {
+    let corpus = corpus(30);
+    let query = "verb=ListRecords&metadataPrefix=oai_dc";
+    let gzip_page = |pages: essor::feed::GzipPages| {
+        let server = spawn_app_with(&corpus.workspace, |settings| {
+            settings.feed.page_size = 20;
+            settings.feed.gzip_pages = pages;
+        });
+        let plain = server.oai(query);
+        let response = server.request(
+            "GET",
+            &format!("/oai?{query}"),
+            &[("Accept-Encoding", "gzip")],
+            None,
+        );
+        assert_eq!(response.header("content-encoding"), "gzip");
+        assert_eq!(redact(&decode_gzip(&response.body)), redact(&plain));
+        response.body
+    };
+    let spliced = gzip_page(essor::feed::GzipPages::Spliced);
+    for pages in [essor::feed::GzipPages::Auto, essor::feed::GzipPages::Whole] {
+        let whole = gzip_page(pages);
+        // flate2's fastest level marks XFL 4; a spliced page has none.
+        assert_eq!(whole.get(8), Some(&4), "{pages:?}: not compressed whole");
+        assert!(
+            whole.len() * 2 < spliced.len(),
+            "{pages:?}: {} bytes whole against {} spliced",
+            whole.len(),
+            spliced.len()
+        );
+    }
     drop(corpus.peer);
 }
 

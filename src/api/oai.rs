@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::feed::{Answer, unix_now};
+use crate::feed::{Answer, GzipPages, unix_now};
 
 pub async fn get(
     State(state): State<AppState>,
@@ -46,24 +46,35 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
     });
     let feed = state.feed.clone();
     let gzip = accepts_gzip(headers);
+    // Every turn taken: requests queue, CPU is what is short (see `GzipPages`).
+    let busy = state.renders.available_permits() == 0;
+    let splice = match feed.config().gzip_pages {
+        GzipPages::Auto => busy,
+        GzipPages::Spliced => true,
+        GzipPages::Whole => false,
+    };
     let Ok(_turn) = state.renders.clone().acquire_owned().await else {
         return unavailable();
     };
     let answer = tokio::task::spawn_blocking(move || {
+        let now = unix_now();
         if !gzip {
-            return Ok(Page::Plain(feed.respond(&args, &base_url, unix_now())?));
+            return Ok(Page::Plain(feed.respond(&args, &base_url, now)?));
         }
-        // A ListRecords page comes spliced from records stored precompressed; anything else is
-        // compressed here.
-        Ok::<_, crate::store::StoreError>(
-            match feed.respond_gzip(&args, &base_url, unix_now())? {
-                Answer::Gzipped(bytes) => Page::Gzipped(bytes),
-                Answer::Plain(xml) => match gzipped(xml.as_bytes()) {
-                    Some(bytes) => Page::Gzipped(bytes),
-                    None => Page::Plain(xml),
-                },
-            },
-        )
+        // Spliced, a ListRecords page comes from records stored precompressed; anything else,
+        // or every page when not splicing, is compressed here.
+        let xml = if splice {
+            match feed.respond_gzip(&args, &base_url, now)? {
+                Answer::Gzipped(bytes) => return Ok(Page::Gzipped(bytes)),
+                Answer::Plain(xml) => xml,
+            }
+        } else {
+            feed.respond(&args, &base_url, now)?
+        };
+        Ok::<_, crate::store::StoreError>(match gzipped(xml.as_bytes()) {
+            Some(bytes) => Page::Gzipped(bytes),
+            None => Page::Plain(xml),
+        })
     })
     .await;
     match answer {

@@ -57,6 +57,7 @@ pub fn serve(data: &Path, sources_dir: &Path, args: ServeArgs) -> anyhow::Result
             },
             repository_identifier: args.repository_identifier,
             page_size: usize::from(args.page_size),
+            gzip_pages: args.gzip_pages.into(),
         },
         base_url: args.base_url,
         admin_token: args.admin_token,

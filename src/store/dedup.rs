@@ -46,23 +46,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Empties the features and the blocking index (`essor works rebuild` writes them all
-    /// again). Not durable: the rebuild's last, durable transaction makes it so, and a crash
-    /// before it finds them as they were.
-    pub fn clear_dedup_index(&self) -> Result<(), StoreError> {
-        self.ensure_space(super::space::Writer::Works)?;
-        let mut tx = self.db.begin_write()?;
-        tx.set_durability(redb::Durability::None)?;
-        tx.delete_table(RECORD_FEATURES)?;
-        tx.delete_multimap_table(BLOCK_MEMBERS)?;
-        tx.open_table(RECORD_FEATURES)?;
-        tx.open_multimap_table(BLOCK_MEMBERS)?;
-        tx.commit()?;
-        Ok(())
-    }
-}
-
 impl DedupView {
     pub fn work<W: DeserializeOwned>(&self, id: &str) -> Result<Option<W>, StoreError> {
         read_work(&self.works, id)

@@ -149,7 +149,7 @@ pub fn resolve(store: &Store, id: &str) -> Result<Option<Work>, StoreError> {
 }
 
 /// What dedup keeps of each record in the store.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredFeatures {
     features: Features,
     keys: Vec<String>,

@@ -8,15 +8,16 @@
 //! keeps it, ties to the older id); an old work whose records all went to works keeping other
 //! ids becomes an alias of the one that took most of them, and one whose records no longer make
 //! works a tombstone. A work is written (a new feed entry, a new datestamp) only when it differs
-//! from the stored one: an unchanged work keeps its entry. Features and blocks are written
-//! again for every record. All transactions but the last are not durable: a crash before the
-//! last one leaves the works as they were.
+//! from the stored one: an unchanged work keeps its entry. Features and blocking index entries
+//! are written only for the records whose features changed (`rebuild::replace_features`). All
+//! transactions but the last are not durable: a crash before the last one leaves the works as
+//! they were.
 
 use std::collections::HashMap;
 
 use super::rebuild::{
-    Clustered, analyse_groups, cluster_all, merge_reasons, take_fields, write_features,
-    write_slices,
+    Clustered, analyse_groups, cluster_all, merge_reasons, remove_features, replace_features,
+    take_fields, write_slices,
 };
 use super::{Member, RecordRenderer, SourceInfos, StoredFeatures, UpdateReport, Work, write_work};
 use crate::classify::Thesaurus;
@@ -38,11 +39,13 @@ pub fn rederive(
 
     // The records' works as stored, then the new groups (records in key order, as a fresh
     // store's build takes them, so that the same records give the same groups).
+    let started = std::time::Instant::now();
     let old_work_of: HashMap<RecordKey, String> = store.record_works()?.into_iter().collect();
     let Clustered {
         records,
         clustering,
-        ..
+        features_in,
+        clustered_in,
     } = cluster_all(store, &all, sources, thesaurus)?;
     drop(all);
     let old: Vec<Option<&str>> = records
@@ -82,7 +85,8 @@ pub fn rederive(
 
     let now = now_rfc3339();
     let mut ids: Vec<Option<String>> = kept.iter().map(|id| id.map(str::to_owned)).collect();
-    store.clear_dedup_index()?;
+    // Rows rewritten (features, block entries removed or added): the info line tells them.
+    let (mut features_written, mut block_entries_written) = (0, 0);
     for range in write_slices(&clustering.groups) {
         let groups = &clustering.groups[range.clone()];
         let mut analysed =
@@ -150,7 +154,9 @@ pub fn rederive(
             for (member, id) in &record_work {
                 tx.set_record_work(member.key(), id)?;
             }
-            write_features(tx, stored)?;
+            let (features, entries) = replace_features(tx, stored)?;
+            features_written += features;
+            block_entries_written += entries;
             Ok(())
         })?;
     }
@@ -192,10 +198,22 @@ pub fn rederive(
         for key in old_work_of.keys() {
             if !in_works.contains(key) {
                 tx.remove_record_work(key.as_ref())?;
+                remove_features(tx, key)?;
             }
         }
         tx.set_cursor(next)
     })?;
+    tracing::info!(
+        records = report.records,
+        features_ms = features_in.as_millis() as u64,
+        clustered_ms = clustered_in.as_millis() as u64,
+        written_ms = (started.elapsed() - features_in - clustered_in).as_millis() as u64,
+        works_created = report.works_created,
+        works_changed = report.works_changed,
+        features_written,
+        block_entries_written,
+        "works derived again"
+    );
     Ok(report)
 }
 
