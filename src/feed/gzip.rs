@@ -17,7 +17,7 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use quick_xml::escape::escape;
 
 use super::Feed;
-use super::stored::{HOLE_BASE_URL, HOLE_ITEM};
+use super::stored::{Damaged, HOLE_BASE_URL, HOLE_ITEM, Reader};
 use crate::store::StoreError;
 
 /// A piece of a record compressed apart (the other kinds are `stored.rs`'s holes).
@@ -29,10 +29,6 @@ const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 const FINAL_BLOCK: [u8; 2] = [0x03, 0x00];
 /// The largest stored block.
 const MAX_STORED: usize = 65_535;
-
-/// A row that cannot be read back (a damaged row): the page is written plain instead.
-#[derive(Debug)]
-pub struct Damaged;
 
 /// The row of `text` with its `holes` (byte offset, kind, argument: `stored.rs`'s template), each
 /// stretch between holes compressed apart at the best level (a row is written once and sent on
@@ -280,34 +276,6 @@ fn shift_operator(length: u64) -> u32 {
         n >>= 1;
     }
     result
-}
-
-/// Reads the row layout's little-endian numbers and slices.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Damaged> {
-        if self.0.len() < n {
-            return Err(Damaged);
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn u8(&mut self) -> Result<u8, Damaged> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, Damaged> {
-        let bytes = self.take(2)?;
-        Ok(u16::from_le_bytes([bytes[0], bytes[1]]))
-    }
-
-    fn u32(&mut self) -> Result<u32, Damaged> {
-        let bytes = self.take(4)?;
-        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-    }
 }
 
 #[cfg(test)]

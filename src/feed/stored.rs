@@ -184,7 +184,8 @@ impl Template {
     }
 }
 
-/// A stored record that cannot be read back (a damaged row): the page renders the work instead.
+/// A stored row that cannot be read back (a damaged row): the page renders the work instead, or
+/// a gzip page is written plain (`gzip.rs`).
 #[derive(Debug)]
 pub struct Damaged;
 
@@ -281,11 +282,11 @@ fn expand_with(
     Ok(())
 }
 
-/// Reads the stored layout's little-endian numbers and slices.
-struct Reader<'a>(&'a [u8]);
+/// Reads the stored layouts' little-endian numbers and slices (this file's and `gzip.rs`'s).
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Damaged> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], Damaged> {
         if self.0.len() < n {
             return Err(Damaged);
         }
@@ -294,16 +295,16 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u8(&mut self) -> Result<u8, Damaged> {
+    pub(super) fn u8(&mut self) -> Result<u8, Damaged> {
         Ok(self.take(1)?[0])
     }
 
-    fn u16(&mut self) -> Result<u16, Damaged> {
+    pub(super) fn u16(&mut self) -> Result<u16, Damaged> {
         let bytes = self.take(2)?;
         Ok(u16::from_le_bytes([bytes[0], bytes[1]]))
     }
 
-    fn u32(&mut self) -> Result<u32, Damaged> {
+    pub(super) fn u32(&mut self) -> Result<u32, Damaged> {
         let bytes = self.take(4)?;
         Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
     }

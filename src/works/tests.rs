@@ -66,6 +66,43 @@ fn harvest_in_order(
             .unwrap();
     }
 }
+/// What a test batch does to one of the records already harvested.
+enum Edit {
+    Delete,
+    /// A revised title: most blocking keys change.
+    Retitle,
+    /// Another date: the sketch changes.
+    Redate,
+}
+
+/// A batch of changes (record, deleted): the records of `first` edited as `edit` says by their
+/// index (left out when `None`), then every record of `later` as new.
+fn edited(
+    first: &[LabelledRecord],
+    later: &[LabelledRecord],
+    edit: impl Fn(usize) -> Option<Edit>,
+) -> Vec<(LabelledRecord, bool)> {
+    let mut changes = Vec::new();
+    for (i, record) in first.iter().enumerate() {
+        let mut record = record.clone();
+        match edit(i) {
+            Some(Edit::Delete) => changes.push((record, true)),
+            Some(Edit::Retitle) => {
+                for title in &mut record.record.titles {
+                    title.value.push_str(" (version révisée)");
+                }
+                changes.push((record, false));
+            }
+            Some(Edit::Redate) => {
+                record.record.dates = vec!["1987".into()];
+                changes.push((record, false));
+            }
+            None => {}
+        }
+    }
+    changes.extend(later.iter().map(|record| (record.clone(), false)));
+    changes
+}
 
 /// Every work as stored, without the datestamps (the time of each run).
 fn works(store: &Store) -> Vec<serde_json::Value> {
@@ -146,25 +183,12 @@ fn slices_read_ahead_give_the_same_works_as_one() {
     let (first, later) = records.split_at(records.len() * 4 / 5);
     // Edits: titles (most keys change), dates (the sketch changes), deletions, new records;
     // copies of one work are edited in different slices of the batch.
-    let mut changes: Vec<(LabelledRecord, bool)> = Vec::new();
-    for (i, record) in first.iter().enumerate() {
-        let mut record = record.clone();
-        match i % 6 {
-            0 => changes.push((record, true)),
-            1 | 4 => {
-                for title in &mut record.record.titles {
-                    title.value.push_str(" (version révisée)");
-                }
-                changes.push((record, false));
-            }
-            3 => {
-                record.record.dates = vec!["1987".into()];
-                changes.push((record, false));
-            }
-            _ => {}
-        }
-    }
-    changes.extend(later.iter().map(|record| (record.clone(), false)));
+    let changes = edited(first, later, |i| match i % 6 {
+        0 => Some(Edit::Delete),
+        1 | 4 => Some(Edit::Retitle),
+        3 => Some(Edit::Redate),
+        _ => None,
+    });
 
     let thesaurus = Thesaurus::builtin().unwrap();
     let sources = SourceInfos::default();
@@ -239,25 +263,12 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
     // Changes the works stage has not seen yet when the rebuild runs: edited titles and dates
     // (features and keys change), deletions (features and blocks go), new records.
     let (first, later) = records.split_at(records.len() * 4 / 5);
-    let mut changes: Vec<(LabelledRecord, bool)> = Vec::new();
-    for (i, record) in first.iter().enumerate() {
-        let mut record = record.clone();
-        match i % 5 {
-            0 => changes.push((record, true)),
-            1 => {
-                for title in &mut record.record.titles {
-                    title.value.push_str(" (version révisée)");
-                }
-                changes.push((record, false));
-            }
-            2 => {
-                record.record.dates = vec!["1987".into()];
-                changes.push((record, false));
-            }
-            _ => {}
-        }
-    }
-    changes.extend(later.iter().map(|record| (record.clone(), false)));
+    let changes = edited(first, later, |i| match i % 5 {
+        0 => Some(Edit::Delete),
+        1 => Some(Edit::Retitle),
+        2 => Some(Edit::Redate),
+        _ => None,
+    });
     let thesaurus = Thesaurus::builtin().unwrap();
     let sources = SourceInfos::default();
 
