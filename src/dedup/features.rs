@@ -2,7 +2,7 @@
 //! keys and plain words, numbers and part words, the edition a title names, proper nouns,
 //! author keys, strong identifiers) and stored with the record for incremental updates. Pure.
 
-use crate::normalize::{self, DegreeType, Normalized};
+use crate::normalize::{self, DegreeType, IdKind, Normalized};
 
 /// What `compare` needs of a record, computed once per record (and stored, for incremental
 /// dedup).
@@ -131,7 +131,7 @@ impl Features {
             title_numbers: sorted_set(title_numbers),
             subtitle_numbers: sorted_set(subtitle_numbers),
             edition,
-            strong_ids: sorted_set(super::keys::strong_ids(record)),
+            strong_ids: sorted_set(strong_ids(record)),
             title_words,
             book: record.degree_type == DegreeType::Other
                 && record
@@ -141,6 +141,29 @@ impl Features {
             proper_nouns,
         }
     }
+}
+
+/// Identifiers that name one work wherever it is deposited. URLs and handles name a copy in one
+/// repository; ISBNs name a book, which may be published from a thesis (another work).
+pub fn strong_ids(record: &Normalized) -> Vec<String> {
+    let mut ids: Vec<String> = record
+        .identifiers
+        .iter()
+        .filter_map(|identifier| {
+            let kind = match identifier.kind {
+                IdKind::Nnt => "nnt",
+                IdKind::Doi => "doi",
+                IdKind::Hal => "hal",
+                IdKind::Urn => "urn",
+                IdKind::Ark => "ark",
+                _ => return None,
+            };
+            Some(format!("{kind}:{}", identifier.value.to_lowercase()))
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// A title as dedup reads it: without the document labels a repository adds ("Mémoire de

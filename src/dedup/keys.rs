@@ -1,4 +1,5 @@
-//! Strong identifiers and blocking keys: which records are worth comparing at all. Comparing every
+//! Blocking keys: which records are worth comparing at all (strong identifiers, from
+//! `features.rs`, first). Comparing every
 //! pair of a million records is out of the question; records that share no key are never
 //! compared.
 //!
@@ -12,7 +13,8 @@
 //! bounded, so that clustering a million records, or adding one, costs what the record needs,
 //! not what the corpus holds.
 
-use crate::normalize::{self, DegreeType, IdKind, Normalized};
+use super::features::{comparable_title, name_letters, strong_ids};
+use crate::normalize::{self, DegreeType, Normalized};
 
 /// A broad block larger than this is too generic to compare all pairs of; its records still
 /// meet through their narrow keys.
@@ -21,29 +23,6 @@ const BROAD_LIMIT: usize = 24;
 const NARROW_LIMIT: usize = 64;
 /// Records sharing a strong identifier are the same work: compared in blocks up to this size.
 const IDENTIFIER_LIMIT: usize = 200;
-
-/// Identifiers that name one work wherever it is deposited. URLs and handles name a copy in one
-/// repository; ISBNs name a book, which may be published from a thesis (another work).
-pub fn strong_ids(record: &Normalized) -> Vec<String> {
-    let mut ids: Vec<String> = record
-        .identifiers
-        .iter()
-        .filter_map(|identifier| {
-            let kind = match identifier.kind {
-                IdKind::Nnt => "nnt",
-                IdKind::Doi => "doi",
-                IdKind::Hal => "hal",
-                IdKind::Urn => "urn",
-                IdKind::Ark => "ark",
-                _ => return None,
-            };
-            Some(format!("{kind}:{}", identifier.value.to_lowercase()))
-        })
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids
-}
 
 /// Words too common in ESS titles to start a block with.
 const STOPWORDS: &[&str] = &[
@@ -88,7 +67,7 @@ pub fn blocking_keys(record: &Normalized) -> Vec<String> {
     // The whole name's letters (`n:`): a name in another order or script has no family name
     // in common with its other forms.
     for author in &record.authors {
-        if let Some(letters) = super::features::name_letters(author) {
+        if let Some(letters) = name_letters(author) {
             keys.push(format!("n:{letters}"));
         }
     }
@@ -99,7 +78,7 @@ pub fn blocking_keys(record: &Normalized) -> Vec<String> {
         DegreeType::ReportStudy | DegreeType::Other
     );
     for title in &record.titles {
-        let key = normalize::title_key(&super::features::comparable_title(&title.text));
+        let key = normalize::title_key(&comparable_title(&title.text));
         let words: Vec<&str> = key
             .split(' ')
             .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))

@@ -24,6 +24,6 @@ pub use eval::{
     CaseScores, EvalLineError, EvalRecord, EvalReport, EvalSet, LabelledRecord, PairError,
     PairScores, evaluate, pair_scores,
 };
-pub use features::{AuthorKey, Features};
-pub use keys::{BlockKey, block_limit, blocking_keys, strong_ids};
+pub use features::{AuthorKey, Features, strong_ids};
+pub use keys::{BlockKey, block_limit, blocking_keys};
 pub use sketch::Sketch;

@@ -17,7 +17,7 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use quick_xml::escape::escape;
 
 use super::Feed;
-use super::stored::{Damaged, HOLE_BASE_URL, HOLE_ITEM, Reader};
+use super::row::{Damaged, HOLE_BASE_URL, HOLE_ITEM, Reader};
 use crate::store::StoreError;
 
 /// A piece of a record compressed apart (the other kinds are `stored.rs`'s holes).

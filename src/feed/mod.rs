@@ -13,6 +13,7 @@
 mod formats;
 mod gzip;
 mod request;
+mod row;
 mod sets;
 mod sizes;
 mod stored;

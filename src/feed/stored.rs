@@ -19,6 +19,7 @@ use std::hash::{Hash, Hasher};
 use quick_xml::escape::escape;
 
 use super::formats::{self, FORMATS, Origin, ThemeLabels};
+use super::row::{Damaged, HOLE_BASE_URL, HOLE_ITEM, Reader};
 use crate::classify::Thesaurus;
 use crate::export;
 use crate::store::{FeedEntry, RecordKey, RecordOrigin};
@@ -29,9 +30,6 @@ use crate::works::Work;
 /// ([`Renderer::version`]). 3: the CSV row. 4: each format's record also precompressed for
 /// gzip pages (`gzip.rs`).
 const RENDER_VERSION: u32 = 4;
-
-pub(super) const HOLE_ITEM: u8 = 1;
-pub(super) const HOLE_BASE_URL: u8 = 2;
 
 /// Renders the stored records of works (the works stage calls it for every work it writes,
 /// through [`crate::works::RecordRenderer`]).
@@ -184,11 +182,6 @@ impl Template {
     }
 }
 
-/// A stored row that cannot be read back (a damaged row): the page renders the work instead, or
-/// a gzip page is written plain (`gzip.rs`).
-#[derive(Debug)]
-pub struct Damaged;
-
 /// Appends stored record `stored` (as [`Renderer::render`] made it, LZ4 included) to `out`,
 /// holes filled: `item` is the work's OAI identifier, `base_url` writes a source's base URL,
 /// escaped. On [`Damaged`], `out` is left as it was.
@@ -280,34 +273,6 @@ fn expand_with(
     }
     out.push_str(literal.get(copied..).ok_or(Damaged)?);
     Ok(())
-}
-
-/// Reads the stored layouts' little-endian numbers and slices (this file's and `gzip.rs`'s).
-pub(super) struct Reader<'a>(pub(super) &'a [u8]);
-
-impl<'a> Reader<'a> {
-    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], Damaged> {
-        if self.0.len() < n {
-            return Err(Damaged);
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    pub(super) fn u8(&mut self) -> Result<u8, Damaged> {
-        Ok(self.take(1)?[0])
-    }
-
-    pub(super) fn u16(&mut self) -> Result<u16, Damaged> {
-        let bytes = self.take(2)?;
-        Ok(u16::from_le_bytes([bytes[0], bytes[1]]))
-    }
-
-    pub(super) fn u32(&mut self) -> Result<u32, Damaged> {
-        let bytes = self.take(4)?;
-        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-    }
 }
 
 #[cfg(test)]

@@ -31,8 +31,8 @@ pub use cursor::Sort;
 pub use facets::{FACET_TOP, Facet, Facets};
 pub use query::{Filters, SearchQuery};
 pub use schema::SCHEMA_VERSION;
+pub use schema::WordStems;
 pub use search::{COUNT_EXACT_UP_TO, Hit, Ids, SearchPage};
-pub use stems::WordStems;
 pub use update::IndexReport;
 
 use schema::Fields;

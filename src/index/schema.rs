@@ -173,6 +173,27 @@ impl Fields {
     }
 }
 
+/// Single words stemmed as the index's text field stems them, for the pages' highlighting: a
+/// word of a result is marked when its stem is a query word's stem, so the page marks exactly
+/// what the search matched (coopération is not marked for "coopératives").
+pub struct WordStems {
+    words: TextAnalyzer,
+}
+
+impl Default for WordStems {
+    fn default() -> WordStems {
+        WordStems { words: words() }
+    }
+}
+
+impl WordStems {
+    /// The stem of `word` (one word: letters and digits), `None` when the analyser drops it.
+    pub fn of(&mut self, word: &str) -> Option<String> {
+        let mut stream = self.words.token_stream(word);
+        stream.advance().then(|| stream.token().text.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,29 +144,6 @@ pub fn overridden(folded: &str) -> Option<&'static str> {
         .map(|(_, stem)| *stem)
 }
 
-/// Single words stemmed as the index's text field stems them, for the pages' highlighting: a
-/// word of a result is marked when its stem is a query word's stem, so the page marks exactly
-/// what the search matched (coopération is not marked for "coopératives").
-pub struct WordStems {
-    words: TextAnalyzer,
-}
-
-impl Default for WordStems {
-    fn default() -> WordStems {
-        WordStems {
-            words: super::schema::words(),
-        }
-    }
-}
-
-impl WordStems {
-    /// The stem of `word` (one word: letters and digits), `None` when the analyser drops it.
-    pub fn of(&mut self, word: &str) -> Option<String> {
-        let mut stream = self.words.token_stream(word);
-        stream.advance().then(|| stream.token().text.clone())
-    }
-}
-
 /// The token filter: a word of [`OVERRIDES`] becomes its stem, any other goes through the
 /// English stemmer and then the French one. Expects lowercased, folded tokens.
 #[derive(Clone)]

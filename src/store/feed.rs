@@ -118,7 +118,7 @@ impl<'t> FeedTx<'t> {
             entries: tx.open_table(FEED_ENTRIES)?,
             sets: tx.open_table(FEED_SETS)?,
             stale: tx.open_table(FEED_STALE)?,
-            rendered_prefixes: super::feed_records::prefixes(&rendered)?,
+            rendered_prefixes: super::tables::prefixes(&rendered)?,
             rendered,
             origins: tx.open_table(ORIGINS)?,
             set_deltas: std::collections::HashMap::new(),

@@ -66,29 +66,6 @@ impl WorksTx<'_> {
     }
 }
 
-/// The metadata prefixes the table has rows under, found by skipping from one to the next.
-pub(super) fn prefixes(
-    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
-) -> Result<Vec<String>, StoreError> {
-    let mut found: Vec<String> = Vec::new();
-    loop {
-        let next = match found.last() {
-            None => table.first()?,
-            Some(last) => table
-                .range((last.as_str(), u64::MAX, u64::MAX)..)?
-                .find(|row| {
-                    row.as_ref()
-                        .is_ok_and(|(key, _)| key.value().0 != last.as_str())
-                })
-                .transpose()?,
-        };
-        match next {
-            Some((key, _)) => found.push(key.value().0.to_owned()),
-            None => return Ok(found),
-        }
-    }
-}
-
 impl Store {
     /// Renders and stores the feed records of every live work unless the store says they were
     /// rendered by `version` already (stores older than the table, or rendered by another

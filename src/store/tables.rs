@@ -6,7 +6,7 @@
 // The types are spelled out: they are the file's format, read here at a glance.
 #![allow(clippy::type_complexity)]
 
-use redb::{MultimapTableDefinition, TableDefinition, WriteTransaction};
+use redb::{MultimapTableDefinition, ReadableTable, TableDefinition, WriteTransaction};
 
 use super::StoreError;
 
@@ -144,4 +144,28 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(REGISTRATIONS)?;
     tx.open_table(BAROMETER_EDITIONS)?;
     Ok(())
+}
+
+/// The metadata prefixes a table keyed (prefix, …) has rows under (the feed's rendered records),
+/// found by skipping from one to the next.
+pub(super) fn prefixes(
+    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
+) -> Result<Vec<String>, StoreError> {
+    let mut found: Vec<String> = Vec::new();
+    loop {
+        let next = match found.last() {
+            None => table.first()?,
+            Some(last) => table
+                .range((last.as_str(), u64::MAX, u64::MAX)..)?
+                .find(|row| {
+                    row.as_ref()
+                        .is_ok_and(|(key, _)| key.value().0 != last.as_str())
+                })
+                .transpose()?,
+        };
+        match next {
+            Some((key, _)) => found.push(key.value().0.to_owned()),
+            None => return Ok(found),
+        }
+    }
 }
