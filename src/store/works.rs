@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::encode::{decode_work, encode_work};
-use super::feed::FeedTx;
+use super::feed_tx::FeedTx;
 use super::records::read_record;
 use super::tables::{
     BLOCK_MEMBERS, META, RECORD_FEATURES, RECORD_WORK, RECORDS, WORK_COUNTS, WORKS, meta_key,

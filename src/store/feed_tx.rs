@@ -1,0 +1,172 @@
+//! The feed index's writes inside a works transaction (`feed.rs` says what the index is and
+//! keeps; its invariants hold at every commit of this writer): a work's entry moved to the end of
+//! the list under each set it is filed in, set sizes kept, stale entries pruned in bulk.
+
+use redb::{ReadableTable, ReadableTableMetadata};
+
+use super::StoreError;
+use super::feed::{filed_under, parse_stamp, split_sets};
+use super::tables::{FEED, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, ORIGINS, meta_key};
+
+/// Stale entries are pruned once there are this many, and as many as current ones: pruning
+/// rewrites most of the index, so it must come rarely and remove much.
+const PRUNE_AT_LEAST: u64 = 50_000;
+
+/// The feed tables inside a works write transaction.
+pub struct FeedTx<'t> {
+    feed: redb::Table<'t, (&'static str, u64, u64), &'static str>,
+    pub(super) entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
+    sets: redb::Table<'t, &'static str, u64>,
+    stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
+    /// Each work's records as the feed serves them (`feed_records.rs`).
+    pub(super) rendered: redb::Table<'t, (&'static str, u64, u64), &'static [u8]>,
+    /// The metadata prefixes `rendered` has rows under: a work that moves leaves none behind.
+    pub(super) rendered_prefixes: Vec<String>,
+    /// Read for the provenance of the works written.
+    pub(super) origins:
+        redb::Table<'t, (&'static str, &'static str), (&'static str, &'static str, &'static str)>,
+    /// Changes to the sets' sizes, written once at [`FeedTx::close`] (a work moves in and out
+    /// of a dozen sets).
+    set_deltas: std::collections::HashMap<String, i64>,
+    /// New `feed` entries, written in key order at [`FeedTx::close`]: a batch files a thousand
+    /// works under a dozen sets each, and inserts in key order find their page at hand.
+    added: std::collections::BTreeMap<(String, u64, u64), String>,
+    sequence: u64,
+    last_stamp: u64,
+}
+
+impl<'t> FeedTx<'t> {
+    pub(super) fn open(
+        tx: &'t redb::WriteTransaction,
+        meta: &impl ReadableTable<&'static str, &'static str>,
+    ) -> Result<FeedTx<'t>, StoreError> {
+        let number = |name: &str| -> Result<u64, StoreError> {
+            Ok(meta
+                .get(name)?
+                .and_then(|v| v.value().parse().ok())
+                .unwrap_or(0))
+        };
+        let rendered = tx.open_table(FEED_RECORDS)?;
+        Ok(FeedTx {
+            feed: tx.open_table(FEED)?,
+            entries: tx.open_table(FEED_ENTRIES)?,
+            sets: tx.open_table(FEED_SETS)?,
+            stale: tx.open_table(FEED_STALE)?,
+            rendered_prefixes: super::tables::prefixes(&rendered)?,
+            rendered,
+            origins: tx.open_table(ORIGINS)?,
+            set_deltas: std::collections::HashMap::new(),
+            added: std::collections::BTreeMap::new(),
+            sequence: number(meta_key::FEED_SEQUENCE)?,
+            last_stamp: number(meta_key::FEED_LAST_STAMP)?,
+        })
+    }
+
+    /// Saves the counters this transaction advanced.
+    pub(super) fn close(
+        mut self,
+        meta: &mut redb::Table<'_, &'static str, &'static str>,
+    ) -> Result<(), StoreError> {
+        for ((set, stamp, sequence), id) in std::mem::take(&mut self.added) {
+            self.feed
+                .insert((set.as_str(), stamp, sequence), id.as_str())?;
+        }
+        let mut deltas: Vec<(String, i64)> = self.set_deltas.drain().collect();
+        deltas.sort_unstable();
+        for (set, delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
+            let current = self.sets.get(set.as_str())?.map_or(0, |v| v.value());
+            match current.saturating_add_signed(delta) {
+                0 => self.sets.remove(set.as_str())?,
+                next => self.sets.insert(set.as_str(), next)?,
+            };
+        }
+        let stale = self.stale.len()?;
+        if stale >= PRUNE_AT_LEAST && stale * 2 >= self.feed.len()? {
+            self.prune()?;
+        }
+        meta.insert(meta_key::FEED_SEQUENCE, self.sequence.to_string().as_str())?;
+        meta.insert(
+            meta_key::FEED_LAST_STAMP,
+            self.last_stamp.to_string().as_str(),
+        )?;
+        Ok(())
+    }
+
+    /// Moves a work to the end of the feed. `datestamp` is the work's (RFC 3339); `sets` its
+    /// leaf sets, or `None` to keep those it had (a deleted work stays in its sets).
+    pub fn index(
+        &mut self,
+        id: &str,
+        datestamp: &str,
+        deleted: bool,
+        sets: Option<&[String]>,
+    ) -> Result<(), StoreError> {
+        let previous = self.entries.get(id)?.map(|v| {
+            let (stamp, sequence, _, sets) = v.value();
+            (stamp, sequence, sets.to_owned())
+        });
+        let old_sets: Vec<String> = previous
+            .as_ref()
+            .map(|(_, _, sets)| split_sets(sets))
+            .unwrap_or_default();
+        self.sequence += 1;
+        if let Some((stamp, sequence, _)) = &previous {
+            for prefix in &self.rendered_prefixes {
+                self.rendered.remove((prefix.as_str(), *stamp, *sequence))?;
+            }
+            for set in filed_under(&old_sets) {
+                // The list of all works stays exact (Identify's earliest datestamp, full
+                // harvests and the search index read it): one removal per move. An entry
+                // added by this transaction is simply not written.
+                let added_here = self.added.remove(&(set.to_owned(), *stamp, *sequence));
+                if added_here.is_some() {
+                    // Never written: nothing to remove or mark.
+                } else if set.is_empty() {
+                    self.feed.remove((set, *stamp, *sequence))?;
+                } else {
+                    self.stale
+                        .insert((self.sequence, set), (*stamp, *sequence))?;
+                }
+                self.bump(set, -1);
+            }
+        }
+        let new_sets = sets.map_or(old_sets, <[String]>::to_vec);
+        let stamp = parse_stamp(datestamp).unwrap_or(0).max(self.last_stamp);
+        self.last_stamp = stamp;
+        for set in filed_under(&new_sets) {
+            self.added
+                .insert((set.to_owned(), stamp, self.sequence), id.to_owned());
+            self.bump(set, 1);
+        }
+        let joined = new_sets.join("\n");
+        self.entries
+            .insert(id, (stamp, self.sequence, deleted, joined.as_str()))?;
+        Ok(())
+    }
+
+    /// Removes every stale entry from the index, in key order (neighbours share pages).
+    pub(super) fn prune(&mut self) -> Result<(), StoreError> {
+        let mut keys: Vec<(String, u64, u64)> = Vec::with_capacity(self.stale.len()? as usize);
+        for item in self.stale.iter()? {
+            let (key, value) = item?;
+            let (_, set) = key.value();
+            let (stamp, sequence) = value.value();
+            keys.push((set.to_owned(), stamp, sequence));
+        }
+        keys.sort_unstable();
+        for (set, stamp, sequence) in &keys {
+            self.feed.remove((set.as_str(), *stamp, *sequence))?;
+        }
+        self.stale.retain(|_, _| false)?;
+        Ok(())
+    }
+
+    fn bump(&mut self, set: &str, delta: i64) {
+        match self.set_deltas.get_mut(set) {
+            Some(total) => *total += delta,
+            None => {
+                self.set_deltas.insert(set.to_owned(), delta);
+            }
+        }
+    }
+}
