@@ -200,6 +200,19 @@ pub(super) fn take_fields(
     kept
 }
 
+/// A record's entries in the blocking index: (block id, the record, its sketch) for each of its
+/// blocking keys.
+fn block_entries<'m, 'f, R: ?Sized>(
+    record: &'m R,
+    features: &'f StoredFeatures,
+) -> impl Iterator<Item = (u64, &'m R, u64)> + use<'m, 'f, R> {
+    let sketch = dedup::Sketch::of(&features.features).0;
+    features
+        .keys
+        .iter()
+        .map(move |key| (BlockKey::of(key).id(), record, sketch))
+}
+
 /// Writes the features of records and their blocks, in key order; gives the numbers of rows.
 pub(super) fn write_features(
     tx: &mut WorksTx<'_>,
@@ -209,10 +222,7 @@ pub(super) fn write_features(
     let mut blocks: Vec<(u64, &Member, u64)> = Vec::new();
     for (member, features) in &stored {
         tx.set_features(member.key(), features)?;
-        let sketch = dedup::Sketch::of(&features.features).0;
-        for block in &features.keys {
-            blocks.push((BlockKey::of(block).id(), member, sketch));
-        }
+        blocks.extend(block_entries(member, features));
     }
     blocks.sort_unstable();
     blocks.dedup();
@@ -241,22 +251,11 @@ pub(super) fn replace_features(
             continue;
         }
         if let Some(old) = old {
-            let sketch = dedup::Sketch::of(&old.features).0;
-            removed.extend(
-                old.keys
-                    .iter()
-                    .map(|k| (BlockKey::of(k).id(), member, sketch)),
-            );
+            removed.extend(block_entries(member, &old));
         }
         tx.set_features(member.key(), features)?;
         written += 1;
-        let sketch = dedup::Sketch::of(&features.features).0;
-        added.extend(
-            features
-                .keys
-                .iter()
-                .map(|k| (BlockKey::of(k).id(), member, sketch)),
-        );
+        added.extend(block_entries(member, features));
     }
     for entries in [&mut removed, &mut added] {
         entries.sort_unstable();
@@ -276,9 +275,8 @@ pub(super) fn remove_features(tx: &mut WorksTx<'_>, record: &RecordKey) -> Resul
     let Some(old) = tx.features::<StoredFeatures>(record.as_ref())? else {
         return Ok(());
     };
-    let sketch = dedup::Sketch::of(&old.features).0;
-    for key in &old.keys {
-        tx.remove_from_block(BlockKey::of(key).id(), record.as_ref(), sketch)?;
+    for (block, record, sketch) in block_entries(record, &old) {
+        tx.remove_from_block(block, record.as_ref(), sketch)?;
     }
     tx.remove_features(record.as_ref())
 }
