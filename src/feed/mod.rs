@@ -10,6 +10,7 @@
 //! each format; a page is read in one store snapshot; a resumption token is all the state a
 //! harvest needs (restarts, several servers behind one name).
 
+mod envelope;
 mod formats;
 mod gzip;
 mod request;
@@ -33,10 +34,11 @@ pub use stored::Renderer;
 pub use token::{Signer, Token, TokenError};
 
 use crate::classify::Thesaurus;
-use crate::oai::{Datestamp, ErrorCode, Granularity, OaiError, SetSpec};
+use crate::oai::{Datestamp, ErrorCode, OaiError, SetSpec};
 use crate::source::Source;
 use crate::store::{FeedEntry, FeedItem, FeedRange, RecordKey, RecordOrigin, Store, StoreError};
 use crate::works::Work;
+use envelope::{ENVELOPE_TAIL, envelope_head};
 use formats::{Origin, ThemeLabels};
 use request::{ListArgs, cannot_disseminate, no_records, unknown_id};
 
@@ -396,42 +398,6 @@ impl Feed {
         Ok(Ok(()))
     }
 
-    fn identify(&self, base_url: &str, out: &mut String) -> Result<(), StoreError> {
-        let earliest = match self.store.feed_earliest()? {
-            Some(stamp) => stamp,
-            None => unix_now(),
-        };
-        let repository = &self.config.repository_identifier;
-        let _ = write!(
-            out,
-            "<Identify><repositoryName>{}</repositoryName><baseURL>{}</baseURL>\
-             <protocolVersion>2.0</protocolVersion>",
-            escape(&self.config.repository_name),
-            escape(base_url)
-        );
-        for email in &self.config.admin_emails {
-            let _ = write!(out, "<adminEmail>{}</adminEmail>", escape(email));
-        }
-        let _ = write!(
-            out,
-            "<earliestDatestamp>{}</earliestDatestamp><deletedRecord>persistent</deletedRecord>\
-             <granularity>{}</granularity>\
-             <compression>gzip</compression><compression>deflate</compression>\
-             <description><oai-identifier xmlns=\"http://www.openarchives.org/OAI/2.0/oai-identifier\" \
-             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-             xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai-identifier \
-             http://www.openarchives.org/OAI/2.0/oai-identifier.xsd\">\
-             <scheme>oai</scheme><repositoryIdentifier>{}</repositoryIdentifier>\
-             <delimiter>:</delimiter><sampleIdentifier>oai:{}:w00000001</sampleIdentifier>\
-             </oai-identifier></description></Identify>",
-            datestamp(earliest),
-            Granularity::Second.as_str(),
-            escape(repository),
-            escape(repository),
-        );
-        Ok(())
-    }
-
     /// The work an OAI identifier names, if it is one of ours.
     fn item(&self, identifier: &str) -> Result<Option<FeedItem<Work>>, StoreError> {
         let Some(id) = identifier
@@ -583,25 +549,6 @@ fn theme_labels(thesaurus: &Thesaurus) -> ThemeLabels {
 fn member_keys(work: &Work) -> Vec<RecordKey> {
     work.members.iter().map(|m| m.key().into()).collect()
 }
-
-/// The start of every OAI-PMH document, up to the verb's (or the error's) content.
-fn envelope_head(out: &mut String, args: &[(String, String)], base_url: &str, now: u64) {
-    let _ = write!(
-        out,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-         xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/ \
-         http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd\">\
-         <responseDate>{}</responseDate><request",
-        datestamp(now)
-    );
-    for (key, value) in args {
-        let _ = write!(out, " {key}=\"{}\"", escape(value));
-    }
-    let _ = write!(out, ">{}</request>", escape(base_url));
-}
-
-const ENVELOPE_TAIL: &str = "</OAI-PMH>\n";
 
 /// Seconds since the epoch as an OAI datestamp at the feed's granularity, seconds
 /// (`YYYY-MM-DDThh:mm:ssZ`, the one Identify declares).
