@@ -110,18 +110,7 @@ impl Store {
         with_works: bool,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
-        let mut page = Vec::new();
-        let more = self.read_feed_page(
-            range,
-            limit,
-            with_works.then_some(None),
-            members,
-            |item, _| {
-                page.push(item);
-                Ok(())
-            },
-        )?;
-        Ok((page, more))
+        self.collect_feed_page(range, limit, with_works.then_some(None), members)
     }
 
     /// [`Store::feed_page`] for a ListRecords page in `prefix`: each live entry comes with its
@@ -134,13 +123,23 @@ impl Store {
         prefix: &str,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
+        self.collect_feed_page(range, limit, Some(Some(prefix)), members)
+    }
+
+    /// [`Store::read_feed_page`]'s items in a list, stored records copied out.
+    fn collect_feed_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        read: Option<Option<&str>>,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
         let mut page = Vec::new();
-        let more =
-            self.visit_feed_records_page(range, limit, prefix, members, |mut item, stored| {
-                item.rendered = stored.map(<[u8]>::to_vec);
-                page.push(item);
-                Ok(())
-            })?;
+        let more = self.read_feed_page(range, limit, read, members, |mut item, stored| {
+            item.rendered = stored.map(<[u8]>::to_vec);
+            page.push(item);
+            Ok(())
+        })?;
         Ok((page, more))
     }
 
