@@ -105,6 +105,23 @@ fn redact(xml: &str) -> String {
     replace_between(&out, "http://127.0.0.1:", "/", "[port]").replace("><", ">\n<")
 }
 
+/// `xml` with its resumptionToken's text left out: two requests for the same page a second apart
+/// get tokens of different expiry.
+fn without_token(xml: &str) -> String {
+    let Some((head, rest)) = xml.split_once("<resumptionToken") else {
+        return xml.to_owned();
+    };
+    let Some((attributes, rest)) = rest.split_once('>') else {
+        return xml.to_owned();
+    };
+    match rest.split_once("</resumptionToken>") {
+        Some((_, tail)) if !attributes.ends_with('/') => {
+            format!("{head}<resumptionToken{attributes}>[token]</resumptionToken>{tail}")
+        }
+        _ => xml.to_owned(),
+    }
+}
+
 fn replace_between(text: &str, start: &str, end: &str, with: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -479,7 +496,11 @@ fn gzip_pages_spliced_from_precompressed_records_read_as_the_plain_pages() {
             // has none.
             assert_eq!(response.body.get(8), Some(&0), "{query}: not spliced");
             let text = decode_gzip(&response.body);
-            assert_eq!(redact(&text), redact(&plain), "{query}");
+            assert_eq!(
+                redact(&without_token(&text)),
+                redact(&without_token(&plain)),
+                "{query}"
+            );
             let gz = saved.path().join(format!("page-{pages:03}.xml.gz"));
             std::fs::write(&gz, &response.body).unwrap();
             assert_valid_text(&format!("page-{pages:03}"), &text);

@@ -59,7 +59,7 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
     let answer = tokio::task::spawn_blocking(move || {
         let now = unix_now();
         if !gzip {
-            return Ok(Page::Plain(feed.respond(&args, &base_url, now)?));
+            return Ok(Page::Plain(feed.respond_bytes(&args, &base_url, now)?));
         }
         // Spliced, a ListRecords page comes from records stored precompressed; anything else,
         // or every page when not splicing, is compressed here.
@@ -69,9 +69,9 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
                 Answer::Plain(xml) => xml,
             }
         } else {
-            feed.respond(&args, &base_url, now)?
+            feed.respond_bytes(&args, &base_url, now)?
         };
-        Ok::<_, crate::store::StoreError>(match gzipped(xml.as_bytes()) {
+        Ok::<_, crate::store::StoreError>(match gzipped(&xml) {
             Some(bytes) => Page::Gzipped(bytes),
             None => Page::Plain(xml),
         })
@@ -106,9 +106,10 @@ async fn respond(state: AppState, headers: &HeaderMap, args: Vec<(String, String
 }
 
 /// A page as it is sent: gzipped when the client takes it (and compression worked), else plain.
+/// Either is handed to the response as it is (a `Vec` becomes the body's `Bytes` without a copy).
 enum Page {
     Gzipped(Vec<u8>),
-    Plain(String),
+    Plain(Vec<u8>),
 }
 
 /// Whether the client takes gzip (`Accept-Encoding`, a zero quality refusing it).

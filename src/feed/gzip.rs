@@ -90,7 +90,8 @@ fn push_piece(row: &mut Vec<u8>, compress: &mut Compress, bytes: &[u8]) -> u16 {
 /// the caller to compress if it wants (other verbs, errors, pages without such records).
 pub enum Answer {
     Gzipped(Vec<u8>),
-    Plain(String),
+    /// The document's bytes ([`Feed::respond_bytes`]).
+    Plain(Vec<u8>),
 }
 
 /// A precompressed record left out of a page's text: where it goes, its work, its row.
@@ -119,30 +120,30 @@ impl Feed {
             Ok(gzipped) => Ok(Answer::Gzipped(gzipped)),
             Err(Damaged) => {
                 tracing::warn!("a precompressed feed record is damaged: the page is written plain");
-                Ok(Answer::Plain(self.respond(args, base_url, now)?))
+                Ok(Answer::Plain(self.respond_bytes(args, base_url, now)?))
             }
         }
     }
 
-    fn splice(&self, text: &str, splices: &[Splice]) -> Result<Vec<u8>, Damaged> {
+    fn splice(&self, text: &[u8], splices: &[Splice]) -> Result<Vec<u8>, Damaged> {
         let rows: usize = splices.iter().map(|splice| splice.row.len()).sum();
         let mut page = Page::with_capacity(rows + text.len() + splices.len() * 64 + 64);
         let mut copied = 0;
         for splice in splices {
-            page.text(text.as_bytes().get(copied..splice.at).ok_or(Damaged)?);
+            page.text(text.get(copied..splice.at).ok_or(Damaged)?);
             copied = splice.at;
             let item = self.oai_identifier(&splice.id);
             let escaped_item = escape(item.as_str());
             page.row(&splice.row, &mut |kind, argument, out| {
                 match kind {
                     HOLE_ITEM => out.push_str(&escaped_item),
-                    HOLE_BASE_URL => self.write_base_url(out, argument),
+                    HOLE_BASE_URL => out.push_str(&self.base_url(argument)),
                     _ => return Err(Damaged),
                 }
                 Ok(())
             })?;
         }
-        page.text(text.as_bytes().get(copied..).ok_or(Damaged)?);
+        page.text(text.get(copied..).ok_or(Damaged)?);
         Ok(page.finish())
     }
 }

@@ -13,6 +13,7 @@
 mod envelope;
 mod formats;
 mod gzip;
+mod list;
 mod request;
 mod row;
 mod sets;
@@ -21,7 +22,7 @@ mod stored;
 mod token;
 
 use std::collections::HashMap;
-use std::fmt::Write;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -34,13 +35,13 @@ pub use stored::Renderer;
 pub use token::{Signer, Token, TokenError};
 
 use crate::classify::Thesaurus;
-use crate::oai::{Datestamp, ErrorCode, OaiError, SetSpec};
+use crate::oai::{Datestamp, ErrorCode, OaiError};
 use crate::source::Source;
-use crate::store::{FeedEntry, FeedItem, FeedRange, RecordKey, RecordOrigin, Store, StoreError};
+use crate::store::{FeedEntry, FeedItem, RecordKey, RecordOrigin, Store, StoreError};
 use crate::works::Work;
 use envelope::{ENVELOPE_TAIL, envelope_head};
 use formats::{Origin, ThemeLabels};
-use request::{ListArgs, cannot_disseminate, no_records, unknown_id};
+use request::{cannot_disseminate, unknown_id};
 
 /// A resumption token lives this long (the issue asks for at least 23 hours).
 const TOKEN_LIFETIME: u64 = 24 * 3600;
@@ -150,18 +151,29 @@ impl Feed {
         base_url: &str,
         now: u64,
     ) -> Result<String, StoreError> {
+        Ok(into_text(self.respond_bytes(args, base_url, now)?))
+    }
+
+    /// [`Feed::respond`] as the bytes sent: a page's stored records are copied as they were
+    /// written (they are UTF-8, rendered from strings) without checking them again.
+    pub fn respond_bytes(
+        &self,
+        args: &[(String, String)],
+        base_url: &str,
+        now: u64,
+    ) -> Result<Vec<u8>, StoreError> {
         self.respond_into(args, base_url, now, None)
     }
 
-    /// [`Feed::respond`]; with `splices`, the records of a ListRecords page that are stored
-    /// precompressed are not written but listed there, where they go (`gzip.rs`).
+    /// [`Feed::respond_bytes`]; with `splices`, the records of a ListRecords page that are
+    /// stored precompressed are not written but listed there, where they go (`gzip.rs`).
     fn respond_into(
         &self,
         args: &[(String, String)],
         base_url: &str,
         now: u64,
         mut splices: Option<&mut Vec<gzip::Splice>>,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Vec<u8>, StoreError> {
         // One buffer for the whole document, sized for a full page of records.
         let full_page = self.config.page_size.clamp(1, 1000) * 4096 + 1024;
         // (At most four times the usual size: one huge record does not size every buffer after it.)
@@ -169,8 +181,9 @@ impl Feed {
             .largest_answer
             .load(Ordering::Relaxed)
             .min(4 * full_page);
-        let mut out = String::with_capacity(full_page.max(largest + largest / 16));
-        envelope_head(&mut out, args, base_url, now);
+        let mut head = String::with_capacity(full_page.max(largest + largest / 16));
+        envelope_head(&mut head, args, base_url, now);
+        let mut out = head.into_bytes();
         let answer = match request::parse(args) {
             Ok(request) => {
                 self.answer(&request, base_url, now, &mut out, splices.as_deref_mut())?
@@ -179,27 +192,28 @@ impl Feed {
         };
         match answer {
             Ok(()) => {
-                out.push_str(ENVELOPE_TAIL);
+                out.extend_from_slice(ENVELOPE_TAIL.as_bytes());
                 self.largest_answer.fetch_max(out.len(), Ordering::Relaxed);
+                Ok(out)
             }
             Err(error) => {
                 // What was written is dropped: an error answer has nothing else.
-                out.clear();
                 if let Some(splices) = splices {
                     splices.clear();
                 }
                 let shown: &[(String, String)] = if error.hides_arguments() { &[] } else { args };
-                envelope_head(&mut out, shown, base_url, now);
+                let mut text = String::new();
+                envelope_head(&mut text, shown, base_url, now);
                 let _ = write!(
-                    out,
+                    text,
                     "<error code=\"{}\">{}</error>",
                     error.code.as_str(),
                     escape(&error.message)
                 );
-                out.push_str(ENVELOPE_TAIL);
+                text.push_str(ENVELOPE_TAIL);
+                Ok(text.into_bytes())
             }
         }
-        Ok(out)
     }
 
     fn answer(
@@ -207,8 +221,47 @@ impl Feed {
         request: &Request,
         base_url: &str,
         now: u64,
-        out: &mut String,
+        out: &mut Vec<u8>,
         splices: Option<&mut Vec<gzip::Splice>>,
+    ) -> Result<Result<(), OaiError>, StoreError> {
+        match request {
+            Request::List { records, args } => match self.first_token(*records, args, now) {
+                Ok(token) => self.list(token, true, now, out, splices),
+                Err(error) => Ok(Err(error)),
+            },
+            Request::Resume { records, token } => {
+                let token = match self.signer.decode(token, now) {
+                    Ok(token) if token.records == *records => token,
+                    Ok(_) => {
+                        return Ok(Err(OaiError::new(
+                            ErrorCode::BadResumptionToken,
+                            "this resumptionToken continues the other list verb",
+                        )));
+                    }
+                    Err(error) => {
+                        return Ok(Err(OaiError::new(
+                            ErrorCode::BadResumptionToken,
+                            error.to_string(),
+                        )));
+                    }
+                };
+                self.list(token, false, now, out, splices)
+            }
+            _ => {
+                let mut text = String::new();
+                let answered = self.answer_text(request, base_url, &mut text)?;
+                out.extend_from_slice(text.as_bytes());
+                Ok(answered)
+            }
+        }
+    }
+
+    /// The answers that are not lists.
+    fn answer_text(
+        &self,
+        request: &Request,
+        base_url: &str,
+        out: &mut String,
     ) -> Result<Result<(), OaiError>, StoreError> {
         match request {
             Request::Identify => self.identify(base_url, out).map(Ok),
@@ -263,139 +316,9 @@ impl Feed {
                 out.push_str("</GetRecord>");
                 Ok(Ok(()))
             }
-            Request::List { records, args } => match self.first_token(*records, args, now) {
-                Ok(token) => self.list(token, true, now, out, splices),
-                Err(error) => Ok(Err(error)),
-            },
-            Request::Resume { records, token } => {
-                let token = match self.signer.decode(token, now) {
-                    Ok(token) if token.records == *records => token,
-                    Ok(_) => {
-                        return Ok(Err(OaiError::new(
-                            ErrorCode::BadResumptionToken,
-                            "this resumptionToken continues the other list verb",
-                        )));
-                    }
-                    Err(error) => {
-                        return Ok(Err(OaiError::new(
-                            ErrorCode::BadResumptionToken,
-                            error.to_string(),
-                        )));
-                    }
-                };
-                self.list(token, false, now, out, splices)
-            }
+            // Answered by `answer`, as bytes.
+            Request::List { .. } | Request::Resume { .. } => Ok(Ok(())),
         }
-    }
-
-    /// The token describing a fresh list request, before its first page.
-    fn first_token(&self, records: bool, args: &ListArgs, now: u64) -> Result<Token, OaiError> {
-        if formats::format(&args.prefix).is_none() {
-            return Err(cannot_disseminate(&args.prefix));
-        }
-        let set = args.set.clone().unwrap_or_default();
-        if args.set.is_some() && !SetSpec::is_valid(&set) {
-            return Err(OaiError::new(
-                ErrorCode::BadArgument,
-                format!("\"{set}\" is not a set spec (see ListSets)"),
-            ));
-        }
-        let until = match args.until {
-            Some(until) if until.last_second() < 0 => {
-                return Err(no_records());
-            }
-            Some(until) => until.last_second() as u64,
-            None => u64::MAX,
-        };
-        Ok(Token {
-            records,
-            prefix: args.prefix.clone(),
-            set,
-            from: args.from.map_or(0, |f| f.first_second().max(0) as u64),
-            until,
-            after: (0, 0),
-            cursor: 0,
-            total: 0,
-            expires: now + TOKEN_LIFETIME,
-        })
-    }
-
-    /// One page of ListRecords/ListIdentifiers, with the token for the next.
-    fn list(
-        &self,
-        mut token: Token,
-        first: bool,
-        now: u64,
-        out: &mut String,
-        mut splices: Option<&mut Vec<gzip::Splice>>,
-    ) -> Result<Result<(), OaiError>, StoreError> {
-        let range = FeedRange {
-            set: &token.set,
-            from: token.from,
-            until: token.until,
-            after: (!first).then_some(token.after),
-        };
-        let limit = self.config.page_size.max(1);
-        // A gzip page reads the records stored precompressed.
-        let stored_prefix = match (&splices, formats::format(&token.prefix)) {
-            (Some(_), Some(format)) => format.gzip_prefix,
-            _ => token.prefix.as_str(),
-        };
-        let (mut page, more) = match token.records {
-            true => self
-                .store
-                .feed_records_page(range, limit, stored_prefix, member_keys)?,
-            false => self.store.feed_page(range, limit, false, member_keys)?,
-        };
-        if page.is_empty() {
-            return Ok(Err(no_records()));
-        }
-        if first {
-            token.total = self.list_sizes.size(&self.store, range)?;
-        }
-        let verb = if token.records {
-            "ListRecords"
-        } else {
-            "ListIdentifiers"
-        };
-        let _ = write!(out, "<{verb}>");
-        for item in &mut page {
-            match (&item.rendered, &item.work, splices.as_deref_mut()) {
-                (Some(_), _, Some(splices)) => splices.push(gzip::Splice {
-                    at: out.len(),
-                    id: item.entry.id.clone(),
-                    row: item.rendered.take().unwrap_or_default(),
-                }),
-                (Some(stored), _, None) => self.write_stored(out, &token.prefix, item, stored)?,
-                (None, Some(_), _) => self.write_item(out, &token.prefix, item)?,
-                (None, None, _) => self.write_header(out, &item.entry),
-            }
-        }
-        let sent = token.cursor + page.len() as u64;
-        // The list may have grown since it began (works changed move to its end).
-        let total = token.total.max(sent);
-        if more {
-            let cursor = token.cursor;
-            token.after = page.last().map_or(token.after, |item| item.entry.key());
-            token.cursor = sent;
-            token.total = total;
-            token.expires = now + TOKEN_LIFETIME;
-            let _ = write!(
-                out,
-                "<resumptionToken expirationDate=\"{}\" completeListSize=\"{total}\" \
-                 cursor=\"{cursor}\">{}</resumptionToken>",
-                datestamp(token.expires),
-                self.signer.encode(&token)
-            );
-        } else if !first {
-            let _ = write!(
-                out,
-                "<resumptionToken completeListSize=\"{total}\" cursor=\"{}\"/>",
-                token.cursor
-            );
-        }
-        let _ = write!(out, "</{verb}>");
-        Ok(Ok(()))
     }
 
     /// The work an OAI identifier names, if it is one of ours.
@@ -432,27 +355,28 @@ impl Feed {
         out.push_str("</header>");
     }
 
-    /// A record from its stored form (`stored.rs`, header included); from the work if the
-    /// stored form cannot be read.
+    /// A record from its stored form (`stored.rs`, header included) into `out`; from the work,
+    /// into `text`, if the stored form cannot be read.
     fn write_stored(
         &self,
-        out: &mut String,
+        out: &mut Vec<u8>,
+        text: &mut String,
         prefix: &str,
         item: &FeedItem<Work>,
         stored: &[u8],
     ) -> Result<(), StoreError> {
         let item_identifier = self.oai_identifier(&item.entry.id);
         let expanded = stored::expand(stored, out, &item_identifier, &mut |source, out| {
-            self.write_base_url(out, source)
+            out.extend_from_slice(self.base_url(source).as_bytes())
         });
         if expanded.is_ok() {
             return Ok(());
         }
         tracing::warn!(work = %item.entry.id, "a stored feed record is damaged: rendering the work");
         match self.store.feed_work(&item.entry.id, member_keys)? {
-            Some(found) => self.write_item(out, prefix, &found),
+            Some(found) => self.write_item(text, prefix, &found),
             None => {
-                self.write_header(out, &item.entry);
+                self.write_header(text, &item.entry);
                 Ok(())
             }
         }
@@ -516,24 +440,31 @@ impl Feed {
                 namespace: formats::format_namespace(origin.format.as_deref()),
                 harvest_date: &origin.stored_at,
             },
-            &mut |out| self.write_base_url(out, source),
+            &mut |out| out.push_str(&self.base_url(source)),
         );
     }
 
     /// The base URL of a source, escaped, as provenance names it.
-    fn write_base_url(&self, out: &mut String, source: &str) {
+    fn base_url(&self, source: &str) -> std::borrow::Cow<'_, str> {
         match self.sources.get(source) {
-            Some(source) => out.push_str(&escape(source.base_url.as_str())),
+            Some(source) => escape(source.base_url.as_str()),
             None => {
                 // A repository registered after the server started: the store knows its URL.
                 let base_url = match self.store.registration(source) {
                     Ok(Some(registration)) => registration.base_url,
                     _ => format!("urn:essor:source:{source}"),
                 };
-                out.push_str(&escape(base_url.as_str()));
+                escape(base_url.as_str()).into_owned().into()
             }
         }
     }
+}
+
+/// A document as text: it is UTF-8 unless a stored record was damaged on disk, whose bytes are
+/// then replaced.
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// Theme labels (French, English) by theme id: ESS themes are published as subjects.

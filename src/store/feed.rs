@@ -19,8 +19,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::encode::{decode_work, record_header};
+use super::packed;
 use super::tables::{
-    FEED, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, META, ORIGINS, RECORDS, WORKS, meta_key,
+    FEED, FEED_BLOCKS, FEED_ENTRIES, FEED_SETS, META, ORIGINS, RECORDS, WORKS, meta_key,
 };
 use super::{RecordKey, RecordKeyRef, Store, StoreError};
 
@@ -109,7 +110,7 @@ impl Store {
         with_works: bool,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
-        self.read_feed_page(range, limit, with_works.then_some(None), members)
+        self.collect_feed_page(range, limit, with_works.then_some(None), members)
     }
 
     /// [`Store::feed_page`] for a ListRecords page in `prefix`: each live entry comes with its
@@ -122,7 +123,37 @@ impl Store {
         prefix: &str,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
-        self.read_feed_page(range, limit, Some(Some(prefix)), members)
+        self.collect_feed_page(range, limit, Some(Some(prefix)), members)
+    }
+
+    /// [`Store::read_feed_page`]'s items in a list, stored records copied out.
+    fn collect_feed_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        read: Option<Option<&str>>,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
+        let mut page = Vec::new();
+        let more = self.read_feed_page(range, limit, read, members, |mut item, stored| {
+            item.rendered = stored.map(<[u8]>::to_vec);
+            page.push(item);
+            Ok(())
+        })?;
+        Ok((page, more))
+    }
+
+    /// [`Store::feed_records_page`] handed to `visit` item by item, in order, each stored record
+    /// borrowed from the store's page (not copied out); returns whether more follow.
+    pub fn visit_feed_records_page<W: DeserializeOwned>(
+        &self,
+        range: FeedRange<'_>,
+        limit: usize,
+        prefix: &str,
+        members: impl Fn(&W) -> Vec<RecordKey>,
+        visit: impl FnMut(FeedItem<W>, Option<&[u8]>) -> Result<(), StoreError>,
+    ) -> Result<bool, StoreError> {
+        self.read_feed_page(range, limit, Some(Some(prefix)), members, visit)
     }
 
     /// `read`: `None` for entries only, `Some(None)` for works, `Some(Some(prefix))` for stored
@@ -133,11 +164,12 @@ impl Store {
         limit: usize,
         read: Option<Option<&str>>,
         members: impl Fn(&W) -> Vec<RecordKey>,
-    ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
+        mut visit: impl FnMut(FeedItem<W>, Option<&[u8]>) -> Result<(), StoreError>,
+    ) -> Result<bool, StoreError> {
         let tx = self.db.begin_read()?;
         let feed = tx.open_table(FEED)?;
         let entries = tx.open_table(FEED_ENTRIES)?;
-        let rendered = tx.open_table(FEED_RECORDS)?;
+        let rendered = tx.open_table(FEED_BLOCKS)?;
         let works = tx.open_table(WORKS)?;
         let origins = tx.open_table(ORIGINS)?;
         let records = tx.open_table(RECORDS)?;
@@ -149,21 +181,19 @@ impl Store {
         // the same key order, instead of looked up one by one.
         let mut beside = match read {
             Some(Some(prefix)) if range.set.is_empty() => Some(StoredBeside::new(
-                rendered.range((prefix, start.0, start.1)..=(prefix, range.until, u64::MAX))?,
+                packed::blocks_from(&rendered, prefix, start, (range.until, u64::MAX))?,
             )),
             _ => None,
         };
-        let mut page = Vec::new();
-        let mut more = false;
+        let mut listed = 0;
         for item in
             feed.range((range.set, start.0, start.1)..=(range.set, range.until, u64::MAX))?
         {
             let (key, id) = item?;
-            if page.len() == limit {
+            if listed == limit {
                 // More only if a current entry follows (stale ones are skipped).
-                more = is_current(&entries, &key.value(), id.value())?;
-                if more {
-                    break;
+                if is_current(&entries, &key.value(), id.value())? {
+                    return Ok(true);
                 }
                 continue;
             }
@@ -180,12 +210,14 @@ impl Store {
                     deleted: false,
                     sets: Vec::new(),
                 };
-                page.push(FeedItem {
+                let item = FeedItem {
                     entry,
-                    rendered: Some(stored),
+                    rendered: None,
                     work: None,
                     origins: Vec::new(),
-                });
+                };
+                listed += 1;
+                visit(item, Some(stored))?;
                 continue;
             }
             let Some(entry) = read_entry(&entries, id)? else {
@@ -200,16 +232,18 @@ impl Store {
                 work: None,
                 origins: Vec::new(),
             };
+            listed += 1;
             let Some(prefix) = read else {
-                page.push(item);
+                visit(item, None)?;
                 continue;
             };
+            let mut stored = None;
             if let Some(prefix) = prefix
                 && !item.entry.deleted
             {
-                item.rendered = read_rendered(&rendered, &item.entry, prefix)?;
+                stored = read_rendered(&rendered, &item.entry, prefix)?;
             }
-            if item.rendered.is_none() {
+            if stored.is_none() {
                 let bytes = works
                     .get(id)?
                     .ok_or_else(|| corrupt(format!("feed lists {id}, which is missing")))?;
@@ -220,9 +254,9 @@ impl Store {
                 }
                 item.work = Some(work);
             }
-            page.push(item);
+            visit(item, stored.as_deref())?;
         }
-        Ok((page, more))
+        Ok(false)
     }
 
     /// How many works a range holds (from its start, whatever `after` says).
@@ -414,51 +448,65 @@ fn read_rendered(
     entry: &FeedEntry,
     prefix: &str,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    Ok(table
-        .get((prefix, entry.stamp, entry.sequence))?
-        .map(|row| row.value().to_vec()))
+    packed::get(table, prefix, (entry.stamp, entry.sequence))
 }
 
-/// A stored record's key (datestamp, sequence) and its bytes.
-type StoredRow<'a> = ((u64, u64), redb::AccessGuard<'a, &'static [u8]>);
-
-/// The stored records of one prefix, read in key order beside the feed index.
+/// The stored records of one prefix, read block by block in key order beside the feed index.
 struct StoredBeside<'a> {
-    rows: redb::Range<'a, (&'static str, u64, u64), &'static [u8]>,
-    /// The first row not yet passed, with its key (datestamp, sequence).
-    next: Option<StoredRow<'a>>,
+    blocks: packed::BlockRange<'a>,
+    /// The block being read, and how far (bytes of its rows already passed).
+    block: Option<(redb::AccessGuard<'a, &'static [u8]>, usize)>,
     done: bool,
 }
 
 impl<'a> StoredBeside<'a> {
-    fn new(rows: redb::Range<'a, (&'static str, u64, u64), &'static [u8]>) -> StoredBeside<'a> {
+    fn new(blocks: packed::BlockRange<'a>) -> StoredBeside<'a> {
         StoredBeside {
-            rows,
-            next: None,
+            blocks,
+            block: None,
             done: false,
         }
     }
 
-    /// The stored record at `key`, if there is one; `key`s must come in increasing order.
-    fn at(&mut self, key: (u64, u64)) -> Result<Option<Vec<u8>>, StoreError> {
-        loop {
-            match &self.next {
-                Some((found, _)) if *found > key => return Ok(None),
-                Some((found, row)) if *found == key => return Ok(Some(row.value().to_vec())),
-                _ if self.done => return Ok(None),
-                _ => match self.rows.next() {
-                    Some(row) => {
-                        let (row_key, value) = row?;
-                        let (_, stamp, sequence) = row_key.value();
-                        self.next = Some(((stamp, sequence), value));
+    /// The stored record at `key`, if there is one, borrowed from its block; `key`s must come
+    /// in increasing order.
+    fn at(&mut self, key: (u64, u64)) -> Result<Option<&[u8]>, StoreError> {
+        // Where the row is in the current block, found first; borrowed once the block is set.
+        let found = loop {
+            if let Some((block, passed)) = &mut self.block {
+                let bytes = block.value();
+                let mut rows = packed::Rows(bytes.get(*passed..).unwrap_or_default());
+                let mut found = None;
+                while let Some(row) = rows.next() {
+                    let (row_key, row_bytes) = row?;
+                    if row_key > key {
+                        return Ok(None);
                     }
-                    None => {
-                        self.next = None;
-                        self.done = true;
+                    // Passed: a later key never needs it.
+                    let end = bytes.len() - rows.0.len();
+                    *passed = end;
+                    if row_key == key {
+                        found = Some(end - row_bytes.len()..end);
+                        break;
                     }
-                },
+                }
+                if found.is_some() {
+                    break found;
+                }
+                self.block = None;
             }
-        }
+            if self.done {
+                return Ok(None);
+            }
+            match self.blocks.next() {
+                Some(block) => self.block = Some((block?.1, 0)),
+                None => self.done = true,
+            }
+        };
+        Ok(match (&self.block, found) {
+            (Some((block, _)), Some(at)) => block.value().get(at),
+            _ => None,
+        })
     }
 }
 

@@ -9,7 +9,11 @@ use serde::de::DeserializeOwned;
 
 use super::encode::decode_work;
 use super::feed::{FeedEntry, read_entry, read_origin};
-use super::tables::{FEED_ENTRIES, FEED_RECORDS, META, ORIGINS, RECORDS, WORKS, meta_key};
+use super::packed;
+use super::tables::{
+    FEED, FEED_BLOCKS, FEED_ENTRIES, FEED_RECORDS, META, ORIGINS, RECORDS, WORKS, meta_key,
+    read_by_id,
+};
 use super::{RecordKey, RecordOrigin, Store, StoreError, WorksTx};
 
 /// Works rendered per transaction when a store is filled.
@@ -58,9 +62,16 @@ impl WorksTx<'_> {
             if !self.feed.rendered_prefixes.iter().any(|p| p == prefix) {
                 self.feed.rendered_prefixes.push((*prefix).to_owned());
             }
-            self.feed
-                .rendered
-                .insert((*prefix, entry.stamp, entry.sequence), bytes.as_slice())?;
+            if read_by_id(prefix) {
+                self.feed
+                    .rendered
+                    .insert((*prefix, entry.stamp, entry.sequence), bytes.as_slice())?;
+            } else {
+                self.feed.appended.insert(
+                    ((*prefix).to_owned(), entry.stamp, entry.sequence),
+                    bytes.clone(),
+                );
+            }
         }
         Ok(())
     }
@@ -69,9 +80,10 @@ impl WorksTx<'_> {
 impl Store {
     /// Renders and stores the feed records of every live work unless the store says they were
     /// rendered by `version` already (stores older than the table, or rendered by another
-    /// version of the renderer); returns how many works were rendered. Slice by slice: works
-    /// read and rendered from a snapshot, each row written only if its work has not moved since
-    /// (the works stage, running beside, writes its own).
+    /// version of the renderer); returns how many works were rendered. Slice by slice, in the
+    /// feed's order (the list of all works), so that packed rows fill their blocks: works read
+    /// and rendered from a snapshot, each row written only if its work has not moved since (the
+    /// works stage, running beside, writes its own).
     pub fn fill_feed_records<W: DeserializeOwned>(
         &self,
         version: &str,
@@ -81,34 +93,37 @@ impl Store {
         if self.feed_records_version()?.as_deref() == Some(version) {
             return Ok(0);
         }
-        let mut after: Option<String> = None;
+        let mut after: Option<(u64, u64)> = None;
         let mut rendered = 0;
+        let mut first = true;
         loop {
             let mut slice: Vec<(String, (u64, u64), RenderedRecords)> =
                 Vec::with_capacity(FILL_SLICE);
             let mut read = 0;
             {
                 let tx = self.db.begin_read()?;
+                let feed = tx.open_table(FEED)?;
                 let entries = tx.open_table(FEED_ENTRIES)?;
                 let works = tx.open_table(WORKS)?;
                 let origins = tx.open_table(ORIGINS)?;
                 let records = tx.open_table(RECORDS)?;
-                let rows = match &after {
-                    Some(id) => entries.range::<&str>((
-                        std::ops::Bound::Excluded(id.as_str()),
-                        std::ops::Bound::Unbounded,
+                let rows = match after {
+                    Some((stamp, sequence)) => feed.range((
+                        std::ops::Bound::Excluded(("", stamp, sequence)),
+                        std::ops::Bound::Included(("", u64::MAX, u64::MAX)),
                     ))?,
-                    None => entries.range::<&str>(..)?,
+                    None => feed.range(("", 0, 0)..=("", u64::MAX, u64::MAX))?,
                 };
                 for row in rows.take(FILL_SLICE) {
                     read += 1;
-                    let (id, _) = row?;
+                    let (key, id) = row?;
+                    let (_, stamp, sequence) = key.value();
+                    after = Some((stamp, sequence));
                     let id = id.value().to_owned();
-                    after = Some(id.clone());
                     let Some(entry) = read_entry(&entries, &id)? else {
                         continue;
                     };
-                    if entry.deleted {
+                    if entry.deleted || entry.key() != (stamp, sequence) {
                         continue;
                     }
                     let Some(bytes) = works.get(id.as_str())? else {
@@ -130,6 +145,12 @@ impl Store {
             {
                 let entries = tx.open_table(FEED_ENTRIES)?;
                 let mut table = tx.open_table(FEED_RECORDS)?;
+                let mut blocks = tx.open_table(FEED_BLOCKS)?;
+                if std::mem::take(&mut first) {
+                    // The first slice: rows of the feed's formats left one to a value by an
+                    // older version go (they are packed now).
+                    table.retain(|(prefix, _, _), _| read_by_id(prefix))?;
+                }
                 for (id, key, records) in &slice {
                     let current = entries.get(id.as_str())?.map(|v| {
                         let (stamp, sequence, _, _) = v.value();
@@ -139,7 +160,11 @@ impl Store {
                         continue; // moved since: the works stage wrote its records
                     }
                     for (prefix, bytes) in records {
-                        table.insert((*prefix, key.0, key.1), bytes.as_slice())?;
+                        if read_by_id(prefix) {
+                            table.insert((*prefix, key.0, key.1), bytes.as_slice())?;
+                        } else {
+                            packed::insert(&mut blocks, prefix, *key, bytes)?;
+                        }
                     }
                 }
                 if last {
@@ -165,6 +190,7 @@ impl Store {
         let tx = self.db.begin_read()?;
         let entries = tx.open_table(FEED_ENTRIES)?;
         let rendered = tx.open_table(FEED_RECORDS)?;
+        let blocks = tx.open_table(FEED_BLOCKS)?;
         ids.iter()
             .map(|id| {
                 let Some(entry) = entries.get(id.as_ref())? else {
@@ -173,6 +199,9 @@ impl Store {
                 let (stamp, sequence, deleted, _) = entry.value();
                 if deleted {
                     return Ok(None);
+                }
+                if !read_by_id(prefix) {
+                    return packed::get(&blocks, prefix, (stamp, sequence));
                 }
                 Ok(rendered
                     .get((prefix, stamp, sequence))?

@@ -6,7 +6,11 @@ use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::StoreError;
 use super::feed::{filed_under, parse_stamp, split_sets};
-use super::tables::{FEED, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, ORIGINS, meta_key};
+use super::packed;
+use super::tables::{
+    FEED, FEED_BLOCKS, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, ORIGINS, meta_key,
+    read_by_id,
+};
 
 /// Stale entries are pruned once there are this many, and as many as current ones: pruning
 /// rewrites most of the index, so it must come rarely and remove much.
@@ -18,10 +22,17 @@ pub struct FeedTx<'t> {
     pub(super) entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
     sets: redb::Table<'t, &'static str, u64>,
     stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
-    /// Each work's records as the feed serves them (`feed_records.rs`).
+    /// Each work's rows read by id (`feed_records.rs`, [`read_by_id`]).
     pub(super) rendered: redb::Table<'t, (&'static str, u64, u64), &'static [u8]>,
-    /// The metadata prefixes `rendered` has rows under: a work that moves leaves none behind.
+    /// Each work's records as the feed serves them, packed (`packed.rs`).
+    pub(super) blocks: packed::Blocks<'t>,
+    /// The metadata prefixes `rendered` and `blocks` have rows under: a work that moves leaves
+    /// none behind.
     pub(super) rendered_prefixes: Vec<String>,
+    /// Rows for `blocks` written by this transaction, appended in key order at
+    /// [`FeedTx::close`] (each block written once, not once per row); a work that moves again
+    /// in the same transaction takes its rows out.
+    pub(super) appended: std::collections::BTreeMap<(String, u64, u64), Vec<u8>>,
     /// Read for the provenance of the works written.
     pub(super) origins:
         redb::Table<'t, (&'static str, &'static str), (&'static str, &'static str, &'static str)>,
@@ -47,13 +58,22 @@ impl<'t> FeedTx<'t> {
                 .unwrap_or(0))
         };
         let rendered = tx.open_table(FEED_RECORDS)?;
+        let blocks = tx.open_table(FEED_BLOCKS)?;
+        let mut rendered_prefixes = super::tables::prefixes(&rendered)?;
+        for prefix in super::tables::prefixes(&blocks)? {
+            if !rendered_prefixes.contains(&prefix) {
+                rendered_prefixes.push(prefix);
+            }
+        }
         Ok(FeedTx {
             feed: tx.open_table(FEED)?,
             entries: tx.open_table(FEED_ENTRIES)?,
             sets: tx.open_table(FEED_SETS)?,
             stale: tx.open_table(FEED_STALE)?,
-            rendered_prefixes: super::tables::prefixes(&rendered)?,
+            rendered_prefixes,
             rendered,
+            blocks,
+            appended: std::collections::BTreeMap::new(),
             origins: tx.open_table(ORIGINS)?,
             set_deltas: std::collections::HashMap::new(),
             added: std::collections::BTreeMap::new(),
@@ -70,6 +90,16 @@ impl<'t> FeedTx<'t> {
         for ((set, stamp, sequence), id) in std::mem::take(&mut self.added) {
             self.feed
                 .insert((set.as_str(), stamp, sequence), id.as_str())?;
+        }
+        let mut appended = std::mem::take(&mut self.appended).into_iter().peekable();
+        while let Some(((prefix, stamp, sequence), row)) = appended.next() {
+            let mut rows = vec![((stamp, sequence), row)];
+            while let Some(((_, stamp, sequence), row)) =
+                appended.next_if(|((next, _, _), _)| *next == prefix)
+            {
+                rows.push(((stamp, sequence), row));
+            }
+            packed::append(&mut self.blocks, &prefix, rows)?;
         }
         let mut deltas: Vec<(String, i64)> = self.set_deltas.drain().collect();
         deltas.sort_unstable();
@@ -112,7 +142,15 @@ impl<'t> FeedTx<'t> {
         self.sequence += 1;
         if let Some((stamp, sequence, _)) = &previous {
             for prefix in &self.rendered_prefixes {
-                self.rendered.remove((prefix.as_str(), *stamp, *sequence))?;
+                if read_by_id(prefix) {
+                    self.rendered.remove((prefix.as_str(), *stamp, *sequence))?;
+                } else if self
+                    .appended
+                    .remove(&(prefix.clone(), *stamp, *sequence))
+                    .is_none()
+                {
+                    packed::remove(&mut self.blocks, prefix, (*stamp, *sequence))?;
+                }
             }
             for set in filed_under(&old_sets) {
                 // The list of all works stays exact (Identify's earliest datestamp, full

@@ -14,7 +14,8 @@
 //! file refused, redb's panics caught); `dedup.rs` (features, the blocking index,
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
 //! index, written with every work); `feed_records.rs` (each work's records as the feed serves
-//! them, written with it); `records.rs` (the harvest's writes, the change log, record
+//! them, written with it, the feed's formats packed several to a value by `packed.rs`);
+//! `records.rs` (the harvest's writes, the change log, record
 //! listings); `scan.rs` (every work decoded on all cores, in id order); `barometer.rs` (the
 //! barometer's frozen editions); `check.rs` (`essor check`: every row decoded, the
 //! cross-references followed); `encode.rs` (values' bytes,
@@ -33,6 +34,7 @@ mod feed_tx;
 mod key;
 mod model;
 mod open;
+mod packed;
 mod records;
 mod registrations;
 mod scan;

@@ -110,6 +110,19 @@ pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
 pub(super) const FEED_RECORDS: TableDefinition<(&str, u64, u64), &[u8]> =
     TableDefinition::new("feed_rendered");
 
+/// The rows of [`FEED_RECORDS`] that feed pages read by range (every prefix but those
+/// [`read_by_id`]), packed several to a value (`packed.rs`): (metadataPrefix, datestamp,
+/// sequence) of a block's first row → its rows.
+pub(super) const FEED_BLOCKS: TableDefinition<(&str, u64, u64), &[u8]> =
+    TableDefinition::new("feed_rendered_blocks");
+
+/// Whether rows under `prefix` are read one by one by work (`export:` rows: exports read the
+/// rows of search results, in any order), kept one to a value in [`FEED_RECORDS`]; the feed's
+/// formats are read a page at a time and packed in [`FEED_BLOCKS`].
+pub(super) fn read_by_id(prefix: &str) -> bool {
+    prefix.starts_with("export:")
+}
+
 // The barometer's editions (barometer.rs), written by `essor barometer build` and the server.
 
 /// edition id (`2026-S1`) → (published, JSON edition). A published row is never rewritten.
@@ -136,6 +149,7 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEED_SETS)?;
     tx.open_table(FEED_STALE)?;
     tx.open_table(FEED_RECORDS)?;
+    tx.open_table(FEED_BLOCKS)?;
     // Stored records keyed by work id, from a development version of `FEED_RECORDS`: rendered
     // again under the feed keys (their renderer version differs), so only removed.
     tx.delete_table(TableDefinition::<(&str, &str), (u64, &[u8])>::new(
