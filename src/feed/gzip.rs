@@ -38,21 +38,44 @@ pub fn encode_row(text: &str, holes: &[(usize, u8, String)]) -> Vec<u8> {
     let pieces = holes.len().min(usize::from(u16::MAX) / 2);
     let mut count: u16 = 0;
     row.extend([0, 0]);
-    let mut compress = Compress::new(Compression::best(), false);
-    let mut copied = 0;
-    for (at, kind, argument) in holes.iter().take(pieces) {
-        let at = (*at).clamp(copied, text.len());
-        count += push_piece(&mut row, &mut compress, &text.as_bytes()[copied..at]);
-        let argument = &argument.as_bytes()[..argument.len().min(usize::from(u16::MAX))];
-        row.push(*kind);
-        row.extend((argument.len() as u16).to_le_bytes());
-        row.extend(argument);
-        count += 1;
-        copied = at;
-    }
-    count += push_piece(&mut row, &mut compress, &text.as_bytes()[copied..]);
+    with_compressor(|compress| {
+        let mut copied = 0;
+        for (at, kind, argument) in holes.iter().take(pieces) {
+            let at = (*at).clamp(copied, text.len());
+            count += push_piece(&mut row, compress, &text.as_bytes()[copied..at]);
+            let argument = &argument.as_bytes()[..argument.len().min(usize::from(u16::MAX))];
+            row.push(*kind);
+            row.extend((argument.len() as u16).to_le_bytes());
+            row.extend(argument);
+            count += 1;
+            copied = at;
+        }
+        count += push_piece(&mut row, compress, &text.as_bytes()[copied..]);
+    });
     row[..2].copy_from_slice(&count.to_le_bytes());
     row
+}
+
+thread_local! {
+    /// One compressor per thread, reset before each piece: a new one allocates and zeroes a few
+    /// hundred KiB of state at the best level, which cost more than compressing a record.
+    static COMPRESSOR: std::cell::RefCell<Compress> =
+        std::cell::RefCell::new(Compress::new(Compression::best(), false));
+}
+
+/// Runs `compress` with this thread's compressor (a fresh one if it is in use already).
+fn with_compressor(compress: impl FnOnce(&mut Compress)) {
+    let mut compress = Some(compress);
+    COMPRESSOR.with(|cell| {
+        if let Ok(mut shared) = cell.try_borrow_mut()
+            && let Some(compress) = compress.take()
+        {
+            compress(&mut shared);
+        }
+    });
+    if let Some(compress) = compress {
+        compress(&mut Compress::new(Compression::best(), false));
+    }
 }
 
 /// Appends `bytes` compressed (full flush) to `row` as a piece; none for no bytes. Returns how

@@ -102,8 +102,11 @@ impl Index {
         rebuild: bool,
     ) -> Result<IndexReport, IndexError> {
         let fail = |e| self.tantivy_error(e);
+        let started = std::time::Instant::now();
         let mut writer: IndexWriter<TantivyDocument> =
             self.index.writer(WRITER_HEAP).map_err(fail)?;
+        let opened = started.elapsed();
+        let mut read = std::time::Duration::ZERO;
         let mut report = IndexReport {
             rebuilt: rebuild,
             ..IndexReport::default()
@@ -119,7 +122,9 @@ impl Index {
                 until: u64::MAX,
                 after,
             };
+            let reading = std::time::Instant::now();
             let (page, more) = store.feed_page::<Work>(range, BATCH, true, |_| Vec::new())?;
+            read += reading.elapsed();
             for item in &page {
                 let (entry, work) = (&item.entry, &item.work);
                 if !rebuild {
@@ -143,11 +148,21 @@ impl Index {
                 since_commit = 0;
             }
         }
+        let added = started.elapsed();
         // A new index gets a first commit even when the store is empty, to record the store.
         if since_commit > 0 || rebuild {
             self.commit(&mut writer, &store_id, after)?;
         }
+        let committed = started.elapsed();
         writer.wait_merging_threads().map_err(fail)?;
+        tracing::debug!(
+            writer_ms = opened.as_millis() as u64,
+            read_ms = read.as_millis() as u64,
+            added_ms = (added - opened - read).as_millis() as u64,
+            index_commit_ms = (committed - added).as_millis() as u64,
+            merged_ms = (started.elapsed() - committed).as_millis() as u64,
+            "index followed the feed"
+        );
         report.cursor = after;
         Ok(report)
     }

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::analyse::Analysed;
 use super::prefetch::{Prefetched, Row};
@@ -49,6 +50,39 @@ pub(super) struct Batch<'b, 't> {
     pub block_writes: usize,
     pub works_written: usize,
     pub prefetched: Prefetched,
+    /// Where the batch's time went (the debug log shows it).
+    pub timings: Timings,
+}
+
+/// Time spent in the stages of [`Batch::settle`].
+#[derive(Debug, Default)]
+pub(super) struct Timings {
+    /// Regrouping the touched works and rebuilding their fields.
+    pub regrouped: Duration,
+    /// Writing works, their feed entries and records, and `record_work` rows.
+    pub written: Duration,
+    /// Of `written`, rendering the feed's records.
+    pub rendered: Duration,
+}
+
+/// A renderer that counts the time spent in it.
+struct Timed<'r> {
+    renderer: &'r dyn RecordRenderer,
+    spent: std::sync::Mutex<Duration>,
+}
+
+impl RecordRenderer for Timed<'_> {
+    fn render(
+        &self,
+        work: &Work,
+        entry: &crate::store::FeedEntry,
+        origins: &[(RecordKey, Option<crate::store::RecordOrigin>)],
+    ) -> crate::store::RenderedRecords {
+        let started = Instant::now();
+        let rendered = self.renderer.render(work, entry, origins);
+        *self.spent.lock().unwrap_or_else(|e| e.into_inner()) += started.elapsed();
+        rendered
+    }
 }
 
 impl<'b, 't> Batch<'b, 't> {
@@ -77,6 +111,7 @@ impl<'b, 't> Batch<'b, 't> {
             block_writes: 0,
             works_written: 0,
             prefetched: Prefetched::default(),
+            timings: Timings::default(),
         }
     }
 }
@@ -258,10 +293,15 @@ impl Batch<'_, '_> {
 
     /// Regroups the works the batch touched, rebuilds their fields and writes them.
     pub fn settle(&mut self, dirty: BTreeSet<String>) -> Result<(), StoreError> {
+        let started = Instant::now();
         for id in dirty {
             self.refresh(&id)?;
         }
-        self.flush()
+        self.timings.regrouped += started.elapsed();
+        let started = Instant::now();
+        let flushed = self.flush();
+        self.timings.written += started.elapsed();
+        flushed
     }
 
     /// A work as this batch has it: changed and not yet written, or as stored.
@@ -295,14 +335,21 @@ impl Batch<'_, '_> {
     /// Writes the works this batch changed, each once, keeping the live/deleted counts and the
     /// feed index right.
     fn flush(&mut self) -> Result<(), StoreError> {
+        let timed = self.renderer.map(|renderer| Timed {
+            renderer,
+            spent: std::sync::Mutex::new(Duration::ZERO),
+        });
         for (id, work) in std::mem::take(&mut self.pending) {
             self.works_written += 1;
             write_work(
                 self.tx,
                 &work,
                 self.liveness.get(&id).copied(),
-                self.renderer,
+                timed.as_ref().map(|t| t as &dyn RecordRenderer),
             )?;
+        }
+        if let Some(timed) = timed {
+            self.timings.rendered += *timed.spent.lock().unwrap_or_else(|e| e.into_inner());
         }
         // A changed record mostly joins the work it left: only the rows that differ in the
         // end are written.

@@ -118,6 +118,7 @@ pub(super) fn update_in_slices(
         let changed: HashSet<RecordKey> = analysed.iter().map(|(key, _)| key.clone()).collect();
         let slice = wanted.len().div_ceil(slices.max(1)).max(1);
         let mut waited = std::time::Duration::ZERO;
+        let mut applied = std::time::Duration::ZERO;
         std::thread::scope(|scope| {
             // Slice after slice is read ahead on all cores while the batch applies the slice
             // before: reading waits on the page cache, applying on one core.
@@ -156,23 +157,31 @@ pub(super) fn update_in_slices(
                     batch.absorb(rows);
                     batch.apply(part, &mut dirty)?;
                 }
+                let attached_in = started.elapsed() - analysed_in;
                 batch.settle(dirty)?;
                 tracing::debug!(
                     records = changes.records.len(),
                     analysed_ms = analysed_in.as_millis() as u64,
                     waited_ms = waited.as_millis() as u64,
                     applied_ms = (started.elapsed() - analysed_in).as_millis() as u64,
+                    attached_ms = attached_in.as_millis() as u64,
+                    regrouped_ms = batch.timings.regrouped.as_millis() as u64,
+                    written_ms = batch.timings.written.as_millis() as u64,
+                    rendered_ms = batch.timings.rendered.as_millis() as u64,
                     block_writes = batch.block_writes,
                     works_written = batch.works_written,
                     features_read_ahead = batch.prefetched.features_read,
                     candidates_skipped = batch.prefetched.candidates_skipped,
                     "works batch applied, committing"
                 );
-                batch.tx.set_cursor(changes.next)
+                batch.tx.set_cursor(changes.next)?;
+                applied = started.elapsed();
+                Ok(())
             })
         })?;
         tracing::debug!(
             total_ms = started.elapsed().as_millis() as u64,
+            commit_ms = (started.elapsed() - applied).as_millis() as u64,
             "works batch committed"
         );
     }
