@@ -24,7 +24,8 @@ use super::schema::names;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collected {
     pub rank: u64,
-    /// Empty beyond the first [`PageCollector::named`] matches (the page and the one after).
+    /// Empty beyond the first [`PageCollector::limit`] matches (the one after the page, whose
+    /// id is not needed, has none).
     pub id: String,
     pub score: f32,
     /// Where the match is in this searcher's snapshot (to read its columns again).
@@ -48,10 +49,6 @@ pub struct PageCollector {
     /// (rank, id) of the last item already returned.
     pub after: Option<(u64, String)>,
     pub limit: usize,
-    /// How many of the first matches need their id (the page and the one after it): beyond,
-    /// a match is kept for its document only (the HTML page's facets among its first 1,000
-    /// results), and its id is not read from the dictionary.
-    pub named: usize,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -198,7 +195,7 @@ impl Collector for PageCollector {
         // The first `decided` matches of all (the page, or an export's batch) are decided by
         // rank, then by id among equal ranks: only the matches up to the rank of the last of
         // them can be among them, and of those only the first `decided` of each segment.
-        let decided = self.limit.min(self.named.saturating_sub(1));
+        let decided = self.limit;
         let named_up_to = match decided.checked_sub(1).and_then(|last| hits.get(last)) {
             Some(last) => {
                 let boundary = last.hit.rank;

@@ -13,6 +13,7 @@ mod document;
 mod facets;
 mod pairs;
 mod query;
+mod sample;
 mod schema;
 mod search;
 mod stems;
