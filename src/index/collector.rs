@@ -6,18 +6,22 @@
 //!
 //! Within a segment, ids are compared by their fast-field ordinal (the segment's dictionary is
 //! sorted, so ordinal order is id order). Strings are read only once the segments' matches are
-//! merged by rank, for the few that can make the page: reading a string decodes a dictionary
-//! block (~3 µs), and naming the first 21 of each of 15 segments cost a third of a one-word
-//! search at 1 M works.
+//! merged by rank, for the few that can make the page, from the segment's ids read once
+//! (`names.rs`): naming the first 21 of each of 15 segments from the dictionary cost a third of
+//! a one-word search at 1 M works.
 
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn, TermOrdHit};
 use tantivy::query::Weight;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError};
+use tantivy::{
+    DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError, index::SegmentId,
+};
 
 use super::cursor::Sort;
+use super::names::TermNames;
 use super::schema::names;
 
 /// One collected match, ready to be returned or compared across segments.
@@ -49,6 +53,8 @@ pub struct PageCollector {
     /// (rank, id) of the last item already returned.
     pub after: Option<(u64, String)>,
     pub limit: usize,
+    /// Where the ids of the page are read (once per segment).
+    pub terms: Arc<TermNames>,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -77,6 +83,7 @@ impl PartialOrd for Candidate {
 
 pub struct SegmentPage {
     segment: SegmentOrdinal,
+    segment_id: SegmentId,
     sort: Sort,
     ids: Option<StrColumn>,
     dates: Column<i64>,
@@ -90,6 +97,7 @@ pub struct SegmentPage {
 
 pub struct SegmentFruit {
     segment: SegmentOrdinal,
+    segment_id: SegmentId,
     total: u64,
     /// In the segment's order, ids not read yet.
     hits: Vec<Kept>,
@@ -131,6 +139,7 @@ impl Collector for PageCollector {
         let keep = self.limit.saturating_add(1);
         Ok(SegmentPage {
             segment,
+            segment_id: reader.segment_id(),
             sort: self.sort,
             ids,
             dates: fast.i64(names::DATE)?,
@@ -189,7 +198,7 @@ impl Collector for PageCollector {
             let fruit = fruit?;
             total += fruit.total;
             hits.extend(fruit.hits);
-            columns.push((fruit.segment, fruit.ids));
+            columns.push((fruit.segment, fruit.segment_id, fruit.ids));
         }
         hits.sort_unstable_by_key(|kept| kept.hit.rank);
         // The first `decided` matches of all (the page, or an export's batch) are decided by
@@ -204,14 +213,15 @@ impl Collector for PageCollector {
             None if decided > 0 => hits.len(),
             None => 0,
         };
-        for (segment, ids) in &columns {
+        for (segment, segment_id, ids) in &columns {
             let Some(ids) = ids else { continue };
             let unnamed: Vec<&mut Kept> = hits[..named_up_to]
                 .iter_mut()
                 .filter(|kept| kept.hit.doc.segment_ord == *segment && kept.place < decided)
                 .collect();
             let ords = unnamed.iter().map(|kept| kept.id_ord).collect();
-            for (kept, id) in unnamed.into_iter().zip(ords_to_strings(ids, ords)?) {
+            let strings = self.terms.strings(*segment_id, names::ID, ids, ords)?;
+            for (kept, id) in unnamed.into_iter().zip(strings) {
                 kept.hit.id = id;
             }
         }
@@ -302,6 +312,7 @@ impl SegmentCollector for SegmentPage {
             .collect();
         Ok(SegmentFruit {
             segment: self.segment,
+            segment_id: self.segment_id,
             total: self.total,
             hits,
             ids: self.ids,

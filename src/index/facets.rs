@@ -5,13 +5,15 @@
 //! as the matches it stands for (`count_sample`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyError};
 
-use super::collector::ords_to_strings;
+use super::names::TermNames;
 use super::sample::Sample;
 use super::schema::names;
 
@@ -102,12 +104,9 @@ impl Facets {
 /// exact counts when the sample holds every match, else estimates (rounded).
 pub fn count_sample(
     searcher: &Searcher,
-    facets: &[Facet],
+    collector: &FacetCollector,
     sample: &Sample,
 ) -> tantivy::Result<Facets> {
-    let collector = FacetCollector {
-        facets: facets.to_vec(),
-    };
     let mut fruits = Vec::new();
     for group in sample.windows.chunk_by(|a, b| a.segment == b.segment) {
         let segment = group[0].segment;
@@ -124,6 +123,8 @@ pub fn count_sample(
 /// Counts the matches and the asked facets' values.
 pub struct FacetCollector {
     pub facets: Vec<Facet>,
+    /// Where the values counted are named (once per segment).
+    pub terms: Arc<TermNames>,
 }
 
 /// What a [`FacetCollector`] gives: the exact number of matches and the asked facets.
@@ -147,6 +148,8 @@ enum Counter {
 }
 
 pub struct SegmentFacets {
+    segment_id: SegmentId,
+    terms: Arc<TermNames>,
     total: u64,
     counters: Vec<(Facet, Counter)>,
 }
@@ -189,7 +192,12 @@ impl Collector for FacetCollector {
             };
             counters.push((facet, counter));
         }
-        Ok(SegmentFacets { total: 0, counters })
+        Ok(SegmentFacets {
+            segment_id: reader.segment_id(),
+            terms: self.terms.clone(),
+            total: 0,
+            counters,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -293,7 +301,10 @@ impl SegmentCollector for SegmentFacets {
                         .filter(|(_, count)| *count > 0.0)
                         .map(|(ord, count)| (ord as u64, count))
                         .unzip();
-                    let names = ords_to_strings(&column, ords)?;
+                    let names = match facet.column() {
+                        Some(field) => self.terms.strings(self.segment_id, field, &column, ords)?,
+                        None => Vec::new(),
+                    };
                     names.into_iter().zip(counts).collect()
                 }
                 Counter::Year(_, min, by_year) => by_year

@@ -11,6 +11,7 @@ mod collector;
 mod cursor;
 mod document;
 mod facets;
+mod names;
 mod pairs;
 mod query;
 mod sample;
@@ -21,7 +22,7 @@ mod update;
 mod word_memo;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tantivy::query::QueryParser;
 use tantivy::{IndexReader, ReloadPolicy, TantivyError};
@@ -83,6 +84,8 @@ pub struct Index {
     parser: QueryParser,
     /// One update at a time in this process: a second writer would fail on tantivy's lock.
     writing: Mutex<()>,
+    /// The ids and facet values of the segments searched, read once per segment.
+    terms: Arc<names::TermNames>,
 }
 
 /// Written beside the index: the schema version it was built with.
@@ -134,6 +137,7 @@ impl Index {
             reader,
             parser,
             writing: Mutex::new(()),
+            terms: Arc::default(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! matching id in order, for exports, paged internally over one snapshot of the index.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
@@ -10,6 +11,7 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 use super::collector::{Collected, PageCollector, PageFruit};
 use super::cursor::{Cursor, Sort};
 use super::facets::{FacetCollector, Facets, count_sample};
+use super::names::TermNames;
 use super::query::{SearchQuery, build};
 use super::sample::Sample;
 use super::{Index, MAX_LIMIT, SearchError};
@@ -65,6 +67,7 @@ impl Index {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?;
         let searcher = self.reader.searcher();
+        self.terms.keep_only(&searcher);
         let limit = search.limit.min(MAX_LIMIT);
         let fruit = if limit == 0 {
             PageFruit::default()
@@ -73,10 +76,15 @@ impl Index {
                 sort: search.sort,
                 after: after.map(|c| (c.rank, c.id)),
                 limit,
+                terms: self.terms.clone(),
             };
             searcher.search(&query, &collector)?
         };
         let sampled = search.facets_sample.filter(|_| !search.facets.is_empty());
+        let facet_collector = FacetCollector {
+            facets: search.facets.clone(),
+            terms: self.terms.clone(),
+        };
         let (total, total_exact, facets, facets_exact) = if let Some(budget) = sampled {
             let sample = Sample::walk(&searcher, query.as_ref(), budget as u64)?;
             let (total, exact) = match fruit.total {
@@ -87,15 +95,10 @@ impl Index {
                     .map_or((sample.total, false), |total| (total, true)),
             };
             let facets_exact = sample.exact;
-            let facets = count_sample(&searcher, &search.facets, &sample.scaled_to(total))?;
+            let facets = count_sample(&searcher, &facet_collector, &sample.scaled_to(total))?;
             (total, exact, facets, facets_exact)
         } else if !search.facets.is_empty() {
-            let counted = searcher.search(
-                &query,
-                &FacetCollector {
-                    facets: search.facets.clone(),
-                },
-            )?;
+            let counted = searcher.search(&query, &facet_collector)?;
             (counted.total, true, counted.facets, true)
         } else if let Some(total) = fruit.total {
             (total, true, Facets::default(), true)
@@ -133,8 +136,11 @@ impl Index {
     ) -> Result<Ids, SearchError> {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?.map(|c| (c.rank, c.id));
+        let searcher = self.reader.searcher();
+        self.terms.keep_only(&searcher);
         Ok(Ids {
-            searcher: self.reader.searcher(),
+            terms: self.terms.clone(),
+            searcher,
             query,
             sort: search.sort,
             after,
@@ -153,6 +159,7 @@ const IDS_BATCH: usize = 10_000;
 /// read.
 pub struct Ids {
     searcher: Searcher,
+    terms: Arc<TermNames>,
     query: Box<dyn Query>,
     sort: Sort,
     after: Option<(u64, String)>,
@@ -175,6 +182,7 @@ impl Iterator for Ids {
             sort: self.sort,
             after: self.after.take(),
             limit: self.batch_size,
+            terms: self.terms.clone(),
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
             Ok(fruit) => fruit,
