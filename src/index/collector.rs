@@ -20,8 +20,8 @@ use tantivy::{
     DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError, index::SegmentId,
 };
 
+use super::columns::Columns;
 use super::cursor::Sort;
-use super::names::TermNames;
 use super::schema::names;
 
 /// One collected match, ready to be returned or compared across segments.
@@ -54,7 +54,7 @@ pub struct PageCollector {
     pub after: Option<(u64, String)>,
     pub limit: usize,
     /// Where the ids of the page are read (once per segment).
-    pub terms: Arc<TermNames>,
+    pub columns: Arc<Columns>,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -123,8 +123,7 @@ impl Collector for PageCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentPage> {
-        let fast = reader.fast_fields();
-        let ids = fast.str(names::ID)?;
+        let ids = self.columns.str(reader, names::ID)?;
         let after = match (&self.after, &ids) {
             (Some((rank, id)), Some(ids)) => {
                 let first_greater = match ids.dictionary().term_ord_or_next(id.as_bytes())? {
@@ -142,7 +141,7 @@ impl Collector for PageCollector {
             segment_id: reader.segment_id(),
             sort: self.sort,
             ids,
-            dates: fast.i64(names::DATE)?,
+            dates: self.columns.i64(reader, names::DATE)?,
             after,
             keep,
             heap: BinaryHeap::with_capacity(keep.min(10_001)),
@@ -220,7 +219,7 @@ impl Collector for PageCollector {
                 .filter(|kept| kept.hit.doc.segment_ord == *segment && kept.place < decided)
                 .collect();
             let ords = unnamed.iter().map(|kept| kept.id_ord).collect();
-            let strings = self.terms.strings(*segment_id, names::ID, ids, ords)?;
+            let strings = self.columns.strings(*segment_id, names::ID, ids, ords)?;
             for (kept, id) in unnamed.into_iter().zip(strings) {
                 kept.hit.id = id;
             }

@@ -13,7 +13,7 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyError};
 
-use super::names::TermNames;
+use super::columns::Columns;
 use super::sample::Sample;
 use super::schema::names;
 
@@ -124,7 +124,7 @@ pub fn count_sample(
 pub struct FacetCollector {
     pub facets: Vec<Facet>,
     /// Where the values counted are named (once per segment).
-    pub terms: Arc<TermNames>,
+    pub columns: Arc<Columns>,
 }
 
 /// What a [`FacetCollector`] gives: the exact number of matches and the asked facets.
@@ -149,7 +149,7 @@ enum Counter {
 
 pub struct SegmentFacets {
     segment_id: SegmentId,
-    terms: Arc<TermNames>,
+    columns: Arc<Columns>,
     total: u64,
     counters: Vec<(Facet, Counter)>,
 }
@@ -168,11 +168,10 @@ impl Collector for FacetCollector {
         _segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
-        let fast = reader.fast_fields();
         let mut counters = Vec::with_capacity(self.facets.len());
         for &facet in &self.facets {
             let counter = match facet.column() {
-                Some(name) => match fast.str(name)? {
+                Some(name) => match self.columns.str(reader, name)? {
                     Some(column) => {
                         let counts = vec![0.0; column.num_terms()];
                         Counter::Keyword(column, counts)
@@ -180,7 +179,7 @@ impl Collector for FacetCollector {
                     None => Counter::Absent,
                 },
                 None => {
-                    let column = fast.i64(names::YEAR)?;
+                    let column = self.columns.i64(reader, names::YEAR)?;
                     let (min, max) = (column.min_value(), column.max_value());
                     match usize::try_from(max.saturating_sub(min)) {
                         Ok(span) if span < MAX_YEAR_SPAN => {
@@ -194,7 +193,7 @@ impl Collector for FacetCollector {
         }
         Ok(SegmentFacets {
             segment_id: reader.segment_id(),
-            terms: self.terms.clone(),
+            columns: self.columns.clone(),
             total: 0,
             counters,
         })
@@ -302,7 +301,10 @@ impl SegmentCollector for SegmentFacets {
                         .map(|(ord, count)| (ord as u64, count))
                         .unzip();
                     let names = match facet.column() {
-                        Some(field) => self.terms.strings(self.segment_id, field, &column, ords)?,
+                        Some(field) => {
+                            self.columns
+                                .strings(self.segment_id, field, &column, ords)?
+                        }
                         None => Vec::new(),
                     };
                     names.into_iter().zip(counts).collect()

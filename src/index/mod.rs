@@ -11,7 +11,7 @@ mod collector;
 mod cursor;
 mod document;
 mod facets;
-mod names;
+mod columns;
 mod pairs;
 mod query;
 mod sample;
@@ -85,7 +85,7 @@ pub struct Index {
     /// One update at a time in this process: a second writer would fail on tantivy's lock.
     writing: Mutex<()>,
     /// The ids and facet values of the segments searched, read once per segment.
-    terms: Arc<names::TermNames>,
+    columns: Arc<columns::Columns>,
 }
 
 /// Written beside the index: the schema version it was built with.
@@ -137,7 +137,7 @@ impl Index {
             reader,
             parser,
             writing: Mutex::new(()),
-            terms: Arc::default(),
+            columns: Arc::default(),
         })
     }
 

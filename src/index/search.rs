@@ -9,9 +9,9 @@ use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::collector::{Collected, PageCollector, PageFruit};
+use super::columns::Columns;
 use super::cursor::{Cursor, Sort};
 use super::facets::{FacetCollector, Facets, count_sample};
-use super::names::TermNames;
 use super::query::{SearchQuery, build};
 use super::sample::Sample;
 use super::{Index, MAX_LIMIT, SearchError};
@@ -67,7 +67,7 @@ impl Index {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?;
         let searcher = self.reader.searcher();
-        self.terms.keep_only(&searcher);
+        self.columns.keep_only(&searcher);
         let limit = search.limit.min(MAX_LIMIT);
         let fruit = if limit == 0 {
             PageFruit::default()
@@ -76,14 +76,14 @@ impl Index {
                 sort: search.sort,
                 after: after.map(|c| (c.rank, c.id)),
                 limit,
-                terms: self.terms.clone(),
+                columns: self.columns.clone(),
             };
             searcher.search(&query, &collector)?
         };
         let sampled = search.facets_sample.filter(|_| !search.facets.is_empty());
         let facet_collector = FacetCollector {
             facets: search.facets.clone(),
-            terms: self.terms.clone(),
+            columns: self.columns.clone(),
         };
         let (total, total_exact, facets, facets_exact) = if let Some(budget) = sampled {
             let sample = Sample::walk(&searcher, query.as_ref(), budget as u64)?;
@@ -137,9 +137,9 @@ impl Index {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?.map(|c| (c.rank, c.id));
         let searcher = self.reader.searcher();
-        self.terms.keep_only(&searcher);
+        self.columns.keep_only(&searcher);
         Ok(Ids {
-            terms: self.terms.clone(),
+            columns: self.columns.clone(),
             searcher,
             query,
             sort: search.sort,
@@ -159,7 +159,7 @@ const IDS_BATCH: usize = 10_000;
 /// read.
 pub struct Ids {
     searcher: Searcher,
-    terms: Arc<TermNames>,
+    columns: Arc<Columns>,
     query: Box<dyn Query>,
     sort: Sort,
     after: Option<(u64, String)>,
@@ -182,7 +182,7 @@ impl Iterator for Ids {
             sort: self.sort,
             after: self.after.take(),
             limit: self.batch_size,
-            terms: self.terms.clone(),
+            columns: self.columns.clone(),
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
             Ok(fruit) => fruit,

@@ -1,19 +1,21 @@
-//! The strings of a segment's keyword columns (work ids, facet values) by term ordinal, read
-//! once per segment and kept while the segment is searched. tantivy names an ordinal from the
-//! column's dictionary, whose blocks are zstd-compressed: each block read sets up a decompressor
-//! and decodes the block up to the ordinal, ~20 µs, and a page named its twenty ids in fifteen
-//! segments (13% of the HTML search page; ties of date orders named 300). Here one pass over a
-//! dictionary keeps every term in one buffer (a million ids: ~13 MB), and naming is an index.
+//! What searches read of each segment's columns, kept while the segment is searched: the
+//! columns opened (opening a fast field parses its header and codec: eight per segment and
+//! request, fifteen segments, 4–8% of a search), and the strings of keyword columns (work ids,
+//! facet values) by term ordinal. tantivy names an ordinal from the column's dictionary, whose
+//! blocks are zstd-compressed: each block read sets up a decompressor and decodes the block up
+//! to the ordinal, ~20 µs, and a page named its twenty ids in fifteen segments (13% of the HTML
+//! search page; ties of date orders named 300). Here one pass over a dictionary keeps every term
+//! in one buffer (a million ids: ~13 MB), and naming is an index.
 //!
-//! A segment never changes: its terms are keyed by its id, and dropped once a newer searcher no
-//! longer holds the segment (merged, or emptied by deletes).
+//! A segment never changes: what is kept is keyed by its id, and dropped once a newer searcher
+//! no longer holds the segment (merged, or emptied by deletes).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tantivy::Searcher;
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
+use tantivy::{Searcher, SegmentReader};
 
 use super::collector::ords_to_strings;
 
@@ -55,20 +57,23 @@ impl Terms {
 /// read (the dictionary is asked directly then).
 type Slot = Arc<OnceLock<Option<Arc<Terms>>>>;
 
-/// The terms of the columns searched, by segment and column (see the module's documentation).
+/// The columns searched and their terms, by segment and field (see the module's
+/// documentation).
 #[derive(Default)]
-pub struct TermNames {
+pub struct Columns {
     slots: Mutex<Slots>,
 }
 
 #[derive(Default)]
 struct Slots {
     by_column: HashMap<(SegmentId, &'static str), Slot>,
+    strs: HashMap<(SegmentId, &'static str), Option<StrColumn>>,
+    i64s: HashMap<(SegmentId, &'static str), Column<i64>>,
     /// The searcher generation the slots were last pruned for.
     generation: Option<u64>,
 }
 
-impl TermNames {
+impl Columns {
     /// Forgets the segments `searcher` no longer holds (once per searcher generation).
     pub fn keep_only(&self, searcher: &Searcher) {
         let generation = searcher.generation().generation_id();
@@ -86,7 +91,49 @@ impl TermNames {
         slots
             .by_column
             .retain(|(segment, _), _| live.contains(segment));
+        slots.strs.retain(|(segment, _), _| live.contains(segment));
+        slots.i64s.retain(|(segment, _), _| live.contains(segment));
         slots.generation = Some(generation);
+    }
+
+    /// The keyword column `field` of a segment (`None`: no document of it has a value).
+    pub fn str(
+        &self,
+        reader: &SegmentReader,
+        field: &'static str,
+    ) -> tantivy::Result<Option<StrColumn>> {
+        let key = (reader.segment_id(), field);
+        if let Some(column) = self
+            .slots
+            .lock()
+            .ok()
+            .and_then(|s| s.strs.get(&key).cloned())
+        {
+            return Ok(column);
+        }
+        let column = reader.fast_fields().str(field)?;
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.strs.insert(key, column.clone());
+        }
+        Ok(column)
+    }
+
+    /// The i64 column `field` of a segment.
+    pub fn i64(&self, reader: &SegmentReader, field: &'static str) -> tantivy::Result<Column<i64>> {
+        let key = (reader.segment_id(), field);
+        if let Some(column) = self
+            .slots
+            .lock()
+            .ok()
+            .and_then(|s| s.i64s.get(&key).cloned())
+        {
+            return Ok(column);
+        }
+        let column = reader.fast_fields().i64(field)?;
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.i64s.insert(key, column.clone());
+        }
+        Ok(column)
     }
 
     /// The strings of `ords` in `column` (of segment `segment`, field `field`), in the order
