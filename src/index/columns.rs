@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tantivy::columnar::{Column, StrColumn};
+use tantivy::fastfield::FastFieldReaders;
 use tantivy::index::SegmentId;
 use tantivy::{Searcher, SegmentReader};
 
@@ -102,36 +103,41 @@ impl Columns {
         reader: &SegmentReader,
         field: &'static str,
     ) -> tantivy::Result<Option<StrColumn>> {
-        let key = (reader.segment_id(), field);
-        if let Some(column) = self
-            .slots
-            .lock()
-            .ok()
-            .and_then(|s| s.strs.get(&key).cloned())
-        {
-            return Ok(column);
-        }
-        let column = reader.fast_fields().str(field)?;
-        if let Ok(mut slots) = self.slots.lock() {
-            slots.strs.insert(key, column.clone());
-        }
-        Ok(column)
+        self.opened(
+            reader,
+            field,
+            |slots| &mut slots.strs,
+            |fast| fast.str(field),
+        )
     }
 
     /// The i64 column `field` of a segment.
     pub fn i64(&self, reader: &SegmentReader, field: &'static str) -> tantivy::Result<Column<i64>> {
+        self.opened(
+            reader,
+            field,
+            |slots| &mut slots.i64s,
+            |fast| fast.i64(field),
+        )
+    }
+
+    /// A column kept in `kept`, or opened by `open` and kept.
+    fn opened<C: Clone>(
+        &self,
+        reader: &SegmentReader,
+        field: &'static str,
+        kept: impl Fn(&mut Slots) -> &mut HashMap<(SegmentId, &'static str), C>,
+        open: impl FnOnce(&FastFieldReaders) -> tantivy::Result<C>,
+    ) -> tantivy::Result<C> {
         let key = (reader.segment_id(), field);
-        if let Some(column) = self
-            .slots
-            .lock()
-            .ok()
-            .and_then(|s| s.i64s.get(&key).cloned())
+        if let Ok(mut slots) = self.slots.lock()
+            && let Some(column) = kept(&mut slots).get(&key)
         {
-            return Ok(column);
+            return Ok(column.clone());
         }
-        let column = reader.fast_fields().i64(field)?;
+        let column = open(reader.fast_fields())?;
         if let Ok(mut slots) = self.slots.lock() {
-            slots.i64s.insert(key, column.clone());
+            kept(&mut slots).insert(key, column.clone());
         }
         Ok(column)
     }

@@ -27,9 +27,9 @@ const EXCERPT: usize = 360;
 const FACET_VALUES: usize = 10;
 /// The facets and the total are counted over every match when there are at most this many,
 /// else estimated from this many taken across all of them (`SearchQuery::facets_sample`), so
-/// that a search matching a million works costs about what one matching ten thousand does:
+/// that a search matching a million works costs about what one matching five thousand does:
 /// counting six facets over every match cost 2–5× the query itself (BENCHMARKS.md, issue 15).
-pub const FACETS_SAMPLE: usize = 10_000;
+pub const FACETS_SAMPLE: usize = 5_000;
 
 /// Why a search page could not be read.
 enum Failure {
