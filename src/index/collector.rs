@@ -6,17 +6,21 @@
 //!
 //! Within a segment, ids are compared by their fast-field ordinal (the segment's dictionary is
 //! sorted, so ordinal order is id order). Strings are read only once the segments' matches are
-//! merged by rank, for the few that can make the page: reading a string decodes a dictionary
-//! block (~3 µs), and naming the first 21 of each of 15 segments cost a third of a one-word
-//! search at 1 M works.
+//! merged by rank, for the few that can make the page, from the segment's ids read once
+//! (`names.rs`): naming the first 21 of each of 15 segments from the dictionary cost a third of
+//! a one-word search at 1 M works.
 
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn, TermOrdHit};
 use tantivy::query::Weight;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError};
+use tantivy::{
+    DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError, index::SegmentId,
+};
 
+use super::columns::Columns;
 use super::cursor::Sort;
 use super::schema::names;
 
@@ -24,7 +28,8 @@ use super::schema::names;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collected {
     pub rank: u64,
-    /// Empty beyond the first [`PageCollector::named`] matches (the page and the one after).
+    /// Empty beyond the first [`PageCollector::limit`] matches (the one after the page, whose
+    /// id is not needed, has none).
     pub id: String,
     pub score: f32,
     /// Where the match is in this searcher's snapshot (to read its columns again).
@@ -48,10 +53,8 @@ pub struct PageCollector {
     /// (rank, id) of the last item already returned.
     pub after: Option<(u64, String)>,
     pub limit: usize,
-    /// How many of the first matches need their id (the page and the one after it): beyond,
-    /// a match is kept for its document only (the HTML page's facets among its first 1,000
-    /// results), and its id is not read from the dictionary.
-    pub named: usize,
+    /// Where the ids of the page are read (once per segment).
+    pub columns: Arc<Columns>,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -80,6 +83,7 @@ impl PartialOrd for Candidate {
 
 pub struct SegmentPage {
     segment: SegmentOrdinal,
+    segment_id: SegmentId,
     sort: Sort,
     ids: Option<StrColumn>,
     dates: Column<i64>,
@@ -93,6 +97,7 @@ pub struct SegmentPage {
 
 pub struct SegmentFruit {
     segment: SegmentOrdinal,
+    segment_id: SegmentId,
     total: u64,
     /// In the segment's order, ids not read yet.
     hits: Vec<Kept>,
@@ -118,8 +123,7 @@ impl Collector for PageCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentPage> {
-        let fast = reader.fast_fields();
-        let ids = fast.str(names::ID)?;
+        let ids = self.columns.str(reader, names::ID)?;
         let after = match (&self.after, &ids) {
             (Some((rank, id)), Some(ids)) => {
                 let first_greater = match ids.dictionary().term_ord_or_next(id.as_bytes())? {
@@ -134,9 +138,10 @@ impl Collector for PageCollector {
         let keep = self.limit.saturating_add(1);
         Ok(SegmentPage {
             segment,
+            segment_id: reader.segment_id(),
             sort: self.sort,
             ids,
-            dates: fast.i64(names::DATE)?,
+            dates: self.columns.i64(reader, names::DATE)?,
             after,
             keep,
             heap: BinaryHeap::with_capacity(keep.min(10_001)),
@@ -192,13 +197,13 @@ impl Collector for PageCollector {
             let fruit = fruit?;
             total += fruit.total;
             hits.extend(fruit.hits);
-            columns.push((fruit.segment, fruit.ids));
+            columns.push((fruit.segment, fruit.segment_id, fruit.ids));
         }
         hits.sort_unstable_by_key(|kept| kept.hit.rank);
         // The first `decided` matches of all (the page, or an export's batch) are decided by
         // rank, then by id among equal ranks: only the matches up to the rank of the last of
         // them can be among them, and of those only the first `decided` of each segment.
-        let decided = self.limit.min(self.named.saturating_sub(1));
+        let decided = self.limit;
         let named_up_to = match decided.checked_sub(1).and_then(|last| hits.get(last)) {
             Some(last) => {
                 let boundary = last.hit.rank;
@@ -207,14 +212,15 @@ impl Collector for PageCollector {
             None if decided > 0 => hits.len(),
             None => 0,
         };
-        for (segment, ids) in &columns {
+        for (segment, segment_id, ids) in &columns {
             let Some(ids) = ids else { continue };
             let unnamed: Vec<&mut Kept> = hits[..named_up_to]
                 .iter_mut()
                 .filter(|kept| kept.hit.doc.segment_ord == *segment && kept.place < decided)
                 .collect();
             let ords = unnamed.iter().map(|kept| kept.id_ord).collect();
-            for (kept, id) in unnamed.into_iter().zip(ords_to_strings(ids, ords)?) {
+            let strings = self.columns.strings(*segment_id, names::ID, ids, ords)?;
+            for (kept, id) in unnamed.into_iter().zip(strings) {
                 kept.hit.id = id;
             }
         }
@@ -305,6 +311,7 @@ impl SegmentCollector for SegmentPage {
             .collect();
         Ok(SegmentFruit {
             segment: self.segment,
+            segment_id: self.segment_id,
             total: self.total,
             hits,
             ids: self.ids,

@@ -1,20 +1,27 @@
 //! Facet counts, only of the facets asked: one pass over the matches that reads each asked
 //! facet's fast-field column (term ordinals, then the few distinct values named once per
 //! segment), never a stored document; it also counts the matches exactly. Without scoring, so
-//! tantivy hands the matches over in blocks.
+//! tantivy hands the matches over in blocks. Or over a [`Sample`] of the matches, each counted
+//! as the matches it stands for (`count_sample`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyError};
+use tantivy::index::SegmentId;
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyError};
 
-use super::collector::ords_to_strings;
+use super::columns::Columns;
+use super::sample::Sample;
 use super::schema::names;
 
 /// Facet values kept per facet (the years are all kept: they are few and charted in order).
 pub const FACET_TOP: usize = 50;
+
+/// Years a segment's year counts are kept in an array for, from its earliest to its latest.
+const MAX_YEAR_SPAN: usize = 10_000;
 
 /// A facet a search may ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -93,28 +100,21 @@ impl Facets {
     }
 }
 
-/// The asked facets of the given documents only (the first matches of a search, by its
-/// order): a cost bounded by their number, however many works match.
-pub fn count_among(
+/// The asked facets of a [`Sample`]'s matches, each counted as the matches it stands for:
+/// exact counts when the sample holds every match, else estimates (rounded).
+pub fn count_sample(
     searcher: &Searcher,
-    facets: &[Facet],
-    docs: &[DocAddress],
+    collector: &FacetCollector,
+    sample: &Sample,
 ) -> tantivy::Result<Facets> {
-    let collector = FacetCollector {
-        facets: facets.to_vec(),
-    };
-    let mut by_segment: Vec<(SegmentOrdinal, DocId)> = docs
-        .iter()
-        .map(|doc| (doc.segment_ord, doc.doc_id))
-        .collect();
-    by_segment.sort_unstable();
     let mut fruits = Vec::new();
-    for group in by_segment.chunk_by(|a, b| a.0 == b.0) {
-        let segment = group[0].0;
+    for group in sample.windows.chunk_by(|a, b| a.segment == b.segment) {
+        let segment = group[0].segment;
         let reader = searcher.segment_reader(segment);
         let mut counter = collector.for_segment(segment, reader)?;
-        let docs: Vec<DocId> = group.iter().map(|(_, doc)| *doc).collect();
-        counter.collect_block(&docs);
+        for window in group {
+            counter.count(&window.docs, window.weight);
+        }
         fruits.push(counter.harvest());
     }
     Ok(collector.merge_fruits(fruits)?.facets)
@@ -123,6 +123,8 @@ pub fn count_among(
 /// Counts the matches and the asked facets' values.
 pub struct FacetCollector {
     pub facets: Vec<Facet>,
+    /// Where the values counted are named (once per segment).
+    pub columns: Arc<Columns>,
 }
 
 /// What a [`FacetCollector`] gives: the exact number of matches and the asked facets.
@@ -131,22 +133,30 @@ pub struct FacetFruit {
     pub facets: Facets,
 }
 
+/// Counts are sums of weights (1 per match when every match is counted; a sample's matches
+/// stand for more), exact as long as they are integers below 2^53.
 enum Counter {
     /// Counts by term ordinal of the segment's dictionary.
-    Keyword(StrColumn, Vec<u64>),
-    Year(Column<i64>, HashMap<i64, u64>),
+    Keyword(StrColumn, Vec<f64>),
+    /// Counts by year from the column's smallest (an array: hashing each match's year cost
+    /// more than the rest of its count).
+    Year(Column<i64>, i64, Vec<f64>),
+    /// Years spread too widely for an array (not seen: years are few).
+    SparseYear(Column<i64>, HashMap<i64, f64>),
     /// The segment has no value of this facet.
     Absent,
 }
 
 pub struct SegmentFacets {
+    segment_id: SegmentId,
+    columns: Arc<Columns>,
     total: u64,
     counters: Vec<(Facet, Counter)>,
 }
 
 pub struct SegmentFacetFruit {
     total: u64,
-    counts: Vec<(Facet, HashMap<String, u64>)>,
+    counts: Vec<(Facet, HashMap<String, f64>)>,
 }
 
 impl Collector for FacetCollector {
@@ -158,22 +168,35 @@ impl Collector for FacetCollector {
         _segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
-        let fast = reader.fast_fields();
         let mut counters = Vec::with_capacity(self.facets.len());
         for &facet in &self.facets {
             let counter = match facet.column() {
-                Some(name) => match fast.str(name)? {
+                Some(name) => match self.columns.str(reader, name)? {
                     Some(column) => {
-                        let counts = vec![0; column.num_terms()];
+                        let counts = vec![0.0; column.num_terms()];
                         Counter::Keyword(column, counts)
                     }
                     None => Counter::Absent,
                 },
-                None => Counter::Year(fast.i64(names::YEAR)?, HashMap::new()),
+                None => {
+                    let column = self.columns.i64(reader, names::YEAR)?;
+                    let (min, max) = (column.min_value(), column.max_value());
+                    match usize::try_from(max.saturating_sub(min)) {
+                        Ok(span) if span < MAX_YEAR_SPAN => {
+                            Counter::Year(column, min, vec![0.0; span + 1])
+                        }
+                        _ => Counter::SparseYear(column, HashMap::new()),
+                    }
+                }
             };
             counters.push((facet, counter));
         }
-        Ok(SegmentFacets { total: 0, counters })
+        Ok(SegmentFacets {
+            segment_id: reader.segment_id(),
+            columns: self.columns.clone(),
+            total: 0,
+            counters,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -185,7 +208,7 @@ impl Collector for FacetCollector {
         fruits: Vec<tantivy::Result<SegmentFacetFruit>>,
     ) -> tantivy::Result<FacetFruit> {
         let mut total = 0;
-        let mut sums: HashMap<Facet, HashMap<String, u64>> = HashMap::new();
+        let mut sums: HashMap<Facet, HashMap<String, f64>> = HashMap::new();
         for fruit in fruits {
             let fruit = fruit?;
             total += fruit.total;
@@ -198,7 +221,11 @@ impl Collector for FacetCollector {
         }
         let mut facets = Facets::default();
         for (facet, sum) in sums {
-            let mut counts: Vec<(String, u64)> = sum.into_iter().collect();
+            let mut counts: Vec<(String, u64)> = sum
+                .into_iter()
+                .map(|(value, count)| (value, count.round() as u64))
+                .filter(|(_, count)| *count > 0)
+                .collect();
             if facet == Facet::Year {
                 // Years sort as numbers (all have four digits, negative ones aside).
                 counts.sort_by_key(|(year, _)| year.parse::<i64>().unwrap_or(i64::MIN));
@@ -212,6 +239,45 @@ impl Collector for FacetCollector {
     }
 }
 
+impl SegmentFacets {
+    /// Counts `docs`, each as `weight` matches.
+    fn count(&mut self, docs: &[DocId], weight: f64) {
+        self.total += docs.len() as u64;
+        for (_, counter) in &mut self.counters {
+            match counter {
+                Counter::Keyword(column, counts) => {
+                    for &doc in docs {
+                        for ord in column.term_ords(doc) {
+                            if let Some(count) = counts.get_mut(ord as usize) {
+                                *count += weight;
+                            }
+                        }
+                    }
+                }
+                Counter::Year(column, min, counts) => {
+                    for &doc in docs {
+                        if let Some(year) = column.first(doc)
+                            && let Some(count) = usize::try_from(year - *min)
+                                .ok()
+                                .and_then(|at| counts.get_mut(at))
+                        {
+                            *count += weight;
+                        }
+                    }
+                }
+                Counter::SparseYear(column, counts) => {
+                    for &doc in docs {
+                        if let Some(year) = column.first(doc) {
+                            *counts.entry(year).or_default() += weight;
+                        }
+                    }
+                }
+                Counter::Absent => {}
+            }
+        }
+    }
+}
+
 impl SegmentCollector for SegmentFacets {
     type Fruit = Result<SegmentFacetFruit, TantivyError>;
 
@@ -220,28 +286,7 @@ impl SegmentCollector for SegmentFacets {
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
-        self.total += docs.len() as u64;
-        for (_, counter) in &mut self.counters {
-            match counter {
-                Counter::Keyword(column, counts) => {
-                    for &doc in docs {
-                        for ord in column.term_ords(doc) {
-                            if let Some(count) = counts.get_mut(ord as usize) {
-                                *count += 1;
-                            }
-                        }
-                    }
-                }
-                Counter::Year(column, counts) => {
-                    for &doc in docs {
-                        if let Some(year) = column.first(doc) {
-                            *counts.entry(year).or_default() += 1;
-                        }
-                    }
-                }
-                Counter::Absent => {}
-            }
-        }
+        self.count(docs, 1.0);
     }
 
     fn harvest(self) -> Self::Fruit {
@@ -249,16 +294,28 @@ impl SegmentCollector for SegmentFacets {
         for (facet, counter) in self.counters {
             let values = match counter {
                 Counter::Keyword(column, by_ord) => {
-                    let (ords, counts): (Vec<u64>, Vec<u64>) = by_ord
+                    let (ords, counts): (Vec<u64>, Vec<f64>) = by_ord
                         .into_iter()
                         .enumerate()
-                        .filter(|(_, count)| *count > 0)
+                        .filter(|(_, count)| *count > 0.0)
                         .map(|(ord, count)| (ord as u64, count))
                         .unzip();
-                    let names = ords_to_strings(&column, ords)?;
+                    let names = match facet.column() {
+                        Some(field) => {
+                            self.columns
+                                .strings(self.segment_id, field, &column, ords)?
+                        }
+                        None => Vec::new(),
+                    };
                     names.into_iter().zip(counts).collect()
                 }
-                Counter::Year(_, by_year) => by_year
+                Counter::Year(_, min, by_year) => by_year
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, count)| *count > 0.0)
+                    .map(|(at, count)| ((min + at as i64).to_string(), count))
+                    .collect(),
+                Counter::SparseYear(_, by_year) => by_year
                     .into_iter()
                     .map(|(year, count)| (year.to_string(), count))
                     .collect(),

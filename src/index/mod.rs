@@ -11,8 +11,10 @@ mod collector;
 mod cursor;
 mod document;
 mod facets;
+mod columns;
 mod pairs;
 mod query;
+mod sample;
 mod schema;
 mod search;
 mod stems;
@@ -20,7 +22,7 @@ mod update;
 mod word_memo;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tantivy::query::QueryParser;
 use tantivy::{IndexReader, ReloadPolicy, TantivyError};
@@ -82,6 +84,8 @@ pub struct Index {
     parser: QueryParser,
     /// One update at a time in this process: a second writer would fail on tantivy's lock.
     writing: Mutex<()>,
+    /// The ids and facet values of the segments searched, read once per segment.
+    columns: Arc<columns::Columns>,
 }
 
 /// Written beside the index: the schema version it was built with.
@@ -133,6 +137,7 @@ impl Index {
             reader,
             parser,
             writing: Mutex::new(()),
+            columns: Arc::default(),
         })
     }
 

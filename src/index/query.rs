@@ -35,11 +35,12 @@ pub struct SearchQuery {
     /// The facets to count over every match (none by default: each costs a walk over the
     /// matches).
     pub facets: Vec<Facet>,
-    /// Count the facets over the first this many matches, in the results' order and from the
-    /// first page whatever the cursor, rather than over every match: a cost bounded however
-    /// many works match (the HTML search page). `None`: every match.
+    /// Count the facets (and the total) in one walk of at most this many matches: exact over
+    /// every match when there are no more, else estimated from a sample of them spread over
+    /// the index (`SearchPage::facets_exact` false): a cost bounded however many works match
+    /// (the HTML search page). `None`: over every match, exactly.
     #[serde(skip)]
-    pub facets_among: Option<usize>,
+    pub facets_sample: Option<usize>,
     /// Count every match even where an estimate would do (see [`Index::search`]).
     ///
     /// [`Index::search`]: super::Index::search

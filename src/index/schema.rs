@@ -1,6 +1,8 @@
 //! The index's schema: which fields a work becomes, how their text is analysed, and the version
 //! number that says when an index on disk no longer matches this code.
 
+use std::collections::HashMap;
+
 use super::pairs::PairFilter;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -11,7 +13,7 @@ use tantivy::tokenizer::{
 };
 
 use super::stems::EssStemmer;
-use super::word_memo::WordMemo;
+use super::word_memo::{MEMO_WORDS, WordMemo};
 
 /// Bumped whenever the fields or analysers change: an index written with another version is
 /// deleted and rebuilt from the store at open (it is derived data).
@@ -178,19 +180,35 @@ impl Fields {
 /// what the search matched (coopération is not marked for "coopératives").
 pub struct WordStems {
     words: TextAnalyzer,
+    /// Each word's stem as asked (`None`: dropped), in front of the analyser: a page asks for
+    /// the same words again and again, and a lookup costs less than the analyser's token
+    /// stream (bounded as the analyser's own memo).
+    memo: HashMap<Box<str>, Option<Box<str>>>,
 }
 
 impl Default for WordStems {
     fn default() -> WordStems {
-        WordStems { words: words() }
+        WordStems {
+            words: words(),
+            memo: HashMap::new(),
+        }
     }
 }
 
 impl WordStems {
     /// The stem of `word` (one word: letters and digits), `None` when the analyser drops it.
-    pub fn of(&mut self, word: &str) -> Option<String> {
-        let mut stream = self.words.token_stream(word);
-        stream.advance().then(|| stream.token().text.clone())
+    pub fn of(&mut self, word: &str) -> Option<&str> {
+        if !self.memo.contains_key(word) {
+            let mut stream = self.words.token_stream(word);
+            let stem = stream
+                .advance()
+                .then(|| stream.token().text.as_str().into());
+            if self.memo.len() >= MEMO_WORDS {
+                self.memo.clear();
+            }
+            self.memo.insert(word.into(), stem);
+        }
+        self.memo.get(word).and_then(|stem| stem.as_deref())
     }
 }
 

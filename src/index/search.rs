@@ -2,15 +2,18 @@
 //! matching id in order, for exports, paged internally over one snapshot of the index.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::collector::{Collected, PageCollector, PageFruit};
+use super::columns::Columns;
 use super::cursor::{Cursor, Sort};
-use super::facets::{FacetCollector, Facets, count_among};
+use super::facets::{FacetCollector, Facets, count_sample};
 use super::query::{SearchQuery, build};
+use super::sample::Sample;
 use super::{Index, MAX_LIMIT, SearchError};
 
 /// Matches counted one by one before the rest are estimated (unless an exact total is asked).
@@ -29,6 +32,9 @@ pub struct SearchPage {
     pub next_cursor: Option<String>,
     /// The facets asked for (the others are empty).
     pub facets: Facets,
+    /// Whether the facets were counted over every match; false when they are estimated from a
+    /// sample (`SearchQuery::facets_sample`).
+    pub facets_exact: bool,
 }
 
 /// A matching work.
@@ -45,7 +51,8 @@ impl Index {
     ///
     /// What it costs: the page itself is a pruned walk by relevance (broad queries cost little
     /// more than narrow ones) and a walk over every match by date; facets add a walk over every
-    /// match reading their columns; without facets or a date order, the total is counted up to
+    /// match reading their columns (or over at most `facets_sample` matches, which also counts
+    /// the total); without facets or a date order, the total is counted up to
     /// [`COUNT_EXACT_UP_TO`] matches and extrapolated beyond, unless `exact_total` asks for
     /// a full count.
     pub fn search(&self, search: &SearchQuery) -> Result<SearchPage, SearchError> {
@@ -59,74 +66,46 @@ impl Index {
     ) -> Result<SearchPage, SearchError> {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?;
-        let first_page = after.is_none();
         let searcher = self.reader.searcher();
+        self.columns.keep_only(&searcher);
         let limit = search.limit.min(MAX_LIMIT);
-        let among = search
-            .facets_among
-            .filter(|_| !search.facets.is_empty())
-            .map(|among| among.min(MAX_LIMIT));
-        // The first page collects the matches its facets are counted among in the same pass.
-        let collect = match among {
-            Some(among) if first_page => limit.max(among),
-            _ => limit,
-        };
-        let mut fruit = if collect == 0 {
+        let fruit = if limit == 0 {
             PageFruit::default()
         } else {
             let collector = PageCollector {
                 sort: search.sort,
                 after: after.map(|c| (c.rank, c.id)),
-                limit: collect,
-                named: limit.saturating_add(1),
+                limit,
+                columns: self.columns.clone(),
             };
             searcher.search(&query, &collector)?
         };
-        let first_matches = match among {
-            Some(among) if first_page => {
-                Some(fruit.hits.iter().take(among).map(|h| h.doc).collect())
-            }
-            Some(among) => {
-                let collector = PageCollector {
-                    sort: search.sort,
-                    after: None,
-                    limit: among,
-                    named: 0,
-                };
-                let first = searcher.search(&query, &collector)?;
-                Some(first.hits.iter().map(|h| h.doc).collect::<Vec<_>>())
-            }
-            None => None,
+        let sampled = search.facets_sample.filter(|_| !search.facets.is_empty());
+        let facet_collector = FacetCollector {
+            facets: search.facets.clone(),
+            columns: self.columns.clone(),
         };
-        if fruit.hits.len() > limit {
-            fruit.hits.truncate(limit);
-            fruit.more = true;
-        }
-        let (total, total_exact, facets) = if let Some(docs) = first_matches {
-            let facets = count_among(&searcher, &search.facets, &docs)?;
+        let (total, total_exact, facets, facets_exact) = if let Some(budget) = sampled {
+            let sample = Sample::walk(&searcher, query.as_ref(), budget as u64)?;
             let (total, exact) = match fruit.total {
                 Some(total) => (total, true),
-                None => count(
-                    &searcher,
-                    query.as_ref(),
-                    (!search.exact_total).then_some(count_up_to),
-                )?,
+                None if sample.exact => (sample.total, true),
+                None if search.exact_total => count(&searcher, query.as_ref(), None)?,
+                None => free_count(&searcher, query.as_ref())?
+                    .map_or((sample.total, false), |total| (total, true)),
             };
-            (total, exact, facets)
+            let facets_exact = sample.exact;
+            let facets = count_sample(&searcher, &facet_collector, &sample.scaled_to(total))?;
+            (total, exact, facets, facets_exact)
         } else if !search.facets.is_empty() {
-            let counted = searcher.search(
-                &query,
-                &FacetCollector {
-                    facets: search.facets.clone(),
-                },
-            )?;
-            (counted.total, true, counted.facets)
+            let counted = searcher.search(&query, &facet_collector)?;
+            (counted.total, true, counted.facets, true)
         } else if let Some(total) = fruit.total {
-            (total, true, Facets::default())
+            (total, true, Facets::default(), true)
         } else {
             let budget = (!search.exact_total).then_some(count_up_to);
             let (total, exact) = count(&searcher, query.as_ref(), budget)?;
-            (total, exact, Facets::default())
+            (total, exact, Facets::default(), true)
         };
         let next_cursor = fruit
             .more
@@ -138,6 +117,7 @@ impl Index {
             items: fruit.hits.into_iter().map(hit(search.sort)).collect(),
             next_cursor,
             facets,
+            facets_exact,
         })
     }
 
@@ -156,8 +136,11 @@ impl Index {
     ) -> Result<Ids, SearchError> {
         let query = build(&self.parser, &self.fields, search)?;
         let after = parse_cursor(search)?.map(|c| (c.rank, c.id));
+        let searcher = self.reader.searcher();
+        self.columns.keep_only(&searcher);
         Ok(Ids {
-            searcher: self.reader.searcher(),
+            columns: self.columns.clone(),
+            searcher,
             query,
             sort: search.sort,
             after,
@@ -176,6 +159,7 @@ const IDS_BATCH: usize = 10_000;
 /// read.
 pub struct Ids {
     searcher: Searcher,
+    columns: Arc<Columns>,
     query: Box<dyn Query>,
     sort: Sort,
     after: Option<(u64, String)>,
@@ -198,7 +182,7 @@ impl Iterator for Ids {
             sort: self.sort,
             after: self.after.take(),
             limit: self.batch_size,
-            named: self.batch_size.saturating_add(1),
+            columns: self.columns.clone(),
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
             Ok(fruit) => fruit,
@@ -245,21 +229,14 @@ fn count(
     query: &dyn Query,
     budget: Option<u64>,
 ) -> Result<(u64, bool), SearchError> {
+    let Some(budget) = budget else {
+        return Ok((exact_count(searcher, query)?, true));
+    };
+    if let Some(total) = free_count(searcher, query)? {
+        return Ok((total, true));
+    }
     let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let readers = searcher.segment_readers();
-    // One word alone, or no words: tantivy counts each segment's matches from its document
-    // frequency (or size), exactly and without walking them, unless documents were deleted.
-    let counted_for_free = (query.downcast_ref::<TermQuery>().is_some()
-        || query.downcast_ref::<AllQuery>().is_some())
-        && readers.iter().all(|reader| reader.alive_bitset().is_none());
-    let budget = budget.filter(|_| !counted_for_free);
-    let Some(budget) = budget else {
-        let mut total = 0;
-        for reader in readers {
-            total += u64::from(weight.count(reader)?);
-        }
-        return Ok((total, true));
-    };
     let all_docs: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
     let (mut counted, mut walked) = (0u64, 0u64);
     for reader in readers {
@@ -281,6 +258,33 @@ fn count(
         walked += u64::from(reader.max_doc());
     }
     Ok((counted, true))
+}
+
+/// The matches of one word alone, or of no words: tantivy counts each segment's matches from its
+/// document frequency (or size), exactly and without walking them, unless documents were
+/// deleted. `None` for other queries.
+fn free_count(searcher: &Searcher, query: &dyn Query) -> Result<Option<u64>, SearchError> {
+    let counted_for_free = (query.downcast_ref::<TermQuery>().is_some()
+        || query.downcast_ref::<AllQuery>().is_some())
+        && searcher
+            .segment_readers()
+            .iter()
+            .all(|reader| reader.alive_bitset().is_none());
+    Ok(if counted_for_free {
+        Some(exact_count(searcher, query)?)
+    } else {
+        None
+    })
+}
+
+/// Every match, counted by tantivy (from document frequencies where it can).
+fn exact_count(searcher: &Searcher, query: &dyn Query) -> Result<u64, SearchError> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut total = 0;
+    for reader in searcher.segment_readers() {
+        total += u64::from(weight.count(reader)?);
+    }
+    Ok(total)
 }
 
 fn hit(sort: Sort) -> impl Fn(Collected) -> Hit {

@@ -744,77 +744,9 @@ fn totals_beyond_the_budget_are_estimated_unless_exact_is_asked() {
     assert_eq!((by_date.total, by_date.total_exact), (100, true));
 }
 
-/// The HTML page's facets: counted among the first matches in the page's order, the same on
-/// every page; the page itself and the total unchanged. Matches that tie with the last of the
-/// first `among` are taken in any order (naming them all to order them by id cost more than
-/// the rest of the page), so `among` is set where the rank changes.
-#[test]
-fn facets_among_the_first_matches_count_those_only() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).expect("store");
-    let index = Index::open(&dir.path().join("index")).expect("index");
-    let works = many(700);
-    for chunk in works.chunks(150) {
-        write(&store, chunk);
-        index.update(&store).expect("update");
-    }
-    let date_of = |id: &str| {
-        works
-            .iter()
-            .find(|w| w.id == id)
-            .and_then(|w| w.fields.as_ref()?.date.as_ref())
-            .map(|date| (date.value.year, date.value.month))
-    };
-    for sort in [Sort::Relevance, Sort::DateDesc, Sort::DateAsc] {
-        let mut search = query("coopérative");
-        search.sort = sort;
-        search.limit = 700;
-        let first = index.search(&search).expect("search");
-        let rank = |hit: &Hit| match sort {
-            Sort::Relevance => (hit.score.to_bits(), None),
-            _ => (0, date_of(&hit.id)),
-        };
-        let among = (40..700)
-            .find(|&n| rank(&first.items[n - 1]) != rank(&first.items[n]))
-            .expect("the rank changes somewhere");
-        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
-        for hit in &first.items[..among] {
-            if let Some((year, _)) = date_of(&hit.id) {
-                *expected.entry(year.to_string()).or_default() += 1;
-            }
-        }
-        let expected: Vec<(String, u64)> = expected.into_iter().collect();
-
-        search.limit = 10;
-        search.facets = vec![Facet::Year];
-        search.facets_among = Some(among);
-        let page = index.search(&search).expect("search");
-        assert_eq!(page.facets.year, expected, "{sort:?}");
-        assert_eq!(
-            page.items,
-            first.items[..10],
-            "{sort:?}: the page is unchanged"
-        );
-        assert_eq!((page.total, page.total_exact), (700, true), "{sort:?}");
-        search.cursor = page.next_cursor.clone();
-        let second = index.search(&search).expect("search");
-        assert_eq!(second.facets.year, expected, "{sort:?}: the same on page 2");
-        assert_eq!(second.items, first.items[10..20], "{sort:?}");
-        // Every match, when asked.
-        search.cursor = None;
-        search.facets_among = None;
-        let every = index.search(&search).expect("search");
-        let counted: u64 = every.facets.year.iter().map(|(_, count)| count).sum();
-        assert_eq!(
-            counted, 560,
-            "{sort:?}: the 700 works but the undated fifth"
-        );
-    }
-}
-
 /// `count` works whose titles repeat a word a varying number of times (so scores tie in
 /// groups), with dates that tie too, some missing.
-fn many(count: usize) -> Vec<Work> {
+pub(super) fn many(count: usize) -> Vec<Work> {
     (0..count)
         .map(|n| {
             let repeats = 1 + n % 4;
@@ -1074,3 +1006,6 @@ fn fuzzed_queries_always_answer() {
         }
     });
 }
+
+#[path = "sample_tests.rs"]
+mod sample;

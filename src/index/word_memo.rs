@@ -13,7 +13,7 @@ use tantivy::tokenizer::{RawTokenizer, TextAnalyzer, Token, TokenFilter, TokenSt
 
 /// Words remembered per analyser instance before the memo starts afresh: about 100 bytes each,
 /// and tantivy holds one instance per field analyser and indexing thread.
-const MEMO_WORDS: usize = 50_000;
+pub(super) const MEMO_WORDS: usize = 50_000;
 
 /// The token filter: `words` is the per-word chain (built over [`RawTokenizer`], so that it
 /// sees one word as one token), applied to each token of the tokenizer it follows.

@@ -2,6 +2,8 @@
 //! same parameters, read by `api::params`), facets as links, the active filters with a link
 //! that removes each, highlighted matches, and export links for the whole result set.
 
+use std::cell::RefCell;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,10 +25,11 @@ use crate::works::Work;
 const EXCERPT: usize = 360;
 /// Values of a facet listed beside the results.
 const FACET_VALUES: usize = 10;
-/// The facets are counted among this many first results (in the page's order), so that a
-/// search matching a million works costs about what one matching a thousand does: counting
-/// six facets over every match cost 2–5× the query itself (BENCHMARKS.md, issue 15).
-pub const FACETS_AMONG: usize = 1_000;
+/// The facets and the total are counted over every match when there are at most this many,
+/// else estimated from this many taken across all of them (`SearchQuery::facets_sample`), so
+/// that a search matching a million works costs about what one matching five thousand does:
+/// counting six facets over every match cost 2–5× the query itself (BENCHMARKS.md, issue 15).
+pub const FACETS_SAMPLE: usize = 5_000;
 
 /// Why a search page could not be read.
 enum Failure {
@@ -45,11 +48,26 @@ pub struct ResultItem {
     pub snippet: Vec<Part>,
 }
 
+thread_local! {
+    /// The stems of the words highlighted on this thread, remembered from page to page (the
+    /// analyser's memo, bounded): stemming every word of twenty titles and abstracts afresh
+    /// was a sixth of a search page's CPU (BENCHMARKS.md, issue 15).
+    static STEMS: RefCell<WordStems> = RefCell::new(WordStems::default());
+}
+
 /// The works of `works` as a list shows them, matches of `query` marked.
 pub fn result_items(visit: &Visit, works: &[Work], query: Option<&str>) -> Vec<ResultItem> {
-    let mut stems = WordStems::default();
+    STEMS.with(|stems| marked_items(visit, works, query, &mut stems.borrow_mut()))
+}
+
+fn marked_items(
+    visit: &Visit,
+    works: &[Work],
+    query: Option<&str>,
+    stems: &mut WordStems,
+) -> Vec<ResultItem> {
     let terms = query
-        .map(|query| query_terms(query, &mut stems))
+        .map(|query| query_terms(query, stems))
         .unwrap_or_default();
     works
         .iter()
@@ -59,14 +77,14 @@ pub fn result_items(visit: &Visit, works: &[Work], query: Option<&str>) -> Vec<R
             let title = flat.title.unwrap_or_else(|| work.id.clone());
             ResultItem {
                 href: visit.href(&format!("/works/{}", work.id)),
-                title: highlight(&title, &terms, &mut stems),
+                title: highlight(&title, &terms, stems),
                 authors: flat.authors.join(", "),
                 kind: type_label(&flat.r#type, visit.lang),
                 year: flat.year.map(|y| y.to_string()).unwrap_or_default(),
                 institution: flat.institution.unwrap_or_default(),
                 snippet: flat
                     .abstract_text
-                    .map(|text| highlight(&excerpt(&text, EXCERPT), &terms, &mut stems))
+                    .map(|text| highlight(&excerpt(&text, EXCERPT), &terms, stems))
                     .unwrap_or_default(),
             }
         })
@@ -77,6 +95,8 @@ pub fn result_items(visit: &Visit, works: &[Work], query: Option<&str>) -> Vec<R
 pub struct FacetBox {
     pub title: &'static str,
     pub links: Vec<Link>,
+    /// The counts are estimates (shown after "≈", to two significant digits).
+    pub approximate: bool,
 }
 
 /// A filter in force, with the link that lifts it.
@@ -101,7 +121,7 @@ struct SearchPage {
     /// False when `total` is an estimate (shown as "about").
     total_exact: bool,
     total_label: &'static str,
-    /// Says that the facets were counted among the first results only.
+    /// Says that the facets' counts are estimates, and from how many results.
     facets_note: Option<String>,
     items: Vec<ResultItem>,
     facets: Vec<FacetBox>,
@@ -144,7 +164,7 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
     // The page shows every facet.
     let mut asked = search.clone();
     asked.facets = Facet::ALL.to_vec();
-    asked.facets_among = Some(FACETS_AMONG);
+    asked.facets_sample = Some(FACETS_SAMPLE);
     // One search per core at a time, as the REST API's (`api/search.rs`).
     let Ok(_turn) = state.renders.clone().acquire_owned().await else {
         return unavailable(&visit);
@@ -222,7 +242,13 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
             }
         })
         .collect();
-    let facets = facet_boxes(&page.facets, &kept, visit.lang, &page_href);
+    let facets = facet_boxes(
+        &page.facets,
+        page.facets_exact,
+        &kept,
+        visit.lang,
+        &page_href,
+    );
     let sorts = [
         ("relevance", t.sort_relevance, Sort::Relevance),
         ("date_desc", t.sort_date_desc, Sort::DateDesc),
@@ -263,9 +289,9 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
         q,
         total: page.total,
         total_exact: page.total_exact,
-        facets_note: (page.total > FACETS_AMONG as u64).then(|| {
-            t.facets_among
-                .replace("{n}", &thousands(FACETS_AMONG, visit.lang))
+        facets_note: (!page.facets_exact).then(|| {
+            t.facets_sampled
+                .replace("{n}", &thousands(FACETS_SAMPLE, visit.lang))
         }),
         total_label: if page.total == 1 {
             t.result_one
@@ -287,6 +313,7 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
 /// `year_from` and `year_to`).
 fn facet_boxes(
     facets: &Facets,
+    exact: bool,
     kept: &[(String, String)],
     lang: Lang,
     page_href: &dyn Fn(&Pairs) -> String,
@@ -329,12 +356,16 @@ fn facet_boxes(
                     pairs.extend(params);
                     Link {
                         label: value_label(key, value, lang),
-                        count: *count,
+                        count: if exact { *count } else { two_digits(*count) },
                         href: page_href(&pairs),
                     }
                 })
                 .collect();
-            FacetBox { title, links }
+            FacetBox {
+                title,
+                links,
+                approximate: !exact,
+            }
         })
         .collect()
 }
@@ -392,6 +423,15 @@ fn thousands(count: usize, lang: Lang) -> String {
     out
 }
 
+/// An estimate to two significant digits (12,345 → 12,000): the digits beyond are noise.
+fn two_digits(count: u64) -> u64 {
+    let mut unit = 1;
+    while count / unit >= 100 {
+        unit *= 10;
+    }
+    (count + unit / 2) / unit * unit
+}
+
 /// Pairs as a query string.
 pub fn encode<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
     let mut serializer = url::form_urlencoded::Serializer::new(String::new());
@@ -399,4 +439,24 @@ pub fn encode<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
         serializer.append_pair(key, value);
     }
     serializer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::two_digits;
+
+    #[test]
+    fn estimates_keep_two_significant_digits() {
+        for (count, shown) in [
+            (0, 0),
+            (7, 7),
+            (99, 99),
+            (987, 990),
+            (12_345, 12_000),
+            (12_500, 13_000),
+            (1_049_999, 1_000_000),
+        ] {
+            assert_eq!(two_digits(count), shown, "{count}");
+        }
+    }
 }

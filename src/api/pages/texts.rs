@@ -52,9 +52,9 @@ pub struct Texts {
     pub result_one: &'static str,
     /// Before a total that was estimated.
     pub about: &'static str,
-    /// Under the facets' title when they were counted among the first matches only; `{n}` is
-    /// their number.
-    pub facets_among: &'static str,
+    /// Under the facets' title when their counts were estimated from a sample of the matches
+    /// (each count then follows "≈"); `{n}` is the sample's size.
+    pub facets_sampled: &'static str,
     pub no_results: &'static str,
     pub filters: &'static str,
     pub active_filters: &'static str,
@@ -192,7 +192,7 @@ pub const FR: Texts = Texts {
     results: "résultats",
     result_one: "résultat",
     about: "environ",
-    facets_among: "Comptés parmi les {n} premiers résultats.",
+    facets_sampled: "≈ : estimé d'après {n} résultats pris dans l'ensemble des résultats.",
     no_results: "Aucun travail ne correspond à cette recherche.",
     filters: "Affiner",
     active_filters: "Filtres actifs",
@@ -329,7 +329,7 @@ pub const EN: Texts = Texts {
     results: "results",
     result_one: "result",
     about: "about",
-    facets_among: "Counted among the first {n} results.",
+    facets_sampled: "≈: estimated from {n} results taken across all the results.",
     no_results: "No work matches this search.",
     filters: "Refine",
     active_filters: "Active filters",
