@@ -33,24 +33,7 @@ mkdir -p "$LOGS"
 
 edit_page() { # k: the change page with every French title edited, and the three source files
     rm -rf "$EDITS" && mkdir -p "$EDITS/dumps/bench-hal" "$EDITS/sources"
-    "$PYTHON" - "$D" "$EDITS" "$1" <<'PY'
-import datetime, gzip, re, sys
-data, out, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
-page = gzip.open(f"{data}/changes/dumps/bench-hal/page-9999.xml.gz", "rt", encoding="utf-8").read()
-words = ["révisé", "corrigé", "nouvelle version", "texte intégral", "version auteur"]
-day = (datetime.date(2026, 12, 1) + datetime.timedelta(days=k)).isoformat()
-page = re.sub(r"<datestamp>[^<]*</datestamp>", f"<datestamp>{day}</datestamp>", page)
-page = re.sub(r'(<dc:title xml:lang="fr">)([^<]*)(</dc:title>)',
-              lambda m: f"{m.group(1)}{m.group(2)} ({words[k % len(words)]}){m.group(3)}", page)
-with gzip.open(f"{out}/dumps/bench-hal/page-9999.xml.gz", "wt", encoding="utf-8") as f:
-    f.write(page)
-# All three sources (their roles and regions make the works' fields), bench-hal reading the page.
-for name in ("bench-hal", "bench-theses-fr", "bench-univ"):
-    text = open(f"{data}/sources/{name}.toml", encoding="utf-8").read()
-    where = f"{out}/dumps/bench-hal" if name == "bench-hal" else f"{data}/dumps/{name}"
-    open(f"{out}/sources/{name}.toml", "w", encoding="utf-8").write(
-        re.sub(r'path = "[^"]*"', f'path = "{where}"', text))
-PY
+    "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/edit_changes.py" "$D/changes" "$EDITS" "$1" --all-sources "$D"
 }
 
 evict() {

@@ -23,19 +23,7 @@ EDITS="$WORK/repeat-edits"
 walls=()
 for run in $(seq 1 "$RUNS"); do
     rm -rf "$EDITS" && mkdir -p "$EDITS/dumps/bench-hal" "$EDITS/sources"
-    python3 - "$D/changes" "$EDITS" "$run" <<'PY'
-import datetime, gzip, re, sys
-src, out, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
-page = gzip.open(f"{src}/dumps/bench-hal/page-9999.xml.gz", "rt", encoding="utf-8").read()
-words = ["révisé", "corrigé", "nouvelle version", "texte intégral", "version auteur"]
-day = (datetime.date(2026, 12, 1) + datetime.timedelta(days=k)).isoformat()
-page = re.sub(r"<datestamp>[^<]*</datestamp>", f"<datestamp>{day}</datestamp>", page)
-page = re.sub(r'(<dc:title xml:lang="fr">)([^<]*)(</dc:title>)',
-              lambda m: f"{m.group(1)}{m.group(2)} ({words[k % len(words)]}){m.group(3)}", page)
-with gzip.open(f"{out}/dumps/bench-hal/page-9999.xml.gz", "wt", encoding="utf-8") as f:
-    f.write(page)
-open(f"{out}/sources/bench-hal.toml", "w").write(open(f"{src}/sources/bench-hal.toml").read())
-PY
+    python3 "$(dirname "${BASH_SOURCE[0]}")/edit_changes.py" "$D/changes" "$EDITS" "$run"
     "$ESSOR_BIN" --data "$STORE" --sources "$EDITS/sources" -q harvest --source bench-hal --no-works > /dev/null 2>&1
     sync
     line=$(RUST_LOG=essor=debug /usr/bin/time -f "TIME %e %U %S %I" "$ESSOR_BIN" --data "$STORE" \
