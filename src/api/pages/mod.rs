@@ -152,6 +152,7 @@ impl Visit {
         };
         Chrome {
             t: texts(self.lang),
+            lang: self.lang,
             title: title.into(),
             description: texts(self.lang).tagline.to_owned(),
             canonical: format!("{}{}", self.origin, self.url_with(None)),
@@ -223,6 +224,7 @@ fn origin(headers: &HeaderMap, base_url: Option<&str>) -> String {
 /// The layout's part of every page (`templates/pages/base.html`).
 pub struct Chrome {
     pub t: &'static Texts,
+    pub lang: Lang,
     pub title: String,
     pub description: String,
     pub canonical: String,
@@ -241,6 +243,27 @@ pub struct Chrome {
     pub lang_param: &'static str,
     /// OpenGraph `og:type`.
     pub og_type: &'static str,
+}
+
+impl Chrome {
+    /// A count as the page's language writes it, for the templates (999 157, 999,157).
+    pub fn number(&self, count: &u64) -> String {
+        thousands(*count, self.lang)
+    }
+}
+
+/// A count with its thousands separated as the language writes them (1 000, 1,000).
+pub fn thousands(count: u64, lang: Lang) -> String {
+    let digits = count.to_string();
+    let separator = if lang == Lang::Fr { "\u{202f}" } else { "," };
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// A rendered page with its status; a page that cannot be rendered is a 503 that says so.

@@ -12,7 +12,8 @@ use axum::response::Response;
 use super::highlight::{Part, excerpt, highlight, query_terms};
 use super::texts::{language_name, texts};
 use super::{
-    Chrome, Link, Visit, error_page, html, region_label, theme_label, type_label, unavailable,
+    Chrome, Link, Visit, error_page, html, region_label, theme_label, thousands, type_label,
+    unavailable,
 };
 use crate::api::AppState;
 use crate::api::params;
@@ -291,7 +292,7 @@ pub async fn search(State(state): State<AppState>, visit: Visit) -> Response {
         total_exact: page.total_exact,
         facets_note: (!page.facets_exact).then(|| {
             t.facets_sampled
-                .replace("{n}", &thousands(FACETS_SAMPLE, visit.lang))
+                .replace("{n}", &thousands(FACETS_SAMPLE as u64, visit.lang))
         }),
         total_label: if page.total == 1 {
             t.result_one
@@ -407,20 +408,6 @@ fn filter_label(key: &str, value: &str, lang: Lang) -> String {
     };
     let colon = if lang == Lang::Fr { " :" } else { ":" };
     format!("{name}{colon} {value}")
-}
-
-/// A count with its thousands separated as the language writes them (1 000, 1,000).
-fn thousands(count: usize, lang: Lang) -> String {
-    let digits = count.to_string();
-    let separator = if lang == Lang::Fr { "\u{202f}" } else { "," };
-    let mut out = String::new();
-    for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at).is_multiple_of(3) {
-            out.push_str(separator);
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// An estimate to two significant digits (12,345 → 12,000): the digits beyond are noise.

@@ -58,3 +58,13 @@ fn the_origin_is_the_configured_one_else_the_host() {
         "http://localhost"
     );
 }
+
+#[test]
+fn counts_are_written_with_the_languages_thousands_separator() {
+    assert_eq!(super::thousands(999, Lang::En), "999");
+    assert_eq!(super::thousands(999_157, Lang::En), "999,157");
+    assert_eq!(
+        super::thousands(1_000_000, Lang::Fr),
+        "1\u{202f}000\u{202f}000"
+    );
+}
