@@ -235,7 +235,6 @@ impl App {
         let pipeline =
             Pipeline::new(store.clone(), sources, index.clone())?.with_network(settings.network);
         with_registered(&pipeline, settings.registered_every, data)?;
-        pipeline.fill_feed_records()?;
         let feed = Feed::new(
             store.clone(),
             settings.feed,
@@ -280,6 +279,8 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Before the schedule starts, so that its first works update waits for the fill.
+        let _filling = self.scheduler.fill_feed_records().await;
         let scheduled = self
             .schedule
             .map(|tick| tokio::spawn(self.scheduler.clone().run(tick)));

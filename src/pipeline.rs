@@ -117,8 +117,11 @@ impl Pipeline {
             sources: Arc::new(sources.clone()),
         };
         let thesaurus = Arc::new(Thesaurus::builtin()?);
+        let renderer = feed::Renderer::new(&thesaurus);
+        // Stored records of another version are not served while they wait to be filled.
+        store.expect_feed_records_version(&renderer.version())?;
         Ok(Pipeline {
-            renderer: Arc::new(feed::Renderer::new(&thesaurus)),
+            renderer: Arc::new(renderer),
             thesaurus,
             store,
             index,
@@ -290,9 +293,23 @@ impl Pipeline {
     /// version of the renderer (a store older than them, or after a change of the formats);
     /// returns how many works were rendered. Blocking; once per store and version.
     pub fn fill_feed_records(&self) -> Result<u64, PipelineError> {
+        self.fill_feed_records_unless(|| false)
+    }
+
+    /// [`Pipeline::fill_feed_records`], ending early (unfinished, resumed from the start next
+    /// time) once `stopped` says so: the server fills in the background and may shut down
+    /// meanwhile. Until it ends, the store serves feed pages and exports from the works.
+    pub fn fill_feed_records_unless(
+        &self,
+        stopped: impl Fn() -> bool,
+    ) -> Result<u64, PipelineError> {
         let version = self.renderer.version();
+        if self.store.feed_records_stale() {
+            tracing::info!(%version, "rendering the feed's stored records (pages are written from the works until then)");
+        }
         let filled = self.store.fill_feed_records(
             &version,
+            stopped,
             |work: &works::Work| work.members.iter().map(|m| m.key().into()).collect(),
             |work, entry, origins| self.renderer.render(work, entry, origins),
         )?;

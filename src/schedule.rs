@@ -180,6 +180,35 @@ impl Scheduler {
         Ok((transition, tombstoned))
     }
 
+    /// Renders the feed's stored records again when they are another version's (a store of an
+    /// earlier essor: 1 M works take minutes), in the background so that the server listens at
+    /// once; feed pages and exports are written from the works meanwhile. Ends early when the
+    /// server stops (and starts over at the next start). Returns once the fill holds `busy`, so
+    /// that a works update asked for afterwards waits for it rather than filling unstoppably.
+    pub async fn fill_feed_records(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let (held, holding) = tokio::sync::oneshot::channel();
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let _one_at_a_time = this.busy.lock().await;
+            let _ = held.send(());
+            let pipeline = this.pipeline.clone();
+            let stop = this.stop.subscribe();
+            let filled = tokio::task::spawn_blocking(move || {
+                pipeline.fill_feed_records_unless(|| *stop.borrow())
+            })
+            .await;
+            match filled {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "feed records not rendered: pages are written from the works")
+                }
+                Err(_) => tracing::error!("rendering the feed records panicked"),
+            }
+        });
+        let _ = holding.await;
+        task
+    }
+
     /// Works, then the index, brought up to date with what the harvests stored; one update at
     /// a time.
     async fn update_works(

@@ -172,3 +172,67 @@ fn listed_records_are_byte_for_byte_the_records_rendered_from_the_works() {
     }
     drop(peer);
 }
+
+/// An essor whose renderer changed opens a store whose records are another version's (1 M works
+/// take minutes to render again): it listens at once and renders them in the background. The
+/// old rows (here garbage a page or an export would show) are never served: pages and exports
+/// are written from the works until the fill ends (held deterministically by the store's unit
+/// test `stored_records_of_another_version_are_not_served_until_filled_again`; this small store
+/// may be filled before the first request). Once rendered, the rows are this version's.
+#[test]
+fn records_of_another_version_are_rendered_again_in_the_background_never_served() {
+    use essor::store::{FeedEntry, RecordKey, RecordOrigin, Store};
+    let workspace = Workspace::new();
+    let records_file = workspace.dir.path().join("records.json");
+    make_records(&records_file, 60, 5);
+    let peer = Peer::pyoai_server(&records_file, 50);
+    workspace.write_source(
+        "hal",
+        &oai_source("HAL (test)", &peer.url("/oai"), "role = \"open-archive\""),
+    );
+    workspace.harvest("hal").success();
+    let current =
+        essor::feed::Renderer::new(&essor::classify::Thesaurus::builtin().unwrap()).version();
+    {
+        let store = Store::open(&workspace.data()).unwrap();
+        assert_eq!(store.feed_records_version().unwrap(), Some(current.clone()));
+        let garbage =
+            |_: &serde_json::Value, _: &FeedEntry, _: &[(RecordKey, Option<RecordOrigin>)]| {
+                ["oai_dc", "oai_dc:gzip", essor::export::CSV_ROW_PREFIX]
+                    .map(|prefix| (prefix, b"STALE ROW".to_vec()))
+                    .to_vec()
+            };
+        let filled = store
+            .fill_feed_records("0:an older essor", || false, |_| Vec::new(), garbage)
+            .unwrap();
+        assert!(filled >= 50, "{filled} works");
+    }
+    let export = |server: &TestApp| server.get("/api/v1/works/export?format=csv").text();
+    let server = spawn_app_with(&workspace, |_| {});
+    let listed = list_records(&server, "oai_dc");
+    assert!(listed.len() >= 50, "{} records", listed.len());
+    assert!(listed.iter().all(|record| !record.contains("STALE")));
+    let csv = export(&server);
+    assert!(!csv.contains("STALE"), "{csv}");
+    drop(server);
+
+    // Rendered again (the server stopped after the fill or during it: then the next start goes
+    // on); the rows are this version's and read the same as the works.
+    let mut rendered = false;
+    for _ in 0..50 {
+        let store = Store::open(&workspace.data()).unwrap();
+        if store.feed_records_version().unwrap() == Some(current.clone()) {
+            rendered = true;
+            break;
+        }
+        drop(store);
+        let server = spawn_app_with(&workspace, |_| {});
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(server);
+    }
+    assert!(rendered, "the feed records were not rendered again");
+    let server = spawn_app_with(&workspace, |_| {});
+    assert_eq!(list_records(&server, "oai_dc"), listed);
+    assert_eq!(export(&server), csv);
+    drop(peer);
+}

@@ -100,7 +100,7 @@ impl Store {
             }
             super::initialise(db, &path)
         })?;
-        Ok(Store { db, path })
+        Ok(Store::from_db(db, path))
     }
 
     /// Reads every row of every table in one snapshot and follows the cross-references: the

@@ -157,7 +157,7 @@ impl Store {
     }
 
     /// `read`: `None` for entries only, `Some(None)` for works, `Some(Some(prefix))` for stored
-    /// records where there are.
+    /// records where there are (works while the stored ones are stale).
     fn read_feed_page<W: DeserializeOwned>(
         &self,
         range: FeedRange<'_>,
@@ -166,6 +166,10 @@ impl Store {
         members: impl Fn(&W) -> Vec<RecordKey>,
         mut visit: impl FnMut(FeedItem<W>, Option<&[u8]>) -> Result<(), StoreError>,
     ) -> Result<bool, StoreError> {
+        let read = match read {
+            Some(Some(_)) if self.feed_records_stale() => Some(None),
+            read => read,
+        };
         let tx = self.db.begin_read()?;
         let feed = tx.open_table(FEED)?;
         let entries = tx.open_table(FEED_ENTRIES)?;

@@ -4,6 +4,8 @@
 //! here; the renderer's version is kept in `meta` so that a store rendered by another version
 //! (or by none: stores older than this table) is filled again ([`Store::fill_feed_records`]).
 
+use std::sync::atomic::Ordering;
+
 use redb::{ReadableDatabase, ReadableTable};
 use serde::de::DeserializeOwned;
 
@@ -78,25 +80,45 @@ impl WorksTx<'_> {
 }
 
 impl Store {
+    /// Says which renderer version the caller writes the feed records with; returns whether
+    /// the stored ones are that version's. Until [`Store::fill_feed_records`] has rendered them
+    /// again, feed pages and exports ignore the stored records and are written from the works
+    /// (slower, never stale), so a server can listen while it fills them.
+    pub fn expect_feed_records_version(&self, version: &str) -> Result<bool, StoreError> {
+        let current = self.feed_records_version()?.as_deref() == Some(version);
+        self.stale_feed_records.store(!current, Ordering::Release);
+        Ok(current)
+    }
+
+    /// Whether reads ignore the stored feed records (see above).
+    pub fn feed_records_stale(&self) -> bool {
+        self.stale_feed_records.load(Ordering::Acquire)
+    }
+
     /// Renders and stores the feed records of every live work unless the store says they were
     /// rendered by `version` already (stores older than the table, or rendered by another
     /// version of the renderer); returns how many works were rendered. Slice by slice, in the
     /// feed's order (the list of all works), so that packed rows fill their blocks: works read
     /// and rendered from a snapshot, each row written only if its work has not moved since (the
-    /// works stage, running beside, writes its own).
+    /// works stage, running beside, writes its own). Checks `stopped` before each slice: a fill
+    /// stopped early keeps the old version's mark and starts again at the next fill.
     pub fn fill_feed_records<W: DeserializeOwned>(
         &self,
         version: &str,
+        stopped: impl Fn() -> bool,
         members: impl Fn(&W) -> Vec<RecordKey>,
         render: impl Fn(&W, &FeedEntry, &[(RecordKey, Option<RecordOrigin>)]) -> RenderedRecords,
     ) -> Result<u64, StoreError> {
-        if self.feed_records_version()?.as_deref() == Some(version) {
+        if self.expect_feed_records_version(version)? {
             return Ok(0);
         }
         let mut after: Option<(u64, u64)> = None;
         let mut rendered = 0;
         let mut first = true;
         loop {
+            if stopped() {
+                return Ok(rendered);
+            }
             let mut slice: Vec<(String, (u64, u64), RenderedRecords)> =
                 Vec::with_capacity(FILL_SLICE);
             let mut read = 0;
@@ -174,6 +196,7 @@ impl Store {
             }
             tx.commit()?;
             if last {
+                self.stale_feed_records.store(false, Ordering::Release);
                 return Ok(rendered);
             }
         }
@@ -187,6 +210,9 @@ impl Store {
         ids: &[impl AsRef<str>],
         prefix: &str,
     ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        if self.feed_records_stale() {
+            return Ok(vec![None; ids.len()]);
+        }
         let tx = self.db.begin_read()?;
         let entries = tx.open_table(FEED_ENTRIES)?;
         let rendered = tx.open_table(FEED_RECORDS)?;

@@ -79,12 +79,24 @@ const CACHE_BYTES: usize = 16 * 1024 * 1024;
 pub struct Store {
     db: open::OpenDb,
     path: PathBuf,
+    /// Set while the stored feed records are another renderer version's than the one the
+    /// caller writes ([`Store::expect_feed_records_version`]): reads then ignore them, so that
+    /// the server serves from the works while it renders them again in the background.
+    stale_feed_records: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         Store::open_with_cache(data_dir, CACHE_BYTES)
+    }
+
+    fn from_db(db: open::OpenDb, path: PathBuf) -> Store {
+        Store {
+            db,
+            path,
+            stale_feed_records: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     /// The store's file in `data_dir`.
@@ -101,7 +113,7 @@ impl Store {
         })?;
         let path = data_dir.join(STORE_FILE);
         let db = open::open_db(&path, cache_bytes, |db| initialise(db, &path))?;
-        Ok(Store { db, path })
+        Ok(Store::from_db(db, path))
     }
 
     pub fn path(&self) -> &Path {

@@ -469,7 +469,12 @@ fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() 
         }
     };
     let filled = store
-        .fill_feed_records("v1", |_: &serde_json::Value| Vec::new(), render("v1"))
+        .fill_feed_records(
+            "v1",
+            || false,
+            |_: &serde_json::Value| Vec::new(),
+            render("v1"),
+        )
         .unwrap();
     assert_eq!(filled, 2);
     assert_eq!(store.feed_records_version().unwrap().as_deref(), Some("v1"));
@@ -480,7 +485,12 @@ fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() 
     );
     // Once per version.
     let again = store
-        .fill_feed_records("v1", |_: &serde_json::Value| Vec::new(), render("v1"))
+        .fill_feed_records(
+            "v1",
+            || false,
+            |_: &serde_json::Value| Vec::new(),
+            render("v1"),
+        )
         .unwrap();
     assert_eq!(again, 0);
 
@@ -528,8 +538,70 @@ fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() 
     assert_eq!(read(&store), vec![stored("fresh w1", "w1"), work("w2")]);
     // Another version renders every live work again.
     let filled = store
-        .fill_feed_records("v2", |_: &serde_json::Value| Vec::new(), render("v2"))
+        .fill_feed_records(
+            "v2",
+            || false,
+            |_: &serde_json::Value| Vec::new(),
+            render("v2"),
+        )
         .unwrap();
     assert_eq!(filled, 1);
     assert_eq!(read(&store), vec![stored("v2 w1", "w1"), work("w2")]);
+}
+
+#[test]
+fn stored_records_of_another_version_are_not_served_until_filled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    move_in_feed(&store, "w1", "2026-01-01T00:00:00Z", &["type:a"], None);
+    let render = |version: &'static str| {
+        move |work: &serde_json::Value, _: &FeedEntry, _: &[(RecordKey, Option<RecordOrigin>)]| {
+            let id = work["id"].as_str().unwrap_or_default();
+            vec![
+                ("oai_dc", format!("{version} {id}").into_bytes()),
+                (
+                    crate::export::CSV_ROW_PREFIX,
+                    format!("{version} row").into_bytes(),
+                ),
+            ]
+        }
+    };
+    let no_members = |_: &serde_json::Value| Vec::new();
+    store
+        .fill_feed_records("v1", || false, no_members, render("v1"))
+        .unwrap();
+    let served = |store: &Store| {
+        let page = stored_records(store, "");
+        let row = store
+            .rendered_rows(&["w1"], crate::export::CSV_ROW_PREFIX)
+            .unwrap();
+        (
+            page[0].1.clone(),
+            row[0].clone().map(|r| String::from_utf8(r).unwrap()),
+        )
+    };
+    assert_eq!(
+        served(&store),
+        ("v1 w1".to_owned(), Some("v1 row".to_owned()))
+    );
+
+    // A newer renderer: v1's rows are stale, pages and rows come from the works.
+    assert!(!store.expect_feed_records_version("v2").unwrap());
+    assert_eq!(served(&store), ("work".to_owned(), None));
+    // A fill stopped before its first slice leaves them stale and the version unchanged.
+    let filled = store
+        .fill_feed_records("v2", || true, no_members, render("v2"))
+        .unwrap();
+    assert_eq!(filled, 0);
+    assert_eq!(store.feed_records_version().unwrap().as_deref(), Some("v1"));
+    assert_eq!(served(&store), ("work".to_owned(), None));
+    // Filled to the end: served again, from the new version's rows.
+    store
+        .fill_feed_records("v2", || false, no_members, render("v2"))
+        .unwrap();
+    assert_eq!(
+        served(&store),
+        ("v2 w1".to_owned(), Some("v2 row".to_owned()))
+    );
+    assert!(store.expect_feed_records_version("v2").unwrap());
 }
