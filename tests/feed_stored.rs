@@ -74,17 +74,25 @@ fn walk_headers(server: &TestApp, query: &str) -> (u64, usize) {
     }
 }
 
-#[test]
-fn complete_list_sizes_stay_right_after_works_are_added_and_deleted() {
+/// A workspace whose source `hal` (a pyoai server of `count` generated records in the
+/// workspace's `records.json`, returned to be kept alive) was harvested, works included.
+fn harvested(count: usize, seed: u64) -> (Workspace, Peer) {
     let workspace = Workspace::new();
     let records_file = workspace.dir.path().join("records.json");
-    make_records(&records_file, 60, 5);
+    make_records(&records_file, count, seed);
     let peer = Peer::pyoai_server(&records_file, 50);
     workspace.write_source(
         "hal",
         &oai_source("HAL (test)", &peer.url("/oai"), "role = \"open-archive\""),
     );
     workspace.harvest("hal").success();
+    (workspace, peer)
+}
+
+#[test]
+fn complete_list_sizes_stay_right_after_works_are_added_and_deleted() {
+    let (workspace, peer) = harvested(60, 5);
+    let records_file = workspace.dir.path().join("records.json");
     let server = spawn_app_with(&workspace, |settings| settings.feed.page_size = 10);
     let all = "verb=ListIdentifiers&metadataPrefix=oai_dc";
     let dated = "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2000-01-01";
@@ -139,15 +147,7 @@ fn complete_list_sizes_stay_right_after_works_are_added_and_deleted() {
 
 #[test]
 fn listed_records_are_byte_for_byte_the_records_rendered_from_the_works() {
-    let workspace = Workspace::new();
-    let records_file = workspace.dir.path().join("records.json");
-    make_records(&records_file, 90, 11);
-    let peer = Peer::pyoai_server(&records_file, 50);
-    workspace.write_source(
-        "hal",
-        &oai_source("HAL (test)", &peer.url("/oai"), "role = \"open-archive\""),
-    );
-    workspace.harvest("hal").success();
+    let (workspace, peer) = harvested(90, 11);
     // Not the default identifier: the stored records leave it as a hole.
     let server = spawn_app_with(&workspace, |settings| {
         settings.feed.page_size = 25;
@@ -182,15 +182,7 @@ fn listed_records_are_byte_for_byte_the_records_rendered_from_the_works() {
 #[test]
 fn records_of_another_version_are_rendered_again_in_the_background_never_served() {
     use essor::store::{FeedEntry, RecordKey, RecordOrigin, Store};
-    let workspace = Workspace::new();
-    let records_file = workspace.dir.path().join("records.json");
-    make_records(&records_file, 60, 5);
-    let peer = Peer::pyoai_server(&records_file, 50);
-    workspace.write_source(
-        "hal",
-        &oai_source("HAL (test)", &peer.url("/oai"), "role = \"open-archive\""),
-    );
-    workspace.harvest("hal").success();
+    let (workspace, peer) = harvested(60, 5);
     let current =
         essor::feed::Renderer::new(&essor::classify::Thesaurus::builtin().unwrap()).version();
     {
