@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
-use tantivy::{DocSet, Searcher, TERMINATED};
+use tantivy::Searcher;
 
 use super::collector::{Collected, PageCollector, PageFruit};
 use super::columns::Columns;
@@ -16,8 +16,9 @@ use super::query::{SearchQuery, build};
 use super::sample::Sample;
 use super::{Index, MAX_LIMIT, SearchError};
 
-/// Matches counted one by one before the rest are estimated (unless an exact total is asked).
-pub const COUNT_EXACT_UP_TO: u64 = 10_000;
+/// Matches counted one by one before the rest are estimated (unless an exact total is asked):
+/// the cost of a total is bounded by about this many matches walked (see `count`).
+pub const COUNT_EXACT_UP_TO: u64 = 1_000;
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -221,9 +222,14 @@ fn cursor(sort: Sort, last: &Collected) -> String {
 }
 
 /// The matches of `query`: exactly without a budget or when that is free (tantivy's count,
-/// which skips scoring and reads document frequencies where it can), else counted one by one up to `budget` and then
-/// extrapolated over the documents not walked (ids are not ordered by content, so the matches
-/// seen are a fair sample). Returns (total, exact).
+/// which skips scoring and reads document frequencies where it can), else walked up to `budget`
+/// matches spread over the whole index (`sample.rs`): exact when there are no more, else
+/// estimated from the windows walked. Returns (total, exact).
+///
+/// The bound is what `track_total_hits` is to Elasticsearch: walking the first 10,000 matches
+/// was 15–17% of the REST mix's CPU at 1 M works (a phrase's positions checked at each one);
+/// the spread walk also estimates better than the first matches did (documents follow the
+/// order of harvests).
 fn count(
     searcher: &Searcher,
     query: &dyn Query,
@@ -235,29 +241,8 @@ fn count(
     if let Some(total) = free_count(searcher, query)? {
         return Ok((total, true));
     }
-    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-    let readers = searcher.segment_readers();
-    let all_docs: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
-    let (mut counted, mut walked) = (0u64, 0u64);
-    for reader in readers {
-        let alive = reader.alive_bitset();
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                counted += 1;
-                if counted >= budget.max(1) {
-                    walked += u64::from(doc) + 1;
-                    let rest = all_docs.saturating_sub(walked);
-                    let estimate = counted + (counted as f64 * rest as f64 / walked as f64) as u64;
-                    return Ok((estimate.min(searcher.num_docs()), false));
-                }
-            }
-            doc = scorer.advance();
-        }
-        walked += u64::from(reader.max_doc());
-    }
-    Ok((counted, true))
+    let sample = Sample::walk(searcher, query, budget)?;
+    Ok((sample.total, sample.exact))
 }
 
 /// The matches of one word alone, or of no words: tantivy counts each segment's matches from its
