@@ -5,9 +5,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 use tantivy::Searcher;
+use tantivy::query::{AllQuery, EnableScoring, Query, TermQuery};
 
+use super::by_year::Years;
 use super::collector::{Collected, PageCollector, PageFruit};
 use super::columns::Columns;
 use super::cursor::{Cursor, Sort};
@@ -78,6 +79,8 @@ impl Index {
                 after: after.map(|c| (c.rank, c.id)),
                 limit,
                 columns: self.columns.clone(),
+                years: years(search),
+                by_year_from: self.by_year_from,
             };
             searcher.search(&query, &collector)?
         };
@@ -141,6 +144,8 @@ impl Index {
         self.columns.keep_only(&searcher);
         Ok(Ids {
             columns: self.columns.clone(),
+            years: years(search),
+            by_year_from: self.by_year_from,
             searcher,
             query,
             sort: search.sort,
@@ -163,6 +168,8 @@ pub struct Ids {
     columns: Arc<Columns>,
     query: Box<dyn Query>,
     sort: Sort,
+    years: Years,
+    by_year_from: u32,
     after: Option<(u64, String)>,
     batch_size: usize,
     batch: VecDeque<String>,
@@ -184,6 +191,8 @@ impl Iterator for Ids {
             after: self.after.take(),
             limit: self.batch_size,
             columns: self.columns.clone(),
+            years: self.years,
+            by_year_from: self.by_year_from,
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
             Ok(fruit) => fruit,
@@ -196,6 +205,14 @@ impl Iterator for Ids {
         self.after = fruit.hits.last().map(|last| (last.rank, last.id.clone()));
         self.batch = fruit.hits.into_iter().map(|hit| hit.id).collect();
         self.batch.pop_front().map(Ok)
+    }
+}
+
+/// The years `search`'s filters allow.
+fn years(search: &SearchQuery) -> Years {
+    Years {
+        from: search.filters.year_from.map(i64::from),
+        to: search.filters.year_to.map(i64::from),
     }
 }
 
