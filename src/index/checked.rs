@@ -101,7 +101,15 @@ impl CheckedQuery {
     ) -> Box<dyn Query> {
         if query.downcast_ref::<AllQuery>().is_some() {
             // No words: nothing to prune by, every match scores the same; tantivy's
-            // intersection of the filters, the rarest leading, is the walk.
+            // intersection of the filters, the rarest leading, is the walk. The year range
+            // is a check of that walk's matches when other filters lead it: as a range
+            // query's document set (fast-field backed) it scanned its column forward at every
+            // seek (`type=doctoral-thesis&year_from=2022&year_to=2022`, 18,000 matches, cost
+            // as much as walking 325,000).
+            if !filters.is_empty() && years.is_some() {
+                let lead = CheckedQuery::split(query, phrase_field, filters, None);
+                return CheckedQuery::build(lead, Vec::new(), years);
+            }
             filters.extend(years.map(|years| years.query()));
             if filters.is_empty() {
                 return query;
