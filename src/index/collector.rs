@@ -21,6 +21,7 @@ use tantivy::{
     DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError, index::SegmentId,
 };
 
+use super::by_id;
 use super::by_year::{self, Years};
 use super::columns::Columns;
 use super::cursor::Sort;
@@ -42,8 +43,8 @@ pub struct Collected {
 #[derive(Debug, Default)]
 pub struct PageFruit {
     /// Every match of the query, when the collection visited them all (date orders of few
-    /// matches); `None` when block-max pruning skipped some (relevance) or a date order was
-    /// walked year by year (`by_year.rs`).
+    /// matches, or any page that never filled in any segment); `None` when block-max pruning
+    /// skipped some (relevance) or the matches were taken in an order of their own.
     pub total: Option<u64>,
     /// Whether more matches follow the page.
     pub more: bool,
@@ -63,6 +64,9 @@ pub struct PageCollector {
     /// Matches in a segment from which a date order is walked year by year
     /// ([`by_year::BY_YEAR_FROM`]; tests walk every segment so).
     pub by_year_from: u32,
+    /// Whether every match scores the same (no words): by relevance, the page is then the
+    /// matches of smallest id, walked in id order (`by_id.rs`).
+    pub constant_score: bool,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -101,8 +105,9 @@ pub struct SegmentPage {
     keep: usize,
     heap: BinaryHeap<Candidate>,
     total: u64,
-    /// Whether `total` is every match of the segment (false when walked year by year).
-    counted_all: bool,
+    /// Whether the matches were taken in an order of their own (`by_year.rs`, `by_id.rs`), which
+    /// stops once the page is full and skips what comes before the cursor.
+    ordered_walk: bool,
 }
 
 pub struct SegmentFruit {
@@ -157,7 +162,7 @@ impl Collector for PageCollector {
             keep,
             heap: BinaryHeap::with_capacity(keep.min(10_001)),
             total: 0,
-            counted_all: true,
+            ordered_walk: false,
         })
     }
 
@@ -185,7 +190,7 @@ impl Collector for PageCollector {
                 self.by_year_from,
                 &mut page,
             )? {
-                page.counted_all = false;
+                page.ordered_walk = true;
                 return Ok(page.harvest());
             }
             let alive = reader.alive_bitset();
@@ -196,6 +201,10 @@ impl Collector for PageCollector {
                     }
                 }
             })?;
+            return Ok(page.harvest());
+        }
+        if self.constant_score && by_id::walk(weight, reader, &self.columns, &mut page)? {
+            page.ordered_walk = true;
             return Ok(page.harvest());
         }
         let alive = reader.alive_bitset();
@@ -260,7 +269,7 @@ impl Collector for PageCollector {
         let more = hits.len() > self.limit;
         hits.truncate(self.limit);
         Ok(PageFruit {
-            total: (self.sort != Sort::Relevance && counted_all).then_some(total),
+            total: counted_all.then_some(total),
             more,
             hits,
         })
@@ -272,6 +281,34 @@ impl SegmentPage {
     /// than the worst kept to enter.
     pub(super) fn is_full(&self) -> bool {
         self.heap.len() >= self.keep
+    }
+
+    /// Whether every match of the segment was handed over (and so counted): by date over every
+    /// match; by relevance when the page never filled, since pruning starts only then (a
+    /// search of few matches needs no count walk); in an order of its own when it never stopped
+    /// early nor skipped to the cursor.
+    fn counted_all(&self) -> bool {
+        if self.ordered_walk {
+            !self.is_full() && self.after.is_none()
+        } else {
+            self.sort != Sort::Relevance || !self.is_full()
+        }
+    }
+
+    /// How many matches the page keeps (`limit + 1`).
+    pub(super) fn keep(&self) -> usize {
+        self.keep
+    }
+
+    /// The cursor within this segment: its rank and the first id ordinal after its id.
+    pub(super) fn after(&self) -> Option<(u64, u64)> {
+        self.after
+    }
+
+    /// Forgets what was collected (a walk given up, to be done otherwise).
+    pub(super) fn clear(&mut self) {
+        self.heap.clear();
+        self.total = 0;
     }
 
     /// Whether a match of this rank comes before the cursor (and so is not on the page).
@@ -330,6 +367,7 @@ impl SegmentCollector for SegmentPage {
     }
 
     fn harvest(self) -> Self::Fruit {
+        let counted_all = self.counted_all();
         let hits = self
             .heap
             .into_sorted_vec()
@@ -350,7 +388,7 @@ impl SegmentCollector for SegmentPage {
             segment: self.segment,
             segment_id: self.segment_id,
             total: self.total,
-            counted_all: self.counted_all,
+            counted_all,
             hits,
             ids: self.ids,
         })

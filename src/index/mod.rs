@@ -6,6 +6,7 @@
 //! that keeps the matches strictly after it: every match is returned exactly once however deep
 //! the paging, at the cost of one pass over the matches per page.
 
+mod by_id;
 mod by_year;
 mod checked;
 mod collector;

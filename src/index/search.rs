@@ -81,6 +81,7 @@ impl Index {
                 columns: self.columns.clone(),
                 years: years(search),
                 by_year_from: self.by_year_from,
+                constant_score: without_words(search),
             };
             searcher.search(&query, &collector)?
         };
@@ -146,6 +147,7 @@ impl Index {
             columns: self.columns.clone(),
             years: years(search),
             by_year_from: self.by_year_from,
+            constant_score: without_words(search),
             searcher,
             query,
             sort: search.sort,
@@ -170,6 +172,7 @@ pub struct Ids {
     sort: Sort,
     years: Years,
     by_year_from: u32,
+    constant_score: bool,
     after: Option<(u64, String)>,
     batch_size: usize,
     batch: VecDeque<String>,
@@ -193,6 +196,7 @@ impl Iterator for Ids {
             columns: self.columns.clone(),
             years: self.years,
             by_year_from: self.by_year_from,
+            constant_score: self.constant_score,
         };
         let fruit = match self.searcher.search(&self.query, &collector) {
             Ok(fruit) => fruit,
@@ -206,6 +210,12 @@ impl Iterator for Ids {
         self.batch = fruit.hits.into_iter().map(|hit| hit.id).collect();
         self.batch.pop_front().map(Ok)
     }
+}
+
+/// Whether `search` has no words: every match then scores the same (`query::build` makes it
+/// the filters' intersection, or every work).
+fn without_words(search: &SearchQuery) -> bool {
+    search.q.as_deref().is_none_or(|q| q.trim().is_empty())
 }
 
 /// The years `search`'s filters allow.

@@ -827,6 +827,28 @@ fn paging_returns_every_match_once(by_year_from: u32) {
                 },
                 dates.values().filter(|d| **d >= 20_040_000).count(),
             ),
+            // No words: every match scores the same (`by_id.rs` by relevance); a filter leads
+            // and the year range is checked.
+            (
+                None,
+                Filters {
+                    types: vec!["other".to_owned()],
+                    year_from: Some(2004),
+                    ..Filters::default()
+                },
+                dates.values().filter(|d| **d >= 20_040_000).count(),
+            ),
+            (
+                None,
+                Filters {
+                    year_to: Some(2003),
+                    ..Filters::default()
+                },
+                dates
+                    .values()
+                    .filter(|d| **d > 0 && **d < 20_040_000)
+                    .count(),
+            ),
         ] {
             let search = SearchQuery {
                 q: q.map(str::to_owned),
