@@ -101,7 +101,15 @@ impl CheckedQuery {
     ) -> Box<dyn Query> {
         if query.downcast_ref::<AllQuery>().is_some() {
             // No words: nothing to prune by, every match scores the same; tantivy's
-            // intersection of the filters, the rarest leading, is the walk.
+            // intersection of the filters, the rarest leading, is the walk. The year range
+            // is a check of that walk's matches when other filters lead it: as a range
+            // query's document set (fast-field backed) it scanned its column forward at every
+            // seek (`type=doctoral-thesis&year_from=2022&year_to=2022`, 18,000 matches, cost
+            // as much as walking 325,000).
+            if !filters.is_empty() && years.is_some() {
+                let lead = CheckedQuery::split(query, phrase_field, filters, None);
+                return CheckedQuery::build(lead, Vec::new(), years);
+            }
             filters.extend(years.map(|years| years.query()));
             if filters.is_empty() {
                 return query;
@@ -238,9 +246,8 @@ impl Weight for CheckedWeight {
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
         let mut checks = self.checks(reader)?;
-        let rarest = checks.first().map_or(u32::MAX, |check| check.size);
         let lead = self.lead.scorer(reader, 1.0)?;
-        if rarest.saturating_mul(CHECK_LEADS_BELOW) < lead.size_hint() {
+        if leapfrog_pays(lead.size_hint(), &checks, reader.max_doc()) {
             let mut scorer = CheckedScorer::new(lead, checks);
             let mut threshold = threshold;
             let mut doc = scorer.doc();
@@ -265,6 +272,27 @@ impl Weight for CheckedWeight {
                 current
             })
     }
+}
+
+/// Whether the checks together are much rarer than the lead (below 1 in
+/// [`CHECK_LEADS_BELOW`]): the rarest alone, or all of them as if independent. The pruned walk
+/// then hands over nearly every match of the lead (few candidates pass, so the page fills late
+/// and its threshold stays low) and each is checked, while a leapfrog skips the lead forward to
+/// each check's next match. A word with three filters matching nothing (`q=rhedp&type=…&
+/// region=CA-QC&theme=…`) walked the word's 300,000 matches: 15–23 ms at 1 M works.
+fn leapfrog_pays(lead_size: u32, checks: &[Check], max_doc: u32) -> bool {
+    let rarest = checks.first().map_or(u32::MAX, |check| check.size);
+    if rarest.saturating_mul(CHECK_LEADS_BELOW) < lead_size {
+        return true;
+    }
+    let all = f64::from(max_doc.max(1));
+    let together = checks
+        .iter()
+        .filter(|check| matches!(check.source, Source::Scorer(_)))
+        .fold(f64::from(lead_size), |expected, check| {
+            expected * (f64::from(check.size) / all).min(1.0)
+        });
+    together * f64::from(CHECK_LEADS_BELOW) < f64::from(lead_size)
 }
 
 /// One check over a segment, asked about increasing documents.

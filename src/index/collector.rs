@@ -1,8 +1,9 @@
 //! The collector behind cursor paging: keeps the best `limit` matches strictly after the
 //! cursor (and says whether one more follows). By relevance it lets tantivy skip the blocks
 //! of postings that cannot beat the worst kept match (block-max WAND), so a broad query costs
-//! about as much as a narrow one and the matches are not counted; by date it visits every
-//! match, reading the date column, and counts them. Cost per page whatever its depth.
+//! about as much as a narrow one and the matches are not counted; by date it visits the
+//! matches year by year until the page is full (`by_year.rs`), or every match, reading the date
+//! column, and counts them when they are few. Cost per page whatever its depth.
 //!
 //! Within a segment, ids are compared by their fast-field ordinal (the segment's dictionary is
 //! sorted, so ordinal order is id order). Strings are read only once the segments' matches are
@@ -20,6 +21,8 @@ use tantivy::{
     DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError, index::SegmentId,
 };
 
+use super::by_id;
+use super::by_year::{self, Years};
 use super::columns::Columns;
 use super::cursor::Sort;
 use super::schema::names;
@@ -39,8 +42,9 @@ pub struct Collected {
 /// What a page collection gives.
 #[derive(Debug, Default)]
 pub struct PageFruit {
-    /// Every match of the query, when the collection visited them all (date orders); `None`
-    /// when block-max pruning skipped some (relevance).
+    /// Every match of the query, when the collection visited them all (date orders of few
+    /// matches, or any page that never filled in any segment); `None` when block-max pruning
+    /// skipped some (relevance) or the matches were taken in an order of their own.
     pub total: Option<u64>,
     /// Whether more matches follow the page.
     pub more: bool,
@@ -55,6 +59,14 @@ pub struct PageCollector {
     pub limit: usize,
     /// Where the ids of the page are read (once per segment).
     pub columns: Arc<Columns>,
+    /// The years the search's filters allow: a date order walked year by year skips the others.
+    pub years: Years,
+    /// Matches in a segment from which a date order is walked year by year
+    /// ([`by_year::BY_YEAR_FROM`]; tests walk every segment so).
+    pub by_year_from: u32,
+    /// Whether every match scores the same (no words): by relevance, the page is then the
+    /// matches of smallest id, walked in id order (`by_id.rs`).
+    pub constant_score: bool,
 }
 
 /// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
@@ -93,12 +105,16 @@ pub struct SegmentPage {
     keep: usize,
     heap: BinaryHeap<Candidate>,
     total: u64,
+    /// Whether the matches were taken in an order of their own (`by_year.rs`, `by_id.rs`), which
+    /// stops once the page is full and skips what comes before the cursor.
+    ordered_walk: bool,
 }
 
 pub struct SegmentFruit {
     segment: SegmentOrdinal,
     segment_id: SegmentId,
     total: u64,
+    counted_all: bool,
     /// In the segment's order, ids not read yet.
     hits: Vec<Kept>,
     ids: Option<StrColumn>,
@@ -146,6 +162,7 @@ impl Collector for PageCollector {
             keep,
             heap: BinaryHeap::with_capacity(keep.min(10_001)),
             total: 0,
+            ordered_walk: false,
         })
     }
 
@@ -164,6 +181,18 @@ impl Collector for PageCollector {
     ) -> tantivy::Result<tantivy::Result<SegmentFruit>> {
         let mut page = self.for_segment(segment_ord, reader)?;
         if self.sort != Sort::Relevance {
+            if by_year::walk(
+                weight,
+                reader,
+                &self.columns,
+                self.sort,
+                self.years,
+                self.by_year_from,
+                &mut page,
+            )? {
+                page.ordered_walk = true;
+                return Ok(page.harvest());
+            }
             let alive = reader.alive_bitset();
             weight.for_each_no_score(reader, &mut |docs| {
                 for &doc in docs {
@@ -172,6 +201,10 @@ impl Collector for PageCollector {
                     }
                 }
             })?;
+            return Ok(page.harvest());
+        }
+        if self.constant_score && by_id::walk(weight, reader, &self.columns, &mut page)? {
+            page.ordered_walk = true;
             return Ok(page.harvest());
         }
         let alive = reader.alive_bitset();
@@ -191,11 +224,13 @@ impl Collector for PageCollector {
         fruits: Vec<tantivy::Result<SegmentFruit>>,
     ) -> tantivy::Result<PageFruit> {
         let mut total = 0;
+        let mut counted_all = true;
         let mut hits = Vec::new();
         let mut columns = Vec::new();
         for fruit in fruits {
             let fruit = fruit?;
             total += fruit.total;
+            counted_all &= fruit.counted_all;
             hits.extend(fruit.hits);
             columns.push((fruit.segment, fruit.segment_id, fruit.ids));
         }
@@ -234,7 +269,7 @@ impl Collector for PageCollector {
         let more = hits.len() > self.limit;
         hits.truncate(self.limit);
         Ok(PageFruit {
-            total: (self.sort != Sort::Relevance).then_some(total),
+            total: counted_all.then_some(total),
             more,
             hits,
         })
@@ -242,6 +277,45 @@ impl Collector for PageCollector {
 }
 
 impl SegmentPage {
+    /// Whether the page (and the one match beyond it) is kept: a later match must rank better
+    /// than the worst kept to enter.
+    pub(super) fn is_full(&self) -> bool {
+        self.heap.len() >= self.keep
+    }
+
+    /// Whether every match of the segment was handed over (and so counted): by date over every
+    /// match; by relevance when the page never filled, since pruning starts only then (a
+    /// search of few matches needs no count walk); in an order of its own when it never stopped
+    /// early nor skipped to the cursor.
+    fn counted_all(&self) -> bool {
+        if self.ordered_walk {
+            !self.is_full() && self.after.is_none()
+        } else {
+            self.sort != Sort::Relevance || !self.is_full()
+        }
+    }
+
+    /// How many matches the page keeps (`limit + 1`).
+    pub(super) fn keep(&self) -> usize {
+        self.keep
+    }
+
+    /// The cursor within this segment: its rank and the first id ordinal after its id.
+    pub(super) fn after(&self) -> Option<(u64, u64)> {
+        self.after
+    }
+
+    /// Forgets what was collected (a walk given up, to be done otherwise).
+    pub(super) fn clear(&mut self) {
+        self.heap.clear();
+        self.total = 0;
+    }
+
+    /// Whether a match of this rank comes before the cursor (and so is not on the page).
+    pub(super) fn before_cursor(&self, rank: u64) -> bool {
+        self.after.is_some_and(|(after, _)| rank < after)
+    }
+
     /// The score a match must exceed to enter the full heap: just below the worst kept one's,
     /// since an equal score with a smaller id still enters.
     fn threshold(&self) -> Score {
@@ -293,6 +367,7 @@ impl SegmentCollector for SegmentPage {
     }
 
     fn harvest(self) -> Self::Fruit {
+        let counted_all = self.counted_all();
         let hits = self
             .heap
             .into_sorted_vec()
@@ -313,6 +388,7 @@ impl SegmentCollector for SegmentPage {
             segment: self.segment,
             segment_id: self.segment_id,
             total: self.total,
+            counted_all,
             hits,
             ids: self.ids,
         })

@@ -13,12 +13,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::fastfield::FastFieldReaders;
 use tantivy::index::SegmentId;
-use tantivy::{Searcher, SegmentReader};
+use tantivy::{DocId, Searcher, SegmentReader};
 
 use super::collector::ords_to_strings;
+use super::schema::names;
 
 /// Every term of one column of one segment, in ordinal order.
 pub struct Terms {
@@ -70,6 +71,10 @@ struct Slots {
     by_column: HashMap<(SegmentId, &'static str), Slot>,
     strs: HashMap<(SegmentId, &'static str), Option<StrColumn>>,
     i64s: HashMap<(SegmentId, &'static str), Column<i64>>,
+    /// Each segment's documents in id order (`Columns::by_id`).
+    by_id: HashMap<SegmentId, Arc<Vec<DocId>>>,
+    /// Each segment's documents without a year (`Columns::undated`).
+    undated: HashMap<SegmentId, Arc<Vec<DocId>>>,
     /// The searcher generation the slots were last pruned for.
     generation: Option<u64>,
 }
@@ -94,6 +99,8 @@ impl Columns {
             .retain(|(segment, _), _| live.contains(segment));
         slots.strs.retain(|(segment, _), _| live.contains(segment));
         slots.i64s.retain(|(segment, _), _| live.contains(segment));
+        slots.undated.retain(|segment, _| live.contains(segment));
+        slots.by_id.retain(|segment, _| live.contains(segment));
         slots.generation = Some(generation);
     }
 
@@ -119,6 +126,55 @@ impl Columns {
             |slots| &mut slots.i64s,
             |fast| fast.i64(field),
         )
+    }
+
+    /// The documents of a segment in the order of their ids (deleted ones included), for the
+    /// searches without words (`by_id.rs`): read once per segment from the id column (a
+    /// million documents: 4 MB). `None` when the segment has no id column.
+    pub fn by_id(&self, reader: &SegmentReader) -> tantivy::Result<Option<Arc<Vec<DocId>>>> {
+        let key = reader.segment_id();
+        if let Ok(slots) = self.slots.lock()
+            && let Some(docs) = slots.by_id.get(&key)
+        {
+            return Ok(Some(docs.clone()));
+        }
+        let Some(ids) = self.str(reader, names::ID)? else {
+            return Ok(None);
+        };
+        let ords = ids.ords();
+        let mut by_ord: Vec<(u64, DocId)> = (0..reader.max_doc())
+            .filter_map(|doc| ords.first(doc).map(|ord| (ord, doc)))
+            .collect();
+        by_ord.sort_unstable();
+        let docs = Arc::new(by_ord.into_iter().map(|(_, doc)| doc).collect::<Vec<_>>());
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.by_id.insert(key, docs.clone());
+        }
+        Ok(Some(docs))
+    }
+
+    /// The documents of a segment without a year (works without a date), in order: a date
+    /// order walked year by year reads them as one more "year" (`by_year.rs`). Read once per
+    /// segment from the year column; none when every document has a year.
+    pub fn undated(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Vec<DocId>>> {
+        let key = reader.segment_id();
+        if let Ok(slots) = self.slots.lock()
+            && let Some(docs) = slots.undated.get(&key)
+        {
+            return Ok(docs.clone());
+        }
+        let docs = match reader.fast_fields().column_opt::<i64>(names::YEAR)? {
+            Some(years) if years.get_cardinality() == Cardinality::Full => Vec::new(),
+            Some(years) => (0..reader.max_doc())
+                .filter(|&doc| years.first(doc).is_none())
+                .collect(),
+            None => (0..reader.max_doc()).collect(),
+        };
+        let docs = Arc::new(docs);
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.undated.insert(key, docs.clone());
+        }
+        Ok(docs)
     }
 
     /// A column kept in `kept`, or opened by `open` and kept.

@@ -6,6 +6,8 @@
 //! that keeps the matches strictly after it: every match is returned exactly once however deep
 //! the paging, at the cost of one pass over the matches per page.
 
+mod by_id;
+mod by_year;
 mod checked;
 mod collector;
 mod cursor;
@@ -86,6 +88,9 @@ pub struct Index {
     writing: Mutex<()>,
     /// The ids and facet values of the segments searched, read once per segment.
     columns: Arc<columns::Columns>,
+    /// Matches in a segment from which a date order is walked year by year
+    /// ([`by_year::BY_YEAR_FROM`]; tests lower it to walk every segment so).
+    by_year_from: u32,
 }
 
 /// Written beside the index: the schema version it was built with.
@@ -138,6 +143,7 @@ impl Index {
             parser,
             writing: Mutex::new(()),
             columns: Arc::default(),
+            by_year_from: by_year::BY_YEAR_FROM,
         })
     }
 

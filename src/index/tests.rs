@@ -733,7 +733,7 @@ fn totals_beyond_the_budget_are_estimated_unless_exact_is_asked() {
     search.exact_total = true;
     let exact = index.search_counting_up_to(&search, 20).expect("search");
     assert_eq!((exact.total, exact.total_exact), (100, true));
-    // Facets and date orders count every match anyway.
+    // Facets count every match, and so do date orders of few matches (walked whole).
     search.exact_total = false;
     search.facets = vec![Facet::Type];
     let with_facets = index.search_counting_up_to(&search, 20).expect("search");
@@ -783,9 +783,21 @@ fn all_pages(index: &Index, mut search: SearchQuery) -> (Vec<Hit>, u64) {
 
 #[test]
 fn cursor_paging_returns_every_match_once_in_each_order() {
+    paging_returns_every_match_once(by_year::BY_YEAR_FROM);
+}
+
+/// Date orders walked year by year (`by_year.rs`), works without a date among them: the same
+/// pages, in the same order, as the walk over every match.
+#[test]
+fn date_orders_walked_year_by_year_page_the_same() {
+    paging_returns_every_match_once(0);
+}
+
+fn paging_returns_every_match_once(by_year_from: u32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("store");
-    let index = Index::open(&dir.path().join("index")).expect("index");
+    let mut index = Index::open(&dir.path().join("index")).expect("index");
+    index.by_year_from = by_year_from;
     // Several updates: several segments, so the cursor is resolved in each.
     let works = many(300);
     for chunk in works.chunks(70) {
@@ -814,6 +826,28 @@ fn cursor_paging_returns_every_match_once_in_each_order() {
                     ..Filters::default()
                 },
                 dates.values().filter(|d| **d >= 20_040_000).count(),
+            ),
+            // No words: every match scores the same (`by_id.rs` by relevance); a filter leads
+            // and the year range is checked.
+            (
+                None,
+                Filters {
+                    types: vec!["other".to_owned()],
+                    year_from: Some(2004),
+                    ..Filters::default()
+                },
+                dates.values().filter(|d| **d >= 20_040_000).count(),
+            ),
+            (
+                None,
+                Filters {
+                    year_to: Some(2003),
+                    ..Filters::default()
+                },
+                dates
+                    .values()
+                    .filter(|d| **d > 0 && **d < 20_040_000)
+                    .count(),
             ),
         ] {
             let search = SearchQuery {

@@ -11,7 +11,7 @@ use crate::index::{Facet, Facets};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorksPage {
     /// Works matching the query and filters, on all pages: counted when `total_exact`, else
-    /// estimated (more than 10,000 matches, sorted by relevance, no facets, no `total=exact`).
+    /// estimated (more than 1,000 matches, no facets, no `total=exact`).
     pub total: u64,
     /// Whether `total` was counted rather than estimated.
     pub total_exact: bool,
