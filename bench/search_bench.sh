@@ -14,7 +14,8 @@
 #    work html_search html_work (see search_queries.py).
 # 4. Export: /api/v1/works/export?format=csv (everything), rows counted by Python's csv module.
 #    BENCH_ONLY=profile instead: bench/search_profile.py sends each request of BENCH_CLASSES
-#    alone (the fastest of 3) and lists the slowest: which requests make the tail.
+#    alone (the fastest of 3) and lists the slowest: which requests make the tail; and the
+#    server's CPU per request of each class (what each class costs the mix).
 # 5. Prints a Markdown table with the load average before/after each run, the server's CPU
 #    seconds and its RSS (VmHWM: the peak over the whole run).
 #
@@ -78,6 +79,7 @@ fi
 if [[ "$ONLY" == profile ]]; then
     log "each request alone (load $(loadavg))"
     python3 "$REPO/bench/search_profile.py" --base "http://$ADDR" --api-key "$KEY" --queries "$WORK/queries" \
+        --server-pid "$PID" \
         ${BENCH_CLASSES:+--classes $BENCH_CLASSES} | tee "$WORK/profile.md"
     log "load after: $(loadavg); server CPU $(cpu_s "$PID") s"
     exit 0

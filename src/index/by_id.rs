@@ -15,6 +15,8 @@ use tantivy::collector::SegmentCollector;
 use tantivy::query::Weight;
 use tantivy::{DocSet, SegmentReader, TERMINATED};
 
+use super::by_year::matching_in;
+
 use super::collector::SegmentPage;
 use super::columns::Columns;
 use super::cursor::Sort;
@@ -75,19 +77,11 @@ pub fn walk(
         if read > 0 {
             query = weight.scorer(reader, 1.0)?;
         }
-        for &doc in &slice {
-            let found = if query.doc() < doc {
-                query.seek(doc)
-            } else {
-                query.doc()
-            };
-            if found == TERMINATED {
-                break;
+        matching_in(&slice, query.as_mut(), &mut |doc, score| {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                page.collect(doc, score);
             }
-            if found == doc && alive.is_none_or(|alive| alive.is_alive(doc)) {
-                page.collect(doc, query.score());
-            }
-        }
+        });
         read += end - at;
         at = end;
         slice_len = slice_len.saturating_mul(4);

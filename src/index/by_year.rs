@@ -13,9 +13,9 @@
 
 use tantivy::collector::SegmentCollector;
 use tantivy::postings::TermInfo;
-use tantivy::query::Weight;
+use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use super::collector::SegmentPage;
 use super::columns::Columns;
@@ -130,19 +130,8 @@ pub fn walk(
                 leapfrog(&mut works, query.as_mut(), &mut each);
             }
             Bucket::Undated => {
-                for &doc in undated.as_deref().map_or(&[][..], Vec::as_slice) {
-                    let found = if query.doc() < doc {
-                        query.seek(doc)
-                    } else {
-                        query.doc()
-                    };
-                    if found == TERMINATED {
-                        break;
-                    }
-                    if found == doc {
-                        each(doc);
-                    }
-                }
+                let docs = undated.as_deref().map_or(&[][..], Vec::as_slice);
+                matching_in(docs, query.as_mut(), &mut |doc, _| each(doc));
             }
         }
         walked_up_to = Some(walked_up_to.map_or(high, |up_to| up_to.max(high)));
@@ -150,23 +139,37 @@ pub fn walk(
     Ok(true)
 }
 
+/// Calls `each` with every document of `docs` (increasing) that `query` matches, and its score.
+pub fn matching_in(docs: &[DocId], query: &mut dyn Scorer, each: &mut dyn FnMut(DocId, Score)) {
+    for &doc in docs {
+        match seek_to(query, doc) {
+            TERMINATED => return,
+            found if found == doc => each(doc, query.score()),
+            _ => {}
+        }
+    }
+}
+
 /// Calls `each` with every document of both `works` and `query`, in order; `works` leads.
 fn leapfrog(works: &mut dyn DocSet, query: &mut dyn DocSet, each: &mut dyn FnMut(DocId)) {
     let mut doc = works.doc();
     while doc != TERMINATED {
-        let found = if query.doc() < doc {
-            query.seek(doc)
-        } else {
-            query.doc()
-        };
-        if found == TERMINATED {
-            return;
+        match seek_to(query, doc) {
+            TERMINATED => return,
+            found if found == doc => {
+                each(doc);
+                doc = works.advance();
+            }
+            found => doc = works.seek(found),
         }
-        if found == doc {
-            each(doc);
-            doc = works.advance();
-        } else {
-            doc = works.seek(found);
-        }
+    }
+}
+
+/// The first match of `query` from `doc` on (`query` is moved only forward).
+fn seek_to(query: &mut dyn DocSet, doc: DocId) -> DocId {
+    if query.doc() < doc {
+        query.seek(doc)
+    } else {
+        query.doc()
     }
 }
