@@ -969,11 +969,33 @@ fn updates_follow_changes_deletions_and_merges() {
     let again = f.index.update(&f.store).expect("update");
     assert_eq!((again.indexed, again.removed), (0, 0));
 
-    // A rebuild gives the same index.
+    // A rebuild gives the same index, in one segment (the updates left several).
+    let segments = |index: &Index| index.reader.searcher().segment_readers().len();
+    assert!(segments(&f.index) > 1, "{} segments", segments(&f.index));
     let rebuilt = f.index.rebuild(&f.store).expect("rebuild");
     assert!(rebuilt.rebuilt);
     assert_eq!(rebuilt.indexed, 3);
     assert_eq!(ids(&f.index, &query("mutuelles")), set(&["w1", "w4"]));
+    assert_eq!(segments(&f.index), 1);
+}
+
+#[test]
+fn segments_merge_into_one_with_the_same_matches() {
+    let f = fixture(&corpus());
+    let more: Vec<Work> = (0..3)
+        .map(|n| work(&format!("m{n}"), "Mutuelles de santé et coopératives"))
+        .collect();
+    write(&f.store, &more);
+    f.index.update(&f.store).expect("update");
+    let segments = |index: &Index| index.reader.searcher().segment_readers().len();
+    assert!(segments(&f.index) >= 2, "{} segments", segments(&f.index));
+    let before = ids(&f.index, &query("mutuelles"));
+    let mut writer = f.index.index.writer(50_000_000).expect("writer");
+    f.index.merge_into_one(&mut writer).expect("merged");
+    writer.wait_merging_threads().expect("merges ended");
+    assert_eq!(segments(&f.index), 1);
+    assert_eq!(ids(&f.index, &query("mutuelles")), before);
+    assert_eq!(f.index.num_works(), 7);
 }
 
 #[test]
