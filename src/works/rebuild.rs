@@ -18,8 +18,8 @@ use crate::store::{RecordKey, Store, StoreError, WorksTx, now_rfc3339};
 const ANALYSE_SLICE: usize = 20_000;
 /// Records whose works are written per transaction (all but the last one not made durable: the
 /// cursor moves, durably, with the last). A slice's works, full analyses and feed records are
-/// held until its transaction ends: 10,000 keeps a fresh build's peak memory where it was at
-/// 20,000 before the works were rendered on all cores.
+/// held until its transaction ends: at 10,000 a fresh build of 100,000 records peaks at 305–319
+/// MiB, against 433–441 at 20,000 before the works were rendered on all cores (488 after).
 const WRITE_SLICE: usize = 10_000;
 
 /// Whether the store has no works yet, so that [`rebuild`] may build them all at once.
