@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use essor::app::{self, CheckOutcome, IndexCheck};
+use essor::store::TableSize;
 
 pub fn check(data: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let outcome = app::check(data)?;
@@ -32,6 +33,22 @@ fn describe(outcome: &CheckOutcome) -> String {
         text.push_str(&format!(
             "  {table}: {}\n",
             report.rows.get(table).copied().unwrap_or(0)
+        ));
+    }
+    let mut sizes: Vec<_> = report.sizes.iter().collect();
+    let total = |size: &TableSize| size.stored_bytes + size.metadata_bytes + size.fragmented_bytes;
+    sizes.sort_by_key(|(_, size)| std::cmp::Reverse(total(size)));
+    text.push_str("  table sizes (MiB in the file; of it keys and values; per row):\n");
+    for (table, size) in sizes.iter().filter(|(_, size)| size.leaf_pages > 0) {
+        let rows = report.rows.get(table.as_str()).copied().unwrap_or(0);
+        text.push_str(&format!(
+            "    {table}: {:.1} MiB; {:.1} MiB stored{}\n",
+            total(size) as f64 / 1048576.0,
+            size.stored_bytes as f64 / 1048576.0,
+            size.stored_bytes
+                .checked_div(rows)
+                .map(|per_row| format!(", {per_row} B per row"))
+                .unwrap_or_default()
         ));
     }
     let (live, deleted) = report.works;

@@ -57,6 +57,50 @@ pub struct CheckReport {
     pub problems: Vec<Problem>,
     /// Every problem found, listed or not.
     pub problem_count: u64,
+    /// What each table takes in the file (redb's own figures), by table name: where the
+    /// store's bytes go.
+    pub sizes: BTreeMap<String, TableSize>,
+}
+
+/// A table's share of the store file, from redb's `TableStats`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableSize {
+    /// Keys and values as inserted, without the tree's overhead.
+    pub stored_bytes: u64,
+    /// Branch pages' keys and other metadata.
+    pub metadata_bytes: u64,
+    /// Unused space in the table's pages.
+    pub fragmented_bytes: u64,
+    pub leaf_pages: u64,
+    pub branch_pages: u64,
+}
+
+impl From<redb::TableStats> for TableSize {
+    fn from(stats: redb::TableStats) -> TableSize {
+        TableSize {
+            stored_bytes: stats.stored_bytes(),
+            metadata_bytes: stats.metadata_bytes(),
+            fragmented_bytes: stats.fragmented_bytes(),
+            leaf_pages: stats.leaf_pages(),
+            branch_pages: stats.branch_pages(),
+        }
+    }
+}
+
+/// Every table's [`TableSize`], multimap tables included.
+fn table_sizes(tx: &redb::ReadTransaction) -> Result<BTreeMap<String, TableSize>, StoreError> {
+    let mut sizes = BTreeMap::new();
+    for handle in tx.list_tables()? {
+        let name = redb::TableHandle::name(&handle).to_owned();
+        let table = tx.open_untyped_table(handle)?;
+        sizes.insert(name, TableSize::from(table.stats()?));
+    }
+    for handle in tx.list_multimap_tables()? {
+        let name = redb::MultimapTableHandle::name(&handle).to_owned();
+        let table = tx.open_untyped_multimap_table(handle)?;
+        sizes.insert(name, TableSize::from(table.stats()?));
+    }
+    Ok(sizes)
 }
 
 impl CheckReport {
@@ -119,6 +163,7 @@ impl Store {
         check_record_work(&tx, &live, &mut report)?;
         check_features::<F>(&tx, &mut report)?;
         check_feed(&tx, &live, &mut report)?;
+        report.sizes = table_sizes(&tx)?;
         Ok(report)
     }
 }

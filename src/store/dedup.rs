@@ -156,6 +156,19 @@ fn block_members(
 }
 
 impl Store {
+    /// Empties the features and the blocking index, in a transaction that is not durable (a
+    /// build from scratch writes them again, in key order, and makes them durable at its end).
+    pub fn clear_dedup_index(&self) -> Result<(), StoreError> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(redb::Durability::None)?;
+        tx.delete_table(RECORD_FEATURES)?;
+        tx.delete_multimap_table(BLOCK_MEMBERS)?;
+        tx.open_table(RECORD_FEATURES)?;
+        tx.open_multimap_table(BLOCK_MEMBERS)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Whether the blocking index predates schema 3 and must be rebuilt
     /// ([`Store::migrate_blocks`]) before the works stage uses it.
     pub fn blocks_need_migration(&self) -> Result<bool, StoreError> {

@@ -49,7 +49,7 @@ impl WorksTx<'_> {
     pub fn put_feed_records(
         &mut self,
         id: &str,
-        records: &[(&'static str, Vec<u8>)],
+        records: RenderedRecords,
     ) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
@@ -62,17 +62,16 @@ impl WorksTx<'_> {
         };
         for (prefix, bytes) in records {
             if !self.feed.rendered_prefixes.iter().any(|p| p == prefix) {
-                self.feed.rendered_prefixes.push((*prefix).to_owned());
+                self.feed.rendered_prefixes.push(prefix.to_owned());
             }
             if read_by_id(prefix) {
                 self.feed
                     .rendered
-                    .insert((*prefix, entry.stamp, entry.sequence), bytes.as_slice())?;
+                    .insert((prefix, entry.stamp, entry.sequence), bytes.as_slice())?;
             } else {
-                self.feed.appended.insert(
-                    ((*prefix).to_owned(), entry.stamp, entry.sequence),
-                    bytes.clone(),
-                );
+                self.feed
+                    .appended
+                    .insert((prefix.to_owned(), entry.stamp, entry.sequence), bytes);
             }
         }
         Ok(())

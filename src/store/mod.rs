@@ -48,7 +48,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 
 pub use backup::{BackupReport, RestoreReport, restore};
 pub use barometer::EditionSaved;
-pub use check::{CheckReport, CheckedWork, Problem as CheckProblem};
+pub use check::{CheckReport, CheckedWork, Problem as CheckProblem, TableSize};
 pub use dedup::{BlockMember, DedupView};
 pub use encode::{PreparedItem, now_rfc3339, prepare_items};
 pub use error::StoreError;

@@ -514,7 +514,7 @@ fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() 
                 "2026-03-01T00:00:00Z",
                 Some(&["type:b".to_owned()]),
             )?;
-            tx.put_feed_records("w1", &[("oai_dc", b"fresh w1".to_vec())])
+            tx.put_feed_records("w1", vec![("oai_dc", b"fresh w1".to_vec())])
         })
         .unwrap();
     assert_eq!(
@@ -532,7 +532,7 @@ fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() 
                 "2026-04-01T00:00:00Z",
                 None,
             )?;
-            tx.put_feed_records("w2", &[])
+            tx.put_feed_records("w2", Vec::new())
         })
         .unwrap();
     assert_eq!(read(&store), vec![stored("fresh w1", "w1"), work("w2")]);

@@ -124,9 +124,70 @@ pub fn write_work(
         && let Some(entry) = tx.feed_entry(&work.id)?
     {
         let origins = tx.origins(work.members.iter().map(|m| m.key().into()).collect())?;
-        tx.put_feed_records(&work.id, &renderer.render(work, &entry, &origins))?;
+        tx.put_feed_records(&work.id, renderer.render(work, &entry, &origins))?;
     }
     Ok(())
+}
+
+/// Writes the feed records of `works` (written already, without them, by [`write_work`]),
+/// rendered on all cores while `meanwhile` writes the transaction's other rows on this thread.
+/// The bulk paths write thousands of works per transaction, and rendering their records (each
+/// format also precompressed by DEFLATE) on the writer thread alone was most of a
+/// fresh build's writing time: 26% of its CPU at 100,000 records.
+pub(super) fn write_feed_records_while<T>(
+    tx: &mut WorksTx<'_>,
+    works: &[Work],
+    renderer: Option<&dyn RecordRenderer>,
+    meanwhile: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let Some(renderer) = renderer else {
+        return meanwhile(tx);
+    };
+    type Job<'w> = (&'w Work, FeedEntry, Vec<(RecordKey, Option<RecordOrigin>)>);
+    let mut jobs: Vec<Job<'_>> = Vec::with_capacity(works.len());
+    for work in works.iter().filter(|work| work.is_live()) {
+        if let Some(entry) = tx.feed_entry(&work.id)? {
+            let origins = tx.origins(work.members.iter().map(|m| m.key().into()).collect())?;
+            jobs.push((work, entry, origins));
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let (result, rendered) = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(work, entry, origins)| tight(renderer.render(work, entry, origins)))
+                        .collect::<Vec<RenderedRecords>>()
+                })
+            })
+            .collect();
+        let result = meanwhile(tx);
+        let mut rendered = Vec::with_capacity(jobs.len());
+        for handle in handles {
+            rendered.extend(handle.join().map_err(|_| {
+                StoreError::corrupt("feed_rendered", "a rendering thread panicked")
+            })?);
+        }
+        Ok::<_, StoreError>((result, rendered))
+    })?;
+    let result = result?;
+    for ((work, _, _), records) in jobs.iter().zip(rendered) {
+        tx.put_feed_records(&work.id, records)?;
+    }
+    Ok(result)
+}
+
+/// `records` with each row's buffer cut to its length: a slice's rows all wait in memory for
+/// the transaction's end, and the renderer's buffers grow by doubling (24 MiB more peak memory
+/// at 100,000 records without this copy).
+fn tight(records: RenderedRecords) -> RenderedRecords {
+    records
+        .into_iter()
+        .map(|(prefix, row)| (prefix, row.as_slice().to_vec()))
+        .collect()
 }
 
 /// How far `merged_into` links are followed (a longer chain means a damaged store).

@@ -46,7 +46,8 @@ pub fn rederive(
         clustering,
         features_in,
         clustered_in,
-    } = cluster_all(store, &all, sources, thesaurus)?;
+        ..
+    } = cluster_all(store, &all, sources, thesaurus, false)?;
     drop(all);
     let old: Vec<Option<&str>> = records
         .iter()
