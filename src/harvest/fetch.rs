@@ -47,12 +47,20 @@ pub struct Fetcher {
 }
 
 /// How a fetched document's decoded text is handed to its parser.
-#[derive(Clone, Copy)]
 enum Parser<T> {
     Borrowed(fn(&str) -> Result<T, ParseError>),
     /// The text itself, not a copy, when the body was clean UTF-8 as received.
     Owned(fn(String) -> Result<T, ParseError>),
 }
+
+// By hand: a derive would ask `T: Copy`, and only the function pointers are copied.
+impl<T> Clone for Parser<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Parser<T> {}
 
 /// A parsed response and the repairs its bytes needed.
 pub struct Fetched<T> {
@@ -169,11 +177,8 @@ impl Fetcher {
         parse: fn(&str) -> Result<T, ParseError>,
         count: &RequestCount,
     ) -> Result<Fetched<T>, HarvestError> {
-        self.with_retries(source, url, count, || {
-            self.attempt(source, url, Parser::Borrowed(parse))
-        })
-        .await
-        .map(|(value, repairs)| Fetched { value, repairs })
+        self.fetch_with(source, url, Parser::Borrowed(parse), count)
+            .await
     }
 
     /// [`Fetcher::fetch`] for a parser that keeps the text (a page queued for parsing): it is
@@ -185,11 +190,20 @@ impl Fetcher {
         parse: fn(String) -> Result<T, ParseError>,
         count: &RequestCount,
     ) -> Result<Fetched<T>, HarvestError> {
-        self.with_retries(source, url, count, || {
-            self.attempt(source, url, Parser::Owned(parse))
-        })
-        .await
-        .map(|(value, repairs)| Fetched { value, repairs })
+        self.fetch_with(source, url, Parser::Owned(parse), count)
+            .await
+    }
+
+    async fn fetch_with<T: Send + 'static>(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        parse: Parser<T>,
+        count: &RequestCount,
+    ) -> Result<Fetched<T>, HarvestError> {
+        self.with_retries(source, url, count, || self.attempt(source, url, parse))
+            .await
+            .map(|(value, repairs)| Fetched { value, repairs })
     }
 
     /// GETs a file (a CSV, a ZIP) whole, as bytes, with the same politeness and retries; only a
