@@ -8,26 +8,27 @@ use tokio::task::JoinHandle;
 
 use super::HarvestError;
 use crate::oai::{self, Page, ParseError};
-use crate::store::{Checkpoint, PreparedItem, RunCounters, Store, prepare_items};
+use crate::store::{Checkpoint, RunCounters, Store, UnpackedItems, serialise_items};
 
 /// A fsync at least this often (and at the end of a run): a crash loses at most this much
 /// work, and never consistency.
 const DURABLE_EVERY_PAGES: u64 = 64;
 const DURABLE_EVERY: Duration = Duration::from_secs(5);
 
-/// A parsed page with its items ready for the store. Parsing and preparing run together on a
-/// blocking thread, so the store's single writer only inserts.
+/// A parsed page with its items ready for the store but for compression. Parsing and
+/// serialising run together on a parsing thread; the records are compressed by the write, on
+/// the store's writer thread, which waited for the parser half the time otherwise.
 #[derive(Debug, Default)]
 pub(super) struct ReadyPage {
     /// The page without its items (token, errors, responseDate).
     pub page: Page,
-    pub items: Vec<PreparedItem>,
+    pub items: UnpackedItems,
 }
 
 /// Parses a page and prepares its items, the CPU-bound work done off the async threads.
 pub(super) fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
     let mut page = oai::parse_page(text)?;
-    let items = prepare_items(&page.items);
+    let items = serialise_items(&page.items);
     page.items = Vec::new();
     Ok(ReadyPage { page, items })
 }
@@ -69,7 +70,8 @@ impl Committer {
         let store = self.store.clone();
         let source = self.source.clone();
         self.pending = Some(tokio::task::spawn_blocking(move || {
-            let counters = store.commit_page(&source, &page.items, &mut checkpoint, durable)?;
+            let items = page.items.pack();
+            let counters = store.commit_page(&source, &items, &mut checkpoint, durable)?;
             Ok((counters, checkpoint))
         }));
     }

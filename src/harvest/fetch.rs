@@ -6,9 +6,10 @@
 //! its body cannot be parsed (truncated, an HTML maintenance page served with 200): real
 //! repositories recover from those on a retry more often than not.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,7 +40,27 @@ pub struct Fetcher {
     guarded: reqwest::Client,
     /// host → (requests per second, limiter).
     limiters: Mutex<HashMap<String, (f64, Arc<DefaultDirectRateLimiter>)>>,
+    /// The size of the last document body read, in bytes: the next one's buffer is reserved at
+    /// about that size, since a list's pages are alike, instead of doubling from a few KiB
+    /// (each doubling a fresh block the kernel zeroes, and a copy).
+    last_body_bytes: AtomicUsize,
 }
+
+/// How a fetched document's decoded text is handed to its parser.
+enum Parser<T> {
+    Borrowed(fn(&str) -> Result<T, ParseError>),
+    /// The text itself, not a copy, when the body was clean UTF-8 as received.
+    Owned(fn(String) -> Result<T, ParseError>),
+}
+
+// By hand: a derive would ask `T: Copy`, and only the function pointers are copied.
+impl<T> Clone for Parser<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Parser<T> {}
 
 /// A parsed response and the repairs its bytes needed.
 pub struct Fetched<T> {
@@ -109,6 +130,7 @@ impl Fetcher {
             client,
             guarded: untrusted_client(network)?,
             limiters: Mutex::new(HashMap::new()),
+            last_body_bytes: AtomicUsize::new(0),
         })
     }
 
@@ -153,6 +175,30 @@ impl Fetcher {
         source: &Source,
         url: &url::Url,
         parse: fn(&str) -> Result<T, ParseError>,
+        count: &RequestCount,
+    ) -> Result<Fetched<T>, HarvestError> {
+        self.fetch_with(source, url, Parser::Borrowed(parse), count)
+            .await
+    }
+
+    /// [`Fetcher::fetch`] for a parser that keeps the text (a page queued for parsing): it is
+    /// given the decoded text itself rather than a copy.
+    pub async fn fetch_text<T: Send + 'static>(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        parse: fn(String) -> Result<T, ParseError>,
+        count: &RequestCount,
+    ) -> Result<Fetched<T>, HarvestError> {
+        self.fetch_with(source, url, Parser::Owned(parse), count)
+            .await
+    }
+
+    async fn fetch_with<T: Send + 'static>(
+        &self,
+        source: &Source,
+        url: &url::Url,
+        parse: Parser<T>,
         count: &RequestCount,
     ) -> Result<Fetched<T>, HarvestError> {
         self.with_retries(source, url, count, || self.attempt(source, url, parse))
@@ -302,7 +348,7 @@ impl Fetcher {
             etag: header(ETAG),
             last_modified: header(LAST_MODIFIED),
         };
-        match read_body(response, MAX_FILE_BYTES).await {
+        match read_body(response, MAX_FILE_BYTES, 0).await {
             Ok(body) => Attempt::Done(Conditional::Fresh { body, validators }, Vec::new()),
             Err(BodyError::TooLarge) => Attempt::Fatal(HarvestError::TooLarge {
                 url: url.to_string(),
@@ -319,7 +365,7 @@ impl Fetcher {
         &self,
         source: &Source,
         url: &url::Url,
-        parse: fn(&str) -> Result<T, ParseError>,
+        parse: Parser<T>,
     ) -> Attempt<T> {
         let response = match self
             .client_for(source)
@@ -347,8 +393,13 @@ impl Fetcher {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(charset_of);
-        let body = match read_body(response, xml::MAX_DOCUMENT_BYTES).await {
-            Ok(body) => body,
+        let expected = self.last_body_bytes.load(Ordering::Relaxed);
+        let body = match read_body(response, xml::MAX_DOCUMENT_BYTES, expected + expected / 8).await
+        {
+            Ok(body) => {
+                self.last_body_bytes.store(body.len(), Ordering::Relaxed);
+                body
+            }
             Err(BodyError::TooLarge) => {
                 return Attempt::Fatal(HarvestError::TooLarge {
                     url: url.to_string(),
@@ -370,8 +421,24 @@ impl Fetcher {
         }
         let parsed = tokio::task::spawn_blocking(move || {
             let decoded = xml::decode(&body, charset.as_deref()).map_err(|e| e.to_string())?;
-            let value = parse(&decoded.text).map_err(|e| e.to_string())?;
-            Ok::<_, String>((value, decoded.repairs))
+            let repairs = decoded.repairs;
+            let value = match parse {
+                Parser::Borrowed(parse) => parse(&decoded.text),
+                Parser::Owned(parse) => {
+                    let whole_body =
+                        matches!(&decoded.text, Cow::Borrowed(text) if text.len() == body.len());
+                    let text = if whole_body {
+                        drop(decoded.text);
+                        // Valid: it was just decoded as it stands.
+                        String::from_utf8(body).map_err(|e| e.to_string())?
+                    } else {
+                        decoded.text.into_owned()
+                    };
+                    parse(text)
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            Ok::<_, String>((value, repairs))
         })
         .await
         .unwrap_or_else(|join_error| Err(format!("parser task failed: {join_error}")));
@@ -406,14 +473,23 @@ enum BodyError {
 
 /// Reads a response body as it arrives (decompressed), refusing it past `limit` bytes: a
 /// source cannot make the harvester hold more than that, whatever it sends or claims.
-async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+/// `expected` bytes are reserved at once (the size a response of its kind usually has; 0 when
+/// unknown), or the declared length when the response gives one.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+    expected: usize,
+) -> Result<Vec<u8>, BodyError> {
     if response
         .content_length()
         .is_some_and(|length| length > limit as u64)
     {
         return Err(BodyError::TooLarge);
     }
-    let mut body = Vec::new();
+    let declared = response
+        .content_length()
+        .map_or(0, |length| length as usize);
+    let mut body = Vec::with_capacity(declared.max(expected).min(limit));
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
         if body.len() + chunk.len() > limit {
             return Err(BodyError::TooLarge);

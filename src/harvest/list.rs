@@ -42,12 +42,10 @@ struct CheckedPage {
 /// The checks that decide whether a response must be fetched again: an HTML page, or a
 /// document that does not end with `</OAI-PMH>` (truncated). The full parse comes later, off
 /// the fetch path.
-fn check_page(text: &str) -> Result<CheckedPage, ParseError> {
-    oai::check_envelope(text)?;
-    Ok(CheckedPage {
-        text: text.to_owned(),
-        token: oai::scan_resumption_token(text),
-    })
+fn check_page(text: String) -> Result<CheckedPage, ParseError> {
+    oai::check_envelope(&text)?;
+    let token = oai::scan_resumption_token(&text);
+    Ok(CheckedPage { text, token })
 }
 
 impl Harvest {
@@ -270,7 +268,7 @@ impl Chain {
             let mut url = Some(first);
             while let Some(current) = url.take() {
                 let (page, next_token) = match fetcher
-                    .fetch(&source, &current, check_page, &count)
+                    .fetch_text(&source, &current, check_page, &count)
                     .await
                 {
                     Ok(fetched) => {

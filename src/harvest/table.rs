@@ -18,7 +18,7 @@ use crate::csv::{NamedRow, Table};
 use crate::map::{RowValues, map_row, modified_date};
 use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
 use crate::source::{CsvEndpoint, Location, Source};
-use crate::store::prepare_items;
+use crate::store::serialise_items;
 
 /// A row with its id through the source's mapping: a record, or a reject with the reason.
 pub(super) fn mapped_item(
@@ -122,7 +122,7 @@ impl Harvest {
             position += chunk.len();
             let page = ReadyPage {
                 page: Default::default(),
-                items: prepare_items(chunk),
+                items: serialise_items(chunk),
             };
             let next = Position {
                 set_index: 0,
@@ -166,7 +166,7 @@ impl Harvest {
                 .collect();
             let page = ReadyPage {
                 page: Default::default(),
-                items: prepare_items(&deletions),
+                items: serialise_items(&deletions),
             };
             let next = Position {
                 set_index: 0,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::RecordType;
 use crate::xml::Element;
+use crate::xml::flat::FlatField;
 
 pub const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 pub const DCTERMS_NS: &str = "http://purl.org/dc/terms/";
@@ -165,67 +166,69 @@ fn map_dublin_core_children(parent: &Element, record: &mut Record) {
             continue;
         }
         let Some(value) = clean(child) else { continue };
-        match child.name.as_ref() {
-            "title" => push_unique(
-                &mut record.titles,
-                LangText {
-                    value,
-                    lang: child.lang().map(str::to_owned),
-                },
-            ),
-            "alternative" => push_unique(
-                &mut record.alternative_titles,
-                LangText {
-                    value,
-                    lang: child.lang().map(str::to_owned),
-                },
-            ),
-            "creator" => push_unique(
-                &mut record.creators,
-                Agent {
-                    name: value,
-                    role: None,
-                    id: None,
-                },
-            ),
-            "contributor" => push_unique(
-                &mut record.contributors,
-                Agent {
-                    name: value,
-                    role: None,
-                    id: None,
-                },
-            ),
-            "subject" => push_unique(
-                &mut record.subjects,
-                LangText {
-                    value,
-                    lang: child.lang().map(str::to_owned),
-                },
-            ),
-            "description" | "abstract" => push_unique(
-                &mut record.abstracts,
-                LangText {
-                    value,
-                    lang: child.lang().map(str::to_owned),
-                },
-            ),
-            "publisher" => push_unique(&mut record.publishers, value),
-            "date" | "issued" | "created" | "dateAccepted" | "available" => {
-                push_unique(&mut record.dates, value)
-            }
-            "type" => push_unique(&mut record.types, value),
-            "format" | "medium" | "extent" => push_unique(&mut record.formats, value),
-            "identifier" => push_unique(&mut record.identifiers, value),
-            "language" => push_unique(&mut record.languages, value),
-            "rights" | "accessRights" | "license" => push_unique(&mut record.rights, value),
-            "relation" | "isPartOf" | "hasVersion" | "isVersionOf" => {
-                push_unique(&mut record.relations, value)
-            }
-            "source" => push_unique(&mut record.sources, value),
-            "coverage" | "spatial" | "temporal" => push_unique(&mut record.coverage, value),
-            _ => {}
+        map_dublin_core_value(record, &child.name, child.lang(), value);
+    }
+}
+
+/// Maps an oai_dc root read flat ([`crate::xml::flat`]: its children all leaves), as
+/// [`map_metadata`] maps the same element read as a tree: the same fields, by the same code.
+pub fn map_flat_dublin_core(fields: &[FlatField<'_>]) -> Result<(&'static str, Record), MapError> {
+    let mut record = Record::default();
+    for field in fields {
+        if field.namespace != DC_NS && field.namespace != DCTERMS_NS {
+            continue;
         }
+        let value = crate::xml::tree::collapse_whitespace(&field.text);
+        if value.is_empty() {
+            continue;
+        }
+        map_dublin_core_value(&mut record, &field.name, field.lang.as_deref(), value);
+    }
+    if record.titles.is_empty() {
+        return Err(MapError::NoTitle { format: "oai_dc" });
+    }
+    Ok(("oai_dc", record))
+}
+
+/// Whether a metadata root is one [`map_flat_dublin_core`] maps (the crosswalk
+/// [`map_metadata`] picks for it is oai_dc's).
+pub fn is_dublin_core_root(namespace: &str, name: &str) -> bool {
+    name == "dc" && (namespace == oai_dc::NAMESPACE || namespace == DC_NS)
+}
+
+/// One Dublin Core element's value (whitespace collapsed, not empty), by its local name.
+fn map_dublin_core_value(record: &mut Record, name: &str, lang: Option<&str>, value: String) {
+    let lang_text = |value| LangText {
+        value,
+        lang: lang.map(str::to_owned),
+    };
+    let agent = |name| Agent {
+        name,
+        role: None,
+        id: None,
+    };
+    match name {
+        "title" => push_unique(&mut record.titles, lang_text(value)),
+        "alternative" => push_unique(&mut record.alternative_titles, lang_text(value)),
+        "creator" => push_unique(&mut record.creators, agent(value)),
+        "contributor" => push_unique(&mut record.contributors, agent(value)),
+        "subject" => push_unique(&mut record.subjects, lang_text(value)),
+        "description" | "abstract" => push_unique(&mut record.abstracts, lang_text(value)),
+        "publisher" => push_unique(&mut record.publishers, value),
+        "date" | "issued" | "created" | "dateAccepted" | "available" => {
+            push_unique(&mut record.dates, value)
+        }
+        "type" => push_unique(&mut record.types, value),
+        "format" | "medium" | "extent" => push_unique(&mut record.formats, value),
+        "identifier" => push_unique(&mut record.identifiers, value),
+        "language" => push_unique(&mut record.languages, value),
+        "rights" | "accessRights" | "license" => push_unique(&mut record.rights, value),
+        "relation" | "isPartOf" | "hasVersion" | "isVersionOf" => {
+            push_unique(&mut record.relations, value)
+        }
+        "source" => push_unique(&mut record.sources, value),
+        "coverage" | "spatial" | "temporal" => push_unique(&mut record.coverage, value),
+        _ => {}
     }
 }
 

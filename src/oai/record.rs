@@ -8,6 +8,7 @@ use quick_xml::events::{BytesStart, Event};
 use super::envelope::{ParseError, collect_declarations, read_text, skip};
 use super::protocol::{Datestamp, OAI_NS};
 use crate::map::{self, Record};
+use crate::xml::flat::{FlatField, read_flat_children};
 use crate::xml::tree::{self, Element, TreeError, next_event, syntax};
 
 /// A `<record>` larger than this is rejected: real ones, TEF with its METS wrapper included,
@@ -103,7 +104,7 @@ pub(super) fn read_record<'i>(
 ) -> Result<PageItem, ParseError> {
     let mut header = Header::default();
     let mut saw_header = false;
-    let mut metadata: Option<Result<(Element<'i>, String), String>> = None;
+    let mut metadata: Option<Result<(Metadata<'i>, String), String>> = None;
     loop {
         let (namespace, event, position) = next_event(reader)?;
         let in_oai = namespace == OAI_NS;
@@ -186,7 +187,11 @@ pub(super) fn read_record<'i>(
         Some(Err(reason)) => return Ok(reject(&header, reason)),
         Some(Ok(found)) => found,
     };
-    match map::map_metadata(&root) {
+    let mapped = match &root {
+        Metadata::Tree(root) => map::map_metadata(root),
+        Metadata::Flat(fields) => map::map_flat_dublin_core(fields),
+    };
+    match mapped {
         Ok((format, record)) => Ok(PageItem::Record(HarvestedRecord {
             identifier,
             datestamp,
@@ -229,13 +234,21 @@ fn read_header(reader: &mut NsReader<&[u8]>, header: &mut Header) -> Result<(), 
     }
 }
 
-/// Reads the content of `<metadata>`: exactly one element, returned as a tree and as raw XML.
+/// A record's metadata element as read: a tree for the crosswalks, or the fields of a flat
+/// Dublin Core element read without one ([`crate::xml::flat`], the common case).
+enum Metadata<'i> {
+    Tree(Element<'i>),
+    Flat(Vec<FlatField<'i>>),
+}
+
+/// Reads the content of `<metadata>`: exactly one element, returned as read (a tree or flat
+/// fields) and as raw XML.
 fn read_metadata<'i>(
     reader: &mut NsReader<&'i [u8]>,
     text: &'i str,
     declarations: &[(String, String)],
-) -> Result<Result<(Element<'i>, String), String>, ParseError> {
-    let mut found: Option<(Element<'i>, String)> = None;
+) -> Result<Result<(Metadata<'i>, String), String>, ParseError> {
+    let mut found: Option<(Metadata<'i>, String)> = None;
     loop {
         let (namespace, event, position) = next_event(reader)?;
         let (start, is_empty) = match event {
@@ -252,19 +265,40 @@ fn read_metadata<'i>(
             collect_declarations(&start, &mut own);
             own
         };
-        let element = match tree::read_element(reader, text, &start, namespace, is_empty) {
-            Ok(element) => element,
-            // The reader is past the element: the record is refused, its page goes on.
-            Err(TreeError::TooDeep) => {
-                skip_to_metadata_end(reader)?;
-                return Ok(Err(TreeError::TooDeep.to_string()));
+        let flat = if found.is_none()
+            && !is_empty
+            && map::is_dublin_core_root(&namespace, start.local_name().into_inner())
+        {
+            // Read again as a tree, from here, when it is not flat.
+            let before = reader.clone();
+            match read_flat_children(reader, text, &start, MAX_FIELD_BYTES)? {
+                Some(fields) => Some(fields),
+                None => {
+                    *reader = before;
+                    None
+                }
             }
-            Err(error) => return Err(error.into()),
+        } else {
+            None
         };
-        if let Some(reason) = oversized_field(&element) {
-            skip_to_metadata_end(reader)?;
-            return Ok(Err(reason));
-        }
+        let element = match flat {
+            Some(fields) => Metadata::Flat(fields),
+            None => match tree::read_element(reader, text, &start, namespace, is_empty) {
+                Ok(element) => {
+                    if let Some(reason) = oversized_field(&element) {
+                        skip_to_metadata_end(reader)?;
+                        return Ok(Err(reason));
+                    }
+                    Metadata::Tree(element)
+                }
+                // The reader is past the element: the record is refused, its page goes on.
+                Err(TreeError::TooDeep) => {
+                    skip_to_metadata_end(reader)?;
+                    return Ok(Err(TreeError::TooDeep.to_string()));
+                }
+                Err(error) => return Err(error.into()),
+            },
+        };
         let end = reader.buffer_position() as usize;
         let slice = text.get(position as usize..end).unwrap_or_default();
         if found.is_none() {

@@ -288,6 +288,40 @@ fn every_fixture_is_handled_without_panic() {
     );
 }
 
+/// oai_dc records are mapped without an element tree when flat (`xml::flat`): on every
+/// fixture, each record maps as its stored XML does through the tree (issue 17).
+#[test]
+fn records_read_flat_map_as_their_tree_does() {
+    let dir = fixtures_dir().join("oai");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(decoded) = xml::decode(&bytes, None) else {
+            continue;
+        };
+        let Ok(page) = parse_page(&decoded.text) else {
+            continue;
+        };
+        for record in records(&page) {
+            let (Some(raw), Some(mapped)) = (&record.raw, &record.record) else {
+                continue;
+            };
+            let (format, remapped) = crate::map::map_raw(raw).unwrap();
+            assert_eq!(Some(format), record.format, "{}", path.display());
+            assert_eq!(
+                &remapped,
+                mapped,
+                "{}: {}",
+                path.display(),
+                record.identifier
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 100, "only {compared} records compared");
+}
+
 #[test]
 fn metadata_inheriting_envelope_namespaces_is_stored_standalone() {
     let text = r#"<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/">

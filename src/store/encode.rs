@@ -17,7 +17,8 @@ pub enum PreparedItem {
         deleted: bool,
         /// What the repository sent, hashed: equal hashes mean nothing changed.
         hash: u64,
-        /// LZ4 of [u32 header length][JSON header][raw XML].
+        /// LZ4 of [u32 header length][JSON header][raw XML], its plain length prepended (those
+        /// plain bytes themselves in [`UnpackedItems`]).
         blob: Vec<u8>,
         /// (datestamp, format, stored at): what provenance needs, kept apart so that the feed
         /// does not decompress the record to name it.
@@ -38,8 +39,35 @@ pub fn now_rfc3339() -> String {
 
 /// Serialises, hashes and compresses a page's items.
 pub fn prepare_items(items: &[PageItem]) -> Vec<PreparedItem> {
+    serialise_items(items).pack()
+}
+
+/// A page's items serialised and hashed, their records not yet compressed: the harvest
+/// compresses them on the store's writer thread, just before the write ([`UnpackedItems::pack`]).
+///
+/// Why: compressing was a quarter of the parsing thread's CPU, and that thread set the pace of
+/// a harvest while the writer waited for it half the time (BENCHMARKS.md, issue 17).
+#[derive(Debug, Default)]
+pub struct UnpackedItems(Vec<PreparedItem>);
+
+impl UnpackedItems {
+    /// The items ready to write: each record's plain bytes compressed as
+    /// [`PreparedItem::Record::blob`] says.
+    pub fn pack(self) -> Vec<PreparedItem> {
+        let mut items = self.0;
+        for item in &mut items {
+            if let PreparedItem::Record { blob, .. } = item {
+                *blob = PACKING.with_borrow_mut(|packing| packing.compress(blob));
+            }
+        }
+        items
+    }
+}
+
+/// Serialises and hashes a page's items; records are compressed by [`UnpackedItems::pack`].
+pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
     let now = now_rfc3339();
-    items
+    let items = items
         .iter()
         .map(|item| match item {
             PageItem::Record(harvested) => {
@@ -55,10 +83,7 @@ pub fn prepare_items(items: &[PageItem]) -> Vec<PreparedItem> {
                     identifier: harvested.identifier.clone(),
                     deleted: harvested.deleted,
                     hash: record_hash(harvested),
-                    blob: pack_record(
-                        &to_json(&header),
-                        harvested.raw.as_deref().unwrap_or_default(),
-                    ),
+                    blob: plain_record(&header, harvested.raw.as_deref().unwrap_or_default()),
                     origin: (
                         harvested.datestamp.clone(),
                         harvested.format.unwrap_or_default().to_owned(),
@@ -80,7 +105,8 @@ pub fn prepare_items(items: &[PageItem]) -> Vec<PreparedItem> {
                 }
             }
         })
-        .collect()
+        .collect();
+    UnpackedItems(items)
 }
 
 /// The JSON part of a stored record.
@@ -98,13 +124,61 @@ pub(super) struct RecordHeader<R> {
     pub stored_at: String,
 }
 
-/// Packs a record's header and raw XML into one compressed blob.
-fn pack_record(header: &[u8], raw: &str) -> Vec<u8> {
-    let mut plain = Vec::with_capacity(4 + header.len() + raw.len());
-    plain.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    plain.extend_from_slice(header);
+/// A record's header and raw XML as one plain value, [u32 header length][JSON header][raw
+/// XML], which [`Packing::compress`] turns into the stored blob.
+fn plain_record<H: Serialize>(header: &H, raw: &str) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(4 + 2 * raw.len() + 256);
+    plain.extend_from_slice(&[0; 4]);
+    // Serialising our own plain structs into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut plain, header);
+    let header_length = (plain.len() - 4) as u32;
+    plain[..4].copy_from_slice(&header_length.to_le_bytes());
     plain.extend_from_slice(raw.as_bytes());
-    lz4_flex::compress_prepend_size(&plain)
+    plain
+}
+
+/// Packs a record's header and raw XML into one compressed blob.
+#[cfg(test)]
+fn pack_record<H: Serialize>(header: &H, raw: &str) -> Vec<u8> {
+    let plain = plain_record(header, raw);
+    PACKING.with_borrow_mut(|packing| packing.compress(&plain))
+}
+
+thread_local! {
+    /// Each writing thread's compression buffer and table, reused record after record:
+    /// allocating (and zeroing) them per record cost more than the copy they save.
+    static PACKING: std::cell::RefCell<Packing> = std::cell::RefCell::new(Packing::default());
+}
+
+#[derive(Default)]
+struct Packing {
+    compressed: Vec<u8>,
+    table: lz4_flex::block::CompressTable,
+}
+
+impl Packing {
+    /// LZ4 of `plain`, its length prepended: what `lz4_flex::compress_prepend_size` writes, so
+    /// readers see the same bytes.
+    fn compress(&mut self, plain: &[u8]) -> Vec<u8> {
+        let bound = lz4_flex::block::get_maximum_output_size(plain.len());
+        if self.compressed.len() < bound {
+            self.compressed.resize(bound, 0);
+        }
+        match lz4_flex::block::compress_into_with_table(
+            plain,
+            &mut self.compressed,
+            &mut self.table,
+        ) {
+            Ok(length) => {
+                let mut blob = Vec::with_capacity(4 + length);
+                blob.extend_from_slice(&(plain.len() as u32).to_le_bytes());
+                blob.extend_from_slice(&self.compressed[..length]);
+                blob
+            }
+            // Not reached: the buffer has the bound's size.
+            Err(_) => lz4_flex::compress_prepend_size(plain),
+        }
+    }
 }
 
 pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
@@ -283,6 +357,38 @@ mod tests {
         nested: Vec<Vec<String>>,
         #[serde(default)]
         flag: bool,
+    }
+
+    #[test]
+    fn packed_records_read_back_as_written_with_lz4_prepend_size() {
+        let header = RecordHeader::<Record> {
+            datestamp: "2024-01-02".into(),
+            deleted: false,
+            format: Some("oai_dc".into()),
+            sets: vec!["a".into()],
+            record: Some(Record {
+                titles: vec![crate::map::LangText {
+                    value: "Économie sociale".into(),
+                    lang: Some("fr".into()),
+                }],
+                ..Record::default()
+            }),
+            stored_at: "2024-01-03T00:00:00Z".into(),
+        };
+        let raw = "<dc>Économie sociale</dc>".repeat(50);
+        // Twice: the second record reuses the first one's buffers and table.
+        for _ in 0..2 {
+            let blob = pack_record(&header, &raw);
+            let mut plain = (to_json(&header).len() as u32).to_le_bytes().to_vec();
+            plain.extend_from_slice(&to_json(&header));
+            plain.extend_from_slice(raw.as_bytes());
+            assert_eq!(lz4_flex::decompress_size_prepended(&blob).unwrap(), plain);
+            let (read, read_raw) = unpack_record(&blob).unwrap();
+            assert_eq!(
+                (read.record, read_raw),
+                (header.record.clone(), raw.clone())
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! XML plumbing shared by the harvester and the crosswalks: byte-level repair and decoding
-//! ([`decode`]) and a small namespace-resolved element tree ([`tree`]).
+//! ([`decode`]), a small namespace-resolved element tree ([`tree`]), and the tree-less reading
+//! of a flat metadata element ([`flat`]).
 
 pub mod decode;
+pub mod flat;
 pub mod tree;
 
 pub use decode::{DecodeError, Decoded, MAX_DOCUMENT_BYTES, Repair, decode};

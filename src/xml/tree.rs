@@ -299,7 +299,7 @@ fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
 
 /// The same text as `part`, with the lifetime of `document` when `part` lies inside it
 /// (the slice reader hands out names that borrow from the document, behind a shorter lifetime).
-fn within<'i>(document: &'i str, part: &str) -> Cow<'i, str> {
+pub(crate) fn within<'i>(document: &'i str, part: &str) -> Cow<'i, str> {
     let start = (part.as_ptr() as usize).wrapping_sub(document.as_ptr() as usize);
     match document.get(start..start.wrapping_add(part.len())) {
         Some(inside) if inside.as_ptr() == part.as_ptr() => Cow::Borrowed(inside),
