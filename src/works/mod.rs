@@ -120,13 +120,31 @@ pub fn write_work(
         specs.as_deref(),
     )?;
     if let Some(renderer) = renderer
-        && work.is_live()
-        && let Some(entry) = tx.feed_entry(&work.id)?
+        && let Some((entry, origins)) = render_inputs(tx, work)?
     {
-        let origins = tx.origins(work.members.iter().map(|m| m.key().into()).collect())?;
         tx.put_feed_records(&work.id, renderer.render(work, &entry, &origins))?;
     }
     Ok(())
+}
+
+/// The members' records and where each came from (`None`: no longer stored), as the renderer
+/// takes them.
+type Origins = Vec<(RecordKey, Option<RecordOrigin>)>;
+
+/// What rendering the feed records of `work` (written already) reads: its feed entry and its
+/// members' origins; `None` for a work the feed holds no records of (not live).
+fn render_inputs(
+    tx: &WorksTx<'_>,
+    work: &Work,
+) -> Result<Option<(FeedEntry, Origins)>, StoreError> {
+    if !work.is_live() {
+        return Ok(None);
+    }
+    let Some(entry) = tx.feed_entry(&work.id)? else {
+        return Ok(None);
+    };
+    let origins = tx.origins(work.members.iter().map(|m| m.key().into()).collect())?;
+    Ok(Some((entry, origins)))
 }
 
 /// Writes the feed records of `works` (written already, without them, by [`write_work`]),
@@ -143,11 +161,10 @@ pub(super) fn write_feed_records_while<T>(
     let Some(renderer) = renderer else {
         return meanwhile(tx);
     };
-    type Job<'w> = (&'w Work, FeedEntry, Vec<(RecordKey, Option<RecordOrigin>)>);
+    type Job<'w> = (&'w Work, FeedEntry, Origins);
     let mut jobs: Vec<Job<'_>> = Vec::with_capacity(works.len());
-    for work in works.iter().filter(|work| work.is_live()) {
-        if let Some(entry) = tx.feed_entry(&work.id)? {
-            let origins = tx.origins(work.members.iter().map(|m| m.key().into()).collect())?;
+    for work in works {
+        if let Some((entry, origins)) = render_inputs(tx, work)? {
             jobs.push((work, entry, origins));
         }
     }
@@ -182,12 +199,12 @@ pub(super) fn write_feed_records_while<T>(
 
 /// `records` with each row's buffer cut to its length: a slice's rows all wait in memory for
 /// the transaction's end, and the renderer's buffers grow by doubling (24 MiB more peak memory
-/// at 100,000 records without this copy).
-fn tight(records: RenderedRecords) -> RenderedRecords {
+/// at 100,000 records without it).
+fn tight(mut records: RenderedRecords) -> RenderedRecords {
+    for (_, row) in &mut records {
+        row.shrink_to_fit();
+    }
     records
-        .into_iter()
-        .map(|(prefix, row)| (prefix, row.as_slice().to_vec()))
-        .collect()
 }
 
 /// How far `merged_into` links are followed (a longer chain means a damaged store).
