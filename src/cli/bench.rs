@@ -393,9 +393,10 @@ struct SyntheticWorks {
 
 impl SyntheticWorks {
     const REGIONS: [&str; 6] = ["FR-OCC", "FR-BRE", "FR-IDF", "FR-ARA", "BE-WAL", "CA-QC"];
+    /// Ids of the bundled thesaurus (a test holds it), so the facets show their labels.
     const THEMES: [&str; 4] = [
         "cooperatives",
-        "social-economy",
+        "social-solidarity-economy",
         "mutuals",
         "solidarity-finance",
     ];
@@ -576,4 +577,21 @@ fn barometer_figures(scratch: &Path, count: usize) -> anyhow::Result<()> {
         edition.research.emerging.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SyntheticWorks;
+    use essor::classify::Thesaurus;
+
+    #[test]
+    fn synthetic_themes_are_ids_of_the_bundled_thesaurus() {
+        let thesaurus = Thesaurus::builtin().expect("the bundled thesaurus parses");
+        for id in SyntheticWorks::THEMES {
+            assert!(
+                thesaurus.themes().iter().any(|theme| theme.id == id),
+                "{id} is not a theme of the bundled thesaurus"
+            );
+        }
+    }
 }
