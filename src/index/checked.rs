@@ -24,6 +24,7 @@ use tantivy::{
     DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, TantivyError, Term,
 };
 
+use super::filter_sets::FilterQuery;
 use super::schema::names;
 
 /// A check is "much rarer" than the lead below this fraction of its size: the check then
@@ -100,26 +101,33 @@ impl CheckedQuery {
         years: Option<YearRange>,
     ) -> Box<dyn Query> {
         if query.downcast_ref::<AllQuery>().is_some() {
-            // No words: nothing to prune by, every match scores the same; tantivy's
-            // intersection of the filters, the rarest leading, is the walk. The year range
-            // is a check of that walk's matches when other filters lead it: as a range
-            // query's document set (fast-field backed) it scanned its column forward at every
-            // seek (`type=doctoral-thesis&year_from=2022&year_to=2022`, 18,000 matches, cost
-            // as much as walking 325,000).
-            if !filters.is_empty() && years.is_some() {
-                let lead = CheckedQuery::split(query, phrase_field, filters, None);
-                return CheckedQuery::build(lead, Vec::new(), years);
-            }
-            filters.extend(years.map(|years| years.query()));
+            // No words: nothing to prune by, every match scores the same (1, as `AllQuery`).
+            // The filters' document set (`filter_sets.rs`) leads, and the year range is a
+            // check of its matches: as a range query's document set (fast-field backed) it
+            // scanned its column forward at every seek (`type=doctoral-thesis&year_from=2022&
+            // year_to=2022`, 18,000 matches, cost as much as walking 325,000).
             if filters.is_empty() {
-                return query;
+                let Some(years) = years else {
+                    return query;
+                };
+                let range: Box<dyn Query> = Box::new(ConstScoreQuery::new(years.query(), 0.0));
+                return Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, query),
+                    (Occur::Must, range),
+                ]));
             }
-            let mut clauses = vec![(Occur::Must, query)];
-            clauses.extend(filters.into_iter().map(|filter| {
-                let unscored: Box<dyn Query> = Box::new(ConstScoreQuery::new(filter, 0.0));
-                (Occur::Must, unscored)
-            }));
-            return Box::new(BooleanQuery::new(clauses));
+            let lead: Box<dyn Query> =
+                if filters.len() == 1 && filters[0].downcast_ref::<FilterQuery>().is_some() {
+                    filters.remove(0)
+                } else {
+                    let mut clauses = vec![(Occur::Must, query)];
+                    clauses.extend(filters.into_iter().map(|filter| {
+                        let unscored: Box<dyn Query> = Box::new(ConstScoreQuery::new(filter, 0.0));
+                        (Occur::Must, unscored)
+                    }));
+                    Box::new(BooleanQuery::new(clauses))
+                };
+            return CheckedQuery::build(lead, Vec::new(), years);
         }
         let mut leads = Vec::new();
         let mut checks = filters;
