@@ -513,7 +513,8 @@ fn cpu_seconds() -> f64 {
 /// Replays request lists against a search index alone (`essor bench-queries`): each
 /// `/api/v1/works?…` target read as the REST handler reads it, searched `repeat` times; its
 /// fastest time kept (on a shared machine the least disturbed), then the mean, p50, p99 and
-/// max of those, the `top` slowest requests, and the process's CPU per search. Without the
+/// max of those, the `top` slowest requests with their totals (`~`: estimated), and the
+/// process's CPU per search. Without the
 /// store or HTTP, the index's share of a request is measured on its own, and the index folder
 /// is only read: a server may serve the same data meanwhile.
 pub fn bench_queries(
@@ -533,18 +534,20 @@ pub fn bench_queries(
             let query_string = target.split_once('?').map_or("", |(_, query)| query);
             let search = essor::api::search_of_query_string(query_string)
                 .map_err(|detail| anyhow::anyhow!("{target}: {detail}"))?;
-            let mut best = f64::MAX;
+            let (mut best, mut total) = (f64::MAX, String::new());
             for _ in 0..repeat.max(1) {
                 let started = Instant::now();
-                black_box(index.search(&search)?);
+                let page = black_box(index.search(&search)?);
                 best = best.min(started.elapsed().as_secs_f64() * 1000.0);
                 searches += 1;
+                let about = if page.total_exact { "" } else { "~" };
+                total = format!("{about}{}", page.total);
             }
-            every.push((best, target.to_owned()));
+            every.push((best, target.to_owned(), total));
         }
     }
     let cpu = cpu_seconds() - cpu_before;
-    let mut times: Vec<f64> = every.iter().map(|(time, _)| *time).collect();
+    let mut times: Vec<f64> = every.iter().map(|(time, _, _)| *time).collect();
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((q * times.len() as f64) as usize).min(times.len() - 1)];
     if times.is_empty() {
@@ -561,13 +564,13 @@ pub fn bench_queries(
         cpu * 1000.0 / searches.max(1) as f64,
     );
     every.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (time, target) in every.iter().take(top) {
+    for (time, target, total) in every.iter().take(top) {
         let decoded =
             url::form_urlencoded::parse(target.split_once('?').map_or("", |(_, q)| q).as_bytes())
                 .map(|(key, value)| format!("{key}={value}"))
                 .collect::<Vec<_>>()
                 .join("&");
-        println!("{time:8.3} ms  {decoded}");
+        println!("{time:8.3} ms  {total:>9} matches  {decoded}");
     }
     Ok(ExitCode::SUCCESS)
 }
