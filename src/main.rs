@@ -269,6 +269,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchParse { files } => cli::bench::bench_parse(&files),
         Command::BenchNormalize { dumps, rounds } => cli::bench::bench_normalize(&dumps, rounds),
         Command::BenchSearch { works, keep } => cli::bench::bench_search(works, keep.as_deref()),
+        Command::BenchQueries {
+            index,
+            repeat,
+            top,
+            files,
+        } => cli::bench::bench_queries(&index, repeat, top, &files),
         Command::BenchBarometer { works } => cli::bench::bench_barometer(works),
         Command::DedupEval { file, json, errors } => {
             cli::dedup_eval::dedup_eval(&file, json, errors)

@@ -38,6 +38,15 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use http::Metrics;
 pub use limits::{LimitConfig, Limits};
+
+/// The search a `/api/v1/works` query string asks (`q=…&type=…`), as the REST handler reads it;
+/// the problem's `detail` when it is refused. For `essor bench-queries`, which replays a
+/// benchmark's request lists against the index alone.
+pub fn search_of_query_string(query: &str) -> Result<crate::index::SearchQuery, String> {
+    params::parse(query, false)
+        .map(|params| params.search)
+        .map_err(|problem| problem.detail)
+}
 pub use serve::{HEADER_READ_TIMEOUT, serve, serve_with};
 
 use crate::feed::Feed;

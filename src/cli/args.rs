@@ -162,6 +162,22 @@ pub enum Command {
         #[arg(long)]
         keep: Option<PathBuf>,
     },
+    /// Replay request lists (`/api/v1/works?…` lines, bench/search_queries.py's) against a
+    /// search index alone, no store nor server: each request's time (fastest of `repeat`),
+    /// the slowest, and the CPU per request.
+    #[command(hide = true)]
+    BenchQueries {
+        /// The index folder (`<data>/index`); opened to read only.
+        #[arg(long)]
+        index: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+        /// Files of request targets, one per line.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Measure building a barometer edition over synthetic works.
     #[command(hide = true)]
     BenchBarometer {

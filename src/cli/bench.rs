@@ -1,7 +1,8 @@
 //! The hidden `essor bench-*` commands: figures for BENCHMARKS.md, kept out of `cargo test`
 //! (they assert nothing and want a release build): `bench-parse` (page parsing against raw
 //! quick-xml), `bench-normalize` (normalisation and thesaurus classification over the sample
-//! dumps), `bench-search` (index build and search latency over synthetic works).
+//! dumps), `bench-search` (index build and search latency over synthetic works), `bench-queries`
+//! (a benchmark's request lists replayed against a search index alone).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -508,6 +509,71 @@ fn cpu_seconds() -> f64 {
     ticks(11)
         .zip(ticks(12))
         .map_or(0.0, |(user, system)| (user + system) / 100.0)
+}
+
+/// Replays request lists against a search index alone (`essor bench-queries`): each
+/// `/api/v1/works?…` target read as the REST handler reads it, searched `repeat` times; its
+/// fastest time kept (on a shared machine the least disturbed), then the mean, p50, p99 and
+/// max of those, the `top` slowest requests with their totals (`~`: estimated), and the
+/// process's CPU per search. Without the
+/// store or HTTP, the index's share of a request is measured on its own, and the index folder
+/// is only read: a server may serve the same data meanwhile.
+pub fn bench_queries(
+    index_dir: &Path,
+    repeat: usize,
+    top: usize,
+    files: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let index = Index::open(index_dir)?;
+    let mut every = Vec::new();
+    let cpu_before = cpu_seconds();
+    let mut searches = 0usize;
+    for file in files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        for target in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
+            let query_string = target.split_once('?').map_or("", |(_, query)| query);
+            let search = essor::api::search_of_query_string(query_string)
+                .map_err(|detail| anyhow::anyhow!("{target}: {detail}"))?;
+            let (mut best, mut total) = (f64::MAX, String::new());
+            for _ in 0..repeat.max(1) {
+                let started = Instant::now();
+                let page = black_box(index.search(&search)?);
+                best = best.min(started.elapsed().as_secs_f64() * 1000.0);
+                searches += 1;
+                let about = if page.total_exact { "" } else { "~" };
+                total = format!("{about}{}", page.total);
+            }
+            every.push((best, target.to_owned(), total));
+        }
+    }
+    let cpu = cpu_seconds() - cpu_before;
+    let mut times: Vec<f64> = every.iter().map(|(time, _, _)| *time).collect();
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((q * times.len() as f64) as usize).min(times.len() - 1)];
+    if times.is_empty() {
+        anyhow::bail!("no request in the files");
+    }
+    println!(
+        "{} requests: mean {:.3} ms, p50 {:.3}, p90 {:.3}, p99 {:.3}, max {:.3}; CPU {:.3} ms a search",
+        times.len(),
+        times.iter().sum::<f64>() / times.len() as f64,
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        times[times.len() - 1],
+        cpu * 1000.0 / searches.max(1) as f64,
+    );
+    every.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (time, target, total) in every.iter().take(top) {
+        let decoded =
+            url::form_urlencoded::parse(target.split_once('?').map_or("", |(_, q)| q).as_bytes())
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect::<Vec<_>>()
+                .join("&");
+        println!("{time:8.3} ms  {total:>9} matches  {decoded}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Builds the barometer's edition 2026-S1 over `count` synthetic works (dated by month across

@@ -24,6 +24,7 @@ use tantivy::{
     DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, TantivyError, Term,
 };
 
+use super::filter_sets::FilterQuery;
 use super::schema::names;
 
 /// A check is "much rarer" than the lead below this fraction of its size: the check then
@@ -100,26 +101,33 @@ impl CheckedQuery {
         years: Option<YearRange>,
     ) -> Box<dyn Query> {
         if query.downcast_ref::<AllQuery>().is_some() {
-            // No words: nothing to prune by, every match scores the same; tantivy's
-            // intersection of the filters, the rarest leading, is the walk. The year range
-            // is a check of that walk's matches when other filters lead it: as a range
-            // query's document set (fast-field backed) it scanned its column forward at every
-            // seek (`type=doctoral-thesis&year_from=2022&year_to=2022`, 18,000 matches, cost
-            // as much as walking 325,000).
-            if !filters.is_empty() && years.is_some() {
-                let lead = CheckedQuery::split(query, phrase_field, filters, None);
-                return CheckedQuery::build(lead, Vec::new(), years);
-            }
-            filters.extend(years.map(|years| years.query()));
+            // No words: nothing to prune by, every match scores the same (1, as `AllQuery`).
+            // The filters' document set (`filter_sets.rs`) leads, and the year range is a
+            // check of its matches: as a range query's document set (fast-field backed) it
+            // scanned its column forward at every seek (`type=doctoral-thesis&year_from=2022&
+            // year_to=2022`, 18,000 matches, cost as much as walking 325,000).
             if filters.is_empty() {
-                return query;
+                let Some(years) = years else {
+                    return query;
+                };
+                let range: Box<dyn Query> = Box::new(ConstScoreQuery::new(years.query(), 0.0));
+                return Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, query),
+                    (Occur::Must, range),
+                ]));
             }
-            let mut clauses = vec![(Occur::Must, query)];
-            clauses.extend(filters.into_iter().map(|filter| {
-                let unscored: Box<dyn Query> = Box::new(ConstScoreQuery::new(filter, 0.0));
-                (Occur::Must, unscored)
-            }));
-            return Box::new(BooleanQuery::new(clauses));
+            let lead: Box<dyn Query> =
+                if filters.len() == 1 && filters[0].downcast_ref::<FilterQuery>().is_some() {
+                    filters.remove(0)
+                } else {
+                    let mut clauses = vec![(Occur::Must, query)];
+                    clauses.extend(filters.into_iter().map(|filter| {
+                        let unscored: Box<dyn Query> = Box::new(ConstScoreQuery::new(filter, 0.0));
+                        (Occur::Must, unscored)
+                    }));
+                    Box::new(BooleanQuery::new(clauses))
+                };
+            return CheckedQuery::build(lead, Vec::new(), years);
         }
         let mut leads = Vec::new();
         let mut checks = filters;
@@ -182,7 +190,12 @@ impl Query for CheckedQuery {
             checks: self
                 .checks
                 .iter()
-                .map(|check| check.weight(unscored))
+                .map(|check| {
+                    let words = check
+                        .downcast_ref::<PhraseQuery>()
+                        .map(PhraseQuery::phrase_terms);
+                    Ok((check.weight(unscored)?, words))
+                })
                 .collect::<tantivy::Result<_>>()?,
             years: self.years,
         }))
@@ -198,9 +211,12 @@ impl Query for CheckedQuery {
 
 struct CheckedWeight {
     lead: Box<dyn Weight>,
-    checks: Vec<Box<dyn Weight>>,
+    checks: Vec<CheckWeight>,
     years: Option<YearRange>,
 }
+
+/// A check, and a phrase's words (see [`phrase_candidates`]).
+type CheckWeight = (Box<dyn Weight>, Option<Vec<Term>>);
 
 impl CheckedWeight {
     /// The checks over a segment, the rarest first: it rejects most candidates; the year
@@ -209,7 +225,13 @@ impl CheckedWeight {
         let mut checks = self
             .checks
             .iter()
-            .map(|check| Ok(Check::new(check.scorer(reader, 1.0)?)))
+            .map(|(check, words)| {
+                let mut check = Check::new(check.scorer(reader, 1.0)?);
+                if let Some(words) = words {
+                    check.size = phrase_candidates(reader, words)?;
+                }
+                Ok(check)
+            })
             .collect::<tantivy::Result<Vec<_>>>()?;
         checks.sort_by_key(|check| check.size);
         if let Some(years) = self.years {
@@ -293,6 +315,24 @@ fn leapfrog_pays(lead_size: u32, checks: &[Check], max_doc: u32) -> bool {
             expected * (f64::from(check.size) / all).min(1.0)
         });
     together * f64::from(CHECK_LEADS_BELOW) < f64::from(lead_size)
+}
+
+/// The size a phrase check is judged by: the works holding all its words, whose positions it
+/// reads when it leads (estimated as if the words were independent, at most the rarest word's).
+/// tantivy's own hint divides that by ten per word, as if phrases were always rare: a phrase of
+/// two frequent words (`"dippvpu coopérative"`, 61,000 matches at 1 M works) then passed for much
+/// rarer than its pair's bucket and led, scoring and checking the positions of every one of its
+/// matches (8–10 ms), where the bucket's pruned walk checks the few hundred that could make
+/// the page.
+fn phrase_candidates(reader: &SegmentReader, words: &[Term]) -> tantivy::Result<u32> {
+    let all = f64::from(reader.max_doc().max(1));
+    let (mut expected, mut rarest) = (all, u32::MAX);
+    for word in words {
+        let frequency = reader.inverted_index(word.field())?.doc_freq(word)?;
+        expected *= f64::from(frequency) / all;
+        rarest = rarest.min(frequency);
+    }
+    Ok((expected as u32).min(rarest))
 }
 
 /// One check over a segment, asked about increasing documents.

@@ -14,6 +14,7 @@ mod cursor;
 mod document;
 mod facets;
 mod columns;
+mod filter_sets;
 mod pairs;
 mod query;
 mod sample;
@@ -88,6 +89,8 @@ pub struct Index {
     writing: Mutex<()>,
     /// The ids and facet values of the segments searched, read once per segment.
     columns: Arc<columns::Columns>,
+    /// The filters' documents per segment and value, kept while searched.
+    filter_sets: Arc<filter_sets::FilterSets>,
     /// Matches in a segment from which a date order is walked year by year
     /// ([`by_year::BY_YEAR_FROM`]; tests lower it to walk every segment so).
     by_year_from: u32,
@@ -143,6 +146,7 @@ impl Index {
             parser,
             writing: Mutex::new(()),
             columns: Arc::default(),
+            filter_sets: Arc::default(),
             by_year_from: by_year::BY_YEAR_FROM,
         })
     }

@@ -13,6 +13,7 @@ use super::collector::{Collected, PageCollector, PageFruit};
 use super::columns::Columns;
 use super::cursor::{Cursor, Sort};
 use super::facets::{FacetCollector, Facets, count_sample};
+use super::filter_sets::FilterQuery;
 use super::query::{SearchQuery, build};
 use super::sample::Sample;
 use super::{Index, MAX_LIMIT, SearchError};
@@ -66,10 +67,11 @@ impl Index {
         search: &SearchQuery,
         count_up_to: u64,
     ) -> Result<SearchPage, SearchError> {
-        let query = build(&self.parser, &self.fields, search)?;
+        let query = build(&self.parser, &self.fields, &self.filter_sets, search)?;
         let after = parse_cursor(search)?;
         let searcher = self.reader.searcher();
         self.columns.keep_only(&searcher);
+        self.filter_sets.keep_only(&searcher);
         let limit = search.limit.min(MAX_LIMIT);
         let fruit = if limit == 0 {
             PageFruit::default()
@@ -139,10 +141,11 @@ impl Index {
         search: &SearchQuery,
         batch_size: usize,
     ) -> Result<Ids, SearchError> {
-        let query = build(&self.parser, &self.fields, search)?;
+        let query = build(&self.parser, &self.fields, &self.filter_sets, search)?;
         let after = parse_cursor(search)?.map(|c| (c.rank, c.id));
         let searcher = self.reader.searcher();
         self.columns.keep_only(&searcher);
+        self.filter_sets.keep_only(&searcher);
         Ok(Ids {
             columns: self.columns.clone(),
             years: years(search),
@@ -272,12 +275,13 @@ fn count(
     Ok((sample.total, sample.exact))
 }
 
-/// The matches of one word alone, or of no words: tantivy counts each segment's matches from its
-/// document frequency (or size), exactly and without walking them, unless documents were
-/// deleted. `None` for other queries.
+/// The matches of one word alone, of no words, or of filters alone: tantivy counts each
+/// segment's matches from its document frequency (or size), and the filters' set its bits,
+/// exactly and without walking them, unless documents were deleted. `None` for other queries.
 fn free_count(searcher: &Searcher, query: &dyn Query) -> Result<Option<u64>, SearchError> {
     let counted_for_free = (query.downcast_ref::<TermQuery>().is_some()
-        || query.downcast_ref::<AllQuery>().is_some())
+        || query.downcast_ref::<AllQuery>().is_some()
+        || query.downcast_ref::<FilterQuery>().is_some())
         && searcher
             .segment_readers()
             .iter()

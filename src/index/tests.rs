@@ -389,8 +389,13 @@ fn phrase_queries_keep_word_order() {
 fn plain_words_are_single_terms_and_phrases_need_their_pairs() {
     let f = fixture(&corpus());
     let shape = |q: &str| {
-        let built =
-            super::query::build(&f.index.parser, &f.index.fields, &query(q)).expect("query builds");
+        let built = super::query::build(
+            &f.index.parser,
+            &f.index.fields,
+            &f.index.filter_sets,
+            &query(q),
+        )
+        .expect("query builds");
         format!("{built:?}")
     };
     let words = shape("économie solidaire");
@@ -619,6 +624,32 @@ fn each_filter_narrows_the_results() {
             },
             &["w3"],
         ),
+        // A span of years ending before it starts, and a value no work has: nothing.
+        (
+            Filters {
+                year_from: Some(2020),
+                year_to: Some(2010),
+                ..Filters::default()
+            },
+            &[],
+        ),
+        (
+            Filters {
+                region: Some("FR-XXX".into()),
+                types: vec!["doctoral-thesis".into()],
+                ..Filters::default()
+            },
+            &[],
+        ),
+        // A long span is read from the year column, a short one from the years' sets.
+        (
+            Filters {
+                year_from: Some(1900),
+                year_to: Some(2019),
+                ..Filters::default()
+            },
+            &["w1", "w2"],
+        ),
     ];
     for (filters, expected) in cases {
         let described = format!("{filters:?}");
@@ -742,6 +773,28 @@ fn totals_beyond_the_budget_are_estimated_unless_exact_is_asked() {
     search.sort = Sort::DateDesc;
     let by_date = index.search_counting_up_to(&search, 20).expect("search");
     assert_eq!((by_date.total, by_date.total_exact), (100, true));
+    // Filters alone are counted from their document set, exactly, whatever the budget.
+    let in_span = (0..700)
+        .filter(|n| n % 5 != 0 && (1..=3).contains(&(n % 9)))
+        .count() as u64;
+    let filters_alone = index
+        .search_counting_up_to(
+            &SearchQuery {
+                limit: 10,
+                filters: Filters {
+                    year_from: Some(2001),
+                    year_to: Some(2003),
+                    ..Filters::default()
+                },
+                ..SearchQuery::default()
+            },
+            20,
+        )
+        .expect("search");
+    assert_eq!(
+        (filters_alone.total, filters_alone.total_exact),
+        (in_span, true)
+    );
 }
 
 /// `count` works whose titles repeat a word a varying number of times (so scores tie in
@@ -826,6 +879,32 @@ fn paging_returns_every_match_once(by_year_from: u32) {
                     ..Filters::default()
                 },
                 dates.values().filter(|d| **d >= 20_040_000).count(),
+            ),
+            // A span of years: a clause of the filters' set (`filter_sets.rs`).
+            (
+                Some("cooperative"),
+                Filters {
+                    year_from: Some(2002),
+                    year_to: Some(2005),
+                    ..Filters::default()
+                },
+                dates
+                    .values()
+                    .filter(|d| (20_020_000..20_060_000).contains(*d))
+                    .count(),
+            ),
+            (
+                None,
+                Filters {
+                    types: vec!["other".to_owned()],
+                    year_from: Some(2002),
+                    year_to: Some(2005),
+                    ..Filters::default()
+                },
+                dates
+                    .values()
+                    .filter(|d| (20_020_000..20_060_000).contains(*d))
+                    .count(),
             ),
             // No words: every match scores the same (`by_id.rs` by relevance); a filter leads
             // and the year range is checked.
