@@ -163,13 +163,21 @@ start_essor() { # listen address (default 127.0.0.1:0)
     "$ESSOR_BIN" --data "$STORE" --sources "$SOURCES" serve --no-schedule --listen "$listen" \
         --page-size "$PAGE_SIZE" > "$out" 2> "$WORK/essor-serve.err" &
     ESSOR_PID=$!
-    # Up to 10 minutes: a store written by another version of the feed's renderer is rendered
-    # again before the server listens (1-2 min at 100k works on a busy machine).
+    # Up to 10 minutes for the server to listen.
     ESSOR_ADDR=$(wait_listening "$ESSOR_PID" "$out" "$WORK/essor-serve.err" 600)
     ESSOR_START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
     ESSOR_FIRST_MS=$(curl -s -o /dev/null -w '%{time_total}' \
         "http://$ESSOR_ADDR/oai?verb=ListRecords&metadataPrefix=oai_dc" | awk '{printf "%.0f", $1 * 1000}')
     log "essor serving on $ESSOR_ADDR (pid $ESSOR_PID): listening after ${ESSOR_START_MS} ms, first page ${ESSOR_FIRST_MS} ms"
+    # The feed's records are rendered (another version's store) and precompressed for gzip
+    # pages (made in the background since issue 17) once listening: the load waits for them.
+    local waited=0
+    until grep -q 'feed records up to date' "$WORK/essor-serve.err"; do
+        kill -0 "$ESSOR_PID" 2>/dev/null || die "essor exited (see $WORK/essor-serve.err)"
+        ((waited++ < 6000)) || die "the feed records were not ready after 10 minutes"
+        sleep 0.1
+    done
+    log "essor's feed records ready $(( ($(date +%s%N) - t0) / 1000000 )) ms after its start"
 }
 
 # Sets PYOAI_PID, PYOAI_ADDR.

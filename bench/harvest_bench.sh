@@ -24,7 +24,9 @@
 # Environment:
 #   ESSOR_BIN        essor binary (default: target/release/essor); skipped with a note if missing
 #   ESSOR_BASE_BIN   a second essor binary (say main's) whose `harvest --no-works` is measured in
-#                    the same runs, interleaved ("essor-base"), to compare two builds fairly
+#                    the same runs, interleaved ("essor-base"), to compare two builds fairly; with
+#                    BENCH_WORKS=1 its works update and end-to-end harvest too ("essor-base-update",
+#                    "essor-base-works")
 #   BENCH_ONLY       all (default) | essor | sickle | serve (only start the provider, until Ctrl-C)
 #   BENCH_RUNS       runs per harvester (default 3)
 #   BENCH_WORKS      1: also measure the works stage and the harvest end to end (default 0)
@@ -152,7 +154,7 @@ read -r requests bytes < <(awk -v a="$before" -v b="$after" \
     if ((rc != 0)); then
         log "$tool run $run exited with $rc; last lines of $out:"
         tail -n 20 "$out" >&2
-    elif [[ "$tool" != essor-update ]] && ((requests < PAGES)); then
+    elif [[ "$tool" != *-update ]] && ((requests < PAGES)); then
         log "warning: $tool run $run made $requests ListRecords requests for $PAGES pages: incomplete harvest?"
     fi
     log "$tool run $run: exit $rc, ${wall}s wall, ${cpu}s CPU, peak RSS ${rss} KiB, $requests ListRecords requests"
@@ -195,15 +197,24 @@ for run in $(seq "$RUNS"); do
         rm -rf "$ESSOR_HOME/data"
         measure essor "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all --no-works
         du -sk "$ESSOR_HOME/data" 2>/dev/null | awk -v r="$run" '{print "essor run " r ": data folder " $1 " KiB"}' >&2 || true
+        if [[ "$WORKS" == 1 ]]; then
+            measure essor-update "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet works update
+        fi
         if [[ -n "$ESSOR_BASE_BIN" ]]; then
             rm -rf "$ESSOR_HOME/data"
             measure essor-base "$run" "$ESSOR_BASE_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all --no-works
+            if [[ "$WORKS" == 1 ]]; then
+                measure essor-base-update "$run" "$ESSOR_BASE_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet works update
+            fi
         fi
         if [[ "$WORKS" == 1 ]]; then
-            measure essor-update "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet works update
             rm -rf "$ESSOR_HOME/data"
             measure essor-works "$run" "$ESSOR_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all
             du -sk "$ESSOR_HOME/data" 2>/dev/null | awk -v r="$run" '{print "essor-works run " r ": data folder " $1 " KiB"}' >&2 || true
+            if [[ -n "$ESSOR_BASE_BIN" ]]; then
+                rm -rf "$ESSOR_HOME/data"
+                measure essor-base-works "$run" "$ESSOR_BASE_BIN" --data "$ESSOR_HOME/data" --sources "$ESSOR_HOME/sources" --quiet harvest --all
+            fi
         fi
     fi
     if $run_sickle; then
@@ -232,7 +243,8 @@ from datetime import datetime, timezone
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 records = int(os.environ["BENCH_RECORDS"])
 summary = {}
-for tool in ("essor", "essor-base", "essor-update", "essor-works", "sickle"):
+for tool in ("essor", "essor-base", "essor-update", "essor-base-update", "essor-works",
+             "essor-base-works", "sickle"):
     runs = [r for r in rows if r["tool"] == tool]
     ok = [r for r in runs if r["exit"] == "0"]
     if not runs:
@@ -298,6 +310,9 @@ if summary.get("essor-base", {}).get("median_wall_s") and summary.get("sickle", 
           f"{round(summary['sickle']['median_wall_s'] / b['median_wall_s'], 2)}x Sickle's throughput (wall)")
 if "essor_works_speedup_vs_sickle" in result:
     print(f"essor harvest end to end (works and index included): {result['essor_works_speedup_vs_sickle']}x Sickle's throughput (wall)")
+if summary.get("essor-base-works", {}).get("median_wall_s") and summary.get("sickle", {}).get("median_wall_s"):
+    print(f"essor-base harvest end to end: "
+          f"{round(summary['sickle']['median_wall_s'] / summary['essor-base-works']['median_wall_s'], 2)}x Sickle's throughput (wall)")
 print(f"\n(raw: {sys.argv[1]}, {sys.argv[2]})")
 PY
 

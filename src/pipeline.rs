@@ -319,6 +319,20 @@ impl Pipeline {
         Ok(filled)
     }
 
+    /// Makes the feed's precompressed records (for gzip pages) of the works written since it
+    /// last did ([`feed::compress_stored`]): not on the way to searchable works, so the server
+    /// runs it in the background. Blocking; ends early once `stopped` says so.
+    pub fn compress_feed_records_unless(
+        &self,
+        stopped: impl Fn() -> bool,
+    ) -> Result<u64, PipelineError> {
+        let made = feed::compress_stored(&self.store, stopped)?;
+        if made > 0 {
+            tracing::info!(rows = made, "feed records precompressed for gzip pages");
+        }
+        Ok(made)
+    }
+
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
         self.works_then_index("works and index up to date", works::update)

@@ -68,11 +68,13 @@ impl Feed {
             after: (!first).then_some(token.after),
         };
         let limit = self.config.page_size.max(1);
-        // A gzip page reads the records stored precompressed.
-        let stored_prefix = match (&splices, formats::format(&token.prefix)) {
-            (Some(_), Some(format)) => format.gzip_prefix,
-            _ => token.prefix.as_str(),
+        // A gzip page reads the records stored precompressed, else (not compressed yet: they
+        // are made in the background, `Feed::compress_stored`) the plain ones, as text.
+        let prefixes = match (&splices, formats::format(&token.prefix)) {
+            (Some(_), Some(format)) => vec![format.gzip_prefix, format.prefix],
+            _ => vec![token.prefix.as_str()],
         };
+        let precompressed = |which: usize| prefixes.len() > 1 && which == 0;
         let verb = if token.records {
             "ListRecords"
         } else {
@@ -87,19 +89,21 @@ impl Feed {
             self.store.visit_feed_records_page(
                 range,
                 limit,
-                stored_prefix,
+                &prefixes,
                 member_keys,
                 |item: FeedItem<Work>, stored| {
                     listed += 1;
                     last_key = item.entry.key();
                     text.clear();
                     match (stored, &item.work, splices.as_deref_mut()) {
-                        (Some(stored), _, Some(splices)) => splices.push(gzip::Splice {
-                            at: out.len(),
-                            id: item.entry.id,
-                            row: stored.to_vec(),
-                        }),
-                        (Some(stored), _, None) => {
+                        (Some((which, stored)), _, Some(splices)) if precompressed(which) => {
+                            splices.push(gzip::Splice {
+                                at: out.len(),
+                                id: item.entry.id,
+                                row: stored.to_vec(),
+                            })
+                        }
+                        (Some((_, stored)), _, _) => {
                             self.write_stored(out, &mut text, &token.prefix, &item, stored)?
                         }
                         (None, Some(_), _) => self.write_item(&mut text, &token.prefix, &item)?,

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use quick_xml::escape::escape;
 
 pub use formats::{FORMATS, Format};
-pub use gzip::Answer;
+pub use gzip::{Answer, compress_stored};
 pub use request::{Request, parse};
 pub use stored::Renderer;
 pub use token::{Signer, Token, TokenError};

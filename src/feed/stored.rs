@@ -28,7 +28,9 @@ use crate::works::Work;
 /// Bump when what [`Renderer::render`] writes changes (the OAI records, or the CSV row of
 /// exports): stores rendered by another version are rendered again when opened
 /// ([`Renderer::version`]). 3: the CSV row. 4: each format's record also precompressed for
-/// gzip pages (`gzip.rs`). 5: the same rows, packed several to a value by the store.
+/// gzip pages (`gzip.rs`). 5: the same rows, packed several to a value by the store (the
+/// precompressed ones since made from the plain ones in the background, [`precompressed`]:
+/// the same bytes, so no new version).
 const RENDER_VERSION: u32 = 5;
 
 /// Renders the stored records of works (the works stage calls it for every work it writes,
@@ -54,9 +56,9 @@ impl Renderer {
         format!("{RENDER_VERSION}:{:016x}", hasher.finish())
     }
 
-    /// Each format's stored `<record>` of `work` under its feed `entry`, and the same under the
-    /// format's `gzip_prefix` precompressed (`gzip.rs`) (none for a work that is
-    /// not live), its members' `origins` in member order (`None`: record no longer stored, no
+    /// Each format's stored `<record>` of `work` under its feed `entry` (none for a work that is
+    /// not live; the same precompressed for gzip pages is made later from it, [`precompressed`]),
+    /// its members' `origins` in member order (`None`: record no longer stored, no
     /// provenance); and, under [`export::CSV_ROW_PREFIX`], the work's CSV row as exports write
     /// it, plain text (stored here because this is what the works stage calls for every work it
     /// writes, and the rows then move, fill and back up with the records).
@@ -123,13 +125,7 @@ impl Renderer {
                 record.text.push_str("</metadata>");
                 record.append(&abouts);
                 record.text.push_str("</record>");
-                [
-                    (format.prefix, record.encode()),
-                    (
-                        format.gzip_prefix,
-                        super::gzip::encode_row(&record.text, &record.holes),
-                    ),
-                ]
+                [(format.prefix, record.encode())]
             })
             .chain([csv_row])
             .collect()
@@ -199,6 +195,38 @@ pub fn expand(
         out.truncate(start);
     }
     written
+}
+
+/// The row a gzip page splices (`gzip::encode_row`) of stored record `stored` (as
+/// [`Renderer::render`] made it): the same text and holes, precompressed. `None` for a damaged
+/// row (pages then read it plain, and say so).
+pub fn precompressed(stored: &[u8]) -> Option<Vec<u8>> {
+    let mut scratch = Vec::new();
+    let (size, compressed) = lz4_flex::block::uncompressed_size(stored).ok()?;
+    if size > MAX_RECORD_BYTES {
+        return None;
+    }
+    scratch.resize(size, 0);
+    let decoded = lz4_flex::block::decompress_into(compressed, &mut scratch).ok()?;
+    if decoded != size {
+        return None;
+    }
+    let mut reader = Reader(&scratch);
+    let literal_len = reader.u32().ok()? as usize;
+    let literal = reader.take(literal_len).ok()?;
+    let count = reader.u16().ok()?;
+    let mut holes = Vec::with_capacity(usize::from(count));
+    for _ in 0..count {
+        let at = reader.u32().ok()? as usize;
+        let kind = reader.u8().ok()?;
+        let argument_len = usize::from(reader.u16().ok()?);
+        let argument = std::str::from_utf8(reader.take(argument_len).ok()?).ok()?;
+        if at > literal.len() || holes.last().is_some_and(|(before, _, _)| *before > at) {
+            return None;
+        }
+        holes.push((at, kind, argument.to_owned()));
+    }
+    Some(super::gzip::encode_row(literal, &holes))
 }
 
 /// A stored record larger than this once decoded is damaged (records are a few KiB): its size
@@ -322,6 +350,21 @@ mod tests {
                 Some("<page><record/>")
             );
         }
+    }
+
+    #[test]
+    fn the_precompressed_row_is_the_one_the_renderer_would_have_compressed() {
+        let template = template();
+        let stored = template.encode();
+        assert_eq!(
+            precompressed(&stored),
+            Some(super::super::gzip::encode_row(
+                template.text.as_bytes(),
+                &template.holes
+            ))
+        );
+        assert_eq!(precompressed(&stored[..stored.len() - 3]), None);
+        assert_eq!(precompressed(&[]), None);
     }
 
     #[test]

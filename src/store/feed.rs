@@ -123,7 +123,7 @@ impl Store {
         prefix: &str,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
-        self.collect_feed_page(range, limit, Some(Some(prefix)), members)
+        self.collect_feed_page(range, limit, Some(Some(&[prefix])), members)
     }
 
     /// [`Store::read_feed_page`]'s items in a list, stored records copied out.
@@ -131,12 +131,12 @@ impl Store {
         &self,
         range: FeedRange<'_>,
         limit: usize,
-        read: Option<Option<&str>>,
+        read: Option<Option<&[&str]>>,
         members: impl Fn(&W) -> Vec<RecordKey>,
     ) -> Result<(Vec<FeedItem<W>>, bool), StoreError> {
         let mut page = Vec::new();
         let more = self.read_feed_page(range, limit, read, members, |mut item, stored| {
-            item.rendered = stored.map(<[u8]>::to_vec);
+            item.rendered = stored.map(|(_, row)| row.to_vec());
             page.push(item);
             Ok(())
         })?;
@@ -144,27 +144,31 @@ impl Store {
     }
 
     /// [`Store::feed_records_page`] handed to `visit` item by item, in order, each stored record
-    /// borrowed from the store's page (not copied out); returns whether more follow.
+    /// borrowed from the store's page (not copied out) with the index in `prefixes` of the
+    /// prefix it was found under: the first of `prefixes` a row is stored under at the work's
+    /// current entry (a gzip page's precompressed records, else the plain ones not compressed
+    /// yet: `feed_derived.rs`); returns whether more follow.
     pub fn visit_feed_records_page<W: DeserializeOwned>(
         &self,
         range: FeedRange<'_>,
         limit: usize,
-        prefix: &str,
+        prefixes: &[&str],
         members: impl Fn(&W) -> Vec<RecordKey>,
-        visit: impl FnMut(FeedItem<W>, Option<&[u8]>) -> Result<(), StoreError>,
+        visit: impl FnMut(FeedItem<W>, Option<(usize, &[u8])>) -> Result<(), StoreError>,
     ) -> Result<bool, StoreError> {
-        self.read_feed_page(range, limit, Some(Some(prefix)), members, visit)
+        self.read_feed_page(range, limit, Some(Some(prefixes)), members, visit)
     }
 
-    /// `read`: `None` for entries only, `Some(None)` for works, `Some(Some(prefix))` for stored
-    /// records where there are (works while the stored ones are stale).
+    /// `read`: `None` for entries only, `Some(None)` for works, `Some(Some(prefixes))` for
+    /// stored records where there are, under the first of the prefixes that has one (works
+    /// while the stored ones are stale).
     fn read_feed_page<W: DeserializeOwned>(
         &self,
         range: FeedRange<'_>,
         limit: usize,
-        read: Option<Option<&str>>,
+        read: Option<Option<&[&str]>>,
         members: impl Fn(&W) -> Vec<RecordKey>,
-        mut visit: impl FnMut(FeedItem<W>, Option<&[u8]>) -> Result<(), StoreError>,
+        mut visit: impl FnMut(FeedItem<W>, Option<(usize, &[u8])>) -> Result<(), StoreError>,
     ) -> Result<bool, StoreError> {
         let read = match read {
             Some(Some(_)) if self.feed_records_stale() => Some(None),
@@ -183,11 +187,17 @@ impl Store {
         };
         // The list of all works has no stale entry: its stored records are read beside it, in
         // the same key order, instead of looked up one by one.
-        let mut beside = match read {
-            Some(Some(prefix)) if range.set.is_empty() => Some(StoredBeside::new(
-                packed::blocks_from(&rendered, prefix, start, (range.until, u64::MAX))?,
-            )),
-            _ => None,
+        let mut beside: Vec<StoredBeside<'_>> = match read {
+            Some(Some(prefixes)) if range.set.is_empty() => prefixes
+                .iter()
+                .map(|prefix| {
+                    let end = (range.until, u64::MAX);
+                    Ok(StoredBeside::new(packed::blocks_from(
+                        &rendered, prefix, start, end,
+                    )?))
+                })
+                .collect::<Result<_, StoreError>>()?,
+            _ => Vec::new(),
         };
         let mut listed = 0;
         for item in
@@ -203,9 +213,11 @@ impl Store {
             }
             let id = id.value();
             let (_, stamp, sequence) = key.value();
-            if let Some(beside) = beside.as_mut()
-                && let Some(stored) = beside.at((stamp, sequence))?
-            {
+            let mut found = false;
+            for (which, beside) in beside.iter_mut().enumerate() {
+                let Some(stored) = beside.at((stamp, sequence))? else {
+                    continue;
+                };
                 // The record holds its header: the entry's sets and status are not read.
                 let entry = FeedEntry {
                     id: id.to_owned(),
@@ -221,7 +233,11 @@ impl Store {
                     origins: Vec::new(),
                 };
                 listed += 1;
-                visit(item, Some(stored))?;
+                visit(item, Some((which, stored)))?;
+                found = true;
+                break;
+            }
+            if found {
                 continue;
             }
             let Some(entry) = read_entry(&entries, id)? else {
@@ -242,10 +258,15 @@ impl Store {
                 continue;
             };
             let mut stored = None;
-            if let Some(prefix) = prefix
+            if let Some(prefixes) = prefix
                 && !item.entry.deleted
             {
-                stored = read_rendered(&rendered, &item.entry, prefix)?;
+                for (which, prefix) in prefixes.iter().enumerate() {
+                    if let Some(row) = read_rendered(&rendered, &item.entry, prefix)? {
+                        stored = Some((which, row));
+                        break;
+                    }
+                }
             }
             if stored.is_none() {
                 let bytes = works
@@ -258,7 +279,10 @@ impl Store {
                 }
                 item.work = Some(work);
             }
-            visit(item, stored.as_deref())?;
+            visit(
+                item,
+                stored.as_ref().map(|(which, row)| (*which, row.as_slice())),
+            )?;
         }
         Ok(false)
     }

@@ -171,6 +171,21 @@ impl Store {
                     // The first slice: rows of the feed's formats left one to a value by an
                     // older version go (they are packed now).
                     table.retain(|(prefix, _, _), _| read_by_id(prefix))?;
+                    // So do the rows the renderer does not write (derived from the old version's
+                    // rows, `feed_derived.rs`: derived again from these), and how far they were.
+                    let written: Vec<&str> = slice
+                        .iter()
+                        .flat_map(|(_, _, records)| records.iter().map(|(prefix, _)| *prefix))
+                        .collect();
+                    for prefix in super::tables::prefixes(&blocks)? {
+                        if !written.contains(&prefix.as_str()) {
+                            let all =
+                                (prefix.as_str(), 0, 0)..=(prefix.as_str(), u64::MAX, u64::MAX);
+                            blocks.retain_in(all, |_, _| false)?;
+                        }
+                    }
+                    let mut meta = tx.open_table(META)?;
+                    meta.retain(|key, _| !key.starts_with(meta_key::DERIVED))?;
                 }
                 for (id, key, records) in &slice {
                     let current = entries.get(id.as_str())?.map(|v| {

@@ -15,6 +15,7 @@
 //! [`DedupView`]); `works.rs` (works, `record_work`, [`WorksTx`]); `feed.rs` (the OAI feed
 //! index, written with every work); `feed_records.rs` (each work's records as the feed serves
 //! them, written with it, the feed's formats packed several to a value by `packed.rs`);
+//! `feed_derived.rs` (rows made later from those: the gzip pages' precompressed records);
 //! `records.rs` (the harvest's writes, the change log, record
 //! listings); `scan.rs` (every work decoded on all cores, in id order); `barometer.rs` (the
 //! barometer's frozen editions); `check.rs` (`essor check`: every row decoded, the
@@ -29,6 +30,7 @@ mod dedup;
 mod encode;
 mod error;
 mod feed;
+mod feed_derived;
 mod feed_records;
 mod feed_tx;
 mod key;

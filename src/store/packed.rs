@@ -265,6 +265,30 @@ pub(super) fn blocks_from<'t>(
     Ok(table.range((prefix, first.0, first.1)..=(prefix, end.0, end.1))?)
 }
 
+/// Visits the rows of `prefix` from `start` to `end` (inclusive) in key order, borrowed, while
+/// `visit` answers `true`.
+pub(super) fn for_each_row(
+    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
+    prefix: &str,
+    start: RowKey,
+    end: RowKey,
+    mut visit: impl FnMut(RowKey, &[u8]) -> bool,
+) -> Result<(), StoreError> {
+    for block in blocks_from(table, prefix, start, end)? {
+        let (_, value) = block?;
+        for row in Rows(value.value()) {
+            let (key, bytes) = row?;
+            if key < start {
+                continue;
+            }
+            if key > end || !visit(key, bytes) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

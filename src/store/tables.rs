@@ -30,6 +30,9 @@ pub(super) mod meta_key {
     pub const FEED_RECORDS_VERSION: &str = "feed_records_version";
     /// The secret resumption tokens are signed with.
     pub const TOKEN_SECRET: &str = "token_secret";
+    /// Before a derived prefix's name (`Store::derive_feed_rows`): the feed key up to which its
+    /// rows were derived, as `datestamp sequence`.
+    pub const DERIVED: &str = "feed_derived:";
 }
 
 // The harvest's tables, written by `Store::commit_page` (a page at a time) and the run

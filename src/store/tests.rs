@@ -605,3 +605,139 @@ fn stored_records_of_another_version_are_not_served_until_filled_again() {
     );
     assert!(store.expect_feed_records_version("v2").unwrap());
 }
+
+/// Each listed work's stored record under the first of `prefixes` that has one: (id, which
+/// prefix, text), `"work"` when the page read the work.
+fn stored_under(store: &Store, set: &str, prefixes: &[&str]) -> Vec<(String, String)> {
+    let range = FeedRange {
+        set,
+        from: 0,
+        until: u64::MAX,
+        after: None,
+    };
+    let mut read = Vec::new();
+    store
+        .visit_feed_records_page::<serde_json::Value>(
+            range,
+            10,
+            prefixes,
+            |_| Vec::new(),
+            |item, stored| {
+                let text = match stored {
+                    Some((which, row)) => {
+                        format!("{}={}", prefixes[which], String::from_utf8_lossy(row))
+                    }
+                    None => "work".to_owned(),
+                };
+                read.push((item.entry.id, text));
+                Ok(())
+            },
+        )
+        .unwrap();
+    read
+}
+
+#[test]
+fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    move_in_feed(&store, "w1", "2026-01-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(&store, "w2", "2026-01-02T00:00:00Z", &["type:a"], None);
+    let render = |version: &'static str| {
+        move |work: &serde_json::Value, _: &FeedEntry, _: &[(RecordKey, Option<RecordOrigin>)]| {
+            let id = work["id"].as_str().unwrap_or_default();
+            vec![("oai_dc", format!("{version} {id}").into_bytes())]
+        }
+    };
+    let no_members = |_: &serde_json::Value| Vec::new();
+    store
+        .fill_feed_records("v1", || false, no_members, render("v1"))
+        .unwrap();
+    let prefixes = ["oai_dc:gzip", "oai_dc"];
+    // The list of all works reads its rows beside it, a set's looks them up: the same.
+    let read = |store: &Store| {
+        let all = stored_under(store, "", &prefixes);
+        let mut in_set = stored_under(store, "type", &prefixes);
+        in_set.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
+        assert_eq!(all, in_set);
+        all.into_iter()
+            .map(|(id, text)| format!("{id}:{text}"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(read(&store), ["w1:oai_dc=v1 w1", "w2:oai_dc=v1 w2"]);
+    let upper = |row: &[u8]| Some(row.to_ascii_uppercase());
+    let derive = |store: &Store| {
+        store
+            .derive_feed_rows("oai_dc", "oai_dc:gzip", || false, upper)
+            .unwrap()
+    };
+    assert_eq!(derive(&store), 2);
+    assert_eq!(
+        read(&store),
+        ["w1:oai_dc:gzip=V1 W1", "w2:oai_dc:gzip=V1 W2"]
+    );
+    // Once: nothing more until works are written.
+    assert_eq!(derive(&store), 0);
+    // A stopped derivation makes nothing.
+    assert_eq!(
+        store
+            .derive_feed_rows("oai_dc", "oai_dc:gzip", || true, upper)
+            .unwrap(),
+        0
+    );
+
+    // w1 moves, written with its plain row only: read plain until derived, then derived; its
+    // old derived row went with its old entry.
+    store
+        .update_works(|tx| {
+            tx.put_work(
+                "w1",
+                &serde_json::json!({ "id": "w1" }),
+                Some(true),
+                true,
+                "2026-03-01T00:00:00Z",
+                Some(&["type:a".to_owned()]),
+            )?;
+            tx.put_feed_records("w1", vec![("oai_dc", b"fresh w1".to_vec())])
+        })
+        .unwrap();
+    assert_eq!(read(&store), ["w2:oai_dc:gzip=V1 W2", "w1:oai_dc=fresh w1"]);
+    // A row the derivation refuses (damaged) is left plain.
+    assert_eq!(
+        store
+            .derive_feed_rows("oai_dc", "oai_dc:gzip", || false, |_| None)
+            .unwrap(),
+        0
+    );
+    assert_eq!(read(&store), ["w2:oai_dc:gzip=V1 W2", "w1:oai_dc=fresh w1"]);
+    store
+        .update_works(|tx| {
+            tx.put_work(
+                "w1",
+                &serde_json::json!({ "id": "w1" }),
+                Some(true),
+                true,
+                "2026-03-02T00:00:00Z",
+                Some(&["type:a".to_owned()]),
+            )?;
+            tx.put_feed_records("w1", vec![("oai_dc", b"fresher w1".to_vec())])
+        })
+        .unwrap();
+    assert_eq!(derive(&store), 1);
+    assert_eq!(
+        read(&store),
+        ["w2:oai_dc:gzip=V1 W2", "w1:oai_dc:gzip=FRESHER W1"]
+    );
+
+    // Another renderer version: the derived rows of the old one go with them, and are derived
+    // again from the new plain rows.
+    store
+        .fill_feed_records("v2", || false, no_members, render("v2"))
+        .unwrap();
+    assert_eq!(read(&store), ["w2:oai_dc=v2 w2", "w1:oai_dc=v2 w1"]);
+    assert_eq!(derive(&store), 2);
+    assert_eq!(
+        read(&store),
+        ["w2:oai_dc:gzip=V2 W2", "w1:oai_dc:gzip=V2 W1"]
+    );
+}

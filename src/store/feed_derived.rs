@@ -1,0 +1,131 @@
+//! Feed rows derived from other feed rows after the works stage has written them: the feed's
+//! records precompressed for gzip pages (`feed::gzip`), made from each work's plain stored
+//! record. Compressing them (DEFLATE) was a fifth of a fresh build's CPU, on the path a user
+//! waits for (records to searchable works), for rows that only a loaded server's gzip pages
+//! read; so the works stage writes the plain rows and the server derives the others in the
+//! background ([`Store::derive_feed_rows`]). Until it has, a page finds no derived row and
+//! reads the plain one (`Store::visit_feed_records_page` tries prefixes in order).
+//!
+//! How far a prefix has been derived is kept in `meta` (`feed_derived:<prefix>`: the feed key
+//! of the last row read). Feed keys only grow (`feed.rs`), so every row the works stage writes
+//! later sorts after it: a derivation goes on from there, never over the whole feed again.
+
+use std::collections::HashSet;
+
+use redb::{ReadableDatabase, ReadableTable};
+
+use super::packed::{self, RowKey};
+use super::tables::{FEED_BLOCKS, META, meta_key};
+use super::{Store, StoreError};
+
+/// Rows derived per write transaction (each a few KB of DEFLATE: ~0.1 s of one core).
+const DERIVE_SLICE: usize = 1_000;
+
+/// The `meta` key of how far `prefix` was derived.
+pub(super) fn cursor_key(prefix: &str) -> String {
+    format!("{}{prefix}", meta_key::DERIVED)
+}
+
+fn parse_cursor(text: &str) -> Option<RowKey> {
+    let (stamp, sequence) = text.split_once(' ')?;
+    Some((stamp.parse().ok()?, sequence.parse().ok()?))
+}
+
+impl Store {
+    /// Writes under `to` the row `derive` makes of each row under `from` (the feed's packed
+    /// rows) written since the last derivation and not derived yet; returns how many rows were
+    /// written. A slice at a time: rows read and derived from a snapshot (the works stage may
+    /// write beside it), each written only if its `from` row is still there (its work has not
+    /// moved since: a feed key is never given out twice). A row `derive` refuses (`None`:
+    /// damaged) is left underived: pages read the `from` row. Checks `stopped` before each
+    /// slice; a stopped derivation goes on from its last slice next time. Nothing is derived
+    /// while the stored rows are another renderer version's ([`Store::feed_records_stale`]).
+    pub fn derive_feed_rows(
+        &self,
+        from: &str,
+        to: &str,
+        stopped: impl Fn() -> bool,
+        derive: impl Fn(&[u8]) -> Option<Vec<u8>>,
+    ) -> Result<u64, StoreError> {
+        let cursor_key = cursor_key(to);
+        let mut after: Option<RowKey> = {
+            let tx = self.db.begin_read()?;
+            let meta = tx.open_table(META)?;
+            meta.get(cursor_key.as_str())?
+                .and_then(|v| parse_cursor(v.value()))
+        };
+        let mut written = 0;
+        loop {
+            if stopped() || self.feed_records_stale() {
+                return Ok(written);
+            }
+            let start = match after {
+                Some((stamp, sequence)) => match sequence.checked_add(1) {
+                    Some(next) => (stamp, next),
+                    None => (stamp.saturating_add(1), 0),
+                },
+                None => (0, 0),
+            };
+            let mut rows: Vec<(RowKey, Vec<u8>)> = Vec::new();
+            let full;
+            {
+                let tx = self.db.begin_read()?;
+                let blocks = tx.open_table(FEED_BLOCKS)?;
+                packed::for_each_row(&blocks, from, start, (u64::MAX, u64::MAX), |key, row| {
+                    rows.push((key, row.to_vec()));
+                    rows.len() < DERIVE_SLICE
+                })?;
+                full = rows.len() == DERIVE_SLICE;
+                if let (Some((first, _)), Some((last, _))) = (rows.first(), rows.last()) {
+                    // Rows derived already (a store written before rows were derived lazily).
+                    let done = keys(&blocks, to, *first, *last)?;
+                    let last = *last;
+                    rows.retain(|(key, _)| !done.contains(key));
+                    after = Some(last);
+                } else {
+                    return Ok(written);
+                }
+            }
+            let derived: Vec<(RowKey, Vec<u8>)> = rows
+                .into_iter()
+                .filter_map(|(key, row)| Some((key, derive(&row)?)))
+                .collect();
+            let tx = self.db.begin_write()?;
+            {
+                let mut blocks = tx.open_table(FEED_BLOCKS)?;
+                if let (Some((first, _)), Some((last, _))) = (derived.first(), derived.last()) {
+                    let still = keys(&blocks, from, *first, *last)?;
+                    let kept: Vec<(RowKey, Vec<u8>)> = derived
+                        .into_iter()
+                        .filter(|(key, _)| still.contains(key))
+                        .collect();
+                    written += kept.len() as u64;
+                    packed::append(&mut blocks, to, kept)?;
+                }
+                let mut meta = tx.open_table(META)?;
+                if let Some((stamp, sequence)) = after {
+                    meta.insert(cursor_key.as_str(), format!("{stamp} {sequence}").as_str())?;
+                }
+            }
+            tx.commit()?;
+            if !full {
+                return Ok(written);
+            }
+        }
+    }
+}
+
+/// The keys of the rows under `prefix` from `first` to `last`.
+fn keys(
+    table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
+    prefix: &str,
+    first: RowKey,
+    last: RowKey,
+) -> Result<HashSet<RowKey>, StoreError> {
+    let mut found = HashSet::new();
+    packed::for_each_row(table, prefix, first, last, |key, _| {
+        found.insert(key);
+        true
+    })?;
+    Ok(found)
+}
