@@ -35,6 +35,7 @@ mod key;
 mod model;
 mod open;
 mod packed;
+mod record_bytes;
 mod records;
 mod registrations;
 mod scan;
