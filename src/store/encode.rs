@@ -5,6 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::record_bytes;
 use super::{RecordKeyRef, StoreError, StoredRecord};
 use crate::map::Record;
 use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
@@ -17,8 +18,8 @@ pub enum PreparedItem {
         deleted: bool,
         /// What the repository sent, hashed: equal hashes mean nothing changed.
         hash: u64,
-        /// LZ4 of [u32 header length][JSON header][raw XML], its plain length prepended (those
-        /// plain bytes themselves in [`UnpackedItems`]).
+        /// The header and raw XML in `record_bytes`'s layout, compressed as
+        /// [`Packing::compress`] writes it (those plain bytes themselves in [`UnpackedItems`]).
         blob: Vec<u8>,
         /// (datestamp, format, stored at): what provenance needs, kept apart so that the feed
         /// does not decompress the record to name it.
@@ -109,7 +110,8 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
     UnpackedItems(items)
 }
 
-/// The JSON part of a stored record.
+/// What a stored record holds besides its raw XML: binary (`record_bytes`) in what essor
+/// writes, JSON in stores written before.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct RecordHeader<R> {
     pub datestamp: String,
@@ -124,79 +126,140 @@ pub(super) struct RecordHeader<R> {
     pub stored_at: String,
 }
 
-/// A record's header and raw XML as one plain value, [u32 header length][JSON header][raw
-/// XML], which [`Packing::compress`] turns into the stored blob.
-fn plain_record<H: Serialize>(header: &H, raw: &str) -> Vec<u8> {
-    let mut plain = Vec::with_capacity(4 + 2 * raw.len() + 256);
-    plain.extend_from_slice(&[0; 4]);
-    // Serialising our own plain structs into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut plain, header);
-    let header_length = (plain.len() - 4) as u32;
-    plain[..4].copy_from_slice(&header_length.to_le_bytes());
-    plain.extend_from_slice(raw.as_bytes());
+/// A record's header and raw XML as one plain value (`record_bytes`), which
+/// [`Packing::compress`] turns into the stored blob.
+fn plain_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(2 * raw.len() + 256);
+    record_bytes::write_record(&mut plain, header, raw);
     plain
 }
 
 /// Packs a record's header and raw XML into one compressed blob.
 #[cfg(test)]
-fn pack_record<H: Serialize>(header: &H, raw: &str) -> Vec<u8> {
+fn pack_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let plain = plain_record(header, raw);
     PACKING.with_borrow_mut(|packing| packing.compress(&plain))
 }
 
 thread_local! {
-    /// Each writing thread's compression buffer and table, reused record after record:
-    /// allocating (and zeroing) them per record cost more than the copy they save.
+    /// Each writing thread's compression buffer, reused record after record: allocating (and
+    /// zeroing) it per record cost more than the copy it saves.
     static PACKING: std::cell::RefCell<Packing> = std::cell::RefCell::new(Packing::default());
 }
+
+/// The first four bytes of a record blob in a numbered encoding: a plain length no blob of the
+/// first encoding (`lz4_flex::compress_prepend_size` of `[u32 JSON length][JSON header][raw
+/// XML]`) can have, since nothing essor stores comes near 4 GiB (pages are refused past 256 MiB,
+/// files past 1 GiB). Those older blobs are read as they are; what essor writes is
+/// `[MARKER][1][u32 plain length][LZ4 block against DICTIONARY_1]`, the plain bytes in
+/// `record_bytes`'s layout (encoding 1).
+const ENCODING_MARKER: [u8; 4] = [0xff; 4];
+
+/// The dictionary records are compressed against: the boilerplate every stored record repeats
+/// (the namespace declarations and element names of oai_dc, ETD-MS, TEF and TEI, common
+/// vocabulary URIs), none of any repository's content. Why: a record was ~2.1 KB compressed
+/// alone, just over half a redb leaf, so each took a 4 KiB page of its own (a `pwrite` each,
+/// the file 40% empty); against this prefix, its header binary, two share a page
+/// (BENCHMARKS.md, issue 17).
+///
+/// **Frozen**: stored blobs name it by number and are read with exactly these bytes (a test pins
+/// its hash). A better dictionary is a new file under a new number, the old one kept to read.
+const DICTIONARY_1: &[u8] = include_bytes!("record_dictionary.txt");
 
 #[derive(Default)]
 struct Packing {
     compressed: Vec<u8>,
-    table: lz4_flex::block::CompressTable,
 }
 
 impl Packing {
-    /// LZ4 of `plain`, its length prepended: what `lz4_flex::compress_prepend_size` writes, so
-    /// readers see the same bytes.
+    /// `plain` compressed against [`DICTIONARY_1`], as [`ENCODING_MARKER`] says.
     fn compress(&mut self, plain: &[u8]) -> Vec<u8> {
         let bound = lz4_flex::block::get_maximum_output_size(plain.len());
         if self.compressed.len() < bound {
             self.compressed.resize(bound, 0);
         }
-        match lz4_flex::block::compress_into_with_table(
-            plain,
-            &mut self.compressed,
-            &mut self.table,
-        ) {
+        match lz4_flex::block::compress_into_with_dict(plain, &mut self.compressed, DICTIONARY_1) {
             Ok(length) => {
-                let mut blob = Vec::with_capacity(4 + length);
+                let mut blob = Vec::with_capacity(9 + length);
+                blob.extend_from_slice(&ENCODING_MARKER);
+                blob.push(1);
                 blob.extend_from_slice(&(plain.len() as u32).to_le_bytes());
                 blob.extend_from_slice(&self.compressed[..length]);
                 blob
             }
             // Not reached: the buffer has the bound's size.
-            Err(_) => lz4_flex::compress_prepend_size(plain),
+            Err(_) => {
+                let mut blob = ENCODING_MARKER.to_vec();
+                blob.push(1);
+                blob.extend_from_slice(&lz4_flex::block::compress_prepend_size_with_dict(
+                    plain,
+                    DICTIONARY_1,
+                ));
+                blob
+            }
         }
     }
 }
 
 pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
     let plain = decompress_record(blob)?;
-    let (header, raw) = split_record(&plain)?;
-    let header = from_json("records", header)?;
-    let raw = String::from_utf8(raw.to_vec()).map_err(|e| corrupt_record(e.to_string()))?;
+    let (header, raw) = read_plain(&plain)?;
+    let raw = simdutf8::basic::from_utf8(raw)
+        .map_err(|_| corrupt_record("raw XML is not UTF-8".into()))?
+        .to_owned();
     Ok((header, raw))
 }
 
-/// Only the header of a stored record, read as `H` (any subset of [`RecordHeader`]'s fields).
-pub(super) fn record_header<H: DeserializeOwned>(blob: &[u8]) -> Result<H, StoreError> {
+/// Only the header of a stored record (its mapped record included), the raw XML neither checked
+/// nor copied.
+pub(super) fn unpack_header(blob: &[u8]) -> Result<RecordHeader<Record>, StoreError> {
     let plain = decompress_record(blob)?;
-    from_json("records", split_record(&plain)?.0)
+    read_plain(&plain).map(|(header, _)| header)
 }
 
-fn decompress_record(blob: &[u8]) -> Result<Vec<u8>, StoreError> {
-    lz4_flex::decompress_size_prepended(blob).map_err(|e| corrupt_record(e.to_string()))
+/// A record blob's plain bytes, as the encoding it was written in lays them out.
+enum Plain {
+    /// `[u32 header length][JSON header][raw XML]`, stores written before [`ENCODING_MARKER`].
+    Json(Vec<u8>),
+    /// `record_bytes`'s layout.
+    Binary(Vec<u8>),
+}
+
+fn decompress_record(blob: &[u8]) -> Result<Plain, StoreError> {
+    let Some(rest) = blob.strip_prefix(&ENCODING_MARKER) else {
+        return lz4_flex::decompress_size_prepended(blob)
+            .map(Plain::Json)
+            .map_err(|e| corrupt_record(e.to_string()));
+    };
+    let (dictionary, length, compressed) = match rest {
+        [1, a, b, c, d, compressed @ ..] => (
+            DICTIONARY_1,
+            u32::from_le_bytes([*a, *b, *c, *d]) as usize,
+            compressed,
+        ),
+        [number, ..] => return Err(corrupt_record(format!("unknown encoding {number}"))),
+        [] => return Err(corrupt_record("short value".into())),
+    };
+    let plain = lz4_flex::block::decompress_with_dict(compressed, length, dictionary)
+        .map_err(|e| corrupt_record(e.to_string()))?;
+    if plain.len() != length {
+        return Err(corrupt_record(format!(
+            "{} bytes where {length} were stored",
+            plain.len()
+        )));
+    }
+    Ok(Plain::Binary(plain))
+}
+
+/// A record's header and its raw XML's bytes, from either layout.
+fn read_plain(plain: &Plain) -> Result<(RecordHeader<Record>, &[u8]), StoreError> {
+    match plain {
+        Plain::Binary(plain) => record_bytes::read_record(plain),
+        Plain::Json(plain) => {
+            let (header, raw) = split_record(plain)?;
+            Ok((from_json("records", header)?, raw))
+        }
+    }
 }
 
 /// [u32 header length][header][raw] → (header, raw).
@@ -239,8 +302,7 @@ pub(super) fn stored_record_mapped(
     key: RecordKeyRef<'_>,
     blob: &[u8],
 ) -> Result<StoredRecord, StoreError> {
-    let header: RecordHeader<Record> = record_header(blob)?;
-    Ok(record_from(key, header, None))
+    Ok(record_from(key, unpack_header(blob)?, None))
 }
 
 fn record_from(
@@ -262,8 +324,8 @@ fn record_from(
 
 /// Whether a stored blob is a deletion; only read when a record changed.
 pub(super) fn was_deleted(blob: &[u8]) -> bool {
-    unpack_record(blob)
-        .map(|(header, _)| header.deleted)
+    unpack_header(blob)
+        .map(|header| header.deleted)
         .unwrap_or(false)
 }
 
@@ -360,35 +422,64 @@ mod tests {
     }
 
     #[test]
-    fn packed_records_read_back_as_written_with_lz4_prepend_size() {
-        let header = RecordHeader::<Record> {
+    fn packed_records_read_back_as_written_and_older_json_blobs_too() {
+        let record = Record {
+            titles: vec![crate::map::LangText {
+                value: "Économie sociale".into(),
+                lang: Some("fr".into()),
+            }],
+            ..Record::default()
+        };
+        let header = RecordHeader::<&Record> {
             datestamp: "2024-01-02".into(),
             deleted: false,
             format: Some("oai_dc".into()),
             sets: vec!["a".into()],
-            record: Some(Record {
-                titles: vec![crate::map::LangText {
-                    value: "Économie sociale".into(),
-                    lang: Some("fr".into()),
-                }],
-                ..Record::default()
-            }),
+            record: Some(&record),
             stored_at: "2024-01-03T00:00:00Z".into(),
         };
         let raw = "<dc>Économie sociale</dc>".repeat(50);
-        // Twice: the second record reuses the first one's buffers and table.
+        // Twice: the second record reuses the first one's buffer.
         for _ in 0..2 {
             let blob = pack_record(&header, &raw);
-            let mut plain = (to_json(&header).len() as u32).to_le_bytes().to_vec();
-            plain.extend_from_slice(&to_json(&header));
-            plain.extend_from_slice(raw.as_bytes());
-            assert_eq!(lz4_flex::decompress_size_prepended(&blob).unwrap(), plain);
+            assert_eq!(blob[..5], [0xff, 0xff, 0xff, 0xff, 1]);
+            let plain = plain_record(&header, &raw);
+            assert_eq!(
+                lz4_flex::block::decompress_with_dict(&blob[9..], plain.len(), DICTIONARY_1)
+                    .unwrap(),
+                plain
+            );
             let (read, read_raw) = unpack_record(&blob).unwrap();
             assert_eq!(
-                (read.record, read_raw),
-                (header.record.clone(), raw.clone())
+                (read.record.as_ref(), read_raw.as_str()),
+                (Some(&record), raw.as_str())
             );
+            assert_eq!(unpack_header(&blob).unwrap().sets, ["a"]);
         }
+        // A store written before holds `compress_prepend_size` of [u32 length][JSON][raw].
+        let json = to_json(&header);
+        let mut plain = (json.len() as u32).to_le_bytes().to_vec();
+        plain.extend_from_slice(&json);
+        plain.extend_from_slice(raw.as_bytes());
+        let old = lz4_flex::compress_prepend_size(&plain);
+        let (read, read_raw) = unpack_record(&old).unwrap();
+        assert_eq!(
+            (read.record.as_ref(), read_raw.as_str()),
+            (Some(&record), raw.as_str())
+        );
+        assert_eq!(unpack_header(&old).unwrap().datestamp, "2024-01-02");
+        let unknown = [0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0];
+        assert!(unpack_record(&unknown).is_err());
+        assert!(unpack_record(&[0xff; 4]).is_err());
+    }
+
+    /// Stored blobs are read with exactly these bytes: the dictionary never changes.
+    #[test]
+    fn the_record_dictionary_is_frozen() {
+        assert_eq!(
+            (DICTIONARY_1.len(), xxhash_rust::xxh3::xxh3_64(DICTIONARY_1)),
+            (1936, 12_024_919_523_055_774_503)
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::encode::{decode_work, record_header};
+use super::encode::{decode_work, unpack_header};
 use super::packed;
 use super::tables::{
     FEED, FEED_BLOCKS, FEED_ENTRIES, FEED_SETS, META, ORIGINS, RECORDS, WORKS, meta_key,
@@ -466,7 +466,13 @@ pub(super) fn read_origin(
     }
     records
         .get(key.pair())?
-        .map(|v| record_header::<RecordOrigin>(v.value().1))
+        .map(|v| {
+            unpack_header(v.value().1).map(|header| RecordOrigin {
+                datestamp: header.datestamp,
+                format: header.format,
+                stored_at: header.stored_at,
+            })
+        })
         .transpose()
 }
 

@@ -37,6 +37,7 @@ mod key;
 mod model;
 mod open;
 mod packed;
+mod record_bytes;
 mod records;
 mod registrations;
 mod scan;
