@@ -52,49 +52,27 @@ pub(super) fn write_record(out: &mut Vec<u8>, header: &RecordHeader<&Record>, ra
 }
 
 fn write_mapped(out: &mut Vec<u8>, record: &Record) {
-    // Every field named, none skipped with `..`: a field added to `Record` stops the build here,
-    // since it needs a new encoding (see the module's documentation).
-    let Record {
-        titles,
-        alternative_titles,
-        creators,
-        contributors,
-        subjects,
-        abstracts,
-        publishers,
-        dates,
-        types,
-        formats,
-        identifiers,
-        languages,
-        rights,
-        relations,
-        sources,
-        coverage,
-        degree,
-        record_type,
-    } = record;
-    lang_texts(out, titles);
-    lang_texts(out, alternative_titles);
-    agents(out, creators);
-    agents(out, contributors);
-    lang_texts(out, subjects);
-    lang_texts(out, abstracts);
+    lang_texts(out, &record.titles);
+    lang_texts(out, &record.alternative_titles);
+    agents(out, &record.creators);
+    agents(out, &record.contributors);
+    lang_texts(out, &record.subjects);
+    lang_texts(out, &record.abstracts);
     for list in [
-        publishers,
-        dates,
-        types,
-        formats,
-        identifiers,
-        languages,
-        rights,
-        relations,
-        sources,
-        coverage,
+        &record.publishers,
+        &record.dates,
+        &record.types,
+        &record.formats,
+        &record.identifiers,
+        &record.languages,
+        &record.rights,
+        &record.relations,
+        &record.sources,
+        &record.coverage,
     ] {
         texts(out, list);
     }
-    match degree {
+    match &record.degree {
         None => out.push(0),
         Some(degree) => {
             out.push(1);
@@ -108,7 +86,7 @@ fn write_mapped(out: &mut Vec<u8>, record: &Record) {
             }
         }
     }
-    optional(out, record_type.map(RecordType::slug));
+    optional(out, record.record_type.map(RecordType::slug));
 }
 
 fn number(out: &mut Vec<u8>, mut value: u64) {
@@ -331,6 +309,9 @@ fn damaged(what: &str) -> StoreError {
 mod tests {
     use super::*;
 
+    /// Every field of [`Record`] set, none left to `..Default::default()`: a field added to
+    /// `Record` stops this test's build, since it needs a new encoding (see the module's
+    /// documentation).
     fn full_record() -> Record {
         let lang_text = |value: &str, lang: Option<&str>| LangText {
             value: value.into(),
