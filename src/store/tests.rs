@@ -210,6 +210,22 @@ fn runs_get_increasing_ids() {
 
 /// Writes `id` into the feed at `datestamp` under `sets` (a work is any JSON here).
 fn move_in_feed(store: &Store, id: &str, datestamp: &str, sets: &[&str], was: Option<bool>) {
+    write_live(store, id, datestamp, sets, was, None);
+}
+
+/// Writes work `id` (live, in `sets`) with `row` as its stored `oai_dc` record.
+fn move_with_record(store: &Store, id: &str, datestamp: &str, sets: &[&str], row: &str) {
+    write_live(store, id, datestamp, sets, Some(true), Some(row));
+}
+
+fn write_live(
+    store: &Store,
+    id: &str,
+    datestamp: &str,
+    sets: &[&str],
+    was: Option<bool>,
+    row: Option<&str>,
+) {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     store
         .update_works(|tx| {
@@ -220,25 +236,11 @@ fn move_in_feed(store: &Store, id: &str, datestamp: &str, sets: &[&str], was: Op
                 true,
                 datestamp,
                 Some(&sets),
-            )
-        })
-        .unwrap();
-}
-
-/// Writes work `id` (live, in `sets`) with `row` as its stored `oai_dc` record.
-fn move_with_record(store: &Store, id: &str, datestamp: &str, sets: &[&str], row: &str) {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    store
-        .update_works(|tx| {
-            tx.put_work(
-                id,
-                &serde_json::json!({ "id": id }),
-                Some(true),
-                true,
-                datestamp,
-                Some(&sets),
             )?;
-            tx.put_feed_records(id, vec![("oai_dc", row.as_bytes().to_vec())])
+            match row {
+                Some(row) => tx.put_feed_records(id, vec![("oai_dc", row.as_bytes().to_vec())]),
+                None => Ok(()),
+            }
         })
         .unwrap();
 }
