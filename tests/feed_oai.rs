@@ -487,24 +487,18 @@ fn gzip_pages_spliced_from_precompressed_records_read_as_the_plain_pages() {
         let mut query = first.to_owned();
         loop {
             let plain = server.oai(&query);
-            let response = server.request(
-                "GET",
-                &format!("/oai?{query}"),
-                &[("Accept-Encoding", "gzip")],
-                None,
-            );
-            assert_eq!(response.header("content-encoding"), "gzip", "{query}");
+            let body = gzip_body(&server, &query);
             // flate2's per-response compression marks its fastest level (XFL 4); a spliced page
             // has none.
-            assert_eq!(response.body.get(8), Some(&0), "{query}: not spliced");
-            let text = decode_gzip(&response.body);
+            assert_eq!(body.get(8), Some(&0), "{query}: not spliced");
+            let text = decode_gzip(&body);
             assert_eq!(
                 redact(&without_token(&text)),
                 redact(&without_token(&plain)),
                 "{query}"
             );
             let gz = saved.path().join(format!("page-{pages:03}.xml.gz"));
-            std::fs::write(&gz, &response.body).unwrap();
+            std::fs::write(&gz, &body).unwrap();
             assert_valid_text(&format!("page-{pages:03}"), &text);
             pages += 1;
             match text
@@ -556,15 +550,9 @@ fn gzip_pages_compressed_whole_when_the_server_is_idle_are_smaller_than_spliced_
             wait_for_precompressed_records(&server, query);
         }
         let plain = server.oai(query);
-        let response = server.request(
-            "GET",
-            &format!("/oai?{query}"),
-            &[("Accept-Encoding", "gzip")],
-            None,
-        );
-        assert_eq!(response.header("content-encoding"), "gzip");
-        assert_eq!(redact(&decode_gzip(&response.body)), redact(&plain));
-        response.body
+        let body = gzip_body(&server, query);
+        assert_eq!(redact(&decode_gzip(&body)), redact(&plain));
+        body
     };
     let spliced = gzip_page(essor::feed::GzipPages::Spliced);
     for pages in [essor::feed::GzipPages::Auto, essor::feed::GzipPages::Whole] {
@@ -586,19 +574,21 @@ fn gzip_pages_compressed_whole_when_the_server_is_idle_are_smaller_than_spliced_
 /// compressed whole).
 fn wait_for_precompressed_records(server: &TestApp, query: &str) {
     let waited = std::time::Instant::now();
-    loop {
-        let response = server.request(
-            "GET",
-            &format!("/oai?{query}"),
-            &[("Accept-Encoding", "gzip")],
-            None,
-        );
-        assert_eq!(response.header("content-encoding"), "gzip");
-        if response.body.get(8) == Some(&0) || waited.elapsed().as_secs() >= 30 {
-            return;
-        }
+    while gzip_body(server, query).get(8) != Some(&0) && waited.elapsed().as_secs() < 30 {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// The server's gzip answer to `query`, as sent.
+fn gzip_body(server: &TestApp, query: &str) -> Vec<u8> {
+    let response = server.request(
+        "GET",
+        &format!("/oai?{query}"),
+        &[("Accept-Encoding", "gzip")],
+        None,
+    );
+    assert_eq!(response.header("content-encoding"), "gzip", "{query}");
+    response.body
 }
 
 fn decode_gzip(bytes: &[u8]) -> String {

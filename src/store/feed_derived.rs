@@ -26,7 +26,8 @@ pub(super) fn cursor_key(prefix: &str) -> String {
     format!("{}{prefix}", meta_key::DERIVED)
 }
 
-fn parse_cursor(text: &str) -> Option<RowKey> {
+/// A cursor's value (`datestamp sequence`); `None` for anything else (`essor check` says so).
+pub(super) fn parse_cursor(text: &str) -> Option<RowKey> {
     let (stamp, sequence) = text.split_once(' ')?;
     Some((stamp.parse().ok()?, sequence.parse().ok()?))
 }
@@ -128,4 +129,19 @@ fn keys(
         true
     })?;
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_the_feed_key_written() {
+        let key: RowKey = (1_764_900_000, 42);
+        assert_eq!(parse_cursor(&format!("{} {}", key.0, key.1)), Some(key));
+        for bad in ["", "12", "12 x", "x 12", "1 2 3"] {
+            assert_eq!(parse_cursor(bad), None, "{bad:?}");
+        }
+        assert_eq!(cursor_key("oai_dc:gzip"), "feed_derived:oai_dc:gzip");
+    }
 }

@@ -210,6 +210,22 @@ fn runs_get_increasing_ids() {
 
 /// Writes `id` into the feed at `datestamp` under `sets` (a work is any JSON here).
 fn move_in_feed(store: &Store, id: &str, datestamp: &str, sets: &[&str], was: Option<bool>) {
+    write_live(store, id, datestamp, sets, was, None);
+}
+
+/// Writes work `id` (live, in `sets`) with `row` as its stored `oai_dc` record.
+fn move_with_record(store: &Store, id: &str, datestamp: &str, sets: &[&str], row: &str) {
+    write_live(store, id, datestamp, sets, Some(true), Some(row));
+}
+
+fn write_live(
+    store: &Store,
+    id: &str,
+    datestamp: &str,
+    sets: &[&str],
+    was: Option<bool>,
+    row: Option<&str>,
+) {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     store
         .update_works(|tx| {
@@ -220,7 +236,11 @@ fn move_in_feed(store: &Store, id: &str, datestamp: &str, sets: &[&str], was: Op
                 true,
                 datestamp,
                 Some(&sets),
-            )
+            )?;
+            match row {
+                Some(row) => tx.put_feed_records(id, vec![("oai_dc", row.as_bytes().to_vec())]),
+                None => Ok(()),
+            }
         })
         .unwrap();
 }
@@ -504,19 +524,13 @@ fn feed_records_are_filled_once_per_version_and_never_served_for_a_moved_work() 
     );
     assert_eq!(read(&store), vec![stored("v1 w2", "w2"), work("w1")]);
     // Written with its records: served.
-    store
-        .update_works(|tx| {
-            tx.put_work(
-                "w1",
-                &serde_json::json!({ "id": "w1" }),
-                Some(true),
-                true,
-                "2026-03-01T00:00:00Z",
-                Some(&["type:b".to_owned()]),
-            )?;
-            tx.put_feed_records("w1", vec![("oai_dc", b"fresh w1".to_vec())])
-        })
-        .unwrap();
+    move_with_record(
+        &store,
+        "w1",
+        "2026-03-01T00:00:00Z",
+        &["type:b"],
+        "fresh w1",
+    );
     assert_eq!(
         read(&store),
         vec![stored("v1 w2", "w2"), stored("fresh w1", "w1")]
@@ -688,19 +702,13 @@ fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
 
     // w1 moves, written with its plain row only: read plain until derived, then derived; its
     // old derived row went with its old entry.
-    store
-        .update_works(|tx| {
-            tx.put_work(
-                "w1",
-                &serde_json::json!({ "id": "w1" }),
-                Some(true),
-                true,
-                "2026-03-01T00:00:00Z",
-                Some(&["type:a".to_owned()]),
-            )?;
-            tx.put_feed_records("w1", vec![("oai_dc", b"fresh w1".to_vec())])
-        })
-        .unwrap();
+    move_with_record(
+        &store,
+        "w1",
+        "2026-03-01T00:00:00Z",
+        &["type:a"],
+        "fresh w1",
+    );
     assert_eq!(read(&store), ["w2:oai_dc:gzip=V1 W2", "w1:oai_dc=fresh w1"]);
     // A row the derivation refuses (damaged) is left plain.
     assert_eq!(
@@ -710,19 +718,13 @@ fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
         0
     );
     assert_eq!(read(&store), ["w2:oai_dc:gzip=V1 W2", "w1:oai_dc=fresh w1"]);
-    store
-        .update_works(|tx| {
-            tx.put_work(
-                "w1",
-                &serde_json::json!({ "id": "w1" }),
-                Some(true),
-                true,
-                "2026-03-02T00:00:00Z",
-                Some(&["type:a".to_owned()]),
-            )?;
-            tx.put_feed_records("w1", vec![("oai_dc", b"fresher w1".to_vec())])
-        })
-        .unwrap();
+    move_with_record(
+        &store,
+        "w1",
+        "2026-03-02T00:00:00Z",
+        &["type:a"],
+        "fresher w1",
+    );
     assert_eq!(derive(&store), 1);
     assert_eq!(
         read(&store),
