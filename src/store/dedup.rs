@@ -13,7 +13,10 @@ use super::tables::{
     BLOCK_MEMBERS, META, OLD_BLOCKS, RECORD_FEATURES, RECORD_WORK, RECORDS, WORKS, meta_key,
 };
 use super::works::{WorksTx, read_record_work, read_work};
-use super::{RecordKey, RecordKeyRef, SCHEMA_VERSION, Store, StoreError, StoredRecord};
+use super::{
+    BLOCKS_MIGRATABLE_VERSION, RecordKey, RecordKeyRef, SCHEMA_VERSION, Store, StoreError,
+    StoredRecord,
+};
 
 /// A record in a block: its key and its sketch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,7 +178,7 @@ impl Store {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(META)?;
         let version = table.get(meta_key::SCHEMA_VERSION)?;
-        Ok(version.is_some_and(|v| v.value() != SCHEMA_VERSION.to_string()))
+        Ok(version.is_some_and(|v| v.value() == BLOCKS_MIGRATABLE_VERSION.to_string()))
     }
 
     /// Rebuilds the blocking index from the stored features (`entries` gives a record's block

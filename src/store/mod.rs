@@ -67,11 +67,18 @@ pub use works::WorksTx;
 
 use tables::{COUNTS, META, meta_key};
 
-/// Bumped whenever a table's layout changes; a store of another version is refused at open.
-pub const SCHEMA_VERSION: u32 = 3;
-/// Stores of this version open too: only their blocking index differs, rebuilt from the stored
-/// features by [`Store::migrate_blocks`] before the works stage uses it.
-const MIGRATABLE_VERSION: u32 = 2;
+/// Bumped whenever a table's layout changes; a store of another version is refused at open, so
+/// an older essor refuses a newer store rather than misreading it. 4: records stored with a
+/// binary header (`record_bytes.rs`), which essor before 4 would take for damage.
+pub const SCHEMA_VERSION: u32 = 4;
+/// Stores of schema 3 open as they are (their records' JSON headers are read as before,
+/// `encode.rs`) and are marked 4 by the first harvested page committed in the new form
+/// ([`Store::commit_page`]): until then an essor of schema 3 still opens them.
+const MARKED_ON_FIRST_RECORD: u32 = 3;
+/// Stores of schema 2 open too: their blocking index differs, rebuilt from the stored features
+/// by [`Store::migrate_blocks`] (which then writes [`SCHEMA_VERSION`]) before the works stage
+/// uses it.
+pub(crate) const BLOCKS_MIGRATABLE_VERSION: u32 = 2;
 const STORE_FILE: &str = "essor.redb";
 /// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
 /// sequential per source and gain little from more.
@@ -86,6 +93,9 @@ pub struct Store {
     /// caller writes ([`Store::expect_feed_records_version`]): reads then ignore them, so that
     /// the server serves from the works while it renders them again in the background.
     stale_feed_records: std::sync::atomic::AtomicBool,
+    /// Set while the file says an older schema than [`SCHEMA_VERSION`]: the next page of records
+    /// committed writes the version with it.
+    older_schema: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -99,6 +109,7 @@ impl Store {
             db,
             path,
             stale_feed_records: std::sync::atomic::AtomicBool::new(false),
+            older_schema: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -116,7 +127,20 @@ impl Store {
         })?;
         let path = data_dir.join(STORE_FILE);
         let db = open::open_db(&path, cache_bytes, |db| initialise(db, &path))?;
-        Ok(Store::from_db(db, path))
+        let store = Store::from_db(db, path);
+        let older = store.schema_version()? != SCHEMA_VERSION.to_string();
+        store
+            .older_schema
+            .store(older, std::sync::atomic::Ordering::Relaxed);
+        Ok(store)
+    }
+
+    /// The schema version the file records.
+    fn schema_version(&self) -> Result<String, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        let found = meta.get(meta_key::SCHEMA_VERSION)?;
+        Ok(found.map(|v| v.value().to_owned()).unwrap_or_default())
     }
 
     pub fn path(&self) -> &Path {
@@ -151,7 +175,8 @@ fn initialise(db: &Database, path: &Path) -> Result<(), StoreError> {
             }
             Some(found)
                 if found == SCHEMA_VERSION.to_string()
-                    || found == MIGRATABLE_VERSION.to_string() => {}
+                    || found == MARKED_ON_FIRST_RECORD.to_string()
+                    || found == BLOCKS_MIGRATABLE_VERSION.to_string() => {}
             Some(found) => {
                 return Err(StoreError::SchemaVersion {
                     path: path.to_owned(),

@@ -1,15 +1,19 @@
 //! The harvest's side of the store: pages of records and rejects written with their
 //! checkpoint, runs, the change log later stages follow, and the listings of what is stored.
 
+use std::sync::atomic::Ordering;
+
 use redb::{Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::encode::{
     RejectHeader, decompress, from_json, stored_record, stored_record_mapped, to_json, was_deleted,
 };
-use super::tables::{CHANGES, CHECKPOINTS, COUNTS, ORIGINS, RECORDS, REJECTS, RUNS};
+use super::tables::{
+    CHANGES, CHECKPOINTS, COUNTS, META, ORIGINS, RECORDS, REJECTS, RUNS, meta_key,
+};
 use super::{
-    Checkpoint, PreparedItem, RecordKey, RecordKeyRef, RunCounters, RunRecord, Store, StoreError,
-    StoredRecord, StoredReject,
+    Checkpoint, PreparedItem, RecordKey, RecordKeyRef, RunCounters, RunRecord, SCHEMA_VERSION,
+    Store, StoreError, StoredRecord, StoredReject,
 };
 
 /// A change-log position and the records changed after it.
@@ -190,7 +194,19 @@ impl Store {
             let mut checkpoints = tx.open_table(CHECKPOINTS)?;
             checkpoints.insert(source, to_json(checkpoint).as_slice())?;
         }
+        let marks_schema =
+            self.older_schema.load(Ordering::Relaxed) && !self.blocks_need_migration()?;
+        if marks_schema {
+            // Records of this form are unreadable to an essor of the file's older schema.
+            tx.open_table(META)?.insert(
+                meta_key::SCHEMA_VERSION,
+                SCHEMA_VERSION.to_string().as_str(),
+            )?;
+        }
         tx.commit()?;
+        if marks_schema {
+            self.older_schema.store(false, Ordering::Relaxed);
+        }
         Ok(page)
     }
 

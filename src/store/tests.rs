@@ -743,3 +743,51 @@ fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
         ["w2:oai_dc:gzip=V2 W2", "w1:oai_dc:gzip=V2 W1"]
     );
 }
+
+/// Writes `version` as the file's schema version, as an essor of that version would have.
+fn set_schema_version(store: &Store, version: &str) {
+    let tx = store.db.begin_write().unwrap();
+    tx.open_table(META)
+        .unwrap()
+        .insert(tables::meta_key::SCHEMA_VERSION, version)
+        .unwrap();
+    tx.commit().unwrap();
+}
+
+#[test]
+fn a_schema_3_store_is_marked_4_by_its_first_page_and_a_newer_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let version = |store: &Store| store.schema_version().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(version(&store), SCHEMA_VERSION.to_string());
+        set_schema_version(&store, "3");
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        version(&store),
+        "3",
+        "opened, not yet changed: an older essor still opens it"
+    );
+    assert!(!store.blocks_need_migration().unwrap());
+    let mut checkpoint = Checkpoint::default();
+    commit(
+        &store,
+        "s",
+        &[record("a", "2024-01-01", "T")],
+        &mut checkpoint,
+        true,
+    );
+    assert_eq!(version(&store), "4", "records of the new form are written");
+    // What an essor of schema 4 wrote is refused by an older one, as this one refuses 5.
+    set_schema_version(&store, "5");
+    drop(store);
+    match Store::open(dir.path()) {
+        Err(StoreError::SchemaVersion {
+            found, expected, ..
+        }) => {
+            assert_eq!((found.as_str(), expected), ("5", SCHEMA_VERSION));
+        }
+        other => panic!("a newer store opened: {:?}", other.map(|_| ())),
+    }
+}
