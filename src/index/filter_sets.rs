@@ -14,13 +14,15 @@
 //! their segment (a newer searcher without it: merged, or emptied by deletes). A set holds
 //! deleted documents too, as postings do: collectors skip them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyError, Term};
+
+use super::columns::live_segments;
 
 /// What the kept sets may weigh together: 256 sets of a million-document segment. The mix's
 /// filters use ~40 values (6 types, regions, themes, languages, access); institutions and
@@ -132,11 +134,7 @@ impl FilterSets {
         if kept.generation == Some(generation) {
             return;
         }
-        let live: HashSet<SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(|reader| reader.segment_id())
-            .collect();
+        let live = live_segments(searcher);
         kept.sets.retain(|(segment, _), _| live.contains(segment));
         kept.bytes = kept.sets.values().map(|(bits, _)| bits.bytes()).sum();
         kept.generation = Some(generation);
