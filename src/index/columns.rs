@@ -79,6 +79,16 @@ struct Slots {
     generation: Option<u64>,
 }
 
+/// The segments `searcher` holds: what is kept per segment for searches (here and in
+/// `filter_sets.rs`) is forgotten for the others.
+pub fn live_segments(searcher: &Searcher) -> HashSet<SegmentId> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|reader| reader.segment_id())
+        .collect()
+}
+
 impl Columns {
     /// Forgets the segments `searcher` no longer holds (once per searcher generation).
     pub fn keep_only(&self, searcher: &Searcher) {
@@ -89,11 +99,7 @@ impl Columns {
         if slots.generation == Some(generation) {
             return;
         }
-        let live: HashSet<SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(|reader| reader.segment_id())
-            .collect();
+        let live = live_segments(searcher);
         slots
             .by_column
             .retain(|(segment, _), _| live.contains(segment));
