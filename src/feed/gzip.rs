@@ -114,29 +114,6 @@ fn push_piece(row: &mut Vec<u8>, compress: &mut Compress, bytes: &[u8]) -> u16 {
     1
 }
 
-/// Makes the precompressed rows gzip pages splice (under each format's `gzip_prefix`) of every
-/// stored record that has none yet, from its plain row ([`super::stored::precompressed`]):
-/// the works stage writes only the plain rows, and DEFLATE was a fifth of a fresh build's CPU;
-/// the server calls this in the background once listening and after each works update. Until
-/// a record's row is made, gzip pages read its plain row (sent uncompressed inside the spliced
-/// page, or the page compressed whole when none of its records has one). Stops between slices
-/// once `stopped` says so (going on from there next time); returns how many rows were made.
-pub fn compress_stored(
-    store: &crate::store::Store,
-    stopped: impl Fn() -> bool,
-) -> Result<u64, StoreError> {
-    let mut made = 0;
-    for format in super::FORMATS {
-        made += store.derive_feed_rows(
-            format.prefix,
-            format.gzip_prefix,
-            &stopped,
-            super::stored::precompressed,
-        )?;
-    }
-    Ok(made)
-}
-
 /// A document as it is sent: gzipped (spliced from precompressed records), or plain text for
 /// the caller to compress if it wants (other verbs, errors, pages without such records).
 pub enum Answer {

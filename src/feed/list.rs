@@ -69,7 +69,7 @@ impl Feed {
         };
         let limit = self.config.page_size.max(1);
         // A gzip page reads the records stored precompressed, else (not compressed yet: they
-        // are made in the background, `Feed::compress_stored`) the plain ones, as text.
+        // are made in the background, `feed::compress_stored`) the plain ones, as text.
         let prefixes = match (&splices, formats::format(&token.prefix)) {
             (Some(_), Some(format)) => vec![format.gzip_prefix, format.prefix],
             _ => vec![token.prefix.as_str()],

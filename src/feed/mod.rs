@@ -29,9 +29,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use quick_xml::escape::escape;
 
 pub use formats::{FORMATS, Format};
-pub use gzip::{Answer, compress_stored};
+pub use gzip::Answer;
 pub use request::{Request, parse};
 pub use stored::Renderer;
+pub use stored::compress_stored;
 pub use token::{Signer, Token, TokenError};
 
 use crate::classify::Thesaurus;

@@ -17,10 +17,10 @@ use tantivy::{DocSet, SegmentReader, TERMINATED};
 
 use super::by_year::matching_in;
 
-use super::collector::SegmentPage;
 use super::columns::Columns;
 use super::cursor::Sort;
 use super::schema::names;
+use super::segment_page::SegmentPage;
 
 /// The walk in id order is taken when it is expected to read at most this fraction (1 in N) of
 /// the documents the query matches in the segment, and given up beyond twice that.

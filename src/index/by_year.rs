@@ -17,10 +17,10 @@ use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
-use super::collector::SegmentPage;
 use super::columns::Columns;
 use super::cursor::Sort;
 use super::schema::names;
+use super::segment_page::SegmentPage;
 
 /// Matches of the query in a segment (its scorer's size hint) from which its date order is
 /// walked year by year; fewer are walked whole (a scorer per year would cost more).

@@ -11,33 +11,20 @@
 //! (`names.rs`): naming the first 21 of each of 15 segments from the dictionary cost a third of
 //! a one-word search at 1 M works.
 
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn, TermOrdHit};
+use tantivy::columnar::TermOrdHit;
 use tantivy::query::Weight;
-use tantivy::{
-    DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError, index::SegmentId,
-};
+use tantivy::{Score, SegmentOrdinal, SegmentReader};
 
 use super::by_id;
 use super::by_year::{self, Years};
 use super::columns::Columns;
 use super::cursor::Sort;
 use super::schema::names;
-
-/// One collected match, ready to be returned or compared across segments.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Collected {
-    pub rank: u64,
-    /// Empty beyond the first [`PageCollector::limit`] matches (the one after the page, whose
-    /// id is not needed, has none).
-    pub id: String,
-    pub score: f32,
-    /// Where the match is in this searcher's snapshot (to read its columns again).
-    pub doc: DocAddress,
-}
+pub use super::segment_page::Collected;
+use super::segment_page::{Kept, SegmentFruit, SegmentPage};
 
 /// What a page collection gives.
 #[derive(Debug, Default)]
@@ -69,67 +56,6 @@ pub struct PageCollector {
     pub constant_score: bool,
 }
 
-/// A kept candidate within a segment; ordered by (rank, id ordinal), the max-heap's top being
-/// the worst kept.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Candidate {
-    rank: u64,
-    id_ord: u64,
-    score: f32,
-    doc: DocId,
-}
-
-impl Eq for Candidate {}
-
-impl Ord for Candidate {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.rank, self.id_ord).cmp(&(other.rank, other.id_ord))
-    }
-}
-
-impl PartialOrd for Candidate {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-pub struct SegmentPage {
-    segment: SegmentOrdinal,
-    segment_id: SegmentId,
-    sort: Sort,
-    ids: Option<StrColumn>,
-    dates: Column<i64>,
-    /// The cursor within this segment: its rank and the first id ordinal greater than its id.
-    after: Option<(u64, u64)>,
-    /// `limit + 1`: the one beyond the page says that another page follows.
-    keep: usize,
-    heap: BinaryHeap<Candidate>,
-    total: u64,
-    /// Whether the matches were taken in an order of their own (`by_year.rs`, `by_id.rs`), which
-    /// stops once the page is full and skips what comes before the cursor.
-    ordered_walk: bool,
-}
-
-pub struct SegmentFruit {
-    segment: SegmentOrdinal,
-    segment_id: SegmentId,
-    total: u64,
-    counted_all: bool,
-    /// In the segment's order, ids not read yet.
-    hits: Vec<Kept>,
-    ids: Option<StrColumn>,
-}
-
-/// A match kept by a segment, before the merge names the few that make the page.
-struct Kept {
-    hit: Collected,
-    /// Its id's ordinal in its segment's dictionary.
-    id_ord: u64,
-    /// Its place among its segment's kept matches: one at place `n` or beyond has `n` matches
-    /// before it, so it is not among the first `n` of all.
-    place: usize,
-}
-
 impl Collector for PageCollector {
     type Fruit = PageFruit;
     type Child = SegmentPage;
@@ -151,19 +77,15 @@ impl Collector for PageCollector {
             (Some((rank, _)), None) => Some((*rank, 0)),
             (None, _) => None,
         };
-        let keep = self.limit.saturating_add(1);
-        Ok(SegmentPage {
+        Ok(SegmentPage::new(
             segment,
-            segment_id: reader.segment_id(),
-            sort: self.sort,
+            reader.segment_id(),
+            self.sort,
             ids,
-            dates: self.columns.i64(reader, names::DATE)?,
+            self.columns.i64(reader, names::DATE)?,
             after,
-            keep,
-            heap: BinaryHeap::with_capacity(keep.min(10_001)),
-            total: 0,
-            ordered_walk: false,
-        })
+            self.limit.saturating_add(1),
+        ))
     }
 
     fn requires_scoring(&self) -> bool {
@@ -190,7 +112,7 @@ impl Collector for PageCollector {
                 self.by_year_from,
                 &mut page,
             )? {
-                page.ordered_walk = true;
+                page.set_ordered_walk();
                 return Ok(page.harvest());
             }
             let alive = reader.alive_bitset();
@@ -204,7 +126,7 @@ impl Collector for PageCollector {
             return Ok(page.harvest());
         }
         if self.constant_score && by_id::walk(weight, reader, &self.columns, &mut page)? {
-            page.ordered_walk = true;
+            page.set_ordered_walk();
             return Ok(page.harvest());
         }
         let alive = reader.alive_bitset();
@@ -274,142 +196,4 @@ impl Collector for PageCollector {
             hits,
         })
     }
-}
-
-impl SegmentPage {
-    /// Whether the page (and the one match beyond it) is kept: a later match must rank better
-    /// than the worst kept to enter.
-    pub(super) fn is_full(&self) -> bool {
-        self.heap.len() >= self.keep
-    }
-
-    /// Whether every match of the segment was handed over (and so counted): by date over every
-    /// match; by relevance when the page never filled, since pruning starts only then (a
-    /// search of few matches needs no count walk); in an order of its own when it never stopped
-    /// early nor skipped to the cursor.
-    fn counted_all(&self) -> bool {
-        if self.ordered_walk {
-            !self.is_full() && self.after.is_none()
-        } else {
-            self.sort != Sort::Relevance || !self.is_full()
-        }
-    }
-
-    /// How many matches the page keeps (`limit + 1`).
-    pub(super) fn keep(&self) -> usize {
-        self.keep
-    }
-
-    /// The cursor within this segment: its rank and the first id ordinal after its id.
-    pub(super) fn after(&self) -> Option<(u64, u64)> {
-        self.after
-    }
-
-    /// Forgets what was collected (a walk given up, to be done otherwise).
-    pub(super) fn clear(&mut self) {
-        self.heap.clear();
-        self.total = 0;
-    }
-
-    /// Whether a match of this rank comes before the cursor (and so is not on the page).
-    pub(super) fn before_cursor(&self, rank: u64) -> bool {
-        self.after.is_some_and(|(after, _)| rank < after)
-    }
-
-    /// The score a match must exceed to enter the full heap: just below the worst kept one's,
-    /// since an equal score with a smaller id still enters.
-    fn threshold(&self) -> Score {
-        match self.heap.peek() {
-            Some(worst) if self.heap.len() >= self.keep => worst.score.next_down(),
-            _ => Score::MIN,
-        }
-    }
-}
-
-impl SegmentCollector for SegmentPage {
-    type Fruit = Result<SegmentFruit, TantivyError>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        self.total += 1;
-        let date = match self.sort {
-            Sort::Relevance => 0,
-            Sort::DateAsc | Sort::DateDesc => self.dates.first(doc).unwrap_or(0),
-        };
-        let rank = self.sort.rank(score, date);
-        // Most matches of a broad query rank below the kept ones (or before the cursor): they
-        // are dropped before their id is read.
-        if self.after.is_some_and(|(after, _)| rank < after)
-            || (self.heap.len() >= self.keep && self.heap.peek().is_some_and(|w| rank > w.rank))
-        {
-            return;
-        }
-        let Some(id_ord) = self.ids.as_ref().and_then(|ids| ids.ords().first(doc)) else {
-            return;
-        };
-        let candidate = Candidate {
-            rank,
-            id_ord,
-            score,
-            doc,
-        };
-        if let Some(after) = self.after
-            && (candidate.rank, candidate.id_ord) < after
-        {
-            return;
-        }
-        if self.heap.len() < self.keep {
-            self.heap.push(candidate);
-        } else if let Some(mut worst) = self.heap.peek_mut()
-            && candidate < *worst
-        {
-            *worst = candidate;
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        let counted_all = self.counted_all();
-        let hits = self
-            .heap
-            .into_sorted_vec()
-            .into_iter()
-            .enumerate()
-            .map(|(place, candidate)| Kept {
-                hit: Collected {
-                    rank: candidate.rank,
-                    id: String::new(),
-                    score: candidate.score,
-                    doc: DocAddress::new(self.segment, candidate.doc),
-                },
-                id_ord: candidate.id_ord,
-                place,
-            })
-            .collect();
-        Ok(SegmentFruit {
-            segment: self.segment,
-            segment_id: self.segment_id,
-            total: self.total,
-            counted_all,
-            hits,
-            ids: self.ids,
-        })
-    }
-}
-
-/// The strings of term ordinals, in the order given, reading the dictionary once in ordinal
-/// order (a lookup per ordinal would decode a dictionary block each time).
-pub(super) fn ords_to_strings(column: &StrColumn, ords: Vec<u64>) -> std::io::Result<Vec<String>> {
-    let mut by_ord: Vec<(u64, usize)> = ords.into_iter().enumerate().map(|(i, o)| (o, i)).collect();
-    by_ord.sort_unstable();
-    let sorted: Vec<u64> = by_ord.iter().map(|(ord, _)| *ord).collect();
-    let mut found = Vec::with_capacity(sorted.len());
-    column
-        .dictionary()
-        .sorted_ords_to_term_cb(&sorted, |bytes| {
-            found.push(String::from_utf8_lossy(bytes).into_owned());
-        })?;
-    let mut strings = vec![String::new(); sorted.len()];
-    for ((_, position), string) in by_ord.into_iter().zip(found) {
-        strings[position] = string;
-    }
-    Ok(strings)
 }

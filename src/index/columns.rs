@@ -18,7 +18,6 @@ use tantivy::fastfield::FastFieldReaders;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
-use super::collector::ords_to_strings;
 use super::schema::names;
 
 /// Every term of one column of one segment, in ordinal order.
@@ -246,6 +245,25 @@ impl Columns {
         })
         .clone()
     }
+}
+
+/// The strings of term ordinals, in the order given, reading the dictionary once in ordinal
+/// order (a lookup per ordinal would decode a dictionary block each time).
+fn ords_to_strings(column: &StrColumn, ords: Vec<u64>) -> std::io::Result<Vec<String>> {
+    let mut by_ord: Vec<(u64, usize)> = ords.into_iter().enumerate().map(|(i, o)| (o, i)).collect();
+    by_ord.sort_unstable();
+    let sorted: Vec<u64> = by_ord.iter().map(|(ord, _)| *ord).collect();
+    let mut found = Vec::with_capacity(sorted.len());
+    column
+        .dictionary()
+        .sorted_ords_to_term_cb(&sorted, |bytes| {
+            found.push(String::from_utf8_lossy(bytes).into_owned());
+        })?;
+    let mut strings = vec![String::new(); sorted.len()];
+    for ((_, position), string) in by_ord.into_iter().zip(found) {
+        strings[position] = string;
+    }
+    Ok(strings)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod query;
 mod sample;
 mod schema;
 mod search;
+mod segment_page;
 mod stems;
 mod update;
 mod word_memo;

@@ -5,7 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::record_bytes;
+use super::record_bytes::{self, RecordHeader};
 use super::{RecordKeyRef, StoreError, StoredRecord};
 use crate::map::Record;
 use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
@@ -108,22 +108,6 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
         })
         .collect();
     UnpackedItems(items)
-}
-
-/// What a stored record holds besides its raw XML: binary (`record_bytes`) in what essor
-/// writes, JSON in stores written before.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct RecordHeader<R> {
-    pub datestamp: String,
-    pub deleted: bool,
-    #[serde(default)]
-    pub format: Option<String>,
-    #[serde(default)]
-    pub sets: Vec<String>,
-    #[serde(default)]
-    pub record: Option<R>,
-    /// Our clock, when this version was written.
-    pub stored_at: String,
 }
 
 /// A record's header and raw XML as one plain value (`record_bytes`), which

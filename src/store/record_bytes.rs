@@ -17,10 +17,27 @@
 //! **Frozen** like every stored encoding: a field added to [`Record`] needs a new encoding
 //! number in `encode.rs`, this one kept to read older rows.
 
+use serde::{Deserialize, Serialize};
+
 use super::StoreError;
-use super::encode::RecordHeader;
 use crate::map::{Agent, Degree, LangText, Record};
 use crate::vocab::RecordType;
+
+/// What a stored record holds besides its raw XML: binary (this module) in what essor
+/// writes, JSON in stores written before.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct RecordHeader<R> {
+    pub datestamp: String,
+    pub deleted: bool,
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub sets: Vec<String>,
+    #[serde(default)]
+    pub record: Option<R>,
+    /// Our clock, when this version was written.
+    pub stored_at: String,
+}
 
 const DELETED: u8 = 1;
 const HAS_FORMAT: u8 = 2;
