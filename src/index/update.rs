@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tantivy::indexer::NoMergePolicy;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::document::work_document;
@@ -113,6 +114,10 @@ impl Index {
         };
         if rebuild {
             writer.delete_all_documents().map_err(fail)?;
+            // One merge of every segment at the end (`merge_into_one`): background merges of
+            // the policy's would race it once the rebuild commits (at 1 M works the explicit
+            // merge then failed on segments a background merge had just replaced).
+            writer.set_merge_policy(Box::new(NoMergePolicy));
         }
         let mut since_commit = 0u64;
         loop {
