@@ -14,7 +14,6 @@
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::TermOrdHit;
 use tantivy::query::Weight;
 use tantivy::{Score, SegmentOrdinal, SegmentReader};
 
@@ -65,27 +64,14 @@ impl Collector for PageCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentPage> {
-        let ids = self.columns.str(reader, names::ID)?;
-        let after = match (&self.after, &ids) {
-            (Some((rank, id)), Some(ids)) => {
-                let first_greater = match ids.dictionary().term_ord_or_next(id.as_bytes())? {
-                    TermOrdHit::Exact(ord) => ord + 1,
-                    TermOrdHit::Next(ord) => ord,
-                };
-                Some((*rank, first_greater))
-            }
-            (Some((rank, _)), None) => Some((*rank, 0)),
-            (None, _) => None,
-        };
-        Ok(SegmentPage::new(
+        SegmentPage::new(
             segment,
-            reader.segment_id(),
+            reader,
+            &self.columns,
             self.sort,
-            ids,
-            self.columns.i64(reader, names::DATE)?,
-            after,
-            self.limit.saturating_add(1),
-        ))
+            self.after.as_ref(),
+            self.limit,
+        )
     }
 
     fn requires_scoring(&self) -> bool {

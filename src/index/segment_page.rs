@@ -6,10 +6,14 @@
 use std::collections::BinaryHeap;
 
 use tantivy::collector::SegmentCollector;
-use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, TantivyError, index::SegmentId};
+use tantivy::columnar::{Column, StrColumn, TermOrdHit};
+use tantivy::{
+    DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyError, index::SegmentId,
+};
 
+use super::columns::Columns;
 use super::cursor::Sort;
+use super::schema::names;
 
 /// One collected match, ready to be returned or compared across segments.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,28 +89,41 @@ pub(super) struct Kept {
 }
 
 impl SegmentPage {
-    #[allow(clippy::too_many_arguments)]
+    /// The page of segment `segment` for the best `limit` after the cursor `after` (the last
+    /// item returned: its rank and id), placed within the segment by the id's ordinal.
     pub(super) fn new(
         segment: SegmentOrdinal,
-        segment_id: SegmentId,
+        reader: &SegmentReader,
+        columns: &Columns,
         sort: Sort,
-        ids: Option<StrColumn>,
-        dates: Column<i64>,
-        after: Option<(u64, u64)>,
-        keep: usize,
-    ) -> SegmentPage {
-        SegmentPage {
+        after: Option<&(u64, String)>,
+        limit: usize,
+    ) -> tantivy::Result<SegmentPage> {
+        let ids = columns.str(reader, names::ID)?;
+        let after = match (after, &ids) {
+            (Some((rank, id)), Some(ids)) => {
+                let first_greater = match ids.dictionary().term_ord_or_next(id.as_bytes())? {
+                    TermOrdHit::Exact(ord) => ord + 1,
+                    TermOrdHit::Next(ord) => ord,
+                };
+                Some((*rank, first_greater))
+            }
+            (Some((rank, _)), None) => Some((*rank, 0)),
+            (None, _) => None,
+        };
+        let keep = limit.saturating_add(1);
+        Ok(SegmentPage {
             segment,
-            segment_id,
+            segment_id: reader.segment_id(),
             sort,
             ids,
-            dates,
+            dates: columns.i64(reader, names::DATE)?,
             after,
             keep,
             heap: BinaryHeap::with_capacity(keep.min(10_001)),
             total: 0,
             ordered_walk: false,
-        }
+        })
     }
 
     /// Says the matches were taken in an order of their own (`by_year.rs`, `by_id.rs`).
