@@ -341,6 +341,23 @@ impl Pipeline {
     /// Derives every work again from the stored records, keeping their ids
     /// ([`works::rederive`]), then brings the index up to date. Blocking.
     pub fn rebuild_works(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        // A source's settings (role, institution, region) decide what its records give a work:
+        // derived without them, every work of a stored source whose file is missing (a wrong
+        // `--sources`) may change, and the feed would tell harvesters so.
+        let infos = self.read_catalogue().infos.clone();
+        let stored = self.store.stats()?;
+        let unknown: Vec<&str> = (stored.by_source.keys())
+            .filter(|id| !infos.knows(id))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            tracing::warn!(
+                sources = ?unknown,
+                "works derived again without these stored sources' files: their settings (role, \
+                 institution, region) are unknown, so their works may change; give the sources \
+                 folder they were harvested with"
+            );
+        }
         self.works_then_index("works derived again, index up to date", works::rederive)
     }
 

@@ -167,3 +167,32 @@ fn a_rebuild_keeps_ids_and_the_feed_lists_only_the_works_that_changed() {
         [format!("oai:essor.local:{fair_id}")]
     );
 }
+
+#[test]
+fn a_rebuild_without_the_stored_sources_files_says_which_are_missing() {
+    let workspace = Workspace::new();
+    dump_source(
+        &workspace,
+        "archive",
+        &[record(
+            "oai:a:1",
+            "Les mutuelles de santé",
+            "Durand, Anne",
+            2018,
+        )],
+    );
+    workspace.run(&["harvest", "--quiet", "--all"]).success();
+    let run = workspace.run(&["works", "rebuild"]).success();
+    assert!(
+        !run.stderr.contains("without these stored sources"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(workspace.sources().join("archive.toml")).unwrap();
+    let run = workspace.run(&["works", "rebuild"]).success();
+    assert!(
+        run.stderr.contains("without these stored sources") && run.stderr.contains("archive"),
+        "{}",
+        run.stderr
+    );
+}

@@ -60,6 +60,11 @@ pub struct SourceInfo {
 pub struct SourceInfos(HashMap<String, SourceInfo>);
 
 impl SourceInfos {
+    /// Whether source `id`'s settings are known (it has a source file or a registration).
+    pub fn knows(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
     pub fn new(sources: &[Source]) -> SourceInfos {
         SourceInfos(
             sources
