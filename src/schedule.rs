@@ -204,19 +204,11 @@ impl Scheduler {
         let task = tokio::spawn(async move {
             let _one_at_a_time = this.busy.lock().await;
             let _ = held.send(());
-            let pipeline = this.pipeline.clone();
-            let stop = this.stop.subscribe();
-            let filled = tokio::task::spawn_blocking(move || {
-                pipeline.fill_feed_records_unless(|| *stop.borrow())
-            })
+            this.until_stopped(
+                "feed records not rendered: pages are written from the works",
+                |pipeline, stopped| pipeline.fill_feed_records_unless(stopped),
+            )
             .await;
-            match filled {
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => {
-                    tracing::error!(%error, "feed records not rendered: pages are written from the works")
-                }
-                Err(_) => tracing::error!("rendering the feed records panicked"),
-            }
             this.compress_feed_records_held().await;
         });
         let _ = holding.await;
@@ -237,25 +229,43 @@ impl Scheduler {
     /// [`Scheduler::compress_feed_records`], `busy` held by the caller; ends early when the
     /// server stops (going on at the next start).
     async fn compress_feed_records_held(&self) {
+        let made = self
+            .until_stopped(
+                "feed records not precompressed: gzip pages read the plain ones",
+                |pipeline, stopped| pipeline.compress_feed_records_unless(stopped),
+            )
+            .await;
+        if let Some(rows) = made
+            && !self.stopping()
+        {
+            // Benchmarks wait for this line before they load the feed (bench/feed_bench.sh).
+            tracing::info!(
+                rows,
+                "feed records up to date: pages are copies of stored rows"
+            );
+        }
+    }
+
+    /// Runs `work` on a blocking thread, told to stop once the server stops; logs `failed` with
+    /// the error (or a panic) and gives `None` then.
+    async fn until_stopped(
+        &self,
+        failed: &'static str,
+        work: fn(&Pipeline, &dyn Fn() -> bool) -> Result<u64, PipelineError>,
+    ) -> Option<u64> {
         let pipeline = self.pipeline.clone();
         let stop = self.stop.subscribe();
-        let made = tokio::task::spawn_blocking(move || {
-            pipeline.compress_feed_records_unless(|| *stop.borrow())
-        })
-        .await;
-        match made {
-            // Benchmarks wait for this line before they load the feed (bench/feed_bench.sh).
-            Ok(Ok(rows)) if !*self.stop.borrow() => {
-                tracing::info!(
-                    rows,
-                    "feed records up to date: pages are copies of stored rows"
-                )
-            }
-            Ok(Ok(_)) => {}
+        let done = tokio::task::spawn_blocking(move || work(&pipeline, &|| *stop.borrow())).await;
+        match done {
+            Ok(Ok(count)) => Some(count),
             Ok(Err(error)) => {
-                tracing::error!(%error, "feed records not precompressed: gzip pages read the plain ones")
+                tracing::error!(%error, "{failed}");
+                None
             }
-            Err(_) => tracing::error!("precompressing the feed records panicked"),
+            Err(_) => {
+                tracing::error!("{failed} (panicked)");
+                None
+            }
         }
     }
 
