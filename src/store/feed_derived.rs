@@ -21,6 +21,12 @@ use super::{Store, StoreError};
 /// Rows derived per write transaction (each a few KB of DEFLATE: ~0.1 s of one core).
 const DERIVE_SLICE: usize = 1_000;
 
+/// Slices committed without waiting for the disk before one that does: the rows are derived
+/// (a crash only loses work to redo, the cursor goes back with them), and a first start over a
+/// store whose rows were all derived already moved its cursor with one fsync per slice (1,000
+/// at 1 M works, most of the 35 s that scan took).
+const SLICES_PER_SYNC: usize = 64;
+
 /// The `meta` key of how far `prefix` was derived.
 pub(super) fn cursor_key(prefix: &str) -> String {
     format!("{}{prefix}", meta_key::DERIVED)
@@ -56,8 +62,18 @@ impl Store {
                 .and_then(|v| parse_cursor(v.value()))
         };
         let mut written = 0;
+        // Slices committed since the last durable commit.
+        let mut unsynced = 0;
+        let sync = |unsynced: usize| -> Result<(), StoreError> {
+            if unsynced > 0 {
+                // An empty durable commit makes the ones before it durable too.
+                self.db.begin_write()?.commit()?;
+            }
+            Ok(())
+        };
         loop {
             if stopped() || self.feed_records_stale() {
+                sync(unsynced)?;
                 return Ok(written);
             }
             let start = match after {
@@ -84,6 +100,7 @@ impl Store {
                     rows.retain(|(key, _)| !done.contains(key));
                     after = Some(last);
                 } else {
+                    sync(unsynced)?;
                     return Ok(written);
                 }
             }
@@ -91,7 +108,13 @@ impl Store {
                 .into_iter()
                 .filter_map(|(key, row)| Some((key, derive(&row)?)))
                 .collect();
-            let tx = self.db.begin_write()?;
+            let mut tx = self.db.begin_write()?;
+            unsynced += 1;
+            if full && unsynced < SLICES_PER_SYNC {
+                tx.set_durability(redb::Durability::None)?;
+            } else {
+                unsynced = 0;
+            }
             {
                 let mut blocks = tx.open_table(FEED_BLOCKS)?;
                 if let (Some((first, _)), Some((last, _))) = (derived.first(), derived.last()) {
