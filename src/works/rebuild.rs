@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::analyse::{Analysed, analyse_all, dedup_features_all};
+use super::analyse::{Described, dedup_features_all, describe_all};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
 use super::{RecordRenderer, UpdateReport, Work, fields, write_feed_records_while, write_work};
 use crate::classify::Thesaurus;
@@ -50,8 +50,10 @@ pub(super) fn rebuild(
         features_in,
         clustered_in,
         block_entries,
+        features,
     } = cluster_all(store, &changed, sources, thesaurus, true)?;
     drop(changed); // `records` holds those that make works
+    drop(features); // written already; the works' fields need none of them
     let mut rows = RowsWritten {
         features: records.len() as u64,
         block_entries,
@@ -67,8 +69,15 @@ pub(super) fn rebuild(
     let last = slices.len() - 1;
     for (number, range) in slices.into_iter().enumerate() {
         let groups = &clustering.groups[range.clone()];
-        let mut analysed =
-            analyse_groups(store, groups, &records, sources, thesaurus, &mut report)?;
+        let mut described = describe_groups(
+            store,
+            groups,
+            &records,
+            sources,
+            thesaurus,
+            false,
+            &mut report,
+        )?;
         let durable = number == last;
         store.update_works_bulk(durable, |tx| {
             // Rows of the keyed tables are inserted in key order, after the works: random
@@ -89,7 +98,7 @@ pub(super) fn rebuild(
                     merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
                     fields: None,
                 };
-                for (member, _) in take_fields(&mut work, &mut analysed, sources) {
+                for (member, _) in take_fields(&mut work, &mut described, sources) {
                     record_work.push((member, work.id.clone()));
                 }
                 write_work(tx, &work, None, None)?;
@@ -141,44 +150,46 @@ pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>>
     slices
 }
 
-/// The full analysis of every member of `groups`, on all cores; the problems found are counted
-/// in `report`.
-pub(super) fn analyse_groups(
+/// Every member of `groups` normalised and classified (with its blocking keys if `with_keys`),
+/// on all cores; the problems found are counted in `report`.
+pub(super) fn describe_groups(
     store: &Store,
     groups: &[Vec<usize>],
     records: &[RecordKey],
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
+    with_keys: bool,
     report: &mut UpdateReport,
-) -> Result<HashMap<RecordKey, Analysed>, StoreError> {
+) -> Result<HashMap<RecordKey, Described>, StoreError> {
     let wanted: Vec<RecordKey> = groups
         .iter()
         .flatten()
         .map(|&index| records[index].clone())
         .collect();
-    let analysed: HashMap<RecordKey, Analysed> = analyse_all(store, &wanted, sources, thesaurus)?
-        .into_iter()
-        .filter_map(|(key, analysed)| Some((key, analysed?)))
-        .collect();
-    report.problems += analysed
+    let described: HashMap<RecordKey, Described> =
+        describe_all(store, &wanted, sources, thesaurus, with_keys)?
+            .into_iter()
+            .filter_map(|(key, described)| Some((key, described?)))
+            .collect();
+    report.problems += described
         .values()
         .map(|one| one.normalized.problems.len() as u64)
         .sum::<u64>();
-    Ok(analysed)
+    Ok(described)
 }
 
-/// Sets `work`'s fields from its members' analyses, taken out of `analysed`; gives back each
-/// member with what dedup keeps of it, for the features table.
+/// Sets `work`'s fields from its members' descriptions, taken out of `described`; gives back
+/// each member with its blocking keys (empty unless they were asked for).
 pub(super) fn take_fields(
     work: &mut Work,
-    analysed: &mut HashMap<RecordKey, Analysed>,
+    described: &mut HashMap<RecordKey, Described>,
     sources: &SourceInfos,
-) -> Vec<(Member, StoredFeatures)> {
-    let data: Vec<(&Member, SourceInfo, Analysed)> = work
+) -> Vec<(Member, Vec<String>)> {
+    let data: Vec<(&Member, SourceInfo, Described)> = work
         .members
         .iter()
         .filter_map(|member| {
-            let one = analysed.remove(&RecordKey::from(member.key()))?;
+            let one = described.remove(&RecordKey::from(member.key()))?;
             Some((member, sources.get(&member.source), one))
         })
         .collect();
@@ -196,13 +207,7 @@ pub(super) fn take_fields(
     let fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
     let kept = data
         .into_iter()
-        .map(|(member, _, one)| {
-            let stored = StoredFeatures {
-                features: one.features,
-                keys: one.keys,
-            };
-            (member.clone(), stored)
-        })
+        .map(|(member, _, one)| (member.clone(), one.keys))
         .collect();
     work.fields = fields;
     kept
@@ -279,6 +284,9 @@ pub(super) struct Clustered {
     pub clustered_in: std::time::Duration,
     /// Block entries written (with `store_index` only).
     pub block_entries: u64,
+    /// Each record's dedup features, as `records`: `essor works rebuild` compares them with the
+    /// stored ones instead of mining them again from the full analysis.
+    pub features: Vec<Features>,
 }
 
 /// Steps 1 and 2 of a build from scratch (and of `essor works rebuild`): what dedup compares of
@@ -345,6 +353,7 @@ pub(super) fn cluster_all(
         features_in,
         clustered_in,
         block_entries,
+        features,
     })
 }
 

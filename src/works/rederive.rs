@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use super::rebuild::{
-    Clustered, analyse_groups, cluster_all, merge_reasons, remove_features, replace_features,
+    Clustered, cluster_all, describe_groups, merge_reasons, remove_features, replace_features,
     take_fields, write_slices,
 };
 use super::{Member, RecordRenderer, SourceInfos, StoredFeatures, UpdateReport, Work, write_work};
@@ -46,9 +46,13 @@ pub fn rederive(
         clustering,
         features_in,
         clustered_in,
+        features,
         ..
     } = cluster_all(store, &all, sources, thesaurus, false)?;
     drop(all);
+    // Each record's features, taken (once) when its work is written.
+    let mut features: Vec<Option<crate::dedup::Features>> =
+        features.into_iter().map(Some).collect();
     let old: Vec<Option<&str>> = records
         .iter()
         .map(|key| old_work_of.get(key).map(String::as_str))
@@ -90,8 +94,15 @@ pub fn rederive(
     let (mut features_written, mut block_entries_written) = (0, 0);
     for range in write_slices(&clustering.groups) {
         let groups = &clustering.groups[range.clone()];
-        let mut analysed =
-            analyse_groups(store, groups, &records, sources, thesaurus, &mut report)?;
+        let mut described = describe_groups(
+            store,
+            groups,
+            &records,
+            sources,
+            thesaurus,
+            true,
+            &mut report,
+        )?;
         let stored_works: Vec<Option<Work>> = store.works(
             ids[range.clone()]
                 .iter()
@@ -136,11 +147,19 @@ pub fn rederive(
                     merges: merges.remove(&group).unwrap_or_default(),
                     fields: None,
                 };
-                for (member, one) in take_fields(&mut work, &mut analysed, sources) {
-                    if old_work_of.get(&RecordKey::from(member.key())) != Some(&id) {
+                for (member, keys) in take_fields(&mut work, &mut described, sources) {
+                    let key = RecordKey::from(member.key());
+                    if old_work_of.get(&key) != Some(&id) {
                         record_work.push((member.clone(), id.clone()));
                     }
-                    stored.push((member, one));
+                    // `records` is in key order; each record is in one group, so taken once.
+                    let taken = records
+                        .binary_search(&key)
+                        .ok()
+                        .and_then(|index| features[index].take());
+                    if let Some(features) = taken {
+                        stored.push((member, StoredFeatures { features, keys }));
+                    }
                 }
                 if before.as_ref() != Some(&work) {
                     work.datestamp = now.clone();
