@@ -23,8 +23,6 @@ pub(super) struct Analysed {
 pub(super) struct Described {
     pub normalized: Normalized,
     pub classification: Classification,
-    /// Blocking keys, sorted; empty unless asked for (`describe_all`'s `with_keys`).
-    pub keys: Vec<String>,
 }
 
 /// Normalises and classifies a stored record; `None` if it makes no work (deleted, unmapped,
@@ -38,7 +36,7 @@ pub(super) fn analyse(
         normalized,
         classification,
         ..
-    } = describe(record, info, thesaurus, false)?;
+    } = describe(record, info, thesaurus)?;
     Some(Analysed {
         features: Features::of(&normalized),
         keys: dedup::blocking_keys(&normalized),
@@ -47,13 +45,8 @@ pub(super) fn analyse(
     })
 }
 
-/// [`analyse`] without the dedup features (and without the blocking keys unless `with_keys`).
-fn describe(
-    record: &StoredRecord,
-    info: &SourceInfo,
-    thesaurus: &Thesaurus,
-    with_keys: bool,
-) -> Option<Described> {
+/// [`analyse`] without the dedup features.
+fn describe(record: &StoredRecord, info: &SourceInfo, thesaurus: &Thesaurus) -> Option<Described> {
     if record.deleted {
         return None;
     }
@@ -67,11 +60,6 @@ fn describe(
         return None;
     }
     Some(Described {
-        keys: if with_keys {
-            dedup::blocking_keys(&normalized)
-        } else {
-            Vec::new()
-        },
         normalized,
         classification,
     })
@@ -132,20 +120,17 @@ pub(super) fn analyse_all(
     })
 }
 
-/// Loads, normalises and classifies records on all cores (the costly part of writing works),
-/// with their blocking keys if `with_keys`.
+/// Loads, normalises and classifies records on all cores (the costly part of writing works).
 pub(super) fn describe_all(
     store: &Store,
     keys: &[RecordKey],
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
-    with_keys: bool,
 ) -> Result<Vec<(RecordKey, Option<Described>)>, StoreError> {
     on_all_cores(keys, |part| {
         store.records_mapped(part, |key, record| {
-            let described = record.and_then(|record| {
-                describe(&record, &sources.get(key.source()), thesaurus, with_keys)
-            });
+            let described =
+                record.and_then(|record| describe(&record, &sources.get(key.source()), thesaurus));
             (key.clone(), described)
         })
     })
