@@ -350,13 +350,25 @@ pub(super) fn decompress(table: &'static str, bytes: &[u8]) -> Result<String, St
 
 /// A work, as the `works` table holds it: LZ4 of its JSON.
 pub(super) fn encode_work<W: Serialize>(work: &W) -> Vec<u8> {
-    lz4_flex::compress_prepend_size(&to_json(work))
+    lz4_flex::compress_prepend_size(&plain_work(work))
 }
 
 pub(super) fn decode_work<W: DeserializeOwned>(bytes: &[u8]) -> Result<W, StoreError> {
-    let plain = lz4_flex::decompress_size_prepended(bytes)
-        .map_err(|error| StoreError::corrupt("works", error))?;
-    from_json("works", &plain)
+    decode_plain_work(&unpack_work(bytes)?)
+}
+
+/// A work's bytes before compression (its JSON).
+pub(super) fn plain_work<W: Serialize>(work: &W) -> Vec<u8> {
+    to_json(work)
+}
+
+/// A stored work's bytes decompressed.
+pub(super) fn unpack_work(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+    lz4_flex::decompress_size_prepended(bytes).map_err(|error| StoreError::corrupt("works", error))
+}
+
+pub(super) fn decode_plain_work<W: DeserializeOwned>(plain: &[u8]) -> Result<W, StoreError> {
+    from_json("works", plain)
 }
 
 /// First byte of a binary features row. Features are read at random, thousands per update, so

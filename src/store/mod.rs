@@ -63,7 +63,7 @@ pub use model::*;
 pub use records::Changes;
 pub use registrations::{Registration, RegistrationAction, RegistrationStatus, Transition};
 pub use scan::WorksSnapshot;
-pub use works::WorksTx;
+pub use works::{StoredWork, WorksTx};
 
 use tables::{COUNTS, META, meta_key};
 

@@ -8,7 +8,7 @@ use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::encode::{decode_work, encode_work};
+use super::encode::{decode_plain_work, decode_work, encode_work, plain_work, unpack_work};
 use super::feed_tx::FeedTx;
 use super::records::read_record;
 use super::tables::{
@@ -42,6 +42,25 @@ impl Store {
         let table = tx.open_table(WORKS)?;
         ids.into_iter()
             .map(|id| read_work(&table, id.as_ref()))
+            .collect()
+    }
+
+    /// Several works by id as stored, undecoded (`None` for an unknown id): `essor works
+    /// rebuild` reads every work to compare it with the one derived again, and decoding them
+    /// whole was a sixth of its CPU when nothing changed.
+    pub fn stored_works(
+        &self,
+        ids: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Vec<Option<StoredWork>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(WORKS)?;
+        ids.into_iter()
+            .map(|id| {
+                table
+                    .get(id.as_ref())?
+                    .map(|value| StoredWork::unpack(value.value()))
+                    .transpose()
+            })
             .collect()
     }
 
@@ -111,6 +130,33 @@ impl Store {
         };
         tx.commit()?;
         Ok(result)
+    }
+}
+
+/// A work as the `works` table holds it, unpacked but not decoded: decode only what is needed
+/// ([`StoredWork::decode`] takes any subset of a work's fields), and tell whether a work would
+/// be stored as these same bytes ([`StoredWork::is`]) without decoding it.
+pub struct StoredWork {
+    plain: Vec<u8>,
+}
+
+impl StoredWork {
+    fn unpack(bytes: &[u8]) -> Result<StoredWork, StoreError> {
+        Ok(StoredWork {
+            plain: unpack_work(bytes)?,
+        })
+    }
+
+    /// The work, or the part of it `W` names.
+    pub fn decode<W: DeserializeOwned>(&self) -> Result<W, StoreError> {
+        decode_plain_work(&self.plain)
+    }
+
+    /// Whether `work` is stored as exactly these bytes. Equal bytes decode to an equal work;
+    /// different bytes may still (a row an older essor wrote, without a field added since):
+    /// decode to compare then.
+    pub fn is<W: Serialize>(&self, work: &W) -> bool {
+        plain_work(work) == self.plain
     }
 }
 

@@ -6,11 +6,12 @@
 
 use std::collections::HashMap;
 
-use super::analyse::{Analysed, analyse_all, dedup_features_all};
+use super::analyse::{Described, dedup_features_all, describe_all};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
 use super::{RecordRenderer, UpdateReport, Work, fields, write_feed_records_while, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
+use crate::normalize::Normalized;
 use crate::store::{RecordKey, Store, StoreError, WorksTx, now_rfc3339};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
@@ -50,8 +51,11 @@ pub(super) fn rebuild(
         features_in,
         clustered_in,
         block_entries,
+        features,
+        block_keys,
     } = cluster_all(store, &changed, sources, thesaurus, true)?;
     drop(changed); // `records` holds those that make works
+    drop((features, block_keys)); // written already; the works' fields need none of them
     let mut rows = RowsWritten {
         features: records.len() as u64,
         block_entries,
@@ -67,8 +71,8 @@ pub(super) fn rebuild(
     let last = slices.len() - 1;
     for (number, range) in slices.into_iter().enumerate() {
         let groups = &clustering.groups[range.clone()];
-        let mut analysed =
-            analyse_groups(store, groups, &records, sources, thesaurus, &mut report)?;
+        let mut described =
+            describe_groups(store, groups, &records, sources, thesaurus, &mut report)?;
         let durable = number == last;
         store.update_works_bulk(durable, |tx| {
             // Rows of the keyed tables are inserted in key order, after the works: random
@@ -89,7 +93,7 @@ pub(super) fn rebuild(
                     merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
                     fields: None,
                 };
-                for (member, _) in take_fields(&mut work, &mut analysed, sources) {
+                for (member, _) in take_fields(&mut work, &mut described, sources) {
                     record_work.push((member, work.id.clone()));
                 }
                 write_work(tx, &work, None, None)?;
@@ -141,44 +145,45 @@ pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>>
     slices
 }
 
-/// The full analysis of every member of `groups`, on all cores; the problems found are counted
-/// in `report`.
-pub(super) fn analyse_groups(
+/// Every member of `groups` normalised and classified, on all cores; the problems found are
+/// counted in `report`.
+pub(super) fn describe_groups(
     store: &Store,
     groups: &[Vec<usize>],
     records: &[RecordKey],
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     report: &mut UpdateReport,
-) -> Result<HashMap<RecordKey, Analysed>, StoreError> {
+) -> Result<HashMap<RecordKey, Described>, StoreError> {
     let wanted: Vec<RecordKey> = groups
         .iter()
         .flatten()
         .map(|&index| records[index].clone())
         .collect();
-    let analysed: HashMap<RecordKey, Analysed> = analyse_all(store, &wanted, sources, thesaurus)?
-        .into_iter()
-        .filter_map(|(key, analysed)| Some((key, analysed?)))
-        .collect();
-    report.problems += analysed
+    let described: HashMap<RecordKey, Described> =
+        describe_all(store, &wanted, sources, thesaurus)?
+            .into_iter()
+            .filter_map(|(key, described)| Some((key, described?)))
+            .collect();
+    report.problems += described
         .values()
         .map(|one| one.normalized.problems.len() as u64)
         .sum::<u64>();
-    Ok(analysed)
+    Ok(described)
 }
 
-/// Sets `work`'s fields from its members' analyses, taken out of `analysed`; gives back each
-/// member with what dedup keeps of it, for the features table.
+/// Sets `work`'s fields from its members' descriptions, taken out of `described`; gives back
+/// each member with its normalised record (for its blocking keys, when they are written).
 pub(super) fn take_fields(
     work: &mut Work,
-    analysed: &mut HashMap<RecordKey, Analysed>,
+    described: &mut HashMap<RecordKey, Described>,
     sources: &SourceInfos,
-) -> Vec<(Member, StoredFeatures)> {
-    let data: Vec<(&Member, SourceInfo, Analysed)> = work
+) -> Vec<(Member, Normalized)> {
+    let data: Vec<(&Member, SourceInfo, Described)> = work
         .members
         .iter()
         .filter_map(|member| {
-            let one = analysed.remove(&RecordKey::from(member.key()))?;
+            let one = described.remove(&RecordKey::from(member.key()))?;
             Some((member, sources.get(&member.source), one))
         })
         .collect();
@@ -196,13 +201,7 @@ pub(super) fn take_fields(
     let fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
     let kept = data
         .into_iter()
-        .map(|(member, _, one)| {
-            let stored = StoredFeatures {
-                features: one.features,
-                keys: one.keys,
-            };
-            (member.clone(), stored)
-        })
+        .map(|(member, _, one)| (member.clone(), one.normalized))
         .collect();
     work.fields = fields;
     kept
@@ -221,30 +220,59 @@ fn block_entries<'m, 'f, R: ?Sized>(
         .map(move |key| (BlockKey::of(key).id(), record, sketch))
 }
 
+/// A record's dedup features derived again by `essor works rebuild`, for [`replace_features`].
+pub(super) struct Rederived<'k> {
+    pub member: Member,
+    pub features: Features,
+    /// Its blocking keys as the clustering hashed them (the blocking index's block ids).
+    pub block_keys: &'k [BlockKey],
+    /// Its blocking keys as strings are made from it only when its row is written.
+    pub normalized: Normalized,
+}
+
 /// The features of records and their block entries written over a store that has them already
 /// (`essor works rebuild`): only the records whose features or blocking keys changed are
-/// written, their old block entries removed first. After a thesaurus change nothing dedup compares changes, and rewriting a
-/// million features rows and eleven million block entries was most of a rebuild's writes.
-/// Gives the numbers of rows written.
+/// written, their old block entries removed first. After a thesaurus change nothing dedup
+/// compares changes, and rewriting a million features rows and eleven million block entries
+/// was most of a rebuild's writes. The stored keys are compared by their hashes, the block ids:
+/// making the strings of every record's keys again was 11% of a rebuild's CPU at 100,000
+/// records when none changed. (Two strings of one hash make the same block entries; only the
+/// features row would keep the older string.) Gives the numbers of rows written.
 pub(super) fn replace_features(
     tx: &mut WorksTx<'_>,
-    mut stored: Vec<(Member, StoredFeatures)>,
+    mut rederived: Vec<Rederived<'_>>,
 ) -> Result<(u64, u64), StoreError> {
-    stored.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut removed: Vec<(u64, &Member, u64)> = Vec::new();
-    let mut added: Vec<(u64, &Member, u64)> = Vec::new();
-    let mut written = 0;
-    for (member, features) in &stored {
-        let old: Option<StoredFeatures> = tx.features(member.key())?;
-        if old.as_ref() == Some(features) {
+    rederived.sort_unstable_by(|a, b| a.member.cmp(&b.member));
+    let mut changed: Vec<(Member, Option<StoredFeatures>, StoredFeatures)> = Vec::new();
+    for one in rederived {
+        let old: Option<StoredFeatures> = tx.features(one.member.key())?;
+        if let Some(old) = &old
+            && old.features == one.features
+            && old.keys.len() == one.block_keys.len()
+            && old
+                .keys
+                .iter()
+                .zip(one.block_keys)
+                .all(|(key, block)| BlockKey::of(key) == *block)
+        {
             continue;
         }
-        if let Some(old) = old {
-            removed.extend(block_entries(member, &old));
+        let new = StoredFeatures {
+            features: one.features,
+            keys: dedup::blocking_keys(&one.normalized),
+        };
+        if old.as_ref() != Some(&new) {
+            changed.push((one.member, old, new));
         }
-        tx.set_features(member.key(), features)?;
-        written += 1;
-        added.extend(block_entries(member, features));
+    }
+    let mut removed: Vec<(u64, &Member, u64)> = Vec::new();
+    let mut added: Vec<(u64, &Member, u64)> = Vec::new();
+    for (member, old, new) in &changed {
+        if let Some(old) = old {
+            removed.extend(block_entries(member, old));
+        }
+        tx.set_features(member.key(), new)?;
+        added.extend(block_entries(member, new));
     }
     for entries in [&mut removed, &mut added] {
         entries.sort_unstable();
@@ -256,7 +284,7 @@ pub(super) fn replace_features(
     for (block, member, sketch) in &added {
         tx.add_to_block(*block, member.key(), *sketch)?;
     }
-    Ok((written, (removed.len() + added.len()) as u64))
+    Ok((changed.len() as u64, (removed.len() + added.len()) as u64))
 }
 
 /// Removes a record's features and its block entries (it no longer makes a work).
@@ -279,6 +307,10 @@ pub(super) struct Clustered {
     pub clustered_in: std::time::Duration,
     /// Block entries written (with `store_index` only).
     pub block_entries: u64,
+    /// Each record's dedup features and blocking keys, as `records`: `essor works rebuild`
+    /// compares them with the stored ones instead of mining them again from the full analysis.
+    pub features: Vec<Features>,
+    pub block_keys: Vec<Vec<BlockKey>>,
 }
 
 /// Steps 1 and 2 of a build from scratch (and of `essor works rebuild`): what dedup compares of
@@ -345,6 +377,8 @@ pub(super) fn cluster_all(
         features_in,
         clustered_in,
         block_entries,
+        features,
+        block_keys,
     })
 }
 
