@@ -2,6 +2,8 @@
 //! is read), its `<error>`s, and the element readers the page and Identify parsers are built
 //! from. [`ParseError`] is why a response could not be read at all.
 
+use std::borrow::Cow;
+
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 
@@ -85,6 +87,29 @@ pub fn check_envelope(text: &str) -> Result<(), ParseError> {
         return Err(ParseError::NotOai(root));
     }
     Ok(())
+}
+
+/// `declarations` with those `start` adds: borrowed when it declares none, as nearly every
+/// `<record>` and `<metadata>` tag (a copy of the envelope's per record and per metadata cost
+/// allocations for nothing).
+pub(super) fn with_declarations<'d>(
+    start: &BytesStart<'_>,
+    declarations: &'d [(String, String)],
+) -> Cow<'d, [(String, String)]> {
+    let declares = start
+        .attributes()
+        .with_checks(false)
+        .flatten()
+        .any(|attribute| {
+            let key = attribute.key.into_inner();
+            key == "xmlns" || key.starts_with("xmlns:")
+        });
+    if !declares {
+        return Cow::Borrowed(declarations);
+    }
+    let mut inner = declarations.to_vec();
+    collect_declarations(start, &mut inner);
+    Cow::Owned(inner)
 }
 
 pub(super) fn collect_declarations(

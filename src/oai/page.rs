@@ -7,6 +7,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::envelope::{
     ParseError, collect_declarations, new_reader, open_envelope, read_error, read_text, skip,
+    with_declarations,
 };
 use super::protocol::{OAI_NS, OaiError};
 use super::record::{PageItem, RejectedRecord, read_record};
@@ -203,19 +204,25 @@ fn between<'t>(text: &'t str, open: &str, close: &str) -> Option<&'t str> {
     Some(&text[start..end])
 }
 
+/// At most this many items reserved ahead for a page's list (a huge page grows as it reads).
+const MAX_RESERVED_ITEMS: usize = 1024;
+
 fn read_list<'i>(
     reader: &mut NsReader<&'i [u8]>,
     text: &'i str,
     declarations: &[(String, String)],
     page: &mut Page,
 ) -> Result<(), ParseError> {
+    // Room for a page of ~2 KiB records at once: an item is large (its mapped record inline),
+    // and growing the list 4, 8, … 128 moved each one several times (2% of a harvest's CPU).
+    page.items
+        .reserve((text.len() / 2048).min(MAX_RESERVED_ITEMS));
     loop {
         let (namespace, event, position) = next_event(reader)?;
         let in_oai = namespace == OAI_NS;
         match event {
             Event::Start(start) if in_oai && start.local_name().into_inner() == "record" => {
-                let mut inner = declarations.to_vec();
-                collect_declarations(&start, &mut inner);
+                let inner = with_declarations(&start, declarations);
                 let item = read_record(reader, text, position as usize, &inner)?;
                 page.items.push(item);
             }

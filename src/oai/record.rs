@@ -5,7 +5,7 @@
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::envelope::{ParseError, collect_declarations, read_text, skip};
+use super::envelope::{ParseError, collect_declarations, read_text, skip, with_declarations};
 use super::protocol::{Datestamp, OAI_NS};
 use crate::map::{self, Record};
 use crate::xml::flat::{FlatField, read_flat_children};
@@ -119,8 +119,7 @@ pub(super) fn read_record<'i>(
                 header.deleted = is_deleted(&start);
             }
             Event::Start(start) if in_oai && start.local_name().into_inner() == "metadata" => {
-                let mut inner = declarations.to_vec();
-                collect_declarations(&start, &mut inner);
+                let inner = with_declarations(&start, declarations);
                 metadata = Some(read_metadata(reader, text, &inner)?);
             }
             Event::Empty(start) if in_oai && start.local_name().into_inner() == "metadata" => {

@@ -340,6 +340,29 @@ fn metadata_inheriting_envelope_namespaces_is_stored_standalone() {
 }
 
 #[test]
+fn metadata_inheriting_record_and_metadata_namespaces_is_stored_standalone() {
+    // Declarations on `<record>` and on `<metadata>` (as HAL writes them), one of the
+    // envelope's prefixes declared again with another URI: the nearest declaration wins.
+    let text = r#"<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" xmlns:dc="urn:not-dc">
+<responseDate>2026-11-22T10:00:00Z</responseDate><ListRecords>
+<record xmlns:dc="http://purl.org/dc/elements/1.1/"><header><identifier>oai:x:1</identifier><datestamp>2026-01-01</datestamp></header>
+<metadata xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"><oai_dc:dc><dc:title>Les SCOP</dc:title></oai_dc:dc></metadata></record>
+<record><header><identifier>oai:x:2</identifier><datestamp>2026-01-01</datestamp></header>
+<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Les SCIC</dc:title></oai_dc:dc></metadata></record>
+</ListRecords></OAI-PMH>"#;
+    let page = parse_page(text).unwrap();
+    let stored = records(&page);
+    assert_eq!(stored.len(), 2);
+    for (record, title) in stored.iter().zip(["Les SCOP", "Les SCIC"]) {
+        assert_eq!(record.record.as_ref().unwrap().titles[0].value, title);
+        let raw = record.raw.as_deref().unwrap();
+        let (format, remapped) = crate::map::map_raw(raw).unwrap();
+        assert_eq!(format, "oai_dc", "{raw}");
+        assert_eq!(remapped.titles[0].value, title, "{raw}");
+    }
+}
+
+#[test]
 fn records_without_identifier_or_metadata_are_rejected_not_dropped() {
     let text = r#"<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>
 <record><header><datestamp>2026-01-01</datestamp></header><metadata><x/></metadata></record>
