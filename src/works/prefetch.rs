@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::analyse::{Analysed, analyse, on_all_cores};
+use super::analyse::{Analysed, analyse};
 use super::{FeatureCache, SourceInfos, StoredFeatures, Work};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -57,7 +57,7 @@ pub(super) fn rows(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<Row>, StoreError> {
-    on_all_cores(wanted, |part| {
+    on_threads(wanted, READ_AHEAD_THREADS, |part| {
         let view = store.dedup_view()?;
         let mut seen = HashSet::new();
         let mut seen_works = HashSet::new();
@@ -121,6 +121,36 @@ pub(super) fn rows(
         }
         rows.push(Row::Skipped(skipped));
         Ok(rows)
+    })
+}
+
+/// Threads reading a slice of a batch ahead. More than the cores: when the store is not in the
+/// page cache each thread waits on one random page read at a time, and the disk serves many
+/// at once (a cold 1,000-change batch at 1 M records waited ~0.9 s on two threads).
+const READ_AHEAD_THREADS: usize = 8;
+
+/// Maps `threads` contiguous slices of `items` on threads of their own and joins the results
+/// in order.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&[T]) -> Result<Vec<R>, StoreError> + Sync,
+) -> Result<Vec<R>, StoreError> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        let mut all = Vec::new();
+        for handle in handles {
+            let part = handle
+                .join()
+                .map_err(|_| StoreError::corrupt("records", "a read-ahead thread panicked"))??;
+            all.extend(part);
+        }
+        Ok(all)
     })
 }
 
