@@ -104,6 +104,22 @@ pub(super) fn on_all_cores<T: Sync, R: Send>(
     })
 }
 
+/// Loads records on all cores and maps each (with its source's settings) by `each`; `None` for
+/// a record no longer stored or that `each` finds makes no work.
+fn map_all<R: Send>(
+    store: &Store,
+    keys: &[RecordKey],
+    sources: &SourceInfos,
+    each: impl Fn(&StoredRecord, &SourceInfo) -> Option<R> + Sync,
+) -> Result<Vec<(RecordKey, Option<R>)>, StoreError> {
+    on_all_cores(keys, |part| {
+        store.records_mapped(part, |key, record| {
+            let mapped = record.and_then(|record| each(&record, &sources.get(key.source())));
+            (key.clone(), mapped)
+        })
+    })
+}
+
 /// Loads and analyses records on all cores (it is the costly part: normalising, classifying).
 pub(super) fn analyse_all(
     store: &Store,
@@ -111,12 +127,8 @@ pub(super) fn analyse_all(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<(RecordKey, Option<Analysed>)>, StoreError> {
-    on_all_cores(keys, |part| {
-        store.records_mapped(part, |key, record| {
-            let analysed =
-                record.and_then(|record| analyse(&record, &sources.get(key.source()), thesaurus));
-            (key.clone(), analysed)
-        })
+    map_all(store, keys, sources, |record, info| {
+        analyse(record, info, thesaurus)
     })
 }
 
@@ -127,12 +139,8 @@ pub(super) fn describe_all(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<(RecordKey, Option<Described>)>, StoreError> {
-    on_all_cores(keys, |part| {
-        store.records_mapped(part, |key, record| {
-            let described =
-                record.and_then(|record| describe(&record, &sources.get(key.source()), thesaurus));
-            (key.clone(), described)
-        })
+    map_all(store, keys, sources, |record, info| {
+        describe(record, info, thesaurus)
     })
 }
 
@@ -150,22 +158,16 @@ pub(super) fn dedup_features_all(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<(RecordKey, Option<DedupFeatures>)>, StoreError> {
-    on_all_cores(keys, |part| {
-        store.records_mapped(part, |key, record| {
-            let info = sources.get(key.source());
-            let features = record.and_then(|record| {
-                if info.min_relevance.is_some() {
-                    let analysed = analyse(&record, &info, thesaurus)?;
-                    return Some((analysed.features, analysed.keys));
-                }
-                if record.deleted {
-                    return None;
-                }
-                let mapped = record.record.as_ref()?;
-                let normalized = normalize::normalize_for_dedup(mapped, &context(&record, &info));
-                Some((Features::of(&normalized), dedup::blocking_keys(&normalized)))
-            });
-            (key.clone(), features)
-        })
+    map_all(store, keys, sources, |record, info| {
+        if info.min_relevance.is_some() {
+            let analysed = analyse(record, info, thesaurus)?;
+            return Some((analysed.features, analysed.keys));
+        }
+        if record.deleted {
+            return None;
+        }
+        let mapped = record.record.as_ref()?;
+        let normalized = normalize::normalize_for_dedup(mapped, &context(record, info));
+        Some((Features::of(&normalized), dedup::blocking_keys(&normalized)))
     })
 }

@@ -53,8 +53,7 @@ pub(super) fn rebuild(
         block_entries,
         features,
         block_keys,
-    } = cluster_all(store, &changed, sources, thesaurus, true)?;
-    drop(changed); // `records` holds those that make works
+    } = cluster_all(store, changed, sources, thesaurus, true)?;
     drop((features, block_keys)); // written already; the works' fields need none of them
     let mut rows = RowsWritten {
         features: records.len() as u64,
@@ -327,7 +326,7 @@ pub(super) struct Clustered {
 /// The transactions are not durable: the build's last one makes them so.
 pub(super) fn cluster_all(
     store: &Store,
-    keys: &[RecordKey],
+    keys: Vec<RecordKey>,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     store_index: bool,
@@ -340,9 +339,16 @@ pub(super) fn cluster_all(
         // Nothing of an interrupted build survives a crash, but clear whatever is there.
         store.clear_dedup_index()?;
     }
-    for slice in keys.chunks(ANALYSE_SLICE) {
+    // Each slice's keys are dropped once done, so that a million keys are not held twice
+    // (`records` holds those that make works).
+    let mut pending = keys.into_iter();
+    loop {
+        let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
+        if slice.is_empty() {
+            break;
+        }
         let found: Vec<(RecordKey, StoredFeatures)> =
-            dedup_features_all(store, slice, sources, thesaurus)?
+            dedup_features_all(store, &slice, sources, thesaurus)?
                 .into_iter()
                 .filter_map(|(record, found)| {
                     let (features, keys) = found?;
@@ -364,10 +370,16 @@ pub(super) fn cluster_all(
         }
     }
     let features_in = started.elapsed();
+    drop(pending);
     let clustering = dedup::cluster(&features, &block_keys);
     let clustered_in = started.elapsed() - features_in;
     let block_entries = if store_index {
-        write_blocks(store, &records, &features, &block_keys)?
+        let sketches: Vec<u64> = features.iter().map(|f| dedup::Sketch::of(f).0).collect();
+        // A build from scratch needs the features no more: freed before the blocking index's
+        // transactions, whose pages redb holds until each commits (held through them, they
+        // made the peak memory of a fresh 1 M store).
+        features = Vec::new();
+        write_blocks(store, &records, &sketches, &block_keys)?
     } else {
         0
     };
@@ -391,10 +403,9 @@ const BLOCK_PASSES: u64 = 16;
 fn write_blocks(
     store: &Store,
     records: &[RecordKey],
-    features: &[Features],
+    sketches: &[u64],
     block_keys: &[Vec<BlockKey>],
 ) -> Result<u64, StoreError> {
-    let sketches: Vec<u64> = features.iter().map(|f| dedup::Sketch::of(f).0).collect();
     let mut written = 0;
     for pass in 0..BLOCK_PASSES {
         let shift = 64 - BLOCK_PASSES.trailing_zeros();

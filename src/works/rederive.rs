@@ -49,8 +49,7 @@ pub fn rederive(
         features,
         block_keys,
         ..
-    } = cluster_all(store, &all, sources, thesaurus, false)?;
-    drop(all);
+    } = cluster_all(store, all, sources, thesaurus, false)?;
     // Each record's features, taken (once) when its work is written.
     let mut features: Vec<Option<crate::dedup::Features>> =
         features.into_iter().map(Some).collect();
