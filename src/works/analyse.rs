@@ -83,10 +83,18 @@ pub(super) fn on_all_cores<T: Sync, R: Send>(
     items: &[T],
     work: impl Fn(&[T]) -> Result<Vec<R>, StoreError> + Sync,
 ) -> Result<Vec<R>, StoreError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .max(1);
-    let chunk = items.len().div_ceil(threads).max(1);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    on_threads(items, cores, work)
+}
+
+/// Maps `threads` contiguous slices of `items` on threads of their own and joins the results
+/// in order.
+pub(super) fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&[T]) -> Result<Vec<R>, StoreError> + Sync,
+) -> Result<Vec<R>, StoreError> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
     let work = &work;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items

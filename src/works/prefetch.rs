@@ -1,9 +1,9 @@
-//! What a batch of changes will look up, read ahead on all cores through read-only views of the
-//! store (`Store::dedup_view`) while the batch's write transaction applies the previous slice:
-//! the changed records' features and works, the other members of those works (their work,
-//! features and analysis: the works are regrouped and their fields rebuilt), the changed
-//! records' new blocks, and the features of the candidates those bring whose sketch may be the
-//! same work.
+//! What a batch of changes will look up, read ahead on threads of their own (more than the
+//! cores: [`READ_AHEAD_THREADS`]) through read-only views of the store (`Store::dedup_view`)
+//! while the batch's write transaction applies the previous slice: the changed records'
+//! features and works, the other members of those works (their work, features and analysis:
+//! the works are regrouped and their fields rebuilt), the changed records' new blocks, and the
+//! features of the candidates those bring whose sketch may be the same work.
 //!
 //! Everything here is the store as last committed, which the write transaction does not change
 //! until it commits; the batch keeps its own changes apart and takes a row read here only for
@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::analyse::{Analysed, analyse};
+use super::analyse::{Analysed, analyse, on_threads};
 use super::{FeatureCache, SourceInfos, StoredFeatures, Work};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -128,31 +128,6 @@ pub(super) fn rows(
 /// page cache each thread waits on one random page read at a time, and the disk serves many
 /// at once (a cold 1,000-change batch at 1 M records waited ~0.9 s on two threads).
 const READ_AHEAD_THREADS: usize = 8;
-
-/// Maps `threads` contiguous slices of `items` on threads of their own and joins the results
-/// in order.
-fn on_threads<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    work: impl Fn(&[T]) -> Result<Vec<R>, StoreError> + Sync,
-) -> Result<Vec<R>, StoreError> {
-    let chunk = items.len().div_ceil(threads.max(1)).max(1);
-    let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || work(part)))
-            .collect();
-        let mut all = Vec::new();
-        for handle in handles {
-            let part = handle
-                .join()
-                .map_err(|_| StoreError::corrupt("records", "a read-ahead thread panicked"))??;
-            all.extend(part);
-        }
-        Ok(all)
-    })
-}
 
 /// What the batch has read ahead: `record_work` rows and works as committed (the batch keeps
 /// its moves and changed works apart), blocks kept equal to the transaction's as the batch

@@ -120,8 +120,9 @@ pub(super) fn update_in_slices(
         let mut waited = std::time::Duration::ZERO;
         let mut applied = std::time::Duration::ZERO;
         std::thread::scope(|scope| {
-            // Slice after slice is read ahead on all cores while the batch applies the slice
-            // before: reading waits on the page cache, applying on one core.
+            // Slice after slice is read ahead on threads of their own while the batch applies
+            // the slice before: reading waits on the page cache or the disk, applying on one
+            // core.
             let (ready, ahead) = std::sync::mpsc::sync_channel(slices.max(1));
             let (wanted, changed) = (&wanted, &changed);
             scope.spawn(move || {
