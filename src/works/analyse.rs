@@ -35,7 +35,6 @@ pub(super) fn analyse(
     let Described {
         normalized,
         classification,
-        ..
     } = describe(record, info, thesaurus)?;
     Some(Analysed {
         features: Features::of(&normalized),

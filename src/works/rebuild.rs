@@ -308,6 +308,8 @@ pub(super) struct Clustered {
     pub block_entries: u64,
     /// Each record's dedup features and blocking keys, as `records`: `essor works rebuild`
     /// compares them with the stored ones instead of mining them again from the full analysis.
+    /// The features are empty with `store_index` (a build from scratch frees them before
+    /// writing the blocking index).
     pub features: Vec<Features>,
     pub block_keys: Vec<Vec<BlockKey>>,
 }
