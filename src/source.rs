@@ -205,7 +205,9 @@ pub struct Source {
     /// Empty means the whole repository.
     pub sets: Vec<String>,
     pub institution: Option<String>,
-    /// ISO 3166-2 code such as `FR-BRE`.
+    /// ISO 3166-2 code such as `FR-BRE`: where the source's records come from, for a regional
+    /// repository or observatory. A national archive declares none: each record is placed by
+    /// the institution it names (`normalize::institution_regions`), which also wins over this.
     pub region: Option<String>,
     pub homepage: Option<String>,
     /// Politeness towards the source's host; shared by every source on that host.

@@ -266,7 +266,12 @@ fn search_stems_and_folds_in_french_and_english_filters_facets_and_pages() {
     assert_eq!(types, total);
     let regions = everything["facets"]["region"].as_array().unwrap();
     let occitanie = regions.iter().find(|f| f["value"] == "FR-OCC").unwrap();
-    assert_eq!(occitanie["count"], 4);
+    let in_occitanie = get_json(&server, "/api/v1/works?limit=1&region=FR-OCC");
+    assert!(occitanie["count"].as_u64().unwrap() > 0);
+    assert_eq!(
+        occitanie["count"], in_occitanie["total"],
+        "the facet counts what the filter finds"
+    );
     let institution = everything["facets"]["institution"][0]["value"]
         .as_str()
         .unwrap()

@@ -8,7 +8,8 @@
 //! One file per concern: `model.rs` (the types), the readers of one kind of value (`dates.rs`,
 //! `degree.rs`, `identifiers.rs`, `languages.rs`, `names.rs`, `rights.rs`, `text.rs`), and the
 //! gatherers that pick a field's values out of a whole record (`description.rs`,
-//! `institution.rs`, `persons.rs`, `work_identifiers.rs`). This file puts them together.
+//! `institution.rs`, `persons.rs`, `work_identifiers.rs`), and the places an institution's name
+//! names (`region.rs`). This file puts them together.
 
 mod dates;
 mod degree;
@@ -19,6 +20,7 @@ mod languages;
 mod model;
 mod names;
 mod persons;
+mod region;
 mod rights;
 mod text;
 mod work_identifiers;
@@ -31,6 +33,7 @@ pub use identifiers::{IdKind, Identifier, IdentifierError};
 pub use languages::{LanguageError, language_code};
 pub use model::{Context, Normalized, Problem, Text, Title};
 pub use names::{NameError, Person, canonical_person_id, is_organisation, name_key};
+pub use region::institution_regions;
 pub use rights::{Access, Rights, licence_id, rights};
 pub use text::{clean_text, fold, fold_into, strip_tags, title_key};
 pub(crate) use text::{split_subtitle, words_key};

@@ -22,6 +22,20 @@ pub struct MemberData<'a> {
     pub classification: &'a Classification,
 }
 
+/// Where a member's research was done: the regions its institution's name places it in, else its
+/// source's declared region. The institution comes first because a national archive (HAL,
+/// theses.fr) holds theses of every region, and a regional repository may hold a neighbour's.
+fn member_regions<'a>(institution: Option<&str>, source_region: Option<&'a str>) -> Vec<&'a str> {
+    let placed = institution
+        .map(normalize::institution_regions)
+        .unwrap_or_default();
+    if placed.is_empty() {
+        source_region.into_iter().collect()
+    } else {
+        placed
+    }
+}
+
 fn completeness(n: &Normalized) -> usize {
     [
         !n.titles.is_empty(),
@@ -174,7 +188,8 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
     });
     let mut regions: Vec<String> = ranked
         .iter()
-        .filter_map(|m| m.region.map(str::to_owned))
+        .flat_map(|m| member_regions(m.normalized.institution.as_deref(), m.region))
+        .map(str::to_owned)
         .collect();
     regions.sort();
     regions.dedup();
@@ -226,4 +241,30 @@ fn merge_classifications(members: &[&MemberData<'_>]) -> (Vec<ThemeMatch>, f32) 
     let mut themes: Vec<ThemeMatch> = themes.into_values().collect();
     themes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.theme.cmp(&b.theme)));
     (themes, relevance)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_is_placed_by_its_institution_before_its_source() {
+        // A national archive declares no region: its theses are placed by their grantors.
+        assert_eq!(
+            member_regions(Some("Université Rennes 2"), None),
+            ["FR-BRE"]
+        );
+        // A grantor's seat wins over the repository's region (a Moncton thesis in a Québec one).
+        assert_eq!(
+            member_regions(Some("Université de Moncton"), Some("CA-QC")),
+            ["CA-NB"]
+        );
+        // A name with no place in it leaves the source's region, if any.
+        assert_eq!(
+            member_regions(Some("Observatoire régional de l'ESS"), Some("FR-BRE")),
+            ["FR-BRE"]
+        );
+        assert_eq!(member_regions(None, Some("FR-BRE")), ["FR-BRE"]);
+        assert!(member_regions(Some("CCSD"), None).is_empty());
+    }
 }

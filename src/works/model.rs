@@ -78,7 +78,8 @@ pub struct WorkFields {
     pub identifiers: Vec<Sourced<Identifier>>,
     pub access: Sourced<Access>,
     pub licence: Option<Sourced<String>>,
-    /// ISO 3166-2 regions of the sources (and of the institution when known).
+    /// ISO 3166-2 regions where the work was done: each member's institution's when its name
+    /// places it, else the region its source declares.
     pub regions: Vec<String>,
     pub themes: Vec<ThemeMatch>,
     /// ESS relevance, 0 to 1: the highest of the members'.
