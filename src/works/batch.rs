@@ -428,3 +428,63 @@ impl Batch<'_, '_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// Issue 17: a batch's block entries reach the table at its end; until then a block read
+    /// from the store is merged with them (a block over its limit may come back under it).
+    #[test]
+    fn a_block_read_before_the_batch_writes_it_has_the_batchs_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let key = "t:cooperative";
+        let block = BlockKey::of(key);
+        let member = |i: usize| RecordKey::new("s", format!("r{i:02}"));
+        store
+            .update_works(|tx| {
+                for i in 0..=block.limit() {
+                    tx.add_to_block(block.id(), member(i).as_ref(), 7)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let expected: Vec<RecordKey> = (2..=block.limit())
+            .map(member)
+            .chain([member(99)])
+            .collect();
+        let (thesaurus, sources) = (Thesaurus::builtin().unwrap(), SourceInfos::default());
+        let (mut report, mut cache) = (UpdateReport::default(), FeatureCache::new());
+        store
+            .update_works(|tx| {
+                let mut batch = Batch::new(
+                    tx,
+                    &sources,
+                    &thesaurus,
+                    None,
+                    String::new(),
+                    &mut report,
+                    &mut cache,
+                );
+                assert_eq!(batch.committed_block(block)?, None, "over its limit");
+                batch.remove_from_block(key, &member(0), Sketch(7))?;
+                batch.remove_from_block(key, &member(1), Sketch(7))?;
+                batch.add_to_block(key, &member(99), Sketch(7))?;
+                let read = batch.block(key)?.expect("under its limit again");
+                let read: Vec<RecordKey> = read.into_iter().map(|m| m.record).collect();
+                assert_eq!(read, expected);
+                batch.settle(BTreeSet::new())
+            })
+            .unwrap();
+        let stored = store.dedup_view().unwrap().block(block.id(), block.limit());
+        let stored: Vec<RecordKey> = stored
+            .unwrap()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.record)
+            .collect();
+        assert_eq!(stored, expected, "written at the batch's end");
+    }
+}
