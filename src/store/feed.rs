@@ -9,7 +9,9 @@
 //!   sequence) its `feed_entries` row names. Entries a work left behind in its sets when it moved
 //!   are *stale*: readers skip them, and they are removed in bulk once they are many (removing
 //!   them one by one would rewrite a page of the index for every set of every changed work).
-//!   Under `""` the old entry is removed at once: the list of all works has no stale entry;
+//!   Under `""` the old entry is removed in the same transaction (with the work's stored records,
+//!   in key order when the transaction closes: `FeedTx::close`): the list of all works has no
+//!   stale entry;
 //! - set sizes count current entries only;
 //! - datestamps never decrease from one write to the next (a clock that steps back is clamped),
 //!   and sequence numbers always grow, so a new entry always sorts after every existing one.

@@ -42,6 +42,13 @@ pub struct FeedTx<'t> {
     /// New `feed` entries, written in key order at [`FeedTx::close`]: a batch files a thousand
     /// works under a dozen sets each, and inserts in key order find their page at hand.
     added: std::collections::BTreeMap<(String, u64, u64), String>,
+    /// Committed rows a moved work leaves behind, removed in key order at [`FeedTx::close`]:
+    /// its entry in the list of all works (`""`, datestamp, sequence) and its stored records
+    /// (prefix, datestamp, sequence). Removed as each work moved, they fell at random places
+    /// of four large tables, and the branch pages above them, touched again and again between
+    /// evictions from redb's small write buffer, were written many times over (a 1,000-change
+    /// batch at 1 M records: see BENCHMARKS.md, issue 17).
+    left: std::collections::BTreeSet<(String, u64, u64)>,
     sequence: u64,
     last_stamp: u64,
 }
@@ -77,6 +84,7 @@ impl<'t> FeedTx<'t> {
             origins: tx.open_table(ORIGINS)?,
             set_deltas: std::collections::HashMap::new(),
             added: std::collections::BTreeMap::new(),
+            left: std::collections::BTreeSet::new(),
             sequence: number(meta_key::FEED_SEQUENCE)?,
             last_stamp: number(meta_key::FEED_LAST_STAMP)?,
         })
@@ -87,6 +95,7 @@ impl<'t> FeedTx<'t> {
         mut self,
         meta: &mut redb::Table<'_, &'static str, &'static str>,
     ) -> Result<(), StoreError> {
+        self.remove_left()?;
         for ((set, stamp, sequence), id) in std::mem::take(&mut self.added) {
             self.feed
                 .insert((set.as_str(), stamp, sequence), id.as_str())?;
@@ -142,14 +151,10 @@ impl<'t> FeedTx<'t> {
         self.sequence += 1;
         if let Some((stamp, sequence, _)) = &previous {
             for prefix in &self.rendered_prefixes {
-                if read_by_id(prefix) {
-                    self.rendered.remove((prefix.as_str(), *stamp, *sequence))?;
-                } else if self
-                    .appended
-                    .remove(&(prefix.clone(), *stamp, *sequence))
-                    .is_none()
-                {
-                    packed::remove(&mut self.blocks, prefix, (*stamp, *sequence))?;
+                let key = (prefix.clone(), *stamp, *sequence);
+                // A packed row this transaction appended is simply not written.
+                if read_by_id(prefix) || self.appended.remove(&key).is_none() {
+                    self.left.insert(key);
                 }
             }
             for set in filed_under(&old_sets) {
@@ -160,7 +165,7 @@ impl<'t> FeedTx<'t> {
                 if added_here.is_some() {
                     // Never written: nothing to remove or mark.
                 } else if set.is_empty() {
-                    self.feed.remove((set, *stamp, *sequence))?;
+                    self.left.insert((String::new(), *stamp, *sequence));
                 } else {
                     self.stale
                         .insert((self.sequence, set), (*stamp, *sequence))?;
@@ -179,6 +184,24 @@ impl<'t> FeedTx<'t> {
         let joined = new_sets.join("\n");
         self.entries
             .insert(id, (stamp, self.sequence, deleted, joined.as_str()))?;
+        Ok(())
+    }
+
+    /// Removes the rows moved works left behind ([`FeedTx::left`]) in key order, which is table
+    /// by table (the list of all works' entries are keyed `""`, the rows by their prefix):
+    /// neighbours share their leaf and branch pages, each rewritten once. A work moved twice in
+    /// this transaction leaves the rows of its first move too (a CSV row was written at once;
+    /// its entry and packed rows never reached the tables).
+    fn remove_left(&mut self) -> Result<(), StoreError> {
+        for (prefix, stamp, sequence) in std::mem::take(&mut self.left) {
+            if prefix.is_empty() {
+                self.feed.remove(("", stamp, sequence))?;
+            } else if read_by_id(&prefix) {
+                self.rendered.remove((prefix.as_str(), stamp, sequence))?;
+            } else {
+                packed::remove(&mut self.blocks, &prefix, (stamp, sequence))?;
+            }
+        }
         Ok(())
     }
 

@@ -108,7 +108,8 @@ pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
 /// (`feed::stored`'s bytes, opaque here), keyed like the work's current feed entry so that a page
 /// of the list of all works is two range reads side by side; under `export:csv`, the work's CSV
 /// row as exports write it (`export::work_csv_row`), read by id. Written with the work by
-/// `WorksTx::put_feed_records`; removed when the work moves (`FeedTx::index`). A work with no row
+/// `WorksTx::put_feed_records`; removed when the work moves (`FeedTx::index`, in key order when the
+/// transaction closes). A work with no row
 /// at its current entry's key is rendered by the page itself.
 pub(super) const FEED_RECORDS: TableDefinition<(&str, u64, u64), &[u8]> =
     TableDefinition::new("feed_rendered");

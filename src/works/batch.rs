@@ -46,6 +46,14 @@ pub(super) struct Batch<'b, 't> {
     /// The work of each record this batch moved (`None`: in none), written by
     /// [`Batch::flush`]; `prefetched.record_work` keeps the committed rows.
     moved: BTreeMap<RecordKey, Option<String>>,
+    /// Features this batch wrote (`None`: removed) and block entries it added (`true`) or
+    /// removed, kept until [`Batch::flush`] writes them table by table in key order: written as
+    /// each record was applied, they fell at random places of two large tables, and the branch
+    /// pages above them, touched again between evictions from redb's small write buffer, were
+    /// written several times over. Reads of this batch see them ([`Batch::features`],
+    /// [`Batch::block`]).
+    features_written: BTreeMap<RecordKey, Option<Arc<StoredFeatures>>>,
+    blocks_written: BTreeMap<(u64, RecordKey, u64), bool>,
     /// Rows of the blocking index and works written (the debug log shows them).
     pub block_writes: usize,
     pub works_written: usize,
@@ -108,6 +116,8 @@ impl<'b, 't> Batch<'b, 't> {
             pending: BTreeMap::new(),
             liveness: HashMap::new(),
             moved: BTreeMap::new(),
+            features_written: BTreeMap::new(),
+            blocks_written: BTreeMap::new(),
             block_writes: 0,
             works_written: 0,
             prefetched: Prefetched::default(),
@@ -129,6 +139,9 @@ impl Batch<'_, '_> {
     ) -> Result<Option<Arc<StoredFeatures>>, StoreError> {
         if let Some(found) = self.cache.get(record) {
             return Ok(Some(found.clone()));
+        }
+        if let Some(written) = self.features_written.get(record) {
+            return Ok(written.clone());
         }
         let Some(stored) = self.tx.features::<StoredFeatures>(record.as_ref())? else {
             return Ok(None);
@@ -168,9 +181,39 @@ impl Batch<'_, '_> {
         if let Some(members) = self.prefetched.blocks.get(&block.id()) {
             return Ok(members.clone());
         }
-        let members = self.tx.block(block.id(), block.limit())?;
+        let members = self.committed_block(block)?;
         self.prefetched.blocks.insert(block.id(), members.clone());
         Ok(members)
+    }
+
+    /// A block as committed, with this batch's writes to it ([`Batch::blocks_written`]).
+    fn committed_block(&self, block: BlockKey) -> Result<Option<Vec<BlockMember>>, StoreError> {
+        let id = block.id();
+        let written: Vec<(&RecordKey, u64, bool)> = self
+            .blocks_written
+            .range((id, RecordKey::new("", ""), 0)..)
+            .take_while(|((key, _, _), _)| *key == id)
+            .map(|((_, record, sketch), added)| (record, *sketch, *added))
+            .collect();
+        // Entries this batch removed may bring a block over its limit back under it.
+        let removed = written.iter().filter(|(_, _, added)| !added).count();
+        let Some(mut members) = self.tx.block(id, block.limit() + removed)? else {
+            return Ok(None);
+        };
+        for (record, sketch, added) in written {
+            let member = BlockMember {
+                record: record.clone(),
+                sketch,
+            };
+            match members.iter().position(|m| *m == member) {
+                Some(at) if !added => {
+                    members.remove(at);
+                }
+                None if added => members.push(member),
+                _ => {}
+            }
+        }
+        Ok((members.len() <= block.limit()).then_some(members))
     }
 
     fn add_to_block(
@@ -194,7 +237,9 @@ impl Batch<'_, '_> {
         }
         self.block_writes += 1;
         self.prefetched.blocks_written.insert(block.id());
-        self.tx.add_to_block(block.id(), record.as_ref(), sketch.0)
+        self.blocks_written
+            .insert((block.id(), record.clone(), sketch.0), true);
+        Ok(())
     }
 
     fn remove_from_block(
@@ -216,8 +261,9 @@ impl Batch<'_, '_> {
         }
         self.block_writes += 1;
         self.prefetched.blocks_written.insert(block.id());
-        self.tx
-            .remove_from_block(block.id(), record.as_ref(), sketch.0)
+        self.blocks_written
+            .insert((block.id(), record.clone(), sketch.0), false);
+        Ok(())
     }
 
     /// Moves changed records out of their works and into the works they now belong to; the
@@ -272,7 +318,7 @@ impl Batch<'_, '_> {
             if old.is_some() {
                 self.cache.remove(&key);
                 if stored.is_none() {
-                    self.tx.remove_features(key.as_ref())?;
+                    self.features_written.insert(key.clone(), None);
                 }
             }
             if let Some(work) = &previous {
@@ -282,8 +328,10 @@ impl Batch<'_, '_> {
             let (Some(analysed), Some(stored)) = (analysed, stored) else {
                 continue;
             };
-            self.tx.set_features(key.as_ref(), &stored)?;
-            self.cache.insert(key.clone(), Arc::new(stored.clone()));
+            let stored = Arc::new(stored);
+            self.features_written
+                .insert(key.clone(), Some(stored.clone()));
+            self.cache.insert(key.clone(), stored.clone());
             let work = self.attach(&key, &stored, previous.as_deref())?;
             dirty.insert(work);
             self.analysed.insert(key, analysed);
@@ -335,6 +383,19 @@ impl Batch<'_, '_> {
     /// Writes the works this batch changed, each once, keeping the live/deleted counts and the
     /// feed index right.
     fn flush(&mut self) -> Result<(), StoreError> {
+        for (key, features) in std::mem::take(&mut self.features_written) {
+            match features {
+                Some(features) => self.tx.set_features(key.as_ref(), &*features)?,
+                None => self.tx.remove_features(key.as_ref())?,
+            }
+        }
+        for ((block, record, sketch), added) in std::mem::take(&mut self.blocks_written) {
+            if added {
+                self.tx.add_to_block(block, record.as_ref(), sketch)?;
+            } else {
+                self.tx.remove_from_block(block, record.as_ref(), sketch)?;
+            }
+        }
         let timed = self.renderer.map(|renderer| Timed {
             renderer,
             spent: std::sync::Mutex::new(Duration::ZERO),
@@ -365,5 +426,65 @@ impl Batch<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// Issue 17: a batch's block entries reach the table at its end; until then a block read
+    /// from the store is merged with them (a block over its limit may come back under it).
+    #[test]
+    fn a_block_read_before_the_batch_writes_it_has_the_batchs_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let key = "t:cooperative";
+        let block = BlockKey::of(key);
+        let member = |i: usize| RecordKey::new("s", format!("r{i:02}"));
+        store
+            .update_works(|tx| {
+                for i in 0..=block.limit() {
+                    tx.add_to_block(block.id(), member(i).as_ref(), 7)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let expected: Vec<RecordKey> = (2..=block.limit())
+            .map(member)
+            .chain([member(99)])
+            .collect();
+        let (thesaurus, sources) = (Thesaurus::builtin().unwrap(), SourceInfos::default());
+        let (mut report, mut cache) = (UpdateReport::default(), FeatureCache::new());
+        store
+            .update_works(|tx| {
+                let mut batch = Batch::new(
+                    tx,
+                    &sources,
+                    &thesaurus,
+                    None,
+                    String::new(),
+                    &mut report,
+                    &mut cache,
+                );
+                assert_eq!(batch.committed_block(block)?, None, "over its limit");
+                batch.remove_from_block(key, &member(0), Sketch(7))?;
+                batch.remove_from_block(key, &member(1), Sketch(7))?;
+                batch.add_to_block(key, &member(99), Sketch(7))?;
+                let read = batch.block(key)?.expect("under its limit again");
+                let read: Vec<RecordKey> = read.into_iter().map(|m| m.record).collect();
+                assert_eq!(read, expected);
+                batch.settle(BTreeSet::new())
+            })
+            .unwrap();
+        let stored = store.dedup_view().unwrap().block(block.id(), block.limit());
+        let stored: Vec<RecordKey> = stored
+            .unwrap()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.record)
+            .collect();
+        assert_eq!(stored, expected, "written at the batch's end");
     }
 }
