@@ -744,6 +744,113 @@ fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
     );
 }
 
+/// A bulk build writes its works without their feed records and marks them missing: pages
+/// read those works from the works until the server renders their rows, once, skipping works
+/// that have rows (written since by an update); rows derived already are derived on from the
+/// first one filled.
+#[test]
+fn feed_records_a_bulk_build_defers_are_rendered_once_and_derived_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let no_members = |_: &serde_json::Value| Vec::new();
+    let render =
+        |work: &serde_json::Value, _: &FeedEntry, _: &[(RecordKey, Option<RecordOrigin>)]| {
+            let id = work["id"].as_str().unwrap_or_default();
+            vec![("oai_dc", format!("late {id}").into_bytes())]
+        };
+    store
+        .fill_feed_records("v1", || false, no_members, render)
+        .unwrap();
+    move_with_record(&store, "w1", "2026-01-01T00:00:00Z", &["type:a"], "w1 row");
+    let upper = |row: &[u8]| Some(row.to_ascii_uppercase());
+    let derive = |store: &Store| {
+        store
+            .derive_feed_rows("oai_dc", "oai_dc:gzip", || false, upper)
+            .unwrap()
+    };
+    assert_eq!(derive(&store), 1);
+    // The bulk build: w2 and w3 in one transaction, their records deferred.
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+    store
+        .update_works(|tx| {
+            for (id, stamp) in [
+                ("w2", "2026-01-02T00:00:00Z"),
+                ("w3", "2026-01-03T00:00:00Z"),
+            ] {
+                let sets = vec!["type:a".to_owned()];
+                tx.put_work(
+                    id,
+                    &serde_json::json!({ "id": id }),
+                    None,
+                    true,
+                    stamp,
+                    Some(&sets),
+                )?;
+            }
+            tx.defer_feed_records("w2")
+        })
+        .unwrap();
+    let missing = store.feed_records_missing().unwrap();
+    assert!(missing.is_some());
+    // w3 changes by an update, with its row, before the fill.
+    move_with_record(&store, "w3", "2026-01-04T00:00:00Z", &["type:a"], "w3 row");
+    let prefixes = ["oai_dc:gzip", "oai_dc"];
+    let read = |store: &Store| {
+        let all = stored_under(store, "", &prefixes);
+        let mut in_set = stored_under(store, "type", &prefixes);
+        in_set.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
+        assert_eq!(all, in_set);
+        all.into_iter()
+            .map(|(id, text)| format!("{id}:{text}"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        read(&store),
+        ["w1:oai_dc:gzip=W1 ROW", "w2:work", "w3:oai_dc=w3 row"]
+    );
+    assert_eq!(derive(&store), 1);
+    // A stopped fill renders nothing and keeps the mark.
+    assert_eq!(
+        store
+            .fill_missing_feed_records(|| true, no_members, render)
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.feed_records_missing().unwrap(), missing);
+    // Filled: only w2 (w3 has its row), the mark gone, w2's row derived too.
+    assert_eq!(
+        store
+            .fill_missing_feed_records(|| false, no_members, render)
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+    assert_eq!(
+        read(&store),
+        [
+            "w1:oai_dc:gzip=W1 ROW",
+            "w2:oai_dc=late w2",
+            "w3:oai_dc:gzip=W3 ROW"
+        ]
+    );
+    assert_eq!(derive(&store), 1);
+    assert_eq!(
+        read(&store),
+        [
+            "w1:oai_dc:gzip=W1 ROW",
+            "w2:oai_dc:gzip=LATE W2",
+            "w3:oai_dc:gzip=W3 ROW"
+        ]
+    );
+    // Once.
+    assert_eq!(
+        store
+            .fill_missing_feed_records(|| false, no_members, render)
+            .unwrap(),
+        0
+    );
+}
+
 /// Writes `version` as the file's schema version, as an essor of that version would have.
 fn set_schema_version(store: &Store, version: &str) {
     let tx = store.db.begin_write().unwrap();
