@@ -258,6 +258,52 @@ fn feed_ids(store: &Store, set: &str, from: u64, limit: usize) -> (Vec<String>, 
     (page.into_iter().map(|item| item.entry.id).collect(), more)
 }
 
+/// A work written twice in one transaction is filed once, under its last sets, and the sets'
+/// sizes count it once; the entries of other works keep their order.
+#[test]
+fn a_work_moved_twice_in_one_transaction_is_filed_once_under_its_last_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    move_in_feed(&store, "w0", "2025-11-01T00:00:00Z", &["type:a"], None);
+    store
+        .update_works(|tx| {
+            let write = |tx: &mut WorksTx<'_>, id: &str, stamp: &str, set: &str, was| {
+                let sets = vec![set.to_owned()];
+                tx.put_work(
+                    id,
+                    &serde_json::json!({ "id": id }),
+                    was,
+                    true,
+                    stamp,
+                    Some(&sets),
+                )
+            };
+            write(tx, "w1", "2025-12-01T00:00:00Z", "type:a", None)?;
+            write(tx, "w2", "2025-12-02T00:00:00Z", "type:b", None)?;
+            write(tx, "w1", "2025-12-03T00:00:00Z", "type:b", Some(true))?;
+            write(tx, "w0", "2025-12-04T00:00:00Z", "theme:x", Some(true))
+        })
+        .unwrap();
+    let ids = |set: &str| feed_ids(&store, set, 0, 10).0;
+    assert_eq!(ids(""), ["w2", "w1", "w0"]);
+    assert_eq!(ids("type:a"), Vec::<String>::new());
+    assert_eq!(ids("type:b"), ["w2", "w1"]);
+    assert_eq!(ids("theme:x"), ["w0"]);
+    let count = |set| {
+        let range = FeedRange {
+            set,
+            from: 0,
+            until: u64::MAX,
+            after: None,
+        };
+        store.feed_count(range).unwrap()
+    };
+    assert_eq!(
+        (count(""), count("type:a"), count("type:b"), count("theme")),
+        (3, 0, 2, 1)
+    );
+}
+
 #[test]
 fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
     let dir = tempfile::tempdir().unwrap();
