@@ -697,6 +697,32 @@ fn stored_under(store: &Store, set: &str, prefixes: &[&str]) -> Vec<(String, Str
     read
 }
 
+/// Each work of the list of all works as `id:prefix=row`, its `oai_dc:gzip` row else its
+/// `oai_dc` one, or `id:work`. The list of all works reads its rows beside it, a set's (`type`)
+/// looks them up: checked to be the same.
+fn derived_or_plain(store: &Store) -> Vec<String> {
+    let prefixes = ["oai_dc:gzip", "oai_dc"];
+    let all = stored_under(store, "", &prefixes);
+    let mut in_set = stored_under(store, "type", &prefixes);
+    in_set.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
+    assert_eq!(all, in_set);
+    all.into_iter()
+        .map(|(id, text)| format!("{id}:{text}"))
+        .collect()
+}
+
+/// Derives the `oai_dc:gzip` rows as the `oai_dc` ones in upper case; gives how many.
+fn derive_upper(store: &Store) -> u64 {
+    store
+        .derive_feed_rows(
+            "oai_dc",
+            "oai_dc:gzip",
+            || false,
+            |row| Some(row.to_ascii_uppercase()),
+        )
+        .unwrap()
+}
+
 #[test]
 fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
     let dir = tempfile::tempdir().unwrap();
@@ -713,24 +739,10 @@ fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
     store
         .fill_feed_records("v1", || false, no_members, render("v1"))
         .unwrap();
-    let prefixes = ["oai_dc:gzip", "oai_dc"];
-    // The list of all works reads its rows beside it, a set's looks them up: the same.
-    let read = |store: &Store| {
-        let all = stored_under(store, "", &prefixes);
-        let mut in_set = stored_under(store, "type", &prefixes);
-        in_set.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
-        assert_eq!(all, in_set);
-        all.into_iter()
-            .map(|(id, text)| format!("{id}:{text}"))
-            .collect::<Vec<_>>()
-    };
+    let read = derived_or_plain;
     assert_eq!(read(&store), ["w1:oai_dc=v1 w1", "w2:oai_dc=v1 w2"]);
     let upper = |row: &[u8]| Some(row.to_ascii_uppercase());
-    let derive = |store: &Store| {
-        store
-            .derive_feed_rows("oai_dc", "oai_dc:gzip", || false, upper)
-            .unwrap()
-    };
+    let derive = derive_upper;
     assert_eq!(derive(&store), 2);
     assert_eq!(
         read(&store),
@@ -808,12 +820,7 @@ fn feed_records_a_bulk_build_defers_are_rendered_once_and_derived_too() {
         .fill_feed_records("v1", || false, no_members, render)
         .unwrap();
     move_with_record(&store, "w1", "2026-01-01T00:00:00Z", &["type:a"], "w1 row");
-    let upper = |row: &[u8]| Some(row.to_ascii_uppercase());
-    let derive = |store: &Store| {
-        store
-            .derive_feed_rows("oai_dc", "oai_dc:gzip", || false, upper)
-            .unwrap()
-    };
+    let derive = derive_upper;
     assert_eq!(derive(&store), 1);
     // The bulk build: w2 and w3 in one transaction, their records deferred.
     assert_eq!(store.feed_records_missing().unwrap(), None);
@@ -840,16 +847,7 @@ fn feed_records_a_bulk_build_defers_are_rendered_once_and_derived_too() {
     assert!(missing.is_some());
     // w3 changes by an update, with its row, before the fill.
     move_with_record(&store, "w3", "2026-01-04T00:00:00Z", &["type:a"], "w3 row");
-    let prefixes = ["oai_dc:gzip", "oai_dc"];
-    let read = |store: &Store| {
-        let all = stored_under(store, "", &prefixes);
-        let mut in_set = stored_under(store, "type", &prefixes);
-        in_set.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
-        assert_eq!(all, in_set);
-        all.into_iter()
-            .map(|(id, text)| format!("{id}:{text}"))
-            .collect::<Vec<_>>()
-    };
+    let read = derived_or_plain;
     assert_eq!(
         read(&store),
         ["w1:oai_dc:gzip=W1 ROW", "w2:work", "w3:oai_dc=w3 row"]
