@@ -320,12 +320,24 @@ impl Pipeline {
     }
 
     /// Makes the feed's precompressed records (for gzip pages) of the works written since it
-    /// last did ([`feed::compress_stored`]): not on the way to searchable works, so the server
-    /// runs it in the background. Blocking; ends early once `stopped` says so.
+    /// last did ([`feed::compress_stored`]), after rendering the records a bulk build left to
+    /// render ([`Store::fill_missing_feed_records`]): neither is on the way to searchable works,
+    /// so the server runs them in the background. Blocking; ends early once `stopped` says so.
     pub fn compress_feed_records_unless(
         &self,
         stopped: impl Fn() -> bool,
     ) -> Result<u64, PipelineError> {
+        let rendered = self.store.fill_missing_feed_records(
+            &stopped,
+            |work: &works::Work| work.members.iter().map(|m| m.key().into()).collect(),
+            |work, entry, origins| self.renderer.render(work, entry, origins),
+        )?;
+        if rendered > 0 {
+            tracing::info!(
+                works = rendered,
+                "feed records of the works built in bulk rendered and stored"
+            );
+        }
         let made = feed::compress_stored(&self.store, stopped)?;
         if made > 0 {
             tracing::info!(rows = made, "feed records precompressed for gzip pages");

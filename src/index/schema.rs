@@ -40,11 +40,14 @@ const MAX_TOKEN_BYTES: usize = 40;
 
 /// The analysers the schema names, registered on every open (tantivy does not persist them).
 pub fn register_tokenizers(manager: &TokenizerManager) {
-    manager.register(WORDS, words());
+    // One memo for both: `pairs` replays the words of the texts `text` and the fields analysed
+    // in the same document (`word_memo::Replays`).
+    let memo = WordMemo::new(stemmed_word());
+    manager.register(WORDS, words_with(memo.clone()));
     manager.register(
         PAIRS,
         TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(WordMemo::new(stemmed_word()))
+            .filter(memo)
             .filter(PairFilter)
             .build(),
     );
@@ -60,8 +63,12 @@ pub fn register_tokenizers(manager: &TokenizerManager) {
 
 /// The [`WORDS`] analyser (also used by the query side to see how many words a phrase has).
 pub fn words() -> TextAnalyzer {
+    words_with(WordMemo::new(stemmed_word()))
+}
+
+fn words_with(memo: WordMemo) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(WordMemo::new(stemmed_word()))
+        .filter(memo)
         .build()
 }
 

@@ -18,8 +18,14 @@ const BATCH: usize = 1_000;
 /// An update commits at least this often, so a long one keeps its progress if interrupted.
 /// (A rebuild commits once at the end: until then searches see the old index whole.)
 const COMMIT_EVERY: u64 = 100_000;
-/// The writer's indexing memory, shared by its threads (tantivy wants ≥ 15 MB per thread).
+/// The writer's indexing memory for an update (tantivy wants ≥ 15 MB per thread).
 const WRITER_HEAP: usize = 50_000_000;
+/// The writer's indexing memory for a rebuild (every work, then one merge): each time the
+/// indexing thread's memory fills, it writes a segment, and the rebuild ends by merging them all
+/// (`merge_into_one`). With 50 MB on two threads, 80,000 works made 18 segments, and writing
+/// then merging them cost a quarter more CPU than indexing into one (BENCHMARKS.md, issue 17);
+/// tantivy takes the memory as it fills, so a small store's rebuild holds no more than it needs.
+const REBUILD_HEAP: usize = 384_000_000;
 
 /// What an update or rebuild did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -104,8 +110,11 @@ impl Index {
     ) -> Result<IndexReport, IndexError> {
         let fail = |e| self.tantivy_error(e);
         let started = std::time::Instant::now();
+        // One indexing thread: the calling thread reads and decodes the works meanwhile, so
+        // two cores are busy, and every thread's memory filling makes a segment of its own.
+        let heap = if rebuild { REBUILD_HEAP } else { WRITER_HEAP };
         let mut writer: IndexWriter<TantivyDocument> =
-            self.index.writer(WRITER_HEAP).map_err(fail)?;
+            self.index.writer_with_num_threads(1, heap).map_err(fail)?;
         let opened = started.elapsed();
         let mut read = std::time::Duration::ZERO;
         let mut report = IndexReport {
@@ -177,9 +186,8 @@ impl Index {
         Ok(report)
     }
 
-    /// Merges every segment into one. After a rebuild, what the indexing threads left (a
-    /// segment each time one's heap filled, merged by the policy into ~15 at 1 M works) becomes
-    /// one segment: a search opens a scorer per segment and word, and the REST mix cost 25% less
+    /// Merges every segment into one. After a rebuild, what the indexing thread left (a segment
+    /// each time its heap filled) becomes one segment: a search opens a scorer per segment and word, and the REST mix cost 25% less
     /// CPU over one segment than over fifteen (BENCHMARKS.md). 1 M works merge in ~14 s; later
     /// updates add small segments, which the merge policy merges among themselves.
     pub(super) fn merge_into_one(

@@ -7,27 +7,46 @@
 //! word's result depends on the word alone: the memo gives exactly the tokens the plain chain
 //! gives (same text, positions and offsets; tested), and the index's format does not change.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use foldhash::fast::RandomState;
+use foldhash::fast::{FixedState, RandomState};
 use tantivy::tokenizer::{RawTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
 
 /// Words remembered per analyser instance before the memo starts afresh: about 100 bytes each,
 /// and tantivy holds one instance per field analyser and indexing thread.
 pub(super) const MEMO_WORDS: usize = 50_000;
 
+/// Texts whose tokens a thread remembers ([`Replays`]): a work's document holds each text it
+/// indexes three or four times (in its own field, in `text`, titles twice, in `pairs`), and
+/// tantivy analyses a document's values field after field, so the texts of one document must
+/// all fit.
+const REPLAY_TEXTS: usize = 64;
+
 /// The token filter: `words` is the per-word chain (built over [`RawTokenizer`], so that it
 /// sees one word as one token), applied to each token of the tokenizer it follows.
 #[derive(Clone)]
 pub struct WordMemo {
     words: TextAnalyzer,
+    /// This memo's identity, kept by its clones (tantivy clones an analyser per field and
+    /// thread): texts analysed by one of them are replayed to the others ([`Replays`]), never to
+    /// another chain's.
+    chain: u64,
 }
 
 impl WordMemo {
     /// `words` must be a chain of per-token filters over [`RawTokenizer`]: its result for a word
-    /// is remembered.
+    /// is remembered. Clone it into every analyser that tokenizes texts the same way before it
+    /// (the same tokenizer), so that they replay each other's texts.
     pub fn new(words: TextAnalyzer) -> WordMemo {
-        WordMemo { words }
+        static CHAINS: AtomicU64 = AtomicU64::new(0);
+        WordMemo {
+            words,
+            chain: CHAINS.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     /// The per-word chain's base: one token per text.
@@ -43,6 +62,7 @@ impl TokenFilter for WordMemo {
         WordMemoFilter {
             inner: tokenizer,
             words: self.words,
+            chain: self.chain,
             memo: Memo::default(),
         }
     }
@@ -52,8 +72,50 @@ impl TokenFilter for WordMemo {
 pub struct WordMemoFilter<T> {
     inner: T,
     words: TextAnalyzer,
+    chain: u64,
     /// word as tokenized → what the chain makes of it (`None`: dropped, e.g. too long).
     memo: Memo,
+}
+
+/// The tokens of the last [`REPLAY_TEXTS`] texts this thread's memos analysed to the end, by
+/// (chain, text): a text analysed again (the same text in another field of the same document)
+/// is replayed, not tokenized and looked up word by word again, which was most of the
+/// analysers' part of indexing (BENCHMARKS.md, issue 17). The same chain over the same text
+/// gives the same tokens, so a replay is exact.
+#[derive(Default)]
+struct Replays {
+    texts: VecDeque<Replay>,
+}
+
+struct Replay {
+    chain: u64,
+    hash: u64,
+    text: Box<str>,
+    tokens: Rc<[Token]>,
+}
+
+thread_local! {
+    static REPLAYS: RefCell<Replays> = RefCell::new(Replays::default());
+}
+
+fn text_hash(text: &str) -> u64 {
+    FixedState::default().hash_one(text)
+}
+
+impl Replays {
+    fn find(&self, chain: u64, hash: u64, text: &str) -> Option<Rc<[Token]>> {
+        self.texts
+            .iter()
+            .find(|one| one.chain == chain && one.hash == hash && &*one.text == text)
+            .map(|one| one.tokens.clone())
+    }
+
+    fn keep(&mut self, replay: Replay) {
+        if self.texts.len() >= REPLAY_TEXTS {
+            self.texts.pop_front();
+        }
+        self.texts.push_back(replay);
+    }
 }
 
 /// Hashed with foldhash: std's SipHash of every word took 8% of the indexing CPU (the words are
@@ -65,10 +127,24 @@ impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
     type TokenStream<'a> = WordMemoStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        let hash = text_hash(text);
+        let found = REPLAYS.with_borrow(|replays| replays.find(self.chain, hash, text));
+        let source = match found {
+            Some(tokens) => Source::Replay {
+                tokens,
+                next: 0,
+                current: Token::default(),
+            },
+            None => Source::Analyse {
+                recorded: Vec::new(),
+                key: (self.chain, hash, text),
+            },
+        };
         WordMemoStream {
             tail: self.inner.token_stream(text),
             words: &mut self.words,
             memo: &mut self.memo,
+            source,
         }
     }
 }
@@ -77,10 +153,91 @@ pub struct WordMemoStream<'a, T> {
     tail: T,
     words: &'a mut TextAnalyzer,
     memo: &'a mut Memo,
+    source: Source<'a>,
+}
+
+/// Where a stream's tokens come from.
+enum Source<'a> {
+    /// A text analysed before: its tokens, the next to give, and the one given.
+    Replay {
+        tokens: Rc<[Token]>,
+        next: usize,
+        current: Token,
+    },
+    /// Analysed word by word, the tokens recorded to be replayed once the text has been read to
+    /// its end, under (chain, hash, text).
+    Analyse {
+        recorded: Vec<Token>,
+        key: (u64, u64, &'a str),
+    },
 }
 
 impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
     fn advance(&mut self) -> bool {
+        if let Source::Replay {
+            tokens,
+            next,
+            current,
+        } = &mut self.source
+        {
+            let Some(token) = tokens.get(*next) else {
+                return false;
+            };
+            *next += 1;
+            current.text.clear();
+            current.text.push_str(&token.text);
+            current.offset_from = token.offset_from;
+            current.offset_to = token.offset_to;
+            current.position = token.position;
+            current.position_length = token.position_length;
+            return true;
+        }
+        let more = self.advance_analysing();
+        if let Source::Analyse { recorded, key } = &mut self.source {
+            if more {
+                recorded.push(self.tail.token().clone());
+                return true;
+            }
+            // Read to its end: kept for the next analysis of the same text, and this stream
+            // ends as a replay that has given every token.
+            let (chain, hash, text) = *key;
+            let tokens: Rc<[Token]> = std::mem::take(recorded).into();
+            let next = tokens.len();
+            REPLAYS.with_borrow_mut(|replays| {
+                replays.keep(Replay {
+                    chain,
+                    hash,
+                    text: text.into(),
+                    tokens: tokens.clone(),
+                })
+            });
+            self.source = Source::Replay {
+                tokens,
+                next,
+                current: Token::default(),
+            };
+        }
+        more
+    }
+
+    fn token(&self) -> &Token {
+        match &self.source {
+            Source::Replay { current, .. } => current,
+            Source::Analyse { .. } => self.tail.token(),
+        }
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        match &mut self.source {
+            Source::Replay { current, .. } => current,
+            Source::Analyse { .. } => self.tail.token_mut(),
+        }
+    }
+}
+
+impl<T: TokenStream> WordMemoStream<'_, T> {
+    /// The tail's next word through the memo (the per-word chain on a miss).
+    fn advance_analysing(&mut self) -> bool {
         while self.tail.advance() {
             let token = self.tail.token_mut();
             match self.memo.get(token.text.as_str()) {
@@ -106,14 +263,6 @@ impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
             }
         }
         false
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
     }
 }
 
@@ -214,6 +363,34 @@ mod tests {
                 assert_eq!(tokens(&mut memoized, &text), expected, "{text}");
             }
         }
+    }
+
+    /// A text analysed again, by the same analyser or a clone of its memo, is replayed with the
+    /// same tokens; a stream left before its end is not kept; another chain is never given the
+    /// first one's tokens.
+    #[test]
+    fn texts_analysed_again_are_replayed_exactly_and_only_within_their_chain() {
+        let mut plain_french = plain(Language::French);
+        let mut french = memoized(Language::French);
+        let mut clone = french.clone();
+        for text in texts() {
+            let expected = tokens(&mut plain_french, &text);
+            let mut partial = french.token_stream(&text);
+            assert!(partial.advance());
+            drop(partial);
+            for _ in 0..2 {
+                assert_eq!(tokens(&mut french, &text), expected, "{text}");
+                assert_eq!(tokens(&mut clone, &text), expected, "{text}");
+            }
+        }
+        let text = "running cooperatives chevaux";
+        tokens(&mut french, text);
+        let mut english = memoized(Language::English);
+        assert_eq!(
+            tokens(&mut english, text),
+            tokens(&mut plain(Language::English), text)
+        );
+        assert_ne!(tokens(&mut english, text), tokens(&mut french, text));
     }
 
     #[test]

@@ -183,8 +183,9 @@ fn check_meta(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result<()
         if numeric.contains(&name) && value.parse::<u64>().is_err() {
             report.problem("meta", name, format!("not a number: {value:?}"));
         }
-        if name.starts_with(meta_key::DERIVED) && super::feed_derived::parse_cursor(value).is_none()
-        {
+        let feed_key =
+            name.starts_with(meta_key::DERIVED) || name == meta_key::FEED_RECORDS_MISSING;
+        if feed_key && super::feed_derived::parse_cursor(value).is_none() {
             report.problem("meta", name, format!("not a feed key: {value:?}"));
         }
     }

@@ -139,6 +139,32 @@ impl Store {
     }
 }
 
+/// Takes the cursor of every derived prefix that has gone past `key` back to just before it:
+/// rows stored from `key` on after it went past (a fill of works a bulk build wrote without
+/// their feed records) are derived too; rows derived already are skipped.
+pub(super) fn rewind_cursors(tx: &redb::WriteTransaction, key: RowKey) -> Result<(), StoreError> {
+    let mut meta = tx.open_table(META)?;
+    let mut past: Vec<String> = Vec::new();
+    for entry in meta.range(meta_key::DERIVED..)? {
+        let (name, value) = entry?;
+        if !name.value().starts_with(meta_key::DERIVED) {
+            break;
+        }
+        if parse_cursor(value.value()).is_some_and(|at| at >= key) {
+            past.push(name.value().to_owned());
+        }
+    }
+    let before = match key.1.checked_sub(1) {
+        Some(sequence) => (key.0, sequence),
+        None => (key.0.saturating_sub(1), u64::MAX),
+    };
+    let value = format!("{} {}", before.0, before.1);
+    for name in past {
+        meta.insert(name.as_str(), value.as_str())?;
+    }
+    Ok(())
+}
+
 /// The keys of the rows under `prefix` from `first` to `last`.
 fn keys(
     table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,

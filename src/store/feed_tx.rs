@@ -36,12 +36,23 @@ pub struct FeedTx<'t> {
     /// Read for the provenance of the works written.
     pub(super) origins:
         redb::Table<'t, (&'static str, &'static str), (&'static str, &'static str, &'static str)>,
-    /// Changes to the sets' sizes, written once at [`FeedTx::close`] (a work moves in and out
-    /// of a dozen sets).
-    set_deltas: std::collections::HashMap<String, i64>,
-    /// New `feed` entries, written in key order at [`FeedTx::close`]: a batch files a thousand
-    /// works under a dozen sets each, and inserts in key order find their page at hand.
-    added: std::collections::BTreeMap<(String, u64, u64), String>,
+    /// The sets this transaction filed or unfiled works in, by number (`set_numbers`): the
+    /// entries and deltas below name each by its number, not by a copy of its name.
+    set_names: Vec<String>,
+    set_numbers: std::collections::HashMap<String, u32>,
+    /// Changes to the sets' sizes, by set number, written once at [`FeedTx::close`] (a work
+    /// moves in and out of a dozen sets).
+    set_deltas: Vec<i64>,
+    /// New `feed` entries (set number, datestamp, sequence, work number in `ids`), written in
+    /// key order at [`FeedTx::close`]: a batch files a thousand works under a dozen sets each,
+    /// and inserts in key order find their page at hand. Sorted once there: kept in a
+    /// `BTreeMap` of names instead, they cost a sixth of a fresh build's writing thread.
+    added: Vec<(u32, u64, u64, u32)>,
+    ids: Vec<String>,
+    /// Sequences of entries this transaction added and then moved again: not written.
+    moved: std::collections::HashSet<u64>,
+    /// The last sequence given out before this transaction: the entries after it are its own.
+    first_sequence: u64,
     /// Committed rows a moved work leaves behind, removed in key order at [`FeedTx::close`]:
     /// its entry in the list of all works (`""`, datestamp, sequence) and its stored records
     /// (prefix, datestamp, sequence). Removed as each work moved, they fell at random places
@@ -72,6 +83,7 @@ impl<'t> FeedTx<'t> {
                 rendered_prefixes.push(prefix);
             }
         }
+        let sequence = number(meta_key::FEED_SEQUENCE)?;
         Ok(FeedTx {
             feed: tx.open_table(FEED)?,
             entries: tx.open_table(FEED_ENTRIES)?,
@@ -82,10 +94,15 @@ impl<'t> FeedTx<'t> {
             blocks,
             appended: std::collections::BTreeMap::new(),
             origins: tx.open_table(ORIGINS)?,
-            set_deltas: std::collections::HashMap::new(),
-            added: std::collections::BTreeMap::new(),
+            set_names: Vec::new(),
+            set_numbers: std::collections::HashMap::new(),
+            set_deltas: Vec::new(),
+            added: Vec::new(),
+            ids: Vec::new(),
+            moved: std::collections::HashSet::new(),
+            first_sequence: sequence,
             left: std::collections::BTreeSet::new(),
-            sequence: number(meta_key::FEED_SEQUENCE)?,
+            sequence,
             last_stamp: number(meta_key::FEED_LAST_STAMP)?,
         })
     }
@@ -96,7 +113,23 @@ impl<'t> FeedTx<'t> {
         meta: &mut redb::Table<'_, &'static str, &'static str>,
     ) -> Result<(), StoreError> {
         self.remove_left()?;
-        for ((set, stamp, sequence), id) in std::mem::take(&mut self.added) {
+        // Each set's rank among the names: entries sorted by (name, datestamp, sequence).
+        let mut by_name: Vec<u32> = (0..self.set_names.len() as u32).collect();
+        by_name
+            .sort_unstable_by(|a, b| self.set_names[*a as usize].cmp(&self.set_names[*b as usize]));
+        let mut rank = vec![0u32; by_name.len()];
+        for (place, set) in by_name.iter().enumerate() {
+            rank[*set as usize] = place as u32;
+        }
+        let mut added = std::mem::take(&mut self.added);
+        added.sort_unstable_by_key(|&(set, stamp, sequence, _)| {
+            (rank[set as usize], stamp, sequence)
+        });
+        for (set, stamp, sequence, work) in added {
+            if self.moved.contains(&sequence) {
+                continue;
+            }
+            let (set, id) = (&self.set_names[set as usize], &self.ids[work as usize]);
             self.feed
                 .insert((set.as_str(), stamp, sequence), id.as_str())?;
         }
@@ -110,13 +143,18 @@ impl<'t> FeedTx<'t> {
             }
             packed::append(&mut self.blocks, &prefix, rows)?;
         }
-        let mut deltas: Vec<(String, i64)> = self.set_deltas.drain().collect();
-        deltas.sort_unstable();
-        for (set, delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
-            let current = self.sets.get(set.as_str())?.map_or(0, |v| v.value());
+        for set in by_name {
+            let (set, delta) = (
+                self.set_names[set as usize].as_str(),
+                self.set_deltas[set as usize],
+            );
+            if delta == 0 {
+                continue;
+            }
+            let current = self.sets.get(set)?.map_or(0, |v| v.value());
             match current.saturating_add_signed(delta) {
-                0 => self.sets.remove(set.as_str())?,
-                next => self.sets.insert(set.as_str(), next)?,
+                0 => self.sets.remove(set)?,
+                next => self.sets.insert(set, next)?,
             };
         }
         let stale = self.stale.len()?;
@@ -157,12 +195,15 @@ impl<'t> FeedTx<'t> {
                     self.left.insert(key);
                 }
             }
+            // An entry added by this transaction is simply not written.
+            let added_here = *sequence > self.first_sequence;
+            if added_here {
+                self.moved.insert(*sequence);
+            }
             for set in filed_under(&old_sets) {
                 // The list of all works stays exact (Identify's earliest datestamp, full
-                // harvests and the search index read it): one removal per move. An entry
-                // added by this transaction is simply not written.
-                let added_here = self.added.remove(&(set.to_owned(), *stamp, *sequence));
-                if added_here.is_some() {
+                // harvests and the search index read it): one removal per move.
+                if added_here {
                     // Never written: nothing to remove or mark.
                 } else if set.is_empty() {
                     self.left.insert((String::new(), *stamp, *sequence));
@@ -176,10 +217,12 @@ impl<'t> FeedTx<'t> {
         let new_sets = sets.map_or(old_sets, <[String]>::to_vec);
         let stamp = parse_stamp(datestamp).unwrap_or(0).max(self.last_stamp);
         self.last_stamp = stamp;
+        let work = self.ids.len() as u32;
+        self.ids.push(id.to_owned());
         for set in filed_under(&new_sets) {
-            self.added
-                .insert((set.to_owned(), stamp, self.sequence), id.to_owned());
-            self.bump(set, 1);
+            let number = self.set_number(set);
+            self.added.push((number, stamp, self.sequence, work));
+            self.set_deltas[number as usize] += 1;
         }
         let joined = new_sets.join("\n");
         self.entries
@@ -223,11 +266,19 @@ impl<'t> FeedTx<'t> {
     }
 
     fn bump(&mut self, set: &str, delta: i64) {
-        match self.set_deltas.get_mut(set) {
-            Some(total) => *total += delta,
-            None => {
-                self.set_deltas.insert(set.to_owned(), delta);
-            }
+        let number = self.set_number(set);
+        self.set_deltas[number as usize] += delta;
+    }
+
+    /// `set`'s number in this transaction (given at its first mention).
+    fn set_number(&mut self, set: &str) -> u32 {
+        if let Some(number) = self.set_numbers.get(set) {
+            return *number;
         }
+        let number = self.set_names.len() as u32;
+        self.set_names.push(set.to_owned());
+        self.set_numbers.insert(set.to_owned(), number);
+        self.set_deltas.push(0);
+        number
     }
 }

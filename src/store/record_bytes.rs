@@ -217,11 +217,13 @@ impl<'a> Reader<'a> {
         self.utf8(length)
     }
 
+    /// A text, checked by simdutf8's vector scan: std's byte loop was 1.3% of a fresh build's
+    /// CPU (every stored record's texts are read twice, for dedup and for the works' fields).
     fn utf8(&mut self, length: u64) -> Result<String, StoreError> {
         let bytes = self.bytes(length)?;
-        std::str::from_utf8(bytes)
+        simdutf8::basic::from_utf8(bytes)
             .map(str::to_owned)
-            .map_err(|error| damaged(&error.to_string()))
+            .map_err(|_| damaged("a text is not UTF-8"))
     }
 
     fn optional(&mut self) -> Result<Option<String>, StoreError> {

@@ -28,6 +28,9 @@ pub(super) mod meta_key {
     pub const FEED_LAST_STAMP: &str = "feed_last_stamp";
     /// The renderer version (`feed::stored`) the stored feed records were written by.
     pub const FEED_RECORDS_VERSION: &str = "feed_records_version";
+    /// The feed key (`datestamp sequence`) of the first work a bulk build wrote without its
+    /// feed records, until the server has rendered them (`Store::fill_missing_feed_records`).
+    pub const FEED_RECORDS_MISSING: &str = "feed_records_missing";
     /// The secret resumption tokens are signed with.
     pub const TOKEN_SECRET: &str = "token_secret";
     /// Before a derived prefix's name (`Store::derive_feed_rows`): the feed key up to which its

@@ -258,6 +258,52 @@ fn feed_ids(store: &Store, set: &str, from: u64, limit: usize) -> (Vec<String>, 
     (page.into_iter().map(|item| item.entry.id).collect(), more)
 }
 
+/// A work written twice in one transaction is filed once, under its last sets, and the sets'
+/// sizes count it once; the entries of other works keep their order.
+#[test]
+fn a_work_moved_twice_in_one_transaction_is_filed_once_under_its_last_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    move_in_feed(&store, "w0", "2025-11-01T00:00:00Z", &["type:a"], None);
+    store
+        .update_works(|tx| {
+            let write = |tx: &mut WorksTx<'_>, id: &str, stamp: &str, set: &str, was| {
+                let sets = vec![set.to_owned()];
+                tx.put_work(
+                    id,
+                    &serde_json::json!({ "id": id }),
+                    was,
+                    true,
+                    stamp,
+                    Some(&sets),
+                )
+            };
+            write(tx, "w1", "2025-12-01T00:00:00Z", "type:a", None)?;
+            write(tx, "w2", "2025-12-02T00:00:00Z", "type:b", None)?;
+            write(tx, "w1", "2025-12-03T00:00:00Z", "type:b", Some(true))?;
+            write(tx, "w0", "2025-12-04T00:00:00Z", "theme:x", Some(true))
+        })
+        .unwrap();
+    let ids = |set: &str| feed_ids(&store, set, 0, 10).0;
+    assert_eq!(ids(""), ["w2", "w1", "w0"]);
+    assert_eq!(ids("type:a"), Vec::<String>::new());
+    assert_eq!(ids("type:b"), ["w2", "w1"]);
+    assert_eq!(ids("theme:x"), ["w0"]);
+    let count = |set| {
+        let range = FeedRange {
+            set,
+            from: 0,
+            until: u64::MAX,
+            after: None,
+        };
+        store.feed_count(range).unwrap()
+    };
+    assert_eq!(
+        (count(""), count("type:a"), count("type:b"), count("theme")),
+        (3, 0, 2, 1)
+    );
+}
+
 #[test]
 fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
     let dir = tempfile::tempdir().unwrap();
@@ -651,6 +697,32 @@ fn stored_under(store: &Store, set: &str, prefixes: &[&str]) -> Vec<(String, Str
     read
 }
 
+/// Each work of the list of all works as `id:prefix=row`, its `oai_dc:gzip` row else its
+/// `oai_dc` one, or `id:work`. The list of all works reads its rows beside it, a set's (`type`)
+/// looks them up: checked to be the same.
+fn derived_or_plain(store: &Store) -> Vec<String> {
+    let prefixes = ["oai_dc:gzip", "oai_dc"];
+    let all = stored_under(store, "", &prefixes);
+    let mut in_set = stored_under(store, "type", &prefixes);
+    in_set.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
+    assert_eq!(all, in_set);
+    all.into_iter()
+        .map(|(id, text)| format!("{id}:{text}"))
+        .collect()
+}
+
+/// Derives the `oai_dc:gzip` rows as the `oai_dc` ones in upper case; gives how many.
+fn derive_upper(store: &Store) -> u64 {
+    store
+        .derive_feed_rows(
+            "oai_dc",
+            "oai_dc:gzip",
+            || false,
+            |row| Some(row.to_ascii_uppercase()),
+        )
+        .unwrap()
+}
+
 #[test]
 fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
     let dir = tempfile::tempdir().unwrap();
@@ -667,24 +739,10 @@ fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
     store
         .fill_feed_records("v1", || false, no_members, render("v1"))
         .unwrap();
-    let prefixes = ["oai_dc:gzip", "oai_dc"];
-    // The list of all works reads its rows beside it, a set's looks them up: the same.
-    let read = |store: &Store| {
-        let all = stored_under(store, "", &prefixes);
-        let mut in_set = stored_under(store, "type", &prefixes);
-        in_set.sort_by_key(|(id, _)| all.iter().position(|(other, _)| other == id));
-        assert_eq!(all, in_set);
-        all.into_iter()
-            .map(|(id, text)| format!("{id}:{text}"))
-            .collect::<Vec<_>>()
-    };
+    let read = derived_or_plain;
     assert_eq!(read(&store), ["w1:oai_dc=v1 w1", "w2:oai_dc=v1 w2"]);
     let upper = |row: &[u8]| Some(row.to_ascii_uppercase());
-    let derive = |store: &Store| {
-        store
-            .derive_feed_rows("oai_dc", "oai_dc:gzip", || false, upper)
-            .unwrap()
-    };
+    let derive = derive_upper;
     assert_eq!(derive(&store), 2);
     assert_eq!(
         read(&store),
@@ -741,6 +799,99 @@ fn derived_rows_are_made_once_from_the_plain_ones_which_pages_read_meanwhile() {
     assert_eq!(
         read(&store),
         ["w2:oai_dc:gzip=V2 W2", "w1:oai_dc:gzip=V2 W1"]
+    );
+}
+
+/// A bulk build writes its works without their feed records and marks them missing: pages
+/// read those works from the works until the server renders their rows, once, skipping works
+/// that have rows (written since by an update); rows derived already are derived on from the
+/// first one filled.
+#[test]
+fn feed_records_a_bulk_build_defers_are_rendered_once_and_derived_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let no_members = |_: &serde_json::Value| Vec::new();
+    let render =
+        |work: &serde_json::Value, _: &FeedEntry, _: &[(RecordKey, Option<RecordOrigin>)]| {
+            let id = work["id"].as_str().unwrap_or_default();
+            vec![("oai_dc", format!("late {id}").into_bytes())]
+        };
+    store
+        .fill_feed_records("v1", || false, no_members, render)
+        .unwrap();
+    move_with_record(&store, "w1", "2026-01-01T00:00:00Z", &["type:a"], "w1 row");
+    let derive = derive_upper;
+    assert_eq!(derive(&store), 1);
+    // The bulk build: w2 and w3 in one transaction, their records deferred.
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+    store
+        .update_works(|tx| {
+            for (id, stamp) in [
+                ("w2", "2026-01-02T00:00:00Z"),
+                ("w3", "2026-01-03T00:00:00Z"),
+            ] {
+                let sets = vec!["type:a".to_owned()];
+                tx.put_work(
+                    id,
+                    &serde_json::json!({ "id": id }),
+                    None,
+                    true,
+                    stamp,
+                    Some(&sets),
+                )?;
+            }
+            tx.defer_feed_records("w2")
+        })
+        .unwrap();
+    let missing = store.feed_records_missing().unwrap();
+    assert!(missing.is_some());
+    // w3 changes by an update, with its row, before the fill.
+    move_with_record(&store, "w3", "2026-01-04T00:00:00Z", &["type:a"], "w3 row");
+    let read = derived_or_plain;
+    assert_eq!(
+        read(&store),
+        ["w1:oai_dc:gzip=W1 ROW", "w2:work", "w3:oai_dc=w3 row"]
+    );
+    assert_eq!(derive(&store), 1);
+    // A stopped fill renders nothing and keeps the mark.
+    assert_eq!(
+        store
+            .fill_missing_feed_records(|| true, no_members, render)
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.feed_records_missing().unwrap(), missing);
+    // Filled: only w2 (w3 has its row), the mark gone, w2's row derived too.
+    assert_eq!(
+        store
+            .fill_missing_feed_records(|| false, no_members, render)
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+    assert_eq!(
+        read(&store),
+        [
+            "w1:oai_dc:gzip=W1 ROW",
+            "w2:oai_dc=late w2",
+            "w3:oai_dc:gzip=W3 ROW"
+        ]
+    );
+    assert_eq!(derive(&store), 1);
+    assert_eq!(
+        read(&store),
+        [
+            "w1:oai_dc:gzip=W1 ROW",
+            "w2:oai_dc:gzip=LATE W2",
+            "w3:oai_dc:gzip=W3 ROW"
+        ]
+    );
+    // Once.
+    assert_eq!(
+        store
+            .fill_missing_feed_records(|| false, no_members, render)
+            .unwrap(),
+        0
     );
 }
 

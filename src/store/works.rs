@@ -184,7 +184,7 @@ pub struct WorksTx<'t> {
     pub(super) features: redb::Table<'t, (&'static str, &'static str), &'static [u8]>,
     pub(super) blocks: redb::MultimapTable<'t, u64, (&'static str, &'static str, u64)>,
     counts: redb::Table<'t, &'static str, u64>,
-    meta: redb::Table<'t, &'static str, &'static str>,
+    pub(super) meta: redb::Table<'t, &'static str, &'static str>,
     pub(super) records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
     /// The OAI feed's index, written with each work by [`WorksTx::put_work`].
     pub(super) feed: FeedTx<'t>,

@@ -59,18 +59,24 @@ fn completeness(n: &Normalized) -> usize {
 }
 
 /// Picks the value of one field: the first member (in precedence order) that has it, with every
-/// member whose value agrees.
-fn pick<T: Clone>(
-    members: &[&MemberData<'_>],
-    get: impl Fn(&Normalized) -> Option<T>,
-    same: impl Fn(&T, &T) -> bool,
-) -> Option<Sourced<T>> {
-    let chosen = members.iter().find_map(|m| get(m.normalized))?;
-    let mut sources = Vec::new();
-    for member in members {
+/// member whose value agrees. `get` gives a member's value borrowed (or copied), so that only
+/// the chosen one is cloned ([`owned`]), and the chosen member is not compared with itself
+/// (`same` is an equivalence): most works have one member, and cloning every field twice and
+/// keying its title twice were a third of building a work's fields.
+fn pick<'n, V: Copy>(
+    members: &[&MemberData<'n>],
+    get: impl Fn(&'n Normalized) -> Option<V>,
+    same: impl Fn(&V, &V) -> bool,
+) -> Option<Sourced<V>> {
+    let (first, chosen) = members
+        .iter()
+        .enumerate()
+        .find_map(|(at, m)| Some((at, get(m.normalized)?)))?;
+    let mut sources = vec![members[first].source.to_owned()];
+    for member in &members[first + 1..] {
         if let Some(value) = get(member.normalized)
-            && same(&value, &chosen)
             && !sources.iter().any(|s: &String| s == member.source)
+            && same(&value, &chosen)
         {
             sources.push(member.source.to_owned());
         }
@@ -81,17 +87,26 @@ fn pick<T: Clone>(
     })
 }
 
-/// Collects distinct values over all members, each with the sources that gave it.
-fn union<T: Clone>(
-    members: &[&MemberData<'_>],
-    values: impl Fn(&Normalized) -> Vec<T>,
+/// A value [`pick`]ed borrowed, cloned.
+fn owned<T: Clone>(picked: Sourced<&T>) -> Sourced<T> {
+    Sourced {
+        value: picked.value.clone(),
+        sources: picked.sources,
+    }
+}
+
+/// Collects distinct values over all members, each with the sources that gave it (each value
+/// cloned once, when it is first met).
+fn union<'n, T: Clone + 'n>(
+    members: &[&MemberData<'n>],
+    values: impl Fn(&'n Normalized) -> &'n [T],
     key: impl Fn(&T) -> String,
 ) -> Vec<Sourced<T>> {
     let mut out: Vec<Sourced<T>> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for member in members {
         for value in values(member.normalized) {
-            let k = key(&value);
+            let k = key(value);
             match index.get(&k) {
                 Some(&at) => {
                     if !out[at].sources.iter().any(|s| s == member.source) {
@@ -101,7 +116,7 @@ fn union<T: Clone>(
                 None => {
                     index.insert(k, out.len());
                     out.push(Sourced {
-                        value,
+                        value: value.clone(),
                         sources: vec![member.source.to_owned()],
                     });
                 }
@@ -128,27 +143,26 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
             .then(a.source.cmp(b.source))
             .then(a.identifier.cmp(b.identifier))
     });
-    let folded_eq = |a: &String, b: &String| normalize::fold(a) == normalize::fold(b);
-    let titles = union(
-        &ranked,
-        |n| n.titles.clone(),
-        |t| normalize::title_key(&t.text),
-    );
+    let folded_eq = |a: &&String, b: &&String| normalize::fold(a) == normalize::fold(b);
+    let titles = union(&ranked, |n| &n.titles, |t| normalize::title_key(&t.text));
     let title = pick(
         &ranked,
-        |n| n.titles.first().cloned(),
+        |n| n.titles.first(),
         |a, b| normalize::title_key(&a.text) == normalize::title_key(&b.text),
-    );
+    )
+    .map(owned);
     let authors = pick(
         &ranked,
-        |n| (!n.authors.is_empty()).then(|| n.authors.clone()),
+        |n| (!n.authors.is_empty()).then_some(&n.authors),
         |a, b| same_people(a, b),
-    );
+    )
+    .map(owned);
     let advisors = pick(
         &ranked,
-        |n| (!n.advisors.is_empty()).then(|| n.advisors.clone()),
+        |n| (!n.advisors.is_empty()).then_some(&n.advisors),
         |a, b| same_people(a, b),
-    );
+    )
+    .map(owned);
     let degree_type = pick(
         &ranked,
         |n| (n.degree_type != DegreeType::Other).then_some(n.degree_type),
@@ -161,20 +175,16 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
     let mut abstracts = Vec::new();
     for candidate in union(
         &ranked,
-        |n| n.abstracts.clone(),
+        |n| &n.abstracts,
         |t| t.lang.clone().unwrap_or_default(),
     ) {
         abstracts.push(candidate);
     }
-    let mut keywords = union(
-        &ranked,
-        |n| n.keywords.clone(),
-        |t| normalize::fold(&t.text),
-    );
+    let mut keywords = union(&ranked, |n| &n.keywords, |t| normalize::fold(&t.text));
     keywords.truncate(100);
     let identifiers = union(
         &ranked,
-        |n| n.identifiers.clone(),
+        |n| &n.identifiers,
         |i| format!("{:?}:{}", i.kind, i.value),
     );
     let access = pick(
@@ -200,16 +210,16 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
         authors,
         advisors,
         degree_type,
-        discipline: pick(&ranked, |n| n.discipline.clone(), folded_eq),
+        discipline: pick(&ranked, |n| n.discipline.as_ref(), folded_eq).map(owned),
         level: pick(&ranked, |n| n.level, |a, b| a == b),
-        institution: pick(&ranked, |n| n.institution.clone(), folded_eq),
+        institution: pick(&ranked, |n| n.institution.as_ref(), folded_eq).map(owned),
         date: pick(&ranked, |n| n.date, |a, b| a.year == b.year),
-        language: pick(&ranked, |n| n.language.clone(), |a, b| a == b),
+        language: pick(&ranked, |n| n.language.as_ref(), |a, b| a == b).map(owned),
         abstracts,
         keywords,
         identifiers,
         access,
-        licence: pick(&ranked, |n| n.licence.clone(), |a, b| a == b),
+        licence: pick(&ranked, |n| n.licence.as_ref(), |a, b| a == b).map(owned),
         regions,
         themes,
         relevance,

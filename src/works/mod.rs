@@ -152,64 +152,25 @@ fn render_inputs(
     Ok(Some((entry, origins)))
 }
 
-/// Writes the feed records of `works` (written already, without them, by [`write_work`]),
-/// rendered on all cores while `meanwhile` writes the transaction's other rows on this thread.
-/// The bulk paths write thousands of works per transaction, and rendering their records (each
-/// format also precompressed by DEFLATE) on the writer thread alone was most of a
-/// fresh build's writing time: 26% of its CPU at 100,000 records.
+/// The feed records of `works` (written already, without them, by [`write_work`]) in a bulk
+/// path's transaction, while `meanwhile` writes its other rows: when the feed keeps records
+/// (`renderer` given), they are left to be rendered later ([`WorksTx::defer_feed_records`]):
+/// `essor serve` renders them in the background, and the feed serves these works from the
+/// works until then. Rendering them here was an eighth of a fresh build's CPU at 100,000
+/// records (on all cores, beside the writes; DEFLATE of their gzip copies a fifth before that
+/// moved to the server too), on the way to searchable works.
 pub(super) fn write_feed_records_while<T>(
     tx: &mut WorksTx<'_>,
     works: &[Work],
     renderer: Option<&dyn RecordRenderer>,
     meanwhile: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let Some(renderer) = renderer else {
-        return meanwhile(tx);
-    };
-    type Job<'w> = (&'w Work, FeedEntry, Origins);
-    let mut jobs: Vec<Job<'_>> = Vec::with_capacity(works.len());
-    for work in works {
-        if let Some((entry, origins)) = render_inputs(tx, work)? {
-            jobs.push((work, entry, origins));
-        }
+    if renderer.is_some()
+        && let Some(first) = works.iter().find(|work| work.is_live())
+    {
+        tx.defer_feed_records(&first.id)?;
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let (result, rendered) = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(work, entry, origins)| tight(renderer.render(work, entry, origins)))
-                        .collect::<Vec<RenderedRecords>>()
-                })
-            })
-            .collect();
-        let result = meanwhile(tx);
-        let mut rendered = Vec::with_capacity(jobs.len());
-        for handle in handles {
-            rendered.extend(handle.join().map_err(|_| {
-                StoreError::corrupt("feed_rendered", "a rendering thread panicked")
-            })?);
-        }
-        Ok::<_, StoreError>((result, rendered))
-    })?;
-    let result = result?;
-    for ((work, _, _), records) in jobs.iter().zip(rendered) {
-        tx.put_feed_records(&work.id, records)?;
-    }
-    Ok(result)
-}
-
-/// `records` with each row's buffer cut to its length: a slice's rows all wait in memory for
-/// the transaction's end, and the renderer's buffers grow by doubling (24 MiB more peak memory
-/// at 100,000 records without it).
-fn tight(mut records: RenderedRecords) -> RenderedRecords {
-    for (_, row) in &mut records {
-        row.shrink_to_fit();
-    }
-    records
+    meanwhile(tx)
 }
 
 /// How far `merged_into` links are followed (a longer chain means a damaged store).
