@@ -19,7 +19,7 @@ const BATCH: usize = 1_000;
 /// (A rebuild commits once at the end: until then searches see the old index whole.)
 const COMMIT_EVERY: u64 = 100_000;
 /// The writer's indexing memory, shared by its threads (tantivy wants ≥ 15 MB per thread).
-const WRITER_HEAP: usize = 50_000_000;
+pub(super) const WRITER_HEAP: usize = 50_000_000;
 
 /// What an update or rebuild did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -195,7 +195,7 @@ impl Index {
         Ok(())
     }
 
-    fn commit(
+    pub(super) fn commit(
         &self,
         writer: &mut IndexWriter<TantivyDocument>,
         store_id: &str,
@@ -217,7 +217,7 @@ impl Index {
 }
 
 /// A fingerprint of the store (from its random secret, which it does not reveal).
-fn store_fingerprint(store: &Store) -> Result<String, IndexError> {
+pub(super) fn store_fingerprint(store: &Store) -> Result<String, IndexError> {
     let secret = store.secret()?;
     let mut hasher = Sha256::new();
     hasher.update(b"essor search index\0");
