@@ -7,7 +7,8 @@
 //! Stages overlap on a store that has works: the works and the index follow the harvest as it
 //! commits pages (a blocking thread waits on [`Committed`] and runs the update each batch of
 //! changed records), so the works of the first pages are being built while later pages are
-//! fetched. A store without works builds them in bulk once the harvest has ended (cheaper).
+//! fetched. A store without works builds them in bulk once the harvest has ended (cheaper), its
+//! search index built beside them.
 //!
 //! Invariants: the works update runs after the harvest even when a source did not complete (what
 //! was harvested is made into works); the index follows the works it was built from, never the
