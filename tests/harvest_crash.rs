@@ -192,6 +192,9 @@ struct Logged {
     follows: usize,
     /// Pages committed since the first such event.
     pages_after_follow: usize,
+    /// `works indexed beside their build` events: a build of works from scratch handed a
+    /// committed transaction's works to the search index.
+    indexed_beside: usize,
 }
 
 /// Runs `args` (with debug events on stderr) and SIGKILLs the process as soon as what it has
@@ -220,6 +223,8 @@ fn kill_when(workspace: &Workspace, args: &[&str], kill: impl Fn(&Logged) -> boo
                 }
             } else if line.contains("works follow the harvest") {
                 logged.follows += 1;
+            } else if line.contains("works indexed beside their build") {
+                logged.indexed_beside += 1;
             } else {
                 continue;
             }
@@ -291,6 +296,72 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     assert!(last["resumed"].as_u64() >= Some(1), "{last}");
     assert_eq!(last["new"], CSV_ROWS as u64, "{last}");
     assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+/// Works of the large catalogue matching a few searches, and all of them: what the search index
+/// holds, as the REST API counts it.
+fn search_totals(workspace: &Workspace) -> Vec<u64> {
+    let server = spawn_app(workspace);
+    [
+        "",
+        "q=formation",
+        "q=option%2017",
+        "q=territoire%205",
+        "q=formation%204242",
+    ]
+    .iter()
+    .map(|query| {
+        server
+            .get(&format!("/api/v1/works?total=exact&{query}"))
+            .json()["total"]
+            .as_u64()
+    })
+    .map(|total| total.expect("a total"))
+    .collect()
+}
+
+#[test]
+fn works_built_from_scratch_killed_while_indexed_beside_then_rerun_equal_a_clean_build() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let records_only = ["harvest", "--no-works", "--source", "catalogue"];
+    let update = ["works", "update"];
+    let reference = Workspace::new();
+    write_large_catalogue(&reference);
+    reference.run(&records_only).success();
+    reference.run(&update).success();
+    let expected_groups = work_groups(&reference);
+    let expected_totals = search_totals(&reference);
+    assert_eq!(
+        expected_totals[0],
+        expected_groups.len() as u64,
+        "every work indexed"
+    );
+
+    // The victim: its first works build killed while the index is fed beside it (after one to
+    // five of its six transactions: nothing of the index committed, the works not durable),
+    // then after the first again.
+    let victim = Workspace::new();
+    write_large_catalogue(&victim);
+    victim.run(&records_only).success();
+    let mut rng = Rng::from_env_or_clock("works_fresh_killed");
+    for high in [6, 2] {
+        let transactions = rng.range(1, high) as usize;
+        let killed = kill_when(&victim, &update, |logged| {
+            logged.indexed_beside >= transactions
+        });
+        eprintln!("essor killed after {transactions} transactions indexed beside: {killed}");
+        assert!(killed, "the works build ended before the kill");
+    }
+    victim.run(&update).success();
+    assert!(
+        work_groups(&victim) == expected_groups,
+        "the works differ from a clean build's"
+    );
+    assert_eq!(search_totals(&victim), expected_totals);
+    assert_eq!(
+        assert_feed_lists_each_work_once(&victim),
+        assert_feed_lists_each_work_once(&reference)
+    );
 }
 
 /// Each work's members (`source/identifier`, sorted), the groups sorted: the works without their

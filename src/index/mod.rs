@@ -6,6 +6,7 @@
 //! that keeps the matches strictly after it: every match is returned exactly once however deep
 //! the paging, at the cost of one pass over the matches per page.
 
+mod beside;
 mod by_id;
 mod by_year;
 mod checked;
@@ -33,6 +34,7 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyError};
 
 use crate::store::StoreError;
 
+pub use beside::Beside;
 pub use cursor::Sort;
 pub use facets::{FACET_TOP, Facet, Facets};
 pub use query::{Filters, SearchQuery};

@@ -19,7 +19,7 @@ const BATCH: usize = 1_000;
 /// (A rebuild commits once at the end: until then searches see the old index whole.)
 const COMMIT_EVERY: u64 = 100_000;
 /// The writer's indexing memory for an update (tantivy wants ≥ 15 MB per thread).
-const WRITER_HEAP: usize = 50_000_000;
+pub(super) const WRITER_HEAP: usize = 50_000_000;
 /// The writer's indexing memory for a rebuild (every work, then one merge): each time the
 /// indexing thread's memory fills, it writes a segment, and the rebuild ends by merging them all
 /// (`merge_into_one`). With 50 MB on two threads, 80,000 works made 18 segments, and writing
@@ -203,7 +203,7 @@ impl Index {
         Ok(())
     }
 
-    fn commit(
+    pub(super) fn commit(
         &self,
         writer: &mut IndexWriter<TantivyDocument>,
         store_id: &str,
@@ -225,7 +225,7 @@ impl Index {
 }
 
 /// A fingerprint of the store (from its random secret, which it does not reveal).
-fn store_fingerprint(store: &Store) -> Result<String, IndexError> {
+pub(super) fn store_fingerprint(store: &Store) -> Result<String, IndexError> {
     let secret = store.secret()?;
     let mut hasher = Sha256::new();
     hasher.update(b"essor search index\0");

@@ -37,8 +37,9 @@ use serde::{Deserialize, Serialize};
 
 pub use fields::MemberData;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
+pub use rebuild::builds_from_scratch;
 pub use rederive::rederive;
-pub use update::{UpdateReport, update};
+pub use update::{UpdateReport, build_from_scratch, update};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};
@@ -104,6 +105,16 @@ pub trait RecordRenderer: Sync {
         entry: &FeedEntry,
         origins: &[(RecordKey, Option<RecordOrigin>)],
     ) -> RenderedRecords;
+}
+
+/// Takes the works a build from scratch writes, a transaction's at a time as each commits: the
+/// search index is built from them on the other cores while later works are written, instead of
+/// reading every work back once all are (`index::Beside`; the works stage sits below the index
+/// and does not know it).
+pub trait BuiltWorks: Sync {
+    /// The works of one committed transaction, in the order they were written, with the feed
+    /// key (datestamp, sequence) of the last one.
+    fn written(&self, works: Vec<Work>, feed_key: (u64, u64));
 }
 
 /// Writes a work (with its feed entry, under the sets it belongs to, and the feed's records of

@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use super::analyse::{Described, dedup_features_all, describe_all};
+use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
-use super::{RecordRenderer, UpdateReport, Work, fields, write_feed_records_while, write_work};
+use super::{write_feed_records_while, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
@@ -28,12 +29,20 @@ pub(super) fn is_fresh(store: &Store) -> Result<bool, StoreError> {
     Ok(store.works_cursor()? == 0 && store.work_counts()? == (0, 0))
 }
 
-/// Builds the works of every record in the store's change log.
+/// Whether the next works update builds every work from scratch: the store has no works yet,
+/// and records to make them of.
+pub fn builds_from_scratch(store: &Store) -> Result<bool, StoreError> {
+    Ok(is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty())
+}
+
+/// Builds the works of every record in the store's change log; the works of each transaction
+/// are handed to `built` once it has committed.
 pub(super) fn rebuild(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
+    built: Option<&dyn BuiltWorks>,
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
     let changes = store.changes_since(0, usize::MAX)?;
@@ -73,7 +82,7 @@ pub(super) fn rebuild(
         let mut described =
             describe_groups(store, groups, &records, sources, thesaurus, &mut report)?;
         let durable = number == last;
-        store.update_works_bulk(durable, |tx| {
+        let (written, feed_key) = store.update_works_bulk(durable, |tx| {
             // Rows of the keyed tables are inserted in key order, after the works: random
             // inserts into trees larger than the page cache cost a read each. (The features
             // and the blocking index were written by `cluster_all`.)
@@ -111,8 +120,16 @@ pub(super) fn rebuild(
                     tx.set_cursor(next)?;
                 }
                 Ok(())
-            })
+            })?;
+            let feed_key = match written.last() {
+                Some(work) => tx.feed_entry(&work.id)?.map(|entry| entry.key()),
+                None => None,
+            };
+            Ok((written, feed_key))
         })?;
+        if let (Some(built), Some(feed_key)) = (built, feed_key) {
+            built.written(written, feed_key);
+        }
     }
     tracing::info!(
         records = report.records,

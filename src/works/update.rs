@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::analyse::analyse_all;
 use super::batch::Batch;
 use super::prefetch::{self, Wanted};
+use super::{BuiltWorks, RecordRenderer, SourceInfos, StoredFeatures, rebuild};
 use super::{CACHE_RECORDS, FeatureCache};
-use super::{RecordRenderer, SourceInfos, StoredFeatures, rebuild};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
 use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
@@ -65,6 +65,25 @@ pub fn update(
     update_in_slices(store, sources, thesaurus, renderer, PIPELINE_SLICES)
 }
 
+/// The first works of a store, built from scratch ([`builds_from_scratch`] says when), each
+/// transaction's handed to `built` once committed; `None` when the store has works already or no
+/// records (then [`update`] is the way).
+///
+/// [`builds_from_scratch`]: super::builds_from_scratch
+pub fn build_from_scratch(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    renderer: Option<&dyn RecordRenderer>,
+    built: &dyn BuiltWorks,
+) -> Result<Option<UpdateReport>, StoreError> {
+    migrate_blocks_if_needed(store)?;
+    if !rebuild::builds_from_scratch(store)? {
+        return Ok(None);
+    }
+    rebuild::rebuild(store, sources, thesaurus, renderer, Some(built)).map(Some)
+}
+
 /// A schema 2 store's blocks, rebuilt from its stored features (schema 3).
 pub(super) fn migrate_blocks_if_needed(store: &Store) -> Result<(), StoreError> {
     if store.blocks_need_migration()? {
@@ -88,8 +107,8 @@ pub(super) fn update_in_slices(
     slices: usize,
 ) -> Result<UpdateReport, StoreError> {
     migrate_blocks_if_needed(store)?;
-    if rebuild::is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty() {
-        return rebuild::rebuild(store, sources, thesaurus, renderer);
+    if rebuild::builds_from_scratch(store)? {
+        return rebuild::rebuild(store, sources, thesaurus, renderer, None);
     }
     let mut report = UpdateReport::default();
     let mut cache = FeatureCache::new();
