@@ -9,6 +9,7 @@
 //! inside redb, becomes [`StoreError::Damaged`], naming the file and what to do.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -16,6 +17,32 @@ use std::time::UNIX_EPOCH;
 use redb::Database;
 
 use super::StoreError;
+
+thread_local! {
+    /// Set while [`guarded`] runs redb on this thread: its panics are caught and reported as
+    /// damage, so the panic hook must not print them as if essor had crashed.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` (redb reading a file that may be damaged), catching its panic without the default
+/// hook's "thread panicked" message and backtrace on stderr: the caller turns the panic into a
+/// [`StoreError::Damaged`] with a message that says what to do. Panics elsewhere, or on other
+/// threads, still print as before (the hook installed once here hands them to the previous one).
+fn guarded<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = catch_unwind(f);
+    GUARDED.with(|g| g.set(outer));
+    result
+}
 
 /// The marker's name: the store file's name with this appended.
 pub(super) const CLEAN_SUFFIX: &str = ".clean";
@@ -42,7 +69,7 @@ impl std::ops::Deref for OpenDb {
 impl Drop for OpenDb {
     fn drop(&mut self) {
         let Some(db) = self.db.take() else { return };
-        match catch_unwind(AssertUnwindSafe(move || db.close())) {
+        match guarded(AssertUnwindSafe(move || db.close())) {
             Ok(Ok(())) => write_clean_marker(&self.path),
             Ok(Err(error)) => {
                 tracing::warn!(path = %self.path.display(), %error, "the store did not close cleanly; its next open checks every page");
@@ -93,7 +120,7 @@ enum Check {
 
 /// Whether another process holds the file open (redb's lock), probed by a read-only open.
 pub(super) fn in_use(path: &Path) -> bool {
-    let probe = catch_unwind(|| Database::builder().open_read_only(path).map(drop));
+    let probe = guarded(|| Database::builder().open_read_only(path).map(drop));
     matches!(probe, Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)))
 }
 
@@ -103,7 +130,7 @@ fn open_with(
     check: Check,
     initialise: impl FnOnce(&Database) -> Result<(), StoreError>,
 ) -> Result<OpenDb, StoreError> {
-    let opened = catch_unwind(AssertUnwindSafe(|| {
+    let opened = guarded(AssertUnwindSafe(|| {
         let mut db = Database::builder()
             .set_cache_size(cache_bytes)
             .set_check_integrity_on_open(check == Check::Repair)
