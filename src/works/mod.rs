@@ -170,7 +170,7 @@ fn render_inputs(
 /// works until then. Rendering them here was an eighth of a fresh build's CPU at 100,000
 /// records (on all cores, beside the writes; DEFLATE of their gzip copies a fifth before that
 /// moved to the server too), on the way to searchable works.
-pub(super) fn write_feed_records_while<T>(
+pub(super) fn defer_feed_records_while<T>(
     tx: &mut WorksTx<'_>,
     works: &[Work],
     renderer: Option<&dyn RecordRenderer>,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::analyse::{Described, dedup_features_all, describe_all};
 use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
-use super::{write_feed_records_while, write_work};
+use super::{defer_feed_records_while, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
@@ -110,7 +110,7 @@ pub(super) fn rebuild(
                 rows.works += 1;
             }
             // The works' feed records are rendered on the other cores meanwhile.
-            write_feed_records_while(tx, &written, renderer, |tx| {
+            defer_feed_records_while(tx, &written, renderer, |tx| {
                 rows.record_work += record_work.len() as u64;
                 record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 for (member, id) in &record_work {
