@@ -163,25 +163,21 @@ fn render_inputs(
     Ok(Some((entry, origins)))
 }
 
-/// The feed records of `works` (written already, without them, by [`write_work`]) in a bulk
-/// path's transaction, while `meanwhile` writes its other rows: when the feed keeps records
-/// (`renderer` given), they are left to be rendered later ([`WorksTx::defer_feed_records`]):
-/// `essor serve` renders them in the background, and the feed serves these works from the
-/// works until then. Rendering them here was an eighth of a fresh build's CPU at 100,000
-/// records (on all cores, beside the writes; DEFLATE of their gzip copies a fifth before that
-/// moved to the server too), on the way to searchable works.
-pub(super) fn defer_feed_records_while<T>(
+/// Leaves the feed records of `works` (a bulk path's, written without them by [`write_work`])
+/// to be rendered later when the feed keeps records (`renderer` given): `essor serve` renders
+/// them in the background ([`WorksTx::defer_feed_records`]), and the feed serves these works
+/// from the works until then. Rendering them here was an eighth of a fresh build's CPU at
+/// 100,000 records (on all cores, beside the writes; DEFLATE of their gzip copies a fifth
+/// before that moved to the server too), on the way to searchable works.
+pub(super) fn defer_feed_records(
     tx: &mut WorksTx<'_>,
     works: &[Work],
     renderer: Option<&dyn RecordRenderer>,
-    meanwhile: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    if renderer.is_some()
-        && let Some(first) = works.iter().find(|work| work.is_live())
-    {
-        tx.defer_feed_records(&first.id)?;
+) -> Result<(), StoreError> {
+    match works.iter().find(|work| work.is_live()) {
+        Some(first) if renderer.is_some() => tx.defer_feed_records(&first.id),
+        _ => Ok(()),
     }
-    meanwhile(tx)
 }
 
 /// How far `merged_into` links are followed (a longer chain means a damaged store).

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::analyse::{Described, dedup_features_all, describe_all};
 use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
-use super::{defer_feed_records_while, write_work};
+use super::{defer_feed_records, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
@@ -109,18 +109,15 @@ pub(super) fn rebuild(
                 report.works_created += 1;
                 rows.works += 1;
             }
-            // The works' feed records are rendered on the other cores meanwhile.
-            defer_feed_records_while(tx, &written, renderer, |tx| {
-                rows.record_work += record_work.len() as u64;
-                record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                for (member, id) in &record_work {
-                    tx.set_record_work(member.key(), id)?;
-                }
-                if durable {
-                    tx.set_cursor(next)?;
-                }
-                Ok(())
-            })?;
+            defer_feed_records(tx, &written, renderer)?;
+            rows.record_work += record_work.len() as u64;
+            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (member, id) in &record_work {
+                tx.set_record_work(member.key(), id)?;
+            }
+            if durable {
+                tx.set_cursor(next)?;
+            }
             let feed_key = match written.last() {
                 Some(work) => tx.feed_entry(&work.id)?.map(|entry| entry.key()),
                 None => None,
