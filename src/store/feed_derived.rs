@@ -38,6 +38,19 @@ pub(super) fn parse_cursor(text: &str) -> Option<RowKey> {
     Some((stamp.parse().ok()?, sequence.parse().ok()?))
 }
 
+/// A feed key as `meta` keeps it, read back by [`parse_cursor`].
+pub(super) fn cursor_text((stamp, sequence): RowKey) -> String {
+    format!("{stamp} {sequence}")
+}
+
+/// The feed key `meta` keeps under `name`, if any (and well formed).
+pub(super) fn read_cursor(
+    meta: &impl ReadableTable<&'static str, &'static str>,
+    name: &str,
+) -> Result<Option<RowKey>, StoreError> {
+    Ok(meta.get(name)?.and_then(|v| parse_cursor(v.value())))
+}
+
 impl Store {
     /// Writes under `to` the row `derive` makes of each row under `from` (the feed's packed
     /// rows) written since the last derivation and not derived yet; returns how many rows were
@@ -127,8 +140,8 @@ impl Store {
                     packed::append(&mut blocks, to, kept)?;
                 }
                 let mut meta = tx.open_table(META)?;
-                if let Some((stamp, sequence)) = after {
-                    meta.insert(cursor_key.as_str(), format!("{stamp} {sequence}").as_str())?;
+                if let Some(after) = after {
+                    meta.insert(cursor_key.as_str(), cursor_text(after).as_str())?;
                 }
             }
             tx.commit()?;
@@ -158,7 +171,7 @@ pub(super) fn rewind_cursors(tx: &redb::WriteTransaction, key: RowKey) -> Result
         Some(sequence) => (key.0, sequence),
         None => (key.0.saturating_sub(1), u64::MAX),
     };
-    let value = format!("{} {}", before.0, before.1);
+    let value = cursor_text(before);
     for name in past {
         meta.insert(name.as_str(), value.as_str())?;
     }

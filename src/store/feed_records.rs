@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::encode::decode_work;
 use super::feed::{FeedEntry, read_entry, read_origin};
+use super::feed_derived::{cursor_text, read_cursor};
 use super::packed::{self, RowKey};
 use super::tables::{
     FEED, FEED_BLOCKS, FEED_ENTRIES, FEED_RECORDS, META, ORIGINS, RECORDS, WORKS, meta_key,
@@ -56,16 +57,11 @@ impl WorksTx<'_> {
                 format!("records of {first} deferred before its feed entry"),
             ));
         };
-        let marked = self
-            .meta
-            .get(meta_key::FEED_RECORDS_MISSING)?
-            .and_then(|v| super::feed_derived::parse_cursor(v.value()));
+        let marked = read_cursor(&self.meta, meta_key::FEED_RECORDS_MISSING)?;
         if marked.is_none_or(|marked| entry.key() < marked) {
-            let (stamp, sequence) = entry.key();
-            self.meta.insert(
-                meta_key::FEED_RECORDS_MISSING,
-                format!("{stamp} {sequence}").as_str(),
-            )?;
+            let value = cursor_text(entry.key());
+            self.meta
+                .insert(meta_key::FEED_RECORDS_MISSING, value.as_str())?;
         }
         Ok(())
     }
@@ -221,9 +217,7 @@ impl Store {
                 if last {
                     let mut meta = tx.open_table(META)?;
                     // Unless a later bulk build marked works of its own meanwhile.
-                    let now = meta
-                        .get(meta_key::FEED_RECORDS_MISSING)?
-                        .and_then(|v| super::feed_derived::parse_cursor(v.value()));
+                    let now = read_cursor(&meta, meta_key::FEED_RECORDS_MISSING)?;
                     if now == Some(missing) {
                         meta.remove(meta_key::FEED_RECORDS_MISSING)?;
                     }
@@ -238,9 +232,7 @@ impl Store {
     pub fn feed_records_missing(&self) -> Result<Option<(u64, u64)>, StoreError> {
         let tx = self.db.begin_read()?;
         let meta = tx.open_table(META)?;
-        Ok(meta
-            .get(meta_key::FEED_RECORDS_MISSING)?
-            .and_then(|v| super::feed_derived::parse_cursor(v.value())))
+        read_cursor(&meta, meta_key::FEED_RECORDS_MISSING)
     }
 
     /// The fills' walk: the list of all works from `from` (inclusive; `None`: the start) a
