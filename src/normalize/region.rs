@@ -170,6 +170,10 @@ pub fn institution_regions(institution: &str) -> Vec<&'static str> {
     let mut phrase = String::new();
     let mut at = 0;
     while at < words.len() {
+        if !starts_a_phrase(words[at]) {
+            at += 1; // most words ("universite", "de"): one search, no phrase built
+            continue;
+        }
         let mut matched = None;
         for length in (1..=LONGEST.min(words.len() - at)).rev() {
             phrase.clear();
@@ -197,6 +201,17 @@ pub fn institution_regions(institution: &str) -> Vec<&'static str> {
     found.sort_unstable();
     found.dedup();
     found
+}
+
+/// Whether some phrase of [`PLACES`] is `word` or begins with it: those sort first among the
+/// phrases from `word` on (a space sorts before every letter and digit).
+fn starts_a_phrase(word: &str) -> bool {
+    let from = PLACES.partition_point(|(phrase, _)| *phrase < word);
+    PLACES.get(from).is_some_and(|(phrase, _)| {
+        phrase
+            .strip_prefix(word)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
 }
 
 #[cfg(test)]
