@@ -187,8 +187,8 @@ impl Index {
     }
 
     /// Merges every segment into one. After a rebuild, what the indexing thread left (a segment
-    /// each time its heap filled) becomes one segment: a search opens a scorer per segment and word, and the REST mix cost 25% less
-    /// CPU over one segment than over fifteen (BENCHMARKS.md). 1 M works merge in ~14 s; later
+    /// each time its heap filled) becomes one segment: a search opens a scorer per segment and
+    /// word, and the REST mix cost 25% less CPU over one segment than over fifteen (BENCHMARKS.md). 1 M works merge in ~14 s; later
     /// updates add small segments, which the merge policy merges among themselves.
     pub(super) fn merge_into_one(
         &self,
