@@ -9,7 +9,9 @@
 # Environment: ESSOR_BIN (after), OLD_BIN (before; none: ESSOR_BIN alone), BENCH_DIR,
 #              BENCH_SIZES (one size, default 1000000), STORE (default BENCH_DIR/nN-data),
 #              ROUNDS (pairs, default 10), COLD=1 (evict before each round), STRACE=1 (count
-#              the process's system calls, strace -f -c), FIRST (first edit number, default 1).
+#              the process's system calls, strace -f -c), FIRST (first edit number, default 1),
+#              RANDOM_RECORDS=1 (each round's 1,000 records drawn at random from the store's
+#              bench-hal pages, seeded by k, instead of the change page's same 1,000).
 # Round k re-edits every French title of the change page with the k-th of five words (so each
 # round changes every title from the round before) and a datestamp k days after 2026-12-01.
 # With OLD_BIN the binaries take turns, so that each meets every word equally often over ten
@@ -33,7 +35,8 @@ mkdir -p "$LOGS"
 
 edit_page() { # k: the change page with every French title edited, and the three source files
     rm -rf "$EDITS" && mkdir -p "$EDITS/dumps/bench-hal" "$EDITS/sources"
-    "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/edit_changes.py" "$D/changes" "$EDITS" "$1" --all-sources "$D"
+    "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/edit_changes.py" "$D/changes" "$EDITS" "$1" --all-sources "$D" \
+        ${RANDOM_RECORDS:+--random}
 }
 
 evict() {
