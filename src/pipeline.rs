@@ -412,7 +412,10 @@ impl Pipeline {
                  folder they were harvested with"
             );
         }
-        self.works_then_index("works derived again, index up to date", works::rederive)
+        // Not filled first: the rebuild renders no feed records (it leaves those of the works
+        // it changes to the server, as a fresh build does), so a renderer change (a new theme's
+        // labels) is rendered once, by the server, not here and then again for every changed work.
+        self.derive_then_index("works derived again, index up to date", works::rederive)
     }
 
     /// The one way works are written: the feed's stored records filled first (a store of an
@@ -420,15 +423,19 @@ impl Pipeline {
     fn works_then_index(
         &self,
         done: &'static str,
-        derive: impl FnOnce(
-            &Store,
-            &SourceInfos,
-            &Thesaurus,
-            Option<&dyn works::RecordRenderer>,
-        ) -> Result<UpdateReport, StoreError>,
+        derive: Derive,
+    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        self.fill_feed_records()?;
+        self.derive_then_index(done, derive)
+    }
+
+    /// [`Pipeline::works_then_index`] without filling the feed's stored records first.
+    fn derive_then_index(
+        &self,
+        done: &'static str,
+        derive: Derive,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
-        self.fill_feed_records()?;
         let started = std::time::Instant::now();
         let works = derive(
             &self.store,
@@ -442,6 +449,14 @@ impl Pipeline {
         Ok((works, index))
     }
 }
+
+/// A way of writing works: [`works::update`] or [`works::rederive`].
+type Derive = fn(
+    &Store,
+    &SourceInfos,
+    &Thesaurus,
+    Option<&dyn works::RecordRenderer>,
+) -> Result<UpdateReport, StoreError>;
 
 /// The log line of a works update and the index after it (the benchmarks read its stages).
 fn log_stages(

@@ -8,7 +8,8 @@
 //! keeps it, ties to the older id); an old work whose records all went to works keeping other
 //! ids becomes an alias of the one that took most of them, and one whose records no longer make
 //! works a tombstone. A work is written (a new feed entry, a new datestamp) only when it differs
-//! from the stored one: an unchanged work keeps its entry. Features and blocking index entries
+//! from the stored one: an unchanged work keeps its entry. The feed records of the works it
+//! writes are left to the server (`defer_feed_records`), as a fresh build's are. Features and blocking index entries
 //! are written only for the records whose features changed (`rebuild::replace_features`). All
 //! transactions but the last are not durable: a crash before the last one leaves the works as
 //! they were.
@@ -19,7 +20,9 @@ use super::rebuild::{
     Clustered, Rederived, cluster_all, describe_groups, merge_reasons, remove_features,
     replace_features, take_fields, write_slices,
 };
-use super::{Member, RecordRenderer, SourceInfos, UpdateReport, Work, write_work};
+use super::{
+    Member, RecordRenderer, SourceInfos, UpdateReport, Work, defer_feed_records, write_work,
+};
 use crate::classify::Thesaurus;
 use crate::store::{RecordKey, Store, StoreError, StoredWork, now_rfc3339};
 
@@ -104,6 +107,7 @@ pub fn rederive(
         store.update_works_bulk(false, |tx| {
             let mut record_work: Vec<(Member, String)> = Vec::new();
             let mut rederived: Vec<Rederived<'_>> = Vec::new();
+            let mut deferred = false;
             for ((offset, members), before) in groups.iter().enumerate().zip(stored_works) {
                 let group = range.start + offset;
                 let id = match &ids[group] {
@@ -171,7 +175,13 @@ pub fn rederive(
                         Some(_) => report.works_changed += 1,
                         None => report.works_created += 1,
                     }
-                    write_work(tx, &work, head.as_ref().map(WorkHead::is_live), renderer)?;
+                    write_work(tx, &work, head.as_ref().map(WorkHead::is_live), None)?;
+                    if !deferred && work.is_live() {
+                        // The first live work this transaction moves has the smallest feed key
+                        // of those left without records.
+                        defer_feed_records(tx, std::slice::from_ref(&work), renderer)?;
+                        deferred = true;
+                    }
                 }
             }
             record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -200,7 +210,7 @@ pub fn rederive(
             work.aliases.clear();
             work.fields = None;
             work.datestamp = now.clone();
-            write_work(tx, &work, Some(was), renderer)?;
+            write_work(tx, &work, Some(was), None)?;
             report.works_merged += 1;
         }
         for &id in &old_ids {
@@ -216,7 +226,7 @@ pub fn rederive(
             work.merges.clear();
             work.fields = None;
             work.datestamp = now.clone();
-            write_work(tx, &work, Some(was), renderer)?;
+            write_work(tx, &work, Some(was), None)?;
             report.works_deleted += 1;
         }
         for key in old_work_of.keys() {

@@ -297,3 +297,74 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
     assert!(rebuilt_features == fresh_features, "the features differ");
     assert!(rebuilt_blocks == fresh_blocks, "the blocking index differs");
 }
+
+/// Renders one row per live work and counts its calls.
+#[derive(Default)]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl RecordRenderer for Counting {
+    fn render(
+        &self,
+        work: &Work,
+        _: &crate::store::FeedEntry,
+        _: &[(RecordKey, Option<crate::store::RecordOrigin>)],
+    ) -> crate::store::RenderedRecords {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        vec![("oai_dc", work.id.clone().into_bytes())]
+    }
+}
+
+#[test]
+fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
+    let records: Vec<_> = labelled().into_iter().map(|r| (r, false)).collect();
+    let sources = SourceInfos::default();
+    let builtin = Thesaurus::builtin().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    harvest(&store, &records, "2026-01-01T00:00:00Z");
+    let renderer = Counting::default();
+    update(&store, &sources, &builtin, Some(&renderer)).unwrap();
+    let members = |work: &Work| work.members.iter().map(|m| m.key().into()).collect();
+    let render = |work: &Work, entry: &crate::store::FeedEntry, origins: &[_]| {
+        renderer.render(work, entry, origins)
+    };
+    let live = store.work_counts().unwrap().0;
+    let filled = store
+        .fill_missing_feed_records(|| false, members, render)
+        .unwrap();
+    assert_eq!(
+        filled, live,
+        "a fresh build leaves every work's records to the server"
+    );
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+
+    // A theme gone from the thesaurus: the works it classified change, nothing is rendered.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("thesaurus/ess-themes.toml"),
+    )
+    .unwrap();
+    let start = text.find("id = \"cooperatives\"").unwrap();
+    let (theme_start, theme_end) = (
+        text[..start].rfind("[[theme]]").unwrap(),
+        start + text[start..].find("[[theme]]").unwrap(),
+    );
+    let changed =
+        Thesaurus::parse(&format!("{}{}", &text[..theme_start], &text[theme_end..])).unwrap();
+    let calls = renderer.0.load(std::sync::atomic::Ordering::Relaxed);
+    let report = rederive(&store, &sources, &changed, Some(&renderer)).unwrap();
+    assert!(report.works_changed > 10, "{report:?}");
+    assert_eq!(renderer.0.load(std::sync::atomic::Ordering::Relaxed), calls);
+    assert!(store.feed_records_missing().unwrap().is_some());
+    // The server renders exactly the works that changed, once.
+    let filled = store
+        .fill_missing_feed_records(|| false, members, render)
+        .unwrap();
+    assert_eq!(filled, report.works_changed + report.works_created);
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+    assert_eq!(
+        store
+            .fill_missing_feed_records(|| false, members, render)
+            .unwrap(),
+        0
+    );
+}
