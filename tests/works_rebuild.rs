@@ -168,6 +168,60 @@ fn a_rebuild_keeps_ids_and_the_feed_lists_only_the_works_that_changed() {
     );
 }
 
+/// The total of a REST search.
+fn search_total(server: &crate::common::app::TestApp, query: &str) -> u64 {
+    let page = server.get(&format!("/api/v1/works?{query}")).json();
+    page["total"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{query}: {page}"))
+}
+
+#[test]
+fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
+    let workspace = Workspace::new();
+    dump_source(
+        &workspace,
+        "archive",
+        &[
+            record("oai:a:1", "Les mutuelles de santé", "Durand, Anne", 2018),
+            record(
+                "oai:a:2",
+                "Les coopératives d'habitants",
+                "Martin, Paul",
+                2020,
+            ),
+            record("oai:a:3", "La finance solidaire", "Petit, Jean", 2021),
+        ],
+    );
+    workspace.run(&["harvest", "--quiet", "--all"]).success();
+    let ess = "theme=social-solidarity-economy";
+    {
+        let server = spawn_app(&workspace);
+        assert_eq!(search_total(&server, ess), 3);
+    }
+    // Every record's subject is "économie sociale et solidaire": without that theme every
+    // work changes, and the index is built again rather than each document replaced.
+    let thesaurus =
+        std::fs::read_to_string(project_root().join("thesaurus/ess-themes.toml")).unwrap();
+    let start = thesaurus
+        .find("id = \"social-solidarity-economy\"")
+        .unwrap();
+    let theme_start = thesaurus[..start].rfind("[[theme]]").unwrap();
+    let theme_end = start + thesaurus[start..].find("[[theme]]").unwrap();
+    let file = workspace.dir.path().join("themes.toml");
+    std::fs::write(
+        &file,
+        format!("{}{}", &thesaurus[..theme_start], &thesaurus[theme_end..]),
+    )
+    .unwrap();
+    let report = rebuild(&workspace, &["--thesaurus", file.to_str().unwrap()]);
+    assert_eq!(report["works_changed"], 3, "{report}");
+    let server = spawn_app(&workspace);
+    assert_eq!(search_total(&server, ess), 0);
+    assert_eq!(search_total(&server, "q=mutuelles"), 1);
+    assert_eq!(search_total(&server, ""), 3);
+}
+
 #[test]
 fn a_rebuild_without_the_stored_sources_files_says_which_are_missing() {
     let workspace = Workspace::new();
