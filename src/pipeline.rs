@@ -415,31 +415,21 @@ impl Pipeline {
         // Not filled first: the rebuild renders no feed records (it leaves those of the works
         // it changes to the server, as a fresh build does), so a renderer change (a new theme's
         // labels) is rendered once, by the server, not here and then again for every changed work.
-        let started = std::time::Instant::now();
-        let works = works::rederive(
-            &self.store,
-            &infos,
-            &self.thesaurus,
-            Some(self.renderer.as_ref()),
-        )?;
-        let works_in = started.elapsed();
-        // Most works rewritten (a new theme): indexing every work into one segment costs less
-        // than replacing each document (6.0 s against 7.1–8.8 at 100,000 records), and leaves
-        // one segment, not the old one half deleted.
-        let rewritten =
-            works.works_created + works.works_changed + works.works_merged + works.works_deleted;
-        let index = if 2 * rewritten >= self.store.work_counts()?.0 {
-            self.index.rebuild(&self.store)?
-        } else {
-            self.index.update(&self.store)?
-        };
-        log_stages(
-            "works derived again, index up to date",
-            &works,
-            started,
-            works_in,
-        );
-        Ok((works, index))
+        let done = "works derived again, index up to date";
+        self.derive_then_index(done, works::rederive, |works| {
+            // Most works rewritten (a new theme): indexing every work into one segment costs
+            // less than replacing each document (6.0 s against 7.1–8.8 at 100,000 records),
+            // and leaves one segment, not the old one half deleted.
+            let rewritten = works.works_created
+                + works.works_changed
+                + works.works_merged
+                + works.works_deleted;
+            Ok(if 2 * rewritten >= self.store.work_counts()?.0 {
+                self.index.rebuild(&self.store)?
+            } else {
+                self.index.update(&self.store)?
+            })
+        })
     }
 
     /// How an update writes works: the feed's stored records filled first (a store of an
@@ -449,8 +439,18 @@ impl Pipeline {
         done: &'static str,
         derive: Derive,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
-        let infos = self.read_catalogue().infos.clone();
         self.fill_feed_records()?;
+        self.derive_then_index(done, derive, |_| Ok(self.index.update(&self.store)?))
+    }
+
+    /// `derive` with the renderer, then `index` given what it did; the stages timed.
+    fn derive_then_index(
+        &self,
+        done: &'static str,
+        derive: Derive,
+        index: impl FnOnce(&UpdateReport) -> Result<IndexReport, PipelineError>,
+    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        let infos = self.read_catalogue().infos.clone();
         let started = std::time::Instant::now();
         let works = derive(
             &self.store,
@@ -459,13 +459,13 @@ impl Pipeline {
             Some(self.renderer.as_ref()),
         )?;
         let works_in = started.elapsed();
-        let index = self.index.update(&self.store)?;
+        let index = index(&works)?;
         log_stages(done, &works, started, works_in);
         Ok((works, index))
     }
 }
 
-/// A works stage the index then follows ([`works::update`]).
+/// A works stage the index then follows: [`works::update`] or [`works::rederive`].
 type Derive = fn(
     &Store,
     &SourceInfos,
