@@ -22,7 +22,7 @@ use crate::classify::{Thesaurus, ThesaurusError};
 use crate::feed;
 use crate::harvest::guard::NetworkPolicy;
 use crate::harvest::{self, Committed, HarvestError, Reporter, StopSignal};
-use crate::index::{Index, IndexError, IndexReport};
+use crate::index::{Following, Index, IndexError, IndexReport};
 use crate::source::{self, Source, SourceError};
 use crate::store::{RunRecord, Store, StoreError};
 use crate::works::{self, SourceInfos, UpdateReport};
@@ -351,7 +351,7 @@ impl Pipeline {
         if works::builds_from_scratch(&self.store)? {
             return self.build_from_scratch();
         }
-        self.works_then_index("works and index up to date", works::update)
+        self.works_then_index("works and index up to date", true, works::update_staged)
     }
 
     /// A store's first works, built from scratch, with the search index built beside them
@@ -412,32 +412,48 @@ impl Pipeline {
                  folder they were harvested with"
             );
         }
-        self.works_then_index("works derived again, index up to date", works::rederive)
+        self.works_then_index(
+            "works derived again, index up to date",
+            false,
+            |store, infos, thesaurus, renderer, _| {
+                works::rederive(store, infos, thesaurus, renderer)
+            },
+        )
     }
 
     /// The one way works are written: the feed's stored records filled first (a store of an
     /// earlier version), then `derive` with the renderer, then the index; the stages timed.
+    /// With `staged`, `derive` hands each batch's works to the index before the batch commits
+    /// ([`Index::following`]: the index prepares its commit while the store commits); the index
+    /// follows the feed afterwards only if it did not take them all.
     fn works_then_index(
         &self,
         done: &'static str,
+        staged: bool,
         derive: impl FnOnce(
             &Store,
             &SourceInfos,
             &Thesaurus,
             Option<&dyn works::RecordRenderer>,
+            Option<&dyn works::StagedWorks>,
         ) -> Result<UpdateReport, StoreError>,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         self.fill_feed_records()?;
         let started = std::time::Instant::now();
+        let following = staged.then(|| self.index.following(&self.store)).flatten();
         let works = derive(
             &self.store,
             &infos,
             &self.thesaurus,
             Some(self.renderer.as_ref()),
+            following.as_ref().map(|f| f as &dyn works::StagedWorks),
         )?;
         let works_in = started.elapsed();
-        let index = self.index.update(&self.store)?;
+        let index = match following.and_then(Following::finish) {
+            Some(followed) => followed,
+            None => self.index.update(&self.store)?,
+        };
         log_stages(done, &works, started, works_in);
         Ok((works, index))
     }

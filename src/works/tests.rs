@@ -198,11 +198,11 @@ fn slices_read_ahead_give_the_same_works_as_one() {
         let store = Store::open(dir.path()).unwrap();
         let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
         harvest(&store, &initial, "2026-01-01T00:00:00Z");
-        update_in_slices(&store, &sources, &thesaurus, None, slices).unwrap();
+        update_in_slices(&store, &sources, &thesaurus, None, None, slices).unwrap();
         let before = works(&store);
         assert_blocks_follow_features(&store);
         harvest(&store, &changes, "2026-02-01T00:00:00Z");
-        let report = update_in_slices(&store, &sources, &thesaurus, None, slices).unwrap();
+        let report = update_in_slices(&store, &sources, &thesaurus, None, None, slices).unwrap();
         assert_eq!(report.records as usize, changes.len());
         assert!(
             report.works_merged + report.works_created > 10,
