@@ -351,7 +351,7 @@ impl Pipeline {
         if works::builds_from_scratch(&self.store)? {
             return self.build_from_scratch();
         }
-        self.works_then_index("works and index up to date", true, works::update_staged)
+        self.works_then_index("works and index up to date", true, works::update)
     }
 
     /// A store's first works, built from scratch, with the search index built beside them

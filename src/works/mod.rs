@@ -39,7 +39,7 @@ pub use fields::MemberData;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
 pub use rebuild::builds_from_scratch;
 pub use rederive::rederive;
-pub use update::{UpdateReport, build_from_scratch, update, update_staged};
+pub use update::{UpdateReport, build_from_scratch, update};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};

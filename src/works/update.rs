@@ -55,19 +55,10 @@ impl std::ops::AddAssign for UpdateReport {
 }
 
 /// Brings the works up to date with the store's records; with a `renderer`, the feed's records
-/// of every work written are stored with it.
+/// of every work written are stored with it; with `staged`, each batch's works are handed to it
+/// before the batch commits (the search index prepares its own commit meanwhile), and it is told
+/// whether the batch did.
 pub fn update(
-    store: &Store,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    renderer: Option<&dyn RecordRenderer>,
-) -> Result<UpdateReport, StoreError> {
-    update_in_slices(store, sources, thesaurus, renderer, None, PIPELINE_SLICES)
-}
-
-/// [`update`], each batch's works handed to `staged` before the batch commits (the search
-/// index prepares its own commit meanwhile), and `staged` told whether it did.
-pub fn update_staged(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
