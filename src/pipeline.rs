@@ -22,7 +22,7 @@ use crate::classify::{Thesaurus, ThesaurusError};
 use crate::feed;
 use crate::harvest::guard::NetworkPolicy;
 use crate::harvest::{self, Committed, HarvestError, Reporter, StopSignal};
-use crate::index::{Index, IndexError, IndexReport};
+use crate::index::{Following, Index, IndexError, IndexReport};
 use crate::source::{self, Source, SourceError};
 use crate::store::{RunRecord, Store, StoreError};
 use crate::works::{self, SourceInfos, UpdateReport};
@@ -415,63 +415,79 @@ impl Pipeline {
         // Not filled first: the rebuild renders no feed records (it leaves those of the works
         // it changes to the server, as a fresh build does), so a renderer change (a new theme's
         // labels) is rendered once, by the server, not here and then again for every changed work.
-        let done = "works derived again, index up to date";
-        self.derive_then_index(done, works::rederive, |works| {
-            // Most works rewritten (a new theme): indexing every work into one segment costs
-            // less than replacing each document (6.0 s against 7.1–8.8 at 100,000 records),
-            // and leaves one segment, not the old one half deleted.
-            let rewritten = works.works_created
-                + works.works_changed
-                + works.works_merged
-                + works.works_deleted;
-            Ok(if 2 * rewritten >= self.store.work_counts()?.0 {
-                self.index.rebuild(&self.store)?
-            } else {
-                self.index.update(&self.store)?
-            })
-        })
+        self.derive_then_index(
+            "works derived again, index up to date",
+            false,
+            |store, infos, thesaurus, renderer, _| {
+                works::rederive(store, infos, thesaurus, renderer)
+            },
+        )
     }
 
     /// How an update writes works: the feed's stored records filled first (a store of an
-    /// earlier version), then `derive` with the renderer, then the index; the stages timed.
+    /// earlier version), then [`Pipeline::derive_then_index`], staged.
     fn works_then_index(
         &self,
         done: &'static str,
-        derive: Derive,
+        derive: impl FnOnce(
+            &Store,
+            &SourceInfos,
+            &Thesaurus,
+            Option<&dyn works::RecordRenderer>,
+            Option<&dyn works::StagedWorks>,
+        ) -> Result<UpdateReport, StoreError>,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         self.fill_feed_records()?;
-        self.derive_then_index(done, derive, |_| Ok(self.index.update(&self.store)?))
+        self.derive_then_index(done, true, derive)
     }
 
-    /// `derive` with the renderer, then `index` given what it did; the stages timed.
+    /// `derive` with the renderer, then the index; the stages timed. With `staged`, `derive`
+    /// hands each batch's works to the index before the batch commits ([`Index::following`]:
+    /// the index prepares its commit while the store commits); the index follows the feed
+    /// afterwards only if it did not take them all.
     fn derive_then_index(
         &self,
         done: &'static str,
-        derive: Derive,
-        index: impl FnOnce(&UpdateReport) -> Result<IndexReport, PipelineError>,
+        staged: bool,
+        derive: impl FnOnce(
+            &Store,
+            &SourceInfos,
+            &Thesaurus,
+            Option<&dyn works::RecordRenderer>,
+            Option<&dyn works::StagedWorks>,
+        ) -> Result<UpdateReport, StoreError>,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         let started = std::time::Instant::now();
+        let following = staged.then(|| self.index.following(&self.store)).flatten();
         let works = derive(
             &self.store,
             &infos,
             &self.thesaurus,
             Some(self.renderer.as_ref()),
+            following.as_ref().map(|f| f as &dyn works::StagedWorks),
         )?;
         let works_in = started.elapsed();
-        let index = index(&works)?;
+        let index = match following.and_then(Following::finish) {
+            Some(followed) => followed,
+            // A rebuild (not staged) that rewrote half the works or more (a new theme):
+            // indexing every work into one segment costs less than replacing each document
+            // (6.0 s against 7.1–8.8 at 100,000 records), and leaves one segment, not the old
+            // one half deleted.
+            None if !staged && 2 * rewritten(&works) >= self.store.work_counts()?.0 => {
+                self.index.rebuild(&self.store)?
+            }
+            None => self.index.update(&self.store)?,
+        };
         log_stages(done, &works, started, works_in);
         Ok((works, index))
     }
 }
 
-/// A works stage the index then follows: [`works::update`] or [`works::rederive`].
-type Derive = fn(
-    &Store,
-    &SourceInfos,
-    &Thesaurus,
-    Option<&dyn works::RecordRenderer>,
-) -> Result<UpdateReport, StoreError>;
+/// The works a works stage wrote: created, changed, merged away or deleted.
+fn rewritten(works: &UpdateReport) -> u64 {
+    works.works_created + works.works_changed + works.works_merged + works.works_deleted
+}
 
 /// The log line of a works update and the index after it (the benchmarks read its stages).
 fn log_stages(

@@ -509,6 +509,17 @@ fn harvest_killed_while_works_follow_it_then_rerun_equals_an_uninterrupted_run()
         assert_feed_lists_each_work_once(&victim),
         assert_feed_lists_each_work_once(&reference)
     );
+    // The index takes each batch's works before the batch commits (issue 17), and commits
+    // after it: a kill between the two leaves it behind, never ahead nor missing a work.
+    assert_eq!(indexed_total(&victim), indexed_total(&reference));
+    assert_eq!(indexed_total(&victim), expected_groups.len() as u64);
+}
+
+/// Works the search index holds, as the REST API counts them.
+fn indexed_total(workspace: &Workspace) -> u64 {
+    spawn_app(workspace).get("/api/v1/works?total=exact").json()["total"]
+        .as_u64()
+        .expect("a total")
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn person(family: &str, given: &str) -> Person {
 }
 
 /// A live work with a title and defaults for the rest.
-fn work(id: &str, title: &str) -> Work {
+pub(super) fn work(id: &str, title: &str) -> Work {
     Work {
         id: id.into(),
         datestamp: "2024-01-01T00:00:00Z".into(),
@@ -90,7 +90,7 @@ fn text(value: &str, lang: &str) -> Sourced<Text> {
 }
 
 /// Writes works into the store as the works stage does: the work and its feed entry.
-fn write(store: &Store, works: &[Work]) {
+pub(super) fn write(store: &Store, works: &[Work]) {
     store
         .update_works(|tx| {
             for work in works {
@@ -103,7 +103,7 @@ fn write(store: &Store, works: &[Work]) {
 }
 
 /// Four live works, one merged away, one deleted.
-fn corpus() -> Vec<Work> {
+pub(super) fn corpus() -> Vec<Work> {
     let mut w1 = work("w1", "Les coopératives agricoles en Occitanie");
     {
         let f = fields(&mut w1);
@@ -178,13 +178,13 @@ fn corpus() -> Vec<Work> {
     vec![w1, w2, w3, w4, w5, w6]
 }
 
-struct Fixture {
+pub(super) struct Fixture {
     _dir: tempfile::TempDir,
-    store: Store,
-    index: Index,
+    pub store: Store,
+    pub index: Index,
 }
 
-fn fixture(works: &[Work]) -> Fixture {
+pub(super) fn fixture(works: &[Work]) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("store");
     write(&store, works);
@@ -197,7 +197,7 @@ fn fixture(works: &[Work]) -> Fixture {
     }
 }
 
-fn query(q: &str) -> SearchQuery {
+pub(super) fn query(q: &str) -> SearchQuery {
     SearchQuery {
         q: Some(q.into()),
         limit: 100,
@@ -213,13 +213,13 @@ fn filtered(filters: Filters) -> SearchQuery {
     }
 }
 
-fn ids(index: &Index, search: &SearchQuery) -> BTreeSet<String> {
+pub(super) fn ids(index: &Index, search: &SearchQuery) -> BTreeSet<String> {
     let page = index.search(search).expect("search");
     assert_eq!(page.total, page.items.len() as u64, "one page holds all");
     page.items.into_iter().map(|hit| hit.id).collect()
 }
 
-fn set(ids: &[&str]) -> BTreeSet<String> {
+pub(super) fn set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|id| (*id).to_owned()).collect()
 }
 

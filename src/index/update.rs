@@ -210,18 +210,40 @@ impl Index {
         cursor: Option<(u64, u64)>,
     ) -> Result<(), IndexError> {
         let fail = |e| self.tantivy_error(e);
-        let payload = serde_json::to_string(&Payload {
-            store: store_id.to_owned(),
-            cursor,
-        })
-        .unwrap_or_default();
+        let started = std::time::Instant::now();
         let mut prepared = writer.prepare_commit().map_err(fail)?;
-        prepared.set_payload(&payload);
+        let prepared_in = started.elapsed();
+        prepared.set_payload(&payload_text(store_id, cursor));
         prepared.commit().map_err(fail)?;
+        tracing::debug!(
+            index_prepared_ms = prepared_in.as_millis() as u64,
+            index_published_ms = (started.elapsed() - prepared_in).as_millis() as u64,
+            "index committed"
+        );
         // This process's searches see the update at once; others on their next reload.
         self.reader.reload().map_err(fail)?;
         Ok(())
     }
+}
+
+/// A commit's payload: the store followed and the feed key the index is up to date with.
+pub(super) fn payload_text(store_id: &str, cursor: Option<(u64, u64)>) -> String {
+    serde_json::to_string(&Payload {
+        store: store_id.to_owned(),
+        cursor,
+    })
+    .unwrap_or_default()
+}
+
+/// The index's cursor in the feed of the store `store_id` names, from its last commit; `None`
+/// before its first commit, or when it was built from another store.
+pub(super) fn committed_cursor(index: &Index, store_id: &str) -> Option<(u64, u64)> {
+    index
+        .payload()
+        .ok()
+        .flatten()
+        .filter(|payload| payload.store == store_id)
+        .and_then(|payload| payload.cursor)
 }
 
 /// A fingerprint of the store (from its random secret, which it does not reveal).

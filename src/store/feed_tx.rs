@@ -16,6 +16,18 @@ use super::tables::{
 /// rewrites most of the index, so it must come rarely and remove much.
 const PRUNE_AT_LEAST: u64 = 50_000;
 
+/// The entries one works transaction adds to the list of all works, once it commits: what
+/// the search index follows, so that it can take a batch's works before the commit
+/// (`index::Following`) and still know it misses none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedSpan {
+    /// The last sequence given out before the transaction: the key of the list's last entry
+    /// then (every sequence given out is an entry of a committed transaction).
+    pub after_sequence: u64,
+    /// The key (datestamp, sequence) of the transaction's last entry: the list's new end.
+    pub last: (u64, u64),
+}
+
 /// The feed tables inside a works write transaction.
 pub struct FeedTx<'t> {
     feed: redb::Table<'t, (&'static str, u64, u64), &'static str>,
@@ -104,6 +116,14 @@ impl<'t> FeedTx<'t> {
             left: std::collections::BTreeSet::new(),
             sequence,
             last_stamp: number(meta_key::FEED_LAST_STAMP)?,
+        })
+    }
+
+    /// The entries this transaction has added so far; `None` while it has moved no work.
+    pub(super) fn span(&self) -> Option<FeedSpan> {
+        (self.sequence > self.first_sequence).then_some(FeedSpan {
+            after_sequence: self.first_sequence,
+            last: (self.last_stamp, self.sequence),
         })
     }
 

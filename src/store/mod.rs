@@ -57,7 +57,7 @@ pub use encode::{PreparedItem, UnpackedItems, now_rfc3339, prepare_items, serial
 pub use error::StoreError;
 pub use feed::{FeedEntry, FeedItem, FeedRange, RecordOrigin};
 pub use feed_records::RenderedRecords;
-pub use feed_tx::FeedTx;
+pub use feed_tx::{FeedSpan, FeedTx};
 pub use key::{RecordKey, RecordKeyRef};
 pub use model::*;
 pub use records::Changes;

@@ -272,6 +272,12 @@ impl<'t> WorksTx<'t> {
         Ok(format!("w{next:08}"))
     }
 
+    /// The entries of the list of all works this transaction has added so far (`None`: it has
+    /// moved no work).
+    pub fn feed_span(&self) -> Option<super::FeedSpan> {
+        self.feed.span()
+    }
+
     pub fn set_cursor(&mut self, cursor: u64) -> Result<(), StoreError> {
         self.meta
             .insert(meta_key::WORKS_CURSOR, cursor.to_string().as_str())?;

@@ -57,6 +57,10 @@ pub(super) struct Batch<'b, 't> {
     /// Rows of the blocking index and works written (the debug log shows them).
     pub block_writes: usize,
     pub works_written: usize,
+    /// Whether [`Batch::flush`] keeps the works it writes in [`Batch::written`], for the search
+    /// index to take before the commit (`StagedWorks`).
+    pub keep_written: bool,
+    pub written: Vec<Work>,
     pub prefetched: Prefetched,
     /// Where the batch's time went (the debug log shows it).
     pub timings: Timings,
@@ -120,6 +124,8 @@ impl<'b, 't> Batch<'b, 't> {
             blocks_written: BTreeMap::new(),
             block_writes: 0,
             works_written: 0,
+            keep_written: false,
+            written: Vec::new(),
             prefetched: Prefetched::default(),
             timings: Timings::default(),
         }
@@ -408,6 +414,9 @@ impl Batch<'_, '_> {
                 self.liveness.get(&id).copied(),
                 timed.as_ref().map(|t| t as &dyn RecordRenderer),
             )?;
+            if self.keep_written {
+                self.written.push(work);
+            }
         }
         if let Some(timed) = timed {
             self.timings.rendered += *timed.spent.lock().unwrap_or_else(|e| e.into_inner());

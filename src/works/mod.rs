@@ -44,7 +44,7 @@ pub use update::{UpdateReport, build_from_scratch, update};
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};
 use crate::store::{
-    FeedEntry, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError, WorksTx,
+    FeedEntry, FeedSpan, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError, WorksTx,
 };
 
 /// What the works stage needs to know of a source.
@@ -115,6 +115,19 @@ pub trait BuiltWorks: Sync {
     /// The works of one committed transaction, in the order they were written, with the feed
     /// key (datestamp, sequence) of the last one.
     fn written(&self, works: Vec<Work>, feed_key: (u64, u64));
+}
+
+/// Takes the works each batch of an incremental update writes before the batch commits, and
+/// hears whether it did: the search index makes their documents and prepares its commit while
+/// the store commits, and commits only once the store has (`index::Following`; the works stage
+/// sits below the index and does not know it).
+pub trait StagedWorks: Sync {
+    /// The works a batch wrote, in the order written, and the feed entries its transaction
+    /// adds; called inside that transaction, before its commit.
+    fn stage(&self, works: Vec<Work>, span: FeedSpan);
+    /// Whether the batch's transaction committed (durably); called after every batch, staged
+    /// or not.
+    fn committed(&self, committed: bool);
 }
 
 /// Writes a work (with its feed entry, under the sets it belongs to, and the feed's records of

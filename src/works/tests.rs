@@ -198,11 +198,11 @@ fn slices_read_ahead_give_the_same_works_as_one() {
         let store = Store::open(dir.path()).unwrap();
         let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
         harvest(&store, &initial, "2026-01-01T00:00:00Z");
-        update_in_slices(&store, &sources, &thesaurus, None, slices).unwrap();
+        update_in_slices(&store, &sources, &thesaurus, None, None, slices).unwrap();
         let before = works(&store);
         assert_blocks_follow_features(&store);
         harvest(&store, &changes, "2026-02-01T00:00:00Z");
-        let report = update_in_slices(&store, &sources, &thesaurus, None, slices).unwrap();
+        let report = update_in_slices(&store, &sources, &thesaurus, None, None, slices).unwrap();
         assert_eq!(report.records as usize, changes.len());
         assert!(
             report.works_merged + report.works_created > 10,
@@ -228,7 +228,7 @@ fn a_first_update_gives_the_same_works_whatever_order_the_sources_were_harvested
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         harvest_in_order(&store, &records, "2026-01-01T00:00:00Z", reverse);
-        update(&store, &sources, &thesaurus, None).unwrap();
+        update(&store, &sources, &thesaurus, None, None).unwrap();
         results.push(works(&store));
     }
     assert!(results[0].len() > 500, "{}", results[0].len());
@@ -276,7 +276,7 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
     let rebuilt = Store::open(rebuilt_dir.path()).unwrap();
     let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
     harvest(&rebuilt, &initial, "2026-01-01T00:00:00Z");
-    update(&rebuilt, &sources, &thesaurus, None).unwrap();
+    update(&rebuilt, &sources, &thesaurus, None, None).unwrap();
     harvest(&rebuilt, &changes, "2026-02-01T00:00:00Z");
     let report = rederive(&rebuilt, &sources, &thesaurus, None).unwrap();
     assert!(
@@ -290,7 +290,7 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
     let fresh = Store::open(fresh_dir.path()).unwrap();
     harvest(&fresh, &initial, "2026-01-01T00:00:00Z");
     harvest(&fresh, &changes, "2026-02-01T00:00:00Z");
-    update(&fresh, &sources, &thesaurus, None).unwrap();
+    update(&fresh, &sources, &thesaurus, None, None).unwrap();
     let (rebuilt_features, rebuilt_blocks) = dedup_index(&rebuilt);
     let (fresh_features, fresh_blocks) = dedup_index(&fresh);
     assert!(rebuilt_features.len() > 500, "{}", rebuilt_features.len());
@@ -323,7 +323,7 @@ fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
     let store = Store::open(dir.path()).unwrap();
     harvest(&store, &records, "2026-01-01T00:00:00Z");
     let renderer = Counting::default();
-    update(&store, &sources, &builtin, Some(&renderer)).unwrap();
+    update(&store, &sources, &builtin, Some(&renderer), None).unwrap();
     let members = |work: &Work| work.members.iter().map(|m| m.key().into()).collect();
     let render = |work: &Work, entry: &crate::store::FeedEntry, origins: &[_]| {
         renderer.render(work, entry, origins)

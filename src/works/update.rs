@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::analyse::analyse_all;
 use super::batch::Batch;
 use super::prefetch::{self, Wanted};
-use super::{BuiltWorks, RecordRenderer, SourceInfos, StoredFeatures, rebuild};
+use super::{BuiltWorks, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures, rebuild};
 use super::{CACHE_RECORDS, FeatureCache};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -55,14 +55,17 @@ impl std::ops::AddAssign for UpdateReport {
 }
 
 /// Brings the works up to date with the store's records; with a `renderer`, the feed's records
-/// of every work written are stored with it.
+/// of every work written are stored with it; with `staged`, each batch's works are handed to it
+/// before the batch commits (the search index prepares its own commit meanwhile), and it is told
+/// whether the batch did.
 pub fn update(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
+    staged: Option<&dyn StagedWorks>,
 ) -> Result<UpdateReport, StoreError> {
-    update_in_slices(store, sources, thesaurus, renderer, PIPELINE_SLICES)
+    update_in_slices(store, sources, thesaurus, renderer, staged, PIPELINE_SLICES)
 }
 
 /// The first works of a store, built from scratch ([`builds_from_scratch`] says when), each
@@ -104,6 +107,7 @@ pub(super) fn update_in_slices(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
+    staged: Option<&dyn StagedWorks>,
     slices: usize,
 ) -> Result<UpdateReport, StoreError> {
     migrate_blocks_if_needed(store)?;
@@ -152,7 +156,7 @@ pub(super) fn update_in_slices(
                     }
                 }
             });
-            store.update_works(|tx| {
+            let batch_result = store.update_works(|tx| {
                 let mut batch = Batch::new(
                     tx,
                     sources,
@@ -162,6 +166,7 @@ pub(super) fn update_in_slices(
                     &mut report,
                     &mut cache,
                 );
+                batch.keep_written = staged.is_some();
                 let mut dirty = BTreeSet::new();
                 let mut records = analysed.into_iter();
                 loop {
@@ -195,9 +200,18 @@ pub(super) fn update_in_slices(
                     "works batch applied, committing"
                 );
                 batch.tx.set_cursor(changes.next)?;
+                if let Some(staged) = staged
+                    && let Some(span) = batch.tx.feed_span()
+                {
+                    staged.stage(std::mem::take(&mut batch.written), span);
+                }
                 applied = started.elapsed();
                 Ok(())
-            })
+            });
+            if let Some(staged) = staged {
+                staged.committed(batch_result.is_ok());
+            }
+            batch_result
         })?;
         tracing::debug!(
             total_ms = started.elapsed().as_millis() as u64,
