@@ -23,6 +23,7 @@ mod batch;
 mod fields;
 mod model;
 mod prefetch;
+mod prepared;
 mod rebuild;
 mod rederive;
 mod regroup;
@@ -118,8 +119,9 @@ pub trait BuiltWorks: Sync {
 }
 
 /// Writes a work (with its feed entry, under the sets it belongs to, and the feed's records of
-/// it when a `renderer` is given); `was` is its liveness before, for the counts. Both the
-/// incremental and the bulk path write works through here.
+/// it when a `renderer` is given); `was` is its liveness before, for the counts. The incremental
+/// path and `essor works rebuild` write works through here; a build from scratch encodes them
+/// off the writer thread and inserts their rows (`prepared.rs`).
 pub fn write_work(
     tx: &mut WorksTx<'_>,
     work: &Work,

@@ -7,9 +7,8 @@
 use std::collections::HashMap;
 
 use super::analyse::{Described, dedup_features_all, describe_all};
-use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields};
+use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields, prepared};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
-use super::{defer_feed_records, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
@@ -18,10 +17,12 @@ use crate::store::{RecordKey, Store, StoreError, WorksTx, now_rfc3339};
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
 const ANALYSE_SLICE: usize = 20_000;
-/// Records whose works are written per transaction (all but the last one not made durable: the
-/// cursor moves, durably, with the last). A slice's works, full analyses and feed records are
-/// held until its transaction ends: at 10,000 a fresh build of 100,000 records peaks at 305–319
-/// MiB, against 433–441 at 20,000 before the works were rendered on all cores (488 after).
+/// Records whose works are written per transaction by `essor works rebuild` (all but the last
+/// one not made durable: the cursor moves, durably, with the last). A slice's works, full
+/// analyses and feed records are held until its transaction ends: at 10,000 a fresh build of
+/// 100,000 records peaked at 305–319 MiB, against 433–441 at 20,000 before the works were
+/// rendered on all cores (488 after). A build from scratch holds two slices, of
+/// [`prepared::SLICE`].
 const WRITE_SLICE: usize = 10_000;
 
 /// Whether the store has no works yet, so that [`rebuild`] may build them all at once.
@@ -64,70 +65,28 @@ pub(super) fn rebuild(
         block_keys,
     } = cluster_all(store, changed, sources, thesaurus, true)?;
     drop((features, block_keys)); // written already; the works' fields need none of them
-    let mut rows = RowsWritten {
-        features: records.len() as u64,
-        block_entries,
-        ..RowsWritten::default()
-    };
-    let member = |index: usize| Member::from(&records[index]);
-    let mut merges = merge_reasons(&records, &clustering);
+    let merges = merge_reasons(&records, &clustering);
 
     // 3. The works, a slice of groups per transaction: members analysed in full (on all cores)
-    //    for their fields, a slice at a time, since a million full analyses do not fit in memory.
-    let now = now_rfc3339();
-    let slices = write_slices(&clustering.groups);
-    let last = slices.len() - 1;
-    for (number, range) in slices.into_iter().enumerate() {
-        let groups = &clustering.groups[range.clone()];
-        let mut described =
-            describe_groups(store, groups, &records, sources, thesaurus, &mut report)?;
-        let durable = number == last;
-        let (written, feed_key) = store.update_works_bulk(durable, |tx| {
-            // Rows of the keyed tables are inserted in key order, after the works: random
-            // inserts into trees larger than the page cache cost a read each. (The features
-            // and the blocking index were written by `cluster_all`.)
-            let mut record_work: Vec<(Member, String)> = Vec::new();
-            let mut written: Vec<Work> = Vec::with_capacity(groups.len());
-            for (offset, members) in groups.iter().enumerate() {
-                let mut members: Vec<Member> = members.iter().map(|&index| member(index)).collect();
-                members.sort();
-                let mut work = Work {
-                    id: tx.new_work_id()?,
-                    datestamp: now.clone(),
-                    deleted: false,
-                    merged_into: None,
-                    aliases: Vec::new(),
-                    members,
-                    merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
-                    fields: None,
-                };
-                for (member, _) in take_fields(&mut work, &mut described, sources) {
-                    record_work.push((member, work.id.clone()));
-                }
-                write_work(tx, &work, None, None)?;
-                written.push(work);
-                report.works_created += 1;
-                rows.works += 1;
-            }
-            defer_feed_records(tx, &written, renderer)?;
-            rows.record_work += record_work.len() as u64;
-            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (member, id) in &record_work {
-                tx.set_record_work(member.key(), id)?;
-            }
-            if durable {
-                tx.set_cursor(next)?;
-            }
-            let feed_key = match written.last() {
-                Some(work) => tx.feed_entry(&work.id)?.map(|entry| entry.key()),
-                None => None,
-            };
-            Ok((written, feed_key))
-        })?;
-        if let (Some(built), Some(feed_key)) = (built, feed_key) {
-            built.written(written, feed_key);
-        }
-    }
+    //    for their fields, a slice at a time, since a million full analyses do not fit in memory;
+    //    each slice made ready on a thread of its own while the writer inserts the one before.
+    let plan = prepared::Plan {
+        records: &records,
+        groups: &clustering.groups,
+        slices: slices_of(&clustering.groups, prepared::SLICE),
+        merges,
+        sources,
+        thesaurus,
+        now: now_rfc3339(),
+        cursor: next,
+    };
+    let written = prepared::write_all(store, plan, renderer, built, &mut report)?;
+    let rows = RowsWritten {
+        works: written.works,
+        record_work: written.record_work,
+        features: records.len() as u64,
+        block_entries,
+    };
     tracing::info!(
         records = report.records,
         features_ms = features_in.as_millis() as u64,
@@ -144,11 +103,16 @@ pub(super) fn rebuild(
 
 /// Groups cut into slices of about [`WRITE_SLICE`] records, one transaction each.
 pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>> {
+    slices_of(groups, WRITE_SLICE)
+}
+
+/// Groups cut into slices of about `records` records.
+pub(super) fn slices_of(groups: &[Vec<usize>], records: usize) -> Vec<std::ops::Range<usize>> {
     let mut slices = Vec::new();
     let (mut start, mut size) = (0, 0);
     for (group, members) in groups.iter().enumerate() {
         size += members.len();
-        if size >= WRITE_SLICE {
+        if size >= records {
             slices.push(start..group + 1);
             start = group + 1;
             size = 0;
@@ -472,7 +436,6 @@ pub(super) fn merge_reasons(
 }
 
 /// Rows a build from scratch wrote, per table (the feed index's come with each work).
-#[derive(Default)]
 struct RowsWritten {
     works: u64,
     record_work: u64,
