@@ -60,16 +60,22 @@ pub(super) fn rebuild(
         clustering,
         features_in,
         clustered_in,
-        block_entries,
+        sketches,
         features,
         block_keys,
     } = cluster_all(store, changed, sources, thesaurus, true)?;
-    drop((features, block_keys)); // written already; the works' fields need none of them
+    drop(features); // freed already
     let merges = merge_reasons(&records, &clustering);
 
     // 3. The works, a slice of groups per transaction: members analysed in full (on all cores)
     //    for their fields, a slice at a time, since a million full analyses do not fit in memory;
     //    each slice made ready on a thread of its own while the writer inserts the one before.
+    let blocks = BlockPasses {
+        records: &records,
+        sketches: &sketches,
+        block_keys: &block_keys,
+        next: 0,
+    };
     let plan = prepared::Plan {
         records: &records,
         groups: &clustering.groups,
@@ -80,12 +86,12 @@ pub(super) fn rebuild(
         now: now_rfc3339(),
         cursor: next,
     };
-    let written = prepared::write_all(store, plan, renderer, built, &mut report)?;
+    let written = prepared::write_all(store, plan, blocks, renderer, built, &mut report)?;
     let rows = RowsWritten {
         works: written.works,
         record_work: written.record_work,
         features: records.len() as u64,
-        block_entries,
+        block_entries: written.block_entries,
     };
     tracing::info!(
         records = report.records,
@@ -282,8 +288,9 @@ pub(super) struct Clustered {
     pub clustering: dedup::Clustering,
     pub features_in: std::time::Duration,
     pub clustered_in: std::time::Duration,
-    /// Block entries written (with `store_index` only).
-    pub block_entries: u64,
+    /// Each record's sketch, as `records` (with `store_index` only): what the blocking index
+    /// files beside each record ([`BlockPasses`]).
+    pub sketches: Vec<u64>,
     /// Each record's dedup features and blocking keys, as `records`: `essor works rebuild`
     /// compares them with the stored ones instead of mining them again from the full analysis.
     /// The features are empty with `store_index` (a build from scratch frees them before
@@ -296,10 +303,11 @@ pub(super) struct Clustered {
 /// every record in `keys` that makes a work, only the fields it reads (the full analysis, for
 /// the works' fields, comes once, when they are written), then one clustering over all of them.
 ///
-/// With `store_index` (a build from scratch), the features rows and the blocking index are
-/// written here too, each table in one pass in its key order: the features a slice at a time as
-/// they are computed (the records come in key order), the block entries after the clustering in
-/// [`BLOCK_PASSES`] ranges of block ids. Written a slice of works at a time instead, every slice
+/// With `store_index` (a build from scratch), the features rows are written here too, in one
+/// pass in their key order, a slice at a time as they are computed (the records come in key
+/// order); the block entries after the clustering, in [`BLOCK_PASSES`] ranges of block ids
+/// ([`BlockPasses`], by the write phase: the store's writer has time to spare there, while
+/// tantivy indexes the works). Written a slice of works at a time instead, every slice
 /// spread its rows over the whole of both trees, and once these outgrow the page cache each row
 /// cost a leaf read and rewrite. The features are those the full analysis gives (the same
 /// functions of the same fields: `dedup_normalisation_gives_the_same_features_and_keys_as_the_full_one`).
@@ -353,22 +361,22 @@ pub(super) fn cluster_all(
     drop(pending);
     let clustering = dedup::cluster(&features, &block_keys);
     let clustered_in = started.elapsed() - features_in;
-    let block_entries = if store_index {
+    let sketches = if store_index {
         let sketches: Vec<u64> = features.iter().map(|f| dedup::Sketch::of(f).0).collect();
         // A build from scratch needs the features no more: freed before the blocking index's
         // transactions, whose pages redb holds until each commits (held through them, they
         // made the peak memory of a fresh 1 M store).
         features = Vec::new();
-        write_blocks(store, &records, &sketches, &block_keys)?
+        sketches
     } else {
-        0
+        Vec::new()
     };
     Ok(Clustered {
         records,
         clustering,
         features_in,
         clustered_in,
-        block_entries,
+        sketches,
         features,
         block_keys,
     })
@@ -378,18 +386,32 @@ pub(super) fn cluster_all(
 /// bits): one pass's entries, sorted, hold ~1/16 of them (11 MiB a million records).
 const BLOCK_PASSES: u64 = 16;
 
-/// Writes every record's block entries in key order, a range of block ids per transaction (not
-/// durable); gives their number.
-fn write_blocks(
-    store: &Store,
-    records: &[RecordKey],
-    sketches: &[u64],
-    block_keys: &[Vec<BlockKey>],
-) -> Result<u64, StoreError> {
-    let mut written = 0;
-    for pass in 0..BLOCK_PASSES {
+/// The blocking index's rows of a build from scratch, written in [`BLOCK_PASSES`] transactions
+/// (not durable), each over a range of block ids, in key order.
+pub(super) struct BlockPasses<'a> {
+    pub records: &'a [RecordKey],
+    pub sketches: &'a [u64],
+    pub block_keys: &'a [Vec<BlockKey>],
+    /// The next pass to write.
+    pub next: u64,
+}
+
+impl BlockPasses<'_> {
+    /// Whether every pass is written.
+    pub fn done(&self) -> bool {
+        self.next >= BLOCK_PASSES
+    }
+
+    /// Writes the next pass's entries (nothing once [`BlockPasses::done`]); gives their number.
+    pub fn write_next(&mut self, store: &Store) -> Result<u64, StoreError> {
+        if self.done() {
+            return Ok(0);
+        }
+        let (pass, records, sketches) = (self.next, self.records, self.sketches);
+        self.next += 1;
         let shift = 64 - BLOCK_PASSES.trailing_zeros();
-        let mut entries: Vec<(u64, usize)> = block_keys
+        let mut entries: Vec<(u64, usize)> = self
+            .block_keys
             .iter()
             .enumerate()
             .flat_map(|(index, keys)| keys.iter().map(move |key| (key.id(), index)))
@@ -398,15 +420,14 @@ fn write_blocks(
         // Records are in key order, so (block, index) is the table's (key, value) order.
         entries.sort_unstable();
         entries.dedup();
-        written += entries.len() as u64;
         store.update_works_bulk(false, |tx| {
             for &(block, index) in &entries {
                 tx.add_to_block(block, records[index].as_ref(), sketches[index])?;
             }
             Ok(())
         })?;
+        Ok(entries.len() as u64)
     }
-    Ok(written)
 }
 
 /// The merge reasons of each group: the clustering's links.
