@@ -338,13 +338,13 @@ fn works_built_from_scratch_killed_while_indexed_beside_then_rerun_equal_a_clean
     );
 
     // The victim: its first works build killed while the index is fed beside it (after one to
-    // five of its six transactions: nothing of the index committed, the works not durable),
-    // then after the first again.
+    // eleven of its twelve transactions: nothing of the index committed, the works not
+    // durable), then after the first again.
     let victim = Workspace::new();
     write_large_catalogue(&victim);
     victim.run(&records_only).success();
     let mut rng = Rng::from_env_or_clock("works_fresh_killed");
-    for high in [6, 2] {
+    for high in [12, 2] {
         let transactions = rng.range(1, high) as usize;
         let killed = kill_when(&victim, &update, |logged| {
             logged.indexed_beside >= transactions

@@ -1,13 +1,18 @@
 //! The search index built beside a build of works from scratch: the works stage hands over the
-//! works of each transaction as it commits them ([`BuiltWorks`]), and a thread of its own turns
-//! them into documents for tantivy's indexing threads, on the cores the single store writer
-//! leaves idle. After the works it then remains to commit and merge, instead of reading every
-//! work back from the feed and decoding it (49 s after the works of a fresh 1 M store).
+//! works of each slice as it makes them ready to write ([`BuiltWorks::made`], before their
+//! transaction commits: tantivy's indexing thread sets the pace of a fresh build's write phase,
+//! and waiting for each commit left it idle while the blocking index was written), and a thread
+//! of its own turns them into documents for tantivy's indexing threads, on the cores the single
+//! store writer leaves idle. After the works it then remains to commit and merge, instead of
+//! reading every work back from the feed and decoding it (49 s after the works of a fresh 1 M
+//! store).
 //!
 //! Crash safety is [`Index::update`]'s: nothing is committed before the works' last (durable)
 //! transaction has committed and [`Beside::finish`] is called, and the commit carries the feed
-//! key of the last work indexed, so an index killed before it has no commit of this store and is
-//! rebuilt from the feed by the next update, and one committed follows the feed from there.
+//! key of the last work the store committed ([`BuiltWorks::stored`]), so an index killed before
+//! it has no commit of this store and is rebuilt from the feed by the next update, and one
+//! committed follows the feed from there. A build that fails drops the [`Beside`] unfinished:
+//! works indexed but never stored are never committed.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Mutex, MutexGuard};
@@ -23,16 +28,13 @@ use super::{Index, IndexError};
 use crate::store::Store;
 use crate::works::{BuiltWorks, Work};
 
-/// Transactions of works waiting for the indexing thread beyond the one it indexes: none, the
-/// works stage writes the next one meanwhile and hands it over once the index is done with the
-/// last (a slice of works waiting is ~40 MiB more peak memory at 100,000 records).
+/// Slices of works waiting for the indexing thread beyond the one it indexes: none, the works
+/// stage makes the next one meanwhile and hands it over once the index is done with the last (a
+/// slice of works waiting is ~20 MiB more peak memory at 100,000 records).
 const WAITING: usize = 0;
 
-/// What the indexing thread gives back: the writer, the works indexed and removed, and the feed
-/// key of the last one.
-type Indexed = (IndexWriter<TantivyDocument>, u64, u64, Option<(u64, u64)>);
-/// A committed transaction's works and the feed key of the last one.
-type Transaction = (Vec<Work>, (u64, u64));
+/// What the indexing thread gives back: the writer, the works indexed and removed.
+type Indexed = (IndexWriter<TantivyDocument>, u64, u64);
 
 /// A build of the whole index fed by the works stage; see the module's comment.
 pub struct Beside<'i> {
@@ -40,8 +42,11 @@ pub struct Beside<'i> {
     /// Held until the end: one writer at a time in this process.
     _writing: MutexGuard<'i, ()>,
     store_id: String,
-    sender: Mutex<Option<SyncSender<Transaction>>>,
+    sender: Mutex<Option<SyncSender<Vec<Work>>>>,
     thread: Option<JoinHandle<Result<Indexed, TantivyError>>>,
+    /// The feed key of the last work the store has committed: the index's cursor once every
+    /// work handed over is indexed and the build's last transaction has committed.
+    stored: Mutex<Option<(u64, u64)>>,
 }
 
 impl Index {
@@ -72,6 +77,7 @@ impl Index {
             store_id,
             sender: Mutex::new(Some(sender)),
             thread: Some(thread),
+            stored: Mutex::new(None),
         })
     }
 }
@@ -80,10 +86,10 @@ impl Index {
 fn index_works(
     writer: IndexWriter<TantivyDocument>,
     fields: &Fields,
-    receiver: Receiver<Transaction>,
+    receiver: Receiver<Vec<Work>>,
 ) -> Result<Indexed, TantivyError> {
-    let (mut indexed, mut removed, mut cursor) = (0, 0, None);
-    for (works, feed_key) in receiver {
+    let (mut indexed, mut removed) = (0, 0);
+    for works in receiver {
         let count = works.len();
         // Each work dropped once its document is made: tantivy's queue holds the documents.
         for work in works {
@@ -95,19 +101,22 @@ fn index_works(
                 None => removed += 1,
             }
         }
-        cursor = Some(feed_key);
         tracing::debug!(works = count, "works indexed beside their build");
     }
-    Ok((writer, indexed, removed, cursor))
+    Ok((writer, indexed, removed))
 }
 
 impl BuiltWorks for Beside<'_> {
-    fn written(&self, works: Vec<Work>, feed_key: (u64, u64)) {
+    fn made(&self, works: Vec<Work>) {
         let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
         // A thread that failed has dropped its end: `finish` reports its error.
         if let Some(sender) = sender.as_ref() {
-            let _ = sender.send((works, feed_key));
+            let _ = sender.send(works);
         }
+    }
+
+    fn stored(&self, feed_key: (u64, u64)) {
+        *self.stored.lock().unwrap_or_else(|e| e.into_inner()) = Some(feed_key);
     }
 }
 
@@ -117,7 +126,8 @@ impl Beside<'_> {
     /// leaves the index as it was before [`Index::beside`]: the next [`Index::update`] builds it
     /// from the feed.
     pub fn finish(mut self) -> Result<IndexReport, IndexError> {
-        let (mut writer, indexed, removed, cursor) = self.join()?;
+        let (mut writer, indexed, removed) = self.join()?;
+        let cursor = *self.stored.lock().unwrap_or_else(|e| e.into_inner());
         let index = self.index;
         index.commit(&mut writer, &self.store_id, cursor)?;
         if let Err(error) = index.merge_into_one(&mut writer) {

@@ -63,7 +63,7 @@ pub use model::*;
 pub use records::Changes;
 pub use registrations::{Registration, RegistrationAction, RegistrationStatus, Transition};
 pub use scan::WorksSnapshot;
-pub use works::{StoredWork, WorksTx};
+pub use works::{EncodedWork, StoredWork, WorksTx, work_id};
 
 use tables::{COUNTS, META, meta_key};
 

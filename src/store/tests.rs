@@ -208,6 +208,47 @@ fn runs_get_increasing_ids() {
     assert_eq!(store.runs(Some("hal")).unwrap().len(), 2);
 }
 
+/// Work numbers reserved for a slice of works made before its transaction are those the
+/// transaction would have given out one by one; a reservation from a stale number fails.
+#[test]
+fn reserved_work_ids_are_the_ones_given_out_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = store.update_works(|tx| tx.new_work_id()).unwrap();
+    assert_eq!(first, work_id(1));
+    let after = store.work_sequence().unwrap();
+    assert_eq!(after, 1);
+    store
+        .update_works(|tx| tx.reserve_work_ids(after, 3))
+        .unwrap();
+    assert_eq!(store.work_sequence().unwrap(), 4);
+    assert_eq!(
+        store.update_works(|tx| tx.new_work_id()).unwrap(),
+        "w00000005"
+    );
+    let stale = store.update_works(|tx| tx.reserve_work_ids(after, 3));
+    assert!(stale.is_err(), "numbers 2 to 4 were given out already");
+    assert_eq!(store.work_sequence().unwrap(), 5);
+    // A work encoded apart is stored as `put_work` stores it.
+    let work = serde_json::json!({ "id": "w00000002", "deleted": false });
+    store
+        .update_works(|tx| {
+            tx.put_encoded_work(
+                "w00000002",
+                &EncodedWork::of(&work),
+                None,
+                true,
+                "2024-01-01T00:00:00Z",
+                Some(&[]),
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        store.work::<serde_json::Value>("w00000002").unwrap(),
+        Some(work)
+    );
+}
+
 /// Writes `id` into the feed at `datestamp` under `sets` (a work is any JSON here).
 fn move_in_feed(store: &Store, id: &str, datestamp: &str, sets: &[&str], was: Option<bool>) {
     write_live(store, id, datestamp, sets, was, None);

@@ -91,6 +91,14 @@ impl Store {
         Ok(all)
     }
 
+    /// The number of the last work id given out (0 before the first): a build from scratch
+    /// numbers its works from it before its transactions run ([`WorksTx::reserve_work_ids`]).
+    pub fn work_sequence(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(META)?;
+        read_work_sequence(&table)
+    }
+
     /// (live, deleted) works.
     pub fn work_counts(&self) -> Result<(u64, u64), StoreError> {
         let tx = self.db.begin_read()?;
@@ -158,6 +166,33 @@ impl StoredWork {
     pub fn is<W: Serialize>(&self, work: &W) -> bool {
         plain_work(work) == self.plain
     }
+}
+
+/// A work encoded as the `works` table holds it, made apart from the transaction that writes it:
+/// a build from scratch encodes its works on another thread than the store's single writer,
+/// whose time sets the pace of the build ([`WorksTx::put_encoded_work`]).
+pub struct EncodedWork(Vec<u8>);
+
+impl EncodedWork {
+    pub fn of<W: Serialize>(work: &W) -> EncodedWork {
+        EncodedWork(encode_work(work))
+    }
+}
+
+/// The id of the work numbered `number`: `w` and the number zero-padded to eight digits, so
+/// that ids sort as they were given out (up to 99,999,999 works).
+pub fn work_id(number: u64) -> String {
+    format!("w{number:08}")
+}
+
+/// The last work number given out, from a write transaction's `meta` or a read-only view's.
+fn read_work_sequence(
+    meta: &impl ReadableTable<&'static str, &'static str>,
+) -> Result<u64, StoreError> {
+    Ok(meta
+        .get(meta_key::WORK_SEQUENCE)?
+        .and_then(|v| v.value().parse::<u64>().ok())
+        .unwrap_or(0))
 }
 
 /// A work, from a write transaction's table or a read-only view's.
@@ -242,7 +277,20 @@ impl<'t> WorksTx<'t> {
         datestamp: &str,
         sets: Option<&[String]>,
     ) -> Result<(), StoreError> {
-        self.works.insert(id, encode_work(work).as_slice())?;
+        self.put_encoded_work(id, &EncodedWork::of(work), was, now, datestamp, sets)
+    }
+
+    /// [`WorksTx::put_work`] of a work encoded already.
+    pub fn put_encoded_work(
+        &mut self,
+        id: &str,
+        work: &EncodedWork,
+        was: Option<bool>,
+        now: bool,
+        datestamp: &str,
+        sets: Option<&[String]>,
+    ) -> Result<(), StoreError> {
+        self.works.insert(id, work.0.as_slice())?;
         if was != Some(now) {
             if let Some(was_live) = was {
                 self.bump(if was_live { "live" } else { "deleted" }, -1)?;
@@ -261,15 +309,29 @@ impl<'t> WorksTx<'t> {
 
     /// A new work id, never reused: `w` and a zero-padded sequence number.
     pub fn new_work_id(&mut self) -> Result<String, StoreError> {
-        let next = self
-            .meta
-            .get(meta_key::WORK_SEQUENCE)?
-            .and_then(|v| v.value().parse::<u64>().ok())
-            .unwrap_or(0)
-            + 1;
+        let next = read_work_sequence(&self.meta)? + 1;
         self.meta
             .insert(meta_key::WORK_SEQUENCE, next.to_string().as_str())?;
-        Ok(format!("w{next:08}"))
+        Ok(work_id(next))
+    }
+
+    /// Gives out the `count` work numbers after `after` at once, as `count` calls of
+    /// [`WorksTx::new_work_id`] would (their ids are [`work_id`] of `after + 1` on): for works
+    /// numbered before this transaction from [`Store::work_sequence`]. An error if another
+    /// number was given out since (the ids made would not be new).
+    pub fn reserve_work_ids(&mut self, after: u64, count: u64) -> Result<(), StoreError> {
+        let current = read_work_sequence(&self.meta)?;
+        if current != after {
+            return Err(StoreError::corrupt(
+                "meta",
+                format!("work ids reserved after {after}, but the last one given out is {current}"),
+            ));
+        }
+        self.meta.insert(
+            meta_key::WORK_SEQUENCE,
+            (after + count).to_string().as_str(),
+        )?;
+        Ok(())
     }
 
     /// The entries of the list of all works this transaction has added so far (`None`: it has

@@ -23,6 +23,7 @@ mod batch;
 mod fields;
 mod model;
 mod prefetch;
+mod prepared;
 mod rebuild;
 mod rederive;
 mod regroup;
@@ -107,14 +108,18 @@ pub trait RecordRenderer: Sync {
     ) -> RenderedRecords;
 }
 
-/// Takes the works a build from scratch writes, a transaction's at a time as each commits: the
-/// search index is built from them on the other cores while later works are written, instead of
-/// reading every work back once all are (`index::Beside`; the works stage sits below the index
-/// and does not know it).
+/// Takes the works a build from scratch makes, a slice at a time as each is made ready to
+/// write: the search index is built from them on the other cores while the works are written,
+/// instead of reading every work back once all are (`index::Beside`; the works stage sits below
+/// the index and does not know it). Handed before their transaction commits: the index commits
+/// nothing before the build's last, durable transaction has, so a crash or an error leaves it
+/// as it was either way.
 pub trait BuiltWorks: Sync {
-    /// The works of one committed transaction, in the order they were written, with the feed
-    /// key (datestamp, sequence) of the last one.
-    fn written(&self, works: Vec<Work>, feed_key: (u64, u64));
+    /// The works of one slice, in the order they are written.
+    fn made(&self, works: Vec<Work>);
+    /// A transaction has committed its works: the feed key (datestamp, sequence) of the last
+    /// work committed so far.
+    fn stored(&self, feed_key: (u64, u64));
 }
 
 /// Takes the works each batch of an incremental update writes before the batch commits, and
@@ -131,8 +136,9 @@ pub trait StagedWorks: Sync {
 }
 
 /// Writes a work (with its feed entry, under the sets it belongs to, and the feed's records of
-/// it when a `renderer` is given); `was` is its liveness before, for the counts. Both the
-/// incremental and the bulk path write works through here.
+/// it when a `renderer` is given); `was` is its liveness before, for the counts. The incremental
+/// path and `essor works rebuild` write works through here; a build from scratch encodes them
+/// off the writer thread and inserts their rows (`prepared.rs`).
 pub fn write_work(
     tx: &mut WorksTx<'_>,
     work: &Work,
@@ -176,19 +182,19 @@ fn render_inputs(
     Ok(Some((entry, origins)))
 }
 
-/// Leaves the feed records of `works` (a bulk path's, written without them by [`write_work`])
-/// to be rendered later when the feed keeps records (`renderer` given): `essor serve` renders
-/// them in the background ([`WorksTx::defer_feed_records`]), and the feed serves these works
-/// from the works until then. Rendering them here was an eighth of a fresh build's CPU at
-/// 100,000 records (on all cores, beside the writes; DEFLATE of their gzip copies a fifth
-/// before that moved to the server too), on the way to searchable works.
+/// Leaves the feed records of a bulk path's works (written without them), from the first live
+/// one, `first_live`, on, to be rendered later when the feed keeps records (`renderer` given):
+/// `essor serve` renders them in the background ([`WorksTx::defer_feed_records`]), and the feed
+/// serves these works from the works until then. Rendering them here was an eighth of a fresh
+/// build's CPU at 100,000 records (on all cores, beside the writes; DEFLATE of their gzip copies
+/// a fifth before that moved to the server too), on the way to searchable works.
 pub(super) fn defer_feed_records(
     tx: &mut WorksTx<'_>,
-    works: &[Work],
+    first_live: Option<&str>,
     renderer: Option<&dyn RecordRenderer>,
 ) -> Result<(), StoreError> {
-    match works.iter().find(|work| work.is_live()) {
-        Some(first) if renderer.is_some() => tx.defer_feed_records(&first.id),
+    match first_live {
+        Some(first) if renderer.is_some() => tx.defer_feed_records(first),
         _ => Ok(()),
     }
 }

@@ -7,9 +7,8 @@
 use std::collections::HashMap;
 
 use super::analyse::{Described, dedup_features_all, describe_all};
-use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields};
+use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields, prepared};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
-use super::{defer_feed_records, write_work};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
@@ -18,10 +17,12 @@ use crate::store::{RecordKey, Store, StoreError, WorksTx, now_rfc3339};
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
 const ANALYSE_SLICE: usize = 20_000;
-/// Records whose works are written per transaction (all but the last one not made durable: the
-/// cursor moves, durably, with the last). A slice's works, full analyses and feed records are
-/// held until its transaction ends: at 10,000 a fresh build of 100,000 records peaks at 305–319
-/// MiB, against 433–441 at 20,000 before the works were rendered on all cores (488 after).
+/// Records whose works are written per transaction by `essor works rebuild` (all but the last
+/// one not made durable: the cursor moves, durably, with the last). A slice's works, full
+/// analyses and feed records are held until its transaction ends: at 10,000 a fresh build of
+/// 100,000 records peaked at 305–319 MiB, against 433–441 at 20,000 before the works were
+/// rendered on all cores (488 after). A build from scratch holds two slices, of
+/// [`prepared::SLICE`].
 const WRITE_SLICE: usize = 10_000;
 
 /// Whether the store has no works yet, so that [`rebuild`] may build them all at once.
@@ -59,75 +60,39 @@ pub(super) fn rebuild(
         clustering,
         features_in,
         clustered_in,
-        block_entries,
+        sketches,
         features,
         block_keys,
     } = cluster_all(store, changed, sources, thesaurus, true)?;
-    drop((features, block_keys)); // written already; the works' fields need none of them
-    let mut rows = RowsWritten {
-        features: records.len() as u64,
-        block_entries,
-        ..RowsWritten::default()
-    };
-    let member = |index: usize| Member::from(&records[index]);
-    let mut merges = merge_reasons(&records, &clustering);
+    drop(features); // freed already
+    let merges = merge_reasons(&records, &clustering);
 
     // 3. The works, a slice of groups per transaction: members analysed in full (on all cores)
-    //    for their fields, a slice at a time, since a million full analyses do not fit in memory.
-    let now = now_rfc3339();
-    let slices = write_slices(&clustering.groups);
-    let last = slices.len() - 1;
-    for (number, range) in slices.into_iter().enumerate() {
-        let groups = &clustering.groups[range.clone()];
-        let mut described =
-            describe_groups(store, groups, &records, sources, thesaurus, &mut report)?;
-        let durable = number == last;
-        let (written, feed_key) = store.update_works_bulk(durable, |tx| {
-            // Rows of the keyed tables are inserted in key order, after the works: random
-            // inserts into trees larger than the page cache cost a read each. (The features
-            // and the blocking index were written by `cluster_all`.)
-            let mut record_work: Vec<(Member, String)> = Vec::new();
-            let mut written: Vec<Work> = Vec::with_capacity(groups.len());
-            for (offset, members) in groups.iter().enumerate() {
-                let mut members: Vec<Member> = members.iter().map(|&index| member(index)).collect();
-                members.sort();
-                let mut work = Work {
-                    id: tx.new_work_id()?,
-                    datestamp: now.clone(),
-                    deleted: false,
-                    merged_into: None,
-                    aliases: Vec::new(),
-                    members,
-                    merges: merges.remove(&(range.start + offset)).unwrap_or_default(),
-                    fields: None,
-                };
-                for (member, _) in take_fields(&mut work, &mut described, sources) {
-                    record_work.push((member, work.id.clone()));
-                }
-                write_work(tx, &work, None, None)?;
-                written.push(work);
-                report.works_created += 1;
-                rows.works += 1;
-            }
-            defer_feed_records(tx, &written, renderer)?;
-            rows.record_work += record_work.len() as u64;
-            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (member, id) in &record_work {
-                tx.set_record_work(member.key(), id)?;
-            }
-            if durable {
-                tx.set_cursor(next)?;
-            }
-            let feed_key = match written.last() {
-                Some(work) => tx.feed_entry(&work.id)?.map(|entry| entry.key()),
-                None => None,
-            };
-            Ok((written, feed_key))
-        })?;
-        if let (Some(built), Some(feed_key)) = (built, feed_key) {
-            built.written(written, feed_key);
-        }
-    }
+    //    for their fields, a slice at a time, since a million full analyses do not fit in memory;
+    //    each slice made ready on a thread of its own while the writer inserts the one before.
+    let blocks = BlockPasses {
+        records: &records,
+        sketches: &sketches,
+        block_keys: &block_keys,
+        next: 0,
+    };
+    let plan = prepared::Plan {
+        records: &records,
+        groups: &clustering.groups,
+        slices: slices_of(&clustering.groups, prepared::SLICE),
+        merges,
+        sources,
+        thesaurus,
+        now: now_rfc3339(),
+        cursor: next,
+    };
+    let written = prepared::write_all(store, plan, blocks, renderer, built, &mut report)?;
+    let rows = RowsWritten {
+        works: written.works,
+        record_work: written.record_work,
+        features: records.len() as u64,
+        block_entries: written.block_entries,
+    };
     tracing::info!(
         records = report.records,
         features_ms = features_in.as_millis() as u64,
@@ -144,11 +109,16 @@ pub(super) fn rebuild(
 
 /// Groups cut into slices of about [`WRITE_SLICE`] records, one transaction each.
 pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>> {
+    slices_of(groups, WRITE_SLICE)
+}
+
+/// Groups cut into slices of about `records` records.
+pub(super) fn slices_of(groups: &[Vec<usize>], records: usize) -> Vec<std::ops::Range<usize>> {
     let mut slices = Vec::new();
     let (mut start, mut size) = (0, 0);
     for (group, members) in groups.iter().enumerate() {
         size += members.len();
-        if size >= WRITE_SLICE {
+        if size >= records {
             slices.push(start..group + 1);
             start = group + 1;
             size = 0;
@@ -318,8 +288,9 @@ pub(super) struct Clustered {
     pub clustering: dedup::Clustering,
     pub features_in: std::time::Duration,
     pub clustered_in: std::time::Duration,
-    /// Block entries written (with `store_index` only).
-    pub block_entries: u64,
+    /// Each record's sketch, as `records` (with `store_index` only): what the blocking index
+    /// files beside each record ([`BlockPasses`]).
+    pub sketches: Vec<u64>,
     /// Each record's dedup features and blocking keys, as `records`: `essor works rebuild`
     /// compares them with the stored ones instead of mining them again from the full analysis.
     /// The features are empty with `store_index` (a build from scratch frees them before
@@ -332,10 +303,11 @@ pub(super) struct Clustered {
 /// every record in `keys` that makes a work, only the fields it reads (the full analysis, for
 /// the works' fields, comes once, when they are written), then one clustering over all of them.
 ///
-/// With `store_index` (a build from scratch), the features rows and the blocking index are
-/// written here too, each table in one pass in its key order: the features a slice at a time as
-/// they are computed (the records come in key order), the block entries after the clustering in
-/// [`BLOCK_PASSES`] ranges of block ids. Written a slice of works at a time instead, every slice
+/// With `store_index` (a build from scratch), the features rows are written here too, in one
+/// pass in their key order, a slice at a time as they are computed (the records come in key
+/// order); the block entries after the clustering, in [`BLOCK_PASSES`] ranges of block ids
+/// ([`BlockPasses`], by the write phase: the store's writer has time to spare there, while
+/// tantivy indexes the works). Written a slice of works at a time instead, every slice
 /// spread its rows over the whole of both trees, and once these outgrow the page cache each row
 /// cost a leaf read and rewrite. The features are those the full analysis gives (the same
 /// functions of the same fields: `dedup_normalisation_gives_the_same_features_and_keys_as_the_full_one`).
@@ -389,22 +361,22 @@ pub(super) fn cluster_all(
     drop(pending);
     let clustering = dedup::cluster(&features, &block_keys);
     let clustered_in = started.elapsed() - features_in;
-    let block_entries = if store_index {
+    let sketches = if store_index {
         let sketches: Vec<u64> = features.iter().map(|f| dedup::Sketch::of(f).0).collect();
         // A build from scratch needs the features no more: freed before the blocking index's
         // transactions, whose pages redb holds until each commits (held through them, they
         // made the peak memory of a fresh 1 M store).
         features = Vec::new();
-        write_blocks(store, &records, &sketches, &block_keys)?
+        sketches
     } else {
-        0
+        Vec::new()
     };
     Ok(Clustered {
         records,
         clustering,
         features_in,
         clustered_in,
-        block_entries,
+        sketches,
         features,
         block_keys,
     })
@@ -414,18 +386,32 @@ pub(super) fn cluster_all(
 /// bits): one pass's entries, sorted, hold ~1/16 of them (11 MiB a million records).
 const BLOCK_PASSES: u64 = 16;
 
-/// Writes every record's block entries in key order, a range of block ids per transaction (not
-/// durable); gives their number.
-fn write_blocks(
-    store: &Store,
-    records: &[RecordKey],
-    sketches: &[u64],
-    block_keys: &[Vec<BlockKey>],
-) -> Result<u64, StoreError> {
-    let mut written = 0;
-    for pass in 0..BLOCK_PASSES {
+/// The blocking index's rows of a build from scratch, written in [`BLOCK_PASSES`] transactions
+/// (not durable), each over a range of block ids, in key order.
+pub(super) struct BlockPasses<'a> {
+    pub records: &'a [RecordKey],
+    pub sketches: &'a [u64],
+    pub block_keys: &'a [Vec<BlockKey>],
+    /// The next pass to write.
+    pub next: u64,
+}
+
+impl BlockPasses<'_> {
+    /// Whether every pass is written.
+    pub fn done(&self) -> bool {
+        self.next >= BLOCK_PASSES
+    }
+
+    /// Writes the next pass's entries (nothing once [`BlockPasses::done`]); gives their number.
+    pub fn write_next(&mut self, store: &Store) -> Result<u64, StoreError> {
+        if self.done() {
+            return Ok(0);
+        }
+        let (pass, records, sketches) = (self.next, self.records, self.sketches);
+        self.next += 1;
         let shift = 64 - BLOCK_PASSES.trailing_zeros();
-        let mut entries: Vec<(u64, usize)> = block_keys
+        let mut entries: Vec<(u64, usize)> = self
+            .block_keys
             .iter()
             .enumerate()
             .flat_map(|(index, keys)| keys.iter().map(move |key| (key.id(), index)))
@@ -434,15 +420,14 @@ fn write_blocks(
         // Records are in key order, so (block, index) is the table's (key, value) order.
         entries.sort_unstable();
         entries.dedup();
-        written += entries.len() as u64;
         store.update_works_bulk(false, |tx| {
             for &(block, index) in &entries {
                 tx.add_to_block(block, records[index].as_ref(), sketches[index])?;
             }
             Ok(())
         })?;
+        Ok(entries.len() as u64)
     }
-    Ok(written)
 }
 
 /// The merge reasons of each group: the clustering's links.
@@ -472,7 +457,6 @@ pub(super) fn merge_reasons(
 }
 
 /// Rows a build from scratch wrote, per table (the feed index's come with each work).
-#[derive(Default)]
 struct RowsWritten {
     works: u64,
     record_work: u64,

@@ -179,7 +179,7 @@ pub fn rederive(
                     if !deferred && work.is_live() {
                         // The first live work this transaction moves has the smallest feed key
                         // of those left without records.
-                        defer_feed_records(tx, std::slice::from_ref(&work), renderer)?;
+                        defer_feed_records(tx, Some(&work.id), renderer)?;
                         deferred = true;
                     }
                 }
