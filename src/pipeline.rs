@@ -429,13 +429,7 @@ impl Pipeline {
     fn works_then_index(
         &self,
         done: &'static str,
-        derive: impl FnOnce(
-            &Store,
-            &SourceInfos,
-            &Thesaurus,
-            Option<&dyn works::RecordRenderer>,
-            Option<&dyn works::StagedWorks>,
-        ) -> Result<UpdateReport, StoreError>,
+        derive: Derive,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         self.fill_feed_records()?;
         self.derive_then_index(done, true, derive)
@@ -449,13 +443,7 @@ impl Pipeline {
         &self,
         done: &'static str,
         staged: bool,
-        derive: impl FnOnce(
-            &Store,
-            &SourceInfos,
-            &Thesaurus,
-            Option<&dyn works::RecordRenderer>,
-            Option<&dyn works::StagedWorks>,
-        ) -> Result<UpdateReport, StoreError>,
+        derive: Derive,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         let started = std::time::Instant::now();
@@ -483,6 +471,16 @@ impl Pipeline {
         Ok((works, index))
     }
 }
+
+/// A works stage the index follows: [`works::update`] (which may hand its batches to the index
+/// before they commit) or [`works::rederive`].
+type Derive = fn(
+    &Store,
+    &SourceInfos,
+    &Thesaurus,
+    Option<&dyn works::RecordRenderer>,
+    Option<&dyn works::StagedWorks>,
+) -> Result<UpdateReport, StoreError>;
 
 /// The works a works stage wrote: created, changed, merged away or deleted.
 fn rewritten(works: &UpdateReport) -> u64 {
