@@ -21,7 +21,7 @@ use std::thread::JoinHandle;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError};
 
-use super::document::work_document;
+use super::document::put_document;
 use super::schema::Fields;
 use super::update::{IndexReport, WRITER_HEAP, store_fingerprint};
 use super::{Index, IndexError};
@@ -93,12 +93,9 @@ fn index_works(
         let count = works.len();
         // Each work dropped once its document is made: tantivy's queue holds the documents.
         for work in works {
-            match work_document(fields, &work) {
-                Some(doc) => {
-                    writer.add_document(doc)?;
-                    indexed += 1;
-                }
-                None => removed += 1,
+            match put_document(&writer, fields, &work.id, Some(&work), false)? {
+                true => indexed += 1,
+                false => removed += 1,
             }
         }
         tracing::debug!(works = count, "works indexed beside their build");

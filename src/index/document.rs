@@ -2,12 +2,31 @@
 //! combined `text` and `pairs` fields the default query searches, persons by display and family
 //! name, and the keyword fields filters and facets read.
 
-use tantivy::TantivyDocument;
 use tantivy::schema::Field;
+use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
 use super::schema::Fields;
 use crate::normalize::{Access, PartialDate, Person};
 use crate::works::Work;
+
+/// Puts the document of work `id` into `writer`: its old one deleted first when `replace`, then
+/// `work`'s added if it is live. True when a document was added, false when the work is gone
+/// (deleted, merged away, or no longer stored): every path that indexes works counts both.
+pub(super) fn put_document(
+    writer: &IndexWriter<TantivyDocument>,
+    fields: &Fields,
+    id: &str,
+    work: Option<&Work>,
+    replace: bool,
+) -> Result<bool, TantivyError> {
+    if replace {
+        writer.delete_term(Term::from_field_text(fields.id, id));
+    }
+    match work.and_then(|work| work_document(fields, work)) {
+        Some(doc) => writer.add_document(doc).map(|_| true),
+        None => Ok(false),
+    }
+}
 
 /// The document of a live work; `None` for a deleted or merged-away one, which the index must
 /// not hold.

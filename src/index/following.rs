@@ -17,10 +17,10 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use tantivy::{IndexReader, IndexWriter, TantivyDocument, TantivyError, Term};
+use tantivy::{IndexReader, IndexWriter, TantivyDocument, TantivyError};
 
 use super::Index;
-use super::document::work_document;
+use super::document::put_document;
 use super::schema::Fields;
 use super::update::{IndexReport, WRITER_HEAP, committed_cursor, payload_text, store_fingerprint};
 use crate::store::{FeedSpan, Store};
@@ -185,14 +185,9 @@ impl Batches {
         let started = Instant::now();
         let (mut indexed, mut removed) = (0, 0);
         for work in works {
-            self.writer
-                .delete_term(Term::from_field_text(self.fields.id, &work.id));
-            match work_document(&self.fields, &work) {
-                Some(doc) => {
-                    self.writer.add_document(doc)?;
-                    indexed += 1;
-                }
-                None => removed += 1,
+            match put_document(&self.writer, &self.fields, &work.id, Some(&work), true)? {
+                true => indexed += 1,
+                false => removed += 1,
             }
         }
         let mut prepared = self.writer.prepare_commit()?;

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::indexer::NoMergePolicy;
-use tantivy::{IndexWriter, TantivyDocument, Term};
+use tantivy::{IndexWriter, TantivyDocument};
 
-use super::document::work_document;
+use super::document::put_document;
 use super::{Index, IndexError};
 use crate::store::FeedRange;
 use crate::store::Store;
@@ -141,15 +141,11 @@ impl Index {
             read += reading.elapsed();
             for item in &page {
                 let (entry, work) = (&item.entry, &item.work);
-                if !rebuild {
-                    writer.delete_term(Term::from_field_text(self.fields.id, &entry.id));
-                }
-                match work.as_ref().and_then(|w| work_document(&self.fields, w)) {
-                    Some(doc) => {
-                        writer.add_document(doc).map_err(fail)?;
-                        report.indexed += 1;
-                    }
-                    None => report.removed += 1,
+                match put_document(&writer, &self.fields, &entry.id, work.as_ref(), !rebuild)
+                    .map_err(fail)?
+                {
+                    true => report.indexed += 1,
+                    false => report.removed += 1,
                 }
                 after = Some(entry.key());
                 since_commit += 1;
