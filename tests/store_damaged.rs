@@ -199,6 +199,15 @@ fn essor_check_refuses_a_store_in_use_and_says_what_to_do() {
     for expected in ["in use by a running essor", "stop `essor serve`", "restore"] {
         assert!(check.stderr.contains(expected), "{}", check.describe());
     }
+    // Any other command says the same, without first announcing a page-by-page check.
+    let stats = workspace.run(&["stats"]);
+    assert_ne!(stats.code, Some(0), "{}", stats.describe());
+    assert!(
+        stats.stderr.contains("in use by another essor process")
+            && !stats.stderr.contains("checking every page"),
+        "{}",
+        stats.describe()
+    );
     drop(serving);
     workspace.run(&["check"]).success();
 }

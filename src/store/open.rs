@@ -90,6 +90,13 @@ pub(super) fn open_db(
     initialise: impl FnOnce(&Database) -> Result<(), StoreError>,
 ) -> Result<OpenDb, StoreError> {
     let check = needs_check(path);
+    // A file held by a running essor has no marker either (it is removed at open): say it is in
+    // use, not that a page-by-page check begins.
+    if check && in_use(path) {
+        return Err(StoreError::InUse {
+            path: path.to_owned(),
+        });
+    }
     if check {
         tracing::info!(path = %path.display(), "the store was not closed cleanly by essor: checking every page");
     }
