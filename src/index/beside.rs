@@ -23,7 +23,7 @@ use tantivy::{IndexWriter, TantivyDocument, TantivyError};
 
 use super::document::put_document;
 use super::schema::Fields;
-use super::update::{IndexReport, WRITER_HEAP, store_fingerprint};
+use super::update::{IndexReport, REBUILD_HEAP, store_fingerprint};
 use super::{Index, IndexError};
 use crate::store::Store;
 use crate::works::{BuiltWorks, Work};
@@ -58,7 +58,14 @@ impl Index {
         let writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let store_id = store_fingerprint(store)?;
         let fail = |e| self.tantivy_error(e);
-        let writer: IndexWriter<TantivyDocument> = self.index.writer(WRITER_HEAP).map_err(fail)?;
+        // A rebuild's memory, shared by tantivy's indexing threads (one per core): each time a
+        // thread's share fills it writes a segment, and `finish` merges them all. With 50 MB a
+        // fresh 1 M store made ~180 segments, merged in 14 s after the works; with 384 MB, 10
+        // merged in 8 s, the works written as fast. Two threads, unlike a rebuild: one alone set
+        // the write phase's pace. tantivy takes the memory as it fills: ~300 MiB more through
+        // the write phase of 1 M records (~800 MiB, under the clustering's ~1,860), 50 MiB more
+        // for 50,000 (BENCHMARKS.md, issue 17).
+        let writer: IndexWriter<TantivyDocument> = self.index.writer(REBUILD_HEAP).map_err(fail)?;
         writer.delete_all_documents().map_err(fail)?;
         // One merge at the end, as `Index::rebuild` does (`merge_into_one`).
         writer.set_merge_policy(Box::new(NoMergePolicy));
@@ -126,13 +133,25 @@ impl Beside<'_> {
         let (mut writer, indexed, removed) = self.join()?;
         let cursor = *self.stored.lock().unwrap_or_else(|e| e.into_inner());
         let index = self.index;
+        let started = std::time::Instant::now();
         index.commit(&mut writer, &self.store_id, cursor)?;
+        let committed = started.elapsed();
+        let segments = index
+            .index
+            .searchable_segment_ids()
+            .map_or(0, |ids| ids.len());
         if let Err(error) = index.merge_into_one(&mut writer) {
             tracing::warn!(%error, "search index segments not merged: searches stay right, slower");
         }
         writer
             .wait_merging_threads()
             .map_err(|e| index.tantivy_error(e))?;
+        tracing::info!(
+            segments,
+            index_commit_ms = committed.as_millis() as u64,
+            merged_ms = (started.elapsed() - committed).as_millis() as u64,
+            "search index built beside the works committed"
+        );
         Ok(IndexReport {
             indexed,
             removed,

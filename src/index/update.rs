@@ -25,7 +25,7 @@ pub(super) const WRITER_HEAP: usize = 50_000_000;
 /// (`merge_into_one`). With 50 MB on two threads, 80,000 works made 18 segments, and writing
 /// then merging them cost a quarter more CPU than indexing into one (BENCHMARKS.md, issue 17);
 /// tantivy takes the memory as it fills, so a small store's rebuild holds no more than it needs.
-const REBUILD_HEAP: usize = 384_000_000;
+pub(super) const REBUILD_HEAP: usize = 384_000_000;
 
 /// What an update or rebuild did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
