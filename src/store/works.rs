@@ -334,6 +334,12 @@ impl<'t> WorksTx<'t> {
         Ok(())
     }
 
+    /// Leaves the stored feed rows of the works this transaction moves where they are, dead,
+    /// to be removed in bulk later ([`Store::compact_feed_rows`]); see `FeedTx::leave_moved_rows`.
+    pub fn leave_moved_feed_rows(&mut self) {
+        self.feed.leave_moved_rows();
+    }
+
     /// The entries of the list of all works this transaction has added so far (`None`: it has
     /// moved no work).
     pub fn feed_span(&self) -> Option<super::FeedSpan> {

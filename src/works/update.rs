@@ -157,6 +157,8 @@ pub(super) fn update_in_slices(
                 }
             });
             let batch_result = store.update_works(|tx| {
+                // The rows of the works it moves are compacted later, in bulk.
+                tx.leave_moved_feed_rows();
                 let mut batch = Batch::new(
                     tx,
                     sources,
