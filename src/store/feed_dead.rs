@@ -110,6 +110,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::derive_upper as derive;
     use crate::store::{CheckedWork, FeedRange};
 
     /// A work as the check sees it: live, no members.
@@ -226,17 +227,6 @@ mod tests {
     fn sound(store: &Store) {
         let report = store.check_rows::<Live, serde_json::Value>().unwrap();
         assert!(report.is_sound(), "{:#?}", report.problems);
-    }
-
-    fn derive(store: &Store) -> u64 {
-        store
-            .derive_feed_rows(
-                "oai_dc",
-                "oai_dc:gzip",
-                || false,
-                |row| Some(row.to_ascii_uppercase()),
-            )
-            .unwrap()
     }
 
     /// Issue 17: the rows a work moved by an update leaves behind stay, dead, until compacted:

@@ -136,6 +136,11 @@ impl<'t> FeedTx<'t> {
         self.leave_moved_rows = true;
     }
 
+    /// The last sequence given out before this transaction.
+    pub(super) fn first_sequence(&self) -> u64 {
+        self.first_sequence
+    }
+
     /// The entries this transaction has added so far; `None` while it has moved no work.
     pub(super) fn span(&self) -> Option<FeedSpan> {
         (self.sequence > self.first_sequence).then_some(FeedSpan {

@@ -340,6 +340,12 @@ impl<'t> WorksTx<'t> {
         self.feed.leave_moved_rows();
     }
 
+    /// The last feed sequence given out before this transaction: its entries come after it
+    /// ([`super::FeedSpan::after_sequence`] once it has moved a work).
+    pub fn feed_sequence_before(&self) -> u64 {
+        self.feed.first_sequence()
+    }
+
     /// The entries of the list of all works this transaction has added so far (`None`: it has
     /// moved no work).
     pub fn feed_span(&self) -> Option<super::FeedSpan> {
