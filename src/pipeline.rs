@@ -322,8 +322,10 @@ impl Pipeline {
 
     /// Makes the feed's precompressed records (for gzip pages) of the works written since it
     /// last did ([`feed::compress_stored`]), after rendering the records a bulk build left to
-    /// render ([`Store::fill_missing_feed_records`]): neither is on the way to searchable works,
-    /// so the server runs them in the background. Blocking; ends early once `stopped` says so.
+    /// render ([`Store::fill_missing_feed_records`]), then removes the records the works
+    /// updates moved left behind ([`Store::compact_feed_rows`]): none is on the way to
+    /// searchable works, so the server runs them in the background. Blocking; ends early once
+    /// `stopped` says so.
     pub fn compress_feed_records_unless(
         &self,
         stopped: impl Fn() -> bool,
@@ -339,9 +341,16 @@ impl Pipeline {
                 "feed records of the works built in bulk rendered and stored"
             );
         }
-        let made = feed::compress_stored(&self.store, stopped)?;
+        let made = feed::compress_stored(&self.store, &stopped)?;
         if made > 0 {
             tracing::info!(rows = made, "feed records precompressed for gzip pages");
+        }
+        let compacted = self.store.compact_feed_rows(stopped)?;
+        if compacted > 0 {
+            tracing::info!(
+                keys = compacted,
+                "feed records the moved works left behind removed"
+            );
         }
         Ok(made)
     }
@@ -432,7 +441,16 @@ impl Pipeline {
         derive: Derive,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         self.fill_feed_records()?;
-        self.derive_then_index(done, true, derive)
+        let done = self.derive_then_index(done, true, derive)?;
+        // The server removes them in the background; a store never served, once they are many.
+        let compacted = self.store.compact_feed_rows_if_many()?;
+        if compacted > 0 {
+            tracing::info!(
+                keys = compacted,
+                "feed records the moved works left behind removed"
+            );
+        }
+        Ok(done)
     }
 
     /// `derive` with the renderer, then the index; the stages timed. With `staged`, `derive`

@@ -1,9 +1,10 @@
 //! The search index following an incremental works update batch by batch: the works stage
-//! hands over each batch's works before the batch's transaction commits ([`StagedWorks`]), and
-//! a thread of its own turns them into documents and prepares the index's commit (the new
-//! segment written) while the store commits; the index commits once the store has. Reading
-//! the works back from the feed after the commit, then indexing and committing, was 0.10 s of
-//! a 0.73 s change batch of 1,000 records at 1 M (BENCHMARKS.md, issue 17).
+//! hands over each batch's works as soon as they are made, before the batch writes them
+//! ([`StagedWorks`]), and a thread of its own turns them into documents and prepares the
+//! index's commit (the new segment written) while the store writes and commits them; the index
+//! commits, with the feed key of the batch's last entry, once the store has. Reading the works
+//! back from the feed after the commit, then indexing and committing, was 0.10 s of a 0.73 s
+//! change batch of 1,000 records at 1 M (BENCHMARKS.md, issue 17).
 //!
 //! Crash safety is [`Index::update`]'s: the index never commits a batch the store has not
 //! committed, and its commit carries the feed key of the batch's last work. A batch is taken
@@ -26,11 +27,12 @@ use super::update::{IndexReport, WRITER_HEAP, committed_cursor, payload_text, st
 use crate::store::{FeedSpan, Store};
 use crate::works::{StagedWorks, Work};
 
-/// What the works stage tells the indexing thread, in order: a batch's works (before its
-/// commit), then whether that transaction committed (after every batch).
+/// What the works stage tells the indexing thread, in order: a batch's works (before it writes
+/// them) and the last feed sequence before its transaction, then the entries that transaction
+/// added if it committed (after every batch).
 enum Message {
-    Stage(Vec<Work>, FeedSpan),
-    Committed(bool),
+    Stage(Vec<Work>, u64),
+    Committed(Option<FeedSpan>),
 }
 
 /// What the indexing thread gives back: what it committed, and whether every batch was taken.
@@ -83,12 +85,12 @@ impl Index {
 }
 
 impl StagedWorks for Following<'_> {
-    fn stage(&self, works: Vec<Work>, span: FeedSpan) {
-        self.send(Message::Stage(works, span));
+    fn stage(&self, works: Vec<Work>, after_sequence: u64) {
+        self.send(Message::Stage(works, after_sequence));
     }
 
-    fn committed(&self, committed: bool) {
-        self.send(Message::Committed(committed));
+    fn committed(&self, span: Option<FeedSpan>) {
+        self.send(Message::Committed(span));
     }
 }
 
@@ -158,14 +160,14 @@ impl Batches {
         let mut caught_up = true;
         while let Ok(message) = receiver.recv() {
             // A batch that moved no work has nothing to stage: its commit changes nothing here.
-            let Message::Stage(works, span) = message else {
+            let Message::Stage(works, after_sequence) = message else {
                 continue;
             };
-            if !caught_up || span.after_sequence != self.cursor.1 {
+            if !caught_up || after_sequence != self.cursor.1 {
                 caught_up = false;
                 continue;
             }
-            if !self.take(works, span, &receiver, &mut report)? {
+            if !self.take(works, after_sequence, &receiver, &mut report)? {
                 caught_up = false;
             }
         }
@@ -173,12 +175,13 @@ impl Batches {
         Ok(Followed { report, caught_up })
     }
 
-    /// Indexes a batch's works, prepares the commit, and commits it if the store's transaction
-    /// did (the next message says), else aborts it; returns whether it committed.
+    /// Indexes a batch's works, prepares the commit, and commits it with the feed key of the
+    /// batch's last entry if the store's transaction committed the entries after
+    /// `after_sequence` (the next message says), else aborts it; returns whether it committed.
     fn take(
         &mut self,
         works: Vec<Work>,
-        span: FeedSpan,
+        after_sequence: u64,
         receiver: &Receiver<Message>,
         report: &mut IndexReport,
     ) -> Result<bool, TantivyError> {
@@ -191,14 +194,17 @@ impl Batches {
             }
         }
         let mut prepared = self.writer.prepare_commit()?;
-        prepared.set_payload(&payload_text(&self.store_id, Some(span.last)));
         let prepared_in = started.elapsed();
         let waiting = Instant::now();
-        if !matches!(receiver.recv(), Ok(Message::Committed(true))) {
-            prepared.abort()?;
-            return Ok(false);
-        }
+        let span = match receiver.recv() {
+            Ok(Message::Committed(Some(span))) if span.after_sequence == after_sequence => span,
+            _ => {
+                prepared.abort()?;
+                return Ok(false);
+            }
+        };
         let waited = waiting.elapsed();
+        prepared.set_payload(&payload_text(&self.store_id, Some(span.last)));
         prepared.commit()?;
         // This process's searches see the batch at once; others on their next reload.
         self.reader.reload()?;
@@ -225,7 +231,8 @@ mod tests {
     use crate::store::StoreError;
 
     /// Writes `works` in one transaction as an update's batch does, staged with `following`
-    /// before the commit; `fail` makes the transaction fail after staging (nothing commits).
+    /// before they are written; `fail` makes the transaction fail after the writes (nothing
+    /// commits).
     fn write_staged(
         store: &Store,
         following: &Following<'_>,
@@ -233,20 +240,18 @@ mod tests {
         fail: bool,
     ) -> Result<(), StoreError> {
         let written = store.update_works(|tx| {
+            following.stage(works.to_vec(), tx.feed_sequence_before());
             for work in works {
                 let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
                 crate::works::write_work(tx, work, was, None)?;
             }
-            if let Some(span) = tx.feed_span() {
-                following.stage(works.to_vec(), span);
-            }
             if fail {
                 return Err(StoreError::corrupt("works", "the test's failure"));
             }
-            Ok(())
+            Ok(tx.feed_span())
         });
-        following.committed(written.is_ok());
-        written
+        following.committed(written.as_ref().ok().copied().flatten());
+        written.map(drop)
     }
 
     /// Issue 17: the index takes each batch's works before the store commits them, and ends as

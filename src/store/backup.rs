@@ -181,6 +181,7 @@ fn copy_all(snapshot: &ReadTransaction, target: &Database) -> Result<(usize, u64
     copier.table(tables::FEED_STALE)?;
     copier.table(tables::FEED_RECORDS)?;
     copier.table(tables::FEED_BLOCKS)?;
+    copier.table(tables::FEED_DEAD)?;
     copier.table(tables::BAROMETER_EDITIONS)?;
     let mut last = target.begin_write()?;
     last.set_durability(Durability::Immediate)?;

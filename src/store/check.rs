@@ -15,10 +15,11 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 
 use super::encode::{RejectHeader, decode_features, decode_work, decompress, from_json};
 use super::feed::filed_under;
+use super::packed::{self, RowKey};
 use super::tables::{
-    BAROMETER_EDITIONS, BLOCK_MEMBERS, CHANGES, CHECKPOINTS, COUNTS, FEED, FEED_ENTRIES, FEED_SETS,
-    FEED_STALE, META, ORIGINS, RECORD_FEATURES, RECORD_WORK, RECORDS, REGISTRATIONS, REJECTS, RUNS,
-    WORK_COUNTS, WORKS, meta_key,
+    BAROMETER_EDITIONS, BLOCK_MEMBERS, CHANGES, CHECKPOINTS, COUNTS, FEED, FEED_BLOCKS, FEED_DEAD,
+    FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, META, ORIGINS, RECORD_FEATURES, RECORD_WORK,
+    RECORDS, REGISTRATIONS, REJECTS, RUNS, WORK_COUNTS, WORKS, meta_key,
 };
 use super::{Checkpoint, RunRecord, Store, StoreError};
 
@@ -162,7 +163,8 @@ impl Store {
         let live = check_works::<W>(&tx, &mut report)?;
         check_record_work(&tx, &live, &mut report)?;
         check_features::<F>(&tx, &mut report)?;
-        check_feed(&tx, &live, &mut report)?;
+        let current = check_feed(&tx, &live, &mut report)?;
+        check_feed_rows(&tx, &current, &mut report)?;
         report.sizes = table_sizes(&tx)?;
         Ok(report)
     }
@@ -458,20 +460,29 @@ fn check_features<F: DeserializeOwned>(
 
 /// The feed index: one current entry per work, flagged deleted when the work is not live,
 /// filed in the list of every work and in each of its sets; every other `feed` row waiting in
-/// `feed_stale` to be pruned; each set's size its number of current entries.
+/// `feed_stale` to be pruned; each set's size its number of current entries. Gives each
+/// current entry's key: the work's id and whether it is live.
 fn check_feed(
     tx: &redb::ReadTransaction,
     live: &HashMap<String, bool>,
     report: &mut CheckReport,
-) -> Result<(), StoreError> {
+) -> Result<HashMap<RowKey, (String, bool)>, StoreError> {
     let feed = tx.open_table(FEED)?;
     let entries = tx.open_table(FEED_ENTRIES)?;
     let mut filed: HashMap<String, u64> = HashMap::new();
+    let mut current: HashMap<RowKey, (String, bool)> = HashMap::new();
     for entry in entries.iter()? {
         let (id, value) = entry?;
         report.read("feed_entries");
         let id = id.value();
         let (stamp, sequence, deleted, sets) = value.value();
+        if let Some((other, _)) = current.insert((stamp, sequence), (id.to_owned(), !deleted)) {
+            report.problem(
+                "feed_entries",
+                id,
+                format!("has the feed key ({stamp}, {sequence}) of {other} too"),
+            );
+        }
         match live.get(id) {
             None => report.problem("feed_entries", id, "no such work".to_owned()),
             Some(live) if *live == deleted => report.problem(
@@ -552,6 +563,69 @@ fn check_feed(
             format!("{set:?}"),
             format!("missing, {found} works are filed there"),
         );
+    }
+    Ok(current)
+}
+
+/// The feed's stored records (`feed_rendered` and its packed blocks): every row, under every
+/// prefix, is at the current feed key of a live work, or at a key listed dead in `feed_dead`
+/// (left by a work that moved, until compacted); no dead key is a current one (compacting it
+/// would remove a live work's rows); every block reads back.
+fn check_feed_rows(
+    tx: &redb::ReadTransaction,
+    current: &HashMap<RowKey, (String, bool)>,
+    report: &mut CheckReport,
+) -> Result<(), StoreError> {
+    let mut dead: HashSet<RowKey> = HashSet::new();
+    for row in tx.open_table(FEED_DEAD)?.iter()? {
+        let (moved, key) = row?;
+        report.read("feed_dead");
+        let key = key.value();
+        if let Some((id, _)) = current.get(&key) {
+            report.problem(
+                "feed_dead",
+                moved.value(),
+                format!("lists ({}, {}) dead, {id}'s current feed key", key.0, key.1),
+            );
+        }
+        dead.insert(key);
+    }
+    let judge = |table: &'static str, prefix: &str, key: RowKey, report: &mut CheckReport| {
+        report.read(table);
+        let live = current.get(&key).is_some_and(|(_, live)| *live);
+        if !live && !dead.contains(&key) {
+            report.problem(
+                table,
+                format!("({prefix:?}, {}, {})", key.0, key.1),
+                "a stored record at no live work's current feed key, not listed dead".to_owned(),
+            );
+        }
+    };
+    for row in tx.open_table(FEED_RECORDS)?.iter()? {
+        let (key, _) = row?;
+        let (prefix, stamp, sequence) = key.value();
+        judge("feed_rendered", prefix, (stamp, sequence), report);
+    }
+    for block in tx.open_table(FEED_BLOCKS)?.iter()? {
+        let (key, value) = block?;
+        let (prefix, stamp, sequence) = key.value();
+        for (place, row) in packed::Rows(value.value()).enumerate() {
+            match row {
+                Ok((row_key, _)) if place > 0 || row_key == (stamp, sequence) => {
+                    judge("feed_rendered_blocks", prefix, row_key, report);
+                }
+                Ok(_) => report.problem(
+                    "feed_rendered_blocks",
+                    format!("({prefix:?}, {stamp}, {sequence})"),
+                    "a block not keyed by its first row".to_owned(),
+                ),
+                Err(error) => report.problem(
+                    "feed_rendered_blocks",
+                    format!("({prefix:?}, {stamp}, {sequence})"),
+                    error.to_string(),
+                ),
+            }
+        }
     }
     Ok(())
 }

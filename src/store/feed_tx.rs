@@ -8,8 +8,8 @@ use super::StoreError;
 use super::feed::{filed_under, parse_stamp, split_sets};
 use super::packed;
 use super::tables::{
-    FEED, FEED_BLOCKS, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, ORIGINS, meta_key,
-    read_by_id,
+    FEED, FEED_BLOCKS, FEED_DEAD, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, ORIGINS,
+    meta_key, read_by_id,
 };
 
 /// Stale entries are pruned once there are this many, and as many as current ones: pruning
@@ -34,6 +34,11 @@ pub struct FeedTx<'t> {
     pub(super) entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
     sets: redb::Table<'t, &'static str, u64>,
     stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
+    /// Feed keys whose stored rows moved works left behind ([`FEED_DEAD`]).
+    dead: redb::Table<'t, u64, (u64, u64)>,
+    /// Whether a moved work's committed stored rows are left where they are, their key listed
+    /// in `dead` ([`FeedTx::leave_moved_rows`]), instead of removed at [`FeedTx::close`].
+    leave_moved_rows: bool,
     /// Each work's rows read by id (`feed_records.rs`, [`read_by_id`]).
     pub(super) rendered: redb::Table<'t, (&'static str, u64, u64), &'static [u8]>,
     /// Each work's records as the feed serves them, packed (`packed.rs`).
@@ -67,7 +72,7 @@ pub struct FeedTx<'t> {
     first_sequence: u64,
     /// Committed rows a moved work leaves behind, removed in key order at [`FeedTx::close`]:
     /// its entry in the list of all works (`""`, datestamp, sequence) and its stored records
-    /// (prefix, datestamp, sequence). Removed as each work moved, they fell at random places
+    /// (prefix, datestamp, sequence), unless those are left dead ([`FeedTx::leave_moved_rows`]). Removed as each work moved, they fell at random places
     /// of four large tables, and the branch pages above them, touched again and again between
     /// evictions from redb's small write buffer, were written many times over (a 1,000-change
     /// batch at 1 M records: see BENCHMARKS.md, issue 17).
@@ -101,6 +106,8 @@ impl<'t> FeedTx<'t> {
             entries: tx.open_table(FEED_ENTRIES)?,
             sets: tx.open_table(FEED_SETS)?,
             stale: tx.open_table(FEED_STALE)?,
+            dead: tx.open_table(FEED_DEAD)?,
+            leave_moved_rows: false,
             rendered_prefixes,
             rendered,
             blocks,
@@ -117,6 +124,21 @@ impl<'t> FeedTx<'t> {
             sequence,
             last_stamp: number(meta_key::FEED_LAST_STAMP)?,
         })
+    }
+
+    /// From now on, a work this transaction moves leaves its committed stored rows where they
+    /// are, dead: its old key is listed in [`FEED_DEAD`] (one appended row) and the rows are
+    /// removed in bulk later (`Store::compact_feed_rows`). For the incremental update: a work
+    /// moved from a random place of the feed rewrote ~4 random 16 KiB blocks (each format,
+    /// plain and precompressed), half the pages a batch of 1,000 records changed at random
+    /// wrote (BENCHMARKS.md, issue 17).
+    pub(super) fn leave_moved_rows(&mut self) {
+        self.leave_moved_rows = true;
+    }
+
+    /// The last sequence given out before this transaction.
+    pub(super) fn first_sequence(&self) -> u64 {
+        self.first_sequence
     }
 
     /// The entries this transaction has added so far; `None` while it has moved no work.
@@ -208,15 +230,21 @@ impl<'t> FeedTx<'t> {
             .unwrap_or_default();
         self.sequence += 1;
         if let Some((stamp, sequence, _)) = &previous {
-            for prefix in &self.rendered_prefixes {
-                let key = (prefix.clone(), *stamp, *sequence);
-                // A packed row this transaction appended is simply not written.
-                if read_by_id(prefix) || self.appended.remove(&key).is_none() {
-                    self.left.insert(key);
-                }
-            }
             // An entry added by this transaction is simply not written.
             let added_here = *sequence > self.first_sequence;
+            if self.leave_moved_rows && !added_here {
+                if !self.rendered_prefixes.is_empty() {
+                    self.dead.insert(self.sequence, (*stamp, *sequence))?;
+                }
+            } else {
+                for prefix in &self.rendered_prefixes {
+                    let key = (prefix.clone(), *stamp, *sequence);
+                    // A packed row this transaction appended is simply not written.
+                    if read_by_id(prefix) || self.appended.remove(&key).is_none() {
+                        self.left.insert(key);
+                    }
+                }
+            }
             if added_here {
                 self.moved.insert(*sequence);
             }

@@ -16,6 +16,7 @@
 //! index, written with every work); `feed_records.rs` (each work's records as the feed serves
 //! them, written with it, the feed's formats packed several to a value by `packed.rs`);
 //! `feed_derived.rs` (rows made later from those: the gzip pages' precompressed records);
+//! `feed_dead.rs` (the rows moved works left behind at their old keys, removed in bulk);
 //! `records.rs` (the harvest's writes, the change log, record
 //! listings); `scan.rs` (every work decoded on all cores, in id order); `barometer.rs` (the
 //! barometer's frozen editions); `check.rs` (`essor check`: every row decoded, the
@@ -30,6 +31,7 @@ mod dedup;
 mod encode;
 mod error;
 mod feed;
+mod feed_dead;
 mod feed_derived;
 mod feed_records;
 mod feed_tx;

@@ -229,6 +229,58 @@ pub(super) fn remove(table: &mut Blocks<'_>, prefix: &str, key: RowKey) -> Resul
     Ok(())
 }
 
+/// Removes the rows under `keys` (in increasing order; absent ones are skipped), each block
+/// that holds some of them rewritten once: the bulk compaction of rows left dead
+/// (`feed_dead.rs`), where [`remove`] would rewrite a block once per row. Returns how many
+/// rows were removed.
+pub(super) fn remove_many(
+    table: &mut Blocks<'_>,
+    prefix: &str,
+    keys: &[RowKey],
+) -> Result<u64, StoreError> {
+    let mut removed = 0;
+    let mut next = 0;
+    while let Some(&key) = keys.get(next) {
+        let Some(at) = block_at(table, prefix, key)? else {
+            next += 1; // before the prefix's first block: not stored
+            continue;
+        };
+        let rows = read_block(table, prefix, at)?;
+        // The keys this block may hold: up to its last row (the next block starts after it).
+        let last = rows.last().map_or(at, |(row_key, _)| *row_key);
+        let mut doomed = Vec::new();
+        while let Some(&key) = keys.get(next).filter(|key| **key <= last) {
+            doomed.push(key);
+            next += 1;
+        }
+        if doomed.is_empty() {
+            next += 1; // past the block's last row, before the next block: not stored
+            continue;
+        }
+        let kept: Vec<&(RowKey, Vec<u8>)> = rows
+            .iter()
+            .filter(|(row_key, _)| doomed.binary_search(row_key).is_err())
+            .collect();
+        if kept.len() == rows.len() {
+            continue;
+        }
+        removed += (rows.len() - kept.len()) as u64;
+        if kept.first().is_none_or(|(first, _)| *first != at) {
+            // The block's first row went: it moves to the next kept row's key, if any.
+            table.remove((prefix, at.0, at.1))?;
+        }
+        let Some(((first_stamp, first_sequence), _)) = kept.first() else {
+            continue;
+        };
+        let mut block = Vec::with_capacity(kept.iter().map(|(_, r)| ROW_HEADER + r.len()).sum());
+        for (key, row) in &kept {
+            push_row(&mut block, *key, row);
+        }
+        table.insert((prefix, *first_stamp, *first_sequence), block.as_slice())?;
+    }
+    Ok(removed)
+}
+
 /// The row under `key`, if any.
 pub(super) fn get(
     table: &impl ReadableTable<(&'static str, u64, u64), &'static [u8]>,
@@ -411,5 +463,47 @@ mod tests {
         assert_eq!(get(&table, "p", (1, 3)).unwrap(), None);
         assert_eq!(get(&table, "p", (0, 9)).unwrap(), None);
         assert_eq!(get(&table, "q", (1, 1)).unwrap(), None);
+    }
+
+    /// Issue 17: rows left dead by moved works are removed in bulk, each block rewritten once,
+    /// leaving the same rows as removing them one by one.
+    #[test]
+    fn removing_many_rows_at_once_leaves_what_removing_them_one_by_one_leaves() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bulk, single) = (
+            Database::create(dir.path().join("bulk")).unwrap(),
+            Database::create(dir.path().join("single")).unwrap(),
+        );
+        for db in [&bulk, &single] {
+            write(db, |table| {
+                let rows: Vec<(RowKey, Vec<u8>)> = (0..400)
+                    .map(|n| ((n / 10, n), row(n, 300 + (n as usize % 7) * 200)))
+                    .collect();
+                append(table, "p", rows).unwrap();
+                append(table, "q", vec![((0, 0), row(0, 10))]).unwrap();
+            });
+        }
+        // Firsts and lasts of blocks, whole blocks, runs, absent keys between and after rows.
+        let mut doomed: Vec<RowKey> = (0..400)
+            .filter(|n| n % 3 == 0 || (100..140).contains(n))
+            .map(|n| (n / 10, n))
+            .collect();
+        doomed.extend([(0, 1_000), (99, 5), (1_000, 0)]);
+        doomed.sort_unstable();
+        write(&bulk, |table| {
+            let removed = remove_many(table, "p", &doomed).unwrap();
+            assert_eq!(removed, doomed.len() as u64 - 3);
+            assert_eq!(remove_many(table, "r", &doomed).unwrap(), 0);
+        });
+        write(&single, |table| {
+            for key in &doomed {
+                remove(table, "p", *key).unwrap();
+            }
+        });
+        let (rows, blocks) = all(&bulk, "p");
+        assert_eq!(rows, all(&single, "p").0);
+        assert_eq!(rows.len(), 400 - (doomed.len() - 3));
+        assert!(blocks > 1);
+        assert_eq!(all(&bulk, "q").0, vec![((0, 0), row(0, 10))]);
     }
 }

@@ -112,7 +112,7 @@ pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
 /// of the list of all works is two range reads side by side; under `export:csv`, the work's CSV
 /// row as exports write it (`export::work_csv_row`), read by id. Written with the work by
 /// `WorksTx::put_feed_records`; removed when the work moves (`FeedTx::index`, in key order when the
-/// transaction closes). A work with no row
+/// transaction closes), or left dead there by an incremental update ([`FEED_DEAD`]). A work with no row
 /// at its current entry's key is rendered by the page itself.
 pub(super) const FEED_RECORDS: TableDefinition<(&str, u64, u64), &[u8]> =
     TableDefinition::new("feed_rendered");
@@ -122,6 +122,15 @@ pub(super) const FEED_RECORDS: TableDefinition<(&str, u64, u64), &[u8]> =
 /// sequence) of a block's first row → its rows.
 pub(super) const FEED_BLOCKS: TableDefinition<(&str, u64, u64), &[u8]> =
     TableDefinition::new("feed_rendered_blocks");
+
+/// sequence of the move → (datestamp, sequence) of a feed key whose stored rows (under every
+/// prefix of [`FEED_RECORDS`] and [`FEED_BLOCKS`]) are dead: the key a work's entry had before a
+/// works update moved it. Its rows are left where they are (removing them rewrote ~4 random
+/// 16 KiB blocks per moved work, half of what a batch of records changed at random wrote) and
+/// removed in bulk later, each block rewritten once (`feed_dead.rs`). Readers never meet them:
+/// they read rows at a work's current key only. A dead key is never a current one (feed keys
+/// are not given out twice). Appended in move order, so cheap to write.
+pub(super) const FEED_DEAD: TableDefinition<u64, (u64, u64)> = TableDefinition::new("feed_dead");
 
 /// Whether rows under `prefix` are read one by one by work (`export:` rows: exports read the
 /// rows of search results, in any order), kept one to a value in [`FEED_RECORDS`]; the feed's
@@ -157,6 +166,7 @@ pub(super) fn create_all(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEED_STALE)?;
     tx.open_table(FEED_RECORDS)?;
     tx.open_table(FEED_BLOCKS)?;
+    tx.open_table(FEED_DEAD)?;
     // Stored records keyed by work id, from a development version of `FEED_RECORDS`: rendered
     // again under the feed keys (their renderer version differs), so only removed.
     tx.delete_table(TableDefinition::<(&str, &str), (u64, &[u8])>::new(

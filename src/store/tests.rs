@@ -753,7 +753,7 @@ fn derived_or_plain(store: &Store) -> Vec<String> {
 }
 
 /// Derives the `oai_dc:gzip` rows as the `oai_dc` ones in upper case; gives how many.
-fn derive_upper(store: &Store) -> u64 {
+pub(super) fn derive_upper(store: &Store) -> u64 {
     store
         .derive_feed_rows(
             "oai_dc",

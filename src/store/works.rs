@@ -334,6 +334,18 @@ impl<'t> WorksTx<'t> {
         Ok(())
     }
 
+    /// Leaves the stored feed rows of the works this transaction moves where they are, dead,
+    /// to be removed in bulk later ([`Store::compact_feed_rows`]); see `FeedTx::leave_moved_rows`.
+    pub fn leave_moved_feed_rows(&mut self) {
+        self.feed.leave_moved_rows();
+    }
+
+    /// The last feed sequence given out before this transaction: its entries come after it
+    /// ([`super::FeedSpan::after_sequence`] once it has moved a work).
+    pub fn feed_sequence_before(&self) -> u64 {
+        self.feed.first_sequence()
+    }
+
     /// The entries of the list of all works this transaction has added so far (`None`: it has
     /// moved no work).
     pub fn feed_span(&self) -> Option<super::FeedSpan> {

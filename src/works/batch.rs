@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use super::analyse::Analysed;
 use super::prefetch::{Prefetched, Row};
 use super::{
-    CACHE_RECORDS, FeatureCache, RecordRenderer, SourceInfos, StoredFeatures, UpdateReport, Work,
-    write_work,
+    CACHE_RECORDS, FeatureCache, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures,
+    UpdateReport, Work, write_work,
 };
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -57,10 +57,6 @@ pub(super) struct Batch<'b, 't> {
     /// Rows of the blocking index and works written (the debug log shows them).
     pub block_writes: usize,
     pub works_written: usize,
-    /// Whether [`Batch::flush`] keeps the works it writes in [`Batch::written`], for the search
-    /// index to take before the commit (`StagedWorks`).
-    pub keep_written: bool,
-    pub written: Vec<Work>,
     pub prefetched: Prefetched,
     /// Where the batch's time went (the debug log shows it).
     pub timings: Timings,
@@ -124,8 +120,6 @@ impl<'b, 't> Batch<'b, 't> {
             blocks_written: BTreeMap::new(),
             block_writes: 0,
             works_written: 0,
-            keep_written: false,
-            written: Vec::new(),
             prefetched: Prefetched::default(),
             timings: Timings::default(),
         }
@@ -345,13 +339,26 @@ impl Batch<'_, '_> {
         Ok(())
     }
 
-    /// Regroups the works the batch touched, rebuilds their fields and writes them.
-    pub fn settle(&mut self, dirty: BTreeSet<String>) -> Result<(), StoreError> {
+    /// Regroups the works the batch touched, rebuilds their fields and writes them; `staged`
+    /// takes them once made, before they are written: the search index makes their documents
+    /// and prepares its commit while they are written and committed (it waited for them after
+    /// the writes, ~0.1 s of a 1,000-change batch at 1 M works: BENCHMARKS.md, issue 17).
+    pub fn settle(
+        &mut self,
+        dirty: BTreeSet<String>,
+        staged: Option<&dyn StagedWorks>,
+    ) -> Result<(), StoreError> {
         let started = Instant::now();
         for id in dirty {
             self.refresh(&id)?;
         }
         self.timings.regrouped += started.elapsed();
+        if let Some(staged) = staged
+            && !self.pending.is_empty()
+        {
+            let works = self.pending.values().cloned().collect();
+            staged.stage(works, self.tx.feed_sequence_before());
+        }
         let started = Instant::now();
         let flushed = self.flush();
         self.timings.written += started.elapsed();
@@ -414,9 +421,6 @@ impl Batch<'_, '_> {
                 self.liveness.get(&id).copied(),
                 timed.as_ref().map(|t| t as &dyn RecordRenderer),
             )?;
-            if self.keep_written {
-                self.written.push(work);
-            }
         }
         if let Some(timed) = timed {
             self.timings.rendered += *timed.spent.lock().unwrap_or_else(|e| e.into_inner());
@@ -484,7 +488,7 @@ mod tests {
                 let read = batch.block(key)?.expect("under its limit again");
                 let read: Vec<RecordKey> = read.into_iter().map(|m| m.record).collect();
                 assert_eq!(read, expected);
-                batch.settle(BTreeSet::new())
+                batch.settle(BTreeSet::new(), None)
             })
             .unwrap();
         let stored = store.dedup_view().unwrap().block(block.id(), block.limit());

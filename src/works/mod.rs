@@ -122,17 +122,19 @@ pub trait BuiltWorks: Sync {
     fn stored(&self, feed_key: (u64, u64));
 }
 
-/// Takes the works each batch of an incremental update writes before the batch commits, and
-/// hears whether it did: the search index makes their documents and prepares its commit while
-/// the store commits, and commits only once the store has (`index::Following`; the works stage
-/// sits below the index and does not know it).
+/// Takes the works each batch of an incremental update writes as soon as they are made, before
+/// the batch writes them, and hears whether its transaction committed: the search index makes
+/// their documents and prepares its commit while the store writes and commits them, and
+/// commits only once the store has (`index::Following`; the works stage sits below the index
+/// and does not know it).
 pub trait StagedWorks: Sync {
-    /// The works a batch wrote, in the order written, and the feed entries its transaction
-    /// adds; called inside that transaction, before its commit.
-    fn stage(&self, works: Vec<Work>, span: FeedSpan);
-    /// Whether the batch's transaction committed (durably); called after every batch, staged
-    /// or not.
-    fn committed(&self, committed: bool);
+    /// The works a batch is about to write, in the order it writes them; `after_sequence` is
+    /// the last feed sequence given out before the batch's transaction
+    /// ([`FeedSpan::after_sequence`]). Called inside that transaction, before its writes.
+    fn stage(&self, works: Vec<Work>, after_sequence: u64);
+    /// How the batch's transaction ended, after every batch, staged or not: the entries it
+    /// added to the list of all works if it committed (durably) and moved a work, else `None`.
+    fn committed(&self, span: Option<FeedSpan>);
 }
 
 /// Writes a work (with its feed entry, under the sets it belongs to, and the feed's records of

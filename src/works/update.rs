@@ -157,6 +157,8 @@ pub(super) fn update_in_slices(
                 }
             });
             let batch_result = store.update_works(|tx| {
+                // The rows of the works it moves are compacted later, in bulk.
+                tx.leave_moved_feed_rows();
                 let mut batch = Batch::new(
                     tx,
                     sources,
@@ -166,7 +168,6 @@ pub(super) fn update_in_slices(
                     &mut report,
                     &mut cache,
                 );
-                batch.keep_written = staged.is_some();
                 let mut dirty = BTreeSet::new();
                 let mut records = analysed.into_iter();
                 loop {
@@ -183,7 +184,7 @@ pub(super) fn update_in_slices(
                     batch.apply(part, &mut dirty)?;
                 }
                 let attached_in = started.elapsed() - analysed_in;
-                batch.settle(dirty)?;
+                batch.settle(dirty, staged)?;
                 tracing::debug!(
                     records = changes.records.len(),
                     analysed_ms = analysed_in.as_millis() as u64,
@@ -200,18 +201,13 @@ pub(super) fn update_in_slices(
                     "works batch applied, committing"
                 );
                 batch.tx.set_cursor(changes.next)?;
-                if let Some(staged) = staged
-                    && let Some(span) = batch.tx.feed_span()
-                {
-                    staged.stage(std::mem::take(&mut batch.written), span);
-                }
                 applied = started.elapsed();
-                Ok(())
+                Ok(batch.tx.feed_span())
             });
             if let Some(staged) = staged {
-                staged.committed(batch_result.is_ok());
+                staged.committed(batch_result.as_ref().ok().copied().flatten());
             }
-            batch_result
+            batch_result.map(drop)
         })?;
         tracing::debug!(
             total_ms = started.elapsed().as_millis() as u64,
