@@ -15,7 +15,7 @@
 //! attached to the work(s) dedup finds it the same as (`attach.rs`, merging the works it
 //! bridges), then the works it touched are regrouped and their fields rebuilt (`regroup.rs`,
 //! `fields.rs`). The first update of a store takes `rebuild.rs` instead; `essor works rebuild`
-//! takes `rederive.rs` (every work derived again, ids kept).
+//! takes `rederive.rs` (every work derived again, ids kept; written by `rewrite.rs`).
 
 mod analyse;
 mod attach;
@@ -27,6 +27,7 @@ mod prepared;
 mod rebuild;
 mod rederive;
 mod regroup;
+mod rewrite;
 pub mod sets;
 #[cfg(test)]
 mod tests;
@@ -39,7 +40,7 @@ use serde::{Deserialize, Serialize};
 pub use fields::MemberData;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
 pub use rebuild::builds_from_scratch;
-pub use rederive::rederive;
+pub use rederive::{Rederivation, rederive};
 pub use update::{UpdateReport, build_from_scratch, update};
 
 use crate::dedup::Features;

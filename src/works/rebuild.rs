@@ -17,14 +17,6 @@ use crate::store::{RecordKey, Store, StoreError, WorksTx, now_rfc3339};
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
 const ANALYSE_SLICE: usize = 20_000;
-/// Records whose works are written per transaction by `essor works rebuild` (all but the last
-/// one not made durable: the cursor moves, durably, with the last). A slice's works, full
-/// analyses and feed records are held until its transaction ends: at 10,000 a fresh build of
-/// 100,000 records peaked at 305–319 MiB, against 433–441 at 20,000 before the works were
-/// rendered on all cores (488 after). A build from scratch holds two slices, of
-/// [`prepared::SLICE`].
-const WRITE_SLICE: usize = 10_000;
-
 /// Whether the store has no works yet, so that [`rebuild`] may build them all at once.
 pub(super) fn is_fresh(store: &Store) -> Result<bool, StoreError> {
     Ok(store.works_cursor()? == 0 && store.work_counts()? == (0, 0))
@@ -105,11 +97,6 @@ pub(super) fn rebuild(
         "works built from scratch"
     );
     Ok(report)
-}
-
-/// Groups cut into slices of about [`WRITE_SLICE`] records, one transaction each.
-pub(super) fn write_slices(groups: &[Vec<usize>]) -> Vec<std::ops::Range<usize>> {
-    slices_of(groups, WRITE_SLICE)
 }
 
 /// Groups cut into slices of about `records` records.
@@ -201,73 +188,6 @@ fn block_entries<'m, 'f, R: ?Sized>(
         .keys
         .iter()
         .map(move |key| (BlockKey::of(key).id(), record, sketch))
-}
-
-/// A record's dedup features derived again by `essor works rebuild`, for [`replace_features`].
-pub(super) struct Rederived<'k> {
-    pub member: Member,
-    pub features: Features,
-    /// Its blocking keys as the clustering hashed them (the blocking index's block ids).
-    pub block_keys: &'k [BlockKey],
-    /// Its blocking keys as strings are made from it only when its row is written.
-    pub normalized: Normalized,
-}
-
-/// The features of records and their block entries written over a store that has them already
-/// (`essor works rebuild`): only the records whose features or blocking keys changed are
-/// written, their old block entries removed first. After a thesaurus change nothing dedup
-/// compares changes, and rewriting a million features rows and eleven million block entries
-/// was most of a rebuild's writes. The stored keys are compared by their hashes, the block ids:
-/// making the strings of every record's keys again was 11% of a rebuild's CPU at 100,000
-/// records when none changed. (Two strings of one hash make the same block entries; only the
-/// features row would keep the older string.) Gives the numbers of rows written.
-pub(super) fn replace_features(
-    tx: &mut WorksTx<'_>,
-    mut rederived: Vec<Rederived<'_>>,
-) -> Result<(u64, u64), StoreError> {
-    rederived.sort_unstable_by(|a, b| a.member.cmp(&b.member));
-    let mut changed: Vec<(Member, Option<StoredFeatures>, StoredFeatures)> = Vec::new();
-    for one in rederived {
-        let old: Option<StoredFeatures> = tx.features(one.member.key())?;
-        if let Some(old) = &old
-            && old.features == one.features
-            && old.keys.len() == one.block_keys.len()
-            && old
-                .keys
-                .iter()
-                .zip(one.block_keys)
-                .all(|(key, block)| BlockKey::of(key) == *block)
-        {
-            continue;
-        }
-        let new = StoredFeatures {
-            features: one.features,
-            keys: dedup::blocking_keys(&one.normalized),
-        };
-        if old.as_ref() != Some(&new) {
-            changed.push((one.member, old, new));
-        }
-    }
-    let mut removed: Vec<(u64, &Member, u64)> = Vec::new();
-    let mut added: Vec<(u64, &Member, u64)> = Vec::new();
-    for (member, old, new) in &changed {
-        if let Some(old) = old {
-            removed.extend(block_entries(member, old));
-        }
-        tx.set_features(member.key(), new)?;
-        added.extend(block_entries(member, new));
-    }
-    for entries in [&mut removed, &mut added] {
-        entries.sort_unstable();
-        entries.dedup();
-    }
-    for (block, member, sketch) in &removed {
-        tx.remove_from_block(*block, member.key(), *sketch)?;
-    }
-    for (block, member, sketch) in &added {
-        tx.add_to_block(*block, member.key(), *sketch)?;
-    }
-    Ok((changed.len() as u64, (removed.len() + added.len()) as u64))
 }
 
 /// Removes a record's features and its block entries (it no longer makes a work).

@@ -8,31 +8,39 @@
 //! keeps it, ties to the older id); an old work whose records all went to works keeping other
 //! ids becomes an alias of the one that took most of them, and one whose records no longer make
 //! works a tombstone. A work is written (a new feed entry, a new datestamp) only when it differs
-//! from the stored one: an unchanged work keeps its entry. The feed records of the works it
-//! writes are left to the server (`defer_feed_records`), as a fresh build's are. Features and blocking index entries
-//! are written only for the records whose features changed (`rebuild::replace_features`). All
+//! from the stored one: an unchanged work keeps its entry. The works are derived again and
+//! written on two threads (`rewrite.rs`); the feed records of those written are left to the
+//! server (`defer_feed_records`), as a fresh build's are. Features and blocking index entries
+//! are written only for the records whose features changed (`rewrite::changed_features`). All
 //! transactions but the last are not durable: a crash before the last one leaves the works as
 //! they were.
 
 use std::collections::HashMap;
 
-use super::rebuild::{
-    Clustered, Rederived, cluster_all, describe_groups, merge_reasons, remove_features,
-    replace_features, take_fields, write_slices,
-};
-use super::{
-    Member, RecordRenderer, SourceInfos, UpdateReport, Work, defer_feed_records, write_work,
-};
+use super::rebuild::{Clustered, cluster_all, merge_reasons, remove_features, slices_of};
+use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, Work, write_work};
+use super::{prepared, rewrite};
 use crate::classify::Thesaurus;
-use crate::store::{RecordKey, Store, StoreError, StoredWork, now_rfc3339};
+use crate::store::{RecordKey, Store, StoreError, now_rfc3339, work_id};
 
-/// Derives every work again from the stored records (see the module's documentation).
+/// What a rebuild did.
+pub struct Rederivation {
+    pub report: UpdateReport,
+    /// Whether every work was handed to the `built` given (most of them changed): the index
+    /// built from them is the whole index, up to date with the feed's end
+    /// ([`BuiltWorks::stored`]).
+    pub indexed: bool,
+}
+
+/// Derives every work again from the stored records (see the module's documentation). When
+/// most works change, they go to `built` too, as they are made (`rewrite.rs`).
 pub fn rederive(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
-) -> Result<UpdateReport, StoreError> {
+    built: Option<&dyn BuiltWorks>,
+) -> Result<Rederivation, StoreError> {
     super::update::migrate_blocks_if_needed(store)?;
     let mut report = UpdateReport::default();
     let changes = store.changes_since(0, usize::MAX)?;
@@ -53,15 +61,14 @@ pub fn rederive(
         block_keys,
         ..
     } = cluster_all(store, all, sources, thesaurus, false)?;
-    // Each record's features, taken (once) when its work is written.
-    let mut features: Vec<Option<crate::dedup::Features>> =
-        features.into_iter().map(Some).collect();
+    // Each record's features, taken (once) when its work is derived.
+    let features: Vec<Option<crate::dedup::Features>> = features.into_iter().map(Some).collect();
     let old: Vec<Option<&str>> = records
         .iter()
         .map(|key| old_work_of.get(key).map(String::as_str))
         .collect();
     let kept = keep_ids(&clustering.groups, &old);
-    let mut merges = merge_reasons(&records, &clustering);
+    let merges = merge_reasons(&records, &clustering);
 
     // Old works no group keeps: an alias of the group that took most of their records.
     let mut taken: HashMap<&str, HashMap<usize, usize>> = HashMap::new();
@@ -91,120 +98,50 @@ pub fn rederive(
         }
     }
 
+    // Each group's id: the one it keeps, or a new one, numbered in group order as the
+    // transactions would give them out one by one.
+    let first = store.work_sequence()?;
+    let mut numbered = first;
+    let created: Vec<bool> = kept.iter().map(Option::is_none).collect();
+    let ids: Vec<String> = kept
+        .iter()
+        .map(|id| match id {
+            Some(id) => (*id).to_owned(),
+            None => {
+                numbered += 1;
+                work_id(numbered)
+            }
+        })
+        .collect();
     let now = now_rfc3339();
-    let mut ids: Vec<Option<String>> = kept.iter().map(|id| id.map(str::to_owned)).collect();
-    // Rows rewritten (features, block entries removed or added): the info line tells them.
-    let (mut features_written, mut block_entries_written) = (0, 0);
-    for range in write_slices(&clustering.groups) {
-        let groups = &clustering.groups[range.clone()];
-        let mut described =
-            describe_groups(store, groups, &records, sources, thesaurus, &mut report)?;
-        let stored_works: Vec<Option<StoredWork>> = store.stored_works(
-            ids[range.clone()]
-                .iter()
-                .map(|id| id.as_deref().unwrap_or("")),
-        )?;
-        store.update_works_bulk(false, |tx| {
-            let mut record_work: Vec<(Member, String)> = Vec::new();
-            let mut rederived: Vec<Rederived<'_>> = Vec::new();
-            let mut deferred = false;
-            for ((offset, members), before) in groups.iter().enumerate().zip(stored_works) {
-                let group = range.start + offset;
-                let id = match &ids[group] {
-                    Some(id) => id.clone(),
-                    None => {
-                        let id = tx.new_work_id()?;
-                        ids[group] = Some(id.clone());
-                        id
-                    }
-                };
-                let mut members: Vec<Member> = members
-                    .iter()
-                    .map(|&index| Member::from(&records[index]))
-                    .collect();
-                members.sort();
-                // What the new work takes of the stored one; the rest is compared undecoded.
-                let mut head: Option<WorkHead> =
-                    before.as_ref().map(StoredWork::decode).transpose()?;
-                let mut aliases = head
-                    .as_mut()
-                    .map(|head| std::mem::take(&mut head.aliases))
-                    .unwrap_or_default();
-                for gone in absorbed.remove(&group).unwrap_or_default() {
-                    let gone_work: Option<Work> = tx.work(&gone)?;
-                    aliases.push(gone.clone());
-                    aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
-                }
-                let mut work = Work {
-                    id: id.clone(),
-                    datestamp: head
-                        .as_ref()
-                        .map_or_else(|| now.clone(), |head| head.datestamp.clone()),
-                    deleted: false,
-                    merged_into: None,
-                    aliases,
-                    members,
-                    merges: merges.remove(&group).unwrap_or_default(),
-                    fields: None,
-                };
-                for (member, normalized) in take_fields(&mut work, &mut described, sources) {
-                    let key = RecordKey::from(member.key());
-                    if old_work_of.get(&key) != Some(&id) {
-                        record_work.push((member.clone(), id.clone()));
-                    }
-                    // `records` is in key order; each record is in one group, so taken once.
-                    let Ok(index) = records.binary_search(&key) else {
-                        continue;
-                    };
-                    if let Some(features) = features[index].take() {
-                        rederived.push(Rederived {
-                            member,
-                            features,
-                            block_keys: &block_keys[index],
-                            normalized,
-                        });
-                    }
-                }
-                let unchanged = match &before {
-                    Some(before) => before.is(&work) || before.decode::<Work>()? == work,
-                    None => false,
-                };
-                if !unchanged {
-                    work.datestamp = now.clone();
-                    match &head {
-                        Some(_) => report.works_changed += 1,
-                        None => report.works_created += 1,
-                    }
-                    write_work(tx, &work, head.as_ref().map(WorkHead::is_live), None)?;
-                    if !deferred && work.is_live() {
-                        // The first live work this transaction moves has the smallest feed key
-                        // of those left without records.
-                        defer_feed_records(tx, Some(&work.id), renderer)?;
-                        deferred = true;
-                    }
-                }
-            }
-            record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (member, id) in &record_work {
-                tx.set_record_work(member.key(), id)?;
-            }
-            let (features, entries) = replace_features(tx, rederived)?;
-            features_written += features;
-            block_entries_written += entries;
-            Ok(())
-        })?;
-    }
+    let plan = rewrite::Plan {
+        records: &records,
+        groups: &clustering.groups,
+        slices: slices_of(&clustering.groups, prepared::SLICE),
+        ids: &ids,
+        created: &created,
+        first,
+        old_work_of: &old_work_of,
+        absorbed,
+        merges,
+        features,
+        block_keys: &block_keys,
+        sources,
+        thesaurus,
+        now: now.clone(),
+    };
+    let written = rewrite::write_all(store, plan, renderer, built, &mut report)?;
 
     // The last, durable transaction: old works merged away or left without records, records
     // that no longer make works, and the cursor.
     let in_works: std::collections::HashSet<&RecordKey> = records.iter().collect();
-    store.update_works_bulk(true, |tx| {
+    let span = store.update_works_bulk(true, |tx| {
         for (id, group) in &lost {
             let Some(mut work) = tx.work::<Work>(id)? else {
                 continue;
             };
             let was = work.is_live();
-            work.merged_into = ids[*group].clone();
+            work.merged_into = Some(ids[*group].clone());
             work.members.clear();
             work.merges.clear();
             work.aliases.clear();
@@ -235,8 +172,14 @@ pub fn rederive(
                 remove_features(tx, key)?;
             }
         }
-        tx.set_cursor(next)
+        tx.set_cursor(next)?;
+        Ok(tx.feed_span())
     })?;
+    // The index built beside the writes is up to date with the feed's end.
+    let last_feed_key = span.map(|span| span.last).or(written.last_feed_key);
+    if let (true, Some(built), Some(key)) = (written.indexed, built, last_feed_key) {
+        built.stored(key);
+    }
     tracing::info!(
         records = report.records,
         features_ms = features_in.as_millis() as u64,
@@ -244,29 +187,15 @@ pub fn rederive(
         written_ms = (started.elapsed() - features_in - clustered_in).as_millis() as u64,
         works_created = report.works_created,
         works_changed = report.works_changed,
-        features_written,
-        block_entries_written,
+        features_written = written.features,
+        block_entries_written = written.block_entries,
+        indexed_beside = written.indexed,
         "works derived again"
     );
-    Ok(report)
-}
-
-/// What a rebuild reads of a stored work to derive it again (the rest of it is compared as
-/// stored, [`StoredWork::is`]): decoding every work whole was a sixth of a rebuild's CPU.
-#[derive(serde::Deserialize)]
-struct WorkHead {
-    datestamp: String,
-    deleted: bool,
-    #[serde(default)]
-    merged_into: Option<String>,
-    #[serde(default)]
-    aliases: Vec<String>,
-}
-
-impl WorkHead {
-    fn is_live(&self) -> bool {
-        !self.deleted && self.merged_into.is_none()
-    }
+    Ok(Rederivation {
+        report,
+        indexed: written.indexed,
+    })
 }
 
 /// The old id each group keeps, `None` for a new work. `old[record]` is the work a record was

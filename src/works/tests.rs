@@ -278,7 +278,9 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
     harvest(&rebuilt, &initial, "2026-01-01T00:00:00Z");
     update(&rebuilt, &sources, &thesaurus, None, None).unwrap();
     harvest(&rebuilt, &changes, "2026-02-01T00:00:00Z");
-    let report = rederive(&rebuilt, &sources, &thesaurus, None).unwrap();
+    let report = rederive(&rebuilt, &sources, &thesaurus, None, None)
+        .unwrap()
+        .report;
     assert!(
         report.works_deleted + report.works_merged > 10,
         "{report:?}"
@@ -351,8 +353,16 @@ fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
     let changed =
         Thesaurus::parse(&format!("{}{}", &text[..theme_start], &text[theme_end..])).unwrap();
     let calls = renderer.0.load(std::sync::atomic::Ordering::Relaxed);
-    let report = rederive(&store, &sources, &changed, Some(&renderer)).unwrap();
+    let made = MadeWorks::default();
+    let rederived = rederive(&store, &sources, &changed, Some(&renderer), Some(&made)).unwrap();
+    let report = rederived.report;
     assert!(report.works_changed > 10, "{report:?}");
+    // Works go to the index all or none; all when most of the first slice's changed.
+    let made_ids = made.ids.into_inner().unwrap();
+    assert_eq!(rederived.indexed, !made_ids.is_empty());
+    if rederived.indexed {
+        assert_every_live_work_was_made(&store, made_ids, *made.stored.lock().unwrap());
+    }
     assert_eq!(renderer.0.load(std::sync::atomic::Ordering::Relaxed), calls);
     assert!(store.feed_records_missing().unwrap().is_some());
     // The server renders exactly the works that changed, once.
@@ -367,4 +377,51 @@ fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
             .unwrap(),
         0
     );
+}
+
+/// The works made are the store's live works, and the feed key said stored is the feed's end.
+fn assert_every_live_work_was_made(
+    store: &Store,
+    mut made: Vec<String>,
+    stored: Option<(u64, u64)>,
+) {
+    let mut live: Vec<String> = Vec::new();
+    store
+        .for_each_work(|work: Work| {
+            if work.is_live() {
+                live.push(work.id);
+            }
+            Ok(())
+        })
+        .unwrap();
+    made.sort();
+    assert_eq!(made, live);
+    let all = crate::store::FeedRange {
+        set: "",
+        from: 0,
+        until: u64::MAX,
+        after: None,
+    };
+    let (page, _) = store
+        .feed_page::<serde::de::IgnoredAny>(all, 1_000_000, false, |_| Vec::new())
+        .unwrap();
+    assert_eq!(stored, page.last().map(|item| item.entry.key()));
+}
+
+/// The works a rebuild hands to the index, and the feed key it says they are stored up to.
+#[derive(Default)]
+struct MadeWorks {
+    ids: std::sync::Mutex<Vec<String>>,
+    stored: std::sync::Mutex<Option<(u64, u64)>>,
+}
+
+impl BuiltWorks for MadeWorks {
+    fn made(&self, works: Vec<Work>) {
+        let mut ids = self.ids.lock().unwrap();
+        ids.extend(works.into_iter().map(|work| work.id));
+    }
+
+    fn stored(&self, feed_key: (u64, u64)) {
+        *self.stored.lock().unwrap() = Some(feed_key);
+    }
 }

@@ -1,0 +1,440 @@
+//! The write phase of `essor works rebuild` (`rederive.rs`) on two threads, as a fresh build
+//! writes its works (`prepared.rs`): a preparing thread derives each slice of works again (its
+//! members described on all cores, the works' fields chosen, each compared with the stored one,
+//! the changed ones encoded with their sets, the features compared with the stored ones) while
+//! the store's single writer inserts the rows of the slice before. Why: after a thesaurus change
+//! that changes every work, the writer was the pace of the rebuild, and half of its time went to
+//! what reads no transaction (fields, decoding the stored work to compare, encoding the new one;
+//! BENCHMARKS.md, issue 17).
+//!
+//! When most works of the first slice change (a new theme), every slice's works also go to the
+//! search index as they are made ([`BuiltWorks::made`]): the index is built again beside the
+//! writes instead of reading every work back from the feed once all are written. Every live
+//! work after the rebuild is a work of a group (the others become aliases and tombstones), so
+//! the works made are the whole index.
+//!
+//! The slices' reads see the store as last committed, never a slice's own writes before they
+//! commit, and no slice reads what another writes: a slice reads the stored works it keeps the
+//! ids of, the features of its own records, and the works its groups absorb (written only by the
+//! rebuild's last transaction). New works are numbered ahead, in group order, and each
+//! transaction reserves its slice's numbers ([`WorksTx::reserve_work_ids`]): the same ids as
+//! when each transaction gave them out one by one.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::rebuild::{describe_groups, take_fields};
+use super::{BuiltWorks, Member, MergeReason, RecordRenderer, SourceInfos, StoredFeatures};
+use super::{UpdateReport, Work, defer_feed_records, sets};
+use crate::classify::Thesaurus;
+use crate::dedup::{self, BlockKey, Features};
+use crate::normalize::Normalized;
+use crate::store::{DedupView, EncodedWork, RecordKey, Store, StoreError, StoredWork, WorksTx};
+
+/// Slices of rows that may wait for the writer beyond the one it writes.
+const ROWS_WAITING: usize = 1;
+
+/// What the write phase of a rebuild reads: the clustered records, their groups and the ids the
+/// groups take, what each record was, and the settings the works' fields are built with.
+pub(super) struct Plan<'a> {
+    /// In key order; the groups' indices point into it.
+    pub records: &'a [RecordKey],
+    pub groups: &'a [Vec<usize>],
+    /// The groups of each transaction, in order.
+    pub slices: Vec<Range<usize>>,
+    /// Each group's work id, and whether it is a new one (numbered after the store's work
+    /// sequence, `first`, in group order).
+    pub ids: &'a [String],
+    pub created: &'a [bool],
+    pub first: u64,
+    /// Each record's work before the rebuild.
+    pub old_work_of: &'a HashMap<RecordKey, String>,
+    /// The old works each group absorbs (their ids become its aliases), by group.
+    pub absorbed: HashMap<usize, Vec<String>>,
+    /// The merge reasons of each group, taken as its work is made.
+    pub merges: HashMap<usize, Vec<MergeReason>>,
+    /// Each record's dedup features as the clustering mined them, taken as its work is made.
+    pub features: Vec<Option<Features>>,
+    /// Each record's blocking keys as the clustering hashed them (the blocking index's ids).
+    pub block_keys: &'a [Vec<BlockKey>],
+    pub sources: &'a SourceInfos,
+    pub thesaurus: &'a Thesaurus,
+    /// The datestamp of the works that change.
+    pub now: String,
+}
+
+/// What the write phase gave.
+#[derive(Default)]
+pub(super) struct Written {
+    /// Features rows and block entries written (those that changed).
+    pub features: u64,
+    pub block_entries: u64,
+    /// Whether every group's work was handed to the index ([`BuiltWorks::made`]).
+    pub indexed: bool,
+    /// The feed key of the last entry the slices added (`None`: they moved no work).
+    pub last_feed_key: Option<(u64, u64)>,
+}
+
+/// A slice of rows ready for the writer.
+struct Slice {
+    /// The last work number given out before this slice's new works, and their number.
+    after: u64,
+    created: u64,
+    /// The works that changed, in group order.
+    works: Vec<Row>,
+    /// Each record that changes work, with its work's id, in key order.
+    record_work: Vec<(Member, String)>,
+    features: FeatureRows,
+    /// The changed works' datestamp.
+    now: String,
+    /// What the slice adds to the report: problems, works created and changed.
+    report: UpdateReport,
+}
+
+/// What the writer inserts of a changed work.
+struct Row {
+    id: String,
+    was: Option<bool>,
+    encoded: EncodedWork,
+    sets: Option<Vec<String>>,
+}
+
+/// The features rows of a slice's records whose features or blocking keys changed, and the
+/// block entries to remove and to add (block id, a record as an index in `rows`, sketch), each
+/// list in key order.
+#[derive(Default)]
+struct FeatureRows {
+    rows: Vec<(Member, StoredFeatures)>,
+    removed: Vec<(u64, usize, u64)>,
+    added: Vec<(u64, usize, u64)>,
+}
+
+/// Writes every slice of `plan`, one transaction each (none durable: the rebuild's last
+/// transaction makes them so).
+pub(super) fn write_all(
+    store: &Store,
+    plan: Plan<'_>,
+    renderer: Option<&dyn RecordRenderer>,
+    built: Option<&dyn BuiltWorks>,
+    report: &mut UpdateReport,
+) -> Result<Written, StoreError> {
+    let slices = plan.slices.len();
+    std::thread::scope(|scope| {
+        let (sender, receiver) = sync_channel(ROWS_WAITING);
+        let preparing = std::thread::Builder::new()
+            .name("works-rederive".into())
+            .spawn_scoped(scope, move || prepare_all(store, plan, built, sender))
+            .map_err(|error| StoreError::corrupt("works", error))?;
+        let written = write_received(store, slices, receiver, renderer, report);
+        let indexed = preparing
+            .join()
+            .map_err(|_| StoreError::corrupt("works", "the thread deriving works panicked"))?;
+        // A preparing thread that failed stopped the writer: its error is the one to tell.
+        let indexed = indexed?;
+        written.map(|written| Written { indexed, ..written })
+    })
+}
+
+/// The preparing thread: every slice derived, in order, its rows sent to the writer; gives
+/// whether the works went to the index too.
+fn prepare_all(
+    store: &Store,
+    mut plan: Plan<'_>,
+    built: Option<&dyn BuiltWorks>,
+    sender: SyncSender<Slice>,
+) -> Result<bool, StoreError> {
+    let mut after = plan.first;
+    let mut index: Option<bool> = None;
+    for range in std::mem::take(&mut plan.slices) {
+        let (slice, works) = prepare(store, &mut plan, after, range)?;
+        after += slice.created;
+        // Decided on the first slice: most of its works changed (a new theme), and the index
+        // is built again from the works in hand.
+        let beside = *index.get_or_insert_with(|| {
+            let changed = slice.works.len();
+            built.is_some() && changed > 0 && 2 * changed >= works.len()
+        });
+        if sender.send(slice).is_err() {
+            break; // the writer failed: it reports why
+        }
+        if let (true, Some(built)) = (beside, built) {
+            built.made(works);
+        }
+    }
+    Ok(index.unwrap_or(false))
+}
+
+/// One slice's works derived again: members described (on all cores), fields, the comparison
+/// with the stored works and features, and the rows of what changed.
+fn prepare(
+    store: &Store,
+    plan: &mut Plan<'_>,
+    after: u64,
+    range: Range<usize>,
+) -> Result<(Slice, Vec<Work>), StoreError> {
+    let groups = &plan.groups[range.clone()];
+    let mut report = UpdateReport::default();
+    let mut described = describe_groups(
+        store,
+        groups,
+        plan.records,
+        plan.sources,
+        plan.thesaurus,
+        &mut report,
+    )?;
+    let stored: Vec<Option<StoredWork>> = store.stored_works(range.clone().map(|group| {
+        if plan.created[group] {
+            ""
+        } else {
+            &plan.ids[group]
+        }
+    }))?;
+    let view = store.dedup_view()?;
+    let mut works = Vec::with_capacity(groups.len());
+    let mut rows = Vec::new();
+    let mut record_work: Vec<(Member, String)> = Vec::new();
+    let mut rederived: Vec<Rederived<'_>> = Vec::new();
+    let mut created = 0;
+    for ((group, members), before) in range.clone().zip(groups).zip(stored) {
+        let id = &plan.ids[group];
+        let mut members: Vec<Member> = members
+            .iter()
+            .map(|&index| Member::from(&plan.records[index]))
+            .collect();
+        members.sort();
+        // What the new work takes of the stored one; the rest is compared undecoded.
+        let mut head: Option<WorkHead> = before.as_ref().map(StoredWork::decode).transpose()?;
+        let mut aliases = head
+            .as_mut()
+            .map(|head| std::mem::take(&mut head.aliases))
+            .unwrap_or_default();
+        for gone in plan.absorbed.remove(&group).unwrap_or_default() {
+            let gone_work: Option<Work> = view.work(&gone)?;
+            aliases.push(gone.clone());
+            aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
+        }
+        let mut work = Work {
+            id: id.clone(),
+            datestamp: head
+                .as_ref()
+                .map_or_else(|| plan.now.clone(), |head| head.datestamp.clone()),
+            deleted: false,
+            merged_into: None,
+            aliases,
+            members,
+            merges: plan.merges.remove(&group).unwrap_or_default(),
+            fields: None,
+        };
+        for (member, normalized) in take_fields(&mut work, &mut described, plan.sources) {
+            let key = RecordKey::from(member.key());
+            if plan.old_work_of.get(&key) != Some(id) {
+                record_work.push((member.clone(), id.clone()));
+            }
+            // `records` is in key order; each record is in one group, so taken once.
+            let Ok(index) = plan.records.binary_search(&key) else {
+                continue;
+            };
+            if let Some(features) = plan.features[index].take() {
+                rederived.push(Rederived {
+                    member,
+                    features,
+                    block_keys: &plan.block_keys[index],
+                    normalized,
+                });
+            }
+        }
+        let unchanged = match &before {
+            Some(before) => before.is(&work) || before.decode::<Work>()? == work,
+            None => false,
+        };
+        if !unchanged {
+            work.datestamp = plan.now.clone();
+            match &head {
+                Some(_) => report.works_changed += 1,
+                None => report.works_created += 1,
+            }
+            rows.push(Row {
+                id: work.id.clone(),
+                was: head.as_ref().map(WorkHead::is_live),
+                encoded: EncodedWork::of(&work),
+                sets: sets::set_specs(&work),
+            });
+        }
+        if plan.created[group] {
+            created += 1;
+        }
+        works.push(work);
+    }
+    record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let features = changed_features(&view, rederived)?;
+    let slice = Slice {
+        after,
+        created,
+        works: rows,
+        record_work,
+        features,
+        now: plan.now.clone(),
+        report,
+    };
+    Ok((slice, works))
+}
+
+/// The writer: each slice received inserted in a transaction of its own.
+fn write_received(
+    store: &Store,
+    slices: usize,
+    receiver: Receiver<Slice>,
+    renderer: Option<&dyn RecordRenderer>,
+    report: &mut UpdateReport,
+) -> Result<Written, StoreError> {
+    let mut written = Written::default();
+    for _ in 0..slices {
+        let Ok(slice) = receiver.recv() else {
+            return Err(StoreError::corrupt(
+                "works",
+                "the thread deriving works stopped",
+            ));
+        };
+        let Slice {
+            after,
+            created,
+            works,
+            record_work,
+            features,
+            now,
+            report: slice_report,
+        } = slice;
+        let span = store.update_works_bulk(false, |tx| {
+            tx.reserve_work_ids(after, created)?;
+            for work in &works {
+                tx.put_encoded_work(
+                    &work.id,
+                    &work.encoded,
+                    work.was,
+                    true,
+                    &now,
+                    work.sets.as_deref(),
+                )?;
+            }
+            // The first work this transaction moves has the smallest feed key of those left
+            // without records (every work derived again is live).
+            defer_feed_records(tx, works.first().map(|work| work.id.as_str()), renderer)?;
+            for (member, id) in &record_work {
+                tx.set_record_work(member.key(), id)?;
+            }
+            write_features(tx, &features)?;
+            Ok(tx.feed_span())
+        })?;
+        if let Some(span) = span {
+            written.last_feed_key = Some(span.last);
+        }
+        written.features += features.rows.len() as u64;
+        written.block_entries += (features.removed.len() + features.added.len()) as u64;
+        *report += slice_report;
+    }
+    Ok(written)
+}
+
+/// What a rebuild reads of a stored work to derive it again (the rest of it is compared as
+/// stored, [`StoredWork::is`]): decoding every work whole was a sixth of a rebuild's CPU.
+#[derive(serde::Deserialize)]
+struct WorkHead {
+    datestamp: String,
+    deleted: bool,
+    #[serde(default)]
+    merged_into: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+impl WorkHead {
+    fn is_live(&self) -> bool {
+        !self.deleted && self.merged_into.is_none()
+    }
+}
+
+/// A record's dedup features derived again, for [`changed_features`].
+struct Rederived<'k> {
+    member: Member,
+    features: Features,
+    /// Its blocking keys as the clustering hashed them (the blocking index's block ids).
+    block_keys: &'k [BlockKey],
+    /// Its blocking keys as strings are made from it only when its row is written.
+    normalized: Normalized,
+}
+
+/// The features rows to write over those stored: only the records whose features or blocking
+/// keys changed, with their old block entries to remove. After a thesaurus change nothing dedup
+/// compares changes, and rewriting a million features rows and eleven million block entries
+/// was most of a rebuild's writes. The stored keys are compared by their hashes, the block ids:
+/// making the strings of every record's keys again was 11% of a rebuild's CPU at 100,000
+/// records when none changed. (Two strings of one hash make the same block entries; only the
+/// features row would keep the older string.)
+fn changed_features(
+    view: &DedupView,
+    mut rederived: Vec<Rederived<'_>>,
+) -> Result<FeatureRows, StoreError> {
+    rederived.sort_unstable_by(|a, b| a.member.cmp(&b.member));
+    let mut changed = FeatureRows::default();
+    for one in rederived {
+        let old: Option<StoredFeatures> = view.features(one.member.key())?;
+        if let Some(old) = &old
+            && old.features == one.features
+            && old.keys.len() == one.block_keys.len()
+            && old
+                .keys
+                .iter()
+                .zip(one.block_keys)
+                .all(|(key, block)| BlockKey::of(key) == *block)
+        {
+            continue;
+        }
+        let new = StoredFeatures {
+            features: one.features,
+            keys: dedup::blocking_keys(&one.normalized),
+        };
+        if old.as_ref() == Some(&new) {
+            continue;
+        }
+        let row = changed.rows.len();
+        if let Some(old) = &old {
+            changed.removed.extend(block_entries(row, old));
+        }
+        changed.added.extend(block_entries(row, &new));
+        changed.rows.push((one.member, new));
+    }
+    for entries in [&mut changed.removed, &mut changed.added] {
+        // Rows are in member order, so (block, row) is the table's (key, value) order.
+        entries.sort_unstable();
+        entries.dedup();
+    }
+    Ok(changed)
+}
+
+/// A record's entries in the blocking index: (block id, `row`, its sketch) for each of its
+/// blocking keys.
+fn block_entries(
+    row: usize,
+    features: &StoredFeatures,
+) -> impl Iterator<Item = (u64, usize, u64)> + use<'_> {
+    let sketch = dedup::Sketch::of(&features.features).0;
+    features
+        .keys
+        .iter()
+        .map(move |key| (BlockKey::of(key).id(), row, sketch))
+}
+
+/// Writes a slice's changed features rows and block entries.
+fn write_features(tx: &mut WorksTx<'_>, features: &FeatureRows) -> Result<(), StoreError> {
+    for (member, stored) in &features.rows {
+        tx.set_features(member.key(), stored)?;
+    }
+    for &(block, row, sketch) in &features.removed {
+        tx.remove_from_block(block, features.rows[row].0.key(), sketch)?;
+    }
+    for &(block, row, sketch) in &features.added {
+        tx.add_to_block(block, features.rows[row].0.key(), sketch)?;
+    }
+    Ok(())
+}
