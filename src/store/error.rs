@@ -49,9 +49,21 @@ pub enum StoreError {
     Redb(redb::Error),
     #[error("store: corrupt value in {table}: {error}")]
     Corrupt { table: &'static str, error: String },
+    /// A thread of essor's own could not start or panicked: not the store's data, so not
+    /// `Corrupt` (which `open` turns into "damaged").
+    #[error("{what}: {detail} (an essor bug, not damage to the store: please report it)")]
+    Thread { what: &'static str, detail: String },
 }
 
 impl StoreError {
+    /// A thread doing `what` that could not start (`detail`: the OS's reason) or panicked.
+    pub fn thread(what: &'static str, detail: impl ToString) -> StoreError {
+        StoreError::Thread {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
     /// A value of `table` that cannot be read (or a row another table points to is missing).
     pub fn corrupt(table: &'static str, error: impl ToString) -> StoreError {
         StoreError::Corrupt {

@@ -104,7 +104,7 @@ pub(super) fn on_threads<T: Sync, R: Send>(
         for handle in handles {
             let part = handle
                 .join()
-                .map_err(|_| StoreError::corrupt("records", "a works thread panicked"))??;
+                .map_err(|_| StoreError::thread("analysing records", "a thread panicked"))??;
             all.extend(part);
         }
         Ok(all)

@@ -103,7 +103,7 @@ pub(super) fn write_all(
             .spawn_scoped(scope, move || {
                 prepare_all(store, plan, first, built, sender)
             })
-            .map_err(|error| StoreError::corrupt("works", error))?;
+            .map_err(|error| StoreError::thread("preparing works", error))?;
         let writer = Writer {
             store,
             slices,
@@ -114,7 +114,7 @@ pub(super) fn write_all(
         let written = writer.write_received(receiver, &mut blocks, report);
         let prepared = preparing
             .join()
-            .map_err(|_| StoreError::corrupt("works", "the thread preparing works panicked"))?;
+            .map_err(|_| StoreError::thread("preparing works", "the thread panicked"))?;
         // A preparing thread that failed stopped the writer: its error is the one to tell.
         prepared.and(written)
     })

@@ -125,11 +125,11 @@ pub(super) fn write_all(
         let preparing = std::thread::Builder::new()
             .name("works-rederive".into())
             .spawn_scoped(scope, move || prepare_all(store, plan, built, sender))
-            .map_err(|error| StoreError::corrupt("works", error))?;
+            .map_err(|error| StoreError::thread("deriving works again", error))?;
         let written = write_received(store, slices, receiver, renderer, report);
         let indexed = preparing
             .join()
-            .map_err(|_| StoreError::corrupt("works", "the thread deriving works panicked"))?;
+            .map_err(|_| StoreError::thread("deriving works again", "the thread panicked"))?;
         // A preparing thread that failed stopped the writer: its error is the one to tell.
         let indexed = indexed?;
         written.map(|written| Written { indexed, ..written })
