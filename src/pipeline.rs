@@ -113,11 +113,22 @@ impl Pipeline {
         sources: Vec<Source>,
         index: Arc<Index>,
     ) -> Result<Pipeline, PipelineError> {
+        Pipeline::with_builtin(store, sources, index, Thesaurus::builtin()?)
+    }
+
+    /// [`Pipeline::new`] with the built-in thesaurus compiled already (`app` compiles it while
+    /// the store opens).
+    pub fn with_builtin(
+        store: Arc<Store>,
+        sources: Vec<Source>,
+        index: Arc<Index>,
+        thesaurus: Thesaurus,
+    ) -> Result<Pipeline, PipelineError> {
         let catalogue = Catalogue {
             infos: Arc::new(SourceInfos::new(&sources)),
             sources: Arc::new(sources.clone()),
         };
-        let thesaurus = Arc::new(Thesaurus::builtin()?);
+        let thesaurus = Arc::new(thesaurus);
         let renderer = feed::Renderer::new(&thesaurus);
         // Stored records of another version are not served while they wait to be filled.
         store.expect_feed_records_version(&renderer.version())?;
