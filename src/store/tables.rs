@@ -237,26 +237,27 @@ impl Tables for ReadTransaction {
         &self,
         table: TableDefinition<K, V>,
     ) -> Result<bool, StoreError> {
-        match self.open_table(table) {
-            Ok(_) => Ok(true),
-            Err(TableError::TableDoesNotExist(_)) => Ok(false),
-            Err(error) => Err(error.into()),
-        }
+        exists(self.open_table(table))
     }
 
     fn multimap<K: Key + 'static, V: Key + 'static>(
         &self,
         table: MultimapTableDefinition<K, V>,
     ) -> Result<bool, StoreError> {
-        match self.open_multimap_table(table) {
-            Ok(_) => Ok(true),
-            Err(TableError::TableDoesNotExist(_)) => Ok(false),
-            Err(error) => Err(error.into()),
-        }
+        exists(self.open_multimap_table(table))
     }
 
     fn gone(&self, name: &str) -> Result<bool, StoreError> {
         Ok(!self.list_tables()?.any(|table| table.name() == name))
+    }
+}
+
+/// Whether a read transaction found the table it opened.
+fn exists<T>(opened: Result<T, TableError>) -> Result<bool, StoreError> {
+    match opened {
+        Ok(_) => Ok(true),
+        Err(TableError::TableDoesNotExist(_)) => Ok(false),
+        Err(error) => Err(error.into()),
     }
 }
 
