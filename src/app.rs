@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::api::{self, AppState, LimitConfig, Limits};
+use crate::classify::Thesaurus;
 use crate::feed::{Feed, FeedConfig};
 use crate::index::{Index, IndexError};
 use crate::pipeline::{Pipeline, PipelineError};
@@ -131,11 +132,30 @@ pub fn open_index(data: &Path) -> Result<Index, AppError> {
 /// The harvest → works → index path over the store in `data`, every source file in
 /// `sources_dir` (a folder with any invalid file is refused) and the registered repositories.
 pub fn open_pipeline(data: &Path, sources_dir: &Path) -> Result<Pipeline, AppError> {
+    let started = std::time::Instant::now();
     let sources = source::load_dir(sources_dir)?;
-    let store = Arc::new(open_store(data)?);
-    let index = Arc::new(open_index(data)?);
-    let pipeline = Pipeline::new(store, sources, index)?;
+    // The index opens its segments and the thesaurus compiles on threads of their own while
+    // the store opens: a CLI harvest of a few pages waits on each in turn otherwise.
+    let (store, index, thesaurus) = std::thread::scope(|scope| {
+        let index = scope.spawn(|| open_index(data));
+        let thesaurus = scope.spawn(Thesaurus::builtin);
+        let store = open_store(data);
+        let index = index
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let thesaurus = thesaurus
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (store, index, thesaurus)
+    });
+    let (store, index) = (Arc::new(store?), Arc::new(index?));
+    let thesaurus = thesaurus.map_err(PipelineError::from)?;
+    let pipeline = Pipeline::with_builtin(store, sources, index, thesaurus)?;
     with_registered(&pipeline, registry::HARVEST_EVERY, data)?;
+    tracing::debug!(
+        opened_ms = started.elapsed().as_millis() as u64,
+        "pipeline opened"
+    );
     Ok(pipeline)
 }
 

@@ -113,11 +113,22 @@ impl Pipeline {
         sources: Vec<Source>,
         index: Arc<Index>,
     ) -> Result<Pipeline, PipelineError> {
+        Pipeline::with_builtin(store, sources, index, Thesaurus::builtin()?)
+    }
+
+    /// [`Pipeline::new`] with the built-in thesaurus compiled already (`app` compiles it while
+    /// the store opens).
+    pub fn with_builtin(
+        store: Arc<Store>,
+        sources: Vec<Source>,
+        index: Arc<Index>,
+        thesaurus: Thesaurus,
+    ) -> Result<Pipeline, PipelineError> {
         let catalogue = Catalogue {
             infos: Arc::new(SourceInfos::new(&sources)),
             sources: Arc::new(sources.clone()),
         };
-        let thesaurus = Arc::new(Thesaurus::builtin()?);
+        let thesaurus = Arc::new(thesaurus);
         let renderer = feed::Renderer::new(&thesaurus);
         // Stored records of another version are not served while they wait to be filled.
         store.expect_feed_records_version(&renderer.version())?;
@@ -201,7 +212,9 @@ impl Pipeline {
     ) -> Result<Outcome, PipelineError> {
         let reporter = Reporter::new(options.interactive);
         if options.records_only {
-            let runs = self.harvest_records(sources, &options, reporter).await?;
+            let runs = self
+                .harvest_records(sources, &options, reporter, true)
+                .await?;
             return Ok(Outcome {
                 runs,
                 works: None,
@@ -213,14 +226,28 @@ impl Pipeline {
             let (pipeline, committed) = (self.clone(), committed.clone());
             tokio::task::spawn_blocking(move || pipeline.follow(&committed))
         };
+        // The runs' ends are left unsynced: the works stage commits durably after them.
         let harvested = self
-            .harvest_records(sources, &options, reporter.following(committed.clone()))
+            .harvest_records(
+                sources,
+                &options,
+                reporter.following(committed.clone()),
+                false,
+            )
             .await;
         // Whatever became of the harvest, the works stage takes up what was committed, then ends.
         committed.end();
         let followed = follower.await.map_err(|_| PipelineError::Panicked);
+        let synced = matches!(&followed, Ok(Ok(followed)) if followed.synced);
+        if !synced {
+            // The works stage committed nothing after the harvest (no change, or it failed).
+            let store = self.store.clone();
+            tokio::task::spawn_blocking(move || store.sync())
+                .await
+                .map_err(|_| PipelineError::Panicked)??;
+        }
         let runs = harvested?;
-        let (works, index) = followed??;
+        let Followed { works, index, .. } = followed??;
         Ok(Outcome {
             runs,
             works: Some(works),
@@ -228,11 +255,13 @@ impl Pipeline {
         })
     }
 
+    /// Unless `sync_end`, the runs' ends are not synced to disk ([`harvest::harvest_sources`]).
     async fn harvest_records(
         &self,
         sources: Vec<Source>,
         options: &HarvestOptions,
         reporter: Reporter,
+        sync_end: bool,
     ) -> Result<Vec<RunRecord>, PipelineError> {
         Ok(harvest::harvest_sources(
             self.store.clone(),
@@ -241,6 +270,7 @@ impl Pipeline {
             reporter,
             self.network,
             options.stop.clone(),
+            sync_end,
         )
         .await?)
     }
@@ -256,17 +286,25 @@ impl Pipeline {
     /// at a third of the cost per record of attaching them batch after batch, which following
     /// the harvest would impose on all but the first batch (50,000 records end to end: 91 s
     /// instead of 46 s, BENCHMARKS.md). The harvest itself is a tenth of the time that build takes.
-    fn follow(&self, committed: &Committed) -> Result<(UpdateReport, IndexReport), PipelineError> {
+    fn follow(&self, committed: &Committed) -> Result<Followed, PipelineError> {
         if self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0) {
             committed.wait_for_end();
-            return self.update();
+            let (works, index) = self.update()?;
+            return Ok(Followed {
+                works,
+                index,
+                synced: false,
+            });
         }
         let mut total: Option<(UpdateReport, IndexReport)> = None;
         let mut taken = 0;
         loop {
             let so_far = committed.wait(taken, FOLLOW_BATCH, FOLLOW_LINGER);
             taken = so_far.changes;
+            // An incremental update of any record commits durably (`works::update`).
+            let incremental = !works::builds_from_scratch(&self.store)?;
             let (works, index) = self.update()?;
+            let synced = so_far.ended && incremental && works.records > 0;
             if !so_far.ended {
                 tracing::info!(
                     records = works.records,
@@ -284,7 +322,12 @@ impl Pipeline {
                 }
             };
             if so_far.ended {
-                return Ok(sum);
+                let (works, index) = sum;
+                return Ok(Followed {
+                    works,
+                    index,
+                    synced,
+                });
             }
             total = Some(sum);
         }
@@ -514,6 +557,15 @@ impl Pipeline {
         log_stages(done, &works, started, works_in);
         Ok((works, index))
     }
+}
+
+/// What the works stage following a harvest did.
+struct Followed {
+    works: UpdateReport,
+    index: IndexReport,
+    /// Whether its last commit, durable, came after the harvest had ended (its runs' ends,
+    /// committed unsynced, are durable with it).
+    synced: bool,
 }
 
 /// A works stage the index follows: [`works::update`] (which may hand its batches to the index

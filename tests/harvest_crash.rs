@@ -3,7 +3,8 @@
 //! CSV catalogue (committed in pages of 500 rows with `row:N@fingerprint` checkpoints); and
 //! `essor serve` SIGKILLed during the scheduled harvest of a registered repository resumes it at
 //! its next start, without loss or duplicates (issue 12); and a harvest SIGKILLed while the works
-//! stage follows it (issue 17) ends, once rerun, with the works and feed of an uninterrupted run.
+//! stage follows it (issue 17) ends, once rerun, with the works and feed of an uninterrupted run,
+//! also when killed once a run's end is committed unsynced, before the works stage's durable commit.
 //!
 //! The kill points are random; the seed is printed and `ESSOR_TEST_SEED=<seed>` replays them.
 
@@ -195,6 +196,8 @@ struct Logged {
     /// `works indexed beside their build` events: a build of works from scratch handed a
     /// committed transaction's works to the search index.
     indexed_beside: usize,
+    /// `harvest complete` events: a run's end committed (unsynced while works follow).
+    completed: usize,
 }
 
 /// Runs `args` (with debug events on stderr) and SIGKILLs the process as soon as what it has
@@ -225,6 +228,8 @@ fn kill_when(workspace: &Workspace, args: &[&str], kill: impl Fn(&Logged) -> boo
                 logged.follows += 1;
             } else if line.contains("works indexed beside their build") {
                 logged.indexed_beside += 1;
+            } else if line.contains("harvest complete") {
+                logged.completed += 1;
             } else {
                 continue;
             }
@@ -446,19 +451,7 @@ fn harvest_killed_while_works_follow_it_then_rerun_equals_an_uninterrupted_run()
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let provider = Peer::fault_provider();
     let harvest = ["harvest", "--source", SOURCE];
-    // The works stage follows a harvest into a store that has works (a store without any
-    // builds them all at once when the harvest ends): a small source first.
-    let with_works = || {
-        let workspace = Workspace::new();
-        workspace.write_source(
-            "clean",
-            &oai_source("Fault provider: clean", &provider.url("/clean/oai"), ""),
-        );
-        workspace.harvest("clean").success();
-        assert!(!workspace.works().is_empty());
-        workspace.write_source(SOURCE, &slow_source(&provider));
-        workspace
-    };
+    let with_works = || with_works_then_slow(&provider);
 
     // The reference: one uninterrupted harvest, its works following it.
     let reference = with_works();
@@ -495,8 +488,57 @@ fn harvest_killed_while_works_follow_it_then_rerun_equals_an_uninterrupted_run()
     assert!(partial < 4000, "{partial} records: the kills came too late");
 
     victim.run(&harvest).success();
+    assert_works_as_uninterrupted(&victim, &reference, &expected_groups);
+}
+
+#[test]
+fn harvest_killed_once_its_run_ended_unsynced_then_rerun_equals_an_uninterrupted_run() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let provider = Peer::fault_provider();
+    let harvest = ["harvest", "--source", SOURCE];
+    let reference = with_works_then_slow(&provider);
+    reference.run(&harvest).success();
+    let expected_groups = work_groups(&reference);
+
+    // The victim: killed as soon as the run's end is committed, not synced (the works stage's
+    // last commit, durable, makes it so), while the works stage takes up the last pages.
+    let victim = with_works_then_slow(&provider);
+    let killed = kill_when(&victim, &harvest, |logged| logged.completed > 0);
+    eprintln!("essor killed once the harvest's run ended: {killed}");
+    assert!(killed, "the works stage ended before the kill");
+
+    victim.run(&harvest).success();
+    assert_works_as_uninterrupted(&victim, &reference, &expected_groups);
+    let runs = victim.runs(SOURCE);
+    assert!(
+        runs.iter().all(|run| run["status"] != "running"),
+        "a killed run must not stay in the history as running: {runs:?}"
+    );
+}
+
+/// A store with works (the works stage follows a harvest only into such a store; one without
+/// any builds them all at once when the harvest ends): a small source harvested, then the slow
+/// one's file written.
+fn with_works_then_slow(provider: &Peer) -> Workspace {
+    let workspace = Workspace::new();
+    workspace.write_source(
+        "clean",
+        &oai_source("Fault provider: clean", &provider.url("/clean/oai"), ""),
+    );
+    workspace.harvest("clean").success();
+    assert!(!workspace.works().is_empty());
+    workspace.write_source(SOURCE, &slow_source(provider));
+    workspace
+}
+
+/// The victim's records, works, feed and index, once rerun, are those of the uninterrupted run.
+fn assert_works_as_uninterrupted(
+    victim: &Workspace,
+    reference: &Workspace,
+    expected_groups: &[Vec<String>],
+) {
     assert_eq!(victim.records_text(SOURCE), reference.records_text(SOURCE));
-    let groups = work_groups(&victim);
+    let groups = work_groups(victim);
     let members: Vec<&String> = groups.iter().flatten().collect();
     let distinct: BTreeSet<&String> = members.iter().copied().collect();
     assert_eq!(members.len(), 4015, "every record in one work, once");
@@ -506,13 +548,13 @@ fn harvest_killed_while_works_follow_it_then_rerun_equals_an_uninterrupted_run()
         "the works differ from an uninterrupted run's"
     );
     assert_eq!(
-        assert_feed_lists_each_work_once(&victim),
-        assert_feed_lists_each_work_once(&reference)
+        assert_feed_lists_each_work_once(victim),
+        assert_feed_lists_each_work_once(reference)
     );
     // The index takes each batch's works before the batch commits (issue 17), and commits
     // after it: a kill between the two leaves it behind, never ahead nor missing a work.
-    assert_eq!(indexed_total(&victim), indexed_total(&reference));
-    assert_eq!(indexed_total(&victim), expected_groups.len() as u64);
+    assert_eq!(indexed_total(victim), indexed_total(reference));
+    assert_eq!(indexed_total(victim), expected_groups.len() as u64);
 }
 
 /// Works the search index holds, as the REST API counts them.

@@ -38,7 +38,7 @@ where
     let pairs = candidate_pairs(keys);
     let compared = pairs.len();
     let (mut candidates, different) = compare_all(features, pairs);
-    tracing::debug!(
+    tracing::trace!(
         records = features.len(),
         pairs = compared,
         same = candidates.len(),
@@ -98,7 +98,7 @@ fn candidate_pairs<K: AsRef<[BlockKey]>>(keys: &[K]) -> Vec<(u32, u32)> {
             }
         }
     }
-    tracing::debug!(proposed = pairs.len(), "dedup: pairs proposed");
+    tracing::trace!(proposed = pairs.len(), "dedup: pairs proposed");
     pairs.sort_unstable();
     pairs.dedup();
     pairs

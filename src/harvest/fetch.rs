@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -38,10 +38,13 @@ const DECODE_IN_PLACE_BYTES: usize = 2 << 20;
 pub const MAX_FILE_BYTES: usize = 1 << 30;
 
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// Built at the first request, as `guarded`: building one reads the system's CA
+    /// certificates (~10 ms of a 0.5 s change batch), which a harvest of dumps never needs.
+    client: OnceLock<Result<reqwest::Client, String>>,
     /// For [`Source::untrusted`] sources (registered repositories): the address rules of
     /// `guard` checked at each connection and redirect.
-    guarded: reqwest::Client,
+    guarded: OnceLock<Result<reqwest::Client, String>>,
+    network: NetworkPolicy,
     /// host → (requests per second, limiter).
     limiters: Mutex<HashMap<String, (f64, Arc<DefaultDirectRateLimiter>)>>,
     /// The size of the last document body read, in bytes: the next one's buffer is reserved at
@@ -118,32 +121,42 @@ enum Attempt<T> {
     Fatal(HarvestError),
 }
 
+/// The client of the source files' repositories (trusted: any address, reqwest's redirects).
+fn trusted_client() -> Result<reqwest::Client, String> {
+    // reqwest is built without a default TLS provider; ring is the lighter one to build.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(15))
+        .gzip(true)
+        .deflate(true)
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
+}
+
 impl Fetcher {
     /// `network` is what registered repositories may reach (file sources reach anything).
     pub fn new(network: NetworkPolicy) -> Result<Fetcher, HarvestError> {
-        // reqwest is built without a default TLS provider; ring is the lighter one to build.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(15))
-            .gzip(true)
-            .deflate(true)
-            .build()
-            .map_err(|e| HarvestError::Setup(format!("HTTP client: {e}")))?;
         Ok(Fetcher {
-            client,
-            guarded: untrusted_client(network)?,
+            client: OnceLock::new(),
+            guarded: OnceLock::new(),
+            network,
             limiters: Mutex::new(HashMap::new()),
             last_body_bytes: AtomicUsize::new(0),
         })
     }
 
-    fn client_for(&self, source: &Source) -> &reqwest::Client {
-        if source.untrusted {
-            &self.guarded
+    /// The client for `source`'s requests, built the first time one is asked for.
+    fn client_for(&self, source: &Source) -> Result<&reqwest::Client, HarvestError> {
+        let built = if source.untrusted {
+            self.guarded
+                .get_or_init(|| untrusted_client(self.network).map_err(|e| e.to_string()))
         } else {
-            &self.client
-        }
+            self.client.get_or_init(trusted_client)
+        };
+        built
+            .as_ref()
+            .map_err(|message| HarvestError::Setup(message.clone()))
     }
 
     /// The host's limiter. Several sources on one host share it, at the slowest rate any of
@@ -301,10 +314,11 @@ impl Fetcher {
         url: &url::Url,
         validators: &Validators,
     ) -> Attempt<Conditional> {
-        let mut request = self
-            .client_for(source)
-            .get(url.clone())
-            .timeout(source.timeout);
+        let client = match self.client_for(source) {
+            Ok(client) => client,
+            Err(error) => return Attempt::Fatal(error),
+        };
+        let mut request = client.get(url.clone()).timeout(source.timeout);
         if let Some(etag) = &validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
         }
@@ -371,13 +385,11 @@ impl Fetcher {
         url: &url::Url,
         parse: Parser<T>,
     ) -> Attempt<T> {
-        let response = match self
-            .client_for(source)
-            .get(url.clone())
-            .timeout(source.timeout)
-            .send()
-            .await
-        {
+        let client = match self.client_for(source) {
+            Ok(client) => client,
+            Err(error) => return Attempt::Fatal(error),
+        };
+        let response = match client.get(url.clone()).timeout(source.timeout).send().await {
             Ok(response) => response,
             Err(error) => {
                 return Attempt::Retry {

@@ -104,7 +104,9 @@ impl StopSignal {
 }
 
 /// Harvests `sources` (a few at a time) and returns each one's run, in the order given.
-/// Registered repositories ([`Source::untrusted`]) reach only what `network` allows.
+/// Registered repositories ([`Source::untrusted`]) reach only what `network` allows. Unless
+/// `sync_end`, the runs' ends are not synced to disk: the caller commits durably after them
+/// (or calls [`Store::sync`]).
 pub async fn harvest_sources(
     store: Arc<Store>,
     sources: Vec<Source>,
@@ -112,6 +114,7 @@ pub async fn harvest_sources(
     reporter: Reporter,
     network: guard::NetworkPolicy,
     stop: StopSignal,
+    sync_end: bool,
 ) -> Result<Vec<RunRecord>, HarvestError> {
     let fetcher = Arc::new(Fetcher::new(network)?);
     for source in &sources {
@@ -133,6 +136,7 @@ pub async fn harvest_sources(
                 full,
                 progress,
                 stop,
+                sync_end,
             };
             let outcome = harvest.run().await;
             (index, id, outcome)

@@ -55,6 +55,8 @@ impl Harvest {
         let written = state.wait_for_writes(&self.progress).await;
         let outcome = outcome.and(written);
         self.progress.finish();
-        state.finish(&store, &source_id, outcome).await
+        state
+            .finish(&store, &source_id, outcome, self.sync_end)
+            .await
     }
 }

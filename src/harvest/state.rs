@@ -32,6 +32,9 @@ pub struct Harvest {
     pub progress: SourceProgress,
     /// Ends the run after its current page write (the server is shutting down).
     pub stop: super::StopSignal,
+    /// Whether the run's end is synced to disk; else the caller commits durably after it
+    /// ([`Store::save_run_unsynced`]).
+    pub sync_end: bool,
 }
 
 impl Harvest {
@@ -178,6 +181,7 @@ impl RunState {
         store: &Arc<Store>,
         source_id: &str,
         outcome: Result<(), HarvestError>,
+        sync_end: bool,
     ) -> Result<RunRecord, HarvestError> {
         let mut run = match self.run.take() {
             Some(run) => run,
@@ -264,9 +268,12 @@ impl RunState {
         }
         let store = store.clone();
         let saved_run = run.clone();
-        tokio::task::spawn_blocking(move || store.save_run(&saved_run, &checkpoint))
-            .await
-            .map_err(|e| HarvestError::Setup(e.to_string()))??;
+        tokio::task::spawn_blocking(move || match sync_end {
+            true => store.save_run(&saved_run, &checkpoint),
+            false => store.save_run_unsynced(&saved_run, &checkpoint),
+        })
+        .await
+        .map_err(|e| HarvestError::Setup(e.to_string()))??;
         Ok(run)
     }
 }

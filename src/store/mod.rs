@@ -160,8 +160,41 @@ fn has_schema_version(db: &Database) -> Result<bool, StoreError> {
     }
 }
 
-/// Checks the schema version (or writes it into a new store) and creates missing tables.
+/// Whether the file records a schema version this essor opens and has every table: then an open
+/// writes nothing. A version it refuses is refused here.
+fn has_every_table(db: &Database, path: &Path) -> Result<bool, StoreError> {
+    let tx = db.begin_read()?;
+    let found = match tx.open_table(META) {
+        Ok(meta) => meta
+            .get(meta_key::SCHEMA_VERSION)?
+            .map(|v| v.value().to_owned()),
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+        Err(error) => return Err(error.into()),
+    };
+    match found {
+        None => Ok(false),
+        Some(found) if opens(&found) => tables::all_exist(&tx),
+        Some(found) => Err(StoreError::SchemaVersion {
+            path: path.to_owned(),
+            found,
+            expected: SCHEMA_VERSION,
+        }),
+    }
+}
+
+/// Whether a store of schema `found` opens (as it is, or migrated by the works stage).
+fn opens(found: &str) -> bool {
+    found == SCHEMA_VERSION.to_string()
+        || found == MARKED_ON_FIRST_RECORD.to_string()
+        || found == BLOCKS_MIGRATABLE_VERSION.to_string()
+}
+
+/// Checks the schema version (or writes it into a new store) and creates missing tables; a
+/// store with both opens without a write transaction.
 fn initialise(db: &Database, path: &Path) -> Result<(), StoreError> {
+    if has_every_table(db, path)? {
+        return Ok(());
+    }
     let tx = db.begin_write()?;
     {
         let mut meta = tx.open_table(META)?;
@@ -175,10 +208,7 @@ fn initialise(db: &Database, path: &Path) -> Result<(), StoreError> {
                     SCHEMA_VERSION.to_string().as_str(),
                 )?;
             }
-            Some(found)
-                if found == SCHEMA_VERSION.to_string()
-                    || found == MARKED_ON_FIRST_RECORD.to_string()
-                    || found == BLOCKS_MIGRATABLE_VERSION.to_string() => {}
+            Some(found) if opens(&found) => {}
             Some(found) => {
                 return Err(StoreError::SchemaVersion {
                     path: path.to_owned(),

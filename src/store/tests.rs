@@ -1,6 +1,6 @@
 //! Store invariants: idempotent upserts, counts, rejects and checkpoints move together.
 
-use redb::ReadableTableMetadata;
+use redb::{ReadableTableMetadata, TableHandle};
 
 use super::*;
 use crate::map::{LangText, Record};
@@ -177,6 +177,39 @@ fn schema_version_mismatch_is_refused_with_a_clear_message() {
     }
     let error = Store::open(dir.path()).err().unwrap().to_string();
     assert!(error.contains("schema version 999"), "{error}");
+}
+
+#[test]
+fn an_open_writes_only_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let tx = store.db.begin_read().unwrap();
+        assert!(
+            tables::all_exist(&tx).unwrap(),
+            "a new store has every table"
+        );
+        drop(tx);
+        // A table an older essor did not have, and a table an older one left behind.
+        let tx = store.db.begin_write().unwrap();
+        tx.delete_table(tables::FEED_DEAD).unwrap();
+        tx.open_table(redb::TableDefinition::<(&str, &str), (u64, &[u8])>::new(
+            "feed_records",
+        ))
+        .unwrap();
+        tx.commit().unwrap();
+        let tx = store.db.begin_read().unwrap();
+        assert!(!tables::all_exist(&tx).unwrap());
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let tx = store.db.begin_read().unwrap();
+    assert!(tables::all_exist(&tx).unwrap(), "the open made them right");
+    assert!(
+        !tx.list_tables()
+            .unwrap()
+            .any(|t| t.name() == "feed_records")
+    );
+    tx.open_table(tables::FEED_DEAD).unwrap();
 }
 
 #[test]
