@@ -373,6 +373,13 @@ impl Pipeline {
         &self,
         stopped: impl Fn() -> bool,
     ) -> Result<u64, PipelineError> {
+        // First the segments a build of works from scratch left (searches are dearer until
+        // then); a merge that fails leaves a correct index.
+        if !stopped()
+            && let Err(error) = self.index.merge_left_segments()
+        {
+            tracing::warn!(%error, "search index segments not merged: searches stay right, slower");
+        }
         let rendered = self.store.fill_missing_feed_records(
             &stopped,
             |work: &works::Work| work.members.iter().map(|m| m.key().into()).collect(),

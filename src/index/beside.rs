@@ -126,30 +126,28 @@ impl BuiltWorks for Beside<'_> {
 
 impl Beside<'_> {
     /// Commits the works handed over (call it once the works' last transaction has committed,
-    /// durably), with the feed key of the last one, then merges the segments into one. An error
-    /// leaves the index as it was before [`Index::beside`]: the next [`Index::update`] builds it
-    /// from the feed.
+    /// durably), with the feed key of the last one. Its segments (one each time an indexing
+    /// thread's memory filled) are left for the server to merge ([`Index::merge_left_segments`],
+    /// marked in the commit): searches over them are right, a quarter dearer, and the merge
+    /// after the works was the build's tail on one core (8 s of a fresh 1 M store, 1.6 of
+    /// 100,000 records; BENCHMARKS.md, issue 17). An error leaves the index as it was before
+    /// [`Index::beside`]: the next [`Index::update`] builds it from the feed.
     pub fn finish(mut self) -> Result<IndexReport, IndexError> {
         let (mut writer, indexed, removed) = self.join()?;
         let cursor = *self.stored.lock().unwrap_or_else(|e| e.into_inner());
         let index = self.index;
         let started = std::time::Instant::now();
-        index.commit(&mut writer, &self.store_id, cursor)?;
-        let committed = started.elapsed();
+        index.commit_marked(&mut writer, &self.store_id, cursor, true)?;
         let segments = index
             .index
             .searchable_segment_ids()
             .map_or(0, |ids| ids.len());
-        if let Err(error) = index.merge_into_one(&mut writer) {
-            tracing::warn!(%error, "search index segments not merged: searches stay right, slower");
-        }
         writer
             .wait_merging_threads()
             .map_err(|e| index.tantivy_error(e))?;
         tracing::info!(
             segments,
-            index_commit_ms = committed.as_millis() as u64,
-            merged_ms = (started.elapsed() - committed).as_millis() as u64,
+            index_commit_ms = started.elapsed().as_millis() as u64,
             "search index built beside the works committed"
         );
         Ok(IndexReport {

@@ -23,7 +23,9 @@ use tantivy::{IndexReader, IndexWriter, TantivyDocument, TantivyError};
 use super::Index;
 use super::document::put_document;
 use super::schema::Fields;
-use super::update::{IndexReport, WRITER_HEAP, committed_cursor, payload_text, store_fingerprint};
+use super::update::{
+    IndexReport, WRITER_HEAP, committed_cursor, left_unmerged, payload_text, store_fingerprint,
+};
 use crate::store::{FeedSpan, Store};
 use crate::works::{StagedWorks, Work};
 
@@ -59,6 +61,7 @@ impl Index {
         let writing = self.writing.try_lock().ok()?;
         let store_id = store_fingerprint(store).ok()?;
         let cursor = committed_cursor(self, &store_id)?;
+        let unmerged = left_unmerged(self, &store_id);
         // One indexing thread, as an update's (`Index::update`).
         let writer: IndexWriter<TantivyDocument> =
             self.index.writer_with_num_threads(1, WRITER_HEAP).ok()?;
@@ -70,6 +73,7 @@ impl Index {
             reader,
             store_id,
             cursor,
+            unmerged,
         };
         let thread = std::thread::Builder::new()
             .name("index-following".into())
@@ -151,6 +155,8 @@ struct Batches {
     store_id: String,
     /// The feed key the index's last commit is up to date with.
     cursor: (u64, u64),
+    /// Its mark of segments left to merge, kept in each commit.
+    unmerged: bool,
 }
 
 impl Batches {
@@ -204,7 +210,11 @@ impl Batches {
             }
         };
         let waited = waiting.elapsed();
-        prepared.set_payload(&payload_text(&self.store_id, Some(span.last)));
+        prepared.set_payload(&payload_text(
+            &self.store_id,
+            Some(span.last),
+            self.unmerged,
+        ));
         prepared.commit()?;
         // This process's searches see the batch at once; others on their next reload.
         self.reader.reload()?;

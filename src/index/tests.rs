@@ -1075,6 +1075,55 @@ fn segments_merge_into_one_with_the_same_matches() {
     assert_eq!(f.index.num_works(), 7);
 }
 
+/// A build beside the works leaves its segments to the server: the commit is marked, later
+/// commits keep the mark, and `merge_left_segments` merges everything into one segment with the
+/// same matches, then clears the mark (a second call does nothing).
+#[test]
+fn segments_left_by_a_build_beside_the_works_are_merged_later() {
+    use crate::works::BuiltWorks;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let index = Index::open(&dir.path().join("index")).expect("index");
+    let works = corpus();
+    let beside = index.beside(&store).expect("beside");
+    beside.made(works.clone());
+    write(&store, &works);
+    let last = works.last().map(|w| w.id.clone()).expect("works");
+    let key = store
+        .update_works(|tx| Ok(tx.feed_entry(&last)?.map(|entry| entry.key())))
+        .expect("feed entry")
+        .expect("a feed entry");
+    beside.stored(key);
+    let report = beside.finish().expect("finished");
+    assert_eq!((report.indexed, report.cursor), (4, Some(key)));
+    let store_id = update::store_fingerprint(&store).expect("fingerprint");
+    assert!(update::left_unmerged(&index, &store_id), "marked");
+
+    // An update after it keeps the mark, and adds a segment.
+    let more: Vec<Work> = (0..3)
+        .map(|n| work(&format!("m{n}"), "Mutuelles de santé et coopératives"))
+        .collect();
+    write(&store, &more);
+    assert_eq!(index.update(&store).expect("update").indexed, 3);
+    assert!(update::left_unmerged(&index, &store_id), "still marked");
+    let segments = |index: &Index| index.reader.searcher().segment_readers().len();
+    assert!(segments(&index) >= 2, "{} segments", segments(&index));
+    let before = ids(&index, &query("mutuelles"));
+    assert!(before.contains("m0") && before.contains("m2"), "{before:?}");
+    let cursor = index.cursor().expect("cursor");
+
+    assert!(index.merge_left_segments().expect("merged"));
+    assert_eq!(segments(&index), 1);
+    assert_eq!(ids(&index, &query("mutuelles")), before);
+    assert_eq!(index.num_works(), 7);
+    assert!(!update::left_unmerged(&index, &store_id), "mark cleared");
+    assert_eq!(index.cursor().expect("cursor"), cursor, "the same cursor");
+    assert!(!index.merge_left_segments().expect("nothing left"));
+    // Followed as before: nothing changed, nothing to do.
+    let again = index.update(&store).expect("update");
+    assert_eq!((again.indexed, again.removed, again.rebuilt), (0, 0, false));
+}
+
 #[test]
 fn a_reopened_index_resumes_from_its_cursor() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -63,6 +63,10 @@ struct Payload {
     /// A fingerprint of the store the index follows: a cursor means nothing in another store.
     store: String,
     cursor: Option<(u64, u64)>,
+    /// The segments a build beside the works left for the server to merge
+    /// ([`Index::merge_left_segments`]); kept by later commits until then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    unmerged: bool,
 }
 
 impl Index {
@@ -186,6 +190,38 @@ impl Index {
     /// each time its heap filled) becomes one segment: a search opens a scorer per segment and
     /// word, and the REST mix cost 25% less CPU over one segment than over fifteen (BENCHMARKS.md). 1 M works merge in ~14 s; later
     /// updates add small segments, which the merge policy merges among themselves.
+    /// Merges into one the segments a build beside the works left ([`Beside::finish`]), and
+    /// clears their mark; does nothing when no build left any. The server calls it in the
+    /// background: until then the index answers the same, over several segments (at 1 M works
+    /// ~10, merged in ~8 s of one core, which the build no longer waits for). Not stoppable:
+    /// a server told to stop meanwhile waits for the merge. True when it merged.
+    ///
+    /// [`Beside::finish`]: super::Beside::finish
+    pub fn merge_left_segments(&self) -> Result<bool, IndexError> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(payload) = self.payload()?.filter(|payload| payload.unmerged) else {
+            return Ok(false);
+        };
+        let fail = |e| self.tantivy_error(e);
+        let started = std::time::Instant::now();
+        let segments = self.index.searchable_segment_ids().map_err(fail)?.len();
+        // Merging takes no indexing memory; tantivy wants 15 MB per thread all the same.
+        let mut writer: IndexWriter<TantivyDocument> = self
+            .index
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .map_err(fail)?;
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        self.merge_into_one(&mut writer)?;
+        self.commit_marked(&mut writer, &payload.store, payload.cursor, false)?;
+        writer.wait_merging_threads().map_err(fail)?;
+        tracing::info!(
+            segments,
+            merged_ms = started.elapsed().as_millis() as u64,
+            "search index segments left by the works build merged"
+        );
+        Ok(true)
+    }
+
     pub(super) fn merge_into_one(
         &self,
         writer: &mut IndexWriter<TantivyDocument>,
@@ -199,17 +235,32 @@ impl Index {
         Ok(())
     }
 
+    /// Commits with `cursor` in the payload, keeping the mark of segments left to merge if the
+    /// last commit (of the same store) had it.
     pub(super) fn commit(
         &self,
         writer: &mut IndexWriter<TantivyDocument>,
         store_id: &str,
         cursor: Option<(u64, u64)>,
     ) -> Result<(), IndexError> {
+        let unmerged = left_unmerged(self, store_id);
+        self.commit_marked(writer, store_id, cursor, unmerged)
+    }
+
+    /// Commits with `cursor` in the payload, and `unmerged` as the mark of segments left for
+    /// [`Index::merge_left_segments`].
+    pub(super) fn commit_marked(
+        &self,
+        writer: &mut IndexWriter<TantivyDocument>,
+        store_id: &str,
+        cursor: Option<(u64, u64)>,
+        unmerged: bool,
+    ) -> Result<(), IndexError> {
         let fail = |e| self.tantivy_error(e);
         let started = std::time::Instant::now();
         let mut prepared = writer.prepare_commit().map_err(fail)?;
         let prepared_in = started.elapsed();
-        prepared.set_payload(&payload_text(store_id, cursor));
+        prepared.set_payload(&payload_text(store_id, cursor, unmerged));
         prepared.commit().map_err(fail)?;
         tracing::debug!(
             index_prepared_ms = prepared_in.as_millis() as u64,
@@ -222,11 +273,13 @@ impl Index {
     }
 }
 
-/// A commit's payload: the store followed and the feed key the index is up to date with.
-pub(super) fn payload_text(store_id: &str, cursor: Option<(u64, u64)>) -> String {
+/// A commit's payload: the store followed, the feed key the index is up to date with, and
+/// whether segments are left to merge.
+pub(super) fn payload_text(store_id: &str, cursor: Option<(u64, u64)>, unmerged: bool) -> String {
     serde_json::to_string(&Payload {
         store: store_id.to_owned(),
         cursor,
+        unmerged,
     })
     .unwrap_or_default()
 }
@@ -240,6 +293,15 @@ pub(super) fn committed_cursor(index: &Index, store_id: &str) -> Option<(u64, u6
         .flatten()
         .filter(|payload| payload.store == store_id)
         .and_then(|payload| payload.cursor)
+}
+
+/// Whether the index's last commit, of the store `store_id` names, left segments to merge.
+pub(super) fn left_unmerged(index: &Index, store_id: &str) -> bool {
+    index
+        .payload()
+        .ok()
+        .flatten()
+        .is_some_and(|payload| payload.unmerged && payload.store == store_id)
 }
 
 /// A fingerprint of the store (from its random secret, which it does not reveal).
