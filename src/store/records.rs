@@ -34,16 +34,13 @@ impl Store {
     }
 
     /// Starts a run: allocates its id, records it as running and saves the checkpoint that
-    /// points at it, atomically. Not synced to disk: a crash may lose it with the pages after
-    /// it (which the next run harvests again from the checkpoint before), never half of it; the
-    /// run's next durable commit (a page, or its end) makes it durable.
+    /// points at it, atomically.
     pub fn begin_run(
         &self,
         run: &mut RunRecord,
         checkpoint: &mut Checkpoint,
     ) -> Result<(), StoreError> {
-        let mut tx = self.db.begin_write()?;
-        tx.set_durability(Durability::None)?;
+        let tx = self.db.begin_write()?;
         {
             let mut runs = tx.open_table(RUNS)?;
             let next_id = runs.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
