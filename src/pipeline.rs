@@ -438,14 +438,7 @@ impl Pipeline {
                 self.index.update(&self.store)
             }
         };
-        let index = match index {
-            Ok(index) => index,
-            Err(error) => {
-                // Nothing of it was committed: the index is built again from the feed.
-                tracing::warn!(%error, "the search index built beside the works failed: building it from the feed");
-                self.index.update(&self.store)?
-            }
-        };
+        let index = or_from_feed(index, || self.index.update(&self.store))?;
         let works = built.unwrap_or_default();
         log_stages("works and index up to date", &works, started, works_in);
         Ok((works, index))
@@ -488,14 +481,7 @@ impl Pipeline {
         let works = rederived.report;
         let works_in = started.elapsed();
         let index = if rederived.indexed {
-            match beside.finish() {
-                Ok(index) => index,
-                Err(error) => {
-                    // Nothing of it was committed: the index is built again from the feed.
-                    tracing::warn!(%error, "the search index built beside the rebuild failed: building it from the feed");
-                    self.index.rebuild(&self.store)?
-                }
-            }
+            or_from_feed(beside.finish(), || self.index.rebuild(&self.store))?
         } else {
             drop(beside);
             // Rewrote half the works or more all the same: indexing every work into one
@@ -591,6 +577,18 @@ fn rewritten(works: &UpdateReport) -> u64 {
 }
 
 /// The log line of a works update and the index after it (the benchmarks read its stages).
+/// The search index built beside the works, or, when that failed (nothing of it was committed),
+/// the one `from_feed` builds from the feed.
+fn or_from_feed(
+    beside: Result<IndexReport, IndexError>,
+    from_feed: impl FnOnce() -> Result<IndexReport, IndexError>,
+) -> Result<IndexReport, IndexError> {
+    beside.or_else(|error| {
+        tracing::warn!(%error, "the search index built beside the works failed: building it from the feed");
+        from_feed()
+    })
+}
+
 fn log_stages(
     done: &str,
     works: &UpdateReport,
