@@ -81,8 +81,9 @@ struct Slice {
     /// The last work number given out before this slice's new works, and their number.
     after: u64,
     created: u64,
-    /// The works that changed, in group order.
+    /// The works that changed, in group order, of `groups` derived.
     works: Vec<Row>,
+    groups: usize,
     /// Each record that changes work, with its work's id, in key order.
     record_work: Vec<(Member, String)>,
     features: FeatureRows,
@@ -272,6 +273,7 @@ fn prepare(
         after,
         created,
         works: rows,
+        groups: groups.len(),
         record_work,
         features,
         now: plan.now.clone(),
@@ -300,6 +302,7 @@ fn write_received(
             after,
             created,
             works,
+            groups,
             record_work,
             features,
             now,
@@ -307,6 +310,11 @@ fn write_received(
         } = slice;
         let span = store.update_works_bulk(false, |tx| {
             tx.reserve_work_ids(after, created)?;
+            // Most of a run of works moving (a new theme): their old set entries are
+            // neighbours, removed in key order rather than marked stale.
+            if 2 * works.len() >= groups {
+                tx.remove_moved_feed_entries();
+            }
             for work in &works {
                 tx.put_encoded_work(
                     &work.id,
