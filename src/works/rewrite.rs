@@ -27,7 +27,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use super::rebuild::{describe_groups, take_fields};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, SourceInfos, StoredFeatures};
 use super::{UpdateReport, Work, defer_feed_records, sets};
-use crate::classify::Thesaurus;
+use crate::classify::{ThemeMatch, Thesaurus};
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
 use crate::store::{DedupView, EncodedWork, RecordKey, Store, StoreError, StoredWork, WorksTx};
@@ -246,7 +246,11 @@ fn prepare(
             }
         }
         let unchanged = match &before {
-            Some(before) => before.is(&work) || before.decode::<Work>()? == work,
+            Some(before) => {
+                before.is(&work)
+                    || (before.decode::<Classed>()?.is_of(&work)
+                        && before.decode::<Work>()? == work)
+            }
             None => false,
         };
         if !unchanged {
@@ -359,6 +363,35 @@ struct WorkHead {
 impl WorkHead {
     fn is_live(&self) -> bool {
         !self.deleted && self.merged_into.is_none()
+    }
+}
+
+/// What a thesaurus decides of a stored work, read when its bytes differ from the work derived
+/// again: after a thesaurus change it tells most changed works apart without decoding each
+/// stored one whole (the rest of it skipped, not built).
+#[derive(serde::Deserialize)]
+struct Classed {
+    #[serde(default)]
+    fields: Option<ClassedFields>,
+}
+
+#[derive(serde::Deserialize)]
+struct ClassedFields {
+    themes: Vec<ThemeMatch>,
+    relevance: f32,
+}
+
+impl Classed {
+    /// Whether these are `work`'s themes and relevance; if not, the stored work is not `work`
+    /// (the same types decoded as in a whole [`Work`], so an older row reads the same).
+    fn is_of(&self, work: &Work) -> bool {
+        match (&self.fields, &work.fields) {
+            (None, None) => true,
+            (Some(stored), Some(fields)) => {
+                stored.themes == fields.themes && stored.relevance == fields.relevance
+            }
+            _ => false,
+        }
     }
 }
 
