@@ -246,11 +246,7 @@ fn prepare(
             }
         }
         let unchanged = match &before {
-            Some(before) => {
-                before.is(&work)
-                    || (before.decode::<Classed>()?.is_of(&work)
-                        && before.decode::<Work>()? == work)
-            }
+            Some(before) => is_stored_as(&work, before)?,
             None => false,
         };
         if !unchanged {
@@ -364,6 +360,14 @@ impl WorkHead {
     fn is_live(&self) -> bool {
         !self.deleted && self.merged_into.is_none()
     }
+}
+
+/// Whether `work` is the stored work `before`: the same bytes, or else the same themes and
+/// relevance (what a thesaurus change changes, read alone: most changed works differ there) and
+/// the same work decoded whole (a row an older essor wrote, without a field added since).
+pub(super) fn is_stored_as(work: &Work, before: &StoredWork) -> Result<bool, StoreError> {
+    Ok(before.is(work)
+        || (before.decode::<Classed>()?.is_of(work) && before.decode::<Work>()? == *work))
 }
 
 /// What a thesaurus decides of a stored work, read when its bytes differ from the work derived

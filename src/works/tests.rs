@@ -425,3 +425,69 @@ impl BuiltWorks for MadeWorks {
         *self.stored.lock().unwrap() = Some(feed_key);
     }
 }
+
+/// Issue 17: a rebuild tells a changed stored work apart by its themes and relevance before
+/// decoding it whole, and still rewrites one that differs elsewhere, and leaves an equal one,
+/// however its row was written.
+#[test]
+fn a_stored_work_is_told_changed_by_its_themes_relevance_or_anything_else() {
+    let records: Vec<_> = labelled().into_iter().map(|r| (r, false)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    harvest(&store, &records, "2026-01-01T00:00:00Z");
+    let sources = SourceInfos::default();
+    update(&store, &sources, &Thesaurus::builtin().unwrap(), None, None).unwrap();
+    let mut themed: Option<Work> = None;
+    store
+        .for_each_work(|work: Work| {
+            let has_themes = work.fields.as_ref().is_some_and(|f| f.themes.len() > 1);
+            if themed.is_none() && has_themes {
+                themed = Some(work);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let work = themed.expect("a work with two themes");
+    let stored = |store: &Store| {
+        let mut found = store.stored_works([work.id.as_str()]).unwrap();
+        found.pop().flatten().expect("the work is stored")
+    };
+    let is_stored_as = super::rewrite::is_stored_as;
+    assert!(is_stored_as(&work, &stored(&store)).unwrap());
+
+    let changed = |change: &dyn Fn(&mut Work)| {
+        let mut other = work.clone();
+        change(&mut other);
+        assert_ne!(other, work);
+        is_stored_as(&other, &stored(&store)).unwrap()
+    };
+    fn fields(work: &mut Work) -> &mut WorkFields {
+        work.fields.as_mut().unwrap()
+    }
+    assert!(!changed(&|w| drop(fields(w).themes.pop())));
+    assert!(!changed(&|w| fields(w).themes[0].score /= 2.0));
+    assert!(!changed(&|w| fields(w).relevance /= 2.0));
+    // The same themes and relevance, another work: decoded whole, and told apart there.
+    assert!(!changed(&|w| fields(w).title = None));
+    assert!(!changed(&|w| drop(w.members.pop())));
+    assert!(!changed(&|w| w.aliases.push("w99999999".into())));
+
+    // The same work in other bytes (its fields in another order, as an older essor may have
+    // written it): equal, once decoded whole.
+    let reordered = serde_json::to_value(&work).unwrap();
+    store
+        .update_works(|tx| {
+            tx.put_work(
+                &work.id,
+                &reordered,
+                Some(true),
+                true,
+                &work.datestamp,
+                None,
+            )
+        })
+        .unwrap();
+    assert!(!stored(&store).is(&work), "the row's bytes differ");
+    assert!(is_stored_as(&work, &stored(&store)).unwrap());
+    assert!(!changed(&|w| fields(w).relevance /= 2.0));
+}
