@@ -69,12 +69,14 @@ pub(super) fn rebuild(
         next: 0,
     };
     let plan = prepared::Plan {
-        records: &records,
-        groups: &clustering.groups,
+        clusters: Clusters {
+            records: &records,
+            groups: &clustering.groups,
+            sources,
+            thesaurus,
+        },
         slices: slices_of(&clustering.groups, prepared::SLICE),
         merges,
-        sources,
-        thesaurus,
         now: now_rfc3339(),
         cursor: next,
     };
@@ -115,31 +117,63 @@ pub(super) fn slices_of(groups: &[Vec<usize>], records: usize) -> Vec<std::ops::
     slices
 }
 
-/// Every member of `groups` normalised and classified, on all cores; the problems found are
-/// counted in `report`.
-pub(super) fn describe_groups(
-    store: &Store,
-    groups: &[Vec<usize>],
-    records: &[RecordKey],
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    report: &mut UpdateReport,
-) -> Result<HashMap<RecordKey, Described>, StoreError> {
-    let wanted: Vec<RecordKey> = groups
-        .iter()
-        .flatten()
-        .map(|&index| records[index].clone())
-        .collect();
-    let described: HashMap<RecordKey, Described> =
-        describe_all(store, &wanted, sources, thesaurus)?
-            .into_iter()
-            .filter_map(|(key, described)| Some((key, described?)))
+/// The clustered records a write phase makes works of, and the settings their fields are built
+/// with: what the slices of a fresh build (`prepared.rs`) and of a rebuild (`rewrite.rs`) read
+/// alike.
+pub(super) struct Clusters<'a> {
+    /// In key order; the groups' indices point into it.
+    pub records: &'a [RecordKey],
+    pub groups: &'a [Vec<usize>],
+    pub sources: &'a SourceInfos,
+    pub thesaurus: &'a Thesaurus,
+}
+
+/// A slice of groups with every member described.
+pub(super) struct SliceDescribed<'a> {
+    pub groups: &'a [Vec<usize>],
+    pub described: HashMap<RecordKey, Described>,
+    /// Normalisation problems found in its records.
+    pub problems: u64,
+}
+
+impl<'a> Clusters<'a> {
+    /// The groups of `range`, every member normalised and classified on all cores.
+    pub fn describe(
+        &self,
+        store: &Store,
+        range: std::ops::Range<usize>,
+    ) -> Result<SliceDescribed<'a>, StoreError> {
+        let groups = &self.groups[range];
+        let wanted: Vec<RecordKey> = groups
+            .iter()
+            .flatten()
+            .map(|&index| self.records[index].clone())
             .collect();
-    report.problems += described
-        .values()
-        .map(|one| one.normalized.problems.len() as u64)
-        .sum::<u64>();
-    Ok(described)
+        let described: HashMap<RecordKey, Described> =
+            describe_all(store, &wanted, self.sources, self.thesaurus)?
+                .into_iter()
+                .filter_map(|(key, described)| Some((key, described?)))
+                .collect();
+        let problems = described
+            .values()
+            .map(|one| one.normalized.problems.len() as u64)
+            .sum::<u64>();
+        Ok(SliceDescribed {
+            groups,
+            described,
+            problems,
+        })
+    }
+
+    /// A group's members, in a work's order.
+    pub fn members(&self, group: &[usize]) -> Vec<Member> {
+        let mut members: Vec<Member> = group
+            .iter()
+            .map(|&index| Member::from(&self.records[index]))
+            .collect();
+        members.sort();
+        members
+    }
 }
 
 /// Sets `work`'s fields from its members' descriptions, taken out of `described`; gives back

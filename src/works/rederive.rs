@@ -17,7 +17,8 @@
 
 use std::collections::HashMap;
 
-use super::rebuild::{Clustered, cluster_all, merge_reasons, remove_features, slices_of};
+use super::rebuild::{Clustered, Clusters, cluster_all, merge_reasons, remove_features};
+use super::rebuild::slices_of;
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, Work, write_work};
 use super::{prepared, rewrite};
 use crate::classify::Thesaurus;
@@ -115,8 +116,12 @@ pub fn rederive(
         .collect();
     let now = now_rfc3339();
     let plan = rewrite::Plan {
-        records: &records,
-        groups: &clustering.groups,
+        clusters: Clusters {
+            records: &records,
+            groups: &clustering.groups,
+            sources,
+            thesaurus,
+        },
         slices: slices_of(&clustering.groups, prepared::SLICE),
         ids: &ids,
         created: &created,
@@ -126,8 +131,6 @@ pub fn rederive(
         merges,
         features,
         block_keys: &block_keys,
-        sources,
-        thesaurus,
         now: now.clone(),
     };
     let written = rewrite::write_all(store, plan, renderer, built, &mut report)?;

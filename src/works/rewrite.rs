@@ -24,10 +24,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::rebuild::{describe_groups, take_fields};
-use super::{BuiltWorks, Member, MergeReason, RecordRenderer, SourceInfos, StoredFeatures};
+use super::rebuild::{Clusters, SliceDescribed, take_fields};
+use super::{BuiltWorks, Member, MergeReason, RecordRenderer, StoredFeatures};
 use super::{UpdateReport, Work, defer_feed_records, sets};
-use crate::classify::{ThemeMatch, Thesaurus};
+use crate::classify::ThemeMatch;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
 use crate::store::{DedupView, EncodedWork, RecordKey, Store, StoreError, StoredWork, WorksTx};
@@ -38,9 +38,7 @@ const ROWS_WAITING: usize = 1;
 /// What the write phase of a rebuild reads: the clustered records, their groups and the ids the
 /// groups take, what each record was, and the settings the works' fields are built with.
 pub(super) struct Plan<'a> {
-    /// In key order; the groups' indices point into it.
-    pub records: &'a [RecordKey],
-    pub groups: &'a [Vec<usize>],
+    pub clusters: Clusters<'a>,
     /// The groups of each transaction, in order.
     pub slices: Vec<Range<usize>>,
     /// Each group's work id, and whether it is a new one (numbered after the store's work
@@ -58,8 +56,6 @@ pub(super) struct Plan<'a> {
     pub features: Vec<Option<Features>>,
     /// Each record's blocking keys as the clustering hashed them (the blocking index's ids).
     pub block_keys: &'a [Vec<BlockKey>],
-    pub sources: &'a SourceInfos,
-    pub thesaurus: &'a Thesaurus,
     /// The datestamp of the works that change.
     pub now: String,
 }
@@ -174,16 +170,15 @@ fn prepare(
     after: u64,
     range: Range<usize>,
 ) -> Result<(Slice, Vec<Work>), StoreError> {
-    let groups = &plan.groups[range.clone()];
-    let mut report = UpdateReport::default();
-    let mut described = describe_groups(
-        store,
+    let SliceDescribed {
         groups,
-        plan.records,
-        plan.sources,
-        plan.thesaurus,
-        &mut report,
-    )?;
+        mut described,
+        problems,
+    } = plan.clusters.describe(store, range.clone())?;
+    let mut report = UpdateReport {
+        problems,
+        ..UpdateReport::default()
+    };
     let stored: Vec<Option<StoredWork>> = store.stored_works(range.clone().map(|group| {
         if plan.created[group] {
             ""
@@ -199,11 +194,6 @@ fn prepare(
     let mut created = 0;
     for ((group, members), before) in range.clone().zip(groups).zip(stored) {
         let id = &plan.ids[group];
-        let mut members: Vec<Member> = members
-            .iter()
-            .map(|&index| Member::from(&plan.records[index]))
-            .collect();
-        members.sort();
         // What the new work takes of the stored one; the rest is compared undecoded.
         let mut head: Option<WorkHead> = before.as_ref().map(StoredWork::decode).transpose()?;
         let mut aliases = head
@@ -223,17 +213,17 @@ fn prepare(
             deleted: false,
             merged_into: None,
             aliases,
-            members,
+            members: plan.clusters.members(members),
             merges: plan.merges.remove(&group).unwrap_or_default(),
             fields: None,
         };
-        for (member, normalized) in take_fields(&mut work, &mut described, plan.sources) {
+        for (member, normalized) in take_fields(&mut work, &mut described, plan.clusters.sources) {
             let key = RecordKey::from(member.key());
             if plan.old_work_of.get(&key) != Some(id) {
                 record_work.push((member.clone(), id.clone()));
             }
             // `records` is in key order; each record is in one group, so taken once.
-            let Ok(index) = plan.records.binary_search(&key) else {
+            let Ok(index) = plan.clusters.records.binary_search(&key) else {
                 continue;
             };
             if let Some(features) = plan.features[index].take() {
