@@ -27,3 +27,11 @@ pub use eval::{
 pub use features::{AuthorKey, Features, strong_ids};
 pub use keys::{BlockKey, block_limit, blocking_keys};
 pub use sketch::Sketch;
+
+/// The version of what dedup mines from a record: `Features::of`, `blocking_keys`, and what
+/// `normalize::normalize_for_dedup` gives them. The store says which version mined its features
+/// rows (`store::FeaturesMined`), and `essor works rebuild` reads the rows instead of mining
+/// every record again only when it is this one: bump it with any change to those, or a rebuild
+/// would cluster on features the new rules no longer give (the test
+/// `the_dedup_rules_version_follows_the_features_mined` fails until it is bumped).
+pub const RULES: u32 = 1;

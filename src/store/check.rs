@@ -190,6 +190,9 @@ fn check_meta(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result<()
         if feed_key && super::feed_derived::parse_cursor(value).is_none() {
             report.problem("meta", name, format!("not a feed key: {value:?}"));
         }
+        if name == meta_key::FEATURES_MINED && super::FeaturesMined::parse(value).is_none() {
+            report.problem("meta", name, format!("not `rules cursor`: {value:?}"));
+        }
     }
     let cursor = meta
         .get(meta_key::WORKS_CURSOR)?

@@ -75,7 +75,48 @@ impl DedupView {
     }
 }
 
+/// What made the stored features rows: every record that made a work at change-log position
+/// `cursor` and has not changed since has its row, as version `rules` of the dedup rules mines
+/// it (`crate::dedup::RULES`). A build from scratch and `essor works rebuild` write it (they
+/// mine every record, or compare what they mine with the stored rows); a later rebuild with
+/// the same rules reads those rows instead of mining them again (a thesaurus change changes no
+/// features). Incremental updates leave it: the records they write rows for changed after
+/// `cursor`, so they are mined again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeaturesMined {
+    pub rules: u32,
+    pub cursor: u64,
+}
+
+impl FeaturesMined {
+    /// `rules cursor`, as stored.
+    pub(super) fn parse(value: &str) -> Option<FeaturesMined> {
+        let (rules, cursor) = value.split_once(' ')?;
+        Some(FeaturesMined {
+            rules: rules.parse().ok()?,
+            cursor: cursor.parse().ok()?,
+        })
+    }
+}
+
+impl Store {
+    /// What made the stored features rows, if a build or rebuild said so.
+    pub fn features_mined(&self) -> Result<Option<FeaturesMined>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        let value = meta.get(meta_key::FEATURES_MINED)?;
+        Ok(value.and_then(|value| FeaturesMined::parse(value.value())))
+    }
+}
+
 impl WorksTx<'_> {
+    /// Says what made the stored features rows once this transaction commits.
+    pub fn set_features_mined(&mut self, mined: FeaturesMined) -> Result<(), StoreError> {
+        let value = format!("{} {}", mined.rules, mined.cursor);
+        self.meta.insert(meta_key::FEATURES_MINED, value.as_str())?;
+        Ok(())
+    }
+
     pub fn features<F: DeserializeOwned>(
         &self,
         key: RecordKeyRef<'_>,

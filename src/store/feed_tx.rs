@@ -39,6 +39,11 @@ pub struct FeedTx<'t> {
     /// Whether a moved work's committed stored rows are left where they are, their key listed
     /// in `dead` ([`FeedTx::leave_moved_rows`]), instead of removed at [`FeedTx::close`].
     leave_moved_rows: bool,
+    /// Whether the set entries a moved work leaves are removed at [`FeedTx::close`], in key
+    /// order, instead of marked stale ([`FeedTx::remove_moved_entries`]).
+    remove_moved_entries: bool,
+    /// Those entries (set number, datestamp, sequence), when they are removed.
+    left_in_sets: Vec<(u32, u64, u64)>,
     /// Each work's rows read by id (`feed_records.rs`, [`read_by_id`]).
     pub(super) rendered: redb::Table<'t, (&'static str, u64, u64), &'static [u8]>,
     /// Each work's records as the feed serves them, packed (`packed.rs`).
@@ -108,6 +113,8 @@ impl<'t> FeedTx<'t> {
             stale: tx.open_table(FEED_STALE)?,
             dead: tx.open_table(FEED_DEAD)?,
             leave_moved_rows: false,
+            remove_moved_entries: false,
+            left_in_sets: Vec::new(),
             rendered_prefixes,
             rendered,
             blocks,
@@ -136,6 +143,17 @@ impl<'t> FeedTx<'t> {
         self.leave_moved_rows = true;
     }
 
+    /// From now on, the entries a work this transaction moves leaves in its sets are removed
+    /// when it closes, in key order, instead of marked stale for a later prune. For a
+    /// transaction that moves most of a run of works written one after the other (a rebuild
+    /// after a thesaurus change): their old entries are neighbours in each set, so removing them
+    /// rewrites each page once, where marking them wrote a stale row for each and left the
+    /// feed table twice its size until a prune read them all again. Scattered moves (an
+    /// incremental batch) stay marked: removed one by one they would rewrite a page each.
+    pub(super) fn remove_moved_entries(&mut self) {
+        self.remove_moved_entries = true;
+    }
+
     /// The last sequence given out before this transaction.
     pub(super) fn first_sequence(&self) -> u64 {
         self.first_sequence
@@ -162,6 +180,13 @@ impl<'t> FeedTx<'t> {
         let mut rank = vec![0u32; by_name.len()];
         for (place, set) in by_name.iter().enumerate() {
             rank[*set as usize] = place as u32;
+        }
+        let mut left_in_sets = std::mem::take(&mut self.left_in_sets);
+        left_in_sets
+            .sort_unstable_by_key(|&(set, stamp, sequence)| (rank[set as usize], stamp, sequence));
+        for (set, stamp, sequence) in left_in_sets {
+            let set = self.set_names[set as usize].as_str();
+            self.feed.remove((set, stamp, sequence))?;
         }
         let mut added = std::mem::take(&mut self.added);
         added.sort_unstable_by_key(|&(set, stamp, sequence, _)| {
@@ -255,6 +280,9 @@ impl<'t> FeedTx<'t> {
                     // Never written: nothing to remove or mark.
                 } else if set.is_empty() {
                     self.left.insert((String::new(), *stamp, *sequence));
+                } else if self.remove_moved_entries {
+                    let number = self.set_number(set);
+                    self.left_in_sets.push((number, *stamp, *sequence));
                 } else {
                     self.stale
                         .insert((self.sequence, set), (*stamp, *sequence))?;
@@ -284,13 +312,21 @@ impl<'t> FeedTx<'t> {
     /// this transaction leaves the rows of its first move too (a CSV row was written at once;
     /// its entry and packed rows never reached the tables).
     fn remove_left(&mut self) -> Result<(), StoreError> {
-        for (prefix, stamp, sequence) in std::mem::take(&mut self.left) {
+        let mut left = std::mem::take(&mut self.left).into_iter().peekable();
+        while let Some((prefix, stamp, sequence)) = left.next() {
             if prefix.is_empty() {
                 self.feed.remove(("", stamp, sequence))?;
             } else if read_by_id(&prefix) {
                 self.rendered.remove((prefix.as_str(), stamp, sequence))?;
             } else {
-                packed::remove(&mut self.blocks, &prefix, (stamp, sequence))?;
+                // A packed prefix's rows at once: each block rewritten once, not once per row
+                // it loses (a rebuild that moves every work empties whole blocks).
+                let mut keys = vec![(stamp, sequence)];
+                while let Some((_, stamp, sequence)) = left.next_if(|(next, _, _)| *next == prefix)
+                {
+                    keys.push((stamp, sequence));
+                }
+                packed::remove_many(&mut self.blocks, &prefix, &keys)?;
             }
         }
         Ok(())

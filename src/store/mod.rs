@@ -54,7 +54,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 pub use backup::{BackupReport, RestoreReport, restore};
 pub use barometer::EditionSaved;
 pub use check::{CheckReport, CheckedWork, Problem as CheckProblem, TableSize};
-pub use dedup::{BlockMember, DedupView};
+pub use dedup::{BlockMember, DedupView, FeaturesMined};
 pub use encode::{PreparedItem, UnpackedItems, now_rfc3339, prepare_items, serialise_items};
 pub use error::StoreError;
 pub use feed::{FeedEntry, FeedItem, FeedRange, RecordOrigin};

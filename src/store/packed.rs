@@ -202,7 +202,9 @@ pub(super) fn append(
     write_blocks(table, prefix, merged)
 }
 
-/// Removes the row under `key`, if any.
+/// Removes the row under `key`, if any: the one-row form [`remove_many`] is tested against (the
+/// feed removes rows in bulk, each block rewritten once).
+#[cfg(test)]
 pub(super) fn remove(table: &mut Blocks<'_>, prefix: &str, key: RowKey) -> Result<(), StoreError> {
     let Some(at) = block_at(table, prefix, key)? else {
         return Ok(());

@@ -34,6 +34,10 @@ pub(super) mod meta_key {
     /// The feed key (`datestamp sequence`) of the first work a bulk build wrote without its
     /// feed records, until the server has rendered them (`Store::fill_missing_feed_records`).
     pub const FEED_RECORDS_MISSING: &str = "feed_records_missing";
+    /// What made the stored dedup features (`Store::features_mined`): `rules cursor`, the dedup
+    /// rules' version they were mined by and the change-log position up to which every record
+    /// that makes a work has its row.
+    pub const FEATURES_MINED: &str = "features_mined";
     /// The secret resumption tokens are signed with.
     pub const TOKEN_SECRET: &str = "token_secret";
     /// Before a derived prefix's name (`Store::derive_feed_rows`): the feed key up to which its

@@ -332,6 +332,45 @@ fn feed_ids(store: &Store, set: &str, from: u64, limit: usize) -> (Vec<String>, 
     (page.into_iter().map(|item| item.entry.id).collect(), more)
 }
 
+/// Writes live work `id` under one leaf `set` inside a transaction.
+fn put_in_set(
+    tx: &mut WorksTx<'_>,
+    id: &str,
+    stamp: &str,
+    set: &str,
+    was: Option<bool>,
+) -> Result<(), StoreError> {
+    let sets = vec![set.to_owned()];
+    tx.put_work(
+        id,
+        &serde_json::json!({ "id": id }),
+        was,
+        true,
+        stamp,
+        Some(&sets),
+    )
+}
+
+/// The current entries under `set`, counted as the feed counts them.
+fn set_count(store: &Store, set: &str) -> u64 {
+    let range = FeedRange {
+        set,
+        from: 0,
+        until: u64::MAX,
+        after: None,
+    };
+    store.feed_count(range).unwrap()
+}
+
+/// The rows of the `feed` and `feed_stale` tables.
+fn feed_and_stale_rows(store: &Store) -> (u64, u64) {
+    let tx = store.db.begin_read().unwrap();
+    (
+        tx.open_table(tables::FEED).unwrap().len().unwrap(),
+        tx.open_table(tables::FEED_STALE).unwrap().len().unwrap(),
+    )
+}
+
 /// A work written twice in one transaction is filed once, under its last sets, and the sets'
 /// sizes count it once; the entries of other works keep their order.
 #[test]
@@ -341,21 +380,10 @@ fn a_work_moved_twice_in_one_transaction_is_filed_once_under_its_last_sets() {
     move_in_feed(&store, "w0", "2025-11-01T00:00:00Z", &["type:a"], None);
     store
         .update_works(|tx| {
-            let write = |tx: &mut WorksTx<'_>, id: &str, stamp: &str, set: &str, was| {
-                let sets = vec![set.to_owned()];
-                tx.put_work(
-                    id,
-                    &serde_json::json!({ "id": id }),
-                    was,
-                    true,
-                    stamp,
-                    Some(&sets),
-                )
-            };
-            write(tx, "w1", "2025-12-01T00:00:00Z", "type:a", None)?;
-            write(tx, "w2", "2025-12-02T00:00:00Z", "type:b", None)?;
-            write(tx, "w1", "2025-12-03T00:00:00Z", "type:b", Some(true))?;
-            write(tx, "w0", "2025-12-04T00:00:00Z", "theme:x", Some(true))
+            put_in_set(tx, "w1", "2025-12-01T00:00:00Z", "type:a", None)?;
+            put_in_set(tx, "w2", "2025-12-02T00:00:00Z", "type:b", None)?;
+            put_in_set(tx, "w1", "2025-12-03T00:00:00Z", "type:b", Some(true))?;
+            put_in_set(tx, "w0", "2025-12-04T00:00:00Z", "theme:x", Some(true))
         })
         .unwrap();
     let ids = |set: &str| feed_ids(&store, set, 0, 10).0;
@@ -363,15 +391,7 @@ fn a_work_moved_twice_in_one_transaction_is_filed_once_under_its_last_sets() {
     assert_eq!(ids("type:a"), Vec::<String>::new());
     assert_eq!(ids("type:b"), ["w2", "w1"]);
     assert_eq!(ids("theme:x"), ["w0"]);
-    let count = |set| {
-        let range = FeedRange {
-            set,
-            from: 0,
-            until: u64::MAX,
-            after: None,
-        };
-        store.feed_count(range).unwrap()
-    };
+    let count = |set| set_count(&store, set);
     assert_eq!(
         (count(""), count("type:a"), count("type:b"), count("theme")),
         (3, 0, 2, 1)
@@ -423,22 +443,54 @@ fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
     let w2_stamp = 1_767_225_600; // 2026-01-01T00:00:00Z
     assert_eq!(store.feed_earliest().unwrap(), Some(w2_stamp));
 
-    let rows = |store: &Store, table| {
-        let tx = store.db.begin_read().unwrap();
-        match table {
-            "feed" => tx.open_table(tables::FEED).unwrap().len().unwrap(),
-            _ => tx.open_table(tables::FEED_STALE).unwrap().len().unwrap(),
-        }
-    };
     // "", "type", "type:x" per place: 4 places, 2 current; under "" the old places are gone.
-    assert_eq!((rows(&store, "feed"), rows(&store, "stale")), (10, 4));
+    assert_eq!(feed_and_stale_rows(&store), (10, 4));
     store.update_works(|tx| tx.feed.prune()).unwrap();
-    assert_eq!((rows(&store, "feed"), rows(&store, "stale")), (6, 0));
+    assert_eq!(feed_and_stale_rows(&store), (6, 0));
     assert_eq!(
         feed_ids(&store, "", 0, 10),
         (vec!["w2".into(), "w1".into()], false)
     );
     assert_eq!(store.feed_count(range("", 1)).unwrap(), 2);
+}
+
+/// Issue 17: a transaction that moves most of a run of works (a rebuild after a thesaurus change)
+/// removes the entries they leave in their sets when it closes, instead of marking them stale:
+/// the feed is what a prune would leave, and lists and counts the same.
+#[test]
+fn moved_works_may_leave_no_stale_entries_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .update_works(|tx| {
+            put_in_set(tx, "w1", "2025-12-01T00:00:00Z", "type:a", None)?;
+            put_in_set(tx, "w2", "2025-12-02T00:00:00Z", "type:a", None)?;
+            put_in_set(tx, "w3", "2025-12-03T00:00:00Z", "theme:x", None)
+        })
+        .unwrap();
+    store
+        .update_works(|tx| {
+            tx.remove_moved_feed_entries();
+            put_in_set(tx, "w1", "2026-01-01T00:00:00Z", "type:b", Some(true))?;
+            put_in_set(tx, "w3", "2026-01-02T00:00:00Z", "theme:y", Some(true))?;
+            // Moved twice here: its first new entries were never written.
+            put_in_set(tx, "w3", "2026-01-03T00:00:00Z", "theme:x", Some(true))
+        })
+        .unwrap();
+    // "", the set and its parent for each of the three works: no other entry, none stale.
+    assert_eq!(feed_and_stale_rows(&store), (9, 0));
+    let ids = |set: &str| feed_ids(&store, set, 0, 10).0;
+    assert_eq!(ids(""), ["w2", "w1", "w3"]);
+    assert_eq!(ids("type"), ["w2", "w1"]);
+    assert_eq!(ids("type:a"), ["w2"]);
+    assert_eq!(ids("type:b"), ["w1"]);
+    assert_eq!(ids("theme:x"), ["w3"]);
+    assert_eq!(ids("theme:y"), Vec::<String>::new());
+    let count = |set| set_count(&store, set);
+    assert_eq!(
+        (count(""), count("type"), count("type:a"), count("theme:y")),
+        (3, 2, 1, 0)
+    );
 }
 
 /// Dedup features, for the check's tests.

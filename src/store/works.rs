@@ -340,6 +340,13 @@ impl<'t> WorksTx<'t> {
         self.feed.leave_moved_rows();
     }
 
+    /// Removes the set entries of the works this transaction moves when it commits, in key
+    /// order, instead of marking them stale; for a transaction that moves most of a run of
+    /// works (see `FeedTx::remove_moved_entries`).
+    pub fn remove_moved_feed_entries(&mut self) {
+        self.feed.remove_moved_entries();
+    }
+
     /// The last feed sequence given out before this transaction: its entries come after it
     /// ([`super::FeedSpan::after_sequence`] once it has moved a work).
     pub fn feed_sequence_before(&self) -> u64 {

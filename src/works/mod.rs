@@ -85,6 +85,14 @@ impl SourceInfos {
         )
     }
 
+    /// Whether source `id` keeps a record only above an ESS relevance (the thesaurus then
+    /// decides which of its records make works).
+    fn filters_by_relevance(&self, source: &str) -> bool {
+        self.0
+            .get(source)
+            .is_some_and(|info| info.min_relevance.is_some())
+    }
+
     fn get(&self, source: &str) -> SourceInfo {
         self.0.get(source).cloned().unwrap_or(SourceInfo {
             role: SourceRole::InstitutionalRepository,

@@ -19,11 +19,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
-use super::rebuild::{BlockPasses, describe_groups, take_fields};
-use super::{BuiltWorks, Member, MergeReason, RecordRenderer, SourceInfos, UpdateReport, Work};
+use super::rebuild::{BlockPasses, Clusters, SliceDescribed, take_fields};
+use super::{BuiltWorks, Member, MergeReason, RecordRenderer, UpdateReport, Work};
 use super::{defer_feed_records, sets};
-use crate::classify::Thesaurus;
-use crate::store::{EncodedWork, RecordKey, Store, StoreError, work_id};
+use crate::store::{EncodedWork, FeaturesMined, Store, StoreError, work_id};
 
 /// Records whose works are written per transaction: two slices are held at a time (one
 /// inserted, the next made ready), so half of `essor works rebuild`'s. A fresh build of 100,000
@@ -39,15 +38,11 @@ const ROWS_WAITING: usize = 4;
 /// What the write phase reads: the clustered records and their groups, and the settings the
 /// works' fields are built with.
 pub(super) struct Plan<'a> {
-    /// In key order; the groups' indices point into it.
-    pub records: &'a [RecordKey],
-    pub groups: &'a [Vec<usize>],
+    pub clusters: Clusters<'a>,
     /// The groups of each transaction, in order ([`super::rebuild::slices_of`] [`SLICE`]).
     pub slices: Vec<Range<usize>>,
     /// The merge reasons of each group (by index in `groups`), taken as its work is made.
     pub merges: HashMap<usize, Vec<MergeReason>>,
-    pub sources: &'a SourceInfos,
-    pub thesaurus: &'a Thesaurus,
     /// The works' datestamp.
     pub now: String,
     /// The change log's position the works stage reaches once every slice is written.
@@ -148,40 +143,30 @@ fn prepare(
     first: u64,
     range: Range<usize>,
 ) -> Result<(Slice, Vec<Work>), StoreError> {
-    let groups = &plan.groups[range.clone()];
-    let mut described_report = UpdateReport::default();
-    let mut described = describe_groups(
-        store,
+    let SliceDescribed {
         groups,
-        plan.records,
-        plan.sources,
-        plan.thesaurus,
-        &mut described_report,
-    )?;
+        mut described,
+        problems,
+    } = plan.clusters.describe(store, range.clone())?;
     let after = first + range.start as u64;
     let mut works = Vec::with_capacity(groups.len());
     let mut rows = Vec::with_capacity(groups.len());
     let mut record_work: Vec<(Member, u32)> = Vec::new();
     for (offset, group) in groups.iter().enumerate() {
-        let mut members: Vec<Member> = group
-            .iter()
-            .map(|&index| Member::from(&plan.records[index]))
-            .collect();
-        members.sort();
         let mut work = Work {
             id: work_id(after + offset as u64 + 1),
             datestamp: plan.now.clone(),
             deleted: false,
             merged_into: None,
             aliases: Vec::new(),
-            members,
+            members: plan.clusters.members(group),
             merges: plan
                 .merges
                 .remove(&(range.start + offset))
                 .unwrap_or_default(),
             fields: None,
         };
-        for (member, _) in take_fields(&mut work, &mut described, plan.sources) {
+        for (member, _) in take_fields(&mut work, &mut described, plan.clusters.sources) {
             record_work.push((member, offset as u32));
         }
         rows.push(Row {
@@ -198,7 +183,7 @@ fn prepare(
         after,
         works: rows,
         record_work,
-        problems: described_report.problems,
+        problems,
     };
     Ok((slice, works))
 }
@@ -284,6 +269,12 @@ impl Writer<'_> {
             }
             if durable {
                 tx.set_cursor(self.cursor)?;
+                // Every record up to the cursor that makes a work has its features row, mined
+                // by these rules: a rebuild may read them instead of mining them again.
+                tx.set_features_mined(FeaturesMined {
+                    rules: crate::dedup::RULES,
+                    cursor: self.cursor,
+                })?;
             }
             match works.last() {
                 Some(work) => Ok(tx.feed_entry(&work.id)?.map(|entry| entry.key())),

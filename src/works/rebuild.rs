@@ -4,9 +4,9 @@
 //! Later updates are incremental (`Batch` in `batch.rs`) and find the same tables filled the same
 //! way: features and blocking keys per record, `record_work`, works with their merge reasons.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::analyse::{Described, dedup_features_all, describe_all};
+use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
 use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields, prepared};
 use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
 use crate::classify::Thesaurus;
@@ -55,7 +55,8 @@ pub(super) fn rebuild(
         sketches,
         features,
         block_keys,
-    } = cluster_all(store, changed, sources, thesaurus, true)?;
+        ..
+    } = cluster_all(store, changed, sources, thesaurus, Mining::Index)?;
     drop(features); // freed already
     let merges = merge_reasons(&records, &clustering);
 
@@ -69,12 +70,14 @@ pub(super) fn rebuild(
         next: 0,
     };
     let plan = prepared::Plan {
-        records: &records,
-        groups: &clustering.groups,
+        clusters: Clusters {
+            records: &records,
+            groups: &clustering.groups,
+            sources,
+            thesaurus,
+        },
         slices: slices_of(&clustering.groups, prepared::SLICE),
         merges,
-        sources,
-        thesaurus,
         now: now_rfc3339(),
         cursor: next,
     };
@@ -115,31 +118,63 @@ pub(super) fn slices_of(groups: &[Vec<usize>], records: usize) -> Vec<std::ops::
     slices
 }
 
-/// Every member of `groups` normalised and classified, on all cores; the problems found are
-/// counted in `report`.
-pub(super) fn describe_groups(
-    store: &Store,
-    groups: &[Vec<usize>],
-    records: &[RecordKey],
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    report: &mut UpdateReport,
-) -> Result<HashMap<RecordKey, Described>, StoreError> {
-    let wanted: Vec<RecordKey> = groups
-        .iter()
-        .flatten()
-        .map(|&index| records[index].clone())
-        .collect();
-    let described: HashMap<RecordKey, Described> =
-        describe_all(store, &wanted, sources, thesaurus)?
-            .into_iter()
-            .filter_map(|(key, described)| Some((key, described?)))
+/// The clustered records a write phase makes works of, and the settings their fields are built
+/// with: what the slices of a fresh build (`prepared.rs`) and of a rebuild (`rewrite.rs`) read
+/// alike.
+pub(super) struct Clusters<'a> {
+    /// In key order; the groups' indices point into it.
+    pub records: &'a [RecordKey],
+    pub groups: &'a [Vec<usize>],
+    pub sources: &'a SourceInfos,
+    pub thesaurus: &'a Thesaurus,
+}
+
+/// A slice of groups with every member described.
+pub(super) struct SliceDescribed<'a> {
+    pub groups: &'a [Vec<usize>],
+    pub described: HashMap<RecordKey, Described>,
+    /// Normalisation problems found in its records.
+    pub problems: u64,
+}
+
+impl<'a> Clusters<'a> {
+    /// The groups of `range`, every member normalised and classified on all cores.
+    pub fn describe(
+        &self,
+        store: &Store,
+        range: std::ops::Range<usize>,
+    ) -> Result<SliceDescribed<'a>, StoreError> {
+        let groups = &self.groups[range];
+        let wanted: Vec<RecordKey> = groups
+            .iter()
+            .flatten()
+            .map(|&index| self.records[index].clone())
             .collect();
-    report.problems += described
-        .values()
-        .map(|one| one.normalized.problems.len() as u64)
-        .sum::<u64>();
-    Ok(described)
+        let described: HashMap<RecordKey, Described> =
+            describe_all(store, &wanted, self.sources, self.thesaurus)?
+                .into_iter()
+                .filter_map(|(key, described)| Some((key, described?)))
+                .collect();
+        let problems = described
+            .values()
+            .map(|one| one.normalized.problems.len() as u64)
+            .sum::<u64>();
+        Ok(SliceDescribed {
+            groups,
+            described,
+            problems,
+        })
+    }
+
+    /// A group's members, in a work's order.
+    pub fn members(&self, group: &[usize]) -> Vec<Member> {
+        let mut members: Vec<Member> = group
+            .iter()
+            .map(|&index| Member::from(&self.records[index]))
+            .collect();
+        members.sort();
+        members
+    }
 }
 
 /// Sets `work`'s fields from its members' descriptions, taken out of `described`; gives back
@@ -201,6 +236,98 @@ pub(super) fn remove_features(tx: &mut WorksTx<'_>, record: &RecordKey) -> Resul
     tx.remove_features(record.as_ref())
 }
 
+/// How [`cluster_all`] comes by each record's features.
+#[derive(Clone, Copy)]
+pub(super) enum Mining<'a> {
+    /// Mined from every record, and the features rows and blocking index written (a build from
+    /// scratch).
+    Index,
+    /// Mined from every record, nothing written.
+    All,
+    /// Taken from the stored features rows where [`Reuse`] allows, the others mined (`essor works
+    /// rebuild` with the rules that mined the rows).
+    Reuse(&'a Reuse),
+}
+
+/// Which records' stored features rows a rebuild may take instead of mining their records again:
+/// the rows were mined by this essor's dedup rules ([`dedup::RULES`]), and a record unchanged
+/// since still has the features its row holds, whatever the thesaurus (dedup reads no theme).
+/// Except where the thesaurus decides whether a record makes a work at all (a source with an ESS
+/// relevance threshold), and for records without a row (they made no work then: their source's
+/// threshold may have gone since), which are mined. Reading a row costs a fraction of mining a
+/// record (loading, decompressing and normalising it).
+pub(super) struct Reuse {
+    /// The records changed since the rows were mined.
+    changed: HashSet<RecordKey>,
+}
+
+impl Reuse {
+    /// What the store's features rows allow, `None` when another version of the rules (or no
+    /// build that said so) mined them.
+    pub fn of(store: &Store) -> Result<Option<Reuse>, StoreError> {
+        let Some(mined) = store.features_mined()? else {
+            return Ok(None);
+        };
+        if mined.rules != dedup::RULES {
+            return Ok(None);
+        }
+        let changed = store.changes_since(mined.cursor, usize::MAX)?.records;
+        Ok(Some(Reuse {
+            changed: changed.into_iter().collect(),
+        }))
+    }
+
+    /// Whether `record`'s stored row, if it has one, may be taken.
+    fn may_take(&self, record: &RecordKey, sources: &SourceInfos) -> bool {
+        !self.changed.contains(record) && !sources.filters_by_relevance(record.source())
+    }
+}
+
+/// Each record of `slice` (in key order) that makes a work, with its features and whether they
+/// were taken from its stored row: the rows `reuse` allows read on all cores, the other records
+/// mined.
+fn reuse_or_mine(
+    store: &Store,
+    slice: Vec<RecordKey>,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    reuse: &Reuse,
+) -> Result<Vec<(RecordKey, StoredFeatures, bool)>, StoreError> {
+    let stored: Vec<Option<StoredFeatures>> = on_all_cores(&slice, |part| {
+        let view = store.dedup_view()?;
+        part.iter()
+            .map(|record| {
+                if reuse.may_take(record, sources) {
+                    view.features(record.as_ref())
+                } else {
+                    Ok(None)
+                }
+            })
+            .collect()
+    })?;
+    let to_mine: Vec<RecordKey> = slice
+        .iter()
+        .zip(&stored)
+        .filter(|(_, row)| row.is_none())
+        .map(|(record, _)| record.clone())
+        .collect();
+    // Mined in the slice's order: merged back by walking both.
+    let mut mined = dedup_features_all(store, &to_mine, sources, thesaurus)?.into_iter();
+    let mut found = Vec::with_capacity(slice.len());
+    for (record, row) in slice.into_iter().zip(stored) {
+        match row {
+            Some(row) => found.push((record, row, true)),
+            None => {
+                let Some((_, Some((features, keys)))) = mined.next() else {
+                    continue; // it makes no work
+                };
+                found.push((record, StoredFeatures { features, keys }, false));
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// The records that make works, clustered.
 pub(super) struct Clustered {
     /// In key order; the clustering's indices point into it.
@@ -208,22 +335,25 @@ pub(super) struct Clustered {
     pub clustering: dedup::Clustering,
     pub features_in: std::time::Duration,
     pub clustered_in: std::time::Duration,
-    /// Each record's sketch, as `records` (with `store_index` only): what the blocking index
+    /// Each record's sketch, as `records` (with [`Mining::Index`] only): what the blocking index
     /// files beside each record ([`BlockPasses`]).
     pub sketches: Vec<u64>,
     /// Each record's dedup features and blocking keys, as `records`: `essor works rebuild`
     /// compares them with the stored ones instead of mining them again from the full analysis.
-    /// The features are empty with `store_index` (a build from scratch frees them before
+    /// The features are empty with [`Mining::Index`] (a build from scratch frees them before
     /// writing the blocking index).
     pub features: Vec<Features>,
     pub block_keys: Vec<Vec<BlockKey>>,
+    /// Whether each record's features were taken from its stored row ([`Mining::Reuse`]), as
+    /// `records`: those need no comparing with it.
+    pub reused: Vec<bool>,
 }
 
 /// Steps 1 and 2 of a build from scratch (and of `essor works rebuild`): what dedup compares of
 /// every record in `keys` that makes a work, only the fields it reads (the full analysis, for
 /// the works' fields, comes once, when they are written), then one clustering over all of them.
 ///
-/// With `store_index` (a build from scratch), the features rows are written here too, in one
+/// With [`Mining::Index`] (a build from scratch), the features rows are written here too, in one
 /// pass in their key order, a slice at a time as they are computed (the records come in key
 /// order); the block entries after the clustering, in [`BLOCK_PASSES`] ranges of block ids
 /// ([`BlockPasses`], by the write phase: the store's writer has time to spare there, while
@@ -237,12 +367,14 @@ pub(super) fn cluster_all(
     keys: Vec<RecordKey>,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
-    store_index: bool,
+    mining: Mining<'_>,
 ) -> Result<Clustered, StoreError> {
     let started = std::time::Instant::now();
+    let store_index = matches!(mining, Mining::Index);
     let mut records: Vec<RecordKey> = Vec::new();
     let mut features: Vec<Features> = Vec::new();
     let mut block_keys: Vec<Vec<BlockKey>> = Vec::new();
+    let mut reused: Vec<bool> = Vec::new();
     if store_index {
         // Nothing of an interrupted build survives a crash, but clear whatever is there.
         store.clear_dedup_index()?;
@@ -255,26 +387,29 @@ pub(super) fn cluster_all(
         if slice.is_empty() {
             break;
         }
-        let found: Vec<(RecordKey, StoredFeatures)> =
-            dedup_features_all(store, &slice, sources, thesaurus)?
+        let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
+            Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
+            Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
                 .into_iter()
                 .filter_map(|(record, found)| {
                     let (features, keys) = found?;
-                    Some((record, StoredFeatures { features, keys }))
+                    Some((record, StoredFeatures { features, keys }, false))
                 })
-                .collect();
+                .collect(),
+        };
         if store_index {
             store.update_works_bulk(false, |tx| {
-                for (record, stored) in &found {
+                for (record, stored, _) in &found {
                     tx.set_features(record.as_ref(), stored)?;
                 }
                 Ok(())
             })?;
         }
-        for (record, stored) in found {
+        for (record, stored, taken) in found {
             block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
             features.push(stored.features);
             records.push(record);
+            reused.push(taken);
         }
     }
     let features_in = started.elapsed();
@@ -299,6 +434,7 @@ pub(super) fn cluster_all(
         sketches,
         features,
         block_keys,
+        reused,
     })
 }
 

@@ -17,11 +17,12 @@
 
 use std::collections::HashMap;
 
-use super::rebuild::{Clustered, cluster_all, merge_reasons, remove_features, slices_of};
+use super::rebuild::{Clustered, Clusters, Mining, Reuse, cluster_all, merge_reasons};
+use super::rebuild::{remove_features, slices_of};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, Work, write_work};
 use super::{prepared, rewrite};
 use crate::classify::Thesaurus;
-use crate::store::{RecordKey, Store, StoreError, now_rfc3339, work_id};
+use crate::store::{FeaturesMined, RecordKey, Store, StoreError, now_rfc3339, work_id};
 
 /// What a rebuild did.
 pub struct Rederivation {
@@ -59,10 +60,19 @@ pub fn rederive(
         clustered_in,
         features,
         block_keys,
+        reused,
         ..
-    } = cluster_all(store, all, sources, thesaurus, false)?;
-    // Each record's features, taken (once) when its work is derived.
-    let features: Vec<Option<crate::dedup::Features>> = features.into_iter().map(Some).collect();
+    } = match Reuse::of(store)? {
+        Some(reuse) => cluster_all(store, all, sources, thesaurus, Mining::Reuse(&reuse))?,
+        None => cluster_all(store, all, sources, thesaurus, Mining::All)?,
+    };
+    // Each record's features mined again, taken (once) when its work is derived to compare them
+    // with its stored row; none for those taken from that row.
+    let features: Vec<Option<crate::dedup::Features>> = features
+        .into_iter()
+        .zip(reused)
+        .map(|(features, reused)| (!reused).then_some(features))
+        .collect();
     let old: Vec<Option<&str>> = records
         .iter()
         .map(|key| old_work_of.get(key).map(String::as_str))
@@ -115,8 +125,12 @@ pub fn rederive(
         .collect();
     let now = now_rfc3339();
     let plan = rewrite::Plan {
-        records: &records,
-        groups: &clustering.groups,
+        clusters: Clusters {
+            records: &records,
+            groups: &clustering.groups,
+            sources,
+            thesaurus,
+        },
         slices: slices_of(&clustering.groups, prepared::SLICE),
         ids: &ids,
         created: &created,
@@ -126,8 +140,6 @@ pub fn rederive(
         merges,
         features,
         block_keys: &block_keys,
-        sources,
-        thesaurus,
         now: now.clone(),
     };
     let written = rewrite::write_all(store, plan, renderer, built, &mut report)?;
@@ -173,6 +185,11 @@ pub fn rederive(
             }
         }
         tx.set_cursor(next)?;
+        // Every features row is now what these rules mine of its record, up to `next`.
+        tx.set_features_mined(FeaturesMined {
+            rules: crate::dedup::RULES,
+            cursor: next,
+        })?;
         Ok(tx.feed_span())
     })?;
     // The index built beside the writes is up to date with the feed's end.

@@ -24,10 +24,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::rebuild::{describe_groups, take_fields};
-use super::{BuiltWorks, Member, MergeReason, RecordRenderer, SourceInfos, StoredFeatures};
+use super::rebuild::{Clusters, SliceDescribed, take_fields};
+use super::{BuiltWorks, Member, MergeReason, RecordRenderer, StoredFeatures};
 use super::{UpdateReport, Work, defer_feed_records, sets};
-use crate::classify::Thesaurus;
+use crate::classify::ThemeMatch;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
 use crate::store::{DedupView, EncodedWork, RecordKey, Store, StoreError, StoredWork, WorksTx};
@@ -38,9 +38,7 @@ const ROWS_WAITING: usize = 1;
 /// What the write phase of a rebuild reads: the clustered records, their groups and the ids the
 /// groups take, what each record was, and the settings the works' fields are built with.
 pub(super) struct Plan<'a> {
-    /// In key order; the groups' indices point into it.
-    pub records: &'a [RecordKey],
-    pub groups: &'a [Vec<usize>],
+    pub clusters: Clusters<'a>,
     /// The groups of each transaction, in order.
     pub slices: Vec<Range<usize>>,
     /// Each group's work id, and whether it is a new one (numbered after the store's work
@@ -58,8 +56,6 @@ pub(super) struct Plan<'a> {
     pub features: Vec<Option<Features>>,
     /// Each record's blocking keys as the clustering hashed them (the blocking index's ids).
     pub block_keys: &'a [Vec<BlockKey>],
-    pub sources: &'a SourceInfos,
-    pub thesaurus: &'a Thesaurus,
     /// The datestamp of the works that change.
     pub now: String,
 }
@@ -81,8 +77,9 @@ struct Slice {
     /// The last work number given out before this slice's new works, and their number.
     after: u64,
     created: u64,
-    /// The works that changed, in group order.
+    /// The works that changed, in group order, of `groups` derived.
     works: Vec<Row>,
+    groups: usize,
     /// Each record that changes work, with its work's id, in key order.
     record_work: Vec<(Member, String)>,
     features: FeatureRows,
@@ -173,16 +170,15 @@ fn prepare(
     after: u64,
     range: Range<usize>,
 ) -> Result<(Slice, Vec<Work>), StoreError> {
-    let groups = &plan.groups[range.clone()];
-    let mut report = UpdateReport::default();
-    let mut described = describe_groups(
-        store,
+    let SliceDescribed {
         groups,
-        plan.records,
-        plan.sources,
-        plan.thesaurus,
-        &mut report,
-    )?;
+        mut described,
+        problems,
+    } = plan.clusters.describe(store, range.clone())?;
+    let mut report = UpdateReport {
+        problems,
+        ..UpdateReport::default()
+    };
     let stored: Vec<Option<StoredWork>> = store.stored_works(range.clone().map(|group| {
         if plan.created[group] {
             ""
@@ -198,11 +194,6 @@ fn prepare(
     let mut created = 0;
     for ((group, members), before) in range.clone().zip(groups).zip(stored) {
         let id = &plan.ids[group];
-        let mut members: Vec<Member> = members
-            .iter()
-            .map(|&index| Member::from(&plan.records[index]))
-            .collect();
-        members.sort();
         // What the new work takes of the stored one; the rest is compared undecoded.
         let mut head: Option<WorkHead> = before.as_ref().map(StoredWork::decode).transpose()?;
         let mut aliases = head
@@ -222,17 +213,17 @@ fn prepare(
             deleted: false,
             merged_into: None,
             aliases,
-            members,
+            members: plan.clusters.members(members),
             merges: plan.merges.remove(&group).unwrap_or_default(),
             fields: None,
         };
-        for (member, normalized) in take_fields(&mut work, &mut described, plan.sources) {
+        for (member, normalized) in take_fields(&mut work, &mut described, plan.clusters.sources) {
             let key = RecordKey::from(member.key());
             if plan.old_work_of.get(&key) != Some(id) {
                 record_work.push((member.clone(), id.clone()));
             }
             // `records` is in key order; each record is in one group, so taken once.
-            let Ok(index) = plan.records.binary_search(&key) else {
+            let Ok(index) = plan.clusters.records.binary_search(&key) else {
                 continue;
             };
             if let Some(features) = plan.features[index].take() {
@@ -245,7 +236,7 @@ fn prepare(
             }
         }
         let unchanged = match &before {
-            Some(before) => before.is(&work) || before.decode::<Work>()? == work,
+            Some(before) => is_stored_as(&work, before)?,
             None => false,
         };
         if !unchanged {
@@ -272,6 +263,7 @@ fn prepare(
         after,
         created,
         works: rows,
+        groups: groups.len(),
         record_work,
         features,
         now: plan.now.clone(),
@@ -300,6 +292,7 @@ fn write_received(
             after,
             created,
             works,
+            groups,
             record_work,
             features,
             now,
@@ -307,6 +300,11 @@ fn write_received(
         } = slice;
         let span = store.update_works_bulk(false, |tx| {
             tx.reserve_work_ids(after, created)?;
+            // Most of a run of works moving (a new theme): their old set entries are
+            // neighbours, removed in key order rather than marked stale.
+            if 2 * works.len() >= groups {
+                tx.remove_moved_feed_entries();
+            }
             for work in &works {
                 tx.put_encoded_work(
                     &work.id,
@@ -351,6 +349,43 @@ struct WorkHead {
 impl WorkHead {
     fn is_live(&self) -> bool {
         !self.deleted && self.merged_into.is_none()
+    }
+}
+
+/// Whether `work` is the stored work `before`: the same bytes, or else the same themes and
+/// relevance (what a thesaurus change changes, read alone: most changed works differ there) and
+/// the same work decoded whole (a row an older essor wrote, without a field added since).
+pub(super) fn is_stored_as(work: &Work, before: &StoredWork) -> Result<bool, StoreError> {
+    Ok(before.is(work)
+        || (before.decode::<Classed>()?.is_of(work) && before.decode::<Work>()? == *work))
+}
+
+/// What a thesaurus decides of a stored work, read when its bytes differ from the work derived
+/// again: after a thesaurus change it tells most changed works apart without decoding each
+/// stored one whole (the rest of it skipped, not built).
+#[derive(serde::Deserialize)]
+struct Classed {
+    #[serde(default)]
+    fields: Option<ClassedFields>,
+}
+
+#[derive(serde::Deserialize)]
+struct ClassedFields {
+    themes: Vec<ThemeMatch>,
+    relevance: f32,
+}
+
+impl Classed {
+    /// Whether these are `work`'s themes and relevance; if not, the stored work is not `work`
+    /// (the same types decoded as in a whole [`Work`], so an older row reads the same).
+    fn is_of(&self, work: &Work) -> bool {
+        match (&self.fields, &work.fields) {
+            (None, None) => true,
+            (Some(stored), Some(fields)) => {
+                stored.themes == fields.themes && stored.relevance == fields.relevance
+            }
+            _ => false,
+        }
     }
 }
 

@@ -257,11 +257,19 @@ fn dedup_index(store: &Store) -> DedupIndex {
     (features, blocks)
 }
 
-#[test]
-fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh_build() {
+/// A store with the whole labelled set harvested, no works yet.
+fn labelled_harvested() -> (tempfile::TempDir, Store) {
+    let records: Vec<_> = labelled().into_iter().map(|r| (r, false)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    harvest(&store, &records, "2026-01-01T00:00:00Z");
+    (dir, store)
+}
+
+/// Four fifths of the labelled set, then changes to them: edited titles and dates (features
+/// and keys change), deletions (features and blocks go), and the last fifth as new records.
+fn initial_and_changes() -> [Vec<(LabelledRecord, bool)>; 2] {
     let records = labelled();
-    // Changes the works stage has not seen yet when the rebuild runs: edited titles and dates
-    // (features and keys change), deletions (features and blocks go), new records.
     let (first, later) = records.split_at(records.len() * 4 / 5);
     let changes = edited(first, later, |i| match i % 5 {
         0 => Some(Edit::Delete),
@@ -269,15 +277,32 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
         2 => Some(Edit::Redate),
         _ => None,
     });
+    [first.iter().map(|r| (r.clone(), false)).collect(), changes]
+}
+
+/// A store with `initial` harvested and built into works, then `changes` harvested: changes the
+/// works stage has not applied when a rebuild runs.
+fn built_then_changed(
+    [initial, changes]: &[Vec<(LabelledRecord, bool)>; 2],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    harvest(&store, initial, "2026-01-01T00:00:00Z");
+    update(&store, sources, thesaurus, None, None).unwrap();
+    harvest(&store, changes, "2026-02-01T00:00:00Z");
+    (dir, store)
+}
+
+#[test]
+fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh_build() {
+    let records = initial_and_changes();
+    let [initial, changes] = &records;
     let thesaurus = Thesaurus::builtin().unwrap();
     let sources = SourceInfos::default();
 
-    let rebuilt_dir = tempfile::tempdir().unwrap();
-    let rebuilt = Store::open(rebuilt_dir.path()).unwrap();
-    let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
-    harvest(&rebuilt, &initial, "2026-01-01T00:00:00Z");
-    update(&rebuilt, &sources, &thesaurus, None, None).unwrap();
-    harvest(&rebuilt, &changes, "2026-02-01T00:00:00Z");
+    let (_rebuilt_dir, rebuilt) = built_then_changed(&records, &sources, &thesaurus);
     let report = rederive(&rebuilt, &sources, &thesaurus, None, None)
         .unwrap()
         .report;
@@ -290,14 +315,140 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
     // The same records in a fresh store, built at once.
     let fresh_dir = tempfile::tempdir().unwrap();
     let fresh = Store::open(fresh_dir.path()).unwrap();
-    harvest(&fresh, &initial, "2026-01-01T00:00:00Z");
-    harvest(&fresh, &changes, "2026-02-01T00:00:00Z");
+    harvest(&fresh, initial, "2026-01-01T00:00:00Z");
+    harvest(&fresh, changes, "2026-02-01T00:00:00Z");
     update(&fresh, &sources, &thesaurus, None, None).unwrap();
     let (rebuilt_features, rebuilt_blocks) = dedup_index(&rebuilt);
     let (fresh_features, fresh_blocks) = dedup_index(&fresh);
     assert!(rebuilt_features.len() > 500, "{}", rebuilt_features.len());
     assert!(rebuilt_features == fresh_features, "the features differ");
     assert!(rebuilt_blocks == fresh_blocks, "the blocking index differs");
+}
+
+/// The built-in thesaurus without its "cooperatives" theme: the works it classified change.
+fn builtin_without_cooperatives() -> Thesaurus {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("thesaurus/ess-themes.toml"),
+    )
+    .unwrap();
+    let start = text.find("id = \"cooperatives\"").unwrap();
+    let (theme_start, theme_end) = (
+        text[..start].rfind("[[theme]]").unwrap(),
+        start + text[start..].find("[[theme]]").unwrap(),
+    );
+    Thesaurus::parse(&format!("{}{}", &text[..theme_start], &text[theme_end..])).unwrap()
+}
+
+/// Issue 17: a rebuild after a thesaurus change takes the features rows this essor's dedup
+/// rules mined for the records unchanged since, instead of mining every record again, and
+/// derives the same works, feed, features and blocking index as a rebuild that mines them all
+/// (the store says other rules mined its rows). Records changed since the last build are mined.
+#[test]
+fn a_rebuild_taking_the_stored_features_derives_what_one_mining_them_all_does() {
+    let records = initial_and_changes();
+    let sources = SourceInfos::default();
+    let builtin = Thesaurus::builtin().unwrap();
+    let changed = builtin_without_cooperatives();
+    let (_taking_dir, taking) = built_then_changed(&records, &sources, &builtin);
+    let (_mining_dir, mining) = built_then_changed(&records, &sources, &builtin);
+    let mined = taking
+        .features_mined()
+        .unwrap()
+        .expect("a fresh build says so");
+    assert_eq!(mined.rules, crate::dedup::RULES);
+    assert!(mined.cursor > 0 && mined.cursor < taking.changes_since(0, 1 << 20).unwrap().next);
+    mining
+        .update_works(|tx| {
+            tx.set_features_mined(crate::store::FeaturesMined {
+                rules: crate::dedup::RULES + 1,
+                ..mined
+            })
+        })
+        .unwrap();
+
+    let taken = rederive(&taking, &sources, &changed, None, None).unwrap();
+    let all_mined = rederive(&mining, &sources, &changed, None, None).unwrap();
+    assert!(taken.report.works_changed > 10, "{:?}", taken.report);
+    assert_eq!(taken.report, all_mined.report);
+    assert!(works(&taking) == works(&mining), "the works differ");
+    assert_eq!(
+        taking.record_works().unwrap(),
+        mining.record_works().unwrap()
+    );
+    let (taking_index, mining_index) = (dedup_index(&taking), dedup_index(&mining));
+    assert!(taking_index == mining_index, "the dedup index differs");
+    assert_blocks_follow_features(&taking);
+    let everything = |store: &Store| {
+        let entries = feed_entries(store).into_iter();
+        entries.map(|entry| entry.id).collect::<Vec<_>>()
+    };
+    assert_eq!(everything(&taking), everything(&mining));
+    // Both now say this essor's rules mined every row, up to the change log's end.
+    let end = taking.changes_since(0, 1 << 20).unwrap().next;
+    for store in [&taking, &mining] {
+        let after = store.features_mined().unwrap();
+        assert_eq!(
+            after.map(|m| (m.rules, m.cursor)),
+            Some((crate::dedup::RULES, end))
+        );
+    }
+}
+
+/// A rebuild takes a stored features row as it is only when the rules that mined it are this
+/// essor's and its record has not changed since: a row these rules would not give (as an older
+/// essor's) stays while the store says these rules mined it, and is mined again otherwise.
+#[test]
+fn a_rebuild_takes_a_features_row_only_from_these_rules_and_an_unchanged_record() {
+    let (_dir, store) = labelled_harvested();
+    let sources = SourceInfos::default();
+    let builtin = Thesaurus::builtin().unwrap();
+    update(&store, &sources, &builtin, None, None).unwrap();
+    let mined = store.features_mined().unwrap().unwrap();
+    // The record of the build's last change: the one changed since the change before.
+    let record = store.changes_since(mined.cursor - 1, 1).unwrap().records[0].clone();
+    let features = |store: &Store| {
+        let view = store.dedup_view().unwrap();
+        view.features::<StoredFeatures>(record.as_ref())
+            .unwrap()
+            .unwrap()
+    };
+    let right = features(&store);
+    let mut wrong = features(&store);
+    wrong.features.year = Some(wrong.features.year.unwrap_or(1900) + 1);
+    let plant = |store: &Store, mined: Option<crate::store::FeaturesMined>| {
+        store
+            .update_works(|tx| {
+                if let Some(mined) = mined {
+                    tx.set_features_mined(mined)?;
+                }
+                tx.set_features(record.as_ref(), &wrong)
+            })
+            .unwrap();
+    };
+
+    plant(&store, None);
+    rederive(&store, &sources, &builtin, None, None).unwrap();
+    assert!(features(&store) == wrong, "taken as stored");
+
+    let older = crate::store::FeaturesMined {
+        rules: crate::dedup::RULES - 1,
+        ..mined
+    };
+    plant(&store, Some(older));
+    rederive(&store, &sources, &builtin, None, None).unwrap();
+    assert!(features(&store) == right, "mined again: other rules");
+
+    // Mined after the last build by these rules: its record changed since.
+    let before = crate::store::FeaturesMined {
+        cursor: mined.cursor - 1,
+        ..mined
+    };
+    plant(&store, Some(mined));
+    rederive(&store, &sources, &builtin, None, None).unwrap();
+    assert!(features(&store) == wrong, "taken as stored again");
+    plant(&store, Some(before));
+    rederive(&store, &sources, &builtin, None, None).unwrap();
+    assert!(features(&store) == right, "mined again: changed since");
 }
 
 /// Renders one row per live work and counts its calls.
@@ -318,12 +469,9 @@ impl RecordRenderer for Counting {
 
 #[test]
 fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
-    let records: Vec<_> = labelled().into_iter().map(|r| (r, false)).collect();
+    let (_dir, store) = labelled_harvested();
     let sources = SourceInfos::default();
     let builtin = Thesaurus::builtin().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    harvest(&store, &records, "2026-01-01T00:00:00Z");
     let renderer = Counting::default();
     update(&store, &sources, &builtin, Some(&renderer), None).unwrap();
     let members = |work: &Work| work.members.iter().map(|m| m.key().into()).collect();
@@ -341,17 +489,7 @@ fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
     assert_eq!(store.feed_records_missing().unwrap(), None);
 
     // A theme gone from the thesaurus: the works it classified change, nothing is rendered.
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("thesaurus/ess-themes.toml"),
-    )
-    .unwrap();
-    let start = text.find("id = \"cooperatives\"").unwrap();
-    let (theme_start, theme_end) = (
-        text[..start].rfind("[[theme]]").unwrap(),
-        start + text[start..].find("[[theme]]").unwrap(),
-    );
-    let changed =
-        Thesaurus::parse(&format!("{}{}", &text[..theme_start], &text[theme_end..])).unwrap();
+    let changed = builtin_without_cooperatives();
     let calls = renderer.0.load(std::sync::atomic::Ordering::Relaxed);
     let made = MadeWorks::default();
     let rederived = rederive(&store, &sources, &changed, Some(&renderer), Some(&made)).unwrap();
@@ -396,6 +534,12 @@ fn assert_every_live_work_was_made(
         .unwrap();
     made.sort();
     assert_eq!(made, live);
+    let last = feed_entries(store).last().map(crate::store::FeedEntry::key);
+    assert_eq!(stored, last);
+}
+
+/// Every entry of the list of all works, in the feed's order.
+fn feed_entries(store: &Store) -> Vec<crate::store::FeedEntry> {
     let all = crate::store::FeedRange {
         set: "",
         from: 0,
@@ -405,7 +549,7 @@ fn assert_every_live_work_was_made(
     let (page, _) = store
         .feed_page::<serde::de::IgnoredAny>(all, 1_000_000, false, |_| Vec::new())
         .unwrap();
-    assert_eq!(stored, page.last().map(|item| item.entry.key()));
+    page.into_iter().map(|item| item.entry).collect()
 }
 
 /// The works a rebuild hands to the index, and the feed key it says they are stored up to.
@@ -424,4 +568,99 @@ impl BuiltWorks for MadeWorks {
     fn stored(&self, feed_key: (u64, u64)) {
         *self.stored.lock().unwrap() = Some(feed_key);
     }
+}
+
+/// Issue 17: a rebuild tells a changed stored work apart by its themes and relevance before
+/// decoding it whole, and still rewrites one that differs elsewhere, and leaves an equal one,
+/// however its row was written.
+#[test]
+fn a_stored_work_is_told_changed_by_its_themes_relevance_or_anything_else() {
+    let (_dir, store) = labelled_harvested();
+    let sources = SourceInfos::default();
+    update(&store, &sources, &Thesaurus::builtin().unwrap(), None, None).unwrap();
+    let mut themed: Option<Work> = None;
+    store
+        .for_each_work(|work: Work| {
+            let has_themes = work.fields.as_ref().is_some_and(|f| f.themes.len() > 1);
+            if themed.is_none() && has_themes {
+                themed = Some(work);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let work = themed.expect("a work with two themes");
+    let stored = |store: &Store| {
+        let mut found = store.stored_works([work.id.as_str()]).unwrap();
+        found.pop().flatten().expect("the work is stored")
+    };
+    let is_stored_as = super::rewrite::is_stored_as;
+    assert!(is_stored_as(&work, &stored(&store)).unwrap());
+
+    let changed = |change: &dyn Fn(&mut Work)| {
+        let mut other = work.clone();
+        change(&mut other);
+        assert_ne!(other, work);
+        is_stored_as(&other, &stored(&store)).unwrap()
+    };
+    fn fields(work: &mut Work) -> &mut WorkFields {
+        work.fields.as_mut().unwrap()
+    }
+    assert!(!changed(&|w| drop(fields(w).themes.pop())));
+    assert!(!changed(&|w| fields(w).themes[0].score /= 2.0));
+    assert!(!changed(&|w| fields(w).relevance /= 2.0));
+    // The same themes and relevance, another work: decoded whole, and told apart there.
+    assert!(!changed(&|w| fields(w).title = None));
+    assert!(!changed(&|w| drop(w.members.pop())));
+    assert!(!changed(&|w| w.aliases.push("w99999999".into())));
+
+    // The same work in other bytes (its fields in another order, as an older essor may have
+    // written it): equal, once decoded whole.
+    let reordered = serde_json::to_value(&work).unwrap();
+    store
+        .update_works(|tx| {
+            tx.put_work(
+                &work.id,
+                &reordered,
+                Some(true),
+                true,
+                &work.datestamp,
+                None,
+            )
+        })
+        .unwrap();
+    assert!(!stored(&store).is(&work), "the row's bytes differ");
+    assert!(is_stored_as(&work, &stored(&store)).unwrap());
+    assert!(!changed(&|w| fields(w).relevance /= 2.0));
+}
+
+/// Issue 17: `essor works rebuild` takes a store's features rows as they are when the store
+/// says `dedup::RULES` mined them, so a change to what dedup mines of a record must come with a
+/// new `RULES`. This pins what the rules mine of the labelled set: a change there fails here
+/// until `RULES` is bumped and the digest updated with it.
+#[test]
+fn the_dedup_rules_version_follows_the_features_mined() {
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a, stable across builds
+    for record in labelled() {
+        let context = crate::normalize::Context {
+            source: &record.source,
+            identifier: &record.identifier,
+            format: record.format.as_deref(),
+            sets: &record.sets,
+            institution: None,
+            region: None,
+        };
+        let normalized = crate::normalize::normalize_for_dedup(&record.record, &context);
+        let mined = (
+            Features::of(&normalized),
+            crate::dedup::blocking_keys(&normalized),
+        );
+        for byte in serde_json::to_vec(&mined).unwrap() {
+            digest = (digest ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    assert_eq!(
+        (crate::dedup::RULES, format!("{digest:016x}")),
+        (1, "c77a82031a2951de".to_owned()),
+        "what dedup mines of a record changed: bump dedup::RULES, then this digest"
+    );
 }
