@@ -22,14 +22,23 @@ use crate::store::{ActiveHarvest, now_rfc3339};
 
 /// A repository that rejects our tokens this many times in one harvest is broken, not flaky.
 const MAX_LIST_RESTARTS: u32 = 3;
-/// Pages fetched and being parsed ahead of the one being written.
-const PAGES_AHEAD: usize = 2;
+/// Page text fetched and being parsed ahead of the page being written, at most (a page larger
+/// than this goes alone). Why this much: every 64 pages a write is made durable, and the writer
+/// then waits for the disk (20–55 ms a sync on the machine measured); with two pages ahead,
+/// fetching and parsing stopped with it (0.1–0.2 s of a 2 s harvest of 50,000 records). With a
+/// few dozen pages of ~300 KB ahead they go on meanwhile, and the writer catches up after
+/// (BENCHMARKS.md, issue 17).
+const BYTES_AHEAD: usize = 8 << 20;
+/// Pages ahead at most, however small.
+const PAGES_AHEAD: usize = 64;
 
 /// A page fetched ahead: its URL and its parse, or the fetch's failure (reported only if the
 /// page turns out to be needed).
 struct InFlight {
     url: url::Url,
     work: Result<tokio::sync::oneshot::Receiver<Result<ReadyPage, ParseError>>, HarvestError>,
+    /// Its text's share of [`BYTES_AHEAD`], given back when the page is taken up.
+    _ahead: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// A response that is a complete OAI-PMH document, not yet parsed.
@@ -210,6 +219,7 @@ impl Harvest {
         page.unwrap_or_else(|| InFlight {
             url: url.clone(),
             work: Err(HarvestError::Setup("the fetch task ended early".into())),
+            _ahead: None,
         })
     }
 
@@ -264,7 +274,10 @@ impl Chain {
         parsers: Arc<ParsePool>,
     ) -> Chain {
         let (sender, pages) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+        // In KiB: a semaphore counts in u32.
+        let ahead = Arc::new(tokio::sync::Semaphore::new(BYTES_AHEAD >> 10));
         let task = tokio::spawn(async move {
+            let mut followed = HashSet::new();
             let mut url = Some(first);
             while let Some(current) = url.take() {
                 let (page, next_token) = match fetcher
@@ -278,11 +291,15 @@ impl Chain {
                             tracing::warn!(source = %source.id, url = %current, ?repairs, "repaired a malformed response");
                         }
                         let CheckedPage { text, token } = fetched.value;
+                        let kib = (text.len() >> 10).clamp(1, BYTES_AHEAD >> 10) as u32;
+                        // Closed never: the semaphore lives as long as this task.
+                        let permit = ahead.clone().acquire_many_owned(kib).await.ok();
                         let parse = parsers.parse(text);
                         (
                             InFlight {
                                 url: current,
                                 work: Ok(parse),
+                                _ahead: permit,
                             },
                             token,
                         )
@@ -292,12 +309,16 @@ impl Chain {
                         InFlight {
                             url: current,
                             work: Err(error),
+                            _ahead: None,
                         },
                         None,
                     ),
                 };
+                // A token this chain followed already is a loop: the parsed page tells the
+                // harvest, which stops; fetching it again ahead would only ask the repository
+                // for the same pages over and over.
                 url = next_token
-                    .filter(|t| !t.is_empty())
+                    .filter(|t| !t.is_empty() && followed.insert(t.clone()))
                     .map(|t| token_url(&base_url, &t));
                 if sender.send(page).await.is_err() {
                     return;

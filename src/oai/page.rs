@@ -104,7 +104,7 @@ fn parse_whole_page(text: &str) -> Result<Page, ParseError> {
         let in_oai = namespace == OAI_NS;
         match event {
             Event::Start(start) if in_oai => match start.local_name().into_inner() {
-                "responseDate" => page.response_date = Some(read_text(&mut reader)?),
+                "responseDate" => page.response_date = Some(read_text(&mut reader)?.into_owned()),
                 "error" => page.errors.push(read_error(&mut reader, &start, false)?),
                 "ListRecords" | "GetRecord" | "ListIdentifiers" | "ListSets" => {
                     let mut inner = declarations.clone();

@@ -5,7 +5,7 @@
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::envelope::{ParseError, collect_declarations, read_text, skip, with_declarations};
+use super::envelope::{ParseError, read_text, skip, with_declarations};
 use super::protocol::{Datestamp, OAI_NS};
 use crate::map::{self, Record};
 use crate::xml::flat::{FlatField, read_flat_children};
@@ -217,12 +217,15 @@ fn read_header(reader: &mut NsReader<&[u8]>, header: &mut Header) -> Result<(), 
         let (_, event, position) = next_event(reader)?;
         match event {
             Event::Start(start) => {
-                let name = start.local_name().into_inner().to_owned();
-                let value = read_text(reader)?.trim().to_owned();
-                match name.as_str() {
-                    "identifier" if !value.is_empty() => header.identifier = Some(value),
-                    "datestamp" if !value.is_empty() => header.datestamp = Some(value),
-                    "setSpec" if !value.is_empty() => header.sets.push(value),
+                let value = read_text(reader)?;
+                let value = value.trim();
+                if value.is_empty() {
+                    continue;
+                }
+                match start.local_name().into_inner() {
+                    "identifier" => header.identifier = Some(value.to_owned()),
+                    "datestamp" => header.datestamp = Some(value.to_owned()),
+                    "setSpec" => header.sets.push(value.to_owned()),
                     _ => {}
                 }
             }
@@ -258,11 +261,6 @@ fn read_metadata<'i>(
             }
             Event::Eof => return Err(syntax(position, "document ends inside metadata").into()),
             _ => continue,
-        };
-        let own_declarations = {
-            let mut own = Vec::new();
-            collect_declarations(&start, &mut own);
-            own
         };
         let flat = if found.is_none()
             && !is_empty
@@ -301,12 +299,8 @@ fn read_metadata<'i>(
         let end = reader.buffer_position() as usize;
         let slice = text.get(position as usize..end).unwrap_or_default();
         if found.is_none() {
-            let raw = with_inherited_namespaces(
-                slice,
-                declarations,
-                &own_declarations,
-                start.name().into_inner(),
-            );
+            let raw =
+                with_inherited_namespaces(slice, declarations, &start, start.name().into_inner());
             found = Some((element, raw));
         }
     }
@@ -354,12 +348,12 @@ fn oversized_field(root: &Element<'_>) -> Option<String> {
 fn with_inherited_namespaces(
     slice: &str,
     inherited: &[(String, String)],
-    own: &[(String, String)],
+    root: &BytesStart<'_>,
     root_qname: &str,
 ) -> String {
     let mut extra = String::new();
     for (prefix, uri) in inherited.iter().rev() {
-        if own.iter().any(|(p, _)| p == prefix) || extra.contains(&format!("xmlns:{prefix}=")) {
+        if declares(root, prefix) || extra.contains(&format!("xmlns:{prefix}=")) {
             continue;
         }
         if prefix.is_empty() {
@@ -380,6 +374,22 @@ fn with_inherited_namespaces(
     raw.push_str(&extra);
     raw.push_str(&slice[insert_at.min(slice.len())..]);
     raw
+}
+
+/// Whether the start tag `root` declares `prefix` itself (`xmlns` for the empty prefix): read
+/// from its attributes where they are, rather than copied out for every record.
+fn declares(root: &BytesStart<'_>, prefix: &str) -> bool {
+    root.attributes()
+        .with_checks(false)
+        .flatten()
+        .any(|attribute| {
+            let key = attribute.key.into_inner();
+            match key.strip_prefix("xmlns") {
+                Some("") => prefix.is_empty(),
+                Some(rest) => rest.strip_prefix(':') == Some(prefix),
+                None => false,
+            }
+        })
 }
 
 fn escape_attribute(value: &str) -> String {

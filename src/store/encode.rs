@@ -19,7 +19,8 @@ pub enum PreparedItem {
         /// What the repository sent, hashed: equal hashes mean nothing changed.
         hash: u64,
         /// The header and raw XML in `record_bytes`'s layout, compressed as
-        /// [`Packing::compress`] writes it (those plain bytes themselves in [`UnpackedItems`]).
+        /// [`Packing::compress_as`] writes it (empty in [`UnpackedItems`], which holds the plain
+        /// bytes).
         blob: Vec<u8>,
         /// (datestamp, format, stored at): what provenance needs, kept apart so that the feed
         /// does not decompress the record to name it.
@@ -49,25 +50,73 @@ pub fn prepare_items(items: &[PageItem]) -> Vec<PreparedItem> {
 /// Why: compressing was a quarter of the parsing thread's CPU, and that thread set the pace of
 /// a harvest while the writer waited for it half the time (BENCHMARKS.md, issue 17).
 #[derive(Debug, Default)]
-pub struct UnpackedItems(Vec<PreparedItem>);
+pub struct UnpackedItems {
+    /// The items, each record's `blob` empty until [`UnpackedItems::pack`].
+    items: Vec<PreparedItem>,
+    /// Every record's plain bytes, one after another, in a buffer of [`PLAIN_BUFFERS`].
+    plain: Vec<u8>,
+    /// Each record's span in `plain`, in item order.
+    spans: Vec<std::ops::Range<usize>>,
+}
 
 impl UnpackedItems {
     /// The items ready to write: each record's plain bytes compressed as
     /// [`PreparedItem::Record::blob`] says.
     pub fn pack(self) -> Vec<PreparedItem> {
-        let mut items = self.0;
-        for item in &mut items {
-            if let PreparedItem::Record { blob, .. } = item {
-                *blob = PACKING.with_borrow_mut(|packing| packing.compress(blob));
+        let UnpackedItems {
+            mut items,
+            plain,
+            spans,
+        } = self;
+        PACKING.with_borrow_mut(|packing| {
+            let mut spans = spans.into_iter();
+            for item in &mut items {
+                if let PreparedItem::Record { blob, origin, .. } = item
+                    && let Some(span) = spans.next()
+                {
+                    *blob = packing.compress_as(plain.get(span).unwrap_or_default(), &origin.1);
+                }
             }
-        }
+        });
+        give_back(plain);
         items
+    }
+}
+
+/// Buffers of plain bytes handed back by [`UnpackedItems::pack`] (the writer thread) for the
+/// next pages (the parsing thread). Why: a buffer of its own per record, allocated by one thread
+/// and freed by the other, was taken each time from memory the allocator had given back, which
+/// the kernel zeroed again (`clear_page_erms`, 2–3% of a harvest's CPU: BENCHMARKS.md, issue 17).
+static PLAIN_BUFFERS: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+/// Buffers kept: about the pages a harvest has between parsing and writing.
+const KEPT_BUFFERS: usize = 4;
+/// A buffer grown past this (a page of unusually large records) is freed, not kept.
+const MAX_KEPT_BUFFER_BYTES: usize = 4 << 20;
+
+fn take_buffer() -> Vec<u8> {
+    PLAIN_BUFFERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .unwrap_or_default()
+}
+
+fn give_back(mut buffer: Vec<u8>) {
+    if buffer.capacity() == 0 || buffer.capacity() > MAX_KEPT_BUFFER_BYTES {
+        return;
+    }
+    buffer.clear();
+    let mut kept = PLAIN_BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.len() < KEPT_BUFFERS {
+        kept.push(buffer);
     }
 }
 
 /// Serialises and hashes a page's items; records are compressed by [`UnpackedItems::pack`].
 pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
     let now = now_rfc3339();
+    let mut plain = take_buffer();
+    let mut spans = Vec::with_capacity(items.len());
     let items = items
         .iter()
         .map(|item| match item {
@@ -80,11 +129,18 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
                     record: harvested.record.as_ref(),
                     stored_at: now.clone(),
                 };
+                let start = plain.len();
+                record_bytes::write_record(
+                    &mut plain,
+                    &header,
+                    harvested.raw.as_deref().unwrap_or_default(),
+                );
+                spans.push(start..plain.len());
                 PreparedItem::Record {
                     identifier: harvested.identifier.clone(),
                     deleted: harvested.deleted,
                     hash: record_hash(harvested),
-                    blob: plain_record(&header, harvested.raw.as_deref().unwrap_or_default()),
+                    blob: Vec::new(),
                     origin: (
                         harvested.datestamp.clone(),
                         harvested.format.unwrap_or_default().to_owned(),
@@ -107,11 +163,16 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
             }
         })
         .collect();
-    UnpackedItems(items)
+    UnpackedItems {
+        items,
+        plain,
+        spans,
+    }
 }
 
 /// A record's header and raw XML as one plain value (`record_bytes`), which
-/// [`Packing::compress`] turns into the stored blob.
+/// [`Packing::compress_as`] turns into the stored blob.
+#[cfg(test)]
 fn plain_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let mut plain = Vec::with_capacity(2 * raw.len() + 256);
     record_bytes::write_record(&mut plain, header, raw);
@@ -122,7 +183,8 @@ fn plain_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
 #[cfg(test)]
 fn pack_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let plain = plain_record(header, raw);
-    PACKING.with_borrow_mut(|packing| packing.compress(&plain))
+    let format = header.format.as_deref().unwrap_or_default();
+    PACKING.with_borrow_mut(|packing| packing.compress_as(&plain, format))
 }
 
 thread_local! {
@@ -150,19 +212,39 @@ const ENCODING_MARKER: [u8; 4] = [0xff; 4];
 /// its hash). A better dictionary is a new file under a new number, the old one kept to read.
 const DICTIONARY_1: &[u8] = include_bytes!("record_dictionary.txt");
 
+/// Where oai_dc's boilerplate begins in [`DICTIONARY_1`]: its last part, up to the end.
+const OAI_DC_PART: &[u8] = b"<oai_dc:dc ";
+
+/// The part of [`DICTIONARY_1`] a record of `format` is compressed against: for oai_dc (nearly
+/// every record) only the dictionary's oai_dc end. Why: `lz4_flex` hashes the whole dictionary
+/// at every call, ~1.5 µs a record (BENCHMARKS.md, issue 17), and an oai_dc record finds its
+/// matches in that end. A suffix of the dictionary is the same bytes at the same distances
+/// before the record, so what it writes reads back with the whole dictionary, as every blob is.
+fn dictionary_for(format: &str) -> &'static [u8] {
+    static OAI_DC_AT: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+        memchr::memmem::find(DICTIONARY_1, OAI_DC_PART).unwrap_or_default()
+    });
+    match format {
+        "oai_dc" => &DICTIONARY_1[*OAI_DC_AT..],
+        _ => DICTIONARY_1,
+    }
+}
+
 #[derive(Default)]
 struct Packing {
     compressed: Vec<u8>,
 }
 
 impl Packing {
-    /// `plain` compressed against [`DICTIONARY_1`], as [`ENCODING_MARKER`] says.
-    fn compress(&mut self, plain: &[u8]) -> Vec<u8> {
+    /// `plain`, a record of `format`, compressed against [`DICTIONARY_1`] (or the end of it
+    /// that serves `format`: [`dictionary_for`]), as [`ENCODING_MARKER`] says.
+    fn compress_as(&mut self, plain: &[u8], format: &str) -> Vec<u8> {
+        let dictionary = dictionary_for(format);
         let bound = lz4_flex::block::get_maximum_output_size(plain.len());
         if self.compressed.len() < bound {
             self.compressed.resize(bound, 0);
         }
-        match lz4_flex::block::compress_into_with_dict(plain, &mut self.compressed, DICTIONARY_1) {
+        match lz4_flex::block::compress_into_with_dict(plain, &mut self.compressed, dictionary) {
             Ok(length) => {
                 let mut blob = Vec::with_capacity(9 + length);
                 blob.extend_from_slice(&ENCODING_MARKER);
@@ -176,8 +258,7 @@ impl Packing {
                 let mut blob = ENCODING_MARKER.to_vec();
                 blob.push(1);
                 blob.extend_from_slice(&lz4_flex::block::compress_prepend_size_with_dict(
-                    plain,
-                    DICTIONARY_1,
+                    plain, dictionary,
                 ));
                 blob
             }
@@ -469,6 +550,37 @@ mod tests {
         assert!(unpack_record(&[0xff; 4]).is_err());
     }
 
+    /// An oai_dc record is compressed against the dictionary's end alone and read back with the
+    /// whole of it; other formats against the whole.
+    #[test]
+    fn oai_dc_records_use_the_end_of_the_dictionary_and_read_back_with_all_of_it() {
+        let end = dictionary_for("oai_dc");
+        assert!(end.starts_with(OAI_DC_PART) && DICTIONARY_1.ends_with(end));
+        assert!(end.len() < DICTIONARY_1.len());
+        assert_eq!(dictionary_for("etdms"), DICTIONARY_1);
+        let raw = concat!(
+            r#"<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" "#,
+            r#"xmlns:dc="http://purl.org/dc/elements/1.1/">"#,
+            "\n  <dc:title xml:lang=\"fr\">L'économie</dc:title>\n</oai_dc:dc>"
+        );
+        for format in ["oai_dc", "etdms"] {
+            let header = RecordHeader::<&Record> {
+                datestamp: "2024-01-02".into(),
+                deleted: false,
+                format: Some(format.into()),
+                sets: vec![],
+                record: None,
+                stored_at: "2024-01-03T00:00:00Z".into(),
+            };
+            let blob = pack_record(&header, raw);
+            let (read, read_raw) = unpack_record(&blob).unwrap();
+            assert_eq!(
+                (read.format.as_deref(), read_raw.as_str()),
+                (Some(format), raw)
+            );
+        }
+    }
+
     /// Stored blobs are read with exactly these bytes: the dictionary never changes.
     #[test]
     fn the_record_dictionary_is_frozen() {
@@ -476,6 +588,39 @@ mod tests {
             (DICTIONARY_1.len(), xxhash_rust::xxh3::xxh3_64(DICTIONARY_1)),
             (1936, 12_024_919_523_055_774_503)
         );
+    }
+
+    /// Pages serialised one after another share buffers handed back by `pack`: each record
+    /// still reads back as itself, never another page's bytes.
+    #[test]
+    fn pages_packed_through_reused_buffers_read_back_as_their_own_records() {
+        let page = |n: usize| -> Vec<PageItem> {
+            (0..3)
+                .map(|i| {
+                    PageItem::Record(HarvestedRecord {
+                        identifier: format!("oai:x:{n}-{i}"),
+                        datestamp: "2024-01-02".into(),
+                        deleted: false,
+                        sets: vec![format!("set{n}")],
+                        format: Some("oai_dc"),
+                        raw: Some(format!("<dc>{}</dc>", "é".repeat(n * 10 + i))),
+                        record: Some(Record::default()),
+                    })
+                })
+                .collect()
+        };
+        for n in 1..=3 {
+            let items = serialise_items(&page(n)).pack();
+            assert_eq!(items.len(), 3);
+            for (i, item) in items.iter().enumerate() {
+                let PreparedItem::Record { blob, .. } = item else {
+                    panic!("a record")
+                };
+                let (header, raw) = unpack_record(blob).unwrap();
+                assert_eq!(raw, format!("<dc>{}</dc>", "é".repeat(n * 10 + i)));
+                assert_eq!(header.sets, [format!("set{n}")]);
+            }
+        }
     }
 
     #[test]

@@ -309,7 +309,7 @@ pub fn read_element<'i>(
 }
 
 /// Appends a piece of text, borrowing it when it is the first.
-fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+pub(crate) fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
     if text.is_empty() {
         *text = piece;
     } else {
