@@ -12,7 +12,8 @@ COPY thesaurus ./thesaurus
 # Compiled in: the pages' templates (askama) and stylesheet.
 COPY templates ./templates
 COPY static ./static
-RUN cargo build --release --locked && strip target/release/essor
+# The release-lto profile (Cargo.toml): the whole program optimised as one unit.
+RUN cargo build --profile release-lto --locked && strip target/release-lto/essor
 
 FROM debian:bookworm-slim
 # ca-certificates: repositories are harvested over HTTPS with the system's roots.
@@ -21,7 +22,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /data essor \
     && mkdir -p /data && chown essor /data
-COPY --from=build /src/target/release/essor /usr/local/bin/essor
+COPY --from=build /src/target/release-lto/essor /usr/local/bin/essor
 COPY harvest-sources /etc/essor/harvest-sources
 USER essor
 VOLUME /data

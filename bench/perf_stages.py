@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Splits a profile of a fresh build's `essor works update` by stage. Each sample of
+`perf script -F comm,tid,ip,sym` (recorded with call chains: `perf record --call-graph
+dwarf,16384`) goes to the first stage below whose test its thread name or its chain passes;
+under each stage, its leaf functions. With a frame name as second argument: the samples whose
+chain holds it, by the function they called (a drill-down).
+
+Usage: perf script -i perf.data -F comm,tid,ip,sym > perf.txt
+       bench/perf_stages.py perf.txt [LEAVES]        # the stages, LEAVES leaf functions each
+       bench/perf_stages.py perf.txt FRAME [DEPTH]   # below FRAME, DEPTH calls down (1)
+"""
+import collections
+import re
+import sys
+
+
+def has(*names):
+    return lambda comm, frames: any(n in f for f in frames for n in names)
+
+
+STAGES = [
+    ("search index: tantivy's indexing threads", lambda comm, _: comm.startswith("thrd-tantivy")),
+    ("search index: the works' documents", lambda comm, _: comm.startswith("index-beside")),
+    ("features pass (decode, normalise for dedup, features, keys)", has("dedup_features_all")),
+    (
+        "features rows written",
+        lambda c, f: has("cluster_all")(c, f) and has("update_works_bulk")(c, f),
+    ),
+    ("clustering", has("dedup::cluster")),
+    ("members described (decode, normalise, classify)", has("describe_all", "describe_groups")),
+    ("fields chosen", has("take_fields", "fields::build")),
+    ("works encoded (JSON, LZ4)", has("EncodedWork", "encode_work")),
+    ("sets", has("set_specs")),
+    ("writer: blocking index passes", has("BlockPasses")),
+    ("writer: works, feed index, record_work", has("Writer::write")),
+    ("the rest (open, commit of the index...)", lambda *_: True),
+]
+
+
+def read(path):
+    samples, current = [], None
+    for line in open(path, errors="replace"):
+        if not line.strip():
+            continue
+        if line[0] not in " \t":
+            current = (line.split()[0], [])
+            samples.append(current)
+        elif current is not None:
+            parts = line.strip().split(None, 1)
+            if len(parts) == 2:
+                current[1].append(re.sub(r"\s*\(inlined\)$", "", parts[1]))
+    return samples
+
+
+def stages(samples, leaves):
+    counts = collections.Counter()
+    leaf_counts = collections.defaultdict(collections.Counter)
+    for comm, frames in samples:
+        name = next(name for name, test in STAGES if test(comm, frames))
+        counts[name] += 1
+        leaf_counts[name][(frames[0] if frames else "?")[:100]] += 1
+    total = len(samples)
+    print(f"{total} samples")
+    for name, count in counts.most_common():
+        print(f"{100 * count / total:5.1f}%  {name}")
+        for leaf, n in leaf_counts[name].most_common(leaves):
+            print(f"        {100 * n / total:5.2f}%  {leaf}")
+
+
+def below(samples, anchor, depth):
+    counts, under = collections.Counter(), 0
+    for _, frames in samples:
+        at = [i for i, f in enumerate(frames) if anchor in f]
+        if not at:
+            continue
+        under += 1
+        i = at[-1] - depth
+        counts[frames[i][:120] if i >= 0 else "(itself)"] += 1
+    total = len(samples)
+    print(f"{under} of {total} samples ({100 * under / total:.1f}%) under {anchor}")
+    for name, n in counts.most_common(25):
+        print(f"{100 * n / total:6.2f}%  {name}")
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    samples = read(sys.argv[1])
+    if len(sys.argv) > 2 and not sys.argv[2].isdigit():
+        below(samples, sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    else:
+        stages(samples, int(sys.argv[2]) if len(sys.argv) > 2 else 6)
+
+
+if __name__ == "__main__":
+    main()
