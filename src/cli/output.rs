@@ -22,6 +22,12 @@ pub fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
         stats.works,
         stats.deleted_works
     );
+    // The id column as wide as the longest id, so that the counts stay in their columns.
+    let w = stats
+        .by_source
+        .keys()
+        .map(|id| id.len())
+        .fold(24, usize::max);
     for (id, source) in &stats.by_source {
         let last = source
             .last_harvest
@@ -36,7 +42,7 @@ pub fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<24} {:>8} records {:>6} deleted {:>6} rejected  {}",
+            "  {:<w$} {:>8} records {:>6} deleted {:>6} rejected  {}",
             id,
             source.counts.records,
             source.counts.deleted_records,

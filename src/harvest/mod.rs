@@ -180,8 +180,10 @@ fn failed_run(source: &str, error: &HarvestError) -> RunRecord {
 
 /// The end-of-harvest summary, one line per source.
 pub fn summary_table(runs: &[RunRecord]) -> String {
+    // The source column as wide as its longest id, so that the counts stay in their columns.
+    let w = runs.iter().map(|run| run.source.len()).fold(24, usize::max);
     let mut out = format!(
-        "{:<24} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8}\n",
+        "{:<w$} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8}\n",
         "source",
         "status",
         "new",
@@ -207,7 +209,7 @@ pub fn summary_table(runs: &[RunRecord]) -> String {
         let status = run.status.as_str();
         let c = &run.counters;
         out.push_str(&format!(
-            "{:<24} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7}s\n",
+            "{:<w$} {:<10} {:>8} {:>8} {:>9} {:>8} {:>8} {:>6} {:>8} {:>7} {:>7}s\n",
             run.source,
             status,
             c.new,
