@@ -318,7 +318,11 @@ fn reuse_or_mine(
         match row {
             Some(row) => found.push((record, row, true)),
             None => {
-                let Some((_, Some((features, keys)))) = mined.next() else {
+                let Some((key, of_record)) = mined.next() else {
+                    continue;
+                };
+                debug_assert_eq!(key, record, "features mined in the slice's order");
+                let Some((features, keys)) = of_record else {
                     continue; // it makes no work
                 };
                 found.push((record, StoredFeatures { features, keys }, false));
