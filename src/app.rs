@@ -299,6 +299,8 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Scheduled harvests parse at a lower priority than the requests served.
+        crate::harvest::lower_parser_priority();
         // Before the schedule starts, so that its first works update waits for the fill.
         let _filling = self.scheduler.fill_feed_records().await;
         let scheduled = self

@@ -1,14 +1,22 @@
-//! The threads that parse fetched pages: one per core but one, at a lower CPU priority than
-//! the rest of the harvest.
+//! The threads that parse fetched pages: one per core but one; inside a server, at a lower CPU
+//! priority than the rest of the process.
 //!
 //! Why not tokio's blocking pool: parsing is most of a harvest's CPU, and with every core
 //! parsing, the thread that sends the next request and reads its answer waited for a time
 //! slice each page (2–5 ms on 2 cores, four times the request itself): fetching, which is
 //! sequential (each page names the next), set the pace (BENCHMARKS.md, issue 17). Parsing on
-//! threads of their own, niced, and leaving a core to the fetch and the store's writer, lets
-//! those run the moment they can (one parser per core measured no better than main). The
-//! blocking pool is left alone: the server's store reads run there at normal priority.
+//! threads of their own leaves a core to the fetch and the store's writer (one parser per core
+//! measured no better than main). The blocking pool is left alone: the server's store reads run
+//! there.
+//!
+//! Why lowered only in a server ([`lower_parser_priority`]): there the parsers yield to the
+//! requests being served. A harvest run from the command line has nothing to yield to, and the
+//! fetch now runs up to 8 MiB of pages ahead (`list.rs`), so its latency no longer sets the
+//! pace: the parser does, and niced it lost its core to the fetch and the writer whenever both
+//! ran (and to any other process's work): the 50,000-record harvest 1.99 s against 2.28 at
+//! load 9, medians of 5 alternated pairs (BENCHMARKS.md, issue 17).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -21,6 +29,15 @@ use crate::oai::ParseError;
 /// How much lower than the process's priority the parsers run (nice steps).
 #[cfg(target_os = "linux")]
 const NICE_STEPS: i32 = 10;
+
+/// Whether parsing threads started from now on run at a lower priority ([`lower_parser_priority`]).
+static LOWERED: AtomicBool = AtomicBool::new(false);
+
+/// From now on, this process's page parsers run at a lower CPU priority than its other threads:
+/// for a server, whose requests come first.
+pub fn lower_parser_priority() {
+    LOWERED.store(true, Ordering::Relaxed);
+}
 
 type Parsed = Result<ReadyPage, ParseError>;
 type Job = (String, oneshot::Sender<Parsed>);
@@ -42,7 +59,9 @@ impl ParsePool {
             std::thread::Builder::new()
                 .name("essor-parse".into())
                 .spawn(move || {
-                    lower_priority();
+                    if LOWERED.load(Ordering::Relaxed) {
+                        lower_priority();
+                    }
                     loop {
                         // The lock is held only while waiting for a page, never while parsing.
                         let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();

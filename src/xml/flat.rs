@@ -15,7 +15,7 @@ use quick_xml::NsReader;
 use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesStart, Event};
 
-use super::tree::{TreeError, next_event, push_reference};
+use super::tree::{TreeError, next_event, next_unresolved_event, push_reference};
 
 /// One child element of the root: its namespace, local name, `xml:lang` and text, as the tree
 /// would hold them.
@@ -89,7 +89,7 @@ fn read_leaf_text<'i>(
     max_text: usize,
 ) -> Result<bool, TreeError> {
     loop {
-        let (_, event, position) = next_event(reader)?;
+        let (event, position) = next_unresolved_event(reader)?;
         match event {
             Event::Text(piece) => append(text, piece.xml10_content()),
             Event::CData(data) => append(text, data.xml10_content()),
