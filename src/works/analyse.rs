@@ -143,7 +143,10 @@ pub(super) fn on_all_cores_pulled<T: Send, R: Send>(
                             return Ok(());
                         };
                         let part = slot.lock().ok().and_then(|mut part| part.take());
-                        let results = work(part.unwrap_or_default())?;
+                        let part = part.ok_or_else(|| {
+                            StoreError::thread("analysing records", "a part went missing")
+                        })?;
+                        let results = work(part)?;
                         if let Ok(mut slot) = done_ref[at].lock() {
                             *slot = Some(results);
                         }
