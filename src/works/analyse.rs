@@ -111,6 +111,68 @@ pub(super) fn on_threads<T: Sync, R: Send>(
     })
 }
 
+/// Maps `items` on all cores a few at a time: each thread takes the next `chunk` items left
+/// until none is, and the results are joined in order. Where the items' costs vary (works of
+/// one to dozens of records), no thread waits long for another at the end, as threads given
+/// one contiguous half each may ([`on_threads`]).
+pub(super) fn on_all_cores_pulled<T: Send, R: Send>(
+    items: Vec<T>,
+    chunk: usize,
+    work: impl Fn(Vec<T>) -> Result<Vec<R>, StoreError> + Sync,
+) -> Result<Vec<R>, StoreError> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut chunks: Vec<Mutex<Option<Vec<T>>>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(Mutex::new(Some(
+            items.by_ref().take(chunk.max(1)).collect(),
+        )));
+    }
+    let next = AtomicUsize::new(0);
+    let done: Vec<Mutex<Option<Vec<R>>>> = chunks.iter().map(|_| Mutex::new(None)).collect();
+    let (work, chunks_ref, next, done_ref) = (&work, &chunks, &next, &done);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..cores.min(chunks_ref.len()))
+            .map(|_| {
+                scope.spawn(move || -> Result<(), StoreError> {
+                    loop {
+                        let at = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(slot) = chunks_ref.get(at) else {
+                            return Ok(());
+                        };
+                        let part = slot.lock().ok().and_then(|mut part| part.take());
+                        let part = part.ok_or_else(|| {
+                            StoreError::thread("analysing records", "a part went missing")
+                        })?;
+                        let results = work(part)?;
+                        if let Ok(mut slot) = done_ref[at].lock() {
+                            *slot = Some(results);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle
+                .join()
+                .map_err(|_| StoreError::thread("analysing records", "a thread panicked"))??;
+        }
+        Ok::<(), StoreError>(())
+    })?;
+    let mut all = Vec::new();
+    for slot in done {
+        let part = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .ok_or_else(|| StoreError::thread("analysing records", "a part went missing"))?;
+        all.extend(part);
+    }
+    Ok(all)
+}
+
 /// Loads records on all cores and maps each (with its source's settings) by `each`; `None` for
 /// a record no longer stored or that `each` finds makes no work.
 fn map_all<R: Send>(
@@ -151,6 +213,20 @@ pub(super) fn describe_all(
     })
 }
 
+/// [`describe_all`] on the calling thread alone, for work already spread over the cores.
+pub(super) fn describe_here(
+    store: &Store,
+    keys: &[RecordKey],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<(RecordKey, Option<Described>)>, StoreError> {
+    store.records_mapped(keys, |key, record| {
+        let described =
+            record.and_then(|record| describe(&record, &sources.get(key.source()), thesaurus));
+        (key.clone(), described)
+    })
+}
+
 /// A record's dedup features and its blocking keys (sorted).
 pub(super) type DedupFeatures = (Features, Vec<String>);
 
@@ -177,4 +253,34 @@ pub(super) fn dedup_features_all(
         let normalized = normalize::normalize_for_dedup(mapped, &context(record, info));
         Some((Features::of(&normalized), dedup::blocking_keys(&normalized)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_all_cores_pulled;
+    use crate::store::StoreError;
+
+    #[test]
+    fn parts_pulled_by_the_cores_are_joined_in_order_and_a_failure_is_told() {
+        let items: Vec<u32> = (0..1_000).collect();
+        for chunk in [1, 7, 1_000, 5_000] {
+            let doubled = on_all_cores_pulled(items.clone(), chunk, |part| {
+                Ok(part.into_iter().map(|item| 2 * item).collect())
+            })
+            .unwrap();
+            assert_eq!(
+                doubled,
+                items.iter().map(|item| 2 * item).collect::<Vec<_>>()
+            );
+        }
+        let none = on_all_cores_pulled(Vec::<u32>::new(), 3, Ok).unwrap();
+        assert!(none.is_empty());
+        let failed = on_all_cores_pulled(items, 10, |part| {
+            if part.contains(&503) {
+                return Err(StoreError::thread("testing", "part 50 fails"));
+            }
+            Ok(part)
+        });
+        assert!(failed.is_err());
+    }
 }

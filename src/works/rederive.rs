@@ -42,6 +42,26 @@ pub fn rederive(
     renderer: Option<&dyn RecordRenderer>,
     built: Option<&dyn BuiltWorks>,
 ) -> Result<Rederivation, StoreError> {
+    rederive_in_parts(
+        store,
+        sources,
+        thesaurus,
+        renderer,
+        built,
+        rewrite::GROUPS_A_PART,
+    )
+}
+
+/// [`rederive`], each slice's groups derived on the cores `groups_a_part` at a time (tests
+/// compare parts of one group with whole slices).
+pub(super) fn rederive_in_parts(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    renderer: Option<&dyn RecordRenderer>,
+    built: Option<&dyn BuiltWorks>,
+    groups_a_part: usize,
+) -> Result<Rederivation, StoreError> {
     super::update::migrate_blocks_if_needed(store)?;
     let mut report = UpdateReport::default();
     let changes = store.changes_since(0, usize::MAX)?;
@@ -132,6 +152,7 @@ pub fn rederive(
             thesaurus,
         },
         slices: slices_of(&clustering.groups, prepared::SLICE),
+        groups_a_part,
         ids: &ids,
         created: &created,
         first,

@@ -1,11 +1,13 @@
-//! The write phase of `essor works rebuild` (`rederive.rs`) on two threads, as a fresh build
-//! writes its works (`prepared.rs`): a preparing thread derives each slice of works again (its
-//! members described on all cores, the works' fields chosen, each compared with the stored one,
-//! the changed ones encoded with their sets, the features compared with the stored ones) while
-//! the store's single writer inserts the rows of the slice before. Why: after a thesaurus change
-//! that changes every work, the writer was the pace of the rebuild, and half of its time went to
-//! what reads no transaction (fields, decoding the stored work to compare, encoding the new one;
-//! BENCHMARKS.md, issue 17).
+//! The write phase of `essor works rebuild` (`rederive.rs`), as a fresh build writes its works
+//! (`prepared.rs`): a preparing thread derives each slice of works again (its members
+//! described, the works' fields chosen, each compared with the stored one and the changed ones
+//! encoded with their sets, all on every core a part of the slice at a time; then the features
+//! compared with the stored ones) while the store's single writer inserts the rows of the slice
+//! before. Why: after a thesaurus change that changes every work, the writer was the pace of
+//! the rebuild, and half of its time went to what reads no transaction (fields, decoding the
+//! stored work to compare, encoding the new one); and when few works change the writer has
+//! little to do, and deriving on one core (only the describing on all) left most of a core idle
+//! (BENCHMARKS.md, issue 17).
 //!
 //! When most works of the first slice change (a new theme), every slice's works also go to the
 //! search index as they are made ([`BuiltWorks::made`]): the index is built again beside the
@@ -24,7 +26,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::rebuild::{Clusters, SliceDescribed, take_fields};
+use super::analyse::{Described, describe_here, on_all_cores_pulled};
+use super::rebuild::{Clusters, take_fields};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, StoredFeatures};
 use super::{UpdateReport, Work, defer_feed_records, sets};
 use crate::classify::ThemeMatch;
@@ -41,6 +44,8 @@ pub(super) struct Plan<'a> {
     pub clusters: Clusters<'a>,
     /// The groups of each transaction, in order.
     pub slices: Vec<Range<usize>>,
+    /// A slice's groups derived at a time on a core ([`GROUPS_A_PART`]).
+    pub groups_a_part: usize,
     /// Each group's work id, and whether it is a new one (numbered after the store's work
     /// sequence, `first`, in group order).
     pub ids: &'a [String],
@@ -162,101 +167,82 @@ fn prepare_all(
     Ok(index.unwrap_or(false))
 }
 
-/// One slice's works derived again: members described (on all cores), fields, the comparison
-/// with the stored works and features, and the rows of what changed.
+/// Groups derived per part of a slice on the cores ([`on_all_cores_pulled`]): ~16 parts a slice,
+/// so that the cores finish a slice within a part of each other.
+pub(super) const GROUPS_A_PART: usize = 256;
+
+/// What one group's work takes out of the [`Plan`], before the groups are derived on all cores.
+struct GroupPlan {
+    group: usize,
+    merges: Vec<MergeReason>,
+    /// The old works it absorbs.
+    absorbed: Vec<String>,
+    /// Its records' features mined again (by index in the clustered records); none for those
+    /// taken from their stored row.
+    features: Vec<(usize, Features)>,
+}
+
+/// One group's work derived again, and what the slice's rows take of it.
+struct Derived<'k> {
+    work: Work,
+    /// Its row, when it differs from the stored work.
+    row: Option<Row>,
+    /// Whether it is a work the store had (else a new one).
+    stored: bool,
+    /// Its members that change work, with its id.
+    record_work: Vec<(Member, String)>,
+    rederived: Vec<Rederived<'k>>,
+    /// Normalisation problems found in its records.
+    problems: u64,
+}
+
+/// One slice's works derived again: members described, fields chosen, each work compared with
+/// the stored one and encoded when it changed, on all cores a part of the slice at a time (when
+/// few works change, this was the rebuild's pace, on one core but for the describing), then
+/// the features compared with the stored ones and the rows of what changed gathered.
 fn prepare(
     store: &Store,
     plan: &mut Plan<'_>,
     after: u64,
     range: Range<usize>,
 ) -> Result<(Slice, Vec<Work>), StoreError> {
-    let SliceDescribed {
-        groups,
-        mut described,
-        problems,
-    } = plan.clusters.describe(store, range.clone())?;
-    let mut report = UpdateReport {
-        problems,
-        ..UpdateReport::default()
+    let groups = &plan.clusters.groups[range.clone()];
+    let parts: Vec<GroupPlan> = range
+        .clone()
+        .map(|group| GroupPlan {
+            group,
+            merges: plan.merges.remove(&group).unwrap_or_default(),
+            absorbed: plan.absorbed.remove(&group).unwrap_or_default(),
+            features: plan.clusters.groups[group]
+                .iter()
+                .filter_map(|&index| Some((index, plan.features[index].take()?)))
+                .collect(),
+        })
+        .collect();
+    let derived = {
+        let plan: &Plan<'_> = plan;
+        on_all_cores_pulled(parts, plan.groups_a_part, |part| derive(store, plan, part))?
     };
-    let stored: Vec<Option<StoredWork>> = store.stored_works(range.clone().map(|group| {
-        if plan.created[group] {
-            ""
-        } else {
-            &plan.ids[group]
-        }
-    }))?;
     let view = store.dedup_view()?;
+    let mut report = UpdateReport::default();
     let mut works = Vec::with_capacity(groups.len());
     let mut rows = Vec::new();
     let mut record_work: Vec<(Member, String)> = Vec::new();
     let mut rederived: Vec<Rederived<'_>> = Vec::new();
-    let mut created = 0;
-    for ((group, members), before) in range.clone().zip(groups).zip(stored) {
-        let id = &plan.ids[group];
-        // What the new work takes of the stored one; the rest is compared undecoded.
-        let mut head: Option<WorkHead> = before.as_ref().map(StoredWork::decode).transpose()?;
-        let mut aliases = head
-            .as_mut()
-            .map(|head| std::mem::take(&mut head.aliases))
-            .unwrap_or_default();
-        for gone in plan.absorbed.remove(&group).unwrap_or_default() {
-            let gone_work: Option<Work> = view.work(&gone)?;
-            aliases.push(gone.clone());
-            aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
-        }
-        let mut work = Work {
-            id: id.clone(),
-            datestamp: head
-                .as_ref()
-                .map_or_else(|| plan.now.clone(), |head| head.datestamp.clone()),
-            deleted: false,
-            merged_into: None,
-            aliases,
-            members: plan.clusters.members(members),
-            merges: plan.merges.remove(&group).unwrap_or_default(),
-            fields: None,
-        };
-        for (member, normalized) in take_fields(&mut work, &mut described, plan.clusters.sources) {
-            let key = RecordKey::from(member.key());
-            if plan.old_work_of.get(&key) != Some(id) {
-                record_work.push((member.clone(), id.clone()));
+    for one in derived {
+        report.problems += one.problems;
+        if let Some(row) = one.row {
+            match one.stored {
+                true => report.works_changed += 1,
+                false => report.works_created += 1,
             }
-            // `records` is in key order; each record is in one group, so taken once.
-            let Ok(index) = plan.clusters.records.binary_search(&key) else {
-                continue;
-            };
-            if let Some(features) = plan.features[index].take() {
-                rederived.push(Rederived {
-                    member,
-                    features,
-                    block_keys: &plan.block_keys[index],
-                    normalized,
-                });
-            }
+            rows.push(row);
         }
-        let unchanged = match &before {
-            Some(before) => is_stored_as(&work, before)?,
-            None => false,
-        };
-        if !unchanged {
-            work.datestamp = plan.now.clone();
-            match &head {
-                Some(_) => report.works_changed += 1,
-                None => report.works_created += 1,
-            }
-            rows.push(Row {
-                id: work.id.clone(),
-                was: head.as_ref().map(WorkHead::is_live),
-                encoded: EncodedWork::of(&work),
-                sets: sets::set_specs(&work),
-            });
-        }
-        if plan.created[group] {
-            created += 1;
-        }
-        works.push(work);
+        record_work.extend(one.record_work);
+        rederived.extend(one.rederived);
+        works.push(one.work);
     }
+    let created = range.filter(|&group| plan.created[group]).count() as u64;
     record_work.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let features = changed_features(&view, rederived)?;
     let slice = Slice {
@@ -270,6 +256,122 @@ fn prepare(
         report,
     };
     Ok((slice, works))
+}
+
+/// A part of a slice's groups derived again, on the calling thread: its members described, each
+/// work's fields chosen, compared with the stored work, and encoded when it changed.
+fn derive<'k>(
+    store: &Store,
+    plan: &Plan<'k>,
+    part: Vec<GroupPlan>,
+) -> Result<Vec<Derived<'k>>, StoreError> {
+    let (clusters, block_keys): (&Clusters<'k>, &'k [Vec<BlockKey>]) =
+        (&plan.clusters, plan.block_keys);
+    let wanted: Vec<RecordKey> = part
+        .iter()
+        .flat_map(|one| &clusters.groups[one.group])
+        .map(|&index| clusters.records[index].clone())
+        .collect();
+    let mut described: HashMap<RecordKey, Described> =
+        describe_here(store, &wanted, clusters.sources, clusters.thesaurus)?
+            .into_iter()
+            .filter_map(|(key, described)| Some((key, described?)))
+            .collect();
+    let stored: Vec<Option<StoredWork>> = store.stored_works(part.iter().map(|one| {
+        if plan.created[one.group] {
+            ""
+        } else {
+            &plan.ids[one.group]
+        }
+    }))?;
+    let mut view: Option<DedupView> = None;
+    let mut derived = Vec::with_capacity(part.len());
+    for (one, before) in part.into_iter().zip(stored) {
+        let GroupPlan {
+            group,
+            merges,
+            absorbed,
+            mut features,
+        } = one;
+        let id = &plan.ids[group];
+        // What the new work takes of the stored one; the rest is compared undecoded.
+        let mut head: Option<WorkHead> = before.as_ref().map(StoredWork::decode).transpose()?;
+        let mut aliases = head
+            .as_mut()
+            .map(|head| std::mem::take(&mut head.aliases))
+            .unwrap_or_default();
+        for gone in absorbed {
+            if view.is_none() {
+                view = Some(store.dedup_view()?);
+            }
+            let gone_work: Option<Work> = match &view {
+                Some(view) => view.work(&gone)?,
+                None => None,
+            };
+            aliases.push(gone.clone());
+            aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
+        }
+        let mut work = Work {
+            id: id.clone(),
+            datestamp: head
+                .as_ref()
+                .map_or_else(|| plan.now.clone(), |head| head.datestamp.clone()),
+            deleted: false,
+            merged_into: None,
+            aliases,
+            members: clusters.members(&clusters.groups[group]),
+            merges,
+            fields: None,
+        };
+        let mut record_work = Vec::new();
+        let mut rederived = Vec::new();
+        let mut problems = 0;
+        for (member, normalized) in take_fields(&mut work, &mut described, clusters.sources) {
+            problems += normalized.problems.len() as u64;
+            let key = RecordKey::from(member.key());
+            if plan.old_work_of.get(&key) != Some(id) {
+                record_work.push((member.clone(), id.clone()));
+            }
+            // `records` is in key order; each record is in one group, so taken once.
+            let Ok(index) = clusters.records.binary_search(&key) else {
+                continue;
+            };
+            let Some(at) = features.iter().position(|(of, _)| *of == index) else {
+                continue;
+            };
+            let (_, features) = features.swap_remove(at);
+            rederived.push(Rederived {
+                member,
+                features,
+                block_keys: &block_keys[index],
+                normalized,
+            });
+        }
+        let unchanged = match &before {
+            Some(before) => is_stored_as(&work, before)?,
+            None => false,
+        };
+        let row = if unchanged {
+            None
+        } else {
+            work.datestamp = plan.now.clone();
+            Some(Row {
+                id: work.id.clone(),
+                was: head.as_ref().map(WorkHead::is_live),
+                encoded: EncodedWork::of(&work),
+                sets: sets::set_specs(&work),
+            })
+        };
+        derived.push(Derived {
+            work,
+            row,
+            stored: head.is_some(),
+            record_work,
+            rederived,
+            problems,
+        });
+    }
+    Ok(derived)
 }
 
 /// The writer: each slice received inserted in a transaction of its own.
