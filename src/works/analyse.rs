@@ -17,7 +17,7 @@ pub(super) struct Analysed {
 }
 
 /// A record normalised and classified: what a work's fields are built from. The bulk paths
-/// (`rebuild.rs`, `rederive.rs`) take it instead of [`Analysed`]: their features pass computed
+/// (`fresh.rs`, `rederive.rs`) take it instead of [`Analysed`]: their features pass computed
 /// the dedup features already, and mining them a second time was 4.7% of a fresh build's CPU
 /// at 100,000 records (`Features::of` and the blocking keys were 45% of the full analysis).
 pub(super) struct Described {

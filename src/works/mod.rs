@@ -14,17 +14,18 @@
 //! (`batch.rs`) applies them in one transaction: each changed record leaves its work and is
 //! attached to the work(s) dedup finds it the same as (`attach.rs`, merging the works it
 //! bridges), then the works it touched are regrouped and their fields rebuilt (`regroup.rs`,
-//! `fields.rs`). The first update of a store takes `rebuild.rs` instead; `essor works rebuild`
+//! `fields.rs`). The first update of a store takes `fresh.rs` instead; `essor works rebuild`
 //! takes `rederive.rs` (every work derived again, ids kept; written by `rewrite.rs`).
 
 mod analyse;
 mod attach;
 mod batch;
+mod clusters;
 mod fields;
+mod fresh;
 mod model;
 mod prefetch;
 mod prepared;
-mod rebuild;
 mod rederive;
 mod regroup;
 mod rewrite;
@@ -38,8 +39,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 pub use fields::MemberData;
+pub use fresh::builds_from_scratch;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
-pub use rebuild::builds_from_scratch;
 pub use rederive::{Rederivation, rederive};
 pub use update::{UpdateReport, build_from_scratch, update};
 

@@ -1,4 +1,4 @@
-//! The write phase of a build from scratch (`rebuild.rs`), on two threads: a preparing thread
+//! The write phase of a build from scratch (`fresh.rs`), on two threads: a preparing thread
 //! makes each slice of works ready to insert (its members described on all cores, the works'
 //! fields chosen, their OAI sets and their encoded rows made, the `record_work` rows sorted)
 //! while the store's single writer inserts the slice before. Why: the writer thread set the pace
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
-use super::rebuild::{BlockPasses, Clusters, SliceDescribed, take_fields};
+use super::clusters::{BlockPasses, Clusters, SliceDescribed, take_fields};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, UpdateReport, Work};
 use super::{defer_feed_records, sets};
 use crate::store::{EncodedWork, FeaturesMined, Store, StoreError, work_id};
@@ -39,7 +39,7 @@ const ROWS_WAITING: usize = 4;
 /// works' fields are built with.
 pub(super) struct Plan<'a> {
     pub clusters: Clusters<'a>,
-    /// The groups of each transaction, in order ([`super::rebuild::slices_of`] [`SLICE`]).
+    /// The groups of each transaction, in order ([`super::clusters::slices_of`] [`SLICE`]).
     pub slices: Vec<Range<usize>>,
     /// The merge reasons of each group (by index in `groups`), taken as its work is made.
     pub merges: HashMap<usize, Vec<MergeReason>>,

@@ -2,7 +2,7 @@
 //! the thesaurus or of a dedup rule, as a build from scratch would make them, but keeping work
 //! ids and telling harvesters only what changed.
 //!
-//! The records are clustered in one pass (as `rebuild.rs` does for a fresh store); each new
+//! The records are clustered in one pass (`clusters.rs`, as for a fresh store); each new
 //! group keeps the id of the old work most of its records were in (a work keeps its id while
 //! any of its records stays in it; when a work splits, the part holding most of its records
 //! keeps it, ties to the older id); an old work whose records all went to works keeping other
@@ -17,8 +17,8 @@
 
 use std::collections::HashMap;
 
-use super::rebuild::{Clustered, Clusters, Mining, Reuse, cluster_all, merge_reasons};
-use super::rebuild::{remove_features, slices_of};
+use super::clusters::{Clustered, Clusters, Mining, Reuse, cluster_all, merge_reasons};
+use super::clusters::{remove_features, slices_of};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, Work, write_work};
 use super::{prepared, rewrite};
 use crate::classify::Thesaurus;

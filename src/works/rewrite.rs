@@ -27,7 +27,7 @@ use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::analyse::{Described, describe_here, on_all_cores_pulled};
-use super::rebuild::{Clusters, take_fields};
+use super::clusters::{Clusters, take_fields};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, StoredFeatures};
 use super::{UpdateReport, Work, defer_feed_records, sets};
 use crate::classify::ThemeMatch;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::analyse::analyse_all;
 use super::batch::Batch;
 use super::prefetch::{self, Wanted};
-use super::{BuiltWorks, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures, rebuild};
+use super::{BuiltWorks, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures, fresh};
 use super::{CACHE_RECORDS, FeatureCache};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -81,10 +81,10 @@ pub fn build_from_scratch(
     built: &dyn BuiltWorks,
 ) -> Result<Option<UpdateReport>, StoreError> {
     migrate_blocks_if_needed(store)?;
-    if !rebuild::builds_from_scratch(store)? {
+    if !fresh::builds_from_scratch(store)? {
         return Ok(None);
     }
-    rebuild::rebuild(store, sources, thesaurus, renderer, Some(built)).map(Some)
+    fresh::build(store, sources, thesaurus, renderer, Some(built)).map(Some)
 }
 
 /// A schema 2 store's blocks, rebuilt from its stored features (schema 3).
@@ -111,8 +111,8 @@ pub(super) fn update_in_slices(
     slices: usize,
 ) -> Result<UpdateReport, StoreError> {
     migrate_blocks_if_needed(store)?;
-    if rebuild::builds_from_scratch(store)? {
-        return rebuild::rebuild(store, sources, thesaurus, renderer, None);
+    if fresh::builds_from_scratch(store)? {
+        return fresh::build(store, sources, thesaurus, renderer, None);
     }
     let mut report = UpdateReport::default();
     let mut cache = FeatureCache::new();

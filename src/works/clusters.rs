@@ -1,106 +1,24 @@
-//! The first `works update` of a store (no work yet): every record is analysed on all cores,
-//! clustered in memory in one pass (`dedup::cluster`), and the works written in bulk, instead of
-//! attaching records one by one through the blocking index (which costs a lookup per candidate).
-//! Later updates are incremental (`Batch` in `batch.rs`) and find the same tables filled the same
-//! way: features and blocking keys per record, `record_work`, works with their merge reasons.
+//! The records that make works, clustered, and what the write phases read of them: steps 1 and
+//! 2 of a build from scratch (`fresh.rs`) and of `essor works rebuild` (`rederive.rs`), every
+//! record's dedup features mined (or taken from its stored row) and one clustering over all of
+//! them ([`cluster_all`]); then the slices of groups that a fresh build's (`prepared.rs`) and a
+//! rebuild's (`rewrite.rs`) write phases describe and make works of ([`Clusters`]), and the
+//! blocking index's rows of a fresh build ([`BlockPasses`]).
 
 use std::collections::{HashMap, HashSet};
 
 use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
-use super::{BuiltWorks, RecordRenderer, UpdateReport, Work, fields, prepared};
-use super::{Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures};
+use super::{
+    Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures, Work, fields,
+};
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
-use crate::store::{RecordKey, Store, StoreError, WorksTx, now_rfc3339};
+use crate::store::{RecordKey, Store, StoreError, WorksTx};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
 const ANALYSE_SLICE: usize = 20_000;
-/// Whether the store has no works yet, so that [`rebuild`] may build them all at once.
-pub(super) fn is_fresh(store: &Store) -> Result<bool, StoreError> {
-    Ok(store.works_cursor()? == 0 && store.work_counts()? == (0, 0))
-}
-
-/// Whether the next works update builds every work from scratch: the store has no works yet,
-/// and records to make them of.
-pub fn builds_from_scratch(store: &Store) -> Result<bool, StoreError> {
-    Ok(is_fresh(store)? && !store.changes_since(0, 1)?.records.is_empty())
-}
-
-/// Builds the works of every record in the store's change log; the works of each transaction
-/// are handed to `built` once it has committed.
-pub(super) fn rebuild(
-    store: &Store,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    renderer: Option<&dyn RecordRenderer>,
-    built: Option<&dyn BuiltWorks>,
-) -> Result<UpdateReport, StoreError> {
-    let mut report = UpdateReport::default();
-    let changes = store.changes_since(0, usize::MAX)?;
-    let (mut changed, next) = (changes.records, changes.next);
-    // Sources are harvested side by side, so the change log interleaves them differently from
-    // one run to the next; the clustering breaks ties by record order: take them in key order,
-    // so that the same records always give the same works.
-    changed.sort_unstable();
-    report.records = changed.len() as u64;
-
-    let started = std::time::Instant::now();
-    let Clustered {
-        records,
-        clustering,
-        features_in,
-        clustered_in,
-        sketches,
-        features,
-        block_keys,
-        ..
-    } = cluster_all(store, changed, sources, thesaurus, Mining::Index)?;
-    drop(features); // freed already
-    let merges = merge_reasons(&records, &clustering);
-
-    // 3. The works, a slice of groups per transaction: members analysed in full (on all cores)
-    //    for their fields, a slice at a time, since a million full analyses do not fit in memory;
-    //    each slice made ready on a thread of its own while the writer inserts the one before.
-    let blocks = BlockPasses {
-        records: &records,
-        sketches: &sketches,
-        block_keys: &block_keys,
-        next: 0,
-    };
-    let plan = prepared::Plan {
-        clusters: Clusters {
-            records: &records,
-            groups: &clustering.groups,
-            sources,
-            thesaurus,
-        },
-        slices: slices_of(&clustering.groups, prepared::SLICE),
-        merges,
-        now: now_rfc3339(),
-        cursor: next,
-    };
-    let written = prepared::write_all(store, plan, blocks, renderer, built, &mut report)?;
-    let rows = RowsWritten {
-        works: written.works,
-        record_work: written.record_work,
-        features: records.len() as u64,
-        block_entries: written.block_entries,
-    };
-    tracing::info!(
-        records = report.records,
-        features_ms = features_in.as_millis() as u64,
-        clustered_ms = clustered_in.as_millis() as u64,
-        written_ms = (started.elapsed() - features_in - clustered_in).as_millis() as u64,
-        works = rows.works,
-        record_work = rows.record_work,
-        features = rows.features,
-        block_entries = rows.block_entries,
-        "works built from scratch"
-    );
-    Ok(report)
-}
 
 /// Groups cut into slices of about `records` records.
 pub(super) fn slices_of(groups: &[Vec<usize>], records: usize) -> Vec<std::ops::Range<usize>> {
@@ -514,12 +432,4 @@ pub(super) fn merge_reasons(
             });
     }
     merges
-}
-
-/// Rows a build from scratch wrote, per table (the feed index's come with each work).
-struct RowsWritten {
-    works: u64,
-    record_work: u64,
-    features: u64,
-    block_entries: u64,
 }
