@@ -21,23 +21,15 @@ set -euo pipefail
 BENCH_NAME=change-rounds
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-dedup-bench}"
-N="${BENCH_SIZES:-1000000}"
-STORE="${STORE:-$WORK/n$N-data}"
-D="$WORK/n$N"
+kept_dedup_store
 ROUNDS="${ROUNDS:-10}"
 EDITS="$WORK/change-rounds"
 LOGS="$WORK/change-rounds-logs"
-[[ -d "$STORE" ]] || die "no store at $STORE (run dedup_bench.sh with BENCH_KEEP_STORE=1)"
 [[ -x /usr/bin/time ]] || install_missing time
 mkdir -p "$LOGS"
 : > "$LOGS/rounds.txt"
 
-edit_page() { # k: the change page with every French title edited, and the three source files
-    rm -rf "$EDITS" && mkdir -p "$EDITS/dumps/bench-hal" "$EDITS/sources"
-    "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/edit_changes.py" "$D/changes" "$EDITS" "$1" --all-sources "$D" \
-        ${RANDOM_RECORDS:+--random}
-}
+edit_page() { edit_change_page "$1" "$EDITS"; }
 
 evict() {
     "$PYTHON" - "$STORE" <<'PY'

@@ -21,25 +21,17 @@ set -euo pipefail
 BENCH_NAME=change-serve
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-dedup-bench}"
-N="${BENCH_SIZES:-1000000}"
-STORE="${STORE:-$WORK/n$N-data}"
-D="$WORK/n$N"
+kept_dedup_store
 ROUNDS="${ROUNDS:-10}"
 PORT="${PORT:-18979}"
 PAUSE="${PAUSE:-3}"
 EDITS="$WORK/change-serve"
 LOGS="$WORK/change-serve-logs"
 TOKEN=bench-token
-[[ -d "$STORE" ]] || die "no store at $STORE (run dedup_bench.sh with BENCH_KEEP_STORE=1)"
 mkdir -p "$LOGS"
 : > "$LOGS/rounds.txt"
 
-edit_page() { # k: as change_rounds.sh (the source files' paths stay the same every round)
-    rm -rf "$EDITS/dumps" && mkdir -p "$EDITS/dumps/bench-hal" "$EDITS/sources"
-    "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/edit_changes.py" "$D/changes" "$EDITS" "$1" --all-sources "$D" \
-        ${RANDOM_RECORDS:+--random}
-}
+edit_page() { edit_change_page "$1" "$EDITS"; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

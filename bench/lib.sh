@@ -66,3 +66,23 @@ wait_listening() {
     done
     die "essor serve did not print its address in $seconds s"
 }
+
+# kept_dedup_store: sets WORK, N, STORE and D for the dedup benchmark's kept store (BENCH_DIR,
+# BENCH_SIZES: one size, default 1,000,000; STORE), which the change scripts edit round after
+# round; stops when there is none.
+kept_dedup_store() {
+    WORK="${BENCH_DIR:-${TMPDIR:-/tmp}/essor-dedup-bench}"
+    N="${BENCH_SIZES:-1000000}"
+    STORE="${STORE:-$WORK/n$N-data}"
+    D="$WORK/n$N"
+    [[ -d "$STORE" ]] || die "no store at $STORE (run dedup_bench.sh with BENCH_KEEP_STORE=1)"
+}
+
+# edit_change_page K OUT: the kept store's change page edited for round K into OUT/dumps, and its
+# three source files into OUT/sources, bench-hal's pointing at it (bench/edit_changes.py; with
+# RANDOM_RECORDS=1, 1,000 records drawn at random instead). Needs kept_dedup_store's D.
+edit_change_page() {
+    rm -rf "$2/dumps" && mkdir -p "$2/dumps/bench-hal" "$2/sources"
+    "$PYTHON" "$REPO/bench/edit_changes.py" "$D/changes" "$2" "$1" --all-sources "$D" \
+        ${RANDOM_RECORDS:+--random}
+}
