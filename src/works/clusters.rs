@@ -20,6 +20,17 @@ use crate::store::{RecordKey, Store, StoreError, WorksTx};
 /// by full analyses, whatever the store's size.
 const ANALYSE_SLICE: usize = 20_000;
 
+/// Every record of the store's change log, in key order, and the change log's position after
+/// them. Sources are harvested side by side, so the change log interleaves them differently
+/// from one run to the next, and the clustering breaks ties by record order: in key order, the
+/// same records always give the same works, built from scratch or derived again.
+pub(super) fn all_records(store: &Store) -> Result<(Vec<RecordKey>, u64), StoreError> {
+    let changes = store.changes_since(0, usize::MAX)?;
+    let mut records = changes.records;
+    records.sort_unstable();
+    Ok((records, changes.next))
+}
+
 /// Groups cut into slices of about `records` records.
 pub(super) fn slices_of(groups: &[Vec<usize>], records: usize) -> Vec<std::ops::Range<usize>> {
     let mut slices = Vec::new();

@@ -5,8 +5,8 @@
 //! and find the same tables filled the same way: features and blocking keys per record,
 //! `record_work`, works with their merge reasons.
 
-use super::clusters::slices_of;
 use super::clusters::{BlockPasses, Clustered, Clusters, Mining, cluster_all, merge_reasons};
+use super::clusters::{all_records, slices_of};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, prepared};
 use crate::classify::Thesaurus;
 use crate::store::{Store, StoreError, now_rfc3339};
@@ -32,12 +32,7 @@ pub(super) fn build(
     built: Option<&dyn BuiltWorks>,
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
-    let changes = store.changes_since(0, usize::MAX)?;
-    let (mut changed, next) = (changes.records, changes.next);
-    // Sources are harvested side by side, so the change log interleaves them differently from
-    // one run to the next; the clustering breaks ties by record order: take them in key order,
-    // so that the same records always give the same works.
-    changed.sort_unstable();
+    let (changed, next) = all_records(store)?;
     report.records = changed.len() as u64;
 
     let started = std::time::Instant::now();

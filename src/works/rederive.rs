@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use super::clusters::{Clustered, Clusters, Mining, Reuse, cluster_all, merge_reasons};
-use super::clusters::{remove_features, slices_of};
+use super::clusters::{all_records, remove_features, slices_of};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, Work, write_work};
 use super::{prepared, rewrite};
 use crate::classify::Thesaurus;
@@ -64,9 +64,7 @@ pub(super) fn rederive_in_parts(
 ) -> Result<Rederivation, StoreError> {
     super::update::migrate_blocks_if_needed(store)?;
     let mut report = UpdateReport::default();
-    let changes = store.changes_since(0, usize::MAX)?;
-    let (mut all, next) = (changes.records, changes.next);
-    all.sort_unstable();
+    let (all, next) = all_records(store)?;
     report.records = all.len() as u64;
 
     // The records' works as stored, then the new groups (records in key order, as a fresh
