@@ -299,8 +299,7 @@ fn read_metadata<'i>(
         let end = reader.buffer_position() as usize;
         let slice = text.get(position as usize..end).unwrap_or_default();
         if found.is_none() {
-            let raw =
-                with_inherited_namespaces(slice, declarations, &start, start.name().into_inner());
+            let raw = with_inherited_namespaces(slice, declarations, &start);
             found = Some((element, raw));
         }
     }
@@ -349,8 +348,8 @@ fn with_inherited_namespaces(
     slice: &str,
     inherited: &[(String, String)],
     root: &BytesStart<'_>,
-    root_qname: &str,
 ) -> String {
+    let root_qname = root.name().into_inner();
     let mut extra = String::new();
     for (prefix, uri) in inherited.iter().rev() {
         if declares(root, prefix) || extra.contains(&format!("xmlns:{prefix}=")) {

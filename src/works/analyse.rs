@@ -120,57 +120,43 @@ pub(super) fn on_all_cores_pulled<T: Send, R: Send>(
     chunk: usize,
     work: impl Fn(Vec<T>) -> Result<Vec<R>, StoreError> + Sync,
 ) -> Result<Vec<R>, StoreError> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut chunks: Vec<Mutex<Option<Vec<T>>>> = Vec::new();
+    let mut parts: Vec<Vec<T>> = Vec::new();
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
-        chunks.push(Mutex::new(Some(
-            items.by_ref().take(chunk.max(1)).collect(),
-        )));
+        parts.push(items.by_ref().take(chunk.max(1)).collect());
     }
-    let next = AtomicUsize::new(0);
-    let done: Vec<Mutex<Option<Vec<R>>>> = chunks.iter().map(|_| Mutex::new(None)).collect();
-    let (work, chunks_ref, next, done_ref) = (&work, &chunks, &next, &done);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..cores.min(chunks_ref.len()))
+    let count = parts.len();
+    // The lock is held only to take the next part, never while working on it.
+    let queue = std::sync::Mutex::new(parts.into_iter().enumerate());
+    let (work, queue) = (&work, &queue);
+    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..cores.min(count))
             .map(|_| {
-                scope.spawn(move || -> Result<(), StoreError> {
+                scope.spawn(move || -> Result<Vec<(usize, Vec<R>)>, StoreError> {
+                    let mut done = Vec::new();
                     loop {
-                        let at = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(slot) = chunks_ref.get(at) else {
-                            return Ok(());
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((at, part)) = next else {
+                            return Ok(done);
                         };
-                        let part = slot.lock().ok().and_then(|mut part| part.take());
-                        let part = part.ok_or_else(|| {
-                            StoreError::thread("analysing records", "a part went missing")
-                        })?;
-                        let results = work(part)?;
-                        if let Ok(mut slot) = done_ref[at].lock() {
-                            *slot = Some(results);
-                        }
+                        done.push((at, work(part)?));
                     }
                 })
             })
             .collect();
-        for handle in handles {
-            handle
-                .join()
-                .map_err(|_| StoreError::thread("analysing records", "a thread panicked"))??;
+        let mut all = Vec::with_capacity(count);
+        for thread in threads {
+            all.extend(
+                thread
+                    .join()
+                    .map_err(|_| StoreError::thread("analysing records", "a thread panicked"))??,
+            );
         }
-        Ok::<(), StoreError>(())
+        Ok::<_, StoreError>(all)
     })?;
-    let mut all = Vec::new();
-    for slot in done {
-        let part = slot
-            .into_inner()
-            .ok()
-            .flatten()
-            .ok_or_else(|| StoreError::thread("analysing records", "a part went missing"))?;
-        all.extend(part);
-    }
-    Ok(all)
+    done.sort_unstable_by_key(|(at, _)| *at);
+    Ok(done.into_iter().flat_map(|(_, part)| part).collect())
 }
 
 /// Loads records on all cores and maps each (with its source's settings) by `each`; `None` for

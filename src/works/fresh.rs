@@ -71,30 +71,17 @@ pub(super) fn build(
         cursor: next,
     };
     let written = prepared::write_all(store, plan, blocks, renderer, built, &mut report)?;
-    let rows = RowsWritten {
-        works: written.works,
-        record_work: written.record_work,
-        features: records.len() as u64,
-        block_entries: written.block_entries,
-    };
     tracing::info!(
         records = report.records,
         features_ms = features_in.as_millis() as u64,
         clustered_ms = clustered_in.as_millis() as u64,
         written_ms = (started.elapsed() - features_in - clustered_in).as_millis() as u64,
-        works = rows.works,
-        record_work = rows.record_work,
-        features = rows.features,
-        block_entries = rows.block_entries,
+        // Rows written, per table (the feed index's come with each work).
+        works = written.works,
+        record_work = written.record_work,
+        features = records.len() as u64,
+        block_entries = written.block_entries,
         "works built from scratch"
     );
     Ok(report)
-}
-
-/// Rows a build from scratch wrote, per table (the feed index's come with each work).
-struct RowsWritten {
-    works: u64,
-    record_work: u64,
-    features: u64,
-    block_entries: u64,
 }

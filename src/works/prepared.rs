@@ -19,10 +19,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
-use super::clusters::{BlockPasses, Clusters, SliceDescribed, take_fields};
+use super::clusters::{BlockPasses, Clusters, SliceDescribed, set_cursor_mined, take_fields};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, UpdateReport, Work};
 use super::{defer_feed_records, sets};
-use crate::store::{EncodedWork, FeaturesMined, Store, StoreError, work_id};
+use crate::store::{EncodedWork, Store, StoreError, work_id};
 
 /// Records whose works are written per transaction: two slices are held at a time (one
 /// inserted, the next made ready), so half of `essor works rebuild`'s. A fresh build of 100,000
@@ -268,13 +268,7 @@ impl Writer<'_> {
                 tx.set_record_work(member.key(), &works[*work as usize].id)?;
             }
             if durable {
-                tx.set_cursor(self.cursor)?;
-                // Every record up to the cursor that makes a work has its features row, mined
-                // by these rules: a rebuild may read them instead of mining them again.
-                tx.set_features_mined(FeaturesMined {
-                    rules: crate::dedup::RULES,
-                    cursor: self.cursor,
-                })?;
+                set_cursor_mined(tx, self.cursor)?;
             }
             match works.last() {
                 Some(work) => Ok(tx.feed_entry(&work.id)?.map(|entry| entry.key())),

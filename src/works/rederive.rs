@@ -18,11 +18,11 @@
 use std::collections::HashMap;
 
 use super::clusters::{Clustered, Clusters, Mining, Reuse, cluster_all, merge_reasons};
-use super::clusters::{all_records, remove_features, slices_of};
+use super::clusters::{all_records, remove_features, set_cursor_mined, slices_of};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, Work, write_work};
 use super::{prepared, rewrite};
 use crate::classify::Thesaurus;
-use crate::store::{FeaturesMined, RecordKey, Store, StoreError, now_rfc3339, work_id};
+use crate::store::{RecordKey, Store, StoreError, now_rfc3339, work_id};
 
 /// What a rebuild did.
 pub struct Rederivation {
@@ -203,12 +203,7 @@ pub(super) fn rederive_in_parts(
                 remove_features(tx, key)?;
             }
         }
-        tx.set_cursor(next)?;
-        // Every features row is now what these rules mine of its record, up to `next`.
-        tx.set_features_mined(FeaturesMined {
-            rules: crate::dedup::RULES,
-            cursor: next,
-        })?;
+        set_cursor_mined(tx, next)?;
         Ok(tx.feed_span())
     })?;
     // The index built beside the writes is up to date with the feed's end.
