@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use super::{BlockKey, Features, blocking_keys, cluster, compare};
+use super::{BlockKey, Features, cluster, compare};
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct PairScores {
@@ -73,7 +73,10 @@ mod tests {
                 "{}",
                 labelled.identifier
             );
-            assert_eq!(blocking_keys(&full), blocking_keys(&light));
+            assert_eq!(
+                crate::dedup::blocking_keys(&full),
+                crate::dedup::blocking_keys(&light)
+            );
         }
     }
 
@@ -269,13 +272,11 @@ impl Prepared {
     fn of(labelled: LabelledRecord) -> Prepared {
         let context = labelled.context();
         let normalized = crate::normalize::normalize_for_dedup(&labelled.record, &context);
+        let (features, keys) = super::mine(&normalized);
         Prepared {
             name: format!("{}:{}", labelled.source, labelled.identifier).into_boxed_str(),
-            features: Features::of(&normalized),
-            keys: blocking_keys(&normalized)
-                .iter()
-                .map(|key| BlockKey::of(key))
-                .collect(),
+            features,
+            keys: keys.iter().map(|key| BlockKey::of(key)).collect(),
             work: labelled.work,
             case: labelled.case,
         }

@@ -13,8 +13,8 @@
 //! bounded, so that clustering a million records, or adding one, costs what the record needs,
 //! not what the corpus holds.
 
-use super::features::{comparable_title, name_letters, strong_ids};
-use crate::normalize::{self, DegreeType, Normalized};
+use super::features::Shared;
+use crate::normalize::{DegreeType, Normalized};
 
 /// A broad block larger than this is too generic to compare all pairs of; its records still
 /// meet through their narrow keys.
@@ -25,7 +25,7 @@ const NARROW_LIMIT: usize = 64;
 const IDENTIFIER_LIMIT: usize = 200;
 
 /// Words too common in ESS titles to start a block with.
-const STOPWORDS: &[&str] = &[
+pub(super) const STOPWORDS: &[&str] = &[
     "l", "la", "le", "les", "de", "des", "du", "d", "un", "une", "et", "en", "a", "au", "aux",
     "the", "of", "and", "in", "a", "an", "pour", "par", "sur", "dans", "on", "for", "to",
 ];
@@ -39,99 +39,116 @@ const STOPWORDS: &[&str] = &[
 /// studies (`study title and year`), the whole subtitle-free title (`f:`, records without
 /// authors), and the family name with the initial and the years around the defence.
 pub fn blocking_keys(record: &Normalized) -> Vec<String> {
-    let mut keys: Vec<String> = strong_ids(record)
-        .into_iter()
-        .map(|id| format!("i:{id}"))
-        .collect();
-    let families: Vec<String> = record
-        .authors
-        .iter()
-        .flat_map(|author| {
-            let folded = normalize::fold(&author.family);
-            let compact: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
-            let without_particles = normalize::name_key(author)
-                .split(' ')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            [compact, without_particles]
-        })
-        .filter(|family| !family.is_empty())
-        .map(|family| {
+    keys_of(record, &Shared::of(record))
+}
+
+/// [`blocking_keys`] from the forms of the record's titles and names worked out already. Each
+/// key is written once into a string of its size, not formatted from joined parts; the strings
+/// themselves stay as they were: the features rows store them and the blocking index files
+/// their hashes.
+pub(super) fn keys_of(record: &Normalized, shared: &Shared) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::with_capacity(16);
+    for id in &shared.strong_ids {
+        keys.push(joined(&["i:", id]));
+    }
+    let mut families: Vec<String> = Vec::with_capacity(2 * shared.authors.len());
+    for author in &shared.authors {
+        for family in [&author.compact, &author.without_particles] {
+            if family.is_empty() {
+                continue;
+            }
             // Letters sorted: a transposition typo ("Cœrudevey") leaves the key unchanged.
             let mut letters: Vec<char> = family.chars().collect();
             letters.sort_unstable();
-            letters.into_iter().collect::<String>()
-        })
-        .collect();
-    // The whole name's letters (`n:`): a name in another order or script has no family name
-    // in common with its other forms.
-    for author in &record.authors {
-        if let Some(letters) = name_letters(author) {
-            keys.push(format!("n:{letters}"));
+            families.push(letters.into_iter().collect());
         }
     }
-    let year = record.date.as_ref().map(|d| d.year);
+    // The whole name's letters (`n:`): a name in another order or script has no family name
+    // in common with its other forms.
+    for author in &shared.authors {
+        if let Some(letters) = &author.letters {
+            keys.push(joined(&["n:", letters]));
+        }
+    }
+    let year = record.date.as_ref().map(|d| d.year.to_string());
     // Studies (and records of unknown type, which may be studies) match on title and year alone.
     let study_like = matches!(
         record.degree_type,
         DegreeType::ReportStudy | DegreeType::Other
     );
-    for title in &record.titles {
-        let key = normalize::title_key(&comparable_title(&title.text));
-        let words: Vec<&str> = key
-            .split(' ')
-            .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-            .collect();
+    let mut words: Vec<&str> = Vec::new();
+    for title in &shared.titles {
+        words.clear();
+        words.extend((title.key.split(' ')).filter(|w| !w.is_empty() && !STOPWORDS.contains(w)));
         if words.is_empty() {
             continue;
         }
-        let head = words.iter().take(3).copied().collect::<Vec<_>>().join(" ");
-        let tail = words
-            .iter()
-            .rev()
-            .take(3)
-            .rev()
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
-        for broad in [format!("t:{head}"), format!("e:{tail}")] {
+        let head = &words[..words.len().min(3)];
+        let tail = &words[words.len().saturating_sub(3)..];
+        for (prefix, part) in [("t:", head), ("e:", tail)] {
+            let mut broad =
+                String::with_capacity(2 + part.iter().map(|w| w.len() + 1).sum::<usize>());
+            broad.push_str(prefix);
+            push_words(&mut broad, part);
             for family in &families {
-                keys.push(format!("{broad}|{family}"));
+                keys.push(joined(&[&broad, "|", family]));
             }
-            if study_like && let Some(year) = year {
-                keys.push(format!("{broad}|{year}"));
+            if study_like && let Some(year) = &year {
+                keys.push(joined(&[&broad, "|", year]));
             }
             keys.push(broad);
         }
-        keys.push(format!("t:{head}|f:{}", words.join(" ")));
+        let mut whole = String::with_capacity(
+            title.key.len() + head.iter().map(|w| w.len() + 1).sum::<usize>() + 5,
+        );
+        whole.push_str("t:");
+        push_words(&mut whole, head);
+        whole.push_str("|f:");
+        push_words(&mut whole, &words);
+        keys.push(whole);
     }
     if matches!(
         record.degree_type,
         DegreeType::DoctoralThesis | DegreeType::Hdr
     ) {
-        for author in &record.authors {
-            let family = normalize::fold(&author.family);
+        for author in &shared.authors {
+            let family = &author.family;
             if family.is_empty() {
                 continue;
             }
-            let initial = author
-                .given
-                .as_deref()
-                .map(normalize::fold)
-                .and_then(|given| given.chars().find(|c| c.is_alphanumeric()));
             // Years one apart on each side: two records at most two years apart share one.
-            if let (Some(initial), Some(year)) = (initial, year) {
-                for around in year - 1..=year + 1 {
-                    keys.push(format!("a:{family}|{initial}{around}"));
+            if let (Some(initial), Some(year)) = (author.initial, record.date.as_ref()) {
+                let mut initial_buffer = [0u8; 4];
+                let initial: &str = initial.encode_utf8(&mut initial_buffer);
+                for around in year.year - 1..=year.year + 1 {
+                    keys.push(joined(&["a:", family, "|", initial, &around.to_string()]));
                 }
             }
-            keys.push(format!("a:{family}"));
+            keys.push(joined(&["a:", family]));
         }
     }
-    keys.sort();
+    keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// The parts one after the other, in a string of their size.
+fn joined(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
+/// Appends `words` separated by single spaces.
+fn push_words(out: &mut String, words: &[&str]) {
+    for (index, word) in words.iter().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// How many records a block may hold and still be compared pair by pair.

@@ -24,7 +24,7 @@ pub use eval::{
     CaseScores, EvalLineError, EvalRecord, EvalReport, EvalSet, LabelledRecord, PairError,
     PairScores, evaluate, pair_scores,
 };
-pub use features::{AuthorKey, Features, strong_ids};
+pub use features::{AuthorKey, Features, mine, strong_ids};
 pub use keys::{BlockKey, block_limit, blocking_keys};
 pub use sketch::Sketch;
 

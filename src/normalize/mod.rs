@@ -32,7 +32,9 @@ pub use degree::{DegreeType, certification_level, degree_type};
 pub use identifiers::{IdKind, Identifier, IdentifierError};
 pub use languages::{LanguageError, language_code};
 pub use model::{Context, Normalized, Problem, Text, Title};
-pub use names::{NameError, Person, canonical_person_id, is_organisation, name_key};
+pub use names::{
+    NameError, Person, canonical_person_id, is_organisation, name_key, name_key_folded,
+};
 pub use region::institution_regions;
 pub use rights::{Access, Rights, licence_id, rights};
 pub use text::{clean_text, fold, fold_into, strip_tags, title_key};

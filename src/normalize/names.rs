@@ -501,7 +501,15 @@ fn find_orcid(text: &str) -> Option<String> {
 /// spaces or hyphens, then the first initial ("de La Fontaine, Anne" and "La Fontaine, Anne de"
 /// → "lafontaine a"; "DUPONT M." and "Dupont, Marie" → "dupont m").
 pub fn name_key(person: &Person) -> String {
-    let folded = fold(&person.family);
+    name_key_folded(
+        &fold(&person.family),
+        person.given.as_deref().map(fold).as_deref(),
+    )
+}
+
+/// [`name_key`] of a person whose family and given names are folded already (dedup folds
+/// them once for all its keys).
+pub fn name_key_folded(folded: &str, folded_given: Option<&str>) -> String {
     let words: Vec<&str> = folded
         .split(|c: char| c.is_whitespace())
         .filter(|w| !w.is_empty())
@@ -521,12 +529,7 @@ pub fn name_key(person: &Person) -> String {
     {
         key = rest.to_owned();
     }
-    if let Some(initial) = person
-        .given
-        .as_deref()
-        .map(fold)
-        .and_then(|g| g.chars().find(|c| c.is_alphanumeric()))
-    {
+    if let Some(initial) = folded_given.and_then(|g| g.chars().find(|c| c.is_alphanumeric())) {
         key.push(' ');
         key.push(initial);
     }

@@ -48,7 +48,7 @@ pub fn fold_into(text: &str, out: &mut String) {
 /// subtitle dropped (after " : ", " - ", ". "). Leading articles are kept: "Les communs" and
 /// "Communs" are different titles more often than they are the same one.
 pub fn title_key(text: &str) -> String {
-    let cleaned = clean_text(text);
+    let cleaned = clean_cow(text);
     let main = main_title_for_key(&cleaned);
     words_key(main)
 }

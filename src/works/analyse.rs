@@ -36,9 +36,10 @@ pub(super) fn analyse(
         normalized,
         classification,
     } = describe(record, info, thesaurus)?;
+    let (features, keys) = dedup::mine(&normalized);
     Some(Analysed {
-        features: Features::of(&normalized),
-        keys: dedup::blocking_keys(&normalized),
+        features,
+        keys,
         normalized,
         classification,
     })
@@ -237,7 +238,7 @@ pub(super) fn dedup_features_all(
         }
         let mapped = record.record.as_ref()?;
         let normalized = normalize::normalize_for_dedup(mapped, &context(record, info));
-        Some((Features::of(&normalized), dedup::blocking_keys(&normalized)))
+        Some(dedup::mine(&normalized))
     })
 }
 
