@@ -142,9 +142,18 @@ fn a_rebuild_keeps_ids_and_the_feed_lists_only_the_works_that_changed() {
     let changed = format!("{}{}", &thesaurus[..theme_start], &thesaurus[theme_end..]);
     let file = workspace.dir.path().join("themes.toml");
     std::fs::write(&file, changed).unwrap();
+    // `essor reindex` merges at once: the mark the harvest's build left is gone.
+    workspace.run(&["reindex"]).success();
+    assert!(!index_left_unmerged(&workspace), "reindex merges at once");
     let from = next_second();
     let report = rebuild(&workspace, &["--thesaurus", file.to_str().unwrap()]);
     assert_eq!(report["works_changed"], 1, "{report}");
+    // The search index follows the works, its segments' merge left to the server as a fresh
+    // build's is (issue 17): the commit is marked (before a server merges and clears it).
+    assert!(
+        index_left_unmerged(&workspace),
+        "the index's commit is marked"
+    );
     assert_eq!(report["works_created"], 0, "{report}");
     let after = works(&workspace);
     assert_eq!(
@@ -166,6 +175,21 @@ fn a_rebuild_keeps_ids_and_the_feed_lists_only_the_works_that_changed() {
         changed_since(&workspace, &from),
         [format!("oai:essor.local:{fair_id}")]
     );
+
+    // The searches see the change.
+    let server = spawn_app(&workspace);
+    assert_eq!(search_total(&server, "theme=fair-trade"), 0);
+    assert_eq!(search_total(&server, "q=commerce"), 1);
+    assert_eq!(search_total(&server, ""), 4);
+}
+
+/// Whether the search index's last commit left segments for the server to merge (the mark in
+/// the commit's payload).
+fn index_left_unmerged(workspace: &Workspace) -> bool {
+    let meta = std::fs::read_to_string(workspace.data().join("index/meta.json")).unwrap();
+    let meta: Value = serde_json::from_str(&meta).unwrap();
+    let payload: Value = serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+    payload["unmerged"] == Value::Bool(true)
 }
 
 /// The total of a REST search.

@@ -24,7 +24,8 @@ use super::Index;
 use super::document::put_document;
 use super::schema::Fields;
 use super::update::{
-    IndexReport, WRITER_HEAP, committed_cursor, left_unmerged, payload_text, store_fingerprint,
+    IndexReport, WRITER_HEAP, committed_cursor, left_unmerged, payload_text, small_segments_only,
+    store_fingerprint,
 };
 use crate::store::{FeedSpan, Store};
 use crate::works::{StagedWorks, Work};
@@ -65,6 +66,9 @@ impl Index {
         // One indexing thread, as an update's (`Index::update`).
         let writer: IndexWriter<TantivyDocument> =
             self.index.writer_with_num_threads(1, WRITER_HEAP).ok()?;
+        if unmerged {
+            writer.set_merge_policy(Box::new(small_segments_only()));
+        }
         let (sender, receiver) = channel();
         let (fields, reader) = (self.fields.clone(), self.reader.clone());
         let batches = Batches {

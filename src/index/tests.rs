@@ -1191,3 +1191,79 @@ fn fuzzed_queries_always_answer() {
 
 #[path = "sample_tests.rs"]
 mod sample;
+
+/// Issue 17: the index after `essor works rebuild` leaves its merge to the server as a build
+/// beside the works does: an update or a rebuild of the index marks its commit, merges nothing
+/// (the segments stay), matches what `update` and `rebuild` match, and `merge_left_segments`
+/// merges them into one with the same matches and the same cursor.
+#[test]
+fn segments_left_by_a_works_rebuild_are_merged_later() {
+    let segments = |index: &Index| index.reader.searcher().segment_readers().len();
+    let more = |from: usize| -> Vec<Work> {
+        (from..from + 3)
+            .map(|n| work(&format!("m{n}"), "Mutuelles de santé et coopératives"))
+            .collect()
+    };
+    // The same writes followed by `update` (merged as tantivy's policy says) and by
+    // `update_leaving_merge`.
+    let merged = fixture(&corpus());
+    let left = fixture(&corpus());
+    let store_id = update::store_fingerprint(&left.store).expect("fingerprint");
+    assert!(!update::left_unmerged(&left.index, &store_id), "not marked");
+    for from in [0, 3] {
+        write(&merged.store, &more(from));
+        write(&left.store, &more(from));
+        let report = merged.index.update(&merged.store).expect("update");
+        let leaving = left
+            .index
+            .update_leaving_merge(&left.store)
+            .expect("update");
+        assert_eq!((leaving.indexed, leaving.rebuilt), (report.indexed, false));
+    }
+    assert!(update::left_unmerged(&left.index, &store_id), "marked");
+    assert!(
+        segments(&left.index) >= 3,
+        "{} segments",
+        segments(&left.index)
+    );
+    let before = ids(&left.index, &query("mutuelles"));
+    assert_eq!(before, ids(&merged.index, &query("mutuelles")));
+    assert!(before.contains("m0") && before.contains("m5"), "{before:?}");
+    let cursor = left.index.cursor().expect("cursor");
+    assert_eq!(cursor, merged.index.cursor().expect("cursor"));
+
+    assert!(left.index.merge_left_segments().expect("merged"));
+    assert_eq!(segments(&left.index), 1);
+    assert_eq!(ids(&left.index, &query("mutuelles")), before);
+    assert_eq!(left.index.num_works(), 10);
+    assert!(
+        !update::left_unmerged(&left.index, &store_id),
+        "mark cleared"
+    );
+    assert_eq!(
+        left.index.cursor().expect("cursor"),
+        cursor,
+        "the same cursor"
+    );
+
+    // A rebuild of the index leaving its merge: marked, the same matches as `rebuild`.
+    let report = left
+        .index
+        .rebuild_leaving_merge(&left.store)
+        .expect("rebuild");
+    assert_eq!((report.indexed, report.rebuilt), (10, true));
+    assert!(
+        update::left_unmerged(&left.index, &store_id),
+        "marked again"
+    );
+    assert_eq!(ids(&left.index, &query("mutuelles")), before);
+    merged.index.rebuild(&merged.store).expect("rebuild");
+    let merged_id = update::store_fingerprint(&merged.store).expect("fingerprint");
+    assert!(
+        !update::left_unmerged(&merged.index, &merged_id),
+        "`rebuild` merges at once"
+    );
+    assert_eq!(segments(&merged.index), 1);
+    assert!(left.index.merge_left_segments().expect("merged"));
+    assert_eq!(ids(&left.index, &query("mutuelles")), before);
+}

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tantivy::indexer::NoMergePolicy;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::{IndexWriter, TantivyDocument};
 
 use super::document::put_document;
@@ -57,6 +57,17 @@ impl std::ops::AddAssign for IndexReport {
     }
 }
 
+/// Who merges the segments an update or rebuild of the index leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Merges {
+    /// Tantivy's merge policy as the update commits (a rebuild: all into one), waited for;
+    /// only the small segments while the index is marked (`small_segments_only`).
+    Now,
+    /// The server, later ([`Index::merge_left_segments`]): the commits marked, only the small
+    /// segments merged here.
+    LeftToServer,
+}
+
 /// Saved in each commit's payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Payload {
@@ -73,23 +84,45 @@ impl Index {
     /// Brings the index up to date with the store: the works changed since the last update are
     /// reindexed or removed. Rebuilds instead when the index was built from another store.
     pub fn update(&self, store: &Store) -> Result<IndexReport, IndexError> {
+        self.update_merged(store, Merges::Now)
+    }
+
+    /// [`Index::update`] after `essor works rebuild`, which leaves its segments' merge to the
+    /// server ([`Index::merge_left_segments`], the commit marked), as a build beside the works
+    /// does: the rebuild's works make large segments, and the deletes it leaves in the others
+    /// are purged by the one merge the server makes.
+    pub fn update_leaving_merge(&self, store: &Store) -> Result<IndexReport, IndexError> {
+        self.update_merged(store, Merges::LeftToServer)
+    }
+
+    fn update_merged(&self, store: &Store, merges: Merges) -> Result<IndexReport, IndexError> {
         let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let store_id = store_fingerprint(store)?;
         match self.payload()? {
             Some(payload) if payload.store == store_id => {
-                self.follow(store, store_id, payload.cursor, false)
+                self.follow(store, store_id, payload.cursor, false, merges)
             }
             // A new index (no commit yet) or another store's: everything from the start.
-            _ => self.follow(store, store_id, None, true),
+            _ => self.follow(store, store_id, None, true, merges),
         }
     }
 
     /// Clears the index and indexes every live work of the store. Searches see the old index
     /// until the new one is committed whole.
     pub fn rebuild(&self, store: &Store) -> Result<IndexReport, IndexError> {
+        self.rebuild_merged(store, Merges::Now)
+    }
+
+    /// [`Index::rebuild`] with its segments' merge left to the server, as
+    /// [`Index::update_leaving_merge`].
+    pub fn rebuild_leaving_merge(&self, store: &Store) -> Result<IndexReport, IndexError> {
+        self.rebuild_merged(store, Merges::LeftToServer)
+    }
+
+    fn rebuild_merged(&self, store: &Store, merges: Merges) -> Result<IndexReport, IndexError> {
         let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let store_id = store_fingerprint(store)?;
-        self.follow(store, store_id, None, true)
+        self.follow(store, store_id, None, true, merges)
     }
 
     /// The feed key the index is up to date with, `None` before the first update.
@@ -111,6 +144,7 @@ impl Index {
         store_id: String,
         mut after: Option<(u64, u64)>,
         rebuild: bool,
+        merges: Merges,
     ) -> Result<IndexReport, IndexError> {
         let fail = |e| self.tantivy_error(e);
         let started = std::time::Instant::now();
@@ -127,10 +161,18 @@ impl Index {
         };
         if rebuild {
             writer.delete_all_documents().map_err(fail)?;
-            // One merge of every segment at the end (`merge_into_one`): background merges of
-            // the policy's would race it once the rebuild commits (at 1 M works the explicit
-            // merge then failed on segments a background merge had just replaced).
+        }
+        let left = merges == Merges::LeftToServer;
+        // A rebuild merging at once (`essor reindex`) leaves nothing to merge.
+        let unmerged = left || (!rebuild && left_unmerged(self, &store_id));
+        if rebuild {
+            // One merge of every segment at the end (`merge_into_one`), unless left to the
+            // server: background merges of the policy's would race it once the rebuild commits
+            // (at 1 M works the explicit merge then failed on segments a background merge had
+            // just replaced).
             writer.set_merge_policy(Box::new(NoMergePolicy));
+        } else if unmerged {
+            writer.set_merge_policy(Box::new(small_segments_only()));
         }
         let mut since_commit = 0u64;
         loop {
@@ -158,19 +200,22 @@ impl Index {
                 break;
             }
             if !rebuild && since_commit >= COMMIT_EVERY {
-                self.commit(&mut writer, &store_id, after)?;
+                self.commit_marked(&mut writer, &store_id, after, unmerged)?;
                 since_commit = 0;
             }
         }
         let added = started.elapsed();
         // A new index gets a first commit even when the store is empty, to record the store.
         if since_commit > 0 || rebuild {
-            self.commit(&mut writer, &store_id, after)?;
+            self.commit_marked(&mut writer, &store_id, after, unmerged)?;
         }
         let committed = started.elapsed();
         // Committed already: a merge that fails (a full disk: it writes a second copy) leaves
         // a correct index in more segments.
-        if rebuild && let Err(error) = self.merge_into_one(&mut writer) {
+        if rebuild
+            && !left
+            && let Err(error) = self.merge_into_one(&mut writer)
+        {
             tracing::warn!(%error, "search index segments not merged: searches stay right, slower");
         }
         writer.wait_merging_threads().map_err(fail)?;
@@ -190,8 +235,9 @@ impl Index {
     /// each time its heap filled) becomes one segment: a search opens a scorer per segment and
     /// word, and the REST mix cost 25% less CPU over one segment than over fifteen (BENCHMARKS.md). 1 M works merge in ~14 s; later
     /// updates add small segments, which the merge policy merges among themselves.
-    /// Merges into one the segments a build beside the works left ([`Beside::finish`]), and
-    /// clears their mark; does nothing when no build left any. The server calls it in the
+    /// Merges into one the segments a build beside the works ([`Beside::finish`]) or a works
+    /// rebuild ([`Index::update_leaving_merge`]) left, and clears their mark; does nothing when
+    /// none left any. The server calls it in the
     /// background: until then the index answers the same, over several segments (at 1 M works
     /// ~10, merged in ~8 s of one core, which the build no longer waits for). Not stoppable:
     /// a server told to stop meanwhile waits for the merge. True when it merged.
@@ -235,18 +281,6 @@ impl Index {
         Ok(())
     }
 
-    /// Commits with `cursor` in the payload, keeping the mark of segments left to merge if the
-    /// last commit (of the same store) had it.
-    pub(super) fn commit(
-        &self,
-        writer: &mut IndexWriter<TantivyDocument>,
-        store_id: &str,
-        cursor: Option<(u64, u64)>,
-    ) -> Result<(), IndexError> {
-        let unmerged = left_unmerged(self, store_id);
-        self.commit_marked(writer, store_id, cursor, unmerged)
-    }
-
     /// Commits with `cursor` in the payload, and `unmerged` as the mark of segments left for
     /// [`Index::merge_left_segments`].
     pub(super) fn commit_marked(
@@ -271,6 +305,21 @@ impl Index {
         self.reader.reload().map_err(fail)?;
         Ok(())
     }
+}
+
+/// Segments of at most this many documents are merged among themselves by the updates of an
+/// index whose larger segments are left to the server ([`small_segments_only`]).
+const SMALL_SEGMENT: usize = 10_000;
+
+/// The merge policy of an update while segments are left for the server to merge (the commit
+/// marked `unmerged`): tantivy's, over the small segments only (an update's batches), so that
+/// the segments a build left are not merged while the update waits, only to be merged again by
+/// the server: 1,000 changes after a fresh 1 M store's build waited 12.4 s for it, a rebuild
+/// after a thesaurus term 15 s (BENCHMARKS.md, issue 17).
+pub(super) fn small_segments_only() -> LogMergePolicy {
+    let mut policy = LogMergePolicy::default();
+    policy.set_max_docs_before_merge(SMALL_SEGMENT);
+    policy
 }
 
 /// A commit's payload: the store followed, the feed key the index is up to date with, and

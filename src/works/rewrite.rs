@@ -26,6 +26,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use serde::de::IgnoredAny;
+
 use super::analyse::{Described, describe_here, on_all_cores_pulled};
 use super::clusters::{Clusters, take_fields};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, StoredFeatures};
@@ -148,9 +150,16 @@ fn prepare_all(
 ) -> Result<bool, StoreError> {
     let mut after = plan.first;
     let mut index: Option<bool> = None;
+    // Whether the stored works' themes are compared first ([`Compare`]): after a slice most of
+    // whose works changed (a new theme), the next one's likely do too.
+    let mut compare = Compare::BytesFirst;
     for range in std::mem::take(&mut plan.slices) {
-        let (slice, works) = prepare(store, &mut plan, after, range)?;
+        let (slice, works) = prepare(store, &mut plan, after, range, compare)?;
         after += slice.created;
+        compare = match 2 * slice.works.len() >= slice.groups && !slice.works.is_empty() {
+            true => Compare::ClassesFirst,
+            false => Compare::BytesFirst,
+        };
         // Decided on the first slice: most of its works changed (a new theme), and the index
         // is built again from the works in hand.
         let beside = *index.get_or_insert_with(|| {
@@ -205,6 +214,7 @@ fn prepare(
     plan: &mut Plan<'_>,
     after: u64,
     range: Range<usize>,
+    compare: Compare,
 ) -> Result<(Slice, Vec<Work>), StoreError> {
     let groups = &plan.clusters.groups[range.clone()];
     let parts: Vec<GroupPlan> = range
@@ -221,7 +231,9 @@ fn prepare(
         .collect();
     let derived = {
         let plan: &Plan<'_> = plan;
-        on_all_cores_pulled(parts, plan.groups_a_part, |part| derive(store, plan, part))?
+        on_all_cores_pulled(parts, plan.groups_a_part, |part| {
+            derive(store, plan, part, compare)
+        })?
     };
     let view = store.dedup_view()?;
     let mut report = UpdateReport::default();
@@ -264,6 +276,7 @@ fn derive<'k>(
     store: &Store,
     plan: &Plan<'k>,
     part: Vec<GroupPlan>,
+    compare: Compare,
 ) -> Result<Vec<Derived<'k>>, StoreError> {
     let (clusters, block_keys): (&Clusters<'k>, &'k [Vec<BlockKey>]) =
         (&plan.clusters, plan.block_keys);
@@ -295,7 +308,14 @@ fn derive<'k>(
         } = one;
         let id = &plan.ids[group];
         // What the new work takes of the stored one; the rest is compared undecoded.
-        let mut head: Option<WorkHead> = before.as_ref().map(StoredWork::decode).transpose()?;
+        let (mut head, classed) = match (&before, compare) {
+            (None, _) => (None, None),
+            (Some(before), Compare::BytesFirst) => (Some(before.decode::<WorkHead>()?), None),
+            (Some(before), Compare::ClassesFirst) => {
+                let (head, fields) = before.decode::<ClassedHead>()?.split();
+                (Some(head), Some(fields))
+            }
+        };
         let mut aliases = head
             .as_mut()
             .map(|head| std::mem::take(&mut head.aliases))
@@ -347,9 +367,10 @@ fn derive<'k>(
                 normalized,
             });
         }
-        let unchanged = match &before {
-            Some(before) => is_stored_as(&work, before)?,
-            None => false,
+        let unchanged = match (&before, &classed) {
+            (Some(before), Some(classed)) => is_stored_with(&work, before, classed)?,
+            (Some(before), None) => is_stored_as(&work, before)?,
+            (None, _) => false,
         };
         let row = if unchanged {
             None
@@ -439,13 +460,53 @@ fn write_received(
 /// What a rebuild reads of a stored work to derive it again (the rest of it is compared as
 /// stored, [`StoredWork::is`]): decoding every work whole was a sixth of a rebuild's CPU.
 #[derive(serde::Deserialize)]
-struct WorkHead {
+struct WorkHead<F = IgnoredAny> {
     datestamp: String,
     deleted: bool,
     #[serde(default)]
     merged_into: Option<String>,
     #[serde(default)]
     aliases: Vec<String>,
+    /// Skipped, or (`Option<ClassedFields>`) what a thesaurus decides of the work, read in the
+    /// same pass ([`Compare::ClassesFirst`]).
+    #[serde(default)]
+    fields: F,
+}
+
+/// How a slice's works are compared with the stored ones: bytes first (most works unchanged:
+/// the themes are read only when the bytes differ), or themes first (most works changed: a
+/// new theme), read with the head in one pass ([`ClassedHead`]), so that a changed work's
+/// bytes are made once (to write) and its stored JSON scanned once: both were 2.5% and ~1.5%
+/// of a rebuild's CPU after a new theme at 100,000 records, where reading the themes of every
+/// head costs a rebuild that changes nothing 3.5% more (BENCHMARKS.md, issue 17).
+#[derive(Debug, Clone, Copy)]
+enum Compare {
+    BytesFirst,
+    ClassesFirst,
+}
+
+/// A stored work's head and what a thesaurus decides of it, read in one pass.
+type ClassedHead = WorkHead<Option<ClassedFields>>;
+
+impl<F> WorkHead<F> {
+    /// The head, and what it read of the work's fields.
+    fn split(self) -> (WorkHead, F) {
+        let WorkHead {
+            datestamp,
+            deleted,
+            merged_into,
+            aliases,
+            fields,
+        } = self;
+        let head = WorkHead {
+            datestamp,
+            deleted,
+            merged_into,
+            aliases,
+            fields: IgnoredAny,
+        };
+        (head, fields)
+    }
 }
 
 impl WorkHead {
@@ -454,41 +515,64 @@ impl WorkHead {
     }
 }
 
-/// Whether `work` is the stored work `before`: the same bytes, or else the same themes and
-/// relevance (what a thesaurus change changes, read alone: most changed works differ there) and
-/// the same work decoded whole (a row an older essor wrote, without a field added since).
+/// Whether `work` is the stored work `before`, bytes first: the same bytes, or else the same
+/// themes and relevance (read alone: a thesaurus change tells most changed works apart there)
+/// and the same work decoded whole (a row an older essor wrote, without a field added since).
 pub(super) fn is_stored_as(work: &Work, before: &StoredWork) -> Result<bool, StoreError> {
     Ok(before.is(work)
-        || (before.decode::<Classed>()?.is_of(work) && before.decode::<Work>()? == *work))
+        || (same_classes(&before.decode::<Classed>()?.fields, work)
+            && before.decode::<Work>()? == *work))
 }
 
-/// What a thesaurus decides of a stored work, read when its bytes differ from the work derived
-/// again: after a thesaurus change it tells most changed works apart without decoding each
-/// stored one whole (the rest of it skipped, not built).
+/// [`is_stored_with`] of the stored work's themes read with its head, as a slice compared
+/// themes first does ([`Compare::ClassesFirst`]).
+#[cfg(test)]
+pub(super) fn is_stored_classes_first(
+    work: &Work,
+    before: &StoredWork,
+) -> Result<bool, StoreError> {
+    let (_, classed) = before.decode::<ClassedHead>()?.split();
+    is_stored_with(work, before, &classed)
+}
+
+/// [`is_stored_as`], themes first, `stored` being the stored work's themes and relevance: the
+/// same themes and relevance (most changed works differ there, told without making the work's
+/// bytes), then the same bytes or the same work decoded whole. Equal bytes decode to the same
+/// themes, so it tells the same as bytes first.
+fn is_stored_with(
+    work: &Work,
+    before: &StoredWork,
+    stored: &Option<ClassedFields>,
+) -> Result<bool, StoreError> {
+    Ok(same_classes(stored, work) && (before.is(work) || before.decode::<Work>()? == *work))
+}
+
+/// Whether `stored` are `work`'s themes and relevance; if not, the stored work is not `work`.
+fn same_classes(stored: &Option<ClassedFields>, work: &Work) -> bool {
+    match (stored, &work.fields) {
+        (None, None) => true,
+        (Some(stored), Some(fields)) => {
+            stored.themes == fields.themes && stored.relevance == fields.relevance
+        }
+        _ => false,
+    }
+}
+
+/// What a thesaurus decides of a stored work, read alone when its bytes differ from the work
+/// derived again ([`is_stored_as`]).
 #[derive(serde::Deserialize)]
 struct Classed {
     #[serde(default)]
     fields: Option<ClassedFields>,
 }
 
+/// A stored work's themes and relevance: after a thesaurus change they tell most changed works
+/// apart without decoding each stored one whole (the rest of it skipped, not built; the same
+/// types decoded as in a whole [`Work`], so an older row reads the same).
 #[derive(serde::Deserialize)]
 struct ClassedFields {
     themes: Vec<ThemeMatch>,
     relevance: f32,
-}
-
-impl Classed {
-    /// Whether these are `work`'s themes and relevance; if not, the stored work is not `work`
-    /// (the same types decoded as in a whole [`Work`], so an older row reads the same).
-    fn is_of(&self, work: &Work) -> bool {
-        match (&self.fields, &work.fields) {
-            (None, None) => true,
-            (Some(stored), Some(fields)) => {
-                stored.themes == fields.themes && stored.relevance == fields.relevance
-            }
-            _ => false,
-        }
-    }
 }
 
 /// A record's dedup features derived again, for [`changed_features`].
