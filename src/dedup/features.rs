@@ -121,20 +121,12 @@ impl AuthorForms {
     }
 }
 
-/// Dedup's features and blocking keys (sorted) of a record, its titles and names read once for
-/// both: what [`Features::of`] and [`super::blocking_keys`] give.
-pub fn mine(record: &Normalized) -> (Features, Vec<String>) {
-    let shared = Shared::of(record);
-    let keys = super::keys::keys_of(record, &shared);
-    (Features::from_shared(record, shared), keys)
-}
-
 impl Features {
     pub fn of(record: &Normalized) -> Features {
         Features::from_shared(record, Shared::of(record))
     }
 
-    fn from_shared(record: &Normalized, shared: Shared) -> Features {
+    pub(super) fn from_shared(record: &Normalized, shared: Shared) -> Features {
         let mut title_keys = Vec::new();
         let mut full_title_keys = Vec::new();
         let mut title_words = Vec::new();
@@ -666,7 +658,7 @@ mod tests {
         let mut digest: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a, stable across builds
         let (mut checked, mut theses, mut keys_seen) = (0usize, 0usize, 0usize);
         let mut check = |record: &Normalized, digested: bool| {
-            let mined = mine(record);
+            let mined = super::super::mine(record);
             assert_eq!(Features::of(record), mined.0, "{:?}", record.titles);
             assert_eq!(
                 super::super::blocking_keys(record),

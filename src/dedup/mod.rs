@@ -24,9 +24,18 @@ pub use eval::{
     CaseScores, EvalLineError, EvalRecord, EvalReport, EvalSet, LabelledRecord, PairError,
     PairScores, evaluate, pair_scores,
 };
-pub use features::{AuthorKey, Features, mine, strong_ids};
+pub use features::{AuthorKey, Features, strong_ids};
 pub use keys::{BlockKey, block_limit, blocking_keys};
 pub use sketch::Sketch;
+
+/// Dedup's features and blocking keys (sorted) of a record, its titles and names read once for
+/// both (`features::Shared`): what [`Features::of`] and [`blocking_keys`] give. Here, where both
+/// halves meet, so that `features.rs` and `keys.rs` do not import each other.
+pub fn mine(record: &crate::normalize::Normalized) -> (Features, Vec<String>) {
+    let shared = features::Shared::of(record);
+    let keys = keys::keys_of(record, &shared);
+    (Features::from_shared(record, shared), keys)
+}
 
 /// The version of what dedup mines from a record: `Features::of`, `blocking_keys`, and what
 /// `normalize::normalize_for_dedup` gives them. The store says which version mined its features
