@@ -84,9 +84,11 @@ struct Slice {
     /// The last work number given out before this slice's new works, and their number.
     after: u64,
     created: u64,
-    /// The works that changed, in group order, of `groups` derived.
+    /// The works that changed, in group order.
     works: Vec<Row>,
-    groups: usize,
+    /// Whether they are most of the works the slice derived (a new theme): the next slice is
+    /// compared themes first, and their old set entries are removed in key order.
+    most_changed: bool,
     /// Each record that changes work, with its work's id, in key order.
     record_work: Vec<(Member, String)>,
     features: FeatureRows,
@@ -156,16 +158,13 @@ fn prepare_all(
     for range in std::mem::take(&mut plan.slices) {
         let (slice, works) = prepare(store, &mut plan, after, range, compare)?;
         after += slice.created;
-        compare = match 2 * slice.works.len() >= slice.groups && !slice.works.is_empty() {
+        compare = match slice.most_changed {
             true => Compare::ClassesFirst,
             false => Compare::BytesFirst,
         };
         // Decided on the first slice: most of its works changed (a new theme), and the index
         // is built again from the works in hand.
-        let beside = *index.get_or_insert_with(|| {
-            let changed = slice.works.len();
-            built.is_some() && changed > 0 && 2 * changed >= works.len()
-        });
+        let beside = *index.get_or_insert_with(|| built.is_some() && slice.most_changed);
         if sender.send(slice).is_err() {
             break; // the writer failed: it reports why
         }
@@ -260,8 +259,8 @@ fn prepare(
     let slice = Slice {
         after,
         created,
+        most_changed: !rows.is_empty() && 2 * rows.len() >= groups.len(),
         works: rows,
-        groups: groups.len(),
         record_work,
         features,
         now: plan.now.clone(),
@@ -415,7 +414,7 @@ fn write_received(
             after,
             created,
             works,
-            groups,
+            most_changed,
             record_work,
             features,
             now,
@@ -425,7 +424,7 @@ fn write_received(
             tx.reserve_work_ids(after, created)?;
             // Most of a run of works moving (a new theme): their old set entries are
             // neighbours, removed in key order rather than marked stale.
-            if 2 * works.len() >= groups {
+            if most_changed {
                 tx.remove_moved_feed_entries();
             }
             for work in &works {
