@@ -172,6 +172,7 @@ fn copy_all(snapshot: &ReadTransaction, target: &Database) -> Result<(usize, u64
     copier.table(tables::WORKS)?;
     copier.table(tables::RECORD_WORK)?;
     copier.table(tables::RECORD_FEATURES)?;
+    copier.table(tables::BLOCK_CHUNKS)?;
     copier.multimap(tables::BLOCK_MEMBERS)?;
     copier.multimap(OLD_BLOCKS)?;
     copier.table(tables::WORK_COUNTS)?;

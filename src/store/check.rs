@@ -13,11 +13,12 @@ use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
+use super::blocks;
 use super::encode::{RejectHeader, decode_features, decode_work, decompress, from_json};
 use super::feed::filed_under;
 use super::packed::{self, RowKey};
 use super::tables::{
-    BAROMETER_EDITIONS, BLOCK_MEMBERS, CHANGES, CHECKPOINTS, COUNTS, FEED, FEED_BLOCKS, FEED_DEAD,
+    BAROMETER_EDITIONS, BLOCK_CHUNKS, CHANGES, CHECKPOINTS, COUNTS, FEED, FEED_BLOCKS, FEED_DEAD,
     FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, META, ORIGINS, RECORD_FEATURES, RECORD_WORK,
     RECORDS, REGISTRATIONS, REJECTS, RUNS, WORK_COUNTS, WORKS, meta_key,
 };
@@ -456,8 +457,46 @@ fn check_features<F: DeserializeOwned>(
             );
         }
     }
-    let blocks = tx.open_multimap_table(BLOCK_MEMBERS)?;
-    report.rows.insert("block_members", blocks.len()?);
+    // Each chunk of the blocking index decodes, is not empty, holds its members in order after
+    // the previous chunk's of its block, under its first member's key (the block's first
+    // chunk under `blocks::START`).
+    let mut previous: Option<(u64, blocks::Member)> = None;
+    let mut members = 0u64;
+    for entry in tx.open_table(BLOCK_CHUNKS)?.iter()? {
+        let (key, value) = entry?;
+        report.read("block_chunks");
+        let (block, source, identifier, sketch) = key.value();
+        let name = || format!("{block:016x} {}", pair(source, identifier));
+        let chunk = match blocks::decode(value.value()) {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                report.problem("block_chunks", name(), error.to_string());
+                continue;
+            }
+        };
+        let keyed = (source.to_owned(), identifier.to_owned(), sketch);
+        let follows = previous
+            .as_ref()
+            .filter(|(last_block, _)| *last_block == block);
+        let rightly_keyed = match follows {
+            None => (source, identifier, sketch) == blocks::START && !chunk.is_empty(),
+            Some(_) => chunk.first() == Some(&keyed),
+        };
+        let in_order = chunk.windows(2).all(|pair| pair[0] < pair[1])
+            && follows.is_none_or(|(_, last)| chunk.first().is_some_and(|first| last < first));
+        if !rightly_keyed || !in_order {
+            report.problem(
+                "block_chunks",
+                name(),
+                "members out of order, or not under the first one's key".to_owned(),
+            );
+        }
+        members += chunk.len() as u64;
+        if let Some(last) = chunk.into_iter().last() {
+            previous = Some((block, last));
+        }
+    }
+    report.rows.insert("block_members", members);
     Ok(())
 }
 

@@ -4,17 +4,20 @@
 //! threads that read a batch's candidates ahead. Also the migration of schema 2's blocks.
 
 use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable};
+
+use super::blocks;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::encode::{decode_features, encode_features};
 use super::records::read_record;
 use super::tables::{
-    BLOCK_MEMBERS, META, OLD_BLOCKS, RECORD_FEATURES, RECORD_WORK, RECORDS, WORKS, meta_key,
+    BLOCK_CHUNKS, BLOCK_MEMBERS, META, OLD_BLOCKS, RECORD_FEATURES, RECORD_WORK, RECORDS, WORKS,
+    meta_key,
 };
 use super::works::{WorksTx, read_record_work, read_work};
 use super::{
-    BLOCKS_MIGRATABLE_VERSION, RecordKey, RecordKeyRef, SCHEMA_VERSION, Store, StoreError,
+    BLOCKS_MIGRATABLE_VERSIONS, RecordKey, RecordKeyRef, SCHEMA_VERSION, Store, StoreError,
     StoredRecord,
 };
 
@@ -31,7 +34,7 @@ pub struct DedupView {
     records: redb::ReadOnlyTable<(&'static str, &'static str), (u64, &'static [u8])>,
     record_work: redb::ReadOnlyTable<(&'static str, &'static str), &'static str>,
     features: redb::ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
-    blocks: redb::ReadOnlyMultimapTable<u64, (&'static str, &'static str, u64)>,
+    blocks: redb::ReadOnlyTable<blocks::ChunkKey<'static>, &'static [u8]>,
 }
 
 impl Store {
@@ -44,7 +47,7 @@ impl Store {
             records: tx.open_table(RECORDS)?,
             record_work: tx.open_table(RECORD_WORK)?,
             features: tx.open_table(RECORD_FEATURES)?,
-            blocks: tx.open_multimap_table(BLOCK_MEMBERS)?,
+            blocks: tx.open_table(BLOCK_CHUNKS)?,
         })
     }
 }
@@ -71,7 +74,7 @@ impl DedupView {
 
     /// As [`WorksTx::block`].
     pub fn block(&self, key: u64, limit: usize) -> Result<Option<Vec<BlockMember>>, StoreError> {
-        block_members(self.blocks.get(key)?, limit)
+        blocks::read(&self.blocks, key, limit)
     }
 }
 
@@ -142,18 +145,18 @@ impl WorksTx<'_> {
     /// The records with a blocking key, or `None` when there are more than `limit` (a key too
     /// common to compare on).
     pub fn block(&self, key: u64, limit: usize) -> Result<Option<Vec<BlockMember>>, StoreError> {
-        block_members(self.blocks.get(key)?, limit)
+        blocks::read(&self.blocks, key, limit)
     }
 
+    /// Adds a record to a block (its chunk rewritten: `blocks.rs`).
     pub fn add_to_block(
         &mut self,
         key: u64,
         record: RecordKeyRef<'_>,
         sketch: u64,
     ) -> Result<(), StoreError> {
-        self.blocks
-            .insert(key, (record.source(), record.identifier(), sketch))?;
-        Ok(())
+        let member = (record.source(), record.identifier(), sketch);
+        blocks::insert(&mut self.blocks, key, member)
     }
 
     pub fn remove_from_block(
@@ -162,9 +165,18 @@ impl WorksTx<'_> {
         record: RecordKeyRef<'_>,
         sketch: u64,
     ) -> Result<(), StoreError> {
-        self.blocks
-            .remove(key, (record.source(), record.identifier(), sketch))?;
-        Ok(())
+        let member = (record.source(), record.identifier(), sketch);
+        blocks::remove(&mut self.blocks, key, member)
+    }
+
+    /// Writes a block that has no members yet, `members` in (source, identifier, sketch)
+    /// order (a build from scratch, its blocks in key order); gives the number of chunks.
+    pub fn write_new_block(
+        &mut self,
+        key: u64,
+        members: &[(&str, &str, u64)],
+    ) -> Result<u64, StoreError> {
+        blocks::write(&mut self.blocks, key, members)
     }
 }
 
@@ -179,26 +191,6 @@ fn read_features<F: DeserializeOwned>(
         .transpose()
 }
 
-/// The records of a block, `None` beyond `limit`.
-fn block_members(
-    values: redb::MultimapValue<'_, (&'static str, &'static str, u64)>,
-    limit: usize,
-) -> Result<Option<Vec<BlockMember>>, StoreError> {
-    let mut members = Vec::new();
-    for entry in values {
-        let value = entry?;
-        let (source, identifier, sketch) = value.value();
-        members.push(BlockMember {
-            record: RecordKey::new(source, identifier),
-            sketch,
-        });
-        if members.len() > limit {
-            return Ok(None);
-        }
-    }
-    Ok(Some(members))
-}
-
 impl Store {
     /// Empties the features and the blocking index, in a transaction that is not durable (a
     /// build from scratch writes them again, in key order, and makes them durable at its end).
@@ -206,97 +198,217 @@ impl Store {
         let mut tx = self.db.begin_write()?;
         tx.set_durability(redb::Durability::None)?;
         tx.delete_table(RECORD_FEATURES)?;
-        tx.delete_multimap_table(BLOCK_MEMBERS)?;
+        tx.delete_table(BLOCK_CHUNKS)?;
         tx.open_table(RECORD_FEATURES)?;
-        tx.open_multimap_table(BLOCK_MEMBERS)?;
+        tx.open_table(BLOCK_CHUNKS)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Whether the blocking index predates schema 3 and must be rebuilt
+    /// Whether the blocking index predates schema 5 and must be rebuilt or packed
     /// ([`Store::migrate_blocks`]) before the works stage uses it.
     pub fn blocks_need_migration(&self) -> Result<bool, StoreError> {
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(META)?;
-        let version = table.get(meta_key::SCHEMA_VERSION)?;
-        Ok(version.is_some_and(|v| v.value() == BLOCKS_MIGRATABLE_VERSION.to_string()))
+        let version = self.schema_version()?;
+        Ok(BLOCKS_MIGRATABLE_VERSIONS
+            .iter()
+            .any(|v| version == v.to_string()))
     }
 
-    /// Rebuilds the blocking index from the stored features (`entries` gives a record's block
-    /// keys and sketch from its features) and moves the store to schema 3. Written in key order
-    /// over several transactions; the version changes with the last, so an interrupted
-    /// migration starts again from the beginning. Holds every (key, record) pair in memory
-    /// (about 340 MiB for a million records); a features row that cannot be decoded stops it
-    /// (the store is damaged: `works update` would fail on that record anyway).
+    /// Moves the blocking index to schema 5's chunks (`blocks.rs`) and the store to schema 5:
+    /// schema 2's from the stored features (`entries` gives a record's block keys and sketch
+    /// from its features; every (key, record) pair held in memory, ~340 MiB a million records;
+    /// a features row that cannot be decoded stops it: the store is damaged), schemas 3 and 4's
+    /// multimap packed as it is read, in key order. Written over several transactions that are
+    /// not durable; the version changes with the last, durable one, which deletes the old
+    /// tables: an interrupted migration leaves them, and starts again from the beginning.
     pub fn migrate_blocks<F: DeserializeOwned>(
         &self,
         entries: impl Fn(&F) -> (Vec<u64>, u64),
-    ) -> Result<u64, StoreError> {
+    ) -> Result<MigratedBlocks, StoreError> {
+        self.migrate_blocks_in(entries, MIGRATION_SLICE, usize::MAX)
+    }
+
+    /// [`Store::migrate_blocks`] writing `slice` members a transaction, stopping with an error
+    /// after `slices` transactions (tests interrupt it so).
+    fn migrate_blocks_in<F: DeserializeOwned>(
+        &self,
+        entries: impl Fn(&F) -> (Vec<u64>, u64),
+        slice: usize,
+        slices: usize,
+    ) -> Result<MigratedBlocks, StoreError> {
+        let mut writer = MigrationWriter {
+            store: self,
+            pending: Vec::new(),
+            pending_members: 0,
+            slice,
+            slices_left: slices,
+            written: MigratedBlocks::default(),
+        };
+        if self.schema_version()? == "2" {
+            let (records, rows) = self.block_rows_from_features(entries)?;
+            for group in rows.chunk_by(|a, b| a.0 == b.0) {
+                let members = group.iter().map(|&(_, index)| {
+                    let (record, sketch) = &records[index as usize];
+                    (
+                        record.source().to_owned(),
+                        record.identifier().to_owned(),
+                        *sketch,
+                    )
+                });
+                writer.block(group[0].0, members.collect())?;
+            }
+        } else {
+            let tx = self.db.begin_read()?;
+            match tx.open_multimap_table(BLOCK_MEMBERS) {
+                Ok(table) => {
+                    for entry in table.iter()? {
+                        let (key, values) = entry?;
+                        let mut members = Vec::new();
+                        for value in values {
+                            let value = value?;
+                            let (source, identifier, sketch) = value.value();
+                            members.push((source.to_owned(), identifier.to_owned(), sketch));
+                        }
+                        writer.block(key.value(), members)?;
+                    }
+                }
+                Err(redb::TableError::TableDoesNotExist(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        writer.finish()
+    }
+
+    /// Each record with its sketch, and its (block key, record index) rows in key order, from
+    /// the stored features (schema 2's migration).
+    #[allow(clippy::type_complexity)]
+    fn block_rows_from_features<F: DeserializeOwned>(
+        &self,
+        entries: impl Fn(&F) -> (Vec<u64>, u64),
+    ) -> Result<(Vec<(RecordKey, u64)>, Vec<(u64, u32)>), StoreError> {
         let mut records: Vec<(RecordKey, u64)> = Vec::new();
         let mut rows: Vec<(u64, u32)> = Vec::new();
-        {
-            let tx = self.db.begin_read()?;
-            let table = tx.open_table(RECORD_FEATURES)?;
-            for entry in table.iter()? {
-                let (key, value) = entry?;
-                let (source, identifier) = key.value();
-                let features: F = decode_features(value.value())?;
-                let (keys, sketch) = entries(&features);
-                let index = u32::try_from(records.len()).map_err(|_| {
-                    StoreError::corrupt("record_features", "too many records to migrate")
-                })?;
-                rows.extend(keys.into_iter().map(|key| (key, index)));
-                records.push((RecordKey::new(source, identifier), sketch));
-            }
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RECORD_FEATURES)?;
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let (source, identifier) = key.value();
+            let features: F = decode_features(value.value())?;
+            let (keys, sketch) = entries(&features);
+            let index = u32::try_from(records.len()).map_err(|_| {
+                StoreError::corrupt("record_features", "too many records to migrate")
+            })?;
+            rows.extend(keys.into_iter().map(|key| (key, index)));
+            records.push((RecordKey::new(source, identifier), sketch));
         }
-        // Features are read in record order, so (key, index) is the table's (key, value) order.
+        // Features are read in record order, so (key, index) is the chunks' order.
         rows.sort_unstable();
         rows.dedup();
-        const SLICE: usize = 2_000_000;
-        let slices = rows.len().div_ceil(SLICE).max(1);
-        for number in 0..slices {
-            let mut tx = self.db.begin_write()?;
-            let last = number + 1 == slices;
-            if !last {
-                tx.set_durability(redb::Durability::None)?;
-            }
-            if number == 0 {
-                tx.delete_multimap_table(BLOCK_MEMBERS)?;
-            }
-            {
-                let mut blocks = tx.open_multimap_table(BLOCK_MEMBERS)?;
-                for &(key, index) in rows.iter().skip(number * SLICE).take(SLICE) {
-                    let (record, sketch) = &records[index as usize];
-                    blocks.insert(key, (record.source(), record.identifier(), *sketch))?;
-                }
-            }
-            if last {
-                tx.delete_multimap_table(OLD_BLOCKS)?;
-                let mut table = tx.open_table(META)?;
-                table.insert(
-                    meta_key::SCHEMA_VERSION,
-                    SCHEMA_VERSION.to_string().as_str(),
-                )?;
-            }
-            tx.commit()?;
+        Ok((records, rows))
+    }
+}
+
+/// Members written a transaction by a migration of the blocking index (~60 MiB held).
+const MIGRATION_SLICE: usize = 1_000_000;
+
+/// What a migration of the blocking index wrote.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MigratedBlocks {
+    pub members: u64,
+    pub blocks: u64,
+    pub chunks: u64,
+    /// Blocks by their number of members: `sizes[i]` counts those of 2^(i-1) + 1 to 2^i
+    /// members (1, 2, 3–4, 5–8, …).
+    pub sizes: Vec<u64>,
+}
+
+/// Writes a migration's blocks in key order, a slice of members a transaction.
+struct MigrationWriter<'s> {
+    store: &'s Store,
+    pending: Vec<(u64, Vec<blocks::Member>)>,
+    pending_members: usize,
+    slice: usize,
+    slices_left: usize,
+    written: MigratedBlocks,
+}
+
+impl MigrationWriter<'_> {
+    fn block(&mut self, key: u64, mut members: Vec<blocks::Member>) -> Result<(), StoreError> {
+        members.sort_unstable();
+        members.dedup();
+        let bucket = members.len().next_power_of_two().trailing_zeros() as usize;
+        if self.written.sizes.len() <= bucket {
+            self.written.sizes.resize(bucket + 1, 0);
         }
-        Ok(rows.len() as u64)
+        self.written.sizes[bucket] += 1;
+        self.pending_members += members.len();
+        self.pending.push((key, members));
+        if self.pending_members >= self.slice {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending blocks in a transaction that is not durable; the first one empties
+    /// the chunks a migration interrupted before may have left.
+    fn write_pending(&mut self) -> Result<(), StoreError> {
+        if self.slices_left == 0 {
+            return Err(StoreError::corrupt("block_chunks", "migration interrupted"));
+        }
+        self.slices_left -= 1;
+        let mut tx = self.store.db.begin_write()?;
+        tx.set_durability(redb::Durability::None)?;
+        if self.written.chunks == 0 && self.written.blocks == 0 {
+            tx.delete_table(BLOCK_CHUNKS)?;
+        }
+        {
+            let mut table = tx.open_table(BLOCK_CHUNKS)?;
+            for (key, members) in self.pending.drain(..) {
+                let borrowed: Vec<(&str, &str, u64)> = members
+                    .iter()
+                    .map(|(source, identifier, sketch)| {
+                        (source.as_str(), identifier.as_str(), *sketch)
+                    })
+                    .collect();
+                self.written.chunks += blocks::write(&mut table, key, &borrowed)?;
+                self.written.blocks += 1;
+                self.written.members += members.len() as u64;
+            }
+        }
+        tx.commit()?;
+        self.pending_members = 0;
+        Ok(())
+    }
+
+    /// The last blocks, the old tables deleted and the version written, durably.
+    fn finish(mut self) -> Result<MigratedBlocks, StoreError> {
+        if self.written.blocks == 0 || !self.pending.is_empty() {
+            self.write_pending()?;
+        }
+        let mut tx = self.store.db.begin_write()?;
+        tx.set_durability(redb::Durability::Immediate)?;
+        tx.delete_multimap_table(BLOCK_MEMBERS)?;
+        tx.delete_multimap_table(OLD_BLOCKS)?;
+        tx.open_table(META)?.insert(
+            meta_key::SCHEMA_VERSION,
+            SCHEMA_VERSION.to_string().as_str(),
+        )?;
+        tx.commit()?;
+        Ok(self.written)
     }
 }
 
 #[cfg(test)]
 impl Store {
-    /// Every entry of the blocking index: (key, record, sketch), for tests.
+    /// Every member of the blocking index: (key, record, sketch), for tests.
     pub fn block_entries(&self) -> Vec<(u64, RecordKey, u64)> {
         let tx = self.db.begin_read().unwrap();
-        let table = tx.open_multimap_table(BLOCK_MEMBERS).unwrap();
+        let table = tx.open_table(BLOCK_CHUNKS).unwrap();
         let mut all = Vec::new();
         for entry in table.iter().unwrap() {
-            let (key, values) = entry.unwrap();
-            for value in values {
-                let value = value.unwrap();
-                let (source, identifier, sketch) = value.value();
-                all.push((key.value(), RecordKey::new(source, identifier), sketch));
+            let (key, value) = entry.unwrap();
+            for (source, identifier, sketch) in blocks::decode(value.value()).unwrap() {
+                all.push((key.value().0, RecordKey::new(source, identifier), sketch));
             }
         }
         all
@@ -365,7 +477,9 @@ mod tests {
         let entries = store
             .migrate_blocks(|keyed: &Keyed| (keyed.keys.clone(), keyed.sketch))
             .unwrap();
-        assert_eq!(entries, 3);
+        assert_eq!(entries.members, 3);
+        assert_eq!((entries.blocks, entries.chunks), (2, 2));
+        assert_eq!(entries.sizes, vec![1, 1], "a block of 1 member, one of 2");
         assert!(!store.blocks_need_migration().unwrap());
         let view = store.dedup_view().unwrap();
         let member = |identifier: &str, sketch| BlockMember {
@@ -385,7 +499,7 @@ mod tests {
             .unwrap()
             .map(|t| redb::MultimapTableHandle::name(&t).to_owned())
             .collect();
-        assert_eq!(tables, vec!["block_members".to_owned()]);
+        assert!(tables.is_empty(), "{tables:?}");
         drop((tx, view, store));
 
         // Older stores than schema 2 are still refused.
@@ -396,5 +510,82 @@ mod tests {
             Store::open(dir.path()),
             Err(StoreError::SchemaVersion { .. })
         ));
+    }
+
+    /// Writes schema 4's blocking index (one multimap entry per member) as it was.
+    fn schema_4_blocks(store: &Store, entries: &[(u64, &str, u64)]) {
+        let tx = store.db.begin_write().unwrap();
+        {
+            let mut table = tx.open_multimap_table(BLOCK_MEMBERS).unwrap();
+            for &(key, identifier, sketch) in entries {
+                table.insert(key, ("s", identifier, sketch)).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        set_version(store, "4");
+    }
+
+    #[test]
+    fn a_schema_4_store_has_its_blocks_packed_and_an_interrupted_migration_starts_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let many: Vec<String> = (0..300).map(|n| format!("oai:x:{n:05}")).collect();
+        let mut entries: Vec<(u64, &str, u64)> = vec![(3, "b", 2), (3, "a", 1), (8, "a", 1)];
+        entries.extend(many.iter().map(|id| (5, id.as_str(), 9)));
+        {
+            let store = Store::open(dir.path()).unwrap();
+            schema_4_blocks(&store, &entries);
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.blocks_need_migration().unwrap());
+        let never = |_: &Keyed| -> (Vec<u64>, u64) { panic!("schema 4 is not read from features") };
+        // Interrupted after its first slice (of 10 members): nothing is lost, the version
+        // stays, the old table is still there; the next migration starts over.
+        let interrupted = store.migrate_blocks_in(never, 10, 1);
+        assert!(interrupted.is_err());
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.blocks_need_migration().unwrap());
+        let written = store.migrate_blocks_in(never, 10, usize::MAX).unwrap();
+        assert_eq!((written.members, written.blocks), (303, 3));
+        assert!(written.chunks > 3, "the block of 300 in several chunks");
+        // Blocks of 1, 2 and 257–512 members.
+        assert_eq!(written.sizes, vec![1, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert!(!store.blocks_need_migration().unwrap());
+        let view = store.dedup_view().unwrap();
+        let member = |identifier: &str, sketch| BlockMember {
+            record: RecordKey::new("s", identifier),
+            sketch,
+        };
+        assert_eq!(
+            view.block(3, 10).unwrap(),
+            Some(vec![member("a", 1), member("b", 2)])
+        );
+        assert_eq!(view.block(8, 10).unwrap(), Some(vec![member("a", 1)]));
+        let big: Vec<BlockMember> = many.iter().map(|id| member(id, 9)).collect();
+        assert_eq!(view.block(5, 300).unwrap(), Some(big));
+        assert_eq!(view.block(5, 299).unwrap(), None);
+        let mut packed = store.block_entries();
+        packed.sort();
+        let mut expected: Vec<(u64, RecordKey, u64)> = entries
+            .iter()
+            .map(|&(key, id, sketch)| (key, RecordKey::new("s", id), sketch))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            packed, expected,
+            "every member once, none from the interrupted run twice"
+        );
+        let tx = store.db.begin_read().unwrap();
+        assert_eq!(
+            tx.list_multimap_tables().unwrap().count(),
+            0,
+            "the multimap deleted"
+        );
+        drop((tx, view));
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION.to_string());
+        // Opened again: nothing to migrate.
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert!(!store.blocks_need_migration().unwrap());
     }
 }

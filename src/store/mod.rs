@@ -26,6 +26,7 @@
 
 mod backup;
 mod barometer;
+mod blocks;
 mod check;
 mod dedup;
 mod encode;
@@ -71,16 +72,20 @@ use tables::{COUNTS, META, meta_key};
 
 /// Bumped whenever a table's layout changes; a store of another version is refused at open, so
 /// an older essor refuses a newer store rather than misreading it. 4: records stored with a
-/// binary header (`record_bytes.rs`), which essor before 4 would take for damage.
-pub const SCHEMA_VERSION: u32 = 4;
+/// binary header (`record_bytes.rs`), which essor before 4 would take for damage. 5: the
+/// blocking index packed into chunks (`blocks.rs`).
+pub const SCHEMA_VERSION: u32 = 5;
 /// Stores of schema 3 open as they are (their records' JSON headers are read as before,
-/// `encode.rs`) and are marked 4 by the first harvested page committed in the new form
-/// ([`Store::commit_page`]): until then an essor of schema 3 still opens them.
+/// `encode.rs`) and are marked [`RECORDS_BINARY_VERSION`] by the first harvested page committed
+/// in the new form ([`Store::commit_page`]): until then an essor of schema 3 still opens them.
 const MARKED_ON_FIRST_RECORD: u32 = 3;
-/// Stores of schema 2 open too: their blocking index differs, rebuilt from the stored features
-/// by [`Store::migrate_blocks`] (which then writes [`SCHEMA_VERSION`]) before the works stage
+/// The schema that first stored records with a binary header.
+const RECORDS_BINARY_VERSION: u32 = 4;
+/// Stores of schemas 2 to 4 open too: their blocking index differs (schema 2's keyed by
+/// strings, 3 and 4's one multimap entry per member), rebuilt or packed by
+/// [`Store::migrate_blocks`] (which then writes [`SCHEMA_VERSION`]) before the works stage
 /// uses it.
-pub(crate) const BLOCKS_MIGRATABLE_VERSION: u32 = 2;
+pub(crate) const BLOCKS_MIGRATABLE_VERSIONS: [u32; 3] = [2, 3, 4];
 const STORE_FILE: &str = "essor.redb";
 /// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
 /// sequential per source and gain little from more.
@@ -95,8 +100,8 @@ pub struct Store {
     /// caller writes ([`Store::expect_feed_records_version`]): reads then ignore them, so that
     /// the server serves from the works while it renders them again in the background.
     stale_feed_records: std::sync::atomic::AtomicBool,
-    /// Set while the file says an older schema than [`SCHEMA_VERSION`]: the next page of records
-    /// committed writes the version with it.
+    /// Set while the file says schema [`MARKED_ON_FIRST_RECORD`]: the next page of records
+    /// committed writes [`RECORDS_BINARY_VERSION`] with it.
     older_schema: std::sync::atomic::AtomicBool,
 }
 
@@ -130,7 +135,7 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let db = open::open_db(&path, cache_bytes, |db| initialise(db, &path))?;
         let store = Store::from_db(db, path);
-        let older = store.schema_version()? != SCHEMA_VERSION.to_string();
+        let older = store.schema_version()? == MARKED_ON_FIRST_RECORD.to_string();
         store
             .older_schema
             .store(older, std::sync::atomic::Ordering::Relaxed);
@@ -185,8 +190,9 @@ fn has_every_table(db: &Database, path: &Path) -> Result<bool, StoreError> {
 /// Whether a store of schema `found` opens (as it is, or migrated by the works stage).
 fn opens(found: &str) -> bool {
     found == SCHEMA_VERSION.to_string()
-        || found == MARKED_ON_FIRST_RECORD.to_string()
-        || found == BLOCKS_MIGRATABLE_VERSION.to_string()
+        || BLOCKS_MIGRATABLE_VERSIONS
+            .iter()
+            .any(|version| found == version.to_string())
 }
 
 /// Checks the schema version (or writes it into a new store) and creates missing tables; a

@@ -106,7 +106,8 @@ fn write_mapped(out: &mut Vec<u8>, record: &Record) {
     optional(out, record.record_type.map(RecordType::slug));
 }
 
-fn number(out: &mut Vec<u8>, mut value: u64) {
+/// `value` as an unsigned LEB128 varint (the blocking index's chunks use it too, `blocks.rs`).
+pub(super) fn number(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push((value as u8) | 0x80);
         value >>= 7;
@@ -181,16 +182,17 @@ pub(super) fn read_record(plain: &[u8]) -> Result<(RecordHeader<Record>, &[u8]),
     Ok((header, reader.0))
 }
 
-struct Reader<'a>(&'a [u8]);
+/// Reads what the writers above wrote (`blocks.rs` reads its numbers and bytes with it too).
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8, StoreError> {
+    pub(super) fn byte(&mut self) -> Result<u8, StoreError> {
         let (first, rest) = self.0.split_first().ok_or_else(short)?;
         self.0 = rest;
         Ok(*first)
     }
 
-    fn number(&mut self) -> Result<u64, StoreError> {
+    pub(super) fn number(&mut self) -> Result<u64, StoreError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
@@ -202,7 +204,7 @@ impl<'a> Reader<'a> {
         Err(damaged("a number runs on"))
     }
 
-    fn bytes(&mut self, length: u64) -> Result<&'a [u8], StoreError> {
+    pub(super) fn bytes(&mut self, length: u64) -> Result<&'a [u8], StoreError> {
         let length = usize::try_from(length).map_err(|_| short())?;
         if length > self.0.len() {
             return Err(short());

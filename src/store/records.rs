@@ -12,8 +12,8 @@ use super::tables::{
     CHANGES, CHECKPOINTS, COUNTS, META, ORIGINS, RECORDS, REJECTS, RUNS, meta_key,
 };
 use super::{
-    Checkpoint, PreparedItem, RecordKey, RecordKeyRef, RunCounters, RunRecord, SCHEMA_VERSION,
-    Store, StoreError, StoredRecord, StoredReject,
+    Checkpoint, MARKED_ON_FIRST_RECORD, PreparedItem, RECORDS_BINARY_VERSION, RecordKey,
+    RecordKeyRef, RunCounters, RunRecord, Store, StoreError, StoredRecord, StoredReject,
 };
 
 /// A change-log position and the records changed after it.
@@ -225,14 +225,20 @@ impl Store {
             let mut checkpoints = tx.open_table(CHECKPOINTS)?;
             checkpoints.insert(source, to_json(checkpoint).as_slice())?;
         }
-        let marks_schema =
-            self.older_schema.load(Ordering::Relaxed) && !self.blocks_need_migration()?;
+        let marks_schema = self.older_schema.load(Ordering::Relaxed);
         if marks_schema {
-            // Records of this form are unreadable to an essor of the file's older schema.
-            tx.open_table(META)?.insert(
-                meta_key::SCHEMA_VERSION,
-                SCHEMA_VERSION.to_string().as_str(),
-            )?;
+            // Records of this form are unreadable to an essor of schema 3; the file says 3
+            // still unless the works stage has migrated its blocks since the store opened.
+            let mut meta = tx.open_table(META)?;
+            let found = meta
+                .get(meta_key::SCHEMA_VERSION)?
+                .map(|v| v.value().to_owned());
+            if found == Some(MARKED_ON_FIRST_RECORD.to_string()) {
+                meta.insert(
+                    meta_key::SCHEMA_VERSION,
+                    RECORDS_BINARY_VERSION.to_string().as_str(),
+                )?;
+            }
         }
         tx.commit()?;
         if marks_schema {

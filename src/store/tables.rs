@@ -88,13 +88,18 @@ pub(super) const RECORD_WORK: TableDefinition<(&str, &str), &str> =
 /// `0` byte, JSON in older stores (see `encode::encode_features`).
 pub(super) const RECORD_FEATURES: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("record_features");
-/// blocking key (its 64-bit hash, `dedup::BlockKey`) → (source, identifier, sketch) of the
-/// records having it. The sketch (`dedup::Sketch`) lets an update skip candidates that cannot be
-/// the same work without reading their features.
+/// (blocking key (its 64-bit hash, `dedup::BlockKey`), first member's source, identifier,
+/// sketch) → a chunk of the block's members, packed (`blocks.rs`): the (source, identifier,
+/// sketch) of the records having the key. The sketch (`dedup::Sketch`) lets an update skip
+/// candidates that cannot be the same work without reading their features.
+pub(super) const BLOCK_CHUNKS: TableDefinition<(u64, &str, &str, u64), &[u8]> =
+    TableDefinition::new("block_chunks");
+/// Schemas 3 and 4's blocks, one entry per member: only read by `Store::migrate_blocks`, which
+/// packs them into [`BLOCK_CHUNKS`], then deleted.
 pub(super) const BLOCK_MEMBERS: MultimapTableDefinition<u64, (&str, &str, u64)> =
     MultimapTableDefinition::new("block_members");
 /// Schema 2's blocks (key string → record): only deleted, once `Store::migrate_blocks` has
-/// rebuilt them as [`BLOCK_MEMBERS`].
+/// rebuilt them as [`BLOCK_CHUNKS`] from the features.
 pub(super) const OLD_BLOCKS: MultimapTableDefinition<&str, (&str, &str)> =
     MultimapTableDefinition::new("blocks");
 /// ("live" | "deleted") → number of works.
@@ -179,7 +184,7 @@ fn each_table(tables: &impl Tables) -> Result<bool, StoreError> {
         tables.table(WORKS)?,
         tables.table(RECORD_WORK)?,
         tables.table(RECORD_FEATURES)?,
-        tables.multimap(BLOCK_MEMBERS)?,
+        tables.table(BLOCK_CHUNKS)?,
         tables.table(WORK_COUNTS)?,
         tables.table(FEED)?,
         tables.table(FEED_ENTRIES)?,
@@ -205,10 +210,6 @@ trait Tables {
         &self,
         table: TableDefinition<K, V>,
     ) -> Result<bool, StoreError>;
-    fn multimap<K: Key + 'static, V: Key + 'static>(
-        &self,
-        table: MultimapTableDefinition<K, V>,
-    ) -> Result<bool, StoreError>;
     /// Whether no table is called `name` (a write transaction deletes it).
     fn gone(&self, name: &str) -> Result<bool, StoreError>;
 }
@@ -219,14 +220,6 @@ impl Tables for WriteTransaction {
         table: TableDefinition<K, V>,
     ) -> Result<bool, StoreError> {
         self.open_table(table)?;
-        Ok(true)
-    }
-
-    fn multimap<K: Key + 'static, V: Key + 'static>(
-        &self,
-        table: MultimapTableDefinition<K, V>,
-    ) -> Result<bool, StoreError> {
-        self.open_multimap_table(table)?;
         Ok(true)
     }
 
@@ -242,13 +235,6 @@ impl Tables for ReadTransaction {
         table: TableDefinition<K, V>,
     ) -> Result<bool, StoreError> {
         exists(self.open_table(table))
-    }
-
-    fn multimap<K: Key + 'static, V: Key + 'static>(
-        &self,
-        table: MultimapTableDefinition<K, V>,
-    ) -> Result<bool, StoreError> {
-        exists(self.open_multimap_table(table))
     }
 
     fn gone(&self, name: &str) -> Result<bool, StoreError> {

@@ -12,7 +12,7 @@ use super::encode::{decode_plain_work, decode_work, encode_work, plain_work, unp
 use super::feed_tx::FeedTx;
 use super::records::read_record;
 use super::tables::{
-    BLOCK_MEMBERS, META, RECORD_FEATURES, RECORD_WORK, RECORDS, WORK_COUNTS, WORKS, meta_key,
+    BLOCK_CHUNKS, META, RECORD_FEATURES, RECORD_WORK, RECORDS, WORK_COUNTS, WORKS, meta_key,
 };
 use super::{RecordKey, RecordKeyRef, Store, StoreError, StoredRecord};
 
@@ -217,7 +217,7 @@ pub struct WorksTx<'t> {
     works: redb::Table<'t, &'static str, &'static [u8]>,
     record_work: redb::Table<'t, (&'static str, &'static str), &'static str>,
     pub(super) features: redb::Table<'t, (&'static str, &'static str), &'static [u8]>,
-    pub(super) blocks: redb::MultimapTable<'t, u64, (&'static str, &'static str, u64)>,
+    pub(super) blocks: super::blocks::Chunks<'t>,
     counts: redb::Table<'t, &'static str, u64>,
     pub(super) meta: redb::Table<'t, &'static str, &'static str>,
     pub(super) records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
@@ -233,7 +233,7 @@ impl<'t> WorksTx<'t> {
             works: tx.open_table(WORKS)?,
             record_work: tx.open_table(RECORD_WORK)?,
             features: tx.open_table(RECORD_FEATURES)?,
-            blocks: tx.open_multimap_table(BLOCK_MEMBERS)?,
+            blocks: tx.open_table(BLOCK_CHUNKS)?,
             counts: tx.open_table(WORK_COUNTS)?,
             meta,
             records: tx.open_table(RECORDS)?,

@@ -418,12 +418,19 @@ impl BlockPasses<'_> {
             .flat_map(|(index, keys)| keys.iter().map(move |key| (key.id(), index)))
             .filter(|(id, _)| id >> shift == pass)
             .collect();
-        // Records are in key order, so (block, index) is the table's (key, value) order.
+        // Records are in key order, so (block, index) is the chunks' order: each block is
+        // written once, its members gathered.
         entries.sort_unstable();
         entries.dedup();
         store.update_works_bulk(false, |tx| {
-            for &(block, index) in &entries {
-                tx.add_to_block(block, records[index].as_ref(), sketches[index])?;
+            let mut members: Vec<(&str, &str, u64)> = Vec::new();
+            for group in entries.chunk_by(|a, b| a.0 == b.0) {
+                members.clear();
+                members.extend(group.iter().map(|&(_, index)| {
+                    let record = &records[index];
+                    (record.source(), record.identifier(), sketches[index])
+                }));
+                tx.write_new_block(group[0].0, &members)?;
             }
             Ok(())
         })?;

@@ -87,15 +87,24 @@ pub fn build_from_scratch(
     fresh::build(store, sources, thesaurus, renderer, Some(built)).map(Some)
 }
 
-/// A schema 2 store's blocks, rebuilt from its stored features (schema 3).
+/// An older store's blocks (schemas 2 to 4), packed into chunks (schema 5): schema 2's
+/// rebuilt from its stored features.
 pub(super) fn migrate_blocks_if_needed(store: &Store) -> Result<(), StoreError> {
     if store.blocks_need_migration()? {
-        tracing::info!("rebuilding the blocking index (store schema 2 to 3)");
-        let entries = store.migrate_blocks(|stored: &StoredFeatures| {
+        tracing::info!("packing the blocking index into chunks (store schema 5)");
+        let started = std::time::Instant::now();
+        let written = store.migrate_blocks(|stored: &StoredFeatures| {
             let keys = stored.keys.iter().map(|k| BlockKey::of(k).id()).collect();
             (keys, Sketch::of(&stored.features).0)
         })?;
-        tracing::info!(entries, "blocking index rebuilt");
+        tracing::info!(
+            members = written.members,
+            blocks = written.blocks,
+            chunks = written.chunks,
+            blocks_by_size = ?written.sizes,
+            ms = started.elapsed().as_millis() as u64,
+            "blocking index packed"
+        );
     }
     Ok(())
 }
