@@ -446,6 +446,23 @@ mod tests {
         tx.commit().unwrap();
     }
 
+    fn member(identifier: &str, sketch: u64) -> BlockMember {
+        BlockMember {
+            record: RecordKey::new("s", identifier),
+            sketch,
+        }
+    }
+
+    /// Checks that the store's blocks are migrated and `block` holds records a (sketch 1) and
+    /// b (sketch 2).
+    fn migrated_with_a_and_b(store: &Store, block: u64) -> DedupView {
+        assert!(!store.blocks_need_migration().unwrap());
+        let view = store.dedup_view().unwrap();
+        let found = view.block(block, 10).unwrap();
+        assert_eq!(found, Some(vec![member("a", 1), member("b", 2)]));
+        view
+    }
+
     #[test]
     fn a_schema_2_store_opens_and_its_blocks_are_rebuilt_from_the_features() {
         let dir = tempfile::tempdir().unwrap();
@@ -480,16 +497,7 @@ mod tests {
         assert_eq!(entries.members, 3);
         assert_eq!((entries.blocks, entries.chunks), (2, 2));
         assert_eq!(entries.sizes, vec![1, 1], "a block of 1 member, one of 2");
-        assert!(!store.blocks_need_migration().unwrap());
-        let view = store.dedup_view().unwrap();
-        let member = |identifier: &str, sketch| BlockMember {
-            record: RecordKey::new("s", identifier),
-            sketch,
-        };
-        assert_eq!(
-            view.block(7, 10).unwrap(),
-            Some(vec![member("a", 1), member("b", 2)])
-        );
+        let view = migrated_with_a_and_b(&store, 7);
         assert_eq!(view.block(9, 10).unwrap(), Some(vec![member("b", 2)]));
         assert_eq!(view.block(7, 1).unwrap(), None, "over the limit");
         assert_eq!(view.block(5, 10).unwrap(), Some(vec![]));
@@ -550,16 +558,7 @@ mod tests {
         assert!(written.chunks > 3, "the block of 300 in several chunks");
         // Blocks of 1, 2 and 257–512 members.
         assert_eq!(written.sizes, vec![1, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
-        assert!(!store.blocks_need_migration().unwrap());
-        let view = store.dedup_view().unwrap();
-        let member = |identifier: &str, sketch| BlockMember {
-            record: RecordKey::new("s", identifier),
-            sketch,
-        };
-        assert_eq!(
-            view.block(3, 10).unwrap(),
-            Some(vec![member("a", 1), member("b", 2)])
-        );
+        let view = migrated_with_a_and_b(&store, 3);
         assert_eq!(view.block(8, 10).unwrap(), Some(vec![member("a", 1)]));
         let big: Vec<BlockMember> = many.iter().map(|id| member(id, 9)).collect();
         assert_eq!(view.block(5, 300).unwrap(), Some(big));
