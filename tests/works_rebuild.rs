@@ -200,8 +200,9 @@ fn search_total(server: &crate::common::app::TestApp, query: &str) -> u64 {
         .unwrap_or_else(|| panic!("{query}: {page}"))
 }
 
-#[test]
-fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
+/// A workspace whose one source's three records, all on the social and solidarity economy,
+/// were harvested into three works.
+fn three_works_harvested() -> Workspace {
     let workspace = Workspace::new();
     dump_source(
         &workspace,
@@ -218,6 +219,12 @@ fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
         ],
     );
     workspace.run(&["harvest", "--quiet", "--all"]).success();
+    workspace
+}
+
+#[test]
+fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
+    let workspace = three_works_harvested();
     let ess = "theme=social-solidarity-economy";
     {
         let server = spawn_app(&workspace);
@@ -270,22 +277,7 @@ fn index_segments(workspace: &Workspace) -> Vec<(String, u64, u64)> {
 /// filter and facet answer the new theme.
 #[test]
 fn a_rebuild_that_changes_themes_alone_keeps_the_search_documents() {
-    let workspace = Workspace::new();
-    dump_source(
-        &workspace,
-        "archive",
-        &[
-            record("oai:a:1", "Les mutuelles de santé", "Durand, Anne", 2018),
-            record(
-                "oai:a:2",
-                "Les coopératives d'habitants",
-                "Martin, Paul",
-                2020,
-            ),
-            record("oai:a:3", "La finance solidaire", "Petit, Jean", 2021),
-        ],
-    );
-    workspace.run(&["harvest", "--quiet", "--all"]).success();
+    let workspace = three_works_harvested();
     {
         let server = spawn_app(&workspace);
         assert_eq!(search_total(&server, "theme=health-mutuals"), 0);
