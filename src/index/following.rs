@@ -266,6 +266,7 @@ impl Batches {
 mod tests {
     use super::*;
     use crate::index::tests::{corpus, fixture, ids, query, set, work, write};
+    use crate::index::{Filters, SearchQuery};
     use crate::store::StoreError;
 
     /// Writes `works` in one transaction as an update's batch does, staged with `following`
@@ -316,6 +317,27 @@ mod tests {
         assert_eq!(ids(&f.index, &query("tramway")), set(&["w7"]));
         assert_eq!(ids(&f.index, &query("mutuelles")), set(&["w1", "w4"]));
         assert_eq!(f.index.num_works(), 4);
+        // The batches' themes (kept beside the documents): w1 lost its theme, w3 is gone.
+        let themed = |filters: Filters| {
+            ids(
+                &f.index,
+                &SearchQuery {
+                    filters,
+                    limit: 100,
+                    ..SearchQuery::default()
+                },
+            )
+        };
+        let cooperatives = Filters {
+            theme: Some("cooperatives".into()),
+            ..Filters::default()
+        };
+        assert_eq!(themed(cooperatives), set(&["w2"]));
+        let any = Filters {
+            themed: true,
+            ..Filters::default()
+        };
+        assert_eq!(themed(any), set(&["w2"]));
         let after = f.index.update(&f.store).expect("update");
         assert_eq!((after.indexed, after.removed), (0, 0), "up to date already");
         assert_eq!(after.cursor, report.cursor);
