@@ -200,8 +200,9 @@ fn search_total(server: &crate::common::app::TestApp, query: &str) -> u64 {
         .unwrap_or_else(|| panic!("{query}: {page}"))
 }
 
-#[test]
-fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
+/// A workspace whose one source's three records, all on the social and solidarity economy,
+/// were harvested into three works.
+fn three_works_harvested() -> Workspace {
     let workspace = Workspace::new();
     dump_source(
         &workspace,
@@ -218,6 +219,12 @@ fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
         ],
     );
     workspace.run(&["harvest", "--quiet", "--all"]).success();
+    workspace
+}
+
+#[test]
+fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
+    let workspace = three_works_harvested();
     let ess = "theme=social-solidarity-economy";
     {
         let server = spawn_app(&workspace);
@@ -244,6 +251,68 @@ fn a_rebuild_that_changes_every_work_leaves_a_search_index_that_follows_it() {
     assert_eq!(search_total(&server, ess), 0);
     assert_eq!(search_total(&server, "q=mutuelles"), 1);
     assert_eq!(search_total(&server, ""), 3);
+}
+
+/// The search index's segments as its last commit lists them: (id, documents, deletes).
+fn index_segments(workspace: &Workspace) -> Vec<(String, u64, u64)> {
+    let meta = std::fs::read_to_string(workspace.data().join("index/meta.json")).unwrap();
+    let meta: Value = serde_json::from_str(&meta).unwrap();
+    meta["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|segment| {
+            let deletes = segment["deletes"]["num_deleted_docs"].as_u64().unwrap_or(0);
+            (
+                segment["segment_id"].as_str().unwrap().to_owned(),
+                segment["max_doc"].as_u64().unwrap(),
+                deletes,
+            )
+        })
+        .collect()
+}
+
+/// Issue 17: themes are kept beside the search index's documents, so a rebuild after a new
+/// theme (the works' themes change, nothing else) indexes no document again, and the theme
+/// filter and facet answer the new theme.
+#[test]
+fn a_rebuild_that_changes_themes_alone_keeps_the_search_documents() {
+    let workspace = three_works_harvested();
+    {
+        let server = spawn_app(&workspace);
+        assert_eq!(search_total(&server, "theme=health-mutuals"), 0);
+    }
+    let segments = index_segments(&workspace);
+    let thesaurus =
+        std::fs::read_to_string(project_root().join("thesaurus/ess-themes.toml")).unwrap();
+    let file = workspace.dir.path().join("themes.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{thesaurus}\n[[theme]]\nid = \"health-mutuals\"\nfr = \"Mutuelles de santé\"\nen = \"Health mutuals\"\nterms = [\"mutuelles de santé\"]\n"
+        ),
+    )
+    .unwrap();
+    let report = rebuild(&workspace, &["--thesaurus", file.to_str().unwrap()]);
+    assert_eq!(report["works_changed"], 1, "{report}");
+    assert_eq!(
+        index_segments(&workspace),
+        segments,
+        "no document indexed again"
+    );
+    let server = spawn_app(&workspace);
+    assert_eq!(search_total(&server, "theme=health-mutuals"), 1);
+    assert_eq!(search_total(&server, "q=mutuelles&theme=health-mutuals"), 1);
+    assert_eq!(search_total(&server, "q=finance&theme=health-mutuals"), 0);
+    assert_eq!(search_total(&server, "theme=social-solidarity-economy"), 3);
+    let page = server.get("/api/v1/works?limit=1&facets=theme").json();
+    let themes = page["facets"]["theme"].as_array().unwrap();
+    assert!(
+        themes
+            .iter()
+            .any(|t| t["value"] == "health-mutuals" && t["count"] == 1),
+        "{page}"
+    );
 }
 
 #[test]

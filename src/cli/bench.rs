@@ -244,6 +244,8 @@ fn search_figures(dir: &Path, count: usize, reuse: bool) -> anyhow::Result<()> {
         write_and_index(&store, &index_dir, count)?;
     }
     let index = Index::open(&index_dir)?;
+    // Themes are kept beside the index, read from the store (`index::Index::load_themes`).
+    index.load_themes(&store)?;
     search_latencies(&index)
 }
 
@@ -525,6 +527,11 @@ pub fn bench_queries(
     files: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     let index = Index::open(index_dir)?;
+    // Themes are kept beside the index, read from the store beside it when no server holds it.
+    match index_dir.parent().map(Store::open) {
+        Some(Ok(store)) => index.load_themes(&store)?,
+        _ => eprintln!("the store beside the index is not readable: theme filters find nothing"),
+    }
     let mut every = Vec::new();
     let cpu_before = cpu_seconds();
     let mut searches = 0usize;

@@ -226,6 +226,27 @@ impl Columns {
             .collect())
     }
 
+    /// `f` of each term of `column` (of segment `segment`, field `field`), by ordinal.
+    pub fn each_term<T>(
+        &self,
+        segment: SegmentId,
+        field: &'static str,
+        column: &StrColumn,
+        mut f: impl FnMut(&[u8]) -> T,
+    ) -> std::io::Result<Vec<T>> {
+        if let Some(terms) = self.terms(segment, field, column) {
+            return Ok((0..terms.ends.len() as u64)
+                .map(|ord| f(terms.get(ord).unwrap_or_default()))
+                .collect());
+        }
+        let mut all = Vec::with_capacity(column.num_terms());
+        let mut stream = column.dictionary().stream()?;
+        while stream.advance() {
+            all.push(f(stream.key()));
+        }
+        Ok(all)
+    }
+
     fn terms(
         &self,
         segment: SegmentId,

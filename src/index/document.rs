@@ -1,6 +1,6 @@
 //! A live work as a tantivy document: every text in its own field (for `title:`...) and in the
 //! combined `text` and `pairs` fields the default query searches, persons by display and family
-//! name, and the keyword fields filters and facets read.
+//! name, and the keyword fields filters and facets read (not the themes: `themes.rs`).
 
 use tantivy::schema::Field;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
@@ -109,9 +109,6 @@ pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
     doc.add_text(fields.f_type, work_fields.degree_type.value.slug());
     for region in sorted_unique(work_fields.regions.iter().map(String::as_str)) {
         doc.add_text(fields.f_region, region);
-    }
-    for theme in sorted_unique(work_fields.themes.iter().map(|t| t.theme.as_str())) {
-        doc.add_text(fields.f_theme, theme);
     }
     if let Some(language) = &work_fields.language {
         doc.add_text(fields.f_language, &language.value);

@@ -16,6 +16,7 @@ use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyErro
 use super::columns::Columns;
 use super::sample::Sample;
 use super::schema::names;
+use super::themes::{SegmentThemes, Themes};
 
 /// Facet values kept per facet (the years are all kept: they are few and charted in order).
 pub const FACET_TOP: usize = 50;
@@ -61,12 +62,12 @@ impl Facet {
         Facet::ALL.into_iter().find(|facet| facet.name() == name)
     }
 
-    /// The keyword column it counts; `None` for the year, an i64 column.
+    /// The keyword column it counts; `None` for the year, an i64 column, and the theme, kept
+    /// beside the documents (`themes.rs`).
     fn column(self) -> Option<&'static str> {
         match self {
             Facet::Type => Some(names::F_TYPE),
-            Facet::Year => None,
-            Facet::Theme => Some(names::F_THEME),
+            Facet::Year | Facet::Theme => None,
             Facet::Region => Some(names::F_REGION),
             Facet::Institution => Some(names::F_INSTITUTION),
             Facet::Language => Some(names::F_LANGUAGE),
@@ -125,6 +126,8 @@ pub struct FacetCollector {
     pub facets: Vec<Facet>,
     /// Where the values counted are named (once per segment).
     pub columns: Arc<Columns>,
+    /// The works' themes, kept beside the documents.
+    pub themes: Arc<Themes>,
 }
 
 /// What a [`FacetCollector`] gives: the exact number of matches and the asked facets.
@@ -143,6 +146,8 @@ enum Counter {
     Year(Column<i64>, i64, Vec<f64>),
     /// Years spread too widely for an array (not seen: years are few).
     SparseYear(Column<i64>, HashMap<i64, f64>),
+    /// Counts by combination of themes (`themes.rs`).
+    Themes(Arc<SegmentThemes>, Vec<f64>),
     /// The segment has no value of this facet.
     Absent,
 }
@@ -178,6 +183,11 @@ impl Collector for FacetCollector {
                     }
                     None => Counter::Absent,
                 },
+                None if facet == Facet::Theme => {
+                    let themes = self.themes.segment(reader, &self.columns)?;
+                    let counts = vec![0.0; themes.combos()];
+                    Counter::Themes(themes, counts)
+                }
                 None => {
                     let column = self.columns.i64(reader, names::YEAR)?;
                     let (min, max) = (column.min_value(), column.max_value());
@@ -272,6 +282,13 @@ impl SegmentFacets {
                         }
                     }
                 }
+                Counter::Themes(themes, counts) => {
+                    for &doc in docs {
+                        if let Some(count) = counts.get_mut(themes.combo(doc)) {
+                            *count += weight;
+                        }
+                    }
+                }
                 Counter::Absent => {}
             }
         }
@@ -319,6 +336,8 @@ impl SegmentCollector for SegmentFacets {
                     .into_iter()
                     .map(|(year, count)| (year.to_string(), count))
                     .collect(),
+                // The first combination, no theme, names none.
+                Counter::Themes(themes, by_combo) => themes.named(&by_combo),
                 Counter::Absent => HashMap::new(),
             };
             counts.push((facet, values));

@@ -22,7 +22,8 @@ use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyError, Term};
 
-use super::columns::live_segments;
+use super::columns::{Columns, live_segments};
+use super::themes::Themes;
 
 /// What the kept sets may weigh together: 256 sets of a million-document segment. The mix's
 /// filters use ~40 values (6 types, regions, themes, languages, access); institutions and
@@ -43,6 +44,16 @@ impl Bits {
             words: vec![0; (max_doc as usize).div_ceil(64)],
             len: 0,
         }
+    }
+
+    /// The documents of a segment of `max_doc` documents for which `holds` is true.
+    pub(super) fn from_docs(max_doc: DocId, holds: impl Fn(DocId) -> bool) -> Bits {
+        let mut bits = Bits::with_max_doc(max_doc);
+        for doc in (0..max_doc).filter(|&doc| holds(doc)) {
+            bits.words[(doc / 64) as usize] |= 1 << (doc % 64);
+            bits.len += 1;
+        }
+        bits
     }
 
     /// The documents of `docs`, for a segment of `max_doc` documents.
@@ -112,6 +123,10 @@ impl Bits {
 #[derive(Default)]
 pub struct FilterSets {
     kept: Mutex<Kept>,
+    /// The works' themes, kept beside the documents (`themes.rs`: a theme's documents are kept
+    /// there), and the columns their ids are read from.
+    themes: Arc<Themes>,
+    columns: Arc<Columns>,
 }
 
 #[derive(Default)]
@@ -125,6 +140,14 @@ struct Kept {
 }
 
 impl FilterSets {
+    pub fn new(themes: Arc<Themes>, columns: Arc<Columns>) -> FilterSets {
+        FilterSets {
+            kept: Mutex::default(),
+            themes,
+            columns,
+        }
+    }
+
     /// Forgets the segments `searcher` no longer holds (once per searcher generation).
     pub fn keep_only(&self, searcher: &Searcher) {
         let generation = searcher.generation().generation_id();
@@ -182,12 +205,14 @@ impl FilterSets {
     }
 }
 
-/// The works that pass every filter: each clause a union of exact terms (several types), all
-/// clauses required. Every match scores 1, as `AllQuery` does (a search without words ranks
+/// The works that pass every filter: each clause a union of exact terms (several types), or
+/// the works of a theme (of any theme: the themed works), all clauses required. Every match scores 1, as `AllQuery` does (a search without words ranks
 /// its matches by id alone).
 #[derive(Clone)]
 pub struct FilterQuery {
     clauses: Vec<Vec<Term>>,
+    /// Themes each required (`None`: any theme), answered from the themes beside the index.
+    themes: Vec<Option<String>>,
     sets: Arc<FilterSets>,
     /// The clauses ANDed, per segment, for this search (its clones share it): one search
     /// opens the filters' scorer several times per segment (the page's walk, its slices in id
@@ -200,15 +225,21 @@ impl std::fmt::Debug for FilterQuery {
         formatter
             .debug_struct("FilterQuery")
             .field("clauses", &self.clauses)
+            .field("themes", &self.themes)
             .finish()
     }
 }
 
 impl FilterQuery {
     /// `None` without a clause; a clause without a term matches nothing.
-    pub fn new(clauses: Vec<Vec<Term>>, sets: Arc<FilterSets>) -> Option<FilterQuery> {
-        (!clauses.is_empty()).then(|| FilterQuery {
+    pub fn new(
+        clauses: Vec<Vec<Term>>,
+        themes: Vec<Option<String>>,
+        sets: Arc<FilterSets>,
+    ) -> Option<FilterQuery> {
+        (!clauses.is_empty() || !themes.is_empty()).then(|| FilterQuery {
             clauses,
+            themes,
             sets,
             anded: Arc::default(),
         })
@@ -245,7 +276,7 @@ impl FilterQuery {
 
     /// The clauses' sets ANDed (the kept set itself when there is one term).
     fn and(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Bits>> {
-        let sets = self
+        let mut sets = self
             .clauses
             .iter()
             .map(|terms| {
@@ -255,6 +286,14 @@ impl FilterQuery {
                     .collect::<tantivy::Result<Vec<_>>>()
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
+        if !self.themes.is_empty() {
+            let themes = self.sets.themes.segment(reader, &self.sets.columns)?;
+            sets.extend(
+                self.themes
+                    .iter()
+                    .map(|theme| vec![themes.set(theme.as_deref())]),
+            );
+        }
         Ok(match sets.as_slice() {
             [one] if one.len() == 1 => one[0].clone(),
             _ => Arc::new(Bits::all_of(&sets, reader.max_doc())),

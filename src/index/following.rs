@@ -14,7 +14,7 @@
 //! following the feed from the cursor as before ([`Following::finish`] says `None`).
 
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -23,11 +23,13 @@ use tantivy::{IndexReader, IndexWriter, TantivyDocument, TantivyError};
 use super::Index;
 use super::document::put_document;
 use super::schema::Fields;
+use super::themes::Themes;
 use super::update::{
     IndexReport, WRITER_HEAP, committed_cursor, left_unmerged, payload_text, small_segments_only,
     store_fingerprint,
 };
-use crate::store::{FeedSpan, Store};
+use crate::store::{FeedSpan, Store, theme_ids};
+use crate::works::sets::set_specs;
 use crate::works::{StagedWorks, Work};
 
 /// What the works stage tells the indexing thread, in order: a batch's works (before it writes
@@ -72,6 +74,7 @@ impl Index {
         let (sender, receiver) = channel();
         let (fields, reader) = (self.fields.clone(), self.reader.clone());
         let batches = Batches {
+            themes: self.themes.is_loaded().then(|| self.themes.clone()),
             writer,
             fields,
             reader,
@@ -153,6 +156,9 @@ impl Drop for Following<'_> {
 
 /// The indexing thread's state.
 struct Batches {
+    /// The works' themes kept beside the index, set from each committed batch's works (none
+    /// when not loaded: the first update loads them all).
+    themes: Option<Arc<Themes>>,
     writer: IndexWriter<TantivyDocument>,
     fields: Fields,
     reader: IndexReader,
@@ -197,6 +203,17 @@ impl Batches {
     ) -> Result<bool, TantivyError> {
         let started = Instant::now();
         let (mut indexed, mut removed) = (0, 0);
+        // Each work's themes as the store files it (its `theme:` sets; none once gone).
+        let themes: Vec<(String, Vec<String>)> = match self.themes {
+            Some(_) => works
+                .iter()
+                .map(|work| {
+                    let sets = set_specs(work).unwrap_or_default();
+                    (work.id.clone(), theme_ids(sets.iter().map(String::as_str)))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         for work in works {
             match put_document(&self.writer, &self.fields, &work.id, Some(&work), true)? {
                 true => indexed += 1,
@@ -220,6 +237,13 @@ impl Batches {
             self.unmerged,
         ));
         prepared.commit()?;
+        if let Some(kept) = &self.themes {
+            kept.apply(
+                themes
+                    .iter()
+                    .map(|(id, themes)| (id.as_str(), themes.clone())),
+            );
+        }
         // This process's searches see the batch at once; others on their next reload.
         self.reader.reload()?;
         self.cursor = span.last;
@@ -242,6 +266,7 @@ impl Batches {
 mod tests {
     use super::*;
     use crate::index::tests::{corpus, fixture, ids, query, set, work, write};
+    use crate::index::{Filters, SearchQuery};
     use crate::store::StoreError;
 
     /// Writes `works` in one transaction as an update's batch does, staged with `following`
@@ -292,6 +317,27 @@ mod tests {
         assert_eq!(ids(&f.index, &query("tramway")), set(&["w7"]));
         assert_eq!(ids(&f.index, &query("mutuelles")), set(&["w1", "w4"]));
         assert_eq!(f.index.num_works(), 4);
+        // The batches' themes (kept beside the documents): w1 lost its theme, w3 is gone.
+        let themed = |filters: Filters| {
+            ids(
+                &f.index,
+                &SearchQuery {
+                    filters,
+                    limit: 100,
+                    ..SearchQuery::default()
+                },
+            )
+        };
+        let cooperatives = Filters {
+            theme: Some("cooperatives".into()),
+            ..Filters::default()
+        };
+        assert_eq!(themed(cooperatives), set(&["w2"]));
+        let any = Filters {
+            themed: true,
+            ..Filters::default()
+        };
+        assert_eq!(themed(any), set(&["w2"]));
         let after = f.index.update(&f.store).expect("update");
         assert_eq!((after.indexed, after.removed), (0, 0), "up to date already");
         assert_eq!(after.cursor, report.cursor);

@@ -24,6 +24,7 @@ mod schema;
 mod search;
 mod segment_page;
 mod stems;
+mod themes;
 mod update;
 mod word_memo;
 
@@ -33,7 +34,7 @@ use std::sync::{Arc, Mutex};
 use tantivy::query::QueryParser;
 use tantivy::{IndexReader, ReloadPolicy, TantivyError};
 
-use crate::store::StoreError;
+use crate::store::{FeedEntry, Store, StoreError, theme_ids};
 
 pub use beside::Beside;
 pub use cursor::Sort;
@@ -96,6 +97,9 @@ pub struct Index {
     columns: Arc<columns::Columns>,
     /// The filters' documents per segment and value, kept while searched.
     filter_sets: Arc<filter_sets::FilterSets>,
+    /// The works' themes, kept beside the documents (`themes.rs`): loaded from the store
+    /// ([`Index::load_themes`], or by the first update), then kept up to date by each update.
+    themes: Arc<themes::Themes>,
     /// Matches in a segment from which a date order is walked year by year
     /// ([`by_year::BY_YEAR_FROM`]; tests lower it to walk every segment so).
     by_year_from: u32,
@@ -143,6 +147,8 @@ impl Index {
             .try_into()
             .map_err(tantivy)?;
         let parser = query::parser(&index, &fields);
+        let columns: Arc<columns::Columns> = Arc::default();
+        let themes: Arc<themes::Themes> = Arc::default();
         Ok(Index {
             dir: dir.to_owned(),
             index,
@@ -150,10 +156,58 @@ impl Index {
             reader,
             parser,
             writing: Mutex::new(()),
-            columns: Arc::default(),
-            filter_sets: Arc::default(),
+            filter_sets: Arc::new(filter_sets::FilterSets::new(
+                themes.clone(),
+                columns.clone(),
+            )),
+            columns,
+            themes,
             by_year_from: by_year::BY_YEAR_FROM,
         })
+    }
+
+    /// Loads every work's themes from the store (`themes.rs`), as a server does at start: the
+    /// theme filter and facet answer from them. An update loads them too when not loaded yet.
+    pub fn load_themes(&self, store: &Store) -> Result<(), IndexError> {
+        let started = std::time::Instant::now();
+        let works = store.work_themes()?;
+        let themed = works.len();
+        self.themes.load(works);
+        tracing::debug!(
+            themed,
+            ms = started.elapsed().as_millis() as u64,
+            "works' themes loaded for the search index"
+        );
+        Ok(())
+    }
+
+    /// Loads every work's themes again if they were loaded (a server's), after the index was
+    /// built beside the works, which follows no feed entry.
+    pub fn reload_themes(&self, store: &Store) -> Result<(), IndexError> {
+        match self.themes.is_loaded() {
+            true => self.load_themes(store),
+            false => Ok(()),
+        }
+    }
+
+    /// The themes of the works an update followed (their feed entries' sets), or all of them
+    /// read again when not loaded yet.
+    fn follow_themes<'a>(
+        &self,
+        store: &Store,
+        entries: impl IntoIterator<Item = &'a FeedEntry>,
+    ) -> Result<(), IndexError> {
+        if !self.themes.is_loaded() {
+            return self.load_themes(store);
+        }
+        self.themes.apply(entries.into_iter().map(|entry| {
+            let themes = match entry.deleted {
+                true => Vec::new(),
+                false => theme_ids(entry.sets.iter().map(String::as_str)),
+            };
+            (entry.id.as_str(), themes)
+        }));
+        Ok(())
     }
 
     /// Live works in the index (as of the reader's last reload).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use tantivy::Term;
-use tantivy::query::{AllQuery, EmptyQuery, ExistsQuery, Query, QueryParser, QueryParserError};
+use tantivy::query::{AllQuery, EmptyQuery, Query, QueryParser, QueryParserError};
 use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::Field;
 use tantivy::tokenizer::TokenStream;
@@ -356,7 +356,7 @@ fn nesting(q: &str) -> usize {
 }
 
 /// The filters: their exact terms as one [`FilterQuery`] (the types a union, and the years of
-/// `span` if given), and the themed works' condition beside it.
+/// `span` if given), the theme and the themed works as its themes.
 fn filter_queries(
     fields: &Fields,
     sets: &Arc<FilterSets>,
@@ -382,11 +382,10 @@ fn filter_queries(
                 .collect(),
         );
     }
-    let exact: [(Field, &Option<String>); 6] = [
+    let exact: [(Field, &Option<String>); 5] = [
         (fields.f_institution, &filters.institution),
         (fields.f_region, &filters.region),
         (fields.f_language, &filters.language),
-        (fields.f_theme, &filters.theme),
         (fields.f_source, &filters.source),
         (fields.f_access, &filters.access),
     ];
@@ -395,15 +394,17 @@ fn filter_queries(
             clauses.push(vec![Term::from_field_text(field, value)]);
         }
     }
-    let mut queries: Vec<Box<dyn Query>> = Vec::new();
-    if let Some(query) = FilterQuery::new(clauses, sets.clone()) {
-        queries.push(Box::new(query));
+    // Themes are kept beside the documents (`themes.rs`): the themed works are those of any.
+    let mut themes: Vec<Option<String>> = Vec::new();
+    if let Some(theme) = filters.theme.as_deref() {
+        themes.push(Some(theme.to_owned()));
     }
     if filters.themed {
-        queries.push(Box::new(ExistsQuery::new(
-            super::schema::names::F_THEME.to_owned(),
-            false,
-        )));
+        themes.push(None);
+    }
+    let mut queries: Vec<Box<dyn Query>> = Vec::new();
+    if let Some(query) = FilterQuery::new(clauses, themes, sets.clone()) {
+        queries.push(Box::new(query));
     }
     queries
 }

@@ -17,7 +17,7 @@ use super::word_memo::{MEMO_WORDS, WordMemo};
 
 /// Bumped whenever the fields or analysers change: an index written with another version is
 /// deleted and rebuilt from the store at open (it is derived data).
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Words: lowercased, accents folded, then stemmed by the English stemmer and the result by the
 /// French one (chevaux → cheval, economies → econom, shaped → shap), except the ESS words of
@@ -107,12 +107,12 @@ pub struct Fields {
     pub advisor: Field,
     /// The institution as words, folded (the exact string is `f_institution`).
     pub institution: Field,
-    /// Keyword fields for filters and facets (exact strings, fast).
+    /// Keyword fields for filters and facets (exact strings, fast). Not the themes: kept beside
+    /// the documents (`themes.rs`), a change of themes alone indexes no text again.
     pub f_type: Field,
     pub f_institution: Field,
     pub f_region: Field,
     pub f_language: Field,
-    pub f_theme: Field,
     pub f_source: Field,
     pub f_access: Field,
     /// The year of the work's date, absent when it has none.
@@ -130,7 +130,6 @@ pub mod names {
     pub const F_INSTITUTION: &str = "f_institution";
     pub const F_REGION: &str = "f_region";
     pub const F_LANGUAGE: &str = "f_language";
-    pub const F_THEME: &str = "f_theme";
     pub const F_SOURCE: &str = "f_source";
     pub const F_ACCESS: &str = "f_access";
     pub const YEAR: &str = "year";
@@ -172,7 +171,6 @@ impl Fields {
             f_institution: builder.add_text_field(names::F_INSTITUTION, keyword.clone()),
             f_region: builder.add_text_field(names::F_REGION, keyword.clone()),
             f_language: builder.add_text_field(names::F_LANGUAGE, keyword.clone()),
-            f_theme: builder.add_text_field(names::F_THEME, keyword.clone()),
             f_source: builder.add_text_field(names::F_SOURCE, keyword.clone()),
             f_access: builder.add_text_field(names::F_ACCESS, keyword),
             year: builder.add_i64_field(names::YEAR, INDEXED | FAST),

@@ -72,6 +72,7 @@ impl Index {
         let searcher = self.reader.searcher();
         self.columns.keep_only(&searcher);
         self.filter_sets.keep_only(&searcher);
+        self.themes.keep_only(&searcher);
         let limit = search.limit.min(MAX_LIMIT);
         let fruit = if limit == 0 {
             PageFruit::default()
@@ -91,6 +92,7 @@ impl Index {
         let facet_collector = FacetCollector {
             facets: search.facets.clone(),
             columns: self.columns.clone(),
+            themes: self.themes.clone(),
         };
         let (total, total_exact, facets, facets_exact) = if let Some(budget) = sampled {
             let sample = Sample::walk(&searcher, query.as_ref(), budget as u64)?;
@@ -146,6 +148,7 @@ impl Index {
         let searcher = self.reader.searcher();
         self.columns.keep_only(&searcher);
         self.filter_sets.keep_only(&searcher);
+        self.themes.keep_only(&searcher);
         Ok(Ids {
             columns: self.columns.clone(),
             years: years(search),

@@ -1056,6 +1056,107 @@ fn updates_follow_changes_deletions_and_merges() {
     assert_eq!(segments(&f.index), 1);
 }
 
+/// Issue 17: themes are kept beside the documents (`themes.rs`). A work whose themes alone
+/// move is answered by the theme filter and facet with its new themes, whether its document
+/// was indexed again (an update following the feed) or kept (a works rebuild's themes-only
+/// works), and a work gone takes its themes with it.
+#[test]
+fn the_theme_filter_and_facet_follow_the_stored_themes() {
+    let mut works = corpus();
+    let f = fixture(&works);
+    let themed = |theme: &str| {
+        ids(
+            &f.index,
+            &filtered(Filters {
+                theme: Some(theme.into()),
+                ..Filters::default()
+            }),
+        )
+    };
+    let theme_facet = || {
+        f.index
+            .search(&SearchQuery {
+                limit: 0,
+                facets: vec![Facet::Theme],
+                ..SearchQuery::default()
+            })
+            .expect("search")
+            .facets
+            .theme
+    };
+    assert_eq!(themed("cooperatives"), set(&["w1", "w2"]));
+
+    // A change batch: w1 leaves the cooperatives for a new theme.
+    fields(&mut works[0]).themes = vec![theme("field-methods")];
+    works[0].datestamp = "2024-02-01T00:00:00Z".into();
+    write(&f.store, &[works[0].clone()]);
+    let report = f.index.update(&f.store).expect("update");
+    assert_eq!(report.indexed, 1);
+    assert_eq!(themed("cooperatives"), set(&["w2"]));
+    assert_eq!(themed("field-methods"), set(&["w1"]));
+    assert!(theme_facet().contains(&("field-methods".to_owned(), 1)));
+
+    // A rebuild's works whose themes alone changed: their documents stay as they are.
+    let segments = || {
+        let searcher = f.index.reader.searcher();
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| (reader.segment_id(), reader.num_docs()))
+            .collect::<Vec<_>>()
+    };
+    let before = segments();
+    fields(&mut works[1]).themes = vec![theme("field-methods"), theme("cooperatives")];
+    fields(&mut works[2]).themes = vec![];
+    write(&f.store, &[works[1].clone(), works[2].clone()]);
+    let themes_only: std::collections::HashSet<String> = ["w2".to_owned(), "w3".to_owned()].into();
+    let report = f
+        .index
+        .update_leaving_merge_but(&f.store, &themes_only)
+        .expect("update");
+    assert_eq!((report.indexed, report.removed), (0, 0));
+    assert_eq!(segments(), before, "no document indexed again");
+    assert_eq!(themed("field-methods"), set(&["w1", "w2"]));
+    assert_eq!(themed("solidarity-finance"), set(&[]));
+    assert_eq!(
+        ids(
+            &f.index,
+            &filtered(Filters {
+                themed: true,
+                ..Filters::default()
+            })
+        ),
+        set(&["w1", "w2"])
+    );
+    assert_eq!(
+        theme_facet(),
+        vec![
+            ("field-methods".to_owned(), 2),
+            ("cooperatives".to_owned(), 1)
+        ]
+    );
+    // The same themes in a process that opens the index afresh (a server's start).
+    let reopened = Index::open(&f.index.dir).expect("reopened");
+    reopened.load_themes(&f.store).expect("themes");
+    assert_eq!(
+        ids(
+            &reopened,
+            &filtered(Filters {
+                theme: Some("field-methods".into()),
+                ..Filters::default()
+            })
+        ),
+        set(&["w1", "w2"])
+    );
+
+    // Deleted: its themes go with it.
+    works[1].deleted = true;
+    works[1].fields = None;
+    write(&f.store, &[works[1].clone()]);
+    f.index.update(&f.store).expect("update");
+    assert_eq!(themed("field-methods"), set(&["w1"]));
+}
+
 #[test]
 fn segments_merge_into_one_with_the_same_matches() {
     let f = fixture(&corpus());
@@ -1160,6 +1261,17 @@ fn an_index_of_another_schema_or_store_is_rebuilt() {
     let report = index.update(&store).expect("update");
     assert!(report.rebuilt);
     assert_eq!(index.num_works(), 4);
+    // Schema 5 kept the themes in the documents (issue 17): such an index is rebuilt too, and
+    // its theme filter answers from the store's themes.
+    std::fs::write(path.join(VERSION_FILE), "5\n").expect("write");
+    let index = Index::open(&path).expect("reopened");
+    assert_eq!(index.num_works(), 0, "the schema 5 index was dropped");
+    assert!(index.update(&store).expect("update").rebuilt);
+    let search = filtered(Filters {
+        theme: Some("cooperatives".into()),
+        ..Filters::default()
+    });
+    assert_eq!(ids(&index, &search), set(&["w1", "w2"]));
 
     let other_dir = tempfile::tempdir().expect("temp dir");
     let other = Store::open(other_dir.path()).expect("store");

@@ -347,6 +347,28 @@ impl Store {
         Ok(all)
     }
 
+    /// The themes of every live work, from the sets its feed entry files it under
+    /// (`theme:<id>`): what the search index answers the theme filter and facet from, kept
+    /// out of its documents so that a change of themes alone indexes no text again. Works
+    /// without a theme are left out.
+    pub fn work_themes(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let entries = tx.open_table(FEED_ENTRIES)?;
+        let mut all = Vec::new();
+        for item in entries.iter()? {
+            let (id, entry) = item?;
+            let (_, _, deleted, sets) = entry.value();
+            if deleted {
+                continue;
+            }
+            let themes = theme_ids(sets.split('\n'));
+            if !themes.is_empty() {
+                all.push((id.value().to_owned(), themes));
+            }
+        }
+        Ok(all)
+    }
+
     /// A work's feed entry, the work, and the origins of its `members`.
     pub fn feed_work<W: DeserializeOwned>(
         &self,
@@ -548,4 +570,12 @@ impl<'a> StoredBeside<'a> {
 
 fn corrupt(error: String) -> StoreError {
     StoreError::corrupt("feed", error)
+}
+
+/// The theme ids among a work's leaf set specs (`theme:<id>`), in their order.
+pub fn theme_ids<'a>(sets: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    sets.into_iter()
+        .filter_map(|set| set.strip_prefix("theme:"))
+        .map(str::to_owned)
+        .collect()
 }

@@ -58,7 +58,7 @@ pub use check::{CheckReport, CheckedWork, Problem as CheckProblem, TableSize};
 pub use dedup::{BlockMember, DedupView, FeaturesMined};
 pub use encode::{PreparedItem, UnpackedItems, now_rfc3339, prepare_items, serialise_items};
 pub use error::StoreError;
-pub use feed::{FeedEntry, FeedItem, FeedRange, RecordOrigin};
+pub use feed::{FeedEntry, FeedItem, FeedRange, RecordOrigin, theme_ids};
 pub use feed_records::RenderedRecords;
 pub use feed_tx::{FeedSpan, FeedTx};
 pub use key::{RecordKey, RecordKeyRef};

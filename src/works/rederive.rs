@@ -15,7 +15,7 @@
 //! transactions but the last are not durable: a crash before the last one leaves the works as
 //! they were.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::clusters::{Clustered, Clusters, Mining, Reuse, cluster_all, merge_reasons};
 use super::clusters::{all_records, remove_features, set_cursor_mined, slices_of};
@@ -31,6 +31,10 @@ pub struct Rederivation {
     /// built from them is the whole index, up to date with the feed's end
     /// ([`BuiltWorks::stored`]).
     pub indexed: bool,
+    /// The works it wrote whose searched document did not change (only their themes and
+    /// relevance did): the search index keeps themes beside its documents, so an index up to
+    /// date before the rebuild need not index these again.
+    pub themes_only: HashSet<String>,
 }
 
 /// Derives every work again from the stored records (see the module's documentation). When
@@ -221,11 +225,13 @@ pub(super) fn rederive_in_parts(
         features_written = written.features,
         block_entries_written = written.block_entries,
         indexed_beside = written.indexed,
+        themes_only = written.themes_only.len(),
         "works derived again"
     );
     Ok(Rederivation {
         report,
         indexed: written.indexed,
+        themes_only: written.themes_only,
     })
 }
 

@@ -22,7 +22,7 @@
 //! transaction reserves its slice's numbers ([`WorksTx::reserve_work_ids`]): the same ids as
 //! when each transaction gave them out one by one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -75,6 +75,9 @@ pub(super) struct Written {
     pub block_entries: u64,
     /// Whether every group's work was handed to the index ([`BuiltWorks::made`]).
     pub indexed: bool,
+    /// The works written whose searched document is the stored one's: only their themes (and
+    /// relevance) changed, which the search index keeps beside its documents.
+    pub themes_only: HashSet<String>,
     /// The feed key of the last entry the slices added (`None`: they moved no work).
     pub last_feed_key: Option<(u64, u64)>,
 }
@@ -89,6 +92,11 @@ struct Slice {
     /// Whether they are most of the works the slice derived (a new theme): the next slice is
     /// compared themes first, and their old set entries are removed in key order.
     most_changed: bool,
+    /// Whether most of the works the slice derived changed more than their themes: the search
+    /// index is then built again beside the writes.
+    most_reindexed: bool,
+    /// The changed works that differ from the stored ones only by their themes and relevance.
+    themes_only: Vec<String>,
     /// Each record that changes work, with its work's id, in key order.
     record_work: Vec<(Member, String)>,
     features: FeatureRows,
@@ -133,38 +141,46 @@ pub(super) fn write_all(
             .spawn_scoped(scope, move || prepare_all(store, plan, built, sender))
             .map_err(|error| StoreError::thread("deriving works again", error))?;
         let written = write_received(store, slices, receiver, renderer, report);
-        let indexed = preparing
+        let prepared = preparing
             .join()
             .map_err(|_| StoreError::thread("deriving works again", "the thread panicked"))?;
         // A preparing thread that failed stopped the writer: its error is the one to tell.
-        let indexed = indexed?;
-        written.map(|written| Written { indexed, ..written })
+        let (indexed, themes_only) = prepared?;
+        written.map(|written| Written {
+            indexed,
+            themes_only,
+            ..written
+        })
     })
 }
 
 /// The preparing thread: every slice derived, in order, its rows sent to the writer; gives
-/// whether the works went to the index too.
+/// whether the works went to the index too, and the changed works whose searched document did
+/// not change.
 fn prepare_all(
     store: &Store,
     mut plan: Plan<'_>,
     built: Option<&dyn BuiltWorks>,
     sender: SyncSender<Slice>,
-) -> Result<bool, StoreError> {
+) -> Result<(bool, HashSet<String>), StoreError> {
+    let mut themes_only = HashSet::new();
     let mut after = plan.first;
     let mut index: Option<bool> = None;
     // Whether the stored works' themes are compared first ([`Compare`]): after a slice most of
     // whose works changed (a new theme), the next one's likely do too.
     let mut compare = Compare::BytesFirst;
     for range in std::mem::take(&mut plan.slices) {
-        let (slice, works) = prepare(store, &mut plan, after, range, compare)?;
+        let (mut slice, works) = prepare(store, &mut plan, after, range, compare)?;
         after += slice.created;
+        themes_only.extend(std::mem::take(&mut slice.themes_only));
         compare = match slice.most_changed {
             true => Compare::ClassesFirst,
             false => Compare::BytesFirst,
         };
-        // Decided on the first slice: most of its works changed (a new theme), and the index
-        // is built again from the works in hand.
-        let beside = *index.get_or_insert_with(|| built.is_some() && slice.most_changed);
+        // Decided on the first slice: most of its works' documents changed (a dedup rule, not
+        // a new theme: themes are kept beside the documents), and the index is built again
+        // from the works in hand.
+        let beside = *index.get_or_insert_with(|| built.is_some() && slice.most_reindexed);
         if sender.send(slice).is_err() {
             break; // the writer failed: it reports why
         }
@@ -172,7 +188,7 @@ fn prepare_all(
             built.made(works);
         }
     }
-    Ok(index.unwrap_or(false))
+    Ok((index.unwrap_or(false), themes_only))
 }
 
 /// Groups derived per part of a slice on the cores ([`on_all_cores_pulled`]): ~16 parts a slice,
@@ -195,6 +211,8 @@ struct Derived<'k> {
     work: Work,
     /// Its row, when it differs from the stored work.
     row: Option<Row>,
+    /// Whether it differs from the stored work only by its themes and relevance.
+    themes_only: bool,
     /// Whether it is a work the store had (else a new one).
     stored: bool,
     /// Its members that change work, with its id.
@@ -238,11 +256,15 @@ fn prepare(
     let mut report = UpdateReport::default();
     let mut works = Vec::with_capacity(groups.len());
     let mut rows = Vec::new();
+    let mut themes_only = Vec::new();
     let mut record_work: Vec<(Member, String)> = Vec::new();
     let mut rederived: Vec<Rederived<'_>> = Vec::new();
     for one in derived {
         report.problems += one.problems;
         if let Some(row) = one.row {
+            if one.themes_only {
+                themes_only.push(row.id.clone());
+            }
             match one.stored {
                 true => report.works_changed += 1,
                 false => report.works_created += 1,
@@ -260,6 +282,9 @@ fn prepare(
         after,
         created,
         most_changed: !rows.is_empty() && 2 * rows.len() >= groups.len(),
+        most_reindexed: rows.len() > themes_only.len()
+            && 2 * (rows.len() - themes_only.len()) >= groups.len(),
+        themes_only,
         works: rows,
         record_work,
         features,
@@ -371,6 +396,14 @@ fn derive<'k>(
             (Some(before), None) => is_stored_as(&work, before)?,
             (None, _) => false,
         };
+        let themes_only = match (&before, &classed) {
+            (Some(_), _) if unchanged => false,
+            (Some(before), Some(classed)) => is_stored_but_classes(&mut work, before, classed)?,
+            (Some(before), None) => {
+                is_stored_but_classes(&mut work, before, &before.decode::<Classed>()?.fields)?
+            }
+            (None, _) => false,
+        };
         let row = if unchanged {
             None
         } else {
@@ -385,6 +418,7 @@ fn derive<'k>(
         derived.push(Derived {
             work,
             row,
+            themes_only,
             stored: head.is_some(),
             record_work,
             rederived,
@@ -415,6 +449,9 @@ fn write_received(
             created,
             works,
             most_changed,
+            // Taken by the preparing thread.
+            most_reindexed: _,
+            themes_only: _,
             record_work,
             features,
             now,
@@ -544,6 +581,28 @@ fn is_stored_with(
     stored: &Option<ClassedFields>,
 ) -> Result<bool, StoreError> {
     Ok(same_classes(stored, work) && (before.is(work) || before.decode::<Work>()? == *work))
+}
+
+/// Whether `work` is the stored work `before` but for its themes and relevance (`stored`, the
+/// stored ones): its searched document is then the stored work's, since the search index keeps
+/// the themes beside its documents, and it need not be indexed again. Bytes only: an older
+/// row is indexed again.
+fn is_stored_but_classes(
+    work: &mut Work,
+    before: &StoredWork,
+    stored: &Option<ClassedFields>,
+) -> Result<bool, StoreError> {
+    let (Some(fields), Some(stored)) = (work.fields.as_mut(), stored) else {
+        return Ok(false);
+    };
+    let themes = std::mem::replace(&mut fields.themes, stored.themes.clone());
+    let relevance = std::mem::replace(&mut fields.relevance, stored.relevance);
+    let same = before.is(&*work);
+    if let Some(fields) = work.fields.as_mut() {
+        fields.themes = themes;
+        fields.relevance = relevance;
+    }
+    Ok(same)
 }
 
 /// Whether `stored` are `work`'s themes and relevance; if not, the stored work is not `work`.
