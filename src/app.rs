@@ -130,14 +130,15 @@ pub fn open_index(data: &Path) -> Result<Index, AppError> {
 }
 
 /// The harvest → works → index path over the store in `data`, every source file in
-/// `sources_dir` (a folder with any invalid file is refused) and the registered repositories.
+/// `sources_dir` (a folder with any invalid file is refused) and the registered repositories,
+/// for a command-line run: its index is never searched (the server builds its own pipeline).
 pub fn open_pipeline(data: &Path, sources_dir: &Path) -> Result<Pipeline, AppError> {
     let started = std::time::Instant::now();
     let sources = source::load_dir(sources_dir)?;
     // The index opens its segments and the thesaurus compiles on threads of their own while
     // the store opens: a CLI harvest of a few pages waits on each in turn otherwise.
     let (store, index, thesaurus) = std::thread::scope(|scope| {
-        let index = scope.spawn(|| open_index(data));
+        let index = scope.spawn(|| open_index(data).map(Index::never_searched));
         let thesaurus = scope.spawn(Thesaurus::builtin);
         let store = open_store(data);
         let index = index

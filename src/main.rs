@@ -275,7 +275,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { json } => cli::store_check::check(&cli.data, json),
         Command::Reindex => {
             let store = app::open_store(&cli.data)?;
-            let index = app::open_index(&cli.data)?;
+            let index = app::open_index(&cli.data)?.never_searched();
             let report = index.rebuild(&store)?;
             println!("reindexed: {report:?}");
             Ok(ExitCode::SUCCESS)

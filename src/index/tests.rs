@@ -1060,6 +1060,34 @@ fn updates_follow_changes_deletions_and_merges() {
 /// move is answered by the theme filter and facet with its new themes, whether its document
 /// was indexed again (an update following the feed) or kept (a works rebuild's themes-only
 /// works), and a work gone takes its themes with it.
+/// A command-line harvest or works update never searches: its updates leave the themes
+/// unloaded (reading every work's would cost ~1 s at 1 M works); a searched index loads them.
+#[test]
+fn an_index_never_searched_does_not_load_the_themes() {
+    let works = corpus();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    write(&store, &works);
+    let unsearched = Index::open(&dir.path().join("index"))
+        .expect("index")
+        .never_searched();
+    let report = unsearched.update(&store).expect("update");
+    assert!(report.indexed > 0, "the works indexed all the same");
+    assert!(!unsearched.themes.is_loaded(), "no themes read for nobody");
+    drop(unsearched);
+    let searched = Index::open(&dir.path().join("index")).expect("index");
+    searched.update(&store).expect("update");
+    assert!(searched.themes.is_loaded(), "a searched index loads them");
+    let themed = ids(
+        &searched,
+        &filtered(Filters {
+            theme: Some("cooperatives".into()),
+            ..Filters::default()
+        }),
+    );
+    assert_eq!(themed, set(&["w1", "w2"]));
+}
+
 #[test]
 fn the_theme_filter_and_facet_follow_the_stored_themes() {
     let mut works = corpus();
