@@ -7,6 +7,7 @@
 //! the paging, at the cost of one pass over the matches per page.
 
 mod beside;
+mod bits;
 mod by_id;
 mod by_year;
 mod checked;

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
+use super::bits::Bits;
 use super::columns::{Columns, live_segments};
-use super::filter_sets::Bits;
 use super::schema::names;
 
 /// The combination of no theme.
