@@ -80,7 +80,7 @@ struct Slots {
 
 /// The segments `searcher` holds: what is kept per segment for searches (here and in
 /// `filter_sets.rs`) is forgotten for the others.
-pub fn live_segments(searcher: &Searcher) -> HashSet<SegmentId> {
+fn live_segments(searcher: &Searcher) -> HashSet<SegmentId> {
     searcher
         .segment_readers()
         .iter()
@@ -88,17 +88,26 @@ pub fn live_segments(searcher: &Searcher) -> HashSet<SegmentId> {
         .collect()
 }
 
+/// The segments `searcher` holds, the first time it is asked for `searcher`'s generation
+/// (`pruned` remembers the last one): `None` when what is kept was pruned for it already.
+pub fn live_once(pruned: &mut Option<u64>, searcher: &Searcher) -> Option<HashSet<SegmentId>> {
+    let generation = searcher.generation().generation_id();
+    if *pruned == Some(generation) {
+        return None;
+    }
+    *pruned = Some(generation);
+    Some(live_segments(searcher))
+}
+
 impl Columns {
     /// Forgets the segments `searcher` no longer holds (once per searcher generation).
     pub fn keep_only(&self, searcher: &Searcher) {
-        let generation = searcher.generation().generation_id();
         let Ok(mut slots) = self.slots.lock() else {
             return;
         };
-        if slots.generation == Some(generation) {
+        let Some(live) = live_once(&mut slots.generation, searcher) else {
             return;
-        }
-        let live = live_segments(searcher);
+        };
         slots
             .by_column
             .retain(|(segment, _), _| live.contains(segment));
@@ -106,7 +115,6 @@ impl Columns {
         slots.i64s.retain(|(segment, _), _| live.contains(segment));
         slots.undated.retain(|segment, _| live.contains(segment));
         slots.by_id.retain(|segment, _| live.contains(segment));
-        slots.generation = Some(generation);
     }
 
     /// The keyword column `field` of a segment (`None`: no document of it has a value).

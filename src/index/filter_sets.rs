@@ -23,7 +23,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyError, Term};
 
 use super::bits::Bits;
-use super::columns::{Columns, live_segments};
+use super::columns::{Columns, live_once};
 use super::themes::Themes;
 
 /// What the kept sets may weigh together: 256 sets of a million-document segment. The mix's
@@ -62,17 +62,14 @@ impl FilterSets {
 
     /// Forgets the segments `searcher` no longer holds (once per searcher generation).
     pub fn keep_only(&self, searcher: &Searcher) {
-        let generation = searcher.generation().generation_id();
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
-        if kept.generation == Some(generation) {
+        let Some(live) = live_once(&mut kept.generation, searcher) else {
             return;
-        }
-        let live = live_segments(searcher);
+        };
         kept.sets.retain(|(segment, _), _| live.contains(segment));
         kept.bytes = kept.sets.values().map(|(bits, _)| bits.bytes()).sum();
-        kept.generation = Some(generation);
     }
 
     /// The documents of `term` in a segment: kept, or read from its postings and kept.

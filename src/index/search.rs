@@ -49,6 +49,16 @@ pub struct Hit {
 }
 
 impl Index {
+    /// The current searcher, with what is kept per segment (columns, filter sets, themes)
+    /// forgotten for the segments it no longer holds.
+    fn searcher(&self) -> tantivy::Searcher {
+        let searcher = self.reader.searcher();
+        self.columns.keep_only(&searcher);
+        self.filter_sets.keep_only(&searcher);
+        self.themes.keep_only(&searcher);
+        searcher
+    }
+
     /// One page of a search. Relevance order is stable while the index does not change; date
     /// orders are stable across updates too (a work changed meanwhile may move).
     ///
@@ -69,10 +79,7 @@ impl Index {
     ) -> Result<SearchPage, SearchError> {
         let query = build(&self.parser, &self.fields, &self.filter_sets, search)?;
         let after = parse_cursor(search)?;
-        let searcher = self.reader.searcher();
-        self.columns.keep_only(&searcher);
-        self.filter_sets.keep_only(&searcher);
-        self.themes.keep_only(&searcher);
+        let searcher = self.searcher();
         let limit = search.limit.min(MAX_LIMIT);
         let fruit = if limit == 0 {
             PageFruit::default()
@@ -145,10 +152,7 @@ impl Index {
     ) -> Result<Ids, SearchError> {
         let query = build(&self.parser, &self.fields, &self.filter_sets, search)?;
         let after = parse_cursor(search)?.map(|c| (c.rank, c.id));
-        let searcher = self.reader.searcher();
-        self.columns.keep_only(&searcher);
-        self.filter_sets.keep_only(&searcher);
-        self.themes.keep_only(&searcher);
+        let searcher = self.searcher();
         Ok(Ids {
             columns: self.columns.clone(),
             years: years(search),

@@ -17,7 +17,7 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
 use super::bits::Bits;
-use super::columns::{Columns, live_segments};
+use super::columns::{Columns, live_once};
 use super::schema::names;
 
 /// The combination of no theme.
@@ -146,18 +146,15 @@ impl Themes {
 
     /// Forgets the segments `searcher` no longer holds (once per searcher generation).
     pub fn keep_only(&self, searcher: &Searcher) {
-        let generation = searcher.generation().generation_id();
         let Ok(mut segments) = self.segments.lock() else {
             return;
         };
-        if segments.generation == Some(generation) {
+        let Some(live) = live_once(&mut segments.generation, searcher) else {
             return;
-        }
-        let live = live_segments(searcher);
+        };
         segments
             .by_segment
             .retain(|segment, _| live.contains(segment));
-        segments.generation = Some(generation);
     }
 
     /// The themes of a segment's documents, as the map is now.
