@@ -39,6 +39,13 @@ pub(super) type Chunks<'t> = redb::Table<'t, (u64, &'static str, &'static str, u
 /// A member as the chunks order it.
 pub(super) type Member = (String, String, u64);
 
+/// A member borrowed: what is written (a build's members are written without being copied).
+type MemberRef<'a> = (&'a str, &'a str, u64);
+
+fn by_ref(member: &Member) -> MemberRef<'_> {
+    (member.0.as_str(), member.1.as_str(), member.2)
+}
+
 /// `members` (in order) encoded as one chunk's bytes.
 fn encode<'m>(members: impl IntoIterator<Item = (&'m str, &'m str, u64)>) -> Vec<u8> {
     let mut out = Vec::new();
@@ -63,14 +70,14 @@ fn shared_prefix(a: &str, b: &str) -> usize {
 }
 
 /// The bytes one member adds to a chunk after `previous`, exactly (chunks are split by it).
-fn encoded_len(previous: Option<&Member>, member: &Member) -> usize {
+fn encoded_len(previous: Option<MemberRef<'_>>, member: MemberRef<'_>) -> usize {
     let varint = |n: usize| (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize;
     let part = |previous: &str, next: &str| {
         let shared = shared_prefix(previous, next);
         varint(shared) + varint(next.len() - shared) + next.len() - shared
     };
-    let (source, identifier) = previous.map_or(("", ""), |p| (p.0.as_str(), p.1.as_str()));
-    part(source, &member.0) + part(identifier, &member.1) + 8
+    let (source, identifier) = previous.map_or(("", ""), |p| (p.0, p.1));
+    part(source, member.0) + part(identifier, member.1) + 8
 }
 
 /// A chunk's members, decoded; calls `each` on each until it says stop (`false`).
@@ -149,11 +156,11 @@ struct Chunk {
 }
 
 /// The key of the chunk of `block` that starts it, or else starts with `first`.
-fn key_of(block: u64, starts: bool, first: &Member) -> ChunkKey<'_> {
+fn key_of(block: u64, starts: bool, first: MemberRef<'_>) -> ChunkKey<'_> {
     if starts {
         (block, START.0, START.1, START.2)
     } else {
-        (block, first.0.as_str(), first.1.as_str(), first.2)
+        (block, first.0, first.1, first.2)
     }
 }
 
@@ -196,11 +203,7 @@ pub(super) fn write(
     block: u64,
     members: &[(&str, &str, u64)],
 ) -> Result<u64, StoreError> {
-    let owned: Vec<Member> = members
-        .iter()
-        .map(|&(s, i, k)| (s.to_owned(), i.to_owned(), k))
-        .collect();
-    write_members(table, block, true, &owned)
+    write_members(table, block, true, members)
 }
 
 /// Writes `members` (in order, all of `block` between their neighbours' chunks) as chunks of
@@ -211,10 +214,10 @@ fn write_members(
     table: &mut Chunks<'_>,
     block: u64,
     starts: bool,
-    members: &[Member],
+    members: &[MemberRef<'_>],
 ) -> Result<u64, StoreError> {
     let sizes: Vec<usize> = (0..members.len())
-        .map(|at| encoded_len(at.checked_sub(1).map(|p| &members[p]), &members[at]))
+        .map(|at| encoded_len(at.checked_sub(1).map(|p| members[p]), members[at]))
         .collect();
     let total: usize = sizes.iter().sum();
     let target = total.div_ceil(total.div_ceil(CHUNK_BYTES).max(1));
@@ -222,15 +225,15 @@ fn write_members(
     let mut start = 0;
     while start < members.len() {
         // The first member of a chunk is written whole: its size is measured again.
-        let mut size = encoded_len(None, &members[start]);
+        let mut size = encoded_len(None, members[start]);
         let mut end = start + 1;
         while end < members.len() && size + sizes[end] <= target.max(size) {
             size += sizes[end];
             end += 1;
         }
         let chunk = &members[start..end];
-        let bytes = encode(chunk.iter().map(|(s, i, k)| (s.as_str(), i.as_str(), *k)));
-        let key = key_of(block, starts && start == 0, &chunk[0]);
+        let bytes = encode(chunk.iter().copied());
+        let key = key_of(block, starts && start == 0, chunk[0]);
         table.insert(key, bytes.as_slice())?;
         chunks += 1;
         start = end;
@@ -257,7 +260,7 @@ pub(super) fn insert(
         Ok(_) => return Ok(()),
         Err(at) => members.insert(at, owned),
     }
-    write_members(table, block, starts, &members)?;
+    write_members(table, block, starts, &borrowed(&members))?;
     Ok(())
 }
 
@@ -283,27 +286,36 @@ pub(super) fn remove(
     let first = members[0].clone();
     members.remove(at);
     let next = if encode_size(&members) < MERGE_BELOW {
-        chunk_after(table, key_of(block, starts, &first))?
+        chunk_after(table, key_of(block, starts, by_ref(&first)))?
     } else {
         None
     };
     if (at == 0 && !starts) || members.is_empty() {
-        table.remove(key_of(block, starts, &first))?;
+        table.remove(key_of(block, starts, by_ref(&first)))?;
     }
     if let Some(next) = next
         && encode_size(&members) + encode_size(&next) <= CHUNK_BYTES
     {
-        table.remove(key_of(block, false, &next[0]))?;
+        table.remove(key_of(block, false, by_ref(&next[0])))?;
         members.extend(next);
     }
-    write_members(table, block, starts, &members)?;
+    write_members(table, block, starts, &borrowed(&members))?;
     Ok(())
 }
 
 fn encode_size(members: &[Member]) -> usize {
     (0..members.len())
-        .map(|at| encoded_len(at.checked_sub(1).map(|p| &members[p]), &members[at]))
+        .map(|at| {
+            encoded_len(
+                at.checked_sub(1).map(|p| by_ref(&members[p])),
+                by_ref(&members[at]),
+            )
+        })
         .sum()
+}
+
+fn borrowed(members: &[Member]) -> Vec<MemberRef<'_>> {
+    members.iter().map(by_ref).collect()
 }
 
 #[cfg(test)]
@@ -323,10 +335,6 @@ mod tests {
 
     fn start_member() -> Member {
         (START.0.to_owned(), START.1.to_owned(), START.2)
-    }
-
-    fn borrowed(m: &Member) -> (&str, &str, u64) {
-        (m.0.as_str(), m.1.as_str(), m.2)
     }
 
     /// Every chunk of `block`: its key's member and its members.
@@ -379,7 +387,7 @@ mod tests {
             ("ab".into(), "oai:x:ê".into(), 4),
             ("b".into(), "z".into(), 5),
         ];
-        let bytes = encode(members.iter().map(borrowed));
+        let bytes = encode(members.iter().map(by_ref));
         assert_eq!(decode(&bytes).unwrap(), members);
         assert_eq!(encode_size(&members), bytes.len(), "sizes are exact");
         assert!(decode(&bytes[..bytes.len() - 1]).is_err(), "cut short");
@@ -393,10 +401,10 @@ mod tests {
         // Out of order: inserts before the first chunk, inside and after.
         edit(&store, |table| {
             for n in (0..500).rev().step_by(2).chain((0..500).step_by(2)) {
-                insert(table, 9, borrowed(&all[n])).unwrap();
+                insert(table, 9, by_ref(&all[n])).unwrap();
             }
-            insert(table, 9, borrowed(&all[3])).unwrap(); // twice: once
-            insert(table, 8, borrowed(&all[1])).unwrap(); // another block
+            insert(table, 9, by_ref(&all[3])).unwrap(); // twice: once
+            insert(table, 8, by_ref(&all[1])).unwrap(); // another block
         });
         assert_eq!(members(&store, 9), all);
         let found = chunks(&store, 9);
@@ -427,7 +435,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let all: Vec<Member> = (0..300).map(member).collect();
-        let borrowed_all: Vec<_> = all.iter().map(borrowed).collect();
+        let borrowed_all: Vec<_> = all.iter().map(by_ref).collect();
         edit(&store, |table| {
             write(table, 4, &borrowed_all).unwrap();
             write(table, 5, &borrowed_all[..1]).unwrap();
@@ -435,16 +443,14 @@ mod tests {
         let before = chunks(&store, 4).len();
         assert!(before > 3);
         // One member out of a big block: its chunk alone is rewritten.
-        edit(&store, |table| {
-            remove(table, 4, borrowed(&all[100])).unwrap()
-        });
+        edit(&store, |table| remove(table, 4, by_ref(&all[100])).unwrap());
         let mut expected = all.clone();
         expected.remove(100);
         assert_eq!(members(&store, 4), expected);
         assert_eq!(chunks(&store, 4).len(), before);
         // A chunk's first member: the chunk moves to its next one's key.
         let second = chunks(&store, 4)[1].0.clone();
-        edit(&store, |table| remove(table, 4, borrowed(&second)).unwrap());
+        edit(&store, |table| remove(table, 4, by_ref(&second)).unwrap());
         expected.retain(|m| *m != second);
         assert_eq!(members(&store, 4), expected);
         // Not there: nothing changes.
@@ -456,14 +462,14 @@ mod tests {
         // Emptied from the front: small chunks merge on the way, none is left empty.
         edit(&store, |table| {
             for m in &all[..250] {
-                remove(table, 4, borrowed(m)).unwrap();
+                remove(table, 4, by_ref(m)).unwrap();
             }
         });
         assert_eq!(members(&store, 4), all[250..].to_vec());
         assert!(chunks(&store, 4).len() < before);
         edit(&store, |table| {
             for m in &all[250..] {
-                remove(table, 4, borrowed(m)).unwrap();
+                remove(table, 4, by_ref(m)).unwrap();
             }
         });
         assert!(
