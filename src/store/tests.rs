@@ -586,6 +586,30 @@ fn check_finds_a_consistent_store_sound() {
     assert!(report.feed_last.is_some());
 }
 
+/// A schema 4 store's blocks wait, one entry a member, for the next works update to pack them:
+/// a check before it counts them rather than an empty blocking index.
+#[test]
+fn check_counts_the_block_members_a_schema_4_store_has_not_packed_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_works(dir.path());
+    let tx = store.db.begin_write().unwrap();
+    {
+        let mut old = tx.open_multimap_table(tables::BLOCK_MEMBERS).unwrap();
+        for (block, identifier) in [(7, "oai:a"), (7, "oai:b"), (9, "oai:a")] {
+            old.insert(block, ("hal", identifier, 1)).unwrap();
+        }
+        let mut meta = tx.open_table(tables::META).unwrap();
+        meta.insert(tables::meta_key::SCHEMA_VERSION, "4").unwrap();
+    }
+    tx.commit().unwrap();
+    drop(store);
+    let store = Store::open_checked(dir.path()).unwrap();
+    assert!(store.blocks_need_migration().unwrap());
+    let report = store.check_rows::<CheckWork, CheckFeatures>().unwrap();
+    assert_eq!(report.rows["block_members"], 3);
+    assert_eq!(report.rows.get("block_chunks"), None);
+}
+
 #[test]
 fn check_lists_rows_that_do_not_decode_and_broken_references() {
     let dir = tempfile::tempdir().unwrap();
