@@ -4,11 +4,13 @@
 //! `essor serve` SIGKILLed during the scheduled harvest of a registered repository resumes it at
 //! its next start, without loss or duplicates (issue 12); and a harvest SIGKILLed while the works
 //! stage follows it (issue 17) ends, once rerun, with the works and feed of an uninterrupted run,
-//! also when killed once a run's end is committed unsynced, before the works stage's durable commit.
+//! also when killed once a run's end is committed unsynced, before the works stage's durable commit;
+//! and `essor works rebuild` killed between its slices, then run again, ends as an uninterrupted
+//! rebuild (the same ids, themes, searches and feed).
 //!
 //! The kill points are random; the seed is printed and `ESSOR_TEST_SEED=<seed>` replays them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -16,7 +18,7 @@ use serde_json::json;
 
 use crate::common::app::{TestApp, spawn_app};
 use crate::common::serving::Serving;
-use crate::common::{Peer, Rng, Workspace, identifiers, make_records, oai_source};
+use crate::common::{Peer, Rng, Workspace, identifiers, make_records, oai_source, project_root};
 
 const SOURCE: &str = "slow";
 
@@ -198,6 +200,9 @@ struct Logged {
     indexed_beside: usize,
     /// `harvest complete` events: a run's end committed (unsynced while works follow).
     completed: usize,
+    /// `works rebuild slice written` events: a slice of a rebuild's works committed (not
+    /// durably: the rebuild's last transaction makes them so).
+    rebuild_slices: usize,
 }
 
 /// Runs `args` (with debug events on stderr) and SIGKILLs the process as soon as what it has
@@ -230,6 +235,8 @@ fn kill_when(workspace: &Workspace, args: &[&str], kill: impl Fn(&Logged) -> boo
                 logged.indexed_beside += 1;
             } else if line.contains("harvest complete") {
                 logged.completed += 1;
+            } else if line.contains("works rebuild slice written") {
+                logged.rebuild_slices += 1;
             } else {
                 continue;
             }
@@ -369,31 +376,139 @@ fn works_built_from_scratch_killed_while_indexed_beside_then_rerun_equal_a_clean
     );
 }
 
-/// Each work's members (`source/identifier`, sorted), the groups sorted: the works without their
-/// ids, which depend on the order they were made in.
-fn work_groups(workspace: &Workspace) -> Vec<Vec<String>> {
-    let mut groups: Vec<Vec<String>> = workspace
+/// The built-in thesaurus and a theme whose term every work of the large catalogue holds in its
+/// title: a rebuild with it changes every work's themes (the rebuild benchmark's new theme).
+fn thesaurus_with_a_theme_for_every_work(workspace: &Workspace) -> String {
+    let builtin =
+        std::fs::read_to_string(project_root().join("thesaurus/ess-themes.toml")).unwrap();
+    let file = workspace.dir.path().join("themes.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{builtin}\n[[theme]]\nid = \"vocational-training\"\nfr = \"Formation professionnelle\"\n\
+             en = \"Vocational training\"\nweight = 0.3\nterms = [\"formation\"]\n"
+        ),
+    )
+    .unwrap();
+    file.to_str().unwrap().to_owned()
+}
+
+/// Each live work's id and themes, by its members (`source/identifier`, sorted).
+fn works_by_members(workspace: &Workspace) -> BTreeMap<Vec<String>, (String, String)> {
+    workspace
         .works()
         .iter()
         .map(|work| {
-            let mut members: Vec<String> = work["members"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|m| {
-                    format!(
-                        "{}/{}",
-                        m["source"].as_str().unwrap(),
-                        m["identifier"].as_str().unwrap()
-                    )
-                })
-                .collect();
-            members.sort();
-            members
+            let id = work["id"].as_str().unwrap().to_owned();
+            (members_of(work), (id, work["themes"].to_string()))
         })
-        .collect();
+        .collect()
+}
+
+/// A rebuild after a new theme (every work's themes change) SIGKILLed between its slices
+/// (committed, not durable), then run again, ends with the works, ids, themes, search and feed
+/// of an uninterrupted rebuild.
+#[test]
+fn works_rebuild_killed_between_slices_then_rerun_equals_an_uninterrupted_rebuild() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let records_only = ["harvest", "--no-works", "--source", "catalogue"];
+    let update = ["works", "update"];
+    let built = |workspace: &Workspace| {
+        write_large_catalogue(workspace);
+        workspace.run(&records_only).success();
+        workspace.run(&update).success();
+        works_by_members(workspace)
+    };
+    let reference = Workspace::new();
+    let before = built(&reference);
+    let thesaurus = thesaurus_with_a_theme_for_every_work(&reference);
+    let rebuild = ["works", "rebuild", "--thesaurus", thesaurus.as_str()];
+    reference.run(&rebuild).success();
+    let expected = works_by_members(&reference);
+    assert_eq!(expected.len(), before.len());
+    for (members, (id, themes)) in &expected {
+        assert_eq!(id, &before[members].0, "a work keeps its id");
+        assert!(themes.contains("vocational-training"), "{id}: {themes}");
+    }
+    let expected_totals = theme_totals(&reference);
+    assert_eq!(
+        expected_totals[1],
+        expected.len() as u64,
+        "{expected_totals:?}"
+    );
+
+    // The victim: its rebuild killed after one to eleven of its twelve slices, then after the
+    // first again: the store rolls back to before the rebuild, the search index follows it.
+    let victim = Workspace::new();
+    let victim_before = built(&victim);
+    let thesaurus = thesaurus_with_a_theme_for_every_work(&victim);
+    let rebuild = ["works", "rebuild", "--thesaurus", thesaurus.as_str()];
+    let mut rng = Rng::from_env_or_clock("works_rebuild_killed");
+    for high in [12, 2] {
+        let slices = rng.range(1, high) as usize;
+        let killed = kill_when(&victim, &rebuild, |logged| logged.rebuild_slices >= slices);
+        eprintln!("essor rebuild killed after {slices} slices: {killed}");
+        assert!(killed, "the rebuild ended before the kill");
+    }
+    victim.run(&rebuild).success();
+    let after = works_by_members(&victim);
+    assert_eq!(after.len(), expected.len());
+    for (members, (id, themes)) in &after {
+        assert_eq!(id, &victim_before[members].0, "a work keeps its id");
+        assert_eq!(themes, &expected[members].1, "{id}");
+    }
+    assert_eq!(theme_totals(&victim), expected_totals);
+    assert_eq!(
+        assert_feed_lists_each_work_once(&victim),
+        assert_feed_lists_each_work_once(&reference)
+    );
+}
+
+/// Works in all, with the new theme, and with two of the built-in themes, as the REST API
+/// counts them.
+fn theme_totals(workspace: &Workspace) -> Vec<u64> {
+    let server = spawn_app(workspace);
+    [
+        "",
+        "theme=vocational-training",
+        "theme=cooperatives",
+        "theme=associations",
+    ]
+    .iter()
+    .map(|query| {
+        server
+            .get(&format!("/api/v1/works?total=exact&{query}"))
+            .json()["total"]
+            .as_u64()
+            .expect("a total")
+    })
+    .collect()
+}
+
+/// Each work's members (`source/identifier`, sorted), the groups sorted: the works without their
+/// ids, which depend on the order they were made in.
+fn work_groups(workspace: &Workspace) -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = workspace.works().iter().map(members_of).collect();
     groups.sort();
     groups
+}
+
+/// A work's members (`source/identifier`), sorted.
+fn members_of(work: &serde_json::Value) -> Vec<String> {
+    let mut members: Vec<String> = work["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["source"].as_str().unwrap(),
+                m["identifier"].as_str().unwrap()
+            )
+        })
+        .collect();
+    members.sort();
+    members
 }
 
 /// Every identifier of the feed's ListIdentifiers (all works), page after page, in order.

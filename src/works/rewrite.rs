@@ -486,6 +486,8 @@ fn write_received(
         if let Some(span) = span {
             written.last_feed_key = Some(span.last);
         }
+        // Progress for whoever watches (the crash tests kill a rebuild between slices).
+        tracing::debug!(works = works.len(), "works rebuild slice written");
         written.features += features.rows.len() as u64;
         written.block_entries += (features.removed.len() + features.added.len()) as u64;
         *report += slice_report;
