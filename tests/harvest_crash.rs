@@ -313,33 +313,47 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
 /// Works of the large catalogue matching a few searches, and all of them: what the search index
 /// holds, as the REST API counts it.
 fn search_totals(workspace: &Workspace) -> Vec<u64> {
+    totals(
+        workspace,
+        &[
+            "",
+            "q=formation",
+            "q=option%2017",
+            "q=territoire%205",
+            "q=formation%204242",
+        ],
+    )
+}
+
+/// The works each query finds, as the REST API counts them.
+fn totals(workspace: &Workspace, queries: &[&str]) -> Vec<u64> {
     let server = spawn_app(workspace);
-    [
-        "",
-        "q=formation",
-        "q=option%2017",
-        "q=territoire%205",
-        "q=formation%204242",
-    ]
-    .iter()
-    .map(|query| {
-        server
-            .get(&format!("/api/v1/works?total=exact&{query}"))
-            .json()["total"]
-            .as_u64()
-    })
-    .map(|total| total.expect("a total"))
-    .collect()
+    queries
+        .iter()
+        .map(|query| {
+            server
+                .get(&format!("/api/v1/works?total=exact&{query}"))
+                .json()["total"]
+                .as_u64()
+                .expect("a total")
+        })
+        .collect()
+}
+
+/// The large catalogue written and harvested, its records stored without works.
+fn catalogue_records(workspace: &Workspace) {
+    write_large_catalogue(workspace);
+    workspace
+        .run(&["harvest", "--no-works", "--source", "catalogue"])
+        .success();
 }
 
 #[test]
 fn works_built_from_scratch_killed_while_indexed_beside_then_rerun_equal_a_clean_build() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let records_only = ["harvest", "--no-works", "--source", "catalogue"];
     let update = ["works", "update"];
     let reference = Workspace::new();
-    write_large_catalogue(&reference);
-    reference.run(&records_only).success();
+    catalogue_records(&reference);
     reference.run(&update).success();
     let expected_groups = work_groups(&reference);
     let expected_totals = search_totals(&reference);
@@ -353,8 +367,7 @@ fn works_built_from_scratch_killed_while_indexed_beside_then_rerun_equal_a_clean
     // eleven of its twelve transactions: nothing of the index committed, the works not
     // durable), then after the first again.
     let victim = Workspace::new();
-    write_large_catalogue(&victim);
-    victim.run(&records_only).success();
+    catalogue_records(&victim);
     let mut rng = Rng::from_env_or_clock("works_fresh_killed");
     for high in [12, 2] {
         let transactions = rng.range(1, high) as usize;
@@ -411,12 +424,9 @@ fn works_by_members(workspace: &Workspace) -> BTreeMap<Vec<String>, (String, Str
 #[test]
 fn works_rebuild_killed_between_slices_then_rerun_equals_an_uninterrupted_rebuild() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let records_only = ["harvest", "--no-works", "--source", "catalogue"];
-    let update = ["works", "update"];
     let built = |workspace: &Workspace| {
-        write_large_catalogue(workspace);
-        workspace.run(&records_only).success();
-        workspace.run(&update).success();
+        catalogue_records(workspace);
+        workspace.run(&["works", "update"]).success();
         works_by_members(workspace)
     };
     let reference = Workspace::new();
@@ -467,22 +477,11 @@ fn works_rebuild_killed_between_slices_then_rerun_equals_an_uninterrupted_rebuil
 /// Works in all, with the new theme, and with two of the built-in themes, as the REST API
 /// counts them.
 fn theme_totals(workspace: &Workspace) -> Vec<u64> {
-    let server = spawn_app(workspace);
-    [
-        "",
-        "theme=vocational-training",
-        "theme=cooperatives",
-        "theme=associations",
-    ]
-    .iter()
-    .map(|query| {
-        server
-            .get(&format!("/api/v1/works?total=exact&{query}"))
-            .json()["total"]
-            .as_u64()
-            .expect("a total")
-    })
-    .collect()
+    let themes = ["vocational-training", "cooperatives", "associations"];
+    let queries: Vec<String> = themes.iter().map(|t| format!("theme={t}")).collect();
+    let mut all = vec![""];
+    all.extend(queries.iter().map(String::as_str));
+    totals(workspace, &all)
 }
 
 /// Each work's members (`source/identifier`, sorted), the groups sorted: the works without their
