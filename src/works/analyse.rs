@@ -56,7 +56,11 @@ pub(super) fn analyse(
 }
 
 /// [`analyse`] without the dedup features.
-pub(super) fn describe(record: &StoredRecord, info: &SourceInfo, thesaurus: &Thesaurus) -> Option<Described> {
+pub(super) fn describe(
+    record: &StoredRecord,
+    info: &SourceInfo,
+    thesaurus: &Thesaurus,
+) -> Option<Described> {
     if record.deleted {
         return None;
     }

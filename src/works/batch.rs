@@ -131,7 +131,8 @@ impl<'b, 't> Batch<'b, 't> {
 impl Batch<'_, '_> {
     /// Takes rows read ahead (see [`Prefetched::absorb`]).
     pub fn absorb(&mut self, rows: Vec<Row>) {
-        self.prefetched.absorb(rows, self.cache, &mut self.described);
+        self.prefetched
+            .absorb(rows, self.cache, &mut self.described);
     }
 
     /// A record's stored features, from the cache or the transaction.

@@ -74,23 +74,14 @@ pub(super) struct Unfilled {
 
 impl From<Unfilled> for Work {
     fn from(work: Unfilled) -> Work {
-        let Unfilled {
-            id,
-            datestamp,
-            deleted,
-            merged_into,
-            aliases,
-            members,
-            merges,
-        } = work;
         Work {
-            id,
-            datestamp,
-            deleted,
-            merged_into,
-            aliases,
-            members,
-            merges,
+            id: work.id,
+            datestamp: work.datestamp,
+            deleted: work.deleted,
+            merged_into: work.merged_into,
+            aliases: work.aliases,
+            members: work.members,
+            merges: work.merges,
             fields: None,
         }
     }
