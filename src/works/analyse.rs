@@ -25,6 +25,16 @@ pub(super) struct Described {
     pub classification: Classification,
 }
 
+impl Analysed {
+    /// What a work's fields are built from: the dedup features dropped.
+    pub fn described(self) -> Described {
+        Described {
+            normalized: self.normalized,
+            classification: self.classification,
+        }
+    }
+}
+
 /// Normalises and classifies a stored record; `None` if it makes no work (deleted, unmapped,
 /// or below its source's ESS relevance threshold).
 pub(super) fn analyse(
@@ -46,7 +56,11 @@ pub(super) fn analyse(
 }
 
 /// [`analyse`] without the dedup features.
-fn describe(record: &StoredRecord, info: &SourceInfo, thesaurus: &Thesaurus) -> Option<Described> {
+pub(super) fn describe(
+    record: &StoredRecord,
+    info: &SourceInfo,
+    thesaurus: &Thesaurus,
+) -> Option<Described> {
     if record.deleted {
         return None;
     }

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::analyse::Analysed;
+use super::analyse::{Analysed, Described};
+use super::model::Unfilled;
 use super::prefetch::{Prefetched, Row};
 use super::{
     CACHE_RECORDS, FeatureCache, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures,
@@ -30,8 +31,9 @@ pub(super) struct Batch<'b, 't> {
     /// The datestamp of every work this batch writes.
     pub now: String,
     pub report: &'b mut UpdateReport,
-    /// Records of this batch, analysed, by key.
-    pub analysed: HashMap<RecordKey, Analysed>,
+    /// What the works' fields are built from, by record: the batch's changed records and the
+    /// other members of their works (read ahead).
+    pub described: HashMap<RecordKey, Described>,
     /// Features read or written during this update, so that candidates met again are not read
     /// and decoded again.
     cache: &'b mut FeatureCache,
@@ -110,7 +112,7 @@ impl<'b, 't> Batch<'b, 't> {
             renderer,
             now,
             report,
-            analysed: HashMap::new(),
+            described: HashMap::new(),
             cache,
             created: BTreeSet::new(),
             pending: BTreeMap::new(),
@@ -129,7 +131,8 @@ impl<'b, 't> Batch<'b, 't> {
 impl Batch<'_, '_> {
     /// Takes rows read ahead (see [`Prefetched::absorb`]).
     pub fn absorb(&mut self, rows: Vec<Row>) {
-        self.prefetched.absorb(rows, self.cache, &mut self.analysed);
+        self.prefetched
+            .absorb(rows, self.cache, &mut self.described);
     }
 
     /// A record's stored features, from the cache or the transaction.
@@ -289,7 +292,7 @@ impl Batch<'_, '_> {
             if unchanged && let Some(work) = &previous {
                 dirty.insert(work.clone());
                 if let Some(analysed) = analysed {
-                    self.analysed.insert(key, analysed);
+                    self.described.insert(key, analysed.described());
                 }
                 continue;
             }
@@ -334,7 +337,7 @@ impl Batch<'_, '_> {
             self.cache.insert(key.clone(), stored.clone());
             let work = self.attach(&key, &stored, previous.as_deref())?;
             dirty.insert(work);
-            self.analysed.insert(key, analysed);
+            self.described.insert(key, analysed.described());
         }
         Ok(())
     }
@@ -365,14 +368,17 @@ impl Batch<'_, '_> {
         flushed
     }
 
-    /// A work as this batch has it: changed and not yet written, or as stored.
+    /// A work as this batch has it: changed and not yet written, or as stored without its
+    /// fields ([`Unfilled`]: the batch rebuilds those of every work it saves).
     pub fn get(&mut self, id: &str) -> Result<Option<Work>, StoreError> {
         if let Some(work) = self.pending.get(id) {
             return Ok(Some(work.clone()));
         }
-        let work: Option<Work> = match self.prefetched.works.remove(id) {
-            Some(work) => Some(work),
-            None => self.tx.work(id)?,
+        // Cloned, not taken: a work compared with first (`Batch::compatible`), then saved, was
+        // read from the store again.
+        let work: Option<Work> = match self.prefetched.works.get(id) {
+            Some(work) => Some(work.clone()),
+            None => self.tx.work::<Unfilled>(id)?.map(Work::from),
         };
         if let Some(work) = &work {
             self.liveness.entry(id.to_owned()).or_insert(work.is_live());

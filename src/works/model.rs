@@ -55,6 +55,38 @@ impl Work {
     }
 }
 
+/// A stored work read without its fields, which are skipped, not decoded: a change batch
+/// rebuilds the fields of every work it saves from the members (`regroup.rs`), or clears them,
+/// and the fields are most of a work's bytes.
+#[derive(Deserialize)]
+pub(super) struct Unfilled {
+    id: String,
+    datestamp: String,
+    deleted: bool,
+    #[serde(default)]
+    merged_into: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    members: Vec<Member>,
+    #[serde(default)]
+    merges: Vec<MergeReason>,
+}
+
+impl From<Unfilled> for Work {
+    fn from(work: Unfilled) -> Work {
+        Work {
+            id: work.id,
+            datestamp: work.datestamp,
+            deleted: work.deleted,
+            merged_into: work.merged_into,
+            aliases: work.aliases,
+            members: work.members,
+            merges: work.merges,
+            fields: None,
+        }
+    }
+}
+
 /// The fields of a work, each chosen from its members by source precedence, then completeness.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkFields {
@@ -99,5 +131,54 @@ impl From<&crate::store::RecordKey> for Member {
             source: key.source().to_owned(),
             identifier: key.identifier().to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: a change batch reads stored works without their fields; everything else must
+    /// come back as stored (a field forgotten in `Unfilled` would be lost when the work is saved).
+    #[test]
+    fn a_work_read_unfilled_is_the_stored_work_without_its_fields() {
+        let member = |i: u32| Member {
+            source: "hal".into(),
+            identifier: format!("oai:{i}"),
+        };
+        let work = Work {
+            id: "w00000007".into(),
+            datestamp: "2026-12-06T04:00:00Z".into(),
+            deleted: false,
+            merged_into: Some("w00000003".into()),
+            aliases: vec!["w00000005".into()],
+            members: vec![member(1), member(2)],
+            merges: vec![MergeReason {
+                a: member(1),
+                b: member(2),
+                rule: "doi".into(),
+                score: 0.97,
+            }],
+            fields: None,
+        };
+        let mut stored = serde_json::to_value(&work).expect("json");
+        stored["fields"] = serde_json::json!({
+            "title": {"value": {"text": "Les coopératives"}, "sources": ["hal"]},
+            "titles": [], "abstracts": [{"value": {"text": "…", "lang": "fr"}, "sources": []}],
+            "relevance": 0.5
+        });
+        let bytes = serde_json::to_vec(&stored).expect("json");
+        let read: Unfilled = serde_json::from_slice(&bytes).expect("decoded");
+        assert_eq!(Work::from(read), work);
+        // A work with only the fields it must have.
+        let plain = Work {
+            merged_into: None,
+            aliases: vec![],
+            merges: vec![],
+            ..work
+        };
+        let bytes = serde_json::to_vec(&plain).expect("json");
+        let read: Unfilled = serde_json::from_slice(&bytes).expect("decoded");
+        assert_eq!(Work::from(read), plain);
     }
 }

@@ -1,18 +1,20 @@
 //! What a batch of changes will look up, read ahead on threads of their own (more than the
 //! cores: [`READ_AHEAD_THREADS`]) through read-only views of the store (`Store::dedup_view`)
 //! while the batch's write transaction applies the previous slice: the changed records'
-//! features and works, the other members of those works (their work, features and analysis:
-//! the works are regrouped and their fields rebuilt), the changed records' new blocks, and the
-//! features of the candidates those bring whose sketch may be the same work.
+//! features and works, the other members of those works (their work, features, and the record
+//! described: the works are regrouped and their fields rebuilt), the changed records' new blocks
+//! (each read once a batch: [`BlocksRead`]), and the features of the candidates those bring
+//! whose sketch may be the same work.
 //!
 //! Everything here is the store as last committed, which the write transaction does not change
 //! until it commits; the batch keeps its own changes apart and takes a row read here only for
 //! what it has not written itself ([`Prefetched::absorb`]).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use super::analyse::{Analysed, analyse, on_threads};
+use super::analyse::{Analysed, Described, describe, on_threads};
+use super::model::Unfilled;
 use super::{FeatureCache, SourceInfos, StoredFeatures, Work};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -42,8 +44,8 @@ pub(super) enum Row {
     Features(RecordKey, Box<StoredFeatures>),
     Work(RecordKey, Option<String>),
     Body(String, Box<Work>),
-    Member(RecordKey, Option<String>, Option<Box<Analysed>>),
-    Block(u64, Option<Vec<BlockMember>>),
+    Member(RecordKey, Option<String>, Option<Box<Described>>),
+    Block(u64, Arc<Option<Vec<BlockMember>>>),
     /// Candidates whose features were not read: their sketch rules them out.
     Skipped(usize),
 }
@@ -54,6 +56,7 @@ pub(super) fn rows(
     store: &Store,
     wanted: &[Wanted],
     changed: &HashSet<RecordKey>,
+    blocks: &BlocksRead,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<Row>, StoreError> {
@@ -76,7 +79,7 @@ pub(super) fn rows(
             let work = view.record_work(key.as_ref())?;
             if let Some(id) = &work
                 && seen_works.insert(id.clone())
-                && let Some(body) = view.work::<Work>(id)?
+                && let Some(body) = view.work::<Unfilled>(id)?.map(Work::from)
             {
                 for member in &body.members {
                     let other = RecordKey::from(member.key());
@@ -85,12 +88,13 @@ pub(super) fn rows(
                     }
                     read_features(&mut rows, &mut seen, &other)?;
                     let info = sources.get(&member.source);
-                    let analysed = view
+                    // Only its work's fields are rebuilt from it: its features are read.
+                    let described = view
                         .record(member.key())?
-                        .and_then(|record| analyse(&record, &info, thesaurus))
+                        .and_then(|record| describe(&record, &info, thesaurus))
                         .map(Box::new);
                     let work = view.record_work(member.key())?;
-                    rows.push(Row::Member(other, work, analysed));
+                    rows.push(Row::Member(other, work, described));
                 }
                 rows.push(Row::Body(id.clone(), Box::new(body)));
             }
@@ -108,7 +112,16 @@ pub(super) fn rows(
             let sketch = Sketch::of(&new.features);
             for block in &new.keys {
                 let block = BlockKey::of(block);
-                let members = view.block(block.id(), block.limit())?;
+                let members = match blocks.get(block.id()) {
+                    Some(members) => members,
+                    None => {
+                        let members = Arc::new(view.block(block.id(), block.limit())?);
+                        if blocks.put(block.id(), &members) {
+                            rows.push(Row::Block(block.id(), members.clone()));
+                        }
+                        members
+                    }
+                };
                 for member in members.iter().flatten() {
                     if sketch.may_be_same(Sketch(member.sketch)) {
                         read_features(&mut rows, &mut seen, &member.record)?;
@@ -116,12 +129,55 @@ pub(super) fn rows(
                         skipped += 1;
                     }
                 }
-                rows.push(Row::Block(block.id(), members));
             }
         }
         rows.push(Row::Skipped(skipped));
         Ok(rows)
     })
+}
+
+/// The blocks a batch's read-ahead has read, shared by its threads and slices: records of one
+/// batch share blocks (the same words of a title, the same year and author), and each read is a
+/// walk down the largest of the store's tables.
+#[derive(Default)]
+pub(super) struct BlocksRead {
+    read: Mutex<HashMap<u64, Arc<Option<Vec<BlockMember>>>>>,
+    /// Lookups answered without a read (the debug log shows them).
+    shared: std::sync::atomic::AtomicUsize,
+}
+
+impl BlocksRead {
+    fn get(&self, block: u64) -> Option<Arc<Option<Vec<BlockMember>>>> {
+        let found = self
+            .read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&block)
+            .cloned();
+        if found.is_some() {
+            self.shared
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        found
+    }
+
+    /// Keeps a block read; whether it was the first read of it (two threads may read one block
+    /// at once: the batch takes the first row of it, the same).
+    fn put(&self, block: u64, members: &Arc<Option<Vec<BlockMember>>>) -> bool {
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        match read.entry(block) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(members.clone());
+                true
+            }
+        }
+    }
+
+    /// Lookups answered from a block read before.
+    pub fn shared(&self) -> usize {
+        self.shared.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Threads reading a slice of a batch ahead. More than the cores: when the store is not in the
@@ -137,7 +193,8 @@ pub(super) struct Prefetched {
     pub record_work: HashMap<RecordKey, Option<String>>,
     /// By block key; `None`: more members than the block's limit.
     pub blocks: HashMap<u64, Option<Vec<BlockMember>>>,
-    /// Works as committed, taken by `Batch::get` (the batch keeps those it changes).
+    /// Works as committed, without their fields, read by `Batch::get` (the batch keeps those
+    /// it changes apart).
     pub works: HashMap<String, Work>,
     /// Blocks and features this batch wrote: rows read ahead for them are stale.
     pub blocks_written: HashSet<u64>,
@@ -153,7 +210,7 @@ impl Prefetched {
         &mut self,
         rows: Vec<Row>,
         cache: &mut FeatureCache,
-        analysed: &mut HashMap<RecordKey, Analysed>,
+        described: &mut HashMap<RecordKey, Described>,
     ) {
         for row in rows {
             match row {
@@ -171,17 +228,41 @@ impl Prefetched {
                 }
                 Row::Member(key, work, member) => {
                     if let Some(member) = member {
-                        analysed.entry(key.clone()).or_insert(*member);
+                        described.entry(key.clone()).or_insert(*member);
                     }
                     self.record_work.entry(key).or_insert(work);
                 }
                 Row::Skipped(count) => self.candidates_skipped += count,
                 Row::Block(block, members) => {
                     if !self.blocks_written.contains(&block) {
-                        self.blocks.entry(block).or_insert(members);
+                        self.blocks
+                            .entry(block)
+                            .or_insert_with(|| Arc::unwrap_or_clone(members));
                     }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: a block is read once a batch; the batch takes one row of it.
+    #[test]
+    fn a_block_read_is_shared_and_given_to_the_batch_once() {
+        let blocks = BlocksRead::default();
+        assert!(blocks.get(7).is_none());
+        let members = Arc::new(Some(vec![BlockMember {
+            record: RecordKey::new("hal", "oai:1"),
+            sketch: 3,
+        }]));
+        assert!(blocks.put(7, &members), "the first read");
+        assert!(!blocks.put(7, &Arc::new(None)), "a second read at once");
+        let shared = blocks.get(7).expect("kept");
+        assert_eq!(shared, members, "the first read kept");
+        assert_eq!(blocks.shared(), 1);
+        assert!(blocks.get(8).is_none());
     }
 }

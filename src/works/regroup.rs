@@ -3,7 +3,7 @@
 //! works), a work with no member left becomes a tombstone, and the fields of each are rebuilt
 //! from its members (`fields.rs`).
 
-use super::analyse::{Analysed, analyse};
+use super::analyse::{Described, describe};
 use super::batch::Batch;
 use super::{Member, MemberData, SourceInfo, Work, fields};
 use crate::dedup;
@@ -102,38 +102,38 @@ impl Batch<'_, '_> {
 
     /// Fills a work's fields from its members and saves it.
     fn finish(&mut self, mut work: Work) -> Result<(), StoreError> {
-        let mut loaded: Vec<(Member, SourceInfo, Analysed)> = Vec::new();
+        let mut loaded: Vec<(Member, SourceInfo, Described)> = Vec::new();
         for member in &work.members {
             let info = self.sources.get(&member.source);
-            let analysed = match self.analysed.remove(&RecordKey::from(member.key())) {
-                Some(analysed) => Some(analysed),
+            let described = match self.described.remove(&RecordKey::from(member.key())) {
+                Some(described) => Some(described),
                 None => self
                     .tx
                     .record(member.key())?
-                    .and_then(|record| analyse(&record, &info, self.thesaurus)),
+                    .and_then(|record| describe(&record, &info, self.thesaurus)),
             };
-            if let Some(analysed) = analysed {
-                loaded.push((member.clone(), info, analysed));
+            if let Some(described) = described {
+                loaded.push((member.clone(), info, described));
             }
         }
         let data: Vec<MemberData<'_>> = loaded
             .iter()
-            .map(|(member, info, analysed)| MemberData {
+            .map(|(member, info, described)| MemberData {
                 source: &member.source,
                 identifier: &member.identifier,
                 role: info.role,
                 region: info.region.as_deref(),
-                normalized: &analysed.normalized,
-                classification: &analysed.classification,
+                normalized: &described.normalized,
+                classification: &described.classification,
             })
             .collect();
         work.fields = (!data.is_empty()).then(|| fields::build(&data));
         work.datestamp = self.now.clone();
         let result = self.save(work);
-        // Keep the analyses of this batch for other works that may need them.
-        for (member, _, analysed) in loaded {
+        // Keep them for other works of this batch that may need them.
+        for (member, _, described) in loaded {
             let key = RecordKey::new(member.source, member.identifier);
-            self.analysed.insert(key, analysed);
+            self.described.insert(key, described);
         }
         result
     }

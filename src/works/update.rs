@@ -148,6 +148,7 @@ pub(super) fn update_in_slices(
             .map(|(key, analysed)| Wanted::of(key, analysed.as_ref()))
             .collect();
         let changed: HashSet<RecordKey> = analysed.iter().map(|(key, _)| key.clone()).collect();
+        let blocks_read = prefetch::BlocksRead::default();
         let slice = wanted.len().div_ceil(slices.max(1)).max(1);
         let mut waited = std::time::Duration::ZERO;
         let mut applied = std::time::Duration::ZERO;
@@ -156,10 +157,11 @@ pub(super) fn update_in_slices(
             // the slice before: reading waits on the page cache or the disk, applying on one
             // core.
             let (ready, ahead) = std::sync::mpsc::sync_channel(slices.max(1));
-            let (wanted, changed) = (&wanted, &changed);
+            let (wanted, changed, blocks_read) = (&wanted, &changed, &blocks_read);
             scope.spawn(move || {
                 for part in wanted.chunks(slice) {
-                    let rows = prefetch::rows(store, part, changed, sources, thesaurus);
+                    let rows =
+                        prefetch::rows(store, part, changed, blocks_read, sources, thesaurus);
                     if ready.send(rows).is_err() {
                         return;
                     }
@@ -207,6 +209,7 @@ pub(super) fn update_in_slices(
                     works_written = batch.works_written,
                     features_read_ahead = batch.prefetched.features_read,
                     candidates_skipped = batch.prefetched.candidates_skipped,
+                    blocks_shared = blocks_read.shared(),
                     "works batch applied, committing"
                 );
                 batch.tx.set_cursor(changes.next)?;
