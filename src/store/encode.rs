@@ -431,7 +431,12 @@ pub(super) fn decompress(table: &'static str, bytes: &[u8]) -> Result<String, St
 
 /// A work, as the `works` table holds it: LZ4 of its JSON.
 pub(super) fn encode_work<W: Serialize>(work: &W) -> Vec<u8> {
-    lz4_flex::compress_prepend_size(&plain_work(work))
+    pack_work(&plain_work(work))
+}
+
+/// A work's plain bytes ([`plain_work`]) compressed as the `works` table holds them.
+pub(super) fn pack_work(plain: &[u8]) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(plain)
 }
 
 pub(super) fn decode_work<W: DeserializeOwned>(bytes: &[u8]) -> Result<W, StoreError> {

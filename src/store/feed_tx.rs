@@ -44,6 +44,9 @@ pub struct FeedTx<'t> {
     remove_moved_entries: bool,
     /// Those entries (set number, datestamp, sequence), when they are removed.
     left_in_sets: Vec<(u32, u64, u64)>,
+    /// The sequences the works those entries are of had before they moved: what lies between
+    /// two of a set's entries to remove ([`remove_runs`]).
+    left_sequences: Vec<u64>,
     /// Each work's rows read by id (`feed_records.rs`, [`read_by_id`]).
     pub(super) rendered: redb::Table<'t, (&'static str, u64, u64), &'static [u8]>,
     /// Each work's records as the feed serves them, packed (`packed.rs`).
@@ -115,6 +118,7 @@ impl<'t> FeedTx<'t> {
             leave_moved_rows: false,
             remove_moved_entries: false,
             left_in_sets: Vec::new(),
+            left_sequences: Vec::new(),
             rendered_prefixes,
             rendered,
             blocks,
@@ -184,9 +188,12 @@ impl<'t> FeedTx<'t> {
         let mut left_in_sets = std::mem::take(&mut self.left_in_sets);
         left_in_sets
             .sort_unstable_by_key(|&(set, stamp, sequence)| (rank[set as usize], stamp, sequence));
-        for (set, stamp, sequence) in left_in_sets {
-            let set = self.set_names[set as usize].as_str();
-            self.feed.remove((set, stamp, sequence))?;
+        let mut moved_from = std::mem::take(&mut self.left_sequences);
+        moved_from.sort_unstable();
+        for of_set in left_in_sets.chunk_by(|a, b| a.0 == b.0) {
+            let set = self.set_names[of_set[0].0 as usize].as_str();
+            let keys: Vec<(u64, u64)> = of_set.iter().map(|&(_, s, q)| (s, q)).collect();
+            remove_runs(&mut self.feed, set, &keys, &moved_from)?;
         }
         let mut added = std::mem::take(&mut self.added);
         added.sort_unstable_by_key(|&(set, stamp, sequence, _)| {
@@ -283,6 +290,9 @@ impl<'t> FeedTx<'t> {
                 } else if self.remove_moved_entries {
                     let number = self.set_number(set);
                     self.left_in_sets.push((number, *stamp, *sequence));
+                    if self.left_sequences.last() != Some(sequence) {
+                        self.left_sequences.push(*sequence);
+                    }
                 } else {
                     self.stale
                         .insert((self.sequence, set), (*stamp, *sequence))?;
@@ -315,7 +325,16 @@ impl<'t> FeedTx<'t> {
         let mut left = std::mem::take(&mut self.left).into_iter().peekable();
         while let Some((prefix, stamp, sequence)) = left.next() {
             if prefix.is_empty() {
-                self.feed.remove(("", stamp, sequence))?;
+                // Every work is in the list of all works: the moved ones are all its keys
+                // here, and runs of them neighbours.
+                let mut keys = vec![(stamp, sequence)];
+                while let Some((_, stamp, sequence)) = left.next_if(|(next, _, _)| next.is_empty())
+                {
+                    keys.push((stamp, sequence));
+                }
+                let mut moved: Vec<u64> = keys.iter().map(|&(_, sequence)| sequence).collect();
+                moved.sort_unstable();
+                remove_runs(&mut self.feed, "", &keys, &moved)?;
             } else if read_by_id(&prefix) {
                 self.rendered.remove((prefix.as_str(), stamp, sequence))?;
             } else {
@@ -364,5 +383,115 @@ impl<'t> FeedTx<'t> {
         self.set_numbers.insert(set.to_owned(), number);
         self.set_deltas.push(0);
         number
+    }
+}
+
+/// Entries of the works that did not move a run of a set's removals may pass over
+/// ([`remove_runs`]).
+const KEPT_IN_A_RUN: u64 = 4;
+
+/// Removes `keys` ((datestamp, sequence), sorted) from `set`'s entries, those that are
+/// neighbours in the table a run at a time: one pass of the table's cursor over the run
+/// (`retain_in`), each leaf rewritten once, where a removal each descended the tree from its
+/// root (half a rebuild's writing thread after a new theme went to the set entries of the works
+/// it moved: BENCHMARKS.md, issue 17). `moved_from` (sorted) are the sequences the moved works
+/// had: a set's entries are in sequence order (datestamps never go back), so between two of its
+/// keys lie at most the sequences between them that no moved work had, and a run is cut where
+/// more than [`KEPT_IN_A_RUN`] such may lie. Only the listed keys are removed, whatever lies
+/// between them.
+fn remove_runs(
+    feed: &mut redb::Table<'_, (&'static str, u64, u64), &'static str>,
+    set: &str,
+    keys: &[(u64, u64)],
+    moved_from: &[u64],
+) -> Result<(), StoreError> {
+    let moved_below = |sequence: u64| moved_from.partition_point(|&s| s < sequence) as u64;
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = start + 1;
+        while end < keys.len() {
+            let (a, b) = (keys[end - 1].1, keys[end].1);
+            let between = b.saturating_sub(a).saturating_sub(1);
+            let moved = moved_below(b).saturating_sub(moved_below(a.saturating_add(1)));
+            if b <= a || between.saturating_sub(moved) > KEPT_IN_A_RUN {
+                break;
+            }
+            end += 1;
+        }
+        let run = &keys[start..end];
+        if let [(stamp, sequence)] = run {
+            feed.remove((set, *stamp, *sequence))?;
+        } else {
+            let (first, last) = (run[0], run[run.len() - 1]);
+            let mut next = run.iter().peekable();
+            feed.retain_in(
+                (set, first.0, first.1)..=(set, last.0, last.1),
+                |(_, stamp, sequence), _| {
+                    while next.next_if(|&&key| key < (stamp, sequence)).is_some() {}
+                    next.next_if(|&&key| key == (stamp, sequence)).is_none()
+                },
+            )?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FEED, remove_runs};
+    use redb::ReadableTable;
+
+    /// A set's entries removed run by run are exactly those listed, whatever lies between
+    /// them: entries of works that did not move, of other sets, runs cut and not.
+    #[test]
+    fn removing_a_sets_entries_in_runs_removes_exactly_those_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join("feed.redb")).unwrap();
+        // Sequences 1..=400 in "a", every third in "b"; datestamps never go back.
+        let entries: Vec<(&str, u64, u64)> = (1..=400u64)
+            .flat_map(|q| {
+                let stamp = 1_000 + q / 7;
+                let b = (q % 3 == 0).then_some(("b", stamp, q));
+                std::iter::once(("a", stamp, q)).chain(b)
+            })
+            .collect();
+        // Moved: 10..=120 (a dense run), 200..=260 but every fifth, 300 and 390 (alone).
+        let moved: Vec<u64> = (10..=120)
+            .chain((200..=260).filter(|q| q % 5 != 0))
+            .chain([300, 390])
+            .collect();
+        for set in ["a", "b"] {
+            let tx = db.begin_write().unwrap();
+            {
+                let mut feed = tx.open_table(FEED).unwrap();
+                for &(s, stamp, q) in &entries {
+                    feed.insert((s, stamp, q), "w").unwrap();
+                }
+                let keys: Vec<(u64, u64)> = entries
+                    .iter()
+                    .filter(|(s, _, q)| *s == set && moved.contains(q))
+                    .map(|&(_, stamp, q)| (stamp, q))
+                    .collect();
+                remove_runs(&mut feed, set, &keys, &moved).unwrap();
+                let left: Vec<(String, u64, u64)> = feed
+                    .iter()
+                    .unwrap()
+                    .map(|entry| {
+                        let (key, _) = entry.unwrap();
+                        let (s, stamp, q) = key.value();
+                        (s.to_owned(), stamp, q)
+                    })
+                    .collect();
+                let mut expected: Vec<(String, u64, u64)> = entries
+                    .iter()
+                    .filter(|(s, _, q)| *s != set || !moved.contains(q))
+                    .map(|&(s, stamp, q)| (s.to_owned(), stamp, q))
+                    .collect();
+                expected.sort();
+                assert_eq!(left, expected, "set {set}");
+            }
+            tx.abort().unwrap();
+        }
     }
 }

@@ -8,7 +8,9 @@ use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::encode::{decode_plain_work, decode_work, encode_work, plain_work, unpack_work};
+use super::encode::{
+    decode_plain_work, decode_work, encode_work, pack_work, plain_work, unpack_work,
+};
 use super::feed_tx::FeedTx;
 use super::records::read_record;
 use super::tables::{
@@ -165,6 +167,31 @@ impl StoredWork {
     /// decode to compare then.
     pub fn is<W: Serialize>(&self, work: &W) -> bool {
         plain_work(work) == self.plain
+    }
+
+    /// The work's plain bytes (its JSON), to compare a [`PlainWork`] with parts of them.
+    pub fn plain(&self) -> &[u8] {
+        &self.plain
+    }
+}
+
+/// A work's plain bytes (its JSON), made once where a rebuild both compares a changed work with
+/// the stored one and encodes it ([`PlainWork::encode`]): serialising it for each was a
+/// twentieth of a rebuild's CPU after a new theme (BENCHMARKS.md, issue 17).
+pub struct PlainWork(Vec<u8>);
+
+impl PlainWork {
+    pub fn of<W: Serialize>(work: &W) -> PlainWork {
+        PlainWork(plain_work(work))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The work encoded as [`EncodedWork::of`] encodes it.
+    pub fn encode(&self) -> EncodedWork {
+        EncodedWork(pack_work(&self.0))
     }
 }
 

@@ -633,17 +633,7 @@ fn a_stored_work_is_told_changed_by_its_themes_relevance_or_anything_else() {
     let (_dir, store) = labelled_harvested();
     let sources = SourceInfos::default();
     update(&store, &sources, &Thesaurus::builtin().unwrap(), None, None).unwrap();
-    let mut themed: Option<Work> = None;
-    store
-        .for_each_work(|work: Work| {
-            let has_themes = work.fields.as_ref().is_some_and(|f| f.themes.len() > 1);
-            if themed.is_none() && has_themes {
-                themed = Some(work);
-            }
-            Ok(())
-        })
-        .unwrap();
-    let work = themed.expect("a work with two themes");
+    let work = a_work_with_two_themes(&store);
     let stored = |store: &Store| {
         let mut found = store.stored_works([work.id.as_str()]).unwrap();
         found.pop().flatten().expect("the work is stored")
@@ -655,6 +645,21 @@ fn a_stored_work_is_told_changed_by_its_themes_relevance_or_anything_else() {
     ] {
         told_changed(&store, &work, &stored, is_stored_as);
     }
+}
+
+/// The first stored work with two themes or more.
+fn a_work_with_two_themes(store: &Store) -> Work {
+    let mut themed: Option<Work> = None;
+    store
+        .for_each_work(|work: Work| {
+            let has_themes = work.fields.as_ref().is_some_and(|f| f.themes.len() > 1);
+            if themed.is_none() && has_themes {
+                themed = Some(work);
+            }
+            Ok(())
+        })
+        .unwrap();
+    themed.expect("a work with two themes")
 }
 
 fn told_changed(
@@ -706,6 +711,78 @@ fn told_changed(
     assert!(!stored(store).is(&work), "the row's bytes differ");
     assert!(is_stored_as(&work, &stored(store)).unwrap());
     assert!(!changed(&|w| fields(w).relevance /= 2.0));
+}
+
+/// Issue 17: a rebuild tells a changed work whose themes, relevance and datestamp alone differ
+/// from the stored one by splicing its new bytes into the stored ones' head and tail; it must
+/// tell what serialising the work again with the stored themes tells, for a row as the works
+/// stage writes it and for one an older essor wrote (then bytes differ: indexed again).
+#[test]
+fn a_work_told_changed_by_its_themes_alone_spliced_as_serialised_again() {
+    let (_dir, store) = labelled_harvested();
+    update(
+        &store,
+        &SourceInfos::default(),
+        &Thesaurus::builtin().unwrap(),
+        None,
+        None,
+    )
+    .unwrap();
+    let work = a_work_with_two_themes(&store);
+    fn put<W: serde::Serialize>(store: &Store, work: &Work, row: &W) -> crate::store::StoredWork {
+        store
+            .update_works(|tx| tx.put_work(&work.id, row, Some(true), true, &work.datestamp, None))
+            .unwrap();
+        let mut found = store.stored_works([work.id.as_str()]).unwrap();
+        found.pop().flatten().expect("the work is stored")
+    }
+    let now = "2031-01-02T03:04:05Z";
+    fn fields(work: &mut Work) -> &mut WorkFields {
+        work.fields.as_mut().unwrap()
+    }
+    type Case<'a> = (&'a str, &'a dyn Fn(&mut Work), bool);
+    let cases: [Case<'_>; 7] = [
+        ("the datestamp alone", &|_| {}, true),
+        ("a theme less", &|w| drop(fields(w).themes.pop()), true),
+        (
+            "a theme's score",
+            &|w| fields(w).themes[0].score /= 2.0,
+            true,
+        ),
+        ("the relevance", &|w| fields(w).relevance /= 2.0, true),
+        ("the title", &|w| fields(w).title = None, false),
+        ("a member less", &|w| drop(w.members.pop()), false),
+        (
+            "an alias more, and a theme less",
+            &|w| {
+                w.aliases.push("w99999999".into());
+                fields(w).themes.pop();
+            },
+            false,
+        ),
+    ];
+    // The row as the works stage writes it: spliced, as serialised again.
+    let stored = put(&store, &work, &work);
+    for (what, change, themes_only) in &cases {
+        let mut other = work.clone();
+        change(&mut other);
+        let (spliced, serialised) =
+            super::rewrite::themes_only_both_ways(&other, &stored, now).unwrap();
+        assert_eq!(spliced, Some(*themes_only), "{what}: spliced");
+        assert_eq!(serialised, *themes_only, "{what}: serialised again");
+    }
+    // A row an older essor wrote (its fields in another order): neither tells it the same
+    // bytes but for the themes.
+    let reordered = serde_json::to_value(&work).unwrap();
+    let stored = put(&store, &work, &reordered);
+    for (what, change, _) in &cases {
+        let mut other = work.clone();
+        change(&mut other);
+        let (spliced, serialised) =
+            super::rewrite::themes_only_both_ways(&other, &stored, now).unwrap();
+        assert_eq!(spliced, Some(false), "{what}: spliced, older row");
+        assert!(!serialised, "{what}: serialised again, older row");
+    }
 }
 
 /// Issue 17: `essor works rebuild` takes a store's features rows as they are when the store
