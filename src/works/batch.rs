@@ -48,6 +48,9 @@ pub(super) struct Batch<'b, 't> {
     /// The work of each record this batch moved (`None`: in none), written by
     /// [`Batch::flush`]; `prefetched.record_work` keeps the committed rows.
     moved: BTreeMap<RecordKey, Option<String>>,
+    /// The works whose fields this batch rebuilt ([`Batch::finish`]): works are read without
+    /// their fields ([`Unfilled`]), so every live work it writes must be one of them.
+    pub filled: BTreeSet<String>,
     /// Features this batch wrote (`None`: removed) and block entries it added (`true`) or
     /// removed, kept until [`Batch::flush`] writes them table by table in key order: written as
     /// each record was applied, they fell at random places of two large tables, and the branch
@@ -118,6 +121,7 @@ impl<'b, 't> Batch<'b, 't> {
             pending: BTreeMap::new(),
             liveness: HashMap::new(),
             moved: BTreeMap::new(),
+            filled: BTreeSet::new(),
             features_written: BTreeMap::new(),
             blocks_written: BTreeMap::new(),
             block_writes: 0,
@@ -356,6 +360,12 @@ impl Batch<'_, '_> {
             self.refresh(&id)?;
         }
         self.timings.regrouped += started.elapsed();
+        debug_assert!(
+            self.pending
+                .values()
+                .all(|work| !work.is_live() || self.filled.contains(&work.id)),
+            "a live work would be written without its fields rebuilt"
+        );
         if let Some(staged) = staged
             && !self.pending.is_empty()
         {

@@ -128,6 +128,7 @@ impl Batch<'_, '_> {
             })
             .collect();
         work.fields = (!data.is_empty()).then(|| fields::build(&data));
+        self.filled.insert(work.id.clone());
         work.datestamp = self.now.clone();
         let result = self.save(work);
         // Keep them for other works of this batch that may need them.
