@@ -340,6 +340,24 @@ fn totals(workspace: &Workspace, queries: &[&str]) -> Vec<u64> {
         .collect()
 }
 
+/// Runs `args` in `victim` and SIGKILLs it once `done` (what it has logged: transactions or
+/// slices of twelve) reaches a random one to eleven, then again once it reaches one (`label`
+/// names the seed to replay); each run must be killed before it finishes.
+fn kill_twice_by_progress(
+    victim: &Workspace,
+    args: &[&str],
+    label: &str,
+    done: impl Fn(&Logged) -> usize,
+) {
+    let mut rng = Rng::from_env_or_clock(label);
+    for high in [12, 2] {
+        let at = rng.range(1, high) as usize;
+        let killed = kill_when(victim, args, |logged| done(logged) >= at);
+        eprintln!("{label}: essor {args:?} killed after {at} of twelve: {killed}");
+        assert!(killed, "{args:?} ended before the kill");
+    }
+}
+
 /// The large catalogue written and harvested, its records stored without works.
 fn catalogue_records(workspace: &Workspace) {
     write_large_catalogue(workspace);
@@ -368,15 +386,9 @@ fn works_built_from_scratch_killed_while_indexed_beside_then_rerun_equal_a_clean
     // durable), then after the first again.
     let victim = Workspace::new();
     catalogue_records(&victim);
-    let mut rng = Rng::from_env_or_clock("works_fresh_killed");
-    for high in [12, 2] {
-        let transactions = rng.range(1, high) as usize;
-        let killed = kill_when(&victim, &update, |logged| {
-            logged.indexed_beside >= transactions
-        });
-        eprintln!("essor killed after {transactions} transactions indexed beside: {killed}");
-        assert!(killed, "the works build ended before the kill");
-    }
+    kill_twice_by_progress(&victim, &update, "works_fresh_killed", |logged| {
+        logged.indexed_beside
+    });
     victim.run(&update).success();
     assert!(
         work_groups(&victim) == expected_groups,
@@ -453,13 +465,9 @@ fn works_rebuild_killed_between_slices_then_rerun_equals_an_uninterrupted_rebuil
     let victim_before = built(&victim);
     let thesaurus = thesaurus_with_a_theme_for_every_work(&victim);
     let rebuild = ["works", "rebuild", "--thesaurus", thesaurus.as_str()];
-    let mut rng = Rng::from_env_or_clock("works_rebuild_killed");
-    for high in [12, 2] {
-        let slices = rng.range(1, high) as usize;
-        let killed = kill_when(&victim, &rebuild, |logged| logged.rebuild_slices >= slices);
-        eprintln!("essor rebuild killed after {slices} slices: {killed}");
-        assert!(killed, "the rebuild ended before the kill");
-    }
+    kill_twice_by_progress(&victim, &rebuild, "works_rebuild_killed", |logged| {
+        logged.rebuild_slices
+    });
     victim.run(&rebuild).success();
     let after = works_by_members(&victim);
     assert_eq!(after.len(), expected.len());
