@@ -15,7 +15,7 @@ use super::model::Unfilled;
 use super::prefetch::{Prefetched, Row};
 use super::{
     CACHE_RECORDS, FeatureCache, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures,
-    UpdateReport, Work, write_work,
+    UpdateReport, Work, defer_feed_records, write_work,
 };
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -26,7 +26,7 @@ pub(super) struct Batch<'b, 't> {
     pub tx: &'b mut WorksTx<'t>,
     pub sources: &'b SourceInfos,
     pub thesaurus: &'b Thesaurus,
-    /// Renders the feed's records of each work written.
+    /// Whether the feed keeps the works' records (rendered later: [`Batch::flush`]).
     renderer: Option<&'b dyn RecordRenderer>,
     /// The datestamp of every work this batch writes.
     pub now: String,
@@ -72,30 +72,8 @@ pub(super) struct Batch<'b, 't> {
 pub(super) struct Timings {
     /// Regrouping the touched works and rebuilding their fields.
     pub regrouped: Duration,
-    /// Writing works, their feed entries and records, and `record_work` rows.
+    /// Writing works, their feed entries and `record_work` rows.
     pub written: Duration,
-    /// Of `written`, rendering the feed's records.
-    pub rendered: Duration,
-}
-
-/// A renderer that counts the time spent in it.
-struct Timed<'r> {
-    renderer: &'r dyn RecordRenderer,
-    spent: std::sync::Mutex<Duration>,
-}
-
-impl RecordRenderer for Timed<'_> {
-    fn render(
-        &self,
-        work: &Work,
-        entry: &crate::store::FeedEntry,
-        origins: &[(RecordKey, Option<crate::store::RecordOrigin>)],
-    ) -> crate::store::RenderedRecords {
-        let started = Instant::now();
-        let rendered = self.renderer.render(work, entry, origins);
-        *self.spent.lock().unwrap_or_else(|e| e.into_inner()) += started.elapsed();
-        rendered
-    }
 }
 
 impl<'b, 't> Batch<'b, 't> {
@@ -425,22 +403,21 @@ impl Batch<'_, '_> {
                 self.tx.remove_from_block(block, record.as_ref(), sketch)?;
             }
         }
-        let timed = self.renderer.map(|renderer| Timed {
-            renderer,
-            spent: std::sync::Mutex::new(Duration::ZERO),
-        });
+        // The feed's records of the works written are left to the server, as a rebuild's and
+        // a fresh build's are (`defer_feed_records`): rendering them here, with their members'
+        // origins read at random, was a seventh of a change round's CPU on the batch's thread
+        // (BENCHMARKS.md, issue 17), and the feed serves a work without them from the work.
+        let mut first_live = None;
         for (id, work) in std::mem::take(&mut self.pending) {
             self.works_written += 1;
-            write_work(
-                self.tx,
-                &work,
-                self.liveness.get(&id).copied(),
-                timed.as_ref().map(|t| t as &dyn RecordRenderer),
-            )?;
+            write_work(self.tx, &work, self.liveness.get(&id).copied(), None)?;
+            // Every work of the batch has its datestamp, so the first written has the lowest
+            // feed key of them.
+            if first_live.is_none() && work.is_live() {
+                first_live = Some(id);
+            }
         }
-        if let Some(timed) = timed {
-            self.timings.rendered += *timed.spent.lock().unwrap_or_else(|e| e.into_inner());
-        }
+        defer_feed_records(self.tx, first_live.as_deref(), self.renderer)?;
         // A changed record mostly joins the work it left: only the rows that differ in the
         // end are written.
         for (key, work) in std::mem::take(&mut self.moved) {

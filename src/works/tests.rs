@@ -572,6 +572,80 @@ fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
     );
 }
 
+/// Issue 17: a change batch leaves the feed records of the works it writes to the server, as a
+/// fresh build and a rebuild do: the feed serves those works from the works until the server
+/// renders them (exactly those, once), and serves every other work's stored records meanwhile.
+#[test]
+fn a_change_batch_leaves_the_feed_records_of_the_works_it_writes_to_the_server() {
+    let records = initial_and_changes();
+    let sources = SourceInfos::default();
+    let builtin = Thesaurus::builtin().unwrap();
+    let renderer = Counting::default();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    harvest(&store, &records[0], "2026-01-01T00:00:00Z");
+    update(&store, &sources, &builtin, Some(&renderer), None).unwrap();
+    let members = |work: &Work| work.members.iter().map(|m| m.key().into()).collect();
+    let render = |work: &Work, entry: &crate::store::FeedEntry, origins: &[_]| {
+        renderer.render(work, entry, origins)
+    };
+    store
+        .fill_missing_feed_records(|| false, members, render)
+        .unwrap();
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+    let stored_before = feed_entries(&store).len();
+
+    harvest(&store, &records[1], "2026-02-01T00:00:00Z");
+    let calls = renderer.0.load(std::sync::atomic::Ordering::Relaxed);
+    let report = update(&store, &sources, &builtin, Some(&renderer), None).unwrap();
+    assert!(
+        report.works_changed > 10 && report.works_created > 0,
+        "{report:?}"
+    );
+    assert_eq!(
+        renderer.0.load(std::sync::atomic::Ordering::Relaxed),
+        calls,
+        "nothing rendered by the batch"
+    );
+    let missing = store.feed_records_missing().unwrap().expect("marked");
+    // The page a harvester reads: the works the batch wrote come with their work, no stored
+    // record; every work before them with its stored record.
+    let all = crate::store::FeedRange {
+        set: "",
+        from: 0,
+        until: u64::MAX,
+        after: None,
+    };
+    let page = |store: &Store| {
+        store
+            .feed_records_page::<Work>(all, 1_000_000, "oai_dc", members)
+            .unwrap()
+            .0
+    };
+    let items = page(&store);
+    assert!(items.len() >= stored_before);
+    let live_written: Vec<&str> = items
+        .iter()
+        .filter(|item| !item.entry.deleted && item.entry.key() >= missing)
+        .map(|item| item.entry.id.as_str())
+        .collect();
+    for item in items.iter().filter(|item| !item.entry.deleted) {
+        let written = item.entry.key() >= missing;
+        assert_eq!(item.rendered.is_none(), written, "{}", item.entry.id);
+        assert_eq!(item.work.is_some(), written, "{}", item.entry.id);
+    }
+    let rendered = store
+        .fill_missing_feed_records(|| false, members, render)
+        .unwrap();
+    assert_eq!(rendered as usize, live_written.len());
+    assert!(rendered > 10, "{rendered}");
+    assert_eq!(store.feed_records_missing().unwrap(), None);
+    let after = page(&store);
+    assert!(after.iter().filter(|item| !item.entry.deleted).all(|item| {
+        item.rendered.as_deref() == Some(item.entry.id.as_bytes()) && item.work.is_none()
+    }));
+}
+
 /// The works made are the store's live works, and the feed key said stored is the feed's end.
 fn assert_every_live_work_was_made(
     store: &Store,

@@ -54,8 +54,9 @@ impl std::ops::AddAssign for UpdateReport {
     }
 }
 
-/// Brings the works up to date with the store's records; with a `renderer`, the feed's records
-/// of every work written are stored with it; with `staged`, each batch's works are handed to it
+/// Brings the works up to date with the store's records; with a `renderer` (the feed keeps
+/// records), the feed's records of every work written are left for the server to render with
+/// it ([`super::defer_feed_records`]: the feed serves those works from the works until then); with `staged`, each batch's works are handed to it
 /// before the batch commits (the search index prepares its own commit meanwhile), and it is told
 /// whether the batch did.
 pub fn update(
@@ -204,7 +205,6 @@ pub(super) fn update_in_slices(
                     attached_ms = attached_in.as_millis() as u64,
                     regrouped_ms = batch.timings.regrouped.as_millis() as u64,
                     written_ms = batch.timings.written.as_millis() as u64,
-                    rendered_ms = batch.timings.rendered.as_millis() as u64,
                     block_writes = batch.block_writes,
                     works_written = batch.works_written,
                     features_read_ahead = batch.prefetched.features_read,
