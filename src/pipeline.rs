@@ -365,8 +365,9 @@ impl Pipeline {
     }
 
     /// Makes the feed's precompressed records (for gzip pages) of the works written since it
-    /// last did ([`feed::compress_stored`]), after rendering the records a bulk build left to
-    /// render ([`Store::fill_missing_feed_records`]), then removes the records the works
+    /// last did ([`feed::compress_stored`]), after rendering the records the works stage left
+    /// to render (a fresh build's, a rebuild's, a change batch's:
+    /// [`Store::fill_missing_feed_records`]), then removes the records the works
     /// updates moved left behind ([`Store::compact_feed_rows`]): none is on the way to
     /// searchable works, so the server runs them in the background. Blocking; ends early once
     /// `stopped` says so.
