@@ -46,10 +46,10 @@ impl WorksTx<'_> {
         read_entry(&self.feed.entries, id)
     }
 
-    /// Leaves the feed's records of the works written from work `first` on (a bulk build's,
-    /// in this transaction, after [`WorksTx::put_work`]) to be rendered later, by
-    /// [`Store::fill_missing_feed_records`]: the feed serves those works from the works
-    /// meanwhile, as any work without stored rows.
+    /// Leaves the feed's records of the works written from work `first` on (a bulk build's or
+    /// a change batch's, in this transaction, after [`WorksTx::put_work`]) to be rendered
+    /// later, by [`Store::fill_missing_feed_records`]: the feed serves those works from the
+    /// works meanwhile, as any work without stored rows.
     pub fn defer_feed_records(&mut self, first: &str) -> Result<(), StoreError> {
         let Some(entry) = read_entry(&self.feed.entries, first)? else {
             return Err(StoreError::corrupt(
@@ -188,9 +188,9 @@ impl Store {
         Ok(rendered)
     }
 
-    /// Renders and stores the feed records of the live works a bulk build wrote without them
-    /// (`WorksTx::defer_feed_records`): from the first of them on, each current work with no
-    /// stored row. `essor serve` runs it in the background, as it derives the precompressed
+    /// Renders and stores the feed records of the live works a bulk build or a change batch
+    /// wrote without them (`WorksTx::defer_feed_records`): from the first of them on, each
+    /// current work with no stored row. `essor serve` runs it in the background, as it derives the precompressed
     /// rows: rendering them was an eighth of a fresh build's CPU, on the way to searchable works,
     /// and until they are stored a page or an export writes those works from the works (as for
     /// any work without rows). Returns how many works were rendered; checks `stopped` before
@@ -216,7 +216,7 @@ impl Store {
             |tx, _, last| {
                 if last {
                     let mut meta = tx.open_table(META)?;
-                    // Unless a later bulk build marked works of its own meanwhile.
+                    // Unless a later build or batch marked works of its own meanwhile.
                     let now = read_cursor(&meta, meta_key::FEED_RECORDS_MISSING)?;
                     if now == Some(missing) {
                         meta.remove(meta_key::FEED_RECORDS_MISSING)?;

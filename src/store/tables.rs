@@ -31,8 +31,9 @@ pub(super) mod meta_key {
     pub const FEED_LAST_STAMP: &str = "feed_last_stamp";
     /// The renderer version (`feed::stored`) the stored feed records were written by.
     pub const FEED_RECORDS_VERSION: &str = "feed_records_version";
-    /// The feed key (`datestamp sequence`) of the first work a bulk build wrote without its
-    /// feed records, until the server has rendered them (`Store::fill_missing_feed_records`).
+    /// The feed key (`datestamp sequence`) of the first work a bulk build or a change batch
+    /// wrote without its feed records, until the server has rendered them
+    /// (`Store::fill_missing_feed_records`).
     pub const FEED_RECORDS_MISSING: &str = "feed_records_missing";
     /// What made the stored dedup features (`Store::features_mined`): `rules cursor`, the dedup
     /// rules' version they were mined by and the change-log position up to which every record
