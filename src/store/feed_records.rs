@@ -188,13 +188,13 @@ impl Store {
         Ok(rendered)
     }
 
-    /// Renders and stores the feed records of the live works a bulk build or a change batch
-    /// wrote without them (`WorksTx::defer_feed_records`): from the first of them on, each
-    /// current work with no stored row. `essor serve` runs it in the background, as it derives the precompressed
+    /// Renders and stores the feed records of the live works a bulk build or a change batch wrote
+    /// without them (`WorksTx::defer_feed_records`): from the first of them on, each current work
+    /// with no stored row. `essor serve` runs it in the background, as it derives the precompressed
     /// rows: rendering them was an eighth of a fresh build's CPU, on the way to searchable works,
-    /// and until they are stored a page or an export writes those works from the works (as for
-    /// any work without rows). Returns how many works were rendered; checks `stopped` before
-    /// each slice (a fill stopped early goes on at the next one, skipping the rows stored).
+    /// and until they are stored a page or an export writes those works from the works (as for any
+    /// work without rows). Returns how many works were rendered; checks `stopped` before each slice
+    /// (a fill stopped early goes on at the next one, skipping the rows stored).
     pub fn fill_missing_feed_records<W: DeserializeOwned>(
         &self,
         stopped: impl Fn() -> bool,
