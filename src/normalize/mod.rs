@@ -146,5 +146,41 @@ pub fn normalize_for_dedup(record: &Record, context: &Context<'_>) -> Normalized
     }
 }
 
+/// What the thesaurus reads of a record (`Thesaurus::classify`), with the same values as
+/// [`normalize`] gives them: titles, keywords and abstracts, each with its language (the
+/// record's language assumed for the first untagged one, as there). The other fields are left
+/// empty and no problems are listed: after a thesaurus change alone, `essor works rebuild`
+/// classifies every record again but keeps the rest of each work as stored, and persons,
+/// dates, identifiers, institutions and rights were most of normalising a record.
+pub fn normalize_for_classify(record: &Record) -> Normalized {
+    let mut problems = Vec::new();
+    let mut titles = titles(record);
+    let keywords = keywords(&record.subjects, &mut Vec::new());
+    let mut abstracts = abstracts(&record.abstracts);
+    let language = language(record, &titles, &abstracts, &mut problems);
+    if let Some(language) = &language {
+        assume_language(&mut titles, language, |t| &mut t.lang);
+        assume_language(&mut abstracts, language, |t| &mut t.lang);
+    }
+    Normalized {
+        titles,
+        authors: Vec::new(),
+        advisors: Vec::new(),
+        degree_type: DegreeType::Other,
+        discipline: None,
+        level: None,
+        institution: None,
+        date: None,
+        language,
+        abstracts,
+        keywords,
+        identifiers: Vec::new(),
+        access: Access::default(),
+        embargo_until: None,
+        licence: None,
+        problems: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests;

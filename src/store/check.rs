@@ -195,6 +195,13 @@ fn check_meta(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result<()
         if name == meta_key::FEATURES_MINED && super::FeaturesMined::parse(value).is_none() {
             report.problem("meta", name, format!("not `rules cursor`: {value:?}"));
         }
+        if name == meta_key::WORKS_DERIVED && super::WorksDerived::parse(value).is_none() {
+            report.problem(
+                "meta",
+                name,
+                format!("not `rules sources cursor`: {value:?}"),
+            );
+        }
     }
     let cursor = meta
         .get(meta_key::WORKS_CURSOR)?

@@ -66,7 +66,7 @@ pub use model::*;
 pub use records::Changes;
 pub use registrations::{Registration, RegistrationAction, RegistrationStatus, Transition};
 pub use scan::WorksSnapshot;
-pub use works::{EncodedWork, PlainWork, StoredWork, WorksTx, work_id};
+pub use works::{EncodedWork, PlainWork, StoredWork, WorksDerived, WorksTx, work_id};
 
 use tables::{COUNTS, META, meta_key};
 

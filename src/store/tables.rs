@@ -39,6 +39,10 @@ pub(super) mod meta_key {
     /// rules' version they were mined by and the change-log position up to which every record
     /// that makes a work has its row.
     pub const FEATURES_MINED: &str = "features_mined";
+    /// What derived the stored works' fields (`Store::works_derived`): `rules sources cursor`,
+    /// the version of the rules that derive a work's fields from its records, the digest of the
+    /// sources' settings they read, and the change-log position of the build or rebuild.
+    pub const WORKS_DERIVED: &str = "works_derived";
     /// The secret resumption tokens are signed with.
     pub const TOKEN_SECRET: &str = "token_secret";
     /// Before a derived prefix's name (`Store::derive_feed_rows`): the feed key up to which its

@@ -18,7 +18,42 @@ use super::tables::{
 };
 use super::{RecordKey, RecordKeyRef, Store, StoreError, StoredRecord};
 
+/// What derived the stored works' fields: every live work whose records have not changed since
+/// change-log position `cursor` has the fields version `rules` of the works stage's rules
+/// (normalising its records and choosing its fields: `crate::works::FIELDS_RULES`) derives
+/// from them with the sources' settings whose digest is `sources`, but for its themes and ESS
+/// relevance, which the thesaurus decides. A build from scratch and `essor works rebuild`
+/// write it; an update whose rules or settings differ takes it back. A later rebuild after a
+/// change of the thesaurus alone keeps those works' other fields instead of deriving them again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorksDerived {
+    pub rules: u32,
+    pub sources: u64,
+    pub cursor: u64,
+}
+
+impl WorksDerived {
+    /// `rules sources cursor` (the digest in hexadecimal), as stored.
+    pub(super) fn parse(value: &str) -> Option<WorksDerived> {
+        let mut parts = value.split(' ');
+        let derived = WorksDerived {
+            rules: parts.next()?.parse().ok()?,
+            sources: u64::from_str_radix(parts.next()?, 16).ok()?,
+            cursor: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(derived)
+    }
+}
+
 impl Store {
+    /// What derived the stored works' fields ([`WorksDerived`]), if a build or rebuild said so.
+    pub fn works_derived(&self) -> Result<Option<WorksDerived>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        let value = meta.get(meta_key::WORKS_DERIVED)?;
+        Ok(value.and_then(|value| WorksDerived::parse(value.value())))
+    }
+
     /// Where the works stage stands in the change log.
     pub fn works_cursor(&self) -> Result<u64, StoreError> {
         let tx = self.db.begin_read()?;
@@ -173,6 +208,25 @@ impl StoredWork {
     pub fn plain(&self) -> &[u8] {
         &self.plain
     }
+
+    /// The stored work's bytes with their first `head` bytes replaced by `new_head` and their
+    /// last `tail` by `new_tail`: a work whose datestamp, themes and relevance alone change
+    /// (its JSON's first and last fields) made without serialising it again. `None` when
+    /// `head` and `tail` overlap.
+    pub fn respliced(
+        &self,
+        head: usize,
+        new_head: &[u8],
+        tail: usize,
+        new_tail: &[u8],
+    ) -> Option<PlainWork> {
+        let kept = self.plain.get(head..self.plain.len().checked_sub(tail)?)?;
+        let mut bytes = Vec::with_capacity(new_head.len() + kept.len() + new_tail.len());
+        bytes.extend_from_slice(new_head);
+        bytes.extend_from_slice(kept);
+        bytes.extend_from_slice(new_tail);
+        Some(PlainWork(bytes))
+    }
 }
 
 /// A work's plain bytes (its JSON), made once where a rebuild both compares a changed work with
@@ -187,6 +241,11 @@ impl PlainWork {
 
     pub fn bytes(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The work, or the part of it `W` names.
+    pub fn decode<W: DeserializeOwned>(&self) -> Result<W, StoreError> {
+        decode_plain_work(&self.0)
     }
 
     /// The work encoded as [`EncodedWork::of`] encodes it.
@@ -384,6 +443,33 @@ impl<'t> WorksTx<'t> {
     /// moved no work).
     pub fn feed_span(&self) -> Option<super::FeedSpan> {
         self.feed.span()
+    }
+
+    /// What derived the stored works' fields, if a build or rebuild said so and nothing took
+    /// it back since.
+    pub fn works_derived(&self) -> Result<Option<WorksDerived>, StoreError> {
+        Ok(self
+            .meta
+            .get(meta_key::WORKS_DERIVED)?
+            .and_then(|value| WorksDerived::parse(value.value())))
+    }
+
+    /// Says what derived the stored works' fields once this transaction commits; `None` takes
+    /// it back (works were written by other rules or settings).
+    pub fn set_works_derived(&mut self, derived: Option<WorksDerived>) -> Result<(), StoreError> {
+        match derived {
+            Some(derived) => {
+                let value = format!(
+                    "{} {:016x} {}",
+                    derived.rules, derived.sources, derived.cursor
+                );
+                self.meta.insert(meta_key::WORKS_DERIVED, value.as_str())?;
+            }
+            None => {
+                self.meta.remove(meta_key::WORKS_DERIVED)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn set_cursor(&mut self, cursor: u64) -> Result<(), StoreError> {

@@ -228,6 +228,36 @@ pub(super) fn describe_here(
     })
 }
 
+/// Each record classified alone, on the calling thread (for work already spread over the
+/// cores): what the thesaurus reads of it normalised as [`describe`] normalises it
+/// (`normalize_for_classify`), then classified; `None` as [`describe`] (a record below its
+/// source's ESS relevance threshold included). After a change of the thesaurus alone, a
+/// rebuild keeps the other fields of a work whose records did not change.
+pub(super) fn classify_here(
+    store: &Store,
+    keys: &[RecordKey],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<(RecordKey, Option<Classification>)>, StoreError> {
+    store.records_mapped(keys, |key, record| {
+        let classification = record.and_then(|record| {
+            if record.deleted {
+                return None;
+            }
+            let normalized = normalize::normalize_for_classify(record.record.as_ref()?);
+            let classification = thesaurus.classify(&normalized);
+            match sources
+                .min_relevance(key.source())
+                .is_some_and(|minimum| classification.relevance < minimum)
+            {
+                true => None,
+                false => Some(classification),
+            }
+        });
+        (key.clone(), classification)
+    })
+}
+
 /// A record's dedup features and its blocking keys (sorted).
 pub(super) type DedupFeatures = (Features, Vec<String>);
 

@@ -14,7 +14,7 @@ use super::{
 use crate::classify::Thesaurus;
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
-use crate::store::{FeaturesMined, RecordKey, Store, StoreError, WorksTx};
+use crate::store::{FeaturesMined, RecordKey, Store, StoreError, WorksDerived, WorksTx};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
@@ -34,13 +34,23 @@ pub(super) fn all_records(store: &Store) -> Result<(Vec<RecordKey>, u64), StoreE
 /// Moves the works cursor to `cursor`, in the last (durable) transaction of a build from scratch
 /// or a rebuild, saying with it that every record up to there that makes a work has its
 /// features row, mined by these dedup rules: a later rebuild may read them ([`Reuse`]) instead
-/// of mining them again.
-pub(super) fn set_cursor_mined(tx: &mut WorksTx<'_>, cursor: u64) -> Result<(), StoreError> {
+/// of mining them again; and that every work's fields were derived by these rules with these
+/// `sources`' settings: a later rebuild may keep them ([`Kept`]) but for their themes.
+pub(super) fn set_cursor_mined(
+    tx: &mut WorksTx<'_>,
+    cursor: u64,
+    sources: &SourceInfos,
+) -> Result<(), StoreError> {
     tx.set_cursor(cursor)?;
     tx.set_features_mined(FeaturesMined {
         rules: dedup::RULES,
         cursor,
-    })
+    })?;
+    tx.set_works_derived(Some(WorksDerived {
+        rules: super::FIELDS_RULES,
+        sources: sources.digest(),
+        cursor,
+    }))
 }
 
 /// Groups cut into slices of about `records` records.

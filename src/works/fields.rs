@@ -203,7 +203,7 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
         .collect();
     regions.sort();
     regions.dedup();
-    let (themes, relevance) = merge_classifications(&ranked);
+    let (themes, relevance) = merge_classifications(ranked.iter().map(|m| m.classification));
     WorkFields {
         title,
         titles,
@@ -226,13 +226,55 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
     }
 }
 
-/// Themes of a work: every theme any member has, with its best score and all matches.
-fn merge_classifications(members: &[&MemberData<'_>]) -> (Vec<ThemeMatch>, f32) {
+/// A member's classification with what ranks it among a work's members but its completeness.
+pub(super) struct Classified<'a> {
+    pub source: &'a str,
+    pub identifier: &'a str,
+    pub role: SourceRole,
+    pub classification: &'a Classification,
+}
+
+/// A work's themes and relevance as [`build`] merges them, from its members' classifications
+/// alone (without their normalised records: a rebuild after a change of the thesaurus alone
+/// keeps the other fields as stored). `build` ranks members by role, then completeness; the
+/// merge reads the order only where two members have a theme with different matches (which
+/// come first), so it is told without the completeness when no two members of one role do;
+/// `None` otherwise (the caller derives the work in full).
+pub(super) fn merge_themes(members: &mut [Classified<'_>]) -> Option<(Vec<ThemeMatch>, f32)> {
+    members.sort_by(|a, b| (a.role, a.source, a.identifier).cmp(&(b.role, b.source, b.identifier)));
+    for (at, one) in members.iter().enumerate() {
+        for other in members[at + 1..]
+            .iter()
+            .take_while(|other| other.role == one.role)
+        {
+            for theme in &one.classification.themes {
+                let differs = other
+                    .classification
+                    .themes
+                    .iter()
+                    .find(|t| t.theme == theme.theme)
+                    .is_some_and(|t| t.matches != theme.matches);
+                if differs {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(merge_classifications(
+        members.iter().map(|m| m.classification),
+    ))
+}
+
+/// Themes of a work: every theme any member has (members in rank order), with its best score
+/// and all matches, the first member's first.
+fn merge_classifications<'a>(
+    members: impl Iterator<Item = &'a Classification>,
+) -> (Vec<ThemeMatch>, f32) {
     let mut themes: BTreeMap<String, ThemeMatch> = BTreeMap::new();
     let mut relevance = 0.0f32;
-    for member in members {
-        relevance = relevance.max(member.classification.relevance);
-        for theme in &member.classification.themes {
+    for classification in members {
+        relevance = relevance.max(classification.relevance);
+        for theme in &classification.themes {
             match themes.get_mut(&theme.theme) {
                 Some(existing) => {
                     existing.score = existing.score.max(theme.score);
@@ -256,6 +298,60 @@ fn merge_classifications(members: &[&MemberData<'_>]) -> (Vec<ThemeMatch>, f32) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::TermMatch;
+
+    /// Issue 17: a work's themes merged from its members' classifications alone are those
+    /// [`build`] merges whatever the members' completeness, or `None` where the completeness
+    /// could decide (two members of one role with a theme of different matches).
+    #[test]
+    fn themes_are_merged_alone_only_when_the_roles_decide_the_order() {
+        let matched = |term: &str| TermMatch {
+            term: term.into(),
+            field: "title".into(),
+            lang: None,
+        };
+        let classified = |terms: &[&str], score: f32| Classification {
+            themes: vec![ThemeMatch {
+                theme: "cooperatives".into(),
+                score,
+                matches: terms.iter().map(|t| matched(t)).collect(),
+            }],
+            relevance: score,
+        };
+        let (a, b) = (
+            classified(&["scop"], 0.5),
+            classified(&["coopérative"], 0.7),
+        );
+        let member = |source, role, classification| Classified {
+            source,
+            identifier: "oai:1",
+            role,
+            classification,
+        };
+        // Roles apart: the thesis catalogue's matches first, whatever the order given.
+        let mut apart = [
+            member("hal", SourceRole::OpenArchive, &a),
+            member("theses-fr", SourceRole::ThesisCatalogue, &b),
+        ];
+        let (themes, relevance) = merge_themes(&mut apart).expect("told by the roles");
+        assert_eq!(relevance, 0.7);
+        assert_eq!(themes[0].score, 0.7);
+        assert_eq!(themes[0].matches, [matched("coopérative"), matched("scop")]);
+        // One role, different matches: the completeness would decide.
+        let mut tied = [
+            member("hal", SourceRole::OpenArchive, &a),
+            member("tel", SourceRole::OpenArchive, &b),
+        ];
+        assert!(merge_themes(&mut tied).is_none());
+        // One role, the same matches: any order merges alike.
+        let same = classified(&["scop"], 0.9);
+        let mut alike = [
+            member("hal", SourceRole::OpenArchive, &a),
+            member("tel", SourceRole::OpenArchive, &same),
+        ];
+        let (themes, _) = merge_themes(&mut alike).expect("the same either way");
+        assert_eq!((themes[0].score, themes[0].matches.len()), (0.9, 1));
+    }
 
     #[test]
     fn a_member_is_placed_by_its_institution_before_its_source() {

@@ -50,6 +50,13 @@ use crate::store::{
     FeedEntry, FeedSpan, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError, WorksTx,
 };
 
+/// The version of the rules that derive a work's fields but its themes and relevance from its
+/// records (normalisation, `fields.rs`, the work's JSON): the store says which version derived
+/// its works ([`crate::store::WorksDerived`]), and `essor works rebuild` keeps the fields of
+/// works derived by this one after a change of the thesaurus alone. A change there must bump it
+/// (`the_fields_rules_version_follows_the_fields_derived` pins the labelled set's fields).
+pub const FIELDS_RULES: u32 = 1;
+
 /// What the works stage needs to know of a source.
 #[derive(Debug, Clone)]
 pub struct SourceInfo {
@@ -92,6 +99,44 @@ impl SourceInfos {
         self.0
             .get(source)
             .is_some_and(|info| info.min_relevance.is_some())
+    }
+
+    /// A digest of every source's settings, stable across runs and builds (FNV-1a over them in
+    /// source order): the store keeps the one its works' fields were derived with
+    /// ([`crate::store::WorksDerived`]).
+    pub fn digest(&self) -> u64 {
+        let mut sources: Vec<(&String, &SourceInfo)> = self.0.iter().collect();
+        sources.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut add = |bytes: &[u8]| {
+            for &byte in bytes.iter().chain([0xff].iter()) {
+                digest = (digest ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for (id, info) in sources {
+            add(id.as_bytes());
+            add(&[info.role as u8]);
+            for text in [&info.institution, &info.region] {
+                match text {
+                    Some(text) => add(text.as_bytes()),
+                    None => add(&[0xfe]),
+                }
+            }
+            add(&info.min_relevance.map_or([0xff; 4], f32::to_le_bytes));
+        }
+        digest
+    }
+
+    /// Source `id`'s role, as [`SourceInfos::get`] gives it.
+    fn role(&self, source: &str) -> SourceRole {
+        self.0
+            .get(source)
+            .map_or(SourceRole::InstitutionalRepository, |info| info.role)
+    }
+
+    /// The ESS relevance below which source `id` keeps no record, if it has one.
+    fn min_relevance(&self, source: &str) -> Option<f32> {
+        self.0.get(source).and_then(|info| info.min_relevance)
     }
 
     fn get(&self, source: &str) -> SourceInfo {

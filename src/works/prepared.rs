@@ -21,7 +21,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
 use super::clusters::{BlockPasses, Clusters, SliceDescribed, set_cursor_mined, take_fields};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, UpdateReport, Work};
-use super::{defer_feed_records, sets};
+use super::{SourceInfos, defer_feed_records, sets};
 use crate::store::{EncodedWork, Store, StoreError, work_id};
 
 /// Records whose works are written per transaction: two slices are held at a time (one
@@ -91,6 +91,7 @@ pub(super) fn write_all(
     let first = store.work_sequence()?;
     let slices = plan.slices.len();
     let cursor = plan.cursor;
+    let sources = plan.clusters.sources;
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(ROWS_WAITING);
         let preparing = std::thread::Builder::new()
@@ -103,6 +104,7 @@ pub(super) fn write_all(
             store,
             slices,
             cursor,
+            sources,
             renderer,
             built,
         };
@@ -194,6 +196,8 @@ struct Writer<'a> {
     /// Slices to write; the last one's transaction is durable and moves the works' `cursor`.
     slices: usize,
     cursor: u64,
+    /// The settings the works' fields are derived with, said with the cursor.
+    sources: &'a SourceInfos,
     renderer: Option<&'a dyn RecordRenderer>,
     built: Option<&'a dyn BuiltWorks>,
 }
@@ -268,7 +272,7 @@ impl Writer<'_> {
                 tx.set_record_work(member.key(), &works[*work as usize].id)?;
             }
             if durable {
-                set_cursor_mined(tx, self.cursor)?;
+                set_cursor_mined(tx, self.cursor, self.sources)?;
             }
             match works.last() {
                 Some(work) => Ok(tx.feed_entry(&work.id)?.map(|entry| entry.key())),

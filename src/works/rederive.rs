@@ -35,6 +35,9 @@ pub struct Rederivation {
     /// relevance did): the search index keeps themes beside its documents, so an index up to
     /// date before the rebuild need not index these again.
     pub themes_only: HashSet<String>,
+    /// The works whose stored fields it kept but their themes and relevance (after a change of
+    /// the thesaurus alone: `rewrite::Keep`).
+    pub kept: u64,
 }
 
 /// Derives every work again from the stored records (see the module's documentation). When
@@ -164,6 +167,7 @@ pub(super) fn rederive_in_parts(
         features,
         block_keys: &block_keys,
         now: now.clone(),
+        keep: rewrite::Keep::of(store, sources)?,
     };
     let written = rewrite::write_all(store, plan, renderer, built, &mut report)?;
 
@@ -207,7 +211,7 @@ pub(super) fn rederive_in_parts(
                 remove_features(tx, key)?;
             }
         }
-        set_cursor_mined(tx, next)?;
+        set_cursor_mined(tx, next, sources)?;
         Ok(tx.feed_span())
     })?;
     // The index built beside the writes is up to date with the feed's end.
@@ -226,12 +230,14 @@ pub(super) fn rederive_in_parts(
         block_entries_written = written.block_entries,
         indexed_beside = written.indexed,
         themes_only = written.themes_only.len(),
+        fields_kept = written.kept,
         "works derived again"
     );
     Ok(Rederivation {
         report,
         indexed: written.indexed,
         themes_only: written.themes_only,
+        kept: written.kept,
     })
 }
 

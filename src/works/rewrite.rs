@@ -15,6 +15,12 @@
 //! work after the rebuild is a work of a group (the others become aliases and tombstones), so
 //! the works made are the whole index.
 //!
+//! After a change of the thesaurus alone, a work whose records did not change keeps its stored
+//! fields but its themes and relevance ([`Keep`]): its members are classified alone and its
+//! themes merged again, its stored bytes spliced with them. Describing every member in full
+//! (its record normalised whole) and choosing every work's fields were a third of a new theme's
+//! rebuild when nothing but the themes could change (BENCHMARKS.md, issue 17).
+//!
 //! The slices' reads see the store as last committed, never a slice's own writes before they
 //! commit, and no slice reads what another writes: a slice reads the stored works it keeps the
 //! ids of, the features of its own records, and the works its groups absorb (written only by the
@@ -28,12 +34,14 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use serde::de::IgnoredAny;
 
-use super::analyse::{Described, describe_here, on_all_cores_pulled};
+use super::analyse::{Described, classify_here, describe_here, on_all_cores_pulled};
 use super::clusters::{Clusters, take_fields};
+use super::fields::{Classified, merge_themes};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, StoredFeatures};
 use super::{UpdateReport, Work, defer_feed_records, sets};
-use crate::classify::ThemeMatch;
+use crate::classify::{Classification, ThemeMatch};
 use crate::dedup::{self, BlockKey, Features};
+use crate::normalize::DegreeType;
 use crate::normalize::Normalized;
 use crate::store::WorksTx;
 use crate::store::{DedupView, EncodedWork, PlainWork, RecordKey, Store, StoreError, StoredWork};
@@ -66,6 +74,8 @@ pub(super) struct Plan<'a> {
     pub block_keys: &'a [Vec<BlockKey>],
     /// The datestamp of the works that change.
     pub now: String,
+    /// Which stored works' fields may be kept but their themes (`None`: none may).
+    pub keep: Option<Keep>,
 }
 
 /// What the write phase gave.
@@ -81,6 +91,8 @@ pub(super) struct Written {
     pub themes_only: HashSet<String>,
     /// The feed key of the last entry the slices added (`None`: they moved no work).
     pub last_feed_key: Option<(u64, u64)>,
+    /// The works whose stored fields were kept but their themes ([`Keep`]).
+    pub kept: u64,
 }
 
 /// A slice of rows ready for the writer.
@@ -98,6 +110,8 @@ struct Slice {
     most_reindexed: bool,
     /// The changed works that differ from the stored ones only by their themes and relevance.
     themes_only: Vec<String>,
+    /// The works whose stored fields were kept but their themes.
+    kept: u64,
     /// Each record that changes work, with its work's id, in key order.
     record_work: Vec<(Member, String)>,
     features: FeatureRows,
@@ -146,10 +160,11 @@ pub(super) fn write_all(
             .join()
             .map_err(|_| StoreError::thread("deriving works again", "the thread panicked"))?;
         // A preparing thread that failed stopped the writer: its error is the one to tell.
-        let (indexed, themes_only) = prepared?;
+        let (indexed, themes_only, kept) = prepared?;
         written.map(|written| Written {
             indexed,
             themes_only,
+            kept,
             ..written
         })
     })
@@ -163,8 +178,9 @@ fn prepare_all(
     mut plan: Plan<'_>,
     built: Option<&dyn BuiltWorks>,
     sender: SyncSender<Slice>,
-) -> Result<(bool, HashSet<String>), StoreError> {
+) -> Result<(bool, HashSet<String>, u64), StoreError> {
     let mut themes_only = HashSet::new();
+    let mut kept = 0;
     let mut after = plan.first;
     let mut index: Option<bool> = None;
     // Whether the stored works' themes are compared first ([`Compare`]): after a slice most of
@@ -173,6 +189,7 @@ fn prepare_all(
     for range in std::mem::take(&mut plan.slices) {
         let (mut slice, works) = prepare(store, &mut plan, after, range, compare)?;
         after += slice.created;
+        kept += slice.kept;
         themes_only.extend(std::mem::take(&mut slice.themes_only));
         compare = match slice.most_changed {
             true => Compare::ClassesFirst,
@@ -186,10 +203,15 @@ fn prepare_all(
             break; // the writer failed: it reports why
         }
         if let (true, Some(built)) = (beside, built) {
-            built.made(works);
+            built.made(
+                works
+                    .into_iter()
+                    .map(Made::into_work)
+                    .collect::<Result<_, _>>()?,
+            );
         }
     }
-    Ok((index.unwrap_or(false), themes_only))
+    Ok((index.unwrap_or(false), themes_only, kept))
 }
 
 /// Groups derived per part of a slice on the cores ([`on_all_cores_pulled`]): ~16 parts a slice,
@@ -207,9 +229,29 @@ struct GroupPlan {
     features: Vec<(usize, Features)>,
 }
 
+/// A work derived again, as it was made: decoded only if the search index is built beside the
+/// writes ([`Made::into_work`]).
+enum Made {
+    Whole(Box<Work>),
+    /// A kept work unchanged: the stored one.
+    Stored(StoredWork),
+    /// A kept work with new themes: its bytes spliced.
+    Plain(PlainWork),
+}
+
+impl Made {
+    fn into_work(self) -> Result<Work, StoreError> {
+        match self {
+            Made::Whole(work) => Ok(*work),
+            Made::Stored(stored) => stored.decode(),
+            Made::Plain(plain) => plain.decode(),
+        }
+    }
+}
+
 /// One group's work derived again, and what the slice's rows take of it.
 struct Derived<'k> {
-    work: Work,
+    work: Made,
     /// Its row, when it differs from the stored work.
     row: Option<Row>,
     /// Whether it differs from the stored work only by its themes and relevance.
@@ -233,7 +275,7 @@ fn prepare(
     after: u64,
     range: Range<usize>,
     compare: Compare,
-) -> Result<(Slice, Vec<Work>), StoreError> {
+) -> Result<(Slice, Vec<Made>), StoreError> {
     let groups = &plan.clusters.groups[range.clone()];
     let parts: Vec<GroupPlan> = range
         .clone()
@@ -260,8 +302,10 @@ fn prepare(
     let mut themes_only = Vec::new();
     let mut record_work: Vec<(Member, String)> = Vec::new();
     let mut rederived: Vec<Rederived<'_>> = Vec::new();
+    let mut kept = 0;
     for one in derived {
         report.problems += one.problems;
+        kept += u64::from(matches!(one.work, Made::Stored(_) | Made::Plain(_)));
         if let Some(row) = one.row {
             if one.themes_only {
                 themes_only.push(row.id.clone());
@@ -286,6 +330,7 @@ fn prepare(
         most_reindexed: rows.len() > themes_only.len()
             && 2 * (rows.len() - themes_only.len()) >= groups.len(),
         themes_only,
+        kept,
         works: rows,
         record_work,
         features,
@@ -296,25 +341,16 @@ fn prepare(
 }
 
 /// A part of a slice's groups derived again, on the calling thread: its members described, each
-/// work's fields chosen, compared with the stored work, and encoded when it changed.
+/// work's fields chosen, compared with the stored work, and encoded when it changed. A work
+/// whose stored fields may be kept ([`Keep`]) has its members classified alone and only its
+/// themes and relevance merged again.
 fn derive<'k>(
     store: &Store,
     plan: &Plan<'k>,
     part: Vec<GroupPlan>,
     compare: Compare,
 ) -> Result<Vec<Derived<'k>>, StoreError> {
-    let (clusters, block_keys): (&Clusters<'k>, &'k [Vec<BlockKey>]) =
-        (&plan.clusters, plan.block_keys);
-    let wanted: Vec<RecordKey> = part
-        .iter()
-        .flat_map(|one| &clusters.groups[one.group])
-        .map(|&index| clusters.records[index].clone())
-        .collect();
-    let mut described: HashMap<RecordKey, Described> =
-        describe_here(store, &wanted, clusters.sources, clusters.thesaurus)?
-            .into_iter()
-            .filter_map(|(key, described)| Some((key, described?)))
-            .collect();
+    let clusters: &Clusters<'k> = &plan.clusters;
     let stored: Vec<Option<StoredWork>> = store.stored_works(part.iter().map(|one| {
         if plan.created[one.group] {
             ""
@@ -323,116 +359,446 @@ fn derive<'k>(
         }
     }))?;
     let mut view: Option<DedupView> = None;
-    let mut derived = Vec::with_capacity(part.len());
+    let mut pending = Vec::with_capacity(part.len());
     for (one, before) in part.into_iter().zip(stored) {
-        let GroupPlan {
-            group,
-            merges,
-            absorbed,
-            mut features,
-        } = one;
-        let id = &plan.ids[group];
-        // What the new work takes of the stored one; the rest is compared undecoded.
-        let (mut head, classed) = match (&before, compare) {
-            (None, _) => (None, None),
-            (Some(before), Compare::BytesFirst) => (Some(before.decode::<WorkHead>()?), None),
-            (Some(before), Compare::ClassesFirst) => {
-                let (head, fields) = before.decode::<ClassedHead>()?.split();
-                (Some(head), Some(fields))
-            }
+        pending.push(begin(store, plan, &mut view, one, before, compare)?);
+    }
+    let keys = |groups: &mut dyn Iterator<Item = usize>| -> Vec<RecordKey> {
+        groups
+            .flat_map(|group| &clusters.groups[group])
+            .map(|&index| clusters.records[index].clone())
+            .collect()
+    };
+    // Members classified alone where their work's fields are kept, described in full elsewhere.
+    let (sources, thesaurus) = (clusters.sources, clusters.thesaurus);
+    let full = keys(
+        &mut pending
+            .iter()
+            .filter(|one| one.kept.is_none())
+            .map(|one| one.group),
+    );
+    let mut described: HashMap<RecordKey, Described> =
+        describe_here(store, &full, sources, thesaurus)?
+            .into_iter()
+            .filter_map(|(key, described)| Some((key, described?)))
+            .collect();
+    let kept = keys(
+        &mut pending
+            .iter()
+            .filter(|one| one.kept.is_some())
+            .map(|one| one.group),
+    );
+    let classified: HashMap<RecordKey, Classification> =
+        classify_here(store, &kept, sources, thesaurus)?
+            .into_iter()
+            .filter_map(|(key, classified)| Some((key, classified?)))
+            .collect();
+    // A work whose themes the merge cannot tell without its members' full ranking: in full.
+    let mut merged = Vec::with_capacity(pending.len());
+    let mut demoted = Vec::new();
+    for one in &mut pending {
+        let themes = match &one.kept {
+            Some(_) => merge_kept(plan, one.group, &classified),
+            None => None,
         };
-        let mut aliases = head
-            .as_mut()
-            .map(|head| std::mem::take(&mut head.aliases))
-            .unwrap_or_default();
-        for gone in absorbed {
-            if view.is_none() {
-                view = Some(store.dedup_view()?);
-            }
-            let gone_work: Option<Work> = match &view {
-                Some(view) => view.work(&gone)?,
-                None => None,
-            };
-            aliases.push(gone.clone());
-            aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
+        if one.kept.is_some() && themes.is_none() {
+            one.kept = None;
+            demoted.push(one.group);
         }
-        let mut work = Work {
-            id: id.clone(),
-            datestamp: head
-                .as_ref()
-                .map_or_else(|| plan.now.clone(), |head| head.datestamp.clone()),
-            deleted: false,
-            merged_into: None,
-            aliases,
-            members: clusters.members(&clusters.groups[group]),
-            merges,
-            fields: None,
-        };
-        let mut record_work = Vec::new();
-        let mut rederived = Vec::new();
-        let mut problems = 0;
-        for (member, normalized) in take_fields(&mut work, &mut described, clusters.sources) {
-            problems += normalized.problems.len() as u64;
-            let key = RecordKey::from(member.key());
-            if plan.old_work_of.get(&key) != Some(id) {
-                record_work.push((member.clone(), id.clone()));
-            }
-            // `records` is in key order; each record is in one group, so taken once.
-            let Ok(index) = clusters.records.binary_search(&key) else {
-                continue;
-            };
-            let Some(at) = features.iter().position(|(of, _)| *of == index) else {
-                continue;
-            };
-            let (_, features) = features.swap_remove(at);
-            rederived.push(Rederived {
-                member,
-                features,
-                block_keys: &block_keys[index],
-                normalized,
-            });
-        }
-        let unchanged = match (&before, &classed) {
-            (Some(before), Some(classed)) => is_stored_with(&work, before, classed)?,
-            (Some(before), None) => is_stored_as(&work, before)?,
-            (None, _) => false,
-        };
-        let (row, themes_only) = if unchanged {
-            (None, false)
-        } else {
-            // Its bytes made once, with the new datestamp: to encode, and to tell whether only
-            // its themes changed.
-            let stamped = std::mem::replace(&mut work.datestamp, plan.now.clone());
-            let plain = PlainWork::of(&work);
-            let themes_only = match (&before, &classed) {
-                (Some(before), Some(classed)) => {
-                    is_stored_but_classes(&mut work, &plain, &stamped, before, classed)?
-                }
-                (Some(before), None) => {
-                    let classed = before.decode::<Classed>()?.fields;
-                    is_stored_but_classes(&mut work, &plain, &stamped, before, &classed)?
-                }
-                (None, _) => false,
-            };
-            let row = Row {
-                id: work.id.clone(),
-                was: head.as_ref().map(WorkHead::is_live),
-                encoded: plain.encode(),
-                sets: sets::set_specs(&work),
-            };
-            (Some(row), themes_only)
-        };
-        derived.push(Derived {
-            work,
-            row,
-            themes_only,
-            stored: head.is_some(),
-            record_work,
-            rederived,
-            problems,
+        merged.push(themes);
+    }
+    if !demoted.is_empty() {
+        let again = keys(&mut demoted.into_iter());
+        described.extend(
+            describe_here(store, &again, sources, thesaurus)?
+                .into_iter()
+                .filter_map(|(key, described)| Some((key, described?))),
+        );
+    }
+    let mut derived = Vec::with_capacity(pending.len());
+    for (one, themes) in pending.into_iter().zip(merged) {
+        derived.push(match (one.kept, themes) {
+            (Some(kept), Some(themes)) => finish_kept(plan, one.work, kept, one.rest, themes)?,
+            _ => finish_full(plan, one.rest, one.work, &mut described)?,
         });
     }
     Ok(derived)
+}
+
+/// A group's work begun: its stored head read, its members, merges and aliases set, and
+/// whether its stored fields may be kept.
+struct Pending {
+    group: usize,
+    /// The work without its fields.
+    work: Work,
+    /// What keeping its fields reads, if it may.
+    kept: Option<Kept>,
+    /// What deriving it in full reads.
+    rest: Full,
+}
+
+/// What deriving a work in full reads beside its members' descriptions.
+struct Full {
+    before: Option<StoredWork>,
+    head: Option<WorkHead>,
+    classed: Option<Option<ClassedFields>>,
+    features: Vec<(usize, Features)>,
+}
+
+/// A stored work whose fields a rebuild keeps but its themes and relevance: where they lie in
+/// its bytes, and what its sets read.
+struct Kept {
+    /// Its head's bytes (`{"id":…,"datestamp":…`) and its tail's (`"themes":…}}`).
+    head: usize,
+    tail: usize,
+    fields: KeptFields,
+    was: bool,
+}
+
+/// Which stored works a rebuild may keep the fields of (but their themes and relevance): the
+/// store says that every work's fields were derived by this essor's fields rules with the
+/// sources' settings as they are ([`crate::store::WorksDerived`]), and a work none of whose
+/// records changed since, with the same members, merges and aliases, would be derived with the
+/// same fields again: after a change of the thesaurus alone only its themes and relevance can
+/// change. Records of a source with an ESS relevance threshold (the thesaurus decides whether
+/// they make works) and records changed since are derived in full, with their works.
+pub(super) struct Keep {
+    /// The records changed since the stored works were derived.
+    changed: HashSet<RecordKey>,
+}
+
+impl Keep {
+    /// What the store allows, `None` when other rules or settings (or no build that said so)
+    /// derived its works.
+    pub fn of(store: &Store, sources: &super::SourceInfos) -> Result<Option<Keep>, StoreError> {
+        let Some(derived) = store.works_derived()? else {
+            return Ok(None);
+        };
+        if derived.rules != super::FIELDS_RULES || derived.sources != sources.digest() {
+            return Ok(None);
+        }
+        let changed = store.changes_since(derived.cursor, usize::MAX)?.records;
+        Ok(Some(Keep {
+            changed: changed.into_iter().collect(),
+        }))
+    }
+}
+
+/// What a rebuild keeping a work's fields reads of its stored fields: what its sets are made of
+/// beside its themes (the rest skipped).
+#[derive(serde::Deserialize)]
+struct KeptFields {
+    degree_type: KeptDegree,
+    regions: Vec<String>,
+    themes: Vec<ThemeMatch>,
+    relevance: f32,
+}
+
+#[derive(serde::Deserialize)]
+struct KeptDegree {
+    value: DegreeType,
+}
+
+/// Begins a group's work: its stored head read (its fields' themes too, and what its sets read
+/// when its fields may be kept), its members, merges and aliases set as [`derive`] writes them.
+fn begin(
+    store: &Store,
+    plan: &Plan<'_>,
+    view: &mut Option<DedupView>,
+    one: GroupPlan,
+    before: Option<StoredWork>,
+    compare: Compare,
+) -> Result<Pending, StoreError> {
+    let GroupPlan {
+        group,
+        merges,
+        absorbed,
+        features,
+    } = one;
+    let clusters = &plan.clusters;
+    let members = clusters.members(&clusters.groups[group]);
+    let may_keep = plan.keep.as_ref().is_some_and(|keep| {
+        absorbed.is_empty()
+            && features.is_empty()
+            && !members
+                .iter()
+                .any(|member| keep.changed.contains(&RecordKey::from(member.key())))
+    });
+    // What the new work takes of the stored one; the rest is compared undecoded.
+    let (mut head, classed, kept_fields) = match (&before, compare) {
+        (None, _) => (None, None, None),
+        (Some(before), _) if may_keep => {
+            let (head, fields) = before.decode::<KeptHead>()?.split();
+            let classed = fields.as_ref().map(|fields| ClassedFields {
+                themes: fields.themes.clone(),
+                relevance: fields.relevance,
+            });
+            (Some(head), Some(classed), fields)
+        }
+        (Some(before), Compare::BytesFirst) => (Some(before.decode::<WorkHead>()?), None, None),
+        (Some(before), Compare::ClassesFirst) => {
+            let (head, fields) = before.decode::<ClassedHead>()?.split();
+            (Some(head), Some(fields), None)
+        }
+    };
+    let mut aliases = head
+        .as_mut()
+        .map(|head| std::mem::take(&mut head.aliases))
+        .unwrap_or_default();
+    for gone in absorbed {
+        if view.is_none() {
+            *view = Some(store.dedup_view()?);
+        }
+        let gone_work: Option<Work> = match view {
+            Some(view) => view.work(&gone)?,
+            None => None,
+        };
+        aliases.push(gone.clone());
+        aliases.extend(gone_work.map(|w| w.aliases).unwrap_or_default());
+    }
+    let id = &plan.ids[group];
+    let work = Work {
+        id: id.clone(),
+        datestamp: head
+            .as_ref()
+            .map_or_else(|| plan.now.clone(), |head| head.datestamp.clone()),
+        deleted: false,
+        merged_into: None,
+        aliases,
+        members,
+        merges,
+        fields: None,
+    };
+    let kept = match (&before, kept_fields, &head) {
+        (Some(before), Some(fields), Some(head)) if head.is_live() => {
+            kept_layout(&work, before, &fields).map(|(head, tail)| Kept {
+                head,
+                tail,
+                fields,
+                was: true,
+            })
+        }
+        _ => None,
+    };
+    Ok(Pending {
+        group,
+        work,
+        kept,
+        rest: Full {
+            before,
+            head,
+            classed,
+            features,
+        },
+    })
+}
+
+/// Where a stored work's kept bytes lie: the lengths of its head (`{"id":…,"datestamp":…`) and
+/// of its tail (`"themes":…,"relevance":…}}`), when the rest of it before its fields is `work`'s
+/// (stored datestamp, members, merges, aliases: `work` serialised without fields) and its fields
+/// end with the themes and relevance read (`fields`); `None` otherwise (derived in full).
+fn kept_layout(work: &Work, before: &StoredWork, fields: &KeptFields) -> Option<(usize, usize)> {
+    let plain = before.plain();
+    let skeleton = PlainWork::of(work);
+    // `{"id":…,…,"merges":[…]}`: all but its closing brace, then the stored fields.
+    let open = skeleton.bytes().strip_suffix(b"}")?;
+    let rest = plain.strip_prefix(open)?.strip_prefix(b",\"fields\":{")?;
+    let tail = themes_tail(&fields.themes, fields.relevance)?;
+    if rest.len() < tail.len() || !rest.ends_with(&tail) {
+        return None;
+    }
+    let head = work_head(&work.id, &work.datestamp)?;
+    plain.starts_with(&head).then_some((head.len(), tail.len()))
+}
+
+/// A work's JSON's first bytes: its id and datestamp.
+fn work_head(id: &str, datestamp: &str) -> Option<Vec<u8>> {
+    let mut head = b"{\"id\":".to_vec();
+    serde_json::to_writer(&mut head, id).ok()?;
+    head.extend_from_slice(b",\"datestamp\":");
+    serde_json::to_writer(&mut head, datestamp).ok()?;
+    Some(head)
+}
+
+/// A work's JSON's last bytes: its fields' themes and relevance, their last two.
+fn themes_tail(themes: &[ThemeMatch], relevance: f32) -> Option<Vec<u8>> {
+    let mut tail = b"\"themes\":".to_vec();
+    serde_json::to_writer(&mut tail, themes).ok()?;
+    tail.extend_from_slice(b",\"relevance\":");
+    serde_json::to_writer(&mut tail, &relevance).ok()?;
+    tail.extend_from_slice(b"}}");
+    Some(tail)
+}
+
+/// A kept work's themes and relevance merged from its members' classifications; `None` when a
+/// member is not classified (it makes no work) or the merge needs their full ranking.
+fn merge_kept(
+    plan: &Plan<'_>,
+    group: usize,
+    classified: &HashMap<RecordKey, Classification>,
+) -> Option<(Vec<ThemeMatch>, f32)> {
+    let clusters = &plan.clusters;
+    let mut members = Vec::with_capacity(clusters.groups[group].len());
+    for &index in &clusters.groups[group] {
+        let key = &clusters.records[index];
+        members.push(Classified {
+            source: key.source(),
+            identifier: key.identifier(),
+            role: clusters.sources.role(key.source()),
+            classification: classified.get(key)?,
+        });
+    }
+    merge_themes(&mut members)
+}
+
+/// A kept work finished: unchanged when its themes and relevance are the stored ones, else its
+/// stored bytes (in `rest`) with the new datestamp, themes and relevance spliced in.
+fn finish_kept<'k>(
+    plan: &Plan<'k>,
+    mut work: Work,
+    kept: Kept,
+    rest: Full,
+    (themes, relevance): (Vec<ThemeMatch>, f32),
+) -> Result<Derived<'k>, StoreError> {
+    let Some(before) = rest.before else {
+        return Err(StoreError::corrupt(
+            "works",
+            "a kept work without its stored row",
+        ));
+    };
+    let record_work = moved_members(plan, &work);
+    if kept.fields.themes == themes && kept.fields.relevance == relevance {
+        return Ok(Derived {
+            work: Made::Stored(before),
+            row: None,
+            themes_only: false,
+            stored: true,
+            record_work,
+            rederived: Vec::new(),
+            problems: 0,
+        });
+    }
+    let spliced = work_head(&work.id, &plan.now)
+        .zip(themes_tail(&themes, relevance))
+        .and_then(|(head, tail)| before.respliced(kept.head, &head, kept.tail, &tail));
+    let Some(plain) = spliced else {
+        return Err(StoreError::corrupt(
+            "works",
+            "a kept work's bytes could not be spliced",
+        ));
+    };
+    work.datestamp = plan.now.clone();
+    let row = Row {
+        id: work.id.clone(),
+        was: Some(kept.was),
+        encoded: plain.encode(),
+        sets: Some(sets::live_set_specs(
+            kept.fields.degree_type.value,
+            &themes,
+            &kept.fields.regions,
+            &work.members,
+        )),
+    };
+    Ok(Derived {
+        work: Made::Plain(plain),
+        row: Some(row),
+        themes_only: true,
+        stored: true,
+        record_work,
+        rederived: Vec::new(),
+        problems: 0,
+    })
+}
+
+/// The members of `work` that were in another work (or none) before the rebuild.
+fn moved_members(plan: &Plan<'_>, work: &Work) -> Vec<(Member, String)> {
+    work.members
+        .iter()
+        .filter(|member| plan.old_work_of.get(&RecordKey::from(member.key())) != Some(&work.id))
+        .map(|member| (member.clone(), work.id.clone()))
+        .collect()
+}
+
+/// A work derived in full: its fields chosen from its members' descriptions, compared with the
+/// stored work, and encoded when it changed.
+fn finish_full<'k>(
+    plan: &Plan<'k>,
+    rest: Full,
+    mut work: Work,
+    described: &mut HashMap<RecordKey, Described>,
+) -> Result<Derived<'k>, StoreError> {
+    let Full {
+        before,
+        head,
+        classed,
+        mut features,
+    } = rest;
+    let (clusters, block_keys): (&Clusters<'k>, &'k [Vec<BlockKey>]) =
+        (&plan.clusters, plan.block_keys);
+    let id = work.id.clone();
+    let mut record_work = Vec::new();
+    let mut rederived = Vec::new();
+    let mut problems = 0;
+    for (member, normalized) in take_fields(&mut work, described, clusters.sources) {
+        problems += normalized.problems.len() as u64;
+        let key = RecordKey::from(member.key());
+        if plan.old_work_of.get(&key) != Some(&id) {
+            record_work.push((member.clone(), id.clone()));
+        }
+        // `records` is in key order; each record is in one group, so taken once.
+        let Ok(index) = clusters.records.binary_search(&key) else {
+            continue;
+        };
+        let Some(at) = features.iter().position(|(of, _)| *of == index) else {
+            continue;
+        };
+        let (_, features) = features.swap_remove(at);
+        rederived.push(Rederived {
+            member,
+            features,
+            block_keys: &block_keys[index],
+            normalized,
+        });
+    }
+    let unchanged = match (&before, &classed) {
+        (Some(before), Some(classed)) => is_stored_with(&work, before, classed)?,
+        (Some(before), None) => is_stored_as(&work, before)?,
+        (None, _) => false,
+    };
+    let (row, themes_only) = if unchanged {
+        (None, false)
+    } else {
+        // Its bytes made once, with the new datestamp: to encode, and to tell whether only
+        // its themes changed.
+        let stamped = std::mem::replace(&mut work.datestamp, plan.now.clone());
+        let plain = PlainWork::of(&work);
+        let themes_only = match (&before, &classed) {
+            (Some(before), Some(classed)) => {
+                is_stored_but_classes(&mut work, &plain, &stamped, before, classed)?
+            }
+            (Some(before), None) => {
+                let classed = before.decode::<Classed>()?.fields;
+                is_stored_but_classes(&mut work, &plain, &stamped, before, &classed)?
+            }
+            (None, _) => false,
+        };
+        let row = Row {
+            id: work.id.clone(),
+            was: head.as_ref().map(WorkHead::is_live),
+            encoded: plain.encode(),
+            sets: sets::set_specs(&work),
+        };
+        (Some(row), themes_only)
+    };
+    Ok(Derived {
+        work: Made::Whole(Box::new(work)),
+        row,
+        themes_only,
+        stored: head.is_some(),
+        record_work,
+        rederived,
+        problems,
+    })
 }
 
 /// The writer: each slice received inserted in a transaction of its own.
@@ -459,6 +825,7 @@ fn write_received(
             // Taken by the preparing thread.
             most_reindexed: _,
             themes_only: _,
+            kept: _,
             record_work,
             features,
             now,
@@ -532,6 +899,9 @@ enum Compare {
 
 /// A stored work's head and what a thesaurus decides of it, read in one pass.
 type ClassedHead = WorkHead<Option<ClassedFields>>;
+
+/// A stored work's head and what a rebuild keeping its fields reads of them, in one pass.
+type KeptHead = WorkHead<Option<KeptFields>>;
 
 impl<F> WorkHead<F> {
     /// The head, and what it read of the work's fields.
@@ -673,21 +1043,8 @@ fn spliced_is(
     before: &StoredWork,
     stored: &ClassedFields,
 ) -> Option<bool> {
-    let head = |datestamp: &str| -> Option<Vec<u8>> {
-        let mut head = b"{\"id\":".to_vec();
-        serde_json::to_writer(&mut head, &work.id).ok()?;
-        head.extend_from_slice(b",\"datestamp\":");
-        serde_json::to_writer(&mut head, datestamp).ok()?;
-        Some(head)
-    };
-    let tail = |themes: &[ThemeMatch], relevance: f32| -> Option<Vec<u8>> {
-        let mut tail = b"\"themes\":".to_vec();
-        serde_json::to_writer(&mut tail, themes).ok()?;
-        tail.extend_from_slice(b",\"relevance\":");
-        serde_json::to_writer(&mut tail, &relevance).ok()?;
-        tail.extend_from_slice(b"}}");
-        Some(tail)
-    };
+    let head = |datestamp: &str| work_head(&work.id, datestamp);
+    let tail = themes_tail;
     let (new_head, new_tail) = (
         head(&work.datestamp)?,
         tail(&fields.themes, fields.relevance)?,

@@ -365,6 +365,11 @@ fn a_rebuild_taking_the_stored_features_derives_what_one_mining_them_all_does() 
             })
         })
         .unwrap();
+    // Every work derived in full in both (a work with a record mined again is anyway), so that
+    // both reports count the normalisation problems of every record.
+    for store in [&taking, &mining] {
+        store.update_works(|tx| tx.set_works_derived(None)).unwrap();
+    }
 
     let taken = rederive(&taking, &sources, &changed, None, None).unwrap();
     let all_mined = rederive(&mining, &sources, &changed, None, None).unwrap();
@@ -857,6 +862,250 @@ fn a_work_told_changed_by_its_themes_alone_spliced_as_serialised_again() {
         assert_eq!(spliced, Some(false), "{what}: spliced, older row");
         assert!(!serialised, "{what}: serialised again, older row");
     }
+}
+
+/// The built-in thesaurus with a theme added whose words many labelled records hold: most works
+/// change by their themes alone.
+fn builtin_with_a_new_theme() -> Thesaurus {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("thesaurus/ess-themes.toml"),
+    )
+    .unwrap();
+    Thesaurus::parse(&format!(
+        "{text}\n[[theme]]\nid = \"field-methods\"\nfr = \"Méthodes\"\nen = \"Methods\"\n\
+         weight = 0.3\nterms = [\"économie\", \"economy\", \"social\", \"sociale\"]\n"
+    ))
+    .unwrap()
+}
+
+/// The built-in thesaurus with a term added to a theme: a few works change.
+fn builtin_with_a_term() -> Thesaurus {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("thesaurus/ess-themes.toml"),
+    )
+    .unwrap();
+    let start = text.find("id = \"collaborative-economy\"").unwrap();
+    let at = start + text[start..].find("terms = [").unwrap() + "terms = [".len();
+    Thesaurus::parse(&format!(
+        "{}\n    \"développement\",{}",
+        &text[..at],
+        &text[at..]
+    ))
+    .unwrap()
+}
+
+/// The labelled set's sources with roles (two open archives: members of one role), and one
+/// that keeps only records above an ESS relevance.
+fn sources_with_a_threshold() -> SourceInfos {
+    let info = |role, min_relevance| SourceInfo {
+        role,
+        institution: None,
+        region: None,
+        min_relevance,
+    };
+    use crate::source::SourceRole::*;
+    SourceInfos(HashMap::from([
+        ("theses-fr".to_owned(), info(ThesisCatalogue, None)),
+        ("hal-theses".to_owned(), info(OpenArchive, None)),
+        ("tel".to_owned(), info(OpenArchive, None)),
+        ("dumas".to_owned(), info(OpenArchive, Some(0.3))),
+        (
+            "observatoire-ess-france".to_owned(),
+            info(Observatory, None),
+        ),
+    ]))
+}
+
+/// What a rebuild leaves that must not depend on how it derived the works: the works (but their
+/// datestamps), each record's work, the dedup index, and the feed's list of all works (ids,
+/// sets, deletions, in order) and each work's sets.
+fn rebuilt_state(store: &Store) -> impl PartialEq + std::fmt::Debug {
+    let feed: Vec<(String, Vec<String>, bool)> = feed_entries(store)
+        .into_iter()
+        .map(|entry| (entry.id, entry.sets, entry.deleted))
+        .collect();
+    let works: Vec<String> = works(store).iter().map(|w| w.to_string()).collect();
+    (
+        works,
+        store.record_works().unwrap(),
+        format!("{:?}", dedup_index(store)),
+        feed,
+    )
+}
+
+/// Issue 17: after a change of the thesaurus alone, a rebuild keeps the stored fields of works
+/// whose records did not change (their members classified alone, the themes merged again) and
+/// leaves the same works, feed, record works and dedup index as a rebuild deriving every work
+/// in full (the store not saying what derived its works): a new theme, a removed one, a term,
+/// and the theme back; with every source of one role and with roles and a source with an ESS
+/// relevance threshold, whose records leave and join works as the thesaurus moves them across.
+#[test]
+fn a_rebuild_keeping_the_stored_fields_derives_what_one_deriving_them_all_does() {
+    let builtin = Thesaurus::builtin().unwrap();
+    let steps = [
+        ("a new theme", builtin_with_a_new_theme()),
+        ("the theme back", Thesaurus::builtin().unwrap()),
+        ("a theme removed", builtin_without_cooperatives()),
+        ("the theme back again", Thesaurus::builtin().unwrap()),
+        ("a term", builtin_with_a_term()),
+    ];
+    for sources in [SourceInfos::default(), sources_with_a_threshold()] {
+        // Both stores built, changed and updated (works of a build and of updates), then
+        // rebuilt: the store says its works' fields were derived by these rules.
+        let records = initial_and_changes();
+        let (_kept_dir, kept) = built_then_changed(&records, &sources, &builtin);
+        let (_full_dir, full) = built_then_changed(&records, &sources, &builtin);
+        for store in [&kept, &full] {
+            update(store, &sources, &builtin, None, None).unwrap();
+            rederive(store, &sources, &builtin, None, None).unwrap();
+            assert!(store.works_derived().unwrap().is_some());
+        }
+        let mut in_works = kept.record_works().unwrap().len();
+        let mut moved_in_or_out = 0;
+        for (step, thesaurus) in &steps {
+            full.update_works(|tx| tx.set_works_derived(None)).unwrap();
+            let by_keeping = rederive(&kept, &sources, thesaurus, None, None).unwrap();
+            let in_full = rederive(&full, &sources, thesaurus, None, None).unwrap();
+            let report = by_keeping.report;
+            assert!(report.works_changed > 0, "{step}: {report:?}");
+            assert!(by_keeping.kept > 0, "{step}: no work kept");
+            assert_eq!(in_full.kept, 0, "{step}");
+            let problems = |report: UpdateReport| UpdateReport {
+                problems: 0,
+                ..report
+            };
+            assert_eq!(problems(report), problems(in_full.report), "{step}");
+            assert_eq!(by_keeping.themes_only, in_full.themes_only, "{step}");
+            assert_eq!(by_keeping.indexed, in_full.indexed, "{step}");
+            assert!(
+                rebuilt_state(&kept) == rebuilt_state(&full),
+                "{step}: the stores differ"
+            );
+            assert_blocks_follow_features(&kept);
+            let now_in_works = kept.record_works().unwrap().len();
+            moved_in_or_out += now_in_works.abs_diff(in_works);
+            in_works = now_in_works;
+        }
+        if sources.filters_by_relevance("dumas") {
+            assert!(
+                moved_in_or_out > 0,
+                "no record crossed its source's threshold"
+            );
+        }
+    }
+}
+
+/// Issue 17: a rebuild keeps stored fields only when the store says these rules derived them
+/// with these sources' settings and the work's records have not changed since: another fields
+/// version, other settings, a record changed since, or an update with other settings (which
+/// takes the store's word back), and the works are derived in full.
+#[test]
+fn a_rebuild_keeps_stored_fields_only_from_these_rules_settings_and_unchanged_records() {
+    let (_dir, store) = labelled_harvested();
+    let sources = sources_with_a_threshold();
+    let builtin = Thesaurus::builtin().unwrap();
+    let changed = builtin_without_cooperatives();
+    update(&store, &sources, &builtin, None, None).unwrap();
+    let derived = store
+        .works_derived()
+        .unwrap()
+        .expect("a fresh build says so");
+    assert_eq!(derived.rules, FIELDS_RULES);
+    assert_eq!(derived.sources, sources.digest());
+    let kept = |store: &Store, sources: &SourceInfos| {
+        rederive(store, sources, &changed, None, None).unwrap().kept
+    };
+    let say = |derived: Option<crate::store::WorksDerived>| {
+        store
+            .update_works(|tx| tx.set_works_derived(derived))
+            .unwrap();
+    };
+    let all = kept(&store, &sources);
+    assert!(all > 100, "{all}");
+    say(Some(crate::store::WorksDerived {
+        rules: FIELDS_RULES + 1,
+        ..derived
+    }));
+    assert_eq!(kept(&store, &sources), 0, "other fields rules");
+    say(Some(derived));
+    assert_eq!(kept(&store, &SourceInfos::default()), 0, "other settings");
+    // Records changed since: their works derived in full.
+    say(Some(crate::store::WorksDerived {
+        cursor: derived.cursor - 20,
+        ..derived
+    }));
+    let fewer = kept(&store, &sources);
+    assert!(fewer > 0 && fewer < all, "{fewer} of {all}");
+    // An update with other settings takes the store's word back; one with these keeps it.
+    let records: Vec<_> = labelled().into_iter().take(3).map(|r| (r, false)).collect();
+    harvest(&store, &records, "2026-03-01T00:00:00Z");
+    update(&store, &sources, &builtin, None, None).unwrap();
+    assert!(store.works_derived().unwrap().is_some());
+    harvest(&store, &records, "2026-04-01T00:00:00Z");
+    update(&store, &SourceInfos::default(), &builtin, None, None).unwrap();
+    assert_eq!(store.works_derived().unwrap(), None);
+    assert_eq!(kept(&store, &sources), 0, "an update with other settings");
+}
+
+/// Issue 17: a rebuild keeps a work's stored fields on the word of the store that these rules
+/// derived them (`FIELDS_RULES`), so a change to how a work's fields are derived from its records
+/// (normalising them, choosing the fields, the work's JSON) must come with a new `FIELDS_RULES`.
+/// This pins the fields of the labelled set's works (but their themes): a change there fails here
+/// until `FIELDS_RULES` is bumped and the digest updated with it.
+#[test]
+fn the_fields_rules_version_follows_the_fields_derived() {
+    let sources = sources_with_a_threshold();
+    let thesaurus = Thesaurus::builtin().unwrap();
+    let mut works: BTreeMap<String, Vec<LabelledRecord>> = BTreeMap::new();
+    for record in labelled() {
+        works.entry(record.work.clone()).or_default().push(record);
+    }
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a, stable across builds
+    for records in works.values() {
+        let described: Vec<(SourceInfo, crate::normalize::Normalized)> = records
+            .iter()
+            .map(|record| {
+                // The labelled sources declare no institution or region.
+                let normalized = crate::normalize::normalize(&record.record, &record.context());
+                (sources.get(&record.source), normalized)
+            })
+            .collect();
+        let none = crate::classify::Classification {
+            themes: Vec::new(),
+            relevance: 0.0,
+        };
+        let members: Vec<MemberData<'_>> = records
+            .iter()
+            .zip(&described)
+            .map(|(record, (info, normalized))| MemberData {
+                source: &record.source,
+                identifier: &record.identifier,
+                role: info.role,
+                region: info.region.as_deref(),
+                normalized,
+                classification: &none,
+            })
+            .collect();
+        let fields = fields::build(&members);
+        for byte in serde_json::to_vec(&fields).unwrap() {
+            digest = (digest ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // The thesaurus reads what `normalize_for_classify` gives as `normalize` gives it.
+        for (record, (_, normalized)) in records.iter().zip(&described) {
+            let light = crate::normalize::normalize_for_classify(&record.record);
+            assert_eq!(
+                thesaurus.classify(&light),
+                thesaurus.classify(normalized),
+                "{}",
+                record.identifier
+            );
+        }
+    }
+    assert_eq!(
+        (FIELDS_RULES, format!("{digest:016x}")),
+        (1, "bf4db6adb164df0d".to_owned()),
+        "how a work's fields are derived changed: bump works::FIELDS_RULES, then this digest"
+    );
 }
 
 /// Issue 17: `essor works rebuild` takes a store's features rows as they are when the store

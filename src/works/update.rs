@@ -212,6 +212,14 @@ pub(super) fn update_in_slices(
                     blocks_shared = blocks_read.shared(),
                     "works batch applied, committing"
                 );
+                // Works written by other rules or settings than those that derived the stored
+                // ones: a rebuild may no longer keep their fields.
+                let derived = batch.tx.works_derived()?;
+                if derived.is_some_and(|derived| {
+                    derived.rules != super::FIELDS_RULES || derived.sources != sources.digest()
+                }) {
+                    batch.tx.set_works_derived(None)?;
+                }
                 batch.tx.set_cursor(changes.next)?;
                 applied = started.elapsed();
                 Ok(batch.tx.feed_span())
