@@ -29,6 +29,7 @@ mod prepared;
 mod rederive;
 mod regroup;
 mod rewrite;
+mod stored_compare;
 pub mod sets;
 #[cfg(test)]
 mod tests;

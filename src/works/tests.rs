@@ -719,8 +719,8 @@ fn a_stored_work_is_told_changed_by_its_themes_relevance_or_anything_else() {
     };
     // Bytes first and themes first (a slice after one most of whose works changed) tell the same.
     for is_stored_as in [
-        super::rewrite::is_stored_as,
-        super::rewrite::is_stored_classes_first,
+        super::stored_compare::is_stored_as,
+        super::stored_compare::is_stored_classes_first,
     ] {
         told_changed(&store, &work, &stored, is_stored_as);
     }
@@ -846,7 +846,7 @@ fn a_work_told_changed_by_its_themes_alone_spliced_as_serialised_again() {
         let mut other = work.clone();
         change(&mut other);
         let (spliced, serialised) =
-            super::rewrite::themes_only_both_ways(&other, &stored, now).unwrap();
+            super::stored_compare::themes_only_both_ways(&other, &stored, now).unwrap();
         assert_eq!(spliced, Some(*themes_only), "{what}: spliced");
         assert_eq!(serialised, *themes_only, "{what}: serialised again");
     }
@@ -858,7 +858,7 @@ fn a_work_told_changed_by_its_themes_alone_spliced_as_serialised_again() {
         let mut other = work.clone();
         change(&mut other);
         let (spliced, serialised) =
-            super::rewrite::themes_only_both_ways(&other, &stored, now).unwrap();
+            super::stored_compare::themes_only_both_ways(&other, &stored, now).unwrap();
         assert_eq!(spliced, Some(false), "{what}: spliced, older row");
         assert!(!serialised, "{what}: serialised again, older row");
     }
