@@ -80,16 +80,7 @@ pub fn normalize(record: &Record, context: &Context<'_>) -> Normalized {
 
     let date = record_date(record, &mut problems);
 
-    let mut titles = titles(record);
-    if titles.is_empty() {
-        problems.push(Problem::new("titles", "no title"));
-    }
-    let mut abstracts = abstracts(&record.abstracts);
-    let language = language(record, &titles, &abstracts, &mut problems);
-    if let Some(language) = &language {
-        assume_language(&mut titles, language, |t| &mut t.lang);
-        assume_language(&mut abstracts, language, |t| &mut t.lang);
-    }
+    let (titles, abstracts, language) = texts(record, &mut problems);
 
     let identifiers = identifiers(record, context, &mut problems);
     let rights = rights(
@@ -115,6 +106,24 @@ pub fn normalize(record: &Record, context: &Context<'_>) -> Normalized {
         licence: rights.licence,
         problems,
     }
+}
+
+/// A record's titles and abstracts, each with its language (the record's language, found
+/// from them, assumed for the first untagged one), and that language: one place for
+/// [`normalize`] and [`normalize_for_classify`], so that a rebuild classifying records alone
+/// reads the values a full normalisation gives.
+fn texts(record: &Record, problems: &mut Vec<Problem>) -> (Vec<Title>, Vec<Text>, Option<String>) {
+    let mut titles = titles(record);
+    if titles.is_empty() {
+        problems.push(Problem::new("titles", "no title"));
+    }
+    let mut abstracts = abstracts(&record.abstracts);
+    let language = language(record, &titles, &abstracts, problems);
+    if let Some(language) = &language {
+        assume_language(&mut titles, language, |t| &mut t.lang);
+        assume_language(&mut abstracts, language, |t| &mut t.lang);
+    }
+    (titles, abstracts, language)
 }
 
 /// What deduplication reads of a record, with the same values as [`normalize`] gives them:
@@ -153,15 +162,8 @@ pub fn normalize_for_dedup(record: &Record, context: &Context<'_>) -> Normalized
 /// classifies every record again but keeps the rest of each work as stored, and persons,
 /// dates, identifiers, institutions and rights were most of normalising a record.
 pub fn normalize_for_classify(record: &Record) -> Normalized {
-    let mut problems = Vec::new();
-    let mut titles = titles(record);
+    let (titles, abstracts, language) = texts(record, &mut Vec::new());
     let keywords = keywords(&record.subjects, &mut Vec::new());
-    let mut abstracts = abstracts(&record.abstracts);
-    let language = language(record, &titles, &abstracts, &mut problems);
-    if let Some(language) = &language {
-        assume_language(&mut titles, language, |t| &mut t.lang);
-        assume_language(&mut abstracts, language, |t| &mut t.lang);
-    }
     Normalized {
         titles,
         authors: Vec::new(),
