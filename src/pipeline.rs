@@ -390,7 +390,7 @@ impl Pipeline {
         if rendered > 0 {
             tracing::info!(
                 works = rendered,
-                "feed records left to the server by works builds and changes rendered and stored"
+                "deferred feed records rendered and stored"
             );
         }
         let made = feed::compress_stored(&self.store, &stopped)?;
