@@ -108,11 +108,10 @@ impl SourceInfos {
     pub fn digest(&self) -> u64 {
         let mut sources: Vec<(&String, &SourceInfo)> = self.0.iter().collect();
         sources.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut digest = crate::fnv::Fnv1a::default();
         let mut add = |bytes: &[u8]| {
-            for &byte in bytes.iter().chain([0xff].iter()) {
-                digest = (digest ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-            }
+            digest.write(bytes);
+            digest.write(&[0xff]);
         };
         for (id, info) in sources {
             add(id.as_bytes());
@@ -125,7 +124,7 @@ impl SourceInfos {
             }
             add(&info.min_relevance.map_or([0xff; 4], f32::to_le_bytes));
         }
-        digest
+        digest.finish()
     }
 
     /// Source `id`'s role, as [`SourceInfos::get`] gives it.

@@ -1060,7 +1060,7 @@ fn the_fields_rules_version_follows_the_fields_derived() {
     for record in labelled() {
         works.entry(record.work.clone()).or_default().push(record);
     }
-    let mut digest: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a, stable across builds
+    let mut digest = crate::fnv::Fnv1a::default();
     for records in works.values() {
         let described: Vec<(SourceInfo, crate::normalize::Normalized)> = records
             .iter()
@@ -1087,9 +1087,7 @@ fn the_fields_rules_version_follows_the_fields_derived() {
             })
             .collect();
         let fields = fields::build(&members);
-        for byte in serde_json::to_vec(&fields).unwrap() {
-            digest = (digest ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
+        digest.write(&serde_json::to_vec(&fields).unwrap());
         // The thesaurus reads what `normalize_for_classify` gives as `normalize` gives it.
         for (record, (_, normalized)) in records.iter().zip(&described) {
             let light = crate::normalize::normalize_for_classify(&record.record);
@@ -1102,7 +1100,7 @@ fn the_fields_rules_version_follows_the_fields_derived() {
         }
     }
     assert_eq!(
-        (FIELDS_RULES, format!("{digest:016x}")),
+        (FIELDS_RULES, format!("{:016x}", digest.finish())),
         (1, "bf4db6adb164df0d".to_owned()),
         "how a work's fields are derived changed: bump works::FIELDS_RULES, then this digest"
     );
@@ -1114,7 +1112,7 @@ fn the_fields_rules_version_follows_the_fields_derived() {
 /// until `RULES` is bumped and the digest updated with it.
 #[test]
 fn the_dedup_rules_version_follows_the_features_mined() {
-    let mut digest: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a, stable across builds
+    let mut digest = crate::fnv::Fnv1a::default();
     for record in labelled() {
         let context = crate::normalize::Context {
             source: &record.source,
@@ -1129,12 +1127,10 @@ fn the_dedup_rules_version_follows_the_features_mined() {
             Features::of(&normalized),
             crate::dedup::blocking_keys(&normalized),
         );
-        for byte in serde_json::to_vec(&mined).unwrap() {
-            digest = (digest ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
+        digest.write(&serde_json::to_vec(&mined).unwrap());
     }
     assert_eq!(
-        (crate::dedup::RULES, format!("{digest:016x}")),
+        (crate::dedup::RULES, format!("{:016x}", digest.finish())),
         (1, "c77a82031a2951de".to_owned()),
         "what dedup mines of a record changed: bump dedup::RULES, then this digest"
     );
