@@ -304,7 +304,18 @@ impl Pipeline {
             taken = so_far.changes;
             // An incremental update of any record commits durably (`works::update`).
             let incremental = !works::builds_from_scratch(&self.store)?;
-            let (works, index) = self.update()?;
+            // The harvest's commits left unsynced made durable beside the batch's analysis:
+            // until then redb keeps their pages in its write buffer, and the batch's read-ahead
+            // would write them back one per read that misses its cache, then scan the emptied
+            // buffer on every such read until the batch's own durable commit.
+            let syncing = {
+                let store = self.store.clone();
+                std::thread::spawn(move || store.sync_unsynced())
+            };
+            let updated = self.update();
+            let synced_harvest = syncing.join().map_err(|_| PipelineError::Panicked)?;
+            let (works, index) = updated?;
+            synced_harvest?;
             let synced = so_far.ended && incremental && works.records > 0;
             if !so_far.ended {
                 tracing::info!(

@@ -103,6 +103,10 @@ pub struct Store {
     /// Set while the file says schema [`MARKED_ON_FIRST_RECORD`]: the next page of records
     /// committed writes [`RECORDS_BINARY_VERSION`] with it.
     older_schema: std::sync::atomic::AtomicBool,
+    /// Set by a harvest's commit left unsynced (a page, a run's end), cleared by
+    /// [`Store::sync_unsynced`]: redb keeps such a commit's pages in its write buffer, and until
+    /// a durable commit every read that misses its cache writes one back or looks for one.
+    unsynced: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -117,6 +121,7 @@ impl Store {
             path,
             stale_feed_records: std::sync::atomic::AtomicBool::new(false),
             older_schema: std::sync::atomic::AtomicBool::new(false),
+            unsynced: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -103,6 +103,9 @@ impl Store {
             checkpoints.insert(run.source.as_str(), to_json(checkpoint).as_slice())?;
         }
         tx.commit()?;
+        if !durable {
+            self.unsynced.store(true, Ordering::Release);
+        }
         Ok(())
     }
 
@@ -111,6 +114,25 @@ impl Store {
     pub fn sync(&self) -> Result<(), StoreError> {
         self.db.begin_write()?.commit()?;
         Ok(())
+    }
+
+    /// [`Store::sync`] if a harvest's commit was left unsynced since the last call; whether it
+    /// synced. Until a durable commit, redb keeps such commits' pages in its write buffer and
+    /// every read that misses its cache writes one of them back, or scans the buffer's 131
+    /// stripes for one once it is empty: the works stage following a harvest calls this beside
+    /// its analysis, so that its read-ahead reads without that. Twice: a durable commit that
+    /// frees pages is followed by an epilogue of redb's own, a commit left unsynced (redb 4.5,
+    /// `process_data_freed_pages_after_commit`) that marks the buffer again; the second commit
+    /// frees nothing, so nothing follows it.
+    pub fn sync_unsynced(&self) -> Result<bool, StoreError> {
+        if !self.unsynced.swap(false, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        if let Err(error) = self.sync().and_then(|()| self.sync()) {
+            self.unsynced.store(true, Ordering::Release);
+            return Err(error);
+        }
+        Ok(true)
     }
 
     pub fn run(&self, run_id: u64) -> Result<Option<RunRecord>, StoreError> {
@@ -241,6 +263,9 @@ impl Store {
             }
         }
         tx.commit()?;
+        if !durable {
+            self.unsynced.store(true, Ordering::Release);
+        }
         if marks_schema {
             self.older_schema.store(false, Ordering::Relaxed);
         }

@@ -212,13 +212,63 @@ fn an_open_writes_only_what_is_missing() {
     tx.open_table(tables::FEED_DEAD).unwrap();
 }
 
+/// A harvest's commits left unsynced are synced once by [`Store::sync_unsynced`], and only
+/// those: a durable page or a store just opened leaves nothing to sync.
 #[test]
-fn runs_get_increasing_ids() {
+fn sync_unsynced_syncs_once_after_a_harvest_commit_left_unsynced() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let active = ActiveHarvest::default();
-    let mut run = RunRecord {
-        source: "hal".into(),
+    assert!(!store.sync_unsynced().unwrap(), "nothing committed yet");
+    let mut checkpoint = active_checkpoint("t1");
+    commit(
+        &store,
+        "hal",
+        &[record("a", "2026-01-01", "A")],
+        &mut checkpoint,
+        true,
+    );
+    assert!(
+        !store.sync_unsynced().unwrap(),
+        "a durable page leaves nothing"
+    );
+    commit(
+        &store,
+        "hal",
+        &[record("b", "2026-01-01", "B")],
+        &mut checkpoint,
+        false,
+    );
+    assert!(store.sync_unsynced().unwrap(), "an unsynced page is synced");
+    assert!(!store.sync_unsynced().unwrap(), "and only once");
+    let mut run = running("hal");
+    run.run_id = 1;
+    run.status = RunStatus::Complete;
+    store.save_run(&run, &checkpoint).unwrap();
+    assert!(
+        !store.sync_unsynced().unwrap(),
+        "a durable run's end leaves nothing"
+    );
+    store.save_run_unsynced(&run, &checkpoint).unwrap();
+    assert!(
+        store.sync_unsynced().unwrap(),
+        "an unsynced run's end is synced"
+    );
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert!(
+        !store.sync_unsynced().unwrap(),
+        "a store opened has nothing of its own"
+    );
+    assert_eq!(
+        store.run(1).unwrap().map(|r| r.status),
+        Some(RunStatus::Complete)
+    );
+}
+
+/// A run of `source` just started, before the store gives it an id.
+fn running(source: &str) -> RunRecord {
+    RunRecord {
+        source: source.into(),
         run_id: 0,
         started_at: now_rfc3339(),
         finished_at: None,
@@ -228,8 +278,16 @@ fn runs_get_increasing_ids() {
         until: None,
         full: false,
         resumed: 0,
-        counters: active.counters,
-    };
+        counters: RunCounters::default(),
+    }
+}
+
+#[test]
+fn runs_get_increasing_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let active = ActiveHarvest::default();
+    let mut run = running("hal");
     let mut checkpoint = Checkpoint {
         watermark: None,
         active: Some(active),
