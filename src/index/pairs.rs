@@ -56,6 +56,7 @@ impl<T: Tokenizer> Tokenizer for PairTokenizer<T> {
         PairStream {
             tail: self.inner.token_stream(text),
             previous: None,
+            previous_text: String::new(),
             pair: Token::default(),
         }
     }
@@ -63,8 +64,11 @@ impl<T: Tokenizer> Tokenizer for PairTokenizer<T> {
 
 pub struct PairStream<S> {
     tail: S,
-    /// The last word read: (position, start offset, text).
-    previous: Option<(usize, usize, String)>,
+    /// The last word read: (position, start offset); its text is `previous_text`.
+    previous: Option<(usize, usize)>,
+    /// The last word's text, in a buffer reused from word to word: a copy allocated per word
+    /// was a malloc and a free for every pair token indexed.
+    previous_text: String,
     pair: Token,
 }
 
@@ -72,16 +76,16 @@ impl<S: TokenStream> TokenStream for PairStream<S> {
     fn advance(&mut self) -> bool {
         while self.tail.advance() {
             let word = self.tail.token();
-            let previous =
-                self.previous
-                    .replace((word.position, word.offset_from, word.text.clone()));
-            let Some((position, offset_from, first)) = previous else {
+            let previous = self.previous.replace((word.position, word.offset_from));
+            let adjacent = previous.filter(|&(position, _)| position + 1 == word.position);
+            if adjacent.is_some() {
+                bucket(&self.previous_text, &word.text, &mut self.pair.text);
+            }
+            self.previous_text.clear();
+            self.previous_text.push_str(&word.text);
+            let Some((position, offset_from)) = adjacent else {
                 continue;
             };
-            if position + 1 != word.position {
-                continue;
-            }
-            bucket(&first, &word.text, &mut self.pair.text);
             self.pair.position = position;
             self.pair.offset_from = offset_from;
             self.pair.offset_to = word.offset_to;
@@ -147,6 +151,50 @@ mod tests {
             bucket_of("a", "b").len() <= 6,
             "p and five hex digits at most"
         );
+    }
+
+    /// Every pair with its position and offsets, as the words the filter reads give them: the
+    /// first word's position and start, the second's end, the bucket of both.
+    #[test]
+    fn pairs_are_those_of_the_adjacent_words_read() {
+        let texts = [
+            "le cheval blanc du roi",
+            "a overlongword b c overlongword overlongword d e",
+            "Économie sociale et solidaire, économie sociale",
+            "x",
+            "un deux trois quatre cinq six sept huit neuf dix onze douze treize",
+        ];
+        let mut words = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(8))
+            .build();
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(8))
+            .filter(PairFilter)
+            .build();
+        for text in texts {
+            let mut read = Vec::new();
+            words
+                .token_stream(text)
+                .process(&mut |token: &Token| read.push(token.clone()));
+            let expected: Vec<(usize, usize, usize, String)> = read
+                .windows(2)
+                .filter(|two| two[0].position + 1 == two[1].position)
+                .map(|two| {
+                    let text = bucket_of(&two[0].text, &two[1].text);
+                    (two[0].position, two[0].offset_from, two[1].offset_to, text)
+                })
+                .collect();
+            let mut found = Vec::new();
+            analyzer.token_stream(text).process(&mut |token: &Token| {
+                found.push((
+                    token.position,
+                    token.offset_from,
+                    token.offset_to,
+                    token.text.clone(),
+                ))
+            });
+            assert_eq!(found, expected, "{text}");
+        }
     }
 
     #[test]

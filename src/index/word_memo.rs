@@ -133,7 +133,7 @@ impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
             Some(tokens) => Source::Replay {
                 tokens,
                 next: 0,
-                current: Token::default(),
+                changed: None,
             },
             None => Source::Analyse {
                 recorded: Vec::new(),
@@ -158,11 +158,14 @@ pub struct WordMemoStream<'a, T> {
 
 /// Where a stream's tokens come from.
 enum Source<'a> {
-    /// A text analysed before: its tokens, the next to give, and the one given.
+    /// A text analysed before: its tokens and the next to give. The one given is lent from
+    /// `tokens` (copying each token's text into a token of the stream's own was a copy per
+    /// token of most of what the index analyses), unless a filter after this one asked to
+    /// change it: then it is `changed`, a copy of its own.
     Replay {
         tokens: Rc<[Token]>,
         next: usize,
-        current: Token,
+        changed: Option<Token>,
     },
     /// Analysed word by word, the tokens recorded to be replayed once the text has been read to
     /// its end, under (chain, hash, text).
@@ -177,19 +180,14 @@ impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
         if let Source::Replay {
             tokens,
             next,
-            current,
+            changed,
         } = &mut self.source
         {
-            let Some(token) = tokens.get(*next) else {
+            if *next >= tokens.len() {
                 return false;
-            };
+            }
             *next += 1;
-            current.text.clear();
-            current.text.push_str(&token.text);
-            current.offset_from = token.offset_from;
-            current.offset_to = token.offset_to;
-            current.position = token.position;
-            current.position_length = token.position_length;
+            *changed = None;
             return true;
         }
         let more = self.advance_analysing();
@@ -214,7 +212,7 @@ impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
             self.source = Source::Replay {
                 tokens,
                 next,
-                current: Token::default(),
+                changed: Some(Token::default()),
             };
         }
         more
@@ -222,17 +220,34 @@ impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
 
     fn token(&self) -> &Token {
         match &self.source {
-            Source::Replay { current, .. } => current,
+            Source::Replay {
+                changed: Some(token),
+                ..
+            } => token,
+            Source::Replay { tokens, next, .. } => given(tokens, *next),
             Source::Analyse { .. } => self.tail.token(),
         }
     }
 
     fn token_mut(&mut self) -> &mut Token {
         match &mut self.source {
-            Source::Replay { current, .. } => current,
+            Source::Replay {
+                tokens,
+                next,
+                changed,
+            } => changed.get_or_insert_with(|| given(tokens, *next).clone()),
             Source::Analyse { .. } => self.tail.token_mut(),
         }
     }
+}
+
+/// The token a replay gave last (`next` tokens given): before the first, a default token, as
+/// a stream's token is before it advances.
+fn given(tokens: &[Token], next: usize) -> &Token {
+    static BEFORE: std::sync::OnceLock<Token> = std::sync::OnceLock::new();
+    next.checked_sub(1)
+        .and_then(|last| tokens.get(last))
+        .unwrap_or_else(|| BEFORE.get_or_init(Token::default))
 }
 
 impl<T: TokenStream> WordMemoStream<'_, T> {
@@ -391,6 +406,44 @@ mod tests {
             tokens(&mut plain(Language::English), text)
         );
         assert_ne!(tokens(&mut english, text), tokens(&mut french, text));
+    }
+
+    /// A filter after the memo that changes the tokens it is given (the stemmer here) changes
+    /// the replayed ones as it changes analysed ones, and never the tokens kept for the next
+    /// replay: an analyser sharing the memo without that filter still gets them unchanged.
+    #[test]
+    fn replayed_tokens_changed_after_the_memo_stay_unchanged_in_the_replay() {
+        let folded = || {
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(12))
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build()
+        };
+        let memo = WordMemo::new(
+            TextAnalyzer::builder(WordMemo::word_tokenizer())
+                .filter(RemoveLongFilter::limit(12))
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build(),
+        );
+        let mut stemmed = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(memo.clone())
+            .filter(Stemmer::new(Language::English))
+            .build();
+        let mut unstemmed = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(memo)
+            .build();
+        let (mut plain, mut folded) = (plain(Language::English), folded());
+        for text in texts() {
+            let (expected_stemmed, expected_folded) =
+                (tokens(&mut plain, &text), tokens(&mut folded, &text));
+            assert_ne!(expected_stemmed, expected_folded);
+            for _ in 0..2 {
+                assert_eq!(tokens(&mut stemmed, &text), expected_stemmed, "{text}");
+                assert_eq!(tokens(&mut unstemmed, &text), expected_folded, "{text}");
+            }
+        }
     }
 
     #[test]
