@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::record_bytes::{self, RecordHeader};
+use super::record_echo;
 use super::{RecordKeyRef, StoreError, StoredRecord};
 use crate::map::Record;
 use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
@@ -59,10 +60,12 @@ pub struct UnpackedItems {
 }
 
 /// Where a record's plain bytes lie in [`UnpackedItems::plain`]: its header (`record_bytes`'
-/// layout) from `start` to `raw`, its raw XML from `raw` to `end`.
+/// layout) from `start` to `echo`, the header's echo (`record_echo`) from `echo` to `raw`, its
+/// raw XML from `raw` to `end`.
 #[derive(Debug)]
 struct RecordSpan {
     start: usize,
+    echo: usize,
     raw: usize,
     end: usize,
 }
@@ -82,9 +85,10 @@ impl UnpackedItems {
                 if let PreparedItem::Record { blob, origin, .. } = item
                     && let Some(span) = spans.next()
                 {
-                    let header = plain.get(span.start..span.raw).unwrap_or_default();
+                    let header = plain.get(span.start..span.echo).unwrap_or_default();
+                    let echo = plain.get(span.echo..span.raw).unwrap_or_default();
                     let raw = plain.get(span.raw..span.end).unwrap_or_default();
-                    *blob = packing.pack_split(header, raw, &origin.1);
+                    *blob = packing.pack_split(header, echo, raw, &origin.1);
                 }
             }
         });
@@ -141,10 +145,15 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
                 };
                 let start = plain.len();
                 let raw = harvested.raw.as_deref().unwrap_or_default();
-                record_bytes::write_record(&mut plain, &header, raw);
+                record_bytes::write_record(&mut plain, &header, "");
+                let echo = plain.len();
+                write_echo(&mut plain, &header);
+                let raw_at = plain.len();
+                plain.extend_from_slice(raw.as_bytes());
                 spans.push(RecordSpan {
                     start,
-                    raw: plain.len() - raw.len(),
+                    echo,
+                    raw: raw_at,
                     end: plain.len(),
                 });
                 PreparedItem::Record {
@@ -195,8 +204,10 @@ fn plain_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
 fn pack_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let mut plain = Vec::new();
     record_bytes::write_record(&mut plain, header, "");
+    let mut echo = Vec::new();
+    write_echo(&mut echo, header);
     let format = header.format.as_deref().unwrap_or_default();
-    PACKING.with_borrow_mut(|packing| packing.pack_split(&plain, raw.as_bytes(), format))
+    PACKING.with_borrow_mut(|packing| packing.pack_split(&plain, &echo, raw.as_bytes(), format))
 }
 
 /// Packs a record in encoding 1, as essor wrote it before encoding 2: stores hold such blobs.
@@ -205,6 +216,14 @@ fn pack_record_1(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let plain = plain_record(header, raw);
     let format = header.format.as_deref().unwrap_or_default();
     PACKING.with_borrow_mut(|packing| packing.compress_as(&plain, format))
+}
+
+/// Appends the echo of `header`'s values (`record_echo`), nothing for a record without a mapped
+/// record (a deletion).
+fn write_echo<R: std::borrow::Borrow<Record>>(out: &mut Vec<u8>, header: &RecordHeader<R>) {
+    if let Some(record) = &header.record {
+        record_echo::write_echo(out, &header.datestamp, &header.sets, record.borrow());
+    }
 }
 
 thread_local! {
@@ -220,7 +239,8 @@ thread_local! {
 /// `[MARKER][1][u32 plain length][LZ4 block against DICTIONARY_1]`, the plain bytes in
 /// `record_bytes`'s layout. What essor writes is encoding 2 ([`Packing::pack_split`]):
 /// `[MARKER][2][u32 header length][header][u32 raw length][LZ4 block of the raw XML against
-/// DICTIONARY_1 followed by the header]`, the header in `record_bytes`'s layout without raw XML.
+/// DICTIONARY_1 followed by the header's echo]`, the header in `record_bytes`'s layout without
+/// raw XML, its echo the XML `record_echo` writes back from it.
 const ENCODING_MARKER: [u8; 4] = [0xff; 4];
 
 /// The dictionary records are compressed against: the boilerplate every stored record repeats
@@ -256,23 +276,25 @@ fn dictionary_for(format: &str) -> &'static [u8] {
 struct Packing {
     compressed: Vec<u8>,
     /// The dictionary a record's raw XML is compressed against: [`dictionary_for`] its format,
-    /// then its header.
+    /// then its header's echo.
     dictionary: Vec<u8>,
 }
 
 impl Packing {
     /// A record of `format` in encoding 2 ([`ENCODING_MARKER`]): its `header` plain, its `raw`
-    /// XML compressed against the dictionary ([`dictionary_for`]) followed by that header.
+    /// XML compressed against the dictionary ([`dictionary_for`]) followed by the header's
+    /// `echo` (`record_echo`).
     ///
     /// Why: LZ4 of header and raw XML together was a fifth of a harvest's CPU, most of it
-    /// scanning the header's text (the mapped record's words) for matches it rarely has; the raw
-    /// XML's text then matched that header. Kept plain, the header costs no scan and the raw XML
-    /// still finds its words in it (8.7 → 2.9 µs a record), and a reader of the header alone
-    /// (the works stage, the feed's origins) decompresses nothing (BENCHMARKS.md, issue 17).
-    fn pack_split(&mut self, header: &[u8], raw: &[u8], format: &str) -> Vec<u8> {
+    /// scanning the header's text (the mapped record's words) for matches it rarely has. Kept
+    /// plain, the header costs no scan, and a reader of the header alone (the works stage, the
+    /// feed's origins) decompresses nothing. The raw XML finds its words, with their tags, in
+    /// the echo: a row is then ~1,820 B, under half a 4 KiB leaf (against the header itself,
+    /// ~2,150 B, and the `records` table 62% larger) (BENCHMARKS.md, issue 17).
+    fn pack_split(&mut self, header: &[u8], echo: &[u8], raw: &[u8], format: &str) -> Vec<u8> {
         self.dictionary.clear();
         self.dictionary.extend_from_slice(dictionary_for(format));
-        self.dictionary.extend_from_slice(header);
+        self.dictionary.extend_from_slice(echo);
         let bound = lz4_flex::block::get_maximum_output_size(raw.len());
         if self.compressed.len() < bound {
             self.compressed.resize(bound, 0);
@@ -330,7 +352,7 @@ impl Packing {
 pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
     if let Some(split) = split_record_2(blob)? {
         let header = read_header_2(split.header)?;
-        let raw = split.raw()?;
+        let raw = split.raw(&header)?;
         let raw =
             String::from_utf8(raw).map_err(|_| corrupt_record("raw XML is not UTF-8".into()))?;
         return Ok((header, raw));
@@ -361,8 +383,9 @@ struct Split<'a> {
 }
 
 impl Split<'_> {
-    /// The raw XML's bytes, decompressed against [`DICTIONARY_1`] and the header.
-    fn raw(&self) -> Result<Vec<u8>, StoreError> {
+    /// The raw XML's bytes, decompressed against [`DICTIONARY_1`] and the echo of `header`
+    /// (this blob's own, read).
+    fn raw(&self, header: &RecordHeader<Record>) -> Result<Vec<u8>, StoreError> {
         thread_local! {
             /// Each reading thread's dictionary buffer, reused record after record.
             static DICTIONARY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -370,7 +393,7 @@ impl Split<'_> {
         DICTIONARY.with_borrow_mut(|dictionary| {
             dictionary.clear();
             dictionary.extend_from_slice(DICTIONARY_1);
-            dictionary.extend_from_slice(self.header);
+            write_echo(dictionary, header);
             let raw =
                 lz4_flex::block::decompress_with_dict(self.compressed, self.raw_length, dictionary)
                     .map_err(|e| corrupt_record(e.to_string()))?;
@@ -666,7 +689,8 @@ mod tests {
         for _ in 0..2 {
             let blob = pack_record(&header, &raw);
             assert_eq!(blob[..5], [0xff, 0xff, 0xff, 0xff, 2]);
-            // The header plain, the raw XML compressed against the dictionary and the header.
+            // The header plain, the raw XML compressed against the dictionary and the header's
+            // echo.
             let mut plain_header = Vec::new();
             record_bytes::write_record(&mut plain_header, &header, "");
             let length = plain_header.len();
@@ -676,7 +700,8 @@ mod tests {
                 blob[9 + length..13 + length],
                 (raw.len() as u32).to_le_bytes()
             );
-            let dictionary = [DICTIONARY_1, &plain_header].concat();
+            let mut dictionary = DICTIONARY_1.to_vec();
+            write_echo(&mut dictionary, &header);
             assert_eq!(
                 lz4_flex::block::decompress_with_dict(&blob[13 + length..], raw.len(), &dictionary)
                     .unwrap(),
@@ -793,6 +818,90 @@ mod tests {
             );
             assert!(was_deleted(&blob) == deleted);
         }
+    }
+
+    /// An oai_dc record laid out as most repositories write it costs little beside its plain
+    /// header: its raw XML is found, tags and words together, in the header's echo.
+    #[test]
+    fn an_oai_dc_record_finds_its_raw_xml_in_the_echo() {
+        let lang_text = |value: &str, lang: Option<&str>| crate::map::LangText {
+            value: value.into(),
+            lang: lang.map(str::to_owned),
+        };
+        let agent = |name: &str| crate::map::Agent {
+            name: name.into(),
+            role: None,
+            id: None,
+        };
+        let title = "L'utilité sociale dans les coopératives d'habitants en Bretagne";
+        let summary = "Cette thèse analyse l'utilité sociale des coopératives d'habitants.";
+        let record = Record {
+            titles: vec![lang_text(title, Some("fr"))],
+            creators: vec![agent("Côté, Élodie")],
+            contributors: vec![
+                agent("Ségolène Bélanger"),
+                agent("Espaces et Sociétés (ESO)"),
+            ],
+            subjects: vec![
+                lang_text("Insertion", Some("fr")),
+                lang_text("Mutualité", Some("fr")),
+            ],
+            abstracts: vec![lang_text(summary, Some("fr"))],
+            dates: vec!["2012-01-03".into()],
+            types: vec!["Thèse".into()],
+            identifiers: vec!["https://bench.essor.test/these/2012CNAM3611".into()],
+            languages: vec!["fr".into()],
+            ..Record::default()
+        };
+        let header = RecordHeader::<&Record> {
+            datestamp: "2018-01-03T07:32:00Z".into(),
+            deleted: false,
+            format: Some("oai_dc".into()),
+            sets: vec!["type:THESE".into()],
+            record: Some(&record),
+            stored_at: "2024-01-03T00:00:00Z".into(),
+        };
+        let raw = format!(
+            "<record><header><identifier>oai:bench.essor.test:thesis-000001</identifier>\
+             <datestamp>2018-01-03T07:32:00Z</datestamp><setSpec>type:THESE</setSpec></header>\
+             <metadata><oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" \
+             xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai_dc/ \
+             http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">
+  <dc:title xml:lang=\"fr\">{title}</dc:title>
+  <dc:creator>Côté, Élodie</dc:creator>
+  <dc:contributor>Ségolène Bélanger</dc:contributor>
+  <dc:contributor>Espaces et Sociétés (ESO)</dc:contributor>
+  <dc:subject xml:lang=\"fr\">Insertion</dc:subject>
+  <dc:subject xml:lang=\"fr\">Mutualité</dc:subject>
+  <dc:description xml:lang=\"fr\">{summary}</dc:description>
+  <dc:date>2012-01-03</dc:date>
+  <dc:type>Thèse</dc:type>
+  <dc:identifier>https://bench.essor.test/these/2012CNAM3611</dc:identifier>
+  <dc:language>fr</dc:language>
+</oai_dc:dc></metadata></record>"
+        );
+        let blob = pack_record(&header, &raw);
+        let split = split_record_2(&blob).unwrap().unwrap();
+        // Against the header's own bytes, a match for each tag and each word apart: more than
+        // twice as many bytes.
+        let against_header = lz4_flex::block::compress_with_dict(
+            raw.as_bytes(),
+            &[dictionary_for("oai_dc"), split.header].concat(),
+        );
+        assert!(
+            split.compressed.len() * 2 < against_header.len(),
+            "{} against {} of {} bytes",
+            split.compressed.len(),
+            against_header.len(),
+            raw.len()
+        );
+        let (read, read_raw) = unpack_record(&blob).unwrap();
+        assert_eq!(
+            (read.record.as_ref(), read_raw.as_str()),
+            (Some(&record), raw.as_str())
+        );
     }
 
     /// Stored blobs are read with exactly these bytes: the dictionary never changes.

@@ -41,6 +41,7 @@ mod model;
 mod open;
 mod packed;
 mod record_bytes;
+mod record_echo;
 mod records;
 mod registrations;
 mod scan;
