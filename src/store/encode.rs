@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::record_bytes::{self, RecordHeader};
+use super::record_echo;
 use super::{RecordKeyRef, StoreError, StoredRecord};
 use crate::map::Record;
 use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
@@ -18,9 +19,8 @@ pub enum PreparedItem {
         deleted: bool,
         /// What the repository sent, hashed: equal hashes mean nothing changed.
         hash: u64,
-        /// The header and raw XML in `record_bytes`'s layout, compressed as
-        /// [`Packing::compress_as`] writes it (empty in [`UnpackedItems`], which holds the plain
-        /// bytes).
+        /// The header and raw XML as [`Packing::pack_split`] writes them (empty in
+        /// [`UnpackedItems`], which holds the plain bytes).
         blob: Vec<u8>,
         /// (datestamp, format, stored at): what provenance needs, kept apart so that the feed
         /// does not decompress the record to name it.
@@ -56,7 +56,18 @@ pub struct UnpackedItems {
     /// Every record's plain bytes, one after another, in a buffer of [`PLAIN_BUFFERS`].
     plain: Vec<u8>,
     /// Each record's span in `plain`, in item order.
-    spans: Vec<std::ops::Range<usize>>,
+    spans: Vec<RecordSpan>,
+}
+
+/// Where a record's plain bytes lie in [`UnpackedItems::plain`]: its header (`record_bytes`'
+/// layout) from `start` to `echo`, the header's echo (`record_echo`) from `echo` to `raw`, its
+/// raw XML from `raw` to `end`.
+#[derive(Debug)]
+struct RecordSpan {
+    start: usize,
+    echo: usize,
+    raw: usize,
+    end: usize,
 }
 
 impl UnpackedItems {
@@ -74,7 +85,10 @@ impl UnpackedItems {
                 if let PreparedItem::Record { blob, origin, .. } = item
                     && let Some(span) = spans.next()
                 {
-                    *blob = packing.compress_as(plain.get(span).unwrap_or_default(), &origin.1);
+                    let header = plain.get(span.start..span.echo).unwrap_or_default();
+                    let echo = plain.get(span.echo..span.raw).unwrap_or_default();
+                    let raw = plain.get(span.raw..span.end).unwrap_or_default();
+                    *blob = packing.pack_split(header, echo, raw, &origin.1);
                 }
             }
         });
@@ -130,12 +144,18 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
                     stored_at: now.clone(),
                 };
                 let start = plain.len();
-                record_bytes::write_record(
-                    &mut plain,
-                    &header,
-                    harvested.raw.as_deref().unwrap_or_default(),
-                );
-                spans.push(start..plain.len());
+                let raw = harvested.raw.as_deref().unwrap_or_default();
+                record_bytes::write_record(&mut plain, &header, "");
+                let echo = plain.len();
+                write_echo(&mut plain, &header);
+                let raw_at = plain.len();
+                plain.extend_from_slice(raw.as_bytes());
+                spans.push(RecordSpan {
+                    start,
+                    echo,
+                    raw: raw_at,
+                    end: plain.len(),
+                });
                 PreparedItem::Record {
                     identifier: harvested.identifier.clone(),
                     deleted: harvested.deleted,
@@ -179,12 +199,31 @@ fn plain_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     plain
 }
 
-/// Packs a record's header and raw XML into one compressed blob.
+/// Packs a record's header and raw XML into one blob, as the harvest writes it (encoding 2).
 #[cfg(test)]
 fn pack_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
+    let mut plain = Vec::new();
+    record_bytes::write_record(&mut plain, header, "");
+    let mut echo = Vec::new();
+    write_echo(&mut echo, header);
+    let format = header.format.as_deref().unwrap_or_default();
+    PACKING.with_borrow_mut(|packing| packing.pack_split(&plain, &echo, raw.as_bytes(), format))
+}
+
+/// Packs a record in encoding 1, as essor wrote it before encoding 2: stores hold such blobs.
+#[cfg(test)]
+fn pack_record_1(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let plain = plain_record(header, raw);
     let format = header.format.as_deref().unwrap_or_default();
     PACKING.with_borrow_mut(|packing| packing.compress_as(&plain, format))
+}
+
+/// Appends the echo of `header`'s values (`record_echo`), nothing for a record without a mapped
+/// record (a deletion).
+fn write_echo<R: std::borrow::Borrow<Record>>(out: &mut Vec<u8>, header: &RecordHeader<R>) {
+    if let Some(record) = &header.record {
+        record_echo::write_echo(out, &header.datestamp, &header.sets, record.borrow());
+    }
 }
 
 thread_local! {
@@ -196,9 +235,12 @@ thread_local! {
 /// The first four bytes of a record blob in a numbered encoding: a plain length no blob of the
 /// first encoding (`lz4_flex::compress_prepend_size` of `[u32 JSON length][JSON header][raw
 /// XML]`) can have, since nothing essor stores comes near 4 GiB (pages are refused past 256 MiB,
-/// files past 1 GiB). Those older blobs are read as they are; what essor writes is
+/// files past 1 GiB). Those older blobs are read as they are, and so are those of encoding 1,
 /// `[MARKER][1][u32 plain length][LZ4 block against DICTIONARY_1]`, the plain bytes in
-/// `record_bytes`'s layout (encoding 1).
+/// `record_bytes`'s layout. What essor writes is encoding 2 ([`Packing::pack_split`]):
+/// `[MARKER][2][u32 header length][header][u32 raw length][LZ4 block of the raw XML against
+/// DICTIONARY_1 followed by the header's echo]`, the header in `record_bytes`'s layout without
+/// raw XML, its echo the XML `record_echo` writes back from it.
 const ENCODING_MARKER: [u8; 4] = [0xff; 4];
 
 /// The dictionary records are compressed against: the boilerplate every stored record repeats
@@ -233,11 +275,52 @@ fn dictionary_for(format: &str) -> &'static [u8] {
 #[derive(Default)]
 struct Packing {
     compressed: Vec<u8>,
+    /// The dictionary a record's raw XML is compressed against: [`dictionary_for`] its format,
+    /// then its header's echo.
+    dictionary: Vec<u8>,
 }
 
 impl Packing {
+    /// A record of `format` in encoding 2 ([`ENCODING_MARKER`]): its `header` plain, its `raw`
+    /// XML compressed against the dictionary ([`dictionary_for`]) followed by the header's
+    /// `echo` (`record_echo`).
+    ///
+    /// Why: LZ4 of header and raw XML together was a fifth of a harvest's CPU, most of it
+    /// scanning the header's text (the mapped record's words) for matches it rarely has. Kept
+    /// plain, the header costs no scan, and a reader of the header alone (the works stage, the
+    /// feed's origins) decompresses nothing. The raw XML finds its words, with their tags, in
+    /// the echo: a row is then ~1,820 B, under half a 4 KiB leaf (against the header itself,
+    /// ~2,150 B, and the `records` table 62% larger) (BENCHMARKS.md, issue 17).
+    fn pack_split(&mut self, header: &[u8], echo: &[u8], raw: &[u8], format: &str) -> Vec<u8> {
+        self.dictionary.clear();
+        self.dictionary.extend_from_slice(dictionary_for(format));
+        self.dictionary.extend_from_slice(echo);
+        let bound = lz4_flex::block::get_maximum_output_size(raw.len());
+        if self.compressed.len() < bound {
+            self.compressed.resize(bound, 0);
+        }
+        let compressed = match lz4_flex::block::compress_into_with_dict(
+            raw,
+            &mut self.compressed,
+            &self.dictionary,
+        ) {
+            Ok(length) => std::borrow::Cow::Borrowed(&self.compressed[..length]),
+            // Not reached: the buffer has the bound's size.
+            Err(_) => lz4_flex::block::compress_with_dict(raw, &self.dictionary).into(),
+        };
+        let mut blob = Vec::with_capacity(13 + header.len() + compressed.len());
+        blob.extend_from_slice(&ENCODING_MARKER);
+        blob.push(2);
+        blob.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        blob.extend_from_slice(header);
+        blob.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+        blob.extend_from_slice(&compressed);
+        blob
+    }
+
     /// `plain`, a record of `format`, compressed against [`DICTIONARY_1`] (or the end of it
-    /// that serves `format`: [`dictionary_for`]), as [`ENCODING_MARKER`] says.
+    /// that serves `format`: [`dictionary_for`]) in encoding 1, which essor wrote before 2.
+    #[cfg(test)]
     fn compress_as(&mut self, plain: &[u8], format: &str) -> Vec<u8> {
         let dictionary = dictionary_for(format);
         let bound = lz4_flex::block::get_maximum_output_size(plain.len());
@@ -267,6 +350,13 @@ impl Packing {
 }
 
 pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
+    if let Some(split) = split_record_2(blob)? {
+        let header = read_header_2(split.header)?;
+        let raw = split.raw(&header)?;
+        let raw =
+            String::from_utf8(raw).map_err(|_| corrupt_record("raw XML is not UTF-8".into()))?;
+        return Ok((header, raw));
+    }
     let plain = decompress_record(blob)?;
     let (header, raw) = read_plain(&plain)?;
     let raw = simdutf8::basic::from_utf8(raw)
@@ -278,8 +368,82 @@ pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String
 /// Only the header of a stored record (its mapped record included), the raw XML neither checked
 /// nor copied.
 pub(super) fn unpack_header(blob: &[u8]) -> Result<RecordHeader<Record>, StoreError> {
+    if let Some(split) = split_record_2(blob)? {
+        return read_header_2(split.header);
+    }
     let plain = decompress_record(blob)?;
     read_plain(&plain).map(|(header, _)| header)
+}
+
+/// A blob of encoding 2 in its parts ([`ENCODING_MARKER`]).
+struct Split<'a> {
+    header: &'a [u8],
+    raw_length: usize,
+    compressed: &'a [u8],
+}
+
+impl Split<'_> {
+    /// The raw XML's bytes, decompressed against [`DICTIONARY_1`] and the echo of `header`
+    /// (this blob's own, read).
+    fn raw(&self, header: &RecordHeader<Record>) -> Result<Vec<u8>, StoreError> {
+        thread_local! {
+            /// Each reading thread's dictionary buffer, reused record after record.
+            static DICTIONARY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        DICTIONARY.with_borrow_mut(|dictionary| {
+            dictionary.clear();
+            dictionary.extend_from_slice(DICTIONARY_1);
+            write_echo(dictionary, header);
+            let raw =
+                lz4_flex::block::decompress_with_dict(self.compressed, self.raw_length, dictionary)
+                    .map_err(|e| corrupt_record(e.to_string()))?;
+            if raw.len() != self.raw_length {
+                return Err(corrupt_record(format!(
+                    "{} bytes where {} were stored",
+                    raw.len(),
+                    self.raw_length
+                )));
+            }
+            Ok(raw)
+        })
+    }
+}
+
+/// `blob`'s parts if it is of encoding 2, `None` if of an older one.
+fn split_record_2(blob: &[u8]) -> Result<Option<Split<'_>>, StoreError> {
+    let Some([2, rest @ ..]) = blob.strip_prefix(&ENCODING_MARKER) else {
+        return Ok(None);
+    };
+    let (header, rest) = length_prefixed(rest)?;
+    let (raw_length, compressed) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| corrupt_record("short value".into()))?;
+    Ok(Some(Split {
+        header,
+        raw_length: u32::from_le_bytes(*raw_length) as usize,
+        compressed,
+    }))
+}
+
+/// `[u32 length][that many bytes][rest]` → (bytes, rest).
+fn length_prefixed(bytes: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
+    let (length, rest) = bytes
+        .split_first_chunk::<4>()
+        .ok_or_else(|| corrupt_record("short value".into()))?;
+    let length = u32::from_le_bytes(*length) as usize;
+    if rest.len() < length {
+        return Err(corrupt_record("short header".into()));
+    }
+    Ok(rest.split_at(length))
+}
+
+/// An encoding 2 header: `record_bytes`' layout with nothing after it.
+fn read_header_2(bytes: &[u8]) -> Result<RecordHeader<Record>, StoreError> {
+    let (header, rest) = record_bytes::read_record(bytes)?;
+    if !rest.is_empty() {
+        return Err(corrupt_record("bytes after the header".into()));
+    }
+    Ok(header)
 }
 
 /// A record blob's plain bytes, as the encoding it was written in lays them out.
@@ -524,20 +688,53 @@ mod tests {
         // Twice: the second record reuses the first one's buffer.
         for _ in 0..2 {
             let blob = pack_record(&header, &raw);
-            assert_eq!(blob[..5], [0xff, 0xff, 0xff, 0xff, 1]);
-            let plain = plain_record(&header, &raw);
+            assert_eq!(blob[..5], [0xff, 0xff, 0xff, 0xff, 2]);
+            // The header plain, the raw XML compressed against the dictionary and the header's
+            // echo.
+            let mut plain_header = Vec::new();
+            record_bytes::write_record(&mut plain_header, &header, "");
+            let length = plain_header.len();
+            assert_eq!(blob[5..9], (length as u32).to_le_bytes());
+            assert_eq!(blob[9..9 + length], plain_header);
             assert_eq!(
-                lz4_flex::block::decompress_with_dict(&blob[9..], plain.len(), DICTIONARY_1)
-                    .unwrap(),
-                plain
+                blob[9 + length..13 + length],
+                (raw.len() as u32).to_le_bytes()
             );
+            let mut dictionary = DICTIONARY_1.to_vec();
+            write_echo(&mut dictionary, &header);
+            assert_eq!(
+                lz4_flex::block::decompress_with_dict(&blob[13 + length..], raw.len(), &dictionary)
+                    .unwrap(),
+                raw.as_bytes()
+            );
+            assert!(blob.len() < 13 + length + raw.len() / 4, "{}", blob.len());
             let (read, read_raw) = unpack_record(&blob).unwrap();
             assert_eq!(
                 (read.record.as_ref(), read_raw.as_str()),
                 (Some(&record), raw.as_str())
             );
             assert_eq!(unpack_header(&blob).unwrap().sets, ["a"]);
+            // The header alone is read without the compressed raw XML.
+            let cut = &blob[..13 + length];
+            assert_eq!(unpack_header(cut).unwrap().datestamp, "2024-01-02");
+            assert!(unpack_record(cut).is_err());
+            assert!(unpack_record(&blob[..blob.len() - 1]).is_err());
+            assert!(unpack_header(&blob[..8 + length]).is_err());
         }
+        // Stores written before encoding 2 hold encoding 1: `record_bytes`' layout, LZ4'd whole.
+        let blob = pack_record_1(&header, &raw);
+        assert_eq!(blob[..5], [0xff, 0xff, 0xff, 0xff, 1]);
+        let plain = plain_record(&header, &raw);
+        assert_eq!(
+            lz4_flex::block::decompress_with_dict(&blob[9..], plain.len(), DICTIONARY_1).unwrap(),
+            plain
+        );
+        let (read, read_raw) = unpack_record(&blob).unwrap();
+        assert_eq!(
+            (read.record.as_ref(), read_raw.as_str()),
+            (Some(&record), raw.as_str())
+        );
+        assert_eq!(unpack_header(&blob).unwrap().sets, ["a"]);
         // A store written before holds `compress_prepend_size` of [u32 length][JSON][raw].
         let json = to_json(&header);
         let mut plain = (json.len() as u32).to_le_bytes().to_vec();
@@ -550,8 +747,10 @@ mod tests {
             (Some(&record), raw.as_str())
         );
         assert_eq!(unpack_header(&old).unwrap().datestamp, "2024-01-02");
-        let unknown = [0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0];
+        let unknown = [0xff, 0xff, 0xff, 0xff, 3, 0, 0, 0, 0];
         assert!(unpack_record(&unknown).is_err());
+        assert!(unpack_header(&unknown).is_err());
+        assert!(unpack_record(&[0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0]).is_err());
         assert!(unpack_record(&[0xff; 4]).is_err());
     }
 
@@ -577,13 +776,132 @@ mod tests {
                 record: None,
                 stored_at: "2024-01-03T00:00:00Z".into(),
             };
+            for blob in [pack_record(&header, raw), pack_record_1(&header, raw)] {
+                let (read, read_raw) = unpack_record(&blob).unwrap();
+                assert_eq!(
+                    (read.format.as_deref(), read_raw.as_str()),
+                    (Some(format), raw)
+                );
+            }
+        }
+    }
+
+    /// A header past LZ4's 64 KiB window (a long abstract) and a deletion's empty raw XML read
+    /// back as written.
+    #[test]
+    fn large_headers_and_empty_raw_xml_read_back() {
+        let record = Record {
+            abstracts: vec![crate::map::LangText {
+                value: "économie sociale et solidaire ".repeat(4000),
+                lang: None,
+            }],
+            ..Record::default()
+        };
+        let raw = format!(
+            "<oai_dc:dc><dc:description>{}</dc:description></oai_dc:dc>",
+            record.abstracts[0].value
+        );
+        for (deleted, raw) in [(false, raw.as_str()), (true, "")] {
+            let header = RecordHeader::<&Record> {
+                datestamp: "2024-01-02".into(),
+                deleted,
+                format: Some("oai_dc".into()),
+                sets: vec![],
+                record: (!deleted).then_some(&record),
+                stored_at: "2024-01-03T00:00:00Z".into(),
+            };
             let blob = pack_record(&header, raw);
             let (read, read_raw) = unpack_record(&blob).unwrap();
             assert_eq!(
-                (read.format.as_deref(), read_raw.as_str()),
-                (Some(format), raw)
+                (read.deleted, read.record.as_ref(), read_raw.as_str()),
+                (deleted, header.record, raw)
             );
+            assert!(was_deleted(&blob) == deleted);
         }
+    }
+
+    /// An oai_dc record laid out as most repositories write it costs little beside its plain
+    /// header: its raw XML is found, tags and words together, in the header's echo.
+    #[test]
+    fn an_oai_dc_record_finds_its_raw_xml_in_the_echo() {
+        let lang_text = |value: &str, lang: Option<&str>| crate::map::LangText {
+            value: value.into(),
+            lang: lang.map(str::to_owned),
+        };
+        let agent = |name: &str| crate::map::Agent {
+            name: name.into(),
+            role: None,
+            id: None,
+        };
+        let title = "L'utilité sociale dans les coopératives d'habitants en Bretagne";
+        let summary = "Cette thèse analyse l'utilité sociale des coopératives d'habitants.";
+        let record = Record {
+            titles: vec![lang_text(title, Some("fr"))],
+            creators: vec![agent("Côté, Élodie")],
+            contributors: vec![
+                agent("Ségolène Bélanger"),
+                agent("Espaces et Sociétés (ESO)"),
+            ],
+            subjects: vec![
+                lang_text("Insertion", Some("fr")),
+                lang_text("Mutualité", Some("fr")),
+            ],
+            abstracts: vec![lang_text(summary, Some("fr"))],
+            dates: vec!["2012-01-03".into()],
+            types: vec!["Thèse".into()],
+            identifiers: vec!["https://bench.essor.test/these/2012CNAM3611".into()],
+            languages: vec!["fr".into()],
+            ..Record::default()
+        };
+        let header = RecordHeader::<&Record> {
+            datestamp: "2018-01-03T07:32:00Z".into(),
+            deleted: false,
+            format: Some("oai_dc".into()),
+            sets: vec!["type:THESE".into()],
+            record: Some(&record),
+            stored_at: "2024-01-03T00:00:00Z".into(),
+        };
+        let raw = format!(
+            "<record><header><identifier>oai:bench.essor.test:thesis-000001</identifier>\
+             <datestamp>2018-01-03T07:32:00Z</datestamp><setSpec>type:THESE</setSpec></header>\
+             <metadata><oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" \
+             xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai_dc/ \
+             http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">
+  <dc:title xml:lang=\"fr\">{title}</dc:title>
+  <dc:creator>Côté, Élodie</dc:creator>
+  <dc:contributor>Ségolène Bélanger</dc:contributor>
+  <dc:contributor>Espaces et Sociétés (ESO)</dc:contributor>
+  <dc:subject xml:lang=\"fr\">Insertion</dc:subject>
+  <dc:subject xml:lang=\"fr\">Mutualité</dc:subject>
+  <dc:description xml:lang=\"fr\">{summary}</dc:description>
+  <dc:date>2012-01-03</dc:date>
+  <dc:type>Thèse</dc:type>
+  <dc:identifier>https://bench.essor.test/these/2012CNAM3611</dc:identifier>
+  <dc:language>fr</dc:language>
+</oai_dc:dc></metadata></record>"
+        );
+        let blob = pack_record(&header, &raw);
+        let split = split_record_2(&blob).unwrap().unwrap();
+        // Against the header's own bytes, a match for each tag and each word apart: more than
+        // twice as many bytes.
+        let against_header = lz4_flex::block::compress_with_dict(
+            raw.as_bytes(),
+            &[dictionary_for("oai_dc"), split.header].concat(),
+        );
+        assert!(
+            split.compressed.len() * 2 < against_header.len(),
+            "{} against {} of {} bytes",
+            split.compressed.len(),
+            against_header.len(),
+            raw.len()
+        );
+        let (read, read_raw) = unpack_record(&blob).unwrap();
+        assert_eq!(
+            (read.record.as_ref(), read_raw.as_str()),
+            (Some(&record), raw.as_str())
+        );
     }
 
     /// Stored blobs are read with exactly these bytes: the dictionary never changes.

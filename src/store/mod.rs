@@ -41,6 +41,7 @@ mod model;
 mod open;
 mod packed;
 mod record_bytes;
+mod record_echo;
 mod records;
 mod registrations;
 mod scan;
@@ -73,14 +74,17 @@ use tables::{COUNTS, META, meta_key};
 /// Bumped whenever a table's layout changes; a store of another version is refused at open, so
 /// an older essor refuses a newer store rather than misreading it. 4: records stored with a
 /// binary header (`record_bytes.rs`), which essor before 4 would take for damage. 5: the
-/// blocking index packed into chunks (`blocks.rs`).
-pub const SCHEMA_VERSION: u32 = 5;
-/// Stores of schema 3 open as they are (their records' JSON headers are read as before,
-/// `encode.rs`) and are marked [`RECORDS_BINARY_VERSION`] by the first harvested page committed
-/// in the new form ([`Store::commit_page`]): until then an essor of schema 3 still opens them.
-const MARKED_ON_FIRST_RECORD: u32 = 3;
-/// The schema that first stored records with a binary header.
-const RECORDS_BINARY_VERSION: u32 = 4;
+/// blocking index packed into chunks (`blocks.rs`). 6: records stored in encoding 2, their
+/// header beside the compressed raw XML (`encode.rs`), which essor before 6 would take for
+/// damage.
+pub const SCHEMA_VERSION: u32 = 6;
+/// Stores of these schemas open as they are (their records read as before, `encode.rs`) and
+/// are marked the version beside by the first harvested page committed in the new form
+/// ([`Store::commit_page`]): until then an essor of their schema still opens them. A schema 3
+/// store is marked 4 (its blocks still unpacked: a schema 4 or 5 essor would open it, and
+/// report its newer records as damage); its blocks' migration then marks it
+/// [`SCHEMA_VERSION`].
+const MARKED_ON_FIRST_RECORD: [(u32, u32); 2] = [(3, 4), (5, 6)];
 /// Stores of schemas 2 to 4 open too: their blocking index differs (schema 2's keyed by
 /// strings, 3 and 4's one multimap entry per member), rebuilt or packed by
 /// [`Store::migrate_blocks`] (which then writes [`SCHEMA_VERSION`]) before the works stage
@@ -100,8 +104,8 @@ pub struct Store {
     /// caller writes ([`Store::expect_feed_records_version`]): reads then ignore them, so that
     /// the server serves from the works while it renders them again in the background.
     stale_feed_records: std::sync::atomic::AtomicBool,
-    /// Set while the file says schema [`MARKED_ON_FIRST_RECORD`]: the next page of records
-    /// committed writes [`RECORDS_BINARY_VERSION`] with it.
+    /// Set while the file says a schema of [`MARKED_ON_FIRST_RECORD`]: the next page of
+    /// records committed writes the version beside it.
     older_schema: std::sync::atomic::AtomicBool,
     /// Set by a harvest's commit left unsynced (a page, a run's end), cleared by
     /// [`Store::sync_unsynced`]: redb keeps such a commit's pages in its write buffer, and until
@@ -140,7 +144,7 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let db = open::open_db(&path, cache_bytes, |db| initialise(db, &path))?;
         let store = Store::from_db(db, path);
-        let older = store.schema_version()? == MARKED_ON_FIRST_RECORD.to_string();
+        let older = marked_on_first_record(&store.schema_version()?).is_some();
         store
             .older_schema
             .store(older, std::sync::atomic::Ordering::Relaxed);
@@ -158,6 +162,15 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The version a store of schema `found` is marked by its first page of records committed, if
+/// it is one of [`MARKED_ON_FIRST_RECORD`].
+fn marked_on_first_record(found: &str) -> Option<u32> {
+    MARKED_ON_FIRST_RECORD
+        .iter()
+        .find(|(older, _)| found == older.to_string())
+        .map(|(_, marked)| *marked)
 }
 
 /// Whether the file records a schema version: every essor store does from its first open.
@@ -195,6 +208,7 @@ fn has_every_table(db: &Database, path: &Path) -> Result<bool, StoreError> {
 /// Whether a store of schema `found` opens (as it is, or migrated by the works stage).
 fn opens(found: &str) -> bool {
     found == SCHEMA_VERSION.to_string()
+        || marked_on_first_record(found).is_some()
         || BLOCKS_MIGRATABLE_VERSIONS
             .iter()
             .any(|version| found == version.to_string())

@@ -1,5 +1,6 @@
-//! A stored record's header and mapped record in a compact binary form, the plain bytes the
-//! `records` table compresses (`encode.rs`). Pure.
+//! A stored record's header and mapped record in a compact binary form, which the `records`
+//! table stores plain beside the compressed raw XML (encoding 2; encoding 1 compressed both
+//! together: `encode.rs`). Pure.
 //!
 //! Why not JSON: the header was serialised for every harvested record and parsed for every
 //! record the works stage reads (twice per record on a fresh build); JSON's keys and escapes

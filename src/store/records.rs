@@ -12,8 +12,8 @@ use super::tables::{
     CHANGES, CHECKPOINTS, COUNTS, META, ORIGINS, RECORDS, REJECTS, RUNS, meta_key,
 };
 use super::{
-    Checkpoint, MARKED_ON_FIRST_RECORD, PreparedItem, RECORDS_BINARY_VERSION, RecordKey,
-    RecordKeyRef, RunCounters, RunRecord, Store, StoreError, StoredRecord, StoredReject,
+    Checkpoint, PreparedItem, RecordKey, RecordKeyRef, RunCounters, RunRecord, Store, StoreError,
+    StoredRecord, StoredReject, marked_on_first_record,
 };
 
 /// A change-log position and the records changed after it.
@@ -249,17 +249,15 @@ impl Store {
         }
         let marks_schema = self.older_schema.load(Ordering::Relaxed);
         if marks_schema {
-            // Records of this form are unreadable to an essor of schema 3; the file says 3
-            // still unless the works stage has migrated its blocks since the store opened.
+            // Records of this form are unreadable to an essor of the file's schema; it says
+            // that schema still unless the works stage has migrated its blocks since the store
+            // opened.
             let mut meta = tx.open_table(META)?;
-            let found = meta
+            let marked = meta
                 .get(meta_key::SCHEMA_VERSION)?
-                .map(|v| v.value().to_owned());
-            if found == Some(MARKED_ON_FIRST_RECORD.to_string()) {
-                meta.insert(
-                    meta_key::SCHEMA_VERSION,
-                    RECORDS_BINARY_VERSION.to_string().as_str(),
-                )?;
+                .and_then(|v| marked_on_first_record(v.value()));
+            if let Some(marked) = marked {
+                meta.insert(meta_key::SCHEMA_VERSION, marked.to_string().as_str())?;
             }
         }
         tx.commit()?;

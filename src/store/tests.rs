@@ -1133,7 +1133,7 @@ fn set_schema_version(store: &Store, version: &str) {
 }
 
 #[test]
-fn a_schema_3_store_is_marked_4_by_its_first_page_until_migrated_and_a_newer_store_is_refused() {
+fn schema_3_and_5_stores_are_marked_by_their_first_page_and_a_newer_store_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let version = |store: &Store| store.schema_version().unwrap();
     {
@@ -1174,14 +1174,38 @@ fn a_schema_3_store_is_marked_4_by_its_first_page_until_migrated_and_a_newer_sto
         true,
     );
     assert_eq!(version(&store), SCHEMA_VERSION.to_string());
-    // What an essor of schema 5 wrote is refused by an older one, as this one refuses 6.
-    set_schema_version(&store, "6");
+    // A schema 5 store opens as it is, its blocks not migrated again, and is marked 6 by its
+    // first page: its records of encoding 2 are unreadable to an essor of schema 5.
+    set_schema_version(&store, "5");
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(version(&store), "5", "opened, not yet changed");
+    assert!(!store.blocks_need_migration().unwrap());
+    commit(
+        &store,
+        "s",
+        &[record("c", "2024-01-01", "T")],
+        &mut checkpoint,
+        true,
+    );
+    assert_eq!(version(&store), "6");
+    assert_eq!(SCHEMA_VERSION, 6);
+    let read = |id: &str| {
+        store
+            .record(RecordKeyRef::new("s", id))
+            .unwrap()
+            .unwrap()
+            .record
+    };
+    assert!(read("a").is_some() && read("c").is_some());
+    // What an essor of schema 6 wrote is refused by an older one, as this one refuses 7.
+    set_schema_version(&store, "7");
     drop(store);
     match Store::open(dir.path()) {
         Err(StoreError::SchemaVersion {
             found, expected, ..
         }) => {
-            assert_eq!((found.as_str(), expected), ("6", SCHEMA_VERSION));
+            assert_eq!((found.as_str(), expected), ("7", SCHEMA_VERSION));
         }
         other => panic!("a newer store opened: {:?}", other.map(|_| ())),
     }
