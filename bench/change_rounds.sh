@@ -11,7 +11,9 @@
 #              ROUNDS (pairs, default 10), COLD=1 (evict before each round), STRACE=1 (count
 #              the process's system calls, strace -f -c), FIRST (first edit number, default 1),
 #              RANDOM_RECORDS=1 (each round's 1,000 records drawn at random from the store's
-#              bench-hal pages, seeded by k, instead of the change page's same 1,000).
+#              bench-hal pages, seeded by k, instead of the change page's same 1,000),
+#              OLD_STORE (the before binary's own store, built by it: for a schema the
+#              before binary does not open; default STORE, both binaries on one store).
 # Round k re-edits every French title of the change page with the k-th of five words (so each
 # round changes every title from the round before) and a datestamp k days after 2026-12-01.
 # With OLD_BIN the binaries take turns, so that each meets every word equally often over ten
@@ -31,8 +33,8 @@ mkdir -p "$LOGS"
 
 edit_page() { edit_change_page "$1" "$EDITS"; }
 
-evict() {
-    "$PYTHON" - "$STORE" <<'PY'
+evict() { # store
+    "$PYTHON" - "$1" <<'PY'
 import os, sys
 for folder, _, files in os.walk(sys.argv[1]):
     for name in files:
@@ -43,12 +45,13 @@ PY
 }
 
 round() { # label binary k
-    local label=$1 bin=$2 k=$3 log="$LOGS/$1-$3.log" trace=()
+    local label=$1 bin=$2 k=$3 log="$LOGS/$1-$3.log" trace=() store=$STORE
+    [[ "$label" == before && -n "${OLD_STORE:-}" ]] && store=$OLD_STORE
     edit_page "$k"
     sync
-    [[ "${COLD:-0}" == 1 ]] && evict
+    [[ "${COLD:-0}" == 1 ]] && evict "$store"
     [[ "${STRACE:-0}" == 1 ]] && trace=(strace -f -c -o "$log.strace")
-    RUST_LOG=essor=debug "${trace[@]}" /usr/bin/time -f "TIME %e %U %S %I %O" "$bin" --data "$STORE" \
+    RUST_LOG=essor=debug "${trace[@]}" /usr/bin/time -f "TIME %e %U %S %I %O" "$bin" --data "$store" \
         --sources "$EDITS/sources" -q harvest --source bench-hal > "$log" 2>&1
     local stages
     stages=$(grep -oE '"[a-z_]+_ms":[0-9]+|"works_written":[0-9]+' "$log" | tr '\n' ' ')
