@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::encode::{decode_features, encode_features};
-use super::records::read_record;
+use super::records::read_record_mapped;
 use super::tables::{
     BLOCK_CHUNKS, BLOCK_MEMBERS, META, OLD_BLOCKS, RECORD_FEATURES, RECORD_WORK, RECORDS, WORKS,
     meta_key,
@@ -57,8 +57,12 @@ impl DedupView {
         read_work(&self.works, id)
     }
 
-    pub fn record(&self, key: RecordKeyRef<'_>) -> Result<Option<StoredRecord>, StoreError> {
-        read_record(&self.records, key)
+    /// A record without its raw XML: what describing a work's member reads.
+    pub fn record_mapped(
+        &self,
+        key: RecordKeyRef<'_>,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        read_record_mapped(&self.records, key)
     }
 
     pub fn record_work(&self, key: RecordKeyRef<'_>) -> Result<Option<String>, StoreError> {

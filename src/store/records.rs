@@ -356,13 +356,7 @@ impl Store {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(RECORDS)?;
         keys.iter()
-            .map(|key| {
-                let record = match table.get(key.as_ref().pair())? {
-                    None => None,
-                    Some(value) => Some(stored_record_mapped(key.as_ref(), value.value().1)?),
-                };
-                Ok(each(key, record))
-            })
+            .map(|key| Ok(each(key, read_record_mapped(&table, key.as_ref())?)))
             .collect()
     }
 
@@ -390,13 +384,27 @@ impl Store {
     }
 }
 
-/// A stored record, from a write transaction's table or a read-only view's.
-pub(super) fn read_record(
+/// A stored record, raw XML included.
+fn read_record(
     table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
     key: RecordKeyRef<'_>,
 ) -> Result<Option<StoredRecord>, StoreError> {
     match table.get(key.pair())? {
         None => Ok(None),
         Some(value) => stored_record(key, value.value().1).map(Some),
+    }
+}
+
+/// A stored record without its raw XML (`raw` is `None`), for the works stage, which describes
+/// records from their mapped values only: since encoding 2 the header is stored plain, so this
+/// decompresses nothing, where [`read_record`] writes the header's echo again and decompresses
+/// the raw XML against it (a change batch reads the other members of every work it touches).
+pub(super) fn read_record_mapped(
+    table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
+    key: RecordKeyRef<'_>,
+) -> Result<Option<StoredRecord>, StoreError> {
+    match table.get(key.pair())? {
+        None => Ok(None),
+        Some(value) => stored_record_mapped(key, value.value().1).map(Some),
     }
 }

@@ -163,6 +163,39 @@ fn sources_are_listed_apart() {
     assert_eq!(store.stats().unwrap().sources, 2);
 }
 
+/// Issue 17: the works stage reads a record's mapped values without its raw XML, the same
+/// through the store, a read-only view and a write transaction; a missing record is `None`.
+#[test]
+fn a_record_read_without_its_raw_xml_has_every_other_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut checkpoint = Checkpoint::default();
+    commit(
+        &store,
+        "hal",
+        &[record("a", "2026-01-01", "Économie sociale"), deletion("d", "2026-01-02")],
+        &mut checkpoint,
+        false,
+    );
+    for identifier in ["a", "d"] {
+        let key = RecordKeyRef::new("hal", identifier);
+        let whole = store.record(key).unwrap().expect("stored");
+        assert_eq!(whole.raw.is_some(), identifier == "a");
+        let expected = StoredRecord { raw: None, ..whole };
+        let mapped = store
+            .records_mapped(&[RecordKey::from(key)], |_, record| record)
+            .unwrap();
+        assert_eq!(mapped, vec![Some(expected.clone())]);
+        let viewed = store.dedup_view().unwrap().record_mapped(key).unwrap();
+        assert_eq!(viewed.as_ref(), Some(&expected));
+        let in_tx = store.update_works(|tx| tx.record_mapped(key)).unwrap();
+        assert_eq!(in_tx.as_ref(), Some(&expected));
+    }
+    let missing = RecordKeyRef::new("hal", "none");
+    assert!(store.dedup_view().unwrap().record_mapped(missing).unwrap().is_none());
+    assert!(store.update_works(|tx| tx.record_mapped(missing)).unwrap().is_none());
+}
+
 #[test]
 fn schema_version_mismatch_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@ use super::encode::{
     decode_plain_work, decode_work, encode_work, pack_work, plain_work, unpack_work,
 };
 use super::feed_tx::FeedTx;
-use super::records::read_record;
+use super::records::read_record_mapped;
 use super::tables::{
     BLOCK_CHUNKS, META, RECORD_FEATURES, RECORD_WORK, RECORDS, WORK_COUNTS, WORKS, meta_key,
 };
@@ -327,8 +327,12 @@ impl<'t> WorksTx<'t> {
         })
     }
 
-    pub fn record(&self, key: RecordKeyRef<'_>) -> Result<Option<StoredRecord>, StoreError> {
-        read_record(&self.records, key)
+    /// A record without its raw XML: what describing a work's member reads.
+    pub fn record_mapped(
+        &self,
+        key: RecordKeyRef<'_>,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        read_record_mapped(&self.records, key)
     }
 
     pub fn record_work(&self, key: RecordKeyRef<'_>) -> Result<Option<String>, StoreError> {

@@ -90,7 +90,7 @@ pub(super) fn rows(
                     let info = sources.get(&member.source);
                     // Only its work's fields are rebuilt from it: its features are read.
                     let described = view
-                        .record(member.key())?
+                        .record_mapped(member.key())?
                         .and_then(|record| describe(&record, &info, thesaurus))
                         .map(Box::new);
                     let work = view.record_work(member.key())?;

@@ -109,7 +109,7 @@ impl Batch<'_, '_> {
                 Some(described) => Some(described),
                 None => self
                     .tx
-                    .record(member.key())?
+                    .record_mapped(member.key())?
                     .and_then(|record| describe(&record, &info, self.thesaurus)),
             };
             if let Some(described) = described {
