@@ -58,10 +58,7 @@ impl DedupView {
     }
 
     /// A record without its raw XML: what describing a work's member reads.
-    pub fn record_mapped(
-        &self,
-        key: RecordKeyRef<'_>,
-    ) -> Result<Option<StoredRecord>, StoreError> {
+    pub fn record_mapped(&self, key: RecordKeyRef<'_>) -> Result<Option<StoredRecord>, StoreError> {
         read_record_mapped(&self.records, key)
     }
 

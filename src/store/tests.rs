@@ -173,7 +173,10 @@ fn a_record_read_without_its_raw_xml_has_every_other_value() {
     commit(
         &store,
         "hal",
-        &[record("a", "2026-01-01", "Économie sociale"), deletion("d", "2026-01-02")],
+        &[
+            record("a", "2026-01-01", "Économie sociale"),
+            deletion("d", "2026-01-02"),
+        ],
         &mut checkpoint,
         false,
     );
@@ -192,8 +195,20 @@ fn a_record_read_without_its_raw_xml_has_every_other_value() {
         assert_eq!(in_tx.as_ref(), Some(&expected));
     }
     let missing = RecordKeyRef::new("hal", "none");
-    assert!(store.dedup_view().unwrap().record_mapped(missing).unwrap().is_none());
-    assert!(store.update_works(|tx| tx.record_mapped(missing)).unwrap().is_none());
+    assert!(
+        store
+            .dedup_view()
+            .unwrap()
+            .record_mapped(missing)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .update_works(|tx| tx.record_mapped(missing))
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]

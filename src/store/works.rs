@@ -328,10 +328,7 @@ impl<'t> WorksTx<'t> {
     }
 
     /// A record without its raw XML: what describing a work's member reads.
-    pub fn record_mapped(
-        &self,
-        key: RecordKeyRef<'_>,
-    ) -> Result<Option<StoredRecord>, StoreError> {
+    pub fn record_mapped(&self, key: RecordKeyRef<'_>) -> Result<Option<StoredRecord>, StoreError> {
         read_record_mapped(&self.records, key)
     }
 
