@@ -342,7 +342,7 @@ impl Store {
     /// One stored record.
     pub fn record(&self, key: RecordKeyRef<'_>) -> Result<Option<StoredRecord>, StoreError> {
         let tx = self.db.begin_read()?;
-        read_record(&tx.open_table(RECORDS)?, key)
+        read_record(&tx.open_table(RECORDS)?, key, stored_record)
     }
 
     /// The records of `keys` as the works stage reads them: without their raw XML (`raw` is
@@ -384,27 +384,25 @@ impl Store {
     }
 }
 
-/// A stored record, raw XML included.
-fn read_record(
-    table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
-    key: RecordKeyRef<'_>,
-) -> Result<Option<StoredRecord>, StoreError> {
-    match table.get(key.pair())? {
-        None => Ok(None),
-        Some(value) => stored_record(key, value.value().1).map(Some),
-    }
-}
-
 /// A stored record without its raw XML (`raw` is `None`), for the works stage, which describes
 /// records from their mapped values only: since encoding 2 the header is stored plain, so this
-/// decompresses nothing, where [`read_record`] writes the header's echo again and decompresses
+/// decompresses nothing, where [`Store::record`] writes the header's echo again and decompresses
 /// the raw XML against it (a change batch reads the other members of every work it touches).
 pub(super) fn read_record_mapped(
     table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
     key: RecordKeyRef<'_>,
 ) -> Result<Option<StoredRecord>, StoreError> {
-    match table.get(key.pair())? {
-        None => Ok(None),
-        Some(value) => stored_record_mapped(key, value.value().1).map(Some),
-    }
+    read_record(table, key, stored_record_mapped)
+}
+
+/// A stored record as `decode` reads its blob.
+fn read_record(
+    table: &impl ReadableTable<(&'static str, &'static str), (u64, &'static [u8])>,
+    key: RecordKeyRef<'_>,
+    decode: fn(RecordKeyRef<'_>, &[u8]) -> Result<StoredRecord, StoreError>,
+) -> Result<Option<StoredRecord>, StoreError> {
+    table
+        .get(key.pair())?
+        .map(|value| decode(key, value.value().1))
+        .transpose()
 }
