@@ -158,7 +158,8 @@ impl Memo {
                 self.short.insert(slot);
             }
             None => {
-                self.long.insert(word.to_owned(), analysed.map(str::to_owned));
+                self.long
+                    .insert(word.to_owned(), analysed.map(str::to_owned));
             }
         }
     }
