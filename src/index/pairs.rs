@@ -10,8 +10,6 @@
 //! Words a filter before this one removed (an over-long token) leave a gap in positions: no
 //! pair spans a gap, as no phrase does.
 
-use std::fmt::Write;
-
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 
 /// Buckets of pairs: enough that a bucket is rare (about 3,000 works each at a million
@@ -28,8 +26,18 @@ fn bucket(first: &str, second: &str, out: &mut String) {
     hash.write(b" ");
     hash.write(second.as_bytes());
     out.clear();
-    // Writing to a String cannot fail.
-    let _ = write!(out, "p{:x}", hash.finish() % BUCKETS);
+    out.push('p');
+    push_hex(hash.finish() % BUCKETS, out);
+}
+
+/// `value` in lower-case hexadecimal without leading zeros, as `{:x}` writes it: by hand, since
+/// `write!` was 2.2% of a fresh build's CPU (once per pair token; BENCHMARKS.md, issue 17).
+fn push_hex(value: u64, out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digits = (u64::BITS - value.leading_zeros()).div_ceil(4).max(1);
+    for digit in (0..digits).rev() {
+        out.push(char::from(DIGITS[((value >> (4 * digit)) & 0xf) as usize]));
+    }
 }
 
 /// The filter: see the module's documentation.
@@ -128,6 +136,17 @@ mod tests {
         let mut out = String::new();
         bucket(first, second, &mut out);
         out
+    }
+
+    #[test]
+    fn hex_by_hand_is_what_format_writes() {
+        let values = (0..=BUCKETS + 17).chain([u64::MAX, u64::MAX >> 3, 1 << 63, 0xabc_def0]);
+        for value in values {
+            let mut out = String::from("stale");
+            out.clear();
+            push_hex(value, &mut out);
+            assert_eq!(out, format!("{value:x}"));
+        }
     }
 
     #[test]

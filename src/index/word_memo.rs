@@ -7,9 +7,10 @@
 //! word's result depends on the word alone: the memo gives exactly the tokens the plain chain
 //! gives (same text, positions and offsets; tested), and the index's format does not change.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -118,10 +119,116 @@ impl Replays {
     }
 }
 
-/// Hashed with foldhash: std's SipHash of every word took 8% of the indexing CPU (the words are
-/// ours to index, not an attacker's to collide: each memo holds at most [`MEMO_WORDS`] and is
-/// seeded per process anyway).
-type Memo = HashMap<String, Option<String>, RandomState>;
+/// Each word remembered with what the per-word chain makes of it (`None`: dropped). Hashed with
+/// foldhash: std's SipHash of every word took 8% of the indexing CPU (the words are ours to
+/// index, not an attacker's to collide: a memo holds at most [`MEMO_WORDS`] and is seeded per
+/// process anyway).
+#[derive(Clone, Default)]
+struct Memo {
+    /// The words that fit in a [`Slot`] with their result (nearly all of them), kept in the
+    /// table itself, so that a lookup reads one place of memory. As a `HashMap<String,
+    /// Option<String>>` it read three (the table, the word's bytes it compared, the result's it
+    /// copied), and the lookups were 4.9% of a fresh build's CPU, most of it waiting for memory
+    /// (BENCHMARKS.md, issue 17).
+    short: HashSet<Slot, RandomState>,
+    /// The other words.
+    long: HashMap<String, Option<String>, RandomState>,
+}
+
+impl Memo {
+    /// What the chain made of `word` (`Some(None)`: it dropped it), `None` if not remembered.
+    fn get(&self, word: &str) -> Option<Option<&str>> {
+        if let Some(slot) = self.short.get(word.as_bytes()) {
+            return Some(slot.analysed());
+        }
+        if self.long.is_empty() {
+            return None;
+        }
+        self.long.get(word).map(Option::as_deref)
+    }
+
+    /// Remembers `word`'s result, starting afresh once [`MEMO_WORDS`] are remembered.
+    fn insert(&mut self, word: &str, analysed: Option<&str>) {
+        if self.short.len() + self.long.len() >= MEMO_WORDS {
+            self.short.clear();
+            self.long.clear();
+        }
+        match Slot::new(word, analysed) {
+            Some(slot) => {
+                self.short.insert(slot);
+            }
+            None => {
+                self.long
+                    .insert(word.to_owned(), analysed.map(str::to_owned));
+            }
+        }
+    }
+}
+
+/// A word and its result in 32 bytes: the word's length, the result's ([`DROPPED`]: none), the
+/// word's bytes, then the result's. Compared and hashed by the word alone (the result follows
+/// from it), so that the memo is looked up by the word's bytes.
+#[derive(Clone, Copy)]
+struct Slot([u8; SLOT]);
+
+const SLOT: usize = 32;
+/// A slot's result length when the chain dropped the word (no length is: at most 30).
+const DROPPED: u8 = u8::MAX;
+
+impl Slot {
+    /// `None` when the word and its result are too long for a slot together.
+    fn new(word: &str, analysed: Option<&str>) -> Option<Slot> {
+        let result = analysed.unwrap_or("");
+        let end = 2 + word.len() + result.len();
+        if end > SLOT {
+            return None;
+        }
+        let mut bytes = [0u8; SLOT];
+        bytes[0] = u8::try_from(word.len()).ok()?;
+        bytes[1] = match analysed {
+            Some(result) => u8::try_from(result.len()).ok()?,
+            None => DROPPED,
+        };
+        bytes[2..2 + word.len()].copy_from_slice(word.as_bytes());
+        bytes[2 + word.len()..end].copy_from_slice(result.as_bytes());
+        Some(Slot(bytes))
+    }
+
+    fn word(&self) -> &[u8] {
+        &self.0[2..2 + usize::from(self.0[0])]
+    }
+
+    fn analysed(&self) -> Option<&str> {
+        let length = self.0[1];
+        if length == DROPPED {
+            return None;
+        }
+        let start = 2 + usize::from(self.0[0]);
+        // The bytes of a `str`, copied whole: always UTF-8.
+        std::str::from_utf8(&self.0[start..start + usize::from(length)]).ok()
+    }
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        self.word() == other.word()
+    }
+}
+
+impl Eq for Slot {}
+
+/// As the word's bytes hash: the memo is looked up by them ([`Borrow`]).
+impl Hash for Slot {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.word().hash(state);
+    }
+}
+
+impl Borrow<[u8]> for Slot {
+    fn borrow(&self) -> &[u8] {
+        self.word()
+    }
+}
 
 impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
     type TokenStream<'a> = WordMemoStream<'a, T::TokenStream<'a>>;
@@ -268,10 +375,7 @@ impl<T: TokenStream> WordMemoStream<'_, T> {
                 let mut stream = self.words.token_stream(&token.text);
                 stream.advance().then(|| stream.token().text.clone())
             };
-            if self.memo.len() >= MEMO_WORDS {
-                self.memo.clear();
-            }
-            self.memo.insert(token.text.clone(), analysed.clone());
+            self.memo.insert(&token.text, analysed.as_deref());
             if let Some(analysed) = analysed {
                 token.text = analysed;
                 return true;
@@ -446,11 +550,44 @@ mod tests {
         }
     }
 
+    /// Words kept in a slot with their result and words too long for one come back alike, at
+    /// a slot's bounds too.
+    #[test]
+    fn the_memo_gives_back_each_word_s_result_short_or_long() {
+        let long_result = "coopérativesagricolesdelouest";
+        let words: [(&str, Option<&str>); 9] = [
+            ("Chevaux", Some("cheval")),
+            ("x", None),
+            ("", Some("")),
+            ("Économies", Some("econom")),
+            // 2 + 24 + 6 = 32: a slot's last byte.
+            ("abcdefghijklmnopqrstuvwx", Some("abcdef")),
+            // 33: one byte too many.
+            ("abcdefghijklmnopqrstuvwxy", Some("abcdef")),
+            ("anticonstitutionnellementaussiloin", None),
+            (long_result, Some(long_result)),
+            ("ΣΟΦΊΑ", Some("σοφια")),
+        ];
+        let mut memo = Memo::default();
+        for (word, result) in words {
+            assert_eq!(memo.get(word), None, "{word}");
+            memo.insert(word, result);
+        }
+        for (word, result) in words {
+            assert_eq!(memo.get(word), Some(result), "{word}");
+        }
+        assert_eq!(memo.get("Cheval"), None);
+        assert_eq!((memo.short.len(), memo.long.len()), (6, 3));
+    }
+
     #[test]
     fn long_words_are_dropped_from_the_memo_too() {
         let mut memoized = memoized(Language::French);
         for _ in 0..2 {
-            let found = tokens(&mut memoized, "anticonstitutionnellement chevaux");
+            let found = tokens(
+                &mut memoized,
+                "anticonstitutionnellement chevaux anticonstitutionnellementaussiloin",
+            );
             assert_eq!(found, vec![("cheval".to_owned(), 1, 26, 33)]);
         }
     }
