@@ -41,8 +41,8 @@ pub(super) struct RecordHeader<R> {
 }
 
 const DELETED: u8 = 1;
-const HAS_FORMAT: u8 = 2;
-const HAS_RECORD: u8 = 4;
+pub(super) const HAS_FORMAT: u8 = 2;
+pub(super) const HAS_RECORD: u8 = 4;
 
 /// Appends a record's header and raw XML to `out` in the binary layout.
 pub(super) fn write_record(out: &mut Vec<u8>, header: &RecordHeader<&Record>, raw: &str) {
@@ -238,7 +238,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items, each at least one byte: a count past the bytes left is damage, not an
     /// allocation.
-    fn count(&mut self) -> Result<usize, StoreError> {
+    pub(super) fn count(&mut self) -> Result<usize, StoreError> {
         let count = self.number()?;
         match usize::try_from(count) {
             Ok(count) if count <= self.0.len() => Ok(count),
