@@ -187,12 +187,14 @@ pub(super) fn read_record(plain: &[u8]) -> Result<(RecordHeader<Record>, &[u8]),
 pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
+    #[inline]
     pub(super) fn byte(&mut self) -> Result<u8, StoreError> {
         let (first, rest) = self.0.split_first().ok_or_else(short)?;
         self.0 = rest;
         Ok(*first)
     }
 
+    #[inline]
     pub(super) fn number(&mut self) -> Result<u64, StoreError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
@@ -205,6 +207,7 @@ impl<'a> Reader<'a> {
         Err(damaged("a number runs on"))
     }
 
+    #[inline]
     pub(super) fn bytes(&mut self, length: u64) -> Result<&'a [u8], StoreError> {
         let length = usize::try_from(length).map_err(|_| short())?;
         if length > self.0.len() {
