@@ -40,7 +40,7 @@ pub(super) struct RecordHeader<R> {
     pub stored_at: String,
 }
 
-const DELETED: u8 = 1;
+pub(super) const DELETED: u8 = 1;
 pub(super) const HAS_FORMAT: u8 = 2;
 pub(super) const HAS_RECORD: u8 = 4;
 
@@ -216,6 +216,22 @@ impl<'a> Reader<'a> {
         let (taken, rest) = self.0.split_at(length);
         self.0 = rest;
         Ok(taken)
+    }
+
+    /// A text's bytes (its length, then them), neither checked nor copied.
+    #[inline]
+    pub(super) fn text_bytes(&mut self) -> Result<&'a [u8], StoreError> {
+        let length = self.number()?;
+        self.bytes(length)
+    }
+
+    /// An optional text's bytes (`0`, or its length + 1 then them), neither checked nor copied.
+    #[inline]
+    pub(super) fn optional_bytes(&mut self) -> Result<Option<&'a [u8]>, StoreError> {
+        match self.number()? {
+            0 => Ok(None),
+            length => self.bytes(length - 1).map(Some),
+        }
     }
 
     fn text(&mut self) -> Result<String, StoreError> {

@@ -33,16 +33,16 @@ pub(super) fn write_echo(out: &mut Vec<u8>, header: &[u8]) -> Result<(), StoreEr
         return Ok(());
     }
     out.extend_from_slice(b"</identifier><datestamp>");
-    escaped(out, text(&mut reader)?);
+    escaped(out, reader.text_bytes()?);
     out.extend_from_slice(b"</datestamp>");
     if flags & HAS_FORMAT != 0 {
-        text(&mut reader)?;
+        reader.text_bytes()?;
     }
     for _ in 0..reader.count()? {
-        element(out, b"<setSpec>", text(&mut reader)?, b"</setSpec>");
+        element(out, b"<setSpec>", reader.text_bytes()?, b"</setSpec>");
     }
     // When this version was stored: not in the echo.
-    text(&mut reader)?;
+    reader.text_bytes()?;
     out.extend_from_slice(b"</header><metadata>");
     for name in ["title", "title"] {
         lang_texts(out, name, &mut reader)?;
@@ -58,7 +58,7 @@ pub(super) fn write_echo(out: &mut Vec<u8>, header: &[u8]) -> Result<(), StoreEr
     for list in &mut lists {
         let at = reader.0;
         for _ in 0..reader.count()? {
-            text(&mut reader)?;
+            reader.text_bytes()?;
         }
         *list = &at[..at.len() - reader.0.len()];
     }
@@ -88,13 +88,13 @@ pub(super) fn write_echo(out: &mut Vec<u8>, header: &[u8]) -> Result<(), StoreEr
     ] {
         let mut list = Reader(list);
         for _ in 0..list.count()? {
-            dc(out, name, None, text(&mut list)?);
+            dc(out, name, None, list.text_bytes()?);
         }
     }
     if reader.byte()? != 0 {
         // The degree's name, level, discipline and grantor.
         for _ in 0..4 {
-            if let Some(part) = optional(&mut reader)? {
+            if let Some(part) = reader.optional_bytes()? {
                 dc(out, "degree", None, part);
             }
         }
@@ -103,25 +103,11 @@ pub(super) fn write_echo(out: &mut Vec<u8>, header: &[u8]) -> Result<(), StoreEr
     Ok(())
 }
 
-/// A text's bytes (its length, then them).
-fn text<'a>(reader: &mut Reader<'a>) -> Result<&'a [u8], StoreError> {
-    let length = reader.number()?;
-    reader.bytes(length)
-}
-
-/// An optional text's bytes (`0`, or its length + 1 then them).
-fn optional<'a>(reader: &mut Reader<'a>) -> Result<Option<&'a [u8]>, StoreError> {
-    match reader.number()? {
-        0 => Ok(None),
-        length => reader.bytes(length - 1).map(Some),
-    }
-}
-
 /// A list of `LangText`s (value, optional lang) as `dc` elements.
 fn lang_texts(out: &mut Vec<u8>, name: &str, reader: &mut Reader<'_>) -> Result<(), StoreError> {
     for _ in 0..reader.count()? {
-        let value = text(reader)?;
-        let lang = optional(reader)?;
+        let value = reader.text_bytes()?;
+        let lang = reader.optional_bytes()?;
         dc(out, name, lang, value);
     }
     Ok(())
@@ -131,9 +117,9 @@ fn lang_texts(out: &mut Vec<u8>, name: &str, reader: &mut Reader<'_>) -> Result<
 /// and id after it, bare.
 fn agents(out: &mut Vec<u8>, name: &str, reader: &mut Reader<'_>) -> Result<(), StoreError> {
     for _ in 0..reader.count()? {
-        dc(out, name, None, text(reader)?);
+        dc(out, name, None, reader.text_bytes()?);
         for _ in 0..2 {
-            if let Some(extra) = optional(reader)? {
+            if let Some(extra) = reader.optional_bytes()? {
                 escaped(out, extra);
             }
         }
