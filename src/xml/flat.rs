@@ -169,21 +169,26 @@ fn open_field<'i>(
 /// Why: iterating each child's attributes was 3–4% of the parsing thread's instructions, which
 /// sets a harvest's pace (BENCHMARKS.md, issue 17).
 fn plain_lang(raw: &str, max_text: usize) -> Option<Option<&str>> {
-    let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
-    let rest = raw.trim_start_matches(is_space);
-    if rest.is_empty() {
+    // Bytes, not `str` searches: their setup was most of this function's cost.
+    const LANG: &[u8] = b"xml:lang=\"";
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let bytes = raw.as_bytes();
+    let Some(start) = bytes.iter().position(|b| !is_space(b)) else {
         return Some(None);
-    }
-    if rest.len() == raw.len() {
+    };
+    if start == 0 {
         return None;
     }
-    let (value, after) = rest.strip_prefix("xml:lang=\"")?.split_once('"')?;
-    let plain = value.len() <= max_text
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && after.trim_start_matches(is_space).is_empty();
-    plain.then_some(Some(value))
+    let value_start = start + LANG.len();
+    let rest = bytes.get(start..)?.strip_prefix(LANG)?;
+    let length = rest
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-'))?;
+    let plain =
+        rest[length] == b'"' && length <= max_text && rest[length + 1..].iter().all(is_space);
+    plain
+        .then(|| raw.get(value_start..value_start + length))?
+        .map(Some)
 }
 
 /// Whether every attribute of `start` is read here as the tree would ([`plain_attribute`]).
