@@ -346,56 +346,57 @@ fn damaged(what: &str) -> StoreError {
     StoreError::corrupt("records", format!("binary record header: {what}"))
 }
 
+/// Every field of [`Record`] set, none left to `..Default::default()`: a field added to
+/// `Record` stops this test's build, since it needs a new encoding (see the module's
+/// documentation). The store's other tests use it too.
+#[cfg(test)]
+pub(super) fn full_record() -> Record {
+    let lang_text = |value: &str, lang: Option<&str>| LangText {
+        value: value.into(),
+        lang: lang.map(str::to_owned),
+    };
+    let list = |name: &str| vec![format!("{name} 1"), format!("{name} « 2 »")];
+    Record {
+        titles: vec![
+            lang_text("Économie sociale", Some("fr")),
+            lang_text("", None),
+        ],
+        alternative_titles: vec![lang_text("Social economy", Some("en"))],
+        creators: vec![Agent {
+            name: "Dupont, Marie".into(),
+            role: None,
+            id: Some("https://www.idref.fr/1".into()),
+        }],
+        contributors: vec![Agent {
+            name: "Martin, Luc".into(),
+            role: Some("ths".into()),
+            id: None,
+        }],
+        subjects: vec![lang_text("SCOP", Some("fr"))],
+        abstracts: vec![lang_text(&"Un résumé. ".repeat(40), Some("fr"))],
+        publishers: list("publisher"),
+        dates: list("date"),
+        types: list("type"),
+        formats: list("format"),
+        identifiers: list("identifier"),
+        languages: list("language"),
+        rights: list("rights"),
+        relations: list("relation"),
+        sources: list("source"),
+        coverage: list("coverage"),
+        degree: Some(Degree {
+            name: Some("Doctorat".into()),
+            level: None,
+            discipline: Some("Économie".into()),
+            grantor: Some("Université Rennes 2".into()),
+        }),
+        record_type: Some(RecordType::Panorama),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every field of [`Record`] set, none left to `..Default::default()`: a field added to
-    /// `Record` stops this test's build, since it needs a new encoding (see the module's
-    /// documentation).
-    fn full_record() -> Record {
-        let lang_text = |value: &str, lang: Option<&str>| LangText {
-            value: value.into(),
-            lang: lang.map(str::to_owned),
-        };
-        let list = |name: &str| vec![format!("{name} 1"), format!("{name} « 2 »")];
-        Record {
-            titles: vec![
-                lang_text("Économie sociale", Some("fr")),
-                lang_text("", None),
-            ],
-            alternative_titles: vec![lang_text("Social economy", Some("en"))],
-            creators: vec![Agent {
-                name: "Dupont, Marie".into(),
-                role: None,
-                id: Some("https://www.idref.fr/1".into()),
-            }],
-            contributors: vec![Agent {
-                name: "Martin, Luc".into(),
-                role: Some("ths".into()),
-                id: None,
-            }],
-            subjects: vec![lang_text("SCOP", Some("fr"))],
-            abstracts: vec![lang_text(&"Un résumé. ".repeat(40), Some("fr"))],
-            publishers: list("publisher"),
-            dates: list("date"),
-            types: list("type"),
-            formats: list("format"),
-            identifiers: list("identifier"),
-            languages: list("language"),
-            rights: list("rights"),
-            relations: list("relation"),
-            sources: list("source"),
-            coverage: list("coverage"),
-            degree: Some(Degree {
-                name: Some("Doctorat".into()),
-                level: None,
-                discipline: Some("Économie".into()),
-                grantor: Some("Université Rennes 2".into()),
-            }),
-            record_type: Some(RecordType::Panorama),
-        }
-    }
 
     fn encoded(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
         let mut plain = Vec::new();

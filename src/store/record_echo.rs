@@ -317,51 +317,19 @@ mod tests {
     /// mapped record, whatever the record holds: every field, several values, none.
     #[test]
     fn the_echo_of_the_bytes_is_the_echo_of_the_record() {
-        let lang_text = |value: &str, lang: Option<&str>| LangText {
-            value: value.into(),
-            lang: lang.map(str::to_owned),
-        };
-        let list = |name: &str| vec![format!("{name} 1 & <2>"), format!("{name} « 3 »")];
-        let full = Record {
-            titles: vec![lang_text("Économie", Some("fr")), lang_text("", None)],
-            alternative_titles: vec![lang_text("Social economy", Some("e&n"))],
-            creators: vec![Agent {
-                name: "Dupont, Marie".into(),
-                role: None,
-                id: Some("https://www.idref.fr/1".into()),
-            }],
-            contributors: vec![
-                Agent {
-                    name: "Martin, Luc".into(),
-                    role: Some("ths".into()),
-                    id: Some("x<y".into()),
-                },
-                Agent {
-                    name: "".into(),
-                    role: None,
-                    id: None,
-                },
-            ],
-            subjects: vec![lang_text("SCOP", Some("fr")), lang_text("ESS", None)],
-            abstracts: vec![lang_text(&"Un résumé. ".repeat(40), Some("fr"))],
-            publishers: list("publisher"),
-            dates: list("date"),
-            types: list("type"),
-            formats: list("format"),
-            identifiers: list("identifier"),
-            languages: list("language"),
-            rights: list("rights"),
-            relations: list("relation"),
-            sources: list("source"),
-            coverage: list("coverage"),
-            degree: Some(Degree {
-                name: None,
-                level: Some("Master".into()),
-                discipline: Some("Économie".into()),
-                grantor: None,
-            }),
-            record_type: Some(crate::vocab::RecordType::Panorama),
-        };
+        // Every field set (`record_bytes`' test record), and values to escape, empty ones,
+        // several of a kind.
+        let mut full = crate::store::record_bytes::full_record();
+        full.titles.push(LangText {
+            value: "a & <b>".into(),
+            lang: Some("e&n".into()),
+        });
+        full.contributors.push(Agent {
+            name: "".into(),
+            role: None,
+            id: Some("x<y".into()),
+        });
+        full.identifiers.push("https://example.org/?a=1&b=2".into());
         let sets: Vec<String> = vec!["type:THESE".into(), "a&b".into()];
         for record in [full, sample(), Record::default()] {
             for sets in [&sets[..], &[]] {
