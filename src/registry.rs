@@ -330,7 +330,7 @@ fn tombstone(store: &Store, id: &str) -> Result<u64, StoreError> {
             })
             .collect();
         let last = (page + 1) * TOMBSTONES_PER_PAGE >= live.len();
-        let counters = store.commit_page(id, &prepare_items(&deletions), &mut checkpoint, last)?;
+        let counters = store.commit_page(id, &prepare_items(&deletions)?, &mut checkpoint, last)?;
         tombstoned += counters.deleted;
     }
     Ok(tombstoned)

@@ -57,7 +57,7 @@ pub fn bench_parse(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let prepared: Vec<_> = parsed
         .iter()
         .map(|page| essor::store::prepare_items(&page.items))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let prepare = started.elapsed();
     let started = Instant::now();
     let mut checkpoint = essor::store::Checkpoint::default();

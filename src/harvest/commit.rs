@@ -70,7 +70,7 @@ impl Committer {
         let store = self.store.clone();
         let source = self.source.clone();
         self.pending = Some(tokio::task::spawn_blocking(move || {
-            let items = page.items.pack();
+            let items = page.items.pack()?;
             let counters = store.commit_page(&source, &items, &mut checkpoint, durable)?;
             Ok((counters, checkpoint))
         }));

@@ -350,14 +350,20 @@ fn with_inherited_namespaces(
     root: &BytesStart<'_>,
 ) -> String {
     let root_qname = root.name().into_inner();
+    let prefixed_root = root_qname.contains(':');
     let mut extra = String::new();
     for (prefix, uri) in inherited.iter().rev() {
+        // The default namespace only matters for an unprefixed root: not looked for among the
+        // root's attributes otherwise (read for each record, they were 3% of the parsing
+        // thread's instructions: BENCHMARKS.md, issue 17).
+        if prefix.is_empty() && prefixed_root {
+            continue;
+        }
         if declares(root, prefix) || extra.contains(&format!("xmlns:{prefix}=")) {
             continue;
         }
         if prefix.is_empty() {
-            // The default namespace only matters for an unprefixed root.
-            if !root_qname.contains(':') && !extra.contains("xmlns=") {
+            if !extra.contains("xmlns=") {
                 extra.push_str(&format!(" xmlns=\"{}\"", escape_attribute(uri)));
             }
         } else if slice.contains(&format!("{prefix}:")) {

@@ -9,7 +9,9 @@ use super::record_bytes::{self, RecordHeader};
 use super::record_echo;
 use super::{RecordKeyRef, StoreError, StoredRecord};
 use crate::map::Record;
-use crate::oai::{HarvestedRecord, PageItem, RejectedRecord};
+#[cfg(test)]
+use crate::oai::HarvestedRecord;
+use crate::oai::{PageItem, RejectedRecord};
 
 /// A page item ready to be written.
 #[derive(Debug, Clone)]
@@ -17,7 +19,8 @@ pub enum PreparedItem {
     Record {
         identifier: String,
         deleted: bool,
-        /// What the repository sent, hashed: equal hashes mean nothing changed.
+        /// What the repository sent, hashed: equal hashes mean nothing changed (`0` in
+        /// [`UnpackedItems`] until [`UnpackedItems::pack`]: [`hash_of_plain`]).
         hash: u64,
         /// The header and raw XML as [`Packing::pack_split`] writes them (empty in
         /// [`UnpackedItems`], which holds the plain bytes).
@@ -40,7 +43,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Serialises, hashes and compresses a page's items.
-pub fn prepare_items(items: &[PageItem]) -> Vec<PreparedItem> {
+pub fn prepare_items(items: &[PageItem]) -> Result<Vec<PreparedItem>, StoreError> {
     serialise_items(items).pack()
 }
 
@@ -60,40 +63,45 @@ pub struct UnpackedItems {
 }
 
 /// Where a record's plain bytes lie in [`UnpackedItems::plain`]: its header (`record_bytes`'
-/// layout) from `start` to `echo`, the header's echo (`record_echo`) from `echo` to `raw`, its
-/// raw XML from `raw` to `end`.
+/// layout) from `start` to `raw`, its raw XML from `raw` to `end`.
 #[derive(Debug)]
 struct RecordSpan {
     start: usize,
-    echo: usize,
     raw: usize,
     end: usize,
 }
 
 impl UnpackedItems {
     /// The items ready to write: each record's plain bytes compressed as
-    /// [`PreparedItem::Record::blob`] says.
-    pub fn pack(self) -> Vec<PreparedItem> {
+    /// [`PreparedItem::Record::blob`] says, against its header's echo written here (on the
+    /// store's writer thread, not the parsing one: [`Packing::pack_split`]).
+    ///
+    /// An error only if a header written by [`serialise_items`] could not be read back for its
+    /// echo: a bug, refused rather than stored unreadable.
+    pub fn pack(self) -> Result<Vec<PreparedItem>, StoreError> {
         let UnpackedItems {
             mut items,
             plain,
             spans,
         } = self;
-        PACKING.with_borrow_mut(|packing| {
+        let packed = PACKING.with_borrow_mut(|packing| {
             let mut spans = spans.into_iter();
             for item in &mut items {
-                if let PreparedItem::Record { blob, origin, .. } = item
+                if let PreparedItem::Record {
+                    blob, origin, hash, ..
+                } = item
                     && let Some(span) = spans.next()
                 {
-                    let header = plain.get(span.start..span.echo).unwrap_or_default();
-                    let echo = plain.get(span.echo..span.raw).unwrap_or_default();
+                    let header = plain.get(span.start..span.raw).unwrap_or_default();
                     let raw = plain.get(span.raw..span.end).unwrap_or_default();
-                    *blob = packing.pack_split(header, echo, raw, &origin.1);
+                    *hash = hash_of_plain(header, raw)?;
+                    *blob = packing.pack_split(header, raw, &origin.1)?;
                 }
             }
+            Ok(())
         });
         give_back(plain);
-        items
+        packed.map(|()| items)
     }
 }
 
@@ -146,20 +154,17 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
                 let start = plain.len();
                 let raw = harvested.raw.as_deref().unwrap_or_default();
                 record_bytes::write_record(&mut plain, &header, "");
-                let echo = plain.len();
-                write_echo(&mut plain, &header);
                 let raw_at = plain.len();
                 plain.extend_from_slice(raw.as_bytes());
                 spans.push(RecordSpan {
                     start,
-                    echo,
                     raw: raw_at,
                     end: plain.len(),
                 });
                 PreparedItem::Record {
                     identifier: harvested.identifier.clone(),
                     deleted: harvested.deleted,
-                    hash: record_hash(harvested),
+                    hash: 0,
                     blob: Vec::new(),
                     origin: (
                         harvested.datestamp.clone(),
@@ -204,10 +209,10 @@ fn plain_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
 fn pack_record(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let mut plain = Vec::new();
     record_bytes::write_record(&mut plain, header, "");
-    let mut echo = Vec::new();
-    write_echo(&mut echo, header);
     let format = header.format.as_deref().unwrap_or_default();
-    PACKING.with_borrow_mut(|packing| packing.pack_split(&plain, &echo, raw.as_bytes(), format))
+    PACKING
+        .with_borrow_mut(|packing| packing.pack_split(&plain, raw.as_bytes(), format))
+        .unwrap()
 }
 
 /// Packs a record in encoding 1, as essor wrote it before encoding 2: stores hold such blobs.
@@ -216,14 +221,6 @@ fn pack_record_1(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
     let plain = plain_record(header, raw);
     let format = header.format.as_deref().unwrap_or_default();
     PACKING.with_borrow_mut(|packing| packing.compress_as(&plain, format))
-}
-
-/// Appends the echo of `header`'s values (`record_echo`), nothing for a record without a mapped
-/// record (a deletion).
-fn write_echo<R: std::borrow::Borrow<Record>>(out: &mut Vec<u8>, header: &RecordHeader<R>) {
-    if let Some(record) = &header.record {
-        record_echo::write_echo(out, &header.datestamp, &header.sets, record.borrow());
-    }
 }
 
 thread_local! {
@@ -283,7 +280,7 @@ struct Packing {
 impl Packing {
     /// A record of `format` in encoding 2 ([`ENCODING_MARKER`]): its `header` plain, its `raw`
     /// XML compressed against the dictionary ([`dictionary_for`]) followed by the header's
-    /// `echo` (`record_echo`).
+    /// echo (`record_echo`), written here from the header's bytes.
     ///
     /// Why: LZ4 of header and raw XML together was a fifth of a harvest's CPU, most of it
     /// scanning the header's text (the mapped record's words) for matches it rarely has. Kept
@@ -291,10 +288,15 @@ impl Packing {
     /// feed's origins) decompresses nothing. The raw XML finds its words, with their tags, in
     /// the echo: a row is then ~1,820 B, under half a 4 KiB leaf (against the header itself,
     /// ~2,150 B, and the `records` table 62% larger) (BENCHMARKS.md, issue 17).
-    fn pack_split(&mut self, header: &[u8], echo: &[u8], raw: &[u8], format: &str) -> Vec<u8> {
+    fn pack_split(
+        &mut self,
+        header: &[u8],
+        raw: &[u8],
+        format: &str,
+    ) -> Result<Vec<u8>, StoreError> {
         self.dictionary.clear();
         self.dictionary.extend_from_slice(dictionary_for(format));
-        self.dictionary.extend_from_slice(echo);
+        record_echo::write_echo(&mut self.dictionary, header)?;
         let bound = lz4_flex::block::get_maximum_output_size(raw.len());
         if self.compressed.len() < bound {
             self.compressed.resize(bound, 0);
@@ -315,7 +317,7 @@ impl Packing {
         blob.extend_from_slice(header);
         blob.extend_from_slice(&(raw.len() as u32).to_le_bytes());
         blob.extend_from_slice(&compressed);
-        blob
+        Ok(blob)
     }
 
     /// `plain`, a record of `format`, compressed against [`DICTIONARY_1`] (or the end of it
@@ -352,7 +354,7 @@ impl Packing {
 pub(super) fn unpack_record(blob: &[u8]) -> Result<(RecordHeader<Record>, String), StoreError> {
     if let Some(split) = split_record_2(blob)? {
         let header = read_header_2(split.header)?;
-        let raw = split.raw(&header)?;
+        let raw = split.raw()?;
         let raw =
             String::from_utf8(raw).map_err(|_| corrupt_record("raw XML is not UTF-8".into()))?;
         return Ok((header, raw));
@@ -383,9 +385,9 @@ struct Split<'a> {
 }
 
 impl Split<'_> {
-    /// The raw XML's bytes, decompressed against [`DICTIONARY_1`] and the echo of `header`
-    /// (this blob's own, read).
-    fn raw(&self, header: &RecordHeader<Record>) -> Result<Vec<u8>, StoreError> {
+    /// The raw XML's bytes, decompressed against [`DICTIONARY_1`] and the echo of this blob's
+    /// header, written from its bytes as the writer wrote it.
+    fn raw(&self) -> Result<Vec<u8>, StoreError> {
         thread_local! {
             /// Each reading thread's dictionary buffer, reused record after record.
             static DICTIONARY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -393,7 +395,7 @@ impl Split<'_> {
         DICTIONARY.with_borrow_mut(|dictionary| {
             dictionary.clear();
             dictionary.extend_from_slice(DICTIONARY_1);
-            write_echo(dictionary, header);
+            record_echo::write_echo(dictionary, self.header)?;
             let raw =
                 lz4_flex::block::decompress_with_dict(self.compressed, self.raw_length, dictionary)
                     .map_err(|e| corrupt_record(e.to_string()))?;
@@ -558,7 +560,9 @@ pub(super) fn was_deleted(blob: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-/// What identifies a version of a record: if none of it changed, the record is not rewritten.
+/// What identifies a version of a record, as the harvest hashed it before [`hash_of_plain`] (the
+/// same hash, from the same values): the tests' reference.
+#[cfg(test)]
 fn record_hash(record: &HarvestedRecord) -> u64 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(record.datestamp.as_bytes());
@@ -569,6 +573,31 @@ fn record_hash(record: &HarvestedRecord) -> u64 {
     }
     hasher.update(record.raw.as_deref().unwrap_or_default().as_bytes());
     hasher.digest()
+}
+
+/// What identifies a version of a record (its datestamp, deletion, sets and raw XML): if none of
+/// it changed, the record is not rewritten. Read from its header's bytes (`record_bytes`) and
+/// its raw XML on the store's writer thread, just before the write.
+///
+/// Why there: hashing the raw XML was 2% of the parsing thread's instructions, which sets a
+/// harvest's pace, while the writer had time to spare (BENCHMARKS.md, issue 17). **Frozen**:
+/// stored hashes are compared with it, so a change makes every record of the next harvest look
+/// changed (a test checks it against the values it covers).
+fn hash_of_plain(header: &[u8], raw: &[u8]) -> Result<u64, StoreError> {
+    let mut reader = record_bytes::Reader(header);
+    let flags = reader.byte()?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(reader.text_bytes()?);
+    hasher.update(&[u8::from(flags & record_bytes::DELETED != 0), 0]);
+    if flags & record_bytes::HAS_FORMAT != 0 {
+        reader.text_bytes()?;
+    }
+    for _ in 0..reader.count()? {
+        hasher.update(reader.text_bytes()?);
+        hasher.update(&[0]);
+    }
+    hasher.update(raw);
+    Ok(hasher.digest())
 }
 
 /// Rejects are keyed by identifier so a re-harvest replaces rather than duplicates them; a
@@ -701,7 +730,7 @@ mod tests {
                 (raw.len() as u32).to_le_bytes()
             );
             let mut dictionary = DICTIONARY_1.to_vec();
-            write_echo(&mut dictionary, &header);
+            record_echo::write_echo(&mut dictionary, &plain_header).unwrap();
             assert_eq!(
                 lz4_flex::block::decompress_with_dict(&blob[13 + length..], raw.len(), &dictionary)
                     .unwrap(),
@@ -933,7 +962,7 @@ mod tests {
                 .collect()
         };
         for n in 1..=3 {
-            let items = serialise_items(&page(n)).pack();
+            let items = serialise_items(&page(n)).pack().unwrap();
             assert_eq!(items.len(), 3);
             for (i, item) in items.iter().enumerate() {
                 let PreparedItem::Record { blob, .. } = item else {
@@ -944,6 +973,97 @@ mod tests {
                 assert_eq!(header.sets, [format!("set{n}")]);
             }
         }
+    }
+
+    /// The blob as written before the echo moved to the writer thread: the raw XML compressed
+    /// against the dictionary and the echo the parsing thread wrote from the mapped record.
+    fn blob_as_before(header: &[u8], raw: &[u8], harvested: &HarvestedRecord) -> Vec<u8> {
+        let mut dictionary = dictionary_for(harvested.format.unwrap_or_default()).to_vec();
+        if let Some(record) = &harvested.record {
+            record_echo::echo_of_record(
+                &mut dictionary,
+                &harvested.datestamp,
+                &harvested.sets,
+                record,
+            );
+        }
+        let mut compressed = vec![0; lz4_flex::block::get_maximum_output_size(raw.len())];
+        let length =
+            lz4_flex::block::compress_into_with_dict(raw, &mut compressed, &dictionary).unwrap();
+        let mut blob = ENCODING_MARKER.to_vec();
+        blob.push(2);
+        blob.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        blob.extend_from_slice(header);
+        blob.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+        blob.extend_from_slice(&compressed[..length]);
+        blob
+    }
+
+    /// Every record of the real fixture pages (oai_dc, ETD-MS, TEF, METS, deletions) is stored
+    /// byte for byte as before the echo moved from the parsing thread to the writer's, with the
+    /// hash of its values as before, and reads back as harvested.
+    #[test]
+    fn the_harvest_writes_the_same_blobs_as_before_the_echo_moved() {
+        let mut compared = 0;
+        let mut formats = std::collections::BTreeSet::new();
+        for folder in ["oai", "oai-corpus", "oai-corpus/wrapped"] {
+            let dir = crate::test_support::fixtures_dir().join(folder);
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if !path.is_file() {
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                let Ok(decoded) = crate::xml::decode(&bytes, None) else {
+                    continue;
+                };
+                let Ok(page) = crate::oai::parse_page(&decoded.text) else {
+                    continue;
+                };
+                let unpacked = serialise_items(&page.items);
+                let records = page.items.iter().filter_map(|item| match item {
+                    PageItem::Record(harvested) => Some(harvested),
+                    PageItem::Reject(_) => None,
+                });
+                let expected: Vec<Vec<u8>> = records
+                    .clone()
+                    .zip(&unpacked.spans)
+                    .map(|(harvested, span)| {
+                        let header = &unpacked.plain[span.start..span.raw];
+                        let raw = &unpacked.plain[span.raw..span.end];
+                        blob_as_before(header, raw, harvested)
+                    })
+                    .collect();
+                let packed = unpacked.pack().unwrap();
+                let blobs = packed.iter().filter_map(|item| match item {
+                    PreparedItem::Record { blob, .. } => Some(blob),
+                    PreparedItem::Reject { .. } => None,
+                });
+                assert_eq!(blobs.clone().count(), expected.len());
+                let hashes = packed.iter().filter_map(|item| match item {
+                    PreparedItem::Record { hash, .. } => Some(*hash),
+                    PreparedItem::Reject { .. } => None,
+                });
+                for (((blob, expected), harvested), hash) in
+                    blobs.zip(&expected).zip(records).zip(hashes)
+                {
+                    assert_eq!(hash, record_hash(harvested), "{}", harvested.identifier);
+                    assert!(
+                        blob == expected,
+                        "{}: {}",
+                        path.display(),
+                        harvested.identifier
+                    );
+                    let (header, raw) = unpack_record(blob).unwrap();
+                    assert_eq!(header.record.as_ref(), harvested.record.as_ref());
+                    assert_eq!(raw, harvested.raw.as_deref().unwrap_or_default());
+                    formats.insert(harvested.format.unwrap_or("deleted"));
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 500, "{compared} records");
+        assert!(formats.len() >= 3, "{formats:?}");
     }
 
     #[test]

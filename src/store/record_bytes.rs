@@ -40,9 +40,9 @@ pub(super) struct RecordHeader<R> {
     pub stored_at: String,
 }
 
-const DELETED: u8 = 1;
-const HAS_FORMAT: u8 = 2;
-const HAS_RECORD: u8 = 4;
+pub(super) const DELETED: u8 = 1;
+pub(super) const HAS_FORMAT: u8 = 2;
+pub(super) const HAS_RECORD: u8 = 4;
 
 /// Appends a record's header and raw XML to `out` in the binary layout.
 pub(super) fn write_record(out: &mut Vec<u8>, header: &RecordHeader<&Record>, raw: &str) {
@@ -187,12 +187,14 @@ pub(super) fn read_record(plain: &[u8]) -> Result<(RecordHeader<Record>, &[u8]),
 pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
+    #[inline]
     pub(super) fn byte(&mut self) -> Result<u8, StoreError> {
         let (first, rest) = self.0.split_first().ok_or_else(short)?;
         self.0 = rest;
         Ok(*first)
     }
 
+    #[inline]
     pub(super) fn number(&mut self) -> Result<u64, StoreError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
@@ -205,6 +207,7 @@ impl<'a> Reader<'a> {
         Err(damaged("a number runs on"))
     }
 
+    #[inline]
     pub(super) fn bytes(&mut self, length: u64) -> Result<&'a [u8], StoreError> {
         let length = usize::try_from(length).map_err(|_| short())?;
         if length > self.0.len() {
@@ -213,6 +216,22 @@ impl<'a> Reader<'a> {
         let (taken, rest) = self.0.split_at(length);
         self.0 = rest;
         Ok(taken)
+    }
+
+    /// A text's bytes (its length, then them), neither checked nor copied.
+    #[inline]
+    pub(super) fn text_bytes(&mut self) -> Result<&'a [u8], StoreError> {
+        let length = self.number()?;
+        self.bytes(length)
+    }
+
+    /// An optional text's bytes (`0`, or its length + 1 then them), neither checked nor copied.
+    #[inline]
+    pub(super) fn optional_bytes(&mut self) -> Result<Option<&'a [u8]>, StoreError> {
+        match self.number()? {
+            0 => Ok(None),
+            length => self.bytes(length - 1).map(Some),
+        }
     }
 
     fn text(&mut self) -> Result<String, StoreError> {
@@ -238,7 +257,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items, each at least one byte: a count past the bytes left is damage, not an
     /// allocation.
-    fn count(&mut self) -> Result<usize, StoreError> {
+    pub(super) fn count(&mut self) -> Result<usize, StoreError> {
         let count = self.number()?;
         match usize::try_from(count) {
             Ok(count) if count <= self.0.len() => Ok(count),
@@ -327,56 +346,57 @@ fn damaged(what: &str) -> StoreError {
     StoreError::corrupt("records", format!("binary record header: {what}"))
 }
 
+/// Every field of [`Record`] set, none left to `..Default::default()`: a field added to
+/// `Record` stops this test's build, since it needs a new encoding (see the module's
+/// documentation). The store's other tests use it too.
+#[cfg(test)]
+pub(super) fn full_record() -> Record {
+    let lang_text = |value: &str, lang: Option<&str>| LangText {
+        value: value.into(),
+        lang: lang.map(str::to_owned),
+    };
+    let list = |name: &str| vec![format!("{name} 1"), format!("{name} « 2 »")];
+    Record {
+        titles: vec![
+            lang_text("Économie sociale", Some("fr")),
+            lang_text("", None),
+        ],
+        alternative_titles: vec![lang_text("Social economy", Some("en"))],
+        creators: vec![Agent {
+            name: "Dupont, Marie".into(),
+            role: None,
+            id: Some("https://www.idref.fr/1".into()),
+        }],
+        contributors: vec![Agent {
+            name: "Martin, Luc".into(),
+            role: Some("ths".into()),
+            id: None,
+        }],
+        subjects: vec![lang_text("SCOP", Some("fr"))],
+        abstracts: vec![lang_text(&"Un résumé. ".repeat(40), Some("fr"))],
+        publishers: list("publisher"),
+        dates: list("date"),
+        types: list("type"),
+        formats: list("format"),
+        identifiers: list("identifier"),
+        languages: list("language"),
+        rights: list("rights"),
+        relations: list("relation"),
+        sources: list("source"),
+        coverage: list("coverage"),
+        degree: Some(Degree {
+            name: Some("Doctorat".into()),
+            level: None,
+            discipline: Some("Économie".into()),
+            grantor: Some("Université Rennes 2".into()),
+        }),
+        record_type: Some(RecordType::Panorama),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every field of [`Record`] set, none left to `..Default::default()`: a field added to
-    /// `Record` stops this test's build, since it needs a new encoding (see the module's
-    /// documentation).
-    fn full_record() -> Record {
-        let lang_text = |value: &str, lang: Option<&str>| LangText {
-            value: value.into(),
-            lang: lang.map(str::to_owned),
-        };
-        let list = |name: &str| vec![format!("{name} 1"), format!("{name} « 2 »")];
-        Record {
-            titles: vec![
-                lang_text("Économie sociale", Some("fr")),
-                lang_text("", None),
-            ],
-            alternative_titles: vec![lang_text("Social economy", Some("en"))],
-            creators: vec![Agent {
-                name: "Dupont, Marie".into(),
-                role: None,
-                id: Some("https://www.idref.fr/1".into()),
-            }],
-            contributors: vec![Agent {
-                name: "Martin, Luc".into(),
-                role: Some("ths".into()),
-                id: None,
-            }],
-            subjects: vec![lang_text("SCOP", Some("fr"))],
-            abstracts: vec![lang_text(&"Un résumé. ".repeat(40), Some("fr"))],
-            publishers: list("publisher"),
-            dates: list("date"),
-            types: list("type"),
-            formats: list("format"),
-            identifiers: list("identifier"),
-            languages: list("language"),
-            rights: list("rights"),
-            relations: list("relation"),
-            sources: list("source"),
-            coverage: list("coverage"),
-            degree: Some(Degree {
-                name: Some("Doctorat".into()),
-                level: None,
-                discipline: Some("Économie".into()),
-                grantor: Some("Université Rennes 2".into()),
-            }),
-            record_type: Some(RecordType::Panorama),
-        }
-    }
 
     fn encoded(header: &RecordHeader<&Record>, raw: &str) -> Vec<u8> {
         let mut plain = Vec::new();

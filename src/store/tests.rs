@@ -14,7 +14,7 @@ fn commit(
     durable: bool,
 ) -> RunCounters {
     store
-        .commit_page(source, &prepare_items(items), checkpoint, durable)
+        .commit_page(source, &prepare_items(items).unwrap(), checkpoint, durable)
         .unwrap()
 }
 

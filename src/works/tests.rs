@@ -59,7 +59,7 @@ fn harvest_in_order(
         store
             .commit_page(
                 source,
-                &prepare_items(&items),
+                &prepare_items(&items).unwrap(),
                 &mut Checkpoint::default(),
                 true,
             )

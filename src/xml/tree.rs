@@ -130,13 +130,15 @@ pub fn collapse_whitespace(text: &str) -> String {
     out
 }
 
-/// Values at least this long are checked by memchr's vector scans rather than byte by byte.
-const SCANNED_CHECK_BYTES: usize = 64;
-
 /// Whether `bytes` are already clean: not empty, no leading, trailing or doubled space, no other
-/// ASCII whitespace. Most values are. Long ones (abstracts) are checked with a few vector scans:
-/// the byte loop was 3% of a harvest's CPU (BENCHMARKS.md, issue 17); short ones (titles,
-/// names, dates) with one branch-free pass, cheaper than starting the scans.
+/// ASCII whitespace. Most values are. Checked eight bytes at a time (SWAR): a byte below 0x20
+/// anywhere (tab, line feeds, form feed, or another control character) answers `false`, which
+/// only sends the value through [`collapse_whitespace`]'s slower path, whose result is then the
+/// same text.
+///
+/// Why: the byte loop for short values and the three vector scans (memchr, memchr, memmem) for
+/// long ones were 7% of the parsing thread's instructions, which sets a harvest's pace
+/// (BENCHMARKS.md, issue 17).
 fn is_collapsed(bytes: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
@@ -144,19 +146,38 @@ fn is_collapsed(bytes: &[u8]) -> bool {
     if first == b' ' || last == b' ' {
         return false;
     }
-    if bytes.len() >= SCANNED_CHECK_BYTES {
-        return memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
-            && memchr::memchr(0x0C, bytes).is_none()
-            && memchr::memmem::find(bytes, b"  ").is_none();
+    let mut after_space = false;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if !clean_word(u64::from_le_bytes(word), &mut after_space) {
+            return false;
+        }
     }
-    let mut previous_was_space = false;
-    let mut dirty = false;
-    for &byte in bytes {
-        let space = matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0C);
-        dirty |= space & (previous_was_space | (byte != b' '));
-        previous_was_space = space;
+    // The tail padded with letters, which are clean.
+    let rest = chunks.remainder();
+    let mut word = [b'a'; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    clean_word(u64::from_le_bytes(word), &mut after_space)
+}
+
+/// Whether eight bytes (little-endian) hold no byte below 0x20 and no two spaces side by side,
+/// `after_space` saying whether the byte before them was a space (and set for the next word).
+fn clean_word(word: u64, after_space: &mut bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // Some byte < 0x20 (exact for "some": Hacker's Delight's `hasless`).
+    if word.wrapping_sub(0x20 * ONES) & !word & HIGH != 0 {
+        return false;
     }
-    !dirty
+    // The spaces, byte by byte: 0x80 where `word ^ 0x20…` has a zero byte (exact per byte).
+    let other = word ^ (0x20 * ONES);
+    let spaces = !(((other & LOW) + LOW) | other | LOW);
+    let doubled = spaces & (spaces << 8) != 0 || (*after_space && spaces & 0x80 != 0);
+    *after_space = spaces >> 63 == 1;
+    !doubled
 }
 
 /// Parses a standalone document (a stored raw record, a fixture) into its root element.
@@ -475,10 +496,8 @@ mod tests {
 
     #[test]
     fn long_values_are_collapsed_as_short_ones_are() {
-        // Long values take the vector scans: the same answers as the byte loop's.
         let long = "Une économie sociale et solidaire ".repeat(4);
         let clean = long.trim_end();
-        assert!(clean.len() >= SCANNED_CHECK_BYTES);
         for (input, expected) in [
             (clean.to_owned(), clean.to_owned()),
             (format!(" {clean}"), clean.to_owned()),
@@ -499,6 +518,66 @@ mod tests {
                 input == expected,
                 "{input:?}"
             );
+        }
+    }
+
+    /// The word-at-a-time check answers as a byte-by-byte one does, wherever the whitespace
+    /// falls against the eight-byte words; a control character other than whitespace only
+    /// takes the slow path, which keeps the text.
+    #[test]
+    fn the_word_check_answers_as_the_byte_check() {
+        // The loop `is_collapsed` used before.
+        let byte_check = |bytes: &[u8]| {
+            let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+                return false;
+            };
+            if first == b' ' || last == b' ' {
+                return false;
+            }
+            let mut previous_was_space = false;
+            let mut dirty = false;
+            for &byte in bytes {
+                let space = matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0C);
+                dirty |= space & (previous_was_space | (byte != b' '));
+                previous_was_space = space;
+            }
+            !dirty
+        };
+        let pieces: [&[u8]; 9] = [
+            b"a",
+            b" ",
+            b"  ",
+            b"\t",
+            b"\n",
+            b"\r\n",
+            b"\x0c",
+            "é".as_bytes(),
+            b"\x01",
+        ];
+        // Every string of up to 4 pieces, at every offset against the words (a prefix of
+        // letters).
+        let mut inputs: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut level = inputs.clone();
+        for _ in 0..4 {
+            level = level
+                .iter()
+                .flat_map(|input| pieces.iter().map(move |piece| [&input[..], piece].concat()))
+                .collect();
+            inputs.extend(level.iter().cloned());
+        }
+        for input in &inputs {
+            for offset in 0..9 {
+                let bytes = [&b"xxxxxxxx"[..offset], input].concat();
+                let control = bytes.contains(&1);
+                if control {
+                    assert!(!is_collapsed(&bytes), "{bytes:?}");
+                } else {
+                    assert_eq!(is_collapsed(&bytes), byte_check(&bytes), "{bytes:?}");
+                }
+                let text = std::str::from_utf8(&bytes).unwrap();
+                let expected = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+                assert_eq!(collapse_whitespace(text), expected, "{bytes:?}");
+            }
         }
     }
 
