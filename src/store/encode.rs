@@ -1,6 +1,8 @@
 //! How values are encoded in the store: records and rejects, works, dedup features, the JSON
-//! of the bookkeeping rows. Pure, no redb: [`prepare_items`] runs on the harvest's parsing
-//! threads, so the single redb writer only inserts ready bytes.
+//! of the bookkeeping rows. Pure, no redb: the harvest serialises a page on its parsing thread
+//! ([`serialise_items`]) and packs it (each record's hash, its header's echo, LZ4) on the
+//! store's writer thread ([`UnpackedItems::pack`]), so the redb transaction only inserts ready
+//! bytes.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
