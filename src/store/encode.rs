@@ -586,18 +586,14 @@ fn record_hash(record: &HarvestedRecord) -> u64 {
 /// stored hashes are compared with it, so a change makes every record of the next harvest look
 /// changed (a test checks it against the values it covers).
 fn hash_of_plain(header: &[u8], raw: &[u8]) -> Result<u64, StoreError> {
-    let mut reader = record_bytes::Reader(header);
-    let flags = reader.byte()?;
+    let header = record_bytes::HeaderBytes::read(header)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(reader.text_bytes()?);
-    hasher.update(&[u8::from(flags & record_bytes::DELETED != 0), 0]);
-    if flags & record_bytes::HAS_FORMAT != 0 {
-        reader.text_bytes()?;
-    }
-    for _ in 0..reader.count()? {
-        hasher.update(reader.text_bytes()?);
+    hasher.update(header.datestamp);
+    hasher.update(&[u8::from(header.flags & record_bytes::DELETED != 0), 0]);
+    header.for_each_set(|set| {
+        hasher.update(set);
         hasher.update(&[0]);
-    }
+    })?;
     hasher.update(raw);
     Ok(hasher.digest())
 }

@@ -41,7 +41,7 @@ pub(super) struct RecordHeader<R> {
 }
 
 pub(super) const DELETED: u8 = 1;
-pub(super) const HAS_FORMAT: u8 = 2;
+const HAS_FORMAT: u8 = 2;
 pub(super) const HAS_RECORD: u8 = 4;
 
 /// Appends a record's header and raw XML to `out` in the binary layout.
@@ -181,6 +181,51 @@ pub(super) fn read_record(plain: &[u8]) -> Result<(RecordHeader<Record>, &[u8]),
         stored_at,
     };
     Ok((header, reader.0))
+}
+
+/// A header's values before its mapped record as they lie in the bytes, neither checked as
+/// UTF-8 nor copied: what the harvest's writer hashes (`encode::hash_of_plain`) and writes the
+/// echo of (`record_echo`), read here so that the layout is walked in this module only.
+pub(super) struct HeaderBytes<'a> {
+    pub(super) flags: u8,
+    pub(super) datestamp: &'a [u8],
+    /// The sets' count and texts, in the layout ([`HeaderBytes::for_each_set`]).
+    sets: &'a [u8],
+    /// The bytes after the header's values: the mapped record, if flagged, then the raw XML.
+    pub(super) rest: Reader<'a>,
+}
+
+impl<'a> HeaderBytes<'a> {
+    pub(super) fn read(plain: &'a [u8]) -> Result<Self, StoreError> {
+        let mut reader = Reader(plain);
+        let flags = reader.byte()?;
+        let datestamp = reader.text_bytes()?;
+        if flags & HAS_FORMAT != 0 {
+            reader.text_bytes()?;
+        }
+        let at = reader.0;
+        for _ in 0..reader.count()? {
+            reader.text_bytes()?;
+        }
+        let sets = &at[..at.len() - reader.0.len()];
+        // When this version was stored.
+        reader.text_bytes()?;
+        Ok(HeaderBytes {
+            flags,
+            datestamp,
+            sets,
+            rest: reader,
+        })
+    }
+
+    /// Calls `each` with every set's bytes, in order.
+    pub(super) fn for_each_set(&self, mut each: impl FnMut(&'a [u8])) -> Result<(), StoreError> {
+        let mut sets = Reader(self.sets);
+        for _ in 0..sets.count()? {
+            each(sets.text_bytes()?);
+        }
+        Ok(())
+    }
 }
 
 /// Reads what the writers above wrote (`blocks.rs` reads its numbers and bytes with it too).

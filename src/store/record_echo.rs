@@ -15,7 +15,7 @@
 //! A better echo is a new encoding number in `encode.rs`, this one kept to read older rows.
 
 use super::StoreError;
-use super::record_bytes::{HAS_FORMAT, HAS_RECORD, Reader};
+use super::record_bytes::{HAS_RECORD, HeaderBytes, Reader};
 
 /// Appends the echo of a record header in `record_bytes`' layout (`header`: the bytes
 /// `write_record` wrote, with no raw XML after them) to `out`, read from those bytes as they
@@ -27,23 +27,16 @@ use super::record_bytes::{HAS_FORMAT, HAS_RECORD, Reader};
 /// reader writes it from the same bytes, so writer and reader cannot disagree. Nothing is
 /// decoded or checked as UTF-8: the texts are copied as bytes.
 pub(super) fn write_echo(out: &mut Vec<u8>, header: &[u8]) -> Result<(), StoreError> {
-    let mut reader = Reader(header);
-    let flags = reader.byte()?;
-    if flags & HAS_RECORD == 0 {
+    let header = HeaderBytes::read(header)?;
+    if header.flags & HAS_RECORD == 0 {
         return Ok(());
     }
     out.extend_from_slice(b"</identifier><datestamp>");
-    escaped(out, reader.text_bytes()?);
+    escaped(out, header.datestamp);
     out.extend_from_slice(b"</datestamp>");
-    if flags & HAS_FORMAT != 0 {
-        reader.text_bytes()?;
-    }
-    for _ in 0..reader.count()? {
-        element(out, b"<setSpec>", reader.text_bytes()?, b"</setSpec>");
-    }
-    // When this version was stored: not in the echo.
-    reader.text_bytes()?;
+    header.for_each_set(|set| element(out, b"<setSpec>", set, b"</setSpec>"))?;
     out.extend_from_slice(b"</header><metadata>");
+    let mut reader = header.rest;
     for name in ["title", "title"] {
         lang_texts(out, name, &mut reader)?;
     }
