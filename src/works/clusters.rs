@@ -283,6 +283,27 @@ fn reuse_or_mine(
     Ok(found)
 }
 
+/// One slice's records (in key order) that make works, with their features and whether they
+/// were taken from their stored rows, as [`Mining`] says.
+fn mine_slice(
+    store: &Store,
+    slice: Vec<RecordKey>,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    mining: Mining<'_>,
+) -> Result<Vec<(RecordKey, StoredFeatures, bool)>, StoreError> {
+    Ok(match mining {
+        Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
+        Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
+            .into_iter()
+            .filter_map(|(record, found)| {
+                let (features, keys) = found?;
+                Some((record, StoredFeatures { features, keys }, false))
+            })
+            .collect(),
+    })
+}
+
 /// The records that make works, clustered.
 pub(super) struct Clustered {
     /// In key order; the clustering's indices point into it.
@@ -293,6 +314,10 @@ pub(super) struct Clustered {
     /// Each record's sketch, as `records` (with [`Mining::Index`] only): what the blocking index
     /// files beside each record ([`BlockPasses`]).
     pub sketches: Vec<u64>,
+    /// The first pass of the blocking index not yet written ([`BlockPasses::next`]) and the
+    /// entries the passes before it wrote (with [`Mining::Index`]: during the clustering).
+    pub blocks_next: u64,
+    pub block_entries: u64,
     /// Each record's dedup features and blocking keys, as `records`: `essor works rebuild`
     /// compares them with the stored ones instead of mining them again from the full analysis.
     /// The features are empty with [`Mining::Index`] (a build from scratch frees them before
@@ -335,58 +360,111 @@ pub(super) fn cluster_all(
         store.clear_dedup_index()?;
     }
     // Each slice's keys are dropped once done, so that a million keys are not held twice
-    // (`records` holds those that make works).
+    // (`records` holds those that make works). A thread mines the slices, one ahead, while this
+    // one writes the features rows of the slice before: written between the slices, the rows
+    // left a core idle each time (the pass ran ~1.2 cores on 2).
     let mut pending = keys.into_iter();
-    loop {
-        let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
-        if slice.is_empty() {
-            break;
-        }
-        let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
-            Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
-            Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
-                .into_iter()
-                .filter_map(|(record, found)| {
-                    let (features, keys) = found?;
-                    Some((record, StoredFeatures { features, keys }, false))
-                })
-                .collect(),
-        };
-        if store_index {
-            store.update_works_bulk(false, |tx| {
-                for (record, stored, _) in &found {
-                    tx.set_features(record.as_ref(), stored)?;
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let pending = &mut pending;
+        let miner = std::thread::Builder::new()
+            .name("works-features".into())
+            .spawn_scoped(scope, move || {
+                loop {
+                    let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
+                    if slice.is_empty() {
+                        return;
+                    }
+                    let found = mine_slice(store, slice, sources, thesaurus, mining);
+                    let failed = found.is_err();
+                    // The receiver gone (a write failed), or a failure sent: nothing more to mine.
+                    if sender.send(found).is_err() || failed {
+                        return;
+                    }
                 }
-                Ok(())
-            })?;
+            })
+            .map_err(|error| StoreError::thread("mining dedup features", error))?;
+        for found in receiver {
+            let found = found?;
+            if store_index {
+                store.update_works_bulk(false, |tx| {
+                    for (record, stored, _) in &found {
+                        tx.set_features(record.as_ref(), stored)?;
+                    }
+                    Ok(())
+                })?;
+            }
+            for (record, stored, taken) in found {
+                block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
+                features.push(stored.features);
+                records.push(record);
+                reused.push(taken);
+            }
         }
-        for (record, stored, taken) in found {
-            block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
-            features.push(stored.features);
-            records.push(record);
-            reused.push(taken);
-        }
-    }
+        miner
+            .join()
+            .map_err(|_| StoreError::thread("mining dedup features", "the thread panicked"))
+    })?;
     let features_in = started.elapsed();
     drop(pending);
-    let clustering = dedup::cluster(&features, &block_keys);
-    let clustered_in = started.elapsed() - features_in;
-    let sketches = if store_index {
-        let sketches: Vec<u64> = features.iter().map(|f| dedup::Sketch::of(f).0).collect();
-        // A build from scratch needs the features no more: freed before the blocking index's
-        // transactions, whose pages redb holds until each commits (held through them, they
-        // made the peak memory of a fresh 1 M store).
-        features = Vec::new();
-        sketches
-    } else {
-        Vec::new()
+    let sketches: Vec<u64> = match store_index {
+        true => features.iter().map(|f| dedup::Sketch::of(f).0).collect(),
+        false => Vec::new(),
     };
+    // A build from scratch writes the blocking index's passes while the records are clustered:
+    // most of the clustering runs on one core (the pairs' sorting, the union), and the passes
+    // on the other are that much less for the write phase, whose cores tantivy keeps busy.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (clustering, blocks_next, block_entries) = std::thread::scope(|scope| {
+        let passes = match store_index {
+            true => {
+                let (records, sketches, block_keys, stop) =
+                    (&records, &sketches, &block_keys, &stop);
+                let thread = std::thread::Builder::new()
+                    .name("works-blocks".into())
+                    .spawn_scoped(scope, move || {
+                        let mut blocks = BlockPasses {
+                            records,
+                            sketches,
+                            block_keys,
+                            next: 0,
+                        };
+                        let mut entries = 0;
+                        while !blocks.done() && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            entries += blocks.write_next(store)?;
+                        }
+                        Ok::<_, StoreError>((blocks.next, entries))
+                    })
+                    .map_err(|error| StoreError::thread("writing the blocking index", error))?;
+                Some(thread)
+            }
+            false => None,
+        };
+        let clustering = dedup::cluster(&features, &block_keys);
+        // The passes left are the write phase's.
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (next, entries) = match passes {
+            Some(thread) => thread.join().map_err(|_| {
+                StoreError::thread("writing the blocking index", "the thread panicked")
+            })??,
+            None => (0, 0),
+        };
+        Ok::<_, StoreError>((clustering, next, entries))
+    })?;
+    let clustered_in = started.elapsed() - features_in;
+    if store_index {
+        // A build from scratch needs the features no more: freed before the write phase's
+        // passes of the blocking index, whose pages redb holds until each commits.
+        features = Vec::new();
+    }
     Ok(Clustered {
         records,
         clustering,
         features_in,
         clustered_in,
         sketches,
+        blocks_next,
+        block_entries,
         features,
         block_keys,
         reused,

@@ -44,6 +44,8 @@ pub(super) fn build(
         sketches,
         features,
         block_keys,
+        blocks_next,
+        block_entries,
         ..
     } = cluster_all(store, changed, sources, thesaurus, Mining::Index)?;
     drop(features); // freed already
@@ -56,7 +58,7 @@ pub(super) fn build(
         records: &records,
         sketches: &sketches,
         block_keys: &block_keys,
-        next: 0,
+        next: blocks_next,
     };
     let plan = prepared::Plan {
         clusters: Clusters {
@@ -80,7 +82,7 @@ pub(super) fn build(
         works = written.works,
         record_work = written.record_work,
         features = records.len() as u64,
-        block_entries = written.block_entries,
+        block_entries = block_entries + written.block_entries,
         "works built from scratch"
     );
     Ok(report)
