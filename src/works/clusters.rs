@@ -423,6 +423,8 @@ pub(super) fn cluster_all(
                 let thread = std::thread::Builder::new()
                     .name("works-blocks".into())
                     .spawn_scoped(scope, move || {
+                        // Below the clustering's threads: it takes the core they leave idle.
+                        crate::nice::lower_this_thread(BLOCKS_NICE_STEPS);
                         let mut blocks = BlockPasses {
                             records,
                             sketches,
@@ -449,6 +451,13 @@ pub(super) fn cluster_all(
             })??,
             None => (0, 0),
         };
+        if store_index {
+            tracing::debug!(
+                passes = next,
+                entries,
+                "blocking index passes written beside the clustering"
+            );
+        }
         Ok::<_, StoreError>((clustering, next, entries))
     })?;
     let clustered_in = started.elapsed() - features_in;
@@ -470,6 +479,10 @@ pub(super) fn cluster_all(
         reused,
     })
 }
+
+/// How much lower than the clustering's threads the blocking index's passes run beside it (nice
+/// steps): the clustering compares its pairs on every core for a part of its time.
+const BLOCKS_NICE_STEPS: i32 = 10;
 
 /// The blocking index is written in this many passes, each over a range of block ids (the top
 /// bits): one pass's entries, sorted, hold ~1/16 of them (11 MiB a million records).
