@@ -6,7 +6,6 @@
 //! The works are indexed for search and served (OAI-PMH feed, REST API) from the store.
 
 pub mod fnv; // a hash stable across builds (FNV-1a) for digests and tokens that outlive a process
-pub mod nice; // a thread's CPU priority lowered beside its process's other threads
 pub mod vocab; // essor's controlled words (degree types) with slugs and labels, used by every layer
 pub mod source; // harvest-sources/*.toml → validated `Source`s
 pub mod xml; // byte repair, decoding and element trees shared by harvest and map

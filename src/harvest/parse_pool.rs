@@ -27,6 +27,7 @@ use super::commit::{ReadyPage, parse_ready_page};
 use crate::oai::ParseError;
 
 /// How much lower than the process's priority the parsers run (nice steps).
+#[cfg(target_os = "linux")]
 const NICE_STEPS: i32 = 10;
 
 /// Whether parsing threads started from now on run at a lower priority ([`lower_parser_priority`]).
@@ -59,7 +60,7 @@ impl ParsePool {
                 .name("essor-parse".into())
                 .spawn(move || {
                     if LOWERED.load(Ordering::Relaxed) {
-                        crate::nice::lower_this_thread(NICE_STEPS);
+                        lower_priority();
                     }
                     loop {
                         // The lock is held only while waiting for a page, never while parsing.
@@ -80,5 +81,17 @@ impl ParsePool {
         // Only fails once every thread has ended; the dropped reply then tells the receiver.
         let _ = self.jobs.send((text, reply));
         parsed
+    }
+}
+
+/// Lowers the calling thread's priority (on Linux, where nice values are per thread); a
+/// failure only leaves it where it was.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        if let Ok(current) = getpriority_process(None) {
+            let _ = setpriority_process(None, (current + NICE_STEPS).min(19));
+        }
     }
 }

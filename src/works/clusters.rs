@@ -314,10 +314,6 @@ pub(super) struct Clustered {
     /// Each record's sketch, as `records` (with [`Mining::Index`] only): what the blocking index
     /// files beside each record ([`BlockPasses`]).
     pub sketches: Vec<u64>,
-    /// The first pass of the blocking index not yet written ([`BlockPasses::next`]) and the
-    /// entries the passes before it wrote (with [`Mining::Index`]: during the clustering).
-    pub blocks_next: u64,
-    pub block_entries: u64,
     /// Each record's dedup features and blocking keys, as `records`: `essor works rebuild`
     /// compares them with the stored ones instead of mining them again from the full analysis.
     /// The features are empty with [`Mining::Index`] (a build from scratch frees them before
@@ -332,6 +328,10 @@ pub(super) struct Clustered {
 /// Steps 1 and 2 of a build from scratch (and of `essor works rebuild`): what dedup compares of
 /// every record in `keys` that makes a work, only the fields it reads (the full analysis, for
 /// the works' fields, comes once, when they are written), then one clustering over all of them.
+///
+/// The records are mined a slice at a time on a thread of their own (`works-features`), one
+/// slice ahead of this thread, which takes each slice's features (and writes their rows, below)
+/// meanwhile: the same slices in the same order as mined and written one after the other.
 ///
 /// With [`Mining::Index`] (a build from scratch), the features rows are written here too, in one
 /// pass in their key order, a slice at a time as they are computed (the records come in key
@@ -407,82 +407,29 @@ pub(super) fn cluster_all(
     })?;
     let features_in = started.elapsed();
     drop(pending);
-    let sketches: Vec<u64> = match store_index {
-        true => features.iter().map(|f| dedup::Sketch::of(f).0).collect(),
-        false => Vec::new(),
-    };
-    // A build from scratch writes the blocking index's passes while the records are clustered:
-    // most of the clustering runs on one core (the pairs' sorting, the union), and the passes
-    // on the other are that much less for the write phase, whose cores tantivy keeps busy.
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let (clustering, blocks_next, block_entries) = std::thread::scope(|scope| {
-        let passes = match store_index {
-            true => {
-                let (records, sketches, block_keys, stop) =
-                    (&records, &sketches, &block_keys, &stop);
-                let thread = std::thread::Builder::new()
-                    .name("works-blocks".into())
-                    .spawn_scoped(scope, move || {
-                        // Below the clustering's threads: it takes the core they leave idle.
-                        crate::nice::lower_this_thread(BLOCKS_NICE_STEPS);
-                        let mut blocks = BlockPasses {
-                            records,
-                            sketches,
-                            block_keys,
-                            next: 0,
-                        };
-                        let mut entries = 0;
-                        while !blocks.done() && !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                            entries += blocks.write_next(store)?;
-                        }
-                        Ok::<_, StoreError>((blocks.next, entries))
-                    })
-                    .map_err(|error| StoreError::thread("writing the blocking index", error))?;
-                Some(thread)
-            }
-            false => None,
-        };
-        let clustering = dedup::cluster(&features, &block_keys);
-        // The passes left are the write phase's.
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let (next, entries) = match passes {
-            Some(thread) => thread.join().map_err(|_| {
-                StoreError::thread("writing the blocking index", "the thread panicked")
-            })??,
-            None => (0, 0),
-        };
-        if store_index {
-            tracing::debug!(
-                passes = next,
-                entries,
-                "blocking index passes written beside the clustering"
-            );
-        }
-        Ok::<_, StoreError>((clustering, next, entries))
-    })?;
+    let clustering = dedup::cluster(&features, &block_keys);
     let clustered_in = started.elapsed() - features_in;
-    if store_index {
-        // A build from scratch needs the features no more: freed before the write phase's
-        // passes of the blocking index, whose pages redb holds until each commits.
+    let sketches = if store_index {
+        let sketches: Vec<u64> = features.iter().map(|f| dedup::Sketch::of(f).0).collect();
+        // A build from scratch needs the features no more: freed before the blocking index's
+        // transactions, whose pages redb holds until each commits (held through them, they
+        // made the peak memory of a fresh 1 M store).
         features = Vec::new();
-    }
+        sketches
+    } else {
+        Vec::new()
+    };
     Ok(Clustered {
         records,
         clustering,
         features_in,
         clustered_in,
         sketches,
-        blocks_next,
-        block_entries,
         features,
         block_keys,
         reused,
     })
 }
-
-/// How much lower than the clustering's threads the blocking index's passes run beside it (nice
-/// steps): the clustering compares its pairs on every core for a part of its time.
-const BLOCKS_NICE_STEPS: i32 = 10;
 
 /// The blocking index is written in this many passes, each over a range of block ids (the top
 /// bits): one pass's entries, sorted, hold ~1/16 of them (11 MiB a million records).

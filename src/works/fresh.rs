@@ -44,8 +44,6 @@ pub(super) fn build(
         sketches,
         features,
         block_keys,
-        blocks_next,
-        block_entries,
         ..
     } = cluster_all(store, changed, sources, thesaurus, Mining::Index)?;
     drop(features); // freed already
@@ -58,7 +56,7 @@ pub(super) fn build(
         records: &records,
         sketches: &sketches,
         block_keys: &block_keys,
-        next: blocks_next,
+        next: 0,
     };
     let plan = prepared::Plan {
         clusters: Clusters {
@@ -82,7 +80,7 @@ pub(super) fn build(
         works = written.works,
         record_work = written.record_work,
         features = records.len() as u64,
-        block_entries = block_entries + written.block_entries,
+        block_entries = written.block_entries,
         "works built from scratch"
     );
     Ok(report)
