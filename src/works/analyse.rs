@@ -191,8 +191,9 @@ fn map_all<R: Send>(
 }
 
 /// Records a core takes at a time in [`map_all_pulled`]: a read transaction each, and at the
-/// end of a slice no core waits for another longer than one part takes.
-const PULLED_PART: usize = 500;
+/// end of a slice no core waits for another longer than one part takes. In unit tests a few,
+/// so that a slice is several parts.
+const PULLED_PART: usize = if cfg!(test) { 3 } else { 500 };
 
 /// [`map_all`] with the keys cut in parts of [`PULLED_PART`] that the cores pull in turn
 /// ([`on_all_cores_pulled`]), the results in `keys`' order. For the features pass of a build or

@@ -17,8 +17,9 @@ use crate::normalize::Normalized;
 use crate::store::{FeaturesMined, RecordKey, Store, StoreError, WorksDerived, WorksTx};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
-/// by full analyses, whatever the store's size.
-const ANALYSE_SLICE: usize = 20_000;
+/// by full analyses, whatever the store's size. In unit tests a few records, so that the
+/// labelled set's builds and rebuilds go through many slices.
+const ANALYSE_SLICE: usize = if cfg!(test) { 7 } else { 20_000 };
 
 /// Every record of the store's change log, in key order, and the change log's position after
 /// them. Sources are harvested side by side, so the change log interleaves them differently
@@ -365,7 +366,9 @@ pub(super) fn cluster_all(
     // left a core idle each time (the pass ran ~1.2 cores on 2).
     let mut pending = keys.into_iter();
     std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        // A rendezvous: the next slice mined waits for this thread to take it (writing a
+        // slice's rows takes less than mining one), so two slices are held at most.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(0);
         let pending = &mut pending;
         let miner = std::thread::Builder::new()
             .name("works-features".into())
