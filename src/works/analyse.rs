@@ -182,11 +182,19 @@ fn map_all<R: Send>(
     sources: &SourceInfos,
     each: impl Fn(&StoredRecord, &SourceInfo) -> Option<R> + Sync,
 ) -> Result<Vec<(RecordKey, Option<R>)>, StoreError> {
-    on_all_cores(keys, |part| {
-        store.records_mapped(part, |key, record| {
-            let mapped = record.and_then(|record| each(&record, &sources.get(key.source())));
-            (key.clone(), mapped)
-        })
+    on_all_cores(keys, |part| map_part(store, part, sources, &each))
+}
+
+/// `part`'s records loaded (in one read transaction) and mapped by `each`, as [`map_all`] says.
+fn map_part<R>(
+    store: &Store,
+    part: &[RecordKey],
+    sources: &SourceInfos,
+    each: &impl Fn(&StoredRecord, &SourceInfo) -> Option<R>,
+) -> Result<Vec<(RecordKey, Option<R>)>, StoreError> {
+    store.records_mapped(part, |key, record| {
+        let mapped = record.and_then(|record| each(&record, &sources.get(key.source())));
+        (key.clone(), mapped)
     })
 }
 
@@ -211,10 +219,7 @@ fn map_all_pulled<R: Send>(
     on_all_cores_pulled(parts, 1, |parts| {
         let mut mapped = Vec::new();
         for part in parts {
-            mapped.extend(store.records_mapped(part, |key, record| {
-                let one = record.and_then(|record| each(&record, &sources.get(key.source())));
-                (key.clone(), one)
-            })?);
+            mapped.extend(map_part(store, part, sources, &each)?);
         }
         Ok(mapped)
     })
