@@ -36,7 +36,7 @@ use crate::works::{StagedWorks, Work};
 /// them) and the last feed sequence before its transaction, then the entries that transaction
 /// added if it committed (after every batch).
 enum Message {
-    Stage(Vec<Work>, u64),
+    Stage(Arc<[Work]>, u64),
     Committed(Option<FeedSpan>),
 }
 
@@ -96,7 +96,7 @@ impl Index {
 }
 
 impl StagedWorks for Following<'_> {
-    fn stage(&self, works: Vec<Work>, after_sequence: u64) {
+    fn stage(&self, works: Arc<[Work]>, after_sequence: u64) {
         self.send(Message::Stage(works, after_sequence));
     }
 
@@ -196,7 +196,7 @@ impl Batches {
     /// `after_sequence` (the next message says), else aborts it; returns whether it committed.
     fn take(
         &mut self,
-        works: Vec<Work>,
+        works: Arc<[Work]>,
         after_sequence: u64,
         receiver: &Receiver<Message>,
         report: &mut IndexReport,
@@ -214,8 +214,8 @@ impl Batches {
                 .collect(),
             None => Vec::new(),
         };
-        for work in works {
-            match put_document(&self.writer, &self.fields, &work.id, Some(&work), true)? {
+        for work in works.iter() {
+            match put_document(&self.writer, &self.fields, &work.id, Some(work), true)? {
                 true => indexed += 1,
                 false => removed += 1,
             }
@@ -279,7 +279,7 @@ mod tests {
         fail: bool,
     ) -> Result<(), StoreError> {
         let written = store.update_works(|tx| {
-            following.stage(works.to_vec(), tx.feed_sequence_before());
+            following.stage(works.into(), tx.feed_sequence_before());
             for work in works {
                 let was = tx.work::<Work>(&work.id)?.map(|w| w.is_live());
                 crate::works::write_work(tx, work, was, None)?;

@@ -344,14 +344,16 @@ impl Batch<'_, '_> {
                 .all(|work| !work.is_live() || self.filled.contains(&work.id)),
             "a live work would be written without its fields rebuilt"
         );
+        // Shared with the index, not cloned for it: a copy of a thousand works with their fields
+        // was ~1.5% of a 1,000-change round's CPU, on the batch's thread (BENCHMARKS.md, issue 17).
+        let works: Arc<[Work]> = std::mem::take(&mut self.pending).into_values().collect();
         if let Some(staged) = staged
-            && !self.pending.is_empty()
+            && !works.is_empty()
         {
-            let works = self.pending.values().cloned().collect();
-            staged.stage(works, self.tx.feed_sequence_before());
+            staged.stage(works.clone(), self.tx.feed_sequence_before());
         }
         let started = Instant::now();
-        let flushed = self.flush();
+        let flushed = self.flush(&works);
         self.timings.written += started.elapsed();
         flushed
     }
@@ -387,9 +389,9 @@ impl Batch<'_, '_> {
         Ok(())
     }
 
-    /// Writes the works this batch changed, each once, keeping the live/deleted counts and the
-    /// feed index right.
-    fn flush(&mut self) -> Result<(), StoreError> {
+    /// Writes the works this batch changed (`works`, its pending ones in id order), each once,
+    /// keeping the live/deleted counts and the feed index right.
+    fn flush(&mut self, works: &[Work]) -> Result<(), StoreError> {
         for (key, features) in std::mem::take(&mut self.features_written) {
             match features {
                 Some(features) => self.tx.set_features(key.as_ref(), &*features)?,
@@ -409,16 +411,16 @@ impl Batch<'_, '_> {
         // at 1 M, on its thread (BENCHMARKS.md, issue 17); the feed serves a work without them
         // from the work.
         let mut first_live = None;
-        for (id, work) in std::mem::take(&mut self.pending) {
+        for work in works {
             self.works_written += 1;
-            write_work(self.tx, &work, self.liveness.get(&id).copied(), None)?;
+            write_work(self.tx, work, self.liveness.get(&work.id).copied(), None)?;
             // Every work of the batch has its datestamp, so the first written has the lowest
             // feed key of them.
             if first_live.is_none() && work.is_live() {
-                first_live = Some(id);
+                first_live = Some(work.id.as_str());
             }
         }
-        defer_feed_records(self.tx, first_live.as_deref(), self.renderer)?;
+        defer_feed_records(self.tx, first_live, self.renderer)?;
         // A changed record mostly joins the work it left: only the rows that differ in the
         // end are written.
         for (key, work) in std::mem::take(&mut self.moved) {

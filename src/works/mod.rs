@@ -36,6 +36,7 @@ mod tests;
 mod update;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -185,8 +186,9 @@ pub trait BuiltWorks: Sync {
 pub trait StagedWorks: Sync {
     /// The works a batch is about to write, in the order it writes them; `after_sequence` is
     /// the last feed sequence given out before the batch's transaction
-    /// ([`FeedSpan::after_sequence`]). Called inside that transaction, before its writes.
-    fn stage(&self, works: Vec<Work>, after_sequence: u64);
+    /// ([`FeedSpan::after_sequence`]). Called inside that transaction, before its writes, which
+    /// read the same works (shared, not copied).
+    fn stage(&self, works: Arc<[Work]>, after_sequence: u64);
     /// How the batch's transaction ended, after every batch, staged or not: the entries it
     /// added to the list of all works if it committed (durably) and moved a work, else `None`.
     fn committed(&self, span: Option<FeedSpan>);
