@@ -87,7 +87,9 @@ impl ParsePool {
 /// one per core but one (at least one, at most 4: only a few pages are ever ahead).
 ///
 /// Why a setting: whether a second parser pays on a 2-core machine depends on what else runs
-/// there, and one binary measured both ways in one run says it (BENCHMARKS.md, issue 17).
+/// there (under load it did not: CPU +1 to +7%, slower in 25 of 34 alternated runs; a quiet
+/// machine not measured), and one binary measured both ways in one run says it (BENCHMARKS.md,
+/// issue 17).
 fn parser_threads() -> usize {
     let setting = std::env::var("ESSOR_PARSERS")
         .ok()
