@@ -48,12 +48,11 @@ pub(super) struct ParsePool {
 }
 
 impl ParsePool {
-    /// Starts one parsing thread per core but one (at least one, at most 4: only a few pages
-    /// are ever ahead).
+    /// Starts the parsing threads: [`parser_threads`] of them.
     pub(super) fn start() -> Result<ParsePool, HarvestError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() - 1).clamp(1, 4));
+        let threads = parser_threads();
         for _ in 0..threads {
             let queue = queue.clone();
             std::thread::Builder::new()
@@ -83,6 +82,24 @@ impl ParsePool {
         parsed
     }
 }
+
+/// How many pages are parsed side by side: `ESSOR_PARSERS` when set to a number (1 to 4), else
+/// one per core but one (at least one, at most 4: only a few pages are ever ahead).
+///
+/// Why a setting: whether a second parser pays on a 2-core machine depends on what else runs
+/// there (under load it did not: CPU +1 to +7%, slower in 25 of 34 alternated runs; a quiet
+/// machine not measured), and one binary measured both ways in one run says it (BENCHMARKS.md,
+/// issue 17).
+fn parser_threads() -> usize {
+    let setting = std::env::var("ESSOR_PARSERS")
+        .ok()
+        .and_then(|value| value.trim().parse::<usize>().ok());
+    let default = || std::thread::available_parallelism().map_or(1, |n| n.get() - 1);
+    setting.unwrap_or_else(default).clamp(1, MAX_PARSERS)
+}
+
+/// Parsers at most: only a few pages are ever ahead.
+const MAX_PARSERS: usize = 4;
 
 /// Lowers the calling thread's priority (on Linux, where nice values are per thread); a
 /// failure only leaves it where it was.

@@ -7,7 +7,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::record_bytes::{self, RecordHeader};
+use super::record_bytes::{self, HeaderRef, RecordHeader};
 use super::record_echo;
 use super::{RecordKeyRef, StoreError, StoredRecord};
 use crate::map::Record;
@@ -145,17 +145,17 @@ pub fn serialise_items(items: &[PageItem]) -> UnpackedItems {
         .iter()
         .map(|item| match item {
             PageItem::Record(harvested) => {
-                let header = RecordHeader {
-                    datestamp: harvested.datestamp.clone(),
+                let header = HeaderRef {
+                    datestamp: &harvested.datestamp,
                     deleted: harvested.deleted,
-                    format: harvested.format.map(str::to_owned),
-                    sets: harvested.sets.clone(),
+                    format: harvested.format,
+                    sets: &harvested.sets,
                     record: harvested.record.as_ref(),
-                    stored_at: now.clone(),
+                    stored_at: &now,
                 };
                 let start = plain.len();
                 let raw = harvested.raw.as_deref().unwrap_or_default();
-                record_bytes::write_record(&mut plain, &header, "");
+                record_bytes::write_header(&mut plain, &header);
                 let raw_at = plain.len();
                 plain.extend_from_slice(raw.as_bytes());
                 spans.push(RecordSpan {

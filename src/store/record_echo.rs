@@ -18,7 +18,7 @@ use super::StoreError;
 use super::record_bytes::{HAS_RECORD, HeaderBytes, Reader};
 
 /// Appends the echo of a record header in `record_bytes`' layout (`header`: the bytes
-/// `write_record` wrote, with no raw XML after them) to `out`, read from those bytes as they
+/// `write_header` wrote, with no raw XML after them) to `out`, read from those bytes as they
 /// lie; nothing for a header without a mapped record (a deletion).
 ///
 /// Why from the bytes, not from the mapped record: the store's writer thread writes the echo
