@@ -182,46 +182,11 @@ fn map_all<R: Send>(
     sources: &SourceInfos,
     each: impl Fn(&StoredRecord, &SourceInfo) -> Option<R> + Sync,
 ) -> Result<Vec<(RecordKey, Option<R>)>, StoreError> {
-    on_all_cores(keys, |part| map_part(store, part, sources, &each))
-}
-
-/// `part`'s records loaded (in one read transaction) and mapped by `each`, as [`map_all`] says.
-fn map_part<R>(
-    store: &Store,
-    part: &[RecordKey],
-    sources: &SourceInfos,
-    each: &impl Fn(&StoredRecord, &SourceInfo) -> Option<R>,
-) -> Result<Vec<(RecordKey, Option<R>)>, StoreError> {
-    store.records_mapped(part, |key, record| {
-        let mapped = record.and_then(|record| each(&record, &sources.get(key.source())));
-        (key.clone(), mapped)
-    })
-}
-
-/// Records a core takes at a time in [`map_all_pulled`]: a read transaction each, and at the
-/// end of a slice no core waits for another longer than one part takes. In unit tests a few,
-/// so that a slice is several parts.
-const PULLED_PART: usize = if cfg!(test) { 3 } else { 500 };
-
-/// [`map_all`] with the keys cut in parts of [`PULLED_PART`] that the cores pull in turn
-/// ([`on_all_cores_pulled`]), the results in `keys`' order. For the features pass of a build or
-/// rebuild, whose keys come in key order, that is a source after another: the records of one
-/// source cost more to mine than another's, and the two contiguous halves [`map_all`] gives
-/// finished apart, one core idle until the other was done (a fresh 1 M store's features pass
-/// ran ~1.2 cores on 2; BENCHMARKS.md, issue 17).
-fn map_all_pulled<R: Send>(
-    store: &Store,
-    keys: &[RecordKey],
-    sources: &SourceInfos,
-    each: impl Fn(&StoredRecord, &SourceInfo) -> Option<R> + Sync,
-) -> Result<Vec<(RecordKey, Option<R>)>, StoreError> {
-    let parts: Vec<&[RecordKey]> = keys.chunks(PULLED_PART).collect();
-    on_all_cores_pulled(parts, 1, |parts| {
-        let mut mapped = Vec::new();
-        for part in parts {
-            mapped.extend(map_part(store, part, sources, &each)?);
-        }
-        Ok(mapped)
+    on_all_cores(keys, |part| {
+        store.records_mapped(part, |key, record| {
+            let mapped = record.and_then(|record| each(&record, &sources.get(key.source())));
+            (key.clone(), mapped)
+        })
     })
 }
 
@@ -307,7 +272,7 @@ pub(super) fn dedup_features_all(
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
 ) -> Result<Vec<(RecordKey, Option<DedupFeatures>)>, StoreError> {
-    map_all_pulled(store, keys, sources, |record, info| {
+    map_all(store, keys, sources, |record, info| {
         if info.min_relevance.is_some() {
             let analysed = analyse(record, info, thesaurus)?;
             return Some((analysed.features, analysed.keys));

@@ -17,9 +17,8 @@ use crate::normalize::Normalized;
 use crate::store::{FeaturesMined, RecordKey, Store, StoreError, WorksDerived, WorksTx};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
-/// by full analyses, whatever the store's size. In unit tests a few records, so that the
-/// labelled set's builds and rebuilds go through many slices.
-const ANALYSE_SLICE: usize = if cfg!(test) { 7 } else { 20_000 };
+/// by full analyses, whatever the store's size.
+const ANALYSE_SLICE: usize = 20_000;
 
 /// Every record of the store's change log, in key order, and the change log's position after
 /// them. Sources are harvested side by side, so the change log interleaves them differently
@@ -284,27 +283,6 @@ fn reuse_or_mine(
     Ok(found)
 }
 
-/// One slice's records (in key order) that make works, with their features and whether they
-/// were taken from their stored rows, as [`Mining`] says.
-fn mine_slice(
-    store: &Store,
-    slice: Vec<RecordKey>,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    mining: Mining<'_>,
-) -> Result<Vec<(RecordKey, StoredFeatures, bool)>, StoreError> {
-    Ok(match mining {
-        Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
-        Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
-            .into_iter()
-            .filter_map(|(record, found)| {
-                let (features, keys) = found?;
-                Some((record, StoredFeatures { features, keys }, false))
-            })
-            .collect(),
-    })
-}
-
 /// The records that make works, clustered.
 pub(super) struct Clustered {
     /// In key order; the clustering's indices point into it.
@@ -329,10 +307,6 @@ pub(super) struct Clustered {
 /// Steps 1 and 2 of a build from scratch (and of `essor works rebuild`): what dedup compares of
 /// every record in `keys` that makes a work, only the fields it reads (the full analysis, for
 /// the works' fields, comes once, when they are written), then one clustering over all of them.
-///
-/// The records are mined a slice at a time on a thread of their own (`works-features`), one
-/// slice ahead of this thread, which takes each slice's features (and writes their rows, below)
-/// meanwhile: the same slices in the same order as mined and written one after the other.
 ///
 /// With [`Mining::Index`] (a build from scratch), the features rows are written here too, in one
 /// pass in their key order, a slice at a time as they are computed (the records come in key
@@ -361,53 +335,38 @@ pub(super) fn cluster_all(
         store.clear_dedup_index()?;
     }
     // Each slice's keys are dropped once done, so that a million keys are not held twice
-    // (`records` holds those that make works). A thread mines the slices, one ahead, while this
-    // one writes the features rows of the slice before: written between the slices, the rows
-    // left a core idle each time (the pass ran ~1.2 cores on 2).
+    // (`records` holds those that make works).
     let mut pending = keys.into_iter();
-    std::thread::scope(|scope| {
-        // A rendezvous: the next slice mined waits for this thread to take it (writing a
-        // slice's rows takes less than mining one), so two slices are held at most.
-        let (sender, receiver) = std::sync::mpsc::sync_channel(0);
-        let pending = &mut pending;
-        let miner = std::thread::Builder::new()
-            .name("works-features".into())
-            .spawn_scoped(scope, move || {
-                loop {
-                    let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
-                    if slice.is_empty() {
-                        return;
-                    }
-                    let found = mine_slice(store, slice, sources, thesaurus, mining);
-                    let failed = found.is_err();
-                    // The receiver gone (a write failed), or a failure sent: nothing more to mine.
-                    if sender.send(found).is_err() || failed {
-                        return;
-                    }
-                }
-            })
-            .map_err(|error| StoreError::thread("mining dedup features", error))?;
-        for found in receiver {
-            let found = found?;
-            if store_index {
-                store.update_works_bulk(false, |tx| {
-                    for (record, stored, _) in &found {
-                        tx.set_features(record.as_ref(), stored)?;
-                    }
-                    Ok(())
-                })?;
-            }
-            for (record, stored, taken) in found {
-                block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
-                features.push(stored.features);
-                records.push(record);
-                reused.push(taken);
-            }
+    loop {
+        let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
+        if slice.is_empty() {
+            break;
         }
-        miner
-            .join()
-            .map_err(|_| StoreError::thread("mining dedup features", "the thread panicked"))
-    })?;
+        let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
+            Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
+            Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
+                .into_iter()
+                .filter_map(|(record, found)| {
+                    let (features, keys) = found?;
+                    Some((record, StoredFeatures { features, keys }, false))
+                })
+                .collect(),
+        };
+        if store_index {
+            store.update_works_bulk(false, |tx| {
+                for (record, stored, _) in &found {
+                    tx.set_features(record.as_ref(), stored)?;
+                }
+                Ok(())
+            })?;
+        }
+        for (record, stored, taken) in found {
+            block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
+            features.push(stored.features);
+            records.push(record);
+            reused.push(taken);
+        }
+    }
     let features_in = started.elapsed();
     drop(pending);
     let clustering = dedup::cluster(&features, &block_keys);

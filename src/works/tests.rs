@@ -238,58 +238,6 @@ fn a_first_update_gives_the_same_works_whatever_order_the_sources_were_harvested
     }
 }
 
-/// Issue 17: a fresh build mines the features a slice at a time on a thread of its own, the cores
-/// pulling parts of each slice (in unit tests slices of 7 records and parts of 3: hundreds of
-/// each over the labelled set), and takes the slices in order while it writes their rows: each
-/// record's features row is what analysing it alone gives, and the works are the groups of one
-/// clustering of every record's features in key order.
-#[test]
-fn a_fresh_build_mined_in_slices_and_parts_keeps_each_record_s_features_and_groups() {
-    let (_dir, store) = labelled_harvested();
-    let sources = SourceInfos::default();
-    let thesaurus = Thesaurus::builtin().unwrap();
-    update(&store, &sources, &thesaurus, None, None).unwrap();
-
-    let (keys, _) = super::clusters::all_records(&store).unwrap();
-    let mined: Vec<(RecordKey, StoredFeatures)> =
-        super::analyse::analyse_all(&store, &keys, &sources, &thesaurus)
-            .unwrap()
-            .into_iter()
-            .filter_map(|(key, analysed)| {
-                let analysed = analysed?;
-                let (features, keys) = (analysed.features, analysed.keys);
-                Some((key, StoredFeatures { features, keys }))
-            })
-            .collect();
-    assert!(mined.len() > 500, "{}", mined.len());
-    let (stored, _) = dedup_index(&store);
-    assert!(
-        stored == mined,
-        "the features rows differ from the records' own"
-    );
-
-    let features: Vec<&crate::dedup::Features> = mined.iter().map(|(_, f)| &f.features).collect();
-    let block_keys: Vec<Vec<BlockKey>> = mined
-        .iter()
-        .map(|(_, f)| f.keys.iter().map(|key| BlockKey::of(key)).collect())
-        .collect();
-    let expected: BTreeSet<BTreeSet<RecordKey>> = crate::dedup::cluster(&features, &block_keys)
-        .groups
-        .iter()
-        .map(|group| group.iter().map(|&at| mined[at].0.clone()).collect())
-        .collect();
-    let mut by_work: BTreeMap<String, BTreeSet<RecordKey>> = BTreeMap::new();
-    for (record, work) in store.record_works().unwrap() {
-        by_work.entry(work).or_default().insert(record);
-    }
-    let found: BTreeSet<BTreeSet<RecordKey>> = by_work.into_values().collect();
-    assert!(
-        found == expected,
-        "the works differ from one clustering's groups"
-    );
-    assert_blocks_follow_features(&store);
-}
-
 /// Every record's stored features, and the blocking index's entries (key, record, sketch).
 type DedupIndex = (Vec<(RecordKey, StoredFeatures)>, Vec<(u64, RecordKey, u64)>);
 
