@@ -86,10 +86,10 @@ impl ParsePool {
 /// How many pages are parsed side by side: `ESSOR_PARSERS` when set to a number (1 to 4), else
 /// one per core but one (at least one, at most 4: only a few pages are ever ahead).
 ///
-/// Why a setting: whether a second parser pays on a 2-core machine depends on what else runs
-/// there (under load it did not: CPU +1 to +7%, slower in 25 of 34 alternated runs; a quiet
-/// machine not measured), and one binary measured both ways in one run says it (BENCHMARKS.md,
-/// issue 17).
+/// Why a setting: whether a second parser pays depends on the machine and what else runs there,
+/// and one binary measured both ways in one run says it. On 2 cores it did not, under load (CPU
+/// +1 to +7%, slower in 25 of 34 alternated runs) nor quiet (1.09 against 1.00 s, 3 of 3 runs)
+/// (BENCHMARKS.md, issue 17).
 fn parser_threads() -> usize {
     let setting = std::env::var("ESSOR_PARSERS")
         .ok()
