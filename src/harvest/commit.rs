@@ -8,27 +8,58 @@ use tokio::task::JoinHandle;
 
 use super::HarvestError;
 use crate::oai::{self, Page, ParseError};
-use crate::store::{Checkpoint, RunCounters, Store, UnpackedItems, serialise_items};
+use crate::store::{
+    Checkpoint, PreparedItem, RunCounters, Store, StoreError, UnpackedItems, serialise_items,
+};
 
 /// A fsync at least this often (and at the end of a run): a crash loses at most this much
 /// work, and never consistency.
 const DURABLE_EVERY_PAGES: u64 = 64;
 const DURABLE_EVERY: Duration = Duration::from_secs(5);
 
-/// A parsed page with its items ready for the store but for compression. Parsing and
-/// serialising run together on a parsing thread; the records are compressed by the write, on
-/// the store's writer thread, which waited for the parser half the time otherwise.
+/// A parsed page with its items ready for the store.
 #[derive(Debug, Default)]
 pub(super) struct ReadyPage {
     /// The page without its items (token, errors, responseDate).
     pub page: Page,
-    pub items: UnpackedItems,
+    pub items: PageItems,
 }
 
-/// Parses a page and prepares its items, the CPU-bound work done off the async threads.
+/// A page's items, compressed ([`UnpackedItems::pack`]) on the thread that parsed them or left
+/// to the store's writer thread.
+///
+/// Why both: a fetched page's records are compressed by its parsing thread, which since the
+/// plain leaves (`xml::reader`) takes half the CPU the writer's thread does: the writer's
+/// (redb's inserts and commits, with the fetch beside it) set a harvest's pace (BENCHMARKS.md,
+/// issue 17). Rows of a table source are serialised on the async thread and compressed by the
+/// writer, as before.
+#[derive(Debug)]
+pub(super) enum PageItems {
+    Unpacked(UnpackedItems),
+    /// Packed; an error is a bug ([`UnpackedItems::pack`]), refused when the page is written.
+    Packed(Result<Vec<PreparedItem>, StoreError>),
+}
+
+impl Default for PageItems {
+    fn default() -> PageItems {
+        PageItems::Unpacked(UnpackedItems::default())
+    }
+}
+
+impl PageItems {
+    fn pack(self) -> Result<Vec<PreparedItem>, StoreError> {
+        match self {
+            PageItems::Unpacked(items) => items.pack(),
+            PageItems::Packed(items) => items,
+        }
+    }
+}
+
+/// Parses a page and prepares its items (serialised, hashed, compressed), the CPU-bound work
+/// done off the async threads.
 pub(super) fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
     let mut page = oai::parse_page(text)?;
-    let items = serialise_items(&page.items);
+    let items = PageItems::Packed(serialise_items(&page.items).pack());
     page.items = Vec::new();
     Ok(ReadyPage { page, items })
 }

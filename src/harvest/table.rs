@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::io::Read;
 
 use super::HarvestError;
-use super::commit::ReadyPage;
+use super::commit::{PageItems, ReadyPage};
 use super::state::{Harvest, Position, RunState};
 use crate::csv::{NamedRow, Table};
 use crate::map::{RowValues, map_row, modified_date};
@@ -122,7 +122,7 @@ impl Harvest {
             position += chunk.len();
             let page = ReadyPage {
                 page: Default::default(),
-                items: serialise_items(chunk),
+                items: PageItems::Unpacked(serialise_items(chunk)),
             };
             let next = Position {
                 set_index: 0,
@@ -166,7 +166,7 @@ impl Harvest {
                 .collect();
             let page = ReadyPage {
                 page: Default::default(),
-                items: serialise_items(&deletions),
+                items: PageItems::Unpacked(serialise_items(&deletions)),
             };
             let next = Position {
                 set_index: 0,

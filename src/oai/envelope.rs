@@ -4,11 +4,11 @@
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
+use crate::xml::reader::XmlReader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::protocol::{ErrorCode, OAI_NS, OaiError};
-use crate::xml::tree::{self, TreeError, configure, next_event, syntax};
+use crate::xml::tree::{self, TreeError, next_event, syntax};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
@@ -31,15 +31,13 @@ fn looks_like_html(text: &str) -> bool {
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
-pub(super) fn new_reader(text: &str) -> NsReader<&[u8]> {
-    let mut reader = NsReader::from_str(text);
-    configure(&mut reader);
-    reader
+pub(super) fn new_reader(text: &str) -> XmlReader<'_> {
+    XmlReader::new(text)
 }
 
 /// Reads up to the root element and checks it is `OAI-PMH` in the OAI namespace.
 pub(super) fn open_envelope(
-    reader: &mut NsReader<&[u8]>,
+    reader: &mut XmlReader<'_>,
     text: &str,
     declarations: &mut Vec<(String, String)>,
 ) -> Result<(), ParseError> {
@@ -131,7 +129,7 @@ pub(super) fn collect_declarations(
 }
 
 pub(super) fn read_error(
-    reader: &mut NsReader<&[u8]>,
+    reader: &mut XmlReader<'_>,
     start: &BytesStart<'_>,
     is_empty: bool,
 ) -> Result<OaiError, ParseError> {
@@ -152,7 +150,7 @@ pub(super) fn read_error(
 /// Text content of the element just opened, up to its end; nested elements' text included.
 /// Borrowed from the document when it is one piece needing no unescaping (a header's
 /// identifier, datestamp and sets nearly always are: two allocations each saved per record).
-pub(super) fn read_text<'i>(reader: &mut NsReader<&'i [u8]>) -> Result<Cow<'i, str>, ParseError> {
+pub(super) fn read_text<'i>(reader: &mut XmlReader<'i>) -> Result<Cow<'i, str>, ParseError> {
     let mut out: Cow<'i, str> = Cow::Borrowed("");
     let mut depth = 0usize;
     loop {
@@ -171,7 +169,7 @@ pub(super) fn read_text<'i>(reader: &mut NsReader<&'i [u8]>) -> Result<Cow<'i, s
 }
 
 pub(super) fn skip<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
     start: &BytesStart<'i>,
 ) -> Result<(), ParseError> {
     let position = reader.buffer_position();

@@ -1,6 +1,6 @@
 //! Identify responses: what a repository says about itself, the parts a harvester needs.
 
-use quick_xml::NsReader;
+use crate::xml::reader::XmlReader;
 use quick_xml::events::Event;
 
 use super::envelope::{ParseError, new_reader, open_envelope, read_error, read_text, skip};
@@ -52,7 +52,7 @@ pub fn parse_identify(text: &str) -> Result<Identify, ParseError> {
 }
 
 fn read_identify_fields(
-    reader: &mut NsReader<&[u8]>,
+    reader: &mut XmlReader<'_>,
     identify: &mut Identify,
 ) -> Result<(), ParseError> {
     loop {

@@ -2,7 +2,7 @@
 //! list, its resumption token and its errors, read in one streaming pass; a complete page that
 //! is not well-formed is read again record by record, so one bad record does not lose the page.
 
-use quick_xml::NsReader;
+use crate::xml::reader::XmlReader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::envelope::{
@@ -208,7 +208,7 @@ fn between<'t>(text: &'t str, open: &str, close: &str) -> Option<&'t str> {
 const MAX_RESERVED_ITEMS: usize = 1024;
 
 fn read_list<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
     text: &'i str,
     declarations: &[(String, String)],
     page: &mut Page,

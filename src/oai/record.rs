@@ -2,7 +2,7 @@
 //! crosswalk and kept as exact bytes (with the namespace declarations it inherited from the
 //! envelope, so the stored XML stands on its own), and mapped; or rejected with its reason.
 
-use quick_xml::NsReader;
+use crate::xml::reader::XmlReader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::envelope::{ParseError, read_text, skip, with_declarations};
@@ -97,7 +97,7 @@ struct Header {
 
 /// Reads one `<record>` (its start tag already read at byte `record_start`).
 pub(super) fn read_record<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
     text: &'i str,
     record_start: usize,
     declarations: &[(String, String)],
@@ -212,23 +212,29 @@ fn is_deleted(start: &BytesStart<'_>) -> bool {
         .is_some_and(|a| a.value.trim() == "deleted")
 }
 
-fn read_header(reader: &mut NsReader<&[u8]>, header: &mut Header) -> Result<(), ParseError> {
+fn read_header(reader: &mut XmlReader<'_>, header: &mut Header) -> Result<(), ParseError> {
+    let mut keep = |name: &str, value: &str| {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        match name {
+            "identifier" => header.identifier = Some(value.to_owned()),
+            "datestamp" => header.datestamp = Some(value.to_owned()),
+            "setSpec" => header.sets.push(value.to_owned()),
+            _ => {}
+        }
+    };
     loop {
+        // A header's children are one-line leaves without attributes: read from the text.
+        let no_attributes = |raw: &str| raw.bytes().all(|b| b.is_ascii_whitespace()).then_some(());
+        if let Some(leaf) = reader.read_plain_leaf(usize::MAX, no_attributes) {
+            keep(leaf.local_name, &leaf.text);
+            continue;
+        }
         let (_, event, position) = next_event(reader)?;
         match event {
-            Event::Start(start) => {
-                let value = read_text(reader)?;
-                let value = value.trim();
-                if value.is_empty() {
-                    continue;
-                }
-                match start.local_name().into_inner() {
-                    "identifier" => header.identifier = Some(value.to_owned()),
-                    "datestamp" => header.datestamp = Some(value.to_owned()),
-                    "setSpec" => header.sets.push(value.to_owned()),
-                    _ => {}
-                }
-            }
+            Event::Start(start) => keep(start.local_name().into_inner(), &read_text(reader)?),
             Event::End(_) => return Ok(()),
             Event::Eof => return Err(syntax(position, "document ends inside a header").into()),
             _ => {}
@@ -246,7 +252,7 @@ enum Metadata<'i> {
 /// Reads the content of `<metadata>`: exactly one element, returned as read (a tree or flat
 /// fields) and as raw XML.
 fn read_metadata<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
     text: &'i str,
     declarations: &[(String, String)],
 ) -> Result<Result<(Metadata<'i>, String), String>, ParseError> {
@@ -307,7 +313,7 @@ fn read_metadata<'i>(
 
 /// Reads on to the end of the `<metadata>` element being read (its depth counted, whatever it
 /// is), so the record's other parts and the page's other records can be read.
-fn skip_to_metadata_end(reader: &mut NsReader<&[u8]>) -> Result<(), ParseError> {
+fn skip_to_metadata_end(reader: &mut XmlReader<'_>) -> Result<(), ParseError> {
     let mut depth = 0usize;
     loop {
         let (_, event, position) = next_event(reader)?;

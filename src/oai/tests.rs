@@ -589,3 +589,34 @@ fn fuzzed_pages_are_decoded_and_parsed_without_panicking() {
         }
     });
 }
+
+/// Every fixture page (`oai`, `oai-corpus`) parses to the same records, rejects, tokens and
+/// errors (positions included) with its plain leaves read from the text and with every element
+/// read through quick-xml's events (`xml::reader`, issue 17).
+#[test]
+fn fixtures_parse_the_same_with_and_without_plain_leaves() {
+    let mut compared = 0;
+    let mut folders = vec![
+        fixtures_dir().join("oai"),
+        fixtures_dir().join("oai-corpus"),
+    ];
+    while let Some(dir) = folders.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(decoded) = xml::decode(&bytes, None) else {
+                continue;
+            };
+            let fast = format!("{:?}", parse_page(&decoded.text));
+            let events =
+                xml::reader::without_plain_leaves(|| format!("{:?}", parse_page(&decoded.text)));
+            assert_eq!(fast, events, "{}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 70, "only {compared} fixtures compared");
+}

@@ -1,8 +1,7 @@
 //! How values are encoded in the store: records and rejects, works, dedup features, the JSON
-//! of the bookkeeping rows. Pure, no redb: the harvest serialises a page on its parsing thread
-//! ([`serialise_items`]) and packs it (each record's hash, its header's echo, LZ4) on the
-//! store's writer thread ([`UnpackedItems::pack`]), so the redb transaction only inserts ready
-//! bytes.
+//! of the bookkeeping rows. Pure, no redb: the harvest serialises a page ([`serialise_items`])
+//! and packs it (each record's hash, its header's echo, LZ4: [`UnpackedItems::pack`]) before the
+//! write, so the redb transaction only inserts ready bytes.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -49,11 +48,9 @@ pub fn prepare_items(items: &[PageItem]) -> Result<Vec<PreparedItem>, StoreError
     serialise_items(items).pack()
 }
 
-/// A page's items serialised and hashed, their records not yet compressed: the harvest
-/// compresses them on the store's writer thread, just before the write ([`UnpackedItems::pack`]).
-///
-/// Why: compressing was a quarter of the parsing thread's CPU, and that thread set the pace of
-/// a harvest while the writer waited for it half the time (BENCHMARKS.md, issue 17).
+/// A page's items serialised, their records not yet hashed nor compressed
+/// ([`UnpackedItems::pack`]): a fetched page's on its parsing thread, a table source's rows on
+/// the store's writer thread (`harvest::commit`'s `PageItems` says why).
 #[derive(Debug, Default)]
 pub struct UnpackedItems {
     /// The items, each record's `blob` empty until [`UnpackedItems::pack`].
@@ -75,8 +72,8 @@ struct RecordSpan {
 
 impl UnpackedItems {
     /// The items ready to write: each record's plain bytes compressed as
-    /// [`PreparedItem::Record::blob`] says, against its header's echo written here (on the
-    /// store's writer thread, not the parsing one: [`Packing::pack_split`]).
+    /// [`PreparedItem::Record::blob`] says, against its header's echo written here
+    /// ([`Packing::pack_split`]).
     ///
     /// An error only if a header written by [`serialise_items`] could not be read back for its
     /// echo: a bug, refused rather than stored unreadable.
@@ -107,9 +104,9 @@ impl UnpackedItems {
     }
 }
 
-/// Buffers of plain bytes handed back by [`UnpackedItems::pack`] (the writer thread) for the
-/// next pages (the parsing thread). Why: a buffer of its own per record, allocated by one thread
-/// and freed by the other, was taken each time from memory the allocator had given back, which
+/// Buffers of plain bytes handed back by [`UnpackedItems::pack`] for the next pages. Why: a
+/// buffer of its own per record, allocated by one thread and freed by another (when the writer
+/// packed every page), was taken each time from memory the allocator had given back, which
 /// the kernel zeroed again (`clear_page_erms`, 2–3% of a harvest's CPU: BENCHMARKS.md, issue 17).
 static PLAIN_BUFFERS: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
 /// Buffers kept: about the pages a harvest has between parsing and writing.
@@ -579,10 +576,8 @@ fn record_hash(record: &HarvestedRecord) -> u64 {
 
 /// What identifies a version of a record (its datestamp, deletion, sets and raw XML): if none of
 /// it changed, the record is not rewritten. Read from its header's bytes (`record_bytes`) and
-/// its raw XML on the store's writer thread, just before the write.
-///
-/// Why there: hashing the raw XML was 2% of the parsing thread's instructions, which sets a
-/// harvest's pace, while the writer had time to spare (BENCHMARKS.md, issue 17). **Frozen**:
+/// its raw XML when the page is packed ([`UnpackedItems::pack`]), so that packing needs only
+/// the serialised bytes, on whichever thread does it (BENCHMARKS.md, issue 17). **Frozen**:
 /// stored hashes are compared with it, so a change makes every record of the next harvest look
 /// changed (a test checks it against the values it covers).
 fn hash_of_plain(header: &[u8], raw: &[u8]) -> Result<u64, StoreError> {

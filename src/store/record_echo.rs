@@ -21,10 +21,10 @@ use super::record_bytes::{HAS_RECORD, HeaderBytes, Reader};
 /// `write_header` wrote, with no raw XML after them) to `out`, read from those bytes as they
 /// lie; nothing for a header without a mapped record (a deletion).
 ///
-/// Why from the bytes, not from the mapped record: the store's writer thread writes the echo
-/// just before compressing against it, where only the header's bytes are at hand, and the
-/// parsing thread, which sets a harvest's pace, no longer does (BENCHMARKS.md, issue 17). A
-/// reader writes it from the same bytes, so writer and reader cannot disagree. Nothing is
+/// Why from the bytes, not from the mapped record: the echo is written just before compressing
+/// against it ([`super::UnpackedItems::pack`]), where only the header's bytes are at hand
+/// (BENCHMARKS.md, issue 17). A reader writes it from the same bytes, so writer and reader
+/// cannot disagree. Nothing is
 /// decoded or checked as UTF-8: the texts are copied as bytes.
 pub(super) fn write_echo(out: &mut Vec<u8>, header: &[u8]) -> Result<(), StoreError> {
     let header = HeaderBytes::read(header)?;

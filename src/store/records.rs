@@ -146,9 +146,9 @@ impl Store {
 
     /// Writes one page of a harvest with the checkpoint that follows it. The checkpoint's run
     /// counters are advanced by what this page did, which is also returned. Items come ready
-    /// (serialised, hashed, compressed): the harvest serialises a page on its parsing thread
-    /// ([`super::serialise_items`]) and packs it on the writer thread just before this call
-    /// ([`super::UnpackedItems::pack`]); other callers use [`super::prepare_items`].
+    /// (serialised, hashed, compressed): the harvest serialises a page
+    /// ([`super::serialise_items`]) and packs it ([`super::UnpackedItems::pack`]) before this
+    /// call; other callers use [`super::prepare_items`].
     ///
     /// `durable = false` skips the fsync: a crash may then lose this commit, but never half of
     /// it, and the checkpoint lost with it makes the rerun fetch the page again.

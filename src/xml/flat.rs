@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
+use crate::xml::reader::XmlReader;
 use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesStart, Event};
 
@@ -34,7 +34,7 @@ pub struct FlatField<'a> {
 /// when an element is nested below a child, or a text or attribute value may exceed
 /// `max_text` bytes: the tree decides those cases.
 pub fn read_flat_children<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
     document: &'i str,
     root: &BytesStart<'i>,
     max_text: usize,
@@ -47,6 +47,23 @@ pub fn read_flat_children<'i>(
     // an upper bound of the text the tree would hold.
     let mut root_text_bytes = 0usize;
     loop {
+        // Most children are one-line leaves: read from the text when they are plain.
+        if let Some(leaf) = reader.read_plain_leaf(max_text, |raw| plain_lang(raw, max_text)) {
+            root_text_bytes += leaf.whitespace;
+            if root_text_bytes > max_text {
+                return Ok(None);
+            }
+            fields.push(FlatField {
+                namespace: leaf.namespace,
+                name: Cow::Borrowed(leaf.local_name),
+                lang: leaf
+                    .attributes
+                    .filter(|value| !value.is_empty())
+                    .map(Cow::Borrowed),
+                text: leaf.text,
+            });
+            continue;
+        }
         let (namespace, event, position) = next_event(reader)?;
         match event {
             Event::Start(start) => {
@@ -84,7 +101,7 @@ pub fn read_flat_children<'i>(
 
 /// Reads a child's text up to its end tag; `false` when it holds an element or too much text.
 fn read_leaf_text<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
     text: &mut Cow<'i, str>,
     max_text: usize,
 ) -> Result<bool, TreeError> {
@@ -215,12 +232,11 @@ fn plain_attribute<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::tree::{configure, read_element};
+    use crate::xml::tree::read_element;
 
     /// The flat reading of a document's root, or `None`.
     fn flat(document: &str, max_text: usize) -> Option<Vec<FlatField<'_>>> {
-        let mut reader = NsReader::from_str(document);
-        configure(&mut reader);
+        let mut reader = XmlReader::new(document);
         loop {
             let (_, event, _) = next_event(&mut reader).unwrap();
             if let Event::Start(start) = event {
@@ -231,8 +247,7 @@ mod tests {
 
     /// The same fields, read from the tree.
     fn from_tree(document: &str) -> Vec<FlatField<'_>> {
-        let mut reader = NsReader::from_str(document);
-        configure(&mut reader);
+        let mut reader = XmlReader::new(document);
         let root = loop {
             let (namespace, event, _) = next_event(&mut reader).unwrap();
             if let Event::Start(start) = event {

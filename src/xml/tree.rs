@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
+use crate::xml::reader::XmlReader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
@@ -182,8 +182,7 @@ fn clean_word(word: u64, after_space: &mut bool) -> bool {
 
 /// Parses a standalone document (a stored raw record, a fixture) into its root element.
 pub fn parse_document(text: &str) -> Result<Element<'_>, TreeError> {
-    let mut reader = NsReader::from_str(text);
-    configure(&mut reader);
+    let mut reader = XmlReader::new(text);
     loop {
         let (namespace, event, _) = next_event(&mut reader)?;
         match event {
@@ -197,19 +196,10 @@ pub fn parse_document(text: &str) -> Result<Element<'_>, TreeError> {
     }
 }
 
-/// Reader settings shared by every parse: tolerate what real repositories send.
-pub fn configure<R>(reader: &mut NsReader<R>) {
-    let config = reader.config_mut();
-    config.trim_text(false);
-    config.check_end_names = true;
-    // A bare `&` in text is common in badly escaped repositories; keep it as text.
-    config.allow_dangling_amp = true;
-}
-
 /// Reads the next event with the namespace of its element (empty if none) and the byte
 /// position it starts at; errors carry that position.
 pub(crate) fn next_event<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
 ) -> Result<(Cow<'static, str>, Event<'i>, u64), TreeError> {
     let position = reader.buffer_position();
     let (resolved, event) = reader
@@ -222,7 +212,7 @@ pub(crate) fn next_event<'i>(
 /// a leaf's text and end tag, whose namespace nobody reads. Why: resolving every end tag's
 /// prefix and naming its namespace was ~2% of a harvest's CPU (BENCHMARKS.md, issue 17).
 pub(crate) fn next_unresolved_event<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
 ) -> Result<(Event<'i>, u64), TreeError> {
     let position = reader.buffer_position();
     let event = reader.read_event().map_err(|e| syntax(position, e))?;
@@ -265,7 +255,7 @@ pub(crate) fn namespace_of(resolved: &ResolveResult<'_>) -> Cow<'static, str> {
 }
 
 /// Reads events until `open` elements have ended, counting any opened on the way.
-fn skip_open_elements(reader: &mut NsReader<&[u8]>, mut open: usize) -> Result<(), TreeError> {
+fn skip_open_elements(reader: &mut XmlReader<'_>, mut open: usize) -> Result<(), TreeError> {
     while open > 0 {
         let (_, event, position) = next_event(reader)?;
         match event {
@@ -280,7 +270,7 @@ fn skip_open_elements(reader: &mut NsReader<&[u8]>, mut open: usize) -> Result<(
 
 /// Reads the element whose start tag was just read, up to its end tag, into a tree.
 pub fn read_element<'i>(
-    reader: &mut NsReader<&'i [u8]>,
+    reader: &mut XmlReader<'i>,
     document: &'i str,
     start: &BytesStart<'i>,
     namespace: Cow<'static, str>,
@@ -419,7 +409,7 @@ fn html_entity(name: &str) -> Option<char> {
 }
 
 fn open_element<'i>(
-    reader: &NsReader<&'i [u8]>,
+    reader: &XmlReader<'i>,
     document: &'i str,
     start: &BytesStart<'i>,
     namespace: Cow<'static, str>,
