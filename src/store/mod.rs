@@ -48,6 +48,7 @@ mod scan;
 mod space;
 mod tables;
 mod works;
+mod writeback;
 
 use std::path::{Path, PathBuf};
 
