@@ -113,8 +113,7 @@ impl Store {
     /// ([`Store::save_run_unsynced`]) that no durable commit followed.
     pub fn sync(&self) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
-        // The pages the unsynced commits left in redb's write buffer, which this commit writes
-        // out, handed to the disk as they are written (`writeback.rs`).
+        // The pages left unsynced, written out by this commit, handed to the disk as they are.
         let _writeback = super::writeback::Writeback::start(&self.path);
         tx.commit()?;
         Ok(())

@@ -146,14 +146,12 @@ impl Store {
         Ok((count("live")?, count("deleted")?))
     }
 
-    /// Runs `update` in one write transaction over the works tables and commits it, durably.
-    /// A change batch's: the pages it writes are handed to the disk while it is written
-    /// ([`super::writeback`]), so that its commit's sync waits for the last of them only.
+    /// Runs `update` in one write transaction over the works tables and commits it.
     pub fn update_works<T>(
         &self,
         update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.works_transaction(true, true, update)
+        self.update_works_bulk(true, update)
     }
 
     /// [`Store::update_works`] for one of several transactions of a bulk write: unless
@@ -164,26 +162,14 @@ impl Store {
         durable: bool,
         update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.works_transaction(durable, false, update)
-    }
-
-    /// With `writeback`, the transaction's pages are handed to the disk as redb writes them
-    /// (not for a bulk build's or a rebuild's transactions: not measured there).
-    fn works_transaction<T>(
-        &self,
-        durable: bool,
-        writeback: bool,
-        update: impl FnOnce(&mut WorksTx<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
         self.ensure_space(super::space::Writer::Works)?;
         let mut tx = self.db.begin_write()?;
         if !durable {
             tx.set_durability(redb::Durability::None)?;
         }
-        // Dropped after the commit, whose writes and sync it covers.
-        let _writeback = writeback
-            .then(|| super::writeback::Writeback::start(&self.path))
-            .flatten();
+        // A durable commit syncs every page the transaction wrote: their writes are started
+        // while it is written, so that the sync waits for the last of them only.
+        let _writeback = durable.then(|| super::writeback::Writeback::start(&self.path));
         let result = {
             let mut works = WorksTx::open(&tx)?;
             let result = update(&mut works)?;

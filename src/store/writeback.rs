@@ -86,8 +86,9 @@ fn start_writes(file: &std::fs::File) -> bool {
     use std::os::fd::AsRawFd;
     // SAFETY: `sync_file_range` reads no memory of ours; the descriptor is open for as long as
     // `file` is borrowed. Offset 0 and length 0 name the whole file.
-    let result =
-        unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+    let result = unsafe {
+        libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE)
+    };
     result == 0
 }
 
