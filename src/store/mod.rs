@@ -48,7 +48,6 @@ mod scan;
 mod space;
 mod tables;
 mod works;
-mod writeback;
 
 use std::path::{Path, PathBuf};
 

@@ -112,10 +112,7 @@ impl Store {
     /// Makes every commit so far durable (an empty durable commit): after commits left unsynced
     /// ([`Store::save_run_unsynced`]) that no durable commit followed.
     pub fn sync(&self) -> Result<(), StoreError> {
-        let tx = self.db.begin_write()?;
-        // The pages left unsynced, written out by this commit, handed to the disk as they are.
-        let _writeback = super::writeback::Writeback::start(&self.path);
-        tx.commit()?;
+        self.db.begin_write()?.commit()?;
         Ok(())
     }
 

@@ -167,9 +167,6 @@ impl Store {
         if !durable {
             tx.set_durability(redb::Durability::None)?;
         }
-        // A durable commit syncs every page the transaction wrote: their writes are started
-        // while it is written, so that the sync waits for the last of them only.
-        let _writeback = durable.then(|| super::writeback::Writeback::start(&self.path));
         let result = {
             let mut works = WorksTx::open(&tx)?;
             let result = update(&mut works)?;
