@@ -92,12 +92,8 @@ const MARKED_ON_FIRST_RECORD: [(u32, u32); 2] = [(3, 4), (5, 6)];
 pub(crate) const BLOCKS_MIGRATABLE_VERSIONS: [u32; 3] = [2, 3, 4];
 const STORE_FILE: &str = "essor.redb";
 /// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
-/// sequential per source and gain little from more. But half of it is redb's write buffer,
-/// which holds a transaction's pages until its commit, and a page of 1,000 changed records at
-/// random places of a 1 M store dirties ~3,340 pages of 4 KiB (`records`, `record_origins`):
-/// a 16 MiB cache's 2,048 made redb write the overflow out early and read it back at the
-/// commit (that page's harvest ~45 ms longer in a change round, BENCHMARKS.md, issue 17).
-const CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// sequential per source and gain little from more.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The store. Its methods are grouped by who calls them: the harvest's (`records.rs`), the
 /// works stage's (`works.rs`, `dedup.rs`), the feed's (`feed.rs`).
