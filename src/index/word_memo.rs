@@ -172,7 +172,12 @@ impl Replays {
 
     /// Keeps the tokens `recorded` of `text` (`spare`: what the recording left of the buffers
     /// it took), dropping the oldest text kept when there are [`REPLAY_TEXTS`].
-    fn keep(&mut self, (chain, hash, text): (u64, u64, &str), tokens: Rc<Vec<Token>>, spare: Spare) {
+    fn keep(
+        &mut self,
+        (chain, hash, text): (u64, u64, &str),
+        tokens: Rc<Vec<Token>>,
+        spare: Spare,
+    ) {
         self.spare.absorb(spare);
         if self.texts.len() >= REPLAY_TEXTS
             && let Some(dropped) = self.texts.pop_front()
