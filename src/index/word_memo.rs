@@ -86,13 +86,72 @@ pub struct WordMemoFilter<T> {
 #[derive(Default)]
 struct Replays {
     texts: VecDeque<Replay>,
+    /// What the replays dropped left: taken by the next text analysed.
+    spare: Spare,
 }
 
 struct Replay {
     chain: u64,
     hash: u64,
-    text: Box<str>,
-    tokens: Rc<[Token]>,
+    text: String,
+    tokens: Rc<Vec<Token>>,
+}
+
+/// The buffers of replays dropped, for the next texts recorded: a recorded token's text was a
+/// string allocated per token analysed (and freed when its replay was dropped), 1.5% of a fresh
+/// build's CPU (BENCHMARKS.md, issue 17); a token taken from here is written into the text's
+/// buffer it already has.
+#[derive(Default)]
+struct Spare {
+    tokens: Vec<Token>,
+    lists: Vec<Vec<Token>>,
+    texts: Vec<String>,
+}
+
+/// Tokens kept spare at most (~100 bytes each with their text): more than the longest texts'.
+const SPARE_TOKENS: usize = 8_192;
+
+impl Spare {
+    /// `from`'s tokens, copied into a spare token (a new one when none is left).
+    fn token(&mut self, from: &Token) -> Token {
+        let mut token = self.tokens.pop().unwrap_or_default();
+        token.text.clear();
+        token.text.push_str(&from.text);
+        token.offset_from = from.offset_from;
+        token.offset_to = from.offset_to;
+        token.position = from.position;
+        token.position_length = from.position_length;
+        token
+    }
+
+    /// A dropped replay's buffers, kept while there are not too many.
+    fn keep(&mut self, replay: Replay) {
+        if self.texts.len() < REPLAY_TEXTS {
+            self.texts.push(replay.text);
+        }
+        let Ok(mut tokens) = Rc::try_unwrap(replay.tokens) else {
+            return; // a stream still replays them
+        };
+        let room = SPARE_TOKENS.saturating_sub(self.tokens.len());
+        self.tokens.extend(tokens.drain(..).take(room));
+        tokens.clear();
+        if self.lists.len() < REPLAY_TEXTS {
+            self.lists.push(tokens);
+        }
+    }
+
+    /// Gives `other`'s buffers back beside these.
+    fn absorb(&mut self, mut other: Spare) {
+        if self.tokens.is_empty() {
+            std::mem::swap(self, &mut other);
+        }
+        let room = SPARE_TOKENS.saturating_sub(self.tokens.len());
+        self.tokens.extend(other.tokens.into_iter().take(room));
+        let room = REPLAY_TEXTS.saturating_sub(self.lists.len());
+        self.lists.extend(other.lists.into_iter().take(room));
+        let room = REPLAY_TEXTS.saturating_sub(self.texts.len());
+        self.texts.extend(other.texts.into_iter().take(room));
+    }
 }
 
 thread_local! {
@@ -104,18 +163,36 @@ fn text_hash(text: &str) -> u64 {
 }
 
 impl Replays {
-    fn find(&self, chain: u64, hash: u64, text: &str) -> Option<Rc<[Token]>> {
+    fn find(&self, chain: u64, hash: u64, text: &str) -> Option<Rc<Vec<Token>>> {
         self.texts
             .iter()
-            .find(|one| one.chain == chain && one.hash == hash && &*one.text == text)
+            .find(|one| one.chain == chain && one.hash == hash && one.text == text)
             .map(|one| one.tokens.clone())
     }
 
-    fn keep(&mut self, replay: Replay) {
-        if self.texts.len() >= REPLAY_TEXTS {
-            self.texts.pop_front();
+    /// Keeps the tokens `recorded` of `text` (`spare`: what the recording left of the buffers
+    /// it took), dropping the oldest text kept when there are [`REPLAY_TEXTS`].
+    fn keep(
+        &mut self,
+        (chain, hash, text): (u64, u64, &str),
+        tokens: Rc<Vec<Token>>,
+        spare: Spare,
+    ) {
+        self.spare.absorb(spare);
+        if self.texts.len() >= REPLAY_TEXTS
+            && let Some(dropped) = self.texts.pop_front()
+        {
+            self.spare.keep(dropped);
         }
-        self.texts.push_back(replay);
+        let mut kept = self.spare.texts.pop().unwrap_or_default();
+        kept.clear();
+        kept.push_str(text);
+        self.texts.push_back(Replay {
+            chain,
+            hash,
+            text: kept,
+            tokens,
+        });
     }
 }
 
@@ -242,10 +319,15 @@ impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
                 next: 0,
                 changed: None,
             },
-            None => Source::Analyse {
-                recorded: Vec::new(),
-                key: (self.chain, hash, text),
-            },
+            None => {
+                let mut spare =
+                    REPLAYS.with_borrow_mut(|replays| std::mem::take(&mut replays.spare));
+                Source::Analyse {
+                    recorded: spare.lists.pop().unwrap_or_default(),
+                    spare,
+                    key: (self.chain, hash, text),
+                }
+            }
         };
         WordMemoStream {
             tail: self.inner.token_stream(text),
@@ -270,14 +352,15 @@ enum Source<'a> {
     /// token of most of what the index analyses), unless a filter after this one asked to
     /// change it: then it is `changed`, a copy of its own.
     Replay {
-        tokens: Rc<[Token]>,
+        tokens: Rc<Vec<Token>>,
         next: usize,
         changed: Option<Token>,
     },
-    /// Analysed word by word, the tokens recorded to be replayed once the text has been read to
-    /// its end, under (chain, hash, text).
+    /// Analysed word by word, the tokens recorded (into buffers taken from `spare`) to be
+    /// replayed once the text has been read to its end, under (chain, hash, text).
     Analyse {
         recorded: Vec<Token>,
+        spare: Spare,
         key: (u64, u64, &'a str),
     },
 }
@@ -298,24 +381,22 @@ impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
             return true;
         }
         let more = self.advance_analysing();
-        if let Source::Analyse { recorded, key } = &mut self.source {
+        if let Source::Analyse {
+            recorded,
+            spare,
+            key,
+        } = &mut self.source
+        {
             if more {
-                recorded.push(self.tail.token().clone());
+                recorded.push(spare.token(self.tail.token()));
                 return true;
             }
             // Read to its end: kept for the next analysis of the same text, and this stream
             // ends as a replay that has given every token.
-            let (chain, hash, text) = *key;
-            let tokens: Rc<[Token]> = std::mem::take(recorded).into();
+            let tokens = Rc::new(std::mem::take(recorded));
             let next = tokens.len();
-            REPLAYS.with_borrow_mut(|replays| {
-                replays.keep(Replay {
-                    chain,
-                    hash,
-                    text: text.into(),
-                    tokens: tokens.clone(),
-                })
-            });
+            let spare = std::mem::take(spare);
+            REPLAYS.with_borrow_mut(|replays| replays.keep(*key, tokens.clone(), spare));
             self.source = Source::Replay {
                 tokens,
                 next,

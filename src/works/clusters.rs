@@ -5,6 +5,7 @@
 //! rebuild's (`rewrite.rs`) write phases describe and make works of ([`Clusters`]), and the
 //! blocking index's rows of a fresh build ([`BlockPasses`]).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
@@ -135,29 +136,34 @@ pub(super) fn take_fields(
     described: &mut HashMap<RecordKey, Described>,
     sources: &SourceInfos,
 ) -> Vec<(Member, Normalized)> {
-    let data: Vec<(&Member, SourceInfo, Described)> = work
+    let mut classifications = Vec::new();
+    let data: Vec<(&Member, SourceInfo, Normalized)> = work
         .members
         .iter()
         .filter_map(|member| {
             let one = described.remove(&RecordKey::from(member.key()))?;
-            Some((member, sources.get(&member.source), one))
+            classifications.push(one.classification);
+            Some((member, sources.get(&member.source), one.normalized))
         })
         .collect();
-    let member_data: Vec<MemberData<'_>> = data
+    // The classifications given, not lent: no caller reads them after the fields.
+    let mut member_data: Vec<MemberData<'_>> = data
         .iter()
-        .map(|(member, info, one)| MemberData {
+        .zip(classifications)
+        .map(|((member, info, normalized), classification)| MemberData {
             source: &member.source,
             identifier: &member.identifier,
             role: info.role,
             region: info.region.as_deref(),
-            normalized: &one.normalized,
-            classification: &one.classification,
+            normalized,
+            classification: Cow::Owned(classification),
         })
         .collect();
-    let fields = (!member_data.is_empty()).then(|| fields::build(&member_data));
+    let fields = (!member_data.is_empty()).then(|| fields::build(&mut member_data));
+    drop(member_data);
     let kept = data
         .into_iter()
-        .map(|(member, _, one)| (member.clone(), one.normalized))
+        .map(|(member, _, normalized)| (member.clone(), normalized))
         .collect();
     work.fields = fields;
     kept

@@ -5,7 +5,11 @@
 //! then by source and identifier so the choice is stable. Each field takes the first member
 //! that has it; its `sources` list every member that agrees with the chosen value.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use foldhash::fast::FixedState;
 
 use super::model::{Sourced, WorkFields};
 use crate::classify::{Classification, ThemeMatch};
@@ -19,21 +23,56 @@ pub struct MemberData<'a> {
     pub role: SourceRole,
     pub region: Option<&'a str>,
     pub normalized: &'a Normalized,
-    pub classification: &'a Classification,
+    /// Its classification, lent or given: [`build`] takes the themes of one given instead of
+    /// copying them (a fresh build drops its members' classifications once their work's fields
+    /// are built, and copying every theme and term matched, then freeing both, was ~1.5% of
+    /// its CPU: BENCHMARKS.md, issue 17).
+    pub classification: Cow<'a, Classification>,
 }
+
+/// What a member's classification is once [`build`] has taken it.
+static TAKEN: Classification = Classification {
+    themes: Vec::new(),
+    relevance: 0.0,
+};
 
 /// Where a member's research was done: the regions its institution's name places it in, else its
 /// source's declared region. The institution comes first because a national archive (HAL,
 /// theses.fr) holds theses of every region, and a regional repository may hold a neighbour's.
 fn member_regions<'a>(institution: Option<&str>, source_region: Option<&'a str>) -> Vec<&'a str> {
-    let placed = institution
-        .map(normalize::institution_regions)
-        .unwrap_or_default();
+    let placed = institution.map(institution_regions).unwrap_or_default();
     if placed.is_empty() {
         source_region.into_iter().collect()
     } else {
         placed
     }
+}
+
+/// Institutions whose regions a thread remembers before it starts afresh.
+const PLACED_INSTITUTIONS: usize = 4_096;
+
+thread_local! {
+    /// [`normalize::institution_regions`] of the institutions met, by name: a source's records
+    /// name a few hundred institutions again and again, and placing a name (folding it, then
+    /// looking its words and phrases up) was ~0.6% of a fresh build's CPU (BENCHMARKS.md,
+    /// issue 17).
+    static PLACED: RefCell<HashMap<Box<str>, Vec<&'static str>, FixedState>> =
+        RefCell::new(HashMap::default());
+}
+
+/// [`normalize::institution_regions`], remembered per thread.
+fn institution_regions(institution: &str) -> Vec<&'static str> {
+    PLACED.with_borrow_mut(|placed| {
+        if let Some(regions) = placed.get(institution) {
+            return regions.clone();
+        }
+        if placed.len() >= PLACED_INSTITUTIONS {
+            placed.clear();
+        }
+        let regions = normalize::institution_regions(institution);
+        placed.insert(institution.into(), regions.clone());
+        regions
+    })
 }
 
 fn completeness(n: &Normalized) -> usize {
@@ -96,14 +135,16 @@ fn owned<T: Clone>(picked: Sourced<&T>) -> Sourced<T> {
 }
 
 /// Collects distinct values over all members, each with the sources that gave it (each value
-/// cloned once, when it is first met).
-fn union<'n, T: Clone + 'n>(
+/// cloned once, when it is first met). Values are told apart by `key`, which may borrow from
+/// the value: an identifier's kind and text, an abstract's language (a string made per value,
+/// `format!` for each identifier, was allocation a fresh build did for every work).
+fn union<'n, T: Clone + 'n, K: Ord>(
     members: &[&MemberData<'n>],
     values: impl Fn(&'n Normalized) -> &'n [T],
-    key: impl Fn(&T) -> String,
+    key: impl Fn(&'n T) -> K,
 ) -> Vec<Sourced<T>> {
     let mut out: Vec<Sourced<T>> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut index: BTreeMap<K, usize> = BTreeMap::new();
     for member in members {
         for value in values(member.normalized) {
             let k = key(value);
@@ -133,16 +174,24 @@ fn same_people(a: &[Person], b: &[Person]) -> bool {
         .eq(b.iter().map(normalize::name_key))
 }
 
-/// Builds the fields of a work from its members (at least one).
-pub fn build(members: &[MemberData<'_>]) -> WorkFields {
-    let mut ranked: Vec<&MemberData<'_>> = members.iter().collect();
-    ranked.sort_by(|a, b| {
+/// Builds the fields of a work from its members (at least one); the classifications given
+/// (not lent) are taken.
+pub fn build(members: &mut [MemberData<'_>]) -> WorkFields {
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&members[a], &members[b]);
         a.role
             .cmp(&b.role)
             .then(completeness(b.normalized).cmp(&completeness(a.normalized)))
             .then(a.source.cmp(b.source))
             .then(a.identifier.cmp(b.identifier))
     });
+    let classifications: Vec<Cow<'_, Classification>> = order
+        .iter()
+        .map(|&at| std::mem::replace(&mut members[at].classification, Cow::Borrowed(&TAKEN)))
+        .collect();
+    let (themes, relevance) = merge_classifications(classifications.into_iter());
+    let ranked: Vec<&MemberData<'_>> = order.iter().map(|&at| &members[at]).collect();
     let folded_eq = |a: &&String, b: &&String| normalize::fold(a) == normalize::fold(b);
     let titles = union(&ranked, |n| &n.titles, |t| normalize::title_key(&t.text));
     let title = pick(
@@ -176,17 +225,13 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
     for candidate in union(
         &ranked,
         |n| &n.abstracts,
-        |t| t.lang.clone().unwrap_or_default(),
+        |t| t.lang.as_deref().unwrap_or_default(),
     ) {
         abstracts.push(candidate);
     }
     let mut keywords = union(&ranked, |n| &n.keywords, |t| normalize::fold(&t.text));
     keywords.truncate(100);
-    let identifiers = union(
-        &ranked,
-        |n| &n.identifiers,
-        |i| format!("{:?}:{}", i.kind, i.value),
-    );
+    let identifiers = union(&ranked, |n| &n.identifiers, |i| (i.kind, i.value.as_str()));
     let access = pick(
         &ranked,
         |n| (n.access != normalize::Access::Unknown).then_some(n.access),
@@ -203,7 +248,6 @@ pub fn build(members: &[MemberData<'_>]) -> WorkFields {
         .collect();
     regions.sort();
     regions.dedup();
-    let (themes, relevance) = merge_classifications(ranked.iter().map(|m| m.classification));
     WorkFields {
         title,
         titles,
@@ -261,38 +305,61 @@ pub(super) fn merge_themes(members: &mut [Classified<'_>]) -> Option<(Vec<ThemeM
         }
     }
     Some(merge_classifications(
-        members.iter().map(|m| m.classification),
+        members.iter().map(|m| Cow::Borrowed(m.classification)),
     ))
 }
 
 /// Themes of a work: every theme any member has (members in rank order), with its best score
-/// and all matches, the first member's first.
+/// and all matches, the first member's first. Themes and matches of a classification given
+/// are moved, those of one lent copied.
 fn merge_classifications<'a>(
-    members: impl Iterator<Item = &'a Classification>,
+    members: impl Iterator<Item = Cow<'a, Classification>>,
 ) -> (Vec<ThemeMatch>, f32) {
-    let mut themes: BTreeMap<String, ThemeMatch> = BTreeMap::new();
+    let mut themes: Vec<ThemeMatch> = Vec::new();
     let mut relevance = 0.0f32;
     for classification in members {
         relevance = relevance.max(classification.relevance);
-        for theme in &classification.themes {
-            match themes.get_mut(&theme.theme) {
-                Some(existing) => {
-                    existing.score = existing.score.max(theme.score);
-                    for found in &theme.matches {
-                        if !existing.matches.contains(found) {
-                            existing.matches.push(found.clone());
-                        }
-                    }
+        match classification {
+            Cow::Borrowed(lent) => {
+                for theme in &lent.themes {
+                    merge_theme(&mut themes, Cow::Borrowed(theme));
                 }
-                None => {
-                    themes.insert(theme.theme.clone(), theme.clone());
+            }
+            Cow::Owned(given) => {
+                for theme in given.themes {
+                    merge_theme(&mut themes, Cow::Owned(theme));
                 }
             }
         }
     }
-    let mut themes: Vec<ThemeMatch> = themes.into_values().collect();
+    // Theme ids are distinct, so this order is the same whatever the order they came in.
     themes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.theme.cmp(&b.theme)));
     (themes, relevance)
+}
+
+/// Adds one member's `theme` to the `themes` merged so far (a work's few: looked up in turn).
+fn merge_theme(themes: &mut Vec<ThemeMatch>, theme: Cow<'_, ThemeMatch>) {
+    let Some(existing) = themes.iter_mut().find(|known| known.theme == theme.theme) else {
+        themes.push(theme.into_owned());
+        return;
+    };
+    existing.score = existing.score.max(theme.score);
+    match theme {
+        Cow::Borrowed(lent) => {
+            for found in &lent.matches {
+                if !existing.matches.contains(found) {
+                    existing.matches.push(found.clone());
+                }
+            }
+        }
+        Cow::Owned(given) => {
+            for found in given.matches {
+                if !existing.matches.contains(&found) {
+                    existing.matches.push(found);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -351,6 +418,126 @@ mod tests {
         ];
         let (themes, _) = merge_themes(&mut alike).expect("the same either way");
         assert_eq!((themes[0].score, themes[0].matches.len()), (0.9, 1));
+    }
+
+    /// Issue 17: a work's themes are the same whether its members' classifications are lent
+    /// (copied) or given (moved), whatever the members' order: every theme of any member, its
+    /// best score, the matches of the best-ranked member first, best theme first.
+    #[test]
+    fn themes_merged_from_classifications_given_are_those_of_ones_lent() {
+        let matched = |term: &str, field: &str| TermMatch {
+            term: term.into(),
+            field: field.into(),
+            lang: Some("fr".into()),
+        };
+        let theme = |id: &str, score: f32, terms: &[(&str, &str)]| ThemeMatch {
+            theme: id.into(),
+            score,
+            matches: terms.iter().map(|(t, f)| matched(t, f)).collect(),
+        };
+        let classifications = [
+            Classification {
+                themes: vec![
+                    theme("cooperatives", 0.5, &[("scop", "title")]),
+                    theme("finance", 0.2, &[("microcrédit", "abstract")]),
+                ],
+                relevance: 0.5,
+            },
+            Classification {
+                themes: vec![
+                    theme("insertion", 0.7, &[("insertion", "keywords")]),
+                    theme(
+                        "cooperatives",
+                        0.6,
+                        &[("coopérative", "title"), ("scop", "title")],
+                    ),
+                ],
+                relevance: 0.7,
+            },
+            Classification {
+                themes: vec![theme("finance", 0.2, &[("épargne", "abstract")])],
+                relevance: 0.2,
+            },
+        ];
+        let normalized = normalize::normalize_for_classify(&crate::map::Record::default());
+        let sources = ["hal", "theses-fr", "univ"];
+        let roles = [
+            SourceRole::OpenArchive,
+            SourceRole::ThesisCatalogue,
+            SourceRole::InstitutionalRepository,
+        ];
+        let members = |given: bool, order: &[usize]| -> Vec<MemberData<'_>> {
+            order
+                .iter()
+                .map(|&at| MemberData {
+                    source: sources[at],
+                    identifier: "oai:1",
+                    role: roles[at],
+                    region: None,
+                    normalized: &normalized,
+                    classification: match given {
+                        true => Cow::Owned(classifications[at].clone()),
+                        false => Cow::Borrowed(&classifications[at]),
+                    },
+                })
+                .collect()
+        };
+        let lent = build(&mut members(false, &[0, 1, 2]));
+        assert_eq!(lent.relevance, 0.7);
+        let ids: Vec<&str> = lent.themes.iter().map(|t| t.theme.as_str()).collect();
+        assert_eq!(ids, ["insertion", "cooperatives", "finance"]);
+        // The thesis catalogue's matches first, then the open archive's new ones.
+        assert_eq!(
+            lent.themes[1].matches,
+            [matched("coopérative", "title"), matched("scop", "title")]
+        );
+        assert_eq!(lent.themes[1].score, 0.6);
+        assert_eq!(
+            lent.themes[2].matches,
+            [
+                matched("microcrédit", "abstract"),
+                matched("épargne", "abstract")
+            ]
+        );
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+            assert_eq!(build(&mut members(true, &order)), lent);
+            assert_eq!(build(&mut members(false, &order)), lent);
+        }
+    }
+
+    /// The regions remembered per institution are those placing the name gives, the first
+    /// time and after, and after the memo started afresh.
+    #[test]
+    fn remembered_institution_regions_are_the_placed_ones() {
+        let names = [
+            "Université Rennes 2",
+            "Université de Moncton",
+            "Observatoire régional de l'ESS",
+            "CCSD",
+            "",
+            "Université Paris 1 Panthéon-Sorbonne",
+        ];
+        for _ in 0..2 {
+            for name in names {
+                assert_eq!(
+                    institution_regions(name),
+                    normalize::institution_regions(name),
+                    "{name}"
+                );
+            }
+        }
+        for number in 0..PLACED_INSTITUTIONS + 10 {
+            let name = format!("Université {number}");
+            assert_eq!(
+                institution_regions(&name),
+                normalize::institution_regions(&name)
+            );
+        }
+        assert_eq!(
+            institution_regions("Université Rennes 2"),
+            normalize::institution_regions("Université Rennes 2")
+        );
+        assert!(PLACED.with_borrow(|placed| placed.len()) <= PLACED_INSTITUTIONS);
     }
 
     #[test]

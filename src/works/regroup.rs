@@ -3,6 +3,8 @@
 //! works), a work with no member left becomes a tombstone, and the fields of each are rebuilt
 //! from its members (`fields.rs`).
 
+use std::borrow::Cow;
+
 use super::analyse::{Described, describe};
 use super::batch::Batch;
 use super::{Member, MemberData, SourceInfo, Work, fields};
@@ -116,7 +118,7 @@ impl Batch<'_, '_> {
                 loaded.push((member.clone(), info, described));
             }
         }
-        let data: Vec<MemberData<'_>> = loaded
+        let mut data: Vec<MemberData<'_>> = loaded
             .iter()
             .map(|(member, info, described)| MemberData {
                 source: &member.source,
@@ -124,10 +126,10 @@ impl Batch<'_, '_> {
                 role: info.role,
                 region: info.region.as_deref(),
                 normalized: &described.normalized,
-                classification: &described.classification,
+                classification: Cow::Borrowed(&described.classification),
             })
             .collect();
-        work.fields = (!data.is_empty()).then(|| fields::build(&data));
+        work.fields = (!data.is_empty()).then(|| fields::build(&mut data));
         self.filled.insert(work.id.clone());
         work.datestamp = self.now.clone();
         let result = self.save(work);

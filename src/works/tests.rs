@@ -1074,7 +1074,7 @@ fn the_fields_rules_version_follows_the_fields_derived() {
             themes: Vec::new(),
             relevance: 0.0,
         };
-        let members: Vec<MemberData<'_>> = records
+        let mut members: Vec<MemberData<'_>> = records
             .iter()
             .zip(&described)
             .map(|(record, (info, normalized))| MemberData {
@@ -1083,10 +1083,10 @@ fn the_fields_rules_version_follows_the_fields_derived() {
                 role: info.role,
                 region: info.region.as_deref(),
                 normalized,
-                classification: &none,
+                classification: std::borrow::Cow::Borrowed(&none),
             })
             .collect();
-        let fields = fields::build(&members);
+        let fields = fields::build(&mut members);
         digest.write(&serde_json::to_vec(&fields).unwrap());
         // The thesaurus reads what `normalize_for_classify` gives as `normalize` gives it.
         for (record, (_, normalized)) in records.iter().zip(&described) {
