@@ -3,7 +3,7 @@
 
 mod cli;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -15,7 +15,7 @@ use essor::source;
 use essor::store::RegistrationAction;
 
 use cli::args::{BarometerCommand, Cli, Command, LogFormat, SourcesCommand, WorksCommand};
-use cli::output::{print_stats, write_json_line};
+use cli::output::{JsonLines, print_stats};
 use cli::run::{harvest, harvest_options, serve};
 
 /// Parsing allocates many small strings; mimalloc makes that markedly cheaper than glibc's.
@@ -146,22 +146,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Records { source_id } => {
             let store = app::open_store(&cli.data)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut lines = JsonLines::stdout();
             store.for_each_record(source_id.as_deref(), |record| {
-                write_json_line(&mut out, &record);
+                lines.write(&record);
                 Ok(())
             })?;
-            out.flush()?;
+            lines.finish();
             Ok(ExitCode::SUCCESS)
         }
         Command::Rejects { source_id } => {
             let store = app::open_store(&cli.data)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut lines = JsonLines::stdout();
             store.for_each_reject(source_id.as_deref(), |reject| {
-                write_json_line(&mut out, &reject);
+                lines.write(&reject);
                 Ok(())
             })?;
-            out.flush()?;
+            lines.finish();
             Ok(ExitCode::SUCCESS)
         }
         Command::Works {
@@ -212,11 +212,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Runs { source_id } => {
             let store = app::open_store(&cli.data)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut lines = JsonLines::stdout();
             for run in store.runs(source_id.as_deref())? {
-                write_json_line(&mut out, &run);
+                lines.write(&run);
             }
-            out.flush()?;
+            lines.finish();
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources {

@@ -125,6 +125,37 @@ fn a_store_closed_cleanly_reopens_and_keeps_its_records() {
     assert_eq!(workspace.stats()["records"], 50);
 }
 
+/// A listing whose reader stops early (`essor records | head`) ends quietly and still closes
+/// the store cleanly: the next command opens it without a page-by-page check.
+#[test]
+fn a_listing_read_in_part_leaves_the_store_closed_cleanly() {
+    use std::io::BufRead;
+    let workspace = harvested_workspace(2000);
+    let marker = workspace.data().join("essor.redb.clean");
+    let mut listing = workspace
+        .command()
+        .args(["--quiet", "records"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(listing.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("oai:damaged:"), "{first}");
+    // The reader goes, as `head -1` does, long before 2,000 lines (~500 KB) are written.
+    let status = listing.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(marker.exists(), "the listing closed the store cleanly");
+    let stats = workspace.run(&["stats"]).success();
+    assert!(
+        !stats.stderr.contains("checking every page"),
+        "{}",
+        stats.describe()
+    );
+}
+
 /// `essor check` on a store essor wrote: exit 0, every table read, the index matching.
 #[test]
 fn essor_check_finds_a_harvested_store_sound() {

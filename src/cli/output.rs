@@ -53,10 +53,37 @@ pub fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) {
-    // A closed pipe (`essor records | head`) ends the listing quietly.
-    if serde_json::to_writer(&mut *out, value).is_err() || out.write_all(b"\n").is_err() {
-        std::process::exit(0);
+/// A listing's JSON lines on stdout (`essor records`, `rejects`, `runs`). A reader that stops
+/// early (`essor records | head`) ends the listing quietly: the lines after it are skipped and
+/// the command returns as usual, so the store is closed cleanly. Exiting on the spot, as this
+/// once did, left the store without its clean-close marker, to be checked page by page at its
+/// next open (minutes for a million records).
+pub struct JsonLines {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    closed: bool,
+}
+
+impl JsonLines {
+    pub fn stdout() -> JsonLines {
+        JsonLines {
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            closed: false,
+        }
+    }
+
+    /// Writes `value` as one line, unless the reader has gone.
+    pub fn write(&mut self, value: &impl serde::Serialize) {
+        if !self.closed {
+            self.closed = serde_json::to_writer(&mut self.out, value).is_err()
+                || self.out.write_all(b"\n").is_err();
+        }
+    }
+
+    /// Flushes what is left, unless the reader has gone.
+    pub fn finish(mut self) {
+        if !self.closed {
+            self.out.flush().ok();
+        }
     }
 }
 
