@@ -24,8 +24,7 @@ use super::record_bytes::{HAS_RECORD, HeaderBytes, Reader};
 /// Why from the bytes, not from the mapped record: the echo is written just before compressing
 /// against it ([`super::UnpackedItems::pack`]), where only the header's bytes are at hand
 /// (BENCHMARKS.md, issue 17). A reader writes it from the same bytes, so writer and reader
-/// cannot disagree. Nothing is
-/// decoded or checked as UTF-8: the texts are copied as bytes.
+/// cannot disagree. Nothing is decoded or checked as UTF-8: the texts are copied as bytes.
 pub(super) fn write_echo(out: &mut Vec<u8>, header: &[u8]) -> Result<(), StoreError> {
     let header = HeaderBytes::read(header)?;
     if header.flags & HAS_RECORD == 0 {
