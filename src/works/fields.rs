@@ -427,7 +427,7 @@ mod tests {
     fn themes_merged_from_classifications_given_are_those_of_ones_lent() {
         let matched = |term: &str, field: &str| TermMatch {
             term: term.into(),
-            field: field.into(),
+            field: field.to_owned().into(),
             lang: Some("fr".into()),
         };
         let theme = |id: &str, score: f32, terms: &[(&str, &str)]| ThemeMatch {
