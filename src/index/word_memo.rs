@@ -1,5 +1,5 @@
 //! A memo in front of the analysers' per-word filters: each word a tokenizer emits is lowercased,
-//! folded and stemmed once per analyser instance, then looked up. Indexing spent a third of its
+//! folded and stemmed once per chain and thread, then looked up. Indexing spent a third of its
 //! time stemming the same few thousand words again (issue 17).
 //!
 //! The filters behind the memo (`RemoveLongFilter`, `LowerCaser`, `AsciiFoldingFilter`,
@@ -17,9 +17,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use foldhash::fast::{FixedState, RandomState};
 use tantivy::tokenizer::{RawTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
 
-/// Words remembered per analyser instance before the memo starts afresh: about 100 bytes each,
-/// and tantivy holds one instance per field analyser and indexing thread.
+/// Words remembered per analyser instance before the memo starts afresh: about 100 bytes each
+/// (the query side's stems, `schema::WordStems`).
 pub(super) const MEMO_WORDS: usize = 50_000;
+
+/// Words a thread's memo of one chain remembers before it starts afresh ([`CHAIN_MEMOS`]):
+/// about 40 bytes each; the fields that chain analyses share it.
+const CHAIN_WORDS: usize = 200_000;
+
+/// Chains whose memos a thread keeps (a chain's id is made when its tokenizers are registered,
+/// on every open of an index, and by each `schema::words()`): the oldest is let go past these.
+const MEMO_CHAINS: usize = 4;
 
 /// Texts whose tokens a thread remembers ([`Replays`]): a work's document holds each text it
 /// indexes three or four times (in its own field, in `text`, titles twice, in `pairs`), and
@@ -64,7 +72,6 @@ impl TokenFilter for WordMemo {
             inner: tokenizer,
             words: self.words,
             chain: self.chain,
-            memo: Memo::default(),
         }
     }
 }
@@ -74,8 +81,30 @@ pub struct WordMemoFilter<T> {
     inner: T,
     words: TextAnalyzer,
     chain: u64,
-    /// word as tokenized → what the chain makes of it (`None`: dropped, e.g. too long).
-    memo: Memo,
+}
+
+thread_local! {
+    /// Each chain's memo on this thread ([`CHAIN_MEMOS`] at most), newest last: word as
+    /// tokenized → what the chain makes of it. One for every field the chain analyses, where
+    /// tantivy's clone of the analyser for each field and thread held one of its own: the
+    /// same words were missed and held up to eight times over, and the lookups, a cache miss
+    /// each, were 3% of a fresh build's CPU (BENCHMARKS.md, issue 17).
+    static CHAIN_MEMOS: RefCell<Vec<(u64, Rc<RefCell<Memo>>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// This thread's memo of `chain`, made if it has none.
+fn chain_memo(chain: u64) -> Rc<RefCell<Memo>> {
+    CHAIN_MEMOS.with_borrow_mut(|memos| {
+        if let Some((_, memo)) = memos.iter().find(|(of, _)| *of == chain) {
+            return memo.clone();
+        }
+        if memos.len() >= MEMO_CHAINS {
+            memos.remove(0);
+        }
+        let memo = Rc::new(RefCell::new(Memo::default()));
+        memos.push((chain, memo.clone()));
+        memo
+    })
 }
 
 /// The tokens of the last [`REPLAY_TEXTS`] texts this thread's memos analysed to the end, by
@@ -163,9 +192,14 @@ fn text_hash(text: &str) -> u64 {
 }
 
 impl Replays {
+    /// The tokens kept of `text` (`hash`) by `chain`. Newest first: a text is replayed a few
+    /// fields after it was analysed, in the same document, so the scan oldest first went past
+    /// most of the texts kept (470 instructions a call, 1.1% of a fresh build's: BENCHMARKS.md,
+    /// issue 17). Any copy kept is exact, whichever is found.
     fn find(&self, chain: u64, hash: u64, text: &str) -> Option<Rc<Vec<Token>>> {
         self.texts
             .iter()
+            .rev()
             .find(|one| one.chain == chain && one.hash == hash && one.text == text)
             .map(|one| one.tokens.clone())
     }
@@ -198,7 +232,7 @@ impl Replays {
 
 /// Each word remembered with what the per-word chain makes of it (`None`: dropped). Hashed with
 /// foldhash: std's SipHash of every word took 8% of the indexing CPU (the words are ours to
-/// index, not an attacker's to collide: a memo holds at most [`MEMO_WORDS`] and is seeded per
+/// index, not an attacker's to collide: a memo holds at most [`CHAIN_WORDS`] and is seeded per
 /// process anyway).
 #[derive(Clone, Default)]
 struct Memo {
@@ -224,9 +258,9 @@ impl Memo {
         self.long.get(word).map(Option::as_deref)
     }
 
-    /// Remembers `word`'s result, starting afresh once [`MEMO_WORDS`] are remembered.
+    /// Remembers `word`'s result, starting afresh once [`CHAIN_WORDS`] are remembered.
     fn insert(&mut self, word: &str, analysed: Option<&str>) {
-        if self.short.len() + self.long.len() >= MEMO_WORDS {
+        if self.short.len() + self.long.len() >= CHAIN_WORDS {
             self.short.clear();
             self.long.clear();
         }
@@ -326,13 +360,13 @@ impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
                     recorded: spare.lists.pop().unwrap_or_default(),
                     spare,
                     key: (self.chain, hash, text),
+                    memo: chain_memo(self.chain),
                 }
             }
         };
         WordMemoStream {
             tail: self.inner.token_stream(text),
             words: &mut self.words,
-            memo: &mut self.memo,
             source,
         }
     }
@@ -341,7 +375,6 @@ impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
 pub struct WordMemoStream<'a, T> {
     tail: T,
     words: &'a mut TextAnalyzer,
-    memo: &'a mut Memo,
     source: Source<'a>,
 }
 
@@ -356,12 +389,14 @@ enum Source<'a> {
         next: usize,
         changed: Option<Token>,
     },
-    /// Analysed word by word, the tokens recorded (into buffers taken from `spare`) to be
-    /// replayed once the text has been read to its end, under (chain, hash, text).
+    /// Analysed word by word through the chain's `memo`, the tokens recorded (into buffers
+    /// taken from `spare`) to be replayed once the text has been read to its end, under
+    /// (chain, hash, text).
     Analyse {
         recorded: Vec<Token>,
         spare: Spare,
         key: (u64, u64, &'a str),
+        memo: Rc<RefCell<Memo>>,
     },
 }
 
@@ -385,6 +420,7 @@ impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
             recorded,
             spare,
             key,
+            ..
         } = &mut self.source
         {
             if more {
@@ -441,22 +477,31 @@ fn given(tokens: &[Token], next: usize) -> &Token {
 impl<T: TokenStream> WordMemoStream<'_, T> {
     /// The tail's next word through the memo (the per-word chain on a miss).
     fn advance_analysing(&mut self) -> bool {
+        let Source::Analyse { memo, .. } = &self.source else {
+            return false;
+        };
         while self.tail.advance() {
             let token = self.tail.token_mut();
-            match self.memo.get(token.text.as_str()) {
-                Some(Some(analysed)) => {
-                    token.text.clear();
-                    token.text.push_str(analysed);
-                    return true;
+            // Borrowed for one word at a time; a memo borrowed already (no caller nests
+            // streams of one chain's words) is not read, only missed.
+            if let Ok(memo) = memo.try_borrow() {
+                match memo.get(token.text.as_str()) {
+                    Some(Some(analysed)) => {
+                        token.text.clear();
+                        token.text.push_str(analysed);
+                        return true;
+                    }
+                    Some(None) => continue,
+                    None => {}
                 }
-                Some(None) => continue,
-                None => {}
             }
             let analysed = {
                 let mut stream = self.words.token_stream(&token.text);
                 stream.advance().then(|| stream.token().text.clone())
             };
-            self.memo.insert(&token.text, analysed.as_deref());
+            if let Ok(mut memo) = memo.try_borrow_mut() {
+                memo.insert(&token.text, analysed.as_deref());
+            }
             if let Some(analysed) = analysed {
                 token.text = analysed;
                 return true;
@@ -563,6 +608,54 @@ mod tests {
                 assert_eq!(tokens(&mut memoized, &text), expected, "{text}");
             }
         }
+    }
+
+    /// Clones of one chain's analyser (tantivy's, one per field) share one memo per thread:
+    /// a word one of them met is not analysed again by the others, and each gives the plain
+    /// chain's tokens, whatever the other chains' memos the thread keeps meanwhile.
+    #[test]
+    fn a_chain_s_analysers_share_one_memo_per_thread() {
+        let mut plain_french = plain(Language::French);
+        let mut title = memoized(Language::French);
+        let mut abstracts = title.clone();
+        let texts = texts();
+        for text in &texts[..texts.len() / 2] {
+            assert_eq!(
+                tokens(&mut title, text),
+                tokens(&mut plain_french, text),
+                "{text}"
+            );
+        }
+        let words = |chain: u64| {
+            CHAIN_MEMOS.with_borrow(|memos| {
+                let memo = &memos.iter().find(|(of, _)| *of == chain).expect("a memo").1;
+                let memo = RefCell::borrow(memo);
+                memo.short.len() + memo.long.len()
+            })
+        };
+        let chain = CHAIN_MEMOS.with_borrow(|memos| memos.last().expect("a memo").0);
+        let met = words(chain);
+        assert!(met > 0);
+        // Other texts of the same words: the other field's analyser adds no word.
+        for text in &texts[texts.len() / 2..] {
+            assert_eq!(
+                tokens(&mut abstracts, text),
+                tokens(&mut plain_french, text),
+                "{text}"
+            );
+        }
+        assert_eq!(words(chain), met);
+        // Other chains come and go; the analysers still give the plain chain's tokens.
+        for _ in 0..MEMO_CHAINS + 1 {
+            let mut other = memoized(Language::English);
+            tokens(&mut other, "running cooperatives");
+        }
+        assert!(CHAIN_MEMOS.with_borrow(|memos| memos.len()) <= MEMO_CHAINS);
+        let text = "Les coopératives sociales, l'économie des CHEVAUX";
+        assert_eq!(
+            tokens(&mut abstracts, text),
+            tokens(&mut plain_french, text)
+        );
     }
 
     /// A text analysed again, by the same analyser or a clone of its memo, is replayed with the
