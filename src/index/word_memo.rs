@@ -1,5 +1,5 @@
 //! A memo in front of the analysers' per-word filters: each word a tokenizer emits is lowercased,
-//! folded and stemmed once per chain and thread, then looked up. Indexing spent a third of its
+//! folded and stemmed once per analyser instance, then looked up. Indexing spent a third of its
 //! time stemming the same few thousand words again (issue 17).
 //!
 //! The filters behind the memo (`RemoveLongFilter`, `LowerCaser`, `AsciiFoldingFilter`,
@@ -17,17 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use foldhash::fast::{FixedState, RandomState};
 use tantivy::tokenizer::{RawTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
 
-/// Words remembered per analyser instance before the memo starts afresh: about 100 bytes each
-/// (the query side's stems, `schema::WordStems`).
+/// Words remembered per analyser instance before the memo starts afresh: about 100 bytes each,
+/// and tantivy holds one instance per field analyser and indexing thread.
 pub(super) const MEMO_WORDS: usize = 50_000;
-
-/// Words a thread's memo of one chain remembers before it starts afresh ([`CHAIN_MEMOS`]):
-/// about 40 bytes each; the fields that chain analyses share it.
-const CHAIN_WORDS: usize = 200_000;
-
-/// Chains whose memos a thread keeps (a chain's id is made when its tokenizers are registered,
-/// on every open of an index, and by each `schema::words()`): the oldest is let go past these.
-const MEMO_CHAINS: usize = 4;
 
 /// Texts whose tokens a thread remembers ([`Replays`]): a work's document holds each text it
 /// indexes three or four times (in its own field, in `text`, titles twice, in `pairs`), and
@@ -72,6 +64,7 @@ impl TokenFilter for WordMemo {
             inner: tokenizer,
             words: self.words,
             chain: self.chain,
+            memo: Memo::default(),
         }
     }
 }
@@ -81,30 +74,8 @@ pub struct WordMemoFilter<T> {
     inner: T,
     words: TextAnalyzer,
     chain: u64,
-}
-
-thread_local! {
-    /// Each chain's memo on this thread ([`CHAIN_MEMOS`] at most), newest last: word as
-    /// tokenized → what the chain makes of it. One for every field the chain analyses, where
-    /// tantivy's clone of the analyser for each field and thread held one of its own: the
-    /// same words were missed and held up to eight times over, and the lookups, a cache miss
-    /// each, were 3% of a fresh build's CPU (BENCHMARKS.md, issue 17).
-    static CHAIN_MEMOS: RefCell<Vec<(u64, Rc<RefCell<Memo>>)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// This thread's memo of `chain`, made if it has none.
-fn chain_memo(chain: u64) -> Rc<RefCell<Memo>> {
-    CHAIN_MEMOS.with_borrow_mut(|memos| {
-        if let Some((_, memo)) = memos.iter().find(|(of, _)| *of == chain) {
-            return memo.clone();
-        }
-        if memos.len() >= MEMO_CHAINS {
-            memos.remove(0);
-        }
-        let memo = Rc::new(RefCell::new(Memo::default()));
-        memos.push((chain, memo.clone()));
-        memo
-    })
+    /// word as tokenized → what the chain makes of it (`None`: dropped, e.g. too long).
+    memo: Memo,
 }
 
 /// The tokens of the last [`REPLAY_TEXTS`] texts this thread's memos analysed to the end, by
@@ -232,7 +203,7 @@ impl Replays {
 
 /// Each word remembered with what the per-word chain makes of it (`None`: dropped). Hashed with
 /// foldhash: std's SipHash of every word took 8% of the indexing CPU (the words are ours to
-/// index, not an attacker's to collide: a memo holds at most [`CHAIN_WORDS`] and is seeded per
+/// index, not an attacker's to collide: a memo holds at most [`MEMO_WORDS`] and is seeded per
 /// process anyway).
 #[derive(Clone, Default)]
 struct Memo {
@@ -258,9 +229,9 @@ impl Memo {
         self.long.get(word).map(Option::as_deref)
     }
 
-    /// Remembers `word`'s result, starting afresh once [`CHAIN_WORDS`] are remembered.
+    /// Remembers `word`'s result, starting afresh once [`MEMO_WORDS`] are remembered.
     fn insert(&mut self, word: &str, analysed: Option<&str>) {
-        if self.short.len() + self.long.len() >= CHAIN_WORDS {
+        if self.short.len() + self.long.len() >= MEMO_WORDS {
             self.short.clear();
             self.long.clear();
         }
@@ -360,13 +331,13 @@ impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
                     recorded: spare.lists.pop().unwrap_or_default(),
                     spare,
                     key: (self.chain, hash, text),
-                    memo: chain_memo(self.chain),
                 }
             }
         };
         WordMemoStream {
             tail: self.inner.token_stream(text),
             words: &mut self.words,
+            memo: &mut self.memo,
             source,
         }
     }
@@ -375,6 +346,7 @@ impl<T: Tokenizer> Tokenizer for WordMemoFilter<T> {
 pub struct WordMemoStream<'a, T> {
     tail: T,
     words: &'a mut TextAnalyzer,
+    memo: &'a mut Memo,
     source: Source<'a>,
 }
 
@@ -389,14 +361,12 @@ enum Source<'a> {
         next: usize,
         changed: Option<Token>,
     },
-    /// Analysed word by word through the chain's `memo`, the tokens recorded (into buffers
-    /// taken from `spare`) to be replayed once the text has been read to its end, under
-    /// (chain, hash, text).
+    /// Analysed word by word, the tokens recorded (into buffers taken from `spare`) to be
+    /// replayed once the text has been read to its end, under (chain, hash, text).
     Analyse {
         recorded: Vec<Token>,
         spare: Spare,
         key: (u64, u64, &'a str),
-        memo: Rc<RefCell<Memo>>,
     },
 }
 
@@ -420,7 +390,6 @@ impl<T: TokenStream> TokenStream for WordMemoStream<'_, T> {
             recorded,
             spare,
             key,
-            ..
         } = &mut self.source
         {
             if more {
@@ -477,31 +446,22 @@ fn given(tokens: &[Token], next: usize) -> &Token {
 impl<T: TokenStream> WordMemoStream<'_, T> {
     /// The tail's next word through the memo (the per-word chain on a miss).
     fn advance_analysing(&mut self) -> bool {
-        let Source::Analyse { memo, .. } = &self.source else {
-            return false;
-        };
         while self.tail.advance() {
             let token = self.tail.token_mut();
-            // Borrowed for one word at a time; a memo borrowed already (no caller nests
-            // streams of one chain's words) is not read, only missed.
-            if let Ok(memo) = memo.try_borrow() {
-                match memo.get(token.text.as_str()) {
-                    Some(Some(analysed)) => {
-                        token.text.clear();
-                        token.text.push_str(analysed);
-                        return true;
-                    }
-                    Some(None) => continue,
-                    None => {}
+            match self.memo.get(token.text.as_str()) {
+                Some(Some(analysed)) => {
+                    token.text.clear();
+                    token.text.push_str(analysed);
+                    return true;
                 }
+                Some(None) => continue,
+                None => {}
             }
             let analysed = {
                 let mut stream = self.words.token_stream(&token.text);
                 stream.advance().then(|| stream.token().text.clone())
             };
-            if let Ok(mut memo) = memo.try_borrow_mut() {
-                memo.insert(&token.text, analysed.as_deref());
-            }
+            self.memo.insert(&token.text, analysed.as_deref());
             if let Some(analysed) = analysed {
                 token.text = analysed;
                 return true;
@@ -608,54 +568,6 @@ mod tests {
                 assert_eq!(tokens(&mut memoized, &text), expected, "{text}");
             }
         }
-    }
-
-    /// Clones of one chain's analyser (tantivy's, one per field) share one memo per thread:
-    /// a word one of them met is not analysed again by the others, and each gives the plain
-    /// chain's tokens, whatever the other chains' memos the thread keeps meanwhile.
-    #[test]
-    fn a_chain_s_analysers_share_one_memo_per_thread() {
-        let mut plain_french = plain(Language::French);
-        let mut title = memoized(Language::French);
-        let mut abstracts = title.clone();
-        let texts = texts();
-        for text in &texts[..texts.len() / 2] {
-            assert_eq!(
-                tokens(&mut title, text),
-                tokens(&mut plain_french, text),
-                "{text}"
-            );
-        }
-        let words = |chain: u64| {
-            CHAIN_MEMOS.with_borrow(|memos| {
-                let memo = &memos.iter().find(|(of, _)| *of == chain).expect("a memo").1;
-                let memo = RefCell::borrow(memo);
-                memo.short.len() + memo.long.len()
-            })
-        };
-        let chain = CHAIN_MEMOS.with_borrow(|memos| memos.last().expect("a memo").0);
-        let met = words(chain);
-        assert!(met > 0);
-        // Other texts of the same words: the other field's analyser adds no word.
-        for text in &texts[texts.len() / 2..] {
-            assert_eq!(
-                tokens(&mut abstracts, text),
-                tokens(&mut plain_french, text),
-                "{text}"
-            );
-        }
-        assert_eq!(words(chain), met);
-        // Other chains come and go; the analysers still give the plain chain's tokens.
-        for _ in 0..MEMO_CHAINS + 1 {
-            let mut other = memoized(Language::English);
-            tokens(&mut other, "running cooperatives");
-        }
-        assert!(CHAIN_MEMOS.with_borrow(|memos| memos.len()) <= MEMO_CHAINS);
-        let text = "Les coopératives sociales, l'économie des CHEVAUX";
-        assert_eq!(
-            tokens(&mut abstracts, text),
-            tokens(&mut plain_french, text)
-        );
     }
 
     /// A text analysed again, by the same analyser or a clone of its memo, is replayed with the
