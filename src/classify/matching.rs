@@ -2,9 +2,11 @@
 //! longest phrases found there become term hits (once per term and field), and the hits become
 //! theme scores and the ESS relevance.
 
+use std::borrow::Cow;
+
 use super::compiled::Thesaurus;
 use super::words::{Case, PREFIX_SAFE_LENGTH, for_each_word, is_stop_word, prefix_bit, stem};
-use super::{Classification, TermMatch, ThemeMatch};
+use super::{Classification, TermMatch, ThemeMatch, known_lang};
 use crate::normalize::Normalized;
 
 /// Weight of a match by field, in [`FIELDS`] order.
@@ -136,12 +138,12 @@ impl Thesaurus {
                 raw += weight * FIELD_WEIGHTS[usize::from(hit.field)] * factor;
                 matches.push(TermMatch {
                     term: String::from(&*info.text),
-                    field: String::from(FIELDS[usize::from(hit.field)]),
+                    field: Cow::Borrowed(FIELDS[usize::from(hit.field)]),
                     lang: langs
                         .get(hit.text as usize)
                         .copied()
                         .flatten()
-                        .map(String::from),
+                        .map(known_lang),
                 });
             }
             total += raw;

@@ -24,6 +24,8 @@ mod matching;
 mod thesaurus;
 mod words;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 pub use compiled::{Theme, Thesaurus};
@@ -52,15 +54,27 @@ pub struct ThemeMatch {
     pub matches: Vec<TermMatch>,
 }
 
-/// A thesaurus term found in a record, and where.
+/// A thesaurus term found in a record, and where. `field` is one of three names and `lang`
+/// nearly always one of a few codes: both are lent from constants ([`known_lang`]) rather than
+/// a string made for each match of each record, then copied into its work and freed (~1% of a
+/// fresh build's CPU, BENCHMARKS.md, issue 17); they serialise as the strings they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermMatch {
     /// The thesaurus term.
     pub term: String,
     /// "title", "keywords" or "abstract".
-    pub field: String,
+    pub field: Cow<'static, str>,
     /// Language of the text it was found in (ISO 639-1), when known.
-    pub lang: Option<String>,
+    pub lang: Option<Cow<'static, str>>,
+}
+
+/// `lang` lent from a constant when it is one of the languages most texts are in, else copied.
+pub fn known_lang(lang: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 8] = ["fr", "en", "es", "pt", "de", "it", "ca", "eu"];
+    match KNOWN.iter().find(|known| **known == lang) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(lang.to_owned()),
+    }
 }
 
 /// Calls `each(folded, stem)` for every content word of `text`, read exactly as the thesaurus

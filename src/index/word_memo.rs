@@ -163,9 +163,14 @@ fn text_hash(text: &str) -> u64 {
 }
 
 impl Replays {
+    /// The tokens kept of `text` (`hash`) by `chain`. Newest first: a text is replayed a few
+    /// fields after it was analysed, in the same document, so the scan oldest first went past
+    /// most of the texts kept (470 instructions a call, 1.1% of a fresh build's: BENCHMARKS.md,
+    /// issue 17). Any copy kept is exact, whichever is found.
     fn find(&self, chain: u64, hash: u64, text: &str) -> Option<Rc<Vec<Token>>> {
         self.texts
             .iter()
+            .rev()
             .find(|one| one.chain == chain && one.hash == hash && one.text == text)
             .map(|one| one.tokens.clone())
     }

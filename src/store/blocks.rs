@@ -46,9 +46,12 @@ fn by_ref(member: &Member) -> MemberRef<'_> {
     (member.0.as_str(), member.1.as_str(), member.2)
 }
 
-/// `members` (in order) encoded as one chunk's bytes.
-fn encode<'m>(members: impl IntoIterator<Item = (&'m str, &'m str, u64)>) -> Vec<u8> {
-    let mut out = Vec::new();
+/// `members` (in order) encoded as one chunk's bytes, into a buffer reserved for `size` bytes
+/// (when known): a build writes a chunk per block (most of one member), whose size
+/// [`write_members`] has measured; grown from empty, each chunk reallocated its bytes two to
+/// five times (0.4% of a fresh build's instructions, BENCHMARKS.md, issue 17).
+fn encode<'m>(members: impl IntoIterator<Item = (&'m str, &'m str, u64)>, size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size);
     let (mut source, mut identifier) = ("", "");
     for (next_source, next_identifier, sketch) in members {
         for (previous, next) in [(source, next_source), (identifier, next_identifier)] {
@@ -232,7 +235,8 @@ fn write_members(
             end += 1;
         }
         let chunk = &members[start..end];
-        let bytes = encode(chunk.iter().copied());
+        let bytes = encode(chunk.iter().copied(), size);
+        debug_assert_eq!(bytes.len(), size, "sizes are exact");
         let key = key_of(block, starts && start == 0, chunk[0]);
         table.insert(key, bytes.as_slice())?;
         chunks += 1;
@@ -387,7 +391,7 @@ mod tests {
             ("ab".into(), "oai:x:ê".into(), 4),
             ("b".into(), "z".into(), 5),
         ];
-        let bytes = encode(members.iter().map(by_ref));
+        let bytes = encode(members.iter().map(by_ref), 0);
         assert_eq!(decode(&bytes).unwrap(), members);
         assert_eq!(encode_size(&members), bytes.len(), "sizes are exact");
         assert!(decode(&bytes[..bytes.len() - 1]).is_err(), "cut short");

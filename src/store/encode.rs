@@ -615,9 +615,34 @@ pub(super) fn decompress(table: &'static str, bytes: &[u8]) -> Result<String, St
     String::from_utf8(raw).map_err(|error| StoreError::corrupt(table, error))
 }
 
+/// Room a thread keeps for a work's JSON between works (most are 2–6 KB; a larger one's
+/// buffer is let go after it).
+const PLAIN_KEPT: usize = 64 * 1024;
+
+std::thread_local! {
+    /// The JSON of the last work this thread encoded, its room kept for the next: grown from
+    /// empty, each work's JSON was reallocated about ten times, copying its bytes each time,
+    /// on the thread that prepares a fresh build's works (BENCHMARKS.md, issue 17).
+    static PLAIN: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A work, as the `works` table holds it: LZ4 of its JSON.
 pub(super) fn encode_work<W: Serialize>(work: &W) -> Vec<u8> {
-    pack_work(&plain_work(work))
+    PLAIN.with(|cell| {
+        let Ok(mut plain) = cell.try_borrow_mut() else {
+            return pack_work(&plain_work(work)); // not reentrant; kept free of panics
+        };
+        plain.clear();
+        // Serialising our own plain structs into a `Vec` cannot fail.
+        if serde_json::to_writer(&mut *plain, work).is_err() {
+            plain.clear();
+        }
+        let packed = pack_work(&plain);
+        if plain.capacity() > PLAIN_KEPT {
+            *plain = Vec::new();
+        }
+        packed
+    })
 }
 
 /// A work's plain bytes ([`plain_work`]) compressed as the `works` table holds them.

@@ -10,9 +10,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
 use super::{
-    Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures, Work, fields,
+    Member, MemberData, MergeReason, SourceInfos, StoredFeatures, Work, WorkFields, fields,
 };
-use crate::classify::Thesaurus;
+use crate::classify::{Classification, Thesaurus};
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
 use crate::store::{FeaturesMined, RecordKey, Store, StoreError, WorksDerived, WorksTx};
@@ -136,37 +136,71 @@ pub(super) fn take_fields(
     described: &mut HashMap<RecordKey, Described>,
     sources: &SourceInfos,
 ) -> Vec<(Member, Normalized)> {
-    let mut classifications = Vec::new();
-    let data: Vec<(&Member, SourceInfo, Normalized)> = work
-        .members
-        .iter()
-        .filter_map(|member| {
-            let one = described.remove(&RecordKey::from(member.key()))?;
-            classifications.push(one.classification);
-            Some((member, sources.get(&member.source), one.normalized))
-        })
-        .collect();
+    let (members, described) = members_described(work, described);
+    let (records, classifications): (Vec<Normalized>, Vec<Classification>) = described
+        .into_iter()
+        .map(|one| (one.normalized, one.classification))
+        .unzip();
     // The classifications given, not lent: no caller reads them after the fields.
-    let mut member_data: Vec<MemberData<'_>> = data
+    let data = records
         .iter()
         .zip(classifications)
-        .map(|((member, info, normalized), classification)| MemberData {
+        .map(|(record, classification)| (Cow::Borrowed(record), classification));
+    let fields = fields_of(&members, data, sources);
+    let kept = members.into_iter().cloned().zip(records).collect();
+    work.fields = fields;
+    kept
+}
+
+/// [`take_fields`] for a caller that reads no member's record after the fields (a build from
+/// scratch): the records are given to [`fields::build`], which moves the values it chooses
+/// out of them instead of copying them.
+pub(super) fn give_fields(
+    work: &mut Work,
+    described: &mut HashMap<RecordKey, Described>,
+    sources: &SourceInfos,
+) -> Vec<Member> {
+    let (members, described) = members_described(work, described);
+    let data = described
+        .into_iter()
+        .map(|one| (Cow::Owned(one.normalized), one.classification));
+    let fields = fields_of(&members, data, sources);
+    let kept = members.into_iter().cloned().collect();
+    work.fields = fields;
+    kept
+}
+
+/// `work`'s members that `described` holds, each beside its description (taken out of it).
+fn members_described<'w>(
+    work: &'w Work,
+    described: &mut HashMap<RecordKey, Described>,
+) -> (Vec<&'w Member>, Vec<Described>) {
+    work.members
+        .iter()
+        .filter_map(|member| Some((member, described.remove(&RecordKey::from(member.key()))?)))
+        .unzip()
+}
+
+/// The fields of a work of `members` (none: no fields), each member's record and
+/// classification in `data`, in order.
+fn fields_of<'a>(
+    members: &[&'a Member],
+    data: impl Iterator<Item = (Cow<'a, Normalized>, Classification)>,
+    sources: &'a SourceInfos,
+) -> Option<WorkFields> {
+    let mut member_data: Vec<MemberData<'_>> = members
+        .iter()
+        .zip(data)
+        .map(|(member, (normalized, classification))| MemberData {
             source: &member.source,
             identifier: &member.identifier,
-            role: info.role,
-            region: info.region.as_deref(),
+            role: sources.role(&member.source),
+            region: sources.region(&member.source),
             normalized,
             classification: Cow::Owned(classification),
         })
         .collect();
-    let fields = (!member_data.is_empty()).then(|| fields::build(&mut member_data));
-    drop(member_data);
-    let kept = data
-        .into_iter()
-        .map(|(member, _, normalized)| (member.clone(), normalized))
-        .collect();
-    work.fields = fields;
-    kept
+    (!member_data.is_empty()).then(|| fields::build(&mut member_data))
 }
 
 /// A record's entries in the blocking index: (block id, the record, its sketch) for each of its

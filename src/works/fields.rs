@@ -13,7 +13,7 @@ use foldhash::fast::FixedState;
 
 use super::model::{Sourced, WorkFields};
 use crate::classify::{Classification, ThemeMatch};
-use crate::normalize::{self, DegreeType, Normalized, Person};
+use crate::normalize::{self, DegreeType, Identifier, Normalized, Person, Text, Title};
 use crate::source::SourceRole;
 
 /// A member with what field selection needs.
@@ -22,7 +22,11 @@ pub struct MemberData<'a> {
     pub identifier: &'a str,
     pub role: SourceRole,
     pub region: Option<&'a str>,
-    pub normalized: &'a Normalized,
+    /// Its normalised record, lent or given: [`build`] moves the values it chooses out of one
+    /// given instead of copying them (a fresh build drops its members' records once their
+    /// work's fields are built; copying the chosen titles, abstracts, keywords and people, then
+    /// freeing the originals, was ~1.3% of its CPU: BENCHMARKS.md, issue 17).
+    pub normalized: Cow<'a, Normalized>,
     /// Its classification, lent or given: [`build`] takes the themes of one given instead of
     /// copying them (a fresh build drops its members' classifications once their work's fields
     /// are built, and copying every theme and term matched, then freeing both, was ~1.5% of
@@ -98,55 +102,62 @@ fn completeness(n: &Normalized) -> usize {
 }
 
 /// Picks the value of one field: the first member (in precedence order) that has it, with every
-/// member whose value agrees. `get` gives a member's value borrowed (or copied), so that only
-/// the chosen one is cloned ([`owned`]), and the chosen member is not compared with itself
-/// (`same` is an equivalence): most works have one member, and cloning every field twice and
-/// keying its title twice were a third of building a work's fields.
-fn pick<'n, V: Copy>(
-    members: &[&MemberData<'n>],
-    get: impl Fn(&'n Normalized) -> Option<V>,
+/// member whose value agrees; gives the chosen member's rank too. `get` gives a member's value
+/// borrowed (or copied), so that only the chosen one is copied or moved ([`taken!`]), and the
+/// chosen member is not compared with itself (`same` is an equivalence): most works have one
+/// member, and cloning every field twice and keying its title twice were a third of building a
+/// work's fields.
+fn pick<'r, V>(
+    members: &[&'r MemberData<'_>],
+    get: impl Fn(&'r Normalized) -> Option<V>,
     same: impl Fn(&V, &V) -> bool,
-) -> Option<Sourced<V>> {
+) -> Option<(usize, Sourced<V>)> {
     let (first, chosen) = members
         .iter()
         .enumerate()
-        .find_map(|(at, m)| Some((at, get(m.normalized)?)))?;
+        .find_map(|(at, m)| Some((at, get(&m.normalized)?)))?;
     let mut sources = vec![members[first].source.to_owned()];
     for member in &members[first + 1..] {
-        if let Some(value) = get(member.normalized)
+        if let Some(value) = get(&member.normalized)
             && !sources.iter().any(|s: &String| s == member.source)
             && same(&value, &chosen)
         {
             sources.push(member.source.to_owned());
         }
     }
-    Some(Sourced {
-        value: chosen,
-        sources,
-    })
+    Some((
+        first,
+        Sourced {
+            value: chosen,
+            sources,
+        },
+    ))
 }
 
-/// A value [`pick`]ed borrowed, cloned.
-fn owned<T: Clone>(picked: Sourced<&T>) -> Sourced<T> {
-    Sourced {
-        value: picked.value.clone(),
-        sources: picked.sources,
-    }
+/// A value [`pick`]ed, without its rank.
+fn value<V>(picked: Option<(usize, Sourced<V>)>) -> Option<Sourced<V>> {
+    picked.map(|(_, sourced)| sourced)
 }
 
-/// Collects distinct values over all members, each with the sources that gave it (each value
-/// cloned once, when it is first met). Values are told apart by `key`, which may borrow from
-/// the value: an identifier's kind and text, an abstract's language (a string made per value,
-/// `format!` for each identifier, was allocation a fresh build did for every work).
-fn union<'n, T: Clone + 'n, K: Ord>(
-    members: &[&MemberData<'n>],
-    values: impl Fn(&'n Normalized) -> &'n [T],
-    key: impl Fn(&'n T) -> K,
-) -> Vec<Sourced<T>> {
-    let mut out: Vec<Sourced<T>> = Vec::new();
+/// A value [`pick`]ed by reference: the chosen member's rank and the sources.
+fn chosen<V>(picked: Option<(usize, Sourced<V>)>) -> Option<(usize, Vec<String>)> {
+    picked.map(|(rank, sourced)| (rank, sourced.sources))
+}
+
+/// Collects distinct values over all members, each with the sources that gave it: each value
+/// as where it is first met, (the member's rank, its place in the member's list). Values are
+/// told apart by `key`, which may borrow from the value: an identifier's kind and text, an
+/// abstract's language (a string made per value, `format!` for each identifier, was allocation
+/// a fresh build did for every work).
+fn union<'r, T: 'r, K: Ord>(
+    members: &[&'r MemberData<'_>],
+    values: impl Fn(&'r Normalized) -> &'r [T],
+    key: impl Fn(&'r T) -> K,
+) -> Vec<Sourced<(usize, usize)>> {
+    let mut out: Vec<Sourced<(usize, usize)>> = Vec::new();
     let mut index: BTreeMap<K, usize> = BTreeMap::new();
-    for member in members {
-        for value in values(member.normalized) {
+    for (rank, member) in members.iter().enumerate() {
+        for (place, value) in values(&member.normalized).iter().enumerate() {
             let k = key(value);
             match index.get(&k) {
                 Some(&at) => {
@@ -157,7 +168,7 @@ fn union<'n, T: Clone + 'n, K: Ord>(
                 None => {
                     index.insert(k, out.len());
                     out.push(Sourced {
-                        value: value.clone(),
+                        value: (rank, place),
                         sources: vec![member.source.to_owned()],
                     });
                 }
@@ -167,6 +178,100 @@ fn union<'n, T: Clone + 'n, K: Ord>(
     out
 }
 
+/// A value moved out of a record given to [`build`], an empty one left in its place.
+trait Take {
+    fn take(&mut self) -> Self;
+}
+
+impl Take for Title {
+    fn take(&mut self) -> Title {
+        Title {
+            text: std::mem::take(&mut self.text),
+            lang: self.lang.take(),
+            subtitle: self.subtitle.take(),
+        }
+    }
+}
+
+impl Take for Text {
+    fn take(&mut self) -> Text {
+        Text {
+            text: std::mem::take(&mut self.text),
+            lang: self.lang.take(),
+        }
+    }
+}
+
+impl Take for Identifier {
+    fn take(&mut self) -> Identifier {
+        Identifier {
+            kind: self.kind,
+            value: std::mem::take(&mut self.value),
+        }
+    }
+}
+
+impl Take for Vec<Person> {
+    fn take(&mut self) -> Vec<Person> {
+        std::mem::take(self)
+    }
+}
+
+impl Take for Option<String> {
+    fn take(&mut self) -> Option<String> {
+        Option::take(self)
+    }
+}
+
+/// The value at `$place` (a place in `$record`) of a member's record: moved out of a record
+/// given ([`Take`]), copied from one lent.
+macro_rules! taken {
+    ($member:expr, |$record:ident| $place:expr) => {
+        match &mut $member.normalized {
+            Cow::Borrowed($record) => $place.clone(),
+            Cow::Owned($record) => Take::take(&mut $place),
+        }
+    };
+}
+
+/// The values chosen by [`union`] (in `$chosen`), each [`taken!`] from its member's list
+/// `$list` (a list of `$record`); `$order` gives the members' ranks.
+macro_rules! taken_each {
+    ($members:expr, $order:expr, $chosen:expr, |$record:ident| $list:expr) => {
+        $chosen
+            .into_iter()
+            .map(
+                |Sourced {
+                     value: (rank, at),
+                     sources,
+                 }| Sourced {
+                    value: taken!($members[$order[rank]], |$record| $list[at]),
+                    sources,
+                },
+            )
+            .collect::<Vec<_>>()
+    };
+}
+
+/// The value [`pick`]ed at `$picked` (its member's rank and the sources), [`taken!`] from
+/// `$place` (in `$record`); `$order` gives the members' ranks.
+macro_rules! taken_one {
+    ($members:expr, $order:expr, $picked:expr, |$record:ident| $place:expr) => {
+        $picked.map(|(rank, sources)| Sourced {
+            value: taken!($members[$order[rank]], |$record| $place),
+            sources,
+        })
+    };
+}
+
+/// An optional value chosen, as the field it is: a value [`pick`]ed is there.
+fn some<T>(chosen: Sourced<Option<T>>) -> Option<Sourced<T>> {
+    Some(Sourced {
+        value: chosen.value?,
+        sources: chosen.sources,
+    })
+}
+
 /// Whether two lists name the same people, in the same order.
 fn same_people(a: &[Person], b: &[Person]) -> bool {
     a.iter()
@@ -174,15 +279,15 @@ fn same_people(a: &[Person], b: &[Person]) -> bool {
         .eq(b.iter().map(normalize::name_key))
 }
 
-/// Builds the fields of a work from its members (at least one); the classifications given
-/// (not lent) are taken.
+/// Builds the fields of a work from its members (at least one); the classifications and the
+/// records given (not lent) are taken.
 pub fn build(members: &mut [MemberData<'_>]) -> WorkFields {
     let mut order: Vec<usize> = (0..members.len()).collect();
     order.sort_by(|&a, &b| {
         let (a, b) = (&members[a], &members[b]);
         a.role
             .cmp(&b.role)
-            .then(completeness(b.normalized).cmp(&completeness(a.normalized)))
+            .then(completeness(&b.normalized).cmp(&completeness(&a.normalized)))
             .then(a.source.cmp(b.source))
             .then(a.identifier.cmp(b.identifier))
     });
@@ -191,52 +296,49 @@ pub fn build(members: &mut [MemberData<'_>]) -> WorkFields {
         .map(|&at| std::mem::replace(&mut members[at].classification, Cow::Borrowed(&TAKEN)))
         .collect();
     let (themes, relevance) = merge_classifications(classifications.into_iter());
+    // First every choice, on the records as they are; then the values chosen, taken.
     let ranked: Vec<&MemberData<'_>> = order.iter().map(|&at| &members[at]).collect();
     let folded_eq = |a: &&String, b: &&String| normalize::fold(a) == normalize::fold(b);
     let titles = union(&ranked, |n| &n.titles, |t| normalize::title_key(&t.text));
-    let title = pick(
+    // The first title of the first member with titles: the first of `titles` too.
+    let title = value(pick(
         &ranked,
         |n| n.titles.first(),
         |a, b| normalize::title_key(&a.text) == normalize::title_key(&b.text),
-    )
-    .map(owned);
-    let authors = pick(
+    ))
+    .map(|picked| picked.sources);
+    let authors = chosen(pick(
         &ranked,
         |n| (!n.authors.is_empty()).then_some(&n.authors),
         |a, b| same_people(a, b),
-    )
-    .map(owned);
-    let advisors = pick(
+    ));
+    let advisors = chosen(pick(
         &ranked,
         |n| (!n.advisors.is_empty()).then_some(&n.advisors),
         |a, b| same_people(a, b),
-    )
-    .map(owned);
-    let degree_type = pick(
+    ));
+    let degree_type = value(pick(
         &ranked,
         |n| (n.degree_type != DegreeType::Other).then_some(n.degree_type),
         |a, b| a == b,
-    )
+    ))
     .unwrap_or(Sourced {
         value: DegreeType::Other,
         sources: Vec::new(),
     });
-    let mut abstracts = Vec::new();
-    for candidate in union(
+    let abstracts = union(
         &ranked,
         |n| &n.abstracts,
         |t| t.lang.as_deref().unwrap_or_default(),
-    ) {
-        abstracts.push(candidate);
-    }
+    );
     let mut keywords = union(&ranked, |n| &n.keywords, |t| normalize::fold(&t.text));
     keywords.truncate(100);
     let identifiers = union(&ranked, |n| &n.identifiers, |i| (i.kind, i.value.as_str()));
-    let access = pick(
+    let access = value(pick(
         &ranked,
         |n| (n.access != normalize::Access::Unknown).then_some(n.access),
         |a, b| a == b,
-    )
+    ))
     .unwrap_or(Sourced {
         value: normalize::Access::Unknown,
         sources: Vec::new(),
@@ -248,22 +350,38 @@ pub fn build(members: &mut [MemberData<'_>]) -> WorkFields {
         .collect();
     regions.sort();
     regions.dedup();
+    let discipline = chosen(pick(&ranked, |n| n.discipline.as_ref(), folded_eq));
+    let level = value(pick(&ranked, |n| n.level, |a, b| a == b));
+    let institution = chosen(pick(&ranked, |n| n.institution.as_ref(), folded_eq));
+    let date = value(pick(&ranked, |n| n.date, |a, b| a.year == b.year));
+    let language = chosen(pick(&ranked, |n| n.language.as_ref(), |a, b| a == b));
+    let licence = chosen(pick(&ranked, |n| n.licence.as_ref(), |a, b| a == b));
+    drop(ranked);
+    let titles = taken_each!(members, order, titles, |n| n.titles);
+    let title = title.and_then(|sources| {
+        Some(Sourced {
+            value: titles.first()?.value.clone(),
+            sources,
+        })
+    });
+    let authors = taken_one!(members, order, authors, |n| n.authors);
+    let advisors = taken_one!(members, order, advisors, |n| n.advisors);
     WorkFields {
         title,
         titles,
         authors,
         advisors,
         degree_type,
-        discipline: pick(&ranked, |n| n.discipline.as_ref(), folded_eq).map(owned),
-        level: pick(&ranked, |n| n.level, |a, b| a == b),
-        institution: pick(&ranked, |n| n.institution.as_ref(), folded_eq).map(owned),
-        date: pick(&ranked, |n| n.date, |a, b| a.year == b.year),
-        language: pick(&ranked, |n| n.language.as_ref(), |a, b| a == b).map(owned),
-        abstracts,
-        keywords,
-        identifiers,
+        discipline: taken_one!(members, order, discipline, |n| n.discipline).and_then(some),
+        level,
+        institution: taken_one!(members, order, institution, |n| n.institution).and_then(some),
+        date,
+        language: taken_one!(members, order, language, |n| n.language).and_then(some),
+        abstracts: taken_each!(members, order, abstracts, |n| n.abstracts),
+        keywords: taken_each!(members, order, keywords, |n| n.keywords),
+        identifiers: taken_each!(members, order, identifiers, |n| n.identifiers),
         access,
-        licence: pick(&ranked, |n| n.licence.as_ref(), |a, b| a == b).map(owned),
+        licence: taken_one!(members, order, licence, |n| n.licence).and_then(some),
         regions,
         themes,
         relevance,
@@ -427,7 +545,7 @@ mod tests {
     fn themes_merged_from_classifications_given_are_those_of_ones_lent() {
         let matched = |term: &str, field: &str| TermMatch {
             term: term.into(),
-            field: field.into(),
+            field: field.to_owned().into(),
             lang: Some("fr".into()),
         };
         let theme = |id: &str, score: f32, terms: &[(&str, &str)]| ThemeMatch {
@@ -459,7 +577,7 @@ mod tests {
                 relevance: 0.2,
             },
         ];
-        let normalized = normalize::normalize_for_classify(&crate::map::Record::default());
+        let records = test_records();
         let sources = ["hal", "theses-fr", "univ"];
         let roles = [
             SourceRole::OpenArchive,
@@ -474,7 +592,10 @@ mod tests {
                     identifier: "oai:1",
                     role: roles[at],
                     region: None,
-                    normalized: &normalized,
+                    normalized: match given {
+                        true => Cow::Owned(records[at].clone()),
+                        false => Cow::Borrowed(&records[at]),
+                    },
                     classification: match given {
                         true => Cow::Owned(classifications[at].clone()),
                         false => Cow::Borrowed(&classifications[at]),
@@ -499,10 +620,109 @@ mod tests {
                 matched("épargne", "abstract")
             ]
         );
+        // The other fields, chosen in rank order: the thesis catalogue, the open archive, the
+        // institutional repository.
+        let title = lent.title.as_ref().expect("a title");
+        assert_eq!(title.value.text, "Les Scop en Bretagne");
+        assert_eq!(title.sources, ["theses-fr", "hal"]);
+        let titles: Vec<(&str, &[String])> = lent
+            .titles
+            .iter()
+            .map(|t| (t.value.text.as_str(), t.sources.as_slice()))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                (
+                    "Les Scop en Bretagne",
+                    &["theses-fr".to_owned(), "hal".to_owned()][..]
+                ),
+                ("SCOPs in Brittany", &["hal".to_owned()][..]),
+            ]
+        );
+        let authors = lent.authors.as_ref().expect("authors");
+        assert_eq!(authors.value[0].family, "Dupont");
+        assert_eq!(authors.sources, ["theses-fr", "hal"]);
+        assert_eq!(
+            lent.advisors.as_ref().expect("advisors").value[0].family,
+            "Martin"
+        );
+        assert_eq!(
+            lent.discipline.as_ref().map(|d| d.value.as_str()),
+            Some("Économie")
+        );
+        let institution = lent.institution.as_ref().expect("an institution");
+        assert_eq!(institution.value, "Université Rennes 2");
+        assert_eq!(institution.sources, ["theses-fr", "univ"]);
+        assert_eq!(lent.language.as_ref().map(|l| l.value.as_str()), Some("fr"));
+        assert_eq!(
+            lent.licence.as_ref().map(|l| l.value.as_str()),
+            Some("CC-BY-4.0")
+        );
+        let keywords: Vec<&str> = lent
+            .keywords
+            .iter()
+            .map(|k| k.value.text.as_str())
+            .collect();
+        assert_eq!(keywords, ["SCOP", "coopératives", "économie sociale"]);
+        assert_eq!(lent.keywords[1].sources, ["theses-fr", "univ"]);
+        let abstracts: Vec<Option<&str>> = lent
+            .abstracts
+            .iter()
+            .map(|a| a.value.lang.as_deref())
+            .collect();
+        assert_eq!(abstracts, [Some("fr"), Some("en")]);
+        assert_eq!(lent.identifiers.len(), 2);
+        assert_eq!(lent.identifiers[0].sources, ["theses-fr", "hal"]);
         for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
             assert_eq!(build(&mut members(true, &order)), lent);
             assert_eq!(build(&mut members(false, &order)), lent);
         }
+    }
+
+    /// Three members' records of one work, for [`build`]: an open archive's, a thesis
+    /// catalogue's and an institutional repository's, overlapping in most fields.
+    fn test_records() -> [Normalized; 3] {
+        let empty = normalize::normalize_for_classify(&crate::map::Record::default());
+        let title = |text: &str, lang: &str| Title {
+            text: text.into(),
+            lang: Some(lang.into()),
+            subtitle: None,
+        };
+        let text = |text: &str, lang: Option<&str>| Text {
+            text: text.into(),
+            lang: lang.map(str::to_owned),
+        };
+        let person = |name: &str| Person::parse(name, None).expect("a person");
+        let doi = Identifier::parse("10.1234/scop.2020").expect("a DOI");
+        let hal = Identifier::parse("https://theses.hal.science/tel-01234567").expect("a HAL id");
+        let mut archive = empty.clone();
+        archive.titles = vec![
+            title("Les SCOP en Bretagne", "fr"),
+            title("SCOPs in Brittany", "en"),
+        ];
+        archive.authors = vec![person("Dupont, Marie")];
+        archive.keywords = vec![text("scop", Some("fr")), text("économie sociale", None)];
+        archive.abstracts = vec![text(
+            "Les coopératives de production en Bretagne.",
+            Some("fr"),
+        )];
+        archive.identifiers = vec![doi.clone()];
+        let mut catalogue = empty.clone();
+        catalogue.titles = vec![title("Les Scop en Bretagne", "fr")];
+        catalogue.authors = vec![person("Dupont, Marie")];
+        catalogue.advisors = vec![person("Martin, Jean")];
+        catalogue.discipline = Some("Économie".into());
+        catalogue.institution = Some("Université Rennes 2".into());
+        catalogue.language = Some("fr".into());
+        catalogue.licence = Some("CC-BY-4.0".into());
+        catalogue.keywords = vec![text("SCOP", Some("fr")), text("coopératives", Some("fr"))];
+        catalogue.identifiers = vec![doi, hal];
+        let mut repository = empty;
+        repository.institution = Some("Université Rennes 2".into());
+        repository.keywords = vec![text("Coopératives", None)];
+        repository.abstracts = vec![text("Production cooperatives in Brittany.", Some("en"))];
+        [archive, catalogue, repository]
     }
 
     /// The regions remembered per institution are those placing the name gives, the first

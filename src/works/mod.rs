@@ -135,6 +135,12 @@ impl SourceInfos {
             .map_or(SourceRole::InstitutionalRepository, |info| info.role)
     }
 
+    /// Source `id`'s region, as [`SourceInfos::get`] gives it (without copying the source's
+    /// settings for each member of each work).
+    fn region(&self, source: &str) -> Option<&str> {
+        self.0.get(source).and_then(|info| info.region.as_deref())
+    }
+
     /// The ESS relevance below which source `id` keeps no record, if it has one.
     fn min_relevance(&self, source: &str) -> Option<f32> {
         self.0.get(source).and_then(|info| info.min_relevance)

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
-use super::clusters::{BlockPasses, Clusters, SliceDescribed, set_cursor_mined, take_fields};
+use super::clusters::{BlockPasses, Clusters, SliceDescribed, give_fields, set_cursor_mined};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, UpdateReport, Work};
 use super::{SourceInfos, defer_feed_records, sets};
 use crate::store::{EncodedWork, Store, StoreError, work_id};
@@ -168,7 +168,7 @@ fn prepare(
                 .unwrap_or_default(),
             fields: None,
         };
-        for (member, _) in take_fields(&mut work, &mut described, plan.clusters.sources) {
+        for member in give_fields(&mut work, &mut described, plan.clusters.sources) {
             record_work.push((member, offset as u32));
         }
         rows.push(Row {

@@ -125,7 +125,7 @@ impl Batch<'_, '_> {
                 identifier: &member.identifier,
                 role: info.role,
                 region: info.region.as_deref(),
-                normalized: &described.normalized,
+                normalized: Cow::Borrowed(&described.normalized),
                 classification: Cow::Borrowed(&described.classification),
             })
             .collect();

@@ -1082,7 +1082,7 @@ fn the_fields_rules_version_follows_the_fields_derived() {
                 identifier: &record.identifier,
                 role: info.role,
                 region: info.region.as_deref(),
-                normalized,
+                normalized: std::borrow::Cow::Borrowed(normalized),
                 classification: std::borrow::Cow::Borrowed(&none),
             })
             .collect();

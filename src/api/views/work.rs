@@ -392,8 +392,8 @@ impl From<&TermMatch> for TermMatchView {
     fn from(found: &TermMatch) -> TermMatchView {
         TermMatchView {
             term: found.term.clone(),
-            field: found.field.clone(),
-            lang: found.lang.clone(),
+            field: found.field.to_string(),
+            lang: found.lang.as_deref().map(str::to_owned),
         }
     }
 }
