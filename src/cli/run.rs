@@ -35,8 +35,9 @@ pub fn harvest(
 /// without the teardown a return from `main` does after it: the runtime's threads joined (each
 /// one's heap collected by mimalloc as it exits), the index and thesaurus freed, and
 /// mimalloc's collection of the whole heap at exit (`mi_process_done`, its pages handed back
-/// one `madvise` at a time). That teardown was ~40 ms of a 1,000-change round at 1 M under a
-/// profiler, all on its critical path after the works had committed (BENCHMARKS.md, issue 17).
+/// one `madvise` at a time), all on a round's critical path after its works committed: the
+/// time from the works' last log line to the process's end fell from ~62 to ~37 ms in
+/// 1,000-change rounds at 1 M (8 pairs of 8, a loaded machine: BENCHMARKS.md, issue 17).
 /// Nothing is lost by it: the store, the one thing whose close writes anything (its
 /// clean-close marker), is still closed first, and the search index has committed (its files
 /// synced) before the harvest returns. When some task still holds the store (none should once
