@@ -33,9 +33,9 @@ pub fn harvest(
 
 /// `essor harvest`: [`harvest`], then the process ends as soon as the store is closed cleanly,
 /// without the teardown a return from `main` does after it: the runtime's threads joined (each
-/// one's heap collected by mimalloc as it exits), the index and thesaurus freed, and
-/// mimalloc's collection of the whole heap at exit (`mi_process_done`, its pages handed back
-/// one `madvise` at a time), all on a round's critical path after its works committed: the
+/// one's heap collected by mimalloc as it exits) and mimalloc's collection of the whole heap
+/// at exit (`mi_process_done`, its pages handed back one `madvise` at a time), both on a
+/// round's critical path after its works committed (the pipeline is still dropped): the
 /// time from the works' last log line to the process's end fell from ~62 to ~37 ms in
 /// 1,000-change rounds at 1 M (8 pairs of 8, a loaded machine: BENCHMARKS.md, issue 17).
 /// Nothing is lost by it: the store, the one thing whose close writes anything (its
