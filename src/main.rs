@@ -16,7 +16,7 @@ use essor::store::RegistrationAction;
 
 use cli::args::{BarometerCommand, Cli, Command, LogFormat, SourcesCommand, WorksCommand};
 use cli::output::{JsonLines, print_stats};
-use cli::run::{harvest, harvest_options, serve};
+use cli::run::{harvest, harvest_options, harvest_then_end, serve};
 
 /// Parsing allocates many small strings; mimalloc makes that markedly cheaper than glibc's.
 #[global_allocator]
@@ -134,8 +134,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             let pipeline = app::open_pipeline(&cli.data, &cli.sources)?;
-            harvest(
-                &pipeline,
+            harvest_then_end(
+                pipeline,
                 &source_ids,
                 harvest_options(full, no_works, cli.quiet),
             )

@@ -156,6 +156,49 @@ fn a_listing_read_in_part_leaves_the_store_closed_cleanly() {
     );
 }
 
+/// `essor harvest` ends the process as soon as its store is closed (issue 17: no teardown
+/// after it): its summary is printed whole, the store closed cleanly (the next command opens it
+/// without a page-by-page check), and a second harvest that changes records, its works and
+/// index following, leaves a sound store whose index matches it.
+#[test]
+fn a_harvest_ends_with_its_store_closed_cleanly_and_its_index_committed() {
+    let workspace = harvested_workspace(200);
+    let marker = workspace.data().join("essor.redb.clean");
+    assert!(
+        marker.exists(),
+        "the first harvest closed the store cleanly"
+    );
+    let page = workspace.sources().join("dumps/damaged/page-0001.xml");
+    let changed = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("étude 1", "enquête 1")
+        .replace("2026-01-01", "2026-02-01");
+    std::fs::write(&page, changed).unwrap();
+    let again = workspace.harvest("damaged").success();
+    assert!(again.stdout.contains("complete"), "{}", again.describe());
+    assert!(
+        again.stdout.contains("works: 200 records processed"),
+        "{}",
+        again.describe()
+    );
+    assert!(
+        marker.exists(),
+        "the second harvest closed the store cleanly"
+    );
+    let check = workspace.run(&["check"]).success();
+    assert!(
+        !check.stderr.contains("checking every page"),
+        "{}",
+        check.describe()
+    );
+    for expected in [
+        "rows and cross-references: sound",
+        "search index: 200 works, one per live work of the store",
+    ] {
+        assert!(check.stdout.contains(expected), "{}", check.describe());
+    }
+}
+
 /// `essor check` on a store essor wrote: exit 0, every table read, the index matching.
 #[test]
 fn essor_check_finds_a_harvested_store_sound() {
