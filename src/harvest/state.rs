@@ -155,7 +155,8 @@ impl RunState {
             active.token = position.token;
         }
         self.sync_requests();
-        self.committer.start(page, self.checkpoint.clone());
+        self.committer
+            .start(page, self.checkpoint.clone(), progress.page_sink());
         Ok(())
     }
 

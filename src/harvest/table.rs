@@ -123,6 +123,7 @@ impl Harvest {
             let page = ReadyPage {
                 page: Default::default(),
                 items: PageItems::Unpacked(serialise_items(chunk)),
+                parsed: Vec::new(),
             };
             let next = Position {
                 set_index: 0,
@@ -167,6 +168,7 @@ impl Harvest {
             let page = ReadyPage {
                 page: Default::default(),
                 items: PageItems::Unpacked(serialise_items(&deletions)),
+                parsed: Vec::new(),
             };
             let next = Position {
                 set_index: 0,

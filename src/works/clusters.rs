@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
+use super::premine::Premined;
 use super::{
     Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures, Work, fields,
 };
@@ -194,11 +195,10 @@ pub(super) fn remove_features(tx: &mut WorksTx<'_>, record: &RecordKey) -> Resul
 }
 
 /// How [`cluster_all`] comes by each record's features.
-#[derive(Clone, Copy)]
 pub(super) enum Mining<'a> {
-    /// Mined from every record, and the features rows and blocking index written (a build from
-    /// scratch).
-    Index,
+    /// Taken from those mined during the harvest ([`Premined`]) or mined from every other
+    /// record, and the features rows and blocking index written (a build from scratch).
+    Index(Premined),
     /// Mined from every record, nothing written.
     All,
     /// Taken from the stored features rows where [`Reuse`] allows, the others mined (`essor works
@@ -262,6 +262,38 @@ fn reuse_or_mine(
             })
             .collect()
     })?;
+    mine_the_others(store, slice, stored, sources, thesaurus, true)
+}
+
+/// Each record of `slice` (in key order) that makes a work, with its features: those mined
+/// during the harvest taken from `premined`, the other records mined on all cores.
+fn premined_or_mine(
+    store: &Store,
+    slice: Vec<RecordKey>,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    premined: &mut Premined,
+) -> Result<Vec<(RecordKey, StoredFeatures, bool)>, StoreError> {
+    let taken: Vec<Option<StoredFeatures>> = slice
+        .iter()
+        .map(|record| {
+            let (features, keys) = premined.take(record)?;
+            Some(StoredFeatures { features, keys })
+        })
+        .collect();
+    mine_the_others(store, slice, taken, sources, thesaurus, false)
+}
+
+/// Each record of `slice` with the features `found` gives it (marked `taken`), the records
+/// without mined on all cores; those that make no work left out.
+fn mine_the_others(
+    store: &Store,
+    slice: Vec<RecordKey>,
+    stored: Vec<Option<StoredFeatures>>,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    taken: bool,
+) -> Result<Vec<(RecordKey, StoredFeatures, bool)>, StoreError> {
     let to_mine: Vec<RecordKey> = slice
         .iter()
         .zip(&stored)
@@ -273,7 +305,7 @@ fn reuse_or_mine(
     let mut found = Vec::with_capacity(slice.len());
     for (record, row) in slice.into_iter().zip(stored) {
         match row {
-            Some(row) => found.push((record, row, true)),
+            Some(row) => found.push((record, row, taken)),
             None => {
                 let Some((key, of_record)) = mined.next() else {
                     continue;
@@ -331,7 +363,20 @@ pub(super) fn cluster_all(
     mining: Mining<'_>,
 ) -> Result<Clustered, StoreError> {
     let started = std::time::Instant::now();
-    let store_index = matches!(mining, Mining::Index);
+    let store_index = matches!(mining, Mining::Index(_));
+    let mut mining = mining;
+    if let Mining::Index(premined) = &mut mining
+        && !premined.is_empty()
+    {
+        if premined.mined_with(sources) {
+            tracing::info!(
+                records = premined.len(),
+                "dedup features mined during the harvest taken"
+            );
+        } else {
+            *premined = Premined::default();
+        }
+    }
     let mut records: Vec<RecordKey> = Vec::new();
     let mut features: Vec<Features> = Vec::new();
     let mut block_keys: Vec<Vec<BlockKey>> = Vec::new();
@@ -348,15 +393,20 @@ pub(super) fn cluster_all(
         if slice.is_empty() {
             break;
         }
-        let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
+        let found: Vec<(RecordKey, StoredFeatures, bool)> = match &mut mining {
             Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
-            Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
-                .into_iter()
-                .filter_map(|(record, found)| {
-                    let (features, keys) = found?;
-                    Some((record, StoredFeatures { features, keys }, false))
-                })
-                .collect(),
+            Mining::Index(premined) if !premined.is_empty() => {
+                premined_or_mine(store, slice, sources, thesaurus, premined)?
+            }
+            Mining::Index(_) | Mining::All => {
+                dedup_features_all(store, &slice, sources, thesaurus)?
+                    .into_iter()
+                    .filter_map(|(record, found)| {
+                        let (features, keys) = found?;
+                        Some((record, StoredFeatures { features, keys }, false))
+                    })
+                    .collect()
+            }
         };
         if store_index {
             store.update_works_bulk(false, |tx| {
@@ -375,6 +425,7 @@ pub(super) fn cluster_all(
     }
     let features_in = started.elapsed();
     drop(pending);
+    drop(mining);
     let clustering = dedup::cluster(&features, &block_keys);
     let clustered_in = started.elapsed() - features_in;
     let sketches = if store_index {

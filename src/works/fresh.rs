@@ -7,12 +7,13 @@
 
 use super::clusters::{BlockPasses, Clustered, Clusters, Mining, cluster_all, merge_reasons};
 use super::clusters::{all_records, slices_of};
+use super::premine::Premined;
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, prepared};
 use crate::classify::Thesaurus;
 use crate::store::{Store, StoreError, now_rfc3339};
 
 /// Whether the store has no works yet, so that [`build`] may build them all at once.
-pub(super) fn is_fresh(store: &Store) -> Result<bool, StoreError> {
+pub fn is_fresh(store: &Store) -> Result<bool, StoreError> {
     Ok(store.works_cursor()? == 0 && store.work_counts()? == (0, 0))
 }
 
@@ -23,13 +24,15 @@ pub fn builds_from_scratch(store: &Store) -> Result<bool, StoreError> {
 }
 
 /// Builds the works of every record in the store's change log; the works of each transaction
-/// are handed to `built` once it has committed.
+/// are handed to `built` once it has committed. The features of the records in `premined`
+/// (mined during the harvest) are taken from there.
 pub(super) fn build(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
     built: Option<&dyn BuiltWorks>,
+    premined: Premined,
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
     let (changed, next) = all_records(store)?;
@@ -45,7 +48,7 @@ pub(super) fn build(
         features,
         block_keys,
         ..
-    } = cluster_all(store, changed, sources, thesaurus, Mining::Index)?;
+    } = cluster_all(store, changed, sources, thesaurus, Mining::Index(premined))?;
     drop(features); // freed already
     let merges = merge_reasons(&records, &clustering);
 
