@@ -223,26 +223,18 @@ impl Pipeline {
             });
         }
         let committed = Committed::default();
-        let premining = {
-            let pipeline = self.clone();
-            tokio::task::spawn_blocking(move || pipeline.premining())
-                .await
-                .map_err(|_| PipelineError::Panicked)??
-        };
-        let mut reporter = reporter.following(committed.clone());
-        if let Some(premining) = &premining {
-            let hand_off = premining.hand_off();
-            reporter = reporter.handing_pages(Arc::new(move |source: &str, items| {
-                hand_off.committed(source, items)
-            }));
-        }
         let follower = {
             let (pipeline, committed) = (self.clone(), committed.clone());
-            tokio::task::spawn_blocking(move || pipeline.follow(&committed, premining))
+            tokio::task::spawn_blocking(move || pipeline.follow(&committed))
         };
         // The runs' ends are left unsynced: the works stage commits durably after them.
         let harvested = self
-            .harvest_records(sources, &options, reporter, false)
+            .harvest_records(
+                sources,
+                &options,
+                reporter.following(committed.clone()),
+                false,
+            )
             .await;
         // Whatever became of the harvest, the works stage takes up what was committed, then ends.
         committed.end();
@@ -295,32 +287,16 @@ impl Pipeline {
     /// at a third of the cost per record of attaching them batch after batch, which following
     /// the harvest would impose on all but the first batch (50,000 records end to end: 91 s
     /// instead of 46 s, BENCHMARKS.md). The harvest itself is a tenth of the time that build takes.
-    ///
-    /// With `premining` (a store without records: [`Pipeline::premining`]), the records' dedup
-    /// features are mined as their pages commit, and that build takes them.
-    fn follow(
-        &self,
-        committed: &Committed,
-        premining: Option<works::Premining>,
-    ) -> Result<Followed, PipelineError> {
-        if works::is_fresh(&self.store)? {
+    fn follow(&self, committed: &Committed) -> Result<Followed, PipelineError> {
+        if self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0) {
             committed.wait_for_end();
-            let premined = match premining {
-                Some(premining) => premining.finish()?,
-                None => works::Premined::default(),
-            };
-            let (works, index) = match works::builds_from_scratch(&self.store)? {
-                true => self.build_from_scratch(premined)?,
-                false => self.update()?,
-            };
+            let (works, index) = self.update()?;
             return Ok(Followed {
                 works,
                 index,
                 synced: false,
             });
         }
-        // Nothing premined is taken: the miner ends with the harvest.
-        drop(premining);
         let mut total: Option<(UpdateReport, IndexReport)> = None;
         let mut taken = 0;
         loop {
@@ -442,21 +418,10 @@ impl Pipeline {
         Ok(made)
     }
 
-    /// The miner of a harvest's records' dedup features ([`works::Premining`]) when the store
-    /// has no record yet: its first works will be built from scratch once the harvest ends, and
-    /// every record they are made of will have been committed by this harvest. Blocking.
-    fn premining(&self) -> Result<Option<works::Premining>, PipelineError> {
-        if !self.store.changes_since(0, 1)?.records.is_empty() || !works::is_fresh(&self.store)? {
-            return Ok(None);
-        }
-        let infos = self.read_catalogue().infos.clone();
-        Ok(Some(works::Premining::start(infos)?))
-    }
-
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
         if works::builds_from_scratch(&self.store)? {
-            return self.build_from_scratch(works::Premined::default());
+            return self.build_from_scratch();
         }
         self.works_then_index("works and index up to date", works::update)
     }
@@ -465,10 +430,7 @@ impl Pipeline {
     /// ([`Index::beside`]): each transaction's works are indexed on the other cores while the
     /// next are written, so that only the index's commit and merge follow the works, not a
     /// pass reading every work back (49 s after the works of a fresh 1 M store).
-    fn build_from_scratch(
-        &self,
-        premined: works::Premined,
-    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
+    fn build_from_scratch(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         self.fill_feed_records()?;
         let started = std::time::Instant::now();
@@ -479,7 +441,6 @@ impl Pipeline {
             &self.thesaurus,
             Some(self.renderer.as_ref()),
             &beside,
-            premined,
         )?;
         let works_in = started.elapsed();
         let index = match built {

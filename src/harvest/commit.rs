@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
 use super::HarvestError;
-use super::progress::PageSink;
-use crate::oai::{self, Page, PageItem, ParseError};
+use crate::oai::{self, Page, ParseError};
 use crate::store::{
     Checkpoint, PreparedItem, RunCounters, Store, StoreError, UnpackedItems, serialise_items,
 };
@@ -24,9 +23,6 @@ pub(super) struct ReadyPage {
     /// The page without its items (token, errors, responseDate).
     pub page: Page,
     pub items: PageItems,
-    /// The parsed items themselves, kept (when asked) for the [`PageSink`] once the page has
-    /// committed; else empty.
-    pub parsed: Vec<PageItem>,
 }
 
 /// A page's items, compressed ([`UnpackedItems::pack`]) on the thread that parsed them or left
@@ -60,16 +56,12 @@ impl PageItems {
 }
 
 /// Parses a page and prepares its items (serialised, hashed, compressed), the CPU-bound work
-/// done off the async threads; the parsed items are kept in [`ReadyPage::parsed`] if `keep`.
-pub(super) fn parse_ready_page(text: &str, keep: bool) -> Result<ReadyPage, ParseError> {
+/// done off the async threads.
+pub(super) fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
     let mut page = oai::parse_page(text)?;
     let items = PageItems::Packed(serialise_items(&page.items).pack());
-    let parsed = std::mem::take(&mut page.items);
-    Ok(ReadyPage {
-        page,
-        items,
-        parsed: if keep { parsed } else { Vec::new() },
-    })
+    page.items = Vec::new();
+    Ok(ReadyPage { page, items })
 }
 
 type Write = JoinHandle<Result<(RunCounters, Checkpoint), HarvestError>>;
@@ -94,15 +86,9 @@ impl Committer {
         }
     }
 
-    /// Starts writing `page` with `checkpoint` on a blocking thread, its parsed items handed to
-    /// `sink` once committed. Call [`Committer::wait`] first: a write started while another is
-    /// pending would race it.
-    pub(super) fn start(
-        &mut self,
-        page: ReadyPage,
-        mut checkpoint: Checkpoint,
-        sink: Option<PageSink>,
-    ) {
+    /// Starts writing `page` with `checkpoint` on a blocking thread. Call [`Committer::wait`]
+    /// first: a write started while another is pending would race it.
+    pub(super) fn start(&mut self, page: ReadyPage, mut checkpoint: Checkpoint) {
         debug_assert!(self.pending.is_none(), "a write is already in progress");
         let durable = self.pages_since_durable + 1 >= DURABLE_EVERY_PAGES
             || self.last_durable.elapsed() >= DURABLE_EVERY;
@@ -117,11 +103,6 @@ impl Committer {
         self.pending = Some(tokio::task::spawn_blocking(move || {
             let items = page.items.pack()?;
             let counters = store.commit_page(&source, &items, &mut checkpoint, durable)?;
-            if let Some(sink) = sink
-                && !page.parsed.is_empty()
-            {
-                sink(&source, page.parsed);
-            }
             Ok((counters, checkpoint))
         }));
     }

@@ -30,17 +30,14 @@ impl Harvest {
             None => 0,
         };
         // The next file is read and parsed while the current one is written.
-        let keep = self.progress.page_sink().is_some();
-        let mut next_parse = files
-            .get(start)
-            .map(|file| read_dump_file(file.clone(), keep));
+        let mut next_parse = files.get(start).map(|file| read_dump_file(file.clone()));
         for index in start..files.len() {
             let Some(parse) = next_parse.take() else {
                 break;
             };
             next_parse = files
                 .get(index + 1)
-                .map(|file| read_dump_file(file.clone(), keep));
+                .map(|file| read_dump_file(file.clone()));
             let page = parse
                 .await
                 .map_err(|e| HarvestError::Setup(e.to_string()))??;
@@ -71,12 +68,8 @@ impl Harvest {
     }
 }
 
-/// Reads, decodes and parses one dump file on a blocking thread (its parsed items kept if
-/// `keep`).
-fn read_dump_file(
-    path: PathBuf,
-    keep: bool,
-) -> tokio::task::JoinHandle<Result<ReadyPage, HarvestError>> {
+/// Reads, decodes and parses one dump file on a blocking thread.
+fn read_dump_file(path: PathBuf) -> tokio::task::JoinHandle<Result<ReadyPage, HarvestError>> {
     tokio::task::spawn_blocking(move || {
         let failed = |message: String| HarvestError::Dump {
             path: path.clone(),
@@ -93,7 +86,7 @@ fn read_dump_file(
         }
         let bytes = std::fs::read(&path).map_err(|e| failed(e.to_string()))?;
         let decoded = crate::xml::decode(&bytes, None).map_err(|e| failed(e.to_string()))?;
-        parse_ready_page(&decoded.text, keep).map_err(|e| failed(e.to_string()))
+        parse_ready_page(&decoded.text).map_err(|e| failed(e.to_string()))
     })
 }
 

@@ -109,7 +109,7 @@ impl Harvest {
             .filter(|active| active.set_index < set_count)
             .map(|active| self.list_url(base_url, active));
         let mut chain: Option<Chain> = None;
-        let parsers = Arc::new(ParsePool::start(self.progress.page_sink().is_some())?);
+        let parsers = Arc::new(ParsePool::start()?);
         while let Some(url) = expected.take() {
             let head = self
                 .next_from_chain(&mut chain, &url, base_url, state, &parsers)

@@ -28,7 +28,7 @@ pub use client::USER_AGENT;
 pub use fetch::{Fetcher, RequestCount, backoff, parse_retry_after};
 pub use list::oai_url;
 pub use parse_pool::lower_parser_priority;
-pub use progress::{Committed, CommittedSoFar, PageSink, Reporter};
+pub use progress::{Committed, CommittedSoFar, Reporter};
 
 use crate::oai::ErrorCode;
 use crate::source::Source;

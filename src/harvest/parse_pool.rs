@@ -48,9 +48,8 @@ pub(super) struct ParsePool {
 }
 
 impl ParsePool {
-    /// Starts the parsing threads: [`parser_threads`] of them; each page's parsed items are
-    /// kept ([`ReadyPage::parsed`]) if `keep`.
-    pub(super) fn start(keep: bool) -> Result<ParsePool, HarvestError> {
+    /// Starts the parsing threads: [`parser_threads`] of them.
+    pub(super) fn start() -> Result<ParsePool, HarvestError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         let threads = parser_threads();
@@ -67,7 +66,7 @@ impl ParsePool {
                         let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         let Ok((text, reply)) = job else { return };
                         // The harvest may have stopped waiting for this page: that is fine.
-                        let _ = reply.send(parse_ready_page(&text, keep));
+                        let _ = reply.send(parse_ready_page(&text));
                     }
                 })
                 .map_err(|e| HarvestError::Setup(format!("starting a parser thread: {e}")))?;

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::oai::PageItem;
 use crate::store::RunCounters;
 
 /// Without a terminal, one log line per source at most this often.
@@ -18,14 +17,7 @@ pub struct Reporter {
     bars: Option<MultiProgress>,
     /// Told of every page committed, when something follows the harvest.
     committed: Option<Committed>,
-    /// Handed each page's parsed items once committed, when something takes them.
-    pages: Option<PageSink>,
 }
-
-/// Takes a source's page of parsed items once the page has committed, on the store's writer
-/// thread, in commit order: a store's first works build mines their dedup features meanwhile
-/// (`works::Premining`). Must not block. Pages of table sources are not handed over.
-pub type PageSink = Arc<dyn Fn(&str, Vec<PageItem>) + Send + Sync>;
 
 impl Reporter {
     /// Bars when `interactive` (stderr is a terminal and not `--quiet`), logs otherwise.
@@ -35,14 +27,7 @@ impl Reporter {
         Reporter {
             bars,
             committed: None,
-            pages: None,
         }
-    }
-
-    /// The same reporter, also handing each page committed to `sink`.
-    pub fn handing_pages(mut self, sink: PageSink) -> Reporter {
-        self.pages = Some(sink);
-        self
     }
 
     /// The same reporter, also telling `committed` of each page written.
@@ -67,7 +52,6 @@ impl Reporter {
         SourceProgress {
             id: id.to_owned(),
             committed: self.committed.clone(),
-            pages: self.pages.clone(),
             bar,
             started: Instant::now(),
             last_log: std::sync::Mutex::new(Instant::now()),
@@ -78,18 +62,12 @@ impl Reporter {
 pub struct SourceProgress {
     id: String,
     committed: Option<Committed>,
-    pages: Option<PageSink>,
     bar: Option<ProgressBar>,
     started: Instant,
     last_log: std::sync::Mutex<Instant>,
 }
 
 impl SourceProgress {
-    /// Where each page's parsed items go once committed, if anywhere.
-    pub(super) fn page_sink(&self) -> Option<PageSink> {
-        self.pages.clone()
-    }
-
     /// The repository's `completeListSize`, when it gives one.
     pub fn set_total(&self, total: u64) {
         if let Some(bar) = &self.bar {

@@ -155,8 +155,7 @@ impl RunState {
             active.token = position.token;
         }
         self.sync_requests();
-        self.committer
-            .start(page, self.checkpoint.clone(), progress.page_sink());
+        self.committer.start(page, self.checkpoint.clone());
         Ok(())
     }
 

@@ -123,7 +123,6 @@ impl Harvest {
             let page = ReadyPage {
                 page: Default::default(),
                 items: PageItems::Unpacked(serialise_items(chunk)),
-                parsed: Vec::new(),
             };
             let next = Position {
                 set_index: 0,
@@ -168,7 +167,6 @@ impl Harvest {
             let page = ReadyPage {
                 page: Default::default(),
                 items: PageItems::Unpacked(serialise_items(&deletions)),
-                parsed: Vec::new(),
             };
             let next = Position {
                 set_index: 0,

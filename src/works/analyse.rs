@@ -4,7 +4,6 @@
 use super::{SourceInfo, SourceInfos};
 use crate::classify::{Classification, Thesaurus};
 use crate::dedup::{self, Features};
-use crate::map::Record;
 use crate::normalize::{self, Normalized};
 use crate::store::{RecordKey, Store, StoreError, StoredRecord};
 
@@ -82,28 +81,11 @@ pub(super) fn describe(
 
 /// What normalisation knows of a record's origin.
 fn context<'a>(record: &'a StoredRecord, info: &'a SourceInfo) -> normalize::Context<'a> {
-    context_of(
-        &record.source,
-        &record.identifier,
-        record.format.as_deref(),
-        &record.sets,
-        info,
-    )
-}
-
-/// [`context`] from a record's parts.
-fn context_of<'a>(
-    source: &'a str,
-    identifier: &'a str,
-    format: Option<&'a str>,
-    sets: &'a [String],
-    info: &'a SourceInfo,
-) -> normalize::Context<'a> {
     normalize::Context {
-        source,
-        identifier,
-        format,
-        sets,
+        source: &record.source,
+        identifier: &record.identifier,
+        format: record.format.as_deref(),
+        sets: &record.sets,
         institution: info.institution.as_deref(),
         region: info.region.as_deref(),
     }
@@ -299,30 +281,9 @@ pub(super) fn dedup_features_all(
             return None;
         }
         let mapped = record.record.as_ref()?;
-        Some(mine_record(
-            mapped,
-            &record.source,
-            &record.identifier,
-            record.format.as_deref(),
-            &record.sets,
-            info,
-        ))
+        let normalized = normalize::normalize_for_dedup(mapped, &context(record, info));
+        Some(dedup::mine(&normalized))
     })
-}
-
-/// A live mapped record's dedup features and blocking keys, from its parts (a stored record's,
-/// or a harvested one's before it is stored: `premine.rs`), with the context [`describe`] gives
-/// it; for a source without an ESS relevance threshold.
-pub(super) fn mine_record(
-    mapped: &Record,
-    source: &str,
-    identifier: &str,
-    format: Option<&str>,
-    sets: &[String],
-    info: &SourceInfo,
-) -> DedupFeatures {
-    let context = context_of(source, identifier, format, sets, info);
-    dedup::mine(&normalize::normalize_for_dedup(mapped, &context))
 }
 
 #[cfg(test)]

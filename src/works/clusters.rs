@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
-use super::premine::Premined;
 use super::{
     Member, MemberData, MergeReason, SourceInfo, SourceInfos, StoredFeatures, Work, fields,
 };
@@ -195,10 +194,11 @@ pub(super) fn remove_features(tx: &mut WorksTx<'_>, record: &RecordKey) -> Resul
 }
 
 /// How [`cluster_all`] comes by each record's features.
+#[derive(Clone, Copy)]
 pub(super) enum Mining<'a> {
-    /// Taken from those mined during the harvest ([`Premined`]) or mined from every other
-    /// record, and the features rows and blocking index written (a build from scratch).
-    Index(Premined),
+    /// Mined from every record, and the features rows and blocking index written (a build from
+    /// scratch).
+    Index,
     /// Mined from every record, nothing written.
     All,
     /// Taken from the stored features rows where [`Reuse`] allows, the others mined (`essor works
@@ -262,38 +262,6 @@ fn reuse_or_mine(
             })
             .collect()
     })?;
-    mine_the_others(store, slice, stored, sources, thesaurus, true)
-}
-
-/// Each record of `slice` (in key order) that makes a work, with its features: those mined
-/// during the harvest taken from `premined`, the other records mined on all cores.
-fn premined_or_mine(
-    store: &Store,
-    slice: Vec<RecordKey>,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    premined: &mut Premined,
-) -> Result<Vec<(RecordKey, StoredFeatures, bool)>, StoreError> {
-    let taken: Vec<Option<StoredFeatures>> = slice
-        .iter()
-        .map(|record| {
-            let (features, keys) = premined.take(record)?;
-            Some(StoredFeatures { features, keys })
-        })
-        .collect();
-    mine_the_others(store, slice, taken, sources, thesaurus, false)
-}
-
-/// Each record of `slice` with the features `found` gives it (marked `taken`), the records
-/// without mined on all cores; those that make no work left out.
-fn mine_the_others(
-    store: &Store,
-    slice: Vec<RecordKey>,
-    stored: Vec<Option<StoredFeatures>>,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    taken: bool,
-) -> Result<Vec<(RecordKey, StoredFeatures, bool)>, StoreError> {
     let to_mine: Vec<RecordKey> = slice
         .iter()
         .zip(&stored)
@@ -305,7 +273,7 @@ fn mine_the_others(
     let mut found = Vec::with_capacity(slice.len());
     for (record, row) in slice.into_iter().zip(stored) {
         match row {
-            Some(row) => found.push((record, row, taken)),
+            Some(row) => found.push((record, row, true)),
             None => {
                 let Some((key, of_record)) = mined.next() else {
                     continue;
@@ -363,20 +331,7 @@ pub(super) fn cluster_all(
     mining: Mining<'_>,
 ) -> Result<Clustered, StoreError> {
     let started = std::time::Instant::now();
-    let store_index = matches!(mining, Mining::Index(_));
-    let mut mining = mining;
-    if let Mining::Index(premined) = &mut mining
-        && !premined.is_empty()
-    {
-        if premined.mined_with(sources) {
-            tracing::info!(
-                records = premined.len(),
-                "dedup features mined during the harvest taken"
-            );
-        } else {
-            *premined = Premined::default();
-        }
-    }
+    let store_index = matches!(mining, Mining::Index);
     let mut records: Vec<RecordKey> = Vec::new();
     let mut features: Vec<Features> = Vec::new();
     let mut block_keys: Vec<Vec<BlockKey>> = Vec::new();
@@ -393,20 +348,15 @@ pub(super) fn cluster_all(
         if slice.is_empty() {
             break;
         }
-        let found: Vec<(RecordKey, StoredFeatures, bool)> = match &mut mining {
+        let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
             Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
-            Mining::Index(premined) if !premined.is_empty() => {
-                premined_or_mine(store, slice, sources, thesaurus, premined)?
-            }
-            Mining::Index(_) | Mining::All => {
-                dedup_features_all(store, &slice, sources, thesaurus)?
-                    .into_iter()
-                    .filter_map(|(record, found)| {
-                        let (features, keys) = found?;
-                        Some((record, StoredFeatures { features, keys }, false))
-                    })
-                    .collect()
-            }
+            Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
+                .into_iter()
+                .filter_map(|(record, found)| {
+                    let (features, keys) = found?;
+                    Some((record, StoredFeatures { features, keys }, false))
+                })
+                .collect(),
         };
         if store_index {
             store.update_works_bulk(false, |tx| {
@@ -425,7 +375,6 @@ pub(super) fn cluster_all(
     }
     let features_in = started.elapsed();
     drop(pending);
-    drop(mining);
     let clustering = dedup::cluster(&features, &block_keys);
     let clustered_in = started.elapsed() - features_in;
     let sketches = if store_index {

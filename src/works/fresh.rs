@@ -7,13 +7,12 @@
 
 use super::clusters::{BlockPasses, Clustered, Clusters, Mining, cluster_all, merge_reasons};
 use super::clusters::{all_records, slices_of};
-use super::premine::Premined;
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, prepared};
 use crate::classify::Thesaurus;
 use crate::store::{Store, StoreError, now_rfc3339};
 
 /// Whether the store has no works yet, so that [`build`] may build them all at once.
-pub fn is_fresh(store: &Store) -> Result<bool, StoreError> {
+pub(super) fn is_fresh(store: &Store) -> Result<bool, StoreError> {
     Ok(store.works_cursor()? == 0 && store.work_counts()? == (0, 0))
 }
 
@@ -24,15 +23,13 @@ pub fn builds_from_scratch(store: &Store) -> Result<bool, StoreError> {
 }
 
 /// Builds the works of every record in the store's change log; the works of each transaction
-/// are handed to `built` once it has committed. The features of the records in `premined`
-/// (mined during the harvest) are taken from there.
+/// are handed to `built` once it has committed.
 pub(super) fn build(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
     built: Option<&dyn BuiltWorks>,
-    premined: Premined,
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
     let (changed, next) = all_records(store)?;
@@ -48,7 +45,7 @@ pub(super) fn build(
         features,
         block_keys,
         ..
-    } = cluster_all(store, changed, sources, thesaurus, Mining::Index(premined))?;
+    } = cluster_all(store, changed, sources, thesaurus, Mining::Index)?;
     drop(features); // freed already
     let merges = merge_reasons(&records, &clustering);
 

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::analyse::analyse_all;
 use super::batch::Batch;
 use super::prefetch::{self, Wanted};
-use super::premine::Premined;
 use super::{BuiltWorks, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures, fresh};
 use super::{CACHE_RECORDS, FeatureCache};
 use crate::classify::Thesaurus;
@@ -71,8 +70,7 @@ pub fn update(
 }
 
 /// The first works of a store, built from scratch ([`builds_from_scratch`] says when), each
-/// transaction's handed to `built` once committed, the features mined during the harvest
-/// (`premined`) taken; `None` when the store has works already or no
+/// transaction's handed to `built` once committed; `None` when the store has works already or no
 /// records (then [`update`] is the way).
 ///
 /// [`builds_from_scratch`]: super::builds_from_scratch
@@ -82,13 +80,12 @@ pub fn build_from_scratch(
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
     built: &dyn BuiltWorks,
-    premined: Premined,
 ) -> Result<Option<UpdateReport>, StoreError> {
     migrate_blocks_if_needed(store)?;
     if !fresh::builds_from_scratch(store)? {
         return Ok(None);
     }
-    fresh::build(store, sources, thesaurus, renderer, Some(built), premined).map(Some)
+    fresh::build(store, sources, thesaurus, renderer, Some(built)).map(Some)
 }
 
 /// An older store's blocks (schemas 2 to 4), packed into chunks (schema 5): schema 2's
@@ -125,14 +122,7 @@ pub(super) fn update_in_slices(
 ) -> Result<UpdateReport, StoreError> {
     migrate_blocks_if_needed(store)?;
     if fresh::builds_from_scratch(store)? {
-        return fresh::build(
-            store,
-            sources,
-            thesaurus,
-            renderer,
-            None,
-            Premined::default(),
-        );
+        return fresh::build(store, sources, thesaurus, renderer, None);
     }
     let mut report = UpdateReport::default();
     let mut cache = FeatureCache::new();
