@@ -33,7 +33,7 @@ pub struct Clustering {
 pub fn cluster<F, K>(features: &[F], keys: &[K]) -> Clustering
 where
     F: Borrow<Features> + Sync,
-    K: AsRef<[BlockKey]>,
+    K: AsRef<[BlockKey]> + Sync,
 {
     let pairs = candidate_pairs(keys);
     let compared = pairs.len();
@@ -76,32 +76,99 @@ where
 /// pairs growing beside them that was the peak memory of a fresh 1 M store (2.2 GiB).
 const KEY_PASSES: u64 = 16;
 
+/// Records from which [`candidate_pairs`] spreads its passes over the cores: below, threads
+/// would cost more than the passes (an incremental update regroups a few works).
+const PARALLEL_RECORDS: usize = 10_000;
+
 /// Every pair of records sharing a block no larger than its kind allows, once, sorted. The
 /// pairs are counted first, then allocated once: grown by doubling, the last copy held twice
-/// their size.
-fn candidate_pairs<K: AsRef<[BlockKey]>>(keys: &[K]) -> Vec<(u32, u32)> {
-    let count: usize = (0..KEY_PASSES)
-        .map(|pass| {
-            compared_blocks(&pass_entries(keys, pass))
-                .map(|block| block.len() * (block.len() - 1) / 2)
-                .sum::<usize>()
-        })
-        .sum();
-    let mut pairs = Vec::with_capacity(count);
-    for pass in 0..KEY_PASSES {
+/// their size. The passes are independent, so they are counted on all cores, and filled on all
+/// cores, each into its own range of the counted vector: on one thread they were most of a
+/// 1 M clustering's ~8 s with a core idle (BENCHMARKS.md, issue 17). Sorted after, the pairs
+/// are the same whatever thread filled them.
+fn candidate_pairs<K: AsRef<[BlockKey]> + Sync>(keys: &[K]) -> Vec<(u32, u32)> {
+    let threads = match keys.len() < PARALLEL_RECORDS {
+        true => 1,
+        false => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    candidate_pairs_on(keys, threads)
+}
+
+/// [`candidate_pairs`] on `threads` threads.
+fn candidate_pairs_on<K: AsRef<[BlockKey]> + Sync>(keys: &[K], threads: usize) -> Vec<(u32, u32)> {
+    let counts: Vec<usize> = each_pass((0..KEY_PASSES).collect(), threads, |pass| {
+        compared_blocks(&pass_entries(keys, pass))
+            .map(|block| block.len() * (block.len() - 1) / 2)
+            .sum()
+    });
+    let mut pairs = vec![(0u32, 0u32); counts.iter().sum()];
+    let mut ranges = Vec::with_capacity(counts.len());
+    let mut rest = pairs.as_mut_slice();
+    for (pass, &count) in (0..KEY_PASSES).zip(&counts) {
+        let (range, after) = std::mem::take(&mut rest).split_at_mut(count);
+        ranges.push((pass, range));
+        rest = after;
+    }
+    each_pass(ranges, threads, |(pass, range)| {
         let entries = pass_entries(keys, pass);
+        let mut slots = range.iter_mut();
         for block in compared_blocks(&entries) {
             for (position, &(_, a)) in block.iter().enumerate() {
                 for &(_, b) in &block[position + 1..] {
-                    pairs.push((a.min(b), a.max(b)));
+                    // As many slots as the count of this pass found pairs.
+                    if let Some(slot) = slots.next() {
+                        *slot = (a.min(b), a.max(b));
+                    }
                 }
             }
         }
-    }
+    });
     tracing::trace!(proposed = pairs.len(), "dedup: pairs proposed");
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// `work` applied to each of `items` on `threads` threads, each taking the next item left;
+/// the results in the items' order.
+fn each_pass<T: Send, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 {
+        return items.into_iter().map(work).collect();
+    }
+    let count = items.len();
+    // The lock is held only to take the next item, never while working on it.
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    let (work, queue) = (&work, &queue);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(count))
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((at, item)) = next else {
+                            return done;
+                        };
+                        done.push((at, work(item)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(done) => done,
+                // A panic in a pass is a bug: let it surface as one.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_unstable_by_key(|(at, _)| *at);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The (key, record) entries of the blocks whose ids fall in `pass`'s range, sorted.
@@ -263,5 +330,42 @@ impl Groups {
             .collect();
         groups.sort_by_key(|g| g[0]);
         groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Passes counted and filled on several threads give the pairs one thread gives: keys
+    /// drawn so that blocks of every size occur, some past their kind's limit.
+    #[test]
+    fn candidate_pairs_on_several_threads_are_those_of_one() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        let keys: Vec<Vec<BlockKey>> = (0..3_000)
+            .map(|_| {
+                (0..1 + next(12))
+                    .map(|_| match next(3) {
+                        0 => BlockKey::of(&format!("i:nnt:{}", next(400))),
+                        1 => BlockKey::of(&format!("t:{}|a:{}", next(900), next(3))),
+                        _ => BlockKey::of(&format!("w:{}", next(60))),
+                    })
+                    .collect()
+            })
+            .collect();
+        let one = candidate_pairs_on(&keys, 1);
+        assert!(one.len() > 1_000, "{} pairs: too few to tell", one.len());
+        assert!(one.windows(2).all(|pair| pair[0] < pair[1]));
+        for threads in [2, 3, 16, 40] {
+            assert_eq!(candidate_pairs_on(&keys, threads), one, "{threads} threads");
+        }
+        let none: Vec<Vec<BlockKey>> = Vec::new();
+        assert!(candidate_pairs_on(&none, 2).is_empty());
     }
 }
