@@ -14,8 +14,8 @@ use super::analyse::{Analysed, Described};
 use super::model::Unfilled;
 use super::prefetch::{Prefetched, Row};
 use super::{
-    CACHE_RECORDS, FeatureCache, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures,
-    UpdateReport, Work, defer_feed_records, write_work,
+    CACHE_RECORDS, Encoded, FeatureCache, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures,
+    UpdateReport, Work, defer_feed_records, write_encoded_work,
 };
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
@@ -74,6 +74,9 @@ pub(super) struct Timings {
     pub regrouped: Duration,
     /// Writing works, their feed entries and `record_work` rows.
     pub written: Duration,
+    /// Encoding the works on a thread beside the writes, and how long the writes waited for it.
+    pub encoded: Duration,
+    pub encoding_waited: Duration,
 }
 
 impl<'b, 't> Batch<'b, 't> {
@@ -391,7 +394,31 @@ impl Batch<'_, '_> {
 
     /// Writes the works this batch changed (`works`, its pending ones in id order), each once,
     /// keeping the live/deleted counts and the feed index right.
+    ///
+    /// The works' rows and sets are made on another thread meanwhile ([`Encoded`]: pure): the
+    /// features and block entries come first, more than half the pages the batch writes, so
+    /// the works are ready by then and this thread, the round's critical path, only inserts
+    /// them.
     fn flush(&mut self, works: &[Work]) -> Result<(), StoreError> {
+        std::thread::scope(|scope| {
+            let encoding = scope.spawn(|| {
+                let started = Instant::now();
+                let encoded: Vec<Encoded> = works.iter().map(Encoded::of).collect();
+                (encoded, started.elapsed())
+            });
+            self.flush_features_and_blocks()?;
+            let waiting = Instant::now();
+            let (encoded, encoded_in) = encoding.join().map_err(|_| {
+                StoreError::corrupt("works", "the thread encoding the batch's works stopped")
+            })?;
+            self.timings.encoded += encoded_in;
+            self.timings.encoding_waited += waiting.elapsed();
+            self.flush_works(works, &encoded)
+        })
+    }
+
+    /// The features and block entries this batch wrote, each table in key order.
+    fn flush_features_and_blocks(&mut self) -> Result<(), StoreError> {
         for (key, features) in std::mem::take(&mut self.features_written) {
             match features {
                 Some(features) => self.tx.set_features(key.as_ref(), &*features)?,
@@ -405,15 +432,21 @@ impl Batch<'_, '_> {
                 self.tx.remove_from_block(block, record.as_ref(), sketch)?;
             }
         }
+        Ok(())
+    }
+
+    /// The works (`encoded` beside them, in their order), then the `record_work` rows moved.
+    fn flush_works(&mut self, works: &[Work], encoded: &[Encoded]) -> Result<(), StoreError> {
         // The feed's records of the works written are left to the server, as a rebuild's and
         // a fresh build's are (`defer_feed_records`): rendering them here, with their members'
         // origins read at random, and writing them was ~100 ms of a 1,000-change batch's writes
         // at 1 M, on its thread (BENCHMARKS.md, issue 17); the feed serves a work without them
         // from the work.
         let mut first_live = None;
-        for work in works {
+        for (work, encoded) in works.iter().zip(encoded) {
             self.works_written += 1;
-            write_work(self.tx, work, self.liveness.get(&work.id).copied(), None)?;
+            let was = self.liveness.get(&work.id).copied();
+            write_encoded_work(self.tx, work, encoded, was)?;
             // Every work of the batch has its datestamp, so the first written has the lowest
             // feed key of them.
             if first_live.is_none() && work.is_live() {

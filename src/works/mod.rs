@@ -49,7 +49,8 @@ pub use update::{UpdateReport, build_from_scratch, update};
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};
 use crate::store::{
-    FeedEntry, FeedSpan, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError, WorksTx,
+    EncodedWork, FeedEntry, FeedSpan, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError,
+    WorksTx,
 };
 
 /// The version of the rules that derive a work's fields but its themes and relevance from its
@@ -210,21 +211,48 @@ pub fn write_work(
     was: Option<bool>,
     renderer: Option<&dyn RecordRenderer>,
 ) -> Result<(), StoreError> {
-    let specs = sets::set_specs(work);
-    tx.put_work(
-        &work.id,
-        work,
-        was,
-        work.is_live(),
-        &work.datestamp,
-        specs.as_deref(),
-    )?;
+    write_encoded_work(tx, work, &Encoded::of(work), was)?;
     if let Some(renderer) = renderer
         && let Some((entry, origins)) = render_inputs(tx, work)?
     {
         tx.put_feed_records(&work.id, renderer.render(work, &entry, &origins))?;
     }
     Ok(())
+}
+
+/// What writing a work computes from it alone, before the store is touched: its row and the
+/// OAI sets it is filed under. Pure, so a change batch makes them on another thread while it
+/// writes its features and block entries ([`batch::Batch`]'s flush).
+pub(crate) struct Encoded {
+    row: EncodedWork,
+    sets: Option<Vec<String>>,
+}
+
+impl Encoded {
+    pub(crate) fn of(work: &Work) -> Encoded {
+        Encoded {
+            row: EncodedWork::of(work),
+            sets: sets::set_specs(work),
+        }
+    }
+}
+
+/// [`write_work`] of a work [`Encoded`] already, without its feed records (the batch leaves
+/// those to the server).
+pub(crate) fn write_encoded_work(
+    tx: &mut WorksTx<'_>,
+    work: &Work,
+    encoded: &Encoded,
+    was: Option<bool>,
+) -> Result<(), StoreError> {
+    tx.put_encoded_work(
+        &work.id,
+        &encoded.row,
+        was,
+        work.is_live(),
+        &work.datestamp,
+        encoded.sets.as_deref(),
+    )
 }
 
 /// The members' records and where each came from (`None`: no longer stored), as the renderer

@@ -205,6 +205,8 @@ pub(super) fn update_in_slices(
                     attached_ms = attached_in.as_millis() as u64,
                     regrouped_ms = batch.timings.regrouped.as_millis() as u64,
                     written_ms = batch.timings.written.as_millis() as u64,
+                    encoded_ms = batch.timings.encoded.as_millis() as u64,
+                    encoding_waited_ms = batch.timings.encoding_waited.as_millis() as u64,
                     block_writes = batch.block_writes,
                     works_written = batch.works_written,
                     features_read_ahead = batch.prefetched.features_read,
