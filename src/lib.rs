@@ -5,6 +5,7 @@
 //! crosswalks) → [`store`] (redb, the source of truth) → normalise, classify, dedup into works.
 //! The works are indexed for search and served (OAI-PMH feed, REST API) from the store.
 
+pub(crate) mod cores; // work spread over the cores (items pulled by threads), shared by dedup and works
 pub mod fnv; // a hash stable across builds (FNV-1a) for digests and tokens that outlive a process
 pub mod vocab; // essor's controlled words (degree types) with slugs and labels, used by every layer
 pub mod source; // harvest-sources/*.toml → validated `Source`s

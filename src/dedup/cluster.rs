@@ -129,46 +129,16 @@ fn candidate_pairs_on<K: AsRef<[BlockKey]> + Sync>(keys: &[K], threads: usize) -
     pairs
 }
 
-/// `work` applied to each of `items` on `threads` threads, each taking the next item left;
-/// the results in the items' order.
+/// `work` applied to each pass on `threads` threads ([`crate::cores::map_pulled`]), the
+/// results in the passes' order.
 fn each_pass<T: Send, R: Send>(
     items: Vec<T>,
     threads: usize,
     work: impl Fn(T) -> R + Sync,
 ) -> Vec<R> {
-    if threads <= 1 {
-        return items.into_iter().map(work).collect();
-    }
-    let count = items.len();
-    // The lock is held only to take the next item, never while working on it.
-    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
-    let (work, queue) = (&work, &queue);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads.min(count))
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some((at, item)) = next else {
-                            return done;
-                        };
-                        done.push((at, work(item)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| match handle.join() {
-                Ok(done) => done,
-                // A panic in a pass is a bug: let it surface as one.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
-    done.sort_unstable_by_key(|(at, _)| *at);
-    done.into_iter().map(|(_, result)| result).collect()
+    crate::cores::map_pulled(items, threads, work)
+        // A panic in a pass is a bug: let it surface as one.
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The (key, record) entries of the blocks whose ids fall in `pass`'s range, sorted.

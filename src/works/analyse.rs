@@ -141,37 +141,13 @@ pub(super) fn on_all_cores_pulled<T: Send, R: Send>(
     while items.peek().is_some() {
         parts.push(items.by_ref().take(chunk.max(1)).collect());
     }
-    let count = parts.len();
-    // The lock is held only to take the next part, never while working on it.
-    let queue = std::sync::Mutex::new(parts.into_iter().enumerate());
-    let (work, queue) = (&work, &queue);
-    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..cores.min(count))
-            .map(|_| {
-                scope.spawn(move || -> Result<Vec<(usize, Vec<R>)>, StoreError> {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some((at, part)) = next else {
-                            return Ok(done);
-                        };
-                        done.push((at, work(part)?));
-                    }
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(count);
-        for thread in threads {
-            all.extend(
-                thread
-                    .join()
-                    .map_err(|_| StoreError::thread("analysing records", "a thread panicked"))??,
-            );
-        }
-        Ok::<_, StoreError>(all)
-    })?;
-    done.sort_unstable_by_key(|(at, _)| *at);
-    Ok(done.into_iter().flat_map(|(_, part)| part).collect())
+    let done = crate::cores::map_pulled(parts, cores, work)
+        .map_err(|_| StoreError::thread("analysing records", "a thread panicked"))?;
+    let mut all = Vec::new();
+    for part in done {
+        all.extend(part?);
+    }
+    Ok(all)
 }
 
 /// Loads records on all cores and maps each (with its source's settings) by `each`; `None` for
