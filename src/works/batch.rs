@@ -409,7 +409,7 @@ impl Batch<'_, '_> {
             self.flush_features_and_blocks()?;
             let waiting = Instant::now();
             let (encoded, encoded_in) = encoding.join().map_err(|_| {
-                StoreError::corrupt("works", "the thread encoding the batch's works stopped")
+                StoreError::thread("encoding the batch's works", "the thread panicked")
             })?;
             self.timings.encoded += encoded_in;
             self.timings.encoding_waited += waiting.elapsed();
