@@ -116,7 +116,11 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        Store::open_with_cache(data_dir, CACHE_BYTES)
+        let cache = std::env::var("ESSOR_EXP_CACHE_MIB")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(CACHE_BYTES, |m| m << 20);
+        Store::open_with_cache(data_dir, cache)
     }
 
     fn from_db(db: open::OpenDb, path: PathBuf) -> Store {
