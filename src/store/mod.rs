@@ -116,11 +116,7 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        let cache = std::env::var("ESSOR_EXP_CACHE_MIB")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .map_or(CACHE_BYTES, |m| m << 20);
-        Store::open_with_cache(data_dir, cache)
+        Store::open_with_cache(data_dir, CACHE_BYTES)
     }
 
     fn from_db(db: open::OpenDb, path: PathBuf) -> Store {
