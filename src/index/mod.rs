@@ -18,6 +18,7 @@ mod facets;
 mod columns;
 mod filter_sets;
 mod following;
+mod huge_pages;
 mod pairs;
 mod query;
 mod sample;
