@@ -22,7 +22,6 @@ use tantivy::indexer::NoMergePolicy;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError};
 
 use super::document::put_document;
-use super::huge_pages::HugePages;
 use super::schema::Fields;
 use super::update::{IndexReport, REBUILD_HEAP, store_fingerprint};
 use super::{Index, IndexError};
@@ -42,8 +41,6 @@ pub struct Beside<'i> {
     index: &'i Index,
     /// Held until the end: one writer at a time in this process.
     _writing: MutexGuard<'i, ()>,
-    /// Huge pages for tantivy's indexing threads until the end.
-    _huge_pages: HugePages,
     store_id: String,
     sender: Mutex<Option<SyncSender<Vec<Work>>>>,
     thread: Option<JoinHandle<Result<Indexed, TantivyError>>>,
@@ -61,7 +58,6 @@ impl Index {
         let writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let store_id = store_fingerprint(store)?;
         let fail = |e| self.tantivy_error(e);
-        let huge_pages = HugePages::on();
         // A rebuild's memory, shared by tantivy's indexing threads (one per core): each time a
         // thread's share fills it writes a segment, and `finish` merges them all. With 50 MB a
         // fresh 1 M store made ~180 segments, merged in 14 s after the works; with 384 MB, 10
@@ -85,7 +81,6 @@ impl Index {
         Ok(Beside {
             index: self,
             _writing: writing,
-            _huge_pages: huge_pages,
             store_id,
             sender: Mutex::new(Some(sender)),
             thread: Some(thread),

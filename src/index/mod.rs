@@ -18,7 +18,6 @@ mod facets;
 mod columns;
 mod filter_sets;
 mod following;
-mod huge_pages;
 mod pairs;
 mod query;
 mod sample;

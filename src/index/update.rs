@@ -10,7 +10,6 @@ use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::{IndexWriter, TantivyDocument};
 
 use super::document::put_document;
-use super::huge_pages::HugePages;
 use super::{Index, IndexError};
 use crate::store::FeedRange;
 use crate::store::Store;
@@ -204,8 +203,6 @@ impl Index {
         } = follow;
         let fail = |e| self.tantivy_error(e);
         let started = std::time::Instant::now();
-        // A rebuild's arena is large enough for huge pages to pay (`huge_pages.rs`).
-        let _huge_pages = rebuild.then(HugePages::on);
         // One indexing thread: the calling thread reads and decodes the works meanwhile, so
         // two cores are busy, and every thread's memory filling makes a segment of its own.
         let heap = if rebuild { REBUILD_HEAP } else { WRITER_HEAP };
