@@ -44,7 +44,8 @@ pub use fields::MemberData;
 pub use fresh::builds_from_scratch;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
 pub use rederive::{Rederivation, rederive};
-pub use update::{UpdateReport, build_from_scratch, update};
+pub use prefetch::Foreseen;
+pub use update::{FORESEE_RECORDS, UpdateReport, build_from_scratch, update, update_foreseen};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};
