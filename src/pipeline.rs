@@ -444,9 +444,12 @@ impl Pipeline {
         if works::builds_from_scratch(&self.store)? {
             return self.build_from_scratch();
         }
-        self.works_then_index("works and index up to date", |store, sources, thesaurus, renderer, staged| {
-            works::update_foreseen(store, sources, thesaurus, renderer, staged, foreseen)
-        })
+        self.works_then_index(
+            "works and index up to date",
+            |store, sources, thesaurus, renderer, staged| {
+                works::update_foreseen(store, sources, thesaurus, renderer, staged, foreseen)
+            },
+        )
     }
 
     /// A store's first works, built from scratch, with the search index built beside them
@@ -620,12 +623,12 @@ struct Followed {
 /// before they commit).
 trait Derive:
     FnOnce(
-        &Store,
-        &SourceInfos,
-        &Thesaurus,
-        Option<&dyn works::RecordRenderer>,
-        Option<&dyn works::StagedWorks>,
-    ) -> Result<UpdateReport, StoreError>
+    &Store,
+    &SourceInfos,
+    &Thesaurus,
+    Option<&dyn works::RecordRenderer>,
+    Option<&dyn works::StagedWorks>,
+) -> Result<UpdateReport, StoreError>
 {
 }
 

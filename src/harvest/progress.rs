@@ -189,7 +189,11 @@ impl Committed {
             return;
         }
         state.foresight_wanted -= identifiers.len();
-        (state.foreseen).extend(identifiers.into_iter().map(|id| RecordKey::new(source, &id)));
+        (state.foreseen).extend(
+            identifiers
+                .into_iter()
+                .map(|id| RecordKey::new(source, &id)),
+        );
         self.shared.1.notify_all();
     }
 
@@ -217,8 +221,7 @@ impl Committed {
         loop {
             let pending = state.changes.saturating_sub(taken);
             let waited = state.pending_since.map(|since| since.elapsed());
-            let ready =
-                state.ended || pending >= batch || (pending > 0 && waited >= Some(linger));
+            let ready = state.ended || pending >= batch || (pending > 0 && waited >= Some(linger));
             if ready || !state.foreseen.is_empty() {
                 if ready {
                     state.pending_since = None;

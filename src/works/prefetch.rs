@@ -211,6 +211,9 @@ impl Foreseen {
     ) -> Result<Option<Foreseen>, StoreError> {
         let page: HashSet<RecordKey> = keys.iter().cloned().collect();
         let parts = on_threads(keys, READ_AHEAD_THREADS, |part| {
+            // Below the page's commit, which it runs beside: it takes the core that leaves idle.
+            #[cfg(target_os = "linux")]
+            crate::cores::lower_thread_priority(FORESIGHT_NICE_STEPS);
             let Some((view, generation)) = store.foresight_view()? else {
                 return Ok(vec![None]);
             };
@@ -318,6 +321,12 @@ impl BlocksRead {
         self.shared.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
+
+/// How much lower than the process's priority [`Foreseen::read`]'s threads run (nice steps):
+/// at the same priority its eight threads took most of the cores from the page's commit it
+/// runs beside, whose thread the round waits on (BENCHMARKS.md, issue 17).
+#[cfg(target_os = "linux")]
+const FORESIGHT_NICE_STEPS: i32 = 10;
 
 /// Threads reading a slice of a batch ahead. More than the cores: when the store is not in the
 /// page cache each thread waits on one random page read at a time, and the disk serves many

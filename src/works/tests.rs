@@ -207,7 +207,12 @@ fn slices_read_ahead_give_the_same_works_as_one_and_with_rows_foreseen() {
         .map(|r| RecordKey::new(&r.source, &r.identifier))
         .collect();
     let mut results = Vec::new();
-    for (slices, foresee) in [(1, Foresee::No), (9, Foresee::No), (4, Foresee::Yes), (4, Foresee::Stale)] {
+    for (slices, foresee) in [
+        (1, Foresee::No),
+        (9, Foresee::No),
+        (4, Foresee::Yes),
+        (4, Foresee::Stale),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
