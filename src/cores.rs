@@ -2,16 +2,6 @@
 
 use std::thread::Result as Joined;
 
-/// Lowers the calling thread's priority by `steps` nice steps (on Linux, where nice values are
-/// per thread); a failure only leaves it where it was.
-#[cfg(target_os = "linux")]
-pub(crate) fn lower_thread_priority(steps: i32) {
-    use rustix::process::{getpriority_process, setpriority_process};
-    if let Ok(current) = getpriority_process(None) {
-        let _ = setpriority_process(None, (current + steps).min(19));
-    }
-}
-
 /// `work` applied to each of `items` on `threads` threads (one when `threads` ≤ 1), each taking
 /// the next item left, so that items of uneven cost leave no thread waiting long for another;
 /// the results in the items' order, or the payload of the first thread (in start order) that

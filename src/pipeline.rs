@@ -299,21 +299,9 @@ impl Pipeline {
         }
         let mut total: Option<(UpdateReport, IndexReport)> = None;
         let mut taken = 0;
-        let mut foreseen = Foresight::default();
-        committed.want_foresight(works::FORESEE_RECORDS);
         loop {
             let so_far = committed.wait(taken, FOLLOW_BATCH, FOLLOW_LINGER);
-            // The keys of a page about to be committed: what they decide is read ahead while
-            // it commits, on the cores the harvest leaves idle; one page's until the update.
-            if !so_far.foreseen.is_empty() {
-                committed.want_foresight(0);
-                foreseen.read(self, &so_far.foreseen);
-            }
-            if !so_far.ready {
-                continue;
-            }
             taken = so_far.changes;
-            committed.want_foresight(works::FORESEE_RECORDS);
             // An incremental update of any record commits durably (`works::update`).
             let incremental = !works::builds_from_scratch(&self.store)?;
             // The harvest's commits left unsynced made durable beside the batch's analysis:
@@ -324,7 +312,7 @@ impl Pipeline {
                 let store = self.store.clone();
                 std::thread::spawn(move || store.sync_unsynced())
             };
-            let updated = self.update_foreseen(foreseen.take());
+            let updated = self.update();
             let synced_harvest = syncing.join().map_err(|_| PipelineError::Panicked)?;
             let (works, index) = updated?;
             synced_harvest?;
@@ -432,24 +420,10 @@ impl Pipeline {
 
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
-        self.update_foreseen(None)
-    }
-
-    /// [`Pipeline::update`], its first batch taking what `foreseen` read ahead of it, if
-    /// still right ([`works::update_foreseen`]).
-    fn update_foreseen(
-        &self,
-        foreseen: Option<works::Foreseen>,
-    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         if works::builds_from_scratch(&self.store)? {
             return self.build_from_scratch();
         }
-        self.works_then_index(
-            "works and index up to date",
-            |store, sources, thesaurus, renderer, staged| {
-                works::update_foreseen(store, sources, thesaurus, renderer, staged, foreseen)
-            },
-        )
+        self.works_then_index("works and index up to date", works::update)
     }
 
     /// A store's first works, built from scratch, with the search index built beside them
@@ -565,7 +539,7 @@ impl Pipeline {
     fn works_then_index(
         &self,
         done: &'static str,
-        derive: impl Derive,
+        derive: Derive,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         self.fill_feed_records()?;
         let done = self.derive_then_index(done, true, derive)?;
@@ -588,7 +562,7 @@ impl Pipeline {
         &self,
         done: &'static str,
         staged: bool,
-        derive: impl Derive,
+        derive: Derive,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         let started = std::time::Instant::now();
@@ -620,64 +594,14 @@ struct Followed {
 }
 
 /// A works stage the index follows: [`works::update`] (which may hand its batches to the index
-/// before they commit).
-trait Derive:
-    FnOnce(
+/// before they commit) or [`works::rederive`].
+type Derive = fn(
     &Store,
     &SourceInfos,
     &Thesaurus,
     Option<&dyn works::RecordRenderer>,
     Option<&dyn works::StagedWorks>,
-) -> Result<UpdateReport, StoreError>
-{
-}
-
-impl<F> Derive for F where
-    F: FnOnce(
-        &Store,
-        &SourceInfos,
-        &Thesaurus,
-        Option<&dyn works::RecordRenderer>,
-        Option<&dyn works::StagedWorks>,
-    ) -> Result<UpdateReport, StoreError>
-{
-}
-
-/// What the works stage following a harvest read ahead from the keys of the pages about to be
-/// committed since its last update ([`works::Foreseen`]): the first page's alone (the
-/// harvest's next pages come while the update runs, and a batch takes the rows of one read).
-#[derive(Default)]
-struct Foresight {
-    read: Option<works::Foreseen>,
-}
-
-impl Foresight {
-    /// Reads ahead for `keys` if nothing was read since the last update; a failed read is
-    /// logged and dropped (the batch reads what it needs itself).
-    fn read(&mut self, pipeline: &Pipeline, keys: &[crate::store::RecordKey]) {
-        if self.read.is_some() {
-            return;
-        }
-        let started = std::time::Instant::now();
-        let infos = pipeline.read_catalogue().infos.clone();
-        match works::Foreseen::read(&pipeline.store, keys, &infos, &pipeline.thesaurus) {
-            Ok(read) => {
-                tracing::debug!(
-                    records = keys.len(),
-                    taken = read.is_some(),
-                    ms = started.elapsed().as_millis() as u64,
-                    "works read ahead from a page's keys"
-                );
-                self.read = read;
-            }
-            Err(error) => tracing::debug!(%error, "works not read ahead from a page's keys"),
-        }
-    }
-
-    fn take(&mut self) -> Option<works::Foreseen> {
-        self.read.take()
-    }
-}
+) -> Result<UpdateReport, StoreError>;
 
 /// The works a works stage wrote: created, changed, merged away or deleted.
 fn rewritten(works: &UpdateReport) -> u64 {

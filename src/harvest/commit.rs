@@ -47,18 +47,6 @@ impl Default for PageItems {
 }
 
 impl PageItems {
-    /// The identifiers of the page's records (none of a page that failed to pack).
-    pub(super) fn identifiers(&self) -> Vec<String> {
-        let items = match self {
-            PageItems::Unpacked(items) => items.items(),
-            PageItems::Packed(Ok(items)) => items,
-            PageItems::Packed(Err(_)) => &[],
-        };
-        (items.iter())
-            .filter_map(|item| item.identifier().map(str::to_owned))
-            .collect()
-    }
-
     fn pack(self) -> Result<Vec<PreparedItem>, StoreError> {
         match self {
             PageItems::Unpacked(items) => items.pack(),

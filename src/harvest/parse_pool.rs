@@ -113,8 +113,14 @@ fn parser_threads() -> usize {
 /// Parsers at most: only a few pages are ever ahead.
 const MAX_PARSERS: usize = 4;
 
-/// Lowers the calling thread's priority by [`NICE_STEPS`].
+/// Lowers the calling thread's priority (on Linux, where nice values are per thread); a
+/// failure only leaves it where it was.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    crate::cores::lower_thread_priority(NICE_STEPS);
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        if let Ok(current) = getpriority_process(None) {
+            let _ = setpriority_process(None, (current + NICE_STEPS).min(19));
+        }
+    }
 }

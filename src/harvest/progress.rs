@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::store::{RecordKey, RunCounters};
+use crate::store::RunCounters;
 
 /// Without a terminal, one log line per source at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(10);
@@ -75,16 +75,6 @@ impl SourceProgress {
         }
     }
 
-    /// Called with a page's records' identifiers before its write starts, when the works stage
-    /// following the harvest asks for them ([`Committed::foresee`]).
-    pub fn page_ready(&self, identifiers: impl FnOnce() -> Vec<String>) {
-        if let Some(committed) = &self.committed
-            && committed.wants_foresight()
-        {
-            committed.foresee(&self.id, identifiers());
-        }
-    }
-
     /// Called once a page's write (records and checkpoint, one transaction) has returned.
     pub fn page_done(&self, page: &RunCounters, run: &RunCounters) {
         if let Some(committed) = &self.committed {
@@ -116,10 +106,6 @@ impl SourceProgress {
 /// stage waits on to follow the harvest (`pipeline.rs`). A count, not a queue of pages: the
 /// store's change log is the queue (the works stage reads it from its own cursor, so nothing is
 /// lost if a signal is), and the harvest never waits for the works stage. Clones share the count.
-///
-/// Also, when the works stage asks ([`Committed::want_foresight`]), the keys of the records of
-/// pages about to be committed, up to a limit: it reads ahead what those keys decide while the
-/// page commits (only a cache: a key lost or foreseen in vain changes no work).
 #[derive(Clone, Default)]
 pub struct Committed {
     shared: Arc<(Mutex<CommittedState>, Condvar)>,
@@ -132,22 +118,13 @@ struct CommittedState {
     ended: bool,
     /// When the oldest change not yet taken (by [`Committed::wait`]) was committed.
     pending_since: Option<Instant>,
-    /// How many more records' keys the works stage wants ([`Committed::want_foresight`]).
-    foresight_wanted: usize,
-    /// Keys of pages about to be committed, not yet taken.
-    foreseen: Vec<RecordKey>,
 }
 
 /// What [`Committed::wait`] saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommittedSoFar {
     pub changes: u64,
     pub ended: bool,
-    /// Keys of pages about to be committed ([`Committed::foresee`]), given as soon as they
-    /// come: with `ready` false, the wait is not over.
-    pub foreseen: Vec<RecordKey>,
-    /// Whether the batch waited for is ready (else only keys were foreseen).
-    pub ready: bool,
 }
 
 impl Committed {
@@ -163,37 +140,6 @@ impl Committed {
         let mut state = self.state();
         state.changes += changes;
         state.pending_since.get_or_insert_with(Instant::now);
-        self.shared.1.notify_all();
-    }
-
-    /// The works stage wants up to `records` keys of the records of pages about to be
-    /// committed (0: none), from now on.
-    pub fn want_foresight(&self, records: usize) {
-        let mut state = self.state();
-        state.foresight_wanted = records;
-        if records == 0 {
-            state.foreseen = Vec::new();
-        }
-    }
-
-    /// Whether [`Committed::foresee`] would take keys now.
-    pub fn wants_foresight(&self) -> bool {
-        self.state().foresight_wanted > 0
-    }
-
-    /// The records `identifiers` of `source` are about to be committed: their keys are given
-    /// to the works stage's next wait, if it wants that many more.
-    pub fn foresee(&self, source: &str, identifiers: Vec<String>) {
-        let mut state = self.state();
-        if identifiers.is_empty() || identifiers.len() > state.foresight_wanted {
-            return;
-        }
-        state.foresight_wanted -= identifiers.len();
-        (state.foreseen).extend(
-            identifiers
-                .into_iter()
-                .map(|id| RecordKey::new(source, &id)),
-        );
         self.shared.1.notify_all();
     }
 
@@ -213,24 +159,18 @@ impl Committed {
     }
 
     /// Blocks until at least `batch` changes were committed after the first `taken`, or some
-    /// were and the oldest of them has waited `linger`, or the harvest ended (`ready`); or
-    /// until keys were foreseen, which it returns at once, `ready` or not. Blocking: call it
+    /// were and the oldest of them has waited `linger`, or the harvest ended. Blocking: call it
     /// from a blocking thread.
     pub fn wait(&self, taken: u64, batch: u64, linger: Duration) -> CommittedSoFar {
         let mut state = self.state();
         loop {
             let pending = state.changes.saturating_sub(taken);
             let waited = state.pending_since.map(|since| since.elapsed());
-            let ready = state.ended || pending >= batch || (pending > 0 && waited >= Some(linger));
-            if ready || !state.foreseen.is_empty() {
-                if ready {
-                    state.pending_since = None;
-                }
+            if state.ended || pending >= batch || (pending > 0 && waited >= Some(linger)) {
+                state.pending_since = None;
                 return CommittedSoFar {
                     changes: state.changes,
                     ended: state.ended,
-                    foreseen: std::mem::take(&mut state.foreseen),
-                    ready,
                 };
             }
             let timeout = match waited {

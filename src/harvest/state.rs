@@ -155,8 +155,6 @@ impl RunState {
             active.token = position.token;
         }
         self.sync_requests();
-        // The works stage following the harvest reads ahead from the records' keys meanwhile.
-        progress.page_ready(|| page.items.identifiers());
         self.committer.start(page, self.checkpoint.clone());
         Ok(())
     }

@@ -50,20 +50,6 @@ impl Store {
             blocks: tx.open_table(BLOCK_CHUNKS)?,
         })
     }
-
-    /// A [`Store::dedup_view`] with the [`Store::works_generation`] it shows, for rows read
-    /// ahead before the write transaction that takes them began (the works stage following a
-    /// harvest reads the works of a page's records while the page commits); `None` while a
-    /// transaction that may write the works tables commits. The rows are right for a
-    /// transaction that [`WorksTx::sees_generation`] of it.
-    pub fn foresight_view(&self) -> Result<Option<(DedupView, u64)>, StoreError> {
-        // Read before the view begins: a commit the view may miss makes the count move on.
-        let generation = self.works_generation();
-        if !generation.is_multiple_of(2) {
-            return Ok(None);
-        }
-        Ok(Some((self.dedup_view()?, generation)))
-    }
 }
 
 impl DedupView {
@@ -216,7 +202,7 @@ impl Store {
         tx.delete_table(BLOCK_CHUNKS)?;
         tx.open_table(RECORD_FEATURES)?;
         tx.open_table(BLOCK_CHUNKS)?;
-        self.commit_works(tx)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -390,7 +376,7 @@ impl MigrationWriter<'_> {
                 self.written.members += members.len() as u64;
             }
         }
-        self.store.commit_works(tx)?;
+        tx.commit()?;
         self.pending_members = 0;
         Ok(())
     }
@@ -408,7 +394,7 @@ impl MigrationWriter<'_> {
             meta_key::SCHEMA_VERSION,
             SCHEMA_VERSION.to_string().as_str(),
         )?;
-        self.store.commit_works(tx)?;
+        tx.commit()?;
         Ok(self.written)
     }
 }

@@ -70,22 +70,7 @@ struct RecordSpan {
     end: usize,
 }
 
-impl PreparedItem {
-    /// A record's identifier (`None` for a reject).
-    pub fn identifier(&self) -> Option<&str> {
-        match self {
-            PreparedItem::Record { identifier, .. } => Some(identifier),
-            PreparedItem::Reject { .. } => None,
-        }
-    }
-}
-
 impl UnpackedItems {
-    /// The items, their records not yet packed.
-    pub fn items(&self) -> &[PreparedItem] {
-        &self.items
-    }
-
     /// The items ready to write: each record's plain bytes compressed as
     /// [`PreparedItem::Record::blob`] says, against its header's echo written here
     /// ([`Packing::pack_split`]).

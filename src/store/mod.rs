@@ -111,11 +111,6 @@ pub struct Store {
     /// [`Store::sync_unsynced`]: redb keeps such a commit's pages in its write buffer, and until
     /// a durable commit every read that misses its cache writes one back or looks for one.
     unsynced: std::sync::atomic::AtomicBool,
-    /// Counts the commits of transactions that may write the works tables (works,
-    /// `record_work`, features, blocks): odd while one commits. What was read of those tables
-    /// at one even count is still what they hold while the count is the same
-    /// ([`Store::foresight_view`], [`WorksTx::generation`]).
-    works_generation: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -131,7 +126,6 @@ impl Store {
             stale_feed_records: std::sync::atomic::AtomicBool::new(false),
             older_schema: std::sync::atomic::AtomicBool::new(false),
             unsynced: std::sync::atomic::AtomicBool::new(false),
-            works_generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 

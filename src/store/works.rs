@@ -4,8 +4,6 @@
 //! in none. What dedup reads in the same transaction (features, the blocking index) is in
 //! `dedup.rs`.
 
-use std::sync::atomic::Ordering;
-
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -170,31 +168,13 @@ impl Store {
             tx.set_durability(redb::Durability::None)?;
         }
         let result = {
-            let generation = self.works_generation();
-            let mut works = WorksTx::open(&tx, generation)?;
+            let mut works = WorksTx::open(&tx)?;
             let result = update(&mut works)?;
             works.feed.close(&mut works.meta)?;
             result
         };
-        self.commit_works(tx)?;
+        tx.commit()?;
         Ok(result)
-    }
-
-    /// How many commits of transactions that may write the works tables this store has seen
-    /// (twice each: odd while one commits).
-    pub fn works_generation(&self) -> u64 {
-        self.works_generation.load(Ordering::SeqCst)
-    }
-
-    /// Commits `tx`, which may have written the works tables (works, `record_work`, features,
-    /// blocks), its generation odd meanwhile: rows read ahead through a
-    /// [`Store::foresight_view`] stay right only while no such commit came between.
-    pub(super) fn commit_works(&self, tx: WriteTransaction) -> Result<(), StoreError> {
-        self.works_generation.fetch_add(1, Ordering::SeqCst);
-        let committed = tx.commit();
-        self.works_generation.fetch_add(1, Ordering::SeqCst);
-        committed?;
-        Ok(())
     }
 }
 
@@ -329,12 +309,10 @@ pub struct WorksTx<'t> {
     pub(super) records: redb::Table<'t, (&'static str, &'static str), (u64, &'static [u8])>,
     /// The OAI feed's index, written with each work by [`WorksTx::put_work`].
     pub(super) feed: FeedTx<'t>,
-    /// [`Store::works_generation`] once this transaction began (odd: another was committing).
-    generation: u64,
 }
 
 impl<'t> WorksTx<'t> {
-    fn open(tx: &'t WriteTransaction, generation: u64) -> Result<WorksTx<'t>, StoreError> {
+    fn open(tx: &'t WriteTransaction) -> Result<WorksTx<'t>, StoreError> {
         let meta = tx.open_table(META)?;
         let feed = FeedTx::open(tx, &meta)?;
         Ok(WorksTx {
@@ -346,14 +324,7 @@ impl<'t> WorksTx<'t> {
             meta,
             records: tx.open_table(RECORDS)?,
             feed,
-            generation,
         })
-    }
-
-    /// Whether rows read through a [`Store::foresight_view`] of `generation` are what this
-    /// transaction began with: no commit that may write the works tables came between.
-    pub fn sees_generation(&self, generation: u64) -> bool {
-        self.generation == generation && generation.is_multiple_of(2)
     }
 
     /// A record without its raw XML: what describing a work's member reads.

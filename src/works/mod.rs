@@ -43,9 +43,8 @@ use serde::{Deserialize, Serialize};
 pub use fields::MemberData;
 pub use fresh::builds_from_scratch;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
-pub use prefetch::Foreseen;
 pub use rederive::{Rederivation, rederive};
-pub use update::{FORESEE_RECORDS, UpdateReport, build_from_scratch, update, update_foreseen};
+pub use update::{UpdateReport, build_from_scratch, update};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};

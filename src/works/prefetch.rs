@@ -18,7 +18,7 @@ use super::model::Unfilled;
 use super::{FeatureCache, SourceInfos, StoredFeatures, Work};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
-use crate::store::{BlockMember, DedupView, RecordKey, Store, StoreError};
+use crate::store::{BlockMember, RecordKey, Store, StoreError};
 
 /// A changed record, as prefetching needs it: its key and what dedup will compare (`None`: it
 /// makes no work any more).
@@ -51,9 +51,7 @@ pub(super) enum Row {
 }
 
 /// Reads ahead for `wanted`, a slice of the batch; `changed` holds every record of the batch
-/// (they are analysed already, not read again as members). What `foreseen` read already of a
-/// record (its work, that work's other members, its stored features) is not read again: only
-/// its new blocks and their candidates are.
+/// (they are analysed already, not read again as members).
 pub(super) fn rows(
     store: &Store,
     wanted: &[Wanted],
@@ -61,24 +59,52 @@ pub(super) fn rows(
     blocks: &BlocksRead,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
-    foreseen: Option<&ForeseenFeatures>,
 ) -> Result<Vec<Row>, StoreError> {
     on_threads(wanted, READ_AHEAD_THREADS, |part| {
         let view = store.dedup_view()?;
-        let mut reader = Reader::new(&view, changed, sources, thesaurus);
+        let mut seen = HashSet::new();
+        let mut seen_works = HashSet::new();
+        let mut rows = Vec::new();
         let mut skipped = 0;
-        for Wanted { key, new } in part {
-            let foreseen_old = foreseen.and_then(|foreseen| foreseen.get(key));
-            let read_old = match foreseen_old {
-                Some(_) => None,
-                None => reader.keyed(key)?,
+        let read_features =
+            |rows: &mut Vec<Row>, seen: &mut HashSet<RecordKey>, record: &RecordKey| {
+                if seen.insert(record.clone())
+                    && let Some(features) = view.features(record.as_ref())?
+                {
+                    rows.push(Row::Features(record.clone(), Box::new(features)));
+                }
+                Ok::<_, StoreError>(())
             };
-            let old = foreseen_old.map_or(read_old.as_ref(), Option::as_ref);
-            let unchanged = matches!((old, new), (Some(old), Some(new))
+        for Wanted { key, new } in part {
+            let work = view.record_work(key.as_ref())?;
+            if let Some(id) = &work
+                && seen_works.insert(id.clone())
+                && let Some(body) = view.work::<Unfilled>(id)?.map(Work::from)
+            {
+                for member in &body.members {
+                    let other = RecordKey::from(member.key());
+                    if changed.contains(&other) {
+                        continue;
+                    }
+                    read_features(&mut rows, &mut seen, &other)?;
+                    let info = sources.get(&member.source);
+                    // Only its work's fields are rebuilt from it: its features are read.
+                    let described = view
+                        .record_mapped(member.key())?
+                        .and_then(|record| describe(&record, &info, thesaurus))
+                        .map(Box::new);
+                    let work = view.record_work(member.key())?;
+                    rows.push(Row::Member(other, work, described));
+                }
+                rows.push(Row::Body(id.clone(), Box::new(body)));
+            }
+            rows.push(Row::Work(key.clone(), work));
+            let old = view.features::<StoredFeatures>(key.as_ref())?;
+            let unchanged = matches!((&old, new), (Some(old), Some(new))
                 if old.features == new.features && old.keys == new.keys);
-            if let Some(old) = read_old {
-                reader.seen.insert(key.clone());
-                reader.rows.push(Row::Features(key.clone(), Box::new(old)));
+            if let Some(old) = old {
+                seen.insert(key.clone());
+                rows.push(Row::Features(key.clone(), Box::new(old)));
             }
             let Some(new) = new.as_ref().filter(|_| !unchanged) else {
                 continue;
@@ -91,191 +117,23 @@ pub(super) fn rows(
                     None => {
                         let members = Arc::new(view.block(block.id(), block.limit())?);
                         if blocks.put(block.id(), &members) {
-                            reader.rows.push(Row::Block(block.id(), members.clone()));
+                            rows.push(Row::Block(block.id(), members.clone()));
                         }
                         members
                     }
                 };
                 for member in members.iter().flatten() {
                     if sketch.may_be_same(Sketch(member.sketch)) {
-                        reader.features(&member.record)?;
+                        read_features(&mut rows, &mut seen, &member.record)?;
                     } else {
                         skipped += 1;
                     }
                 }
             }
         }
-        let mut rows = reader.rows;
         rows.push(Row::Skipped(skipped));
         Ok(rows)
     })
-}
-
-/// One read-ahead thread's reads through its view: the rows, and what it has read already.
-struct Reader<'r> {
-    view: &'r DedupView,
-    /// Records not read as members: the batch's (or the page's) changed records.
-    changed: &'r HashSet<RecordKey>,
-    sources: &'r SourceInfos,
-    thesaurus: &'r Thesaurus,
-    rows: Vec<Row>,
-    seen: HashSet<RecordKey>,
-    seen_works: HashSet<String>,
-}
-
-impl<'r> Reader<'r> {
-    fn new(
-        view: &'r DedupView,
-        changed: &'r HashSet<RecordKey>,
-        sources: &'r SourceInfos,
-        thesaurus: &'r Thesaurus,
-    ) -> Reader<'r> {
-        Reader {
-            view,
-            changed,
-            sources,
-            thesaurus,
-            rows: Vec::new(),
-            seen: HashSet::new(),
-            seen_works: HashSet::new(),
-        }
-    }
-
-    /// A record's features row, once a thread.
-    fn features(&mut self, record: &RecordKey) -> Result<(), StoreError> {
-        if self.seen.insert(record.clone())
-            && let Some(features) = self.view.features(record.as_ref())?
-        {
-            self.rows
-                .push(Row::Features(record.clone(), Box::new(features)));
-        }
-        Ok(())
-    }
-
-    /// What a changed record's key alone decides: its work, and that work's other members
-    /// (their work, features, and the record described: the work's fields are rebuilt);
-    /// returns the record's stored features (whether its blocks are read depends on them).
-    fn keyed(&mut self, key: &RecordKey) -> Result<Option<StoredFeatures>, StoreError> {
-        let work = self.view.record_work(key.as_ref())?;
-        if let Some(id) = &work
-            && self.seen_works.insert(id.clone())
-            && let Some(body) = self.view.work::<Unfilled>(id)?.map(Work::from)
-        {
-            for member in &body.members {
-                let other = RecordKey::from(member.key());
-                if self.changed.contains(&other) {
-                    continue;
-                }
-                self.features(&other)?;
-                let info = self.sources.get(&member.source);
-                // Only its work's fields are rebuilt from it: its features are read.
-                let described = self
-                    .view
-                    .record_mapped(member.key())?
-                    .and_then(|record| describe(&record, &info, self.thesaurus))
-                    .map(Box::new);
-                let work = self.view.record_work(member.key())?;
-                self.rows.push(Row::Member(other, work, described));
-            }
-            self.rows.push(Row::Body(id.clone(), Box::new(body)));
-        }
-        self.rows.push(Row::Work(key.clone(), work));
-        self.view.features::<StoredFeatures>(key.as_ref())
-    }
-}
-
-/// What the works stage following a harvest read ahead of a batch from the keys of the records
-/// a page was about to commit, while it committed (before the batch's analysis, which reads
-/// them): what [`Reader::keyed`] reads, through views of the works tables of one
-/// [`Store::works_generation`]. A batch takes it only if its write transaction began at that
-/// generation ([`crate::store::WorksTx::sees_generation`]); then it is what the batch's own
-/// read-ahead would have read, but for the rows of members the batch changed, which it drops
-/// ([`Foreseen::rows_for`]).
-pub struct Foreseen {
-    generation: u64,
-    rows: Vec<Row>,
-    old: ForeseenFeatures,
-}
-
-/// Each foreseen record's stored features (`None`: none), by record.
-pub(super) type ForeseenFeatures = HashMap<RecordKey, Option<StoredFeatures>>;
-
-impl Foreseen {
-    /// Reads ahead what `keys` alone decide (the page's records: not read as members); `None`
-    /// when a transaction that may write the works tables committed meanwhile.
-    pub fn read(
-        store: &Store,
-        keys: &[RecordKey],
-        sources: &SourceInfos,
-        thesaurus: &Thesaurus,
-    ) -> Result<Option<Foreseen>, StoreError> {
-        let page: HashSet<RecordKey> = keys.iter().cloned().collect();
-        let parts = on_threads(keys, READ_AHEAD_THREADS, |part| {
-            // Below the page's commit, which it runs beside: it takes the core that leaves idle.
-            #[cfg(target_os = "linux")]
-            crate::cores::lower_thread_priority(FORESIGHT_NICE_STEPS);
-            let Some((view, generation)) = store.foresight_view()? else {
-                return Ok(vec![None]);
-            };
-            let mut reader = Reader::new(&view, &page, sources, thesaurus);
-            let mut old = Vec::with_capacity(part.len());
-            for key in part {
-                let features = reader.keyed(key)?;
-                if let Some(features) = &features {
-                    reader
-                        .rows
-                        .push(Row::Features(key.clone(), Box::new(features.clone())));
-                }
-                old.push((key.clone(), features));
-            }
-            Ok(vec![Some((generation, reader.rows, old))])
-        })?;
-        let mut foreseen = Foreseen {
-            generation: 0,
-            rows: Vec::new(),
-            old: HashMap::with_capacity(keys.len()),
-        };
-        let mut generations = HashSet::new();
-        for part in parts {
-            let Some((generation, rows, old)) = part else {
-                return Ok(None);
-            };
-            generations.insert(generation);
-            foreseen.generation = generation;
-            foreseen.rows.extend(rows);
-            foreseen.old.extend(old);
-        }
-        Ok((generations.len() <= 1).then_some(foreseen))
-    }
-
-    /// The generation of the works tables the rows were read from.
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-
-    /// How many records were foreseen.
-    pub fn len(&self) -> usize {
-        self.old.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.old.is_empty()
-    }
-
-    /// The generation of the works tables the rows were read from; the rows, but for members
-    /// in `changed` (the batch's records: it describes those from its own analysis; the
-    /// page's records were not read as members, since its commit may change them: the batch
-    /// reads those that did not change as it needs them); each foreseen record's stored
-    /// features.
-    pub(super) fn into_parts(
-        self,
-        changed: &HashSet<RecordKey>,
-    ) -> (u64, Vec<Row>, ForeseenFeatures) {
-        let rows = (self.rows.into_iter())
-            .filter(|row| !matches!(row, Row::Member(key, _, _) if changed.contains(key)))
-            .collect();
-        (self.generation, rows, self.old)
-    }
 }
 
 /// The blocks a batch's read-ahead has read, shared by its threads and slices: records of one
@@ -321,12 +179,6 @@ impl BlocksRead {
         self.shared.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
-
-/// How much lower than the process's priority [`Foreseen::read`]'s threads run (nice steps):
-/// at the same priority its eight threads took most of the cores from the page's commit it
-/// runs beside, whose thread the round waits on (BENCHMARKS.md, issue 17).
-#[cfg(target_os = "linux")]
-const FORESIGHT_NICE_STEPS: i32 = 10;
 
 /// Threads reading a slice of a batch ahead. More than the cores: when the store is not in the
 /// page cache each thread waits on one random page read at a time, and the disk serves many

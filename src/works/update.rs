@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::analyse::analyse_all;
 use super::batch::Batch;
-use super::prefetch::{self, Foreseen, Wanted};
+use super::prefetch::{self, Wanted};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures, fresh};
 use super::{CACHE_RECORDS, FeatureCache};
 use crate::classify::Thesaurus;
@@ -17,9 +17,6 @@ use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
 
 /// Changes applied per transaction.
 const BATCH: usize = 5_000;
-/// At most this many records' keys are read ahead of an update from the pages about to be
-/// committed ([`update_foreseen`]): its first batch's.
-pub const FORESEE_RECORDS: usize = BATCH;
 /// Slices of a batch read ahead one after the other while the batch applies the previous one.
 const PIPELINE_SLICES: usize = 4;
 
@@ -69,38 +66,7 @@ pub fn update(
     renderer: Option<&dyn RecordRenderer>,
     staged: Option<&dyn StagedWorks>,
 ) -> Result<UpdateReport, StoreError> {
-    update_in_slices(
-        store,
-        sources,
-        thesaurus,
-        renderer,
-        staged,
-        PIPELINE_SLICES,
-        None,
-    )
-}
-
-/// [`update`], its first batch taking what `foreseen` read ahead of it (the works stage
-/// following a harvest reads it from the keys of a page while the page commits) if no works
-/// were committed since and the batch holds every change (a fuller one may leave changes to
-/// a next batch, whose records the foreseen members might be).
-pub fn update_foreseen(
-    store: &Store,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    renderer: Option<&dyn RecordRenderer>,
-    staged: Option<&dyn StagedWorks>,
-    foreseen: Option<Foreseen>,
-) -> Result<UpdateReport, StoreError> {
-    update_in_slices(
-        store,
-        sources,
-        thesaurus,
-        renderer,
-        staged,
-        PIPELINE_SLICES,
-        foreseen,
-    )
+    update_in_slices(store, sources, thesaurus, renderer, staged, PIPELINE_SLICES)
 }
 
 /// The first works of a store, built from scratch ([`builds_from_scratch`] says when), each
@@ -145,7 +111,7 @@ pub(super) fn migrate_blocks_if_needed(store: &Store) -> Result<(), StoreError> 
 }
 
 /// [`update`], each batch read ahead in `slices` slices (the works are the same whatever their
-/// number, and with or without rows `foreseen`: the tests compare them).
+/// number: the tests compare them).
 pub(super) fn update_in_slices(
     store: &Store,
     sources: &SourceInfos,
@@ -153,7 +119,6 @@ pub(super) fn update_in_slices(
     renderer: Option<&dyn RecordRenderer>,
     staged: Option<&dyn StagedWorks>,
     slices: usize,
-    mut foreseen: Option<Foreseen>,
 ) -> Result<UpdateReport, StoreError> {
     migrate_blocks_if_needed(store)?;
     if fresh::builds_from_scratch(store)? {
@@ -184,23 +149,9 @@ pub(super) fn update_in_slices(
             .map(|(key, analysed)| Wanted::of(key, analysed.as_ref()))
             .collect();
         let changed: HashSet<RecordKey> = analysed.iter().map(|(key, _)| key.clone()).collect();
-        // Only the first batch, and only if no works were committed since it was read: the
-        // write transaction checks again (`sees_generation`) before taking its rows.
-        let foreseen = foreseen.take().filter(|foreseen| {
-            foreseen.generation() == store.works_generation() && changes.records.len() < BATCH
-        });
-        let foreseen_records = foreseen.as_ref().map_or(0, Foreseen::len);
-        let (early, foreseen_features) = match foreseen {
-            Some(foreseen) => {
-                let (generation, rows, features) = foreseen.into_parts(&changed);
-                (Some((generation, rows)), Some(features))
-            }
-            None => (None, None),
-        };
         let blocks_read = prefetch::BlocksRead::default();
         let slice = wanted.len().div_ceil(slices.max(1)).max(1);
         let mut waited = std::time::Duration::ZERO;
-        let mut foreseen_taken = false;
         let mut applied = std::time::Duration::ZERO;
         std::thread::scope(|scope| {
             // Slice after slice is read ahead on threads of their own while the batch applies
@@ -208,18 +159,10 @@ pub(super) fn update_in_slices(
             // core.
             let (ready, ahead) = std::sync::mpsc::sync_channel(slices.max(1));
             let (wanted, changed, blocks_read) = (&wanted, &changed, &blocks_read);
-            let foreseen_features = foreseen_features.as_ref();
             scope.spawn(move || {
                 for part in wanted.chunks(slice) {
-                    let rows = prefetch::rows(
-                        store,
-                        part,
-                        changed,
-                        blocks_read,
-                        sources,
-                        thesaurus,
-                        foreseen_features,
-                    );
+                    let rows =
+                        prefetch::rows(store, part, changed, blocks_read, sources, thesaurus);
                     if ready.send(rows).is_err() {
                         return;
                     }
@@ -237,14 +180,6 @@ pub(super) fn update_in_slices(
                     &mut report,
                     &mut cache,
                 );
-                // Rows read before the transaction began are right only if no works were
-                // committed since; if some were, the batch reads what it needs itself.
-                if let Some((generation, rows)) = early
-                    && batch.tx.sees_generation(generation)
-                {
-                    batch.absorb(rows);
-                    foreseen_taken = true;
-                }
                 let mut dirty = BTreeSet::new();
                 let mut records = analysed.into_iter();
                 loop {
@@ -277,8 +212,6 @@ pub(super) fn update_in_slices(
                     features_read_ahead = batch.prefetched.features_read,
                     candidates_skipped = batch.prefetched.candidates_skipped,
                     blocks_shared = blocks_read.shared(),
-                    foreseen_records,
-                    foreseen_taken,
                     "works batch applied, committing"
                 );
                 // Works written by other rules or settings than those that derived the stored
