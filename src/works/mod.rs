@@ -222,7 +222,8 @@ pub fn write_work(
 
 /// What writing a work computes from it alone, before the store is touched: its row and the
 /// OAI sets it is filed under. Pure, so a change batch makes them on another thread while it
-/// writes its features and block entries ([`batch::Batch`]'s flush).
+/// writes its features and block entries ([`batch::Batch`]'s flush), and a fresh build's
+/// preparing thread while the writer inserts the slice before (`prepared.rs`).
 pub(crate) struct Encoded {
     row: EncodedWork,
     sets: Option<Vec<String>>,

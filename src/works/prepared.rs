@@ -21,8 +21,8 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
 use super::clusters::{BlockPasses, Clusters, SliceDescribed, give_fields, set_cursor_mined};
 use super::{BuiltWorks, Member, MergeReason, RecordRenderer, UpdateReport, Work};
-use super::{SourceInfos, defer_feed_records, sets};
-use crate::store::{EncodedWork, Store, StoreError, work_id};
+use super::{Encoded, SourceInfos, defer_feed_records};
+use crate::store::{Store, StoreError, work_id};
 
 /// Records whose works are written per transaction: two slices are held at a time (one
 /// inserted, the next made ready), so half of `essor works rebuild`'s. A fresh build of 100,000
@@ -66,8 +66,8 @@ struct Row {
     id: String,
     live: bool,
     datestamp: String,
-    encoded: EncodedWork,
-    sets: Option<Vec<String>>,
+    /// Its row and sets, made beside the writes of the slice before.
+    encoded: Encoded,
 }
 
 /// What the writes gave: works, `record_work` rows and block entries written.
@@ -175,8 +175,7 @@ fn prepare(
             id: work.id.clone(),
             live: work.is_live(),
             datestamp: work.datestamp.clone(),
-            encoded: EncodedWork::of(&work),
-            sets: sets::set_specs(&work),
+            encoded: Encoded::of(&work),
         });
         works.push(work);
     }
@@ -257,11 +256,11 @@ impl Writer<'_> {
             for work in &works {
                 tx.put_encoded_work(
                     &work.id,
-                    &work.encoded,
+                    &work.encoded.row,
                     None,
                     work.live,
                     &work.datestamp,
-                    work.sets.as_deref(),
+                    work.encoded.sets.as_deref(),
                 )?;
             }
             let first_live = works.iter().find(|work| work.live);
