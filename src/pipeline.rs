@@ -79,6 +79,11 @@ pub struct HarvestOptions {
     pub interactive: bool,
     /// Ends the harvests at their next page write (the server is shutting down).
     pub stop: StopSignal,
+    /// Whether a run into a store without works stages its records, settled into the store in
+    /// key order at its end ([`crate::store::Store::stages`]): only where no one reads the store
+    /// during the harvest (the CLI's, which holds the store alone), since its records are seen
+    /// only once settled; a server's API shows a repository's records as they come.
+    pub stage: bool,
 }
 
 /// The sources known at a moment, with what works need of them; replaced as a whole.
@@ -271,7 +276,10 @@ impl Pipeline {
             reporter,
             self.network,
             options.stop.clone(),
-            sync_end,
+            harvest::Writing {
+                sync_end,
+                stage: options.stage,
+            },
         )
         .await?)
     }
@@ -420,6 +428,8 @@ impl Pipeline {
 
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        // Records a crash left staged are harvested: they are made into works too.
+        self.store.settle_idle()?;
         if works::builds_from_scratch(&self.store)? {
             return self.build_from_scratch();
         }
@@ -466,6 +476,7 @@ impl Pipeline {
         // derived without them, every work of a stored source whose file is missing (a wrong
         // `--sources`) may change, and the feed would tell harvesters so.
         let infos = self.read_catalogue().infos.clone();
+        self.store.settle_idle()?;
         let stored = self.store.stats()?;
         let unknown: Vec<&str> = (stored.by_source.keys())
             .filter(|id| !infos.knows(id))

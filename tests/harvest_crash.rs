@@ -203,6 +203,9 @@ struct Logged {
     /// `works rebuild slice written` events: a slice of a rebuild's works committed (not
     /// durably: the rebuild's last transaction makes them so).
     rebuild_slices: usize,
+    /// `staged records chunk settled` events: a chunk of a run's staged records committed into
+    /// the records.
+    settled_chunks: usize,
 }
 
 /// Runs `args` (with debug events on stderr) and SIGKILLs the process as soon as what it has
@@ -237,6 +240,8 @@ fn kill_when(workspace: &Workspace, args: &[&str], kill: impl Fn(&Logged) -> boo
                 logged.completed += 1;
             } else if line.contains("works rebuild slice written") {
                 logged.rebuild_slices += 1;
+            } else if line.contains("staged records chunk settled") {
+                logged.settled_chunks += 1;
             } else {
                 continue;
             }
@@ -291,8 +296,11 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
         eprintln!("essor killed after {pages} pages: {killed}");
         assert!(killed, "the harvest ended before page {pages}");
     }
-    let partial = victim.records_text("catalogue").lines().count();
-    eprintln!("after the kills: {partial} rows stored");
+    // A fresh store's harvest stages its pages, settled into the records at the run's end: what
+    // the kills kept is staged, none of it listed yet.
+    assert_eq!(victim.records_text("catalogue"), "");
+    let partial = victim.stats()["staged_records"].as_u64().unwrap_or(0) as usize;
+    eprintln!("after the kills: {partial} rows staged");
     // Whole pages only, and at least the one a durable point kept before the second kill.
     assert!(
         (500..CSV_ROWS).contains(&partial) && partial.is_multiple_of(500),
@@ -313,6 +321,48 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     // Taken up where it stopped: the same run, resumed, its counters those of one clean read.
     assert!(last["resumed"].as_u64() >= Some(1), "{last}");
     assert_eq!(last["new"], CSV_ROWS as u64, "{last}");
+    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+#[test]
+fn csv_harvest_killed_while_settling_its_staged_rows_then_rerun_equals_a_clean_harvest() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let harvest = ["harvest", "--no-works", "--source", "catalogue"];
+    let reference = Workspace::new();
+    write_large_catalogue(&reference);
+    reference.run(&harvest).success();
+    let expected = reference.records_text("catalogue");
+    assert_eq!(expected.lines().count(), CSV_ROWS);
+
+    // The run's 60,000 staged rows are settled in two chunks: killed once the first committed.
+    let victim = Workspace::new();
+    write_large_catalogue(&victim);
+    let killed = kill_when(&victim, &harvest, |logged| logged.settled_chunks >= 1);
+    assert!(killed, "the settle ended before the kill");
+    let stats = victim.stats();
+    let stored = stats["records"].as_u64().unwrap_or(0);
+    eprintln!("killed while settling: {stats}");
+    assert!(stored > 0 && stored < CSV_ROWS as u64, "{stats}");
+    // The staged rows stay until the settle's last chunk removes them.
+    assert_eq!(stats["staged_records"], CSV_ROWS as u64, "{stats}");
+
+    victim.run(&harvest).success();
+    assert_eq!(victim.records_text("catalogue"), expected);
+    let stats = victim.stats();
+    assert_eq!(stats["records"], CSV_ROWS as u64, "{stats}");
+    assert_eq!(stats["staged_records"], serde_json::Value::Null, "{stats}");
+    let last = victim.last_run("catalogue");
+    assert_eq!(last["status"], "complete", "{last}");
+    assert!(last["resumed"].as_u64() >= Some(1), "{last}");
+    assert_eq!(
+        (&last["new"], &last["updated"], &last["unchanged"]),
+        (
+            &serde_json::json!(CSV_ROWS),
+            &serde_json::json!(0),
+            &serde_json::json!(0)
+        ),
+        "{last}"
+    );
     assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
 }
 

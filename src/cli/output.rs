@@ -28,6 +28,14 @@ pub fn print_stats(store: &Store, json: bool) -> anyhow::Result<()> {
         .keys()
         .map(|id| id.len())
         .fold(24, usize::max);
+    if stats.staged_records > 0 {
+        let _ = writeln!(
+            out,
+            "  {} records staged by an interrupted harvest: the next harvest of their source, or \
+             `essor works update`, stores them",
+            stats.staged_records
+        );
+    }
     for (id, source) in &stats.by_source {
         let last = source
             .last_harvest

@@ -16,6 +16,7 @@ pub fn harvest_options(full: bool, records_only: bool, quiet: bool) -> HarvestOp
         full,
         records_only,
         interactive: !quiet && std::io::stderr().is_terminal(),
+        stage: true,
         ..HarvestOptions::default()
     }
 }

@@ -73,6 +73,8 @@ pub(super) struct Committer {
     last_durable: Instant,
     /// The write in progress. Only one at a time: the next must see its counters.
     pending: Option<Write>,
+    /// Whether pages are staged ([`Store::stage_page`]) rather than committed to the records.
+    pub(super) staged: bool,
 }
 
 impl Committer {
@@ -83,6 +85,7 @@ impl Committer {
             pages_since_durable: 0,
             last_durable: Instant::now(),
             pending: None,
+            staged: false,
         }
     }
 
@@ -100,9 +103,13 @@ impl Committer {
         }
         let store = self.store.clone();
         let source = self.source.clone();
+        let staged = self.staged;
         self.pending = Some(tokio::task::spawn_blocking(move || {
             let items = page.items.pack()?;
-            let counters = store.commit_page(&source, &items, &mut checkpoint, durable)?;
+            let counters = match staged {
+                true => store.stage_page(&source, &items, &mut checkpoint, durable)?,
+                false => store.commit_page(&source, &items, &mut checkpoint, durable)?,
+            };
             Ok((counters, checkpoint))
         }));
     }

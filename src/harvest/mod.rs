@@ -104,6 +104,14 @@ impl StopSignal {
     }
 }
 
+/// How the runs write: whether their ends are synced to disk, whether they may stage their
+/// records ([`crate::store::Store::stages`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Writing {
+    pub sync_end: bool,
+    pub stage: bool,
+}
+
 /// Harvests `sources` (a few at a time) and returns each one's run, in the order given.
 /// Registered repositories ([`Source::untrusted`]) reach only what `network` allows. Unless
 /// `sync_end`, the runs' ends are not synced to disk: the caller commits durably after them
@@ -115,7 +123,7 @@ pub async fn harvest_sources(
     reporter: Reporter,
     network: guard::NetworkPolicy,
     stop: StopSignal,
-    sync_end: bool,
+    writing: Writing,
 ) -> Result<Vec<RunRecord>, HarvestError> {
     let fetcher = Arc::new(Fetcher::new(network)?);
     for source in &sources {
@@ -137,7 +145,8 @@ pub async fn harvest_sources(
                 full,
                 progress,
                 stop,
-                sync_end,
+                sync_end: writing.sync_end,
+                stage: writing.stage,
             };
             let outcome = harvest.run().await;
             (index, id, outcome)

@@ -12,7 +12,8 @@ use super::fetch::{Fetcher, RequestCount};
 use super::progress::SourceProgress;
 use crate::source::Source;
 use crate::store::{
-    ActiveHarvest, Checkpoint, RunCounters, RunRecord, RunStatus, Store, now_rfc3339,
+    ActiveHarvest, Checkpoint, RunCounters, RunRecord, RunStatus, Settled, StagingGuard, Store,
+    StoreError, now_rfc3339,
 };
 
 /// Where the next page comes from, saved in the checkpoint with each page.
@@ -35,6 +36,8 @@ pub struct Harvest {
     /// Whether the run's end is synced to disk; else the caller commits durably after it
     /// ([`Store::save_run_unsynced`]).
     pub sync_end: bool,
+    /// Whether the run may stage its records ([`Store::stages`]).
+    pub stage: bool,
 }
 
 impl Harvest {
@@ -45,6 +48,7 @@ impl Harvest {
         from: Option<String>,
         until: Option<String>,
     ) -> Result<(), HarvestError> {
+        self.choose_staging(state).await?;
         let resumable = state
             .checkpoint
             .active
@@ -98,6 +102,36 @@ impl Harvest {
     }
 }
 
+impl Harvest {
+    /// Decides whether the run stages its records ([`Store::stages`]: while the store has no
+    /// works, its records are settled in key order at the run's end), after ending a settle of
+    /// the source a crash interrupted (it resumes after an identifier, so nothing may be staged
+    /// before it ends), or settling what a staging run left, for a run that may not stage.
+    async fn choose_staging(&self, state: &mut RunState) -> Result<(), HarvestError> {
+        let (store, may_stage) = (self.store.clone(), self.stage);
+        let id = self.source.id.to_string();
+        let (settled, guard) = tokio::task::spawn_blocking(move || {
+            // Held before deciding, so that no settle of idle sources takes what this run stages.
+            let guard = store.staging(&id);
+            let settle_first = store.settle_begun(&id)? || (!may_stage && store.has_staged(&id)?);
+            let settled = match settle_first {
+                true => store.settle(&id)?,
+                false => None,
+            };
+            let guard = (may_stage && store.stages(&id)?).then_some(guard);
+            Ok::<_, StoreError>((settled, guard))
+        })
+        .await
+        .map_err(|e| HarvestError::Setup(e.to_string()))??;
+        if let Some(settled) = settled {
+            state.correct(&settled);
+        }
+        state.committer.staged = guard.is_some();
+        state.staging = guard;
+        Ok(())
+    }
+}
+
 /// The state of a run in progress: the run record, the checkpoint as last committed (or about
 /// to be), and the requests made by this process (added to those of earlier attempts).
 pub(super) struct RunState {
@@ -108,6 +142,8 @@ pub(super) struct RunState {
     /// that a page whose write failed (a full disk) is fetched again, not skipped.
     committed: Checkpoint,
     committer: Committer,
+    /// Held while the run stages its records ([`Store::stage_page`]), settled at its end.
+    staging: Option<StagingGuard>,
     pub(super) count: Arc<RequestCount>,
     /// Requests and retries already in the run's counters when this process took it up.
     base_requests: u64,
@@ -122,9 +158,55 @@ impl RunState {
             committed: checkpoint.clone(),
             checkpoint,
             committer: Committer::new(store, source_id),
+            staging: None,
             count: Arc::new(RequestCount::default()),
             base_requests: 0,
             base_retries: 0,
+        }
+    }
+
+    /// Replaces the provisional counts of settled items by what the settle found, as the
+    /// settle did in the stored checkpoint.
+    fn correct(&mut self, settled: &Settled) {
+        for checkpoint in [&mut self.checkpoint, &mut self.committed] {
+            if let Some(active) = checkpoint.active.as_mut() {
+                active.counters.correct(settled);
+            }
+        }
+    }
+
+    /// Settles what the run staged (unless the server is stopping: the next start resumes the
+    /// run, staging still); an error of the settle is the run's.
+    async fn settle(
+        &mut self,
+        store: &Arc<Store>,
+        source_id: &str,
+        outcome: Result<(), HarvestError>,
+    ) -> Result<(), HarvestError> {
+        if self.staging.is_none() || matches!(outcome, Err(HarvestError::Stopped)) {
+            return outcome;
+        }
+        let started = std::time::Instant::now();
+        let settled = {
+            let (store, id) = (store.clone(), source_id.to_owned());
+            tokio::task::spawn_blocking(move || store.settle(&id))
+                .await
+                .map_err(|e| HarvestError::Setup(e.to_string()))?
+        };
+        self.staging = None;
+        match settled {
+            Ok(Some(settled)) => {
+                self.correct(&settled);
+                tracing::info!(
+                    source = source_id,
+                    new = settled.exact.new,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "staged records settled in key order"
+                );
+                outcome
+            }
+            Ok(None) => outcome,
+            Err(error) => outcome.and(Err(error.into())),
         }
     }
 
@@ -218,6 +300,7 @@ impl RunState {
                 return Err(error);
             }
         };
+        let outcome = self.settle(store, source_id, outcome).await;
         self.sync_requests();
         let failed =
             matches!(&outcome, Err(error) if !matches!(error, HarvestError::TokenLoop { .. }));

@@ -168,6 +168,7 @@ fn copy_all(snapshot: &ReadTransaction, target: &Database) -> Result<(usize, u64
     copier.table(tables::COUNTS)?;
     copier.table(tables::CHANGES)?;
     copier.table(tables::ORIGINS)?;
+    copier.table(tables::STAGED)?;
     copier.table(tables::REGISTRATIONS)?;
     copier.table(tables::WORKS)?;
     copier.table(tables::RECORD_WORK)?;

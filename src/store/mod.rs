@@ -46,6 +46,7 @@ mod records;
 mod registrations;
 mod scan;
 mod space;
+mod staged;
 mod tables;
 mod works;
 
@@ -67,6 +68,7 @@ pub use model::*;
 pub use records::Changes;
 pub use registrations::{Registration, RegistrationAction, RegistrationStatus, Transition};
 pub use scan::WorksSnapshot;
+pub use staged::{Settled, StagingGuard};
 pub use works::{EncodedWork, PlainWork, StoredWork, WorksDerived, WorksTx, work_id};
 
 use tables::{COUNTS, META, meta_key};
@@ -111,6 +113,8 @@ pub struct Store {
     /// [`Store::sync_unsynced`]: redb keeps such a commit's pages in its write buffer, and until
     /// a durable commit every read that misses its cache writes one back or looks for one.
     unsynced: std::sync::atomic::AtomicBool,
+    /// The sources runs of this process are staging, and the lock one settle at a time takes.
+    staging: staged::Staging,
 }
 
 impl Store {
@@ -126,6 +130,7 @@ impl Store {
             stale_feed_records: std::sync::atomic::AtomicBool::new(false),
             older_schema: std::sync::atomic::AtomicBool::new(false),
             unsynced: std::sync::atomic::AtomicBool::new(false),
+            staging: staged::Staging::default(),
         }
     }
 
@@ -268,10 +273,16 @@ impl Store {
                             records,
                             deleted_records,
                             rejected_records,
+                            staged_records: 0,
                         },
                         last_harvest: None,
                     },
                 );
+            }
+            for (source, staged) in staged::staged_counts(&tx)? {
+                stats.staged_records += staged;
+                let entry = stats.by_source.entry(source).or_default();
+                entry.counts.staged_records = staged;
             }
         }
         for run in self.runs(None)? {

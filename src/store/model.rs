@@ -141,6 +141,14 @@ pub struct SourceCounts {
     pub records: u64,
     pub deleted_records: u64,
     pub rejected_records: u64,
+    /// Records and rejects a harvest staged and has not settled yet (`Store::settle`): a
+    /// staging run's, or what a crash left for the next run or works update.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub staged_records: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// What `essor stats` reports.
@@ -150,6 +158,9 @@ pub struct Stats {
     pub records: u64,
     pub deleted_records: u64,
     pub rejected_records: u64,
+    /// See [`SourceCounts::staged_records`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub staged_records: u64,
     /// Live works (deduplicated records).
     pub works: u64,
     /// Works with no live record left, and works merged into another (both published as deleted).

@@ -159,109 +159,55 @@ impl Store {
         checkpoint: &mut Checkpoint,
         durable: bool,
     ) -> Result<RunCounters, StoreError> {
+        self.write_page(source, items, checkpoint, durable, false)
+    }
+
+    /// [`Store::commit_page`] for a run that stages its records ([`Store::stages`]): the page's
+    /// items are appended to the source's staged items, in arrival order, with the checkpoint;
+    /// [`Store::settle`] moves them into the records in key order at the run's end. The counters
+    /// returned (and added to the run's) are provisional: every record new (or deleted), every
+    /// reject rejected; the settle corrects them.
+    pub fn stage_page(
+        &self,
+        source: &str,
+        items: &[PreparedItem],
+        checkpoint: &mut Checkpoint,
+        durable: bool,
+    ) -> Result<RunCounters, StoreError> {
+        self.write_page(source, items, checkpoint, durable, true)
+    }
+
+    fn write_page(
+        &self,
+        source: &str,
+        items: &[PreparedItem],
+        checkpoint: &mut Checkpoint,
+        durable: bool,
+        staged: bool,
+    ) -> Result<RunCounters, StoreError> {
         self.ensure_space(super::space::Writer::Harvest)?;
-        let mut page = RunCounters::default();
         let mut tx = self.db.begin_write()?;
         if !durable {
             tx.set_durability(Durability::None)?;
         }
-        {
-            let mut records = tx.open_table(RECORDS)?;
-            let mut rejects = tx.open_table(REJECTS)?;
-            let mut counts_table = tx.open_table(COUNTS)?;
-            let mut changes = tx.open_table(CHANGES)?;
-            let mut origins = tx.open_table(ORIGINS)?;
-            let mut next_change = changes.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
-            let (mut live, mut deleted, mut rejected) = counts_table
-                .get(source)?
-                .map(|v| v.value())
-                .unwrap_or_default();
-            let had_rejects = !rejects.is_empty()?;
-
+        let mut page = if staged {
+            super::staged::append(&tx, source, items)?
+        } else {
+            let mut writer = ItemWriter::open(&tx, source)?;
+            let mut page = RunCounters::default();
             for item in items {
-                match item {
-                    PreparedItem::Record {
-                        identifier,
-                        deleted: now_deleted,
-                        hash,
-                        blob,
-                        origin,
-                    } => {
-                        let key = (source, identifier.as_str());
-                        let previous = records.get(key)?.map(|v| {
-                            let (old_hash, old_blob) = v.value();
-                            (old_hash, old_hash != *hash && was_deleted(old_blob))
-                        });
-                        // A record that maps now clears an earlier rejection of it.
-                        if had_rejects && rejects.remove(key)?.is_some() {
-                            rejected = rejected.saturating_sub(1);
-                        }
-                        match previous {
-                            Some((old_hash, _)) if old_hash == *hash => {
-                                page.unchanged += 1;
-                                continue;
-                            }
-                            Some((_, old_deleted)) => match (old_deleted, *now_deleted) {
-                                (false, true) => {
-                                    page.deleted += 1;
-                                    live = live.saturating_sub(1);
-                                    deleted += 1;
-                                }
-                                (true, false) => {
-                                    page.updated += 1;
-                                    live += 1;
-                                    deleted = deleted.saturating_sub(1);
-                                }
-                                _ => page.updated += 1,
-                            },
-                            None if *now_deleted => {
-                                page.deleted += 1;
-                                deleted += 1;
-                            }
-                            None => {
-                                page.new += 1;
-                                live += 1;
-                            }
-                        }
-                        records.insert(key, (*hash, blob.as_slice()))?;
-                        origins.insert(
-                            key,
-                            (origin.0.as_str(), origin.1.as_str(), origin.2.as_str()),
-                        )?;
-                        changes.insert(next_change, key)?;
-                        next_change += 1;
-                    }
-                    PreparedItem::Reject { key, header, blob } => {
-                        page.rejected += 1;
-                        let previous = rejects
-                            .insert((source, key.as_str()), (header.as_slice(), blob.as_slice()))?;
-                        if previous.is_none() {
-                            rejected += 1;
-                        }
-                    }
-                }
+                writer.apply(item.as_ref(), &mut page)?;
             }
-            counts_table.insert(source, (live, deleted, rejected))?;
-            page.pages = 1;
-            if let Some(active) = checkpoint.active.as_mut() {
-                active.counters.add(&page);
-            }
-            let mut checkpoints = tx.open_table(CHECKPOINTS)?;
-            checkpoints.insert(source, to_json(checkpoint).as_slice())?;
+            writer.close()?;
+            page
+        };
+        page.pages = 1;
+        if let Some(active) = checkpoint.active.as_mut() {
+            active.counters.add(&page);
         }
-        let marks_schema = self.older_schema.load(Ordering::Relaxed);
-        if marks_schema {
-            // Records of this form are unreadable to an essor of the file's schema; it says
-            // that schema still unless the works stage has migrated its blocks since the store
-            // opened.
-            let mut meta = tx.open_table(META)?;
-            let marked = meta
-                .get(meta_key::SCHEMA_VERSION)?
-                .and_then(|v| marked_on_first_record(v.value()));
-            if let Some(marked) = marked {
-                meta.insert(meta_key::SCHEMA_VERSION, marked.to_string().as_str())?;
-            }
-        }
+        tx.open_table(CHECKPOINTS)?
+            .insert(source, to_json(checkpoint).as_slice())?;
+        let marks_schema = !staged && self.mark_schema(&tx)?;
         tx.commit()?;
         if !durable {
             self.unsynced.store(true, Ordering::Release);
@@ -270,6 +216,25 @@ impl Store {
             self.older_schema.store(false, Ordering::Relaxed);
         }
         Ok(page)
+    }
+
+    /// Writes the schema a store of an older one takes once records of this essor's form are
+    /// in it (in `tx`, which writes some); whether it did. Call `older_schema.store(false)` once
+    /// `tx` has committed.
+    pub(super) fn mark_schema(&self, tx: &redb::WriteTransaction) -> Result<bool, StoreError> {
+        if !self.older_schema.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        // Records of this form are unreadable to an essor of the file's schema; it says that
+        // schema still unless the works stage has migrated its blocks since the store opened.
+        let mut meta = tx.open_table(META)?;
+        let marked = meta
+            .get(meta_key::SCHEMA_VERSION)?
+            .and_then(|v| marked_on_first_record(v.value()));
+        if let Some(marked) = marked {
+            meta.insert(meta_key::SCHEMA_VERSION, marked.to_string().as_str())?;
+        }
+        Ok(true)
     }
 
     /// Harvest runs, oldest first, optionally of one source.
@@ -407,4 +372,165 @@ fn read_record(
         .get(key.pair())?
         .map(|value| decode(key, value.value().1))
         .transpose()
+}
+
+type Table<'tx, K, V> = redb::Table<'tx, K, V>;
+type ByRecord<'tx, V> = Table<'tx, (&'static str, &'static str), V>;
+
+/// One item of a page, borrowed: from a [`PreparedItem`] or from a staged item's bytes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ItemRef<'a> {
+    Record {
+        identifier: &'a str,
+        deleted: bool,
+        hash: u64,
+        blob: &'a [u8],
+        origin: (&'a str, &'a str, &'a str),
+    },
+    Reject {
+        key: &'a str,
+        header: &'a [u8],
+        blob: &'a [u8],
+    },
+}
+
+impl PreparedItem {
+    pub(super) fn as_ref(&self) -> ItemRef<'_> {
+        match self {
+            PreparedItem::Record {
+                identifier,
+                deleted,
+                hash,
+                blob,
+                origin,
+            } => ItemRef::Record {
+                identifier,
+                deleted: *deleted,
+                hash: *hash,
+                blob,
+                origin: (&origin.0, &origin.1, &origin.2),
+            },
+            PreparedItem::Reject { key, header, blob } => ItemRef::Reject { key, header, blob },
+        }
+    }
+}
+
+/// The tables one source's records are written to, open in a write transaction: every record
+/// and reject is written through [`ItemWriter::apply`], a page's as it is committed and a
+/// staged run's as it is settled, so that both count and log alike.
+pub(super) struct ItemWriter<'tx, 's> {
+    source: &'s str,
+    records: ByRecord<'tx, (u64, &'static [u8])>,
+    rejects: ByRecord<'tx, (&'static [u8], &'static [u8])>,
+    counts_table: Table<'tx, &'static str, (u64, u64, u64)>,
+    changes: Table<'tx, u64, (&'static str, &'static str)>,
+    origins: ByRecord<'tx, (&'static str, &'static str, &'static str)>,
+    next_change: u64,
+    /// The source's (live, deleted, rejected) records.
+    counts: (u64, u64, u64),
+    had_rejects: bool,
+}
+
+impl<'tx, 's> ItemWriter<'tx, 's> {
+    pub(super) fn open(
+        tx: &'tx redb::WriteTransaction,
+        source: &'s str,
+    ) -> Result<ItemWriter<'tx, 's>, StoreError> {
+        let rejects = tx.open_table(REJECTS)?;
+        let counts_table = tx.open_table(COUNTS)?;
+        let changes = tx.open_table(CHANGES)?;
+        let next_change = changes.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+        let counts = counts_table
+            .get(source)?
+            .map(|v| v.value())
+            .unwrap_or_default();
+        let had_rejects = !rejects.is_empty()?;
+        Ok(ItemWriter {
+            source,
+            records: tx.open_table(RECORDS)?,
+            rejects,
+            counts_table,
+            changes,
+            origins: tx.open_table(ORIGINS)?,
+            next_change,
+            counts,
+            had_rejects,
+        })
+    }
+
+    /// Writes one item, counting what it did in `page`: a record equal to the stored one is
+    /// only counted; a changed one is written with its origin and logged in the change log.
+    pub(super) fn apply(
+        &mut self,
+        item: ItemRef<'_>,
+        page: &mut RunCounters,
+    ) -> Result<(), StoreError> {
+        let source = self.source;
+        let (live, deleted, rejected) = &mut self.counts;
+        match item {
+            ItemRef::Record {
+                identifier,
+                deleted: now_deleted,
+                hash,
+                blob,
+                origin,
+            } => {
+                let key = (source, identifier);
+                let previous = self.records.get(key)?.map(|v| {
+                    let (old_hash, old_blob) = v.value();
+                    (old_hash, old_hash != hash && was_deleted(old_blob))
+                });
+                // A record that maps now clears an earlier rejection of it.
+                if self.had_rejects && self.rejects.remove(key)?.is_some() {
+                    *rejected = rejected.saturating_sub(1);
+                }
+                match previous {
+                    Some((old_hash, _)) if old_hash == hash => {
+                        page.unchanged += 1;
+                        return Ok(());
+                    }
+                    Some((_, old_deleted)) => match (old_deleted, now_deleted) {
+                        (false, true) => {
+                            page.deleted += 1;
+                            *live = live.saturating_sub(1);
+                            *deleted += 1;
+                        }
+                        (true, false) => {
+                            page.updated += 1;
+                            *live += 1;
+                            *deleted = deleted.saturating_sub(1);
+                        }
+                        _ => page.updated += 1,
+                    },
+                    None if now_deleted => {
+                        page.deleted += 1;
+                        *deleted += 1;
+                    }
+                    None => {
+                        page.new += 1;
+                        *live += 1;
+                    }
+                }
+                self.records.insert(key, (hash, blob))?;
+                self.origins.insert(key, origin)?;
+                self.changes.insert(self.next_change, key)?;
+                self.next_change += 1;
+            }
+            ItemRef::Reject { key, header, blob } => {
+                page.rejected += 1;
+                let previous = self.rejects.insert((source, key), (header, blob))?;
+                if previous.is_none() {
+                    *rejected += 1;
+                    self.had_rejects = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves the source's counts.
+    pub(super) fn close(mut self) -> Result<(), StoreError> {
+        self.counts_table.insert(self.source, self.counts)?;
+        Ok(())
+    }
 }

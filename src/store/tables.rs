@@ -48,6 +48,9 @@ pub(super) mod meta_key {
     /// Before a derived prefix's name (`Store::derive_feed_rows`): the feed key up to which its
     /// rows were derived, as `datestamp sequence`.
     pub const DERIVED: &str = "feed_derived:";
+    /// Before a source's id: how far a settle of its staged items went (`staged.rs`), while it
+    /// is unfinished: `last-arrival-it-reads last-identifier-it-wrote`.
+    pub const SETTLED: &str = "settled:";
 }
 
 // The harvest's tables, written by `Store::commit_page` (a page at a time) and the run
@@ -76,6 +79,10 @@ pub(super) const CHANGES: TableDefinition<u64, (&str, &str)> = TableDefinition::
 /// rows for older records (the record's header says the same).
 pub(super) const ORIGINS: TableDefinition<(&str, &str), (&str, &str, &str)> =
     TableDefinition::new("record_origins");
+
+/// (source, arrival) → a staged item (`staged.rs`): the records and rejects of a run staging
+/// them, in the order they came, until the run's end settles them into [`RECORDS`] in key order.
+pub(super) const STAGED: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("staged_items");
 
 /// registration id → JSON [`Registration`](super::Registration): repositories registered
 /// through the API (registrations.rs).
@@ -186,6 +193,7 @@ fn each_table(tables: &impl Tables) -> Result<bool, StoreError> {
         tables.table(COUNTS)?,
         tables.table(CHANGES)?,
         tables.table(ORIGINS)?,
+        tables.table(STAGED)?,
         tables.table(WORKS)?,
         tables.table(RECORD_WORK)?,
         tables.table(RECORD_FEATURES)?,

@@ -1258,3 +1258,217 @@ fn schema_3_and_5_stores_are_marked_by_their_first_page_and_a_newer_store_is_ref
         other => panic!("a newer store opened: {:?}", other.map(|_| ())),
     }
 }
+
+/// Pages of one source in which identifiers come back (a reject then its record, a record
+/// updated then deleted, one unchanged twice), after an earlier harvest of some of them.
+fn staging_pages() -> (Vec<PageItem>, Vec<Vec<PreparedItem>>) {
+    let earlier = vec![
+        record("oai:x:1", "2024-01-01", "one"),
+        record("oai:x:9", "2023-12-01", "nine"),
+        reject("oai:x:7"),
+    ];
+    let pages = [
+        vec![
+            record("oai:x:5", "2024-01-01", "five"),
+            reject("oai:x:3"),
+            record("oai:x:1", "2024-01-01", "one"),
+        ],
+        vec![
+            record("oai:x:3", "2024-01-02", "three"),
+            deletion("oai:x:9", "2024-01-02"),
+            record("oai:x:5", "2024-01-02", "five again"),
+            record("oai:x:2", "2024-01-02", "two"),
+        ],
+        vec![
+            record("oai:x:1", "2024-01-01", "one"),
+            reject("oai:x:7"),
+            deletion("oai:x:5", "2024-01-03"),
+            deletion("oai:x:4", "2024-01-03"),
+        ],
+    ];
+    let prepared = pages
+        .iter()
+        .map(|page| prepare_items(page).unwrap())
+        .collect();
+    (earlier, prepared)
+}
+
+/// What a store holds of source `s`, as the listings and the works stage read it.
+fn holdings(
+    store: &Store,
+    since: u64,
+) -> (
+    Vec<StoredRecord>,
+    Vec<StoredReject>,
+    SourceCounts,
+    Vec<RecordKey>,
+) {
+    let mut records = Vec::new();
+    store
+        .for_each_record(Some("s"), |r| {
+            records.push(r);
+            Ok(())
+        })
+        .unwrap();
+    let mut rejects = Vec::new();
+    store
+        .for_each_reject(Some("s"), |r| {
+            rejects.push(r);
+            Ok(())
+        })
+        .unwrap();
+    let counts = store.stats().unwrap().by_source["s"].counts;
+    let mut changed = store.changes_since(since, 1000).unwrap().records;
+    changed.sort();
+    (records, rejects, counts, changed)
+}
+
+/// Two stores given the same earlier harvest, then `pages` committed to the first and staged
+/// (not settled) in the second; the change-log position after the earlier harvest.
+fn committed_and_staged(
+    earlier: &[PageItem],
+    pages: &[Vec<PreparedItem>],
+) -> (
+    [tempfile::TempDir; 2],
+    Store,
+    Store,
+    Checkpoint,
+    Checkpoint,
+    u64,
+) {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let direct = Store::open(dirs[0].path()).unwrap();
+    let staged = Store::open(dirs[1].path()).unwrap();
+    let (mut a, mut b) = (active_checkpoint("t"), active_checkpoint("t"));
+    commit(&direct, "s", earlier, &mut a, true);
+    commit(&staged, "s", earlier, &mut b, true);
+    let since = direct.changes_since(0, 1000).unwrap().next;
+    for page in pages {
+        direct.commit_page("s", page, &mut a, false).unwrap();
+        staged.stage_page("s", page, &mut b, true).unwrap();
+    }
+    (dirs, direct, staged, a, b, since)
+}
+
+#[test]
+fn a_staged_run_settles_into_what_committing_its_pages_stores_counts_and_logs() {
+    let (earlier, pages) = staging_pages();
+    let (_dirs, direct, staged, a, mut b, since) = committed_and_staged(&earlier, &pages);
+    // Staged, nothing of the run is stored yet; the counters are provisional.
+    assert!(staged.has_staged("s").unwrap());
+    assert_eq!(
+        staged.stats().unwrap().by_source["s"].counts.staged_records,
+        11
+    );
+    assert!(
+        staged
+            .changes_since(since, 1000)
+            .unwrap()
+            .records
+            .is_empty()
+    );
+    // 2 of the earlier harvest, then each record staged (none deleted) counted new for now.
+    assert_eq!(b.active.as_ref().unwrap().counters.new, 2 + 2 + 3 + 1);
+    assert_ne!(a, b);
+
+    let settled = staged.settle("s").unwrap().expect("staged items");
+    b.active.as_mut().unwrap().counters.correct(&settled);
+    assert_eq!(b, a, "the run's counters");
+    assert_eq!(
+        staged.checkpoint("s").unwrap(),
+        a,
+        "the stored checkpoint, corrected"
+    );
+    assert_eq!(holdings(&staged, since), holdings(&direct, since));
+    let counters = a.active.unwrap().counters;
+    // With the earlier harvest's 2 new and 1 rejected: 2, 3, 5 new; 1 unchanged twice; 5
+    // updated; 9, 5 and 4 deleted; 3 and 7 rejected.
+    assert_eq!(
+        (
+            counters.new,
+            counters.unchanged,
+            counters.updated,
+            counters.deleted,
+            counters.rejected
+        ),
+        (2 + 3, 2, 1, 3, 1 + 2)
+    );
+    assert!(!staged.has_staged("s").unwrap());
+    assert_eq!(staged.stats().unwrap().staged_records, 0);
+    assert!(
+        staged.settle("s").unwrap().is_none(),
+        "nothing is settled twice"
+    );
+}
+
+#[test]
+fn a_settle_interrupted_between_chunks_ends_as_one_uninterrupted() {
+    let (earlier, pages) = staging_pages();
+    for (chunk_items, chunks) in [(1, 1), (2, 1), (2, 3), (4, 2), (5, 1)] {
+        let (_dirs, direct, staged, a, mut b, since) = committed_and_staged(&earlier, &pages);
+        let first = staged
+            .settle_interrupted("s", chunk_items, chunks)
+            .unwrap()
+            .unwrap();
+        assert!(staged.settle_begun("s").unwrap(), "{chunk_items} {chunks}");
+        // Items of one identifier are never split between chunks.
+        let stored_first = staged.stats().unwrap().by_source["s"].counts;
+        assert!(stored_first.staged_records == 11, "{stored_first:?}");
+        // The rest, as the next run or works update takes it up.
+        assert_eq!(staged.settle_idle().unwrap(), 1);
+        assert!(!staged.settle_begun("s").unwrap());
+        let mut stored = staged.checkpoint("s").unwrap();
+        b.active.as_mut().unwrap().counters.correct(&first);
+        // The stored checkpoint was corrected chunk by chunk, the whole way.
+        assert_eq!(stored, a, "{chunk_items} {chunks}");
+        stored.active.as_mut().unwrap().counters = a.active.as_ref().unwrap().counters;
+        assert_eq!(
+            holdings(&staged, since),
+            holdings(&direct, since),
+            "{chunk_items} {chunks}"
+        );
+    }
+}
+
+#[test]
+fn an_idle_settle_leaves_a_source_a_run_is_staging() {
+    let (earlier, pages) = staging_pages();
+    let (_dirs, _direct, staged, _a, _b, _since) = committed_and_staged(&earlier, &pages);
+    let guard = staged.staging("s");
+    assert_eq!(staged.settle_idle().unwrap(), 0);
+    assert!(staged.has_staged("s").unwrap());
+    drop(guard);
+    assert_eq!(staged.settle_idle().unwrap(), 1);
+    assert!(!staged.has_staged("s").unwrap());
+}
+
+#[test]
+fn a_store_without_works_stages_and_items_staged_after_a_settle_began_are_kept() {
+    let (earlier, pages) = staging_pages();
+    let (_dirs, _direct, staged, _a, mut b, _since) = committed_and_staged(&earlier, &pages);
+    assert!(staged.stages("s").unwrap(), "items staged");
+    assert!(staged.stages("other").unwrap(), "no works yet");
+    staged.settle_interrupted("s", 2, 1).unwrap();
+    // A page staged after the settle began is not taken by the rest of it.
+    let late = prepare_items(&[record("oai:x:0", "2024-02-01", "zero")]).unwrap();
+    staged.stage_page("s", &late, &mut b, true).unwrap();
+    staged.settle("s").unwrap();
+    assert!(
+        staged.has_staged("s").unwrap(),
+        "the late page is still staged"
+    );
+    assert!(!staged.settle_begun("s").unwrap());
+    staged.settle("s").unwrap();
+    assert!(!staged.has_staged("s").unwrap());
+    let mut identifiers = Vec::new();
+    staged
+        .for_each_record(Some("s"), |r| {
+            identifiers.push(r.identifier);
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        identifiers.contains(&"oai:x:0".to_owned()),
+        "{identifiers:?}"
+    );
+}

@@ -1,0 +1,577 @@
+//! A run's records staged in arrival order, then settled into the records in key order.
+//!
+//! Why: a repository lists its records by datestamp, so their keys arrive in random order. Each
+//! page's inserts into `records` and `record_origins` then land on a different leaf apiece, read
+//! back and rewritten with the branches above it at every commit: a fresh 1 M harvest took
+//! 173 s and wrote 9.9 GB, against 44 s and 3.1 GB for the same records listed in key order
+//! (BENCHMARKS.md, issue 17). A staging run appends each page to [`STAGED`] instead, keyed by
+//! arrival (in the page's transaction, with its checkpoint, as before); at the run's end
+//! [`Store::settle`] writes them into the records sorted by key, through the same
+//! [`ItemWriter`] a page's records go through, so that what is stored, counted and logged is
+//! what committing the pages would have done.
+//!
+//! A run stages only while the store has no works ([`Store::stages`]), and only when its
+//! caller allows it (the CLI's harvests, which hold the store alone): the works stage then
+//! waits for the harvest's end anyway (`pipeline`), so no one misses records not settled yet.
+//! A store with works has its records written page by page, for the works to follow them, and
+//! so has a server's, whose API shows a repository's records as they come.
+//!
+//! Invariants:
+//! - a staged item is settled once: each chunk of the settle commits its records with the last
+//!   identifier it wrote ([`meta_key::SETTLED`]), so a crash resumes after it; the last chunk
+//!   removes the source's staged items and that mark in the same transaction;
+//! - items of one identifier are settled in arrival order, in one chunk: the last one listed
+//!   is the one stored, as page by page;
+//! - a source's settle never runs beside a run staging it ([`Store::staging`]); after a crash,
+//!   staged items are settled by the next run of their source or the next works update
+//!   ([`Store::settle_idle`]);
+//! - the run counters a staged page adds are provisional ([`provisional`]); each chunk corrects
+//!   the checkpoint's by what it found, so the run ends with what page by page would count.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+
+use super::encode::{from_json, to_json};
+use super::records::{ItemRef, ItemWriter};
+use super::tables::{CHECKPOINTS, META, STAGED, meta_key};
+use super::{Checkpoint, PreparedItem, RunCounters, Store, StoreError};
+
+/// Staged items settled per transaction (fewer when an identifier's items straddle it): each
+/// chunk is a durable commit; its records land at the end of their source's range.
+const CHUNK_ITEMS: usize = 32_768;
+
+/// What a settle found: the counters the staged pages had added, and the true ones.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Settled {
+    pub provisional: RunCounters,
+    pub exact: RunCounters,
+}
+
+impl RunCounters {
+    /// Replaces counts a staged run added provisionally by the settled ones.
+    pub fn correct(&mut self, settled: &Settled) {
+        let (p, e) = (&settled.provisional, &settled.exact);
+        self.new = self.new.saturating_sub(p.new) + e.new;
+        self.updated = self.updated.saturating_sub(p.updated) + e.updated;
+        self.unchanged = self.unchanged.saturating_sub(p.unchanged) + e.unchanged;
+        self.deleted = self.deleted.saturating_sub(p.deleted) + e.deleted;
+        self.rejected = self.rejected.saturating_sub(p.rejected) + e.rejected;
+    }
+}
+
+/// The sources a run of this process is staging now: [`Store::settle_idle`] leaves them be.
+#[derive(Debug, Default)]
+pub(super) struct Staging {
+    sources: Arc<Mutex<HashSet<String>>>,
+    /// One settle at a time.
+    settling: Mutex<()>,
+}
+
+/// Held by a run that stages its records: while it lives, no idle settle takes its source.
+#[derive(Debug)]
+pub struct StagingGuard {
+    sources: Arc<Mutex<HashSet<String>>>,
+    source: String,
+}
+
+impl Drop for StagingGuard {
+    fn drop(&mut self) {
+        let mut sources = self.sources.lock().unwrap_or_else(PoisonError::into_inner);
+        sources.remove(&self.source);
+    }
+}
+
+impl Store {
+    /// Whether a run of `source` beginning now stages its records: it has staged items left by
+    /// an interrupted run (no settle begun), or the store has no works yet.
+    pub fn stages(&self, source: &str) -> Result<bool, StoreError> {
+        if self.has_staged(source)? {
+            return Ok(true);
+        }
+        Ok(self.works_cursor()? == 0 && self.work_counts()? == (0, 0))
+    }
+
+    /// Marks `source` as staged by a run of this process until the guard is dropped.
+    pub fn staging(&self, source: &str) -> StagingGuard {
+        let sources = self.staging.sources.clone();
+        sources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(source.to_owned());
+        StagingGuard {
+            sources,
+            source: source.to_owned(),
+        }
+    }
+
+    /// Whether `source` has staged items (left by a run a crash interrupted, or being staged).
+    pub fn has_staged(&self, source: &str) -> Result<bool, StoreError> {
+        let tx = self.db.begin_read()?;
+        let staged = tx.open_table(STAGED)?;
+        Ok(staged
+            .range((source, 0)..=(source, u64::MAX))?
+            .next()
+            .is_some())
+    }
+
+    /// Whether a settle of `source` began and was interrupted (a crash): it must end before the
+    /// source stages more, since it resumes after an identifier, not after an arrival.
+    pub fn settle_begun(&self, source: &str) -> Result<bool, StoreError> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        Ok(meta.get(settled_key(source).as_str())?.is_some())
+    }
+
+    /// Moves the staged items of `source` into the records, in key order, in chunks each
+    /// committed durably with the mark of how far it went; `None` when nothing was staged.
+    /// The counters returned are those of the chunks this call wrote: the caller holding the
+    /// run's checkpoint corrects it by them ([`RunCounters::correct`]), as each chunk did the
+    /// stored one.
+    pub fn settle(&self, source: &str) -> Result<Option<Settled>, StoreError> {
+        self.settle_chunks(source, CHUNK_ITEMS, usize::MAX)
+    }
+
+    /// [`Store::settle`] in chunks of `chunk_items`, stopping after `at_most` of them (a test's
+    /// interrupted settle).
+    fn settle_chunks(
+        &self,
+        source: &str,
+        chunk_items: usize,
+        at_most: usize,
+    ) -> Result<Option<Settled>, StoreError> {
+        let _one = self
+            .staging
+            .settling
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (mut order, done) = {
+            let tx = self.db.begin_read()?;
+            let staged = tx.open_table(STAGED)?;
+            let done = match tx.open_table(META)?.get(settled_key(source).as_str())? {
+                Some(mark) => Some(Mark::parse(mark.value())?),
+                None => None,
+            };
+            // A settle taken up again reads only the items the interrupted one did: items
+            // staged after it began (by a run that began since) are left for the next.
+            let up_to = done.as_ref().map_or(u64::MAX, |done| done.up_to);
+            let mut order: Vec<(Box<str>, u64)> = Vec::new();
+            for entry in staged.range((source, 0)..=(source, up_to))? {
+                let (key, value) = entry?;
+                order.push((staged_identifier(value.value())?.into(), key.value().1));
+            }
+            (order, done)
+        };
+        if order.is_empty() {
+            return Ok(None);
+        }
+        // The last chunk removes the items read here, not those staged since.
+        let up_to = order.iter().map(|(_, arrival)| *arrival).max().unwrap_or(0);
+        // By identifier, then arrival.
+        order.sort_unstable();
+        let start = done.map_or(0, |done| {
+            order.partition_point(|(identifier, _)| identifier.as_ref() <= done.identifier.as_str())
+        });
+        let mut settled = Settled::default();
+        let mut rest = &order[start..];
+        for _ in 0..at_most {
+            let mut end = rest.len().min(chunk_items);
+            while end > 0 && end < rest.len() && rest[end].0 == rest[end - 1].0 {
+                end += 1;
+            }
+            let (chunk, after) = rest.split_at(end);
+            self.settle_chunk(source, chunk, (up_to, after.is_empty()), &mut settled)?;
+            if after.is_empty() {
+                return Ok(Some(settled));
+            }
+            rest = after;
+        }
+        Ok(Some(settled))
+    }
+
+    /// Settles the staged items of every source no run of this process is staging (left by a
+    /// run a crash interrupted); how many sources it settled.
+    pub fn settle_idle(&self) -> Result<usize, StoreError> {
+        let staged = {
+            let tx = self.db.begin_read()?;
+            staged_sources(&tx.open_table(STAGED)?)?
+        };
+        let mut settled = 0;
+        for source in staged {
+            let busy = (self.staging.sources.lock())
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&source);
+            if !busy && self.settle(&source)?.is_some() {
+                tracing::info!(source = %source, "records a crash left staged settled");
+                settled += 1;
+            }
+        }
+        Ok(settled)
+    }
+
+    fn settle_chunk(
+        &self,
+        source: &str,
+        chunk: &[(Box<str>, u64)],
+        (up_to, last): (u64, bool),
+        settled: &mut Settled,
+    ) -> Result<(), StoreError> {
+        self.ensure_space(super::space::Writer::Harvest)?;
+        let tx = self.db.begin_write()?;
+        let mut found = Settled::default();
+        {
+            let mut staged = tx.open_table(STAGED)?;
+            let mut writer = ItemWriter::open(&tx, source)?;
+            for (_, arrival) in chunk {
+                let value = staged.get((source, *arrival))?.ok_or_else(|| {
+                    StoreError::corrupt("staged_items", format!("{source} {arrival} is gone"))
+                })?;
+                let item = decode(value.value())?;
+                found.provisional.add(&provisional(item));
+                writer.apply(item, &mut found.exact)?;
+            }
+            writer.close()?;
+            let mut meta = tx.open_table(META)?;
+            let mark = settled_key(source);
+            if last {
+                staged.retain_in((source, 0)..=(source, up_to), |_, _| false)?;
+                meta.remove(mark.as_str())?;
+            } else if let Some((identifier, _)) = chunk.last() {
+                meta.insert(mark.as_str(), format!("{up_to} {identifier}").as_str())?;
+            }
+            correct_checkpoint(&tx, source, &found)?;
+        }
+        let marks_schema = self.mark_schema(&tx)?;
+        tx.commit()?;
+        if marks_schema {
+            self.older_schema
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+        settled.provisional.add(&found.provisional);
+        settled.exact.add(&found.exact);
+        tracing::debug!(
+            source,
+            items = chunk.len(),
+            last,
+            "staged records chunk settled"
+        );
+        Ok(())
+    }
+}
+
+/// Appends a page's items to the staged items of `source` (in `tx`, which commits them with
+/// the page's checkpoint); the page's provisional counters.
+pub(super) fn append(
+    tx: &WriteTransaction,
+    source: &str,
+    items: &[PreparedItem],
+) -> Result<RunCounters, StoreError> {
+    let mut staged = tx.open_table(STAGED)?;
+    let first = staged
+        .range((source, 0)..=(source, u64::MAX))?
+        .next_back()
+        .transpose()?
+        .map_or(0, |(key, _)| key.value().1 + 1);
+    let mut page = RunCounters::default();
+    let mut bytes = Vec::new();
+    for (arrival, item) in (first..).zip(items) {
+        let item = item.as_ref();
+        page.add(&provisional(item));
+        bytes.clear();
+        encode(item, &mut bytes);
+        staged.insert((source, arrival), bytes.as_slice())?;
+    }
+    Ok(page)
+}
+
+/// The counters a staged item adds until it is settled: a record new (or deleted), a reject
+/// rejected.
+fn provisional(item: ItemRef<'_>) -> RunCounters {
+    let mut counters = RunCounters::default();
+    match item {
+        ItemRef::Record { deleted: true, .. } => counters.deleted = 1,
+        ItemRef::Record { .. } => counters.new = 1,
+        ItemRef::Reject { .. } => counters.rejected = 1,
+    }
+    counters
+}
+
+/// Corrects the run counters of the source's stored checkpoint (if a run is active).
+fn correct_checkpoint(
+    tx: &WriteTransaction,
+    source: &str,
+    settled: &Settled,
+) -> Result<(), StoreError> {
+    let mut checkpoints = tx.open_table(CHECKPOINTS)?;
+    let stored: Option<Checkpoint> = match checkpoints.get(source)? {
+        Some(value) => Some(from_json("checkpoints", value.value())?),
+        None => None,
+    };
+    if let Some(mut checkpoint) = stored
+        && let Some(active) = checkpoint.active.as_mut()
+    {
+        active.counters.correct(settled);
+        checkpoints.insert(source, to_json(&checkpoint).as_slice())?;
+    }
+    Ok(())
+}
+
+/// How far an unfinished settle went: the last arrival it reads, the last identifier it wrote
+/// (stored as `up_to identifier`).
+struct Mark {
+    up_to: u64,
+    identifier: String,
+}
+
+impl Mark {
+    fn parse(stored: &str) -> Result<Mark, StoreError> {
+        let bad = || StoreError::corrupt("meta", format!("settle mark `{stored}`"));
+        let (up_to, identifier) = stored.split_once(' ').ok_or_else(bad)?;
+        Ok(Mark {
+            up_to: up_to.parse().map_err(|_| bad())?,
+            identifier: identifier.to_owned(),
+        })
+    }
+}
+
+fn settled_key(source: &str) -> String {
+    format!("{}{source}", meta_key::SETTLED)
+}
+
+/// How many items each source with some has staged.
+pub(super) fn staged_counts(tx: &redb::ReadTransaction) -> Result<Vec<(String, u64)>, StoreError> {
+    let staged = tx.open_table(STAGED)?;
+    let mut counts = Vec::new();
+    for source in staged_sources(&staged)? {
+        let count = staged
+            .range((source.as_str(), 0)..=(source.as_str(), u64::MAX))?
+            .count() as u64;
+        counts.push((source, count));
+    }
+    Ok(counts)
+}
+
+/// The sources with staged items, found by skipping from one to the next.
+fn staged_sources(
+    table: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+) -> Result<Vec<String>, StoreError> {
+    let mut found: Vec<String> = Vec::new();
+    loop {
+        let next = match found.last() {
+            None => table.first()?,
+            Some(last) => table
+                .range((last.as_str(), u64::MAX)..)?
+                .find(|row| {
+                    row.as_ref()
+                        .is_ok_and(|(key, _)| key.value().0 != last.as_str())
+                })
+                .transpose()?,
+        };
+        match next {
+            Some((key, _)) => found.push(key.value().0.to_owned()),
+            None => return Ok(found),
+        }
+    }
+}
+
+// A staged item's bytes: a tag (0 a record, 1 a deleted record, 2 a reject), then for a record
+// its hash (8 bytes, little-endian), then strings each after its length (4 bytes,
+// little-endian): a record's identifier and origin (datestamp, format, stored at), a reject's
+// key and header; last, the blob, to the end.
+const RECORD: u8 = 0;
+const DELETED: u8 = 1;
+const REJECT: u8 = 2;
+
+fn encode(item: ItemRef<'_>, out: &mut Vec<u8>) {
+    let field = |out: &mut Vec<u8>, bytes: &[u8]| {
+        // A field over 4 GiB cannot come from a page the harvest accepted (pages are capped).
+        let length = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&length.to_le_bytes());
+        out.extend_from_slice(&bytes[..length as usize]);
+    };
+    match item {
+        ItemRef::Record {
+            identifier,
+            deleted,
+            hash,
+            blob,
+            origin,
+        } => {
+            out.push(if deleted { DELETED } else { RECORD });
+            out.extend_from_slice(&hash.to_le_bytes());
+            field(out, identifier.as_bytes());
+            field(out, origin.0.as_bytes());
+            field(out, origin.1.as_bytes());
+            field(out, origin.2.as_bytes());
+            out.extend_from_slice(blob);
+        }
+        ItemRef::Reject { key, header, blob } => {
+            out.push(REJECT);
+            field(out, key.as_bytes());
+            field(out, header);
+            out.extend_from_slice(blob);
+        }
+    }
+}
+
+/// Reads a staged item's bytes ([`encode`]).
+fn decode(bytes: &[u8]) -> Result<ItemRef<'_>, StoreError> {
+    let mut reader = Reader { bytes };
+    match reader.take(1)?[0] {
+        tag @ (RECORD | DELETED) => {
+            let hash = reader.take(8)?;
+            let hash = u64::from_le_bytes(hash.try_into().map_err(|_| truncated())?);
+            Ok(ItemRef::Record {
+                identifier: reader.text()?,
+                deleted: tag == DELETED,
+                hash,
+                origin: (reader.text()?, reader.text()?, reader.text()?),
+                blob: reader.bytes,
+            })
+        }
+        REJECT => Ok(ItemRef::Reject {
+            key: reader.text()?,
+            header: reader.field()?,
+            blob: reader.bytes,
+        }),
+        tag => Err(StoreError::corrupt(
+            "staged_items",
+            format!("unknown item tag {tag}"),
+        )),
+    }
+}
+
+/// The identifier (a reject's key) a staged item is settled under, read without the rest.
+fn staged_identifier(bytes: &[u8]) -> Result<&str, StoreError> {
+    Ok(match decode(bytes)? {
+        ItemRef::Record { identifier, .. } => identifier,
+        ItemRef::Reject { key, .. } => key,
+    })
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, length: usize) -> Result<&'a [u8], StoreError> {
+        if self.bytes.len() < length {
+            return Err(truncated());
+        }
+        let (taken, rest) = self.bytes.split_at(length);
+        self.bytes = rest;
+        Ok(taken)
+    }
+
+    fn field(&mut self) -> Result<&'a [u8], StoreError> {
+        let length = self.take(4)?;
+        let length = u32::from_le_bytes(length.try_into().map_err(|_| truncated())?);
+        self.take(length as usize)
+    }
+
+    fn text(&mut self) -> Result<&'a str, StoreError> {
+        std::str::from_utf8(self.field()?)
+            .map_err(|error| StoreError::corrupt("staged_items", error))
+    }
+}
+
+fn truncated() -> StoreError {
+    StoreError::corrupt("staged_items", "an item's bytes end early")
+}
+
+#[cfg(test)]
+impl Store {
+    pub(super) fn settle_interrupted(
+        &self,
+        source: &str,
+        chunk_items: usize,
+        chunks: usize,
+    ) -> Result<Option<Settled>, StoreError> {
+        self.settle_chunks(source, chunk_items, chunks)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_read_back_as_written() {
+        let items = [
+            ItemRef::Record {
+                identifier: "oai:x:1",
+                deleted: false,
+                hash: 0x0123_4567_89ab_cdef,
+                blob: b"\x00blob bytes",
+                origin: ("2024-01-02", "oai_dc", "2026-12-07T00:00:00Z"),
+            },
+            ItemRef::Record {
+                identifier: "oai:x:2",
+                deleted: true,
+                hash: 7,
+                blob: b"",
+                origin: ("", "", ""),
+            },
+            ItemRef::Reject {
+                key: "sha:abc",
+                header: b"{\"reason\":\"no title\"}",
+                blob: b"raw",
+            },
+        ];
+        for item in items {
+            let mut bytes = Vec::new();
+            encode(item, &mut bytes);
+            assert_eq!(
+                format!("{:?}", decode(&bytes).unwrap()),
+                format!("{item:?}")
+            );
+            let blob = match item {
+                ItemRef::Record { blob, .. } | ItemRef::Reject { blob, .. } => blob.len(),
+            };
+            // Every cut before the blob is refused, not read past.
+            for cut in 0..bytes.len() - blob {
+                assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+            }
+        }
+        assert!(decode(&[9]).is_err());
+        assert!(decode(&[]).is_err());
+    }
+
+    #[test]
+    fn a_correction_replaces_the_provisional_counts() {
+        let mut counters = RunCounters {
+            new: 10,
+            deleted: 2,
+            rejected: 1,
+            pages: 3,
+            ..RunCounters::default()
+        };
+        counters.correct(&Settled {
+            provisional: RunCounters {
+                new: 10,
+                deleted: 2,
+                rejected: 1,
+                ..RunCounters::default()
+            },
+            exact: RunCounters {
+                new: 7,
+                updated: 1,
+                unchanged: 2,
+                deleted: 1,
+                rejected: 1,
+                ..RunCounters::default()
+            },
+        });
+        assert_eq!(
+            (
+                counters.new,
+                counters.updated,
+                counters.unchanged,
+                counters.deleted
+            ),
+            (7, 1, 2, 1)
+        );
+        assert_eq!((counters.rejected, counters.pages), (1, 3));
+    }
+}
