@@ -5,10 +5,11 @@
 //! back and rewritten with the branches above it at every commit: a fresh 1 M harvest took
 //! 173 s and wrote 9.9 GB, against 44 s and 3.1 GB for the same records listed in key order
 //! (BENCHMARKS.md, issue 17). A staging run appends each page to [`STAGED`] instead, keyed by
-//! arrival (in the page's transaction, with its checkpoint, as before); at the run's end
-//! [`Store::settle`] writes them into the records sorted by key, through the same
-//! [`ItemWriter`] a page's records go through, so that what is stored, counted and logged is
-//! what committing the pages would have done.
+//! arrival, the page's items sorted by identifier (in the page's transaction, with its
+//! checkpoint, as before); at the run's end [`Store::settle`] merges the pages' sorted runs and
+//! writes the items into the records in key order, through the same [`ItemWriter`] a page's
+//! records go through, so that what is stored, counted and logged is what committing the pages
+//! would have done.
 //!
 //! A run stages only while the store has no works ([`Store::stages`]), and only when its
 //! caller allows it (the CLI's harvests, which hold the store alone): the works stage then
@@ -19,7 +20,7 @@
 //! Invariants:
 //! - a staged item is settled once: each chunk of the settle commits its records with the last
 //!   identifier it wrote ([`meta_key::SETTLED`]), so a crash resumes after it; the last chunk
-//!   removes the source's staged items and that mark in the same transaction;
+//!   removes the source's staged items and that mark in the same transaction, durably;
 //! - items of one identifier are settled in arrival order, in one chunk: the last one listed
 //!   is the one stored, as page by page;
 //! - a source's settle never runs beside a run staging it ([`Store::staging`]); after a crash,
@@ -38,8 +39,8 @@ use super::records::{ItemRef, ItemWriter};
 use super::tables::{CHECKPOINTS, META, STAGED, meta_key};
 use super::{Checkpoint, PreparedItem, RunCounters, Store, StoreError};
 
-/// Staged items settled per transaction (fewer when an identifier's items straddle it): each
-/// chunk is a durable commit; its records land at the end of their source's range.
+/// Staged items settled per transaction (more when an identifier's items straddle it); its
+/// records land at the end of their source's range.
 const CHUNK_ITEMS: usize = 32_768;
 
 /// What a settle found: the counters the staged pages had added, and the true ones.
@@ -125,10 +126,9 @@ impl Store {
     }
 
     /// Moves the staged items of `source` into the records, in key order, in chunks each
-    /// committed durably with the mark of how far it went; `None` when nothing was staged.
-    /// The counters returned are those of the chunks this call wrote: the caller holding the
-    /// run's checkpoint corrects it by them ([`RunCounters::correct`]), as each chunk did the
-    /// stored one.
+    /// committed with the mark of how far it went; `None` when nothing was staged. The counters
+    /// returned are those of the chunks this call wrote: the caller holding the run's checkpoint
+    /// corrects it by them ([`RunCounters::correct`]), as each chunk did the stored one.
     pub fn settle(&self, source: &str) -> Result<Option<Settled>, StoreError> {
         self.settle_chunks(source, CHUNK_ITEMS, usize::MAX)
     }
@@ -146,46 +146,42 @@ impl Store {
             .settling
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let (mut order, done) = {
-            let tx = self.db.begin_read()?;
-            let staged = tx.open_table(STAGED)?;
-            let done = match tx.open_table(META)?.get(settled_key(source).as_str())? {
-                Some(mark) => Some(Mark::parse(mark.value())?),
-                None => None,
-            };
-            // A settle taken up again reads only the items the interrupted one did: items
-            // staged after it began (by a run that began since) are left for the next.
-            let up_to = done.as_ref().map_or(u64::MAX, |done| done.up_to);
-            let mut order: Vec<(Box<str>, u64)> = Vec::new();
-            for entry in staged.range((source, 0)..=(source, up_to))? {
-                let (key, value) = entry?;
-                order.push((staged_identifier(value.value())?.into(), key.value().1));
-            }
-            (order, done)
+        let started = std::time::Instant::now();
+        // One snapshot for the whole settle: the chunks' commits do not touch what it reads.
+        let tx = self.db.begin_read()?;
+        let staged = tx.open_table(STAGED)?;
+        let done = match tx.open_table(META)?.get(settled_key(source).as_str())? {
+            Some(mark) => Some(Mark::parse(mark.value())?),
+            None => None,
         };
-        if order.is_empty() {
-            return Ok(None);
-        }
-        // The last chunk removes the items read here, not those staged since.
-        let up_to = order.iter().map(|(_, arrival)| *arrival).max().unwrap_or(0);
-        // By identifier, then arrival.
-        order.sort_unstable();
-        let start = done.map_or(0, |done| {
-            order.partition_point(|(identifier, _)| identifier.as_ref() <= done.identifier.as_str())
-        });
+        // A settle taken up again reads only the items the interrupted one did: items staged
+        // after it began (by a run that began since) are left for the next. The last chunk
+        // removes the items read here, not those staged since.
+        let up_to = match &done {
+            Some(done) => done.up_to,
+            None => match staged
+                .range((source, 0)..=(source, u64::MAX))?
+                .next_back()
+                .transpose()?
+            {
+                Some((key, _)) => key.value().1,
+                None => return Ok(None),
+            },
+        };
+        let after = done.map(|done| done.identifier);
+        let mut merge = Merge::open(&staged, source, up_to, after)?;
+        let runs = merge.runs.len();
         let mut settled = Settled::default();
-        let mut rest = &order[start..];
         for _ in 0..at_most {
-            let mut end = rest.len().min(chunk_items);
-            while end > 0 && end < rest.len() && rest[end].0 == rest[end - 1].0 {
-                end += 1;
+            if self.settle_chunk(source, &mut merge, (chunk_items, up_to), &mut settled)? {
+                tracing::debug!(
+                    source,
+                    runs,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "staged records settled"
+                );
+                break;
             }
-            let (chunk, after) = rest.split_at(end);
-            self.settle_chunk(source, chunk, (up_to, after.is_empty()), &mut settled)?;
-            if after.is_empty() {
-                return Ok(Some(settled));
-            }
-            rest = after;
         }
         Ok(Some(settled))
     }
@@ -210,37 +206,57 @@ impl Store {
         Ok(settled)
     }
 
+    /// Writes the next chunk of `merge` (at least `chunk_items` items, then up to the end of an
+    /// identifier's); whether it was the last. The chunks before the last are committed without
+    /// a sync: a crash loses them with their marks, never one without the other, and the last
+    /// one's sync makes them all durable.
     fn settle_chunk(
         &self,
         source: &str,
-        chunk: &[(Box<str>, u64)],
-        (up_to, last): (u64, bool),
+        merge: &mut Merge,
+        (chunk_items, up_to): (usize, u64),
         settled: &mut Settled,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         self.ensure_space(super::space::Writer::Harvest)?;
-        let tx = self.db.begin_write()?;
+        let mut tx = self.db.begin_write()?;
         let mut found = Settled::default();
+        let mut count = 0;
+        let mut written: Option<Box<str>> = None;
         {
-            let mut staged = tx.open_table(STAGED)?;
             let mut writer = ItemWriter::open(&tx, source)?;
-            for (_, arrival) in chunk {
-                let value = staged.get((source, *arrival))?.ok_or_else(|| {
-                    StoreError::corrupt("staged_items", format!("{source} {arrival} is gone"))
-                })?;
+            loop {
+                match merge.peek() {
+                    None => break,
+                    Some(next) if count >= chunk_items && written.as_deref() != Some(next) => {
+                        break;
+                    }
+                    Some(_) => {}
+                }
+                let Some((identifier, value)) = merge.pop()? else {
+                    break;
+                };
                 let item = decode(value.value())?;
                 found.provisional.add(&provisional(item));
                 writer.apply(item, &mut found.exact)?;
+                written = Some(identifier);
+                count += 1;
             }
             writer.close()?;
+            let last = merge.peek().is_none();
             let mut meta = tx.open_table(META)?;
             let mark = settled_key(source);
             if last {
+                let mut staged = tx.open_table(STAGED)?;
                 staged.retain_in((source, 0)..=(source, up_to), |_, _| false)?;
                 meta.remove(mark.as_str())?;
-            } else if let Some((identifier, _)) = chunk.last() {
+            } else if let Some(identifier) = &written {
                 meta.insert(mark.as_str(), format!("{up_to} {identifier}").as_str())?;
             }
             correct_checkpoint(&tx, source, &found)?;
+        }
+        let last = merge.peek().is_none();
+        if !last {
+            tx.set_durability(redb::Durability::None)?;
         }
         let marks_schema = self.mark_schema(&tx)?;
         tx.commit()?;
@@ -250,13 +266,108 @@ impl Store {
         }
         settled.provisional.add(&found.provisional);
         settled.exact.add(&found.exact);
-        tracing::debug!(
-            source,
-            items = chunk.len(),
-            last,
-            "staged records chunk settled"
-        );
+        tracing::debug!(source, items = count, last, "staged records chunk settled");
+        Ok(last)
+    }
+}
+
+/// A page's staged items are numbered from a multiple of this (`page << PAGE_BITS`), in
+/// identifier order: each page is a sorted run, and a settle merges the runs. A page of more
+/// items goes on into the next numbers, still sorted.
+const PAGE_BITS: u32 = 24;
+
+/// The k-way merge of a source's runs (one per staged page), by (identifier, arrival): each
+/// page is read once, in order, where reading the items in key order one by one read a leaf
+/// per item.
+struct Merge {
+    runs: Vec<Run>,
+    /// The next item of each run that has one: (identifier, arrival, run).
+    heads: std::collections::BinaryHeap<std::cmp::Reverse<(Box<str>, u64, usize)>>,
+    /// Items up to this identifier are settled already (a settle taken up again).
+    after: Option<String>,
+}
+
+type StagedRange = redb::Range<'static, (&'static str, u64), &'static [u8]>;
+type StagedValue = redb::AccessGuard<'static, &'static [u8]>;
+
+struct Run {
+    items: StagedRange,
+    /// The value of the run's item in `heads`.
+    head: Option<StagedValue>,
+}
+
+impl Merge {
+    fn open(
+        staged: &redb::ReadOnlyTable<(&'static str, u64), &'static [u8]>,
+        source: &str,
+        up_to: u64,
+        after: Option<String>,
+    ) -> Result<Merge, StoreError> {
+        let mut merge = Merge {
+            runs: Vec::new(),
+            heads: std::collections::BinaryHeap::new(),
+            after,
+        };
+        let mut from = 0;
+        while from <= up_to {
+            let first = staged.range((source, from)..=(source, up_to))?.next();
+            let Some(first) = first.transpose()? else {
+                break;
+            };
+            let page = first.0.value().1 >> PAGE_BITS;
+            let end = ((page + 1) << PAGE_BITS).saturating_sub(1).min(up_to);
+            merge.runs.push(Run {
+                items: staged.range((source, page << PAGE_BITS)..=(source, end))?,
+                head: None,
+            });
+            merge.advance(merge.runs.len() - 1)?;
+            from = end.saturating_add(1);
+            if end == u64::MAX {
+                break;
+            }
+        }
+        Ok(merge)
+    }
+
+    /// Reads the next item of run `run` (skipping those settled already) into the heads.
+    fn advance(&mut self, run: usize) -> Result<(), StoreError> {
+        let Some(runner) = self.runs.get_mut(run) else {
+            return Ok(());
+        };
+        runner.head = None;
+        for entry in runner.items.by_ref() {
+            let (key, value) = entry?;
+            let identifier = staged_identifier(value.value())?;
+            if self
+                .after
+                .as_deref()
+                .is_some_and(|after| identifier <= after)
+            {
+                continue;
+            }
+            self.heads
+                .push(std::cmp::Reverse((identifier.into(), key.value().1, run)));
+            runner.head = Some(value);
+            break;
+        }
         Ok(())
+    }
+
+    fn peek(&self) -> Option<&str> {
+        self.heads.peek().map(|head| head.0.0.as_ref())
+    }
+
+    /// The next item in (identifier, arrival) order.
+    fn pop(&mut self) -> Result<Option<(Box<str>, StagedValue)>, StoreError> {
+        let Some(std::cmp::Reverse((identifier, _, run))) = self.heads.pop() else {
+            return Ok(None);
+        };
+        let value = self.runs[run]
+            .head
+            .take()
+            .ok_or_else(|| StoreError::corrupt("staged_items", "a run's item was read twice"))?;
+        self.advance(run)?;
+        Ok(Some((identifier, value)))
     }
 }
 
@@ -272,11 +383,15 @@ pub(super) fn append(
         .range((source, 0)..=(source, u64::MAX))?
         .next_back()
         .transpose()?
-        .map_or(0, |(key, _)| key.value().1 + 1);
+        .map_or(0, |(key, _)| {
+            ((key.value().1 >> PAGE_BITS) + 1) << PAGE_BITS
+        });
+    // In identifier order (arrival order among equals: the sort is stable), a run to merge.
+    let mut order: Vec<ItemRef<'_>> = items.iter().map(PreparedItem::as_ref).collect();
+    order.sort_by(|a, b| a.identifier().cmp(b.identifier()));
     let mut page = RunCounters::default();
     let mut bytes = Vec::new();
-    for (arrival, item) in (first..).zip(items) {
-        let item = item.as_ref();
+    for (arrival, item) in (first..).zip(order) {
         page.add(&provisional(item));
         bytes.clear();
         encode(item, &mut bytes);
@@ -444,10 +559,17 @@ fn decode(bytes: &[u8]) -> Result<ItemRef<'_>, StoreError> {
 
 /// The identifier (a reject's key) a staged item is settled under, read without the rest.
 fn staged_identifier(bytes: &[u8]) -> Result<&str, StoreError> {
-    Ok(match decode(bytes)? {
-        ItemRef::Record { identifier, .. } => identifier,
-        ItemRef::Reject { key, .. } => key,
-    })
+    Ok(decode(bytes)?.identifier())
+}
+
+impl<'a> ItemRef<'a> {
+    /// What the item is settled under: a record's identifier, a reject's key.
+    fn identifier(&self) -> &'a str {
+        match self {
+            ItemRef::Record { identifier, .. } => identifier,
+            ItemRef::Reject { key, .. } => key,
+        }
+    }
 }
 
 struct Reader<'a> {
