@@ -64,7 +64,55 @@ pub(super) fn parse_ready_page(text: &str) -> Result<ReadyPage, ParseError> {
     Ok(ReadyPage { page, items })
 }
 
-type Write = JoinHandle<Result<(RunCounters, Checkpoint), HarvestError>>;
+type Write = JoinHandle<Result<(RunCounters, Checkpoint, KeyOrder), HarvestError>>;
+
+/// Whether a run's pages are staged ([`Store::stage_page`]) or committed to the records: a run
+/// allowed to stage ([`Store::stages`]) commits its pages as long as each comes after every
+/// record key written before it (appended at the end of the records' tree, which costs little),
+/// and stages the rest of the run from the first page whose keys fall among them (each would
+/// rewrite a leaf of its own: a repository listing by datestamp).
+#[derive(Debug, Default, Clone)]
+pub(super) struct KeyOrder {
+    allowed: bool,
+    staging: bool,
+    /// The largest record identifier written so far.
+    high: Option<String>,
+}
+
+impl KeyOrder {
+    /// `staging`: items are staged already (a run taken up again).
+    pub(super) fn new(allowed: bool, staging: bool) -> KeyOrder {
+        KeyOrder {
+            allowed,
+            staging: allowed && staging,
+            high: None,
+        }
+    }
+
+    /// Whether to stage `items`.
+    fn stages(&mut self, items: &[PreparedItem]) -> bool {
+        if !self.allowed || self.staging {
+            return self.staging;
+        }
+        // Rejects are kept in a table of their own: only records' keys count.
+        let mut keys = items.iter().filter_map(|item| match item {
+            PreparedItem::Record { identifier, .. } => Some(identifier.as_str()),
+            PreparedItem::Reject { .. } => None,
+        });
+        let Some(first) = keys.next() else {
+            return false;
+        };
+        let (low, high) = keys.fold((first, first), |(low, high), key| {
+            (low.min(key), high.max(key))
+        });
+        if self.high.as_deref().is_some_and(|written| low <= written) {
+            self.staging = true;
+            return true;
+        }
+        self.high = Some(high.to_owned());
+        false
+    }
+}
 
 pub(super) struct Committer {
     store: Arc<Store>,
@@ -73,8 +121,9 @@ pub(super) struct Committer {
     last_durable: Instant,
     /// The write in progress. Only one at a time: the next must see its counters.
     pending: Option<Write>,
-    /// Whether pages are staged ([`Store::stage_page`]) rather than committed to the records.
-    pub(super) staged: bool,
+    /// Whether pages are staged rather than committed to the records; taken by the write in
+    /// progress.
+    pub(super) order: KeyOrder,
 }
 
 impl Committer {
@@ -85,7 +134,7 @@ impl Committer {
             pages_since_durable: 0,
             last_durable: Instant::now(),
             pending: None,
-            staged: false,
+            order: KeyOrder::default(),
         }
     }
 
@@ -103,14 +152,14 @@ impl Committer {
         }
         let store = self.store.clone();
         let source = self.source.clone();
-        let staged = self.staged;
+        let mut order = std::mem::take(&mut self.order);
         self.pending = Some(tokio::task::spawn_blocking(move || {
             let items = page.items.pack()?;
-            let counters = match staged {
+            let counters = match order.stages(&items) {
                 true => store.stage_page(&source, &items, &mut checkpoint, durable)?,
                 false => store.commit_page(&source, &items, &mut checkpoint, durable)?,
             };
-            Ok((counters, checkpoint))
+            Ok((counters, checkpoint, order))
         }));
     }
 
@@ -118,10 +167,54 @@ impl Committer {
     pub(super) async fn wait(&mut self) -> Result<Option<(RunCounters, Checkpoint)>, HarvestError> {
         match self.pending.take() {
             None => Ok(None),
-            Some(write) => write
-                .await
-                .map_err(|e| HarvestError::Setup(format!("store task failed: {e}")))?
-                .map(Some),
+            Some(write) => {
+                let (counters, checkpoint, order) = write
+                    .await
+                    .map_err(|e| HarvestError::Setup(format!("store task failed: {e}")))??;
+                self.order = order;
+                Ok(Some((counters, checkpoint)))
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(keys: &[&str]) -> Vec<PreparedItem> {
+        keys.iter()
+            .map(|key| match key.strip_prefix("reject:") {
+                Some(key) => PreparedItem::Reject {
+                    key: key.to_owned(),
+                    header: Vec::new(),
+                    blob: Vec::new(),
+                },
+                None => PreparedItem::Record {
+                    identifier: (*key).to_owned(),
+                    deleted: false,
+                    hash: 0,
+                    blob: Vec::new(),
+                    origin: Default::default(),
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_stages_from_its_first_page_among_the_keys_written_before() {
+        let mut order = KeyOrder::new(true, false);
+        // In order, whatever the order inside a page; rejects do not count.
+        assert!(!order.stages(&page(&["b", "a", "reject:zzz"])));
+        assert!(!order.stages(&page(&["d", "c"])));
+        assert!(!order.stages(&page(&["reject:a"])));
+        assert!(!order.stages(&page(&[])));
+        // A key at or below the highest written: staged, and every page after it.
+        assert!(order.stages(&page(&["e", "d"])));
+        assert!(order.stages(&page(&["x", "y"])));
+        // Not allowed: never; staging already (a run taken up again): always.
+        let mut never = KeyOrder::new(false, true);
+        assert!(!never.stages(&page(&["b"])) && !never.stages(&page(&["a"])));
+        assert!(KeyOrder::new(true, true).stages(&page(&["a"])));
     }
 }

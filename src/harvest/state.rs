@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::HarvestError;
-use super::commit::{Committer, ReadyPage};
+use super::commit::{Committer, KeyOrder, ReadyPage};
 use super::fetch::{Fetcher, RequestCount};
 use super::progress::SourceProgress;
 use crate::source::Source;
@@ -103,14 +103,15 @@ impl Harvest {
 }
 
 impl Harvest {
-    /// Decides whether the run stages its records ([`Store::stages`]: while the store has no
-    /// works, its records are settled in key order at the run's end), after ending a settle of
+    /// Decides whether the run may stage its records ([`Store::stages`]: while the store has no
+    /// works, its records are settled in key order at the run's end; from its first page out of
+    /// key order, [`KeyOrder`]), after ending a settle of
     /// the source a crash interrupted (it resumes after an identifier, so nothing may be staged
     /// before it ends), or settling what a staging run left, for a run that may not stage.
     async fn choose_staging(&self, state: &mut RunState) -> Result<(), HarvestError> {
         let (store, may_stage) = (self.store.clone(), self.stage);
         let id = self.source.id.to_string();
-        let (settled, guard) = tokio::task::spawn_blocking(move || {
+        let (settled, guard, staging) = tokio::task::spawn_blocking(move || {
             // Held before deciding, so that no settle of idle sources takes what this run stages.
             let guard = store.staging(&id);
             let settle_first = store.settle_begun(&id)? || (!may_stage && store.has_staged(&id)?);
@@ -119,14 +120,15 @@ impl Harvest {
                 false => None,
             };
             let guard = (may_stage && store.stages(&id)?).then_some(guard);
-            Ok::<_, StoreError>((settled, guard))
+            let staging = guard.is_some() && store.has_staged(&id)?;
+            Ok::<_, StoreError>((settled, guard, staging))
         })
         .await
         .map_err(|e| HarvestError::Setup(e.to_string()))??;
         if let Some(settled) = settled {
             state.correct(&settled);
         }
-        state.committer.staged = guard.is_some();
+        state.committer.order = KeyOrder::new(guard.is_some(), staging);
         state.staging = guard;
         Ok(())
     }

@@ -11,7 +11,9 @@
 //! records go through, so that what is stored, counted and logged is what committing the pages
 //! would have done.
 //!
-//! A run stages only while the store has no works ([`Store::stages`]), and only when its
+//! A run stages only from its first page whose keys fall among those written before it (the
+//! harvest decides: pages in key order are appended to the records' tree, which costs little),
+//! only while the store has no works ([`Store::stages`]), and only when its
 //! caller allows it (the CLI's harvests, which hold the store alone): the works stage then
 //! waits for the harvest's end anyway (`pipeline`), so no one misses records not settled yet.
 //! A store with works has its records written page by page, for the works to follow them, and
