@@ -149,8 +149,13 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
 const CSV_ROWS: usize = 60_000;
 
 fn write_large_catalogue(workspace: &Workspace) {
+    write_catalogue_rows(workspace, 0..CSV_ROWS);
+}
+
+/// The large catalogue with only `rows` (of its [`CSV_ROWS`]).
+fn write_catalogue_rows(workspace: &Workspace, rows: impl Iterator<Item = usize>) {
     let mut text = String::from("Numero_Fiche;Intitule;Niveau;Date;Domaines\n");
-    for i in 0..CSV_ROWS {
+    for i in rows {
         text.push_str(&format!(
             "RNCP{i:06};\"Formation {i} en économie sociale et solidaire,\noption {}\";NIV{};{:02}/{:02}/20{};coopératives | associations | territoire {}\n",
             i % 97,
@@ -361,6 +366,123 @@ fn csv_harvest_killed_while_settling_its_staged_rows_then_rerun_equals_a_clean_h
             &serde_json::json!(0),
             &serde_json::json!(0)
         ),
+        "{last}"
+    );
+    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+/// The large catalogue harvested with its works (the store has none: the run stages its rows,
+/// then the works are built from all of them): the works, each row's, as groups.
+fn catalogue_with_works(workspace: &Workspace) -> Vec<Vec<String>> {
+    write_large_catalogue(workspace);
+    workspace
+        .run(&["harvest", "--source", "catalogue"])
+        .success();
+    let groups = work_groups(workspace);
+    let members: usize = groups.iter().map(Vec::len).sum();
+    assert_eq!(members, CSV_ROWS, "every row in one work");
+    groups
+}
+
+/// A harvest with its works (no `--no-works`) killed while it settles its staged rows, before
+/// any work is built, then run again: the settle ends, and the works, search and feed are those
+/// of an uninterrupted run.
+#[test]
+fn csv_harvest_with_works_killed_while_settling_then_rerun_has_the_works_of_an_uninterrupted_run() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let harvest = ["harvest", "--source", "catalogue"];
+    let reference = Workspace::new();
+    let expected_groups = catalogue_with_works(&reference);
+
+    let victim = Workspace::new();
+    write_large_catalogue(&victim);
+    let killed = kill_when(&victim, &harvest, |logged| logged.settled_chunks >= 1);
+    assert!(killed, "the settle ended before the kill");
+    let stats = victim.stats();
+    eprintln!("killed while settling: {stats}");
+    let stored = stats["records"].as_u64().unwrap_or(0);
+    assert!(stored > 0 && stored < CSV_ROWS as u64, "{stats}");
+    assert_eq!(stats["staged_records"], CSV_ROWS as u64, "{stats}");
+    assert!(
+        victim.works().is_empty(),
+        "works built before the settle ended"
+    );
+
+    victim.run(&harvest).success();
+    assert_eq!(
+        victim.records_text("catalogue"),
+        reference.records_text("catalogue")
+    );
+    assert!(
+        work_groups(&victim) == expected_groups,
+        "the works differ from an uninterrupted run's"
+    );
+    assert_eq!(search_totals(&victim), search_totals(&reference));
+    assert_eq!(
+        assert_feed_lists_each_work_once(&victim),
+        assert_feed_lists_each_work_once(&reference)
+    );
+    let last = victim.last_run("catalogue");
+    assert_eq!(last["status"], "complete", "{last}");
+    assert_eq!(
+        (&last["new"], &last["updated"], &last["unchanged"]),
+        (&json!(CSV_ROWS), &json!(0), &json!(0)),
+        "{last}"
+    );
+    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+/// A harvest killed while it stages its rows, then `essor works update` (no harvest): the rows
+/// the kill kept are settled into the records and made into works; the next harvest completes
+/// the same run, page by page into a store with works, counting each row once, and ends with
+/// the works of an uninterrupted run.
+#[test]
+fn csv_harvest_killed_while_staging_then_works_update_settles_its_rows_and_a_harvest_completes_the_run()
+ {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let reference = Workspace::new();
+    let expected_groups = catalogue_with_works(&reference);
+
+    let victim = Workspace::new();
+    write_large_catalogue(&victim);
+    let pages = Rng::from_env_or_clock("harvest_crash_staged_update").range(66, 80) as usize;
+    let killed = kill_after_pages(
+        &victim,
+        &["harvest", "--no-works", "--source", "catalogue"],
+        pages,
+    );
+    assert!(killed, "the harvest ended before page {pages}");
+    let stats = victim.stats();
+    let partial = stats["staged_records"].as_u64().unwrap_or(0);
+    eprintln!("killed after {pages} pages: {stats}");
+    assert!(
+        (500..CSV_ROWS as u64).contains(&partial) && stats["records"] == 0,
+        "{stats}"
+    );
+
+    victim.run(&["works", "update"]).success();
+    let stats = victim.stats();
+    assert_eq!(stats["records"], partial, "{stats}");
+    assert_eq!(stats["staged_records"], serde_json::Value::Null, "{stats}");
+    let members: usize = work_groups(&victim).iter().map(Vec::len).sum();
+    assert_eq!(members as u64, partial, "the settled rows made into works");
+
+    victim.run(&["harvest", "--source", "catalogue"]).success();
+    assert_eq!(
+        victim.records_text("catalogue"),
+        reference.records_text("catalogue")
+    );
+    assert!(
+        work_groups(&victim) == expected_groups,
+        "the works differ from an uninterrupted run's"
+    );
+    assert_eq!(search_totals(&victim), search_totals(&reference));
+    let last = victim.last_run("catalogue");
+    assert_eq!(last["status"], "complete", "{last}");
+    assert!(last["resumed"].as_u64() >= Some(1), "{last}");
+    assert_eq!(
+        (&last["new"], &last["updated"], &last["unchanged"]),
+        (&json!(CSV_ROWS), &json!(0), &json!(0)),
         "{last}"
     );
     assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
