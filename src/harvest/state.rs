@@ -104,28 +104,32 @@ impl Harvest {
 
 impl Harvest {
     /// Decides whether the run stages its records ([`Store::stages`]: while the store has no
-    /// works, its records are settled in key order at the run's end), after ending a settle of
-    /// the source a crash interrupted (it resumes after an identifier, so nothing may be staged
-    /// before it ends), or settling what a staging run left, for a run that may not stage.
+    /// works, its records are settled in key order at the run's end), after settling what a
+    /// run a crash interrupted left staged (or ending the settle it interrupted). Those items
+    /// are settled first, never with this run's: they belong to the run's earlier attempt, but
+    /// a run that restarts its read (a `--full` run after an incremental one, a CSV whose file
+    /// changed) would count them a second time, and a CSV's prune of the rows it no longer
+    /// lists reads the stored records only, so a row gone from the file would be settled live.
     async fn choose_staging(&self, state: &mut RunState) -> Result<(), HarvestError> {
         let (store, may_stage) = (self.store.clone(), self.stage);
         let id = self.source.id.to_string();
-        let (settled, guard) = tokio::task::spawn_blocking(move || {
+        let (checkpoint, guard) = tokio::task::spawn_blocking(move || {
             // Held before deciding, so that no settle of idle sources takes what this run stages.
             let guard = store.staging(&id);
-            let settle_first = store.settle_begun(&id)? || (!may_stage && store.has_staged(&id)?);
-            let settled = match settle_first {
-                true => store.settle(&id)?,
-                false => None,
-            };
+            if store.has_staged(&id)? {
+                store.settle(&id)?;
+            }
+            // Read again as the settle left it, its counters corrected: this one's, or an idle
+            // settle's (`works update` beside a server's harvests) since the run read it, which
+            // the run's first page would otherwise overwrite with the provisional counts.
+            let checkpoint = store.checkpoint(&id)?;
             let guard = (may_stage && store.stages(&id)?).then_some(guard);
-            Ok::<_, StoreError>((settled, guard))
+            Ok::<_, StoreError>((checkpoint, guard))
         })
         .await
         .map_err(|e| HarvestError::Setup(e.to_string()))??;
-        if let Some(settled) = settled {
-            state.correct(&settled);
-        }
+        state.committed = checkpoint.clone();
+        state.checkpoint = checkpoint;
         state.committer.staged = guard.is_some();
         state.staging = guard;
         Ok(())

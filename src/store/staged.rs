@@ -23,8 +23,8 @@
 //! - items of one identifier are settled in arrival order, in one chunk: the last one listed
 //!   is the one stored, as page by page;
 //! - a source's settle never runs beside a run staging it ([`Store::staging`]); after a crash,
-//!   staged items are settled by the next run of their source or the next works update
-//!   ([`Store::settle_idle`]);
+//!   staged items are settled by the next run of their source, before it stages its own
+//!   (`harvest::state`), or by the next works update ([`Store::settle_idle`]);
 //! - the run counters a staged page adds are provisional ([`provisional`]); each chunk corrects
 //!   the checkpoint's by what it found, so the run ends with what page by page would count.
 
@@ -84,8 +84,9 @@ impl Drop for StagingGuard {
 }
 
 impl Store {
-    /// Whether a run of `source` beginning now stages its records: it has staged items left by
-    /// an interrupted run (no settle begun), or the store has no works yet.
+    /// Whether a run of `source` beginning now stages its records: the store has no works yet,
+    /// or the source has staged items still (which a run settles first: only those staged after
+    /// a settle began, which it leaves, are left then).
     pub fn stages(&self, source: &str) -> Result<bool, StoreError> {
         if self.has_staged(source)? {
             return Ok(true);
