@@ -147,6 +147,16 @@ impl Store {
             .settling
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        self.settle_locked(source, chunk_items, at_most)
+    }
+
+    /// [`Store::settle_chunks`], the settle lock held by the caller.
+    fn settle_locked(
+        &self,
+        source: &str,
+        chunk_items: usize,
+        at_most: usize,
+    ) -> Result<Option<Settled>, StoreError> {
         let (mut order, done) = {
             let tx = self.db.begin_read()?;
             let staged = tx.open_table(STAGED)?;
@@ -200,10 +210,21 @@ impl Store {
         };
         let mut settled = 0;
         for source in staged {
+            // Under the settle lock, so that a run which registers its source after this looked
+            // finds the settle done when its own takes the lock, not begun over its pages.
+            let _one = self
+                .staging
+                .settling
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let busy = (self.staging.sources.lock())
                 .unwrap_or_else(PoisonError::into_inner)
                 .contains(&source);
-            if !busy && self.settle(&source)?.is_some() {
+            if !busy
+                && self
+                    .settle_locked(&source, CHUNK_ITEMS, usize::MAX)?
+                    .is_some()
+            {
                 tracing::info!(source = %source, "records a crash left staged settled");
                 settled += 1;
             }
