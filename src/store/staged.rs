@@ -437,6 +437,17 @@ fn encode(item: ItemRef<'_>, out: &mut Vec<u8>) {
     }
 }
 
+/// What `essor check` finds wrong with a staged item's bytes or a source's settle mark: a
+/// settle meeting either fails, and with it every run of the source and every works update.
+pub(super) fn check_item(bytes: &[u8]) -> Result<(), StoreError> {
+    decode(bytes).map(drop)
+}
+
+/// See [`check_item`].
+pub(super) fn check_mark(stored: &str) -> Result<(), StoreError> {
+    Mark::parse(stored).map(drop)
+}
+
 /// Reads a staged item's bytes ([`encode`]).
 fn decode(bytes: &[u8]) -> Result<ItemRef<'_>, StoreError> {
     let mut reader = Reader { bytes };
