@@ -191,11 +191,19 @@ impl RunState {
             return outcome;
         }
         let started = std::time::Instant::now();
-        let settled = {
+        let (settled, stored) = {
             let (store, id) = (store.clone(), source_id.to_owned());
-            tokio::task::spawn_blocking(move || store.settle(&id))
-                .await
-                .map_err(|e| HarvestError::Setup(e.to_string()))?
+            tokio::task::spawn_blocking(move || {
+                // A settle that failed (the disk's reserve reached) after some of its chunks
+                // committed corrected the stored checkpoint by them: the run ends with that one,
+                // else its end would save the provisional counts over it, and the next attempt
+                // corrects only the chunks it settles.
+                let settled = store.settle(&id);
+                let stored = settled.is_err().then(|| store.checkpoint(&id).ok());
+                (settled, stored.flatten())
+            })
+            .await
+            .map_err(|e| HarvestError::Setup(e.to_string()))?
         };
         self.staging = None;
         match settled {
@@ -210,7 +218,13 @@ impl RunState {
                 outcome
             }
             Ok(None) => outcome,
-            Err(error) => outcome.and(Err(error.into())),
+            Err(error) => {
+                if let Some(stored) = stored {
+                    self.committed = stored.clone();
+                    self.checkpoint = stored;
+                }
+                outcome.and(Err(error.into()))
+            }
         }
     }
 
