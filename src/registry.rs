@@ -302,8 +302,13 @@ pub fn remove(store: &Store, id: &str) -> Result<(Transition, u64), StoreError> 
 }
 
 /// Writes a deletion for every live record of source `id`, in pages, each with the change-log
-/// entries the works update follows; the source's checkpoint is cleared.
+/// entries the works update follows; the source's checkpoint is cleared. Records a killed CLI
+/// harvest of it left staged are settled first: else the next works update would settle them
+/// live after the deletions, and the removed repository's records would come back as works.
 fn tombstone(store: &Store, id: &str) -> Result<u64, StoreError> {
+    if store.has_staged(id)? {
+        store.settle(id)?;
+    }
     let mut live = Vec::new();
     store.for_each_record(Some(id), |record| {
         if !record.deleted {
@@ -473,6 +478,74 @@ mod tests {
         for (submission, field) in cases {
             assert_eq!(field_of(submission), field);
         }
+    }
+
+    /// A CLI harvest of a registered repository into a store without works stages its records:
+    /// killed, it leaves them staged, and its removal must take them out with the stored ones.
+    #[test]
+    fn a_removed_repository_keeps_none_of_the_records_a_killed_harvest_left_staged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let registration = Registration {
+            id: String::new(),
+            base_url: good().base_url,
+            name: "Dépôt".into(),
+            institution: "Université".into(),
+            region: "FR-BRE".into(),
+            contact_email: "depot@univ-exemple.fr".into(),
+            metadata_prefix: "oai_dc".into(),
+            sets: Vec::new(),
+            role: ROLES[0].into(),
+            status: RegistrationStatus::Active,
+            registered_at: now_rfc3339(),
+            approved_at: Some(now_rfc3339()),
+            status_changed_at: now_rfc3339(),
+            report: String::new(),
+        };
+        let id = store.insert_registration(registration).unwrap().id;
+        let page = |identifiers: &[&str]| {
+            let items: Vec<PageItem> = identifiers
+                .iter()
+                .map(|identifier| {
+                    PageItem::Record(HarvestedRecord {
+                        identifier: (*identifier).to_owned(),
+                        datestamp: "2024-01-01".into(),
+                        deleted: false,
+                        sets: Vec::new(),
+                        format: Some("oai_dc"),
+                        raw: Some(format!("<dc><title>{identifier}</title></dc>")),
+                        record: Some(crate::map::Record::default()),
+                    })
+                })
+                .collect();
+            prepare_items(&items).unwrap()
+        };
+        let mut checkpoint = Checkpoint {
+            active: Some(crate::store::ActiveHarvest::default()),
+            ..Checkpoint::default()
+        };
+        store
+            .commit_page(&id, &page(&["oai:d:1"]), &mut checkpoint, true)
+            .unwrap();
+        store
+            .stage_page(&id, &page(&["oai:d:2", "oai:d:3"]), &mut checkpoint, true)
+            .unwrap();
+
+        let (transition, tombstoned) = remove(&store, &id).unwrap();
+        assert!(matches!(transition, Transition::Done(_)), "{transition:?}");
+        assert_eq!(tombstoned, 3);
+        store.settle_idle().unwrap();
+        let mut live = Vec::new();
+        store
+            .for_each_record(Some(&id), |record| {
+                if !record.deleted {
+                    live.push(record.identifier);
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert!(live.is_empty(), "live after the removal: {live:?}");
+        assert!(!store.has_staged(&id).unwrap());
     }
 
     #[test]

@@ -149,13 +149,23 @@ fn harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
 const CSV_ROWS: usize = 60_000;
 
 fn write_large_catalogue(workspace: &Workspace) {
-    write_catalogue(workspace, |i| i);
+    write_catalogue_rows(workspace, 0..CSV_ROWS);
 }
 
-/// The large catalogue with its rows in `order(0..CSV_ROWS)`'s order.
-fn write_catalogue(workspace: &Workspace, order: impl Fn(usize) -> usize) {
+/// The large catalogue's rows in no key order (7,919 is prime to 60,000): a run stages them
+/// from its second page (its first, with nothing written before it, is committed).
+fn scrambled(i: usize) -> usize {
+    i * 7_919 % CSV_ROWS
+}
+
+fn write_scrambled_catalogue(workspace: &Workspace) {
+    write_catalogue_rows(workspace, (0..CSV_ROWS).map(scrambled));
+}
+
+/// The large catalogue with only `rows` (of its [`CSV_ROWS`]).
+fn write_catalogue_rows(workspace: &Workspace, rows: impl Iterator<Item = usize>) {
     let mut text = String::from("Numero_Fiche;Intitule;Niveau;Date;Domaines\n");
-    for i in (0..CSV_ROWS).map(order) {
+    for i in rows {
         text.push_str(&format!(
             "RNCP{i:06};\"Formation {i} en économie sociale et solidaire,\noption {}\";NIV{};{:02}/{:02}/20{};coopératives | associations | territoire {}\n",
             i % 97,
@@ -332,17 +342,15 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
 fn csv_harvest_killed_while_settling_its_staged_rows_then_rerun_equals_a_clean_harvest() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let harvest = ["harvest", "--no-works", "--source", "catalogue"];
-    // Rows in no key order (7,919 is prime to 60,000): the run stages them from its second page.
-    let scrambled = |i: usize| i * 7_919 % CSV_ROWS;
     let reference = Workspace::new();
-    write_catalogue(&reference, scrambled);
+    write_scrambled_catalogue(&reference);
     reference.run(&harvest).success();
     let expected = reference.records_text("catalogue");
     assert_eq!(expected.lines().count(), CSV_ROWS);
 
     // The run's staged rows are settled in two chunks: killed once the first committed.
     let victim = Workspace::new();
-    write_catalogue(&victim, scrambled);
+    write_scrambled_catalogue(&victim);
     let killed = kill_when(&victim, &harvest, |logged| logged.settled_chunks >= 1);
     assert!(killed, "the settle ended before the kill");
     let stats = victim.stats();
@@ -371,6 +379,208 @@ fn csv_harvest_killed_while_settling_its_staged_rows_then_rerun_equals_a_clean_h
         "{last}"
     );
     assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+/// The scrambled catalogue harvested with its works (the store has none: the run stages its
+/// rows, then the works are built from all of them): the works, each row's, as groups.
+fn catalogue_with_works(workspace: &Workspace) -> Vec<Vec<String>> {
+    write_scrambled_catalogue(workspace);
+    workspace
+        .run(&["harvest", "--source", "catalogue"])
+        .success();
+    let groups = work_groups(workspace);
+    let members: usize = groups.iter().map(Vec::len).sum();
+    assert_eq!(members, CSV_ROWS, "every row in one work");
+    groups
+}
+
+/// A harvest with its works (no `--no-works`) killed while it settles its staged rows, before
+/// any work is built, then run again: the settle ends, and the works, search and feed are those
+/// of an uninterrupted run.
+#[test]
+fn csv_harvest_with_works_killed_while_settling_then_rerun_has_the_works_of_an_uninterrupted_run() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let harvest = ["harvest", "--source", "catalogue"];
+    let reference = Workspace::new();
+    let expected_groups = catalogue_with_works(&reference);
+
+    let victim = Workspace::new();
+    write_scrambled_catalogue(&victim);
+    let killed = kill_when(&victim, &harvest, |logged| logged.settled_chunks >= 1);
+    assert!(killed, "the settle ended before the kill");
+    let stats = victim.stats();
+    eprintln!("killed while settling: {stats}");
+    let stored = stats["records"].as_u64().unwrap_or(0);
+    assert!(stored > 0 && stored < CSV_ROWS as u64, "{stats}");
+    assert_eq!(stats["staged_records"], (CSV_ROWS - 500) as u64, "{stats}");
+    assert!(
+        victim.works().is_empty(),
+        "works built before the settle ended"
+    );
+
+    victim.run(&harvest).success();
+    assert_eq!(
+        victim.records_text("catalogue"),
+        reference.records_text("catalogue")
+    );
+    assert!(
+        work_groups(&victim) == expected_groups,
+        "the works differ from an uninterrupted run's"
+    );
+    assert_eq!(search_totals(&victim), search_totals(&reference));
+    assert_eq!(
+        assert_feed_lists_each_work_once(&victim),
+        assert_feed_lists_each_work_once(&reference)
+    );
+    let last = victim.last_run("catalogue");
+    assert_eq!(last["status"], "complete", "{last}");
+    assert_eq!(
+        (&last["new"], &last["updated"], &last["unchanged"]),
+        (&json!(CSV_ROWS), &json!(0), &json!(0)),
+        "{last}"
+    );
+    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+/// A harvest killed while it stages its rows, then `essor works update` (no harvest): the rows
+/// the kill kept are settled into the records and made into works; the next harvest completes
+/// the same run, page by page into a store with works, counting each row once, and ends with
+/// the works of an uninterrupted run.
+#[test]
+fn csv_harvest_killed_while_staging_then_works_update_settles_its_rows_and_a_harvest_completes_the_run()
+ {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let reference = Workspace::new();
+    let expected_groups = catalogue_with_works(&reference);
+
+    let victim = Workspace::new();
+    write_scrambled_catalogue(&victim);
+    let pages = Rng::from_env_or_clock("harvest_crash_staged_update").range(66, 80) as usize;
+    let killed = kill_after_pages(
+        &victim,
+        &["harvest", "--no-works", "--source", "catalogue"],
+        pages,
+    );
+    assert!(killed, "the harvest ended before page {pages}");
+    let stats = victim.stats();
+    // The first page committed, the pages after it staged.
+    let staged = stats["staged_records"].as_u64().unwrap_or(0);
+    let partial = staged + stats["records"].as_u64().unwrap_or(0);
+    eprintln!("killed after {pages} pages: {stats}");
+    assert!(
+        (500..CSV_ROWS as u64).contains(&staged) && stats["records"] == 500,
+        "{stats}"
+    );
+
+    victim.run(&["works", "update"]).success();
+    let stats = victim.stats();
+    assert_eq!(stats["records"], partial, "{stats}");
+    assert_eq!(stats["staged_records"], serde_json::Value::Null, "{stats}");
+    let members: usize = work_groups(&victim).iter().map(Vec::len).sum();
+    assert_eq!(members as u64, partial, "the settled rows made into works");
+
+    victim.run(&["harvest", "--source", "catalogue"]).success();
+    assert_eq!(
+        victim.records_text("catalogue"),
+        reference.records_text("catalogue")
+    );
+    assert!(
+        work_groups(&victim) == expected_groups,
+        "the works differ from an uninterrupted run's"
+    );
+    assert_eq!(search_totals(&victim), search_totals(&reference));
+    let last = victim.last_run("catalogue");
+    assert_eq!(last["status"], "complete", "{last}");
+    assert!(last["resumed"].as_u64() >= Some(1), "{last}");
+    assert_eq!(
+        (&last["new"], &last["updated"], &last["unchanged"]),
+        (&json!(CSV_ROWS), &json!(0), &json!(0)),
+        "{last}"
+    );
+    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+}
+
+/// A harvest killed while it stages its rows, then a full harvest (a new run: the killed one is
+/// not full, so it is not taken up): the rows the killed run kept count as they would had its
+/// pages been committed, unchanged, not new a second time.
+#[test]
+fn csv_full_harvest_after_one_killed_while_staging_counts_the_kept_rows_once() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let victim = Workspace::new();
+    write_scrambled_catalogue(&victim);
+    let pages = Rng::from_env_or_clock("harvest_crash_staged_full").range(66, 80) as usize;
+    let killed = kill_after_pages(
+        &victim,
+        &["harvest", "--no-works", "--source", "catalogue"],
+        pages,
+    );
+    assert!(killed, "the harvest ended before page {pages}");
+    let stats = victim.stats();
+    let staged = stats["staged_records"].as_u64().unwrap_or(0);
+    let partial = staged + stats["records"].as_u64().unwrap_or(0);
+    assert!((500..CSV_ROWS as u64).contains(&staged), "{stats}");
+
+    victim
+        .run(&["harvest", "--no-works", "--full", "--source", "catalogue"])
+        .success();
+    let stats = victim.stats();
+    assert_eq!(stats["records"], CSV_ROWS as u64, "{stats}");
+    assert_eq!(stats["staged_records"], serde_json::Value::Null, "{stats}");
+    let last = victim.last_run("catalogue");
+    assert_eq!(last["status"], "complete", "{last}");
+    assert_eq!(last["full"], true, "{last}");
+    assert_eq!(
+        (&last["new"], &last["updated"], &last["unchanged"]),
+        (
+            &json!(CSV_ROWS as u64 - partial),
+            &json!(0),
+            &json!(partial)
+        ),
+        "{last}"
+    );
+}
+
+/// A harvest killed while it stages its rows, then the catalogue changed (rows the killed run
+/// kept are gone from it), then harvested again: the run starts its read again (the file is not
+/// the one its checkpoint was made from) and deletes the rows no longer listed, as it would have
+/// had the killed run committed them, rather than settling them live once the run ends.
+#[test]
+fn csv_rows_a_killed_run_staged_then_gone_from_the_catalogue_are_deleted_by_the_next_run() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let harvest = ["harvest", "--no-works", "--source", "catalogue"];
+    let victim = Workspace::new();
+    write_scrambled_catalogue(&victim);
+    let pages = Rng::from_env_or_clock("harvest_crash_staged_gone").range(66, 80) as usize;
+    assert!(
+        kill_after_pages(&victim, &harvest, pages),
+        "the harvest ended before page {pages}"
+    );
+    let partial = victim.stats()["staged_records"].as_u64().unwrap_or(0);
+    assert!(partial >= 500, "{partial} rows staged");
+
+    // The file's second page's first 100 rows (staged: its first page was committed), among
+    // those the killed run kept, are gone from it.
+    let gone = 500..600;
+    let kept = (0..CSV_ROWS).filter(|i| !gone.contains(i));
+    write_catalogue_rows(&victim, kept.map(scrambled));
+    victim.run(&harvest).success();
+    let records = victim.records("catalogue");
+    let deleted: BTreeSet<&str> = records
+        .iter()
+        .filter(|record| record["deleted"] == true)
+        .map(|record| record["identifier"].as_str().unwrap_or_default())
+        .collect();
+    let expected: Vec<String> = gone.map(|i| format!("RNCP{:06}", scrambled(i))).collect();
+    let expected: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
+    assert_eq!(records.len(), CSV_ROWS, "every row once");
+    assert!(
+        deleted == expected,
+        "deleted: {:?}",
+        deleted.iter().take(5).collect::<Vec<_>>()
+    );
+    let stats = victim.stats();
+    assert_eq!(stats["records"], CSV_ROWS as u64 - 100, "{stats}");
+    assert_eq!(stats["deleted_records"], 100, "{stats}");
 }
 
 /// Works of the large catalogue matching a few searches, and all of them: what the search index

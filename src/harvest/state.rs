@@ -105,30 +105,33 @@ impl Harvest {
 impl Harvest {
     /// Decides whether the run may stage its records ([`Store::stages`]: while the store has no
     /// works, its records are settled in key order at the run's end; from its first page out of
-    /// key order, [`KeyOrder`]), after ending a settle of
-    /// the source a crash interrupted (it resumes after an identifier, so nothing may be staged
-    /// before it ends), or settling what a staging run left, for a run that may not stage.
+    /// key order, [`KeyOrder`]), after settling what a
+    /// run a crash interrupted left staged (or ending the settle it interrupted). Those items
+    /// are settled first, never with this run's: they belong to the run's earlier attempt, but
+    /// a run that restarts its read (a `--full` run after an incremental one, a CSV whose file
+    /// changed) would count them a second time, and a CSV's prune of the rows it no longer
+    /// lists reads the stored records only, so a row gone from the file would be settled live.
     async fn choose_staging(&self, state: &mut RunState) -> Result<(), HarvestError> {
         let (store, may_stage) = (self.store.clone(), self.stage);
         let id = self.source.id.to_string();
-        let (settled, guard, staging) = tokio::task::spawn_blocking(move || {
+        let (checkpoint, guard) = tokio::task::spawn_blocking(move || {
             // Held before deciding, so that no settle of idle sources takes what this run stages.
             let guard = store.staging(&id);
-            let settle_first = store.settle_begun(&id)? || (!may_stage && store.has_staged(&id)?);
-            let settled = match settle_first {
-                true => store.settle(&id)?,
-                false => None,
-            };
+            if store.has_staged(&id)? {
+                store.settle(&id)?;
+            }
+            // Read again as the settle left it, its counters corrected: this one's, or an idle
+            // settle's (`works update` beside a server's harvests) since the run read it, which
+            // the run's first page would otherwise overwrite with the provisional counts.
+            let checkpoint = store.checkpoint(&id)?;
             let guard = (may_stage && store.stages(&id)?).then_some(guard);
-            let staging = guard.is_some() && store.has_staged(&id)?;
-            Ok::<_, StoreError>((settled, guard, staging))
+            Ok::<_, StoreError>((checkpoint, guard))
         })
         .await
         .map_err(|e| HarvestError::Setup(e.to_string()))??;
-        if let Some(settled) = settled {
-            state.correct(&settled);
-        }
-        state.committer.order = KeyOrder::new(guard.is_some(), staging);
+        state.committed = checkpoint.clone();
+        state.checkpoint = checkpoint;
+        state.committer.order = KeyOrder::new(guard.is_some());
         state.staging = guard;
         Ok(())
     }
@@ -189,11 +192,19 @@ impl RunState {
             return outcome;
         }
         let started = std::time::Instant::now();
-        let settled = {
+        let (settled, stored) = {
             let (store, id) = (store.clone(), source_id.to_owned());
-            tokio::task::spawn_blocking(move || store.settle(&id))
-                .await
-                .map_err(|e| HarvestError::Setup(e.to_string()))?
+            tokio::task::spawn_blocking(move || {
+                // A settle that failed (the disk's reserve reached) after some of its chunks
+                // committed corrected the stored checkpoint by them: the run ends with that one,
+                // else its end would save the provisional counts over it, and the next attempt
+                // corrects only the chunks it settles.
+                let settled = store.settle(&id);
+                let stored = settled.is_err().then(|| store.checkpoint(&id).ok());
+                (settled, stored.flatten())
+            })
+            .await
+            .map_err(|e| HarvestError::Setup(e.to_string()))?
         };
         self.staging = None;
         match settled {
@@ -208,7 +219,13 @@ impl RunState {
                 outcome
             }
             Ok(None) => outcome,
-            Err(error) => outcome.and(Err(error.into())),
+            Err(error) => {
+                if let Some(stored) = stored {
+                    self.committed = stored.clone();
+                    self.checkpoint = stored;
+                }
+                outcome.and(Err(error.into()))
+            }
         }
     }
 

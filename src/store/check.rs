@@ -20,8 +20,8 @@ use super::packed::{self, RowKey};
 use super::tables::{
     BAROMETER_EDITIONS, BLOCK_CHUNKS, BLOCK_MEMBERS, CHANGES, CHECKPOINTS, COUNTS, FEED,
     FEED_BLOCKS, FEED_DEAD, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, META, ORIGINS,
-    RECORD_FEATURES, RECORD_WORK, RECORDS, REGISTRATIONS, REJECTS, RUNS, WORK_COUNTS, WORKS,
-    meta_key,
+    RECORD_FEATURES, RECORD_WORK, RECORDS, REGISTRATIONS, REJECTS, RUNS, STAGED, WORK_COUNTS,
+    WORKS, meta_key,
 };
 use super::{Checkpoint, RunRecord, Store, StoreError};
 
@@ -195,6 +195,11 @@ fn check_meta(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result<()
         if name == meta_key::FEATURES_MINED && super::FeaturesMined::parse(value).is_none() {
             report.problem("meta", name, format!("not `rules cursor`: {value:?}"));
         }
+        if name.starts_with(meta_key::SETTLED)
+            && let Err(error) = super::staged::check_mark(value)
+        {
+            report.problem("meta", name, error.to_string());
+        }
         if name == meta_key::WORKS_DERIVED && super::WorksDerived::parse(value).is_none() {
             report.problem(
                 "meta",
@@ -304,11 +309,24 @@ fn check_records(tx: &redb::ReadTransaction, report: &mut CheckReport) -> Result
     Ok(())
 }
 
-/// Checkpoints, runs, registrations and barometer editions: each row's JSON decodes.
+/// Checkpoints, runs, registrations and barometer editions: each row's JSON decodes; and the
+/// items a harvest staged decode.
 fn check_bookkeeping(
     tx: &redb::ReadTransaction,
     report: &mut CheckReport,
 ) -> Result<(), StoreError> {
+    for entry in tx.open_table(STAGED)?.iter()? {
+        let (key, value) = entry?;
+        report.read("staged_items");
+        if let Err(error) = super::staged::check_item(value.value()) {
+            let (source, arrival) = key.value();
+            report.problem(
+                "staged_items",
+                format!("{source} {arrival}"),
+                error.to_string(),
+            );
+        }
+    }
     for entry in tx.open_table(CHECKPOINTS)?.iter()? {
         let (source, value) = entry?;
         report.read("checkpoints");

@@ -26,8 +26,8 @@
 //! - items of one identifier are settled in arrival order, in one chunk: the last one listed
 //!   is the one stored, as page by page;
 //! - a source's settle never runs beside a run staging it ([`Store::staging`]); after a crash,
-//!   staged items are settled by the next run of their source or the next works update
-//!   ([`Store::settle_idle`]);
+//!   staged items are settled by the next run of their source, before it stages its own
+//!   (`harvest::state`), or by the next works update ([`Store::settle_idle`]);
 //! - the run counters a staged page adds are provisional ([`provisional`]); each chunk corrects
 //!   the checkpoint's by what it found, so the run ends with what page by page would count.
 
@@ -87,8 +87,9 @@ impl Drop for StagingGuard {
 }
 
 impl Store {
-    /// Whether a run of `source` beginning now stages its records: it has staged items left by
-    /// an interrupted run (no settle begun), or the store has no works yet.
+    /// Whether a run of `source` beginning now stages its records: the store has no works yet,
+    /// or the source has staged items still (which a run settles first: only those staged after
+    /// a settle began, which it leaves, are left then).
     pub fn stages(&self, source: &str) -> Result<bool, StoreError> {
         if self.has_staged(source)? {
             return Ok(true);
@@ -148,6 +149,16 @@ impl Store {
             .settling
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        self.settle_locked(source, chunk_items, at_most)
+    }
+
+    /// [`Store::settle_chunks`], the settle lock held by the caller.
+    fn settle_locked(
+        &self,
+        source: &str,
+        chunk_items: usize,
+        at_most: usize,
+    ) -> Result<Option<Settled>, StoreError> {
         let started = std::time::Instant::now();
         // One snapshot for the whole settle: the chunks' commits do not touch what it reads.
         let tx = self.db.begin_read()?;
@@ -197,10 +208,21 @@ impl Store {
         };
         let mut settled = 0;
         for source in staged {
+            // Under the settle lock, so that a run which registers its source after this looked
+            // finds the settle done when its own takes the lock, not begun over its pages.
+            let _one = self
+                .staging
+                .settling
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let busy = (self.staging.sources.lock())
                 .unwrap_or_else(PoisonError::into_inner)
                 .contains(&source);
-            if !busy && self.settle(&source)?.is_some() {
+            if !busy
+                && self
+                    .settle_locked(&source, CHUNK_ITEMS, usize::MAX)?
+                    .is_some()
+            {
                 tracing::info!(source = %source, "records a crash left staged settled");
                 settled += 1;
             }
@@ -530,6 +552,17 @@ fn encode(item: ItemRef<'_>, out: &mut Vec<u8>) {
             out.extend_from_slice(blob);
         }
     }
+}
+
+/// What `essor check` finds wrong with a staged item's bytes or a source's settle mark: a
+/// settle meeting either fails, and with it every run of the source and every works update.
+pub(super) fn check_item(bytes: &[u8]) -> Result<(), StoreError> {
+    decode(bytes).map(drop)
+}
+
+/// See [`check_item`].
+pub(super) fn check_mark(stored: &str) -> Result<(), StoreError> {
+    Mark::parse(stored).map(drop)
 }
 
 /// Reads a staged item's bytes ([`encode`]).

@@ -1442,6 +1442,35 @@ fn an_idle_settle_leaves_a_source_a_run_is_staging() {
     assert!(!staged.has_staged("s").unwrap());
 }
 
+/// A staged item or a settle mark that does not read fails the settle, and with it every run
+/// of its source and every works update: the check names them.
+#[test]
+fn check_lists_staged_items_and_settle_marks_that_do_not_read() {
+    let (earlier, pages) = staging_pages();
+    let (dirs, _direct, staged, _a, _b, _since) = committed_and_staged(&earlier, &pages);
+    staged.settle_interrupted("s", 2, 1).unwrap();
+    let report = staged.check_rows::<CheckWork, CheckFeatures>().unwrap();
+    assert!(report.is_sound(), "{:#?}", report.problems);
+    assert_eq!(report.rows["staged_items"], 11);
+    let tx = staged.db.begin_write().unwrap();
+    {
+        let mut items = tx.open_table(tables::STAGED).unwrap();
+        items.insert(("s", 4), b"\x00short".as_slice()).unwrap();
+        let mut meta = tx.open_table(tables::META).unwrap();
+        meta.insert("settled:s", "not-a-number oai:x:1").unwrap();
+    }
+    tx.commit().unwrap();
+    drop(staged);
+    let store = Store::open_checked(dirs[1].path()).unwrap();
+    let report = store.check_rows::<CheckWork, CheckFeatures>().unwrap();
+    let found: Vec<(&str, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.table, p.key.as_str()))
+        .collect();
+    assert_eq!(found, [("meta", "settled:s"), ("staged_items", "s 4")]);
+}
+
 #[test]
 fn a_store_without_works_stages_and_items_staged_after_a_settle_began_are_kept() {
     let (earlier, pages) = staging_pages();
