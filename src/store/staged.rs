@@ -495,17 +495,16 @@ pub(super) fn staged_counts(tx: &redb::ReadTransaction) -> Result<Vec<(String, u
 fn staged_sources(
     table: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
 ) -> Result<Vec<String>, StoreError> {
+    use std::ops::Bound::{Excluded, Unbounded};
     let mut found: Vec<String> = Vec::new();
     loop {
         let next = match found.last() {
             None => table.first()?,
-            Some(last) => table
-                .range((last.as_str(), u64::MAX)..)?
-                .find(|row| {
-                    row.as_ref()
-                        .is_ok_and(|(key, _)| key.value().0 != last.as_str())
-                })
-                .transpose()?,
+            // Past every arrival of the last source found.
+            Some(last) => (table
+                .range::<(&str, u64)>((Excluded((last.as_str(), u64::MAX)), Unbounded))?)
+            .next()
+            .transpose()?,
         };
         match next {
             Some((key, _)) => found.push(key.value().0.to_owned()),

@@ -1434,12 +1434,26 @@ fn a_settle_interrupted_between_chunks_ends_as_one_uninterrupted() {
 fn an_idle_settle_leaves_a_source_a_run_is_staging() {
     let (earlier, pages) = staging_pages();
     let (_dirs, _direct, staged, _a, _b, _since) = committed_and_staged(&earlier, &pages);
+    // Sources before and after "s", each with items staged.
+    for other in ["a", "t"] {
+        let mut checkpoint = active_checkpoint("t");
+        let page = prepare_items(&[record("oai:y:1", "2024-01-01", "y")]).unwrap();
+        staged
+            .stage_page(other, &page, &mut checkpoint, true)
+            .unwrap();
+    }
+    let counts: Vec<(String, u64)> = (staged.stats().unwrap().by_source.into_iter())
+        .map(|(source, stats)| (source, stats.counts.staged_records))
+        .collect();
+    let expected = [("a", 1), ("s", 11), ("t", 1)].map(|(s, n)| (s.to_owned(), n));
+    assert_eq!(counts, expected);
     let guard = staged.staging("s");
-    assert_eq!(staged.settle_idle().unwrap(), 0);
+    assert_eq!(staged.settle_idle().unwrap(), 2);
     assert!(staged.has_staged("s").unwrap());
     drop(guard);
     assert_eq!(staged.settle_idle().unwrap(), 1);
     assert!(!staged.has_staged("s").unwrap());
+    assert_eq!(staged.stats().unwrap().staged_records, 0);
 }
 
 /// A staged item or a settle mark that does not read fails the settle, and with it every run
