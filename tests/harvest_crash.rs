@@ -291,11 +291,7 @@ fn kill_when(workspace: &Workspace, args: &[&str], kill: impl Fn(&Logged) -> boo
 fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let harvest = ["harvest", "--no-works", "--source", "catalogue"];
-    let reference = Workspace::new();
-    write_large_catalogue(&reference);
-    reference.run(&harvest).success();
-    let expected = reference.records_text("catalogue");
-    assert_eq!(expected.lines().count(), CSV_ROWS);
+    let expected = clean_catalogue_records(write_large_catalogue);
 
     // The victim is killed by its progress, not by the clock (the machine's speed varies): 120
     // pages of 500 rows, made durable every 64 pages or 5 seconds. Killed before the first
@@ -330,11 +326,30 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
     );
     assert_eq!(victim.stats()["records"], CSV_ROWS as u64);
     assert!(victim.rejects("catalogue").is_empty());
+    assert_one_resumed_run(&victim);
+}
+
+/// A clean `--no-works` harvest of the catalogue `write` writes: its records, listed.
+fn clean_catalogue_records(write: fn(&Workspace)) -> String {
+    let reference = Workspace::new();
+    write(&reference);
+    (reference.run(&["harvest", "--no-works", "--source", "catalogue"])).success();
+    let expected = reference.records_text("catalogue");
+    assert_eq!(expected.lines().count(), CSV_ROWS);
+    expected
+}
+
+/// The catalogue's run a kill interrupted, taken up where it stopped to its end: the same run,
+/// resumed, its counters those of one clean read.
+fn assert_one_resumed_run(victim: &Workspace) {
     let last = victim.last_run("catalogue");
     assert_eq!(last["status"], "complete", "{last}");
-    // Taken up where it stopped: the same run, resumed, its counters those of one clean read.
     assert!(last["resumed"].as_u64() >= Some(1), "{last}");
-    assert_eq!(last["new"], CSV_ROWS as u64, "{last}");
+    assert_eq!(
+        (&last["new"], &last["updated"], &last["unchanged"]),
+        (&json!(CSV_ROWS), &json!(0), &json!(0)),
+        "{last}"
+    );
     assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
 }
 
@@ -342,11 +357,7 @@ fn csv_harvest_killed_at_random_points_then_rerun_equals_a_clean_harvest() {
 fn csv_harvest_killed_while_settling_its_staged_rows_then_rerun_equals_a_clean_harvest() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let harvest = ["harvest", "--no-works", "--source", "catalogue"];
-    let reference = Workspace::new();
-    write_scrambled_catalogue(&reference);
-    reference.run(&harvest).success();
-    let expected = reference.records_text("catalogue");
-    assert_eq!(expected.lines().count(), CSV_ROWS);
+    let expected = clean_catalogue_records(write_scrambled_catalogue);
 
     // The run's staged rows are settled in two chunks: killed once the first committed.
     let victim = Workspace::new();
@@ -360,19 +371,7 @@ fn csv_harvest_killed_while_settling_its_staged_rows_then_rerun_equals_a_clean_h
     let stats = victim.stats();
     assert_eq!(stats["records"], CSV_ROWS as u64, "{stats}");
     assert_eq!(stats["staged_records"], serde_json::Value::Null, "{stats}");
-    let last = victim.last_run("catalogue");
-    assert_eq!(last["status"], "complete", "{last}");
-    assert!(last["resumed"].as_u64() >= Some(1), "{last}");
-    assert_eq!(
-        (&last["new"], &last["updated"], &last["unchanged"]),
-        (
-            &serde_json::json!(CSV_ROWS),
-            &serde_json::json!(0),
-            &serde_json::json!(0)
-        ),
-        "{last}"
-    );
-    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+    assert_one_resumed_run(&victim);
 }
 
 /// What a kill during a settle leaves: the chunks before the last are committed unsynced, so
@@ -437,14 +436,7 @@ fn csv_harvest_with_works_killed_while_settling_then_rerun_has_the_works_of_an_u
         assert_feed_lists_each_work_once(&victim),
         assert_feed_lists_each_work_once(&reference)
     );
-    let last = victim.last_run("catalogue");
-    assert_eq!(last["status"], "complete", "{last}");
-    assert_eq!(
-        (&last["new"], &last["updated"], &last["unchanged"]),
-        (&json!(CSV_ROWS), &json!(0), &json!(0)),
-        "{last}"
-    );
-    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+    assert_one_resumed_run(&victim);
 }
 
 /// A harvest killed while it stages its rows, then `essor works update` (no harvest): the rows
@@ -494,15 +486,7 @@ fn csv_harvest_killed_while_staging_then_works_update_settles_its_rows_and_a_har
         "the works differ from an uninterrupted run's"
     );
     assert_eq!(search_totals(&victim), search_totals(&reference));
-    let last = victim.last_run("catalogue");
-    assert_eq!(last["status"], "complete", "{last}");
-    assert!(last["resumed"].as_u64() >= Some(1), "{last}");
-    assert_eq!(
-        (&last["new"], &last["updated"], &last["unchanged"]),
-        (&json!(CSV_ROWS), &json!(0), &json!(0)),
-        "{last}"
-    );
-    assert_eq!(victim.runs("catalogue").len(), 1, "one run, resumed");
+    assert_one_resumed_run(&victim);
 }
 
 /// A harvest killed while it stages its rows, then a full harvest (a new run: the killed one is
