@@ -389,6 +389,26 @@ fn assert_killed_while_settling(victim: &Workspace) {
     );
 }
 
+/// The scrambled catalogue's `--no-works` harvest killed after 66 to 79 pages (seeded by
+/// `seed`): the first page committed, the pages after it staged; the workspace and the rows
+/// kept.
+fn killed_while_staging(seed: &str) -> (Workspace, u64) {
+    let victim = Workspace::new();
+    write_scrambled_catalogue(&victim);
+    let pages = Rng::from_env_or_clock(seed).range(66, 80) as usize;
+    let harvest = ["harvest", "--no-works", "--source", "catalogue"];
+    let killed = kill_after_pages(&victim, &harvest, pages);
+    assert!(killed, "the harvest ended before page {pages}");
+    let stats = victim.stats();
+    eprintln!("killed after {pages} pages: {stats}");
+    let staged = stats["staged_records"].as_u64().unwrap_or(0);
+    assert!(
+        (500..CSV_ROWS as u64).contains(&staged) && stats["records"] == 500,
+        "{stats}"
+    );
+    (victim, staged + 500)
+}
+
 /// The scrambled catalogue harvested with its works (the store has none: the run stages its
 /// rows, then the works are built from all of them): the works, each row's, as groups.
 fn catalogue_with_works(workspace: &Workspace) -> Vec<Vec<String>> {
@@ -450,24 +470,7 @@ fn csv_harvest_killed_while_staging_then_works_update_settles_its_rows_and_a_har
     let reference = Workspace::new();
     let expected_groups = catalogue_with_works(&reference);
 
-    let victim = Workspace::new();
-    write_scrambled_catalogue(&victim);
-    let pages = Rng::from_env_or_clock("harvest_crash_staged_update").range(66, 80) as usize;
-    let killed = kill_after_pages(
-        &victim,
-        &["harvest", "--no-works", "--source", "catalogue"],
-        pages,
-    );
-    assert!(killed, "the harvest ended before page {pages}");
-    let stats = victim.stats();
-    // The first page committed, the pages after it staged.
-    let staged = stats["staged_records"].as_u64().unwrap_or(0);
-    let partial = staged + stats["records"].as_u64().unwrap_or(0);
-    eprintln!("killed after {pages} pages: {stats}");
-    assert!(
-        (500..CSV_ROWS as u64).contains(&staged) && stats["records"] == 500,
-        "{stats}"
-    );
+    let (victim, partial) = killed_while_staging("harvest_crash_staged_update");
 
     victim.run(&["works", "update"]).success();
     let stats = victim.stats();
@@ -495,19 +498,7 @@ fn csv_harvest_killed_while_staging_then_works_update_settles_its_rows_and_a_har
 #[test]
 fn csv_full_harvest_after_one_killed_while_staging_counts_the_kept_rows_once() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let victim = Workspace::new();
-    write_scrambled_catalogue(&victim);
-    let pages = Rng::from_env_or_clock("harvest_crash_staged_full").range(66, 80) as usize;
-    let killed = kill_after_pages(
-        &victim,
-        &["harvest", "--no-works", "--source", "catalogue"],
-        pages,
-    );
-    assert!(killed, "the harvest ended before page {pages}");
-    let stats = victim.stats();
-    let staged = stats["staged_records"].as_u64().unwrap_or(0);
-    let partial = staged + stats["records"].as_u64().unwrap_or(0);
-    assert!((500..CSV_ROWS as u64).contains(&staged), "{stats}");
+    let (victim, partial) = killed_while_staging("harvest_crash_staged_full");
 
     victim
         .run(&["harvest", "--no-works", "--full", "--source", "catalogue"])
@@ -537,15 +528,7 @@ fn csv_full_harvest_after_one_killed_while_staging_counts_the_kept_rows_once() {
 fn csv_rows_a_killed_run_staged_then_gone_from_the_catalogue_are_deleted_by_the_next_run() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let harvest = ["harvest", "--no-works", "--source", "catalogue"];
-    let victim = Workspace::new();
-    write_scrambled_catalogue(&victim);
-    let pages = Rng::from_env_or_clock("harvest_crash_staged_gone").range(66, 80) as usize;
-    assert!(
-        kill_after_pages(&victim, &harvest, pages),
-        "the harvest ended before page {pages}"
-    );
-    let partial = victim.stats()["staged_records"].as_u64().unwrap_or(0);
-    assert!(partial >= 500, "{partial} rows staged");
+    let (victim, _) = killed_while_staging("harvest_crash_staged_gone");
 
     // The file's second page's first 100 rows (staged: its first page was committed), among
     // those the killed run kept, are gone from it.
