@@ -306,9 +306,7 @@ pub fn remove(store: &Store, id: &str) -> Result<(Transition, u64), StoreError> 
 /// harvest of it left staged are settled first: else the next works update would settle them
 /// live after the deletions, and the removed repository's records would come back as works.
 fn tombstone(store: &Store, id: &str) -> Result<u64, StoreError> {
-    if store.has_staged(id)? {
-        store.settle(id)?;
-    }
+    store.settle(id)?;
     let mut live = Vec::new();
     store.for_each_record(Some(id), |record| {
         if !record.deleted {

@@ -117,14 +117,12 @@ impl Harvest {
         let (checkpoint, guard) = tokio::task::spawn_blocking(move || {
             // Held before deciding, so that no settle of idle sources takes what this run stages.
             let guard = store.staging(&id);
-            if store.has_staged(&id)? {
-                store.settle(&id)?;
-            }
+            store.settle(&id)?;
             // Read again as the settle left it, its counters corrected: this one's, or an idle
             // settle's (`works update` beside a server's harvests) since the run read it, which
             // the run's first page would otherwise overwrite with the provisional counts.
             let checkpoint = store.checkpoint(&id)?;
-            let guard = (may_stage && store.stages(&id)?).then_some(guard);
+            let guard = (may_stage && store.stages()?).then_some(guard);
             Ok::<_, StoreError>((checkpoint, guard))
         })
         .await

@@ -163,7 +163,8 @@ impl Store {
     }
 
     /// [`Store::commit_page`] for a run that stages its records ([`Store::stages`]): the page's
-    /// items are appended to the source's staged items, in arrival order, with the checkpoint;
+    /// items are appended to the source's staged items (after the earlier pages', sorted by
+    /// identifier: a run to merge), with the checkpoint;
     /// [`Store::settle`] moves them into the records in key order at the run's end. The counters
     /// returned (and added to the run's) are provisional: every record new (or deleted), every
     /// reject rejected; the settle corrects them.
