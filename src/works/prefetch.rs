@@ -136,6 +136,40 @@ pub(super) fn rows(
     })
 }
 
+/// Reads, after the slices' rows, what the batch's writer will read of the store that no row
+/// holds: the feed entries of the works the batch moves (`Store::touch_feed_entry`) and the
+/// blocks its changed records leave. Nothing is kept: the reads only bring those pages into
+/// memory before the writer gets to them, at the batch's end. On a store not in the page cache
+/// they were disk reads on the writer's thread, one after the other (~150–200 ms of a cold
+/// 1,000-change batch at 1 M records); here they are spread over [`READ_AHEAD_THREADS`] while
+/// the batch applies its last slices (BENCHMARKS.md, issue 17).
+pub(super) fn touch_written(
+    store: &Store,
+    wanted: &[Wanted],
+    blocks: &BlocksRead,
+) -> Result<(), StoreError> {
+    on_threads(wanted, READ_AHEAD_THREADS, |part| {
+        let view = store.dedup_view()?;
+        for Wanted { key, new } in part {
+            if let Some(id) = view.record_work(key.as_ref())? {
+                view.touch_feed_entry(&id)?;
+            }
+            let Some(old) = view.features::<StoredFeatures>(key.as_ref())? else {
+                continue;
+            };
+            let kept = new.as_ref().map_or(&[][..], |new| &new.keys[..]);
+            for block in old.keys.iter().filter(|old| !kept.contains(old)) {
+                let block = BlockKey::of(block);
+                if !blocks.has(block.id()) {
+                    view.block(block.id(), block.limit())?;
+                }
+            }
+        }
+        Ok(Vec::<()>::new())
+    })
+    .map(drop)
+}
+
 /// The blocks a batch's read-ahead has read, shared by its threads and slices: records of one
 /// batch share blocks (the same words of a title, the same year and author), and each read is a
 /// walk down the largest of the store's tables.
@@ -172,6 +206,12 @@ impl BlocksRead {
                 true
             }
         }
+    }
+
+    /// Whether `block` was read (not counted as shared: the writer's pages are warmed, no
+    /// lookup answered).
+    fn has(&self, block: u64) -> bool {
+        (self.read.lock().unwrap_or_else(|e| e.into_inner())).contains_key(&block)
     }
 
     /// Lookups answered from a block read before.

@@ -167,6 +167,10 @@ pub(super) fn update_in_slices(
                         return;
                     }
                 }
+                // Only a cache's warming: a read that fails here fails the writer's too.
+                if let Err(error) = prefetch::touch_written(store, wanted, blocks_read) {
+                    tracing::debug!(%error, "the batch's writes not read ahead");
+                }
             });
             let batch_result = store.update_works(|tx| {
                 // The rows of the works it moves are compacted later, in bulk.
