@@ -178,20 +178,24 @@ impl Store {
             },
         };
         let after = done.map(|done| done.identifier);
-        let mut merge = Merge::open(&staged, source, up_to, after)?;
+        let merge = Merge::open(&staged, source, up_to, after)?;
         let runs = merge.runs.len();
         let mut settled = Settled::default();
-        for _ in 0..at_most {
-            if self.settle_chunk(source, &mut merge, (chunk_items, up_to), &mut settled)? {
-                tracing::debug!(
-                    source,
-                    runs,
-                    seconds = started.elapsed().as_secs_f64(),
-                    "staged records settled"
-                );
-                break;
+        std::thread::scope(|scope| {
+            let mut merge = MergeAhead::spawn(scope, merge)?;
+            for _ in 0..at_most {
+                if self.settle_chunk(source, &mut merge, (chunk_items, up_to), &mut settled)? {
+                    tracing::debug!(
+                        source,
+                        runs,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "staged records settled"
+                    );
+                    break;
+                }
             }
-        }
+            Ok::<_, StoreError>(())
+        })?;
         Ok(Some(settled))
     }
 
@@ -233,7 +237,7 @@ impl Store {
     fn settle_chunk(
         &self,
         source: &str,
-        merge: &mut Merge,
+        merge: &mut MergeAhead,
         (chunk_items, up_to): (usize, u64),
         settled: &mut Settled,
     ) -> Result<bool, StoreError> {
@@ -245,7 +249,7 @@ impl Store {
         {
             let mut writer = ItemWriter::open(&tx, source)?;
             loop {
-                match merge.peek() {
+                match merge.peek()? {
                     None => break,
                     Some(next) if count >= chunk_items && written.as_deref() != Some(next) => {
                         break;
@@ -255,14 +259,14 @@ impl Store {
                 let Some((identifier, value)) = merge.pop()? else {
                     break;
                 };
-                let item = decode(value.value())?;
+                let item = decode(&value)?;
                 found.provisional.add(&provisional(item));
                 writer.apply(item, &mut found.exact)?;
                 written = Some(identifier);
                 count += 1;
             }
             writer.close()?;
-            let last = merge.peek().is_none();
+            let last = merge.peek()?.is_none();
             let mut meta = tx.open_table(META)?;
             let mark = settled_key(source);
             if last {
@@ -274,7 +278,7 @@ impl Store {
             }
             correct_checkpoint(&tx, source, &found)?;
         }
-        let last = merge.peek().is_none();
+        let last = merge.peek()?.is_none();
         if !last {
             tx.set_durability(redb::Durability::None)?;
         }
@@ -373,10 +377,6 @@ impl Merge {
         Ok(())
     }
 
-    fn peek(&self) -> Option<&str> {
-        self.heads.peek().map(|head| head.0.0.as_ref())
-    }
-
     /// The next item in (identifier, arrival) order.
     fn pop(&mut self) -> Result<Option<(Box<str>, StagedValue)>, StoreError> {
         let Some(std::cmp::Reverse((identifier, _, run))) = self.heads.pop() else {
@@ -388,6 +388,82 @@ impl Merge {
             .ok_or_else(|| StoreError::corrupt("staged_items", "a run's item was read twice"))?;
         self.advance(run)?;
         Ok(Some((identifier, value)))
+    }
+}
+
+/// Items the merge thread hands over at once, and batches it reads ahead of the settle.
+const AHEAD_ITEMS: usize = 1_024;
+const AHEAD_BATCHES: usize = 4;
+
+/// A merged item, owned: (identifier, staged bytes).
+type MergedItem = (Box<str>, Vec<u8>);
+
+/// The merge run on a thread of its own, a few batches ahead of the settle that writes its
+/// items: reading the runs was a third of a settle's time on one thread, the other core idle
+/// (BENCHMARKS.md, issue 17). The items come in the merge's order; the thread stops when this
+/// is dropped.
+struct MergeAhead {
+    batches: std::sync::mpsc::Receiver<Result<Vec<MergedItem>, StoreError>>,
+    ready: std::collections::VecDeque<MergedItem>,
+    /// The thread's last batch came (one not full): the merge is over. A thread that stopped
+    /// before it is an error, never the end of the items (the last chunk removes them all).
+    ended: bool,
+}
+
+impl MergeAhead {
+    fn spawn<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        mut merge: Merge,
+    ) -> Result<MergeAhead, StoreError> {
+        let (sender, batches) = std::sync::mpsc::sync_channel(AHEAD_BATCHES);
+        std::thread::Builder::new()
+            .name("settle-merge".into())
+            .spawn_scoped(scope, move || {
+                loop {
+                    let mut batch = Vec::with_capacity(AHEAD_ITEMS);
+                    let read = (|| {
+                        while batch.len() < AHEAD_ITEMS {
+                            let Some((identifier, value)) = merge.pop()? else {
+                                break;
+                            };
+                            batch.push((identifier, value.value().to_vec()));
+                        }
+                        Ok::<_, StoreError>(())
+                    })();
+                    let last = read.is_err() || batch.len() < AHEAD_ITEMS;
+                    // An empty batch says the merge is over; a closed channel, that the settle
+                    // stopped.
+                    if sender.send(read.map(|()| batch)).is_err() || last {
+                        return;
+                    }
+                }
+            })
+            .map_err(|error| StoreError::thread("settling staged records", error))?;
+        Ok(MergeAhead {
+            batches,
+            ready: std::collections::VecDeque::new(),
+            ended: false,
+        })
+    }
+
+    /// The next item's identifier, once the merge has read it.
+    fn peek(&mut self) -> Result<Option<&str>, StoreError> {
+        if self.ready.is_empty() && !self.ended {
+            let batch = self.batches.recv().map_err(|_| {
+                StoreError::thread("settling staged records", "the merge thread stopped")
+            })??;
+            self.ended = batch.len() < AHEAD_ITEMS;
+            self.ready.extend(batch);
+        }
+        Ok(self
+            .ready
+            .front()
+            .map(|(identifier, _)| identifier.as_ref()))
+    }
+
+    fn pop(&mut self) -> Result<Option<MergedItem>, StoreError> {
+        self.peek()?;
+        Ok(self.ready.pop_front())
     }
 }
 
