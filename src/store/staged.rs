@@ -724,6 +724,44 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// The last chunk removes every staged item of the source: a merge thread that stopped
+    /// early (a panic, an error) must stop the settle, never look like the end of the items.
+    #[test]
+    fn a_merge_thread_gone_before_its_last_batch_is_an_error_and_a_short_batch_the_end() {
+        let ahead = |batches: Vec<Vec<MergedItem>>| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(batches.len().max(1));
+            for batch in batches {
+                sender.send(Ok(batch)).expect("room for each");
+            }
+            MergeAhead {
+                batches: receiver,
+                ready: std::collections::VecDeque::new(),
+                ended: false,
+            }
+        };
+        let item = |n: usize| -> MergedItem { (format!("oai:{n:05}").into(), vec![n as u8]) };
+        let full: Vec<MergedItem> = (0..AHEAD_ITEMS).map(item).collect();
+        let mut stopped = ahead(vec![full.clone()]);
+        for n in 0..AHEAD_ITEMS {
+            assert_eq!(
+                stopped.pop().expect("read").map(|(id, _)| id),
+                Some(item(n).0)
+            );
+        }
+        assert!(stopped.peek().is_err(), "the thread sent no last batch");
+        let mut ended = ahead(vec![full, vec![item(AHEAD_ITEMS)]]);
+        for _ in 0..=AHEAD_ITEMS {
+            assert!(ended.pop().expect("read").is_some());
+        }
+        assert_eq!(ended.peek().expect("ended").map(str::to_owned), None);
+        assert!(ended.pop().expect("ended").is_none());
+        let mut empty = ahead(vec![Vec::new()]);
+        assert!(
+            empty.pop().expect("ended").is_none(),
+            "nothing staged after the mark"
+        );
+    }
+
     #[test]
     fn items_read_back_as_written() {
         let items = [
