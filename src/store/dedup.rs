@@ -41,7 +41,8 @@ pub struct DedupView {
 
 impl Store {
     /// A read-only view of what dedup compares, as last committed: several threads read
-    /// candidates through their own views before a batch's write transaction.
+    /// candidates through their own views before a batch's write transaction (and the feed
+    /// entries its writer will read: [`DedupView::touch_feed_entry`]).
     pub fn dedup_view(&self) -> Result<DedupView, StoreError> {
         let tx = self.db.begin_read()?;
         Ok(DedupView {

@@ -431,8 +431,8 @@ impl MergeAhead {
                         Ok::<_, StoreError>(())
                     })();
                     let last = read.is_err() || batch.len() < AHEAD_ITEMS;
-                    // An empty batch says the merge is over; a closed channel, that the settle
-                    // stopped.
+                    // A batch not full (empty, maybe) is the last: the merge is over. A closed
+                    // channel says the settle stopped.
                     if sender.send(read.map(|()| batch)).is_err() || last {
                         return;
                     }
