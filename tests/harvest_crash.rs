@@ -443,20 +443,11 @@ fn csv_harvest_with_works_killed_while_settling_then_rerun_has_the_works_of_an_u
     );
 
     victim.run(&harvest).success();
-    assert_eq!(
-        victim.records_text("catalogue"),
-        reference.records_text("catalogue")
-    );
-    assert!(
-        work_groups(&victim) == expected_groups,
-        "the works differ from an uninterrupted run's"
-    );
-    assert_eq!(search_totals(&victim), search_totals(&reference));
+    assert_catalogue_as_uninterrupted(&victim, &reference, &expected_groups);
     assert_eq!(
         assert_feed_lists_each_work_once(&victim),
         assert_feed_lists_each_work_once(&reference)
     );
-    assert_one_resumed_run(&victim);
 }
 
 /// A harvest killed while it stages its rows, then `essor works update` (no harvest): the rows
@@ -480,16 +471,26 @@ fn csv_harvest_killed_while_staging_then_works_update_settles_its_rows_and_a_har
     assert_eq!(members as u64, partial, "the settled rows made into works");
 
     victim.run(&["harvest", "--source", "catalogue"]).success();
+    assert_catalogue_as_uninterrupted(&victim, &reference, &expected_groups);
+}
+
+/// The victim's catalogue, once rerun, is the uninterrupted run's: its records, works and
+/// search totals, and one run resumed.
+fn assert_catalogue_as_uninterrupted(
+    victim: &Workspace,
+    reference: &Workspace,
+    expected_groups: &[Vec<String>],
+) {
     assert_eq!(
         victim.records_text("catalogue"),
         reference.records_text("catalogue")
     );
     assert!(
-        work_groups(&victim) == expected_groups,
+        work_groups(victim) == expected_groups,
         "the works differ from an uninterrupted run's"
     );
-    assert_eq!(search_totals(&victim), search_totals(&reference));
-    assert_one_resumed_run(&victim);
+    assert_eq!(search_totals(victim), search_totals(reference));
+    assert_one_resumed_run(victim);
 }
 
 /// A harvest killed while it stages its rows, then a full harvest (a new run: the killed one is

@@ -377,6 +377,18 @@ impl Merge {
         Ok(())
     }
 
+    /// The next [`AHEAD_ITEMS`] items (fewer at the end), owned.
+    fn next_batch(&mut self) -> Result<Vec<MergedItem>, StoreError> {
+        let mut batch = Vec::with_capacity(AHEAD_ITEMS);
+        while batch.len() < AHEAD_ITEMS {
+            let Some((identifier, value)) = self.pop()? else {
+                break;
+            };
+            batch.push((identifier, value.value().to_vec()));
+        }
+        Ok(batch)
+    }
+
     /// The next item in (identifier, arrival) order.
     fn pop(&mut self) -> Result<Option<(Box<str>, StagedValue)>, StoreError> {
         let Some(std::cmp::Reverse((identifier, _, run))) = self.heads.pop() else {
@@ -420,20 +432,11 @@ impl MergeAhead {
             .name("settle-merge".into())
             .spawn_scoped(scope, move || {
                 loop {
-                    let mut batch = Vec::with_capacity(AHEAD_ITEMS);
-                    let read = (|| {
-                        while batch.len() < AHEAD_ITEMS {
-                            let Some((identifier, value)) = merge.pop()? else {
-                                break;
-                            };
-                            batch.push((identifier, value.value().to_vec()));
-                        }
-                        Ok::<_, StoreError>(())
-                    })();
-                    let last = read.is_err() || batch.len() < AHEAD_ITEMS;
+                    let batch = merge.next_batch();
                     // A batch not full (empty, maybe) is the last: the merge is over. A closed
                     // channel says the settle stopped.
-                    if sender.send(read.map(|()| batch)).is_err() || last {
+                    let last = !matches!(&batch, Ok(batch) if batch.len() == AHEAD_ITEMS);
+                    if sender.send(batch).is_err() || last {
                         return;
                     }
                 }

@@ -742,11 +742,7 @@ fn check_lists_rows_that_do_not_decode_and_broken_references() {
     drop(store);
     let store = Store::open_checked(dir.path()).unwrap();
     let report = store.check_rows::<CheckWork, CheckFeatures>().unwrap();
-    let found: Vec<(&str, &str)> = report
-        .problems
-        .iter()
-        .map(|p| (p.table, p.key.as_str()))
-        .collect();
+    let found = problems_found(&report);
     for expected in [
         ("works", "w3"),
         ("record_work", "hal/oai:b"),
@@ -1477,12 +1473,19 @@ fn check_lists_staged_items_and_settle_marks_that_do_not_read() {
     drop(staged);
     let store = Store::open_checked(dirs[1].path()).unwrap();
     let report = store.check_rows::<CheckWork, CheckFeatures>().unwrap();
-    let found: Vec<(&str, &str)> = report
+    assert_eq!(
+        problems_found(&report),
+        [("meta", "settled:s"), ("staged_items", "s 4")]
+    );
+}
+
+/// The (table, key) of each problem a check found.
+fn problems_found(report: &super::check::CheckReport) -> Vec<(&str, &str)> {
+    report
         .problems
         .iter()
         .map(|p| (p.table, p.key.as_str()))
-        .collect();
-    assert_eq!(found, [("meta", "settled:s"), ("staged_items", "s 4")]);
+        .collect()
 }
 
 #[test]
