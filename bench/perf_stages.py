@@ -3,11 +3,14 @@
 `perf script -F comm,tid,ip,sym` (recorded with call chains: `perf record --call-graph
 dwarf,16384`) goes to the first stage below whose test its thread name or its chain passes;
 under each stage, its leaf functions. With a frame name as second argument: the samples whose
-chain holds it, by the function they called (a drill-down).
+chain holds it, by the function they called (a drill-down). With `--within FRAME NAME...`:
+among the samples whose chain holds FRAME (with `--thread`, every sample of a thread that
+ever ran FRAME: its whole timeline), the share whose chain holds each NAME (inclusive).
 
 Usage: perf script -i perf.data -F comm,tid,ip,sym > perf.txt
        bench/perf_stages.py perf.txt [LEAVES]        # the stages, LEAVES leaf functions each
        bench/perf_stages.py perf.txt FRAME [DEPTH]   # below FRAME, DEPTH calls down (1)
+       bench/perf_stages.py perf.txt --within [--thread] FRAME NAME...
 """
 import collections
 import re
@@ -48,19 +51,20 @@ def read(path):
         if not line.strip():
             continue
         if line[0] not in " \t":
-            current = (line.split()[0], [])
+            fields = line.split()
+            current = (fields[0], fields[1] if len(fields) > 1 else "", [])
             samples.append(current)
         elif current is not None:
             parts = line.strip().split(None, 1)
             if len(parts) == 2:
-                current[1].append(re.sub(r"\s*\(inlined\)$", "", parts[1]))
+                current[2].append(re.sub(r"\s*\(inlined\)$", "", parts[1]))
     return samples
 
 
 def stages(samples, leaves):
     counts = collections.Counter()
     leaf_counts = collections.defaultdict(collections.Counter)
-    for comm, frames in samples:
+    for comm, _, frames in samples:
         name = next(name for name, test in STAGES if test(comm, frames))
         counts[name] += 1
         leaf_counts[name][(frames[0] if frames else "?")[:100]] += 1
@@ -74,7 +78,7 @@ def stages(samples, leaves):
 
 def below(samples, anchor, depth):
     counts, under = collections.Counter(), 0
-    for _, frames in samples:
+    for _, _, frames in samples:
         at = [i for i, f in enumerate(frames) if anchor in f]
         if not at:
             continue
@@ -87,11 +91,28 @@ def below(samples, anchor, depth):
         print(f"{100 * n / total:6.2f}%  {name}")
 
 
+def within(samples, args):
+    by_thread = args[0] == "--thread"
+    frame, names = (args[1], args[2:]) if by_thread else (args[0], args[1:])
+    holds = lambda frames, name: any(name in f for f in frames)
+    if by_thread:
+        threads = {tid for _, tid, frames in samples if holds(frames, frame)}
+        chosen = [frames for _, tid, frames in samples if tid in threads]
+    else:
+        chosen = [frames for _, _, frames in samples if holds(frames, frame)]
+    print(f"{len(chosen)} of {len(samples)} samples {'on threads running' if by_thread else 'under'} {frame}")
+    for name in names:
+        n = sum(1 for frames in chosen if holds(frames, name))
+        print(f"{100 * n / max(len(chosen), 1):5.1f}%  {name}")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     samples = read(sys.argv[1])
-    if len(sys.argv) > 2 and not sys.argv[2].isdigit():
+    if len(sys.argv) > 3 and sys.argv[2] == "--within":
+        within(samples, sys.argv[3:])
+    elif len(sys.argv) > 2 and not sys.argv[2].isdigit():
         below(samples, sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     else:
         stages(samples, int(sys.argv[2]) if len(sys.argv) > 2 else 6)
