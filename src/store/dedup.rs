@@ -96,6 +96,21 @@ impl DedupView {
     }
 }
 
+/// A features row as the store writes it, encoded off the writer's thread
+/// ([`WorksTx::set_features_row`]).
+pub struct FeaturesRow(Vec<u8>);
+
+impl FeaturesRow {
+    pub fn of<F: Serialize>(features: &F) -> Result<FeaturesRow, StoreError> {
+        encode_features(features).map(FeaturesRow)
+    }
+
+    /// What [`FeaturesRow::of`] encoded.
+    pub fn read<F: DeserializeOwned>(&self) -> Result<F, StoreError> {
+        decode_features(&self.0)
+    }
+}
+
 /// What made the stored features rows: every record that made a work at change-log position
 /// `cursor` and has not changed since has its row, as version `rules` of the dedup rules mines
 /// it (`crate::dedup::RULES`). A build from scratch and `essor works rebuild` write it (they
@@ -152,6 +167,18 @@ impl WorksTx<'_> {
     ) -> Result<(), StoreError> {
         self.features
             .insert(key.pair(), encode_features(features)?.as_slice())?;
+        Ok(())
+    }
+
+    /// Writes a features row encoded beforehand ([`FeaturesRow::of`]): a build from scratch
+    /// encodes its rows on the cores that mine them, and inserts them beside the next slice's
+    /// mining.
+    pub fn set_features_row(
+        &mut self,
+        key: RecordKeyRef<'_>,
+        row: &FeaturesRow,
+    ) -> Result<(), StoreError> {
+        self.features.insert(key.pair(), row.0.as_slice())?;
         Ok(())
     }
 

@@ -57,7 +57,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 pub use backup::{BackupReport, RestoreReport, restore};
 pub use barometer::EditionSaved;
 pub use check::{CheckReport, CheckedWork, Problem as CheckProblem, TableSize};
-pub use dedup::{BlockMember, DedupView, FeaturesMined};
+pub use dedup::{BlockMember, DedupView, FeaturesMined, FeaturesRow};
 pub use encode::{PreparedItem, UnpackedItems, now_rfc3339, prepare_items, serialise_items};
 pub use error::StoreError;
 pub use feed::{FeedEntry, FeedItem, FeedRange, RecordOrigin, theme_ids};

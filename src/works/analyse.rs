@@ -1,11 +1,11 @@
 //! Loading and analysing records, on all cores: the costly part of an update (normalising,
 //! classifying), done before a batch's transaction opens.
 
-use super::{SourceInfo, SourceInfos};
+use super::{SourceInfo, SourceInfos, StoredFeatures};
 use crate::classify::{Classification, Thesaurus};
-use crate::dedup::{self, Features};
+use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::{self, Normalized};
-use crate::store::{RecordKey, Store, StoreError, StoredRecord};
+use crate::store::{FeaturesRow, RecordKey, Store, StoreError, StoredRecord};
 
 /// A record normalised, classified and ready for dedup.
 pub(super) struct Analysed {
@@ -249,17 +249,136 @@ pub(super) fn dedup_features_all(
     thesaurus: &Thesaurus,
 ) -> Result<Vec<(RecordKey, Option<DedupFeatures>)>, StoreError> {
     map_all(store, keys, sources, |record, info| {
-        if info.min_relevance.is_some() {
-            let analysed = analyse(record, info, thesaurus)?;
-            return Some((analysed.features, analysed.keys));
-        }
-        if record.deleted {
-            return None;
-        }
-        let mapped = record.record.as_ref()?;
-        let normalized = normalize::normalize_for_dedup(mapped, &context(record, info));
-        Some(dedup::mine(&normalized))
+        dedup_features(record, info, thesaurus)
     })
+}
+
+/// [`dedup_features_all`] of one record.
+fn dedup_features(
+    record: &StoredRecord,
+    info: &SourceInfo,
+    thesaurus: &Thesaurus,
+) -> Option<DedupFeatures> {
+    if info.min_relevance.is_some() {
+        let analysed = analyse(record, info, thesaurus)?;
+        return Some((analysed.features, analysed.keys));
+    }
+    if record.deleted {
+        return None;
+    }
+    let mapped = record.record.as_ref()?;
+    let normalized = normalize::normalize_for_dedup(mapped, &context(record, info));
+    Some(dedup::mine(&normalized))
+}
+
+/// What a build from scratch keeps of a record it mined: all of it made on the core that mined
+/// it, so that the features pass's writer only inserts rows, and the clustering's thread only
+/// clusters.
+pub(super) struct Mined {
+    pub features: Features,
+    /// The blocking keys hashed (their strings are dropped once in `row`).
+    pub block_keys: Vec<BlockKey>,
+    pub sketch: u64,
+    /// The features row, encoded.
+    pub row: FeaturesRow,
+}
+
+/// [`dedup_features_all`] for a build from scratch: each record's [`Mined`].
+pub(super) fn mine_all(
+    store: &Store,
+    keys: &[RecordKey],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<(RecordKey, Option<Mined>)>, StoreError> {
+    let mined = map_all(store, keys, sources, |record, info| {
+        mine(record, info, thesaurus)
+    })?;
+    mined
+        .into_iter()
+        .map(|(key, mined)| Ok((key, mined.transpose()?)))
+        .collect()
+}
+
+/// [`mine_all`] on the calling thread alone (`premine.rs`).
+pub(super) fn mine_here(
+    store: &Store,
+    keys: &[RecordKey],
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<(RecordKey, Option<Mined>)>, StoreError> {
+    store
+        .records_mapped(keys, |key, record| {
+            let mined =
+                record.and_then(|record| mine(&record, &sources.get(key.source()), thesaurus));
+            (key.clone(), mined)
+        })?
+        .into_iter()
+        .map(|(key, mined)| Ok((key, mined.transpose()?)))
+        .collect()
+}
+
+/// Records mined per part taken by a core in [`mine_or_read_all`].
+const MINE_PART: usize = 1_000;
+
+/// [`mine_all`], but each record whose features row was mined ahead (`Some`; `Some(None)`: it
+/// makes no work) read from that row instead (`premine.rs`).
+pub(super) fn mine_or_read_all(
+    store: &Store,
+    items: Vec<(RecordKey, Option<Option<FeaturesRow>>)>,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+) -> Result<Vec<(RecordKey, Option<Mined>)>, StoreError> {
+    on_all_cores_pulled(items, MINE_PART, |part| {
+        let to_mine: Vec<RecordKey> = part
+            .iter()
+            .filter(|(_, ahead)| ahead.is_none())
+            .map(|(record, _)| record.clone())
+            .collect();
+        // Mined in the part's order: merged back by walking both.
+        let mut mined = mine_here(store, &to_mine, sources, thesaurus)?.into_iter();
+        let mut all = Vec::with_capacity(part.len());
+        for (record, ahead) in part {
+            match ahead {
+                Some(row) => all.push((record, row.map(Mined::read).transpose()?)),
+                None => {
+                    let Some((key, now)) = mined.next() else {
+                        continue;
+                    };
+                    debug_assert_eq!(key, record, "records mined in the part's order");
+                    all.push((record, now));
+                }
+            }
+        }
+        Ok(all)
+    })
+}
+
+impl Mined {
+    /// A record's [`Mined`] read back from its features row.
+    fn read(row: FeaturesRow) -> Result<Mined, StoreError> {
+        let stored: StoredFeatures = row.read()?;
+        Ok(Mined {
+            block_keys: stored.keys.iter().map(|key| BlockKey::of(key)).collect(),
+            sketch: dedup::Sketch::of(&stored.features).0,
+            features: stored.features,
+            row,
+        })
+    }
+}
+
+/// One record's [`Mined`]; `None` as [`analyse`].
+fn mine(
+    record: &StoredRecord,
+    info: &SourceInfo,
+    thesaurus: &Thesaurus,
+) -> Option<Result<Mined, StoreError>> {
+    let (features, keys) = dedup_features(record, info, thesaurus)?;
+    Some(StoredFeatures::row(&features, &keys).map(|row| Mined {
+        block_keys: keys.iter().map(|key| BlockKey::of(key)).collect(),
+        sketch: dedup::Sketch::of(&features).0,
+        features,
+        row,
+    }))
 }
 
 #[cfg(test)]

@@ -9,13 +9,16 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
+use super::premine::Premined;
 use super::{
     Member, MemberData, MergeReason, SourceInfos, StoredFeatures, Work, WorkFields, fields,
 };
 use crate::classify::{Classification, Thesaurus};
 use crate::dedup::{self, BlockKey, Features};
 use crate::normalize::Normalized;
-use crate::store::{FeaturesMined, RecordKey, Store, StoreError, WorksDerived, WorksTx};
+use crate::store::{
+    FeaturesMined, FeaturesRow, RecordKey, Store, StoreError, WorksDerived, WorksTx,
+};
 
 /// Records analysed (then dropped) per slice when collecting features: bounds the memory held
 /// by full analyses, whatever the store's size.
@@ -228,11 +231,10 @@ pub(super) fn remove_features(tx: &mut WorksTx<'_>, record: &RecordKey) -> Resul
 }
 
 /// How [`cluster_all`] comes by each record's features.
-#[derive(Clone, Copy)]
 pub(super) enum Mining<'a> {
-    /// Mined from every record, and the features rows and blocking index written (a build from
-    /// scratch).
-    Index,
+    /// Mined from every record (but those [`Premined`] while the harvest ran), and the features
+    /// rows and blocking index written (a build from scratch).
+    Index(&'a mut Premined),
     /// Mined from every record, nothing written.
     All,
     /// Taken from the stored features rows where [`Reuse`] allows, the others mined (`essor works
@@ -365,7 +367,15 @@ pub(super) fn cluster_all(
     mining: Mining<'_>,
 ) -> Result<Clustered, StoreError> {
     let started = std::time::Instant::now();
-    let store_index = matches!(mining, Mining::Index);
+    let (mut premined, reuse) = match mining {
+        Mining::Index(premined) => (Some(premined), None),
+        Mining::All => (None, None),
+        Mining::Reuse(reuse) => (None, Some(reuse)),
+    };
+    let store_index = premined.is_some();
+    if let Some(premined) = premined.as_deref_mut() {
+        premined.drop_changed(store, sources)?;
+    }
     let mut records: Vec<RecordKey> = Vec::new();
     let mut features: Vec<Features> = Vec::new();
     let mut block_keys: Vec<Vec<BlockKey>> = Vec::new();
@@ -377,50 +387,74 @@ pub(super) fn cluster_all(
     // Each slice's keys are dropped once done, so that a million keys are not held twice
     // (`records` holds those that make works).
     let mut pending = keys.into_iter();
-    loop {
-        let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
-        if slice.is_empty() {
-            break;
-        }
-        let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
-            Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
-            Mining::Index | Mining::All => dedup_features_all(store, &slice, sources, thesaurus)?
-                .into_iter()
-                .filter_map(|(record, found)| {
-                    let (features, keys) = found?;
-                    Some((record, StoredFeatures { features, keys }, false))
-                })
-                .collect(),
-        };
-        if store_index {
-            store.update_works_bulk(false, |tx| {
-                for (record, stored, _) in &found {
-                    tx.set_features(record.as_ref(), stored)?;
+    let mut sketches: Vec<u64> = Vec::new();
+    std::thread::scope(|scope| {
+        // A build from scratch inserts each slice's features rows on a thread of its own while
+        // the next slice is mined: on the miners' thread they left a core idle for a sixth of
+        // the pass (BENCHMARKS.md, issue 17). One slice's rows wait at most, in order.
+        let (rows_to_write, rows) = std::sync::mpsc::sync_channel::<FeaturesRows>(0);
+        let writer = store_index.then(|| scope.spawn(move || write_features_rows(store, rows)));
+        loop {
+            let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
+            if slice.is_empty() {
+                break;
+            }
+            if let Some(premined) = premined.as_deref_mut() {
+                let mut rows = Vec::with_capacity(slice.len());
+                for (record, mined) in premined.take_or_mine(store, slice, sources, thesaurus)? {
+                    let Some(mined) = mined else {
+                        continue; // it makes no work
+                    };
+                    rows.push((record.clone(), mined.row));
+                    block_keys.push(mined.block_keys);
+                    features.push(mined.features);
+                    sketches.push(mined.sketch);
+                    records.push(record);
+                    reused.push(false);
                 }
-                Ok(())
-            })?;
+                if rows_to_write.send(rows).is_err() {
+                    break; // the writer failed: joined below, it tells why
+                }
+                continue;
+            }
+            let found: Vec<(RecordKey, StoredFeatures, bool)> = match reuse {
+                Some(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
+                None => dedup_features_all(store, &slice, sources, thesaurus)?
+                    .into_iter()
+                    .filter_map(|(record, found)| {
+                        let (features, keys) = found?;
+                        Some((record, StoredFeatures { features, keys }, false))
+                    })
+                    .collect(),
+            };
+            for (record, stored, taken) in found {
+                block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
+                features.push(stored.features);
+                records.push(record);
+                reused.push(taken);
+            }
         }
-        for (record, stored, taken) in found {
-            block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
-            features.push(stored.features);
-            records.push(record);
-            reused.push(taken);
+        drop(rows_to_write);
+        match writer.map(|writer| writer.join()) {
+            None => Ok(()),
+            Some(Ok(written)) => written,
+            Some(Err(_)) => Err(StoreError::thread(
+                "writing features rows",
+                "the thread panicked",
+            )),
         }
-    }
+    })?;
     let features_in = started.elapsed();
     drop(pending);
     let clustering = dedup::cluster(&features, &block_keys);
     let clustered_in = started.elapsed() - features_in;
-    let sketches = if store_index {
-        let sketches: Vec<u64> = features.iter().map(|f| dedup::Sketch::of(f).0).collect();
+    if store_index {
         // A build from scratch needs the features no more: freed before the blocking index's
         // transactions, whose pages redb holds until each commits (held through them, they
-        // made the peak memory of a fresh 1 M store).
-        features = Vec::new();
-        sketches
-    } else {
-        Vec::new()
-    };
+        // made the peak memory of a fresh 1 M store); on all cores, since a million of them
+        // took 1.7 s to free on one.
+        free_on_all_cores(std::mem::take(&mut features));
+    }
     Ok(Clustered {
         records,
         clustering,
@@ -431,6 +465,39 @@ pub(super) fn cluster_all(
         block_keys,
         reused,
     })
+}
+
+/// A slice's features rows, by record.
+type FeaturesRows = Vec<(RecordKey, FeaturesRow)>;
+
+/// Inserts each slice of features rows received, a transaction each (not durable), until the
+/// sender is dropped.
+fn write_features_rows(
+    store: &Store,
+    slices: std::sync::mpsc::Receiver<FeaturesRows>,
+) -> Result<(), StoreError> {
+    for rows in slices {
+        store.update_works_bulk(false, |tx| {
+            for (record, row) in &rows {
+                tx.set_features_row(record.as_ref(), row)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Drops `items` on all cores, each a contiguous part.
+fn free_on_all_cores<T: Send>(mut items: Vec<T>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = items.len().div_ceil(cores.max(1)).max(1);
+    std::thread::scope(|scope| {
+        while items.len() > part {
+            let rest = items.split_off(items.len() - part);
+            scope.spawn(move || drop(rest));
+        }
+        drop(items);
+    });
 }
 
 /// The blocking index is written in this many passes, each over a range of block ids (the top

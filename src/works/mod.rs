@@ -25,6 +25,7 @@ mod fields;
 mod fresh;
 mod model;
 mod prefetch;
+mod premine;
 mod prepared;
 mod rederive;
 mod regroup;
@@ -43,14 +44,15 @@ use serde::{Deserialize, Serialize};
 pub use fields::MemberData;
 pub use fresh::builds_from_scratch;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
+pub use premine::{Premined, Premining};
 pub use rederive::{Rederivation, rederive};
 pub use update::{UpdateReport, build_from_scratch, update};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};
 use crate::store::{
-    EncodedWork, FeedEntry, FeedSpan, RecordKey, RecordOrigin, RenderedRecords, Store, StoreError,
-    WorksTx,
+    EncodedWork, FeaturesRow, FeedEntry, FeedSpan, RecordKey, RecordOrigin, RenderedRecords, Store,
+    StoreError, WorksTx,
 };
 
 /// The version of the rules that derive a work's fields but its themes and relevance from its
@@ -317,6 +319,21 @@ pub fn resolve(store: &Store, id: &str) -> Result<Option<Work>, StoreError> {
 pub struct StoredFeatures {
     features: Features,
     keys: Vec<String>,
+}
+
+impl StoredFeatures {
+    /// The row [`StoredFeatures`] of `features` and `keys` is stored as, encoded without
+    /// owning them: a build from scratch encodes each row on the core that mined it, before
+    /// the features move on to the clustering.
+    fn row(features: &Features, keys: &[String]) -> Result<FeaturesRow, StoreError> {
+        /// [`StoredFeatures`] borrowed: its fields in the same order, so the same bytes.
+        #[derive(Serialize)]
+        struct Borrowed<'a> {
+            features: &'a Features,
+            keys: &'a [String],
+        }
+        FeaturesRow::of(&Borrowed { features, keys })
+    }
 }
 
 /// Dedup features by record, kept across the batches of one update (bounded): read ahead by
