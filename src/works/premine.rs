@@ -1,10 +1,10 @@
 //! A store's first works follow its harvest: while the harvest runs, the records it has
 //! committed already are mined for dedup (features, blocking keys, sketch, features row) on a
 //! thread of their own at the lowest CPU priority, so that the build from scratch after the
-//! harvest (`fresh.rs`) finds them mined. Why: a fresh 1 M harvest keeps its two cores busy only
-//! three quarters of the time (the settles of its sources run on about one), and the features
-//! pass that follows it was 11–14% of the whole build with nothing else to do
-//! (BENCHMARKS.md, issue 17).
+//! harvest (`fresh.rs`) finds them mined. Why: a fresh 1 M harvest kept 1.45 of its two cores
+//! busy on average (its sources' settles about one), and the features pass after it was a
+//! tenth of the whole build (18–21 s of 162–201), with nothing else to do; mined ahead, 466,000
+//! of the million records shortened it to 10.7 s (BENCHMARKS.md, issue 17).
 //!
 //! Invariants: nothing mined ahead is stored, so a crash loses only CPU time; a record is taken
 //! from what was mined ahead only if the change log has not listed it again since
@@ -31,9 +31,10 @@ const IDLE: Duration = Duration::from_millis(100);
 
 /// The records mined ahead: each record's features row (`None`: it makes no work), and the
 /// change log's position they were read up to. Only the rows are kept, one allocation each:
-/// holding each record's [`Mined`] (its features' many small strings, made beside the mining's
-/// own) raised a fresh 1 M build's peak memory from 1.82 to 2.39 GB; a row is read back in a
-/// few microseconds, against ~35 to mine a record.
+/// holding each record's [`Mined`] instead (its features' many small strings, allocated among
+/// the mining's own) raised a fresh 1 M build's peak memory from 1.82 to 2.39 GB and its user
+/// CPU from 271 to 325 s (one pair); a row is read back in a few microseconds, against ~35 to
+/// mine a record.
 #[derive(Default)]
 pub struct Premined {
     cursor: u64,
