@@ -2,24 +2,6 @@
 
 use std::thread::Result as Joined;
 
-/// The most nice steps a thread can be lowered by ([`lower_this_thread`]): it then runs only on
-/// a core nothing else wants.
-pub(crate) const LOWEST: i32 = 19;
-
-/// Lowers the calling thread's CPU priority by `steps` nice steps (on Linux, where nice values
-/// are per thread); a failure only leaves it where it was.
-pub(crate) fn lower_this_thread(steps: i32) {
-    #[cfg(target_os = "linux")]
-    {
-        use rustix::process::{getpriority_process, setpriority_process};
-        if let Ok(current) = getpriority_process(None) {
-            let _ = setpriority_process(None, (current + steps).min(19));
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = steps;
-}
-
 /// `work` applied to each of `items` on `threads` threads (one when `threads` ≤ 1), each taking
 /// the next item left, so that items of uneven cost leave no thread waiting long for another;
 /// the results in the items' order, or the payload of the first thread (in start order) that

@@ -297,16 +297,8 @@ impl Pipeline {
     /// instead of 46 s, BENCHMARKS.md). The harvest itself is a tenth of the time that build takes.
     fn follow(&self, committed: &Committed) -> Result<Followed, PipelineError> {
         if self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0) {
-            // Its records are mined for dedup as they are committed, on whatever CPU the
-            // harvest leaves ([`works::Premining`]).
-            let premining = works::Premining::start(
-                self.store.clone(),
-                self.read_catalogue().infos.clone(),
-                self.thesaurus.clone(),
-            );
             committed.wait_for_end();
-            let premined = premining.finish();
-            let (works, index) = self.update_with(premined)?;
+            let (works, index) = self.update()?;
             return Ok(Followed {
                 works,
                 index,
@@ -436,18 +428,10 @@ impl Pipeline {
 
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
-        self.update_with(works::Premined::default())
-    }
-
-    /// [`Pipeline::update`], the features of `premined` records mined already.
-    fn update_with(
-        &self,
-        premined: works::Premined,
-    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         // Records a crash left staged are harvested: they are made into works too.
         self.store.settle_idle()?;
         if works::builds_from_scratch(&self.store)? {
-            return self.build_from_scratch(premined);
+            return self.build_from_scratch();
         }
         self.works_then_index("works and index up to date", works::update)
     }
@@ -456,10 +440,7 @@ impl Pipeline {
     /// ([`Index::beside`]): each transaction's works are indexed on the other cores while the
     /// next are written, so that only the index's commit and merge follow the works, not a
     /// pass reading every work back (49 s after the works of a fresh 1 M store).
-    fn build_from_scratch(
-        &self,
-        premined: works::Premined,
-    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
+    fn build_from_scratch(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         self.fill_feed_records()?;
         let started = std::time::Instant::now();
@@ -470,7 +451,6 @@ impl Pipeline {
             &self.thesaurus,
             Some(self.renderer.as_ref()),
             &beside,
-            premined,
         )?;
         let works_in = started.elapsed();
         let index = match built {

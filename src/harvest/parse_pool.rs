@@ -27,6 +27,7 @@ use super::commit::{ReadyPage, parse_ready_page};
 use crate::oai::ParseError;
 
 /// How much lower than the process's priority the parsers run (nice steps).
+#[cfg(target_os = "linux")]
 const NICE_STEPS: i32 = 10;
 
 /// Whether parsing threads started from now on run at a lower priority ([`lower_parser_priority`]).
@@ -58,7 +59,7 @@ impl ParsePool {
                 .name("essor-parse".into())
                 .spawn(move || {
                     if LOWERED.load(Ordering::Relaxed) {
-                        crate::cores::lower_this_thread(NICE_STEPS);
+                        lower_priority();
                     }
                     loop {
                         // The lock is held only while waiting for a page, never while parsing.
@@ -111,3 +112,15 @@ fn parser_threads() -> usize {
 
 /// Parsers at most: only a few pages are ever ahead.
 const MAX_PARSERS: usize = 4;
+
+/// Lowers the calling thread's priority (on Linux, where nice values are per thread); a
+/// failure only leaves it where it was.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        if let Ok(current) = getpriority_process(None) {
+            let _ = setpriority_process(None, (current + NICE_STEPS).min(19));
+        }
+    }
+}

@@ -104,11 +104,6 @@ impl FeaturesRow {
     pub fn of<F: Serialize>(features: &F) -> Result<FeaturesRow, StoreError> {
         encode_features(features).map(FeaturesRow)
     }
-
-    /// What [`FeaturesRow::of`] encoded.
-    pub fn read<F: DeserializeOwned>(&self) -> Result<F, StoreError> {
-        decode_features(&self.0)
-    }
 }
 
 /// What made the stored features rows: every record that made a work at change-log position

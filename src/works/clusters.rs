@@ -8,8 +8,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use super::analyse::{Described, dedup_features_all, describe_all, on_all_cores};
-use super::premine::Premined;
+use super::analyse::{Described, dedup_features_all, describe_all, mine_all, on_all_cores};
 use super::{
     Member, MemberData, MergeReason, SourceInfos, StoredFeatures, Work, WorkFields, fields,
 };
@@ -231,10 +230,11 @@ pub(super) fn remove_features(tx: &mut WorksTx<'_>, record: &RecordKey) -> Resul
 }
 
 /// How [`cluster_all`] comes by each record's features.
+#[derive(Clone, Copy)]
 pub(super) enum Mining<'a> {
-    /// Mined from every record (but those [`Premined`] while the harvest ran), and the features
-    /// rows and blocking index written (a build from scratch).
-    Index(&'a mut Premined),
+    /// Mined from every record, and the features rows and blocking index written (a build from
+    /// scratch).
+    Index,
     /// Mined from every record, nothing written.
     All,
     /// Taken from the stored features rows where [`Reuse`] allows, the others mined (`essor works
@@ -367,15 +367,7 @@ pub(super) fn cluster_all(
     mining: Mining<'_>,
 ) -> Result<Clustered, StoreError> {
     let started = std::time::Instant::now();
-    let (mut premined, reuse) = match mining {
-        Mining::Index(premined) => (Some(premined), None),
-        Mining::All => (None, None),
-        Mining::Reuse(reuse) => (None, Some(reuse)),
-    };
-    let store_index = premined.is_some();
-    if let Some(premined) = premined.as_deref_mut() {
-        premined.drop_changed(store, sources)?;
-    }
+    let store_index = matches!(mining, Mining::Index);
     let mut records: Vec<RecordKey> = Vec::new();
     let mut features: Vec<Features> = Vec::new();
     let mut block_keys: Vec<Vec<BlockKey>> = Vec::new();
@@ -400,9 +392,9 @@ pub(super) fn cluster_all(
             if slice.is_empty() {
                 break;
             }
-            if let Some(premined) = premined.as_deref_mut() {
+            if store_index {
                 let mut rows = Vec::with_capacity(slice.len());
-                for (record, mined) in premined.take_or_mine(store, slice, sources, thesaurus)? {
+                for (record, mined) in mine_all(store, &slice, sources, thesaurus)? {
                     let Some(mined) = mined else {
                         continue; // it makes no work
                     };
@@ -418,15 +410,17 @@ pub(super) fn cluster_all(
                 }
                 continue;
             }
-            let found: Vec<(RecordKey, StoredFeatures, bool)> = match reuse {
-                Some(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
-                None => dedup_features_all(store, &slice, sources, thesaurus)?
-                    .into_iter()
-                    .filter_map(|(record, found)| {
-                        let (features, keys) = found?;
-                        Some((record, StoredFeatures { features, keys }, false))
-                    })
-                    .collect(),
+            let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
+                Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
+                Mining::Index | Mining::All => {
+                    dedup_features_all(store, &slice, sources, thesaurus)?
+                        .into_iter()
+                        .filter_map(|(record, found)| {
+                            let (features, keys) = found?;
+                            Some((record, StoredFeatures { features, keys }, false))
+                        })
+                        .collect()
+                }
             };
             for (record, stored, taken) in found {
                 block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());

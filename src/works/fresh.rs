@@ -7,7 +7,6 @@
 
 use super::clusters::{BlockPasses, Clustered, Clusters, Mining, cluster_all, merge_reasons};
 use super::clusters::{all_records, slices_of};
-use super::premine::Premined;
 use super::{BuiltWorks, RecordRenderer, SourceInfos, UpdateReport, prepared};
 use crate::classify::Thesaurus;
 use crate::store::{Store, StoreError, now_rfc3339};
@@ -31,7 +30,6 @@ pub(super) fn build(
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
     built: Option<&dyn BuiltWorks>,
-    premined: &mut Premined,
 ) -> Result<UpdateReport, StoreError> {
     let mut report = UpdateReport::default();
     let (changed, next) = all_records(store)?;
@@ -47,7 +45,7 @@ pub(super) fn build(
         features,
         block_keys,
         ..
-    } = cluster_all(store, changed, sources, thesaurus, Mining::Index(premined))?;
+    } = cluster_all(store, changed, sources, thesaurus, Mining::Index)?;
     drop(features); // freed already
     let merges = merge_reasons(&records, &clustering);
 
@@ -75,7 +73,6 @@ pub(super) fn build(
     let written = prepared::write_all(store, plan, blocks, renderer, built, &mut report)?;
     tracing::info!(
         records = report.records,
-        mined_ahead = premined.taken(),
         features_ms = features_in.as_millis() as u64,
         clustered_ms = clustered_in.as_millis() as u64,
         written_ms = (started.elapsed() - features_in - clustered_in).as_millis() as u64,

@@ -25,7 +25,6 @@ mod fields;
 mod fresh;
 mod model;
 mod prefetch;
-mod premine;
 mod prepared;
 mod rederive;
 mod regroup;
@@ -44,7 +43,6 @@ use serde::{Deserialize, Serialize};
 pub use fields::MemberData;
 pub use fresh::builds_from_scratch;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
-pub use premine::{Premined, Premining};
 pub use rederive::{Rederivation, rederive};
 pub use update::{UpdateReport, build_from_scratch, update};
 

@@ -10,7 +10,7 @@ use super::analyse::analyse_all;
 use super::batch::Batch;
 use super::prefetch::{self, Wanted};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures, fresh};
-use super::{CACHE_RECORDS, FeatureCache, Premined};
+use super::{CACHE_RECORDS, FeatureCache};
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, Sketch};
 use crate::store::{RecordKey, Store, StoreError, now_rfc3339};
@@ -80,21 +80,12 @@ pub fn build_from_scratch(
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
     built: &dyn BuiltWorks,
-    mut premined: Premined,
 ) -> Result<Option<UpdateReport>, StoreError> {
     migrate_blocks_if_needed(store)?;
     if !fresh::builds_from_scratch(store)? {
         return Ok(None);
     }
-    fresh::build(
-        store,
-        sources,
-        thesaurus,
-        renderer,
-        Some(built),
-        &mut premined,
-    )
-    .map(Some)
+    fresh::build(store, sources, thesaurus, renderer, Some(built)).map(Some)
 }
 
 /// An older store's blocks (schemas 2 to 4), packed into chunks (schema 5): schema 2's
@@ -131,14 +122,7 @@ pub(super) fn update_in_slices(
 ) -> Result<UpdateReport, StoreError> {
     migrate_blocks_if_needed(store)?;
     if fresh::builds_from_scratch(store)? {
-        return fresh::build(
-            store,
-            sources,
-            thesaurus,
-            renderer,
-            None,
-            &mut Premined::default(),
-        );
+        return fresh::build(store, sources, thesaurus, renderer, None);
     }
     let mut report = UpdateReport::default();
     let mut cache = FeatureCache::new();
