@@ -24,10 +24,14 @@ def has(*names):
 STAGES = [
     ("search index: tantivy's indexing threads", lambda comm, _: comm.startswith("thrd-tantivy")),
     ("search index: the works' documents", lambda comm, _: comm.startswith("index-beside")),
-    ("features pass (decode, normalise for dedup, features, keys)", has("dedup_features_all")),
     (
         "features rows written",
-        lambda c, f: has("cluster_all")(c, f) and has("update_works_bulk")(c, f),
+        lambda c, f: has("write_features_rows")(c, f)
+        or (has("cluster_all")(c, f) and has("update_works_bulk")(c, f)),
+    ),
+    (
+        "features pass (decode, normalise for dedup, features, keys)",
+        has("dedup_features_all", "mine_all"),
     ),
     ("clustering", has("dedup::cluster")),
     (
