@@ -160,9 +160,7 @@ impl WorksTx<'_> {
         key: RecordKeyRef<'_>,
         features: &F,
     ) -> Result<(), StoreError> {
-        self.features
-            .insert(key.pair(), encode_features(features)?.as_slice())?;
-        Ok(())
+        self.set_features_row(key, &FeaturesRow::of(features)?)
     }
 
     /// Writes a features row encoded beforehand ([`FeaturesRow::of`]): a build from scratch

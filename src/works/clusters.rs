@@ -382,9 +382,9 @@ pub(super) fn cluster_all(
     let mut sketches: Vec<u64> = Vec::new();
     std::thread::scope(|scope| {
         // A build from scratch inserts each slice's features rows on a thread of its own while
-        // the next slice is mined: inserted between the slices, they left a core idle (the
-        // pass took 1.17 s against 1.0 for 50,000 records, BENCHMARKS.md, issue 17). One
-        // slice's rows wait at most, in order.
+        // the next slice is mined: inserted between the slices, they left a core idle (with
+        // the rows encoded on the miners' cores too, the pass of 50,000 records took 1.0 s
+        // against 1.17, BENCHMARKS.md, issue 17). One slice's rows wait at most, in order.
         let (rows_to_write, rows) = std::sync::mpsc::sync_channel::<FeaturesRows>(0);
         let writer = store_index.then(|| scope.spawn(move || write_features_rows(store, rows)));
         loop {
@@ -448,7 +448,7 @@ pub(super) fn cluster_all(
         // transactions, whose pages redb holds until each commits (held through them, they
         // made the peak memory of a fresh 1 M store); on all cores, since freeing them took
         // ~80 ms per 50,000 records on one (a profile), with the other core idle.
-        free_on_all_cores(std::mem::take(&mut features));
+        crate::cores::free_on_all_cores(std::mem::take(&mut features));
     }
     Ok(Clustered {
         records,
@@ -480,19 +480,6 @@ fn write_features_rows(
         })?;
     }
     Ok(())
-}
-
-/// Drops `items` on all cores, each a contiguous part.
-fn free_on_all_cores<T: Send>(mut items: Vec<T>) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = items.len().div_ceil(cores.max(1)).max(1);
-    std::thread::scope(|scope| {
-        while items.len() > part {
-            let rest = items.split_off(items.len() - part);
-            scope.spawn(move || drop(rest));
-        }
-        drop(items);
-    });
 }
 
 /// The blocking index is written in this many passes, each over a range of block ids (the top
