@@ -24,6 +24,7 @@ use tantivy::{
     DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, TantivyError, Term,
 };
 
+use super::abstracts::InAbstract;
 use super::filter_sets::FilterQuery;
 use super::schema::names;
 
@@ -138,7 +139,7 @@ impl CheckedQuery {
             let phrase = clause
                 .downcast_ref::<PhraseQuery>()
                 .is_some_and(|phrase| phrase.field() == phrase_field);
-            if phrase {
+            if phrase || clause.downcast_ref::<InAbstract>().is_some() {
                 checks.push(clause);
             } else {
                 leads.push(clause);
@@ -193,7 +194,8 @@ impl Query for CheckedQuery {
                 .map(|check| {
                     let words = check
                         .downcast_ref::<PhraseQuery>()
-                        .map(PhraseQuery::phrase_terms);
+                        .map(PhraseQuery::phrase_terms)
+                        .or_else(|| check.downcast_ref::<InAbstract>().map(InAbstract::words));
                     Ok((check.weight(unscored)?, words))
                 })
                 .collect::<tantivy::Result<_>>()?,

@@ -1,10 +1,11 @@
-//! A live work as a tantivy document: every text in its own field (for `title:`...) and in the
-//! combined `text` and `pairs` fields the default query searches, persons by display and family
+//! A live work as a tantivy document: every text in the combined `text` and `pairs` fields the
+//! default query searches and, but for the abstracts, in its own field (for `title:`...), persons by display and family
 //! name, and the keyword fields filters and facets read (not the themes: `themes.rs`).
 
 use tantivy::schema::Field;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
+use super::abstracts;
 use super::schema::Fields;
 use crate::normalize::{Access, PartialDate, Person};
 use crate::works::Work;
@@ -48,11 +49,12 @@ pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
         doc.add_i64(fields.date, 0);
         return Some(doc);
     };
-    // Every text the default query searches goes into `text` and `pairs` as well as its own
-    // field (for `title:`...); a title goes into `text` twice (its words weigh more). Each field
-    // analyses it with its own analyser, the query side's: behind the word memo, analysing a
-    // text again is a lookup per word. (Pre-tokenized texts were tried: tantivy 0.27 keeps them
-    // in the document as JSON and parses them back, a fifth of the indexing CPU.)
+    // Every text the default query searches goes into `text` and `pairs`, and most into their
+    // own field as well (for `title:`...); a title goes into `text` twice (its words weigh
+    // more). Each field analyses it with its own analyser, the query side's: behind the word
+    // memo, analysing a text again is a lookup per word. (Pre-tokenized texts were tried:
+    // tantivy 0.27 keeps them in the document as JSON and parses them back, a fifth of the
+    // indexing CPU.)
     let searched = |doc: &mut TantivyDocument, own: Option<Field>, text: &str, times: usize| {
         if let Some(own) = own {
             doc.add_text(own, text);
@@ -62,6 +64,14 @@ pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
         }
         doc.add_text(fields.pairs, text);
     };
+    // The abstracts first, without a field of their own: `abstract:` is answered from the
+    // positions of `text` before `abstract_end` (`abstracts.rs`).
+    let mut positions = abstracts::Positions::default();
+    for text in &work_fields.abstracts {
+        searched(&mut doc, None, &text.value.text, 1);
+        positions.add(&text.value.text);
+    }
+    doc.add_u64(fields.abstract_end, positions.end());
     let titles: Vec<&str> = if work_fields.titles.is_empty() {
         work_fields
             .title
@@ -80,9 +90,6 @@ pub fn work_document(fields: &Fields, work: &Work) -> Option<TantivyDocument> {
     }
     for keyword in &work_fields.keywords {
         searched(&mut doc, Some(fields.keyword), &keyword.value.text, 1);
-    }
-    for text in &work_fields.abstracts {
-        searched(&mut doc, Some(fields.r#abstract), &text.value.text, 1);
     }
     if let Some(discipline) = &work_fields.discipline {
         searched(&mut doc, Some(fields.discipline), &discipline.value, 1);

@@ -6,6 +6,7 @@
 //! that keeps the matches strictly after it: every match is returned exactly once however deep
 //! the paging, at the cost of one pass over the matches per page.
 
+mod abstracts;
 mod beside;
 mod bits;
 mod by_id;

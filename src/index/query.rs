@@ -12,6 +12,7 @@ use tantivy::schema::Field;
 use tantivy::tokenizer::TokenStream;
 
 use super::SearchError;
+use super::abstracts::{self, InAbstract};
 use super::checked::{CheckedQuery, YearRange};
 use super::cursor::Sort;
 use super::facets::Facet;
@@ -117,7 +118,7 @@ pub fn build(
 ) -> Result<Box<dyn Query>, SearchError> {
     let text: Box<dyn Query> = match search.q.as_deref().map(str::trim) {
         None | Some("") => Box::new(AllQuery),
-        Some(q) => text_query(parser, q)?,
+        Some(q) => text_query(parser, fields, q)?,
     };
     // Phrases and filters become checks of the words' pruned walk (`checked.rs`); they add
     // nothing to the score: relevance is the words' alone.
@@ -153,40 +154,60 @@ const MAX_PLAIN_WORDS: usize = 64;
 /// `q` through the query grammar; a `q` it cannot read (an unclosed quote, an unknown field, an
 /// exclusion alone...) is searched as its plain words instead, so that any text a person types
 /// finds something rather than an error. Only an over-long `q` is refused.
-fn text_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, SearchError> {
+fn text_query(
+    parser: &QueryParser,
+    fields: &Fields,
+    q: &str,
+) -> Result<Box<dyn Query>, SearchError> {
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(SearchError::BadQuery {
             message: format!("`q` is too long: at most {MAX_QUERY_CHARS} characters"),
         });
     }
     if nesting(q) <= MAX_NESTING {
-        match grammar_query(parser, q) {
+        match grammar_query(parser, fields, q) {
             Ok(query) => return Ok(query),
             // `-agricole`: everything but the excluded words.
             Err(QueryParserError::AllButQueryForbidden) => {
-                if let Ok(query) = grammar_query(parser, &format!("* {q}")) {
+                if let Ok(query) = grammar_query(parser, fields, &format!("* {q}")) {
                     return Ok(query);
                 }
             }
             Err(_) => {}
         }
     }
-    plain_words_query(parser, q)
+    plain_words_query(parser, fields, q)
 }
 
 /// The failure of the grammar or of a field name (reported as a syntax error: either way the
 /// query is read as plain words).
-fn grammar_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, QueryParserError> {
-    let ast =
-        query_grammar::parse_query(q).map_err(|_| QueryParserError::SyntaxError(q.to_owned()))?;
-    let ast = rename_fields(ast).map_err(|_| QueryParserError::SyntaxError(q.to_owned()))?;
-    parser.build_query_from_user_input_ast(ast)
+fn grammar_query(
+    parser: &QueryParser,
+    fields: &Fields,
+    q: &str,
+) -> Result<Box<dyn Query>, QueryParserError> {
+    let syntax = || QueryParserError::SyntaxError(q.to_owned());
+    let ast = query_grammar::parse_query(q).map_err(|_| syntax())?;
+    let mut renaming = Renaming {
+        fields,
+        checks: Vec::new(),
+    };
+    let ast = renaming.fields(ast).map_err(|_| syntax())?;
+    let query = parser.build_query_from_user_input_ast(ast)?;
+    if renaming.checks.is_empty() {
+        return Ok(query);
+    }
+    abstracts::put_checks(query, &renaming.checks, fields.abstract_check).ok_or_else(syntax)
 }
 
 /// `q`'s words (letters and digits; everything else separates them), each a quoted literal so
 /// that no word is read as syntax (`OR`, `AND`), all required. No word: every work, as a blank
 /// `q`; words that leave no term to search (the analysers drop over-long ones): no work.
-fn plain_words_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, SearchError> {
+fn plain_words_query(
+    parser: &QueryParser,
+    fields: &Fields,
+    q: &str,
+) -> Result<Box<dyn Query>, SearchError> {
     let text: String = q
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
@@ -200,44 +221,124 @@ fn plain_words_query(parser: &QueryParser, q: &str) -> Result<Box<dyn Query>, Se
         return Ok(Box::new(AllQuery));
     }
     // Words the analysers drop (over-long ones) leave no term: nothing can match them.
-    Ok(grammar_query(parser, &words.join(" ")).unwrap_or_else(|_| Box::new(EmptyQuery)))
+    Ok(grammar_query(parser, fields, &words.join(" ")).unwrap_or_else(|_| Box::new(EmptyQuery)))
 }
 
-/// Replaces the names people type (`title:`) by the index fields they stand for (`title_fr`
-/// or `title_en`); an unknown name is an error rather than a search for nothing.
-fn rename_fields(ast: UserInputAst) -> Result<UserInputAst, SearchError> {
-    Ok(match ast {
-        UserInputAst::Clause(clauses) => UserInputAst::Clause(
-            clauses
-                .into_iter()
-                .map(|(occur, child)| Ok((occur, rename_fields(child)?)))
-                .collect::<Result<_, SearchError>>()?,
-        ),
-        UserInputAst::Boost(child, boost) => {
-            UserInputAst::Boost(Box::new(rename_fields(*child)?), boost)
+/// The renaming of a query's fields, and the checks of its `abstract:` literals (placeholders
+/// in the query the parser builds, replaced by [`abstracts::put_checks`]).
+struct Renaming<'f> {
+    fields: &'f Fields,
+    checks: Vec<InAbstract>,
+}
+
+impl Renaming<'_> {
+    /// Replaces the names people type (`title:`) by the index fields they stand for; an
+    /// unknown name is an error rather than a search for nothing.
+    fn fields(&mut self, ast: UserInputAst) -> Result<UserInputAst, SearchError> {
+        Ok(match ast {
+            UserInputAst::Clause(clauses) => UserInputAst::Clause(
+                clauses
+                    .into_iter()
+                    .map(|(occur, child)| Ok((occur, self.fields(child)?)))
+                    .collect::<Result<_, SearchError>>()?,
+            ),
+            UserInputAst::Boost(child, boost) => {
+                let checks = self.checks.len();
+                let child = self.fields(*child)?;
+                // A boost would hide the placeholders of the checks inside it from
+                // `put_checks`: the `abstract:` literals are not boosted.
+                if self.checks.len() > checks {
+                    child
+                } else {
+                    UserInputAst::Boost(Box::new(child), boost)
+                }
+            }
+            UserInputAst::Leaf(leaf) => self.leaf(*leaf)?,
+        })
+    }
+
+    fn leaf(&mut self, leaf: UserInputLeaf) -> Result<UserInputAst, SearchError> {
+        match leaf {
+            UserInputLeaf::Literal(literal) if is_abstract(literal.field_name.as_deref()) => {
+                Ok(self.in_abstract(literal))
+            }
+            UserInputLeaf::Set { field, elements } if is_abstract(field.as_deref()) => {
+                let should = Some(query_grammar::Occur::Should);
+                let literal = |phrase| UserInputLiteral {
+                    field_name: None,
+                    phrase,
+                    delimiter: query_grammar::Delimiter::None,
+                    slop: 0,
+                    prefix: false,
+                };
+                Ok(UserInputAst::Clause(
+                    elements
+                        .into_iter()
+                        .map(|element| (should, self.in_abstract(literal(element))))
+                        .collect(),
+                ))
+            }
+            leaf => rename_leaf(leaf),
         }
-        UserInputAst::Leaf(leaf) => rename_leaf(*leaf)?,
+    }
+
+    /// An `abstract:` literal: the same literal over the default fields (it scores, and is
+    /// walked with pruning), and the placeholder of its check (`abstracts.rs`).
+    fn in_abstract(&mut self, mut literal: UserInputLiteral) -> UserInputAst {
+        literal.field_name = None;
+        let check = InAbstract::of(self.fields, &literal.phrase, literal.slop, literal.prefix);
+        let lead = with_pairs_if_phrase(literal);
+        let Some(check) = check else {
+            return lead;
+        };
+        let placeholder = UserInputLiteral {
+            field_name: Some(names::ABSTRACT_CHECK.to_owned()),
+            phrase: self.checks.len().to_string(),
+            delimiter: query_grammar::Delimiter::None,
+            slop: 0,
+            prefix: false,
+        };
+        self.checks.push(check);
+        let must = Some(query_grammar::Occur::Must);
+        UserInputAst::Clause(vec![
+            (must, lead),
+            (
+                must,
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(placeholder))),
+            ),
+        ])
+    }
+}
+
+/// Whether a field name is `abstract:` or a synonym (`FIELD_NAMES`).
+fn is_abstract(name: Option<&str>) -> bool {
+    name.and_then(|name| targets(name).ok()) == Some(&["abstract"][..])
+}
+
+/// `name`'s leaf for each index field it stands for: one leaf, or a clause of either.
+fn each_target(
+    name: &str,
+    make: &dyn Fn(String) -> UserInputLeaf,
+) -> Result<UserInputAst, SearchError> {
+    let targets = targets(name)?;
+    let mut leaves: Vec<UserInputAst> = targets
+        .iter()
+        .map(|target| UserInputAst::Leaf(Box::new(make((*target).to_owned()))))
+        .collect();
+    Ok(if leaves.len() == 1 {
+        leaves.remove(0)
+    } else {
+        UserInputAst::Clause(
+            leaves
+                .into_iter()
+                .map(|leaf| (Some(query_grammar::Occur::Should), leaf))
+                .collect(),
+        )
     })
 }
 
+/// The leaves other than literals and sets of `abstract:`.
 fn rename_leaf(leaf: UserInputLeaf) -> Result<UserInputAst, SearchError> {
-    let each_target = |name: &str, make: &dyn Fn(String) -> UserInputLeaf| {
-        let targets = targets(name)?;
-        let mut leaves: Vec<UserInputAst> = targets
-            .iter()
-            .map(|target| UserInputAst::Leaf(Box::new(make((*target).to_owned()))))
-            .collect();
-        Ok(if leaves.len() == 1 {
-            leaves.remove(0)
-        } else {
-            UserInputAst::Clause(
-                leaves
-                    .into_iter()
-                    .map(|leaf| (Some(query_grammar::Occur::Should), leaf))
-                    .collect(),
-            )
-        })
-    };
     match leaf {
         UserInputLeaf::Literal(literal) => match literal.field_name.clone() {
             None => Ok(with_pairs_if_phrase(literal)),

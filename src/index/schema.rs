@@ -17,7 +17,7 @@ use super::word_memo::{MEMO_WORDS, WordMemo};
 
 /// Bumped whenever the fields or analysers change: an index written with another version is
 /// deleted and rebuilt from the store at open (it is derived data).
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Words: lowercased, accents folded, then stemmed by the English stemmer and the result by the
 /// French one (chevaux → cheval, economies → econom, shaped → shap), except the ESS words of
@@ -36,7 +36,7 @@ pub const PAIRS: &str = "essor_pairs";
 pub const FOLDED: &str = "essor_folded";
 
 /// Tokens longer than this are dropped: URLs and glued words that nobody searches for.
-const MAX_TOKEN_BYTES: usize = 40;
+pub(super) const MAX_TOKEN_BYTES: usize = 40;
 
 /// The analysers the schema names, registered on every open (tantivy does not persist them).
 pub fn register_tokenizers(manager: &TokenizerManager) {
@@ -98,7 +98,12 @@ pub struct Fields {
     /// a phrase.
     pub pairs: Field,
     pub title: Field,
-    pub r#abstract: Field,
+    /// Never given a value: `abstract:` is answered from `text`, whose first values are the
+    /// abstracts (`abstracts.rs`). The query parser only names it, in the placeholders of
+    /// [`super::abstracts::InAbstract`].
+    pub abstract_check: Field,
+    /// Where the abstracts end in `text`'s positions (`abstracts::positions_end`).
+    pub abstract_end: Field,
     pub keyword: Field,
     pub discipline: Field,
     /// Authors' display and family names, folded.
@@ -126,6 +131,8 @@ pub struct Fields {
 pub mod names {
     pub const ID: &str = "id";
     pub const PAIRS: &str = "pairs";
+    pub const ABSTRACT_CHECK: &str = "abstract_check";
+    pub const ABSTRACT_END: &str = "abstract_end";
     pub const F_TYPE: &str = "f_type";
     pub const F_INSTITUTION: &str = "f_institution";
     pub const F_REGION: &str = "f_region";
@@ -161,7 +168,9 @@ impl Fields {
                 ),
             ),
             title: builder.add_text_field("title", text(WORDS)),
-            r#abstract: builder.add_text_field("abstract", text(WORDS)),
+            // Each placeholder one raw term: the query parser turns it into a `TermQuery`.
+            abstract_check: builder.add_text_field(names::ABSTRACT_CHECK, STRING),
+            abstract_end: builder.add_u64_field(names::ABSTRACT_END, FAST),
             keyword: builder.add_text_field("keyword", text(WORDS)),
             discipline: builder.add_text_field("discipline", text(WORDS)),
             author: builder.add_text_field("author", text(FOLDED)),
