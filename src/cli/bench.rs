@@ -304,6 +304,24 @@ fn search_latencies(index: &Index) -> anyhow::Result<()> {
             Sort::Relevance,
         ),
         (
+            "a word in the abstracts",
+            Some("abstract:coopérative"),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "a phrase in the abstracts",
+            Some("abstract:\"économie solidaire\""),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
+            "a word, and one in the abstracts",
+            Some("mutuelle abstract:coopérative"),
+            Filters::default(),
+            Sort::Relevance,
+        ),
+        (
             "one word, filtered",
             Some("mutuelle"),
             Filters {

@@ -1,6 +1,6 @@
 //! `abstract:` answered from the `text` field instead of a field of its own. An abstract is
-//! most of a work's words, and indexing it a third time (after `text` and `pairs`) was ~28%
-//! of the index's tokens and 5–9% of a fresh build's CPU (BENCHMARKS.md, issue 17).
+//! most of a work's words, and indexing it a third time (after `text` and `pairs`) cost ~8.5%
+//! of a fresh build's CPU at 100,000 records (BENCHMARKS.md, issue 17).
 //!
 //! A document's abstracts are the first values of its `text` field, and `abstract_end` (a fast
 //! field) holds the position where they end: a word or phrase is in an abstract when it
@@ -11,8 +11,11 @@
 //!
 //! [`InAbstract`] is the check a query's `abstract:` literal becomes: unscored, beside the same
 //! literal over `text`, which scores it and is walked with pruning like any word
-//! (`query.rs`, `checked.rs`). An exact phrase is checked exactly (its first word before the
-//! end); a phrase with slop or a prefix needs its words (but a prefix) in the abstracts.
+//! (`query.rs`, `checked.rs`). The check reads the words' positions before the end: a phrase
+//! exactly; with slop, each word within the slop of its place after the first (tantivy's own
+//! rule for two words; for more it spends one budget over the words, so a longer phrase with
+//! slop is checked a little more loosely, the literal over `text` still requiring it); with a
+//! prefix, the words before the prefix (the literal over `text` finds the prefix).
 
 use tantivy::columnar::Column;
 use tantivy::postings::{Postings, SegmentPostings};
@@ -83,14 +86,13 @@ fn taken(text: &str) -> u64 {
 pub struct InAbstract {
     /// The analysed words over `text`, each with its position relative to the first.
     words: Vec<(u32, Term)>,
-    /// The words as a phrase (adjacent, in order), else each anywhere in the abstracts.
-    exact: bool,
+    /// How far each word may be from its place in the phrase after the first (0: exact).
+    slop: u32,
 }
 
 impl InAbstract {
-    /// The check of `phrase` as the query parser reads it: exact unless `slop` or `prefix`
-    /// (whose last word, a prefix, is left to the literal over `text`). `None` when no word
-    /// is left to check.
+    /// The check of `phrase` as the query parser reads it, with its `slop`; a `prefix`'s last
+    /// word is left to the literal over `text`. `None` when no word is left to check.
     pub fn of(fields: &Fields, phrase: &str, slop: u32, prefix: bool) -> Option<InAbstract> {
         let mut analyzer = schema::words();
         let mut words: Vec<(usize, String)> = Vec::new();
@@ -111,7 +113,7 @@ impl InAbstract {
                     (offset, Term::from_field_text(fields.text, &word))
                 })
                 .collect(),
-            exact: slop == 0 && !prefix,
+            slop,
         })
     }
 
@@ -166,7 +168,7 @@ impl Query for InAbstract {
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
         for (_, word) in &self.words {
-            visitor(word, self.exact);
+            visitor(word, self.slop == 0);
         }
     }
 }
@@ -182,7 +184,7 @@ impl Weight for InAbstract {
             }
         }
         let ends = reader.fast_fields().u64(names::ABSTRACT_END)?;
-        Ok(Box::new(InAbstractScorer::new(postings, ends, self.exact)))
+        Ok(Box::new(InAbstractScorer::new(postings, ends, self.slop)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -202,7 +204,7 @@ struct InAbstractScorer {
     /// Each word's offset in the phrase and its postings in `text`.
     postings: Vec<(u32, SegmentPostings)>,
     ends: Column<u64>,
-    exact: bool,
+    slop: u32,
     doc: DocId,
     /// False after a `seek_danger` that found no match: `doc` is then only a lower bound.
     on_match: bool,
@@ -212,12 +214,12 @@ struct InAbstractScorer {
 }
 
 impl InAbstractScorer {
-    fn new(postings: Vec<(u32, SegmentPostings)>, ends: Column<u64>, exact: bool) -> Self {
+    fn new(postings: Vec<(u32, SegmentPostings)>, ends: Column<u64>, slop: u32) -> Self {
         let doc = postings.first().map_or(TERMINATED, |(_, p)| p.doc());
         let mut scorer = InAbstractScorer {
             postings,
             ends,
-            exact,
+            slop,
             doc,
             on_match: true,
             first: Vec::new(),
@@ -269,24 +271,20 @@ impl InAbstractScorer {
         if self.first.is_empty() {
             return false;
         }
+        let slop = self.slop;
         for (offset, postings) in rest {
             postings.positions_with_offset(0, &mut self.other);
-            if !self.exact {
-                if self
-                    .other
-                    .first()
-                    .is_none_or(|&position| u64::from(position) >= end)
-                {
-                    return false;
-                }
-                continue;
-            }
-            // The phrase's starts that this word continues.
-            let other = &self.other;
+            let before_end = self
+                .other
+                .partition_point(|&position| u64::from(position) < end);
+            let other = &self.other[..before_end];
+            // The phrase's starts this word continues: within the slop of its place.
             self.first.retain(|&start| {
-                start
-                    .checked_add(*offset)
-                    .is_some_and(|position| other.binary_search(&position).is_ok())
+                let place = start.saturating_add(*offset);
+                let from = other.partition_point(|&position| position < place.saturating_sub(slop));
+                other
+                    .get(from)
+                    .is_some_and(|&position| position <= place.saturating_add(slop))
             });
             if self.first.is_empty() {
                 return false;

@@ -93,27 +93,28 @@ fn analysed(work: &Work) -> Vec<Vec<(usize, String)>> {
         .collect()
 }
 
-/// The works with `phrase` (its words adjacent, in order) in one of their abstracts; with
-/// `bag`, each word anywhere in them.
-fn expected(works: &[Work], phrase: &str, bag: bool) -> BTreeSet<String> {
+/// The works with `phrase` in their abstracts: its words in order, each within `slop` of its
+/// place after the first (adjacent when 0), their positions those of the abstracts one after
+/// the other as `text` holds them (a gap between two).
+fn expected(works: &[Work], phrase: &str, slop: usize) -> BTreeSet<String> {
     let wanted = &analysed_phrase(phrase);
     works
         .iter()
         .filter(|work| {
-            let abstracts = analysed(work);
-            if bag {
-                return wanted
-                    .iter()
-                    .all(|(_, word)| abstracts.iter().flatten().any(|(_, w)| w == word));
+            let mut base = 0;
+            let mut band: Vec<(usize, String)> = Vec::new();
+            for words in analysed(work) {
+                let taken = words.last().map_or(0, |(position, _)| position + 1);
+                band.extend(words.into_iter().map(|(p, w)| (base + p, w)));
+                base += taken + 1;
             }
-            abstracts.iter().any(|words| {
-                words.iter().any(|&(start, _)| {
-                    wanted.iter().all(|(offset, word)| {
-                        words
-                            .iter()
-                            .any(|(p, w)| *p == start + offset - wanted[0].0 && w == word)
+            band.iter().any(|(start, first)| {
+                *first == wanted[0].1
+                    && wanted.iter().all(|(offset, word)| {
+                        let place = start + offset - wanted[0].0;
+                        band.iter()
+                            .any(|(p, w)| w == word && p.abs_diff(place) <= slop)
                     })
-                })
             })
         })
         .map(|work| work.id.clone())
@@ -145,31 +146,32 @@ fn abstract_queries_match_what_the_abstracts_hold() {
     let mut matched = 0;
     for first in &words {
         let found = search(&format!("abstract:{first}"));
-        assert_eq!(found, expected(&works, first, false), "abstract:{first}");
+        assert_eq!(found, expected(&works, first, 0), "abstract:{first}");
         matched += found.len();
         assert_eq!(search(&format!("resume:{first}^3")), found, "boosted");
         for second in &words {
             let phrase = format!("{first} {second}");
             let found = search(&format!("abstract:\"{phrase}\""));
-            assert_eq!(
-                found,
-                expected(&works, &phrase, false),
-                "abstract:\"{phrase}\""
-            );
-            // A phrase with slop: the phrase over `text` with each word in the abstracts.
-            let slop = search(&format!("\"{phrase}\"~1"));
-            let bag = expected(&works, &phrase, true);
-            assert_eq!(
-                search(&format!("abstract:\"{phrase}\"~1")),
-                slop.intersection(&bag).cloned().collect(),
-                "abstract:\"{phrase}\"~1"
-            );
-            let either: BTreeSet<String> = expected(&works, first, false)
-                .union(&expected(&works, second, false))
+            assert_eq!(found, expected(&works, &phrase, 0), "abstract:\"{phrase}\"");
+            for slop in [1, 2] {
+                assert_eq!(
+                    search(&format!("abstract:\"{phrase}\"~{slop}")),
+                    expected(&works, &phrase, slop),
+                    "abstract:\"{phrase}\"~{slop}"
+                );
+            }
+            // With a prefix: the words before it in the abstracts, the prefix in `text`.
+            let prefixed: BTreeSet<String> = search(&format!("\"{phrase}\"*"))
+                .intersection(&expected(&works, first, 0))
+                .cloned()
+                .collect();
+            assert_eq!(search(&format!("abstract:\"{phrase}\"*")), prefixed);
+            let either: BTreeSet<String> = expected(&works, first, 0)
+                .union(&expected(&works, second, 0))
                 .cloned()
                 .collect();
             assert_eq!(search(&format!("abstract: IN [{first} {second}]")), either);
-            let or_title: BTreeSet<String> = expected(&works, first, false)
+            let or_title: BTreeSet<String> = expected(&works, first, 0)
                 .union(&search(&format!("title:{second}")))
                 .cloned()
                 .collect();
@@ -178,7 +180,7 @@ fn abstract_queries_match_what_the_abstracts_hold() {
                 or_title
             );
             let but: BTreeSet<String> = search(second)
-                .difference(&expected(&works, first, false))
+                .difference(&expected(&works, first, 0))
                 .cloned()
                 .collect();
             assert_eq!(search(&format!("{second} -abstract:{first}")), but);
@@ -186,7 +188,7 @@ fn abstract_queries_match_what_the_abstracts_hold() {
             let phrase = format!("{first} {second} {third}");
             assert_eq!(
                 search(&format!("abstract:\"{phrase}\"")),
-                expected(&works, &phrase, false),
+                expected(&works, &phrase, 0),
                 "abstract:\"{phrase}\""
             );
         }

@@ -1,6 +1,7 @@
 //! A live work as a tantivy document: every text in the combined `text` and `pairs` fields the
-//! default query searches and, but for the abstracts, in its own field (for `title:`...), persons by display and family
-//! name, and the keyword fields filters and facets read (not the themes: `themes.rs`).
+//! default query searches and, but for the abstracts (`abstracts.rs`), in its own field (for
+//! `title:`...), persons by display and family name, and the keyword fields filters and facets
+//! read (not the themes: `themes.rs`).
 
 use tantivy::schema::Field;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
