@@ -167,8 +167,9 @@ impl Query for InAbstract {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        // Positions are read even for one word (to place it before the end).
         for (_, word) in &self.words {
-            visitor(word, self.slop == 0);
+            visitor(word, true);
         }
     }
 }
