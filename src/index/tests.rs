@@ -1318,6 +1318,8 @@ fn fuzzed_queries_always_answer() {
         b"\"\xC3\xA9conomie solidaire\" OR title:coop\xC3\xA9ratives -agricole",
         b"author:dupont year:[2015 TO 2020] (cheval OR mutuelle)^2",
         b"keyword: IN [cooperative mutuelle] titre:*",
+        b"abstract:\"chevaux de trait\"~2 OR -resume:(cheval^3 \"trait\"*)",
+        b"(abstract: IN [cheval trait])^2 abstract:\"\" -abstract:\"de les\" abstract:*",
     ];
     crate::test_support::fuzz("search q", seeds, |bytes| {
         let q = String::from_utf8_lossy(bytes);
