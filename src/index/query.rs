@@ -77,12 +77,13 @@ pub struct Filters {
     pub themed: bool,
 }
 
-/// The names a person may put before `:` and the index fields each searches.
+/// The names a person may put before `:` and the index fields each searches; [`ABSTRACT`], not
+/// a field, stands for the abstracts' part of `text` (`abstracts.rs`).
 const FIELD_NAMES: &[(&str, &[&str])] = &[
     ("title", &["title"]),
     ("titre", &["title"]),
-    ("abstract", &["abstract"]),
-    ("resume", &["abstract"]),
+    ("abstract", &[ABSTRACT]),
+    ("resume", &[ABSTRACT]),
     ("keyword", &["keyword"]),
     ("keywords", &["keyword"]),
     ("subject", &["keyword"]),
@@ -310,9 +311,12 @@ impl Renaming<'_> {
     }
 }
 
-/// Whether a field name is `abstract:` or a synonym (`FIELD_NAMES`).
+/// The target of `abstract:` and its synonyms in [`FIELD_NAMES`].
+const ABSTRACT: &str = "abstract";
+
+/// Whether a field name is `abstract:` or a synonym.
 fn is_abstract(name: Option<&str>) -> bool {
-    name.and_then(|name| targets(name).ok()) == Some(&["abstract"][..])
+    name.and_then(|name| targets(name).ok()) == Some(&[ABSTRACT][..])
 }
 
 /// `name`'s leaf for each index field it stands for: one leaf, or a clause of either.

@@ -91,8 +91,9 @@ pub struct Fields {
     pub id: Field,
     /// Everything a query without `field:` searches, in one field so that a word is one term
     /// (one posting list: block-max WAND for one word, block-max intersection for several):
-    /// titles (twice: a title's words weigh more than an abstract's), keywords, abstracts,
-    /// discipline, persons and institution.
+    /// abstracts (first: `abstract:` reads their positions, `abstracts.rs`), titles (twice: a
+    /// title's words weigh more than an abstract's), keywords, discipline, persons and
+    /// institution.
     pub text: Field,
     /// The buckets of the adjacent word pairs of the same texts (once each): the candidates of
     /// a phrase.
