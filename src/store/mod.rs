@@ -93,9 +93,13 @@ const MARKED_ON_FIRST_RECORD: [(u32, u32); 2] = [(3, 4), (5, 6)];
 /// uses it.
 pub(crate) const BLOCKS_MIGRATABLE_VERSIONS: [u32; 3] = [2, 3, 4];
 const STORE_FILE: &str = "essor.redb";
-/// redb's page cache. Its default (1 GiB) would dominate essor's memory; harvest writes are
-/// sequential per source and gain little from more.
-const CACHE_BYTES: usize = 16 * 1024 * 1024;
+/// redb's page cache for the CLI's runs (harvests, works updates, checks). Its default (1 GiB)
+/// would dominate essor's memory. Half of it is redb's write buffer: with 16 MiB, a transaction
+/// that dirtied more than 8 MiB had pages written out early, then modified and written again (a
+/// batch of 1,000 changed titles at 1 M: 22,300 page writes of 12,400 distinct pages; 15,350 with
+/// 64 MiB), and the writes of a fresh 1 M store read back the branches they had just evicted:
+/// with 64 MiB its write phase took 114–125 s against 139–143 (BENCHMARKS.md, issue 17).
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The store. Its methods are grouped by who calls them: the harvest's (`records.rs`), the
 /// works stage's (`works.rs`, `dedup.rs`), the feed's (`feed.rs`).
