@@ -97,8 +97,8 @@ const STORE_FILE: &str = "essor.redb";
 /// would dominate essor's memory. Half of it is redb's write buffer: with 16 MiB, a transaction
 /// that dirtied more than 8 MiB had pages written out early, then modified and written again (a
 /// batch of 1,000 changed titles at 1 M: 22,300 page writes of 12,400 distinct pages; 15,350 with
-/// 64 MiB), and the writes of a fresh 1 M store read back the branches they had just evicted:
-/// with 64 MiB its write phase took 114–125 s against 139–143 (BENCHMARKS.md, issue 17).
+/// 64 MiB), and a fresh 1 M store's write phase took 114–125 s against 139–143 (BENCHMARKS.md,
+/// issue 17). 64 MiB keeps the memory targets (a fresh 1 M store < 2 GiB, 50,000 records < 400 MiB).
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The store. Its methods are grouped by who calls them: the harvest's (`records.rs`), the
