@@ -98,7 +98,8 @@ const STORE_FILE: &str = "essor.redb";
 /// that dirtied more than 8 MiB had pages written out early, then modified and written again (a
 /// batch of 1,000 changed titles at 1 M: 22,300 page writes of 12,400 distinct pages; 15,350 with
 /// 64 MiB), and a fresh 1 M store's write phase took 110–125 s against 121–143 (BENCHMARKS.md,
-/// issue 17). 64 MiB keeps the memory targets (a fresh 1 M store < 2 GiB, 50,000 records < 400 MiB).
+/// issue 17). 64 MiB keeps the memory targets (a fresh 1 M store < 2 GiB, 50,000 records
+/// < 400 MiB).
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The store. Its methods are grouped by who calls them: the harvest's (`records.rs`), the
