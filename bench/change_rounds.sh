@@ -10,6 +10,7 @@
 #              BENCH_SIZES (one size, default 1000000), STORE (default BENCH_DIR/nN-data),
 #              ROUNDS (pairs, default 10), COLD=1 (evict before each round), STRACE=1 (count
 #              the process's system calls, strace -f -c), FIRST (first edit number, default 1),
+#              WARM=0 (warm rounds without reading the store into the page cache first),
 #              RANDOM_RECORDS=1 (each round's 1,000 records drawn at random from the store's
 #              bench-hal pages, seeded by k, instead of the change page's same 1,000),
 #              OLD_STORE (the before binary's own store, built by it: for a schema the
@@ -44,6 +45,19 @@ for folder, _, files in os.walk(sys.argv[1]):
 PY
 }
 
+warm() { # store: every file read once, so that a warm round meets no page of it on disk
+    "$PYTHON" - "$1" <<'PY'
+import os, sys, time
+started, total = time.monotonic(), 0
+for folder, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        with open(os.path.join(folder, name), "rb", buffering=0) as file:
+            while chunk := file.read(1 << 24):
+                total += len(chunk)
+print(f"warmed: {total / 2**20:.0f} MiB read in {time.monotonic() - started:.1f} s", file=sys.stderr)
+PY
+}
+
 round() { # label binary k
     local label=$1 bin=$2 k=$3 log="$LOGS/$1-$3.log" trace=() store=$STORE
     [[ "$label" == before && -n "${OLD_STORE:-}" ]] && store=$OLD_STORE
@@ -60,6 +74,12 @@ round() { # label binary k
     if [[ "${STRACE:-0}" == 1 ]]; then grep -E 'pread64|pwrite64|fdatasync' "$log.strace" >&2; fi
 }
 
+# "Warm" is the whole store in the page cache: rounds after a fresh build or another benchmark
+# otherwise meet some of its pages on disk (the `%I` column counts them).
+if [[ "${COLD:-0}" != 1 && "${WARM:-1}" == 1 ]]; then
+    warm "$STORE"
+    if [[ -n "${OLD_STORE:-}" ]]; then warm "$OLD_STORE"; fi
+fi
 k="${FIRST:-1}"
 for _ in $(seq 1 "$ROUNDS"); do
     if [[ -n "${OLD_BIN:-}" ]]; then round before "$OLD_BIN" "$k"; k=$((k + 1)); fi
