@@ -368,14 +368,10 @@ pub(super) fn cluster_all(
 ) -> Result<Clustered, StoreError> {
     let started = std::time::Instant::now();
     let store_index = matches!(mining, Mining::Index);
-    // Sized once: grown by doubling, each vector was copied whole at every doubling, between
-    // two slices, on the thread that starts the next one (reallocations and their page faults
-    // in a profile of a 1 M build's features pass).
-    let mut records: Vec<RecordKey> = Vec::with_capacity(keys.len());
-    let mut features: Vec<Features> = Vec::with_capacity(keys.len());
-    let mut block_keys: Vec<Vec<BlockKey>> = Vec::with_capacity(keys.len());
-    let mut reused: Vec<bool> = Vec::with_capacity(keys.len());
-    let mut sketches: Vec<u64> = Vec::with_capacity(if store_index { keys.len() } else { 0 });
+    let mut records: Vec<RecordKey> = Vec::new();
+    let mut features: Vec<Features> = Vec::new();
+    let mut block_keys: Vec<Vec<BlockKey>> = Vec::new();
+    let mut reused: Vec<bool> = Vec::new();
     if store_index {
         // Nothing of an interrupted build survives a crash, but clear whatever is there.
         store.clear_dedup_index()?;
@@ -383,6 +379,7 @@ pub(super) fn cluster_all(
     // Each slice's keys are dropped once done, so that a million keys are not held twice
     // (`records` holds those that make works).
     let mut pending = keys.into_iter();
+    let mut sketches: Vec<u64> = Vec::new();
     std::thread::scope(|scope| {
         // A build from scratch inserts each slice's features rows on a thread of its own while
         // the next slice is mined: inserted between the slices, they left a core idle (with
@@ -390,65 +387,46 @@ pub(super) fn cluster_all(
         // against 1.17, BENCHMARKS.md, issue 17). One slice's rows wait at most, in order.
         let (rows_to_write, rows) = std::sync::mpsc::sync_channel::<FeaturesRows>(0);
         let writer = store_index.then(|| scope.spawn(move || write_features_rows(store, rows)));
-        // Each slice is mined on threads of their own while this one files the slice before
-        // (the vectors above, the rows for the writer). Filed between the slices, that left
-        // both miners' cores idle for 23–255 ms of each ~350 ms slice at 1 M records (`perf
-        // sched`); overlapped, the features pass took 14.8 and 19.7 s against 16.1 and 20.1
-        // (2 alternated pairs, BENCHMARKS.md, issue 17).
-        let mine = |slice: Vec<RecordKey>| {
-            (!slice.is_empty())
-                .then(|| scope.spawn(move || mine_all(store, &slice, sources, thesaurus)))
-        };
-        let mut in_flight = if store_index {
-            mine(pending.by_ref().take(ANALYSE_SLICE).collect())
-        } else {
-            None
-        };
-        while let Some(slice) = in_flight.take() {
-            let mined = slice
-                .join()
-                .map_err(|_| StoreError::thread("mining records", "the thread panicked"))??;
-            in_flight = mine(pending.by_ref().take(ANALYSE_SLICE).collect());
-            let mut rows = Vec::with_capacity(mined.len());
-            for (record, mined) in mined {
-                let Some(mined) = mined else {
-                    continue; // it makes no work
-                };
-                rows.push((record.clone(), mined.row));
-                block_keys.push(mined.block_keys);
-                features.push(mined.features);
-                sketches.push(mined.sketch);
-                records.push(record);
-                reused.push(false);
+        loop {
+            let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
+            if slice.is_empty() {
+                break;
             }
-            if rows_to_write.send(rows).is_err() {
-                break; // the writer failed: joined below, it tells why
-            }
-        }
-        if !store_index {
-            loop {
-                let slice: Vec<RecordKey> = pending.by_ref().take(ANALYSE_SLICE).collect();
-                if slice.is_empty() {
-                    break;
-                }
-                let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
-                    Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
-                    Mining::Index | Mining::All => {
-                        dedup_features_all(store, &slice, sources, thesaurus)?
-                            .into_iter()
-                            .filter_map(|(record, found)| {
-                                let (features, keys) = found?;
-                                Some((record, StoredFeatures { features, keys }, false))
-                            })
-                            .collect()
-                    }
-                };
-                for (record, stored, taken) in found {
-                    block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
-                    features.push(stored.features);
+            if store_index {
+                let mut rows = Vec::with_capacity(slice.len());
+                for (record, mined) in mine_all(store, &slice, sources, thesaurus)? {
+                    let Some(mined) = mined else {
+                        continue; // it makes no work
+                    };
+                    rows.push((record.clone(), mined.row));
+                    block_keys.push(mined.block_keys);
+                    features.push(mined.features);
+                    sketches.push(mined.sketch);
                     records.push(record);
-                    reused.push(taken);
+                    reused.push(false);
                 }
+                if rows_to_write.send(rows).is_err() {
+                    break; // the writer failed: joined below, it tells why
+                }
+                continue;
+            }
+            let found: Vec<(RecordKey, StoredFeatures, bool)> = match mining {
+                Mining::Reuse(reuse) => reuse_or_mine(store, slice, sources, thesaurus, reuse)?,
+                Mining::Index | Mining::All => {
+                    dedup_features_all(store, &slice, sources, thesaurus)?
+                        .into_iter()
+                        .filter_map(|(record, found)| {
+                            let (features, keys) = found?;
+                            Some((record, StoredFeatures { features, keys }, false))
+                        })
+                        .collect()
+                }
+            };
+            for (record, stored, taken) in found {
+                block_keys.push(stored.keys.iter().map(|k| BlockKey::of(k)).collect());
+                features.push(stored.features);
+                records.push(record);
+                reused.push(taken);
             }
         }
         drop(rows_to_write);
