@@ -34,27 +34,24 @@ mkdir -p "$LOGS"
 
 edit_page() { edit_change_page "$1" "$EDITS"; }
 
-evict() { # store
-    "$PYTHON" - "$1" <<'PY'
-import os, sys
-for folder, _, files in os.walk(sys.argv[1]):
+page_cache() { # store evict|warm: every file of the store dropped from the page cache (only
+    # those files: other processes' caches stay), or read once so that a warm round meets no page
+    # of it on disk
+    "$PYTHON" - "$1" "$2" <<'PY'
+import os, sys, time
+store, mode = sys.argv[1:3]
+started, total = time.monotonic(), 0
+for folder, _, files in os.walk(store):
     for name in files:
         fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        os.close(fd)
-PY
-}
-
-warm() { # store: every file read once, so that a warm round meets no page of it on disk
-    "$PYTHON" - "$1" <<'PY'
-import os, sys, time
-started, total = time.monotonic(), 0
-for folder, _, files in os.walk(sys.argv[1]):
-    for name in files:
-        with open(os.path.join(folder, name), "rb", buffering=0) as file:
-            while chunk := file.read(1 << 24):
+        if mode == "evict":
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        else:
+            while chunk := os.read(fd, 1 << 24):
                 total += len(chunk)
-print(f"warmed: {total / 2**20:.0f} MiB read in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        os.close(fd)
+if mode == "warm":
+    print(f"warmed: {total / 2**20:.0f} MiB read in {time.monotonic() - started:.1f} s", file=sys.stderr)
 PY
 }
 
@@ -63,7 +60,7 @@ round() { # label binary k
     [[ "$label" == before && -n "${OLD_STORE:-}" ]] && store=$OLD_STORE
     edit_page "$k"
     sync
-    [[ "${COLD:-0}" == 1 ]] && evict "$store"
+    [[ "${COLD:-0}" == 1 ]] && page_cache "$store" evict
     [[ "${STRACE:-0}" == 1 ]] && trace=(strace -f -c -o "$log.strace")
     RUST_LOG=essor=debug "${trace[@]}" /usr/bin/time -f "TIME %e %U %S %I %O" "$bin" --data "$store" \
         --sources "$EDITS/sources" -q harvest --source bench-hal > "$log" 2>&1
@@ -77,8 +74,8 @@ round() { # label binary k
 # "Warm" is the whole store in the page cache: rounds after a fresh build or another benchmark
 # otherwise meet some of its pages on disk (the `%I` column counts them).
 if [[ "${COLD:-0}" != 1 && "${WARM:-1}" == 1 ]]; then
-    warm "$STORE"
-    if [[ -n "${OLD_STORE:-}" ]]; then warm "$OLD_STORE"; fi
+    page_cache "$STORE" warm
+    if [[ -n "${OLD_STORE:-}" ]]; then page_cache "$OLD_STORE" warm; fi
 fi
 k="${FIRST:-1}"
 for _ in $(seq 1 "$ROUNDS"); do
