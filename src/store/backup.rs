@@ -181,6 +181,7 @@ fn copy_all(snapshot: &ReadTransaction, target: &Database) -> Result<(usize, u64
     copier.table(tables::FEED_ENTRIES)?;
     copier.table(tables::FEED_SETS)?;
     copier.table(tables::FEED_STALE)?;
+    copier.table(tables::FEED_STALE_MOVES)?;
     copier.table(tables::FEED_RECORDS)?;
     copier.table(tables::FEED_BLOCKS)?;
     copier.table(tables::FEED_DEAD)?;

@@ -19,9 +19,9 @@ use super::feed::filed_under;
 use super::packed::{self, RowKey};
 use super::tables::{
     BAROMETER_EDITIONS, BLOCK_CHUNKS, BLOCK_MEMBERS, CHANGES, CHECKPOINTS, COUNTS, FEED,
-    FEED_BLOCKS, FEED_DEAD, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, META, ORIGINS,
-    RECORD_FEATURES, RECORD_WORK, RECORDS, REGISTRATIONS, REJECTS, RUNS, STAGED, WORK_COUNTS,
-    WORKS, meta_key,
+    FEED_BLOCKS, FEED_DEAD, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, FEED_STALE_MOVES,
+    META, ORIGINS, RECORD_FEATURES, RECORD_WORK, RECORDS, REGISTRATIONS, REJECTS, RUNS, STAGED,
+    WORK_COUNTS, WORKS, meta_key,
 };
 use super::{Checkpoint, RunRecord, Store, StoreError};
 
@@ -120,6 +120,12 @@ impl CheckReport {
 
     fn read(&mut self, table: &'static str) {
         *self.rows.entry(table).or_default() += 1;
+    }
+
+    fn read_rows(&mut self, table: &'static str, rows: u64) {
+        if rows > 0 {
+            *self.rows.entry(table).or_default() += rows;
+        }
     }
 
     pub fn is_sound(&self) -> bool {
@@ -610,12 +616,26 @@ fn check_feed(
         }
     }
     let mut stale = HashSet::new();
-    for entry in tx.open_table(FEED_STALE)?.iter()? {
-        let (key, value) = entry?;
-        report.read("feed_stale");
-        let (_, set) = key.value();
-        let (stamp, sequence) = value.value();
+    let mut listed = 0u64;
+    let (moves, legacy) = (tx.open_table(FEED_STALE_MOVES)?, tx.open_table(FEED_STALE)?);
+    super::feed_tx::each_stale(&moves, &legacy, |set, stamp, sequence| {
+        listed += 1;
         stale.insert((set.to_owned(), stamp, sequence));
+    })?;
+    report.read_rows("feed_stale_moves", moves.len()?);
+    report.read_rows("feed_stale", legacy.len()?);
+    let counted = tx
+        .open_table(META)?
+        .get(meta_key::FEED_STALE_ENTRIES)?
+        .map(|v| v.value().to_owned());
+    if let Some(counted) = counted
+        && counted.parse::<u64>().ok() != Some(listed)
+    {
+        report.problem(
+            "meta",
+            meta_key::FEED_STALE_ENTRIES,
+            format!("says {counted} stale feed entries, {listed} are listed"),
+        );
     }
     for entry in feed.iter()? {
         let (key, id) = entry?;

@@ -8,8 +8,8 @@ use super::StoreError;
 use super::feed::{filed_under, parse_stamp, split_sets};
 use super::packed;
 use super::tables::{
-    FEED, FEED_BLOCKS, FEED_DEAD, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE, ORIGINS,
-    meta_key, read_by_id,
+    FEED, FEED_BLOCKS, FEED_DEAD, FEED_ENTRIES, FEED_RECORDS, FEED_SETS, FEED_STALE,
+    FEED_STALE_MOVES, ORIGINS, meta_key, read_by_id,
 };
 
 /// Stale entries are pruned once there are this many, and as many as current ones: pruning
@@ -33,7 +33,12 @@ pub struct FeedTx<'t> {
     feed: redb::Table<'t, (&'static str, u64, u64), &'static str>,
     pub(super) entries: redb::Table<'t, &'static str, (u64, u64, bool, &'static str)>,
     sets: redb::Table<'t, &'static str, u64>,
+    /// The moves whose entries are stale ([`FEED_STALE_MOVES`]), and older stores' stale
+    /// entries ([`FEED_STALE`], only pruned).
+    stale_moves: redb::Table<'t, u64, (u64, u64, &'static str)>,
     stale: redb::Table<'t, (u64, &'static str), (u64, u64)>,
+    /// How many entries of `feed` those list ([`meta_key::FEED_STALE_ENTRIES`]).
+    stale_entries: u64,
     /// Feed keys whose stored rows moved works left behind ([`FEED_DEAD`]).
     dead: redb::Table<'t, u64, (u64, u64)>,
     /// Whether a moved work's committed stored rows are left where they are, their key listed
@@ -109,11 +114,23 @@ impl<'t> FeedTx<'t> {
             }
         }
         let sequence = number(meta_key::FEED_SEQUENCE)?;
+        let stale_moves = tx.open_table(FEED_STALE_MOVES)?;
+        let stale = tx.open_table(FEED_STALE)?;
+        let stale_entries = match meta.get(meta_key::FEED_STALE_ENTRIES)? {
+            Some(count) => count.value().parse().ok(),
+            None => None,
+        };
+        let stale_entries = match stale_entries {
+            Some(count) => count,
+            None => count_stale(&stale_moves, &stale)?,
+        };
         Ok(FeedTx {
             feed: tx.open_table(FEED)?,
             entries: tx.open_table(FEED_ENTRIES)?,
             sets: tx.open_table(FEED_SETS)?,
-            stale: tx.open_table(FEED_STALE)?,
+            stale_moves,
+            stale,
+            stale_entries,
             dead: tx.open_table(FEED_DEAD)?,
             leave_moved_rows: false,
             remove_moved_entries: false,
@@ -231,10 +248,13 @@ impl<'t> FeedTx<'t> {
                 next => self.sets.insert(set, next)?,
             };
         }
-        let stale = self.stale.len()?;
-        if stale >= PRUNE_AT_LEAST && stale * 2 >= self.feed.len()? {
+        if self.stale_entries >= PRUNE_AT_LEAST && self.stale_entries * 2 >= self.feed.len()? {
             self.prune()?;
         }
+        meta.insert(
+            meta_key::FEED_STALE_ENTRIES,
+            self.stale_entries.to_string().as_str(),
+        )?;
         meta.insert(meta_key::FEED_SEQUENCE, self.sequence.to_string().as_str())?;
         meta.insert(
             meta_key::FEED_LAST_STAMP,
@@ -280,7 +300,16 @@ impl<'t> FeedTx<'t> {
             if added_here {
                 self.moved.insert(*sequence);
             }
-            for set in filed_under(&old_sets) {
+            let filed = filed_under(&old_sets);
+            // Its entries under its sets (all but `""`) marked stale with one row.
+            let marked = !added_here && !self.remove_moved_entries && filed.len() > 1;
+            if marked {
+                let joined = previous.as_ref().map_or("", |(_, _, sets)| sets.as_str());
+                self.stale_moves
+                    .insert(self.sequence, (*stamp, *sequence, joined))?;
+                self.stale_entries += filed.len() as u64 - 1;
+            }
+            for set in filed {
                 // The list of all works stays exact (Identify's earliest datestamp, full
                 // harvests and the search index read it): one removal per move.
                 if added_here {
@@ -293,9 +322,6 @@ impl<'t> FeedTx<'t> {
                     if self.left_sequences.last() != Some(sequence) {
                         self.left_sequences.push(*sequence);
                     }
-                } else {
-                    self.stale
-                        .insert((self.sequence, set), (*stamp, *sequence))?;
                 }
                 self.bump(set, -1);
             }
@@ -353,18 +379,17 @@ impl<'t> FeedTx<'t> {
 
     /// Removes every stale entry from the index, in key order (neighbours share pages).
     pub(super) fn prune(&mut self) -> Result<(), StoreError> {
-        let mut keys: Vec<(String, u64, u64)> = Vec::with_capacity(self.stale.len()? as usize);
-        for item in self.stale.iter()? {
-            let (key, value) = item?;
-            let (_, set) = key.value();
-            let (stamp, sequence) = value.value();
+        let mut keys: Vec<(String, u64, u64)> = Vec::with_capacity(self.stale_entries as usize);
+        each_stale(&self.stale_moves, &self.stale, |set, stamp, sequence| {
             keys.push((set.to_owned(), stamp, sequence));
-        }
+        })?;
         keys.sort_unstable();
         for (set, stamp, sequence) in &keys {
             self.feed.remove((set.as_str(), *stamp, *sequence))?;
         }
+        self.stale_moves.retain(|_, _| false)?;
         self.stale.retain(|_, _| false)?;
+        self.stale_entries = 0;
         Ok(())
     }
 
@@ -384,6 +409,41 @@ impl<'t> FeedTx<'t> {
         self.set_deltas.push(0);
         number
     }
+}
+
+/// Calls `each` with every stale entry (set, datestamp, sequence) the two tables list: each
+/// move's entries under its sets and their ancestors but `""`, and older stores' rows.
+pub(super) fn each_stale(
+    moves: &impl ReadableTable<u64, (u64, u64, &'static str)>,
+    legacy: &impl ReadableTable<(u64, &'static str), (u64, u64)>,
+    mut each: impl FnMut(&str, u64, u64),
+) -> Result<(), StoreError> {
+    for item in moves.iter()? {
+        let (_, value) = item?;
+        let (stamp, sequence, sets) = value.value();
+        for set in filed_under(&split_sets(sets)) {
+            if !set.is_empty() {
+                each(set, stamp, sequence);
+            }
+        }
+    }
+    for item in legacy.iter()? {
+        let (key, value) = item?;
+        let (_, set) = key.value();
+        let (stamp, sequence) = value.value();
+        each(set, stamp, sequence);
+    }
+    Ok(())
+}
+
+/// How many stale entries the two tables list, for a store that has not counted them.
+fn count_stale(
+    moves: &impl ReadableTable<u64, (u64, u64, &'static str)>,
+    legacy: &impl ReadableTable<(u64, &'static str), (u64, u64)>,
+) -> Result<u64, StoreError> {
+    let mut count = 0;
+    each_stale(moves, legacy, |_, _, _| count += 1)?;
+    Ok(count)
 }
 
 /// Entries of the works that did not move a run of a set's removals may pass over

@@ -29,6 +29,9 @@ pub(super) mod meta_key {
     pub const FEED_SEQUENCE: &str = "feed_sequence";
     /// The last feed datestamp given out (seconds): later ones never sort before it.
     pub const FEED_LAST_STAMP: &str = "feed_last_stamp";
+    /// How many `feed` entries are stale ([`super::FEED_STALE_MOVES`] and
+    /// [`super::FEED_STALE`] list them): what decides a prune. Missing in older stores: counted from those tables.
+    pub const FEED_STALE_ENTRIES: &str = "feed_stale_entries";
     /// The renderer version (`feed::stored`) the stored feed records were written by.
     pub const FEED_RECORDS_VERSION: &str = "feed_records_version";
     /// The feed key (`datestamp sequence`) of the first work a bulk build or a change batch
@@ -126,8 +129,16 @@ pub(super) const FEED_ENTRIES: TableDefinition<&str, (u64, u64, bool, &str)> =
     TableDefinition::new("feed_entries");
 /// set → number of works filed in it (current entries only).
 pub(super) const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("feed_sets");
-/// (sequence of the move, set) → (datestamp, sequence) of a stale `feed` entry, in the order
-/// they went stale (appended, so cheap to write), until `FeedTx::close` prunes them.
+/// sequence of the move → (datestamp, sequence, leaf sets joined by `\n`) of the entry a work
+/// left when it moved: its `feed` entries under those sets and their ancestors (not `""`,
+/// removed at once) are stale until `FeedTx::close` prunes them. Appended in move order, so
+/// cheap to write; one row a move, not one a set: a work is filed under a dozen sets with
+/// their ancestors, and a row each was 2.6% of a 1,000-change round's instructions
+/// (BENCHMARKS.md, issue 17).
+pub(super) const FEED_STALE_MOVES: TableDefinition<u64, (u64, u64, &str)> =
+    TableDefinition::new("feed_stale_moves");
+/// Older stores' stale entries, one row a set: (sequence of the move, set) → (datestamp,
+/// sequence). Never written now; pruned with [`FEED_STALE_MOVES`].
 pub(super) const FEED_STALE: TableDefinition<(u64, &str), (u64, u64)> =
     TableDefinition::new("feed_stale");
 
@@ -203,6 +214,7 @@ fn each_table(tables: &impl Tables) -> Result<bool, StoreError> {
         tables.table(FEED_ENTRIES)?,
         tables.table(FEED_SETS)?,
         tables.table(FEED_STALE)?,
+        tables.table(FEED_STALE_MOVES)?,
         tables.table(FEED_RECORDS)?,
         tables.table(FEED_BLOCKS)?,
         tables.table(FEED_DEAD)?,

@@ -468,13 +468,30 @@ fn set_count(store: &Store, set: &str) -> u64 {
     store.feed_count(range).unwrap()
 }
 
-/// The rows of the `feed` and `feed_stale` tables.
+/// The rows of the `feed` table and the stale entries among them (listed, and as counted).
 fn feed_and_stale_rows(store: &Store) -> (u64, u64) {
     let tx = store.db.begin_read().unwrap();
-    (
-        tx.open_table(tables::FEED).unwrap().len().unwrap(),
-        tx.open_table(tables::FEED_STALE).unwrap().len().unwrap(),
+    let mut listed = 0;
+    super::feed_tx::each_stale(
+        &tx.open_table(tables::FEED_STALE_MOVES).unwrap(),
+        &tx.open_table(tables::FEED_STALE).unwrap(),
+        |_, _, _| listed += 1,
     )
+    .unwrap();
+    let meta = tx.open_table(tables::META).unwrap();
+    if let Some(counted) = meta.get(tables::meta_key::FEED_STALE_ENTRIES).unwrap() {
+        assert_eq!(counted.value().parse::<u64>().unwrap(), listed);
+    }
+    (tx.open_table(tables::FEED).unwrap().len().unwrap(), listed)
+}
+
+/// The rows of the table listing stale entries by move.
+fn stale_move_rows(store: &Store) -> u64 {
+    let tx = store.db.begin_read().unwrap();
+    tx.open_table(tables::FEED_STALE_MOVES)
+        .unwrap()
+        .len()
+        .unwrap()
 }
 
 /// A work written twice in one transaction is filed once, under its last sets, and the sets'
@@ -550,14 +567,74 @@ fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
     assert_eq!(store.feed_earliest().unwrap(), Some(w2_stamp));
 
     // "", "type", "type:x" per place: 4 places, 2 current; under "" the old places are gone.
+    // Each of w1's two moves marked its entries stale with one row.
     assert_eq!(feed_and_stale_rows(&store), (10, 4));
+    assert_eq!(stale_move_rows(&store), 2);
     store.update_works(|tx| tx.feed.prune()).unwrap();
     assert_eq!(feed_and_stale_rows(&store), (6, 0));
+    assert_eq!(stale_move_rows(&store), 0);
     assert_eq!(
         feed_ids(&store, "", 0, 10),
         (vec!["w2".into(), "w1".into()], false)
     );
     assert_eq!(store.feed_count(range("", 1)).unwrap(), 2);
+}
+
+/// Issue 17: an older store's stale entries (a row each in `feed_stale`, not counted) are
+/// counted by the next works transaction and pruned with those it marks.
+#[test]
+fn an_older_stores_stale_rows_are_counted_and_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    move_in_feed(&store, "w1", "2025-12-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(&store, "w2", "2026-01-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(
+        &store,
+        "w1",
+        "2026-02-01T00:00:00Z",
+        &["type:b"],
+        Some(true),
+    );
+    // As an older version left it: w1's old entries a row each, and no count.
+    let tx = store.db.begin_write().unwrap();
+    {
+        let mut moves = tx.open_table(tables::FEED_STALE_MOVES).unwrap();
+        let mut legacy = tx.open_table(tables::FEED_STALE).unwrap();
+        let (sequence, (stamp, old, sets)) = {
+            let (key, value) = moves.first().unwrap().unwrap();
+            let (stamp, old, sets) = value.value();
+            (key.value(), (stamp, old, sets.to_owned()))
+        };
+        assert_eq!(moves.len().unwrap(), 1);
+        moves.remove(sequence).unwrap();
+        for set in ["type", "type:a"] {
+            legacy.insert((sequence, set), (stamp, old)).unwrap();
+        }
+        assert_eq!(sets, "type:a");
+        let mut meta = tx.open_table(tables::META).unwrap();
+        meta.remove(tables::meta_key::FEED_STALE_ENTRIES).unwrap();
+    }
+    tx.commit().unwrap();
+    // "" 2, "type" 3, "type:a" 2, "type:b" 1; w1's first place stale under "type" and "type:a".
+    assert_eq!(feed_and_stale_rows(&store), (8, 2));
+
+    move_in_feed(
+        &store,
+        "w2",
+        "2026-03-01T00:00:00Z",
+        &["type:b"],
+        Some(true),
+    );
+    assert_eq!(feed_and_stale_rows(&store), (10, 4));
+    assert_eq!(stale_move_rows(&store), 1);
+    let ids = |set: &str| feed_ids(&store, set, 0, 10).0;
+    assert_eq!(ids("type"), ["w1", "w2"]);
+    assert_eq!(ids("type:a"), Vec::<String>::new());
+    store.update_works(|tx| tx.feed.prune()).unwrap();
+    assert_eq!(feed_and_stale_rows(&store), (6, 0));
+    assert_eq!(stale_move_rows(&store), 0);
+    assert_eq!(ids("type"), ["w1", "w2"]);
+    assert_eq!(ids("type:b"), ["w1", "w2"]);
 }
 
 /// Issue 17: a transaction that moves most of a run of works (a rebuild after a thesaurus change)
