@@ -116,11 +116,10 @@ impl<'t> FeedTx<'t> {
         let sequence = number(meta_key::FEED_SEQUENCE)?;
         let stale_moves = tx.open_table(FEED_STALE_MOVES)?;
         let stale = tx.open_table(FEED_STALE)?;
-        let stale_entries = match meta.get(meta_key::FEED_STALE_ENTRIES)? {
-            Some(count) => count.value().parse().ok(),
-            None => None,
-        };
-        let stale_entries = match stale_entries {
+        let counted = meta
+            .get(meta_key::FEED_STALE_ENTRIES)?
+            .and_then(|count| count.value().parse().ok());
+        let stale_entries = match counted {
             Some(count) => count,
             None => count_stale(&stale_moves, &stale)?,
         };
@@ -281,7 +280,7 @@ impl<'t> FeedTx<'t> {
             .map(|(_, _, sets)| split_sets(sets))
             .unwrap_or_default();
         self.sequence += 1;
-        if let Some((stamp, sequence, _)) = &previous {
+        if let Some((stamp, sequence, old_joined)) = &previous {
             // An entry added by this transaction is simply not written.
             let added_here = *sequence > self.first_sequence;
             if self.leave_moved_rows && !added_here {
@@ -304,9 +303,8 @@ impl<'t> FeedTx<'t> {
             // Its entries under its sets (all but `""`) marked stale with one row.
             let marked = !added_here && !self.remove_moved_entries && filed.len() > 1;
             if marked {
-                let joined = previous.as_ref().map_or("", |(_, _, sets)| sets.as_str());
                 self.stale_moves
-                    .insert(self.sequence, (*stamp, *sequence, joined))?;
+                    .insert(self.sequence, (*stamp, *sequence, old_joined.as_str()))?;
                 self.stale_entries += filed.len() as u64 - 1;
             }
             for set in filed {
