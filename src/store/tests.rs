@@ -521,19 +521,18 @@ fn a_work_moved_twice_in_one_transaction_is_filed_once_under_its_last_sets() {
     );
 }
 
+/// w1 and w2 filed under `type:a`, then w1 moved to `type:b`: its first place is stale.
+fn w1_and_w2_in_a_then_w1_moved_to_b(store: &Store) {
+    move_in_feed(store, "w1", "2025-12-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(store, "w2", "2026-01-01T00:00:00Z", &["type:a"], None);
+    move_in_feed(store, "w1", "2026-02-01T00:00:00Z", &["type:b"], Some(true));
+}
+
 #[test]
 fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    move_in_feed(&store, "w1", "2025-12-01T00:00:00Z", &["type:a"], None);
-    move_in_feed(&store, "w2", "2026-01-01T00:00:00Z", &["type:a"], None);
-    move_in_feed(
-        &store,
-        "w1",
-        "2026-02-01T00:00:00Z",
-        &["type:b"],
-        Some(true),
-    );
+    w1_and_w2_in_a_then_w1_moved_to_b(&store);
     move_in_feed(
         &store,
         "w1",
@@ -586,15 +585,7 @@ fn a_moved_work_is_listed_once_and_its_stale_entries_are_pruned() {
 fn an_older_stores_stale_rows_are_counted_and_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    move_in_feed(&store, "w1", "2025-12-01T00:00:00Z", &["type:a"], None);
-    move_in_feed(&store, "w2", "2026-01-01T00:00:00Z", &["type:a"], None);
-    move_in_feed(
-        &store,
-        "w1",
-        "2026-02-01T00:00:00Z",
-        &["type:b"],
-        Some(true),
-    );
+    w1_and_w2_in_a_then_w1_moved_to_b(&store);
     // As an older version left it: w1's old entries a row each, and no count.
     let tx = store.db.begin_write().unwrap();
     {
