@@ -30,7 +30,8 @@ pub(super) mod meta_key {
     /// The last feed datestamp given out (seconds): later ones never sort before it.
     pub const FEED_LAST_STAMP: &str = "feed_last_stamp";
     /// How many `feed` entries are stale ([`super::FEED_STALE_MOVES`] and
-    /// [`super::FEED_STALE`] list them): what decides a prune. Missing in older stores: counted from those tables.
+    /// [`super::FEED_STALE`] list them): what decides a prune. Missing in older stores: counted
+    /// from those tables.
     pub const FEED_STALE_ENTRIES: &str = "feed_stale_entries";
     /// The renderer version (`feed::stored`) the stored feed records were written by.
     pub const FEED_RECORDS_VERSION: &str = "feed_records_version";
@@ -133,7 +134,7 @@ pub(super) const FEED_SETS: TableDefinition<&str, u64> = TableDefinition::new("f
 /// left when it moved: its `feed` entries under those sets and their ancestors (not `""`,
 /// removed at once) are stale until `FeedTx::close` prunes them. Appended in move order, so
 /// cheap to write; one row a move, not one a set: a work is filed under a dozen sets with
-/// their ancestors, and a row each was 2.6% of a 1,000-change round's instructions
+/// their ancestors, and a row each cost 2.2% of a 1,000-change round's instructions
 /// (BENCHMARKS.md, issue 17).
 pub(super) const FEED_STALE_MOVES: TableDefinition<u64, (u64, u64, &str)> =
     TableDefinition::new("feed_stale_moves");
