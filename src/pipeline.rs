@@ -26,7 +26,7 @@ use crate::harvest::{self, Committed, HarvestError, Reporter, StopSignal};
 use crate::index::{Following, Index, IndexError, IndexReport};
 use crate::source::{self, Source, SourceError};
 use crate::store::{RunRecord, Store, StoreError};
-use crate::works::{self, SourceInfos, UpdateReport};
+use crate::works::{self, PreAnalysis, SourceInfos, UpdateReport};
 
 /// The works stage follows a harvest by batches of at least this many changed records…
 const FOLLOW_BATCH: u64 = 2_000;
@@ -219,7 +219,7 @@ impl Pipeline {
         let reporter = Reporter::new(options.interactive);
         if options.records_only {
             let runs = self
-                .harvest_records(sources, &options, reporter, true)
+                .harvest_records(sources, &options, reporter, true, None)
                 .await?;
             return Ok(Outcome {
                 runs,
@@ -228,9 +228,19 @@ impl Pipeline {
             });
         }
         let committed = Committed::default();
+        // A store with works follows the harvest batch by batch: each page's records are
+        // analysed while the page is written (`works::PreAnalysis`). A store without works
+        // builds them all at the end, from the store.
+        let pre = match self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0) {
+            true => None,
+            false => Some(Arc::new(PreAnalysis::new(
+                self.read_catalogue().infos.clone(),
+                self.thesaurus.clone(),
+            ))),
+        };
         let follower = {
-            let (pipeline, committed) = (self.clone(), committed.clone());
-            tokio::task::spawn_blocking(move || pipeline.follow(&committed))
+            let (pipeline, committed, pre) = (self.clone(), committed.clone(), pre.clone());
+            tokio::task::spawn_blocking(move || pipeline.follow(&committed, pre.as_deref()))
         };
         // The runs' ends are left unsynced: the works stage commits durably after them.
         let harvested = self
@@ -239,6 +249,7 @@ impl Pipeline {
                 &options,
                 reporter.following(committed.clone()),
                 false,
+                pre.map(|pre| pre as Arc<dyn harvest::PageWatch>),
             )
             .await;
         // Whatever became of the harvest, the works stage takes up what was committed, then ends.
@@ -268,6 +279,7 @@ impl Pipeline {
         options: &HarvestOptions,
         reporter: Reporter,
         sync_end: bool,
+        pages: Option<Arc<dyn harvest::PageWatch>>,
     ) -> Result<Vec<RunRecord>, PipelineError> {
         Ok(harvest::harvest_sources(
             self.store.clone(),
@@ -279,6 +291,7 @@ impl Pipeline {
             harvest::Writing {
                 sync_end,
                 stage: options.stage,
+                pages,
             },
         )
         .await?)
@@ -295,7 +308,11 @@ impl Pipeline {
     /// at a third of the cost per record of attaching them batch after batch, which following
     /// the harvest would impose on all but the first batch (50,000 records end to end: 91 s
     /// instead of 46 s, BENCHMARKS.md). The harvest itself is a tenth of the time that build takes.
-    fn follow(&self, committed: &Committed) -> Result<Followed, PipelineError> {
+    fn follow(
+        &self,
+        committed: &Committed,
+        pre: Option<&PreAnalysis>,
+    ) -> Result<Followed, PipelineError> {
         if self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0) {
             committed.wait_for_end();
             let (works, index) = self.update()?;
@@ -320,7 +337,7 @@ impl Pipeline {
                 let store = self.store.clone();
                 std::thread::spawn(move || store.sync_unsynced())
             };
-            let updated = self.update();
+            let updated = self.update_taking(pre);
             let synced_harvest = syncing.join().map_err(|_| PipelineError::Panicked)?;
             let (works, index) = updated?;
             synced_harvest?;
@@ -428,12 +445,28 @@ impl Pipeline {
 
     /// Brings works, then the index, up to date with the store's records. Blocking.
     pub fn update(&self) -> Result<(UpdateReport, IndexReport), PipelineError> {
+        self.update_taking(None)
+    }
+
+    /// [`Pipeline::update`], taking the records `pre` analysed while their page was written.
+    fn update_taking(
+        &self,
+        pre: Option<&PreAnalysis>,
+    ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         // Records a crash left staged are harvested: they are made into works too.
         self.store.settle_idle()?;
         if works::builds_from_scratch(&self.store)? {
             return self.build_from_scratch();
         }
-        self.works_then_index("works and index up to date", works::update)
+        let done = "works and index up to date";
+        match pre {
+            None => self.works_then_index(done, &works::update),
+            Some(pre) => {
+                self.works_then_index(done, &|store, infos, thesaurus, renderer, staged| {
+                    works::update_following(store, infos, thesaurus, renderer, staged, pre)
+                })
+            }
+        }
     }
 
     /// A store's first works, built from scratch, with the search index built beside them
@@ -550,7 +583,7 @@ impl Pipeline {
     fn works_then_index(
         &self,
         done: &'static str,
-        derive: Derive,
+        derive: Derive<'_>,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         self.fill_feed_records()?;
         let done = self.derive_then_index(done, true, derive)?;
@@ -573,7 +606,7 @@ impl Pipeline {
         &self,
         done: &'static str,
         staged: bool,
-        derive: Derive,
+        derive: Derive<'_>,
     ) -> Result<(UpdateReport, IndexReport), PipelineError> {
         let infos = self.read_catalogue().infos.clone();
         let started = std::time::Instant::now();
@@ -606,7 +639,7 @@ struct Followed {
 
 /// A works stage the index follows: [`works::update`] (which may hand its batches to the index
 /// before they commit) or [`works::rederive`].
-type Derive = fn(
+type Derive<'d> = &'d dyn Fn(
     &Store,
     &SourceInfos,
     &Thesaurus,

@@ -125,10 +125,16 @@ pub(super) struct Committer {
     /// Whether pages are staged rather than committed to the records; taken by the write in
     /// progress.
     pub(super) order: KeyOrder,
+    /// Shown each page committed to the records, before its write.
+    pages: Option<Arc<dyn super::PageWatch>>,
 }
 
 impl Committer {
-    pub(super) fn new(store: Arc<Store>, source: String) -> Committer {
+    pub(super) fn new(
+        store: Arc<Store>,
+        source: String,
+        pages: Option<Arc<dyn super::PageWatch>>,
+    ) -> Committer {
         Committer {
             store,
             source,
@@ -136,6 +142,7 @@ impl Committer {
             last_durable: Instant::now(),
             pending: None,
             order: KeyOrder::default(),
+            pages,
         }
     }
 
@@ -154,11 +161,17 @@ impl Committer {
         let store = self.store.clone();
         let source = self.source.clone();
         let mut order = std::mem::take(&mut self.order);
+        let pages = self.pages.clone();
         self.pending = Some(tokio::task::spawn_blocking(move || {
             let items = page.items.pack()?;
             let counters = match order.stages(&items) {
                 true => store.stage_page(&source, &items, &mut checkpoint, durable)?,
-                false => store.commit_page(&source, &items, &mut checkpoint, durable)?,
+                false => {
+                    if let Some(pages) = &pages {
+                        pages.page_ready(&source, &items);
+                    }
+                    store.commit_page(&source, &items, &mut checkpoint, durable)?
+                }
             };
             Ok((counters, checkpoint, order))
         }));

@@ -32,7 +32,7 @@ pub use progress::{Committed, CommittedSoFar, Reporter};
 
 use crate::oai::ErrorCode;
 use crate::source::Source;
-use crate::store::{RunRecord, RunStatus, Store, StoreError};
+use crate::store::{PreparedItem, RunRecord, RunStatus, Store, StoreError};
 
 /// At most this many sources are harvested at once (each stays polite to its own host).
 const CONCURRENT_SOURCES: usize = 4;
@@ -105,11 +105,20 @@ impl StopSignal {
 }
 
 /// How the runs write: whether their ends are synced to disk, whether they may stage their
-/// records ([`crate::store::Store::stages`]).
-#[derive(Debug, Clone, Copy)]
+/// records ([`crate::store::Store::stages`]), and who is shown each page about to be
+/// committed.
+#[derive(Clone)]
 pub struct Writing {
     pub sync_end: bool,
     pub stage: bool,
+    pub pages: Option<Arc<dyn PageWatch>>,
+}
+
+/// Shown each page's items just before they are committed to the records (not a staged page's):
+/// the works stage analyses them on the core the write leaves idle (`works::PreAnalysis`).
+/// It must return at once and never fail the write: the page is committed whatever it does.
+pub trait PageWatch: Send + Sync {
+    fn page_ready(&self, source: &str, items: &[PreparedItem]);
 }
 
 /// Harvests `sources` (a few at a time) and returns each one's run, in the order given.
@@ -133,6 +142,7 @@ pub async fn harvest_sources(
     let mut tasks = tokio::task::JoinSet::new();
     for (index, source) in sources.into_iter().enumerate() {
         let (store, fetcher, permits) = (store.clone(), fetcher.clone(), permits.clone());
+        let writing = writing.clone();
         let stop = stop.clone();
         let progress = reporter.source(source.id.as_str());
         tasks.spawn(async move {
@@ -147,6 +157,7 @@ pub async fn harvest_sources(
                 stop,
                 sync_end: writing.sync_end,
                 stage: writing.stage,
+                pages: writing.pages.clone(),
             };
             let outcome = harvest.run().await;
             (index, id, outcome)

@@ -31,7 +31,12 @@ impl Harvest {
                 .await
                 .map_err(|e| HarvestError::Setup(e.to_string()))??
         };
-        let mut state = RunState::new(store.clone(), source_id.clone(), checkpoint);
+        let mut state = RunState::new(
+            store.clone(),
+            source_id.clone(),
+            checkpoint,
+            self.pages.clone(),
+        );
         let endpoint = self.source.endpoint.clone();
         let harvested = async {
             match endpoint {

@@ -38,6 +38,8 @@ pub struct Harvest {
     pub sync_end: bool,
     /// Whether the run may stage its records ([`Store::stages`]).
     pub stage: bool,
+    /// Shown each page before it is committed ([`super::PageWatch`]).
+    pub pages: Option<Arc<dyn super::PageWatch>>,
 }
 
 impl Harvest {
@@ -155,12 +157,17 @@ pub(super) struct RunState {
 
 impl RunState {
     /// The state of a run about to begin (or resume) from `checkpoint`, the source's as stored.
-    pub(super) fn new(store: Arc<Store>, source_id: String, checkpoint: Checkpoint) -> RunState {
+    pub(super) fn new(
+        store: Arc<Store>,
+        source_id: String,
+        checkpoint: Checkpoint,
+        pages: Option<Arc<dyn super::PageWatch>>,
+    ) -> RunState {
         RunState {
             run: None,
             committed: checkpoint.clone(),
             checkpoint,
-            committer: Committer::new(store, source_id),
+            committer: Committer::new(store, source_id, pages),
             staging: None,
             count: Arc::new(RequestCount::default()),
             base_requests: 0,

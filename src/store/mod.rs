@@ -122,6 +122,23 @@ pub struct Store {
     staging: staged::Staging,
 }
 
+/// A digest of a record's stored bytes, mapped values included: equal digests, the same record
+/// for the works stage. (A record's `hash` is of what the repository sent: a record stored by
+/// an older crosswalk keeps it.)
+pub fn blob_digest(blob: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(blob)
+}
+
+/// The record a prepared item's blob stores, as the works stage reads it back
+/// ([`Store::records_mapped`]): what analysing a page before its write sees.
+pub fn mapped_record(
+    source: &str,
+    identifier: &str,
+    blob: &[u8],
+) -> Result<StoredRecord, StoreError> {
+    encode::stored_record_mapped(RecordKeyRef::new(source, identifier), blob)
+}
+
 impl Store {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {

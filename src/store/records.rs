@@ -328,6 +328,20 @@ impl Store {
             .collect()
     }
 
+    /// Each record's [`blob_digest`](super::blob_digest) as stored (`None`: not stored), through one read
+    /// transaction.
+    pub fn record_digests(&self, keys: &[RecordKey]) -> Result<Vec<Option<u64>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RECORDS)?;
+        keys.iter()
+            .map(|key| {
+                Ok(table
+                    .get(key.as_ref().pair())?
+                    .map(|v| super::blob_digest(v.value().1)))
+            })
+            .collect()
+    }
+
     /// Up to `limit` records changed after `cursor`, each once, in change order.
     pub fn changes_since(&self, cursor: u64, limit: usize) -> Result<Changes, StoreError> {
         let tx = self.db.begin_read()?;

@@ -24,6 +24,7 @@ mod clusters;
 mod fields;
 mod fresh;
 mod model;
+mod pre_analysis;
 mod prefetch;
 mod prepared;
 mod rederive;
@@ -43,8 +44,9 @@ use serde::{Deserialize, Serialize};
 pub use fields::MemberData;
 pub use fresh::builds_from_scratch;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
+pub use pre_analysis::PreAnalysis;
 pub use rederive::{Rederivation, rederive};
-pub use update::{UpdateReport, build_from_scratch, update};
+pub use update::{UpdateReport, build_from_scratch, update, update_following};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};

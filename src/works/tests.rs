@@ -1,16 +1,19 @@
 //! The incremental path on the labelled set's records: the works are the same whether a batch
 //! is read ahead in one slice or in many (reading ahead only caches what the batch would read
-//! itself, and the batch keeps its own writes apart).
+//! itself, and the batch keeps its own writes apart), and whether its records were analysed
+//! while their page was written or after.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::attach::current_reasons;
 use super::update::update_in_slices;
 use super::*;
 use crate::classify::Thesaurus;
 use crate::dedup::{BlockKey, LabelledRecord, Sketch};
+use crate::harvest::PageWatch;
 use crate::oai::{HarvestedRecord, PageItem};
-use crate::store::{Checkpoint, RecordKey, prepare_items};
+use crate::store::{Checkpoint, PreparedItem, RecordKey, prepare_items};
 
 fn labelled() -> Vec<LabelledRecord> {
     let path = concat!(
@@ -26,16 +29,37 @@ fn labelled() -> Vec<LabelledRecord> {
 
 /// Writes records as harvested, a page per source.
 fn harvest(store: &Store, records: &[(LabelledRecord, bool)], datestamp: &str) {
-    harvest_in_order(store, records, datestamp, false);
+    harvest_in_order(store, records, datestamp, false, None);
 }
 
-/// [`harvest`], the sources in reverse order if `reverse` (as concurrent harvests may end).
+/// [`harvest`], the sources in reverse order if `reverse` (as concurrent harvests may end),
+/// each page shown to `watch` before its write, as the harvester shows it.
 fn harvest_in_order(
     store: &Store,
     records: &[(LabelledRecord, bool)],
     datestamp: &str,
     reverse: bool,
+    watch: Option<&dyn PageWatch>,
 ) {
+    let mut pages = pages_of(records, datestamp);
+    if reverse {
+        pages.reverse();
+    }
+    for (source, items) in pages {
+        if let Some(watch) = watch {
+            watch.page_ready(&source, &items);
+        }
+        store
+            .commit_page(&source, &items, &mut Checkpoint::default(), true)
+            .unwrap();
+    }
+}
+
+/// `records` as the harvester prepares them, a page per source.
+fn pages_of(
+    records: &[(LabelledRecord, bool)],
+    datestamp: &str,
+) -> Vec<(String, Vec<PreparedItem>)> {
     let mut by_source: BTreeMap<&str, Vec<PageItem>> = BTreeMap::new();
     for (record, deleted) in records {
         by_source
@@ -51,21 +75,12 @@ fn harvest_in_order(
                 record: (!deleted).then(|| record.record.clone()),
             }));
     }
-    let mut pages: Vec<_> = by_source.into_iter().collect();
-    if reverse {
-        pages.reverse();
-    }
-    for (source, items) in pages {
-        store
-            .commit_page(
-                source,
-                &prepare_items(&items).unwrap(),
-                &mut Checkpoint::default(),
-                true,
-            )
-            .unwrap();
-    }
+    by_source
+        .into_iter()
+        .map(|(source, items)| (source.to_owned(), prepare_items(&items).unwrap()))
+        .collect()
 }
+
 /// What a test batch does to one of the records already harvested.
 enum Edit {
     Delete,
@@ -177,8 +192,17 @@ fn a_rejoining_record_keeps_one_reason_per_record_it_is_still_the_same_as() {
     );
 }
 
+/// How a test batch's records reach the update: analysed by it, analysed while their page was
+/// written ([`PreAnalysis`]), or shown in another version than the one written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Analysis {
+    After,
+    WhileWritten,
+    OfAnotherVersion,
+}
+
 #[test]
-fn slices_read_ahead_give_the_same_works_as_one() {
+fn slices_read_ahead_and_records_analysed_while_written_give_the_same_works_as_one() {
     let records = labelled();
     let (first, later) = records.split_at(records.len() * 4 / 5);
     // Edits: titles (most keys change), dates (the sketch changes), deletions, new records;
@@ -190,19 +214,53 @@ fn slices_read_ahead_give_the_same_works_as_one() {
         _ => None,
     });
 
-    let thesaurus = Thesaurus::builtin().unwrap();
+    // Another version of every changed record: shown, never written.
+    let others = edited(first, later, |i| match i % 6 {
+        0 | 1 | 4 => Some(Edit::Redate),
+        3 => Some(Edit::Retitle),
+        _ => None,
+    });
+
+    let thesaurus = Arc::new(Thesaurus::builtin().unwrap());
     let sources = SourceInfos::default();
     let mut results = Vec::new();
-    for slices in [1, 9] {
+    let runs = [
+        (1, Analysis::After),
+        (9, Analysis::After),
+        (9, Analysis::WhileWritten),
+        (1, Analysis::OfAnotherVersion),
+    ];
+    for (slices, analysis) in runs {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let initial: Vec<_> = first.iter().map(|r| (r.clone(), false)).collect();
         harvest(&store, &initial, "2026-01-01T00:00:00Z");
-        update_in_slices(&store, &sources, &thesaurus, None, None, slices).unwrap();
+        update_in_slices(&store, &sources, &thesaurus, None, None, slices, None).unwrap();
         let before = works(&store);
         assert_blocks_follow_features(&store);
-        harvest(&store, &changes, "2026-02-01T00:00:00Z");
-        let report = update_in_slices(&store, &sources, &thesaurus, None, None, slices).unwrap();
+        let pre = PreAnalysis::new(Arc::new(sources.clone()), thesaurus.clone());
+        let stamp = "2026-02-01T00:00:00Z";
+        match analysis {
+            Analysis::After => harvest(&store, &changes, stamp),
+            Analysis::WhileWritten => harvest_in_order(&store, &changes, stamp, false, Some(&pre)),
+            Analysis::OfAnotherVersion => {
+                for (source, items) in pages_of(&others, stamp) {
+                    pre.page_ready(&source, &items);
+                }
+                harvest(&store, &changes, stamp);
+            }
+        }
+        pre.finish();
+        let report =
+            update_in_slices(&store, &sources, &thesaurus, None, None, slices, Some(&pre)).unwrap();
+        // Every record analysed while written is taken; of another version, only those the
+        // two batches share (the new records).
+        let used = match analysis {
+            Analysis::After => 0,
+            Analysis::WhileWritten => changes.len(),
+            Analysis::OfAnotherVersion => later.len(),
+        };
+        assert_eq!(pre.used(), used as u64, "{analysis:?}");
         assert_eq!(report.records as usize, changes.len());
         assert!(
             report.works_merged + report.works_created > 10,
@@ -214,8 +272,10 @@ fn slices_read_ahead_give_the_same_works_as_one() {
         assert_blocks_follow_features(&store);
         results.push((report, after));
     }
-    assert_eq!(results[0].0, results[1].0);
-    assert!(results[0].1 == results[1].1, "the works differ");
+    for (run, result) in runs.iter().zip(&results).skip(1) {
+        assert_eq!(results[0].0, result.0, "{run:?}");
+        assert!(results[0].1 == result.1, "the works differ: {run:?}");
+    }
 }
 
 #[test]
@@ -227,7 +287,7 @@ fn a_first_update_gives_the_same_works_whatever_order_the_sources_were_harvested
     for reverse in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        harvest_in_order(&store, &records, "2026-01-01T00:00:00Z", reverse);
+        harvest_in_order(&store, &records, "2026-01-01T00:00:00Z", reverse, None);
         update(&store, &sources, &thesaurus, None, None).unwrap();
         results.push(works(&store));
     }

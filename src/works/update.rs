@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use super::analyse::analyse_all;
 use super::batch::Batch;
+use super::pre_analysis::{PreAnalysis, analyse_changes};
 use super::prefetch::{self, Wanted};
 use super::{BuiltWorks, RecordRenderer, SourceInfos, StagedWorks, StoredFeatures, fresh};
 use super::{CACHE_RECORDS, FeatureCache};
@@ -66,7 +66,36 @@ pub fn update(
     renderer: Option<&dyn RecordRenderer>,
     staged: Option<&dyn StagedWorks>,
 ) -> Result<UpdateReport, StoreError> {
-    update_in_slices(store, sources, thesaurus, renderer, staged, PIPELINE_SLICES)
+    update_in_slices(
+        store,
+        sources,
+        thesaurus,
+        renderer,
+        staged,
+        PIPELINE_SLICES,
+        None,
+    )
+}
+
+/// [`update`] following a harvest, taking the records `pre` analysed while their page was
+/// written ([`PreAnalysis`]).
+pub fn update_following(
+    store: &Store,
+    sources: &SourceInfos,
+    thesaurus: &Thesaurus,
+    renderer: Option<&dyn RecordRenderer>,
+    staged: Option<&dyn StagedWorks>,
+    pre: &PreAnalysis,
+) -> Result<UpdateReport, StoreError> {
+    update_in_slices(
+        store,
+        sources,
+        thesaurus,
+        renderer,
+        staged,
+        PIPELINE_SLICES,
+        Some(pre),
+    )
 }
 
 /// The first works of a store, built from scratch ([`builds_from_scratch`] says when), each
@@ -119,6 +148,7 @@ pub(super) fn update_in_slices(
     renderer: Option<&dyn RecordRenderer>,
     staged: Option<&dyn StagedWorks>,
     slices: usize,
+    pre: Option<&PreAnalysis>,
 ) -> Result<UpdateReport, StoreError> {
     migrate_blocks_if_needed(store)?;
     if fresh::builds_from_scratch(store)? {
@@ -133,7 +163,7 @@ pub(super) fn update_in_slices(
             return Ok(report);
         }
         let started = std::time::Instant::now();
-        let analysed = analyse_all(store, &changes.records, sources, thesaurus)?;
+        let analysed = analyse_changes(store, &changes.records, sources, thesaurus, pre)?;
         let analysed_in = started.elapsed();
         if cache.len() >= CACHE_RECORDS {
             cache.clear();
