@@ -24,8 +24,9 @@ use crate::classify::Thesaurus;
 use crate::harvest::PageWatch;
 use crate::store::{PreparedItem, RecordKey, Store, StoreError, blob_digest, mapped_record};
 
-/// Records analysed ahead and not yet taken, at most: two batches of the update.
-const HELD_AT_MOST: usize = 10_000;
+/// Records analysed ahead and not yet taken, at most: a batch of the update (`update.rs`), some
+/// 25–50 MB of analyses.
+const HELD_AT_MOST: usize = 5_000;
 
 /// Each record analysed, with the digest of the bytes analysed.
 type Analyses = HashMap<RecordKey, (u64, Option<Analysed>)>;
