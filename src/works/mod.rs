@@ -10,7 +10,8 @@
 //!
 //! The way through: [`update`] (`update.rs`) follows the change log a batch at a time; the
 //! batch's records are analysed on all cores (`analyse.rs`: normalise, classify, dedup features
-//! and keys) while `prefetch.rs` reads ahead what the batch will look up; a [`Batch`]
+//! and keys), unless a [`PreAnalysis`] analysed them while the harvest wrote their page
+//! (`pre_analysis.rs`), while `prefetch.rs` reads ahead what the batch will look up; a [`Batch`]
 //! (`batch.rs`) applies them in one transaction: each changed record leaves its work and is
 //! attached to the work(s) dedup finds it the same as (`attach.rs`, merging the works it
 //! bridges), then the works it touched are regrouped and their fields rebuilt (`regroup.rs`,
