@@ -458,15 +458,12 @@ impl Pipeline {
         if works::builds_from_scratch(&self.store)? {
             return self.build_from_scratch();
         }
-        let done = "works and index up to date";
-        match pre {
-            None => self.works_then_index(done, &works::update),
-            Some(pre) => {
-                self.works_then_index(done, &|store, infos, thesaurus, renderer, staged| {
-                    works::update_following(store, infos, thesaurus, renderer, staged, pre)
-                })
-            }
-        }
+        self.works_then_index(
+            "works and index up to date",
+            &|store, infos, thesaurus, renderer, staged| {
+                works::update(store, infos, thesaurus, renderer, staged, pre)
+            },
+        )
     }
 
     /// A store's first works, built from scratch, with the search index built beside them

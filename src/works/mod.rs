@@ -47,7 +47,7 @@ pub use fresh::builds_from_scratch;
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
 pub use pre_analysis::PreAnalysis;
 pub use rederive::{Rederivation, rederive};
-pub use update::{UpdateReport, build_from_scratch, update, update_following};
+pub use update::{UpdateReport, build_from_scratch, update};
 
 use crate::dedup::Features;
 use crate::source::{Source, SourceRole};

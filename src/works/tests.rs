@@ -288,7 +288,7 @@ fn a_first_update_gives_the_same_works_whatever_order_the_sources_were_harvested
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         harvest_in_order(&store, &records, "2026-01-01T00:00:00Z", reverse, None);
-        update(&store, &sources, &thesaurus, None, None).unwrap();
+        update(&store, &sources, &thesaurus, None, None, None).unwrap();
         results.push(works(&store));
     }
     assert!(results[0].len() > 500, "{}", results[0].len());
@@ -350,7 +350,7 @@ fn built_then_changed(
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     harvest(&store, initial, "2026-01-01T00:00:00Z");
-    update(&store, sources, thesaurus, None, None).unwrap();
+    update(&store, sources, thesaurus, None, None, None).unwrap();
     harvest(&store, changes, "2026-02-01T00:00:00Z");
     (dir, store)
 }
@@ -377,7 +377,7 @@ fn a_rebuild_rewrites_only_the_features_that_changed_and_leaves_those_of_a_fresh
     let fresh = Store::open(fresh_dir.path()).unwrap();
     harvest(&fresh, initial, "2026-01-01T00:00:00Z");
     harvest(&fresh, changes, "2026-02-01T00:00:00Z");
-    update(&fresh, &sources, &thesaurus, None, None).unwrap();
+    update(&fresh, &sources, &thesaurus, None, None, None).unwrap();
     let (rebuilt_features, rebuilt_blocks) = dedup_index(&rebuilt);
     let (fresh_features, fresh_blocks) = dedup_index(&fresh);
     assert!(rebuilt_features.len() > 500, "{}", rebuilt_features.len());
@@ -522,7 +522,7 @@ fn a_rebuild_takes_a_features_row_only_from_these_rules_and_an_unchanged_record(
     let (_dir, store) = labelled_harvested();
     let sources = SourceInfos::default();
     let builtin = Thesaurus::builtin().unwrap();
-    update(&store, &sources, &builtin, None, None).unwrap();
+    update(&store, &sources, &builtin, None, None, None).unwrap();
     let mined = store.features_mined().unwrap().unwrap();
     // The record of the build's last change: the one changed since the change before.
     let record = store.changes_since(mined.cursor - 1, 1).unwrap().records[0].clone();
@@ -593,7 +593,7 @@ fn a_rebuild_leaves_the_feed_records_of_the_works_it_changes_to_the_server() {
     let sources = SourceInfos::default();
     let builtin = Thesaurus::builtin().unwrap();
     let renderer = Counting::default();
-    update(&store, &sources, &builtin, Some(&renderer), None).unwrap();
+    update(&store, &sources, &builtin, Some(&renderer), None, None).unwrap();
     let members = |work: &Work| work.members.iter().map(|m| m.key().into()).collect();
     let render = |work: &Work, entry: &crate::store::FeedEntry, origins: &[_]| {
         renderer.render(work, entry, origins)
@@ -649,7 +649,7 @@ fn a_change_batch_leaves_the_feed_records_of_the_works_it_writes_to_the_server()
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     harvest(&store, &records[0], "2026-01-01T00:00:00Z");
-    update(&store, &sources, &builtin, Some(&renderer), None).unwrap();
+    update(&store, &sources, &builtin, Some(&renderer), None, None).unwrap();
     let members = |work: &Work| work.members.iter().map(|m| m.key().into()).collect();
     let render = |work: &Work, entry: &crate::store::FeedEntry, origins: &[_]| {
         renderer.render(work, entry, origins)
@@ -662,7 +662,7 @@ fn a_change_batch_leaves_the_feed_records_of_the_works_it_writes_to_the_server()
 
     harvest(&store, &records[1], "2026-02-01T00:00:00Z");
     let calls = renderer.0.load(std::sync::atomic::Ordering::Relaxed);
-    let report = update(&store, &sources, &builtin, Some(&renderer), None).unwrap();
+    let report = update(&store, &sources, &builtin, Some(&renderer), None, None).unwrap();
     assert!(
         report.works_changed > 10 && report.works_created > 0,
         "{report:?}"
@@ -771,7 +771,15 @@ impl BuiltWorks for MadeWorks {
 fn a_stored_work_is_told_changed_by_its_themes_relevance_or_anything_else() {
     let (_dir, store) = labelled_harvested();
     let sources = SourceInfos::default();
-    update(&store, &sources, &Thesaurus::builtin().unwrap(), None, None).unwrap();
+    update(
+        &store,
+        &sources,
+        &Thesaurus::builtin().unwrap(),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
     let work = a_work_with_two_themes(&store);
     let stored = |store: &Store| {
         let mut found = store.stored_works([work.id.as_str()]).unwrap();
@@ -863,6 +871,7 @@ fn a_work_told_changed_by_its_themes_alone_spliced_as_serialised_again() {
         &store,
         &SourceInfos::default(),
         &Thesaurus::builtin().unwrap(),
+        None,
         None,
         None,
     )
@@ -1016,7 +1025,7 @@ fn a_rebuild_keeping_the_stored_fields_derives_what_one_deriving_them_all_does()
         let (_kept_dir, kept) = built_then_changed(&records, &sources, &builtin);
         let (_full_dir, full) = built_then_changed(&records, &sources, &builtin);
         for store in [&kept, &full] {
-            update(store, &sources, &builtin, None, None).unwrap();
+            update(store, &sources, &builtin, None, None, None).unwrap();
             rederive(store, &sources, &builtin, None, None).unwrap();
             assert!(store.works_derived().unwrap().is_some());
         }
@@ -1065,7 +1074,7 @@ fn a_rebuild_keeps_stored_fields_only_from_these_rules_settings_and_unchanged_re
     let sources = sources_with_a_threshold();
     let builtin = Thesaurus::builtin().unwrap();
     let changed = builtin_without_cooperatives();
-    update(&store, &sources, &builtin, None, None).unwrap();
+    update(&store, &sources, &builtin, None, None, None).unwrap();
     let derived = store
         .works_derived()
         .unwrap()
@@ -1099,10 +1108,10 @@ fn a_rebuild_keeps_stored_fields_only_from_these_rules_settings_and_unchanged_re
     // An update with other settings takes the store's word back; one with these keeps it.
     let records: Vec<_> = labelled().into_iter().take(3).map(|r| (r, false)).collect();
     harvest(&store, &records, "2026-03-01T00:00:00Z");
-    update(&store, &sources, &builtin, None, None).unwrap();
+    update(&store, &sources, &builtin, None, None, None).unwrap();
     assert!(store.works_derived().unwrap().is_some());
     harvest(&store, &records, "2026-04-01T00:00:00Z");
-    update(&store, &SourceInfos::default(), &builtin, None, None).unwrap();
+    update(&store, &SourceInfos::default(), &builtin, None, None, None).unwrap();
     assert_eq!(store.works_derived().unwrap(), None);
     assert_eq!(kept(&store, &sources), 0, "an update with other settings");
 }

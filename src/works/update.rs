@@ -58,13 +58,15 @@ impl std::ops::AddAssign for UpdateReport {
 /// records), the feed's records of every work written are left for the server to render with
 /// it ([`super::defer_feed_records`]: the feed serves those works from the works until then); with `staged`, each batch's works are handed to it
 /// before the batch commits (the search index prepares its own commit meanwhile), and it is told
-/// whether the batch did.
+/// whether the batch did; with `pre` (following a harvest), the records it analysed while their
+/// page was written are taken ([`PreAnalysis`]).
 pub fn update(
     store: &Store,
     sources: &SourceInfos,
     thesaurus: &Thesaurus,
     renderer: Option<&dyn RecordRenderer>,
     staged: Option<&dyn StagedWorks>,
+    pre: Option<&PreAnalysis>,
 ) -> Result<UpdateReport, StoreError> {
     update_in_slices(
         store,
@@ -73,28 +75,7 @@ pub fn update(
         renderer,
         staged,
         PIPELINE_SLICES,
-        None,
-    )
-}
-
-/// [`update`] following a harvest, taking the records `pre` analysed while their page was
-/// written ([`PreAnalysis`]).
-pub fn update_following(
-    store: &Store,
-    sources: &SourceInfos,
-    thesaurus: &Thesaurus,
-    renderer: Option<&dyn RecordRenderer>,
-    staged: Option<&dyn StagedWorks>,
-    pre: &PreAnalysis,
-) -> Result<UpdateReport, StoreError> {
-    update_in_slices(
-        store,
-        sources,
-        thesaurus,
-        renderer,
-        staged,
-        PIPELINE_SLICES,
-        Some(pre),
+        pre,
     )
 }
 
