@@ -234,6 +234,7 @@ impl Pipeline {
         let pre = match self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0) {
             true => None,
             false => Some(Arc::new(PreAnalysis::new(
+                self.store.clone(),
                 self.read_catalogue().infos.clone(),
                 self.thesaurus.clone(),
             ))),

@@ -65,7 +65,7 @@ pub use feed_records::RenderedRecords;
 pub use feed_tx::{FeedSpan, FeedTx};
 pub use key::{RecordKey, RecordKeyRef};
 pub use model::*;
-pub use records::Changes;
+pub use records::{Changes, RecordsView};
 pub use registrations::{Registration, RegistrationAction, RegistrationStatus, Transition};
 pub use scan::WorksSnapshot;
 pub use staged::{Settled, StagingGuard};

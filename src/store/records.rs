@@ -328,6 +328,11 @@ impl Store {
             .collect()
     }
 
+    /// The records as committed now, to be read later (on another thread) as they are now.
+    pub fn records_view(&self) -> Result<RecordsView, StoreError> {
+        Ok(RecordsView(self.db.begin_read()?.open_table(RECORDS)?))
+    }
+
     /// Each record's [`blob_digest`](super::blob_digest) as stored (`None`: not stored), through one read
     /// transaction.
     pub fn record_digests(&self, keys: &[RecordKey]) -> Result<Vec<Option<u64>>, StoreError> {
@@ -547,5 +552,18 @@ impl<'tx, 's> ItemWriter<'tx, 's> {
     pub(super) fn close(mut self) -> Result<(), StoreError> {
         self.counts_table.insert(self.source, self.counts)?;
         Ok(())
+    }
+}
+
+/// The records as committed when [`Store::records_view`] was called.
+pub struct RecordsView(redb::ReadOnlyTable<(&'static str, &'static str), (u64, &'static [u8])>);
+
+impl RecordsView {
+    /// Each record's hash (`None`: not stored): a page's record with the same hash is one its
+    /// write leaves as it is ([`ItemWriter::apply`]).
+    pub fn hashes(&self, keys: &[RecordKey]) -> Result<Vec<Option<u64>>, StoreError> {
+        keys.iter()
+            .map(|key| Ok(self.0.get(key.as_ref().pair())?.map(|v| v.value().0)))
+            .collect()
     }
 }

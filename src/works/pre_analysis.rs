@@ -9,9 +9,10 @@
 //! stored as the bytes analysed ([`blob_digest`]: a later page may have changed it again, or the
 //! write kept an older copy of the same version, mapped by an older crosswalk), and only with
 //! the sources' settings and thesaurus it was made with; any other record is analysed as
-//! before. Analyses not taken by the
-//! next update are dropped, and at most [`HELD_AT_MOST`] records wait, so a harvest running
-//! ahead of its works stage does not pile them up.
+//! before. A record the write will find unchanged (its stored hash is the page's) is not
+//! analysed; an analysis waits for the batch whose change it is (when the works stage runs
+//! behind the harvest, a later one than the next), at most [`HELD_AT_MOST`] of them, so a
+//! harvest running ahead of its works stage does not pile them up.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -25,7 +26,7 @@ use crate::harvest::PageWatch;
 use crate::store::{PreparedItem, RecordKey, Store, StoreError, blob_digest, mapped_record};
 
 /// Records analysed ahead and not yet taken, at most: a batch of the update (`update.rs`), some
-/// 25–50 MB of analyses.
+/// 25–50 MB of analyses. Past it, pages are not analysed until a batch takes some.
 const HELD_AT_MOST: usize = 5_000;
 
 /// Each record analysed, with the digest of the bytes analysed.
@@ -33,13 +34,14 @@ type Analyses = HashMap<RecordKey, (u64, Option<Analysed>)>;
 
 /// See the module's documentation.
 pub struct PreAnalysis {
+    store: Arc<Store>,
     infos: Arc<SourceInfos>,
     thesaurus: Arc<Thesaurus>,
-    /// One thread per page shown.
-    threads: Mutex<Vec<JoinHandle<Analyses>>>,
-    /// What threads joined before a take gave.
+    /// One thread per page shown, with the number of records handed to it.
+    threads: Mutex<Vec<(JoinHandle<Analyses>, usize)>>,
+    /// The analyses of the threads joined, not taken yet.
     done: Mutex<Analyses>,
-    /// Records handed to the threads since the last take.
+    /// Records in `done` or handed to a thread.
     held: AtomicUsize,
     /// Set while a take waits: the threads stop and give what they have, the update analyses
     /// the rest on all cores rather than waiting for one.
@@ -49,9 +51,15 @@ pub struct PreAnalysis {
 }
 
 impl PreAnalysis {
-    /// Analyses with these settings and thesaurus: the update's own (others are not taken).
-    pub fn new(infos: Arc<SourceInfos>, thesaurus: Arc<Thesaurus>) -> PreAnalysis {
+    /// Analyses of the pages of `store` with these settings and thesaurus: the update's own
+    /// (others are not taken).
+    pub fn new(
+        store: Arc<Store>,
+        infos: Arc<SourceInfos>,
+        thesaurus: Arc<Thesaurus>,
+    ) -> PreAnalysis {
         PreAnalysis {
+            store,
             infos,
             thesaurus,
             threads: Mutex::new(Vec::new()),
@@ -67,20 +75,25 @@ impl PreAnalysis {
         self.used.load(Ordering::Acquire)
     }
 
-    /// Every analysis made so far (the threads stopped), if made with `sources` and
-    /// `thesaurus`.
-    fn take(&self, sources: &SourceInfos, thesaurus: &Thesaurus) -> Analyses {
+    /// The analyses of `keys` made so far (the threads stopped), if made with `sources` and
+    /// `thesaurus`; the others wait for a later batch.
+    fn take(&self, keys: &[RecordKey], sources: &SourceInfos, thesaurus: &Thesaurus) -> Analyses {
         self.taking.store(true, Ordering::Release);
         self.join_threads();
         self.taking.store(false, Ordering::Release);
-        let mut all = std::mem::take(&mut *self.done.lock().unwrap_or_else(|e| e.into_inner()));
-        self.held.store(0, Ordering::Release);
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         let same =
             std::ptr::eq(&*self.thesaurus, thesaurus) && self.infos.digest() == sources.digest();
         if !same {
-            all.clear();
+            self.held.fetch_sub(done.len(), Ordering::AcqRel);
+            done.clear();
         }
-        all
+        let taken: Analyses = keys
+            .iter()
+            .filter_map(|key| Some((key.clone(), done.remove(key)?)))
+            .collect();
+        self.held.fetch_sub(taken.len(), Ordering::AcqRel);
+        taken
     }
 
     /// Every thread's analyses, in `done`, in the order the pages were shown (a later page's
@@ -88,11 +101,15 @@ impl PreAnalysis {
     fn join_threads(&self) {
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-        for thread in threads {
+        for (thread, handed) in threads {
             // A thread that panicked gave nothing: its records are analysed as before.
-            if let Ok(analyses) = thread.join() {
-                done.extend(analyses);
-            }
+            let analyses = thread.join().unwrap_or_default();
+            let before = done.len();
+            done.extend(analyses);
+            // What the thread did not give (stopped, skipped, or a record shown again) leaves
+            // the count.
+            self.held
+                .fetch_sub(handed - (done.len() - before), Ordering::AcqRel);
         }
     }
 
@@ -101,54 +118,78 @@ impl PreAnalysis {
     pub(super) fn finish(&self) {
         self.join_threads();
     }
+
+    /// Records analysed or being analysed, not taken yet.
+    #[cfg(test)]
+    pub(super) fn waiting(&self) -> usize {
+        self.held.load(Ordering::Acquire)
+    }
 }
 
 impl PageWatch for PreAnalysis {
     fn page_ready(&self, source: &str, items: &[PreparedItem]) {
-        let records: Vec<(String, Vec<u8>)> = items
+        let records: Vec<(String, u64, Vec<u8>)> = items
             .iter()
             .filter_map(|item| match item {
                 PreparedItem::Record {
-                    identifier, blob, ..
-                } => Some((identifier.clone(), blob.clone())),
+                    identifier,
+                    hash,
+                    blob,
+                    ..
+                } => Some((identifier.clone(), *hash, blob.clone())),
                 PreparedItem::Reject { .. } => None,
             })
             .collect();
-        let held = self.held.fetch_add(records.len(), Ordering::AcqRel) + records.len();
+        let handed = records.len();
+        let held = self.held.fetch_add(handed, Ordering::AcqRel) + handed;
         if records.is_empty() || held > HELD_AT_MOST {
-            self.held.fetch_sub(records.len(), Ordering::AcqRel);
+            self.held.fetch_sub(handed, Ordering::AcqRel);
             return;
         }
+        // The stored versions as before the page's write, which starts when this returns.
+        let Ok(before) = self.store.records_view() else {
+            self.held.fetch_sub(handed, Ordering::AcqRel);
+            return;
+        };
         let (infos, thesaurus) = (self.infos.clone(), self.thesaurus.clone());
         let (source, taking) = (source.to_owned(), self.taking.clone());
         let spawned = std::thread::Builder::new()
             .name("works-preanalyse".into())
             .spawn(move || {
+                let keys: Vec<RecordKey> = records
+                    .iter()
+                    .map(|(identifier, ..)| RecordKey::new(source.as_str(), identifier.as_str()))
+                    .collect();
+                // A record stored with the page's hash is one the write leaves as it is.
+                let stored = before.hashes(&keys).unwrap_or_default();
                 let info = infos.get(&source);
                 let mut analyses = Analyses::with_capacity(records.len());
-                for (identifier, blob) in records {
+                for (at, (key, (_, hash, blob))) in keys.into_iter().zip(records).enumerate() {
                     if taking.load(Ordering::Acquire) {
                         break;
                     }
+                    if stored.get(at).copied().flatten() == Some(hash) {
+                        continue;
+                    }
                     // A blob that does not decode is left to the update, which reports it.
-                    let Ok(record) = mapped_record(&source, &identifier, &blob) else {
+                    let Ok(record) = mapped_record(key.source(), key.identifier(), &blob) else {
                         continue;
                     };
                     let analysed = analyse(&record, &info, &thesaurus);
-                    let digest = blob_digest(&blob);
-                    analyses.insert(
-                        RecordKey::new(source.clone(), identifier),
-                        (digest, analysed),
-                    );
+                    analyses.insert(key, (blob_digest(&blob), analysed));
                 }
                 analyses
             });
-        // No thread (the system refused one): the update analyses the page as before.
-        if let Ok(thread) = spawned {
-            self.threads
+        match spawned {
+            Ok(thread) => self
+                .threads
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(thread);
+                .push((thread, handed)),
+            // No thread (the system refused one): the update analyses the page as before.
+            Err(_) => {
+                self.held.fetch_sub(handed, Ordering::AcqRel);
+            }
         }
     }
 }
@@ -163,7 +204,7 @@ pub(super) fn analyse_changes(
     pre: Option<&PreAnalysis>,
 ) -> Result<Vec<(RecordKey, Option<Analysed>)>, StoreError> {
     let mut ahead = match pre {
-        Some(pre) => pre.take(sources, thesaurus),
+        Some(pre) => pre.take(keys, sources, thesaurus),
         None => Analyses::new(),
     };
     if ahead.is_empty() {
