@@ -231,7 +231,7 @@ impl Pipeline {
         // A store with works follows the harvest batch by batch: each page's records are
         // analysed while the page is written (`works::PreAnalysis`). A store without works
         // builds them all at the end, from the store.
-        let pre = match self.has_no_works()? {
+        let pre = match works::is_fresh(&self.store)? {
             true => None,
             false => Some(Arc::new(PreAnalysis::new(
                 self.store.clone(),
@@ -314,7 +314,7 @@ impl Pipeline {
         committed: &Committed,
         pre: Option<&PreAnalysis>,
     ) -> Result<Followed, PipelineError> {
-        if self.has_no_works()? {
+        if works::is_fresh(&self.store)? {
             committed.wait_for_end();
             let (works, index) = self.update()?;
             return Ok(Followed {
@@ -442,11 +442,6 @@ impl Pipeline {
             );
         }
         Ok(made)
-    }
-
-    /// Whether the store has no works yet: its first are built at a harvest's end, in bulk.
-    fn has_no_works(&self) -> Result<bool, StoreError> {
-        Ok(self.store.works_cursor()? == 0 && self.store.work_counts()? == (0, 0))
     }
 
     /// Brings works, then the index, up to date with the store's records. Blocking.

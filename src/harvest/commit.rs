@@ -163,12 +163,12 @@ impl Committer {
         let mut order = std::mem::take(&mut self.order);
         let pages = self.pages.clone();
         self.pending = Some(tokio::task::spawn_blocking(move || {
-            let items = page.items.pack()?;
+            let items = Arc::new(page.items.pack()?);
             let counters = match order.stages(&items) {
                 true => store.stage_page(&source, &items, &mut checkpoint, durable)?,
                 false => {
                     if let Some(pages) = &pages {
-                        pages.page_ready(&source, &items);
+                        pages.page_ready(&source, items.clone());
                     }
                     store.commit_page(&source, &items, &mut checkpoint, durable)?
                 }

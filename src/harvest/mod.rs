@@ -117,8 +117,9 @@ pub struct Writing {
 /// Shown each page's items just before they are committed to the records (not a staged page's):
 /// the works stage analyses them on the core the write leaves idle (`works::PreAnalysis`).
 /// It must return at once and never fail the write: the page is committed whatever it does.
+/// The items are shared with the write, not copied on its thread.
 pub trait PageWatch: Send + Sync {
-    fn page_ready(&self, source: &str, items: &[PreparedItem]);
+    fn page_ready(&self, source: &str, items: Arc<Vec<PreparedItem>>);
 }
 
 /// Harvests `sources` (a few at a time) and returns each one's run, in the order given.

@@ -12,7 +12,7 @@ use crate::classify::Thesaurus;
 use crate::store::{Store, StoreError, now_rfc3339};
 
 /// Whether the store has no works yet, so that [`build`] may build them all at once.
-pub(super) fn is_fresh(store: &Store) -> Result<bool, StoreError> {
+pub fn is_fresh(store: &Store) -> Result<bool, StoreError> {
     Ok(store.works_cursor()? == 0 && store.work_counts()? == (0, 0))
 }
 

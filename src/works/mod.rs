@@ -43,7 +43,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use fields::MemberData;
-pub use fresh::builds_from_scratch;
+pub use fresh::{builds_from_scratch, is_fresh};
 pub use model::{Member, MergeReason, Sourced, Work, WorkFields};
 pub use pre_analysis::PreAnalysis;
 pub use rederive::{Rederivation, rederive};

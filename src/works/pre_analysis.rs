@@ -71,7 +71,8 @@ impl PreAnalysis {
     }
 
     /// How many records the updates took analysed ahead, in all.
-    pub fn used(&self) -> u64 {
+    #[cfg(test)]
+    pub(super) fn used(&self) -> u64 {
         self.used.load(Ordering::Acquire)
     }
 
@@ -127,22 +128,13 @@ impl PreAnalysis {
 }
 
 impl PageWatch for PreAnalysis {
-    fn page_ready(&self, source: &str, items: &[PreparedItem]) {
-        let records: Vec<(String, u64, Vec<u8>)> = items
+    fn page_ready(&self, source: &str, items: Arc<Vec<PreparedItem>>) {
+        let handed = items
             .iter()
-            .filter_map(|item| match item {
-                PreparedItem::Record {
-                    identifier,
-                    hash,
-                    blob,
-                    ..
-                } => Some((identifier.clone(), *hash, blob.clone())),
-                PreparedItem::Reject { .. } => None,
-            })
-            .collect();
-        let handed = records.len();
+            .filter(|item| matches!(item, PreparedItem::Record { .. }))
+            .count();
         let held = self.held.fetch_add(handed, Ordering::AcqRel) + handed;
-        if records.is_empty() || held > HELD_AT_MOST {
+        if handed == 0 || held > HELD_AT_MOST {
             self.held.fetch_sub(handed, Ordering::AcqRel);
             return;
         }
@@ -156,15 +148,28 @@ impl PageWatch for PreAnalysis {
         let spawned = std::thread::Builder::new()
             .name("works-preanalyse".into())
             .spawn(move || {
-                let keys: Vec<RecordKey> = records
+                let records: Vec<(RecordKey, u64, &[u8])> = items
                     .iter()
-                    .map(|(identifier, ..)| RecordKey::new(source.as_str(), identifier.as_str()))
+                    .filter_map(|item| match item {
+                        PreparedItem::Record {
+                            identifier,
+                            hash,
+                            blob,
+                            ..
+                        } => Some((
+                            RecordKey::new(source.as_str(), identifier.as_str()),
+                            *hash,
+                            &blob[..],
+                        )),
+                        PreparedItem::Reject { .. } => None,
+                    })
                     .collect();
+                let keys: Vec<RecordKey> = records.iter().map(|(key, ..)| key.clone()).collect();
                 // A record stored with the page's hash is one the write leaves as it is.
                 let stored = before.hashes(&keys).unwrap_or_default();
                 let info = infos.get(&source);
                 let mut analyses = Analyses::with_capacity(records.len());
-                for (at, (key, (_, hash, blob))) in keys.into_iter().zip(records).enumerate() {
+                for (at, (key, hash, blob)) in records.into_iter().enumerate() {
                     if taking.load(Ordering::Acquire) {
                         break;
                     }
@@ -172,11 +177,11 @@ impl PageWatch for PreAnalysis {
                         continue;
                     }
                     // A blob that does not decode is left to the update, which reports it.
-                    let Ok(record) = mapped_record(key.source(), key.identifier(), &blob) else {
+                    let Ok(record) = mapped_record(key.source(), key.identifier(), blob) else {
                         continue;
                     };
                     let analysed = analyse(&record, &info, &thesaurus);
-                    analyses.insert(key, (blob_digest(&blob), analysed));
+                    analyses.insert(key, (blob_digest(blob), analysed));
                 }
                 analyses
             });

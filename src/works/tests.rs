@@ -46,8 +46,9 @@ fn harvest_in_order(
         pages.reverse();
     }
     for (source, items) in pages {
+        let items = Arc::new(items);
         if let Some(watch) = watch {
-            watch.page_ready(&source, &items);
+            watch.page_ready(&source, items.clone());
         }
         store
             .commit_page(&source, &items, &mut Checkpoint::default(), true)
@@ -247,13 +248,13 @@ fn slices_read_ahead_and_records_analysed_while_written_give_the_same_works_as_o
                 // The first batch shown again as it is: the writes leave it, and so does the
                 // analysis.
                 for (source, items) in pages_of(&initial, "2026-01-01T00:00:00Z") {
-                    pre.page_ready(&source, &items);
+                    pre.page_ready(&source, Arc::new(items));
                 }
                 harvest_in_order(&store, &changes, stamp, false, Some(&pre))
             }
             Analysis::OfAnotherVersion => {
                 for (source, items) in pages_of(&others, stamp) {
-                    pre.page_ready(&source, &items);
+                    pre.page_ready(&source, Arc::new(items));
                 }
                 harvest(&store, &changes, stamp);
             }
