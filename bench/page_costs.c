@@ -1,6 +1,8 @@
 /* What a page costs this machine's kernel, beside BENCHMARKS.md's rounds (issue 17): a first
  * touch of fresh anonymous memory (a page fault), and a 4 KiB read of a cached file page by
- * pread (with the zero-fill redb does first) against a copy from an mmap of the file.
+ * pread (with the zero-fill redb does first) against a copy from an mmap of the file; and what
+ * a process's exit costs per page it touched (a child touches 256 MiB and exits: the time from
+ * its last touch until its parent's waitpid returns, per page; the kernel frees them first).
  *
  * Usage: cc -O2 bench/page_costs.c -o /tmp/page_costs && /tmp/page_costs FILE
  * FILE: a file of at least 1 GiB, read once first so that its first GiB is in the page cache
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +21,28 @@ static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Microseconds an exit takes per page of 4 KiB the process had touched. */
+static double exit_per_page(void) {
+    const size_t size = (size_t)256 << 20;
+    int stamp[2];
+    if (pipe(stamp) != 0) return -1;
+    pid_t child = fork();
+    if (child == 0) {
+        char *touched = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        madvise(touched, size, MADV_NOHUGEPAGE);
+        for (size_t at = 0; at < size; at += 4096) touched[at] = 1;
+        double t = now();
+        if (write(stamp[1], &t, sizeof t) != sizeof t) _exit(1);
+        _exit(0);
+    }
+    double t;
+    if (child < 0 || read(stamp[0], &t, sizeof t) != sizeof t) return -1;
+    waitpid(child, 0, 0);
+    close(stamp[0]);
+    close(stamp[1]);
+    return (now() - t) / (size / 4096) * 1e6;
 }
 
 int main(int argc, char **argv) {
@@ -69,8 +94,9 @@ int main(int argc, char **argv) {
             copies[pass] = (now() - t) / reads * 1e6;
         }
         munmap(mapped, region);
-        printf("fault %.2f us, pread %.2f us, mmap copy %.2f us first, %.2f us mapped (%ld)\n",
-               faults, preads, copies[0], copies[1], sum);
+        printf("fault %.2f us, pread %.2f us, mmap copy %.2f us first, %.2f us mapped, exit %.3f us "
+               "a page touched (%ld)\n",
+               faults, preads, copies[0], copies[1], exit_per_page(), sum);
     }
     return 0;
 }
