@@ -333,12 +333,15 @@ impl Store {
         Ok(RecordsView(self.db.begin_read()?.open_table(RECORDS)?))
     }
 
-    /// Each record's [`blob_digest`](super::blob_digest) as stored (`None`: not stored), through one read
-    /// transaction.
-    pub fn record_digests(&self, keys: &[RecordKey]) -> Result<Vec<Option<u64>>, StoreError> {
+    /// Each record's [`blob_digest`](super::blob_digest) as stored (`None`: not stored), in
+    /// `keys`' order, through one read transaction.
+    pub fn record_digests<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k RecordKey>,
+    ) -> Result<Vec<Option<u64>>, StoreError> {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(RECORDS)?;
-        keys.iter()
+        keys.into_iter()
             .map(|key| {
                 Ok(table
                     .get(key.as_ref().pair())?

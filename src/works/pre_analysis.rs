@@ -215,12 +215,22 @@ pub(super) fn analyse_changes(
     if ahead.is_empty() {
         return analyse_all(store, keys, sources, thesaurus);
     }
-    let digests = store.record_digests(keys)?;
+    // Only the rows of records analysed ahead are read for their digest: the others are read
+    // by `analyse_all` anyway.
+    let asked: Vec<&RecordKey> = keys.iter().filter(|key| ahead.contains_key(*key)).collect();
+    let stored: HashMap<&RecordKey, u64> = asked
+        .iter()
+        .copied()
+        .zip(store.record_digests(asked.iter().copied())?)
+        .filter_map(|(key, digest)| Some((key, digest?)))
+        .collect();
     let mut taken: Vec<Option<Option<Analysed>>> = Vec::with_capacity(keys.len());
     let mut missing = Vec::new();
-    for (key, stored) in keys.iter().zip(digests) {
+    for key in keys {
         match ahead.remove(key) {
-            Some((digest, analysed)) if Some(digest) == stored => taken.push(Some(analysed)),
+            Some((digest, analysed)) if stored.get(key) == Some(&digest) => {
+                taken.push(Some(analysed))
+            }
             _ => {
                 taken.push(None);
                 missing.push(key.clone());
