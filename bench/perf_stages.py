@@ -5,12 +5,14 @@ dwarf,16384`) goes to the first stage below whose test its thread name or its ch
 under each stage, its leaf functions. With a frame name as second argument: the samples whose
 chain holds it, by the function they called (a drill-down). With `--within FRAME NAME...`:
 among the samples whose chain holds FRAME (with `--thread`, every sample of a thread that
-ever ran FRAME: its whole timeline), the share whose chain holds each NAME (inclusive).
+ever ran FRAME: its whole timeline), the share whose chain holds each NAME (inclusive). With
+`--leaves FRAME`: the samples whose chain holds FRAME, by the function they were in (their leaf).
 
 Usage: perf script -i perf.data -F comm,tid,ip,sym > perf.txt
        bench/perf_stages.py perf.txt [LEAVES]        # the stages, LEAVES leaf functions each
        bench/perf_stages.py perf.txt FRAME [DEPTH]   # below FRAME, DEPTH calls down (1)
        bench/perf_stages.py perf.txt --within [--thread] FRAME NAME...
+       bench/perf_stages.py perf.txt --leaves FRAME [LEAVES]
 """
 import collections
 import re
@@ -110,12 +112,22 @@ def within(samples, args):
         print(f"{100 * n / max(len(chosen), 1):5.1f}%  {name}")
 
 
+def leaves(samples, frame, shown):
+    chosen = [frames for _, _, frames in samples if any(frame in f for f in frames)]
+    counts = collections.Counter(frames[0][:120] for frames in chosen if frames)
+    print(f"{len(chosen)} of {len(samples)} samples under {frame}, by leaf")
+    for name, n in counts.most_common(shown):
+        print(f"{100 * n / max(len(chosen), 1):5.1f}%  {name}")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     samples = read(sys.argv[1])
     if len(sys.argv) > 3 and sys.argv[2] == "--within":
         within(samples, sys.argv[3:])
+    elif len(sys.argv) > 3 and sys.argv[2] == "--leaves":
+        leaves(samples, sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 25)
     elif len(sys.argv) > 2 and not sys.argv[2].isdigit():
         below(samples, sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     else:
