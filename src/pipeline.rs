@@ -84,6 +84,10 @@ pub struct HarvestOptions {
     /// during the harvest (the CLI's, which holds the store alone), since its records are seen
     /// only once settled; a server's API shows a repository's records as they come.
     pub stage: bool,
+    /// Held around each works and index update made while following the harvest: the
+    /// server's lock, so that its harvests side by side and its edition builds update or read
+    /// works one at a time.
+    pub updates: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// The sources known at a moment, with what works need of them; replaced as a whole.
@@ -241,7 +245,10 @@ impl Pipeline {
         };
         let follower = {
             let (pipeline, committed, pre) = (self.clone(), committed.clone(), pre.clone());
-            tokio::task::spawn_blocking(move || pipeline.follow(&committed, pre.as_deref()))
+            let (updates, stop) = (options.updates.clone(), options.stop.clone());
+            tokio::task::spawn_blocking(move || {
+                pipeline.follow(&committed, pre.as_deref(), updates.as_deref(), &stop)
+            })
         };
         // The runs' ends are left unsynced: the works stage commits durably after them.
         let harvested = self
@@ -309,13 +316,24 @@ impl Pipeline {
     /// at a third of the cost per record of attaching them batch after batch, which following
     /// the harvest would impose on all but the first batch (50,000 records end to end: 91 s
     /// instead of 46 s, BENCHMARKS.md). The harvest itself is a tenth of the time that build takes.
+    ///
+    /// Each update holds `updates` (the server's lock) while it runs. Once `stop` is asked for
+    /// (the server shuts down), no update starts: works catch up at the next start, from the
+    /// change log.
     fn follow(
         &self,
         committed: &Committed,
         pre: Option<&PreAnalysis>,
+        updates: Option<&tokio::sync::Mutex<()>>,
+        stop: &harvest::StopSignal,
     ) -> Result<Followed, PipelineError> {
+        let one_at_a_time = || updates.map(tokio::sync::Mutex::blocking_lock);
         if works::is_fresh(&self.store)? {
             committed.wait_for_end();
+            let _held = one_at_a_time();
+            if stop.is_stopped() {
+                return Ok(Followed::default());
+            }
             let (works, index) = self.update()?;
             return Ok(Followed {
                 works,
@@ -338,7 +356,21 @@ impl Pipeline {
                 let store = self.store.clone();
                 std::thread::spawn(move || store.sync_unsynced())
             };
+            let held = one_at_a_time();
+            if stop.is_stopped() {
+                // The server stops: no update starts (works catch up at its next start, from
+                // the change log).
+                drop(held);
+                syncing.join().map_err(|_| PipelineError::Panicked)??;
+                let (works, index) = total.unwrap_or_default();
+                return Ok(Followed {
+                    works,
+                    index,
+                    synced: false,
+                });
+            }
             let updated = self.update_taking(pre);
+            drop(held);
             let synced_harvest = syncing.join().map_err(|_| PipelineError::Panicked)?;
             let (works, index) = updated?;
             synced_harvest?;
@@ -627,6 +659,7 @@ impl Pipeline {
 }
 
 /// What the works stage following a harvest did.
+#[derive(Default)]
 struct Followed {
     works: UpdateReport,
     index: IndexReport,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::common::app::{ADMIN_TOKEN, TestApp, spawn_app_with};
 use crate::common::served::assert_valid_text;
-use crate::common::{Peer, Workspace, identifiers, make_records};
+use crate::common::{Peer, Workspace, identifiers, make_records, oai_source};
 use essor::app::Settings;
 use essor::harvest::guard::NetworkPolicy;
 
@@ -337,4 +337,43 @@ fn a_server_stopped_during_a_harvest_saves_its_checkpoint_and_the_next_start_res
     let harvested = workspace.records(&id);
     assert_eq!(harvested.len(), 600);
     assert_eq!(identifiers(&harvested), identifiers(&records));
+}
+
+/// Issue 17: the server's harvests are followed by the works as the CLI's are: the works of a
+/// long harvest's first pages are searchable while its later pages are fetched, not once it
+/// has ended.
+#[test]
+fn works_of_a_server_harvest_are_searchable_while_it_runs() {
+    let provider = Peer::fault_provider();
+    let workspace = Workspace::new();
+    let source = |scenario: &str| {
+        let url = provider.url(&format!("/{scenario}/oai"));
+        oai_source(&format!("Fault provider: {scenario}"), &url, "")
+    };
+    // A store with works: a harvest's works follow it batch by batch.
+    workspace.write_source("clean", &source("clean"));
+    workspace.harvest("clean").success();
+    // 80 pages of 50 records, 75 ms a page.
+    workspace.write_source("slow", &source("slow"));
+    let server = spawn_app_with(&workspace, |_| {});
+    let searchable = || {
+        let found = server.get("/api/v1/works?source=slow&total=exact").json();
+        found["total"].as_u64().unwrap_or(0)
+    };
+    std::thread::scope(|scope| {
+        let harvest = scope.spawn(|| server.harvest("slow"));
+        let first = wait_for(HARVESTED_WITHIN, "works of the slow source", || {
+            Some(searchable()).filter(|&found| found > 0)
+        });
+        let record = server.get("/api/v1/sources/slow").json();
+        assert_eq!(
+            record["last_harvest"]["status"], "running",
+            "{first} works searchable only once the harvest had ended: {record:#}"
+        );
+        let done = harvest.join().expect("the harvest request");
+        assert_eq!(done["runs"][0]["status"], "complete", "{done:#}");
+        assert_eq!(done["works"]["records"], 4000, "{done:#}");
+        let all = searchable();
+        assert!(first < all, "{first} works first, {all} in the end");
+    });
 }

@@ -102,6 +102,11 @@ impl StopSignal {
         }
         std::future::pending::<()>().await;
     }
+
+    /// Whether a stop has been asked for (never for the default signal).
+    pub fn is_stopped(&self) -> bool {
+        self.0.as_ref().is_some_and(|receiver| *receiver.borrow())
+    }
 }
 
 /// How the runs write: whether their ends are synced to disk, whether they may stage their
