@@ -84,6 +84,10 @@ pub struct HarvestOptions {
     /// during the harvest (the CLI's, which holds the store alone), since its records are seen
     /// only once settled; a server's API shows a repository's records as they come.
     pub stage: bool,
+    /// Whether each run's end is synced to disk before it can be seen, as it is after records
+    /// only: a server's API shows its runs, and one seen complete must stay so after a crash.
+    /// Otherwise (the CLI's) the works stage makes it durable beside its analysis.
+    pub sync_end: bool,
     /// Held around each works and index update made while following the harvest: the
     /// server's lock, so that its harvests side by side and its edition builds update or read
     /// works one at a time.
@@ -250,13 +254,14 @@ impl Pipeline {
                 pipeline.follow(&committed, pre.as_deref(), updates.as_deref(), &stop)
             })
         };
-        // The runs' ends are left unsynced: the works stage commits durably after them.
+        // Unless `sync_end`, the runs' ends are left unsynced: the works stage commits durably
+        // after them.
         let harvested = self
             .harvest_records(
                 sources,
                 &options,
                 reporter.following(committed.clone()),
-                false,
+                options.sync_end,
                 pre.map(|pre| pre as Arc<dyn harvest::PageWatch>),
             )
             .await;

@@ -82,13 +82,13 @@ impl Scheduler {
 
     /// Works and the index follow each harvest as the CLI's do (each page's records analysed
     /// while it is written, works updated batch by batch), each update holding `busy`, until
-    /// the server stops. Harvests were of records only, works updated after each: the harvest
-    /// synced its end first, and the update analysed every record then, ~0.1 s of a
-    /// 1,000-record harvest at 1 M records (BENCHMARKS.md, issue 17), and a long harvest's
-    /// works appeared only at its end.
+    /// the server stops. Harvests were of records only, works updated after each: the update
+    /// analysed every record then, and a long harvest's works appeared only at its end. A
+    /// run's end is synced before it is seen (the API shows it).
     fn options(&self) -> HarvestOptions {
         HarvestOptions {
             stop: self.stop_signal.clone(),
+            sync_end: true,
             updates: Some(self.busy.clone()),
             ..HarvestOptions::default()
         }
