@@ -387,7 +387,7 @@ impl Scheduler {
                         works += after;
                         tracing::info!(
                             source = %id,
-                        works_created = works.works_created,
+                            works_created = works.works_created,
                             works_changed = works.works_changed,
                             "scheduled harvest done"
                         );
