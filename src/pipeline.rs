@@ -332,7 +332,17 @@ impl Pipeline {
         updates: Option<&tokio::sync::Mutex<()>>,
         stop: &harvest::StopSignal,
     ) -> Result<Followed, PipelineError> {
-        let one_at_a_time = || updates.map(tokio::sync::Mutex::blocking_lock);
+        // The wait is logged: a server's update may wait for another's, an edition's build or
+        // the feed's background work.
+        let one_at_a_time = || {
+            let waiting = std::time::Instant::now();
+            let held = updates.map(tokio::sync::Mutex::blocking_lock);
+            if held.is_some() {
+                let waited_ms = waiting.elapsed().as_millis() as u64;
+                tracing::debug!(waited_ms, "works update began after the server's lock");
+            }
+            held
+        };
         if works::is_fresh(&self.store)? {
             committed.wait_for_end();
             let _held = one_at_a_time();

@@ -187,7 +187,11 @@ impl Batches {
                 caught_up = false;
             }
         }
+        // Logged: an update waits here for the merges its commits set off.
+        let merging = Instant::now();
         self.writer.wait_merging_threads()?;
+        let merges_waited_ms = merging.elapsed().as_millis() as u64;
+        tracing::debug!(merges_waited_ms, "index merges of the update waited for");
         Ok(Followed { report, caught_up })
     }
 
