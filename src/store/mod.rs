@@ -114,8 +114,8 @@ pub struct Store {
     /// Set while the file says a schema of [`MARKED_ON_FIRST_RECORD`]: the next page of
     /// records committed writes the version beside it.
     older_schema: std::sync::atomic::AtomicBool,
-    /// Set by a harvest's commit left unsynced (a page, a run's end), cleared by
-    /// [`Store::sync_unsynced`]: redb keeps such a commit's pages in its write buffer, and until
+    /// Set by a harvest's commit left unsynced (a page, a run's end), cleared by a durable one
+    /// and by [`Store::sync_unsynced`]: redb keeps such a commit's pages in its write buffer, and until
     /// a durable commit every read that misses its cache writes one back or looks for one.
     unsynced: std::sync::atomic::AtomicBool,
     /// The sources runs of this process are staging, and the lock one settle at a time takes.

@@ -102,11 +102,19 @@ impl Store {
             let mut checkpoints = tx.open_table(CHECKPOINTS)?;
             checkpoints.insert(run.source.as_str(), to_json(checkpoint).as_slice())?;
         }
+        self.note_sync(durable);
         tx.commit()?;
-        if !durable {
-            self.unsynced.store(true, Ordering::Release);
-        }
         Ok(())
+    }
+
+    /// Records, before a harvest's commit and while its write transaction holds the store's
+    /// writer (so in commit order), whether commits are left unsynced after it: a durable
+    /// commit makes every earlier one durable, so that [`Store::sync_unsynced`] does not commit
+    /// twice more after a server's run's end, synced already. A commit that fails after this
+    /// leaves at worst one sync too many or too few, which is only speed: durability comes
+    /// from the durable commits themselves.
+    fn note_sync(&self, durable: bool) {
+        self.unsynced.store(!durable, Ordering::Release);
     }
 
     /// Makes every commit so far durable (an empty durable commit): after commits left unsynced
@@ -209,10 +217,8 @@ impl Store {
         tx.open_table(CHECKPOINTS)?
             .insert(source, to_json(checkpoint).as_slice())?;
         let marks_schema = !staged && self.mark_schema(&tx)?;
+        self.note_sync(durable);
         tx.commit()?;
-        if !durable {
-            self.unsynced.store(true, Ordering::Release);
-        }
         if marks_schema {
             self.older_schema.store(false, Ordering::Relaxed);
         }

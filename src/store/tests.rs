@@ -260,6 +260,39 @@ fn an_open_writes_only_what_is_missing() {
     tx.open_table(tables::FEED_DEAD).unwrap();
 }
 
+/// A durable harvest commit makes the unsynced ones before it durable: a server's run, its
+/// end synced, leaves [`Store::sync_unsynced`] nothing to commit after it.
+#[test]
+fn a_durable_harvest_commit_leaves_nothing_unsynced_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut checkpoint = active_checkpoint("t1");
+    let page = |id: &str, durable: bool, checkpoint: &mut Checkpoint| {
+        commit(
+            &store,
+            "hal",
+            &[record(id, "2026-01-01", id)],
+            checkpoint,
+            durable,
+        )
+    };
+    page("a", false, &mut checkpoint);
+    page("b", true, &mut checkpoint);
+    assert!(!store.sync_unsynced().unwrap(), "a durable page after it");
+    page("c", false, &mut checkpoint);
+    let mut run = running("hal");
+    run.run_id = 1;
+    run.status = RunStatus::Complete;
+    store.save_run(&run, &checkpoint).unwrap();
+    assert!(
+        !store.sync_unsynced().unwrap(),
+        "a durable run's end after it"
+    );
+    page("d", true, &mut checkpoint);
+    page("e", false, &mut checkpoint);
+    assert!(store.sync_unsynced().unwrap(), "an unsynced page last");
+}
+
 /// A harvest's commits left unsynced are synced once by [`Store::sync_unsynced`], and only
 /// those: a durable page or a store just opened leaves nothing to sync.
 #[test]
