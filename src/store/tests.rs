@@ -280,9 +280,7 @@ fn a_durable_harvest_commit_leaves_nothing_unsynced_before_it() {
     page("b", true, &mut checkpoint);
     assert!(!store.sync_unsynced().unwrap(), "a durable page after it");
     page("c", false, &mut checkpoint);
-    let mut run = running("hal");
-    run.run_id = 1;
-    run.status = RunStatus::Complete;
+    let run = completed("hal");
     store.save_run(&run, &checkpoint).unwrap();
     assert!(
         !store.sync_unsynced().unwrap(),
@@ -321,9 +319,7 @@ fn sync_unsynced_syncs_once_after_a_harvest_commit_left_unsynced() {
     );
     assert!(store.sync_unsynced().unwrap(), "an unsynced page is synced");
     assert!(!store.sync_unsynced().unwrap(), "and only once");
-    let mut run = running("hal");
-    run.run_id = 1;
-    run.status = RunStatus::Complete;
+    let run = completed("hal");
     store.save_run(&run, &checkpoint).unwrap();
     assert!(
         !store.sync_unsynced().unwrap(),
@@ -347,6 +343,14 @@ fn sync_unsynced_syncs_once_after_a_harvest_commit_left_unsynced() {
 }
 
 /// A run of `source` just started, before the store gives it an id.
+/// Run 1 of `source`, ended complete.
+fn completed(source: &str) -> RunRecord {
+    let mut run = running(source);
+    run.run_id = 1;
+    run.status = RunStatus::Complete;
+    run
+}
+
 fn running(source: &str) -> RunRecord {
     RunRecord {
         source: source.into(),
